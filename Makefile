@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make demo` and `make check`. Both do
+# all set-up first (Debian packages, build directories). Meson and ninja do
+# the real building; this file only names the jobs.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+HERALD      = $(BUILD)/herald
+
+.PHONY: all deps build build-asan check demo bench clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/build.ninja: | deps
+	@meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+
+$(ASAN_BUILD)/build.ninja: | deps
+	@meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD) --quiet
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	@ninja -C $(ASAN_BUILD) --quiet
+
+# Runs the whole suite against the normal build and the sanitizer build,
+# then prints one line with the totals of both.
+check: build build-asan
+	@rm -f .check-summary
+	@bash tests/run.sh $(BUILD) normal .check-summary; \
+	 bash tests/run.sh $(ASAN_BUILD) asan .check-summary; \
+	 awk '{p+=$$1; f+=$$2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' .check-summary; \
+	 status=$$?; rm -f .check-summary; exit $$status
+
+demo: build
+	@bash scripts/demo.sh $(HERALD)
+
+bench: build
+	@bash bench/ci.sh $(HERALD)
+	@bash bench/idsvc.sh $(HERALD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

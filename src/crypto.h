@@ -1,0 +1,83 @@
+/* crypto.h -- the only door to cryptographic libraries.
+ *
+ * herald uses OpenSSL's libcrypto for SHA-256 and HMAC-SHA-512 (its tuned
+ * assembly is several times faster here than portable code) and libsodium
+ * for everything else: Ed25519, randomness, constant-time comparison,
+ * base64 and hex. Callers never include either library directly, so which
+ * one does what is decided in one place. */
+#ifndef HERALD_CRYPTO_H
+#define HERALD_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/sha.h>
+
+#define SHA256_LEN 32
+#define HMAC_SHA512_LEN 64
+#define ED25519_PUBLIC_LEN 32
+#define ED25519_SECRET_LEN 64
+#define ED25519_SEED_LEN 32
+#define ED25519_SIG_LEN 64
+
+/* Length of the base64 (standard alphabet, padded) text of n bytes, without
+ * the terminating NUL. */
+#define BASE64_LEN(n) ((((n) + 2) / 3) * 4)
+
+/* Must run once before any other function here; returns -1 on failure. */
+int crypto_init(void);
+
+void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+/* SHA-256 over the concatenation of two buffers, without copying them. */
+void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+              uint8_t out[SHA256_LEN]);
+
+/* A keyed HMAC-SHA-512 whose inner and outer pads are hashed once, when the
+ * key is set: each message then costs two compressions and no allocation,
+ * which is what lets one core turn hundreds of thousands of RRNs into CIs a
+ * second. The struct holds key material: wipe it with hmac512_key_wipe. */
+typedef struct hmac512_key {
+    SHA512_CTX inner;
+    SHA512_CTX outer;
+} hmac512_key;
+
+void hmac512_key_init(hmac512_key *k, const uint8_t *key, size_t keylen);
+void hmac512(const hmac512_key *k, const void *msg, size_t len,
+             uint8_t out[HMAC_SHA512_LEN]);
+void hmac512_key_wipe(hmac512_key *k);
+
+/* Standard base64 with padding. Encode writes BASE64_LEN(len)+1 bytes
+ * (NUL included) to out. Decode returns the decoded length, or -1 if the
+ * text is not valid base64 or does not fit in outmax. */
+void base64_encode(char *out, const uint8_t *in, size_t len);
+long base64_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen);
+
+/* Lower-case hex; out must hold 2*len+1 bytes. */
+void hex_encode(char *out, const uint8_t *in, size_t len);
+/* Returns the decoded length, or -1 on a bad digit or odd length. */
+long hex_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen);
+
+void random_bytes(void *buf, size_t len);
+
+/* Constant-time equality of two buffers of the same length. */
+int ct_equal(const void *a, const void *b, size_t len);
+
+/* Guarded, locked memory for long-lived secrets (sodium_malloc): never
+ * swapped out, and wiped on free. NULL when it cannot be had. */
+void *secure_alloc(size_t len);
+void secure_free(void *p);
+
+/* Zeroes memory in a way the compiler may not optimise away. */
+void secure_wipe(void *p, size_t len);
+
+void ed25519_keypair(uint8_t pk[ED25519_PUBLIC_LEN], uint8_t sk[ED25519_SECRET_LEN]);
+/* Derives the full secret key and public key from a 32-byte seed. */
+void ed25519_from_seed(uint8_t pk[ED25519_PUBLIC_LEN], uint8_t sk[ED25519_SECRET_LEN],
+                       const uint8_t seed[ED25519_SEED_LEN]);
+void ed25519_sign(uint8_t sig[ED25519_SIG_LEN], const void *msg, size_t len,
+                  const uint8_t sk[ED25519_SECRET_LEN]);
+/* Returns 1 if the signature is valid, 0 otherwise. */
+int ed25519_verify(const uint8_t sig[ED25519_SIG_LEN], const void *msg, size_t len,
+                   const uint8_t pk[ED25519_PUBLIC_LEN]);
+
+#endif

@@ -1,0 +1,325 @@
+/* http_server.c -- see http_server.h. */
+#include "http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "crypto.h"
+#include "log.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_handler handler;
+    void *ctx;
+    size_t max_body;
+    int port;
+};
+
+/* Per-request state while the body arrives. */
+typedef struct upload {
+    char *buf;
+    size_t len, cap;
+    int too_large;
+} upload;
+
+static int append_upload(upload *u, const char *data, size_t n, size_t max)
+{
+    if (u->len + n > max) {
+        u->too_large = 1;
+        return -1;
+    }
+    if (u->len + n + 1 > u->cap) {
+        size_t cap = u->cap ? u->cap : 4096;
+        while (cap < u->len + n + 1)
+            cap *= 2;
+        char *p = realloc(u->buf, cap);
+        if (!p)
+            return -1;
+        u->buf = p;
+        u->cap = cap;
+    }
+    memcpy(u->buf + u->len, data, n);
+    u->len += n;
+    u->buf[u->len] = '\0';
+    return 0;
+}
+
+static void response_free(http_response *r)
+{
+    free(r->body);
+    for (int i = 0; i < r->nheaders; i++) {
+        free(r->headers[i][0]);
+        free(r->headers[i][1]);
+    }
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, http_response *r)
+{
+    struct MHD_Response *m = MHD_create_response_from_buffer(
+        r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result ok;
+
+    if (!m)
+        return MHD_NO;
+    r->body = NULL; /* now MHD's */
+    MHD_add_response_header(m, "Content-Type",
+                            r->content_type ? r->content_type : "application/json");
+    MHD_add_response_header(m, "Cache-Control", "no-store");
+    for (int i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(m, r->headers[i][0], r->headers[i][1]);
+    ok = MHD_queue_response(conn, (unsigned)r->status, m);
+    MHD_destroy_response(m);
+    return ok;
+}
+
+static enum MHD_Result reply_now(struct MHD_Connection *conn, int status, const char *msg)
+{
+    http_response r = {0};
+    enum MHD_Result ok;
+
+    http_reply_error(&r, status, "%s", msg);
+    ok = send_response(conn, &r);
+    response_free(&r);
+    return ok;
+}
+
+static int declared_too_large(struct MHD_Connection *conn, size_t max)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return cl && strtoull(cl, NULL, 10) > max;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *data,
+                                  size_t *data_size, void **state)
+{
+    http_server *s = cls;
+    upload *u = *state;
+    (void)version;
+
+    if (!u) {
+        u = calloc(1, sizeof *u);
+        if (!u)
+            return MHD_NO;
+        *state = u;
+        if (declared_too_large(conn, s->max_body)) {
+            u->too_large = 1;
+            return reply_now(conn, 413, "request body too large");
+        }
+        return MHD_YES;
+    }
+    if (*data_size) {
+        if (!u->too_large && append_upload(u, data, *data_size, s->max_body) != 0 &&
+            u->too_large) {
+            *data_size = 0;
+            return reply_now(conn, 413, "request body too large");
+        }
+        *data_size = 0;
+        return MHD_YES;
+    }
+    if (u->too_large)
+        return MHD_YES; /* already answered */
+
+    http_request req = {
+        .method = method, .path = url,
+        .body = u->buf ? u->buf : "", .body_len = u->len, .conn = conn,
+    };
+    http_response resp = {.status = 500};
+    s->handler(s->ctx, &req, &resp);
+    if (!resp.body)
+        http_reply_error(&resp, resp.status ? resp.status : 500, "no response");
+    enum MHD_Result ok = send_response(conn, &resp);
+    response_free(&resp);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+                         enum MHD_RequestTerminationCode toe)
+{
+    upload *u = *state;
+    (void)cls, (void)conn, (void)toe;
+
+    if (u) {
+        /* Bodies carry RRNs and CIs: leave no copy in freed memory. */
+        if (u->buf)
+            secure_wipe(u->buf, u->cap);
+        free(u->buf);
+        free(u);
+        *state = NULL;
+    }
+}
+
+int http_split_listen(const char *listen, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    const char *h = listen;
+    size_t n;
+    char *end;
+    long p;
+
+    if (!colon)
+        return -1;
+    n = (size_t)(colon - listen);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= hostlen)
+        return -1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    p = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || p < 0 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *sl,
+                   char *err, size_t errlen)
+{
+    char host[256], portstr[8];
+    int port;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai;
+
+    if (http_split_listen(listen, host, sizeof host, &port) != 0) {
+        snprintf(err, errlen, "bad listen address '%s': expected HOST:PORT", listen);
+        return -1;
+    }
+    snprintf(portstr, sizeof portstr, "%d", port);
+    if (getaddrinfo(host, portstr, &hints, &ai) != 0) {
+        snprintf(err, errlen, "cannot resolve listen host '%s'", host);
+        return -1;
+    }
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sl = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+http_server *http_server_start(const char *listen, size_t max_body, unsigned threads,
+                               http_handler handler, void *ctx,
+                               char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    http_server *s;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+
+    if (resolve(listen, &ss, &sl, err, errlen) != 0)
+        return NULL;
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->handler = handler;
+    s->ctx = ctx;
+    s->max_body = max_body;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", listen);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    (void)sl;
+    return s;
+}
+
+int http_server_port(const http_server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}
+
+const char *http_header(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_cookie(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_reply_body(http_response *resp, int status, const char *content_type,
+                     char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->body = body;
+    resp->body_len = len;
+}
+
+void http_reply_json(http_response *resp, int status, json_t *obj)
+{
+    char *text = json_dumps(obj, JSON_COMPACT);
+
+    json_decref(obj);
+    if (!text) {
+        http_reply_error(resp, 500, "cannot encode response");
+        return;
+    }
+    http_reply_body(resp, status, "application/json", text, strlen(text));
+}
+
+void http_reply_error(http_response *resp, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *o = json_pack("{ss}", "error", msg);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text)
+        text = strdup("{\"error\":\"internal error\"}");
+    http_reply_body(resp, status, "application/json", text, text ? strlen(text) : 0);
+}
+
+void http_add_header(http_response *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= HTTP_MAX_HEADERS)
+        return;
+    resp->headers[resp->nheaders][0] = strdup(name);
+    resp->headers[resp->nheaders][1] = strdup(value);
+    resp->nheaders++;
+}

@@ -1,0 +1,64 @@
+/* http_server.h -- the HTTP shell every role shares.
+ *
+ * Wraps libmicrohttpd so that a role writes one function from a complete
+ * request (method, path, headers, body) to a complete response. The body is
+ * collected here with a hard size limit (413 past it), so no handler sees a
+ * partial or oversized upload. Handlers run on a small thread pool and must
+ * be thread-safe. */
+#ifndef HERALD_HTTP_SERVER_H
+#define HERALD_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct MHD_Connection;
+
+typedef struct http_request {
+    const char *method;
+    const char *path;       /* without the query string */
+    const char *body;       /* NUL-terminated; may hold NULs before body_len */
+    size_t body_len;
+    struct MHD_Connection *conn;
+} http_request;
+
+#define HTTP_MAX_HEADERS 6
+
+typedef struct http_response {
+    int status;
+    const char *content_type; /* static string */
+    char *body;               /* malloc'd; the server frees it */
+    size_t body_len;
+    int nheaders;
+    char *headers[HTTP_MAX_HEADERS][2]; /* malloc'd name/value pairs */
+} http_response;
+
+typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
+
+typedef struct http_server http_server;
+
+/* listen is "HOST:PORT" (port 0 picks a free one). Returns NULL with a
+ * message in err when the address cannot be bound. */
+http_server *http_server_start(const char *listen, size_t max_body, unsigned threads,
+                               http_handler handler, void *ctx,
+                               char *err, size_t errlen);
+int http_server_port(const http_server *s);
+void http_server_stop(http_server *s);
+
+/* Request accessors; NULL when absent. */
+const char *http_header(const http_request *req, const char *name);
+const char *http_query(const http_request *req, const char *name);
+/* A cookie's value, or NULL. */
+const char *http_cookie(const http_request *req, const char *name);
+
+/* Response builders. Each replaces whatever body was set before. */
+void http_reply_json(http_response *resp, int status, json_t *obj); /* steals obj */
+void http_reply_error(http_response *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void http_reply_body(http_response *resp, int status, const char *content_type,
+                     char *body, size_t len); /* takes ownership of body */
+void http_add_header(http_response *resp, const char *name, const char *value);
+
+/* Splits "HOST:PORT" (HOST may be [v6]); returns 0 or -1. */
+int http_split_listen(const char *listen, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,20 @@
+/* log.h -- operator-readable log lines on standard error.
+ *
+ * One line per event: "2026-11-27T07:53:58.123Z herald-hub info: message".
+ * Roles run under a supervisor (systemd, the demo) that captures stderr, so
+ * there is no log file handling here. Never pass an RRN, a CI, a document
+ * or a secret to these functions: log lines are kept and shipped. */
+#ifndef HERALD_LOG_H
+#define HERALD_LOG_H
+
+void log_set_name(const char *name);
+void log_set_quiet(int quiet); /* quiet: only warnings and errors */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Current UTC time as RFC 3339 with milliseconds; out holds 25 bytes. */
+void time_rfc3339_ms(char out[25], long long ms_since_epoch);
+long long time_now_ms(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* main.c -- one binary, a subcommand per role and tool, like git. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crypto.h"
+
+static const command commands[] = {
+    {"idsvc", cmd_idsvc, "run the Identification Service Agency (RRN -> CI over HTTP)"},
+    {"ci", cmd_ci, "convert RRNs to CIs locally with the idsvc key"},
+    {"keygen", cmd_keygen, "create an HMAC (CI) key or an Ed25519 signing key"},
+    {"apikey", cmd_apikey, "create an API key and add its hash to a clients file"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "herald " HERALD_VERSION " -- certified delivery of official notices to phones\n\n"
+            "Usage: herald COMMAND [OPTIONS]\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-8s %s\n", "help", "show this help");
+    fprintf(out, "\nRun 'herald COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        print_help(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("herald %s\n", HERALD_VERSION);
+        return EXIT_OK;
+    }
+    if (crypto_init() != 0) {
+        fprintf(stderr, "herald: cannot initialise the crypto library\n");
+        return EXIT_FAIL;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "herald: unknown command '%s'\nTry 'herald help'.\n", argv[1]);
+    return EXIT_USAGE;
+}

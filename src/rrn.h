@@ -1,0 +1,50 @@
+/* rrn.h -- resident registration numbers: parsing and validation.
+ *
+ * An RRN is YYMMDD-SNNNNNN. S fixes the century and sex; the last digit was
+ * a check digit until October 2020, after which the digits following S are
+ * random. So a checksum mismatch is reported as a warning (probably a typo)
+ * and only rejected when the caller asks for strict checking.
+ *
+ * Pure functions: "today" is passed in, nothing is read from the clock. */
+#ifndef HERALD_RRN_H
+#define HERALD_RRN_H
+
+#include <stddef.h>
+
+#define RRN_DIGITS 13
+
+typedef enum rrn_status {
+    RRN_VALID = 0,
+    RRN_CHECKSUM_WARNING = 1, /* accepted, but the check digit disagrees */
+    RRN_INVALID = -1,
+} rrn_status;
+
+typedef struct rrn {
+    char digits[RRN_DIGITS + 1]; /* the 13 digits, no hyphen, NUL-terminated */
+    int year;                    /* full year, e.g. 1997 */
+    int month, day;
+    int female;                  /* 1 for even sex digits */
+    int foreign;                 /* 1 for registered foreign residents */
+} rrn;
+
+/* Parses s (len bytes, 13 digits with or without a hyphen after the sixth).
+ * today is the current date as YYYYMMDD. With strict set, a checksum
+ * mismatch is an error. On RRN_INVALID, *reason names the problem without
+ * quoting the number. */
+rrn_status rrn_parse(const char *s, size_t len, int today, int strict,
+                     rrn *out, const char **reason);
+
+/* The check digit the pre-2020 scheme gives for the first 12 digits. */
+int rrn_check_digit(const char digits[12]);
+
+/* Writes a form of s that is safe for logs and error messages: at most the
+ * first six characters, then a fixed mask, so neither the rest of the number
+ * nor its length shows. out must hold RRN_MASKED_LEN+1 bytes. */
+#define RRN_MASKED_LEN 14
+void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len);
+
+/* Today as YYYYMMDD in UTC+9 (Korean time, where RRN dates are reckoned).
+ * The one impure helper here, kept beside its only use. */
+int rrn_today(void);
+
+#endif

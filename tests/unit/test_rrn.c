@@ -1,0 +1,214 @@
+/* Unit tests for rrn.c: every rule of DESIGN.md §2. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rrn.h"
+
+#define TODAY 20261127
+
+static rrn_status parse(const char *s, int strict, rrn *r, const char **why)
+{
+    return rrn_parse(s, strlen(s), TODAY, strict, r, why);
+}
+
+static void expect_invalid(const char *s, const char *reason_part)
+{
+    rrn r;
+    const char *why = NULL;
+
+    assert_int_equal(parse(s, 0, &r, &why), RRN_INVALID);
+    assert_non_null(why);
+    assert_non_null(strstr(why, reason_part));
+}
+
+static void valid_example(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    assert_int_equal(parse("971013-9019902", 0, &r, &why), RRN_VALID);
+    assert_string_equal(r.digits, "9710139019902");
+    /* S = 9: born in the 1800s, male. */
+    assert_int_equal(r.year, 1897);
+    assert_int_equal(r.month, 10);
+    assert_int_equal(r.day, 13);
+    assert_int_equal(r.female, 0);
+    assert_int_equal(r.foreign, 0);
+    assert_int_equal(parse("971013-9019902", 1, &r, &why), RRN_VALID);
+}
+
+static void without_hyphen(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    assert_int_equal(parse("9710139019902", 0, &r, &why), RRN_VALID);
+    assert_string_equal(r.digits, "9710139019902");
+}
+
+static void checksum_mismatch_is_warning(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    assert_int_equal(parse("971013-9019903", 0, &r, &why), RRN_CHECKSUM_WARNING);
+    assert_non_null(strstr(why, "check digit"));
+    assert_string_equal(r.digits, "9710139019903");
+}
+
+static void checksum_mismatch_strict_is_error(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    assert_int_equal(parse("971013-9019903", 1, &r, &why), RRN_INVALID);
+    assert_non_null(strstr(why, "check digit"));
+}
+
+static void check_digit_formula(void **state)
+{
+    (void)state;
+    /* 9*2+7*3+1*4+0*5+1*6+3*7+9*8+0*9+1*2+9*3+9*4+0*5 = 207; 207 mod 11 = 9;
+     * (11-9) mod 10 = 2. */
+    assert_int_equal(rrn_check_digit("971013901990"), 2);
+    /* sum mod 11 == 0 gives 11 mod 10 = 1; sum mod 11 == 1 gives 0. */
+    assert_int_equal(rrn_check_digit("000000000000"), 1);
+    assert_int_equal(rrn_check_digit("500000000000"), 1); /* sum 10 */
+    assert_int_equal(rrn_check_digit("600000000000"), 0); /* sum 12: 12 mod 11 = 1 */
+}
+
+static void impossible_dates(void **state)
+{
+    (void)state;
+    expect_invalid("971313-1019902", "month");   /* month 13 */
+    expect_invalid("970013-1019902", "month");   /* month 0 */
+    expect_invalid("970229-1019902", "day");     /* 1997 not leap */
+    expect_invalid("970431-1019902", "day");     /* April has 30 */
+    expect_invalid("970100-1019902", "day");     /* day 0 */
+    expect_invalid("000229-9019902", "day");     /* 1800 is not leap */
+}
+
+static void leap_days_that_exist(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    assert_int_not_equal(parse("960229-1000000", 0, &r, &why), RRN_INVALID);
+    assert_int_not_equal(parse("000229-3000000", 0, &r, &why), RRN_INVALID); /* 2000 */
+}
+
+static void future_birth_date(void **state)
+{
+    rrn r;
+    const char *why;
+    (void)state;
+
+    expect_invalid("991231-3000000", "future");  /* 2099 */
+    expect_invalid("261128-3000000", "future");  /* tomorrow */
+    assert_int_not_equal(parse("261127-3000000", 0, &r, &why), RRN_INVALID); /* today */
+}
+
+static void wrong_length(void **state)
+{
+    (void)state;
+    expect_invalid("", "length");
+    expect_invalid("971013-901990", "length");
+    expect_invalid("971013-90199022", "length");
+    expect_invalid("97101390199", "length");
+}
+
+static void letters_and_misplaced_hyphen(void **state)
+{
+    (void)state;
+    expect_invalid("97101a-9019902", "digits");
+    expect_invalid("971013-901990X", "digits");
+    expect_invalid("9710139-019902", "hyphen");
+    expect_invalid("971013 9019902", "hyphen");
+}
+
+static void century_and_sex_digits(void **state)
+{
+    static const struct { char s; int year; int female; int foreign; } cases[] = {
+        {'9', 1880, 0, 0}, {'0', 1880, 1, 0}, {'1', 1980, 0, 0}, {'2', 1980, 1, 0},
+        {'3', 2008, 0, 0}, {'4', 2008, 1, 0}, {'5', 1980, 0, 1}, {'6', 1980, 1, 1},
+        {'7', 2008, 0, 1}, {'8', 2008, 1, 1},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char s[15];
+        rrn r;
+        const char *why;
+        memcpy(s, cases[i].year >= 2000 ? "080101-" : "800101-", 7);
+        s[7] = cases[i].s;
+        memcpy(s + 8, "000000", 7);
+        assert_int_not_equal(parse(s, 0, &r, &why), RRN_INVALID);
+        assert_int_equal(r.year, cases[i].year);
+        assert_int_equal(r.female, cases[i].female);
+        assert_int_equal(r.foreign, cases[i].foreign);
+    }
+}
+
+static void post_2020_random_digits(void **state)
+{
+    rrn r;
+    const char *why;
+    char s[15] = "210315-3";
+    (void)state;
+
+    /* Born 2021: the digits after S are random, so whichever check digit
+     * the number has, it is accepted (as a warning when it disagrees). */
+    for (char d = '0'; d <= '9'; d++) {
+        memcpy(s + 8, "48172", 5);
+        s[13] = d;
+        s[14] = '\0';
+        assert_int_not_equal(parse(s, 0, &r, &why), RRN_INVALID);
+        assert_memory_equal(r.digits, "2103153481720", 12);
+        assert_int_equal(r.digits[12], d);
+    }
+}
+
+static void mask_hides_the_rest(void **state)
+{
+    char out[RRN_MASKED_LEN + 1];
+    (void)state;
+
+    rrn_mask(out, "971013-9019902", 14);
+    assert_string_equal(out, "971013-*******");
+    rrn_mask(out, "9710139019902", 13);
+    assert_string_equal(out, "971013-*******");
+    rrn_mask(out, "97", 2);
+    assert_string_equal(out, "97-*******");
+    rrn_mask(out, "ab1013-9019902", 14);
+    assert_string_equal(out, "??1013-*******");
+    assert_null(strstr(out, "9019902"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_example),
+        cmocka_unit_test(without_hyphen),
+        cmocka_unit_test(checksum_mismatch_is_warning),
+        cmocka_unit_test(checksum_mismatch_strict_is_error),
+        cmocka_unit_test(check_digit_formula),
+        cmocka_unit_test(impossible_dates),
+        cmocka_unit_test(leap_days_that_exist),
+        cmocka_unit_test(future_birth_date),
+        cmocka_unit_test(wrong_length),
+        cmocka_unit_test(letters_and_misplaced_hyphen),
+        cmocka_unit_test(century_and_sex_digits),
+        cmocka_unit_test(post_2020_random_digits),
+        cmocka_unit_test(mask_hides_the_rest),
+    };
+    return cmocka_run_group_tests_name("rrn", tests, NULL, NULL);
+}
