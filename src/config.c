@@ -1,0 +1,152 @@
+/* config.c -- see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_FILE_MAX (1 << 20)
+
+static int on_entry(void *user, const char *section, const char *key, const char *value)
+{
+    config *cfg = user;
+    config_entry *e;
+
+    if (cfg->count == CONFIG_MAX_ENTRIES)
+        return 0;
+    e = realloc(cfg->entries, (cfg->count + 1) * sizeof *e);
+    if (!e)
+        return 0;
+    cfg->entries = e;
+    e = &cfg->entries[cfg->count];
+    e->section = strdup(section);
+    e->key = strdup(key);
+    e->value = strdup(value);
+    if (!e->section || !e->key || !e->value) {
+        free(e->section), free(e->key), free(e->value);
+        return 0;
+    }
+    cfg->count++;
+    return 1;
+}
+
+int config_load(config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    int line;
+
+    memset(cfg, 0, sizeof *cfg);
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    if (ftell(f) > CONFIG_FILE_MAX) {
+        fclose(f);
+        snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+        return -1;
+    }
+    rewind(f);
+    cfg->path = strdup(path);
+    line = ini_parse_file(f, on_entry, cfg);
+    fclose(f);
+    if (line != 0) {
+        if (line > 0)
+            snprintf(err, errlen, "%s:%d: not a 'key = value' line or '[section]', "
+                     "or too many entries", path, line);
+        else
+            snprintf(err, errlen, "%s: cannot read", path);
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(config *cfg)
+{
+    for (size_t i = 0; i < cfg->count; i++) {
+        free(cfg->entries[i].section);
+        free(cfg->entries[i].key);
+        free(cfg->entries[i].value);
+    }
+    free(cfg->entries);
+    free(cfg->path);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+const char *config_get(const config *cfg, const char *section, const char *key)
+{
+    const char *found = NULL;
+
+    for (size_t i = 0; i < cfg->count; i++) /* the last one wins */
+        if (!strcmp(cfg->entries[i].section, section) && !strcmp(cfg->entries[i].key, key))
+            found = cfg->entries[i].value;
+    return found;
+}
+
+const char *config_require(const config *cfg, const char *section, const char *key,
+                           char *err, size_t errlen)
+{
+    const char *v = config_get(cfg, section, key);
+
+    if (!v || !*v)
+        snprintf(err, errlen, "%s: [%s] %s is required", cfg->path, section, key);
+    return v && *v ? v : NULL;
+}
+
+int config_long(const config *cfg, const char *section, const char *key,
+                long def, long min, long max, long *out, char *err, size_t errlen)
+{
+    const char *v = config_get(cfg, section, key);
+    char *end;
+    long n;
+
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max) {
+        snprintf(err, errlen, "%s: [%s] %s must be a whole number from %ld to %ld",
+                 cfg->path, section, key, min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int config_each_section(const config *cfg, const char *kind,
+                        int (*fn)(void *ctx, const config *cfg, const char *section,
+                                  const char *name),
+                        void *ctx)
+{
+    size_t klen = strlen(kind);
+
+    for (size_t i = 0; i < cfg->count; i++) {
+        const char *s = cfg->entries[i].section;
+        int seen = 0;
+        if (strncmp(s, kind, klen) != 0 || s[klen] != ' ')
+            continue;
+        for (size_t j = 0; j < i && !seen; j++) /* first entry of the section only */
+            seen = !strcmp(cfg->entries[j].section, s);
+        if (seen)
+            continue;
+        int r = fn(ctx, cfg, s, s + klen + 1);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+void config_path(const config *cfg, const char *value, char *out, size_t outlen)
+{
+    const char *slash = strrchr(cfg->path, '/');
+
+    if (value[0] == '/' || !slash)
+        snprintf(out, outlen, "%s", value);
+    else
+        snprintf(out, outlen, "%.*s/%s", (int)(slash - cfg->path), cfg->path, value);
+}

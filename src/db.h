@@ -1,0 +1,35 @@
+/* db.h -- the SQLite shell each role uses for its own database.
+ *
+ * Opens with the settings every role wants (WAL, synchronous=FULL for
+ * durable commits, foreign keys, a busy timeout so a CLI and a daemon can
+ * share a file), runs schema scripts, and wraps the statement calls that
+ * would otherwise be repeated in every role. Each role owns its schema. */
+#ifndef HERALD_DB_H
+#define HERALD_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* Opens (creating if needed) path and runs schema (idempotent DDL, e.g.
+ * CREATE TABLE IF NOT EXISTS). The file and its WAL get mode 0600. Returns
+ * NULL with a message in err. */
+sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen);
+void db_close(sqlite3 *db);
+
+/* Runs SQL without results; logs and returns -1 on error. */
+int db_exec(sqlite3 *db, const char *sql);
+int db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+
+/* Prepares a statement, logging the error; NULL on failure. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+
+/* Binds a NUL-terminated string (NULL binds SQL NULL), copied by SQLite
+ * only when needed (SQLITE_TRANSIENT). */
+int db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Column text as a C string, "" for NULL. */
+const char *db_text(sqlite3_stmt *st, int col);
+
+#endif

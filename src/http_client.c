@@ -1,0 +1,168 @@
+/* http_client.c -- see http_client.h. */
+#include "http_client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "crypto.h"
+
+#define REPLY_MAX (64u << 20)
+
+struct http_client {
+    CURL *curl;
+    char *base;
+    struct curl_slist *headers;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+    buf *b = ud;
+
+    if (b->len + size * n > REPLY_MAX)
+        return 0; /* aborts the transfer */
+    buf_append(b, p, size * n);
+    return b->broken ? 0 : size * n;
+}
+
+http_client *http_client_new(const char *base_url, const char *bearer_key)
+{
+    static int global_done;
+    http_client *c = calloc(1, sizeof *c);
+    char auth[400];
+
+    if (!c)
+        return NULL;
+    if (!global_done) { /* first call happens before threads start */
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        global_done = 1;
+    }
+    c->curl = curl_easy_init();
+    c->base = strdup(base_url);
+    c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    c->headers = curl_slist_append(c->headers, "Expect:");
+    if (bearer_key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer_key);
+        c->headers = curl_slist_append(c->headers, auth);
+        secure_wipe(auth, sizeof auth);
+    }
+    if (!c->curl || !c->base || !c->headers) {
+        http_client_free(c);
+        return NULL;
+    }
+    size_t n = strlen(c->base);
+    if (n && c->base[n - 1] == '/')
+        c->base[n - 1] = '\0';
+    return c;
+}
+
+void http_client_free(http_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
+    free(c->base);
+    free(c);
+}
+
+int http_client_call(http_client *c, const char *method, const char *path,
+                     const char *body, size_t body_len, json_t **reply,
+                     char *err, size_t errlen)
+{
+    char url[2048];
+    buf resp;
+    long status = 0;
+    CURLcode rc;
+
+    *reply = NULL;
+    snprintf(url, sizeof url, "%s%s", c->base, path);
+    buf_init(&resp, 4096);
+    curl_easy_reset(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 120000L);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (body) {
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    rc = curl_easy_perform(c->curl);
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
+        buf_free(&resp);
+        return 0;
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (resp.len) {
+        json_error_t jerr;
+        *reply = json_loadb(resp.data, resp.len, 0, &jerr);
+    }
+    if (status >= 400) {
+        json_t *e = *reply ? json_object_get(*reply, "error") : NULL;
+        snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status,
+                 e ? ": " : "", e ? json_string_value(e) : "");
+    }
+    if (resp.data)
+        secure_wipe(resp.data, resp.len);
+    buf_free(&resp);
+    return (int)status;
+}
+
+int http_client_json(http_client *c, const char *method, const char *path,
+                     json_t *body, json_t **reply, char *err, size_t errlen)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    int status;
+
+    if (!text) {
+        snprintf(err, errlen, "cannot encode request");
+        *reply = NULL;
+        return 0;
+    }
+    status = http_client_call(c, method, path, text, strlen(text), reply, err, errlen);
+    secure_wipe(text, strlen(text));
+    free(text);
+    return status;
+}
+
+int http_client_read_key(const char *path, char *key, size_t keylen,
+                         char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    struct stat st;
+    size_t n;
+
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: API key file is readable by others; run chmod 600 on it", path);
+        return -1;
+    }
+    if (!fgets(key, (int)keylen, f)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: empty", path);
+        return -1;
+    }
+    fclose(f);
+    n = strcspn(key, "\r\n");
+    key[n] = '\0';
+    if (n == 0 || n > 256) {
+        snprintf(err, errlen, "%s: expected one line holding an API key", path);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* http_client.h -- role-to-role calls: JSON over HTTP with a bearer key.
+ *
+ * One client per calling thread keeps its connection alive between batch
+ * calls (libcurl's connection cache), so a stream of batches does not pay
+ * a TCP handshake each. Responses are size-limited like requests are. */
+#ifndef HERALD_HTTP_CLIENT_H
+#define HERALD_HTTP_CLIENT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+typedef struct http_client http_client;
+
+/* base_url like "http://127.0.0.1:7001" (no trailing slash needed);
+ * bearer_key may be NULL. */
+http_client *http_client_new(const char *base_url, const char *bearer_key);
+void http_client_free(http_client *c);
+
+/* Sends body (may be NULL for GET) to base_url + path. Returns the HTTP
+ * status (0 when no answer came: connection refused, timeout) and, when
+ * the answer parsed as JSON, a new reference in *reply. err gets a short
+ * description of any failure. */
+int http_client_call(http_client *c, const char *method, const char *path,
+                     const char *body, size_t body_len, json_t **reply,
+                     char *err, size_t errlen);
+
+/* Same, with a JSON body (not stolen). */
+int http_client_json(http_client *c, const char *method, const char *path,
+                     json_t *body, json_t **reply, char *err, size_t errlen);
+
+/* Reads a one-line bearer key file (mode 0600) into key (65+ bytes). */
+int http_client_read_key(const char *path, char *key, size_t keylen,
+                         char *err, size_t errlen);
+
+#endif

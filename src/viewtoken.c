@@ -1,0 +1,158 @@
+/* viewtoken.c -- see viewtoken.h. */
+#include "viewtoken.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apikeys.h"
+#include "ci.h"
+#include "crypto.h"
+
+#define PAYLOAD_MAX 600
+
+static int notice_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+static int b64url_encode(char *out, size_t outmax, const uint8_t *in, size_t len)
+{
+    size_t need = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+    if (need > outmax)
+        return -1;
+    sodium_bin2base64(out, outmax, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return 0;
+}
+
+static long b64url_decode(uint8_t *out, size_t outmax, const char *in, size_t len)
+{
+    size_t n;
+    const char *end;
+
+    if (sodium_base642bin(out, outmax, in, len, NULL, &n, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || end != in + len)
+        return -1;
+    return (long)n;
+}
+
+int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out)
+{
+    uint8_t nonce[VIEW_TOKEN_NONCE_HEX / 2], sig[ED25519_SIG_LEN];
+    char payload[PAYLOAD_MAX];
+    size_t plen, off;
+    int n;
+
+    if (!apikey_name_ok(t->platform, strlen(t->platform)) || !notice_id_ok(t->notice) ||
+        !rk_is_well_formed(t->rk, strlen(t->rk)))
+        return -1;
+    random_bytes(nonce, sizeof nonce);
+    hex_encode(t->nonce, nonce, sizeof nonce);
+    n = snprintf(payload, sizeof payload,
+                 "{\"v\":1,\"iss\":\"%s\",\"notice\":\"%s\",\"rk\":\"%s\",\"exp\":%lld,\"nonce\":\"%s\"}",
+                 t->platform, t->notice, t->rk, t->exp_ms, t->nonce);
+    if (n < 0 || (size_t)n >= sizeof payload)
+        return -1;
+    plen = (size_t)n;
+    ed25519_sign(sig, payload, plen, secret_key);
+    if (b64url_encode(out, VIEW_TOKEN_MAX + 1, (const uint8_t *)payload, plen) != 0)
+        return -1;
+    off = strlen(out);
+    out[off++] = '.';
+    return b64url_encode(out + off, VIEW_TOKEN_MAX + 1 - off, sig, sizeof sig);
+}
+
+static const char *copy_field(json_t *o, const char *name, char *dst, size_t dstlen)
+{
+    json_t *v = json_object_get(o, name);
+
+    if (!json_is_string(v) || json_string_length(v) >= dstlen)
+        return "token payload is malformed";
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return NULL;
+}
+
+static const char *parse_payload(const uint8_t *p, size_t len, view_token *t)
+{
+    json_error_t jerr;
+    json_t *o = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *v, *exp;
+    const char *why = NULL;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return "token payload is not JSON";
+    }
+    v = json_object_get(o, "v");
+    exp = json_object_get(o, "exp");
+    if (!json_is_integer(v) || json_integer_value(v) != 1)
+        why = "unknown token version";
+    else if (!json_is_integer(exp))
+        why = "token payload is malformed";
+    if (!why)
+        why = copy_field(o, "iss", t->platform, sizeof t->platform);
+    if (!why)
+        why = copy_field(o, "notice", t->notice, sizeof t->notice);
+    if (!why)
+        why = copy_field(o, "rk", t->rk, sizeof t->rk);
+    if (!why)
+        why = copy_field(o, "nonce", t->nonce, sizeof t->nonce);
+    if (!why)
+        t->exp_ms = json_integer_value(exp);
+    json_decref(o);
+    return why;
+}
+
+int view_token_verify(const char *token, size_t len, long long now_ms,
+                      view_key_lookup lookup, void *ctx, view_token *out,
+                      const char **why)
+{
+    uint8_t payload[PAYLOAD_MAX], sig[ED25519_SIG_LEN + 1];
+    const char *dot = len <= VIEW_TOKEN_MAX ? memchr(token, '.', len) : NULL;
+    const uint8_t *pk;
+    long plen;
+    view_token t;
+
+    if (!dot) {
+        *why = "not a view token";
+        return -1;
+    }
+    plen = b64url_decode(payload, sizeof payload, token, (size_t)(dot - token));
+    if (plen <= 0 ||
+        b64url_decode(sig, sizeof sig, dot + 1, len - (size_t)(dot - token) - 1) != ED25519_SIG_LEN) {
+        *why = "not a view token";
+        return -1;
+    }
+    if ((*why = parse_payload(payload, (size_t)plen, &t)) != NULL)
+        return -1;
+    pk = lookup(ctx, t.platform);
+    if (!pk) {
+        *why = "token issued by an unknown platform";
+        return -1;
+    }
+    if (!ed25519_verify(sig, payload, (size_t)plen, pk)) {
+        *why = "token signature is not valid";
+        return -1;
+    }
+    if (!notice_id_ok(t.notice) || !rk_is_well_formed(t.rk, strlen(t.rk)) ||
+        strlen(t.nonce) != VIEW_TOKEN_NONCE_HEX) {
+        *why = "token payload is malformed";
+        return -1;
+    }
+    if (t.exp_ms <= now_ms) {
+        *why = "token has expired";
+        return -1;
+    }
+    *out = t;
+    *why = NULL;
+    return 0;
+}

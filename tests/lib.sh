@@ -1,0 +1,66 @@
+# Shared by the integration tests: start herald processes on loopback with
+# their data in a fresh directory, speak HTTP to them with curl, and report
+# each check as a TAP line. Sourced, never run.
+set -u
+: "${HERALD:?run through tests/run.sh or set HERALD to the binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/herald-it.XXXXXX")
+PIDS=()
+n_checks=0
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n_checks=$((n_checks + 1)); echo "ok $n_checks - $*"; }
+not_ok() { n_checks=$((n_checks + 1)); echo "not ok $n_checks - $*"; }
+
+# check NAME COMMAND...: one TAP line for whether the command succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# start_role NAME LOGFILE ARGS...: starts herald with --listen 127.0.0.1:0,
+# waits for its "listening on" line and sets PORT_<NAME> to the bound port.
+start_role() {
+	local name=$1 log=$2; shift 2
+	"$HERALD" "$@" --listen 127.0.0.1:0 2>"$log" &
+	local pid=$!
+	PIDS+=("$pid")
+	eval "PID_$name=$pid"
+	for _ in $(seq 1 200); do
+		local port
+		port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' "$log" | head -n1)
+		if [ -n "$port" ]; then
+			eval "PORT_$name=$port"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || { echo "# $name exited: $(tail -n 3 "$log")"; return 1; }
+		sleep 0.05
+	done
+	echo "# $name did not start: $(tail -n 3 "$log")"
+	return 1
+}
+
+# http METHOD URL [BODY] [CURL ARGS...]: prints the body, then the status
+# code on the last line.
+http() {
+	local method=$1 url=$2 body=${3-}; shift 3 2>/dev/null || shift $#
+	if [ -n "$body" ]; then
+		curl -s -X "$method" -H 'Content-Type: application/json' --data-binary "$body" \
+			-w '\n%{http_code}' "$@" "$url"
+	else
+		curl -s -X "$method" -w '\n%{http_code}' "$@" "$url"
+	fi
+}
+
+status_of() { tail -n1 <<<"$1"; }
+body_of() { sed '$d' <<<"$1"; }
+
+finish() {
+	[ "$n_checks" -gt 0 ] || { echo "not ok 1 - no checks ran"; exit 1; }
+	exit 0
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test against one build directory: the cmocka unit tests (in TAP
+# form) and the integration scripts under tests/integration, which start
+# real herald processes on loopback. Prints each result, then appends
+# "PASSED FAILED" to the summary file for the Makefile to add up.
+set -u
+build=$1 label=$2 summary=$3
+root=$(cd "$(dirname "$0")/.." && pwd)
+passed=0 failed=0
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/herald-test-$label.XXXXXX")
+
+count() { # reads TAP on stdin, echoes it with the build label, counts
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) passed=$((passed + 1)); echo "[$label] $line" ;;
+		"not ok "*) failed=$((failed + 1)); echo "[$label] $line" ;;
+		"#"*) echo "[$label] $line" ;;
+		esac
+	done
+}
+
+run_one() { # name, command...: runs it, expects TAP on stdout
+	local name=$1; shift
+	local out="$logdir/$name.out"
+	"$@" >"$out" 2>"$logdir/$name.err"
+	local rc=$?
+	local before=$failed
+	count <"$out"
+	if [ $rc -ne 0 ] && [ $failed -eq $before ]; then
+		# A crash or sanitizer report that no TAP line recorded.
+		failed=$((failed + 1))
+		echo "[$label] not ok - $name exited with status $rc"
+	fi
+	if [ $failed -ne $before ]; then
+		echo "[$label] # --- stderr of $name (last 30 lines) ---"
+		tail -n 30 "$logdir/$name.err" | sed "s/^/[$label] #   /"
+	fi
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=67
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+for t in "$build"/test_*; do
+	[ -x "$t" ] || continue
+	run_one "unit-$(basename "$t")" "$t"
+done
+
+export HERALD="$root/$build/herald" HERALD_ROOT="$root"
+for t in "$root"/tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "integration-$(basename "$t" .sh)" bash "$t"
+done
+
+echo "[$label] $passed passed, $failed failed (logs in $logdir)"
+echo "$passed $failed" >>"$summary"
