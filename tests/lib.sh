@@ -23,11 +23,20 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
-# start_role NAME LOGFILE ARGS...: starts herald with --listen 127.0.0.1:0,
-# waits for its "listening on" line and sets PORT_<NAME> to the bound port.
+# free_port: prints a loopback port that was free a moment ago, for roles
+# that must know each other's addresses before they start.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_role NAME LOGFILE ARGS...: starts herald ARGS (with --listen
+# 127.0.0.1:0 appended unless ARGS has --listen or --config), waits for its
+# "listening on ... (port N)" line and sets PORT_<NAME> and PID_<NAME>.
 start_role() {
 	local name=$1 log=$2; shift 2
-	"$HERALD" "$@" --listen 127.0.0.1:0 2>"$log" &
+	local extra=(--listen 127.0.0.1:0)
+	case " $* " in *" --listen "*|*" --config "*) extra=() ;; esac
+	"$HERALD" "$@" "${extra[@]}" 2>"$log" &
 	local pid=$!
 	PIDS+=("$pid")
 	eval "PID_$name=$pid"
