@@ -35,12 +35,16 @@ check: build build-asan
 	 awk '{p+=$$1; f+=$$2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' .check-summary; \
 	 status=$$?; rm -f .check-summary; exit $$status
 
+# The whole system on loopback; a new demo-data/ each time.
 demo: build
-	@bash scripts/demo.sh $(HERALD)
+	@rm -rf demo-data
+	@$(HERALD) demo --dir demo-data
 
 bench: build
 	@bash bench/ci.sh $(HERALD)
 	@bash bench/idsvc.sh $(HERALD)
+	@$(BUILD)/bench_merkle
+	@bash bench/e2e 20000 $(HERALD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -20,6 +20,11 @@ int cmd_keygen(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
 int cmd_ci(int argc, char **argv);
 int cmd_idsvc(int argc, char **argv);
+int cmd_hub(int argc, char **argv);
+int cmd_agency(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_platform(int argc, char **argv);
 
 /* Prints "herald CMD: message" and the --help hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

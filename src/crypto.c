@@ -27,6 +27,21 @@ void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
     SHA256_Final(out, &c);
 }
 
+void sha256_stream_init(sha256_stream *s)
+{
+    SHA256_Init(&s->c);
+}
+
+void sha256_stream_update(sha256_stream *s, const void *data, size_t len)
+{
+    SHA256_Update(&s->c, data, len);
+}
+
+void sha256_stream_final(sha256_stream *s, uint8_t out[SHA256_LEN])
+{
+    SHA256_Final(out, &s->c);
+}
+
 /* HMAC (RFC 2104) over OpenSSL's SHA-512 block functions. The low-level
  * SHA512_CTX is a plain struct, so the pad states computed here are copied
  * by value per message; EVP_MAC would allocate and re-derive them on every
@@ -154,4 +169,19 @@ int ed25519_verify(const uint8_t sig[ED25519_SIG_LEN], const void *msg, size_t l
                    const uint8_t pk[ED25519_PUBLIC_LEN])
 {
     return crypto_sign_ed25519_verify_detached(sig, msg, len, pk) == 0;
+}
+
+int pwhash_str(char out[PWHASH_STR_MAX], const char *secret, size_t len, pwhash_cost cost)
+{
+    unsigned long long ops = cost == PWHASH_MIN ? crypto_pwhash_OPSLIMIT_MIN
+                                                : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    size_t mem = cost == PWHASH_MIN ? crypto_pwhash_MEMLIMIT_MIN
+                                    : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+
+    return crypto_pwhash_str(out, secret, len, ops, mem) == 0 ? 0 : -1;
+}
+
+int pwhash_verify(const char *hash, const char *secret, size_t len)
+{
+    return crypto_pwhash_str_verify(hash, secret, len) == 0;
 }

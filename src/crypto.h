@@ -32,6 +32,15 @@ void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
               uint8_t out[SHA256_LEN]);
 
+/* SHA-256 over data that arrives in pieces (a file read in blocks). */
+typedef struct sha256_stream {
+    SHA256_CTX c;
+} sha256_stream;
+
+void sha256_stream_init(sha256_stream *s);
+void sha256_stream_update(sha256_stream *s, const void *data, size_t len);
+void sha256_stream_final(sha256_stream *s, uint8_t out[SHA256_LEN]);
+
 /* A keyed HMAC-SHA-512 whose inner and outer pads are hashed once, when the
  * key is set: each message then costs two compressions and no allocation,
  * which is what lets one core turn hundreds of thousands of RRNs into CIs a
@@ -79,5 +88,18 @@ void ed25519_sign(uint8_t sig[ED25519_SIG_LEN], const void *msg, size_t len,
 /* Returns 1 if the signature is valid, 0 otherwise. */
 int ed25519_verify(const uint8_t sig[ED25519_SIG_LEN], const void *msg, size_t len,
                    const uint8_t pk[ED25519_PUBLIC_LEN]);
+
+/* Password hashing (Argon2id, libsodium's crypto_pwhash_str) for member
+ * PINs. PWHASH_INTERACTIVE costs ~64 MiB and a tenth of a second per hash;
+ * PWHASH_MIN uses the smallest limits Argon2id allows, so a demo can sign up
+ * thousands of members a second. A 4-8 digit PIN falls to an offline search
+ * at either cost if the table leaks; the cost only slows that search, the
+ * online attempt limit is what keeps PINs safe. */
+#define PWHASH_STR_MAX 128
+typedef enum pwhash_cost { PWHASH_INTERACTIVE, PWHASH_MIN } pwhash_cost;
+/* Writes the encoded hash (with its salt and limits) to out; 0 or -1. */
+int pwhash_str(char out[PWHASH_STR_MAX], const char *secret, size_t len, pwhash_cost cost);
+/* 1 if secret matches the encoded hash, 0 otherwise (also for bad text). */
+int pwhash_verify(const char *hash, const char *secret, size_t len);
 
 #endif

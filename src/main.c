@@ -6,10 +6,15 @@
 #include "crypto.h"
 
 static const command commands[] = {
+    {"demo", cmd_demo, "run the whole system on loopback with a synthetic population"},
     {"idsvc", cmd_idsvc, "run the Identification Service Agency (RRN -> CI over HTTP)"},
+    {"hub", cmd_hub, "run the relay hub: routes notices to platforms, keeps the evidence log"},
+    {"agency", cmd_agency, "the agency gateway: send notices, serve documents, list postal"},
     {"ci", cmd_ci, "convert RRNs to CIs locally with the idsvc key"},
+    {"verify", cmd_verify, "check a distribution certificate or a log consistency proof offline"},
     {"keygen", cmd_keygen, "create an HMAC (CI) key or an Ed25519 signing key"},
     {"apikey", cmd_apikey, "create an API key and add its hash to a clients file"},
+    {"platform", cmd_platform, "run a messenger/carrier platform: members, inboxes, view tokens"},
 };
 
 static void print_help(FILE *out)

@@ -101,6 +101,14 @@ void merkle_frontier_init(merkle_frontier *f);
 /* MERKLE_EINVAL once the tree holds MERKLE_MAX_TREE_SIZE leaves. */
 merkle_status merkle_frontier_append(merkle_frontier *f,
                                      const uint8_t leaf_hash[MERKLE_HASH_LEN]);
+/* merkle_frontier_append that also hands back the perfect subtrees the leaf
+ * completes, for a node cache: done[h - 1] is the hash of the subtree of
+ * 2^h leaves ending with this leaf, for h = 1 .. *ndone (the number of
+ * trailing one bits of the old size). done needs room for 63 hashes; it
+ * and ndone may be NULL. */
+merkle_status merkle_frontier_append_nodes(merkle_frontier *f,
+                                           const uint8_t leaf_hash[MERKLE_HASH_LEN],
+                                           uint8_t done[][MERKLE_HASH_LEN], unsigned *ndone);
 void merkle_frontier_root(const merkle_frontier *f, uint8_t out[MERKLE_HASH_LEN]);
 /* Rebuilds the frontier of the first n leaves, e.g. when the hub restarts:
  * one subtree hash per set bit of n, cheap when src has a node cache. */

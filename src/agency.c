@@ -1,0 +1,189 @@
+/* agency.c -- `herald agency`: subcommand dispatch and the agency.ini
+ * every subcommand reads.
+ *
+ * The gateway is several tools over one database (send, serve, postal,
+ * status), as git is several tools over one repository; they share the
+ * config loading here so that a key means the same thing to each. */
+#include "agency.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agency_ref.h"
+#include "apikeys.h"
+#include "cli.h"
+#include "http_client.h"
+#include "keyfile.h"
+
+static const char usage[] =
+    "Usage: herald agency COMMAND --config agency.ini [OPTIONS]\n\n"
+    "The gateway run inside a sending institution.\n\n"
+    "Commands:\n"
+    "  send     render documents from a recipient CSV and submit notices to the hub\n"
+    "  serve    serve documents to citizens holding a platform's view token\n"
+    "  postal   list the notices that must be sent on paper, as CSV\n"
+    "  status   count notices per state, as one JSON line\n\n"
+    "Run 'herald agency COMMAND --help' for a command's options.\n";
+
+int cmd_agency(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } subs[] = {
+        {"send", agency_send_main},
+        {"serve", agency_serve_main},
+        {"postal", agency_postal_main},
+        {"status", agency_status_main},
+    };
+
+    if (argc < 2)
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status)");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(argv[1], subs[i].name))
+            return subs[i].run(argc - 1, argv + 1);
+    return cli_usage_error("agency", "unknown command '%s'", argv[1]);
+}
+
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a directory", dir);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_key(const agency_cfg *c, const char *section, char *key,
+                    char *err, size_t errlen)
+{
+    char path[AGENCY_PATH_MAX];
+    const char *v = config_require(&c->ini, section, "key_file", err, errlen);
+
+    if (!v)
+        return -1;
+    config_path(&c->ini, v, path, sizeof path);
+    return http_client_read_key(path, key, AGENCY_KEY_MAX, err, errlen);
+}
+
+typedef struct platform_load {
+    agency_cfg *c;
+    char *err;
+    size_t errlen;
+} platform_load;
+
+static int add_platform(void *ctx, const config *ini, const char *section, const char *name)
+{
+    platform_load *pl = ctx;
+    agency_cfg *c = pl->c;
+    const char *pub = config_get(ini, section, "view_pub");
+    char path[AGENCY_PATH_MAX], kerr[512];
+    agency_platform *p;
+
+    if (!apikey_name_ok(name, strlen(name))) {
+        snprintf(pl->err, pl->errlen, "%s: [%s]: a platform name is 1-64 of [A-Za-z0-9._-]",
+                 ini->path, section);
+        return -1;
+    }
+    if (c->nplatforms >= AGENCY_MAX_PLATFORMS) {
+        snprintf(pl->err, pl->errlen, "%s: at most %d platforms", ini->path,
+                 AGENCY_MAX_PLATFORMS);
+        return -1;
+    }
+    if (!pub) {
+        snprintf(pl->err, pl->errlen, "%s: [%s] view_pub is required", ini->path, section);
+        return -1;
+    }
+    p = &c->platforms[c->nplatforms];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    config_path(ini, pub, path, sizeof path);
+    if (keyfile_read(path, 0, p->view_pub, sizeof p->view_pub, kerr, sizeof kerr) != 0) {
+        snprintf(pl->err, pl->errlen, "%s: [%s] view_pub: %s", ini->path, section, kerr);
+        return -1;
+    }
+    c->nplatforms++;
+    return 0;
+}
+
+static int load_platforms(agency_cfg *c, char *err, size_t errlen)
+{
+    platform_load pl = {c, err, errlen};
+
+    if (config_each_section(&c->ini, "platform", add_platform, &pl) != 0)
+        return -1;
+    if (!c->nplatforms) {
+        snprintf(err, errlen, "%s: at least one [platform NAME] section with view_pub is "
+                 "required: without a pinned key no view token can be accepted", c->ini.path);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
+{
+    const char *dir;
+
+    if (!(c->name = config_require(&c->ini, "agency", "name", err, errlen)) ||
+        !(dir = config_require(&c->ini, "agency", "dir", err, errlen)) ||
+        !(c->public_url = config_require(&c->ini, "agency", "public_url", err, errlen)))
+        return -1;
+    if (!apikey_name_ok(c->name, strlen(c->name))) {
+        snprintf(err, errlen, "%s: [agency] name must be 1-64 of [A-Za-z0-9._-]", c->ini.path);
+        return -1;
+    }
+    if (!agency_public_url_ok(c->public_url)) {
+        snprintf(err, errlen, "%s: [agency] public_url must be http(s)://HOST[:PORT][/path]",
+                 c->ini.path);
+        return -1;
+    }
+    c->listen = config_get(&c->ini, "agency", "listen");
+    config_path(&c->ini, dir, c->dir, sizeof c->dir);
+    snprintf(c->db_path, sizeof c->db_path, "%s/agency.db", c->dir);
+    if (config_long(&c->ini, "agency", "poll_ms", 2000, 50, 3600000, &c->poll_ms, err, errlen) ||
+        config_long(&c->ini, "agency", "report_ms", 500, 50, 3600000, &c->report_ms, err,
+                    errlen) ||
+        config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen))
+        return -1;
+    return make_dir(c->dir, err, errlen);
+}
+
+int agency_config_load(agency_cfg *c, const char *path, int need, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (config_load(&c->ini, path, err, errlen) != 0)
+        return -1;
+    if (load_agency_section(c, err, errlen) != 0)
+        return -1;
+    if (need & AGENCY_NEED_IDSVC) {
+        if (!(c->idsvc_url = config_require(&c->ini, "idsvc", "url", err, errlen)) ||
+            read_key(c, "idsvc", c->idsvc_key, err, errlen) != 0)
+            return -1;
+    }
+    if (need & AGENCY_NEED_HUB) {
+        if (!(c->hub_url = config_require(&c->ini, "hub", "url", err, errlen)) ||
+            read_key(c, "hub", c->hub_key, err, errlen) != 0)
+            return -1;
+    }
+    if ((need & AGENCY_NEED_PLATFORMS) && load_platforms(c, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+void agency_config_free(agency_cfg *c)
+{
+    secure_wipe(c->idsvc_key, sizeof c->idsvc_key);
+    secure_wipe(c->hub_key, sizeof c->hub_key);
+    config_free(&c->ini);
+}

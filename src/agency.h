@@ -1,0 +1,62 @@
+/* agency.h -- what the parts of `herald agency` share.
+ *
+ * The agency gateway runs inside a sending institution: it turns a
+ * recipient file into stored documents and notices at the hub (send),
+ * serves each document once to the citizen who holds a platform's view
+ * token (serve), and lists the notices that must go out on paper (postal).
+ * All of them read the same agency.ini, loaded here once. */
+#ifndef HERALD_AGENCY_H
+#define HERALD_AGENCY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "crypto.h"
+
+#define AGENCY_PATH_MAX 4096
+#define AGENCY_MAX_PLATFORMS 64
+#define AGENCY_KEY_MAX 256
+
+/* A platform whose view tokens this agency accepts: its public key is
+ * pinned in the config, never fetched. */
+typedef struct agency_platform {
+    char name[65];
+    uint8_t view_pub[ED25519_PUBLIC_LEN];
+} agency_platform;
+
+typedef struct agency_cfg {
+    config ini;
+    const char *name;       /* this agency's name at the hub */
+    char dir[AGENCY_PATH_MAX];
+    char db_path[AGENCY_PATH_MAX];
+    const char *listen;     /* may be NULL */
+    const char *public_url; /* base of document links, no trailing slash */
+    const char *idsvc_url, *hub_url;
+    char idsvc_key[AGENCY_KEY_MAX], hub_key[AGENCY_KEY_MAX];
+    long poll_ms, report_ms, threads;
+    agency_platform platforms[AGENCY_MAX_PLATFORMS];
+    size_t nplatforms;
+} agency_cfg;
+
+/* What a subcommand needs from the config; what it does not need may be
+ * absent. */
+enum {
+    AGENCY_NEED_IDSVC = 1,
+    AGENCY_NEED_HUB = 2,
+    AGENCY_NEED_PLATFORMS = 4,
+};
+
+/* Loads and checks path; creates the data dir (0700). Returns 0, or -1
+ * with a message naming the file and key in err. */
+int agency_config_load(agency_cfg *c, const char *path, int need,
+                       char *err, size_t errlen);
+/* Wipes the API keys and frees the config. */
+void agency_config_free(agency_cfg *c);
+
+int agency_send_main(int argc, char **argv);
+int agency_serve_main(int argc, char **argv);
+int agency_postal_main(int argc, char **argv);
+int agency_status_main(int argc, char **argv);
+
+#endif

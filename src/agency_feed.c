@@ -1,0 +1,63 @@
+/* agency_feed.c -- see agency_feed.h. */
+#include "agency_feed.h"
+
+#include <stdio.h>
+
+#include "agency_db.h"
+
+/* Fetches and applies one page. Returns the number of changes in the page
+ * (0 when drained) or -1; *applied gets the notices that changed. */
+static long pull_page(sqlite3 *db, http_client *hub, size_t *applied, char *err,
+                      size_t errlen)
+{
+    long long after = agency_db_cursor(db), next;
+    char path[128];
+    json_t *reply = NULL, *changes, *jnext;
+    long n;
+    int status;
+
+    snprintf(path, sizeof path, "/v1/changes?after=%lld&limit=%d", after, AGENCY_FEED_PAGE);
+    status = http_client_call(hub, "GET", path, NULL, 0, &reply, err, errlen);
+    if (status != 200) {
+        if (status > 0 && status < 400) /* 0 and >= 400: err already says why */
+            snprintf(err, errlen, "GET /v1/changes: unexpected HTTP %d", status);
+        json_decref(reply);
+        return -1;
+    }
+    changes = json_object_get(reply, "changes");
+    jnext = json_object_get(reply, "next");
+    if (!json_is_array(changes) || json_array_size(changes) > 10000 ||
+        (json_array_size(changes) && !json_is_integer(jnext))) {
+        snprintf(err, errlen, "GET /v1/changes: answer is not {\"changes\":[...],\"next\":N}");
+        json_decref(reply);
+        return -1;
+    }
+    n = (long)json_array_size(changes);
+    next = n ? json_integer_value(jnext) : after;
+    if (n && next <= after) {
+        snprintf(err, errlen, "GET /v1/changes: next %lld does not move past %lld", next, after);
+        json_decref(reply);
+        return -1;
+    }
+    if (n && agency_db_apply_changes(db, changes, next, applied) != 0) {
+        snprintf(err, errlen, "cannot record changes in the database");
+        n = -1;
+    }
+    json_decref(reply);
+    return n;
+}
+
+long agency_feed_pull(sqlite3 *db, http_client *hub, char *err, size_t errlen)
+{
+    long total = 0, n;
+    size_t applied;
+
+    do {
+        applied = 0;
+        n = pull_page(db, hub, &applied, err, errlen);
+        if (n < 0)
+            return -1;
+        total += (long)applied;
+    } while (n > 0);
+    return total;
+}

@@ -1,0 +1,193 @@
+/* agency_postal.c -- `herald agency postal` and `herald agency status`:
+ * what an operator reads out of the agency database.
+ *
+ * postal is the paper fallback's work list: every notice the hub could not
+ * deliver electronically (state postal), with the name and address that
+ * only the agency holds, as CSV for the print shop. status is the same
+ * database counted per state, as one JSON line for monitoring. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agency.h"
+#include "agency_db.h"
+#include "agency_feed.h"
+#include "cli.h"
+#include "db.h"
+#include "http_client.h"
+#include "log.h"
+
+static const char postal_usage[] =
+    "Usage: herald agency postal --config agency.ini [--sync]\n\n"
+    "Prints, as CSV with a header row (reference,name,address,title), every notice\n"
+    "whose state is postal: the hub reached nobody electronically, so the letter goes\n"
+    "on paper. Fields are quoted per RFC 4180 when they need it.\n\n"
+    "  --config FILE  agency.ini\n"
+    "  --sync         first pull the hub's changes feed once ([hub] url, key_file)\n";
+
+static const char status_usage[] =
+    "Usage: herald agency status --config agency.ini\n\n"
+    "Prints one JSON line counting this agency's notices per state, e.g.\n"
+    "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
+    "\"total\":20,\"events_queued\":0}.\n"
+    "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
+    "them); the others are the hub's states as last seen on its changes feed.\n";
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
+static void put_csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static int print_postal(void *ctx, const char *reference, const char *name,
+                        const char *address, const char *title)
+{
+    FILE *out = ctx;
+
+    put_csv_field(out, reference);
+    fputc(',', out);
+    put_csv_field(out, name);
+    fputc(',', out);
+    put_csv_field(out, address);
+    fputc(',', out);
+    put_csv_field(out, title);
+    fputs("\r\n", out);
+    return ferror(out) ? -1 : 0;
+}
+
+static int sync_feed(const agency_cfg *c, sqlite3 *db)
+{
+    http_client *hub = http_client_new(c->hub_url, c->hub_key);
+    char err[512];
+    long n;
+
+    if (!hub)
+        return cli_fail("agency postal", "cannot make an HTTP client");
+    n = agency_feed_pull(db, hub, err, sizeof err);
+    http_client_free(hub);
+    if (n < 0)
+        return cli_fail("agency postal", "changes feed: %s", err);
+    log_info("changes feed: %ld notices changed state", n);
+    return EXIT_OK;
+}
+
+/* Parses --config and the flags; returns 0 to go on, EXIT_OK after --help,
+ * or a usage error. */
+static int parse(int argc, char **argv, const char *cmd, const char *usage,
+                 const char **config, int *sync)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"sync", no_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': *config = optarg; break;
+        case 's':
+            if (!sync)
+                return cli_usage_error(cmd, "unknown option '--sync'");
+            *sync = 1;
+            break;
+        case 'h': fputs(usage, stdout); return -1;
+        default: return cli_usage_error(cmd, "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!*config)
+        return cli_usage_error(cmd, "--config is required");
+    return 0;
+}
+
+/* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
+static int open_agency(const char *cmd, const char *config, int need, agency_cfg *c,
+                       sqlite3 **db)
+{
+    char err[1024];
+
+    log_set_name("agency");
+    if (agency_config_load(c, config, need, err, sizeof err) != 0 ||
+        !(*db = agency_db_open(c->db_path, err, sizeof err))) {
+        agency_config_free(c);
+        return cli_fail(cmd, "%s", err);
+    }
+    return EXIT_OK;
+}
+
+int agency_postal_main(int argc, char **argv)
+{
+    const char *config = NULL;
+    int sync = 0, rc;
+    agency_cfg c;
+    sqlite3 *db;
+
+    if ((rc = parse(argc, argv, "agency postal", postal_usage, &config, &sync)) != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    if (open_agency("agency postal", config, sync ? AGENCY_NEED_HUB : 0, &c, &db) != EXIT_OK)
+        return EXIT_FAIL;
+    rc = sync ? sync_feed(&c, db) : EXIT_OK;
+    if (rc == EXIT_OK) {
+        fputs("reference,name,address,title\r\n", stdout);
+        if (agency_db_each_postal(db, print_postal, stdout) != 0 || fflush(stdout) != 0)
+            rc = cli_fail("agency postal", "cannot list postal notices");
+    }
+    db_close(db);
+    agency_config_free(&c);
+    return rc;
+}
+
+typedef struct counts {
+    long long n[6], total;
+} counts;
+
+static const char *const states[6] = {"stored", "accepted", "relayed", "received", "read",
+                                      "postal"};
+
+static void add_count(void *ctx, const char *state, long long n)
+{
+    counts *k = ctx;
+
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(state, states[i]))
+            k->n[i] += n;
+    k->total += n;
+}
+
+int agency_status_main(int argc, char **argv)
+{
+    const char *config = NULL;
+    counts k = {0};
+    agency_cfg c;
+    sqlite3 *db;
+    int rc;
+
+    if ((rc = parse(argc, argv, "agency status", status_usage, &config, NULL)) != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    if (open_agency("agency status", config, 0, &c, &db) != EXIT_OK)
+        return EXIT_FAIL;
+    rc = agency_db_state_counts(db, add_count, &k);
+    if (rc == 0) {
+        putchar('{');
+        for (int i = 0; i < 6; i++)
+            printf("\"%s\":%lld,", states[i], k.n[i]);
+        printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
+               agency_db_outbox_count(db));
+    }
+    db_close(db);
+    agency_config_free(&c);
+    return rc == 0 ? EXIT_OK : cli_fail("agency status", "cannot count notices");
+}

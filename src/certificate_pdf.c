@@ -1,0 +1,136 @@
+/* certificate_pdf.c -- a distribution certificate as one printed page.
+ *
+ * Courts and citizens read paper. The page shows what the JSON proves (the
+ * notice, the signed tree head, the timeline of events, in Korean and
+ * English) and a QR code that leads to the hub's verify page; the JSON
+ * remains the thing that is verified. Drawn with cairo and pango so Korean
+ * text is shaped properly with Noto CJK. */
+#include "certificate_pdf.h"
+
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+#include <qrencode.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PAGE_W 595.0 /* A4 in points */
+#define PAGE_H 842.0
+#define MARGIN 50.0
+
+static double text_at(cairo_t *cr, double x, double y, double width, const char *font,
+                      const char *text)
+{
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *desc = pango_font_description_from_string(font);
+    int w, h;
+
+    pango_layout_set_font_description(layout, desc);
+    pango_layout_set_width(layout, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_text(layout, text, -1);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, layout);
+    pango_layout_get_size(layout, &w, &h);
+    pango_font_description_free(desc);
+    g_object_unref(layout);
+    return y + (double)h / PANGO_SCALE;
+}
+
+static void draw_qr(cairo_t *cr, const char *url, double x, double y, double size)
+{
+    QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+
+    if (!qr)
+        return;
+    double cell = size / (qr->width + 8);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int r = 0; r < qr->width; r++)
+        for (int c = 0; c < qr->width; c++)
+            if (qr->data[r * qr->width + c] & 1)
+                cairo_rectangle(cr, x + (c + 4) * cell, y + (r + 4) * cell, cell, cell);
+    cairo_fill(cr);
+    QRcode_free(qr);
+}
+
+static const char *event_korean(const char *event)
+{
+    static const struct { const char *en, *ko; } names[] = {
+        {"SubmissionAcceptance", "발송 접수"},
+        {"SubmissionRejection", "발송 거부"},
+        {"RelayAcceptance", "중계 수락"},
+        {"RelayRejection", "중계 거부"},
+        {"RelayFailure", "중계 실패"},
+        {"RelayToNonERDS", "우편 발송 전환"},
+        {"ContentConsignment", "수신"},
+        {"ConsignmentNotification", "수신 알림"},
+        {"ConsignmentNotificationFailure", "알림 실패"},
+        {"ContentHandover", "열람"},
+        {"ContentHandoverFailure", "열람 거부"},
+        {"AcceptanceRejectionExpiry", "열람 기한 만료"},
+    };
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(names[i].en, event))
+            return names[i].ko;
+    return "";
+}
+
+static double draw_timeline(cairo_t *cr, const cert_result *res, double y)
+{
+    char line[512];
+
+    y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 11",
+                "유통 이력 / Timeline of events") + 6;
+    for (size_t i = 0; i < res->count && y < PAGE_H - 120; i++) {
+        const cert_event *e = &res->events[i];
+        snprintf(line, sizeof line, "%s   %s / %s   (%s%s%s, leaf %llu)", e->at,
+                 event_korean(e->event), e->event, e->actor, e->reason[0] ? ": " : "",
+                 e->reason, (unsigned long long)e->leaf_index);
+        y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR 9", line) + 3;
+    }
+    return y;
+}
+
+int certificate_pdf_write(const cert_result *res, const char *verify_url, const char *path,
+                          char *err, size_t errlen)
+{
+    cairo_surface_t *s = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+    cairo_t *cr;
+    char line[512];
+    double y = MARGIN;
+
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "%s: cannot create PDF", path);
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 18",
+                "전자문서 유통증명서") + 2;
+    y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 12",
+                "Certificate of electronic document distribution") + 18;
+    snprintf(line, sizeof line, "문서 번호 / Notice: %s", res->notice);
+    y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans Mono CJK KR 10", line) + 4;
+    snprintf(line, sizeof line, "서명된 로그 / Signed log head: size %llu, time %llu ms",
+             (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
+    y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 10", line) + 18;
+    y = draw_timeline(cr, res, y);
+    text_at(cr, MARGIN, PAGE_H - MARGIN - 60, PAGE_W - 2 * MARGIN - 130, "Noto Sans CJK KR 8",
+            "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "
+            "(herald verify). This page summarises the JSON certificate, which anyone can "
+            "verify offline against the hub's pinned log key; scan the code to check it.");
+    if (verify_url && *verify_url)
+        draw_qr(cr, verify_url, PAGE_W - MARGIN - 110, PAGE_H - MARGIN - 110, 110);
+    (void)y;
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    int ok = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS;
+    cairo_surface_destroy(s);
+    if (!ok) {
+        snprintf(err, errlen, "%s: writing the PDF failed", path);
+        return -1;
+    }
+    return 0;
+}

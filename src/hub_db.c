@@ -1,0 +1,763 @@
+/* hub_db.c -- see hub_db.h. */
+#include "hub_db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "db.h"
+#include "evidence.h"
+#include "hub_log.h"
+#include "log.h"
+
+/* What the hub keeps, and what it never keeps: no CI (only rk, a one-way
+ * hash of it), no RRN, no names, no addresses, no document content (only
+ * its SHA-256 and the agency's link). Times are Unix milliseconds. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS notices("
+    "  id TEXT PRIMARY KEY,"          /* UUIDv7: inserts stay sequential */
+    "  agency TEXT NOT NULL,"
+    "  reference TEXT NOT NULL,"
+    "  rk TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  doc_sha256 TEXT NOT NULL,"
+    "  deadline INTEGER NOT NULL,"
+    "  link TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  platform TEXT,"                /* channel tried now or last */
+    "  created INTEGER NOT NULL,"
+    "  due INTEGER,"                  /* read deadline on the current channel */
+    "  next_attempt INTEGER NOT NULL DEFAULT 0," /* relay queue order and backoff */
+    "  attempts INTEGER NOT NULL DEFAULT 0,"     /* failed calls to this channel */
+    "  expiries INTEGER NOT NULL DEFAULT 0,"     /* channels that timed out */
+    "  UNIQUE(agency, reference)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS notices_relay ON notices(next_attempt) WHERE state = 'accepted';"
+    "CREATE INDEX IF NOT EXISTS notices_due ON notices(due) WHERE state IN ('relayed', 'received');"
+    "CREATE TABLE IF NOT EXISTS directory("
+    "  rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,"
+    "  preference INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  PRIMARY KEY(rk, platform)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS tried("   /* platforms that answered a relay */
+    "  notice TEXT NOT NULL, platform TEXT NOT NULL,"
+    "  PRIMARY KEY(notice, platform)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS reports(" /* idempotency of reported events */
+    "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
+    "  PRIMARY KEY(notice, event, actor)) WITHOUT ROWID;"
+    /* The evidence table and the Merkle log over it: see hub_log.c. */
+    "CREATE TABLE IF NOT EXISTS changes("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, agency TEXT NOT NULL,"
+    "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);";
+
+#define NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link, state, " \
+                    "platform, created, due, next_attempt, attempts, expiries"
+
+/* A claimed notice is not claimed again for this long: longer than any
+ * relay call can take, short enough that a crash delays it little. */
+#define RELAY_LEASE_MS (5 * 60 * 1000LL)
+
+enum {
+    S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
+    S_DIR_UPSERT, S_REPORTED, S_TRIED_HAS, S_TRIED_ADD, S_CLAIM, S_ROUTES, S_DUE,
+    S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+    [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
+    [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
+                 " link, state, created, next_attempt) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                 " 'accepted', ?9, ?9)",
+    [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
+    [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
+               " attempts = ?6, expiries = ?7 WHERE id = ?1",
+    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at) VALUES(?1, ?2, ?3, ?4)",
+    [S_HISTORY] = "SELECT leaf FROM evidence WHERE notice = ?1 ORDER BY idx",
+    [S_CHANGES] = "SELECT c.seq, c.notice, n.reference, c.state, c.at FROM changes c"
+                  " JOIN notices n ON n.id = c.notice WHERE c.agency = ?1 AND c.seq > ?2"
+                  " ORDER BY c.seq LIMIT ?3",
+    [S_DIR_UPSERT] = "INSERT INTO directory(rk, platform, consent, preference, updated)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(rk, platform) DO UPDATE SET"
+                     " consent = excluded.consent, preference = excluded.preference,"
+                     " updated = excluded.updated",
+    [S_REPORTED] = "INSERT OR IGNORE INTO reports(notice, event, actor) VALUES(?1, ?2, ?3)",
+    [S_TRIED_HAS] = "SELECT 1 FROM tried WHERE notice = ?1 AND platform = ?2",
+    [S_TRIED_ADD] = "INSERT OR IGNORE INTO tried(notice, platform) VALUES(?1, ?2)",
+    [S_CLAIM] = "SELECT " NOTICE_COLS " FROM notices WHERE state = 'accepted'"
+                " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
+    [S_ROUTES] = "SELECT d.platform FROM directory d WHERE d.rk = ?1 AND d.consent = 1"
+                 " AND NOT EXISTS (SELECT 1 FROM tried t WHERE t.notice = ?2"
+                 " AND t.platform = d.platform) ORDER BY d.preference, d.platform",
+    [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
+              " AND due <= ?1 ORDER BY due LIMIT ?2",
+};
+
+struct hub_db {
+    sqlite3 *conn;
+    sqlite3_stmt *st[S_COUNT];
+    pthread_mutex_t lock;
+    hub_log *log;          /* the evidence log, appended in our transactions */
+    notice_id_gen ids;
+    buf leaf;              /* reused for encoding leaves */
+};
+
+/* ---- plumbing ---- */
+
+static sqlite3_stmt *stmt(hub_db *db, int which)
+{
+    sqlite3_stmt *st = db->st[which];
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static int step_done(hub_db *db, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        log_error("database: %s", sqlite3_errmsg(db->conn));
+        return -1;
+    }
+    return 0;
+}
+
+static int begin(hub_db *db)
+{
+    pthread_mutex_lock(&db->lock);
+    if (db_begin(db->conn) != 0) {
+        pthread_mutex_unlock(&db->lock);
+        return -1;
+    }
+    return 0;
+}
+
+/* Commits when ok is 0, else rolls back; either way releases the lock. */
+static int finish(hub_db *db, int ok)
+{
+    if (ok == 0 && db_commit(db->conn) != 0)
+        ok = -1;
+    if (ok != 0) {
+        db_rollback(db->conn);
+        hub_log_rolled_back(db->log); /* leaves of the failed batch were not kept */
+    } else {
+        hub_log_committed(db->log);
+    }
+    pthread_mutex_unlock(&db->lock);
+    return ok;
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    snprintf(dst, cap, "%s", db_text(st, col));
+}
+
+static void read_notice(sqlite3_stmt *st, hub_notice *n)
+{
+    copy_col(n->id, sizeof n->id, st, 0);
+    copy_col(n->agency, sizeof n->agency, st, 1);
+    copy_col(n->reference, sizeof n->reference, st, 2);
+    copy_col(n->rk, sizeof n->rk, st, 3);
+    copy_col(n->title, sizeof n->title, st, 4);
+    copy_col(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    n->deadline = sqlite3_column_int64(st, 6);
+    copy_col(n->link, sizeof n->link, st, 7);
+    n->state = (notice_state)notice_state_parse(db_text(st, 8));
+    copy_col(n->platform, sizeof n->platform, st, 9);
+    n->created = sqlite3_column_int64(st, 10);
+    n->due = sqlite3_column_int64(st, 11);
+    n->next_attempt = sqlite3_column_int64(st, 12);
+    n->attempts = sqlite3_column_int(st, 13);
+    n->expiries = sqlite3_column_int(st, 14);
+}
+
+/* 1 found, 0 not found, -1 error. */
+static int load_notice(hub_db *db, const char *id, hub_notice *n)
+{
+    sqlite3_stmt *st = stmt(db, S_LOAD);
+    int rc;
+
+    db_bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_notice(st, n);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int save_notice(hub_db *db, const hub_notice *n)
+{
+    sqlite3_stmt *st = stmt(db, S_SAVE);
+
+    db_bind_text(st, 1, n->id);
+    db_bind_text(st, 2, notice_state_name(n->state));
+    db_bind_text(st, 3, n->platform[0] ? n->platform : NULL);
+    if (n->due)
+        sqlite3_bind_int64(st, 4, n->due);
+    sqlite3_bind_int64(st, 5, n->next_attempt);
+    sqlite3_bind_int(st, 6, n->attempts);
+    sqlite3_bind_int(st, 7, n->expiries);
+    return step_done(db, st);
+}
+
+static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
+                           const char *actor, const char *reason, long long now)
+{
+    evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
+                      n->doc_sha256, reason};
+
+    db->leaf.len = 0;
+    evidence_encode(&db->leaf, &r);
+    if (db->leaf.broken)
+        return -1;
+    return hub_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
+}
+
+static int add_change(hub_db *db, const hub_notice *n, long long now)
+{
+    sqlite3_stmt *st = stmt(db, S_CHANGE);
+
+    db_bind_text(st, 1, n->agency);
+    db_bind_text(st, 2, n->id);
+    db_bind_text(st, 3, notice_state_name(n->state));
+    sqlite3_bind_int64(st, 4, now);
+    return step_done(db, st);
+}
+
+/* Applies one event to n: evidence always, and when the state machine
+ * (and may_move) says so, the new state and a row in the agency's feed.
+ * The caller saves n's other columns. */
+static int record_event(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
+                        const char *reason, int may_move, long long now,
+                        notice_outcome *outcome)
+{
+    notice_state next;
+    notice_outcome o = notice_state_apply(n->state, ev, &next);
+
+    if (o == NS_MOVED && !may_move)
+        o = NS_RECORDED;
+    if (outcome)
+        *outcome = o;
+    if (append_evidence(db, n, ev, actor, reason, now) != 0)
+        return -1;
+    if (o != NS_MOVED)
+        return 0;
+    n->state = next;
+    return add_change(db, n, now);
+}
+
+static int tried(hub_db *db, int which, const char *notice, const char *platform)
+{
+    sqlite3_stmt *st = stmt(db, which);
+    int rc;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, platform);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    return rc == SQLITE_ROW;
+}
+
+/* ---- open and close ---- */
+
+hub_db *hub_db_open(const char *path, char *err, size_t errlen)
+{
+    hub_db *db = calloc(1, sizeof *db);
+
+    if (!db) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&db->lock, NULL);
+    buf_init(&db->leaf, 1024);
+    db->conn = db_open(path, schema, err, errlen);
+    if (!db->conn) {
+        hub_db_close(db);
+        return NULL;
+    }
+    db->log = hub_log_open(db->conn, path, err, errlen);
+    if (!db->log) {
+        hub_db_close(db);
+        return NULL;
+    }
+    for (int i = 0; i < S_COUNT; i++) {
+        db->st[i] = db_prepare(db->conn, sql[i]);
+        if (!db->st[i]) {
+            snprintf(err, errlen, "%s: cannot prepare statements", path);
+            hub_db_close(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+void hub_db_close(hub_db *db)
+{
+    if (!db)
+        return;
+    hub_log_close(db->log);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    if (db->conn)
+        db_close(db->conn);
+    buf_free(&db->leaf);
+    pthread_mutex_destroy(&db->lock);
+    free(db);
+}
+
+/* ---- submissions ---- */
+
+/* 1 when (agency, reference) exists: fills id and state. */
+static int find_reference(hub_db *db, const char *agency, hub_submission *s)
+{
+    sqlite3_stmt *st = stmt(db, S_FIND_REF);
+    int rc;
+
+    db_bind_text(st, 1, agency);
+    db_bind_text(st, 2, s->reference);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(s->id, sizeof s->id, st, 0);
+        s->state = (notice_state)notice_state_parse(db_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now)
+{
+    uint8_t rnd[NOTICE_ID_RANDOM_LEN];
+    sqlite3_stmt *st = stmt(db, S_INSERT);
+    hub_notice n = {.state = NS_ACCEPTED};
+
+    random_bytes(rnd, sizeof rnd);
+    notice_id_next(&db->ids, now, rnd, s->id);
+    db_bind_text(st, 1, s->id);
+    db_bind_text(st, 2, agency);
+    db_bind_text(st, 3, s->reference);
+    db_bind_text(st, 4, s->rk);
+    db_bind_text(st, 5, s->title);
+    db_bind_text(st, 6, s->doc_sha256);
+    sqlite3_bind_int64(st, 7, s->deadline);
+    db_bind_text(st, 8, s->link);
+    sqlite3_bind_int64(st, 9, now);
+    if (step_done(db, st) != 0)
+        return -1;
+    memcpy(n.id, s->id, sizeof n.id);
+    snprintf(n.agency, sizeof n.agency, "%s", agency);
+    memcpy(n.rk, s->rk, sizeof n.rk);
+    snprintf(n.doc_sha256, sizeof n.doc_sha256, "%s", s->doc_sha256);
+    s->state = NS_ACCEPTED;
+    s->duplicate = 0;
+    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
+        return -1;
+    return add_change(db, &n, now);
+}
+
+int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                  long long now)
+{
+    int ok = 0;
+
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        int found = find_reference(db, agency, &items[i]);
+        if (found < 0)
+            ok = -1;
+        else if (found)
+            items[i].duplicate = 1;
+        else
+            ok = insert_notice(db, agency, &items[i], now);
+    }
+    return finish(db, ok);
+}
+
+/* ---- reads ---- */
+
+static void json_time(buf *out, long long ms)
+{
+    char t[25];
+
+    time_rfc3339_ms(t, ms);
+    buf_printf(out, "\"%s\"", t);
+}
+
+static int history_json(hub_db *db, const char *id, buf *out)
+{
+    sqlite3_stmt *st = stmt(db, S_HISTORY);
+    int rc, first = 1;
+
+    db_bind_text(st, 1, id);
+    buf_puts(out, ",\"events\":[");
+    /* Leaves are JSON objects we wrote: shipped as they are. */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!first)
+            buf_puts(out, ",");
+        first = 0;
+        buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    }
+    sqlite3_reset(st);
+    buf_puts(out, "]}");
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
+{
+    hub_notice n;
+    int found, status = 200;
+
+    pthread_mutex_lock(&db->lock);
+    found = load_notice(db, id, &n);
+    if (found <= 0 || strcmp(n.agency, agency) != 0) {
+        pthread_mutex_unlock(&db->lock);
+        return found < 0 ? 500 : found == 0 ? 404 : 403;
+    }
+    buf_puts(out, "{\"notice\":");
+    buf_json_string(out, n.id);
+    buf_puts(out, ",\"reference\":");
+    buf_json_string(out, n.reference);
+    buf_puts(out, ",\"agency\":");
+    buf_json_string(out, n.agency);
+    buf_printf(out, ",\"state\":\"%s\",\"platform\":", notice_state_name(n.state));
+    if (n.platform[0])
+        buf_json_string(out, n.platform);
+    else
+        buf_puts(out, "null");
+    buf_puts(out, ",\"title\":");
+    buf_json_string(out, n.title);
+    buf_printf(out, ",\"doc_sha256\":\"%s\",\"deadline\":", n.doc_sha256);
+    json_time(out, n.deadline);
+    buf_puts(out, ",\"created\":");
+    json_time(out, n.created);
+    if (history_json(db, id, out) != 0)
+        status = 500;
+    pthread_mutex_unlock(&db->lock);
+    return status;
+}
+
+int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
+                        buf *out)
+{
+    sqlite3_stmt *st;
+    long long next = after;
+    int rc, first = 1;
+
+    pthread_mutex_lock(&db->lock);
+    st = stmt(db, S_CHANGES);
+    db_bind_text(st, 1, agency);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, limit);
+    buf_puts(out, "{\"changes\":[");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        next = sqlite3_column_int64(st, 0);
+        buf_printf(out, "%s{\"seq\":%lld,\"notice\":", first ? "" : ",", next);
+        buf_json_string(out, db_text(st, 1));
+        buf_puts(out, ",\"reference\":");
+        buf_json_string(out, db_text(st, 2));
+        buf_printf(out, ",\"state\":\"%s\",\"at\":", db_text(st, 3));
+        json_time(out, sqlite3_column_int64(st, 4));
+        buf_puts(out, "}");
+        first = 0;
+    }
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&db->lock);
+    buf_printf(out, "],\"next\":%lld}", next);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- directory and reports ---- */
+
+int hub_db_directory(hub_db *db, const char *platform, const hub_dir_entry *e, size_t n,
+                     long long now)
+{
+    int ok = 0;
+
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        sqlite3_stmt *st = stmt(db, S_DIR_UPSERT);
+        db_bind_text(st, 1, e[i].rk);
+        db_bind_text(st, 2, platform);
+        sqlite3_bind_int(st, 3, e[i].consent);
+        sqlite3_bind_int(st, 4, e[i].preference);
+        sqlite3_bind_int64(st, 5, now);
+        ok = step_done(db, st);
+    }
+    return finish(db, ok);
+}
+
+/* 1 if the caller may report on n: the agency that sent it, or a platform
+ * it was relayed to. */
+static int owns(hub_db *db, notice_role role, const char *caller, const hub_notice *n)
+{
+    if (role == ROLE_AGENCY)
+        return !strcmp(n->agency, caller);
+    if (!strcmp(n->platform, caller))
+        return 1;
+    return tried(db, S_TRIED_HAS, n->id, caller);
+}
+
+/* 1 if this (notice, event, actor) was not reported before. */
+static int first_report(hub_db *db, const hub_report *r, const char *caller)
+{
+    sqlite3_stmt *st = stmt(db, S_REPORTED);
+
+    db_bind_text(st, 1, r->notice);
+    db_bind_text(st, 2, notice_event_name(r->event));
+    db_bind_text(st, 3, caller);
+    if (step_done(db, st) != 0)
+        return -1;
+    return sqlite3_changes(db->conn) > 0;
+}
+
+static int report_one(hub_db *db, notice_role role, const char *caller, hub_report *r,
+                      long long now)
+{
+    hub_notice n;
+    notice_outcome o;
+    int rc = load_notice(db, r->notice, &n);
+
+    if (rc <= 0) {
+        r->error = "unknown notice";
+        return rc;
+    }
+    rc = owns(db, role, caller, &n);
+    if (rc <= 0) {
+        r->error = "not yours";
+        return rc;
+    }
+    rc = first_report(db, r, caller);
+    if (rc <= 0) {
+        r->status = "duplicate";
+        return rc;
+    }
+    /* A platform the notice has moved on from is heard, but moves nothing. */
+    int may_move = role == ROLE_AGENCY || !strcmp(n.platform, caller);
+    if (record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
+        return -1;
+    r->status = o == NS_IGNORED ? "ignored" : "recorded";
+    return o == NS_MOVED ? save_notice(db, &n) : 0;
+}
+
+int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
+                  size_t n, long long now)
+{
+    int ok = 0;
+
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++)
+        if (!r[i].error)
+            ok = report_one(db, role, caller, &r[i], now);
+    return finish(db, ok);
+}
+
+/* GET /v1/notices/{id}/certificate: the same callers as owns(). */
+int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller)
+{
+    hub_notice n;
+    int found, mine = 0;
+
+    pthread_mutex_lock(&db->lock);
+    found = load_notice(db, id, &n);
+    if (found > 0)
+        mine = owns(db, role, caller, &n);
+    pthread_mutex_unlock(&db->lock);
+    if (found < 0 || mine < 0)
+        return 500;
+    return !found ? 404 : mine ? 200 : 403;
+}
+
+hub_log *hub_db_log(hub_db *db)
+{
+    return db->log;
+}
+
+/* ---- relay ---- */
+
+/* Reads up to max rows of a notice query into a fresh array, so that the
+ * rows can be updated afterwards without disturbing the scan. */
+static hub_notice *select_notices(hub_db *db, int which, long long now, size_t max,
+                                  size_t *count)
+{
+    sqlite3_stmt *st = stmt(db, which);
+    hub_notice *rows = malloc(max * sizeof *rows);
+    int rc;
+
+    *count = 0;
+    if (!rows)
+        return NULL;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, (long long)max);
+    while (*count < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_notice(st, &rows[(*count)++]);
+    sqlite3_reset(st);
+    return rows;
+}
+
+/* The recipient's next platform not yet tried, in preference order; 1 when
+ * one was found (into platform), 0 when none is left, -1 on error. */
+static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
+                      void *ctx, char platform[HUB_NAME_MAX + 1])
+{
+    sqlite3_stmt *st = stmt(db, S_ROUTES);
+    int rc, found = 0;
+
+    db_bind_text(st, 1, n->rk);
+    db_bind_text(st, 2, n->id);
+    while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *p = db_text(st, 0);
+        if (known(ctx, p)) {
+            snprintf(platform, HUB_NAME_MAX + 1, "%s", p);
+            found = 1;
+        }
+    }
+    if (!found && rc != SQLITE_DONE)
+        found = -1;
+    sqlite3_reset(st);
+    return found;
+}
+
+static int send_to_postal(hub_db *db, hub_notice *n, long long now)
+{
+    const char *why = n->platform[0] ? "no further platform reaches the recipient"
+                                     : "no platform reaches the recipient";
+
+    if (record_event(db, n, EV_RELAY_TO_NON_ERDS, "hub", why, 1, now, NULL) != 0)
+        return -1;
+    return save_notice(db, n);
+}
+
+static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_known_fn known,
+                     void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
+{
+    char platform[HUB_NAME_MAX + 1];
+    int r = next_route(db, n, known, ctx, platform);
+
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        (*n_postal)++;
+        return send_to_postal(db, n, now);
+    }
+    if (strcmp(platform, n->platform) != 0)
+        n->attempts = 0; /* a new channel starts its own backoff */
+    memcpy(n->platform, platform, sizeof platform);
+    n->next_attempt = now + RELAY_LEASE_MS;
+    items[*n_out].n = *n;
+    items[*n_out].outcome = RELAY_FAILED;
+    items[*n_out].reason[0] = '\0';
+    (*n_out)++;
+    return save_notice(db, n);
+}
+
+int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
+                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
+{
+    hub_notice *rows;
+    size_t count;
+    int ok = 0;
+
+    *n_out = *n_postal = 0;
+    if (begin(db) != 0)
+        return -1;
+    rows = select_notices(db, S_CLAIM, now, max, &count);
+    if (!rows)
+        ok = -1;
+    for (size_t i = 0; i < count && ok == 0; i++)
+        ok = claim_one(db, &rows[i], now, known, ctx, items, n_out, n_postal);
+    free(rows);
+    if (ok != 0)
+        *n_out = *n_postal = 0;
+    return finish(db, ok);
+}
+
+static int record_answer(hub_db *db, hub_relay_item *it, long long now, long long fallback_ms)
+{
+    hub_notice n;
+    const char *platform = it->n.platform;
+    int rc = load_notice(db, it->n.id, &n);
+
+    if (rc <= 0)
+        return rc; /* gone: nothing to record */
+    switch (it->outcome) {
+    case RELAY_ACCEPTED:
+        if (tried(db, S_TRIED_ADD, n.id, platform) < 0 ||
+            record_event(db, &n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
+            return -1;
+        if (n.state == NS_RELAYED || n.state == NS_RECEIVED)
+            n.due = n.expiries ? now + fallback_ms : n.deadline;
+        n.attempts = 0;
+        break;
+    case RELAY_REJECTED:
+        if (tried(db, S_TRIED_ADD, n.id, platform) < 0 ||
+            record_event(db, &n, EV_RELAY_REJECTION, platform, it->reason, 1, now, NULL) != 0)
+            return -1;
+        n.attempts = 0;
+        n.next_attempt = now; /* on to the next platform at once */
+        break;
+    case RELAY_FAILED:
+        /* Logged once per channel: a platform down for an hour must not
+         * add sixty leaves per notice. */
+        if (++n.attempts == 1 &&
+            record_event(db, &n, EV_RELAY_FAILURE, "hub", it->reason, 1, now, NULL) != 0)
+            return -1;
+        n.next_attempt = now + notice_retry_delay_ms(n.attempts);
+        break;
+    }
+    return save_notice(db, &n);
+}
+
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now,
+                        long long fallback_ms)
+{
+    int ok = 0;
+
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++)
+        ok = record_answer(db, &items[i], now, fallback_ms);
+    return finish(db, ok);
+}
+
+/* ---- deadlines ---- */
+
+static int expire_one(hub_db *db, hub_notice *n, long long now)
+{
+    char why[HUB_NAME_MAX + 40];
+
+    snprintf(why, sizeof why, "unread at the deadline on %s", n->platform);
+    if (record_event(db, n, EV_ACCEPTANCE_REJECTION_EXPIRY, "hub", why, 1, now, NULL) != 0)
+        return -1;
+    n->expiries++;
+    n->attempts = 0;
+    n->due = 0;
+    n->next_attempt = now;
+    return save_notice(db, n);
+}
+
+int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired)
+{
+    hub_notice *rows;
+    size_t count;
+    int ok = 0;
+
+    *expired = 0;
+    if (begin(db) != 0)
+        return -1;
+    rows = select_notices(db, S_DUE, now, max, &count);
+    if (!rows)
+        ok = -1;
+    for (size_t i = 0; i < count && ok == 0; i++)
+        ok = expire_one(db, &rows[i], now);
+    free(rows);
+    if (ok == 0)
+        *expired = count;
+    return finish(db, ok);
+}

@@ -1,0 +1,120 @@
+/* hub_db.h -- the hub's database: notices, directory, evidence, changes.
+ *
+ * Every public function here is one transaction over one batch: the HTTP
+ * handlers and the workers hand over whole batches, and each state change,
+ * its evidence leaf and its changes-feed row commit together or not at
+ * all. One SQLite connection, serialised by a mutex inside; statements are
+ * prepared once and reused. The hub never stores a CI, an RRN, a name, an
+ * address or document content (see the schema in hub_db.c). */
+#ifndef HERALD_HUB_DB_H
+#define HERALD_HUB_DB_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "hub_input.h"
+#include "notice_id.h"
+#include "notice_state.h"
+
+#define HUB_NAME_MAX 64
+
+typedef struct hub_db hub_db;
+
+/* A notice as the workers see it. */
+typedef struct hub_notice {
+    char id[NOTICE_ID_LEN + 1];
+    char agency[HUB_NAME_MAX + 1];
+    char reference[HUB_REFERENCE_MAX + 1];
+    char rk[65];
+    char title[HUB_TITLE_MAX + 1];
+    char doc_sha256[65];
+    char link[HUB_LINK_MAX + 1];
+    char platform[HUB_NAME_MAX + 1]; /* the channel tried now or last; "" if none */
+    long long deadline, created, due, next_attempt;
+    int attempts, expiries;
+    notice_state state;
+} hub_notice;
+
+hub_db *hub_db_open(const char *path, char *err, size_t errlen);
+void hub_db_close(hub_db *db);
+
+/* POST /v1/notices: one valid item (the handler has checked it). */
+typedef struct hub_submission {
+    const char *reference, *title, *doc_sha256, *link;
+    char rk[65];
+    long long deadline;
+    char id[NOTICE_ID_LEN + 1]; /* out */
+    notice_state state;         /* out */
+    int duplicate;              /* out */
+} hub_submission;
+
+/* Returns 0, or -1 when the database failed (nothing was written). */
+int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                  long long now);
+
+/* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
+int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out);
+
+/* GET /v1/changes: returns 0 or -1. */
+int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
+                        buf *out);
+
+/* POST /v1/directory. */
+typedef struct hub_dir_entry {
+    char rk[65];
+    int consent, preference;
+} hub_dir_entry;
+
+int hub_db_directory(hub_db *db, const char *platform, const hub_dir_entry *e, size_t n,
+                     long long now);
+
+/* POST /v1/events: one checked item; status or error is filled in. */
+typedef struct hub_report {
+    char notice[NOTICE_ID_LEN + 1];
+    notice_event event;
+    const char *reason;   /* NULL for none */
+    const char *status;   /* out: "recorded", "duplicate", "ignored" or NULL */
+    const char *error;    /* out: per-item error or NULL */
+} hub_report;
+
+int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
+                  size_t n, long long now);
+
+/* GET /v1/notices/{id}/certificate: 200 when caller is the agency that
+ * sent the notice or a platform it was relayed to, else 403, 404 or 500. */
+int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller);
+
+/* The evidence log that this database's transactions append to. */
+struct hub_log *hub_db_log(hub_db *db);
+
+/* Relay worker. A route: 1 if the named platform is configured. */
+typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
+
+typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } relay_outcome;
+
+typedef struct hub_relay_item {
+    hub_notice n;
+    relay_outcome outcome;             /* set by the worker after the call */
+    char reason[HUB_REASON_MAX + 1];   /* for rejected and failed */
+} hub_relay_item;
+
+/* Claims up to max accepted notices whose next attempt is due: each gets
+ * its next platform in the recipient's preference (into items, leased so
+ * that nobody else claims it meanwhile), or, when no platform is left,
+ * RelayToNonERDS and the postal state. *n_out counts the items to relay,
+ * *n_postal the notices sent to postal. Returns 0 or -1. */
+int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
+                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal);
+
+/* Records the platforms' answers for claimed items. A failure is retried
+ * after notice_retry_delay_ms; a fallback channel's deadline is now +
+ * fallback_ms. Returns 0 or -1. */
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now,
+                        long long fallback_ms);
+
+/* Deadline worker: relayed or received notices past their channel's
+ * deadline get AcceptanceRejectionExpiry and go back to the relay queue
+ * for the next platform. Returns 0 or -1. */
+int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired);
+
+#endif

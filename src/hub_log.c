@@ -1,0 +1,710 @@
+/* hub_log.c -- see hub_log.h.
+ *
+ * Three locks, always taken in this order when nested: sign (one signer
+ * at a time, so heads are stored in tree order), reader (the second
+ * connection and its statements), state (the committed frontier and the
+ * latest head, held only to copy them). The writer side needs none of
+ * them but state: hub_db's lock already serialises it. */
+#include "hub_log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "certificate.h"
+#include "db.h"
+#include "log.h"
+
+/* The hub's evidence table lives here, with its log: each leaf verbatim,
+ * its leaf hash, and the notice it speaks of (for certificates). */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS evidence("
+    "  idx INTEGER PRIMARY KEY, notice TEXT NOT NULL, leaf BLOB NOT NULL,"
+    "  hash BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS evidence_notice ON evidence(notice, idx);"
+    /* Perfect subtrees of 2^level leaves, level a multiple of NODE_STEP. */
+    "CREATE TABLE IF NOT EXISTS log_nodes("
+    "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+    "  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS log_heads("
+    "  tree_size INTEGER PRIMARY KEY, timestamp_ms INTEGER NOT NULL,"
+    "  root BLOB NOT NULL, signature BLOB NOT NULL);";
+
+/* Caching every 4th level stores one node per 15 leaves and leaves at
+ * most 2^4 reads below any cached node. */
+#define NODE_STEP 4
+/* "log: tree size N signed" at most this often. */
+#define SIGN_LOG_EVERY_MS 10000
+
+enum { W_LEAF, W_NODE, W_COUNT };
+enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_LATEST, R_HEAD_ADD, R_NOTICE, R_BEGIN, R_END,
+       R_COUNT };
+
+static const char *const wsql[W_COUNT] = {
+    [W_LEAF] = "INSERT INTO evidence(idx, notice, leaf, hash) VALUES(?1, ?2, ?3, ?4)",
+    [W_NODE] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
+};
+
+static const char *const rsql[R_COUNT] = {
+    [R_LEAF] = "SELECT hash FROM evidence WHERE idx = ?1",
+    [R_NODE] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
+    [R_COUNT_LEAVES] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM evidence",
+    [R_LATEST] = "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
+                 " ORDER BY tree_size DESC LIMIT 1",
+    [R_HEAD_ADD] = "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
+                   " VALUES(?1, ?2, ?3, ?4)",
+    [R_NOTICE] = "SELECT idx, leaf, hash FROM evidence WHERE notice = ?1 ORDER BY idx",
+    [R_BEGIN] = "BEGIN",
+    [R_END] = "COMMIT",
+};
+
+struct hub_log {
+    sqlite3 *reader;
+    sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
+    merkle_frontier pending;   /* writer only: includes the open batch */
+
+    pthread_mutex_t state_lock, reader_lock, sign_lock;
+    merkle_frontier committed; /* state_lock */
+    int have_head;             /* state_lock */
+    sth head;                  /* state_lock */
+    uint8_t head_sig[STH_SIG_LEN];
+
+    uint8_t *sk;               /* secure memory; NULL without a key */
+    uint8_t pk[ED25519_PUBLIC_LEN];
+    long long last_logged;
+
+    pthread_t signer;
+    int signer_running;
+    long interval_ms;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    int stopping;
+};
+
+/* ---- reading the tree through the reader connection ---- */
+
+static sqlite3_stmt *rstmt(hub_log *log, int which)
+{
+    sqlite3_stmt *st = log->r[which];
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* Copies a 32-byte blob column; -1 if it is not one. */
+static int hash_col(sqlite3_stmt *st, int col, uint8_t out[MERKLE_HASH_LEN])
+{
+    if (sqlite3_column_bytes(st, col) != MERKLE_HASH_LEN)
+        return -1;
+    memcpy(out, sqlite3_column_blob(st, col), MERKLE_HASH_LEN);
+    return 0;
+}
+
+static int leaf_at(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+    hub_log *log = ctx;
+    sqlite3_stmt *st = rstmt(log, R_LEAF);
+    int rc;
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    rc = sqlite3_step(st) == SQLITE_ROW ? hash_col(st, 0, out) : -1;
+    sqlite3_reset(st);
+    if (rc != 0)
+        log_error("log: leaf %llu is missing or damaged", (unsigned long long)index);
+    return rc;
+}
+
+static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+    hub_log *log = ctx;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (level % NODE_STEP != 0)
+        return 0;
+    st = rstmt(log, R_NODE);
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = hash_col(st, 0, out) == 0 ? 1 : -1;
+    else
+        rc = rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Takes the reader connection for a series of reads in one read
+ * transaction: one snapshot, and one file lock instead of one per row
+ * (per-statement locking was most of a certificate's cost). */
+static void read_begin(hub_log *log)
+{
+    pthread_mutex_lock(&log->reader_lock);
+    sqlite3_step(rstmt(log, R_BEGIN));
+    sqlite3_reset(log->r[R_BEGIN]);
+}
+
+static void read_end(hub_log *log)
+{
+    sqlite3_step(rstmt(log, R_END));
+    sqlite3_reset(log->r[R_END]);
+    pthread_mutex_unlock(&log->reader_lock);
+}
+
+static merkle_source source(hub_log *log)
+{
+    merkle_source src = {leaf_at, node_at, log};
+    return src;
+}
+
+/* The committed leaf count and the frontier over it; reader_lock held. */
+static int load_frontier(hub_log *log, merkle_frontier *f)
+{
+    sqlite3_stmt *st = rstmt(log, R_COUNT_LEAVES);
+    merkle_source src = source(log);
+    sqlite3_int64 n;
+
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return -1;
+    }
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return merkle_frontier_load(f, &src, (uint64_t)n) == MERKLE_OK ? 0 : -1;
+}
+
+/* The latest stored head: 1 found, 0 none, -1 error; reader_lock held. */
+static int load_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    sqlite3_stmt *st = rstmt(log, R_LATEST);
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        head->tree_size = (uint64_t)sqlite3_column_int64(st, 0);
+        head->timestamp_ms = (uint64_t)sqlite3_column_int64(st, 1);
+        if (hash_col(st, 2, head->root_hash) != 0 ||
+            sqlite3_column_bytes(st, 3) != STH_SIG_LEN)
+            rc = SQLITE_ERROR;
+        else
+            memcpy(sig, sqlite3_column_blob(st, 3), STH_SIG_LEN);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- open and close ---- */
+
+static int prepare_all(hub_log *log, sqlite3 *writer)
+{
+    for (int i = 0; i < W_COUNT; i++)
+        if (!(log->w[i] = db_prepare(writer, wsql[i])))
+            return -1;
+    for (int i = 0; i < R_COUNT; i++)
+        if (!(log->r[i] = db_prepare(log->reader, rsql[i])))
+            return -1;
+    return 0;
+}
+
+/* A restart must continue the tree its heads were signed over: the
+ * stored latest head's root is recomputed from the stored leaves. */
+static int check_against_head(hub_log *log, char *err, size_t errlen)
+{
+    merkle_source src = source(log);
+    uint8_t root[MERKLE_HASH_LEN];
+    int found = load_latest(log, &log->head, log->head_sig);
+
+    if (found < 0) {
+        snprintf(err, errlen, "cannot read the signed tree heads");
+        return -1;
+    }
+    log->have_head = found;
+    if (!found)
+        return 0;
+    if (log->head.tree_size > log->committed.size ||
+        merkle_root(&src, log->head.tree_size, root) != MERKLE_OK ||
+        memcmp(root, log->head.root_hash, MERKLE_HASH_LEN) != 0) {
+        snprintf(err, errlen, "the evidence log no longer matches its signed head of "
+                 "size %llu: the database was altered or truncated",
+                 (unsigned long long)log->head.tree_size);
+        return -1;
+    }
+    return 0;
+}
+
+hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen)
+{
+    hub_log *log = calloc(1, sizeof *log);
+    int rc;
+
+    if (!log) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&log->state_lock, NULL);
+    pthread_mutex_init(&log->reader_lock, NULL);
+    pthread_mutex_init(&log->sign_lock, NULL);
+    pthread_mutex_init(&log->stop_lock, NULL);
+    pthread_cond_init(&log->stop_cond, NULL);
+    /* The log is the hub's biggest writer: a cache that holds a batch's
+     * index pages, and checkpoints every ~40 MB rather than every 4 MB
+     * (each checkpoint rewrites the same hot pages), took a million
+     * appends from 116,000 to about 180,000 a second (bench_log). */
+    if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000") != 0 ||
+        db_exec(writer, schema) != 0) {
+        snprintf(err, errlen, "%s: cannot create the evidence log's tables", path);
+        hub_log_close(log);
+        return NULL;
+    }
+    log->reader = db_open(path, NULL, err, errlen);
+    if (!log->reader) {
+        hub_log_close(log);
+        return NULL;
+    }
+    if (db_exec(log->reader, "PRAGMA cache_size=-16384") != 0 ||
+        prepare_all(log, writer) != 0) {
+        snprintf(err, errlen, "%s: cannot prepare the evidence log's statements", path);
+        hub_log_close(log);
+        return NULL;
+    }
+    read_begin(log);
+    rc = load_frontier(log, &log->committed);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: cannot read the evidence log", path);
+    else
+        rc = check_against_head(log, err, errlen);
+    read_end(log);
+    if (rc != 0) {
+        hub_log_close(log);
+        return NULL;
+    }
+    log->pending = log->committed;
+    return log;
+}
+
+static void stop_signer(hub_log *log)
+{
+    if (!log->signer_running)
+        return;
+    pthread_mutex_lock(&log->stop_lock);
+    log->stopping = 1;
+    pthread_cond_broadcast(&log->stop_cond);
+    pthread_mutex_unlock(&log->stop_lock);
+    pthread_join(log->signer, NULL);
+    log->signer_running = 0;
+}
+
+void hub_log_close(hub_log *log)
+{
+    if (!log)
+        return;
+    stop_signer(log);
+    for (int i = 0; i < W_COUNT; i++)
+        sqlite3_finalize(log->w[i]);
+    for (int i = 0; i < R_COUNT; i++)
+        sqlite3_finalize(log->r[i]);
+    if (log->reader)
+        db_close(log->reader);
+    if (log->sk)
+        secure_free(log->sk);
+    pthread_mutex_destroy(&log->state_lock);
+    pthread_mutex_destroy(&log->reader_lock);
+    pthread_mutex_destroy(&log->sign_lock);
+    pthread_mutex_destroy(&log->stop_lock);
+    pthread_cond_destroy(&log->stop_cond);
+    free(log);
+}
+
+/* ---- the writer ---- */
+
+static int step_write(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        log_error("log: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        return -1;
+    }
+    return 0;
+}
+
+/* Stores the cached levels among the subtrees the last leaf completed. */
+static int store_nodes(hub_log *log, uint8_t done[][MERKLE_HASH_LEN], unsigned ndone)
+{
+    for (unsigned level = NODE_STEP; level <= ndone; level += NODE_STEP) {
+        sqlite3_stmt *st = log->w[W_NODE];
+        sqlite3_bind_int(st, 1, (int)level);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)((log->pending.size >> level) - 1));
+        sqlite3_bind_blob(st, 3, done[level - 1], MERKLE_HASH_LEN, SQLITE_STATIC);
+        if (step_write(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len)
+{
+    uint8_t hash[MERKLE_HASH_LEN], done[63][MERKLE_HASH_LEN];
+    sqlite3_stmt *st = log->w[W_LEAF];
+    unsigned ndone;
+
+    merkle_leaf_hash(leaf, len, hash);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)log->pending.size);
+    sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, leaf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, hash, MERKLE_HASH_LEN, SQLITE_STATIC);
+    if (step_write(st) != 0)
+        return -1;
+    if (merkle_frontier_append_nodes(&log->pending, hash, done, &ndone) != MERKLE_OK)
+        return -1;
+    return store_nodes(log, done, ndone);
+}
+
+void hub_log_committed(hub_log *log)
+{
+    pthread_mutex_lock(&log->state_lock);
+    log->committed = log->pending;
+    pthread_mutex_unlock(&log->state_lock);
+}
+
+int hub_log_rolled_back(hub_log *log)
+{
+    merkle_frontier f;
+    int rc;
+
+    read_begin(log);
+    rc = load_frontier(log, &f);
+    read_end(log);
+    if (rc != 0) {
+        log_error("log: cannot reload the tree after a rollback");
+        return -1;
+    }
+    log->pending = f;
+    pthread_mutex_lock(&log->state_lock);
+    log->committed = f;
+    pthread_mutex_unlock(&log->state_lock);
+    return 0;
+}
+
+uint64_t hub_log_size(hub_log *log)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&log->state_lock);
+    n = log->committed.size;
+    pthread_mutex_unlock(&log->state_lock);
+    return n;
+}
+
+/* ---- signing ---- */
+
+int hub_log_set_key(hub_log *log, const uint8_t seed[ED25519_SEED_LEN])
+{
+    if (!log->sk && !(log->sk = secure_alloc(ED25519_SECRET_LEN)))
+        return -1;
+    ed25519_from_seed(log->pk, log->sk, seed);
+    return 0;
+}
+
+int hub_log_has_key(const hub_log *log)
+{
+    return log->sk != NULL;
+}
+
+void hub_log_public_key(const hub_log *log, uint8_t pk[ED25519_PUBLIC_LEN])
+{
+    memcpy(pk, log->pk, ED25519_PUBLIC_LEN);
+}
+
+static int store_head(hub_log *log, const sth *head, const uint8_t sig[STH_SIG_LEN])
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    pthread_mutex_lock(&log->reader_lock);
+    st = rstmt(log, R_HEAD_ADD);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)head->tree_size);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)head->timestamp_ms);
+    sqlite3_bind_blob(st, 3, head->root_hash, MERKLE_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, sig, STH_SIG_LEN, SQLITE_STATIC);
+    rc = step_write(st);
+    pthread_mutex_unlock(&log->reader_lock);
+    return rc;
+}
+
+static void log_signed(hub_log *log, const sth *head)
+{
+    long long now = time_now_ms();
+
+    if (now - log->last_logged < SIGN_LOG_EVERY_MS)
+        return;
+    log->last_logged = now;
+    log_info("log: tree size %llu signed", (unsigned long long)head->tree_size);
+}
+
+/* sign_lock held. A head is durable before anyone can see it. */
+static int sign_locked(hub_log *log)
+{
+    merkle_frontier f;
+    sth head, prev;
+    uint8_t sig[STH_SIG_LEN];
+    int have;
+
+    pthread_mutex_lock(&log->state_lock);
+    f = log->committed;
+    have = log->have_head;
+    prev = log->head;
+    pthread_mutex_unlock(&log->state_lock);
+    if (have && prev.tree_size == f.size)
+        return 0;
+    head.tree_size = f.size;
+    head.timestamp_ms = (uint64_t)time_now_ms();
+    if (have && head.timestamp_ms < prev.timestamp_ms)
+        head.timestamp_ms = prev.timestamp_ms; /* the clock stepped back */
+    merkle_frontier_root(&f, head.root_hash);
+    sth_sign(&head, log->sk, sig);
+    if (store_head(log, &head, sig) != 0)
+        return -1;
+    pthread_mutex_lock(&log->state_lock);
+    log->head = head;
+    memcpy(log->head_sig, sig, STH_SIG_LEN);
+    log->have_head = 1;
+    pthread_mutex_unlock(&log->state_lock);
+    log_signed(log, &head);
+    return 0;
+}
+
+int hub_log_sign(hub_log *log)
+{
+    int rc;
+
+    if (!log->sk)
+        return -1;
+    pthread_mutex_lock(&log->sign_lock);
+    rc = sign_locked(log);
+    pthread_mutex_unlock(&log->sign_lock);
+    return rc;
+}
+
+int hub_log_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    int have;
+
+    pthread_mutex_lock(&log->state_lock);
+    have = log->have_head;
+    if (have) {
+        *head = log->head;
+        memcpy(sig, log->head_sig, STH_SIG_LEN);
+    }
+    pthread_mutex_unlock(&log->state_lock);
+    return have ? 0 : -1;
+}
+
+/* Sleeps ms unless stopping; returns 1 when stopping. */
+static int signer_sleep(hub_log *log, long ms)
+{
+    struct timespec until;
+    int stopping, rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&log->stop_lock);
+    while (!log->stopping && rc == 0)
+        rc = pthread_cond_timedwait(&log->stop_cond, &log->stop_lock, &until);
+    stopping = log->stopping;
+    pthread_mutex_unlock(&log->stop_lock);
+    return stopping;
+}
+
+/* Signs what has grown since the last head, every interval; once more on
+ * the way out, so that a clean shutdown leaves every leaf under a head. */
+static void *signer_main(void *arg)
+{
+    hub_log *log = arg;
+
+    if (hub_log_sign(log) != 0)
+        log_error("log: cannot sign a tree head");
+    while (!signer_sleep(log, log->interval_ms))
+        if (hub_log_sign(log) != 0)
+            log_error("log: cannot sign a tree head");
+    hub_log_sign(log);
+    return NULL;
+}
+
+int hub_log_start_signer(hub_log *log, long interval_ms)
+{
+    if (!log->sk || log->signer_running)
+        return -1;
+    log->interval_ms = interval_ms;
+    if (pthread_create(&log->signer, NULL, signer_main, log) != 0)
+        return -1;
+    log->signer_running = 1;
+    return 0;
+}
+
+/* ---- proofs and certificates ---- */
+
+int hub_log_consistency(hub_log *log, uint64_t m, uint64_t n,
+                        uint8_t proof[][MERKLE_HASH_LEN], size_t *len)
+{
+    sth head;
+    uint8_t sig[STH_SIG_LEN];
+    merkle_source src = source(log);
+    merkle_status st;
+
+    if (hub_log_latest(log, &head, sig) != 0 || m > n || n > head.tree_size)
+        return -2;
+    read_begin(log);
+    st = merkle_consistency_proof(&src, m, n, proof, len);
+    read_end(log);
+    return st == MERKLE_OK ? 0 : -1;
+}
+
+/* A notice's leaves: bytes in one block, entries pointing into it. */
+typedef struct notice_leaves {
+    cert_entry e[CERT_MAX_ENTRIES];
+    uint8_t (*paths)[MERKLE_MAX_PATH][MERKLE_HASH_LEN];
+    uint8_t *bytes;
+    size_t count;
+} notice_leaves;
+
+static void leaves_free(notice_leaves *nl)
+{
+    free(nl->paths);
+    free(nl->bytes);
+    free(nl);
+}
+
+/* Copies one row (idx, leaf, hash), checking the stored hash. */
+static int take_row(notice_leaves *nl, sqlite3_stmt *st, size_t *used)
+{
+    const void *leaf = sqlite3_column_blob(st, 1);
+    size_t len = (size_t)sqlite3_column_bytes(st, 1);
+    uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
+    uint8_t *grown;
+    cert_entry *e = &nl->e[nl->count];
+
+    if (len > CERT_MAX_LEAF || hash_col(st, 2, want) != 0)
+        return -1;
+    merkle_leaf_hash(leaf, len, got);
+    if (memcmp(got, want, MERKLE_HASH_LEN) != 0) {
+        log_error("log: leaf %lld does not match its stored hash",
+                  (long long)sqlite3_column_int64(st, 0));
+        return -1;
+    }
+    grown = realloc(nl->bytes, *used + len + 1);
+    if (!grown)
+        return -1;
+    nl->bytes = grown;
+    memcpy(nl->bytes + *used, leaf, len);
+    e->leaf_index = (uint64_t)sqlite3_column_int64(st, 0);
+    e->leaf = (const uint8_t *)(uintptr_t)*used; /* an offset until the block stops moving */
+    e->leaf_len = len;
+    *used += len;
+    nl->count++;
+    return 0;
+}
+
+/* 1 with the notice's leaves, 0 when it has none, -1 on error. */
+static int read_leaves(hub_log *log, const char *notice, notice_leaves *nl)
+{
+    sqlite3_stmt *st;
+    size_t used = 0;
+    int rc;
+
+    read_begin(log);
+    st = rstmt(log, R_NOTICE);
+    sqlite3_bind_text(st, 1, notice, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nl->count < CERT_MAX_ENTRIES)
+        if (take_row(nl, st, &used) != 0) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+    sqlite3_reset(st);
+    read_end(log);
+    if (rc == SQLITE_ROW)
+        log_error("log: notice %s has more than %d leaves: no certificate", notice,
+                  CERT_MAX_ENTRIES);
+    if (rc != SQLITE_DONE)
+        return -1;
+    for (size_t i = 0; i < nl->count; i++)
+        nl->e[i].leaf = nl->bytes + (uintptr_t)nl->e[i].leaf;
+    return nl->count > 0;
+}
+
+/* A head covering n leaves: the latest, or a new one. A leaf the reader
+ * saw may belong to a batch whose commit is still being noted in memory,
+ * so signing waits a little for it. */
+static int head_covering(hub_log *log, uint64_t n, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    const struct timespec pause = {0, 2 * 1000000L};
+
+    for (int tries = 0; tries < 500; tries++) {
+        if (hub_log_latest(log, head, sig) == 0 && head->tree_size >= n)
+            return 0;
+        if (hub_log_size(log) >= n) {
+            if (hub_log_sign(log) != 0)
+                return -1;
+            continue;
+        }
+        nanosleep(&pause, NULL);
+    }
+    return -1;
+}
+
+static int audit_paths(hub_log *log, notice_leaves *nl, uint64_t n)
+{
+    merkle_source src = source(log);
+    merkle_status st = MERKLE_OK;
+
+    nl->paths = malloc(nl->count * sizeof *nl->paths);
+    if (!nl->paths)
+        return -1;
+    read_begin(log);
+    for (size_t i = 0; i < nl->count && st == MERKLE_OK; i++) {
+        st = merkle_inclusion_proof(&src, nl->e[i].leaf_index, n, nl->paths[i],
+                                    &nl->e[i].path_len);
+        nl->e[i].path = (const uint8_t(*)[32])nl->paths[i];
+    }
+    read_end(log);
+    return st == MERKLE_OK ? 0 : -1;
+}
+
+char *hub_log_certificate(hub_log *log, const char *notice, int *status)
+{
+    notice_leaves *nl = calloc(1, sizeof *nl);
+    sth head;
+    uint8_t sig[STH_SIG_LEN];
+    char *json = NULL;
+    int found;
+
+    *status = 500;
+    if (!nl)
+        return NULL;
+    if (!log->sk) {
+        *status = 503;
+        goto done;
+    }
+    found = read_leaves(log, notice, nl);
+    if (found <= 0) {
+        *status = found == 0 ? 404 : 500;
+        goto done;
+    }
+    if (head_covering(log, nl->e[nl->count - 1].leaf_index + 1, &head, sig) != 0 ||
+        audit_paths(log, nl, head.tree_size) != 0)
+        goto done;
+    json = certificate_encode(notice, log->pk, &head, sig, nl->e, nl->count);
+    if (json)
+        *status = 200;
+done:
+    leaves_free(nl);
+    return json;
+}

@@ -1,0 +1,77 @@
+/* hub_log.h -- the hub's evidence log: an RFC 9162 Merkle tree kept in the
+ * hub's SQLite database, with signed tree heads (DESIGN.md §4).
+ *
+ * Leaves are appended inside the hub's own transactions (hub_db), so a
+ * state change and its evidence commit together. The tree's right edge (a
+ * merkle_frontier) lives in memory and moves only when a transaction
+ * commits. Perfect subtrees at levels 4, 8, 12 ... are stored as they are
+ * completed, so a proof over a million leaves reads a few hundred rows.
+ * Proofs, certificates and signed heads use a second connection of their
+ * own: reading the log never waits for a batch being written. */
+#ifndef HERALD_HUB_LOG_H
+#define HERALD_HUB_LOG_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "merkle.h"
+#include "sth.h"
+
+typedef struct hub_log hub_log;
+
+/* Creates the log's tables on writer (the connection appends will use),
+ * opens a reading connection to the same file at path, rebuilds the tree
+ * from the database and checks it against the latest stored head.
+ * Returns NULL with a message in err. */
+hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen);
+/* Stops the signer (if started) and frees everything; NULL is allowed. */
+void hub_log_close(hub_log *log);
+
+/* ---- the writer: called with the writer's transaction open, by one
+ * thread at a time (hub_db's lock) ---- */
+
+/* Appends one leaf (stored verbatim) for notice: its row, its hash and any
+ * cached subtree it completes. Returns 0 or -1. */
+int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len);
+/* After COMMIT: the appended leaves join the tree that heads are signed
+ * over. */
+void hub_log_committed(hub_log *log);
+/* After ROLLBACK (or a failed COMMIT): forgets the batch's leaves by
+ * rebuilding the tree from what the database holds. Returns 0 or -1. */
+int hub_log_rolled_back(hub_log *log);
+/* The leaves committed so far. */
+uint64_t hub_log_size(hub_log *log);
+
+/* ---- signing ---- */
+
+/* Sets the log key from its 32-byte seed (kept in locked memory). */
+int hub_log_set_key(hub_log *log, const uint8_t seed[ED25519_SEED_LEN]);
+int hub_log_has_key(const hub_log *log);
+void hub_log_public_key(const hub_log *log, uint8_t pk[ED25519_PUBLIC_LEN]);
+/* Starts the thread that signs a head at most every interval_ms while the
+ * tree grows. Needs a key. Returns 0 or -1. */
+int hub_log_start_signer(hub_log *log, long interval_ms);
+/* Signs a head over every committed leaf unless the latest head already
+ * covers them all. Returns 0 or -1. */
+int hub_log_sign(hub_log *log);
+/* The latest signed head. Returns 0, or -1 when none was signed yet. */
+int hub_log_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
+
+/* ---- reading (any thread) ---- */
+
+/* Consistency proof between the trees of m and n leaves, n no larger than
+ * the latest signed head. Returns 0, -1 on a database error, -2 for sizes
+ * out of range. */
+int hub_log_consistency(hub_log *log, uint64_t m, uint64_t n,
+                        uint8_t proof[][MERKLE_HASH_LEN], size_t *len);
+
+/* The distribution certificate (DESIGN.md §4 JSON, caller frees) of
+ * notice: every leaf of the notice with its audit path, against a signed
+ * head that covers them (signed now if the latest does not). Returns NULL
+ * with *status 404 (no leaves), 503 (no key) or 500. The caller has
+ * checked that the notice may be shown to whoever asks. */
+char *hub_log_certificate(hub_log *log, const char *notice, int *status);
+
+#endif

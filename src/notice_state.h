@@ -1,0 +1,71 @@
+/* notice_state.h -- the life of a notice at the hub (protocol.md "States
+ * and evidence").
+ *
+ *   accepted --RelayAcceptance--> relayed --ContentConsignment--> received
+ *   relayed/received --ContentHandover--> read            (final)
+ *   relayed/received --AcceptanceRejectionExpiry--> accepted (next channel)
+ *   accepted/relayed/received --RelayToNonERDS--> postal  (final)
+ *
+ * Other events are recorded without moving the state. Nothing moves a
+ * notice out of read or postal: a late report there is "ignored" (still
+ * logged as evidence). Which role may report which event is decided here
+ * too, so the HTTP shell only asks. Pure: no I/O. */
+#ifndef HERALD_NOTICE_STATE_H
+#define HERALD_NOTICE_STATE_H
+
+#include <stddef.h>
+
+typedef enum notice_state {
+    NS_ACCEPTED,
+    NS_RELAYED,
+    NS_RECEIVED,
+    NS_READ,
+    NS_POSTAL,
+    NS_COUNT
+} notice_state;
+
+typedef enum notice_event {
+    EV_SUBMISSION_ACCEPTANCE,
+    EV_SUBMISSION_REJECTION,
+    EV_RELAY_ACCEPTANCE,
+    EV_RELAY_REJECTION,
+    EV_RELAY_FAILURE,
+    EV_RELAY_TO_NON_ERDS,
+    EV_CONTENT_CONSIGNMENT,
+    EV_CONSIGNMENT_NOTIFICATION,
+    EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+    EV_CONTENT_HANDOVER,
+    EV_CONTENT_HANDOVER_FAILURE,
+    EV_ACCEPTANCE_REJECTION_EXPIRY,
+    EV_COUNT
+} notice_event;
+
+/* Who reports an event: the hub itself, a platform, or an agency. */
+typedef enum notice_role { ROLE_HUB, ROLE_PLATFORM, ROLE_AGENCY } notice_role;
+
+typedef enum notice_outcome {
+    NS_MOVED,    /* the state changes to *next */
+    NS_RECORDED, /* evidence only; the state stays */
+    NS_IGNORED,  /* the notice is final; evidence only */
+} notice_outcome;
+
+const char *notice_state_name(notice_state s);
+/* -1 when the name is unknown. */
+int notice_state_parse(const char *name);
+const char *notice_event_name(notice_event e);
+int notice_event_parse(const char *name);
+
+int notice_state_is_final(notice_state s);
+
+/* What event e does to a notice in state cur. */
+notice_outcome notice_state_apply(notice_state cur, notice_event e, notice_state *next);
+
+/* 1 if a caller in role r may report event e. */
+int notice_event_allowed(notice_role r, notice_event e);
+
+/* Relay retry delay after `failures` consecutive failures (1, 2, ...):
+ * 1 s doubling up to 60 s, so a platform that is down costs a notice at
+ * most one attempt a minute. */
+long long notice_retry_delay_ms(int failures);
+
+#endif

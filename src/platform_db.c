@@ -1,0 +1,469 @@
+/* platform_db.c -- see platform_db.h. */
+#include "platform_db.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+/* rk is UNIQUE: one account per person per platform, so a relay finds
+ * exactly one inbox. The CI is kept (bound at sign-up); the RRN never. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS members("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL UNIQUE,"
+    " ci TEXT NOT NULL, rk TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL,"
+    " consent INTEGER NOT NULL, preference INTEGER NOT NULL, created TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS inbox("
+    " notice TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
+    " rk TEXT NOT NULL, agency TEXT NOT NULL, title TEXT NOT NULL,"
+    " doc_sha256 TEXT NOT NULL, deadline TEXT NOT NULL, link TEXT NOT NULL,"
+    " received TEXT NOT NULL, read_at TEXT);"
+    "CREATE INDEX IF NOT EXISTS inbox_by_member ON inbox(member, received);"
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, channel TEXT NOT NULL,"
+    " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT);"
+    "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox(id) WHERE sent IS NULL;"
+    "CREATE TABLE IF NOT EXISTS hub_events("
+    " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, event TEXT NOT NULL,"
+    " at TEXT NOT NULL, reason TEXT);"
+    "CREATE TABLE IF NOT EXISTS hub_directory("
+    " id INTEGER PRIMARY KEY, rk TEXT NOT NULL, consent INTEGER NOT NULL,"
+    " preference INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sessions("
+    " id_hash TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
+    " expires INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS login_failures("
+    " phone TEXT PRIMARY KEY, attempts TEXT NOT NULL);";
+
+#define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference"
+#define NOTICE_COLS \
+    "notice, member, rk, agency, title, doc_sha256, deadline, link, received, read_at IS NOT NULL"
+
+typedef struct stmt_def {
+    size_t offset;
+    const char *sql;
+} stmt_def;
+
+#define S(field, sql) {offsetof(pdb, field), sql}
+static const stmt_def stmts[] = {
+    S(member_by_rk, "SELECT " MEMBER_COLS " FROM members WHERE rk = ?"),
+    S(member_by_phone, "SELECT " MEMBER_COLS " FROM members WHERE phone = ?"),
+    S(member_by_id, "SELECT " MEMBER_COLS " FROM members WHERE id = ?"),
+    S(member_insert, "INSERT INTO members(name, phone, ci, rk, pin_hash, consent, preference,"
+                     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    S(member_consent, "UPDATE members SET consent = ?, preference = ? WHERE id = ?"),
+    S(inbox_insert, "INSERT OR IGNORE INTO inbox(notice, member, rk, agency, title,"
+                    " doc_sha256, deadline, link, received) VALUES (?,?,?,?,?,?,?,?,?)"),
+    S(inbox_get, "SELECT " NOTICE_COLS " FROM inbox WHERE notice = ?"),
+    S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ?"
+                  " ORDER BY received DESC, notice DESC LIMIT ?"),
+    S(inbox_read, "UPDATE inbox SET read_at = coalesce(read_at, ?) WHERE notice = ?"),
+    S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
+                     " VALUES (?, ?, ?, ?, ?)"),
+    S(event_insert, "INSERT INTO hub_events(notice, event, at, reason) VALUES (?, ?, ?, ?)"),
+    S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),
+    S(notify_events, "INSERT INTO hub_events(notice, event, at)"
+                     " SELECT notice, 'ConsignmentNotification', ? FROM outbox"
+                     " WHERE sent IS NULL ORDER BY id"),
+    S(notify_mark, "UPDATE outbox SET sent = ? WHERE sent IS NULL"),
+    S(events_batch, "SELECT id, notice, event, at, reason FROM hub_events ORDER BY id LIMIT ?"),
+    S(events_delete, "DELETE FROM hub_events WHERE id <= ?"),
+    S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
+    S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
+    S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
+    S(session_get, "SELECT member FROM sessions WHERE id_hash = ? AND expires > ?"),
+    S(session_delete, "DELETE FROM sessions WHERE id_hash = ?"),
+    S(sessions_expire, "DELETE FROM sessions WHERE expires <= ?"),
+    S(attempts_get, "SELECT attempts FROM login_failures WHERE phone = ?"),
+    S(attempts_set, "INSERT INTO login_failures(phone, attempts) VALUES (?, ?)"
+                    " ON CONFLICT(phone) DO UPDATE SET attempts = excluded.attempts"),
+    S(attempts_clear, "DELETE FROM login_failures WHERE phone = ?"),
+};
+#undef S
+
+#define STMT(d, off) (*(sqlite3_stmt **)((char *)(d) + (off)))
+
+int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->db = db_open(path, schema, err, errlen);
+    if (!d->db)
+        return -1;
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+        STMT(d, stmts[i].offset) = db_prepare(d->db, stmts[i].sql);
+        if (!STMT(d, stmts[i].offset)) {
+            snprintf(err, errlen, "%s: cannot prepare statements (see log)", path);
+            pdb_close(d);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void pdb_close(pdb *d)
+{
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+        sqlite3_finalize(STMT(d, stmts[i].offset));
+    if (d->db)
+        db_close(d->db);
+    memset(d, 0, sizeof *d);
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static int run(pdb *d, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        return -1;
+    }
+    return 0;
+}
+
+static void copy_col(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
+{
+    snprintf(dst, dstlen, "%s", db_text(st, col));
+}
+
+static int read_member(pdb *d, sqlite3_stmt *st, member *m)
+{
+    int rc = sqlite3_step(st), found = 0;
+
+    if (rc == SQLITE_ROW) {
+        m->id = sqlite3_column_int64(st, 0);
+        copy_col(m->name, sizeof m->name, st, 1);
+        copy_col(m->phone, sizeof m->phone, st, 2);
+        copy_col(m->ci, sizeof m->ci, st, 3);
+        copy_col(m->rk, sizeof m->rk, st, 4);
+        copy_col(m->pin_hash, sizeof m->pin_hash, st, 5);
+        m->consent = sqlite3_column_int(st, 6);
+        m->preference = sqlite3_column_int(st, 7);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        found = -1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return found;
+}
+
+int pdb_member_by_rk(pdb *d, const char *rk, member *m)
+{
+    db_bind_text(d->member_by_rk, 1, rk);
+    return read_member(d, d->member_by_rk, m);
+}
+
+int pdb_member_by_phone(pdb *d, const char *phone, member *m)
+{
+    db_bind_text(d->member_by_phone, 1, phone);
+    return read_member(d, d->member_by_phone, m);
+}
+
+int pdb_member_by_id(pdb *d, long long id, member *m)
+{
+    sqlite3_bind_int64(d->member_by_id, 1, id);
+    return read_member(d, d->member_by_id, m);
+}
+
+long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup)
+{
+    sqlite3_stmt *st = d->member_insert;
+    member other;
+    int rc;
+
+    *dup = NULL;
+    if (pdb_member_by_phone(d, m->phone, &other) == 1) {
+        *dup = "phone";
+        return 0;
+    }
+    if (pdb_member_by_rk(d, m->rk, &other) == 1) {
+        *dup = "person";
+        return 0;
+    }
+    db_bind_text(st, 1, m->name);
+    db_bind_text(st, 2, m->phone);
+    db_bind_text(st, 3, m->ci);
+    db_bind_text(st, 4, m->rk);
+    db_bind_text(st, 5, m->pin_hash);
+    sqlite3_bind_int(st, 6, m->consent);
+    sqlite3_bind_int(st, 7, m->preference);
+    db_bind_text(st, 8, created);
+    rc = run(d, st);
+    return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
+}
+
+int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
+{
+    sqlite3_bind_int(d->member_consent, 1, consent);
+    sqlite3_bind_int(d->member_consent, 2, preference);
+    sqlite3_bind_int64(d->member_consent, 3, id);
+    return run(d, d->member_consent);
+}
+
+int pdb_inbox_insert(pdb *d, const notice_row *n)
+{
+    sqlite3_stmt *st = d->inbox_insert;
+
+    db_bind_text(st, 1, n->notice);
+    sqlite3_bind_int64(st, 2, n->member);
+    db_bind_text(st, 3, n->rk);
+    db_bind_text(st, 4, n->agency);
+    db_bind_text(st, 5, n->title);
+    db_bind_text(st, 6, n->doc_sha256);
+    db_bind_text(st, 7, n->deadline);
+    db_bind_text(st, 8, n->link);
+    db_bind_text(st, 9, n->received);
+    if (run(d, st) != 0)
+        return -1;
+    return sqlite3_changes(d->db) > 0;
+}
+
+static void read_notice(sqlite3_stmt *st, notice_row *n)
+{
+    copy_col(n->notice, sizeof n->notice, st, 0);
+    n->member = sqlite3_column_int64(st, 1);
+    copy_col(n->rk, sizeof n->rk, st, 2);
+    copy_col(n->agency, sizeof n->agency, st, 3);
+    copy_col(n->title, sizeof n->title, st, 4);
+    copy_col(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    copy_col(n->deadline, sizeof n->deadline, st, 6);
+    copy_col(n->link, sizeof n->link, st, 7);
+    copy_col(n->received, sizeof n->received, st, 8);
+    n->read = sqlite3_column_int(st, 9);
+}
+
+int pdb_inbox_get(pdb *d, const char *notice, notice_row *n)
+{
+    sqlite3_stmt *st = d->inbox_get;
+    int rc, found = 0;
+
+    db_bind_text(st, 1, notice);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_notice(st, n);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        found = -1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return found;
+}
+
+int pdb_inbox_list(pdb *d, long long member, int limit,
+                   void (*fn)(void *ctx, const notice_row *n), void *ctx)
+{
+    sqlite3_stmt *st = d->inbox_list;
+    notice_row n;
+    int rc;
+
+    sqlite3_bind_int64(st, 1, member);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_notice(st, &n);
+        fn(ctx, &n);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        return -1;
+    }
+    return 0;
+}
+
+int pdb_inbox_mark_read(pdb *d, const char *notice, const char *at)
+{
+    db_bind_text(d->inbox_read, 1, at);
+    db_bind_text(d->inbox_read, 2, notice);
+    return run(d, d->inbox_read);
+}
+
+int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const char *phone,
+                      const char *text, const char *created)
+{
+    sqlite3_stmt *st = d->outbox_insert;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, channel);
+    db_bind_text(st, 3, phone);
+    db_bind_text(st, 4, text);
+    db_bind_text(st, 5, created);
+    return run(d, st);
+}
+
+int pdb_event_queue(pdb *d, const char *notice, const char *event, const char *at,
+                    const char *reason)
+{
+    sqlite3_stmt *st = d->event_insert;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, event);
+    db_bind_text(st, 3, at);
+    db_bind_text(st, 4, reason);
+    return run(d, st);
+}
+
+int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
+{
+    sqlite3_stmt *st = d->dir_insert;
+
+    db_bind_text(st, 1, rk);
+    sqlite3_bind_int(st, 2, consent);
+    sqlite3_bind_int(st, 3, preference);
+    return run(d, st);
+}
+
+int pdb_outbox_deliver(pdb *d, const char *at)
+{
+    int n;
+
+    db_bind_text(d->notify_events, 1, at);
+    if (run(d, d->notify_events) != 0)
+        return -1;
+    n = sqlite3_changes(d->db);
+    db_bind_text(d->notify_mark, 1, at);
+    if (run(d, d->notify_mark) != 0)
+        return -1;
+    return n;
+}
+
+int pdb_events_batch(pdb *d, int limit,
+                     void (*fn)(void *ctx, long long id, const char *notice,
+                                const char *event, const char *at, const char *reason),
+                     void *ctx)
+{
+    sqlite3_stmt *st = d->events_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2), db_text(st, 3),
+           sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4));
+        n++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int pdb_events_delete_upto(pdb *d, long long id)
+{
+    sqlite3_bind_int64(d->events_delete, 1, id);
+    return run(d, d->events_delete);
+}
+
+int pdb_directory_batch(pdb *d, int limit,
+                        void (*fn)(void *ctx, long long id, const char *rk, int consent,
+                                   int preference),
+                        void *ctx)
+{
+    sqlite3_stmt *st = d->dir_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), sqlite3_column_int(st, 2),
+           sqlite3_column_int(st, 3));
+        n++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int pdb_directory_delete_upto(pdb *d, long long id)
+{
+    sqlite3_bind_int64(d->dir_delete, 1, id);
+    return run(d, d->dir_delete);
+}
+
+int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long expires_ms)
+{
+    db_bind_text(d->session_insert, 1, id_hash);
+    sqlite3_bind_int64(d->session_insert, 2, member);
+    sqlite3_bind_int64(d->session_insert, 3, expires_ms);
+    return run(d, d->session_insert);
+}
+
+long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms)
+{
+    sqlite3_stmt *st = d->session_get;
+    long long member = 0;
+    int rc;
+
+    db_bind_text(st, 1, id_hash);
+    sqlite3_bind_int64(st, 2, now_ms);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        member = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        member = -1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return member;
+}
+
+int pdb_session_delete(pdb *d, const char *id_hash)
+{
+    db_bind_text(d->session_delete, 1, id_hash);
+    return run(d, d->session_delete);
+}
+
+int pdb_sessions_expire(pdb *d, long long now_ms)
+{
+    sqlite3_bind_int64(d->sessions_expire, 1, now_ms);
+    return run(d, d->sessions_expire);
+}
+
+int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a)
+{
+    sqlite3_stmt *st = d->attempts_get;
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    db_bind_text(st, 1, phone);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        login_attempts_parse(a, db_text(st, 0));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a)
+{
+    char text[LOGIN_ATTEMPTS_TEXT_MAX + 1];
+
+    login_attempts_format(a, text);
+    db_bind_text(d->attempts_set, 1, phone);
+    db_bind_text(d->attempts_set, 2, text);
+    return run(d, d->attempts_set);
+}
+
+int pdb_attempts_clear(pdb *d, const char *phone)
+{
+    db_bind_text(d->attempts_clear, 1, phone);
+    return run(d, d->attempts_clear);
+}
+
+long long pdb_pending_reports(pdb *d)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM hub_events) + (SELECT count(*) FROM hub_directory)"
+        " + (SELECT count(*) FROM outbox WHERE sent IS NULL)";
+    sqlite3_stmt *st = db_prepare(d->db, sql);
+    long long n = -1;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}

@@ -1,0 +1,100 @@
+/* platform_db.h -- the platform's database: members, inboxes, the
+ * notification outbox, the queues of reports for the hub, and sessions.
+ *
+ * Every statement is prepared once at open and reused; callers hold the
+ * platform lock and group a batch's statements in one transaction. No RRN
+ * is ever bound to any statement here: members are known by CI and rk. */
+#ifndef HERALD_PLATFORM_DB_H
+#define HERALD_PLATFORM_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "ci.h"
+#include "crypto.h"
+#include "pin.h"
+
+typedef struct pdb {
+    sqlite3 *db;
+    sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
+        *member_consent, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
+        *outbox_insert, *event_insert, *dir_insert, *session_insert, *session_get,
+        *session_delete, *attempts_get, *attempts_set, *attempts_clear,
+        *notify_events, *notify_mark, *events_batch, *events_delete,
+        *dir_batch, *dir_delete, *sessions_expire;
+} pdb;
+
+typedef struct member {
+    long long id;
+    char name[65];
+    char phone[PHONE_MAX_CHARS + 1];
+    char ci[CI_LEN + 1];
+    char rk[RK_HEX_LEN + 1];
+    char pin_hash[PWHASH_STR_MAX];
+    int consent, preference;
+} member;
+
+typedef struct notice_row {
+    char notice[65], rk[RK_HEX_LEN + 1], agency[65], title[201], doc_sha256[65];
+    char deadline[41], link[513], received[25];
+    long long member;
+    int read;
+} notice_row;
+
+int pdb_open(pdb *d, const char *path, char *err, size_t errlen);
+void pdb_close(pdb *d);
+
+/* Lookups return 1 when found, 0 when not, -1 on a database error. */
+int pdb_member_by_rk(pdb *d, const char *rk, member *m);
+int pdb_member_by_phone(pdb *d, const char *phone, member *m);
+int pdb_member_by_id(pdb *d, long long id, member *m);
+/* Returns the new id, 0 when the phone or the person is already a member
+ * (*dup says which: "phone" or "person"), -1 on error. */
+long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup);
+int pdb_member_set_consent(pdb *d, long long id, int consent, int preference);
+
+/* 1 inserted, 0 already there (a repeated relay), -1 error. */
+int pdb_inbox_insert(pdb *d, const notice_row *n);
+int pdb_inbox_get(pdb *d, const char *notice, notice_row *n);
+/* Calls fn for up to limit of a member's notices, newest first. */
+int pdb_inbox_list(pdb *d, long long member, int limit,
+                   void (*fn)(void *ctx, const notice_row *n), void *ctx);
+int pdb_inbox_mark_read(pdb *d, const char *notice, const char *at);
+
+int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const char *phone,
+                      const char *text, const char *created);
+int pdb_event_queue(pdb *d, const char *notice, const char *event, const char *at,
+                    const char *reason);
+int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference);
+
+/* Hands every unsent outbox row to its channel (marks it sent at `at`)
+ * and queues a ConsignmentNotification for each; returns how many. */
+int pdb_outbox_deliver(pdb *d, const char *at);
+
+/* The oldest queued reports, up to limit, passed to fn in order; returns
+ * how many, or -1. Deleting up to the last id sent removes them. */
+int pdb_events_batch(pdb *d, int limit,
+                     void (*fn)(void *ctx, long long id, const char *notice,
+                                const char *event, const char *at, const char *reason),
+                     void *ctx);
+int pdb_events_delete_upto(pdb *d, long long id);
+/* Reports not yet accepted by the hub (events, directory changes, unsent
+ * notifications): what an operator or the demo waits on. -1 on error. */
+long long pdb_pending_reports(pdb *d);
+int pdb_directory_batch(pdb *d, int limit,
+                        void (*fn)(void *ctx, long long id, const char *rk, int consent,
+                                   int preference),
+                        void *ctx);
+int pdb_directory_delete_upto(pdb *d, long long id);
+
+int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long expires_ms);
+/* The member of a live session, 0 when none, -1 on error. */
+long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms);
+int pdb_session_delete(pdb *d, const char *id_hash);
+int pdb_sessions_expire(pdb *d, long long now_ms);
+
+int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a);
+int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a);
+int pdb_attempts_clear(pdb *d, const char *phone);
+
+#endif

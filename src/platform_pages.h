@@ -1,0 +1,39 @@
+/* platform_pages.h -- the citizen pages as HTML text, without I/O.
+ *
+ * Server-rendered, no JavaScript, one narrow column that fits a 360px
+ * phone screen, Korean first with English beneath. Every value that came
+ * from outside (titles, agency names, member names, messages) goes through
+ * buf_html; nothing here touches the network or the database, so the
+ * escaping is unit-tested. */
+#ifndef HERALD_PLATFORM_PAGES_H
+#define HERALD_PLATFORM_PAGES_H
+
+#include "buf.h"
+#include "platform_db.h"
+
+/* A page's frame. title_ko / title_en are our own constant text. */
+void page_begin(buf *b, const char *platform, const char *title_ko, const char *title_en);
+void page_end(buf *b);
+
+/* A notice box: ko and en are our own text; detail (may be NULL) is
+ * escaped. */
+void page_message(buf *b, const char *ko, const char *en, const char *detail);
+
+void page_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en);
+void page_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
+                 const char *detail);
+
+/* The inbox: a header with the member's name and consent, then rows. */
+void page_inbox_begin(buf *b, const char *platform, const member *m);
+void page_inbox_row(buf *b, const notice_row *n);
+void page_inbox_end(buf *b, int rows);
+
+/* A notice's details and the PIN prompt to open it. */
+void page_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
+                 const char *msg_en);
+
+/* A whole error page with a link back. */
+void page_error(buf *b, const char *platform, const char *ko, const char *en,
+                const char *back);
+
+#endif

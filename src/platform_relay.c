@@ -1,0 +1,217 @@
+/* platform_relay.c -- POST /v1/relay: the hub hands notices to this
+ * platform.
+ *
+ * Each notice names its recipient only by rk. A member with that rk and
+ * consent gets it in the inbox, a push notification in the outbox (title
+ * and where to read it, never the document) and a ContentConsignment queued
+ * for the hub; all of a batch in one transaction. A relay the hub repeats
+ * finds the inbox row already there and is accepted without a second one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "log.h"
+#include "platform.h"
+
+#define TITLE_MAX 200
+#define LINK_MAX 512
+#define DEADLINE_MAX 40
+
+typedef enum relay_outcome { RELAY_BAD, RELAY_ACCEPTED, RELAY_NOT_MEMBER, RELAY_NO_CONSENT } relay_outcome;
+
+static int notice_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+static int sha256_hex_ok(const char *s)
+{
+    return s && rk_is_well_formed(s, strlen(s)); /* same shape: 64 lower-case hex */
+}
+
+static int link_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > LINK_MAX || (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == '"' || s[i] == '<' || s[i] == '>' ||
+            (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Copies a relayed item into row, or returns why it is malformed. */
+static const char *parse_item(json_t *o, notice_row *row)
+{
+    const char *notice = str(o, "notice"), *rk = str(o, "rk"), *agency = str(o, "agency");
+    const char *title = str(o, "title"), *sha = str(o, "doc_sha256");
+    const char *deadline = str(o, "deadline"), *link = str(o, "link");
+
+    if (!notice_id_ok(notice))
+        return "notice must be a notice id";
+    if (!rk || !rk_is_well_formed(rk, strlen(rk)))
+        return "rk must be 64 lower-case hex";
+    if (!agency || !apikey_name_ok(agency, strlen(agency)))
+        return "agency must be 1-64 of [A-Za-z0-9._-]";
+    if (!title || !*title || strlen(title) > TITLE_MAX)
+        return "title must be 1-200 bytes";
+    if (!sha256_hex_ok(sha))
+        return "doc_sha256 must be 64 lower-case hex";
+    if (!deadline || !*deadline || strlen(deadline) > DEADLINE_MAX)
+        return "deadline must be a date or time";
+    if (!link_ok(link))
+        return "link must be an http(s) URL of at most 512 bytes";
+    memset(row, 0, sizeof *row);
+    snprintf(row->notice, sizeof row->notice, "%s", notice);
+    snprintf(row->rk, sizeof row->rk, "%s", rk);
+    snprintf(row->agency, sizeof row->agency, "%s", agency);
+    snprintf(row->title, sizeof row->title, "%s", title);
+    snprintf(row->doc_sha256, sizeof row->doc_sha256, "%s", sha);
+    snprintf(row->deadline, sizeof row->deadline, "%s", deadline);
+    snprintf(row->link, sizeof row->link, "%s", link);
+    return NULL;
+}
+
+/* The push text: who it is from and where to read it, never content. */
+static void push_text(const platform *p, const notice_row *row, buf *b)
+{
+    buf_printf(b, "[%s] 모바일 전자고지가 도착했습니다: %s (%s). %s 에서 확인하세요. / "
+               "New official notice: %s (%s). Read it at %s",
+               p->name, row->title, row->agency, p->public_url, row->title, row->agency,
+               p->public_url);
+}
+
+/* Files one accepted notice; -1 on a database error. */
+static int deliver(platform *p, notice_row *row, const member *m)
+{
+    buf text;
+    int inserted, rc = 0;
+
+    row->member = m->id;
+    inserted = pdb_inbox_insert(&p->db, row);
+    if (inserted <= 0)
+        return inserted; /* 0: a repeated relay, nothing more to do */
+    buf_init(&text, 512);
+    push_text(p, row, &text);
+    if (text.broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text.data,
+                                         row->received) != 0 ||
+        pdb_event_queue(&p->db, row->notice, "ContentConsignment", row->received, NULL) != 0)
+        rc = -1;
+    buf_free(&text);
+    return rc;
+}
+
+static relay_outcome relay_one(platform *p, notice_row *row, int *dberr)
+{
+    member m;
+    int found = pdb_member_by_rk(&p->db, row->rk, &m);
+
+    if (found < 0) {
+        *dberr = 1;
+        return RELAY_BAD;
+    }
+    if (found == 0)
+        return RELAY_NOT_MEMBER;
+    if (!m.consent)
+        return RELAY_NO_CONSENT;
+    if (deliver(p, row, &m) != 0)
+        *dberr = 1;
+    return RELAY_ACCEPTED;
+}
+
+static void result_line(buf *out, json_t *o, relay_outcome r, const char *why)
+{
+    const char *notice = str(o, "notice");
+
+    buf_puts(out, "{\"notice\":");
+    if (notice)
+        buf_json_string(out, notice);
+    else
+        buf_puts(out, "null");
+    switch (r) {
+    case RELAY_ACCEPTED: buf_puts(out, ",\"status\":\"accepted\"}"); break;
+    case RELAY_NOT_MEMBER:
+        buf_puts(out, ",\"status\":\"rejected\",\"reason\":\"not a member\"}");
+        break;
+    case RELAY_NO_CONSENT:
+        buf_puts(out, ",\"status\":\"rejected\",\"reason\":\"no consent\"}");
+        break;
+    case RELAY_BAD:
+        buf_puts(out, ",\"error\":");
+        buf_json_string(out, why);
+        buf_puts(out, "}");
+        break;
+    }
+}
+
+void platform_api_relay(platform *p, const http_request *req, http_response *resp)
+{
+    json_t *root, *list = platform_batch(req, resp, "notices", &root), *o;
+    size_t i, n, counts[4] = {0};
+    int dberr = 0;
+    char now[25];
+    buf out;
+
+    if (!list)
+        return;
+    n = json_array_size(list);
+    time_rfc3339_ms(now, time_now_ms());
+    buf_init(&out, n * 80 + 16);
+    buf_puts(&out, "{\"results\":[");
+    pthread_mutex_lock(&p->lock);
+    dberr = db_begin(p->db.db) != 0;
+    json_array_foreach(list, i, o) {
+        if (dberr)
+            break;
+        notice_row row;
+        const char *why = parse_item(o, &row);
+        relay_outcome r = RELAY_BAD;
+        if (!why) {
+            memcpy(row.received, now, sizeof row.received);
+            r = relay_one(p, &row, &dberr);
+        }
+        if (dberr)
+            break;
+        counts[r]++;
+        buf_puts(&out, i ? "," : "");
+        result_line(&out, o, r, why);
+    }
+    if (!dberr && db_commit(p->db.db) != 0)
+        dberr = 1;
+    if (dberr)
+        db_rollback(p->db.db);
+    pthread_mutex_unlock(&p->lock);
+    json_decref(root);
+    buf_puts(&out, "]}");
+    if (dberr) {
+        buf_free(&out);
+        http_reply_error(resp, 500, "database error; retry the batch");
+        return;
+    }
+    size_t len;
+    char *text = buf_take(&out, &len);
+    if (!text) {
+        http_reply_error(resp, 500, "out of memory");
+        return;
+    }
+    http_reply_body(resp, 200, "application/json", text, len);
+    platform_reporter_wake(p);
+    log_info("POST /v1/relay: %zu notices, %zu accepted, %zu not members, %zu without "
+             "consent, %zu malformed", n, counts[RELAY_ACCEPTED], counts[RELAY_NOT_MEMBER],
+             counts[RELAY_NO_CONSENT], counts[RELAY_BAD]);
+}

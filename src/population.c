@@ -1,0 +1,101 @@
+/* population.c -- see population.h. */
+#include "population.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "rrn.h"
+
+/* splitmix64: a tiny, well-mixed generator; each citizen is derived from
+ * (seed, index) alone so any one can be regenerated without the others. */
+static uint64_t mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static unsigned pick(uint64_t *s, unsigned n)
+{
+    return (unsigned)(mix(s) % n);
+}
+
+static const char *const surnames[] = {"김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황"};
+static const char *const syllables[] = {"민", "서", "지", "현", "우", "준", "영", "수", "하", "은", "도", "윤", "예", "진", "연", "호", "성", "경", "미", "숙"};
+static const char *const cities[] = {"서울특별시 종로구", "서울특별시 강남구", "부산광역시 해운대구", "대구광역시 수성구", "인천광역시 남동구", "광주광역시 북구", "대전광역시 유성구", "경기도 수원시 팔달구", "강원특별자치도 춘천시", "제주특별자치도 제주시"};
+static const char *const streets[] = {"세종대로", "테헤란로", "해운대로", "달구벌대로", "인주대로", "무등로", "대학로", "정조로", "중앙로", "연북로"};
+
+static void make_name(uint64_t *s, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s", surnames[pick(s, 16)], syllables[pick(s, 20)],
+             syllables[pick(s, 20)]);
+}
+
+static void make_address(uint64_t *s, char *out, size_t len)
+{
+    snprintf(out, len, "%s %s %u, %u동 %u호", cities[pick(s, 10)], streets[pick(s, 10)],
+             1 + pick(s, 300), 101 + pick(s, 20), 101 + pick(s, 1500));
+}
+
+static void make_rrn(uint64_t *s, int today, int post2020, char out[15])
+{
+    int year, month, day, sdigit;
+    char d[13];
+
+    do {
+        year = post2020 ? 2021 + (int)pick(s, 5) : 1935 + (int)pick(s, 65);
+        month = 1 + (int)pick(s, 12);
+        day = 1 + (int)pick(s, 28);
+    } while (year * 10000 + month * 100 + day > today);
+    sdigit = (year >= 2000 ? 3 : 1) + (int)pick(s, 2);
+    snprintf(d, sizeof d, "%02d%02d%02d%d%05u", year % 100, month, day, sdigit, pick(s, 100000));
+    /* Before October 2020 the last digit is the check digit; after, random. */
+    int last = post2020 ? (int)pick(s, 10) : rrn_check_digit(d);
+    snprintf(out, 15, "%.6s-%.6s%d", d, d + 6, last);
+}
+
+/* Membership: most people on the messenger, many also on the carrier,
+ * some on the carrier only, and about one in ten on neither (paper). */
+static void make_membership(uint64_t *s, citizen *c)
+{
+    unsigned r = pick(s, 100);
+
+    c->member[0] = r < 75;
+    c->member[1] = (r >= 45 && r < 90);
+    for (int p = 0; p < POP_PLATFORMS; p++)
+        c->consent[p] = c->member[p] && pick(s, 100) < 95;
+    /* Members of both mostly prefer the messenger. */
+    int messenger_first = pick(s, 100) < 80;
+    c->preference[0] = messenger_first ? 1 : 2;
+    c->preference[1] = messenger_first ? 2 : 1;
+}
+
+void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
+{
+    uint64_t s = seed * 0x2545f4914f6cdd1dULL + i;
+
+    memset(c, 0, sizeof *c);
+    mix(&s);
+    c->post2020 = pick(&s, 100) < 3;
+    make_rrn(&s, today, c->post2020, c->rrn);
+    make_name(&s, c->name, sizeof c->name);
+    make_address(&s, c->address, sizeof c->address);
+    /* Phone numbers are unique by construction: the index spread over
+     * eight digits with a fixed odd multiplier, which is a bijection mod
+     * 10^8. */
+    uint64_t p = (i * 7919ULL + 12345678ULL) % 100000000ULL;
+    snprintf(c->phone, sizeof c->phone, "010-%04u-%04u", (unsigned)(p / 10000),
+             (unsigned)(p % 10000));
+    snprintf(c->pin, sizeof c->pin, "%06u", pick(&s, 1000000));
+    c->amount = 10000 + 1000 * (long)pick(&s, 500);
+    make_membership(&s, c);
+}
+
+int population_reachable(const citizen *c)
+{
+    for (int p = 0; p < POP_PLATFORMS; p++)
+        if (c->member[p] && c->consent[p])
+            return 1;
+    return 0;
+}

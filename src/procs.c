@@ -1,0 +1,210 @@
+/* procs.c -- see procs.h. */
+#include "procs.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *self_exe(void)
+{
+    static char path[4096];
+
+    if (!path[0]) {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        path[n > 0 ? n : 0] = '\0';
+    }
+    return path;
+}
+
+/* In the child: wire up stdout/stderr and exec ourselves. Never returns. */
+static void exec_self(const char *log_path, int out_fd, char *const argv[])
+{
+    int n = 0;
+    char *args[64];
+    int err = log_path ? open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600) : 2;
+    int devnull = open("/dev/null", O_RDWR);
+
+    args[n++] = "herald";
+    for (int i = 0; argv[i] && n < 63; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    dup2(devnull, 0);
+    dup2(out_fd >= 0 ? out_fd : devnull, 1);
+    if (err >= 0)
+        dup2(err, 2);
+    /* Undo the parent's blocked signals so SIGTERM works in the child. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(self_exe(), args);
+    _exit(127);
+}
+
+int procs_start(procs *ps, const char *name, const char *log_path, char *const argv[],
+                char *err, size_t errlen)
+{
+    pid_t pid;
+
+    if (ps->count == PROCS_MAX) {
+        snprintf(err, errlen, "too many processes");
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        exec_self(log_path, -1, argv);
+    proc *p = &ps->list[ps->count++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->log, sizeof p->log, "%s", log_path);
+    p->pid = pid;
+    return 0;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p, (void)ud;
+    return size * n;
+}
+
+static long get_status(const char *url)
+{
+    CURL *c = curl_easy_init();
+    long status = 0;
+
+    if (!c)
+        return 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static proc *find(procs *ps, const char *name)
+{
+    for (int i = 0; i < ps->count; i++)
+        if (!strcmp(ps->list[i].name, name))
+            return &ps->list[i];
+    return NULL;
+}
+
+int procs_wait_ready(procs *ps, const char *name, const char *url, int timeout_ms,
+                     char *err, size_t errlen)
+{
+    proc *p = find(ps, name);
+    struct timespec pause = {0, 50 * 1000000L};
+
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+        int status;
+        if (get_status(url) > 0) /* any HTTP answer: it is serving */
+            return 0;
+        if (p && waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
+            snprintf(err, errlen, "%s exited during start-up; see %s", name, p->log);
+            return -1;
+        }
+        nanosleep(&pause, NULL);
+    }
+    snprintf(err, errlen, "%s did not answer %s within %d ms; see %s", name, url,
+             timeout_ms, p ? p->log : "its log");
+    return -1;
+}
+
+void procs_stop_all(procs *ps)
+{
+    for (int i = ps->count - 1; i >= 0; i--)
+        if (ps->list[i].pid > 0)
+            kill(ps->list[i].pid, SIGTERM);
+    for (int i = ps->count - 1; i >= 0; i--) {
+        proc *p = &ps->list[i];
+        int status;
+        for (int t = 0; p->pid > 0 && t < 200; t++) {
+            if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+                p->pid = 0;
+            else
+                usleep(50000);
+        }
+        if (p->pid > 0) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            p->pid = 0;
+        }
+    }
+    ps->count = 0;
+}
+
+long procs_peak_rss_kib(const proc *p)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+int procs_free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len)
+{
+    int fds[2], status;
+    pid_t pid;
+    FILE *out;
+    char line[4096];
+
+    if (pipe(fds) != 0)
+        return -1;
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        close(fds[0]);
+        exec_self(log_path, fds[1], argv);
+    }
+    close(fds[1]);
+    out = fdopen(fds[0], "r");
+    if (last_line && len)
+        last_line[0] = '\0';
+    while (out && fgets(line, sizeof line, out))
+        if (last_line && line[0] != '\n')
+            snprintf(last_line, len, "%.*s", (int)strcspn(line, "\n"), line);
+    if (out)
+        fclose(out);
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

@@ -1,0 +1,47 @@
+/* procs.h -- starting and stopping role processes, for `herald demo` and
+ * the end-to-end benchmark. Each child is this same binary with a role's
+ * arguments, its stderr sent to a log file in the role's folder, and it is
+ * stopped the way an operator would: SIGTERM, then a wait. */
+#ifndef HERALD_PROCS_H
+#define HERALD_PROCS_H
+
+#include <sys/types.h>
+
+#define PROCS_MAX 16
+
+typedef struct proc {
+    char name[32];
+    pid_t pid;
+    char log[4096];
+} proc;
+
+typedef struct procs {
+    proc list[PROCS_MAX];
+    int count;
+} procs;
+
+/* Starts `herald ARGV...` (argv[0] is the subcommand) with stderr appended
+ * to log_path and stdout to /dev/null. Returns 0, or -1 with err. */
+int procs_start(procs *ps, const char *name, const char *log_path, char *const argv[],
+                char *err, size_t errlen);
+
+/* Waits until GET url answers 200 (up to timeout_ms) or the process dies.
+ * Returns 0, or -1 with err naming the log to read. */
+int procs_wait_ready(procs *ps, const char *name, const char *url, int timeout_ms,
+                     char *err, size_t errlen);
+
+/* SIGTERM to all, newest first, then waits for each (SIGKILL after 10 s). */
+void procs_stop_all(procs *ps);
+
+/* The peak resident memory (VmHWM) of a running child in KiB, or -1. */
+long procs_peak_rss_kib(const proc *p);
+
+/* A loopback port that was free a moment ago. */
+int procs_free_port(void);
+
+/* Runs `herald ARGV...` to completion, capturing the last line of its
+ * stdout into last_line (may be NULL); stderr goes to log_path (or is
+ * inherited when NULL). Returns the exit status, or -1. */
+int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len);
+
+#endif

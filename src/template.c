@@ -1,0 +1,239 @@
+/* template.c -- see template.h.
+ *
+ * Compiling takes two passes over the text with the same scanner: the first
+ * validates and counts, so the second fills arrays allocated at their exact
+ * size. A compiled template is a list of pieces, each a literal run
+ * followed by an optional placeholder. */
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+
+typedef struct piece {
+    size_t off, len; /* the literal run, in t->text */
+    long field;      /* the placeholder after it, or -1 (the last piece) */
+} piece;
+
+struct template {
+    char *text;
+    piece *pieces;
+    size_t npieces;
+    char (*names)[TEMPLATE_MAX_NAME + 1];
+    const char **fields; /* points into names, for template_fields */
+    size_t nfields;
+};
+
+/* One placeholder as the scanner found it. */
+typedef struct slot {
+    size_t open;             /* offset of "((" */
+    size_t name, name_len;   /* the name inside */
+    size_t end;              /* offset just past "))" */
+} slot;
+
+static int is_name_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+static long line_at(const char *text, size_t pos)
+{
+    long line = 1;
+
+    for (size_t i = 0; i < pos; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+static int has_close(const char *text, size_t len, size_t from)
+{
+    for (size_t i = from; i + 1 < len; i++)
+        if (text[i] == ')' && text[i + 1] == ')')
+            return 1;
+    return 0;
+}
+
+/* Finds the next "((", skipping a "(" that only precedes one. */
+static int find_open(const char *text, size_t len, size_t from, size_t *open)
+{
+    for (size_t i = from; i + 1 < len; i++) {
+        if (text[i] == '(' && text[i + 1] == '(' && (i + 2 >= len || text[i + 2] != '(')) {
+            *open = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Scans for the next placeholder from pos. Returns 1 and fills *s, 0 when
+ * there is none left, -1 with *why set when the one found is malformed. */
+static int scan(const char *text, size_t len, size_t pos, slot *s, const char **why)
+{
+    size_t i;
+
+    if (!find_open(text, len, pos, &s->open))
+        return 0;
+    s->name = s->open + 2;
+    for (i = s->name; i < len && is_name_char(text[i]); i++)
+        ;
+    s->name_len = i - s->name;
+    if (i + 1 >= len || text[i] != ')' || text[i + 1] != ')') {
+        *why = has_close(text, len, i) ?
+            "placeholder names may only hold letters, digits and '_'" :
+            "\"((\" is never closed by \"))\"";
+        return -1;
+    }
+    if (s->name_len == 0) {
+        *why = "empty placeholder \"(())\"";
+        return -1;
+    }
+    if (s->name_len > TEMPLATE_MAX_NAME) {
+        *why = "placeholder name longer than 64 characters";
+        return -1;
+    }
+    s->end = i + 2;
+    return 1;
+}
+
+/* First pass: validates and counts placeholders. */
+static long count_slots(const char *text, size_t len, char *err, size_t errlen)
+{
+    size_t pos = 0;
+    long n = 0;
+    slot s;
+    const char *why = NULL;
+    int rc;
+
+    while ((rc = scan(text, len, pos, &s, &why)) == 1) {
+        if (++n > TEMPLATE_MAX_PLACEHOLDERS) {
+            snprintf(err, errlen, "line %ld: more than %d placeholders",
+                     line_at(text, s.open), TEMPLATE_MAX_PLACEHOLDERS);
+            return -1;
+        }
+        pos = s.end;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "line %ld: %s", line_at(text, s.open), why);
+        return -1;
+    }
+    return n;
+}
+
+/* The index of a field name, adding it if new. */
+static long field_index(template *t, const char *name, size_t len)
+{
+    for (size_t i = 0; i < t->nfields; i++)
+        if (strlen(t->names[i]) == len && memcmp(t->names[i], name, len) == 0)
+            return (long)i;
+    memcpy(t->names[t->nfields], name, len);
+    t->names[t->nfields][len] = '\0';
+    t->fields[t->nfields] = t->names[t->nfields];
+    return (long)t->nfields++;
+}
+
+/* Second pass: the text is known good, so scan cannot fail here. */
+static void fill_pieces(template *t, size_t len)
+{
+    size_t pos = 0;
+    slot s;
+    const char *why;
+
+    while (scan(t->text, len, pos, &s, &why) == 1) {
+        piece *p = &t->pieces[t->npieces++];
+        p->off = pos;
+        p->len = s.open - pos;
+        p->field = field_index(t, t->text + s.name, s.name_len);
+        pos = s.end;
+    }
+    t->pieces[t->npieces].off = pos;
+    t->pieces[t->npieces].len = len - pos;
+    t->pieces[t->npieces].field = -1;
+    t->npieces++;
+}
+
+template *template_compile(const char *text, size_t len, char *err, size_t errlen)
+{
+    template *t;
+    long n;
+
+    if (len > TEMPLATE_MAX_BYTES) {
+        snprintf(err, errlen, "line 1: template larger than %u bytes", TEMPLATE_MAX_BYTES);
+        return NULL;
+    }
+    n = count_slots(text, len, err, errlen);
+    if (n < 0)
+        return NULL;
+    t = calloc(1, sizeof *t);
+    if (t) {
+        t->text = malloc(len + 1);
+        t->pieces = calloc((size_t)n + 1, sizeof *t->pieces);
+        t->names = calloc(n ? (size_t)n : 1, sizeof *t->names);
+        t->fields = calloc(n ? (size_t)n : 1, sizeof *t->fields);
+    }
+    if (!t || !t->text || !t->pieces || !t->names || !t->fields) {
+        snprintf(err, errlen, "out of memory");
+        template_free(t);
+        return NULL;
+    }
+    if (len)
+        memcpy(t->text, text, len);
+    t->text[len] = '\0';
+    fill_pieces(t, len);
+    return t;
+}
+
+/* Takes out back to mark, wiping what the failed render wrote. */
+static void roll_back(buf *out, size_t mark)
+{
+    if (out->broken || !out->data || out->len < mark)
+        return;
+    secure_wipe(out->data + mark, out->len - mark);
+    out->len = mark;
+}
+
+int template_render(const template *t, template_lookup lookup, void *ctx,
+                    buf *out, char *err, size_t errlen)
+{
+    size_t mark = out->len;
+
+    for (size_t i = 0; i < t->npieces; i++) {
+        const piece *p = &t->pieces[i];
+        const char *value;
+
+        buf_append(out, t->text + p->off, p->len);
+        if (p->field < 0)
+            continue;
+        value = lookup(ctx, t->fields[p->field]);
+        if (!value) {
+            snprintf(err, errlen, "missing field '%s'", t->fields[p->field]);
+            roll_back(out, mark);
+            return -1;
+        }
+        buf_html(out, value);
+    }
+    if (out->broken) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+const char *const *template_fields(const template *t, size_t *count)
+{
+    *count = t->nfields;
+    return t->fields;
+}
+
+void template_free(template *t)
+{
+    if (!t)
+        return;
+    free(t->text);
+    free(t->pieces);
+    free(t->names);
+    free(t->fields);
+    free(t);
+}

@@ -1,0 +1,152 @@
+/* verify_cmd.c -- `herald verify`: check a distribution certificate, or a
+ * consistency proof between two tree heads, offline, against a log key the
+ * verifier pins. What a court or a citizen runs; needs no server. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certificate.h"
+#include "certificate_pdf.h"
+#include "cli.h"
+#include "keyfile.h"
+
+static const char usage[] =
+    "Usage: herald verify --log-key FILE [--pdf OUT.pdf [--url URL]] CERT.json\n"
+    "       herald verify --log-key FILE --consistency OLD_STH.json NEW_STH.json PROOF.json\n\n"
+    "Checks a distribution certificate: every leaf is in the tree whose head the\n"
+    "log key signed, every leaf names the certificate's notice, and the events run\n"
+    "in time order. Prints the timeline and exits 0 when valid; prints the reason\n"
+    "and exits 1 when not; exits 2 for usage errors.\n"
+    "With --consistency, checks that the newer signed tree head extends the older\n"
+    "one (GET /v1/log/sth, GET /v1/log/consistency?first=M&second=N).\n\n"
+    "  --log-key FILE   the hub's log public key (.pub: base64 of 32 bytes), obtained\n"
+    "                   from the hub's operator: the key inside a certificate is not\n"
+    "                   trusted\n"
+    "  --pdf OUT.pdf    when the certificate is valid, also write it as a one-page\n"
+    "                   PDF (Korean and English) for people and courts\n"
+    "  --url URL        the verify page the PDF's QR code leads to\n";
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *data;
+
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    data = malloc(CERT_MAX_BYTES + 1);
+    *len = data ? fread(data, 1, CERT_MAX_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!data || *len > CERT_MAX_BYTES) {
+        snprintf(err, errlen, "%s: larger than %u bytes", path, CERT_MAX_BYTES);
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+static int verify_certificate(const uint8_t key[32], const char *path, const char *pdf,
+                              const char *url)
+{
+    char err[512];
+    size_t len;
+    char *json = read_all(path, &len, err, sizeof err);
+    cert_result *res = malloc(sizeof *res);
+    int r;
+
+    if (!json || !res) {
+        free(json);
+        free(res);
+        return cli_usage_error("verify", "%s", json ? "out of memory" : err);
+    }
+    r = certificate_verify(json, len, key, res, err, sizeof err);
+    free(json);
+    if (r != 0) {
+        printf("INVALID: %s\n", err);
+        free(res);
+        return EXIT_FAIL;
+    }
+    printf("VALID certificate for notice %s\n", res->notice);
+    printf("signed tree head: size %llu at %llu ms\n",
+           (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
+    for (size_t i = 0; i < res->count; i++) {
+        const cert_event *e = &res->events[i];
+        printf("  %s  %-32s %s%s%s\n", e->at, e->event, e->actor,
+               e->reason[0] ? "  " : "", e->reason);
+    }
+    if (pdf && certificate_pdf_write(res, url, pdf, err, sizeof err) != 0) {
+        free(res);
+        return cli_fail("verify", "%s", err);
+    }
+    free(res);
+    return EXIT_OK;
+}
+
+static int verify_consistency(const uint8_t key[32], char **paths)
+{
+    char err[512];
+    sth heads[2];
+    size_t len;
+
+    for (int i = 0; i < 2; i++) {
+        char *json = read_all(paths[i], &len, err, sizeof err);
+        if (!json)
+            return cli_usage_error("verify", "%s", err);
+        int r = sth_json_verify(json, len, key, &heads[i], err, sizeof err);
+        free(json);
+        if (r != 0) {
+            printf("INVALID: %s: %s\n", paths[i], err);
+            return EXIT_FAIL;
+        }
+    }
+    char *json = read_all(paths[2], &len, err, sizeof err);
+    if (!json)
+        return cli_usage_error("verify", "%s", err);
+    int r = consistency_json_verify(json, len, &heads[0], &heads[1], err, sizeof err);
+    free(json);
+    if (r != 0) {
+        printf("INVALID: %s\n", err);
+        return EXIT_FAIL;
+    }
+    printf("VALID: the tree of size %llu extends the tree of size %llu\n",
+           (unsigned long long)heads[1].tree_size, (unsigned long long)heads[0].tree_size);
+    return EXIT_OK;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"log-key", required_argument, 0, 'k'},
+        {"consistency", no_argument, 0, 'c'},
+        {"pdf", required_argument, 0, 'p'},
+        {"url", required_argument, 0, 'u'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *keyfile = NULL, *pdf = NULL, *url = NULL;
+    int consistency = 0, c;
+    uint8_t key[32];
+    char err[512];
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': keyfile = optarg; break;
+        case 'c': consistency = 1; break;
+        case 'p': pdf = optarg; break;
+        case 'u': url = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("verify", "unknown option");
+        }
+    }
+    if (!keyfile)
+        return cli_usage_error("verify", "--log-key is required");
+    if (argc - optind != (consistency ? 3 : 1))
+        return cli_usage_error("verify", consistency ? "--consistency needs OLD_STH NEW_STH PROOF"
+                                                     : "give one certificate file");
+    if (keyfile_read(keyfile, 0, key, sizeof key, err, sizeof err) != 0)
+        return cli_usage_error("verify", "%s", err);
+    return consistency ? verify_consistency(key, argv + optind) : verify_certificate(key, argv[optind], pdf, url);
+}

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# The agency gateway against a real idsvc and a stand-in hub
+# (stub_hub.py): send a recipient file with Korean text, RFC 4180 quoting
+# and bad rows; re-run it; open documents with view tokens minted by a test
+# helper; check the reports reach the hub, the postal list, and that no RRN
+# was written anywhere.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+jqt() { jq -e "$@" >/dev/null; } # jq as a test: true when the filter yields true
+MINT="$(dirname "$HERALD")/mint_token"
+[ -x "$MINT" ] || { echo "not ok 1 - $MINT is built (ninja builds it with herald)"; exit 1; }
+
+cd "$T"
+"$HERALD" keygen --hmac --out ci.key
+IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
+"$HERALD" keygen --ed25519 --out messenger >/dev/null
+"$HERALD" keygen --ed25519 --out rogue >/dev/null
+HUBKEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077; echo "$IDKEY" >idsvc.key; echo "$HUBKEY" >hub.key)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients ||
+	{ not_ok "idsvc starts"; finish; }
+
+python3 "$HERE/stub_hub.py" "$HUBKEY" 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+	HUBPORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' hub.log | head -n1)
+	[ -n "$HUBPORT" ] && break
+	sleep 0.05
+done
+check "the stand-in hub starts" [ -n "$HUBPORT" ]
+HUB="http://127.0.0.1:$HUBPORT"
+
+AGPORT=$(free_port)
+cat >agency.ini <<INI
+[agency]
+name = nts
+dir = data
+listen = 127.0.0.1:$AGPORT
+public_url = http://127.0.0.1:$AGPORT/
+poll_ms = 200
+report_ms = 100
+
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.key
+
+[hub]
+url = $HUB
+key_file = hub.key
+
+[platform messenger]
+view_pub = messenger.pub
+INI
+
+cat >notice.html <<'HTML'
+<!doctype html><html lang="ko"><meta charset="utf-8"><title>((title))</title>
+<h1>((title))</h1><p>((name)) 님 / ((address))</p>
+<p>납부할 금액 Amount: ((amount)) 원, 기한 ((deadline))</p><p>ref ((reference))</p>
+HTML
+
+# Line 3-4: a quoted field with a comma and a line break, and markup to be
+# escaped. Line 5: too few fields. Line 6: an impossible month.
+printf '%s\n' 'rrn,name,address,amount' \
+	'971013-9019902,홍길동,서울특별시 종로구 세종대로 209,"125,000"' \
+	'850315-1234566,이<영희>,"부산광역시 해운대구 센텀중앙로 79, 3층' \
+	'(우편번호 48058)",<b>50000</b>' \
+	'020704-4123451,박민수' \
+	'971313-1019902,최지우,대전광역시 서구 둔산로 100,30000' \
+	'761225-2987650,"정 ""하나""","대전광역시 서구 둔산로 100, 2층",30000' >recipients.csv
+
+SEND=("$HERALD" agency send --config agency.ini --template notice.html
+	--title "2026년 자동차세 납부 안내 / Vehicle tax" --deadline 2026-12-31 --batch 2)
+
+"${SEND[@]}" recipients.csv >send1.out 2>send1.err
+rc=$?
+check "send exits 2 when some rows failed" [ $rc -eq 2 ]
+check "send counts rows, accepted and failed" \
+	jqt '.rows == 5 and .submitted == 3 and .accepted == 3 and .duplicates == 0 and .failed == 2' send1.out
+check "the malformed row is reported with its line number" grep -q "recipients.csv: line 5: " send1.err
+check "the bad RRN is reported with its line number, masked" \
+	grep -q "line 6: RRN 971313-\*\*\*\*\*\*\*: impossible birth date" send1.err
+check "no RRN digits beyond the mask in send's messages" \
+	bash -c '! grep -qE "1019902|9019902|1234566|4123451|2987650" send1.err'
+
+state() { curl -s "$HUB/test/state"; }
+check "the hub got 3 notices" [ "$(state | jq '.notices | length')" = 3 ]
+check "links are public_url/documents/REFERENCE, no CI kept by the stub" \
+	bash -c "curl -s '$HUB/test/state' | jq -e '[.notices[] | select(.link == \"http://127.0.0.1:$AGPORT/documents/\" + .reference)] | length == 3' >/dev/null"
+
+"${SEND[@]}" recipients.csv >send2.out 2>send2.err
+rc=$?
+check "re-running the same send: same failures, exit 2" [ $rc -eq 2 ]
+check "re-running the same send finds every notice already made" \
+	jqt '.accepted == 0 and .duplicates == 3 and .failed == 2' send2.out
+check "re-running the same send creates no duplicates at the hub" \
+	[ "$(state | jq -c '[(.notices | length), (.submissions | length)]')" = "[3,3]" ]
+
+cat >bad.html <<'HTML'
+<p>((name)) ((missing_field))</p>
+HTML
+"$HERALD" agency send --config agency.ini --template bad.html --title T --deadline 2026-12-31 \
+	recipients.csv >bad.out 2>bad.err
+rc=$?
+check "a template field missing from the CSV stops send before anything is sent (exit 1)" \
+	bash -c "[ $rc -eq 1 ] && grep -q \"template field 'missing_field' is not a column\" bad.err &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 3 ]"
+
+check "status counts 3 accepted notices" \
+	bash -c '"$HERALD" agency status --config agency.ini | jq -e ".accepted == 3 and .total == 3" >/dev/null'
+
+start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts"; finish; }
+check "serve listens on the configured port" [ "$PORT_agency" = "$AGPORT" ]
+r=$(http GET "http://127.0.0.1:$AGPORT/v1/health" "")
+check "GET /v1/health" [ "$(status_of "$r")" = 200 ]
+
+# Notice id and rk of the rows on lines 2 and 3; rk computed independently
+# from the CI (herald ci with the idsvc key) with sha256sum.
+ref_of() { state | jq -r --arg l "-$1" '.notices | keys[] | select(endswith($l))'; }
+notice_of() { state | jq -r --arg r "$1" '.notices[$r].notice'; }
+rk_of() { printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key "$1")" | sha256sum | cut -c1-64; }
+REF_A=$(ref_of 2) REF_B=$(ref_of 3) REF_C=$(ref_of 7)
+N_A=$(notice_of "$REF_A") N_B=$(notice_of "$REF_B")
+RK_A=$(rk_of 971013-9019902) RK_B=$(rk_of 850315-1234566)
+DOC="http://127.0.0.1:$AGPORT/documents"
+
+TOK=$("$MINT" messenger.key messenger "$N_A" "$RK_A" 300000)
+curl -s -D a.h -o a.html "$DOC/$REF_A?token=$TOK"
+check "a valid token opens the document (200, text/html; charset=utf-8)" \
+	bash -c 'head -n1 a.h | grep -q " 200" && grep -qi "^content-type: text/html; charset=utf-8" a.h'
+check "the document carries the personalisation" \
+	bash -c 'grep -q "홍길동 님 / 서울특별시 종로구 세종대로 209" a.html && grep -q "125,000 원" a.html && grep -q "2026-12-31" a.html'
+check "the served document matches the doc_sha256 the hub got" \
+	[ "$(sha256sum <a.html | cut -c1-64)" = "$(state | jq -r --arg r "$REF_A" '.notices[$r].doc_sha256')" ]
+r=$(curl -s -o again.html -w '%{http_code}' "$DOC/$REF_A?token=$TOK")
+check "the same token again: 403, reused" bash -c "[ $r = 403 ] && grep -q 'already used' again.html && grep -q '이미 사용된' again.html"
+
+TOK_B=$("$MINT" messenger.key messenger "$N_B" "$RK_B" 300000)
+curl -s -o b.html "$DOC/$REF_B?token=$TOK_B"
+check "personalisation is HTML-escaped and the quoted address kept whole" \
+	bash -c 'grep -q "이&lt;영희&gt;" b.html && grep -q "&lt;b&gt;50000&lt;/b&gt;" b.html && grep -q "센텀중앙로 79, 3층" b.html && ! grep -q "<b>50000" b.html'
+
+TOK=$("$MINT" messenger.key messenger "$N_A" "$RK_A" 300000)
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=$TOK")
+check "a token for notice A on document B: 403" bash -c "[ $r = 403 ] && grep -q 'another notice' x.html"
+TOK=$("$MINT" messenger.key messenger "$N_B" "$RK_A" 300000)
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=$TOK")
+check "a token for another recipient: 403" bash -c "[ $r = 403 ] && grep -q 'another recipient' x.html"
+TOK=$("$MINT" messenger.key messenger "$N_B" "$RK_B" -1000)
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=$TOK")
+check "an expired token: 403" bash -c "[ $r = 403 ] && grep -q 'expired' x.html"
+TOK=$("$MINT" rogue.key messenger "$N_B" "$RK_B" 300000)
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=$TOK")
+check "a token signed by an unpinned key: 403" bash -c "[ $r = 403 ] && grep -q 'signature is not valid' x.html"
+TOK=$("$MINT" rogue.key rogue "$N_B" "$RK_B" 300000)
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=$TOK")
+check "a token from an unknown platform: 403" bash -c "[ $r = 403 ] && grep -q 'unknown platform' x.html"
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B")
+check "no token: 403" [ "$r" = 403 ]
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/$REF_B?token=garbage")
+check "a malformed token: 403" [ "$r" = 403 ]
+r=$(curl -s -o x.html -w '%{http_code}' "$DOC/nosuch-1?token=garbage")
+check "an unknown reference: 404" [ "$r" = 404 ]
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$DOC/$REF_B")
+check "POST to a document: 405" [ "$r" = 405 ]
+
+events_ok() {
+	for _ in $(seq 1 60); do
+		state | jq -e --arg a "$N_A" --arg b "$N_B" '
+			([.events[] | select(.notice == $a and .event == "ContentHandover")] | length == 1) and
+			([.events[] | select(.notice == $b and .event == "ContentHandover")] | length == 1) and
+			([.events[] | select(.notice == $b and .event == "ContentHandoverFailure")] | length >= 6) and
+			([.events[] | select(.notice == $a and .event == "ContentHandoverFailure")] | length == 1)
+			' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "ContentHandover and ContentHandoverFailure reached the hub, in batches" events_ok
+check "failure events carry the reason" \
+	bash -c "curl -s '$HUB/test/state' | jq -e '[.events[] | select(.event == \"ContentHandoverFailure\" and .reason == \"token has expired\")] | length == 1' >/dev/null"
+
+curl -s -X POST -d "{\"reference\":\"$REF_B\"}" "$HUB/test/postal" >/dev/null
+curl -s -X POST -d "{\"reference\":\"$REF_C\"}" "$HUB/test/postal" >/dev/null
+"$HERALD" agency postal --config agency.ini --sync >postal.csv 2>postal.err
+check "postal --sync lists the unread notice the feed marked postal with its address, not the read one" \
+	python3 -c '
+import csv, sys
+rows = list(csv.reader(open("postal.csv", newline="", encoding="utf-8")))
+assert rows[0] == ["reference", "name", "address", "title"], rows[0]
+assert len(rows) == 2, rows
+assert rows[1][0] == sys.argv[1] and rows[1][1] == "정 \"하나\"", rows[1]
+assert rows[1][2] == "대전광역시 서구 둔산로 100, 2층", rows[1]
+' "$REF_C"
+check "status: 2 read (a postal change does not overwrite a read), 1 postal" \
+	bash -c '"$HERALD" agency status --config agency.ini | jq -e ".read == 2 and .postal == 1 and .accepted == 0" >/dev/null'
+
+# The hub away: send stores what it can, exits 1, and a re-run completes it.
+DEAD=$(free_port)
+sed "s|^url = $HUB|url = http://127.0.0.1:$DEAD|" agency.ini >agency-down.ini
+printf '%s\n' 'rrn,name,address,amount' '020704-4123451,박민수,광주광역시 서구 내방로 111,7000' >late.csv
+"${SEND[@]/agency.ini/agency-down.ini}" late.csv >late1.out 2>late1.err
+rc=$?
+check "hub unreachable after retries: exit 1, the document stays stored" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'hub: POST' late1.err &&
+		\"\$HERALD\" agency status --config agency.ini | jq -e '.stored == 1' >/dev/null"
+"${SEND[@]}" late.csv >late2.out 2>late2.err
+check "re-running it when the hub is back completes the send (exit 0)" \
+	bash -c "[ $? -eq 0 ] && jq -e '.accepted == 1 and .failed == 0' late2.out >/dev/null &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '.notices | length')\" = 4 ]"
+
+kill -TERM "$PID_agency"
+wait "$PID_agency"
+check "SIGTERM stops agency serve cleanly (exit 0)" [ $? -eq 0 ]
+check "the agency database and its WAL are mode 0600" \
+	bash -c '[ "$(stat -c %a data/agency.db)" = 600 ] && for f in data/agency.db-*; do [ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 600 ] || exit 1; done'
+check "nothing the agency wrote holds an RRN, with or without hyphen" \
+	bash -c '! grep -raE "971013-?9019902|850315-?1234566|020704-?4123451|971313-?1019902|761225-?2987650" data agency.log send1.err send2.err late1.err late2.err postal.err hub.log'
+CI_A=$("$HERALD" ci --key-file ci.key 971013-9019902)
+check "nor a CI" bash -c "! grep -raF '$CI_A' data agency.log hub.log"
+check "the agency database holds the documents and the rks" \
+	bash -c "[ \"\$(sqlite3 data/agency.db 'select count(*) from documents where notice is not null')\" = 4 ] &&
+		[ \"\$(sqlite3 data/agency.db \"select rk from documents where reference = '$REF_A'\")\" = '$RK_A' ]"
+finish

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The whole system, end to end, with every role real: `herald demo` brings
+# up idsvc, the hub, two platforms and an agency on loopback, sends a
+# population its notices and has some read; then this test plays a citizen
+# and an attacker against the live system, and finally reads every file
+# the roles wrote, byte by byte, for data that must not be there.
+. "$(dirname "$0")/../lib.sh"
+
+D=$T/demo
+N=${E2E_NOTICES:-1000}
+"$HERALD" demo --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
+DEMO=$!
+PIDS+=("$DEMO")
+for _ in $(seq 1 1200); do
+	grep -q "Press Ctrl-C" "$T/demo.out" 2>/dev/null && break
+	kill -0 "$DEMO" 2>/dev/null || break
+	sleep 0.1
+done
+check "the demo comes up and serves" grep -q "Press Ctrl-C" "$T/demo.out" || {
+	echo "# $(tail -n 5 "$T/demo.err")"; finish; }
+
+summary=$(grep '^{"submitted"' "$T/demo.out")
+echo "# summary: $summary"
+check "the summary adds up (submitted = N, received + postal <= accepted, read <= received)" \
+	jq -e --argjson n "$N" '.submitted == $n and .received + .postal <= .accepted
+		and .read <= .received and .read > 0 and .postal > 0 and .received > 0' <<<"$summary" >/dev/null
+
+port_of() { sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$1"; }
+MSG=$(port_of "$D/platform-messenger/platform.ini")
+HUB=$(port_of "$D/hub/hub.ini")
+AG=$(port_of "$D/agency/agency.ini")
+IDSVC=$(sed -n 's|^url = http://127.0.0.1:\([0-9]*\)$|\1|p' "$D/agency/agency.ini" | head -n1)
+
+# The demo printed sign-ins for people to try; use them.
+mapfile -t signins < <(grep -E '^  010-[0-9]{4}-[0-9]{4} / [0-9]{6}  on messenger' "$T/demo.out" | head -n 2)
+check "the demo lists sign-ins for messenger members" [ "${#signins[@]}" -ge 2 ]
+A_PHONE=$(awk '{print $1}' <<<"${signins[0]}"); A_PIN=$(awk '{print $3}' <<<"${signins[0]}")
+B_PHONE=$(awk '{print $1}' <<<"${signins[1]}"); B_PIN=$(awk '{print $3}' <<<"${signins[1]}")
+
+login() { # jar phone pin
+	curl -s -o /dev/null -c "$1" -b "$1" --data-urlencode "phone=$2" --data-urlencode "pin=$3" \
+		"http://127.0.0.1:$MSG/login"
+}
+first_notice() { # jar -> the first notice id in the inbox
+	curl -s -b "$1" "http://127.0.0.1:$MSG/inbox" | grep -o 'href="/notices/[^"]*"' |
+		head -n1 | sed 's|href="/notices/||; s|"||'
+}
+open_token_url() { # jar notice pin -> the Location of the 303
+	curl -s -o /dev/null -w '%{redirect_url}' -b "$1" --data-urlencode "pin=$3" \
+		"http://127.0.0.1:$MSG/notices/$2/open"
+}
+
+login "$T/a.jar" "$A_PHONE" "$A_PIN"
+login "$T/b.jar" "$B_PHONE" "$B_PIN"
+NA=$(first_notice "$T/a.jar")
+NB=$(first_notice "$T/b.jar")
+check "both members see a notice in their inbox" [ -n "$NA" ] && [ -n "$NB" ] && [ "$NA" != "$NB" ]
+
+URL_A=$(open_token_url "$T/a.jar" "$NA" "$A_PIN")
+URL_B=$(open_token_url "$T/b.jar" "$NB" "$B_PIN")
+check "opening a notice redirects to the agency with a view token" \
+	bash -c "[[ '$URL_A' == http://127.0.0.1:$AG/documents/*'?token='* ]]"
+TOKEN_A=${URL_A#*token=}
+DOC_B=${URL_B%%\?*}
+code=$(curl -s -o /dev/null -w '%{http_code}' "$DOC_B?token=$TOKEN_A")
+check "a token for notice A cannot open notice B (403)" [ "$code" = 403 ]
+code=$(curl -s -o "$T/docA.html" -w '%{http_code}' "$URL_A")
+check "the token opens its own document (200)" [ "$code" = 200 ]
+check "the document is the citizen's personalised letter" grep -q "자동차세" "$T/docA.html"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL_A")
+check "the same token a second time is refused (403)" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/a.jar" --data-urlencode "pin=$A_PIN" \
+	"http://127.0.0.1:$MSG/notices/$NB/open")
+check "a member cannot open a notice addressed to another CI" \
+	bash -c "[ '$code' = 403 ] || [ '$code' = 404 ]"
+check "the citizen pages work without JavaScript (no <script>)" \
+	bash -c "! curl -s -b '$T/a.jar' http://127.0.0.1:$MSG/inbox | grep -qi '<script'"
+
+# Expired tokens, signed with the platform's real view key: the control
+# (same notice and rk, still valid) opens, the expired one does not.
+MINT=$(dirname "$HERALD")/mint_token
+payload_b=$(python3 -c 'import base64,sys; t=sys.argv[1].split("?token=")[1].split(".")[0]; print(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)).decode())' "$URL_B")
+RK_B=$(jq -r .rk <<<"$payload_b")
+EXPIRED=$("$MINT" "$D/platform-messenger/view.key" messenger "$NB" "$RK_B" -1000)
+code=$(curl -s -o /dev/null -w '%{http_code}' "$DOC_B?token=$EXPIRED")
+check "an expired token is refused (403)" [ "$code" = 403 ]
+FRESH=$("$MINT" "$D/platform-messenger/view.key" messenger "$NB" "$RK_B" 60000)
+code=$(curl -s -o /dev/null -w '%{http_code}' "$DOC_B?token=$FRESH")
+check "the same token, unexpired, opens (control)" [ "$code" = 200 ]
+
+# Every role refuses a wrong or missing key.
+for target in "$IDSVC /v1/ci" "$HUB /v1/notices" "$HUB /v1/events" "$HUB /v1/directory" \
+	"$MSG /v1/relay" "$MSG /v1/members"; do
+	set -- $target
+	c1=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "http://127.0.0.1:$1$2")
+	c2=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' -H 'Authorization: Bearer nope' \
+		"http://127.0.0.1:$1$2")
+	check "POST $2 on port $1: 401 without a key and with a wrong one" \
+		bash -c "[ $c1 = 401 ] && [ $c2 = 401 ]"
+done
+
+# Resubmitting the very same send creates no second notice.
+before=$(sqlite3 "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
+"$HERALD" agency send --config "$D/agency/agency.ini" --template "$D/agency/template.html" \
+	--title "2026년 자동차세 납부 안내 / Vehicle tax 2026" --deadline 2026-12-31 \
+	"$D/agency/recipients.csv" >"$T/resend.out" 2>"$T/resend.err"
+after=$(sqlite3 "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
+check "re-running the same send creates no duplicates at the hub ($before -> $after)" \
+	[ "$before" = "$after" ]
+check "the re-run reports every row as a duplicate" \
+	jq -e --argjson n "$N" '.duplicates == $n' "$T/resend.out" >/dev/null
+
+kill -TERM "$DEMO"
+wait "$DEMO"
+check "the demo stops cleanly on SIGTERM" [ $? -eq 0 ]
+
+# Nothing where it must not be: RRNs only in the agency's input file,
+# addresses never at the hub or a platform, names never at the hub.
+check "no RRN, address or name where it must not be (byte-wise over every file)" \
+	python3 - "$D" <<'PY'
+import csv, os, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(f"{d}/agency/recipients.csv", encoding="utf-8")))
+rrns = {r["rrn"].encode() for r in rows} | {r["rrn"].replace("-", "").encode() for r in rows}
+addresses = {r["address"].encode() for r in rows}
+names = {r["name"].encode() for r in rows}
+bad = []
+for root, _, files in os.walk(d):
+    for f in files:
+        p = os.path.join(root, f)
+        if p == f"{d}/agency/recipients.csv":
+            continue
+        data = open(p, "rb").read()
+        rel = os.path.relpath(p, d)
+        if any(x in data for x in rrns):
+            bad.append(f"RRN in {rel}")
+        if rel.startswith(("hub/", "platform-")) and any(a in data for a in addresses):
+            bad.append(f"address in {rel}")
+        if rel.startswith("hub/") and any(n in data for n in names):
+            bad.append(f"name in {rel}")
+for b in bad:
+    print("#", b)
+sys.exit(1 if bad else 0)
+PY
+finish

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# hub end to end: a real hub with a registry of two agencies and three
+# platforms, played by stand-in platforms (fake_platform.py) that accept
+# their members and reject everyone else. Covers authentication, batch
+# submission and idempotency, per-agency access, relay by preference,
+# consent withdrawal, rejection and postal fallback, retry of a platform
+# that is down, events and final states, deadlines with channel fallback,
+# the changes feed, the evidence table, and a byte-wise scan of the
+# database for the submitted CIs.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+cd "$T"
+key() { openssl rand -hex 32; }
+sha() { printf %s "$1" | sha256sum | cut -c1-64; }
+NTS=$(key) LIMS=$(key) MSG=$(key) CAR=$(key) POR=$(key) HUBKEY=$(key)
+(umask 077; echo "$HUBKEY" >hub.key)
+P_MSG=$(free_port) P_CAR=$(free_port) P_POR=$(free_port)
+cat >hub.ini <<INI
+[hub]
+dir = data
+listen = 127.0.0.1:0
+hub_key_file = hub.key
+relay_interval_ms = 50
+deadline_interval_ms = 200
+fallback_window_s = 2
+
+[agency nts]
+key_sha256 = $(sha "$NTS")
+
+[agency lims]
+key_sha256 = $(sha "$LIMS")
+
+[platform messenger]
+key_sha256 = $(sha "$MSG")
+url = http://127.0.0.1:$P_MSG
+
+[platform carrier]
+key_sha256 = $(sha "$CAR")
+url = http://127.0.0.1:$P_CAR
+
+[platform portal]
+key_sha256 = $(sha "$POR")
+url = http://127.0.0.1:$P_POR
+INI
+
+# Six people: CIs as idsvc would make them (88 base64 characters), and rks.
+for i in 1 2 3 4 5 6; do
+	ci=$(openssl rand -base64 64 | tr -d '\n')
+	eval "CI$i=$ci"
+	eval "RK$i=$(printf 'herald-rk-v1:%s' "$ci" | sha256sum | cut -c1-64)"
+done
+# Who is really a member where (what the stand-ins accept).
+printf '%s\n' "$RK1" "$RK2" "$RK5" >msg.members
+printf '%s\n' "$RK1" "$RK2" "$RK5" >car.members
+printf '%s\n' "$RK6" >por.members
+
+start_platform() { # NAME PORT MEMBERS
+	python3 "$HERE/fake_platform.py" "$2" "$HUBKEY" "$3" "$1.jsonl" 2>"$1.log" &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do grep -q listening "$1.log" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+start_platform messenger "$P_MSG" msg.members
+start_platform carrier "$P_CAR" car.members
+# portal stays down for now.
+
+start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
+H="http://127.0.0.1:$PORT_hub"
+A_NTS=(-H "Authorization: Bearer $NTS")
+A_LIMS=(-H "Authorization: Bearer $LIMS")
+A_MSG=(-H "Authorization: Bearer $MSG")
+A_CAR=(-H "Authorization: Bearer $CAR")
+A_POR=(-H "Authorization: Bearer $POR")
+jqb() { jq -e "$2" <<<"$(body_of "$1")" >/dev/null; } # RESPONSE FILTER
+
+# --- authentication ---
+fails=0
+for ep in "POST /v1/notices" "GET /v1/notices/0193a1b2-c3d4-7000-8000-000000000000" \
+	"GET /v1/changes" "POST /v1/directory" "POST /v1/events"; do
+	set -- $ep
+	for auth in "" "Authorization: Bearer ${NTS%?}x" "Authorization: Basic $NTS"; do
+		r=$(curl -s -o /dev/null -w '%{http_code}' -X "$1" ${auth:+-H "$auth"} -d '{}' "$H$2")
+		[ "$r" = 401 ] || { echo "# $ep with '$auth': $r"; fails=$((fails + 1)); }
+	done
+done
+check "401 for a missing, wrong or non-Bearer key on every endpoint" [ $fails -eq 0 ]
+r=$(http POST "$H/v1/notices" '{"notices":[]}' "${A_MSG[@]}")
+check "a platform may not submit notices (403)" [ "$(status_of "$r")" = 403 ]
+r=$(http POST "$H/v1/directory" '{"entries":[]}' "${A_NTS[@]}")
+check "an agency may not write the directory (403)" [ "$(status_of "$r")" = 403 ]
+r=$(http GET "$H/v1/notices" "" "${A_NTS[@]}")
+check "GET /v1/notices: 405 with Allow" [ "$(status_of "$r")" = 405 ]
+r=$(http GET "$H/v1/health" "")
+check "health answers without a key" [ "$(status_of "$r")" = 200 ]
+
+# --- directory ---
+dir_msg=$(jq -nc --arg a "$RK1" --arg b "$RK2" --arg d "$RK4" --arg e "$RK5" \
+	'{entries:[{rk:$a,consent:true,preference:1},{rk:$b,consent:true,preference:1},
+	 {rk:$d,consent:true,preference:1},{rk:$e,consent:true,preference:1},
+	 {rk:"ABC",consent:true},{rk:$a,consent:"yes"}]}')
+r=$(http POST "$H/v1/directory" "$dir_msg" "${A_MSG[@]}")
+check "directory batch: ok items and per-item errors in order" \
+	jqb "$r" '.results | length == 6 and (.[0:4] | all(.status == "ok")) and
+		(.[4].error | test("rk")) and (.[5].error | test("consent"))'
+r=$(http POST "$H/v1/directory" "$(jq -nc --arg a "$RK1" --arg b "$RK2" --arg e "$RK5" \
+	'{entries:[{rk:$a,consent:true,preference:2},{rk:$b,consent:true,preference:2},{rk:$e,consent:true,preference:2}]}')" "${A_CAR[@]}")
+check "a second platform reports the same people as second choice" jqb "$r" '.results | all(.status == "ok")'
+r=$(http POST "$H/v1/directory" "$(jq -nc --arg b "$RK2" '{entries:[{rk:$b,consent:false,preference:1}]}')" "${A_MSG[@]}")
+check "person 2 withdraws consent at messenger" jqb "$r" '.results[0].status == "ok"'
+http POST "$H/v1/directory" "$(jq -nc --arg f "$RK6" '{entries:[{rk:$f,consent:true}]}')" "${A_POR[@]}" >/dev/null
+
+# --- submission ---
+notice() { # N REF DEADLINE
+	local ci; eval "ci=\$CI$1"
+	jq -nc --arg ci "$ci" --arg ref "$2" --arg dl "$3" '{reference:$ref, ci:$ci,
+		title:"2026년 자동차세 납부 안내 / Vehicle tax", doc_sha256:("ab" * 32),
+		deadline:$dl, link:("http://127.0.0.1:7004/documents/" + $ref)}'
+}
+PAST=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%S.000Z)
+batch=$(jq -sc '{notices: .}' <(notice 1 REF-1 2030-12-31) <(notice 2 REF-2 2030-12-31) \
+	<(notice 3 REF-3 2030-12-31) <(notice 4 REF-4 2030-12-31) <(notice 5 REF-5 "$PAST") \
+	<(notice 6 REF-6 2030-12-31) <(jq -nc '{reference:"REF-7", ci:"short"}') \
+	<(notice 1 "bad ref!" 2030-12-31) <(notice 1 REF-9 2030-02-30))
+r=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
+check "submission batch: 200" [ "$(status_of "$r")" = 200 ]
+check "six notices accepted with UUIDv7 ids, three per-item errors" \
+	jqb "$r" '.results | length == 9 and (.[0:6] | all(.state == "accepted" and .duplicate == false and
+		(.notice | test("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")))) and
+		(.[6].error | test("ci")) and .[7].reference == null and (.[7].error | test("reference")) and
+		(.[8].error | test("deadline"))'
+FIRST=$(body_of "$r")
+for i in 1 2 3 4 5 6; do eval "N$i=$(jq -r ".results[$((i - 1))].notice" <<<"$FIRST")"; done
+check "error answers quote no CI" bash -c "! grep -qF -- '$CI1' <<<'$FIRST'"
+r=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
+check "resubmitting the batch returns the same ids with duplicate:true" \
+	bash -c "jq -e --argjson first '$FIRST' '[.results[0:6][] | .notice] == [\$first.results[0:6][] | .notice]
+		and (.results[0:6] | all(.duplicate == true))' <<<'$(body_of "$r")' >/dev/null"
+check "the database holds six notices, not twelve" \
+	[ "$(sqlite3 data/hub.db 'select count(*) from notices')" = 6 ]
+python3 -c 'import json; print(json.dumps({"notices": [{}] * 10001}))' >many.json
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @many.json "${A_NTS[@]}" "$H/v1/notices")
+check "more than 10,000 notices: 413" [ "$r" = 413 ]
+r=$(http POST "$H/v1/notices" '{"notices":[' "${A_NTS[@]}")
+check "malformed JSON: 400" [ "$(status_of "$r")" = 400 ]
+
+# --- reading notices ---
+r=$(http GET "$H/v1/notices/$N1" "" "${A_LIMS[@]}")
+check "another agency gets 403 on nts's notice" [ "$(status_of "$r")" = 403 ]
+r=$(http GET "$H/v1/notices/0193a1b2-c3d4-7000-8000-000000000000" "" "${A_NTS[@]}")
+check "an unknown notice: 404" [ "$(status_of "$r")" = 404 ]
+r=$(http GET "$H/v1/notices/..%2F..%2Fetc" "" "${A_NTS[@]}")
+check "a malformed id: 404" [ "$(status_of "$r")" = 404 ]
+
+state_of() { # N -> state
+	local id; eval "id=\$N$1"
+	curl -s "${A_NTS[@]}" "$H/v1/notices/$id" | jq -r .state
+}
+wait_state() { # N STATE [SECONDS]
+	for _ in $(seq 1 $((${3:-10} * 10))); do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "# notice $1 is $(state_of "$1"), expected $2"
+	return 1
+}
+events_of() { local id; eval "id=\$N$1"; curl -s "${A_NTS[@]}" "$H/v1/notices/$id" | jq -c '[.events[] | .event]'; }
+
+# --- relay ---
+check "person 1's notice is relayed to messenger (first choice)" wait_state 1 relayed
+r=$(http GET "$H/v1/notices/$N1" "" "${A_NTS[@]}")
+check "GET notice: platform, reference and history" \
+	jqb "$r" '.platform == "messenger" and .reference == "REF-1" and .deadline == "2030-12-31T14:59:59.999Z" and
+		([.events[].event] == ["SubmissionAcceptance", "RelayAcceptance"]) and .events[1].actor == "messenger"'
+check "the relay carried rk, title, hash and link, and no CI" \
+	bash -c "jq -se --arg n '$N1' --arg rk '$RK1' 'map(select(.notice == \$n)) | length == 1 and (.[0] | .rk == \$rk and
+		.agency == \"nts\" and (.title | test(\"Vehicle\")) and (.link | test(\"REF-1\")) and has(\"ci\") == false)' messenger.jsonl >/dev/null &&
+		! grep -qF -- '$CI1' messenger.jsonl"
+check "withdrawn consent: person 2's notice goes to carrier instead" wait_state 2 relayed
+r=$(http GET "$H/v1/notices/$N2" "" "${A_NTS[@]}")
+check "... and was never offered to messenger" \
+	bash -c "[ '$(body_of "$r" | jq -r .platform)' = carrier ] && ! grep -q '$N2' messenger.jsonl"
+check "unreachable person 3: postal" wait_state 3 postal
+check "... with RelayToNonERDS in the history" bash -c "[ '$(events_of 3)' = '[\"SubmissionAcceptance\",\"RelayToNonERDS\"]' ]"
+check "person 4, rejected by messenger (not a member): postal" wait_state 4 postal
+check "... after RelayRejection then RelayToNonERDS" \
+	bash -c "[ '$(events_of 4)' = '[\"SubmissionAcceptance\",\"RelayRejection\",\"RelayToNonERDS\"]' ]"
+sleep 1.5
+check "person 6's platform is down: still accepted, RelayFailure recorded once" \
+	bash -c "[ '$(state_of 6)' = accepted ] && [ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\"]' ]"
+start_platform portal "$P_POR" por.members
+check "the platform comes up: the retry relays the notice" wait_state 6 relayed 20
+check "... history: RelayFailure then RelayAcceptance" \
+	bash -c "[ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\",\"RelayAcceptance\"]' ]"
+
+# --- events ---
+ev() { jq -nc --arg n "$1" --arg e "$2" '{events:[{notice:$n, event:$e, at:"2026-11-27T08:00:00.000Z", reason:null}]}'; }
+r=$(http POST "$H/v1/events" "$(ev "$N1" ContentConsignment)" "${A_MSG[@]}")
+check "ContentConsignment from messenger: recorded, state received" \
+	bash -c "jq -e '.results[0].status == \"recorded\"' <<<'$(body_of "$r")' >/dev/null && [ '$(state_of 1)' = received ]"
+r=$(http POST "$H/v1/events" "$(ev "$N1" ContentConsignment)" "${A_MSG[@]}")
+check "the same report again: duplicate" jqb "$r" '.results[0].status == "duplicate"'
+r=$(http POST "$H/v1/events" "$(ev "$N1" ConsignmentNotification)" "${A_CAR[@]}")
+check "carrier reporting on messenger's notice: not yours" jqb "$r" '.results[0].error == "not yours"'
+r=$(http POST "$H/v1/events" "$(ev "$N1" ContentHandover)" "${A_MSG[@]}")
+check "a platform may not report ContentHandover" jqb "$r" '.results[0].error == "event not allowed for this caller"'
+r=$(http POST "$H/v1/events" "$(ev "$N1" ContentHandover)" "${A_LIMS[@]}")
+check "another agency reporting a read: not yours" jqb "$r" '.results[0].error == "not yours"'
+r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$N1" '{events:[{notice:$n, event:"ContentHandover"},
+	{notice:"nope", event:"ContentHandover"}, {notice:$n, event:"Teleported"},
+	{notice:"0193a1b2-c3d4-7000-8000-000000000000", event:"ContentHandover"}]}')" "${A_NTS[@]}")
+check "ContentHandover from nts: recorded; bad items get their own errors" \
+	jqb "$r" '.results[0].status == "recorded" and (.results[1].error | test("notice id")) and
+		.results[2].error == "unknown event" and .results[3].error == "unknown notice"'
+check "... and the notice is read" wait_state 1 read 1
+r=$(http POST "$H/v1/events" "$(ev "$N1" ConsignmentNotification)" "${A_MSG[@]}")
+check "a late ConsignmentNotification after read: ignored" jqb "$r" '.results[0].status == "ignored"'
+r=$(http POST "$H/v1/events" "$(ev "$N1" ContentHandoverFailure)" "${A_NTS[@]}")
+check "a late ContentHandoverFailure after read: ignored, still read" \
+	bash -c "jq -e '.results[0].status == \"ignored\"' <<<'$(body_of "$r")' >/dev/null && [ '$(state_of 1)' = read ]"
+check "the late reports are kept as evidence" \
+	bash -c "[ '$(events_of 1)' = '[\"SubmissionAcceptance\",\"RelayAcceptance\",\"ContentConsignment\",\"ContentHandover\",\"ConsignmentNotification\",\"ContentHandoverFailure\"]' ]"
+
+# --- deadlines: person 5's deadline has passed ---
+check "unread past its deadline: messenger, then carrier, then postal" wait_state 5 postal 15
+check "... history shows both expiries and the fallback" \
+	bash -c "[ '$(events_of 5)' = '[\"SubmissionAcceptance\",\"RelayAcceptance\",\"AcceptanceRejectionExpiry\",\"RelayAcceptance\",\"AcceptanceRejectionExpiry\",\"RelayToNonERDS\"]' ]"
+
+# --- changes feed ---
+r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
+check "changes feed lists the postal notices with their references" \
+	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-3", "REF-4", "REF-5"]'
+check "changes are in seq order and next is the last seq" \
+	jqb "$r" '(.changes | map(.seq)) as $s | $s == ($s | sort) and .next == $s[-1]'
+NEXT=$(body_of "$r" | jq .next)
+r=$(http GET "$H/v1/changes?after=$NEXT" "" "${A_NTS[@]}")
+check "polling after next: nothing new" jqb "$r" ".changes == [] and .next == $NEXT"
+r=$(http GET "$H/v1/changes" "" "${A_LIMS[@]}")
+check "another agency's feed is empty" jqb "$r" '.changes == []'
+r=$(http GET "$H/v1/changes?limit=10001" "" "${A_NTS[@]}")
+check "limit over 10,000: 400" [ "$(status_of "$r")" = 400 ]
+
+# --- the evidence table and shutdown ---
+kill -TERM "$PID_hub"
+wait "$PID_hub"
+check "SIGTERM stops the hub cleanly (exit 0)" [ $? -eq 0 ]
+check "evidence: idx from 0 without gaps, every leaf in the fixed key order" \
+	python3 - <<'PY'
+import json, sqlite3, sys
+rows = sqlite3.connect("data/hub.db").execute("select idx, notice, leaf from evidence order by idx").fetchall()
+ok = [r[0] for r in rows] == list(range(len(rows))) and len(rows) > 20
+for idx, notice, leaf in rows:
+    j = json.loads(leaf)
+    ok = ok and list(j)[:9] == ["v", "event", "notice", "at", "agency", "actor", "rk", "doc_sha256", "reason"]
+    ok = ok and j["notice"] == notice and j["v"] == 1
+sys.exit(0 if ok else 1)
+PY
+check "database files are 0600" bash -c '[ "$(stat -c %a data/hub.db)" = 600 ]'
+found=0
+for i in 1 2 3 4 5 6; do
+	eval "ci=\$CI$i"
+	for f in data/* hub.log; do grep -qaF -- "$ci" "$f" && { echo "# CI $i in $f"; found=1; }; done
+done
+check "no submitted CI anywhere in the database, its WAL or the log" [ $found -eq 0 ]
+finish

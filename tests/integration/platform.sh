@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# platform end to end: a real idsvc, a real platform, and a stand-in hub
+# (fake_hub.py) that records what the platform reports. Covers the admin
+# and hub APIs, the citizen pages (login limits, inbox, opening a notice
+# with a view token), consent changes reaching the directory, and a scan of
+# everything the platform wrote for RRNs.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+cd "$T"
+"$HERALD" keygen --hmac --out ci.key
+"$HERALD" keygen --ed25519 --out view
+IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
+HUBKEY=$("$HERALD" apikey --name hub --clients platform.clients)
+ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
+TOHUB=$(openssl rand -hex 32)
+(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+HUBPORT=$(free_port)
+python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q listening hub.log 2>/dev/null && break; sleep 0.05; done
+
+cat >platform.ini <<INI
+[platform]
+name = messenger
+dir = data
+listen = 127.0.0.1:0
+public_url = http://127.0.0.1:7010
+view_key = view.key
+clients = platform.clients
+pin_hash = min
+report_interval_ms = 50
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.apikey
+[hub]
+url = http://127.0.0.1:$HUBPORT
+key_file = hub.apikey
+INI
+start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
+check "the platform logs its port" grep -q "listening on 127.0.0.1:0 (port $PORT_platform)" platform.log
+P="http://127.0.0.1:$PORT_platform"
+HUB=(-H "Authorization: Bearer $HUBKEY")
+ADMIN=(-H "Authorization: Bearer $ADMINKEY")
+jqok() { jq -e "$1" <<<"$2" >/dev/null; }
+
+for path in relay members consent; do
+	r=$(http POST "$P/v1/$path" '{}')
+	check "POST /v1/$path without a key: 401" [ "$(status_of "$r")" = 401 ]
+	r=$(http POST "$P/v1/$path" '{}' -H "Authorization: Bearer ${HUBKEY%?}x")
+	check "POST /v1/$path with a wrong key: 401" [ "$(status_of "$r")" = 401 ]
+done
+r=$(http POST "$P/v1/relay" '{"notices":[]}' "${ADMIN[@]}")
+check "the admin key cannot relay: 403" [ "$(status_of "$r")" = 403 ]
+r=$(http POST "$P/v1/members" '{"members":[]}' "${HUB[@]}")
+check "the hub key cannot sign members up: 403" [ "$(status_of "$r")" = 403 ]
+
+# Sign-up: A and B consent, C does not; a repeated phone and an impossible
+# birth date are per-item errors.
+r=$(http POST "$P/v1/members" '{"members":[
+ {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true},
+ {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5678","consent":true,"preference":2},
+ {"name":"이영희","phone":"01055556666","rrn":"800101-1234567","pin":"4321","consent":false},
+ {"name":"박중복","phone":"01011112222","rrn":"850202-1234567","pin":"1111","consent":true},
+ {"name":"최오류","phone":"010-7777-8888","rrn":"991331-1234567","pin":"2222"},
+ {"name":"","phone":"010-7777-9999","rrn":"850303-1234567","pin":"12"},
+ {"name":"X","phone":"010-7777-6666","rrn":"850404-1234567","pin":"1234","consent":"yes"}]}' "${ADMIN[@]}")
+b=$(body_of "$r")
+check "POST /v1/members answers 200" [ "$(status_of "$r")" = 200 ]
+check "three members are signed up" jqok '[.results[0,1,2].member | numbers] | length == 3' "$b"
+check "a phone already registered is a per-item error" jqok '.results[3].error | test("phone")' "$b"
+check "an impossible RRN is a per-item error" jqok '.results[4].error | test("rrn")' "$b"
+check "an empty name is a per-item error" jqok '.results[5].error | test("name")' "$b"
+check "a non-boolean consent is a per-item error" jqok '.results[6].error | test("consent")' "$b"
+
+rk_of() { printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key "$1" 2>/dev/null)" | sha256sum | cut -c1-64; }
+RKA=$(rk_of 9710139019902) RKB=$(rk_of 2103153481720) RKC=$(rk_of 8001011234567)
+N1=0193a000-0000-7000-8000-000000000001 N2=0193a000-0000-7000-8000-000000000002
+N3=0193a000-0000-7000-8000-000000000003 N4=0193a000-0000-7000-8000-000000000004
+SHA=$(printf doc | sha256sum | cut -c1-64)
+item() { # notice rk title
+	jq -cn --arg n "$1" --arg rk "$2" --arg t "$3" --arg s "$SHA" \
+		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:"2026-12-31",
+		  link:("http://127.0.0.1:7004/documents/" + $n)}'
+}
+relay() { http POST "$P/v1/relay" "{\"notices\":[$(IFS=,; echo "$*")]}" "${HUB[@]}"; }
+r=$(relay "$(item $N1 $RKA '2026년 자동차세 / Vehicle tax')" "$(item $N2 $RKB '국민연금 / Pension')" \
+	"$(item $N3 $RKC '과태료 / Fine')" "$(item $N4 "$(printf x | sha256sum | cut -c1-64)" 'x')")
+b=$(body_of "$r")
+check "relay answers 200" [ "$(status_of "$r")" = 200 ]
+check "relay to members with consent: accepted" \
+	jqok ".results[0] == {\"notice\":\"$N1\",\"status\":\"accepted\"} and .results[1].status == \"accepted\"" "$b"
+check "relay to a member without consent: rejected, no consent" \
+	jqok '.results[2].status == "rejected" and .results[2].reason == "no consent"' "$b"
+check "relay to a non-member: rejected, not a member" \
+	jqok '.results[3].status == "rejected" and .results[3].reason == "not a member"' "$b"
+r=$(relay "$(item $N1 $RKA '2026년 자동차세 / Vehicle tax')" '{"notice":"zz"}')
+check "a repeated relay is accepted again; a malformed item is a per-item error" \
+	jqok ".results[0].status == \"accepted\" and (.results[1].error | test(\"notice\"))" "$(body_of "$r")"
+DB=data/platform.db
+q() { sqlite3 "$DB" "$1"; }
+check "the repeated relay left one inbox row and one notification" \
+	[ "$(q "SELECT count(*) FROM inbox WHERE notice='$N1'")/$(q "SELECT count(*) FROM outbox WHERE notice='$N1'")" = 1/1 ]
+check "the push notification has the title and public URL, on channel push" \
+	bash -c "sqlite3 '$DB' \"SELECT channel, phone, text FROM outbox WHERE notice='$N1'\" | grep -q '^push|01011112222|.*Vehicle tax.*http://127.0.0.1:7010'"
+check "the members table holds CI and rk, no RRN column" \
+	bash -c "[ \"\$(sqlite3 '$DB' \"SELECT rk FROM members WHERE phone='01011112222'\")\" = '$RKA' ] && ! sqlite3 '$DB' .schema | grep -qi rrn"
+
+hub_has() { # jq filter over the records, waits up to 5 s
+	for _ in $(seq 1 100); do
+		[ -f hub.jsonl ] && jq -se "$1" hub.jsonl >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "the hub received ContentConsignment for both accepted notices" \
+	hub_has "[.[] | select(.kind==\"events\" and .event==\"ContentConsignment\") | .notice] | sort == [\"$N1\",\"$N2\"]"
+check "the hub received ConsignmentNotification for both" \
+	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\") | .notice] | sort == [\"$N1\",\"$N2\"]"
+check "events carry RFC 3339 times and no content" \
+	hub_has '[.[] | select(.kind=="events")] | all(.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z$"))'
+check "the hub's directory got A and B with consent and preference, not C" \
+	hub_has "[.[] | select(.kind==\"entries\")] | (map(.rk) | sort) == ([\"$RKA\",\"$RKB\"] | sort) and
+		(map(select(.rk==\"$RKB\"))[0] | .consent == true and .preference == 2)"
+
+# Citizen pages.
+r=$(http GET "$P/" "")
+check "GET / is the sign-in form, phone-sized, Korean and English" \
+	bash -c "grep -q 'name=\"viewport\"' <<<'$r' && grep -q '로그인' <<<'$r' && grep -q 'Sign in' <<<'$r' && ! grep -qi '<script' <<<'$r'"
+login() { # phone pin jar -> status
+	curl -s -o login.out -D login.hdr -w '%{http_code}' -c "$3" -b "$3" \
+		--data-urlencode "phone=$1" --data-urlencode "pin=$2" "$P/login"
+}
+codes=""
+for i in 1 2 3 4 5; do codes="$codes$(login 010-3333-4444 0000 b.jar) "; done
+check "five wrong PINs: 401 each" [ "$codes" = "401 401 401 401 401 " ]
+code=$(login 010-3333-4444 5678 b.jar)
+check "the sixth attempt is refused even with the right PIN: 429, clear message" \
+	bash -c "[ $code = 429 ] && grep -q '15 minutes' login.out && grep -q '잠겼습니다' login.out"
+check "a wrong PIN for A: 401" [ "$(login 010-1111-2222 9999 a.jar)" = 401 ]
+code=$(login 01011112222 1234 a.jar)
+check "login with the right PIN: 303 to /inbox" \
+	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' login.hdr"
+check "the session cookie is HttpOnly and SameSite=Strict, 32 random bytes" \
+	grep -qiE '^set-cookie: herald_sid=[0-9a-f]{64}; Path=/; Max-Age=[0-9]+; HttpOnly; SameSite=Strict' login.hdr
+SID=$(sed -n 's/^[Ss]et-[Cc]ookie: herald_sid=\([0-9a-f]*\);.*/\1/p' login.hdr)
+check "the server keeps only the session id's hash" \
+	bash -c "[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM sessions WHERE id_hash='\$(printf %s $SID | sha256sum | cut -c1-64)'\")\" = 1 ] && ! grep -qa '$SID' $DB data/platform.db-wal"
+A=(-b a.jar -c a.jar)
+r=$(http GET "$P/inbox" "" "${A[@]}")
+check "the inbox lists A's notice, unread, and not B's" \
+	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q '$N1' <<<'$r' && grep -q 'Vehicle tax' <<<'$r' && grep -q 'unread' <<<'$r' && ! grep -q '$N2' <<<'$r'"
+r=$(http GET "$P/inbox" "" -D nocookie.hdr)
+check "no session: redirected to /" \
+	bash -c "[ '$(status_of "$r")' = 303 ] && grep -qi '^location: /' nocookie.hdr"
+r=$(http GET "$P/inbox" "" -b "herald_sid=$(printf '%064d' 0)")
+check "an unknown session: redirected" [ "$(status_of "$r")" = 303 ]
+r=$(http GET "$P/notices/$N1" "" "${A[@]}")
+body_of "$r" >notice.html
+check "the notice page shows details and a PIN prompt" \
+	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q 'name=\"pin\"' notice.html && grep -q '$SHA' notice.html"
+r=$(http GET "$P/notices/$N2" "" "${A[@]}")
+check "another member's notice page: 404" [ "$(status_of "$r")" = 404 ]
+
+open_notice() { # notice pin -> status; headers in open.hdr
+	curl -s -o open.out -D open.hdr -w '%{http_code}' "${A[@]}" --data-urlencode "pin=$2" "$P/notices/$1/open"
+}
+code=$(open_notice $N1 0000)
+check "opening with a wrong PIN: 401, no redirect" \
+	bash -c "[ $code = 401 ] && ! grep -qi '^location' open.hdr"
+code=$(open_notice $N1 1234)
+check "opening with the right PIN: 303 to link?token=" \
+	bash -c "[ $code = 303 ] && grep -qiE '^location: http://127.0.0.1:7004/documents/$N1\?token=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' open.hdr"
+TOKEN=$(sed -n 's/^[Ll]ocation: .*?token=\([A-Za-z0-9_.-]*\).*/\1/p' open.hdr | tr -d '\r')
+b64url() { local s=$1; s=${s//-/+}; s=${s//_//}; while [ $((${#s} % 4)) -ne 0 ]; do s="$s="; done; base64 -d <<<"$s"; }
+b64url "${TOKEN%%.*}" >payload.bin
+b64url "${TOKEN#*.}" >sig.bin
+now_ms=$(($(date +%s) * 1000))
+check "the token names this notice, A's rk, the platform, and expires in 5 minutes" \
+	jq -e --arg n "$N1" --arg rk "$RKA" --argjson now "$now_ms" \
+		'.v == 1 and .iss == "messenger" and .notice == $n and .rk == $rk and
+		 .exp > $now + 280000 and .exp < $now + 310000 and (.nonce | test("^[0-9a-f]{32}$"))' payload.bin >/dev/null
+{ printf '302a300506032b6570032100' | xxd -r -p; base64 -d view.pub; } >pub.der
+check "the token's Ed25519 signature verifies with the platform's view.pub" \
+	openssl pkeyutl -verify -pubin -keyform DER -inkey pub.der -rawin -in payload.bin -sigfile sig.bin >/dev/null
+r=$(http GET "$P/inbox" "" "${A[@]}")
+check "the opened notice is marked read" bash -c "grep -q '열람 / read' <<<'$r'"
+check "a member cannot open another member's notice: 403" [ "$(open_notice $N2 1234)" = 403 ]
+check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1234)" = 404 ]
+
+# HTML escaping of relayed text.
+N7=0193a000-0000-7000-8000-000000000007
+relay "$(item $N7 $RKA '<b>x</b> & "q"')" >/dev/null
+r=$(http GET "$P/inbox" "" "${A[@]}")
+check "titles are HTML-escaped" bash -c "grep -qF '&lt;b&gt;x&lt;/b&gt; &amp; &quot;q&quot;' <<<'$r' && ! grep -qF '<b>x</b>' <<<'$r'"
+
+# Consent: the back office gives C consent; A withdraws on the web.
+r=$(http POST "$P/v1/consent" '{"changes":[{"phone":"010-5555-6666","consent":true},{"phone":"010-0000-0000","consent":true},{"phone":"x"}]}' "${ADMIN[@]}")
+check "POST /v1/consent: per-item results" \
+	jqok '.results[0].consent == true and (.results[1].error | test("no such")) and .results[2].error' "$(body_of "$r")"
+N5=0193a000-0000-7000-8000-000000000005 N6=0193a000-0000-7000-8000-000000000006
+r=$(relay "$(item $N5 $RKC 'Fine')")
+check "after consent, a relay to C is accepted" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
+r=$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" --data 'consent=off' "$P/consent")
+check "A withdraws consent on the web: 303" [ "$r" = 303 ]
+r=$(relay "$(item $N6 $RKA 'Tax')")
+check "after withdrawal, relays to A are rejected: no consent" \
+	jqok '.results[0].status == "rejected" and .results[0].reason == "no consent"' "$(body_of "$r")"
+check "the hub's directory got A's withdrawal and C's consent" \
+	hub_has "([.[] | select(.kind==\"entries\" and .rk==\"$RKA\")] | last | .consent == false) and
+		([.[] | select(.kind==\"entries\" and .rk==\"$RKC\")] | last | .consent == true)"
+
+# Web sign-up, logout.
+r=$(http GET "$P/signup" "")
+check "GET /signup has the form with a consent checkbox" \
+	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q 'name=\"rrn\"' <<<'$r' && grep -q 'type=\"checkbox\" name=\"consent\"' <<<'$r'"
+code=$(curl -s -o su.out -D su.hdr -w '%{http_code}' --data-urlencode 'name=정민수' --data-urlencode 'phone=010-9999-0000' \
+	--data-urlencode 'rrn=750505-1234567' --data-urlencode 'pin=246810' --data 'consent=on' "$P/signup")
+check "POST /signup signs up and signs in: 303 /inbox with a cookie" \
+	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' su.hdr && grep -qi '^set-cookie: herald_sid=' su.hdr"
+code=$(curl -s -o su2.out -w '%{http_code}' --data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
+	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12' "$P/signup")
+check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data 'a=%zz' "$P/login")
+check "a malformed form: 400" [ "$code" = 400 ]
+curl -s -o /dev/null "${A[@]}" -X POST "$P/logout"
+r=$(http GET "$P/inbox" "" -b "herald_sid=$SID")
+check "after logout the old session is gone" [ "$(status_of "$r")" = 303 ]
+
+kill -TERM "$PID_platform"
+wait "$PID_platform"
+check "SIGTERM stops the platform cleanly (exit 0)" [ $? -eq 0 ]
+check "every queued report reached the hub before exit" \
+	[ "$(q 'SELECT (SELECT count(*) FROM hub_events) + (SELECT count(*) FROM hub_directory)')" = 0 ]
+PORT2=$(free_port)
+start_role again platform2.log platform --config platform.ini --listen "127.0.0.1:$PORT2" || not_ok "restart"
+check "--listen overrides the config's listen" grep -q "listening on 127.0.0.1:$PORT2 (port $PORT2)" platform2.log
+P="http://127.0.0.1:$PORT2"
+check "members survive a restart: C signs in" [ "$(login 010-5555-6666 4321 c.jar)" = 303 ]
+kill -TERM "$PID_again"
+wait "$PID_again"
+check "the restarted platform stops cleanly" [ $? -eq 0 ]
+RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'
+check "no RRN in the platform's database, WAL or log" \
+	bash -c "! cat data/platform.db* platform.log platform2.log | grep -aqE '$RRNS'"
+check "no RRN reached the hub" bash -c "! grep -aqE '$RRNS' hub.jsonl"
+finish

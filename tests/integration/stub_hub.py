@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# A stand-in for the hub, for tests/integration/agency.sh: just enough of
+# docs/protocol.md (POST /v1/notices idempotent per reference, POST
+# /v1/events recorded, GET /v1/changes) to test the agency alone. The end
+# to end test runs the real hub. Test-only controls: POST /test/postal
+# {"reference":R} adds a postal change; GET /test/state shows everything.
+import json, sys, threading, uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+
+KEY = sys.argv[1]
+lock = threading.Lock()
+notices = {}       # reference -> {"notice", "state", submitted fields but the CI}
+submissions = []   # every item ever POSTed (reference), duplicates included
+events = []
+changes = []
+
+class Hub(BaseHTTPRequestHandler):
+    def reply(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def authorised(self):
+        if self.headers.get("Authorization") == "Bearer " + KEY or self.path.startswith("/test/"):
+            return True
+        self.reply(401, {"error": "missing or unknown API key"})
+        return False
+
+    def body(self):
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+    def notice(self, n):
+        ref = n.get("reference")
+        submissions.append(ref)
+        if not isinstance(n.get("ci"), str) or len(n["ci"]) != 88:
+            return {"reference": ref, "error": "ci must be 88 characters"}
+        if ref in notices:
+            return {"reference": ref, "notice": notices[ref]["notice"],
+                    "state": notices[ref]["state"], "duplicate": True}
+        rec = {k: v for k, v in n.items() if k != "ci"}
+        rec.update(notice=str(uuid.uuid4()), state="accepted")
+        notices[ref] = rec
+        return {"reference": ref, "notice": rec["notice"], "state": "accepted", "duplicate": False}
+
+    def do_POST(self):
+        if not self.authorised():
+            return
+        b = self.body()
+        with lock:
+            if self.path == "/v1/notices":
+                return self.reply(200, {"results": [self.notice(n) for n in b["notices"]]})
+            if self.path == "/v1/events":
+                events.extend(b["events"])
+                return self.reply(200, {"results": [{"notice": e["notice"], "status": "recorded"}
+                                                    for e in b["events"]]})
+            if self.path == "/test/postal":
+                rec = notices[b["reference"]]
+                rec["state"] = "postal"
+                changes.append({"seq": len(changes) + 1, "notice": rec["notice"],
+                                "reference": b["reference"], "state": "postal",
+                                "at": "2026-11-27T08:00:00.000Z"})
+                return self.reply(200, {"ok": True})
+        self.reply(404, {"error": "no such endpoint"})
+
+    def do_GET(self):
+        if not self.authorised():
+            return
+        u = urlparse(self.path)
+        q = parse_qs(u.query)
+        with lock:
+            if u.path == "/v1/changes":
+                after = int(q.get("after", ["0"])[0])
+                page = [c for c in changes if c["seq"] > after][:int(q.get("limit", ["1000"])[0])]
+                return self.reply(200, {"changes": page, "next": page[-1]["seq"] if page else after})
+            if u.path == "/test/state":
+                return self.reply(200, {"notices": notices, "submissions": submissions,
+                                        "events": events})
+        self.reply(404, {"error": "no such endpoint"})
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("stub-hub: " + fmt % args + "\n")
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+port = srv.server_address[1]
+sys.stderr.write("listening on 127.0.0.1:%d (port %d)\n" % (port, port))
+sys.stderr.flush()
+srv.serve_forever()

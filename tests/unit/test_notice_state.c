@@ -1,0 +1,116 @@
+/* Unit tests for notice_state.c: every (state, event) pair, final states,
+ * who may report what, names, and the retry schedule. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "notice_state.h"
+
+static void happy_path(void **state)
+{
+    notice_state s = NS_ACCEPTED;
+    (void)state;
+
+    assert_int_equal(notice_state_apply(s, EV_RELAY_ACCEPTANCE, &s), NS_MOVED);
+    assert_int_equal(s, NS_RELAYED);
+    assert_int_equal(notice_state_apply(s, EV_CONSIGNMENT_NOTIFICATION, &s), NS_RECORDED);
+    assert_int_equal(s, NS_RELAYED);
+    assert_int_equal(notice_state_apply(s, EV_CONTENT_CONSIGNMENT, &s), NS_MOVED);
+    assert_int_equal(s, NS_RECEIVED);
+    assert_int_equal(notice_state_apply(s, EV_CONTENT_HANDOVER, &s), NS_MOVED);
+    assert_int_equal(s, NS_READ);
+}
+
+static void final_states_are_never_left(void **state)
+{
+    (void)state;
+    for (int f = NS_READ; f <= NS_POSTAL; f++)
+        for (int e = 0; e < EV_COUNT; e++) {
+            notice_state next;
+            assert_int_equal(notice_state_apply((notice_state)f, (notice_event)e, &next),
+                             NS_IGNORED);
+            assert_int_equal(next, f);
+        }
+}
+
+static void every_pair_lands_where_the_diagram_says(void **state)
+{
+    /* want[state][event]: the state after, for the non-final states. */
+    static const notice_state want[3][EV_COUNT] = {
+        [NS_ACCEPTED] = {NS_ACCEPTED, NS_ACCEPTED, NS_RELAYED, NS_ACCEPTED, NS_ACCEPTED,
+                         NS_POSTAL, NS_RECEIVED, NS_ACCEPTED, NS_ACCEPTED, NS_READ,
+                         NS_ACCEPTED, NS_ACCEPTED},
+        [NS_RELAYED] = {NS_RELAYED, NS_RELAYED, NS_RELAYED, NS_RELAYED, NS_RELAYED,
+                        NS_POSTAL, NS_RECEIVED, NS_RELAYED, NS_RELAYED, NS_READ,
+                        NS_RELAYED, NS_ACCEPTED},
+        [NS_RECEIVED] = {NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED,
+                         NS_POSTAL, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_READ,
+                         NS_RECEIVED, NS_ACCEPTED},
+    };
+    (void)state;
+
+    for (int s = 0; s < 3; s++)
+        for (int e = 0; e < EV_COUNT; e++) {
+            notice_state next;
+            notice_outcome o = notice_state_apply((notice_state)s, (notice_event)e, &next);
+            assert_int_equal(next, want[s][e]);
+            assert_int_equal(o, next == (notice_state)s ? NS_RECORDED : NS_MOVED);
+        }
+}
+
+static void roles_report_only_their_events(void **state)
+{
+    (void)state;
+    assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONTENT_CONSIGNMENT));
+    assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONSIGNMENT_NOTIFICATION));
+    assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONSIGNMENT_NOTIFICATION_FAILURE));
+    assert_false(notice_event_allowed(ROLE_PLATFORM, EV_CONTENT_HANDOVER));
+    assert_false(notice_event_allowed(ROLE_PLATFORM, EV_RELAY_ACCEPTANCE));
+    assert_true(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_HANDOVER));
+    assert_true(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_HANDOVER_FAILURE));
+    assert_false(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_CONSIGNMENT));
+    assert_false(notice_event_allowed(ROLE_AGENCY, EV_RELAY_TO_NON_ERDS));
+    assert_true(notice_event_allowed(ROLE_HUB, EV_ACCEPTANCE_REJECTION_EXPIRY));
+    assert_false(notice_event_allowed(ROLE_AGENCY, (notice_event)EV_COUNT));
+}
+
+static void names_round_trip(void **state)
+{
+    (void)state;
+    for (int e = 0; e < EV_COUNT; e++)
+        assert_int_equal(notice_event_parse(notice_event_name((notice_event)e)), e);
+    for (int s = 0; s < NS_COUNT; s++)
+        assert_int_equal(notice_state_parse(notice_state_name((notice_state)s)), s);
+    assert_string_equal(notice_event_name(EV_RELAY_TO_NON_ERDS), "RelayToNonERDS");
+    assert_int_equal(notice_event_parse("contentconsignment"), -1);
+    assert_int_equal(notice_event_parse(""), -1);
+    assert_int_equal(notice_state_parse("lost"), -1);
+}
+
+static void retry_delay_doubles_to_a_minute(void **state)
+{
+    (void)state;
+    assert_true(notice_retry_delay_ms(0) == 1000);
+    assert_true(notice_retry_delay_ms(1) == 1000);
+    assert_true(notice_retry_delay_ms(2) == 2000);
+    assert_true(notice_retry_delay_ms(3) == 4000);
+    assert_true(notice_retry_delay_ms(6) == 32000);
+    assert_true(notice_retry_delay_ms(7) == 60000);
+    assert_true(notice_retry_delay_ms(1000000) == 60000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(happy_path),
+        cmocka_unit_test(final_states_are_never_left),
+        cmocka_unit_test(every_pair_lands_where_the_diagram_says),
+        cmocka_unit_test(roles_report_only_their_events),
+        cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(retry_delay_doubles_to_a_minute),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,89 @@
+/* Unit tests for platform_pages.c: every outside value is escaped, and
+ * pages carry what a phone browser needs and nothing that runs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "platform_pages.h"
+
+static const char evil[] = "<script>alert('x')</script> & \"q\"";
+
+static notice_row sample(void)
+{
+    notice_row n;
+
+    memset(&n, 0, sizeof n);
+    strcpy(n.notice, "0193a000-0000-7000-8000-000000000001");
+    strcpy(n.title, evil);
+    strcpy(n.agency, "nts");
+    strcpy(n.deadline, "2026-12-31");
+    strcpy(n.received, "2026-11-27T08:00:00.000Z");
+    strcpy(n.doc_sha256, "00");
+    return n;
+}
+
+static void inbox_rows_escape_titles(void **state)
+{
+    notice_row n = sample();
+    buf b;
+    (void)state;
+
+    buf_init(&b, 256);
+    page_inbox_row(&b, &n);
+    assert_null(strstr(b.data, "<script"));
+    assert_non_null(strstr(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));
+    assert_non_null(strstr(b.data, "href=\"/notices/0193a000-0000-7000-8000-000000000001\""));
+    assert_non_null(strstr(b.data, "unread"));
+    buf_free(&b);
+}
+
+static void inbox_header_escapes_member_name(void **state)
+{
+    member m;
+    buf b;
+    (void)state;
+
+    memset(&m, 0, sizeof m);
+    strcpy(m.name, "<i>홍길동</i>");
+    m.consent = 1;
+    buf_init(&b, 256);
+    page_inbox_begin(&b, "messenger", &m);
+    page_inbox_end(&b, 0);
+    assert_null(strstr(b.data, "<i>"));
+    assert_non_null(strstr(b.data, "&lt;i&gt;홍길동&lt;/i&gt;"));
+    assert_non_null(strstr(b.data, "Withdraw consent"));
+    assert_non_null(strstr(b.data, "No notices yet"));
+    buf_free(&b);
+}
+
+static void pages_fit_phones_without_scripts(void **state)
+{
+    notice_row n = sample();
+    buf b;
+    (void)state;
+
+    buf_init(&b, 256);
+    page_login(&b, "messenger", NULL, NULL);
+    page_signup(&b, "messenger", "실패", "Failed", evil);
+    page_notice(&b, "messenger", &n, NULL, NULL);
+    page_error(&b, "messenger", "오류", "Error", "/inbox");
+    assert_non_null(strstr(b.data, "name=\"viewport\" content=\"width=device-width"));
+    assert_null(strstr(b.data, "<script"));
+    assert_non_null(strstr(b.data, "action=\"/notices/0193a000-0000-7000-8000-000000000001/open\""));
+    assert_non_null(strstr(b.data, "로그인 / Sign in"));
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(inbox_rows_escape_titles),
+        cmocka_unit_test(inbox_header_escapes_member_name),
+        cmocka_unit_test(pages_fit_phones_without_scripts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

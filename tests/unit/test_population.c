@@ -1,0 +1,103 @@
+/* Unit tests for population.c: the demo's citizens must be valid, unique
+ * where it matters, reproducible, and spread over the cases the demo needs
+ * (members of one, both or no platform; post-2020 numbers). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "population.h"
+#include "rrn.h"
+
+#define N 20000
+#define TODAY 20261127
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void rrns_parse_and_checksums_follow_the_era(void **state)
+{
+    citizen c;
+    (void)state;
+
+    for (uint64_t i = 0; i < N; i++) {
+        rrn r;
+        const char *why;
+        population_citizen(1, i, TODAY, &c);
+        rrn_status st = rrn_parse(c.rrn, strlen(c.rrn), TODAY, 0, &r, &why);
+        assert_int_not_equal(st, RRN_INVALID);
+        if (!c.post2020)
+            assert_int_equal(st, RRN_VALID);
+        else
+            assert_true(r.year >= 2021);
+    }
+}
+
+static void phones_are_unique(void **state)
+{
+    char (*phones)[14] = malloc(N * sizeof *phones);
+    citizen c;
+    (void)state;
+
+    for (uint64_t i = 0; i < N; i++) {
+        population_citizen(1, i, TODAY, &c);
+        memcpy(phones[i], c.phone, 14);
+        assert_int_equal(strlen(c.phone), 13);
+    }
+    qsort(phones, N, sizeof *phones, cmp_str);
+    for (size_t i = 1; i < N; i++)
+        assert_string_not_equal(phones[i - 1], phones[i]);
+    free(phones);
+}
+
+static void same_seed_same_citizen(void **state)
+{
+    citizen a, b;
+    (void)state;
+
+    population_citizen(7, 123, TODAY, &a);
+    population_citizen(7, 123, TODAY, &b);
+    assert_memory_equal(&a, &b, sizeof a);
+    population_citizen(8, 123, TODAY, &b);
+    assert_string_not_equal(a.rrn, b.rrn);
+}
+
+static void the_mix_covers_every_case(void **state)
+{
+    long both = 0, none = 0, only_carrier = 0, post2020 = 0, unreachable = 0;
+    citizen c;
+    (void)state;
+
+    for (uint64_t i = 0; i < N; i++) {
+        population_citizen(1, i, TODAY, &c);
+        both += c.member[0] && c.member[1];
+        none += !c.member[0] && !c.member[1];
+        only_carrier += !c.member[0] && c.member[1];
+        post2020 += c.post2020;
+        unreachable += !population_reachable(&c);
+        assert_true(strlen(c.pin) == 6);
+        assert_true(c.consent[0] <= c.member[0] && c.consent[1] <= c.member[1]);
+    }
+    /* About 30% both, 10% neither, 15% carrier only, 3% post-2020. */
+    assert_in_range(both, N * 25 / 100, N * 35 / 100);
+    assert_in_range(none, N * 7 / 100, N * 13 / 100);
+    assert_in_range(only_carrier, N * 11 / 100, N * 19 / 100);
+    assert_in_range(post2020, N * 1 / 100, N * 5 / 100);
+    assert_true(unreachable > none);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rrns_parse_and_checksums_follow_the_era),
+        cmocka_unit_test(phones_are_unique),
+        cmocka_unit_test(same_seed_same_citizen),
+        cmocka_unit_test(the_mix_covers_every_case),
+    };
+    return cmocka_run_group_tests_name("population", tests, NULL, NULL);
+}
