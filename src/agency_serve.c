@@ -227,19 +227,14 @@ static void handle(void *ctx, const http_request *req, http_response *resp)
     server *s = ctx;
     const char *ref;
 
-    if (!strcmp(req->path, "/v1/health")) {
-        http_reply_body(resp, 200, "application/json", strdup("{\"status\":\"ok\"}"), 15);
+    if (http_answer_health(req, resp))
         return;
-    }
     if (strncmp(req->path, "/documents/", 11) != 0) {
-        http_reply_error(resp, 404, "no such endpoint: see docs/protocol.md");
+        http_reply_not_found(resp);
         return;
     }
-    if (strcmp(req->method, "GET") != 0) {
-        http_reply_error(resp, 405, "use GET");
-        http_add_header(resp, "Allow", "GET");
+    if (!http_want_method(req, resp, "GET"))
         return;
-    }
     ref = req->path + 11;
     if (!agency_reference_ok(ref)) {
         reply_page(resp, 404, "문서를 찾을 수 없습니다", "No such document", "unknown reference");
@@ -257,13 +252,7 @@ static int nap(server *s, long ms, int kickable)
     struct timespec until;
     int stopping;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until = time_after_ms(ms);
     pthread_mutex_lock(&s->lock);
     while (!s->stopping && !(kickable && s->kick))
         if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != 0)

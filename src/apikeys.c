@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "http_server.h"
+#include "log.h"
 
 #define CLIENTS_FILE_MAX (4 << 20)
 
@@ -169,6 +171,19 @@ const apikey_entry *apikeys_check(const apikeys *keys, const char *authorization
         if (ct_equal(h, keys->entries[i].hash, sizeof h) && !found)
             found = &keys->entries[i];
     return found;
+}
+
+const apikey_entry *apikeys_authorize(const apikeys *keys, const http_request *req,
+                                      http_response *resp)
+{
+    const apikey_entry *e = apikeys_check(keys, http_header(req, "Authorization"));
+
+    if (!e) {
+        http_reply_error(resp, 401, "missing or unknown API key");
+        http_add_header(resp, "WWW-Authenticate", "Bearer");
+        log_warn("%s %s refused: missing or unknown API key", req->method, req->path);
+    }
+    return e;
 }
 
 void apikey_generate(char key[65], char hash_hex[65])

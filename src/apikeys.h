@@ -34,6 +34,14 @@ void apikeys_free(apikeys *keys);
  * entry, or NULL when the header is missing, malformed or unknown. */
 const apikey_entry *apikeys_check(const apikeys *keys, const char *authorization);
 
+struct http_request;
+struct http_response;
+/* apikeys_check on the request's Authorization header; when it fails,
+ * answers 401 with WWW-Authenticate, logs the refusal (path only) and
+ * returns NULL. */
+const apikey_entry *apikeys_authorize(const apikeys *keys, const struct http_request *req,
+                                      struct http_response *resp);
+
 /* A fresh key (64 hex characters) and its clients-file hash. */
 void apikey_generate(char key[65], char hash_hex[65]);
 

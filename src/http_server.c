@@ -315,6 +315,28 @@ void http_reply_error(http_response *resp, int status, const char *fmt, ...)
     http_reply_body(resp, status, "application/json", text, text ? strlen(text) : 0);
 }
 
+int http_want_method(const http_request *req, http_response *resp, const char *method)
+{
+    if (!strcmp(req->method, method))
+        return 1;
+    http_reply_error(resp, 405, "use %s", method);
+    http_add_header(resp, "Allow", method);
+    return 0;
+}
+
+int http_answer_health(const http_request *req, http_response *resp)
+{
+    if (strcmp(req->path, "/v1/health") != 0)
+        return 0;
+    http_reply_body(resp, 200, "application/json", strdup("{\"status\":\"ok\"}"), 15);
+    return 1;
+}
+
+void http_reply_not_found(http_response *resp)
+{
+    http_reply_error(resp, 404, "no such endpoint: see docs/protocol.md");
+}
+
 void http_add_header(http_response *resp, const char *name, const char *value)
 {
     if (resp->nheaders >= HTTP_MAX_HEADERS)

@@ -58,6 +58,13 @@ void http_reply_body(http_response *resp, int status, const char *content_type,
                      char *body, size_t len); /* takes ownership of body */
 void http_add_header(http_response *resp, const char *name, const char *value);
 
+/* The checks every API makes, answering for the caller when they fail:
+ * each returns 1 when the request may go on, 0 when resp is already set. */
+int http_want_method(const http_request *req, http_response *resp, const char *method);
+/* {"status":"ok"} for GET /v1/health; returns 1 if it answered. */
+int http_answer_health(const http_request *req, http_response *resp);
+void http_reply_not_found(http_response *resp);
+
 /* Splits "HOST:PORT" (HOST may be [v6]); returns 0 or -1. */
 int http_split_listen(const char *listen, char *host, size_t hostlen, int *port);
 

@@ -266,13 +266,7 @@ int hub_sleep(hub *h, long ms, int wake_on_work)
     struct timespec until;
     int rc = 0, stopping;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until = time_after_ms(ms);
     pthread_mutex_lock(&h->wake_lock);
     while (!h->stopping && !(wake_on_work && h->relay_pending) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&h->wake, &h->wake_lock, &until);

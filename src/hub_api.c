@@ -488,24 +488,18 @@ void hub_handle(void *ctx, const http_request *req, http_response *resp)
     const apikey_entry *key;
     caller who;
 
-    if (!strcmp(req->path, "/v1/health")) {
-        http_reply_body(resp, 200, "application/json", strdup("{\"status\":\"ok\"}"), 15);
+    if (http_answer_health(req, resp))
         return;
-    }
     if (hub_log_public(h, req, resp))
         return;
     r = find_route(req->path);
     if (!r) {
-        http_reply_error(resp, 404, "no such endpoint: see docs/protocol.md");
+        http_reply_not_found(resp);
         return;
     }
-    key = apikeys_check(&h->clients, http_header(req, "Authorization"));
-    if (!key) {
-        http_reply_error(resp, 401, "missing or unknown API key");
-        http_add_header(resp, "WWW-Authenticate", "Bearer");
-        log_warn("%s %s refused: missing or unknown API key", req->method, r->path);
+    key = apikeys_authorize(&h->clients, req, resp);
+    if (!key)
         return;
-    }
     who.name = key->name;
     who.role = h->roles[key - h->clients.entries];
     if (!(r->roles & (1u << who.role))) {

@@ -509,13 +509,7 @@ static int signer_sleep(hub_log *log, long ms)
     struct timespec until;
     int stopping, rc = 0;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until = time_after_ms(ms);
     pthread_mutex_lock(&log->stop_lock);
     while (!log->stopping && rc == 0)
         rc = pthread_cond_timedwait(&log->stop_cond, &log->stop_lock, &until);

@@ -138,27 +138,15 @@ static void handle(void *ctx, const http_request *req, http_response *resp)
     idsvc *s = ctx;
     const apikey_entry *caller;
 
-    if (!strcmp(req->path, "/v1/health")) {
-        http_reply_body(resp, 200, "application/json", strdup("{\"status\":\"ok\"}"), 15);
+    if (http_answer_health(req, resp))
         return;
-    }
     if (strcmp(req->path, "/v1/ci") != 0) {
-        http_reply_error(resp, 404, "no such endpoint: see docs/protocol.md");
+        http_reply_not_found(resp);
         return;
     }
-    if (strcmp(req->method, "POST") != 0) {
-        http_reply_error(resp, 405, "use POST");
-        http_add_header(resp, "Allow", "POST");
-        return;
-    }
-    caller = apikeys_check(&s->clients, http_header(req, "Authorization"));
-    if (!caller) {
-        http_reply_error(resp, 401, "missing or unknown API key");
-        http_add_header(resp, "WWW-Authenticate", "Bearer");
-        log_warn("POST /v1/ci refused: missing or unknown API key");
-        return;
-    }
-    handle_ci(s, caller, req, resp);
+    if (http_want_method(req, resp, "POST") &&
+        (caller = apikeys_authorize(&s->clients, req, resp)) != NULL)
+        handle_ci(s, caller, req, resp);
 }
 
 static int load_key(idsvc *s, const char *path)

@@ -19,25 +19,6 @@ void log_set_quiet(int quiet)
     log_quiet = quiet;
 }
 
-long long time_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void time_rfc3339_ms(char out[25], long long ms)
-{
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 25, "%Y-%m-%dT%H:%M:%S", &tm);
-
-    snprintf(out + n, 25 - n, ".%03dZ", (int)(ms % 1000));
-}
-
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
     char stamp[25], msg[1024];

@@ -7,14 +7,12 @@
 #ifndef HERALD_LOG_H
 #define HERALD_LOG_H
 
+#include "clock.h" /* log lines carry its timestamps */
+
 void log_set_name(const char *name);
 void log_set_quiet(int quiet); /* quiet: only warnings and errors */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Current UTC time as RFC 3339 with milliseconds; out holds 25 bytes. */
-void time_rfc3339_ms(char out[25], long long ms_since_epoch);
-long long time_now_ms(void);
 
 #endif

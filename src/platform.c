@@ -82,21 +82,12 @@ static void handle_api(platform *p, const http_request *req, http_response *resp
     const apikey_entry *caller;
 
     if (!who) {
-        http_reply_error(resp, 404, "no such endpoint: see docs/protocol.md");
+        http_reply_not_found(resp);
         return;
     }
-    if (strcmp(req->method, "POST") != 0) {
-        http_reply_error(resp, 405, "use POST");
-        http_add_header(resp, "Allow", "POST");
+    if (!http_want_method(req, resp, "POST") ||
+        !(caller = apikeys_authorize(&p->clients, req, resp)))
         return;
-    }
-    caller = apikeys_check(&p->clients, http_header(req, "Authorization"));
-    if (!caller) {
-        http_reply_error(resp, 401, "missing or unknown API key");
-        http_add_header(resp, "WWW-Authenticate", "Bearer");
-        log_warn("%s refused: missing or unknown API key", req->path);
-        return;
-    }
     if (strcmp(caller->name, who) != 0) {
         http_reply_error(resp, 403, "%s is for %s, not %s", req->path, who, caller->name);
         return;

@@ -153,13 +153,7 @@ static void wait_ms(platform *p, long ms, int wake_early)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    ts = time_after_ms(ms);
     while (!p->rep_stopping && !(wake_early && p->rep_pending))
         if (pthread_cond_timedwait(&p->rep_wake, &p->rep_lock, &ts) == ETIMEDOUT)
             break;

@@ -1,0 +1,18 @@
+/* clock.h -- wall-clock time as the roles write it and wait on it.
+ *
+ * Evidence, logs and the protocol all carry RFC 3339 UTC with
+ * milliseconds; the background workers sleep on condition variables with
+ * absolute deadlines. Both conversions live here once. */
+#ifndef HERALD_CLOCK_H
+#define HERALD_CLOCK_H
+
+#include <time.h>
+
+/* Milliseconds since the Unix epoch. */
+long long time_now_ms(void);
+/* RFC 3339 UTC with milliseconds; out holds 25 bytes. */
+void time_rfc3339_ms(char out[25], long long ms_since_epoch);
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+struct timespec time_after_ms(long ms);
+
+#endif
