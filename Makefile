@@ -44,6 +44,8 @@ bench: build
 	@bash bench/ci.sh $(HERALD)
 	@bash bench/idsvc.sh $(HERALD)
 	@$(BUILD)/bench_merkle
+	@$(BUILD)/bench_log
+	@bash bench/latency 200 $(HERALD)
 	@bash bench/e2e 20000 $(HERALD)
 
 clean:
