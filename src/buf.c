@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
+
 static int grow(buf *b, size_t extra)
 {
     size_t cap;
@@ -18,7 +20,16 @@ static int grow(buf *b, size_t extra)
     cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    p = realloc(b->data, cap);
+    if (b->secret) {
+        p = malloc(cap);
+        if (p && b->data) {
+            memcpy(p, b->data, b->len + 1);
+            secure_wipe(b->data, b->cap);
+            free(b->data);
+        }
+    } else {
+        p = realloc(b->data, cap);
+    }
     if (!p) {
         b->broken = 1;
         return -1;
@@ -34,6 +45,11 @@ void buf_init(buf *b, size_t initial)
     grow(b, initial);
     if (b->data)
         b->data[0] = '\0';
+}
+
+void buf_set_secret(buf *b)
+{
+    b->secret = 1;
 }
 
 void buf_append(buf *b, const void *data, size_t len)

@@ -13,9 +13,13 @@ typedef struct buf {
     char *data; /* always NUL-terminated when not NULL */
     size_t len, cap;
     int broken;
+    int secret; /* set by buf_set_secret: growing wipes the old copy */
 } buf;
 
 void buf_init(buf *b, size_t initial);
+/* For buffers that hold RRNs, CIs or documents: from now on a reallocation
+ * copies and wipes instead of leaving the old block behind in the heap. */
+void buf_set_secret(buf *b);
 void buf_append(buf *b, const void *data, size_t len);
 void buf_puts(buf *b, const char *s);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -83,6 +83,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     *reply = NULL;
     snprintf(url, sizeof url, "%s%s", c->base, path);
     buf_init(&resp, 4096);
+    buf_set_secret(&resp); /* replies carry CIs */
     curl_easy_reset(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);

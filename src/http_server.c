@@ -17,6 +17,7 @@
 struct http_server {
     struct MHD_Daemon *daemon;
     http_handler handler;
+    http_gate gate;
     void *ctx;
     size_t max_body;
     int port;
@@ -25,8 +26,9 @@ struct http_server {
 /* Per-request state while the body arrives. */
 typedef struct upload {
     char *buf;
-    size_t len, cap;
+    size_t len, cap, max;
     int too_large;
+    int refused; /* answered by the gate: drop whatever body follows */
 } upload;
 
 static int append_upload(upload *u, const char *data, size_t n, size_t max)
@@ -60,15 +62,46 @@ static void response_free(http_response *r)
     }
 }
 
+/* Response bodies carry CIs (idsvc), documents (agency) and tokens: the
+ * buffer is wiped before it is freed, once libmicrohttpd is done. */
+typedef struct sent_body {
+    char *data;
+    size_t len;
+} sent_body;
+
+static void free_sent(void *cls)
+{
+    sent_body *b = cls;
+
+    secure_wipe(b->data, b->len);
+    free(b->data);
+    free(b);
+}
+
+/* Hands r->body to libmicrohttpd (r->body becomes NULL on success). */
+static struct MHD_Response *response_from(http_response *r)
+{
+    sent_body *b = malloc(sizeof *b);
+    struct MHD_Response *m;
+
+    if (!b)
+        return NULL;
+    *b = (sent_body){r->body, r->body_len};
+    m = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, free_sent, b);
+    if (!m)
+        free(b);
+    else
+        r->body = NULL;
+    return m;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, http_response *r)
 {
-    struct MHD_Response *m = MHD_create_response_from_buffer(
-        r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *m = response_from(r);
     enum MHD_Result ok;
 
     if (!m)
         return MHD_NO;
-    r->body = NULL; /* now MHD's */
     MHD_add_response_header(m, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
     MHD_add_response_header(m, "Cache-Control", "no-store");
@@ -88,6 +121,52 @@ static enum MHD_Result reply_now(struct MHD_Connection *conn, int status, const 
     ok = send_response(conn, &r);
     response_free(&r);
     return ok;
+}
+
+static int declared_too_large(struct MHD_Connection *conn, size_t max);
+
+static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const char *method)
+{
+    http_response r = {0};
+    enum MHD_Result ok;
+
+    switch (status) {
+    case 401:
+        http_reply_error(&r, 401, "missing or unknown API key");
+        http_add_header(&r, "WWW-Authenticate", "Bearer");
+        break;
+    case 404: http_reply_not_found(&r); break;
+    case 405: http_reply_error(&r, 405, "%s is not allowed here", method); break;
+    case 413: http_reply_error(&r, 413, "request body too large"); break;
+    default: http_reply_error(&r, status, "request refused"); break;
+    }
+    ok = send_response(conn, &r);
+    response_free(&r);
+    return ok;
+}
+
+/* First call of a request: headers only. Runs the gate and the size
+ * check so that a refused request never has its body buffered. */
+static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn,
+                                     const char *url, const char *method, upload *u)
+{
+    u->max = s->max_body;
+    if (s->gate) {
+        http_request head = {.method = method, .path = url, .conn = conn};
+        int status = s->gate(s->ctx, &head, &u->max);
+        if (status) {
+            u->refused = 1;
+            if (status == 401)
+                log_warn("%s %s refused before its body: missing or unknown API key",
+                         method, url);
+            return refuse(conn, status, method);
+        }
+    }
+    if (declared_too_large(conn, u->max)) {
+        u->too_large = 1;
+        return reply_now(conn, 413, "request body too large");
+    }
+    return MHD_YES;
 }
 
 static int declared_too_large(struct MHD_Connection *conn, size_t max)
@@ -111,14 +190,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!u)
             return MHD_NO;
         *state = u;
-        if (declared_too_large(conn, s->max_body)) {
-            u->too_large = 1;
-            return reply_now(conn, 413, "request body too large");
-        }
+        return begin_request(s, conn, url, method, u);
+    }
+    if (u->refused) {
+        *data_size = 0;
         return MHD_YES;
     }
     if (*data_size) {
-        if (!u->too_large && append_upload(u, data, *data_size, s->max_body) != 0 &&
+        if (!u->too_large && append_upload(u, data, *data_size, u->max) != 0 &&
             u->too_large) {
             *data_size = 0;
             return reply_now(conn, 413, "request body too large");
@@ -126,7 +205,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *data_size = 0;
         return MHD_YES;
     }
-    if (u->too_large)
+    if (u->too_large || u->refused)
         return MHD_YES; /* already answered */
 
     http_request req = {
@@ -212,6 +291,13 @@ http_server *http_server_start(const char *listen, size_t max_body, unsigned thr
                                http_handler handler, void *ctx,
                                char *err, size_t errlen)
 {
+    return http_server_start_gated(listen, max_body, threads, NULL, handler, ctx, err, errlen);
+}
+
+http_server *http_server_start_gated(const char *listen, size_t max_body, unsigned threads,
+                                     http_gate gate, http_handler handler, void *ctx,
+                                     char *err, size_t errlen)
+{
     struct sockaddr_storage ss;
     socklen_t sl;
     http_server *s;
@@ -225,6 +311,7 @@ http_server *http_server_start(const char *listen, size_t max_body, unsigned thr
         return NULL;
     }
     s->handler = handler;
+    s->gate = gate;
     s->ctx = ctx;
     s->max_body = max_body;
     if (ss.ss_family == AF_INET6)
@@ -236,6 +323,7 @@ http_server *http_server_start(const char *listen, size_t max_body, unsigned thr
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)200,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_END);
     if (!s->daemon) {

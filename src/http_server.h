@@ -34,6 +34,13 @@ typedef struct http_response {
 
 typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
 
+/* Called when a request's headers have arrived, before any body is read,
+ * so that an unauthenticated or misdirected caller cannot make the server
+ * buffer megabytes first. req->body is NULL here. Returns 0 to go on (and
+ * may lower *max_body for this request), or the status to refuse with now
+ * (401, 404, 405 or 413). */
+typedef int (*http_gate)(void *ctx, const http_request *req, size_t *max_body);
+
 typedef struct http_server http_server;
 
 /* listen is "HOST:PORT" (port 0 picks a free one). Returns NULL with a
@@ -41,6 +48,10 @@ typedef struct http_server http_server;
 http_server *http_server_start(const char *listen, size_t max_body, unsigned threads,
                                http_handler handler, void *ctx,
                                char *err, size_t errlen);
+/* The same, with a gate (see http_gate) run before each body is read. */
+http_server *http_server_start_gated(const char *listen, size_t max_body, unsigned threads,
+                                     http_gate gate, http_handler handler, void *ctx,
+                                     char *err, size_t errlen);
 int http_server_port(const http_server *s);
 void http_server_stop(http_server *s);
 

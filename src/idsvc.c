@@ -90,6 +90,17 @@ static void convert_batch(const idsvc *s, json_t *rrns, int strict, buf *out,
     buf_puts(out, "]}");
 }
 
+/* jansson keeps its own copies of the RRNs: wipe them before freeing. */
+static void wipe_strings(json_t *array)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(array, i, v)
+        if (json_is_string(v))
+            secure_wipe((char *)json_string_value(v), json_string_length(v));
+}
+
 static void handle_ci(idsvc *s, const apikey_entry *caller, const http_request *req,
                       http_response *resp)
 {
@@ -122,6 +133,7 @@ static void handle_ci(idsvc *s, const apikey_entry *caller, const http_request *
         return;
     }
     convert_batch(s, rrns, json_is_true(strict), &out, &failed);
+    wipe_strings(rrns);
     json_decref(body);
     char *text = buf_take(&out, &len);
     if (!text) {
@@ -131,6 +143,19 @@ static void handle_ci(idsvc *s, const apikey_entry *caller, const http_request *
     http_reply_body(resp, 200, "application/json", text, len);
     log_info("POST /v1/ci client=%s rrns=%zu failed=%zu %.1f ms", caller->name, n,
              failed, elapsed_us(&t0) / 1000.0);
+}
+
+/* Refuses unknown paths and callers before their body is read. */
+static int gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    idsvc *s = ctx;
+    (void)max_body;
+
+    if (!strcmp(req->path, "/v1/health"))
+        return 0;
+    if (strcmp(req->path, "/v1/ci") != 0)
+        return 404;
+    return apikeys_check(&s->clients, http_header(req, "Authorization")) ? 0 : 401;
 }
 
 static void handle(void *ctx, const http_request *req, http_response *resp)
@@ -210,8 +235,8 @@ int cmd_idsvc(int argc, char **argv)
         return EXIT_FAIL;
     }
     cli_block_shutdown_signals();
-    srv = http_server_start(listen, IDSVC_MAX_BODY, (unsigned)threads, handle, &s,
-                            err, sizeof err);
+    srv = http_server_start_gated(listen, IDSVC_MAX_BODY, (unsigned)threads, gate, handle, &s,
+                                  err, sizeof err);
     if (!srv) {
         secure_free(s.key);
         apikeys_free(&s.clients);

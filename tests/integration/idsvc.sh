@@ -75,6 +75,10 @@ check "more than 10,000 RRNs: 413" [ "$r" = 413 ]
 python3 -c 'import json; print(json.dumps({"rrns": ["9710139019902"] * 10000}))' >full.json
 r=$(curl -s -X POST --data-binary @full.json "${AUTH[@]}" "$URL" | jq '.results | map(select(.ci)) | length')
 check "exactly 10,000 RRNs are converted" [ "$r" = 10000 ]
+head -c 900000 /dev/zero | tr '\0' ' ' >keyless.json
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @keyless.json "$URL")
+check "a keyless 900 KB upload is refused from its headers, before its body is buffered" \
+	bash -c "[ '$r' = 401 ] && grep -q 'refused before its body' idsvc.log"
 r=$(http GET "http://127.0.0.1:$PORT_idsvc/nope" "")
 check "unknown path: 404" [ "$(status_of "$r")" = 404 ]
 
