@@ -205,7 +205,7 @@ static int load_settings(platform *p, const config *cfg, long *threads, char *er
         snprintf(err, errlen, "%s: [platform] pin_hash must be interactive or min", cfg->path);
         return -1;
     }
-    if (config_long(cfg, "platform", "view_token_ttl_s", 300, 10, 3600, &p->view_token_ttl_s,
+    if (config_long(cfg, "platform", "view_token_ttl_s", 300, 10, 900, &p->view_token_ttl_s,
                     err, errlen) ||
         config_long(cfg, "platform", "session_ttl_s", 1800, 60, 86400, &p->session_ttl_s, err,
                     errlen) ||

@@ -152,6 +152,10 @@ int view_token_verify(const char *token, size_t len, long long now_ms,
         *why = "token has expired";
         return -1;
     }
+    if (t.exp_ms - now_ms > VIEW_TOKEN_MAX_TTL_MS) {
+        *why = "token claims a longer life than any platform may give";
+        return -1;
+    }
     *out = t;
     *why = NULL;
     return 0;

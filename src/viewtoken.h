@@ -18,6 +18,10 @@
 
 #define VIEW_TOKEN_MAX 1024
 #define VIEW_TOKEN_NONCE_HEX 32
+/* The longest life a platform may give a token (15 minutes), plus a minute
+ * of clock skew: a token that claims more was not issued by a platform
+ * keeping the rules, and its nonce would have to be remembered for ever. */
+#define VIEW_TOKEN_MAX_TTL_MS ((15 + 1) * 60 * 1000LL)
 
 typedef struct view_token {
     char platform[65];
