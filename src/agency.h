@@ -54,6 +54,25 @@ int agency_config_load(agency_cfg *c, const char *path, int need,
 /* Wipes the API keys and frees the config. */
 void agency_config_free(agency_cfg *c);
 
+/* The options of the subcommands that take little more than --config
+ * (serve, postal, status): --config and --help always, the others when
+ * named in `takes`; any other is a usage error. */
+enum {
+    AGENCY_OPT_SYNC = 1,   /* --sync */
+    AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
+    AGENCY_OPT_QUIET = 4,  /* --quiet */
+};
+
+typedef struct agency_opts {
+    const char *config, *listen; /* listen NULL when not given */
+    int sync, quiet;
+} agency_opts;
+
+/* Returns 0 to go on, -1 after printing usage for --help, or the exit
+ * status of a usage error (--config missing, a stray argument). */
+int agency_parse_opts(int argc, char **argv, const char *cmd, const char *usage, int takes,
+                      agency_opts *o);
+
 int agency_send_main(int argc, char **argv);
 int agency_serve_main(int argc, char **argv);
 int agency_postal_main(int argc, char **argv);

@@ -9,6 +9,11 @@
 #include "db.h"
 #include "log.h"
 
+/* The body lives in its own rowid table: as a column of the WITHOUT ROWID
+ * documents table a ~1 KB body overflowed the index-style pages (about
+ * 5 KB of pages per document) and every state change rewrote it. Apart, a
+ * body is appended once to densely packed pages and a state change
+ * rewrites a ~300-byte row. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS documents("
     " reference TEXT PRIMARY KEY,"
@@ -19,11 +24,14 @@ static const char schema[] =
     " deadline TEXT NOT NULL,"
     " rk TEXT NOT NULL,"
     " doc_sha256 TEXT NOT NULL,"
-    " body BLOB NOT NULL,"
     " notice TEXT UNIQUE,"
     " state TEXT NOT NULL DEFAULT 'stored'"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS documents_state ON documents(state);"
+    "CREATE TABLE IF NOT EXISTS bodies("
+    " reference TEXT PRIMARY KEY,"
+    " body BLOB NOT NULL"
+    ");"
     "CREATE TABLE IF NOT EXISTS used_nonces("
     " nonce TEXT PRIMARY KEY,"
     " exp_ms INTEGER NOT NULL"
@@ -37,9 +45,52 @@ static const char schema[] =
     ");"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
+/* A database made before bodies moved out keeps them in documents.body:
+ * move them over once, in one transaction, before the schema above runs. */
+static const char migrate_bodies[] =
+    "BEGIN IMMEDIATE;"
+    "ALTER TABLE documents RENAME TO documents_v1;"
+    "DROP INDEX IF EXISTS documents_state;"
+    "CREATE TABLE documents("
+    " reference TEXT PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,"
+    " address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,"
+    " rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, notice TEXT UNIQUE,"
+    " state TEXT NOT NULL DEFAULT 'stored') WITHOUT ROWID;"
+    "CREATE TABLE bodies(reference TEXT PRIMARY KEY, body BLOB NOT NULL);"
+    "INSERT INTO documents SELECT reference, line, name, address, title, deadline, rk,"
+    " doc_sha256, notice, state FROM documents_v1;"
+    "INSERT INTO bodies(reference, body) SELECT reference, body FROM documents_v1;"
+    "DROP TABLE documents_v1;"
+    "COMMIT;";
+
+static int has_inline_bodies(sqlite3 *db)
+{
+    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_table_info('documents')"
+                                      " WHERE name = 'body'");
+    int yes = st && sqlite3_step(st) == SQLITE_ROW;
+
+    sqlite3_finalize(st);
+    return yes;
+}
+
 sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
 {
-    return db_open(path, schema, err, errlen);
+    sqlite3 *db = db_open(path, NULL, err, errlen);
+
+    if (!db)
+        return NULL;
+    if (has_inline_bodies(db) && db_exec(db, migrate_bodies) != 0) {
+        db_rollback(db);
+        snprintf(err, errlen, "%s: cannot move document bodies to their own table", path);
+        db_close(db);
+        return NULL;
+    }
+    if (db_exec(db, schema) != 0) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+        db_close(db);
+        return NULL;
+    }
+    return db;
 }
 
 /* Runs a batch of one statement inside one transaction: the shape every
@@ -85,49 +136,78 @@ int agency_db_known_notices(sqlite3 *db, const char *const *refs, size_t n,
     sqlite3_stmt *st = db_prepare(db, "SELECT notice FROM documents WHERE reference = ?");
     int rc = 0;
 
-    if (!st)
+    /* One read transaction for the batch, not one (and its locks) per row. */
+    if (!st || db_exec(db, "BEGIN") != 0) {
+        sqlite3_finalize(st);
         return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
-        db_bind_text(st, 1, refs[i]);
+        sqlite3_bind_text(st, 1, refs[i], -1, SQLITE_STATIC);
         notices[i][0] = '\0';
         int s = sqlite3_step(st);
-        if (s == SQLITE_ROW)
+        if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             snprintf(notices[i], AGENCY_NOTICE_MAX + 1, "%s", db_text(st, 0));
-        else if (s != SQLITE_DONE)
+        else if (s != SQLITE_ROW && s != SQLITE_DONE)
             rc = -1;
     }
     sqlite3_finalize(st);
+    if (db_commit(db) != 0)
+        rc = -1;
     return rc;
 }
 
+typedef struct store_batch {
+    const agency_doc *docs;
+    sqlite3_stmt *body;
+} store_batch;
+
+/* The row, then its body, unless the reference already has a notice (the
+ * upsert then changes nothing, and neither must the body). */
 static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 {
-    const agency_doc *d = (const agency_doc *)ctx + i;
+    const store_batch *b = ctx;
+    const agency_doc *d = b->docs + i;
+    sqlite3_stmt *body = b->body;
 
-    db_bind_text(st, 1, d->reference);
+    sqlite3_bind_text(st, 1, d->reference, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, d->line);
-    db_bind_text(st, 3, d->name);
-    db_bind_text(st, 4, d->address);
-    db_bind_text(st, 5, d->title);
-    db_bind_text(st, 6, d->deadline);
-    db_bind_text(st, 7, d->rk);
-    db_bind_text(st, 8, d->doc_sha256);
-    sqlite3_bind_blob(st, 9, d->body, (int)d->body_len, SQLITE_STATIC);
-    return step_done(st);
+    sqlite3_bind_text(st, 3, d->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, d->address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, d->deadline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, d->rk, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, d->doc_sha256, -1, SQLITE_STATIC);
+    if (step_done(st) != 0)
+        return -1;
+    if (sqlite3_changes(sqlite3_db_handle(st)) == 0)
+        return 0;
+    sqlite3_reset(body);
+    sqlite3_bind_text(body, 1, d->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(body, 2, d->body, (int)d->body_len, SQLITE_STATIC);
+    return step_done(body);
 }
 
 int agency_db_store_docs(sqlite3 *db, const agency_doc *docs, size_t n)
 {
-    return run_batch(db,
-                     "INSERT INTO documents(reference, line, name, address, title, deadline,"
-                     " rk, doc_sha256, body) VALUES (?,?,?,?,?,?,?,?,?)"
-                     " ON CONFLICT(reference) DO UPDATE SET line = excluded.line,"
-                     " name = excluded.name, address = excluded.address,"
-                     " title = excluded.title, deadline = excluded.deadline,"
-                     " rk = excluded.rk, doc_sha256 = excluded.doc_sha256,"
-                     " body = excluded.body WHERE documents.notice IS NULL",
-                     n, step_store, (void *)docs);
+    sqlite3_stmt *body = db_prepare(db, "INSERT OR REPLACE INTO bodies(reference, body)"
+                                        " VALUES (?,?)");
+    store_batch b = {docs, body};
+    int rc;
+
+    if (!body)
+        return -1;
+    rc = run_batch(db,
+                   "INSERT INTO documents(reference, line, name, address, title, deadline,"
+                   " rk, doc_sha256) VALUES (?,?,?,?,?,?,?,?)"
+                   " ON CONFLICT(reference) DO UPDATE SET line = excluded.line,"
+                   " name = excluded.name, address = excluded.address,"
+                   " title = excluded.title, deadline = excluded.deadline,"
+                   " rk = excluded.rk, doc_sha256 = excluded.doc_sha256"
+                   " WHERE documents.notice IS NULL",
+                   n, step_store, &b);
+    sqlite3_finalize(body);
+    return rc;
 }
 
 typedef struct notice_batch {
@@ -160,8 +240,9 @@ int agency_db_set_notices(sqlite3 *db, const char *const *refs,
 
 int agency_db_find_doc(sqlite3 *db, const char *reference, agency_found *out)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(notice, ''), rk, state, body"
-                                      " FROM documents WHERE reference = ?");
+    sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(d.notice, ''), d.rk, d.state, b.body"
+                                      " FROM documents d JOIN bodies b USING (reference)"
+                                      " WHERE d.reference = ?");
     int rc, s;
 
     if (!st)
@@ -328,22 +409,79 @@ long long agency_db_cursor(sqlite3 *db)
     return single_int(db, "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'changes_after'");
 }
 
-/* Applies one change; 1 when a notice changed, 0 when not, -1 on error. */
-static int apply_change(sqlite3_stmt *st, json_t *c)
-{
-    const char *notice = json_string_value(json_object_get(c, "notice"));
-    const char *state = json_string_value(json_object_get(c, "state"));
+/* One usable change of a page, with its place in the page. */
+typedef struct change {
+    const char *notice, *state;
+    size_t order;
+} change;
 
-    if (!notice || !state || !agency_state_known(state) || !strcmp(state, "stored")) {
-        log_warn("changes feed: skipping a change without a known notice state");
-        return 0;
+static int by_notice_then_order(const void *a, const void *b)
+{
+    const change *x = a, *y = b;
+    int c = strcmp(x->notice, y->notice);
+
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int state_is_final(const char *state)
+{
+    return !strcmp(state, "read") || !strcmp(state, "postal");
+}
+
+/* The page's usable changes, grouped by notice in feed order; NULL on
+ * error (an empty page gives a non-NULL array with *n 0). */
+static change *page_changes(json_t *changes, size_t *n)
+{
+    change *v = malloc((json_array_size(changes) + 1) * sizeof *v);
+    size_t i;
+    json_t *c;
+
+    *n = 0;
+    if (!v)
+        return NULL;
+    json_array_foreach(changes, i, c) {
+        const char *notice = json_string_value(json_object_get(c, "notice"));
+        const char *state = json_string_value(json_object_get(c, "state"));
+        if (!notice || !state || !agency_state_known(state) || !strcmp(state, "stored")) {
+            log_warn("changes feed: skipping a change without a known notice state");
+            continue;
+        }
+        v[(*n)++] = (change){notice, state, i};
     }
+    qsort(v, *n, sizeof *v, by_notice_then_order);
+    return v;
+}
+
+/* Sets one notice's state; 1 when it changed, 0 when not, -1 on error. */
+static int apply_change(sqlite3_stmt *st, const char *notice, const char *state)
+{
     sqlite3_reset(st);
-    db_bind_text(st, 1, state);
-    db_bind_text(st, 2, notice);
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return -1;
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+}
+
+/* Applies the changes one notice at a time. A notice's run of changes
+ * within the page ends where applying them in order would: at the first
+ * final state (read, postal), else at the last one. So a notice that went
+ * accepted, relayed, received within one page costs one UPDATE. */
+static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *applied)
+{
+    for (size_t i = 0; i < n;) {
+        const char *state = v[i].state;
+        size_t j = i + 1;
+        for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
+            if (!state_is_final(state))
+                state = v[j].state;
+        int r = apply_change(st, v[i].notice, state);
+        if (r < 0)
+            return -1;
+        *applied += (size_t)r;
+        i = j;
+    }
+    return 0;
 }
 
 static int save_cursor(sqlite3 *db, long long next)
@@ -364,26 +502,19 @@ int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t
 {
     sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = ?1 WHERE notice = ?2"
                                       " AND state NOT IN ('read','postal') AND state <> ?1");
-    size_t i;
-    json_t *c;
-    int rc = 0;
+    size_t n;
+    change *v = page_changes(changes, &n);
+    int rc;
 
     *applied = 0;
-    if (!st)
-        return -1;
-    if (db_begin(db) != 0) {
+    if (!st || !v || db_begin(db) != 0) {
         sqlite3_finalize(st);
+        free(v);
         return -1;
     }
-    json_array_foreach(changes, i, c) {
-        int r = apply_change(st, c);
-        if (r < 0) {
-            rc = -1;
-            break;
-        }
-        *applied += (size_t)r;
-    }
+    rc = apply_runs(st, v, n, applied);
     sqlite3_finalize(st);
+    free(v);
     if (rc == 0)
         rc = save_cursor(db, next);
     if (rc != 0 || db_commit(db) != 0) {

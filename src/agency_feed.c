@@ -52,12 +52,14 @@ long agency_feed_pull(sqlite3 *db, http_client *hub, char *err, size_t errlen)
     long total = 0, n;
     size_t applied;
 
+    /* A full page means more is waiting: ask again at once. A short one
+     * means the feed is drained for now; the caller polls again later. */
     do {
         applied = 0;
         n = pull_page(db, hub, &applied, err, errlen);
         if (n < 0)
             return -1;
         total += (long)applied;
-    } while (n > 0);
+    } while (n >= AGENCY_FEED_PAGE);
     return total;
 }

@@ -5,7 +5,6 @@
  * deliver electronically (state postal), with the name and address that
  * only the agency holds, as CSV for the print shop. status is the same
  * database counted per state, as one JSON line for monitoring. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,38 +80,6 @@ static int sync_feed(const agency_cfg *c, sqlite3 *db)
     return EXIT_OK;
 }
 
-/* Parses --config and the flags; returns 0 to go on, EXIT_OK after --help,
- * or a usage error. */
-static int parse(int argc, char **argv, const char *cmd, const char *usage,
-                 const char **config, int *sync)
-{
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},
-        {"sync", no_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    int c;
-
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': *config = optarg; break;
-        case 's':
-            if (!sync)
-                return cli_usage_error(cmd, "unknown option '--sync'");
-            *sync = 1;
-            break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return cli_usage_error(cmd, "unknown option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!*config)
-        return cli_usage_error(cmd, "--config is required");
-    return 0;
-}
-
 /* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
 static int open_agency(const char *cmd, const char *config, int need, agency_cfg *c,
                        sqlite3 **db)
@@ -130,16 +97,18 @@ static int open_agency(const char *cmd, const char *config, int need, agency_cfg
 
 int agency_postal_main(int argc, char **argv)
 {
-    const char *config = NULL;
-    int sync = 0, rc;
+    agency_opts o;
     agency_cfg c;
     sqlite3 *db;
+    int rc;
 
-    if ((rc = parse(argc, argv, "agency postal", postal_usage, &config, &sync)) != 0)
+    if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage, AGENCY_OPT_SYNC,
+                                &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
-    if (open_agency("agency postal", config, sync ? AGENCY_NEED_HUB : 0, &c, &db) != EXIT_OK)
+    if (open_agency("agency postal", o.config, o.sync ? AGENCY_NEED_HUB : 0, &c, &db) !=
+        EXIT_OK)
         return EXIT_FAIL;
-    rc = sync ? sync_feed(&c, db) : EXIT_OK;
+    rc = o.sync ? sync_feed(&c, db) : EXIT_OK;
     if (rc == EXIT_OK) {
         fputs("reference,name,address,title\r\n", stdout);
         if (agency_db_each_postal(db, print_postal, stdout) != 0 || fflush(stdout) != 0)
@@ -169,15 +138,15 @@ static void add_count(void *ctx, const char *state, long long n)
 
 int agency_status_main(int argc, char **argv)
 {
-    const char *config = NULL;
     counts k = {0};
+    agency_opts o;
     agency_cfg c;
     sqlite3 *db;
     int rc;
 
-    if ((rc = parse(argc, argv, "agency status", status_usage, &config, NULL)) != 0)
+    if ((rc = agency_parse_opts(argc, argv, "agency status", status_usage, 0, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
-    if (open_agency("agency status", config, 0, &c, &db) != EXIT_OK)
+    if (open_agency("agency status", o.config, 0, &c, &db) != EXIT_OK)
         return EXIT_FAIL;
     rc = agency_db_state_counts(db, add_count, &k);
     if (rc == 0) {

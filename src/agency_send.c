@@ -6,9 +6,16 @@
  * the batch goes to the hub as notices. References derive from the run's
  * inputs and the row's line, so running the same send again resumes it
  * without creating a second notice. A bad row is reported with its line
- * and counted, never dropped silently, and the rest still go. */
+ * and counted, never dropped silently, and the rest still go.
+ *
+ * Two threads overlap the work so that neither idsvc nor the hub waits on
+ * the other: the main thread reads, converts, renders and stores batch
+ * k+1 while a submitting thread has batch k at the hub. Only stored
+ * batches are handed over (a small bounded queue), so a stop at any point
+ * leaves stored documents that a re-run submits. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +40,8 @@
 #define SEND_DEFAULT_BATCH 1000
 #define SEND_MAX_BATCH 10000
 #define SEND_ATTEMPTS 5
+/* Batches alive at once: one being prepared, one waiting, one at the hub. */
+#define SEND_IN_FLIGHT 3
 #define CMD "agency send"
 
 static const char usage[] =
@@ -80,9 +89,28 @@ typedef struct row {
     int done; /* failed or already a notice: no further step */
 } row;
 
+/* One batch of rows on its way from the file to the hub. */
+typedef struct batch {
+    row *rows;       /* batch_max slots */
+    size_t nrows;
+    row **pending;   /* the rows still to store and submit */
+    size_t npending;
+} batch;
+
 typedef struct counts {
     long rows, submitted, accepted, duplicates, failed;
 } counts;
+
+/* Hands stored batches from the preparing thread to the submitting one,
+ * and the emptied batches back: at most SEND_IN_FLIGHT exist. */
+typedef struct handoff {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    batch *ready[SEND_IN_FLIGHT], *spare[SEND_IN_FLIGHT];
+    size_t head, nready, nspare;
+    int closed;  /* no more batches will come */
+    int broken;  /* the submitter stopped on a fatal error */
+} handoff;
 
 typedef struct sender {
     agency_cfg cfg;
@@ -97,10 +125,13 @@ typedef struct sender {
     size_t ncols;
     long col_rrn, col_name, col_address;
     char run_id[AGENCY_RUN_ID_LEN + 1];
-    sqlite3 *db;
-    http_client *idsvc, *hub;
-    row *rows;
-    size_t nrows;
+    sqlite3 *db;            /* shared: each transaction under db_lock */
+    pthread_mutex_t db_lock;
+    http_client *idsvc;     /* the preparing thread's */
+    http_client *hub;       /* the submitting thread's */
+    batch batches[SEND_IN_FLIGHT];
+    handoff q;
+    pthread_mutex_t out_lock; /* guards n and what goes to stderr */
     counts n;
     time_t last_progress;
 } sender;
@@ -121,6 +152,7 @@ static void row_error(sender *s, long line, const char *fmt, ...)
 {
     va_list ap;
 
+    pthread_mutex_lock(&s->out_lock);
     clear_bar(s);
     fprintf(stderr, "%s: line %ld: ", s->csv_path, line);
     va_start(ap, fmt);
@@ -128,13 +160,20 @@ static void row_error(sender *s, long line, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     s->n.failed++;
+    pthread_mutex_unlock(&s->out_lock);
 }
 
-static void progress(sender *s, int final)
+/* Adds to one of the counts, which both threads move. */
+static void count(sender *s, long *field, long k)
+{
+    pthread_mutex_lock(&s->out_lock);
+    *field += k;
+    pthread_mutex_unlock(&s->out_lock);
+}
+
+static void show_progress(sender *s, int final, int pct)
 {
     time_t now = time(NULL);
-    long pos = ftell(s->f);
-    int pct = s->file_size > 0 && pos >= 0 ? (int)(100.0 * (double)pos / (double)s->file_size) : 0;
 
     if (s->quiet || (!final && !s->tty && now - s->last_progress < 2))
         return;
@@ -156,6 +195,17 @@ static void progress(sender *s, int final)
     }
 }
 
+/* Called by the preparing thread, which alone moves the file position. */
+static void progress(sender *s, int final)
+{
+    long pos = ftell(s->f);
+    int pct = s->file_size > 0 && pos >= 0 ? (int)(100.0 * (double)pos / (double)s->file_size) : 0;
+
+    pthread_mutex_lock(&s->out_lock);
+    show_progress(s, final, pct);
+    pthread_mutex_unlock(&s->out_lock);
+}
+
 /* ---- rows ---- */
 
 static void row_free(row *r)
@@ -170,11 +220,12 @@ static void row_free(row *r)
     secure_wipe(r, sizeof *r);
 }
 
-static void batch_free(sender *s)
+static void batch_clear(batch *b)
 {
-    for (size_t i = 0; i < s->nrows; i++)
-        row_free(&s->rows[i]);
-    s->nrows = 0;
+    for (size_t i = 0; i < b->nrows; i++)
+        row_free(&b->rows[i]);
+    b->nrows = 0;
+    b->npending = 0;
 }
 
 /* Copies the row's fields but the RRN, which goes to r->rrn as digits. */
@@ -203,22 +254,22 @@ static int row_copy(sender *s, const csv_row *cr, const rrn *parsed, row *r)
 }
 
 /* Takes one CSV record into the batch, or reports why not. -1: fatal. */
-static int take_row(sender *s, const csv_row *cr)
+static int take_row(sender *s, batch *b, const csv_row *cr)
 {
     const char *rrn_text = csv_row_field(cr, (size_t)s->col_rrn), *why = NULL;
     size_t len = csv_row_len(cr, (size_t)s->col_rrn);
     char masked[RRN_MASKED_LEN + 1];
     rrn parsed;
 
-    s->n.rows++;
+    count(s, &s->n.rows, 1);
     if (rrn_parse(rrn_text, len, rrn_today(), 0, &parsed, &why) == RRN_INVALID) {
         rrn_mask(masked, rrn_text, len);
         row_error(s, csv_row_line(cr), "RRN %s: %s", masked, why);
         return 0;
     }
-    row *r = &s->rows[s->nrows];
+    row *r = &b->rows[b->nrows];
     memset(r, 0, sizeof *r);
-    s->nrows++;
+    b->nrows++;
     int rc = row_copy(s, cr, &parsed, r);
     secure_wipe(&parsed, sizeof parsed);
     return rc;
@@ -226,28 +277,32 @@ static int take_row(sender *s, const csv_row *cr)
 
 /* Reads up to batch_max good rows. Returns 1 when more may follow, 0 at
  * the end of the file, -1 on a fatal read error. */
-static int fill_batch(sender *s)
+static int fill_batch(sender *s, batch *b)
 {
     char err[256];
     csv_row cr;
 
-    while (s->nrows < (size_t)s->batch_max) {
+    while (b->nrows < (size_t)s->batch_max) {
         int r = csv_next(s->csv, &cr, err, sizeof err);
         if (r == CSV_EOF)
             return 0;
         if (r == CSV_FATAL) {
+            pthread_mutex_lock(&s->out_lock);
             clear_bar(s);
             fprintf(stderr, "herald %s: %s: %s\n", CMD, s->csv_path, err);
+            pthread_mutex_unlock(&s->out_lock);
             return -1;
         }
         if (r == CSV_BAD) {
+            pthread_mutex_lock(&s->out_lock);
             s->n.rows++;
             clear_bar(s);
             fprintf(stderr, "%s: %s\n", s->csv_path, err);
             s->n.failed++;
+            pthread_mutex_unlock(&s->out_lock);
             continue;
         }
-        if (take_row(s, &cr) != 0)
+        if (take_row(s, b, &cr) != 0)
             return -1;
     }
     return 1;
@@ -316,9 +371,11 @@ static void apply_ci_results(sender *s, json_t *res, row **pending, size_t n)
             continue;
         }
         if (w) {
+            pthread_mutex_lock(&s->out_lock);
             clear_bar(s);
             fprintf(stderr, "%s: line %ld: warning: RRN %s: %s\n", s->csv_path, r->line,
                     masked, w);
+            pthread_mutex_unlock(&s->out_lock);
         }
         memcpy(r->ci, ci, CI_LEN + 1);
     }
@@ -416,7 +473,9 @@ static int store_rows(sender *s, row **pending, size_t n)
             .body = r->doc, .body_len = r->doc_len, .line = r->line,
         };
     }
+    pthread_mutex_lock(&s->db_lock);
     rc = agency_db_store_docs(s->db, docs, k);
+    pthread_mutex_unlock(&s->db_lock);
     free(docs);
     if (rc != 0)
         fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);
@@ -469,11 +528,13 @@ static int apply_notice_results(sender *s, json_t *res, row **live, size_t n)
             if (!states[i])
                 states[i] = "accepted";
             if (json_is_true(json_object_get(item, "duplicate")))
-                s->n.duplicates++;
+                count(s, &s->n.duplicates, 1);
             else
-                s->n.accepted++;
+                count(s, &s->n.accepted, 1);
         }
+        pthread_mutex_lock(&s->db_lock);
         rc = agency_db_set_notices(s->db, refs, ids, states, n);
+        pthread_mutex_unlock(&s->db_lock);
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
@@ -509,7 +570,7 @@ static int submit_rows(sender *s, row **pending, size_t n)
         rc = 0;
     else if (!body.broken && post_with_retry(s->hub, "hub", "/v1/notices", &body, &reply) == 0 &&
              (res = results_of(reply, k, "hub")) != NULL) {
-        s->n.submitted += (long)k;
+        count(s, &s->n.submitted, (long)k);
         rc = apply_notice_results(s, res, live, k);
     }
     json_decref(reply);
@@ -523,24 +584,27 @@ static int submit_rows(sender *s, row **pending, size_t n)
 /* ---- one batch ---- */
 
 /* Marks rows whose reference already has a notice (an earlier run went
- * through for them) and returns the others in pending. */
-static int skip_known(sender *s, row **pending, size_t *npending)
+ * through for them) and lists the others in b->pending. */
+static int skip_known(sender *s, batch *b)
 {
-    const char **refs = malloc((s->nrows ? s->nrows : 1) * sizeof *refs);
-    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc((s->nrows ? s->nrows : 1) * sizeof *notices);
+    size_t n = b->nrows ? b->nrows : 1;
+    const char **refs = malloc(n * sizeof *refs);
+    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(n * sizeof *notices);
     int rc = -1;
 
-    *npending = 0;
+    b->npending = 0;
     if (refs && notices) {
-        for (size_t i = 0; i < s->nrows; i++)
-            refs[i] = s->rows[i].reference;
-        rc = agency_db_known_notices(s->db, refs, s->nrows, notices);
-        for (size_t i = 0; rc == 0 && i < s->nrows; i++) {
+        for (size_t i = 0; i < b->nrows; i++)
+            refs[i] = b->rows[i].reference;
+        pthread_mutex_lock(&s->db_lock);
+        rc = agency_db_known_notices(s->db, refs, b->nrows, notices);
+        pthread_mutex_unlock(&s->db_lock);
+        for (size_t i = 0; rc == 0 && i < b->nrows; i++) {
             if (notices[i][0]) {
-                s->n.duplicates++;
-                s->rows[i].done = 1;
+                count(s, &s->n.duplicates, 1);
+                b->rows[i].done = 1;
             } else {
-                pending[(*npending)++] = &s->rows[i];
+                b->pending[b->npending++] = &b->rows[i];
             }
         }
     }
@@ -549,27 +613,102 @@ static int skip_known(sender *s, row **pending, size_t *npending)
     return rc;
 }
 
-static int process_batch(sender *s)
+/* Converts, renders and stores what the batch still needs: after this the
+ * batch may go to the hub. -1: fatal. */
+static int prepare_batch(sender *s, batch *b)
 {
-    row **pending = malloc((s->nrows ? s->nrows : 1) * sizeof *pending);
-    size_t n = 0;
-    int rc = -1;
+    size_t n;
 
-    if (!pending)
+    if (skip_known(s, b) != 0)
         return -1;
-    if (skip_known(s, pending, &n) == 0 && (n == 0 || convert_rrns(s, pending, n) == 0)) {
-        for (size_t i = 0; i < n; i++)
-            if (!pending[i]->done)
-                render_row(s, pending[i]);
-        rc = 0;
-        if (n && store_rows(s, pending, n) != 0)
-            rc = -1;
-        if (rc == 0 && n)
-            rc = submit_rows(s, pending, n);
+    n = b->npending;
+    if (!n)
+        return 0;
+    if (convert_rrns(s, b->pending, n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!b->pending[i]->done)
+            render_row(s, b->pending[i]);
+    return store_rows(s, b->pending, n);
+}
+
+/* ---- the hand-over ---- */
+
+/* An empty batch for the preparing thread; NULL once the submitter broke. */
+static batch *take_spare(handoff *q)
+{
+    batch *b = NULL;
+
+    pthread_mutex_lock(&q->lock);
+    while (!q->broken && !q->nspare)
+        pthread_cond_wait(&q->changed, &q->lock);
+    if (!q->broken)
+        b = q->spare[--q->nspare];
+    pthread_mutex_unlock(&q->lock);
+    return b;
+}
+
+static void give_spare(handoff *q, batch *b)
+{
+    pthread_mutex_lock(&q->lock);
+    q->spare[q->nspare++] = b;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* Queues a stored batch for the hub, in file order. */
+static void give_ready(handoff *q, batch *b)
+{
+    pthread_mutex_lock(&q->lock);
+    q->ready[(q->head + q->nready++) % SEND_IN_FLIGHT] = b;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* The next stored batch; NULL when none will come any more. */
+static batch *take_ready(handoff *q)
+{
+    batch *b = NULL;
+
+    pthread_mutex_lock(&q->lock);
+    while (!q->nready && !q->closed)
+        pthread_cond_wait(&q->changed, &q->lock);
+    if (q->nready) {
+        b = q->ready[q->head];
+        q->head = (q->head + 1) % SEND_IN_FLIGHT;
+        q->nready--;
     }
-    free(pending);
-    batch_free(s);
-    return rc;
+    pthread_mutex_unlock(&q->lock);
+    return b;
+}
+
+static void set_flag(handoff *q, int *flag)
+{
+    pthread_mutex_lock(&q->lock);
+    *flag = 1;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* The submitting thread: each stored batch to the hub, then its notice
+ * ids into the database. After a fatal error it stops submitting but
+ * still takes the batches queued behind (their documents are stored; a
+ * re-run submits them). */
+static void *submitter_main(void *arg)
+{
+    sender *s = arg;
+    batch *b;
+    int ok = 1;
+
+    while ((b = take_ready(&s->q)) != NULL) {
+        if (ok && submit_rows(s, b->pending, b->npending) != 0) {
+            ok = 0;
+            set_flag(&s->q, &s->q.broken);
+        }
+        batch_clear(b);
+        give_spare(&s->q, b);
+    }
+    return NULL;
 }
 
 /* ---- setup ---- */
@@ -723,16 +862,26 @@ static int prepare(sender *s, const char *config, const char *tpl_path)
         return cli_fail(CMD, "%s", err);
     s->idsvc = http_client_new(s->cfg.idsvc_url, s->cfg.idsvc_key);
     s->hub = http_client_new(s->cfg.hub_url, s->cfg.hub_key);
-    s->rows = calloc((size_t)s->batch_max, sizeof *s->rows);
-    if (!s->idsvc || !s->hub || !s->rows)
+    if (!s->idsvc || !s->hub)
         return cli_fail(CMD, "out of memory");
+    for (size_t i = 0; i < SEND_IN_FLIGHT; i++) {
+        batch *b = &s->batches[i];
+        b->rows = calloc((size_t)s->batch_max, sizeof *b->rows);
+        b->pending = calloc((size_t)s->batch_max, sizeof *b->pending);
+        if (!b->rows || !b->pending)
+            return cli_fail(CMD, "out of memory");
+        s->q.spare[s->q.nspare++] = b;
+    }
     return EXIT_OK;
 }
 
 static void cleanup(sender *s)
 {
-    batch_free(s);
-    free(s->rows);
+    for (size_t i = 0; i < SEND_IN_FLIGHT; i++) {
+        batch_clear(&s->batches[i]);
+        free(s->batches[i].rows);
+        free(s->batches[i].pending);
+    }
     http_client_free(s->idsvc);
     http_client_free(s->hub);
     db_close(s->db);
@@ -744,17 +893,46 @@ static void cleanup(sender *s)
     agency_config_free(&s->cfg);
 }
 
-static int run(sender *s)
+/* The preparing side: reads, converts, renders and stores batch after
+ * batch and hands each over. 0, or -1 on a fatal error here. */
+static int prepare_all(sender *s)
 {
     int more = 1;
+    batch *b;
 
-    log_info("run %s: sending %s in batches of %ld", s->run_id, s->csv_path, s->batch_max);
     while (more > 0) {
-        more = fill_batch(s);
-        if (more < 0 || process_batch(s) != 0)
-            return EXIT_FAIL;
+        if (!(b = take_spare(&s->q)))
+            return 0; /* the submitter broke: it said why */
+        more = fill_batch(s, b);
+        if (more < 0 || prepare_batch(s, b) != 0) {
+            batch_clear(b);
+            give_spare(&s->q, b);
+            return -1;
+        }
+        if (b->npending) {
+            give_ready(&s->q, b);
+        } else {
+            batch_clear(b);
+            give_spare(&s->q, b);
+        }
         progress(s, 0);
     }
+    return 0;
+}
+
+static int run(sender *s)
+{
+    pthread_t submitter;
+    int rc;
+
+    log_info("run %s: sending %s in batches of %ld", s->run_id, s->csv_path, s->batch_max);
+    if (pthread_create(&submitter, NULL, submitter_main, s) != 0)
+        return cli_fail(CMD, "cannot start the submitting thread");
+    rc = prepare_all(s);
+    set_flag(&s->q, &s->q.closed);
+    pthread_join(submitter, NULL);
+    if (rc != 0 || s->q.broken)
+        return EXIT_FAIL;
     progress(s, 1);
     return s->n.failed ? EXIT_USAGE : EXIT_OK;
 }
@@ -764,6 +942,11 @@ int agency_send_main(int argc, char **argv)
     const char *config = NULL, *tpl_path = NULL;
     sender s = {.batch_max = SEND_DEFAULT_BATCH};
     int rc;
+
+    pthread_mutex_init(&s.db_lock, NULL);
+    pthread_mutex_init(&s.out_lock, NULL);
+    pthread_mutex_init(&s.q.lock, NULL);
+    pthread_cond_init(&s.q.changed, NULL);
 
     if ((rc = parse_args(&s, argc, argv, &config, &tpl_path)) != 0)
         return rc < 0 ? EXIT_OK : rc;
@@ -780,5 +963,9 @@ int agency_send_main(int argc, char **argv)
                     "again to complete it\n", CMD);
     }
     cleanup(&s);
+    pthread_cond_destroy(&s.q.changed);
+    pthread_mutex_destroy(&s.q.lock);
+    pthread_mutex_destroy(&s.out_lock);
+    pthread_mutex_destroy(&s.db_lock);
     return rc;
 }

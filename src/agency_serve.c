@@ -7,7 +7,6 @@
  * batches with retry, the poller follows the changes feed so that the
  * agency knows which notices went to paper. Both work from the database,
  * so nothing is lost when the hub is away or the process restarts. */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,33 +381,6 @@ static void *poller_main(void *arg)
 
 /* ---- the command ---- */
 
-static int parse_args(int argc, char **argv, const char **config, const char **listen)
-{
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},
-        {"listen", required_argument, 0, 'l'},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    int c;
-
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': *config = optarg; break;
-        case 'l': *listen = optarg; break;
-        case 'q': log_set_quiet(1); break;
-        case 'h': fputs(usage, stdout); return -1;
-        default: return cli_usage_error("agency serve", "unknown option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error("agency serve", "unexpected argument '%s'", argv[optind]);
-    if (!*config)
-        return cli_usage_error("agency serve", "--config is required");
-    return 0;
-}
-
 static int run(server *s, const char *listen)
 {
     pthread_t reporter, poller;
@@ -440,13 +412,19 @@ static int run(server *s, const char *listen)
 
 int agency_serve_main(int argc, char **argv)
 {
-    const char *config = NULL, *listen = NULL;
+    const char *config, *listen;
     server s = {0};
+    agency_opts o;
     char err[1024];
     int rc;
 
-    if ((rc = parse_args(argc, argv, &config, &listen)) != 0)
+    if ((rc = agency_parse_opts(argc, argv, "agency serve", usage,
+                                AGENCY_OPT_LISTEN | AGENCY_OPT_QUIET, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
+    config = o.config;
+    listen = o.listen;
+    if (o.quiet)
+        log_set_quiet(1);
     log_set_name("agency");
     if (agency_config_load(&s.cfg, config, AGENCY_NEED_HUB | AGENCY_NEED_PLATFORMS, err,
                            sizeof err) != 0) {
