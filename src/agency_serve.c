@@ -44,8 +44,9 @@ static const char usage[] =
     "pinned platform keys ([platform NAME] view_pub), its expiry, that it names this\n"
     "document's notice and recipient and that it was never used, then serves the\n"
     "HTML document once and reports ContentHandover to the hub. A refused token gets\n"
-    "a 403 page saying why, and ContentHandoverFailure is reported for a known\n"
-    "document. GET /v1/health answers {\"status\":\"ok\"}.\n"
+    "a 403 page saying why; ContentHandoverFailure is reported only for a genuine\n"
+    "token issued for that notice (expired, reused), never for garbage or another\n"
+    "notice's token. GET /v1/health answers {\"status\":\"ok\"}.\n"
     "In the background it sends queued events to the hub (POST /v1/events) every\n"
     "[agency] report_ms (default 500), and follows the hub's changes feed\n"
     "(GET /v1/changes) every [agency] poll_ms (default 2000) to record each notice's\n"
@@ -141,12 +142,17 @@ static void kick_reporter(server *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void refuse(server *s, const char *reference, const agency_found *doc,
+/* Refuses the request. A ContentHandoverFailure goes into the notice's
+ * evidence only when report is set: for a genuine token issued for this
+ * very notice (expired, reused, wrong recipient). Anyone can send garbage
+ * or someone else's token to a document URL; that must not write into a
+ * stranger's evidence. */
+static void refuse(server *s, const char *reference, const agency_found *doc, int report,
                    const char *why, http_response *resp)
 {
     char at[25];
 
-    if (doc && doc->notice[0]) {
+    if (report && doc && doc->notice[0]) {
         time_rfc3339_ms(at, time_now_ms());
         pthread_mutex_lock(&s->db_lock);
         int rc = agency_db_queue_event(s->db, doc->notice, "ContentHandoverFailure", at, why);
@@ -192,13 +198,15 @@ static void serve_document(server *s, const char *reference, const char *token,
         reply_page(resp, 404, "문서를 찾을 수 없습니다", "No such document", "unknown reference");
         return;
     }
+    int rc = VIEW_TOKEN_FORGED, genuine_for_doc;
     if (!token || !*token)
         why = "no view token";
-    else if (view_token_verify(token, strlen(token), time_now_ms(), pinned_key, &s->cfg, &t,
-                               &why) == 0)
+    else if ((rc = view_token_verify(token, strlen(token), time_now_ms(), pinned_key, &s->cfg,
+                                     &t, &why)) == 0)
         why = check_binding(&t, &doc);
+    genuine_for_doc = rc != VIEW_TOKEN_FORGED && doc.notice[0] && !strcmp(t.notice, doc.notice);
     if (why) {
-        refuse(s, reference, &doc, why, resp);
+        refuse(s, reference, &doc, genuine_for_doc, why, resp);
         free(doc.body);
         return;
     }
@@ -208,7 +216,7 @@ static void serve_document(server *s, const char *reference, const char *token,
     pthread_mutex_unlock(&s->db_lock);
     if (used != 0) {
         if (used > 0)
-            refuse(s, reference, &doc, "token already used", resp);
+            refuse(s, reference, &doc, 1, "token already used", resp);
         else
             http_reply_error(resp, 500, "database error");
         free(doc.body);
@@ -393,8 +401,19 @@ static int run(server *s, const char *listen)
                             err, sizeof err);
     if (!srv)
         return cli_fail("agency serve", "%s", err);
-    pthread_create(&reporter, NULL, reporter_main, s);
-    pthread_create(&poller, NULL, poller_main, s);
+    if (pthread_create(&reporter, NULL, reporter_main, s) != 0) {
+        http_server_stop(srv);
+        return cli_fail("agency serve", "cannot start the event reporter thread");
+    }
+    if (pthread_create(&poller, NULL, poller_main, s) != 0) {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = 1;
+        pthread_cond_broadcast(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(reporter, NULL);
+        http_server_stop(srv);
+        return cli_fail("agency serve", "cannot start the feed follower thread");
+    }
     log_info("listening on %s (port %d), agency %s, %zu pinned platforms", listen,
              http_server_port(srv), s->cfg.name, s->cfg.nplatforms);
     sig = cli_wait_shutdown_signal();

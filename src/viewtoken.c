@@ -148,15 +148,15 @@ int view_token_verify(const char *token, size_t len, long long now_ms,
         *why = "token payload is malformed";
         return -1;
     }
+    *out = t;
     if (t.exp_ms <= now_ms) {
         *why = "token has expired";
-        return -1;
+        return VIEW_TOKEN_REFUSED;
     }
     if (t.exp_ms - now_ms > VIEW_TOKEN_MAX_TTL_MS) {
         *why = "token claims a longer life than any platform may give";
-        return -1;
+        return VIEW_TOKEN_REFUSED;
     }
-    *out = t;
     *why = NULL;
     return 0;
 }

@@ -38,8 +38,13 @@ int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out);
 /* Returns the pinned public key (32 bytes) of a platform, or NULL. */
 typedef const uint8_t *(*view_key_lookup)(void *ctx, const char *platform);
 
-/* Checks form, signature and expiry. Returns 0 and fills out, or -1 with a
- * reason that is safe to show and to log. */
+/* Checks form, signature and expiry. Returns 0 and fills out; or
+ * VIEW_TOKEN_FORGED when it is not a token a pinned platform signed; or
+ * VIEW_TOKEN_REFUSED when it is genuine but no longer acceptable (expired,
+ * too long-lived), with out filled so the caller knows what it was for.
+ * why is a reason that is safe to show and to log. */
+#define VIEW_TOKEN_FORGED (-1)
+#define VIEW_TOKEN_REFUSED (-2)
 int view_token_verify(const char *token, size_t len, long long now_ms,
                       view_key_lookup lookup, void *ctx, view_token *out,
                       const char **why);

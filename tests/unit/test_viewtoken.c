@@ -108,11 +108,12 @@ static void expiry_and_lifetime(void **state)
 
     t = sample(0);
     view_token_issue(&t, sk, tok);
-    assert_int_equal(verify(tok, &got, &why), -1);
+    assert_int_equal(verify(tok, &got, &why), VIEW_TOKEN_REFUSED);
     assert_non_null(strstr(why, "expired"));
+    assert_string_equal(got.notice, t.notice); /* genuine: the caller learns its notice */
     t = sample(VIEW_TOKEN_MAX_TTL_MS + 1);
     view_token_issue(&t, sk, tok);
-    assert_int_equal(verify(tok, &got, &why), -1);
+    assert_int_equal(verify(tok, &got, &why), VIEW_TOKEN_REFUSED);
     assert_non_null(strstr(why, "longer life"));
     t = sample(VIEW_TOKEN_MAX_TTL_MS);
     view_token_issue(&t, sk, tok);
