@@ -182,6 +182,7 @@ static int open_database(hub *h, const config *cfg, char *err, size_t errlen)
     h->db = hub_db_open(file, err, errlen);
     if (!h->db)
         return -1;
+    hub_db_set_fallback_ms(h->db, h->fallback_window_s * 1000LL);
     h->log = hub_db_log(h->db);
     return 0;
 }

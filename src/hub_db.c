@@ -47,8 +47,11 @@ static const char schema[] =
     "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
     "  PRIMARY KEY(notice, event, actor)) WITHOUT ROWID;"
     /* The evidence table and the Merkle log over it: see hub_log.c. */
+    /* seq needs no AUTOINCREMENT: rows are never deleted, so the next
+     * rowid is always above every seq handed out, without the extra
+     * sqlite_sequence update per row. */
     "CREATE TABLE IF NOT EXISTS changes("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, agency TEXT NOT NULL,"
+    "  seq INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
     "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);";
 
@@ -69,7 +72,7 @@ static const char *const sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
                  " link, state, created, next_attempt) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                 " 'accepted', ?9, ?9)",
+                 " 'accepted', ?9, ?9) ON CONFLICT(agency, reference) DO NOTHING",
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
@@ -101,6 +104,9 @@ struct hub_db {
     hub_log *log;          /* the evidence log, appended in our transactions */
     notice_id_gen ids;
     buf leaf;              /* reused for encoding leaves */
+    long long fallback_ms; /* read deadline on a fallback channel */
+    hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
+    size_t rows_cap;       /* malloc would map and unmap it every round */
 };
 
 /* ---- plumbing ---- */
@@ -150,9 +156,18 @@ static int finish(hub_db *db, int ok)
     return ok;
 }
 
+/* memcpy, not snprintf: a notice's fifteen columns are copied for every
+ * claim, answer and report, and the format machinery was a visible cost. */
 static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
 {
-    snprintf(dst, cap, "%s", db_text(st, col));
+    const void *t = sqlite3_column_text(st, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
 }
 
 static void read_notice(sqlite3_stmt *st, hub_notice *n)
@@ -249,6 +264,9 @@ static int record_event(hub_db *db, hub_notice *n, notice_event ev, const char *
     return add_change(db, n, now);
 }
 
+/* S_TRIED_HAS: 1 if platform answered a relay of notice. S_TRIED_ADD:
+ * notes that it did; 1 if it was not noted before. 0 otherwise, -1 on
+ * error. */
 static int tried(hub_db *db, int which, const char *notice, const char *platform)
 {
     sqlite3_stmt *st = stmt(db, which);
@@ -260,7 +278,19 @@ static int tried(hub_db *db, int which, const char *notice, const char *platform
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return -1;
-    return rc == SQLITE_ROW;
+    return which == S_TRIED_ADD ? sqlite3_changes(db->conn) > 0 : rc == SQLITE_ROW;
+}
+
+/* The platform accepted the relay: RelayAcceptance, and the channel's
+ * read deadline starts. The caller saves n. */
+static int record_acceptance(hub_db *db, hub_notice *n, const char *platform, long long now)
+{
+    if (record_event(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
+        return -1;
+    if (n->state == NS_RELAYED || n->state == NS_RECEIVED)
+        n->due = n->expiries ? now + db->fallback_ms : n->deadline;
+    n->attempts = 0;
+    return 0;
 }
 
 /* ---- open and close ---- */
@@ -296,6 +326,11 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
     return db;
 }
 
+void hub_db_set_fallback_ms(hub_db *db, long long ms)
+{
+    db->fallback_ms = ms;
+}
+
 void hub_db_close(hub_db *db)
 {
     if (!db)
@@ -306,6 +341,7 @@ void hub_db_close(hub_db *db)
     if (db->conn)
         db_close(db->conn);
     buf_free(&db->leaf);
+    free(db->rows);
     pthread_mutex_destroy(&db->lock);
     free(db);
 }
@@ -329,6 +365,9 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
+ * (nothing written), -1 on error. Inserting first and looking up only on
+ * a conflict saves a lookup of the unique index for every new notice. */
 static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now)
 {
     uint8_t rnd[NOTICE_ID_RANDOM_LEN];
@@ -348,15 +387,18 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sqlite3_bind_int64(st, 9, now);
     if (step_done(db, st) != 0)
         return -1;
+    if (sqlite3_changes(db->conn) == 0)
+        return 0;
     memcpy(n.id, s->id, sizeof n.id);
     snprintf(n.agency, sizeof n.agency, "%s", agency);
     memcpy(n.rk, s->rk, sizeof n.rk);
     snprintf(n.doc_sha256, sizeof n.doc_sha256, "%s", s->doc_sha256);
     s->state = NS_ACCEPTED;
     s->duplicate = 0;
-    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
+    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0 ||
+        add_change(db, &n, now) != 0)
         return -1;
-    return add_change(db, &n, now);
+    return 1;
 }
 
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
@@ -367,13 +409,12 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
     if (begin(db) != 0)
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        int found = find_reference(db, agency, &items[i]);
-        if (found < 0)
-            ok = -1;
-        else if (found)
+        int fresh = insert_notice(db, agency, &items[i], now);
+        if (fresh == 0) {
             items[i].duplicate = 1;
-        else
-            ok = insert_notice(db, agency, &items[i], now);
+            fresh = find_reference(db, agency, &items[i]);
+        }
+        ok = fresh < 0 ? -1 : 0;
     }
     return finish(db, ok);
 }
@@ -516,12 +557,34 @@ static int first_report(hub_db *db, const hub_report *r, const char *caller)
     return sqlite3_changes(db->conn) > 0;
 }
 
+/* A report from the notice's current platform while the notice is still
+ * accepted means the relay to that platform is in flight (or its answer
+ * was lost): the report proves that the platform accepted it, so
+ * RelayAcceptance is recorded now, before the report, and the relay's
+ * answer finds the platform tried and changes nothing. That keeps every
+ * timeline in the order RelayAcceptance, ContentConsignment. If the
+ * platform had answered before (the notice came back after an expiry), it
+ * was moved on from: the report moves nothing. Returns 1 when the report
+ * may move the state, 0 when not, -1 on error. */
+static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform, long long now)
+{
+    int fresh;
+
+    if (n->state != NS_ACCEPTED)
+        return 1;
+    fresh = tried(db, S_TRIED_ADD, n->id, platform);
+    if (fresh <= 0)
+        return fresh;
+    return record_acceptance(db, n, platform, now) == 0 ? 1 : -1;
+}
+
 static int report_one(hub_db *db, notice_role role, const char *caller, hub_report *r,
                       long long now)
 {
     hub_notice n;
     notice_outcome o;
-    int rc = load_notice(db, r->notice, &n);
+    notice_state before;
+    int rc = load_notice(db, r->notice, &n), may_move = 1;
 
     if (rc <= 0) {
         r->error = "unknown notice";
@@ -537,12 +600,15 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         r->status = "duplicate";
         return rc;
     }
+    before = n.state;
     /* A platform the notice has moved on from is heard, but moves nothing. */
-    int may_move = role == ROLE_AGENCY || !strcmp(n.platform, caller);
-    if (record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
+    if (role == ROLE_PLATFORM)
+        may_move = strcmp(n.platform, caller) ? 0 : accept_in_flight(db, &n, caller, now);
+    if (may_move < 0 ||
+        record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
-    return o == NS_MOVED ? save_notice(db, &n) : 0;
+    return n.state != before ? save_notice(db, &n) : 0;
 }
 
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
@@ -581,18 +647,23 @@ hub_log *hub_db_log(hub_db *db)
 
 /* ---- relay ---- */
 
-/* Reads up to max rows of a notice query into a fresh array, so that the
- * rows can be updated afterwards without disturbing the scan. */
+/* Reads up to max rows of a notice query into db->rows (the lock held),
+ * so that the rows can be updated afterwards without disturbing the scan. */
 static hub_notice *select_notices(hub_db *db, int which, long long now, size_t max,
                                   size_t *count)
 {
     sqlite3_stmt *st = stmt(db, which);
-    hub_notice *rows = malloc(max * sizeof *rows);
+    hub_notice *rows = db->rows;
     int rc;
 
     *count = 0;
-    if (!rows)
-        return NULL;
+    if (max > db->rows_cap) {
+        rows = realloc(db->rows, max * sizeof *rows);
+        if (!rows)
+            return NULL;
+        db->rows = rows;
+        db->rows_cap = max;
+    }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, (long long)max);
     while (*count < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -672,13 +743,12 @@ int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known
         ok = -1;
     for (size_t i = 0; i < count && ok == 0; i++)
         ok = claim_one(db, &rows[i], now, known, ctx, items, n_out, n_postal);
-    free(rows);
     if (ok != 0)
         *n_out = *n_postal = 0;
     return finish(db, ok);
 }
 
-static int record_answer(hub_db *db, hub_relay_item *it, long long now, long long fallback_ms)
+static int record_answer(hub_db *db, hub_relay_item *it, long long now)
 {
     hub_notice n;
     const char *platform = it->n.platform;
@@ -686,18 +756,20 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now, long lon
 
     if (rc <= 0)
         return rc; /* gone: nothing to record */
+    if (it->outcome != RELAY_FAILED) {
+        rc = tried(db, S_TRIED_ADD, n.id, platform);
+        if (rc <= 0)
+            return rc; /* a report already proved the acceptance: see accept_in_flight */
+    } else if ((rc = tried(db, S_TRIED_HAS, n.id, platform)) != 0) {
+        return rc < 0 ? -1 : 0;
+    }
     switch (it->outcome) {
     case RELAY_ACCEPTED:
-        if (tried(db, S_TRIED_ADD, n.id, platform) < 0 ||
-            record_event(db, &n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
+        if (record_acceptance(db, &n, platform, now) != 0)
             return -1;
-        if (n.state == NS_RELAYED || n.state == NS_RECEIVED)
-            n.due = n.expiries ? now + fallback_ms : n.deadline;
-        n.attempts = 0;
         break;
     case RELAY_REJECTED:
-        if (tried(db, S_TRIED_ADD, n.id, platform) < 0 ||
-            record_event(db, &n, EV_RELAY_REJECTION, platform, it->reason, 1, now, NULL) != 0)
+        if (record_event(db, &n, EV_RELAY_REJECTION, platform, it->reason, 1, now, NULL) != 0)
             return -1;
         n.attempts = 0;
         n.next_attempt = now; /* on to the next platform at once */
@@ -714,15 +786,14 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now, long lon
     return save_notice(db, &n);
 }
 
-int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now,
-                        long long fallback_ms)
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
 {
     int ok = 0;
 
     if (begin(db) != 0)
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++)
-        ok = record_answer(db, &items[i], now, fallback_ms);
+        ok = record_answer(db, &items[i], now);
     return finish(db, ok);
 }
 
@@ -756,7 +827,6 @@ int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired)
         ok = -1;
     for (size_t i = 0; i < count && ok == 0; i++)
         ok = expire_one(db, &rows[i], now);
-    free(rows);
     if (ok == 0)
         *expired = count;
     return finish(db, ok);

@@ -37,6 +37,8 @@ typedef struct hub_notice {
 
 hub_db *hub_db_open(const char *path, char *err, size_t errlen);
 void hub_db_close(hub_db *db);
+/* The read deadline a fallback channel gets after its RelayAcceptance. */
+void hub_db_set_fallback_ms(hub_db *db, long long ms);
 
 /* POST /v1/notices: one valid item (the handler has checked it). */
 typedef struct hub_submission {
@@ -77,6 +79,8 @@ typedef struct hub_report {
     const char *error;    /* out: per-item error or NULL */
 } hub_report;
 
+/* A platform's report on a notice whose relay to it is still in flight
+ * records RelayAcceptance first: the report proves the acceptance. */
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
 
@@ -107,10 +111,10 @@ int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known
                        void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal);
 
 /* Records the platforms' answers for claimed items. A failure is retried
- * after notice_retry_delay_ms; a fallback channel's deadline is now +
- * fallback_ms. Returns 0 or -1. */
-int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now,
-                        long long fallback_ms);
+ * after notice_retry_delay_ms; a fallback channel's deadline is now + the
+ * fallback window. An answer from a platform whose report already proved
+ * the acceptance (see hub_db_report) changes nothing. Returns 0 or -1. */
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now);
 
 /* Deadline worker: relayed or received notices past their channel's
  * deadline get AcceptanceRejectionExpiry and go back to the relay queue

@@ -163,8 +163,7 @@ static size_t relay_round(relay *r)
     }
     if (n) {
         relay_claimed(r, n);
-        if (hub_db_relay_record(h->db, r->items, n, time_now_ms(),
-                                h->fallback_window_s * 1000LL) != 0)
+        if (hub_db_relay_record(h->db, r->items, n, time_now_ms()) != 0)
             log_error("relay: cannot record %zu answers; they will be relayed again", n);
         for (size_t i = 0; i < n; i++)
             accepted += r->items[i].outcome == RELAY_ACCEPTED;

@@ -125,9 +125,18 @@ static int run(pdb *d, sqlite3_stmt *st)
     return 0;
 }
 
+/* memcpy, not snprintf: every relayed notice copies a member's columns,
+ * and the format machinery cost more than the copy. */
 static void copy_col(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
 {
-    snprintf(dst, dstlen, "%s", db_text(st, col));
+    const void *t = sqlite3_column_text(st, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+
+    if (n >= dstlen)
+        n = dstlen - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
 }
 
 static int read_member(pdb *d, sqlite3_stmt *st, member *m)

@@ -96,27 +96,26 @@ static void push_text(const platform *p, const notice_row *row, buf *b)
                p->public_url);
 }
 
-/* Files one accepted notice; -1 on a database error. */
-static int deliver(platform *p, notice_row *row, const member *m)
+/* Files one accepted notice; -1 on a database error. text is the
+ * batch's scratch buffer for the push text. */
+static int deliver(platform *p, notice_row *row, const member *m, buf *text)
 {
-    buf text;
-    int inserted, rc = 0;
+    int inserted;
 
     row->member = m->id;
     inserted = pdb_inbox_insert(&p->db, row);
     if (inserted <= 0)
         return inserted; /* 0: a repeated relay, nothing more to do */
-    buf_init(&text, 512);
-    push_text(p, row, &text);
-    if (text.broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text.data,
-                                         row->received) != 0 ||
+    text->len = 0;
+    push_text(p, row, text);
+    if (text->broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text->data,
+                                          row->received) != 0 ||
         pdb_event_queue(&p->db, row->notice, "ContentConsignment", row->received, NULL) != 0)
-        rc = -1;
-    buf_free(&text);
-    return rc;
+        return -1;
+    return 0;
 }
 
-static relay_outcome relay_one(platform *p, notice_row *row, int *dberr)
+static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
 {
     member m;
     int found = pdb_member_by_rk(&p->db, row->rk, &m);
@@ -129,7 +128,7 @@ static relay_outcome relay_one(platform *p, notice_row *row, int *dberr)
         return RELAY_NOT_MEMBER;
     if (!m.consent)
         return RELAY_NO_CONSENT;
-    if (deliver(p, row, &m) != 0)
+    if (deliver(p, row, &m, text) != 0)
         *dberr = 1;
     return RELAY_ACCEPTED;
 }
@@ -165,13 +164,14 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
     size_t i, n, counts[4] = {0};
     int dberr = 0;
     char now[25];
-    buf out;
+    buf out, push;
 
     if (!list)
         return;
     n = json_array_size(list);
     time_rfc3339_ms(now, time_now_ms());
     buf_init(&out, n * 80 + 16);
+    buf_init(&push, 1024);
     buf_puts(&out, "{\"results\":[");
     pthread_mutex_lock(&p->lock);
     dberr = db_begin(p->db.db) != 0;
@@ -183,7 +183,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         relay_outcome r = RELAY_BAD;
         if (!why) {
             memcpy(row.received, now, sizeof row.received);
-            r = relay_one(p, &row, &dberr);
+            r = relay_one(p, &row, &push, &dberr);
         }
         if (dberr)
             break;
@@ -197,6 +197,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         db_rollback(p->db.db);
     pthread_mutex_unlock(&p->lock);
     json_decref(root);
+    buf_free(&push);
     buf_puts(&out, "]}");
     if (dberr) {
         buf_free(&out);

@@ -2,12 +2,24 @@
 """A stand-in platform for tests/integration/hub.sh: answers the hub's
 POST /v1/relay, accepting the rks listed (one per line) in MEMBERS_FILE and
 rejecting the others as "not a member", and appends each relayed notice as
-one JSON line to LOG_FILE. Checks the hub's bearer key. Usage:
-fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
-import json, sys
+one JSON line to LOG_FILE. Checks the hub's bearer key. With REPORT_HUB
+(the hub's URL) and REPORT_KEY (this platform's key) in the environment it
+reports ContentConsignment for the notices it accepts before it answers
+the relay, as a fast platform may while the hub still waits for the answer.
+Usage: fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
+import json, os, sys, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, hub_key, members_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
+def report_first(notices):
+    events = [{"notice": n, "event": "ContentConsignment", "reason": None} for n in notices]
+    req = urllib.request.Request(os.environ["REPORT_HUB"] + "/v1/events",
+                                 data=json.dumps({"events": events}).encode(),
+                                 headers={"Authorization": "Bearer " + os.environ["REPORT_KEY"],
+                                          "Content-Type": "application/json"})
+    with open(log_file + ".reports", "a") as log:
+        log.write(urllib.request.urlopen(req, timeout=10).read().decode() + "\n")
 
 class Relay(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -36,6 +48,9 @@ class Relay(BaseHTTPRequestHandler):
                 else:
                     results.append({"notice": n["notice"], "status": "rejected",
                                     "reason": "not a member"})
+        accepted = [r["notice"] for r in results if r["status"] == "accepted"]
+        if accepted and os.environ.get("REPORT_HUB"):
+            report_first(accepted)
         self.answer(200, {"results": results})
 
     def log_message(self, *args):

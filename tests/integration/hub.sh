@@ -188,10 +188,14 @@ check "... after RelayRejection then RelayToNonERDS" \
 sleep 1.5
 check "person 6's platform is down: still accepted, RelayFailure recorded once" \
 	bash -c "[ '$(state_of 6)' = accepted ] && [ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\"]' ]"
-start_platform portal "$P_POR" por.members
-check "the platform comes up: the retry relays the notice" wait_state 6 relayed 20
-check "... history: RelayFailure then RelayAcceptance" \
-	bash -c "[ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\",\"RelayAcceptance\"]' ]"
+# portal reports ContentConsignment before it answers the relay call.
+REPORT_HUB=$H REPORT_KEY=$POR start_platform portal "$P_POR" por.members
+check "the platform comes up: the retry relays the notice" wait_state 6 received 20
+check "... a report during the relay call: RelayAcceptance first, recorded once" \
+	bash -c "[ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\",\"RelayAcceptance\",\"ContentConsignment\"]' ]"
+check "... the RelayAcceptance names portal, and the report was recorded" \
+	bash -c "[ '$(curl -s "${A_NTS[@]}" "$H/v1/notices/$N6" | jq -r '.events[2].actor')' = portal ] &&
+		grep -q '\"recorded\"' portal.jsonl.reports"
 
 # --- events ---
 ev() { jq -nc --arg n "$1" --arg e "$2" '{events:[{notice:$n, event:$e, at:"2026-11-27T08:00:00.000Z", reason:null}]}'; }
