@@ -280,8 +280,7 @@ static void print_serving(const demo *d)
     printf("\nherald is running on loopback. Open a citizen's phone view:\n");
     for (int i = 0; i < POP_PLATFORMS; i++)
         printf("  %-9s  http://127.0.0.1:%d/\n", platform_names[i], d->port_platform[i]);
-    printf("  agency     http://127.0.0.1:%d/v1/health\n", d->port_agency);
-    printf("  hub        http://127.0.0.1:%d/\n", d->port_hub);
+    printf("  verify a certificate (hub)  http://127.0.0.1:%d/verify\n", d->port_hub);
     printf("\nDemo sign-ins (phone / PIN, platform):\n");
     demo_print_signins(d, 5);
     printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
