@@ -12,6 +12,10 @@
 long long time_now_ms(void);
 /* RFC 3339 UTC with milliseconds; out holds 25 bytes. */
 void time_rfc3339_ms(char out[25], long long ms_since_epoch);
+/* For people in Korea: "2026-12-31 23:59 KST" from a UTC time in the
+ * form time_rfc3339_ms writes; anything else is copied as it is. out holds
+ * 32 bytes. */
+void time_kst_text(char out[32], const char *rfc3339_utc);
 /* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
 struct timespec time_after_ms(long ms);
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "clock.h"
+
 static const char style[] =
     "body{font-family:sans-serif;margin:0 auto;max-width:480px;padding:12px;"
     "line-height:1.5;color:#222}"
@@ -77,11 +79,21 @@ void page_login(buf *b, const char *platform, const char *msg_ko, const char *ms
     page_end(b);
 }
 
+/* Said before sign-up and in the inbox until the back office verifies the
+ * member: a web sign-up alone never brings anyone's notices. */
+#define UNVERIFIED_NOTE \
+    "<p class=\"msg\">공공기관의 전자고지는 본인 확인(휴대전화 본인인증 등)이 끝난 뒤부터 " \
+    "받을 수 있습니다. 가입 후 고객센터에서 본인 확인을 받으세요. <span class=\"en\">" \
+    "Public notices can reach you only after your identity has been confirmed (for " \
+    "example by mobile phone authentication). After signing up, have it confirmed by " \
+    "our customer service.</span></p>\n"
+
 void page_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
                  const char *detail)
 {
     page_begin(b, platform, "회원가입", "Sign up");
     page_message(b, msg_ko, msg_en, detail);
+    buf_puts(b, UNVERIFIED_NOTE);
     buf_puts(b, "<form method=\"post\" action=\"/signup\">\n");
     field(b, "name", "text", "이름", "Name", "maxlength=\"64\" autocomplete=\"name\"");
     field(b, "phone", "tel", "휴대전화 번호", "Mobile phone number",
@@ -106,7 +118,10 @@ void page_inbox_begin(buf *b, const char *platform, const member *m)
     buf_html(b, m->name);
     buf_puts(b, " 님 / ");
     buf_html(b, m->name);
-    buf_puts(b, "</p>\n<form method=\"post\" action=\"/consent\">");
+    buf_puts(b, "</p>\n");
+    if (!m->verified)
+        buf_puts(b, UNVERIFIED_NOTE);
+    buf_puts(b, "<form method=\"post\" action=\"/consent\">");
     if (m->consent)
         buf_puts(b, "<p>전자고지 수신에 동의하셨습니다. <span class=\"en\">You receive "
                     "official notices here.</span></p><input type=\"hidden\" name=\"consent\" "
@@ -120,6 +135,15 @@ void page_inbox_begin(buf *b, const char *platform, const member *m)
     buf_puts(b, "</form>\n<h2>고지 목록 <span class=\"en\">/ Notices</span></h2>\n");
 }
 
+/* Times are kept in UTC; people read them in Korean time. */
+static void html_kst(buf *b, const char *utc)
+{
+    char text[32];
+
+    time_kst_text(text, utc);
+    buf_html(b, text);
+}
+
 void page_inbox_row(buf *b, const notice_row *n)
 {
     buf_printf(b, "<div class=\"n%s\"><a href=\"/notices/", n->read ? "" : " unread");
@@ -129,9 +153,9 @@ void page_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "</a><br>");
     buf_html(b, n->agency);
     buf_puts(b, " &middot; 받음 / received ");
-    buf_html(b, n->received);
+    html_kst(b, n->received);
     buf_puts(b, "<br>기한 / deadline ");
-    buf_html(b, n->deadline);
+    html_kst(b, n->deadline);
     buf_puts(b, n->read ? " &middot; 열람 / read" : " &middot; <b>읽지 않음 / unread</b>");
     buf_puts(b, "</div>\n");
 }
@@ -155,9 +179,9 @@ void page_notice(buf *b, const char *platform, const notice_row *n, const char *
     buf_puts(b, "</h2>\n<p>보낸 기관 / From: ");
     buf_html(b, n->agency);
     buf_puts(b, "<br>받은 시각 / Received: ");
-    buf_html(b, n->received);
+    html_kst(b, n->received);
     buf_puts(b, "<br>열람 기한 / Deadline: ");
-    buf_html(b, n->deadline);
+    html_kst(b, n->deadline);
     buf_puts(b, "<br>문서 SHA-256 / Document SHA-256: <code style=\"word-break:break-all\">");
     buf_html(b, n->doc_sha256);
     buf_puts(b, "</code></p>\n<p>본인 확인을 위해 PIN을 다시 입력하세요. 문서는 보낸 기관의 "

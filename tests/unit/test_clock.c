@@ -1,0 +1,62 @@
+/* Unit tests for clock.c: the timestamps every role writes, and how the
+ * citizen pages show them in Korean time. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "clock.h"
+
+static void rfc3339_has_fixed_width(void **state)
+{
+    char out[25];
+    (void)state;
+
+    time_rfc3339_ms(out, 0);
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+    time_rfc3339_ms(out, 1795766399999LL);
+    assert_string_equal(out, "2026-11-27T07:59:59.999Z");
+}
+
+static void korean_time_for_people(void **state)
+{
+    char out[32];
+    (void)state;
+
+    /* A YYYY-MM-DD deadline is the end of that day in Korea. */
+    time_kst_text(out, "2026-12-31T14:59:59.999Z");
+    assert_string_equal(out, "2026-12-31 23:59 KST");
+    /* Crossing midnight, and a year end. */
+    time_kst_text(out, "2026-11-27T20:00:00.000Z");
+    assert_string_equal(out, "2026-11-28 05:00 KST");
+    time_kst_text(out, "2026-12-31T15:00:00.000Z");
+    assert_string_equal(out, "2027-01-01 00:00 KST");
+    /* Anything not in our own format is shown as it is. */
+    time_kst_text(out, "tomorrow");
+    assert_string_equal(out, "tomorrow");
+    time_kst_text(out, "2026-12-31T14:59:59+09:00");
+    assert_string_equal(out, "2026-12-31T14:59:59+09:00");
+}
+
+static void deadlines_are_in_the_future(void **state)
+{
+    struct timespec a = time_after_ms(1500), b;
+    (void)state;
+
+    clock_gettime(CLOCK_REALTIME, &b);
+    long long diff = (a.tv_sec - b.tv_sec) * 1000LL + (a.tv_nsec - b.tv_nsec) / 1000000;
+    assert_in_range(diff, 1400, 1500);
+    assert_in_range(a.tv_nsec, 0, 999999999);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc3339_has_fixed_width),
+        cmocka_unit_test(korean_time_for_people),
+        cmocka_unit_test(deadlines_are_in_the_future),
+    };
+    return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
+}
