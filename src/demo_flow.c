@@ -198,10 +198,15 @@ static long count_of(json_t *status, const char *state)
     return json_is_integer(v) ? (long)json_integer_value(v) : 0;
 }
 
-/* Waits until no notice is still on its way (accepted or relayed). */
+/* Waits until no notice is still on its way (accepted or relayed). Gives
+ * up only after 120 s without progress: a million notices take longer
+ * than that in all, but never stall that long. */
 static int wait_settled(demo *d, char *err, size_t errlen)
 {
-    for (int t = 0; t < 1200; t++) {
+    long least_moving = -1, most_known = 0;
+    double last_progress = demo_now();
+
+    while (demo_now() - last_progress < 120) {
         json_t *s = agency_status(d);
         long moving = s ? count_of(s, "accepted") + count_of(s, "relayed") : -1;
         long total = 0;
@@ -212,9 +217,16 @@ static int wait_settled(demo *d, char *err, size_t errlen)
         json_decref(s);
         if (moving == 0 && total > 0)
             return 0;
-        sleep_ms(100);
+        /* Progress: fewer in flight, or more known to the agency. */
+        if (moving >= 0 && (least_moving < 0 || moving < least_moving || total > most_known)) {
+            least_moving = least_moving < 0 || moving < least_moving ? moving : least_moving;
+            most_known = total > most_known ? total : most_known;
+            last_progress = demo_now();
+        }
+        sleep_ms(moving > 10000 ? 1000 : 100);
     }
-    snprintf(err, errlen, "notices still in flight after 120 s; see %s/*/*.log", d->dir);
+    snprintf(err, errlen, "notices stopped moving for 120 s (%ld still in flight); see %s/*/*.log",
+             least_moving, d->dir);
     return -1;
 }
 
