@@ -96,7 +96,7 @@ int main(void)
     if (crypto_init() != 0 || !mkdtemp(dir))
         return 1;
     snprintf(path, sizeof path, "%s/hub.db", dir);
-    conn = db_open(path, NULL, err, sizeof err);
+    conn = db_open_unlocked(path, NULL, HUB_LOG_PAGE_SIZE, err, sizeof err); /* as hub_db */
     log = conn ? hub_log_open(conn, path, err, sizeof err) : NULL;
     if (!log) {
         fprintf(stderr, "bench_log: %s\n", err);

@@ -15,18 +15,19 @@ static void configure_sqlite(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen)
+static sqlite3 *open_with(const char *path, const char *schema, int threading, int page_size,
+                          char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     sqlite3 *db = NULL;
-    char *msg = NULL;
+    char *msg = NULL, pragma[40];
     mode_t old;
     int rc;
 
     pthread_once(&once, configure_sqlite);
     old = umask(077); /* the database, WAL and SHM files: 0600 */
     rc = sqlite3_open_v2(path, &db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | threading,
                          NULL);
     umask(old);
     if (rc != SQLITE_OK) {
@@ -35,11 +36,15 @@ sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db, 10000);
-    rc = sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL;"
-                      "PRAGMA synchronous=FULL;"
-                      "PRAGMA foreign_keys=ON;"
-                      "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
+    /* Before WAL mode: only a file not yet written takes a page size. */
+    snprintf(pragma, sizeof pragma, "PRAGMA page_size=%d", page_size);
+    rc = page_size ? sqlite3_exec(db, pragma, NULL, NULL, &msg) : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db,
+                          "PRAGMA journal_mode=WAL;"
+                          "PRAGMA synchronous=FULL;"
+                          "PRAGMA foreign_keys=ON;"
+                          "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
     if (rc == SQLITE_OK && schema)
         rc = sqlite3_exec(db, schema, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
@@ -49,6 +54,17 @@ sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen)
         return NULL;
     }
     return db;
+}
+
+sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen)
+{
+    return open_with(path, schema, SQLITE_OPEN_FULLMUTEX, 0, err, errlen);
+}
+
+sqlite3 *db_open_unlocked(const char *path, const char *schema, int page_size, char *err,
+                          size_t errlen)
+{
+    return open_with(path, schema, SQLITE_OPEN_NOMUTEX, page_size, err, errlen);
 }
 
 void db_close(sqlite3 *db)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "log.h"
@@ -21,6 +22,7 @@ struct http_server {
     void *ctx;
     size_t max_body;
     int port;
+    int listen_fd; /* bound by http_server_bind; the daemon's once serving */
 };
 
 /* Per-request state while the body arrives. */
@@ -287,6 +289,72 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *s
     return 0;
 }
 
+/* A listening socket on addr ("HOST:PORT"), its port in *port; -1 with
+ * err. Bound here rather than by libmicrohttpd so that the port (port 0
+ * picks one) is known before any request thread exists. */
+static int open_listener(const char *addr, int *port, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int fd, one = 1;
+
+    if (resolve(addr, &ss, &sl, err, errlen) != 0)
+        return -1;
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        (ss.ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+        bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", addr);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                           : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+http_server *http_server_bind(const char *listen, char *err, size_t errlen)
+{
+    http_server *s = calloc(1, sizeof *s);
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->listen_fd = open_listener(listen, &s->port, err, errlen);
+    if (s->listen_fd < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_gate gate,
+                      http_handler handler, void *ctx, char *err, size_t errlen)
+{
+    s->handler = handler;
+    s->gate = gate;
+    s->ctx = ctx;
+    s->max_body = max_body;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)200,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot serve on port %d", s->port);
+        return -1;
+    }
+    return 0;
+}
+
 http_server *http_server_start(const char *listen, size_t max_body, unsigned threads,
                                http_handler handler, void *ctx,
                                char *err, size_t errlen)
@@ -298,42 +366,12 @@ http_server *http_server_start_gated(const char *listen, size_t max_body, unsign
                                      http_gate gate, http_handler handler, void *ctx,
                                      char *err, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    http_server *s;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    http_server *s = http_server_bind(listen, err, errlen);
 
-    if (resolve(listen, &ss, &sl, err, errlen) != 0)
-        return NULL;
-    s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
+    if (s && http_server_serve(s, max_body, threads, gate, handler, ctx, err, errlen) != 0) {
+        http_server_stop(s);
         return NULL;
     }
-    s->handler = handler;
-    s->gate = gate;
-    s->ctx = ctx;
-    s->max_body = max_body;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)200,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_END);
-    if (!s->daemon) {
-        snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", listen);
-        free(s);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
-    (void)sl;
     return s;
 }
 
@@ -346,7 +384,10 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon); /* closes the listening socket too */
+    else
+        close(s->listen_fd);
     free(s);
 }
 

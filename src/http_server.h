@@ -52,6 +52,13 @@ http_server *http_server_start(const char *listen, size_t max_body, unsigned thr
 http_server *http_server_start_gated(const char *listen, size_t max_body, unsigned threads,
                                      http_gate gate, http_handler handler, void *ctx,
                                      char *err, size_t errlen);
+/* The same in two steps, for a role whose request threads read something
+ * that depends on the port: bind first (the port is then known, even when
+ * listen asked for port 0), finish that state, then serve. On a failed
+ * serve, s is still bound and http_server_stop releases it. */
+http_server *http_server_bind(const char *listen, char *err, size_t errlen);
+int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_gate gate,
+                      http_handler handler, void *ctx, char *err, size_t errlen);
 int http_server_port(const http_server *s);
 void http_server_stop(http_server *s);
 

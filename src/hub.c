@@ -300,6 +300,18 @@ static void stop_workers(hub *h, pthread_t relay, const pthread_t *deadline)
 
 /* ---- the command ---- */
 
+/* The default [hub] public_url: the address the hub listens on. */
+static void default_public_url(hub *h, const char *listen, int port)
+{
+    char host[256];
+    int ignored;
+
+    if (h->public_url[0] || http_split_listen(listen, host, sizeof host, &ignored) != 0)
+        return;
+    snprintf(h->public_url, sizeof h->public_url, strchr(host, ':') ? "http://[%s]:%d"
+             : "http://%s:%d", host, port);
+}
+
 static int run(hub *h, const char *listen, long threads)
 {
     char err[512];
@@ -308,16 +320,16 @@ static int run(hub *h, const char *listen, long threads)
     int sig;
 
     cli_block_shutdown_signals();
-    srv = http_server_start(listen, HUB_MAX_BODY, (unsigned)threads, hub_handle, h,
-                            err, sizeof err);
+    /* Bound first, served after: request threads read public_url (the
+     * certificate's QR code), so it is complete before any of them runs. */
+    srv = http_server_bind(listen, err, sizeof err);
     if (!srv)
         return cli_fail("hub", "%s", err);
-    if (!h->public_url[0]) {
-        char host[256];
-        int port;
-        if (http_split_listen(listen, host, sizeof host, &port) == 0)
-            snprintf(h->public_url, sizeof h->public_url, strchr(host, ':') ?
-                     "http://[%s]:%d" : "http://%s:%d", host, http_server_port(srv));
+    default_public_url(h, listen, http_server_port(srv));
+    if (http_server_serve(srv, HUB_MAX_BODY, (unsigned)threads, hub_gate, hub_handle, h, err,
+                          sizeof err) != 0) {
+        http_server_stop(srv);
+        return cli_fail("hub", "%s", err);
     }
     if (hub_log_has_key(h->log) && hub_log_start_signer(h->log, h->sth_interval_ms) != 0) {
         http_server_stop(srv);

@@ -44,10 +44,17 @@ typedef struct hub {
 
 /* hub_api.c: the http_server handler; ctx is the hub. */
 void hub_handle(void *ctx, const http_request *req, http_response *resp);
+/* hub_api.c: the http_server gate, run on a request's headers: public
+ * paths pass, a keyed path without a key of the hub's clients is refused
+ * (401) and an unknown one (404) before the body is read. */
+int hub_gate(void *ctx, const http_request *req, size_t *max_body);
 
 /* hub_log_api.c: the log's public endpoints (/v1/log/..., /verify);
  * returns 1 when path was one of them (and resp is set), 0 otherwise. */
 int hub_log_public(hub *h, const http_request *req, http_response *resp);
+/* 1 if path is one of those public endpoints (lowering *max_body to what
+ * it accepts), 0 otherwise. Headers only: for the gate. */
+int hub_log_public_path(const http_request *req, size_t *max_body);
 /* GET /v1/notices/{id}/certificate[.pdf], for a caller already known. */
 void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int pdf,
                              const http_request *req, http_response *resp);

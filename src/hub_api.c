@@ -481,6 +481,17 @@ static const route *find_route(const char *path)
     return NULL;
 }
 
+int hub_gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    hub *h = ctx;
+
+    if (!strcmp(req->path, "/v1/health") || hub_log_public_path(req, max_body))
+        return 0;
+    if (!find_route(req->path))
+        return 404;
+    return apikeys_check(&h->clients, http_header(req, "Authorization")) ? 0 : 401;
+}
+
 void hub_handle(void *ctx, const http_request *req, http_response *resp)
 {
     hub *h = ctx;

@@ -40,19 +40,28 @@ static const char schema[] =
     "  rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,"
     "  preference INTEGER NOT NULL, updated INTEGER NOT NULL,"
     "  PRIMARY KEY(rk, platform)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS tried("   /* platforms that answered a relay */
-    "  notice TEXT NOT NULL, platform TEXT NOT NULL,"
+    /* Platforms that answered a relay (or proved by an early report that
+     * they took it): accepted 1 for RelayAcceptance, 0 for a rejection.
+     * Only a platform that accepted may report on the notice or see its
+     * certificate. */
+    "CREATE TABLE IF NOT EXISTS relays("
+    "  notice TEXT NOT NULL, platform TEXT NOT NULL, accepted INTEGER NOT NULL,"
     "  PRIMARY KEY(notice, platform)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS reports(" /* idempotency of reported events */
-    "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
-    "  PRIMARY KEY(notice, event, actor)) WITHOUT ROWID;"
+    /* Idempotency of reported events. reason is '' except for failures:
+     * a second failure for another cause is evidence of its own. */
+    "CREATE TABLE IF NOT EXISTS reported("
+    "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,"
+    "  PRIMARY KEY(notice, event, actor, reason)) WITHOUT ROWID;"
     /* The evidence table and the Merkle log over it: see hub_log.c. */
     /* seq needs no AUTOINCREMENT: rows are never deleted, so the next
      * rowid is always above every seq handed out, without the extra
      * sqlite_sequence update per row. */
+    /* The agency's reference is kept with each change, so that the feed
+     * reads this table alone, without a lookup of every notice. */
     "CREATE TABLE IF NOT EXISTS changes("
     "  seq INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
-    "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL);"
+    "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  reference TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);";
 
 #define NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link, state, " \
@@ -64,7 +73,7 @@ static const char schema[] =
 
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
-    S_DIR_UPSERT, S_REPORTED, S_TRIED_HAS, S_TRIED_ADD, S_CLAIM, S_ROUTES, S_DUE,
+    S_DIR_UPSERT, S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_ROUTES, S_DUE,
     S_COUNT
 };
 
@@ -76,22 +85,24 @@ static const char *const sql[S_COUNT] = {
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
-    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at) VALUES(?1, ?2, ?3, ?4)",
+    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_HISTORY] = "SELECT leaf FROM evidence WHERE notice = ?1 ORDER BY idx",
-    [S_CHANGES] = "SELECT c.seq, c.notice, n.reference, c.state, c.at FROM changes c"
-                  " JOIN notices n ON n.id = c.notice WHERE c.agency = ?1 AND c.seq > ?2"
-                  " ORDER BY c.seq LIMIT ?3",
+    [S_CHANGES] = "SELECT seq, notice, reference, state, at FROM changes"
+                  " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_DIR_UPSERT] = "INSERT INTO directory(rk, platform, consent, preference, updated)"
                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(rk, platform) DO UPDATE SET"
                      " consent = excluded.consent, preference = excluded.preference,"
                      " updated = excluded.updated",
-    [S_REPORTED] = "INSERT OR IGNORE INTO reports(notice, event, actor) VALUES(?1, ?2, ?3)",
-    [S_TRIED_HAS] = "SELECT 1 FROM tried WHERE notice = ?1 AND platform = ?2",
-    [S_TRIED_ADD] = "INSERT OR IGNORE INTO tried(notice, platform) VALUES(?1, ?2)",
+    [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
+                   " VALUES(?1, ?2, ?3, ?4)",
+    [S_RELAY_GET] = "SELECT accepted FROM relays WHERE notice = ?1 AND platform = ?2",
+    [S_RELAY_ADD] = "INSERT OR IGNORE INTO relays(notice, platform, accepted)"
+                    " VALUES(?1, ?2, ?3)",
     [S_CLAIM] = "SELECT " NOTICE_COLS " FROM notices WHERE state = 'accepted'"
                 " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
     [S_ROUTES] = "SELECT d.platform FROM directory d WHERE d.rk = ?1 AND d.consent = 1"
-                 " AND NOT EXISTS (SELECT 1 FROM tried t WHERE t.notice = ?2"
+                 " AND NOT EXISTS (SELECT 1 FROM relays t WHERE t.notice = ?2"
                  " AND t.platform = d.platform) ORDER BY d.preference, d.platform",
     [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
               " AND due <= ?1 ORDER BY due LIMIT ?2",
@@ -239,6 +250,7 @@ static int add_change(hub_db *db, const hub_notice *n, long long now)
     db_bind_text(st, 2, n->id);
     db_bind_text(st, 3, notice_state_name(n->state));
     sqlite3_bind_int64(st, 4, now);
+    db_bind_text(st, 5, n->reference);
     return step_done(db, st);
 }
 
@@ -264,21 +276,36 @@ static int record_event(hub_db *db, hub_notice *n, notice_event ev, const char *
     return add_change(db, n, now);
 }
 
-/* S_TRIED_HAS: 1 if platform answered a relay of notice. S_TRIED_ADD:
- * notes that it did; 1 if it was not noted before. 0 otherwise, -1 on
- * error. */
-static int tried(hub_db *db, int which, const char *notice, const char *platform)
+/* What a platform answered to the relay of a notice (relays table). */
+enum { ANSWER_NONE, ANSWER_REJECTED, ANSWER_ACCEPTED };
+
+/* ANSWER_*, or -1 on error. */
+static int relay_answer(hub_db *db, const char *notice, const char *platform)
 {
-    sqlite3_stmt *st = stmt(db, which);
-    int rc;
+    sqlite3_stmt *st = stmt(db, S_RELAY_GET);
+    int rc, answer = ANSWER_NONE;
 
     db_bind_text(st, 1, notice);
     db_bind_text(st, 2, platform);
     rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        answer = sqlite3_column_int(st, 0) ? ANSWER_ACCEPTED : ANSWER_REJECTED;
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? answer : -1;
+}
+
+/* Notes the platform's answer: 1 if it had not answered before, 0 if it
+ * had (nothing changes), -1 on error. */
+static int note_answer(hub_db *db, const char *notice, const char *platform, int accepted)
+{
+    sqlite3_stmt *st = stmt(db, S_RELAY_ADD);
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, platform);
+    sqlite3_bind_int(st, 3, accepted);
+    if (step_done(db, st) != 0)
         return -1;
-    return which == S_TRIED_ADD ? sqlite3_changes(db->conn) > 0 : rc == SQLITE_ROW;
+    return sqlite3_changes(db->conn) > 0;
 }
 
 /* The platform accepted the relay: RelayAcceptance, and the channel's
@@ -295,6 +322,56 @@ static int record_acceptance(hub_db *db, hub_notice *n, const char *platform, lo
 
 /* ---- open and close ---- */
 
+/* Databases from before relays, reported and changes.reference: carried
+ * over once. A tried platform counts as having accepted when the log
+ * holds its RelayAcceptance for the notice. */
+static const char upgrade_tried[] =
+    "INSERT OR IGNORE INTO relays(notice, platform, accepted)"
+    " SELECT t.notice, t.platform, EXISTS(SELECT 1 FROM evidence e WHERE e.notice = t.notice"
+    " AND json_extract(CAST(e.leaf AS TEXT), '$.event') = 'RelayAcceptance'"
+    " AND json_extract(CAST(e.leaf AS TEXT), '$.actor') = t.platform) FROM tried t;"
+    "DROP TABLE tried;";
+static const char upgrade_reports[] =
+    "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
+    " SELECT notice, event, actor, '' FROM reports;"
+    "DROP TABLE reports;";
+static const char upgrade_changes[] =
+    "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
+    "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
+
+/* 1 if probe compiles: the tables and columns it names exist. */
+static int compiles(sqlite3 *conn, const char *probe)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(conn, probe, -1, &st, NULL) == SQLITE_OK;
+
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static int upgrade(sqlite3 *conn)
+{
+    int tried = compiles(conn, "SELECT 1 FROM tried");
+    int reports = compiles(conn, "SELECT 1 FROM reports");
+    int changes = !compiles(conn, "SELECT reference FROM changes");
+    int ok = 0;
+
+    if (!tried && !reports && !changes)
+        return 0;
+    if (db_begin(conn) != 0)
+        return -1;
+    if (tried)
+        ok = db_exec(conn, upgrade_tried);
+    if (ok == 0 && reports)
+        ok = db_exec(conn, upgrade_reports);
+    if (ok == 0 && changes)
+        ok = db_exec(conn, upgrade_changes);
+    if (ok == 0 && db_commit(conn) == 0)
+        return 0;
+    db_rollback(conn);
+    return -1;
+}
+
 hub_db *hub_db_open(const char *path, char *err, size_t errlen)
 {
     hub_db *db = calloc(1, sizeof *db);
@@ -305,13 +382,20 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
     }
     pthread_mutex_init(&db->lock, NULL);
     buf_init(&db->leaf, 1024);
-    db->conn = db_open(path, schema, err, errlen);
+    /* Every use of the connection is under db->lock. */
+    db->conn = db_open_unlocked(path, schema, HUB_LOG_PAGE_SIZE, err, errlen);
     if (!db->conn) {
         hub_db_close(db);
         return NULL;
     }
     db->log = hub_log_open(db->conn, path, err, errlen);
     if (!db->log) {
+        hub_db_close(db);
+        return NULL;
+    }
+    hub_log_set_writer_lock(db->log, &db->lock);
+    if (upgrade(db->conn) != 0) {
+        snprintf(err, errlen, "%s: cannot upgrade the database", path);
         hub_db_close(db);
         return NULL;
     }
@@ -392,6 +476,7 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     memcpy(n.id, s->id, sizeof n.id);
     snprintf(n.agency, sizeof n.agency, "%s", agency);
     memcpy(n.rk, s->rk, sizeof n.rk);
+    snprintf(n.reference, sizeof n.reference, "%s", s->reference);
     snprintf(n.doc_sha256, sizeof n.doc_sha256, "%s", s->doc_sha256);
     s->state = NS_ACCEPTED;
     s->duplicate = 0;
@@ -533,18 +618,31 @@ int hub_db_directory(hub_db *db, const char *platform, const hub_dir_entry *e, s
     return finish(db, ok);
 }
 
-/* 1 if the caller may report on n: the agency that sent it, or a platform
- * it was relayed to. */
+/* 1 if the caller may report on n and see its certificate: the agency
+ * that sent it, or a platform whose RelayAcceptance is recorded. Being
+ * tried, rejecting, or being the current pick is not enough. */
 static int owns(hub_db *db, notice_role role, const char *caller, const hub_notice *n)
 {
+    int answer;
+
     if (role == ROLE_AGENCY)
         return !strcmp(n->agency, caller);
-    if (!strcmp(n->platform, caller))
-        return 1;
-    return tried(db, S_TRIED_HAS, n->id, caller);
+    answer = relay_answer(db, n->id, caller);
+    return answer < 0 ? -1 : answer == ANSWER_ACCEPTED;
 }
 
-/* 1 if this (notice, event, actor) was not reported before. */
+/* Failures are deduplicated with their reason: a second notification
+ * that fails for another cause is evidence too. Other events happen once
+ * per actor, whatever the reason says. */
+static const char *dedup_reason(const hub_report *r)
+{
+    int failure = r->event == EV_CONSIGNMENT_NOTIFICATION_FAILURE ||
+                  r->event == EV_CONTENT_HANDOVER_FAILURE;
+
+    return failure && r->reason ? r->reason : "";
+}
+
+/* 1 if this (notice, event, actor[, reason]) was not reported before. */
 static int first_report(hub_db *db, const hub_report *r, const char *caller)
 {
     sqlite3_stmt *st = stmt(db, S_REPORTED);
@@ -552,27 +650,29 @@ static int first_report(hub_db *db, const hub_report *r, const char *caller)
     db_bind_text(st, 1, r->notice);
     db_bind_text(st, 2, notice_event_name(r->event));
     db_bind_text(st, 3, caller);
+    db_bind_text(st, 4, dedup_reason(r));
     if (step_done(db, st) != 0)
         return -1;
     return sqlite3_changes(db->conn) > 0;
 }
 
 /* A report from the notice's current platform while the notice is still
- * accepted means the relay to that platform is in flight (or its answer
- * was lost): the report proves that the platform accepted it, so
- * RelayAcceptance is recorded now, before the report, and the relay's
- * answer finds the platform tried and changes nothing. That keeps every
- * timeline in the order RelayAcceptance, ContentConsignment. If the
- * platform had answered before (the notice came back after an expiry), it
- * was moved on from: the report moves nothing. Returns 1 when the report
- * may move the state, 0 when not, -1 on error. */
+ * accepted and that platform has not answered means the relay to it is in
+ * flight (or its answer was lost): the report proves that the platform
+ * accepted it, so RelayAcceptance is recorded now, before the report, and
+ * the relay's answer finds the platform answered and changes nothing.
+ * That keeps every timeline in the order RelayAcceptance,
+ * ContentConsignment. A platform that rejected, or whose channel expired
+ * (the notice is accepted again, waiting for the next one), proves
+ * nothing. Returns 1 when the acceptance was recorded, 0 when the caller
+ * is not in flight, -1 on error. */
 static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform, long long now)
 {
     int fresh;
 
-    if (n->state != NS_ACCEPTED)
-        return 1;
-    fresh = tried(db, S_TRIED_ADD, n->id, platform);
+    if (n->state != NS_ACCEPTED || strcmp(n->platform, platform) != 0)
+        return 0;
+    fresh = note_answer(db, n->id, platform, 1);
     if (fresh <= 0)
         return fresh;
     return record_acceptance(db, n, platform, now) == 0 ? 1 : -1;
@@ -590,7 +690,10 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         r->error = "unknown notice";
         return rc;
     }
+    before = n.state;
     rc = owns(db, role, caller, &n);
+    if (rc == 0 && role == ROLE_PLATFORM)
+        rc = accept_in_flight(db, &n, caller, now);
     if (rc <= 0) {
         r->error = "not yours";
         return rc;
@@ -598,14 +701,14 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     rc = first_report(db, r, caller);
     if (rc <= 0) {
         r->status = "duplicate";
-        return rc;
+        return rc < 0 || n.state == before ? rc : save_notice(db, &n);
     }
-    before = n.state;
-    /* A platform the notice has moved on from is heard, but moves nothing. */
+    /* A platform the notice has moved on from (another platform's turn, or
+     * back in the queue after this one's deadline) is heard, but moves
+     * nothing. */
     if (role == ROLE_PLATFORM)
-        may_move = strcmp(n.platform, caller) ? 0 : accept_in_flight(db, &n, caller, now);
-    if (may_move < 0 ||
-        record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
+        may_move = !strcmp(n.platform, caller) && n.state != NS_ACCEPTED;
+    if (record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
     return n.state != before ? save_notice(db, &n) : 0;
@@ -728,24 +831,26 @@ static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_know
     return save_notice(db, n);
 }
 
-int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
+/* The claim, inside a transaction the caller holds. */
+static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
                        void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
 {
     hub_notice *rows;
     size_t count;
     int ok = 0;
 
-    *n_out = *n_postal = 0;
-    if (begin(db) != 0)
-        return -1;
     rows = select_notices(db, S_CLAIM, now, max, &count);
     if (!rows)
         ok = -1;
     for (size_t i = 0; i < count && ok == 0; i++)
         ok = claim_one(db, &rows[i], now, known, ctx, items, n_out, n_postal);
-    if (ok != 0)
-        *n_out = *n_postal = 0;
-    return finish(db, ok);
+    return ok;
+}
+
+int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
+                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
+{
+    return hub_db_relay_next(db, items, 0, now, max, known, ctx, n_out, n_postal);
 }
 
 static int record_answer(hub_db *db, hub_relay_item *it, long long now)
@@ -757,10 +862,10 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     if (rc <= 0)
         return rc; /* gone: nothing to record */
     if (it->outcome != RELAY_FAILED) {
-        rc = tried(db, S_TRIED_ADD, n.id, platform);
+        rc = note_answer(db, n.id, platform, it->outcome == RELAY_ACCEPTED);
         if (rc <= 0)
             return rc; /* a report already proved the acceptance: see accept_in_flight */
-    } else if ((rc = tried(db, S_TRIED_HAS, n.id, platform)) != 0) {
+    } else if ((rc = relay_answer(db, n.id, platform)) != ANSWER_NONE) {
         return rc < 0 ? -1 : 0;
     }
     switch (it->outcome) {
@@ -794,6 +899,26 @@ int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long n
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++)
         ok = record_answer(db, &items[i], now);
+    return finish(db, ok);
+}
+
+/* One commit (one fsync of the WAL) per round instead of two: the
+ * answers are read out of items before the claim writes over them. */
+int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
+                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
+                      size_t *n_postal)
+{
+    int ok = 0;
+
+    *n_out = *n_postal = 0;
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < answered && ok == 0; i++)
+        ok = record_answer(db, &items[i], now);
+    if (ok == 0)
+        ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
+    if (ok != 0)
+        *n_out = *n_postal = 0;
     return finish(db, ok);
 }
 

@@ -79,13 +79,16 @@ typedef struct hub_report {
     const char *error;    /* out: per-item error or NULL */
 } hub_report;
 
-/* A platform's report on a notice whose relay to it is still in flight
- * records RelayAcceptance first: the report proves the acceptance. */
+/* Callers: the notice's agency, or a platform that accepted its relay. A
+ * platform's report on a notice whose relay to it is still in flight
+ * records RelayAcceptance first: the report proves the acceptance. A
+ * failure event is a duplicate only with the same reason. */
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
 
 /* GET /v1/notices/{id}/certificate: 200 when caller is the agency that
- * sent the notice or a platform it was relayed to, else 403, 404 or 500. */
+ * sent the notice or a platform whose RelayAcceptance is recorded, else
+ * 403, 404 or 500. */
 int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller);
 
 /* The evidence log that this database's transactions append to. */
@@ -115,6 +118,14 @@ int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known
  * fallback window. An answer from a platform whose report already proved
  * the acceptance (see hub_db_report) changes nothing. Returns 0 or -1. */
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now);
+
+/* hub_db_relay_record of the first `answered` items, then
+ * hub_db_relay_claim into the same array, in one transaction: the relay
+ * worker's round. On failure nothing is recorded (the answered notices
+ * are relayed again when their lease ends) and nothing is claimed. */
+int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
+                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
+                      size_t *n_postal);
 
 /* Deadline worker: relayed or received notices past their channel's
  * deadline get AcceptanceRejectionExpiry and go back to the relay queue

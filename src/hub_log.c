@@ -1,10 +1,12 @@
 /* hub_log.c -- see hub_log.h.
  *
- * Three locks, always taken in this order when nested: sign (one signer
- * at a time, so heads are stored in tree order), reader (the second
- * connection and its statements), state (the committed frontier and the
- * latest head, held only to copy them). The writer side needs none of
- * them but state: hub_db's lock already serialises it. */
+ * Four locks, always taken in this order when nested: sign (one signer
+ * at a time, so heads are stored in tree order), writer (hub_db's, which
+ * serialises the writer connection: heads are stored through it),
+ * reader (the second connection and its statements), state (the
+ * committed frontier and the latest head, held only to copy them). The
+ * appending side needs none of them but state: it runs under the writer
+ * lock already. */
 #include "hub_log.h"
 
 #include <pthread.h>
@@ -38,13 +40,14 @@ static const char schema[] =
 /* "log: tree size N signed" at most this often. */
 #define SIGN_LOG_EVERY_MS 10000
 
-enum { W_LEAF, W_NODE, W_COUNT };
-enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_LATEST, R_HEAD_ADD, R_NOTICE, R_BEGIN, R_END,
-       R_COUNT };
+enum { W_LEAF, W_NODE, W_HEAD, W_COUNT };
+enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_LATEST, R_NOTICE, R_BEGIN, R_END, R_COUNT };
 
 static const char *const wsql[W_COUNT] = {
     [W_LEAF] = "INSERT INTO evidence(idx, notice, leaf, hash) VALUES(?1, ?2, ?3, ?4)",
     [W_NODE] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
+    [W_HEAD] = "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
+               " VALUES(?1, ?2, ?3, ?4)",
 };
 
 static const char *const rsql[R_COUNT] = {
@@ -53,15 +56,15 @@ static const char *const rsql[R_COUNT] = {
     [R_COUNT_LEAVES] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM evidence",
     [R_LATEST] = "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                  " ORDER BY tree_size DESC LIMIT 1",
-    [R_HEAD_ADD] = "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
-                   " VALUES(?1, ?2, ?3, ?4)",
     [R_NOTICE] = "SELECT idx, leaf, hash FROM evidence WHERE notice = ?1 ORDER BY idx",
     [R_BEGIN] = "BEGIN",
     [R_END] = "COMMIT",
 };
 
 struct hub_log {
-    sqlite3 *reader;
+    sqlite3 *writer, *reader;
+    pthread_mutex_t *writer_lock; /* hub_db's, or own_writer_lock */
+    pthread_mutex_t own_writer_lock;
     sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
     merkle_frontier pending;   /* writer only: includes the open batch */
 
@@ -243,22 +246,27 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&log->own_writer_lock, NULL);
+    log->writer_lock = &log->own_writer_lock;
+    log->writer = writer;
     pthread_mutex_init(&log->state_lock, NULL);
     pthread_mutex_init(&log->reader_lock, NULL);
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
     pthread_cond_init(&log->stop_cond, NULL);
     /* The log is the hub's biggest writer: a cache that holds a batch's
-     * index pages, and checkpoints every ~40 MB rather than every 4 MB
-     * (each checkpoint rewrites the same hot pages), took a million
-     * appends from 116,000 to about 180,000 a second (bench_log). */
-    if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=10000") != 0 ||
+     * index pages, and checkpoints every ~40 MB (2,500 pages of
+     * HUB_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites
+     * the same hot pages). Both bound the hub's memory and disk however
+     * long the log grows (the WAL-index it maps follows the WAL). */
+    if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2500") != 0 ||
         db_exec(writer, schema) != 0) {
         snprintf(err, errlen, "%s: cannot create the evidence log's tables", path);
         hub_log_close(log);
         return NULL;
     }
-    log->reader = db_open(path, NULL, err, errlen);
+    /* Only reader_lock's holder uses it. */
+    log->reader = db_open_unlocked(path, NULL, 0, err, errlen);
     if (!log->reader) {
         hub_log_close(log);
         return NULL;
@@ -309,6 +317,7 @@ void hub_log_close(hub_log *log)
         db_close(log->reader);
     if (log->sk)
         secure_free(log->sk);
+    pthread_mutex_destroy(&log->own_writer_lock);
     pthread_mutex_destroy(&log->state_lock);
     pthread_mutex_destroy(&log->reader_lock);
     pthread_mutex_destroy(&log->sign_lock);
@@ -419,19 +428,32 @@ void hub_log_public_key(const hub_log *log, uint8_t pk[ED25519_PUBLIC_LEN])
     memcpy(pk, log->pk, ED25519_PUBLIC_LEN);
 }
 
+void hub_log_set_writer_lock(hub_log *log, pthread_mutex_t *lock)
+{
+    log->writer_lock = lock;
+}
+
+/* Through the writer, between its batches, in a transaction of its own:
+ * a head written by the reader would make the writer drop its whole page
+ * cache at its next batch (another connection changed the file), and the
+ * reader would contend for the write lock. */
 static int store_head(hub_log *log, const sth *head, const uint8_t sig[STH_SIG_LEN])
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = log->w[W_HEAD];
     int rc;
 
-    pthread_mutex_lock(&log->reader_lock);
-    st = rstmt(log, R_HEAD_ADD);
+    pthread_mutex_lock(log->writer_lock);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)head->tree_size);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)head->timestamp_ms);
     sqlite3_bind_blob(st, 3, head->root_hash, MERKLE_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, sig, STH_SIG_LEN, SQLITE_STATIC);
-    rc = step_write(st);
-    pthread_mutex_unlock(&log->reader_lock);
+    rc = -1;
+    if (sqlite3_get_autocommit(log->writer))
+        rc = step_write(st);
+    else
+        log_error("log: a head cannot be stored inside a batch: no writer lock was set");
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(log->writer_lock);
     return rc;
 }
 

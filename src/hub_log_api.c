@@ -23,6 +23,9 @@
 /* A pasted certificate, URL-encoded: a notice's dozen leaves and paths
  * are some 20 KB, so 1 MiB is ample and still cheap to refuse. */
 #define VERIFY_MAX_BODY (1u << 20)
+/* The log's reads take no body; a little is let through so that a stray
+ * one still gets its 405 rather than a 413. */
+#define LOG_READ_MAX_BODY 4096u
 
 static void reply_buf(http_response *resp, buf *out, const char *type)
 {
@@ -207,6 +210,18 @@ static void verify_page(hub *h, const http_request *req, http_response *resp)
 done:
     free(res);
     form_free(&f);
+}
+
+int hub_log_public_path(const http_request *req, size_t *max_body)
+{
+    if (!strcmp(req->path, "/verify")) {
+        *max_body = VERIFY_MAX_BODY;
+        return 1;
+    }
+    if (strncmp(req->path, "/v1/log/", 8) != 0)
+        return 0;
+    *max_body = LOG_READ_MAX_BODY;
+    return 1;
 }
 
 int hub_log_public(hub *h, const http_request *req, http_response *resp)

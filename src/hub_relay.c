@@ -3,7 +3,8 @@
  * One thread claims a batch of accepted notices (hub_db picks each one's
  * next platform in the recipient's preference, or sends it to postal when
  * none is left), posts them to each platform as one /v1/relay call, and
- * records the answers in one transaction. A platform that is down or
+ * records the answers in the same transaction that claims the next batch
+ * (one commit per round, not two). A platform that is down or
  * answers 5xx costs its notices a retry with backoff, never a busy loop;
  * when nothing is due the worker sleeps until new notices arrive or
  * relay_interval_ms passes. One keep-alive client per platform. */
@@ -20,6 +21,7 @@ typedef struct relay {
     hub *h;
     http_client **clients; /* parallel to h->platforms */
     hub_relay_item *items;
+    size_t answered;       /* items relayed whose answers await recording */
     buf body;
 } relay;
 
@@ -150,27 +152,41 @@ static void relay_claimed(relay *r, size_t n)
     free(idx);
 }
 
-/* One round; returns the number of notices it handled. */
+/* One round: records the last round's answers, claims and relays the
+ * next batch. Returns the number of notices it claimed (to relay or to
+ * postal). */
 static size_t relay_round(relay *r)
 {
     hub *h = r->h;
     size_t n = 0, postal = 0, accepted = 0;
+    int rc = hub_db_relay_next(h->db, r->items, r->answered, time_now_ms(),
+                               (size_t)h->relay_batch, platform_known, h, &n, &postal);
 
-    if (hub_db_relay_claim(h->db, time_now_ms(), (size_t)h->relay_batch, platform_known, h,
-                           r->items, &n, &postal) != 0) {
+    if (rc != 0) {
+        if (r->answered)
+            log_error("relay: cannot record %zu answers; they will be relayed again",
+                      r->answered);
         log_error("relay: cannot claim notices; retrying");
+        r->answered = 0;
         return 0;
     }
+    r->answered = n;
     if (n) {
         relay_claimed(r, n);
-        if (hub_db_relay_record(h->db, r->items, n, time_now_ms()) != 0)
-            log_error("relay: cannot record %zu answers; they will be relayed again", n);
         for (size_t i = 0; i < n; i++)
             accepted += r->items[i].outcome == RELAY_ACCEPTED;
     }
     if (n || postal)
         log_info("relay: %zu relayed, %zu accepted, %zu to postal", n, accepted, postal);
     return n + postal;
+}
+
+/* On the way out: the last round's answers. */
+static void record_last(relay *r)
+{
+    if (r->answered && hub_db_relay_record(r->h->db, r->items, r->answered, time_now_ms()) != 0)
+        log_error("relay: cannot record %zu answers; they will be relayed again", r->answered);
+    r->answered = 0;
 }
 
 void *hub_relay_main(void *arg)
@@ -188,12 +204,13 @@ void *hub_relay_main(void *arg)
     } else {
         for (;;) {
             size_t done = relay_round(&r);
-            /* A full batch means more may be waiting: go on at once. */
-            if (done < (size_t)h->relay_batch && hub_sleep(h, h->relay_interval_ms, 1))
-                break;
-            if (done >= (size_t)h->relay_batch && hub_sleep(h, 0, 0))
+            /* A full batch means more may be waiting, and answers must be
+             * recorded: go on at once. */
+            int more = done >= (size_t)h->relay_batch || r.answered > 0;
+            if (hub_sleep(h, more ? 0 : h->relay_interval_ms, !more))
                 break;
         }
+        record_last(&r);
     }
     for (size_t p = 0; r.clients && p < h->nplatforms; p++)
         http_client_free(r.clients[p]);

@@ -28,12 +28,14 @@ static const char usage[] =
     "                      [hub] url, key_file\n"
     "  --listen HOST:PORT  overrides the config's listen\n"
     "  --quiet             log only warnings and errors\n\n"
-    "API (bearer key from the clients file): POST /v1/relay (hub), POST /v1/members\n"
-    "and POST /v1/consent (admin). Pages: / /login /signup /inbox /notices/ID\n"
-    "/notices/ID/open /consent /logout. SIGTERM or SIGINT stops cleanly.\n";
+    "API (bearer key from the clients file): POST /v1/relay (hub), POST /v1/members,\n"
+    "POST /v1/members/verify and POST /v1/consent (admin). Pages: / /login /signup\n"
+    "/inbox /notices/ID /notices/ID/open /consent /logout (members who sign up on the\n"
+    "web get notices once the back office has verified them). SIGTERM or SIGINT stops\n"
+    "cleanly.\n";
 
-json_t *platform_batch(const http_request *req, http_response *resp, const char *key,
-                       json_t **root)
+json_t *platform_list(const http_request *req, http_response *resp, const char *key,
+                      json_t **root)
 {
     json_error_t jerr;
     json_t *list;
@@ -51,29 +53,60 @@ json_t *platform_batch(const http_request *req, http_response *resp, const char 
         http_reply_error(resp, 413, "at most %d items per request, got %zu",
                          PLATFORM_MAX_BATCH, json_array_size(list));
     } else {
-        size_t i;
-        json_t *o;
-        json_array_foreach(list, i, o)
-            if (!json_is_object(o)) {
-                http_reply_error(resp, 400, "item %zu is not an object", i);
-                goto fail;
-            }
         return list;
     }
-fail:
     json_decref(*root);
     *root = NULL;
     return NULL;
 }
 
-/* Who may call which API path: the hub relays, the back office signs up. */
+json_t *platform_batch(const http_request *req, http_response *resp, const char *key,
+                       json_t **root)
+{
+    json_t *list = platform_list(req, resp, key, root), *o;
+    size_t i;
+
+    if (!list)
+        return NULL;
+    json_array_foreach(list, i, o)
+        if (!json_is_object(o)) {
+            http_reply_error(resp, 400, "item %zu is not an object", i);
+            json_decref(*root);
+            *root = NULL;
+            return NULL;
+        }
+    return list;
+}
+
+/* Who may call which API path: the hub relays, the back office signs up
+ * and verifies. */
 static const char *api_caller(const char *path)
 {
     if (!strcmp(path, "/v1/relay"))
         return "hub";
-    if (!strcmp(path, "/v1/members") || !strcmp(path, "/v1/consent"))
+    if (!strcmp(path, "/v1/members") || !strcmp(path, "/v1/members/verify") ||
+        !strcmp(path, "/v1/consent"))
         return "admin";
     return NULL;
+}
+
+/* Runs on a request's headers, before its body is read: an API call
+ * without a key of ours is refused at once instead of after buffering up
+ * to 16 MiB, and the citizen pages, open to anyone, take form-sized
+ * bodies only. */
+static int gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    platform *p = ctx;
+
+    if (!strcmp(req->path, "/v1/health"))
+        return 0;
+    if (strncmp(req->path, "/v1/", 4) != 0) {
+        *max_body = PLATFORM_PAGE_MAX_BODY;
+        return 0;
+    }
+    if (!api_caller(req->path))
+        return 404;
+    return apikeys_check(&p->clients, http_header(req, "Authorization")) ? 0 : 401;
 }
 
 static void handle_api(platform *p, const http_request *req, http_response *resp)
@@ -96,6 +129,8 @@ static void handle_api(platform *p, const http_request *req, http_response *resp
         platform_api_relay(p, req, resp);
     else if (!strcmp(req->path, "/v1/members"))
         platform_api_members(p, req, resp);
+    else if (!strcmp(req->path, "/v1/members/verify"))
+        platform_api_verify(p, req, resp);
     else
         platform_api_consent(p, req, resp);
 }
@@ -277,8 +312,8 @@ static int run(platform *p, const char *listen, long threads)
     cli_block_shutdown_signals();
     if (platform_reporter_start(p) != 0)
         return cli_fail("platform", "cannot start the reporter thread");
-    srv = http_server_start(listen, PLATFORM_MAX_BODY, (unsigned)threads, handle, p, err,
-                            sizeof err);
+    srv = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)threads, gate, handle, p,
+                                  err, sizeof err);
     if (!srv) {
         platform_reporter_stop(p);
         return cli_fail("platform", "%s", err);

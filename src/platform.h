@@ -8,7 +8,8 @@
  * view token for the agency. The modules are split along those seams:
  *   platform.c          command line, configuration, request routing
  *   platform_db.c       schema and every SQL statement
- *   platform_members.c  sign-up and consent (admin API and web share it)
+ *   platform_members.c  sign-up, verification and consent (admin API and
+ *                       web share it)
  *   platform_relay.c    POST /v1/relay from the hub
  *   platform_reports.c  the background thread reporting to the hub
  *   platform_web.c      citizen pages: sessions, login, inbox, opening
@@ -26,6 +27,8 @@
 
 #define PLATFORM_MAX_BATCH 10000
 #define PLATFORM_MAX_BODY (16u << 20)
+/* The citizen pages' forms: a name, a phone, an RRN, a PIN. */
+#define PLATFORM_PAGE_MAX_BODY (64u << 10)
 
 typedef struct platform {
     char name[APIKEY_NAME_MAX + 1];
@@ -60,15 +63,19 @@ typedef struct platform {
 typedef struct signup {
     const char *name, *phone, *rrn, *pin; /* in: not copied, rrn wiped by the caller */
     int consent, preference;
+    int verified;                           /* in: the back office has proofed the
+                                             * person (the web sign-up has not) */
     long long member;                       /* out: the new member's id, or 0 */
     char error[160];                        /* in: "" (or a reason to skip the
                                              * item); out: set when member is 0 */
 } signup;
 /* Signs up a batch: one idsvc call for all RRNs, one transaction. */
 void platform_signup(platform *p, signup *items, size_t n);
-/* Sets a member's consent and queues the directory update; 0, or -1. */
+/* Sets a member's consent and, once the member is verified, queues the
+ * directory update; 0, or -1. */
 int platform_set_consent_locked(platform *p, long long member, int consent, int preference);
 void platform_api_members(platform *p, const http_request *req, http_response *resp);
+void platform_api_verify(platform *p, const http_request *req, http_response *resp);
 void platform_api_consent(platform *p, const http_request *req, http_response *resp);
 
 /* platform_relay.c */
@@ -84,7 +91,9 @@ int platform_web(platform *p, const http_request *req, http_response *resp);
 
 /* Shared by the JSON handlers: parses req's body and returns the array
  * under key, answering 400/413 itself and returning NULL on failure. The
- * caller owns *root. */
+ * caller owns *root. platform_batch also wants every item an object. */
+json_t *platform_list(const http_request *req, http_response *resp, const char *key,
+                      json_t **root);
 json_t *platform_batch(const http_request *req, http_response *resp, const char *key,
                        json_t **root);
 

@@ -9,12 +9,18 @@
 #include "log.h"
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
- * exactly one inbox. The CI is kept (bound at sign-up); the RRN never. */
+ * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
+ * verified: the back office has proofed that the member is the person the
+ * CI names; until then the member is kept out of the hub's directory and
+ * gets no relayed notices (a web sign-up only shows that someone knew an
+ * RRN). login_failures.newest is the latest failure's time, so that rows
+ * past the lockout window can be pruned without parsing each one. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS members("
     " id INTEGER PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL UNIQUE,"
     " ci TEXT NOT NULL, rk TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL,"
-    " consent INTEGER NOT NULL, preference INTEGER NOT NULL, created TEXT NOT NULL);"
+    " consent INTEGER NOT NULL, preference INTEGER NOT NULL, created TEXT NOT NULL,"
+    " verified INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS inbox("
     " notice TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
     " rk TEXT NOT NULL, agency TEXT NOT NULL, title TEXT NOT NULL,"
@@ -35,9 +41,10 @@ static const char schema[] =
     " id_hash TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
     " expires INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS login_failures("
-    " phone TEXT PRIMARY KEY, attempts TEXT NOT NULL);";
+    " phone TEXT PRIMARY KEY, attempts TEXT NOT NULL, newest INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS login_failures_newest ON login_failures(newest);";
 
-#define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference"
+#define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received, read_at IS NOT NULL"
 
@@ -52,7 +59,8 @@ static const stmt_def stmts[] = {
     S(member_by_phone, "SELECT " MEMBER_COLS " FROM members WHERE phone = ?"),
     S(member_by_id, "SELECT " MEMBER_COLS " FROM members WHERE id = ?"),
     S(member_insert, "INSERT INTO members(name, phone, ci, rk, pin_hash, consent, preference,"
-                     " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                     " created, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    S(member_verify, "UPDATE members SET verified = 1 WHERE id = ?"),
     S(member_consent, "UPDATE members SET consent = ?, preference = ? WHERE id = ?"),
     S(inbox_insert, "INSERT OR IGNORE INTO inbox(notice, member, rk, agency, title,"
                     " doc_sha256, deadline, link, received) VALUES (?,?,?,?,?,?,?,?,?)"),
@@ -77,9 +85,11 @@ static const stmt_def stmts[] = {
     S(session_delete, "DELETE FROM sessions WHERE id_hash = ?"),
     S(sessions_expire, "DELETE FROM sessions WHERE expires <= ?"),
     S(attempts_get, "SELECT attempts FROM login_failures WHERE phone = ?"),
-    S(attempts_set, "INSERT INTO login_failures(phone, attempts) VALUES (?, ?)"
-                    " ON CONFLICT(phone) DO UPDATE SET attempts = excluded.attempts"),
+    S(attempts_set, "INSERT INTO login_failures(phone, attempts, newest) VALUES (?, ?, ?)"
+                    " ON CONFLICT(phone) DO UPDATE SET attempts = excluded.attempts,"
+                    " newest = excluded.newest"),
     S(attempts_clear, "DELETE FROM login_failures WHERE phone = ?"),
+    S(attempts_expire, "DELETE FROM login_failures WHERE newest <= ?"),
 };
 #undef S
 
@@ -152,6 +162,7 @@ static int read_member(pdb *d, sqlite3_stmt *st, member *m)
         copy_col(m->pin_hash, sizeof m->pin_hash, st, 5);
         m->consent = sqlite3_column_int(st, 6);
         m->preference = sqlite3_column_int(st, 7);
+        m->verified = sqlite3_column_int(st, 8);
         found = 1;
     } else if (rc != SQLITE_DONE) {
         log_error("database: %s", sqlite3_errmsg(d->db));
@@ -203,8 +214,15 @@ long long pdb_member_insert(pdb *d, const member *m, const char *created, const 
     sqlite3_bind_int(st, 6, m->consent);
     sqlite3_bind_int(st, 7, m->preference);
     db_bind_text(st, 8, created);
+    sqlite3_bind_int(st, 9, m->verified);
     rc = run(d, st);
     return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
+}
+
+int pdb_member_verify(pdb *d, long long id)
+{
+    sqlite3_bind_int64(d->member_verify, 1, id);
+    return run(d, d->member_verify);
 }
 
 int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
@@ -454,6 +472,7 @@ int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a)
     login_attempts_format(a, text);
     db_bind_text(d->attempts_set, 1, phone);
     db_bind_text(d->attempts_set, 2, text);
+    sqlite3_bind_int64(d->attempts_set, 3, a->n ? a->at[a->n - 1] : 0);
     return run(d, d->attempts_set);
 }
 
@@ -461,6 +480,14 @@ int pdb_attempts_clear(pdb *d, const char *phone)
 {
     db_bind_text(d->attempts_clear, 1, phone);
     return run(d, d->attempts_clear);
+}
+
+int pdb_attempts_expire(pdb *d, long long now_ms)
+{
+    /* A failure counts while now - at < LOGIN_WINDOW_MS (pin.c): once the
+     * newest is that old, the row locks nobody and is only weight. */
+    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_WINDOW_MS);
+    return run(d, d->attempts_expire);
 }
 
 long long pdb_pending_reports(pdb *d)

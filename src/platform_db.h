@@ -17,11 +17,11 @@
 typedef struct pdb {
     sqlite3 *db;
     sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
-        *member_consent, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
+        *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
         *outbox_insert, *event_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
         *notify_events, *notify_mark, *events_batch, *events_delete,
-        *dir_batch, *dir_delete, *sessions_expire;
+        *dir_batch, *dir_delete, *sessions_expire, *attempts_expire;
 } pdb;
 
 typedef struct member {
@@ -32,6 +32,7 @@ typedef struct member {
     char rk[RK_HEX_LEN + 1];
     char pin_hash[PWHASH_STR_MAX];
     int consent, preference;
+    int verified; /* identity proofed by the back office: notices may come */
 } member;
 
 typedef struct notice_row {
@@ -52,6 +53,7 @@ int pdb_member_by_id(pdb *d, long long id, member *m);
  * (*dup says which: "phone" or "person"), -1 on error. */
 long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup);
 int pdb_member_set_consent(pdb *d, long long id, int consent, int preference);
+int pdb_member_verify(pdb *d, long long id);
 
 /* 1 inserted, 0 already there (a repeated relay), -1 error. */
 int pdb_inbox_insert(pdb *d, const notice_row *n);
@@ -96,5 +98,9 @@ int pdb_sessions_expire(pdb *d, long long now_ms);
 int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a);
 int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a);
 int pdb_attempts_clear(pdb *d, const char *phone);
+/* Forgets the phones whose last failure has left the lockout window: a
+ * wrong PIN for any phone-shaped string adds a row, and only a sign-in
+ * removes one, so without this the table grows for ever. */
+int pdb_attempts_expire(pdb *d, long long now_ms);
 
 #endif

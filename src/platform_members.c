@@ -4,7 +4,15 @@
  * goes to idsvc in one batch call and is wiped as soon as the CI is back;
  * only the CI and its rk are stored. Every consent change (sign-up with
  * consent, grant, withdrawal) is queued for the hub's directory in the same
- * transaction, so the hub learns of it even across a crash. */
+ * transaction, so the hub learns of it even across a crash.
+ *
+ * Knowing an RRN proves nothing: anyone who knows a neighbour's could sign
+ * up with their own phone and read the neighbour's notices. So a member
+ * made on the public web page is "unverified": kept, able to sign in, but
+ * reported to no directory and given no notices until the back office has
+ * proofed the person (carrier or PASS authentication, a counter) and calls
+ * POST /v1/members/verify. The back office's own sign-ups are verified at
+ * once, since it proofs before it calls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +123,7 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
             continue;
         }
         items[i].member = id;
-        if (ms[i].consent &&
+        if (ms[i].consent && ms[i].verified &&
             pdb_directory_queue(&p->db, ms[i].rk, 1, ms[i].preference) != 0)
             goto fail;
     }
@@ -164,6 +172,7 @@ void platform_signup(platform *p, signup *items, size_t n)
         rk_from_ci(ms[i].ci, ms[i].rk);
         ms[i].consent = items[i].consent;
         ms[i].preference = items[i].preference;
+        ms[i].verified = items[i].verified;
         if (pwhash_str(ms[i].pin_hash, items[i].pin, strlen(items[i].pin), p->pin_cost) != 0)
             snprintf(items[i].error, sizeof items[i].error, "cannot hash PIN");
     }
@@ -183,6 +192,8 @@ int platform_set_consent_locked(platform *p, long long member, int consent, int 
         return -1;
     if (pdb_member_set_consent(&p->db, member, consent, preference) != 0)
         return -1;
+    if (!m.verified)
+        return 0; /* reported when verified, with the consent of that day */
     return pdb_directory_queue(&p->db, m.rk, consent, preference);
 }
 
@@ -261,6 +272,7 @@ void platform_api_members(platform *p, const http_request *req, http_response *r
         s->phone = json_string_value(json_object_get(o, "phone"));
         s->rrn = json_string_value(json_object_get(o, "rrn"));
         s->pin = json_string_value(json_object_get(o, "pin"));
+        s->verified = 1; /* the back office proofs identity before it calls */
         if (item_bool(o, "consent", 0, &s->consent) != 0 || item_pref(o, &s->preference) != 0)
             snprintf(s->error, sizeof s->error,
                      "consent must be true or false, preference a whole number 1-99");
@@ -337,6 +349,76 @@ void platform_api_consent(platform *p, const http_request *req, http_response *r
     if (!began) {
         free(text);
         http_reply_error(resp, 500, "database error");
+        return;
+    }
+    http_reply_body(resp, 200, "application/json", text, len);
+    platform_reporter_wake(p);
+}
+
+/* Verifies the member with that phone, queueing the directory entry held
+ * back since sign-up (when the member consents). Writes the item's result;
+ * returns -1 on a database error, which fails the whole batch. */
+static int verify_one(platform *p, json_t *v, buf *out)
+{
+    const char *phone_in = json_string_value(v);
+    char phone[PHONE_MAX_CHARS + 1];
+    int found;
+    member m;
+
+    if (!phone_in || phone_normalize(phone_in, phone) != 0) {
+        buf_puts(out, "{\"error\":\"phone must be 10-13 digits and hyphens\"}");
+        return 0;
+    }
+    found = pdb_member_by_phone(&p->db, phone, &m);
+    if (found < 0)
+        return -1;
+    if (found == 0) {
+        buf_puts(out, "{\"error\":\"no such member\"}");
+        return 0;
+    }
+    /* Verifying twice queues nothing twice. */
+    if (!m.verified && (pdb_member_verify(&p->db, m.id) != 0 ||
+                        (m.consent && pdb_directory_queue(&p->db, m.rk, 1, m.preference) != 0)))
+        return -1;
+    buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
+    secure_wipe(&m, sizeof m);
+    return 0;
+}
+
+void platform_api_verify(platform *p, const http_request *req, http_response *resp)
+{
+    json_t *root, *list = platform_list(req, resp, "phones", &root), *v;
+    int rc = -1;
+    size_t i, len;
+    char *text;
+    buf out;
+
+    if (!list)
+        return;
+    buf_init(&out, json_array_size(list) * 40 + 16);
+    buf_puts(&out, "{\"results\":[");
+    pthread_mutex_lock(&p->lock);
+    if (db_begin(p->db.db) == 0) {
+        rc = 0;
+        json_array_foreach(list, i, v) {
+            buf_puts(&out, i ? "," : "");
+            if ((rc = verify_one(p, v, &out)) != 0)
+                break;
+        }
+        if (rc != 0 || db_commit(p->db.db) != 0) {
+            db_rollback(p->db.db);
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    buf_puts(&out, "]}");
+    log_info("POST /v1/members/verify: %zu phones%s", json_array_size(list),
+             rc ? ", not stored (database error)" : "");
+    json_decref(root);
+    text = buf_take(&out, &len);
+    if (rc != 0 || !text) {
+        free(text);
+        http_reply_error(resp, 500, rc ? "database error: nothing was verified" : "out of memory");
         return;
     }
     http_reply_body(resp, 200, "application/json", text, len);

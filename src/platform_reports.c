@@ -115,7 +115,9 @@ static int send_queue(platform *p, http_client *hub, int events)
     return rc == 0 ? n : -1;
 }
 
-/* Hands unsent notifications to the push channel. */
+/* Hands unsent notifications to the push channel; on the way, forgets
+ * expired sessions and login failures that have left the lockout window
+ * (each an indexed DELETE, cheap at this pace). */
 static void deliver_outbox(platform *p)
 {
     char now[25];
@@ -128,6 +130,7 @@ static void deliver_outbox(platform *p)
         if (n < 0 || db_commit(p->db.db) != 0)
             db_rollback(p->db.db);
         pdb_sessions_expire(&p->db, time_now_ms());
+        pdb_attempts_expire(&p->db, time_now_ms());
     }
     pthread_mutex_unlock(&p->lock);
     if (n > 0)

@@ -408,6 +408,7 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.pin = form_get(&f, "pin");
     s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
     s.preference = 1;
+    s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
     platform_signup(p, &s, 1);
     form_free(&f); /* wipes the RRN and the PIN */
     if (!s.member) {

@@ -93,6 +93,18 @@ r=$(http GET "$H/v1/notices" "" "${A_NTS[@]}")
 check "GET /v1/notices: 405 with Allow" [ "$(status_of "$r")" = 405 ]
 r=$(http GET "$H/v1/health" "")
 check "health answers without a key" [ "$(status_of "$r")" = 200 ]
+# Large uploads announce themselves (Expect: 100-continue), so an early
+# refusal arrives before any body byte is sent; a client that pushes the
+# body regardless may see the connection reset instead of the answer.
+EARLY=(-H 'Expect: 100-continue')
+head -c 900000 /dev/zero | tr '\0' ' ' >big.txt
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$H/v1/notices")
+check "a keyless 900 KB upload is refused from its headers, before its body is buffered" \
+	bash -c "[ '$r' = 401 ] && grep -q 'POST /v1/notices refused before its body' hub.log"
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "${A_NTS[@]}" "$H/v1/nope")
+check "an unknown path is refused before its body: 404" [ "$r" = 404 ]
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$H/v1/log/sth")
+check "the public log reads take no body: 413" [ "$r" = 413 ]
 
 # --- directory ---
 dir_msg=$(jq -nc --arg a "$RK1" --arg b "$RK2" --arg d "$RK4" --arg e "$RK5" \
@@ -225,15 +237,46 @@ check "a late ContentHandoverFailure after read: ignored, still read" \
 check "the late reports are kept as evidence" \
 	bash -c "[ '$(events_of 1)' = '[\"SubmissionAcceptance\",\"RelayAcceptance\",\"ContentConsignment\",\"ContentHandover\",\"ConsignmentNotification\",\"ContentHandoverFailure\"]' ]"
 
+# --- who may report, and failures with their reasons ---
+r=$(http POST "$H/v1/events" "$(ev "$N4" ContentConsignment)" "${A_MSG[@]}")
+check "a platform that rejected the relay may not report on it" jqb "$r" '.results[0].error == "not yours"'
+evr() { jq -nc --arg n "$1" --arg e "$2" --arg r "$3" '{events:[{notice:$n, event:$e, reason:$r}]}'; }
+r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "sms: absent subscriber")" "${A_POR[@]}")
+check "ConsignmentNotificationFailure: recorded" jqb "$r" '.results[0].status == "recorded"'
+r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "sms: absent subscriber")" "${A_POR[@]}")
+check "... the same failure with the same reason: duplicate" jqb "$r" '.results[0].status == "duplicate"'
+r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "push: token expired")" "${A_POR[@]}")
+check "... a second failure for another reason: recorded as evidence too" \
+	bash -c "jq -e '.results[0].status == \"recorded\"' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(curl -s ${A_NTS[*]@Q} '$H/v1/notices/$N6' | jq '[.events[] | select(.event == \"ConsignmentNotificationFailure\") | .reason]')\" = \"\$(jq -n '[\"sms: absent subscriber\", \"push: token expired\"]')\" ]"
+
 # --- deadlines: person 5's deadline has passed ---
 check "unread past its deadline: messenger, then carrier, then postal" wait_state 5 postal 15
 check "... history shows both expiries and the fallback" \
 	bash -c "[ '$(events_of 5)' = '[\"SubmissionAcceptance\",\"RelayAcceptance\",\"AcceptanceRejectionExpiry\",\"RelayAcceptance\",\"AcceptanceRejectionExpiry\",\"RelayToNonERDS\"]' ]"
+# A consignment that messenger reports after its deadline ran out must not
+# pull the notice back: it moves on to carrier, then postal, as before.
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 5 REF-10 "$PAST"))" "${A_NTS[@]}")
+N10=$(body_of "$r" | jq -r '.results[0].notice')
+expired_on_messenger() {
+	for _ in $(seq 1 100); do
+		curl -s "${A_NTS[@]}" "$H/v1/notices/$N10" | jq -e '[.events[].event] | index("AcceptanceRejectionExpiry")' >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "a notice expires on messenger" expired_on_messenger
+r=$(http POST "$H/v1/events" "$(ev "$N10" ContentConsignment)" "${A_MSG[@]}")
+check "... messenger's late ContentConsignment is recorded as evidence" jqb "$r" '.results[0].status == "recorded"'
+check "... and the notice still moves on to postal" wait_state 10 postal 15
+check "... through carrier, not stuck at messenger" \
+	bash -c "curl -s ${A_NTS[*]@Q} '$H/v1/notices/$N10' | jq -e '[.events[] | select(.event == \"RelayAcceptance\") | .actor] == [\"messenger\", \"carrier\"] and
+		([.events[] | select(.event == \"ContentConsignment\") | .actor] == [\"messenger\"])' >/dev/null"
 
 # --- changes feed ---
 r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
 check "changes feed lists the postal notices with their references" \
-	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-3", "REF-4", "REF-5"]'
+	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-10", "REF-3", "REF-4", "REF-5"]'
 check "changes are in seq order and next is the last seq" \
 	jqb "$r" '(.changes | map(.seq)) as $s | $s == ($s | sort) and .next == $s[-1]'
 NEXT=$(body_of "$r" | jq .next)
@@ -259,6 +302,8 @@ for idx, notice, leaf in rows:
     ok = ok and j["notice"] == notice and j["v"] == 1
 sys.exit(0 if ok else 1)
 PY
+check "no relayed or received notice is left without a read deadline" \
+	[ "$(sqlite3 data/hub.db "select count(*) from notices where state in ('relayed', 'received') and due is null")" = 0 ]
 check "database files are 0600" bash -c '[ "$(stat -c %a data/hub.db)" = 600 ]'
 found=0
 for i in 1 2 3 4 5 6; do

@@ -52,6 +52,18 @@ for path in relay members consent; do
 	r=$(http POST "$P/v1/$path" '{}' -H "Authorization: Bearer ${HUBKEY%?}x")
 	check "POST /v1/$path with a wrong key: 401" [ "$(status_of "$r")" = 401 ]
 done
+# Large uploads announce themselves (Expect: 100-continue), so an early
+# refusal arrives before any body byte is sent; a client that pushes the
+# body regardless may see the connection reset instead of the answer.
+EARLY=(-H 'Expect: 100-continue')
+head -c 900000 /dev/zero | tr '\0' ' ' >big.txt
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$P/v1/relay")
+check "a keyless 900 KB upload to the API is refused from its headers, before its body" \
+	bash -c "[ '$r' = 401 ] && grep -q 'POST /v1/relay refused before its body' platform.log"
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" --data-binary @big.txt "$P/login")
+check "a citizen page takes at most 64 KiB: 413" [ "$r" = 413 ]
+r=$(http POST "$P/v1/nope" '{}' "${ADMIN[@]}")
+check "an unknown API path: 404" [ "$(status_of "$r")" = 404 ]
 r=$(http POST "$P/v1/relay" '{"notices":[]}' "${ADMIN[@]}")
 check "the admin key cannot relay: 403" [ "$(status_of "$r")" = 403 ]
 r=$(http POST "$P/v1/members" '{"members":[]}' "${HUB[@]}")
@@ -105,6 +117,8 @@ check "the repeated relay left one inbox row and one notification" \
 	[ "$(q "SELECT count(*) FROM inbox WHERE notice='$N1'")/$(q "SELECT count(*) FROM outbox WHERE notice='$N1'")" = 1/1 ]
 check "the push notification has the title and public URL, on channel push" \
 	bash -c "sqlite3 '$DB' \"SELECT channel, phone, text FROM outbox WHERE notice='$N1'\" | grep -q '^push|01011112222|.*Vehicle tax.*http://127.0.0.1:7010'"
+check "members the back office signs up are verified at once" \
+	[ "$(q "SELECT count(*) FROM members WHERE verified = 1")" = 3 ]
 check "the members table holds CI and rk, no RRN column" \
 	bash -c "[ \"\$(sqlite3 '$DB' \"SELECT rk FROM members WHERE phone='01011112222'\")\" = '$RKA' ] && ! sqlite3 '$DB' .schema | grep -qi rrn"
 
@@ -139,6 +153,15 @@ check "five wrong PINs: 401 each" [ "$codes" = "401 401 401 401 401 " ]
 code=$(login 010-3333-4444 5678 b.jar)
 check "the sixth attempt is refused even with the right PIN: 429, clear message" \
 	bash -c "[ $code = 429 ] && grep -q '15 minutes' login.out && grep -q '잠겼습니다' login.out"
+# Every failure for any phone-shaped string adds a row; rows whose last
+# failure has left the 15-minute window are pruned in the background.
+login 010-0000-0101 1111 x.jar >/dev/null
+stale=$(( $(date +%s%3N) - 15 * 60 * 1000 - 1000 ))
+gone() { for _ in $(seq 1 100); do [ "$(q "SELECT count(*) FROM login_failures WHERE phone='$1'")" = 0 ] && return 0; sleep 0.05; done; return 1; }
+pruned() { q "INSERT INTO login_failures(phone, attempts, newest) VALUES ('$1', '$stale', $stale)" && gone "$1"; }
+check "a failure row whose last attempt left the lockout window is pruned" pruned 01000000202
+check "recent failure rows stay (B is still locked, a stranger's guess still counts)" \
+	[ "$(q "SELECT count(*) FROM login_failures WHERE phone IN ('01033334444','01000000101')")" = 2 ]
 check "a wrong PIN for A: 401" [ "$(login 010-1111-2222 9999 a.jar)" = 401 ]
 code=$(login 01011112222 1234 a.jar)
 check "login with the right PIN: 303 to /inbox" \
@@ -212,14 +235,69 @@ check "the hub's directory got A's withdrawal and C's consent" \
 	hub_has "([.[] | select(.kind==\"entries\" and .rk==\"$RKA\")] | last | .consent == false) and
 		([.[] | select(.kind==\"entries\" and .rk==\"$RKC\")] | last | .consent == true)"
 
+# A web sign-up proves only that someone knew an RRN: the member is kept
+# but unverified, out of the directory and given no notices, until the
+# back office verifies them.
+web_signup_checks() {
+	local rk n8 n9 r
+	rk=$(rk_of 7505051234567)
+	n8=0193a000-0000-7000-8000-000000000008 n9=0193a000-0000-7000-8000-000000000009
+	check "the sign-up page says, in Korean and English, that identity must be confirmed first" \
+		bash -c "grep -q '본인 확인' su.page && grep -q 'only after your identity has been confirmed' su.page"
+	check "a web sign-up is stored unverified, with its consent" \
+		[ "$(q "SELECT verified, consent FROM members WHERE phone='01099990000'")" = "0|1" ]
+	r=$(relay "$(item $n8 "$rk" 'Tax')")
+	check "a relay to an unverified member: rejected, identity not verified" \
+		jqok '.results[0].status == "rejected" and .results[0].reason == "identity not verified"' "$(body_of "$r")"
+	check "no inbox row for the unverified member" [ "$(q "SELECT count(*) FROM inbox WHERE notice='$n8'")" = 0 ]
+	curl -s -b su.jar "$P/inbox" >su.inbox
+	check "the unverified member's inbox says notices wait for identity confirmation" \
+		grep -q 'only after your identity has been confirmed' su.inbox
+	curl -s -o /dev/null -b su.jar --data 'consent=on' "$P/consent"
+	pending0
+	check "the unverified member reached no directory, even after a consent change" \
+		[ "$(entries_for "$rk")" = 0 ]
+	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000"]}')
+	check "POST /v1/members/verify without a key: 401" [ "$(status_of "$r")" = 401 ]
+	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000"]}' "${HUB[@]}")
+	check "the hub's key cannot verify members: 403" [ "$(status_of "$r")" = 403 ]
+	r=$(http POST "$P/v1/members/verify" '{"phones":[1]}' "${ADMIN[@]}")
+	check "verify: a phone that is not a string is a per-item error" \
+		jqok '.results[0].error | test("phone")' "$(body_of "$r")"
+	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000","010-0000-0000","x"]}' "${ADMIN[@]}")
+	check "POST /v1/members/verify: the member verified, unknown and malformed phones per-item errors" \
+		jqok '(.results[0] | .verified == true and (.member | numbers)) and
+			(.results[1].error | test("no such")) and (.results[2].error | test("phone"))' "$(body_of "$r")"
+	check "the verified member's directory entry reaches the hub, with consent" \
+		hub_has "[.[] | select(.kind==\"entries\" and .rk==\"$rk\")] | length == 1 and .[0].consent == true"
+	r=$(http POST "$P/v1/members/verify" '{"phones":["01099990000"]}' "${ADMIN[@]}")
+	check "verifying again answers the same" jqok '.results[0].verified == true' "$(body_of "$r")"
+	pending0
+	check "... and reports nothing twice" [ "$(entries_for "$rk")" = 1 ]
+	r=$(relay "$(item $n9 "$rk" 'Tax')")
+	check "once verified, a relay is accepted" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
+}
+# How many directory entries the hub got for an rk.
+entries_for() { jq -s --arg rk "$1" '[.[] | select(.kind=="entries" and .rk==$rk)] | length' hub.jsonl; }
+# Waits until the platform has handed every report to the hub.
+pending0() {
+	for _ in $(seq 1 100); do
+		[ "$(curl -s "$P/v1/health" | jq .pending_reports)" = 0 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Web sign-up, logout.
 r=$(http GET "$P/signup" "")
 check "GET /signup has the form with a consent checkbox" \
 	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q 'name=\"rrn\"' <<<'$r' && grep -q 'type=\"checkbox\" name=\"consent\"' <<<'$r'"
-code=$(curl -s -o su.out -D su.hdr -w '%{http_code}' --data-urlencode 'name=정민수' --data-urlencode 'phone=010-9999-0000' \
+body_of "$r" >su.page
+code=$(curl -s -o su.out -D su.hdr -c su.jar -w '%{http_code}' --data-urlencode 'name=정민수' --data-urlencode 'phone=010-9999-0000' \
 	--data-urlencode 'rrn=750505-1234567' --data-urlencode 'pin=246810' --data 'consent=on' "$P/signup")
 check "POST /signup signs up and signs in: 303 /inbox with a cookie" \
 	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' su.hdr && grep -qi '^set-cookie: herald_sid=' su.hdr"
+web_signup_checks
 code=$(curl -s -o su2.out -w '%{http_code}' --data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
 	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12' "$P/signup")
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"

@@ -78,12 +78,41 @@ static void pages_fit_phones_without_scripts(void **state)
     buf_free(&b);
 }
 
+/* A web sign-up binds a CI to whoever typed the RRN, so the page says
+ * before and after that notices wait for identity confirmation. */
+static void unverified_members_are_told_notices_wait(void **state)
+{
+    member m;
+    buf b;
+    (void)state;
+
+    buf_init(&b, 256);
+    page_signup(&b, "messenger", NULL, NULL, NULL);
+    assert_non_null(strstr(b.data, "본인 확인"));
+    assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
+    buf_free(&b);
+
+    memset(&m, 0, sizeof m);
+    strcpy(m.name, "홍길동");
+    buf_init(&b, 256);
+    page_inbox_begin(&b, "messenger", &m);
+    assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
+    buf_free(&b);
+
+    m.verified = 1;
+    buf_init(&b, 256);
+    page_inbox_begin(&b, "messenger", &m);
+    assert_null(strstr(b.data, "identity"));
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inbox_rows_escape_titles),
         cmocka_unit_test(inbox_header_escapes_member_name),
         cmocka_unit_test(pages_fit_phones_without_scripts),
+        cmocka_unit_test(unverified_members_are_told_notices_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
