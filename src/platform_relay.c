@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "db.h"
 #include "log.h"
+#include "notice_id.h"
 #include "platform.h"
 
 #define TITLE_MAX 200
@@ -22,18 +23,6 @@ typedef enum relay_outcome {
     RELAY_BAD, RELAY_ACCEPTED, RELAY_NOT_MEMBER, RELAY_UNVERIFIED, RELAY_NO_CONSENT,
     RELAY_OUTCOMES
 } relay_outcome;
-
-static int notice_id_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    if (n == 0 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
-            return 0;
-    return 1;
-}
 
 static int sha256_hex_ok(const char *s)
 {
@@ -65,7 +54,7 @@ static const char *parse_item(json_t *o, notice_row *row)
     const char *title = str(o, "title"), *sha = str(o, "doc_sha256");
     const char *deadline = str(o, "deadline"), *link = str(o, "link");
 
-    if (!notice_id_ok(notice))
+    if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return "notice must be a notice id";
     if (!rk || !rk_is_well_formed(rk, strlen(rk)))
         return "rk must be 64 lower-case hex";

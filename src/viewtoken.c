@@ -9,20 +9,9 @@
 #include "apikeys.h"
 #include "ci.h"
 #include "crypto.h"
+#include "notice_id.h"
 
 #define PAYLOAD_MAX 600
-
-static int notice_id_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
-            return 0;
-    return 1;
-}
 
 static int b64url_encode(char *out, size_t outmax, const uint8_t *in, size_t len)
 {
@@ -52,7 +41,8 @@ int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out)
     size_t plen, off;
     int n;
 
-    if (!apikey_name_ok(t->platform, strlen(t->platform)) || !notice_id_ok(t->notice) ||
+    if (!apikey_name_ok(t->platform, strlen(t->platform)) ||
+        !notice_id_is_well_formed(t->notice, strlen(t->notice)) ||
         !rk_is_well_formed(t->rk, strlen(t->rk)))
         return -1;
     random_bytes(nonce, sizeof nonce);
@@ -143,7 +133,8 @@ int view_token_verify(const char *token, size_t len, long long now_ms,
         *why = "token signature is not valid";
         return -1;
     }
-    if (!notice_id_ok(t.notice) || !rk_is_well_formed(t.rk, strlen(t.rk)) ||
+    if (!notice_id_is_well_formed(t.notice, strlen(t.notice)) ||
+        !rk_is_well_formed(t.rk, strlen(t.rk)) ||
         strlen(t.nonce) != VIEW_TOKEN_NONCE_HEX) {
         *why = "token payload is malformed";
         return -1;

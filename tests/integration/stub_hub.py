@@ -10,6 +10,15 @@ from urllib.parse import urlparse, parse_qs
 
 KEY = sys.argv[1]
 lock = threading.Lock()
+def uuid7():
+    """A UUIDv7-shaped id, as the real hub makes them (48-bit ms, version 7)."""
+    import os, time
+    b = bytearray(int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10))
+    b[6] = (b[6] & 0x0F) | 0x70
+    b[8] = (b[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(b)))
+
+
 notices = {}       # reference -> {"notice", "state", submitted fields but the CI}
 submissions = []   # every item ever POSTed (reference), duplicates included
 events = []
@@ -42,7 +51,7 @@ class Hub(BaseHTTPRequestHandler):
             return {"reference": ref, "notice": notices[ref]["notice"],
                     "state": notices[ref]["state"], "duplicate": True}
         rec = {k: v for k, v in n.items() if k != "ci"}
-        rec.update(notice=str(uuid.uuid4()), state="accepted")
+        rec.update(notice=uuid7(), state="accepted")
         notices[ref] = rec
         return {"reference": ref, "notice": rec["notice"], "state": "accepted", "duplicate": False}
 
