@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "db.h"
+#include "html_page.h"
 #include "http_client.h"
 #include "http_server.h"
 #include "log.h"
@@ -86,24 +87,18 @@ static void reply_page(http_response *resp, int status, const char *heading_ko,
     char *text;
 
     buf_init(&b, 1024);
-    buf_puts(&b, "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
-                 "<meta name=\"viewport\" content=\"width=device-width\">"
-                 "<title>");
-    buf_html(&b, heading_ko);
-    buf_puts(&b, " / ");
-    buf_html(&b, heading_en);
-    buf_puts(&b, "</title></head><body>\n<h1>");
-    buf_html(&b, heading_ko);
-    buf_puts(&b, "</h1>\n<p lang=\"en\"><strong>");
-    buf_html(&b, heading_en);
-    buf_puts(&b, "</strong></p>\n<p>사유: ");
+    html_page_begin(&b, heading_ko, heading_en, NULL,
+                    "body{font-family:sans-serif;max-width:480px;margin:0 auto;padding:12px}"
+                    ".en{color:#555}");
+    buf_puts(&b, "<p>사유: ");
     buf_html(&b, reason_ko(why));
     buf_puts(&b, "<br><span lang=\"en\">Reason: ");
     buf_html(&b, why);
     buf_puts(&b, "</span></p>\n<p>받은 알림에서 문서를 다시 열어 주세요. 열람 링크는 한 번, "
                  "5분 동안만 쓸 수 있습니다.<br><span lang=\"en\">Please open the document again "
                  "from the notice in your app: a viewing link works once, for five "
-                 "minutes.</span></p>\n</body></html>\n");
+                 "minutes.</span></p>\n");
+    html_page_end(&b);
     text = buf_take(&b, &len);
     if (!text) {
         http_reply_error(resp, 500, "out of memory");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "html_page.h"
 
 static const char style[] =
     "body{font-family:sans-serif;margin:0 auto;max-width:480px;padding:12px;"
@@ -21,21 +22,12 @@ static const char style[] =
 
 void page_begin(buf *b, const char *platform, const char *title_ko, const char *title_en)
 {
-    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "<title>");
-    buf_puts(b, title_ko);
-    buf_puts(b, " / ");
-    buf_puts(b, title_en);
-    buf_puts(b, " - ");
-    buf_html(b, platform);
-    buf_printf(b, "</title><style>%s</style></head><body>\n", style);
-    buf_printf(b, "<h1>%s<br><span class=\"en\">%s</span></h1>\n", title_ko, title_en);
+    html_page_begin(b, title_ko, title_en, platform, style);
 }
 
 void page_end(buf *b)
 {
-    buf_puts(b, "</body></html>\n");
+    html_page_end(b);
 }
 
 void page_message(buf *b, const char *ko, const char *en, const char *detail)

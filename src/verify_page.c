@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 
+#include "html_page.h"
+
 static const char style[] =
     "body{font-family:'Noto Sans CJK KR',sans-serif;max-width:760px;margin:0 auto;"
     "padding:12px;color:#222}"
@@ -15,12 +17,7 @@ static const char style[] =
 
 static void page_head(buf *b)
 {
-    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-                "<title>전자문서 유통증명서 검증 / Verify a distribution certificate</title>");
-    buf_printf(b, "<style>%s</style></head><body>\n", style);
-    buf_puts(b, "<h1>유통증명서 검증<br><span class=\"en\">Verify a distribution "
-                "certificate</span></h1>\n");
+    html_page_begin(b, "유통증명서 검증", "Verify a distribution certificate", NULL, style);
 }
 
 static void form(buf *b, const char *log_key_b64, const char *pasted)
