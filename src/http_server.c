@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,7 +31,8 @@ typedef struct upload {
     char *buf;
     size_t len, cap, max;
     int too_large;
-    int refused; /* answered by the gate: drop whatever body follows */
+    int refused;  /* the gate's status: drop whatever body follows */
+    int answered; /* a response is already queued */
 } upload;
 
 static int append_upload(upload *u, const char *data, size_t n, size_t max)
@@ -127,6 +129,20 @@ static enum MHD_Result reply_now(struct MHD_Connection *conn, int status, const 
 
 static int declared_too_large(struct MHD_Connection *conn, size_t max);
 
+/* 1 when the client is about to send a body without waiting for our word. */
+static int body_follows(struct MHD_Connection *conn)
+{
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+    if (expect && !strcasecmp(expect, "100-continue"))
+        return 0;
+    return (cl && strtoull(cl, NULL, 10) > 0) || te;
+}
+
 static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const char *method)
 {
     http_response r = {0};
@@ -157,11 +173,20 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
         http_request head = {.method = method, .path = url, .conn = conn};
         int status = s->gate(s->ctx, &head, &u->max);
         if (status) {
-            u->refused = 1;
+            u->refused = status;
             if (status == 401)
                 log_warn("%s %s refused before its body: missing or unknown API key",
                          method, url);
-            return refuse(conn, status, method);
+            /* Answering while a client is still sending makes the kernel
+             * reset the connection, and the client sees no answer at all.
+             * So answer now only when no body will come (or the client
+             * waits for "100 Continue"); else drop the body and answer at
+             * its end. Either way nothing is buffered. */
+            if (!body_follows(conn)) {
+                u->answered = 1;
+                return refuse(conn, status, method);
+            }
+            return MHD_YES;
         }
     }
     if (declared_too_large(conn, u->max)) {
@@ -195,8 +220,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return begin_request(s, conn, url, method, u);
     }
     if (u->refused) {
-        *data_size = 0;
-        return MHD_YES;
+        if (*data_size) {
+            *data_size = 0;
+            return MHD_YES;
+        }
+        if (u->answered)
+            return MHD_YES;
+        u->answered = 1;
+        return refuse(conn, u->refused, method);
     }
     if (*data_size) {
         if (!u->too_large && append_upload(u, data, *data_size, u->max) != 0 &&

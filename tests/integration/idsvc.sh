@@ -77,14 +77,19 @@ check "more than 10,000 RRNs: 413" [ "$r" = 413 ]
 python3 -c 'import json; print(json.dumps({"rrns": ["9710139019902"] * 10000}))' >full.json
 r=$(curl -s -X POST --data-binary @full.json "${AUTH[@]}" "$URL" | jq '.results | map(select(.ci)) | length')
 check "exactly 10,000 RRNs are converted" [ "$r" = 10000 ]
-# Large uploads announce themselves (Expect: 100-continue), so an early
-# refusal arrives before any body byte is sent; a client that pushes the
-# body regardless may see the connection reset instead of the answer.
+# Large uploads that announce themselves (Expect: 100-continue) are refused
+# before any body byte is sent; a client that pushes the body regardless
+# has it read and dropped, unbuffered, and then gets the same answer.
 EARLY=(-H 'Expect: 100-continue')
 head -c 900000 /dev/zero | tr '\0' ' ' >keyless.json
 r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @keyless.json "$URL")
 check "a keyless 900 KB upload is refused from its headers, before its body is buffered" \
 	bash -c "[ '$r' = 401 ] && grep -q 'refused before its body' idsvc.log"
+codes=$(for _ in 1 2 3 4 5; do
+	curl -s -o /dev/null -w '%{http_code} ' -H 'Expect:' -X POST --data-binary @keyless.json "$URL"
+done)
+check "a keyless upload sent whole (no Expect) still gets its 401, never a reset ($codes)" \
+	[ "$codes" = "401 401 401 401 401 " ]
 r=$(http GET "http://127.0.0.1:$PORT_idsvc/nope" "")
 check "unknown path: 404" [ "$(status_of "$r")" = 404 ]
 
