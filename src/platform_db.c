@@ -191,6 +191,50 @@ int pdb_member_by_id(pdb *d, long long id, member *m)
     return read_member(d, d->member_by_id, m);
 }
 
+/* Deletes an unverified member and their sessions. Unverified members
+ * never received a notice (relays to them are refused), so nothing else
+ * refers to them. */
+static int drop_unverified(pdb *d, long long id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE member = ?",
+        "DELETE FROM members WHERE id = ? AND verified = 0",
+    };
+
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = db_prepare(d->db, sql[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+/* A back-office sign-up has proofed the person's identity, so it takes
+ * precedence over an unverified web sign-up with the same phone or the
+ * same CI: someone who typed another's RRN on the web page must not be
+ * able to keep the real person out. Returns 1 if m may be inserted. */
+static int clear_the_way(pdb *d, const member *m, member *other, const char **dup)
+{
+    int by_phone = pdb_member_by_phone(d, m->phone, other) == 1;
+
+    if (!by_phone && pdb_member_by_rk(d, m->rk, other) != 1)
+        return 1;
+    *dup = by_phone ? "phone" : "person";
+    if (!m->verified || other->verified)
+        return 0;
+    if (drop_unverified(d, other->id) != 0)
+        return -1;
+    log_warn("a verified sign-up replaced unverified web member %lld (same %s)", other->id,
+             *dup);
+    *dup = NULL;
+    return clear_the_way(d, m, other, dup); /* the other key may hold a second one */
+}
+
 long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup)
 {
     sqlite3_stmt *st = d->member_insert;
@@ -198,14 +242,9 @@ long long pdb_member_insert(pdb *d, const member *m, const char *created, const 
     int rc;
 
     *dup = NULL;
-    if (pdb_member_by_phone(d, m->phone, &other) == 1) {
-        *dup = "phone";
-        return 0;
-    }
-    if (pdb_member_by_rk(d, m->rk, &other) == 1) {
-        *dup = "person";
-        return 0;
-    }
+    rc = clear_the_way(d, m, &other, dup);
+    if (rc <= 0)
+        return rc;
     db_bind_text(st, 1, m->name);
     db_bind_text(st, 2, m->phone);
     db_bind_text(st, 3, m->ci);

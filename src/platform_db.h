@@ -50,7 +50,8 @@ int pdb_member_by_rk(pdb *d, const char *rk, member *m);
 int pdb_member_by_phone(pdb *d, const char *phone, member *m);
 int pdb_member_by_id(pdb *d, long long id, member *m);
 /* Returns the new id, 0 when the phone or the person is already a member
- * (*dup says which: "phone" or "person"), -1 on error. */
+ * (*dup says which: "phone" or "person"), -1 on error. A verified m
+ * replaces an unverified member with the same phone or person. */
 long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup);
 int pdb_member_set_consent(pdb *d, long long id, int consent, int preference);
 int pdb_member_verify(pdb *d, long long id);

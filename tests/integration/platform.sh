@@ -298,6 +298,19 @@ code=$(curl -s -o su.out -D su.hdr -c su.jar -w '%{http_code}' --data-urlencode 
 check "POST /signup signs up and signs in: 303 /inbox with a cookie" \
 	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' su.hdr && grep -qi '^set-cookie: herald_sid=' su.hdr"
 web_signup_checks
+# Someone types another person's RRN on the web page; the real person then
+# signs up through the back office with their own phone: the proofed
+# sign-up wins and the unverified one is gone.
+curl -s -o /dev/null --data-urlencode 'name=가짜신청' --data-urlencode 'phone=010-9999-0002' \
+	--data-urlencode 'rrn=760606-1234567' --data-urlencode 'pin=135790' --data 'consent=on' "$P/signup"
+r=$(http POST "$P/v1/members" '{"members":[{"name":"진짜본인","phone":"010-9999-1234","rrn":"760606-1234567","pin":"8642","consent":true}]}' "${ADMIN[@]}")
+check "a back-office sign-up replaces an unverified web sign-up of the same person" \
+	bash -c "jq -e '.results[0].member > 0' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM members WHERE name='가짜신청'\")\" = 0 ] &&
+		[ \"\$(sqlite3 '$DB' \"SELECT verified FROM members WHERE name='진짜본인'\")\" = 1 ]"
+r=$(http POST "$P/v1/members" '{"members":[{"name":"또다른","phone":"010-9999-5678","rrn":"760606-1234567","pin":"8642","consent":true}]}' "${ADMIN[@]}")
+check "but a verified member is never replaced: the same person again is refused" \
+	bash -c "jq -e '.results[0].error | test(\"already a member\")' <<<'$(body_of "$r")' >/dev/null"
 code=$(curl -s -o su2.out -w '%{http_code}' --data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
 	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12' "$P/signup")
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
