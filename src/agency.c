@@ -60,6 +60,7 @@ int agency_parse_opts(int argc, char **argv, const char *cmd, const char *usage,
         {"sync", no_argument, 0, AGENCY_OPT_SYNC},
         {"listen", required_argument, 0, AGENCY_OPT_LISTEN},
         {"quiet", no_argument, 0, AGENCY_OPT_QUIET},
+        {"new", no_argument, 0, AGENCY_OPT_NEW},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -79,6 +80,8 @@ int agency_parse_opts(int argc, char **argv, const char *cmd, const char *usage,
             o->sync = 1;
         } else if (c == AGENCY_OPT_LISTEN) {
             o->listen = optarg;
+        } else if (c == AGENCY_OPT_NEW) {
+            o->only_new = 1;
         } else {
             o->quiet = 1;
         }

@@ -61,11 +61,12 @@ enum {
     AGENCY_OPT_SYNC = 1,   /* --sync */
     AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
     AGENCY_OPT_QUIET = 4,  /* --quiet */
+    AGENCY_OPT_NEW = 8,    /* --new */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
-    int sync, quiet;
+    int sync, quiet, only_new;
 } agency_opts;
 
 /* Returns 0 to go on, -1 after printing usage for --help, or the exit

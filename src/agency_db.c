@@ -43,7 +43,12 @@ static const char schema[] =
     " at TEXT NOT NULL,"
     " reason TEXT"
     ");"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    /* Postal notices already handed to the print shop (postal --new). */
+    "CREATE TABLE IF NOT EXISTS printed("
+    " reference TEXT PRIMARY KEY,"
+    " at TEXT NOT NULL"
+    ") WITHOUT ROWID;";
 
 /* A database made before bodies moved out keeps them in documents.body:
  * move them over once, in one transaction, before the schema above runs. */
@@ -537,10 +542,15 @@ int agency_db_purge_nonces(sqlite3 *db, long long now_ms)
     return rc;
 }
 
-int agency_db_each_postal(sqlite3 *db, agency_postal_fn fn, void *ctx)
+#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)"
+
+int agency_db_each_postal(sqlite3 *db, int only_new, agency_postal_fn fn, void *ctx)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT reference, name, address, title FROM documents"
-                                      " WHERE state = 'postal' ORDER BY reference");
+    sqlite3_stmt *st = db_prepare(db, only_new
+        ? "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal'" UNPRINTED " ORDER BY reference"
+        : "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal' ORDER BY reference");
     int rc = 0, s;
 
     if (!st)
@@ -549,6 +559,20 @@ int agency_db_each_postal(sqlite3 *db, agency_postal_fn fn, void *ctx)
         rc = fn(ctx, db_text(st, 0), db_text(st, 1), db_text(st, 2), db_text(st, 3));
     if (rc == 0 && s != SQLITE_DONE)
         rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int agency_db_mark_printed(sqlite3 *db, const char *at)
+{
+    sqlite3_stmt *st = db_prepare(db, "INSERT INTO printed(reference, at) SELECT reference, ?1"
+                                      " FROM documents WHERE state = 'postal'" UNPRINTED);
+    int rc;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, at);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
 }

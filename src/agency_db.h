@@ -82,10 +82,14 @@ int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t
  * are refused for their expiry anyway. */
 int agency_db_purge_nonces(sqlite3 *db, long long now_ms);
 
-/* Calls fn for every postal notice, in reference order. */
+/* Calls fn for every postal notice (only_new: not yet marked printed), in
+ * reference order. */
 typedef int (*agency_postal_fn)(void *ctx, const char *reference, const char *name,
                                 const char *address, const char *title);
-int agency_db_each_postal(sqlite3 *db, agency_postal_fn fn, void *ctx);
+int agency_db_each_postal(sqlite3 *db, int only_new, agency_postal_fn fn, void *ctx);
+/* Marks every postal notice not yet printed as printed at `at`; run in the
+ * same transaction as the each_postal that listed them. */
+int agency_db_mark_printed(sqlite3 *db, const char *at);
 
 /* Calls fn with each state and its count. */
 int agency_db_state_counts(sqlite3 *db, void (*fn)(void *ctx, const char *state, long long n),

@@ -17,12 +17,16 @@
 #include "log.h"
 
 static const char postal_usage[] =
-    "Usage: herald agency postal --config agency.ini [--sync]\n\n"
+    "Usage: herald agency postal --config agency.ini [--sync] [--new]\n\n"
     "Prints, as CSV with a header row (reference,name,address,title), every notice\n"
     "whose state is postal: the hub reached nobody electronically, so the letter goes\n"
     "on paper. Fields are quoted per RFC 4180 when they need it.\n\n"
     "  --config FILE  agency.ini\n"
-    "  --sync         first pull the hub's changes feed once ([hub] url, key_file)\n";
+    "  --sync         first pull the hub's changes feed once ([hub] url, key_file)\n"
+    "  --new          only the notices no earlier --new listed, and remember these as\n"
+    "                 handed to print (once the list is fully written): run it daily\n"
+    "                 and each letter is printed once; if writing fails nothing is\n"
+    "                 marked and the next run lists them again\n";
 
 static const char status_usage[] =
     "Usage: herald agency status --config agency.ini\n\n"
@@ -95,6 +99,31 @@ static int open_agency(const char *cmd, const char *config, int need, agency_cfg
     return EXIT_OK;
 }
 
+/* Lists (and with only_new marks) in one write transaction, so the notices
+ * marked are exactly the ones written, and nothing is marked unless the
+ * whole list reached standard output. */
+static int list_postal(sqlite3 *db, int only_new)
+{
+    char at[25];
+    int ok;
+
+    if (only_new && db_begin(db) != 0)
+        return cli_fail("agency postal", "cannot lock the agency database");
+    fputs("reference,name,address,title\r\n", stdout);
+    ok = agency_db_each_postal(db, only_new, print_postal, stdout) == 0 && fflush(stdout) == 0;
+    if (ok && only_new) {
+        time_rfc3339_ms(at, time_now_ms());
+        ok = agency_db_mark_printed(db, at) == 0 && db_commit(db) == 0;
+    }
+    if (!ok) {
+        if (only_new)
+            db_rollback(db);
+        return cli_fail("agency postal", "cannot list postal notices%s",
+                        only_new ? "; none was marked printed" : "");
+    }
+    return EXIT_OK;
+}
+
 int agency_postal_main(int argc, char **argv)
 {
     agency_opts o;
@@ -102,18 +131,15 @@ int agency_postal_main(int argc, char **argv)
     sqlite3 *db;
     int rc;
 
-    if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage, AGENCY_OPT_SYNC,
-                                &o)) != 0)
+    if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage,
+                                AGENCY_OPT_SYNC | AGENCY_OPT_NEW, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (open_agency("agency postal", o.config, o.sync ? AGENCY_NEED_HUB : 0, &c, &db) !=
         EXIT_OK)
         return EXIT_FAIL;
     rc = o.sync ? sync_feed(&c, db) : EXIT_OK;
-    if (rc == EXIT_OK) {
-        fputs("reference,name,address,title\r\n", stdout);
-        if (agency_db_each_postal(db, print_postal, stdout) != 0 || fflush(stdout) != 0)
-            rc = cli_fail("agency postal", "cannot list postal notices");
-    }
+    if (rc == EXIT_OK)
+        rc = list_postal(db, o.only_new);
     db_close(db);
     agency_config_free(&c);
     return rc;

@@ -192,6 +192,14 @@ assert len(rows) == 2, rows
 assert rows[1][0] == sys.argv[1] and rows[1][1] == "정 \"하나\"", rows[1]
 assert rows[1][2] == "대전광역시 서구 둔산로 100, 2층", rows[1]
 ' "$REF_C"
+check "postal --new that cannot write its list fails and marks nothing" \
+	bash -c '! "$HERALD" agency postal --config agency.ini --new >/dev/full 2>full.err && grep -q "none was marked" full.err'
+"$HERALD" agency postal --config agency.ini --new >new1.csv 2>>postal.err
+"$HERALD" agency postal --config agency.ini --new >new2.csv 2>>postal.err
+"$HERALD" agency postal --config agency.ini >all.csv 2>>postal.err
+check "postal --new lists a letter once: after the failed run it still has it, the next run only the header; plain postal still all" \
+	bash -c '[ $(wc -l <new1.csv) = 2 ] && [ $(wc -l <new2.csv) = 1 ] && [ $(wc -l <all.csv) = 2 ] &&
+		cmp -s new1.csv all.csv'
 check "status: 2 read (a postal change does not overwrite a read), 1 postal" \
 	bash -c '"$HERALD" agency status --config agency.ini | jq -e ".read == 2 and .postal == 1 and .accepted == 0" >/dev/null'
 
