@@ -39,4 +39,13 @@ int db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Column text as a C string, "" for NULL. */
 const char *db_text(sqlite3_stmt *st, int col);
 
+/* Copies column text into a fixed buffer, cut to fit. memcpy, not
+ * snprintf: the roles copy a dozen columns per notice on their hot paths,
+ * and the format machinery cost more than the copy. */
+void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
+
+/* Runs a statement that returns no rows, then resets it and clears its
+ * bindings for the next use; logs and returns -1 on error. */
+int db_run(sqlite3_stmt *st);
+
 #endif

@@ -167,32 +167,18 @@ static int finish(hub_db *db, int ok)
     return ok;
 }
 
-/* memcpy, not snprintf: a notice's fifteen columns are copied for every
- * claim, answer and report, and the format machinery was a visible cost. */
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
-{
-    const void *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 static void read_notice(sqlite3_stmt *st, hub_notice *n)
 {
-    copy_col(n->id, sizeof n->id, st, 0);
-    copy_col(n->agency, sizeof n->agency, st, 1);
-    copy_col(n->reference, sizeof n->reference, st, 2);
-    copy_col(n->rk, sizeof n->rk, st, 3);
-    copy_col(n->title, sizeof n->title, st, 4);
-    copy_col(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    db_copy_text(n->id, sizeof n->id, st, 0);
+    db_copy_text(n->agency, sizeof n->agency, st, 1);
+    db_copy_text(n->reference, sizeof n->reference, st, 2);
+    db_copy_text(n->rk, sizeof n->rk, st, 3);
+    db_copy_text(n->title, sizeof n->title, st, 4);
+    db_copy_text(n->doc_sha256, sizeof n->doc_sha256, st, 5);
     n->deadline = sqlite3_column_int64(st, 6);
-    copy_col(n->link, sizeof n->link, st, 7);
+    db_copy_text(n->link, sizeof n->link, st, 7);
     n->state = (notice_state)notice_state_parse(db_text(st, 8));
-    copy_col(n->platform, sizeof n->platform, st, 9);
+    db_copy_text(n->platform, sizeof n->platform, st, 9);
     n->created = sqlite3_column_int64(st, 10);
     n->due = sqlite3_column_int64(st, 11);
     n->next_attempt = sqlite3_column_int64(st, 12);
@@ -442,7 +428,7 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     db_bind_text(st, 2, s->reference);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        copy_col(s->id, sizeof s->id, st, 0);
+        db_copy_text(s->id, sizeof s->id, st, 0);
         s->state = (notice_state)notice_state_parse(db_text(st, 1));
     }
     sqlite3_reset(st);

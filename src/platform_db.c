@@ -121,45 +121,17 @@ void pdb_close(pdb *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Runs a statement that returns no rows and resets it. */
-static int run(pdb *d, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE) {
-        log_error("database: %s", sqlite3_errmsg(d->db));
-        return -1;
-    }
-    return 0;
-}
-
-/* memcpy, not snprintf: every relayed notice copies a member's columns,
- * and the format machinery cost more than the copy. */
-static void copy_col(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
-{
-    const void *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-
-    if (n >= dstlen)
-        n = dstlen - 1;
-    if (n)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 static int read_member(pdb *d, sqlite3_stmt *st, member *m)
 {
     int rc = sqlite3_step(st), found = 0;
 
     if (rc == SQLITE_ROW) {
         m->id = sqlite3_column_int64(st, 0);
-        copy_col(m->name, sizeof m->name, st, 1);
-        copy_col(m->phone, sizeof m->phone, st, 2);
-        copy_col(m->ci, sizeof m->ci, st, 3);
-        copy_col(m->rk, sizeof m->rk, st, 4);
-        copy_col(m->pin_hash, sizeof m->pin_hash, st, 5);
+        db_copy_text(m->name, sizeof m->name, st, 1);
+        db_copy_text(m->phone, sizeof m->phone, st, 2);
+        db_copy_text(m->ci, sizeof m->ci, st, 3);
+        db_copy_text(m->rk, sizeof m->rk, st, 4);
+        db_copy_text(m->pin_hash, sizeof m->pin_hash, st, 5);
         m->consent = sqlite3_column_int(st, 6);
         m->preference = sqlite3_column_int(st, 7);
         m->verified = sqlite3_column_int(st, 8);
@@ -254,14 +226,14 @@ long long pdb_member_insert(pdb *d, const member *m, const char *created, const 
     sqlite3_bind_int(st, 7, m->preference);
     db_bind_text(st, 8, created);
     sqlite3_bind_int(st, 9, m->verified);
-    rc = run(d, st);
+    rc = db_run(st);
     return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
 }
 
 int pdb_member_verify(pdb *d, long long id)
 {
     sqlite3_bind_int64(d->member_verify, 1, id);
-    return run(d, d->member_verify);
+    return db_run(d->member_verify);
 }
 
 int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
@@ -269,7 +241,7 @@ int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
     sqlite3_bind_int(d->member_consent, 1, consent);
     sqlite3_bind_int(d->member_consent, 2, preference);
     sqlite3_bind_int64(d->member_consent, 3, id);
-    return run(d, d->member_consent);
+    return db_run(d->member_consent);
 }
 
 int pdb_inbox_insert(pdb *d, const notice_row *n)
@@ -285,22 +257,22 @@ int pdb_inbox_insert(pdb *d, const notice_row *n)
     db_bind_text(st, 7, n->deadline);
     db_bind_text(st, 8, n->link);
     db_bind_text(st, 9, n->received);
-    if (run(d, st) != 0)
+    if (db_run(st) != 0)
         return -1;
     return sqlite3_changes(d->db) > 0;
 }
 
 static void read_notice(sqlite3_stmt *st, notice_row *n)
 {
-    copy_col(n->notice, sizeof n->notice, st, 0);
+    db_copy_text(n->notice, sizeof n->notice, st, 0);
     n->member = sqlite3_column_int64(st, 1);
-    copy_col(n->rk, sizeof n->rk, st, 2);
-    copy_col(n->agency, sizeof n->agency, st, 3);
-    copy_col(n->title, sizeof n->title, st, 4);
-    copy_col(n->doc_sha256, sizeof n->doc_sha256, st, 5);
-    copy_col(n->deadline, sizeof n->deadline, st, 6);
-    copy_col(n->link, sizeof n->link, st, 7);
-    copy_col(n->received, sizeof n->received, st, 8);
+    db_copy_text(n->rk, sizeof n->rk, st, 2);
+    db_copy_text(n->agency, sizeof n->agency, st, 3);
+    db_copy_text(n->title, sizeof n->title, st, 4);
+    db_copy_text(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    db_copy_text(n->deadline, sizeof n->deadline, st, 6);
+    db_copy_text(n->link, sizeof n->link, st, 7);
+    db_copy_text(n->received, sizeof n->received, st, 8);
     n->read = sqlite3_column_int(st, 9);
 }
 
@@ -349,7 +321,7 @@ int pdb_inbox_mark_read(pdb *d, const char *notice, const char *at)
 {
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
-    return run(d, d->inbox_read);
+    return db_run(d->inbox_read);
 }
 
 int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const char *phone,
@@ -362,7 +334,7 @@ int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const cha
     db_bind_text(st, 3, phone);
     db_bind_text(st, 4, text);
     db_bind_text(st, 5, created);
-    return run(d, st);
+    return db_run(st);
 }
 
 int pdb_event_queue(pdb *d, const char *notice, const char *event, const char *at,
@@ -374,7 +346,7 @@ int pdb_event_queue(pdb *d, const char *notice, const char *event, const char *a
     db_bind_text(st, 2, event);
     db_bind_text(st, 3, at);
     db_bind_text(st, 4, reason);
-    return run(d, st);
+    return db_run(st);
 }
 
 int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
@@ -384,7 +356,7 @@ int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
     db_bind_text(st, 1, rk);
     sqlite3_bind_int(st, 2, consent);
     sqlite3_bind_int(st, 3, preference);
-    return run(d, st);
+    return db_run(st);
 }
 
 int pdb_outbox_deliver(pdb *d, const char *at)
@@ -392,11 +364,11 @@ int pdb_outbox_deliver(pdb *d, const char *at)
     int n;
 
     db_bind_text(d->notify_events, 1, at);
-    if (run(d, d->notify_events) != 0)
+    if (db_run(d->notify_events) != 0)
         return -1;
     n = sqlite3_changes(d->db);
     db_bind_text(d->notify_mark, 1, at);
-    if (run(d, d->notify_mark) != 0)
+    if (db_run(d->notify_mark) != 0)
         return -1;
     return n;
 }
@@ -423,7 +395,7 @@ int pdb_events_batch(pdb *d, int limit,
 int pdb_events_delete_upto(pdb *d, long long id)
 {
     sqlite3_bind_int64(d->events_delete, 1, id);
-    return run(d, d->events_delete);
+    return db_run(d->events_delete);
 }
 
 int pdb_directory_batch(pdb *d, int limit,
@@ -448,7 +420,7 @@ int pdb_directory_batch(pdb *d, int limit,
 int pdb_directory_delete_upto(pdb *d, long long id)
 {
     sqlite3_bind_int64(d->dir_delete, 1, id);
-    return run(d, d->dir_delete);
+    return db_run(d->dir_delete);
 }
 
 int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long expires_ms)
@@ -456,7 +428,7 @@ int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long 
     db_bind_text(d->session_insert, 1, id_hash);
     sqlite3_bind_int64(d->session_insert, 2, member);
     sqlite3_bind_int64(d->session_insert, 3, expires_ms);
-    return run(d, d->session_insert);
+    return db_run(d->session_insert);
 }
 
 long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms)
@@ -480,13 +452,13 @@ long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms)
 int pdb_session_delete(pdb *d, const char *id_hash)
 {
     db_bind_text(d->session_delete, 1, id_hash);
-    return run(d, d->session_delete);
+    return db_run(d->session_delete);
 }
 
 int pdb_sessions_expire(pdb *d, long long now_ms)
 {
     sqlite3_bind_int64(d->sessions_expire, 1, now_ms);
-    return run(d, d->sessions_expire);
+    return db_run(d->sessions_expire);
 }
 
 int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a)
@@ -512,13 +484,13 @@ int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a)
     db_bind_text(d->attempts_set, 1, phone);
     db_bind_text(d->attempts_set, 2, text);
     sqlite3_bind_int64(d->attempts_set, 3, a->n ? a->at[a->n - 1] : 0);
-    return run(d, d->attempts_set);
+    return db_run(d->attempts_set);
 }
 
 int pdb_attempts_clear(pdb *d, const char *phone)
 {
     db_bind_text(d->attempts_clear, 1, phone);
-    return run(d, d->attempts_clear);
+    return db_run(d->attempts_clear);
 }
 
 int pdb_attempts_expire(pdb *d, long long now_ms)
@@ -526,7 +498,7 @@ int pdb_attempts_expire(pdb *d, long long now_ms)
     /* A failure counts while now - at < LOGIN_WINDOW_MS (pin.c): once the
      * newest is that old, the row locks nobody and is only weight. */
     sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_WINDOW_MS);
-    return run(d, d->attempts_expire);
+    return db_run(d->attempts_expire);
 }
 
 long long pdb_pending_reports(pdb *d)
