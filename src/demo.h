@@ -23,6 +23,9 @@ typedef struct demo {
     long open_failures;
     /* Seconds each step took, for --stats and the end-to-end benchmark. */
     double t_start, t_signup, t_send, t_settle, t_read;
+    /* CPU seconds each role spent from the start of sending until every
+     * notice settled; the last slot is `agency send` itself. */
+    double cpu_delivery[PROCS_MAX + 1];
     const char *stats_path; /* --stats FILE, or NULL */
 } demo;
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +231,16 @@ static int wait_settled(demo *d, char *err, size_t errlen)
     return -1;
 }
 
+/* CPU seconds of the children waited for so far (here: `agency send`). */
+static double children_cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 int demo_send(demo *d, char *err, size_t errlen)
 {
     char csv[4096], tpl[4096], cfg[4096], log[4096];
@@ -245,6 +256,9 @@ int demo_send(demo *d, char *err, size_t errlen)
         demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
+    for (int i = 0; i < d->procs.count; i++)
+        d->cpu_delivery[i] = -procs_cpu_seconds(&d->procs.list[i]);
+    double children0 = children_cpu_seconds();
     t0 = demo_now();
     char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
                     "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
@@ -255,9 +269,12 @@ int demo_send(demo *d, char *err, size_t errlen)
         return -1;
     }
     d->t_send = demo_now() - t0;
+    d->cpu_delivery[PROCS_MAX] = children_cpu_seconds() - children0;
     if (wait_settled(d, err, errlen) != 0)
         return -1;
     d->t_settle = demo_now() - t0;
+    for (int i = 0; i < d->procs.count; i++)
+        d->cpu_delivery[i] += procs_cpu_seconds(&d->procs.list[i]);
     fprintf(stderr, "demo: sent in %.1f s, delivered in %.1f s: %s\n", d->t_send, d->t_settle,
             d->send_result);
     return 0;
@@ -428,7 +445,13 @@ int demo_write_stats(demo *d, char *err, size_t errlen)
     for (int i = 0; i < d->procs.count; i++)
         buf_printf(&b, "%s\"%s\":%.1f", i ? "," : "", d->procs.list[i].name,
                    (double)procs_peak_rss_kib(&d->procs.list[i]) / 1024.0);
-    buf_puts(&b, "}}\n");
+    /* Microseconds of CPU per notice, send start to settled, per role. */
+    buf_puts(&b, "},\"cpu_us_per_notice\":{");
+    for (int i = 0; i < d->procs.count; i++)
+        buf_printf(&b, "\"%s\":%.1f,", d->procs.list[i].name,
+                   d->cpu_delivery[i] * 1e6 / (double)(d->notices ? d->notices : 1));
+    buf_printf(&b, "\"agency-send\":%.1f}}\n",
+               d->cpu_delivery[PROCS_MAX] * 1e6 / (double)(d->notices ? d->notices : 1));
     int r = b.broken ? -1 : demo_write_file(d->stats_path, b.data, 0644, err, errlen);
     buf_free(&b);
     return r;

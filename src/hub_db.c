@@ -178,6 +178,7 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->deadline = sqlite3_column_int64(st, 6);
     db_copy_text(n->link, sizeof n->link, st, 7);
     n->state = (notice_state)notice_state_parse(db_text(st, 8));
+    n->stored = n->state;
     db_copy_text(n->platform, sizeof n->platform, st, 9);
     n->created = sqlite3_column_int64(st, 10);
     n->due = sqlite3_column_int64(st, 11);
@@ -200,9 +201,21 @@ static int load_notice(hub_db *db, const char *id, hub_notice *n)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int save_notice(hub_db *db, const hub_notice *n)
+static int add_change(hub_db *db, const hub_notice *n, long long now);
+
+/* Writes n back; a new state also goes to the agency's feed, once per
+ * save however many steps led to it (RelayAcceptance and
+ * ContentConsignment in one answer: one row, "received"). */
+static int save_notice(hub_db *db, hub_notice *n, long long now)
 {
-    sqlite3_stmt *st = stmt(db, S_SAVE);
+    sqlite3_stmt *st;
+
+    if (n->state != n->stored) {
+        if (add_change(db, n, now) != 0)
+            return -1;
+        n->stored = n->state;
+    }
+    st = stmt(db, S_SAVE);
 
     db_bind_text(st, 1, n->id);
     db_bind_text(st, 2, notice_state_name(n->state));
@@ -241,8 +254,8 @@ static int add_change(hub_db *db, const hub_notice *n, long long now)
 }
 
 /* Applies one event to n: evidence always, and when the state machine
- * (and may_move) says so, the new state and a row in the agency's feed.
- * The caller saves n's other columns. */
+ * (and may_move) says so, the new state. The caller saves n, which puts
+ * a new state in the agency's feed. */
 static int record_event(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
                         const char *reason, int may_move, long long now,
                         notice_outcome *outcome)
@@ -256,10 +269,9 @@ static int record_event(hub_db *db, hub_notice *n, notice_event ev, const char *
         *outcome = o;
     if (append_evidence(db, n, ev, actor, reason, now) != 0)
         return -1;
-    if (o != NS_MOVED)
-        return 0;
-    n->state = next;
-    return add_change(db, n, now);
+    if (o == NS_MOVED)
+        n->state = next;
+    return 0;
 }
 
 /* What a platform answered to the relay of a notice (relays table). */
@@ -613,6 +625,10 @@ static int owns(hub_db *db, notice_role role, const char *caller, const hub_noti
 
     if (role == ROLE_AGENCY)
         return !strcmp(n->agency, caller);
+    /* Only the current platform's RelayAcceptance makes a notice relayed
+     * or received: no lookup needed for the common case. */
+    if ((n->state == NS_RELAYED || n->state == NS_RECEIVED) && !strcmp(n->platform, caller))
+        return 1;
     answer = relay_answer(db, n->id, caller);
     return answer < 0 ? -1 : answer == ANSWER_ACCEPTED;
 }
@@ -628,31 +644,53 @@ static const char *dedup_reason(const hub_report *r)
     return failure && r->reason ? r->reason : "";
 }
 
-/* 1 if this (notice, event, actor[, reason]) was not reported before. */
-static int first_report(hub_db *db, const hub_report *r, const char *caller)
+/* 1 if this (notice, event, actor, dedup reason) was not reported
+ * before, and now is; 0 if it was; -1 on error. */
+static int note_report(hub_db *db, const char *notice, notice_event ev, const char *actor,
+                       const char *reason)
 {
     sqlite3_stmt *st = stmt(db, S_REPORTED);
 
-    db_bind_text(st, 1, r->notice);
-    db_bind_text(st, 2, notice_event_name(r->event));
-    db_bind_text(st, 3, caller);
-    db_bind_text(st, 4, dedup_reason(r));
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, notice_event_name(ev));
+    db_bind_text(st, 3, actor);
+    db_bind_text(st, 4, reason);
     if (step_done(db, st) != 0)
         return -1;
     return sqlite3_changes(db->conn) > 0;
+}
+
+static int first_report(hub_db *db, const hub_report *r, const char *caller)
+{
+    return note_report(db, r->notice, r->event, caller, dedup_reason(r));
+}
+
+/* The platform has the notice in the member's inbox: ContentConsignment,
+ * once per platform whether it came with the relay's answer or as a
+ * report. The caller saves n. */
+static int record_consignment(hub_db *db, hub_notice *n, const char *platform, long long now)
+{
+    int fresh = note_report(db, n->id, EV_CONTENT_CONSIGNMENT, platform, "");
+
+    if (fresh <= 0)
+        return fresh;
+    return record_event(db, n, EV_CONTENT_CONSIGNMENT, platform, NULL, 1, now, NULL);
 }
 
 /* A report from the notice's current platform while the notice is still
  * accepted and that platform has not answered means the relay to it is in
  * flight (or its answer was lost): the report proves that the platform
  * accepted it, so RelayAcceptance is recorded now, before the report, and
- * the relay's answer finds the platform answered and changes nothing.
- * That keeps every timeline in the order RelayAcceptance,
- * ContentConsignment. A platform that rejected, or whose channel expired
- * (the notice is accepted again, waiting for the next one), proves
- * nothing. Returns 1 when the acceptance was recorded, 0 when the caller
- * is not in flight, -1 on error. */
-static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform, long long now)
+ * the relay's answer finds the platform answered and changes nothing. A
+ * platform accepts a relay by putting the notice in an inbox, so any
+ * other report proves ContentConsignment as well, which is recorded next:
+ * every timeline runs RelayAcceptance, ContentConsignment, then the rest.
+ * A platform that rejected, or whose channel expired (the notice is
+ * accepted again, waiting for the next one), proves nothing. Returns 1
+ * when the acceptance was recorded, 0 when the caller is not in flight,
+ * -1 on error. */
+static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform,
+                            notice_event reported, long long now)
 {
     int fresh;
 
@@ -661,7 +699,11 @@ static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform, lon
     fresh = note_answer(db, n->id, platform, 1);
     if (fresh <= 0)
         return fresh;
-    return record_acceptance(db, n, platform, now) == 0 ? 1 : -1;
+    if (record_acceptance(db, n, platform, now) != 0)
+        return -1;
+    if (reported != EV_CONTENT_CONSIGNMENT && record_consignment(db, n, platform, now) < 0)
+        return -1;
+    return 1;
 }
 
 static int report_one(hub_db *db, notice_role role, const char *caller, hub_report *r,
@@ -679,7 +721,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     before = n.state;
     rc = owns(db, role, caller, &n);
     if (rc == 0 && role == ROLE_PLATFORM)
-        rc = accept_in_flight(db, &n, caller, now);
+        rc = accept_in_flight(db, &n, caller, r->event, now);
     if (rc <= 0) {
         r->error = "not yours";
         return rc;
@@ -687,7 +729,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     rc = first_report(db, r, caller);
     if (rc <= 0) {
         r->status = "duplicate";
-        return rc < 0 || n.state == before ? rc : save_notice(db, &n);
+        return rc < 0 || n.state == before ? rc : save_notice(db, &n, now);
     }
     /* A platform the notice has moved on from (another platform's turn, or
      * back in the queue after this one's deadline) is heard, but moves
@@ -697,7 +739,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     if (record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
-    return n.state != before ? save_notice(db, &n) : 0;
+    return n.state != before ? save_notice(db, &n, now) : 0;
 }
 
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
@@ -791,7 +833,7 @@ static int send_to_postal(hub_db *db, hub_notice *n, long long now)
 
     if (record_event(db, n, EV_RELAY_TO_NON_ERDS, "hub", why, 1, now, NULL) != 0)
         return -1;
-    return save_notice(db, n);
+    return save_notice(db, n, now);
 }
 
 static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_known_fn known,
@@ -812,9 +854,10 @@ static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_know
     n->next_attempt = now + RELAY_LEASE_MS;
     items[*n_out].n = *n;
     items[*n_out].outcome = RELAY_FAILED;
+    items[*n_out].consigned = 0;
     items[*n_out].reason[0] = '\0';
     (*n_out)++;
-    return save_notice(db, n);
+    return save_notice(db, n, now);
 }
 
 /* The claim, inside a transaction the caller holds. */
@@ -856,7 +899,8 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     }
     switch (it->outcome) {
     case RELAY_ACCEPTED:
-        if (record_acceptance(db, &n, platform, now) != 0)
+        if (record_acceptance(db, &n, platform, now) != 0 ||
+            (it->consigned && record_consignment(db, &n, platform, now) < 0))
             return -1;
         break;
     case RELAY_REJECTED:
@@ -874,7 +918,7 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
         n.next_attempt = now + notice_retry_delay_ms(n.attempts);
         break;
     }
-    return save_notice(db, &n);
+    return save_notice(db, &n, now);
 }
 
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
@@ -921,7 +965,7 @@ static int expire_one(hub_db *db, hub_notice *n, long long now)
     n->attempts = 0;
     n->due = 0;
     n->next_attempt = now;
-    return save_notice(db, n);
+    return save_notice(db, n, now);
 }
 
 int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired)

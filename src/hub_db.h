@@ -33,6 +33,8 @@ typedef struct hub_notice {
     long long deadline, created, due, next_attempt;
     int attempts, expiries;
     notice_state state;
+    notice_state stored; /* the state in the database: a save that changes
+                          * it adds one row to the agency's feed */
 } hub_notice;
 
 hub_db *hub_db_open(const char *path, char *err, size_t errlen);
@@ -81,7 +83,8 @@ typedef struct hub_report {
 
 /* Callers: the notice's agency, or a platform that accepted its relay. A
  * platform's report on a notice whose relay to it is still in flight
- * records RelayAcceptance first: the report proves the acceptance. A
+ * records RelayAcceptance and ContentConsignment first: the report proves
+ * that the platform took the notice into an inbox. A
  * failure event is a duplicate only with the same reason. */
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
@@ -102,6 +105,8 @@ typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } rela
 typedef struct hub_relay_item {
     hub_notice n;
     relay_outcome outcome;             /* set by the worker after the call */
+    int consigned;                     /* accepted into the member's inbox in the
+                                        * same step: ContentConsignment too */
     char reason[HUB_REASON_MAX + 1];   /* for rejected and failed */
 } hub_relay_item;
 
@@ -113,10 +118,13 @@ typedef struct hub_relay_item {
 int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
                        void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal);
 
-/* Records the platforms' answers for claimed items. A failure is retried
- * after notice_retry_delay_ms; a fallback channel's deadline is now + the
- * fallback window. An answer from a platform whose report already proved
- * the acceptance (see hub_db_report) changes nothing. Returns 0 or -1. */
+/* Records the platforms' answers for claimed items. An acceptance that
+ * says the notice is in the member's inbox records ContentConsignment
+ * with RelayAcceptance (once, however often it is answered). A failure is
+ * retried after notice_retry_delay_ms; a fallback channel's deadline is
+ * now + the fallback window. An answer from a platform whose report
+ * already proved the acceptance (see hub_db_report) changes nothing.
+ * Returns 0 or -1. */
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now);
 
 /* hub_db_relay_record of the first `answered` items, then

@@ -7,7 +7,9 @@
  * (one commit per round, not two). A platform that is down or
  * answers 5xx costs its notices a retry with backoff, never a busy loop;
  * when nothing is due the worker sleeps until new notices arrive or
- * relay_interval_ms passes. One keep-alive client per platform. */
+ * relay_interval_ms passes. One keep-alive client per platform, and the
+ * platforms of a round are called at the same time. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,14 @@
 #include "hub.h"
 #include "log.h"
 
+typedef struct relay_call relay_call;
+
 typedef struct relay {
     hub *h;
     http_client **clients; /* parallel to h->platforms */
+    relay_call *calls;     /* parallel to h->platforms */
     hub_relay_item *items;
     size_t answered;       /* items relayed whose answers await recording */
-    buf body;
 } relay;
 
 static int platform_known(void *ctx, const char *name)
@@ -50,6 +54,7 @@ static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
     for (size_t i = 0; i < n; i++) {
         hub_relay_item *it = &r->items[idx[i]];
         it->outcome = RELAY_FAILED;
+        it->consigned = 0;
         snprintf(it->reason, sizeof it->reason, "%s", why);
     }
 }
@@ -85,12 +90,15 @@ static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
         const char *status = json_string_value(json_object_get(res, "status"));
 
         it->outcome = RELAY_FAILED;
+        it->consigned = 0;
         snprintf(it->reason, sizeof it->reason, "the platform's answer is malformed");
         if (!id || strcmp(id, it->n.id) != 0 || !status)
             continue;
         if (!strcmp(status, "accepted")) {
             it->outcome = RELAY_ACCEPTED;
             it->reason[0] = '\0';
+            /* "received": already in the member's inbox (ContentConsignment). */
+            it->consigned = json_is_string(json_object_get(res, "received"));
         } else if (!strcmp(status, "rejected")) {
             it->outcome = RELAY_REJECTED;
             copy_reason(it->reason, sizeof it->reason, json_object_get(res, "reason"));
@@ -98,26 +106,28 @@ static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
     }
 }
 
-/* Posts the items at idx (all for platform p) as one call. */
-static void relay_to(relay *r, size_t p, const size_t *idx, size_t n)
+/* Posts the items at idx (all for platform p) as one call, the request
+ * built in body. */
+static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
 {
     char err[256], why[HUB_REASON_MAX + 1];
     json_t *reply = NULL;
     int status;
 
-    r->body.len = 0;
-    buf_puts(&r->body, "{\"notices\":[");
+    body->len = 0;
+    body->broken = 0;
+    buf_puts(body, "{\"notices\":[");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            buf_puts(&r->body, ",");
-        notice_json(&r->body, &r->items[idx[i]].n);
+            buf_puts(body, ",");
+        notice_json(body, &r->items[idx[i]].n);
     }
-    buf_puts(&r->body, "]}");
-    if (r->body.broken || !r->clients[p]) {
+    buf_puts(body, "]}");
+    if (body->broken || !r->clients[p]) {
         fail_all(r, idx, n, "out of memory");
         return;
     }
-    status = http_client_call(r->clients[p], "POST", "/v1/relay", r->body.data, r->body.len,
+    status = http_client_call(r->clients[p], "POST", "/v1/relay", body->data, body->len,
                               &reply, err, sizeof err);
     if (status == 200) {
         read_answer(r, idx, n, reply);
@@ -131,10 +141,31 @@ static void relay_to(relay *r, size_t p, const size_t *idx, size_t n)
     json_decref(reply);
 }
 
-/* Groups the claimed items by platform and relays each group. */
+/* One platform's share of a round, relayed on a thread of its own. */
+typedef struct relay_call {
+    relay *r;
+    size_t p, n, *idx;
+    buf body;
+    pthread_t thread;
+    int started;
+} relay_call;
+
+static void *relay_call_main(void *arg)
+{
+    relay_call *c = arg;
+
+    relay_to(c->r, c->p, &c->body, c->idx, c->n);
+    return NULL;
+}
+
+/* Groups the claimed items by platform and relays the groups at the same
+ * time: each platform's call takes as long as its database commit, and
+ * waiting for them one after the other left the others idle. Each call
+ * writes only its own items. */
 static void relay_claimed(relay *r, size_t n)
 {
-    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx), k = 0;
+    relay_call *calls = r->calls;
 
     if (!idx) {
         for (size_t i = 0; i < n; i++)
@@ -142,13 +173,30 @@ static void relay_claimed(relay *r, size_t n)
         return;
     }
     for (size_t p = 0; p < r->h->nplatforms; p++) {
-        size_t k = 0;
+        relay_call *c = &calls[p];
+        c->idx = idx + k;
+        c->n = 0;
+        c->started = 0;
         for (size_t i = 0; i < n; i++)
             if (!strcmp(r->items[i].n.platform, r->h->platforms[p].name))
-                idx[k++] = i;
-        if (k)
-            relay_to(r, p, idx, k);
+                c->idx[c->n++] = i;
+        k += c->n;
     }
+    for (size_t p = 0; p < r->h->nplatforms; p++) {
+        relay_call *c = &calls[p];
+        if (!c->n)
+            continue;
+        /* The last group runs here; so does any whose thread cannot start. */
+        int last = 1;
+        for (size_t q = p + 1; q < r->h->nplatforms; q++)
+            last &= calls[q].n == 0;
+        c->started = !last && pthread_create(&c->thread, NULL, relay_call_main, c) == 0;
+        if (!c->started)
+            relay_to(r, p, &c->body, c->idx, c->n);
+    }
+    for (size_t p = 0; p < r->h->nplatforms; p++)
+        if (calls[p].started)
+            pthread_join(calls[p].thread, NULL);
     free(idx);
 }
 
@@ -195,11 +243,15 @@ void *hub_relay_main(void *arg)
     hub *h = r.h;
 
     r.clients = calloc(h->nplatforms + 1, sizeof *r.clients);
+    r.calls = calloc(h->nplatforms + 1, sizeof *r.calls);
     r.items = malloc((size_t)h->relay_batch * sizeof *r.items);
-    buf_init(&r.body, 64 * 1024);
-    for (size_t p = 0; r.clients && p < h->nplatforms; p++)
+    for (size_t p = 0; r.clients && r.calls && p < h->nplatforms; p++) {
         r.clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
-    if (!r.clients || !r.items) {
+        r.calls[p].r = &r;
+        r.calls[p].p = p;
+        buf_init(&r.calls[p].body, 64 * 1024);
+    }
+    if (!r.clients || !r.calls || !r.items) {
         log_error("relay: out of memory; no notices will be relayed");
     } else {
         for (;;) {
@@ -214,8 +266,10 @@ void *hub_relay_main(void *arg)
     }
     for (size_t p = 0; r.clients && p < h->nplatforms; p++)
         http_client_free(r.clients[p]);
+    for (size_t p = 0; r.calls && p < h->nplatforms; p++)
+        buf_free(&r.calls[p].body);
     free(r.clients);
+    free(r.calls);
     free(r.items);
-    buf_free(&r.body);
     return NULL;
 }

@@ -18,7 +18,7 @@ typedef struct pdb {
     sqlite3 *db;
     sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
         *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
-        *outbox_insert, *event_insert, *dir_insert, *session_insert, *session_get,
+        *outbox_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
         *notify_events, *notify_mark, *events_batch, *events_delete,
         *dir_batch, *dir_delete, *sessions_expire, *attempts_expire;
@@ -66,8 +66,6 @@ int pdb_inbox_mark_read(pdb *d, const char *notice, const char *at);
 
 int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const char *phone,
                       const char *text, const char *created);
-int pdb_event_queue(pdb *d, const char *notice, const char *event, const char *at,
-                    const char *reason);
 int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference);
 
 /* Hands every unsent outbox row to its channel (marks it sent at `at`)

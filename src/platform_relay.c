@@ -3,9 +3,11 @@
  *
  * Each notice names its recipient only by rk. A verified member with that
  * rk and consent gets it in the inbox, a push notification in the outbox (title
- * and where to read it, never the document) and a ContentConsignment queued
- * for the hub; all of a batch in one transaction. A relay the hub repeats
- * finds the inbox row already there and is accepted without a second one. */
+ * and where to read it, never the document); all of a batch in one
+ * transaction. The answer "accepted" carries the time it reached the
+ * inbox: the hub records ContentConsignment from it, so no separate
+ * report is needed. A relay the hub repeats finds the inbox row already
+ * there and is accepted without a second one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -101,8 +103,7 @@ static int deliver(platform *p, notice_row *row, const member *m, buf *text)
     text->len = 0;
     push_text(p, row, text);
     if (text->broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text->data,
-                                          row->received) != 0 ||
-        pdb_event_queue(&p->db, row->notice, "ContentConsignment", row->received, NULL) != 0)
+                                          row->received) != 0)
         return -1;
     return 0;
 }
@@ -130,7 +131,8 @@ static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dbe
     return RELAY_ACCEPTED;
 }
 
-static void result_line(buf *out, json_t *o, relay_outcome r, const char *why)
+static void result_line(buf *out, json_t *o, relay_outcome r, const char *why,
+                        const char *received)
 {
     const char *notice = str(o, "notice");
 
@@ -140,7 +142,9 @@ static void result_line(buf *out, json_t *o, relay_outcome r, const char *why)
     else
         buf_puts(out, "null");
     switch (r) {
-    case RELAY_ACCEPTED: buf_puts(out, ",\"status\":\"accepted\"}"); break;
+    case RELAY_ACCEPTED:
+        buf_printf(out, ",\"status\":\"accepted\",\"received\":\"%s\"}", received);
+        break;
     case RELAY_NOT_MEMBER:
         buf_puts(out, ",\"status\":\"rejected\",\"reason\":\"not a member\"}");
         break;
@@ -190,7 +194,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
             break;
         counts[r]++;
         buf_puts(&out, i ? "," : "");
-        result_line(&out, o, r, why);
+        result_line(&out, o, r, why, now);
     }
     if (!dberr && db_commit(p->db.db) != 0)
         dberr = 1;
@@ -211,8 +215,11 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         http_reply_error(resp, 500, "out of memory");
         return;
     }
+    /* No wake-up for the reporter: the answer carries ContentConsignment,
+     * and the notifications can wait for its next round (report_interval_ms),
+     * which gathers several relays into one call to the hub, and lets the
+     * hub record this answer before it hears of the notifications. */
     http_reply_body(resp, 200, "application/json", text, len);
-    platform_reporter_wake(p);
     log_info("POST /v1/relay: %zu notices, %zu accepted, %zu not members, %zu unverified, "
              "%zu without consent, %zu malformed", n, counts[RELAY_ACCEPTED],
              counts[RELAY_NOT_MEMBER], counts[RELAY_UNVERIFIED], counts[RELAY_NO_CONSENT],

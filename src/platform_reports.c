@@ -1,6 +1,6 @@
 /* platform_reports.c -- the background thread that tells the hub what
- * happened: ContentConsignment and ConsignmentNotification events, and
- * directory changes (consent given or withdrawn).
+ * happened: ConsignmentNotification events (ContentConsignment travels in
+ * the relay answer), and directory changes (consent given or withdrawn).
  *
  * Request handlers only append to queue tables inside their own
  * transactions and wake this thread; it sends the queues in batches of up

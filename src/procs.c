@@ -164,6 +164,29 @@ long procs_peak_rss_kib(const proc *p)
     return kib;
 }
 
+double procs_cpu_seconds(const proc *p)
+{
+    char path[64], line[1024];
+    unsigned long utime, stime;
+    double secs = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    /* Fields 14 and 15 follow the command name, which may hold spaces:
+     * count from its closing parenthesis. */
+    if (fgets(line, sizeof line, f)) {
+        const char *rest = strrchr(line, ')');
+        if (rest && sscanf(rest + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                           &utime, &stime) == 2)
+            secs = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    }
+    fclose(f);
+    return secs;
+}
+
 int procs_free_port(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};

@@ -36,6 +36,9 @@ void procs_stop_all(procs *ps);
 /* The peak resident memory (VmHWM) of a running child in KiB, or -1. */
 long procs_peak_rss_kib(const proc *p);
 
+/* CPU seconds (user + system) the process has used so far, or -1. */
+double procs_cpu_seconds(const proc *p);
+
 /* A loopback port that was free a moment ago. */
 int procs_free_port(void);
 

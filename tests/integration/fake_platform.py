@@ -2,9 +2,12 @@
 """A stand-in platform for tests/integration/hub.sh: answers the hub's
 POST /v1/relay, accepting the rks listed (one per line) in MEMBERS_FILE and
 rejecting the others as "not a member", and appends each relayed notice as
-one JSON line to LOG_FILE. Checks the hub's bearer key. With REPORT_HUB
-(the hub's URL) and REPORT_KEY (this platform's key) in the environment it
-reports ContentConsignment for the notices it accepts before it answers
+one JSON line to LOG_FILE. Checks the hub's bearer key. With RECEIVED=1
+in the environment an acceptance says since when the notice is in the
+inbox ("received"), as herald's platforms answer; without it the platform
+is one that reports ContentConsignment separately. With REPORT_HUB (the
+hub's URL) and REPORT_KEY (this platform's key) it reports REPORT_EVENT
+(default ContentConsignment) for the notices it accepts before it answers
 the relay, as a fast platform may while the hub still waits for the answer.
 Usage: fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
 import json, os, sys, urllib.request
@@ -13,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, hub_key, members_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
 def report_first(notices):
-    events = [{"notice": n, "event": "ContentConsignment", "reason": None} for n in notices]
+    event = os.environ.get("REPORT_EVENT", "ContentConsignment")
+    events = [{"notice": n, "event": event, "reason": None} for n in notices]
     req = urllib.request.Request(os.environ["REPORT_HUB"] + "/v1/events",
                                  data=json.dumps({"events": events}).encode(),
                                  headers={"Authorization": "Bearer " + os.environ["REPORT_KEY"],
@@ -45,6 +49,8 @@ class Relay(BaseHTTPRequestHandler):
                 log.write(json.dumps(n) + "\n")
                 if n["rk"] in members:
                     results.append({"notice": n["notice"], "status": "accepted"})
+                    if os.environ.get("RECEIVED") == "1":
+                        results[-1]["received"] = "2026-11-27T08:00:00.000Z"
                 else:
                     results.append({"notice": n["notice"], "status": "rejected",
                                     "reason": "not a member"})

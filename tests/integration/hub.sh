@@ -200,14 +200,22 @@ check "... after RelayRejection then RelayToNonERDS" \
 sleep 1.5
 check "person 6's platform is down: still accepted, RelayFailure recorded once" \
 	bash -c "[ '$(state_of 6)' = accepted ] && [ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\"]' ]"
-# portal reports ContentConsignment before it answers the relay call.
-REPORT_HUB=$H REPORT_KEY=$POR start_platform portal "$P_POR" por.members
+# portal answers as herald's platforms do (accepted with "received"), and
+# reports ConsignmentNotification before it answers the relay call.
+RECEIVED=1 REPORT_EVENT=ConsignmentNotification REPORT_HUB=$H REPORT_KEY=$POR \
+	start_platform portal "$P_POR" por.members
 check "the platform comes up: the retry relays the notice" wait_state 6 received 20
-check "... a report during the relay call: RelayAcceptance first, recorded once" \
-	bash -c "[ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\",\"RelayAcceptance\",\"ContentConsignment\"]' ]"
+check "... a report during the relay call: RelayAcceptance and ContentConsignment first, each once" \
+	bash -c "[ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\",\"RelayAcceptance\",\"ContentConsignment\",\"ConsignmentNotification\"]' ]"
 check "... the RelayAcceptance names portal, and the report was recorded" \
 	bash -c "[ '$(curl -s "${A_NTS[@]}" "$H/v1/notices/$N6" | jq -r '.events[2].actor')' = portal ] &&
 		grep -q '\"recorded\"' portal.jsonl.reports"
+r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$N6" '{events:[{notice:$n, event:"ContentConsignment"}]}')" "${A_POR[@]}")
+check "... portal's ContentConsignment reported again as an event: duplicate" \
+	jqb "$r" '.results[0].status == "duplicate"'
+r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
+check "... the agency's feed shows the notice accepted, then received: one change per step" \
+	jqb "$r" "[.changes[] | select(.notice == \"$N6\") | .state] == [\"accepted\", \"received\"]"
 
 # --- events ---
 ev() { jq -nc --arg n "$1" --arg e "$2" '{events:[{notice:$n, event:$e, at:"2026-11-27T08:00:00.000Z", reason:null}]}'; }
