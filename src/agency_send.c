@@ -8,9 +8,9 @@
  * without creating a second notice. A bad row is reported with its line
  * and counted, never dropped silently, and the rest still go.
  *
- * Two threads overlap the work so that neither idsvc nor the hub waits on
- * the other: the main thread reads, converts, renders and stores batch
- * k+1 while a submitting thread has batch k at the hub. Only stored
+ * Threads overlap the work so that neither idsvc nor the hub waits on
+ * the other: the main thread reads, converts, renders and stores the next
+ * batch while submitting threads have earlier ones at the hub. Only stored
  * batches are handed over (a small bounded queue), so a stop at any point
  * leaves stored documents that a re-run submits. */
 #include <errno.h>
@@ -40,8 +40,11 @@
 #define SEND_DEFAULT_BATCH 1000
 #define SEND_MAX_BATCH 10000
 #define SEND_ATTEMPTS 5
-/* Batches alive at once: one being prepared, one waiting, one at the hub. */
-#define SEND_IN_FLIGHT 3
+/* Batches at the hub at once: while the hub writes one, it reads and checks
+ * the next. */
+#define SEND_SUBMITTERS 2
+/* Batches alive at once: one being prepared, one waiting, the ones at the hub. */
+#define SEND_IN_FLIGHT (SEND_SUBMITTERS + 2)
 #define CMD "agency send"
 
 static const char usage[] =
@@ -128,7 +131,7 @@ typedef struct sender {
     sqlite3 *db;            /* shared: each transaction under db_lock */
     pthread_mutex_t db_lock;
     http_client *idsvc;     /* the preparing thread's */
-    http_client *hub;       /* the submitting thread's */
+    http_client *hub[SEND_SUBMITTERS]; /* one per submitting thread */
     batch batches[SEND_IN_FLIGHT];
     handoff q;
     pthread_mutex_t out_lock; /* guards n and what goes to stderr */
@@ -545,7 +548,7 @@ static int apply_notice_results(sender *s, json_t *res, row **live, size_t n)
     return rc;
 }
 
-static int submit_rows(sender *s, row **pending, size_t n)
+static int submit_rows(sender *s, http_client *hub, row **pending, size_t n)
 {
     row **live = calloc(n ? n : 1, sizeof *live);
     json_t *reply = NULL, *res;
@@ -568,7 +571,7 @@ static int submit_rows(sender *s, row **pending, size_t n)
     buf_puts(&body, "]}");
     if (!k)
         rc = 0;
-    else if (!body.broken && post_with_retry(s->hub, "hub", "/v1/notices", &body, &reply) == 0 &&
+    else if (!body.broken && post_with_retry(hub, "hub", "/v1/notices", &body, &reply) == 0 &&
              (res = results_of(reply, k, "hub")) != NULL) {
         count(s, &s->n.submitted, (long)k);
         rc = apply_notice_results(s, res, live, k);
@@ -690,21 +693,36 @@ static void set_flag(handoff *q, int *flag)
     pthread_mutex_unlock(&q->lock);
 }
 
-/* The submitting thread: each stored batch to the hub, then its notice
- * ids into the database. After a fatal error it stops submitting but
- * still takes the batches queued behind (their documents are stored; a
- * re-run submits them). */
+static int is_broken(handoff *q)
+{
+    int broken;
+
+    pthread_mutex_lock(&q->lock);
+    broken = q->broken;
+    pthread_mutex_unlock(&q->lock);
+    return broken;
+}
+
+typedef struct submitter {
+    sender *s;
+    http_client *hub;
+    pthread_t thread;
+    int started;
+} submitter;
+
+/* A submitting thread: each stored batch it takes to the hub, then its
+ * notice ids into the database. After a fatal error (its own or
+ * another's) it stops submitting but still takes the batches queued
+ * behind (their documents are stored; a re-run submits them). */
 static void *submitter_main(void *arg)
 {
-    sender *s = arg;
+    submitter *me = arg;
+    sender *s = me->s;
     batch *b;
-    int ok = 1;
 
     while ((b = take_ready(&s->q)) != NULL) {
-        if (ok && submit_rows(s, b->pending, b->npending) != 0) {
-            ok = 0;
+        if (!is_broken(&s->q) && submit_rows(s, me->hub, b->pending, b->npending) != 0)
             set_flag(&s->q, &s->q.broken);
-        }
         batch_clear(b);
         give_spare(&s->q, b);
     }
@@ -861,9 +879,11 @@ static int prepare(sender *s, const char *config, const char *tpl_path)
     if (!(s->db = agency_db_open(s->cfg.db_path, err, sizeof err)))
         return cli_fail(CMD, "%s", err);
     s->idsvc = http_client_new(s->cfg.idsvc_url, s->cfg.idsvc_key);
-    s->hub = http_client_new(s->cfg.hub_url, s->cfg.hub_key);
-    if (!s->idsvc || !s->hub)
+    if (!s->idsvc)
         return cli_fail(CMD, "out of memory");
+    for (size_t i = 0; i < SEND_SUBMITTERS; i++)
+        if (!(s->hub[i] = http_client_new(s->cfg.hub_url, s->cfg.hub_key)))
+            return cli_fail(CMD, "out of memory");
     for (size_t i = 0; i < SEND_IN_FLIGHT; i++) {
         batch *b = &s->batches[i];
         b->rows = calloc((size_t)s->batch_max, sizeof *b->rows);
@@ -883,7 +903,8 @@ static void cleanup(sender *s)
         free(s->batches[i].pending);
     }
     http_client_free(s->idsvc);
-    http_client_free(s->hub);
+    for (size_t i = 0; i < SEND_SUBMITTERS; i++)
+        http_client_free(s->hub[i]);
     db_close(s->db);
     csv_header_free(s->hdr);
     csv_close(s->csv);
@@ -922,15 +943,22 @@ static int prepare_all(sender *s)
 
 static int run(sender *s)
 {
-    pthread_t submitter;
-    int rc;
+    submitter subs[SEND_SUBMITTERS] = {{0}};
+    int rc = 0;
 
     log_info("run %s: sending %s in batches of %ld", s->run_id, s->csv_path, s->batch_max);
-    if (pthread_create(&submitter, NULL, submitter_main, s) != 0)
-        return cli_fail(CMD, "cannot start the submitting thread");
-    rc = prepare_all(s);
+    for (size_t i = 0; i < SEND_SUBMITTERS && rc == 0; i++) {
+        subs[i] = (submitter){.s = s, .hub = s->hub[i]};
+        subs[i].started = pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]) == 0;
+        if (!subs[i].started)
+            rc = cli_fail(CMD, "cannot start a submitting thread");
+    }
+    if (rc == 0)
+        rc = prepare_all(s);
     set_flag(&s->q, &s->q.closed);
-    pthread_join(submitter, NULL);
+    for (size_t i = 0; i < SEND_SUBMITTERS; i++)
+        if (subs[i].started)
+            pthread_join(subs[i].thread, NULL);
     if (rc != 0 || s->q.broken)
         return EXIT_FAIL;
     progress(s, 1);
