@@ -478,8 +478,8 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     snprintf(n.doc_sha256, sizeof n.doc_sha256, "%s", s->doc_sha256);
     s->state = NS_ACCEPTED;
     s->duplicate = 0;
-    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0 ||
-        add_change(db, &n, now) != 0)
+    /* No row in the agency's feed: the answer to this call tells it. */
+    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
         return -1;
     return 1;
 }
