@@ -78,39 +78,6 @@ static int has_inline_bodies(sqlite3 *db)
     return yes;
 }
 
-/* Documents per state, kept up to date by triggers in the transactions
- * that change them: `agency status` reads a few rows instead of counting
- * every document (half a second at a million, and the demo and operators
- * ask every second). A database from before the table is counted once. */
-static const char state_counts[] =
-    "BEGIN IMMEDIATE;"
-    "CREATE TABLE state_counts(state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
-    "INSERT INTO state_counts(state, n) SELECT state, count(*) FROM documents GROUP BY state;"
-    "CREATE TRIGGER documents_counted_insert AFTER INSERT ON documents BEGIN"
-    "  INSERT INTO state_counts(state, n) VALUES (NEW.state, 1)"
-    "  ON CONFLICT(state) DO UPDATE SET n = n + 1;"
-    " END;"
-    "CREATE TRIGGER documents_counted_update AFTER UPDATE OF state ON documents"
-    " WHEN OLD.state <> NEW.state BEGIN"
-    "  UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;"
-    "  INSERT INTO state_counts(state, n) VALUES (NEW.state, 1)"
-    "  ON CONFLICT(state) DO UPDATE SET n = n + 1;"
-    " END;"
-    "CREATE TRIGGER documents_counted_delete AFTER DELETE ON documents BEGIN"
-    "  UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;"
-    " END;"
-    "COMMIT;";
-
-static int has_state_counts(sqlite3 *db)
-{
-    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM sqlite_schema"
-                                      " WHERE type = 'table' AND name = 'state_counts'");
-    int yes = st && sqlite3_step(st) == SQLITE_ROW;
-
-    sqlite3_finalize(st);
-    return yes;
-}
-
 sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
 {
     sqlite3 *db = db_open(path, NULL, err, errlen);
@@ -127,16 +94,6 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
         return NULL;
-    }
-    /* Two processes may open a new database at once: the second finds the
-     * table made when its BEGIN IMMEDIATE returns, and its CREATE fails. */
-    if (!has_state_counts(db) && db_exec(db, state_counts) != 0) {
-        db_rollback(db);
-        if (!has_state_counts(db)) {
-            snprintf(err, errlen, "%s: cannot create the state counts", path);
-            db_close(db);
-            return NULL;
-        }
     }
     return db;
 }
@@ -623,7 +580,7 @@ int agency_db_mark_printed(sqlite3 *db, const char *at)
 int agency_db_state_counts(sqlite3 *db, void (*fn)(void *ctx, const char *state, long long n),
                            void *ctx)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT state, n FROM state_counts WHERE n > 0"
+    sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM documents GROUP BY state"
                                       " ORDER BY state");
     int s;
 

@@ -217,15 +217,6 @@ check "re-running it when the hub is back completes the send (exit 0)" \
 	bash -c "[ $? -eq 0 ] && jq -e '.accepted == 1 and .failed == 0' late2.out >/dev/null &&
 		[ \"\$(curl -s '$HUB/test/state' | jq '.notices | length')\" = 4 ]"
 
-check "status counts agree with the documents themselves" \
-	bash -c '[ "$("$HERALD" agency status --config agency.ini | jq -cS "del(.total, .events_queued) | with_entries(select(.value > 0))")" = \
-		"$(sqlite3 -json data/agency.db "select state, count(*) n from documents group by state" | jq -cS "map({(.state): .n}) | add")" ]'
-# A database from before the counts were kept is counted once when opened.
-sqlite3 data/agency.db 'DROP TRIGGER documents_counted_insert; DROP TRIGGER documents_counted_update;
-	DROP TRIGGER documents_counted_delete; DROP TABLE state_counts;'
-check "a database without state counts gets them on open, counted from the documents" \
-	bash -c '"$HERALD" agency status --config agency.ini | jq -e ".read == 2 and .postal == 1 and .accepted == 1 and .total == 4" >/dev/null'
-
 kill -TERM "$PID_agency"
 wait "$PID_agency"
 check "SIGTERM stops agency serve cleanly (exit 0)" [ $? -eq 0 ]
