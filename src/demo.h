@@ -26,6 +26,7 @@ typedef struct demo {
     /* CPU seconds each role spent from the start of sending until every
      * notice settled; the last slot is `agency send` itself. */
     double cpu_delivery[PROCS_MAX + 1];
+    double written_delivery[PROCS_MAX + 1]; /* bytes written, likewise */
     const char *stats_path; /* --stats FILE, or NULL */
 } demo;
 

@@ -243,6 +243,15 @@ static double children_cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Bytes the children waited for so far wrote to storage. */
+static double children_written_bytes(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_oublock * 512.0;
+}
+
 int demo_send(demo *d, char *err, size_t errlen)
 {
     char csv[4096], tpl[4096], cfg[4096], log[4096];
@@ -258,9 +267,11 @@ int demo_send(demo *d, char *err, size_t errlen)
         demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
-    for (int i = 0; i < d->procs.count; i++)
+    for (int i = 0; i < d->procs.count; i++) {
         d->cpu_delivery[i] = -procs_cpu_seconds(&d->procs.list[i]);
-    double children0 = children_cpu_seconds();
+        d->written_delivery[i] = -(double)procs_write_bytes(&d->procs.list[i]);
+    }
+    double children0 = children_cpu_seconds(), written0 = children_written_bytes();
     t0 = demo_now();
     char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
                     "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
@@ -272,11 +283,14 @@ int demo_send(demo *d, char *err, size_t errlen)
     }
     d->t_send = demo_now() - t0;
     d->cpu_delivery[PROCS_MAX] = children_cpu_seconds() - children0;
+    d->written_delivery[PROCS_MAX] = children_written_bytes() - written0;
     if (wait_settled(d, err, errlen) != 0)
         return -1;
     d->t_settle = demo_now() - t0;
-    for (int i = 0; i < d->procs.count; i++)
+    for (int i = 0; i < d->procs.count; i++) {
         d->cpu_delivery[i] += procs_cpu_seconds(&d->procs.list[i]);
+        d->written_delivery[i] += (double)procs_write_bytes(&d->procs.list[i]);
+    }
     fprintf(stderr, "demo: sent in %.1f s, delivered in %.1f s: %s\n", d->t_send, d->t_settle,
             d->send_result);
     return 0;
@@ -452,8 +466,15 @@ int demo_write_stats(demo *d, char *err, size_t errlen)
     for (int i = 0; i < d->procs.count; i++)
         buf_printf(&b, "\"%s\":%.1f,", d->procs.list[i].name,
                    d->cpu_delivery[i] * 1e6 / (double)(d->notices ? d->notices : 1));
-    buf_printf(&b, "\"agency-send\":%.1f}}\n",
+    buf_printf(&b, "\"agency-send\":%.1f}",
                d->cpu_delivery[PROCS_MAX] * 1e6 / (double)(d->notices ? d->notices : 1));
+    /* Bytes written to storage per notice, likewise. */
+    buf_puts(&b, ",\"written_bytes_per_notice\":{");
+    for (int i = 0; i < d->procs.count; i++)
+        buf_printf(&b, "\"%s\":%.0f,", d->procs.list[i].name,
+                   d->written_delivery[i] / (double)(d->notices ? d->notices : 1));
+    buf_printf(&b, "\"agency-send\":%.0f}}\n",
+               d->written_delivery[PROCS_MAX] / (double)(d->notices ? d->notices : 1));
     int r = b.broken ? -1 : demo_write_file(d->stats_path, b.data, 0644, err, errlen);
     buf_free(&b);
     return r;

@@ -32,7 +32,9 @@ static const char usage[] =
     "FILE (INI; relative paths are relative to its folder):\n"
     "  [hub]  dir = DIR (the database), listen = HOST:PORT,\n"
     "         hub_key_file = FILE (the API key presented to platforms, mode 0600),\n"
-    "         relay_batch = 4000, relay_interval_ms = 50, deadline_interval_ms = 1000,\n"
+    "         relay_batch = 4000, relay_interval_ms = 50, relay_gather_ms = 20 (after\n"
+    "         a partial round, the wait for more to relay at once), deadline_interval_ms\n"
+    "         = 1000,\n"
     "         fallback_window_s = 259200 (read deadline on a fallback channel)\n"
     "         log_key = FILE (the evidence log's Ed25519 secret, from herald keygen\n"
     "         --ed25519; without it the log is kept but heads are not signed and\n"
@@ -154,6 +156,8 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
     if (config_long(cfg, "hub", "relay_batch", 4000, 1, HUB_MAX_BATCH, &h->relay_batch,
                     err, errlen) != 0 ||
         config_long(cfg, "hub", "relay_interval_ms", 50, 1, 60000, &h->relay_interval_ms,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "relay_gather_ms", 20, 0, 1000, &h->relay_gather_ms,
                     err, errlen) != 0 ||
         config_long(cfg, "hub", "deadline_interval_ms", 1000, 1, 3600000,
                     &h->deadline_interval_ms, err, errlen) != 0 ||

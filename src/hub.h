@@ -30,7 +30,7 @@ typedef struct hub {
     hub_platform *platforms;
     size_t nplatforms;
     char hub_key[APIKEY_TOKEN_MAX + 1]; /* presented to platforms */
-    long relay_batch, relay_interval_ms, deadline_interval_ms, fallback_window_s;
+    long relay_batch, relay_interval_ms, relay_gather_ms, deadline_interval_ms, fallback_window_s;
     hub_log *log;          /* the evidence log (hub_db's); signs with [hub] log_key */
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */

@@ -256,10 +256,16 @@ void *hub_relay_main(void *arg)
     } else {
         for (;;) {
             size_t done = relay_round(&r);
-            /* A full batch means more may be waiting, and answers must be
-             * recorded: go on at once. */
-            int more = done >= (size_t)h->relay_batch || r.answered > 0;
-            if (hub_sleep(h, more ? 0 : h->relay_interval_ms, !more))
+            /* A full batch means more is waiting: go on at once. A partial
+             * one means notices are arriving: wait a moment for more, so
+             * that a burst travels in fewer, larger rounds (each costs two
+             * commits and a call per platform whatever its size); the
+             * answers are recorded with the next round. Nothing claimed:
+             * sleep until new notices or the interval. */
+            long wait = done >= (size_t)h->relay_batch ? 0
+                        : done > 0                      ? h->relay_gather_ms
+                                                        : h->relay_interval_ms;
+            if (hub_sleep(h, wait, done == 0))
                 break;
         }
         record_last(&r);

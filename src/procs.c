@@ -187,6 +187,22 @@ double procs_cpu_seconds(const proc *p)
     return secs;
 }
 
+long long procs_write_bytes(const proc *p)
+{
+    char path[64], line[256];
+    long long bytes = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/io", (int)p->pid);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "write_bytes: %lld", &bytes) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return bytes;
+}
+
 int procs_free_port(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};

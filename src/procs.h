@@ -39,6 +39,9 @@ long procs_peak_rss_kib(const proc *p);
 /* CPU seconds (user + system) the process has used so far, or -1. */
 double procs_cpu_seconds(const proc *p);
 
+/* Bytes the process has caused to be written to storage so far, or -1. */
+long long procs_write_bytes(const proc *p);
+
 /* A loopback port that was free a moment ago. */
 int procs_free_port(void);
 
