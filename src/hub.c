@@ -186,6 +186,12 @@ static int open_database(hub *h, const config *cfg, char *err, size_t errlen)
     h->db = hub_db_open(file, err, errlen);
     if (!h->db)
         return -1;
+    /* Two rounds' worth: more means the relay is behind, and the rest can
+     * wait in the database as well. */
+    if (hub_relay_queue_init(&h->routed, (size_t)h->relay_batch * 2) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     hub_db_set_fallback_ms(h->db, h->fallback_window_s * 1000LL);
     h->log = hub_db_log(h->db);
     return 0;
@@ -246,6 +252,7 @@ static int load_config(hub *h, const config *cfg, char *err, size_t errlen)
 static void hub_free(hub *h)
 {
     hub_db_close(h->db);
+    hub_relay_queue_free(&h->routed);
     apikeys_free(&h->clients);
     free(h->roles);
     for (size_t i = 0; i < h->nplatforms; i++)
@@ -288,6 +295,11 @@ const hub_platform *hub_platform_find(const hub *h, const char *name)
         if (!strcmp(h->platforms[i].name, name))
             return &h->platforms[i];
     return NULL;
+}
+
+int hub_platform_known(void *ctx, const char *name)
+{
+    return hub_platform_find(ctx, name) != NULL;
 }
 
 /* Stops and joins the relay worker and, when it runs, the deadline one. */

@@ -11,6 +11,7 @@
 
 #include "apikeys.h"
 #include "hub_db.h"
+#include "hub_relay_queue.h"
 #include "hub_log.h"
 #include "http_server.h"
 #include "notice_state.h"
@@ -35,6 +36,8 @@ typedef struct hub {
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
+
+    hub_relay_queue routed; /* accepted notices already routed, for the relay worker */
 
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
@@ -70,5 +73,7 @@ void hub_wake_relay(hub *h);
 int hub_sleep(hub *h, long ms, int wake_on_work);
 /* The configured platform of that name, or NULL. */
 const hub_platform *hub_platform_find(const hub *h, const char *name);
+/* hub_platform_known_fn over the hub (ctx): 1 if name is configured. */
+int hub_platform_known(void *ctx, const char *name);
 
 #endif

@@ -162,6 +162,28 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
     buf_puts(out, "]}");
 }
 
+/* Stores the checked items. The ones routed in the same transaction go
+ * to the relay worker in memory after the commit (hub_relay_queue.h),
+ * into places taken before it. Returns 0, or -1 when nothing was stored. */
+static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_t k)
+{
+    size_t may = hub_relay_queue_reserve(&h->routed, k), n_routed = 0;
+    hub_notice *routed = may ? malloc(may * sizeof *routed) : NULL;
+    int rc;
+
+    if (!routed) { /* the worker's claim finds them instead */
+        hub_relay_queue_unreserve(&h->routed, may);
+        may = 0;
+    }
+    rc = hub_db_submit(h->db, agency, subs, k, time_now_ms(), may, hub_platform_known, h,
+                       routed, &n_routed);
+    for (size_t i = 0; i < n_routed; i++)
+        hub_relay_queue_put(&h->routed, &routed[i]);
+    hub_relay_queue_unreserve(&h->routed, may - n_routed);
+    free(routed);
+    return rc;
+}
+
 static void post_notices(hub *h, const caller *who, const http_request *req,
                          http_response *resp)
 {
@@ -188,7 +210,7 @@ static void post_notices(hub *h, const caller *who, const http_request *req,
         if (!errors[i])
             k++;
     }
-    if (hub_db_submit(h->db, who->name, subs, k, time_now_ms()) != 0) {
+    if (submit_routed(h, who->name, subs, k) != 0) {
         http_reply_error(resp, 500, "database error: the batch was not stored");
         goto done;
     }

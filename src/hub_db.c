@@ -73,15 +73,15 @@ static const char schema[] =
 
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
-    S_DIR_UPSERT, S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_ROUTES, S_DUE,
+    S_DIR_UPSERT, S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_ROUTES, S_DUE, S_RELEASE,
     S_COUNT
 };
 
 static const char *const sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
-                 " link, state, created, next_attempt) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                 " 'accepted', ?9, ?9) ON CONFLICT(agency, reference) DO NOTHING",
+                 " link, state, created, next_attempt, platform) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                 " ?7, ?8, 'accepted', ?9, ?10, ?11) ON CONFLICT(agency, reference) DO NOTHING",
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
@@ -106,6 +106,8 @@ static const char *const sql[S_COUNT] = {
                  " AND t.platform = d.platform) ORDER BY d.preference, d.platform",
     [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
               " AND due <= ?1 ORDER BY due LIMIT ?2",
+    [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
+                  " AND next_attempt > ?2",
 };
 
 struct hub_db {
@@ -452,13 +454,37 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
+                      void *ctx, char platform[HUB_NAME_MAX + 1]);
+
+/* The notice s becomes, as the relay worker sees it. */
+static void submitted_notice(const hub_submission *s, const char *agency, long long now,
+                             hub_notice *n)
+{
+    memset(n, 0, sizeof *n);
+    memcpy(n->id, s->id, sizeof n->id);
+    snprintf(n->agency, sizeof n->agency, "%s", agency);
+    snprintf(n->reference, sizeof n->reference, "%s", s->reference);
+    memcpy(n->rk, s->rk, sizeof n->rk);
+    snprintf(n->title, sizeof n->title, "%s", s->title);
+    snprintf(n->doc_sha256, sizeof n->doc_sha256, "%s", s->doc_sha256);
+    snprintf(n->link, sizeof n->link, "%s", s->link);
+    n->deadline = s->deadline;
+    n->created = now;
+    n->next_attempt = now;
+    n->state = n->stored = NS_ACCEPTED;
+}
+
 /* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
  * (nothing written), -1 on error. Inserting first and looking up only on
- * a conflict saves a lookup of the unique index for every new notice. */
-static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now)
+ * a conflict saves a lookup of the unique index for every new notice.
+ * With route, the notice is inserted routed to its recipient's first
+ * platform (if any) and leased, and *n is the routed notice. */
+static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
+                         int route, hub_platform_known_fn known, void *ctx, hub_notice *n)
 {
-    sqlite3_stmt *st = stmt(db, S_INSERT);
-    hub_notice n = {.state = NS_ACCEPTED};
+    sqlite3_stmt *st;
+    int routed = 0;
 
     if (db->rnd_used + NOTICE_ID_RANDOM_LEN > sizeof db->rnd) {
         random_bytes(db->rnd, sizeof db->rnd);
@@ -466,6 +492,12 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     }
     notice_id_next(&db->ids, now, db->rnd + db->rnd_used, s->id);
     db->rnd_used += NOTICE_ID_RANDOM_LEN;
+    submitted_notice(s, agency, now, n);
+    if (route && (routed = next_route(db, n, known, ctx, n->platform)) < 0)
+        return -1;
+    if (routed)
+        n->next_attempt = now + RELAY_LEASE_MS;
+    st = stmt(db, S_INSERT);
     db_bind_text(st, 1, s->id);
     db_bind_text(st, 2, agency);
     db_bind_text(st, 3, s->reference);
@@ -475,39 +507,49 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sqlite3_bind_int64(st, 7, s->deadline);
     db_bind_text(st, 8, s->link);
     sqlite3_bind_int64(st, 9, now);
+    sqlite3_bind_int64(st, 10, n->next_attempt);
+    db_bind_text(st, 11, routed ? n->platform : NULL);
     if (step_done(db, st) != 0)
         return -1;
     if (sqlite3_changes(db->conn) == 0)
         return 0;
-    memcpy(n.id, s->id, sizeof n.id);
-    snprintf(n.agency, sizeof n.agency, "%s", agency);
-    memcpy(n.rk, s->rk, sizeof n.rk);
-    snprintf(n.reference, sizeof n.reference, "%s", s->reference);
-    snprintf(n.doc_sha256, sizeof n.doc_sha256, "%s", s->doc_sha256);
     s->state = NS_ACCEPTED;
     s->duplicate = 0;
+    s->routed = routed;
     /* No row in the agency's feed: the answer to this call tells it. */
-    if (append_evidence(db, &n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
+    if (append_evidence(db, n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
         return -1;
     return 1;
 }
 
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now)
+                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
+                  hub_notice *routed_out, size_t *n_routed)
 {
+    hub_notice scratch;
     int ok = 0;
 
+    *n_routed = 0;
     if (begin(db) != 0)
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        int fresh = insert_notice(db, agency, &items[i], now);
+        int route = *n_routed < may_route;
+        hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
+        int fresh;
+
+        items[i].routed = 0;
+        fresh = insert_notice(db, agency, &items[i], now, route, known, ctx, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
             fresh = find_reference(db, agency, &items[i]);
         }
+        if (items[i].routed)
+            (*n_routed)++;
         ok = fresh < 0 ? -1 : 0;
     }
-    return finish(db, ok);
+    if (ok != 0)
+        *n_routed = 0;
+    return finish(db, ok) == 0 ? 0 : (*n_routed = 0, -1);
 }
 
 /* ---- reads ---- */
@@ -957,6 +999,21 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
         ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
     if (ok != 0)
         *n_out = *n_postal = 0;
+    return finish(db, ok);
+}
+
+int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now)
+{
+    int ok = 0;
+
+    if (begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        sqlite3_stmt *st = stmt(db, S_RELEASE);
+        db_bind_text(st, 1, items[i].n.id);
+        sqlite3_bind_int64(st, 2, now);
+        ok = step_done(db, st);
+    }
     return finish(db, ok);
 }
 

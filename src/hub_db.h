@@ -42,6 +42,9 @@ void hub_db_close(hub_db *db);
 /* The read deadline a fallback channel gets after its RelayAcceptance. */
 void hub_db_set_fallback_ms(hub_db *db, long long ms);
 
+/* Relay worker. A route: 1 if the named platform is configured. */
+typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
+
 /* POST /v1/notices: one valid item (the handler has checked it). */
 typedef struct hub_submission {
     const char *reference, *title, *doc_sha256, *link;
@@ -50,11 +53,19 @@ typedef struct hub_submission {
     char id[NOTICE_ID_LEN + 1]; /* out */
     notice_state state;         /* out */
     int duplicate;              /* out */
+    int routed;                 /* out: *routed_out holds it, leased to its first platform */
 } hub_submission;
 
-/* Returns 0, or -1 when the database failed (nothing was written). */
+/* Stores the new items (a duplicate reference gets the existing id).
+ * Up to may_route of the new ones whose recipient some platform reaches
+ * are routed in the same transaction: their first platform and a relay
+ * lease are stored with them, and a copy goes to routed_out (room for
+ * may_route), for the relay worker to take without claiming them (see
+ * hub_relay_queue.h). The others wait for the worker's claim. Returns 0
+ * (*n_routed set), or -1 when the database failed (nothing was written). */
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now);
+                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
+                  hub_notice *routed_out, size_t *n_routed);
 
 /* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
 int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out);
@@ -97,9 +108,6 @@ int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *cal
 /* The evidence log that this database's transactions append to. */
 struct hub_log *hub_db_log(hub_db *db);
 
-/* Relay worker. A route: 1 if the named platform is configured. */
-typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
-
 typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } relay_outcome;
 
 typedef struct hub_relay_item {
@@ -134,6 +142,11 @@ int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long n
 int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
                       size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
                       size_t *n_postal);
+
+/* Ends the leases of routed notices the relay worker will not relay (it
+ * is stopping): they are claimed at once when the hub runs again.
+ * Returns 0 or -1. */
+int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now);
 
 /* Deadline worker: relayed or received notices past their channel's
  * deadline get AcceptanceRejectionExpiry and go back to the relay queue

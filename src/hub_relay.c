@@ -29,11 +29,6 @@ typedef struct relay {
     size_t answered;       /* items relayed whose answers await recording */
 } relay;
 
-static int platform_known(void *ctx, const char *name)
-{
-    return hub_platform_find(ctx, name) != NULL;
-}
-
 static void notice_json(buf *b, const hub_notice *n)
 {
     char deadline[25];
@@ -208,7 +203,7 @@ static size_t relay_round(relay *r)
     hub *h = r->h;
     size_t n = 0, postal = 0, accepted = 0;
     int rc = hub_db_relay_next(h->db, r->items, r->answered, time_now_ms(),
-                               (size_t)h->relay_batch, platform_known, h, &n, &postal);
+                               (size_t)h->relay_batch, hub_platform_known, h, &n, &postal);
 
     if (rc != 0) {
         if (r->answered)
@@ -218,6 +213,9 @@ static size_t relay_round(relay *r)
         r->answered = 0;
         return 0;
     }
+    /* Then what submissions routed already, after the retries and
+     * fallbacks the claim found. */
+    n += hub_relay_queue_take(&h->routed, r->items + n, (size_t)h->relay_batch - n);
     r->answered = n;
     if (n) {
         relay_claimed(r, n);
@@ -229,12 +227,19 @@ static size_t relay_round(relay *r)
     return n + postal;
 }
 
-/* On the way out: the last round's answers. */
+/* On the way out: the last round's answers, and the routed notices not
+ * relayed give up their leases, so that the next start relays them at
+ * once. */
 static void record_last(relay *r)
 {
+    size_t n;
+
     if (r->answered && hub_db_relay_record(r->h->db, r->items, r->answered, time_now_ms()) != 0)
         log_error("relay: cannot record %zu answers; they will be relayed again", r->answered);
     r->answered = 0;
+    while ((n = hub_relay_queue_take(&r->h->routed, r->items, (size_t)r->h->relay_batch)) > 0)
+        if (hub_db_relay_release(r->h->db, r->items, n, time_now_ms()) != 0)
+            log_error("relay: %zu notices keep their leases; they are relayed when those end", n);
 }
 
 void *hub_relay_main(void *arg)

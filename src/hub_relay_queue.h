@@ -1,0 +1,43 @@
+/* hub_relay_queue.h -- notices routed when they were accepted, on their
+ * way to the relay worker in memory.
+ *
+ * A submission that finds the recipient's first platform records it (and
+ * a lease) with the notice, in the same transaction, and hands the notice
+ * over here after the commit. The relay worker takes them from here
+ * instead of reading and leasing them again, which was a third of the
+ * database work of a relay round. What does not fit waits in the
+ * database, where the worker's own claim finds it; a notice lost here (a
+ * crash) is claimed again when its lease ends.
+ *
+ * Places are reserved before the transaction and filled after it, so a
+ * committed notice always has its place. */
+#ifndef HERALD_HUB_RELAY_QUEUE_H
+#define HERALD_HUB_RELAY_QUEUE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "hub_db.h"
+
+typedef struct hub_relay_queue {
+    pthread_mutex_t lock;
+    hub_notice *ring;
+    size_t cap, head, count, reserved; /* count + reserved <= cap */
+} hub_relay_queue;
+
+/* Returns 0, or -1 when out of memory. */
+int hub_relay_queue_init(hub_relay_queue *q, size_t cap);
+void hub_relay_queue_free(hub_relay_queue *q);
+
+/* Reserves up to n places; returns how many it got. */
+size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n);
+/* Fills one reserved place with n. */
+void hub_relay_queue_put(hub_relay_queue *q, const hub_notice *n);
+/* Gives back n reserved places that were not filled. */
+void hub_relay_queue_unreserve(hub_relay_queue *q, size_t n);
+
+/* Moves up to max notices, oldest first, into items as claimed relay
+ * items (outcome RELAY_FAILED until the call answers). Returns how many. */
+size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max);
+
+#endif

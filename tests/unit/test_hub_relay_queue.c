@@ -1,0 +1,98 @@
+/* Unit tests for hub_relay_queue.c: places are reserved before they are
+ * filled, never more than the capacity; notices come out oldest first as
+ * claimed relay items, across the ring's end; unused places are given back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hub_relay_queue.h"
+
+static hub_notice notice(int i)
+{
+    hub_notice n;
+
+    memset(&n, 0, sizeof n);
+    snprintf(n.id, sizeof n.id, "n-%d", i);
+    snprintf(n.platform, sizeof n.platform, "messenger");
+    n.state = n.stored = NS_ACCEPTED;
+    return n;
+}
+
+static void reservations_never_exceed_capacity(void **state)
+{
+    hub_relay_queue q;
+    (void)state;
+
+    assert_int_equal(hub_relay_queue_init(&q, 5), 0);
+    assert_int_equal(hub_relay_queue_reserve(&q, 3), 3);
+    assert_int_equal(hub_relay_queue_reserve(&q, 3), 2); /* only 2 left */
+    assert_int_equal(hub_relay_queue_reserve(&q, 1), 0);
+    hub_relay_queue_unreserve(&q, 4);
+    assert_int_equal(hub_relay_queue_reserve(&q, 10), 4);
+    hub_relay_queue_unreserve(&q, 5);
+    /* Filled places count against the capacity too. */
+    assert_int_equal(hub_relay_queue_reserve(&q, 2), 2);
+    hub_notice a = notice(1), b = notice(2);
+    hub_relay_queue_put(&q, &a);
+    hub_relay_queue_put(&q, &b);
+    assert_int_equal(hub_relay_queue_reserve(&q, 10), 3);
+    hub_relay_queue_free(&q);
+}
+
+static void a_put_without_a_reservation_is_refused(void **state)
+{
+    hub_relay_queue q;
+    hub_relay_item items[2];
+    hub_notice a = notice(1);
+    (void)state;
+
+    assert_int_equal(hub_relay_queue_init(&q, 2), 0);
+    hub_relay_queue_put(&q, &a);
+    assert_int_equal(hub_relay_queue_take(&q, items, 2), 0);
+    hub_relay_queue_free(&q);
+}
+
+static void oldest_first_across_the_ring_end(void **state)
+{
+    hub_relay_queue q;
+    hub_relay_item items[4];
+    int next_in = 0, next_out = 0;
+    (void)state;
+
+    assert_int_equal(hub_relay_queue_init(&q, 4), 0);
+    for (int round = 0; round < 10; round++) {
+        size_t k = hub_relay_queue_reserve(&q, 3);
+        assert_int_equal(k, 3);
+        for (size_t i = 0; i < k; i++) {
+            hub_notice n = notice(next_in++);
+            hub_relay_queue_put(&q, &n);
+        }
+        size_t got = hub_relay_queue_take(&q, items, 2);
+        got += hub_relay_queue_take(&q, items + got, 2);
+        assert_int_equal(got, 3);
+        for (size_t i = 0; i < got; i++) {
+            char want[16];
+            snprintf(want, sizeof want, "n-%d", next_out++);
+            assert_string_equal(items[i].n.id, want);
+            assert_string_equal(items[i].n.platform, "messenger");
+            assert_int_equal(items[i].outcome, RELAY_FAILED);
+            assert_int_equal(items[i].consigned, 0);
+            assert_string_equal(items[i].reason, "");
+        }
+    }
+    assert_int_equal(hub_relay_queue_take(&q, items, 4), 0);
+    hub_relay_queue_free(&q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reservations_never_exceed_capacity),
+        cmocka_unit_test(a_put_without_a_reservation_is_refused),
+        cmocka_unit_test(oldest_first_across_the_ring_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
