@@ -397,8 +397,11 @@ int demo_read(demo *d, char *err, size_t errlen)
         return -1;
     }
     /* The reads reach the hub through the agency's reporter and come back
-     * through the feed: wait for them to be counted. */
-    for (int t = 0; t < 600; t++) {
+     * through the feed: wait for them to be counted, giving up only after
+     * 60 s without one more (at a million notices the agency may still be
+     * working through the feed). */
+    long most = -1;
+    for (double last = demo_now(); demo_now() - last < 60;) {
         json_t *s = agency_status(d);
         long read = count_of(s, "read");
         json_decref(s);
@@ -406,9 +409,14 @@ int demo_read(demo *d, char *err, size_t errlen)
             d->t_read = demo_now() - t0;
             return 0;
         }
+        if (read > most) {
+            most = read;
+            last = demo_now();
+        }
         sleep_ms(100);
     }
-    snprintf(err, errlen, "reads were not confirmed by the hub within 60 s");
+    snprintf(err, errlen, "reads stopped being confirmed by the hub for 60 s (%ld of %ld); "
+             "see %s/*/*.log", most, d->opened, d->dir);
     return -1;
 }
 
