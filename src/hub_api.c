@@ -175,9 +175,8 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
         hub_relay_queue_unreserve(&h->routed, may);
         may = 0;
     }
-    if (may && hub_db_first_routes(h->db, subs, k, hub_platform_known, h) != 0)
-        log_warn("POST /v1/notices: cannot read routes; the relay worker will route");
-    rc = hub_db_submit(h->db, agency, subs, k, time_now_ms(), may, routed, &n_routed);
+    rc = hub_db_submit(h->db, agency, subs, k, time_now_ms(), may, hub_platform_known, h,
+                       routed, &n_routed);
     for (size_t i = 0; i < n_routed; i++)
         hub_relay_queue_put(&h->routed, &routed[i]);
     hub_relay_queue_unreserve(&h->routed, may - n_routed);

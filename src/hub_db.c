@@ -111,9 +111,6 @@ static const char *const sql[S_COUNT] = {
 };
 
 struct hub_db {
-    sqlite3 *router;       /* reads routes for submissions, under router_lock */
-    sqlite3_stmt *first_route;
-    pthread_mutex_t router_lock;
     sqlite3 *conn;
     sqlite3_stmt *st[S_COUNT];
     pthread_mutex_t lock;
@@ -388,7 +385,6 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&db->lock, NULL);
-    pthread_mutex_init(&db->router_lock, NULL);
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
     /* Every use of the connection is under db->lock. */
@@ -403,16 +399,6 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     hub_log_set_writer_lock(db->log, &db->lock);
-    db->router = db_open_unlocked(path, NULL, 0, err, errlen);
-    if (!db->router || db_exec(db->router, "PRAGMA cache_size=-32768") != 0 ||
-        !(db->first_route = db_prepare(db->router,
-              "SELECT platform FROM directory WHERE rk = ?1 AND consent = 1"
-              " ORDER BY preference, platform"))) {
-        if (db->router)
-            snprintf(err, errlen, "%s: cannot prepare the route reader", path);
-        hub_db_close(db);
-        return NULL;
-    }
     if (upgrade(db->conn) != 0) {
         snprintf(err, errlen, "%s: cannot upgrade the database", path);
         hub_db_close(db);
@@ -439,9 +425,6 @@ void hub_db_close(hub_db *db)
     if (!db)
         return;
     hub_log_close(db->log);
-    sqlite3_finalize(db->first_route);
-    if (db->router)
-        db_close(db->router);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     if (db->conn)
@@ -449,7 +432,6 @@ void hub_db_close(hub_db *db)
     buf_free(&db->leaf);
     free(db->rows);
     pthread_mutex_destroy(&db->lock);
-    pthread_mutex_destroy(&db->router_lock);
     free(db);
 }
 
@@ -471,6 +453,9 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
+
+static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
+                      void *ctx, char platform[HUB_NAME_MAX + 1]);
 
 /* The notice s becomes, as the relay worker sees it. */
 static void submitted_notice(const hub_submission *s, const char *agency, long long now,
@@ -496,7 +481,7 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
  * With route, the notice is inserted routed to its recipient's first
  * platform (if any) and leased, and *n is the routed notice. */
 static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
-                         int route, hub_notice *n)
+                         int route, hub_platform_known_fn known, void *ctx, hub_notice *n)
 {
     sqlite3_stmt *st;
     int routed = 0;
@@ -508,11 +493,10 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     notice_id_next(&db->ids, now, db->rnd + db->rnd_used, s->id);
     db->rnd_used += NOTICE_ID_RANDOM_LEN;
     submitted_notice(s, agency, now, n);
-    routed = route && s->platform[0];
-    if (routed) {
-        memcpy(n->platform, s->platform, sizeof n->platform);
+    if (route && (routed = next_route(db, n, known, ctx, n->platform)) < 0)
+        return -1;
+    if (routed)
         n->next_attempt = now + RELAY_LEASE_MS;
-    }
     st = stmt(db, S_INSERT);
     db_bind_text(st, 1, s->id);
     db_bind_text(st, 2, agency);
@@ -538,45 +522,9 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     return 1;
 }
 
-int hub_db_first_routes(hub_db *db, hub_submission *items, size_t n,
-                        hub_platform_known_fn known, void *ctx)
-{
-    sqlite3_stmt *st = db->first_route;
-    int rc = SQLITE_DONE;
-
-    for (size_t i = 0; i < n; i++)
-        items[i].platform[0] = '\0';
-    pthread_mutex_lock(&db->router_lock);
-    /* One snapshot for the batch, and one WAL read lock instead of n. */
-    if (db_exec(db->router, "BEGIN") != 0) {
-        pthread_mutex_unlock(&db->router_lock);
-        return -1;
-    }
-    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
-        sqlite3_reset(st);
-        db_bind_text(st, 1, items[i].rk);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *p = db_text(st, 0);
-            if (known(ctx, p)) {
-                snprintf(items[i].platform, sizeof items[i].platform, "%s", p);
-                break;
-            }
-        }
-        if (rc == SQLITE_ROW)
-            rc = SQLITE_DONE;
-    }
-    sqlite3_reset(st);
-    db_exec(db->router, "COMMIT");
-    pthread_mutex_unlock(&db->router_lock);
-    if (rc == SQLITE_DONE)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        items[i].platform[0] = '\0';
-    return -1;
-}
-
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
+                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
+                  hub_notice *routed_out, size_t *n_routed)
 {
     hub_notice scratch;
     int ok = 0;
@@ -590,7 +538,7 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
         int fresh;
 
         items[i].routed = 0;
-        fresh = insert_notice(db, agency, &items[i], now, route, into);
+        fresh = insert_notice(db, agency, &items[i], now, route, known, ctx, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
             fresh = find_reference(db, agency, &items[i]);

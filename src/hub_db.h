@@ -53,28 +53,19 @@ typedef struct hub_submission {
     char id[NOTICE_ID_LEN + 1]; /* out */
     notice_state state;         /* out */
     int duplicate;              /* out */
-    char platform[HUB_NAME_MAX + 1]; /* the recipient's first platform, "" for
-                                      * none (hub_db_first_routes) */
-    int routed;                 /* out: *routed_out holds it, leased to that platform */
+    int routed;                 /* out: *routed_out holds it, leased to its first platform */
 } hub_submission;
 
-/* Fills each item's platform with its recipient's first configured
- * platform with consent, or "". Reads on a connection of its own, outside
- * the writer's lock: a batch's directory lookups (random, a million
- * people) no longer hold up everyone else's writes. Returns 0 or -1 (all
- * "" then). */
-int hub_db_first_routes(hub_db *db, hub_submission *items, size_t n,
-                        hub_platform_known_fn known, void *ctx);
-
 /* Stores the new items (a duplicate reference gets the existing id).
- * Up to may_route of the new ones with a platform are routed in the same
- * transaction: the platform and a relay lease are stored with them, and
- * a copy goes to routed_out (room for may_route), for the relay worker to
- * take without claiming them (see hub_relay_queue.h). The others wait for
- * the worker's claim. Returns 0 (*n_routed set), or -1 when the database
- * failed (nothing was written). */
+ * Up to may_route of the new ones whose recipient some platform reaches
+ * are routed in the same transaction: their first platform and a relay
+ * lease are stored with them, and a copy goes to routed_out (room for
+ * may_route), for the relay worker to take without claiming them (see
+ * hub_relay_queue.h). The others wait for the worker's claim. Returns 0
+ * (*n_routed set), or -1 when the database failed (nothing was written). */
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed);
+                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
+                  hub_notice *routed_out, size_t *n_routed);
 
 /* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
 int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out);
