@@ -218,6 +218,10 @@ int agency_db_store_docs(sqlite3 *db, const agency_doc *docs, size_t n)
     return rc;
 }
 
+/* Where a state lies on a notice's way; read and postal both end it. */
+#define STATE_RANK(s) "(CASE " s " WHEN 'stored' THEN 0 WHEN 'accepted' THEN 1" \
+                      " WHEN 'relayed' THEN 2 WHEN 'received' THEN 3 ELSE 4 END)"
+
 typedef struct notice_batch {
     const char *const *refs, *const *notices, *const *states;
 } notice_batch;
@@ -239,9 +243,12 @@ int agency_db_set_notices(sqlite3 *db, const char *const *refs,
 {
     notice_batch b = {refs, notices, states};
 
+    /* The answer only moves a document forward: the feed may already have
+     * taken it further (see apply_change). */
     return run_batch(db,
                      "UPDATE documents SET notice = ?1,"
-                     " state = CASE WHEN state IN ('read','postal') THEN state ELSE ?2 END"
+                     " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
+                     " THEN ?2 ELSE state END"
                      " WHERE reference = ?3",
                      n, step_notice, &b);
 }
@@ -419,7 +426,7 @@ long long agency_db_cursor(sqlite3 *db)
 
 /* One usable change of a page, with its place in the page. */
 typedef struct change {
-    const char *notice, *state;
+    const char *notice, *reference, *state; /* reference: NULL if the feed had none */
     size_t order;
 } change;
 
@@ -454,18 +461,28 @@ static change *page_changes(json_t *changes, size_t *n)
             log_warn("changes feed: skipping a change without a known notice state");
             continue;
         }
-        v[(*n)++] = (change){notice, state, i};
+        const char *ref = json_string_value(json_object_get(c, "reference"));
+        v[(*n)++] = (change){notice, ref && agency_reference_ok(ref) ? ref : NULL, state, i};
     }
     qsort(v, *n, sizeof *v, by_notice_then_order);
     return v;
 }
 
-/* Sets one notice's state; 1 when it changed, 0 when not, -1 on error. */
-static int apply_change(sqlite3_stmt *st, const char *notice, const char *state)
+/* Sets one notice's state; 1 when it changed, 0 when not, -1 on error.
+ * With the change's reference the document is found by it, and learns
+ * its notice id here if the answer to its submission has not been
+ * recorded yet: a fast hub's feed can get ahead of that answer, and a
+ * change matched by notice id alone would then be lost. */
+static int apply_change(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const change *c,
+                        const char *state)
 {
+    sqlite3_stmt *st = c->reference ? by_ref : by_notice;
+
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
+    if (c->reference)
+        sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return -1;
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
@@ -475,7 +492,8 @@ static int apply_change(sqlite3_stmt *st, const char *notice, const char *state)
  * within the page ends where applying them in order would: at the first
  * final state (read, postal), else at the last one. So a notice that went
  * accepted, relayed, received within one page costs one UPDATE. */
-static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *applied)
+static int apply_runs(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const change *v,
+                      size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
         const char *state = v[i].state;
@@ -483,7 +501,7 @@ static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *appli
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
             if (!state_is_final(state))
                 state = v[j].state;
-        int r = apply_change(st, v[i].notice, state);
+        int r = apply_change(by_ref, by_notice, &v[i], state);
         if (r < 0)
             return -1;
         *applied += (size_t)r;
@@ -508,20 +526,27 @@ static int save_cursor(sqlite3 *db, long long next)
 
 int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t *applied)
 {
-    sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = ?1 WHERE notice = ?2"
-                                      " AND state NOT IN ('read','postal') AND state <> ?1");
+    sqlite3_stmt *by_notice = db_prepare(db, "UPDATE documents SET state = ?1 WHERE notice = ?2"
+                                             " AND state NOT IN ('read','postal') AND state <> ?1");
+    sqlite3_stmt *by_ref = db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2"
+                                          " WHERE reference = ?3"
+                                          " AND (notice IS NULL OR notice = ?2)"
+                                          " AND state NOT IN ('read','postal')"
+                                          " AND (state <> ?1 OR notice IS NULL)");
     size_t n;
     change *v = page_changes(changes, &n);
     int rc;
 
     *applied = 0;
-    if (!st || !v || db_begin(db) != 0) {
-        sqlite3_finalize(st);
+    if (!by_notice || !by_ref || !v || db_begin(db) != 0) {
+        sqlite3_finalize(by_notice);
+        sqlite3_finalize(by_ref);
         free(v);
         return -1;
     }
-    rc = apply_runs(st, v, n, applied);
-    sqlite3_finalize(st);
+    rc = apply_runs(by_ref, by_notice, v, n, applied);
+    sqlite3_finalize(by_notice);
+    sqlite3_finalize(by_ref);
     free(v);
     if (rc == 0)
         rc = save_cursor(db, next);

@@ -217,16 +217,33 @@ check "re-running it when the hub is back completes the send (exit 0)" \
 	bash -c "[ $? -eq 0 ] && jq -e '.accepted == 1 and .failed == 0' late2.out >/dev/null &&
 		[ \"\$(curl -s '$HUB/test/state' | jq '.notices | length')\" = 4 ]"
 
+# A hub whose relay beats its own answer: the feed says received before
+# the submission is answered. That change must not be lost.
+curl -s -X POST -d '{"delay_ms":1500}' "$HUB/test/fast" >/dev/null
+printf '%s\n' 'rrn,name,address,amount' '880523-2345678,정하늘,대전광역시 유성구 대학로 99,5000' >fast.csv
+"${SEND[@]}" fast.csv >fast.out 2>fast.err
+received_soon() {
+	for _ in $(seq 1 50); do
+		"$HERALD" agency status --config agency.ini | jq -e '.received == 1' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "a change the feed brings before the submission's answer is kept: the document is received" \
+	bash -c "jq -e '.accepted == 1' fast.out >/dev/null && $(declare -f received_soon); received_soon"
+check "... and it knows its notice id" \
+	[ "$(sqlite3 data/agency.db "select count(*) from documents where state = 'received' and notice is not null")" = 1 ]
+
 kill -TERM "$PID_agency"
 wait "$PID_agency"
 check "SIGTERM stops agency serve cleanly (exit 0)" [ $? -eq 0 ]
 check "the agency database and its WAL are mode 0600" \
 	bash -c '[ "$(stat -c %a data/agency.db)" = 600 ] && for f in data/agency.db-*; do [ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 600 ] || exit 1; done'
 check "nothing the agency wrote holds an RRN, with or without hyphen" \
-	bash -c '! grep -raE "971013-?9019902|850315-?1234566|020704-?4123451|971313-?1019902|761225-?2987650" data agency.log send1.err send2.err late1.err late2.err postal.err hub.log'
+	bash -c '! grep -raE "971013-?9019902|850315-?1234566|020704-?4123451|971313-?1019902|761225-?2987650|880523-?2345678" data agency.log send1.err send2.err late1.err late2.err fast.err postal.err hub.log'
 CI_A=$("$HERALD" ci --key-file ci.key 971013-9019902)
 check "nor a CI" bash -c "! grep -raF '$CI_A' data agency.log hub.log"
 check "the agency database holds the documents and the rks" \
-	bash -c "[ \"\$(sqlite3 data/agency.db 'select count(*) from documents where notice is not null')\" = 4 ] &&
+	bash -c "[ \"\$(sqlite3 data/agency.db 'select count(*) from documents where notice is not null')\" = 5 ] &&
 		[ \"\$(sqlite3 data/agency.db \"select rk from documents where reference = '$REF_A'\")\" = '$RK_A' ]"
 finish

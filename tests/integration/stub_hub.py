@@ -3,8 +3,11 @@
 # docs/protocol.md (POST /v1/notices idempotent per reference, POST
 # /v1/events recorded, GET /v1/changes) to test the agency alone. The end
 # to end test runs the real hub. Test-only controls: POST /test/postal
-# {"reference":R} adds a postal change; GET /test/state shows everything.
-import json, sys, threading, uuid
+# {"reference":R} adds a postal change; POST /test/fast {"delay_ms":N}
+# makes later submissions land in the feed as received at once and be
+# answered only N ms later (a hub whose relay beats its own answer);
+# GET /test/state shows everything.
+import json, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -23,6 +26,7 @@ notices = {}       # reference -> {"notice", "state", submitted fields but the C
 submissions = []   # every item ever POSTed (reference), duplicates included
 events = []
 changes = []
+fast = {"delay_ms": 0}
 
 class Hub(BaseHTTPRequestHandler):
     def reply(self, status, obj):
@@ -53,15 +57,26 @@ class Hub(BaseHTTPRequestHandler):
         rec = {k: v for k, v in n.items() if k != "ci"}
         rec.update(notice=uuid7(), state="accepted")
         notices[ref] = rec
+        if fast["delay_ms"]:
+            rec["state"] = "received"
+            changes.append({"seq": len(changes) + 1, "notice": rec["notice"], "reference": ref,
+                            "state": "received", "at": "2026-11-27T08:00:00.000Z"})
         return {"reference": ref, "notice": rec["notice"], "state": "accepted", "duplicate": False}
 
     def do_POST(self):
         if not self.authorised():
             return
         b = self.body()
+        if self.path == "/v1/notices":
+            with lock:
+                results = [self.notice(n) for n in b["notices"]]
+                delay = fast["delay_ms"]
+            time.sleep(delay / 1000)  # the feed is served meanwhile
+            return self.reply(200, {"results": results})
         with lock:
-            if self.path == "/v1/notices":
-                return self.reply(200, {"results": [self.notice(n) for n in b["notices"]]})
+            if self.path == "/test/fast":
+                fast["delay_ms"] = int(b["delay_ms"])
+                return self.reply(200, {"ok": True})
             if self.path == "/v1/events":
                 events.extend(b["events"])
                 return self.reply(200, {"results": [{"notice": e["notice"], "status": "recorded"}
