@@ -233,23 +233,25 @@ static int wait_settled(demo *d, char *err, size_t errlen)
     return -1;
 }
 
-/* CPU seconds of the children waited for so far (here: `agency send`). */
-static double children_cpu_seconds(void)
+/* CPU seconds and bytes written to storage of the children waited for so
+ * far (here: `agency send`). */
+static void children_usage(double *cpu_seconds, double *written)
 {
     struct rusage ru;
 
     getrusage(RUSAGE_CHILDREN, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    *cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    *written = (double)ru.ru_oublock * 512.0;
 }
 
-/* Bytes the children waited for so far wrote to storage. */
-static double children_written_bytes(void)
+/* Adds sign * (each role's usage so far) to the delivery totals. */
+static void add_role_usage(demo *d, double sign)
 {
-    struct rusage ru;
-
-    getrusage(RUSAGE_CHILDREN, &ru);
-    return (double)ru.ru_oublock * 512.0;
+    for (int i = 0; i < d->procs.count; i++) {
+        d->cpu_delivery[i] += sign * procs_cpu_seconds(&d->procs.list[i]);
+        d->written_delivery[i] += sign * (double)procs_write_bytes(&d->procs.list[i]);
+    }
 }
 
 int demo_send(demo *d, char *err, size_t errlen)
@@ -267,11 +269,9 @@ int demo_send(demo *d, char *err, size_t errlen)
         demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
-    for (int i = 0; i < d->procs.count; i++) {
-        d->cpu_delivery[i] = -procs_cpu_seconds(&d->procs.list[i]);
-        d->written_delivery[i] = -(double)procs_write_bytes(&d->procs.list[i]);
-    }
-    double children0 = children_cpu_seconds(), written0 = children_written_bytes();
+    add_role_usage(d, -1);
+    double cpu0, written0, cpu1, written1;
+    children_usage(&cpu0, &written0);
     t0 = demo_now();
     char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
                     "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
@@ -282,15 +282,13 @@ int demo_send(demo *d, char *err, size_t errlen)
         return -1;
     }
     d->t_send = demo_now() - t0;
-    d->cpu_delivery[PROCS_MAX] = children_cpu_seconds() - children0;
-    d->written_delivery[PROCS_MAX] = children_written_bytes() - written0;
+    children_usage(&cpu1, &written1);
+    d->cpu_delivery[PROCS_MAX] = cpu1 - cpu0;
+    d->written_delivery[PROCS_MAX] = written1 - written0;
     if (wait_settled(d, err, errlen) != 0)
         return -1;
     d->t_settle = demo_now() - t0;
-    for (int i = 0; i < d->procs.count; i++) {
-        d->cpu_delivery[i] += procs_cpu_seconds(&d->procs.list[i]);
-        d->written_delivery[i] += (double)procs_write_bytes(&d->procs.list[i]);
-    }
+    add_role_usage(d, 1);
     fprintf(stderr, "demo: sent in %.1f s, delivered in %.1f s: %s\n", d->t_send, d->t_settle,
             d->send_result);
     return 0;
@@ -455,6 +453,18 @@ void demo_print_signins(const demo *d, int how_many)
     }
 }
 
+/* ,"key":{"role":v,...,"agency-send":v}: totals[] * scale per notice. */
+static void per_role(buf *b, const demo *d, const char *key, const double *totals,
+                     double scale)
+{
+    double n = (double)(d->notices ? d->notices : 1);
+
+    buf_printf(b, ",\"%s\":{", key);
+    for (int i = 0; i < d->procs.count; i++)
+        buf_printf(b, "\"%s\":%.1f,", d->procs.list[i].name, totals[i] * scale / n);
+    buf_printf(b, "\"agency-send\":%.1f}", totals[PROCS_MAX] * scale / n);
+}
+
 int demo_write_stats(demo *d, char *err, size_t errlen)
 {
     buf b;
@@ -469,20 +479,11 @@ int demo_write_stats(demo *d, char *err, size_t errlen)
     for (int i = 0; i < d->procs.count; i++)
         buf_printf(&b, "%s\"%s\":%.1f", i ? "," : "", d->procs.list[i].name,
                    (double)procs_peak_rss_kib(&d->procs.list[i]) / 1024.0);
-    /* Microseconds of CPU per notice, send start to settled, per role. */
-    buf_puts(&b, "},\"cpu_us_per_notice\":{");
-    for (int i = 0; i < d->procs.count; i++)
-        buf_printf(&b, "\"%s\":%.1f,", d->procs.list[i].name,
-                   d->cpu_delivery[i] * 1e6 / (double)(d->notices ? d->notices : 1));
-    buf_printf(&b, "\"agency-send\":%.1f}",
-               d->cpu_delivery[PROCS_MAX] * 1e6 / (double)(d->notices ? d->notices : 1));
-    /* Bytes written to storage per notice, likewise. */
-    buf_puts(&b, ",\"written_bytes_per_notice\":{");
-    for (int i = 0; i < d->procs.count; i++)
-        buf_printf(&b, "\"%s\":%.0f,", d->procs.list[i].name,
-                   d->written_delivery[i] / (double)(d->notices ? d->notices : 1));
-    buf_printf(&b, "\"agency-send\":%.0f}}\n",
-               d->written_delivery[PROCS_MAX] / (double)(d->notices ? d->notices : 1));
+    buf_puts(&b, "}");
+    /* Per notice, from the start of sending until every notice settled. */
+    per_role(&b, d, "cpu_us_per_notice", d->cpu_delivery, 1e6);
+    per_role(&b, d, "written_bytes_per_notice", d->written_delivery, 1);
+    buf_puts(&b, "}\n");
     int r = b.broken ? -1 : demo_write_file(d->stats_path, b.data, 0644, err, errlen);
     buf_free(&b);
     return r;

@@ -249,8 +249,24 @@ static int load_config(hub *h, const config *cfg, char *err, size_t errlen)
     return load_log_key(h, cfg, err, errlen);
 }
 
+/* Routed notices the relay worker did not take (it stopped, or never
+ * ran) give their leases back, so that the next start relays them at
+ * once rather than when the leases end. */
+static void release_routed(hub *h)
+{
+    hub_relay_item *items = h->db ? malloc(256 * sizeof *items) : NULL;
+    size_t n;
+
+    while (items && (n = hub_relay_queue_take(&h->routed, items, 256)) > 0)
+        if (hub_db_relay_release(h->db, items, n, time_now_ms()) != 0)
+            log_error("relay: %zu notices keep their leases; they are relayed when those end", n);
+    free(items);
+}
+
 static void hub_free(hub *h)
 {
+    if (h->routed.ring)
+        release_routed(h);
     hub_db_close(h->db);
     hub_relay_queue_free(&h->routed);
     apikeys_free(&h->clients);

@@ -876,6 +876,14 @@ static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn kno
     return found;
 }
 
+void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)
+{
+    it->n = *n;
+    it->outcome = RELAY_FAILED;
+    it->consigned = 0;
+    it->reason[0] = '\0';
+}
+
 static int send_to_postal(hub_db *db, hub_notice *n, long long now)
 {
     const char *why = n->platform[0] ? "no further platform reaches the recipient"
@@ -902,11 +910,7 @@ static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_know
         n->attempts = 0; /* a new channel starts its own backoff */
     memcpy(n->platform, platform, sizeof platform);
     n->next_attempt = now + RELAY_LEASE_MS;
-    items[*n_out].n = *n;
-    items[*n_out].outcome = RELAY_FAILED;
-    items[*n_out].consigned = 0;
-    items[*n_out].reason[0] = '\0';
-    (*n_out)++;
+    hub_relay_item_init(&items[(*n_out)++], n);
     return save_notice(db, n, now);
 }
 

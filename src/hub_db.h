@@ -118,6 +118,9 @@ typedef struct hub_relay_item {
     char reason[HUB_REASON_MAX + 1];   /* for rejected and failed */
 } hub_relay_item;
 
+/* it becomes n, to relay: failed until the platform answers. */
+void hub_relay_item_init(hub_relay_item *it, const hub_notice *n);
+
 /* Claims up to max accepted notices whose next attempt is due: each gets
  * its next platform in the recipient's preference (into items, leased so
  * that nobody else claims it meanwhile), or, when no platform is left,

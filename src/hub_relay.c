@@ -201,9 +201,15 @@ static void relay_claimed(relay *r, size_t n)
 static size_t relay_round(relay *r)
 {
     hub *h = r->h;
-    size_t n = 0, postal = 0, accepted = 0;
+    size_t n = 0, postal = 0, accepted = 0, batch = (size_t)h->relay_batch;
+    /* Room for what submissions routed already, up to three quarters of
+     * the round: a burst bigger than the relay must not starve them until
+     * their leases end, nor starve the claim's retries and fallbacks. The
+     * queue only grows meanwhile, so the take below gets at least this. */
+    size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
     int rc = hub_db_relay_next(h->db, r->items, r->answered, time_now_ms(),
-                               (size_t)h->relay_batch, hub_platform_known, h, &n, &postal);
+                               batch - (queued < most ? queued : most), hub_platform_known, h,
+                               &n, &postal);
 
     if (rc != 0) {
         if (r->answered)
@@ -213,9 +219,7 @@ static size_t relay_round(relay *r)
         r->answered = 0;
         return 0;
     }
-    /* Then what submissions routed already, after the retries and
-     * fallbacks the claim found. */
-    n += hub_relay_queue_take(&h->routed, r->items + n, (size_t)h->relay_batch - n);
+    n += hub_relay_queue_take(&h->routed, r->items + n, batch - n);
     r->answered = n;
     if (n) {
         relay_claimed(r, n);
@@ -227,19 +231,13 @@ static size_t relay_round(relay *r)
     return n + postal;
 }
 
-/* On the way out: the last round's answers, and the routed notices not
- * relayed give up their leases, so that the next start relays them at
- * once. */
+/* On the way out: the last round's answers. (The hub gives the leases of
+ * routed notices still queued back when it closes: hub.c.) */
 static void record_last(relay *r)
 {
-    size_t n;
-
     if (r->answered && hub_db_relay_record(r->h->db, r->items, r->answered, time_now_ms()) != 0)
         log_error("relay: cannot record %zu answers; they will be relayed again", r->answered);
     r->answered = 0;
-    while ((n = hub_relay_queue_take(&r->h->routed, r->items, (size_t)r->h->relay_batch)) > 0)
-        if (hub_db_relay_release(r->h->db, r->items, n, time_now_ms()) != 0)
-            log_error("relay: %zu notices keep their leases; they are relayed when those end", n);
 }
 
 void *hub_relay_main(void *arg)

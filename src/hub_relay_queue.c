@@ -56,17 +56,23 @@ void hub_relay_queue_unreserve(hub_relay_queue *q, size_t n)
     pthread_mutex_unlock(&q->lock);
 }
 
+size_t hub_relay_queue_count(hub_relay_queue *q)
+{
+    size_t n;
+
+    pthread_mutex_lock(&q->lock);
+    n = q->count;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
 size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max)
 {
     size_t k = 0;
 
     pthread_mutex_lock(&q->lock);
     for (; k < max && q->count > 0; k++) {
-        hub_relay_item *it = &items[k];
-        it->n = q->ring[q->head];
-        it->outcome = RELAY_FAILED;
-        it->consigned = 0;
-        it->reason[0] = '\0';
+        hub_relay_item_init(&items[k], &q->ring[q->head]);
         q->head = (q->head + 1) % q->cap;
         q->count--;
     }

@@ -36,6 +36,9 @@ void hub_relay_queue_put(hub_relay_queue *q, const hub_notice *n);
 /* Gives back n reserved places that were not filled. */
 void hub_relay_queue_unreserve(hub_relay_queue *q, size_t n);
 
+/* How many notices wait (not counting reserved places). */
+size_t hub_relay_queue_count(hub_relay_queue *q);
+
 /* Moves up to max notices, oldest first, into items as claimed relay
  * items (outcome RELAY_FAILED until the call answers). Returns how many. */
 size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max);

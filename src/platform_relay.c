@@ -98,8 +98,14 @@ static int deliver(platform *p, notice_row *row, const member *m, buf *text)
 
     row->member = m->id;
     inserted = pdb_inbox_insert(&p->db, row);
-    if (inserted <= 0)
-        return inserted; /* 0: a repeated relay, nothing more to do */
+    if (inserted == 0) { /* a repeated relay: the answer says since when */
+        notice_row first;
+        if (pdb_inbox_get(&p->db, row->notice, &first) == 1)
+            memcpy(row->received, first.received, sizeof row->received);
+        return 0;
+    }
+    if (inserted < 0)
+        return -1;
     text->len = 0;
     push_text(p, row, text);
     if (text->broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text->data,
@@ -194,7 +200,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
             break;
         counts[r]++;
         buf_puts(&out, i ? "," : "");
-        result_line(&out, o, r, why, now);
+        result_line(&out, o, r, why, row.received);
     }
     if (!dberr && db_commit(p->db.db) != 0)
         dberr = 1;

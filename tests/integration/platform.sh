@@ -110,9 +110,13 @@ check "relay to a member without consent: rejected, no consent" \
 	jqok '.results[2].status == "rejected" and .results[2].reason == "no consent"' "$b"
 check "relay to a non-member: rejected, not a member" \
 	jqok '.results[3].status == "rejected" and .results[3].reason == "not a member"' "$b"
+FIRST_RECEIVED=$(jq -r '.results[0].received' <<<"$b")
+sleep 0.01
 r=$(relay "$(item $N1 $RKA '2026년 자동차세 / Vehicle tax')" '{"notice":"zz"}')
 check "a repeated relay is accepted again; a malformed item is a per-item error" \
 	jqok ".results[0].status == \"accepted\" and (.results[1].error | test(\"notice\"))" "$(body_of "$r")"
+check "... and says the notice has been in the inbox since the first relay" \
+	jqok ".results[0].received == \"$FIRST_RECEIVED\"" "$(body_of "$r")"
 DB=data/platform.db
 q() { sqlite3 "$DB" "$1"; }
 check "the repeated relay left one inbox row and one notification" \

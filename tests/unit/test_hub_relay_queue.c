@@ -70,7 +70,9 @@ static void oldest_first_across_the_ring_end(void **state)
             hub_notice n = notice(next_in++);
             hub_relay_queue_put(&q, &n);
         }
+        assert_int_equal(hub_relay_queue_count(&q), 3);
         size_t got = hub_relay_queue_take(&q, items, 2);
+        assert_int_equal(hub_relay_queue_count(&q), 1);
         got += hub_relay_queue_take(&q, items + got, 2);
         assert_int_equal(got, 3);
         for (size_t i = 0; i < got; i++) {
