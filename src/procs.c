@@ -148,20 +148,28 @@ void procs_stop_all(procs *ps)
     ps->count = 0;
 }
 
-long procs_peak_rss_kib(const proc *p)
+/* The number after "key:" in /proc/PID/file (a "key: value" list), or -1. */
+static long long proc_value(const proc *p, const char *file, const char *key)
 {
     char path[64], line[256];
-    long kib = -1;
+    size_t klen = strlen(key);
+    long long v = -1;
     FILE *f;
 
-    snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)p->pid, file);
     f = fopen(path, "r");
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+        if (!strncmp(line, key, klen) && line[klen] == ':' &&
+            sscanf(line + klen + 1, "%lld", &v) == 1)
             break;
     if (f)
         fclose(f);
-    return kib;
+    return v;
+}
+
+long procs_peak_rss_kib(const proc *p)
+{
+    return (long)proc_value(p, "status", "VmHWM");
 }
 
 double procs_cpu_seconds(const proc *p)
@@ -189,18 +197,7 @@ double procs_cpu_seconds(const proc *p)
 
 long long procs_write_bytes(const proc *p)
 {
-    char path[64], line[256];
-    long long bytes = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/io", (int)p->pid);
-    f = fopen(path, "r");
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "write_bytes: %lld", &bytes) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return bytes;
+    return proc_value(p, "io", "write_bytes");
 }
 
 int procs_free_port(void)
