@@ -426,7 +426,7 @@ long long agency_db_cursor(sqlite3 *db)
 
 /* One usable change of a page, with its place in the page. */
 typedef struct change {
-    const char *notice, *reference, *state; /* reference: NULL if the feed had none */
+    const char *notice, *reference, *state;
     size_t order;
 } change;
 
@@ -456,33 +456,31 @@ static change *page_changes(json_t *changes, size_t *n)
         return NULL;
     json_array_foreach(changes, i, c) {
         const char *notice = json_string_value(json_object_get(c, "notice"));
+        const char *ref = json_string_value(json_object_get(c, "reference"));
         const char *state = json_string_value(json_object_get(c, "state"));
-        if (!notice || !state || !agency_state_known(state) || !strcmp(state, "stored")) {
-            log_warn("changes feed: skipping a change without a known notice state");
+        if (!notice || !ref || !agency_reference_ok(ref) || !state ||
+            !agency_state_known(state) || !strcmp(state, "stored")) {
+            log_warn("changes feed: skipping a change without a notice, a reference and a"
+                     " known state");
             continue;
         }
-        const char *ref = json_string_value(json_object_get(c, "reference"));
-        v[(*n)++] = (change){notice, ref && agency_reference_ok(ref) ? ref : NULL, state, i};
+        v[(*n)++] = (change){notice, ref, state, i};
     }
     qsort(v, *n, sizeof *v, by_notice_then_order);
     return v;
 }
 
 /* Sets one notice's state; 1 when it changed, 0 when not, -1 on error.
- * With the change's reference the document is found by it, and learns
- * its notice id here if the answer to its submission has not been
- * recorded yet: a fast hub's feed can get ahead of that answer, and a
- * change matched by notice id alone would then be lost. */
-static int apply_change(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const change *c,
-                        const char *state)
+ * The document is found by the change's reference, and learns its notice
+ * id here if the answer to its submission has not been recorded yet: a
+ * fast hub's feed can get ahead of that answer, and a change matched by
+ * notice id would then be lost. */
+static int apply_change(sqlite3_stmt *st, const change *c, const char *state)
 {
-    sqlite3_stmt *st = c->reference ? by_ref : by_notice;
-
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
-    if (c->reference)
-        sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return -1;
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
@@ -492,8 +490,7 @@ static int apply_change(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const cha
  * within the page ends where applying them in order would: at the first
  * final state (read, postal), else at the last one. So a notice that went
  * accepted, relayed, received within one page costs one UPDATE. */
-static int apply_runs(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const change *v,
-                      size_t n, size_t *applied)
+static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
         const char *state = v[i].state;
@@ -501,7 +498,7 @@ static int apply_runs(sqlite3_stmt *by_ref, sqlite3_stmt *by_notice, const chang
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
             if (!state_is_final(state))
                 state = v[j].state;
-        int r = apply_change(by_ref, by_notice, &v[i], state);
+        int r = apply_change(st, &v[i], state);
         if (r < 0)
             return -1;
         *applied += (size_t)r;
@@ -526,27 +523,23 @@ static int save_cursor(sqlite3 *db, long long next)
 
 int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t *applied)
 {
-    sqlite3_stmt *by_notice = db_prepare(db, "UPDATE documents SET state = ?1 WHERE notice = ?2"
-                                             " AND state NOT IN ('read','postal') AND state <> ?1");
-    sqlite3_stmt *by_ref = db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2"
-                                          " WHERE reference = ?3"
-                                          " AND (notice IS NULL OR notice = ?2)"
-                                          " AND state NOT IN ('read','postal')"
-                                          " AND (state <> ?1 OR notice IS NULL)");
+    sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2"
+                                      " WHERE reference = ?3"
+                                      " AND (notice IS NULL OR notice = ?2)"
+                                      " AND state NOT IN ('read','postal')"
+                                      " AND (state <> ?1 OR notice IS NULL)");
     size_t n;
     change *v = page_changes(changes, &n);
     int rc;
 
     *applied = 0;
-    if (!by_notice || !by_ref || !v || db_begin(db) != 0) {
-        sqlite3_finalize(by_notice);
-        sqlite3_finalize(by_ref);
+    if (!st || !v || db_begin(db) != 0) {
+        sqlite3_finalize(st);
         free(v);
         return -1;
     }
-    rc = apply_runs(by_ref, by_notice, v, n, applied);
-    sqlite3_finalize(by_notice);
-    sqlite3_finalize(by_ref);
+    rc = apply_runs(st, v, n, applied);
+    sqlite3_finalize(st);
     free(v);
     if (rc == 0)
         rc = save_cursor(db, next);

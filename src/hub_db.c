@@ -122,7 +122,7 @@ struct hub_db {
     size_t rows_cap;       /* malloc would map and unmap it every round */
     /* Random bits for notice ids, drawn 4 KiB at a time: one system call
      * per notice was a percent of the hub's time. */
-    uint8_t rnd[4000];
+    uint8_t rnd[4096];
     size_t rnd_used;
 };
 
@@ -761,14 +761,12 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
 {
     hub_notice n;
     notice_outcome o;
-    notice_state before;
     int rc = load_notice(db, r->notice, &n), may_move = 1;
 
     if (rc <= 0) {
         r->error = "unknown notice";
         return rc;
     }
-    before = n.state;
     rc = owns(db, role, caller, &n);
     if (rc == 0 && role == ROLE_PLATFORM)
         rc = accept_in_flight(db, &n, caller, r->event, now);
@@ -779,7 +777,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     rc = first_report(db, r, caller);
     if (rc <= 0) {
         r->status = "duplicate";
-        return rc < 0 || n.state == before ? rc : save_notice(db, &n, now);
+        return rc < 0 || n.state == n.stored ? rc : save_notice(db, &n, now);
     }
     /* A platform the notice has moved on from (another platform's turn, or
      * back in the queue after this one's deadline) is heard, but moves
@@ -789,7 +787,8 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     if (record_event(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
-    return n.state != before ? save_notice(db, &n, now) : 0;
+    /* Only a new state (and what came with it) needs writing back. */
+    return n.state != n.stored ? save_notice(db, &n, now) : 0;
 }
 
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
@@ -928,12 +927,6 @@ static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known
     for (size_t i = 0; i < count && ok == 0; i++)
         ok = claim_one(db, &rows[i], now, known, ctx, items, n_out, n_postal);
     return ok;
-}
-
-int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
-                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
-{
-    return hub_db_relay_next(db, items, 0, now, max, known, ctx, n_out, n_postal);
 }
 
 static int record_answer(hub_db *db, hub_relay_item *it, long long now)

@@ -121,14 +121,6 @@ typedef struct hub_relay_item {
 /* it becomes n, to relay: failed until the platform answers. */
 void hub_relay_item_init(hub_relay_item *it, const hub_notice *n);
 
-/* Claims up to max accepted notices whose next attempt is due: each gets
- * its next platform in the recipient's preference (into items, leased so
- * that nobody else claims it meanwhile), or, when no platform is left,
- * RelayToNonERDS and the postal state. *n_out counts the items to relay,
- * *n_postal the notices sent to postal. Returns 0 or -1. */
-int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
-                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal);
-
 /* Records the platforms' answers for claimed items. An acceptance that
  * says the notice is in the member's inbox records ContentConsignment
  * with RelayAcceptance (once, however often it is answered). A failure is
@@ -138,10 +130,15 @@ int hub_db_relay_claim(hub_db *db, long long now, size_t max, hub_platform_known
  * Returns 0 or -1. */
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now);
 
-/* hub_db_relay_record of the first `answered` items, then
- * hub_db_relay_claim into the same array, in one transaction: the relay
- * worker's round. On failure nothing is recorded (the answered notices
- * are relayed again when their lease ends) and nothing is claimed. */
+/* The relay worker's round, in one transaction: hub_db_relay_record of
+ * the first `answered` items, then a claim into the same array of up to
+ * max accepted notices whose next attempt is due. Each claimed notice
+ * gets its next platform in the recipient's preference (into items,
+ * leased so that nobody else claims it meanwhile), or, when no platform
+ * is left, RelayToNonERDS and the postal state. *n_out counts the items
+ * to relay, *n_postal the notices sent to postal. On failure nothing is
+ * recorded (the answered notices are relayed again when their lease
+ * ends) and nothing is claimed. Returns 0 or -1. */
 int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
                       size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
                       size_t *n_postal);
