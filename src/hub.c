@@ -33,8 +33,8 @@ static const char usage[] =
     "  [hub]  dir = DIR (the database), listen = HOST:PORT,\n"
     "         hub_key_file = FILE (the API key presented to platforms, mode 0600),\n"
     "         relay_batch = 4000, relay_interval_ms = 50, relay_gather_ms = 20 (after\n"
-    "         a partial round, the wait for more to relay at once), deadline_interval_ms\n"
-    "         = 1000,\n"
+    "         a partial round, the wait for more to relay at once), relay_workers = 2\n"
+    "         (rounds in flight at once, 1 to 8), deadline_interval_ms = 1000,\n"
     "         fallback_window_s = 259200 (read deadline on a fallback channel)\n"
     "         log_key = FILE (the evidence log's Ed25519 secret, from herald keygen\n"
     "         --ed25519; without it the log is kept but heads are not signed and\n"
@@ -158,6 +158,8 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
         config_long(cfg, "hub", "relay_interval_ms", 50, 1, 60000, &h->relay_interval_ms,
                     err, errlen) != 0 ||
         config_long(cfg, "hub", "relay_gather_ms", 20, 0, 1000, &h->relay_gather_ms,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "relay_workers", 2, 1, HUB_MAX_RELAY_WORKERS, &h->relay_workers,
                     err, errlen) != 0 ||
         config_long(cfg, "hub", "deadline_interval_ms", 1000, 1, 3600000,
                     &h->deadline_interval_ms, err, errlen) != 0 ||
@@ -318,14 +320,16 @@ int hub_platform_known(void *ctx, const char *name)
     return hub_platform_find(ctx, name) != NULL;
 }
 
-/* Stops and joins the relay worker and, when it runs, the deadline one. */
-static void stop_workers(hub *h, pthread_t relay, const pthread_t *deadline)
+/* Stops and joins the relay workers that started and, when it runs, the
+ * deadline one. */
+static void stop_workers(hub *h, const pthread_t *relay, long nrelay, const pthread_t *deadline)
 {
     pthread_mutex_lock(&h->wake_lock);
     h->stopping = 1;
     pthread_cond_broadcast(&h->wake);
     pthread_mutex_unlock(&h->wake_lock);
-    pthread_join(relay, NULL);
+    for (long i = 0; i < nrelay; i++)
+        pthread_join(relay[i], NULL);
     if (deadline)
         pthread_join(*deadline, NULL);
 }
@@ -347,7 +351,8 @@ static void default_public_url(hub *h, const char *listen, int port)
 static int run(hub *h, const char *listen, long threads)
 {
     char err[512];
-    pthread_t relay, deadline;
+    pthread_t relay[HUB_MAX_RELAY_WORKERS], deadline;
+    long nrelay = 0;
     http_server *srv;
     int sig;
 
@@ -367,13 +372,19 @@ static int run(hub *h, const char *listen, long threads)
         http_server_stop(srv);
         return cli_fail("hub", "cannot start the tree head signer");
     }
-    if (pthread_create(&relay, NULL, hub_relay_main, h) != 0) {
+    /* Two rounds in flight: one worker records and claims under the
+     * writer lock while the other's round is at the platforms. */
+    while (nrelay < h->relay_workers &&
+           pthread_create(&relay[nrelay], NULL, hub_relay_main, h) == 0)
+        nrelay++;
+    if (nrelay < h->relay_workers) {
         http_server_stop(srv);
-        return cli_fail("hub", "cannot start the relay worker");
+        stop_workers(h, relay, nrelay, NULL);
+        return cli_fail("hub", "cannot start the relay workers");
     }
     if (pthread_create(&deadline, NULL, hub_deadline_main, h) != 0) {
         http_server_stop(srv);
-        stop_workers(h, relay, NULL);
+        stop_workers(h, relay, nrelay, NULL);
         return cli_fail("hub", "cannot start the deadline worker");
     }
     log_info("listening on %s (port %d), %zu agencies and platforms, %zu platforms",
@@ -381,7 +392,7 @@ static int run(hub *h, const char *listen, long threads)
     sig = cli_wait_shutdown_signal();
     log_info("signal %d: finishing requests and relays in flight", sig);
     http_server_stop(srv);
-    stop_workers(h, relay, &deadline);
+    stop_workers(h, relay, nrelay, &deadline);
     log_info("stopped");
     return EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "notice_state.h"
 
 #define HUB_MAX_BATCH 10000
+#define HUB_MAX_RELAY_WORKERS 8
 #define HUB_MAX_BODY (16u << 20)
 
 typedef struct hub_platform {
@@ -32,6 +33,7 @@ typedef struct hub {
     size_t nplatforms;
     char hub_key[APIKEY_TOKEN_MAX + 1]; /* presented to platforms */
     long relay_batch, relay_interval_ms, relay_gather_ms, deadline_interval_ms, fallback_window_s;
+    long relay_workers;    /* relay rounds in flight at once */
     hub_log *log;          /* the evidence log (hub_db's); signs with [hub] log_key */
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
