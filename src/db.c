@@ -1,11 +1,15 @@
 /* db.c -- see db.h. */
 #include "db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -175,4 +179,171 @@ int db_run(sqlite3_stmt *st)
         return -1;
     }
     return 0;
+}
+
+/* ---- group commit ---- */
+
+int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen)
+{
+    w->fd = -1;
+    if ((size_t)snprintf(w->path, sizeof w->path, "%s-wal", db_path) >= sizeof w->path) {
+        snprintf(err, errlen, "%s: path too long", db_path);
+        return -1;
+    }
+    if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* The WAL exists once the database has been written in WAL mode, and its
+ * inode stays while any connection has the database open (a checkpoint
+ * rewinds it, never replaces it). Two threads may race to open it: the
+ * loser closes its copy. */
+static int wal_fd(db_wal *w)
+{
+    int fd = __atomic_load_n(&w->fd, __ATOMIC_ACQUIRE), expected = -1;
+
+    if (fd >= 0)
+        return fd;
+    fd = open(w->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (!__atomic_compare_exchange_n(&w->fd, &expected, fd, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        close(fd);
+        return expected;
+    }
+    return fd;
+}
+
+int db_wal_sync(db_wal *w)
+{
+    int fd = wal_fd(w);
+
+    if (fd < 0 || fdatasync(fd) != 0) {
+        log_error("database: cannot sync %s: %s", w->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void db_wal_close(db_wal *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+}
+
+/* ---- checkpoints off the writer's lock ---- */
+
+struct db_checkpointer {
+    sqlite3 *conn;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int pages, due, stopping, failing;
+};
+
+/* Runs under the writer's lock after each commit: only a flag and a
+ * signal, until the WAL is four times the step. Then the writer copies
+ * the rest itself, which lets the next commit rewind the WAL: with the
+ * lock held nothing is appended meanwhile, and the thread has copied most
+ * of it already. */
+static int wal_grew(void *arg, sqlite3 *writer, const char *schema, int pages)
+{
+    db_checkpointer *c = arg;
+
+    (void)schema;
+    if (pages >= c->pages * 4)
+        sqlite3_wal_checkpoint_v2(writer, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    else if (pages >= c->pages) {
+        pthread_mutex_lock(&c->lock);
+        c->due = 1;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return SQLITE_OK;
+}
+
+/* PASSIVE never waits for the writer: it copies what no reader still
+ * needs while the writer goes on appending. A WAL that is never copied
+ * whole is never rewound, so it grows until the writer's own catch-up
+ * (see wal_grew), which finds most of it copied already. */
+static void checkpoint(db_checkpointer *c)
+{
+    int rc = sqlite3_wal_checkpoint_v2(c->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && !c->failing++)
+        log_warn("database: checkpoint: %s (the writer checkpoints itself meanwhile)",
+                 sqlite3_errmsg(c->conn));
+    else if (rc == SQLITE_OK)
+        c->failing = 0;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    db_checkpointer *c = arg;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        if (!c->due) {
+            pthread_cond_wait(&c->wake, &c->lock);
+            continue;
+        }
+        c->due = 0;
+        pthread_mutex_unlock(&c->lock);
+        checkpoint(c);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    checkpoint(c);
+    return NULL;
+}
+
+db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, int pages, char *err,
+                                       size_t errlen)
+{
+    db_checkpointer *c = calloc(1, sizeof *c);
+
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->pages = pages > 0 ? pages : 1;
+    c->conn = open_with(path, NULL, SQLITE_OPEN_NOMUTEX, 0, err, errlen);
+    if (!c->conn) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {
+        snprintf(err, errlen, "%s: cannot start the checkpoint thread", path);
+        db_close(c->conn);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
+    sqlite3_wal_hook(writer, wal_grew, c);
+    return c;
+}
+
+void db_checkpointer_stop(db_checkpointer *c, sqlite3 *writer)
+{
+    if (!c)
+        return;
+    if (writer)
+        sqlite3_wal_autocheckpoint(writer, c->pages);
+    pthread_mutex_lock(&c->lock);
+    c->stopping = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    db_close(c->conn);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
 }

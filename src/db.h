@@ -44,6 +44,38 @@ const char *db_text(sqlite3_stmt *st, int col);
  * and the format machinery cost more than the copy. */
 void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
 
+/* Group commit, for a connection its owner serialises under a lock of its
+ * own: with synchronous=NORMAL a commit only writes the WAL, and the owner
+ * makes it durable with db_wal_sync once it has let go of the lock, so the
+ * next batch is built and written while this one waits for the disk. One
+ * fdatasync covers every commit written before it. Whatever the owner
+ * acknowledges, or shows to anyone, it syncs first. */
+typedef struct db_wal {
+    char path[4096];
+    int fd; /* -1 until the first sync opens the WAL */
+} db_wal;
+
+/* Switches db to synchronous=NORMAL and names its WAL (db_path + "-wal").
+ * 0, or -1 with a message in err. */
+int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen);
+/* Makes every commit written to the WAL so far durable; logs and returns
+ * -1 when the disk refuses. Safe from any thread, lock or no lock. */
+int db_wal_sync(db_wal *w);
+void db_wal_close(db_wal *w);
+
+/* Checkpoints on a thread and a connection of their own, so that the
+ * writer's lock is not held while the WAL is copied into the database and
+ * the database synced (a third of a busy hub's time under its lock). The
+ * writer's automatic checkpoint is replaced by a hook that wakes the
+ * thread whenever the WAL holds `pages` or more; at four times that, the
+ * writer finishes the copy itself, so that the WAL is rewound. */
+typedef struct db_checkpointer db_checkpointer;
+db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, int pages, char *err,
+                                       size_t errlen);
+/* Stops the thread (after a last checkpoint) and puts the writer's
+ * automatic checkpoint back. NULL is a no-op. */
+void db_checkpointer_stop(db_checkpointer *c, sqlite3 *writer);
+
 /* Runs a statement that returns no rows, then resets it and clears its
  * bindings for the next use; logs and returns -1 on error. */
 int db_run(sqlite3_stmt *st);

@@ -71,6 +71,10 @@ static const char schema[] =
  * relay call can take, short enough that a crash delays it little. */
 #define RELAY_LEASE_MS (5 * 60 * 1000LL)
 
+/* A checkpoint per 40 MB of WAL (2,500 pages of 16 KiB): bigger ones
+ * write a page changed by several batches once. */
+#define HUB_CHECKPOINT_PAGES 2500
+
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
     S_DIR_UPSERT, S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_ROUTES, S_DUE, S_RELEASE,
@@ -112,6 +116,8 @@ static const char *const sql[S_COUNT] = {
 
 struct hub_db {
     sqlite3 *conn;
+    db_wal wal;               /* commits are synced after the lock is let go */
+    db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
     sqlite3_stmt *st[S_COUNT];
     pthread_mutex_t lock;
     hub_log *log;          /* the evidence log, appended in our transactions */
@@ -158,7 +164,9 @@ static int begin(hub_db *db)
     return 0;
 }
 
-/* Commits when ok is 0, else rolls back; either way releases the lock. */
+/* Commits when ok is 0, else rolls back; either way releases the lock.
+ * A commit is durable when this returns 0; its WAL is synced after the
+ * lock is let go, so that the next batch is written meanwhile. */
 static int finish(hub_db *db, int ok)
 {
     if (ok == 0 && db_commit(db->conn) != 0)
@@ -170,6 +178,8 @@ static int finish(hub_db *db, int ok)
         hub_log_committed(db->log);
     }
     pthread_mutex_unlock(&db->lock);
+    if (ok == 0 && db_wal_sync(&db->wal) != 0)
+        ok = -1;
     return ok;
 }
 
@@ -385,6 +395,7 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&db->lock, NULL);
+    db->wal.fd = -1;
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
     /* Every use of the connection is under db->lock. */
@@ -404,6 +415,12 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         hub_db_close(db);
         return NULL;
     }
+    if (db_wal_init(&db->wal, db->conn, path, err, errlen) != 0 ||
+        !(db->ckpt = db_checkpointer_start(db->conn, path, HUB_CHECKPOINT_PAGES, err, errlen))) {
+        hub_db_close(db);
+        return NULL;
+    }
+    hub_log_set_wal(db->log, &db->wal);
     for (int i = 0; i < S_COUNT; i++) {
         db->st[i] = db_prepare(db->conn, sql[i]);
         if (!db->st[i]) {
@@ -424,11 +441,13 @@ void hub_db_close(hub_db *db)
 {
     if (!db)
         return;
+    db_checkpointer_stop(db->ckpt, db->conn);
     hub_log_close(db->log);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     if (db->conn)
         db_close(db->conn);
+    db_wal_close(&db->wal);
     buf_free(&db->leaf);
     free(db->rows);
     pthread_mutex_destroy(&db->lock);
@@ -612,7 +631,8 @@ int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
     if (history_json(db, id, out) != 0)
         status = 500;
     pthread_mutex_unlock(&db->lock);
-    return status;
+    /* What it shows may have been committed a moment ago, not yet synced. */
+    return db_wal_sync(&db->wal) == 0 ? status : 500;
 }
 
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
@@ -642,7 +662,8 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
     sqlite3_reset(st);
     pthread_mutex_unlock(&db->lock);
     buf_printf(out, "],\"next\":%lld}", next);
-    return rc == SQLITE_DONE ? 0 : -1;
+    /* An agency acts on a change (prints a letter): on disk first. */
+    return rc == SQLITE_DONE && db_wal_sync(&db->wal) == 0 ? 0 : -1;
 }
 
 /* ---- directory and reports ---- */

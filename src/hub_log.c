@@ -63,6 +63,7 @@ static const char *const rsql[R_COUNT] = {
 
 struct hub_log {
     sqlite3 *writer, *reader;
+    db_wal *wal;               /* the writer's, when its commits are synced later */
     pthread_mutex_t *writer_lock; /* hub_db's, or own_writer_lock */
     pthread_mutex_t own_writer_lock;
     sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
@@ -433,6 +434,11 @@ void hub_log_set_writer_lock(hub_log *log, pthread_mutex_t *lock)
     log->writer_lock = lock;
 }
 
+void hub_log_set_wal(hub_log *log, db_wal *wal)
+{
+    log->wal = wal;
+}
+
 /* Through the writer, between its batches, in a transaction of its own:
  * a head written by the reader would make the writer drop its whole page
  * cache at its next batch (another connection changed the file), and the
@@ -454,6 +460,9 @@ static int store_head(hub_log *log, const sth *head, const uint8_t sig[STH_SIG_L
         log_error("log: a head cannot be stored inside a batch: no writer lock was set");
     sqlite3_clear_bindings(st);
     pthread_mutex_unlock(log->writer_lock);
+    /* The head, and every leaf under it, on disk before anyone sees it. */
+    if (rc == 0 && log->wal && db_wal_sync(log->wal) != 0)
+        rc = -1;
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "db.h"
 #include "merkle.h"
 #include "sth.h"
 
@@ -38,6 +39,9 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
  * are stored through writer under it, between batches; without it the
  * log's own lock is used, which suits a single-threaded writer. */
 void hub_log_set_writer_lock(hub_log *log, pthread_mutex_t *lock);
+/* The writer's WAL, when its owner syncs commits after its lock (db_wal):
+ * a head is synced, with every leaf under it, before it is shown. */
+void hub_log_set_wal(hub_log *log, db_wal *wal);
 /* Stops the signer (if started) and frees everything; NULL is allowed. */
 void hub_log_close(hub_log *log);
 
