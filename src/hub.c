@@ -184,10 +184,17 @@ static int open_database(hub *h, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    /* The directory first: it takes its table over from an older hub.db. */
+    char dirfile[4200];
     snprintf(file, sizeof file, "%s/hub.db", path);
+    snprintf(dirfile, sizeof dirfile, "%s/directory.db", path);
+    h->dir = hub_directory_open(dirfile, file, err, errlen);
+    if (!h->dir)
+        return -1;
     h->db = hub_db_open(file, err, errlen);
     if (!h->db)
         return -1;
+    hub_db_set_directory(h->db, h->dir);
     /* Two rounds' worth: more means the relay is behind, and the rest can
      * wait in the database as well. */
     if (hub_relay_queue_init(&h->routed, (size_t)h->relay_batch * 2) != 0) {
@@ -270,6 +277,7 @@ static void hub_free(hub *h)
     if (h->routed.ring)
         release_routed(h);
     hub_db_close(h->db);
+    hub_directory_close(h->dir);
     hub_relay_queue_free(&h->routed);
     apikeys_free(&h->clients);
     free(h->roles);

@@ -2,7 +2,8 @@
  *
  * hub.c reads the configuration and runs the process, hub_api.c answers
  * HTTP, hub_relay.c relays accepted notices to platforms, hub_deadline.c
- * expires unread ones, hub_db.c keeps it all. They meet in this struct. */
+ * expires unread ones, hub_db.c keeps the notices and hub_directory.c the
+ * routes to recipients. They meet in this struct. */
 #ifndef HERALD_HUB_H
 #define HERALD_HUB_H
 
@@ -27,6 +28,7 @@ typedef struct hub_platform {
 
 typedef struct hub {
     hub_db *db;
+    hub_directory *dir;    /* who each platform reaches (directory.db) */
     apikeys clients;       /* agencies' and platforms' key hashes */
     notice_role *roles;    /* roles[i] is clients.entries[i]'s role */
     hub_platform *platforms;

@@ -165,6 +165,39 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
 /* Stores the checked items. The ones routed in the same transaction go
  * to the relay worker in memory after the commit (hub_relay_queue.h),
  * into places taken before it. Returns 0, or -1 when nothing was stored. */
+typedef struct routing {
+    hub *h;
+    hub_submission *subs;
+} routing;
+
+static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+{
+    routing *r = ctx;
+    char *platform = r->subs[i].platform;
+
+    platform[0] = '\0';
+    for (int k = 0; k < n && !platform[0]; k++)
+        if (hub_platform_known(r->h, routes[k]))
+            memcpy(platform, routes[k], HUB_NAME_MAX + 1);
+}
+
+/* Each recipient's first platform the hub knows, "" if none: looked up
+ * before the writer's lock is taken (see hub_directory.c). */
+static int route_all(hub *h, hub_submission *subs, size_t k)
+{
+    const char **rks = malloc((k ? k : 1) * sizeof *rks);
+    routing r = {h, subs};
+    int rc;
+
+    if (!rks)
+        return -1;
+    for (size_t i = 0; i < k; i++)
+        rks[i] = subs[i].rk;
+    rc = hub_directory_routes_many(h->dir, rks, k, first_known, &r);
+    free(rks);
+    return rc;
+}
+
 static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_t k)
 {
     size_t may = hub_relay_queue_reserve(&h->routed, k), n_routed = 0;
@@ -175,8 +208,9 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
         hub_relay_queue_unreserve(&h->routed, may);
         may = 0;
     }
-    rc = hub_db_submit(h->db, agency, subs, k, time_now_ms(), may, hub_platform_known, h,
-                       routed, &n_routed);
+    rc = route_all(h, subs, k);
+    if (rc == 0)
+        rc = hub_db_submit(h->db, agency, subs, k, time_now_ms(), may, routed, &n_routed);
     for (size_t i = 0; i < n_routed; i++)
         hub_relay_queue_put(&h->routed, &routed[i]);
     hub_relay_queue_unreserve(&h->routed, may - n_routed);
@@ -337,7 +371,7 @@ static void post_directory(hub *h, const caller *who, const http_request *req,
         if (!errors[i])
             k++;
     }
-    if (hub_db_directory(h->db, who->name, entries, k, time_now_ms()) != 0) {
+    if (hub_directory_put(h->dir, who->name, entries, k, time_now_ms()) != 0) {
         http_reply_error(resp, 500, "database error: the batch was not stored");
         goto done;
     }

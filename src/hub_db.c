@@ -36,10 +36,6 @@ static const char schema[] =
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS notices_relay ON notices(next_attempt) WHERE state = 'accepted';"
     "CREATE INDEX IF NOT EXISTS notices_due ON notices(due) WHERE state IN ('relayed', 'received');"
-    "CREATE TABLE IF NOT EXISTS directory("
-    "  rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,"
-    "  preference INTEGER NOT NULL, updated INTEGER NOT NULL,"
-    "  PRIMARY KEY(rk, platform)) WITHOUT ROWID;"
     /* Platforms that answered a relay (or proved by an early report that
      * they took it): accepted 1 for RelayAcceptance, 0 for a rejection.
      * Only a platform that accepted may report on the notice or see its
@@ -77,7 +73,7 @@ static const char schema[] =
 
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
-    S_DIR_UPSERT, S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_ROUTES, S_DUE, S_RELEASE,
+    S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_DUE, S_RELEASE,
     S_COUNT
 };
 
@@ -94,10 +90,6 @@ static const char *const sql[S_COUNT] = {
     [S_HISTORY] = "SELECT leaf FROM evidence WHERE notice = ?1 ORDER BY idx",
     [S_CHANGES] = "SELECT seq, notice, reference, state, at FROM changes"
                   " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-    [S_DIR_UPSERT] = "INSERT INTO directory(rk, platform, consent, preference, updated)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(rk, platform) DO UPDATE SET"
-                     " consent = excluded.consent, preference = excluded.preference,"
-                     " updated = excluded.updated",
     [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
                    " VALUES(?1, ?2, ?3, ?4)",
     [S_RELAY_GET] = "SELECT accepted FROM relays WHERE notice = ?1 AND platform = ?2",
@@ -105,9 +97,6 @@ static const char *const sql[S_COUNT] = {
                     " VALUES(?1, ?2, ?3)",
     [S_CLAIM] = "SELECT " NOTICE_COLS " FROM notices WHERE state = 'accepted'"
                 " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
-    [S_ROUTES] = "SELECT d.platform FROM directory d WHERE d.rk = ?1 AND d.consent = 1"
-                 " AND NOT EXISTS (SELECT 1 FROM relays t WHERE t.notice = ?2"
-                 " AND t.platform = d.platform) ORDER BY d.preference, d.platform",
     [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
               " AND due <= ?1 ORDER BY due LIMIT ?2",
     [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
@@ -121,6 +110,7 @@ struct hub_db {
     sqlite3_stmt *st[S_COUNT];
     pthread_mutex_t lock;
     hub_log *log;          /* the evidence log, appended in our transactions */
+    hub_directory *dir;    /* routes for relay claims (its own file and lock) */
     notice_id_gen ids;
     buf leaf;              /* reused for encoding leaves */
     long long fallback_ms; /* read deadline on a fallback channel */
@@ -437,6 +427,11 @@ void hub_db_set_fallback_ms(hub_db *db, long long ms)
     db->fallback_ms = ms;
 }
 
+void hub_db_set_directory(hub_db *db, hub_directory *dir)
+{
+    db->dir = dir;
+}
+
 void hub_db_close(hub_db *db)
 {
     if (!db)
@@ -473,9 +468,6 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
-                      void *ctx, char platform[HUB_NAME_MAX + 1]);
-
 /* The notice s becomes, as the relay worker sees it. */
 static void submitted_notice(const hub_submission *s, const char *agency, long long now,
                              hub_notice *n)
@@ -497,13 +489,13 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
 /* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
  * (nothing written), -1 on error. Inserting first and looking up only on
  * a conflict saves a lookup of the unique index for every new notice.
- * With route, the notice is inserted routed to its recipient's first
- * platform (if any) and leased, and *n is the routed notice. */
+ * With route, the notice is inserted routed to s->platform (if any) and
+ * leased, and *n is the routed notice. */
 static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
-                         int route, hub_platform_known_fn known, void *ctx, hub_notice *n)
+                         int route, hub_notice *n)
 {
     sqlite3_stmt *st;
-    int routed = 0;
+    int routed = route && s->platform[0];
 
     if (db->rnd_used + NOTICE_ID_RANDOM_LEN > sizeof db->rnd) {
         random_bytes(db->rnd, sizeof db->rnd);
@@ -512,10 +504,10 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     notice_id_next(&db->ids, now, db->rnd + db->rnd_used, s->id);
     db->rnd_used += NOTICE_ID_RANDOM_LEN;
     submitted_notice(s, agency, now, n);
-    if (route && (routed = next_route(db, n, known, ctx, n->platform)) < 0)
-        return -1;
-    if (routed)
+    if (routed) {
+        memcpy(n->platform, s->platform, sizeof n->platform);
         n->next_attempt = now + RELAY_LEASE_MS;
+    }
     st = stmt(db, S_INSERT);
     db_bind_text(st, 1, s->id);
     db_bind_text(st, 2, agency);
@@ -542,8 +534,7 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
 }
 
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
-                  hub_notice *routed_out, size_t *n_routed)
+                  long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
 {
     hub_notice scratch;
     int ok = 0;
@@ -557,7 +548,7 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
         int fresh;
 
         items[i].routed = 0;
-        fresh = insert_notice(db, agency, &items[i], now, route, known, ctx, into);
+        fresh = insert_notice(db, agency, &items[i], now, route, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
             fresh = find_reference(db, agency, &items[i]);
@@ -666,26 +657,7 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
     return rc == SQLITE_DONE && db_wal_sync(&db->wal) == 0 ? 0 : -1;
 }
 
-/* ---- directory and reports ---- */
-
-int hub_db_directory(hub_db *db, const char *platform, const hub_dir_entry *e, size_t n,
-                     long long now)
-{
-    int ok = 0;
-
-    if (begin(db) != 0)
-        return -1;
-    for (size_t i = 0; i < n && ok == 0; i++) {
-        sqlite3_stmt *st = stmt(db, S_DIR_UPSERT);
-        db_bind_text(st, 1, e[i].rk);
-        db_bind_text(st, 2, platform);
-        sqlite3_bind_int(st, 3, e[i].consent);
-        sqlite3_bind_int(st, 4, e[i].preference);
-        sqlite3_bind_int64(st, 5, now);
-        ok = step_done(db, st);
-    }
-    return finish(db, ok);
-}
+/* ---- reports ---- */
 
 /* 1 if the caller may report on n and see its certificate: the agency
  * that sent it, or a platform whose RelayAcceptance is recorded. Being
@@ -874,26 +846,31 @@ static hub_notice *select_notices(hub_db *db, int which, long long now, size_t m
 }
 
 /* The recipient's next platform not yet tried, in preference order; 1 when
- * one was found (into platform), 0 when none is left, -1 on error. */
+ * one was found (into platform), 0 when none is left, -1 on error. Takes
+ * the directory's lock inside the writer's (never the other way round). */
 static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
                       void *ctx, char platform[HUB_NAME_MAX + 1])
 {
-    sqlite3_stmt *st = stmt(db, S_ROUTES);
-    int rc, found = 0;
+    char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1];
+    int count = db->dir ? hub_directory_routes(db->dir, n->rk, routes) : 0;
 
-    db_bind_text(st, 1, n->rk);
-    db_bind_text(st, 2, n->id);
-    while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *p = db_text(st, 0);
-        if (known(ctx, p)) {
-            snprintf(platform, HUB_NAME_MAX + 1, "%s", p);
-            found = 1;
+    for (int i = 0; i < count; i++) {
+        sqlite3_stmt *st = stmt(db, S_RELAY_GET);
+        int tried;
+        if (!known(ctx, routes[i]))
+            continue;
+        db_bind_text(st, 1, n->id);
+        db_bind_text(st, 2, routes[i]);
+        tried = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (tried == SQLITE_DONE) {
+            memcpy(platform, routes[i], HUB_NAME_MAX + 1);
+            return 1;
         }
+        if (tried != SQLITE_ROW)
+            return -1;
     }
-    if (!found && rc != SQLITE_DONE)
-        found = -1;
-    sqlite3_reset(st);
-    return found;
+    return count < 0 ? -1 : 0;
 }
 
 void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)

@@ -12,11 +12,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "hub_directory.h"
 #include "hub_input.h"
 #include "notice_id.h"
 #include "notice_state.h"
-
-#define HUB_NAME_MAX 64
 
 typedef struct hub_db hub_db;
 
@@ -41,6 +40,8 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen);
 void hub_db_close(hub_db *db);
 /* The read deadline a fallback channel gets after its RelayAcceptance. */
 void hub_db_set_fallback_ms(hub_db *db, long long ms);
+/* Where relay claims find a notice's next platform. Set before any claim. */
+void hub_db_set_directory(hub_db *db, hub_directory *dir);
 
 /* Relay worker. A route: 1 if the named platform is configured. */
 typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
@@ -50,6 +51,7 @@ typedef struct hub_submission {
     const char *reference, *title, *doc_sha256, *link;
     char rk[65];
     long long deadline;
+    char platform[HUB_NAME_MAX + 1]; /* in: its recipient's first platform, "" if none */
     char id[NOTICE_ID_LEN + 1]; /* out */
     notice_state state;         /* out */
     int duplicate;              /* out */
@@ -57,14 +59,15 @@ typedef struct hub_submission {
 } hub_submission;
 
 /* Stores the new items (a duplicate reference gets the existing id).
- * Up to may_route of the new ones whose recipient some platform reaches
- * are routed in the same transaction: their first platform and a relay
- * lease are stored with them, and a copy goes to routed_out (room for
- * may_route), for the relay worker to take without claiming them (see
- * hub_relay_queue.h). The others wait for the worker's claim. Returns 0
- * (*n_routed set), or -1 when the database failed (nothing was written). */
+ * Up to may_route of the new ones that name a platform (the caller looks
+ * it up in the directory first, outside the writer's lock) are routed in
+ * the same transaction: the platform and a relay lease are stored with
+ * them, and a copy goes to routed_out (room for may_route), for the relay
+ * worker to take without claiming them (see hub_relay_queue.h). The
+ * others wait for the worker's claim. Returns 0 (*n_routed set), or -1
+ * when the database failed (nothing was written). */
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                  long long now, size_t may_route, hub_platform_known_fn known, void *ctx,
+                  long long now, size_t may_route,
                   hub_notice *routed_out, size_t *n_routed);
 
 /* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
@@ -73,15 +76,6 @@ int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
 /* GET /v1/changes: returns 0 or -1. */
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
                         buf *out);
-
-/* POST /v1/directory. */
-typedef struct hub_dir_entry {
-    char rk[65];
-    int consent, preference;
-} hub_dir_entry;
-
-int hub_db_directory(hub_db *db, const char *platform, const hub_dir_entry *e, size_t n,
-                     long long now);
 
 /* POST /v1/events: one checked item; status or error is filled in. */
 typedef struct hub_report {

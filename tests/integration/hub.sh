@@ -319,4 +319,29 @@ for i in 1 2 3 4 5 6; do
 	for f in data/* hub.log; do grep -qaF -- "$ci" "$f" && { echo "# CI $i in $f"; found=1; }; done
 done
 check "no submitted CI anywhere in the database, its WAL or the log" [ $found -eq 0 ]
+
+# --- a hub.db from before directory.db: its directory table moves over ---
+entries=$(sqlite3 data/directory.db 'select count(*) from directory')
+sqlite3 data/hub.db "ATTACH 'data/directory.db' AS d;
+	CREATE TABLE directory(rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,
+	  preference INTEGER NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(rk, platform)) WITHOUT ROWID;
+	INSERT INTO directory SELECT * FROM d.directory;"
+rm -f data/directory.db data/directory.db-wal data/directory.db-shm
+start_role hub2 hub2.log hub --config hub.ini || { not_ok "the hub starts on an older hub.db"; finish; }
+H="http://127.0.0.1:$PORT_hub2"
+check "an older hub.db: its $entries directory entries move to directory.db, and the table goes" \
+	bash -c "[ \"\$(sqlite3 data/directory.db 'select count(*) from directory')\" = '$entries' ] &&
+		[ \"\$(sqlite3 data/hub.db \"select count(*) from sqlite_schema where name = 'directory'\")\" = 0 ] &&
+		grep -q 'moved $entries entries' hub2.log"
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 1 REF-MOVED 2030-12-31))" "${A_NTS[@]}")
+NM=$(body_of "$r" | jq -r '.results[0].notice')
+for _ in $(seq 1 100); do
+	r=$(http GET "$H/v1/notices/$NM" "" "${A_NTS[@]}")
+	jqb "$r" '.state != "accepted"' && break
+	sleep 0.05
+done
+check "... and routes from it: person 1's new notice is relayed to their first platform" \
+	jqb "$r" '.state == "relayed" and .platform == "messenger"'
+kill -TERM "$PID_hub2"
+wait "$PID_hub2"
 finish

@@ -1,0 +1,206 @@
+/* hub_directory.c -- see hub_directory.h.
+ *
+ * Why a file of its own: at a million notices, looking every recipient up
+ * at random inside the notice writer's transaction was 15% of a busy
+ * hub's time, all of it under the one lock every submission, relay round
+ * and report waits for, and the directory's pages crowded the notices out
+ * of the writer's cache. A second connection onto hub.db was no help: it
+ * drops its cache whenever another connection commits, i.e. dozens of
+ * times a second. This file changes only when platforms report sign-ups,
+ * so its cache stays warm, and submissions route before they take the
+ * writer's lock. */
+#include "hub_directory.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS directory("
+    "  rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,"
+    "  preference INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  PRIMARY KEY(rk, platform)) WITHOUT ROWID;";
+
+/* Lookups are random over the whole table: pages of 4 KiB make a miss
+ * cheap, and 32 MiB keep a few hundred thousand people in memory. */
+#define DIRECTORY_CACHE "PRAGMA cache_size=-32768"
+
+struct hub_directory {
+    sqlite3 *conn; /* used under lock only */
+    sqlite3_stmt *upsert, *routes;
+    pthread_mutex_t lock;
+};
+
+/* Before this file existed the directory was a table of hub.db: copied
+ * here (idempotent, so a crash between the two steps only repeats the
+ * copy), then dropped there. */
+static int move_legacy(sqlite3 *conn, const char *legacy_path)
+{
+    sqlite3_stmt *st;
+    int has = 0, rc = 0;
+
+    if (access(legacy_path, F_OK) != 0)
+        return 0;
+    st = db_prepare(conn, "ATTACH DATABASE ?1 AS legacy");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, legacy_path);
+    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    if (rc != 0)
+        return -1;
+    st = db_prepare(conn, "SELECT 1 FROM legacy.sqlite_schema"
+                          " WHERE type = 'table' AND name = 'directory'");
+    has = st && sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (has) {
+        rc = db_exec(conn, "BEGIN IMMEDIATE;"
+                           "INSERT OR REPLACE INTO main.directory"
+                           " SELECT rk, platform, consent, preference, updated"
+                           " FROM legacy.directory;"
+                           "COMMIT;");
+        if (rc == 0) {
+            log_info("directory: moved %d entries from %s to their own file",
+                     sqlite3_changes(conn), legacy_path);
+            rc = db_exec(conn, "DROP TABLE legacy.directory");
+        } else {
+            db_rollback(conn);
+        }
+    }
+    if (db_exec(conn, "DETACH DATABASE legacy") != 0)
+        rc = -1;
+    return rc;
+}
+
+hub_directory *hub_directory_open(const char *path, const char *legacy_path, char *err,
+                                  size_t errlen)
+{
+    hub_directory *d = calloc(1, sizeof *d);
+
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    d->conn = db_open_unlocked(path, schema, 0, err, errlen);
+    if (!d->conn) {
+        hub_directory_close(d);
+        return NULL;
+    }
+    if (db_exec(d->conn, DIRECTORY_CACHE) != 0 || move_legacy(d->conn, legacy_path) != 0) {
+        snprintf(err, errlen, "%s: cannot take over the directory from %s: %s", path,
+                 legacy_path, sqlite3_errmsg(d->conn));
+        hub_directory_close(d);
+        return NULL;
+    }
+    d->upsert = db_prepare(d->conn,
+                           "INSERT INTO directory(rk, platform, consent, preference, updated)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(rk, platform) DO UPDATE"
+                           " SET consent = excluded.consent,"
+                           " preference = excluded.preference, updated = excluded.updated");
+    d->routes = db_prepare(d->conn, "SELECT platform FROM directory WHERE rk = ?1"
+                                    " AND consent = 1 ORDER BY preference, platform");
+    if (!d->upsert || !d->routes) {
+        snprintf(err, errlen, "%s: cannot prepare statements", path);
+        hub_directory_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+void hub_directory_close(hub_directory *d)
+{
+    if (!d)
+        return;
+    sqlite3_finalize(d->upsert);
+    sqlite3_finalize(d->routes);
+    if (d->conn)
+        db_close(d->conn);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entry *e, size_t n,
+                      long long now)
+{
+    int ok = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (db_begin(d->conn) != 0) {
+        pthread_mutex_unlock(&d->lock);
+        return -1;
+    }
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        sqlite3_bind_text(d->upsert, 1, e[i].rk, -1, SQLITE_STATIC);
+        sqlite3_bind_text(d->upsert, 2, platform, -1, SQLITE_STATIC);
+        sqlite3_bind_int(d->upsert, 3, e[i].consent);
+        sqlite3_bind_int(d->upsert, 4, e[i].preference);
+        sqlite3_bind_int64(d->upsert, 5, now);
+        ok = db_run(d->upsert);
+    }
+    if (ok != 0 || db_commit(d->conn) != 0) {
+        db_rollback(d->conn);
+        ok = -1;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return ok;
+}
+
+/* Under d->lock. */
+static int routes_of(hub_directory *d, const char *rk, char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
+{
+    int n = 0, rc;
+
+    sqlite3_bind_text(d->routes, 1, rk, -1, SQLITE_STATIC);
+    while (n < HUB_MAX_ROUTES && (rc = sqlite3_step(d->routes)) == SQLITE_ROW)
+        db_copy_text(routes[n++], HUB_NAME_MAX + 1, d->routes, 0);
+    if (n < HUB_MAX_ROUTES && rc != SQLITE_DONE) {
+        log_error("directory: %s", sqlite3_errmsg(d->conn));
+        n = -1;
+    }
+    sqlite3_reset(d->routes);
+    sqlite3_clear_bindings(d->routes);
+    return n;
+}
+
+int hub_directory_routes(hub_directory *d, const char *rk,
+                         char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
+{
+    int n;
+
+    pthread_mutex_lock(&d->lock);
+    n = routes_of(d, rk, routes);
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
+/* One read transaction for the batch: each lookup on its own opened and
+ * closed one, a few system calls on the WAL's lock file apiece. */
+int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n,
+                              hub_routes_fn fn, void *ctx)
+{
+    char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1];
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (db_exec(d->conn, "BEGIN") != 0) {
+        pthread_mutex_unlock(&d->lock);
+        return -1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int k = routes_of(d, rks[i], routes);
+        if (k < 0)
+            rc = -1;
+        else
+            fn(ctx, i, routes, k);
+    }
+    if (db_exec(d->conn, "COMMIT") != 0)
+        rc = -1;
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}

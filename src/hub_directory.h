@@ -1,0 +1,49 @@
+/* hub_directory.h -- who each platform reaches, and the routes a notice
+ * takes from it: rk -> (platform, consent, preference), as platforms
+ * report it (POST /v1/directory).
+ *
+ * It keeps a database file of its own (directory.db beside hub.db) with
+ * its own connection, page cache and lock, so that routing, which looks
+ * recipients up at random, neither waits for the notice writer's lock nor
+ * holds it. Safe to call from any thread. */
+#ifndef HERALD_HUB_DIRECTORY_H
+#define HERALD_HUB_DIRECTORY_H
+
+#include <stddef.h>
+
+#define HUB_NAME_MAX 64
+/* A person reached by more platforms than this is routed among the first
+ * ones in preference order. */
+#define HUB_MAX_ROUTES 32
+
+typedef struct hub_directory hub_directory;
+
+typedef struct hub_dir_entry {
+    char rk[65];
+    int consent, preference;
+} hub_dir_entry;
+
+/* Opens (creating if needed) path. A directory still kept in the older
+ * layout, as a table of hub.db at legacy_path, is moved over first.
+ * Returns NULL with a message in err. */
+hub_directory *hub_directory_open(const char *path, const char *legacy_path, char *err,
+                                  size_t errlen);
+void hub_directory_close(hub_directory *d);
+
+/* Stores a platform's entries in one durable transaction; the latest
+ * report per (rk, platform) wins. 0, or -1 (nothing stored). */
+int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entry *e, size_t n,
+                      long long now);
+
+/* The platforms that reach rk with consent, first choice first (ties by
+ * name), up to HUB_MAX_ROUTES; returns how many, or -1 on error. */
+int hub_directory_routes(hub_directory *d, const char *rk,
+                         char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1]);
+
+/* The same for n recipients in one read transaction: fn gets each one's
+ * index and routes. 0, or -1 on error. */
+typedef void (*hub_routes_fn)(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n);
+int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n,
+                              hub_routes_fn fn, void *ctx);
+
+#endif
