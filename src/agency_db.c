@@ -98,7 +98,8 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
     /* A send looks documents up by reference and by notice id in batches
      * spread over the whole table: at a million documents SQLite's
      * default 2 MB cache missed on most of them. */
-    if (db_exec(db, schema) != 0 || db_exec(db, "PRAGMA cache_size=-32768") != 0) {
+    if (db_exec(db, schema) != 0 ||
+        db_exec(db, "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=10000") != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
         return NULL;

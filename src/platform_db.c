@@ -92,6 +92,9 @@ static const stmt_def stmts[] = {
 };
 #undef S
 
+/* A checkpoint per 16 MB of WAL (pages of 4 KiB). */
+#define PLATFORM_CHECKPOINT_PAGES 4096
+
 #define STMT(d, off) (*(sqlite3_stmt **)((char *)(d) + (off)))
 
 int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
@@ -104,6 +107,13 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
      * SQLite's default 2 MB cache missed on most of them. */
     if (db_exec(d->db, "PRAGMA cache_size=-32768") != 0) {
         snprintf(err, errlen, "%s: cannot set the cache size", path);
+        pdb_close(d);
+        return -1;
+    }
+    /* A relay's commit would otherwise copy the WAL into the database now
+     * and then, holding up that relay's answer and the next. */
+    d->ckpt = db_checkpointer_start(d->db, path, PLATFORM_CHECKPOINT_PAGES, err, errlen);
+    if (!d->ckpt) {
         pdb_close(d);
         return -1;
     }
@@ -120,6 +130,7 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
 
 void pdb_close(pdb *d)
 {
+    db_checkpointer_stop(d->ckpt, d->db);
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(STMT(d, stmts[i].offset));
     if (d->db)

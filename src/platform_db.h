@@ -12,10 +12,12 @@
 
 #include "ci.h"
 #include "crypto.h"
+#include "db.h"
 #include "pin.h"
 
 typedef struct pdb {
     sqlite3 *db;
+    db_checkpointer *ckpt;
     sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
         *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
         *outbox_insert, *dir_insert, *session_insert, *session_get,
