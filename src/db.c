@@ -23,8 +23,6 @@ static void configure_sqlite(void)
 
 /* How long a writer waits for another connection's write lock before it
  * gives up with SQLITE_BUSY. */
-/* How long a writer waits for another connection's write lock before it
- * gives up with SQLITE_BUSY. */
 #define BUSY_TIMEOUT_US 10000000L
 #define BUSY_DOUBLINGS 5 /* 50, 100, 200, 400, 800 µs, then 1 ms each */
 
@@ -186,6 +184,7 @@ int db_run(sqlite3_stmt *st)
 int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen)
 {
     w->fd = -1;
+    w->failed = 0;
     if ((size_t)snprintf(w->path, sizeof w->path, "%s-wal", db_path) >= sizeof w->path) {
         snprintf(err, errlen, "%s: path too long", db_path);
         return -1;
@@ -195,6 +194,30 @@ int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t e
         return -1;
     }
     return 0;
+}
+
+/* A WAL SQLite creates at open is synced with its folder only by
+ * SQLite's own first sync, which synchronous=NORMAL never makes. */
+static int sync_folder(const char *path)
+{
+    char folder[sizeof ((db_wal *)0)->path];
+    char *slash;
+    int fd, rc;
+
+    snprintf(folder, sizeof folder, "%s", path);
+    slash = strrchr(folder, '/');
+    if (slash == folder)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(folder, sizeof folder, ".");
+    fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
 }
 
 /* The WAL exists once the database has been written in WAL mode, and its
@@ -208,8 +231,11 @@ static int wal_fd(db_wal *w)
     if (fd >= 0)
         return fd;
     fd = open(w->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0 || sync_folder(w->path) != 0) {
+        if (fd >= 0)
+            close(fd);
         return -1;
+    }
     if (!__atomic_compare_exchange_n(&w->fd, &expected, fd, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
         close(fd);
@@ -218,12 +244,20 @@ static int wal_fd(db_wal *w)
     return fd;
 }
 
+/* A failed fdatasync is reported once: the kernel may have dropped the
+ * pages it could not write, and the next call would succeed without them.
+ * So a failure sticks, and every later sync fails too. */
 int db_wal_sync(db_wal *w)
 {
-    int fd = wal_fd(w);
+    int fd;
 
+    if (__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
+        return -1;
+    fd = wal_fd(w);
     if (fd < 0 || fdatasync(fd) != 0) {
-        log_error("database: cannot sync %s: %s", w->path, strerror(errno));
+        __atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
+        log_error("database: cannot sync %s: %s; refusing every write from now on:"
+                  " restart once the disk is sound", w->path, strerror(errno));
         return -1;
     }
     return 0;

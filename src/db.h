@@ -1,9 +1,11 @@
 /* db.h -- the SQLite shell each role uses for its own database.
  *
  * Opens with the settings every role wants (WAL, synchronous=FULL for
- * durable commits, foreign keys, a busy timeout so a CLI and a daemon can
+ * durable commits, foreign keys, a busy handler so a CLI and a daemon can
  * share a file), runs schema scripts, and wraps the statement calls that
- * would otherwise be repeated in every role. Each role owns its schema. */
+ * would otherwise be repeated in every role. Each role owns its schema.
+ * For a busy writer: group commit (db_wal) and checkpoints on a thread of
+ * their own (db_checkpointer). */
 #ifndef HERALD_DB_H
 #define HERALD_DB_H
 
@@ -52,14 +54,17 @@ void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
  * acknowledges, or shows to anyone, it syncs first. */
 typedef struct db_wal {
     char path[4096];
-    int fd; /* -1 until the first sync opens the WAL */
+    int fd;     /* -1 until the first sync opens the WAL */
+    int failed; /* a sync failed: every later one fails too */
 } db_wal;
 
 /* Switches db to synchronous=NORMAL and names its WAL (db_path + "-wal").
  * 0, or -1 with a message in err. */
 int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen);
 /* Makes every commit written to the WAL so far durable; logs and returns
- * -1 when the disk refuses. Safe from any thread, lock or no lock. */
+ * -1 when the disk refuses, and from then on always (what the failed sync
+ * was to cover may be lost: the owner must stop acknowledging). Safe from
+ * any thread, lock or no lock. */
 int db_wal_sync(db_wal *w);
 void db_wal_close(db_wal *w);
 

@@ -174,7 +174,7 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
 static int open_database(hub *h, const config *cfg, char *err, size_t errlen)
 {
     const char *dir = config_require(cfg, "hub", "dir", err, errlen);
-    char path[4096], file[4200];
+    char path[4096], file[4200], dirfile[4200];
 
     if (!dir)
         return -1;
@@ -184,8 +184,8 @@ static int open_database(hub *h, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    /* The directory first: it takes its table over from an older hub.db. */
-    char dirfile[4200];
+    /* The directory first: it takes its table over from an older hub.db.
+     * (path is at most 4095 bytes: both names fit.) */
     snprintf(file, sizeof file, "%s/hub.db", path);
     snprintf(dirfile, sizeof dirfile, "%s/directory.db", path);
     h->dir = hub_directory_open(dirfile, file, err, errlen);
@@ -380,8 +380,8 @@ static int run(hub *h, const char *listen, long threads)
         http_server_stop(srv);
         return cli_fail("hub", "cannot start the tree head signer");
     }
-    /* Two rounds in flight: one worker records and claims under the
-     * writer lock while the other's round is at the platforms. */
+    /* Several rounds in flight: one worker records and claims under the
+     * writer lock while another's round is at the platforms. */
     while (nrelay < h->relay_workers &&
            pthread_create(&relay[nrelay], NULL, hub_relay_main, h) == 0)
         nrelay++;

@@ -41,12 +41,12 @@ typedef struct hub {
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
 
-    hub_relay_queue routed; /* accepted notices already routed, for the relay worker */
+    hub_relay_queue routed; /* accepted notices already routed, for the relay workers */
 
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     int stopping;          /* set once, at shutdown */
-    int relay_pending;     /* new notices wait: the relay worker need not sleep */
+    int relay_pending;     /* new notices wait: a relay worker need not sleep */
 } hub;
 
 /* hub_api.c: the http_server handler; ctx is the hub. */
@@ -70,7 +70,7 @@ void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int p
 void *hub_relay_main(void *arg);
 void *hub_deadline_main(void *arg);
 
-/* hub.c: wakes the relay worker now (new work). */
+/* hub.c: wakes a relay worker now (new work). */
 void hub_wake_relay(hub *h);
 /* Sleeps up to ms, less when shutting down or (if wake_on_work) when
  * hub_wake_relay is called. Returns 1 when the hub is stopping. */

@@ -162,9 +162,6 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
     buf_puts(out, "]}");
 }
 
-/* Stores the checked items. The ones routed in the same transaction go
- * to the relay worker in memory after the commit (hub_relay_queue.h),
- * into places taken before it. Returns 0, or -1 when nothing was stored. */
 typedef struct routing {
     hub *h;
     hub_submission *subs;
@@ -198,6 +195,9 @@ static int route_all(hub *h, hub_submission *subs, size_t k)
     return rc;
 }
 
+/* Stores the checked items. The ones routed in the same transaction go
+ * to the relay worker in memory after the commit (hub_relay_queue.h),
+ * into places taken before it. Returns 0, or -1 (see hub_db_submit). */
 static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_t k)
 {
     size_t may = hub_relay_queue_reserve(&h->routed, k), n_routed = 0;

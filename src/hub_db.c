@@ -116,6 +116,8 @@ struct hub_db {
     long long fallback_ms; /* read deadline on a fallback channel */
     hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
     size_t rows_cap;       /* malloc would map and unmap it every round */
+    char (*picks)[HUB_NAME_MAX + 1]; /* the claimed rows' next platforms */
+    size_t picks_cap;
     /* Random bits for notice ids, drawn 4 KiB at a time: one system call
      * per notice was a percent of the hub's time. */
     uint8_t rnd[4096];
@@ -154,9 +156,19 @@ static int begin(hub_db *db)
     return 0;
 }
 
+/* Lets go of the lock, then makes what was committed under it durable
+ * (group commit: the next batch is written meanwhile). Nothing the hub
+ * answers or shows is read from a commit that this has not synced. */
+static int unlock_synced(hub_db *db)
+{
+    pthread_mutex_unlock(&db->lock);
+    return db_wal_sync(&db->wal);
+}
+
 /* Commits when ok is 0, else rolls back; either way releases the lock.
- * A commit is durable when this returns 0; its WAL is synced after the
- * lock is let go, so that the next batch is written meanwhile. */
+ * A commit is durable when this returns 0. -1 after a commit means the
+ * disk refused to sync it: it may or may not survive a crash, and every
+ * later write fails too (db_wal_sync). */
 static int finish(hub_db *db, int ok)
 {
     if (ok == 0 && db_commit(db->conn) != 0)
@@ -167,10 +179,11 @@ static int finish(hub_db *db, int ok)
     } else {
         hub_log_committed(db->log);
     }
-    pthread_mutex_unlock(&db->lock);
-    if (ok == 0 && db_wal_sync(&db->wal) != 0)
-        ok = -1;
-    return ok;
+    if (ok != 0) {
+        pthread_mutex_unlock(&db->lock);
+        return ok;
+    }
+    return unlock_synced(db);
 }
 
 static void read_notice(sqlite3_stmt *st, hub_notice *n)
@@ -436,8 +449,10 @@ void hub_db_close(hub_db *db)
 {
     if (!db)
         return;
-    db_checkpointer_stop(db->ckpt, db->conn);
+    /* The log's signer commits through the writer until it stops: only
+     * then may the checkpointer's hook come off the connection. */
     hub_log_close(db->log);
+    db_checkpointer_stop(db->ckpt, db->conn);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     if (db->conn)
@@ -445,6 +460,7 @@ void hub_db_close(hub_db *db)
     db_wal_close(&db->wal);
     buf_free(&db->leaf);
     free(db->rows);
+    free(db->picks);
     pthread_mutex_destroy(&db->lock);
     free(db);
 }
@@ -621,9 +637,7 @@ int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
     json_time(out, n.created);
     if (history_json(db, id, out) != 0)
         status = 500;
-    pthread_mutex_unlock(&db->lock);
-    /* What it shows may have been committed a moment ago, not yet synced. */
-    return db_wal_sync(&db->wal) == 0 ? status : 500;
+    return unlock_synced(db) == 0 ? status : 500;
 }
 
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
@@ -651,10 +665,11 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
         first = 0;
     }
     sqlite3_reset(st);
-    pthread_mutex_unlock(&db->lock);
-    buf_printf(out, "],\"next\":%lld}", next);
     /* An agency acts on a change (prints a letter): on disk first. */
-    return rc == SQLITE_DONE && db_wal_sync(&db->wal) == 0 ? 0 : -1;
+    if (unlock_synced(db) != 0)
+        return -1;
+    buf_printf(out, "],\"next\":%lld}", next);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- reports ---- */
@@ -845,32 +860,74 @@ static hub_notice *select_notices(hub_db *db, int which, long long now, size_t m
     return rows;
 }
 
-/* The recipient's next platform not yet tried, in preference order; 1 when
- * one was found (into platform), 0 when none is left, -1 on error. Takes
- * the directory's lock inside the writer's (never the other way round). */
-static int next_route(hub_db *db, const hub_notice *n, hub_platform_known_fn known,
-                      void *ctx, char platform[HUB_NAME_MAX + 1])
+/* 1 when the notice was relayed to platform before (whatever the
+ * answer), 0 when not, -1 on error. */
+static int relay_tried(hub_db *db, const char *notice, const char *platform)
 {
-    char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1];
-    int count = db->dir ? hub_directory_routes(db->dir, n->rk, routes) : 0;
+    sqlite3_stmt *st = stmt(db, S_RELAY_GET);
+    int rc;
 
-    for (int i = 0; i < count; i++) {
-        sqlite3_stmt *st = stmt(db, S_RELAY_GET);
-        int tried;
-        if (!known(ctx, routes[i]))
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, platform);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+typedef struct route_pick {
+    hub_db *db;
+    const hub_notice *rows;
+    hub_platform_known_fn known;
+    void *ctx;
+    int failed;
+} route_pick;
+
+/* Each claimed notice's next platform: the first of its recipient's
+ * routes that the hub knows and has not tried; "" when none is left. */
+static void pick_route(void *arg, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+{
+    route_pick *p = arg;
+    char *pick = p->db->picks[i];
+
+    pick[0] = '\0';
+    for (int k = 0; k < n && !p->failed; k++) {
+        if (!p->known(p->ctx, routes[k]))
             continue;
-        db_bind_text(st, 1, n->id);
-        db_bind_text(st, 2, routes[i]);
-        tried = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (tried == SQLITE_DONE) {
-            memcpy(platform, routes[i], HUB_NAME_MAX + 1);
-            return 1;
+        int tried = relay_tried(p->db, p->rows[i].id, routes[k]);
+        if (tried < 0)
+            p->failed = 1;
+        else if (!tried) {
+            memcpy(pick, routes[k], HUB_NAME_MAX + 1);
+            return;
         }
-        if (tried != SQLITE_ROW)
-            return -1;
     }
-    return count < 0 ? -1 : 0;
+}
+
+/* Next platforms for rows[0..count) into db->picks, from the directory in
+ * one read transaction (its lock taken inside the writer's, never the
+ * other way round). 0 or -1. */
+static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
+                       hub_platform_known_fn known, void *ctx)
+{
+    route_pick p = {db, rows, known, ctx, 0};
+    const char **rks;
+    int rc;
+
+    if (count > db->picks_cap) {
+        char (*picks)[HUB_NAME_MAX + 1] = realloc(db->picks, count * sizeof *picks);
+        if (!picks)
+            return -1;
+        db->picks = picks;
+        db->picks_cap = count;
+    }
+    rks = malloc((count ? count : 1) * sizeof *rks);
+    if (!rks)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        rks[i] = rows[i].rk;
+    rc = hub_directory_routes_many(db->dir, rks, count, pick_route, &p);
+    free(rks);
+    return rc != 0 || p.failed ? -1 : 0;
 }
 
 void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)
@@ -891,15 +948,14 @@ static int send_to_postal(hub_db *db, hub_notice *n, long long now)
     return save_notice(db, n, now);
 }
 
-static int claim_one(hub_db *db, hub_notice *n, long long now, hub_platform_known_fn known,
-                     void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
+/* Relays n to platform next, or sends it to postal when next is "". */
+static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
+                     hub_relay_item *items, size_t *n_out, size_t *n_postal)
 {
     char platform[HUB_NAME_MAX + 1];
-    int r = next_route(db, n, known, ctx, platform);
 
-    if (r < 0)
-        return -1;
-    if (r == 0) {
+    memcpy(platform, next, sizeof platform);
+    if (!platform[0]) {
         (*n_postal)++;
         return send_to_postal(db, n, now);
     }
@@ -920,10 +976,10 @@ static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known
     int ok = 0;
 
     rows = select_notices(db, S_CLAIM, now, max, &count);
-    if (!rows)
+    if (!rows || pick_routes(db, rows, count, known, ctx) != 0)
         ok = -1;
     for (size_t i = 0; i < count && ok == 0; i++)
-        ok = claim_one(db, &rows[i], now, known, ctx, items, n_out, n_postal);
+        ok = claim_one(db, &rows[i], db->picks[i], now, items, n_out, n_postal);
     return ok;
 }
 

@@ -1,11 +1,15 @@
-/* hub_db.h -- the hub's database: notices, directory, evidence, changes.
+/* hub_db.h -- the hub's database: notices, evidence, changes (the
+ * directory has a file of its own: hub_directory.h).
  *
  * Every public function here is one transaction over one batch: the HTTP
  * handlers and the workers hand over whole batches, and each state change,
  * its evidence leaf and its changes-feed row commit together or not at
  * all. One SQLite connection, serialised by a mutex inside; statements are
- * prepared once and reused. The hub never stores a CI, an RRN, a name, an
- * address or document content (see the schema in hub_db.c). */
+ * prepared once and reused. A commit is synced after the mutex is let go
+ * (group commit) and before the call returns; -1 after a commit means
+ * the disk refused the sync (see db_wal_sync). The hub never stores a CI,
+ * an RRN, a name, an address or document content (see the schema in
+ * hub_db.c). */
 #ifndef HERALD_HUB_DB_H
 #define HERALD_HUB_DB_H
 
@@ -65,7 +69,8 @@ typedef struct hub_submission {
  * them, and a copy goes to routed_out (room for may_route), for the relay
  * worker to take without claiming them (see hub_relay_queue.h). The
  * others wait for the worker's claim. Returns 0 (*n_routed set), or -1
- * when the database failed (nothing was written). */
+ * when the database failed (nothing was written, unless the sync of the
+ * commit failed). */
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
                   long long now, size_t may_route,
                   hub_notice *routed_out, size_t *n_routed);

@@ -56,9 +56,11 @@ static int move_legacy(sqlite3 *conn, const char *legacy_path)
         return -1;
     st = db_prepare(conn, "SELECT 1 FROM legacy.sqlite_schema"
                           " WHERE type = 'table' AND name = 'directory'");
-    has = st && sqlite3_step(st) == SQLITE_ROW;
+    has = st ? sqlite3_step(st) : SQLITE_ERROR;
     sqlite3_finalize(st);
-    if (has) {
+    if (has != SQLITE_ROW && has != SQLITE_DONE)
+        rc = -1; /* unreadable: not the same as no table */
+    if (has == SQLITE_ROW) {
         rc = db_exec(conn, "BEGIN IMMEDIATE;"
                            "INSERT OR REPLACE INTO main.directory"
                            " SELECT rk, platform, consent, preference, updated"
@@ -152,7 +154,8 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
 }
 
 /* Under d->lock. */
-static int routes_of(hub_directory *d, const char *rk, char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
+static int routes_of(hub_directory *d, const char *rk,
+                     char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
 {
     int n = 0, rc;
 
@@ -165,17 +168,6 @@ static int routes_of(hub_directory *d, const char *rk, char routes[HUB_MAX_ROUTE
     }
     sqlite3_reset(d->routes);
     sqlite3_clear_bindings(d->routes);
-    return n;
-}
-
-int hub_directory_routes(hub_directory *d, const char *rk,
-                         char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
-{
-    int n;
-
-    pthread_mutex_lock(&d->lock);
-    n = routes_of(d, rk, routes);
-    pthread_mutex_unlock(&d->lock);
     return n;
 }
 
@@ -199,8 +191,10 @@ int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n
         else
             fn(ctx, i, routes, k);
     }
-    if (db_exec(d->conn, "COMMIT") != 0)
+    if (db_exec(d->conn, "COMMIT") != 0) {
+        db_rollback(d->conn);
         rc = -1;
+    }
     pthread_mutex_unlock(&d->lock);
     return rc;
 }

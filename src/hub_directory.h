@@ -35,13 +35,10 @@ void hub_directory_close(hub_directory *d);
 int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entry *e, size_t n,
                       long long now);
 
-/* The platforms that reach rk with consent, first choice first (ties by
- * name), up to HUB_MAX_ROUTES; returns how many, or -1 on error. */
-int hub_directory_routes(hub_directory *d, const char *rk,
-                         char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1]);
-
-/* The same for n recipients in one read transaction: fn gets each one's
- * index and routes. 0, or -1 on error. */
+/* For each of n recipients, in one read transaction: fn gets its index
+ * and the platforms that reach it with consent, first choice first (ties
+ * by name), up to HUB_MAX_ROUTES. 0, or -1 on error. fn runs under the
+ * directory's lock: it may use another database, never this one. */
 typedef void (*hub_routes_fn)(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n);
 int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n,
                               hub_routes_fn fn, void *ctx);

@@ -259,7 +259,9 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
      * index pages, and checkpoints every ~40 MB (2,500 pages of
      * HUB_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites
      * the same hot pages). Both bound the hub's memory and disk however
-     * long the log grows (the WAL-index it maps follows the WAL). */
+     * long the log grows (the WAL-index it maps follows the WAL). The hub
+     * moves its checkpoints to a thread of their own (hub_db.c); this
+     * setting serves a writer that does not. */
     if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2500") != 0 ||
         db_exec(writer, schema) != 0) {
         snprintf(err, errlen, "%s: cannot create the evidence log's tables", path);

@@ -1,10 +1,12 @@
-/* hub_relay.c -- the relay worker: accepted notices to platforms.
+/* hub_relay.c -- the relay workers: accepted notices to platforms.
  *
- * One thread claims a batch of accepted notices (hub_db picks each one's
- * next platform in the recipient's preference, or sends it to postal when
- * none is left), posts them to each platform as one /v1/relay call, and
- * records the answers in the same transaction that claims the next batch
- * (one commit per round, not two). A platform that is down or
+ * Each worker thread ([hub] relay_workers, two by default, so that one
+ * records and claims while another's round is at the platforms) takes the
+ * notices routed at submission and claims a batch of other accepted ones
+ * (hub_db picks each one's next platform in the recipient's preference,
+ * or sends it to postal when none is left), posts them to each platform
+ * as one /v1/relay call, and records the answers in the same transaction
+ * that claims the next batch (one commit per round, not two). A platform that is down or
  * answers 5xx costs its notices a retry with backoff, never a busy loop;
  * when nothing is due the worker sleeps until new notices arrive or
  * relay_interval_ms passes. One keep-alive client per platform, and the

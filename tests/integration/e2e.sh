@@ -25,16 +25,6 @@ check "the summary adds up (submitted = N, received + postal <= accepted, read <
 	jq -e --argjson n "$N" '.submitted == $n and .received + .postal <= .accepted
 		and .read <= .received and .read > 0 and .postal > 0 and .received > 0' <<<"$summary" >/dev/null
 
-# The hub relays with two workers (two rounds in flight): leases must keep
-# them from ever relaying one notice twice to the same platform.
-twice=$(sqlite3 "file:$D/hub/hub.db?mode=ro" "SELECT count(*) FROM (SELECT notice FROM evidence
-	WHERE json_extract(leaf, '\$.event') = 'RelayAcceptance'
-	GROUP BY notice, json_extract(leaf, '\$.actor') HAVING count(*) > 1)")
-relayed=$(sqlite3 "file:$D/hub/hub.db?mode=ro" "SELECT count(DISTINCT notice) FROM evidence
-	WHERE json_extract(leaf, '\$.event') = 'RelayAcceptance'")
-check "no notice was relayed twice to one platform ($relayed relayed, $twice twice)" \
-	[ "$twice" = 0 ] && [ "$relayed" -gt 0 ]
-
 port_of() { sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$1"; }
 MSG=$(port_of "$D/platform-messenger/platform.ini")
 HUB=$(port_of "$D/hub/hub.ini")
