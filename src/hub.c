@@ -30,7 +30,7 @@ static const char usage[] =
     "the /verify page (public), GET /v1/notices/{id}/certificate[.pdf].\n"
     "SIGTERM or SIGINT finishes the work in flight and exits.\n\n"
     "FILE (INI; relative paths are relative to its folder):\n"
-    "  [hub]  dir = DIR (the database), listen = HOST:PORT,\n"
+    "  [hub]  dir = DIR (hub.db and directory.db), listen = HOST:PORT,\n"
     "         hub_key_file = FILE (the API key presented to platforms, mode 0600),\n"
     "         relay_batch = 4000, relay_interval_ms = 50, relay_gather_ms = 20 (after\n"
     "         a partial round, the wait for more to relay at once), relay_workers = 2\n"
