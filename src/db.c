@@ -254,6 +254,8 @@ int db_wal_sync(db_wal *w)
     if (__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
         return -1;
     fd = wal_fd(w);
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* no WAL: nothing was ever committed through one */
     if (fd < 0 || fdatasync(fd) != 0) {
         __atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
         log_error("database: cannot sync %s: %s; refusing every write from now on:"

@@ -913,6 +913,10 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
     const char **rks;
     int rc;
 
+    if (!db->dir) {
+        log_error("relay: no directory to route by (hub_db_set_directory)");
+        return -1;
+    }
     if (count > db->picks_cap) {
         char (*picks)[HUB_NAME_MAX + 1] = realloc(db->picks, count * sizeof *picks);
         if (!picks)
