@@ -181,21 +181,6 @@ int db_run(sqlite3_stmt *st)
 
 /* ---- group commit ---- */
 
-int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen)
-{
-    w->fd = -1;
-    w->failed = 0;
-    if ((size_t)snprintf(w->path, sizeof w->path, "%s-wal", db_path) >= sizeof w->path) {
-        snprintf(err, errlen, "%s: path too long", db_path);
-        return -1;
-    }
-    if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
-}
-
 /* A WAL SQLite creates at open is synced with its folder only by
  * SQLite's own first sync, which synchronous=NORMAL never makes. */
 static int sync_folder(const char *path)
@@ -220,49 +205,60 @@ static int sync_folder(const char *path)
     return rc;
 }
 
-/* The WAL exists once the database has been written in WAL mode, and its
- * inode stays while any connection has the database open (a checkpoint
- * rewinds it, never replaces it). Two threads may race to open it: the
- * loser closes its copy. */
-static int wal_fd(db_wal *w)
+/* The WAL's inode stays while any connection has the database open: a
+ * checkpoint rewinds the file, never replaces it. */
+int db_wal_init(db_wal *w, sqlite3 *db, char *err, size_t errlen)
 {
-    int fd = __atomic_load_n(&w->fd, __ATOMIC_ACQUIRE), expected = -1;
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
 
-    if (fd >= 0)
-        return fd;
-    fd = open(w->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || sync_folder(w->path) != 0) {
-        if (fd >= 0)
-            close(fd);
+    w->fd = -1;
+    w->failed = 0;
+    pthread_mutex_init(&w->lock, NULL);
+    if (!wal || (size_t)snprintf(w->path, sizeof w->path, "%s", wal) >= sizeof w->path) {
+        snprintf(err, errlen, "database: no usable WAL name");
         return -1;
     }
-    if (!__atomic_compare_exchange_n(&w->fd, &expected, fd, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        close(fd);
-        return expected;
-    }
-    return fd;
-}
-
-/* A failed fdatasync is reported once: the kernel may have dropped the
- * pages it could not write, and the next call would succeed without them.
- * So a failure sticks, and every later sync fails too. */
-int db_wal_sync(db_wal *w)
-{
-    int fd;
-
-    if (__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
+    if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", w->path, sqlite3_errmsg(db));
         return -1;
-    fd = wal_fd(w);
-    if (fd < 0 && errno == ENOENT)
-        return 0; /* no WAL: nothing was ever committed through one */
-    if (fd < 0 || fdatasync(fd) != 0) {
-        __atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
-        log_error("database: cannot sync %s: %s; refusing every write from now on:"
-                  " restart once the disk is sound", w->path, strerror(errno));
+    }
+    w->fd = open(w->path, O_RDONLY | O_CLOEXEC);
+    if (w->fd < 0 || sync_folder(w->path) != 0) {
+        snprintf(err, errlen, "%s: %s", w->path, strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* A failed fdatasync is reported once per file: the kernel may have
+ * dropped the pages it could not write, and the next call would succeed
+ * without them. So syncs take turns, and a failure sticks: every later
+ * sync fails too. One sync still covers every commit written before it. */
+int db_wal_sync(db_wal *w)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&w->lock);
+    if (w->failed || w->fd < 0) {
+        rc = -1;
+    } else if (fdatasync(w->fd) != 0) {
+        w->failed = 1;
+        log_error("database: cannot sync %s: %s; refusing every write from now on:"
+                  " restart once the disk is sound", w->path, strerror(errno));
+        rc = -1;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+int db_wal_failed(db_wal *w)
+{
+    int failed;
+
+    pthread_mutex_lock(&w->lock);
+    failed = w->failed;
+    pthread_mutex_unlock(&w->lock);
+    return failed;
 }
 
 void db_wal_close(db_wal *w)
@@ -270,6 +266,7 @@ void db_wal_close(db_wal *w)
     if (w->fd >= 0)
         close(w->fd);
     w->fd = -1;
+    pthread_mutex_destroy(&w->lock);
 }
 
 /* ---- checkpoints off the writer's lock ---- */

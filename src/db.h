@@ -4,11 +4,13 @@
  * durable commits, foreign keys, a busy handler so a CLI and a daemon can
  * share a file), runs schema scripts, and wraps the statement calls that
  * would otherwise be repeated in every role. Each role owns its schema.
- * For a busy writer: group commit (db_wal) and checkpoints on a thread of
- * their own (db_checkpointer). */
+ * For a busy writer: group commit (db_wal, which turns synchronous=NORMAL
+ * on and syncs itself) and checkpoints on a thread of their own
+ * (db_checkpointer). */
 #ifndef HERALD_DB_H
 #define HERALD_DB_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
 
@@ -54,18 +56,23 @@ void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
  * acknowledges, or shows to anyone, it syncs first. */
 typedef struct db_wal {
     char path[4096];
-    int fd;     /* -1 until the first sync opens the WAL */
-    int failed; /* a sync failed: every later one fails too */
+    int fd;               /* the WAL, opened at init */
+    int failed;           /* a sync failed: every later one fails too */
+    pthread_mutex_t lock; /* one sync at a time: see db_wal_sync */
 } db_wal;
 
-/* Switches db to synchronous=NORMAL and names its WAL (db_path + "-wal").
- * 0, or -1 with a message in err. */
-int db_wal_init(db_wal *w, sqlite3 *db, const char *db_path, char *err, size_t errlen);
+/* Switches db to synchronous=NORMAL and opens its WAL (where SQLite keeps
+ * it: a symlinked database has it beside the target), syncing the WAL's
+ * folder once. Call after db has read or written in WAL mode. 0, or -1
+ * with a message in err. */
+int db_wal_init(db_wal *w, sqlite3 *db, char *err, size_t errlen);
 /* Makes every commit written to the WAL so far durable; logs and returns
  * -1 when the disk refuses, and from then on always (what the failed sync
  * was to cover may be lost: the owner must stop acknowledging). Safe from
  * any thread, lock or no lock. */
 int db_wal_sync(db_wal *w);
+/* 1 once a sync has failed: the owner should not even begin a write. */
+int db_wal_failed(db_wal *w);
 void db_wal_close(db_wal *w);
 
 /* Checkpoints on a thread and a connection of their own, so that the

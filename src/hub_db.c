@@ -148,6 +148,10 @@ static int step_done(hub_db *db, sqlite3_stmt *st)
 
 static int begin(hub_db *db)
 {
+    /* After a failed sync nothing more is written: what was answered as
+     * stored must not depend on a disk that lost writes. */
+    if (db_wal_failed(&db->wal))
+        return -1;
     pthread_mutex_lock(&db->lock);
     if (db_begin(db->conn) != 0) {
         pthread_mutex_unlock(&db->lock);
@@ -418,7 +422,7 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         hub_db_close(db);
         return NULL;
     }
-    if (db_wal_init(&db->wal, db->conn, path, err, errlen) != 0 ||
+    if (db_wal_init(&db->wal, db->conn, err, errlen) != 0 ||
         !(db->ckpt = db_checkpointer_start(db->conn, path, HUB_CHECKPOINT_PAGES, err, errlen))) {
         hub_db_close(db);
         return NULL;
@@ -913,6 +917,8 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
     const char **rks;
     int rc;
 
+    if (!count)
+        return 0;
     if (!db->dir) {
         log_error("relay: no directory to route by (hub_db_set_directory)");
         return -1;

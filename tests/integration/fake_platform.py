@@ -44,16 +44,21 @@ class Relay(BaseHTTPRequestHandler):
             return self.answer(404, {"error": "no such endpoint"})
         members = set(open(members_file).read().split())
         results = []
-        with open(log_file, "a") as log:
-            for n in json.loads(body)["notices"]:
-                log.write(json.dumps(n) + "\n")
-                if n["rk"] in members:
-                    results.append({"notice": n["notice"], "status": "accepted"})
-                    if os.environ.get("RECEIVED") == "1":
-                        results[-1]["received"] = "2026-11-27T08:00:00.000Z"
-                else:
-                    results.append({"notice": n["notice"], "status": "rejected",
-                                    "reason": "not a member"})
+        lines = []
+        for n in json.loads(body)["notices"]:
+            lines.append(json.dumps(n) + "\n")
+            if n["rk"] in members:
+                results.append({"notice": n["notice"], "status": "accepted"})
+                if os.environ.get("RECEIVED") == "1":
+                    results[-1]["received"] = "2026-11-27T08:00:00.000Z"
+            else:
+                results.append({"notice": n["notice"], "status": "rejected",
+                                "reason": "not a member"})
+        # One write per call: two calls at once (two relay workers) must
+        # not interleave inside a line.
+        fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.write(fd, "".join(lines).encode())
+        os.close(fd)
         accepted = [r["notice"] for r in results if r["status"] == "accepted"]
         if accepted and os.environ.get("REPORT_HUB"):
             report_first(accepted)
