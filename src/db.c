@@ -242,7 +242,7 @@ int db_wal_sync(db_wal *w)
     if (w->failed || w->fd < 0) {
         rc = -1;
     } else if (fdatasync(w->fd) != 0) {
-        w->failed = 1;
+        __atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
         log_error("database: cannot sync %s: %s; refusing every write from now on:"
                   " restart once the disk is sound", w->path, strerror(errno));
         rc = -1;
@@ -251,14 +251,11 @@ int db_wal_sync(db_wal *w)
     return rc;
 }
 
+/* Without the lock: a writer about to begin must not wait for another
+ * thread's sync to finish. */
 int db_wal_failed(db_wal *w)
 {
-    int failed;
-
-    pthread_mutex_lock(&w->lock);
-    failed = w->failed;
-    pthread_mutex_unlock(&w->lock);
-    return failed;
+    return __atomic_load_n(&w->failed, __ATOMIC_ACQUIRE);
 }
 
 void db_wal_close(db_wal *w)

@@ -57,7 +57,7 @@ void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col);
 typedef struct db_wal {
     char path[4096];
     int fd;               /* the WAL, opened at init */
-    int failed;           /* a sync failed: every later one fails too */
+    int failed;           /* a sync failed: every later one fails too (atomic) */
     pthread_mutex_t lock; /* one sync at a time: see db_wal_sync */
 } db_wal;
 

@@ -182,17 +182,9 @@ static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], in
  * before the writer's lock is taken (see hub_directory.c). */
 static int route_all(hub *h, hub_submission *subs, size_t k)
 {
-    const char **rks = malloc((k ? k : 1) * sizeof *rks);
     routing r = {h, subs};
-    int rc;
 
-    if (!rks)
-        return -1;
-    for (size_t i = 0; i < k; i++)
-        rks[i] = subs[i].rk;
-    rc = hub_directory_routes_many(h->dir, rks, k, first_known, &r);
-    free(rks);
-    return rc;
+    return hub_directory_routes_many(h->dir, subs->rk, sizeof *subs, k, first_known, &r);
 }
 
 /* Stores the checked items. The ones routed in the same transaction go

@@ -577,9 +577,11 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
             (*n_routed)++;
         ok = fresh < 0 ? -1 : 0;
     }
-    if (ok != 0)
-        *n_routed = 0;
-    return finish(db, ok) == 0 ? 0 : (*n_routed = 0, -1);
+    if (finish(db, ok) != 0) {
+        *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- reads ---- */
@@ -914,8 +916,6 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
                        hub_platform_known_fn known, void *ctx)
 {
     route_pick p = {db, rows, known, ctx, 0};
-    const char **rks;
-    int rc;
 
     if (!count)
         return 0;
@@ -930,14 +930,9 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
         db->picks = picks;
         db->picks_cap = count;
     }
-    rks = malloc((count ? count : 1) * sizeof *rks);
-    if (!rks)
+    if (hub_directory_routes_many(db->dir, rows->rk, sizeof *rows, count, pick_route, &p) != 0)
         return -1;
-    for (size_t i = 0; i < count; i++)
-        rks[i] = rows[i].rk;
-    rc = hub_directory_routes_many(db->dir, rks, count, pick_route, &p);
-    free(rks);
-    return rc != 0 || p.failed ? -1 : 0;
+    return p.failed ? -1 : 0;
 }
 
 void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)
@@ -962,16 +957,13 @@ static int send_to_postal(hub_db *db, hub_notice *n, long long now)
 static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
                      hub_relay_item *items, size_t *n_out, size_t *n_postal)
 {
-    char platform[HUB_NAME_MAX + 1];
-
-    memcpy(platform, next, sizeof platform);
-    if (!platform[0]) {
+    if (!next[0]) {
         (*n_postal)++;
         return send_to_postal(db, n, now);
     }
-    if (strcmp(platform, n->platform) != 0)
+    if (strcmp(next, n->platform) != 0)
         n->attempts = 0; /* a new channel starts its own backoff */
-    memcpy(n->platform, platform, sizeof platform);
+    memcpy(n->platform, next, sizeof n->platform);
     n->next_attempt = now + RELAY_LEASE_MS;
     hub_relay_item_init(&items[(*n_out)++], n);
     return save_notice(db, n, now);

@@ -173,7 +173,7 @@ static int routes_of(hub_directory *d, const char *rk,
 
 /* One read transaction for the batch: each lookup on its own opened and
  * closed one, a few system calls on the WAL's lock file apiece. */
-int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n,
+int hub_directory_routes_many(hub_directory *d, const char *rk, size_t stride, size_t n,
                               hub_routes_fn fn, void *ctx)
 {
     char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1];
@@ -185,7 +185,7 @@ int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n
         return -1;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        int k = routes_of(d, rks[i], routes);
+        int k = routes_of(d, rk + i * stride, routes);
         if (k < 0)
             rc = -1;
         else

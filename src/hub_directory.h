@@ -37,10 +37,12 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
 
 /* For each of n recipients, in one read transaction: fn gets its index
  * and the platforms that reach it with consent, first choice first (ties
- * by name), up to HUB_MAX_ROUTES. 0, or -1 on error. fn runs under the
- * directory's lock: it may use another database, never this one. */
+ * by name), up to HUB_MAX_ROUTES. The i-th recipient's rk is at
+ * rk + i * stride: the rk field of an array of the caller's structs. 0, or
+ * -1 on error. fn runs under the directory's lock: it may use another
+ * database, never this one. */
 typedef void (*hub_routes_fn)(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n);
-int hub_directory_routes_many(hub_directory *d, const char *const *rks, size_t n,
+int hub_directory_routes_many(hub_directory *d, const char *rk, size_t stride, size_t n,
                               hub_routes_fn fn, void *ctx);
 
 #endif

@@ -6,11 +6,11 @@
  * (hub_db picks each one's next platform in the recipient's preference,
  * or sends it to postal when none is left), posts them to each platform
  * as one /v1/relay call, and records the answers in the same transaction
- * that claims the next batch (one commit per round, not two). A platform that is down or
- * answers 5xx costs its notices a retry with backoff, never a busy loop;
- * when nothing is due the worker sleeps until new notices arrive or
- * relay_interval_ms passes. One keep-alive client per platform, and the
- * platforms of a round are called at the same time. */
+ * that claims the next batch (one commit per round, not two). A platform
+ * that is down or answers 5xx costs its notices a retry with backoff,
+ * never a busy loop; when nothing is due the worker sleeps until new
+ * notices arrive or relay_interval_ms passes. One keep-alive client per
+ * platform, and the platforms of a round are called at the same time. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
