@@ -44,7 +44,7 @@ static int move_legacy(sqlite3 *conn, const char *legacy_path)
     sqlite3_stmt *st;
     int has = 0, rc = 0;
 
-    if (access(legacy_path, F_OK) != 0)
+    if (!legacy_path || access(legacy_path, F_OK) != 0)
         return 0;
     st = db_prepare(conn, "ATTACH DATABASE ?1 AS legacy");
     if (!st)
@@ -105,8 +105,10 @@ hub_directory *hub_directory_open(const char *path, const char *legacy_path, cha
                            " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(rk, platform) DO UPDATE"
                            " SET consent = excluded.consent,"
                            " preference = excluded.preference, updated = excluded.updated");
-    d->routes = db_prepare(d->conn, "SELECT platform FROM directory WHERE rk = ?1"
-                                    " AND consent = 1 ORDER BY preference, platform");
+    /* No ORDER BY: SQLite would build a temporary B-tree per lookup for
+     * the few rows of one person; routes_of orders them itself. */
+    d->routes = db_prepare(d->conn, "SELECT platform, preference FROM directory"
+                                    " WHERE rk = ?1 AND consent = 1");
     if (!d->upsert || !d->routes) {
         snprintf(err, errlen, "%s: cannot prepare statements", path);
         hub_directory_close(d);
@@ -153,16 +155,42 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
     return ok;
 }
 
+/* Inserts (name, preference) into routes[0..n), kept in order of
+ * preference then name; when full, the last choice falls off. */
+static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1], int prefs[HUB_MAX_ROUTES],
+                     int n, const char *name, size_t len, int pref)
+{
+    int at = n;
+
+    while (at > 0 && (prefs[at - 1] > pref ||
+                      (prefs[at - 1] == pref && strcmp(routes[at - 1], name) > 0)))
+        at--;
+    if (at == HUB_MAX_ROUTES)
+        return n;
+    if (n == HUB_MAX_ROUTES)
+        n--;
+    memmove(routes[at + 1], routes[at], (size_t)(n - at) * sizeof routes[0]);
+    memmove(prefs + at + 1, prefs + at, (size_t)(n - at) * sizeof prefs[0]);
+    memcpy(routes[at], name, len);
+    routes[at][len] = '\0';
+    prefs[at] = pref;
+    return n + 1;
+}
+
 /* Under d->lock. */
 static int routes_of(hub_directory *d, const char *rk,
                      char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
 {
-    int n = 0, rc;
+    int n = 0, rc, prefs[HUB_MAX_ROUTES];
 
     sqlite3_bind_text(d->routes, 1, rk, -1, SQLITE_STATIC);
-    while (n < HUB_MAX_ROUTES && (rc = sqlite3_step(d->routes)) == SQLITE_ROW)
-        db_copy_text(routes[n++], HUB_NAME_MAX + 1, d->routes, 0);
-    if (n < HUB_MAX_ROUTES && rc != SQLITE_DONE) {
+    while ((rc = sqlite3_step(d->routes)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(d->routes, 0);
+        size_t len = (size_t)sqlite3_column_bytes(d->routes, 0);
+        if (name && len <= HUB_NAME_MAX)
+            n = add_route(routes, prefs, n, name, len, sqlite3_column_int(d->routes, 1));
+    }
+    if (rc != SQLITE_DONE) {
         log_error("directory: %s", sqlite3_errmsg(d->conn));
         n = -1;
     }

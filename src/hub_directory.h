@@ -24,7 +24,7 @@ typedef struct hub_dir_entry {
 } hub_dir_entry;
 
 /* Opens (creating if needed) path. A directory still kept in the older
- * layout, as a table of hub.db at legacy_path, is moved over first.
+ * layout, as a table of hub.db at legacy_path, is moved over first (NULL: none).
  * Returns NULL with a message in err. */
 hub_directory *hub_directory_open(const char *path, const char *legacy_path, char *err,
                                   size_t errlen);
