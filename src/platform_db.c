@@ -30,10 +30,17 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS outbox("
     " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, channel TEXT NOT NULL,"
     " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT);"
-    "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox(id) WHERE sent IS NULL;"
-    "CREATE TABLE IF NOT EXISTS hub_events("
-    " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, event TEXT NOT NULL,"
-    " at TEXT NOT NULL, reason TEXT);"
+    /* The outbox is also the queue of ConsignmentNotification reports to
+     * the hub: rows are sent, and then reported, in id order, so two ids
+     * say how far each has gone (pdb.sent_upto in memory, found again at
+     * open; reported_upto in meta). A queue table and an index of unsent
+     * rows cost each notice four more B-tree writes. */
+    "DROP INDEX IF EXISTS outbox_unsent;"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    /* A relay looks its member up by rk: this index answers it without a
+     * visit to the members table, whose rows are mostly text it does not
+     * need. */
+    "CREATE INDEX IF NOT EXISTS members_relay ON members(rk, id, verified, consent, phone);"
     "CREATE TABLE IF NOT EXISTS hub_directory("
     " id INTEGER PRIMARY KEY, rk TEXT NOT NULL, consent INTEGER NOT NULL,"
     " preference INTEGER NOT NULL);"
@@ -71,12 +78,13 @@ static const stmt_def stmts[] = {
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
     S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),
-    S(notify_events, "INSERT INTO hub_events(notice, event, at)"
-                     " SELECT notice, 'ConsignmentNotification', ? FROM outbox"
-                     " WHERE sent IS NULL ORDER BY id"),
-    S(notify_mark, "UPDATE outbox SET sent = ? WHERE sent IS NULL"),
-    S(events_batch, "SELECT id, notice, event, at, reason FROM hub_events ORDER BY id LIMIT ?"),
-    S(events_delete, "DELETE FROM hub_events WHERE id <= ?"),
+    S(member_route, "SELECT id, verified, consent, phone FROM members WHERE rk = ?"),
+    S(notify_mark, "UPDATE outbox SET sent = ?1 WHERE id > ?2"),
+    S(outbox_last, "SELECT max(id) FROM outbox"),
+    S(events_batch, "SELECT id, notice, sent FROM outbox WHERE id > ?1 AND id <= ?2"
+                    " ORDER BY id LIMIT ?3"),
+    S(events_reported, "INSERT INTO meta(key, value) VALUES ('reported_upto', ?1)"
+                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
     S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
     S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
@@ -97,6 +105,60 @@ static const stmt_def stmts[] = {
 
 #define STMT(d, off) (*(sqlite3_stmt **)((char *)(d) + (off)))
 
+static long long one_int(sqlite3 *db, const char *sql, long long otherwise)
+{
+    sqlite3_stmt *st = db_prepare(db, sql);
+    long long v = -1;
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? otherwise : sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        v = otherwise;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Before the outbox was the queue, sending a notification copied it into
+ * a hub_events table until the hub had it. Such a database resumes
+ * reporting at the outbox row of the oldest event still queued there. */
+static const char from_hub_events[] =
+    "INSERT OR REPLACE INTO meta(key, value) SELECT 'reported_upto', coalesce("
+    " (SELECT o.id - 1 FROM outbox o WHERE o.notice ="
+    "   (SELECT notice FROM hub_events ORDER BY id LIMIT 1) ORDER BY o.id LIMIT 1),"
+    " (SELECT max(id) FROM outbox WHERE sent IS NOT NULL), 0);"
+    "DROP TABLE hub_events;";
+
+/* Sent rows are a prefix of the outbox (they are sent in id order), so
+ * the last one is found from the end. A new database starts reporting at
+ * the start; an older one, after what it had queued already. */
+static int load_cursors(pdb *d)
+{
+    int legacy = one_int(d->db, "SELECT count(*) FROM sqlite_schema"
+                                " WHERE type = 'table' AND name = 'hub_events'", 0) == 1;
+
+    if (db_begin(d->db) != 0)
+        return -1;
+    if (legacy && db_exec(d->db, from_hub_events) != 0)
+        goto fail;
+    d->sent_upto = one_int(d->db, "SELECT id FROM outbox WHERE sent IS NOT NULL"
+                                  " ORDER BY id DESC LIMIT 1", 0);
+    d->reported_upto = one_int(d->db, "SELECT value FROM meta WHERE key = 'reported_upto'",
+                               d->sent_upto);
+    if (d->sent_upto < 0 || d->reported_upto < 0 || db_commit(d->db) != 0)
+        goto fail;
+    if (legacy)
+        log_info("database: notifications now reported from the outbox, after row %lld",
+                 d->reported_upto);
+    return 0;
+fail:
+    db_rollback(d->db);
+    return -1;
+}
+
 int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
@@ -114,6 +176,11 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
      * and then, holding up that relay's answer and the next. */
     d->ckpt = db_checkpointer_start(d->db, path, PLATFORM_CHECKPOINT_PAGES, err, errlen);
     if (!d->ckpt) {
+        pdb_close(d);
+        return -1;
+    }
+    if (load_cursors(d) != 0) {
+        snprintf(err, errlen, "%s: cannot read the outbox's cursors (see log)", path);
         pdb_close(d);
         return -1;
     }
@@ -166,6 +233,27 @@ int pdb_member_by_rk(pdb *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
     return read_member(d, d->member_by_rk, m);
+}
+
+int pdb_member_route(pdb *d, const char *rk, member_route *r)
+{
+    sqlite3_stmt *st = d->member_route;
+    int rc, found = 0;
+
+    db_bind_text(st, 1, rk);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        r->id = sqlite3_column_int64(st, 0);
+        r->verified = sqlite3_column_int(st, 1);
+        r->consent = sqlite3_column_int(st, 2);
+        db_copy_text(r->phone, sizeof r->phone, st, 3);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        found = -1;
+    }
+    sqlite3_reset(st);
+    return found;
 }
 
 int pdb_member_by_phone(pdb *d, const char *phone, member *m)
@@ -366,16 +454,26 @@ int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
 
 int pdb_outbox_deliver(pdb *d, const char *at)
 {
-    int n;
+    sqlite3_stmt *st = d->outbox_last;
+    long long last;
+    int rc;
 
-    db_bind_text(d->notify_events, 1, at);
-    if (db_run(d->notify_events) != 0)
+    rc = sqlite3_step(st);
+    last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (last < 0)
         return -1;
-    n = sqlite3_changes(d->db);
+    if (last <= d->sent_upto)
+        return 0;
     db_bind_text(d->notify_mark, 1, at);
+    sqlite3_bind_int64(d->notify_mark, 2, d->sent_upto);
     if (db_run(d->notify_mark) != 0)
         return -1;
-    return n;
+    /* Rolled back with the caller's transaction? Then the next round marks
+     * the same rows again. */
+    rc = (int)(last - d->sent_upto);
+    d->sent_upto = last;
+    return rc;
 }
 
 int pdb_events_batch(pdb *d, int limit,
@@ -386,21 +484,25 @@ int pdb_events_batch(pdb *d, int limit,
     sqlite3_stmt *st = d->events_batch;
     int rc, n = 0;
 
-    sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_int64(st, 1, d->reported_upto);
+    sqlite3_bind_int64(st, 2, d->sent_upto);
+    sqlite3_bind_int(st, 3, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2), db_text(st, 3),
-           sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4));
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), "ConsignmentNotification",
+           db_text(st, 2), NULL);
         n++;
     }
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? n : -1;
 }
 
-int pdb_events_delete_upto(pdb *d, long long id)
+int pdb_events_reported_upto(pdb *d, long long id)
 {
-    sqlite3_bind_int64(d->events_delete, 1, id);
-    return db_run(d->events_delete);
+    sqlite3_bind_int64(d->events_reported, 1, id);
+    if (db_run(d->events_reported) != 0)
+        return -1;
+    d->reported_upto = id;
+    return 0;
 }
 
 int pdb_directory_batch(pdb *d, int limit,
@@ -509,13 +611,15 @@ int pdb_attempts_expire(pdb *d, long long now_ms)
 long long pdb_pending_reports(pdb *d)
 {
     static const char sql[] =
-        "SELECT (SELECT count(*) FROM hub_events) + (SELECT count(*) FROM hub_directory)"
-        " + (SELECT count(*) FROM outbox WHERE sent IS NULL)";
+        "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?)";
     sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n = -1;
 
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
+    if (st) {
+        sqlite3_bind_int64(st, 1, d->reported_upto);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+    }
     sqlite3_finalize(st);
     return n;
 }

@@ -22,8 +22,11 @@ typedef struct pdb {
         *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
         *outbox_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
-        *notify_events, *notify_mark, *events_batch, *events_delete,
+        *member_route, *notify_mark, *outbox_last, *events_batch, *events_reported,
         *dir_batch, *dir_delete, *sessions_expire, *attempts_expire;
+    /* Outbox rows up to sent_upto are sent; up to reported_upto, the hub
+     * has their ConsignmentNotification. */
+    long long sent_upto, reported_upto;
 } pdb;
 
 typedef struct member {
@@ -36,6 +39,13 @@ typedef struct member {
     int consent, preference;
     int verified; /* identity proofed by the back office: notices may come */
 } member;
+
+/* What a relay needs of its member. */
+typedef struct member_route {
+    long long id;
+    int verified, consent;
+    char phone[PHONE_MAX_CHARS + 1];
+} member_route;
 
 typedef struct notice_row {
     char notice[65], rk[RK_HEX_LEN + 1], agency[65], title[201], doc_sha256[65];
@@ -50,6 +60,7 @@ void pdb_close(pdb *d);
 /* Lookups return 1 when found, 0 when not, -1 on a database error. */
 int pdb_member_by_rk(pdb *d, const char *rk, member *m);
 int pdb_member_by_phone(pdb *d, const char *phone, member *m);
+int pdb_member_route(pdb *d, const char *rk, member_route *r);
 int pdb_member_by_id(pdb *d, long long id, member *m);
 /* Returns the new id, 0 when the phone or the person is already a member
  * (*dup says which: "phone" or "person"), -1 on error. A verified m
@@ -70,19 +81,22 @@ int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const cha
                       const char *text, const char *created);
 int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference);
 
-/* Hands every unsent outbox row to its channel (marks it sent at `at`)
- * and queues a ConsignmentNotification for each; returns how many. */
+/* Hands every unsent outbox row to its channel (marks it sent at `at`),
+ * which makes it a ConsignmentNotification to report; returns how many,
+ * or -1. */
 int pdb_outbox_deliver(pdb *d, const char *at);
 
-/* The oldest queued reports, up to limit, passed to fn in order; returns
- * how many, or -1. Deleting up to the last id sent removes them. */
+/* The oldest unreported ConsignmentNotifications, up to limit, passed to
+ * fn in order; returns how many, or -1. Once the hub has them,
+ * pdb_events_reported_upto(the last id) moves past them. */
 int pdb_events_batch(pdb *d, int limit,
                      void (*fn)(void *ctx, long long id, const char *notice,
                                 const char *event, const char *at, const char *reason),
                      void *ctx);
-int pdb_events_delete_upto(pdb *d, long long id);
-/* Reports not yet accepted by the hub (events, directory changes, unsent
- * notifications): what an operator or the demo waits on. -1 on error. */
+int pdb_events_reported_upto(pdb *d, long long id);
+/* Reports not yet accepted by the hub (directory changes, notifications
+ * unsent or unreported): what an operator or the demo waits on. -1 on
+ * error. */
 long long pdb_pending_reports(pdb *d);
 int pdb_directory_batch(pdb *d, int limit,
                         void (*fn)(void *ctx, long long id, const char *rk, int consent,

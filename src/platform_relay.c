@@ -92,7 +92,7 @@ static void push_text(const platform *p, const notice_row *row, buf *b)
 
 /* Files one accepted notice; -1 on a database error. text is the
  * batch's scratch buffer for the push text. */
-static int deliver(platform *p, notice_row *row, const member *m, buf *text)
+static int deliver(platform *p, notice_row *row, const member_route *m, buf *text)
 {
     int inserted;
 
@@ -116,8 +116,8 @@ static int deliver(platform *p, notice_row *row, const member *m, buf *text)
 
 static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
 {
-    member m;
-    int found = pdb_member_by_rk(&p->db, row->rk, &m);
+    member_route m;
+    int found = pdb_member_route(&p->db, row->rk, &m);
 
     if (found < 0) {
         *dberr = 1;

@@ -108,7 +108,7 @@ static int send_queue(platform *p, http_client *hub, int events)
     if (bad) /* an item the hub refuses will not improve by resending */
         log_warn("hub refused %zu of %d %s", bad, n, events ? "events" : "directory entries");
     pthread_mutex_lock(&p->lock);
-    int rc = events ? pdb_events_delete_upto(&p->db, b.last_id)
+    int rc = events ? pdb_events_reported_upto(&p->db, b.last_id)
                     : pdb_directory_delete_upto(&p->db, b.last_id);
     pthread_mutex_unlock(&p->lock);
     log_info("hub: sent %d %s", n, events ? "events" : "directory entries");
@@ -126,9 +126,13 @@ static void deliver_outbox(platform *p)
     time_rfc3339_ms(now, time_now_ms());
     pthread_mutex_lock(&p->lock);
     if (db_begin(p->db.db) == 0) {
+        long long sent_upto = p->db.sent_upto;
         n = pdb_outbox_deliver(&p->db, now);
-        if (n < 0 || db_commit(p->db.db) != 0)
+        if (n < 0 || db_commit(p->db.db) != 0) {
             db_rollback(p->db.db);
+            p->db.sent_upto = sent_upto; /* sent again next round */
+            n = 0;
+        }
         pdb_sessions_expire(&p->db, time_now_ms());
         pdb_attempts_expire(&p->db, time_now_ms());
     }

@@ -330,9 +330,23 @@ kill -TERM "$PID_platform"
 wait "$PID_platform"
 check "SIGTERM stops the platform cleanly (exit 0)" [ $? -eq 0 ]
 check "every queued report reached the hub before exit" \
-	[ "$(q 'SELECT (SELECT count(*) FROM hub_events) + (SELECT count(*) FROM hub_directory)')" = 0 ]
+	[ "$(q "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE sent IS NULL)
+		+ (SELECT count(*) FROM outbox WHERE id > (SELECT value FROM meta WHERE key = 'reported_upto'))")" = 0 ]
+# An older platform queued each sent notification in a hub_events table
+# until the hub had it. Such a database, stopped with N2's still queued,
+# resumes reporting from N2's outbox row: N2 reaches the hub again (it
+# deduplicates), N1 does not.
+notified() { jq -s --arg n "$1" '[.[] | select(.kind=="events" and .event=="ConsignmentNotification" and .notice==$n)] | length' hub.jsonl; }
+q "DELETE FROM meta WHERE key = 'reported_upto';
+	CREATE TABLE hub_events(id INTEGER PRIMARY KEY, notice TEXT NOT NULL, event TEXT NOT NULL, at TEXT NOT NULL, reason TEXT);
+	INSERT INTO hub_events(notice, event, at) VALUES ('$N2', 'ConsignmentNotification', '2026-11-27T00:00:00.000Z');"
+N1_BEFORE=$(notified "$N1") N2_BEFORE=$(notified "$N2")
 PORT2=$(free_port)
 start_role again platform2.log platform --config platform.ini --listen "127.0.0.1:$PORT2" || not_ok "restart"
+check "an older database's queued notification reaches the hub after the upgrade" \
+	hub_has "[.[] | select(.kind==\"events\" and .notice==\"$N2\")] | length == $((N2_BEFORE + 1))"
+check "... from its own outbox row on, not before it; the old queue table is gone" \
+	bash -c "[ $(notified "$N1") = $N1_BEFORE ] && [ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM sqlite_schema WHERE name='hub_events'\")\" = 0 ]"
 check "--listen overrides the config's listen" grep -q "listening on 127.0.0.1:$PORT2 (port $PORT2)" platform2.log
 P="http://127.0.0.1:$PORT2"
 check "members survive a restart: C signs in" [ "$(login 010-5555-6666 4321 c.jar)" = 303 ]
