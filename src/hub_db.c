@@ -39,12 +39,16 @@ static const char schema[] =
     /* Platforms that answered a relay (or proved by an early report that
      * they took it): accepted 1 for RelayAcceptance, 0 for a rejection.
      * Only a platform that accepted may report on the notice or see its
-     * certificate. */
+     * certificate. events: the platform's once-only events recorded so
+     * far, bit 1 << notice_event (ContentConsignment, ConsignmentNotification):
+     * kept here rather than in `reported`, it costs no B-tree of its own. */
     "CREATE TABLE IF NOT EXISTS relays("
     "  notice TEXT NOT NULL, platform TEXT NOT NULL, accepted INTEGER NOT NULL,"
+    "  events INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY(notice, platform)) WITHOUT ROWID;"
-    /* Idempotency of reported events. reason is '' except for failures:
-     * a second failure for another cause is evidence of its own. */
+    /* Idempotency of the other reported events: an agency's, and a
+     * platform's failures. reason is '' except for failures: a second
+     * failure for another cause is evidence of its own. */
     "CREATE TABLE IF NOT EXISTS reported("
     "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,"
     "  PRIMARY KEY(notice, event, actor, reason)) WITHOUT ROWID;"
@@ -73,7 +77,7 @@ static const char schema[] =
 
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
-    S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_CLAIM, S_DUE, S_RELEASE,
+    S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
     S_COUNT
 };
 
@@ -93,8 +97,10 @@ static const char *const sql[S_COUNT] = {
     [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
                    " VALUES(?1, ?2, ?3, ?4)",
     [S_RELAY_GET] = "SELECT accepted FROM relays WHERE notice = ?1 AND platform = ?2",
-    [S_RELAY_ADD] = "INSERT OR IGNORE INTO relays(notice, platform, accepted)"
-                    " VALUES(?1, ?2, ?3)",
+    [S_RELAY_ADD] = "INSERT OR IGNORE INTO relays(notice, platform, accepted, events)"
+                    " VALUES(?1, ?2, ?3, ?4)",
+    [S_RELAY_EVENT] = "UPDATE relays SET events = events | ?3"
+                      " WHERE notice = ?1 AND platform = ?2 AND events & ?3 = 0",
     [S_CLAIM] = "SELECT " NOTICE_COLS " FROM notices WHERE state = 'accepted'"
                 " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
     [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
@@ -315,15 +321,23 @@ static int relay_answer(hub_db *db, const char *notice, const char *platform)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? answer : -1;
 }
 
-/* Notes the platform's answer: 1 if it had not answered before, 0 if it
- * had (nothing changes), -1 on error. */
-static int note_answer(hub_db *db, const char *notice, const char *platform, int accepted)
+#define EVENT_BIT(ev) (1 << (ev))
+_Static_assert(EVENT_BIT(EV_CONTENT_CONSIGNMENT) == 64 &&
+                   EVENT_BIT(EV_CONSIGNMENT_NOTIFICATION) == 128,
+               "upgrade_relay_events spells these bits out");
+
+/* Notes the platform's answer, with the once-only events (EVENT_BITs)
+ * that came with it: 1 if it had not answered before, 0 if it had
+ * (nothing changes), -1 on error. */
+static int note_answer(hub_db *db, const char *notice, const char *platform, int accepted,
+                       int events)
 {
     sqlite3_stmt *st = stmt(db, S_RELAY_ADD);
 
     db_bind_text(st, 1, notice);
     db_bind_text(st, 2, platform);
     sqlite3_bind_int(st, 3, accepted);
+    sqlite3_bind_int(st, 4, events);
     if (step_done(db, st) != 0)
         return -1;
     return sqlite3_changes(db->conn) > 0;
@@ -356,6 +370,14 @@ static const char upgrade_reports[] =
     "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
     " SELECT notice, event, actor, '' FROM reports;"
     "DROP TABLE reports;";
+/* The events a platform reported once, moved from `reported` into the
+ * bits of its relays row (the old rows stay, unread). */
+static const char upgrade_relay_events[] =
+    "ALTER TABLE relays ADD COLUMN events INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE relays SET events = (SELECT coalesce(sum(CASE r.event"
+    "  WHEN 'ContentConsignment' THEN 64 WHEN 'ConsignmentNotification' THEN 128"
+    "  ELSE 0 END), 0) FROM reported r"
+    "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '');";
 static const char upgrade_changes[] =
     "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
     "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
@@ -375,9 +397,10 @@ static int upgrade(sqlite3 *conn)
     int tried = compiles(conn, "SELECT 1 FROM tried");
     int reports = compiles(conn, "SELECT 1 FROM reports");
     int changes = !compiles(conn, "SELECT reference FROM changes");
+    int relay_events = !compiles(conn, "SELECT events FROM relays");
     int ok = 0;
 
-    if (!tried && !reports && !changes)
+    if (!tried && !reports && !changes && !relay_events)
         return 0;
     if (db_begin(conn) != 0)
         return -1;
@@ -387,6 +410,8 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_reports);
     if (ok == 0 && changes)
         ok = db_exec(conn, upgrade_changes);
+    if (ok == 0 && relay_events)
+        ok = db_exec(conn, upgrade_relay_events);
     if (ok == 0 && db_commit(conn) == 0)
         return 0;
     db_rollback(conn);
@@ -489,17 +514,26 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
 }
 
 /* The notice s becomes, as the relay worker sees it. */
+/* snprintf("%s") for each field was a tenth of a submission's time. */
+static void copy_bounded(char *dst, size_t cap, const char *src)
+{
+    size_t len = strnlen(src, cap - 1);
+
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 static void submitted_notice(const hub_submission *s, const char *agency, long long now,
                              hub_notice *n)
 {
     memset(n, 0, sizeof *n);
     memcpy(n->id, s->id, sizeof n->id);
-    snprintf(n->agency, sizeof n->agency, "%s", agency);
-    snprintf(n->reference, sizeof n->reference, "%s", s->reference);
+    copy_bounded(n->agency, sizeof n->agency, agency);
+    copy_bounded(n->reference, sizeof n->reference, s->reference);
     memcpy(n->rk, s->rk, sizeof n->rk);
-    snprintf(n->title, sizeof n->title, "%s", s->title);
-    snprintf(n->doc_sha256, sizeof n->doc_sha256, "%s", s->doc_sha256);
-    snprintf(n->link, sizeof n->link, "%s", s->link);
+    copy_bounded(n->title, sizeof n->title, s->title);
+    copy_bounded(n->doc_sha256, sizeof n->doc_sha256, s->doc_sha256);
+    copy_bounded(n->link, sizeof n->link, s->link);
     n->deadline = s->deadline;
     n->created = now;
     n->next_attempt = now;
@@ -724,9 +758,35 @@ static int note_report(hub_db *db, const char *notice, notice_event ev, const ch
     return sqlite3_changes(db->conn) > 0;
 }
 
-static int first_report(hub_db *db, const hub_report *r, const char *caller)
+/* The same for an event a platform reports once per notice, marked in
+ * its relays row; a platform without one (none should report) falls
+ * back to `reported`. */
+static int note_platform_event(hub_db *db, const char *notice, notice_event ev,
+                               const char *platform)
 {
-    return note_report(db, r->notice, r->event, caller, dedup_reason(r));
+    sqlite3_stmt *st = stmt(db, S_RELAY_EVENT);
+    int answer;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, platform);
+    sqlite3_bind_int(st, 3, EVENT_BIT(ev));
+    if (step_done(db, st) != 0)
+        return -1;
+    if (sqlite3_changes(db->conn) > 0)
+        return 1;
+    answer = relay_answer(db, notice, platform);
+    if (answer < 0)
+        return -1;
+    return answer == ANSWER_NONE ? note_report(db, notice, ev, platform, "") : 0;
+}
+
+static int first_report(hub_db *db, notice_role role, const hub_report *r, const char *caller)
+{
+    const char *reason = dedup_reason(r);
+
+    if (role == ROLE_PLATFORM && !reason[0])
+        return note_platform_event(db, r->notice, r->event, caller);
+    return note_report(db, r->notice, r->event, caller, reason);
 }
 
 /* The platform has the notice in the member's inbox: ContentConsignment,
@@ -734,7 +794,7 @@ static int first_report(hub_db *db, const hub_report *r, const char *caller)
  * report. The caller saves n. */
 static int record_consignment(hub_db *db, hub_notice *n, const char *platform, long long now)
 {
-    int fresh = note_report(db, n->id, EV_CONTENT_CONSIGNMENT, platform, "");
+    int fresh = note_platform_event(db, n->id, EV_CONTENT_CONSIGNMENT, platform);
 
     if (fresh <= 0)
         return fresh;
@@ -760,7 +820,7 @@ static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform,
 
     if (n->state != NS_ACCEPTED || strcmp(n->platform, platform) != 0)
         return 0;
-    fresh = note_answer(db, n->id, platform, 1);
+    fresh = note_answer(db, n->id, platform, 1, 0);
     if (fresh <= 0)
         return fresh;
     if (record_acceptance(db, n, platform, now) != 0)
@@ -788,7 +848,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         r->error = "not yours";
         return rc;
     }
-    rc = first_report(db, r, caller);
+    rc = first_report(db, role, r, caller);
     if (rc <= 0) {
         r->status = "duplicate";
         return rc < 0 || n.state == n.stored ? rc : save_notice(db, &n, now);
@@ -994,7 +1054,9 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     if (rc <= 0)
         return rc; /* gone: nothing to record */
     if (it->outcome != RELAY_FAILED) {
-        rc = note_answer(db, n.id, platform, it->outcome == RELAY_ACCEPTED);
+        int accepted = it->outcome == RELAY_ACCEPTED;
+        rc = note_answer(db, n.id, platform, accepted,
+                         accepted && it->consigned ? EVENT_BIT(EV_CONTENT_CONSIGNMENT) : 0);
         if (rc <= 0)
             return rc; /* a report already proved the acceptance: see accept_in_flight */
     } else if ((rc = relay_answer(db, n.id, platform)) != ANSWER_NONE) {
@@ -1002,8 +1064,10 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     }
     switch (it->outcome) {
     case RELAY_ACCEPTED:
+        /* The answer's ContentConsignment is noted with it: the row is new */
         if (record_acceptance(db, &n, platform, now) != 0 ||
-            (it->consigned && record_consignment(db, &n, platform, now) < 0))
+            (it->consigned &&
+             record_event(db, &n, EV_CONTENT_CONSIGNMENT, platform, NULL, 1, now, NULL) != 0))
             return -1;
         break;
     case RELAY_REJECTED:

@@ -328,6 +328,15 @@ sqlite3 data/hub.db "ATTACH 'data/directory.db' AS d;
 	CREATE TABLE directory(rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,
 	  preference INTEGER NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(rk, platform)) WITHOUT ROWID;
 	INSERT INTO directory SELECT * FROM d.directory;"
+# ... and from before relays kept each platform's once-only events: those
+# were rows of `reported`.
+sqlite3 data/hub.db "ALTER TABLE relays RENAME TO relays_now;
+	CREATE TABLE relays(notice TEXT NOT NULL, platform TEXT NOT NULL, accepted INTEGER NOT NULL,
+	  PRIMARY KEY(notice, platform)) WITHOUT ROWID;
+	INSERT INTO relays SELECT notice, platform, accepted FROM relays_now;
+	INSERT OR IGNORE INTO reported SELECT notice, 'ContentConsignment', platform, '' FROM relays_now WHERE events & 64;
+	INSERT OR IGNORE INTO reported SELECT notice, 'ConsignmentNotification', platform, '' FROM relays_now WHERE events & 128;
+	DROP TABLE relays_now;"
 rm -f data/directory.db data/directory.db-wal data/directory.db-shm
 start_role hub2 hub2.log hub --config hub.ini || { not_ok "the hub starts on an older hub.db"; finish; }
 H="http://127.0.0.1:$PORT_hub2"
@@ -335,6 +344,10 @@ check "an older hub.db: its $entries directory entries move to directory.db, and
 	bash -c "[ \"\$(sqlite3 data/directory.db 'select count(*) from directory')\" = '$entries' ] &&
 		[ \"\$(sqlite3 data/hub.db \"select count(*) from sqlite_schema where name = 'directory'\")\" = 0 ] &&
 		grep -q 'moved $entries entries' hub2.log"
+r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$N6" '{events:[{notice:$n, event:"ContentConsignment"},
+	{notice:$n, event:"ConsignmentNotification"}]}')" "${A_POR[@]}")
+check "an older hub.db: a platform's ContentConsignment and ConsignmentNotification, reported again, are duplicates" \
+	jqb "$r" '[.results[].status] == ["duplicate", "duplicate"]'
 r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 1 REF-MOVED 2030-12-31))" "${A_NTS[@]}")
 NM=$(body_of "$r" | jq -r '.results[0].notice')
 for _ in $(seq 1 100); do
