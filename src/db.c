@@ -86,9 +86,10 @@ static sqlite3 *open_with(const char *path, const char *schema, int threading, i
     return db;
 }
 
-sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen)
+sqlite3 *db_open(const char *path, const char *schema, int page_size, char *err,
+                 size_t errlen)
 {
-    return open_with(path, schema, SQLITE_OPEN_FULLMUTEX, 0, err, errlen);
+    return open_with(path, schema, SQLITE_OPEN_FULLMUTEX, page_size, err, errlen);
 }
 
 sqlite3 *db_open_unlocked(const char *path, const char *schema, int page_size, char *err,

@@ -15,14 +15,15 @@
 #include <stddef.h>
 
 /* Opens (creating if needed) path and runs schema (idempotent DDL, e.g.
- * CREATE TABLE IF NOT EXISTS). The file and its WAL get mode 0600. Returns
- * NULL with a message in err. */
-sqlite3 *db_open(const char *path, const char *schema, char *err, size_t errlen);
+ * CREATE TABLE IF NOT EXISTS). The file and its WAL get mode 0600.
+ * page_size (a power of two, 512 to 65536; 0 for SQLite's 4096) applies
+ * only when the file is created: bigger pages suit append-heavy files.
+ * Returns NULL with a message in err. */
+sqlite3 *db_open(const char *path, const char *schema, int page_size, char *err,
+                 size_t errlen);
 /* The same, for a connection its owner already serialises (one thread at
  * a time, under the owner's lock): SQLite then takes no mutex of its own
- * on every call, which a hot path making dozens of calls per row feels.
- * page_size (a power of two, 512 to 65536; 0 for SQLite's 4096) applies
- * only when the file is created: bigger pages suit append-heavy files. */
+ * on every call, which a hot path making dozens of calls per row feels. */
 sqlite3 *db_open_unlocked(const char *path, const char *schema, int page_size, char *err,
                           size_t errlen);
 void db_close(sqlite3 *db);

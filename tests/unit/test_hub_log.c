@@ -75,7 +75,7 @@ static void log_survives_rollback_and_restart(void **state)
 
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/hub.db", dir);
-    db = db_open(path, NULL, err, sizeof err);
+    db = db_open(path, NULL, 0, err, sizeof err);
     assert_non_null(db);
     log = hub_log_open(db, path, err, sizeof err);
     assert_non_null(log);
