@@ -490,7 +490,15 @@ static change *page_changes(json_t *changes, size_t *n)
  * id here if the answer to its submission has not been recorded yet: a
  * fast hub's feed can get ahead of that answer, and a change matched by
  * notice id would then be lost. */
-static int apply_change(sqlite3_stmt *st, const change *c, const char *state)
+/* The feed's two statements: the state of a document that has its notice
+ * id, and (only when that matched nothing) of one that has none yet,
+ * because the feed overtook `agency send`. Setting notice in every UPDATE
+ * rewrote its index entry each time. */
+typedef struct feed_stmts {
+    sqlite3_stmt *known, *first;
+} feed_stmts;
+
+static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
 {
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
@@ -501,11 +509,18 @@ static int apply_change(sqlite3_stmt *st, const change *c, const char *state)
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
 }
 
+static int apply_change(const feed_stmts *fs, const change *c, const char *state)
+{
+    int r = apply_with(fs->known, c, state);
+
+    return r != 0 ? r : apply_with(fs->first, c, state);
+}
+
 /* Applies the changes one notice at a time. A notice's run of changes
  * within the page ends where applying them in order would: at the first
  * final state (read, postal), else at the last one. So a notice that went
  * accepted, relayed, received within one page costs one UPDATE. */
-static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *applied)
+static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
         const char *state = v[i].state;
@@ -513,7 +528,7 @@ static int apply_runs(sqlite3_stmt *st, const change *v, size_t n, size_t *appli
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
             if (!state_is_final(state))
                 state = v[j].state;
-        int r = apply_change(st, &v[i], state);
+        int r = apply_change(fs, &v[i], state);
         if (r < 0)
             return -1;
         *applied += (size_t)r;
@@ -538,23 +553,27 @@ static int save_cursor(sqlite3 *db, long long next)
 
 int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t *applied)
 {
-    sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2"
-                                      " WHERE reference = ?3"
-                                      " AND (notice IS NULL OR notice = ?2)"
-                                      " AND state NOT IN ('read','postal')"
-                                      " AND (state <> ?1 OR notice IS NULL)");
+    feed_stmts fs = {
+        /* +notice: found by reference, not through the notice index */
+        db_prepare(db, "UPDATE documents SET state = ?1 WHERE reference = ?3 AND +notice = ?2"
+                       " AND state NOT IN ('read','postal') AND state <> ?1"),
+        db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2 WHERE reference = ?3"
+                       " AND notice IS NULL AND state NOT IN ('read','postal')"),
+    };
     size_t n;
     change *v = page_changes(changes, &n);
     int rc;
 
     *applied = 0;
-    if (!st || !v || db_begin(db) != 0) {
-        sqlite3_finalize(st);
+    if (!fs.known || !fs.first || !v || db_begin(db) != 0) {
+        sqlite3_finalize(fs.known);
+        sqlite3_finalize(fs.first);
         free(v);
         return -1;
     }
-    rc = apply_runs(st, v, n, applied);
-    sqlite3_finalize(st);
+    rc = apply_runs(&fs, v, n, applied);
+    sqlite3_finalize(fs.known);
+    sqlite3_finalize(fs.first);
     free(v);
     if (rc == 0)
         rc = save_cursor(db, next);

@@ -78,7 +78,9 @@ static const stmt_def stmts[] = {
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
     S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),
-    S(member_route, "SELECT id, verified, consent, phone FROM members WHERE rk = ?"),
+    /* Named: the planner would take rk's UNIQUE index, then the table. */
+    S(member_route, "SELECT id, verified, consent, phone FROM members INDEXED BY members_relay"
+                    " WHERE rk = ?"),
     S(notify_mark, "UPDATE outbox SET sent = ?1 WHERE id > ?2"),
     S(outbox_last, "SELECT max(id) FROM outbox"),
     S(events_batch, "SELECT id, notice, sent FROM outbox WHERE id > ?1 AND id <= ?2"
