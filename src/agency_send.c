@@ -498,7 +498,9 @@ static void notice_json(const sender *s, const row *r, buf *b)
     buf_append(b, r->ci, CI_LEN);
     buf_puts(b, "\",\"title\":");
     buf_json_string(b, s->title);
-    buf_printf(b, ",\"doc_sha256\":\"%s\",\"deadline\":", r->sha);
+    buf_puts(b, ",\"doc_sha256\":\"");
+    buf_puts(b, r->sha);
+    buf_puts(b, "\",\"deadline\":");
     buf_json_string(b, s->deadline);
     buf_puts(b, ",\"link\":");
     buf_json_string(b, link);

@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <stdio.h>
+#include <string.h>
 
 long long time_now_ms(void)
 {
@@ -11,15 +12,35 @@ long long time_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* gmtime and strftime cost more than the rest of an evidence leaf or a
+ * relayed item, and a batch's times share their second: the formatted
+ * second is kept per thread. Times are clamped to years 0000-9999, the
+ * only ones the fixed width holds. */
 void time_rfc3339_ms(char out[25], long long ms)
 {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
+    static _Thread_local long long last_s = -1;
+    static _Thread_local char second[20];
+    const long long max_ms = 253402300799999LL; /* 9999-12-31T23:59:59.999Z */
+    long long s;
+    int frac;
 
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 25, "%Y-%m-%dT%H:%M:%S", &tm);
-
-    snprintf(out + n, 25 - n, ".%03dZ", (int)(ms % 1000));
+    ms = ms < 0 ? 0 : ms > max_ms ? max_ms : ms;
+    s = ms / 1000;
+    frac = (int)(ms % 1000);
+    if (s != last_s) {
+        time_t t = (time_t)s;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(second, sizeof second, "%Y-%m-%dT%H:%M:%S", &tm);
+        last_s = s;
+    }
+    memcpy(out, second, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + frac / 100);
+    out[21] = (char)('0' + frac / 10 % 10);
+    out[22] = (char)('0' + frac % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
 }
 
 void time_kst_text(char out[32], const char *s)

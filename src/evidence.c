@@ -16,15 +16,9 @@ static void field(buf *out, const char *key, const char *value)
 
 void evidence_encode(buf *out, const evidence_rec *r)
 {
-    /* A batch's leaves share one time: format it once per thread and
-     * change (gmtime and strftime cost more than the rest of the leaf). */
-    static _Thread_local long long at_ms = -1;
-    static _Thread_local char at[25];
+    char at[25];
 
-    if (r->at_ms != at_ms || at_ms < 0) {
-        time_rfc3339_ms(at, r->at_ms);
-        at_ms = r->at_ms;
-    }
+    time_rfc3339_ms(at, r->at_ms);
     buf_puts(out, "{\"v\":1");
     field(out, "event", r->event);
     field(out, "notice", r->notice);

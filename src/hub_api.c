@@ -86,7 +86,9 @@ static const char *str(json_t *o, const char *key, size_t *len)
  * null otherwise: error answers never reflect arbitrary input. */
 static void echo(buf *out, const char *key, const char *value, int ok)
 {
-    buf_printf(out, "{\"%s\":", key);
+    buf_puts(out, "{\"");
+    buf_puts(out, key);
+    buf_puts(out, "\":");
     if (value && ok)
         buf_json_string(out, value);
     else
@@ -156,8 +158,11 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
         }
         hub_submission *s = &subs[k++];
         *fresh += !s->duplicate;
-        buf_printf(out, ",\"notice\":\"%s\",\"state\":\"%s\",\"duplicate\":%s}", s->id,
-                   notice_state_name(s->state), s->duplicate ? "true" : "false");
+        buf_puts(out, ",\"notice\":\"");
+        buf_puts(out, s->id);
+        buf_puts(out, "\",\"state\":\"");
+        buf_puts(out, notice_state_name(s->state));
+        buf_puts(out, s->duplicate ? "\",\"duplicate\":true}" : "\",\"duplicate\":false}");
     }
     buf_puts(out, "]}");
 }
@@ -467,7 +472,9 @@ static void post_events(hub *h, const caller *who, const http_request *req,
             buf_printf(&out, ",\"error\":\"%s\"}", r->error);
             failed++;
         } else {
-            buf_printf(&out, ",\"status\":\"%s\"}", r->status);
+            buf_puts(&out, ",\"status\":\"");
+            buf_puts(&out, r->status);
+            buf_puts(&out, "\"}");
         }
     }
     buf_puts(&out, "]}");

@@ -11,6 +11,7 @@
 #include "evidence.h"
 #include "hub_log.h"
 #include "log.h"
+#include "strcopy.h"
 
 /* What the hub keeps, and what it never keeps: no CI (only rk, a one-way
  * hash of it), no RRN, no names, no addresses, no document content (only
@@ -514,26 +515,17 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
 }
 
 /* The notice s becomes, as the relay worker sees it. */
-/* snprintf("%s") for each field was a tenth of a submission's time. */
-static void copy_bounded(char *dst, size_t cap, const char *src)
-{
-    size_t len = strnlen(src, cap - 1);
-
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
 static void submitted_notice(const hub_submission *s, const char *agency, long long now,
                              hub_notice *n)
 {
     memset(n, 0, sizeof *n);
     memcpy(n->id, s->id, sizeof n->id);
-    copy_bounded(n->agency, sizeof n->agency, agency);
-    copy_bounded(n->reference, sizeof n->reference, s->reference);
+    str_copy(n->agency, sizeof n->agency, agency);
+    str_copy(n->reference, sizeof n->reference, s->reference);
     memcpy(n->rk, s->rk, sizeof n->rk);
-    copy_bounded(n->title, sizeof n->title, s->title);
-    copy_bounded(n->doc_sha256, sizeof n->doc_sha256, s->doc_sha256);
-    copy_bounded(n->link, sizeof n->link, s->link);
+    str_copy(n->title, sizeof n->title, s->title);
+    str_copy(n->doc_sha256, sizeof n->doc_sha256, s->doc_sha256);
+    str_copy(n->link, sizeof n->link, s->link);
     n->deadline = s->deadline;
     n->created = now;
     n->next_attempt = now;
@@ -625,7 +617,9 @@ static void json_time(buf *out, long long ms)
     char t[25];
 
     time_rfc3339_ms(t, ms);
-    buf_printf(out, "\"%s\"", t);
+    buf_puts(out, "\"");
+    buf_puts(out, t);
+    buf_puts(out, "\"");
 }
 
 static int history_json(hub_db *db, const char *id, buf *out)
@@ -699,7 +693,9 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
         buf_json_string(out, db_text(st, 1));
         buf_puts(out, ",\"reference\":");
         buf_json_string(out, db_text(st, 2));
-        buf_printf(out, ",\"state\":\"%s\",\"at\":", db_text(st, 3));
+        buf_puts(out, ",\"state\":\"");
+        buf_puts(out, db_text(st, 3));
+        buf_puts(out, "\",\"at\":");
         json_time(out, sqlite3_column_int64(st, 4));
         buf_puts(out, "}");
         first = 0;

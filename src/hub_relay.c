@@ -36,12 +36,19 @@ static void notice_json(buf *b, const hub_notice *n)
     char deadline[25];
 
     time_rfc3339_ms(deadline, n->deadline);
-    buf_printf(b, "{\"notice\":\"%s\",\"rk\":\"%s\",\"agency\":", n->id, n->rk);
+    buf_puts(b, "{\"notice\":\"");
+    buf_puts(b, n->id);
+    buf_puts(b, "\",\"rk\":\"");
+    buf_puts(b, n->rk);
+    buf_puts(b, "\",\"agency\":");
     buf_json_string(b, n->agency);
     buf_puts(b, ",\"title\":");
     buf_json_string(b, n->title);
-    buf_printf(b, ",\"doc_sha256\":\"%s\",\"deadline\":\"%s\",\"link\":", n->doc_sha256,
-               deadline);
+    buf_puts(b, ",\"doc_sha256\":\"");
+    buf_puts(b, n->doc_sha256);
+    buf_puts(b, "\",\"deadline\":\"");
+    buf_puts(b, deadline);
+    buf_puts(b, "\",\"link\":");
     buf_json_string(b, n->link);
     buf_puts(b, "}");
 }

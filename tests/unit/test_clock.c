@@ -18,6 +18,16 @@ static void rfc3339_has_fixed_width(void **state)
     assert_string_equal(out, "1970-01-01T00:00:00.000Z");
     time_rfc3339_ms(out, 1795766399999LL);
     assert_string_equal(out, "2026-11-27T07:59:59.999Z");
+    /* the same second again (kept), then the next one */
+    time_rfc3339_ms(out, 1795766399042LL);
+    assert_string_equal(out, "2026-11-27T07:59:59.042Z");
+    time_rfc3339_ms(out, 1795766400007LL);
+    assert_string_equal(out, "2026-11-27T08:00:00.007Z");
+    /* outside what 24 characters hold: clamped */
+    time_rfc3339_ms(out, -5);
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+    time_rfc3339_ms(out, 999999999999999LL);
+    assert_string_equal(out, "9999-12-31T23:59:59.999Z");
 }
 
 static void korean_time_for_people(void **state)
