@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "evidence.h"
+#include "hub_early.h"
 #include "hub_log.h"
 #include "log.h"
 #include "strcopy.h"
@@ -118,7 +119,13 @@ struct hub_db {
     pthread_mutex_t lock;
     hub_log *log;          /* the evidence log, appended in our transactions */
     hub_directory *dir;    /* routes for relay claims (its own file and lock) */
+    pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
     notice_id_gen ids;
+    /* Leaves the item being recorded may take instead of encoding its
+     * own: slots early_at to early_at + EARLY_PER_ITEM - 1 of early. Set
+     * under the writer's lock, NULL outside a batch. */
+    const hub_early *early;
+    size_t early_at;
     buf leaf;              /* reused for encoding leaves */
     long long fallback_ms; /* read deadline on a fallback channel */
     hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
@@ -258,12 +265,21 @@ static int save_notice(hub_db *db, hub_notice *n, long long now)
     return step_done(db, st);
 }
 
+/* A relayed notice's RelayAcceptance and ContentConsignment. */
+#define EARLY_PER_ITEM 2
+
 static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
                            const char *actor, const char *reason, long long now)
 {
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
                       n->doc_sha256, reason};
 
+    for (size_t k = db->early_at; db->early && k < db->early_at + EARLY_PER_ITEM; k++) {
+        const hub_early_leaf *l = hub_early_find(db->early, k, &r);
+        if (l)
+            return hub_log_append_hashed(db->log, n->id, db->early->bytes.data + l->off,
+                                         l->len, l->hash);
+    }
     db->leaf.len = 0;
     evidence_encode(&db->leaf, &r);
     if (db->leaf.broken)
@@ -428,6 +444,7 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->id_lock, NULL);
     db->wal.fd = -1;
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
@@ -492,6 +509,7 @@ void hub_db_close(hub_db *db)
     free(db->rows);
     free(db->picks);
     pthread_mutex_destroy(&db->lock);
+    pthread_mutex_destroy(&db->id_lock);
     free(db);
 }
 
@@ -543,12 +561,6 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sqlite3_stmt *st;
     int routed = route && s->platform[0];
 
-    if (db->rnd_used + NOTICE_ID_RANDOM_LEN > sizeof db->rnd) {
-        random_bytes(db->rnd, sizeof db->rnd);
-        db->rnd_used = 0;
-    }
-    notice_id_next(&db->ids, now, db->rnd + db->rnd_used, s->id);
-    db->rnd_used += NOTICE_ID_RANDOM_LEN;
     submitted_notice(s, agency, now, n);
     if (routed) {
         memcpy(n->platform, s->platform, sizeof n->platform);
@@ -579,21 +591,50 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     return 1;
 }
 
+/* Ids for the batch, and each one's SubmissionAcceptance made early (a
+ * resubmitted reference keeps its old id, and its leaf goes unused). */
+static void submissions_ahead(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                              long long now, hub_early *e)
+{
+    pthread_mutex_lock(&db->id_lock);
+    for (size_t i = 0; i < n; i++) {
+        if (db->rnd_used + NOTICE_ID_RANDOM_LEN > sizeof db->rnd) {
+            random_bytes(db->rnd, sizeof db->rnd);
+            db->rnd_used = 0;
+        }
+        notice_id_next(&db->ids, now, db->rnd + db->rnd_used, items[i].id);
+        db->rnd_used += NOTICE_ID_RANDOM_LEN;
+    }
+    pthread_mutex_unlock(&db->id_lock);
+    hub_early_init(e, n * EARLY_PER_ITEM);
+    for (size_t i = 0; i < n; i++) {
+        evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
+                          "hub", items[i].rk, items[i].doc_sha256, NULL};
+        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+    }
+}
+
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
                   long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
 {
     hub_notice scratch;
+    hub_early early;
     int ok = 0;
 
     *n_routed = 0;
-    if (begin(db) != 0)
+    submissions_ahead(db, agency, items, n, now, &early);
+    if (begin(db) != 0) {
+        hub_early_free(&early);
         return -1;
+    }
+    db->early = &early;
     for (size_t i = 0; i < n && ok == 0; i++) {
         int route = *n_routed < may_route;
         hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
         int fresh;
 
         items[i].routed = 0;
+        db->early_at = i * EARLY_PER_ITEM;
         fresh = insert_notice(db, agency, &items[i], now, route, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
@@ -603,7 +644,10 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
             (*n_routed)++;
         ok = fresh < 0 ? -1 : 0;
     }
-    if (finish(db, ok) != 0) {
+    db->early = NULL;
+    ok = finish(db, ok);
+    hub_early_free(&early);
+    if (ok != 0) {
         *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
         return -1;
     }
@@ -1084,15 +1128,50 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     return save_notice(db, &n, now);
 }
 
-int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
+/* The leaves an accepted relay will most likely add, made early. */
+static void answers_ahead(const hub_relay_item *items, size_t n, long long now, hub_early *e)
+{
+    hub_early_init(e, n * EARLY_PER_ITEM);
+    for (size_t i = 0; i < n; i++) {
+        const hub_notice *nt = &items[i].n;
+        evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
+                          nt->platform, nt->rk, nt->doc_sha256, NULL};
+        if (items[i].outcome != RELAY_ACCEPTED)
+            continue;
+        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+        r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
+        if (items[i].consigned)
+            hub_early_add(e, i * EARLY_PER_ITEM + 1, &r);
+    }
+}
+
+static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long now,
+                          const hub_early *early)
 {
     int ok = 0;
 
-    if (begin(db) != 0)
-        return -1;
-    for (size_t i = 0; i < n && ok == 0; i++)
+    db->early = early;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        db->early_at = i * EARLY_PER_ITEM;
         ok = record_answer(db, &items[i], now);
-    return finish(db, ok);
+    }
+    db->early = NULL;
+    return ok;
+}
+
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
+{
+    hub_early early;
+    int ok;
+
+    answers_ahead(items, n, now, &early);
+    if (begin(db) != 0) {
+        hub_early_free(&early);
+        return -1;
+    }
+    ok = finish(db, record_answers(db, items, n, now, &early));
+    hub_early_free(&early);
+    return ok;
 }
 
 /* One commit (one fsync of the WAL) per round instead of two: the
@@ -1101,18 +1180,23 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
                       size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
                       size_t *n_postal)
 {
-    int ok = 0;
+    hub_early early;
+    int ok;
 
     *n_out = *n_postal = 0;
-    if (begin(db) != 0)
+    answers_ahead(items, answered, now, &early);
+    if (begin(db) != 0) {
+        hub_early_free(&early);
         return -1;
-    for (size_t i = 0; i < answered && ok == 0; i++)
-        ok = record_answer(db, &items[i], now);
+    }
+    ok = record_answers(db, items, answered, now, &early);
     if (ok == 0)
         ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
     if (ok != 0)
         *n_out = *n_postal = 0;
-    return finish(db, ok);
+    ok = finish(db, ok);
+    hub_early_free(&early);
+    return ok;
 }
 
 int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now)

@@ -359,11 +359,19 @@ static int store_nodes(hub_log *log, uint8_t done[][MERKLE_HASH_LEN], unsigned n
 
 int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len)
 {
-    uint8_t hash[MERKLE_HASH_LEN], done[63][MERKLE_HASH_LEN];
+    uint8_t hash[MERKLE_HASH_LEN];
+
+    merkle_leaf_hash(leaf, len, hash);
+    return hub_log_append_hashed(log, notice, leaf, len, hash);
+}
+
+int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
+                          const uint8_t hash[MERKLE_HASH_LEN])
+{
+    uint8_t done[63][MERKLE_HASH_LEN];
     sqlite3_stmt *st = log->w[W_LEAF];
     unsigned ndone;
 
-    merkle_leaf_hash(leaf, len, hash);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)log->pending.size);
     sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, leaf, (int)len, SQLITE_STATIC);

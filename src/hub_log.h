@@ -51,6 +51,9 @@ void hub_log_close(hub_log *log);
 /* Appends one leaf (stored verbatim) for notice: its row, its hash and any
  * cached subtree it completes. Returns 0 or -1. */
 int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len);
+/* The same for a leaf whose hash (merkle_leaf_hash) is already known. */
+int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
+                          const uint8_t hash[MERKLE_HASH_LEN]);
 /* After COMMIT: the appended leaves join the tree that heads are signed
  * over. */
 void hub_log_committed(hub_log *log);
