@@ -14,6 +14,7 @@
  * system call apiece, and a header) as with 4 KiB pages; `agency send`
  * went from 25-26 to 21-24 µs of CPU per notice at 300,000. */
 #define AGENCY_PAGE_SIZE 16384
+#define AGENCY_CHECKPOINT_BYTES (40LL << 20)
 
 /* The body lives in its own rowid table: as a column of the WITHOUT ROWID
  * documents table a ~1 KB body overflowed the index-style pages (about
@@ -103,12 +104,16 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
     }
     /* A send looks documents up by reference and by notice id in batches
      * spread over the whole table: at a million documents SQLite's
-     * default 2 MB cache missed on most of them. A checkpoint per 2,500
-     * pages of WAL (40 MB; 10 MB in a database made with 4 KiB pages),
-     * not per 4 MB: each one copied pages the next batch changed again, a
-     * fifth of `agency send`'s time. */
-    if (db_exec(db, schema) != 0 ||
-        db_exec(db, "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=2500") != 0) {
+     * default 2 MB cache missed on most of them. A checkpoint per 40 MB
+     * of WAL, not per 4: each one copied pages the next batch changed
+     * again, a fifth of `agency send`'s time. */
+    long long page = 4096;
+    char pragma[64];
+    db_one_int(db, "PRAGMA page_size", &page);
+    snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%lld",
+             AGENCY_CHECKPOINT_BYTES / (page > 0 ? page : 4096));
+    if (db_exec(db, schema) != 0 || db_exec(db, "PRAGMA cache_size=-32768") != 0 ||
+        db_exec(db, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
         return NULL;
@@ -420,12 +425,9 @@ int agency_db_outbox_drop(sqlite3 *db, long long last_id)
 
 static long long single_int(sqlite3 *db, const char *sql)
 {
-    sqlite3_stmt *st = db_prepare(db, sql);
     long long v = 0;
 
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_one_int(db, sql, &v);
     return v;
 }
 
@@ -485,11 +487,6 @@ static change *page_changes(json_t *changes, size_t *n)
     return v;
 }
 
-/* Sets one notice's state; 1 when it changed, 0 when not, -1 on error.
- * The document is found by the change's reference, and learns its notice
- * id here if the answer to its submission has not been recorded yet: a
- * fast hub's feed can get ahead of that answer, and a change matched by
- * notice id would then be lost. */
 /* The feed's two statements: the state of a document that has its notice
  * id, and (only when that matched nothing) of one that has none yet,
  * because the feed overtook `agency send`. Setting notice in every UPDATE
@@ -509,6 +506,11 @@ static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
     return sqlite3_changes(sqlite3_db_handle(st)) > 0;
 }
 
+/* Sets one notice's state; 1 when it changed, 0 when not, -1 on error.
+ * The document is found by the change's reference, and learns its notice
+ * id here if the answer to its submission has not been recorded yet: a
+ * fast hub's feed can get ahead of that answer, and a change matched by
+ * notice id would then be lost. */
 static int apply_change(const feed_stmts *fs, const change *c, const char *state)
 {
     int r = apply_with(fs->known, c, state);

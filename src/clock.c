@@ -14,8 +14,8 @@ long long time_now_ms(void)
 
 /* gmtime and strftime cost more than the rest of an evidence leaf or a
  * relayed item, and a batch's times share their second: the formatted
- * second is kept per thread. Times are clamped to years 0000-9999, the
- * only ones the fixed width holds. */
+ * second is kept per thread. Times are clamped to 1970-9999: the fixed
+ * width holds no other years. */
 void time_rfc3339_ms(char out[25], long long ms)
 {
     static _Thread_local long long last_s = -1;

@@ -155,6 +155,25 @@ const char *db_text(sqlite3_stmt *st, int col)
     return t ? (const char *)t : "";
 }
 
+int db_one_int(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *st = db_prepare(db, sql);
+    int rc, found = -1;
+
+    if (!st)
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        if (found)
+            *out = sqlite3_column_int64(st, 0);
+    } else if (rc == SQLITE_DONE) {
+        found = 0;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
 void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 {
     const void *t = sqlite3_column_text(st, col);

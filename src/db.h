@@ -28,6 +28,10 @@ sqlite3 *db_open_unlocked(const char *path, const char *schema, int page_size, c
                           size_t errlen);
 void db_close(sqlite3 *db);
 
+/* The first column of the first row of sql into *out: 1, or 0 when there
+ * is no row or it is NULL (*out untouched), or -1 on error. */
+int db_one_int(sqlite3 *db, const char *sql, long long *out);
+
 /* Runs SQL without results; logs and returns -1 on error. */
 int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */

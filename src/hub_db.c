@@ -204,6 +204,23 @@ static int finish(hub_db *db, int ok)
     return unlock_synced(db);
 }
 
+/* begin() for a batch whose leaves were made early: they go with it. */
+static int begin_early(hub_db *db, hub_early *early)
+{
+    if (begin(db) == 0)
+        return 0;
+    hub_early_free(early);
+    return -1;
+}
+
+static int finish_early(hub_db *db, int ok, hub_early *early)
+{
+    db->early = NULL;
+    ok = finish(db, ok);
+    hub_early_free(early);
+    return ok;
+}
+
 static void read_notice(sqlite3_stmt *st, hub_notice *n)
 {
     db_copy_text(n->id, sizeof n->id, st, 0);
@@ -388,12 +405,16 @@ static const char upgrade_reports[] =
     " SELECT notice, event, actor, '' FROM reports;"
     "DROP TABLE reports;";
 /* The events a platform reported once, moved from `reported` into the
- * bits of its relays row (the old rows stay, unread). */
+ * bits of its relays row (the old rows stay, unread). Also run for a
+ * database older still, whose relays table the schema has just made. */
+static const char upgrade_relay_events_column[] =
+    "ALTER TABLE relays ADD COLUMN events INTEGER NOT NULL DEFAULT 0;";
 static const char upgrade_relay_events[] =
-    "ALTER TABLE relays ADD COLUMN events INTEGER NOT NULL DEFAULT 0;"
     "UPDATE relays SET events = (SELECT coalesce(sum(CASE r.event"
     "  WHEN 'ContentConsignment' THEN 64 WHEN 'ConsignmentNotification' THEN 128"
     "  ELSE 0 END), 0) FROM reported r"
+    "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '')"
+    " WHERE EXISTS (SELECT 1 FROM reported r"
     "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '');";
 static const char upgrade_changes[] =
     "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
@@ -428,6 +449,8 @@ static int upgrade(sqlite3 *conn)
     if (ok == 0 && changes)
         ok = db_exec(conn, upgrade_changes);
     if (ok == 0 && relay_events)
+        ok = db_exec(conn, upgrade_relay_events_column);
+    if (ok == 0)
         ok = db_exec(conn, upgrade_relay_events);
     if (ok == 0 && db_commit(conn) == 0)
         return 0;
@@ -623,10 +646,8 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
 
     *n_routed = 0;
     submissions_ahead(db, agency, items, n, now, &early);
-    if (begin(db) != 0) {
-        hub_early_free(&early);
+    if (begin_early(db, &early) != 0)
         return -1;
-    }
     db->early = &early;
     for (size_t i = 0; i < n && ok == 0; i++) {
         int route = *n_routed < may_route;
@@ -644,10 +665,7 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
             (*n_routed)++;
         ok = fresh < 0 ? -1 : 0;
     }
-    db->early = NULL;
-    ok = finish(db, ok);
-    hub_early_free(&early);
-    if (ok != 0) {
+    if (finish_early(db, ok, &early) != 0) {
         *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
         return -1;
     }
@@ -798,9 +816,9 @@ static int note_report(hub_db *db, const char *notice, notice_event ev, const ch
     return sqlite3_changes(db->conn) > 0;
 }
 
-/* The same for an event a platform reports once per notice, marked in
- * its relays row; a platform without one (none should report) falls
- * back to `reported`. */
+/* The same for ContentConsignment and ConsignmentNotification, which a
+ * platform reports once per notice: marked in its relays row. A platform
+ * without one (none should report) falls back to `reported`. */
 static int note_platform_event(hub_db *db, const char *notice, notice_event ev,
                                const char *platform)
 {
@@ -822,11 +840,10 @@ static int note_platform_event(hub_db *db, const char *notice, notice_event ev,
 
 static int first_report(hub_db *db, notice_role role, const hub_report *r, const char *caller)
 {
-    const char *reason = dedup_reason(r);
-
-    if (role == ROLE_PLATFORM && !reason[0])
+    if (role == ROLE_PLATFORM && (r->event == EV_CONTENT_CONSIGNMENT ||
+                                  r->event == EV_CONSIGNMENT_NOTIFICATION))
         return note_platform_event(db, r->notice, r->event, caller);
-    return note_report(db, r->notice, r->event, caller, reason);
+    return note_report(db, r->notice, r->event, caller, dedup_reason(r));
 }
 
 /* The platform has the notice in the member's inbox: ContentConsignment,
@@ -1162,16 +1179,11 @@ static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
 {
     hub_early early;
-    int ok;
 
     answers_ahead(items, n, now, &early);
-    if (begin(db) != 0) {
-        hub_early_free(&early);
+    if (begin_early(db, &early) != 0)
         return -1;
-    }
-    ok = finish(db, record_answers(db, items, n, now, &early));
-    hub_early_free(&early);
-    return ok;
+    return finish_early(db, record_answers(db, items, n, now, &early), &early);
 }
 
 /* One commit (one fsync of the WAL) per round instead of two: the
@@ -1185,18 +1197,14 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
 
     *n_out = *n_postal = 0;
     answers_ahead(items, answered, now, &early);
-    if (begin(db) != 0) {
-        hub_early_free(&early);
+    if (begin_early(db, &early) != 0)
         return -1;
-    }
     ok = record_answers(db, items, answered, now, &early);
     if (ok == 0)
         ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
     if (ok != 0)
         *n_out = *n_postal = 0;
-    ok = finish(db, ok);
-    hub_early_free(&early);
-    return ok;
+    return finish_early(db, ok, &early);
 }
 
 int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now)

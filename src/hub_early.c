@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strcopy.h"
+
 int hub_early_init(hub_early *e, size_t slots)
 {
     buf_init(&e->bytes, slots * 360 + 64);
@@ -34,6 +36,8 @@ void hub_early_add(hub_early *e, size_t k, const evidence_rec *r)
         return;
     }
     l->rec = *r;
+    str_copy(l->notice, sizeof l->notice, r->notice ? r->notice : "");
+    l->rec.notice = l->notice;
     l->off = off;
     l->len = e->bytes.len - off;
     merkle_leaf_hash(e->bytes.data + off, l->len, l->hash);

@@ -8,8 +8,9 @@
  * leaf made early only when it records exactly the event that leaf was
  * made for (every field equal), and encodes the rest itself.
  *
- * Slots are numbered by the caller (say, two per relayed notice); the
- * strings of each record must outlive the hub_early. No I/O. */
+ * Slots are numbered by the caller (say, two per relayed notice). A
+ * record's strings other than the notice id (which is copied) must
+ * outlive the hub_early unchanged. No I/O. */
 #ifndef HERALD_HUB_EARLY_H
 #define HERALD_HUB_EARLY_H
 
@@ -19,9 +20,11 @@
 #include "buf.h"
 #include "evidence.h"
 #include "merkle.h"
+#include "notice_id.h"
 
 typedef struct hub_early_leaf {
     evidence_rec rec; /* what it was made for; rec.event NULL: empty slot */
+    char notice[NOTICE_ID_LEN + 1]; /* rec.notice: a copy, as callers reuse theirs */
     size_t off, len;  /* its bytes in hub_early.bytes */
     uint8_t hash[MERKLE_HASH_LEN];
 } hub_early_leaf;

@@ -40,7 +40,7 @@ static const char schema[] =
     /* A relay looks its member up by rk: this index answers it without a
      * visit to the members table, whose rows are mostly text it does not
      * need. */
-    "CREATE INDEX IF NOT EXISTS members_relay ON members(rk, id, verified, consent, phone);"
+    "CREATE INDEX IF NOT EXISTS members_relay ON members(rk, verified, consent, phone);"
     "CREATE TABLE IF NOT EXISTS hub_directory("
     " id INTEGER PRIMARY KEY, rk TEXT NOT NULL, consent INTEGER NOT NULL,"
     " preference INTEGER NOT NULL);"
@@ -107,31 +107,15 @@ static const stmt_def stmts[] = {
  * frames as with 4 KiB pages. Members are looked up at random, but from
  * the cache. */
 #define PLATFORM_PAGE_SIZE 16384
-/* A checkpoint per 16 MB of WAL. */
-#define PLATFORM_CHECKPOINT_PAGES 1024
+/* A checkpoint per 16 MB of WAL, whatever the page size. */
+#define PLATFORM_CHECKPOINT_BYTES (16LL << 20)
 
 #define STMT(d, off) (*(sqlite3_stmt **)((char *)(d) + (off)))
 
-static long long one_int(sqlite3 *db, const char *sql, long long otherwise)
-{
-    sqlite3_stmt *st = db_prepare(db, sql);
-    long long v = -1;
-    int rc;
-
-    if (!st)
-        return -1;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? otherwise : sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        v = otherwise;
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* Before the outbox was the queue, sending a notification copied it into
  * a hub_events table until the hub had it. Such a database resumes
- * reporting at the outbox row of the oldest event still queued there. */
+ * reporting at the outbox row of the oldest event still queued there (or,
+ * with none queued, after its last sent row). */
 static const char from_hub_events[] =
     "INSERT OR REPLACE INTO meta(key, value) SELECT 'reported_upto', coalesce("
     " (SELECT o.id - 1 FROM outbox o WHERE o.notice ="
@@ -140,26 +124,31 @@ static const char from_hub_events[] =
     "DROP TABLE hub_events;";
 
 /* Sent rows are a prefix of the outbox (they are sent in id order), so
- * the last one is found from the end. A new database starts reporting at
- * the start; an older one, after what it had queued already. */
+ * the last one is found from the end. Every database this code made has
+ * its reported_upto from the start (0); an older one gets it from its
+ * hub_events queue. */
 static int load_cursors(pdb *d)
 {
-    int legacy = one_int(d->db, "SELECT count(*) FROM sqlite_schema"
-                                " WHERE type = 'table' AND name = 'hub_events'", 0) == 1;
+    long long legacy = 0, queued = 0;
 
-    if (db_begin(d->db) != 0)
+    if (db_one_int(d->db, "SELECT count(*) FROM sqlite_schema"
+                          " WHERE type = 'table' AND name = 'hub_events'", &legacy) < 0 ||
+        db_begin(d->db) != 0)
         return -1;
-    if (legacy && db_exec(d->db, from_hub_events) != 0)
+    if (legacy && (db_one_int(d->db, "SELECT count(*) FROM hub_events", &queued) < 0 ||
+                   db_exec(d->db, from_hub_events) != 0))
         goto fail;
-    d->sent_upto = one_int(d->db, "SELECT id FROM outbox WHERE sent IS NOT NULL"
-                                  " ORDER BY id DESC LIMIT 1", 0);
-    d->reported_upto = one_int(d->db, "SELECT value FROM meta WHERE key = 'reported_upto'",
-                               d->sent_upto);
-    if (d->sent_upto < 0 || d->reported_upto < 0 || db_commit(d->db) != 0)
+    d->sent_upto = d->reported_upto = 0;
+    if (db_exec(d->db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('reported_upto', 0)") != 0 ||
+        db_one_int(d->db, "SELECT id FROM outbox WHERE sent IS NOT NULL ORDER BY id DESC LIMIT 1",
+                   &d->sent_upto) < 0 ||
+        db_one_int(d->db, "SELECT value FROM meta WHERE key = 'reported_upto'",
+                   &d->reported_upto) < 0 ||
+        db_commit(d->db) != 0)
         goto fail;
     if (legacy)
-        log_info("database: notifications now reported from the outbox, after row %lld",
-                 d->reported_upto);
+        log_info("database: notifications now reported from the outbox, after row %lld"
+                 " (%lld were queued)", d->reported_upto, queued);
     return 0;
 fail:
     db_rollback(d->db);
@@ -181,7 +170,11 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
     }
     /* A relay's commit would otherwise copy the WAL into the database now
      * and then, holding up that relay's answer and the next. */
-    d->ckpt = db_checkpointer_start(d->db, path, PLATFORM_CHECKPOINT_PAGES, err, errlen);
+    long long page = 4096;
+    db_one_int(d->db, "PRAGMA page_size", &page);
+    d->ckpt = db_checkpointer_start(d->db, path,
+                                    (int)(PLATFORM_CHECKPOINT_BYTES / (page > 0 ? page : 4096)),
+                                    err, errlen);
     if (!d->ckpt) {
         pdb_close(d);
         return -1;
@@ -465,21 +458,25 @@ int pdb_outbox_deliver(pdb *d, const char *at)
     long long last;
     int rc;
 
+    if (db_begin(d->db) != 0)
+        return -1;
     rc = sqlite3_step(st);
     last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
-    if (last < 0)
+    if (last > d->sent_upto) {
+        db_bind_text(d->notify_mark, 1, at);
+        sqlite3_bind_int64(d->notify_mark, 2, d->sent_upto);
+        if (db_run(d->notify_mark) != 0)
+            last = -1;
+    }
+    if (last < 0 || db_commit(d->db) != 0) {
+        db_rollback(d->db); /* the next round marks the same rows */
         return -1;
+    }
     if (last <= d->sent_upto)
         return 0;
-    db_bind_text(d->notify_mark, 1, at);
-    sqlite3_bind_int64(d->notify_mark, 2, d->sent_upto);
-    if (db_run(d->notify_mark) != 0)
-        return -1;
-    /* Rolled back with the caller's transaction? Then the next round marks
-     * the same rows again. */
     rc = (int)(last - d->sent_upto);
-    d->sent_upto = last;
+    d->sent_upto = last; /* only once they are marked for good */
     return rc;
 }
 

@@ -81,9 +81,9 @@ int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const cha
                       const char *text, const char *created);
 int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference);
 
-/* Hands every unsent outbox row to its channel (marks it sent at `at`),
- * which makes it a ConsignmentNotification to report; returns how many,
- * or -1. */
+/* Hands every unsent outbox row to its channel (marks it sent at `at`, in
+ * a transaction of its own), which makes it a ConsignmentNotification to
+ * report; returns how many, or -1 (then none). */
 int pdb_outbox_deliver(pdb *d, const char *at);
 
 /* The oldest unreported ConsignmentNotifications, up to limit, passed to

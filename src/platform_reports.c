@@ -2,15 +2,16 @@
  * happened: ConsignmentNotification events (ContentConsignment travels in
  * the relay answer), and directory changes (consent given or withdrawn).
  *
- * Request handlers only append to queue tables inside their own
- * transactions and wake this thread; it sends the queues in batches of up
- * to 10,000 over one kept-alive connection and deletes what the hub
- * answered. A failed call leaves the rows queued and is retried with
- * growing delays, so a hub outage loses nothing and costs no request
- * latency. The hub treats a repeated report as a duplicate, which makes
- * "send, crash before delete, send again" safe. It also plays the push
- * channel: unsent outbox rows are handed over and their
- * ConsignmentNotification queued in one transaction. */
+ * It also plays the push channel: unsent outbox rows are handed over (marked
+ * sent), and each sent row is a ConsignmentNotification to report. Request
+ * handlers only append rows (outbox, directory queue) inside their own
+ * transactions; this thread sends them in batches of up to 10,000 over one
+ * kept-alive connection, and once the hub has answered it moves the
+ * outbox's reported_upto past them or deletes the directory rows. A failed
+ * call leaves everything where it was and is retried with growing delays,
+ * so a hub outage loses nothing and costs no request latency. The hub
+ * treats a repeated report as a duplicate, which makes "send, crash
+ * before the cursor moves, send again" safe. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,21 +122,13 @@ static int send_queue(platform *p, http_client *hub, int events)
 static void deliver_outbox(platform *p)
 {
     char now[25];
-    int n = 0;
+    int n;
 
     time_rfc3339_ms(now, time_now_ms());
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) == 0) {
-        long long sent_upto = p->db.sent_upto;
-        n = pdb_outbox_deliver(&p->db, now);
-        if (n < 0 || db_commit(p->db.db) != 0) {
-            db_rollback(p->db.db);
-            p->db.sent_upto = sent_upto; /* sent again next round */
-            n = 0;
-        }
-        pdb_sessions_expire(&p->db, time_now_ms());
-        pdb_attempts_expire(&p->db, time_now_ms());
-    }
+    n = pdb_outbox_deliver(&p->db, now);
+    pdb_sessions_expire(&p->db, time_now_ms());
+    pdb_attempts_expire(&p->db, time_now_ms());
     pthread_mutex_unlock(&p->lock);
     if (n > 0)
         log_info("push: %d notifications sent", n);

