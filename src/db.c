@@ -169,6 +169,8 @@ int db_one_int(sqlite3 *db, const char *sql, long long *out)
             *out = sqlite3_column_int64(st, 0);
     } else if (rc == SQLITE_DONE) {
         found = 0;
+    } else {
+        log_error("database: %s in: %.80s", sqlite3_errmsg(db), sql);
     }
     sqlite3_finalize(st);
     return found;

@@ -410,7 +410,7 @@ static const char upgrade_reports[] =
 static const char upgrade_relay_events_column[] =
     "ALTER TABLE relays ADD COLUMN events INTEGER NOT NULL DEFAULT 0;";
 static const char upgrade_relay_events[] =
-    "UPDATE relays SET events = (SELECT coalesce(sum(CASE r.event"
+    "UPDATE relays SET events = events | (SELECT coalesce(sum(CASE r.event"
     "  WHEN 'ContentConsignment' THEN 64 WHEN 'ConsignmentNotification' THEN 128"
     "  ELSE 0 END), 0) FROM reported r"
     "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '')"

@@ -118,8 +118,7 @@ static const stmt_def stmts[] = {
  * with none queued, after its last sent row). */
 static const char from_hub_events[] =
     "INSERT OR REPLACE INTO meta(key, value) SELECT 'reported_upto', coalesce("
-    " (SELECT o.id - 1 FROM outbox o WHERE o.notice ="
-    "   (SELECT notice FROM hub_events ORDER BY id LIMIT 1) ORDER BY o.id LIMIT 1),"
+    " (SELECT min(o.id) - 1 FROM outbox o WHERE o.notice IN (SELECT notice FROM hub_events)),"
     " (SELECT max(id) FROM outbox WHERE sent IS NOT NULL), 0);"
     "DROP TABLE hub_events;";
 

@@ -361,6 +361,8 @@ DEAD=$(free_port)
 sed -e 's|^dir = data$|dir = data_new|' -e "s|^url = http://127.0.0.1:$HUBPORT\$|url = http://127.0.0.1:$DEAD|" \
 	platform.ini >platform_down.ini
 sed -e 's|^dir = data$|dir = data_new|' platform.ini >platform_new.ini
+check "the test's own set-up: the down platform's hub is a dead port, in a new folder" \
+	bash -c "grep -q ':$DEAD\$' platform_down.ini && grep -q '^dir = data_new\$' platform_down.ini && grep -q '^dir = data_new\$' platform_new.ini"
 start_role down platform3.log platform --config platform_down.ini || not_ok "a platform starts with its hub down"
 PD="http://127.0.0.1:$PORT_down"
 http POST "$PD/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true}]}' "${ADMIN[@]}" >/dev/null

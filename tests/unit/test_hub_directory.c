@@ -15,8 +15,8 @@
 static char dir[] = "/tmp/test_hub_directory.XXXXXX";
 
 typedef struct answer {
-    char routes[4][HUB_MAX_ROUTES + 8][HUB_NAME_MAX + 1];
-    int n[4];
+    char routes[5][HUB_MAX_ROUTES + 8][HUB_NAME_MAX + 1];
+    int n[5];
 } answer;
 
 static void collect(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
@@ -38,7 +38,7 @@ static void put(hub_directory *d, const char *platform, const char *rk, int cons
 
 static void routes_follow_consent_and_preference(void **state)
 {
-    char path[64], err[256], rks[4][65] = {"rk-a", "rk-b", "rk-c", "rk-none"}, name[16];
+    char path[64], err[256], rks[5][65] = {"rk-a", "rk-b", "rk-c", "rk-none", "rk-d"}, name[16];
     hub_directory *d;
     answer a;
 
@@ -62,8 +62,13 @@ static void routes_follow_consent_and_preference(void **state)
         snprintf(name, sizeof name, "p%02d", k);
         put(d, name, "rk-c", 1, HUB_MAX_ROUTES + 6 - k);
     }
+    /* d: the same, best first: later ones are worse and stay out */
+    for (int k = 1; k <= HUB_MAX_ROUTES + 5; k++) {
+        snprintf(name, sizeof name, "q%02d", k);
+        put(d, name, "rk-d", 1, k);
+    }
     memset(&a, 0, sizeof a);
-    assert_int_equal(hub_directory_routes_many(d, rks[0], sizeof rks[0], 4, collect, &a), 0);
+    assert_int_equal(hub_directory_routes_many(d, rks[0], sizeof rks[0], 5, collect, &a), 0);
 
     assert_int_equal(a.n[0], 3);
     assert_string_equal(a.routes[0][0], "carrier");
@@ -77,6 +82,11 @@ static void routes_follow_consent_and_preference(void **state)
         assert_string_equal(a.routes[2][k], name);
     }
     assert_int_equal(a.n[3], 0);
+    assert_int_equal(a.n[4], HUB_MAX_ROUTES);
+    for (int k = 0; k < HUB_MAX_ROUTES; k++) {
+        snprintf(name, sizeof name, "q%02d", k + 1);
+        assert_string_equal(a.routes[4][k], name);
+    }
 
     hub_directory_close(d);
     snprintf(err, sizeof err, "rm -rf %s", dir);
