@@ -176,6 +176,15 @@ int db_one_int(sqlite3 *db, const char *sql, long long *out)
     return found;
 }
 
+int db_pages_for(sqlite3 *db, long long bytes)
+{
+    long long page = 0;
+
+    if (db_one_int(db, "PRAGMA page_size", &page) != 1 || page <= 0)
+        page = 4096;
+    return bytes / page > 0 ? (int)(bytes / page) : 1;
+}
+
 void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 {
     const void *t = sqlite3_column_text(st, col);

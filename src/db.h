@@ -32,6 +32,10 @@ void db_close(sqlite3 *db);
  * is no row or it is NULL (*out untouched), or -1 on error. */
 int db_one_int(sqlite3 *db, const char *sql, long long *out);
 
+/* How many of db's pages hold `bytes` (at least 1): WAL sizes are meant in
+ * bytes, and a database keeps the page size it was made with. */
+int db_pages_for(sqlite3 *db, long long bytes);
+
 /* Runs SQL without results; logs and returns -1 on error. */
 int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */

@@ -73,9 +73,9 @@ static const char schema[] =
  * relay call can take, short enough that a crash delays it little. */
 #define RELAY_LEASE_MS (5 * 60 * 1000LL)
 
-/* A checkpoint per 40 MB of WAL (2,500 pages of 16 KiB): bigger ones
+/* A checkpoint per 40 MB of WAL (2,560 pages of 16 KiB): bigger ones
  * write a page changed by several batches once. */
-#define HUB_CHECKPOINT_PAGES 2500
+#define HUB_CHECKPOINT_BYTES (40LL << 20)
 
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
@@ -489,7 +489,9 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     if (db_wal_init(&db->wal, db->conn, err, errlen) != 0 ||
-        !(db->ckpt = db_checkpointer_start(db->conn, path, HUB_CHECKPOINT_PAGES, err, errlen))) {
+        !(db->ckpt = db_checkpointer_start(db->conn, path,
+                                           db_pages_for(db->conn, HUB_CHECKPOINT_BYTES), err,
+                                           errlen))) {
         hub_db_close(db);
         return NULL;
     }

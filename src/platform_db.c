@@ -169,10 +169,7 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
     }
     /* A relay's commit would otherwise copy the WAL into the database now
      * and then, holding up that relay's answer and the next. */
-    long long page = 4096;
-    db_one_int(d->db, "PRAGMA page_size", &page);
-    d->ckpt = db_checkpointer_start(d->db, path,
-                                    (int)(PLATFORM_CHECKPOINT_BYTES / (page > 0 ? page : 4096)),
+    d->ckpt = db_checkpointer_start(d->db, path, db_pages_for(d->db, PLATFORM_CHECKPOINT_BYTES),
                                     err, errlen);
     if (!d->ckpt) {
         pdb_close(d);
@@ -204,20 +201,15 @@ void pdb_close(pdb *d)
     memset(d, 0, sizeof *d);
 }
 
-static int read_member(pdb *d, sqlite3_stmt *st, member *m)
+/* Steps a bound lookup once: read(st, out) takes the row if there is one.
+ * 1 found, 0 not, -1 on a database error (logged). Leaves st reset. */
+static int read_row(pdb *d, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                    void *out)
 {
     int rc = sqlite3_step(st), found = 0;
 
     if (rc == SQLITE_ROW) {
-        m->id = sqlite3_column_int64(st, 0);
-        db_copy_text(m->name, sizeof m->name, st, 1);
-        db_copy_text(m->phone, sizeof m->phone, st, 2);
-        db_copy_text(m->ci, sizeof m->ci, st, 3);
-        db_copy_text(m->rk, sizeof m->rk, st, 4);
-        db_copy_text(m->pin_hash, sizeof m->pin_hash, st, 5);
-        m->consent = sqlite3_column_int(st, 6);
-        m->preference = sqlite3_column_int(st, 7);
-        m->verified = sqlite3_column_int(st, 8);
+        read(st, out);
         found = 1;
     } else if (rc != SQLITE_DONE) {
         log_error("database: %s", sqlite3_errmsg(d->db));
@@ -228,31 +220,46 @@ static int read_member(pdb *d, sqlite3_stmt *st, member *m)
     return found;
 }
 
+static void member_of(sqlite3_stmt *st, void *out)
+{
+    member *m = out;
+
+    m->id = sqlite3_column_int64(st, 0);
+    db_copy_text(m->name, sizeof m->name, st, 1);
+    db_copy_text(m->phone, sizeof m->phone, st, 2);
+    db_copy_text(m->ci, sizeof m->ci, st, 3);
+    db_copy_text(m->rk, sizeof m->rk, st, 4);
+    db_copy_text(m->pin_hash, sizeof m->pin_hash, st, 5);
+    m->consent = sqlite3_column_int(st, 6);
+    m->preference = sqlite3_column_int(st, 7);
+    m->verified = sqlite3_column_int(st, 8);
+}
+
+static int read_member(pdb *d, sqlite3_stmt *st, member *m)
+{
+    return read_row(d, st, member_of, m);
+}
+
 int pdb_member_by_rk(pdb *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
     return read_member(d, d->member_by_rk, m);
 }
 
+static void route_of(sqlite3_stmt *st, void *out)
+{
+    member_route *r = out;
+
+    r->id = sqlite3_column_int64(st, 0);
+    r->verified = sqlite3_column_int(st, 1);
+    r->consent = sqlite3_column_int(st, 2);
+    db_copy_text(r->phone, sizeof r->phone, st, 3);
+}
+
 int pdb_member_route(pdb *d, const char *rk, member_route *r)
 {
-    sqlite3_stmt *st = d->member_route;
-    int rc, found = 0;
-
-    db_bind_text(st, 1, rk);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        r->id = sqlite3_column_int64(st, 0);
-        r->verified = sqlite3_column_int(st, 1);
-        r->consent = sqlite3_column_int(st, 2);
-        db_copy_text(r->phone, sizeof r->phone, st, 3);
-        found = 1;
-    } else if (rc != SQLITE_DONE) {
-        log_error("database: %s", sqlite3_errmsg(d->db));
-        found = -1;
-    }
-    sqlite3_reset(st);
-    return found;
+    db_bind_text(d->member_route, 1, rk);
+    return read_row(d, d->member_route, route_of, r);
 }
 
 int pdb_member_by_phone(pdb *d, const char *phone, member *m)
@@ -366,8 +373,10 @@ int pdb_inbox_insert(pdb *d, const notice_row *n)
     return sqlite3_changes(d->db) > 0;
 }
 
-static void read_notice(sqlite3_stmt *st, notice_row *n)
+static void read_notice(sqlite3_stmt *st, void *out)
 {
+    notice_row *n = out;
+
     db_copy_text(n->notice, sizeof n->notice, st, 0);
     n->member = sqlite3_column_int64(st, 1);
     db_copy_text(n->rk, sizeof n->rk, st, 2);
@@ -382,21 +391,8 @@ static void read_notice(sqlite3_stmt *st, notice_row *n)
 
 int pdb_inbox_get(pdb *d, const char *notice, notice_row *n)
 {
-    sqlite3_stmt *st = d->inbox_get;
-    int rc, found = 0;
-
-    db_bind_text(st, 1, notice);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        read_notice(st, n);
-        found = 1;
-    } else if (rc != SQLITE_DONE) {
-        log_error("database: %s", sqlite3_errmsg(d->db));
-        found = -1;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return found;
+    db_bind_text(d->inbox_get, 1, notice);
+    return read_row(d, d->inbox_get, read_notice, n);
 }
 
 int pdb_inbox_list(pdb *d, long long member, int limit,
