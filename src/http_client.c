@@ -17,6 +17,10 @@ struct http_client {
     CURL *curl;
     char *base;
     struct curl_slist *headers;
+    /* Replies, kept from call to call: a batch's answer is hundreds of KB,
+     * and freeing a block that size made glibc merge all its small free
+     * chunks every call. Wiped after each call (replies carry CIs). */
+    buf resp;
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
@@ -41,6 +45,8 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
         curl_global_init(CURL_GLOBAL_DEFAULT);
         global_done = 1;
     }
+    buf_init(&c->resp, 4096);
+    buf_set_secret(&c->resp);
     c->curl = curl_easy_init();
     c->base = strdup(base_url);
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -50,7 +56,7 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
         c->headers = curl_slist_append(c->headers, auth);
         secure_wipe(auth, sizeof auth);
     }
-    if (!c->curl || !c->base || !c->headers) {
+    if (!c->curl || !c->base || !c->headers || c->resp.broken) {
         http_client_free(c);
         return NULL;
     }
@@ -68,7 +74,15 @@ void http_client_free(http_client *c)
         curl_easy_cleanup(c->curl);
     curl_slist_free_all(c->headers);
     free(c->base);
+    buf_free(&c->resp);
     free(c);
+}
+
+static void wipe_reply(buf *resp)
+{
+    if (resp->data)
+        secure_wipe(resp->data, resp->len);
+    resp->len = 0;
 }
 
 int http_client_call(http_client *c, const char *method, const char *path,
@@ -76,20 +90,24 @@ int http_client_call(http_client *c, const char *method, const char *path,
                      char *err, size_t errlen)
 {
     char url[2048];
-    buf resp;
+    buf *resp = &c->resp;
     long status = 0;
     CURLcode rc;
 
     *reply = NULL;
     snprintf(url, sizeof url, "%s%s", c->base, path);
-    buf_init(&resp, 4096);
-    buf_set_secret(&resp); /* replies carry CIs */
+    if (resp->broken) { /* a failed allocation last time: start afresh */
+        buf_free(resp);
+        buf_init(resp, 4096);
+        buf_set_secret(resp);
+    }
+    resp->len = 0;
     curl_easy_reset(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 120000L);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
@@ -101,22 +119,20 @@ int http_client_call(http_client *c, const char *method, const char *path,
     rc = curl_easy_perform(c->curl);
     if (rc != CURLE_OK) {
         snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
-        buf_free(&resp);
+        wipe_reply(resp);
         return 0;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (resp.len) {
+    if (resp->len) {
         json_error_t jerr;
-        *reply = json_loadb(resp.data, resp.len, 0, &jerr);
+        *reply = json_loadb(resp->data, resp->len, 0, &jerr);
     }
     if (status >= 400) {
         json_t *e = *reply ? json_object_get(*reply, "error") : NULL;
         snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status,
                  e ? ": " : "", e ? json_string_value(e) : "");
     }
-    if (resp.data)
-        secure_wipe(resp.data, resp.len);
-    buf_free(&resp);
+    wipe_reply(resp);
     return (int)status;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "body_pool.h"
 #include "crypto.h"
 #include "log.h"
 
@@ -24,6 +25,7 @@ struct http_server {
     size_t max_body;
     int port;
     int listen_fd; /* bound by http_server_bind; the daemon's once serving */
+    body_pool bodies;
 };
 
 /* Per-request state while the body arrives. */
@@ -31,26 +33,22 @@ typedef struct upload {
     char *buf;
     size_t len, cap, max;
     int too_large;
+    int no_memory; /* the body could not be kept: 503 at its end */
     int refused;  /* the gate's status: drop whatever body follows */
     int answered; /* a response is already queued */
 } upload;
 
-static int append_upload(upload *u, const char *data, size_t n, size_t max)
+/* The buffer was sized from Content-Length when there was one: growing
+ * it is for bodies sent in chunks. */
+static int append_upload(body_pool *pool, upload *u, const char *data, size_t n, size_t max)
 {
     if (u->len + n > max) {
         u->too_large = 1;
         return -1;
     }
-    if (u->len + n + 1 > u->cap) {
-        size_t cap = u->cap ? u->cap : 4096;
-        while (cap < u->len + n + 1)
-            cap *= 2;
-        char *p = realloc(u->buf, cap);
-        if (!p)
-            return -1;
-        u->buf = p;
-        u->cap = cap;
-    }
+    if (u->len + n + 1 > u->cap &&
+        body_pool_grow(pool, &u->buf, &u->cap, u->len, u->len + n + 1) != 0)
+        return -1;
     memcpy(u->buf + u->len, data, n);
     u->len += n;
     u->buf[u->len] = '\0';
@@ -127,7 +125,8 @@ static enum MHD_Result reply_now(struct MHD_Connection *conn, int status, const 
     return ok;
 }
 
-static int declared_too_large(struct MHD_Connection *conn, size_t max);
+/* 1 and the length when the request declares one. */
+static int declared_length(struct MHD_Connection *conn, unsigned long long *len);
 
 /* 1 when the client is about to send a body without waiting for our word. */
 static int body_follows(struct MHD_Connection *conn)
@@ -168,6 +167,8 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const cha
 static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn,
                                      const char *url, const char *method, upload *u)
 {
+    unsigned long long declared;
+
     u->max = s->max_body;
     if (s->gate) {
         http_request head = {.method = method, .path = url, .conn = conn};
@@ -189,18 +190,29 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
             return MHD_YES;
         }
     }
-    if (declared_too_large(conn, u->max)) {
-        u->too_large = 1;
-        return reply_now(conn, 413, "request body too large");
+    if (declared_length(conn, &declared)) {
+        if (declared > u->max) {
+            u->too_large = u->answered = 1;
+            return reply_now(conn, 413, "request body too large");
+        }
+        if (declared > 0) {
+            u->buf = body_pool_take(&s->bodies, declared + 1, &u->cap);
+            if (!u->buf)
+                return MHD_NO;
+            u->buf[0] = '\0';
+        }
     }
     return MHD_YES;
 }
 
-static int declared_too_large(struct MHD_Connection *conn, size_t max)
+static int declared_length(struct MHD_Connection *conn, unsigned long long *len)
 {
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
-    return cl && strtoull(cl, NULL, 10) > max;
+    if (!cl)
+        return 0;
+    *len = strtoull(cl, NULL, 10);
+    return 1;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -230,15 +242,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return refuse(conn, u->refused, method);
     }
     if (*data_size) {
-        if (!u->too_large && append_upload(u, data, *data_size, u->max) != 0 &&
-            u->too_large) {
-            *data_size = 0;
-            return reply_now(conn, 413, "request body too large");
+        /* A body that outgrows its limit as it comes (sent in chunks, no
+         * length declared) is read to its end and dropped: answering
+         * while the client still sends would reset the connection. */
+        if (!u->too_large && !u->no_memory &&
+            append_upload(&s->bodies, u, data, *data_size, u->max) != 0) {
+            u->no_memory = !u->too_large;
+            body_pool_give(&s->bodies, u->buf, u->cap, u->len + 1);
+            u->buf = NULL;
+            u->cap = u->len = 0;
         }
         *data_size = 0;
         return MHD_YES;
     }
-    if (u->too_large || u->refused)
+    if ((u->too_large || u->no_memory) && !u->answered) {
+        u->answered = 1;
+        return u->too_large ? reply_now(conn, 413, "request body too large")
+                            : reply_now(conn, 503, "out of memory: try again later");
+    }
+    if (u->too_large || u->no_memory)
         return MHD_YES; /* already answered */
 
     http_request req = {
@@ -257,14 +279,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
                          enum MHD_RequestTerminationCode toe)
 {
+    http_server *s = cls;
     upload *u = *state;
-    (void)cls, (void)conn, (void)toe;
+    (void)conn, (void)toe;
 
     if (u) {
-        /* Bodies carry RRNs and CIs: leave no copy in freed memory. */
-        if (u->buf)
-            secure_wipe(u->buf, u->cap);
-        free(u->buf);
+        /* Bodies carry RRNs and CIs: the pool wipes what was written. */
+        body_pool_give(&s->bodies, u->buf, u->cap, u->len + 1);
         free(u);
         *state = NULL;
     }
@@ -360,6 +381,7 @@ http_server *http_server_bind(const char *listen, char *err, size_t errlen)
         free(s);
         return NULL;
     }
+    body_pool_init(&s->bodies);
     return s;
 }
 
@@ -419,6 +441,7 @@ void http_server_stop(http_server *s)
         MHD_stop_daemon(s->daemon); /* closes the listening socket too */
     else
         close(s->listen_fd);
+    body_pool_clear(&s->bodies);
     free(s);
 }
 

@@ -77,6 +77,17 @@ check "more than 10,000 RRNs: 413" [ "$r" = 413 ]
 python3 -c 'import json; print(json.dumps({"rrns": ["9710139019902"] * 10000}))' >full.json
 r=$(curl -s -X POST --data-binary @full.json "${AUTH[@]}" "$URL" | jq '.results | map(select(.ci)) | length')
 check "exactly 10,000 RRNs are converted" [ "$r" = 10000 ]
+# A body sent in chunks declares no length: its buffer grows as it comes
+# (from 4 KiB, many times for these 150 KB) and must hold every byte.
+CHUNKED=(-H 'Transfer-Encoding: chunked')
+r=$(curl -s -X POST --data-binary @full.json "${CHUNKED[@]}" "${AUTH[@]}" "$URL" |
+	jq --arg a "$REF1" '.results | map(select(.ci == $a)) | length')
+check "a chunked body of 10,000 RRNs is read whole and converted" [ "$r" = 10000 ]
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @big.json "${CHUNKED[@]}" "${AUTH[@]}" "$URL")
+check "a chunked body over 1 MiB: 413" [ "$r" = 413 ]
+r=$(http POST "$URL" '{"rrns":["971013-9019902"]}' "${AUTH[@]}")
+check "after them a small body is answered (the kept buffer is clean)" \
+	bash -c "jq -e --arg a '$REF1' '.results | length == 1 and .[0].ci == \$a' <<<'$(body_of "$r")' >/dev/null"
 # Large uploads that announce themselves (Expect: 100-continue) are refused
 # before any body byte is sent; a client that pushes the body regardless
 # has it read and dropped, unbuffered, and then gets the same answer.
