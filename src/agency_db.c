@@ -31,7 +31,7 @@ static const char schema[] =
     " deadline TEXT NOT NULL,"
     " rk TEXT NOT NULL,"
     " doc_sha256 TEXT NOT NULL,"
-    " notice TEXT UNIQUE,"
+    " notice TEXT,"
     " state TEXT NOT NULL DEFAULT 'stored'"
     ") WITHOUT ROWID;"
     /* Only the postal list looks documents up by state. An index over
@@ -61,6 +61,24 @@ static const char schema[] =
     " reference TEXT PRIMARY KEY,"
     " at TEXT NOT NULL"
     ") WITHOUT ROWID;";
+
+/* A document has no notice id until the hub answers: an index over every
+ * row (the column's UNIQUE, before) took an entry for each NULL at the
+ * insert and moved it at the answer, two more B-tree writes per document.
+ * Databases made before keep their UNIQUE column and get no second index. */
+static const char notice_index[] =
+    "CREATE UNIQUE INDEX IF NOT EXISTS documents_notice ON documents(notice)"
+    " WHERE notice IS NOT NULL;";
+
+static int has_unique_notice_column(sqlite3 *db)
+{
+    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_index_list('documents')"
+                                      " WHERE origin = 'u'");
+    int yes = st && sqlite3_step(st) == SQLITE_ROW;
+
+    sqlite3_finalize(st);
+    return yes;
+}
 
 /* A database made before bodies moved out keeps them in documents.body:
  * move them over once, in one transaction, before the schema above runs. */
@@ -110,8 +128,9 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
              db_pages_for(db, AGENCY_CHECKPOINT_BYTES));
-    if (db_exec(db, schema) != 0 || db_exec(db, "PRAGMA cache_size=-32768") != 0 ||
-        db_exec(db, pragma) != 0) {
+    if (db_exec(db, schema) != 0 ||
+        (!has_unique_notice_column(db) && db_exec(db, notice_index) != 0) ||
+        db_exec(db, "PRAGMA cache_size=-32768") != 0 || db_exec(db, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
         return NULL;

@@ -246,4 +246,21 @@ check "nor a CI" bash -c "! grep -raF '$CI_A' data agency.log hub.log"
 check "the agency database holds the documents and the rks" \
 	bash -c "[ \"\$(sqlite3 data/agency.db 'select count(*) from documents where notice is not null')\" = 5 ] &&
 		[ \"\$(sqlite3 data/agency.db \"select rk from documents where reference = '$REF_A'\")\" = '$RK_A' ]"
+check "notice ids are indexed only once known (a partial unique index, no entry per NULL)" \
+	bash -c "sqlite3 data/agency.db \"select sql from sqlite_schema where name = 'documents_notice'\" |
+		grep -q 'WHERE notice IS NOT NULL' &&
+		[ \"\$(sqlite3 data/agency.db \"select count(*) from pragma_index_list('documents') where origin = 'u'\")\" = 0 ]"
+# A database made when the notice column itself was UNIQUE keeps that
+# index and gets no second one.
+mkdir -p old
+sqlite3 old/agency.db "CREATE TABLE documents(reference TEXT PRIMARY KEY, line INTEGER NOT NULL,
+	name TEXT NOT NULL, address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,
+	rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, notice TEXT UNIQUE,
+	state TEXT NOT NULL DEFAULT 'stored') WITHOUT ROWID;"
+chmod 600 old/agency.db
+sed 's|^dir = data|dir = old|' agency.ini >agency-old.ini
+check "an agency database with a UNIQUE notice column opens, and keeps its one index" \
+	bash -c '"$HERALD" agency status --config agency-old.ini | jq -e ".total == 0" >/dev/null &&
+		[ "$(sqlite3 old/agency.db "select count(*) from pragma_index_list('"'"'documents'"'"')
+			where origin = '"'"'u'"'"' or name = '"'"'documents_notice'"'"'")" = 1 ]'
 finish
