@@ -72,8 +72,9 @@ static const char notice_index[] =
 
 static int has_unique_notice_column(sqlite3 *db)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_index_list('documents')"
-                                      " WHERE origin = 'u'");
+    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_index_list('documents') AS l,"
+                                      " pragma_index_info(l.name) AS c"
+                                      " WHERE l.origin = 'u' AND c.name = 'notice'");
     int yes = st && sqlite3_step(st) == SQLITE_ROW;
 
     sqlite3_finalize(st);
@@ -89,7 +90,7 @@ static const char migrate_bodies[] =
     "CREATE TABLE documents("
     " reference TEXT PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,"
     " address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,"
-    " rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, notice TEXT UNIQUE,"
+    " rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, notice TEXT,"
     " state TEXT NOT NULL DEFAULT 'stored') WITHOUT ROWID;"
     "CREATE TABLE bodies(reference TEXT PRIMARY KEY, body BLOB NOT NULL);"
     "INSERT INTO documents SELECT reference, line, name, address, title, deadline, rk,"

@@ -8,8 +8,10 @@
 #include "crypto.h"
 
 /* Sizes are rounded up so that batches of slightly different lengths
- * reuse each other's buffers. */
+ * reuse each other's buffers: to a power of two up to 64 KiB, then to
+ * 64 KiB steps (doubling would waste up to half of a large buffer). */
 #define BODY_POOL_MIN ((size_t)4 << 10)
+#define BODY_POOL_STEP ((size_t)64 << 10)
 
 void body_pool_init(body_pool *p)
 {
@@ -31,9 +33,13 @@ static size_t rounded(size_t need)
 {
     size_t cap = BODY_POOL_MIN;
 
-    while (cap < need && cap <= SIZE_MAX / 2)
+    while (cap < need && cap < BODY_POOL_STEP)
         cap *= 2;
-    return cap < need ? need : cap;
+    if (cap >= need)
+        return cap;
+    if (need > SIZE_MAX - BODY_POOL_STEP)
+        return need;
+    return (need + BODY_POOL_STEP - 1) / BODY_POOL_STEP * BODY_POOL_STEP;
 }
 
 /* The smallest kept buffer of at least need bytes, or -1. */

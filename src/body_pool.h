@@ -15,7 +15,7 @@
 
 /* Buffers kept at most, and the largest kept: more or larger ones are
  * freed, so that one huge request does not pin its memory for good. */
-#define BODY_POOL_SLOTS 4
+#define BODY_POOL_SLOTS 6
 #define BODY_POOL_KEEP_MAX ((size_t)8 << 20)
 
 typedef struct body_pool {
@@ -25,7 +25,7 @@ typedef struct body_pool {
 } body_pool;
 
 void body_pool_init(body_pool *p);
-/* Wipes and frees what is kept. */
+/* Frees what is kept (wiped already, when it was given back). */
 void body_pool_clear(body_pool *p);
 
 /* A buffer of at least need bytes (a kept one when one is big enough),

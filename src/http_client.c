@@ -78,11 +78,20 @@ void http_client_free(http_client *c)
     free(c);
 }
 
+/* Beyond this a reply's buffer is not kept for the next call: one huge
+ * answer must not pin its memory for the client's lifetime. */
+#define REPLY_KEEP_MAX ((size_t)4 << 20)
+
 static void wipe_reply(buf *resp)
 {
     if (resp->data)
         secure_wipe(resp->data, resp->len);
     resp->len = 0;
+    if (resp->cap > REPLY_KEEP_MAX) {
+        buf_free(resp);
+        buf_init(resp, 4096);
+        buf_set_secret(resp);
+    }
 }
 
 int http_client_call(http_client *c, const char *method, const char *path,

@@ -28,27 +28,38 @@ struct http_server {
     body_pool bodies;
 };
 
+/* A declared length reserves at most this much before the bytes come:
+ * a client that declares 16 MB and sends nothing holds no more. */
+#define BODY_UPFRONT ((size_t)256 << 10)
+
 /* Per-request state while the body arrives. */
 typedef struct upload {
     char *buf;
     size_t len, cap, max;
+    size_t expect;          /* declared length + 1, 0 when none was */
+    unsigned long long dropped; /* bytes read and dropped (see drop) */
     int too_large;
     int no_memory; /* the body could not be kept: 503 at its end */
     int refused;  /* the gate's status: drop whatever body follows */
     int answered; /* a response is already queued */
 } upload;
 
-/* The buffer was sized from Content-Length when there was one: growing
- * it is for bodies sent in chunks. */
+/* Grows by doubling, straight to the declared length when it is near. */
 static int append_upload(body_pool *pool, upload *u, const char *data, size_t n, size_t max)
 {
+    size_t want = u->len + n + 1, target;
+
     if (u->len + n > max) {
         u->too_large = 1;
         return -1;
     }
-    if (u->len + n + 1 > u->cap &&
-        body_pool_grow(pool, &u->buf, &u->cap, u->len, u->len + n + 1) != 0)
-        return -1;
+    if (want > u->cap) {
+        target = u->cap * 2 > want ? u->cap * 2 : want;
+        if (u->expect && want <= u->expect && target > u->expect)
+            target = u->expect;
+        if (body_pool_grow(pool, &u->buf, &u->cap, u->len, target) != 0)
+            return -1;
+    }
     memcpy(u->buf + u->len, data, n);
     u->len += n;
     u->buf[u->len] = '\0';
@@ -196,9 +207,17 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
             return reply_now(conn, 413, "request body too large");
         }
         if (declared > 0) {
-            u->buf = body_pool_take(&s->bodies, declared + 1, &u->cap);
-            if (!u->buf)
-                return MHD_NO;
+            u->expect = (size_t)declared + 1;
+            u->buf = body_pool_take(&s->bodies, u->expect < BODY_UPFRONT ? u->expect
+                                                                        : BODY_UPFRONT,
+                                    &u->cap);
+            if (!u->buf) {
+                u->no_memory = 1;
+                if (body_follows(conn))
+                    return MHD_YES; /* dropped as it comes, 503 at its end */
+                u->answered = 1;
+                return reply_now(conn, 503, "out of memory: try again later");
+            }
             u->buf[0] = '\0';
         }
     }
@@ -213,6 +232,16 @@ static int declared_length(struct MHD_Connection *conn, unsigned long long *len)
         return 0;
     *len = strtoull(cl, NULL, 10);
     return 1;
+}
+
+/* Reads and drops body bytes that will not be kept, so that the answer
+ * can be sent at the body's end; a client that goes on past four times
+ * the request's limit is cut off. */
+static enum MHD_Result drop(upload *u, size_t *data_size)
+{
+    u->dropped += *data_size;
+    *data_size = 0;
+    return u->dropped > 4ULL * u->max ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -232,10 +261,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return begin_request(s, conn, url, method, u);
     }
     if (u->refused) {
-        if (*data_size) {
-            *data_size = 0;
-            return MHD_YES;
-        }
+        if (*data_size)
+            return drop(u, data_size);
         if (u->answered)
             return MHD_YES;
         u->answered = 1;
@@ -245,8 +272,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         /* A body that outgrows its limit as it comes (sent in chunks, no
          * length declared) is read to its end and dropped: answering
          * while the client still sends would reset the connection. */
-        if (!u->too_large && !u->no_memory &&
-            append_upload(&s->bodies, u, data, *data_size, u->max) != 0) {
+        if (u->too_large || u->no_memory)
+            return drop(u, data_size);
+        if (append_upload(&s->bodies, u, data, *data_size, u->max) != 0) {
             u->no_memory = !u->too_large;
             body_pool_give(&s->bodies, u->buf, u->cap, u->len + 1);
             u->buf = NULL;

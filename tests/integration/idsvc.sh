@@ -85,8 +85,11 @@ r=$(curl -s -X POST --data-binary @full.json "${CHUNKED[@]}" "${AUTH[@]}" "$URL"
 check "a chunked body of 10,000 RRNs is read whole and converted" [ "$r" = 10000 ]
 r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @big.json "${CHUNKED[@]}" "${AUTH[@]}" "$URL")
 check "a chunked body over 1 MiB: 413" [ "$r" = 413 ]
+head -c 7000000 /dev/zero | tr '\0' ' ' >huge.json
+curl -s -o /dev/null -X POST --data-binary @huge.json "${CHUNKED[@]}" "${AUTH[@]}" "$URL"
+check "a chunked body past four times the limit is cut off, not read for ever" [ $? -ne 0 ]
 r=$(http POST "$URL" '{"rrns":["971013-9019902"]}' "${AUTH[@]}")
-check "after them a small body is answered (the kept buffer is clean)" \
+check "after them, a small body in a reused buffer is answered right" \
 	bash -c "jq -e --arg a '$REF1' '.results | length == 1 and .[0].ci == \$a' <<<'$(body_of "$r")' >/dev/null"
 # Large uploads that announce themselves (Expect: 100-continue) are refused
 # before any body byte is sent; a client that pushes the body regardless

@@ -48,6 +48,27 @@ static void reused_and_wiped(void **state)
     body_pool_clear(&p);
 }
 
+static void sizes_rounded(void **state)
+{
+    body_pool p;
+    size_t cap;
+    char *b;
+
+    (void)state;
+    body_pool_init(&p);
+    const size_t want[][2] = {{1, 4096},           {4097, 8192},        {65536, 65536},
+                              {65537, 131072},     {1000000, 1048576},  {1048577, 1114112}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        b = body_pool_take(&p, want[i][0], &cap);
+        assert_non_null(b);
+        assert_int_equal(cap, want[i][1]); /* 64 KiB steps past 64 KiB, not doubling */
+        body_pool_give(&p, b, cap, 0);
+        body_pool_clear(&p);
+        body_pool_init(&p);
+    }
+    body_pool_clear(&p);
+}
+
 static void best_fit_first(void **state)
 {
     body_pool p;
@@ -122,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reused_and_wiped),
+        cmocka_unit_test(sizes_rounded),
         cmocka_unit_test(best_fit_first),
         cmocka_unit_test(bounded),
         cmocka_unit_test(grow_keeps_the_bytes),
