@@ -263,4 +263,20 @@ check "an agency database with a UNIQUE notice column opens, and keeps its one i
 	bash -c '"$HERALD" agency status --config agency-old.ini | jq -e ".total == 0" >/dev/null &&
 		[ "$(sqlite3 old/agency.db "select count(*) from pragma_index_list('"'"'documents'"'"')
 			where origin = '"'"'u'"'"' or name = '"'"'documents_notice'"'"'")" = 1 ]'
+# Older still: bodies inside documents. They move to their own table, and
+# the rebuilt table gets the partial index.
+mkdir -p older
+sqlite3 older/agency.db "CREATE TABLE documents(reference TEXT PRIMARY KEY, line INTEGER NOT NULL,
+	name TEXT NOT NULL, address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,
+	rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, body BLOB NOT NULL, notice TEXT UNIQUE,
+	state TEXT NOT NULL DEFAULT 'stored');
+	INSERT INTO documents VALUES('R-1', 2, 'n', 'a', 't', '2026-12-31', '$RK_A', 'h', 'the body',
+	'0193a1b2-c3d4-7000-8000-000000000001', 'received');"
+chmod 600 older/agency.db
+sed 's|^dir = data|dir = older|' agency.ini >agency-older.ini
+check "an agency database with bodies inside documents is carried over, with the partial index" \
+	bash -c '"$HERALD" agency status --config agency-older.ini | jq -e ".total == 1 and .received == 1" >/dev/null &&
+		[ "$(sqlite3 older/agency.db "select body from bodies where reference = '"'"'R-1'"'"'")" = "the body" ] &&
+		sqlite3 older/agency.db "select sql from sqlite_schema where name = '"'"'documents_notice'"'"'" |
+			grep -q "WHERE notice IS NOT NULL"'
 finish
