@@ -5,8 +5,8 @@
  * and the platforms 3-5% of their time: each free of so large a chunk
  * makes glibc merge all its small free chunks (malloc_consolidate), and
  * each realloc left an unwiped copy of the body (RRNs, CIs) in freed
- * memory. A request takes a buffer of its declared length from here and
- * gives it back wiped. */
+ * memory. A request takes its buffers from here as its bytes arrive
+ * (http_server.c) and gives them back wiped. */
 #ifndef HERALD_BODY_POOL_H
 #define HERALD_BODY_POOL_H
 
