@@ -82,12 +82,14 @@ void http_client_free(http_client *c)
  * answer must not pin its memory for the client's lifetime. */
 #define REPLY_KEEP_MAX ((size_t)4 << 20)
 
+/* Empties the reply buffer for the next call; a buffer that grew too big
+ * or broke (a failed allocation) is started afresh. */
 static void wipe_reply(buf *resp)
 {
     if (resp->data)
         secure_wipe(resp->data, resp->len);
     resp->len = 0;
-    if (resp->cap > REPLY_KEEP_MAX) {
+    if (resp->broken || resp->cap > REPLY_KEEP_MAX) {
         buf_free(resp);
         buf_init(resp, 4096);
         buf_set_secret(resp);
@@ -105,12 +107,6 @@ int http_client_call(http_client *c, const char *method, const char *path,
 
     *reply = NULL;
     snprintf(url, sizeof url, "%s%s", c->base, path);
-    if (resp->broken) { /* a failed allocation last time: start afresh */
-        buf_free(resp);
-        buf_init(resp, 4096);
-        buf_set_secret(resp);
-    }
-    resp->len = 0;
     curl_easy_reset(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);

@@ -31,6 +31,7 @@ struct http_server {
 /* A declared length reserves at most this much before the bytes come:
  * a client that declares 16 MB and sends nothing holds no more. */
 #define BODY_UPFRONT ((size_t)256 << 10)
+#define NO_MEMORY "out of memory: try again later"
 
 /* Per-request state while the body arrives. */
 typedef struct upload {
@@ -216,7 +217,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
                 if (body_follows(conn))
                     return MHD_YES; /* dropped as it comes, 503 at its end */
                 u->answered = 1;
-                return reply_now(conn, 503, "out of memory: try again later");
+                return reply_now(conn, 503, NO_MEMORY);
             }
             u->buf[0] = '\0';
         }
@@ -286,7 +287,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if ((u->too_large || u->no_memory) && !u->answered) {
         u->answered = 1;
         return u->too_large ? reply_now(conn, 413, "request body too large")
-                            : reply_now(conn, 503, "out of memory: try again later");
+                            : reply_now(conn, 503, NO_MEMORY);
     }
     if (u->too_large || u->no_memory)
         return MHD_YES; /* already answered */

@@ -163,8 +163,9 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
     /* A relay looks members up by rk in random order, and files each
      * notice under its member (inbox_by_member) in the same order. At a
      * million members those two indexes are ~95 MiB: a 32 MiB cache
-     * missed on most lookups (a read system call and a 16 KiB copy each),
-     * 96 MiB keeps nearly all of them, and a platform's peak stays ~130 MiB. */
+     * missed on most lookups (a read system call and a 16 KiB copy each);
+     * 96 MiB keeps nearly all of them, and a platform's peak stays under
+     * ~140 MiB. */
     if (db_exec(d->db, "PRAGMA cache_size=-98304") != 0) {
         snprintf(err, errlen, "%s: cannot set the cache size", path);
         pdb_close(d);
