@@ -363,8 +363,8 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, int pages, char *err,
-                                       size_t errlen)
+db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, long long bytes,
+                                       char *err, size_t errlen)
 {
     db_checkpointer *c = calloc(1, sizeof *c);
 
@@ -372,7 +372,9 @@ db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, int pa
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    c->pages = pages > 0 ? pages : 1;
+    c->pages = db_pages_for(writer, bytes);
+    if (c->pages < 1)
+        c->pages = 1;
     c->conn = open_with(path, NULL, SQLITE_OPEN_NOMUTEX, 0, err, errlen);
     if (!c->conn) {
         free(c);

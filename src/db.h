@@ -88,11 +88,12 @@ void db_wal_close(db_wal *w);
  * writer's lock is not held while the WAL is copied into the database and
  * the database synced (a third of a busy hub's time under its lock). The
  * writer's automatic checkpoint is replaced by a hook that wakes the
- * thread whenever the WAL holds `pages` or more; at four times that, the
- * writer finishes the copy itself, so that the WAL is rewound. */
+ * thread whenever the WAL holds `bytes` or more (in the writer's pages,
+ * see db_pages_for); at four times that, the writer finishes the copy
+ * itself, so that the WAL is rewound. */
 typedef struct db_checkpointer db_checkpointer;
-db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, int pages, char *err,
-                                       size_t errlen);
+db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, long long bytes,
+                                       char *err, size_t errlen);
 /* Stops the thread (after a last checkpoint) and puts the writer's
  * automatic checkpoint back. NULL is a no-op. */
 void db_checkpointer_stop(db_checkpointer *c, sqlite3 *writer);

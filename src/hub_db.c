@@ -489,8 +489,7 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     if (db_wal_init(&db->wal, db->conn, err, errlen) != 0 ||
-        !(db->ckpt = db_checkpointer_start(db->conn, path,
-                                           db_pages_for(db->conn, HUB_CHECKPOINT_BYTES), err,
+        !(db->ckpt = db_checkpointer_start(db->conn, path, HUB_CHECKPOINT_BYTES, err,
                                            errlen))) {
         hub_db_close(db);
         return NULL;

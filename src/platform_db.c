@@ -173,8 +173,7 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
     }
     /* A relay's commit would otherwise copy the WAL into the database now
      * and then, holding up that relay's answer and the next. */
-    d->ckpt = db_checkpointer_start(d->db, path, db_pages_for(d->db, PLATFORM_CHECKPOINT_BYTES),
-                                    err, errlen);
+    d->ckpt = db_checkpointer_start(d->db, path, PLATFORM_CHECKPOINT_BYTES, err, errlen);
     if (!d->ckpt) {
         pdb_close(d);
         return -1;
@@ -244,7 +243,7 @@ static int read_member(pdb *d, sqlite3_stmt *st, member *m)
     return read_row(d, st, member_of, m);
 }
 
-int pdb_member_by_rk(pdb *d, const char *rk, member *m)
+static int pdb_member_by_rk(pdb *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
     return read_member(d, d->member_by_rk, m);
@@ -480,8 +479,7 @@ int pdb_outbox_deliver(pdb *d, const char *at)
 }
 
 int pdb_events_batch(pdb *d, int limit,
-                     void (*fn)(void *ctx, long long id, const char *notice,
-                                const char *event, const char *at, const char *reason),
+                     void (*fn)(void *ctx, long long id, const char *notice, const char *at),
                      void *ctx)
 {
     sqlite3_stmt *st = d->events_batch;
@@ -491,8 +489,7 @@ int pdb_events_batch(pdb *d, int limit,
     sqlite3_bind_int64(st, 2, d->sent_upto);
     sqlite3_bind_int(st, 3, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), "ConsignmentNotification",
-           db_text(st, 2), NULL);
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
         n++;
     }
     sqlite3_reset(st);

@@ -58,7 +58,6 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen);
 void pdb_close(pdb *d);
 
 /* Lookups return 1 when found, 0 when not, -1 on a database error. */
-int pdb_member_by_rk(pdb *d, const char *rk, member *m);
 int pdb_member_by_phone(pdb *d, const char *phone, member *m);
 int pdb_member_route(pdb *d, const char *rk, member_route *r);
 int pdb_member_by_id(pdb *d, long long id, member *m);
@@ -90,8 +89,7 @@ int pdb_outbox_deliver(pdb *d, const char *at);
  * fn in order; returns how many, or -1. Once the hub has them,
  * pdb_events_reported_upto(the last id) moves past them. */
 int pdb_events_batch(pdb *d, int limit,
-                     void (*fn)(void *ctx, long long id, const char *notice,
-                                const char *event, const char *at, const char *reason),
+                     void (*fn)(void *ctx, long long id, const char *notice, const char *at),
                      void *ctx);
 int pdb_events_reported_upto(pdb *d, long long id);
 /* Reports not yet accepted by the hub (directory changes, notifications

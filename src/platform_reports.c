@@ -31,24 +31,17 @@ typedef struct batch {
     int n;
 } batch;
 
-static void add_event(void *ctx, long long id, const char *notice, const char *event,
-                      const char *at, const char *reason)
+/* The only event a platform queues for the hub: see pdb_events_batch. */
+static void add_event(void *ctx, long long id, const char *notice, const char *at)
 {
     batch *b = ctx;
 
     buf_puts(&b->body, b->n ? "," : "");
     buf_puts(&b->body, "{\"notice\":");
     buf_json_string(&b->body, notice);
-    buf_puts(&b->body, ",\"event\":");
-    buf_json_string(&b->body, event);
-    buf_puts(&b->body, ",\"at\":");
+    buf_puts(&b->body, ",\"event\":\"ConsignmentNotification\",\"at\":");
     buf_json_string(&b->body, at);
-    buf_puts(&b->body, ",\"reason\":");
-    if (reason)
-        buf_json_string(&b->body, reason);
-    else
-        buf_puts(&b->body, "null");
-    buf_puts(&b->body, "}");
+    buf_puts(&b->body, ",\"reason\":null}");
     b->last_id = id;
     b->n++;
 }
