@@ -23,6 +23,10 @@ typedef struct demo {
     long open_failures;
     /* Seconds each step took, for --stats and the end-to-end benchmark. */
     double t_start, t_signup, t_send, t_settle, t_read;
+    /* When sending began, in Unix milliseconds: the roles stamp their rows
+     * with the wall clock, so the benchmark measures from here to the last
+     * notice in an inbox. */
+    long long send_started_ms;
     /* CPU seconds each role spent from the start of sending until every
      * notice settled; the last slot is `agency send` itself. */
     double cpu_delivery[PROCS_MAX + 1];

@@ -14,6 +14,7 @@
 
 #include "browser.h"
 #include "buf.h"
+#include "clock.h"
 #include "crypto.h"
 #include "demo.h"
 #include "http_client.h"
@@ -273,6 +274,7 @@ int demo_send(demo *d, char *err, size_t errlen)
     double cpu0, written0, cpu1, written1;
     children_usage(&cpu0, &written0);
     t0 = demo_now();
+    d->send_started_ms = time_now_ms();
     char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
                     "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
                     "--deadline", "2026-12-31", csv, NULL};
@@ -474,8 +476,9 @@ int demo_write_stats(demo *d, char *err, size_t errlen)
     buf_init(&b, 1024);
     buf_printf(&b, "{\"notices\":%ld,\"seconds\":{\"signup\":%.3f,\"send\":%.3f,"
                "\"delivered\":%.3f,\"read\":%.3f,\"total\":%.3f},\"read\":%ld,"
-               "\"peak_rss_mib\":{", d->notices, d->t_signup, d->t_send, d->t_settle,
-               d->t_read, demo_now() - d->t_start, d->opened);
+               "\"send_started_ms\":%lld,\"peak_rss_mib\":{", d->notices, d->t_signup,
+               d->t_send, d->t_settle, d->t_read, demo_now() - d->t_start, d->opened,
+               d->send_started_ms);
     for (int i = 0; i < d->procs.count; i++)
         buf_printf(&b, "%s\"%s\":%.1f", i ? "," : "", d->procs.list[i].name,
                    (double)procs_peak_rss_kib(&d->procs.list[i]) / 1024.0);
