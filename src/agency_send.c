@@ -487,6 +487,7 @@ static int store_rows(sender *s, row **pending, size_t n)
 
 /* ---- notices ---- */
 
+/* One notice; its title and deadline go once, in the batch's "common". */
 static void notice_json(const sender *s, const row *r, buf *b)
 {
     char link[AGENCY_LINK_MAX + 1];
@@ -496,13 +497,9 @@ static void notice_json(const sender *s, const row *r, buf *b)
     buf_json_string(b, r->reference);
     buf_puts(b, ",\"ci\":\"");
     buf_append(b, r->ci, CI_LEN);
-    buf_puts(b, "\",\"title\":");
-    buf_json_string(b, s->title);
-    buf_puts(b, ",\"doc_sha256\":\"");
+    buf_puts(b, "\",\"doc_sha256\":\"");
     buf_puts(b, r->sha);
-    buf_puts(b, "\",\"deadline\":");
-    buf_json_string(b, s->deadline);
-    buf_puts(b, ",\"link\":");
+    buf_puts(b, "\",\"link\":");
     buf_json_string(b, link);
     buf_puts(b, "}");
 }
@@ -561,7 +558,11 @@ static int submit_rows(sender *s, http_client *hub, row **pending, size_t n)
     if (!live)
         return -1;
     buf_init(&body, n * 600 + 32);
-    buf_puts(&body, "{\"notices\":[");
+    buf_puts(&body, "{\"common\":{\"title\":");
+    buf_json_string(&body, s->title);
+    buf_puts(&body, ",\"deadline\":");
+    buf_json_string(&body, s->deadline);
+    buf_puts(&body, "},\"notices\":[");
     for (size_t i = 0; i < n; i++) {
         if (pending[i]->done)
             continue;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch_common.h"
 #include "buf.h"
 #include "ci.h"
 #include "crypto.h"
@@ -41,13 +42,17 @@ static void reply_buf(http_response *resp, buf *out)
         http_reply_body(resp, 200, "application/json", text, len);
 }
 
-/* Parses {"KEY":[...]} with at most HUB_MAX_BATCH items; NULL after
- * answering 400 or 413. *items borrows from the returned root. */
-static json_t *parse_batch(const http_request *req, const char *key, json_t **items,
+/* Parses {"KEY":[...]} with at most HUB_MAX_BATCH items and, when
+ * shareable lists fields, an optional "common" object of them
+ * (batch_common.h); NULL after answering 400 or 413. *items and *common
+ * borrow from the returned root. */
+static json_t *parse_batch(const http_request *req, const char *key,
+                           const char *const *shareable, json_t **items, json_t **common,
                            http_response *resp)
 {
     json_error_t jerr;
     json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    char why[160];
 
     if (!root) {
         /* jansson's text may quote the input: report only the place. */
@@ -56,30 +61,37 @@ static json_t *parse_batch(const http_request *req, const char *key, json_t **it
         return NULL;
     }
     *items = json_object_get(root, key);
+    *common = NULL;
     if (!json_is_array(*items)) {
         http_reply_error(resp, 400, "expected {\"%s\":[...]}", key);
-        json_decref(root);
-        return NULL;
-    }
-    if (json_array_size(*items) > HUB_MAX_BATCH) {
+    } else if (json_array_size(*items) > HUB_MAX_BATCH) {
         http_reply_error(resp, 413, "at most %d items per request, got %zu", HUB_MAX_BATCH,
                          json_array_size(*items));
-        json_decref(root);
-        return NULL;
+    } else if (shareable && batch_common(root, shareable, common, why, sizeof why) != 0) {
+        http_reply_error(resp, 400, "%s", why);
+    } else {
+        return root;
     }
-    return root;
+    json_decref(root);
+    return NULL;
 }
 
-/* The string member key of o, with its length; NULL if absent or not a
- * string. */
-static const char *str(json_t *o, const char *key, size_t *len)
+/* The string member key of o, or else of the batch's common fields
+ * (batch_common.h; common may be NULL), with its length; NULL if absent
+ * or not a string. */
+static const char *shared_str(json_t *o, json_t *common, const char *key, size_t *len)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = batch_field(o, common, key);
 
     if (!json_is_string(v))
         return NULL;
     *len = json_string_length(v);
     return json_string_value(v);
+}
+
+static const char *str(json_t *o, const char *key, size_t *len)
+{
+    return shared_str(o, NULL, key, len);
 }
 
 /* Echoes a string member when it is a well-formed value of that field,
@@ -105,8 +117,11 @@ static long elapsed_ms(const struct timespec *t0)
 
 /* ---- POST /v1/notices ---- */
 
+/* What a batch of submissions may state once (batch_common.h). */
+static const char *const notice_shared[] = {"title", "deadline", NULL};
+
 /* Checks one submitted notice into s; returns NULL or the item's error. */
-static const char *check_notice(json_t *o, hub_submission *s)
+static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
 {
     size_t len = 0;
     const char *v;
@@ -121,13 +136,13 @@ static const char *check_notice(json_t *o, hub_submission *s)
         return "ci must be 88 characters of padded base64";
     rk_from_ci(v, s->rk);
     secure_wipe((char *)v, len); /* the CI goes no further than rk */
-    s->title = str(o, "title", &len);
+    s->title = shared_str(o, common, "title", &len);
     if (!s->title || !hub_title_ok(s->title, len))
         return "title must be 1-200 bytes without control characters";
     s->doc_sha256 = str(o, "doc_sha256", &len);
     if (!s->doc_sha256 || !rk_is_well_formed(s->doc_sha256, len))
         return "doc_sha256 must be 64 lower-case hex digits";
-    v = str(o, "deadline", &len);
+    v = shared_str(o, common, "deadline", &len);
     if (!v || deadline_parse(v, len, &s->deadline) != 0)
         return "deadline must be YYYY-MM-DD or an RFC 3339 time";
     s->link = str(o, "link", &len);
@@ -218,7 +233,8 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
 static void post_notices(hub *h, const caller *who, const http_request *req,
                          http_response *resp)
 {
-    json_t *items, *root = parse_batch(req, "notices", &items, resp);
+    json_t *items, *common, *root = parse_batch(req, "notices", notice_shared, &items, &common,
+                                               resp);
     size_t n, k = 0, fresh = 0, i;
     hub_submission *subs;
     const char **errors;
@@ -237,7 +253,7 @@ static void post_notices(hub *h, const caller *who, const http_request *req,
         goto done;
     }
     json_array_foreach(items, i, o) {
-        errors[i] = check_notice(o, &subs[k]);
+        errors[i] = check_notice(o, common, &subs[k]);
         if (!errors[i])
             k++;
     }
@@ -347,7 +363,7 @@ static const char *check_entry(json_t *o, hub_dir_entry *e)
 static void post_directory(hub *h, const caller *who, const http_request *req,
                            http_response *resp)
 {
-    json_t *items, *root = parse_batch(req, "entries", &items, resp);
+    json_t *items, *common, *root = parse_batch(req, "entries", NULL, &items, &common, resp);
     size_t n, k = 0, i;
     hub_dir_entry *entries;
     const char **errors;
@@ -396,11 +412,14 @@ done:
 
 /* ---- POST /v1/events ---- */
 
-static void check_event(json_t *o, const caller *who, hub_report *r)
+/* What a batch of reports may state once. */
+static const char *const event_shared[] = {"event", NULL};
+
+static void check_event(json_t *o, json_t *common, const caller *who, hub_report *r)
 {
     size_t len = 0;
     const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
-    const char *name = json_is_object(o) ? str(o, "event", &len) : NULL;
+    const char *name = json_is_object(o) ? shared_str(o, common, "event", &len) : NULL;
     json_t *at = json_object_get(o, "at"), *reason = json_object_get(o, "reason");
     long long ms;
     int ev;
@@ -440,7 +459,8 @@ static void check_event(json_t *o, const caller *who, hub_report *r)
 static void post_events(hub *h, const caller *who, const http_request *req,
                         http_response *resp)
 {
-    json_t *items, *root = parse_batch(req, "events", &items, resp);
+    json_t *items, *common, *root = parse_batch(req, "events", event_shared, &items, &common,
+                                               resp);
     size_t n, i, failed = 0;
     hub_report *reports;
     json_t *o;
@@ -456,7 +476,7 @@ static void post_events(hub *h, const caller *who, const http_request *req,
         return;
     }
     json_array_foreach(items, i, o)
-        check_event(o, who, &reports[i]);
+        check_event(o, common, who, &reports[i]);
     if (hub_db_report(h->db, who->role, who->name, reports, n, time_now_ms()) != 0) {
         http_reply_error(resp, 500, "database error: the batch was not stored");
         goto done;

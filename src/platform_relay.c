@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch_common.h"
 #include "buf.h"
 #include "db.h"
 #include "log.h"
@@ -50,12 +51,21 @@ static const char *str(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-/* Copies a relayed item into row, or returns why it is malformed. */
-static const char *parse_item(json_t *o, notice_row *row)
+/* What a relay batch may state once (batch_common.h). */
+static const char *const relay_shared[] = {"agency", "title", "deadline", NULL};
+
+static const char *shared_str(json_t *o, json_t *common, const char *key)
 {
-    const char *notice = str(o, "notice"), *rk = str(o, "rk"), *agency = str(o, "agency");
-    const char *title = str(o, "title"), *sha = str(o, "doc_sha256");
-    const char *deadline = str(o, "deadline"), *link = str(o, "link");
+    return json_string_value(batch_field(o, common, key));
+}
+
+/* Copies a relayed item into row, or returns why it is malformed. */
+static const char *parse_item(json_t *o, json_t *common, notice_row *row)
+{
+    const char *notice = str(o, "notice"), *rk = str(o, "rk");
+    const char *agency = shared_str(o, common, "agency"), *title = shared_str(o, common, "title");
+    const char *sha = str(o, "doc_sha256"), *link = str(o, "link");
+    const char *deadline = shared_str(o, common, "deadline");
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return "notice must be a notice id";
@@ -185,14 +195,19 @@ static void result_line(buf *out, json_t *o, relay_outcome r, const char *why,
 
 void platform_api_relay(platform *p, const http_request *req, http_response *resp)
 {
-    json_t *root, *list = platform_batch(req, resp, "notices", &root), *o;
+    json_t *root, *list = platform_batch(req, resp, "notices", &root), *o, *common;
     size_t i, n, counts[RELAY_OUTCOMES] = {0};
     int dberr = 0;
-    char now[25];
+    char now[25], why_common[160];
     buf out, push;
 
     if (!list)
         return;
+    if (batch_common(root, relay_shared, &common, why_common, sizeof why_common) != 0) {
+        json_decref(root);
+        http_reply_error(resp, 400, "%s", why_common);
+        return;
+    }
     n = json_array_size(list);
     time_rfc3339_ms(now, time_now_ms());
     buf_init(&out, n * 80 + 16);
@@ -204,7 +219,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         if (dberr)
             break;
         notice_row row;
-        const char *why = parse_item(o, &row);
+        const char *why = parse_item(o, common, &row);
         relay_outcome r = RELAY_BAD;
         if (!why) {
             memcpy(row.received, now, sizeof row.received);

@@ -28,7 +28,9 @@ class Hub(BaseHTTPRequestHandler):
         if self.path not in PATHS:
             return self.answer(404, {"error": "no such endpoint"})
         key, idf, status = PATHS[self.path]
-        items = json.loads(body)[key]
+        batch = json.loads(body)
+        # protocol.md, "Common fields": an item's own field wins.
+        items = [{**batch.get("common", {}), **it} for it in batch[key]]
         with open(record, "a") as f:
             for it in items:
                 f.write(json.dumps(dict(it, kind=key)) + "\n")

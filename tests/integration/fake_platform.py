@@ -45,7 +45,12 @@ class Relay(BaseHTTPRequestHandler):
         members = set(open(members_file).read().split())
         results = []
         lines = []
-        for n in json.loads(body)["notices"]:
+        batch = json.loads(body)
+        if "common" in batch:  # what the hub stated once, for the tests to see
+            with open(log_file + ".common", "a") as f:
+                f.write(json.dumps(batch["common"]) + "\n")
+        # protocol.md, "Common fields": an item's own field wins.
+        for n in [{**batch.get("common", {}), **item} for item in batch["notices"]]:
             lines.append(json.dumps(n) + "\n")
             if n["rk"] in members:
                 results.append({"notice": n["notice"], "status": "accepted"})

@@ -177,7 +177,8 @@ wait_state() { # N STATE [SECONDS]
 	echo "# notice $1 is $(state_of "$1"), expected $2"
 	return 1
 }
-events_of() { local id; eval "id=\$N$1"; curl -s "${A_NTS[@]}" "$H/v1/notices/$id" | jq -c '[.events[] | .event]'; }
+events_of_id() { curl -s "${A_NTS[@]}" "$H/v1/notices/$1" | jq -c '[.events[] | .event]'; }
+events_of() { local id; eval "id=\$N$1"; events_of_id "$id"; }
 
 # --- relay ---
 check "person 1's notice is relayed to messenger (first choice)" wait_state 1 relayed
@@ -369,6 +370,40 @@ sleep 0.3 # a second relay of any of them would have arrived by now
 check "200 notices relayed by two workers in rounds of 25: each reaches messenger exactly once" \
 	bash -c "[ \"\$(grep 'REF-BULK-' messenger.jsonl | jq -r .notice | sort | uniq | wc -l)\" = 200 ] &&
 		[ \"\$(grep -c REF-BULK- messenger.jsonl)\" = 200 ]"
+
+# --- fields a batch states once (protocol.md, "Common fields") ---
+shared_item() { # N REF [TITLE]
+	local ci; eval "ci=\$CI$1"
+	jq -nc --arg ci "$ci" --arg ref "$2" --arg t "${3:-}" '{reference:$ref, ci:$ci, doc_sha256:("cd" * 32),
+		link:("http://127.0.0.1:7004/documents/" + $ref)} + (if $t == "" then {} else {title:$t} end)'
+}
+batch=$(jq -sc '{common: {title: "공통 제목 / Shared title", deadline: "2030-06-30"}, notices: .}' \
+	<(shared_item 1 REF-SHARED-1) <(shared_item 1 REF-SHARED-2 "Its own title"))
+r=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
+check "a submission batch with common title and deadline: both accepted" \
+	jqb "$r" '[.results[].state] == ["accepted", "accepted"]'
+S1=$(body_of "$r" | jq -r '.results[0].notice')
+S2=$(body_of "$r" | jq -r '.results[1].notice')
+check "... an item without them takes the common ones, an item's own title wins" \
+	bash -c "[ \"\$(sqlite3 data/hub.db \"select title || '|' || deadline from notices where id = '$S1'\")\" = '공통 제목 / Shared title|1909061999999' ] &&
+		[ \"\$(sqlite3 data/hub.db \"select title || '|' || deadline from notices where id = '$S2'\")\" = 'Its own title|1909061999999' ]"
+for _ in $(seq 1 100); do grep -q "$S2" messenger.jsonl && break; sleep 0.05; done
+check "... and the relay to the platform carries each one's title and deadline" \
+	bash -c "jq -se --arg a '$S1' --arg b '$S2' '(map(select(.notice == \$a))[0] | .title == \"공통 제목 / Shared title\" and
+		.deadline == \"2030-06-30T14:59:59.999Z\" and .agency == \"nts\") and
+		(map(select(.notice == \$b))[0] | .title == \"Its own title\")' messenger.jsonl >/dev/null"
+check "the hub's relays state agency, title and deadline once, in common" \
+	bash -c "jq -se 'length > 0 and all(has(\"agency\") and has(\"title\") and has(\"deadline\"))' messenger.jsonl.common >/dev/null"
+r=$(http POST "$H/v1/notices" "$(jq -sc '{common: {ci: "x"}, notices: .}' <(shared_item 1 REF-SHARED-3))" "${A_NTS[@]}")
+check "a common field items may not share (ci): 400 naming the ones they may" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && jq -e '.error | test(\"title, deadline\")' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$H/v1/notices" "$(jq -sc '{common: "title", notices: .}' <(shared_item 1 REF-SHARED-4))" "${A_NTS[@]}")
+check "a common that is not an object: 400" [ "$(status_of "$r")" = 400 ]
+check "... and neither refused batch stored a notice" \
+	[ "$(sqlite3 data/hub.db "select count(*) from notices where reference in ('REF-SHARED-3', 'REF-SHARED-4')")" = 0 ]
+r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$S1" '{common:{event:"ContentHandover"}, events:[{notice:$n}]}')" "${A_NTS[@]}")
+check "a report batch may name its event once, in common" jqb "$r" '.results[0].status == "recorded"'
+check "... and the evidence holds that event" bash -c "[ '$(events_of_id "$S1" | jq -r 'last')' = ContentHandover ]"
 kill -TERM "$PID_hub2"
 wait "$PID_hub2"
 finish

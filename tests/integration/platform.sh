@@ -380,6 +380,21 @@ check "with the hub down, the notification is sent but not reported" \
 start_role up platform4.log platform --config platform_new.ini || not_ok "it starts again with the hub up"
 check "... started again with the hub up, it reports it" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\" and .notice==\"$ND\")] | length == 1"
+# protocol.md, "Common fields": a relay batch states agency, title and
+# deadline once; an item's own field wins.
+PU="http://127.0.0.1:$PORT_up"
+NC1=0193a000-0000-7000-8000-0000000000c1 NC2=0193a000-0000-7000-8000-0000000000c2
+bare() { jq -c 'del(.agency, .title, .deadline)' <<<"$(item "$1" "$RKA" x)"; }
+r=$(http POST "$PU/v1/relay" "{\"common\":{\"agency\":\"mois\",\"title\":\"공통 / Shared\",\"deadline\":\"2027-01-31\"},
+	\"notices\":[$(bare $NC1),$(jq -c '. + {title: "Own"}' <<<"$(bare $NC2)")]}" "${HUB[@]}")
+check "a relay batch with common fields: both accepted" \
+	jqok '[.results[].status] == ["accepted", "accepted"]' "$(body_of "$r")"
+check "... filed with the common agency, title and deadline, and an item's own title" \
+	[ "$(sqlite3 data_new/platform.db "SELECT group_concat(agency || '|' || title || '|' || deadline, ';') FROM
+		(SELECT * FROM inbox WHERE notice IN ('$NC1', '$NC2') ORDER BY notice)")" = 'mois|공통 / Shared|2027-01-31;mois|Own|2027-01-31' ]
+r=$(http POST "$PU/v1/relay" "{\"common\":{\"rk\":\"$RKA\"},\"notices\":[$(bare 0193a000-0000-7000-8000-0000000000c3)]}" "${HUB[@]}")
+check "a common field relayed items may not share (rk): 400, and nothing filed" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && [ \"\$(sqlite3 data_new/platform.db \"SELECT count(*) FROM inbox WHERE notice LIKE '%c3'\")\" = 0 ]"
 kill -TERM "$PID_up"
 wait "$PID_up"
 RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'

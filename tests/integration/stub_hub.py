@@ -13,6 +13,10 @@ from urllib.parse import urlparse, parse_qs
 
 KEY = sys.argv[1]
 lock = threading.Lock()
+def shared(body, key):
+    """The items of a batch with its "common" fields filled in (protocol.md)."""
+    return [{**body.get("common", {}), **item} for item in body[key]]
+
 def uuid7():
     """A UUIDv7-shaped id, as the real hub makes them (48-bit ms, version 7)."""
     import os, time
@@ -69,7 +73,7 @@ class Hub(BaseHTTPRequestHandler):
         b = self.body()
         if self.path == "/v1/notices":
             with lock:
-                results = [self.notice(n) for n in b["notices"]]
+                results = [self.notice(n) for n in shared(b, "notices")]
                 delay = fast["delay_ms"]
             time.sleep(delay / 1000)  # the feed is served meanwhile
             return self.reply(200, {"results": results})
@@ -78,7 +82,7 @@ class Hub(BaseHTTPRequestHandler):
                 fast["delay_ms"] = int(b["delay_ms"])
                 return self.reply(200, {"ok": True})
             if self.path == "/v1/events":
-                events.extend(b["events"])
+                events.extend(shared(b, "events"))
                 return self.reply(200, {"results": [{"notice": e["notice"], "status": "recorded"}
                                                     for e in b["events"]]})
             if self.path == "/test/postal":
