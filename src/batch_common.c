@@ -32,13 +32,14 @@ int batch_common(json_t *root, const char *const *shareable, json_t **common, ch
     *common = NULL;
     if (!c)
         return 0;
-    list_names(shareable, names, sizeof names);
     if (!json_is_object(c)) {
+        list_names(shareable, names, sizeof names);
         snprintf(err, errlen, "common must be an object of shared fields (%s)", names);
         return -1;
     }
     json_object_foreach(c, key, v)
         if (!listed(key, shareable)) {
+            list_names(shareable, names, sizeof names);
             snprintf(err, errlen, "common may hold only %s", names);
             return -1;
         }
@@ -51,4 +52,15 @@ json_t *batch_field(json_t *item, json_t *common, const char *key)
     json_t *v = json_object_get(item, key);
 
     return v || !common ? v : json_object_get(common, key);
+}
+
+const char *batch_str(json_t *item, json_t *common, const char *key, size_t *len)
+{
+    json_t *v = batch_field(item, common, key);
+
+    if (!json_is_string(v))
+        return NULL;
+    if (len)
+        *len = json_string_length(v);
+    return json_string_value(v);
 }

@@ -22,4 +22,8 @@ int batch_common(json_t *root, const char *const *shareable, json_t **common, ch
 /* item's key, or common's when item has none (common may be NULL). */
 json_t *batch_field(json_t *item, json_t *common, const char *key);
 
+/* The same when it is a string, with its length in *len (if len is not
+ * NULL); NULL otherwise. */
+const char *batch_str(json_t *item, json_t *common, const char *key, size_t *len);
+
 #endif

@@ -161,7 +161,9 @@ static int write_configs(demo *d, char *err, size_t errlen)
         role_path(d, p, sizeof p, role, "hub.apikey");
         if (issue_key(p, h, err, errlen) != 0)
             return -1;
-        buf_printf(&hub_ini, "[platform %s]\nkey_sha256 = %s\nurl = http://127.0.0.1:%d\n\n",
+        /* common = 1: our platforms read a relay's shared fields once. */
+        buf_printf(&hub_ini,
+                   "[platform %s]\nkey_sha256 = %s\nurl = http://127.0.0.1:%d\ncommon = 1\n\n",
                    platform_names[i], h, d->port_platform[i]);
         role_path(d, p, sizeof p, role, "admin.apikey");
         if (issue_key(p, h, err, errlen) != 0)

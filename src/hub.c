@@ -42,7 +42,9 @@ static const char usage[] =
     "         signed tree head per interval while the log grows),\n"
     "         public_url = http://LISTEN (where people reach the verify page)\n"
     "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key\n"
-    "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT\n\n"
+    "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
+    "                   platform reads a relay's shared fields once, in \"common\"; see\n"
+    "                   protocol.md, \"Common fields\")\n\n"
     "  --listen HOST:PORT  overrides [hub] listen\n"
     "  --threads N         HTTP worker threads (default 4)\n"
     "  --quiet             log only warnings and errors\n";
@@ -84,7 +86,7 @@ static int add_client(hub *h, notice_role role, const char *name, const uint8_t 
     return 0;
 }
 
-static int add_platform(hub *h, const char *name, const char *url)
+static int add_platform(hub *h, const char *name, const char *url, int common)
 {
     hub_platform *p = realloc(h->platforms, (h->nplatforms + 1) * sizeof *p);
 
@@ -96,6 +98,7 @@ static int add_platform(hub *h, const char *name, const char *url)
     p->url = strdup(url);
     if (!p->url)
         return -1;
+    p->common = common;
     h->nplatforms++;
     return 0;
 }
@@ -106,6 +109,7 @@ static int on_section(void *ctx, const config *cfg, const char *section, const c
     const char *hex = config_require(cfg, section, "key_sha256", rc->err, rc->errlen);
     const char *url = NULL;
     uint8_t hash[32];
+    long common = 0;
 
     if (!apikey_name_ok(name, strlen(name))) {
         snprintf(rc->err, rc->errlen, "%s: [%s]: names are 1-64 of [A-Za-z0-9._-]",
@@ -132,9 +136,11 @@ static int on_section(void *ctx, const config *cfg, const char *section, const c
                      cfg->path, section);
             return -1;
         }
+        if (config_long(cfg, section, "common", 0, 0, 1, &common, rc->err, rc->errlen) != 0)
+            return -1;
     }
     if (add_client(rc->h, rc->role, name, hash) != 0 ||
-        (url && add_platform(rc->h, name, url) != 0)) {
+        (url && add_platform(rc->h, name, url, (int)common) != 0)) {
         snprintf(rc->err, rc->errlen, "out of memory");
         return -1;
     }

@@ -24,6 +24,7 @@
 typedef struct hub_platform {
     char name[HUB_NAME_MAX + 1];
     char *url;
+    int common; /* relays state shared fields once (protocol.md, "Common fields") */
 } hub_platform;
 
 typedef struct hub {

@@ -42,6 +42,21 @@ static void reply_buf(http_response *resp, buf *out)
         http_reply_body(resp, 200, "application/json", text, len);
 }
 
+/* The CIs of a batch, before their strings are freed: check_notice
+ * wipes each as it reads it, but a refused batch, or an item refused
+ * before its CI was read, still holds them. */
+static void wipe_cis(json_t *items)
+{
+    size_t i;
+    json_t *o, *ci;
+
+    json_array_foreach(items, i, o) {
+        ci = json_object_get(o, "ci");
+        if (json_is_string(ci))
+            secure_wipe((char *)json_string_value(ci), json_string_length(ci));
+    }
+}
+
 /* Parses {"KEY":[...]} with at most HUB_MAX_BATCH items and, when
  * shareable lists fields, an optional "common" object of them
  * (batch_common.h); NULL after answering 400 or 413. *items and *common
@@ -72,26 +87,16 @@ static json_t *parse_batch(const http_request *req, const char *key,
     } else {
         return root;
     }
+    wipe_cis(*items);
     json_decref(root);
     return NULL;
 }
 
-/* The string member key of o, or else of the batch's common fields
- * (batch_common.h; common may be NULL), with its length; NULL if absent
- * or not a string. */
-static const char *shared_str(json_t *o, json_t *common, const char *key, size_t *len)
-{
-    json_t *v = batch_field(o, common, key);
-
-    if (!json_is_string(v))
-        return NULL;
-    *len = json_string_length(v);
-    return json_string_value(v);
-}
-
+/* The string member key of o, with its length; NULL if absent or not a
+ * string. */
 static const char *str(json_t *o, const char *key, size_t *len)
 {
-    return shared_str(o, NULL, key, len);
+    return batch_str(o, NULL, key, len);
 }
 
 /* Echoes a string member when it is a well-formed value of that field,
@@ -136,13 +141,13 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
         return "ci must be 88 characters of padded base64";
     rk_from_ci(v, s->rk);
     secure_wipe((char *)v, len); /* the CI goes no further than rk */
-    s->title = shared_str(o, common, "title", &len);
+    s->title = batch_str(o, common, "title", &len);
     if (!s->title || !hub_title_ok(s->title, len))
         return "title must be 1-200 bytes without control characters";
     s->doc_sha256 = str(o, "doc_sha256", &len);
     if (!s->doc_sha256 || !rk_is_well_formed(s->doc_sha256, len))
         return "doc_sha256 must be 64 lower-case hex digits";
-    v = shared_str(o, common, "deadline", &len);
+    v = batch_str(o, common, "deadline", &len);
     if (!v || deadline_parse(v, len, &s->deadline) != 0)
         return "deadline must be YYYY-MM-DD or an RFC 3339 time";
     s->link = str(o, "link", &len);
@@ -270,6 +275,7 @@ static void post_notices(hub *h, const caller *who, const http_request *req,
 done:
     free(subs);
     free(errors);
+    wipe_cis(items); /* those of items refused before their CI was read */
     json_decref(root);
 }
 
@@ -419,7 +425,7 @@ static void check_event(json_t *o, json_t *common, const caller *who, hub_report
 {
     size_t len = 0;
     const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
-    const char *name = json_is_object(o) ? shared_str(o, common, "event", &len) : NULL;
+    const char *name = json_is_object(o) ? batch_str(o, common, "event", &len) : NULL;
     json_t *at = json_object_get(o, "at"), *reason = json_object_get(o, "reason");
     long long ms;
     int ev;

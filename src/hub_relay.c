@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "http_client.h"
 #include "hub.h"
+#include "hub_relay_body.h"
 #include "log.h"
 #include "strcopy.h"
 
@@ -31,52 +32,6 @@ typedef struct relay {
     hub_relay_item *items;
     size_t answered;       /* items relayed whose answers await recording */
 } relay;
-
-/* The batch's "common" fields (batch_common.h), taken from its first
- * notice: a round mostly carries one agency's mailing. */
-static void common_json(buf *b, const hub_notice *first)
-{
-    char deadline[25];
-
-    time_rfc3339_ms(deadline, first->deadline);
-    buf_puts(b, "\"common\":{\"agency\":");
-    buf_json_string(b, first->agency);
-    buf_puts(b, ",\"title\":");
-    buf_json_string(b, first->title);
-    buf_puts(b, ",\"deadline\":\"");
-    buf_puts(b, deadline);
-    buf_puts(b, "\"}");
-}
-
-/* One notice, without the fields it shares with common. */
-static void notice_json(buf *b, const hub_notice *n, const hub_notice *common)
-{
-    char deadline[25];
-
-    buf_puts(b, "{\"notice\":\"");
-    buf_puts(b, n->id);
-    buf_puts(b, "\",\"rk\":\"");
-    buf_puts(b, n->rk);
-    buf_puts(b, "\",\"doc_sha256\":\"");
-    buf_puts(b, n->doc_sha256);
-    buf_puts(b, "\",\"link\":");
-    buf_json_string(b, n->link);
-    if (strcmp(n->agency, common->agency) != 0) {
-        buf_puts(b, ",\"agency\":");
-        buf_json_string(b, n->agency);
-    }
-    if (strcmp(n->title, common->title) != 0) {
-        buf_puts(b, ",\"title\":");
-        buf_json_string(b, n->title);
-    }
-    if (n->deadline != common->deadline) {
-        time_rfc3339_ms(deadline, n->deadline);
-        buf_puts(b, ",\"deadline\":\"");
-        buf_puts(b, deadline);
-        buf_puts(b, "\"");
-    }
-    buf_puts(b, "}");
-}
 
 static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
 {
@@ -139,22 +94,13 @@ static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
  * request built in body. */
 static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
 {
-    const hub_notice *first = &r->items[idx[0]].n;
     char err[256], why[HUB_REASON_MAX + 1];
     json_t *reply = NULL;
     int status;
 
     body->len = 0;
     body->broken = 0;
-    buf_puts(body, "{");
-    common_json(body, first);
-    buf_puts(body, ",\"notices\":[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            buf_puts(body, ",");
-        notice_json(body, &r->items[idx[i]].n, first);
-    }
-    buf_puts(body, "]}");
+    hub_relay_body(body, r->items, idx, n, r->h->platforms[p].common);
     if (body->broken || !r->clients[p]) {
         fail_all(r, idx, n, "out of memory");
         return;

@@ -54,18 +54,14 @@ static const char *str(json_t *o, const char *key)
 /* What a relay batch may state once (batch_common.h). */
 static const char *const relay_shared[] = {"agency", "title", "deadline", NULL};
 
-static const char *shared_str(json_t *o, json_t *common, const char *key)
-{
-    return json_string_value(batch_field(o, common, key));
-}
-
 /* Copies a relayed item into row, or returns why it is malformed. */
 static const char *parse_item(json_t *o, json_t *common, notice_row *row)
 {
     const char *notice = str(o, "notice"), *rk = str(o, "rk");
-    const char *agency = shared_str(o, common, "agency"), *title = shared_str(o, common, "title");
     const char *sha = str(o, "doc_sha256"), *link = str(o, "link");
-    const char *deadline = shared_str(o, common, "deadline");
+    const char *agency = batch_str(o, common, "agency", NULL);
+    const char *title = batch_str(o, common, "title", NULL);
+    const char *deadline = batch_str(o, common, "deadline", NULL);
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return "notice must be a notice id";

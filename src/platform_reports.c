@@ -31,10 +31,9 @@ typedef struct batch {
     int n;
 } batch;
 
-/* The only event a platform queues for the hub (see pdb_events_batch),
- * named once for the batch in "common" (batch_common.h). */
-#define EVENTS_OPEN "{\"common\":{\"event\":\"ConsignmentNotification\"},\"events\":["
-
+/* The only event a platform queues for the hub: see pdb_events_batch.
+ * Named in each item, not once in "common": a hub older than that
+ * convention would refuse every item (protocol.md, "Common fields"). */
 static void add_event(void *ctx, long long id, const char *notice, const char *at)
 {
     batch *b = ctx;
@@ -42,7 +41,7 @@ static void add_event(void *ctx, long long id, const char *notice, const char *a
     buf_puts(&b->body, b->n ? "," : "");
     buf_puts(&b->body, "{\"notice\":");
     buf_json_string(&b->body, notice);
-    buf_puts(&b->body, ",\"at\":");
+    buf_puts(&b->body, ",\"event\":\"ConsignmentNotification\",\"at\":");
     buf_json_string(&b->body, at);
     buf_puts(&b->body, "}");
     b->last_id = id;
@@ -80,7 +79,7 @@ static int send_queue(platform *p, http_client *hub, int events)
     int status, n;
 
     buf_init(&b.body, 1 << 16);
-    buf_puts(&b.body, events ? EVENTS_OPEN : "{\"entries\":[");
+    buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
     pthread_mutex_lock(&p->lock);
     n = events ? pdb_events_batch(&p->db, PLATFORM_MAX_BATCH, add_event, &b)
                : pdb_directory_batch(&p->db, PLATFORM_MAX_BATCH, add_entry, &b);

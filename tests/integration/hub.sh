@@ -35,6 +35,7 @@ key_sha256 = $(sha "$LIMS")
 [platform messenger]
 key_sha256 = $(sha "$MSG")
 url = http://127.0.0.1:$P_MSG
+common = 1
 
 [platform carrier]
 key_sha256 = $(sha "$CAR")
@@ -392,8 +393,16 @@ check "... and the relay to the platform carries each one's title and deadline" 
 	bash -c "jq -se --arg a '$S1' --arg b '$S2' '(map(select(.notice == \$a))[0] | .title == \"공통 제목 / Shared title\" and
 		.deadline == \"2030-06-30T14:59:59.999Z\" and .agency == \"nts\") and
 		(map(select(.notice == \$b))[0] | .title == \"Its own title\")' messenger.jsonl >/dev/null"
-check "the hub's relays state agency, title and deadline once, in common" \
+check "relays to messenger (common = 1) state agency, title and deadline once, in common" \
 	bash -c "jq -se 'length > 0 and all(has(\"agency\") and has(\"title\") and has(\"deadline\"))' messenger.jsonl.common >/dev/null"
+check "... relays to carrier (no common setting) carry every field in each notice" \
+	bash -c "[ -s carrier.jsonl ] && [ ! -e carrier.jsonl.common ] &&
+		jq -se 'all(has(\"agency\") and has(\"title\") and has(\"deadline\"))' carrier.jsonl >/dev/null"
+sed 's/^common = 1$/common = yes/' hub.ini >hub_bad.ini
+timeout 10 "$HERALD" hub --config hub_bad.ini >bad_common.log 2>&1
+bad_rc=$?
+check "a platform's common setting other than 0 or 1: the hub does not start, and says why" \
+	bash -c "[ $bad_rc -ne 0 ] && [ $bad_rc -ne 124 ] && grep -q 'common' bad_common.log"
 r=$(http POST "$H/v1/notices" "$(jq -sc '{common: {ci: "x"}, notices: .}' <(shared_item 1 REF-SHARED-3))" "${A_NTS[@]}")
 check "a common field items may not share (ci): 400 naming the ones they may" \
 	bash -c "[ '$(status_of "$r")' = 400 ] && jq -e '.error | test(\"title, deadline\")' <<<'$(body_of "$r")' >/dev/null"

@@ -102,6 +102,23 @@ static void item_wins_then_common(void **state)
     json_decref(common);
 }
 
+static void strings_with_their_length(void **state)
+{
+    json_t *item = parse("{\"title\":\"\ud55c\",\"n\":5}"), *common = parse("{\"deadline\":\"d\"}");
+    size_t len = 99;
+
+    (void)state;
+    assert_string_equal(batch_str(item, common, "title", &len), "\xed\x95\x9c");
+    assert_int_equal(len, 3);
+    assert_string_equal(batch_str(item, common, "deadline", NULL), "d");
+    len = 99;
+    assert_null(batch_str(item, common, "n", &len)); /* not a string */
+    assert_int_equal(len, 99);
+    assert_null(batch_str(item, NULL, "deadline", &len));
+    json_decref(item);
+    json_decref(common);
+}
+
 static void own_null_is_not_replaced(void **state)
 {
     /* An item that says null has the field: it is checked as null. */
@@ -121,6 +138,7 @@ int main(void)
         cmocka_unit_test(others_refused_naming_the_allowed),
         cmocka_unit_test(error_text_fits_any_buffer),
         cmocka_unit_test(item_wins_then_common),
+        cmocka_unit_test(strings_with_their_length),
         cmocka_unit_test(own_null_is_not_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
