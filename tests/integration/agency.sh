@@ -87,6 +87,10 @@ state() { curl -s "$HUB/test/state"; }
 check "the hub got 3 notices" [ "$(state | jq '.notices | length')" = 3 ]
 check "links are public_url/documents/REFERENCE, no CI kept by the stub" \
 	bash -c "curl -s '$HUB/test/state' | jq -e '[.notices[] | select(.link == \"http://127.0.0.1:$AGPORT/documents/\" + .reference)] | length == 3' >/dev/null"
+check "each batch states title and deadline once, in common, and the notices have them" \
+	bash -c "curl -s '$HUB/test/state' | jq -e '(.commons | length >= 2) and
+		(.commons | all(. == {title: \"2026년 자동차세 납부 안내 / Vehicle tax\", deadline: \"2026-12-31\"})) and
+		([.notices[] | select(.title == \"2026년 자동차세 납부 안내 / Vehicle tax\" and .deadline == \"2026-12-31\")] | length == 3)' >/dev/null"
 
 "${SEND[@]}" recipients.csv >send2.out 2>send2.err
 rc=$?

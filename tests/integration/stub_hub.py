@@ -28,6 +28,7 @@ def uuid7():
 
 notices = {}       # reference -> {"notice", "state", submitted fields but the CI}
 submissions = []   # every item ever POSTed (reference), duplicates included
+commons = []       # the "common" of each submission batch that had one
 events = []
 changes = []
 fast = {"delay_ms": 0}
@@ -73,6 +74,8 @@ class Hub(BaseHTTPRequestHandler):
         b = self.body()
         if self.path == "/v1/notices":
             with lock:
+                if "common" in b:
+                    commons.append(b["common"])
                 results = [self.notice(n) for n in shared(b, "notices")]
                 delay = fast["delay_ms"]
             time.sleep(delay / 1000)  # the feed is served meanwhile
@@ -106,6 +109,7 @@ class Hub(BaseHTTPRequestHandler):
                 return self.reply(200, {"changes": page, "next": page[-1]["seq"] if page else after})
             if u.path == "/test/state":
                 return self.reply(200, {"notices": notices, "submissions": submissions,
+                                        "commons": commons,
                                         "events": events})
         self.reply(404, {"error": "no such endpoint"})
 
