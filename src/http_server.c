@@ -284,13 +284,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *data_size = 0;
         return MHD_YES;
     }
-    if ((u->too_large || u->no_memory) && !u->answered) {
+    if (u->too_large || u->no_memory) {
+        if (u->answered)
+            return MHD_YES;
         u->answered = 1;
         return u->too_large ? reply_now(conn, 413, "request body too large")
                             : reply_now(conn, 503, NO_MEMORY);
     }
-    if (u->too_large || u->no_memory)
-        return MHD_YES; /* already answered */
 
     http_request req = {
         .method = method, .path = url,

@@ -42,9 +42,8 @@ static void reply_buf(http_response *resp, buf *out)
         http_reply_body(resp, 200, "application/json", text, len);
 }
 
-/* The CIs of a batch, before their strings are freed: check_notice
- * wipes each as it reads it, but a refused batch, or an item refused
- * before its CI was read, still holds them. */
+/* The CIs of a batch that is refused whole, before their strings are
+ * freed (check_notice wipes those of the batches it reads). */
 static void wipe_cis(json_t *items)
 {
     size_t i;
@@ -125,7 +124,23 @@ static long elapsed_ms(const struct timespec *t0)
 /* What a batch of submissions may state once (batch_common.h). */
 static const char *const notice_shared[] = {"title", "deadline", NULL};
 
-/* Checks one submitted notice into s; returns NULL or the item's error. */
+/* rk from the item's CI, which is wiped whatever it holds: the CI goes
+ * no further. 0, or -1 when it is missing or malformed. */
+static int take_ci(json_t *o, hub_submission *s)
+{
+    size_t len = 0;
+    const char *v = str(o, "ci", &len);
+    int ok = v && ci_is_well_formed(v, len);
+
+    if (ok)
+        rk_from_ci(v, s->rk);
+    if (v)
+        secure_wipe((char *)v, len);
+    return ok ? 0 : -1;
+}
+
+/* Checks one submitted notice into s; returns NULL or the item's error.
+ * The CI is read (and wiped) first, so that no refused item keeps one. */
 static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
 {
     size_t len = 0;
@@ -133,14 +148,11 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
 
     if (!json_is_object(o))
         return "each notice must be an object";
+    if (take_ci(o, s) != 0)
+        return "ci must be 88 characters of padded base64";
     s->reference = str(o, "reference", &len);
     if (!s->reference || !hub_reference_ok(s->reference, len))
         return "reference must be 1-64 characters of [A-Za-z0-9._:-]";
-    v = str(o, "ci", &len);
-    if (!v || !ci_is_well_formed(v, len))
-        return "ci must be 88 characters of padded base64";
-    rk_from_ci(v, s->rk);
-    secure_wipe((char *)v, len); /* the CI goes no further than rk */
     s->title = batch_str(o, common, "title", &len);
     if (!s->title || !hub_title_ok(s->title, len))
         return "title must be 1-200 bytes without control characters";
@@ -255,6 +267,7 @@ static void post_notices(hub *h, const caller *who, const http_request *req,
     errors = calloc(n + 1, sizeof *errors);
     if (!subs || !errors) {
         http_reply_error(resp, 500, "out of memory");
+        wipe_cis(items);
         goto done;
     }
     json_array_foreach(items, i, o) {
@@ -275,7 +288,6 @@ static void post_notices(hub *h, const caller *who, const http_request *req,
 done:
     free(subs);
     free(errors);
-    wipe_cis(items); /* those of items refused before their CI was read */
     json_decref(root);
 }
 
