@@ -62,24 +62,12 @@ static const char schema[] =
     " at TEXT NOT NULL"
     ") WITHOUT ROWID;";
 
-/* A document has no notice id until the hub answers: an index over every
- * row (the column's UNIQUE, before) took an entry for each NULL at the
- * insert and moved it at the answer, two more B-tree writes per document.
- * Databases made before keep their UNIQUE column and get no second index. */
-static const char notice_index[] =
-    "CREATE UNIQUE INDEX IF NOT EXISTS documents_notice ON documents(notice)"
-    " WHERE notice IS NOT NULL;";
-
-static int has_unique_notice_column(sqlite3 *db)
-{
-    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_index_list('documents') AS l,"
-                                      " pragma_index_info(l.name) AS c"
-                                      " WHERE l.origin = 'u' AND c.name = 'notice'");
-    int yes = st && sqlite3_step(st) == SQLITE_ROW;
-
-    sqlite3_finalize(st);
-    return yes;
-}
+/* Nothing looks a document up by its notice id: the feed carries each
+ * change's reference, and a handover knows the reference it served. An
+ * index on notice cost `agency send` a B-tree write for every answered
+ * document; databases that have one lose it at open. Databases older
+ * still keep their UNIQUE notice column. */
+static const char drop_notice_index[] = "DROP INDEX IF EXISTS documents_notice;";
 
 /* A database made before bodies moved out keeps them in documents.body:
  * move them over once, in one transaction, before the schema above runs. */
@@ -130,7 +118,7 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
     snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
              db_pages_for(db, AGENCY_CHECKPOINT_BYTES));
     if (db_exec(db, schema) != 0 ||
-        (!has_unique_notice_column(db) && db_exec(db, notice_index) != 0) ||
+        db_exec(db, drop_notice_index) != 0 ||
         db_exec(db, "PRAGMA cache_size=-32768") != 0 || db_exec(db, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
@@ -357,22 +345,22 @@ static int burn_nonce(sqlite3 *db, const char *nonce, long long exp_ms)
     return rc;
 }
 
-static int mark_read(sqlite3 *db, const char *notice)
+static int mark_read(sqlite3 *db, const char *reference)
 {
     sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = 'read'"
-                                      " WHERE notice = ? AND state <> 'postal'");
+                                      " WHERE reference = ? AND state <> 'postal'");
     int rc;
 
     if (!st)
         return -1;
-    db_bind_text(st, 1, notice);
+    db_bind_text(st, 1, reference);
     rc = step_done(st);
     sqlite3_finalize(st);
     return rc;
 }
 
 int agency_db_handover(sqlite3 *db, const char *nonce, long long exp_ms,
-                       const char *notice, const char *at)
+                       const char *reference, const char *notice, const char *at)
 {
     int rc;
 
@@ -382,7 +370,7 @@ int agency_db_handover(sqlite3 *db, const char *nonce, long long exp_ms,
     if (rc == 0)
         rc = insert_event(db, notice, "ContentHandover", at, NULL);
     if (rc == 0)
-        rc = mark_read(db, notice);
+        rc = mark_read(db, reference);
     if (rc != 0) {
         db_rollback(db);
         return rc;

@@ -53,10 +53,11 @@ typedef struct agency_found {
 int agency_db_find_doc(sqlite3 *db, const char *reference, agency_found *out);
 
 /* The successful handover, in one transaction: burns the token's nonce
- * (UNIQUE), queues ContentHandover and marks the notice read. Returns 0,
- * 1 when the nonce was already used (nothing changed), -1 on error. */
+ * (UNIQUE), queues ContentHandover for notice and marks the document
+ * (reference) read. Returns 0, 1 when the nonce was already used (nothing
+ * changed), -1 on error. */
 int agency_db_handover(sqlite3 *db, const char *nonce, long long exp_ms,
-                       const char *notice, const char *at);
+                       const char *reference, const char *notice, const char *at);
 
 /* Queues one event for the hub (ContentHandoverFailure). */
 int agency_db_queue_event(sqlite3 *db, const char *notice, const char *event,

@@ -207,7 +207,7 @@ static void serve_document(server *s, const char *reference, const char *token,
     }
     time_rfc3339_ms(at, time_now_ms());
     pthread_mutex_lock(&s->db_lock);
-    used = agency_db_handover(s->db, t.nonce, t.exp_ms, doc.notice, at);
+    used = agency_db_handover(s->db, t.nonce, t.exp_ms, reference, doc.notice, at);
     pthread_mutex_unlock(&s->db_lock);
     if (used != 0) {
         if (used > 0)
