@@ -109,7 +109,7 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
         db_close(db);
         return NULL;
     }
-    /* A send looks documents up by reference and by notice id in batches
+    /* A send and the feed look documents up by reference in batches
      * spread over the whole table: at a million documents SQLite's
      * default 2 MB cache missed on most of them. A checkpoint per 40 MB
      * of WAL, not per 4: each one copied pages the next batch changed
