@@ -65,8 +65,13 @@ static const char schema[] =
 /* Nothing looks a document up by its notice id: the feed carries each
  * change's reference, and a handover knows the reference it served. An
  * index on notice cost `agency send` a B-tree write for every answered
- * document; databases that have one lose it at open. Databases older
- * still keep their UNIQUE notice column. */
+ * document; databases that have one lose it at open (once: at a million
+ * documents a few seconds under the write lock, which a concurrent open
+ * waits out). Its UNIQUE also refused a notice id the hub gave twice;
+ * the hub's ids are UUIDv7 with random bits, and no agency check rested
+ * on it. Databases older still keep their UNIQUE notice column. Upgrade
+ * every agency process at once: an older one would build the index
+ * again at its open. */
 static const char drop_notice_index[] = "DROP INDEX IF EXISTS documents_notice;";
 
 /* A database made before bodies moved out keeps them in documents.body:
@@ -496,7 +501,8 @@ static change *page_changes(json_t *changes, size_t *n)
 /* The feed's two statements: the state of a document that has its notice
  * id, and (only when that matched nothing) of one that has none yet,
  * because the feed overtook `agency send`. Setting notice in every UPDATE
- * rewrote its index entry each time. */
+ * rewrote its index entry each time, where there is one (databases with
+ * a UNIQUE notice column). */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
 } feed_stmts;
@@ -562,7 +568,8 @@ static int save_cursor(sqlite3 *db, long long next)
 int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t *applied)
 {
     feed_stmts fs = {
-        /* +notice: found by reference, not through the notice index */
+        /* +notice: found by reference, never through an older database's
+         * UNIQUE notice column */
         db_prepare(db, "UPDATE documents SET state = ?1 WHERE reference = ?3 AND +notice = ?2"
                        " AND state NOT IN ('read','postal') AND state <> ?1"),
         db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2 WHERE reference = ?3"
