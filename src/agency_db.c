@@ -65,9 +65,9 @@ static const char schema[] =
 /* Nothing looks a document up by its notice id: the feed carries each
  * change's reference, and a handover knows the reference it served. An
  * index on notice cost `agency send` a B-tree write for every answered
- * document; databases that have one lose it at open (once: at a million
- * documents a few seconds under the write lock, which a concurrent open
- * waits out). Its UNIQUE also refused a notice id the hub gave twice;
+ * document; databases that have one lose it at open (once: 0.22 s under
+ * the write lock for a million documents, which a concurrent open waits
+ * out). Its UNIQUE also refused a notice id the hub gave twice;
  * the hub's ids are UUIDv7 with random bits, and no agency check rested
  * on it. Databases older still keep their UNIQUE notice column. Upgrade
  * every agency process at once: an older one would build the index
