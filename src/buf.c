@@ -61,6 +61,18 @@ void buf_append(buf *b, const void *data, size_t len)
     b->data[b->len] = '\0';
 }
 
+char *buf_extend(buf *b, size_t len)
+{
+    char *at;
+
+    if (grow(b, len) != 0)
+        return NULL;
+    at = b->data + b->len;
+    b->len += len;
+    b->data[b->len] = '\0';
+    return at;
+}
+
 void buf_puts(buf *b, const char *s)
 {
     buf_append(b, s, strlen(s));

@@ -21,6 +21,9 @@ void buf_init(buf *b, size_t initial);
  * copies and wipes instead of leaving the old block behind in the heap. */
 void buf_set_secret(buf *b);
 void buf_append(buf *b, const void *data, size_t len);
+/* Makes room for len more bytes at the end, for a reader to fill (they
+ * count as written): where they start, or NULL if broken. */
+char *buf_extend(buf *b, size_t len);
 void buf_puts(buf *b, const char *s);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */

@@ -212,9 +212,7 @@ int db_run(sqlite3_stmt *st)
 
 /* ---- group commit ---- */
 
-/* A WAL SQLite creates at open is synced with its folder only by
- * SQLite's own first sync, which synchronous=NORMAL never makes. */
-static int sync_folder(const char *path)
+int db_sync_folder(const char *path)
 {
     char folder[sizeof ((db_wal *)0)->path];
     char *slash;
@@ -254,7 +252,7 @@ int db_wal_init(db_wal *w, sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     w->fd = open(w->path, O_RDONLY | O_CLOEXEC);
-    if (w->fd < 0 || sync_folder(w->path) != 0) {
+    if (w->fd < 0 || db_sync_folder(w->path) != 0) {
         snprintf(err, errlen, "%s: %s", w->path, strerror(errno));
         return -1;
     }

@@ -36,6 +36,12 @@ int db_one_int(sqlite3 *db, const char *sql, long long *out);
  * bytes, and a database keeps the page size it was made with. */
 int db_pages_for(sqlite3 *db, long long bytes);
 
+/* fsyncs the folder path lies in, so that a file just made there
+ * survives a crash (a WAL SQLite creates is synced with its folder only
+ * by SQLite's own first sync, which synchronous=NORMAL never makes).
+ * Returns 0 or -1 with errno. */
+int db_sync_folder(const char *path);
+
 /* Runs SQL without results; logs and returns -1 on error. */
 int db_exec(sqlite3 *db, const char *sql);
 int db_begin(sqlite3 *db);   /* BEGIN IMMEDIATE */

@@ -93,7 +93,7 @@ static const char *const sql[S_COUNT] = {
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
     [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference)"
                  " VALUES(?1, ?2, ?3, ?4, ?5)",
-    [S_HISTORY] = "SELECT leaf FROM evidence WHERE notice = ?1 ORDER BY idx",
+    [S_HISTORY] = "SELECT leaf, hash, off, len FROM evidence WHERE notice = ?1 ORDER BY idx",
     [S_CHANGES] = "SELECT seq, notice, reference, state, at FROM changes"
                   " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
@@ -204,9 +204,17 @@ static int finish(hub_db *db, int ok)
     return unlock_synced(db);
 }
 
-/* begin() for a batch whose leaves were made early: they go with it. */
+/* begin() for a batch whose leaves were made early: they go with it,
+ * their bytes to the leaf file (synced) before the lock, so that the
+ * writer only stores where they are. */
 static int begin_early(hub_db *db, hub_early *early)
 {
+    uint64_t off;
+
+    if (early->bytes.len > 0 && !early->bytes.broken &&
+        hub_log_file_leaves(db->log, early->bytes.data, early->bytes.len, &off) == 0 &&
+        off <= (uint64_t)INT64_MAX - early->bytes.len)
+        early->filed_at = (long long)off;
     if (begin(db) == 0)
         return 0;
     hub_early_free(early);
@@ -293,6 +301,9 @@ static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
 
     for (size_t k = db->early_at; db->early && k < db->early_at + EARLY_PER_ITEM; k++) {
         const hub_early_leaf *l = hub_early_find(db->early, k, &r);
+        if (l && db->early->filed_at >= 0)
+            return hub_log_append_filed(db->log, n->id, (uint64_t)db->early->filed_at + l->off,
+                                        l->len, l->hash);
         if (l)
             return hub_log_append_hashed(db->log, n->id, db->early->bytes.data + l->off,
                                          l->len, l->hash);
@@ -697,7 +708,10 @@ static int history_json(hub_db *db, const char *id, buf *out)
         if (!first)
             buf_puts(out, ",");
         first = 0;
-        buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (hub_log_row_leaf(db->log, st, 0, out) != 0) {
+            rc = SQLITE_ERROR;
+            break;
+        }
     }
     sqlite3_reset(st);
     buf_puts(out, "]}");

@@ -9,6 +9,7 @@
 int hub_early_init(hub_early *e, size_t slots)
 {
     buf_init(&e->bytes, slots * 360 + 64);
+    e->filed_at = -1;
     e->slot = slots ? calloc(slots, sizeof *e->slot) : NULL;
     e->slots = e->slot ? slots : 0;
     return slots && (!e->slot || e->bytes.broken) ? -1 : 0;

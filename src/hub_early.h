@@ -31,6 +31,7 @@ typedef struct hub_early_leaf {
 
 typedef struct hub_early {
     buf bytes;
+    long long filed_at; /* where bytes lie in the hub's leaf file; -1: not there */
     hub_early_leaf *slot;
     size_t slots;
 } hub_early;

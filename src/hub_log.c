@@ -17,14 +17,18 @@
 
 #include "certificate.h"
 #include "db.h"
+#include "hub_leaf_file.h"
 #include "log.h"
 
-/* The hub's evidence table lives here, with its log: each leaf verbatim,
- * its leaf hash, and the notice it speaks of (for certificates). */
+/* The hub's evidence table lives here, with its log: each leaf's hash,
+ * the notice it speaks of (for certificates) and its bytes, verbatim in
+ * leaf or, when off is set, len bytes at off in the leaf file (leaf is
+ * then empty). Databases made before the leaf file gain off and len at
+ * open. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS evidence("
     "  idx INTEGER PRIMARY KEY, notice TEXT NOT NULL, leaf BLOB NOT NULL,"
-    "  hash BLOB NOT NULL);"
+    "  hash BLOB NOT NULL, off INTEGER, len INTEGER);"
     "CREATE INDEX IF NOT EXISTS evidence_notice ON evidence(notice, idx);"
     /* Perfect subtrees of 2^level leaves, level a multiple of NODE_STEP. */
     "CREATE TABLE IF NOT EXISTS log_nodes("
@@ -41,10 +45,12 @@ static const char schema[] =
 #define SIGN_LOG_EVERY_MS 10000
 
 enum { W_LEAF, W_NODE, W_HEAD, W_COUNT };
-enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_LATEST, R_NOTICE, R_BEGIN, R_END, R_COUNT };
+enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_FILED_END, R_LATEST, R_NOTICE, R_BEGIN, R_END,
+       R_COUNT };
 
 static const char *const wsql[W_COUNT] = {
-    [W_LEAF] = "INSERT INTO evidence(idx, notice, leaf, hash) VALUES(?1, ?2, ?3, ?4)",
+    [W_LEAF] = "INSERT INTO evidence(idx, notice, leaf, hash, off, len)"
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [W_NODE] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
     [W_HEAD] = "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
                " VALUES(?1, ?2, ?3, ?4)",
@@ -54,15 +60,21 @@ static const char *const rsql[R_COUNT] = {
     [R_LEAF] = "SELECT hash FROM evidence WHERE idx = ?1",
     [R_NODE] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
     [R_COUNT_LEAVES] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM evidence",
+    /* Offsets are taken in the order batches write, not commit: the
+     * furthest of the latest rows stands for the lot. */
+    [R_FILED_END] = "SELECT COALESCE(MAX(off + len), 0) FROM"
+                    " (SELECT off, len FROM evidence ORDER BY idx DESC LIMIT 10000)",
     [R_LATEST] = "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                  " ORDER BY tree_size DESC LIMIT 1",
-    [R_NOTICE] = "SELECT idx, leaf, hash FROM evidence WHERE notice = ?1 ORDER BY idx",
+    [R_NOTICE] = "SELECT idx, leaf, hash, off, len FROM evidence WHERE notice = ?1"
+                 " ORDER BY idx",
     [R_BEGIN] = "BEGIN",
     [R_END] = "COMMIT",
 };
 
 struct hub_log {
     sqlite3 *writer, *reader;
+    hub_leaf_file *leaves;     /* path.leaves */
     db_wal *wal;               /* the writer's, when its commits are synced later */
     pthread_mutex_t *writer_lock; /* hub_db's, or own_writer_lock */
     pthread_mutex_t own_writer_lock;
@@ -212,6 +224,43 @@ static int prepare_all(hub_log *log, sqlite3 *writer)
     return 0;
 }
 
+/* A database made before the leaf file keeps its rows as they are. */
+static int add_file_columns(sqlite3 *writer)
+{
+    long long has;
+
+    if (db_one_int(writer, "SELECT COUNT(*) FROM pragma_table_info('evidence')"
+                           " WHERE name = 'off'", &has) != 1)
+        return -1;
+    return has ? 0 : db_exec(writer, "ALTER TABLE evidence ADD COLUMN off INTEGER;"
+                                      "ALTER TABLE evidence ADD COLUMN len INTEGER;");
+}
+
+/* Rows must not point past the leaf file's end: a file cut short, lost
+ * or swapped for another would otherwise show only when a certificate
+ * asks for a missing leaf. reader_lock held. */
+static int check_leaf_file(hub_log *log, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = rstmt(log, R_FILED_END);
+    long long want = -1;
+    uint64_t have = hub_leaf_file_size(log->leaves);
+
+    if (sqlite3_step(st) == SQLITE_ROW)
+        want = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (want < 0) {
+        snprintf(err, errlen, "cannot read the evidence log");
+        return -1;
+    }
+    if ((uint64_t)want > have) {
+        snprintf(err, errlen, "the evidence log's leaf file holds %llu bytes but its rows"
+                 " point at %lld: it was cut short or replaced",
+                 (unsigned long long)have, want);
+        return -1;
+    }
+    return 0;
+}
+
 /* A restart must continue the tree its heads were signed over: the
  * stored latest head's root is recomputed from the stored leaves. */
 static int check_against_head(hub_log *log, char *err, size_t errlen)
@@ -241,6 +290,7 @@ static int check_against_head(hub_log *log, char *err, size_t errlen)
 hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen)
 {
     hub_log *log = calloc(1, sizeof *log);
+    char leaves[4200];
     int rc;
 
     if (!log) {
@@ -263,8 +313,18 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
      * moves its checkpoints to a thread of their own (hub_db.c); this
      * setting serves a writer that does not. */
     if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2500") != 0 ||
-        db_exec(writer, schema) != 0) {
+        db_exec(writer, schema) != 0 || add_file_columns(writer) != 0) {
         snprintf(err, errlen, "%s: cannot create the evidence log's tables", path);
+        hub_log_close(log);
+        return NULL;
+    }
+    if ((size_t)snprintf(leaves, sizeof leaves, "%s.leaves", path) >= sizeof leaves) {
+        snprintf(err, errlen, "%s: name too long", path);
+        hub_log_close(log);
+        return NULL;
+    }
+    log->leaves = hub_leaf_file_open(leaves, err, errlen);
+    if (!log->leaves) {
         hub_log_close(log);
         return NULL;
     }
@@ -286,6 +346,8 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
         snprintf(err, errlen, "%s: cannot read the evidence log", path);
     else
         rc = check_against_head(log, err, errlen);
+    if (rc == 0)
+        rc = check_leaf_file(log, err, errlen);
     read_end(log);
     if (rc != 0) {
         hub_log_close(log);
@@ -318,6 +380,7 @@ void hub_log_close(hub_log *log)
         sqlite3_finalize(log->r[i]);
     if (log->reader)
         db_close(log->reader);
+    hub_leaf_file_close(log->leaves);
     if (log->sk)
         secure_free(log->sk);
     pthread_mutex_destroy(&log->own_writer_lock);
@@ -365,8 +428,10 @@ int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t le
     return hub_log_append_hashed(log, notice, leaf, len, hash);
 }
 
-int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
-                          const uint8_t hash[MERKLE_HASH_LEN])
+/* One leaf's row: its bytes in it (off < 0), or where they lie in the
+ * leaf file. */
+static int append_row(hub_log *log, const char *notice, const void *leaf, size_t len,
+                      long long off, const uint8_t hash[MERKLE_HASH_LEN])
 {
     uint8_t done[63][MERKLE_HASH_LEN];
     sqlite3_stmt *st = log->w[W_LEAF];
@@ -374,13 +439,39 @@ int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, si
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)log->pending.size);
     sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, leaf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, off < 0 ? leaf : "", off < 0 ? (int)len : 0, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, hash, MERKLE_HASH_LEN, SQLITE_STATIC);
+    if (off < 0) {
+        sqlite3_bind_null(st, 5);
+        sqlite3_bind_null(st, 6);
+    } else {
+        sqlite3_bind_int64(st, 5, off);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)len);
+    }
     if (step_write(st) != 0)
         return -1;
     if (merkle_frontier_append_nodes(&log->pending, hash, done, &ndone) != MERKLE_OK)
         return -1;
     return store_nodes(log, done, ndone);
+}
+
+int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
+                          const uint8_t hash[MERKLE_HASH_LEN])
+{
+    return append_row(log, notice, leaf, len, -1, hash);
+}
+
+int hub_log_append_filed(hub_log *log, const char *notice, uint64_t off, size_t len,
+                         const uint8_t hash[MERKLE_HASH_LEN])
+{
+    if (off > (uint64_t)INT64_MAX - len)
+        return -1;
+    return append_row(log, notice, NULL, len, (long long)off, hash);
+}
+
+int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *off)
+{
+    return hub_leaf_file_put(log->leaves, bytes, len, off);
 }
 
 void hub_log_committed(hub_log *log)
@@ -607,43 +698,64 @@ int hub_log_consistency(hub_log *log, uint64_t m, uint64_t n,
 typedef struct notice_leaves {
     cert_entry e[CERT_MAX_ENTRIES];
     uint8_t (*paths)[MERKLE_MAX_PATH][MERKLE_HASH_LEN];
-    uint8_t *bytes;
+    buf bytes;
     size_t count;
 } notice_leaves;
 
 static void leaves_free(notice_leaves *nl)
 {
     free(nl->paths);
-    free(nl->bytes);
+    buf_free(&nl->bytes);
     free(nl);
 }
 
-/* Copies one row (idx, leaf, hash), checking the stored hash. */
-static int take_row(notice_leaves *nl, sqlite3_stmt *st, size_t *used)
+int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out)
 {
-    const void *leaf = sqlite3_column_blob(st, 1);
-    size_t len = (size_t)sqlite3_column_bytes(st, 1);
+    sqlite3_int64 off = sqlite3_column_int64(st, col + 2);
+    sqlite3_int64 len = sqlite3_column_type(st, col + 2) == SQLITE_NULL
+                            ? sqlite3_column_bytes(st, col)
+                            : sqlite3_column_int64(st, col + 3);
     uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
-    uint8_t *grown;
-    cert_entry *e = &nl->e[nl->count];
+    size_t at = out->len;
 
-    if (len > CERT_MAX_LEAF || hash_col(st, 2, want) != 0)
+    if (len < 0 || len > CERT_MAX_LEAF || off < 0 || hash_col(st, col + 1, want) != 0)
         return -1;
-    merkle_leaf_hash(leaf, len, got);
+    if (sqlite3_column_type(st, col + 2) == SQLITE_NULL) {
+        buf_append(out, sqlite3_column_blob(st, col), (size_t)len);
+        if (out->broken)
+            return -1;
+    } else {
+        char *to = buf_extend(out, (size_t)len);
+        if (!to || hub_leaf_file_get(log->leaves, (uint64_t)off, to, (size_t)len) != 0) {
+            log_error("log: cannot read %lld bytes at %lld of the leaf file", (long long)len,
+                      (long long)off);
+            if (to)
+                out->data[out->len = at] = '\0';
+            return -1;
+        }
+    }
+    merkle_leaf_hash(out->data + at, (size_t)len, got);
     if (memcmp(got, want, MERKLE_HASH_LEN) != 0) {
-        log_error("log: leaf %lld does not match its stored hash",
-                  (long long)sqlite3_column_int64(st, 0));
+        log_error("log: a leaf of the evidence log does not match its stored hash");
+        out->data[out->len = at] = '\0';
         return -1;
     }
-    grown = realloc(nl->bytes, *used + len + 1);
-    if (!grown)
+    return 0;
+}
+
+/* Copies one row (idx, leaf, hash, off, len), checking the stored hash. */
+static int take_row(hub_log *log, notice_leaves *nl, sqlite3_stmt *st)
+{
+    cert_entry *e = &nl->e[nl->count];
+    size_t at = nl->bytes.len;
+
+    if (hub_log_row_leaf(log, st, 1, &nl->bytes) != 0) {
+        log_error("log: leaf %lld cannot be read", (long long)sqlite3_column_int64(st, 0));
         return -1;
-    nl->bytes = grown;
-    memcpy(nl->bytes + *used, leaf, len);
+    }
     e->leaf_index = (uint64_t)sqlite3_column_int64(st, 0);
-    e->leaf = (const uint8_t *)(uintptr_t)*used; /* an offset until the block stops moving */
-    e->leaf_len = len;
-    *used += len;
+    e->leaf = (const uint8_t *)(uintptr_t)at; /* an offset until the block stops moving */
+    e->leaf_len = nl->bytes.len - at;
     nl->count++;
     return 0;
 }
@@ -652,14 +764,13 @@ static int take_row(notice_leaves *nl, sqlite3_stmt *st, size_t *used)
 static int read_leaves(hub_log *log, const char *notice, notice_leaves *nl)
 {
     sqlite3_stmt *st;
-    size_t used = 0;
     int rc;
 
     read_begin(log);
     st = rstmt(log, R_NOTICE);
     sqlite3_bind_text(st, 1, notice, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && nl->count < CERT_MAX_ENTRIES)
-        if (take_row(nl, st, &used) != 0) {
+        if (take_row(log, nl, st) != 0) {
             rc = SQLITE_ERROR;
             break;
         }
@@ -671,7 +782,7 @@ static int read_leaves(hub_log *log, const char *notice, notice_leaves *nl)
     if (rc != SQLITE_DONE)
         return -1;
     for (size_t i = 0; i < nl->count; i++)
-        nl->e[i].leaf = nl->bytes + (uintptr_t)nl->e[i].leaf;
+        nl->e[i].leaf = (const uint8_t *)nl->bytes.data + (uintptr_t)nl->e[i].leaf;
     return nl->count > 0;
 }
 

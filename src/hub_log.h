@@ -2,7 +2,10 @@
  * hub's SQLite database, with signed tree heads (DESIGN.md §4).
  *
  * Leaves are appended inside the hub's own transactions (hub_db), so a
- * state change and its evidence commit together. The tree's right edge (a
+ * state change and its evidence commit together. A leaf's bytes are kept
+ * in its row, or, for leaves made before the writer's lock, in the leaf
+ * file beside the database (hub_leaf_file.h), synced before the commit
+ * that points at them. The tree's right edge (a
  * merkle_frontier) lives in memory and moves only when a transaction
  * commits. Perfect subtrees at levels 4, 8, 12 ... are stored as they are
  * completed, so a proof over a million leaves reads a few hundred rows.
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "crypto.h"
 #include "db.h"
 #include "merkle.h"
@@ -54,6 +58,10 @@ int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t le
 /* The same for a leaf whose hash (merkle_leaf_hash) is already known. */
 int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
                           const uint8_t hash[MERKLE_HASH_LEN]);
+/* The same for a leaf whose len bytes lie at off in the leaf file
+ * (hub_log_file_leaves): only its row goes in the table. */
+int hub_log_append_filed(hub_log *log, const char *notice, uint64_t off, size_t len,
+                         const uint8_t hash[MERKLE_HASH_LEN]);
 /* After COMMIT: the appended leaves join the tree that heads are signed
  * over. */
 void hub_log_committed(hub_log *log);
@@ -62,6 +70,20 @@ void hub_log_committed(hub_log *log);
 int hub_log_rolled_back(hub_log *log);
 /* The leaves committed so far. */
 uint64_t hub_log_size(hub_log *log);
+
+/* ---- the leaf file (hub_leaf_file.h): any thread, no lock ---- */
+
+/* Writes a batch's leaf bytes to the leaf file and syncs them, before the
+ * transaction that will point at them (hub_log_append_filed) begins: a
+ * commit never names bytes a crash could lose. *off is where they start.
+ * Returns 0, or -1 when they must go in the table instead. */
+int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *off);
+
+/* Appends to out the bytes of the leaf in a row of the evidence table
+ * whose columns from col on are (leaf, hash, off, len), from the row or
+ * the leaf file, after checking them against the stored hash. Returns 0,
+ * or -1 with out as it was. */
+int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out);
 
 /* ---- signing ---- */
 

@@ -262,6 +262,13 @@ body_of "$r" >cert-after.json
 check "a certificate fetched after the restart verifies" \
 	bash -c "'$HERALD' verify --log-key log.pub cert-after.json >/dev/null"
 check "... and the one fetched before it still does" bash -c "'$HERALD' verify --log-key log.pub cert.json >/dev/null"
+K1=$(sqlite3 data/hub.db "select id from notices where reference like 'K-%' order by id limit 1")
+r=$(http GET "$H/v1/notices/$K1/certificate" "" "${A_NTS[@]}")
+body_of "$r" >cert-k.json
+check "a notice of the interrupted load: its leaf bytes are in the leaf file, and its certificate verifies" \
+	bash -c "[ -n '$K1' ] &&
+		[ \"\$(sqlite3 data/hub.db \"select count(*) from evidence where notice = '$K1' and off is not null\")\" -ge 1 ] &&
+		'$HERALD' verify --log-key log.pub cert-k.json >/dev/null"
 
 kill -TERM "$PID_hub"
 wait "$PID_hub"

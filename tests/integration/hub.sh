@@ -302,21 +302,33 @@ check "limit over 10,000: 400" [ "$(status_of "$r")" = 400 ]
 kill -TERM "$PID_hub"
 wait "$PID_hub"
 check "SIGTERM stops the hub cleanly (exit 0)" [ $? -eq 0 ]
-check "evidence: idx from 0 without gaps, every leaf in the fixed key order" \
+check "evidence: idx from 0 without gaps, every leaf in the fixed key order and matching its hash, every SubmissionAcceptance in the leaf file" \
 	python3 - <<'PY'
-import json, sqlite3, sys
-rows = sqlite3.connect("data/hub.db").execute("select idx, notice, leaf from evidence order by idx").fetchall()
+import hashlib, json, sqlite3, sys
+rows = sqlite3.connect("data/hub.db").execute(
+    "select idx, notice, leaf, hash, off, len from evidence order by idx").fetchall()
 ok = [r[0] for r in rows] == list(range(len(rows))) and len(rows) > 20
-for idx, notice, leaf in rows:
+filed = open("data/hub.db.leaves", "rb").read()
+in_file = 0
+for idx, notice, leaf, h, off, n in rows:
+    if off is not None:
+        ok = ok and leaf == b"" and off + n <= len(filed)
+        leaf = filed[off:off + n]
+        in_file += 1
+    ok = ok and hashlib.sha256(b"\0" + leaf).digest() == h
     j = json.loads(leaf)
     ok = ok and list(j)[:9] == ["v", "event", "notice", "at", "agency", "actor", "rk", "doc_sha256", "reason"]
     ok = ok and j["notice"] == notice and j["v"] == 1
-sys.exit(0 if ok else 1)
+    # Made before the writer's lock, so their bytes went to the file.
+    ok = ok and (off is not None or j["event"] != "SubmissionAcceptance")
+print("# %d of %d leaves in the leaf file" % (in_file, len(rows)), file=sys.stderr)
+sys.exit(0 if ok and in_file > 0 else 1)
 PY
 check "no relayed or received notice is left without a read deadline" \
 	[ "$(sqlite3 data/hub.db "select count(*) from notices where state in ('relayed', 'received') and due is null")" = 0 ]
 check "database files are 0600" \
-	bash -c '[ "$(stat -c %a data/hub.db)" = 600 ] && [ "$(stat -c %a data/directory.db)" = 600 ]'
+	bash -c '[ "$(stat -c %a data/hub.db)" = 600 ] && [ "$(stat -c %a data/directory.db)" = 600 ] &&
+		[ "$(stat -c %a data/hub.db.leaves)" = 600 ]'
 found=0
 for i in 1 2 3 4 5 6; do
 	eval "ci=\$CI$i"

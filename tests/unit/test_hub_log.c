@@ -1,12 +1,15 @@
 /* test_hub_log.c -- the persisted evidence log against the in-memory tree:
- * roots, the node cache, a rolled-back batch, a restart, proofs and heads.
- * Uses a real SQLite file in a temporary folder. */
+ * roots, the node cache, a rolled-back batch, a restart, proofs and heads,
+ * leaves whose bytes lie in the leaf file beside those in the table, a
+ * leaf file cut short or damaged, and a database from before the leaf
+ * file. Uses real SQLite files in a temporary folder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "certificate.h"
@@ -36,22 +39,37 @@ static void leaf_text(int i, char *out, size_t cap, size_t *len, char notice[40]
     buf_free(&b);
 }
 
-/* Appends leaves [from, to) in one transaction, committed or not. */
+/* Appends leaves [from, to) (from even) in one transaction, committed or
+ * not: the even ones' bytes go to the leaf file first, as hub_db's early
+ * leaves do, and the odd ones' into the table. */
 static void batch(sqlite3 *db, hub_log *log, int from, int to, int commit,
                   merkle_frontier *mirror)
 {
     char leaf[512], notice[40];
     uint8_t h[32];
-    size_t len;
+    size_t len, at = 0;
+    uint64_t base;
+    buf filed;
 
+    buf_init(&filed, 0);
+    for (int i = from; i < to; i += 2) {
+        leaf_text(i, leaf, sizeof leaf, &len, notice);
+        buf_append(&filed, leaf, len);
+    }
+    assert_int_equal(hub_log_file_leaves(log, filed.data, filed.len, &base), 0);
+    buf_free(&filed);
     assert_int_equal(db_begin(db), 0);
     for (int i = from; i < to; i++) {
         leaf_text(i, leaf, sizeof leaf, &len, notice);
-        assert_int_equal(hub_log_append(log, notice, leaf, len), 0);
-        if (commit) {
-            merkle_leaf_hash(leaf, len, h);
-            merkle_frontier_append(mirror, h);
+        merkle_leaf_hash(leaf, len, h);
+        if (i % 2 == 0) {
+            assert_int_equal(hub_log_append_filed(log, notice, base + at, len, h), 0);
+            at += len;
+        } else {
+            assert_int_equal(hub_log_append(log, notice, leaf, len), 0);
         }
+        if (commit)
+            merkle_frontier_append(mirror, h);
     }
     if (commit) {
         assert_int_equal(db_commit(db), 0);
@@ -127,10 +145,98 @@ static void log_survives_rollback_and_restart(void **state)
     free(json);
     assert_null(hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-999999999999", &status));
     assert_int_equal(status, 404);
+    /* Half of them are in the leaf file, half in the table. */
+    long long filed, in_table;
+    assert_int_equal(db_one_int(db, "SELECT COUNT(*) FROM evidence WHERE off IS NOT NULL"
+                                    " AND length(leaf) = 0", &filed), 1);
+    assert_int_equal(db_one_int(db, "SELECT COUNT(*) FROM evidence WHERE off IS NULL"
+                                    " AND length(leaf) > 0", &in_table), 1);
+    assert_int_equal(filed, N / 2);
+    assert_int_equal(in_table, N / 2);
 
+    /* A damaged byte in the file: no certificate with it (500), and
+     * none of its bytes shipped. */
+    long long off;
+    char leaves[80];
+    FILE *f;
+    assert_int_equal(db_one_int(db, "SELECT off FROM evidence WHERE idx = 10", &off), 1);
+    snprintf(leaves, sizeof leaves, "%s.leaves", path);
+    f = fopen(leaves, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off + 5, SEEK_SET), 0);
+    assert_int_equal(fputc('X', f), 'X');
+    assert_int_equal(fclose(f), 0);
+    assert_null(hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status));
+    assert_int_equal(status, 500);
     hub_log_close(log);
+
+    /* A leaf file cut short stops the log from opening, saying so. */
+    long long end;
+    assert_int_equal(db_one_int(db, "SELECT MAX(off + len) FROM evidence", &end), 1);
+    assert_int_equal(truncate(leaves, end - 1), 0);
+    assert_null(hub_log_open(db, path, err, sizeof err));
+    assert_non_null(strstr(err, "leaf file"));
+    assert_non_null(strstr(err, "cut short"));
+
     db_close(db);
     snprintf(err, sizeof err, "rm -rf '%s'", dir);
+    assert_int_equal(system(err), 0);
+}
+
+/* A hub.db from before the leaf file: its table gains off and len, its
+ * leaves stay where they are, and new ones may go to the file. */
+static void log_opens_a_database_from_before_the_leaf_file(void **state)
+{
+    char old_dir[] = "/tmp/test_hub_log.XXXXXX", old[64], err[256], leaf[512], notice[40];
+    uint8_t seed[32] = {9}, h[32], pk[32];
+    sqlite3 *db;
+    hub_log *log;
+    size_t len;
+    uint64_t off;
+    int status;
+    (void)state;
+
+    assert_non_null(mkdtemp(old_dir));
+    snprintf(old, sizeof old, "%s/hub.db", old_dir);
+    db = db_open(old, "CREATE TABLE evidence(idx INTEGER PRIMARY KEY, notice TEXT NOT NULL,"
+                      " leaf BLOB NOT NULL, hash BLOB NOT NULL);", 0, err, sizeof err);
+    assert_non_null(db);
+    for (int i = 0; i < 3; i++) {
+        sqlite3_stmt *st = db_prepare(db, "INSERT INTO evidence VALUES(?1, ?2, ?3, ?4)");
+        leaf_text(i * 7, leaf, sizeof leaf, &len, notice); /* all of notice ...000 */
+        merkle_leaf_hash(leaf, len, h);
+        sqlite3_bind_int(st, 1, i);
+        sqlite3_bind_text(st, 2, notice, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 3, leaf, (int)len, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 4, h, 32, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    log = hub_log_open(db, old, err, sizeof err);
+    if (!log)
+        fprintf(stderr, "open: %s\n", err);
+    assert_non_null(log);
+    assert_int_equal(hub_log_size(log), 3);
+    leaf_text(21, leaf, sizeof leaf, &len, notice);
+    merkle_leaf_hash(leaf, len, h);
+    assert_int_equal(hub_log_file_leaves(log, leaf, len, &off), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(hub_log_append_filed(log, notice, off, len, h), 0);
+    assert_int_equal(db_commit(db), 0);
+    hub_log_committed(log);
+
+    assert_int_equal(hub_log_set_key(log, seed), 0);
+    hub_log_public_key(log, pk);
+    char *json = hub_log_certificate(log, notice, &status);
+    assert_non_null(json);
+    cert_result *res = malloc(sizeof *res);
+    assert_int_equal(certificate_verify(json, strlen(json), pk, res, err, sizeof err), 0);
+    assert_int_equal(res->count, 4);
+    free(res);
+    free(json);
+    hub_log_close(log);
+    db_close(db);
+    snprintf(err, sizeof err, "rm -rf '%s'", old_dir);
     assert_int_equal(system(err), 0);
 }
 
@@ -138,6 +244,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(log_survives_rollback_and_restart),
+        cmocka_unit_test(log_opens_a_database_from_before_the_leaf_file),
     };
     if (crypto_init() != 0)
         return 1;
