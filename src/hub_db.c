@@ -123,10 +123,11 @@ struct hub_db {
     pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
     notice_id_gen ids;
     /* Leaves the item being recorded may take instead of encoding its
-     * own: slots early_at to early_at + EARLY_PER_ITEM - 1 of early. Set
-     * under the writer's lock, NULL outside a batch. */
+     * own: slots early_at to early_at + early_per - 1 of early (early_per
+     * slots per item of the batch). Set under the writer's lock, NULL
+     * outside a batch. */
     const hub_early *early;
-    size_t early_at;
+    size_t early_at, early_per;
     buf leaf;              /* reused for encoding leaves */
     hub_recent *recent;    /* relayed lately: their reports' leaves are made early */
     long long fallback_ms; /* read deadline on a fallback channel */
@@ -223,6 +224,14 @@ static int begin_early(hub_db *db, hub_early *early)
     return -1;
 }
 
+/* Under the lock: the batch's items take their leaves from early, per
+ * slots each. */
+static void use_early(hub_db *db, const hub_early *early, size_t per)
+{
+    db->early = early;
+    db->early_per = per;
+}
+
 static int finish_early(hub_db *db, int ok, hub_early *early)
 {
     db->early = NULL;
@@ -292,8 +301,9 @@ static int save_notice(hub_db *db, hub_notice *n, long long now)
     return step_done(db, st);
 }
 
-/* A relayed notice's RelayAcceptance and ContentConsignment. */
-#define EARLY_PER_ITEM 2
+/* Leaves made early per item: a relayed notice's RelayAcceptance and
+ * ContentConsignment; one for a submission or a report. */
+#define EARLY_PER_RELAY 2
 /* Notices relayed lately whose fields reports find in memory: at ~20,000
  * a second, the few seconds between a relay and its reports, in ~7 MB. */
 #define HUB_RECENT_SLOTS 32768
@@ -304,7 +314,7 @@ static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
                       n->doc_sha256, reason};
 
-    for (size_t k = db->early_at; db->early && k < db->early_at + EARLY_PER_ITEM; k++) {
+    for (size_t k = db->early_at; db->early && k < db->early_at + db->early_per; k++) {
         const hub_early_leaf *l = hub_early_find(db->early, k, &r);
         if (l && db->early->filed_at >= 0)
             return hub_log_append_filed(db->log, n->id, (uint64_t)db->early->filed_at + l->off,
@@ -653,11 +663,11 @@ static void submissions_ahead(hub_db *db, const char *agency, hub_submission *it
         db->rnd_used += NOTICE_ID_RANDOM_LEN;
     }
     pthread_mutex_unlock(&db->id_lock);
-    hub_early_init(e, n * EARLY_PER_ITEM);
+    hub_early_init(e, n);
     for (size_t i = 0; i < n; i++) {
         evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
                           "hub", items[i].rk, items[i].doc_sha256, NULL};
-        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+        hub_early_add(e, i, &r);
     }
 }
 
@@ -672,14 +682,14 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
     submissions_ahead(db, agency, items, n, now, &early);
     if (begin_early(db, &early) != 0)
         return -1;
-    db->early = &early;
+    use_early(db, &early, 1);
     for (size_t i = 0; i < n && ok == 0; i++) {
         int route = *n_routed < may_route;
         hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
         int fresh;
 
         items[i].routed = 0;
-        db->early_at = i * EARLY_PER_ITEM;
+        db->early_at = i;
         fresh = insert_notice(db, agency, &items[i], now, route, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
@@ -954,12 +964,12 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
 static void reports_ahead(hub_db *db, const char *caller, const hub_report *r, size_t n,
                           long long now, hub_recent_fields *f, hub_early *e)
 {
-    hub_early_init(e, f ? n * EARLY_PER_ITEM : 0);
+    hub_early_init(e, f ? n : 0);
     for (size_t i = 0; f && i < n; i++) {
         evidence_rec rec = {notice_event_name(r[i].event), r[i].notice, now, f[i].agency,
                             caller, f[i].rk, f[i].doc_sha256, r[i].reason};
         if (!r[i].error && hub_recent_get(db->recent, r[i].notice, &f[i]))
-            hub_early_add(e, i * EARLY_PER_ITEM, &rec);
+            hub_early_add(e, i, &rec);
     }
 }
 
@@ -975,9 +985,9 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
         free(f);
         return -1;
     }
-    db->early = &early;
+    use_early(db, &early, 1);
     for (size_t i = 0; i < n && ok == 0; i++) {
-        db->early_at = i * EARLY_PER_ITEM;
+        db->early_at = i;
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
     }
@@ -1201,7 +1211,7 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
 static void answers_ahead(hub_db *db, const hub_relay_item *items, size_t n, long long now,
                           hub_early *e)
 {
-    hub_early_init(e, n * EARLY_PER_ITEM);
+    hub_early_init(e, n * EARLY_PER_RELAY);
     for (size_t i = 0; i < n; i++) {
         const hub_notice *nt = &items[i].n;
         evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
@@ -1209,10 +1219,10 @@ static void answers_ahead(hub_db *db, const hub_relay_item *items, size_t n, lon
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
         hub_recent_put(db->recent, nt->id, nt->agency, nt->rk, nt->doc_sha256);
-        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+        hub_early_add(e, i * EARLY_PER_RELAY, &r);
         r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
         if (items[i].consigned)
-            hub_early_add(e, i * EARLY_PER_ITEM + 1, &r);
+            hub_early_add(e, i * EARLY_PER_RELAY + 1, &r);
     }
 }
 
@@ -1221,9 +1231,9 @@ static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long
 {
     int ok = 0;
 
-    db->early = early;
+    use_early(db, early, EARLY_PER_RELAY);
     for (size_t i = 0; i < n && ok == 0; i++) {
-        db->early_at = i * EARLY_PER_ITEM;
+        db->early_at = i * EARLY_PER_RELAY;
         ok = record_answer(db, &items[i], now);
     }
     db->early = NULL;
