@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,41 +16,55 @@
 
 struct hub_leaf_file {
     int fd;
-    uint64_t end;  /* next free offset: atomic, so writers never wait for each other */
-    int failed;    /* atomic */
+    uint64_t end;      /* next free offset: atomic, so writers never wait for each other */
+    uint64_t written;  /* puts whose bytes are written: atomic, a put's ticket */
+    uint64_t synced;   /* every put up to this ticket is on disk (sync_lock) */
+    int failed;        /* atomic; set under sync_lock */
     pthread_mutex_t sync_lock;
-    char path[4200];
+    char path[HUB_LEAF_FILE_PATH_MAX];
 };
+
+static int refuse(hub_leaf_file *f, const char *why, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", f->path, why);
+    hub_leaf_file_close(f);
+    return -1;
+}
+
+/* A second hub on the same folder would write over the bytes the first
+ * one's rows point at: the file is locked while open. */
+static int open_file(hub_leaf_file *f, char *err, size_t errlen)
+{
+    struct stat st;
+    int made;
+
+    f->fd = open(f->path, O_RDWR | O_CLOEXEC, 0600);
+    made = f->fd < 0 && errno == ENOENT;
+    if (made)
+        f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (f->fd < 0 || fstat(f->fd, &st) != 0 || (made && db_sync_folder(f->path) != 0))
+        return refuse(f, strerror(errno), err, errlen);
+    if (!S_ISREG(st.st_mode))
+        return refuse(f, "not a regular file", err, errlen);
+    if (flock(f->fd, LOCK_EX | LOCK_NB) != 0)
+        return refuse(f, errno == EWOULDBLOCK ? "in use by another hub on the same folder"
+                                              : strerror(errno), err, errlen);
+    f->end = (uint64_t)st.st_size;
+    return 0;
+}
 
 hub_leaf_file *hub_leaf_file_open(const char *path, char *err, size_t errlen)
 {
     hub_leaf_file *f = calloc(1, sizeof *f);
-    struct stat st;
-    int made;
 
     if (!f || strlen(path) >= sizeof f->path) {
         snprintf(err, errlen, "%s: %s", path, f ? "name too long" : "out of memory");
         free(f);
         return NULL;
     }
-    snprintf(f->path, sizeof f->path, "%s", path);
+    memcpy(f->path, path, strlen(path) + 1);
     pthread_mutex_init(&f->sync_lock, NULL);
-    f->fd = open(path, O_RDWR | O_CLOEXEC, 0600);
-    made = f->fd < 0 && errno == ENOENT;
-    if (made)
-        f->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (f->fd < 0 || fstat(f->fd, &st) != 0 || (made && db_sync_folder(path) != 0)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        hub_leaf_file_close(f);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        hub_leaf_file_close(f);
-        return NULL;
-    }
-    f->end = (uint64_t)st.st_size;
-    return f;
+    return open_file(f, err, errlen) == 0 ? f : NULL;
 }
 
 void hub_leaf_file_close(hub_leaf_file *f)
@@ -62,22 +77,19 @@ void hub_leaf_file_close(hub_leaf_file *f)
     free(f);
 }
 
-static int fail(hub_leaf_file *f, const char *what)
-{
-    if (!__atomic_exchange_n(&f->failed, 1, __ATOMIC_ACQ_REL))
-        log_error("log: cannot %s %s: %s; leaves stay in the database from now on",
-                  what, f->path, strerror(errno));
-    return -1;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+/* pwrite (writing) or pread the whole of len bytes at off; -1 with errno
+ * (EIO for a short read at the end of the file). */
+static int whole(int fd, int writing, uint8_t *p, size_t len, uint64_t off)
 {
     while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        ssize_t n = writing ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
             return -1;
+        }
         p += n;
         len -= (size_t)n;
         off += (uint64_t)n;
@@ -85,47 +97,65 @@ static int write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
     return 0;
 }
 
-/* Syncs take turns: one sync covers every put written before it, and a
- * failure is seen by the one that got it and then by everyone (failed). */
+/* Logs once: the first failure is the one worth reading. */
+static int failed(hub_leaf_file *f, const char *what, int err)
+{
+    static int logged;
+
+    if (!__atomic_exchange_n(&logged, 1, __ATOMIC_ACQ_REL))
+        log_error("log: cannot %s %s: %s; leaves stay in the database from now on", what,
+                  f->path, strerror(err));
+    return -1;
+}
+
+/* Syncs coalesce: a put whose ticket an earlier sync already covered (it
+ * began after the put's bytes were written) returns without one. A
+ * failed sync sticks before anyone else may sync, as the kernel reports
+ * a lost write only once and the next sync would succeed without it. */
 int hub_leaf_file_put(hub_leaf_file *f, const void *bytes, size_t len, uint64_t *off)
 {
-    uint64_t at;
-    int rc;
+    uint64_t at, ticket, covers;
+    int rc = 0, err = 0;
 
     if (__atomic_load_n(&f->failed, __ATOMIC_ACQUIRE))
         return -1;
     at = __atomic_fetch_add(&f->end, (uint64_t)len, __ATOMIC_ACQ_REL);
-    if (write_all(f->fd, bytes, len, at) != 0)
-        return fail(f, "write to");
+    if (whole(f->fd, 1, (uint8_t *)(uintptr_t)bytes, len, at) != 0) {
+        __atomic_store_n(&f->failed, 1, __ATOMIC_RELEASE);
+        return failed(f, "write to", errno);
+    }
+    ticket = __atomic_add_fetch(&f->written, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&f->sync_lock);
-    rc = __atomic_load_n(&f->failed, __ATOMIC_ACQUIRE) ? -1 : fdatasync(f->fd);
+    if (__atomic_load_n(&f->failed, __ATOMIC_ACQUIRE)) {
+        rc = -1;
+    } else if (f->synced < ticket) {
+        covers = __atomic_load_n(&f->written, __ATOMIC_ACQUIRE);
+        if (fdatasync(f->fd) == 0) {
+            f->synced = covers;
+        } else {
+            err = errno;
+            __atomic_store_n(&f->failed, 1, __ATOMIC_RELEASE);
+            rc = -1;
+        }
+    }
     pthread_mutex_unlock(&f->sync_lock);
     if (rc != 0)
-        return fail(f, "sync");
+        return err ? failed(f, "sync", err) : -1;
     *off = at;
     return 0;
 }
 
 int hub_leaf_file_get(hub_leaf_file *f, uint64_t off, void *out, size_t len)
 {
-    uint8_t *p = out;
-
-    while (len > 0) {
-        ssize_t n = pread(f->fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    return whole(f->fd, 0, out, len, off);
 }
 
-uint64_t hub_leaf_file_size(hub_leaf_file *f)
+int hub_leaf_file_size(hub_leaf_file *f, uint64_t *size)
 {
     struct stat st;
 
-    return fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    if (fstat(f->fd, &st) != 0)
+        return -1;
+    *size = (uint64_t)st.st_size;
+    return 0;
 }

@@ -20,21 +20,25 @@
 
 typedef struct hub_leaf_file hub_leaf_file;
 
-/* Opens path, creating it (mode 0600, its folder synced) if needed.
- * Returns NULL with a message in err. */
+#define HUB_LEAF_FILE_PATH_MAX 4200
+
+/* Opens path, creating it (mode 0600, its folder synced) if needed, and
+ * locks it: a second hub on the same folder is refused. Returns NULL
+ * with a message in err. */
 hub_leaf_file *hub_leaf_file_open(const char *path, char *err, size_t errlen);
 void hub_leaf_file_close(hub_leaf_file *f);
 
-/* Appends len bytes at an offset of their own (*off) and syncs them.
- * Returns 0, or -1 when the file cannot take them: after a failed write
- * or sync every later put fails too (the caller keeps its bytes
- * elsewhere), as the kernel reports a lost write only once. */
+/* Appends len bytes at an offset of their own (*off) and makes them
+ * durable (a sync, or one that other puts made meanwhile). Returns 0, or
+ * -1 when the file cannot take them: after a failed write or sync every
+ * later put fails too (the caller keeps its bytes elsewhere), as the
+ * kernel reports a lost write only once. */
 int hub_leaf_file_put(hub_leaf_file *f, const void *bytes, size_t len, uint64_t *off);
 
 /* Reads len bytes at off. Returns 0, or -1 if the file does not hold them. */
 int hub_leaf_file_get(hub_leaf_file *f, uint64_t off, void *out, size_t len);
 
-/* Bytes in the file, dead ones included. */
-uint64_t hub_leaf_file_size(hub_leaf_file *f);
+/* Bytes in the file, dead ones included, into *size. Returns 0 or -1. */
+int hub_leaf_file_size(hub_leaf_file *f, uint64_t *size);
 
 #endif

@@ -9,6 +9,7 @@
  * lock already. */
 #include "hub_log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@ static const char schema[] =
     "  idx INTEGER PRIMARY KEY, notice TEXT NOT NULL, leaf BLOB NOT NULL,"
     "  hash BLOB NOT NULL, off INTEGER, len INTEGER);"
     "CREATE INDEX IF NOT EXISTS evidence_notice ON evidence(notice, idx);"
+    /* How far into the leaf file committed rows reach, at most. */
+    "CREATE TABLE IF NOT EXISTS leaf_file("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL);"
     /* Perfect subtrees of 2^level leaves, level a multiple of NODE_STEP. */
     "CREATE TABLE IF NOT EXISTS log_nodes("
     "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
@@ -44,7 +48,7 @@ static const char schema[] =
 /* "log: tree size N signed" at most this often. */
 #define SIGN_LOG_EVERY_MS 10000
 
-enum { W_LEAF, W_NODE, W_HEAD, W_COUNT };
+enum { W_LEAF, W_NODE, W_HEAD, W_FILE_SIZE, W_COUNT };
 enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_FILED_END, R_LATEST, R_NOTICE, R_BEGIN, R_END,
        R_COUNT };
 
@@ -54,16 +58,15 @@ static const char *const wsql[W_COUNT] = {
     [W_NODE] = "INSERT INTO log_nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
     [W_HEAD] = "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
                " VALUES(?1, ?2, ?3, ?4)",
+    [W_FILE_SIZE] = "INSERT INTO leaf_file(id, size) VALUES(1, ?1)"
+                    " ON CONFLICT(id) DO UPDATE SET size = max(size, excluded.size)",
 };
 
 static const char *const rsql[R_COUNT] = {
     [R_LEAF] = "SELECT hash FROM evidence WHERE idx = ?1",
     [R_NODE] = "SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2",
     [R_COUNT_LEAVES] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM evidence",
-    /* Offsets are taken in the order batches write, not commit: the
-     * furthest of the latest rows stands for the lot. */
-    [R_FILED_END] = "SELECT COALESCE(MAX(off + len), 0) FROM"
-                    " (SELECT off, len FROM evidence ORDER BY idx DESC LIMIT 10000)",
+    [R_FILED_END] = "SELECT COALESCE(MAX(size), 0) FROM leaf_file",
     [R_LATEST] = "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                  " ORDER BY tree_size DESC LIMIT 1",
     [R_NOTICE] = "SELECT idx, leaf, hash, off, len FROM evidence WHERE notice = ?1"
@@ -80,6 +83,7 @@ struct hub_log {
     pthread_mutex_t own_writer_lock;
     sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
     merkle_frontier pending;   /* writer only: includes the open batch */
+    uint64_t filed_end, stored_end; /* writer only: leaf file reached, and as stored */
 
     pthread_mutex_t state_lock, reader_lock, sign_lock;
     merkle_frontier committed; /* state_lock */
@@ -225,30 +229,38 @@ static int prepare_all(hub_log *log, sqlite3 *writer)
 }
 
 /* A database made before the leaf file keeps its rows as they are. */
-static int add_file_columns(sqlite3 *writer)
+static int add_file_column(sqlite3 *writer, const char *name)
 {
+    char sql[128];
     long long has;
 
-    if (db_one_int(writer, "SELECT COUNT(*) FROM pragma_table_info('evidence')"
-                           " WHERE name = 'off'", &has) != 1)
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM pragma_table_info('evidence')"
+             " WHERE name = '%s'", name);
+    if (db_one_int(writer, sql, &has) != 1)
         return -1;
-    return has ? 0 : db_exec(writer, "ALTER TABLE evidence ADD COLUMN off INTEGER;"
-                                      "ALTER TABLE evidence ADD COLUMN len INTEGER;");
+    snprintf(sql, sizeof sql, "ALTER TABLE evidence ADD COLUMN %s INTEGER", name);
+    return has ? 0 : db_exec(writer, sql);
 }
 
-/* Rows must not point past the leaf file's end: a file cut short, lost
- * or swapped for another would otherwise show only when a certificate
- * asks for a missing leaf. reader_lock held. */
+static int add_file_columns(sqlite3 *writer)
+{
+    return add_file_column(writer, "off") != 0 ? -1 : add_file_column(writer, "len");
+}
+
+/* Rows must not point past the leaf file's end: a file cut short or
+ * lost would otherwise show only when a certificate asks for one of its
+ * leaves. (Bytes changed in place show then, against the stored hash.)
+ * reader_lock held. */
 static int check_leaf_file(hub_log *log, char *err, size_t errlen)
 {
     sqlite3_stmt *st = rstmt(log, R_FILED_END);
     long long want = -1;
-    uint64_t have = hub_leaf_file_size(log->leaves);
+    uint64_t have;
 
     if (sqlite3_step(st) == SQLITE_ROW)
         want = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (want < 0) {
+    if (want < 0 || hub_leaf_file_size(log->leaves, &have) != 0) {
         snprintf(err, errlen, "cannot read the evidence log");
         return -1;
     }
@@ -354,6 +366,7 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
         return NULL;
     }
     log->pending = log->committed;
+    log->filed_end = log->stored_end = 0;
     return log;
 }
 
@@ -447,6 +460,8 @@ static int append_row(hub_log *log, const char *notice, const void *leaf, size_t
     } else {
         sqlite3_bind_int64(st, 5, off);
         sqlite3_bind_int64(st, 6, (sqlite3_int64)len);
+        if ((uint64_t)off + len > log->filed_end)
+            log->filed_end = (uint64_t)off + len;
     }
     if (step_write(st) != 0)
         return -1;
@@ -474,8 +489,19 @@ int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *o
     return hub_leaf_file_put(log->leaves, bytes, len, off);
 }
 
+int hub_log_before_commit(hub_log *log)
+{
+    sqlite3_stmt *st = log->w[W_FILE_SIZE];
+
+    if (log->filed_end <= log->stored_end)
+        return 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)log->filed_end);
+    return step_write(st);
+}
+
 void hub_log_committed(hub_log *log)
 {
+    log->stored_end = log->filed_end;
     pthread_mutex_lock(&log->state_lock);
     log->committed = log->pending;
     pthread_mutex_unlock(&log->state_lock);
@@ -486,6 +512,7 @@ int hub_log_rolled_back(hub_log *log)
     merkle_frontier f;
     int rc;
 
+    log->filed_end = log->stored_end;
     read_begin(log);
     rc = load_frontier(log, &f);
     read_end(log);
@@ -711,32 +738,34 @@ static void leaves_free(notice_leaves *nl)
 
 int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out)
 {
-    sqlite3_int64 off = sqlite3_column_int64(st, col + 2);
-    sqlite3_int64 len = sqlite3_column_type(st, col + 2) == SQLITE_NULL
-                            ? sqlite3_column_bytes(st, col)
-                            : sqlite3_column_int64(st, col + 3);
+    int filed = sqlite3_column_type(st, col + 2) != SQLITE_NULL;
+    sqlite3_int64 off = filed ? sqlite3_column_int64(st, col + 2) : 0;
+    sqlite3_int64 len = filed ? sqlite3_column_int64(st, col + 3) : sqlite3_column_bytes(st, col);
     uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
     size_t at = out->len;
+    char *to;
 
-    if (len < 0 || len > CERT_MAX_LEAF || off < 0 || hash_col(st, col + 1, want) != 0)
+    if (len < 0 || len > CERT_MAX_LEAF || off < 0 || hash_col(st, col + 1, want) != 0 ||
+        out->broken)
         return -1;
-    if (sqlite3_column_type(st, col + 2) == SQLITE_NULL) {
-        buf_append(out, sqlite3_column_blob(st, col), (size_t)len);
-        if (out->broken)
-            return -1;
-    } else {
-        char *to = buf_extend(out, (size_t)len);
-        if (!to || hub_leaf_file_get(log->leaves, (uint64_t)off, to, (size_t)len) != 0) {
-            log_error("log: cannot read %lld bytes at %lld of the leaf file", (long long)len,
-                      (long long)off);
-            if (to)
-                out->data[out->len = at] = '\0';
-            return -1;
-        }
+    to = buf_extend(out, (size_t)len);
+    if (!to)
+        return -1;
+    if (!filed) {
+        memcpy(to, sqlite3_column_blob(st, col), (size_t)len);
+    } else if (hub_leaf_file_get(log->leaves, (uint64_t)off, to, (size_t)len) != 0) {
+        log_error("log: cannot read %lld bytes at %lld of the leaf file: %s", (long long)len,
+                  (long long)off, strerror(errno));
+        out->data[out->len = at] = '\0';
+        return -1;
     }
-    merkle_leaf_hash(out->data + at, (size_t)len, got);
+    merkle_leaf_hash(to, (size_t)len, got);
     if (memcmp(got, want, MERKLE_HASH_LEN) != 0) {
-        log_error("log: a leaf of the evidence log does not match its stored hash");
+        if (filed)
+            log_error("log: %lld bytes at %lld of the leaf file do not match their stored"
+                      " hash", (long long)len, (long long)off);
+        else
+            log_error("log: a leaf in the evidence table does not match its stored hash");
         out->data[out->len = at] = '\0';
         return -1;
     }

@@ -62,6 +62,10 @@ int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, si
  * (hub_log_file_leaves): only its row goes in the table. */
 int hub_log_append_filed(hub_log *log, const char *notice, uint64_t off, size_t len,
                          const uint8_t hash[MERKLE_HASH_LEN]);
+/* Before COMMIT of a transaction that appended filed leaves: notes how
+ * far into the leaf file its rows reach, which a restart checks the
+ * file against. Returns 0 or -1 (then roll back). */
+int hub_log_before_commit(hub_log *log);
 /* After COMMIT: the appended leaves join the tree that heads are signed
  * over. */
 void hub_log_committed(hub_log *log);
@@ -82,7 +86,7 @@ int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *o
 /* Appends to out the bytes of the leaf in a row of the evidence table
  * whose columns from col on are (leaf, hash, off, len), from the row or
  * the leaf file, after checking them against the stored hash. Returns 0,
- * or -1 with out as it was. */
+ * or -1 with out as it was (unless it ran out of memory: then broken). */
 int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out);
 
 /* ---- signing ---- */

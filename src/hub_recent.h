@@ -7,8 +7,10 @@
  * fields at hand, a report batch makes its leaves before the lock
  * (hub_early), and their bytes go to the leaf file. A direct-mapped table
  * of fixed size: a later notice takes an earlier one's slot, and a miss
- * only means the leaf is made under the lock as before. No I/O; safe to
- * call from any thread. */
+ * only means the leaf is made under the lock as before. A leaf made for
+ * a report that turns out a duplicate, or not the caller's to make, is
+ * left unused: a few dead bytes in the leaf file. No I/O; safe to call
+ * from any thread. */
 #ifndef HERALD_HUB_RECENT_H
 #define HERALD_HUB_RECENT_H
 

@@ -1,7 +1,8 @@
 /* test_hub_leaf_file.c -- the leaf file hands out offsets that never
  * overlap, even to threads appending at once; what was put is what is
  * read; a reopened file appends after everything it holds; it is made
- * with mode 0600. Uses real files in a temporary folder. */
+ * with mode 0600 and a second opener is refused; a failed write sticks.
+ * Uses real files in a temporary folder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -55,7 +58,7 @@ static void puts_from_threads_never_overlap(void **state)
     static putter p[THREADS];
     pthread_t t[THREADS];
     uint8_t want[800], got[800];
-    uint64_t total = 0, off;
+    uint64_t total = 0, off, size;
     struct stat st;
     hub_leaf_file *f;
     (void)state;
@@ -82,16 +85,32 @@ static void puts_from_threads_never_overlap(void **state)
             total += p[i].len[k];
         }
     }
-    assert_int_equal(hub_leaf_file_size(f), total); /* no gaps: every byte was someone's */
+    assert_int_equal(hub_leaf_file_size(f, &size), 0);
+    assert_int_equal(size, total); /* no gaps: every byte was someone's */
     assert_int_equal(hub_leaf_file_get(f, total - 1, got, 2), -1); /* past the end */
     hub_leaf_file_close(f);
 
     /* Reopened: the next put starts at the end. */
     f = hub_leaf_file_open(path, err, sizeof err);
     assert_non_null(f);
+    assert_null(hub_leaf_file_open(path, err, sizeof err)); /* a second hub */
+    assert_non_null(strstr(err, "in use by another hub"));
     assert_int_equal(hub_leaf_file_put(f, "abc", 3, &off), 0);
     assert_int_equal(off, total);
-    assert_int_equal(hub_leaf_file_size(f), total + 3);
+    assert_int_equal(hub_leaf_file_size(f, &size), 0);
+    assert_int_equal(size, total + 3);
+
+    /* A write the file cannot take (here: over the process's file size
+     * limit) fails, and so does every put after it. */
+    struct rlimit was, low;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    low = was;
+    low.rlim_cur = (rlim_t)(total + 10);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &low), 0);
+    assert_int_equal(hub_leaf_file_put(f, want, 100, &off), -1);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    assert_int_equal(hub_leaf_file_put(f, "abc", 3, &off), -1);
     hub_leaf_file_close(f);
 
     /* A folder where the file should be: refused with its name. */

@@ -72,6 +72,7 @@ static void batch(sqlite3 *db, hub_log *log, int from, int to, int commit,
             merkle_frontier_append(mirror, h);
     }
     if (commit) {
+        assert_int_equal(hub_log_before_commit(log), 0);
         assert_int_equal(db_commit(db), 0);
         hub_log_committed(log);
     } else {
@@ -170,13 +171,19 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(status, 500);
     hub_log_close(log);
 
-    /* A leaf file cut short stops the log from opening, saying so. */
+    /* A leaf file cut short, or lost, stops the log from opening, saying
+     * so, though the latest rows hold no filed leaf. */
     long long end;
     assert_int_equal(db_one_int(db, "SELECT MAX(off + len) FROM evidence", &end), 1);
+    assert_int_equal(db_exec(db, "UPDATE evidence SET off = NULL, len = NULL"
+                                 " WHERE idx >= 900"), 0);
     assert_int_equal(truncate(leaves, end - 1), 0);
     assert_null(hub_log_open(db, path, err, sizeof err));
     assert_non_null(strstr(err, "leaf file"));
     assert_non_null(strstr(err, "cut short"));
+    assert_int_equal(unlink(leaves), 0);
+    assert_null(hub_log_open(db, path, err, sizeof err));
+    assert_non_null(strstr(err, "holds 0 bytes"));
 
     db_close(db);
     snprintf(err, sizeof err, "rm -rf '%s'", dir);
@@ -222,6 +229,7 @@ static void log_opens_a_database_from_before_the_leaf_file(void **state)
     assert_int_equal(hub_log_file_leaves(log, leaf, len, &off), 0);
     assert_int_equal(db_begin(db), 0);
     assert_int_equal(hub_log_append_filed(log, notice, off, len, h), 0);
+    assert_int_equal(hub_log_before_commit(log), 0);
     assert_int_equal(db_commit(db), 0);
     hub_log_committed(log);
 
