@@ -11,7 +11,6 @@
 #include "evidence.h"
 #include "hub_early.h"
 #include "hub_log.h"
-#include "hub_recent.h"
 #include "log.h"
 #include "strcopy.h"
 
@@ -129,7 +128,6 @@ struct hub_db {
     const hub_early *early;
     size_t early_at, early_per;
     buf leaf;              /* reused for encoding leaves */
-    hub_recent *recent;    /* relayed lately: their reports' leaves are made early */
     long long fallback_ms; /* read deadline on a fallback channel */
     hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
     size_t rows_cap;       /* malloc would map and unmap it every round */
@@ -302,13 +300,8 @@ static int save_notice(hub_db *db, hub_notice *n, long long now)
 }
 
 /* Leaves made early per item: a relayed notice's RelayAcceptance and
- * ContentConsignment; one for a submission or a report. */
+ * ContentConsignment; one for a submission. */
 #define EARLY_PER_RELAY 2
-/* Notices relayed lately whose fields reports find in memory, in ~7 MB:
- * a slot is taken over ~1.6 s later on average at 20,000 relays a second
- * (direct-mapped), and 87% of ConsignmentNotification leaves were made
- * early in a 300,000-notice run. */
-#define HUB_RECENT_SLOTS 32768
 
 static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
                            const char *actor, const char *reason, long long now)
@@ -499,12 +492,6 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
     db->wal.fd = -1;
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
-    db->recent = hub_recent_new(HUB_RECENT_SLOTS);
-    if (!db->recent) {
-        snprintf(err, errlen, "out of memory");
-        hub_db_close(db);
-        return NULL;
-    }
     /* Every use of the connection is under db->lock. */
     db->conn = db_open_unlocked(path, schema, HUB_LOG_PAGE_SIZE, err, errlen);
     if (!db->conn) {
@@ -564,7 +551,6 @@ void hub_db_close(hub_db *db)
         db_close(db->conn);
     db_wal_close(&db->wal);
     buf_free(&db->leaf);
-    hub_recent_free(db->recent);
     free(db->rows);
     free(db->picks);
     pthread_mutex_destroy(&db->lock);
@@ -961,41 +947,17 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     return n.state != n.stored ? save_notice(db, &n, now) : 0;
 }
 
-/* The leaves reports on notices relayed lately will add, made early;
- * f[i] holds the fields report i's leaf points at. */
-static void reports_ahead(hub_db *db, const char *caller, const hub_report *r, size_t n,
-                          long long now, hub_recent_fields *f, hub_early *e)
-{
-    hub_early_init(e, f ? n : 0);
-    for (size_t i = 0; f && i < n; i++) {
-        evidence_rec rec = {notice_event_name(r[i].event), r[i].notice, now, f[i].agency,
-                            caller, f[i].rk, f[i].doc_sha256, r[i].reason};
-        if (!r[i].error && hub_recent_get(db->recent, r[i].notice, &f[i]))
-            hub_early_add(e, i, &rec);
-    }
-}
-
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now)
 {
-    hub_recent_fields *f = n ? malloc(n * sizeof *f) : NULL;
-    hub_early early;
     int ok = 0;
 
-    reports_ahead(db, caller, r, n, now, f, &early);
-    if (begin_early(db, &early) != 0) {
-        free(f);
+    if (begin(db) != 0)
         return -1;
-    }
-    use_early(db, &early, 1);
-    for (size_t i = 0; i < n && ok == 0; i++) {
-        db->early_at = i;
+    for (size_t i = 0; i < n && ok == 0; i++)
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
-    }
-    ok = finish_early(db, ok, &early);
-    free(f);
-    return ok;
+    return finish(db, ok);
 }
 
 /* GET /v1/notices/{id}/certificate: the same callers as owns(). */
@@ -1208,10 +1170,8 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     return save_notice(db, &n, now);
 }
 
-/* The leaves an accepted relay will most likely add, made early, and
- * the notice noted for the reports that will follow. */
-static void answers_ahead(hub_db *db, const hub_relay_item *items, size_t n, long long now,
-                          hub_early *e)
+/* The leaves an accepted relay will most likely add, made early. */
+static void answers_ahead(const hub_relay_item *items, size_t n, long long now, hub_early *e)
 {
     hub_early_init(e, n * EARLY_PER_RELAY);
     for (size_t i = 0; i < n; i++) {
@@ -1220,7 +1180,6 @@ static void answers_ahead(hub_db *db, const hub_relay_item *items, size_t n, lon
                           nt->platform, nt->rk, nt->doc_sha256, NULL};
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
-        hub_recent_put(db->recent, nt->id, nt->agency, nt->rk, nt->doc_sha256);
         hub_early_add(e, i * EARLY_PER_RELAY, &r);
         r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
         if (items[i].consigned)
@@ -1246,7 +1205,7 @@ int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long n
 {
     hub_early early;
 
-    answers_ahead(db, items, n, now, &early);
+    answers_ahead(items, n, now, &early);
     if (begin_early(db, &early) != 0)
         return -1;
     return finish_early(db, record_answers(db, items, n, now, &early), &early);
@@ -1262,7 +1221,7 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
     int ok;
 
     *n_out = *n_postal = 0;
-    answers_ahead(db, items, answered, now, &early);
+    answers_ahead(items, answered, now, &early);
     if (begin_early(db, &early) != 0)
         return -1;
     ok = record_answers(db, items, answered, now, &early);
