@@ -302,7 +302,7 @@ static int check_against_head(hub_log *log, char *err, size_t errlen)
 hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen)
 {
     hub_log *log = calloc(1, sizeof *log);
-    char leaves[4200];
+    char leaves[HUB_LEAF_FILE_PATH_MAX];
     int rc;
 
     if (!log) {
