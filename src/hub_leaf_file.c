@@ -19,7 +19,8 @@ struct hub_leaf_file {
     uint64_t end;      /* next free offset: atomic, so writers never wait for each other */
     uint64_t written;  /* puts whose bytes are written: atomic, a put's ticket */
     uint64_t synced;   /* every put up to this ticket is on disk (sync_lock) */
-    int failed;        /* atomic; set under sync_lock */
+    int failed;        /* atomic; a failed sync sets it under sync_lock */
+    int logged;        /* atomic: the first failure was logged */
     pthread_mutex_t sync_lock;
     char path[HUB_LEAF_FILE_PATH_MAX];
 };
@@ -32,17 +33,15 @@ static int refuse(hub_leaf_file *f, const char *why, char *err, size_t errlen)
 }
 
 /* A second hub on the same folder would write over the bytes the first
- * one's rows point at: the file is locked while open. */
+ * one's rows point at: the file is locked while open. The folder is
+ * synced at every open, not only when the file is made: a hub that died
+ * between the two must not commit rows into a file a crash could lose. */
 static int open_file(hub_leaf_file *f, char *err, size_t errlen)
 {
     struct stat st;
-    int made;
 
-    f->fd = open(f->path, O_RDWR | O_CLOEXEC, 0600);
-    made = f->fd < 0 && errno == ENOENT;
-    if (made)
-        f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (f->fd < 0 || fstat(f->fd, &st) != 0 || (made && db_sync_folder(f->path) != 0))
+    f->fd = open(f->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f->fd < 0 || fstat(f->fd, &st) != 0 || db_sync_folder(f->path) != 0)
         return refuse(f, strerror(errno), err, errlen);
     if (!S_ISREG(st.st_mode))
         return refuse(f, "not a regular file", err, errlen);
@@ -100,9 +99,7 @@ static int whole(int fd, int writing, uint8_t *p, size_t len, uint64_t off)
 /* Logs once: the first failure is the one worth reading. */
 static int failed(hub_leaf_file *f, const char *what, int err)
 {
-    static int logged;
-
-    if (!__atomic_exchange_n(&logged, 1, __ATOMIC_ACQ_REL))
+    if (!__atomic_exchange_n(&f->logged, 1, __ATOMIC_ACQ_REL))
         log_error("log: cannot %s %s: %s; leaves stay in the database from now on", what,
                   f->path, strerror(err));
     return -1;

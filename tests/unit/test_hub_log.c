@@ -242,6 +242,39 @@ static void log_opens_a_database_from_before_the_leaf_file(void **state)
     assert_int_equal(res->count, 4);
     free(res);
     free(json);
+
+    /* A rolled-back filed batch does not count towards how far rows
+     * reach into the file; the next batch with leaves in the table
+     * leaves that as it was. */
+    long long size, reach;
+    assert_int_equal(hub_log_file_leaves(log, leaf, len, &off), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(hub_log_append_filed(log, notice, off, len, h), 0);
+    db_rollback(db);
+    assert_int_equal(hub_log_rolled_back(log), 0);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(hub_log_append(log, notice, leaf, len), 0);
+    assert_int_equal(hub_log_before_commit(log), 0);
+    assert_int_equal(db_commit(db), 0);
+    hub_log_committed(log);
+    assert_int_equal(db_one_int(db, "SELECT size FROM leaf_file", &size), 1);
+    assert_int_equal(db_one_int(db, "SELECT MAX(off + len) FROM evidence", &reach), 1);
+    assert_int_equal(size, reach);
+    hub_log_close(log);
+    db_close(db);
+
+    /* A table an interrupted upgrade left with off but not len. */
+    snprintf(old, sizeof old, "%s/half.db", old_dir);
+    db = db_open(old, "CREATE TABLE evidence(idx INTEGER PRIMARY KEY, notice TEXT NOT NULL,"
+                      " leaf BLOB NOT NULL, hash BLOB NOT NULL, off INTEGER);", 0, err,
+                 sizeof err);
+    assert_non_null(db);
+    log = hub_log_open(db, old, err, sizeof err);
+    assert_non_null(log);
+    long long cols;
+    assert_int_equal(db_one_int(db, "SELECT COUNT(*) FROM pragma_table_info('evidence')"
+                                    " WHERE name IN ('off', 'len')", &cols), 1);
+    assert_int_equal(cols, 2);
     hub_log_close(log);
     db_close(db);
     snprintf(err, sizeof err, "rm -rf '%s'", old_dir);
