@@ -122,11 +122,10 @@ struct hub_db {
     pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
     notice_id_gen ids;
     /* Leaves the item being recorded may take instead of encoding its
-     * own: slots early_at to early_at + early_per - 1 of early (early_per
-     * slots per item of the batch). Set under the writer's lock, NULL
-     * outside a batch. */
+     * own: slots early_at to early_at + EARLY_PER_ITEM - 1 of early. Set
+     * under the writer's lock, NULL outside a batch. */
     const hub_early *early;
-    size_t early_at, early_per;
+    size_t early_at;
     buf leaf;              /* reused for encoding leaves */
     long long fallback_ms; /* read deadline on a fallback channel */
     hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
@@ -222,14 +221,6 @@ static int begin_early(hub_db *db, hub_early *early)
     return -1;
 }
 
-/* Under the lock: the batch's items take their leaves from early, per
- * slots each. */
-static void use_early(hub_db *db, const hub_early *early, size_t per)
-{
-    db->early = early;
-    db->early_per = per;
-}
-
 static int finish_early(hub_db *db, int ok, hub_early *early)
 {
     db->early = NULL;
@@ -299,9 +290,8 @@ static int save_notice(hub_db *db, hub_notice *n, long long now)
     return step_done(db, st);
 }
 
-/* Leaves made early per item: a relayed notice's RelayAcceptance and
- * ContentConsignment; one for a submission. */
-#define EARLY_PER_RELAY 2
+/* A relayed notice's RelayAcceptance and ContentConsignment. */
+#define EARLY_PER_ITEM 2
 
 static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
                            const char *actor, const char *reason, long long now)
@@ -309,7 +299,7 @@ static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
                       n->doc_sha256, reason};
 
-    for (size_t k = db->early_at; db->early && k < db->early_at + db->early_per; k++) {
+    for (size_t k = db->early_at; db->early && k < db->early_at + EARLY_PER_ITEM; k++) {
         const hub_early_leaf *l = hub_early_find(db->early, k, &r);
         if (l && db->early->filed_at >= 0)
             return hub_log_append_filed(db->log, n->id, (uint64_t)db->early->filed_at + l->off,
@@ -651,11 +641,11 @@ static void submissions_ahead(hub_db *db, const char *agency, hub_submission *it
         db->rnd_used += NOTICE_ID_RANDOM_LEN;
     }
     pthread_mutex_unlock(&db->id_lock);
-    hub_early_init(e, n);
+    hub_early_init(e, n * EARLY_PER_ITEM);
     for (size_t i = 0; i < n; i++) {
         evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
                           "hub", items[i].rk, items[i].doc_sha256, NULL};
-        hub_early_add(e, i, &r);
+        hub_early_add(e, i * EARLY_PER_ITEM, &r);
     }
 }
 
@@ -670,14 +660,14 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
     submissions_ahead(db, agency, items, n, now, &early);
     if (begin_early(db, &early) != 0)
         return -1;
-    use_early(db, &early, 1);
+    db->early = &early;
     for (size_t i = 0; i < n && ok == 0; i++) {
         int route = *n_routed < may_route;
         hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
         int fresh;
 
         items[i].routed = 0;
-        db->early_at = i;
+        db->early_at = i * EARLY_PER_ITEM;
         fresh = insert_notice(db, agency, &items[i], now, route, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
@@ -1173,17 +1163,17 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
 /* The leaves an accepted relay will most likely add, made early. */
 static void answers_ahead(const hub_relay_item *items, size_t n, long long now, hub_early *e)
 {
-    hub_early_init(e, n * EARLY_PER_RELAY);
+    hub_early_init(e, n * EARLY_PER_ITEM);
     for (size_t i = 0; i < n; i++) {
         const hub_notice *nt = &items[i].n;
         evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
                           nt->platform, nt->rk, nt->doc_sha256, NULL};
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
-        hub_early_add(e, i * EARLY_PER_RELAY, &r);
+        hub_early_add(e, i * EARLY_PER_ITEM, &r);
         r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
         if (items[i].consigned)
-            hub_early_add(e, i * EARLY_PER_RELAY + 1, &r);
+            hub_early_add(e, i * EARLY_PER_ITEM + 1, &r);
     }
 }
 
@@ -1192,9 +1182,9 @@ static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long
 {
     int ok = 0;
 
-    use_early(db, early, EARLY_PER_RELAY);
+    db->early = early;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        db->early_at = i * EARLY_PER_RELAY;
+        db->early_at = i * EARLY_PER_ITEM;
         ok = record_answer(db, &items[i], now);
     }
     db->early = NULL;
