@@ -94,49 +94,88 @@ void buf_printf(buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void buf_json_string(buf *b, const char *s)
+/* What a JSON string must escape (RFC 8259, section 7): the controls, the
+ * quote and the backslash; NUL too, where the scan stops. */
+static const unsigned char json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
+};
+
+/* How many bytes from s on need no escape. */
+static size_t json_plain_run(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *run = p;
 
-    buf_append(b, "\"", 1);
-    for (; *p; p++) {
-        if (*p >= 0x20 && *p != '"' && *p != '\\')
-            continue;
-        buf_append(b, run, (size_t)(p - run));
-        if (*p == '"')
-            buf_append(b, "\\\"", 2);
-        else if (*p == '\\')
-            buf_append(b, "\\\\", 2);
-        else if (*p == '\n')
-            buf_append(b, "\\n", 2);
-        else
-            buf_printf(b, "\\u%04x", *p);
-        run = p + 1;
+    while (!json_special[*p])
+        p++;
+    return (size_t)(p - (const unsigned char *)s);
+}
+
+static void json_escape_byte(buf *b, unsigned char c)
+{
+    if (c == '"')
+        buf_append(b, "\\\"", 2);
+    else if (c == '\\')
+        buf_append(b, "\\\\", 2);
+    else if (c == '\n')
+        buf_append(b, "\\n", 2);
+    else
+        buf_printf(b, "\\u%04x", c);
+}
+
+/* Ids, hashes, times and links never need an escape, and the hub writes
+ * several per evidence leaf: those take one scan and one copy. */
+void buf_json_string(buf *b, const char *s)
+{
+    size_t run = json_plain_run(s);
+    char *at;
+
+    if (!s[run]) {
+        at = buf_extend(b, run + 2);
+        if (at) {
+            at[0] = '"';
+            memcpy(at + 1, s, run);
+            at[run + 1] = '"';
+        }
+        return;
     }
-    buf_append(b, run, (size_t)(p - run));
     buf_append(b, "\"", 1);
+    for (;;) {
+        buf_append(b, s, run);
+        s += run;
+        if (!*s)
+            break;
+        json_escape_byte(b, (unsigned char)*s++);
+        run = json_plain_run(s);
+    }
+    buf_append(b, "\"", 1);
+}
+
+static const char *html_entity(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    default: return "&#39;";
+    }
 }
 
 void buf_html(buf *b, const char *s)
 {
-    const char *run = s;
-
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
-        }
-        buf_append(b, run, (size_t)(s - run));
-        buf_puts(b, rep);
-        run = s + 1;
+    for (;;) {
+        size_t run = strcspn(s, "&<>\"'");
+        buf_append(b, s, run);
+        s += run;
+        if (!*s)
+            return;
+        buf_puts(b, html_entity(*s++));
     }
-    buf_append(b, run, (size_t)(s - run));
 }
 
 char *buf_take(buf *b, size_t *len)
