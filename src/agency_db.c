@@ -19,14 +19,8 @@
 /* The body lives in its own rowid table: as a column of the WITHOUT ROWID
  * documents table a ~1 KB body overflowed the index-style pages (about
  * 5 KB of pages per document) and every state change rewrote it. Apart, a
- * body is appended once to densely packed pages.
- *
- * What the hub says of a document (its notice id and the state the notice
- * is in) lives in notices, a row of its own from the hub's answer on: the
- * answer and every change the feed brings rewrite a ~70-byte row there
- * instead of the ~350-byte document (1.4 against 2.6 µs per answer, 1.9
- * against 3.3 per document for the feed's changes, in a test of 300,000).
- * A document without a row there is "stored": not accepted yet. */
+ * body is appended once to densely packed pages and a state change
+ * rewrites a ~300-byte row. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS documents("
     " reference TEXT PRIMARY KEY,"
@@ -36,18 +30,16 @@ static const char schema[] =
     " title TEXT NOT NULL,"
     " deadline TEXT NOT NULL,"
     " rk TEXT NOT NULL,"
-    " doc_sha256 TEXT NOT NULL"
+    " doc_sha256 TEXT NOT NULL,"
+    " notice TEXT,"
+    " state TEXT NOT NULL DEFAULT 'stored'"
     ") WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS notices("
-    " reference TEXT PRIMARY KEY,"
-    " notice TEXT NOT NULL,"
-    " state TEXT NOT NULL"
-    ") WITHOUT ROWID;"
-    /* Only the postal list looks notices up by state. An index over
+    /* Only the postal list looks documents up by state. An index over
      * every state cost each state change two more B-tree writes (one in
      * `agency send`, one per change the feed brings) to save `agency
      * status` a scan it does once in a while. */
-    "CREATE INDEX IF NOT EXISTS notices_postal ON notices(reference) WHERE state = 'postal';"
+    "DROP INDEX IF EXISTS documents_state;"
+    "CREATE INDEX IF NOT EXISTS documents_postal ON documents(reference) WHERE state = 'postal';"
     "CREATE TABLE IF NOT EXISTS bodies("
     " reference TEXT PRIMARY KEY,"
     " body BLOB NOT NULL"
@@ -70,21 +62,17 @@ static const char schema[] =
     " at TEXT NOT NULL"
     ") WITHOUT ROWID;";
 
-/* Databases made before notices had a table of their own keep notice and
- * state columns in documents (and, older still, a UNIQUE notice column,
- * an index on notice or one on state). Their notice ids and states move
- * to notices once, at the first open that finds no notices table; the old
- * columns stay, unread, and lose their indexes (but a UNIQUE column's).
- * Upgrade every agency process at once: an older one would go on writing
- * states into documents. */
-static const char move_states[] =
-    "CREATE TABLE notices(reference TEXT PRIMARY KEY, notice TEXT NOT NULL,"
-    " state TEXT NOT NULL) WITHOUT ROWID;"
-    "INSERT INTO notices(reference, notice, state) SELECT reference, notice, state"
-    " FROM documents WHERE notice IS NOT NULL;"
-    "DROP INDEX IF EXISTS documents_notice;"
-    "DROP INDEX IF EXISTS documents_state;"
-    "DROP INDEX IF EXISTS documents_postal;";
+/* Nothing looks a document up by its notice id: the feed carries each
+ * change's reference, and a handover knows the reference it served. An
+ * index on notice cost `agency send` a B-tree write for every answered
+ * document; databases that have one lose it at open (once: 0.22 s under
+ * the write lock for a million documents, which a concurrent open waits
+ * out). Its UNIQUE also refused a notice id the hub gave twice;
+ * the hub's ids are UUIDv7 with random bits, and no agency check rested
+ * on it. Databases older still keep their UNIQUE notice column. Upgrade
+ * every agency process at once: an older one would build the index
+ * again at its open. */
+static const char drop_notice_index[] = "DROP INDEX IF EXISTS documents_notice;";
 
 /* A database made before bodies moved out keeps them in documents.body:
  * move them over once, in one transaction, before the schema above runs. */
@@ -104,44 +92,14 @@ static const char migrate_bodies[] =
     "DROP TABLE documents_v1;"
     "COMMIT;";
 
-static int schema_has(sqlite3 *db, const char *sql, const char *a, const char *b)
+static int has_inline_bodies(sqlite3 *db)
 {
-    sqlite3_stmt *st = db_prepare(db, sql);
-    int yes;
+    sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_table_info('documents')"
+                                      " WHERE name = 'body'");
+    int yes = st && sqlite3_step(st) == SQLITE_ROW;
 
-    if (!st)
-        return 0;
-    db_bind_text(st, 1, a);
-    db_bind_text(st, 2, b);
-    yes = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return yes;
-}
-
-static int has_column(sqlite3 *db, const char *table, const char *column)
-{
-    return schema_has(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", table, column);
-}
-
-static int has_table(sqlite3 *db, const char *table)
-{
-    return schema_has(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1 AND type = ?2", table,
-                      "table");
-}
-
-/* Looks again under the write lock: another agency process opening the
- * same database at the same time may have moved them already. */
-static int move_states_once(sqlite3 *db)
-{
-    if (!has_column(db, "documents", "notice") || has_table(db, "notices"))
-        return 0;
-    if (db_exec(db, "BEGIN IMMEDIATE") != 0)
-        return -1;
-    if (!has_table(db, "notices") && db_exec(db, move_states) != 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db);
 }
 
 sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
@@ -150,15 +108,9 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
 
     if (!db)
         return NULL;
-    if (has_column(db, "documents", "body") && db_exec(db, migrate_bodies) != 0) {
+    if (has_inline_bodies(db) && db_exec(db, migrate_bodies) != 0) {
         db_rollback(db);
         snprintf(err, errlen, "%s: cannot move document bodies to their own table", path);
-        db_close(db);
-        return NULL;
-    }
-    if (move_states_once(db) != 0) {
-        snprintf(err, errlen, "%s: cannot move notice ids and states to their own table: %s",
-                 path, sqlite3_errmsg(db));
         db_close(db);
         return NULL;
     }
@@ -171,6 +123,7 @@ sqlite3 *agency_db_open(const char *path, char *err, size_t errlen)
     snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
              db_pages_for(db, AGENCY_CHECKPOINT_BYTES));
     if (db_exec(db, schema) != 0 ||
+        db_exec(db, drop_notice_index) != 0 ||
         db_exec(db, "PRAGMA cache_size=-32768") != 0 || db_exec(db, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         db_close(db);
@@ -219,7 +172,7 @@ static int step_done(sqlite3_stmt *st)
 int agency_db_known_notices(sqlite3 *db, const char *const *refs, size_t n,
                             char (*notices)[AGENCY_NOTICE_MAX + 1])
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT notice FROM notices WHERE reference = ?");
+    sqlite3_stmt *st = db_prepare(db, "SELECT notice FROM documents WHERE reference = ?");
     int rc = 0;
 
     /* One read transaction for the batch, not one (and its locks) per row. */
@@ -232,7 +185,7 @@ int agency_db_known_notices(sqlite3 *db, const char *const *refs, size_t n,
         sqlite3_bind_text(st, 1, refs[i], -1, SQLITE_STATIC);
         notices[i][0] = '\0';
         int s = sqlite3_step(st);
-        if (s == SQLITE_ROW)
+        if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             snprintf(notices[i], AGENCY_NOTICE_MAX + 1, "%s", db_text(st, 0));
         else if (s != SQLITE_ROW && s != SQLITE_DONE)
             rc = -1;
@@ -290,8 +243,7 @@ int agency_db_store_docs(sqlite3 *db, const agency_doc *docs, size_t n)
                    " name = excluded.name, address = excluded.address,"
                    " title = excluded.title, deadline = excluded.deadline,"
                    " rk = excluded.rk, doc_sha256 = excluded.doc_sha256"
-                   " WHERE NOT EXISTS (SELECT 1 FROM notices"
-                   " WHERE notices.reference = excluded.reference)",
+                   " WHERE documents.notice IS NULL",
                    n, step_store, &b);
     sqlite3_finalize(body);
     return rc;
@@ -322,22 +274,20 @@ int agency_db_set_notices(sqlite3 *db, const char *const *refs,
 {
     notice_batch b = {refs, notices, states};
 
-    /* The answer only moves a notice forward: the feed may already have
+    /* The answer only moves a document forward: the feed may already have
      * taken it further (see apply_change). */
     return run_batch(db,
-                     "INSERT INTO notices(reference, notice, state) VALUES (?3, ?1, ?2)"
-                     " ON CONFLICT(reference) DO UPDATE SET notice = excluded.notice,"
-                     " state = CASE WHEN " STATE_RANK("excluded.state") " > " STATE_RANK("state")
-                     " THEN excluded.state ELSE state END",
+                     "UPDATE documents SET notice = ?1,"
+                     " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
+                     " THEN ?2 ELSE state END"
+                     " WHERE reference = ?3",
                      n, step_notice, &b);
 }
 
 int agency_db_find_doc(sqlite3 *db, const char *reference, agency_found *out)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(n.notice, ''), d.rk,"
-                                      " coalesce(n.state, 'stored'), b.body"
+    sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(d.notice, ''), d.rk, d.state, b.body"
                                       " FROM documents d JOIN bodies b USING (reference)"
-                                      " LEFT JOIN notices n USING (reference)"
                                       " WHERE d.reference = ?");
     int rc, s;
 
@@ -402,7 +352,7 @@ static int burn_nonce(sqlite3 *db, const char *nonce, long long exp_ms)
 
 static int mark_read(sqlite3 *db, const char *reference)
 {
-    sqlite3_stmt *st = db_prepare(db, "UPDATE notices SET state = 'read'"
+    sqlite3_stmt *st = db_prepare(db, "UPDATE documents SET state = 'read'"
                                       " WHERE reference = ? AND state <> 'postal'");
     int rc;
 
@@ -549,8 +499,10 @@ static change *page_changes(json_t *changes, size_t *n)
 }
 
 /* The feed's two statements: the state of a document that has its notice
- * id, and (only when that matched nothing) the first for one that has
- * none yet, because the feed overtook `agency send`. */
+ * id, and (only when that matched nothing) of one that has none yet,
+ * because the feed overtook `agency send`. Setting notice in every UPDATE
+ * rewrote its index entry each time, where there is one (databases with
+ * a UNIQUE notice column). */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
 } feed_stmts;
@@ -616,11 +568,12 @@ static int save_cursor(sqlite3 *db, long long next)
 int agency_db_apply_changes(sqlite3 *db, json_t *changes, long long next, size_t *applied)
 {
     feed_stmts fs = {
-        db_prepare(db, "UPDATE notices SET state = ?1 WHERE reference = ?3 AND notice = ?2"
+        /* +notice: found by reference, never through an older database's
+         * UNIQUE notice column */
+        db_prepare(db, "UPDATE documents SET state = ?1 WHERE reference = ?3 AND +notice = ?2"
                        " AND state NOT IN ('read','postal') AND state <> ?1"),
-        db_prepare(db, "INSERT INTO notices(reference, notice, state) SELECT ?3, ?2, ?1"
-                       " WHERE EXISTS (SELECT 1 FROM documents WHERE reference = ?3)"
-                       " ON CONFLICT(reference) DO NOTHING"),
+        db_prepare(db, "UPDATE documents SET state = ?1, notice = ?2 WHERE reference = ?3"
+                       " AND notice IS NULL AND state NOT IN ('read','postal')"),
     };
     size_t n;
     change *v = page_changes(changes, &n);
@@ -664,10 +617,10 @@ int agency_db_purge_nonces(sqlite3 *db, long long now_ms)
 int agency_db_each_postal(sqlite3 *db, int only_new, agency_postal_fn fn, void *ctx)
 {
     sqlite3_stmt *st = db_prepare(db, only_new
-        ? "SELECT reference, d.name, d.address, d.title FROM notices n JOIN documents d"
-          " USING (reference) WHERE n.state = 'postal'" UNPRINTED " ORDER BY reference"
-        : "SELECT reference, d.name, d.address, d.title FROM notices n JOIN documents d"
-          " USING (reference) WHERE n.state = 'postal' ORDER BY reference");
+        ? "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal'" UNPRINTED " ORDER BY reference"
+        : "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal' ORDER BY reference");
     int rc = 0, s;
 
     if (!st)
@@ -683,7 +636,7 @@ int agency_db_each_postal(sqlite3 *db, int only_new, agency_postal_fn fn, void *
 int agency_db_mark_printed(sqlite3 *db, const char *at)
 {
     sqlite3_stmt *st = db_prepare(db, "INSERT INTO printed(reference, at) SELECT reference, ?1"
-                                      " FROM notices WHERE state = 'postal'" UNPRINTED);
+                                      " FROM documents WHERE state = 'postal'" UNPRINTED);
     int rc;
 
     if (!st)
@@ -694,16 +647,11 @@ int agency_db_mark_printed(sqlite3 *db, const char *at)
     return rc;
 }
 
-/* Documents without a notice are "stored"; every notice has its document
- * (a notice row is made only for a reference stored here). */
 int agency_db_state_counts(sqlite3 *db, void (*fn)(void *ctx, const char *state, long long n),
                            void *ctx)
 {
-    sqlite3_stmt *st = db_prepare(db, "SELECT state, n FROM"
-                                      " (SELECT state, count(*) AS n FROM notices GROUP BY state"
-                                      "  UNION ALL SELECT 'stored', (SELECT count(*) FROM documents)"
-                                      "  - (SELECT count(*) FROM notices))"
-                                      " WHERE n > 0 ORDER BY state");
+    sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM documents GROUP BY state"
+                                      " ORDER BY state");
     int s;
 
     if (!st)
