@@ -115,6 +115,8 @@ static size_t json_plain_run(const char *s)
     return (size_t)(p - (const unsigned char *)s);
 }
 
+/* These exact forms, not merely valid ones: evidence leaves are hashed, so
+ * a leaf must come out byte for byte as it always has. */
 static void json_escape_byte(buf *b, unsigned char c)
 {
     if (c == '"')
@@ -155,6 +157,9 @@ void buf_json_string(buf *b, const char *s)
     buf_append(b, "\"", 1);
 }
 
+static const char html_special[] = "&<>\"'";
+
+/* The entity for one of html_special's bytes. */
 static const char *html_entity(char c)
 {
     switch (c) {
@@ -162,14 +167,14 @@ static const char *html_entity(char c)
     case '<': return "&lt;";
     case '>': return "&gt;";
     case '"': return "&quot;";
-    default: return "&#39;";
+    default: return "&#39;"; /* ' */
     }
 }
 
 void buf_html(buf *b, const char *s)
 {
     for (;;) {
-        size_t run = strcspn(s, "&<>\"'");
+        size_t run = strcspn(s, html_special);
         buf_append(b, s, run);
         s += run;
         if (!*s)

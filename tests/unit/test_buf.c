@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -86,6 +87,52 @@ static void every_byte_round_trips_in_every_place(void **state)
     }
 }
 
+/* Evidence leaves are hashed, so every byte must come out exactly as the
+ * rule has always written it: controls as \n or \u00XX, '"' and '\\'
+ * backslashed, every other byte (UTF-8 included) as it is. */
+static void every_byte_is_written_as_it_always_was(void **state)
+{
+    char s[4], want[16], *lit;
+    (void)state;
+
+    for (int c = 1; c < 0x100; c++) {
+        snprintf(s, sizeof s, "a%cb", c);
+        if (c == '"' || c == '\\')
+            snprintf(want, sizeof want, "\"a\\%cb\"", c);
+        else if (c == '\n')
+            snprintf(want, sizeof want, "\"a\\nb\"");
+        else if (c < 0x20)
+            snprintf(want, sizeof want, "\"a\\u%04xb\"", c);
+        else
+            snprintf(want, sizeof want, "\"a%cb\"", c);
+        lit = json_of(s);
+        assert_string_equal(lit, want);
+        free(lit);
+    }
+}
+
+/* Past the buffer's first 256 bytes without an escape: the one-copy path
+ * has to grow the buffer. */
+static void long_plain_strings_are_copied_whole(void **state)
+{
+    size_t n = 70000;
+    char *s = malloc(n + 1), *lit;
+    (void)state;
+
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        s[i] = (char)('0' + i % 10);
+    s[n] = '\0';
+    lit = json_of(s);
+    assert_non_null(lit);
+    assert_int_equal(strlen(lit), n + 2);
+    assert_int_equal(lit[0], '"');
+    assert_memory_equal(lit + 1, s, n);
+    assert_int_equal(lit[n + 1], '"');
+    free(lit);
+    free(s);
+}
+
 static void long_strings_keep_what_was_there(void **state)
 {
     buf b;
@@ -148,6 +195,8 @@ int main(void)
         cmocka_unit_test(plain_strings_are_quoted_as_they_are),
         cmocka_unit_test(specials_are_escaped),
         cmocka_unit_test(every_byte_round_trips_in_every_place),
+        cmocka_unit_test(every_byte_is_written_as_it_always_was),
+        cmocka_unit_test(long_plain_strings_are_copied_whole),
         cmocka_unit_test(long_strings_keep_what_was_there),
         cmocka_unit_test(html_leaves_no_markup),
         cmocka_unit_test(a_broken_buffer_stays_broken),
