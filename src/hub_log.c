@@ -752,7 +752,8 @@ int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out)
     if (!to)
         return -1;
     if (!filed) {
-        memcpy(to, sqlite3_column_blob(st, col), (size_t)len);
+        if (len > 0) /* an emptied leaf has no blob; it fails the hash below */
+            memcpy(to, sqlite3_column_blob(st, col), (size_t)len);
     } else if (hub_leaf_file_get(log->leaves, (uint64_t)off, to, (size_t)len) != 0) {
         log_error("log: cannot read %lld bytes at %lld of the leaf file: %s", (long long)len,
                   (long long)off, strerror(errno));

@@ -169,6 +169,24 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(fclose(f), 0);
     assert_null(hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status));
     assert_int_equal(status, 500);
+
+    /* A leaf in the table emptied: the same (and no read from a NULL blob). */
+    char notice[64];
+    sqlite3_stmt *q = db_prepare(db, "SELECT notice FROM evidence WHERE off IS NULL"
+                                     " AND notice <> '0193a1b2-c3d4-7000-8000-000000000003'"
+                                     " ORDER BY idx LIMIT 1");
+    assert_non_null(q);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    snprintf(notice, sizeof notice, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    free(hub_log_certificate(log, notice, &status));
+    assert_int_equal(status, 200);
+    char empty[256];
+    snprintf(empty, sizeof empty, "UPDATE evidence SET leaf = X'' WHERE idx = (SELECT MIN(idx)"
+             " FROM evidence WHERE off IS NULL AND notice = '%s')", notice);
+    assert_int_equal(db_exec(db, empty), 0);
+    assert_null(hub_log_certificate(log, notice, &status));
+    assert_int_equal(status, 500);
     hub_log_close(log);
 
     /* A leaf file cut short, or lost, stops the log from opening, saying
