@@ -40,33 +40,30 @@ static void assert_round_trip(const char *s)
     free(lit);
 }
 
+/* s is written as exactly want, quotes included. */
+static void assert_literal(const char *s, const char *want)
+{
+    char *lit = json_of(s);
+
+    assert_non_null(lit);
+    assert_string_equal(lit, want);
+    free(lit);
+}
+
 static void plain_strings_are_quoted_as_they_are(void **state)
 {
-    char *lit;
     (void)state;
-
-    lit = json_of("0193a1b2-c3d4-7000-8000-000000000001");
-    assert_string_equal(lit, "\"0193a1b2-c3d4-7000-8000-000000000001\"");
-    free(lit);
-    lit = json_of("");
-    assert_string_equal(lit, "\"\"");
-    free(lit);
-    lit = json_of("2026년 자동차세");
-    assert_string_equal(lit, "\"2026년 자동차세\"");
-    free(lit);
+    assert_literal("0193a1b2-c3d4-7000-8000-000000000001",
+                   "\"0193a1b2-c3d4-7000-8000-000000000001\"");
+    assert_literal("", "\"\"");
+    assert_literal("2026년 자동차세", "\"2026년 자동차세\"");
 }
 
 static void specials_are_escaped(void **state)
 {
-    char *lit;
     (void)state;
-
-    lit = json_of("a\"b\\c\nd\te\x01");
-    assert_string_equal(lit, "\"a\\\"b\\\\c\\nd\\u0009e\\u0001\"");
-    free(lit);
-    lit = json_of("\x7f/");
-    assert_string_equal(lit, "\"\x7f/\"");
-    free(lit);
+    assert_literal("a\"b\\c\nd\te\x01", "\"a\\\"b\\\\c\\nd\\u0009e\\u0001\"");
+    assert_literal("\x7f/", "\"\x7f/\"");
 }
 
 /* Each ASCII byte from 1 to 127, alone, first, last and amid plain text. */
@@ -92,7 +89,7 @@ static void every_byte_round_trips_in_every_place(void **state)
  * backslashed, every other byte (UTF-8 included) as it is. */
 static void every_byte_is_written_as_it_always_was(void **state)
 {
-    char s[4], want[16], *lit;
+    char s[4], want[16];
     (void)state;
 
     for (int c = 1; c < 0x100; c++) {
@@ -105,9 +102,7 @@ static void every_byte_is_written_as_it_always_was(void **state)
             snprintf(want, sizeof want, "\"a\\u%04xb\"", c);
         else
             snprintf(want, sizeof want, "\"a%cb\"", c);
-        lit = json_of(s);
-        assert_string_equal(lit, want);
-        free(lit);
+        assert_literal(s, want);
     }
 }
 
