@@ -1,6 +1,6 @@
 /* bench_log.c -- how fast the hub's persisted evidence log runs.
  *
- * DESIGN.md §4 asks for at least 200,000 appends a second and a
+ * The hub's budget (docs/design.md §5) is at least 200,000 appends a second and a
  * certificate in under a millisecond. This appends 1,000,000 leaves of
  * about 300 bytes through hub_log into a real SQLite file (WAL,
  * synchronous=FULL), in transactions of 10,000 as the hub writes them,

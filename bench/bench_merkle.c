@@ -1,6 +1,6 @@
 /* bench_merkle.c -- how fast the evidence log's Merkle core runs.
  *
- * The hub must take at least 200,000 appends a second (DESIGN.md §4), and
+ * The hub must take at least 200,000 appends a second (docs/design.md §4), and
  * answers proof requests by recomputing subtrees from leaf hashes. This
  * times both on one core: hashing ~300-byte JSON leaves, appending their
  * hashes to a frontier, and one inclusion and one consistency proof over a
@@ -31,7 +31,7 @@ static int array_leaf(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
     return 0;
 }
 
-/* A leaf shaped like DESIGN.md §4's, about 300 bytes; the notice number
+/* A leaf shaped like docs/design.md §4's, about 300 bytes; the notice number
  * is rewritten in place for each leaf so every leaf differs. */
 static size_t make_leaf_template(char *buf, size_t cap)
 {

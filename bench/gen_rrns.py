@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes N synthetic, valid RRNs (one per line, with hyphen) to stdout.
 
-Benchmarks and the demo need many plausible numbers; these follow DESIGN.md
+Benchmarks and the demo need many plausible numbers; these follow docs/design.md
 section 2 (real dates, century digit, check digit) but belong to nobody."""
 import random
 import sys

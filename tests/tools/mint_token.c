@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     snprintf(t.platform, sizeof t.platform, "%s", argv[2]);
     snprintf(t.notice, sizeof t.notice, "%s", argv[3]);
     snprintf(t.rk, sizeof t.rk, "%s", argv[4]);
-    t.exp_ms = time_now_ms() + atoll(argv[5]);
+    t.exp_ms = clock_now_ms() + atoll(argv[5]);
     if (view_token_issue(&t, sk, out) != 0) {
         fprintf(stderr, "mint_token: a field is malformed\n");
         return 1;

@@ -14,19 +14,19 @@ static void rfc3339_has_fixed_width(void **state)
     char out[25];
     (void)state;
 
-    time_rfc3339_ms(out, 0);
+    clock_rfc3339_ms(out, 0);
     assert_string_equal(out, "1970-01-01T00:00:00.000Z");
-    time_rfc3339_ms(out, 1795766399999LL);
+    clock_rfc3339_ms(out, 1795766399999LL);
     assert_string_equal(out, "2026-11-27T07:59:59.999Z");
     /* the same second again (kept), then the next one */
-    time_rfc3339_ms(out, 1795766399042LL);
+    clock_rfc3339_ms(out, 1795766399042LL);
     assert_string_equal(out, "2026-11-27T07:59:59.042Z");
-    time_rfc3339_ms(out, 1795766400007LL);
+    clock_rfc3339_ms(out, 1795766400007LL);
     assert_string_equal(out, "2026-11-27T08:00:00.007Z");
     /* outside what 24 characters hold: clamped */
-    time_rfc3339_ms(out, -5);
+    clock_rfc3339_ms(out, -5);
     assert_string_equal(out, "1970-01-01T00:00:00.000Z");
-    time_rfc3339_ms(out, 999999999999999LL);
+    clock_rfc3339_ms(out, 999999999999999LL);
     assert_string_equal(out, "9999-12-31T23:59:59.999Z");
 }
 
@@ -36,23 +36,23 @@ static void korean_time_for_people(void **state)
     (void)state;
 
     /* A YYYY-MM-DD deadline is the end of that day in Korea. */
-    time_kst_text(out, "2026-12-31T14:59:59.999Z");
+    clock_kst_text(out, "2026-12-31T14:59:59.999Z");
     assert_string_equal(out, "2026-12-31 23:59 KST");
     /* Crossing midnight, and a year end. */
-    time_kst_text(out, "2026-11-27T20:00:00.000Z");
+    clock_kst_text(out, "2026-11-27T20:00:00.000Z");
     assert_string_equal(out, "2026-11-28 05:00 KST");
-    time_kst_text(out, "2026-12-31T15:00:00.000Z");
+    clock_kst_text(out, "2026-12-31T15:00:00.000Z");
     assert_string_equal(out, "2027-01-01 00:00 KST");
     /* Anything not in our own format is shown as it is. */
-    time_kst_text(out, "tomorrow");
+    clock_kst_text(out, "tomorrow");
     assert_string_equal(out, "tomorrow");
-    time_kst_text(out, "2026-12-31T14:59:59+09:00");
+    clock_kst_text(out, "2026-12-31T14:59:59+09:00");
     assert_string_equal(out, "2026-12-31T14:59:59+09:00");
 }
 
 static void deadlines_are_in_the_future(void **state)
 {
-    struct timespec a = time_after_ms(1500), b;
+    struct timespec a = clock_after_ms(1500), b;
     (void)state;
 
     clock_gettime(CLOCK_REALTIME, &b);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "form.h"
+#include "utf8.h"
 
 static int parses(const char *body)
 {

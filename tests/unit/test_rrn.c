@@ -1,4 +1,4 @@
-/* Unit tests for rrn.c: every rule of DESIGN.md §2. */
+/* Unit tests for rrn.c: every rule of docs/design.md §2. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

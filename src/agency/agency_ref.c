@@ -1,0 +1,159 @@
+/* agency_ref.c -- see agency_ref.h. */
+#include "agency_ref.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+
+void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha[SHA256_LEN],
+                   const char *title, const char *deadline,
+                   char out[AGENCY_RUN_ID_LEN + 1])
+{
+    static const char tag[] = "herald-run-v1";
+    uint8_t msg[sizeof tag + 2 * (SHA256_LEN + 1)], inner[SHA256_LEN], sum[SHA256_LEN];
+    char hex[2 * SHA256_LEN + 1];
+    size_t n = 0;
+
+    memcpy(msg, tag, sizeof tag); /* the NUL separates the fields */
+    n += sizeof tag;
+    memcpy(msg + n, csv_sha, SHA256_LEN);
+    n += SHA256_LEN;
+    msg[n++] = 0;
+    memcpy(msg + n, template_sha, SHA256_LEN);
+    n += SHA256_LEN;
+    msg[n++] = 0;
+    /* Title and deadline are variable length: hash them apart so that no
+     * two (title, deadline) pairs give the same bytes. */
+    sha256_2(title, strlen(title) + 1, deadline, strlen(deadline) + 1, inner);
+    sha256_2(msg, n, inner, sizeof inner, sum);
+    hex_encode(hex, sum, sizeof sum);
+    memcpy(out, hex, AGENCY_RUN_ID_LEN);
+    out[AGENCY_RUN_ID_LEN] = '\0';
+}
+
+void agency_reference(const char *run_id, long line, char out[AGENCY_REF_MAX + 1])
+{
+    snprintf(out, AGENCY_REF_MAX + 1, "%s-%ld", run_id, line);
+}
+
+int agency_reference_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > AGENCY_REF_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == ':' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int agency_link(const char *public_url, const char *reference,
+                char out[AGENCY_LINK_MAX + 1])
+{
+    size_t n = strlen(public_url);
+    int w;
+
+    if (n && public_url[n - 1] == '/')
+        n--;
+    w = snprintf(out, AGENCY_LINK_MAX + 1, "%.*s/documents/%s", (int)n, public_url, reference);
+    return w < 0 || w > AGENCY_LINK_MAX ? -1 : 0;
+}
+
+int agency_public_url_ok(const char *u)
+{
+    const char *host;
+
+    if (!strncmp(u, "http://", 7))
+        host = u + 7;
+    else if (!strncmp(u, "https://", 8))
+        host = u + 8;
+    else
+        return 0;
+    if (!*host || *host == '/' || strlen(u) > AGENCY_LINK_MAX - 100)
+        return 0;
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' || *p == '"')
+            return 0;
+    return 1;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+static const char *check_date(const char *s)
+{
+    int y, m, d;
+
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+        !digits(s + 8, 2, &d))
+        return "deadline must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.sss]Z";
+    if (y < 2000 || y > 2999)
+        return "deadline year must be 2000 to 2999";
+    if (m < 1 || m > 12 || d < 1 || d > clock_days_in_month(y, m))
+        return "deadline is not a real date";
+    return NULL;
+}
+
+static const char *check_time(const char *s)
+{
+    int h, mi, se, ms;
+    size_t n = strlen(s);
+
+    if (!digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi) || s[5] != ':' ||
+        !digits(s + 6, 2, &se))
+        return "deadline time must be HH:MM:SS[.sss]Z";
+    if (h > 23 || mi > 59 || se > 59)
+        return "deadline time is not a real time";
+    if (n == 9 && s[8] == 'Z')
+        return NULL;
+    if (n == 13 && s[8] == '.' && digits(s + 9, 3, &ms) && s[12] == 'Z')
+        return NULL;
+    return "deadline time must be HH:MM:SS[.sss]Z (UTC)";
+}
+
+const char *agency_deadline_check(const char *s)
+{
+    size_t n = strlen(s);
+    const char *why;
+
+    if (n < 10)
+        return "deadline must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.sss]Z";
+    if ((why = check_date(s)) != NULL)
+        return why;
+    if (n == 10)
+        return NULL;
+    if (s[10] != 'T')
+        return "deadline must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.sss]Z";
+    return check_time(s + 11);
+}
+
+int agency_state_known(const char *s)
+{
+    static const char *const states[] = {"stored", "accepted", "relayed", "received",
+                                         "read", "postal"};
+
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        if (!strcmp(s, states[i]))
+            return 1;
+    return 0;
+}
+
+int agency_state_final(const char *s)
+{
+    return !strcmp(s, "read") || !strcmp(s, "postal");
+}

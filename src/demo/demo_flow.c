@@ -1,0 +1,586 @@
+/* demo_flow.c -- the steps of `herald demo` after the roles are up:
+ * citizens sign up at their platforms, the agency sends, some citizens
+ * read, and the outcome is counted. Each step uses only what a real party
+ * would use: the platforms' back-office API, the agency's command line,
+ * a browser on the citizen pages. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "browser.h"
+#include "buf.h"
+#include "clock.h"
+#include "crypto.h"
+#include "demo.h"
+#include "http_client.h"
+#include "log.h"
+#include "procs.h"
+
+#define SIGNUP_BATCH 1000
+
+static const char *const platform_names[POP_PLATFORMS] = {"messenger", "carrier"};
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static http_client *platform_admin(const demo *d, int p, char *err, size_t errlen)
+{
+    char path[4096], key[300], url[64];
+
+    snprintf(path, sizeof path, "%s/platform-%s/admin.apikey", d->dir, platform_names[p]);
+    if (http_client_read_key(path, key, sizeof key, err, errlen) != 0)
+        return NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_platform[p]);
+    return http_client_new(url, key);
+}
+
+static json_t *member_json(const citizen *c, int p)
+{
+    return json_pack("{ss ss ss ss sb si}", "name", c->name, "phone", c->phone,
+                     "rrn", c->rrn, "pin", c->pin, "consent", c->consent[p],
+                     "preference", c->preference[p]);
+}
+
+static int post_members(demo *d, http_client *hc, int p, json_t *batch, char *err, size_t errlen)
+{
+    json_t *body = json_pack("{sO}", "members", batch), *reply = NULL, *r;
+    int status = http_client_json(hc, "POST", "/v1/members", body, &reply, err, errlen);
+    size_t i;
+
+    json_decref(body);
+    if (status != 200) {
+        json_decref(reply);
+        if (status == 0 || !*err)
+            snprintf(err, errlen, "sign-up at %s failed (HTTP %d)", platform_names[p], status);
+        return -1;
+    }
+    json_array_foreach(json_object_get(reply, "results"), i, r) {
+        if (json_object_get(r, "error"))
+            log_warn("sign-up at %s: %s", platform_names[p],
+                     json_string_value(json_object_get(r, "error")));
+        else
+            d->members[p]++;
+    }
+    json_decref(reply);
+    return 0;
+}
+
+double demo_now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int demo_signup(demo *d, char *err, size_t errlen)
+{
+    double t0 = demo_now();
+
+    for (int p = 0; p < POP_PLATFORMS; p++) {
+        http_client *hc = platform_admin(d, p, err, errlen);
+        json_t *batch = json_array();
+        citizen c;
+
+        if (!hc)
+            return -1;
+        for (long i = 0; i < d->notices; i++) {
+            population_citizen(d->seed, (uint64_t)i, d->today, &c);
+            if (c.member[p])
+                json_array_append_new(batch, member_json(&c, p));
+            if (json_array_size(batch) == SIGNUP_BATCH || (i == d->notices - 1 && json_array_size(batch))) {
+                if (post_members(d, hc, p, batch, err, errlen) != 0) {
+                    json_decref(batch);
+                    http_client_free(hc);
+                    return -1;
+                }
+                json_array_clear(batch);
+            }
+        }
+        json_decref(batch);
+        http_client_free(hc);
+        fprintf(stderr, "demo: %ld citizens signed up at %s\n", d->members[p], platform_names[p]);
+    }
+    d->t_signup = demo_now() - t0;
+    return 0;
+}
+
+/* The platforms report sign-ups to the hub's directory in the background;
+ * sending before that lands would send everyone to paper. Waits until the
+ * platforms say nothing is left to report. */
+static int wait_directory(demo *d, char *err, size_t errlen)
+{
+    for (int p = 0; p < POP_PLATFORMS; p++) {
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_platform[p]);
+        http_client *hc = http_client_new(url, NULL);
+        int done = 0;
+        for (int t = 0; t < 600 && !done; t++) {
+            json_t *reply = NULL;
+            char e[256];
+            if (http_client_call(hc, "GET", "/v1/health", NULL, 0, &reply, e, sizeof e) == 200) {
+                json_t *pending = json_object_get(reply, "pending_reports");
+                done = !json_is_integer(pending) || json_integer_value(pending) == 0;
+            }
+            json_decref(reply);
+            if (!done)
+                sleep_ms(100);
+        }
+        http_client_free(hc);
+        if (!done) {
+            snprintf(err, errlen, "platform %s did not report its members to the hub in 60 s",
+                     platform_names[p]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char template_html[] =
+    "<!doctype html>\n<html lang=\"ko\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>((title))</title></head>\n"
+    "<body style=\"font-family: sans-serif; max-width: 36em; margin: 1em auto; padding: 0 1em\">\n"
+    "<h1>((title))</h1>\n"
+    "<p><strong>((name))</strong> 님께 / Dear ((name)),</p>\n"
+    "<p>2026년 자동차세 납부 금액은 <strong>((amount))원</strong>입니다. "
+    "납부 기한: ((deadline)).<br>\n"
+    "Your 2026 vehicle tax is <strong>KRW ((amount))</strong>, due ((deadline)).</p>\n"
+    "<p>주소 / Address: ((address))</p>\n"
+    "<p style=\"color: #555\">문서 번호 / Reference: ((reference))<br>국세청 / National Tax Service</p>\n"
+    "</body></html>\n";
+
+static int write_recipients(const demo *d, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    citizen c;
+
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create", path);
+        return -1;
+    }
+    fputs("rrn,name,address,amount\n", f);
+    for (long i = 0; i < d->notices; i++) {
+        population_citizen(d->seed, (uint64_t)i, d->today, &c);
+        /* Addresses hold commas: RFC 4180 quoting. */
+        fprintf(f, "%s,%s,\"%s\",%ld\n", c.rrn, c.name, c.address, c.amount);
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Counts per state, as the agency knows them from the hub's feed. */
+static json_t *agency_status(const demo *d)
+{
+    char cfg[4096], line[1024], log[4096];
+    json_error_t jerr;
+
+    snprintf(cfg, sizeof cfg, "%s/agency/agency.ini", d->dir);
+    snprintf(log, sizeof log, "%s/agency/status.log", d->dir);
+    char *argv[] = {"agency", "status", "--config", cfg, NULL};
+    if (procs_run(log, argv, line, sizeof line) != 0)
+        return NULL;
+    return json_loads(line, 0, &jerr);
+}
+
+static long count_of(json_t *status, const char *state)
+{
+    json_t *v = json_object_get(status, state);
+    return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+}
+
+/* Waits until no notice is still on its way (accepted or relayed). Gives
+ * up only after 120 s without progress: a million notices take longer
+ * than that in all, but never stall that long. */
+static int wait_settled(demo *d, char *err, size_t errlen)
+{
+    long least_moving = -1, most_known = 0;
+    double last_progress = demo_now();
+
+    while (demo_now() - last_progress < 120) {
+        json_t *s = agency_status(d);
+        long moving = s ? count_of(s, "accepted") + count_of(s, "relayed") : -1;
+        long total = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(s, k, v)
+            total += json_is_integer(v) ? (long)json_integer_value(v) : 0;
+        json_decref(s);
+        if (moving == 0 && total > 0)
+            return 0;
+        /* Progress: fewer in flight, or more known to the agency. */
+        if (moving >= 0 && (least_moving < 0 || moving < least_moving || total > most_known)) {
+            least_moving = least_moving < 0 || moving < least_moving ? moving : least_moving;
+            most_known = total > most_known ? total : most_known;
+            last_progress = demo_now();
+        }
+        /* `agency status` counts every document: at a million, polling
+         * each second would cost the roles a tenth of a core. */
+        sleep_ms(moving > 10000 ? (d->notices > 300000 ? 2000 : 1000) : 100);
+    }
+    snprintf(err, errlen, "notices stopped moving for 120 s (%ld still in flight); see %s/*/*.log",
+             least_moving, d->dir);
+    return -1;
+}
+
+/* CPU seconds and bytes written to storage of the children waited for so
+ * far (here: `agency send`). */
+static void children_usage(double *cpu_seconds, double *written)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_CHILDREN, &ru);
+    *cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    *written = (double)ru.ru_oublock * 512.0;
+}
+
+/* Adds sign * (each role's usage so far) to the delivery totals. */
+static void add_role_usage(demo *d, double sign)
+{
+    for (int i = 0; i < d->procs.count; i++) {
+        d->cpu_delivery[i] += sign * procs_cpu_seconds(&d->procs.list[i]);
+        d->written_delivery[i] += sign * (double)procs_write_bytes(&d->procs.list[i]);
+    }
+}
+
+int demo_send(demo *d, char *err, size_t errlen)
+{
+    char csv[4096], tpl[4096], cfg[4096], log[4096];
+    double t0;
+
+    if (wait_directory(d, err, errlen) != 0)
+        return -1;
+    snprintf(csv, sizeof csv, "%s/agency/recipients.csv", d->dir);
+    snprintf(tpl, sizeof tpl, "%s/agency/template.html", d->dir);
+    snprintf(cfg, sizeof cfg, "%s/agency/agency.ini", d->dir);
+    snprintf(log, sizeof log, "%s/agency/send.log", d->dir);
+    if (write_recipients(d, csv, err, errlen) != 0 ||
+        demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
+        return -1;
+    fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
+    add_role_usage(d, -1);
+    double cpu0, written0, cpu1, written1;
+    children_usage(&cpu0, &written0);
+    t0 = demo_now();
+    d->send_started_ms = clock_now_ms();
+    char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
+                    "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
+                    "--deadline", "2026-12-31", csv, NULL};
+    int rc = procs_run(log, argv, d->send_result, sizeof d->send_result);
+    if (rc != 0 && rc != 2) {
+        snprintf(err, errlen, "agency send failed (exit %d); see %s", rc, log);
+        return -1;
+    }
+    d->t_send = demo_now() - t0;
+    children_usage(&cpu1, &written1);
+    d->cpu_delivery[PROCS_MAX] = cpu1 - cpu0;
+    d->written_delivery[PROCS_MAX] = written1 - written0;
+    if (wait_settled(d, err, errlen) != 0)
+        return -1;
+    d->t_settle = demo_now() - t0;
+    add_role_usage(d, 1);
+    fprintf(stderr, "demo: sent in %.1f s, delivered in %.1f s: %s\n", d->t_send, d->t_settle,
+            d->send_result);
+    return 0;
+}
+
+/* The platform a citizen reads on: their first choice among those they
+ * consented to, or -1. */
+static int reading_platform(const citizen *c)
+{
+    int best = -1;
+
+    for (int p = 0; p < POP_PLATFORMS; p++)
+        if (c->member[p] && c->consent[p] &&
+            (best < 0 || c->preference[p] < c->preference[best]))
+            best = p;
+    return best;
+}
+
+/* Collects the distinct "/notices/ID" links of an inbox page. */
+static int inbox_links(const char *html, char ids[][64], int max)
+{
+    int n = 0;
+    const char *p = html;
+
+    while (n < max && (p = strstr(p, "href=\"/notices/")) != NULL) {
+        p += strlen("href=\"/notices/");
+        size_t len = strcspn(p, "\"/?");
+        if (len == 0 || len >= 64)
+            continue;
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++)
+            seen = strlen(ids[i]) == len && !strncmp(ids[i], p, len);
+        if (!seen) {
+            memcpy(ids[n], p, len);
+            ids[n++][len] = '\0';
+        }
+    }
+    return n;
+}
+
+/* One citizen: sign in, open the inbox, open each notice (PIN again), and
+ * follow the view token to the agency's document. */
+static void read_as(demo *d, const citizen *c, int p)
+{
+    char base[64], url[256], ids[8][64];
+    browser *b = browser_new();
+    page pg;
+
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", d->port_platform[p]);
+    snprintf(url, sizeof url, "%s/login", base);
+    const char *login[] = {"phone", c->phone, "pin", c->pin, NULL, NULL};
+    if (!b || browser_post_form(b, url, login, &pg) != 0) {
+        d->open_failures++;
+        browser_free(b);
+        return;
+    }
+    page_free(&pg);
+    snprintf(url, sizeof url, "%s/inbox", base);
+    if (browser_get(b, url, &pg) != 0 || pg.status != 200) {
+        d->open_failures++;
+        page_free(&pg);
+        browser_free(b);
+        return;
+    }
+    int n = inbox_links(pg.body, ids, 8);
+    page_free(&pg);
+    for (int i = 0; i < n; i++) {
+        const char *pin[] = {"pin", c->pin, NULL, NULL};
+        snprintf(url, sizeof url, "%s/notices/%s/open", base, ids[i]);
+        if (browser_post_form(b, url, pin, &pg) != 0 || pg.status != 303 || !pg.location[0]) {
+            d->open_failures++;
+            page_free(&pg);
+            continue;
+        }
+        char doc[sizeof pg.location];
+        memcpy(doc, pg.location, sizeof doc);
+        page_free(&pg);
+        if (browser_get(b, doc, &pg) == 0 && pg.status == 200)
+            d->opened++;
+        else
+            d->open_failures++;
+        page_free(&pg);
+    }
+    browser_free(b);
+}
+
+int demo_read(demo *d, char *err, size_t errlen)
+{
+    citizen c;
+    double t0 = demo_now();
+
+    for (long i = 0; i < d->notices; i++) {
+        population_citizen(d->seed, (uint64_t)i, d->today, &c);
+        int p = reading_platform(&c);
+        /* Every k-th reachable citizen reads, spread evenly over the file. */
+        if (p < 0 || (i * 7919 % 100) >= d->read_share)
+            continue;
+        read_as(d, &c, p);
+    }
+    fprintf(stderr, "demo: %ld documents read through the citizen pages, %ld refused\n",
+            d->opened, d->open_failures);
+    if (d->read_share > 0 && d->opened == 0) {
+        snprintf(err, errlen, "no citizen could read a notice; see %s/*/*.log", d->dir);
+        return -1;
+    }
+    /* The reads reach the hub through the agency's reporter and come back
+     * through the feed: wait for them to be counted, giving up only after
+     * 60 s without one more (at a million notices the agency may still be
+     * working through the feed). */
+    long most = -1;
+    for (double last = demo_now(); demo_now() - last < 60;) {
+        json_t *s = agency_status(d);
+        long read = count_of(s, "read");
+        json_decref(s);
+        if (read >= d->opened) {
+            d->t_read = demo_now() - t0;
+            return 0;
+        }
+        if (read > most) {
+            most = read;
+            last = demo_now();
+        }
+        sleep_ms(100);
+    }
+    snprintf(err, errlen, "reads stopped being confirmed by the hub for 60 s (%ld of %ld); "
+             "see %s/*/*.log", most, d->opened, d->dir);
+    return -1;
+}
+
+int demo_summary(demo *d, char *err, size_t errlen)
+{
+    json_t *s = agency_status(d), *sent;
+    json_error_t jerr;
+
+    if (!s) {
+        snprintf(err, errlen, "cannot read the agency's status");
+        return -1;
+    }
+    sent = json_loads(d->send_result, 0, &jerr);
+    long accepted = count_of(sent, "accepted") + count_of(sent, "duplicates");
+    long read = count_of(s, "read");
+    printf("{\"submitted\":%ld,\"accepted\":%ld,\"received\":%ld,\"read\":%ld,\"postal\":%ld}\n",
+           d->notices, accepted, count_of(s, "received") + read, read, count_of(s, "postal"));
+    fflush(stdout);
+    json_decref(sent);
+    json_decref(s);
+    return 0;
+}
+
+void demo_print_signins(const demo *d, int how_many)
+{
+    citizen c;
+
+    for (long i = 0, shown = 0; i < d->notices && shown < how_many; i++) {
+        population_citizen(d->seed, (uint64_t)i, d->today, &c);
+        int p = reading_platform(&c);
+        if (p < 0)
+            continue;
+        printf("  %s / %s  on %s (http://127.0.0.1:%d/)\n", c.phone, c.pin,
+               platform_names[p], d->port_platform[p]);
+        shown++;
+    }
+}
+
+/* ,"key":{"role":v,...,"agency-send":v}: totals[] * scale per notice. */
+static void per_role(buf *b, const demo *d, const char *key, const double *totals,
+                     double scale)
+{
+    double n = (double)(d->notices ? d->notices : 1);
+
+    buf_printf(b, ",\"%s\":{", key);
+    for (int i = 0; i < d->procs.count; i++)
+        buf_printf(b, "\"%s\":%.1f,", d->procs.list[i].name, totals[i] * scale / n);
+    buf_printf(b, "\"agency-send\":%.1f}", totals[PROCS_MAX] * scale / n);
+}
+
+int demo_write_stats(demo *d, char *err, size_t errlen)
+{
+    buf b;
+
+    if (!d->stats_path)
+        return 0;
+    buf_init(&b, 1024);
+    buf_printf(&b, "{\"notices\":%ld,\"seconds\":{\"signup\":%.3f,\"send\":%.3f,"
+               "\"delivered\":%.3f,\"read\":%.3f,\"total\":%.3f},\"read\":%ld,"
+               "\"send_started_ms\":%lld,\"peak_rss_mib\":{", d->notices, d->t_signup,
+               d->t_send, d->t_settle, d->t_read, demo_now() - d->t_start, d->opened,
+               d->send_started_ms);
+    for (int i = 0; i < d->procs.count; i++)
+        buf_printf(&b, "%s\"%s\":%.1f", i ? "," : "", d->procs.list[i].name,
+                   (double)procs_peak_rss_kib(&d->procs.list[i]) / 1024.0);
+    buf_puts(&b, "}");
+    /* Per notice, from the start of sending until every notice settled. */
+    per_role(&b, d, "cpu_us_per_notice", d->cpu_delivery, 1e6);
+    per_role(&b, d, "written_bytes_per_notice", d->written_delivery, 1);
+    buf_puts(&b, "}\n");
+    int r = b.broken ? -1 : demo_write_file(d->stats_path, b.data, 0644, err, errlen);
+    buf_free(&b);
+    return r;
+}
+
+/* ---- certificates of the notices that were read (issue 4) ---- */
+
+/* Appends to ids the notices the hub's feed says are read; -1 on error. */
+static int read_notices(http_client *hc, json_t *ids, char *err, size_t errlen)
+{
+    long long after = 0;
+
+    for (;;) {
+        char path[96];
+        json_t *reply = NULL, *changes, *c;
+        size_t i, n;
+
+        snprintf(path, sizeof path, "/v1/changes?after=%lld&limit=10000", after);
+        if (http_client_call(hc, "GET", path, NULL, 0, &reply, err, errlen) != 200) {
+            json_decref(reply);
+            return -1;
+        }
+        changes = json_object_get(reply, "changes");
+        n = json_array_size(changes);
+        json_array_foreach(changes, i, c)
+            if (!strcmp(json_string_value(json_object_get(c, "state")) ?: "", "read"))
+                json_array_append(ids, json_object_get(c, "notice"));
+        after = json_integer_value(json_object_get(reply, "next"));
+        json_decref(reply);
+        if (n == 0)
+            return 0;
+    }
+}
+
+static int write_certificate(const demo *d, http_client *hc, const char *id, char *err,
+                             size_t errlen)
+{
+    char path[4096], api[128];
+    json_t *cert = NULL;
+    int status;
+
+    snprintf(api, sizeof api, "/v1/notices/%s/certificate", id);
+    status = http_client_call(hc, "GET", api, NULL, 0, &cert, err, errlen);
+    if (status != 200 || !cert) {
+        if (status != 200 && status != 0)
+            snprintf(err, errlen, "certificate of %s: HTTP %d", id, status);
+        json_decref(cert);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/certificates/%s.json", d->dir, id);
+    status = json_dump_file(cert, path, JSON_COMPACT);
+    json_decref(cert);
+    if (status != 0)
+        snprintf(err, errlen, "%s: cannot write", path);
+    return status;
+}
+
+/* DIR/certificates/<notice id>.json for every notice that was read, fetched
+ * from the hub with the agency's key, as the agency would keep them. */
+int demo_certificates(demo *d, char *err, size_t errlen)
+{
+    char path[4096], key[128], url[64];
+    http_client *hc;
+    json_t *ids = json_array();
+    size_t i;
+    json_t *id;
+    int rc = 0;
+
+    snprintf(path, sizeof path, "%s/agency/hub.apikey", d->dir);
+    if (!ids || http_client_read_key(path, key, sizeof key, err, errlen) != 0) {
+        json_decref(ids);
+        return -1;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_hub);
+    hc = http_client_new(url, key);
+    snprintf(path, sizeof path, "%s/certificates", d->dir);
+    if (!hc) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    } else if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    } else {
+        rc = read_notices(hc, ids, err, errlen);
+    }
+    json_array_foreach(ids, i, id)
+        if (rc == 0)
+            rc = write_certificate(d, hc, json_string_value(id), err, errlen);
+    if (rc == 0)
+        fprintf(stderr, "demo: %zu certificates of read notices in %s/certificates "
+                "(check one: herald verify --log-key %s/hub/log.pub FILE)\n",
+                json_array_size(ids), d->dir, d->dir);
+    http_client_free(hc);
+    json_decref(ids);
+    secure_wipe(key, sizeof key);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* certificate.h -- distribution certificates and signed tree heads in the
+ * JSON of docs/design.md §4, checked offline against a pinned log key.
+ *
+ * A certificate is only as good as its verifier: it must prove that each
+ * leaf is in the tree whose head the pinned key signed, that every leaf
+ * speaks of this notice, and that the events run in time order. The key
+ * embedded in the certificate is ignored for trust: anyone can embed one.
+ * Pure: the JSON text comes in, a verdict and a timeline go out. */
+#ifndef HERALD_CERTIFICATE_H
+#define HERALD_CERTIFICATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "sth.h"
+
+#define CERT_MAX_BYTES (4u << 20)
+#define CERT_MAX_ENTRIES 1000
+#define CERT_MAX_LEAF 65536
+
+typedef struct cert_event {
+    char event[48];
+    char at[32];
+    char actor[72];
+    char reason[160];
+    uint64_t leaf_index;
+} cert_event;
+
+typedef struct cert_result {
+    char notice[72];
+    sth head;
+    size_t count;
+    cert_event events[CERT_MAX_ENTRIES];
+} cert_result;
+
+/* One leaf of a certificate being built: its bytes, index and audit path. */
+typedef struct cert_entry {
+    uint64_t leaf_index;
+    const uint8_t *leaf;
+    size_t leaf_len;
+    const uint8_t (*path)[32];
+    size_t path_len;
+} cert_entry;
+
+/* Encodes the docs/design.md §4 certificate JSON (caller frees); NULL on
+ * allocation failure. */
+char *certificate_encode(const char *notice, const uint8_t log_key[ED25519_PUBLIC_LEN],
+                         const sth *head, const uint8_t sig[STH_SIG_LEN],
+                         const cert_entry *entries, size_t count);
+
+/* Encodes an STH object {"tree_size","timestamp","root_hash","signature"}. */
+char *sth_json_encode(const sth *head, const uint8_t sig[STH_SIG_LEN]);
+
+/* Verifies a certificate. Returns 0 when valid, with the timeline in out;
+ * -1 with the reason in why otherwise. */
+int certificate_verify(const char *json, size_t len, const uint8_t log_key[ED25519_PUBLIC_LEN],
+                       cert_result *out, char *why, size_t whylen);
+
+/* Parses an STH object {"tree_size","timestamp","root_hash","signature"}
+ * (a certificate's "sth" or GET /v1/log/sth) and checks its signature.
+ * Returns 0 or -1 with why. */
+int sth_json_verify(const char *json, size_t len, const uint8_t log_key[ED25519_PUBLIC_LEN],
+                    sth *out, char *why, size_t whylen);
+
+/* Checks a consistency proof {"first","second","proof":[...]} between two
+ * verified heads. Returns 0 or -1 with why. */
+int consistency_json_verify(const char *json, size_t len, const sth *first,
+                            const sth *second, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,29 @@
+/* evidence.h -- the bytes of one evidence log leaf (docs/design.md §4).
+ *
+ * A leaf is hashed into the Merkle log and shipped verbatim in
+ * certificates, so its bytes are fixed here once: the JSON object
+ *   {"v":1,"event":…,"notice":…,"at":"RFC 3339 UTC ms","agency":…,
+ *    "actor":…,"rk":…,"doc_sha256":…,"reason":…}
+ * in exactly that key order, no spaces, reason null when there is none.
+ * Written by appending (buf_json_string), never through a JSON tree whose
+ * key order or number formatting could change under us. Pure. */
+#ifndef HERALD_EVIDENCE_H
+#define HERALD_EVIDENCE_H
+
+#include "buf.h"
+
+typedef struct evidence_rec {
+    const char *event;      /* ETSI EN 319 522 name */
+    const char *notice;     /* notice id */
+    long long at_ms;        /* Unix milliseconds, rendered as RFC 3339 UTC */
+    const char *agency;
+    const char *actor;      /* hub, a platform's or an agency's name */
+    const char *rk;
+    const char *doc_sha256;
+    const char *reason;     /* NULL for none */
+} evidence_rec;
+
+/* Appends the leaf to out (which may already hold text). */
+void evidence_encode(buf *out, const evidence_rec *r);
+
+#endif

@@ -1,0 +1,620 @@
+/* hub_api.c -- the hub's HTTP endpoints (protocol.md, "hub").
+ *
+ * Routing, authentication and the checking of every submitted field live
+ * here; each batch then goes to hub_db in one call, i.e. one transaction.
+ * Answers are written by appending text (buf), one result per item in the
+ * order sent. A CI is turned into rk the moment it is read and its text is
+ * wiped from the parsed request: it goes no further. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "ci.h"
+#include "crypto.h"
+#include "hub.h"
+#include "field.h"
+#include "log.h"
+
+#define FOR_AGENCIES (1u << ROLE_AGENCY)
+#define FOR_PLATFORMS (1u << ROLE_PLATFORM)
+
+typedef struct caller {
+    const char *name;
+    notice_role role;
+} caller;
+
+typedef void (*endpoint_fn)(hub *h, const caller *who, const http_request *req,
+                            http_response *resp);
+
+/* ---- shared helpers ---- */
+
+static void reply_buf(http_response *resp, buf *out)
+{
+    size_t len;
+    char *text = buf_take(out, &len);
+
+    if (!text)
+        http_reply_error(resp, 500, "out of memory");
+    else
+        http_reply_body(resp, 200, "application/json", text, len);
+}
+
+/* The CIs of a batch that is refused whole, before their strings are
+ * freed (check_notice wipes those of the batches it reads). */
+static void wipe_cis(json_t *items)
+{
+    size_t i;
+    json_t *o, *ci;
+
+    json_array_foreach(items, i, o) {
+        ci = json_object_get(o, "ci");
+        if (json_is_string(ci))
+            secure_wipe((char *)json_string_value(ci), json_string_length(ci));
+    }
+}
+
+/* Parses {"KEY":[...]} with at most HUB_MAX_BATCH items and, when
+ * shareable lists fields, an optional "common" object of them
+ * (batch.h); NULL after answering 400 or 413. *items and *common
+ * borrow from the returned root. */
+static json_t *parse_batch(const http_request *req, const char *key,
+                           const char *const *shareable, json_t **items, json_t **common,
+                           http_response *resp)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    char why[160];
+
+    if (!root) {
+        /* jansson's text may quote the input: report only the place. */
+        http_reply_error(resp, 400, "malformed JSON at line %d column %d", jerr.line,
+                         jerr.column);
+        return NULL;
+    }
+    *items = json_object_get(root, key);
+    *common = NULL;
+    if (!json_is_array(*items)) {
+        http_reply_error(resp, 400, "expected {\"%s\":[...]}", key);
+    } else if (json_array_size(*items) > HUB_MAX_BATCH) {
+        http_reply_error(resp, 413, "at most %d items per request, got %zu", HUB_MAX_BATCH,
+                         json_array_size(*items));
+    } else if (shareable && batch_read_common(root, shareable, common, why, sizeof why) != 0) {
+        http_reply_error(resp, 400, "%s", why);
+    } else {
+        return root;
+    }
+    wipe_cis(*items);
+    json_decref(root);
+    return NULL;
+}
+
+/* The string member key of o, with its length; NULL if absent or not a
+ * string. */
+static const char *str(json_t *o, const char *key, size_t *len)
+{
+    return batch_str(o, NULL, key, len);
+}
+
+/* Echoes a string member when it is a well-formed value of that field,
+ * null otherwise: error answers never reflect arbitrary input. */
+static void echo(buf *out, const char *key, const char *value, int ok)
+{
+    buf_puts(out, "{\"");
+    buf_puts(out, key);
+    buf_puts(out, "\":");
+    if (value && ok)
+        buf_json_string(out, value);
+    else
+        buf_puts(out, "null");
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* ---- POST /v1/notices ---- */
+
+/* What a batch of submissions may state once (batch.h). */
+static const char *const notice_shared[] = {"title", "deadline", NULL};
+
+/* rk from the item's CI, which is wiped whatever it holds: the CI goes
+ * no further. 0, or -1 when it is missing or malformed. */
+static int take_ci(json_t *o, hub_submission *s)
+{
+    size_t len = 0;
+    const char *v = str(o, "ci", &len);
+    int ok = v && ci_is_well_formed(v, len);
+
+    if (ok)
+        rk_from_ci(v, s->rk);
+    if (v)
+        secure_wipe((char *)v, len);
+    return ok ? 0 : -1;
+}
+
+/* Checks one submitted notice into s; returns NULL or the item's error.
+ * The CI is read (and wiped) first, so that no refused item keeps one. */
+static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
+{
+    size_t len = 0;
+    const char *v;
+
+    if (!json_is_object(o))
+        return "each notice must be an object";
+    if (take_ci(o, s) != 0)
+        return "ci must be 88 characters of padded base64";
+    s->reference = str(o, "reference", &len);
+    if (!s->reference || !field_reference_ok(s->reference, len))
+        return "reference must be 1-64 characters of [A-Za-z0-9._:-]";
+    s->title = batch_str(o, common, "title", &len);
+    if (!s->title || !field_title_ok(s->title, len))
+        return "title must be 1-200 bytes without control characters";
+    s->doc_sha256 = str(o, "doc_sha256", &len);
+    if (!s->doc_sha256 || !rk_is_well_formed(s->doc_sha256, len))
+        return "doc_sha256 must be 64 lower-case hex digits";
+    v = batch_str(o, common, "deadline", &len);
+    if (!v || field_deadline_parse(v, len, &s->deadline) != 0)
+        return "deadline must be YYYY-MM-DD or an RFC 3339 time";
+    s->link = str(o, "link", &len);
+    if (!s->link || !field_link_ok(s->link, len))
+        return "link must be an http:// or https:// URL of at most 512 bytes";
+    return NULL;
+}
+
+static void notices_answer(json_t *items, const char **errors, hub_submission *subs,
+                           buf *out, size_t *fresh)
+{
+    size_t i, k = 0;
+    json_t *o;
+
+    buf_init(out, json_array_size(items) * 128 + 16);
+    buf_puts(out, "{\"results\":[");
+    json_array_foreach(items, i, o) {
+        size_t len = 0;
+        const char *ref = json_is_object(o) ? str(o, "reference", &len) : NULL;
+        if (i)
+            buf_puts(out, ",");
+        echo(out, "reference", ref, ref && field_reference_ok(ref, len));
+        if (errors[i]) {
+            buf_puts(out, ",\"error\":");
+            buf_json_string(out, errors[i]);
+            buf_puts(out, "}");
+            continue;
+        }
+        hub_submission *s = &subs[k++];
+        *fresh += !s->duplicate;
+        buf_puts(out, ",\"notice\":\"");
+        buf_puts(out, s->id);
+        buf_puts(out, "\",\"state\":\"");
+        buf_puts(out, notice_state_name(s->state));
+        buf_puts(out, s->duplicate ? "\",\"duplicate\":true}" : "\",\"duplicate\":false}");
+    }
+    buf_puts(out, "]}");
+}
+
+typedef struct routing {
+    hub *h;
+    hub_submission *subs;
+} routing;
+
+static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+{
+    routing *r = ctx;
+    char *platform = r->subs[i].platform;
+
+    platform[0] = '\0';
+    for (int k = 0; k < n && !platform[0]; k++)
+        if (hub_platform_known(r->h, routes[k]))
+            memcpy(platform, routes[k], HUB_NAME_MAX + 1);
+}
+
+/* Each recipient's first platform the hub knows, "" if none: looked up
+ * before the writer's lock is taken (see hub_directory.c). */
+static int route_all(hub *h, hub_submission *subs, size_t k)
+{
+    routing r = {h, subs};
+
+    return hub_directory_routes_many(h->dir, subs->rk, sizeof *subs, k, first_known, &r);
+}
+
+/* Stores the checked items. The ones routed in the same transaction go
+ * to the relay worker in memory after the commit (hub_relay_queue.h),
+ * into places taken before it. Returns 0, or -1 (see hub_db_submit). */
+static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_t k)
+{
+    size_t may = hub_relay_queue_reserve(&h->routed, k), n_routed = 0;
+    hub_notice *routed = may ? malloc(may * sizeof *routed) : NULL;
+    int rc;
+
+    if (!routed) { /* the worker's claim finds them instead */
+        hub_relay_queue_unreserve(&h->routed, may);
+        may = 0;
+    }
+    rc = route_all(h, subs, k);
+    if (rc == 0)
+        rc = hub_db_submit(h->db, agency, subs, k, clock_now_ms(), may, routed, &n_routed);
+    for (size_t i = 0; i < n_routed; i++)
+        hub_relay_queue_put(&h->routed, &routed[i]);
+    hub_relay_queue_unreserve(&h->routed, may - n_routed);
+    free(routed);
+    return rc;
+}
+
+static void post_notices(hub *h, const caller *who, const http_request *req,
+                         http_response *resp)
+{
+    json_t *items, *common, *root = parse_batch(req, "notices", notice_shared, &items, &common,
+                                               resp);
+    size_t n, k = 0, fresh = 0, i;
+    hub_submission *subs;
+    const char **errors;
+    struct timespec t0;
+    json_t *o;
+    buf out;
+
+    if (!root)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    n = json_array_size(items);
+    subs = calloc(n + 1, sizeof *subs);
+    errors = calloc(n + 1, sizeof *errors);
+    if (!subs || !errors) {
+        http_reply_error(resp, 500, "out of memory");
+        wipe_cis(items);
+        goto done;
+    }
+    json_array_foreach(items, i, o) {
+        errors[i] = check_notice(o, common, &subs[k]);
+        if (!errors[i])
+            k++;
+    }
+    if (submit_routed(h, who->name, subs, k) != 0) {
+        http_reply_error(resp, 500, "database error: the batch was not stored");
+        goto done;
+    }
+    notices_answer(items, errors, subs, &out, &fresh);
+    reply_buf(resp, &out);
+    if (fresh)
+        hub_wake_relay(h);
+    log_info("POST /v1/notices agency=%s items=%zu new=%zu duplicate=%zu rejected=%zu %ld ms",
+             who->name, n, fresh, k - fresh, n - k, elapsed_ms(&t0));
+done:
+    free(subs);
+    free(errors);
+    json_decref(root);
+}
+
+/* ---- GET /v1/notices/{id} and GET /v1/changes ---- */
+
+static void get_notice(hub *h, const caller *who, const http_request *req,
+                       http_response *resp)
+{
+    const char *id = req->path + strlen("/v1/notices/");
+    buf out;
+    int status;
+
+    if (!notice_id_is_well_formed(id, strlen(id))) {
+        http_reply_error(resp, 404, "unknown notice");
+        return;
+    }
+    buf_init(&out, 2048);
+    status = hub_db_notice_json(h->db, id, who->name, &out);
+    if (status == 200) {
+        reply_buf(resp, &out);
+        return;
+    }
+    buf_free(&out);
+    if (status == 403)
+        http_reply_error(resp, 403, "not yours: another agency sent this notice");
+    else if (status == 404)
+        http_reply_error(resp, 404, "unknown notice");
+    else
+        http_reply_error(resp, 500, "database error");
+}
+
+/* A query number in [min, max], def when absent; -1 when bad. */
+static int query_number(const http_request *req, const char *name, long long def,
+                        long long min, long long max, long long *out)
+{
+    const char *v = http_query(req, name);
+    char *end;
+
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    errno = 0;
+    *out = strtoll(v, &end, 10);
+    return errno || end == v || *end || *out < min || *out > max ? -1 : 0;
+}
+
+static void get_changes(hub *h, const caller *who, const http_request *req,
+                        http_response *resp)
+{
+    long long after, limit;
+    buf out;
+
+    if (query_number(req, "after", 0, 0, INT64_MAX, &after) != 0 ||
+        query_number(req, "limit", 1000, 1, HUB_MAX_BATCH, &limit) != 0) {
+        http_reply_error(resp, 400, "after must be a sequence number >= 0 and limit 1 to %d",
+                         HUB_MAX_BATCH);
+        return;
+    }
+    buf_init(&out, 4096);
+    if (hub_db_changes_json(h->db, who->name, after, (long)limit, &out) != 0) {
+        buf_free(&out);
+        http_reply_error(resp, 500, "database error");
+        return;
+    }
+    reply_buf(resp, &out);
+}
+
+/* ---- POST /v1/directory ---- */
+
+static const char *check_entry(json_t *o, hub_dir_entry *e)
+{
+    size_t len = 0;
+    const char *rk = json_is_object(o) ? str(o, "rk", &len) : NULL;
+    json_t *consent = json_object_get(o, "consent");
+    json_t *pref = json_object_get(o, "preference");
+
+    if (!rk || !rk_is_well_formed(rk, len))
+        return "rk must be 64 lower-case hex digits";
+    if (!json_is_boolean(consent))
+        return "consent must be true or false";
+    if (pref && !(json_is_integer(pref) && json_integer_value(pref) >= 1 &&
+                  json_integer_value(pref) <= 1000))
+        return "preference must be a whole number from 1 to 1000";
+    memcpy(e->rk, rk, 65);
+    e->consent = json_is_true(consent);
+    e->preference = pref ? (int)json_integer_value(pref) : 1;
+    return NULL;
+}
+
+static void post_directory(hub *h, const caller *who, const http_request *req,
+                           http_response *resp)
+{
+    json_t *items, *common, *root = parse_batch(req, "entries", NULL, &items, &common, resp);
+    size_t n, k = 0, i;
+    hub_dir_entry *entries;
+    const char **errors;
+    json_t *o;
+    buf out;
+
+    if (!root)
+        return;
+    n = json_array_size(items);
+    entries = calloc(n + 1, sizeof *entries);
+    errors = calloc(n + 1, sizeof *errors);
+    if (!entries || !errors) {
+        http_reply_error(resp, 500, "out of memory");
+        goto done;
+    }
+    json_array_foreach(items, i, o) {
+        errors[i] = check_entry(o, &entries[k]);
+        if (!errors[i])
+            k++;
+    }
+    if (hub_directory_put(h->dir, who->name, entries, k, clock_now_ms()) != 0) {
+        http_reply_error(resp, 500, "database error: the batch was not stored");
+        goto done;
+    }
+    buf_init(&out, n * 96 + 16);
+    buf_puts(&out, "{\"results\":[");
+    for (i = 0, k = 0; i < n; i++) {
+        if (i)
+            buf_puts(&out, ",");
+        echo(&out, "rk", errors[i] ? NULL : entries[k].rk, !errors[i]);
+        if (errors[i]) {
+            buf_printf(&out, ",\"error\":\"%s\"}", errors[i]);
+            continue;
+        }
+        k++;
+        buf_puts(&out, ",\"status\":\"ok\"}");
+    }
+    buf_puts(&out, "]}");
+    reply_buf(resp, &out);
+    log_info("POST /v1/directory platform=%s entries=%zu rejected=%zu", who->name, n, n - k);
+done:
+    free(entries);
+    free(errors);
+    json_decref(root);
+}
+
+/* ---- POST /v1/events ---- */
+
+/* What a batch of reports may state once. */
+static const char *const event_shared[] = {"event", NULL};
+
+static void check_event(json_t *o, json_t *common, const caller *who, hub_report *r)
+{
+    size_t len = 0;
+    const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
+    const char *name = json_is_object(o) ? batch_str(o, common, "event", &len) : NULL;
+    json_t *at = json_object_get(o, "at"), *reason = json_object_get(o, "reason");
+    long long ms;
+    int ev;
+
+    if (!id || !notice_id_is_well_formed(id, strlen(id))) {
+        r->error = "notice must be a notice id";
+        return;
+    }
+    memcpy(r->notice, id, NOTICE_ID_LEN + 1);
+    ev = name ? notice_event_parse(name) : -1;
+    if (ev < 0) {
+        r->error = "unknown event";
+        return;
+    }
+    r->event = (notice_event)ev;
+    if (!notice_event_allowed(who->role, r->event)) {
+        r->error = "event not allowed for this caller";
+        return;
+    }
+    /* The evidence carries the hub's own time; a caller's is only checked. */
+    if (at && !json_is_null(at) &&
+        !(json_is_string(at) &&
+          field_time_parse(json_string_value(at), json_string_length(at), &ms) == 0)) {
+        r->error = "at must be an RFC 3339 time";
+        return;
+    }
+    if (reason && !json_is_null(reason)) {
+        if (!json_is_string(reason) ||
+            !field_reason_ok(json_string_value(reason), json_string_length(reason))) {
+            r->error = "reason must be null or at most 200 bytes without control characters";
+            return;
+        }
+        r->reason = json_string_value(reason);
+    }
+}
+
+static void post_events(hub *h, const caller *who, const http_request *req,
+                        http_response *resp)
+{
+    json_t *items, *common, *root = parse_batch(req, "events", event_shared, &items, &common,
+                                               resp);
+    size_t n, i, failed = 0;
+    hub_report *reports;
+    json_t *o;
+    buf out;
+
+    if (!root)
+        return;
+    n = json_array_size(items);
+    reports = calloc(n + 1, sizeof *reports);
+    if (!reports) {
+        http_reply_error(resp, 500, "out of memory");
+        json_decref(root);
+        return;
+    }
+    json_array_foreach(items, i, o)
+        check_event(o, common, who, &reports[i]);
+    if (hub_db_report(h->db, who->role, who->name, reports, n, clock_now_ms()) != 0) {
+        http_reply_error(resp, 500, "database error: the batch was not stored");
+        goto done;
+    }
+    buf_init(&out, n * 80 + 16);
+    buf_puts(&out, "{\"results\":[");
+    for (i = 0; i < n; i++) {
+        hub_report *r = &reports[i];
+        if (i)
+            buf_puts(&out, ",");
+        echo(&out, "notice", r->notice, r->notice[0] != '\0');
+        if (r->error) {
+            buf_printf(&out, ",\"error\":\"%s\"}", r->error);
+            failed++;
+        } else {
+            buf_puts(&out, ",\"status\":\"");
+            buf_puts(&out, r->status);
+            buf_puts(&out, "\"}");
+        }
+    }
+    buf_puts(&out, "]}");
+    reply_buf(resp, &out);
+    log_info("POST /v1/events %s=%s events=%zu failed=%zu",
+             who->role == ROLE_AGENCY ? "agency" : "platform", who->name, n, failed);
+done:
+    free(reports);
+    json_decref(root);
+}
+
+/* ---- GET /v1/notices/{id}/certificate[.pdf] (hub_log_api.c) ---- */
+
+static void get_certificate(hub *h, const caller *who, const http_request *req,
+                            http_response *resp)
+{
+    hub_log_certificate_get(h, who->role, who->name, 0, req, resp);
+}
+
+static void get_certificate_pdf(hub *h, const caller *who, const http_request *req,
+                                http_response *resp)
+{
+    hub_log_certificate_get(h, who->role, who->name, 1, req, resp);
+}
+
+/* ---- routing ---- */
+
+typedef struct route {
+    const char *path;
+    int prefix;           /* path is a prefix: /v1/notices/{id} */
+    const char *method;
+    unsigned roles;
+    endpoint_fn fn;
+    const char *suffix;   /* a prefix route's path must also end so */
+} route;
+
+static const route routes[] = {
+    {"/v1/notices", 0, "POST", FOR_AGENCIES, post_notices, NULL},
+    {"/v1/notices/", 1, "GET", FOR_AGENCIES | FOR_PLATFORMS, get_certificate, "/certificate"},
+    {"/v1/notices/", 1, "GET", FOR_AGENCIES | FOR_PLATFORMS, get_certificate_pdf,
+     "/certificate.pdf"},
+    {"/v1/notices/", 1, "GET", FOR_AGENCIES, get_notice, NULL},
+    {"/v1/changes", 0, "GET", FOR_AGENCIES, get_changes, NULL},
+    {"/v1/directory", 0, "POST", FOR_PLATFORMS, post_directory, NULL},
+    {"/v1/events", 0, "POST", FOR_AGENCIES | FOR_PLATFORMS, post_events, NULL},
+};
+
+static const route *find_route(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const route *r = &routes[i];
+        size_t n = strlen(r->path), len = strlen(path);
+        size_t s = r->suffix ? strlen(r->suffix) : 0;
+        if (r->suffix && (len <= n + s || strcmp(path + len - s, r->suffix)))
+            continue;
+        if (r->prefix ? !strncmp(path, r->path, n) && path[n] : !strcmp(path, r->path))
+            return r;
+    }
+    return NULL;
+}
+
+int hub_gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    hub *h = ctx;
+
+    if (!strcmp(req->path, "/v1/health") || hub_log_public_path(req, max_body))
+        return 0;
+    if (!find_route(req->path))
+        return 404;
+    return apikeys_check(&h->clients, http_header(req, "Authorization")) ? 0 : 401;
+}
+
+void hub_handle(void *ctx, const http_request *req, http_response *resp)
+{
+    hub *h = ctx;
+    const route *r;
+    const apikey_entry *key;
+    caller who;
+
+    if (http_answer_health(req, resp))
+        return;
+    if (hub_log_public(h, req, resp))
+        return;
+    r = find_route(req->path);
+    if (!r) {
+        http_reply_not_found(resp);
+        return;
+    }
+    key = apikeys_authorize(&h->clients, req, resp);
+    if (!key)
+        return;
+    who.name = key->name;
+    who.role = h->roles[key - h->clients.entries];
+    if (!(r->roles & (1u << who.role))) {
+        http_reply_error(resp, 403, "%s is not for %s", r->path,
+                         who.role == ROLE_AGENCY ? "agencies" : "platforms");
+        return;
+    }
+    if (strcmp(req->method, r->method) != 0) {
+        http_reply_error(resp, 405, "use %s", r->method);
+        http_add_header(resp, "Allow", r->method);
+        return;
+    }
+    r->fn(h, &who, req, resp);
+}

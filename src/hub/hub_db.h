@@ -1,0 +1,155 @@
+/* hub_db.h -- the hub's database: notices, evidence, changes (the
+ * directory has a file of its own: hub_directory.h).
+ *
+ * Every public function here is one transaction over one batch: the HTTP
+ * handlers and the workers hand over whole batches, and each state change,
+ * its evidence leaf and its changes-feed row commit together or not at
+ * all. One SQLite connection, serialised by a mutex inside; statements are
+ * prepared once and reused. A commit is synced after the mutex is let go
+ * (group commit) and before the call returns; -1 after a commit means
+ * the disk refused the sync (see db_wal_sync). The hub never stores a CI,
+ * an RRN, a name, an address or document content (see the schema in
+ * hub_db.c). */
+#ifndef HERALD_HUB_DB_H
+#define HERALD_HUB_DB_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "hub_directory.h"
+#include "field.h"
+#include "notice_id.h"
+#include "notice_state.h"
+
+typedef struct hub_db hub_db;
+
+/* A notice as the workers see it. */
+typedef struct hub_notice {
+    char id[NOTICE_ID_LEN + 1];
+    char agency[HUB_NAME_MAX + 1];
+    char reference[FIELD_REFERENCE_MAX + 1];
+    char rk[65];
+    char title[FIELD_TITLE_MAX + 1];
+    char doc_sha256[65];
+    char link[FIELD_LINK_MAX + 1];
+    char platform[HUB_NAME_MAX + 1]; /* the channel tried now or last; "" if none */
+    long long deadline, created, due, next_attempt;
+    int attempts, expiries;
+    notice_state state;
+    notice_state stored; /* the state in the database: a save that changes
+                          * it adds one row to the agency's feed */
+} hub_notice;
+
+hub_db *hub_db_open(const char *path, char *err, size_t errlen);
+void hub_db_close(hub_db *db);
+/* The read deadline a fallback channel gets after its RelayAcceptance. */
+void hub_db_set_fallback_ms(hub_db *db, long long ms);
+/* Where relay claims find a notice's next platform. Set before any claim. */
+void hub_db_set_directory(hub_db *db, hub_directory *dir);
+
+/* Relay worker. A route: 1 if the named platform is configured. */
+typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
+
+/* POST /v1/notices: one valid item (the handler has checked it). */
+typedef struct hub_submission {
+    const char *reference, *title, *doc_sha256, *link;
+    char rk[65];
+    long long deadline;
+    char platform[HUB_NAME_MAX + 1]; /* in: its recipient's first platform, "" if none */
+    char id[NOTICE_ID_LEN + 1]; /* out */
+    notice_state state;         /* out */
+    int duplicate;              /* out */
+    int routed;                 /* out: *routed_out holds it, leased to its first platform */
+} hub_submission;
+
+/* Stores the new items (a duplicate reference gets the existing id).
+ * Up to may_route of the new ones that name a platform (the caller looks
+ * it up in the directory first, outside the writer's lock) are routed in
+ * the same transaction: the platform and a relay lease are stored with
+ * them, and a copy goes to routed_out (room for may_route), for the relay
+ * worker to take without claiming them (see hub_relay_queue.h). The
+ * others wait for the worker's claim. Returns 0 (*n_routed set), or -1
+ * when the database failed (nothing was written, unless the sync of the
+ * commit failed). */
+int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                  long long now, size_t may_route,
+                  hub_notice *routed_out, size_t *n_routed);
+
+/* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
+int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out);
+
+/* GET /v1/changes: returns 0 or -1. */
+int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
+                        buf *out);
+
+/* POST /v1/events: one checked item; status or error is filled in. */
+typedef struct hub_report {
+    char notice[NOTICE_ID_LEN + 1];
+    notice_event event;
+    const char *reason;   /* NULL for none */
+    const char *status;   /* out: "recorded", "duplicate", "ignored" or NULL */
+    const char *error;    /* out: per-item error or NULL */
+} hub_report;
+
+/* Callers: the notice's agency, or a platform that accepted its relay. A
+ * platform's report on a notice whose relay to it is still in flight
+ * records RelayAcceptance and ContentConsignment first: the report proves
+ * that the platform took the notice into an inbox. A
+ * failure event is a duplicate only with the same reason. */
+int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
+                  size_t n, long long now);
+
+/* GET /v1/notices/{id}/certificate: 200 when caller is the agency that
+ * sent the notice or a platform whose RelayAcceptance is recorded, else
+ * 403, 404 or 500. */
+int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller);
+
+/* The evidence log that this database's transactions append to. */
+struct hub_log *hub_db_log(hub_db *db);
+
+typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } relay_outcome;
+
+typedef struct hub_relay_item {
+    hub_notice n;
+    relay_outcome outcome;             /* set by the worker after the call */
+    int consigned;                     /* accepted into the member's inbox in the
+                                        * same step: ContentConsignment too */
+    char reason[FIELD_REASON_MAX + 1];   /* for rejected and failed */
+} hub_relay_item;
+
+/* it becomes n, to relay: failed until the platform answers. */
+void hub_relay_item_init(hub_relay_item *it, const hub_notice *n);
+
+/* Records the platforms' answers for claimed items. An acceptance that
+ * says the notice is in the member's inbox records ContentConsignment
+ * with RelayAcceptance (once, however often it is answered). A failure is
+ * retried after notice_retry_delay_ms; a fallback channel's deadline is
+ * now + the fallback window. An answer from a platform whose report
+ * already proved the acceptance (see hub_db_report) changes nothing.
+ * Returns 0 or -1. */
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now);
+
+/* The relay worker's round, in one transaction: hub_db_relay_record of
+ * the first `answered` items, then a claim into the same array of up to
+ * max accepted notices whose next attempt is due. Each claimed notice
+ * gets its next platform in the recipient's preference (into items,
+ * leased so that nobody else claims it meanwhile), or, when no platform
+ * is left, RelayToNonERDS and the postal state. *n_out counts the items
+ * to relay, *n_postal the notices sent to postal. On failure nothing is
+ * recorded (the answered notices are relayed again when their lease
+ * ends) and nothing is claimed. Returns 0 or -1. */
+int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
+                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
+                      size_t *n_postal);
+
+/* Ends the leases of routed notices the relay worker will not relay (it
+ * is stopping): they are claimed at once when the hub runs again.
+ * Returns 0 or -1. */
+int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now);
+
+/* Deadline worker: relayed or received notices past their channel's
+ * deadline get AcceptanceRejectionExpiry and go back to the relay queue
+ * for the next platform. Returns 0 or -1. */
+int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired);
+
+#endif

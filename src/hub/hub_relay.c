@@ -1,0 +1,267 @@
+/* hub_relay.c -- the relay workers: accepted notices to platforms.
+ *
+ * Each worker thread ([hub] relay_workers, two by default, so that one
+ * records and claims while another's round is at the platforms) takes the
+ * notices routed at submission and claims a batch of other accepted ones
+ * (hub_db picks each one's next platform in the recipient's preference,
+ * or sends it to postal when none is left), posts them to each platform
+ * as one /v1/relay call, and records the answers in the same transaction
+ * that claims the next batch (one commit per round, not two). A platform
+ * that is down or answers 5xx costs its notices a retry with backoff,
+ * never a busy loop; when nothing is due the worker sleeps until new
+ * notices arrive or relay_interval_ms passes. One keep-alive client per
+ * platform, and the platforms of a round are called at the same time. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "http_client.h"
+#include "hub.h"
+#include "hub_relay_body.h"
+#include "log.h"
+#include "strcopy.h"
+
+typedef struct relay_call relay_call;
+
+typedef struct relay {
+    hub *h;
+    http_client **clients; /* parallel to h->platforms */
+    relay_call *calls;     /* parallel to h->platforms */
+    hub_relay_item *items;
+    size_t answered;       /* items relayed whose answers await recording */
+} relay;
+
+static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        hub_relay_item *it = &r->items[idx[i]];
+        it->outcome = RELAY_FAILED;
+        it->consigned = 0;
+        snprintf(it->reason, sizeof it->reason, "%s", why);
+    }
+}
+
+/* Copies a platform's reason, keeping only printable text. */
+static void copy_reason(char *dst, size_t cap, json_t *reason)
+{
+    const char *s = json_is_string(reason) ? json_string_value(reason) : "rejected";
+    size_t n = 0;
+
+    for (; *s && n + 1 < cap; s++)
+        dst[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
+    dst[n] = '\0';
+    /* do not end inside a UTF-8 sequence */
+    while (n > 0 && ((unsigned char)dst[n - 1] & 0xc0) == 0x80)
+        dst[--n] = '\0';
+    if (n > 0 && (unsigned char)dst[n - 1] >= 0xc0)
+        dst[--n] = '\0';
+}
+
+static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
+{
+    json_t *results = json_object_get(reply, "results");
+
+    if (json_array_size(results) != n) {
+        fail_all(r, idx, n, "the platform's answer has the wrong number of results");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        hub_relay_item *it = &r->items[idx[i]];
+        json_t *res = json_array_get(results, i);
+        const char *id = json_string_value(json_object_get(res, "notice"));
+        const char *status = json_string_value(json_object_get(res, "status"));
+
+        it->outcome = RELAY_FAILED;
+        it->consigned = 0;
+        str_copy(it->reason, sizeof it->reason, "the platform's answer is malformed");
+        if (!id || strcmp(id, it->n.id) != 0 || !status)
+            continue;
+        if (!strcmp(status, "accepted")) {
+            it->outcome = RELAY_ACCEPTED;
+            it->reason[0] = '\0';
+            /* "received": already in the member's inbox (ContentConsignment). */
+            it->consigned = json_is_string(json_object_get(res, "received"));
+        } else if (!strcmp(status, "rejected")) {
+            it->outcome = RELAY_REJECTED;
+            copy_reason(it->reason, sizeof it->reason, json_object_get(res, "reason"));
+        }
+    }
+}
+
+/* Posts the items at idx (all for platform p, n > 0) as one call, the
+ * request built in body. */
+static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
+{
+    char err[256], why[FIELD_REASON_MAX + 1];
+    json_t *reply = NULL;
+    int status;
+
+    body->len = 0;
+    body->broken = 0;
+    hub_relay_body(body, r->items, idx, n, r->h->platforms[p].common);
+    if (body->broken || !r->clients[p]) {
+        fail_all(r, idx, n, "out of memory");
+        return;
+    }
+    status = http_client_call(r->clients[p], "POST", "/v1/relay", body->data, body->len,
+                              &reply, err, sizeof err);
+    if (status == 200) {
+        read_answer(r, idx, n, reply);
+    } else {
+        snprintf(why, sizeof why, "%s: %s", r->h->platforms[p].name,
+                 status ? err : "no answer");
+        fail_all(r, idx, n, why);
+        log_warn("relay to %s: %zu notices not delivered (%s); will retry",
+                 r->h->platforms[p].name, n, err);
+    }
+    json_decref(reply);
+}
+
+/* One platform's share of a round, relayed on a thread of its own. */
+typedef struct relay_call {
+    relay *r;
+    size_t p, n, *idx;
+    buf body;
+    pthread_t thread;
+    int started;
+} relay_call;
+
+static void *relay_call_main(void *arg)
+{
+    relay_call *c = arg;
+
+    relay_to(c->r, c->p, &c->body, c->idx, c->n);
+    return NULL;
+}
+
+/* Groups the claimed items by platform and relays the groups at the same
+ * time: each platform's call takes as long as its database commit, and
+ * waiting for them one after the other left the others idle. Each call
+ * writes only its own items. */
+static void relay_claimed(relay *r, size_t n)
+{
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx), k = 0;
+    relay_call *calls = r->calls;
+
+    if (!idx) {
+        for (size_t i = 0; i < n; i++)
+            r->items[i].outcome = RELAY_FAILED;
+        return;
+    }
+    for (size_t p = 0; p < r->h->nplatforms; p++) {
+        relay_call *c = &calls[p];
+        c->idx = idx + k;
+        c->n = 0;
+        c->started = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(r->items[i].n.platform, r->h->platforms[p].name))
+                c->idx[c->n++] = i;
+        k += c->n;
+    }
+    for (size_t p = 0; p < r->h->nplatforms; p++) {
+        relay_call *c = &calls[p];
+        if (!c->n)
+            continue;
+        /* The last group runs here; so does any whose thread cannot start. */
+        int last = 1;
+        for (size_t q = p + 1; q < r->h->nplatforms; q++)
+            last &= calls[q].n == 0;
+        c->started = !last && pthread_create(&c->thread, NULL, relay_call_main, c) == 0;
+        if (!c->started)
+            relay_to(r, p, &c->body, c->idx, c->n);
+    }
+    for (size_t p = 0; p < r->h->nplatforms; p++)
+        if (calls[p].started)
+            pthread_join(calls[p].thread, NULL);
+    free(idx);
+}
+
+/* One round: records the last round's answers, claims and relays the
+ * next batch. Returns the number of notices it claimed (to relay or to
+ * postal). */
+static size_t relay_round(relay *r)
+{
+    hub *h = r->h;
+    size_t n = 0, postal = 0, accepted = 0, batch = (size_t)h->relay_batch;
+    /* Room for what submissions routed already, up to three quarters of
+     * the round: a burst bigger than the relay must not starve them until
+     * their leases end, nor starve the claim's retries and fallbacks. The
+     * queue only grows meanwhile, so the take below gets at least this. */
+    size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
+    int rc = hub_db_relay_next(h->db, r->items, r->answered, clock_now_ms(),
+                               batch - (queued < most ? queued : most), hub_platform_known, h,
+                               &n, &postal);
+
+    if (rc != 0) {
+        if (r->answered)
+            log_error("relay: cannot record %zu answers; they will be relayed again",
+                      r->answered);
+        log_error("relay: cannot claim notices; retrying");
+        r->answered = 0;
+        return 0;
+    }
+    n += hub_relay_queue_take(&h->routed, r->items + n, batch - n);
+    r->answered = n;
+    if (n) {
+        relay_claimed(r, n);
+        for (size_t i = 0; i < n; i++)
+            accepted += r->items[i].outcome == RELAY_ACCEPTED;
+    }
+    if (n || postal)
+        log_info("relay: %zu relayed, %zu accepted, %zu to postal", n, accepted, postal);
+    return n + postal;
+}
+
+/* On the way out: the last round's answers. (The hub gives the leases of
+ * routed notices still queued back when it closes: hub.c.) */
+static void record_last(relay *r)
+{
+    if (r->answered && hub_db_relay_record(r->h->db, r->items, r->answered, clock_now_ms()) != 0)
+        log_error("relay: cannot record %zu answers; they will be relayed again", r->answered);
+    r->answered = 0;
+}
+
+void *hub_relay_main(void *arg)
+{
+    relay r = {.h = arg};
+    hub *h = r.h;
+
+    r.clients = calloc(h->nplatforms + 1, sizeof *r.clients);
+    r.calls = calloc(h->nplatforms + 1, sizeof *r.calls);
+    r.items = malloc((size_t)h->relay_batch * sizeof *r.items);
+    for (size_t p = 0; r.clients && r.calls && p < h->nplatforms; p++) {
+        r.clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
+        r.calls[p].r = &r;
+        r.calls[p].p = p;
+        buf_init(&r.calls[p].body, 64 * 1024);
+    }
+    if (!r.clients || !r.calls || !r.items) {
+        log_error("relay: out of memory; no notices will be relayed");
+    } else {
+        for (;;) {
+            size_t done = relay_round(&r);
+            /* A full batch means more is waiting: go on at once. A partial
+             * one means notices are arriving: wait a moment for more, so
+             * that a burst travels in fewer, larger rounds (each costs two
+             * commits and a call per platform whatever its size); the
+             * answers are recorded with the next round. Nothing claimed:
+             * sleep until new notices or the interval. */
+            long wait = done >= (size_t)h->relay_batch ? 0
+                        : done > 0                      ? h->relay_gather_ms
+                                                        : h->relay_interval_ms;
+            if (hub_sleep(h, wait, done == 0))
+                break;
+        }
+        record_last(&r);
+    }
+    for (size_t p = 0; r.clients && p < h->nplatforms; p++)
+        http_client_free(r.clients[p]);
+    for (size_t p = 0; r.calls && p < h->nplatforms; p++)
+        buf_free(&r.calls[p].body);
+    free(r.clients);
+    free(r.calls);
+    free(r.items);
+    return NULL;
+}

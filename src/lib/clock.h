@@ -1,0 +1,27 @@
+/* clock.h -- wall-clock time as the roles write it and wait on it.
+ *
+ * Evidence, logs and the protocol all carry RFC 3339 UTC with
+ * milliseconds; the background workers sleep on condition variables with
+ * absolute deadlines. Both conversions live here once. */
+#ifndef HERALD_CLOCK_H
+#define HERALD_CLOCK_H
+
+#include <time.h>
+
+/* Milliseconds since the Unix epoch. */
+long long clock_now_ms(void);
+/* RFC 3339 UTC with milliseconds; out holds 25 bytes. */
+void clock_rfc3339_ms(char out[25], long long ms_since_epoch);
+/* For people in Korea: "2026-12-31 23:59 KST" from a UTC time in the
+ * form clock_rfc3339_ms writes; anything else is copied as it is. out holds
+ * 32 bytes. */
+void clock_kst_text(char out[32], const char *rfc3339_utc);
+/* The proleptic Gregorian calendar, without time zones or locales: the
+ * days of month m (1-12) of year y, and the days from 1970-01-01 to a date
+ * (negative before it). */
+int clock_days_in_month(long y, long m);
+long long clock_days_from_civil(long y, long m, long d);
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+struct timespec clock_after_ms(long ms);
+
+#endif

@@ -1,0 +1,95 @@
+/* http_route.c -- see http_route.h. Tables are a dozen entries, so a
+ * linear scan over segments beats any index. */
+#include "http_route.h"
+
+#include <string.h>
+
+/* Compares one pattern segment [p, pe) with a path segment [s, se). */
+static int segment_matches(const char *p, const char *pe, const char *s, const char *se)
+{
+    if (pe - p >= 2 && p[0] == '{' && pe[-1] == '}')
+        return se > s;
+    return pe - p == se - s && !memcmp(p, s, (size_t)(pe - p));
+}
+
+/* 1 if path matches pattern segment by segment. */
+static int path_matches(const char *pattern, const char *path)
+{
+    const char *p = pattern, *s = path;
+
+    for (;;) {
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        if (!pe)
+            pe = p + strlen(p);
+        if (!se)
+            se = s + strlen(s);
+        if (!segment_matches(p, pe, s, se))
+            return 0;
+        if (!*pe || !*se)
+            return !*pe && !*se;
+        p = pe + 1;
+        s = se + 1;
+    }
+}
+
+const http_route *http_route_find(const http_route *table, size_t n, const char *method,
+                                  const char *path, int *status, const char **allow)
+{
+    *status = 404;
+    *allow = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!path_matches(table[i].path, path))
+            continue;
+        if (!strcmp(table[i].method, method))
+            return &table[i];
+        *status = 405;
+        if (!*allow)
+            *allow = table[i].method;
+    }
+    return NULL;
+}
+
+long http_route_param(const http_route *r, const char *path, const char *name, char *out,
+                      size_t cap)
+{
+    const char *p = r->path, *s = path;
+    size_t nlen = strlen(name);
+
+    for (;;) {
+        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
+        if (!pe)
+            pe = p + strlen(p);
+        if (!se)
+            se = s + strlen(s);
+        if ((size_t)(pe - p) == nlen + 2 && p[0] == '{' && !memcmp(p + 1, name, nlen)) {
+            size_t len = (size_t)(se - s);
+            if (len + 1 > cap)
+                return -1;
+            memcpy(out, s, len);
+            out[len] = '\0';
+            return (long)len;
+        }
+        if (!*pe || !*se)
+            return -1;
+        p = pe + 1;
+        s = se + 1;
+    }
+}
+
+const http_route *http_route_answer(const http_route *table, size_t n,
+                                    const http_request *req, http_response *resp)
+{
+    int status;
+    const char *allow;
+    const http_route *r = http_route_find(table, n, req->method, req->path, &status, &allow);
+
+    if (r)
+        return r;
+    if (status == 405) {
+        http_reply_error(resp, 405, "use %s", allow);
+        http_add_header(resp, "Allow", allow);
+    } else {
+        http_reply_not_found(resp);
+    }
+    return NULL;
+}

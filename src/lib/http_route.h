@@ -1,0 +1,47 @@
+/* http_route.h -- a role's HTTP surface as one table.
+ *
+ * Every role answers a handful of calls. Writing them as a table (method,
+ * path, who may call, how large a body, which handler) keeps the whole
+ * surface in one place a reader can compare with docs/protocol.md, lets the
+ * gate refuse an unknown path or an oversized body before the body is read,
+ * and lets tests/layout.sh check that the table and protocol.md agree: it
+ * reads the table's lines, so keep each entry's method and path as string
+ * literals at the start of a line: {"GET", "/v1/notices/{id}", ...}. */
+#ifndef HERALD_HTTP_ROUTE_H
+#define HERALD_HTTP_ROUTE_H
+
+#include <stddef.h>
+
+#include "http_server.h"
+
+/* Callers are a role's own bit set (agencies, platforms, admin, ...);
+ * HTTP_ANYONE needs no API key. */
+#define HTTP_ANYONE 0u
+
+typedef struct http_route {
+    const char *method; /* "GET" or "POST" */
+    const char *path;   /* literal segments, and {name} for one non-empty segment */
+    unsigned callers;   /* the role's caller bits, or HTTP_ANYONE */
+    size_t max_body;    /* bytes a body may have; 0 for none */
+    void (*handler)(void *role, const void *caller, const http_request *req,
+                    http_response *resp);
+} http_route;
+
+/* The route for method and path in a table of n. NULL when none: then
+ * *status is 404 when no route has this path, 405 when one has it for
+ * another method (its method in *allow, for the Allow header). */
+const http_route *http_route_find(const http_route *table, size_t n, const char *method,
+                                  const char *path, int *status, const char **allow);
+
+/* The path segment that route r's {name} matched, copied into out (cap
+ * bytes with the NUL). Returns its length, or -1 when r has no such
+ * parameter or the segment does not fit. */
+long http_route_param(const http_route *r, const char *path, const char *name, char *out,
+                      size_t cap);
+
+/* http_route_find, answering 404 or 405 (with Allow) in resp when it
+ * finds nothing. */
+const http_route *http_route_answer(const http_route *table, size_t n,
+                                    const http_request *req, http_response *resp);
+
+#endif

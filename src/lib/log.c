@@ -1,0 +1,59 @@
+/* log.c -- see log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static char log_name[48] = "herald";
+static int log_quiet;
+
+void log_set_name(const char *name)
+{
+    snprintf(log_name, sizeof log_name, "herald-%s", name);
+}
+
+void log_set_quiet(int quiet)
+{
+    log_quiet = quiet;
+}
+
+static void log_line(const char *level, const char *fmt, va_list ap)
+{
+    char stamp[25], msg[1024];
+
+    clock_rfc3339_ms(stamp, clock_now_ms());
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* One fprintf per line so that concurrent threads do not interleave. */
+    fprintf(stderr, "%s %s %s: %s\n", stamp, log_name, level, msg);
+}
+
+void log_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (log_quiet)
+        return;
+    va_start(ap, fmt);
+    log_line("info", fmt, ap);
+    va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_line("warning", fmt, ap);
+    va_end(ap);
+}
+
+void log_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_line("error", fmt, ap);
+    va_end(ap);
+}

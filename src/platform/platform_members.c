@@ -1,0 +1,426 @@
+/* platform_members.c -- signing members up and recording their consent.
+ *
+ * A member is bound to a person through the CI: the RRN given at sign-up
+ * goes to idsvc in one batch call and is wiped as soon as the CI is back;
+ * only the CI and its rk are stored. Every consent change (sign-up with
+ * consent, grant, withdrawal) is queued for the hub's directory in the same
+ * transaction, so the hub learns of it even across a crash.
+ *
+ * Knowing an RRN proves nothing: anyone who knows a neighbour's could sign
+ * up with their own phone and read the neighbour's notices. So a member
+ * made on the public web page is "unverified": kept, able to sign in, but
+ * reported to no directory and given no notices until the back office has
+ * proofed the person (carrier or PASS authentication, a counter) and calls
+ * POST /v1/members/verify. The back office's own sign-ups are verified at
+ * once, since it proofs before it calls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "form.h"
+#include "http_client.h"
+#include "log.h"
+#include "platform.h"
+
+#define NAME_MAX_BYTES 64
+#define RRN_MAX_CHARS 14
+
+static void wipe_json_string(json_t *v)
+{
+    if (json_is_string(v))
+        secure_wipe((char *)json_string_value(v), json_string_length(v));
+}
+
+/* Checks what can be checked locally; sets error and returns -1. */
+static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
+{
+    if (!s->name || !form_text_ok(s->name, NAME_MAX_BYTES))
+        snprintf(s->error, sizeof s->error, "name must be 1-64 bytes of text");
+    else if (!s->phone || phone_normalize(s->phone, phone) != 0)
+        snprintf(s->error, sizeof s->error, "phone must be 10-13 digits and hyphens");
+    else if (!s->rrn || !*s->rrn || strlen(s->rrn) > RRN_MAX_CHARS)
+        snprintf(s->error, sizeof s->error, "rrn must be 13 digits (YYMMDD-SNNNNNN)");
+    else if (!s->pin || !pin_ok(s->pin))
+        snprintf(s->error, sizeof s->error, "pin must be 4-8 digits");
+    else if (s->preference < 1 || s->preference > 99)
+        snprintf(s->error, sizeof s->error, "preference must be 1-99");
+    else
+        return 0;
+    return -1;
+}
+
+/* One idsvc call for every RRN of the batch; writes each item's CI (or its
+ * error). The request and reply text are wiped by the HTTP client. */
+static int fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 1])
+{
+    json_t *rrns = json_array(), *body = json_object(), *reply = NULL, *results;
+    http_client *c = http_client_new(p->idsvc_url, p->idsvc_key);
+    char err[512];
+    int status = 0, rc = -1;
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        if (!items[i].error[0])
+            json_array_append_new(rrns, json_string(items[i].rrn));
+    json_object_set(body, "rrns", rrns);
+    if (c)
+        status = http_client_json(c, "POST", "/v1/ci", body, &reply, err, sizeof err);
+    results = json_object_get(reply, "results");
+    if (status != 200 || json_array_size(results) != json_array_size(rrns)) {
+        log_error("idsvc: %s", status ? err : "no answer");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        if (items[i].error[0])
+            continue;
+        json_t *r = json_array_get(results, k++);
+        const char *ci = json_string_value(json_object_get(r, "ci"));
+        const char *e = json_string_value(json_object_get(r, "error"));
+        if (ci && ci_is_well_formed(ci, strlen(ci)))
+            memcpy(cis[i], ci, CI_LEN + 1);
+        else
+            snprintf(items[i].error, sizeof items[i].error, "rrn refused: %s",
+                     e ? e : "no CI");
+    }
+    rc = 0;
+done:
+    json_array_foreach(rrns, i, results) wipe_json_string(results);
+    if (reply) {
+        json_array_foreach(json_object_get(reply, "results"), i, results)
+            wipe_json_string(json_object_get(results, "ci"));
+        json_decref(reply);
+    }
+    json_decref(rrns);
+    json_decref(body);
+    http_client_free(c);
+    return rc;
+}
+
+/* Inserts the batch in one transaction. */
+static void insert_members(platform *p, signup *items, size_t n, member *ms)
+{
+    char now[25];
+    size_t i;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&p->lock);
+    if (db_begin(p->db.db) != 0)
+        goto fail;
+    for (i = 0; i < n; i++) {
+        const char *dup;
+        long long id;
+        if (items[i].error[0])
+            continue;
+        id = pdb_member_insert(&p->db, &ms[i], now, &dup);
+        if (id < 0)
+            goto fail;
+        if (id == 0) {
+            snprintf(items[i].error, sizeof items[i].error, "%s",
+                     !strcmp(dup, "phone") ? "phone already registered"
+                                           : "this person is already a member");
+            continue;
+        }
+        items[i].member = id;
+        if (ms[i].consent && ms[i].verified &&
+            pdb_directory_queue(&p->db, ms[i].rk, 1, ms[i].preference) != 0)
+            goto fail;
+    }
+    if (db_commit(p->db.db) != 0)
+        goto fail;
+    pthread_mutex_unlock(&p->lock);
+    return;
+fail:
+    db_rollback(p->db.db);
+    pthread_mutex_unlock(&p->lock);
+    for (i = 0; i < n; i++)
+        if (!items[i].error[0] || items[i].member) {
+            items[i].member = 0;
+            snprintf(items[i].error, sizeof items[i].error, "database error");
+        }
+}
+
+void platform_signup(platform *p, signup *items, size_t n)
+{
+    char (*cis)[CI_LEN + 1] = calloc(n ? n : 1, sizeof *cis);
+    member *ms = calloc(n ? n : 1, sizeof *ms);
+    size_t i, todo = 0;
+
+    if (!cis || !ms) {
+        for (i = 0; i < n; i++)
+            snprintf(items[i].error, sizeof items[i].error, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        items[i].member = 0;
+        if (!items[i].error[0] && validate(&items[i], ms[i].phone) == 0)
+            todo++;
+    }
+    if (todo && fetch_cis(p, items, n, cis) != 0) {
+        for (i = 0; i < n; i++)
+            if (!items[i].error[0])
+                snprintf(items[i].error, sizeof items[i].error,
+                         "identification service unavailable; try again");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        if (items[i].error[0])
+            continue;
+        snprintf(ms[i].name, sizeof ms[i].name, "%s", items[i].name);
+        memcpy(ms[i].ci, cis[i], sizeof ms[i].ci);
+        rk_from_ci(ms[i].ci, ms[i].rk);
+        ms[i].consent = items[i].consent;
+        ms[i].preference = items[i].preference;
+        ms[i].verified = items[i].verified;
+        if (pwhash_str(ms[i].pin_hash, items[i].pin, strlen(items[i].pin), p->pin_cost) != 0)
+            snprintf(items[i].error, sizeof items[i].error, "cannot hash PIN");
+    }
+    insert_members(p, items, n, ms);
+done:
+    if (cis)
+        secure_wipe(cis, n * sizeof *cis);
+    free(cis);
+    free(ms);
+}
+
+int platform_set_consent_locked(platform *p, long long member, int consent, int preference)
+{
+    struct member m;
+
+    if (pdb_member_by_id(&p->db, member, &m) != 1)
+        return -1;
+    if (pdb_member_set_consent(&p->db, member, consent, preference) != 0)
+        return -1;
+    if (!m.verified)
+        return 0; /* reported when verified, with the consent of that day */
+    return pdb_directory_queue(&p->db, m.rk, consent, preference);
+}
+
+static int item_bool(json_t *o, const char *key, int def, int *out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (!json_is_boolean(v))
+        return -1;
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int item_pref(json_t *o, int *out)
+{
+    json_t *v = json_object_get(o, "preference");
+
+    if (!v) {
+        *out = 1;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 99)
+        return -1;
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static void reply_results(http_response *resp, const signup *items, size_t n)
+{
+    buf out;
+    char *text;
+    size_t len;
+
+    buf_init(&out, n * 40 + 16);
+    buf_puts(&out, "{\"results\":[");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&out, i ? "," : "");
+        if (items[i].member)
+            buf_printf(&out, "{\"member\":%lld}", items[i].member);
+        else {
+            buf_puts(&out, "{\"error\":");
+            buf_json_string(&out, items[i].error);
+            buf_puts(&out, "}");
+        }
+    }
+    buf_puts(&out, "]}");
+    text = buf_take(&out, &len);
+    if (text)
+        http_reply_body(resp, 200, "application/json", text, len);
+    else
+        http_reply_error(resp, 500, "out of memory");
+}
+
+void platform_api_members(platform *p, const http_request *req, http_response *resp)
+{
+    json_t *root, *list = platform_batch(req, resp, "members", &root), *o;
+    signup *items;
+    size_t i, n, ok = 0;
+
+    if (!list)
+        return;
+    n = json_array_size(list);
+    items = calloc(n ? n : 1, sizeof *items);
+    if (!items) {
+        json_decref(root);
+        http_reply_error(resp, 500, "out of memory");
+        return;
+    }
+    json_array_foreach(list, i, o) {
+        signup *s = &items[i];
+        s->name = json_string_value(json_object_get(o, "name"));
+        s->phone = json_string_value(json_object_get(o, "phone"));
+        s->rrn = json_string_value(json_object_get(o, "rrn"));
+        s->pin = json_string_value(json_object_get(o, "pin"));
+        s->verified = 1; /* the back office proofs identity before it calls */
+        if (item_bool(o, "consent", 0, &s->consent) != 0 || item_pref(o, &s->preference) != 0)
+            snprintf(s->error, sizeof s->error,
+                     "consent must be true or false, preference a whole number 1-99");
+    }
+    platform_signup(p, items, n);
+    json_array_foreach(list, i, o) {
+        wipe_json_string(json_object_get(o, "rrn"));
+        wipe_json_string(json_object_get(o, "pin"));
+        ok += items[i].member != 0;
+    }
+    json_decref(root);
+    reply_results(resp, items, n);
+    secure_wipe(items, n * sizeof *items);
+    free(items);
+    platform_reporter_wake(p);
+    log_info("POST /v1/members: %zu members, %zu signed up", n, ok);
+}
+
+/* {"phone":…, "consent":bool, "preference": optional} */
+static void change_consent(platform *p, json_t *o, buf *out)
+{
+    const char *phone_in = json_string_value(json_object_get(o, "phone"));
+    char phone[PHONE_MAX_CHARS + 1];
+    int consent, pref, found;
+    member m;
+
+    if (!phone_in || phone_normalize(phone_in, phone) != 0 ||
+        !json_is_boolean(json_object_get(o, "consent")) ||
+        item_bool(o, "consent", 0, &consent) != 0 || item_pref(o, &pref) != 0) {
+        buf_puts(out, "{\"error\":\"expected {\\\"phone\\\":…, \\\"consent\\\":true|false}\"}");
+        return;
+    }
+    found = pdb_member_by_phone(&p->db, phone, &m);
+    if (found == 1 && json_object_get(o, "preference") == NULL)
+        pref = m.preference;
+    if (found != 1)
+        buf_puts(out, found == 0 ? "{\"error\":\"no such member\"}"
+                                 : "{\"error\":\"database error\"}");
+    else if (platform_set_consent_locked(p, m.id, consent, pref) != 0)
+        buf_puts(out, "{\"error\":\"database error\"}");
+    else
+        buf_printf(out, "{\"member\":%lld,\"consent\":%s}", m.id, consent ? "true" : "false");
+}
+
+void platform_api_consent(platform *p, const http_request *req, http_response *resp)
+{
+    json_t *root, *list = platform_batch(req, resp, "changes", &root), *o;
+    buf out;
+    size_t i, len;
+    char *text;
+
+    if (!list)
+        return;
+    buf_init(&out, json_array_size(list) * 40 + 16);
+    buf_puts(&out, "{\"results\":[");
+    pthread_mutex_lock(&p->lock);
+    int began = db_begin(p->db.db) == 0;
+    json_array_foreach(list, i, o) {
+        buf_puts(&out, i ? "," : "");
+        if (began)
+            change_consent(p, o, &out);
+        else
+            buf_puts(&out, "{\"error\":\"database error\"}");
+    }
+    if (began && db_commit(p->db.db) != 0) {
+        db_rollback(p->db.db);
+        began = 0;
+    }
+    pthread_mutex_unlock(&p->lock);
+    buf_puts(&out, "]}");
+    log_info("POST /v1/consent: %zu changes", json_array_size(list));
+    json_decref(root);
+    text = buf_take(&out, &len);
+    if (!began) {
+        free(text);
+        http_reply_error(resp, 500, "database error");
+        return;
+    }
+    http_reply_body(resp, 200, "application/json", text, len);
+    platform_reporter_wake(p);
+}
+
+/* Verifies the member with that phone, queueing the directory entry held
+ * back since sign-up (when the member consents). Writes the item's result;
+ * returns -1 on a database error, which fails the whole batch. */
+static int verify_one(platform *p, json_t *v, buf *out)
+{
+    const char *phone_in = json_string_value(v);
+    char phone[PHONE_MAX_CHARS + 1];
+    int found;
+    member m;
+
+    if (!phone_in || phone_normalize(phone_in, phone) != 0) {
+        buf_puts(out, "{\"error\":\"phone must be 10-13 digits and hyphens\"}");
+        return 0;
+    }
+    found = pdb_member_by_phone(&p->db, phone, &m);
+    if (found < 0)
+        return -1;
+    if (found == 0) {
+        buf_puts(out, "{\"error\":\"no such member\"}");
+        return 0;
+    }
+    /* Verifying twice queues nothing twice. */
+    if (!m.verified && (pdb_member_verify(&p->db, m.id) != 0 ||
+                        (m.consent && pdb_directory_queue(&p->db, m.rk, 1, m.preference) != 0)))
+        return -1;
+    buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
+    secure_wipe(&m, sizeof m);
+    return 0;
+}
+
+void platform_api_verify(platform *p, const http_request *req, http_response *resp)
+{
+    json_t *root, *list = platform_list(req, resp, "phones", &root), *v;
+    int rc = -1;
+    size_t i, len;
+    char *text;
+    buf out;
+
+    if (!list)
+        return;
+    buf_init(&out, json_array_size(list) * 40 + 16);
+    buf_puts(&out, "{\"results\":[");
+    pthread_mutex_lock(&p->lock);
+    if (db_begin(p->db.db) == 0) {
+        rc = 0;
+        json_array_foreach(list, i, v) {
+            buf_puts(&out, i ? "," : "");
+            if ((rc = verify_one(p, v, &out)) != 0)
+                break;
+        }
+        if (rc != 0 || db_commit(p->db.db) != 0) {
+            db_rollback(p->db.db);
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    buf_puts(&out, "]}");
+    log_info("POST /v1/members/verify: %zu phones%s", json_array_size(list),
+             rc ? ", not stored (database error)" : "");
+    json_decref(root);
+    text = buf_take(&out, &len);
+    if (rc != 0 || !text) {
+        free(text);
+        http_reply_error(resp, 500, rc ? "database error: nothing was verified" : "out of memory");
+        return;
+    }
+    http_reply_body(resp, 200, "application/json", text, len);
+    platform_reporter_wake(p);
+}

@@ -1,0 +1,218 @@
+/* platform_reports.c -- the background thread that tells the hub what
+ * happened: ConsignmentNotification events (ContentConsignment travels in
+ * the relay answer), and directory changes (consent given or withdrawn).
+ *
+ * It also plays the push channel: unsent outbox rows are handed over (marked
+ * sent), and each sent row is a ConsignmentNotification to report. Request
+ * handlers only append rows (outbox, directory queue) inside their own
+ * transactions; this thread sends them in batches of up to 10,000 over one
+ * kept-alive connection, and once the hub has answered it moves the
+ * outbox's reported_upto past them or deletes the directory rows. A failed
+ * call leaves everything where it was and is retried with growing delays,
+ * so a hub outage loses nothing and costs no request latency. The hub
+ * treats a repeated report as a duplicate, which makes "send, crash
+ * before the cursor moves, send again" safe. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "db.h"
+#include "http_client.h"
+#include "log.h"
+#include "platform.h"
+
+#define BACKOFF_MAX_MS 30000
+
+typedef struct batch {
+    buf body;
+    long long last_id;
+    int n;
+} batch;
+
+/* The only event a platform queues for the hub: see pdb_events_batch.
+ * Named in each item, not once in "common": a hub older than that
+ * convention would refuse every item (protocol.md, "Common fields"). */
+static void add_event(void *ctx, long long id, const char *notice, const char *at)
+{
+    batch *b = ctx;
+
+    buf_puts(&b->body, b->n ? "," : "");
+    buf_puts(&b->body, "{\"notice\":");
+    buf_json_string(&b->body, notice);
+    buf_puts(&b->body, ",\"event\":\"ConsignmentNotification\",\"at\":");
+    buf_json_string(&b->body, at);
+    buf_puts(&b->body, "}");
+    b->last_id = id;
+    b->n++;
+}
+
+static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
+{
+    batch *b = ctx;
+
+    buf_printf(&b->body, "%s{\"rk\":\"%s\",\"consent\":%s,\"preference\":%d}", b->n ? "," : "",
+               rk, consent ? "true" : "false", preference);
+    b->last_id = id;
+    b->n++;
+}
+
+/* Counts per-item errors in the hub's answer, for the log. */
+static size_t item_errors(json_t *reply)
+{
+    json_t *v;
+    size_t i, bad = 0;
+
+    json_array_foreach(json_object_get(reply, "results"), i, v)
+        bad += json_object_get(v, "error") != NULL;
+    return bad;
+}
+
+/* Sends one batch of one queue. Returns the number sent (0: queue empty),
+ * or -1 when the hub could not take it. */
+static int send_queue(platform *p, http_client *hub, int events)
+{
+    batch b = {0};
+    json_t *reply = NULL;
+    char err[512];
+    int status, n;
+
+    buf_init(&b.body, 1 << 16);
+    buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
+    pthread_mutex_lock(&p->lock);
+    n = events ? pdb_events_batch(&p->db, PLATFORM_MAX_BATCH, add_event, &b)
+               : pdb_directory_batch(&p->db, PLATFORM_MAX_BATCH, add_entry, &b);
+    pthread_mutex_unlock(&p->lock);
+    buf_puts(&b.body, "]}");
+    if (n <= 0 || b.body.broken) {
+        int broken = b.body.broken;
+        buf_free(&b.body);
+        return n < 0 || broken ? -1 : 0;
+    }
+    status = http_client_call(hub, "POST", events ? "/v1/events" : "/v1/directory",
+                              b.body.data, b.body.len, &reply, err, sizeof err);
+    buf_free(&b.body);
+    if (status != 200) {
+        log_warn("hub: %d %s kept for retry: %s", n, events ? "events" : "directory entries",
+                 status ? err : "no answer");
+        json_decref(reply);
+        return -1;
+    }
+    size_t bad = item_errors(reply);
+    json_decref(reply);
+    if (bad) /* an item the hub refuses will not improve by resending */
+        log_warn("hub refused %zu of %d %s", bad, n, events ? "events" : "directory entries");
+    pthread_mutex_lock(&p->lock);
+    int rc = events ? pdb_events_reported_upto(&p->db, b.last_id)
+                    : pdb_directory_delete_upto(&p->db, b.last_id);
+    pthread_mutex_unlock(&p->lock);
+    log_info("hub: sent %d %s", n, events ? "events" : "directory entries");
+    return rc == 0 ? n : -1;
+}
+
+/* Hands unsent notifications to the push channel; on the way, forgets
+ * expired sessions and login failures that have left the lockout window
+ * (each an indexed DELETE, cheap at this pace). */
+static void deliver_outbox(platform *p)
+{
+    char now[25];
+    int n;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&p->lock);
+    n = pdb_outbox_deliver(&p->db, now);
+    pdb_sessions_expire(&p->db, clock_now_ms());
+    pdb_attempts_expire(&p->db, clock_now_ms());
+    pthread_mutex_unlock(&p->lock);
+    if (n > 0)
+        log_info("push: %d notifications sent", n);
+}
+
+/* One round: returns 0 when every queue was emptied, -1 on a failure. */
+static int report_round(platform *p, http_client *hub)
+{
+    int n;
+
+    deliver_outbox(p);
+    for (int events = 1; events >= 0; events--) {
+        while ((n = send_queue(p, hub, events)) == PLATFORM_MAX_BATCH)
+            ;
+        if (n < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void wait_ms(platform *p, long ms, int wake_early)
+{
+    struct timespec ts;
+
+    ts = clock_after_ms(ms);
+    while (!p->rep_stopping && !(wake_early && p->rep_pending))
+        if (pthread_cond_timedwait(&p->rep_wake, &p->rep_lock, &ts) == ETIMEDOUT)
+            break;
+}
+
+static void *reporter_main(void *arg)
+{
+    platform *p = arg;
+    http_client *hub = http_client_new(p->hub_url, p->hub_key);
+    long backoff = 0;
+
+    pthread_mutex_lock(&p->rep_lock);
+    while (!p->rep_stopping) {
+        if (backoff)
+            wait_ms(p, backoff, 0);       /* the hub is down: do not hammer it */
+        else
+            wait_ms(p, p->report_interval_ms, 1);
+        p->rep_pending = 0;
+        int stopping = p->rep_stopping;
+        pthread_mutex_unlock(&p->rep_lock);
+        if (!stopping || !backoff) {
+            if (hub && report_round(p, hub) == 0)
+                backoff = 0;
+            else
+                backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2)
+                                  : 500;
+        }
+        pthread_mutex_lock(&p->rep_lock);
+    }
+    pthread_mutex_unlock(&p->rep_lock);
+    http_client_free(hub);
+    return NULL;
+}
+
+int platform_reporter_start(platform *p)
+{
+    pthread_mutex_init(&p->rep_lock, NULL);
+    pthread_cond_init(&p->rep_wake, NULL);
+    if (pthread_create(&p->reporter, NULL, reporter_main, p) != 0)
+        return -1;
+    p->rep_running = 1;
+    return 0;
+}
+
+void platform_reporter_wake(platform *p)
+{
+    pthread_mutex_lock(&p->rep_lock);
+    p->rep_pending = 1;
+    pthread_cond_signal(&p->rep_wake);
+    pthread_mutex_unlock(&p->rep_lock);
+}
+
+/* Stops after a last round, so reports made just before shutdown still
+ * leave (unless the hub is already known to be down: they stay queued). */
+void platform_reporter_stop(platform *p)
+{
+    if (!p->rep_running)
+        return;
+    pthread_mutex_lock(&p->rep_lock);
+    p->rep_stopping = 1;
+    pthread_cond_signal(&p->rep_wake);
+    pthread_mutex_unlock(&p->rep_lock);
+    pthread_join(p->reporter, NULL);
+    p->rep_running = 0;
+    pthread_cond_destroy(&p->rep_wake);
+    pthread_mutex_destroy(&p->rep_lock);
+}

@@ -1,0 +1,520 @@
+/* platform_web.c -- the citizen pages: sign-up, sign-in, inbox, and
+ * opening a notice.
+ *
+ * Sessions are random 32-byte ids in an HttpOnly, SameSite=Strict cookie;
+ * the server keeps only their SHA-256, so a copy of the database opens no
+ * session. Every PIN check (sign-in and opening a notice) goes through one
+ * function that enforces the five-failures-per-fifteen-minutes rule per
+ * phone, counting an attempt as failed before the hash is checked so that
+ * parallel guesses cannot slip past the limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "form.h"
+#include "log.h"
+#include "platform.h"
+#include "platform_pages.h"
+#include "viewtoken.h"
+
+#define SESSION_COOKIE "herald_sid"
+#define INBOX_LIMIT 200
+
+typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
+
+static void reply_page(http_response *resp, int status, buf *b)
+{
+    size_t len;
+    char *text = buf_take(b, &len);
+
+    if (!text) {
+        http_reply_error(resp, 500, "out of memory");
+        return;
+    }
+    http_reply_body(resp, status, "text/html; charset=utf-8", text, len);
+    http_add_header(resp, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    http_add_header(resp, "X-Frame-Options", "DENY");
+    http_add_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static void redirect(http_response *resp, const char *location)
+{
+    http_reply_body(resp, 303, "text/html; charset=utf-8", strdup(""), 0);
+    http_add_header(resp, "Location", location);
+    http_add_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static void error_page(platform *p, http_response *resp, int status, const char *ko,
+                       const char *en, const char *back)
+{
+    buf b;
+
+    buf_init(&b, 2048);
+    page_error(&b, p->name, ko, en, back);
+    reply_page(resp, status, &b);
+}
+
+/* id_hash = hex(SHA-256(cookie value)). Returns -1 when the cookie is not
+ * one of ours in form. */
+static int session_hash(const char *cookie, char out[65])
+{
+    uint8_t h[SHA256_LEN];
+
+    if (!cookie || strlen(cookie) != 64 || !rk_is_well_formed(cookie, 64))
+        return -1;
+    sha256(cookie, 64, h);
+    hex_encode(out, h, sizeof h);
+    return 0;
+}
+
+/* The signed-in member, or 0 (no, expired or unknown session). */
+static int session_member(platform *p, const http_request *req, member *m)
+{
+    char hash[65];
+    long long id;
+    int found = 0;
+
+    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    id = pdb_session_member(&p->db, hash, clock_now_ms());
+    if (id > 0)
+        found = pdb_member_by_id(&p->db, id, m) == 1;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+static int new_session(platform *p, http_response *resp, long long member)
+{
+    uint8_t raw[32];
+    char id[65], hash[65], cookie[200];
+    int rc;
+
+    random_bytes(raw, sizeof raw);
+    hex_encode(id, raw, sizeof raw);
+    session_hash(id, hash);
+    pthread_mutex_lock(&p->lock);
+    rc = pdb_session_insert(&p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
+    pthread_mutex_unlock(&p->lock);
+    snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; Path=/; Max-Age=%ld; HttpOnly; "
+             "SameSite=Strict%s", id, p->session_ttl_s, p->secure_cookie ? "; Secure" : "");
+    if (rc == 0)
+        http_add_header(resp, "Set-Cookie", cookie);
+    secure_wipe(id, sizeof id);
+    secure_wipe(cookie, sizeof cookie);
+    return rc;
+}
+
+/* Checks a PIN for a phone under the attempt limit. m gets the member
+ * when there is one. */
+static pin_result check_pin(platform *p, const char *phone, const char *pin, member *m,
+                            long long *wait_ms)
+{
+    login_attempts a;
+    long long now = clock_now_ms();
+    int found, ok;
+
+    pthread_mutex_lock(&p->lock);
+    if (pdb_attempts_get(&p->db, phone, &a) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        return PIN_ERROR;
+    }
+    *wait_ms = login_locked_for(&a, now);
+    if (*wait_ms > 0) {
+        pthread_mutex_unlock(&p->lock);
+        return PIN_LOCKED;
+    }
+    login_record_failure(&a, now); /* taken back below if the PIN is right */
+    found = pdb_attempts_set(&p->db, phone, &a) == 0 ? pdb_member_by_phone(&p->db, phone, m) : -1;
+    pthread_mutex_unlock(&p->lock);
+    if (found < 0)
+        return PIN_ERROR;
+    ok = pin_ok(pin) && pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
+    if (!ok || !found)
+        return PIN_WRONG;
+    pthread_mutex_lock(&p->lock);
+    pdb_attempts_clear(&p->db, phone);
+    pthread_mutex_unlock(&p->lock);
+    return PIN_OK;
+}
+
+/* Bilingual text for a failed PIN check; returns the status to answer. */
+static int pin_failure_text(pin_result r, long long wait_ms, char *ko, char *en, size_t len)
+{
+    long minutes = (long)((wait_ms + 59999) / 60000);
+
+    if (r == PIN_LOCKED) {
+        snprintf(ko, len, "PIN을 5회 잘못 입력하여 잠겼습니다. %ld분 후에 다시 시도하세요.", minutes);
+        snprintf(en, len, "Too many wrong PINs (5 in 15 minutes): locked. Try again in %ld "
+                 "minute%s.", minutes, minutes == 1 ? "" : "s");
+        return 429;
+    }
+    if (r == PIN_WRONG) {
+        snprintf(ko, len, "전화번호 또는 PIN이 맞지 않습니다.");
+        snprintf(en, len, "Wrong phone number or PIN.");
+        return 401;
+    }
+    snprintf(ko, len, "일시적인 오류입니다. 잠시 후 다시 시도하세요.");
+    snprintf(en, len, "Temporary error. Please try again shortly.");
+    return 500;
+}
+
+static int parse_form(platform *p, const http_request *req, http_response *resp, form *f,
+                      const char *back)
+{
+    const char *why;
+
+    if (form_parse(f, req->body, req->body_len, &why) == 0)
+        return 0;
+    error_page(p, resp, 400, "입력 형식이 올바르지 않습니다.", why, back);
+    return -1;
+}
+
+static void login_page(platform *p, http_response *resp, int status, const char *ko,
+                       const char *en)
+{
+    buf b;
+
+    buf_init(&b, 4096);
+    page_login(&b, p->name, ko, en);
+    reply_page(resp, status, &b);
+}
+
+static void post_login(platform *p, const http_request *req, http_response *resp)
+{
+    char phone[PHONE_MAX_CHARS + 1], ko[256], en[256];
+    const char *phone_in, *pin;
+    long long wait_ms = 0;
+    pin_result r;
+    member m;
+    form f;
+
+    if (parse_form(p, req, resp, &f, "/") != 0)
+        return;
+    phone_in = form_get(&f, "phone");
+    pin = form_get(&f, "pin");
+    if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
+        form_free(&f);
+        login_page(p, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
+                   "The phone number is 10-13 digits and hyphens.");
+        return;
+    }
+    r = check_pin(p, phone, pin, &m, &wait_ms);
+    form_free(&f);
+    if (r != PIN_OK) {
+        int status = pin_failure_text(r, wait_ms, ko, en, sizeof ko);
+        login_page(p, resp, status, ko, en);
+        if (r == PIN_LOCKED)
+            log_warn("sign-in refused: phone locked after repeated wrong PINs");
+        return;
+    }
+    if (new_session(p, resp, m.id) != 0) {
+        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
+        return;
+    }
+    redirect(resp, "/inbox");
+}
+
+typedef struct inbox_ctx {
+    buf *b;
+    int rows;
+} inbox_ctx;
+
+static void inbox_row(void *ctx, const notice_row *n)
+{
+    inbox_ctx *c = ctx;
+
+    page_inbox_row(c->b, n);
+    c->rows++;
+}
+
+static void get_inbox(platform *p, const member *m, http_response *resp)
+{
+    inbox_ctx c;
+    buf b;
+    int rc;
+
+    buf_init(&b, 8192);
+    c.b = &b;
+    c.rows = 0;
+    page_inbox_begin(&b, p->name, m);
+    pthread_mutex_lock(&p->lock);
+    rc = pdb_inbox_list(&p->db, m->id, INBOX_LIMIT, inbox_row, &c);
+    pthread_mutex_unlock(&p->lock);
+    page_inbox_end(&b, c.rows);
+    if (rc != 0) {
+        buf_free(&b);
+        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        return;
+    }
+    reply_page(resp, 200, &b);
+}
+
+/* The notice row if it exists: 1, 0, or -1. */
+static int find_notice(platform *p, const char *id, notice_row *n)
+{
+    int found;
+
+    pthread_mutex_lock(&p->lock);
+    found = pdb_inbox_get(&p->db, id, n);
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+static void notice_page(platform *p, http_response *resp, int status, const notice_row *n,
+                        const char *ko, const char *en)
+{
+    buf b;
+
+    buf_init(&b, 4096);
+    page_notice(&b, p->name, n, ko, en);
+    reply_page(resp, status, &b);
+}
+
+static void get_notice(platform *p, const member *m, const char *id, http_response *resp)
+{
+    notice_row n;
+
+    /* Someone else's notice looks exactly like one that does not exist. */
+    if (find_notice(p, id, &n) != 1 || n.member != m->id) {
+        error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
+        return;
+    }
+    notice_page(p, resp, 200, &n, NULL, NULL);
+}
+
+/* "link?token=T", or "&token=" when the link already has a query. */
+static void redirect_with_token(http_response *resp, const char *link, const char *token)
+{
+    buf loc;
+
+    buf_init(&loc, strlen(link) + strlen(token) + 16);
+    buf_puts(&loc, link);
+    buf_puts(&loc, strchr(link, '?') ? "&token=" : "?token=");
+    buf_puts(&loc, token);
+    if (loc.broken) {
+        http_reply_error(resp, 500, "out of memory");
+    } else {
+        redirect(resp, loc.data);
+    }
+    buf_free(&loc);
+}
+
+static void open_notice(platform *p, const member *m, const char *id, const http_request *req,
+                        http_response *resp)
+{
+    char rk[RK_HEX_LEN + 1], token[VIEW_TOKEN_MAX + 1], ko[256], en[256], now[25];
+    long long wait_ms = 0;
+    view_token t;
+    notice_row n;
+    member again;
+    pin_result r;
+    form f;
+
+    if (parse_form(p, req, resp, &f, "/inbox") != 0)
+        return;
+    r = check_pin(p, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again, &wait_ms);
+    form_free(&f);
+    if (find_notice(p, id, &n) != 1) {
+        error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
+        return;
+    }
+    if (r != PIN_OK) {
+        int status = pin_failure_text(r, wait_ms, ko, en, sizeof ko);
+        if (n.member != m->id)
+            error_page(p, resp, status, ko, en, "/inbox");
+        else
+            notice_page(p, resp, status, &n, ko, en);
+        return;
+    }
+    /* The binding that matters: this member's CI is the recipient's. */
+    rk_from_ci(m->ci, rk);
+    if (strcmp(rk, n.rk) != 0) {
+        log_warn("open refused: a member asked for a notice addressed to someone else");
+        error_page(p, resp, 403, "본인에게 온 고지가 아닙니다.",
+                   "This notice is not addressed to you.", "/inbox");
+        return;
+    }
+    memset(&t, 0, sizeof t);
+    snprintf(t.platform, sizeof t.platform, "%s", p->name);
+    snprintf(t.notice, sizeof t.notice, "%s", n.notice);
+    memcpy(t.rk, rk, sizeof t.rk);
+    t.exp_ms = clock_now_ms() + p->view_token_ttl_s * 1000;
+    if (view_token_issue(&t, p->view_sk, token) != 0) {
+        error_page(p, resp, 500, "일시적인 오류입니다.", "Cannot issue a view token.", "/inbox");
+        return;
+    }
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&p->lock);
+    pdb_inbox_mark_read(&p->db, n.notice, now);
+    pthread_mutex_unlock(&p->lock);
+    redirect_with_token(resp, n.link, token);
+}
+
+static void post_consent(platform *p, const member *m, const http_request *req,
+                         http_response *resp)
+{
+    const char *v;
+    int consent, rc = -1;
+    form f;
+
+    if (parse_form(p, req, resp, &f, "/inbox") != 0)
+        return;
+    v = form_get(&f, "consent");
+    consent = v && !strcmp(v, "on");
+    form_free(&f);
+    pthread_mutex_lock(&p->lock);
+    if (db_begin(p->db.db) == 0) {
+        rc = platform_set_consent_locked(p, m->id, consent, m->preference);
+        if (rc != 0 || db_commit(p->db.db) != 0) {
+            db_rollback(p->db.db);
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (rc != 0) {
+        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        return;
+    }
+    platform_reporter_wake(p);
+    log_info("consent %s by member %lld", consent ? "given" : "withdrawn", m->id);
+    redirect(resp, "/inbox");
+}
+
+static void signup_page(platform *p, http_response *resp, int status, const char *ko,
+                        const char *en, const char *detail)
+{
+    buf b;
+
+    buf_init(&b, 8192);
+    page_signup(&b, p->name, ko, en, detail);
+    reply_page(resp, status, &b);
+}
+
+static void post_signup(platform *p, const http_request *req, http_response *resp)
+{
+    signup s;
+    form f;
+
+    if (parse_form(p, req, resp, &f, "/signup") != 0)
+        return;
+    memset(&s, 0, sizeof s);
+    s.name = form_get(&f, "name");
+    s.phone = form_get(&f, "phone");
+    s.rrn = form_get(&f, "rrn");
+    s.pin = form_get(&f, "pin");
+    s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
+    s.preference = 1;
+    s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
+    platform_signup(p, &s, 1);
+    form_free(&f); /* wipes the RRN and the PIN */
+    if (!s.member) {
+        signup_page(p, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
+        return;
+    }
+    platform_reporter_wake(p);
+    log_info("member %lld signed up on the web", s.member);
+    if (new_session(p, resp, s.member) != 0) {
+        redirect(resp, "/");
+        return;
+    }
+    redirect(resp, "/inbox");
+}
+
+static void post_logout(platform *p, const http_request *req, http_response *resp)
+{
+    char hash[65];
+
+    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) == 0) {
+        pthread_mutex_lock(&p->lock);
+        pdb_session_delete(&p->db, hash);
+        pthread_mutex_unlock(&p->lock);
+    }
+    redirect(resp, "/");
+    http_add_header(resp, "Set-Cookie", SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
+                    "SameSite=Strict");
+}
+
+static int method_is(const http_request *req, const char *m, http_response *resp)
+{
+    if (!strcmp(req->method, m))
+        return 1;
+    http_reply_error(resp, 405, "use %s", m);
+    http_add_header(resp, "Allow", m);
+    return 0;
+}
+
+/* "/notices/ID" or "/notices/ID/open": copies ID, returns 1 or 2; 0 if
+ * the path is not one of those or ID is not a notice id. */
+static int notice_path(const char *path, char id[65])
+{
+    const char *s = path + strlen("/notices/"), *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+    if (strncmp(path, "/notices/", 9) != 0 || n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
+            return 0;
+    memcpy(id, s, n);
+    id[n] = '\0';
+    if (!slash)
+        return 1;
+    return !strcmp(slash, "/open") ? 2 : 0;
+}
+
+/* Pages that need a signed-in member. */
+static int member_pages(platform *p, const http_request *req, http_response *resp)
+{
+    char id[65];
+    int kind = notice_path(req->path, id);
+    member m;
+
+    if (strcmp(req->path, "/inbox") && strcmp(req->path, "/consent") && !kind)
+        return 0;
+    if (!session_member(p, req, &m)) {
+        redirect(resp, "/");
+        return 1;
+    }
+    if (!strcmp(req->path, "/inbox")) {
+        if (method_is(req, "GET", resp))
+            get_inbox(p, &m, resp);
+    } else if (!strcmp(req->path, "/consent")) {
+        if (method_is(req, "POST", resp))
+            post_consent(p, &m, req, resp);
+    } else if (kind == 1) {
+        if (method_is(req, "GET", resp))
+            get_notice(p, &m, id, resp);
+    } else if (method_is(req, "POST", resp)) {
+        open_notice(p, &m, id, req, resp);
+    }
+    secure_wipe(&m, sizeof m);
+    return 1;
+}
+
+int platform_web(platform *p, const http_request *req, http_response *resp)
+{
+    const char *path = req->path;
+
+    if (!strcmp(path, "/")) {
+        if (method_is(req, "GET", resp))
+            login_page(p, resp, 200, NULL, NULL);
+    } else if (!strcmp(path, "/login")) {
+        if (method_is(req, "POST", resp))
+            post_login(p, req, resp);
+    } else if (!strcmp(path, "/signup")) {
+        if (!strcmp(req->method, "GET"))
+            signup_page(p, resp, 200, NULL, NULL, NULL);
+        else if (method_is(req, "POST", resp))
+            post_signup(p, req, resp);
+    } else if (!strcmp(path, "/logout")) {
+        if (method_is(req, "POST", resp))
+            post_logout(p, req, resp);
+    } else {
+        return member_pages(p, req, resp);
+    }
+    return 1;
+}

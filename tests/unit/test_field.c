@@ -1,0 +1,105 @@
+/* Unit tests for field.c: field limits and time parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "field.h"
+
+#define S(x) x, strlen(x)
+
+static void references(void **state)
+{
+    char big[66];
+    (void)state;
+
+    assert_true(field_reference_ok(S("2026-TAX-000001")));
+    assert_true(field_reference_ok(S("a.b_c:d-e")));
+    assert_false(field_reference_ok(S("")));
+    assert_false(field_reference_ok(S("has space")));
+    assert_false(field_reference_ok(S("slash/no")));
+    assert_false(field_reference_ok(S("세금")));
+    memset(big, 'a', 65);
+    big[65] = '\0';
+    assert_false(field_reference_ok(big, 65));
+    assert_true(field_reference_ok(big, 64));
+}
+
+static void titles_links_reasons(void **state)
+{
+    char big[600];
+    (void)state;
+
+    assert_true(field_title_ok(S("2026년 자동차세 납부 안내 / Vehicle tax 2026")));
+    assert_false(field_title_ok(S("")));
+    assert_false(field_title_ok(S("line\nbreak")));
+    memset(big, 'x', sizeof big);
+    assert_true(field_title_ok(big, 200));
+    assert_false(field_title_ok(big, 201));
+    assert_true(field_link_ok(S("http://127.0.0.1:7004/documents/2026-TAX-000001")));
+    assert_true(field_link_ok(S("https://agency.go.kr/d?x=1")));
+    assert_false(field_link_ok(S("javascript:alert(1)")));
+    assert_false(field_link_ok(S("http://")));
+    assert_false(field_link_ok(S("http://a b")));
+    assert_false(field_link_ok(S("ftp://a")));
+    memcpy(big, "http://", 7);
+    assert_true(field_link_ok(big, 512));
+    assert_false(field_link_ok(big, 513));
+    assert_true(field_reason_ok(S("not a member")));
+    assert_true(field_reason_ok(S("")));
+    assert_false(field_reason_ok(big, 201));
+}
+
+static void rfc3339_times(void **state)
+{
+    long long ms;
+    (void)state;
+
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58.123Z"), &ms), 0);
+    assert_true(ms == 1795766038123LL);
+    assert_int_equal(field_time_parse(S("2026-11-27T16:53:58.123+09:00"), &ms), 0);
+    assert_true(ms == 1795766038123LL);
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58Z"), &ms), 0);
+    assert_true(ms == 1795766038000LL);
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58.1239999Z"), &ms), 0);
+    assert_true(ms == 1795766038123LL);
+    assert_int_equal(field_time_parse(S("1970-01-01T00:00:00.000Z"), &ms), 0);
+    assert_true(ms == 0);
+    assert_int_equal(field_time_parse(S("2024-02-29T00:00:00Z"), &ms), 0);
+    assert_int_equal(field_time_parse(S("2026-02-29T00:00:00Z"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-13-01T00:00:00Z"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-11-27T24:00:00Z"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58.Z"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-11-27 07:53:58Z"), &ms), -1);
+    assert_int_equal(field_time_parse(S("2026-11-27T07:53:58+0900"), &ms), -1);
+    assert_int_equal(field_time_parse(S("tomorrow"), &ms), -1);
+}
+
+static void deadlines(void **state)
+{
+    long long ms, want;
+    (void)state;
+
+    assert_int_equal(field_deadline_parse(S("2026-12-31"), &ms), 0);
+    assert_int_equal(field_time_parse(S("2026-12-31T14:59:59.999Z"), &want), 0);
+    assert_true(ms == want);
+    assert_int_equal(field_deadline_parse(S("2026-12-31T00:00:00Z"), &ms), 0);
+    assert_int_equal(field_deadline_parse(S("2026-12-32"), &ms), -1);
+    assert_int_equal(field_deadline_parse(S("2026/12/31"), &ms), -1);
+    assert_int_equal(field_deadline_parse(S("1969-12-31"), &ms), -1);
+    assert_int_equal(field_deadline_parse(S(""), &ms), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(references),
+        cmocka_unit_test(titles_links_reasons),
+        cmocka_unit_test(rfc3339_times),
+        cmocka_unit_test(deadlines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
