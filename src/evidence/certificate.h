@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "sth.h"
+#include "sth_json.h"
 
 #define CERT_MAX_BYTES (4u << 20)
 #define CERT_MAX_ENTRIES 1000
@@ -49,23 +50,10 @@ char *certificate_encode(const char *notice, const uint8_t log_key[ED25519_PUBLI
                          const sth *head, const uint8_t sig[STH_SIG_LEN],
                          const cert_entry *entries, size_t count);
 
-/* Encodes an STH object {"tree_size","timestamp","root_hash","signature"}. */
-char *sth_json_encode(const sth *head, const uint8_t sig[STH_SIG_LEN]);
-
 /* Verifies a certificate. Returns 0 when valid, with the timeline in out;
  * -1 with the reason in why otherwise. */
 int certificate_verify(const char *json, size_t len, const uint8_t log_key[ED25519_PUBLIC_LEN],
                        cert_result *out, char *why, size_t whylen);
 
-/* Parses an STH object {"tree_size","timestamp","root_hash","signature"}
- * (a certificate's "sth" or GET /v1/log/sth) and checks its signature.
- * Returns 0 or -1 with why. */
-int sth_json_verify(const char *json, size_t len, const uint8_t log_key[ED25519_PUBLIC_LEN],
-                    sth *out, char *why, size_t whylen);
-
-/* Checks a consistency proof {"first","second","proof":[...]} between two
- * verified heads. Returns 0 or -1 with why. */
-int consistency_json_verify(const char *json, size_t len, const sth *first,
-                            const sth *second, char *why, size_t whylen);
 
 #endif

@@ -202,3 +202,14 @@ void buf_free(buf *b)
     free(b->data);
     memset(b, 0, sizeof *b);
 }
+
+void buf_base64(buf *b, const void *data, size_t len)
+{
+    char *text = buf_extend(b, BASE64_LEN(len) + 2);
+
+    if (!text)
+        return;
+    text[0] = '"';
+    base64_encode(text + 1, data, len);
+    text[BASE64_LEN(len) + 1] = '"';
+}

@@ -31,6 +31,8 @@ void buf_json_string(buf *b, const char *s);
 /* Appends s with &, <, >, " and ' escaped for HTML text and attributes. */
 void buf_html(buf *b, const char *s);
 /* Returns the data (caller frees) and resets b; NULL if broken. */
+/* data as a quoted base64 string. */
+void buf_base64(buf *b, const void *data, size_t len);
 char *buf_take(buf *b, size_t *len);
 void buf_free(buf *b);
 

@@ -105,7 +105,7 @@ static int verify_consistency(const uint8_t key[32], char **paths)
     char *json = read_all(paths[2], &len, err, sizeof err);
     if (!json)
         return cli_usage_error("verify", "%s", err);
-    int r = consistency_json_verify(json, len, &heads[0], &heads[1], err, sizeof err);
+    int r = sth_json_verify_consistency(json, len, &heads[0], &heads[1], err, sizeof err);
     free(json);
     if (r != 0) {
         printf("INVALID: %s\n", err);

@@ -272,9 +272,9 @@ static void consistency_between_heads(void **state)
         off += snprintf(json + off, sizeof json - (size_t)off, "%s\"%s\"", i ? "," : "", b64);
     }
     snprintf(json + off, sizeof json - (size_t)off, "]}");
-    assert_int_equal(consistency_json_verify(json, strlen(json), &old, &fx.head, why, sizeof why), 0);
+    assert_int_equal(sth_json_verify_consistency(json, strlen(json), &old, &fx.head, why, sizeof why), 0);
     old.root_hash[0] ^= 1;
-    assert_int_not_equal(consistency_json_verify(json, strlen(json), &old, &fx.head, why, sizeof why), 0);
+    assert_int_not_equal(sth_json_verify_consistency(json, strlen(json), &old, &fx.head, why, sizeof why), 0);
 }
 
 int main(void)
