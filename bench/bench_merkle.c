@@ -1,6 +1,6 @@
 /* bench_merkle.c -- how fast the evidence log's Merkle core runs.
  *
- * The hub must take at least 200,000 appends a second (docs/design.md §4), and
+ * The hub must take at least 200,000 appends a second (docs/design.md §5), and
  * answers proof requests by recomputing subtrees from leaf hashes. This
  * times both on one core: hashing ~300-byte JSON leaves, appending their
  * hashes to a frontier, and one inclusion and one consistency proof over a
