@@ -12,7 +12,7 @@
 #include "agency_db.h"
 #include "agency_feed.h"
 #include "cli.h"
-#include "db.h"
+#include "clock.h"
 #include "http_client.h"
 #include "log.h"
 
@@ -52,11 +52,25 @@ static void put_csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One line of the list; the header row goes before the first (or alone,
+ * for an empty list), and the list ends flushed to the file. */
+typedef struct postal_out {
+    FILE *f;
+    int started;
+} postal_out;
+
 static int print_postal(void *ctx, const char *reference, const char *name,
                         const char *address, const char *title)
 {
-    FILE *out = ctx;
+    postal_out *o = ctx;
+    FILE *out = o->f;
 
+    if (!o->started) {
+        fputs("reference,name,address,title\r\n", out);
+        o->started = 1;
+    }
+    if (!reference)
+        return fflush(out) == 0 ? 0 : -1;
     put_csv_field(out, reference);
     fputc(',', out);
     put_csv_field(out, name);
@@ -68,7 +82,7 @@ static int print_postal(void *ctx, const char *reference, const char *name,
     return ferror(out) ? -1 : 0;
 }
 
-static int sync_feed(const agency_cfg *c, sqlite3 *db)
+static int sync_feed(const agency_cfg *c, agency_db *db)
 {
     http_client *hub = http_client_new(c->hub_url, c->hub_key);
     char err[512];
@@ -86,7 +100,7 @@ static int sync_feed(const agency_cfg *c, sqlite3 *db)
 
 /* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
 static int open_agency(const char *cmd, const char *config, int need, agency_cfg *c,
-                       sqlite3 **db)
+                       agency_db **db)
 {
     char err[1024];
 
@@ -102,25 +116,19 @@ static int open_agency(const char *cmd, const char *config, int need, agency_cfg
 /* Lists (and with only_new marks) in one write transaction, so the notices
  * marked are exactly the ones written, and nothing is marked unless the
  * whole list reached standard output. */
-static int list_postal(sqlite3 *db, int only_new)
+static int list_postal(agency_db *db, int only_new)
 {
+    postal_out o = {stdout, 0};
     char at[25];
-    int ok;
+    int rc;
 
-    if (only_new && db_begin(db) != 0)
+    clock_rfc3339_ms(at, clock_now_ms());
+    rc = agency_db_postal_list(db, only_new, at, print_postal, &o);
+    if (rc == AGENCY_DB_BUSY)
         return cli_fail("agency postal", "cannot lock the agency database");
-    fputs("reference,name,address,title\r\n", stdout);
-    ok = agency_db_each_postal(db, only_new, print_postal, stdout) == 0 && fflush(stdout) == 0;
-    if (ok && only_new) {
-        clock_rfc3339_ms(at, clock_now_ms());
-        ok = agency_db_mark_printed(db, at) == 0 && db_commit(db) == 0;
-    }
-    if (!ok) {
-        if (only_new)
-            db_rollback(db);
+    if (rc != 0)
         return cli_fail("agency postal", "cannot list postal notices%s",
                         only_new ? "; none was marked printed" : "");
-    }
     return EXIT_OK;
 }
 
@@ -128,7 +136,7 @@ int agency_postal_main(int argc, char **argv)
 {
     agency_opts o;
     agency_cfg c;
-    sqlite3 *db;
+    agency_db *db;
     int rc;
 
     if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage,
@@ -140,7 +148,7 @@ int agency_postal_main(int argc, char **argv)
     rc = o.sync ? sync_feed(&c, db) : EXIT_OK;
     if (rc == EXIT_OK)
         rc = list_postal(db, o.only_new);
-    db_close(db);
+    agency_db_close(db);
     agency_config_free(&c);
     return rc;
 }
@@ -167,14 +175,14 @@ int agency_status_main(int argc, char **argv)
     counts k = {0};
     agency_opts o;
     agency_cfg c;
-    sqlite3 *db;
+    agency_db *db;
     int rc;
 
     if ((rc = agency_parse_opts(argc, argv, "agency status", status_usage, 0, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (open_agency("agency status", o.config, 0, &c, &db) != EXIT_OK)
         return EXIT_FAIL;
-    rc = agency_db_state_counts(db, add_count, &k);
+    rc = agency_db_docs_count(db, add_count, &k);
     if (rc == 0) {
         putchar('{');
         for (int i = 0; i < 6; i++)
@@ -182,7 +190,7 @@ int agency_status_main(int argc, char **argv)
         printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
                agency_db_outbox_count(db));
     }
-    db_close(db);
+    agency_db_close(db);
     agency_config_free(&c);
     return rc == 0 ? EXIT_OK : cli_fail("agency status", "cannot count notices");
 }

@@ -31,7 +31,6 @@
 #include "ci.h"
 #include "cli.h"
 #include "csv.h"
-#include "db.h"
 #include "http_client.h"
 #include "log.h"
 #include "rrn.h"
@@ -128,8 +127,7 @@ typedef struct sender {
     size_t ncols;
     long col_rrn, col_name, col_address;
     char run_id[AGENCY_RUN_ID_LEN + 1];
-    sqlite3 *db;            /* shared: each transaction under db_lock */
-    pthread_mutex_t db_lock;
+    agency_db *db;          /* shared by the preparing and submitting threads */
     http_client *idsvc;     /* the preparing thread's */
     http_client *hub[SEND_SUBMITTERS]; /* one per submitting thread */
     batch batches[SEND_IN_FLIGHT];
@@ -476,9 +474,7 @@ static int store_rows(sender *s, row **pending, size_t n)
             .body = r->doc, .body_len = r->doc_len, .line = r->line,
         };
     }
-    pthread_mutex_lock(&s->db_lock);
-    rc = agency_db_store_docs(s->db, docs, k);
-    pthread_mutex_unlock(&s->db_lock);
+    rc = agency_db_docs_store(s->db, docs, k);
     free(docs);
     if (rc != 0)
         fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);
@@ -534,9 +530,7 @@ static int apply_notice_results(sender *s, json_t *res, row **live, size_t n)
             else
                 count(s, &s->n.accepted, 1);
         }
-        pthread_mutex_lock(&s->db_lock);
-        rc = agency_db_set_notices(s->db, refs, ids, states, n);
-        pthread_mutex_unlock(&s->db_lock);
+        rc = agency_db_docs_answered(s->db, refs, ids, states, n);
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
@@ -602,9 +596,7 @@ static int skip_known(sender *s, batch *b)
     if (refs && notices) {
         for (size_t i = 0; i < b->nrows; i++)
             refs[i] = b->rows[i].reference;
-        pthread_mutex_lock(&s->db_lock);
-        rc = agency_db_known_notices(s->db, refs, b->nrows, notices);
-        pthread_mutex_unlock(&s->db_lock);
+        rc = agency_db_docs_known(s->db, refs, b->nrows, notices);
         for (size_t i = 0; rc == 0 && i < b->nrows; i++) {
             if (notices[i][0]) {
                 count(s, &s->n.duplicates, 1);
@@ -908,7 +900,7 @@ static void cleanup(sender *s)
     http_client_free(s->idsvc);
     for (size_t i = 0; i < SEND_SUBMITTERS; i++)
         http_client_free(s->hub[i]);
-    db_close(s->db);
+    agency_db_close(s->db);
     csv_header_free(s->hdr);
     csv_close(s->csv);
     if (s->f)
@@ -974,7 +966,6 @@ int agency_send_main(int argc, char **argv)
     sender s = {.batch_max = SEND_DEFAULT_BATCH};
     int rc;
 
-    pthread_mutex_init(&s.db_lock, NULL);
     pthread_mutex_init(&s.out_lock, NULL);
     pthread_mutex_init(&s.q.lock, NULL);
     pthread_cond_init(&s.q.changed, NULL);
@@ -997,6 +988,5 @@ int agency_send_main(int argc, char **argv)
     pthread_cond_destroy(&s.q.changed);
     pthread_mutex_destroy(&s.q.lock);
     pthread_mutex_destroy(&s.out_lock);
-    pthread_mutex_destroy(&s.db_lock);
     return rc;
 }

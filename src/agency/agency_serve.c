@@ -19,7 +19,6 @@
 #include "agency_ref.h"
 #include "buf.h"
 #include "cli.h"
-#include "db.h"
 #include "html_page.h"
 #include "http_client.h"
 #include "http_server.h"
@@ -32,8 +31,7 @@
 
 typedef struct server {
     agency_cfg cfg;
-    sqlite3 *db; /* the request handlers' connection, under db_lock */
-    pthread_mutex_t db_lock;
+    agency_db *db; /* the request handlers' connection */
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
@@ -149,9 +147,7 @@ static void refuse(server *s, const char *reference, const agency_found *doc, in
 
     if (report && doc && doc->notice[0]) {
         clock_rfc3339_ms(at, clock_now_ms());
-        pthread_mutex_lock(&s->db_lock);
-        int rc = agency_db_queue_event(s->db, doc->notice, "ContentHandoverFailure", at, why);
-        pthread_mutex_unlock(&s->db_lock);
+        int rc = agency_db_outbox_queue(s->db, doc->notice, "ContentHandoverFailure", at, why);
         if (rc != 0)
             log_error("cannot queue ContentHandoverFailure for %s", reference);
         kick_reporter(s);
@@ -182,9 +178,7 @@ static void serve_document(server *s, const char *reference, const char *token,
     char at[25];
     int found, used;
 
-    pthread_mutex_lock(&s->db_lock);
-    found = agency_db_find_doc(s->db, reference, &doc);
-    pthread_mutex_unlock(&s->db_lock);
+    found = agency_db_docs_find(s->db, reference, &doc);
     if (found < 0) {
         http_reply_error(resp, 500, "database error");
         return;
@@ -206,9 +200,7 @@ static void serve_document(server *s, const char *reference, const char *token,
         return;
     }
     clock_rfc3339_ms(at, clock_now_ms());
-    pthread_mutex_lock(&s->db_lock);
-    used = agency_db_handover(s->db, t.nonce, t.exp_ms, reference, doc.notice, at);
-    pthread_mutex_unlock(&s->db_lock);
+    used = agency_db_outbox_handover(s->db, t.nonce, t.exp_ms, reference, doc.notice, at);
     if (used != 0) {
         if (used > 0)
             refuse(s, reference, &doc, 1, "token already used", resp);
@@ -238,7 +230,7 @@ static void handle(void *ctx, const http_request *req, http_response *resp)
     if (!http_want_method(req, resp, "GET"))
         return;
     ref = req->path + 11;
-    if (!agency_reference_ok(ref)) {
+    if (!field_reference_ok(ref, strlen(ref))) {
         reply_page(resp, 404, "문서를 찾을 수 없습니다", "No such document", "unknown reference");
         return;
     }
@@ -283,7 +275,7 @@ static void log_event_results(json_t *reply)
 
 /* Sends one batch. Returns 1 if a full batch went (more may wait), 0 when
  * the queue is drained, -1 when the hub did not take it. */
-static int report_batch(sqlite3 *db, http_client *hub)
+static int report_batch(agency_db *db, http_client *hub)
 {
     long long last = 0;
     json_t *events = agency_db_outbox_peek(db, REPORT_BATCH, &last), *reply = NULL;
@@ -310,7 +302,7 @@ static int report_batch(sqlite3 *db, http_client *hub)
 }
 
 typedef struct worker_env {
-    sqlite3 *db;
+    agency_db *db;
     http_client *hub;
 } worker_env;
 
@@ -322,7 +314,7 @@ static int worker_open(server *s, worker_env *w)
     w->hub = http_client_new(s->cfg.hub_url, s->cfg.hub_key);
     if (!w->db || !w->hub) {
         log_error("background worker: %s", w->db ? "cannot make an HTTP client" : err);
-        db_close(w->db);
+        agency_db_close(w->db);
         http_client_free(w->hub);
         return -1;
     }
@@ -350,7 +342,7 @@ static void *reporter_main(void *arg)
     long long left = agency_db_outbox_count(w.db);
     if (left)
         log_warn("%lld events stay queued for the next start", left);
-    db_close(w.db);
+    agency_db_close(w.db);
     http_client_free(w.hub);
     return NULL;
 }
@@ -391,11 +383,11 @@ static void *poller_main(void *arg)
         }
         wait = n > 0 && FEED_BUSY_MS < s->cfg.poll_ms ? FEED_BUSY_MS : s->cfg.poll_ms;
         if (now - purged >= s->cfg.poll_ms) {
-            agency_db_purge_nonces(w.db, now);
+            agency_db_outbox_purge_nonces(w.db, now);
             purged = now;
         }
     }
-    db_close(w.db);
+    agency_db_close(w.db);
     http_client_free(w.hub);
     return NULL;
 }
@@ -474,14 +466,12 @@ int agency_serve_main(int argc, char **argv)
         agency_config_free(&s.cfg);
         return cli_fail("agency serve", "%s", err);
     }
-    pthread_mutex_init(&s.db_lock, NULL);
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.wake, NULL);
     rc = run(&s, listen);
     pthread_cond_destroy(&s.wake);
     pthread_mutex_destroy(&s.lock);
-    pthread_mutex_destroy(&s.db_lock);
-    db_close(s.db);
+    agency_db_close(s.db);
     agency_config_free(&s.cfg);
     return rc;
 }
