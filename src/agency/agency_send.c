@@ -35,6 +35,7 @@
 #include "log.h"
 #include "rrn.h"
 #include "template.h"
+#include "utf8.h"
 
 #define SEND_DEFAULT_BATCH 1000
 #define SEND_MAX_BATCH 10000
@@ -83,7 +84,7 @@ typedef struct row {
     const char **field;   /* into data, one per column */
     char rrn[RRN_DIGITS + 1];
     char ci[CI_LEN + 1];
-    char reference[AGENCY_REF_MAX + 1];
+    char reference[FIELD_REFERENCE_MAX + 1];
     char rk[RK_HEX_LEN + 1];
     char sha[2 * SHA256_LEN + 1];
     char *doc;
@@ -486,7 +487,7 @@ static int store_rows(sender *s, row **pending, size_t n)
 /* One notice; its title and deadline go once, in the batch's "common". */
 static void notice_json(const sender *s, const row *r, buf *b)
 {
-    char link[AGENCY_LINK_MAX + 1];
+    char link[FIELD_LINK_MAX + 1];
 
     agency_link(s->cfg.public_url, r->reference, link);
     buf_puts(b, "{\"reference\":");
@@ -740,6 +741,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
         {0, 0, 0, 0},
     };
     const char *why;
+    size_t len;
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -762,11 +764,13 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
     if (optind + 1 != argc)
         return cli_usage_error(CMD, "exactly one recipient CSV file is expected");
     s->csv_path = argv[optind];
-    if (!*s->title || strlen(s->title) > AGENCY_TITLE_MAX)
-        return cli_usage_error(CMD, "--title must be 1 to %d bytes", AGENCY_TITLE_MAX);
-    for (const char *p = s->title; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return cli_usage_error(CMD, "--title must not hold control characters");
+    len = strlen(s->title);
+    if (!len || len > FIELD_TITLE_MAX)
+        return cli_usage_error(CMD, "--title must be 1 to %d bytes", FIELD_TITLE_MAX);
+    if (!field_title_ok(s->title, len))
+        return cli_usage_error(CMD, "%s", utf8_valid(s->title, len)
+                                              ? "--title must not hold control characters"
+                                              : "--title must be valid UTF-8");
     if ((why = agency_deadline_check(s->deadline)) != NULL)
         return cli_usage_error(CMD, "--deadline: %s", why);
     return 0;
