@@ -1,16 +1,15 @@
-/* agency_postal.c -- `herald agency postal` and `herald agency status`:
- * what an operator reads out of the agency database.
- *
- * postal is the paper fallback's work list: every notice the hub could not
- * deliver electronically (state postal), with the name and address that
- * only the agency holds, as CSV for the print shop. status is the same
- * database counted per state, as one JSON line for monitoring. */
+/* agency_postal.c -- `herald agency postal`: the paper fallback's work
+ * list, every notice the hub could not deliver electronically (state
+ * postal), with the name and address that only the agency holds, as CSV
+ * for the print shop. */
 #include <stdio.h>
 #include <string.h>
 
-#include "agency.h"
+#include "agency_commands.h"
+#include "agency_config.h"
 #include "agency_db.h"
 #include "agency_feed.h"
+#include "agency_opts.h"
 #include "cli.h"
 #include "clock.h"
 #include "http_client.h"
@@ -27,14 +26,6 @@ static const char postal_usage[] =
     "                 handed to print (once the list is fully written): run it daily\n"
     "                 and each letter is printed once; if writing fails nothing is\n"
     "                 marked and the next run lists them again\n";
-
-static const char status_usage[] =
-    "Usage: herald agency status --config agency.ini\n\n"
-    "Prints one JSON line counting this agency's notices per state, e.g.\n"
-    "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
-    "\"total\":20,\"events_queued\":0}.\n"
-    "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
-    "them); the others are the hub's states as last seen on its changes feed.\n";
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
 static void put_csv_field(FILE *out, const char *s)
@@ -139,7 +130,7 @@ int agency_postal_main(int argc, char **argv)
     agency_db *db;
     int rc;
 
-    if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage,
+    if ((rc = agency_opts_parse(argc, argv, "agency postal", postal_usage,
                                 AGENCY_OPT_SYNC | AGENCY_OPT_NEW, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (open_agency("agency postal", o.config, o.sync ? AGENCY_NEED_HUB : 0, &c, &db) !=
@@ -151,46 +142,4 @@ int agency_postal_main(int argc, char **argv)
     agency_db_close(db);
     agency_config_free(&c);
     return rc;
-}
-
-typedef struct counts {
-    long long n[6], total;
-} counts;
-
-static const char *const states[6] = {"stored", "accepted", "relayed", "received", "read",
-                                      "postal"};
-
-static void add_count(void *ctx, const char *state, long long n)
-{
-    counts *k = ctx;
-
-    for (int i = 0; i < 6; i++)
-        if (!strcmp(state, states[i]))
-            k->n[i] += n;
-    k->total += n;
-}
-
-int agency_status_main(int argc, char **argv)
-{
-    counts k = {0};
-    agency_opts o;
-    agency_cfg c;
-    agency_db *db;
-    int rc;
-
-    if ((rc = agency_parse_opts(argc, argv, "agency status", status_usage, 0, &o)) != 0)
-        return rc < 0 ? EXIT_OK : rc;
-    if (open_agency("agency status", o.config, 0, &c, &db) != EXIT_OK)
-        return EXIT_FAIL;
-    rc = agency_db_docs_count(db, add_count, &k);
-    if (rc == 0) {
-        putchar('{');
-        for (int i = 0; i < 6; i++)
-            printf("\"%s\":%lld,", states[i], k.n[i]);
-        printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
-               agency_db_outbox_count(db));
-    }
-    agency_db_close(db);
-    agency_config_free(&c);
-    return rc == 0 ? EXIT_OK : cli_fail("agency status", "cannot count notices");
 }

@@ -24,7 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agency.h"
+#include "agency_commands.h"
+#include "agency_config.h"
 #include "agency_db.h"
 #include "agency_ref.h"
 #include "buf.h"
