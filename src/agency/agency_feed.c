@@ -2,15 +2,55 @@
 #include "agency_feed.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "agency_db.h"
+#include "agency_ref.h"
+#include "log.h"
+
+/* The page's usable changes, in feed order; NULL when out of memory. */
+static agency_change *page_changes(json_t *changes, size_t *n)
+{
+    agency_change *v = malloc((json_array_size(changes) + 1) * sizeof *v);
+    size_t i;
+    json_t *c;
+
+    *n = 0;
+    if (!v)
+        return NULL;
+    json_array_foreach(changes, i, c) {
+        const char *notice = json_string_value(json_object_get(c, "notice"));
+        const char *ref = json_string_value(json_object_get(c, "reference"));
+        const char *state = json_string_value(json_object_get(c, "state"));
+        if (!notice || !ref || !field_reference_ok(ref, strlen(ref)) || !state ||
+            !agency_state_known(state) || !strcmp(state, "stored")) {
+            log_warn("changes feed: skipping a change without a notice, a reference and a"
+                     " known state");
+            continue;
+        }
+        v[(*n)++] = (agency_change){notice, ref, state};
+    }
+    return v;
+}
+
+/* Records one page: its changes and the cursor past it. */
+static int record_page(agency_db *db, json_t *changes, long long next, size_t *applied)
+{
+    size_t n;
+    agency_change *v = page_changes(changes, &n);
+    int rc = v ? agency_db_feed_apply(db, v, n, next, applied) : -1;
+
+    free(v);
+    return rc;
+}
 
 /* Fetches and applies one page. Returns the number of changes in the page
  * (0 when drained) or -1; *applied gets the notices that changed. */
-static long pull_page(sqlite3 *db, http_client *hub, size_t *applied, char *err,
+static long pull_page(agency_db *db, http_client *hub, size_t *applied, char *err,
                       size_t errlen)
 {
-    long long after = agency_db_cursor(db), next;
+    long long after = agency_db_feed_cursor(db), next;
     char path[128];
     json_t *reply = NULL, *changes, *jnext;
     long n;
@@ -39,7 +79,7 @@ static long pull_page(sqlite3 *db, http_client *hub, size_t *applied, char *err,
         json_decref(reply);
         return -1;
     }
-    if (n && agency_db_apply_changes(db, changes, next, applied) != 0) {
+    if (n && record_page(db, changes, next, applied) != 0) {
         snprintf(err, errlen, "cannot record changes in the database");
         n = -1;
     }
@@ -47,7 +87,7 @@ static long pull_page(sqlite3 *db, http_client *hub, size_t *applied, char *err,
     return n;
 }
 
-long agency_feed_pull(sqlite3 *db, http_client *hub, char *err, size_t errlen)
+long agency_feed_pull(agency_db *db, http_client *hub, char *err, size_t errlen)
 {
     long total = 0, n;
     size_t applied;

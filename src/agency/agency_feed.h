@@ -7,9 +7,9 @@
 #ifndef HERALD_AGENCY_FEED_H
 #define HERALD_AGENCY_FEED_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
+#include "agency_db.h"
 #include "http_client.h"
 
 /* The most the hub gives per call (docs/protocol.md): at 20,000 notices a
@@ -19,6 +19,6 @@
 
 /* Pulls pages until the feed has nothing new. Returns the number of
  * notices whose state changed, or -1 with err set. */
-long agency_feed_pull(sqlite3 *db, http_client *hub, char *err, size_t errlen);
+long agency_feed_pull(agency_db *db, http_client *hub, char *err, size_t errlen);
 
 #endif

@@ -1,18 +1,17 @@
-/* agency_postal.c -- `herald agency postal` and `herald agency status`:
- * what an operator reads out of the agency database.
- *
- * postal is the paper fallback's work list: every notice the hub could not
- * deliver electronically (state postal), with the name and address that
- * only the agency holds, as CSV for the print shop. status is the same
- * database counted per state, as one JSON line for monitoring. */
+/* agency_postal.c -- `herald agency postal`: the paper fallback's work
+ * list, every notice the hub could not deliver electronically (state
+ * postal), with the name and address that only the agency holds, as CSV
+ * for the print shop. */
 #include <stdio.h>
 #include <string.h>
 
-#include "agency.h"
+#include "agency_commands.h"
+#include "agency_config.h"
 #include "agency_db.h"
 #include "agency_feed.h"
+#include "agency_opts.h"
 #include "cli.h"
-#include "db.h"
+#include "clock.h"
 #include "http_client.h"
 #include "log.h"
 
@@ -27,14 +26,6 @@ static const char postal_usage[] =
     "                 handed to print (once the list is fully written): run it daily\n"
     "                 and each letter is printed once; if writing fails nothing is\n"
     "                 marked and the next run lists them again\n";
-
-static const char status_usage[] =
-    "Usage: herald agency status --config agency.ini\n\n"
-    "Prints one JSON line counting this agency's notices per state, e.g.\n"
-    "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
-    "\"total\":20,\"events_queued\":0}.\n"
-    "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
-    "them); the others are the hub's states as last seen on its changes feed.\n";
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
 static void put_csv_field(FILE *out, const char *s)
@@ -52,11 +43,25 @@ static void put_csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One line of the list; the header row goes before the first (or alone,
+ * for an empty list), and the list ends flushed to the file. */
+typedef struct postal_out {
+    FILE *f;
+    int started;
+} postal_out;
+
 static int print_postal(void *ctx, const char *reference, const char *name,
                         const char *address, const char *title)
 {
-    FILE *out = ctx;
+    postal_out *o = ctx;
+    FILE *out = o->f;
 
+    if (!o->started) {
+        fputs("reference,name,address,title\r\n", out);
+        o->started = 1;
+    }
+    if (!reference)
+        return fflush(out) == 0 ? 0 : -1;
     put_csv_field(out, reference);
     fputc(',', out);
     put_csv_field(out, name);
@@ -68,7 +73,7 @@ static int print_postal(void *ctx, const char *reference, const char *name,
     return ferror(out) ? -1 : 0;
 }
 
-static int sync_feed(const agency_cfg *c, sqlite3 *db)
+static int sync_feed(const agency_cfg *c, agency_db *db)
 {
     http_client *hub = http_client_new(c->hub_url, c->hub_key);
     char err[512];
@@ -86,7 +91,7 @@ static int sync_feed(const agency_cfg *c, sqlite3 *db)
 
 /* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
 static int open_agency(const char *cmd, const char *config, int need, agency_cfg *c,
-                       sqlite3 **db)
+                       agency_db **db)
 {
     char err[1024];
 
@@ -102,25 +107,19 @@ static int open_agency(const char *cmd, const char *config, int need, agency_cfg
 /* Lists (and with only_new marks) in one write transaction, so the notices
  * marked are exactly the ones written, and nothing is marked unless the
  * whole list reached standard output. */
-static int list_postal(sqlite3 *db, int only_new)
+static int list_postal(agency_db *db, int only_new)
 {
+    postal_out o = {stdout, 0};
     char at[25];
-    int ok;
+    int rc;
 
-    if (only_new && db_begin(db) != 0)
+    clock_rfc3339_ms(at, clock_now_ms());
+    rc = agency_db_postal_list(db, only_new, at, print_postal, &o);
+    if (rc == AGENCY_DB_BUSY)
         return cli_fail("agency postal", "cannot lock the agency database");
-    fputs("reference,name,address,title\r\n", stdout);
-    ok = agency_db_each_postal(db, only_new, print_postal, stdout) == 0 && fflush(stdout) == 0;
-    if (ok && only_new) {
-        clock_rfc3339_ms(at, clock_now_ms());
-        ok = agency_db_mark_printed(db, at) == 0 && db_commit(db) == 0;
-    }
-    if (!ok) {
-        if (only_new)
-            db_rollback(db);
+    if (rc != 0)
         return cli_fail("agency postal", "cannot list postal notices%s",
                         only_new ? "; none was marked printed" : "");
-    }
     return EXIT_OK;
 }
 
@@ -128,10 +127,10 @@ int agency_postal_main(int argc, char **argv)
 {
     agency_opts o;
     agency_cfg c;
-    sqlite3 *db;
+    agency_db *db;
     int rc;
 
-    if ((rc = agency_parse_opts(argc, argv, "agency postal", postal_usage,
+    if ((rc = agency_opts_parse(argc, argv, "agency postal", postal_usage,
                                 AGENCY_OPT_SYNC | AGENCY_OPT_NEW, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (open_agency("agency postal", o.config, o.sync ? AGENCY_NEED_HUB : 0, &c, &db) !=
@@ -140,49 +139,7 @@ int agency_postal_main(int argc, char **argv)
     rc = o.sync ? sync_feed(&c, db) : EXIT_OK;
     if (rc == EXIT_OK)
         rc = list_postal(db, o.only_new);
-    db_close(db);
+    agency_db_close(db);
     agency_config_free(&c);
     return rc;
-}
-
-typedef struct counts {
-    long long n[6], total;
-} counts;
-
-static const char *const states[6] = {"stored", "accepted", "relayed", "received", "read",
-                                      "postal"};
-
-static void add_count(void *ctx, const char *state, long long n)
-{
-    counts *k = ctx;
-
-    for (int i = 0; i < 6; i++)
-        if (!strcmp(state, states[i]))
-            k->n[i] += n;
-    k->total += n;
-}
-
-int agency_status_main(int argc, char **argv)
-{
-    counts k = {0};
-    agency_opts o;
-    agency_cfg c;
-    sqlite3 *db;
-    int rc;
-
-    if ((rc = agency_parse_opts(argc, argv, "agency status", status_usage, 0, &o)) != 0)
-        return rc < 0 ? EXIT_OK : rc;
-    if (open_agency("agency status", o.config, 0, &c, &db) != EXIT_OK)
-        return EXIT_FAIL;
-    rc = agency_db_state_counts(db, add_count, &k);
-    if (rc == 0) {
-        putchar('{');
-        for (int i = 0; i < 6; i++)
-            printf("\"%s\":%lld,", states[i], k.n[i]);
-        printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
-               agency_db_outbox_count(db));
-    }
-    db_close(db);
-    agency_config_free(&c);
-    return rc == 0 ? EXIT_OK : cli_fail("agency status", "cannot count notices");
 }

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-
 void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha[SHA256_LEN],
                    const char *title, const char *deadline,
                    char out[AGENCY_RUN_ID_LEN + 1])
@@ -32,53 +30,36 @@ void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha
     out[AGENCY_RUN_ID_LEN] = '\0';
 }
 
-void agency_reference(const char *run_id, long line, char out[AGENCY_REF_MAX + 1])
+void agency_reference(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1])
 {
-    snprintf(out, AGENCY_REF_MAX + 1, "%s-%ld", run_id, line);
-}
-
-int agency_reference_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > AGENCY_REF_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == ':' || c == '-'))
-            return 0;
-    }
-    return 1;
+    snprintf(out, FIELD_REFERENCE_MAX + 1, "%s-%ld", run_id, line);
 }
 
 int agency_link(const char *public_url, const char *reference,
-                char out[AGENCY_LINK_MAX + 1])
+                char out[FIELD_LINK_MAX + 1])
 {
     size_t n = strlen(public_url);
     int w;
 
     if (n && public_url[n - 1] == '/')
         n--;
-    w = snprintf(out, AGENCY_LINK_MAX + 1, "%.*s/documents/%s", (int)n, public_url, reference);
-    return w < 0 || w > AGENCY_LINK_MAX ? -1 : 0;
+    w = snprintf(out, FIELD_LINK_MAX + 1, "%.*s/documents/%s", (int)n, public_url, reference);
+    return w < 0 || w > FIELD_LINK_MAX ? -1 : 0;
 }
+
+/* Room left in a link after its base: "/documents/" and a reference. */
+#define LINK_TAIL_MAX 100
 
 int agency_public_url_ok(const char *u)
 {
+    size_t n = strlen(u);
     const char *host;
 
-    if (!strncmp(u, "http://", 7))
-        host = u + 7;
-    else if (!strncmp(u, "https://", 8))
-        host = u + 8;
-    else
+    if (n > FIELD_LINK_MAX - LINK_TAIL_MAX || !field_link_ok(u, n))
         return 0;
-    if (!*host || *host == '/' || strlen(u) > AGENCY_LINK_MAX - 100)
+    host = u + (strncmp(u, "https://", 8) ? 7 : 8);
+    if (!*host || *host == '/' || strpbrk(host, "?#\""))
         return 0;
-    for (const char *p = u; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' || *p == '"')
-            return 0;
     return 1;
 }
 
@@ -95,16 +76,19 @@ static int digits(const char *s, int n, int *out)
     return 1;
 }
 
+/* The calendar is field_deadline_parse's; the agency only narrows the
+ * years. */
 static const char *check_date(const char *s)
 {
     int y, m, d;
+    long long ms;
 
     if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
         !digits(s + 8, 2, &d))
         return "deadline must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.sss]Z";
     if (y < 2000 || y > 2999)
         return "deadline year must be 2000 to 2999";
-    if (m < 1 || m > 12 || d < 1 || d > clock_days_in_month(y, m))
+    if (field_deadline_parse(s, 10, &ms) != 0)
         return "deadline is not a real date";
     return NULL;
 }

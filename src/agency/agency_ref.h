@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "field.h"
 
+/* References, titles and links obey the wire's rules and limits: see
+ * field.h (FIELD_REFERENCE_MAX, FIELD_TITLE_MAX, FIELD_LINK_MAX). */
 #define AGENCY_RUN_ID_LEN 16    /* hex characters */
-#define AGENCY_REF_MAX 64       /* protocol.md: 1-64 of [A-Za-z0-9._:-] */
-#define AGENCY_LINK_MAX 512
-#define AGENCY_TITLE_MAX 200    /* bytes */
 
 /* hex(SHA-256("herald-run-v1" 0 csv_sha 0 template_sha 0 title 0 deadline))
  * cut to AGENCY_RUN_ID_LEN characters. */
@@ -24,22 +24,23 @@ void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha
                    const char *title, const char *deadline,
                    char out[AGENCY_RUN_ID_LEN + 1]);
 
-/* "<run id>-<line>"; out holds AGENCY_REF_MAX+1 bytes. */
-void agency_reference(const char *run_id, long line, char out[AGENCY_REF_MAX + 1]);
-
-/* 1 if s is 1-64 characters of [A-Za-z0-9._:-]. */
-int agency_reference_ok(const char *s);
+/* "<run id>-<line>", a reference field_reference_ok accepts. */
+void agency_reference(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1]);
 
 /* public_url (a trailing slash is ignored) + "/documents/" + reference.
- * Returns 0, or -1 when it would pass AGENCY_LINK_MAX bytes. */
+ * Returns 0, or -1 when it would pass FIELD_LINK_MAX bytes. */
 int agency_link(const char *public_url, const char *reference,
-                char out[AGENCY_LINK_MAX + 1]);
+                char out[FIELD_LINK_MAX + 1]);
 
-/* 1 if public_url is http:// or https:// followed by a host. */
+/* 1 if public_url is http:// or https:// followed by a host, a base any
+ * reference can be appended to within a link's limit (field_link_ok), and
+ * no query or fragment. */
 int agency_public_url_ok(const char *public_url);
 
-/* Accepts "YYYY-MM-DD" (a real date) or RFC 3339 UTC
- * "YYYY-MM-DDTHH:MM:SS[.sss]Z". Returns NULL, or why it is not one. */
+/* Accepts "YYYY-MM-DD" (a real date, as field_deadline_parse has it, in
+ * the years 2000 to 2999) or RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.sss]Z":
+ * narrower than the wire, which takes any RFC 3339 time, so that a run's
+ * deadline has one spelling. Returns NULL, or why it is not one. */
 const char *agency_deadline_check(const char *s);
 
 /* Notice states the agency records. "stored" means kept here but not yet

@@ -24,18 +24,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agency.h"
+#include "agency_commands.h"
+#include "agency_config.h"
 #include "agency_db.h"
 #include "agency_ref.h"
 #include "buf.h"
 #include "ci.h"
 #include "cli.h"
 #include "csv.h"
-#include "db.h"
 #include "http_client.h"
 #include "log.h"
 #include "rrn.h"
 #include "template.h"
+#include "utf8.h"
 
 #define SEND_DEFAULT_BATCH 1000
 #define SEND_MAX_BATCH 10000
@@ -84,7 +85,7 @@ typedef struct row {
     const char **field;   /* into data, one per column */
     char rrn[RRN_DIGITS + 1];
     char ci[CI_LEN + 1];
-    char reference[AGENCY_REF_MAX + 1];
+    char reference[FIELD_REFERENCE_MAX + 1];
     char rk[RK_HEX_LEN + 1];
     char sha[2 * SHA256_LEN + 1];
     char *doc;
@@ -128,8 +129,7 @@ typedef struct sender {
     size_t ncols;
     long col_rrn, col_name, col_address;
     char run_id[AGENCY_RUN_ID_LEN + 1];
-    sqlite3 *db;            /* shared: each transaction under db_lock */
-    pthread_mutex_t db_lock;
+    agency_db *db;          /* shared by the preparing and submitting threads */
     http_client *idsvc;     /* the preparing thread's */
     http_client *hub[SEND_SUBMITTERS]; /* one per submitting thread */
     batch batches[SEND_IN_FLIGHT];
@@ -476,9 +476,7 @@ static int store_rows(sender *s, row **pending, size_t n)
             .body = r->doc, .body_len = r->doc_len, .line = r->line,
         };
     }
-    pthread_mutex_lock(&s->db_lock);
-    rc = agency_db_store_docs(s->db, docs, k);
-    pthread_mutex_unlock(&s->db_lock);
+    rc = agency_db_docs_store(s->db, docs, k);
     free(docs);
     if (rc != 0)
         fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);
@@ -490,7 +488,7 @@ static int store_rows(sender *s, row **pending, size_t n)
 /* One notice; its title and deadline go once, in the batch's "common". */
 static void notice_json(const sender *s, const row *r, buf *b)
 {
-    char link[AGENCY_LINK_MAX + 1];
+    char link[FIELD_LINK_MAX + 1];
 
     agency_link(s->cfg.public_url, r->reference, link);
     buf_puts(b, "{\"reference\":");
@@ -534,9 +532,7 @@ static int apply_notice_results(sender *s, json_t *res, row **live, size_t n)
             else
                 count(s, &s->n.accepted, 1);
         }
-        pthread_mutex_lock(&s->db_lock);
-        rc = agency_db_set_notices(s->db, refs, ids, states, n);
-        pthread_mutex_unlock(&s->db_lock);
+        rc = agency_db_docs_answered(s->db, refs, ids, states, n);
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
@@ -602,9 +598,7 @@ static int skip_known(sender *s, batch *b)
     if (refs && notices) {
         for (size_t i = 0; i < b->nrows; i++)
             refs[i] = b->rows[i].reference;
-        pthread_mutex_lock(&s->db_lock);
-        rc = agency_db_known_notices(s->db, refs, b->nrows, notices);
-        pthread_mutex_unlock(&s->db_lock);
+        rc = agency_db_docs_known(s->db, refs, b->nrows, notices);
         for (size_t i = 0; rc == 0 && i < b->nrows; i++) {
             if (notices[i][0]) {
                 count(s, &s->n.duplicates, 1);
@@ -748,6 +742,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
         {0, 0, 0, 0},
     };
     const char *why;
+    size_t len;
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -770,11 +765,13 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
     if (optind + 1 != argc)
         return cli_usage_error(CMD, "exactly one recipient CSV file is expected");
     s->csv_path = argv[optind];
-    if (!*s->title || strlen(s->title) > AGENCY_TITLE_MAX)
-        return cli_usage_error(CMD, "--title must be 1 to %d bytes", AGENCY_TITLE_MAX);
-    for (const char *p = s->title; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return cli_usage_error(CMD, "--title must not hold control characters");
+    len = strlen(s->title);
+    if (!len || len > FIELD_TITLE_MAX)
+        return cli_usage_error(CMD, "--title must be 1 to %d bytes", FIELD_TITLE_MAX);
+    if (!field_title_ok(s->title, len))
+        return cli_usage_error(CMD, "%s", utf8_valid(s->title, len)
+                                              ? "--title must not hold control characters"
+                                              : "--title must be valid UTF-8");
     if ((why = agency_deadline_check(s->deadline)) != NULL)
         return cli_usage_error(CMD, "--deadline: %s", why);
     return 0;
@@ -908,7 +905,7 @@ static void cleanup(sender *s)
     http_client_free(s->idsvc);
     for (size_t i = 0; i < SEND_SUBMITTERS; i++)
         http_client_free(s->hub[i]);
-    db_close(s->db);
+    agency_db_close(s->db);
     csv_header_free(s->hdr);
     csv_close(s->csv);
     if (s->f)
@@ -974,7 +971,6 @@ int agency_send_main(int argc, char **argv)
     sender s = {.batch_max = SEND_DEFAULT_BATCH};
     int rc;
 
-    pthread_mutex_init(&s.db_lock, NULL);
     pthread_mutex_init(&s.out_lock, NULL);
     pthread_mutex_init(&s.q.lock, NULL);
     pthread_cond_init(&s.q.changed, NULL);
@@ -997,6 +993,5 @@ int agency_send_main(int argc, char **argv)
     pthread_cond_destroy(&s.q.changed);
     pthread_mutex_destroy(&s.q.lock);
     pthread_mutex_destroy(&s.out_lock);
-    pthread_mutex_destroy(&s.db_lock);
     return rc;
 }

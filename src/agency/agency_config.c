@@ -1,97 +1,20 @@
-/* agency.c -- `herald agency`: subcommand dispatch and the agency.ini
- * every subcommand reads.
+/* agency_config.c -- the agency.ini every `herald agency` subcommand
+ * reads.
  *
  * The gateway is several tools over one database (send, serve, postal,
  * status), as git is several tools over one repository; they share the
  * config loading here so that a key means the same thing to each. */
-#include "agency.h"
+#include "agency_config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "agency_ref.h"
 #include "apikeys.h"
-#include "cli.h"
 #include "http_client.h"
 #include "keyfile.h"
-
-static const char usage[] =
-    "Usage: herald agency COMMAND --config agency.ini [OPTIONS]\n\n"
-    "The gateway run inside a sending institution.\n\n"
-    "Commands:\n"
-    "  send     render documents from a recipient CSV and submit notices to the hub\n"
-    "  serve    serve documents to citizens holding a platform's view token\n"
-    "  postal   list the notices that must be sent on paper, as CSV\n"
-    "  status   count notices per state, as one JSON line\n\n"
-    "Run 'herald agency COMMAND --help' for a command's options.\n";
-
-int cmd_agency(int argc, char **argv)
-{
-    static const struct {
-        const char *name;
-        int (*run)(int, char **);
-    } subs[] = {
-        {"send", agency_send_main},
-        {"serve", agency_serve_main},
-        {"postal", agency_postal_main},
-        {"status", agency_status_main},
-    };
-
-    if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status)");
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        fputs(usage, stdout);
-        return EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        if (!strcmp(argv[1], subs[i].name))
-            return subs[i].run(argc - 1, argv + 1);
-    return cli_usage_error("agency", "unknown command '%s'", argv[1]);
-}
-
-int agency_parse_opts(int argc, char **argv, const char *cmd, const char *usage, int takes,
-                      agency_opts *o)
-{
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},
-        {"sync", no_argument, 0, AGENCY_OPT_SYNC},
-        {"listen", required_argument, 0, AGENCY_OPT_LISTEN},
-        {"quiet", no_argument, 0, AGENCY_OPT_QUIET},
-        {"new", no_argument, 0, AGENCY_OPT_NEW},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    int c, idx;
-
-    memset(o, 0, sizeof *o);
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-        if (c == 'c') {
-            o->config = optarg;
-        } else if (c == 'h') {
-            fputs(usage, stdout);
-            return -1;
-        } else if (c == '?' || !(takes & c)) {
-            return c == '?' ? cli_usage_error(cmd, "unknown option")
-                            : cli_usage_error(cmd, "unknown option '--%s'", opts[idx].name);
-        } else if (c == AGENCY_OPT_SYNC) {
-            o->sync = 1;
-        } else if (c == AGENCY_OPT_LISTEN) {
-            o->listen = optarg;
-        } else if (c == AGENCY_OPT_NEW) {
-            o->only_new = 1;
-        } else {
-            o->quiet = 1;
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!o->config)
-        return cli_usage_error(cmd, "--config is required");
-    return 0;
-}
 
 static int make_dir(const char *dir, char *err, size_t errlen)
 {

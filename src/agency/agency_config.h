@@ -1,12 +1,12 @@
-/* agency.h -- what the parts of `herald agency` share.
+/* agency_config.h -- the agency.ini every part of `herald agency` reads.
  *
  * The agency gateway runs inside a sending institution: it turns a
  * recipient file into stored documents and notices at the hub (send),
  * serves each document once to the citizen who holds a platform's view
  * token (serve), and lists the notices that must go out on paper (postal).
  * All of them read the same agency.ini, loaded here once. */
-#ifndef HERALD_AGENCY_H
-#define HERALD_AGENCY_H
+#ifndef HERALD_AGENCY_CONFIG_H
+#define HERALD_AGENCY_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,30 +53,5 @@ int agency_config_load(agency_cfg *c, const char *path, int need,
                        char *err, size_t errlen);
 /* Wipes the API keys and frees the config. */
 void agency_config_free(agency_cfg *c);
-
-/* The options of the subcommands that take little more than --config
- * (serve, postal, status): --config and --help always, the others when
- * named in `takes`; any other is a usage error. */
-enum {
-    AGENCY_OPT_SYNC = 1,   /* --sync */
-    AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
-    AGENCY_OPT_QUIET = 4,  /* --quiet */
-    AGENCY_OPT_NEW = 8,    /* --new */
-};
-
-typedef struct agency_opts {
-    const char *config, *listen; /* listen NULL when not given */
-    int sync, quiet, only_new;
-} agency_opts;
-
-/* Returns 0 to go on, -1 after printing usage for --help, or the exit
- * status of a usage error (--config missing, a stray argument). */
-int agency_parse_opts(int argc, char **argv, const char *cmd, const char *usage, int takes,
-                      agency_opts *o);
-
-int agency_send_main(int argc, char **argv);
-int agency_serve_main(int argc, char **argv);
-int agency_postal_main(int argc, char **argv);
-int agency_status_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,12 @@
+/* agency_commands.h -- the subcommands cmd_agency (agency_main.c) runs,
+ * each given the arguments from its own name on. They return an exit
+ * status (cli.h). */
+#ifndef HERALD_AGENCY_COMMANDS_H
+#define HERALD_AGENCY_COMMANDS_H
+
+int agency_send_main(int argc, char **argv);
+int agency_serve_main(int argc, char **argv);
+int agency_postal_main(int argc, char **argv);
+int agency_status_main(int argc, char **argv);
+
+#endif

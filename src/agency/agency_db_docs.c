@@ -1,0 +1,189 @@
+/* agency_db_docs.c -- the documents: stored by `agency send`, answered
+ * with a notice id by the hub, found by the document server, counted by
+ * `agency status`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency_db_sql.h"
+#include "agency_ref.h"
+#include "db.h"
+
+int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
+                         char (*notices)[AGENCY_NOTICE_MAX + 1])
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT notice FROM documents WHERE reference = ?");
+    /* One read transaction for the batch, not one (and its locks) per row. */
+    if (!st || db_exec(db->sql, "BEGIN") != 0) {
+        sqlite3_finalize(st);
+        agency_db_unlock(db);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, refs[i], -1, SQLITE_STATIC);
+        notices[i][0] = '\0';
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            snprintf(notices[i], AGENCY_NOTICE_MAX + 1, "%s", db_text(st, 0));
+        else if (s != SQLITE_ROW && s != SQLITE_DONE)
+            rc = -1;
+    }
+    sqlite3_finalize(st);
+    if (db_commit(db->sql) != 0)
+        rc = -1;
+    agency_db_unlock(db);
+    return rc;
+}
+
+typedef struct store_batch {
+    const agency_doc *docs;
+    sqlite3_stmt *body;
+} store_batch;
+
+/* The row, then its body, unless the reference already has a notice (the
+ * upsert then changes nothing, and neither must the body). */
+static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    const store_batch *b = ctx;
+    const agency_doc *d = b->docs + i;
+    sqlite3_stmt *body = b->body;
+
+    sqlite3_bind_text(st, 1, d->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, d->line);
+    sqlite3_bind_text(st, 3, d->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, d->address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, d->deadline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, d->rk, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, d->doc_sha256, -1, SQLITE_STATIC);
+    if (agency_db_step_done(st) != 0)
+        return -1;
+    if (sqlite3_changes(sqlite3_db_handle(st)) == 0)
+        return 0;
+    sqlite3_reset(body);
+    sqlite3_bind_text(body, 1, d->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(body, 2, d->body, (int)d->body_len, SQLITE_STATIC);
+    return agency_db_step_done(body);
+}
+
+int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
+{
+    sqlite3_stmt *body;
+    store_batch b = {docs, NULL};
+    int rc = -1;
+
+    agency_db_lock(db);
+    body = db_prepare(db->sql, "INSERT OR REPLACE INTO bodies(reference, body) VALUES (?,?)");
+    if (body) {
+        b.body = body;
+        rc = agency_db_batch(db->sql,
+                             "INSERT INTO documents(reference, line, name, address, title,"
+                             " deadline, rk, doc_sha256) VALUES (?,?,?,?,?,?,?,?)"
+                             " ON CONFLICT(reference) DO UPDATE SET line = excluded.line,"
+                             " name = excluded.name, address = excluded.address,"
+                             " title = excluded.title, deadline = excluded.deadline,"
+                             " rk = excluded.rk, doc_sha256 = excluded.doc_sha256"
+                             " WHERE documents.notice IS NULL",
+                             n, step_store, &b);
+        sqlite3_finalize(body);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+/* Where a state lies on a notice's way; read and postal both end it. */
+#define STATE_RANK(s) "(CASE " s " WHEN 'stored' THEN 0 WHEN 'accepted' THEN 1" \
+                      " WHEN 'relayed' THEN 2 WHEN 'received' THEN 3 ELSE 4 END)"
+
+typedef struct notice_batch {
+    const char *const *refs, *const *notices, *const *states;
+} notice_batch;
+
+static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    const notice_batch *b = ctx;
+
+    if (!b->notices[i])
+        return 0;
+    db_bind_text(st, 1, b->notices[i]);
+    db_bind_text(st, 2, agency_state_known(b->states[i]) ? b->states[i] : "accepted");
+    db_bind_text(st, 3, b->refs[i]);
+    return agency_db_step_done(st);
+}
+
+int agency_db_docs_answered(agency_db *db, const char *const *refs,
+                            const char *const *notices, const char *const *states, size_t n)
+{
+    notice_batch b = {refs, notices, states};
+    int rc;
+
+    agency_db_lock(db);
+    rc = agency_db_batch(db->sql,
+                         "UPDATE documents SET notice = ?1,"
+                         " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
+                         " THEN ?2 ELSE state END"
+                         " WHERE reference = ?3",
+                         n, step_notice, &b);
+    agency_db_unlock(db);
+    return rc;
+}
+
+static int copy_found(sqlite3_stmt *st, agency_found *out)
+{
+    snprintf(out->notice, sizeof out->notice, "%s", db_text(st, 0));
+    snprintf(out->rk, sizeof out->rk, "%s", db_text(st, 1));
+    snprintf(out->state, sizeof out->state, "%s", db_text(st, 2));
+    out->body_len = (size_t)sqlite3_column_bytes(st, 3);
+    out->body = malloc(out->body_len + 1);
+    if (!out->body)
+        return -1;
+    if (out->body_len)
+        memcpy(out->body, sqlite3_column_blob(st, 3), out->body_len);
+    out->body[out->body_len] = '\0';
+    return 1;
+}
+
+int agency_db_docs_find(agency_db *db, const char *reference, agency_found *out)
+{
+    sqlite3_stmt *st;
+    int rc = -1, s;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT coalesce(d.notice, ''), d.rk, d.state, b.body"
+                             " FROM documents d JOIN bodies b USING (reference)"
+                             " WHERE d.reference = ?");
+    if (st) {
+        db_bind_text(st, 1, reference);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            rc = copy_found(st, out);
+        else
+            rc = s == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+int agency_db_docs_count(agency_db *db, void (*fn)(void *ctx, const char *state, long long n),
+                         void *ctx)
+{
+    sqlite3_stmt *st;
+    int s = SQLITE_ERROR;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT state, count(*) FROM documents GROUP BY state"
+                             " ORDER BY state");
+    if (st) {
+        while ((s = sqlite3_step(st)) == SQLITE_ROW)
+            fn(ctx, db_text(st, 0), sqlite3_column_int64(st, 1));
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return s == SQLITE_DONE ? 0 : -1;
+}

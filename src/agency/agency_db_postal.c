@@ -1,0 +1,64 @@
+/* agency_db_postal.c -- the paper list: the notices the hub reached
+ * nobody with, and which of them were already handed to the print shop. */
+#include "agency_db_sql.h"
+#include "db.h"
+
+#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)"
+
+static int each_postal(sqlite3 *sql, int only_new, agency_postal_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = db_prepare(sql, only_new
+        ? "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal'" UNPRINTED " ORDER BY reference"
+        : "SELECT reference, name, address, title FROM documents"
+          " WHERE state = 'postal' ORDER BY reference");
+    int rc = 0, s;
+
+    if (!st)
+        return -1;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn(ctx, db_text(st, 0), db_text(st, 1), db_text(st, 2), db_text(st, 3));
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc == 0 ? fn(ctx, NULL, NULL, NULL, NULL) : rc;
+}
+
+static int mark_printed(sqlite3 *sql, const char *at)
+{
+    sqlite3_stmt *st = db_prepare(sql, "INSERT INTO printed(reference, at) SELECT reference, ?1"
+                                       " FROM documents WHERE state = 'postal'" UNPRINTED);
+    int rc;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, at);
+    rc = agency_db_step_done(st);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Lists and marks in one write transaction, so the notices marked are
+ * exactly the ones listed. */
+static int list_new(sqlite3 *sql, const char *at, agency_postal_fn fn, void *ctx)
+{
+    if (db_begin(sql) != 0)
+        return AGENCY_DB_BUSY;
+    if (each_postal(sql, 1, fn, ctx) != 0 || mark_printed(sql, at) != 0 ||
+        db_commit(sql) != 0) {
+        db_rollback(sql);
+        return -1;
+    }
+    return 0;
+}
+
+int agency_db_postal_list(agency_db *db, int only_new, const char *at, agency_postal_fn fn,
+                          void *ctx)
+{
+    int rc;
+
+    agency_db_lock(db);
+    rc = only_new ? list_new(db->sql, at, fn, ctx) : (each_postal(db->sql, 0, fn, ctx) ? -1 : 0);
+    agency_db_unlock(db);
+    return rc;
+}

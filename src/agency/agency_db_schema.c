@@ -1,0 +1,120 @@
+/* agency_db_schema.c -- the agency database's tables, and the steps that
+ * bring a file made by an older herald up to them. Every step runs at
+ * each open and does nothing once done, so any older file opens. */
+#include <stdio.h>
+
+#include "agency_db_sql.h"
+#include "db.h"
+
+/* A send and the feed look documents up by reference in batches spread
+ * over the whole table: at a million documents SQLite's default 2 MB cache
+ * missed on most of them. A checkpoint per 40 MB of WAL, not per 4: each
+ * one copied pages the next batch changed again, a fifth of `agency
+ * send`'s time. */
+#define AGENCY_CHECKPOINT_BYTES (40LL << 20)
+
+/* The body lives in its own rowid table: as a column of the WITHOUT ROWID
+ * documents table a ~1 KB body overflowed the index-style pages (about
+ * 5 KB of pages per document) and every state change rewrote it. Apart, a
+ * body is appended once to densely packed pages and a state change
+ * rewrites a ~300-byte row. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS documents("
+    " reference TEXT PRIMARY KEY,"
+    " line INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " deadline TEXT NOT NULL,"
+    " rk TEXT NOT NULL,"
+    " doc_sha256 TEXT NOT NULL,"
+    " notice TEXT,"
+    " state TEXT NOT NULL DEFAULT 'stored'"
+    ") WITHOUT ROWID;"
+    /* Only the postal list looks documents up by state. An index over
+     * every state cost each state change two more B-tree writes (one in
+     * `agency send`, one per change the feed brings) to save `agency
+     * status` a scan it does once in a while. */
+    "DROP INDEX IF EXISTS documents_state;"
+    "CREATE INDEX IF NOT EXISTS documents_postal ON documents(reference) WHERE state = 'postal';"
+    "CREATE TABLE IF NOT EXISTS bodies("
+    " reference TEXT PRIMARY KEY,"
+    " body BLOB NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS used_nonces("
+    " nonce TEXT PRIMARY KEY,"
+    " exp_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " id INTEGER PRIMARY KEY,"
+    " notice TEXT NOT NULL,"
+    " event TEXT NOT NULL,"
+    " at TEXT NOT NULL,"
+    " reason TEXT"
+    ");"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    /* Postal notices already handed to the print shop (postal --new). */
+    "CREATE TABLE IF NOT EXISTS printed("
+    " reference TEXT PRIMARY KEY,"
+    " at TEXT NOT NULL"
+    ") WITHOUT ROWID;";
+
+/* Nothing looks a document up by its notice id: the feed carries each
+ * change's reference, and a handover knows the reference it served. An
+ * index on notice cost `agency send` a B-tree write for every answered
+ * document; databases that have one lose it at open (once: 0.22 s under
+ * the write lock for a million documents, which a concurrent open waits
+ * out). Its UNIQUE also refused a notice id the hub gave twice;
+ * the hub's ids are UUIDv7 with random bits, and no agency check rested
+ * on it. Databases older still keep their UNIQUE notice column. Upgrade
+ * every agency process at once: an older one would build the index
+ * again at its open. */
+static const char drop_notice_index[] = "DROP INDEX IF EXISTS documents_notice;";
+
+/* A database made before bodies moved out keeps them in documents.body:
+ * move them over once, in one transaction, before the schema above runs. */
+static const char migrate_bodies[] =
+    "BEGIN IMMEDIATE;"
+    "ALTER TABLE documents RENAME TO documents_v1;"
+    "DROP INDEX IF EXISTS documents_state;"
+    "CREATE TABLE documents("
+    " reference TEXT PRIMARY KEY, line INTEGER NOT NULL, name TEXT NOT NULL,"
+    " address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,"
+    " rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, notice TEXT,"
+    " state TEXT NOT NULL DEFAULT 'stored') WITHOUT ROWID;"
+    "CREATE TABLE bodies(reference TEXT PRIMARY KEY, body BLOB NOT NULL);"
+    "INSERT INTO documents SELECT reference, line, name, address, title, deadline, rk,"
+    " doc_sha256, notice, state FROM documents_v1;"
+    "INSERT INTO bodies(reference, body) SELECT reference, body FROM documents_v1;"
+    "DROP TABLE documents_v1;"
+    "COMMIT;";
+
+static int has_inline_bodies(sqlite3 *sql)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT 1 FROM pragma_table_info('documents')"
+                                       " WHERE name = 'body'");
+    int yes = st && sqlite3_step(st) == SQLITE_ROW;
+
+    sqlite3_finalize(st);
+    return yes;
+}
+
+int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t errlen)
+{
+    char pragma[64];
+
+    if (has_inline_bodies(sql) && db_exec(sql, migrate_bodies) != 0) {
+        db_rollback(sql);
+        snprintf(err, errlen, "%s: cannot move document bodies to their own table", path);
+        return -1;
+    }
+    snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
+             db_pages_for(sql, AGENCY_CHECKPOINT_BYTES));
+    if (db_exec(sql, schema) != 0 ||
+        db_exec(sql, drop_notice_index) != 0 ||
+        db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(sql));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* agency_db_sql.h -- what the agency_db*.c files share and nothing else
+ * sees: the handle's insides and the shape of a batched write. */
+#ifndef HERALD_AGENCY_DB_SQL_H
+#define HERALD_AGENCY_DB_SQL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "agency_db.h"
+
+struct agency_db {
+    sqlite3 *sql;
+    pthread_mutex_t lock; /* one caller at a time on sql */
+};
+
+void agency_db_lock(agency_db *db);
+void agency_db_unlock(agency_db *db);
+
+/* Brings the file at sql up to date (migrations, then the schema) and
+ * sets its cache and checkpoint sizes. 0, or -1 with a message in err. */
+int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t errlen);
+
+/* Runs a batch of one statement inside one transaction: the shape every
+ * batched write here has. step is called for each item with the
+ * statement already reset. Call with the lock held. */
+typedef int (*agency_db_step)(sqlite3_stmt *st, size_t i, void *ctx);
+int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step, void *ctx);
+
+/* sqlite3_step expecting no row: 0 or -1. */
+int agency_db_step_done(sqlite3_stmt *st);
+/* The single integer sql answers, 0 when none. */
+long long agency_db_single_int(sqlite3 *sql, const char *stmt);
+
+#endif

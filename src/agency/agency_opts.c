@@ -1,0 +1,49 @@
+/* agency_opts.c -- see agency_opts.h. */
+#include "agency_opts.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage, int takes,
+                      agency_opts *o)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"sync", no_argument, 0, AGENCY_OPT_SYNC},
+        {"listen", required_argument, 0, AGENCY_OPT_LISTEN},
+        {"quiet", no_argument, 0, AGENCY_OPT_QUIET},
+        {"new", no_argument, 0, AGENCY_OPT_NEW},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c, idx;
+
+    memset(o, 0, sizeof *o);
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        if (c == 'c') {
+            o->config = optarg;
+        } else if (c == 'h') {
+            fputs(usage, stdout);
+            return -1;
+        } else if (c == '?' || !(takes & c)) {
+            return c == '?' ? cli_usage_error(cmd, "unknown option")
+                            : cli_usage_error(cmd, "unknown option '--%s'", opts[idx].name);
+        } else if (c == AGENCY_OPT_SYNC) {
+            o->sync = 1;
+        } else if (c == AGENCY_OPT_LISTEN) {
+            o->listen = optarg;
+        } else if (c == AGENCY_OPT_NEW) {
+            o->only_new = 1;
+        } else {
+            o->quiet = 1;
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!o->config)
+        return cli_usage_error(cmd, "--config is required");
+    return 0;
+}

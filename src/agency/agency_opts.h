@@ -1,0 +1,26 @@
+/* agency_opts.h -- the options of the `herald agency` subcommands that
+ * take little more than --config (serve, postal, status), parsed one way
+ * so that each means the same to all of them. */
+#ifndef HERALD_AGENCY_OPTS_H
+#define HERALD_AGENCY_OPTS_H
+
+/* --config and --help are always taken, the others when named in
+ * `takes`; any other is a usage error. */
+enum {
+    AGENCY_OPT_SYNC = 1,   /* --sync */
+    AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
+    AGENCY_OPT_QUIET = 4,  /* --quiet */
+    AGENCY_OPT_NEW = 8,    /* --new */
+};
+
+typedef struct agency_opts {
+    const char *config, *listen; /* listen NULL when not given */
+    int sync, quiet, only_new;
+} agency_opts;
+
+/* Returns 0 to go on, -1 after printing usage for --help, or the exit
+ * status of a usage error (--config missing, a stray argument). */
+int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage, int takes,
+                      agency_opts *o);
+
+#endif

@@ -1,0 +1,273 @@
+/* agency_server.c -- see agency_server.h. */
+#include "agency_server.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "agency_api.h"
+#include "agency_db.h"
+#include "agency_feed.h"
+#include "clock.h"
+#include "http_client.h"
+#include "http_server.h"
+#include "log.h"
+
+#define SERVE_MAX_BODY (64u << 10) /* GET only: nothing big is expected */
+#define REPORT_BATCH 10000
+#define RETRY_MAX_MS 30000
+
+struct agency_server {
+    const agency_cfg *cfg;
+    agency_api api;
+    agency_db *db; /* the request handlers' connection */
+    http_server *http;
+    pthread_t reporter, poller;
+    int reporter_started, poller_started;
+    pthread_mutex_t lock; /* guards stopping and kick, with wake */
+    pthread_cond_t wake;
+    int stopping, kick;
+};
+
+/* An event went into the outbox: the reporter sends it now. */
+static void kick_reporter(void *ctx)
+{
+    agency_server *s = ctx;
+
+    pthread_mutex_lock(&s->lock);
+    s->kick = 1;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Sleeps up to ms or until stopped (or kicked, when kickable). Returns 1
+ * when the server is stopping. */
+static int nap(agency_server *s, long ms, int kickable)
+{
+    struct timespec until;
+    int stopping;
+
+    until = clock_after_ms(ms);
+    pthread_mutex_lock(&s->lock);
+    while (!s->stopping && !(kickable && s->kick))
+        if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != 0)
+            break;
+    if (kickable)
+        s->kick = 0;
+    stopping = s->stopping;
+    pthread_mutex_unlock(&s->lock);
+    return stopping;
+}
+
+/* Logs per-item refusals: the hub will not take those events however often
+ * they are sent, so they leave the queue with the rest. */
+static void log_event_results(json_t *reply)
+{
+    json_t *results = json_object_get(reply, "results"), *r;
+    size_t i;
+
+    json_array_foreach(results, i, r) {
+        const char *e = json_string_value(json_object_get(r, "error"));
+        if (e)
+            log_warn("hub refused an event for notice %s: %s",
+                     json_string_value(json_object_get(r, "notice")), e);
+    }
+}
+
+/* Sends one batch. Returns 1 if a full batch went (more may wait), 0 when
+ * the queue is drained, -1 when the hub did not take it. */
+static int report_batch(agency_db *db, http_client *hub)
+{
+    long long last = 0;
+    json_t *events = agency_db_outbox_peek(db, REPORT_BATCH, &last), *reply = NULL;
+    size_t n = json_array_size(events);
+    char err[512];
+    int status;
+
+    if (!events)
+        return 0;
+    json_t *body = json_pack("{so}", "events", events);
+    status = http_client_json(hub, "POST", "/v1/events", body, &reply, err, sizeof err);
+    json_decref(body);
+    if (status != 200) {
+        log_warn("reporting %zu events: %s", n, err);
+        json_decref(reply);
+        return -1;
+    }
+    log_event_results(reply);
+    json_decref(reply);
+    if (agency_db_outbox_drop(db, last) != 0)
+        return -1;
+    log_info("reported %zu events to the hub", n);
+    return n == REPORT_BATCH;
+}
+
+typedef struct worker_env {
+    agency_db *db;
+    http_client *hub;
+} worker_env;
+
+static int worker_open(agency_server *s, worker_env *w)
+{
+    char err[512];
+
+    w->db = agency_db_open(s->cfg->db_path, err, sizeof err);
+    w->hub = http_client_new(s->cfg->hub_url, s->cfg->hub_key);
+    if (!w->db || !w->hub) {
+        log_error("background worker: %s", w->db ? "cannot make an HTTP client" : err);
+        agency_db_close(w->db);
+        http_client_free(w->hub);
+        return -1;
+    }
+    return 0;
+}
+
+static void *reporter_main(void *arg)
+{
+    agency_server *s = arg;
+    worker_env w;
+    long delay = s->cfg->report_ms;
+    int stopping = 0, r;
+
+    if (worker_open(s, &w) != 0)
+        return NULL;
+    while (!stopping) {
+        stopping = nap(s, delay, 1);
+        while ((r = report_batch(w.db, w.hub)) > 0)
+            ;
+        /* Back off while the hub is away; come back to the normal pace
+         * as soon as it answers. */
+        delay = r < 0 ? (delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2)
+                      : s->cfg->report_ms;
+    }
+    long long left = agency_db_outbox_count(w.db);
+    if (left)
+        log_warn("%lld events stay queued for the next start", left);
+    agency_db_close(w.db);
+    http_client_free(w.hub);
+    return NULL;
+}
+
+/* While notices are moving the feed is followed at this pace rather than
+ * every poll_ms: at 2 s, an agency learned of a delivery up to 2 s after
+ * it happened, longer than the whole trip from the agency to the inbox. */
+#define FEED_BUSY_MS 100
+/* How often a busy feed is summed up in the log. */
+#define FEED_LOG_MS 10000
+
+static void *poller_main(void *arg)
+{
+    agency_server *s = arg;
+    worker_env w;
+    char err[512];
+    int failing = 0;
+    long wait = s->cfg->poll_ms, unlogged = 0;
+    long long logged = clock_now_ms(), purged = 0;
+
+    if (worker_open(s, &w) != 0)
+        return NULL;
+    while (!nap(s, wait, 0)) {
+        long n = agency_feed_pull(w.db, w.hub, err, sizeof err);
+        long long now = clock_now_ms();
+        if (n < 0 && !failing++)
+            log_warn("changes feed: %s (retrying every %ld ms)", err, s->cfg->poll_ms);
+        if (n >= 0) {
+            if (failing)
+                log_info("changes feed: reachable again");
+            failing = 0;
+            unlogged += n;
+        }
+        if (unlogged && (n <= 0 || now - logged >= FEED_LOG_MS)) {
+            log_info("changes feed: %ld notices changed state", unlogged);
+            unlogged = 0;
+            logged = now;
+        }
+        wait = n > 0 && FEED_BUSY_MS < s->cfg->poll_ms ? FEED_BUSY_MS : s->cfg->poll_ms;
+        if (now - purged >= s->cfg->poll_ms) {
+            agency_db_outbox_purge_nonces(w.db, now);
+            purged = now;
+        }
+    }
+    agency_db_close(w.db);
+    http_client_free(w.hub);
+    return NULL;
+}
+
+static void stop_threads(agency_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    if (s->reporter_started)
+        pthread_join(s->reporter, NULL);
+    if (s->poller_started)
+        pthread_join(s->poller, NULL);
+}
+
+static void server_free(agency_server *s)
+{
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    agency_db_close(s->db);
+    free(s);
+}
+
+/* The HTTP server first, then the threads that may talk to the hub. */
+static int start_all(agency_server *s, const char *listen, char *err, size_t errlen)
+{
+    s->http = http_server_start(listen, SERVE_MAX_BODY, (unsigned)s->cfg->threads,
+                                agency_api_handle, &s->api, err, errlen);
+    if (!s->http)
+        return -1;
+    s->reporter_started = pthread_create(&s->reporter, NULL, reporter_main, s) == 0;
+    if (!s->reporter_started) {
+        snprintf(err, errlen, "cannot start the event reporter thread");
+        return -1;
+    }
+    s->poller_started = pthread_create(&s->poller, NULL, poller_main, s) == 0;
+    if (!s->poller_started) {
+        snprintf(err, errlen, "cannot start the feed follower thread");
+        return -1;
+    }
+    return 0;
+}
+
+agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, char *err,
+                                   size_t errlen)
+{
+    agency_server *s = calloc(1, sizeof *s);
+
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!(s->db = agency_db_open(cfg->db_path, err, errlen))) {
+        free(s);
+        return NULL;
+    }
+    s->cfg = cfg;
+    s->api = (agency_api){cfg, s->db, kick_reporter, s};
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    if (start_all(s, listen, err, errlen) != 0) {
+        stop_threads(s);
+        http_server_stop(s->http);
+        server_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int agency_server_port(const agency_server *s)
+{
+    return http_server_port(s->http);
+}
+
+void agency_server_stop(agency_server *s)
+{
+    http_server_stop(s->http);
+    stop_threads(s);
+    server_free(s);
+}

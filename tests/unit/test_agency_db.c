@@ -1,0 +1,339 @@
+/* Unit tests for the agency database (agency_db*.c), through its public
+ * functions on a real SQLite file in a temporary folder: documents are
+ * stored and found; the hub's answer is recorded once however often it
+ * comes; the feed moves states forward and never overwrites read or
+ * postal; the postal list and its printed marks; a handover burns its
+ * nonce once and queues its event; a reopened file keeps documents and
+ * the feed cursor. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agency_db.h"
+
+typedef struct fixture {
+    char dir[64], path[96];
+    agency_db *db;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char err[256];
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_agency_db.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/agency.db", f->dir);
+    if (!(f->db = agency_db_open(f->path, err, sizeof err)))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[128];
+
+    agency_db_close(f->db);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void reopen(fixture *f)
+{
+    char err[256];
+
+    agency_db_close(f->db);
+    f->db = agency_db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+}
+
+/* Stores one document named ref, with body. */
+static void store(fixture *f, const char *ref, const char *name, const char *body)
+{
+    agency_doc d = {
+        .reference = ref, .name = name, .address = "Seoul", .title = "Tax",
+        .deadline = "2026-12-31", .rk = "rk-of-", .doc_sha256 = "ab",
+        .body = body, .body_len = strlen(body), .line = 2,
+    };
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
+}
+
+static void answer(fixture *f, const char *ref, const char *notice, const char *state)
+{
+    const char *refs[] = {ref}, *notices[] = {notice}, *states[] = {state};
+
+    assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1), 0);
+}
+
+/* The state of ref, and its notice id into notice when given. */
+static const char *state_of(fixture *f, const char *ref, char *notice)
+{
+    static char state[16];
+    agency_found d = {0};
+
+    assert_int_equal(agency_db_docs_find(f->db, ref, &d), 1);
+    snprintf(state, sizeof state, "%s", d.state);
+    if (notice)
+        strcpy(notice, d.notice);
+    free(d.body);
+    return state;
+}
+
+/* Applies one page of changes given as "notice reference state" triples. */
+static size_t feed(fixture *f, long long next, const char *const *triples, size_t n)
+{
+    agency_change c[8];
+    size_t applied = 99;
+
+    for (size_t i = 0; i < n; i++)
+        c[i] = (agency_change){triples[3 * i], triples[3 * i + 1], triples[3 * i + 2]};
+    assert_int_equal(agency_db_feed_apply(f->db, c, n, next, &applied), 0);
+    return applied;
+}
+
+static void a_stored_document_is_found_whole(void **state)
+{
+    fixture *f = *state;
+    agency_found d = {0};
+    char notices[2][AGENCY_NOTICE_MAX + 1];
+    const char *refs[] = {"run-2", "run-9"};
+
+    store(f, "run-2", "Kim", "<p>hello</p>");
+    assert_int_equal(agency_db_docs_find(f->db, "run-2", &d), 1);
+    assert_string_equal(d.state, "stored");
+    assert_string_equal(d.notice, "");
+    assert_string_equal(d.rk, "rk-of-");
+    assert_int_equal(d.body_len, 12);
+    assert_memory_equal(d.body, "<p>hello</p>", 12);
+    free(d.body);
+    assert_int_equal(agency_db_docs_find(f->db, "run-9", &d), 0);
+    assert_int_equal(agency_db_docs_known(f->db, refs, 2, notices), 0);
+    assert_string_equal(notices[0], "");
+    assert_string_equal(notices[1], "");
+
+    /* Not yet answered: a re-run replaces it. */
+    store(f, "run-2", "Kim", "<p>again</p>");
+    assert_int_equal(agency_db_docs_find(f->db, "run-2", &d), 1);
+    assert_memory_equal(d.body, "<p>again</p>", 12);
+    free(d.body);
+}
+
+static void the_hubs_answer_is_recorded_once(void **state)
+{
+    fixture *f = *state;
+    char notices[1][AGENCY_NOTICE_MAX + 1], notice[AGENCY_NOTICE_MAX + 1];
+    const char *refs[] = {"run-2"};
+    agency_found d = {0};
+
+    store(f, "run-2", "Kim", "<p>hello</p>");
+    answer(f, "run-2", "N-1", "accepted");
+    answer(f, "run-2", "N-1", "accepted");
+    assert_string_equal(state_of(f, "run-2", notice), "accepted");
+    assert_string_equal(notice, "N-1");
+    assert_int_equal(agency_db_docs_known(f->db, refs, 1, notices), 0);
+    assert_string_equal(notices[0], "N-1");
+
+    /* Answered: a re-run's store leaves it alone, body included. */
+    store(f, "run-2", "Lee", "<p>other</p>");
+    assert_int_equal(agency_db_docs_find(f->db, "run-2", &d), 1);
+    assert_memory_equal(d.body, "<p>hello</p>", 12);
+    free(d.body);
+
+    /* A late answer never moves a document back. */
+    feed(f, 1, (const char *[]){"N-1", "run-2", "received"}, 1);
+    answer(f, "run-2", "N-1", "accepted");
+    assert_string_equal(state_of(f, "run-2", NULL), "received");
+}
+
+static void the_feed_moves_states_and_final_ones_stay(void **state)
+{
+    fixture *f = *state;
+    char notice[AGENCY_NOTICE_MAX + 1];
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    store(f, "r-3", "C", "3");
+    answer(f, "r-1", "N-1", "accepted");
+    answer(f, "r-2", "N-2", "accepted");
+
+    assert_int_equal(feed(f, 10, (const char *[]){"N-1", "r-1", "received"}, 1), 1);
+    assert_string_equal(state_of(f, "r-1", NULL), "received");
+    assert_int_equal(feed(f, 11, (const char *[]){"N-1", "r-1", "read"}, 1), 1);
+    assert_int_equal(feed(f, 12, (const char *[]){"N-1", "r-1", "received",
+                                                  "N-2", "r-2", "postal"}, 2), 1);
+    assert_string_equal(state_of(f, "r-1", NULL), "read");
+    assert_string_equal(state_of(f, "r-2", NULL), "postal");
+    assert_int_equal(feed(f, 13, (const char *[]){"N-2", "r-2", "relayed",
+                                                  "N-1", "r-1", "postal"}, 2), 0);
+    assert_string_equal(state_of(f, "r-1", NULL), "read");
+    assert_string_equal(state_of(f, "r-2", NULL), "postal");
+
+    /* Within one page a notice ends where its changes in order would: at
+     * the first final state. The feed may also come before the answer. */
+    assert_int_equal(feed(f, 14, (const char *[]){"N-3", "r-3", "relayed",
+                                                  "N-3", "r-3", "read",
+                                                  "N-3", "r-3", "received"}, 3), 1);
+    assert_string_equal(state_of(f, "r-3", notice), "read");
+    assert_string_equal(notice, "N-3");
+    assert_int_equal(agency_db_feed_cursor(f->db), 14);
+}
+
+typedef struct listed {
+    char refs[4][16];
+    int n, ended;
+} listed;
+
+static int collect(void *ctx, const char *reference, const char *name, const char *address,
+                   const char *title)
+{
+    listed *l = ctx;
+
+    (void)name, (void)address, (void)title;
+    if (!reference) {
+        l->ended = 1;
+        return 0;
+    }
+    if (l->n < 4)
+        snprintf(l->refs[l->n], sizeof l->refs[0], "%s", reference);
+    l->n++;
+    return 0;
+}
+
+static int refuse_at_end(void *ctx, const char *reference, const char *name,
+                         const char *address, const char *title)
+{
+    return reference ? collect(ctx, reference, name, address, title) : -1;
+}
+
+static listed postal(fixture *f, int only_new)
+{
+    listed l = {0};
+
+    assert_int_equal(agency_db_postal_list(f->db, only_new, "2026-12-01T00:00:00.000Z",
+                                           collect, &l), 0);
+    assert_true(l.ended);
+    return l;
+}
+
+static void the_postal_list_and_its_printed_marks(void **state)
+{
+    fixture *f = *state;
+    listed l = {0};
+
+    store(f, "r-b", "B", "b");
+    store(f, "r-a", "A", "a");
+    store(f, "r-c", "C", "c");
+    feed(f, 5, (const char *[]){"N-b", "r-b", "postal", "N-a", "r-a", "postal",
+                                "N-c", "r-c", "received"}, 3);
+    l = postal(f, 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.refs[0], "r-a");
+    assert_string_equal(l.refs[1], "r-b");
+
+    /* A listing that fails at its end marks nothing. */
+    memset(&l, 0, sizeof l);
+    assert_int_equal(agency_db_postal_list(f->db, 1, "2026-12-01T00:00:00.000Z",
+                                           refuse_at_end, &l), -1);
+    assert_int_equal(postal(f, 1).n, 2);
+    assert_int_equal(postal(f, 1).n, 0);
+    feed(f, 6, (const char *[]){"N-c", "r-c", "postal"}, 1);
+    l = postal(f, 1);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.refs[0], "r-c");
+    assert_int_equal(postal(f, 0).n, 3);
+}
+
+static void a_handover_burns_its_nonce_once(void **state)
+{
+    fixture *f = *state;
+    long long last = -1;
+    json_t *events;
+
+    store(f, "r-1", "A", "1");
+    answer(f, "r-1", "N-1", "received");
+    assert_null(agency_db_outbox_peek(f->db, 10, &last));
+    assert_int_equal(last, 0);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-01T00:00:00.000Z"), 0);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-01T00:00:01.000Z"), 1);
+    assert_string_equal(state_of(f, "r-1", NULL), "read");
+    assert_int_equal(agency_db_outbox_queue(f->db, "N-1", "ContentHandoverFailure",
+                                            "2026-12-01T00:00:02.000Z", "token already used"),
+                     0);
+    assert_int_equal(agency_db_outbox_count(f->db), 2);
+
+    events = agency_db_outbox_peek(f->db, 10, &last);
+    assert_non_null(events);
+    assert_int_equal(json_array_size(events), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(events, 0), "event")),
+                        "ContentHandover");
+    assert_true(json_is_null(json_object_get(json_array_get(events, 0), "reason")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(events, 1), "reason")),
+                        "token already used");
+    json_decref(events);
+    assert_int_equal(agency_db_outbox_drop(f->db, last), 0);
+    assert_int_equal(agency_db_outbox_count(f->db), 0);
+
+    /* A purged nonce is forgotten once its token is a minute past expiry. */
+    assert_int_equal(agency_db_outbox_purge_nonces(f->db, 5000 + 60001), 0);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-01T00:00:03.000Z"), 0);
+}
+
+static void count_state(void *ctx, const char *state, long long n)
+{
+    if (!strcmp(state, "received"))
+        *(long long *)ctx += n;
+}
+
+static void a_reopened_file_keeps_documents_and_cursor(void **state)
+{
+    fixture *f = *state;
+    char notice[AGENCY_NOTICE_MAX + 1];
+    long long received = 0;
+
+    assert_int_equal(agency_db_feed_cursor(f->db), 0);
+    store(f, "r-1", "A", "1");
+    answer(f, "r-1", "N-1", "accepted");
+    feed(f, 77, (const char *[]){"N-1", "r-1", "received"}, 1);
+    reopen(f);
+    assert_int_equal(agency_db_feed_cursor(f->db), 77);
+    assert_string_equal(state_of(f, "r-1", notice), "received");
+    assert_string_equal(notice, "N-1");
+    assert_int_equal(agency_db_docs_count(f->db, count_state, &received), 0);
+    assert_int_equal(received, 1);
+
+    /* An empty page moves the cursor all the same. */
+    feed(f, 80, NULL, 0);
+    reopen(f);
+    assert_int_equal(agency_db_feed_cursor(f->db), 80);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_stored_document_is_found_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_hubs_answer_is_recorded_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
