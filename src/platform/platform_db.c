@@ -602,9 +602,9 @@ int pdb_attempts_clear(pdb *d, const char *phone)
 
 int pdb_attempts_expire(pdb *d, long long now_ms)
 {
-    /* A failure counts while now - at < LOGIN_WINDOW_MS (pin.c): once the
+    /* A failure counts while now - at < LOGIN_ATTEMPTS_WINDOW_MS (login_attempts.c): once the
      * newest is that old, the row locks nobody and is only weight. */
-    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_WINDOW_MS);
+    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_ATTEMPTS_WINDOW_MS);
     return db_run(d->attempts_expire);
 }
 

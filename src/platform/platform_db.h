@@ -13,7 +13,8 @@
 #include "ci.h"
 #include "crypto.h"
 #include "db.h"
-#include "pin.h"
+#include "login_attempts.h"
+#include "phone.h"
 
 typedef struct pdb {
     sqlite3 *db;

@@ -22,6 +22,8 @@
 #include "form.h"
 #include "http_client.h"
 #include "log.h"
+#include "phone.h"
+#include "pin.h"
 #include "platform.h"
 
 #define NAME_MAX_BYTES 64

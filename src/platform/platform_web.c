@@ -15,6 +15,9 @@
 #include "db.h"
 #include "form.h"
 #include "log.h"
+#include "login_attempts.h"
+#include "phone.h"
+#include "pin.h"
 #include "platform.h"
 #include "platform_pages.h"
 #include "viewtoken.h"
@@ -122,12 +125,12 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
-    *wait_ms = login_locked_for(&a, now);
+    *wait_ms = login_attempts_locked_for(&a, now);
     if (*wait_ms > 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_LOCKED;
     }
-    login_record_failure(&a, now); /* taken back below if the PIN is right */
+    login_attempts_record_failure(&a, now); /* taken back below if the PIN is right */
     found = pdb_attempts_set(&p->db, phone, &a) == 0 ? pdb_member_by_phone(&p->db, phone, m) : -1;
     pthread_mutex_unlock(&p->lock);
     if (found < 0)
