@@ -141,7 +141,7 @@ static void handle(void *ctx, const http_request *req, http_response *resp)
 
     if (!strcmp(req->path, "/v1/health")) {
         pthread_mutex_lock(&p->lock);
-        long long pending = pdb_pending_reports(&p->db);
+        long long pending = platform_db_pending_reports(p->db);
         pthread_mutex_unlock(&p->lock);
         http_reply_json(resp, pending < 0 ? 500 : 200,
                         json_pack("{ss sI}", "status", pending < 0 ? "database error" : "ok",
@@ -264,7 +264,8 @@ static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
         return -1;
     }
     snprintf(path, sizeof path, "%s/platform.db", dir);
-    return pdb_open(&p->db, path, err, errlen);
+    p->db = platform_db_open(path, err, errlen);
+    return p->db ? 0 : -1;
 }
 
 static int load(platform *p, const config *cfg, long *threads, char *err, size_t errlen)
@@ -291,8 +292,8 @@ static int load(platform *p, const config *cfg, long *threads, char *err, size_t
 
 static void unload(platform *p)
 {
-    if (p->db.db)
-        pdb_close(&p->db);
+    if (p->db)
+        platform_db_close(p->db);
     apikeys_free(&p->clients);
     if (p->view_sk)
         secure_free(p->view_sk);

@@ -49,7 +49,7 @@ typedef struct platform {
      * from interleaving with another thread's. Never held across a
      * network call or a PIN hash. */
     pthread_mutex_t lock;
-    pdb db;
+    platform_db *db;
 
     /* The reporter thread. */
     pthread_t reporter;

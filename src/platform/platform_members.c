@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
 #include "form.h"
 #include "http_client.h"
 #include "log.h"
@@ -108,14 +107,14 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) != 0)
+    if (platform_db_begin(p->db) != 0)
         goto fail;
     for (i = 0; i < n; i++) {
         const char *dup;
         long long id;
         if (items[i].error[0])
             continue;
-        id = pdb_member_insert(&p->db, &ms[i], now, &dup);
+        id = platform_db_member_insert(p->db, &ms[i], now, &dup);
         if (id < 0)
             goto fail;
         if (id == 0) {
@@ -126,15 +125,15 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
         }
         items[i].member = id;
         if (ms[i].consent && ms[i].verified &&
-            pdb_directory_queue(&p->db, ms[i].rk, 1, ms[i].preference) != 0)
+            platform_db_directory_queue(p->db, ms[i].rk, 1, ms[i].preference) != 0)
             goto fail;
     }
-    if (db_commit(p->db.db) != 0)
+    if (platform_db_commit(p->db) != 0)
         goto fail;
     pthread_mutex_unlock(&p->lock);
     return;
 fail:
-    db_rollback(p->db.db);
+    platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)
         if (!items[i].error[0] || items[i].member) {
@@ -190,13 +189,13 @@ int platform_set_consent_locked(platform *p, long long member, int consent, int 
 {
     struct member m;
 
-    if (pdb_member_by_id(&p->db, member, &m) != 1)
+    if (platform_db_member_by_id(p->db, member, &m) != 1)
         return -1;
-    if (pdb_member_set_consent(&p->db, member, consent, preference) != 0)
+    if (platform_db_member_set_consent(p->db, member, consent, preference) != 0)
         return -1;
     if (!m.verified)
         return 0; /* reported when verified, with the consent of that day */
-    return pdb_directory_queue(&p->db, m.rk, consent, preference);
+    return platform_db_directory_queue(p->db, m.rk, consent, preference);
 }
 
 static int item_bool(json_t *o, const char *key, int def, int *out)
@@ -307,7 +306,7 @@ static void change_consent(platform *p, json_t *o, buf *out)
         buf_puts(out, "{\"error\":\"expected {\\\"phone\\\":…, \\\"consent\\\":true|false}\"}");
         return;
     }
-    found = pdb_member_by_phone(&p->db, phone, &m);
+    found = platform_db_member_by_phone(p->db, phone, &m);
     if (found == 1 && json_object_get(o, "preference") == NULL)
         pref = m.preference;
     if (found != 1)
@@ -331,7 +330,7 @@ void platform_api_consent(platform *p, const http_request *req, http_response *r
     buf_init(&out, json_array_size(list) * 40 + 16);
     buf_puts(&out, "{\"results\":[");
     pthread_mutex_lock(&p->lock);
-    int began = db_begin(p->db.db) == 0;
+    int began = platform_db_begin(p->db) == 0;
     json_array_foreach(list, i, o) {
         buf_puts(&out, i ? "," : "");
         if (began)
@@ -339,8 +338,8 @@ void platform_api_consent(platform *p, const http_request *req, http_response *r
         else
             buf_puts(&out, "{\"error\":\"database error\"}");
     }
-    if (began && db_commit(p->db.db) != 0) {
-        db_rollback(p->db.db);
+    if (began && platform_db_commit(p->db) != 0) {
+        platform_db_rollback(p->db);
         began = 0;
     }
     pthread_mutex_unlock(&p->lock);
@@ -371,7 +370,7 @@ static int verify_one(platform *p, json_t *v, buf *out)
         buf_puts(out, "{\"error\":\"phone must be 10-13 digits and hyphens\"}");
         return 0;
     }
-    found = pdb_member_by_phone(&p->db, phone, &m);
+    found = platform_db_member_by_phone(p->db, phone, &m);
     if (found < 0)
         return -1;
     if (found == 0) {
@@ -379,8 +378,8 @@ static int verify_one(platform *p, json_t *v, buf *out)
         return 0;
     }
     /* Verifying twice queues nothing twice. */
-    if (!m.verified && (pdb_member_verify(&p->db, m.id) != 0 ||
-                        (m.consent && pdb_directory_queue(&p->db, m.rk, 1, m.preference) != 0)))
+    if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
+                        (m.consent && platform_db_directory_queue(p->db, m.rk, 1, m.preference) != 0)))
         return -1;
     buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
     secure_wipe(&m, sizeof m);
@@ -400,15 +399,15 @@ void platform_api_verify(platform *p, const http_request *req, http_response *re
     buf_init(&out, json_array_size(list) * 40 + 16);
     buf_puts(&out, "{\"results\":[");
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) == 0) {
+    if (platform_db_begin(p->db) == 0) {
         rc = 0;
         json_array_foreach(list, i, v) {
             buf_puts(&out, i ? "," : "");
             if ((rc = verify_one(p, v, &out)) != 0)
                 break;
         }
-        if (rc != 0 || db_commit(p->db.db) != 0) {
-            db_rollback(p->db.db);
+        if (rc != 0 || platform_db_commit(p->db) != 0) {
+            platform_db_rollback(p->db);
             rc = -1;
         }
     }

@@ -13,7 +13,6 @@
 
 #include "batch.h"
 #include "buf.h"
-#include "db.h"
 #include "log.h"
 #include "notice_id.h"
 #include "platform.h"
@@ -115,10 +114,10 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
     int inserted;
 
     row->member = m->id;
-    inserted = pdb_inbox_insert(&p->db, row);
+    inserted = platform_db_inbox_insert(p->db, row);
     if (inserted == 0) { /* a repeated relay: the answer says since when */
         notice_row first;
-        if (pdb_inbox_get(&p->db, row->notice, &first) == 1)
+        if (platform_db_inbox_get(p->db, row->notice, &first) == 1)
             memcpy(row->received, first.received, sizeof row->received);
         return 0;
     }
@@ -126,7 +125,7 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
         return -1;
     text->len = 0;
     push_text(p, row, text);
-    if (text->broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text->data,
+    if (text->broken || platform_db_outbox_insert(p->db, row->notice, "push", m->phone, text->data,
                                           row->received) != 0)
         return -1;
     return 0;
@@ -135,7 +134,7 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
 static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
 {
     member_route m;
-    int found = pdb_member_route(&p->db, row->rk, &m);
+    int found = platform_db_member_route(p->db, row->rk, &m);
 
     if (found < 0) {
         *dberr = 1;
@@ -210,7 +209,7 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
     buf_init(&push, 1024);
     buf_puts(&out, "{\"results\":[");
     pthread_mutex_lock(&p->lock);
-    dberr = db_begin(p->db.db) != 0;
+    dberr = platform_db_begin(p->db) != 0;
     json_array_foreach(list, i, o) {
         if (dberr)
             break;
@@ -227,10 +226,10 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         buf_puts(&out, i ? "," : "");
         result_line(&out, o, r, why, row.received);
     }
-    if (!dberr && db_commit(p->db.db) != 0)
+    if (!dberr && platform_db_commit(p->db) != 0)
         dberr = 1;
     if (dberr)
-        db_rollback(p->db.db);
+        platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     json_decref(root);
     buf_free(&push);

@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "db.h"
 #include "http_client.h"
 #include "log.h"
 #include "platform.h"
@@ -31,7 +30,7 @@ typedef struct batch {
     int n;
 } batch;
 
-/* The only event a platform queues for the hub: see pdb_events_batch.
+/* The only event a platform queues for the hub: see platform_db_events_batch.
  * Named in each item, not once in "common": a hub older than that
  * convention would refuse every item (protocol.md, "Common fields"). */
 static void add_event(void *ctx, long long id, const char *notice, const char *at)
@@ -81,8 +80,8 @@ static int send_queue(platform *p, http_client *hub, int events)
     buf_init(&b.body, 1 << 16);
     buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
     pthread_mutex_lock(&p->lock);
-    n = events ? pdb_events_batch(&p->db, PLATFORM_MAX_BATCH, add_event, &b)
-               : pdb_directory_batch(&p->db, PLATFORM_MAX_BATCH, add_entry, &b);
+    n = events ? platform_db_events_batch(p->db, PLATFORM_MAX_BATCH, add_event, &b)
+               : platform_db_directory_batch(p->db, PLATFORM_MAX_BATCH, add_entry, &b);
     pthread_mutex_unlock(&p->lock);
     buf_puts(&b.body, "]}");
     if (n <= 0 || b.body.broken) {
@@ -104,8 +103,8 @@ static int send_queue(platform *p, http_client *hub, int events)
     if (bad) /* an item the hub refuses will not improve by resending */
         log_warn("hub refused %zu of %d %s", bad, n, events ? "events" : "directory entries");
     pthread_mutex_lock(&p->lock);
-    int rc = events ? pdb_events_reported_upto(&p->db, b.last_id)
-                    : pdb_directory_delete_upto(&p->db, b.last_id);
+    int rc = events ? platform_db_events_reported_upto(p->db, b.last_id)
+                    : platform_db_directory_delete_upto(p->db, b.last_id);
     pthread_mutex_unlock(&p->lock);
     log_info("hub: sent %d %s", n, events ? "events" : "directory entries");
     return rc == 0 ? n : -1;
@@ -121,9 +120,9 @@ static void deliver_outbox(platform *p)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    n = pdb_outbox_deliver(&p->db, now);
-    pdb_sessions_expire(&p->db, clock_now_ms());
-    pdb_attempts_expire(&p->db, clock_now_ms());
+    n = platform_db_outbox_deliver(p->db, now);
+    platform_db_sessions_expire(p->db, clock_now_ms());
+    platform_db_attempts_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
     if (n > 0)
         log_info("push: %d notifications sent", n);

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
 #include "form.h"
 #include "log.h"
 #include "login_attempts.h"
@@ -83,9 +82,9 @@ static int session_member(platform *p, const http_request *req, member *m)
     if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0)
         return 0;
     pthread_mutex_lock(&p->lock);
-    id = pdb_session_member(&p->db, hash, clock_now_ms());
+    id = platform_db_session_member(p->db, hash, clock_now_ms());
     if (id > 0)
-        found = pdb_member_by_id(&p->db, id, m) == 1;
+        found = platform_db_member_by_id(p->db, id, m) == 1;
     pthread_mutex_unlock(&p->lock);
     return found;
 }
@@ -100,7 +99,7 @@ static int new_session(platform *p, http_response *resp, long long member)
     hex_encode(id, raw, sizeof raw);
     session_hash(id, hash);
     pthread_mutex_lock(&p->lock);
-    rc = pdb_session_insert(&p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
+    rc = platform_db_session_insert(p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
     pthread_mutex_unlock(&p->lock);
     snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; Path=/; Max-Age=%ld; HttpOnly; "
              "SameSite=Strict%s", id, p->session_ttl_s, p->secure_cookie ? "; Secure" : "");
@@ -121,7 +120,7 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
     int found, ok;
 
     pthread_mutex_lock(&p->lock);
-    if (pdb_attempts_get(&p->db, phone, &a) != 0) {
+    if (platform_db_attempts_get(p->db, phone, &a) != 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
@@ -131,7 +130,9 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
         return PIN_LOCKED;
     }
     login_attempts_record_failure(&a, now); /* taken back below if the PIN is right */
-    found = pdb_attempts_set(&p->db, phone, &a) == 0 ? pdb_member_by_phone(&p->db, phone, m) : -1;
+    found = platform_db_attempts_set(p->db, phone, &a) == 0
+                ? platform_db_member_by_phone(p->db, phone, m)
+                : -1;
     pthread_mutex_unlock(&p->lock);
     if (found < 0)
         return PIN_ERROR;
@@ -139,7 +140,7 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
     if (!ok || !found)
         return PIN_WRONG;
     pthread_mutex_lock(&p->lock);
-    pdb_attempts_clear(&p->db, phone);
+    platform_db_attempts_clear(p->db, phone);
     pthread_mutex_unlock(&p->lock);
     return PIN_OK;
 }
@@ -245,7 +246,7 @@ static void get_inbox(platform *p, const member *m, http_response *resp)
     c.rows = 0;
     page_inbox_begin(&b, p->name, m);
     pthread_mutex_lock(&p->lock);
-    rc = pdb_inbox_list(&p->db, m->id, INBOX_LIMIT, inbox_row, &c);
+    rc = platform_db_inbox_list(p->db, m->id, INBOX_LIMIT, inbox_row, &c);
     pthread_mutex_unlock(&p->lock);
     page_inbox_end(&b, c.rows);
     if (rc != 0) {
@@ -262,7 +263,7 @@ static int find_notice(platform *p, const char *id, notice_row *n)
     int found;
 
     pthread_mutex_lock(&p->lock);
-    found = pdb_inbox_get(&p->db, id, n);
+    found = platform_db_inbox_get(p->db, id, n);
     pthread_mutex_unlock(&p->lock);
     return found;
 }
@@ -352,7 +353,7 @@ static void open_notice(platform *p, const member *m, const char *id, const http
     }
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    pdb_inbox_mark_read(&p->db, n.notice, now);
+    platform_db_inbox_mark_read(p->db, n.notice, now);
     pthread_mutex_unlock(&p->lock);
     redirect_with_token(resp, n.link, token);
 }
@@ -370,10 +371,10 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     consent = v && !strcmp(v, "on");
     form_free(&f);
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) == 0) {
+    if (platform_db_begin(p->db) == 0) {
         rc = platform_set_consent_locked(p, m->id, consent, m->preference);
-        if (rc != 0 || db_commit(p->db.db) != 0) {
-            db_rollback(p->db.db);
+        if (rc != 0 || platform_db_commit(p->db) != 0) {
+            platform_db_rollback(p->db);
             rc = -1;
         }
     }
@@ -433,7 +434,7 @@ static void post_logout(platform *p, const http_request *req, http_response *res
 
     if (session_hash(http_cookie(req, SESSION_COOKIE), hash) == 0) {
         pthread_mutex_lock(&p->lock);
-        pdb_session_delete(&p->db, hash);
+        platform_db_session_delete(p->db, hash);
         pthread_mutex_unlock(&p->lock);
     }
     redirect(resp, "/");
