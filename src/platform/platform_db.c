@@ -68,7 +68,8 @@ static const char schema[] =
 
 #define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
-    "notice, member, rk, agency, title, doc_sha256, deadline, link, received, read_at IS NOT NULL"
+    "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
+    " read_at IS NOT NULL, read_at"
 
 typedef struct stmt_def {
     size_t offset;
@@ -431,6 +432,7 @@ static void read_notice(sqlite3_stmt *st, void *out)
     db_copy_text(n->link, sizeof n->link, st, 7);
     db_copy_text(n->received, sizeof n->received, st, 8);
     n->read = sqlite3_column_int(st, 9);
+    db_copy_text(n->read_at, sizeof n->read_at, st, 10);
 }
 
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)

@@ -11,6 +11,7 @@
 
 #include "ci.h"
 #include "crypto.h"
+#include "field.h"
 #include "login_attempts.h"
 #include "phone.h"
 
@@ -37,10 +38,12 @@ typedef struct member_route {
 } member_route;
 
 typedef struct notice_row {
-    char notice[65], rk[RK_HEX_LEN + 1], agency[65], title[201], doc_sha256[65];
-    char deadline[41], link[513], received[25];
+    char notice[65], rk[RK_HEX_LEN + 1], agency[65], title[FIELD_TITLE_MAX + 1];
+    char doc_sha256[65], deadline[FIELD_TIME_MAX + 1], link[FIELD_LINK_MAX + 1];
+    char received[25];
     long long member;
     int read;
+    char read_at[25]; /* when first opened ("" while unread); never moved later */
 } notice_row;
 
 /* Opens (creating when new) the database file at path; NULL with the

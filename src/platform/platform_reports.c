@@ -20,22 +20,22 @@
 #include "buf.h"
 #include "http_client.h"
 #include "log.h"
-#include "platform.h"
+#include "platform_reports.h"
 
 #define BACKOFF_MAX_MS 30000
 
-typedef struct batch {
+typedef struct report {
     buf body;
     long long last_id;
     int n;
-} batch;
+} report;
 
 /* The only event a platform queues for the hub: see platform_db_events_batch.
  * Named in each item, not once in "common": a hub older than that
  * convention would refuse every item (protocol.md, "Common fields"). */
 static void add_event(void *ctx, long long id, const char *notice, const char *at)
 {
-    batch *b = ctx;
+    report *b = ctx;
 
     buf_puts(&b->body, b->n ? "," : "");
     buf_puts(&b->body, "{\"notice\":");
@@ -49,7 +49,7 @@ static void add_event(void *ctx, long long id, const char *notice, const char *a
 
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
 {
-    batch *b = ctx;
+    report *b = ctx;
 
     buf_printf(&b->body, "%s{\"rk\":\"%s\",\"consent\":%s,\"preference\":%d}", b->n ? "," : "",
                rk, consent ? "true" : "false", preference);
@@ -72,7 +72,7 @@ static size_t item_errors(json_t *reply)
  * or -1 when the hub could not take it. */
 static int send_queue(platform *p, http_client *hub, int events)
 {
-    batch b = {0};
+    report b = {0};
     json_t *reply = NULL;
     char err[512];
     int status, n;
@@ -182,7 +182,7 @@ static void *reporter_main(void *arg)
     return NULL;
 }
 
-int platform_reporter_start(platform *p)
+int platform_reports_start(platform *p)
 {
     pthread_mutex_init(&p->rep_lock, NULL);
     pthread_cond_init(&p->rep_wake, NULL);
@@ -192,7 +192,7 @@ int platform_reporter_start(platform *p)
     return 0;
 }
 
-void platform_reporter_wake(platform *p)
+void platform_reports_wake(platform *p)
 {
     pthread_mutex_lock(&p->rep_lock);
     p->rep_pending = 1;
@@ -202,7 +202,7 @@ void platform_reporter_wake(platform *p)
 
 /* Stops after a last round, so reports made just before shutdown still
  * leave (unless the hub is already known to be down: they stay queued). */
-void platform_reporter_stop(platform *p)
+void platform_reports_stop(platform *p)
 {
     if (!p->rep_running)
         return;

@@ -17,8 +17,12 @@
 #include "login_attempts.h"
 #include "phone.h"
 #include "pin.h"
+#include "platform_web.h"
+
 #include "platform.h"
+#include "platform_members.h"
 #include "platform_pages.h"
+#include "platform_reports.h"
 #include "viewtoken.h"
 
 #define SESSION_COOKIE "herald_sid"
@@ -372,7 +376,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     form_free(&f);
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) == 0) {
-        rc = platform_set_consent_locked(p, m->id, consent, m->preference);
+        rc = platform_members_set_consent_locked(p, m->id, consent, m->preference);
         if (rc != 0 || platform_db_commit(p->db) != 0) {
             platform_db_rollback(p->db);
             rc = -1;
@@ -383,7 +387,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
         error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
         return;
     }
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
     log_info("consent %s by member %lld", consent ? "given" : "withdrawn", m->id);
     redirect(resp, "/inbox");
 }
@@ -413,13 +417,13 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
     s.preference = 1;
     s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
-    platform_signup(p, &s, 1);
+    platform_members_signup(p, &s, 1);
     form_free(&f); /* wipes the RRN and the PIN */
     if (!s.member) {
         signup_page(p, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
         return;
     }
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
     log_info("member %lld signed up on the web", s.member);
     if (new_session(p, resp, s.member) != 0) {
         redirect(resp, "/");
@@ -442,83 +446,103 @@ static void post_logout(platform *p, const http_request *req, http_response *res
                     "SameSite=Strict");
 }
 
-static int method_is(const http_request *req, const char *m, http_response *resp)
-{
-    if (!strcmp(req->method, m))
-        return 1;
-    http_reply_error(resp, 405, "use %s", m);
-    http_add_header(resp, "Allow", m);
-    return 0;
-}
-
-/* "/notices/ID" or "/notices/ID/open": copies ID, returns 1 or 2; 0 if
- * the path is not one of those or ID is not a notice id. */
-static int notice_path(const char *path, char id[65])
+/* "/notices/ID..." (the only paths that reach here with an id): copies
+ * ID; -1 when it is not a notice id's shape, so no lookup is tried. */
+static int notice_id_of(const char *path, char id[65])
 {
     const char *s = path + strlen("/notices/"), *slash = strchr(s, '/');
     size_t n = slash ? (size_t)(slash - s) : strlen(s);
 
-    if (strncmp(path, "/notices/", 9) != 0 || n == 0 || n > 64)
-        return 0;
+    if (n == 0 || n > 64)
+        return -1;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
-            return 0;
+            return -1;
     memcpy(id, s, n);
     id[n] = '\0';
-    if (!slash)
-        return 1;
-    return !strcmp(slash, "/open") ? 2 : 0;
+    return 0;
 }
 
-/* Pages that need a signed-in member. */
-static int member_pages(platform *p, const http_request *req, http_response *resp)
+typedef enum member_page { INBOX, CONSENT, NOTICE, OPEN } member_page;
+
+/* The pages that need a signed-in member: without a session, back to the
+ * sign-in form. */
+static void with_member(void *role, const http_request *req, http_response *resp,
+                        member_page page)
 {
-    char id[65];
-    int kind = notice_path(req->path, id);
+    platform *p = role;
+    char id[65] = "";
     member m;
 
-    if (strcmp(req->path, "/inbox") && strcmp(req->path, "/consent") && !kind)
-        return 0;
+    if ((page == NOTICE || page == OPEN) && notice_id_of(req->path, id) != 0) {
+        http_reply_error(resp, 404, "no such page");
+        return;
+    }
     if (!session_member(p, req, &m)) {
         redirect(resp, "/");
-        return 1;
+        return;
     }
-    if (!strcmp(req->path, "/inbox")) {
-        if (method_is(req, "GET", resp))
-            get_inbox(p, &m, resp);
-    } else if (!strcmp(req->path, "/consent")) {
-        if (method_is(req, "POST", resp))
-            post_consent(p, &m, req, resp);
-    } else if (kind == 1) {
-        if (method_is(req, "GET", resp))
-            get_notice(p, &m, id, resp);
-    } else if (method_is(req, "POST", resp)) {
-        open_notice(p, &m, id, req, resp);
+    switch (page) {
+    case INBOX: get_inbox(p, &m, resp); break;
+    case CONSENT: post_consent(p, &m, req, resp); break;
+    case NOTICE: get_notice(p, &m, id, resp); break;
+    case OPEN: open_notice(p, &m, id, req, resp); break;
     }
     secure_wipe(&m, sizeof m);
-    return 1;
 }
 
-int platform_web(platform *p, const http_request *req, http_response *resp)
+PLATFORM_WEB_PAGE(platform_web_inbox)
 {
-    const char *path = req->path;
+    (void)caller;
+    with_member(role, req, resp, INBOX);
+}
 
-    if (!strcmp(path, "/")) {
-        if (method_is(req, "GET", resp))
-            login_page(p, resp, 200, NULL, NULL);
-    } else if (!strcmp(path, "/login")) {
-        if (method_is(req, "POST", resp))
-            post_login(p, req, resp);
-    } else if (!strcmp(path, "/signup")) {
-        if (!strcmp(req->method, "GET"))
-            signup_page(p, resp, 200, NULL, NULL, NULL);
-        else if (method_is(req, "POST", resp))
-            post_signup(p, req, resp);
-    } else if (!strcmp(path, "/logout")) {
-        if (method_is(req, "POST", resp))
-            post_logout(p, req, resp);
-    } else {
-        return member_pages(p, req, resp);
-    }
-    return 1;
+PLATFORM_WEB_PAGE(platform_web_consent)
+{
+    (void)caller;
+    with_member(role, req, resp, CONSENT);
+}
+
+PLATFORM_WEB_PAGE(platform_web_notice)
+{
+    (void)caller;
+    with_member(role, req, resp, NOTICE);
+}
+
+PLATFORM_WEB_PAGE(platform_web_open)
+{
+    (void)caller;
+    with_member(role, req, resp, OPEN);
+}
+
+PLATFORM_WEB_PAGE(platform_web_home)
+{
+    (void)caller;
+    (void)req;
+    login_page(role, resp, 200, NULL, NULL);
+}
+
+PLATFORM_WEB_PAGE(platform_web_login)
+{
+    (void)caller;
+    post_login(role, req, resp);
+}
+
+PLATFORM_WEB_PAGE(platform_web_signup_form)
+{
+    (void)caller;
+    (void)req;
+    signup_page(role, resp, 200, NULL, NULL, NULL);
+}
+
+PLATFORM_WEB_PAGE(platform_web_signup)
+{
+    (void)caller;
+    post_signup(role, req, resp);
+}
+
+PLATFORM_WEB_PAGE(platform_web_logout)
+{
+    (void)caller;
+    post_logout(role, req, resp);
 }
