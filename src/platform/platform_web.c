@@ -59,7 +59,7 @@ static void error_page(platform *p, http_response *resp, int status, const char 
     buf b;
 
     buf_init(&b, 2048);
-    page_error(&b, p->name, ko, en, back);
+    platform_pages_error(&b, p->name, ko, en, back);
     reply_page(resp, status, &b);
 }
 
@@ -187,7 +187,7 @@ static void login_page(platform *p, http_response *resp, int status, const char 
     buf b;
 
     buf_init(&b, 4096);
-    page_login(&b, p->name, ko, en);
+    platform_pages_login(&b, p->name, ko, en);
     reply_page(resp, status, &b);
 }
 
@@ -235,7 +235,7 @@ static void inbox_row(void *ctx, const notice_row *n)
 {
     inbox_ctx *c = ctx;
 
-    page_inbox_row(c->b, n);
+    platform_pages_inbox_row(c->b, n);
     c->rows++;
 }
 
@@ -248,11 +248,11 @@ static void get_inbox(platform *p, const member *m, http_response *resp)
     buf_init(&b, 8192);
     c.b = &b;
     c.rows = 0;
-    page_inbox_begin(&b, p->name, m);
+    platform_pages_inbox_begin(&b, p->name, m);
     pthread_mutex_lock(&p->lock);
     rc = platform_db_inbox_list(p->db, m->id, INBOX_LIMIT, inbox_row, &c);
     pthread_mutex_unlock(&p->lock);
-    page_inbox_end(&b, c.rows);
+    platform_pages_inbox_end(&b, c.rows);
     if (rc != 0) {
         buf_free(&b);
         error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
@@ -278,7 +278,7 @@ static void notice_page(platform *p, http_response *resp, int status, const noti
     buf b;
 
     buf_init(&b, 4096);
-    page_notice(&b, p->name, n, ko, en);
+    platform_pages_notice(&b, p->name, n, ko, en);
     reply_page(resp, status, &b);
 }
 
@@ -398,7 +398,7 @@ static void signup_page(platform *p, http_response *resp, int status, const char
     buf b;
 
     buf_init(&b, 8192);
-    page_signup(&b, p->name, ko, en, detail);
+    platform_pages_signup(&b, p->name, ko, en, detail);
     reply_page(resp, status, &b);
 }
 
