@@ -9,10 +9,10 @@
  *   platform_main.c     the command: arguments, platform.ini, signals
  *   platform.c          this object: loading, starting, stopping
  *   platform_api.c      the route table and the gate before each body
+ *   platform_web.c      citizen pages: sessions, login, inbox, opening
  *   platform_relay.c    POST /v1/relay from the hub
  *   platform_members.c  sign-up, verification and consent (admin API and
  *                       web share it)
- *   platform_web.c      citizen pages: sessions, login, inbox, opening
  *   platform_reports.c  the background thread reporting to the hub
  *   platform_pages.c    HTML rendering, no I/O
  *   platform_db.c       schema and every SQL statement

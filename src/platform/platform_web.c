@@ -7,6 +7,8 @@
  * function that enforces the five-failures-per-fifteen-minutes rule per
  * phone, counting an attempt as failed before the hash is checked so that
  * parallel guesses cannot slip past the limit. */
+#include "platform_web.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,6 @@
 #include "login_attempts.h"
 #include "phone.h"
 #include "pin.h"
-#include "platform_web.h"
-
 #include "platform.h"
 #include "platform_members.h"
 #include "platform_pages.h"
