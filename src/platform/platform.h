@@ -1,19 +1,22 @@
-/* platform.h -- what the platform's modules share: its settings, its
- * database, and the reporter that tells the hub what happened.
+/* platform.h -- the running platform: its settings, keys, database and
+ * threads, and the calls that start and stop it.
  *
  * `herald platform` is a certified electronic document intermediary (a
  * messenger or a carrier): it signs members up (binding each to a CI
  * through idsvc), keeps their consent, takes relayed notices from the hub
  * into inboxes, tells members, and lets them open a notice by issuing a
- * view token for the agency. The modules are split along those seams:
- *   platform.c          command line, configuration, request routing
- *   platform_db.c       schema and every SQL statement
+ * view token for the agency. The files, each calling only those below it:
+ *   platform_main.c     the command: arguments, platform.ini, signals
+ *   platform.c          this object: loading, starting, stopping
+ *   platform_api.c      the route table and the gate before each body
+ *   platform_web.c      citizen pages: sessions, login, inbox, opening
+ *   platform_relay.c    POST /v1/relay from the hub
  *   platform_members.c  sign-up, verification and consent (admin API and
  *                       web share it)
- *   platform_relay.c    POST /v1/relay from the hub
  *   platform_reports.c  the background thread reporting to the hub
- *   platform_web.c      citizen pages: sessions, login, inbox, opening
- *   platform_pages.c    HTML rendering, no I/O */
+ *   platform_pages.c    HTML rendering, no I/O
+ *   platform_db.c       schema and every SQL statement
+ *   pin.c, phone.c, login_attempts.c  what a member signs in with */
 #ifndef HERALD_PLATFORM_H
 #define HERALD_PLATFORM_H
 
@@ -21,6 +24,7 @@
 #include <stdint.h>
 
 #include "apikeys.h"
+#include "config.h"
 #include "crypto.h"
 #include "http_server.h"
 #include "platform_db.h"
@@ -41,6 +45,7 @@ typedef struct platform {
                                           * timing does not tell who is a member */
     long view_token_ttl_s;
     long session_ttl_s;
+    long threads;
     char idsvc_url[512], hub_url[512];
     char *idsvc_key, *hub_key;      /* API keys, in secure memory */
 
@@ -49,52 +54,27 @@ typedef struct platform {
      * from interleaving with another thread's. Never held across a
      * network call or a PIN hash. */
     pthread_mutex_t lock;
-    pdb db;
+    platform_db *db;
 
-    /* The reporter thread. */
+    /* The reporter thread (platform_reports.c). */
     pthread_t reporter;
     pthread_mutex_t rep_lock;
     pthread_cond_t rep_wake;
     int rep_pending, rep_stopping, rep_running;
     long report_interval_ms;
+
+    http_server *server;
 } platform;
 
-/* platform_members.c */
-typedef struct signup {
-    const char *name, *phone, *rrn, *pin; /* in: not copied, rrn wiped by the caller */
-    int consent, preference;
-    int verified;                           /* in: the back office has proofed the
-                                             * person (the web sign-up has not) */
-    long long member;                       /* out: the new member's id, or 0 */
-    char error[160];                        /* in: "" (or a reason to skip the
-                                             * item); out: set when member is 0 */
-} signup;
-/* Signs up a batch: one idsvc call for all RRNs, one transaction. */
-void platform_signup(platform *p, signup *items, size_t n);
-/* Sets a member's consent and, once the member is verified, queues the
- * directory update; 0, or -1. */
-int platform_set_consent_locked(platform *p, long long member, int consent, int preference);
-void platform_api_members(platform *p, const http_request *req, http_response *resp);
-void platform_api_verify(platform *p, const http_request *req, http_response *resp);
-void platform_api_consent(platform *p, const http_request *req, http_response *resp);
-
-/* platform_relay.c */
-void platform_api_relay(platform *p, const http_request *req, http_response *resp);
-
-/* platform_reports.c */
-int platform_reporter_start(platform *p);
-void platform_reporter_wake(platform *p);
-void platform_reporter_stop(platform *p);
-
-/* platform_web.c: returns 1 if the path is a citizen page it answered. */
-int platform_web(platform *p, const http_request *req, http_response *resp);
-
-/* Shared by the JSON handlers: parses req's body and returns the array
- * under key, answering 400/413 itself and returning NULL on failure. The
- * caller owns *root. platform_batch also wants every item an object. */
-json_t *platform_list(const http_request *req, http_response *resp, const char *key,
-                      json_t **root);
-json_t *platform_batch(const http_request *req, http_response *resp, const char *key,
-                       json_t **root);
+/* Reads cfg's settings and keys into p and opens the database. Returns 0,
+ * or -1 with the reason in err; platform_close frees what was loaded
+ * either way. */
+int platform_open(platform *p, const config *cfg, char *err, size_t errlen);
+/* Starts the reporter, then serves on listen ("HOST:PORT"). 0, or -1 with
+ * the reason in err (nothing left running). */
+int platform_start(platform *p, const char *listen, char *err, size_t errlen);
+/* Finishes the requests in flight, then the reporter's last round. */
+void platform_stop(platform *p);
+void platform_close(platform *p);
 
 #endif

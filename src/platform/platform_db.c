@@ -3,10 +3,25 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "log.h"
+
+struct platform_db {
+    sqlite3 *db;
+    db_checkpointer *ckpt;
+    sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
+        *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
+        *outbox_insert, *dir_insert, *session_insert, *session_get,
+        *session_delete, *attempts_get, *attempts_set, *attempts_clear,
+        *member_route, *notify_mark, *outbox_last, *events_batch, *events_reported,
+        *dir_batch, *dir_delete, *sessions_expire, *attempts_expire;
+    /* Outbox rows up to sent_upto are sent; up to reported_upto, the hub
+     * has their ConsignmentNotification. */
+    long long sent_upto, reported_upto;
+};
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
  * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
@@ -32,7 +47,7 @@ static const char schema[] =
     " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT);"
     /* The outbox is also the queue of ConsignmentNotification reports to
      * the hub: rows are sent, and then reported, in id order, so two ids
-     * say how far each has gone (pdb.sent_upto in memory, found again at
+     * say how far each has gone (platform_db.sent_upto in memory, found again at
      * open; reported_upto in meta). A queue table and an index of unsent
      * rows cost each notice four more B-tree writes. */
     "DROP INDEX IF EXISTS outbox_unsent;"
@@ -53,14 +68,15 @@ static const char schema[] =
 
 #define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
-    "notice, member, rk, agency, title, doc_sha256, deadline, link, received, read_at IS NOT NULL"
+    "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
+    " read_at IS NOT NULL, read_at"
 
 typedef struct stmt_def {
     size_t offset;
     const char *sql;
 } stmt_def;
 
-#define S(field, sql) {offsetof(pdb, field), sql}
+#define S(field, sql) {offsetof(platform_db, field), sql}
 static const stmt_def stmts[] = {
     S(member_by_rk, "SELECT " MEMBER_COLS " FROM members WHERE rk = ?"),
     S(member_by_phone, "SELECT " MEMBER_COLS " FROM members WHERE phone = ?"),
@@ -126,7 +142,7 @@ static const char from_hub_events[] =
  * the last one is found from the end. Every database this code made has
  * its reported_upto from the start (0); an older one gets it from its
  * hub_events queue. */
-static int load_cursors(pdb *d)
+static int load_cursors(platform_db *d)
 {
     long long legacy = 0, queued = 0;
 
@@ -154,9 +170,8 @@ fail:
     return -1;
 }
 
-int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
+static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
 {
-    memset(d, 0, sizeof *d);
     d->db = db_open(path, schema, PLATFORM_PAGE_SIZE, err, errlen);
     if (!d->db)
         return -1;
@@ -168,45 +183,71 @@ int pdb_open(pdb *d, const char *path, char *err, size_t errlen)
      * ~140 MiB. */
     if (db_exec(d->db, "PRAGMA cache_size=-98304") != 0) {
         snprintf(err, errlen, "%s: cannot set the cache size", path);
-        pdb_close(d);
         return -1;
     }
     /* A relay's commit would otherwise copy the WAL into the database now
      * and then, holding up that relay's answer and the next. */
     d->ckpt = db_checkpointer_start(d->db, path, PLATFORM_CHECKPOINT_BYTES, err, errlen);
     if (!d->ckpt) {
-        pdb_close(d);
         return -1;
     }
     if (load_cursors(d) != 0) {
         snprintf(err, errlen, "%s: cannot read the outbox's cursors (see log)", path);
-        pdb_close(d);
         return -1;
     }
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         STMT(d, stmts[i].offset) = db_prepare(d->db, stmts[i].sql);
         if (!STMT(d, stmts[i].offset)) {
             snprintf(err, errlen, "%s: cannot prepare statements (see log)", path);
-            pdb_close(d);
-            return -1;
+                return -1;
         }
     }
     return 0;
 }
 
-void pdb_close(pdb *d)
+platform_db *platform_db_open(const char *path, char *err, size_t errlen)
+{
+    platform_db *d = calloc(1, sizeof *d);
+
+    if (!d) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    if (open_into(d, path, err, errlen) != 0) {
+        platform_db_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+void platform_db_close(platform_db *d)
 {
     db_checkpointer_stop(d->ckpt, d->db);
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(STMT(d, stmts[i].offset));
     if (d->db)
         db_close(d->db);
-    memset(d, 0, sizeof *d);
+    free(d);
+}
+
+int platform_db_begin(platform_db *d)
+{
+    return db_begin(d->db);
+}
+
+int platform_db_commit(platform_db *d)
+{
+    return db_commit(d->db);
+}
+
+void platform_db_rollback(platform_db *d)
+{
+    db_rollback(d->db);
 }
 
 /* Steps a bound lookup once: read(st, out) takes the row if there is one.
  * 1 found, 0 not, -1 on a database error (logged). Leaves st reset. */
-static int read_row(pdb *d, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+static int read_row(platform_db *d, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                     void *out)
 {
     int rc = sqlite3_step(st), found = 0;
@@ -238,12 +279,12 @@ static void member_of(sqlite3_stmt *st, void *out)
     m->verified = sqlite3_column_int(st, 8);
 }
 
-static int read_member(pdb *d, sqlite3_stmt *st, member *m)
+static int read_member(platform_db *d, sqlite3_stmt *st, member *m)
 {
     return read_row(d, st, member_of, m);
 }
 
-static int pdb_member_by_rk(pdb *d, const char *rk, member *m)
+static int member_by_rk(platform_db *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
     return read_member(d, d->member_by_rk, m);
@@ -259,19 +300,19 @@ static void route_of(sqlite3_stmt *st, void *out)
     db_copy_text(r->phone, sizeof r->phone, st, 3);
 }
 
-int pdb_member_route(pdb *d, const char *rk, member_route *r)
+int platform_db_member_route(platform_db *d, const char *rk, member_route *r)
 {
     db_bind_text(d->member_route, 1, rk);
     return read_row(d, d->member_route, route_of, r);
 }
 
-int pdb_member_by_phone(pdb *d, const char *phone, member *m)
+int platform_db_member_by_phone(platform_db *d, const char *phone, member *m)
 {
     db_bind_text(d->member_by_phone, 1, phone);
     return read_member(d, d->member_by_phone, m);
 }
 
-int pdb_member_by_id(pdb *d, long long id, member *m)
+int platform_db_member_by_id(platform_db *d, long long id, member *m)
 {
     sqlite3_bind_int64(d->member_by_id, 1, id);
     return read_member(d, d->member_by_id, m);
@@ -280,7 +321,7 @@ int pdb_member_by_id(pdb *d, long long id, member *m)
 /* Deletes an unverified member and their sessions. Unverified members
  * never received a notice (relays to them are refused), so nothing else
  * refers to them. */
-static int drop_unverified(pdb *d, long long id)
+static int drop_unverified(platform_db *d, long long id)
 {
     static const char *const sql[] = {
         "DELETE FROM sessions WHERE member = ?",
@@ -304,11 +345,11 @@ static int drop_unverified(pdb *d, long long id)
  * precedence over an unverified web sign-up with the same phone or the
  * same CI: someone who typed another's RRN on the web page must not be
  * able to keep the real person out. Returns 1 if m may be inserted. */
-static int clear_the_way(pdb *d, const member *m, member *other, const char **dup)
+static int clear_the_way(platform_db *d, const member *m, member *other, const char **dup)
 {
-    int by_phone = pdb_member_by_phone(d, m->phone, other) == 1;
+    int by_phone = platform_db_member_by_phone(d, m->phone, other) == 1;
 
-    if (!by_phone && pdb_member_by_rk(d, m->rk, other) != 1)
+    if (!by_phone && member_by_rk(d, m->rk, other) != 1)
         return 1;
     *dup = by_phone ? "phone" : "person";
     if (!m->verified || other->verified)
@@ -321,7 +362,8 @@ static int clear_the_way(pdb *d, const member *m, member *other, const char **du
     return clear_the_way(d, m, other, dup); /* the other key may hold a second one */
 }
 
-long long pdb_member_insert(pdb *d, const member *m, const char *created, const char **dup)
+long long platform_db_member_insert(platform_db *d, const member *m, const char *created,
+                                    const char **dup)
 {
     sqlite3_stmt *st = d->member_insert;
     member other;
@@ -344,13 +386,13 @@ long long pdb_member_insert(pdb *d, const member *m, const char *created, const 
     return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
 }
 
-int pdb_member_verify(pdb *d, long long id)
+int platform_db_member_verify(platform_db *d, long long id)
 {
     sqlite3_bind_int64(d->member_verify, 1, id);
     return db_run(d->member_verify);
 }
 
-int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
+int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference)
 {
     sqlite3_bind_int(d->member_consent, 1, consent);
     sqlite3_bind_int(d->member_consent, 2, preference);
@@ -358,7 +400,7 @@ int pdb_member_set_consent(pdb *d, long long id, int consent, int preference)
     return db_run(d->member_consent);
 }
 
-int pdb_inbox_insert(pdb *d, const notice_row *n)
+int platform_db_inbox_insert(platform_db *d, const notice_row *n)
 {
     sqlite3_stmt *st = d->inbox_insert;
 
@@ -390,16 +432,17 @@ static void read_notice(sqlite3_stmt *st, void *out)
     db_copy_text(n->link, sizeof n->link, st, 7);
     db_copy_text(n->received, sizeof n->received, st, 8);
     n->read = sqlite3_column_int(st, 9);
+    db_copy_text(n->read_at, sizeof n->read_at, st, 10);
 }
 
-int pdb_inbox_get(pdb *d, const char *notice, notice_row *n)
+int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
 {
     db_bind_text(d->inbox_get, 1, notice);
     return read_row(d, d->inbox_get, read_notice, n);
 }
 
-int pdb_inbox_list(pdb *d, long long member, int limit,
-                   void (*fn)(void *ctx, const notice_row *n), void *ctx)
+int platform_db_inbox_list(platform_db *d, long long member, int limit,
+                           void (*fn)(void *ctx, const notice_row *n), void *ctx)
 {
     sqlite3_stmt *st = d->inbox_list;
     notice_row n;
@@ -420,15 +463,15 @@ int pdb_inbox_list(pdb *d, long long member, int limit,
     return 0;
 }
 
-int pdb_inbox_mark_read(pdb *d, const char *notice, const char *at)
+int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at)
 {
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
     return db_run(d->inbox_read);
 }
 
-int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const char *phone,
-                      const char *text, const char *created)
+int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
+                              const char *phone, const char *text, const char *created)
 {
     sqlite3_stmt *st = d->outbox_insert;
 
@@ -440,7 +483,7 @@ int pdb_outbox_insert(pdb *d, const char *notice, const char *channel, const cha
     return db_run(st);
 }
 
-int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
+int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference)
 {
     sqlite3_stmt *st = d->dir_insert;
 
@@ -450,7 +493,7 @@ int pdb_directory_queue(pdb *d, const char *rk, int consent, int preference)
     return db_run(st);
 }
 
-int pdb_outbox_deliver(pdb *d, const char *at)
+int platform_db_outbox_deliver(platform_db *d, const char *at)
 {
     sqlite3_stmt *st = d->outbox_last;
     long long last;
@@ -478,9 +521,10 @@ int pdb_outbox_deliver(pdb *d, const char *at)
     return rc;
 }
 
-int pdb_events_batch(pdb *d, int limit,
-                     void (*fn)(void *ctx, long long id, const char *notice, const char *at),
-                     void *ctx)
+int platform_db_events_batch(platform_db *d, int limit,
+                             void (*fn)(void *ctx, long long id, const char *notice,
+                                        const char *at),
+                             void *ctx)
 {
     sqlite3_stmt *st = d->events_batch;
     int rc, n = 0;
@@ -496,7 +540,7 @@ int pdb_events_batch(pdb *d, int limit,
     return rc == SQLITE_DONE ? n : -1;
 }
 
-int pdb_events_reported_upto(pdb *d, long long id)
+int platform_db_events_reported_upto(platform_db *d, long long id)
 {
     sqlite3_bind_int64(d->events_reported, 1, id);
     if (db_run(d->events_reported) != 0)
@@ -505,10 +549,10 @@ int pdb_events_reported_upto(pdb *d, long long id)
     return 0;
 }
 
-int pdb_directory_batch(pdb *d, int limit,
-                        void (*fn)(void *ctx, long long id, const char *rk, int consent,
-                                   int preference),
-                        void *ctx)
+int platform_db_directory_batch(platform_db *d, int limit,
+                                void (*fn)(void *ctx, long long id, const char *rk, int consent,
+                                           int preference),
+                                void *ctx)
 {
     sqlite3_stmt *st = d->dir_batch;
     int rc, n = 0;
@@ -524,13 +568,14 @@ int pdb_directory_batch(pdb *d, int limit,
     return rc == SQLITE_DONE ? n : -1;
 }
 
-int pdb_directory_delete_upto(pdb *d, long long id)
+int platform_db_directory_delete_upto(platform_db *d, long long id)
 {
     sqlite3_bind_int64(d->dir_delete, 1, id);
     return db_run(d->dir_delete);
 }
 
-int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long expires_ms)
+int platform_db_session_insert(platform_db *d, const char *id_hash, long long member,
+                               long long expires_ms)
 {
     db_bind_text(d->session_insert, 1, id_hash);
     sqlite3_bind_int64(d->session_insert, 2, member);
@@ -538,7 +583,7 @@ int pdb_session_insert(pdb *d, const char *id_hash, long long member, long long 
     return db_run(d->session_insert);
 }
 
-long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms)
+long long platform_db_session_member(platform_db *d, const char *id_hash, long long now_ms)
 {
     sqlite3_stmt *st = d->session_get;
     long long member = 0;
@@ -556,19 +601,19 @@ long long pdb_session_member(pdb *d, const char *id_hash, long long now_ms)
     return member;
 }
 
-int pdb_session_delete(pdb *d, const char *id_hash)
+int platform_db_session_delete(platform_db *d, const char *id_hash)
 {
     db_bind_text(d->session_delete, 1, id_hash);
     return db_run(d->session_delete);
 }
 
-int pdb_sessions_expire(pdb *d, long long now_ms)
+int platform_db_sessions_expire(platform_db *d, long long now_ms)
 {
     sqlite3_bind_int64(d->sessions_expire, 1, now_ms);
     return db_run(d->sessions_expire);
 }
 
-int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a)
+int platform_db_attempts_get(platform_db *d, const char *phone, login_attempts *a)
 {
     sqlite3_stmt *st = d->attempts_get;
     int rc;
@@ -583,7 +628,7 @@ int pdb_attempts_get(pdb *d, const char *phone, login_attempts *a)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a)
+int platform_db_attempts_set(platform_db *d, const char *phone, const login_attempts *a)
 {
     char text[LOGIN_ATTEMPTS_TEXT_MAX + 1];
 
@@ -594,21 +639,21 @@ int pdb_attempts_set(pdb *d, const char *phone, const login_attempts *a)
     return db_run(d->attempts_set);
 }
 
-int pdb_attempts_clear(pdb *d, const char *phone)
+int platform_db_attempts_clear(platform_db *d, const char *phone)
 {
     db_bind_text(d->attempts_clear, 1, phone);
     return db_run(d->attempts_clear);
 }
 
-int pdb_attempts_expire(pdb *d, long long now_ms)
+int platform_db_attempts_expire(platform_db *d, long long now_ms)
 {
-    /* A failure counts while now - at < LOGIN_WINDOW_MS (pin.c): once the
+    /* A failure counts while now - at < LOGIN_ATTEMPTS_WINDOW_MS (login_attempts.c): once the
      * newest is that old, the row locks nobody and is only weight. */
-    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_WINDOW_MS);
+    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_ATTEMPTS_WINDOW_MS);
     return db_run(d->attempts_expire);
 }
 
-long long pdb_pending_reports(pdb *d)
+long long platform_db_pending_reports(platform_db *d)
 {
     static const char sql[] =
         "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?)";

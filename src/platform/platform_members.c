@@ -17,12 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform_members.h"
+
+#include "batch.h"
 #include "buf.h"
-#include "db.h"
 #include "form.h"
 #include "http_client.h"
 #include "log.h"
-#include "platform.h"
+#include "phone.h"
+#include "pin.h"
+#include "platform_reports.h"
 
 #define NAME_MAX_BYTES 64
 #define RRN_MAX_CHARS 14
@@ -106,14 +110,14 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) != 0)
+    if (platform_db_begin(p->db) != 0)
         goto fail;
     for (i = 0; i < n; i++) {
         const char *dup;
         long long id;
         if (items[i].error[0])
             continue;
-        id = pdb_member_insert(&p->db, &ms[i], now, &dup);
+        id = platform_db_member_insert(p->db, &ms[i], now, &dup);
         if (id < 0)
             goto fail;
         if (id == 0) {
@@ -124,15 +128,15 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
         }
         items[i].member = id;
         if (ms[i].consent && ms[i].verified &&
-            pdb_directory_queue(&p->db, ms[i].rk, 1, ms[i].preference) != 0)
+            platform_db_directory_queue(p->db, ms[i].rk, 1, ms[i].preference) != 0)
             goto fail;
     }
-    if (db_commit(p->db.db) != 0)
+    if (platform_db_commit(p->db) != 0)
         goto fail;
     pthread_mutex_unlock(&p->lock);
     return;
 fail:
-    db_rollback(p->db.db);
+    platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)
         if (!items[i].error[0] || items[i].member) {
@@ -141,7 +145,7 @@ fail:
         }
 }
 
-void platform_signup(platform *p, signup *items, size_t n)
+void platform_members_signup(platform *p, signup *items, size_t n)
 {
     char (*cis)[CI_LEN + 1] = calloc(n ? n : 1, sizeof *cis);
     member *ms = calloc(n ? n : 1, sizeof *ms);
@@ -184,17 +188,39 @@ done:
     free(ms);
 }
 
-int platform_set_consent_locked(platform *p, long long member, int consent, int preference)
+int platform_members_set_consent_locked(platform *p, long long member, int consent,
+                                        int preference)
 {
     struct member m;
 
-    if (pdb_member_by_id(&p->db, member, &m) != 1)
+    if (platform_db_member_by_id(p->db, member, &m) != 1)
         return -1;
-    if (pdb_member_set_consent(&p->db, member, consent, preference) != 0)
+    if (platform_db_member_set_consent(p->db, member, consent, preference) != 0)
         return -1;
     if (!m.verified)
         return 0; /* reported when verified, with the consent of that day */
-    return pdb_directory_queue(&p->db, m.rk, consent, preference);
+    return platform_db_directory_queue(p->db, m.rk, consent, preference);
+}
+
+/* The three batches the back office sends (batch.h). */
+static const batch_spec members_batch = {
+    .key = "members", .max_items = PLATFORM_MAX_BATCH, .objects = 1, .secret = "rrn",
+};
+static const batch_spec phones_batch = {.key = "phones", .max_items = PLATFORM_MAX_BATCH};
+static const batch_spec changes_batch = {
+    .key = "changes", .max_items = PLATFORM_MAX_BATCH, .objects = 1,
+};
+
+/* batch_read, answering 400 or 413 itself; 0 when b is read. */
+static int read_batch(batch *b, const batch_spec *spec, const http_request *req,
+                      http_response *resp)
+{
+    char err[192];
+    int status = batch_read(b, spec, req->body, req->body_len, err, sizeof err);
+
+    if (status)
+        http_reply_error(resp, status, "%s", err);
+    return status;
 }
 
 static int item_bool(json_t *o, const char *key, int def, int *out)
@@ -231,19 +257,15 @@ static void reply_results(http_response *resp, const signup *items, size_t n)
     char *text;
     size_t len;
 
-    buf_init(&out, n * 40 + 16);
-    buf_puts(&out, "{\"results\":[");
+    batch_results_open(&out, n);
     for (size_t i = 0; i < n; i++) {
-        buf_puts(&out, i ? "," : "");
+        batch_results_next(&out, i);
         if (items[i].member)
             buf_printf(&out, "{\"member\":%lld}", items[i].member);
-        else {
-            buf_puts(&out, "{\"error\":");
-            buf_json_string(&out, items[i].error);
-            buf_puts(&out, "}");
-        }
+        else
+            batch_results_error(&out, NULL, NULL, items[i].error);
     }
-    buf_puts(&out, "]}");
+    batch_results_close(&out);
     text = buf_take(&out, &len);
     if (text)
         http_reply_body(resp, 200, "application/json", text, len);
@@ -251,22 +273,26 @@ static void reply_results(http_response *resp, const signup *items, size_t n)
         http_reply_error(resp, 500, "out of memory");
 }
 
-void platform_api_members(platform *p, const http_request *req, http_response *resp)
+void platform_members_post(void *role, const void *caller, const http_request *req,
+                           http_response *resp)
 {
-    json_t *root, *list = platform_batch(req, resp, "members", &root), *o;
+    platform *p = role;
     signup *items;
     size_t i, n, ok = 0;
+    json_t *o;
+    batch in;
 
-    if (!list)
+    (void)caller;
+    if (read_batch(&in, &members_batch, req, resp) != 0)
         return;
-    n = json_array_size(list);
+    n = json_array_size(in.items);
     items = calloc(n ? n : 1, sizeof *items);
     if (!items) {
-        json_decref(root);
+        batch_free(&in);
         http_reply_error(resp, 500, "out of memory");
         return;
     }
-    json_array_foreach(list, i, o) {
+    json_array_foreach(in.items, i, o) {
         signup *s = &items[i];
         s->name = json_string_value(json_object_get(o, "name"));
         s->phone = json_string_value(json_object_get(o, "phone"));
@@ -277,17 +303,16 @@ void platform_api_members(platform *p, const http_request *req, http_response *r
             snprintf(s->error, sizeof s->error,
                      "consent must be true or false, preference a whole number 1-99");
     }
-    platform_signup(p, items, n);
-    json_array_foreach(list, i, o) {
-        wipe_json_string(json_object_get(o, "rrn"));
+    platform_members_signup(p, items, n);
+    json_array_foreach(in.items, i, o) {
         wipe_json_string(json_object_get(o, "pin"));
         ok += items[i].member != 0;
     }
-    json_decref(root);
+    batch_free(&in); /* wipes the RRNs */
     reply_results(resp, items, n);
     secure_wipe(items, n * sizeof *items);
     free(items);
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
     log_info("POST /v1/members: %zu members, %zu signed up", n, ok);
 }
 
@@ -305,46 +330,49 @@ static void change_consent(platform *p, json_t *o, buf *out)
         buf_puts(out, "{\"error\":\"expected {\\\"phone\\\":…, \\\"consent\\\":true|false}\"}");
         return;
     }
-    found = pdb_member_by_phone(&p->db, phone, &m);
+    found = platform_db_member_by_phone(p->db, phone, &m);
     if (found == 1 && json_object_get(o, "preference") == NULL)
         pref = m.preference;
     if (found != 1)
         buf_puts(out, found == 0 ? "{\"error\":\"no such member\"}"
                                  : "{\"error\":\"database error\"}");
-    else if (platform_set_consent_locked(p, m.id, consent, pref) != 0)
+    else if (platform_members_set_consent_locked(p, m.id, consent, pref) != 0)
         buf_puts(out, "{\"error\":\"database error\"}");
     else
         buf_printf(out, "{\"member\":%lld,\"consent\":%s}", m.id, consent ? "true" : "false");
 }
 
-void platform_api_consent(platform *p, const http_request *req, http_response *resp)
+void platform_members_consent(void *role, const void *caller, const http_request *req,
+                              http_response *resp)
 {
-    json_t *root, *list = platform_batch(req, resp, "changes", &root), *o;
-    buf out;
+    platform *p = role;
     size_t i, len;
     char *text;
+    json_t *o;
+    batch in;
+    buf out;
 
-    if (!list)
+    (void)caller;
+    if (read_batch(&in, &changes_batch, req, resp) != 0)
         return;
-    buf_init(&out, json_array_size(list) * 40 + 16);
-    buf_puts(&out, "{\"results\":[");
+    batch_results_open(&out, json_array_size(in.items));
     pthread_mutex_lock(&p->lock);
-    int began = db_begin(p->db.db) == 0;
-    json_array_foreach(list, i, o) {
-        buf_puts(&out, i ? "," : "");
+    int began = platform_db_begin(p->db) == 0;
+    json_array_foreach(in.items, i, o) {
+        batch_results_next(&out, i);
         if (began)
             change_consent(p, o, &out);
         else
             buf_puts(&out, "{\"error\":\"database error\"}");
     }
-    if (began && db_commit(p->db.db) != 0) {
-        db_rollback(p->db.db);
+    if (began && platform_db_commit(p->db) != 0) {
+        platform_db_rollback(p->db);
         began = 0;
     }
     pthread_mutex_unlock(&p->lock);
-    buf_puts(&out, "]}");
-    log_info("POST /v1/consent: %zu changes", json_array_size(list));
-    json_decref(root);
+    batch_results_close(&out);
+    log_info("POST /v1/consent: %zu changes", json_array_size(in.items));
+    batch_free(&in);
     text = buf_take(&out, &len);
     if (!began) {
         free(text);
@@ -352,7 +380,7 @@ void platform_api_consent(platform *p, const http_request *req, http_response *r
         return;
     }
     http_reply_body(resp, 200, "application/json", text, len);
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
 }
 
 /* Verifies the member with that phone, queueing the directory entry held
@@ -369,7 +397,7 @@ static int verify_one(platform *p, json_t *v, buf *out)
         buf_puts(out, "{\"error\":\"phone must be 10-13 digits and hyphens\"}");
         return 0;
     }
-    found = pdb_member_by_phone(&p->db, phone, &m);
+    found = platform_db_member_by_phone(p->db, phone, &m);
     if (found < 0)
         return -1;
     if (found == 0) {
@@ -377,44 +405,47 @@ static int verify_one(platform *p, json_t *v, buf *out)
         return 0;
     }
     /* Verifying twice queues nothing twice. */
-    if (!m.verified && (pdb_member_verify(&p->db, m.id) != 0 ||
-                        (m.consent && pdb_directory_queue(&p->db, m.rk, 1, m.preference) != 0)))
+    if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
+                        (m.consent && platform_db_directory_queue(p->db, m.rk, 1, m.preference) != 0)))
         return -1;
     buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
     secure_wipe(&m, sizeof m);
     return 0;
 }
 
-void platform_api_verify(platform *p, const http_request *req, http_response *resp)
+void platform_members_verify(void *role, const void *caller, const http_request *req,
+                             http_response *resp)
 {
-    json_t *root, *list = platform_list(req, resp, "phones", &root), *v;
+    platform *p = role;
     int rc = -1;
     size_t i, len;
     char *text;
+    json_t *v;
+    batch in;
     buf out;
 
-    if (!list)
+    (void)caller;
+    if (read_batch(&in, &phones_batch, req, resp) != 0)
         return;
-    buf_init(&out, json_array_size(list) * 40 + 16);
-    buf_puts(&out, "{\"results\":[");
+    batch_results_open(&out, json_array_size(in.items));
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) == 0) {
+    if (platform_db_begin(p->db) == 0) {
         rc = 0;
-        json_array_foreach(list, i, v) {
-            buf_puts(&out, i ? "," : "");
+        json_array_foreach(in.items, i, v) {
+            batch_results_next(&out, i);
             if ((rc = verify_one(p, v, &out)) != 0)
                 break;
         }
-        if (rc != 0 || db_commit(p->db.db) != 0) {
-            db_rollback(p->db.db);
+        if (rc != 0 || platform_db_commit(p->db) != 0) {
+            platform_db_rollback(p->db);
             rc = -1;
         }
     }
     pthread_mutex_unlock(&p->lock);
-    buf_puts(&out, "]}");
-    log_info("POST /v1/members/verify: %zu phones%s", json_array_size(list),
+    batch_results_close(&out);
+    log_info("POST /v1/members/verify: %zu phones%s", json_array_size(in.items),
              rc ? ", not stored (database error)" : "");
-    json_decref(root);
+    batch_free(&in);
     text = buf_take(&out, &len);
     if (rc != 0 || !text) {
         free(text);
@@ -422,5 +453,5 @@ void platform_api_verify(platform *p, const http_request *req, http_response *re
         return;
     }
     http_reply_body(resp, 200, "application/json", text, len);
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
 }

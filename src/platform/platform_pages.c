@@ -20,17 +20,17 @@ static const char style[] =
     ".unread{font-weight:bold}"
     "a{color:#0645ad}";
 
-void page_begin(buf *b, const char *platform, const char *title_ko, const char *title_en)
+void platform_pages_begin(buf *b, const char *platform, const char *title_ko, const char *title_en)
 {
     html_page_begin(b, title_ko, title_en, platform, style);
 }
 
-void page_end(buf *b)
+void platform_pages_end(buf *b)
 {
     html_page_end(b);
 }
 
-void page_message(buf *b, const char *ko, const char *en, const char *detail)
+void platform_pages_message(buf *b, const char *ko, const char *en, const char *detail)
 {
     if (!ko)
         return;
@@ -58,17 +58,17 @@ static void pin_field(buf *b)
           "autocomplete=\"current-password\"");
 }
 
-void page_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en)
+void platform_pages_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en)
 {
-    page_begin(b, platform, "로그인", "Sign in");
-    page_message(b, msg_ko, msg_en, NULL);
+    platform_pages_begin(b, platform, "로그인", "Sign in");
+    platform_pages_message(b, msg_ko, msg_en, NULL);
     buf_puts(b, "<form method=\"post\" action=\"/login\">\n");
     field(b, "phone", "tel", "휴대전화 번호", "Mobile phone number",
           "maxlength=\"13\" autocomplete=\"tel\" placeholder=\"010-1234-5678\"");
     pin_field(b);
     buf_puts(b, "<button type=\"submit\">로그인 / Sign in</button></form>\n"
                 "<p><a href=\"/signup\">회원가입 / Sign up</a></p>\n");
-    page_end(b);
+    platform_pages_end(b);
 }
 
 /* Said before sign-up and in the inbox until the back office verifies the
@@ -80,11 +80,11 @@ void page_login(buf *b, const char *platform, const char *msg_ko, const char *ms
     "example by mobile phone authentication). After signing up, have it confirmed by " \
     "our customer service.</span></p>\n"
 
-void page_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
-                 const char *detail)
+void platform_pages_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
+                           const char *detail)
 {
-    page_begin(b, platform, "회원가입", "Sign up");
-    page_message(b, msg_ko, msg_en, detail);
+    platform_pages_begin(b, platform, "회원가입", "Sign up");
+    platform_pages_message(b, msg_ko, msg_en, detail);
     buf_puts(b, UNVERIFIED_NOTE);
     buf_puts(b, "<form method=\"post\" action=\"/signup\">\n");
     field(b, "name", "text", "이름", "Name", "maxlength=\"64\" autocomplete=\"name\"");
@@ -100,12 +100,12 @@ void page_signup(buf *b, const char *platform, const char *msg_ko, const char *m
                 "agencies through this service.</span></label>\n"
                 "<button type=\"submit\">가입 / Sign up</button></form>\n"
                 "<p><a href=\"/\">로그인 / Sign in</a></p>\n");
-    page_end(b);
+    platform_pages_end(b);
 }
 
-void page_inbox_begin(buf *b, const char *platform, const member *m)
+void platform_pages_inbox_begin(buf *b, const char *platform, const member *m)
 {
-    page_begin(b, platform, "받은 고지함", "Inbox");
+    platform_pages_begin(b, platform, "받은 고지함", "Inbox");
     buf_puts(b, "<p>");
     buf_html(b, m->name);
     buf_puts(b, " 님 / ");
@@ -136,7 +136,7 @@ static void html_kst(buf *b, const char *utc)
     buf_html(b, text);
 }
 
-void page_inbox_row(buf *b, const notice_row *n)
+void platform_pages_inbox_row(buf *b, const notice_row *n)
 {
     buf_printf(b, "<div class=\"n%s\"><a href=\"/notices/", n->read ? "" : " unread");
     buf_html(b, n->notice);
@@ -152,20 +152,20 @@ void page_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "</div>\n");
 }
 
-void page_inbox_end(buf *b, int rows)
+void platform_pages_inbox_end(buf *b, int rows)
 {
     if (rows == 0)
         buf_puts(b, "<p>받은 고지가 없습니다. <span class=\"en\">No notices yet.</span></p>\n");
     buf_puts(b, "<form method=\"post\" action=\"/logout\"><button type=\"submit\">로그아웃 / "
                 "Sign out</button></form>\n");
-    page_end(b);
+    platform_pages_end(b);
 }
 
-void page_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
-                 const char *msg_en)
+void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
+                           const char *msg_en)
 {
-    page_begin(b, platform, "고지 상세", "Notice");
-    page_message(b, msg_ko, msg_en, NULL);
+    platform_pages_begin(b, platform, "고지 상세", "Notice");
+    platform_pages_message(b, msg_ko, msg_en, NULL);
     buf_puts(b, "<h2>");
     buf_html(b, n->title);
     buf_puts(b, "</h2>\n<p>보낸 기관 / From: ");
@@ -185,16 +185,16 @@ void page_notice(buf *b, const char *platform, const notice_row *n, const char *
     pin_field(b);
     buf_puts(b, "<button type=\"submit\">문서 열기 / Open the document</button></form>\n"
                 "<p><a href=\"/inbox\">받은 고지함 / Inbox</a></p>\n");
-    page_end(b);
+    platform_pages_end(b);
 }
 
-void page_error(buf *b, const char *platform, const char *ko, const char *en,
-                const char *back)
+void platform_pages_error(buf *b, const char *platform, const char *ko, const char *en,
+                          const char *back)
 {
-    page_begin(b, platform, "안내", "Notice");
-    page_message(b, ko, en, NULL);
+    platform_pages_begin(b, platform, "안내", "Notice");
+    platform_pages_message(b, ko, en, NULL);
     buf_puts(b, "<p><a href=\"");
     buf_html(b, back);
     buf_puts(b, "\">돌아가기 / Back</a></p>\n");
-    page_end(b);
+    platform_pages_end(b);
 }

@@ -12,28 +12,28 @@
 #include "platform_db.h"
 
 /* A page's frame. title_ko / title_en are our own constant text. */
-void page_begin(buf *b, const char *platform, const char *title_ko, const char *title_en);
-void page_end(buf *b);
+void platform_pages_begin(buf *b, const char *platform, const char *title_ko, const char *title_en);
+void platform_pages_end(buf *b);
 
 /* A notice box: ko and en are our own text; detail (may be NULL) is
  * escaped. */
-void page_message(buf *b, const char *ko, const char *en, const char *detail);
+void platform_pages_message(buf *b, const char *ko, const char *en, const char *detail);
 
-void page_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en);
-void page_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
-                 const char *detail);
+void platform_pages_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en);
+void platform_pages_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
+                           const char *detail);
 
 /* The inbox: a header with the member's name and consent, then rows. */
-void page_inbox_begin(buf *b, const char *platform, const member *m);
-void page_inbox_row(buf *b, const notice_row *n);
-void page_inbox_end(buf *b, int rows);
+void platform_pages_inbox_begin(buf *b, const char *platform, const member *m);
+void platform_pages_inbox_row(buf *b, const notice_row *n);
+void platform_pages_inbox_end(buf *b, int rows);
 
 /* A notice's details and the PIN prompt to open it. */
-void page_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
-                 const char *msg_en);
+void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
+                           const char *msg_en);
 
 /* A whole error page with a link back. */
-void page_error(buf *b, const char *platform, const char *ko, const char *en,
-                const char *back);
+void platform_pages_error(buf *b, const char *platform, const char *ko, const char *en,
+                          const char *back);
 
 #endif

@@ -11,17 +11,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "platform_relay.h"
+
 #include "batch.h"
 #include "buf.h"
-#include "db.h"
+#include "field.h"
 #include "log.h"
 #include "notice_id.h"
 #include "platform.h"
 #include "strcopy.h"
-
-#define TITLE_MAX 200
-#define LINK_MAX 512
-#define DEADLINE_MAX 40
 
 typedef enum relay_outcome {
     RELAY_BAD, RELAY_ACCEPTED, RELAY_NOT_MEMBER, RELAY_UNVERIFIED, RELAY_NO_CONSENT,
@@ -33,19 +31,6 @@ static int sha256_hex_ok(const char *s)
     return s && rk_is_well_formed(s, strlen(s)); /* same shape: 64 lower-case hex */
 }
 
-static int link_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-
-    if (n == 0 || n > LINK_MAX || (strncmp(s, "http://", 7) && strncmp(s, "https://", 8)))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || s[i] == '"' || s[i] == '<' || s[i] == '>' ||
-            (unsigned char)s[i] >= 0x7f)
-            return 0;
-    return 1;
-}
-
 static const char *str(json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -54,14 +39,23 @@ static const char *str(json_t *o, const char *key)
 /* What a relay batch may state once (batch.h). */
 static const char *const relay_shared[] = {"agency", "title", "deadline", NULL};
 
-/* Copies a relayed item into row, or returns why it is malformed. */
+static const batch_spec relay_batch = {
+    .key = "notices", .shareable = relay_shared, .max_items = PLATFORM_MAX_BATCH, .objects = 1,
+};
+
+/* Copies a relayed item into row, or returns why it is malformed. Title,
+ * deadline and link obey the rules the hub checked them by (field.h), so
+ * whatever the hub accepts from an agency is accepted here. */
 static const char *parse_item(json_t *o, json_t *common, notice_row *row)
 {
     const char *notice = str(o, "notice"), *rk = str(o, "rk");
-    const char *sha = str(o, "doc_sha256"), *link = str(o, "link");
+    const char *sha = str(o, "doc_sha256");
+    size_t title_len = 0, deadline_len = 0, link_len = 0;
     const char *agency = batch_str(o, common, "agency", NULL);
-    const char *title = batch_str(o, common, "title", NULL);
-    const char *deadline = batch_str(o, common, "deadline", NULL);
+    const char *title = batch_str(o, common, "title", &title_len);
+    const char *deadline = batch_str(o, common, "deadline", &deadline_len);
+    const char *link = batch_str(o, NULL, "link", &link_len);
+    long long deadline_ms;
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return "notice must be a notice id";
@@ -69,14 +63,14 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
         return "rk must be 64 lower-case hex";
     if (!agency || !apikey_name_ok(agency, strlen(agency)))
         return "agency must be 1-64 of [A-Za-z0-9._-]";
-    if (!title || !*title || strlen(title) > TITLE_MAX)
-        return "title must be 1-200 bytes";
+    if (!title || !field_title_ok(title, title_len))
+        return "title must be 1-200 bytes without control characters";
     if (!sha256_hex_ok(sha))
         return "doc_sha256 must be 64 lower-case hex";
-    if (!deadline || !*deadline || strlen(deadline) > DEADLINE_MAX)
-        return "deadline must be a date or time";
-    if (!link_ok(link))
-        return "link must be an http(s) URL of at most 512 bytes";
+    if (!deadline || field_deadline_parse(deadline, deadline_len, &deadline_ms) != 0)
+        return "deadline must be YYYY-MM-DD or an RFC 3339 time";
+    if (!link || !field_link_ok(link, link_len))
+        return "link must be an http:// or https:// URL of at most 512 bytes";
     memset(row, 0, sizeof *row);
     str_copy(row->notice, sizeof row->notice, notice);
     str_copy(row->rk, sizeof row->rk, rk);
@@ -115,10 +109,10 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
     int inserted;
 
     row->member = m->id;
-    inserted = pdb_inbox_insert(&p->db, row);
+    inserted = platform_db_inbox_insert(p->db, row);
     if (inserted == 0) { /* a repeated relay: the answer says since when */
         notice_row first;
-        if (pdb_inbox_get(&p->db, row->notice, &first) == 1)
+        if (platform_db_inbox_get(p->db, row->notice, &first) == 1)
             memcpy(row->received, first.received, sizeof row->received);
         return 0;
     }
@@ -126,7 +120,7 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
         return -1;
     text->len = 0;
     push_text(p, row, text);
-    if (text->broken || pdb_outbox_insert(&p->db, row->notice, "push", m->phone, text->data,
+    if (text->broken || platform_db_outbox_insert(p->db, row->notice, "push", m->phone, text->data,
                                           row->received) != 0)
         return -1;
     return 0;
@@ -135,7 +129,7 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
 static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
 {
     member_route m;
-    int found = pdb_member_route(&p->db, row->rk, &m);
+    int found = platform_db_member_route(p->db, row->rk, &m);
 
     if (found < 0) {
         *dberr = 1;
@@ -189,33 +183,34 @@ static void result_line(buf *out, json_t *o, relay_outcome r, const char *why,
     }
 }
 
-void platform_api_relay(platform *p, const http_request *req, http_response *resp)
+void platform_relay_post(void *role, const void *caller, const http_request *req,
+                         http_response *resp)
 {
-    json_t *root, *list = platform_batch(req, resp, "notices", &root), *o, *common;
+    platform *p = role;
     size_t i, n, counts[RELAY_OUTCOMES] = {0};
-    int dberr = 0;
-    char now[25], why_common[160];
+    int dberr = 0, status;
+    char now[25], err[192];
+    json_t *o;
+    batch in;
     buf out, push;
 
-    if (!list)
-        return;
-    if (batch_read_common(root, relay_shared, &common, why_common, sizeof why_common) != 0) {
-        json_decref(root);
-        http_reply_error(resp, 400, "%s", why_common);
+    (void)caller;
+    status = batch_read(&in, &relay_batch, req->body, req->body_len, err, sizeof err);
+    if (status) {
+        http_reply_error(resp, status, "%s", err);
         return;
     }
-    n = json_array_size(list);
+    n = json_array_size(in.items);
     clock_rfc3339_ms(now, clock_now_ms());
-    buf_init(&out, n * 80 + 16);
+    batch_results_open(&out, n);
     buf_init(&push, 1024);
-    buf_puts(&out, "{\"results\":[");
     pthread_mutex_lock(&p->lock);
-    dberr = db_begin(p->db.db) != 0;
-    json_array_foreach(list, i, o) {
+    dberr = platform_db_begin(p->db) != 0;
+    json_array_foreach(in.items, i, o) {
         if (dberr)
             break;
         notice_row row;
-        const char *why = parse_item(o, common, &row);
+        const char *why = parse_item(o, in.common, &row);
         relay_outcome r = RELAY_BAD;
         if (!why) {
             memcpy(row.received, now, sizeof row.received);
@@ -224,17 +219,17 @@ void platform_api_relay(platform *p, const http_request *req, http_response *res
         if (dberr)
             break;
         counts[r]++;
-        buf_puts(&out, i ? "," : "");
+        batch_results_next(&out, i);
         result_line(&out, o, r, why, row.received);
     }
-    if (!dberr && db_commit(p->db.db) != 0)
+    if (!dberr && platform_db_commit(p->db) != 0)
         dberr = 1;
     if (dberr)
-        db_rollback(p->db.db);
+        platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
-    json_decref(root);
+    batch_free(&in);
     buf_free(&push);
-    buf_puts(&out, "]}");
+    batch_results_close(&out);
     if (dberr) {
         buf_free(&out);
         http_reply_error(resp, 500, "database error; retry the batch");

@@ -18,25 +18,24 @@
 #include <time.h>
 
 #include "buf.h"
-#include "db.h"
 #include "http_client.h"
 #include "log.h"
-#include "platform.h"
+#include "platform_reports.h"
 
 #define BACKOFF_MAX_MS 30000
 
-typedef struct batch {
+typedef struct report {
     buf body;
     long long last_id;
     int n;
-} batch;
+} report;
 
-/* The only event a platform queues for the hub: see pdb_events_batch.
+/* The only event a platform queues for the hub: see platform_db_events_batch.
  * Named in each item, not once in "common": a hub older than that
  * convention would refuse every item (protocol.md, "Common fields"). */
 static void add_event(void *ctx, long long id, const char *notice, const char *at)
 {
-    batch *b = ctx;
+    report *b = ctx;
 
     buf_puts(&b->body, b->n ? "," : "");
     buf_puts(&b->body, "{\"notice\":");
@@ -50,7 +49,7 @@ static void add_event(void *ctx, long long id, const char *notice, const char *a
 
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
 {
-    batch *b = ctx;
+    report *b = ctx;
 
     buf_printf(&b->body, "%s{\"rk\":\"%s\",\"consent\":%s,\"preference\":%d}", b->n ? "," : "",
                rk, consent ? "true" : "false", preference);
@@ -73,7 +72,7 @@ static size_t item_errors(json_t *reply)
  * or -1 when the hub could not take it. */
 static int send_queue(platform *p, http_client *hub, int events)
 {
-    batch b = {0};
+    report b = {0};
     json_t *reply = NULL;
     char err[512];
     int status, n;
@@ -81,8 +80,8 @@ static int send_queue(platform *p, http_client *hub, int events)
     buf_init(&b.body, 1 << 16);
     buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
     pthread_mutex_lock(&p->lock);
-    n = events ? pdb_events_batch(&p->db, PLATFORM_MAX_BATCH, add_event, &b)
-               : pdb_directory_batch(&p->db, PLATFORM_MAX_BATCH, add_entry, &b);
+    n = events ? platform_db_events_batch(p->db, PLATFORM_MAX_BATCH, add_event, &b)
+               : platform_db_directory_batch(p->db, PLATFORM_MAX_BATCH, add_entry, &b);
     pthread_mutex_unlock(&p->lock);
     buf_puts(&b.body, "]}");
     if (n <= 0 || b.body.broken) {
@@ -104,8 +103,8 @@ static int send_queue(platform *p, http_client *hub, int events)
     if (bad) /* an item the hub refuses will not improve by resending */
         log_warn("hub refused %zu of %d %s", bad, n, events ? "events" : "directory entries");
     pthread_mutex_lock(&p->lock);
-    int rc = events ? pdb_events_reported_upto(&p->db, b.last_id)
-                    : pdb_directory_delete_upto(&p->db, b.last_id);
+    int rc = events ? platform_db_events_reported_upto(p->db, b.last_id)
+                    : platform_db_directory_delete_upto(p->db, b.last_id);
     pthread_mutex_unlock(&p->lock);
     log_info("hub: sent %d %s", n, events ? "events" : "directory entries");
     return rc == 0 ? n : -1;
@@ -121,9 +120,9 @@ static void deliver_outbox(platform *p)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    n = pdb_outbox_deliver(&p->db, now);
-    pdb_sessions_expire(&p->db, clock_now_ms());
-    pdb_attempts_expire(&p->db, clock_now_ms());
+    n = platform_db_outbox_deliver(p->db, now);
+    platform_db_sessions_expire(p->db, clock_now_ms());
+    platform_db_attempts_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
     if (n > 0)
         log_info("push: %d notifications sent", n);
@@ -183,7 +182,7 @@ static void *reporter_main(void *arg)
     return NULL;
 }
 
-int platform_reporter_start(platform *p)
+int platform_reports_start(platform *p)
 {
     pthread_mutex_init(&p->rep_lock, NULL);
     pthread_cond_init(&p->rep_wake, NULL);
@@ -193,7 +192,7 @@ int platform_reporter_start(platform *p)
     return 0;
 }
 
-void platform_reporter_wake(platform *p)
+void platform_reports_wake(platform *p)
 {
     pthread_mutex_lock(&p->rep_lock);
     p->rep_pending = 1;
@@ -203,7 +202,7 @@ void platform_reporter_wake(platform *p)
 
 /* Stops after a last round, so reports made just before shutdown still
  * leave (unless the hub is already known to be down: they stay queued). */
-void platform_reporter_stop(platform *p)
+void platform_reports_stop(platform *p)
 {
     if (!p->rep_running)
         return;

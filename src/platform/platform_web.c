@@ -7,16 +7,22 @@
  * function that enforces the five-failures-per-fifteen-minutes rule per
  * phone, counting an attempt as failed before the hash is checked so that
  * parallel guesses cannot slip past the limit. */
+#include "platform_web.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
 #include "form.h"
 #include "log.h"
+#include "login_attempts.h"
+#include "phone.h"
+#include "pin.h"
 #include "platform.h"
+#include "platform_members.h"
 #include "platform_pages.h"
+#include "platform_reports.h"
 #include "viewtoken.h"
 
 #define SESSION_COOKIE "herald_sid"
@@ -53,7 +59,7 @@ static void error_page(platform *p, http_response *resp, int status, const char 
     buf b;
 
     buf_init(&b, 2048);
-    page_error(&b, p->name, ko, en, back);
+    platform_pages_error(&b, p->name, ko, en, back);
     reply_page(resp, status, &b);
 }
 
@@ -80,9 +86,9 @@ static int session_member(platform *p, const http_request *req, member *m)
     if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0)
         return 0;
     pthread_mutex_lock(&p->lock);
-    id = pdb_session_member(&p->db, hash, clock_now_ms());
+    id = platform_db_session_member(p->db, hash, clock_now_ms());
     if (id > 0)
-        found = pdb_member_by_id(&p->db, id, m) == 1;
+        found = platform_db_member_by_id(p->db, id, m) == 1;
     pthread_mutex_unlock(&p->lock);
     return found;
 }
@@ -97,7 +103,7 @@ static int new_session(platform *p, http_response *resp, long long member)
     hex_encode(id, raw, sizeof raw);
     session_hash(id, hash);
     pthread_mutex_lock(&p->lock);
-    rc = pdb_session_insert(&p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
+    rc = platform_db_session_insert(p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
     pthread_mutex_unlock(&p->lock);
     snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; Path=/; Max-Age=%ld; HttpOnly; "
              "SameSite=Strict%s", id, p->session_ttl_s, p->secure_cookie ? "; Secure" : "");
@@ -118,17 +124,19 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
     int found, ok;
 
     pthread_mutex_lock(&p->lock);
-    if (pdb_attempts_get(&p->db, phone, &a) != 0) {
+    if (platform_db_attempts_get(p->db, phone, &a) != 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
-    *wait_ms = login_locked_for(&a, now);
+    *wait_ms = login_attempts_locked_for(&a, now);
     if (*wait_ms > 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_LOCKED;
     }
-    login_record_failure(&a, now); /* taken back below if the PIN is right */
-    found = pdb_attempts_set(&p->db, phone, &a) == 0 ? pdb_member_by_phone(&p->db, phone, m) : -1;
+    login_attempts_record_failure(&a, now); /* taken back below if the PIN is right */
+    found = platform_db_attempts_set(p->db, phone, &a) == 0
+                ? platform_db_member_by_phone(p->db, phone, m)
+                : -1;
     pthread_mutex_unlock(&p->lock);
     if (found < 0)
         return PIN_ERROR;
@@ -136,7 +144,7 @@ static pin_result check_pin(platform *p, const char *phone, const char *pin, mem
     if (!ok || !found)
         return PIN_WRONG;
     pthread_mutex_lock(&p->lock);
-    pdb_attempts_clear(&p->db, phone);
+    platform_db_attempts_clear(p->db, phone);
     pthread_mutex_unlock(&p->lock);
     return PIN_OK;
 }
@@ -179,7 +187,7 @@ static void login_page(platform *p, http_response *resp, int status, const char 
     buf b;
 
     buf_init(&b, 4096);
-    page_login(&b, p->name, ko, en);
+    platform_pages_login(&b, p->name, ko, en);
     reply_page(resp, status, &b);
 }
 
@@ -227,7 +235,7 @@ static void inbox_row(void *ctx, const notice_row *n)
 {
     inbox_ctx *c = ctx;
 
-    page_inbox_row(c->b, n);
+    platform_pages_inbox_row(c->b, n);
     c->rows++;
 }
 
@@ -240,11 +248,11 @@ static void get_inbox(platform *p, const member *m, http_response *resp)
     buf_init(&b, 8192);
     c.b = &b;
     c.rows = 0;
-    page_inbox_begin(&b, p->name, m);
+    platform_pages_inbox_begin(&b, p->name, m);
     pthread_mutex_lock(&p->lock);
-    rc = pdb_inbox_list(&p->db, m->id, INBOX_LIMIT, inbox_row, &c);
+    rc = platform_db_inbox_list(p->db, m->id, INBOX_LIMIT, inbox_row, &c);
     pthread_mutex_unlock(&p->lock);
-    page_inbox_end(&b, c.rows);
+    platform_pages_inbox_end(&b, c.rows);
     if (rc != 0) {
         buf_free(&b);
         error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
@@ -259,7 +267,7 @@ static int find_notice(platform *p, const char *id, notice_row *n)
     int found;
 
     pthread_mutex_lock(&p->lock);
-    found = pdb_inbox_get(&p->db, id, n);
+    found = platform_db_inbox_get(p->db, id, n);
     pthread_mutex_unlock(&p->lock);
     return found;
 }
@@ -270,7 +278,7 @@ static void notice_page(platform *p, http_response *resp, int status, const noti
     buf b;
 
     buf_init(&b, 4096);
-    page_notice(&b, p->name, n, ko, en);
+    platform_pages_notice(&b, p->name, n, ko, en);
     reply_page(resp, status, &b);
 }
 
@@ -349,7 +357,7 @@ static void open_notice(platform *p, const member *m, const char *id, const http
     }
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    pdb_inbox_mark_read(&p->db, n.notice, now);
+    platform_db_inbox_mark_read(p->db, n.notice, now);
     pthread_mutex_unlock(&p->lock);
     redirect_with_token(resp, n.link, token);
 }
@@ -367,10 +375,10 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     consent = v && !strcmp(v, "on");
     form_free(&f);
     pthread_mutex_lock(&p->lock);
-    if (db_begin(p->db.db) == 0) {
-        rc = platform_set_consent_locked(p, m->id, consent, m->preference);
-        if (rc != 0 || db_commit(p->db.db) != 0) {
-            db_rollback(p->db.db);
+    if (platform_db_begin(p->db) == 0) {
+        rc = platform_members_set_consent_locked(p, m->id, consent, m->preference);
+        if (rc != 0 || platform_db_commit(p->db) != 0) {
+            platform_db_rollback(p->db);
             rc = -1;
         }
     }
@@ -379,7 +387,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
         error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
         return;
     }
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
     log_info("consent %s by member %lld", consent ? "given" : "withdrawn", m->id);
     redirect(resp, "/inbox");
 }
@@ -390,7 +398,7 @@ static void signup_page(platform *p, http_response *resp, int status, const char
     buf b;
 
     buf_init(&b, 8192);
-    page_signup(&b, p->name, ko, en, detail);
+    platform_pages_signup(&b, p->name, ko, en, detail);
     reply_page(resp, status, &b);
 }
 
@@ -409,13 +417,13 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
     s.preference = 1;
     s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
-    platform_signup(p, &s, 1);
+    platform_members_signup(p, &s, 1);
     form_free(&f); /* wipes the RRN and the PIN */
     if (!s.member) {
         signup_page(p, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
         return;
     }
-    platform_reporter_wake(p);
+    platform_reports_wake(p);
     log_info("member %lld signed up on the web", s.member);
     if (new_session(p, resp, s.member) != 0) {
         redirect(resp, "/");
@@ -430,7 +438,7 @@ static void post_logout(platform *p, const http_request *req, http_response *res
 
     if (session_hash(http_cookie(req, SESSION_COOKIE), hash) == 0) {
         pthread_mutex_lock(&p->lock);
-        pdb_session_delete(&p->db, hash);
+        platform_db_session_delete(p->db, hash);
         pthread_mutex_unlock(&p->lock);
     }
     redirect(resp, "/");
@@ -438,83 +446,103 @@ static void post_logout(platform *p, const http_request *req, http_response *res
                     "SameSite=Strict");
 }
 
-static int method_is(const http_request *req, const char *m, http_response *resp)
-{
-    if (!strcmp(req->method, m))
-        return 1;
-    http_reply_error(resp, 405, "use %s", m);
-    http_add_header(resp, "Allow", m);
-    return 0;
-}
-
-/* "/notices/ID" or "/notices/ID/open": copies ID, returns 1 or 2; 0 if
- * the path is not one of those or ID is not a notice id. */
-static int notice_path(const char *path, char id[65])
+/* "/notices/ID..." (the only paths that reach here with an id): copies
+ * ID; -1 when it is not a notice id's shape, so no lookup is tried. */
+static int notice_id_of(const char *path, char id[65])
 {
     const char *s = path + strlen("/notices/"), *slash = strchr(s, '/');
     size_t n = slash ? (size_t)(slash - s) : strlen(s);
 
-    if (strncmp(path, "/notices/", 9) != 0 || n == 0 || n > 64)
-        return 0;
+    if (n == 0 || n > 64)
+        return -1;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == '-'))
-            return 0;
+            return -1;
     memcpy(id, s, n);
     id[n] = '\0';
-    if (!slash)
-        return 1;
-    return !strcmp(slash, "/open") ? 2 : 0;
+    return 0;
 }
 
-/* Pages that need a signed-in member. */
-static int member_pages(platform *p, const http_request *req, http_response *resp)
+typedef enum member_page { INBOX, CONSENT, NOTICE, OPEN } member_page;
+
+/* The pages that need a signed-in member: without a session, back to the
+ * sign-in form. */
+static void with_member(void *role, const http_request *req, http_response *resp,
+                        member_page page)
 {
-    char id[65];
-    int kind = notice_path(req->path, id);
+    platform *p = role;
+    char id[65] = "";
     member m;
 
-    if (strcmp(req->path, "/inbox") && strcmp(req->path, "/consent") && !kind)
-        return 0;
+    if ((page == NOTICE || page == OPEN) && notice_id_of(req->path, id) != 0) {
+        http_reply_error(resp, 404, "no such page");
+        return;
+    }
     if (!session_member(p, req, &m)) {
         redirect(resp, "/");
-        return 1;
+        return;
     }
-    if (!strcmp(req->path, "/inbox")) {
-        if (method_is(req, "GET", resp))
-            get_inbox(p, &m, resp);
-    } else if (!strcmp(req->path, "/consent")) {
-        if (method_is(req, "POST", resp))
-            post_consent(p, &m, req, resp);
-    } else if (kind == 1) {
-        if (method_is(req, "GET", resp))
-            get_notice(p, &m, id, resp);
-    } else if (method_is(req, "POST", resp)) {
-        open_notice(p, &m, id, req, resp);
+    switch (page) {
+    case INBOX: get_inbox(p, &m, resp); break;
+    case CONSENT: post_consent(p, &m, req, resp); break;
+    case NOTICE: get_notice(p, &m, id, resp); break;
+    case OPEN: open_notice(p, &m, id, req, resp); break;
     }
     secure_wipe(&m, sizeof m);
-    return 1;
 }
 
-int platform_web(platform *p, const http_request *req, http_response *resp)
+PLATFORM_WEB_PAGE(platform_web_inbox)
 {
-    const char *path = req->path;
+    (void)caller;
+    with_member(role, req, resp, INBOX);
+}
 
-    if (!strcmp(path, "/")) {
-        if (method_is(req, "GET", resp))
-            login_page(p, resp, 200, NULL, NULL);
-    } else if (!strcmp(path, "/login")) {
-        if (method_is(req, "POST", resp))
-            post_login(p, req, resp);
-    } else if (!strcmp(path, "/signup")) {
-        if (!strcmp(req->method, "GET"))
-            signup_page(p, resp, 200, NULL, NULL, NULL);
-        else if (method_is(req, "POST", resp))
-            post_signup(p, req, resp);
-    } else if (!strcmp(path, "/logout")) {
-        if (method_is(req, "POST", resp))
-            post_logout(p, req, resp);
-    } else {
-        return member_pages(p, req, resp);
-    }
-    return 1;
+PLATFORM_WEB_PAGE(platform_web_consent)
+{
+    (void)caller;
+    with_member(role, req, resp, CONSENT);
+}
+
+PLATFORM_WEB_PAGE(platform_web_notice)
+{
+    (void)caller;
+    with_member(role, req, resp, NOTICE);
+}
+
+PLATFORM_WEB_PAGE(platform_web_open)
+{
+    (void)caller;
+    with_member(role, req, resp, OPEN);
+}
+
+PLATFORM_WEB_PAGE(platform_web_home)
+{
+    (void)caller;
+    (void)req;
+    login_page(role, resp, 200, NULL, NULL);
+}
+
+PLATFORM_WEB_PAGE(platform_web_login)
+{
+    (void)caller;
+    post_login(role, req, resp);
+}
+
+PLATFORM_WEB_PAGE(platform_web_signup_form)
+{
+    (void)caller;
+    (void)req;
+    signup_page(role, resp, 200, NULL, NULL, NULL);
+}
+
+PLATFORM_WEB_PAGE(platform_web_signup)
+{
+    (void)caller;
+    post_signup(role, req, resp);
+}
+
+PLATFORM_WEB_PAGE(platform_web_logout)
+{
+    (void)caller;
+    post_logout(role, req, resp);
 }

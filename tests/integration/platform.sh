@@ -117,6 +117,13 @@ check "a repeated relay is accepted again; a malformed item is a per-item error"
 	jqok ".results[0].status == \"accepted\" and (.results[1].error | test(\"notice\"))" "$(body_of "$r")"
 check "... and says the notice has been in the inbox since the first relay" \
 	jqok ".results[0].received == \"$FIRST_RECEIVED\"" "$(body_of "$r")"
+# The platform checks relayed fields by the hub's rules (protocol/field.h):
+# a title with a control character, which the hub refuses from an agency,
+# is refused here too, for that item alone.
+NE=0193a000-0000-7000-8000-0000000000e1
+r=$(relay "$(item $NE $RKA $'Tax\x01bill')" "$(item $N2 $RKB '국민연금 / Pension')")
+check "a relayed title with a control character is a per-item error, the other item accepted" \
+	jqok '(.results[0].error | test("title")) and .results[1].status == "accepted"' "$(body_of "$r")"
 DB=data/platform.db
 q() { sqlite3 "$DB" "$1"; }
 check "the repeated relay left one inbox row and one notification" \

@@ -33,7 +33,7 @@ static void inbox_rows_escape_titles(void **state)
     (void)state;
 
     buf_init(&b, 256);
-    page_inbox_row(&b, &n);
+    platform_pages_inbox_row(&b, &n);
     assert_null(strstr(b.data, "<script"));
     assert_non_null(strstr(b.data, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));
     assert_non_null(strstr(b.data, "href=\"/notices/0193a000-0000-7000-8000-000000000001\""));
@@ -51,8 +51,8 @@ static void inbox_header_escapes_member_name(void **state)
     strcpy(m.name, "<i>홍길동</i>");
     m.consent = 1;
     buf_init(&b, 256);
-    page_inbox_begin(&b, "messenger", &m);
-    page_inbox_end(&b, 0);
+    platform_pages_inbox_begin(&b, "messenger", &m);
+    platform_pages_inbox_end(&b, 0);
     assert_null(strstr(b.data, "<i>"));
     assert_non_null(strstr(b.data, "&lt;i&gt;홍길동&lt;/i&gt;"));
     assert_non_null(strstr(b.data, "Withdraw consent"));
@@ -67,10 +67,10 @@ static void pages_fit_phones_without_scripts(void **state)
     (void)state;
 
     buf_init(&b, 256);
-    page_login(&b, "messenger", NULL, NULL);
-    page_signup(&b, "messenger", "실패", "Failed", evil);
-    page_notice(&b, "messenger", &n, NULL, NULL);
-    page_error(&b, "messenger", "오류", "Error", "/inbox");
+    platform_pages_login(&b, "messenger", NULL, NULL);
+    platform_pages_signup(&b, "messenger", "실패", "Failed", evil);
+    platform_pages_notice(&b, "messenger", &n, NULL, NULL);
+    platform_pages_error(&b, "messenger", "오류", "Error", "/inbox");
     assert_non_null(strstr(b.data, "name=\"viewport\" content=\"width=device-width"));
     assert_null(strstr(b.data, "<script"));
     assert_non_null(strstr(b.data, "action=\"/notices/0193a000-0000-7000-8000-000000000001/open\""));
@@ -87,7 +87,7 @@ static void unverified_members_are_told_notices_wait(void **state)
     (void)state;
 
     buf_init(&b, 256);
-    page_signup(&b, "messenger", NULL, NULL, NULL);
+    platform_pages_signup(&b, "messenger", NULL, NULL, NULL);
     assert_non_null(strstr(b.data, "본인 확인"));
     assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
     buf_free(&b);
@@ -95,13 +95,13 @@ static void unverified_members_are_told_notices_wait(void **state)
     memset(&m, 0, sizeof m);
     strcpy(m.name, "홍길동");
     buf_init(&b, 256);
-    page_inbox_begin(&b, "messenger", &m);
+    platform_pages_inbox_begin(&b, "messenger", &m);
     assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
     buf_free(&b);
 
     m.verified = 1;
     buf_init(&b, 256);
-    page_inbox_begin(&b, "messenger", &m);
+    platform_pages_inbox_begin(&b, "messenger", &m);
     assert_null(strstr(b.data, "identity"));
     buf_free(&b);
 }

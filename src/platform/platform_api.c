@@ -1,0 +1,123 @@
+/* platform_api.c -- the platform's whole HTTP surface as one table
+ * (docs/protocol.md, "platform"): the keyed API the hub and the back
+ * office call, and the citizen pages.
+ *
+ * The gate reads the table before any body is read: an unknown path is
+ * 404, an API call without a key of ours 401, and a body past the route's
+ * cap 413 (16 MiB for the API, 64 KiB for the pages' forms). The handler
+ * then answers a wrong method (405), checks that the key is the one the
+ * route is for (403) and calls the route's handler. */
+#include "platform_api.h"
+
+#include <string.h>
+
+#include "http_route.h"
+#include "platform.h"
+#include "platform_members.h"
+#include "platform_relay.h"
+#include "platform_web.h"
+
+/* The callers the clients file names: the hub relays, the back office
+ * ("admin") signs up, verifies and changes consent. */
+#define FOR_HUB (1u << 0)
+#define FOR_ADMIN (1u << 1)
+
+#define API_BODY PLATFORM_MAX_BODY
+#define PAGE_BODY PLATFORM_PAGE_MAX_BODY
+
+static void get_health(void *role, const void *caller, const http_request *req,
+                       http_response *resp);
+
+static const http_route routes[] = {
+    {"POST", "/v1/relay", FOR_HUB, API_BODY, platform_relay_post},
+    {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post},
+    {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify},
+    {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},
+    {"GET", "/v1/health", HTTP_ANYONE, 0, get_health},
+    {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home},
+    {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login},
+    {"GET", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup_form},
+    {"POST", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup},
+    {"POST", "/logout", HTTP_ANYONE, PAGE_BODY, platform_web_logout},
+    {"GET", "/inbox", HTTP_ANYONE, PAGE_BODY, platform_web_inbox},
+    {"POST", "/consent", HTTP_ANYONE, PAGE_BODY, platform_web_consent},
+    {"GET", "/notices/{id}", HTTP_ANYONE, PAGE_BODY, platform_web_notice},
+    {"POST", "/notices/{id}/open", HTTP_ANYONE, PAGE_BODY, platform_web_open},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+/* {"status":"ok","pending_reports":N}: the queue an operator (or the
+ * demo) waits on. */
+static void get_health(void *role, const void *caller, const http_request *req,
+                       http_response *resp)
+{
+    platform *p = role;
+    long long pending;
+
+    (void)caller;
+    (void)req;
+    pthread_mutex_lock(&p->lock);
+    pending = platform_db_pending_reports(p->db);
+    pthread_mutex_unlock(&p->lock);
+    http_reply_json(resp, pending < 0 ? 500 : 200,
+                    json_pack("{ss sI}", "status", pending < 0 ? "database error" : "ok",
+                              "pending_reports", (json_int_t)pending));
+}
+
+/* The route req's path names, for its method or, when it has another
+ * (the handler answers 405), for that one: its caller and cap still
+ * apply. NULL when no route has the path. */
+static const http_route *route_of_path(const http_request *req)
+{
+    int status;
+    const char *allow;
+    const http_route *r = http_route_find(routes, N_ROUTES, req->method, req->path, &status,
+                                          &allow);
+
+    if (!r && status == 405)
+        r = http_route_find(routes, N_ROUTES, allow, req->path, &status, &allow);
+    return r;
+}
+
+int platform_api_gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    platform *p = ctx;
+    const http_route *r = route_of_path(req);
+
+    if (!r)
+        return 404;
+    *max_body = r->max_body;
+    if (r->callers != HTTP_ANYONE &&
+        !apikeys_check(&p->clients, http_header(req, "Authorization")))
+        return 401;
+    return 0;
+}
+
+static unsigned caller_bits(const apikey_entry *caller)
+{
+    if (!strcmp(caller->name, "hub"))
+        return FOR_HUB;
+    if (!strcmp(caller->name, "admin"))
+        return FOR_ADMIN;
+    return 0;
+}
+
+void platform_api_handle(void *ctx, const http_request *req, http_response *resp)
+{
+    platform *p = ctx;
+    const http_route *r = http_route_answer(routes, N_ROUTES, req, resp);
+    const apikey_entry *caller = NULL;
+
+    if (!r)
+        return;
+    if (r->callers != HTTP_ANYONE) {
+        if (!(caller = apikeys_authorize(&p->clients, req, resp)))
+            return;
+        if (!(caller_bits(caller) & r->callers)) {
+            http_reply_error(resp, 403, "%s is for %s, not %s", req->path,
+                             r->callers & FOR_HUB ? "hub" : "admin", caller->name);
+            return;
+        }
+    }
+    r->handler(p, caller, req, resp);
+}

@@ -1,0 +1,92 @@
+/* platform_main.c -- `herald platform`: the command line, platform.ini,
+ * and the wait for a shutdown signal. The platform itself is platform.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "platform.h"
+
+static const char usage[] =
+    "Usage: herald platform --config FILE [--listen HOST:PORT] [--quiet]\n\n"
+    "Runs a certified electronic document intermediary (a messenger or carrier):\n"
+    "members sign up (their RRN goes to idsvc and is dropped, the CI is kept),\n"
+    "the hub relays notices into their inboxes, and members open them through\n"
+    "the web pages, which issue a signed view token for the agency.\n\n"
+    "  --config FILE       platform.ini: [platform] name, dir, listen, public_url,\n"
+    "                      view_key, clients, pin_hash (interactive|min),\n"
+    "                      view_token_ttl_s, session_ttl_s, threads,\n"
+    "                      report_interval_ms; [idsvc] url, key_file;\n"
+    "                      [hub] url, key_file\n"
+    "  --listen HOST:PORT  overrides the config's listen\n"
+    "  --quiet             log only warnings and errors\n\n"
+    "API (bearer key from the clients file): POST /v1/relay (hub), POST /v1/members,\n"
+    "POST /v1/members/verify and POST /v1/consent (admin). Pages: / /login /signup\n"
+    "/inbox /notices/ID /notices/ID/open /consent /logout (members who sign up on the\n"
+    "web get notices once the back office has verified them). SIGTERM or SIGINT stops\n"
+    "cleanly.\n";
+
+/* Runs a loaded platform until SIGTERM or SIGINT. */
+static int serve(platform *p, const char *listen)
+{
+    char err[512];
+    int sig;
+
+    if (platform_start(p, listen, err, sizeof err) != 0)
+        return cli_fail("platform", "%s", err);
+    sig = cli_wait_shutdown_signal();
+    log_info("signal %d: finishing requests in flight", sig);
+    platform_stop(p);
+    log_info("stopped");
+    return EXIT_OK;
+}
+
+int cmd_platform(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"listen", required_argument, 0, 'l'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *cfgfile = NULL, *listen = NULL;
+    static platform p; /* large; lives for the whole run */
+    config cfg;
+    char err[512];
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfgfile = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'q': log_set_quiet(1); break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("platform", "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("platform", "unexpected argument '%s'", argv[optind]);
+    if (!cfgfile)
+        return cli_usage_error("platform", "--config is required");
+    log_set_name("platform");
+    if (config_load(&cfg, cfgfile, err, sizeof err) != 0)
+        return cli_fail("platform", "%s", err);
+    if (!listen)
+        listen = config_require(&cfg, "platform", "listen", err, sizeof err);
+    /* Before any thread starts (the database's checkpointer is one), so
+     * that every thread leaves the shutdown signals to the wait below. */
+    cli_block_shutdown_signals();
+    if (!listen || platform_open(&p, &cfg, err, sizeof err) != 0) {
+        if (listen)
+            platform_close(&p);
+        config_free(&cfg);
+        return cli_fail("platform", "%s", err);
+    }
+    rc = serve(&p, listen);
+    platform_close(&p);
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* platform_members.h -- signing members up, verifying them and recording
+ * their consent: the admin API's routes, and what the web pages share with
+ * them. */
+#ifndef HERALD_PLATFORM_MEMBERS_H
+#define HERALD_PLATFORM_MEMBERS_H
+
+#include <stddef.h>
+
+#include "http_server.h"
+#include "platform.h"
+
+typedef struct signup {
+    const char *name, *phone, *rrn, *pin; /* in: not copied, rrn wiped by the caller */
+    int consent, preference;
+    int verified;                           /* in: the back office has proofed the
+                                             * person (the web sign-up has not) */
+    long long member;                       /* out: the new member's id, or 0 */
+    char error[160];                        /* in: "" (or a reason to skip the
+                                             * item); out: set when member is 0 */
+} signup;
+
+/* Signs up a batch: one idsvc call for all RRNs, one transaction. */
+void platform_members_signup(platform *p, signup *items, size_t n);
+/* Sets a member's consent and, once the member is verified, queues the
+ * directory update; 0, or -1. The caller holds p->lock inside a
+ * transaction. */
+int platform_members_set_consent_locked(platform *p, long long member, int consent,
+                                        int preference);
+
+/* Route handlers (role is the platform): POST /v1/members,
+ * POST /v1/members/verify, POST /v1/consent. */
+void platform_members_post(void *role, const void *caller, const http_request *req,
+                           http_response *resp);
+void platform_members_verify(void *role, const void *caller, const http_request *req,
+                             http_response *resp);
+void platform_members_consent(void *role, const void *caller, const http_request *req,
+                              http_response *resp);
+
+#endif
