@@ -9,7 +9,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "evidence.h"
-#include "hub_early.h"
+#include "hub_prepared_leaves.h"
 #include "hub_log.h"
 #include "log.h"
 #include "strcopy.h"
@@ -122,10 +122,10 @@ struct hub_db {
     pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
     notice_id_gen ids;
     /* Leaves the item being recorded may take instead of encoding its
-     * own: slots early_at to early_at + EARLY_PER_ITEM - 1 of early. Set
-     * under the writer's lock, NULL outside a batch. */
-    const hub_early *early;
-    size_t early_at;
+     * own: slots prepared_at to prepared_at + PREPARED_PER_ITEM - 1 of
+     * prepared. Set under the writer's lock, NULL outside a batch. */
+    const hub_prepared_leaves *prepared;
+    size_t prepared_at;
     buf leaf;              /* reused for encoding leaves */
     long long fallback_ms; /* read deadline on a fallback channel */
     hub_notice *rows;      /* select_notices' rows, kept: a batch is ~1 MB, and */
@@ -204,28 +204,28 @@ static int finish(hub_db *db, int ok)
     return unlock_synced(db);
 }
 
-/* begin() for a batch whose leaves were made early: they go with it,
+/* begin() for a batch with prepared leaves: they go with it,
  * their bytes to the leaf file (synced) before the lock, so that the
  * writer only stores where they are. */
-static int begin_early(hub_db *db, hub_early *early)
+static int begin_prepared(hub_db *db, hub_prepared_leaves *prepared)
 {
     uint64_t off;
 
-    if (early->bytes.len > 0 && !early->bytes.broken &&
-        hub_log_file_leaves(db->log, early->bytes.data, early->bytes.len, &off) == 0 &&
-        off <= (uint64_t)INT64_MAX - early->bytes.len)
-        early->filed_at = (long long)off;
+    if (prepared->bytes.len > 0 && !prepared->bytes.broken &&
+        hub_log_file_leaves(db->log, prepared->bytes.data, prepared->bytes.len, &off) == 0 &&
+        off <= (uint64_t)INT64_MAX - prepared->bytes.len)
+        prepared->filed_at = (long long)off;
     if (begin(db) == 0)
         return 0;
-    hub_early_free(early);
+    hub_prepared_leaves_free(prepared);
     return -1;
 }
 
-static int finish_early(hub_db *db, int ok, hub_early *early)
+static int finish_prepared(hub_db *db, int ok, hub_prepared_leaves *prepared)
 {
-    db->early = NULL;
+    db->prepared = NULL;
     ok = finish(db, ok);
-    hub_early_free(early);
+    hub_prepared_leaves_free(prepared);
     return ok;
 }
 
@@ -291,7 +291,7 @@ static int save_notice(hub_db *db, hub_notice *n, long long now)
 }
 
 /* A relayed notice's RelayAcceptance and ContentConsignment. */
-#define EARLY_PER_ITEM 2
+#define PREPARED_PER_ITEM 2
 
 static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
                            const char *actor, const char *reason, long long now)
@@ -299,13 +299,15 @@ static int append_evidence(hub_db *db, const hub_notice *n, notice_event ev,
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
                       n->doc_sha256, reason};
 
-    for (size_t k = db->early_at; db->early && k < db->early_at + EARLY_PER_ITEM; k++) {
-        const hub_early_leaf *l = hub_early_find(db->early, k, &r);
-        if (l && db->early->filed_at >= 0)
-            return hub_log_append_filed(db->log, n->id, (uint64_t)db->early->filed_at + l->off,
-                                        l->len, l->hash);
+    for (size_t k = db->prepared_at; db->prepared && k < db->prepared_at + PREPARED_PER_ITEM;
+         k++) {
+        const hub_prepared_leaf *l = hub_prepared_leaves_find(db->prepared, k, &r);
+        if (l && db->prepared->filed_at >= 0)
+            return hub_log_append_filed(db->log, n->id,
+                                        (uint64_t)db->prepared->filed_at + l->off, l->len,
+                                        l->hash);
         if (l)
-            return hub_log_append_hashed(db->log, n->id, db->early->bytes.data + l->off,
+            return hub_log_append_hashed(db->log, n->id, db->prepared->bytes.data + l->off,
                                          l->len, l->hash);
     }
     db->leaf.len = 0;
@@ -626,10 +628,10 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     return 1;
 }
 
-/* Ids for the batch, and each one's SubmissionAcceptance made early (a
+/* Ids for the batch, and each one's SubmissionAcceptance prepared (a
  * resubmitted reference keeps its old id, and its leaf goes unused). */
 static void submissions_ahead(hub_db *db, const char *agency, hub_submission *items, size_t n,
-                              long long now, hub_early *e)
+                              long long now, hub_prepared_leaves *e)
 {
     pthread_mutex_lock(&db->id_lock);
     for (size_t i = 0; i < n; i++) {
@@ -641,11 +643,11 @@ static void submissions_ahead(hub_db *db, const char *agency, hub_submission *it
         db->rnd_used += NOTICE_ID_RANDOM_LEN;
     }
     pthread_mutex_unlock(&db->id_lock);
-    hub_early_init(e, n * EARLY_PER_ITEM);
+    hub_prepared_leaves_init(e, n * PREPARED_PER_ITEM);
     for (size_t i = 0; i < n; i++) {
         evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
                           "hub", items[i].rk, items[i].doc_sha256, NULL};
-        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+        hub_prepared_leaves_add(e, i * PREPARED_PER_ITEM, &r);
     }
 }
 
@@ -653,21 +655,21 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
                   long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
 {
     hub_notice scratch;
-    hub_early early;
+    hub_prepared_leaves prepared;
     int ok = 0;
 
     *n_routed = 0;
-    submissions_ahead(db, agency, items, n, now, &early);
-    if (begin_early(db, &early) != 0)
+    submissions_ahead(db, agency, items, n, now, &prepared);
+    if (begin_prepared(db, &prepared) != 0)
         return -1;
-    db->early = &early;
+    db->prepared = &prepared;
     for (size_t i = 0; i < n && ok == 0; i++) {
         int route = *n_routed < may_route;
         hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
         int fresh;
 
         items[i].routed = 0;
-        db->early_at = i * EARLY_PER_ITEM;
+        db->prepared_at = i * PREPARED_PER_ITEM;
         fresh = insert_notice(db, agency, &items[i], now, route, into);
         if (fresh == 0) {
             items[i].duplicate = 1;
@@ -677,7 +679,7 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
             (*n_routed)++;
         ok = fresh < 0 ? -1 : 0;
     }
-    if (finish_early(db, ok, &early) != 0) {
+    if (finish_prepared(db, ok, &prepared) != 0) {
         *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
         return -1;
     }
@@ -1160,45 +1162,46 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     return save_notice(db, &n, now);
 }
 
-/* The leaves an accepted relay will most likely add, made early. */
-static void answers_ahead(const hub_relay_item *items, size_t n, long long now, hub_early *e)
+/* The leaves an accepted relay will most likely add, prepared. */
+static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
+                          hub_prepared_leaves *e)
 {
-    hub_early_init(e, n * EARLY_PER_ITEM);
+    hub_prepared_leaves_init(e, n * PREPARED_PER_ITEM);
     for (size_t i = 0; i < n; i++) {
         const hub_notice *nt = &items[i].n;
         evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
                           nt->platform, nt->rk, nt->doc_sha256, NULL};
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
-        hub_early_add(e, i * EARLY_PER_ITEM, &r);
+        hub_prepared_leaves_add(e, i * PREPARED_PER_ITEM, &r);
         r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
         if (items[i].consigned)
-            hub_early_add(e, i * EARLY_PER_ITEM + 1, &r);
+            hub_prepared_leaves_add(e, i * PREPARED_PER_ITEM + 1, &r);
     }
 }
 
 static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long now,
-                          const hub_early *early)
+                          const hub_prepared_leaves *prepared)
 {
     int ok = 0;
 
-    db->early = early;
+    db->prepared = prepared;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        db->early_at = i * EARLY_PER_ITEM;
+        db->prepared_at = i * PREPARED_PER_ITEM;
         ok = record_answer(db, &items[i], now);
     }
-    db->early = NULL;
+    db->prepared = NULL;
     return ok;
 }
 
 int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
 {
-    hub_early early;
+    hub_prepared_leaves prepared;
 
-    answers_ahead(items, n, now, &early);
-    if (begin_early(db, &early) != 0)
+    answers_ahead(items, n, now, &prepared);
+    if (begin_prepared(db, &prepared) != 0)
         return -1;
-    return finish_early(db, record_answers(db, items, n, now, &early), &early);
+    return finish_prepared(db, record_answers(db, items, n, now, &prepared), &prepared);
 }
 
 /* One commit (one fsync of the WAL) per round instead of two: the
@@ -1207,19 +1210,19 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
                       size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
                       size_t *n_postal)
 {
-    hub_early early;
+    hub_prepared_leaves prepared;
     int ok;
 
     *n_out = *n_postal = 0;
-    answers_ahead(items, answered, now, &early);
-    if (begin_early(db, &early) != 0)
+    answers_ahead(items, answered, now, &prepared);
+    if (begin_prepared(db, &prepared) != 0)
         return -1;
-    ok = record_answers(db, items, answered, now, &early);
+    ok = record_answers(db, items, answered, now, &prepared);
     if (ok == 0)
         ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
     if (ok != 0)
         *n_out = *n_postal = 0;
-    return finish_early(db, ok, &early);
+    return finish_prepared(db, ok, &prepared);
 }
 
 int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now)
