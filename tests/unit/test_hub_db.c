@@ -320,7 +320,8 @@ static void reopen_keeps_notices_evidence_and_feed(void **state)
 
     assert_int_equal(leaves(f), size);
     assert_state(f, a, "received", "alpha");
-    assert_timeline(f, a, "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha");
+    assert_timeline(f, a,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha");
     assert_state(f, b, "accepted", "null");
     assert_timeline(f, b, "SubmissionAcceptance:hub");
     assert_feed(f, "nts", "received");
