@@ -290,6 +290,16 @@ static size_t feed(fixture *f, const char *agency, long long after, long limit, 
         assert_string_equal(got_, expected);                                                  \
     } while (0)
 
+/* A notice of nts to rk1, relayed to alpha, which accepts at T0 + 1. */
+static void relayed_to_alpha(fixture *f, const char *reference, char id[NOTICE_ID_LEN + 1],
+                             hub_relay_item *it)
+{
+    submit(f, "nts", reference, rk1, T0, id);
+    claim_one(f, T0, "alpha", it);
+    answer(f, it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    assert_state(f, id, "relayed", "alpha");
+}
+
 static uint64_t leaves(fixture *f)
 {
     return hub_log_size(hub_db_log(f->db));
@@ -617,9 +627,7 @@ static void unread_at_deadline_goes_to_next_platform_then_postal(void **state)
     size_t expired, postal;
     long long t;
 
-    submit(f, "nts", "D-1", rk1, T0, id);
-    claim_one(f, T0, "alpha", &it);
-    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    relayed_to_alpha(f, "D-1", id, &it);
     /* the first channel's deadline is the notice's own */
     assert_int_equal(hub_db_expire(f->db, DEADLINE - 1, 10, &expired), 0);
     assert_int_equal(expired, 0);
@@ -689,9 +697,7 @@ static void same_report_is_recorded_once(void **state)
     hub_report r[2];
     uint64_t size;
 
-    submit(f, "nts", "I-1", rk1, T0, id);
-    claim_one(f, T0, "alpha", &it);
-    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    relayed_to_alpha(f, "I-1", id, &it);
 
     /* the same report twice in one batch */
     memset(r, 0, sizeof r);
@@ -738,9 +744,7 @@ static void reports_only_from_those_it_concerns(void **state)
     hub_relay_item it;
     hub_report r[2];
 
-    submit(f, "nts", "W-1", rk1, T0, id);
-    claim_one(f, T0, "alpha", &it);
-    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    relayed_to_alpha(f, "W-1", id, &it);
     memcpy(unknown, id, sizeof unknown);
     unknown[NOTICE_ID_LEN - 1] = unknown[NOTICE_ID_LEN - 1] == '0' ? '1' : '0';
 
@@ -778,9 +782,7 @@ static void read_is_final(void **state)
     hub_relay_item it;
     size_t expired;
 
-    submit(f, "nts", "R-1", rk1, T0, id);
-    claim_one(f, T0, "alpha", &it);
-    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    relayed_to_alpha(f, "R-1", id, &it);
     assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
                         "recorded");
     /* late reports are evidence, and move nothing */
