@@ -236,6 +236,9 @@ static const char upgrade_relay_events[] =
     "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '')"
     " WHERE EXISTS (SELECT 1 FROM reported r"
     "  WHERE r.notice = relays.notice AND r.actor = relays.platform AND r.reason = '');";
+_Static_assert(EVENT_BIT(EV_CONTENT_CONSIGNMENT) == 64 &&
+                   EVENT_BIT(EV_CONSIGNMENT_NOTIFICATION) == 128,
+               "upgrade_relay_events spells these bits out");
 static const char upgrade_changes[] =
     "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
     "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
@@ -277,10 +280,6 @@ static int upgrade(sqlite3 *conn)
     db_rollback(conn);
     return -1;
 }
-
-_Static_assert(EVENT_BIT(EV_CONTENT_CONSIGNMENT) == 64 &&
-                   EVENT_BIT(EV_CONSIGNMENT_NOTIFICATION) == 128,
-               "upgrade_relay_events spells these bits out");
 
 hub_db *hub_db_open(const char *path, char *err, size_t errlen)
 {
