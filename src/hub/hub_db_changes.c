@@ -1,0 +1,50 @@
+/* hub_db_changes.c -- the agencies' feed of state changes (GET
+ * /v1/changes): a row per new state a notice reaches, written with the
+ * change in the same transaction, read in seq order. */
+#include "hub_db_internal.h"
+
+int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, S_CHANGE);
+
+    db_bind_text(st, 1, n->agency);
+    db_bind_text(st, 2, n->id);
+    db_bind_text(st, 3, notice_state_name(n->state));
+    sqlite3_bind_int64(st, 4, now);
+    db_bind_text(st, 5, n->reference);
+    return hub_db_step_done(db, st);
+}
+
+int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
+                        buf *out)
+{
+    sqlite3_stmt *st;
+    long long next = after;
+    int rc, first = 1;
+
+    pthread_mutex_lock(&db->lock);
+    st = hub_db_stmt(db, S_CHANGES);
+    db_bind_text(st, 1, agency);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, limit);
+    buf_puts(out, "{\"changes\":[");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        next = sqlite3_column_int64(st, 0);
+        buf_printf(out, "%s{\"seq\":%lld,\"notice\":", first ? "" : ",", next);
+        buf_json_string(out, db_text(st, 1));
+        buf_puts(out, ",\"reference\":");
+        buf_json_string(out, db_text(st, 2));
+        buf_puts(out, ",\"state\":\"");
+        buf_puts(out, db_text(st, 3));
+        buf_puts(out, "\",\"at\":");
+        hub_db_json_time(out, sqlite3_column_int64(st, 4));
+        buf_puts(out, "}");
+        first = 0;
+    }
+    sqlite3_reset(st);
+    /* An agency acts on a change (prints a letter): on disk first. */
+    if (hub_db_unlock_synced(db) != 0)
+        return -1;
+    buf_printf(out, "],\"next\":%lld}", next);
+    return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,157 @@
+/* hub_db_internal.h -- what the pieces of the hub's store share, and no
+ * other file sees (include it from hub_db*.c only): the struct behind the
+ * opaque hub_db, its prepared statements, its transactions, and the steps
+ * every writer takes on one notice (load, record an event, save).
+ *
+ *   hub_db.c           open, schema, migrations, statements, transactions
+ *   hub_db_notice.c    a notice's row and its evidence; GET /v1/notices/{id}
+ *   hub_db_changes.c   the agencies' feed of state changes
+ *   hub_db_submit.c    POST /v1/notices
+ *   hub_db_report.c    POST /v1/events, and who may see a certificate
+ *   hub_db_relay.c     platforms' answers to relays; the relay worker's round
+ *   hub_db_expire.c    the deadline worker's round */
+#ifndef HERALD_HUB_DB_INTERNAL_H
+#define HERALD_HUB_DB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "hub_db.h"
+#include "hub_log.h"
+#include "hub_prepared_leaves.h"
+
+/* A claimed notice is not claimed again for this long: longer than any
+ * relay call can take, short enough that a crash delays it little. */
+#define RELAY_LEASE_MS (5 * 60 * 1000LL)
+
+/* Prepared leaves per item of a batch: a relayed notice's
+ * RelayAcceptance and ContentConsignment. */
+#define PREPARED_PER_ITEM 2
+
+/* A platform's once-only events, as bits of its relays row. */
+#define EVENT_BIT(ev) (1 << (ev))
+
+/* What a platform answered to the relay of a notice (relays table). */
+enum { ANSWER_NONE, ANSWER_REJECTED, ANSWER_ACCEPTED };
+
+/* The statements, prepared at open (their SQL is in hub_db.c). */
+enum {
+    S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
+    S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
+    S_COUNT
+};
+
+struct hub_db {
+    sqlite3 *conn;
+    db_wal wal;               /* commits are synced after the lock is let go */
+    db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
+    sqlite3_stmt *st[S_COUNT];
+    pthread_mutex_t lock;
+    hub_log *log;          /* the evidence log, appended in our transactions */
+    hub_directory *dir;    /* routes for relay claims (its own file and lock) */
+    pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
+    notice_id_gen ids;
+    /* Leaves the item being recorded may take instead of encoding its
+     * own: slots prepared_at to prepared_at + PREPARED_PER_ITEM - 1 of
+     * prepared. Set under the writer's lock, NULL outside a batch. */
+    const hub_prepared_leaves *prepared;
+    size_t prepared_at;
+    buf leaf;              /* reused for encoding leaves */
+    long long fallback_ms; /* read deadline on a fallback channel */
+    hub_notice *rows;      /* hub_db_notice_select's rows, kept: a batch is ~1 MB, */
+    size_t rows_cap;       /* and malloc would map and unmap it every round */
+    char (*picks)[HUB_NAME_MAX + 1]; /* the claimed rows' next platforms */
+    size_t picks_cap;
+    /* Random bits for notice ids, drawn 4 KiB at a time: one system call
+     * per notice was a percent of the hub's time. */
+    uint8_t rnd[4096];
+    size_t rnd_used;
+};
+
+/* ---- hub_db.c: statements and transactions ---- */
+
+/* Statement which, reset and unbound. */
+sqlite3_stmt *hub_db_stmt(hub_db *db, int which);
+/* Steps st once: 0, or -1 (logged) on error. */
+int hub_db_step_done(hub_db *db, sqlite3_stmt *st);
+/* Steps a write: 1 if it changed a row, 0 if it changed none (an INSERT
+ * OR IGNORE that found the row, an UPDATE whose WHERE found nothing), -1
+ * on error. */
+int hub_db_step_changed(hub_db *db, sqlite3_stmt *st);
+/* Steps a lookup of one row: 1 when st is on it (read it, then reset
+ * st), 0 when there is none, -1 on error. */
+int hub_db_step_row(sqlite3_stmt *st);
+
+/* Takes the writer's lock and opens a transaction: 0, or -1 (no lock). */
+int hub_db_begin(hub_db *db);
+/* Commits when ok is 0, else rolls back; either way releases the lock.
+ * A commit is durable when this returns 0. -1 after a commit means the
+ * disk refused to sync it: it may or may not survive a crash, and every
+ * later write fails too (db_wal_sync). */
+int hub_db_finish(hub_db *db, int ok);
+/* Lets go of the lock, then makes what was committed under it durable
+ * (group commit: the next batch is written meanwhile). Nothing the hub
+ * answers or shows is read from a commit that this has not synced. */
+int hub_db_unlock_synced(hub_db *db);
+
+/* hub_db_begin for a batch with prepared leaves: their bytes go to the
+ * leaf file (synced) before the lock, so that the writer only stores
+ * where they are. On failure p is freed. */
+int hub_db_begin_prepared(hub_db *db, hub_prepared_leaves *p);
+/* Item i of the batch is recorded next: its events may take its slots of
+ * p (NULL: none). */
+void hub_db_use_prepared(hub_db *db, const hub_prepared_leaves *p, size_t i);
+/* hub_db_finish, then p is freed. */
+int hub_db_finish_prepared(hub_db *db, int ok, hub_prepared_leaves *p);
+
+/* A time as a JSON string, RFC 3339 in UTC with milliseconds. */
+void hub_db_json_time(buf *out, long long ms);
+
+/* ---- hub_db_notice.c: one notice, under the writer's lock ---- */
+
+/* 1 found, 0 not found, -1 error. */
+int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n);
+/* Up to max rows of a notice query (S_CLAIM, S_DUE: ?1 now, ?2 max) into
+ * db->rows, so that the rows can be updated afterwards without
+ * disturbing the scan. NULL when out of memory. */
+hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t max,
+                                 size_t *count);
+/* Writes n back; a new state also goes to the agency's feed, once per
+ * save however many steps led to it (RelayAcceptance and
+ * ContentConsignment in one answer: one row, "received"). */
+int hub_db_notice_save(hub_db *db, hub_notice *n, long long now);
+/* Appends ev's leaf for n to the evidence log, a prepared one if it fits. */
+int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
+                           const char *reason, long long now);
+/* Applies one event to n: evidence always, and when the state machine
+ * (and may_move) says so, the new state. The caller saves n, which puts
+ * a new state in the agency's feed. outcome may be NULL. */
+int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
+                         const char *reason, int may_move, long long now,
+                         notice_outcome *outcome);
+
+/* ---- hub_db_changes.c ---- */
+
+/* Adds n's state to its agency's feed. */
+int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now);
+
+/* ---- hub_db_relay.c: the relays table ---- */
+
+/* What platform answered to the relay of notice: ANSWER_*, or -1. */
+int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform);
+/* Notes the platform's answer, with the once-only events (EVENT_BITs)
+ * that came with it: 1 if it had not answered before, 0 if it had
+ * (nothing changes), -1 on error. */
+int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
+                             int accepted, int events);
+/* Marks a once-only event of a platform that answered: 1 marked now, 0
+ * marked before or no answer to mark it in, -1 on error. */
+int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
+                            notice_event ev);
+/* The platform accepted the relay: RelayAcceptance, and the channel's
+ * read deadline starts. The caller saves n. */
+int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
+                                   long long now);
+
+#endif

@@ -1,0 +1,297 @@
+/* hub_db_relay.c -- the relay in the hub's store: what each platform
+ * answered to a notice's relay (the relays table, which reports consult
+ * too), and the relay worker's round: answers recorded, then the next
+ * notices claimed, each with its next platform or sent to postal. */
+#include "hub_db_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "log.h"
+
+/* ---- the relays table ---- */
+
+/* Statement which, bound to (notice, platform) as ?1 and ?2. */
+static sqlite3_stmt *relay_stmt(hub_db *db, int which, const char *notice,
+                                const char *platform)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, which);
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, platform);
+    return st;
+}
+
+int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform)
+{
+    sqlite3_stmt *st = relay_stmt(db, S_RELAY_GET, notice, platform);
+    int found = hub_db_step_row(st), answer = ANSWER_NONE;
+
+    if (found > 0)
+        answer = sqlite3_column_int(st, 0) ? ANSWER_ACCEPTED : ANSWER_REJECTED;
+    sqlite3_reset(st);
+    return found < 0 ? -1 : answer;
+}
+
+int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
+                             int accepted, int events)
+{
+    sqlite3_stmt *st = relay_stmt(db, S_RELAY_ADD, notice, platform);
+
+    sqlite3_bind_int(st, 3, accepted);
+    sqlite3_bind_int(st, 4, events);
+    return hub_db_step_changed(db, st);
+}
+
+int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
+                            notice_event ev)
+{
+    sqlite3_stmt *st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
+
+    sqlite3_bind_int(st, 3, EVENT_BIT(ev));
+    return hub_db_step_changed(db, st);
+}
+
+int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
+                                   long long now)
+{
+    if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
+        return -1;
+    if (n->state == NS_RELAYED || n->state == NS_RECEIVED)
+        n->due = n->expiries ? now + db->fallback_ms : n->deadline;
+    n->attempts = 0;
+    return 0;
+}
+
+/* ---- claims: each notice's next platform ---- */
+
+typedef struct route_pick {
+    hub_db *db;
+    const hub_notice *rows;
+    hub_platform_known_fn known;
+    void *ctx;
+    int failed;
+} route_pick;
+
+/* Each claimed notice's next platform: the first of its recipient's
+ * routes that the hub knows and has not tried (whatever it answered);
+ * "" when none is left. */
+static void pick_route(void *arg, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+{
+    route_pick *p = arg;
+    char *pick = p->db->picks[i];
+
+    pick[0] = '\0';
+    for (int k = 0; k < n && !p->failed; k++) {
+        if (!p->known(p->ctx, routes[k]))
+            continue;
+        int answer = hub_db_relay_answer(p->db, p->rows[i].id, routes[k]);
+        if (answer < 0)
+            p->failed = 1;
+        else if (answer == ANSWER_NONE) {
+            memcpy(pick, routes[k], HUB_NAME_MAX + 1);
+            return;
+        }
+    }
+}
+
+/* Next platforms for rows[0..count) into db->picks, from the directory in
+ * one read transaction (its lock taken inside the writer's, never the
+ * other way round). 0 or -1. */
+static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
+                       hub_platform_known_fn known, void *ctx)
+{
+    route_pick p = {db, rows, known, ctx, 0};
+
+    if (!count)
+        return 0;
+    if (!db->dir) {
+        log_error("relay: no directory to route by (hub_db_set_directory)");
+        return -1;
+    }
+    if (count > db->picks_cap) {
+        char (*picks)[HUB_NAME_MAX + 1] = realloc(db->picks, count * sizeof *picks);
+        if (!picks)
+            return -1;
+        db->picks = picks;
+        db->picks_cap = count;
+    }
+    if (hub_directory_routes_many(db->dir, rows->rk, sizeof *rows, count, pick_route, &p) != 0)
+        return -1;
+    return p.failed ? -1 : 0;
+}
+
+void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)
+{
+    it->n = *n;
+    it->outcome = RELAY_FAILED;
+    it->consigned = 0;
+    it->reason[0] = '\0';
+}
+
+static int send_to_postal(hub_db *db, hub_notice *n, long long now)
+{
+    const char *why = n->platform[0] ? "no further platform reaches the recipient"
+                                     : "no platform reaches the recipient";
+
+    if (hub_db_notice_record(db, n, EV_RELAY_TO_NON_ERDS, "hub", why, 1, now, NULL) != 0)
+        return -1;
+    return hub_db_notice_save(db, n, now);
+}
+
+/* Relays n to platform next, or sends it to postal when next is "". */
+static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
+                     hub_relay_item *items, size_t *n_out, size_t *n_postal)
+{
+    if (!next[0]) {
+        (*n_postal)++;
+        return send_to_postal(db, n, now);
+    }
+    if (strcmp(next, n->platform) != 0)
+        n->attempts = 0; /* a new channel starts its own backoff */
+    memcpy(n->platform, next, sizeof n->platform);
+    n->next_attempt = now + RELAY_LEASE_MS;
+    hub_relay_item_init(&items[(*n_out)++], n);
+    return hub_db_notice_save(db, n, now);
+}
+
+/* The claim, inside a transaction the caller holds. */
+static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known_fn known,
+                       void *ctx, hub_relay_item *items, size_t *n_out, size_t *n_postal)
+{
+    hub_notice *rows;
+    size_t count;
+    int ok = 0;
+
+    rows = hub_db_notice_select(db, S_CLAIM, now, max, &count);
+    if (!rows || pick_routes(db, rows, count, known, ctx) != 0)
+        ok = -1;
+    for (size_t i = 0; i < count && ok == 0; i++)
+        ok = claim_one(db, &rows[i], db->picks[i], now, items, n_out, n_postal);
+    return ok;
+}
+
+/* ---- answers ---- */
+
+static int record_answer(hub_db *db, hub_relay_item *it, long long now)
+{
+    hub_notice n;
+    const char *platform = it->n.platform;
+    int rc = hub_db_notice_load(db, it->n.id, &n);
+
+    if (rc <= 0)
+        return rc; /* gone: nothing to record */
+    if (it->outcome != RELAY_FAILED) {
+        int accepted = it->outcome == RELAY_ACCEPTED;
+        rc = hub_db_relay_note_answer(
+            db, n.id, platform, accepted,
+            accepted && it->consigned ? EVENT_BIT(EV_CONTENT_CONSIGNMENT) : 0);
+        if (rc <= 0)
+            return rc; /* a report already proved the acceptance: see hub_db_report.c */
+    } else if ((rc = hub_db_relay_answer(db, n.id, platform)) != ANSWER_NONE) {
+        return rc < 0 ? -1 : 0;
+    }
+    switch (it->outcome) {
+    case RELAY_ACCEPTED:
+        /* The answer's ContentConsignment is noted with it: the row is new */
+        if (hub_db_relay_record_acceptance(db, &n, platform, now) != 0 ||
+            (it->consigned && hub_db_notice_record(db, &n, EV_CONTENT_CONSIGNMENT, platform,
+                                                   NULL, 1, now, NULL) != 0))
+            return -1;
+        break;
+    case RELAY_REJECTED:
+        if (hub_db_notice_record(db, &n, EV_RELAY_REJECTION, platform, it->reason, 1, now,
+                                 NULL) != 0)
+            return -1;
+        n.attempts = 0;
+        n.next_attempt = now; /* on to the next platform at once */
+        break;
+    case RELAY_FAILED:
+        /* Logged once per channel: a platform down for an hour must not
+         * add sixty leaves per notice. */
+        if (++n.attempts == 1 && hub_db_notice_record(db, &n, EV_RELAY_FAILURE, "hub",
+                                                      it->reason, 1, now, NULL) != 0)
+            return -1;
+        n.next_attempt = now + notice_retry_delay_ms(n.attempts);
+        break;
+    }
+    return hub_db_notice_save(db, &n, now);
+}
+
+/* The leaves an accepted relay will most likely add, prepared. */
+static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
+                          hub_prepared_leaves *p)
+{
+    hub_prepared_leaves_init(p, n * PREPARED_PER_ITEM);
+    for (size_t i = 0; i < n; i++) {
+        const hub_notice *nt = &items[i].n;
+        evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
+                          nt->platform, nt->rk, nt->doc_sha256, NULL};
+        if (items[i].outcome != RELAY_ACCEPTED)
+            continue;
+        hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM, &r);
+        r.event = notice_event_name(EV_CONTENT_CONSIGNMENT);
+        if (items[i].consigned)
+            hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM + 1, &r);
+    }
+}
+
+static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long now,
+                          const hub_prepared_leaves *prepared)
+{
+    int ok = 0;
+
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        hub_db_use_prepared(db, prepared, i);
+        ok = record_answer(db, &items[i], now);
+    }
+    hub_db_use_prepared(db, NULL, 0); /* what follows makes leaves of its own */
+    return ok;
+}
+
+int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long now)
+{
+    hub_prepared_leaves prepared;
+
+    answers_ahead(items, n, now, &prepared);
+    if (hub_db_begin_prepared(db, &prepared) != 0)
+        return -1;
+    return hub_db_finish_prepared(db, record_answers(db, items, n, now, &prepared), &prepared);
+}
+
+/* One commit (one fsync of the WAL) per round instead of two: the
+ * answers are read out of items before the claim writes over them. */
+int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
+                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
+                      size_t *n_postal)
+{
+    hub_prepared_leaves prepared;
+    int ok;
+
+    *n_out = *n_postal = 0;
+    answers_ahead(items, answered, now, &prepared);
+    if (hub_db_begin_prepared(db, &prepared) != 0)
+        return -1;
+    ok = record_answers(db, items, answered, now, &prepared);
+    if (ok == 0)
+        ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
+    if (ok != 0)
+        *n_out = *n_postal = 0;
+    return hub_db_finish_prepared(db, ok, &prepared);
+}
+
+int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now)
+{
+    int ok = 0;
+
+    if (hub_db_begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        sqlite3_stmt *st = hub_db_stmt(db, S_RELEASE);
+        db_bind_text(st, 1, items[i].n.id);
+        sqlite3_bind_int64(st, 2, now);
+        ok = hub_db_step_done(db, st);
+    }
+    return hub_db_finish(db, ok);
+}

@@ -1,0 +1,143 @@
+/* hub_db_submit.c -- POST /v1/notices in the hub's store: new notices,
+ * their ids and SubmissionAcceptance, a resubmitted reference answered
+ * with the notice it already is, and the first relay routed in the same
+ * transaction. */
+#include "hub_db_internal.h"
+
+#include <string.h>
+
+#include "crypto.h"
+#include "evidence.h"
+#include "strcopy.h"
+
+/* 1 when (agency, reference) exists: fills id and state. */
+static int find_reference(hub_db *db, const char *agency, hub_submission *s)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, S_FIND_REF);
+    int found;
+
+    db_bind_text(st, 1, agency);
+    db_bind_text(st, 2, s->reference);
+    found = hub_db_step_row(st);
+    if (found > 0) {
+        db_copy_text(s->id, sizeof s->id, st, 0);
+        s->state = (notice_state)notice_state_parse(db_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+/* The notice s becomes, as the relay worker sees it. */
+static void submitted_notice(const hub_submission *s, const char *agency, long long now,
+                             hub_notice *n)
+{
+    memset(n, 0, sizeof *n);
+    memcpy(n->id, s->id, sizeof n->id);
+    str_copy(n->agency, sizeof n->agency, agency);
+    str_copy(n->reference, sizeof n->reference, s->reference);
+    memcpy(n->rk, s->rk, sizeof n->rk);
+    str_copy(n->title, sizeof n->title, s->title);
+    str_copy(n->doc_sha256, sizeof n->doc_sha256, s->doc_sha256);
+    str_copy(n->link, sizeof n->link, s->link);
+    n->deadline = s->deadline;
+    n->created = now;
+    n->next_attempt = now;
+    n->state = n->stored = NS_ACCEPTED;
+}
+
+/* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
+ * (nothing written), -1 on error. Inserting first and looking up only on
+ * a conflict saves a lookup of the unique index for every new notice.
+ * With route, the notice is inserted routed to s->platform (if any) and
+ * leased, and *n is the routed notice. */
+static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
+                         int route, hub_notice *n)
+{
+    sqlite3_stmt *st;
+    int routed = route && s->platform[0], fresh;
+
+    submitted_notice(s, agency, now, n);
+    if (routed) {
+        memcpy(n->platform, s->platform, sizeof n->platform);
+        n->next_attempt = now + RELAY_LEASE_MS;
+    }
+    st = hub_db_stmt(db, S_INSERT);
+    db_bind_text(st, 1, s->id);
+    db_bind_text(st, 2, agency);
+    db_bind_text(st, 3, s->reference);
+    db_bind_text(st, 4, s->rk);
+    db_bind_text(st, 5, s->title);
+    db_bind_text(st, 6, s->doc_sha256);
+    sqlite3_bind_int64(st, 7, s->deadline);
+    db_bind_text(st, 8, s->link);
+    sqlite3_bind_int64(st, 9, now);
+    sqlite3_bind_int64(st, 10, n->next_attempt);
+    db_bind_text(st, 11, routed ? n->platform : NULL);
+    fresh = hub_db_step_changed(db, st);
+    if (fresh <= 0)
+        return fresh;
+    s->state = NS_ACCEPTED;
+    s->duplicate = 0;
+    s->routed = routed;
+    /* No row in the agency's feed: the answer to this call tells it. */
+    if (hub_db_notice_evidence(db, n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
+        return -1;
+    return 1;
+}
+
+/* Ids for the batch, and each one's SubmissionAcceptance prepared (a
+ * resubmitted reference keeps its old id, and its leaf goes unused). */
+static void submissions_ahead(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                              long long now, hub_prepared_leaves *p)
+{
+    pthread_mutex_lock(&db->id_lock);
+    for (size_t i = 0; i < n; i++) {
+        if (db->rnd_used + NOTICE_ID_RANDOM_LEN > sizeof db->rnd) {
+            random_bytes(db->rnd, sizeof db->rnd);
+            db->rnd_used = 0;
+        }
+        notice_id_next(&db->ids, now, db->rnd + db->rnd_used, items[i].id);
+        db->rnd_used += NOTICE_ID_RANDOM_LEN;
+    }
+    pthread_mutex_unlock(&db->id_lock);
+    hub_prepared_leaves_init(p, n * PREPARED_PER_ITEM);
+    for (size_t i = 0; i < n; i++) {
+        evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
+                          "hub", items[i].rk, items[i].doc_sha256, NULL};
+        hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM, &r);
+    }
+}
+
+int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
+                  long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
+{
+    hub_notice scratch;
+    hub_prepared_leaves prepared;
+    int ok = 0;
+
+    *n_routed = 0;
+    submissions_ahead(db, agency, items, n, now, &prepared);
+    if (hub_db_begin_prepared(db, &prepared) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        int route = *n_routed < may_route;
+        hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
+        int fresh;
+
+        items[i].routed = 0;
+        hub_db_use_prepared(db, &prepared, i);
+        fresh = insert_notice(db, agency, &items[i], now, route, into);
+        if (fresh == 0) {
+            items[i].duplicate = 1;
+            fresh = find_reference(db, agency, &items[i]);
+        }
+        if (items[i].routed)
+            (*n_routed)++;
+        ok = fresh < 0 ? -1 : 0;
+    }
+    if (hub_db_finish_prepared(db, ok, &prepared) != 0) {
+        *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,940 @@
+/* test_hub_db.c -- the hub's store at its public functions, against real
+ * SQLite files in a temporary folder: data survives a reopen; a notice
+ * goes through every state the API can take it through (relay accepted,
+ * rejected, failed; reports up to read; deadlines to the next platform
+ * and to postal); the same submission or report twice is kept once; a
+ * final state is never left by a late or out-of-order answer; the
+ * agencies' change feed is ordered and gap-free. What a test reads back
+ * is the JSON an agency would get (hub_db_notice_json, hub_db_changes_json). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "hub_db.h"
+#include "hub_directory.h"
+#include "hub_log.h"
+
+#define T0 1790000000000LL
+#define DAY (24 * 3600 * 1000LL)
+#define DEADLINE (T0 + 7 * DAY)
+#define FALLBACK_MS 5000LL
+/* hub_db.c's relay lease: a claimed or routed notice waits this long. */
+#define LEASE_MS (5 * 60 * 1000LL)
+
+/* Recipients: rk1 is reached by alpha (first choice), then beta; rk2 by
+ * gamma, which the hub does not know, then alpha; rk3 by nobody. */
+static const char rk1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+static const char rk2[] = "2222222222222222222222222222222222222222222222222222222222222222";
+static const char rk3[] = "3333333333333333333333333333333333333333333333333333333333333333";
+static const char sha[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+typedef struct fixture {
+    char dir[32], path[64], dir_path[64];
+    hub_db *db;
+    hub_directory *d;
+} fixture;
+
+static int known(void *ctx, const char *platform)
+{
+    (void)ctx;
+    return !strcmp(platform, "alpha") || !strcmp(platform, "beta");
+}
+
+static void route(hub_directory *d, const char *platform, const char *rk, int preference)
+{
+    hub_dir_entry e = {.consent = 1, .preference = preference};
+
+    memcpy(e.rk, rk, sizeof e.rk);
+    assert_int_equal(hub_directory_put(d, platform, &e, 1, T0), 0);
+}
+
+static void open_db(fixture *f)
+{
+    char err[256];
+
+    f->db = hub_db_open(f->path, err, sizeof err);
+    if (!f->db)
+        fail_msg("hub_db_open: %s", err);
+    hub_db_set_directory(f->db, f->d);
+    hub_db_set_fallback_ms(f->db, FALLBACK_MS);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char err[256];
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_hub_db.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    snprintf(f->dir_path, sizeof f->dir_path, "%s/directory.db", f->dir);
+    f->d = hub_directory_open(f->dir_path, NULL, err, sizeof err);
+    assert_non_null(f->d);
+    route(f->d, "alpha", rk1, 1);
+    route(f->d, "beta", rk1, 2);
+    route(f->d, "gamma", rk2, 1);
+    route(f->d, "alpha", rk2, 2);
+    open_db(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[64];
+
+    hub_db_close(f->db);
+    hub_directory_close(f->d);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* ---- driving the store as the hub's handlers and workers do ---- */
+
+static void submission(hub_submission *s, const char *reference, const char *rk)
+{
+    memset(s, 0, sizeof *s);
+    s->reference = reference;
+    s->title = "Property tax";
+    s->doc_sha256 = sha;
+    s->link = "https://nts.example/doc";
+    memcpy(s->rk, rk, sizeof s->rk);
+    s->deadline = DEADLINE;
+}
+
+/* A new notice of agency, not routed: the relay worker's claim finds it. */
+static void submit(fixture *f, const char *agency, const char *reference, const char *rk,
+                   long long now, char id[NOTICE_ID_LEN + 1])
+{
+    hub_submission s;
+    size_t routed = 99;
+
+    submission(&s, reference, rk);
+    assert_int_equal(hub_db_submit(f->db, agency, &s, 1, now, 0, NULL, &routed), 0);
+    assert_int_equal(routed, 0);
+    assert_int_equal(s.duplicate, 0);
+    assert_int_equal(s.state, NS_ACCEPTED);
+    assert_true(notice_id_is_well_formed(s.id, strlen(s.id)));
+    memcpy(id, s.id, NOTICE_ID_LEN + 1);
+}
+
+/* The relay worker's claim: the number of notices to relay. */
+static size_t claim(fixture *f, long long now, hub_relay_item *items, size_t max,
+                    size_t *postal)
+{
+    size_t n_out = 99, n_postal = 99;
+
+    assert_int_equal(
+        hub_db_relay_next(f->db, items, 0, now, max, known, NULL, &n_out, &n_postal), 0);
+    if (postal)
+        *postal = n_postal;
+    return n_out;
+}
+
+/* Claims exactly one notice, expected to go to platform. */
+static void claim_one(fixture *f, long long now, const char *platform, hub_relay_item *it)
+{
+    size_t postal;
+
+    assert_int_equal(claim(f, now, it, 1, &postal), 1);
+    assert_int_equal(postal, 0);
+    assert_string_equal(it->n.platform, platform);
+}
+
+static void answer(fixture *f, hub_relay_item *it, relay_outcome outcome, int consigned,
+                   const char *reason, long long now)
+{
+    it->outcome = outcome;
+    it->consigned = consigned;
+    snprintf(it->reason, sizeof it->reason, "%s", reason ? reason : "");
+    assert_int_equal(hub_db_relay_record(f->db, it, 1, now), 0);
+}
+
+/* One report; its status, or its error. */
+static const char *report(fixture *f, notice_role role, const char *caller, const char *id,
+                          notice_event ev, const char *reason, long long now)
+{
+    hub_report r;
+
+    memset(&r, 0, sizeof r);
+    memcpy(r.notice, id, NOTICE_ID_LEN + 1);
+    r.event = ev;
+    r.reason = reason;
+    assert_int_equal(hub_db_report(f->db, role, caller, &r, 1, now), 0);
+    assert_true((r.status == NULL) != (r.error == NULL));
+    return r.status ? r.status : r.error;
+}
+
+/* GET /v1/notices/{id} as agency nts. */
+static json_t *notice_view(fixture *f, const char *id)
+{
+    json_error_t jerr;
+    json_t *root;
+    buf out;
+
+    buf_init(&out, 1024);
+    assert_int_equal(hub_db_notice_json(f->db, id, "nts", &out), 200);
+    root = json_loadb(out.data, out.len, 0, &jerr);
+    if (!root)
+        fail_msg("notice JSON: %s", jerr.text);
+    buf_free(&out);
+    return root;
+}
+
+/* What GET /v1/notices/{id} answers agency: 200, 403, 404. */
+static int notice_status(fixture *f, const char *id, const char *agency)
+{
+    buf out;
+    int status;
+
+    buf_init(&out, 1024);
+    status = hub_db_notice_json(f->db, id, agency, &out);
+    buf_free(&out);
+    return status;
+}
+
+static const char *text(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? json_string_value(v) : json_is_null(v) ? "null" : "?";
+}
+
+static void assert_state(fixture *f, const char *id, const char *state, const char *platform)
+{
+    json_t *root = notice_view(f, id);
+
+    assert_string_equal(text(root, "state"), state);
+    assert_string_equal(text(root, "platform"), platform);
+    json_decref(root);
+}
+
+/* The notice's evidence as "Event:actor ...", in log order. */
+static void timeline(fixture *f, const char *id, char *out, size_t cap)
+{
+    json_t *root = notice_view(f, id), *ev;
+    size_t i, len = 0;
+
+    out[0] = '\0';
+    json_array_foreach(json_object_get(root, "events"), i, ev) {
+        assert_string_equal(text(ev, "notice"), id);
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%s", i ? " " : "", text(ev, "event"),
+                                text(ev, "actor"));
+        assert_true(len < cap);
+    }
+    json_decref(root);
+}
+
+#define assert_timeline(f, id, expected)                                                      \
+    do {                                                                                      \
+        char got_[1024];                                                                      \
+        timeline(f, id, got_, sizeof got_);                                                   \
+        assert_string_equal(got_, expected);                                                  \
+    } while (0)
+
+/* The reason of the notice's last leaf. */
+static void assert_last_reason(fixture *f, const char *id, const char *reason)
+{
+    json_t *root = notice_view(f, id), *events = json_object_get(root, "events");
+
+    assert_string_equal(text(json_array_get(events, json_array_size(events) - 1), "reason"),
+                        reason);
+    json_decref(root);
+}
+
+/* GET /v1/changes for agency after a cursor: "state ..." of the
+ * changes, their seqs into seq (room for cap), the cursor into *next. */
+static size_t feed(fixture *f, const char *agency, long long after, long limit, char *states,
+                   size_t states_cap, long long *seq, size_t cap, long long *next)
+{
+    json_error_t jerr;
+    json_t *root, *ch;
+    size_t i, n, len = 0;
+    buf out;
+
+    buf_init(&out, 1024);
+    assert_int_equal(hub_db_changes_json(f->db, agency, after, limit, &out), 0);
+    root = json_loadb(out.data, out.len, 0, &jerr);
+    if (!root)
+        fail_msg("changes JSON: %s", jerr.text);
+    buf_free(&out);
+    states[0] = '\0';
+    n = json_array_size(json_object_get(root, "changes"));
+    assert_true(n <= cap);
+    json_array_foreach(json_object_get(root, "changes"), i, ch) {
+        seq[i] = json_integer_value(json_object_get(ch, "seq"));
+        len += (size_t)snprintf(states + len, states_cap - len, "%s%s", i ? " " : "",
+                                text(ch, "state"));
+        assert_true(len < states_cap);
+    }
+    *next = json_integer_value(json_object_get(root, "next"));
+    json_decref(root);
+    return n;
+}
+
+/* The agency's whole feed as "state ...". */
+#define assert_feed(f, agency, expected)                                                      \
+    do {                                                                                      \
+        char got_[512];                                                                       \
+        long long seq_[64], next_;                                                            \
+        feed(f, agency, 0, 1000, got_, sizeof got_, seq_, 64, &next_);                        \
+        assert_string_equal(got_, expected);                                                  \
+    } while (0)
+
+/* A notice of nts to rk1, relayed to alpha, which accepts at T0 + 1. */
+static void relayed_to_alpha(fixture *f, const char *reference, char id[NOTICE_ID_LEN + 1],
+                             hub_relay_item *it)
+{
+    submit(f, "nts", reference, rk1, T0, id);
+    claim_one(f, T0, "alpha", it);
+    answer(f, it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    assert_state(f, id, "relayed", "alpha");
+}
+
+static uint64_t leaves(fixture *f)
+{
+    return hub_log_size(hub_db_log(f->db));
+}
+
+/* ---- open, close, reopen ---- */
+
+static void reopen_keeps_notices_evidence_and_feed(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], b[NOTICE_ID_LEN + 1], states[256];
+    long long seq[8], next;
+    hub_relay_item it;
+    hub_submission s;
+    size_t routed, postal;
+    uint64_t size;
+
+    submit(f, "nts", "A-1", rk1, T0, a);
+    submit(f, "nts", "A-2", rk3, T0 + 1, b);
+    claim_one(f, T0 + 2, "alpha", &it);
+    assert_string_equal(it.n.id, a);
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 3);
+    size = leaves(f);
+    assert_int_equal(size, 4);
+
+    hub_db_close(f->db);
+    open_db(f);
+
+    assert_int_equal(leaves(f), size);
+    assert_state(f, a, "received", "alpha");
+    assert_timeline(f, a,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha");
+    assert_state(f, b, "accepted", "null");
+    assert_timeline(f, b, "SubmissionAcceptance:hub");
+    assert_feed(f, "nts", "received");
+    /* the reference is still taken, by the same notice */
+    submission(&s, "A-1", rk1);
+    assert_int_equal(hub_db_submit(f->db, "nts", &s, 1, T0 + 4, 0, NULL, &routed), 0);
+    assert_int_equal(s.duplicate, 1);
+    assert_string_equal(s.id, a);
+    assert_int_equal(s.state, NS_RECEIVED);
+    /* the platform's acceptance is remembered: it may still report */
+    assert_int_equal(hub_db_may_see(f->db, a, ROLE_PLATFORM, "alpha"), 200);
+    assert_string_equal(report(f, ROLE_PLATFORM, "alpha", a, EV_CONTENT_CONSIGNMENT, NULL,
+                               T0 + 5), "duplicate");
+    /* the claim goes on where it was: b has no platform, so postal */
+    assert_int_equal(claim(f, T0 + 6, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_state(f, b, "postal", "null");
+    /* the feed goes on after the rows from before the reopen */
+    assert_int_equal(feed(f, "nts", 0, 10, states, sizeof states, seq, 8, &next), 2);
+    assert_string_equal(states, "received postal");
+    assert_int_equal(seq[1], seq[0] + 1);
+}
+
+static void open_fails_on_a_path_it_cannot_create(void **state)
+{
+    fixture *f = *state;
+    char path[96], err[256] = "";
+
+    snprintf(path, sizeof path, "%s/no/such/folder/hub.db", f->dir);
+    assert_null(hub_db_open(path, err, sizeof err));
+    assert_true(err[0] != '\0');
+}
+
+/* ---- submissions ---- */
+
+static void same_reference_is_one_notice(void **state)
+{
+    fixture *f = *state;
+    hub_submission s[3];
+    char other[NOTICE_ID_LEN + 1];
+    size_t routed;
+    hub_relay_item it[2];
+    int k;
+
+    /* twice in one batch */
+    submission(&s[0], "REF-1", rk1);
+    submission(&s[1], "REF-1", rk1);
+    submission(&s[2], "REF-2", rk1);
+    assert_int_equal(hub_db_submit(f->db, "nts", s, 3, T0, 0, NULL, &routed), 0);
+    assert_int_equal(s[0].duplicate, 0);
+    assert_int_equal(s[1].duplicate, 1);
+    assert_int_equal(s[2].duplicate, 0);
+    assert_string_equal(s[1].id, s[0].id);
+    assert_string_not_equal(s[2].id, s[0].id);
+    assert_int_equal(s[1].state, NS_ACCEPTED);
+    assert_int_equal(leaves(f), 2);
+
+    /* again later, with another title: the notice as it is now */
+    assert_int_equal(claim(f, T0 + 1, it, 2, NULL), 2);
+    k = strcmp(it[0].n.id, s[0].id) != 0;
+    assert_string_equal(it[k].n.id, s[0].id);
+    answer(f, &it[k], RELAY_ACCEPTED, 0, NULL, T0 + 2);
+    submission(&s[1], "REF-1", rk2);
+    s[1].title = "Another title";
+    assert_int_equal(hub_db_submit(f->db, "nts", &s[1], 1, T0 + 3, 0, NULL, &routed), 0);
+    assert_int_equal(s[1].duplicate, 1);
+    assert_string_equal(s[1].id, s[0].id);
+    assert_int_equal(s[1].state, NS_RELAYED);
+    assert_timeline(f, s[0].id, "SubmissionAcceptance:hub RelayAcceptance:alpha");
+
+    /* another agency's reference of the same name is its own notice */
+    submit(f, "kcs", "REF-1", rk1, T0 + 4, other);
+    assert_string_not_equal(other, s[0].id);
+    assert_int_equal(notice_status(f, other, "nts"), 403);
+    assert_int_equal(notice_status(f, other, "kcs"), 200);
+    assert_int_equal(leaves(f), 4);
+}
+
+static void routed_submission_is_leased_to_its_first_platform(void **state)
+{
+    fixture *f = *state;
+    hub_submission s[2];
+    hub_notice routed[2];
+    hub_relay_item it;
+    size_t n_routed;
+
+    submission(&s[0], "R-1", rk1);
+    submission(&s[1], "R-2", rk1);
+    strcpy(s[0].platform, "alpha");
+    strcpy(s[1].platform, "alpha");
+    /* room for one: the second waits for the claim */
+    assert_int_equal(hub_db_submit(f->db, "nts", s, 2, T0, 1, routed, &n_routed), 0);
+    assert_int_equal(n_routed, 1);
+    assert_int_equal(s[0].routed, 1);
+    assert_int_equal(s[1].routed, 0);
+    assert_string_equal(routed[0].id, s[0].id);
+    assert_string_equal(routed[0].platform, "alpha");
+    assert_string_equal(routed[0].agency, "nts");
+    assert_string_equal(routed[0].reference, "R-1");
+    assert_int_equal(routed[0].state, NS_ACCEPTED);
+    assert_int_equal(routed[0].next_attempt, T0 + LEASE_MS);
+    assert_state(f, s[0].id, "accepted", "alpha");
+
+    /* the claim passes the leased one by */
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(it.n.id, s[1].id);
+    assert_int_equal(claim(f, T0 + 1, &it, 4, NULL), 0);
+
+    /* the worker relays the routed one without a claim */
+    hub_relay_item_init(&it, &routed[0]);
+    assert_int_equal(it.outcome, RELAY_FAILED);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 2);
+    assert_state(f, s[0].id, "relayed", "alpha");
+}
+
+static void released_lease_is_claimed_at_once(void **state)
+{
+    fixture *f = *state;
+    hub_submission s;
+    hub_notice routed;
+    hub_relay_item it;
+    size_t n_routed;
+
+    submission(&s, "L-1", rk1);
+    strcpy(s.platform, "alpha");
+    assert_int_equal(hub_db_submit(f->db, "nts", &s, 1, T0, 1, &routed, &n_routed), 0);
+    assert_int_equal(n_routed, 1);
+    assert_int_equal(claim(f, T0 + 10, &it, 1, NULL), 0);
+    hub_relay_item_init(&it, &routed);
+    assert_int_equal(hub_db_relay_release(f->db, &it, 1, T0 + 10), 0);
+    claim_one(f, T0 + 10, "alpha", &it);
+    assert_string_equal(it.n.id, s.id);
+    /* a release after the notice moved on changes nothing */
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 11);
+    assert_int_equal(hub_db_relay_release(f->db, &it, 1, T0 + 12), 0);
+    assert_state(f, s.id, "relayed", "alpha");
+    assert_int_equal(claim(f, T0 + 12, &it, 1, NULL), 0);
+}
+
+/* ---- accepted -> relayed -> received -> read ---- */
+
+static void relayed_received_read(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired;
+
+    submit(f, "nts", "N-1", rk1, T0, id);
+    assert_state(f, id, "accepted", "null");
+    assert_feed(f, "nts", ""); /* the submission's answer said accepted */
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(it.n.id, id);
+    assert_string_equal(it.n.reference, "N-1");
+    assert_string_equal(it.n.rk, rk1);
+    assert_int_equal(it.n.deadline, DEADLINE);
+    assert_state(f, id, "accepted", "alpha");
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
+
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    assert_state(f, id, "relayed", "alpha");
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 200);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 2), "recorded");
+    assert_state(f, id, "received", "alpha");
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 3),
+        "recorded");
+    assert_state(f, id, "received", "alpha");
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 4),
+                        "recorded");
+    assert_state(f, id, "read", "alpha");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha "
+                    "ConsignmentNotification:alpha ContentHandover:nts");
+    assert_feed(f, "nts", "relayed received read");
+
+    /* read is not claimed again, nor expired */
+    assert_int_equal(claim(f, DEADLINE + DAY, &it, 4, NULL), 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + DAY, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+}
+
+static void acceptance_into_the_inbox_is_one_change(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+
+    submit(f, "nts", "N-2", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 1);
+    assert_state(f, id, "received", "alpha");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha");
+    assert_feed(f, "nts", "received");
+    /* the same answer again, and the platform's own report of it: kept once */
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 2);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "duplicate");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha");
+    assert_feed(f, "nts", "received");
+}
+
+/* ---- rejections, failures, postal ---- */
+
+static void rejected_by_every_platform_goes_postal(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t postal;
+
+    submit(f, "nts", "P-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_REJECTED, 0, "not a member", T0 + 1);
+    assert_state(f, id, "accepted", "alpha");
+    assert_last_reason(f, id, "not a member");
+    assert_feed(f, "nts", ""); /* accepted it was, accepted it is */
+    /* on to the next platform at once */
+    claim_one(f, T0 + 1, "beta", &it);
+    answer(f, &it, RELAY_REJECTED, 0, "blocked", T0 + 2);
+    assert_int_equal(claim(f, T0 + 2, &it, 4, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_state(f, id, "postal", "beta");
+    assert_last_reason(f, id, "no further platform reaches the recipient");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayRejection:alpha RelayRejection:beta "
+                    "RelayToNonERDS:hub");
+    assert_feed(f, "nts", "postal");
+    /* a platform that rejected may neither see nor report */
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "nts"), 200);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "not yours");
+}
+
+static void unreachable_recipient_goes_postal(void **state)
+{
+    fixture *f = *state;
+    char none[NOTICE_ID_LEN + 1], unknown_first[NOTICE_ID_LEN + 1];
+    hub_relay_item items[4];
+    size_t postal;
+
+    submit(f, "nts", "U-1", rk3, T0, none);
+    submit(f, "nts", "U-2", rk2, T0 + 1, unknown_first);
+    assert_int_equal(claim(f, T0 + 1, items, 4, &postal), 1);
+    assert_int_equal(postal, 1);
+    assert_state(f, none, "postal", "null");
+    assert_last_reason(f, none, "no platform reaches the recipient");
+    /* a platform the hub does not know is passed over */
+    assert_string_equal(items[0].n.id, unknown_first);
+    assert_string_equal(items[0].n.platform, "alpha");
+}
+
+static void failed_relay_backs_off_and_is_logged_once(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t n_out, postal;
+
+    submit(f, "nts", "F-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_FAILED, 0, "timeout", T0);
+    assert_state(f, id, "accepted", "alpha");
+    assert_last_reason(f, id, "timeout");
+    assert_int_equal(claim(f, T0 + 999, &it, 1, NULL), 0);
+    claim_one(f, T0 + 1000, "alpha", &it); /* the same platform again */
+
+    /* a round: the failure recorded, then the claim, in one call */
+    it.outcome = RELAY_FAILED;
+    snprintf(it.reason, sizeof it.reason, "refused");
+    assert_int_equal(
+        hub_db_relay_next(f->db, &it, 1, T0 + 1000, 1, known, NULL, &n_out, &postal), 0);
+    assert_int_equal(n_out, 0); /* backing off: 2 s after the second failure */
+    assert_int_equal(claim(f, T0 + 2999, &it, 1, NULL), 0);
+    claim_one(f, T0 + 3000, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 3001);
+    assert_state(f, id, "relayed", "alpha");
+    assert_timeline(f, id, "SubmissionAcceptance:hub RelayFailure:hub RelayAcceptance:alpha");
+    assert_feed(f, "nts", "relayed");
+}
+
+/* ---- deadlines ---- */
+
+static void unread_at_deadline_goes_to_next_platform_then_postal(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired, postal;
+    long long t;
+
+    relayed_to_alpha(f, "D-1", id, &it);
+    /* the first channel's deadline is the notice's own */
+    assert_int_equal(hub_db_expire(f->db, DEADLINE - 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_state(f, id, "accepted", "alpha");
+    assert_last_reason(f, id, "unread at the deadline on alpha");
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + DAY, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+
+    /* the platform left behind is heard, but moves nothing */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, DEADLINE + 1),
+        "recorded");
+    assert_state(f, id, "accepted", "alpha");
+
+    claim_one(f, DEADLINE + 2, "beta", &it);
+    t = DEADLINE + 3;
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, t);
+    assert_state(f, id, "relayed", "beta");
+    /* a fallback channel's deadline is the fallback window */
+    assert_int_equal(hub_db_expire(f->db, t + FALLBACK_MS - 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, t + FALLBACK_MS, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_int_equal(claim(f, t + FALLBACK_MS, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_state(f, id, "postal", "beta");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha "
+                    "AcceptanceRejectionExpiry:hub ContentConsignment:alpha "
+                    "RelayAcceptance:beta AcceptanceRejectionExpiry:hub RelayToNonERDS:hub");
+    assert_feed(f, "nts", "relayed accepted relayed accepted postal");
+}
+
+static void expiry_takes_at_most_max(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item items[3];
+    size_t expired;
+
+    for (int i = 0; i < 3; i++) {
+        char ref[8];
+        snprintf(ref, sizeof ref, "M-%d", i);
+        submit(f, "nts", ref, rk1, T0 + i, id);
+    }
+    assert_int_equal(claim(f, T0 + 3, items, 3, NULL), 3);
+    for (int i = 0; i < 3; i++)
+        items[i].outcome = RELAY_ACCEPTED;
+    assert_int_equal(hub_db_relay_record(f->db, items, 3, T0 + 4), 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 2, &expired), 0);
+    assert_int_equal(expired, 2);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 2, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 2, &expired), 0);
+    assert_int_equal(expired, 0);
+}
+
+/* ---- reports: who, and how often ---- */
+
+static void same_report_is_recorded_once(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_report r[2];
+    uint64_t size;
+
+    relayed_to_alpha(f, "I-1", id, &it);
+
+    /* the same report twice in one batch */
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 2; i++) {
+        memcpy(r[i].notice, id, sizeof r[i].notice);
+        r[i].event = EV_CONSIGNMENT_NOTIFICATION;
+    }
+    assert_int_equal(hub_db_report(f->db, ROLE_PLATFORM, "alpha", r, 2, T0 + 2), 0);
+    assert_string_equal(r[0].status, "recorded");
+    assert_string_equal(r[1].status, "duplicate");
+    assert_state(f, id, "relayed", "alpha");
+
+    /* and in later batches */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 3),
+        "duplicate");
+    /* a failure is a duplicate only with the same reason */
+    assert_string_equal(report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                               "phone off", T0 + 4),
+                        "recorded");
+    assert_string_equal(report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                               "phone off", T0 + 5),
+                        "duplicate");
+    assert_string_equal(report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                               "no such number", T0 + 6),
+                        "recorded");
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 7),
+                        "recorded");
+    size = leaves(f);
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 8),
+                        "duplicate");
+    assert_int_equal(leaves(f), size);
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ConsignmentNotification:alpha "
+                    "ConsignmentNotificationFailure:alpha ConsignmentNotificationFailure:alpha "
+                    "ContentHandover:nts");
+    assert_feed(f, "nts", "relayed read");
+}
+
+static void reports_only_from_those_it_concerns(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], unknown[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_report r[2];
+
+    relayed_to_alpha(f, "W-1", id, &it);
+    memcpy(unknown, id, sizeof unknown);
+    unknown[NOTICE_ID_LEN - 1] = unknown[NOTICE_ID_LEN - 1] == '0' ? '1' : '0';
+
+    assert_string_equal(report(f, ROLE_AGENCY, "kcs", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+                        "not yours");
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 2), "not yours");
+    assert_string_equal(
+        report(f, ROLE_AGENCY, "nts", unknown, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+        "unknown notice");
+    assert_int_equal(hub_db_may_see(f->db, unknown, ROLE_AGENCY, "nts"), 404);
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "kcs"), 403);
+    assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "beta"), 403);
+    assert_int_equal(notice_status(f, unknown, "nts"), 404);
+    /* an item the handler refused is passed over */
+    memset(r, 0, sizeof r);
+    memcpy(r[0].notice, id, sizeof r[0].notice);
+    r[0].event = EV_CONTENT_HANDOVER;
+    r[0].error = "event not allowed for this caller";
+    memcpy(r[1].notice, id, sizeof r[1].notice);
+    r[1].event = EV_CONTENT_HANDOVER;
+    assert_int_equal(hub_db_report(f->db, ROLE_AGENCY, "nts", r, 2, T0 + 3), 0);
+    assert_null(r[0].status);
+    assert_string_equal(r[1].status, "recorded");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentHandover:nts");
+}
+
+/* ---- final states and answers out of order ---- */
+
+static void read_is_final(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired;
+
+    relayed_to_alpha(f, "R-1", id, &it);
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+                        "recorded");
+    /* late reports are evidence, and move nothing */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "ignored");
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER_FAILURE,
+                               "link broken", T0 + 4),
+                        "ignored");
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_state(f, id, "read", "alpha");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentHandover:nts "
+                    "ContentConsignment:alpha ContentHandoverFailure:nts");
+    assert_feed(f, "nts", "relayed read");
+}
+
+static void postal_is_final(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t postal;
+
+    submit(f, "nts", "Q-1", rk3, T0, id);
+    assert_int_equal(claim(f, T0, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 1),
+                        "ignored");
+    assert_int_equal(claim(f, T0 + DAY, &it, 1, &postal), 0);
+    assert_int_equal(postal, 0);
+    assert_state(f, id, "postal", "null");
+    assert_timeline(f, id, "SubmissionAcceptance:hub RelayToNonERDS:hub ContentHandover:nts");
+    assert_feed(f, "nts", "postal");
+}
+
+/* The platform reports before its answer to the relay is recorded: the
+ * report proves the acceptance, and the answer, when it comes after the
+ * notice was read, changes nothing. */
+static void report_before_the_relay_answer(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it, late;
+    uint64_t size;
+
+    submit(f, "nts", "O-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 1),
+        "recorded");
+    assert_state(f, id, "received", "alpha");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha "
+                    "ConsignmentNotification:alpha");
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+                        "recorded");
+    size = leaves(f);
+
+    late = it;
+    answer(f, &late, RELAY_ACCEPTED, 1, NULL, T0 + 3);
+    late = it;
+    answer(f, &late, RELAY_FAILED, 0, "timeout", T0 + 4);
+    late = it;
+    answer(f, &late, RELAY_REJECTED, 0, "not a member", T0 + 5);
+    assert_int_equal(leaves(f), size);
+    assert_state(f, id, "read", "alpha");
+    assert_feed(f, "nts", "received read");
+    /* another platform's report, never relayed to: not its notice */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 6), "not yours");
+}
+
+/* ---- the change feed ---- */
+
+static void feed_is_ordered_and_gap_free(void **state)
+{
+    fixture *f = *state;
+    char ids[6][NOTICE_ID_LEN + 1], states[512];
+    const char *agency[6] = {"nts", "kcs", "nts", "kcs", "nts", "nts"};
+    hub_relay_item items[6];
+    long long seq[16], all[32], after, next;
+    size_t total = 0, n;
+
+    for (int i = 0; i < 6; i++) {
+        char ref[8];
+        snprintf(ref, sizeof ref, "G-%d", i);
+        submit(f, agency[i], ref, i == 5 ? rk3 : rk1, T0 + i, ids[i]);
+    }
+    /* one round: four relayed, one to postal (i = 5) */
+    assert_int_equal(claim(f, T0 + 10, items, 4, NULL), 4);
+    for (int i = 0; i < 4; i++)
+        items[i].outcome = RELAY_ACCEPTED;
+    items[1].consigned = 1;
+    assert_int_equal(hub_db_relay_record(f->db, items, 4, T0 + 11), 0);
+    assert_int_equal(claim(f, T0 + 12, items, 4, NULL), 1); /* i = 4; i = 5 goes postal */
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", ids[0], EV_CONTENT_HANDOVER, NULL, T0 + 13),
+                        "recorded");
+    assert_string_equal(report(f, ROLE_AGENCY, "kcs", ids[3], EV_CONTENT_HANDOVER, NULL, T0 + 14),
+                        "recorded");
+
+    /* each agency's pages, in order, with the cursor each page gives */
+    for (int a = 0; a < 2; a++) {
+        const char *who = a ? "kcs" : "nts";
+        long long last = 0;
+        after = 0;
+        while ((n = feed(f, who, after, 2, states, sizeof states, seq, 16, &next)) > 0) {
+            assert_true(n <= 2);
+            for (size_t i = 0; i < n; i++) {
+                assert_true(seq[i] > last);
+                last = all[total++] = seq[i];
+            }
+            assert_int_equal(next, seq[n - 1]);
+            after = next;
+        }
+        assert_int_equal(next, after); /* past the end: the cursor stays */
+    }
+    /* both feeds together: 1, 2, ... with none missing or twice */
+    assert_int_equal(total, 7);
+    for (size_t i = 0; i < total; i++) {
+        size_t seen = 0;
+        for (size_t k = 0; k < total; k++)
+            seen += all[k] == (long long)i + 1;
+        assert_int_equal(seen, 1);
+    }
+    assert_feed(f, "nts", "relayed relayed postal read");
+    assert_feed(f, "kcs", "received relayed read");
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(reopen_keeps_notices_evidence_and_feed),
+        T(open_fails_on_a_path_it_cannot_create),
+        T(same_reference_is_one_notice),
+        T(routed_submission_is_leased_to_its_first_platform),
+        T(released_lease_is_claimed_at_once),
+        T(relayed_received_read),
+        T(acceptance_into_the_inbox_is_one_change),
+        T(rejected_by_every_platform_goes_postal),
+        T(unreachable_recipient_goes_postal),
+        T(failed_relay_backs_off_and_is_logged_once),
+        T(unread_at_deadline_goes_to_next_platform_then_postal),
+        T(expiry_takes_at_most_max),
+        T(same_report_is_recorded_once),
+        T(reports_only_from_those_it_concerns),
+        T(read_is_final),
+        T(postal_is_final),
+        T(report_before_the_relay_answer),
+        T(feed_is_ordered_and_gap_free),
+    };
+#undef T
+    return cmocka_run_group_tests_name("hub_db", tests, NULL, NULL);
+}
