@@ -3,7 +3,7 @@
  *
  * Storing each ~320-byte leaf in the evidence table cost the hub's writer
  * a B-tree write of it under its lock, and the bytes went through the WAL
- * and a checkpoint. Most leaves are made before the lock (hub_early), so
+ * and a checkpoint. Most leaves are made before the lock (hub_prepared_leaves), so
  * their bytes are written here first, in one piece per batch, and synced;
  * the table row then only says where they are. The order matters: bytes
  * are on disk before any commit that points at them. Bytes no committed
