@@ -14,6 +14,7 @@
 # http_route array in src/<role>/*.c; protocol.md names a role's routes in
 # the headings (### or ####) of its "## <role>" section.
 set -u
+export LC_ALL=C # sort and comm must agree on order
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 src=$root/src
 doc=$root/docs/protocol.md
@@ -91,8 +92,9 @@ layer_rules() {
 # "/v1/notices/{id}?x=1" -> "/v1/notices/{}": params compare by position.
 normalize='function normalize(p) { sub(/\?.*/, "", p); gsub(/\{[^}]*\}/, "{}", p); return p }'
 
-# The route table entries of a role's .c files: "METHOD PATH FILE:LINE",
-# or "? - FILE:LINE" for a line in a table that is not in the readable form.
+# The route table entries of a role's .c files: "METHOD PATH FILE:LINE
+# AS-WRITTEN", PATH with its params as {}; or "? - FILE:LINE" for a line in
+# a table that is not in the readable form.
 table_routes() { # role
 	local f
 	for f in "$src/$1"/*.c; do
@@ -105,7 +107,7 @@ table_routes() { # role
 					entry = substr($0, RSTART, RLENGTH)
 					sub(/^[[:space:]]*\{[[:space:]]*"/, "", entry)
 					split(entry, part, "\"") # GET | ", " | /path
-					print part[1], normalize(part[3]), file ":" FNR
+					print part[1], normalize(part[3]), file ":" FNR, part[3]
 				} else {
 					print "?", "-", file ":" FNR
 				}
@@ -143,9 +145,9 @@ route_rules() { # role
 	uniq -d "$tmp/table" | sed "s|\$|: twice in $role's route tables|" >>"$why"
 	sort -u "$tmp/table" >"$tmp/table-set"
 	comm -23 "$tmp/table-set" "$tmp/doc" | while read -r method path; do
-		where=$(awk -v m="$method" -v p="$path" '$1 == m && $2 == p { print $3; exit }' \
+		where=$(awk -v m="$method" -v p="$path" '$1 == m && $2 == p { print $4, "(" $3 ")"; exit }' \
 			"$tmp/table-raw")
-		echo "$method $path ($where) is not in docs/protocol.md's \"## $role\" headings"
+		echo "$method $where is not in docs/protocol.md's \"## $role\" headings"
 	done >>"$why"
 	comm -13 "$tmp/table-set" "$tmp/doc" | while read -r method path; do
 		echo "docs/protocol.md's \"## $role\" names $method $path, which no route table in src/$role has"
