@@ -42,12 +42,14 @@ static int convert_one(const idsvc *s, json_t *v, int today, int strict, buf *ou
     if (json_is_string(v))
         st = rrn_parse(json_string_value(v), json_string_length(v), today, strict, &r,
                        &reason);
+    if (st != RRN_INVALID)
+        ci_derive(s->key, r.digits, ci);
+    /* A strict mismatch is refused after its digits were copied out. */
+    secure_wipe(&r, sizeof r);
     if (st == RRN_INVALID) {
         batch_results_error(out, NULL, NULL, reason);
         return 1;
     }
-    ci_derive(s->key, r.digits, ci);
-    secure_wipe(&r, sizeof r);
     buf_puts(out, "{\"ci\":\"");
     buf_append(out, ci, CI_LEN);
     if (st == RRN_CHECKSUM_WARNING)
