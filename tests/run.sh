@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test against one build directory: the cmocka unit tests (in TAP
-# form) and the integration scripts under tests/integration, which start
-# real herald processes on loopback. Prints each result, then appends
+# form), the integration scripts under tests/integration, which start
+# real herald processes on loopback, and (for the normal build) the layout
+# check of src/ and docs/protocol.md. Prints each result, then appends
 # "PASSED FAILED" to the summary file for the Makefile to add up.
 set -u
 build=$1 label=$2 summary=$3
@@ -45,6 +46,11 @@ for t in "$build"/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	run_one "unit-$(basename "$t")" "$t"
 done
+
+# The layout check reads sources, not a build: once, with the normal build.
+if [ "$label" = normal ]; then
+	run_one layout bash "$root/tests/layout.sh" "$root"
+fi
 
 export HERALD="$root/$build/herald" HERALD_ROOT="$root"
 for t in "$root"/tests/integration/*.sh; do

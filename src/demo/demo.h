@@ -1,4 +1,10 @@
-/* demo.h -- what the steps of `herald demo` share (see demo.c). */
+/* demo.h -- one run of `herald demo`: what its steps share.
+ *
+ * The run goes demo_main.c (the command) -> demo_setup.c (keys, configs,
+ * the role processes) -> demo_flow.c (sign-up, sending, reading, the
+ * summary) -> demo_certificates.c and demo_stats.c (what is kept of it).
+ * Each step reads and fills this struct; the helpers below are the few
+ * things every step needs. */
 #ifndef HERALD_DEMO_H
 #define HERALD_DEMO_H
 
@@ -34,21 +40,16 @@ typedef struct demo {
     const char *stats_path; /* --stats FILE, or NULL */
 } demo;
 
+/* The platforms' names, by population index. */
+extern const char *const demo_platform_names[POP_PLATFORMS];
+
 /* Monotonic seconds. */
 double demo_now(void);
 
+/* DIR/role, or DIR/role/file when file is not NULL. */
+void demo_path(const demo *d, char *out, size_t len, const char *role, const char *file);
+
+/* Writes text to path with the given mode. Returns 0, or -1 with err. */
 int demo_write_file(const char *path, const char *text, int mode, char *err, size_t errlen);
-
-/* The steps, in order; each returns 0, or -1 with a message in err. */
-int demo_signup(demo *d, char *err, size_t errlen);
-int demo_send(demo *d, char *err, size_t errlen);
-int demo_read(demo *d, char *err, size_t errlen);
-int demo_summary(demo *d, char *err, size_t errlen);
-/* DIR/certificates/<id>.json for every notice read (after demo_read). */
-int demo_certificates(demo *d, char *err, size_t errlen);
-
-void demo_print_signins(const demo *d, int how_many);
-/* Writes the step timings and each role's peak memory to --stats FILE. */
-int demo_write_stats(demo *d, char *err, size_t errlen);
 
 #endif

@@ -1,29 +1,23 @@
-/* demo_flow.c -- the steps of `herald demo` after the roles are up:
+/* demo_flow.c -- the steps of `herald demo` once the roles are up:
  * citizens sign up at their platforms, the agency sends, some citizens
  * read, and the outcome is counted. Each step uses only what a real party
  * would use: the platforms' back-office API, the agency's command line,
  * a browser on the citizen pages. */
-#include <errno.h>
+#include "demo_flow.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "browser.h"
-#include "buf.h"
 #include "clock.h"
-#include "crypto.h"
-#include "demo.h"
 #include "http_client.h"
 #include "log.h"
 #include "procs.h"
 
 #define SIGNUP_BATCH 1000
-
-static const char *const platform_names[POP_PLATFORMS] = {"messenger", "carrier"};
 
 static void sleep_ms(long ms)
 {
@@ -35,7 +29,7 @@ static http_client *platform_admin(const demo *d, int p, char *err, size_t errle
 {
     char path[4096], key[300], url[64];
 
-    snprintf(path, sizeof path, "%s/platform-%s/admin.apikey", d->dir, platform_names[p]);
+    snprintf(path, sizeof path, "%s/platform-%s/admin.apikey", d->dir, demo_platform_names[p]);
     if (http_client_read_key(path, key, sizeof key, err, errlen) != 0)
         return NULL;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_platform[p]);
@@ -59,12 +53,12 @@ static int post_members(demo *d, http_client *hc, int p, json_t *batch, char *er
     if (status != 200) {
         json_decref(reply);
         if (status == 0 || !*err)
-            snprintf(err, errlen, "sign-up at %s failed (HTTP %d)", platform_names[p], status);
+            snprintf(err, errlen, "sign-up at %s failed (HTTP %d)", demo_platform_names[p], status);
         return -1;
     }
     json_array_foreach(json_object_get(reply, "results"), i, r) {
         if (json_object_get(r, "error"))
-            log_warn("sign-up at %s: %s", platform_names[p],
+            log_warn("sign-up at %s: %s", demo_platform_names[p],
                      json_string_value(json_object_get(r, "error")));
         else
             d->members[p]++;
@@ -73,15 +67,7 @@ static int post_members(demo *d, http_client *hc, int p, json_t *batch, char *er
     return 0;
 }
 
-double demo_now(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-int demo_signup(demo *d, char *err, size_t errlen)
+int demo_flow_signup(demo *d, char *err, size_t errlen)
 {
     double t0 = demo_now();
 
@@ -107,7 +93,8 @@ int demo_signup(demo *d, char *err, size_t errlen)
         }
         json_decref(batch);
         http_client_free(hc);
-        fprintf(stderr, "demo: %ld citizens signed up at %s\n", d->members[p], platform_names[p]);
+        fprintf(stderr, "demo: %ld citizens signed up at %s\n", d->members[p],
+                demo_platform_names[p]);
     }
     d->t_signup = demo_now() - t0;
     return 0;
@@ -137,7 +124,7 @@ static int wait_directory(demo *d, char *err, size_t errlen)
         http_client_free(hc);
         if (!done) {
             snprintf(err, errlen, "platform %s did not report its members to the hub in 60 s",
-                     platform_names[p]);
+                     demo_platform_names[p]);
             return -1;
         }
     }
@@ -255,7 +242,7 @@ static void add_role_usage(demo *d, double sign)
     }
 }
 
-int demo_send(demo *d, char *err, size_t errlen)
+int demo_flow_send(demo *d, char *err, size_t errlen)
 {
     char csv[4096], tpl[4096], cfg[4096], log[4096];
     double t0;
@@ -377,7 +364,7 @@ static void read_as(demo *d, const citizen *c, int p)
     browser_free(b);
 }
 
-int demo_read(demo *d, char *err, size_t errlen)
+int demo_flow_read(demo *d, char *err, size_t errlen)
 {
     citizen c;
     double t0 = demo_now();
@@ -420,7 +407,7 @@ int demo_read(demo *d, char *err, size_t errlen)
     return -1;
 }
 
-int demo_summary(demo *d, char *err, size_t errlen)
+int demo_flow_summary(demo *d, char *err, size_t errlen)
 {
     json_t *s = agency_status(d), *sent;
     json_error_t jerr;
@@ -440,7 +427,7 @@ int demo_summary(demo *d, char *err, size_t errlen)
     return 0;
 }
 
-void demo_print_signins(const demo *d, int how_many)
+void demo_flow_print_signins(const demo *d, int how_many)
 {
     citizen c;
 
@@ -450,137 +437,7 @@ void demo_print_signins(const demo *d, int how_many)
         if (p < 0)
             continue;
         printf("  %s / %s  on %s (http://127.0.0.1:%d/)\n", c.phone, c.pin,
-               platform_names[p], d->port_platform[p]);
+               demo_platform_names[p], d->port_platform[p]);
         shown++;
     }
-}
-
-/* ,"key":{"role":v,...,"agency-send":v}: totals[] * scale per notice. */
-static void per_role(buf *b, const demo *d, const char *key, const double *totals,
-                     double scale)
-{
-    double n = (double)(d->notices ? d->notices : 1);
-
-    buf_printf(b, ",\"%s\":{", key);
-    for (int i = 0; i < d->procs.count; i++)
-        buf_printf(b, "\"%s\":%.1f,", d->procs.list[i].name, totals[i] * scale / n);
-    buf_printf(b, "\"agency-send\":%.1f}", totals[PROCS_MAX] * scale / n);
-}
-
-int demo_write_stats(demo *d, char *err, size_t errlen)
-{
-    buf b;
-
-    if (!d->stats_path)
-        return 0;
-    buf_init(&b, 1024);
-    buf_printf(&b, "{\"notices\":%ld,\"seconds\":{\"signup\":%.3f,\"send\":%.3f,"
-               "\"delivered\":%.3f,\"read\":%.3f,\"total\":%.3f},\"read\":%ld,"
-               "\"send_started_ms\":%lld,\"peak_rss_mib\":{", d->notices, d->t_signup,
-               d->t_send, d->t_settle, d->t_read, demo_now() - d->t_start, d->opened,
-               d->send_started_ms);
-    for (int i = 0; i < d->procs.count; i++)
-        buf_printf(&b, "%s\"%s\":%.1f", i ? "," : "", d->procs.list[i].name,
-                   (double)procs_peak_rss_kib(&d->procs.list[i]) / 1024.0);
-    buf_puts(&b, "}");
-    /* Per notice, from the start of sending until every notice settled. */
-    per_role(&b, d, "cpu_us_per_notice", d->cpu_delivery, 1e6);
-    per_role(&b, d, "written_bytes_per_notice", d->written_delivery, 1);
-    buf_puts(&b, "}\n");
-    int r = b.broken ? -1 : demo_write_file(d->stats_path, b.data, 0644, err, errlen);
-    buf_free(&b);
-    return r;
-}
-
-/* ---- certificates of the notices that were read (issue 4) ---- */
-
-/* Appends to ids the notices the hub's feed says are read; -1 on error. */
-static int read_notices(http_client *hc, json_t *ids, char *err, size_t errlen)
-{
-    long long after = 0;
-
-    for (;;) {
-        char path[96];
-        json_t *reply = NULL, *changes, *c;
-        size_t i, n;
-
-        snprintf(path, sizeof path, "/v1/changes?after=%lld&limit=10000", after);
-        if (http_client_call(hc, "GET", path, NULL, 0, &reply, err, errlen) != 200) {
-            json_decref(reply);
-            return -1;
-        }
-        changes = json_object_get(reply, "changes");
-        n = json_array_size(changes);
-        json_array_foreach(changes, i, c)
-            if (!strcmp(json_string_value(json_object_get(c, "state")) ?: "", "read"))
-                json_array_append(ids, json_object_get(c, "notice"));
-        after = json_integer_value(json_object_get(reply, "next"));
-        json_decref(reply);
-        if (n == 0)
-            return 0;
-    }
-}
-
-static int write_certificate(const demo *d, http_client *hc, const char *id, char *err,
-                             size_t errlen)
-{
-    char path[4096], api[128];
-    json_t *cert = NULL;
-    int status;
-
-    snprintf(api, sizeof api, "/v1/notices/%s/certificate", id);
-    status = http_client_call(hc, "GET", api, NULL, 0, &cert, err, errlen);
-    if (status != 200 || !cert) {
-        if (status != 200 && status != 0)
-            snprintf(err, errlen, "certificate of %s: HTTP %d", id, status);
-        json_decref(cert);
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/certificates/%s.json", d->dir, id);
-    status = json_dump_file(cert, path, JSON_COMPACT);
-    json_decref(cert);
-    if (status != 0)
-        snprintf(err, errlen, "%s: cannot write", path);
-    return status;
-}
-
-/* DIR/certificates/<notice id>.json for every notice that was read, fetched
- * from the hub with the agency's key, as the agency would keep them. */
-int demo_certificates(demo *d, char *err, size_t errlen)
-{
-    char path[4096], key[128], url[64];
-    http_client *hc;
-    json_t *ids = json_array();
-    size_t i;
-    json_t *id;
-    int rc = 0;
-
-    snprintf(path, sizeof path, "%s/agency/hub.apikey", d->dir);
-    if (!ids || http_client_read_key(path, key, sizeof key, err, errlen) != 0) {
-        json_decref(ids);
-        return -1;
-    }
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_hub);
-    hc = http_client_new(url, key);
-    snprintf(path, sizeof path, "%s/certificates", d->dir);
-    if (!hc) {
-        snprintf(err, errlen, "out of memory");
-        rc = -1;
-    } else if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        rc = -1;
-    } else {
-        rc = read_notices(hc, ids, err, errlen);
-    }
-    json_array_foreach(ids, i, id)
-        if (rc == 0)
-            rc = write_certificate(d, hc, json_string_value(id), err, errlen);
-    if (rc == 0)
-        fprintf(stderr, "demo: %zu certificates of read notices in %s/certificates "
-                "(check one: herald verify --log-key %s/hub/log.pub FILE)\n",
-                json_array_size(ids), d->dir, d->dir);
-    http_client_free(hc);
-    json_decref(ids);
-    secure_wipe(key, sizeof key);
-    return rc;
 }

@@ -1,0 +1,24 @@
+/* demo_flow.h -- the steps of `herald demo` once the roles are up. */
+#ifndef HERALD_DEMO_FLOW_H
+#define HERALD_DEMO_FLOW_H
+
+#include <stddef.h>
+
+#include "demo.h"
+
+/* In this order; each returns 0, or -1 with a message in err. */
+/* Signs the synthetic population up at the platforms' back offices. */
+int demo_flow_signup(demo *d, char *err, size_t errlen);
+/* Waits for the hub's directory, runs `agency send` for every citizen and
+ * waits until no notice is on its way. */
+int demo_flow_send(demo *d, char *err, size_t errlen);
+/* Has a share of the reachable citizens read through the citizen pages,
+ * and waits until the hub has confirmed the reads. */
+int demo_flow_read(demo *d, char *err, size_t errlen);
+/* Prints the JSON summary line on stdout. */
+int demo_flow_summary(demo *d, char *err, size_t errlen);
+
+/* Prints how_many sign-ins (phone, PIN, platform) of citizens who read. */
+void demo_flow_print_signins(const demo *d, int how_many);
+
+#endif

@@ -1,0 +1,221 @@
+/* demo_setup.c -- everything `herald demo` makes before the first citizen
+ * signs up: loopback ports, keys, API keys (each caller's key in its own
+ * folder, only the hash at the callee), the four roles' configurations, and
+ * the role processes themselves, started as separate operators would. */
+#include "demo_setup.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "apikeys.h"
+#include "buf.h"
+#include "crypto.h"
+#include "keyfile.h"
+#include "procs.h"
+
+static int ensure_dir(const char *path, char *err, size_t errlen)
+{
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Issues an API key for caller `name`: the key goes to key_path (0600, for
+ * the caller), its hash is returned for the callee's clients list. */
+static int issue_key(const char *key_path, char hash[65], char *err, size_t errlen)
+{
+    char key[65];
+    int r;
+
+    apikey_generate(key, hash);
+    r = keyfile_create(key_path, 0600, key, err, errlen);
+    secure_wipe(key, sizeof key);
+    return r;
+}
+
+static int keygen(const char *what, const char *out)
+{
+    char *argv[] = {"keygen", (char *)what, "--out", (char *)out, NULL};
+    return procs_run(NULL, argv, NULL, 0) == 0 ? 0 : -1;
+}
+
+/* Keys, clients files and the four role configs. */
+static int write_configs(demo *d, char *err, size_t errlen)
+{
+    static const char *const roles[] = {"idsvc", "hub", "agency", "platform-messenger",
+                                        "platform-carrier", "certificates"};
+    char p[4096], h[65], text[8192];
+    buf hub_ini, clients_idsvc;
+
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        demo_path(d, p, sizeof p, roles[i], NULL);
+        if (ensure_dir(p, err, errlen) != 0)
+            return -1;
+    }
+    demo_path(d, p, sizeof p, "idsvc", "ci.key");
+    if (keygen("--hmac", p) != 0)
+        return snprintf(err, errlen, "cannot make the CI key"), -1;
+    demo_path(d, p, sizeof p, "hub", "log");
+    if (keygen("--ed25519", p) != 0)
+        return snprintf(err, errlen, "cannot make the log key"), -1;
+
+    buf_init(&clients_idsvc, 512);
+    buf_init(&hub_ini, 2048);
+    buf_printf(&hub_ini,
+               "# The certified relay hub (written by herald demo).\n"
+               "[hub]\ndir = .\nlisten = 127.0.0.1:%d\nhub_key_file = hub.apikey\n"
+               "log_key = log.key\n\n", d->port_hub);
+
+    /* The agency: at idsvc and at the hub. */
+    demo_path(d, p, sizeof p, "agency", "idsvc.apikey");
+    if (issue_key(p, h, err, errlen) != 0)
+        return -1;
+    buf_printf(&clients_idsvc, "%s %s\n", DEMO_AGENCY, h);
+    demo_path(d, p, sizeof p, "agency", "hub.apikey");
+    if (issue_key(p, h, err, errlen) != 0)
+        return -1;
+    buf_printf(&hub_ini, "[agency %s]\nkey_sha256 = %s\n\n", DEMO_AGENCY, h);
+
+    /* The hub's own key, which it presents to platforms. */
+    demo_path(d, p, sizeof p, "hub", "hub.apikey");
+    char hub_hash[65];
+    if (issue_key(p, hub_hash, err, errlen) != 0)
+        return -1;
+
+    for (int i = 0; i < POP_PLATFORMS; i++) {
+        char role[64], clients[1024];
+        snprintf(role, sizeof role, "platform-%s", demo_platform_names[i]);
+        demo_path(d, p, sizeof p, role, "idsvc.apikey");
+        if (issue_key(p, h, err, errlen) != 0)
+            return -1;
+        buf_printf(&clients_idsvc, "%s %s\n", demo_platform_names[i], h);
+        demo_path(d, p, sizeof p, role, "hub.apikey");
+        if (issue_key(p, h, err, errlen) != 0)
+            return -1;
+        /* common = 1: our platforms read a relay's shared fields once. */
+        buf_printf(&hub_ini,
+                   "[platform %s]\nkey_sha256 = %s\nurl = http://127.0.0.1:%d\ncommon = 1\n\n",
+                   demo_platform_names[i], h, d->port_platform[i]);
+        demo_path(d, p, sizeof p, role, "admin.apikey");
+        if (issue_key(p, h, err, errlen) != 0)
+            return -1;
+        snprintf(clients, sizeof clients, "hub %s\nadmin %s\n", hub_hash, h);
+        demo_path(d, p, sizeof p, role, "clients");
+        if (demo_write_file(p, clients, 0600, err, errlen) != 0)
+            return -1;
+        demo_path(d, p, sizeof p, role, "view");
+        if (keygen("--ed25519", p) != 0)
+            return snprintf(err, errlen, "cannot make a view key"), -1;
+        snprintf(text, sizeof text,
+                 "# Platform '%s' (written by herald demo).\n"
+                 "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n"
+                 "public_url = http://127.0.0.1:%d\nview_key = view.key\nclients = clients\n"
+                 "pin_hash = min\n\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
+                 "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n",
+                 demo_platform_names[i], demo_platform_names[i], d->port_platform[i],
+                 d->port_platform[i], d->port_idsvc, d->port_hub);
+        demo_path(d, p, sizeof p, role, "platform.ini");
+        if (demo_write_file(p, text, 0600, err, errlen) != 0)
+            return -1;
+    }
+
+    snprintf(text, sizeof text,
+             "# The sending agency (written by herald demo).\n"
+             "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n\n"
+             "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
+             "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n\n"
+             "[platform messenger]\nview_pub = ../platform-messenger/view.pub\n\n"
+             "[platform carrier]\nview_pub = ../platform-carrier/view.pub\n",
+             DEMO_AGENCY, d->port_agency, d->port_agency, d->port_idsvc, d->port_hub);
+    demo_path(d, p, sizeof p, "agency", "agency.ini");
+    if (demo_write_file(p, text, 0600, err, errlen) != 0)
+        return -1;
+    demo_path(d, p, sizeof p, "hub", "hub.ini");
+    if (hub_ini.broken || demo_write_file(p, hub_ini.data, 0600, err, errlen) != 0)
+        return -1;
+    demo_path(d, p, sizeof p, "idsvc", "clients");
+    if (clients_idsvc.broken || demo_write_file(p, clients_idsvc.data, 0600, err, errlen) != 0)
+        return -1;
+    buf_free(&hub_ini);
+    buf_free(&clients_idsvc);
+    return 0;
+}
+
+static int start_one(demo *d, const char *name, const char *role, char *const argv[],
+                     int port, const char *health, char *err, size_t errlen)
+{
+    char log[4096], url[256];
+
+    snprintf(log, sizeof log, "%s/%s/%s.log", d->dir, role, name);
+    if (procs_start(&d->procs, name, log, argv, err, errlen) != 0)
+        return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, health);
+    return procs_wait_ready(&d->procs, name, url, 20000, err, errlen);
+}
+
+static int start_roles(demo *d, char *err, size_t errlen)
+{
+    char key[4096], clients[4096], listen[64], cfg[4096];
+
+    demo_path(d, key, sizeof key, "idsvc", "ci.key");
+    demo_path(d, clients, sizeof clients, "idsvc", "clients");
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", d->port_idsvc);
+    char *idsvc[] = {"idsvc", "--key-file", key, "--clients", clients, "--listen", listen, NULL};
+    if (start_one(d, "idsvc", "idsvc", idsvc, d->port_idsvc, "/v1/health", err, errlen) != 0)
+        return -1;
+
+    demo_path(d, cfg, sizeof cfg, "hub", "hub.ini");
+    char *hub[] = {"hub", "--config", cfg, NULL};
+    if (start_one(d, "hub", "hub", hub, d->port_hub, "/v1/health", err, errlen) != 0)
+        return -1;
+
+    for (int i = 0; i < POP_PLATFORMS; i++) {
+        char role[64], name[64];
+        snprintf(role, sizeof role, "platform-%s", demo_platform_names[i]);
+        snprintf(name, sizeof name, "platform-%s", demo_platform_names[i]);
+        demo_path(d, cfg, sizeof cfg, role, "platform.ini");
+        char *platform[] = {"platform", "--config", cfg, NULL};
+        if (start_one(d, name, role, platform, d->port_platform[i], "/", err, errlen) != 0)
+            return -1;
+    }
+
+    demo_path(d, cfg, sizeof cfg, "agency", "agency.ini");
+    char *agency[] = {"agency", "serve", "--config", cfg, NULL};
+    return start_one(d, "agency", "agency", agency, d->port_agency, "/v1/health", err, errlen);
+}
+
+static int pick_ports(demo *d, char *err, size_t errlen)
+{
+    int *ports[] = {&d->port_idsvc, &d->port_hub, &d->port_agency,
+                    &d->port_platform[0], &d->port_platform[1]};
+
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+        /* Retry until all five differ: the kernel may hand one out twice. */
+        for (int tries = 0; tries < 20; tries++) {
+            int p = procs_free_port(), clash = 0;
+            for (size_t j = 0; j < i; j++)
+                clash |= *ports[j] == p;
+            if (p > 0 && !clash) {
+                *ports[i] = p;
+                break;
+            }
+        }
+        if (*ports[i] <= 0) {
+            snprintf(err, errlen, "no free loopback port");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int demo_setup(demo *d, char *err, size_t errlen)
+{
+    if (pick_ports(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0)
+        return -1;
+    fprintf(stderr, "demo: starting idsvc, hub, platforms and agency under %s\n", d->dir);
+    return start_roles(d, err, errlen);
+}

@@ -1,0 +1,97 @@
+/* idsvc_main.c -- `herald idsvc`: the Identification Service Agency.
+ *
+ * The only party that holds the CI key. This file is the command: its
+ * options, then open the key and clients (idsvc.c), serve the routes
+ * (idsvc_api.c) until SIGTERM or SIGINT, and close. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "http_server.h"
+#include "idsvc.h"
+#include "idsvc_api.h"
+#include "log.h"
+
+static const char usage[] =
+    "Usage: herald idsvc --key-file FILE --listen HOST:PORT --clients FILE\n"
+    "                    [--threads N] [--quiet]\n\n"
+    "Serves POST /v1/ci: {\"rrns\":[...]} (at most 10,000) -> {\"results\":[...]},\n"
+    "each {\"ci\":...} or {\"error\":...}, in order. Callers authenticate with\n"
+    "'Authorization: Bearer KEY'; the clients FILE lists \"NAME SHA256-OF-KEY\" per\n"
+    "line (see 'herald apikey'). GET /v1/health answers without a key.\n"
+    "SIGTERM or SIGINT finishes the requests in flight and exits.\n\n"
+    "  --key-file FILE     the CI secret (made by 'herald keygen --hmac')\n"
+    "  --listen HOST:PORT  where to listen, e.g. 127.0.0.1:7001\n"
+    "  --clients FILE      who may call\n"
+    "  --threads N         worker threads (default 2)\n"
+    "  --quiet             log only warnings and errors\n";
+
+typedef struct idsvc_options {
+    const char *key_file, *listen, *clients;
+    long threads;
+} idsvc_options;
+
+/* Returns -1 to go on, or the command's exit status (help, usage error). */
+static int parse_options(int argc, char **argv, idsvc_options *o)
+{
+    static const struct option opts[] = {
+        {"key-file", required_argument, 0, 'k'},
+        {"listen", required_argument, 0, 'l'},
+        {"clients", required_argument, 0, 'c'},
+        {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': o->key_file = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'c': o->clients = optarg; break;
+        case 't':
+            if (cli_parse_long(optarg, 1, 64, &o->threads) != 0)
+                return cli_usage_error("idsvc", "--threads must be 1 to 64");
+            break;
+        case 'q': log_set_quiet(1); break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("idsvc", "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("idsvc", "unexpected argument '%s'", argv[optind]);
+    if (!o->key_file || !o->listen || !o->clients)
+        return cli_usage_error("idsvc", "--key-file, --listen and --clients are required");
+    return -1;
+}
+
+int cmd_idsvc(int argc, char **argv)
+{
+    idsvc_options o = {.threads = 2};
+    idsvc s;
+    char err[512];
+    http_server *srv;
+    int rc, sig;
+
+    if ((rc = parse_options(argc, argv, &o)) != -1)
+        return rc;
+    log_set_name("idsvc");
+    if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
+        return cli_fail("idsvc", "%s", err);
+    cli_block_shutdown_signals();
+    srv = http_server_start_gated(o.listen, IDSVC_MAX_BODY, (unsigned)o.threads,
+                                  idsvc_api_gate, idsvc_api_handle, &s, err, sizeof err);
+    if (!srv) {
+        idsvc_close(&s);
+        return cli_fail("idsvc", "%s", err);
+    }
+    log_info("listening on %s (port %d), %zu clients, %ld threads", o.listen,
+             http_server_port(srv), s.clients.count, o.threads);
+    sig = cli_wait_shutdown_signal();
+    log_info("signal %d: finishing requests in flight", sig);
+    http_server_stop(srv);
+    idsvc_close(&s);
+    log_info("stopped");
+    return EXIT_OK;
+}
