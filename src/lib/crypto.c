@@ -104,6 +104,26 @@ long base64_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen)
     return (long)n;
 }
 
+int base64url_encode(char *out, size_t outmax, const uint8_t *in, size_t len)
+{
+    if (sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > outmax)
+        return -1;
+    sodium_bin2base64(out, outmax, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return 0;
+}
+
+long base64url_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen)
+{
+    size_t n;
+    const char *end;
+
+    if (sodium_base642bin(out, outmax, in, inlen, NULL, &n, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        end != in + inlen)
+        return -1;
+    return (long)n;
+}
+
 void hex_encode(char *out, const uint8_t *in, size_t len)
 {
     sodium_bin2hex(out, 2 * len + 1, in, len);

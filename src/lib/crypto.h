@@ -61,6 +61,12 @@ void hmac512_key_wipe(hmac512_key *k);
 void base64_encode(char *out, const uint8_t *in, size_t len);
 long base64_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen);
 
+/* URL-safe base64 without padding (RFC 4648 §5), for tokens in URLs.
+ * Encode returns 0, or -1 when out (NUL included) is smaller than outmax
+ * needs; decode as base64_decode. */
+int base64url_encode(char *out, size_t outmax, const uint8_t *in, size_t len);
+long base64url_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen);
+
 /* Lower-case hex; out must hold 2*len+1 bytes. */
 void hex_encode(char *out, const uint8_t *in, size_t len);
 /* Returns the decoded length, or -1 on a bad digit or odd length. */

@@ -2,7 +2,6 @@
 #include "viewtoken.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,27 +11,6 @@
 #include "notice_id.h"
 
 #define PAYLOAD_MAX 600
-
-static int b64url_encode(char *out, size_t outmax, const uint8_t *in, size_t len)
-{
-    size_t need = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-
-    if (need > outmax)
-        return -1;
-    sodium_bin2base64(out, outmax, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return 0;
-}
-
-static long b64url_decode(uint8_t *out, size_t outmax, const char *in, size_t len)
-{
-    size_t n;
-    const char *end;
-
-    if (sodium_base642bin(out, outmax, in, len, NULL, &n, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || end != in + len)
-        return -1;
-    return (long)n;
-}
 
 int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out)
 {
@@ -54,11 +32,11 @@ int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out)
         return -1;
     plen = (size_t)n;
     ed25519_sign(sig, payload, plen, secret_key);
-    if (b64url_encode(out, VIEW_TOKEN_MAX + 1, (const uint8_t *)payload, plen) != 0)
+    if (base64url_encode(out, VIEW_TOKEN_MAX + 1, (const uint8_t *)payload, plen) != 0)
         return -1;
     off = strlen(out);
     out[off++] = '.';
-    return b64url_encode(out + off, VIEW_TOKEN_MAX + 1 - off, sig, sizeof sig);
+    return base64url_encode(out + off, VIEW_TOKEN_MAX + 1 - off, sig, sizeof sig);
 }
 
 static const char *copy_field(json_t *o, const char *name, char *dst, size_t dstlen)
@@ -116,9 +94,9 @@ int view_token_verify(const char *token, size_t len, long long now_ms,
         *why = "not a view token";
         return -1;
     }
-    plen = b64url_decode(payload, sizeof payload, token, (size_t)(dot - token));
+    plen = base64url_decode(payload, sizeof payload, token, (size_t)(dot - token));
     if (plen <= 0 ||
-        b64url_decode(sig, sizeof sig, dot + 1, len - (size_t)(dot - token) - 1) != ED25519_SIG_LEN) {
+        base64url_decode(sig, sizeof sig, dot + 1, len - (size_t)(dot - token) - 1) != ED25519_SIG_LEN) {
         *why = "not a view token";
         return -1;
     }
