@@ -1,14 +1,17 @@
-/* hub.h -- what the hub's files share: the running hub.
+/* hub.h -- the running hub: its state, and the services it runs.
  *
- * hub.c reads the configuration and runs the process, hub_api.c answers
- * HTTP, hub_relay.c relays accepted notices to platforms, hub_deadline.c
- * expires unread ones, hub_db.c keeps the notices and hub_directory.c the
- * routes to recipients. They meet in this struct. */
+ * hub_main.c fills a hub from hub.ini, starts it and stops it. Once
+ * started, hub_api.c answers HTTP, hub_relay.c relays accepted notices to
+ * platforms, hub_deadline.c expires unread ones, hub_db.c keeps the
+ * notices and hub_directory.c the routes to recipients. They meet in this
+ * struct and in the functions below (hub.c); none of them calls back into
+ * hub_main.c. */
 #ifndef HERALD_HUB_H
 #define HERALD_HUB_H
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "apikeys.h"
 #include "hub_db.h"
@@ -28,8 +31,7 @@ typedef struct hub_platform {
 } hub_platform;
 
 typedef struct hub {
-    hub_db *db;
-    hub_directory *dir;    /* who each platform reaches (directory.db) */
+    /* ---- set before hub_open (hub_main.c, from hub.ini) ---- */
     apikeys clients;       /* agencies' and platforms' key hashes */
     notice_role *roles;    /* roles[i] is clients.entries[i]'s role */
     hub_platform *platforms;
@@ -37,12 +39,22 @@ typedef struct hub {
     char hub_key[APIKEY_TOKEN_MAX + 1]; /* presented to platforms */
     long relay_batch, relay_interval_ms, relay_gather_ms, deadline_interval_ms, fallback_window_s;
     long relay_workers;    /* relay rounds in flight at once */
-    hub_log *log;          /* the evidence log (hub_db's); signs with [hub] log_key */
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
-    char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
 
+    /* ---- opened by hub_open ---- */
+    char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
+    hub_db *db;
+    hub_directory *dir;    /* who each platform reaches (directory.db) */
+    hub_log *log;          /* the evidence log (hub_db's); signs with [hub] log_key */
     hub_relay_queue routed; /* accepted notices already routed, for the relay workers */
+
+    /* ---- running, between hub_start and hub_stop ---- */
+    http_server *srv;
+    pthread_t relay[HUB_MAX_RELAY_WORKERS];
+    long nrelay;           /* relay workers started */
+    pthread_t deadline;
+    int deadline_started;
 
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
@@ -50,28 +62,32 @@ typedef struct hub {
     int relay_pending;     /* new notices wait: a relay worker need not sleep */
 } hub;
 
-/* hub_api.c: the http_server handler; ctx is the hub. */
-void hub_handle(void *ctx, const http_request *req, http_response *resp);
-/* hub_api.c: the http_server gate, run on a request's headers: public
- * paths pass, a keyed path without a key of the hub's clients is refused
- * (401) and an unknown one (404) before the body is read. */
-int hub_gate(void *ctx, const http_request *req, size_t *max_body);
+/* ---- the life of a hub (hub_main.c calls these in this order) ---- */
 
-/* hub_log_api.c: the log's public endpoints (/v1/log/..., /verify);
- * returns 1 when path was one of them (and resp is set), 0 otherwise. */
-int hub_log_public(hub *h, const http_request *req, http_response *resp);
-/* 1 if path is one of those public endpoints (lowering *max_body to what
- * it accepts), 0 otherwise. Headers only: for the gate. */
-int hub_log_public_path(const http_request *req, size_t *max_body);
-/* GET /v1/notices/{id}/certificate[.pdf], for a caller already known. */
-void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int pdf,
-                             const http_request *req, http_response *resp);
+/* An empty hub, its locks ready. */
+void hub_init(hub *h);
+/* Registers a caller: an agency, or a platform (url and common set) the
+ * hub relays to. Returns 0, or -1 when out of memory. */
+int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t hash[32],
+                   const char *url, int common);
+/* Opens the stores in dir (created if need be) with the numbers already
+ * set; log_seed (NULL: heads are not signed) becomes the log key. Returns
+ * 0, or -1 with the reason in err. */
+int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen);
+/* Serves HTTP on listen with threads request threads and starts the
+ * workers: relay, deadlines and (with a log key) the head signer. Returns
+ * 0, or -1 with the reason in err and nothing left running. */
+int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t errlen);
+/* The port hub_start listens on. */
+int hub_port(const hub *h);
+/* Finishes the requests and rounds in flight and stops the workers. */
+void hub_stop(hub *h);
+/* Closes the stores and frees everything hub_init and after took. */
+void hub_free(hub *h);
 
-/* hub_relay.c and hub_deadline.c: thread bodies; arg is the hub. */
-void *hub_relay_main(void *arg);
-void *hub_deadline_main(void *arg);
+/* ---- what the services share ---- */
 
-/* hub.c: wakes a relay worker now (new work). */
+/* Wakes a relay worker now (new work). */
 void hub_wake_relay(hub *h);
 /* Sleeps up to ms, less when shutting down or (if wake_on_work) when
  * hub_wake_relay is called. Returns 1 when the hub is stopping. */
@@ -80,5 +96,10 @@ int hub_sleep(hub *h, long ms, int wake_on_work);
 const hub_platform *hub_platform_find(const hub *h, const char *name);
 /* hub_platform_known_fn over the hub (ctx): 1 if name is configured. */
 int hub_platform_known(void *ctx, const char *name);
+
+/* ---- the services hub_start runs; arg is the hub ---- */
+
+void *hub_relay_main(void *arg);    /* hub_relay.c */
+void *hub_deadline_main(void *arg); /* hub_deadline.c */
 
 #endif

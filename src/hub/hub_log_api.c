@@ -3,7 +3,8 @@
  * Tree heads, consistency proofs, the log key and the verify page are
  * public: transparency only works if anyone can watch the log without an
  * account. Certificates are not: they name a notice's recipient key, so
- * only the agency that sent it and a platform it was relayed to get one. */
+ * only the agency that sent it and a platform it was relayed to get one.
+ * Which route is which, and who may call it, is hub_api.c's table. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +17,11 @@
 #include "certificate_pdf.h"
 #include "form.h"
 #include "hub.h"
+#include "hub_api.h"
+#include "hub_log_api.h"
 #include "log.h"
 #include "notice_id.h"
 #include "verify_page.h"
-
-/* A pasted certificate, URL-encoded: a notice's dozen leaves and paths
- * are some 20 KB, so 1 MiB is ample and still cheap to refuse. */
-#define VERIFY_MAX_BODY (1u << 20)
-/* The log's reads take no body; a little is let through so that a stray
- * one still gets its 405 rather than a 413. */
-#define LOG_READ_MAX_BODY 4096u
 
 static void reply_buf(http_response *resp, buf *out, const char *type)
 {
@@ -47,25 +43,18 @@ static int no_key(hub *h, http_response *resp)
     return 1;
 }
 
-/* 1 if the method is a or b (b may be NULL); else answers 405. */
-static int method_is(const http_request *req, http_response *resp, const char *a,
-                     const char *b)
-{
-    if (!strcmp(req->method, a) || (b && !strcmp(req->method, b)))
-        return 1;
-    http_reply_error(resp, 405, "use %s%s%s", a, b ? " or " : "", b ? b : "");
-    http_add_header(resp, "Allow", b ? "GET, POST" : a);
-    return 0;
-}
-
 /* ---- GET /v1/log/sth and /v1/log/key ---- */
 
-static void get_sth(hub *h, http_response *resp)
+void hub_log_api_sth(void *role, const void *caller, const http_request *req,
+                     http_response *resp)
 {
+    hub *h = role;
     sth head;
     uint8_t sig[STH_SIG_LEN];
     char *json;
 
+    (void)caller;
+    (void)req;
     if (no_key(h, resp))
         return;
     if (hub_log_latest(h->log, &head, sig) != 0) {
@@ -79,12 +68,16 @@ static void get_sth(hub *h, http_response *resp)
         http_reply_body(resp, 200, "application/json", json, strlen(json));
 }
 
-static void get_key(hub *h, http_response *resp)
+void hub_log_api_key(void *role, const void *caller, const http_request *req,
+                     http_response *resp)
 {
+    hub *h = role;
     uint8_t pk[ED25519_PUBLIC_LEN];
     char b64[BASE64_LEN(ED25519_PUBLIC_LEN) + 1];
     buf out;
 
+    (void)caller;
+    (void)req;
     if (no_key(h, resp))
         return;
     hub_log_public_key(h->log, pk);
@@ -108,8 +101,10 @@ static int tree_size_param(const http_request *req, const char *name, uint64_t *
     return 0;
 }
 
-static void get_consistency(hub *h, const http_request *req, http_response *resp)
+void hub_log_api_consistency(void *role, const void *caller, const http_request *req,
+                             http_response *resp)
 {
+    hub *h = role;
     uint8_t proof[MERKLE_MAX_PATH][MERKLE_HASH_LEN];
     char b64[BASE64_LEN(MERKLE_HASH_LEN) + 1];
     uint64_t m, n;
@@ -117,6 +112,7 @@ static void get_consistency(hub *h, const http_request *req, http_response *resp
     buf out;
     int rc;
 
+    (void)caller;
     if (no_key(h, resp))
         return;
     if (tree_size_param(req, "first", &m) != 0 || tree_size_param(req, "second", &n) != 0) {
@@ -153,15 +149,15 @@ static const char *pasted_certificate(const http_request *req, http_response *re
     const char *type = http_header(req, "Content-Type");
     const char *why = NULL, *cert;
 
-    if (req->body_len > VERIFY_MAX_BODY) {
-        http_reply_error(resp, 413, "at most %u bytes", VERIFY_MAX_BODY);
+    if (req->body_len > HUB_LOG_API_VERIFY_MAX_BODY) {
+        http_reply_error(resp, 413, "at most %u bytes", HUB_LOG_API_VERIFY_MAX_BODY);
         return NULL;
     }
     if (type && !strncmp(type, "application/json", 16)) {
         *len = req->body_len;
         return req->body;
     }
-    if (form_parse_max(f, req->body, req->body_len, VERIFY_MAX_BODY, &why) != 0) {
+    if (form_parse_max(f, req->body, req->body_len, HUB_LOG_API_VERIFY_MAX_BODY, &why) != 0) {
         http_reply_error(resp, 400, "%s", why);
         return NULL;
     }
@@ -175,8 +171,10 @@ static const char *pasted_certificate(const http_request *req, http_response *re
     return cert;
 }
 
-static void verify_page(hub *h, const http_request *req, http_response *resp)
+void hub_log_api_verify(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
 {
+    hub *h = role;
     uint8_t pk[ED25519_PUBLIC_LEN];
     char b64[BASE64_LEN(ED25519_PUBLIC_LEN) + 1], why[512];
     const char *cert = NULL;
@@ -186,7 +184,8 @@ static void verify_page(hub *h, const http_request *req, http_response *resp)
     buf out;
     int checked = !strcmp(req->method, "POST"), valid = 0;
 
-    if (!method_is(req, resp, "GET", "POST") || no_key(h, resp))
+    (void)caller;
+    if (no_key(h, resp))
         return;
     hub_log_public_key(h->log, pk);
     base64_encode(b64, pk, sizeof pk);
@@ -210,40 +209,6 @@ static void verify_page(hub *h, const http_request *req, http_response *resp)
 done:
     free(res);
     form_free(&f);
-}
-
-int hub_log_public_path(const http_request *req, size_t *max_body)
-{
-    if (!strcmp(req->path, "/verify")) {
-        *max_body = VERIFY_MAX_BODY;
-        return 1;
-    }
-    if (strncmp(req->path, "/v1/log/", 8) != 0)
-        return 0;
-    *max_body = LOG_READ_MAX_BODY;
-    return 1;
-}
-
-int hub_log_public(hub *h, const http_request *req, http_response *resp)
-{
-    const char *p = req->path;
-
-    if (!strcmp(p, "/verify")) {
-        verify_page(h, req, resp);
-        return 1;
-    }
-    if (strcmp(p, "/v1/log/sth") && strcmp(p, "/v1/log/key") &&
-        strcmp(p, "/v1/log/consistency"))
-        return 0;
-    if (!method_is(req, resp, "GET", NULL))
-        return 1;
-    if (!strcmp(p, "/v1/log/sth"))
-        get_sth(h, resp);
-    else if (!strcmp(p, "/v1/log/key"))
-        get_key(h, resp);
-    else
-        get_consistency(h, req, resp);
-    return 1;
 }
 
 /* ---- GET /v1/notices/{id}/certificate[.pdf] ---- */
@@ -309,8 +274,9 @@ static void reply_pdf(hub *h, const char *json, http_response *resp)
         http_reply_body(resp, 200, "application/pdf", pdf, len);
 }
 
-void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int pdf,
-                             const http_request *req, http_response *resp)
+/* The certificate of the notice in the path, as JSON or as a PDF. */
+static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_request *req,
+                            http_response *resp)
 {
     const char *id = req->path + strlen("/v1/notices/");
     const char *end = strchr(id, '/');
@@ -330,10 +296,10 @@ void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int p
     }
     if (no_key(h, resp))
         return;
-    status = hub_db_may_see(h->db, notice, role, caller);
+    status = hub_db_may_see(h->db, notice, who->role, who->name);
     if (status != 200) {
         if (status == 403)
-            http_reply_error(resp, 403, "not yours: neither sent by nor relayed to %s", caller);
+            http_reply_error(resp, 403, "not yours: neither sent by nor relayed to %s", who->name);
         else if (status == 404)
             http_reply_error(resp, 404, "unknown notice");
         else
@@ -353,4 +319,16 @@ void hub_log_certificate_get(hub *h, notice_role role, const char *caller, int p
         http_reply_body(resp, 200, "application/json", json, strlen(json));
     if (pdf)
         free(json);
+}
+
+void hub_log_api_certificate(void *role, const void *caller, const http_request *req,
+                             http_response *resp)
+{
+    certificate_get(role, caller, 0, req, resp);
+}
+
+void hub_log_api_certificate_pdf(void *role, const void *caller, const http_request *req,
+                                 http_response *resp)
+{
+    certificate_get(role, caller, 1, req, resp);
 }

@@ -76,18 +76,50 @@ long http_route_param(const http_route *r, const char *path, const char *name, c
     }
 }
 
+/* 1 if an earlier route than table[i] has its method for path. */
+static int method_listed(const http_route *table, size_t i, const char *path)
+{
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(table[j].method, table[i].method) && path_matches(table[j].path, path))
+            return 1;
+    return 0;
+}
+
+/* Every method the table has for path: "GET, POST" in allow (the Allow
+ * header lists them all) and "GET or POST" in text. */
+static void methods_for(const http_route *table, size_t n, const char *path, char *allow,
+                        char *text, size_t cap)
+{
+    size_t a = 0, t = 0, last = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (path_matches(table[i].path, path) && !method_listed(table, i, path))
+            last = i;
+    allow[0] = text[0] = '\0';
+    for (size_t i = 0, k = 0; i < n && a < cap && t < cap; i++) {
+        if (!path_matches(table[i].path, path) || method_listed(table, i, path))
+            continue;
+        a += (size_t)snprintf(allow + a, cap - a, "%s%s", k ? ", " : "", table[i].method);
+        t += (size_t)snprintf(text + t, cap - t, "%s%s", !k ? "" : i == last ? " or " : ", ",
+                              table[i].method);
+        k++;
+    }
+}
+
 const http_route *http_route_answer(const http_route *table, size_t n,
                                     const http_request *req, http_response *resp)
 {
     int status;
     const char *allow;
     const http_route *r = http_route_find(table, n, req->method, req->path, &status, &allow);
+    char methods[128], text[128];
 
     if (r)
         return r;
     if (status == 405) {
-        http_reply_error(resp, 405, "use %s", allow);
-        http_add_header(resp, "Allow", allow);
+        methods_for(table, n, req->path, methods, text, sizeof methods);
+        http_reply_error(resp, 405, "use %s", text);
+        http_add_header(resp, "Allow", methods);
     } else {
         http_reply_not_found(resp);
     }

@@ -39,8 +39,9 @@ const http_route *http_route_find(const http_route *table, size_t n, const char 
 long http_route_param(const http_route *r, const char *path, const char *name, char *out,
                       size_t cap);
 
-/* http_route_find, answering 404 or 405 (with Allow) in resp when it
- * finds nothing. */
+/* http_route_find, answering 404 or 405 in resp when it finds nothing;
+ * a 405 names every method the table has for the path ("use GET or
+ * POST", Allow: GET, POST). */
 const http_route *http_route_answer(const http_route *table, size_t n,
                                     const http_request *req, http_response *resp);
 

@@ -91,8 +91,15 @@ r=$(http POST "$H/v1/notices" '{"notices":[]}' "${A_MSG[@]}")
 check "a platform may not submit notices (403)" [ "$(status_of "$r")" = 403 ]
 r=$(http POST "$H/v1/directory" '{"entries":[]}' "${A_NTS[@]}")
 check "an agency may not write the directory (403)" [ "$(status_of "$r")" = 403 ]
-r=$(http GET "$H/v1/notices" "" "${A_NTS[@]}")
-check "GET /v1/notices: 405 with Allow" [ "$(status_of "$r")" = 405 ]
+r=$(curl -s -i -X GET "${A_NTS[@]}" "$H/v1/notices" | tr -d '\r')
+check "GET /v1/notices: 405 with Allow" \
+	bash -c "grep -q '^HTTP/1.1 405' <<<'$r' && grep -q '^Allow: POST$' <<<'$r'"
+r=$(curl -s -i -X PUT "$H/verify" | tr -d '\r')
+check "PUT /verify: 405 naming both its methods" \
+	bash -c "grep -q '^HTTP/1.1 405' <<<'$r' && grep -q '^Allow: GET, POST$' <<<'$r' &&
+		grep -q 'use GET or POST' <<<'$r'"
+r=$(http GET "$H/v1/nope" "")
+check "an unknown path: 404, key or none" [ "$(status_of "$r")" = 404 ]
 r=$(http GET "$H/v1/health" "")
 check "health answers without a key" [ "$(status_of "$r")" = 200 ]
 # Large uploads announce themselves (Expect: 100-continue), so an early

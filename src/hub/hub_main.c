@@ -1,0 +1,268 @@
+/* hub_main.c -- `herald hub`: the certified relay hub's command.
+ *
+ * Reads the options and hub.ini (the hub's numbers, its keys, and the
+ * registry of agencies and platforms), then starts the hub (hub.c), waits
+ * for SIGTERM or SIGINT and stops it. Everything after start runs in
+ * hub.c and the files it starts; none of it calls back here. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "crypto.h"
+#include "http_client.h"
+#include "hub.h"
+#include "keyfile.h"
+#include "log.h"
+
+static const char usage[] =
+    "Usage: herald hub --config FILE [--listen HOST:PORT] [--threads N] [--quiet]\n\n"
+    "Runs the relay hub: POST /v1/notices and GET /v1/notices/{id}, GET /v1/changes\n"
+    "(agencies), POST /v1/directory (platforms), POST /v1/events (both); relays\n"
+    "accepted notices to platforms and expires unread ones at their deadline.\n"
+    "Keeps the evidence log: GET /v1/log/sth, /v1/log/consistency, /v1/log/key and\n"
+    "the /verify page (public), GET /v1/notices/{id}/certificate[.pdf].\n"
+    "SIGTERM or SIGINT finishes the work in flight and exits.\n\n"
+    "FILE (INI; relative paths are relative to its folder):\n"
+    "  [hub]  dir = DIR (hub.db, hub.db.leaves and directory.db; back up hub.db\n"
+    "         first, then hub.db.leaves: it only grows), listen = HOST:PORT,\n"
+    "         hub_key_file = FILE (the API key presented to platforms, mode 0600),\n"
+    "         relay_batch = 4000, relay_interval_ms = 50, relay_gather_ms = 20 (after\n"
+    "         a partial round, the wait for more to relay at once), relay_workers = 2\n"
+    "         (rounds in flight at once, 1 to 8), deadline_interval_ms = 1000,\n"
+    "         fallback_window_s = 259200 (read deadline on a fallback channel)\n"
+    "         log_key = FILE (the evidence log's Ed25519 secret, from herald keygen\n"
+    "         --ed25519; without it the log is kept but heads are not signed and\n"
+    "         the log endpoints answer 503), sth_interval_ms = 1000 (at most one\n"
+    "         signed tree head per interval while the log grows),\n"
+    "         public_url = http://LISTEN (where people reach the verify page)\n"
+    "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key\n"
+    "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
+    "                   platform reads a relay's shared fields once, in \"common\"; see\n"
+    "                   protocol.md, \"Common fields\")\n\n"
+    "  --listen HOST:PORT  overrides [hub] listen\n"
+    "  --threads N         HTTP worker threads (default 4)\n"
+    "  --quiet             log only warnings and errors\n";
+
+/* ---- the registry ---- */
+
+typedef struct registry_ctx {
+    hub *h;
+    notice_role role;
+    char *err;
+    size_t errlen;
+} registry_ctx;
+
+static int name_taken(const hub *h, const char *name)
+{
+    for (size_t i = 0; i < h->clients.count; i++)
+        if (!strcmp(h->clients.entries[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* A platform's url and common. Returns 0 or -1. */
+static int read_platform(registry_ctx *rc, const config *cfg, const char *section,
+                         const char **url, long *common)
+{
+    *url = config_require(cfg, section, "url", rc->err, rc->errlen);
+    if (!*url)
+        return -1;
+    if (strncmp(*url, "http://", 7) && strncmp(*url, "https://", 8)) {
+        snprintf(rc->err, rc->errlen, "%s: [%s] url must start with http:// or https://",
+                 cfg->path, section);
+        return -1;
+    }
+    return config_long(cfg, section, "common", 0, 0, 1, common, rc->err, rc->errlen);
+}
+
+static int on_section(void *ctx, const config *cfg, const char *section, const char *name)
+{
+    registry_ctx *rc = ctx;
+    const char *hex = config_require(cfg, section, "key_sha256", rc->err, rc->errlen);
+    const char *url = NULL;
+    uint8_t hash[32];
+    long common = 0;
+
+    if (!apikey_name_ok(name, strlen(name))) {
+        snprintf(rc->err, rc->errlen, "%s: [%s]: names are 1-64 of [A-Za-z0-9._-]",
+                 cfg->path, section);
+        return -1;
+    }
+    if (name_taken(rc->h, name) || !strcmp(name, "hub")) {
+        snprintf(rc->err, rc->errlen, "%s: [%s]: the name is already taken", cfg->path, section);
+        return -1;
+    }
+    if (!hex)
+        return -1;
+    if (hex_decode(hash, sizeof hash, hex, strlen(hex)) != 32) {
+        snprintf(rc->err, rc->errlen, "%s: [%s] key_sha256 must be 64 hex digits",
+                 cfg->path, section);
+        return -1;
+    }
+    if (rc->role == ROLE_PLATFORM && read_platform(rc, cfg, section, &url, &common) != 0)
+        return -1;
+    if (hub_add_client(rc->h, rc->role, name, hash, url, (int)common) != 0) {
+        snprintf(rc->err, rc->errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_registry(hub *h, const config *cfg, char *err, size_t errlen)
+{
+    registry_ctx rc = {h, ROLE_AGENCY, err, errlen};
+
+    if (config_each_section(cfg, "agency", on_section, &rc) != 0)
+        return -1;
+    rc.role = ROLE_PLATFORM;
+    return config_each_section(cfg, "platform", on_section, &rc) != 0 ? -1 : 0;
+}
+
+/* ---- [hub] ---- */
+
+static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
+{
+    if (config_long(cfg, "hub", "relay_batch", 4000, 1, HUB_MAX_BATCH, &h->relay_batch,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "relay_interval_ms", 50, 1, 60000, &h->relay_interval_ms,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "relay_gather_ms", 20, 0, 1000, &h->relay_gather_ms,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "relay_workers", 2, 1, HUB_MAX_RELAY_WORKERS, &h->relay_workers,
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "deadline_interval_ms", 1000, 1, 3600000,
+                    &h->deadline_interval_ms, err, errlen) != 0 ||
+        config_long(cfg, "hub", "fallback_window_s", 259200, 1, 31536000,
+                    &h->fallback_window_s, err, errlen) != 0 ||
+        config_long(cfg, "hub", "sth_interval_ms", 1000, 100, 3600000, &h->sth_interval_ms,
+                    err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* [hub] public_url, and the seed file [hub] log_key names (herald keygen
+ * --ed25519 wrote it, 0600) into seed. Returns 1 with a seed, 0 without
+ * one, -1 on an error. */
+static int load_log_key(hub *h, const config *cfg, uint8_t seed[ED25519_SEED_LEN], char *err,
+                        size_t errlen)
+{
+    const char *file = config_get(cfg, "hub", "log_key");
+    const char *url = config_get(cfg, "hub", "public_url");
+    char path[4096];
+
+    if (url)
+        snprintf(h->public_url, sizeof h->public_url, "%s", url);
+    if (url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+        snprintf(err, errlen, "%s: [hub] public_url must start with http:// or https://",
+                 cfg->path);
+        return -1;
+    }
+    if (!file) {
+        log_warn("no [hub] log_key: tree heads are not signed, certificates not issued");
+        return 0;
+    }
+    config_path(cfg, file, path, sizeof path);
+    return keyfile_read(path, 1, seed, ED25519_SEED_LEN, err, errlen) != 0 ? -1 : 1;
+}
+
+/* Everything hub.ini says, then the stores it names. */
+static int configure(hub *h, const config *cfg, char *err, size_t errlen)
+{
+    const char *keyfile = config_get(cfg, "hub", "hub_key_file"), *dir;
+    uint8_t seed[ED25519_SEED_LEN];
+    char path[4096];
+    int rc;
+
+    if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0)
+        return -1;
+    if (!keyfile && h->nplatforms) {
+        snprintf(err, errlen, "%s: [hub] hub_key_file is required to call platforms",
+                 cfg->path);
+        return -1;
+    }
+    if (keyfile) {
+        config_path(cfg, keyfile, path, sizeof path);
+        if (http_client_read_key(path, h->hub_key, sizeof h->hub_key, err, errlen) != 0)
+            return -1;
+    }
+    dir = config_require(cfg, "hub", "dir", err, errlen);
+    if (!dir)
+        return -1;
+    config_path(cfg, dir, path, sizeof path);
+    rc = load_log_key(h, cfg, seed, err, errlen);
+    if (rc >= 0)
+        rc = hub_open(h, path, rc ? seed : NULL, err, errlen);
+    secure_wipe(seed, sizeof seed);
+    return rc;
+}
+
+/* ---- the command ---- */
+
+static int run(hub *h, const char *listen, long threads)
+{
+    char err[512];
+    int sig;
+
+    cli_block_shutdown_signals();
+    if (hub_start(h, listen, (unsigned)threads, err, sizeof err) != 0)
+        return cli_fail("hub", "%s", err);
+    log_info("listening on %s (port %d), %zu agencies and platforms, %zu platforms",
+             listen, hub_port(h), h->clients.count, h->nplatforms);
+    sig = cli_wait_shutdown_signal();
+    log_info("signal %d: finishing requests and relays in flight", sig);
+    hub_stop(h);
+    log_info("stopped");
+    return EXIT_OK;
+}
+
+int cmd_hub(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"listen", required_argument, 0, 'l'},
+        {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *cfgfile = NULL, *listen = NULL;
+    long threads = 4;
+    config cfg;
+    hub h;
+    char err[512];
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfgfile = optarg; break;
+        case 'l': listen = optarg; break;
+        case 't':
+            if (cli_parse_long(optarg, 1, 64, &threads) != 0)
+                return cli_usage_error("hub", "--threads must be 1 to 64");
+            break;
+        case 'q': log_set_quiet(1); break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: return cli_usage_error("hub", "unknown option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("hub", "unexpected argument '%s'", argv[optind]);
+    if (!cfgfile)
+        return cli_usage_error("hub", "--config is required");
+    log_set_name("hub");
+    if (config_load(&cfg, cfgfile, err, sizeof err) != 0)
+        return cli_fail("hub", "%s", err);
+    if (!listen)
+        listen = config_require(&cfg, "hub", "listen", err, sizeof err);
+    hub_init(&h);
+    if (!listen || configure(&h, &cfg, err, sizeof err) != 0)
+        rc = cli_fail("hub", "%s", err);
+    else
+        rc = run(&h, listen, threads);
+    hub_free(&h);
+    config_free(&cfg);
+    return rc;
+}
