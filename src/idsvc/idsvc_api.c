@@ -67,7 +67,7 @@ static void convert_batch(const idsvc *s, json_t *rrns, int strict, buf *out, si
     size_t i;
     json_t *v;
 
-    batch_results_open(out, json_array_size(rrns));
+    batch_results_open(out, json_array_size(rrns), 100);
     json_array_foreach(rrns, i, v) {
         batch_results_next(out, i);
         *failed += (size_t)convert_one(s, v, today, strict, out);

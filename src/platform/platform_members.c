@@ -257,7 +257,7 @@ static void reply_results(http_response *resp, const signup *items, size_t n)
     char *text;
     size_t len;
 
-    batch_results_open(&out, n);
+    batch_results_open(&out, n, 40);
     for (size_t i = 0; i < n; i++) {
         batch_results_next(&out, i);
         if (items[i].member)
@@ -355,7 +355,7 @@ void platform_members_consent(void *role, const void *caller, const http_request
     (void)caller;
     if (read_batch(&in, &changes_batch, req, resp) != 0)
         return;
-    batch_results_open(&out, json_array_size(in.items));
+    batch_results_open(&out, json_array_size(in.items), 40);
     pthread_mutex_lock(&p->lock);
     int began = platform_db_begin(p->db) == 0;
     json_array_foreach(in.items, i, o) {
@@ -427,7 +427,7 @@ void platform_members_verify(void *role, const void *caller, const http_request 
     (void)caller;
     if (read_batch(&in, &phones_batch, req, resp) != 0)
         return;
-    batch_results_open(&out, json_array_size(in.items));
+    batch_results_open(&out, json_array_size(in.items), 40);
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) == 0) {
         rc = 0;

@@ -202,7 +202,7 @@ void platform_relay_post(void *role, const void *caller, const http_request *req
     }
     n = json_array_size(in.items);
     clock_rfc3339_ms(now, clock_now_ms());
-    batch_results_open(&out, n);
+    batch_results_open(&out, n, 80);
     buf_init(&push, 1024);
     pthread_mutex_lock(&p->lock);
     dberr = platform_db_begin(p->db) != 0;

@@ -141,9 +141,9 @@ void batch_free(batch *b)
     b->root = b->items = b->common = NULL;
 }
 
-void batch_results_open(buf *out, size_t items)
+void batch_results_open(buf *out, size_t items, size_t item_bytes)
 {
-    buf_init(out, items * 96 + 16);
+    buf_init(out, items * item_bytes + 16);
     buf_puts(out, "{\"results\":[");
 }
 

@@ -1,10 +1,13 @@
-/* test_batch.c -- a batch's "common" object: accepted only with
- * the fields its endpoint lets items share, and an item's own field wins
- * over it. */
+/* test_batch.c -- the batch reader (400 and 413 in the same words for
+ * every role, secrets wiped before the body is freed), the results writer,
+ * and a batch's "common" object: accepted only with the fields its
+ * endpoint lets items share, and an item's own field wins over it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -130,6 +133,159 @@ static void own_null_is_not_replaced(void **state)
     json_decref(common);
 }
 
+/* batch_read's answer to body: its status, and the message in err. */
+static int read_status(const char *body, const batch_spec *spec, char *err, size_t errlen)
+{
+    batch b;
+    int rc = batch_read(&b, spec, body, strlen(body), err, errlen);
+
+    if (rc == 0)
+        batch_free(&b);
+    return rc;
+}
+
+static void bad_bodies_get_400_with_the_place(void **state)
+{
+    const batch_spec spec = {.key = "notices", .objects = 1};
+    char err[160];
+
+    (void)state;
+    assert_int_equal(read_status("{\"notices\":[1,", &spec, err, sizeof err), 400);
+    assert_string_equal(err, "malformed JSON at line 1 column 14");
+    assert_int_equal(read_status("{\"rrns\":[]}", &spec, err, sizeof err), 400);
+    assert_string_equal(err, "expected {\"notices\":[...]}");
+    assert_int_equal(read_status("{\"notices\":{}}", &spec, err, sizeof err), 400);
+    assert_int_equal(read_status("{\"notices\":[{},2]}", &spec, err, sizeof err), 400);
+    assert_string_equal(err, "item 1 is not an object");
+    assert_int_equal(read_status("{\"notices\":[1],\"notices\":[]}", &spec, err, sizeof err),
+                     400); /* a duplicate key is refused, not resolved */
+    assert_int_equal(read_status("{\"notices\":[{},{}]}", &spec, err, sizeof err), 0);
+}
+
+static void too_many_items_get_413(void **state)
+{
+    const batch_spec two = {.key = "rrns", .max_items = 2};
+    const batch_spec any = {.key = "rrns"};
+    char err[160], *body = malloc(8 * (BATCH_MAX_ITEMS + 1) + 16);
+    size_t used = (size_t)sprintf(body, "{\"rrns\":[");
+
+    (void)state;
+    assert_int_equal(read_status("{\"rrns\":[1,2]}", &two, err, sizeof err), 0);
+    assert_int_equal(read_status("{\"rrns\":[1,2,3]}", &two, err, sizeof err), 413);
+    assert_string_equal(err, "at most 2 items per request, got 3");
+    for (int i = 0; i <= BATCH_MAX_ITEMS; i++)
+        used += (size_t)sprintf(body + used, "%s1", i ? "," : "");
+    strcpy(body + used, "]}");
+    assert_int_equal(read_status(body, &any, err, sizeof err), 413);
+    body[used - 2] = ']', body[used - 1] = '}', body[used] = '\0'; /* one fewer */
+    assert_int_equal(read_status(body, &any, err, sizeof err), 0);
+    free(body);
+}
+
+static void common_only_where_shareable(void **state)
+{
+    const batch_spec with = {.key = "notices", .shareable = shared};
+    const batch_spec without = {.key = "notices"};
+    const char *body = "{\"notices\":[{}],\"common\":{\"title\":\"t\"}}";
+    char err[160];
+    batch b;
+
+    (void)state;
+    assert_int_equal(batch_read(&b, &with, body, strlen(body), err, sizeof err), 0);
+    assert_string_equal(batch_str(json_array_get(b.items, 0), b.common, "title", NULL), "t");
+    batch_free(&b);
+    assert_null(b.root);
+    /* A call that shares nothing ignores common, as protocol.md says. */
+    assert_int_equal(batch_read(&b, &without, body, strlen(body), err, sizeof err), 0);
+    assert_null(b.common);
+    batch_free(&b);
+    assert_int_equal(read_status("{\"notices\":[],\"common\":{\"link\":1}}", &with, err,
+                                 sizeof err), 400);
+}
+
+/* jansson's memory, watched: every block freed is searched for a secret,
+ * so a test can see whether a batch wiped it before letting go. */
+static const char *watched;
+static int secret_freed;
+
+static void *watch_malloc(size_t n)
+{
+    size_t *p = malloc(n + sizeof *p);
+
+    if (!p)
+        return NULL;
+    *p = n;
+    return p + 1;
+}
+
+static void watch_free(void *ptr)
+{
+    size_t *p = ptr ? (size_t *)ptr - 1 : NULL;
+
+    if (!p)
+        return;
+    if (watched && memmem(ptr, *p, watched, strlen(watched)))
+        secret_freed = 1;
+    free(p);
+}
+
+static int freed_with_secret(const char *body, const batch_spec *spec, const char *secret)
+{
+    char err[160];
+    batch b;
+
+    watched = secret;
+    secret_freed = 0;
+    json_set_alloc_funcs(watch_malloc, watch_free);
+    if (batch_read(&b, spec, body, strlen(body), err, sizeof err) == 0)
+        batch_free(&b);
+    json_set_alloc_funcs(malloc, free);
+    watched = NULL;
+    return secret_freed;
+}
+
+static void secrets_are_wiped_before_free(void **state)
+{
+    const batch_spec ci = {.key = "notices", .secret = "ci"};
+    const batch_spec rrns = {.key = "rrns", .secret_items = 1, .max_items = 1};
+    const batch_spec plain = {.key = "notices"};
+    const char *notice = "{\"notices\":[{\"ci\":\"SECRETCI0123\",\"title\":\"t\"}]}";
+
+    (void)state;
+    assert_true(freed_with_secret(notice, &plain, "SECRETCI0123")); /* the probe sees it */
+    assert_false(freed_with_secret(notice, &ci, "SECRETCI0123"));
+    assert_false(freed_with_secret("{\"rrns\":[\"9710139019902\"]}", &rrns, "9710139019902"));
+    /* A batch refused whole (413) is wiped too. */
+    assert_false(freed_with_secret("{\"rrns\":[\"9710139019902\",\"9710139019903\"]}", &rrns,
+                                   "971013901990"));
+}
+
+static void results_in_order_with_errors(void **state)
+{
+    buf out;
+    char *text;
+
+    (void)state;
+    batch_results_open(&out, 3, 8);
+    batch_results_next(&out, 0);
+    buf_puts(&out, "{\"ok\":1}");
+    batch_results_next(&out, 1);
+    batch_results_error(&out, "reference", "r-1", "title is \"bad\"");
+    batch_results_next(&out, 2);
+    batch_results_error(&out, "reference", NULL, "no reference");
+    batch_results_close(&out);
+    text = buf_take(&out, NULL);
+    assert_string_equal(text, "{\"results\":[{\"ok\":1},{\"reference\":\"r-1\",\"error\":"
+                              "\"title is \\\"bad\\\"\"},{\"reference\":null,\"error\":"
+                              "\"no reference\"}]}");
+    free(text);
+    batch_results_open(&out, 0, 8);
+    batch_results_close(&out);
+    text = buf_take(&out, NULL);
+    assert_string_equal(text, "{\"results\":[]}");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +296,11 @@ int main(void)
         cmocka_unit_test(item_wins_then_common),
         cmocka_unit_test(strings_with_their_length),
         cmocka_unit_test(own_null_is_not_replaced),
+        cmocka_unit_test(bad_bodies_get_400_with_the_place),
+        cmocka_unit_test(too_many_items_get_413),
+        cmocka_unit_test(common_only_where_shareable),
+        cmocka_unit_test(secrets_are_wiped_before_free),
+        cmocka_unit_test(results_in_order_with_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
