@@ -2,7 +2,7 @@
  *
  * The hub's budget (docs/design.md §5) is at least 200,000 appends a second and a
  * certificate in under a millisecond. This appends 1,000,000 leaves of
- * about 300 bytes through hub_log into a real SQLite file (WAL,
+ * about 300 bytes through hub_evidence_log into a real SQLite file (WAL,
  * synchronous=FULL), in transactions of 10,000 as the hub writes them,
  * then reopens the log as a restart would, signs a head, and times the
  * certificate of a notice whose 4 leaves lie far apart in the log. Notice
@@ -22,7 +22,7 @@
 
 #include "crypto.h"
 #include "db.h"
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 
 #define LEAVES 1000000
 #define BATCH 10000
@@ -63,7 +63,7 @@ static size_t make_leaf(char *buf, size_t cap, uint64_t i, const char *notice)
 
 /* Writes a batch's leaves to the leaf file, one after the other: offs[j]
  * is where leaf j lies. */
-static int file_batch(hub_log *log, char leaves[][400], const size_t *lens, uint64_t *offs)
+static int file_batch(hub_evidence_log *log, char leaves[][400], const size_t *lens, uint64_t *offs)
 {
     static char bytes[BATCH * 400];
     size_t at = 0;
@@ -74,17 +74,18 @@ static int file_batch(hub_log *log, char leaves[][400], const size_t *lens, uint
         offs[j] = at;
         at += lens[j];
     }
-    if (hub_log_file_leaves(log, bytes, at, &base) != 0)
+    if (hub_evidence_log_file_leaves(log, bytes, at, &base) != 0)
         return -1;
     for (uint64_t j = 0; j < BATCH; j++)
         offs[j] += base;
     return 0;
 }
 
-/* Times only hub_log's part: each batch's leaves are made beforehand, as
+/* Times only hub_evidence_log's part: each batch's leaves are made beforehand, as
  * the hub has them encoded before it appends. filed: their bytes go to
  * the leaf file first (timed apart, in *filing). */
-static int append_all(sqlite3 *conn, hub_log *log, int filed, double *spent, double *filing)
+static int append_all(sqlite3 *conn, hub_evidence_log *log, int filed, double *spent,
+                      double *filing)
 {
     static char leaves[BATCH][400];
     static size_t lens[BATCH];
@@ -111,26 +112,28 @@ static int append_all(sqlite3 *conn, hub_log *log, int filed, double *spent, dou
         if (db_begin(conn) != 0)
             return -1;
         for (uint64_t j = 0; j < BATCH; j++)
-            if ((filed ? hub_log_append_filed(log, ids[j], offs[j], lens[j], hashes[j])
-                       : hub_log_append_hashed(log, ids[j], leaves[j], lens[j], hashes[j])) != 0)
+            if ((filed ? hub_evidence_log_append_filed(log, ids[j], offs[j], lens[j], hashes[j])
+                       : hub_evidence_log_append_hashed(log, ids[j], leaves[j], lens[j],
+                                                        hashes[j])) != 0)
                 return -1;
-        if (hub_log_before_commit(log) != 0 || db_commit(conn) != 0)
+        if (hub_evidence_log_before_commit(log) != 0 || db_commit(conn) != 0)
             return -1;
-        hub_log_committed(log);
+        hub_evidence_log_committed(log);
         *spent += now() - t0;
     }
     return 0;
 }
 
 /* A new log at path, with leaves appended one way or the other. */
-static hub_log *fill_log(const char *path, int filed, sqlite3 **conn, double *append_s,
-                         double *file_s)
+static hub_evidence_log *fill_log(const char *path, int filed, sqlite3 **conn, double *append_s,
+                                  double *file_s)
 {
     char err[256];
-    hub_log *log;
+    hub_evidence_log *log;
 
-    *conn = db_open_unlocked(path, NULL, HUB_LOG_PAGE_SIZE, err, sizeof err); /* as hub_db */
-    log = *conn ? hub_log_open(*conn, path, err, sizeof err) : NULL;
+    *conn =
+        db_open_unlocked(path, NULL, HUB_EVIDENCE_LOG_PAGE_SIZE, err, sizeof err); /* as hub_db */
+    log = *conn ? hub_evidence_log_open(*conn, path, err, sizeof err) : NULL;
     if (!log) {
         fprintf(stderr, "bench_log: %s\n", err);
         return NULL;
@@ -148,7 +151,7 @@ int main(void)
     uint8_t seed[ED25519_SEED_LEN];
     double t0, append_s, filed_s, file_s, hash_s, reopen_s, first_ms, cert_s;
     sqlite3 *conn;
-    hub_log *log;
+    hub_evidence_log *log;
     size_t cert_len = 0;
     int status;
 
@@ -157,7 +160,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/table.db", dir);
     if (!(log = fill_log(path, 0, &conn, &append_s, &hash_s)))
         return 1;
-    hub_log_close(log);
+    hub_evidence_log_close(log);
     db_close(conn);
     snprintf(err, sizeof err, "rm -f '%s' '%s-wal' '%s-shm' '%s.leaves'", path, path, path, path);
     if (system(err) != 0)
@@ -165,22 +168,22 @@ int main(void)
     snprintf(path, sizeof path, "%s/hub.db", dir);
     if (!(log = fill_log(path, 1, &conn, &filed_s, &file_s)))
         return 1;
-    hub_log_close(log);
+    hub_evidence_log_close(log);
 
     t0 = now();
-    log = hub_log_open(conn, path, err, sizeof err);
+    log = hub_evidence_log_open(conn, path, err, sizeof err);
     reopen_s = now() - t0;
-    if (!log || hub_log_size(log) != LEAVES) {
+    if (!log || hub_evidence_log_size(log) != LEAVES) {
         fprintf(stderr, "bench_log: reopen: %s\n", log ? "wrong size" : err);
         return 1;
     }
     random_bytes(seed, sizeof seed);
-    hub_log_set_key(log, seed);
-    hub_log_sign(log);
+    hub_evidence_log_set_key(log, seed);
+    hub_evidence_log_sign(log);
 
     notice_of(notice_index(LEAVES / 2 + 123), id);
     t0 = now();
-    char *json = hub_log_certificate(log, id, &status);
+    char *json = hub_evidence_log_certificate(log, id, &status);
     first_ms = (now() - t0) * 1e3;
     if (!json) {
         fprintf(stderr, "bench_log: certificate: status %d\n", status);
@@ -189,7 +192,7 @@ int main(void)
     free(json);
     t0 = now();
     for (int r = 0; r < CERT_RUNS; r++) {
-        json = hub_log_certificate(log, id, &status);
+        json = hub_evidence_log_certificate(log, id, &status);
         if (!json)
             return 1;
         cert_len = strlen(json);
@@ -206,7 +209,7 @@ int main(void)
            file_s,
            LEAVES / (filed_s + file_s), reopen_s * 1e3, PER_NOTICE, cert_len, first_ms,
            cert_s * 1e3);
-    hub_log_close(log);
+    hub_evidence_log_close(log);
     db_close(conn);
     snprintf(err, sizeof err, "rm -rf '%s'", dir);
     return system(err) == 0 ? 0 : 1;

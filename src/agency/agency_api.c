@@ -14,7 +14,7 @@
 #include "html_page.h"
 #include "http_route.h"
 #include "log.h"
-#include "viewtoken.h"
+#include "view_token.h"
 
 /* ---- pages ---- */
 

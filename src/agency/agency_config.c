@@ -57,7 +57,7 @@ static int add_platform(void *ctx, const config *ini, const char *section, const
     char path[AGENCY_PATH_MAX], kerr[512];
     agency_platform *p;
 
-    if (!apikey_name_ok(name, strlen(name))) {
+    if (!apikeys_name_ok(name, strlen(name))) {
         snprintf(pl->err, pl->errlen, "%s: [%s]: a platform name is 1-64 of [A-Za-z0-9._-]",
                  ini->path, section);
         return -1;
@@ -104,7 +104,7 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
         !(dir = config_require(&c->ini, "agency", "dir", err, errlen)) ||
         !(c->public_url = config_require(&c->ini, "agency", "public_url", err, errlen)))
         return -1;
-    if (!apikey_name_ok(c->name, strlen(c->name))) {
+    if (!apikeys_name_ok(c->name, strlen(c->name))) {
         snprintf(err, errlen, "%s: [agency] name must be 1-64 of [A-Za-z0-9._-]", c->ini.path);
         return -1;
     }

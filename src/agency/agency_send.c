@@ -454,7 +454,7 @@ static void render_row(sender *s, row *r)
     r->doc = buf_take(&out, &r->doc_len);
     sha256(r->doc, r->doc_len, sum);
     hex_encode(r->sha, sum, sizeof sum);
-    rk_from_ci(r->ci, r->rk);
+    ci_rk(r->ci, r->rk);
 }
 
 static int store_rows(sender *s, row **pending, size_t n)

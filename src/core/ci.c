@@ -31,7 +31,7 @@ int ci_is_well_formed(const char *s, size_t len)
     return strchr("AQgw", s[85]) != NULL;
 }
 
-void rk_from_ci(const char ci[CI_LEN], char out[RK_HEX_LEN + 1])
+void ci_rk(const char ci[CI_LEN], char out[RK_HEX_LEN + 1])
 {
     static const char prefix[] = "herald-rk-v1:";
     uint8_t h[SHA256_LEN];
@@ -40,7 +40,7 @@ void rk_from_ci(const char ci[CI_LEN], char out[RK_HEX_LEN + 1])
     hex_encode(out, h, sizeof h);
 }
 
-int rk_is_well_formed(const char *s, size_t len)
+int ci_rk_ok(const char *s, size_t len)
 {
     if (len != RK_HEX_LEN)
         return 0;

@@ -19,9 +19,9 @@ void ci_derive(const hmac512_key *key, const char digits[13], char out[CI_LEN + 
 /* 1 if s is exactly 88 characters of padded standard base64 of 64 bytes. */
 int ci_is_well_formed(const char *s, size_t len);
 
-void rk_from_ci(const char ci[CI_LEN], char out[RK_HEX_LEN + 1]);
+void ci_rk(const char ci[CI_LEN], char out[RK_HEX_LEN + 1]);
 
 /* 1 if s is 64 lower-case hex digits. */
-int rk_is_well_formed(const char *s, size_t len);
+int ci_rk_ok(const char *s, size_t len);
 
 #endif

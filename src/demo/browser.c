@@ -98,7 +98,7 @@ int browser_post_form(browser *b, const char *url, const char *const *pairs, pag
     return r;
 }
 
-void page_free(page *p)
+void browser_page_free(page *p)
 {
     free(p->body);
     memset(p, 0, sizeof *p);

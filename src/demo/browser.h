@@ -11,7 +11,7 @@ typedef struct browser browser;
 
 typedef struct page {
     long status;
-    char *body;          /* NUL-terminated; the caller frees with page_free */
+    char *body;          /* NUL-terminated; the caller frees with browser_page_free */
     size_t len;
     char location[2048]; /* the redirect target, or "" */
 } page;
@@ -24,6 +24,6 @@ int browser_get(browser *b, const char *url, page *p);
 /* POST url with an application/x-www-form-urlencoded body built from
  * NULL-terminated name/value pairs (values are percent-encoded here). */
 int browser_post_form(browser *b, const char *url, const char *const *pairs, page *p);
-void page_free(page *p);
+void browser_page_free(page *p);
 
 #endif

@@ -334,32 +334,32 @@ static void read_as(demo *d, const citizen *c, int p)
         browser_free(b);
         return;
     }
-    page_free(&pg);
+    browser_page_free(&pg);
     snprintf(url, sizeof url, "%s/inbox", base);
     if (browser_get(b, url, &pg) != 0 || pg.status != 200) {
         d->open_failures++;
-        page_free(&pg);
+        browser_page_free(&pg);
         browser_free(b);
         return;
     }
     int n = inbox_links(pg.body, ids, 8);
-    page_free(&pg);
+    browser_page_free(&pg);
     for (int i = 0; i < n; i++) {
         const char *pin[] = {"pin", c->pin, NULL, NULL};
         snprintf(url, sizeof url, "%s/notices/%s/open", base, ids[i]);
         if (browser_post_form(b, url, pin, &pg) != 0 || pg.status != 303 || !pg.location[0]) {
             d->open_failures++;
-            page_free(&pg);
+            browser_page_free(&pg);
             continue;
         }
         char doc[sizeof pg.location];
         memcpy(doc, pg.location, sizeof doc);
-        page_free(&pg);
+        browser_page_free(&pg);
         if (browser_get(b, doc, &pg) == 0 && pg.status == 200)
             d->opened++;
         else
             d->open_failures++;
-        page_free(&pg);
+        browser_page_free(&pg);
     }
     browser_free(b);
 }

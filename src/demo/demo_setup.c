@@ -31,7 +31,7 @@ static int issue_key(const char *key_path, char hash[65], char *err, size_t errl
     char key[65];
     int r;
 
-    apikey_generate(key, hash);
+    apikeys_generate(key, hash);
     r = keyfile_create(key_path, 0600, key, err, errlen);
     secure_wipe(key, sizeof key);
     return r;

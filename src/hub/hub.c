@@ -97,7 +97,7 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     }
     hub_db_set_fallback_ms(h->db, h->fallback_window_s * 1000LL);
     h->log = hub_db_log(h->db);
-    if (log_seed && hub_log_set_key(h->log, log_seed) != 0) {
+    if (log_seed && hub_evidence_log_set_key(h->log, log_seed) != 0) {
         snprintf(err, errlen, "cannot keep the log key in locked memory");
         return -1;
     }
@@ -235,7 +235,8 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
         hub_stop(h);
         return -1;
     }
-    if (hub_log_has_key(h->log) && hub_log_start_signer(h->log, h->sth_interval_ms) != 0) {
+    if (hub_evidence_log_has_key(h->log) &&
+        hub_evidence_log_start_signer(h->log, h->sth_interval_ms) != 0) {
         snprintf(err, errlen, "cannot start the tree head signer");
         hub_stop(h);
         return -1;

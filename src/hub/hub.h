@@ -16,7 +16,7 @@
 #include "apikeys.h"
 #include "hub_db.h"
 #include "hub_relay_queue.h"
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 #include "http_server.h"
 #include "notice_state.h"
 
@@ -46,7 +46,7 @@ typedef struct hub {
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
     hub_db *db;
     hub_directory *dir;    /* who each platform reaches (directory.db) */
-    hub_log *log;          /* the evidence log (hub_db's); signs with [hub] log_key */
+    hub_evidence_log *log; /* the evidence log (hub_db's); signs with [hub] log_key */
     hub_relay_queue routed; /* accepted notices already routed, for the relay workers */
 
     /* ---- running, between hub_start and hub_stop ---- */

@@ -1,7 +1,7 @@
 /* hub_api.c -- the hub's HTTP endpoints (protocol.md, "hub").
  *
  * Every route the hub answers is one line of the table at the end, public
- * ones and the evidence log's (hub_log_api.c) included; the gate and the
+ * ones and the evidence log's (hub_evidence_api.c) included; the gate and the
  * handler read it for the path, who may call, and the body's limit.
  * Authentication and the checking of every submitted field live here; each
  * batch then goes to hub_db in one call, i.e. one transaction. Batches are
@@ -21,7 +21,7 @@
 #include "http_route.h"
 #include "hub.h"
 #include "hub_api.h"
-#include "hub_log_api.h"
+#include "hub_evidence_api.h"
 #include "log.h"
 
 #define FOR_AGENCIES (1u << ROLE_AGENCY)
@@ -102,7 +102,7 @@ static int take_ci(json_t *o, hub_submission *s)
     int ok = v && ci_is_well_formed(v, len);
 
     if (ok)
-        rk_from_ci(v, s->rk);
+        ci_rk(v, s->rk);
     if (v)
         secure_wipe((char *)v, len);
     return ok ? 0 : -1;
@@ -126,7 +126,7 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
     if (!s->title || !field_title_ok(s->title, len))
         return "title must be 1-200 bytes without control characters";
     s->doc_sha256 = str(o, "doc_sha256", &len);
-    if (!s->doc_sha256 || !rk_is_well_formed(s->doc_sha256, len))
+    if (!s->doc_sha256 || !ci_rk_ok(s->doc_sha256, len))
         return "doc_sha256 must be 64 lower-case hex digits";
     v = batch_str(o, common, "deadline", &len);
     if (!v || field_deadline_parse(v, len, &s->deadline) != 0)
@@ -336,7 +336,7 @@ static const char *check_entry(json_t *o, hub_dir_entry *e)
     json_t *consent = json_object_get(o, "consent");
     json_t *pref = json_object_get(o, "preference");
 
-    if (!rk || !rk_is_well_formed(rk, len))
+    if (!rk || !ci_rk_ok(rk, len))
         return "rk must be 64 lower-case hex digits";
     if (!json_is_boolean(consent))
         return "consent must be true or false";
@@ -514,17 +514,17 @@ static const http_route routes[] = {
     {"POST", "/v1/notices", FOR_AGENCIES, HUB_MAX_BODY, post_notices},
     {"GET", "/v1/notices/{id}", FOR_AGENCIES, READ_MAX_BODY, get_notice},
     {"GET", "/v1/notices/{id}/certificate", FOR_AGENCIES | FOR_PLATFORMS, READ_MAX_BODY,
-     hub_log_api_certificate},
+     hub_evidence_api_certificate},
     {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, READ_MAX_BODY,
-     hub_log_api_certificate_pdf},
+     hub_evidence_api_certificate_pdf},
     {"GET", "/v1/changes", FOR_AGENCIES, READ_MAX_BODY, get_changes},
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
-    {"GET", "/v1/log/sth", HTTP_ANYONE, READ_MAX_BODY, hub_log_api_sth},
-    {"GET", "/v1/log/consistency", HTTP_ANYONE, READ_MAX_BODY, hub_log_api_consistency},
-    {"GET", "/v1/log/key", HTTP_ANYONE, READ_MAX_BODY, hub_log_api_key},
-    {"GET", "/verify", HTTP_ANYONE, HUB_LOG_API_VERIFY_MAX_BODY, hub_log_api_verify},
-    {"POST", "/verify", HTTP_ANYONE, HUB_LOG_API_VERIFY_MAX_BODY, hub_log_api_verify},
+    {"GET", "/v1/log/sth", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_sth},
+    {"GET", "/v1/log/consistency", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_consistency},
+    {"GET", "/v1/log/key", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_key},
+    {"GET", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
+    {"POST", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
     {"GET", "/v1/health", HTTP_ANYONE, READ_MAX_BODY, get_health},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])

@@ -1,7 +1,7 @@
 /* hub_api.h -- the hub's HTTP surface: the gate and handler hub.c serves.
  *
  * The routes themselves are one table in hub_api.c (lib/http_route.h),
- * the evidence log's handlers among them (hub_log_api.h). */
+ * the evidence log's handlers among them (hub_evidence_api.h). */
 #ifndef HERALD_HUB_API_H
 #define HERALD_HUB_API_H
 

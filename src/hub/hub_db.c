@@ -49,7 +49,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS reported("
     "  notice TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL,"
     "  PRIMARY KEY(notice, event, actor, reason)) WITHOUT ROWID;"
-    /* The evidence table and the Merkle log over it: see hub_log.c. */
+    /* The evidence table and the Merkle log over it: see hub_evidence_log.c. */
     /* seq needs no AUTOINCREMENT: rows are never deleted, so the next
      * rowid is always above every seq handed out, without the extra
      * sqlite_sequence update per row. */
@@ -166,13 +166,13 @@ int hub_db_unlock_synced(hub_db *db)
 
 int hub_db_finish(hub_db *db, int ok)
 {
-    if (ok == 0 && (hub_log_before_commit(db->log) != 0 || db_commit(db->conn) != 0))
+    if (ok == 0 && (hub_evidence_log_before_commit(db->log) != 0 || db_commit(db->conn) != 0))
         ok = -1;
     if (ok != 0) {
         db_rollback(db->conn);
-        hub_log_rolled_back(db->log); /* leaves of the failed batch were not kept */
+        hub_evidence_log_rolled_back(db->log); /* leaves of the failed batch were not kept */
     } else {
-        hub_log_committed(db->log);
+        hub_evidence_log_committed(db->log);
     }
     if (ok != 0) {
         pthread_mutex_unlock(&db->lock);
@@ -186,7 +186,7 @@ int hub_db_begin_prepared(hub_db *db, hub_prepared_leaves *p)
     uint64_t off;
 
     if (p->bytes.len > 0 && !p->bytes.broken &&
-        hub_log_file_leaves(db->log, p->bytes.data, p->bytes.len, &off) == 0 &&
+        hub_evidence_log_file_leaves(db->log, p->bytes.data, p->bytes.len, &off) == 0 &&
         off <= (uint64_t)INT64_MAX - p->bytes.len)
         p->filed_at = (long long)off;
     if (hub_db_begin(db) == 0)
@@ -295,17 +295,17 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
     /* Every use of the connection is under db->lock. */
-    db->conn = db_open_unlocked(path, schema, HUB_LOG_PAGE_SIZE, err, errlen);
+    db->conn = db_open_unlocked(path, schema, HUB_EVIDENCE_LOG_PAGE_SIZE, err, errlen);
     if (!db->conn) {
         hub_db_close(db);
         return NULL;
     }
-    db->log = hub_log_open(db->conn, path, err, errlen);
+    db->log = hub_evidence_log_open(db->conn, path, err, errlen);
     if (!db->log) {
         hub_db_close(db);
         return NULL;
     }
-    hub_log_set_writer_lock(db->log, &db->lock);
+    hub_evidence_log_set_writer_lock(db->log, &db->lock);
     if (upgrade(db->conn) != 0) {
         snprintf(err, errlen, "%s: cannot upgrade the database", path);
         hub_db_close(db);
@@ -317,7 +317,7 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         hub_db_close(db);
         return NULL;
     }
-    hub_log_set_wal(db->log, &db->wal);
+    hub_evidence_log_set_wal(db->log, &db->wal);
     for (int i = 0; i < S_COUNT; i++) {
         db->st[i] = db_prepare(db->conn, sql[i]);
         if (!db->st[i]) {
@@ -345,7 +345,7 @@ void hub_db_close(hub_db *db)
         return;
     /* The log's signer commits through the writer until it stops: only
      * then may the checkpointer's hook come off the connection. */
-    hub_log_close(db->log);
+    hub_evidence_log_close(db->log);
     db_checkpointer_stop(db->ckpt, db->conn);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
@@ -360,7 +360,7 @@ void hub_db_close(hub_db *db)
     free(db);
 }
 
-hub_log *hub_db_log(hub_db *db)
+hub_evidence_log *hub_db_log(hub_db *db)
 {
     return db->log;
 }

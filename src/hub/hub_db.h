@@ -105,7 +105,7 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
 int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller);
 
 /* The evidence log that this database's transactions append to. */
-struct hub_log *hub_db_log(hub_db *db);
+struct hub_evidence_log *hub_db_log(hub_db *db);
 
 typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } relay_outcome;
 

@@ -18,7 +18,7 @@
 
 #include "db.h"
 #include "hub_db.h"
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 #include "hub_prepared_leaves.h"
 
 /* A claimed notice is not claimed again for this long: longer than any
@@ -48,8 +48,8 @@ struct hub_db {
     db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
     sqlite3_stmt *st[S_COUNT];
     pthread_mutex_t lock;
-    hub_log *log;          /* the evidence log, appended in our transactions */
-    hub_directory *dir;    /* routes for relay claims (its own file and lock) */
+    hub_evidence_log *log;    /* the evidence log, appended in our transactions */
+    hub_directory *dir;       /* routes for relay claims (its own file and lock) */
     pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
     notice_id_gen ids;
     /* Leaves the item being recorded may take instead of encoding its

@@ -99,22 +99,21 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
     for (size_t k = db->prepared_at; p && k < db->prepared_at + PREPARED_PER_ITEM; k++) {
         const hub_prepared_leaf *l = hub_prepared_leaves_find(p, k, &r);
         if (l && p->filed_at >= 0)
-            return hub_log_append_filed(db->log, n->id, (uint64_t)p->filed_at + l->off, l->len,
-                                        l->hash);
+            return hub_evidence_log_append_filed(db->log, n->id, (uint64_t)p->filed_at + l->off,
+                                                 l->len, l->hash);
         if (l)
-            return hub_log_append_hashed(db->log, n->id, p->bytes.data + l->off, l->len,
-                                         l->hash);
+            return hub_evidence_log_append_hashed(db->log, n->id, p->bytes.data + l->off, l->len,
+                                                  l->hash);
     }
     db->leaf.len = 0;
     evidence_encode(&db->leaf, &r);
     if (db->leaf.broken)
         return -1;
-    return hub_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
+    return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
 }
 
 int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
-                         const char *reason, int may_move, long long now,
-                         notice_outcome *outcome)
+                         const char *reason, int may_move, long long now, notice_outcome *outcome)
 {
     notice_state next;
     notice_outcome o = notice_state_apply(n->state, ev, &next);
@@ -144,7 +143,7 @@ static int history_json(hub_db *db, const char *id, buf *out)
         if (!first)
             buf_puts(out, ",");
         first = 0;
-        if (hub_log_row_leaf(db->log, st, 0, out) != 0) {
+        if (hub_evidence_log_row_leaf(db->log, st, 0, out) != 0) {
             rc = SQLITE_ERROR;
             break;
         }

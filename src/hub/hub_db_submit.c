@@ -8,7 +8,7 @@
 
 #include "crypto.h"
 #include "evidence.h"
-#include "strcopy.h"
+#include "str_copy.h"
 
 /* 1 when (agency, reference) exists: fills id and state. */
 static int find_reference(hub_db *db, const char *agency, hub_submission *s)

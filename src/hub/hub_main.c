@@ -86,7 +86,7 @@ static int on_section(void *ctx, const config *cfg, const char *section, const c
     uint8_t hash[32];
     long common = 0;
 
-    if (!apikey_name_ok(name, strlen(name))) {
+    if (!apikeys_name_ok(name, strlen(name))) {
         snprintf(rc->err, rc->errlen, "%s: [%s]: names are 1-64 of [A-Za-z0-9._-]",
                  cfg->path, section);
         return -1;

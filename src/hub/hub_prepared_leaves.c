@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strcopy.h"
+#include "str_copy.h"
 
 int hub_prepared_leaves_init(hub_prepared_leaves *p, size_t slots)
 {

@@ -21,7 +21,7 @@
 #include "hub.h"
 #include "hub_relay_body.h"
 #include "log.h"
-#include "strcopy.h"
+#include "str_copy.h"
 
 typedef struct relay_call relay_call;
 

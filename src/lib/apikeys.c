@@ -12,7 +12,7 @@
 
 #define CLIENTS_FILE_MAX (4 << 20)
 
-int apikey_name_ok(const char *name, size_t len)
+int apikeys_name_ok(const char *name, size_t len)
 {
     if (len == 0 || len > APIKEY_NAME_MAX)
         return 0;
@@ -51,7 +51,7 @@ static int parse_line(const char *p, const char *end, apikey_entry *e, const cha
     name_end = word_end(p, end);
     hash = skip_space(name_end, end);
     hash_end = word_end(hash, end);
-    if (!apikey_name_ok(name, (size_t)(name_end - name))) {
+    if (!apikeys_name_ok(name, (size_t)(name_end - name))) {
         *why = "name must be 1-64 characters of letters, digits, '.', '_' or '-'";
         return -1;
     }
@@ -186,7 +186,7 @@ const apikey_entry *apikeys_authorize(const apikeys *keys, const http_request *r
     return e;
 }
 
-void apikey_generate(char key[65], char hash_hex[65])
+void apikeys_generate(char key[65], char hash_hex[65])
 {
     uint8_t raw[32], h[32];
 

@@ -43,9 +43,9 @@ const apikey_entry *apikeys_authorize(const apikeys *keys, const struct http_req
                                       struct http_response *resp);
 
 /* A fresh key (64 hex characters) and its clients-file hash. */
-void apikey_generate(char key[65], char hash_hex[65]);
+void apikeys_generate(char key[65], char hash_hex[65]);
 
 /* 1 if name is 1-64 characters of [A-Za-z0-9._-]. */
-int apikey_name_ok(const char *name, size_t len);
+int apikeys_name_ok(const char *name, size_t len);
 
 #endif

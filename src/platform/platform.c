@@ -84,7 +84,7 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
         copy_setting(cfg, "idsvc", "url", p->idsvc_url, sizeof p->idsvc_url, err, errlen) ||
         copy_setting(cfg, "hub", "url", p->hub_url, sizeof p->hub_url, err, errlen))
         return -1;
-    if (!apikey_name_ok(p->name, strlen(p->name))) {
+    if (!apikeys_name_ok(p->name, strlen(p->name))) {
         snprintf(err, errlen, "%s: [platform] name must be 1-64 of [A-Za-z0-9._-]", cfg->path);
         return -1;
     }

@@ -173,7 +173,7 @@ void platform_members_signup(platform *p, signup *items, size_t n)
             continue;
         snprintf(ms[i].name, sizeof ms[i].name, "%s", items[i].name);
         memcpy(ms[i].ci, cis[i], sizeof ms[i].ci);
-        rk_from_ci(ms[i].ci, ms[i].rk);
+        ci_rk(ms[i].ci, ms[i].rk);
         ms[i].consent = items[i].consent;
         ms[i].preference = items[i].preference;
         ms[i].verified = items[i].verified;

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "notice_id.h"
 #include "platform.h"
-#include "strcopy.h"
+#include "str_copy.h"
 
 typedef enum relay_outcome {
     RELAY_BAD, RELAY_ACCEPTED, RELAY_NOT_MEMBER, RELAY_UNVERIFIED, RELAY_NO_CONSENT,
@@ -28,7 +28,7 @@ typedef enum relay_outcome {
 
 static int sha256_hex_ok(const char *s)
 {
-    return s && rk_is_well_formed(s, strlen(s)); /* same shape: 64 lower-case hex */
+    return s && ci_rk_ok(s, strlen(s)); /* same shape: 64 lower-case hex */
 }
 
 static const char *str(json_t *o, const char *key)
@@ -59,9 +59,9 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return "notice must be a notice id";
-    if (!rk || !rk_is_well_formed(rk, strlen(rk)))
+    if (!rk || !ci_rk_ok(rk, strlen(rk)))
         return "rk must be 64 lower-case hex";
-    if (!agency || !apikey_name_ok(agency, strlen(agency)))
+    if (!agency || !apikeys_name_ok(agency, strlen(agency)))
         return "agency must be 1-64 of [A-Za-z0-9._-]";
     if (!title || !field_title_ok(title, title_len))
         return "title must be 1-200 bytes without control characters";

@@ -23,7 +23,7 @@
 #include "platform_members.h"
 #include "platform_pages.h"
 #include "platform_reports.h"
-#include "viewtoken.h"
+#include "view_token.h"
 
 #define SESSION_COOKIE "herald_sid"
 #define INBOX_LIMIT 200
@@ -69,7 +69,7 @@ static int session_hash(const char *cookie, char out[65])
 {
     uint8_t h[SHA256_LEN];
 
-    if (!cookie || strlen(cookie) != 64 || !rk_is_well_formed(cookie, 64))
+    if (!cookie || strlen(cookie) != 64 || !ci_rk_ok(cookie, 64))
         return -1;
     sha256(cookie, 64, h);
     hex_encode(out, h, sizeof h);
@@ -339,7 +339,7 @@ static void open_notice(platform *p, const member *m, const char *id, const http
         return;
     }
     /* The binding that matters: this member's CI is the recipient's. */
-    rk_from_ci(m->ci, rk);
+    ci_rk(m->ci, rk);
     if (strcmp(rk, n.rk) != 0) {
         log_warn("open refused: a member asked for a notice addressed to someone else");
         error_page(p, resp, 403, "본인에게 온 고지가 아닙니다.",

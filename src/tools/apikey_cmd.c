@@ -57,11 +57,11 @@ int cmd_apikey(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("apikey", "unexpected argument '%s'", argv[optind]);
-    if (!name || !apikey_name_ok(name, strlen(name)))
+    if (!name || !apikeys_name_ok(name, strlen(name)))
         return cli_usage_error("apikey", "--name must be 1-64 characters of [A-Za-z0-9._-]");
     if (!clients)
         return cli_usage_error("apikey", "--clients is required");
-    apikey_generate(key, hash);
+    apikeys_generate(key, hash);
     snprintf(line, sizeof line, "%s %s\n", name, hash);
     if (append_line(clients, line, err, sizeof err) != 0)
         return cli_fail("apikey", "%s", err);

@@ -12,7 +12,7 @@
 #include "crypto.h"
 #include "keyfile.h"
 #include "log.h"
-#include "viewtoken.h"
+#include "view_token.h"
 
 int main(int argc, char **argv)
 {

@@ -126,14 +126,14 @@ static void rk_is_sha256_of_prefixed_ci(void **state)
 
     hmac512_key_init(&k, key, 32);
     ci_derive(&k, rrns[0], ci);
-    rk_from_ci(ci, rk);
+    ci_rk(ci, rk);
     memcpy(msg, "herald-rk-v1:", 13);
     memcpy(msg + 13, ci, 88);
     EVP_Digest(msg, sizeof msg, h, NULL, EVP_sha256(), NULL);
     hex_encode(want, h, 32);
     assert_string_equal(rk, want);
-    assert_true(rk_is_well_formed(rk, 64));
-    assert_false(rk_is_well_formed("ABCDEF", 6));
+    assert_true(ci_rk_ok(rk, 64));
+    assert_false(ci_rk_ok("ABCDEF", 6));
 }
 
 static void base64_round_trip_and_rejects(void **state)
@@ -159,7 +159,7 @@ static void apikeys_parse_and_check(void **state)
     apikeys keys;
     (void)state;
 
-    apikey_generate(key, hash);
+    apikeys_generate(key, hash);
     snprintf(text, sizeof text, "# callers\n\nagency-a %s  # the tax office\r\n", hash);
     assert_int_equal(apikeys_parse(&keys, text, strlen(text), err, sizeof err), 0);
     assert_int_equal(keys.count, 1);

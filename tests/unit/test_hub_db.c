@@ -17,7 +17,7 @@
 
 #include "hub_db.h"
 #include "hub_directory.h"
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 
 #define T0 1790000000000LL
 #define DAY (24 * 3600 * 1000LL)
@@ -302,7 +302,7 @@ static void relayed_to_alpha(fixture *f, const char *reference, char id[NOTICE_I
 
 static uint64_t leaves(fixture *f)
 {
-    return hub_log_size(hub_db_log(f->db));
+    return hub_evidence_log_size(hub_db_log(f->db));
 }
 
 /* ---- open, close, reopen ---- */

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "hub_relay_body.h"
-#include "strcopy.h"
+#include "str_copy.h"
 
 #define D1 1798729199999LL /* 2026-12-31T14:59:59.999Z */
 #define D2 1801407599999LL /* 2027-01-31T14:59:59.999Z */

@@ -1,4 +1,4 @@
-/* hub_log_api.c -- the evidence log's HTTP endpoints (protocol.md, "hub").
+/* hub_evidence_api.c -- the evidence log's HTTP endpoints (protocol.md, "hub").
  *
  * Tree heads, consistency proofs, the log key and the verify page are
  * public: transparency only works if anyone can watch the log without an
@@ -18,7 +18,7 @@
 #include "form.h"
 #include "hub.h"
 #include "hub_api.h"
-#include "hub_log_api.h"
+#include "hub_evidence_api.h"
 #include "log.h"
 #include "notice_id.h"
 #include "verify_page.h"
@@ -36,17 +36,18 @@ static void reply_buf(http_response *resp, buf *out, const char *type)
 
 static int no_key(hub *h, http_response *resp)
 {
-    if (hub_log_has_key(h->log))
+    if (hub_evidence_log_has_key(h->log))
         return 0;
-    http_reply_error(resp, 503, "this hub has no log key ([hub] log_key): it signs no tree "
+    http_reply_error(resp, 503,
+                     "this hub has no log key ([hub] log_key): it signs no tree "
                      "heads and issues no certificates");
     return 1;
 }
 
 /* ---- GET /v1/log/sth and /v1/log/key ---- */
 
-void hub_log_api_sth(void *role, const void *caller, const http_request *req,
-                     http_response *resp)
+void hub_evidence_api_sth(void *role, const void *caller, const http_request *req,
+                          http_response *resp)
 {
     hub *h = role;
     sth head;
@@ -57,7 +58,7 @@ void hub_log_api_sth(void *role, const void *caller, const http_request *req,
     (void)req;
     if (no_key(h, resp))
         return;
-    if (hub_log_latest(h->log, &head, sig) != 0) {
+    if (hub_evidence_log_latest(h->log, &head, sig) != 0) {
         http_reply_error(resp, 503, "no tree head signed yet: try again in a second");
         return;
     }
@@ -68,8 +69,8 @@ void hub_log_api_sth(void *role, const void *caller, const http_request *req,
         http_reply_body(resp, 200, "application/json", json, strlen(json));
 }
 
-void hub_log_api_key(void *role, const void *caller, const http_request *req,
-                     http_response *resp)
+void hub_evidence_api_key(void *role, const void *caller, const http_request *req,
+                          http_response *resp)
 {
     hub *h = role;
     uint8_t pk[ED25519_PUBLIC_LEN];
@@ -80,7 +81,7 @@ void hub_log_api_key(void *role, const void *caller, const http_request *req,
     (void)req;
     if (no_key(h, resp))
         return;
-    hub_log_public_key(h->log, pk);
+    hub_evidence_log_public_key(h->log, pk);
     base64_encode(b64, pk, sizeof pk);
     buf_init(&out, 80);
     buf_printf(&out, "{\"log_key\":\"%s\"}", b64);
@@ -101,8 +102,8 @@ static int tree_size_param(const http_request *req, const char *name, uint64_t *
     return 0;
 }
 
-void hub_log_api_consistency(void *role, const void *caller, const http_request *req,
-                             http_response *resp)
+void hub_evidence_api_consistency(void *role, const void *caller, const http_request *req,
+                                  http_response *resp)
 {
     hub *h = role;
     uint8_t proof[MERKLE_MAX_PATH][MERKLE_HASH_LEN];
@@ -119,7 +120,7 @@ void hub_log_api_consistency(void *role, const void *caller, const http_request 
         http_reply_error(resp, 400, "first and second must be tree sizes (whole numbers)");
         return;
     }
-    rc = hub_log_consistency(h->log, m, n, proof, &len);
+    rc = hub_evidence_log_consistency(h->log, m, n, proof, &len);
     if (rc == -2) {
         http_reply_error(resp, 400, "need first <= second <= the latest signed tree size");
         return;
@@ -149,15 +150,15 @@ static const char *pasted_certificate(const http_request *req, http_response *re
     const char *type = http_header(req, "Content-Type");
     const char *why = NULL, *cert;
 
-    if (req->body_len > HUB_LOG_API_VERIFY_MAX_BODY) {
-        http_reply_error(resp, 413, "at most %u bytes", HUB_LOG_API_VERIFY_MAX_BODY);
+    if (req->body_len > HUB_EVIDENCE_API_VERIFY_MAX_BODY) {
+        http_reply_error(resp, 413, "at most %u bytes", HUB_EVIDENCE_API_VERIFY_MAX_BODY);
         return NULL;
     }
     if (type && !strncmp(type, "application/json", 16)) {
         *len = req->body_len;
         return req->body;
     }
-    if (form_parse_max(f, req->body, req->body_len, HUB_LOG_API_VERIFY_MAX_BODY, &why) != 0) {
+    if (form_parse_max(f, req->body, req->body_len, HUB_EVIDENCE_API_VERIFY_MAX_BODY, &why) != 0) {
         http_reply_error(resp, 400, "%s", why);
         return NULL;
     }
@@ -171,8 +172,8 @@ static const char *pasted_certificate(const http_request *req, http_response *re
     return cert;
 }
 
-void hub_log_api_verify(void *role, const void *caller, const http_request *req,
-                        http_response *resp)
+void hub_evidence_api_verify(void *role, const void *caller, const http_request *req,
+                             http_response *resp)
 {
     hub *h = role;
     uint8_t pk[ED25519_PUBLIC_LEN];
@@ -187,7 +188,7 @@ void hub_log_api_verify(void *role, const void *caller, const http_request *req,
     (void)caller;
     if (no_key(h, resp))
         return;
-    hub_log_public_key(h->log, pk);
+    hub_evidence_log_public_key(h->log, pk);
     base64_encode(b64, pk, sizeof pk);
     if (checked) {
         cert = pasted_certificate(req, resp, &f, &len);
@@ -244,7 +245,7 @@ static void reply_pdf(hub *h, const char *json, http_response *resp)
     size_t len = 0;
     int fd;
 
-    hub_log_public_key(h->log, pk);
+    hub_evidence_log_public_key(h->log, pk);
     snprintf(path, sizeof path, "%s/certificate-XXXXXX", h->data_dir);
     snprintf(url, sizeof url, "%s/verify", h->public_url);
     if (!res || certificate_verify(json, strlen(json), pk, res, why, sizeof why) != 0) {
@@ -306,7 +307,7 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
             http_reply_error(resp, 500, "database error");
         return;
     }
-    json = hub_log_certificate(h->log, notice, &status);
+    json = hub_evidence_log_certificate(h->log, notice, &status);
     if (!json) {
         http_reply_error(resp, status == 404 ? 404 : 500, "%s",
                          status == 404 ? "the notice has no evidence yet"
@@ -321,14 +322,14 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
         free(json);
 }
 
-void hub_log_api_certificate(void *role, const void *caller, const http_request *req,
-                             http_response *resp)
+void hub_evidence_api_certificate(void *role, const void *caller, const http_request *req,
+                                  http_response *resp)
 {
     certificate_get(role, caller, 0, req, resp);
 }
 
-void hub_log_api_certificate_pdf(void *role, const void *caller, const http_request *req,
-                                 http_response *resp)
+void hub_evidence_api_certificate_pdf(void *role, const void *caller, const http_request *req,
+                                      http_response *resp)
 {
     certificate_get(role, caller, 1, req, resp);
 }

@@ -1,5 +1,5 @@
-/* viewtoken.c -- see viewtoken.h. */
-#include "viewtoken.h"
+/* view_token.c -- see view_token.h. */
+#include "view_token.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -19,9 +19,9 @@ int view_token_issue(view_token *t, const uint8_t secret_key[64], char *out)
     size_t plen, off;
     int n;
 
-    if (!apikey_name_ok(t->platform, strlen(t->platform)) ||
+    if (!apikeys_name_ok(t->platform, strlen(t->platform)) ||
         !notice_id_is_well_formed(t->notice, strlen(t->notice)) ||
-        !rk_is_well_formed(t->rk, strlen(t->rk)))
+        !ci_rk_ok(t->rk, strlen(t->rk)))
         return -1;
     random_bytes(nonce, sizeof nonce);
     hex_encode(t->nonce, nonce, sizeof nonce);
@@ -112,7 +112,7 @@ int view_token_verify(const char *token, size_t len, long long now_ms,
         return -1;
     }
     if (!notice_id_is_well_formed(t.notice, strlen(t.notice)) ||
-        !rk_is_well_formed(t.rk, strlen(t.rk)) ||
+        !ci_rk_ok(t.rk, strlen(t.rk)) ||
         strlen(t.nonce) != VIEW_TOKEN_NONCE_HEX) {
         *why = "token payload is malformed";
         return -1;

@@ -1,9 +1,9 @@
-/* strcopy.h -- a C string into a fixed-size array, cut to fit and always
+/* str_copy.h -- a C string into a fixed-size array, cut to fit and always
  * terminated. What snprintf(dst, cap, "%s", src) does, without parsing a
  * format: on the hot paths that fill rows field by field, the format
  * parsing cost a tenth of the work. */
-#ifndef HERALD_STRCOPY_H
-#define HERALD_STRCOPY_H
+#ifndef HERALD_STR_COPY_H
+#define HERALD_STR_COPY_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* test_hub_log.c -- the persisted evidence log against the in-memory tree:
+/* test_hub_evidence_log.c -- the persisted evidence log against the in-memory tree:
  * roots, the node cache, a rolled-back batch, a restart, proofs and heads,
  * leaves whose bytes lie in the leaf file beside those in the table, a
  * leaf file cut short or damaged, and a database from before the leaf
@@ -15,11 +15,11 @@
 #include "certificate.h"
 #include "db.h"
 #include "evidence.h"
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 
 #define N 1000
 
-static char dir[] = "/tmp/test_hub_log.XXXXXX", path[64];
+static char dir[] = "/tmp/test_hub_evidence_log.XXXXXX", path[64];
 
 /* Leaf i: a real evidence record of one of 7 notices, in time order. */
 static void leaf_text(int i, char *out, size_t cap, size_t *len, char notice[40])
@@ -42,7 +42,7 @@ static void leaf_text(int i, char *out, size_t cap, size_t *len, char notice[40]
 /* Appends leaves [from, to) (from even) in one transaction, committed or
  * not: the even ones' bytes go to the leaf file first, as hub_db's early
  * leaves do, and the odd ones' into the table. */
-static void batch(sqlite3 *db, hub_log *log, int from, int to, int commit,
+static void batch(sqlite3 *db, hub_evidence_log *log, int from, int to, int commit,
                   merkle_frontier *mirror)
 {
     char leaf[512], notice[40];
@@ -56,28 +56,28 @@ static void batch(sqlite3 *db, hub_log *log, int from, int to, int commit,
         leaf_text(i, leaf, sizeof leaf, &len, notice);
         buf_append(&filed, leaf, len);
     }
-    assert_int_equal(hub_log_file_leaves(log, filed.data, filed.len, &base), 0);
+    assert_int_equal(hub_evidence_log_file_leaves(log, filed.data, filed.len, &base), 0);
     buf_free(&filed);
     assert_int_equal(db_begin(db), 0);
     for (int i = from; i < to; i++) {
         leaf_text(i, leaf, sizeof leaf, &len, notice);
         merkle_leaf_hash(leaf, len, h);
         if (i % 2 == 0) {
-            assert_int_equal(hub_log_append_filed(log, notice, base + at, len, h), 0);
+            assert_int_equal(hub_evidence_log_append_filed(log, notice, base + at, len, h), 0);
             at += len;
         } else {
-            assert_int_equal(hub_log_append(log, notice, leaf, len), 0);
+            assert_int_equal(hub_evidence_log_append(log, notice, leaf, len), 0);
         }
         if (commit)
             merkle_frontier_append(mirror, h);
     }
     if (commit) {
-        assert_int_equal(hub_log_before_commit(log), 0);
+        assert_int_equal(hub_evidence_log_before_commit(log), 0);
         assert_int_equal(db_commit(db), 0);
-        hub_log_committed(log);
+        hub_evidence_log_committed(log);
     } else {
         db_rollback(db);
-        assert_int_equal(hub_log_rolled_back(log), 0);
+        assert_int_equal(hub_evidence_log_rolled_back(log), 0);
     }
 }
 
@@ -85,7 +85,7 @@ static void log_survives_rollback_and_restart(void **state)
 {
     char err[256];
     sqlite3 *db;
-    hub_log *log;
+    hub_evidence_log *log;
     merkle_frontier mirror;
     uint8_t seed[32] = {7}, proof[MERKLE_MAX_PATH][32], root[32], sig[64];
     sth first, second;
@@ -96,44 +96,45 @@ static void log_survives_rollback_and_restart(void **state)
     snprintf(path, sizeof path, "%s/hub.db", dir);
     db = db_open(path, NULL, 0, err, sizeof err);
     assert_non_null(db);
-    log = hub_log_open(db, path, err, sizeof err);
+    log = hub_evidence_log_open(db, path, err, sizeof err);
     assert_non_null(log);
-    assert_int_equal(hub_log_set_key(log, seed), 0);
+    assert_int_equal(hub_evidence_log_set_key(log, seed), 0);
     merkle_frontier_init(&mirror);
 
     batch(db, log, 0, 300, 1, &mirror);
-    assert_int_equal(hub_log_sign(log), 0);
-    assert_int_equal(hub_log_latest(log, &first, sig), 0);
+    assert_int_equal(hub_evidence_log_sign(log), 0);
+    assert_int_equal(hub_evidence_log_latest(log, &first, sig), 0);
     assert_int_equal(first.tree_size, 300);
     batch(db, log, 300, 350, 0, &mirror); /* rolled back: never in the tree */
-    assert_int_equal(hub_log_size(log), 300);
+    assert_int_equal(hub_evidence_log_size(log), 300);
     batch(db, log, 300, 700, 1, &mirror);
-    hub_log_close(log);
+    hub_evidence_log_close(log);
 
     /* A restart rebuilds the same tree through the node cache. */
-    log = hub_log_open(db, path, err, sizeof err);
+    log = hub_evidence_log_open(db, path, err, sizeof err);
     assert_non_null(log);
-    assert_int_equal(hub_log_size(log), 700);
-    assert_int_equal(hub_log_set_key(log, seed), 0);
+    assert_int_equal(hub_evidence_log_size(log), 700);
+    assert_int_equal(hub_evidence_log_set_key(log, seed), 0);
     batch(db, log, 700, N, 1, &mirror);
-    assert_int_equal(hub_log_sign(log), 0);
-    assert_int_equal(hub_log_latest(log, &second, sig), 0);
+    assert_int_equal(hub_evidence_log_sign(log), 0);
+    assert_int_equal(hub_evidence_log_latest(log, &second, sig), 0);
     assert_int_equal(second.tree_size, N);
     merkle_frontier_root(&mirror, root);
     assert_memory_equal(second.root_hash, root, 32);
     uint8_t pk[32];
-    hub_log_public_key(log, pk);
+    hub_evidence_log_public_key(log, pk);
     assert_int_equal(sth_verify(&second, sig, pk), 1);
 
-    assert_int_equal(hub_log_consistency(log, first.tree_size, N, proof, &len), 0);
+    assert_int_equal(hub_evidence_log_consistency(log, first.tree_size, N, proof, &len), 0);
     assert_int_equal(merkle_verify_consistency(first.tree_size, N, first.root_hash, root,
-                                               (const uint8_t(*)[32])proof, len), MERKLE_OK);
-    assert_int_equal(hub_log_consistency(log, 10, N + 1, proof, &len), -2);
-    assert_int_equal(hub_log_consistency(log, 20, 10, proof, &len), -2);
+                                               (const uint8_t(*)[32])proof, len),
+                     MERKLE_OK);
+    assert_int_equal(hub_evidence_log_consistency(log, 10, N + 1, proof, &len), -2);
+    assert_int_equal(hub_evidence_log_consistency(log, 20, 10, proof, &len), -2);
 
     /* A certificate of a notice with leaves all over the log verifies. */
     int status;
-    char *json = hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status);
+    char *json = hub_evidence_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status);
     assert_non_null(json);
     assert_int_equal(status, 200);
     cert_result *res = malloc(sizeof *res);
@@ -144,7 +145,7 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(res->count, (N - 3 + 6) / 7); /* every i % 7 == 3, once */
     free(res);
     free(json);
-    assert_null(hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-999999999999", &status));
+    assert_null(hub_evidence_log_certificate(log, "0193a1b2-c3d4-7000-8000-999999999999", &status));
     assert_int_equal(status, 404);
     /* Half of them are in the leaf file, half in the table. */
     long long filed, in_table;
@@ -167,7 +168,7 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(fseek(f, off + 5, SEEK_SET), 0);
     assert_int_equal(fputc('X', f), 'X');
     assert_int_equal(fclose(f), 0);
-    assert_null(hub_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status));
+    assert_null(hub_evidence_log_certificate(log, "0193a1b2-c3d4-7000-8000-000000000003", &status));
     assert_int_equal(status, 500);
 
     /* A leaf in the table emptied: the same (and no read from a NULL blob). */
@@ -179,15 +180,17 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     snprintf(notice, sizeof notice, "%s", (const char *)sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
-    free(hub_log_certificate(log, notice, &status));
+    free(hub_evidence_log_certificate(log, notice, &status));
     assert_int_equal(status, 200);
     char empty[256];
-    snprintf(empty, sizeof empty, "UPDATE evidence SET leaf = X'' WHERE idx = (SELECT MIN(idx)"
-             " FROM evidence WHERE off IS NULL AND notice = '%s')", notice);
+    snprintf(empty, sizeof empty,
+             "UPDATE evidence SET leaf = X'' WHERE idx = (SELECT MIN(idx)"
+             " FROM evidence WHERE off IS NULL AND notice = '%s')",
+             notice);
     assert_int_equal(db_exec(db, empty), 0);
-    assert_null(hub_log_certificate(log, notice, &status));
+    assert_null(hub_evidence_log_certificate(log, notice, &status));
     assert_int_equal(status, 500);
-    hub_log_close(log);
+    hub_evidence_log_close(log);
 
     /* A leaf file cut short, or lost, stops the log from opening, saying
      * so, though the latest rows hold no filed leaf. */
@@ -196,11 +199,11 @@ static void log_survives_rollback_and_restart(void **state)
     assert_int_equal(db_exec(db, "UPDATE evidence SET off = NULL, len = NULL"
                                  " WHERE idx >= 900"), 0);
     assert_int_equal(truncate(leaves, end - 1), 0);
-    assert_null(hub_log_open(db, path, err, sizeof err));
+    assert_null(hub_evidence_log_open(db, path, err, sizeof err));
     assert_non_null(strstr(err, "leaf file"));
     assert_non_null(strstr(err, "cut short"));
     assert_int_equal(unlink(leaves), 0);
-    assert_null(hub_log_open(db, path, err, sizeof err));
+    assert_null(hub_evidence_log_open(db, path, err, sizeof err));
     assert_non_null(strstr(err, "holds 0 bytes"));
 
     db_close(db);
@@ -212,10 +215,10 @@ static void log_survives_rollback_and_restart(void **state)
  * leaves stay where they are, and new ones may go to the file. */
 static void log_opens_a_database_from_before_the_leaf_file(void **state)
 {
-    char old_dir[] = "/tmp/test_hub_log.XXXXXX", old[64], err[256], leaf[512], notice[40];
+    char old_dir[] = "/tmp/test_hub_evidence_log.XXXXXX", old[64], err[256], leaf[512], notice[40];
     uint8_t seed[32] = {9}, h[32], pk[32];
     sqlite3 *db;
-    hub_log *log;
+    hub_evidence_log *log;
     size_t len;
     uint64_t off;
     int status;
@@ -237,23 +240,23 @@ static void log_opens_a_database_from_before_the_leaf_file(void **state)
         assert_int_equal(sqlite3_step(st), SQLITE_DONE);
         sqlite3_finalize(st);
     }
-    log = hub_log_open(db, old, err, sizeof err);
+    log = hub_evidence_log_open(db, old, err, sizeof err);
     if (!log)
         fprintf(stderr, "open: %s\n", err);
     assert_non_null(log);
-    assert_int_equal(hub_log_size(log), 3);
+    assert_int_equal(hub_evidence_log_size(log), 3);
     leaf_text(21, leaf, sizeof leaf, &len, notice);
     merkle_leaf_hash(leaf, len, h);
-    assert_int_equal(hub_log_file_leaves(log, leaf, len, &off), 0);
+    assert_int_equal(hub_evidence_log_file_leaves(log, leaf, len, &off), 0);
     assert_int_equal(db_begin(db), 0);
-    assert_int_equal(hub_log_append_filed(log, notice, off, len, h), 0);
-    assert_int_equal(hub_log_before_commit(log), 0);
+    assert_int_equal(hub_evidence_log_append_filed(log, notice, off, len, h), 0);
+    assert_int_equal(hub_evidence_log_before_commit(log), 0);
     assert_int_equal(db_commit(db), 0);
-    hub_log_committed(log);
+    hub_evidence_log_committed(log);
 
-    assert_int_equal(hub_log_set_key(log, seed), 0);
-    hub_log_public_key(log, pk);
-    char *json = hub_log_certificate(log, notice, &status);
+    assert_int_equal(hub_evidence_log_set_key(log, seed), 0);
+    hub_evidence_log_public_key(log, pk);
+    char *json = hub_evidence_log_certificate(log, notice, &status);
     assert_non_null(json);
     cert_result *res = malloc(sizeof *res);
     assert_int_equal(certificate_verify(json, strlen(json), pk, res, err, sizeof err), 0);
@@ -265,20 +268,20 @@ static void log_opens_a_database_from_before_the_leaf_file(void **state)
      * reach into the file; the next batch with leaves in the table
      * leaves that as it was. */
     long long size, reach;
-    assert_int_equal(hub_log_file_leaves(log, leaf, len, &off), 0);
+    assert_int_equal(hub_evidence_log_file_leaves(log, leaf, len, &off), 0);
     assert_int_equal(db_begin(db), 0);
-    assert_int_equal(hub_log_append_filed(log, notice, off, len, h), 0);
+    assert_int_equal(hub_evidence_log_append_filed(log, notice, off, len, h), 0);
     db_rollback(db);
-    assert_int_equal(hub_log_rolled_back(log), 0);
+    assert_int_equal(hub_evidence_log_rolled_back(log), 0);
     assert_int_equal(db_begin(db), 0);
-    assert_int_equal(hub_log_append(log, notice, leaf, len), 0);
-    assert_int_equal(hub_log_before_commit(log), 0);
+    assert_int_equal(hub_evidence_log_append(log, notice, leaf, len), 0);
+    assert_int_equal(hub_evidence_log_before_commit(log), 0);
     assert_int_equal(db_commit(db), 0);
-    hub_log_committed(log);
+    hub_evidence_log_committed(log);
     assert_int_equal(db_one_int(db, "SELECT size FROM leaf_file", &size), 1);
     assert_int_equal(db_one_int(db, "SELECT MAX(off + len) FROM evidence", &reach), 1);
     assert_int_equal(size, reach);
-    hub_log_close(log);
+    hub_evidence_log_close(log);
     db_close(db);
 
     /* A table an interrupted upgrade left with off but not len. */
@@ -287,13 +290,16 @@ static void log_opens_a_database_from_before_the_leaf_file(void **state)
                       " leaf BLOB NOT NULL, hash BLOB NOT NULL, off INTEGER);", 0, err,
                  sizeof err);
     assert_non_null(db);
-    log = hub_log_open(db, old, err, sizeof err);
+    log = hub_evidence_log_open(db, old, err, sizeof err);
     assert_non_null(log);
     long long cols;
-    assert_int_equal(db_one_int(db, "SELECT COUNT(*) FROM pragma_table_info('evidence')"
-                                    " WHERE name IN ('off', 'len')", &cols), 1);
+    assert_int_equal(db_one_int(db,
+                                "SELECT COUNT(*) FROM pragma_table_info('evidence')"
+                                " WHERE name IN ('off', 'len')",
+                                &cols),
+                     1);
     assert_int_equal(cols, 2);
-    hub_log_close(log);
+    hub_evidence_log_close(log);
     db_close(db);
     snprintf(err, sizeof err, "rm -rf '%s'", old_dir);
     assert_int_equal(system(err), 0);
@@ -307,5 +313,5 @@ int main(void)
     };
     if (crypto_init() != 0)
         return 1;
-    return cmocka_run_group_tests_name("hub_log", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("hub_evidence_log", tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* hub_log.c -- see hub_log.h.
+/* hub_evidence_log.c -- see hub_evidence_log.h.
  *
  * Four locks, always taken in this order when nested: sign (one signer
  * at a time, so heads are stored in tree order), writer (hub_db's, which
@@ -7,7 +7,7 @@
  * committed frontier and the latest head, held only to copy them). The
  * appending side needs none of them but state: it runs under the writer
  * lock already. */
-#include "hub_log.h"
+#include "hub_evidence_log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -75,10 +75,10 @@ static const char *const rsql[R_COUNT] = {
     [R_END] = "COMMIT",
 };
 
-struct hub_log {
+struct hub_evidence_log {
     sqlite3 *writer, *reader;
-    hub_leaf_file *leaves;     /* path.leaves */
-    db_wal *wal;               /* the writer's, when its commits are synced later */
+    hub_leaf_file *leaves;        /* path.leaves */
+    db_wal *wal;                  /* the writer's, when its commits are synced later */
     pthread_mutex_t *writer_lock; /* hub_db's, or own_writer_lock */
     pthread_mutex_t own_writer_lock;
     sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
@@ -105,7 +105,7 @@ struct hub_log {
 
 /* ---- reading the tree through the reader connection ---- */
 
-static sqlite3_stmt *rstmt(hub_log *log, int which)
+static sqlite3_stmt *rstmt(hub_evidence_log *log, int which)
 {
     sqlite3_stmt *st = log->r[which];
 
@@ -125,7 +125,7 @@ static int hash_col(sqlite3_stmt *st, int col, uint8_t out[MERKLE_HASH_LEN])
 
 static int leaf_at(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
-    hub_log *log = ctx;
+    hub_evidence_log *log = ctx;
     sqlite3_stmt *st = rstmt(log, R_LEAF);
     int rc;
 
@@ -139,7 +139,7 @@ static int leaf_at(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 
 static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
-    hub_log *log = ctx;
+    hub_evidence_log *log = ctx;
     sqlite3_stmt *st;
     int rc;
 
@@ -160,28 +160,28 @@ static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE
 /* Takes the reader connection for a series of reads in one read
  * transaction: one snapshot, and one file lock instead of one per row
  * (per-statement locking was most of a certificate's cost). */
-static void read_begin(hub_log *log)
+static void read_begin(hub_evidence_log *log)
 {
     pthread_mutex_lock(&log->reader_lock);
     sqlite3_step(rstmt(log, R_BEGIN));
     sqlite3_reset(log->r[R_BEGIN]);
 }
 
-static void read_end(hub_log *log)
+static void read_end(hub_evidence_log *log)
 {
     sqlite3_step(rstmt(log, R_END));
     sqlite3_reset(log->r[R_END]);
     pthread_mutex_unlock(&log->reader_lock);
 }
 
-static merkle_source source(hub_log *log)
+static merkle_source source(hub_evidence_log *log)
 {
     merkle_source src = {leaf_at, node_at, log};
     return src;
 }
 
 /* The committed leaf count and the frontier over it; reader_lock held. */
-static int load_frontier(hub_log *log, merkle_frontier *f)
+static int load_frontier(hub_evidence_log *log, merkle_frontier *f)
 {
     sqlite3_stmt *st = rstmt(log, R_COUNT_LEAVES);
     merkle_source src = source(log);
@@ -197,7 +197,7 @@ static int load_frontier(hub_log *log, merkle_frontier *f)
 }
 
 /* The latest stored head: 1 found, 0 none, -1 error; reader_lock held. */
-static int load_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+static int load_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
 {
     sqlite3_stmt *st = rstmt(log, R_LATEST);
     int rc = sqlite3_step(st);
@@ -217,7 +217,7 @@ static int load_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
 
 /* ---- open and close ---- */
 
-static int prepare_all(hub_log *log, sqlite3 *writer)
+static int prepare_all(hub_evidence_log *log, sqlite3 *writer)
 {
     for (int i = 0; i < W_COUNT; i++)
         if (!(log->w[i] = db_prepare(writer, wsql[i])))
@@ -251,7 +251,7 @@ static int add_file_columns(sqlite3 *writer)
  * lost would otherwise show only when a certificate asks for one of its
  * leaves. (Bytes changed in place show then, against the stored hash.)
  * reader_lock held. */
-static int check_leaf_file(hub_log *log, char *err, size_t errlen)
+static int check_leaf_file(hub_evidence_log *log, char *err, size_t errlen)
 {
     sqlite3_stmt *st = rstmt(log, R_FILED_END);
     long long want = -1;
@@ -275,7 +275,7 @@ static int check_leaf_file(hub_log *log, char *err, size_t errlen)
 
 /* A restart must continue the tree its heads were signed over: the
  * stored latest head's root is recomputed from the stored leaves. */
-static int check_against_head(hub_log *log, char *err, size_t errlen)
+static int check_against_head(hub_evidence_log *log, char *err, size_t errlen)
 {
     merkle_source src = source(log);
     uint8_t root[MERKLE_HASH_LEN];
@@ -299,9 +299,9 @@ static int check_against_head(hub_log *log, char *err, size_t errlen)
     return 0;
 }
 
-hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen)
+hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen)
 {
-    hub_log *log = calloc(1, sizeof *log);
+    hub_evidence_log *log = calloc(1, sizeof *log);
     char leaves[HUB_LEAF_FILE_PATH_MAX];
     int rc;
 
@@ -319,7 +319,7 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
     pthread_cond_init(&log->stop_cond, NULL);
     /* The log is the hub's biggest writer: a cache that holds a batch's
      * index pages, and checkpoints every ~40 MB (2,500 pages of
-     * HUB_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites
+     * HUB_EVIDENCE_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites
      * the same hot pages). Both bound the hub's memory and disk however
      * long the log grows (the WAL-index it maps follows the WAL). The hub
      * moves its checkpoints to a thread of their own (hub_db.c); this
@@ -327,29 +327,28 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
     if (db_exec(writer, "PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=2500") != 0 ||
         db_exec(writer, schema) != 0 || add_file_columns(writer) != 0) {
         snprintf(err, errlen, "%s: cannot create the evidence log's tables", path);
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
     if ((size_t)snprintf(leaves, sizeof leaves, "%s.leaves", path) >= sizeof leaves) {
         snprintf(err, errlen, "%s: name too long", path);
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
     log->leaves = hub_leaf_file_open(leaves, err, errlen);
     if (!log->leaves) {
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
     /* Only reader_lock's holder uses it. */
     log->reader = db_open_unlocked(path, NULL, 0, err, errlen);
     if (!log->reader) {
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
-    if (db_exec(log->reader, "PRAGMA cache_size=-16384") != 0 ||
-        prepare_all(log, writer) != 0) {
+    if (db_exec(log->reader, "PRAGMA cache_size=-16384") != 0 || prepare_all(log, writer) != 0) {
         snprintf(err, errlen, "%s: cannot prepare the evidence log's statements", path);
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
     read_begin(log);
@@ -362,7 +361,7 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
         rc = check_leaf_file(log, err, errlen);
     read_end(log);
     if (rc != 0) {
-        hub_log_close(log);
+        hub_evidence_log_close(log);
         return NULL;
     }
     log->pending = log->committed;
@@ -370,7 +369,7 @@ hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errle
     return log;
 }
 
-static void stop_signer(hub_log *log)
+static void stop_signer(hub_evidence_log *log)
 {
     if (!log->signer_running)
         return;
@@ -382,7 +381,7 @@ static void stop_signer(hub_log *log)
     log->signer_running = 0;
 }
 
-void hub_log_close(hub_log *log)
+void hub_evidence_log_close(hub_evidence_log *log)
 {
     if (!log)
         return;
@@ -420,7 +419,7 @@ static int step_write(sqlite3_stmt *st)
 }
 
 /* Stores the cached levels among the subtrees the last leaf completed. */
-static int store_nodes(hub_log *log, uint8_t done[][MERKLE_HASH_LEN], unsigned ndone)
+static int store_nodes(hub_evidence_log *log, uint8_t done[][MERKLE_HASH_LEN], unsigned ndone)
 {
     for (unsigned level = NODE_STEP; level <= ndone; level += NODE_STEP) {
         sqlite3_stmt *st = log->w[W_NODE];
@@ -433,17 +432,17 @@ static int store_nodes(hub_log *log, uint8_t done[][MERKLE_HASH_LEN], unsigned n
     return 0;
 }
 
-int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len)
+int hub_evidence_log_append(hub_evidence_log *log, const char *notice, const void *leaf, size_t len)
 {
     uint8_t hash[MERKLE_HASH_LEN];
 
     merkle_leaf_hash(leaf, len, hash);
-    return hub_log_append_hashed(log, notice, leaf, len, hash);
+    return hub_evidence_log_append_hashed(log, notice, leaf, len, hash);
 }
 
 /* One leaf's row: its bytes in it (off < 0), or where they lie in the
  * leaf file. */
-static int append_row(hub_log *log, const char *notice, const void *leaf, size_t len,
+static int append_row(hub_evidence_log *log, const char *notice, const void *leaf, size_t len,
                       long long off, const uint8_t hash[MERKLE_HASH_LEN])
 {
     uint8_t done[63][MERKLE_HASH_LEN];
@@ -470,26 +469,27 @@ static int append_row(hub_log *log, const char *notice, const void *leaf, size_t
     return store_nodes(log, done, ndone);
 }
 
-int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
-                          const uint8_t hash[MERKLE_HASH_LEN])
+int hub_evidence_log_append_hashed(hub_evidence_log *log, const char *notice, const void *leaf,
+                                   size_t len, const uint8_t hash[MERKLE_HASH_LEN])
 {
     return append_row(log, notice, leaf, len, -1, hash);
 }
 
-int hub_log_append_filed(hub_log *log, const char *notice, uint64_t off, size_t len,
-                         const uint8_t hash[MERKLE_HASH_LEN])
+int hub_evidence_log_append_filed(hub_evidence_log *log, const char *notice, uint64_t off,
+                                  size_t len, const uint8_t hash[MERKLE_HASH_LEN])
 {
     if (off > (uint64_t)INT64_MAX - len)
         return -1;
     return append_row(log, notice, NULL, len, (long long)off, hash);
 }
 
-int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *off)
+int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_t len,
+                                 uint64_t *off)
 {
     return hub_leaf_file_put(log->leaves, bytes, len, off);
 }
 
-int hub_log_before_commit(hub_log *log)
+int hub_evidence_log_before_commit(hub_evidence_log *log)
 {
     sqlite3_stmt *st = log->w[W_FILE_SIZE];
 
@@ -499,7 +499,7 @@ int hub_log_before_commit(hub_log *log)
     return step_write(st);
 }
 
-void hub_log_committed(hub_log *log)
+void hub_evidence_log_committed(hub_evidence_log *log)
 {
     log->stored_end = log->filed_end;
     pthread_mutex_lock(&log->state_lock);
@@ -507,7 +507,7 @@ void hub_log_committed(hub_log *log)
     pthread_mutex_unlock(&log->state_lock);
 }
 
-int hub_log_rolled_back(hub_log *log)
+int hub_evidence_log_rolled_back(hub_evidence_log *log)
 {
     merkle_frontier f;
     int rc;
@@ -527,7 +527,7 @@ int hub_log_rolled_back(hub_log *log)
     return 0;
 }
 
-uint64_t hub_log_size(hub_log *log)
+uint64_t hub_evidence_log_size(hub_evidence_log *log)
 {
     uint64_t n;
 
@@ -539,7 +539,7 @@ uint64_t hub_log_size(hub_log *log)
 
 /* ---- signing ---- */
 
-int hub_log_set_key(hub_log *log, const uint8_t seed[ED25519_SEED_LEN])
+int hub_evidence_log_set_key(hub_evidence_log *log, const uint8_t seed[ED25519_SEED_LEN])
 {
     if (!log->sk && !(log->sk = secure_alloc(ED25519_SECRET_LEN)))
         return -1;
@@ -547,22 +547,22 @@ int hub_log_set_key(hub_log *log, const uint8_t seed[ED25519_SEED_LEN])
     return 0;
 }
 
-int hub_log_has_key(const hub_log *log)
+int hub_evidence_log_has_key(const hub_evidence_log *log)
 {
     return log->sk != NULL;
 }
 
-void hub_log_public_key(const hub_log *log, uint8_t pk[ED25519_PUBLIC_LEN])
+void hub_evidence_log_public_key(const hub_evidence_log *log, uint8_t pk[ED25519_PUBLIC_LEN])
 {
     memcpy(pk, log->pk, ED25519_PUBLIC_LEN);
 }
 
-void hub_log_set_writer_lock(hub_log *log, pthread_mutex_t *lock)
+void hub_evidence_log_set_writer_lock(hub_evidence_log *log, pthread_mutex_t *lock)
 {
     log->writer_lock = lock;
 }
 
-void hub_log_set_wal(hub_log *log, db_wal *wal)
+void hub_evidence_log_set_wal(hub_evidence_log *log, db_wal *wal)
 {
     log->wal = wal;
 }
@@ -571,7 +571,7 @@ void hub_log_set_wal(hub_log *log, db_wal *wal)
  * a head written by the reader would make the writer drop its whole page
  * cache at its next batch (another connection changed the file), and the
  * reader would contend for the write lock. */
-static int store_head(hub_log *log, const sth *head, const uint8_t sig[STH_SIG_LEN])
+static int store_head(hub_evidence_log *log, const sth *head, const uint8_t sig[STH_SIG_LEN])
 {
     sqlite3_stmt *st = log->w[W_HEAD];
     int rc;
@@ -594,7 +594,7 @@ static int store_head(hub_log *log, const sth *head, const uint8_t sig[STH_SIG_L
     return rc;
 }
 
-static void log_signed(hub_log *log, const sth *head)
+static void log_signed(hub_evidence_log *log, const sth *head)
 {
     long long now = clock_now_ms();
 
@@ -605,7 +605,7 @@ static void log_signed(hub_log *log, const sth *head)
 }
 
 /* sign_lock held. A head is durable before anyone can see it. */
-static int sign_locked(hub_log *log)
+static int sign_locked(hub_evidence_log *log)
 {
     merkle_frontier f;
     sth head, prev;
@@ -636,7 +636,7 @@ static int sign_locked(hub_log *log)
     return 0;
 }
 
-int hub_log_sign(hub_log *log)
+int hub_evidence_log_sign(hub_evidence_log *log)
 {
     int rc;
 
@@ -648,7 +648,7 @@ int hub_log_sign(hub_log *log)
     return rc;
 }
 
-int hub_log_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
 {
     int have;
 
@@ -663,7 +663,7 @@ int hub_log_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
 }
 
 /* Sleeps ms unless stopping; returns 1 when stopping. */
-static int signer_sleep(hub_log *log, long ms)
+static int signer_sleep(hub_evidence_log *log, long ms)
 {
     struct timespec until;
     int stopping, rc = 0;
@@ -681,18 +681,18 @@ static int signer_sleep(hub_log *log, long ms)
  * the way out, so that a clean shutdown leaves every leaf under a head. */
 static void *signer_main(void *arg)
 {
-    hub_log *log = arg;
+    hub_evidence_log *log = arg;
 
-    if (hub_log_sign(log) != 0)
+    if (hub_evidence_log_sign(log) != 0)
         log_error("log: cannot sign a tree head");
     while (!signer_sleep(log, log->interval_ms))
-        if (hub_log_sign(log) != 0)
+        if (hub_evidence_log_sign(log) != 0)
             log_error("log: cannot sign a tree head");
-    hub_log_sign(log);
+    hub_evidence_log_sign(log);
     return NULL;
 }
 
-int hub_log_start_signer(hub_log *log, long interval_ms)
+int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms)
 {
     if (!log->sk || log->signer_running)
         return -1;
@@ -705,15 +705,15 @@ int hub_log_start_signer(hub_log *log, long interval_ms)
 
 /* ---- proofs and certificates ---- */
 
-int hub_log_consistency(hub_log *log, uint64_t m, uint64_t n,
-                        uint8_t proof[][MERKLE_HASH_LEN], size_t *len)
+int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
+                                 uint8_t proof[][MERKLE_HASH_LEN], size_t *len)
 {
     sth head;
     uint8_t sig[STH_SIG_LEN];
     merkle_source src = source(log);
     merkle_status st;
 
-    if (hub_log_latest(log, &head, sig) != 0 || m > n || n > head.tree_size)
+    if (hub_evidence_log_latest(log, &head, sig) != 0 || m > n || n > head.tree_size)
         return -2;
     read_begin(log);
     st = merkle_consistency_proof(&src, m, n, proof, len);
@@ -736,7 +736,7 @@ static void leaves_free(notice_leaves *nl)
     free(nl);
 }
 
-int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out)
+int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out)
 {
     int filed = sqlite3_column_type(st, col + 2) != SQLITE_NULL;
     sqlite3_int64 off = filed ? sqlite3_column_int64(st, col + 2) : 0;
@@ -774,12 +774,12 @@ int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out)
 }
 
 /* Copies one row (idx, leaf, hash, off, len), checking the stored hash. */
-static int take_row(hub_log *log, notice_leaves *nl, sqlite3_stmt *st)
+static int take_row(hub_evidence_log *log, notice_leaves *nl, sqlite3_stmt *st)
 {
     cert_entry *e = &nl->e[nl->count];
     size_t at = nl->bytes.len;
 
-    if (hub_log_row_leaf(log, st, 1, &nl->bytes) != 0) {
+    if (hub_evidence_log_row_leaf(log, st, 1, &nl->bytes) != 0) {
         log_error("log: leaf %lld cannot be read", (long long)sqlite3_column_int64(st, 0));
         return -1;
     }
@@ -791,7 +791,7 @@ static int take_row(hub_log *log, notice_leaves *nl, sqlite3_stmt *st)
 }
 
 /* 1 with the notice's leaves, 0 when it has none, -1 on error. */
-static int read_leaves(hub_log *log, const char *notice, notice_leaves *nl)
+static int read_leaves(hub_evidence_log *log, const char *notice, notice_leaves *nl)
 {
     sqlite3_stmt *st;
     int rc;
@@ -819,15 +819,15 @@ static int read_leaves(hub_log *log, const char *notice, notice_leaves *nl)
 /* A head covering n leaves: the latest, or a new one. A leaf the reader
  * saw may belong to a batch whose commit is still being noted in memory,
  * so signing waits a little for it. */
-static int head_covering(hub_log *log, uint64_t n, sth *head, uint8_t sig[STH_SIG_LEN])
+static int head_covering(hub_evidence_log *log, uint64_t n, sth *head, uint8_t sig[STH_SIG_LEN])
 {
     const struct timespec pause = {0, 2 * 1000000L};
 
     for (int tries = 0; tries < 500; tries++) {
-        if (hub_log_latest(log, head, sig) == 0 && head->tree_size >= n)
+        if (hub_evidence_log_latest(log, head, sig) == 0 && head->tree_size >= n)
             return 0;
-        if (hub_log_size(log) >= n) {
-            if (hub_log_sign(log) != 0)
+        if (hub_evidence_log_size(log) >= n) {
+            if (hub_evidence_log_sign(log) != 0)
                 return -1;
             continue;
         }
@@ -836,7 +836,7 @@ static int head_covering(hub_log *log, uint64_t n, sth *head, uint8_t sig[STH_SI
     return -1;
 }
 
-static int audit_paths(hub_log *log, notice_leaves *nl, uint64_t n)
+static int audit_paths(hub_evidence_log *log, notice_leaves *nl, uint64_t n)
 {
     merkle_source src = source(log);
     merkle_status st = MERKLE_OK;
@@ -854,7 +854,7 @@ static int audit_paths(hub_log *log, notice_leaves *nl, uint64_t n)
     return st == MERKLE_OK ? 0 : -1;
 }
 
-char *hub_log_certificate(hub_log *log, const char *notice, int *status)
+char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, int *status)
 {
     notice_leaves *nl = calloc(1, sizeof *nl);
     sth head;

@@ -1,5 +1,5 @@
-/* strcopy.c -- see strcopy.h. */
-#include "strcopy.h"
+/* str_copy.c -- see str_copy.h. */
+#include "str_copy.h"
 
 #include <string.h>
 

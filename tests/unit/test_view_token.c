@@ -1,4 +1,4 @@
-/* Unit tests for viewtoken.c: a token verifies only with the issuing
+/* Unit tests for view_token.c: a token verifies only with the issuing
  * platform's pinned key, unchanged, unexpired and not too long-lived. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "crypto.h"
-#include "viewtoken.h"
+#include "view_token.h"
 
 #define NOW 1795766400000LL
 
@@ -169,5 +169,5 @@ int main(void)
         return 1;
     ed25519_keypair(pk, sk);
     ed25519_keypair(other_pk, other_sk);
-    return cmocka_run_group_tests_name("viewtoken", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("view_token", tests, NULL, NULL);
 }

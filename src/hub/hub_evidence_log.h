@@ -1,5 +1,5 @@
-/* hub_log.h -- the hub's evidence log: an RFC 9162 Merkle tree kept in the
- * hub's SQLite database, with signed tree heads (docs/design.md §4).
+/* hub_evidence_log.h -- the hub's evidence log: an RFC 9162 Merkle tree kept in
+ * the hub's SQLite database, with signed tree heads (docs/design.md §4).
  *
  * Leaves are appended inside the hub's own transactions (hub_db), so a
  * state change and its evidence commit together. A leaf's bytes are kept
@@ -12,8 +12,8 @@
  * Proofs and certificates use a second connection of their own: reading
  * the log never waits for a batch being written. Signed heads are stored
  * through the writer, between its batches. */
-#ifndef HERALD_HUB_LOG_H
-#define HERALD_HUB_LOG_H
+#ifndef HERALD_HUB_EVIDENCE_LOG_H
+#define HERALD_HUB_EVIDENCE_LOG_H
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -26,97 +26,100 @@
 #include "merkle.h"
 #include "sth.h"
 
-typedef struct hub_log hub_log;
+typedef struct hub_evidence_log hub_evidence_log;
 
 /* The page size of the file the log lives in (db_open_unlocked, when the
  * file is created). The log is an append-only stream of ~350-byte leaves:
  * 16 KiB pages halve the WAL frames and checkpoint writes per leaf, and
  * took bench_log from about 135,000 to 195,000 appends a second. */
-#define HUB_LOG_PAGE_SIZE 16384
+#define HUB_EVIDENCE_LOG_PAGE_SIZE 16384
 
 /* Creates the log's tables on writer (the connection appends will use),
  * opens a reading connection to the same file at path, rebuilds the tree
  * from the database and checks it against the latest stored head.
  * Returns NULL with a message in err. */
-hub_log *hub_log_open(sqlite3 *writer, const char *path, char *err, size_t errlen);
+hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char *err,
+                                        size_t errlen);
 /* The lock its owner holds around every use of writer (hub_db's). Heads
  * are stored through writer under it, between batches; without it the
  * log's own lock is used, which suits a single-threaded writer. */
-void hub_log_set_writer_lock(hub_log *log, pthread_mutex_t *lock);
+void hub_evidence_log_set_writer_lock(hub_evidence_log *log, pthread_mutex_t *lock);
 /* The writer's WAL, when its owner syncs commits after its lock (db_wal):
  * a head is synced, with every leaf under it, before it is shown. */
-void hub_log_set_wal(hub_log *log, db_wal *wal);
+void hub_evidence_log_set_wal(hub_evidence_log *log, db_wal *wal);
 /* Stops the signer (if started) and frees everything; NULL is allowed. */
-void hub_log_close(hub_log *log);
+void hub_evidence_log_close(hub_evidence_log *log);
 
 /* ---- the writer: called with the writer's transaction open, by one
  * thread at a time (hub_db's lock) ---- */
 
 /* Appends one leaf (stored verbatim) for notice: its row, its hash and any
  * cached subtree it completes. Returns 0 or -1. */
-int hub_log_append(hub_log *log, const char *notice, const void *leaf, size_t len);
+int hub_evidence_log_append(hub_evidence_log *log, const char *notice, const void *leaf,
+                            size_t len);
 /* The same for a leaf whose hash (merkle_leaf_hash) is already known. */
-int hub_log_append_hashed(hub_log *log, const char *notice, const void *leaf, size_t len,
-                          const uint8_t hash[MERKLE_HASH_LEN]);
+int hub_evidence_log_append_hashed(hub_evidence_log *log, const char *notice, const void *leaf,
+                                   size_t len, const uint8_t hash[MERKLE_HASH_LEN]);
 /* The same for a leaf whose len bytes lie at off in the leaf file
- * (hub_log_file_leaves): only its row goes in the table. */
-int hub_log_append_filed(hub_log *log, const char *notice, uint64_t off, size_t len,
-                         const uint8_t hash[MERKLE_HASH_LEN]);
+ * (hub_evidence_log_file_leaves): only its row goes in the table. */
+int hub_evidence_log_append_filed(hub_evidence_log *log, const char *notice, uint64_t off,
+                                  size_t len, const uint8_t hash[MERKLE_HASH_LEN]);
 /* Before COMMIT of a transaction that appended filed leaves: notes how
  * far into the leaf file its rows reach, which a restart checks the
  * file against. Returns 0 or -1 (then roll back). */
-int hub_log_before_commit(hub_log *log);
+int hub_evidence_log_before_commit(hub_evidence_log *log);
 /* After COMMIT: the appended leaves join the tree that heads are signed
  * over. */
-void hub_log_committed(hub_log *log);
+void hub_evidence_log_committed(hub_evidence_log *log);
 /* After ROLLBACK (or a failed COMMIT): forgets the batch's leaves by
  * rebuilding the tree from what the database holds. Returns 0 or -1. */
-int hub_log_rolled_back(hub_log *log);
+int hub_evidence_log_rolled_back(hub_evidence_log *log);
 /* The leaves committed so far. */
-uint64_t hub_log_size(hub_log *log);
+uint64_t hub_evidence_log_size(hub_evidence_log *log);
 
 /* ---- the leaf file (hub_leaf_file.h): any thread, no lock ---- */
 
 /* Writes a batch's leaf bytes to the leaf file and syncs them, before the
- * transaction that will point at them (hub_log_append_filed) begins: a
+ * transaction that will point at them (hub_evidence_log_append_filed) begins: a
  * commit never names bytes a crash could lose. *off is where they start.
  * Returns 0, or -1 when they must go in the table instead. */
-int hub_log_file_leaves(hub_log *log, const void *bytes, size_t len, uint64_t *off);
+int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_t len,
+                                 uint64_t *off);
 
 /* Appends to out the bytes of the leaf in a row of the evidence table
  * whose columns from col on are (leaf, hash, off, len), from the row or
  * the leaf file, after checking them against the stored hash. Returns 0,
  * or -1 with out as it was (unless it ran out of memory: then broken). */
-int hub_log_row_leaf(hub_log *log, sqlite3_stmt *st, int col, buf *out);
+int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out);
 
 /* ---- signing ---- */
 
 /* Sets the log key from its 32-byte seed (kept in locked memory). */
-int hub_log_set_key(hub_log *log, const uint8_t seed[ED25519_SEED_LEN]);
-int hub_log_has_key(const hub_log *log);
-void hub_log_public_key(const hub_log *log, uint8_t pk[ED25519_PUBLIC_LEN]);
+int hub_evidence_log_set_key(hub_evidence_log *log, const uint8_t seed[ED25519_SEED_LEN]);
+int hub_evidence_log_has_key(const hub_evidence_log *log);
+void hub_evidence_log_public_key(const hub_evidence_log *log, uint8_t pk[ED25519_PUBLIC_LEN]);
 /* Starts the thread that signs a head at most every interval_ms while the
  * tree grows. Needs a key. Returns 0 or -1. */
-int hub_log_start_signer(hub_log *log, long interval_ms);
+int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms);
 /* Signs a head over every committed leaf unless the latest head already
  * covers them all. Returns 0 or -1. */
-int hub_log_sign(hub_log *log);
+int hub_evidence_log_sign(hub_evidence_log *log);
 /* The latest signed head. Returns 0, or -1 when none was signed yet. */
-int hub_log_latest(hub_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
+int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
 
 /* ---- reading (any thread) ---- */
 
 /* Consistency proof between the trees of m and n leaves, n no larger than
  * the latest signed head. Returns 0, -1 on a database error, -2 for sizes
  * out of range. */
-int hub_log_consistency(hub_log *log, uint64_t m, uint64_t n,
-                        uint8_t proof[][MERKLE_HASH_LEN], size_t *len);
+int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
+                                 uint8_t proof[][MERKLE_HASH_LEN], size_t *len);
 
 /* The distribution certificate (docs/design.md §4 JSON, caller frees) of
  * notice: every leaf of the notice with its audit path, against a signed
  * head that covers them (signed now if the latest does not). Returns NULL
  * with *status 404 (no leaves), 503 (no key) or 500. The caller has
  * checked that the notice may be shown to whoever asks. */
-char *hub_log_certificate(hub_log *log, const char *notice, int *status);
+char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, int *status);
 
 #endif

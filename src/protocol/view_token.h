@@ -1,4 +1,4 @@
-/* viewtoken.h -- the short-lived, single-use pass from platform to agency.
+/* view_token.h -- the short-lived, single-use pass from platform to agency.
  *
  * After the member re-authenticates, the platform signs a token binding the
  * notice id, the recipient key, an expiry and a random nonce (docs/design.md §3
@@ -10,8 +10,8 @@
  * Wire form: base64url(payload) "." base64url(Ed25519 signature over the
  * payload bytes), payload being compact JSON:
  *   {"v":1,"iss":PLATFORM,"notice":ID,"rk":RK,"exp":MS,"nonce":HEX} */
-#ifndef HERALD_VIEWTOKEN_H
-#define HERALD_VIEWTOKEN_H
+#ifndef HERALD_VIEW_TOKEN_H
+#define HERALD_VIEW_TOKEN_H
 
 #include <stddef.h>
 #include <stdint.h>
