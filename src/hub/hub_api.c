@@ -529,33 +529,11 @@ static const http_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-/* The route for req's method and path in *exact (NULL when the path has
- * other methods only). Returns that route, or the path's first when the
- * method has none (who may call and the body's limit are the path's
- * then, and the handler answers 405); NULL for an unknown path. */
-static const http_route *route_of(const http_request *req, const http_route **exact)
-{
-    int status, ignored;
-    const char *allow;
-
-    *exact = http_route_find(routes, NROUTES, req->method, req->path, &status, &allow);
-    if (*exact || status != 405)
-        return *exact;
-    return http_route_find(routes, NROUTES, allow, req->path, &ignored, &allow);
-}
-
 int hub_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     hub *h = ctx;
-    const http_route *exact, *r = route_of(req, &exact);
 
-    if (!r)
-        return 404;
-    if (r->max_body < *max_body)
-        *max_body = r->max_body;
-    if (r->callers == HTTP_ANYONE)
-        return 0;
-    return apikeys_check(&h->clients, http_header(req, "Authorization")) ? 0 : 401;
+    return http_route_gate(routes, NROUTES, &h->clients, req, max_body);
 }
 
 /* The client of the hub behind req's key, if r lets it call; else
@@ -579,7 +557,8 @@ static int identify(hub *h, const http_route *r, const http_request *req,
 void hub_api_handle(void *ctx, const http_request *req, http_response *resp)
 {
     hub *h = ctx;
-    const http_route *exact, *r = route_of(req, &exact);
+    int exact;
+    const http_route *r = http_route_gated(routes, NROUTES, req, &exact);
     hub_caller who;
 
     if (!r) {
@@ -594,5 +573,5 @@ void hub_api_handle(void *ctx, const http_request *req, http_response *resp)
         http_route_answer(routes, NROUTES, req, resp);
         return;
     }
-    exact->handler(h, exact->callers == HTTP_ANYONE ? NULL : &who, req, resp);
+    r->handler(h, r->callers == HTTP_ANYONE ? NULL : &who, req, resp);
 }

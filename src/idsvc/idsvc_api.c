@@ -128,37 +128,14 @@ static const http_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-/* The route a request is gated as: its own, or, when its path is served for
- * another method only, that method's, so that a caller without a key learns
- * no more from a wrong method than from a right one. */
-static const http_route *gated_route(const http_request *req)
-{
-    const http_route *r;
-    const char *allow;
-    int status;
-
-    r = http_route_find(routes, NROUTES, req->method, req->path, &status, &allow);
-    if (!r && status == 405)
-        r = http_route_find(routes, NROUTES, allow, req->path, &status, &allow);
-    return r;
-}
-
 /* Refuses unknown paths, callers without a key and oversized bodies before
  * the body is read. A wrong method goes on to the handler, which answers
  * 405 with Allow. */
 int idsvc_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     const idsvc *s = ctx;
-    const http_route *r = gated_route(req);
 
-    if (!r)
-        return 404;
-    if (r->callers != HTTP_ANYONE &&
-        !apikeys_check(&s->clients, http_header(req, "Authorization")))
-        return 401;
-    if (!strcmp(r->method, req->method) && r->max_body < *max_body)
-        *max_body = r->max_body;
-    return 0;
+    return http_route_gate(routes, NROUTES, &s->clients, req, max_body);
 }
 
 void idsvc_api_handle(void *ctx, const http_request *req, http_response *resp)

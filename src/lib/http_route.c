@@ -106,6 +106,34 @@ static void methods_for(const http_route *table, size_t n, const char *path, cha
     }
 }
 
+const http_route *http_route_gated(const http_route *table, size_t n, const http_request *req,
+                                   int *exact)
+{
+    int status;
+    const char *allow;
+    const http_route *r = http_route_find(table, n, req->method, req->path, &status, &allow);
+
+    *exact = r != NULL;
+    if (!r && status == 405)
+        r = http_route_find(table, n, allow, req->path, &status, &allow);
+    return r;
+}
+
+int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
+                    const http_request *req, size_t *max_body)
+{
+    int exact;
+    const http_route *r = http_route_gated(table, n, req, &exact);
+
+    if (!r)
+        return 404;
+    if (r->callers != HTTP_ANYONE && !apikeys_check(keys, http_header(req, "Authorization")))
+        return 401;
+    if (r->max_body < *max_body)
+        *max_body = r->max_body;
+    return 0;
+}
+
 const http_route *http_route_answer(const http_route *table, size_t n,
                                     const http_request *req, http_response *resp)
 {

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "apikeys.h"
 #include "http_server.h"
 
 /* Callers are a role's own bit set (agencies, platforms, admin, ...);
@@ -38,6 +39,20 @@ const http_route *http_route_find(const http_route *table, size_t n, const char 
  * parameter or the segment does not fit. */
 long http_route_param(const http_route *r, const char *path, const char *name, char *out,
                       size_t cap);
+
+/* The route a request is gated as: its own, or, when its path is served
+ * for other methods only, the first of those, so that a caller without a
+ * key learns no more from a wrong method than from a right one (the
+ * handler answers 405 once the caller is known). *exact says which.
+ * NULL when no route has the path. */
+const http_route *http_route_gated(const http_route *table, size_t n, const http_request *req,
+                                   int *exact);
+
+/* The gate every role runs before a body is read (an http_gate's answer):
+ * 404 for a path no route has, 401 when the route wants a key that keys
+ * does not hold; else 0, with *max_body lowered to the route's limit. */
+int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
+                    const http_request *req, size_t *max_body);
 
 /* http_route_find, answering 404 or 405 in resp when it finds nothing;
  * a 405 names every method the table has for the path ("use GET or

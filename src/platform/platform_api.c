@@ -64,33 +64,11 @@ static void get_health(void *role, const void *caller, const http_request *req,
                               "pending_reports", (json_int_t)pending));
 }
 
-/* The route req's path names, for its method or, when it has another
- * (the handler answers 405), for that one: its caller and cap still
- * apply. NULL when no route has the path. */
-static const http_route *route_of_path(const http_request *req)
-{
-    int status;
-    const char *allow;
-    const http_route *r = http_route_find(routes, N_ROUTES, req->method, req->path, &status,
-                                          &allow);
-
-    if (!r && status == 405)
-        r = http_route_find(routes, N_ROUTES, allow, req->path, &status, &allow);
-    return r;
-}
-
 int platform_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     platform *p = ctx;
-    const http_route *r = route_of_path(req);
 
-    if (!r)
-        return 404;
-    *max_body = r->max_body;
-    if (r->callers != HTTP_ANYONE &&
-        !apikeys_check(&p->clients, http_header(req, "Authorization")))
-        return 401;
-    return 0;
+    return http_route_gate(routes, N_ROUTES, &p->clients, req, max_body);
 }
 
 static unsigned caller_bits(const apikey_entry *caller)
