@@ -4,32 +4,47 @@
 
 #include <string.h>
 
-/* Compares one pattern segment [p, pe) with a path segment [s, se). */
-static int segment_matches(const char *p, const char *pe, const char *s, const char *se)
+/* Walks a pattern and a path side by side, one segment of each per
+ * step: [p, pe) and [s, se). */
+typedef struct segments {
+    const char *p, *pe, *s, *se;
+} segments;
+
+static void segments_at(segments *g, const char *pattern, const char *path)
 {
-    if (pe - p >= 2 && p[0] == '{' && pe[-1] == '}')
-        return se > s;
-    return pe - p == se - s && !memcmp(p, s, (size_t)(pe - p));
+    g->p = pattern;
+    g->s = path;
+    g->pe = g->p + strcspn(g->p, "/");
+    g->se = g->s + strcspn(g->s, "/");
+}
+
+/* Moves to the next pair; 0 when either side has no more. */
+static int segments_next(segments *g)
+{
+    if (!*g->pe || !*g->se)
+        return 0;
+    segments_at(g, g->pe + 1, g->se + 1);
+    return 1;
+}
+
+static int segment_is_param(const segments *g)
+{
+    return g->pe - g->p >= 2 && g->p[0] == '{' && g->pe[-1] == '}';
 }
 
 /* 1 if path matches pattern segment by segment. */
 static int path_matches(const char *pattern, const char *path)
 {
-    const char *p = pattern, *s = path;
+    segments g;
 
-    for (;;) {
-        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
-        if (!pe)
-            pe = p + strlen(p);
-        if (!se)
-            se = s + strlen(s);
-        if (!segment_matches(p, pe, s, se))
+    segments_at(&g, pattern, path);
+    do {
+        if (segment_is_param(&g) ? g.se == g.s
+                                 : g.pe - g.p != g.se - g.s ||
+                                       memcmp(g.p, g.s, (size_t)(g.pe - g.p)))
             return 0;
-        if (!*pe || !*se)
-            return !*pe && !*se;
-        p = pe + 1;
-        s = se + 1;
-    }
+    } while (segments_next(&g));
+    return !*g.pe && !*g.se;
 }
 
 const http_route *http_route_find(const http_route *table, size_t n, const char *method,
@@ -52,28 +67,22 @@ const http_route *http_route_find(const http_route *table, size_t n, const char 
 long http_route_param(const http_route *r, const char *path, const char *name, char *out,
                       size_t cap)
 {
-    const char *p = r->path, *s = path;
-    size_t nlen = strlen(name);
+    size_t nlen = strlen(name), len;
+    segments g;
 
-    for (;;) {
-        const char *pe = strchr(p, '/'), *se = strchr(s, '/');
-        if (!pe)
-            pe = p + strlen(p);
-        if (!se)
-            se = s + strlen(s);
-        if ((size_t)(pe - p) == nlen + 2 && p[0] == '{' && !memcmp(p + 1, name, nlen)) {
-            size_t len = (size_t)(se - s);
-            if (len + 1 > cap)
-                return -1;
-            memcpy(out, s, len);
-            out[len] = '\0';
-            return (long)len;
-        }
-        if (!*pe || !*se)
+    segments_at(&g, r->path, path);
+    do {
+        if ((size_t)(g.pe - g.p) != nlen + 2 || !segment_is_param(&g) ||
+            memcmp(g.p + 1, name, nlen))
+            continue;
+        len = (size_t)(g.se - g.s);
+        if (len + 1 > cap)
             return -1;
-        p = pe + 1;
-        s = se + 1;
-    }
+        memcpy(out, g.s, len);
+        out[len] = '\0';
+        return (long)len;
+    } while (segments_next(&g));
+    return -1;
 }
 
 /* 1 if an earlier route than table[i] has its method for path. */
