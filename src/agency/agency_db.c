@@ -79,11 +79,6 @@ int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step ste
     return 0;
 }
 
-int agency_db_step_done(sqlite3_stmt *st)
-{
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-}
-
 long long agency_db_single_int(sqlite3 *sql, const char *stmt)
 {
     long long v = 0;

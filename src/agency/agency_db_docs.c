@@ -61,14 +61,14 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     sqlite3_bind_text(st, 6, d->deadline, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, d->rk, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, d->doc_sha256, -1, SQLITE_STATIC);
-    if (agency_db_step_done(st) != 0)
+    if (db_step_done(st) != 0)
         return -1;
     if (sqlite3_changes(sqlite3_db_handle(st)) == 0)
         return 0;
     sqlite3_reset(body);
     sqlite3_bind_text(body, 1, d->reference, -1, SQLITE_STATIC);
     sqlite3_bind_blob(body, 2, d->body, (int)d->body_len, SQLITE_STATIC);
-    return agency_db_step_done(body);
+    return db_step_done(body);
 }
 
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
@@ -113,7 +113,7 @@ static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
     db_bind_text(st, 1, b->notices[i]);
     db_bind_text(st, 2, agency_state_known(b->states[i]) ? b->states[i] : "accepted");
     db_bind_text(st, 3, b->refs[i]);
-    return agency_db_step_done(st);
+    return db_step_done(st);
 }
 
 int agency_db_docs_answered(agency_db *db, const char *const *refs,

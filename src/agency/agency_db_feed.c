@@ -109,7 +109,7 @@ static int save_cursor(sqlite3 *sql, long long next)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, next);
-    rc = agency_db_step_done(st);
+    rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;
 }

@@ -18,7 +18,7 @@ static int insert_event(sqlite3 *sql, const char *notice, const char *event,
     db_bind_text(st, 2, event);
     db_bind_text(st, 3, at);
     db_bind_text(st, 4, reason);
-    rc = agency_db_step_done(st);
+    rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;
 }
@@ -34,7 +34,7 @@ static int burn_nonce(sqlite3 *sql, const char *nonce, long long exp_ms)
         return -1;
     db_bind_text(st, 1, nonce);
     sqlite3_bind_int64(st, 2, exp_ms);
-    rc = agency_db_step_done(st);
+    rc = db_step_done(st);
     if (rc == 0 && sqlite3_changes(sql) == 0)
         rc = 1;
     sqlite3_finalize(st);
@@ -50,7 +50,7 @@ static int mark_read(sqlite3 *sql, const char *reference)
     if (!st)
         return -1;
     db_bind_text(st, 1, reference);
-    rc = agency_db_step_done(st);
+    rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;
 }
@@ -147,7 +147,7 @@ static int run_with_int(agency_db *db, const char *stmt, long long v)
     agency_db_lock(db);
     if ((st = db_prepare(db->sql, stmt)) != NULL) {
         sqlite3_bind_int64(st, 1, v);
-        rc = agency_db_step_done(st);
+        rc = db_step_done(st);
         sqlite3_finalize(st);
     }
     agency_db_unlock(db);

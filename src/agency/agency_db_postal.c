@@ -33,7 +33,7 @@ static int mark_printed(sqlite3 *sql, const char *at)
     if (!st)
         return -1;
     db_bind_text(st, 1, at);
-    rc = agency_db_step_done(st);
+    rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;
 }

@@ -27,8 +27,6 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
 typedef int (*agency_db_step)(sqlite3_stmt *st, size_t i, void *ctx);
 int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step, void *ctx);
 
-/* sqlite3_step expecting no row: 0 or -1. */
-int agency_db_step_done(sqlite3_stmt *st);
 /* The single integer sql answers, 0 when none. */
 long long agency_db_single_int(sqlite3 *sql, const char *stmt);
 

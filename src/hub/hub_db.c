@@ -107,31 +107,6 @@ sqlite3_stmt *hub_db_stmt(hub_db *db, int which)
     return st;
 }
 
-int hub_db_step_done(hub_db *db, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        log_error("database: %s", sqlite3_errmsg(db->conn));
-        return -1;
-    }
-    return 0;
-}
-
-int hub_db_step_changed(hub_db *db, sqlite3_stmt *st)
-{
-    if (hub_db_step_done(db, st) != 0)
-        return -1;
-    return sqlite3_changes(db->conn) > 0;
-}
-
-int hub_db_step_row(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 void hub_db_json_time(buf *out, long long ms)
 {
     char t[25];

@@ -12,7 +12,7 @@ int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
     db_bind_text(st, 3, notice_state_name(n->state));
     sqlite3_bind_int64(st, 4, now);
     db_bind_text(st, 5, n->reference);
-    return hub_db_step_done(db, st);
+    return db_step_done(st);
 }
 
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,

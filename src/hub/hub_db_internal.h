@@ -73,15 +73,6 @@ struct hub_db {
 
 /* Statement which, reset and unbound. */
 sqlite3_stmt *hub_db_stmt(hub_db *db, int which);
-/* Steps st once: 0, or -1 (logged) on error. */
-int hub_db_step_done(hub_db *db, sqlite3_stmt *st);
-/* Steps a write: 1 if it changed a row, 0 if it changed none (an INSERT
- * OR IGNORE that found the row, an UPDATE whose WHERE found nothing), -1
- * on error. */
-int hub_db_step_changed(hub_db *db, sqlite3_stmt *st);
-/* Steps a lookup of one row: 1 when st is on it (read it, then reset
- * st), 0 when there is none, -1 on error. */
-int hub_db_step_row(sqlite3_stmt *st);
 
 /* Takes the writer's lock and opens a transaction: 0, or -1 (no lock). */
 int hub_db_begin(hub_db *db);

@@ -35,7 +35,7 @@ int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
     int found;
 
     db_bind_text(st, 1, id);
-    found = hub_db_step_row(st);
+    found = db_step_row(st);
     if (found > 0)
         read_notice(st, n);
     sqlite3_reset(st);
@@ -84,7 +84,7 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     sqlite3_bind_int64(st, 5, n->next_attempt);
     sqlite3_bind_int(st, 6, n->attempts);
     sqlite3_bind_int(st, 7, n->expiries);
-    return hub_db_step_done(db, st);
+    return db_step_done(st);
 }
 
 int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,

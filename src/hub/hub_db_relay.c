@@ -26,7 +26,7 @@ static sqlite3_stmt *relay_stmt(hub_db *db, int which, const char *notice,
 int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform)
 {
     sqlite3_stmt *st = relay_stmt(db, S_RELAY_GET, notice, platform);
-    int found = hub_db_step_row(st), answer = ANSWER_NONE;
+    int found = db_step_row(st), answer = ANSWER_NONE;
 
     if (found > 0)
         answer = sqlite3_column_int(st, 0) ? ANSWER_ACCEPTED : ANSWER_REJECTED;
@@ -41,7 +41,7 @@ int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platfor
 
     sqlite3_bind_int(st, 3, accepted);
     sqlite3_bind_int(st, 4, events);
-    return hub_db_step_changed(db, st);
+    return db_step_changed(st);
 }
 
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
@@ -50,7 +50,7 @@ int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform
     sqlite3_stmt *st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
 
     sqlite3_bind_int(st, 3, EVENT_BIT(ev));
-    return hub_db_step_changed(db, st);
+    return db_step_changed(st);
 }
 
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
@@ -291,7 +291,7 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
         sqlite3_stmt *st = hub_db_stmt(db, S_RELEASE);
         db_bind_text(st, 1, items[i].n.id);
         sqlite3_bind_int64(st, 2, now);
-        ok = hub_db_step_done(db, st);
+        ok = db_step_done(st);
     }
     return hub_db_finish(db, ok);
 }

@@ -45,7 +45,7 @@ static int note_report(hub_db *db, const char *notice, notice_event ev, const ch
     db_bind_text(st, 2, notice_event_name(ev));
     db_bind_text(st, 3, actor);
     db_bind_text(st, 4, reason);
-    return hub_db_step_changed(db, st);
+    return db_step_changed(st);
 }
 
 /* The same for ContentConsignment and ConsignmentNotification, which a

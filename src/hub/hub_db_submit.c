@@ -18,7 +18,7 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
 
     db_bind_text(st, 1, agency);
     db_bind_text(st, 2, s->reference);
-    found = hub_db_step_row(st);
+    found = db_step_row(st);
     if (found > 0) {
         db_copy_text(s->id, sizeof s->id, st, 0);
         s->state = (notice_state)notice_state_parse(db_text(st, 1));
@@ -73,7 +73,7 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sqlite3_bind_int64(st, 9, now);
     sqlite3_bind_int64(st, 10, n->next_attempt);
     db_bind_text(st, 11, routed ? n->platform : NULL);
-    fresh = hub_db_step_changed(db, st);
+    fresh = db_step_changed(st);
     if (fresh <= 0)
         return fresh;
     s->state = NS_ACCEPTED;

@@ -197,6 +197,31 @@ void db_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
     dst[n] = '\0';
 }
 
+int db_step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        log_error("database: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        return -1;
+    }
+    return 0;
+}
+
+int db_step_changed(sqlite3_stmt *st)
+{
+    if (db_step_done(st) != 0)
+        return -1;
+    return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+}
+
+int db_step_row(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_run(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);

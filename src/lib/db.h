@@ -104,6 +104,17 @@ db_checkpointer *db_checkpointer_start(sqlite3 *writer, const char *path, long l
  * automatic checkpoint back. NULL is a no-op. */
 void db_checkpointer_stop(db_checkpointer *c, sqlite3 *writer);
 
+/* Steps st once, leaving it to its owner to reset: 0 when it is done or on
+ * a row, -1 (logged) on error. */
+int db_step_done(sqlite3_stmt *st);
+/* Steps a write: 1 if it changed a row, 0 if it changed none (an INSERT
+ * OR IGNORE that found the row, an UPDATE whose WHERE found nothing), -1
+ * (logged) on error. */
+int db_step_changed(sqlite3_stmt *st);
+/* Steps a lookup of one row: 1 when st is on it (read it, then reset st),
+ * 0 when there is none, -1 on error. */
+int db_step_row(sqlite3_stmt *st);
+
 /* Runs a statement that returns no rows, then resets it and clears its
  * bindings for the next use; logs and returns -1 on error. */
 int db_run(sqlite3_stmt *st);
