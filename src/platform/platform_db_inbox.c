@@ -1,0 +1,184 @@
+/* platform_db_inbox.c -- inboxes and the outbox: relayed notices in,
+ * their reads, the alerts to send, and the reports (events, directory
+ * changes) the hub is still to hear of. */
+#include "platform_db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "platform_db_internal.h"
+
+int platform_db_inbox_insert(platform_db *d, const notice_row *n)
+{
+    sqlite3_stmt *st = d->inbox_insert;
+
+    db_bind_text(st, 1, n->notice);
+    sqlite3_bind_int64(st, 2, n->member);
+    db_bind_text(st, 3, n->rk);
+    db_bind_text(st, 4, n->agency);
+    db_bind_text(st, 5, n->title);
+    db_bind_text(st, 6, n->doc_sha256);
+    db_bind_text(st, 7, n->deadline);
+    db_bind_text(st, 8, n->link);
+    db_bind_text(st, 9, n->received);
+    if (db_run(st) != 0)
+        return -1;
+    return sqlite3_changes(d->db) > 0;
+}
+
+static void read_notice(sqlite3_stmt *st, void *out)
+{
+    notice_row *n = out;
+
+    db_copy_text(n->notice, sizeof n->notice, st, 0);
+    n->member = sqlite3_column_int64(st, 1);
+    db_copy_text(n->rk, sizeof n->rk, st, 2);
+    db_copy_text(n->agency, sizeof n->agency, st, 3);
+    db_copy_text(n->title, sizeof n->title, st, 4);
+    db_copy_text(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    db_copy_text(n->deadline, sizeof n->deadline, st, 6);
+    db_copy_text(n->link, sizeof n->link, st, 7);
+    db_copy_text(n->received, sizeof n->received, st, 8);
+    n->read = sqlite3_column_int(st, 9);
+    db_copy_text(n->read_at, sizeof n->read_at, st, 10);
+}
+
+int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
+{
+    db_bind_text(d->inbox_get, 1, notice);
+    return platform_db_read_row(d, d->inbox_get, read_notice, n);
+}
+
+int platform_db_inbox_list(platform_db *d, long long member, int limit,
+                           void (*fn)(void *ctx, const notice_row *n), void *ctx)
+{
+    sqlite3_stmt *st = d->inbox_list;
+    notice_row n;
+    int rc;
+
+    sqlite3_bind_int64(st, 1, member);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_notice(st, &n);
+        fn(ctx, &n);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        log_error("database: %s", sqlite3_errmsg(d->db));
+        return -1;
+    }
+    return 0;
+}
+
+int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at)
+{
+    db_bind_text(d->inbox_read, 1, at);
+    db_bind_text(d->inbox_read, 2, notice);
+    return db_run(d->inbox_read);
+}
+
+int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
+                              const char *phone, const char *text, const char *created)
+{
+    sqlite3_stmt *st = d->outbox_insert;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, channel);
+    db_bind_text(st, 3, phone);
+    db_bind_text(st, 4, text);
+    db_bind_text(st, 5, created);
+    return db_run(st);
+}
+
+int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference)
+{
+    sqlite3_stmt *st = d->dir_insert;
+
+    db_bind_text(st, 1, rk);
+    sqlite3_bind_int(st, 2, consent);
+    sqlite3_bind_int(st, 3, preference);
+    return db_run(st);
+}
+
+int platform_db_outbox_deliver(platform_db *d, const char *at)
+{
+    sqlite3_stmt *st = d->outbox_last;
+    long long last;
+    int rc;
+
+    if (db_begin(d->db) != 0)
+        return -1;
+    rc = sqlite3_step(st);
+    last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (last > d->sent_upto) {
+        db_bind_text(d->notify_mark, 1, at);
+        sqlite3_bind_int64(d->notify_mark, 2, d->sent_upto);
+        if (db_run(d->notify_mark) != 0)
+            last = -1;
+    }
+    if (last < 0 || db_commit(d->db) != 0) {
+        db_rollback(d->db); /* the next round marks the same rows */
+        return -1;
+    }
+    if (last <= d->sent_upto)
+        return 0;
+    rc = (int)(last - d->sent_upto);
+    d->sent_upto = last; /* only once they are marked for good */
+    return rc;
+}
+
+int platform_db_events_batch(platform_db *d, int limit,
+                             void (*fn)(void *ctx, long long id, const char *notice,
+                                        const char *at),
+                             void *ctx)
+{
+    sqlite3_stmt *st = d->events_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int64(st, 1, d->reported_upto);
+    sqlite3_bind_int64(st, 2, d->sent_upto);
+    sqlite3_bind_int(st, 3, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
+        n++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int platform_db_events_reported_upto(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->events_reported, 1, id);
+    if (db_run(d->events_reported) != 0)
+        return -1;
+    d->reported_upto = id;
+    return 0;
+}
+
+int platform_db_directory_batch(platform_db *d, int limit,
+                                void (*fn)(void *ctx, long long id, const char *rk, int consent,
+                                           int preference),
+                                void *ctx)
+{
+    sqlite3_stmt *st = d->dir_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), sqlite3_column_int(st, 2),
+           sqlite3_column_int(st, 3));
+        n++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int platform_db_directory_delete_upto(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->dir_delete, 1, id);
+    return db_run(d->dir_delete);
+}

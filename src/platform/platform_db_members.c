@@ -1,0 +1,146 @@
+/* platform_db_members.c -- the platform's members: sign-up, identity
+ * proofing, consent and preference, and the lookups a relay and a
+ * sign-in make. */
+#include "platform_db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "platform_db_internal.h"
+
+static void member_of(sqlite3_stmt *st, void *out)
+{
+    member *m = out;
+
+    m->id = sqlite3_column_int64(st, 0);
+    db_copy_text(m->name, sizeof m->name, st, 1);
+    db_copy_text(m->phone, sizeof m->phone, st, 2);
+    db_copy_text(m->ci, sizeof m->ci, st, 3);
+    db_copy_text(m->rk, sizeof m->rk, st, 4);
+    db_copy_text(m->pin_hash, sizeof m->pin_hash, st, 5);
+    m->consent = sqlite3_column_int(st, 6);
+    m->preference = sqlite3_column_int(st, 7);
+    m->verified = sqlite3_column_int(st, 8);
+}
+
+static int read_member(platform_db *d, sqlite3_stmt *st, member *m)
+{
+    return platform_db_read_row(d, st, member_of, m);
+}
+
+static int member_by_rk(platform_db *d, const char *rk, member *m)
+{
+    db_bind_text(d->member_by_rk, 1, rk);
+    return read_member(d, d->member_by_rk, m);
+}
+
+static void route_of(sqlite3_stmt *st, void *out)
+{
+    member_route *r = out;
+
+    r->id = sqlite3_column_int64(st, 0);
+    r->verified = sqlite3_column_int(st, 1);
+    r->consent = sqlite3_column_int(st, 2);
+    db_copy_text(r->phone, sizeof r->phone, st, 3);
+}
+
+int platform_db_member_route(platform_db *d, const char *rk, member_route *r)
+{
+    db_bind_text(d->member_route, 1, rk);
+    return platform_db_read_row(d, d->member_route, route_of, r);
+}
+
+int platform_db_member_by_phone(platform_db *d, const char *phone, member *m)
+{
+    db_bind_text(d->member_by_phone, 1, phone);
+    return read_member(d, d->member_by_phone, m);
+}
+
+int platform_db_member_by_id(platform_db *d, long long id, member *m)
+{
+    sqlite3_bind_int64(d->member_by_id, 1, id);
+    return read_member(d, d->member_by_id, m);
+}
+
+/* Deletes an unverified member and their sessions. Unverified members
+ * never received a notice (relays to them are refused), so nothing else
+ * refers to them. */
+static int drop_unverified(platform_db *d, long long id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE member = ?",
+        "DELETE FROM members WHERE id = ? AND verified = 0",
+    };
+
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = db_prepare(d->db, sql[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+/* A back-office sign-up has proofed the person's identity, so it takes
+ * precedence over an unverified web sign-up with the same phone or the
+ * same CI: someone who typed another's RRN on the web page must not be
+ * able to keep the real person out. Returns 1 if m may be inserted. */
+static int clear_the_way(platform_db *d, const member *m, member *other, const char **dup)
+{
+    int by_phone = platform_db_member_by_phone(d, m->phone, other) == 1;
+
+    if (!by_phone && member_by_rk(d, m->rk, other) != 1)
+        return 1;
+    *dup = by_phone ? "phone" : "person";
+    if (!m->verified || other->verified)
+        return 0;
+    if (drop_unverified(d, other->id) != 0)
+        return -1;
+    log_warn("a verified sign-up replaced unverified web member %lld (same %s)", other->id,
+             *dup);
+    *dup = NULL;
+    return clear_the_way(d, m, other, dup); /* the other key may hold a second one */
+}
+
+long long platform_db_member_insert(platform_db *d, const member *m, const char *created,
+                                    const char **dup)
+{
+    sqlite3_stmt *st = d->member_insert;
+    member other;
+    int rc;
+
+    *dup = NULL;
+    rc = clear_the_way(d, m, &other, dup);
+    if (rc <= 0)
+        return rc;
+    db_bind_text(st, 1, m->name);
+    db_bind_text(st, 2, m->phone);
+    db_bind_text(st, 3, m->ci);
+    db_bind_text(st, 4, m->rk);
+    db_bind_text(st, 5, m->pin_hash);
+    sqlite3_bind_int(st, 6, m->consent);
+    sqlite3_bind_int(st, 7, m->preference);
+    db_bind_text(st, 8, created);
+    sqlite3_bind_int(st, 9, m->verified);
+    rc = db_run(st);
+    return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
+}
+
+int platform_db_member_verify(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->member_verify, 1, id);
+    return db_run(d->member_verify);
+}
+
+int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference)
+{
+    sqlite3_bind_int(d->member_consent, 1, consent);
+    sqlite3_bind_int(d->member_consent, 2, preference);
+    sqlite3_bind_int64(d->member_consent, 3, id);
+    return db_run(d->member_consent);
+}
