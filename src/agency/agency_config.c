@@ -108,7 +108,7 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
         snprintf(err, errlen, "%s: [agency] name must be 1-64 of [A-Za-z0-9._-]", c->ini.path);
         return -1;
     }
-    if (!agency_public_url_ok(c->public_url)) {
+    if (!agency_ref_public_url_ok(c->public_url)) {
         snprintf(err, errlen, "%s: [agency] public_url must be http(s)://HOST[:PORT][/path]",
                  c->ini.path);
         return -1;

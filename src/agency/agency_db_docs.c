@@ -111,7 +111,7 @@ static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
     if (!b->notices[i])
         return 0;
     db_bind_text(st, 1, b->notices[i]);
-    db_bind_text(st, 2, agency_state_known(b->states[i]) ? b->states[i] : "accepted");
+    db_bind_text(st, 2, agency_ref_state_known(b->states[i]) ? b->states[i] : "accepted");
     db_bind_text(st, 3, b->refs[i]);
     return db_step_done(st);
 }

@@ -89,7 +89,7 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
         const char *state = v[i].state;
         size_t j = i + 1;
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
-            if (!agency_state_final(state))
+            if (!agency_ref_state_final(state))
                 state = v[j].state;
         int r = apply_change(fs, &v[i], state);
         if (r < 0)

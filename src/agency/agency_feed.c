@@ -24,7 +24,7 @@ static agency_change *page_changes(json_t *changes, size_t *n)
         const char *ref = json_string_value(json_object_get(c, "reference"));
         const char *state = json_string_value(json_object_get(c, "state"));
         if (!notice || !ref || !field_reference_ok(ref, strlen(ref)) || !state ||
-            !agency_state_known(state) || !strcmp(state, "stored")) {
+            !agency_ref_state_known(state) || !strcmp(state, "stored")) {
             log_warn("changes feed: skipping a change without a notice, a reference and a"
                      " known state");
             continue;
@@ -66,7 +66,7 @@ static long pull_page(agency_db *db, http_client *hub, size_t *applied, char *er
     }
     changes = json_object_get(reply, "changes");
     jnext = json_object_get(reply, "next");
-    if (!json_is_array(changes) || json_array_size(changes) > 10000 ||
+    if (!json_is_array(changes) || json_array_size(changes) > BATCH_MAX_ITEMS ||
         (json_array_size(changes) && !json_is_integer(jnext))) {
         snprintf(err, errlen, "GET /v1/changes: answer is not {\"changes\":[...],\"next\":N}");
         json_decref(reply);

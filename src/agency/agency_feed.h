@@ -10,12 +10,13 @@
 #include <stddef.h>
 
 #include "agency_db.h"
+#include "batch.h"
 #include "http_client.h"
 
 /* The most the hub gives per call (docs/protocol.md): at 20,000 notices a
  * second, each going through two or three states, smaller pages would
  * cost a round trip and a commit per few milliseconds of work. */
-#define AGENCY_FEED_PAGE 10000
+#define AGENCY_FEED_PAGE BATCH_MAX_ITEMS
 
 /* Pulls pages until the feed has nothing new. Returns the number of
  * notices whose state changed, or -1 with err set. */

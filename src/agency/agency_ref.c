@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha[SHA256_LEN],
-                   const char *title, const char *deadline,
-                   char out[AGENCY_RUN_ID_LEN + 1])
+void agency_ref_run_id(const uint8_t csv_sha[SHA256_LEN],
+                       const uint8_t template_sha[SHA256_LEN], const char *title,
+                       const char *deadline, char out[AGENCY_RUN_ID_LEN + 1])
 {
     static const char tag[] = "herald-run-v1";
     uint8_t msg[sizeof tag + 2 * (SHA256_LEN + 1)], inner[SHA256_LEN], sum[SHA256_LEN];
@@ -30,13 +30,13 @@ void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha
     out[AGENCY_RUN_ID_LEN] = '\0';
 }
 
-void agency_reference(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1])
+void agency_ref_make(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1])
 {
     snprintf(out, FIELD_REFERENCE_MAX + 1, "%s-%ld", run_id, line);
 }
 
-int agency_link(const char *public_url, const char *reference,
-                char out[FIELD_LINK_MAX + 1])
+int agency_ref_link(const char *public_url, const char *reference,
+                    char out[FIELD_LINK_MAX + 1])
 {
     size_t n = strlen(public_url);
     int w;
@@ -50,7 +50,7 @@ int agency_link(const char *public_url, const char *reference,
 /* Room left in a link after its base: "/documents/" and a reference. */
 #define LINK_TAIL_MAX 100
 
-int agency_public_url_ok(const char *u)
+int agency_ref_public_url_ok(const char *u)
 {
     size_t n = strlen(u);
     const char *host;
@@ -110,7 +110,7 @@ static const char *check_time(const char *s)
     return "deadline time must be HH:MM:SS[.sss]Z (UTC)";
 }
 
-const char *agency_deadline_check(const char *s)
+const char *agency_ref_deadline_check(const char *s)
 {
     size_t n = strlen(s);
     const char *why;
@@ -126,7 +126,7 @@ const char *agency_deadline_check(const char *s)
     return check_time(s + 11);
 }
 
-int agency_state_known(const char *s)
+int agency_ref_state_known(const char *s)
 {
     static const char *const states[] = {"stored", "accepted", "relayed", "received",
                                          "read", "postal"};
@@ -137,7 +137,7 @@ int agency_state_known(const char *s)
     return 0;
 }
 
-int agency_state_final(const char *s)
+int agency_ref_state_final(const char *s)
 {
     return !strcmp(s, "read") || !strcmp(s, "postal");
 }

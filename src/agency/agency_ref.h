@@ -20,34 +20,34 @@
 
 /* hex(SHA-256("herald-run-v1" 0 csv_sha 0 template_sha 0 title 0 deadline))
  * cut to AGENCY_RUN_ID_LEN characters. */
-void agency_run_id(const uint8_t csv_sha[SHA256_LEN], const uint8_t template_sha[SHA256_LEN],
-                   const char *title, const char *deadline,
-                   char out[AGENCY_RUN_ID_LEN + 1]);
+void agency_ref_run_id(const uint8_t csv_sha[SHA256_LEN],
+                       const uint8_t template_sha[SHA256_LEN], const char *title,
+                       const char *deadline, char out[AGENCY_RUN_ID_LEN + 1]);
 
 /* "<run id>-<line>", a reference field_reference_ok accepts. */
-void agency_reference(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1]);
+void agency_ref_make(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1]);
 
 /* public_url (a trailing slash is ignored) + "/documents/" + reference.
  * Returns 0, or -1 when it would pass FIELD_LINK_MAX bytes. */
-int agency_link(const char *public_url, const char *reference,
-                char out[FIELD_LINK_MAX + 1]);
+int agency_ref_link(const char *public_url, const char *reference,
+                    char out[FIELD_LINK_MAX + 1]);
 
 /* 1 if public_url is http:// or https:// followed by a host, a base any
  * reference can be appended to within a link's limit (field_link_ok), and
  * no query or fragment. */
-int agency_public_url_ok(const char *public_url);
+int agency_ref_public_url_ok(const char *public_url);
 
 /* Accepts "YYYY-MM-DD" (a real date, as field_deadline_parse has it, in
  * the years 2000 to 2999) or RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.sss]Z":
  * narrower than the wire, which takes any RFC 3339 time, so that a run's
  * deadline has one spelling. Returns NULL, or why it is not one. */
-const char *agency_deadline_check(const char *s);
+const char *agency_ref_deadline_check(const char *s);
 
 /* Notice states the agency records. "stored" means kept here but not yet
  * accepted by the hub. */
-int agency_state_known(const char *state);
+int agency_ref_state_known(const char *state);
 /* read and postal are final: a late or out-of-order change never
  * overwrites them. */
-int agency_state_final(const char *state);
+int agency_ref_state_final(const char *state);
 
 #endif

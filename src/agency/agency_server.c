@@ -9,13 +9,13 @@
 #include "agency_api.h"
 #include "agency_db.h"
 #include "agency_feed.h"
+#include "batch.h"
 #include "clock.h"
 #include "http_client.h"
 #include "http_server.h"
 #include "log.h"
 
 #define SERVE_MAX_BODY (64u << 10) /* GET only: nothing big is expected */
-#define REPORT_BATCH 10000
 #define RETRY_MAX_MS 30000
 
 struct agency_server {
@@ -80,7 +80,7 @@ static void log_event_results(json_t *reply)
 static int report_batch(agency_db *db, http_client *hub)
 {
     long long last = 0;
-    json_t *events = agency_db_outbox_peek(db, REPORT_BATCH, &last), *reply = NULL;
+    json_t *events = agency_db_outbox_peek(db, BATCH_MAX_ITEMS, &last), *reply = NULL;
     size_t n = json_array_size(events);
     char err[512];
     int status;
@@ -100,7 +100,7 @@ static int report_batch(agency_db *db, http_client *hub)
     if (agency_db_outbox_drop(db, last) != 0)
         return -1;
     log_info("reported %zu events to the hub", n);
-    return n == REPORT_BATCH;
+    return n == BATCH_MAX_ITEMS;
 }
 
 typedef struct worker_env {

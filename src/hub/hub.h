@@ -20,7 +20,6 @@
 #include "http_server.h"
 #include "notice_state.h"
 
-#define HUB_MAX_BATCH 10000
 #define HUB_MAX_RELAY_WORKERS 8
 #define HUB_MAX_BODY (16u << 20)
 

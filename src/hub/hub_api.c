@@ -313,9 +313,9 @@ static void get_changes(void *role, const void *caller, const http_request *req,
     buf out;
 
     if (query_number(req, "after", 0, 0, INT64_MAX, &after) != 0 ||
-        query_number(req, "limit", 1000, 1, HUB_MAX_BATCH, &limit) != 0) {
+        query_number(req, "limit", 1000, 1, BATCH_MAX_ITEMS, &limit) != 0) {
         http_reply_error(resp, 400, "after must be a sequence number >= 0 and limit 1 to %d",
-                         HUB_MAX_BATCH);
+                         BATCH_MAX_ITEMS);
         return;
     }
     buf_init(&out, 4096);

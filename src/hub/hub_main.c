@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "config.h"
 #include "crypto.h"
@@ -125,7 +126,7 @@ static int load_registry(hub *h, const config *cfg, char *err, size_t errlen)
 
 static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
 {
-    if (config_long(cfg, "hub", "relay_batch", 4000, 1, HUB_MAX_BATCH, &h->relay_batch,
+    if (config_long(cfg, "hub", "relay_batch", 4000, 1, BATCH_MAX_ITEMS, &h->relay_batch,
                     err, errlen) != 0 ||
         config_long(cfg, "hub", "relay_interval_ms", 50, 1, 60000, &h->relay_interval_ms,
                     err, errlen) != 0 ||

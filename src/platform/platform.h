@@ -29,7 +29,6 @@
 #include "http_server.h"
 #include "platform_db.h"
 
-#define PLATFORM_MAX_BATCH 10000
 #define PLATFORM_MAX_BODY (16u << 20)
 /* The citizen pages' forms: a name, a phone, an RRN, a PIN. */
 #define PLATFORM_PAGE_MAX_BODY (64u << 10)

@@ -204,11 +204,11 @@ int platform_members_set_consent_locked(platform *p, long long member, int conse
 
 /* The three batches the back office sends (batch.h). */
 static const batch_spec members_batch = {
-    .key = "members", .max_items = PLATFORM_MAX_BATCH, .objects = 1, .secret = "rrn",
+    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secret = "rrn",
 };
-static const batch_spec phones_batch = {.key = "phones", .max_items = PLATFORM_MAX_BATCH};
+static const batch_spec phones_batch = {.key = "phones", .max_items = BATCH_MAX_ITEMS};
 static const batch_spec changes_batch = {
-    .key = "changes", .max_items = PLATFORM_MAX_BATCH, .objects = 1,
+    .key = "changes", .max_items = BATCH_MAX_ITEMS, .objects = 1,
 };
 
 /* batch_read, answering 400 or 413 itself; 0 when b is read. */

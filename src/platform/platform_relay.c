@@ -40,7 +40,7 @@ static const char *str(json_t *o, const char *key)
 static const char *const relay_shared[] = {"agency", "title", "deadline", NULL};
 
 static const batch_spec relay_batch = {
-    .key = "notices", .shareable = relay_shared, .max_items = PLATFORM_MAX_BATCH, .objects = 1,
+    .key = "notices", .shareable = relay_shared, .max_items = BATCH_MAX_ITEMS, .objects = 1,
 };
 
 /* Copies a relayed item into row, or returns why it is malformed. Title,

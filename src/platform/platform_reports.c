@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "http_client.h"
 #include "log.h"
@@ -80,8 +81,8 @@ static int send_queue(platform *p, http_client *hub, int events)
     buf_init(&b.body, 1 << 16);
     buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
     pthread_mutex_lock(&p->lock);
-    n = events ? platform_db_events_batch(p->db, PLATFORM_MAX_BATCH, add_event, &b)
-               : platform_db_directory_batch(p->db, PLATFORM_MAX_BATCH, add_entry, &b);
+    n = events ? platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, &b)
+               : platform_db_directory_batch(p->db, BATCH_MAX_ITEMS, add_entry, &b);
     pthread_mutex_unlock(&p->lock);
     buf_puts(&b.body, "]}");
     if (n <= 0 || b.body.broken) {
@@ -135,7 +136,7 @@ static int report_round(platform *p, http_client *hub)
 
     deliver_outbox(p);
     for (int events = 1; events >= 0; events--) {
-        while ((n = send_queue(p, hub, events)) == PLATFORM_MAX_BATCH)
+        while ((n = send_queue(p, hub, events)) == BATCH_MAX_ITEMS)
             ;
         if (n < 0)
             return -1;

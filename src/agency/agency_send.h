@@ -1,0 +1,119 @@
+/* agency_send.h -- one `agency send` run, as its two halves share it.
+ *
+ * agency_send.c is the command: options, setup, the threads and the hand-
+ * over between them, progress on stderr. agency_send_batch.c is the way of
+ * one batch: rows from the file, RRNs to CIs at idsvc, documents rendered
+ * and stored, notices to the hub. Only agency_send*.c include this. */
+#ifndef HERALD_AGENCY_SEND_H
+#define HERALD_AGENCY_SEND_H
+
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "agency_config.h"
+#include "agency_db.h"
+#include "agency_ref.h"
+#include "ci.h"
+#include "csv.h"
+#include "field.h"
+#include "http_client.h"
+#include "rrn.h"
+#include "template.h"
+
+#define SEND_DEFAULT_BATCH 1000
+#define SEND_ATTEMPTS 5
+/* Batches at the hub at once: while the hub writes one, it reads and checks
+ * the next. */
+#define SEND_SUBMITTERS 2
+/* Batches alive at once: one being prepared, one waiting, the ones at the hub. */
+#define SEND_IN_FLIGHT (SEND_SUBMITTERS + 2)
+#define CMD "agency send"
+
+/* One recipient row while its batch is in flight. */
+typedef struct send_row {
+    long line;
+    char *data;           /* copies of the fields, NUL-separated; the rrn column blank */
+    size_t data_len;
+    const char **field;   /* into data, one per column */
+    char rrn[RRN_DIGITS + 1];
+    char ci[CI_LEN + 1];
+    char reference[FIELD_REFERENCE_MAX + 1];
+    char rk[RK_HEX_LEN + 1];
+    char sha[2 * SHA256_LEN + 1];
+    char *doc;
+    size_t doc_len;
+    int done; /* failed or already a notice: no further step */
+} send_row;
+
+/* One batch of rows on its way from the file to the hub. */
+typedef struct send_batch {
+    send_row *rows;     /* batch_max slots */
+    size_t nrows;
+    send_row **pending; /* the rows still to store and submit */
+    size_t npending;
+} send_batch;
+
+typedef struct counts {
+    long rows, submitted, accepted, duplicates, failed;
+} counts;
+
+/* Hands stored batches from the preparing thread to the submitting one,
+ * and the emptied batches back: at most SEND_IN_FLIGHT exist. */
+typedef struct handoff {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    send_batch *ready[SEND_IN_FLIGHT], *spare[SEND_IN_FLIGHT];
+    size_t head, nready, nspare;
+    int closed;  /* no more batches will come */
+    int broken;  /* the submitter stopped on a fatal error */
+} handoff;
+
+typedef struct sender {
+    agency_cfg cfg;
+    const char *csv_path, *title, *deadline;
+    long batch_max;
+    int quiet, tty;
+    FILE *f;
+    long long file_size;
+    template *tpl;
+    csv_reader *csv;
+    csv_header *hdr;
+    size_t ncols;
+    long col_rrn, col_name, col_address;
+    char run_id[AGENCY_RUN_ID_LEN + 1];
+    agency_db *db;          /* shared by the preparing and submitting threads */
+    http_client *idsvc;     /* the preparing thread's */
+    http_client *hub[SEND_SUBMITTERS]; /* one per submitting thread */
+    send_batch batches[SEND_IN_FLIGHT];
+    handoff q;
+    pthread_mutex_t out_lock; /* guards n and what goes to stderr */
+    counts n;
+    time_t last_progress;
+} sender;
+
+/* ---- agency_send.c: what both halves report ---- */
+
+/* Erases the progress bar before a message. */
+void agency_send_clear_bar(const sender *s);
+/* A skipped row: "FILE: line N: reason" on stderr, counted as failed. */
+void agency_send_row_error(sender *s, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds to one of the counts, which both threads move. */
+void agency_send_count(sender *s, long *field, long k);
+
+/* ---- agency_send_batch.c: one batch's way ---- */
+
+/* Reads up to batch_max good rows. Returns 1 when more may follow, 0 at
+ * the end of the file, -1 on a fatal read error. */
+int agency_send_batch_fill(sender *s, send_batch *b);
+/* Converts, renders and stores what the batch still needs: after this the
+ * batch may go to the hub. -1: fatal. */
+int agency_send_batch_prepare(sender *s, send_batch *b);
+/* Submits the stored rows to the hub and records their notice ids. -1:
+ * fatal. */
+int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n);
+/* Wipes and frees the batch's rows; the batch is ready for the next. */
+void agency_send_batch_clear(send_batch *b);
+
+#endif

@@ -1,0 +1,442 @@
+/* agency_send_batch.c -- one batch of `agency send` on its way from the
+ * recipient file to the hub: rows copied (RRNs as digits, in memory only
+ * and wiped with the row), RRNs turned into CIs at idsvc in one call,
+ * documents rendered and stored with their SHA-256 and rk, then the
+ * notices submitted and their ids recorded. Each step marks the rows it
+ * failed, so the next one skips them and a bad row never stops the rest. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agency_send.h"
+#include "batch.h"
+#include "buf.h"
+#include "crypto.h"
+#include "log.h"
+
+/* ---- rows ---- */
+
+static void row_free(send_row *r)
+{
+    if (r->data)
+        secure_wipe(r->data, r->data_len);
+    free(r->data);
+    free(r->field);
+    if (r->doc)
+        secure_wipe(r->doc, r->doc_len);
+    free(r->doc);
+    secure_wipe(r, sizeof *r);
+}
+
+void agency_send_batch_clear(send_batch *b)
+{
+    for (size_t i = 0; i < b->nrows; i++)
+        row_free(&b->rows[i]);
+    b->nrows = 0;
+    b->npending = 0;
+}
+
+/* Copies the row's fields but the RRN, which goes to r->rrn as digits. */
+static int row_copy(sender *s, const csv_row *cr, const rrn *parsed, send_row *r)
+{
+    size_t total = 0, off = 0;
+
+    for (size_t i = 0; i < s->ncols; i++)
+        total += (long)i == s->col_rrn ? 1 : csv_row_len(cr, i) + 1;
+    r->line = csv_row_line(cr);
+    r->data = malloc(total);
+    r->field = malloc(s->ncols * sizeof *r->field);
+    if (!r->data || !r->field)
+        return -1;
+    r->data_len = total;
+    for (size_t i = 0; i < s->ncols; i++) {
+        size_t len = (long)i == s->col_rrn ? 0 : csv_row_len(cr, i);
+        memcpy(r->data + off, csv_row_field(cr, i), len);
+        r->data[off + len] = '\0';
+        r->field[i] = r->data + off;
+        off += len + 1;
+    }
+    memcpy(r->rrn, parsed->digits, sizeof r->rrn);
+    agency_ref_make(s->run_id, r->line, r->reference);
+    return 0;
+}
+
+/* Takes one CSV record into the batch, or reports why not. -1: fatal. */
+static int take_row(sender *s, send_batch *b, const csv_row *cr)
+{
+    const char *rrn_text = csv_row_field(cr, (size_t)s->col_rrn), *why = NULL;
+    size_t len = csv_row_len(cr, (size_t)s->col_rrn);
+    char masked[RRN_MASKED_LEN + 1];
+    rrn parsed;
+
+    agency_send_count(s, &s->n.rows, 1);
+    if (rrn_parse(rrn_text, len, rrn_today(), 0, &parsed, &why) == RRN_INVALID) {
+        rrn_mask(masked, rrn_text, len);
+        agency_send_row_error(s, csv_row_line(cr), "RRN %s: %s", masked, why);
+        return 0;
+    }
+    send_row *r = &b->rows[b->nrows];
+    memset(r, 0, sizeof *r);
+    b->nrows++;
+    int rc = row_copy(s, cr, &parsed, r);
+    secure_wipe(&parsed, sizeof parsed);
+    return rc;
+}
+
+/* Reads up to batch_max good rows. Returns 1 when more may follow, 0 at
+ * the end of the file, -1 on a fatal read error. */
+int agency_send_batch_fill(sender *s, send_batch *b)
+{
+    char err[256];
+    csv_row cr;
+
+    while (b->nrows < (size_t)s->batch_max) {
+        int r = csv_next(s->csv, &cr, err, sizeof err);
+        if (r == CSV_EOF)
+            return 0;
+        if (r == CSV_FATAL) {
+            pthread_mutex_lock(&s->out_lock);
+            agency_send_clear_bar(s);
+            fprintf(stderr, "herald %s: %s: %s\n", CMD, s->csv_path, err);
+            pthread_mutex_unlock(&s->out_lock);
+            return -1;
+        }
+        if (r == CSV_BAD) {
+            pthread_mutex_lock(&s->out_lock);
+            s->n.rows++;
+            agency_send_clear_bar(s);
+            fprintf(stderr, "%s: %s\n", s->csv_path, err);
+            s->n.failed++;
+            pthread_mutex_unlock(&s->out_lock);
+            continue;
+        }
+        if (take_row(s, b, &cr) != 0)
+            return -1;
+    }
+    return 1;
+}
+
+/* ---- remote calls ---- */
+
+/* POSTs body with retries while the peer is away or overloaded (no answer,
+ * 429, 5xx), backing off 0.25 s, 0.5 s, 1 s, 2 s. Returns 0 with the
+ * answer in *reply, or -1 after printing why. */
+static int post_with_retry(http_client *c, const char *who, const char *path,
+                           const buf *body, json_t **reply)
+{
+    char err[512];
+    int status = 0;
+
+    for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+        if (attempt) {
+            struct timespec ts = {0, 0};
+            long ms = 250L << (attempt - 1);
+            ts.tv_sec = ms / 1000;
+            ts.tv_nsec = (ms % 1000) * 1000000L;
+            nanosleep(&ts, NULL);
+        }
+        status = http_client_call(c, "POST", path, body->data, body->len, reply, err,
+                                  sizeof err);
+        if (status == 200 && json_is_object(*reply))
+            return 0;
+        if (status == 200)
+            snprintf(err, sizeof err, "POST %s: answer is not JSON", path);
+        json_decref(*reply);
+        *reply = NULL;
+        if (status != 0 && status != 429 && status < 500)
+            break;
+    }
+    fprintf(stderr, "herald %s: %s: %s\n", CMD, who, err);
+    return -1;
+}
+
+/* The "results" array of a batch answer, checked to have n items. */
+static json_t *results_of(json_t *reply, size_t n, const char *who)
+{
+    json_t *res = json_object_get(reply, "results");
+
+    if (!json_is_array(res) || json_array_size(res) != n) {
+        fprintf(stderr, "herald %s: %s: answer does not hold one result per item\n", CMD, who);
+        return NULL;
+    }
+    return res;
+}
+
+static void apply_ci_results(sender *s, json_t *res, send_row **pending, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(res, i);
+        const char *ci = json_string_value(json_object_get(item, "ci"));
+        const char *e = json_string_value(json_object_get(item, "error"));
+        const char *w = json_string_value(json_object_get(item, "warning"));
+        char masked[RRN_MASKED_LEN + 1];
+        send_row *r = pending[i];
+
+        rrn_mask(masked, r->rrn, RRN_DIGITS);
+        if (!ci || !ci_is_well_formed(ci, strlen(ci))) {
+            agency_send_row_error(s, r->line, "RRN %s: idsvc: %s", masked,
+                                  e ? e : "no CI in the answer");
+            r->done = 1;
+            continue;
+        }
+        if (w) {
+            pthread_mutex_lock(&s->out_lock);
+            agency_send_clear_bar(s);
+            fprintf(stderr, "%s: line %ld: warning: RRN %s: %s\n", s->csv_path, r->line,
+                    masked, w);
+            pthread_mutex_unlock(&s->out_lock);
+        }
+        memcpy(r->ci, ci, CI_LEN + 1);
+    }
+}
+
+/* One idsvc call for the batch's pending rows. -1: fatal. */
+static int convert_rrns(sender *s, send_row **pending, size_t n)
+{
+    json_t *reply = NULL, *res;
+    buf body;
+    int rc = -1;
+
+    buf_init(&body, n * 20 + 32);
+    buf_puts(&body, "{\"rrns\":[");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&body, i ? ",\"" : "\"");
+        buf_append(&body, pending[i]->rrn, RRN_DIGITS);
+        buf_puts(&body, "\"");
+    }
+    buf_puts(&body, "]}");
+    if (!body.broken && post_with_retry(s->idsvc, "idsvc", "/v1/ci", &body, &reply) == 0 &&
+        (res = results_of(reply, n, "idsvc")) != NULL) {
+        apply_ci_results(s, res, pending, n);
+        rc = 0;
+    }
+    json_decref(reply);
+    if (body.data)
+        secure_wipe(body.data, body.cap);
+    buf_free(&body);
+    for (size_t i = 0; i < n; i++) /* the RRNs are done with */
+        secure_wipe(pending[i]->rrn, sizeof pending[i]->rrn);
+    return rc;
+}
+
+/* ---- documents ---- */
+
+typedef struct lookup_ctx {
+    const sender *s;
+    const send_row *r;
+} lookup_ctx;
+
+static const char *lookup_field(void *ctx, const char *name)
+{
+    const lookup_ctx *l = ctx;
+    long i;
+
+    if (!strcmp(name, "title"))
+        return l->s->title;
+    if (!strcmp(name, "deadline"))
+        return l->s->deadline;
+    if (!strcmp(name, "reference"))
+        return l->r->reference;
+    i = csv_header_index(l->s->hdr, name);
+    if (i < 0 || i == l->s->col_rrn)
+        return NULL;
+    return l->r->field[i];
+}
+
+static void render_row(sender *s, send_row *r)
+{
+    lookup_ctx l = {s, r};
+    uint8_t sum[SHA256_LEN];
+    char err[256];
+    buf out;
+
+    buf_init(&out, 4096);
+    if (template_render(s->tpl, lookup_field, &l, &out, err, sizeof err) != 0 || out.broken) {
+        buf_free(&out);
+        agency_send_row_error(s, r->line, "cannot render the document: %s", err);
+        r->done = 1;
+        return;
+    }
+    r->doc = buf_take(&out, &r->doc_len);
+    sha256(r->doc, r->doc_len, sum);
+    hex_encode(r->sha, sum, sizeof sum);
+    ci_rk(r->ci, r->rk);
+}
+
+static int store_rows(sender *s, send_row **pending, size_t n)
+{
+    agency_doc *docs = calloc(n ? n : 1, sizeof *docs);
+    size_t k = 0;
+    int rc;
+
+    if (!docs)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        send_row *r = pending[i];
+        if (r->done)
+            continue;
+        docs[k++] = (agency_doc){
+            .reference = r->reference, .name = r->field[s->col_name],
+            .address = r->field[s->col_address], .title = s->title,
+            .deadline = s->deadline, .rk = r->rk, .doc_sha256 = r->sha,
+            .body = r->doc, .body_len = r->doc_len, .line = r->line,
+        };
+    }
+    rc = agency_db_docs_store(s->db, docs, k);
+    free(docs);
+    if (rc != 0)
+        fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);
+    return rc;
+}
+
+/* ---- notices ---- */
+
+/* One notice; its title and deadline go once, in the batch's "common". */
+static void notice_json(const sender *s, const send_row *r, buf *b)
+{
+    char link[FIELD_LINK_MAX + 1];
+
+    agency_ref_link(s->cfg.public_url, r->reference, link);
+    buf_puts(b, "{\"reference\":");
+    buf_json_string(b, r->reference);
+    buf_puts(b, ",\"ci\":\"");
+    buf_append(b, r->ci, CI_LEN);
+    buf_puts(b, "\",\"doc_sha256\":\"");
+    buf_puts(b, r->sha);
+    buf_puts(b, "\",\"link\":");
+    buf_json_string(b, link);
+    buf_puts(b, "}");
+}
+
+/* Records what the hub said of each notice. -1: database error. */
+static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t n)
+{
+    const char **refs = calloc(n, sizeof *refs), **ids = calloc(n, sizeof *ids),
+               **states = calloc(n, sizeof *states);
+    int rc = -1;
+
+    if (refs && ids && states) {
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = json_array_get(res, i);
+            const char *id = json_string_value(json_object_get(item, "notice"));
+            const char *ref = json_string_value(json_object_get(item, "reference"));
+            const char *e = json_string_value(json_object_get(item, "error"));
+
+            refs[i] = live[i]->reference;
+            if (!id || !*id || strlen(id) > AGENCY_NOTICE_MAX ||
+                (ref && strcmp(ref, live[i]->reference) != 0)) {
+                agency_send_row_error(s, live[i]->line, "hub refused the notice: %s",
+                                      e ? e : "no notice id in the answer");
+                continue;
+            }
+            ids[i] = id;
+            states[i] = json_string_value(json_object_get(item, "state"));
+            if (!states[i])
+                states[i] = "accepted";
+            if (json_is_true(json_object_get(item, "duplicate")))
+                agency_send_count(s, &s->n.duplicates, 1);
+            else
+                agency_send_count(s, &s->n.accepted, 1);
+        }
+        rc = agency_db_docs_answered(s->db, refs, ids, states, n);
+        if (rc != 0)
+            fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
+                    s->cfg.db_path);
+    }
+    free(refs);
+    free(ids);
+    free(states);
+    return rc;
+}
+
+int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n)
+{
+    send_row **live = calloc(n ? n : 1, sizeof *live);
+    json_t *reply = NULL, *res;
+    size_t k = 0;
+    buf body;
+    int rc = -1;
+
+    if (!live)
+        return -1;
+    buf_init(&body, n * 600 + 32);
+    buf_puts(&body, "{\"common\":{\"title\":");
+    buf_json_string(&body, s->title);
+    buf_puts(&body, ",\"deadline\":");
+    buf_json_string(&body, s->deadline);
+    buf_puts(&body, "},\"notices\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (pending[i]->done)
+            continue;
+        if (k)
+            buf_puts(&body, ",");
+        notice_json(s, pending[i], &body);
+        live[k++] = pending[i];
+    }
+    buf_puts(&body, "]}");
+    if (!k)
+        rc = 0;
+    else if (!body.broken && post_with_retry(hub, "hub", "/v1/notices", &body, &reply) == 0 &&
+             (res = results_of(reply, k, "hub")) != NULL) {
+        agency_send_count(s, &s->n.submitted, (long)k);
+        rc = apply_notice_results(s, res, live, k);
+    }
+    json_decref(reply);
+    if (body.data) /* it holds CIs */
+        secure_wipe(body.data, body.cap);
+    buf_free(&body);
+    free(live);
+    return rc;
+}
+
+/* ---- one batch ---- */
+
+/* Marks rows whose reference already has a notice (an earlier run went
+ * through for them) and lists the others in b->pending. */
+static int skip_known(sender *s, send_batch *b)
+{
+    size_t n = b->nrows ? b->nrows : 1;
+    const char **refs = malloc(n * sizeof *refs);
+    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(n * sizeof *notices);
+    int rc = -1;
+
+    b->npending = 0;
+    if (refs && notices) {
+        for (size_t i = 0; i < b->nrows; i++)
+            refs[i] = b->rows[i].reference;
+        rc = agency_db_docs_known(s->db, refs, b->nrows, notices);
+        for (size_t i = 0; rc == 0 && i < b->nrows; i++) {
+            if (notices[i][0]) {
+                agency_send_count(s, &s->n.duplicates, 1);
+                b->rows[i].done = 1;
+            } else {
+                b->pending[b->npending++] = &b->rows[i];
+            }
+        }
+    }
+    free(refs);
+    free(notices);
+    return rc;
+}
+
+/* Converts, renders and stores what the batch still needs: after this the
+ * batch may go to the hub. -1: fatal. */
+int agency_send_batch_prepare(sender *s, send_batch *b)
+{
+    size_t n;
+
+    if (skip_known(s, b) != 0)
+        return -1;
+    n = b->npending;
+    if (!n)
+        return 0;
+    if (convert_rrns(s, b->pending, n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!b->pending[i]->done)
+            render_row(s, b->pending[i]);
+    return store_rows(s, b->pending, n);
+}
