@@ -62,9 +62,7 @@ static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return -1;
-    return sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    return db_step_changed(st);
 }
 
 /* Sets one notice's state; 1 when it changed, 0 when not, -1 on error.

@@ -26,9 +26,6 @@
 
 #define FOR_AGENCIES (1u << ROLE_AGENCY)
 #define FOR_PLATFORMS (1u << ROLE_PLATFORM)
-/* Reads take no body; a little is let through so that a stray one still
- * gets its 405 rather than a 413. */
-#define READ_MAX_BODY 4096u
 
 /* ---- shared helpers ---- */
 
@@ -121,19 +118,19 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
         return "ci must be 88 characters of padded base64";
     s->reference = str(o, "reference", &len);
     if (!s->reference || !field_reference_ok(s->reference, len))
-        return "reference must be 1-64 characters of [A-Za-z0-9._:-]";
+        return FIELD_RULE_REFERENCE;
     s->title = batch_str(o, common, "title", &len);
     if (!s->title || !field_title_ok(s->title, len))
-        return "title must be 1-200 bytes without control characters";
+        return FIELD_RULE_TITLE;
     s->doc_sha256 = str(o, "doc_sha256", &len);
-    if (!s->doc_sha256 || !ci_rk_ok(s->doc_sha256, len))
-        return "doc_sha256 must be 64 lower-case hex digits";
+    if (!s->doc_sha256 || !field_sha256_ok(s->doc_sha256, len))
+        return FIELD_RULE_DOC_SHA256;
     v = batch_str(o, common, "deadline", &len);
     if (!v || field_deadline_parse(v, len, &s->deadline) != 0)
-        return "deadline must be YYYY-MM-DD or an RFC 3339 time";
+        return FIELD_RULE_DEADLINE;
     s->link = str(o, "link", &len);
     if (!s->link || !field_link_ok(s->link, len))
-        return "link must be an http:// or https:// URL of at most 512 bytes";
+        return FIELD_RULE_LINK;
     return NULL;
 }
 
@@ -337,7 +334,7 @@ static const char *check_entry(json_t *o, hub_dir_entry *e)
     json_t *pref = json_object_get(o, "preference");
 
     if (!rk || !ci_rk_ok(rk, len))
-        return "rk must be 64 lower-case hex digits";
+        return FIELD_RULE_RK;
     if (!json_is_boolean(consent))
         return "consent must be true or false";
     if (pref && !(json_is_integer(pref) && json_integer_value(pref) >= 1 &&
@@ -416,7 +413,7 @@ static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_re
     int ev;
 
     if (!id || !notice_id_is_well_formed(id, strlen(id))) {
-        r->error = "notice must be a notice id";
+        r->error = FIELD_RULE_NOTICE;
         return;
     }
     memcpy(r->notice, id, NOTICE_ID_LEN + 1);
@@ -440,7 +437,7 @@ static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_re
     if (reason && !json_is_null(reason)) {
         if (!json_is_string(reason) ||
             !field_reason_ok(json_string_value(reason), json_string_length(reason))) {
-            r->error = "reason must be null or at most 200 bytes without control characters";
+            r->error = FIELD_RULE_REASON;
             return;
         }
         r->reason = json_string_value(reason);
@@ -512,20 +509,20 @@ static void get_health(void *role, const void *caller, const http_request *req,
  * matches one non-empty segment there; the handler checks the id. */
 static const http_route routes[] = {
     {"POST", "/v1/notices", FOR_AGENCIES, HUB_MAX_BODY, post_notices},
-    {"GET", "/v1/notices/{id}", FOR_AGENCIES, READ_MAX_BODY, get_notice},
-    {"GET", "/v1/notices/{id}/certificate", FOR_AGENCIES | FOR_PLATFORMS, READ_MAX_BODY,
+    {"GET", "/v1/notices/{id}", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_notice},
+    {"GET", "/v1/notices/{id}/certificate", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
      hub_evidence_api_certificate},
-    {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, READ_MAX_BODY,
+    {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
      hub_evidence_api_certificate_pdf},
-    {"GET", "/v1/changes", FOR_AGENCIES, READ_MAX_BODY, get_changes},
+    {"GET", "/v1/changes", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_changes},
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
-    {"GET", "/v1/log/sth", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_sth},
-    {"GET", "/v1/log/consistency", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_consistency},
-    {"GET", "/v1/log/key", HTTP_ANYONE, READ_MAX_BODY, hub_evidence_api_key},
+    {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth},
+    {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_consistency},
+    {"GET", "/v1/log/key", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_key},
     {"GET", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
     {"POST", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
-    {"GET", "/v1/health", HTTP_ANYONE, READ_MAX_BODY, get_health},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

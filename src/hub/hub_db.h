@@ -118,7 +118,7 @@ typedef struct hub_relay_item {
 } hub_relay_item;
 
 /* it becomes n, to relay: failed until the platform answers. */
-void hub_relay_item_init(hub_relay_item *it, const hub_notice *n);
+void hub_db_relay_item_init(hub_relay_item *it, const hub_notice *n);
 
 /* Records the platforms' answers for claimed items. An acceptance that
  * says the notice is in the member's inbox records ContentConsignment

@@ -122,7 +122,7 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
     return p.failed ? -1 : 0;
 }
 
-void hub_relay_item_init(hub_relay_item *it, const hub_notice *n)
+void hub_db_relay_item_init(hub_relay_item *it, const hub_notice *n)
 {
     it->n = *n;
     it->outcome = RELAY_FAILED;
@@ -152,7 +152,7 @@ static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
         n->attempts = 0; /* a new channel starts its own backoff */
     memcpy(n->platform, next, sizeof n->platform);
     n->next_attempt = now + RELAY_LEASE_MS;
-    hub_relay_item_init(&items[(*n_out)++], n);
+    hub_db_relay_item_init(&items[(*n_out)++], n);
     return hub_db_notice_save(db, n, now);
 }
 

@@ -50,7 +50,7 @@ static int move_legacy(sqlite3 *conn, const char *legacy_path)
     if (!st)
         return -1;
     db_bind_text(st, 1, legacy_path);
-    rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    rc = db_step_done(st);
     sqlite3_finalize(st);
     if (rc != 0)
         return -1;

@@ -72,7 +72,7 @@ size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t ma
 
     pthread_mutex_lock(&q->lock);
     for (; k < max && q->count > 0; k++) {
-        hub_relay_item_init(&items[k], &q->ring[q->head]);
+        hub_db_relay_item_init(&items[k], &q->ring[q->head]);
         q->head = (q->head + 1) % q->cap;
         q->count--;
     }

@@ -219,7 +219,10 @@ int db_step_row(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
 
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc == SQLITE_ROW;
+    log_error("database: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+    return -1;
 }
 
 int db_run(sqlite3_stmt *st)

@@ -112,7 +112,7 @@ int db_step_done(sqlite3_stmt *st);
  * (logged) on error. */
 int db_step_changed(sqlite3_stmt *st);
 /* Steps a lookup of one row: 1 when st is on it (read it, then reset st),
- * 0 when there is none, -1 on error. */
+ * 0 when there is none, -1 (logged) on error. */
 int db_step_row(sqlite3_stmt *st);
 
 /* Runs a statement that returns no rows, then resets it and clears its

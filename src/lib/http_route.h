@@ -18,6 +18,9 @@
 /* Callers are a role's own bit set (agencies, platforms, admin, ...);
  * HTTP_ANYONE needs no API key. */
 #define HTTP_ANYONE 0u
+/* A read's body limit: reads take no body, but a little is let through so
+ * that a stray one gets its 405 or its answer rather than a 413. */
+#define HTTP_ROUTE_READ_BODY 4096u
 
 typedef struct http_route {
     const char *method; /* "GET" or "POST" */
@@ -30,7 +33,8 @@ typedef struct http_route {
 
 /* The route for method and path in a table of n. NULL when none: then
  * *status is 404 when no route has this path, 405 when one has it for
- * another method (its method in *allow, for the Allow header). */
+ * another method (the first such method in *allow; http_route_answer
+ * names them all). */
 const http_route *http_route_find(const http_route *table, size_t n, const char *method,
                                   const char *path, int *status, const char **allow);
 

@@ -33,7 +33,7 @@ static const http_route routes[] = {
     {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post},
     {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify},
     {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},
-    {"GET", "/v1/health", HTTP_ANYONE, 0, get_health},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
     {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home},
     {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login},
     {"GET", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup_form},

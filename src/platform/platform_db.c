@@ -232,18 +232,13 @@ void platform_db_rollback(platform_db *d)
     db_rollback(d->db);
 }
 
-int platform_db_read_row(platform_db *d, sqlite3_stmt *st,
-                         void (*read)(sqlite3_stmt *st, void *out), void *out)
+int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                         void *out)
 {
-    int rc = sqlite3_step(st), found = 0;
+    int found = db_step_row(st);
 
-    if (rc == SQLITE_ROW) {
+    if (found == 1)
         read(st, out);
-        found = 1;
-    } else if (rc != SQLITE_DONE) {
-        log_error("database: %s", sqlite3_errmsg(d->db));
-        found = -1;
-    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return found;

@@ -15,8 +15,8 @@
 #include "login_attempts.h"
 #include "phone.h"
 
-/* The open database; its insides (SQLite, prepared statements) are
- * platform_db.c's alone. */
+/* The open database; its insides (SQLite, prepared statements) belong to
+ * platform_db*.c alone, through platform_db_internal.h. */
 typedef struct platform_db platform_db;
 
 typedef struct member {

@@ -47,7 +47,7 @@ static void read_notice(sqlite3_stmt *st, void *out)
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
 {
     db_bind_text(d->inbox_get, 1, notice);
-    return platform_db_read_row(d, d->inbox_get, read_notice, n);
+    return platform_db_read_row(d->inbox_get, read_notice, n);
 }
 
 int platform_db_inbox_list(platform_db *d, long long member, int limit,

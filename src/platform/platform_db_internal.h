@@ -25,7 +25,7 @@ struct platform_db {
 
 /* Steps a bound lookup once: read(st, out) takes the row if there is one.
  * 1 found, 0 not, -1 on a database error (logged). Leaves st reset. */
-int platform_db_read_row(platform_db *d, sqlite3_stmt *st,
-                         void (*read)(sqlite3_stmt *st, void *out), void *out);
+int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
+                         void *out);
 
 #endif

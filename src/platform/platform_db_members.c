@@ -24,15 +24,15 @@ static void member_of(sqlite3_stmt *st, void *out)
     m->verified = sqlite3_column_int(st, 8);
 }
 
-static int read_member(platform_db *d, sqlite3_stmt *st, member *m)
+static int read_member(sqlite3_stmt *st, member *m)
 {
-    return platform_db_read_row(d, st, member_of, m);
+    return platform_db_read_row(st, member_of, m);
 }
 
 static int member_by_rk(platform_db *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
-    return read_member(d, d->member_by_rk, m);
+    return read_member(d->member_by_rk, m);
 }
 
 static void route_of(sqlite3_stmt *st, void *out)
@@ -48,19 +48,19 @@ static void route_of(sqlite3_stmt *st, void *out)
 int platform_db_member_route(platform_db *d, const char *rk, member_route *r)
 {
     db_bind_text(d->member_route, 1, rk);
-    return platform_db_read_row(d, d->member_route, route_of, r);
+    return platform_db_read_row(d->member_route, route_of, r);
 }
 
 int platform_db_member_by_phone(platform_db *d, const char *phone, member *m)
 {
     db_bind_text(d->member_by_phone, 1, phone);
-    return read_member(d, d->member_by_phone, m);
+    return read_member(d->member_by_phone, m);
 }
 
 int platform_db_member_by_id(platform_db *d, long long id, member *m)
 {
     sqlite3_bind_int64(d->member_by_id, 1, id);
-    return read_member(d, d->member_by_id, m);
+    return read_member(d->member_by_id, m);
 }
 
 /* Deletes an unverified member and their sessions. Unverified members

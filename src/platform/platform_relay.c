@@ -26,11 +26,6 @@ typedef enum relay_outcome {
     RELAY_OUTCOMES
 } relay_outcome;
 
-static int sha256_hex_ok(const char *s)
-{
-    return s && ci_rk_ok(s, strlen(s)); /* same shape: 64 lower-case hex */
-}
-
 static const char *str(json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -58,19 +53,19 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
     long long deadline_ms;
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
-        return "notice must be a notice id";
+        return FIELD_RULE_NOTICE;
     if (!rk || !ci_rk_ok(rk, strlen(rk)))
-        return "rk must be 64 lower-case hex";
+        return FIELD_RULE_RK;
     if (!agency || !apikeys_name_ok(agency, strlen(agency)))
         return "agency must be 1-64 of [A-Za-z0-9._-]";
     if (!title || !field_title_ok(title, title_len))
-        return "title must be 1-200 bytes without control characters";
-    if (!sha256_hex_ok(sha))
-        return "doc_sha256 must be 64 lower-case hex";
+        return FIELD_RULE_TITLE;
+    if (!sha || !field_sha256_ok(sha, strlen(sha)))
+        return FIELD_RULE_DOC_SHA256;
     if (!deadline || field_deadline_parse(deadline, deadline_len, &deadline_ms) != 0)
-        return "deadline must be YYYY-MM-DD or an RFC 3339 time";
+        return FIELD_RULE_DEADLINE;
     if (!link || !field_link_ok(link, link_len))
-        return "link must be an http:// or https:// URL of at most 512 bytes";
+        return FIELD_RULE_LINK;
     memset(row, 0, sizeof *row);
     str_copy(row->notice, sizeof row->notice, notice);
     str_copy(row->rk, sizeof row->rk, rk);

@@ -47,7 +47,18 @@ int field_link_ok(const char *s, size_t len)
     else
         return 0;
     for (size_t i = scheme; i < len; i++)
-        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
+            strchr("\"<>\\^`{|}", s[i]))
+            return 0;
+    return 1;
+}
+
+int field_sha256_ok(const char *s, size_t len)
+{
+    if (len != FIELD_SHA256_HEX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
     return 1;
 }

@@ -15,13 +15,38 @@
 #define FIELD_LINK_MAX 512
 #define FIELD_REASON_MAX 200
 #define FIELD_TIME_MAX 40 /* the longest RFC 3339 text field_time_parse takes */
+#define FIELD_SHA256_HEX 64
+
+/* Each rule in words, for the per-item error every role answers with when
+ * a value breaks it: the same words from the hub and the platforms. */
+#define FIELD_STR_(x) #x
+#define FIELD_STR(x) FIELD_STR_(x)
+#define FIELD_RULE_REFERENCE \
+    "reference must be 1-" FIELD_STR(FIELD_REFERENCE_MAX) " characters of [A-Za-z0-9._:-]"
+#define FIELD_RULE_TITLE \
+    "title must be 1-" FIELD_STR(FIELD_TITLE_MAX) " bytes without control characters"
+#define FIELD_RULE_LINK \
+    "link must be an http:// or https:// URL of at most " FIELD_STR(FIELD_LINK_MAX) " bytes"
+#define FIELD_RULE_REASON \
+    "reason must be null or at most " FIELD_STR(FIELD_REASON_MAX) \
+    " bytes without control characters"
+#define FIELD_RULE_DEADLINE "deadline must be YYYY-MM-DD or an RFC 3339 time"
+#define FIELD_RULE_DOC_SHA256 \
+    "doc_sha256 must be " FIELD_STR(FIELD_SHA256_HEX) " lower-case hex digits"
+#define FIELD_RULE_RK "rk must be 64 lower-case hex digits"
+#define FIELD_RULE_NOTICE "notice must be a notice id"
 
 /* 1-64 characters of [A-Za-z0-9._:-]. */
 int field_reference_ok(const char *s, size_t len);
 /* 1-200 bytes of valid UTF-8 with no control characters. */
 int field_title_ok(const char *s, size_t len);
-/* At most 512 bytes, http:// or https://, no spaces or control characters. */
+/* At most 512 bytes, http:// or https://, then only the characters a URI
+ * may hold unescaped (RFC 3986): no spaces, controls, non-ASCII bytes, nor
+ * any of "<>\\^`{|}. A link goes into a Location header and an HTML
+ * attribute; nothing there needs more. */
 int field_link_ok(const char *s, size_t len);
+/* A SHA-256 in hex: 64 lower-case hex digits. */
+int field_sha256_ok(const char *s, size_t len);
 /* At most 200 bytes of valid UTF-8, no control characters. */
 int field_reason_ok(const char *s, size_t len);
 

@@ -47,9 +47,45 @@ static void titles_links_reasons(void **state)
     memcpy(big, "http://", 7);
     assert_true(field_link_ok(big, 512));
     assert_false(field_link_ok(big, 513));
+    /* Only what a URI holds unescaped: a link goes into a Location header
+     * and an HTML attribute at the platform. */
+    assert_true(field_link_ok(S("https://a.go.kr/d/x-1_2.3~4?a=b&c=%20#f")));
+    assert_false(field_link_ok(S("https://a.go.kr/\"onmouseover=")));
+    assert_false(field_link_ok(S("https://a.go.kr/<b>")));
+    assert_false(field_link_ok(S("https://a.go.kr/a\\b")));
+    assert_false(field_link_ok(S("https://a.go.kr/{x}")));
+    assert_false(field_link_ok(S("https://a.go.kr/\x7f")));
+    assert_false(field_link_ok(S("https://\xed\x95\x9c.kr/")));
+    assert_false(field_link_ok(S("https://a.go.kr/\r\nSet-Cookie:x")));
     assert_true(field_reason_ok(S("not a member")));
     assert_true(field_reason_ok(S("")));
     assert_false(field_reason_ok(big, 201));
+}
+
+static void sha256_hex(void **state)
+{
+    const char *ok = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    (void)state;
+    assert_true(field_sha256_ok(ok, 64));
+    assert_false(field_sha256_ok(ok, 63));
+    assert_false(field_sha256_ok(S("9F86D081884C7D659A2FEAA0C55AD015"
+                                   "A3BF4F1B2B0B822CD15D6C15B0F00A08")));
+    assert_false(field_sha256_ok(S("9f86d081884c7d659a2feaa0c55ad015"
+                                   "a3bf4f1b2b0b822cd15d6c15b0f00a0g")));
+}
+
+/* The words a per-item error carries are built from the limits, so they
+ * cannot drift from what the checks enforce. */
+static void rules_name_the_limits(void **state)
+{
+    (void)state;
+    assert_string_equal(FIELD_RULE_TITLE, "title must be 1-200 bytes without control characters");
+    assert_string_equal(FIELD_RULE_LINK,
+                        "link must be an http:// or https:// URL of at most 512 bytes");
+    assert_string_equal(FIELD_RULE_REFERENCE,
+                        "reference must be 1-64 characters of [A-Za-z0-9._:-]");
+    assert_string_equal(FIELD_RULE_DOC_SHA256, "doc_sha256 must be 64 lower-case hex digits");
 }
 
 static void rfc3339_times(void **state)
@@ -98,6 +134,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(references),
         cmocka_unit_test(titles_links_reasons),
+        cmocka_unit_test(sha256_hex),
+        cmocka_unit_test(rules_name_the_limits),
         cmocka_unit_test(rfc3339_times),
         cmocka_unit_test(deadlines),
     };

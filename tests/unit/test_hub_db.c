@@ -441,7 +441,7 @@ static void routed_submission_is_leased_to_its_first_platform(void **state)
     assert_int_equal(claim(f, T0 + 1, &it, 4, NULL), 0);
 
     /* the worker relays the routed one without a claim */
-    hub_relay_item_init(&it, &routed[0]);
+    hub_db_relay_item_init(&it, &routed[0]);
     assert_int_equal(it.outcome, RELAY_FAILED);
     answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 2);
     assert_state(f, s[0].id, "relayed", "alpha");
@@ -460,7 +460,7 @@ static void released_lease_is_claimed_at_once(void **state)
     assert_int_equal(hub_db_submit(f->db, "nts", &s, 1, T0, 1, &routed, &n_routed), 0);
     assert_int_equal(n_routed, 1);
     assert_int_equal(claim(f, T0 + 10, &it, 1, NULL), 0);
-    hub_relay_item_init(&it, &routed);
+    hub_db_relay_item_init(&it, &routed);
     assert_int_equal(hub_db_relay_release(f->db, &it, 1, T0 + 10), 0);
     claim_one(f, T0 + 10, "alpha", &it);
     assert_string_equal(it.n.id, s.id);
