@@ -86,8 +86,9 @@ static long elapsed_ms(const struct timespec *t0)
 /* What a batch of submissions may state once (batch.h). Whatever becomes
  * of the batch, batch_free wipes its CIs. */
 static const char *const notice_shared[] = {"title", "deadline", NULL};
+static const char *const notice_secrets[] = {"ci", NULL};
 static const batch_spec notices_spec = {
-    .key = "notices", .shareable = notice_shared, .secret = "ci",
+    .key = "notices", .shareable = notice_shared, .secrets = notice_secrets,
 };
 
 /* rk from the item's CI, which is wiped whatever it holds: the CI goes

@@ -203,8 +203,9 @@ int platform_members_set_consent_locked(platform *p, long long member, int conse
 }
 
 /* The three batches the back office sends (batch.h). */
+static const char *const member_secrets[] = {"rrn", "pin", NULL};
 static const batch_spec members_batch = {
-    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secret = "rrn",
+    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = member_secrets,
 };
 static const batch_spec phones_batch = {.key = "phones", .max_items = BATCH_MAX_ITEMS};
 static const batch_spec changes_batch = {
@@ -304,11 +305,9 @@ void platform_members_post(void *role, const void *caller, const http_request *r
                      "consent must be true or false, preference a whole number 1-99");
     }
     platform_members_signup(p, items, n);
-    json_array_foreach(in.items, i, o) {
-        wipe_json_string(json_object_get(o, "pin"));
+    for (i = 0; i < n; i++)
         ok += items[i].member != 0;
-    }
-    batch_free(&in); /* wipes the RRNs */
+    batch_free(&in); /* wipes the RRNs and PINs */
     reply_results(resp, items, n);
     secure_wipe(items, n * sizeof *items);
     free(items);

@@ -78,10 +78,14 @@ static void wipe_secrets(json_t *items, const batch_spec *spec)
     size_t i;
     json_t *o;
 
-    if (!json_is_array(items) || (!spec->secret && !spec->secret_items))
+    if (!json_is_array(items) || (!spec->secrets && !spec->secret_items))
         return;
-    json_array_foreach(items, i, o)
-        wipe_string(spec->secret_items ? o : json_object_get(o, spec->secret));
+    json_array_foreach(items, i, o) {
+        if (spec->secret_items)
+            wipe_string(o);
+        for (const char *const *k = spec->secrets; k && *k; k++)
+            wipe_string(json_object_get(o, *k));
+    }
 }
 
 /* Refuses the batch: wipes, frees, says why. Returns status. */

@@ -21,12 +21,13 @@
 
 #define BATCH_MAX_ITEMS 10000
 
+/* Lists are NULL-ended. */
 typedef struct batch_spec {
     const char *key;              /* the array's key: "notices", "rrns", ... */
-    const char *const *shareable; /* fields "common" may hold (NULL-ended); NULL: common is ignored */
+    const char *const *shareable; /* fields "common" may hold; NULL: common is ignored */
     size_t max_items;             /* 0 means BATCH_MAX_ITEMS */
     int objects;                  /* every item must be an object */
-    const char *secret;           /* items' string field to wipe on free ("ci"), or NULL */
+    const char *const *secrets;   /* items' string fields to wipe on free ("ci"), or NULL */
     int secret_items;             /* the items themselves are secret strings (RRNs) */
 } batch_spec;
 

@@ -246,14 +246,17 @@ static int freed_with_secret(const char *body, const batch_spec *spec, const cha
 
 static void secrets_are_wiped_before_free(void **state)
 {
-    const batch_spec ci = {.key = "notices", .secret = "ci"};
+    static const char *const ci_pin[] = {"ci", "pin", NULL};
+    const batch_spec ci = {.key = "notices", .secrets = ci_pin};
     const batch_spec rrns = {.key = "rrns", .secret_items = 1, .max_items = 1};
     const batch_spec plain = {.key = "notices"};
-    const char *notice = "{\"notices\":[{\"ci\":\"SECRETCI0123\",\"title\":\"t\"}]}";
+    const char *notice = "{\"notices\":[{\"ci\":\"SECRETCI0123\",\"pin\":\"SECRETPIN9\","
+                         "\"title\":\"t\"}]}";
 
     (void)state;
     assert_true(freed_with_secret(notice, &plain, "SECRETCI0123")); /* the probe sees it */
     assert_false(freed_with_secret(notice, &ci, "SECRETCI0123"));
+    assert_false(freed_with_secret(notice, &ci, "SECRETPIN9")); /* every field listed */
     assert_false(freed_with_secret("{\"rrns\":[\"9710139019902\"]}", &rrns, "9710139019902"));
     /* A batch refused whole (413) is wiped too. */
     assert_false(freed_with_secret("{\"rrns\":[\"9710139019902\",\"9710139019903\"]}", &rrns,
