@@ -1,7 +1,7 @@
 /* smpp_receipt.h -- an SMSC's delivery receipt, read from the
  * short_message of a deliver_sm.
  *
- * The carrier channel is the last mile of a notice (issue 17): whether an
+ * The carrier platform's channel is a notice's last mile: whether an
  * alert reached the phone is evidence, and the SMSC says so in text
  * (SMPP 3.4 Appendix B):
  *

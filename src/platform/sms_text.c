@@ -100,15 +100,19 @@ static size_t cut_parts(const unsigned char *s, size_t len, uint8_t ref, size_t 
     return parts;
 }
 
-size_t sms_text_count(const char *utf8, size_t len)
+/* s is valid UTF-8. */
+static size_t segments_needed(const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
-
-    if (len == 0 || !utf8_valid(utf8, len))
-        return 0;
     if (total_units(s, len) <= SMS_TEXT_SINGLE_UNITS)
         return 1;
     return cut_parts(s, len, 0, 0, NULL);
+}
+
+size_t sms_text_count(const char *utf8, size_t len)
+{
+    if (len == 0 || !utf8_valid(utf8, len))
+        return 0;
+    return segments_needed((const unsigned char *)utf8, len);
 }
 
 static int refuse(size_t *n, const char **why, const char *reason)
@@ -128,7 +132,7 @@ int sms_text_segments(const char *utf8, size_t len, uint8_t ref, sms_segment out
         return refuse(n, why, "the text is empty");
     if (!utf8_valid(utf8, len))
         return refuse(n, why, "the text is not valid UTF-8");
-    total = sms_text_count(utf8, len);
+    total = segments_needed(s, len);
     if (total > SMS_TEXT_MAX_SEGMENTS)
         return refuse(n, why, "the text is too long: an alert takes at most " STR(
                                   SMS_TEXT_MAX_SEGMENTS) " segments");

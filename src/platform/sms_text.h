@@ -1,13 +1,13 @@
 /* sms_text.h -- an alert's text as SMS segments for SMPP (data_coding 8).
  *
- * The carrier channel is the last mile of a notice (issue 17): the citizen
- * learns of it from a text. Korean needs UCS-2, so the text goes as
- * UTF-16BE (data_coding 8), where a character outside the BMP (an emoji)
- * is a surrogate pair. short_message holds 140 octets: 70 units in one
- * segment; a longer text is cut into segments of at most 67 units, each
- * led by the 6-octet concatenation header (05 00 03 REF TOTAL SEQ) so the
- * phone shows one message. A pair is never cut between two segments, or
- * neither half would show. Pure: no I/O. */
+ * The carrier platform's channel is a notice's last mile: the citizen
+ * learns of the notice from a text message over SMPP. Korean needs UCS-2,
+ * so the text goes as UTF-16BE (data_coding 8), where a character outside
+ * the BMP (an emoji) is a surrogate pair. short_message holds 140 octets:
+ * 70 units in one segment; a longer text is cut into segments of at most
+ * 67 units, each led by the 6-octet concatenation header (05 00 03 REF
+ * TOTAL SEQ) so the phone shows one message. A pair is never cut between
+ * two segments, or neither half would show. Pure: no I/O. */
 #ifndef HERALD_SMS_TEXT_H
 #define HERALD_SMS_TEXT_H
 
@@ -21,11 +21,11 @@
 /* The esm_class bit (UDHI) submit_sm must carry for a segment whose udhi
  * is set: it tells the SMSC the short_message starts with a header. */
 #define SMS_TEXT_ESM_UDHI 0x40
-/* The most segments an alert may take: 670 units, some 600 Hangul
- * syllables. An alert only says that a notice waits and where; the notice
- * itself is behind the link. Each segment is billed, and the more there
- * are the likelier a phone shows a part alone, so a text past this is a
- * template gone wrong, refused rather than sent. The header numbers
+/* The most segments an alert may take: 670 units, 670 Hangul syllables.
+ * An alert only says that a notice waits and where; the notice itself is
+ * behind the link. Each segment is billed, and the more there are the
+ * likelier one goes missing and the phone shows the rest alone, so a text
+ * past this is a mistake, refused rather than sent. The header numbers
  * segments in one octet, so this may never pass 255. */
 #define SMS_TEXT_MAX_SEGMENTS 10
 
