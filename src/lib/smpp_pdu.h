@@ -113,8 +113,9 @@ struct smpp_pdu {
 
 /* Packers. Each writes one PDU into buf (size octets) and returns its
  * length, or -1 when it does not fit or a field is out of its range
- * (a string too long, an unknown TON or NPI, sequence 0). The requests
- * take sequence numbers 1..0x7FFFFFFF; a response echoes the request's. */
+ * (a string too long, a TON, NPI or command_status SMPP 3.4 does not
+ * define, sequence 0). The requests take sequence numbers 1..0x7FFFFFFF;
+ * a response echoes the request's. */
 int smpp_pdu_pack_bind_transceiver(uint8_t *buf, size_t size, uint32_t sequence,
                                    const char *system_id, const char *password,
                                    const char *system_type);

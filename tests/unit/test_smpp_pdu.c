@@ -274,10 +274,12 @@ static void packers_refuse_what_does_not_fit(void **state)
     assert_int_equal(smpp_pdu_pack_bind_transceiver(b, sizeof b, 1, "0123456789abcde", "12345678",
                                                     "0123456789ab"),
                      16 + 16 + 9 + 13 + 4);
-    assert_int_equal(smpp_pdu_pack_bind_transceiver(b, sizeof b, 1, "x", NULL, NULL), 16 + 2 + 2 + 4);
+    assert_int_equal(smpp_pdu_pack_bind_transceiver(b, sizeof b, 1, "x", NULL, NULL),
+                     16 + 2 + 1 + 1 + 4);
     assert_int_equal(smpp_pdu_pack_bind_transceiver(b, sizeof b, 0, "x", "", ""), -1);
     assert_int_equal(smpp_pdu_pack_enquire_link(b, sizeof b, 0), -1);
     assert_int_equal(smpp_pdu_pack_unbind(b, sizeof b, 0x80000000u), -1);
+    assert_int_equal(smpp_pdu_pack_generic_nack(b, sizeof b, 1, 0x400), -1); /* undefined */
 
     m = sample_message(10);
     m.dest.ton = 7;
@@ -642,6 +644,13 @@ static void corrupted_pdus_are_refused_or_read_safely(void **state)
     }
 }
 
+/* A fixed sequence, so a failure repeats. */
+static uint32_t next_random(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
 /* Random bodies behind a well-formed header, for every command read. */
 static void random_bodies_are_refused_or_read_safely(void **state)
 {
@@ -660,12 +669,12 @@ static void random_bodies_are_refused_or_read_safely(void **state)
     (void)state;
 
     for (round = 0; round < 200000; round++) {
-        x = x * 1103515245u + 12345u;
-        n = SMPP_PDU_HEADER + (x >> 8) % (sizeof b - SMPP_PDU_HEADER);
+        n = SMPP_PDU_HEADER + next_random(&x) % (sizeof b - SMPP_PDU_HEADER);
         for (j = SMPP_PDU_HEADER; j < n; j++) {
-            x = x * 1103515245u + 12345u;
             /* Mostly small values, so NULs and short lengths are common. */
-            b[j] = (uint8_t)((x >> 16) % ((x >> 28) ? 8 : 256));
+            uint32_t v = next_random(&x);
+
+            b[j] = (uint8_t)((v >> 8) % ((v >> 20) ? 8 : 256));
         }
         put32(b, (uint32_t)n);
         put32(b + 4, ids[round % (sizeof ids / sizeof ids[0])]);
@@ -676,6 +685,47 @@ static void random_bodies_are_refused_or_read_safely(void **state)
         if (r == SMPP_PDU_OK)
             assert_sane(&p);
     }
+}
+
+/* The valid samples with a few octets changed, and their length made to
+ * agree with a random cut or growth, so the reader gets deep into each. */
+static void mutated_pdus_are_refused_or_read_safely(void **state)
+{
+    struct sample s[8];
+    size_t count = samples(s), n, k, changes, at;
+    uint32_t x = 777;
+    struct smpp_pdu p;
+    const char *why;
+    uint8_t b[600];
+    int round, ok = 0;
+    enum smpp_pdu_result r;
+    (void)state;
+
+    for (round = 0; round < 200000; round++) {
+        struct sample *from = &s[next_random(&x) % count];
+
+        memcpy(b, from->b, from->n);
+        n = from->n;
+        if (next_random(&x) % 2) /* cut short or grown with random octets */
+            n = SMPP_PDU_HEADER + next_random(&x) % (from->n + 40 - SMPP_PDU_HEADER);
+        for (k = from->n; k < n; k++)
+            b[k] = (uint8_t)next_random(&x);
+        /* Small values most often: they are NULs, lengths and TONs. */
+        for (changes = next_random(&x) % 4; changes > 0 && n > SMPP_PDU_HEADER; changes--) {
+            at = SMPP_PDU_HEADER + next_random(&x) % (n - SMPP_PDU_HEADER);
+            b[at] = (uint8_t)(next_random(&x) % 3 ? next_random(&x) % 4 : next_random(&x));
+        }
+        put32(b, (uint32_t)n);
+        r = unpack_exact(b, n, &p, &why);
+        assert_true(r == SMPP_PDU_OK || r == SMPP_PDU_MALFORMED);
+        if (r == SMPP_PDU_OK) {
+            assert_sane(&p);
+            ok++;
+        } else {
+            assert_non_null(why);
+        }
+    }
+    assert_true(ok > 1000); /* the mutations do reach whole PDUs */
 }
 
 static void malformed_fields_are_named(void **state)
@@ -773,6 +823,7 @@ int main(void)
         cmocka_unit_test(cut_pdus_are_refused),
         cmocka_unit_test(corrupted_pdus_are_refused_or_read_safely),
         cmocka_unit_test(random_bodies_are_refused_or_read_safely),
+        cmocka_unit_test(mutated_pdus_are_refused_or_read_safely),
         cmocka_unit_test(malformed_fields_are_named),
         cmocka_unit_test(unknown_command_ids_come_back_as_such),
     };
