@@ -11,7 +11,8 @@
 //
 // Events: bind, enquire_link_resp, submit_resp (dest, part, parts, status,
 // message_id), receipt (message_id, stat, esm_class, fields of the text),
-// enquire_link (answered), unbind_resp, close, timeout.
+// enquire_link and unbind from the SMSC (both answered), unbind_resp,
+// close, timeout; each with t, milliseconds since the start.
 'use strict';
 
 const smpp = require('smpp');
@@ -54,9 +55,10 @@ const o = options(process.argv.slice(2));
 let pending = 0; // submits not yet answered
 let receipts = 0;
 let finished = false;
+const t0 = Date.now();
 
 function say(event, fields) {
-	process.stdout.write(JSON.stringify(Object.assign({ event }, fields)) + '\n');
+	process.stdout.write(JSON.stringify(Object.assign({ event, t: Date.now() - t0 }, fields)) + '\n');
 }
 
 const session = smpp.connect({ host: '127.0.0.1', port: o.port });
@@ -91,6 +93,11 @@ session.on('deliver_sm', (pdu) => {
 session.on('enquire_link', (pdu) => {
 	say('enquire_link', {});
 	session.send(pdu.response());
+});
+
+session.on('unbind', (pdu) => {
+	say('unbind', {});
+	session.send(pdu.response(), () => session.close());
 });
 
 function maybe_done() {

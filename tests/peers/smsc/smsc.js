@@ -117,7 +117,10 @@ function drop(s) {
 	drop_seen = 0;
 	s.dropped = true;
 	s.mode = null;
-	s.session.destroy();
+	// The answers already written go out; nothing after them does.
+	const socket = s.session.socket;
+	socket.once('finish', () => socket.destroy());
+	socket.end();
 }
 
 function on_submit(s, pdu) {
@@ -315,6 +318,7 @@ function stats_now() {
 		receipts_pending: scheduled + held.length,
 		partial_messages: segments.size,
 		sessions: sessions.size,
+		bound: Array.from(sessions).filter((s) => s.mode).length,
 	});
 }
 
