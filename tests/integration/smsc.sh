@@ -111,6 +111,45 @@ check "GET /stats per destination: counts and texts" \
 check "the 2-segment Korean text is joined whole in /stats" \
 	jq -e --arg k "$KOREAN" '.destinations["01000000004"] | .texts == [$k] and .submits == 2 and .messages == 1' stats.json >/dev/null
 
+# Bad input from an ESME: answered or cut off, never the end of the peer.
+python3 - "$PORT_smsc" >bad.txt <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+bind = b"herald\0s3cret\0\0" + bytes([0x34, 0, 0]) + b"\0"
+def pdu(cid, seq, body=b"", length=None):
+    return struct.pack(">IIII", 16 + len(body) if length is None else length, cid, 0, seq) + body
+def complete(got):  # the headers of the whole PDUs in got
+    out, i = [], 0
+    while i + 16 <= len(got) and i + struct.unpack(">I", got[i:i + 4])[0] <= len(got):
+        n, cid, status, seq = struct.unpack(">IIII", got[i:i + 16])
+        out.append("%x:%x:%d" % (cid, status, seq))
+        i += n
+    return out
+def answers(data):  # the first two answers to data, or "closed"
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(2)
+    s.sendall(data)
+    got = b""
+    try:
+        while len(complete(got)) < 2:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return " ".join(complete(got)) or "closed"
+print("truncated", answers(pdu(9, 1, bind) + pdu(4, 2, b"\0\0")))
+print("unknown", answers(pdu(9, 1, bind) + pdu(0x77, 2)))
+print("huge", answers(pdu(4, 1, length=100000)))
+PY
+check "a truncated submit_sm is answered ESME_RINVCMDLEN (0x02)" grep -qx 'truncated 80000009:0:1 80000004:2:2' bad.txt
+check "an unknown command is answered generic_nack ESME_RINVCMDID (0x03)" grep -qx 'unknown 80000009:0:1 80000000:3:2' bad.txt
+check "a PDU over 16 KiB closes that connection" grep -qx 'huge closed' bad.txt
+check "the peer still serves and counts the malformed PDU" \
+	bash -c 'curl -s "$0/stats" | jq -e ".malformed == 1 and .generic_nacks_sent == 1 and .binds == 11" >/dev/null' "$CONTROL"
+
 client bound.jsonl --wait-receipts 1 --timeout 4000 &
 CLIENT=$!
 for _ in $(seq 1 100); do

@@ -117,14 +117,22 @@ function drop(s) {
 	drop_seen = 0;
 	s.dropped = true;
 	s.mode = null;
-	// The answers already written go out; nothing after them does.
+	// The answers already written go out, then a FIN; what the ESME still
+	// sends is read and ignored, since closing with unread bytes would
+	// reset the connection and could cost it those answers.
 	const socket = s.session.socket;
-	socket.once('finish', () => socket.destroy());
 	socket.end();
+	setTimeout(() => socket.destroy(), 2000).unref();
 }
 
 function on_submit(s, pdu) {
 	if (s.mode !== 'trx' && s.mode !== 'tx') return answer(s, pdu, { command_status: E.ESME_RINVBNDSTS });
+	if (pdu.short_message === undefined) {
+		// The PDU ended before its last mandatory field.
+		stats.malformed++;
+		log('submit_sm ends before short_message (command_length ' + pdu.command_length + ')');
+		return answer(s, pdu, { command_status: E.ESME_RINVCMDLEN });
+	}
 	const dest = pdu.destination_addr;
 	const d = dest_stats(dest);
 	stats.submits++;
@@ -285,7 +293,16 @@ function on_pdu(s, pdu) {
 function session_new(session) {
 	const s = { session, mode: null, dropped: false, enquire: null };
 	sessions.add(s);
-	session.on('pdu', (pdu) => on_pdu(s, pdu));
+	session.on('pdu', (pdu) => {
+		try {
+			on_pdu(s, pdu);
+		} catch (e) {
+			// A PDU the handlers could not take (fields missing, say) costs
+			// its sender an error answer, not the peer its life.
+			log(pdu.command + ': ' + e.message);
+			if (!pdu.isResponse()) answer(s, pdu, { command_status: E.ESME_RSYSERR });
+		}
+	});
 	session.on('error', (e) => {
 		log('session error: ' + e.message);
 		session.destroy();
