@@ -60,7 +60,7 @@ function smsc_config_apply(cfg, o) {
 	if ('throttle_status' in o) next.throttle_status = int_of('throttle_status', o.throttle_status, 1, 0xffffffff);
 	if ('fail' in o) {
 		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) throw new Error('fail must be an object {"NUMBER":"UNDELIV"|STATUS}');
-		next.fail = {};
+		next.fail = Object.create(null);
 		for (const [number, how] of Object.entries(o.fail)) next.fail[number] = fail_how(number, how);
 	}
 	if ('drop_after' in o) next.drop_after = int_of('drop_after', o.drop_after, 0, 1e9);
@@ -81,7 +81,7 @@ function smsc_config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, system_id: null, password: null, counts_only: false,
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
-		fail: {}, drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
+		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
 	};
 	const settings = {}, fail = {};
 	try {

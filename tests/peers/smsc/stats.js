@@ -12,7 +12,7 @@ function smsc_stats_new() {
 		receipts: 0, receipts_acked: 0, receipts_nacked: 0,
 		enquire_links: 0, enquire_link_resps: 0, generic_nacks_sent: 0, generic_nacks_received: 0,
 		malformed: 0, bad_headers: 0, bad_segments: 0,
-		destinations: {},
+		destinations: Object.create(null), // keyed by what ESMEs send, so no prototype
 	};
 }
 
