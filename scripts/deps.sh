@@ -2,7 +2,8 @@
 # Installs the Debian packages that building, testing and running herald need.
 # Idempotent and quiet when nothing is missing, so the Makefile may call it on
 # every build. Nothing comes from anywhere but Debian's archive (and npm for
-# test peers, which tests install on their own when they need them).
+# test peers, which scripts/peers.sh installs when tests need them). Node and
+# npm count as present whatever put them on the PATH.
 set -eu
 
 PACKAGES="build-essential meson ninja-build pkg-config
@@ -15,6 +16,7 @@ for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing$missing" >&2

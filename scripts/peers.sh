@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the test peers' npm packages (tests/peers/smsc: the SMSC built on
+# npm's smpp package) exactly as package-lock.json pins them. Quiet, and a
+# no-op unless node_modules is missing or older than the lock file, so tests
+# and the demo may call it every time. Two callers at once take turns. The
+# stamp is written last, so an install cut short is redone.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$root/tests/peers/smsc
+stamp=$dir/node_modules/.installed
+
+if [ -z "${PEERS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+	PEERS_LOCKED=1 exec flock "$dir" sh "$0" "$@"
+fi
+
+if [ -f "$stamp" ] && [ ! "$stamp" -ot "$dir/package-lock.json" ]; then
+	exit 0
+fi
+if ! command -v npm >/dev/null 2>&1; then
+	echo "peers: npm is missing; run scripts/deps.sh (as root) first" >&2
+	exit 1
+fi
+npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+touch "$stamp"
