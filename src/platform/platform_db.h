@@ -149,9 +149,11 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
                                                  const char *reason, const char *at);
 
 /* The built-in channel, for a platform with no real one: claims every
- * queued alert and records it accepted at `at` (no reference), in one
- * transaction of its own, which makes it a ConsignmentNotification to
- * report; returns how many, or -1 (then none). */
+ * queued alert, whatever its channel, and records it accepted at `at`
+ * (no reference) in the same transaction of its own, which makes it a
+ * ConsignmentNotification to report; returns how many, or -1 (then
+ * none). Nothing leaves the machine, so nothing is ever submitting; a
+ * platform with a real channel must not call it. */
 int platform_db_outbox_deliver(platform_db *d, const char *at);
 
 /* The oldest unreported ConsignmentNotifications (alerts accepted), up to
