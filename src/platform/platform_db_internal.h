@@ -27,6 +27,7 @@ struct platform_db {
      * accepted. Failures are numbered as they happen (fail_seq, the next
      * one next_fail_seq); up to failures_reported_upto the hub has them. */
     long long sent_upto, reported_upto, failures_reported_upto, next_fail_seq;
+    int claimed; /* a channel has claimed alerts since open: some may be submitting */
     /* Per channel, where its claims go on from: no alert of it up to
      * floor is queued, save those queued again (found by their index). */
     struct {

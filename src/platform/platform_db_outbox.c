@@ -124,6 +124,7 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
         return 0;
     if (db_begin(d->db) != 0)
         return -1;
+    d->claimed = 1;
     while (n < limit) { /* first those whose outcome was unknown: they are older */
         db_bind_text(d->outbox_requeued, 1, channel);
         if ((rc = claim_one(d, d->outbox_requeued, at, fn, ctx, &id)) != 1)
@@ -284,17 +285,22 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
     return rc < 0 ? OUTBOX_RECEIPT_ERROR : rc ? OUTBOX_RECEIPT_RECORDED : OUTBOX_RECEIPT_FINAL;
 }
 
-/* Every queued alert lies past sent_upto, those queued again included. */
+/* Every queued alert lies past sent_upto, those queued again included.
+ * With no claim made since open nothing is submitting, so once they are
+ * accepted every row is settled: sent_upto goes to the end at once,
+ * sparing platform_db_outbox_settle a second pass over them. */
 int platform_db_outbox_deliver(platform_db *d, const char *at)
 {
     sqlite3_stmt *st = d->outbox_deliver;
+    long long last = 0;
     int n;
 
     if (db_begin(d->db) != 0)
         return -1;
     db_bind_text(st, 1, at);
     sqlite3_bind_int64(st, 2, d->sent_upto);
-    if (db_run(st) != 0) {
+    if (db_run(st) != 0 ||
+        (!d->claimed && platform_db_read_row(d->outbox_last, read_id, &last) < 0)) {
         db_rollback(d->db); /* the next round takes the same alerts */
         return -1;
     }
@@ -303,6 +309,8 @@ int platform_db_outbox_deliver(platform_db *d, const char *at)
         db_rollback(d->db);
         return -1;
     }
+    if (last > d->sent_upto)
+        d->sent_upto = last; /* only once they are accepted for good */
     return n;
 }
 
