@@ -16,7 +16,7 @@
 #define OUTBOX_NEW_COLUMNS \
     ", state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0," \
     " duplicate INTEGER NOT NULL DEFAULT 0, resent TEXT, reference TEXT, settled TEXT," \
-    " reason TEXT, fail_seq INTEGER"
+    " reason TEXT"
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
  * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
@@ -40,9 +40,9 @@ static const char schema[] =
     /* An alert and its way (platform_db.h): state, attempts, duplicate
      * (queued again after an unknown outcome), resent (when it was sent
      * that second time), the channel's reference, sent (when the channel
-     * accepted it), settled (when it became delivered or failed), the
-     * failure's reason and its place among the failures to report. An
-     * older database has the first seven columns: see migrate_outbox. */
+     * accepted it), settled (when it became delivered or failed), and a
+     * failure's reason. An older database has the first seven columns:
+     * see migrate_outbox. */
     "CREATE TABLE IF NOT EXISTS outbox("
     " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, channel TEXT NOT NULL,"
     " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT"
@@ -52,9 +52,16 @@ static const char schema[] =
      * so two ids say how far each has gone (platform_db.sent_upto in
      * memory, found again at open; reported_upto in meta). A queue table
      * and an index of unsent rows cost each notice four more B-tree
-     * writes; the indexes below hold only the rare rows (queued again,
-     * failed) or those of a channel that has references. */
+     * writes, and any index on the outbox costs every insert: what only
+     * some alerts need has a table of its own. outbox_references: a
+     * receipt names its alert by (channel, reference); the newest alert
+     * with a reference has it. outbox_failures: the failures the hub is
+     * still to hear of, in the order they happened. */
     "DROP INDEX IF EXISTS outbox_unsent;"
+    "CREATE TABLE IF NOT EXISTS outbox_references("
+    " channel TEXT NOT NULL, reference TEXT NOT NULL, alert INTEGER NOT NULL,"
+    " PRIMARY KEY(channel, reference)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox_failures(seq INTEGER PRIMARY KEY, alert INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     /* A relay looks its member up by rk: this index answers it without a
      * visit to the members table, whose rows are mostly text it does not
@@ -111,32 +118,35 @@ static const stmt_def stmts[] = {
                     " AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
     S(events_reported, "INSERT INTO meta(key, value) VALUES ('reported_upto', ?1)"
                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-    S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox INDEXED BY outbox_requeued"
-                       " WHERE channel = ?1 AND state = 'queued' AND duplicate = 1"
-                       " ORDER BY id LIMIT 1"),
+    S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND id <= ?2"
+                       " AND channel = ?3 AND state = 'queued' ORDER BY id LIMIT 1"),
     S(outbox_fresh, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND channel = ?2"
-                    " AND state = 'queued' AND duplicate = 0 ORDER BY id LIMIT 1"),
+                    " AND state = 'queued' ORDER BY id LIMIT 1"),
     S(outbox_claim, "UPDATE outbox SET state = 'submitting', attempts = attempts + 1,"
                     " resent = CASE WHEN duplicate THEN ?2 ELSE resent END"
                     " WHERE id = ?1 AND state = 'queued'"),
     S(outbox_accept, "UPDATE outbox SET state = 'accepted', reference = ?2, sent = ?3"
                      " WHERE id = ?1 AND state = 'submitting'"),
-    S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3, fail_seq = ?4"
+    S(outbox_reference, "INSERT OR REPLACE INTO outbox_references(channel, reference, alert)"
+                        " SELECT channel, ?2, id FROM outbox WHERE id = ?1"),
+    S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
                    " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
-    S(outbox_by_ref, "SELECT id, state FROM outbox WHERE channel = ?1 AND reference = ?2"
-                     " ORDER BY id DESC LIMIT 1"),
+    S(failure_queue, "INSERT INTO outbox_failures(alert) VALUES (?1)"),
+    S(outbox_by_ref, "SELECT o.id, o.state FROM outbox_references r JOIN outbox o"
+                     " ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
     S(outbox_delivered, "UPDATE outbox SET state = 'delivered', settled = ?2"
                         " WHERE id = ?1 AND state = 'accepted'"),
     S(outbox_unsettled, "SELECT id FROM outbox WHERE id > ?1"
                         " AND state IN ('queued', 'submitting') ORDER BY id LIMIT 1"),
-    S(outbox_submitting, "SELECT id, duplicate FROM outbox WHERE id > ?1 AND state = 'submitting'"
-                         " AND (?2 IS NULL OR channel = ?2) ORDER BY id LIMIT 1"),
+    S(outbox_submitting, "SELECT id, duplicate, channel FROM outbox WHERE id > ?1"
+                         " AND state = 'submitting' AND (?2 IS NULL OR channel = ?2)"
+                         " ORDER BY id LIMIT 1"),
     S(outbox_requeue, "UPDATE outbox SET state = 'queued', duplicate = 1"
                       " WHERE id = ?1 AND state = 'submitting'"),
-    S(failures_batch, "SELECT fail_seq, id, notice, settled, reason, sent IS NOT NULL FROM outbox"
-                      " WHERE fail_seq > ?1 ORDER BY fail_seq LIMIT ?2"),
-    S(failures_reported, "INSERT INTO meta(key, value) VALUES ('failures_reported_upto', ?1)"
-                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    S(failures_batch, "SELECT f.seq, o.id, o.notice, o.settled, o.reason, o.sent IS NOT NULL"
+                      " FROM outbox_failures f JOIN outbox o ON o.id = f.alert"
+                      " ORDER BY f.seq LIMIT ?1"),
+    S(failures_reported, "DELETE FROM outbox_failures WHERE seq <= ?1"),
     S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
     S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
     S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
@@ -183,21 +193,7 @@ static const char outbox_states[] =
     "ALTER TABLE outbox ADD COLUMN reference TEXT;"
     "ALTER TABLE outbox ADD COLUMN settled TEXT;"
     "ALTER TABLE outbox ADD COLUMN reason TEXT;"
-    "ALTER TABLE outbox ADD COLUMN fail_seq INTEGER;"
     "UPDATE outbox SET state = 'accepted', attempts = 1 WHERE sent IS NOT NULL;";
-
-/* Indexes on columns an older outbox has only once migrated, each
- * holding only the rows its WHERE names. outbox_requeued: alerts queued
- * again after an unknown outcome, which lie behind their channel's claim
- * cursor. outbox_reference: a receipt names its alert by (channel,
- * reference). outbox_failures: the failures to report, in order. */
-static const char outbox_indexes[] =
-    "CREATE INDEX IF NOT EXISTS outbox_requeued ON outbox(channel, id)"
-    " WHERE state = 'queued' AND duplicate = 1;"
-    "CREATE INDEX IF NOT EXISTS outbox_reference ON outbox(channel, reference)"
-    " WHERE reference IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS outbox_failures ON outbox(fail_seq)"
-    " WHERE fail_seq IS NOT NULL;";
 
 static int migrate_outbox(platform_db *d)
 {
@@ -221,7 +217,7 @@ static int migrate_outbox(platform_db *d)
         log_info("database: the outbox's alerts now have states (%lld accepted, %lld queued)",
                  accepted, queued);
     }
-    return db_exec(d->db, outbox_indexes);
+    return 0;
 }
 
 /* reported_upto is in meta: every database this code made has it from the
@@ -230,7 +226,7 @@ static int migrate_outbox(platform_db *d)
  * moves it on once the statements are ready. */
 static int load_cursors(platform_db *d)
 {
-    long long legacy = 0, queued = 0, last_seq = 0;
+    long long legacy = 0, queued = 0;
 
     if (db_one_int(d->db, "SELECT count(*) FROM sqlite_schema"
                           " WHERE type = 'table' AND name = 'hub_events'", &legacy) < 0 ||
@@ -239,19 +235,13 @@ static int load_cursors(platform_db *d)
     if (legacy && (db_one_int(d->db, "SELECT count(*) FROM hub_events", &queued) < 0 ||
                    db_exec(d->db, from_hub_events) != 0))
         goto fail;
-    d->reported_upto = d->failures_reported_upto = 0;
-    if (db_exec(d->db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('reported_upto', 0),"
-                       " ('failures_reported_upto', 0)") != 0 ||
+    d->reported_upto = 0;
+    if (db_exec(d->db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('reported_upto', 0)") != 0 ||
         db_one_int(d->db, "SELECT value FROM meta WHERE key = 'reported_upto'",
                    &d->reported_upto) < 0 ||
-        db_one_int(d->db, "SELECT value FROM meta WHERE key = 'failures_reported_upto'",
-                   &d->failures_reported_upto) < 0 ||
-        db_one_int(d->db, "SELECT max(fail_seq) FROM outbox", &last_seq) < 0 ||
         db_commit(d->db) != 0)
         goto fail;
     d->sent_upto = d->reported_upto;
-    d->next_fail_seq = (last_seq > d->failures_reported_upto ? last_seq
-                                                              : d->failures_reported_upto) + 1;
     if (legacy)
         log_info("database: notifications now reported from the outbox, after row %lld"
                  " (%lld were queued)", d->reported_upto, queued);
@@ -383,13 +373,12 @@ long long platform_db_pending_reports(platform_db *d)
      * passes it, then among the failures. */
     static const char sql[] =
         "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?1)"
-        " + (SELECT count(*) FROM outbox WHERE fail_seq > ?2 AND id <= ?1)";
+        " + (SELECT count(*) FROM outbox_failures WHERE alert <= ?1)";
     sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n = -1;
 
     if (st) {
         sqlite3_bind_int64(st, 1, d->reported_upto);
-        sqlite3_bind_int64(st, 2, d->failures_reported_upto);
         if (sqlite3_step(st) == SQLITE_ROW)
             n = sqlite3_column_int64(st, 0);
     }

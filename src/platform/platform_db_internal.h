@@ -18,21 +18,21 @@ struct platform_db {
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
         *member_route, *outbox_deliver, *outbox_last, *events_batch, *events_reported,
         *dir_batch, *dir_delete, *sessions_expire, *attempts_expire, *outbox_requeued,
-        *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_fail, *outbox_by_ref,
-        *outbox_delivered, *outbox_unsettled, *outbox_submitting, *outbox_requeue,
-        *failures_batch, *failures_reported;
+        *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_fail,
+        *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
+        *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
      * delivered or failed: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one
-     * accepted. Failures are numbered as they happen (fail_seq, the next
-     * one next_fail_seq); up to failures_reported_upto the hub has them. */
-    long long sent_upto, reported_upto, failures_reported_upto, next_fail_seq;
+     * accepted. */
+    long long sent_upto, reported_upto;
     int claimed; /* a channel has claimed alerts since open: some may be submitting */
     /* Per channel, where its claims go on from: no alert of it up to
-     * floor is queued, save those queued again (found by their index). */
-    struct {
+     * floor is queued, save those queued again after an unknown outcome,
+     * which lie from `requeued` on (0: none). */
+    struct claim_slot {
         char name[16];
-        long long floor;
+        long long floor, requeued;
     } claim_from[4];
 };
 

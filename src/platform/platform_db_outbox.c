@@ -4,9 +4,9 @@
  * the hub is still to hear of. The states are platform_db.h's.
  *
  * Most alerts go through in id order, so cursors in memory say how far
- * they have gone (platform_db_internal.h) and no index is paid for per
- * alert; the few that go their own way (queued again, failed) are found
- * through small partial indexes. */
+ * they have gone (platform_db_internal.h) and the outbox has no index to
+ * pay for on every insert; what only some alerts have (a channel's
+ * reference, a failure to report) is in a small table of its own. */
 #include "platform_db.h"
 
 #include <stdio.h>
@@ -65,21 +65,26 @@ int platform_db_outbox_settle(platform_db *d)
 }
 
 /* The claim cursor of channel, made on first use at the end of the
- * settled rows; NULL for a name too long or past the few slots (claims
- * then start from the settled rows' end, which is only slower). */
-static long long *claim_floor(platform_db *d, const char *channel)
+ * settled rows, past which the fresh claims find the alerts queued again
+ * too; NULL for a name too long or past the few slots (claims then start
+ * from the settled rows' end, which is only slower). */
+static struct claim_slot *claim_slot(platform_db *d, const char *channel, int make)
 {
     size_t len = strlen(channel);
 
     if (len == 0 || len >= sizeof d->claim_from[0].name)
         return NULL;
     for (size_t i = 0; i < sizeof d->claim_from / sizeof d->claim_from[0]; i++) {
-        if (strcmp(d->claim_from[i].name, channel) == 0)
-            return &d->claim_from[i].floor;
-        if (!d->claim_from[i].name[0]) {
-            memcpy(d->claim_from[i].name, channel, len + 1);
-            d->claim_from[i].floor = d->sent_upto;
-            return &d->claim_from[i].floor;
+        struct claim_slot *c = &d->claim_from[i];
+        if (strcmp(c->name, channel) == 0)
+            return c;
+        if (!c->name[0]) {
+            if (!make)
+                return NULL;
+            memcpy(c->name, channel, len + 1);
+            c->floor = d->sent_upto;
+            c->requeued = 0;
+            return c;
         }
     }
     return NULL;
@@ -116,8 +121,9 @@ static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
 int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, const char *at,
                              void (*fn)(void *ctx, const outbox_alert *a), void *ctx)
 {
-    long long *floor = claim_floor(d, channel);
-    long long from = floor && *floor > d->sent_upto ? *floor : d->sent_upto, id = 0;
+    struct claim_slot *slot = claim_slot(d, channel, 1);
+    long long from = slot && slot->floor > d->sent_upto ? slot->floor : d->sent_upto, id = 0;
+    long long again = slot ? slot->requeued : 0;
     int n = 0, rc = 1;
 
     if (limit <= 0)
@@ -125,11 +131,17 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
     if (db_begin(d->db) != 0)
         return -1;
     d->claimed = 1;
-    while (n < limit) { /* first those whose outcome was unknown: they are older */
-        db_bind_text(d->outbox_requeued, 1, channel);
-        if ((rc = claim_one(d, d->outbox_requeued, at, fn, ctx, &id)) != 1)
-            break;
-        n++;
+    if (again) { /* first those whose outcome was unknown: they are older */
+        id = again - 1 > d->sent_upto ? again - 1 : d->sent_upto;
+        while (n < limit) {
+            sqlite3_bind_int64(d->outbox_requeued, 1, id);
+            sqlite3_bind_int64(d->outbox_requeued, 2, from);
+            db_bind_text(d->outbox_requeued, 3, channel);
+            if ((rc = claim_one(d, d->outbox_requeued, at, fn, ctx, &id)) != 1)
+                break;
+            n++;
+        }
+        again = rc == 0 ? 0 : id + 1; /* none left, or more may be */
     }
     if (rc >= 0)
         rc = 1;
@@ -152,8 +164,10 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
         db_rollback(d->db);
         return -1;
     }
-    if (floor)
-        *floor = from; /* only once the claim is in for good */
+    if (slot) { /* only once the claim is in for good */
+        slot->floor = from;
+        slot->requeued = again;
+    }
     return n;
 }
 
@@ -162,10 +176,17 @@ int platform_db_outbox_accepted(platform_db *d, long long id, const char *refere
 {
     sqlite3_stmt *st = d->outbox_accept;
 
+    int rc;
+
     sqlite3_bind_int64(st, 1, id);
     db_bind_text(st, 2, reference);
     db_bind_text(st, 3, at);
-    return run_changed(st);
+    rc = run_changed(st);
+    if (rc != 1 || !reference)
+        return rc;
+    sqlite3_bind_int64(d->outbox_reference, 1, id);
+    db_bind_text(d->outbox_reference, 2, reference);
+    return db_run(d->outbox_reference) == 0 ? 1 : -1;
 }
 
 /* A reason fits the hub's limit, cut at a character's start. */
@@ -192,51 +213,60 @@ int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, 
     sqlite3_bind_int64(st, 1, id);
     db_bind_text(st, 2, reason_fit(reason, fit));
     db_bind_text(st, 3, at);
-    sqlite3_bind_int64(st, 4, d->next_fail_seq);
     rc = run_changed(st);
-    if (rc == 1)
-        d->next_fail_seq++; /* a rollback leaves a gap, which the cursor skips */
-    return rc;
+    if (rc != 1)
+        return rc;
+    sqlite3_bind_int64(d->failure_queue, 1, id);
+    return db_run(d->failure_queue) == 0 ? 1 : -1;
 }
 
-/* The next submitting alert of channel (NULL: any) after *from. */
-static int next_submitting(platform_db *d, const char *channel, long long *from, int *dup)
+/* The next submitting alert of channel (NULL: any) after *from; a first
+ * unknown outcome queues it again, where its channel's claims will look
+ * first, a second fails it. 1 done, 0 none left, -1 error. */
+static int requeue_next(platform_db *d, const char *channel, const char *at, long long *from,
+                        int *queued, int *lost)
 {
     sqlite3_stmt *st = d->outbox_submitting;
-    int rc;
+    char name[sizeof d->claim_from[0].name] = "";
+    int rc, dup = 0;
 
     sqlite3_bind_int64(st, 1, *from);
     db_bind_text(st, 2, channel);
     rc = db_step_row(st);
     if (rc == 1) {
         *from = sqlite3_column_int64(st, 0);
-        *dup = sqlite3_column_int(st, 1);
+        dup = sqlite3_column_int(st, 1);
+        db_copy_text(name, sizeof name, st, 2);
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc;
+    if (rc != 1)
+        return rc;
+    if (dup) {
+        rc = platform_db_outbox_failed(d, *from, PLATFORM_DB_OUTBOX_UNKNOWN_TWICE, at);
+        *lost += rc == 1;
+        return rc < 0 ? -1 : 1;
+    }
+    sqlite3_bind_int64(d->outbox_requeue, 1, *from);
+    if ((rc = run_changed(d->outbox_requeue)) < 0)
+        return -1;
+    *queued += rc;
+    struct claim_slot *slot = claim_slot(d, name, 0);
+    if (rc && slot && (!slot->requeued || *from < slot->requeued))
+        slot->requeued = *from; /* too low after a rollback: only a longer look */
+    return 1;
 }
 
 int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *at,
                                int *failed)
 {
     long long id = d->sent_upto; /* nothing up to it is submitting */
-    int own = sqlite3_get_autocommit(d->db), dup = 0, rc, queued = 0, lost = 0;
+    int own = sqlite3_get_autocommit(d->db), rc, queued = 0, lost = 0;
 
     if (own && db_begin(d->db) != 0)
         return -1;
-    while ((rc = next_submitting(d, channel, &id, &dup)) == 1) {
-        if (dup) {
-            rc = platform_db_outbox_failed(d, id, PLATFORM_DB_OUTBOX_UNKNOWN_TWICE, at);
-            lost += rc == 1;
-        } else {
-            sqlite3_bind_int64(d->outbox_requeue, 1, id);
-            rc = run_changed(d->outbox_requeue);
-            queued += rc == 1;
-        }
-        if (rc < 0)
-            break;
-    }
+    while ((rc = requeue_next(d, channel, at, &id, &queued, &lost)) == 1)
+        ;
     if (own && (rc < 0 || db_commit(d->db) != 0)) {
         db_rollback(d->db);
         return -1;
@@ -362,8 +392,7 @@ int platform_db_failures_batch(platform_db *d, int limit,
     sqlite3_stmt *st = d->failures_batch;
     int rc, n = 0;
 
-    sqlite3_bind_int64(st, 1, d->failures_reported_upto);
-    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int(st, 1, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_int(st, 5) && sqlite3_column_int64(st, 1) > d->reported_upto)
             break;
@@ -378,8 +407,5 @@ int platform_db_failures_batch(platform_db *d, int limit,
 int platform_db_failures_reported_upto(platform_db *d, long long seq)
 {
     sqlite3_bind_int64(d->failures_reported, 1, seq);
-    if (db_run(d->failures_reported) != 0)
-        return -1;
-    d->failures_reported_upto = seq;
-    return 0;
+    return db_run(d->failures_reported);
 }
