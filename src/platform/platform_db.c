@@ -7,8 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
+
+/* The outbox's columns beyond the first seven, as ALTER TABLE adds them
+ * to an older database and CREATE TABLE makes them in a new one. */
+#define OUTBOX_NEW_COLUMNS \
+    ", state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0," \
+    " duplicate INTEGER NOT NULL DEFAULT 0, resent TEXT, reference TEXT, settled TEXT," \
+    " reason TEXT"
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
  * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
@@ -29,15 +37,31 @@ static const char schema[] =
     " doc_sha256 TEXT NOT NULL, deadline TEXT NOT NULL, link TEXT NOT NULL,"
     " received TEXT NOT NULL, read_at TEXT);"
     "CREATE INDEX IF NOT EXISTS inbox_by_member ON inbox(member, received);"
+    /* An alert and its way (platform_db.h): state, attempts, duplicate
+     * (queued again after an unknown outcome), resent (when it was sent
+     * that second time), the channel's reference, sent (when the channel
+     * accepted it), settled (when it became delivered or failed), and a
+     * failure's reason. An older database has the first seven columns:
+     * see migrate_outbox. */
     "CREATE TABLE IF NOT EXISTS outbox("
     " id INTEGER PRIMARY KEY, notice TEXT NOT NULL, channel TEXT NOT NULL,"
-    " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT);"
+    " phone TEXT NOT NULL, text TEXT NOT NULL, created TEXT NOT NULL, sent TEXT"
+    OUTBOX_NEW_COLUMNS ");"
     /* The outbox is also the queue of ConsignmentNotification reports to
-     * the hub: rows are sent, and then reported, in id order, so two ids
-     * say how far each has gone (platform_db.sent_upto in memory, found again at
-     * open; reported_upto in meta). A queue table and an index of unsent
-     * rows cost each notice four more B-tree writes. */
+     * the hub: rows are settled, and then reported, mostly in id order,
+     * so two ids say how far each has gone (platform_db.sent_upto in
+     * memory, found again at open; reported_upto in meta). A queue table
+     * and an index of unsent rows cost each notice four more B-tree
+     * writes, and any index on the outbox costs every insert: what only
+     * some alerts need has a table of its own. outbox_references: a
+     * receipt names its alert by (channel, reference); the newest alert
+     * with a reference has it. outbox_failures: the failures the hub is
+     * still to hear of, in the order they happened. */
     "DROP INDEX IF EXISTS outbox_unsent;"
+    "CREATE TABLE IF NOT EXISTS outbox_references("
+    " channel TEXT NOT NULL, reference TEXT NOT NULL, alert INTEGER NOT NULL,"
+    " PRIMARY KEY(channel, reference)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox_failures(seq INTEGER PRIMARY KEY, alert INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     /* A relay looks its member up by rk: this index answers it without a
      * visit to the members table, whose rows are mostly text it does not
@@ -57,6 +81,8 @@ static const char schema[] =
 #define NOTICE_COLS \
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
     " read_at IS NOT NULL, read_at"
+
+#define ALERT_COLS "id, notice, phone, text, attempts, duplicate"
 
 typedef struct stmt_def {
     size_t offset;
@@ -84,12 +110,43 @@ static const stmt_def stmts[] = {
     /* Named: the planner would take rk's UNIQUE index, then the table. */
     S(member_route, "SELECT id, verified, consent, phone FROM members INDEXED BY members_relay"
                     " WHERE rk = ?"),
-    S(notify_mark, "UPDATE outbox SET sent = ?1 WHERE id > ?2"),
+    S(outbox_deliver, "UPDATE outbox SET state = 'accepted', attempts = attempts + 1, sent = ?1,"
+                      " resent = CASE WHEN duplicate THEN ?1 ELSE resent END"
+                      " WHERE id > ?2 AND state = 'queued'"),
     S(outbox_last, "SELECT max(id) FROM outbox"),
     S(events_batch, "SELECT id, notice, sent FROM outbox WHERE id > ?1 AND id <= ?2"
-                    " ORDER BY id LIMIT ?3"),
+                    " AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
     S(events_reported, "INSERT INTO meta(key, value) VALUES ('reported_upto', ?1)"
                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND id <= ?2"
+                       " AND channel = ?3 AND state = 'queued' ORDER BY id LIMIT 1"),
+    S(outbox_fresh, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND channel = ?2"
+                    " AND state = 'queued' ORDER BY id LIMIT 1"),
+    S(outbox_claim, "UPDATE outbox SET state = 'submitting', attempts = attempts + 1,"
+                    " resent = CASE WHEN duplicate THEN ?2 ELSE resent END"
+                    " WHERE id = ?1 AND state = 'queued'"),
+    S(outbox_accept, "UPDATE outbox SET state = 'accepted', reference = ?2, sent = ?3"
+                     " WHERE id = ?1 AND state = 'submitting'"),
+    S(outbox_reference, "INSERT OR REPLACE INTO outbox_references(channel, reference, alert)"
+                        " SELECT channel, ?2, id FROM outbox WHERE id = ?1"),
+    S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
+                   " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
+    S(failure_queue, "INSERT INTO outbox_failures(alert) VALUES (?1)"),
+    S(outbox_by_ref, "SELECT o.id, o.state FROM outbox_references r JOIN outbox o"
+                     " ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
+    S(outbox_delivered, "UPDATE outbox SET state = 'delivered', settled = ?2"
+                        " WHERE id = ?1 AND state = 'accepted'"),
+    S(outbox_unsettled, "SELECT id FROM outbox WHERE id > ?1"
+                        " AND state IN ('queued', 'submitting') ORDER BY id LIMIT 1"),
+    S(outbox_submitting, "SELECT id, duplicate, channel FROM outbox WHERE id > ?1"
+                         " AND state = 'submitting' AND (?2 IS NULL OR channel = ?2)"
+                         " ORDER BY id LIMIT 1"),
+    S(outbox_requeue, "UPDATE outbox SET state = 'queued', duplicate = 1"
+                      " WHERE id = ?1 AND state = 'submitting'"),
+    S(failures_batch, "SELECT f.seq, o.id, o.notice, o.settled, o.reason, o.sent IS NOT NULL"
+                      " FROM outbox_failures f JOIN outbox o ON o.id = f.alert"
+                      " ORDER BY f.seq LIMIT ?1"),
+    S(failures_reported, "DELETE FROM outbox_failures WHERE seq <= ?1"),
     S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
     S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
     S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
@@ -125,10 +182,48 @@ static const char from_hub_events[] =
     " (SELECT max(id) FROM outbox WHERE sent IS NOT NULL), 0);"
     "DROP TABLE hub_events;";
 
-/* Sent rows are a prefix of the outbox (they are sent in id order), so
- * the last one is found from the end. Every database this code made has
- * its reported_upto from the start (0); an older one gets it from its
- * hub_events queue. */
+/* Before alerts had states, a row was queued (sent NULL) or sent, which
+ * the built-in channel did at once: a sent row is accepted now, by that
+ * channel, with no reference. */
+static const char outbox_states[] =
+    "ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';"
+    "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN duplicate INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE outbox ADD COLUMN resent TEXT;"
+    "ALTER TABLE outbox ADD COLUMN reference TEXT;"
+    "ALTER TABLE outbox ADD COLUMN settled TEXT;"
+    "ALTER TABLE outbox ADD COLUMN reason TEXT;"
+    "UPDATE outbox SET state = 'accepted', attempts = 1 WHERE sent IS NOT NULL;";
+
+static int migrate_outbox(platform_db *d)
+{
+    long long has_states = 0, accepted = 0, queued = 0;
+
+    if (db_one_int(d->db, "SELECT count(*) FROM pragma_table_info('outbox')"
+                          " WHERE name = 'state'", &has_states) < 0)
+        return -1;
+    if (!has_states) {
+        if (db_begin(d->db) != 0)
+            return -1;
+        if (db_exec(d->db, outbox_states) != 0 ||
+            db_one_int(d->db, "SELECT count(*) FROM outbox WHERE state = 'accepted'",
+                       &accepted) < 0 ||
+            db_one_int(d->db, "SELECT count(*) FROM outbox WHERE state = 'queued'",
+                       &queued) < 0 ||
+            db_commit(d->db) != 0) {
+            db_rollback(d->db);
+            return -1;
+        }
+        log_info("database: the outbox's alerts now have states (%lld accepted, %lld queued)",
+                 accepted, queued);
+    }
+    return 0;
+}
+
+/* reported_upto is in meta: every database this code made has it from the
+ * start (0); an older one gets it from its hub_events queue. Every row up
+ * to it is settled, so sent_upto starts there and platform_db_outbox_settle
+ * moves it on once the statements are ready. */
 static int load_cursors(platform_db *d)
 {
     long long legacy = 0, queued = 0;
@@ -140,14 +235,13 @@ static int load_cursors(platform_db *d)
     if (legacy && (db_one_int(d->db, "SELECT count(*) FROM hub_events", &queued) < 0 ||
                    db_exec(d->db, from_hub_events) != 0))
         goto fail;
-    d->sent_upto = d->reported_upto = 0;
+    d->reported_upto = 0;
     if (db_exec(d->db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('reported_upto', 0)") != 0 ||
-        db_one_int(d->db, "SELECT id FROM outbox WHERE sent IS NOT NULL ORDER BY id DESC LIMIT 1",
-                   &d->sent_upto) < 0 ||
         db_one_int(d->db, "SELECT value FROM meta WHERE key = 'reported_upto'",
                    &d->reported_upto) < 0 ||
         db_commit(d->db) != 0)
         goto fail;
+    d->sent_upto = d->reported_upto;
     if (legacy)
         log_info("database: notifications now reported from the outbox, after row %lld"
                  " (%lld were queued)", d->reported_upto, queued);
@@ -155,6 +249,26 @@ static int load_cursors(platform_db *d)
 fail:
     db_rollback(d->db);
     return -1;
+}
+
+/* What a crash left half done: alerts claimed whose outcome nobody heard
+ * go back to their queue (or fail, if this was already their second
+ * time). Then every channel claims from the end of the settled rows. */
+static int recover_outbox(platform_db *d)
+{
+    char now[25];
+    int requeued, failed = 0;
+
+    if (platform_db_outbox_settle(d) != 0)
+        return -1;
+    clock_rfc3339_ms(now, clock_now_ms());
+    requeued = platform_db_outbox_requeue(d, NULL, now, &failed);
+    if (requeued < 0)
+        return -1;
+    if (requeued || failed)
+        log_warn("database: %d alerts whose outcome is unknown queued again as possible"
+                 " duplicates, %d failed (outcome unknown twice)", requeued, failed);
+    return 0;
 }
 
 static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
@@ -178,6 +292,10 @@ static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
     if (!d->ckpt) {
         return -1;
     }
+    if (migrate_outbox(d) != 0) {
+        snprintf(err, errlen, "%s: cannot give the outbox's alerts states (see log)", path);
+        return -1;
+    }
     if (load_cursors(d) != 0) {
         snprintf(err, errlen, "%s: cannot read the outbox's cursors (see log)", path);
         return -1;
@@ -186,8 +304,13 @@ static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
         STMT(d, stmts[i].offset) = db_prepare(d->db, stmts[i].sql);
         if (!STMT(d, stmts[i].offset)) {
             snprintf(err, errlen, "%s: cannot prepare statements (see log)", path);
-                return -1;
+            return -1;
         }
+    }
+    if (recover_outbox(d) != 0) {
+        snprintf(err, errlen, "%s: cannot recover the outbox's unanswered alerts (see log)",
+                 path);
+        return -1;
     }
     return 0;
 }
@@ -246,8 +369,11 @@ int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *
 
 long long platform_db_pending_reports(platform_db *d)
 {
+    /* A failure past reported_upto is counted there until the cursor
+     * passes it, then among the failures. */
     static const char sql[] =
-        "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?)";
+        "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?1)"
+        " + (SELECT count(*) FROM outbox_failures WHERE alert <= ?1)";
     sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n = -1;
 

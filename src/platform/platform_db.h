@@ -76,26 +76,107 @@ int platform_db_inbox_list(platform_db *d, long long member, int limit,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
 
+/* The outbox: each relayed notice's alert, in the platform's database
+ * before any channel sends it. An alert moves
+ *
+ *   queued -> submitting -> accepted -> delivered | failed
+ *
+ * queued: waiting for its channel. submitting: claimed by the channel,
+ * the attempt counted; its outcome is unknown until the channel answers.
+ * accepted: the channel took it and gave its reference (an SMSC's message
+ * id); this is when ConsignmentNotification is owed to the hub.
+ * delivered, failed: final (a failure with its reason, owed to the hub as
+ * ConsignmentNotificationFailure); a final state is never overwritten.
+ * An alert whose outcome is unknown (the connection dropped before the
+ * answer, or the process died) is queued again once, flagged as a
+ * possible duplicate, and its second sending is recorded; unknown a
+ * second time, it fails ("outcome unknown twice"): never a third send.
+ *
+ * Each call is a statement of its own unless the caller holds a
+ * transaction (platform_db_begin); claim and deliver make their own. */
 int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
                               const char *phone, const char *text, const char *created);
 int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference);
 
-/* Hands every unsent outbox row to its channel (marks it sent at `at`, in
- * a transaction of its own), which makes it a ConsignmentNotification to
- * report; returns how many, or -1 (then none). */
+/* The reason an alert fails with when its outcome was unknown twice. */
+#define PLATFORM_DB_OUTBOX_UNKNOWN_TWICE "outcome unknown twice"
+
+/* One claimed alert, as a channel needs it; the strings last only as
+ * long as the call it is passed to. */
+typedef struct outbox_alert {
+    long long id;
+    const char *notice, *phone, *text;
+    int attempt;   /* 1, or 2 for the one resend after an unknown outcome */
+    int duplicate; /* possibly sent before: the phone may get it twice */
+} outbox_alert;
+
+/* Claims up to limit queued alerts of channel, oldest first (those queued
+ * again after an unknown outcome before the rest), in a transaction of
+ * its own: each becomes submitting, its attempt counted, and is passed to
+ * fn, which copies what it needs. Nothing may be sent before this
+ * returns: only then is the claim durable. Returns how many, or -1 (then
+ * none is claimed, and fn's copies are to be dropped). */
+int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, const char *at,
+                             void (*fn)(void *ctx, const outbox_alert *a), void *ctx);
+/* The channel took a claimed alert: reference (NULL when the channel has
+ * none) is what its receipts will name. 1 recorded, 0 not submitting
+ * (unknown id, or already answered: unchanged), -1 error. */
+int platform_db_outbox_accepted(platform_db *d, long long id, const char *reference,
+                                const char *at);
+/* The channel refused a claimed alert, or gave up on an accepted one: a
+ * final failure, reason cut to FIELD_REASON_MAX bytes. 1, 0, -1 as above
+ * (0: not submitting or accepted). */
+int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, const char *at);
+/* The alerts of channel (NULL: every channel) claimed but unanswered,
+ * after the channel lost its connection: each goes back to the queue
+ * flagged as a possible duplicate, or fails if it already was. At open
+ * this is done for every channel. Returns how many were queued again
+ * (*failed, when not NULL, how many failed), or -1. */
+int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *at,
+                               int *failed);
+
+typedef enum outbox_receipt_result {
+    OUTBOX_RECEIPT_ERROR = -1,
+    OUTBOX_RECEIPT_UNKNOWN = 0,  /* no alert of this channel has this reference */
+    OUTBOX_RECEIPT_RECORDED = 1, /* the accepted alert is now delivered or failed */
+    OUTBOX_RECEIPT_FINAL = 2,    /* the alert was already final: unchanged */
+} outbox_receipt_result;
+
+/* A receipt, matched to its alert by (channel, reference): delivered, or
+ * failed with reason. */
+outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *channel,
+                                                 const char *reference, int delivered,
+                                                 const char *reason, const char *at);
+
+/* The built-in channel, for a platform with no real one: claims every
+ * queued alert, whatever its channel, and records it accepted at `at`
+ * (no reference) in the same transaction of its own, which makes it a
+ * ConsignmentNotification to report; returns how many, or -1 (then
+ * none). Nothing leaves the machine, so nothing is ever submitting; a
+ * platform with a real channel must not call it. */
 int platform_db_outbox_deliver(platform_db *d, const char *at);
 
-/* The oldest unreported ConsignmentNotifications, up to limit, passed to
- * fn in order; returns how many, or -1. Once the hub has them,
- * platform_db_events_reported_upto(the last id) moves past them. */
+/* The oldest unreported ConsignmentNotifications (alerts accepted), up to
+ * limit, passed to fn in order; returns how many, or -1. Once the hub has
+ * them, platform_db_events_reported_upto(the last id) moves past them. */
 int platform_db_events_batch(platform_db *d, int limit,
                              void (*fn)(void *ctx, long long id, const char *notice,
                                         const char *at),
                              void *ctx);
 int platform_db_events_reported_upto(platform_db *d, long long id);
-/* Reports not yet accepted by the hub (directory changes, notifications
- * unsent or unreported): what an operator or the demo waits on. -1 on
- * error. */
+/* The oldest unreported failures (ConsignmentNotificationFailure), up to
+ * limit, in the order they failed, each after its alert's
+ * ConsignmentNotification when it had one; seq is the failure's place in
+ * that order. Once the hub has them,
+ * platform_db_failures_reported_upto(the last seq) moves past them. */
+int platform_db_failures_batch(platform_db *d, int limit,
+                               void (*fn)(void *ctx, long long seq, const char *notice,
+                                          const char *at, const char *reason),
+                               void *ctx);
+int platform_db_failures_reported_upto(platform_db *d, long long seq);
+/* Reports not yet accepted by the hub (directory changes, alerts not yet
+ * answered or their notification unreported, failures unreported): what
+ * an operator or the demo waits on. -1 on error. */
 long long platform_db_pending_reports(platform_db *d);
 int platform_db_directory_batch(platform_db *d, int limit,
                                 void (*fn)(void *ctx, long long id, const char *rk, int consent,

@@ -1,6 +1,6 @@
-/* platform_db_inbox.c -- inboxes and the outbox: relayed notices in,
- * their reads, the alerts to send, and the reports (events, directory
- * changes) the hub is still to hear of. */
+/* platform_db_inbox.c -- inboxes: relayed notices in, their reads; and
+ * the directory changes the hub is still to hear of. The alerts and the
+ * reports on them are platform_db_outbox.c's. */
 #include "platform_db.h"
 
 #include <stdio.h>
@@ -79,19 +79,6 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
     return db_run(d->inbox_read);
 }
 
-int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
-                              const char *phone, const char *text, const char *created)
-{
-    sqlite3_stmt *st = d->outbox_insert;
-
-    db_bind_text(st, 1, notice);
-    db_bind_text(st, 2, channel);
-    db_bind_text(st, 3, phone);
-    db_bind_text(st, 4, text);
-    db_bind_text(st, 5, created);
-    return db_run(st);
-}
-
 int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference)
 {
     sqlite3_stmt *st = d->dir_insert;
@@ -100,62 +87,6 @@ int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int
     sqlite3_bind_int(st, 2, consent);
     sqlite3_bind_int(st, 3, preference);
     return db_run(st);
-}
-
-int platform_db_outbox_deliver(platform_db *d, const char *at)
-{
-    sqlite3_stmt *st = d->outbox_last;
-    long long last;
-    int rc;
-
-    if (db_begin(d->db) != 0)
-        return -1;
-    rc = sqlite3_step(st);
-    last = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    if (last > d->sent_upto) {
-        db_bind_text(d->notify_mark, 1, at);
-        sqlite3_bind_int64(d->notify_mark, 2, d->sent_upto);
-        if (db_run(d->notify_mark) != 0)
-            last = -1;
-    }
-    if (last < 0 || db_commit(d->db) != 0) {
-        db_rollback(d->db); /* the next round marks the same rows */
-        return -1;
-    }
-    if (last <= d->sent_upto)
-        return 0;
-    rc = (int)(last - d->sent_upto);
-    d->sent_upto = last; /* only once they are marked for good */
-    return rc;
-}
-
-int platform_db_events_batch(platform_db *d, int limit,
-                             void (*fn)(void *ctx, long long id, const char *notice,
-                                        const char *at),
-                             void *ctx)
-{
-    sqlite3_stmt *st = d->events_batch;
-    int rc, n = 0;
-
-    sqlite3_bind_int64(st, 1, d->reported_upto);
-    sqlite3_bind_int64(st, 2, d->sent_upto);
-    sqlite3_bind_int(st, 3, limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
-        n++;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? n : -1;
-}
-
-int platform_db_events_reported_upto(platform_db *d, long long id)
-{
-    sqlite3_bind_int64(d->events_reported, 1, id);
-    if (db_run(d->events_reported) != 0)
-        return -1;
-    d->reported_upto = id;
-    return 0;
 }
 
 int platform_db_directory_batch(platform_db *d, int limit,

@@ -16,16 +16,32 @@ struct platform_db {
         *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
         *outbox_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
-        *member_route, *notify_mark, *outbox_last, *events_batch, *events_reported,
-        *dir_batch, *dir_delete, *sessions_expire, *attempts_expire;
-    /* Outbox rows up to sent_upto are sent; up to reported_upto, the hub
-     * has their ConsignmentNotification. */
+        *member_route, *outbox_deliver, *outbox_last, *events_batch, *events_reported,
+        *dir_batch, *dir_delete, *sessions_expire, *attempts_expire, *outbox_requeued,
+        *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_fail,
+        *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
+        *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported;
+    /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
+     * delivered or failed: none queued or submitting); up to
+     * reported_upto, the hub has the ConsignmentNotification of every one
+     * accepted. */
     long long sent_upto, reported_upto;
+    int claimed; /* a channel has claimed alerts since open: some may be submitting */
+    /* Per channel, where its claims go on from: no alert of it up to
+     * floor is queued, save those queued again after an unknown outcome,
+     * which lie from `requeued` on (0: none). */
+    struct claim_slot {
+        char name[16];
+        long long floor, requeued;
+    } claim_from[4];
 };
 
 /* Steps a bound lookup once: read(st, out) takes the row if there is one.
  * 1 found, 0 not, -1 on a database error (logged). Leaves st reset. */
 int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out),
                          void *out);
+
+/* Moves sent_upto over the rows settled since: 0 or -1. */
+int platform_db_outbox_settle(platform_db *d);
 
 #endif

@@ -1,13 +1,14 @@
 /* platform_reports.c -- the background thread that tells the hub what
  * happened: ConsignmentNotification events (ContentConsignment travels in
- * the relay answer), and directory changes (consent given or withdrawn).
+ * the relay answer), ConsignmentNotificationFailure for alerts that
+ * failed, and directory changes (consent given or withdrawn).
  *
- * It also plays the push channel: unsent outbox rows are handed over (marked
- * sent), and each sent row is a ConsignmentNotification to report. Request
- * handlers only append rows (outbox, directory queue) inside their own
- * transactions; this thread sends them in batches of up to 10,000 over one
- * kept-alive connection, and once the hub has answered it moves the
- * outbox's reported_upto past them or deletes the directory rows. A failed
+ * It also plays the built-in channel: queued alerts are handed over
+ * (accepted at once), and each accepted alert is a ConsignmentNotification
+ * to report. Request handlers only append rows (outbox, directory queue)
+ * inside their own transactions; this thread sends them in batches of up
+ * to 10,000 over one kept-alive connection, and once the hub has answered
+ * it moves the outbox's cursors past them or deletes the directory rows. A failed
  * call leaves everything where it was and is retried with growing delays,
  * so a hub outage loses nothing and costs no request latency. The hub
  * treats a repeated report as a duplicate, which makes "send, crash
@@ -48,6 +49,26 @@ static void add_event(void *ctx, long long id, const char *notice, const char *a
     b->n++;
 }
 
+static void add_failure(void *ctx, long long seq, const char *notice, const char *at,
+                        const char *reason)
+{
+    report *b = ctx;
+
+    buf_puts(&b->body, b->n ? "," : "");
+    buf_puts(&b->body, "{\"notice\":");
+    buf_json_string(&b->body, notice);
+    buf_puts(&b->body, ",\"event\":\"ConsignmentNotificationFailure\",\"at\":");
+    buf_json_string(&b->body, at);
+    buf_puts(&b->body, ",\"reason\":");
+    if (reason)
+        buf_json_string(&b->body, reason);
+    else
+        buf_puts(&b->body, "null");
+    buf_puts(&b->body, "}");
+    b->last_id = seq;
+    b->n++;
+}
+
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
 {
     report *b = ctx;
@@ -69,10 +90,41 @@ static size_t item_errors(json_t *reply)
     return bad;
 }
 
+/* The queues, in the order a round empties them: a failure waits for
+ * its alert's notification (platform_db_failures_batch). */
+typedef enum queue { QUEUE_EVENTS, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES } queue;
+
+static const char *const queue_name[QUEUES] = {"events", "failures", "directory entries"};
+
+static int queue_batch(platform *p, queue q, report *b)
+{
+    switch (q) {
+    case QUEUE_EVENTS:
+        return platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, b);
+    case QUEUE_FAILURES:
+        return platform_db_failures_batch(p->db, BATCH_MAX_ITEMS, add_failure, b);
+    default:
+        return platform_db_directory_batch(p->db, BATCH_MAX_ITEMS, add_entry, b);
+    }
+}
+
+static int queue_done(platform *p, queue q, long long last_id)
+{
+    switch (q) {
+    case QUEUE_EVENTS:
+        return platform_db_events_reported_upto(p->db, last_id);
+    case QUEUE_FAILURES:
+        return platform_db_failures_reported_upto(p->db, last_id);
+    default:
+        return platform_db_directory_delete_upto(p->db, last_id);
+    }
+}
+
 /* Sends one batch of one queue. Returns the number sent (0: queue empty),
  * or -1 when the hub could not take it. */
-static int send_queue(platform *p, http_client *hub, int events)
+static int send_queue(platform *p, http_client *hub, queue q)
 {
+    int events = q != QUEUE_DIRECTORY;
     report b = {0};
     json_t *reply = NULL;
     char err[512];
@@ -81,8 +133,7 @@ static int send_queue(platform *p, http_client *hub, int events)
     buf_init(&b.body, 1 << 16);
     buf_puts(&b.body, events ? "{\"events\":[" : "{\"entries\":[");
     pthread_mutex_lock(&p->lock);
-    n = events ? platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, &b)
-               : platform_db_directory_batch(p->db, BATCH_MAX_ITEMS, add_entry, &b);
+    n = queue_batch(p, q, &b);
     pthread_mutex_unlock(&p->lock);
     buf_puts(&b.body, "]}");
     if (n <= 0 || b.body.broken) {
@@ -94,24 +145,22 @@ static int send_queue(platform *p, http_client *hub, int events)
                               b.body.data, b.body.len, &reply, err, sizeof err);
     buf_free(&b.body);
     if (status != 200) {
-        log_warn("hub: %d %s kept for retry: %s", n, events ? "events" : "directory entries",
-                 status ? err : "no answer");
+        log_warn("hub: %d %s kept for retry: %s", n, queue_name[q], status ? err : "no answer");
         json_decref(reply);
         return -1;
     }
     size_t bad = item_errors(reply);
     json_decref(reply);
     if (bad) /* an item the hub refuses will not improve by resending */
-        log_warn("hub refused %zu of %d %s", bad, n, events ? "events" : "directory entries");
+        log_warn("hub refused %zu of %d %s", bad, n, queue_name[q]);
     pthread_mutex_lock(&p->lock);
-    int rc = events ? platform_db_events_reported_upto(p->db, b.last_id)
-                    : platform_db_directory_delete_upto(p->db, b.last_id);
+    int rc = queue_done(p, q, b.last_id);
     pthread_mutex_unlock(&p->lock);
-    log_info("hub: sent %d %s", n, events ? "events" : "directory entries");
+    log_info("hub: sent %d %s", n, queue_name[q]);
     return rc == 0 ? n : -1;
 }
 
-/* Hands unsent notifications to the push channel; on the way, forgets
+/* Hands queued alerts to the built-in channel; on the way, forgets
  * expired sessions and login failures that have left the lockout window
  * (each an indexed DELETE, cheap at this pace). */
 static void deliver_outbox(platform *p)
@@ -135,8 +184,8 @@ static int report_round(platform *p, http_client *hub)
     int n;
 
     deliver_outbox(p);
-    for (int events = 1; events >= 0; events--) {
-        while ((n = send_queue(p, hub, events)) == BATCH_MAX_ITEMS)
+    for (queue q = 0; q < QUEUES; q++) {
+        while ((n = send_queue(p, hub, q)) == BATCH_MAX_ITEMS)
             ;
         if (n < 0)
             return -1;

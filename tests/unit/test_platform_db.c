@@ -1,7 +1,9 @@
 /* Unit tests for platform_db.c against a real SQLite file: members (sign
  * up, verify, consent), inbox rows filed once however often a notice is
- * relayed, a notice's read state that never moves back or later, and data
- * that survives closing and opening again. */
+ * relayed, a notice's read state that never moves back or later, data
+ * that survives closing and opening again, and the outbox's alerts
+ * through their states (claimed, accepted, receipts, unknown outcomes,
+ * a crash, an older outbox migrated). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "platform_db.h"
 
@@ -219,6 +222,394 @@ static void reopening_keeps_the_data(void **state)
     platform_db_close(d);
 }
 
+
+/* The outbox as a second connection reads it: one row's columns joined
+ * by '|', NULL as "-". */
+static void outbox_row(const char *path, long long id, const char *cols, char *out, size_t cap)
+{
+    char sql[256];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+
+    snprintf(sql, sizeof sql, "SELECT %s FROM outbox WHERE id = %lld", cols, id);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    out[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            size_t len = strlen(out);
+            snprintf(out + len, cap - len, "%s%s", i ? "|" : "", v ? v : "-");
+        }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+#define assert_outbox(path, id, cols, want) \
+    do { \
+        char got_[512]; \
+        outbox_row(path, id, cols, got_, sizeof got_); \
+        assert_string_equal(got_, want); \
+    } while (0)
+
+typedef struct claimed {
+    int n;
+    long long id[8];
+    int attempt[8], duplicate[8];
+    char phone[8][16], text[8][64], notice[8][65];
+} claimed;
+
+static void take(void *ctx, const outbox_alert *a)
+{
+    claimed *c = ctx;
+
+    assert_true(c->n < 8);
+    c->id[c->n] = a->id;
+    c->attempt[c->n] = a->attempt;
+    c->duplicate[c->n] = a->duplicate;
+    snprintf(c->phone[c->n], sizeof c->phone[0], "%s", a->phone);
+    snprintf(c->text[c->n], sizeof c->text[0], "%s", a->text);
+    snprintf(c->notice[c->n], sizeof c->notice[0], "%s", a->notice);
+    c->n++;
+}
+
+static int claim(platform_db *d, const char *channel, int limit, claimed *c)
+{
+    memset(c, 0, sizeof *c);
+    return platform_db_outbox_claim(d, channel, limit, "2026-12-01T00:00:01.000Z", take, c);
+}
+
+/* Reports as the reporter would send them: "event:notice:at[:reason]",
+ * each queue acknowledged as the hub answered. */
+typedef struct reports {
+    char text[512];
+    long long last;
+} reports;
+
+static void note_event(void *ctx, long long id, const char *notice, const char *at)
+{
+    reports *r = ctx;
+    size_t len = strlen(r->text);
+
+    snprintf(r->text + len, sizeof r->text - len, "%sCN:%s:%s", len ? " " : "", notice, at);
+    r->last = id;
+}
+
+static void note_failure(void *ctx, long long seq, const char *notice, const char *at,
+                         const char *reason)
+{
+    reports *r = ctx;
+    size_t len = strlen(r->text);
+
+    snprintf(r->text + len, sizeof r->text - len, "%sCNF:%s:%s:%s", len ? " " : "", notice, at,
+             reason ? reason : "-");
+    r->last = seq;
+}
+
+static const char *report_all(platform_db *d, reports *r)
+{
+    reports f = {0};
+
+    memset(r, 0, sizeof *r);
+    assert_true(platform_db_events_batch(d, 100, note_event, r) >= 0);
+    if (r->last)
+        assert_int_equal(platform_db_events_reported_upto(d, r->last), 0);
+    assert_true(platform_db_failures_batch(d, 100, note_failure, &f) >= 0);
+    if (f.last)
+        assert_int_equal(platform_db_failures_reported_upto(d, f.last), 0);
+    if (f.text[0]) {
+        size_t len = strlen(r->text);
+        snprintf(r->text + len, sizeof r->text - len, "%s%s", len ? " " : "", f.text);
+    }
+    return r->text;
+}
+
+static void queue3(platform_db *d, const char *channel)
+{
+    static const char *const texts[] = {"alert one", "alert two", "alert three"};
+    char notice[8], phone[16];
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(notice, sizeof notice, "n%d", i + 1);
+        snprintf(phone, sizeof phone, "0101111000%d", i + 1);
+        assert_int_equal(platform_db_outbox_insert(d, notice, channel, phone, texts[i], "t0"), 0);
+    }
+}
+
+static void an_alert_is_claimed_accepted_and_delivered(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_delivered", path, sizeof path);
+    claimed c;
+    reports r;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(platform_db_pending_reports(d), 3);
+    assert_int_equal(claim(d, "push", 10, &c), 0); /* another channel's: none */
+    assert_int_equal(claim(d, "sms", 2, &c), 2);
+    assert_int_equal(c.id[0], 1);
+    assert_string_equal(c.notice[0], "n1");
+    assert_string_equal(c.phone[0], "01011110001");
+    assert_string_equal(c.text[0], "alert one");
+    assert_int_equal(c.attempt[0], 1);
+    assert_int_equal(c.duplicate[0], 0);
+    assert_int_equal(c.id[1], 2);
+    assert_outbox(path, 1, "state, attempts, duplicate, sent", "submitting|1|0|-");
+    assert_outbox(path, 3, "state, attempts", "queued|0");
+    assert_string_equal(report_all(d, &r), ""); /* nothing is owed yet */
+
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_outbox(path, 1, "state, reference, sent", "accepted|smsc-1|t1");
+    /* Accepted is when the notification is owed; the second alert, still
+     * unanswered, holds back nothing before it. */
+    assert_string_equal(report_all(d, &r), "CN:n1:t1");
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_outbox(path, 1, "state, settled, reason", "delivered|t2|-");
+    assert_string_equal(report_all(d, &r), "");
+
+    /* The third comes in the next claim, after the second. */
+    assert_int_equal(claim(d, "sms", 10, &c), 1);
+    assert_int_equal(c.id[0], 3);
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t3"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 1);
+    assert_string_equal(report_all(d, &r), "CN:n2:t4 CN:n3:t3");
+    assert_int_equal(platform_db_pending_reports(d), 0);
+    assert_int_equal(claim(d, "sms", 10, &c), 0);
+    platform_db_close(d);
+}
+
+static void a_failed_receipt_is_reported_after_the_notification(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_failed", path, sizeof path);
+    claimed c;
+    reports r;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 3, &c), 3);
+    /* The first is refused outright: a failure, never a notification. */
+    assert_int_equal(platform_db_outbox_failed(d, 1, "sms: ESME_RINVDSTADR", "t1"), 1);
+    /* The third is accepted, and its receipt says undelivered, while the
+     * second is unanswered: the third's notification waits for the
+     * second's outcome, and its failure for its notification. */
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t1"), 1);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-3", 0, "sms: UNDELIV", "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_outbox(path, 3, "state, sent, settled, reason", "failed|t1|t2|sms: UNDELIV");
+    assert_string_equal(report_all(d, &r), "CNF:n1:t1:sms: ESME_RINVDSTADR");
+    assert_int_equal(platform_db_pending_reports(d), 2); /* the second, and the third's */
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t3"), 1);
+    assert_string_equal(report_all(d, &r), "CN:n2:t3 CN:n3:t1 CNF:n3:t2:sms: UNDELIV");
+    assert_int_equal(platform_db_pending_reports(d), 0);
+
+    /* A reason longer than the hub takes is cut at a character's start. */
+    char longer[400];
+    memset(longer, 0, sizeof longer);
+    for (size_t i = 0; i + 3 < 300; i += 3)
+        memcpy(longer + i, "\xea\xb0\x80", 3); /* 가 */
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 0, longer, "t4"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_outbox(path, 2, "length(CAST(reason AS BLOB))", "198");
+    platform_db_close(d);
+}
+
+static void an_unknown_outcome_is_resent_once_then_fails(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_unknown", path, sizeof path);
+    claimed c;
+    reports r;
+    int failed = -1;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 2, &c), 2);
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    /* The connection drops with the second unanswered. */
+    assert_int_equal(platform_db_outbox_requeue(d, "push", "t2", &failed), 0);
+    assert_int_equal(platform_db_outbox_requeue(d, "sms", "t2", &failed), 1);
+    assert_int_equal(failed, 0);
+    assert_outbox(path, 2, "state, attempts, duplicate, resent", "queued|1|1|-");
+    assert_outbox(path, 1, "state", "accepted");
+    /* Claimed again first, before the third, flagged as a possible
+     * duplicate; its second sending is recorded. */
+    assert_int_equal(claim(d, "sms", 1, &c), 1);
+    assert_int_equal(c.id[0], 2);
+    assert_int_equal(c.attempt[0], 2);
+    assert_int_equal(c.duplicate[0], 1);
+    assert_outbox(path, 2, "state, attempts, duplicate, resent",
+                  "submitting|2|1|2026-12-01T00:00:01.000Z");
+    /* Unknown again: it fails, and is never sent a third time. */
+    assert_int_equal(platform_db_outbox_requeue(d, "sms", "t3", &failed), 0);
+    assert_int_equal(failed, 1);
+    assert_outbox(path, 2, "state, attempts, reason, settled",
+                  "failed|2|" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE "|t3");
+    assert_int_equal(claim(d, "sms", 10, &c), 1);
+    assert_int_equal(c.id[0], 3);
+    assert_int_equal(claim(d, "sms", 10, &c), 0);
+    /* An answer that comes late changes nothing final. */
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t4"), 1);
+    assert_string_equal(report_all(d, &r),
+                        "CN:n1:t1 CN:n3:t4 CNF:n2:t3:" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
+    platform_db_close(d);
+}
+
+static void a_crash_queues_the_unanswered_again(void **state)
+{
+    char path[128], err[256];
+    platform_db *d = open_fresh("alert_crash", path, sizeof path);
+    claimed c;
+    reports r;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 3, &c), 3);
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    platform_db_close(d); /* as a crash would leave it: two claimed, unanswered */
+
+    d = platform_db_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_outbox(path, 1, "state, duplicate", "accepted|0");
+    assert_outbox(path, 2, "state, duplicate", "queued|1");
+    assert_outbox(path, 3, "state, duplicate", "queued|1");
+    assert_int_equal(claim(d, "sms", 1, &c), 1);
+    assert_int_equal(c.id[0], 2);
+    assert_int_equal(c.duplicate[0], 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t2"), 1);
+    assert_int_equal(claim(d, "sms", 5, &c), 1);
+    assert_int_equal(c.id[0], 3);
+    platform_db_close(d); /* and again, with the third's second try unanswered */
+
+    d = platform_db_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_outbox(path, 2, "state", "accepted");
+    assert_outbox(path, 3, "state, attempts, reason", "failed|2|" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
+    assert_int_equal(claim(d, "sms", 5, &c), 0);
+    /* The failure carries the time the open found it at. */
+    report_all(d, &r);
+    assert_memory_equal(r.text, "CN:n1:t1 CN:n2:t2 CNF:n3:2", 26);
+    assert_non_null(strstr(r.text, "Z:" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE));
+    platform_db_close(d);
+}
+
+static void an_unknown_reference_changes_nothing(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_unknown_ref", path, sizeof path);
+    claimed c;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 1, &c), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    long long pending = platform_db_pending_reports(d);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-9", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_UNKNOWN);
+    /* The same reference from another channel is not this alert's. */
+    assert_int_equal(platform_db_outbox_receipt(d, "push", "smsc-1", 0, "x", "t2"),
+                     OUTBOX_RECEIPT_UNKNOWN);
+    assert_outbox(path, 1, "state, settled, reason", "accepted|-|-");
+    assert_int_equal(platform_db_pending_reports(d), pending);
+    /* Nor do answers for alerts that are not submitting. */
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t2"), 0);
+    assert_int_equal(platform_db_outbox_failed(d, 3, "x", "t2"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, 99, "smsc-99", "t2"), 0);
+    assert_outbox(path, 2, "state, reference", "queued|-");
+    platform_db_close(d);
+}
+
+static void final_states_are_never_overwritten(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_final", path, sizeof path);
+    claimed c;
+    int failed;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 3, &c), 3);
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t1"), 1);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 0, "sms: EXPIRED", "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_failed(d, 3, "sms: ESME_RSUBMITFAIL", "t2"), 1);
+
+    /* delivered stays delivered, failed stays failed, whatever comes. */
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 0, "sms: UNDELIV", "t3"),
+                     OUTBOX_RECEIPT_FINAL);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 1, NULL, "t3"),
+                     OUTBOX_RECEIPT_FINAL);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 0, "again", "t3"),
+                     OUTBOX_RECEIPT_FINAL);
+    assert_int_equal(platform_db_outbox_failed(d, 1, "late", "t3"), 0);
+    assert_int_equal(platform_db_outbox_failed(d, 2, "late", "t3"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t3"), 0);
+    assert_int_equal(platform_db_outbox_requeue(d, NULL, "t3", &failed), 0);
+    assert_int_equal(failed, 0);
+    assert_outbox(path, 1, "state, settled, reason", "delivered|t2|-");
+    assert_outbox(path, 2, "state, settled, reason", "failed|t2|sms: EXPIRED");
+    assert_outbox(path, 3, "state, settled, reason, reference",
+                  "failed|t2|sms: ESME_RSUBMITFAIL|-");
+    assert_int_equal(claim(d, "sms", 3, &c), 0);
+    platform_db_close(d);
+}
+
+/* The outbox as this code had it before alerts had states: two sent and
+ * reported up to the first, one queued; and the built-in channel, which
+ * claims and accepts at once, goes on from there. */
+static void an_older_outbox_is_migrated(void **state)
+{
+    char path[128], err[256];
+    sqlite3 *db;
+    platform_db *d;
+    reports r;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/old_outbox.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE outbox(id INTEGER PRIMARY KEY, notice TEXT NOT NULL,"
+        " channel TEXT NOT NULL, phone TEXT NOT NULL, text TEXT NOT NULL,"
+        " created TEXT NOT NULL, sent TEXT);"
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO outbox(notice, channel, phone, text, created, sent) VALUES"
+        " ('n1', 'push', '01011110001', 'one', 't0', 't1'),"
+        " ('n2', 'push', '01011110002', 'two', 't0', 't1'),"
+        " ('n3', 'push', '01011110003', 'three', 't0', NULL);"
+        "INSERT INTO meta(key, value) VALUES ('reported_upto', 1);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    d = platform_db_open(path, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    assert_outbox(path, 1, "channel, state, attempts, duplicate, reference, sent",
+                  "push|accepted|1|0|-|t1");
+    assert_outbox(path, 3, "channel, state, attempts, sent", "push|queued|0|-");
+    assert_int_equal(platform_db_pending_reports(d), 2); /* n2 unreported, n3 unsent */
+    assert_string_equal(report_all(d, &r), "CN:n2:t1");
+    assert_int_equal(platform_db_outbox_deliver(d, "t2"), 1);
+    assert_int_equal(platform_db_outbox_deliver(d, "t3"), 0);
+    assert_outbox(path, 3, "state, attempts, sent", "accepted|1|t2");
+    assert_string_equal(report_all(d, &r), "CN:n3:t2");
+    assert_int_equal(platform_db_pending_reports(d), 0);
+    platform_db_close(d);
+
+    /* Opened again, it is not migrated twice and owes nothing. */
+    d = platform_db_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_int_equal(platform_db_pending_reports(d), 0);
+    assert_string_equal(report_all(d, &r), "");
+    platform_db_close(d);
+}
+
 static int make_dir(void **state)
 {
     (void)state;
@@ -242,6 +633,13 @@ int main(void)
         cmocka_unit_test(a_notice_is_filed_once),
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),
+        cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
+        cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
+        cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
+        cmocka_unit_test(a_crash_queues_the_unanswered_again),
+        cmocka_unit_test(an_unknown_reference_changes_nothing),
+        cmocka_unit_test(final_states_are_never_overwritten),
+        cmocka_unit_test(an_older_outbox_is_migrated),
     };
     return cmocka_run_group_tests_name("platform_db", tests, make_dir, remove_dir);
 }

@@ -1,0 +1,411 @@
+/* platform_db_outbox.c -- the outbox: each relayed notice's alert, kept
+ * in the database from before a channel sends it until its outcome is
+ * final, and the reports on it (ConsignmentNotification, failures) that
+ * the hub is still to hear of. The states are platform_db.h's.
+ *
+ * Most alerts go through in id order, so cursors in memory say how far
+ * they have gone (platform_db_internal.h) and the outbox has no index to
+ * pay for on every insert; what only some alerts have (a channel's
+ * reference, a failure to report) is in a small table of its own. */
+#include "platform_db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "field.h"
+#include "log.h"
+#include "platform_db_internal.h"
+
+/* Steps a write and resets st: 1 changed a row, 0 none, -1 error. */
+static int run_changed(sqlite3_stmt *st)
+{
+    int rc = db_step_changed(st);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static void read_id(sqlite3_stmt *st, void *out)
+{
+    *(long long *)out = sqlite3_column_int64(st, 0);
+}
+
+int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
+                              const char *phone, const char *text, const char *created)
+{
+    sqlite3_stmt *st = d->outbox_insert;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, channel);
+    db_bind_text(st, 3, phone);
+    db_bind_text(st, 4, text);
+    db_bind_text(st, 5, created);
+    return db_run(st);
+}
+
+int platform_db_outbox_settle(platform_db *d)
+{
+    long long first = 0, last = 0;
+    int found;
+
+    sqlite3_bind_int64(d->outbox_unsettled, 1, d->sent_upto);
+    found = platform_db_read_row(d->outbox_unsettled, read_id, &first);
+    if (found < 0)
+        return -1;
+    if (found) {
+        d->sent_upto = first - 1;
+        return 0;
+    }
+    if (platform_db_read_row(d->outbox_last, read_id, &last) < 0)
+        return -1;
+    if (last > d->sent_upto)
+        d->sent_upto = last;
+    return 0;
+}
+
+/* The claim cursor of channel, made on first use at the end of the
+ * settled rows, past which the fresh claims find the alerts queued again
+ * too; NULL for a name too long or past the few slots (claims then start
+ * from the settled rows' end, which is only slower). */
+static struct claim_slot *claim_slot(platform_db *d, const char *channel, int make)
+{
+    size_t len = strlen(channel);
+
+    if (len == 0 || len >= sizeof d->claim_from[0].name)
+        return NULL;
+    for (size_t i = 0; i < sizeof d->claim_from / sizeof d->claim_from[0]; i++) {
+        struct claim_slot *c = &d->claim_from[i];
+        if (strcmp(c->name, channel) == 0)
+            return c;
+        if (!c->name[0]) {
+            if (!make)
+                return NULL;
+            memcpy(c->name, channel, len + 1);
+            c->floor = d->sent_upto;
+            c->requeued = 0;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* Claims the one alert st (bound, LIMIT 1) finds, passing it to fn:
+ * 1 claimed (its id in *id), 0 none left, -1 error. */
+static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
+                     void (*fn)(void *ctx, const outbox_alert *a), void *ctx, long long *id)
+{
+    int rc = db_step_row(st);
+
+    if (rc == 1) {
+        outbox_alert a = {
+            .id = sqlite3_column_int64(st, 0),
+            .notice = db_text(st, 1),
+            .phone = db_text(st, 2),
+            .text = db_text(st, 3),
+            .attempt = sqlite3_column_int(st, 4) + 1,
+            .duplicate = sqlite3_column_int(st, 5),
+        };
+        fn(ctx, &a);
+        *id = a.id;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != 1)
+        return rc;
+    sqlite3_bind_int64(d->outbox_claim, 1, *id);
+    db_bind_text(d->outbox_claim, 2, at);
+    return run_changed(d->outbox_claim) == 1 ? 1 : -1;
+}
+
+int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, const char *at,
+                             void (*fn)(void *ctx, const outbox_alert *a), void *ctx)
+{
+    struct claim_slot *slot = claim_slot(d, channel, 1);
+    long long from = slot && slot->floor > d->sent_upto ? slot->floor : d->sent_upto, id = 0;
+    long long again = slot ? slot->requeued : 0;
+    int n = 0, rc = 1;
+
+    if (limit <= 0)
+        return 0;
+    if (db_begin(d->db) != 0)
+        return -1;
+    d->claimed = 1;
+    if (again) { /* first those whose outcome was unknown: they are older */
+        id = again - 1 > d->sent_upto ? again - 1 : d->sent_upto;
+        while (n < limit) {
+            sqlite3_bind_int64(d->outbox_requeued, 1, id);
+            sqlite3_bind_int64(d->outbox_requeued, 2, from);
+            db_bind_text(d->outbox_requeued, 3, channel);
+            if ((rc = claim_one(d, d->outbox_requeued, at, fn, ctx, &id)) != 1)
+                break;
+            n++;
+        }
+        again = rc == 0 ? 0 : id + 1; /* none left, or more may be */
+    }
+    if (rc >= 0)
+        rc = 1;
+    while (rc == 1 && n < limit) {
+        sqlite3_bind_int64(d->outbox_fresh, 1, from);
+        db_bind_text(d->outbox_fresh, 2, channel);
+        if ((rc = claim_one(d, d->outbox_fresh, at, fn, ctx, &id)) == 1) {
+            from = id;
+            n++;
+        }
+    }
+    /* None of this channel's left to the end: later ones come after it. */
+    if (rc == 0 && platform_db_read_row(d->outbox_last, read_id, &id) == 1 && id > from)
+        from = id;
+    /* Durable before anything is sent: the platform's database commits
+     * with synchronous=FULL in WAL mode (db.h), so once this returns the
+     * claim survives a crash, which then finds the alerts submitting and
+     * queues them again as possible duplicates, never a third time. */
+    if (rc < 0 || db_commit(d->db) != 0) {
+        db_rollback(d->db);
+        return -1;
+    }
+    if (slot) { /* only once the claim is in for good */
+        slot->floor = from;
+        slot->requeued = again;
+    }
+    return n;
+}
+
+int platform_db_outbox_accepted(platform_db *d, long long id, const char *reference,
+                                const char *at)
+{
+    sqlite3_stmt *st = d->outbox_accept;
+
+    int rc;
+
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, reference);
+    db_bind_text(st, 3, at);
+    rc = run_changed(st);
+    if (rc != 1 || !reference)
+        return rc;
+    sqlite3_bind_int64(d->outbox_reference, 1, id);
+    db_bind_text(d->outbox_reference, 2, reference);
+    return db_run(d->outbox_reference) == 0 ? 1 : -1;
+}
+
+/* A reason fits the hub's limit, cut at a character's start. */
+static const char *reason_fit(const char *reason, char out[FIELD_REASON_MAX + 1])
+{
+    size_t len;
+
+    if (!reason || strlen(reason) <= FIELD_REASON_MAX)
+        return reason;
+    len = FIELD_REASON_MAX;
+    while (len > 0 && ((unsigned char)reason[len] & 0xC0) == 0x80)
+        len--;
+    memcpy(out, reason, len);
+    out[len] = '\0';
+    return out;
+}
+
+int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, const char *at)
+{
+    sqlite3_stmt *st = d->outbox_fail;
+    char fit[FIELD_REASON_MAX + 1];
+    int rc;
+
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, reason_fit(reason, fit));
+    db_bind_text(st, 3, at);
+    rc = run_changed(st);
+    if (rc != 1)
+        return rc;
+    sqlite3_bind_int64(d->failure_queue, 1, id);
+    return db_run(d->failure_queue) == 0 ? 1 : -1;
+}
+
+/* The next submitting alert of channel (NULL: any) after *from; a first
+ * unknown outcome queues it again, where its channel's claims will look
+ * first, a second fails it. 1 done, 0 none left, -1 error. */
+static int requeue_next(platform_db *d, const char *channel, const char *at, long long *from,
+                        int *queued, int *lost)
+{
+    sqlite3_stmt *st = d->outbox_submitting;
+    char name[sizeof d->claim_from[0].name] = "";
+    int rc, dup = 0;
+
+    sqlite3_bind_int64(st, 1, *from);
+    db_bind_text(st, 2, channel);
+    rc = db_step_row(st);
+    if (rc == 1) {
+        *from = sqlite3_column_int64(st, 0);
+        dup = sqlite3_column_int(st, 1);
+        db_copy_text(name, sizeof name, st, 2);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != 1)
+        return rc;
+    if (dup) {
+        rc = platform_db_outbox_failed(d, *from, PLATFORM_DB_OUTBOX_UNKNOWN_TWICE, at);
+        *lost += rc == 1;
+        return rc < 0 ? -1 : 1;
+    }
+    sqlite3_bind_int64(d->outbox_requeue, 1, *from);
+    if ((rc = run_changed(d->outbox_requeue)) < 0)
+        return -1;
+    *queued += rc;
+    struct claim_slot *slot = claim_slot(d, name, 0);
+    if (rc && slot && (!slot->requeued || *from < slot->requeued))
+        slot->requeued = *from; /* too low after a rollback: only a longer look */
+    return 1;
+}
+
+int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *at,
+                               int *failed)
+{
+    long long id = d->sent_upto; /* nothing up to it is submitting */
+    int own = sqlite3_get_autocommit(d->db), rc, queued = 0, lost = 0;
+
+    if (own && db_begin(d->db) != 0)
+        return -1;
+    while ((rc = requeue_next(d, channel, at, &id, &queued, &lost)) == 1)
+        ;
+    if (own && (rc < 0 || db_commit(d->db) != 0)) {
+        db_rollback(d->db);
+        return -1;
+    }
+    if (rc < 0)
+        return -1;
+    if (failed)
+        *failed = lost;
+    return queued;
+}
+
+typedef struct found_ref {
+    long long id;
+    char state[16];
+} found_ref;
+
+static void read_ref(sqlite3_stmt *st, void *out)
+{
+    found_ref *f = out;
+
+    f->id = sqlite3_column_int64(st, 0);
+    db_copy_text(f->state, sizeof f->state, st, 1);
+}
+
+outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *channel,
+                                                 const char *reference, int delivered,
+                                                 const char *reason, const char *at)
+{
+    found_ref f;
+    int rc;
+
+    db_bind_text(d->outbox_by_ref, 1, channel);
+    db_bind_text(d->outbox_by_ref, 2, reference);
+    rc = platform_db_read_row(d->outbox_by_ref, read_ref, &f);
+    if (rc <= 0)
+        return rc < 0 ? OUTBOX_RECEIPT_ERROR : OUTBOX_RECEIPT_UNKNOWN;
+    if (strcmp(f.state, "accepted") != 0)
+        return OUTBOX_RECEIPT_FINAL;
+    if (delivered) {
+        sqlite3_bind_int64(d->outbox_delivered, 1, f.id);
+        db_bind_text(d->outbox_delivered, 2, at);
+        rc = run_changed(d->outbox_delivered);
+    } else {
+        rc = platform_db_outbox_failed(d, f.id, reason, at);
+    }
+    return rc < 0 ? OUTBOX_RECEIPT_ERROR : rc ? OUTBOX_RECEIPT_RECORDED : OUTBOX_RECEIPT_FINAL;
+}
+
+/* Every queued alert lies past sent_upto, those queued again included.
+ * With no claim made since open nothing is submitting, so once they are
+ * accepted every row is settled: sent_upto goes to the end at once,
+ * sparing platform_db_outbox_settle a second pass over them. */
+int platform_db_outbox_deliver(platform_db *d, const char *at)
+{
+    sqlite3_stmt *st = d->outbox_deliver;
+    long long last = 0;
+    int n;
+
+    if (db_begin(d->db) != 0)
+        return -1;
+    db_bind_text(st, 1, at);
+    sqlite3_bind_int64(st, 2, d->sent_upto);
+    if (db_run(st) != 0 ||
+        (!d->claimed && platform_db_read_row(d->outbox_last, read_id, &last) < 0)) {
+        db_rollback(d->db); /* the next round takes the same alerts */
+        return -1;
+    }
+    n = sqlite3_changes(d->db);
+    if (db_commit(d->db) != 0) {
+        db_rollback(d->db);
+        return -1;
+    }
+    if (last > d->sent_upto)
+        d->sent_upto = last; /* only once they are accepted for good */
+    return n;
+}
+
+/* Rows that failed before a channel accepted them owe no notification:
+ * a range holding nothing else is passed over at once (the failures'
+ * own queue reports them). */
+int platform_db_events_batch(platform_db *d, int limit,
+                             void (*fn)(void *ctx, long long id, const char *notice,
+                                        const char *at),
+                             void *ctx)
+{
+    sqlite3_stmt *st = d->events_batch;
+    int rc, n = 0;
+
+    if (platform_db_outbox_settle(d) != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, d->reported_upto);
+    sqlite3_bind_int64(st, 2, d->sent_upto);
+    sqlite3_bind_int(st, 3, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (n == 0 && d->sent_upto > d->reported_upto &&
+        platform_db_events_reported_upto(d, d->sent_upto) != 0)
+        return -1;
+    return n;
+}
+
+int platform_db_events_reported_upto(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->events_reported, 1, id);
+    if (db_run(d->events_reported) != 0)
+        return -1;
+    d->reported_upto = id;
+    return 0;
+}
+
+/* A failure waits while its alert's ConsignmentNotification is still
+ * unreported, so that the hub hears of the two in their order. */
+int platform_db_failures_batch(platform_db *d, int limit,
+                               void (*fn)(void *ctx, long long seq, const char *notice,
+                                          const char *at, const char *reason),
+                               void *ctx)
+{
+    sqlite3_stmt *st = d->failures_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 5) && sqlite3_column_int64(st, 1) > d->reported_upto)
+            break;
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 2), db_text(st, 3),
+           (const char *)sqlite3_column_text(st, 4));
+        n++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+}
+
+int platform_db_failures_reported_upto(platform_db *d, long long seq)
+{
+    sqlite3_bind_int64(d->failures_reported, 1, seq);
+    return db_run(d->failures_reported);
+}
