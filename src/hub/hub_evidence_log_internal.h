@@ -1,0 +1,61 @@
+/* hub_evidence_log_internal.h -- what the evidence log's three files
+ * share: the open log (its connections, statements, frontiers, latest head
+ * and signer) and the reader's helpers. hub_evidence_log.c opens, appends
+ * and reads the tree; hub_evidence_sign.c signs tree heads;
+ * hub_evidence_proof.c answers proofs and certificates. Only they include
+ * this. */
+#ifndef HERALD_HUB_EVIDENCE_LOG_INTERNAL_H
+#define HERALD_HUB_EVIDENCE_LOG_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "hub_evidence_log.h"
+#include "hub_leaf_file.h"
+
+enum { W_LEAF, W_NODE, W_HEAD, W_FILE_SIZE, W_COUNT };
+enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_FILED_END, R_LATEST, R_NOTICE, R_BEGIN, R_END,
+       R_COUNT };
+
+struct hub_evidence_log {
+    sqlite3 *writer, *reader;
+    hub_leaf_file *leaves;        /* path.leaves */
+    db_wal *wal;                  /* the writer's, when its commits are synced later */
+    pthread_mutex_t *writer_lock; /* hub_db's, or own_writer_lock */
+    pthread_mutex_t own_writer_lock;
+    sqlite3_stmt *w[W_COUNT], *r[R_COUNT];
+    merkle_frontier pending;   /* writer only: includes the open batch */
+    uint64_t filed_end, stored_end; /* writer only: leaf file reached, and as stored */
+
+    pthread_mutex_t state_lock, reader_lock, sign_lock;
+    merkle_frontier committed; /* state_lock */
+    int have_head;             /* state_lock */
+    sth head;                  /* state_lock */
+    uint8_t head_sig[STH_SIG_LEN];
+
+    uint8_t *sk;               /* secure memory; NULL without a key */
+    uint8_t pk[ED25519_PUBLIC_LEN];
+    long long last_logged;
+
+    pthread_t signer;
+    int signer_running;
+    long interval_ms;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    int stopping;
+};
+
+/* A reader statement, reset and unbound; reader_lock held. */
+sqlite3_stmt *hub_evidence_log_rstmt(hub_evidence_log *log, int which);
+/* Copies a 32-byte blob column; -1 if it is not one. */
+int hub_evidence_log_hash_col(sqlite3_stmt *st, int col, uint8_t out[MERKLE_HASH_LEN]);
+/* Takes the reader connection for a series of reads in one read
+ * transaction, and gives it back. */
+void hub_evidence_log_read_begin(hub_evidence_log *log);
+void hub_evidence_log_read_end(hub_evidence_log *log);
+/* The tree's leaves and cached nodes as merkle.h reads them; reader held. */
+merkle_source hub_evidence_log_source(hub_evidence_log *log);
+/* Stops the signer thread, if one runs, and waits for it. */
+void hub_evidence_log_stop_signer(hub_evidence_log *log);
+
+#endif
