@@ -17,6 +17,7 @@ static const char *const event_names[EV_COUNT] = {
     "RelayToNonERDS",
     "ContentConsignment",
     "ConsignmentNotification",
+    "ConsignmentNotificationDelivery",
     "ConsignmentNotificationFailure",
     "ContentHandover",
     "ContentHandoverFailure",
@@ -32,6 +33,7 @@ static const notice_role event_roles[EV_COUNT] = {
     [EV_RELAY_TO_NON_ERDS] = ROLE_HUB,
     [EV_CONTENT_CONSIGNMENT] = ROLE_PLATFORM,
     [EV_CONSIGNMENT_NOTIFICATION] = ROLE_PLATFORM,
+    [EV_CONSIGNMENT_NOTIFICATION_DELIVERY] = ROLE_PLATFORM,
     [EV_CONSIGNMENT_NOTIFICATION_FAILURE] = ROLE_PLATFORM,
     [EV_CONTENT_HANDOVER] = ROLE_AGENCY,
     [EV_CONTENT_HANDOVER_FAILURE] = ROLE_AGENCY,
@@ -82,6 +84,7 @@ static notice_state target(notice_state cur, notice_event e)
     case EV_CONTENT_HANDOVER:
         return NS_READ;
     case EV_ACCEPTANCE_REJECTION_EXPIRY:
+    case EV_CONSIGNMENT_NOTIFICATION_FAILURE: /* the channel gave up: the next one */
         return cur == NS_RELAYED || cur == NS_RECEIVED ? NS_ACCEPTED : cur;
     case EV_RELAY_TO_NON_ERDS:
         return NS_POSTAL;
@@ -102,6 +105,12 @@ notice_outcome notice_state_apply(notice_state cur, notice_event e, notice_state
 int notice_event_allowed(notice_role r, notice_event e)
 {
     return (unsigned)e < EV_COUNT && event_roles[e] == r;
+}
+
+int notice_event_names_channel(notice_event e)
+{
+    return e == EV_CONSIGNMENT_NOTIFICATION || e == EV_CONSIGNMENT_NOTIFICATION_DELIVERY ||
+           e == EV_CONSIGNMENT_NOTIFICATION_FAILURE;
 }
 
 long long notice_retry_delay_ms(int failures)

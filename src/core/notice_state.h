@@ -4,8 +4,12 @@
  *   accepted --RelayAcceptance--> relayed --ContentConsignment--> received
  *   relayed/received --ContentHandover--> read            (final)
  *   relayed/received --AcceptanceRejectionExpiry--> accepted (next channel)
+ *   relayed/received --ConsignmentNotificationFailure--> accepted (next channel)
  *   accepted/relayed/received --RelayToNonERDS--> postal  (final)
  *
+ * A failed alert is final for its channel: like a deadline that passed, it
+ * sends the notice on to the person's next platform (or paper), but it is
+ * its own evidence, not an AcceptanceRejectionExpiry: no deadline ran out.
  * Other events are recorded without moving the state. Nothing moves a
  * notice out of read or postal: a late report there is "ignored" (still
  * logged as evidence). Which role may report which event is decided here
@@ -33,6 +37,9 @@ typedef enum notice_event {
     EV_RELAY_TO_NON_ERDS,
     EV_CONTENT_CONSIGNMENT,
     EV_CONSIGNMENT_NOTIFICATION,
+    /* Stored as bits of the hub's relays rows (1 << event): the events
+     * up to here keep their numbers. */
+    EV_CONSIGNMENT_NOTIFICATION_DELIVERY,
     EV_CONSIGNMENT_NOTIFICATION_FAILURE,
     EV_CONTENT_HANDOVER,
     EV_CONTENT_HANDOVER_FAILURE,
@@ -62,6 +69,11 @@ notice_outcome notice_state_apply(notice_state cur, notice_event e, notice_state
 
 /* 1 if a caller in role r may report event e. */
 int notice_event_allowed(notice_role r, notice_event e);
+
+/* 1 if event e is about an alert, whose report may name the channel that
+ * carried it and the channel's reference (ConsignmentNotification and its
+ * Delivery and Failure). */
+int notice_event_names_channel(notice_event e);
 
 /* Relay retry delay after `failures` consecutive failures (1, 2, ...):
  * 1 s doubling up to 60 s, so a platform that is down costs a notice at

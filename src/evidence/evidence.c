@@ -30,5 +30,9 @@ void evidence_encode(buf *out, const evidence_rec *r)
     FIELD(out, "rk", r->rk);
     FIELD(out, "doc_sha256", r->doc_sha256);
     FIELD(out, "reason", r->reason);
+    if (r->channel)
+        FIELD(out, "channel", r->channel);
+    if (r->reference)
+        FIELD(out, "reference", r->reference);
     buf_append(out, "}", 1);
 }

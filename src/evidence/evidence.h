@@ -5,6 +5,10 @@
  *   {"v":1,"event":…,"notice":…,"at":"RFC 3339 UTC ms","agency":…,
  *    "actor":…,"rk":…,"doc_sha256":…,"reason":…}
  * in exactly that key order, no spaces, reason null when there is none.
+ * A leaf about an alert may go on, after reason, with
+ *   ,"channel":"sms"|"push","reference":"<the channel's id of the alert>"
+ * each only when known (design.md §4 allows fields after reason), so
+ * every other leaf keeps the bytes it always had.
  * Written by appending (buf_json_string), never through a JSON tree whose
  * key order or number formatting could change under us. Pure. */
 #ifndef HERALD_EVIDENCE_H
@@ -21,6 +25,8 @@ typedef struct evidence_rec {
     const char *rk;
     const char *doc_sha256;
     const char *reason;     /* NULL for none */
+    const char *channel;    /* NULL: not in the leaf */
+    const char *reference;  /* NULL: not in the leaf */
 } evidence_rec;
 
 /* Appends the leaf to out (which may already hold text). */

@@ -404,6 +404,40 @@ done:
 static const char *const event_shared[] = {"event", NULL};
 static const batch_spec events_spec = {.key = "events", .shareable = event_shared};
 
+/* An optional string member of o that must pass ok: 0 (absent or null:
+ * *out stays NULL, or set), -1 when present and not such a string. */
+static int optional_str(json_t *o, const char *key, int (*ok)(const char *s, size_t len),
+                        const char **out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || !ok(json_string_value(v), json_string_length(v)))
+        return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* An alert's channel and the channel's reference: only on the events about
+ * an alert, each checked. NULL, or the item's error. */
+static const char *check_channel(json_t *o, hub_report *r)
+{
+    json_t *channel = json_object_get(o, "channel"), *ref = json_object_get(o, "reference");
+    int given = (channel && !json_is_null(channel)) || (ref && !json_is_null(ref));
+
+    if (given && !notice_event_names_channel(r->event))
+        return "channel and reference are only for ConsignmentNotification,"
+               " ConsignmentNotificationDelivery and ConsignmentNotificationFailure";
+    if (optional_str(o, "channel", field_channel_ok, &r->channel) != 0)
+        return FIELD_RULE_CHANNEL;
+    if (optional_str(o, "reference", field_channel_ref_ok, &r->reference) != 0)
+        return FIELD_RULE_CHANNEL_REF;
+    if (r->reference && !r->channel)
+        return "reference needs the channel it belongs to";
+    return NULL;
+}
+
 static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_report *r)
 {
     size_t len = 0;
@@ -443,6 +477,7 @@ static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_re
         }
         r->reason = json_string_value(reason);
     }
+    r->error = check_channel(o, r);
 }
 
 static void post_events(void *role, const void *caller, const http_request *req,
@@ -450,7 +485,7 @@ static void post_events(void *role, const void *caller, const http_request *req,
 {
     hub *h = role;
     const hub_caller *who = caller;
-    size_t n, i, failed = 0;
+    size_t n, i, failed = 0, moved_on = 0;
     hub_report *reports;
     batch b;
     json_t *o;
@@ -480,6 +515,7 @@ static void post_events(void *role, const void *caller, const http_request *req,
             failed++;
             continue;
         }
+        moved_on += r->moved_on;
         echo(&out, "notice", id, 1);
         buf_puts(&out, ",\"status\":\"");
         buf_puts(&out, r->status);
@@ -487,8 +523,10 @@ static void post_events(void *role, const void *caller, const http_request *req,
     }
     batch_results_close(&out);
     reply_buf(resp, &out);
-    log_info("POST /v1/events %s=%s events=%zu failed=%zu",
-             who->role == ROLE_AGENCY ? "agency" : "platform", who->name, n, failed);
+    if (moved_on) /* failed alerts: their notices wait for their next platform */
+        hub_wake_relay(h);
+    log_info("POST /v1/events %s=%s events=%zu failed=%zu moved_on=%zu",
+             who->role == ROLE_AGENCY ? "agency" : "platform", who->name, n, failed, moved_on);
 done:
     free(reports);
     batch_free(&b);

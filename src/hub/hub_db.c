@@ -28,7 +28,7 @@ static const char schema[] =
     "  due INTEGER,"                  /* read deadline on the current channel */
     "  next_attempt INTEGER NOT NULL DEFAULT 0," /* relay queue order and backoff */
     "  attempts INTEGER NOT NULL DEFAULT 0,"     /* failed calls to this channel */
-    "  expiries INTEGER NOT NULL DEFAULT 0,"     /* channels that timed out */
+    "  expiries INTEGER NOT NULL DEFAULT 0,"     /* channels given up on: expired, alert failed */
     "  UNIQUE(agency, reference)"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS notices_relay ON notices(next_attempt) WHERE state = 'accepted';"

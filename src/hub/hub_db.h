@@ -87,6 +87,10 @@ typedef struct hub_report {
     char notice[NOTICE_ID_LEN + 1];
     notice_event event;
     const char *reason;   /* NULL for none */
+    /* An alert's channel ("sms", "push") and the channel's reference,
+     * NULL when not said: only for notice_event_names_channel events. */
+    const char *channel, *reference;
+    int moved_on;         /* out: 1 when a failed alert sent the notice back to the relay queue */
     const char *status;   /* out: "recorded", "duplicate", "ignored" or NULL */
     const char *error;    /* out: per-item error or NULL */
 } hub_report;
@@ -95,7 +99,10 @@ typedef struct hub_report {
  * platform's report on a notice whose relay to it is still in flight
  * records RelayAcceptance and ContentConsignment first: the report proves
  * that the platform took the notice into an inbox. A
- * failure event is a duplicate only with the same reason. */
+ * failure event is a duplicate only with the same reason. A
+ * ConsignmentNotificationFailure from the notice's current platform sends
+ * the notice back to the relay queue, for the person's next platform or
+ * paper (moved_on); from any other platform it is evidence only. */
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
 

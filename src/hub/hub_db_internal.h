@@ -121,6 +121,11 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
 int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
                          const char *reason, int may_move, long long now,
                          notice_outcome *outcome);
+/* The same for a reported event, whose leaf carries what the report said
+ * (reason, and an alert's channel and reference). */
+int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep,
+                                const char *actor, int may_move, long long now,
+                                notice_outcome *outcome);
 
 /* ---- hub_db_changes.c ---- */
 

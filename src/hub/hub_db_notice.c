@@ -87,33 +87,41 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     return db_step_done(st);
 }
 
-int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
-                           const char *reason, long long now)
+/* Appends r's leaf to the evidence log, a prepared one if it fits. */
+static int append_leaf(hub_db *db, const evidence_rec *r)
 {
-    evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
-                      n->doc_sha256, reason};
     const hub_prepared_leaves *p = db->prepared;
 
     /* A leaf prepared for exactly this event goes in as it is: its bytes
      * from the leaf file, or from where they were prepared. */
     for (size_t k = db->prepared_at; p && k < db->prepared_at + PREPARED_PER_ITEM; k++) {
-        const hub_prepared_leaf *l = hub_prepared_leaves_find(p, k, &r);
+        const hub_prepared_leaf *l = hub_prepared_leaves_find(p, k, r);
         if (l && p->filed_at >= 0)
-            return hub_evidence_log_append_filed(db->log, n->id, (uint64_t)p->filed_at + l->off,
-                                                 l->len, l->hash);
+            return hub_evidence_log_append_filed(db->log, r->notice,
+                                                 (uint64_t)p->filed_at + l->off, l->len, l->hash);
         if (l)
-            return hub_evidence_log_append_hashed(db->log, n->id, p->bytes.data + l->off, l->len,
-                                                  l->hash);
+            return hub_evidence_log_append_hashed(db->log, r->notice, p->bytes.data + l->off,
+                                                  l->len, l->hash);
     }
     db->leaf.len = 0;
-    evidence_encode(&db->leaf, &r);
+    evidence_encode(&db->leaf, r);
     if (db->leaf.broken)
         return -1;
-    return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
+    return hub_evidence_log_append(db->log, r->notice, db->leaf.data, db->leaf.len);
 }
 
-int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
-                         const char *reason, int may_move, long long now, notice_outcome *outcome)
+int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
+                           const char *reason, long long now)
+{
+    evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
+                      n->doc_sha256, reason, NULL, NULL};
+
+    return append_leaf(db, &r);
+}
+
+/* Evidence of ev for n (r), and the state it moves n to. */
+static int record(hub_db *db, hub_notice *n, notice_event ev, const evidence_rec *r,
+                  int may_move, notice_outcome *outcome)
 {
     notice_state next;
     notice_outcome o = notice_state_apply(n->state, ev, &next);
@@ -122,11 +130,30 @@ int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char 
         o = NS_RECORDED;
     if (outcome)
         *outcome = o;
-    if (hub_db_notice_evidence(db, n, ev, actor, reason, now) != 0)
+    if (append_leaf(db, r) != 0)
         return -1;
     if (o == NS_MOVED)
         n->state = next;
     return 0;
+}
+
+int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
+                         const char *reason, int may_move, long long now, notice_outcome *outcome)
+{
+    evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
+                      n->doc_sha256, reason, NULL, NULL};
+
+    return record(db, n, ev, &r, may_move, outcome);
+}
+
+int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep,
+                                const char *actor, int may_move, long long now,
+                                notice_outcome *outcome)
+{
+    evidence_rec r = {notice_event_name(rep->event), n->id, now, n->agency, actor, n->rk,
+                      n->doc_sha256, rep->reason, rep->channel, rep->reference};
+
+    return record(db, n, rep->event, &r, may_move, outcome);
 }
 
 /* ---- GET /v1/notices/{id} ---- */

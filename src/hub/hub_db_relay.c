@@ -58,8 +58,14 @@ int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platfo
 {
     if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
         return -1;
+    /* A fallback channel (an earlier one expired or failed its alert)
+     * has the fallback window, or what is left of the agency's deadline
+     * if that is longer: a failure on the first day must not cut a
+     * thirty-day deadline short. */
     if (n->state == NS_RELAYED || n->state == NS_RECEIVED)
-        n->due = n->expiries ? now + db->fallback_ms : n->deadline;
+        n->due = !n->expiries ? n->deadline
+                 : n->deadline > now + db->fallback_ms ? n->deadline
+                                                       : now + db->fallback_ms;
     n->attempts = 0;
     return 0;
 }
@@ -227,7 +233,7 @@ static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
     for (size_t i = 0; i < n; i++) {
         const hub_notice *nt = &items[i].n;
         evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
-                          nt->platform, nt->rk, nt->doc_sha256, NULL};
+                          nt->platform, nt->rk, nt->doc_sha256, NULL, NULL, NULL};
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
         hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM, &r);

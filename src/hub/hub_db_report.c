@@ -48,9 +48,10 @@ static int note_report(hub_db *db, const char *notice, notice_event ev, const ch
     return db_step_changed(st);
 }
 
-/* The same for ContentConsignment and ConsignmentNotification, which a
- * platform reports once per notice: marked in its relays row. A platform
- * without one (none should report) falls back to `reported`. */
+/* The same for ContentConsignment, ConsignmentNotification and
+ * ConsignmentNotificationDelivery, which a platform reports once per
+ * notice: marked in its relays row. A platform without one (none should
+ * report) falls back to `reported`. */
 static int note_platform_event(hub_db *db, const char *notice, notice_event ev,
                                const char *platform)
 {
@@ -67,7 +68,8 @@ static int note_platform_event(hub_db *db, const char *notice, notice_event ev,
 static int first_report(hub_db *db, notice_role role, const hub_report *r, const char *caller)
 {
     if (role == ROLE_PLATFORM && (r->event == EV_CONTENT_CONSIGNMENT ||
-                                  r->event == EV_CONSIGNMENT_NOTIFICATION))
+                                  r->event == EV_CONSIGNMENT_NOTIFICATION ||
+                                  r->event == EV_CONSIGNMENT_NOTIFICATION_DELIVERY))
         return note_platform_event(db, r->notice, r->event, caller);
     return note_report(db, r->notice, r->event, caller, dedup_reason(r));
 }
@@ -113,6 +115,19 @@ static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform,
     return 1;
 }
 
+/* The notice's current platform gave up on its alert: the notice is back
+ * in the relay queue at once, for the person's next platform or paper, as
+ * after an expiry (hub_db_expire.c). It counts among the channels given
+ * up on, so the next one's read deadline is at least the fallback window
+ * (hub_db_relay_record_acceptance). */
+static void move_on(hub_notice *n, long long now)
+{
+    n->expiries++;
+    n->attempts = 0;
+    n->due = 0;
+    n->next_attempt = now;
+}
+
 static int report_one(hub_db *db, notice_role role, const char *caller, hub_report *r,
                       long long now)
 {
@@ -141,11 +156,17 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
      * nothing. */
     if (role == ROLE_PLATFORM)
         may_move = !strcmp(n.platform, caller) && n.state != NS_ACCEPTED;
-    if (hub_db_notice_record(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
+    if (hub_db_notice_record_report(db, &n, r, caller, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
-    /* Only a new state (and what came with it) needs writing back. */
-    return n.state != n.stored ? hub_db_notice_save(db, &n, now) : 0;
+    if (o == NS_MOVED && r->event == EV_CONSIGNMENT_NOTIFICATION_FAILURE) {
+        move_on(&n, now);
+        r->moved_on = 1;
+    }
+    /* Only a new state (and what came with it) needs writing back, or a
+     * notice sent on: accepted again, it may have been accepted before
+     * the report proved its relay in flight. */
+    return n.state != n.stored || r->moved_on ? hub_db_notice_save(db, &n, now) : 0;
 }
 
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,

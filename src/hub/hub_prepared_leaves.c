@@ -60,7 +60,8 @@ const hub_prepared_leaf *hub_prepared_leaves_find(const hub_prepared_leaves *p, 
     if (!l->rec.event || l->rec.at_ms != r->at_ms || !same(l->rec.event, r->event) ||
         !same(l->rec.notice, r->notice) || !same(l->rec.agency, r->agency) ||
         !same(l->rec.actor, r->actor) || !same(l->rec.rk, r->rk) ||
-        !same(l->rec.doc_sha256, r->doc_sha256) || !same(l->rec.reason, r->reason))
+        !same(l->rec.doc_sha256, r->doc_sha256) || !same(l->rec.reason, r->reason) ||
+        !same(l->rec.channel, r->channel) || !same(l->rec.reference, r->reference))
         return NULL;
     return l;
 }

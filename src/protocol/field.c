@@ -29,6 +29,21 @@ int field_reference_ok(const char *s, size_t len)
     return 1;
 }
 
+int field_channel_ok(const char *s, size_t len)
+{
+    return (len == 3 && !memcmp(s, "sms", 3)) || (len == 4 && !memcmp(s, "push", 4));
+}
+
+int field_channel_ref_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > FIELD_CHANNEL_REF_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '!' || s[i] > '~')
+            return 0;
+    return 1;
+}
+
 int field_title_ok(const char *s, size_t len)
 {
     return len > 0 && len <= FIELD_TITLE_MAX && no_controls(s, len) && utf8_valid(s, len);

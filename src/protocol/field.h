@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define FIELD_REFERENCE_MAX 64
+#define FIELD_CHANNEL_REF_MAX 64 /* an SMPP message_id is at most 64 characters */
 #define FIELD_TITLE_MAX 200
 #define FIELD_LINK_MAX 512
 #define FIELD_REASON_MAX 200
@@ -23,6 +24,10 @@
 #define FIELD_STR(x) FIELD_STR_(x)
 #define FIELD_RULE_REFERENCE \
     "reference must be 1-" FIELD_STR(FIELD_REFERENCE_MAX) " characters of [A-Za-z0-9._:-]"
+#define FIELD_RULE_CHANNEL "channel must be \"sms\" or \"push\""
+#define FIELD_RULE_CHANNEL_REF \
+    "reference must be 1-" FIELD_STR(FIELD_CHANNEL_REF_MAX) \
+    " printable ASCII characters without spaces"
 #define FIELD_RULE_TITLE \
     "title must be 1-" FIELD_STR(FIELD_TITLE_MAX) " bytes without control characters"
 #define FIELD_RULE_LINK \
@@ -38,6 +43,13 @@
 
 /* 1-64 characters of [A-Za-z0-9._:-]. */
 int field_reference_ok(const char *s, size_t len);
+/* The channel that carried an alert: "sms" (a carrier's SMSC) or "push"
+ * (a messenger's push gateway). */
+int field_channel_ok(const char *s, size_t len);
+/* The channel's own id of an alert (an SMSC's message_id, a gateway's
+ * message id): 1-64 bytes from '!' to '~'. Wider than a reference, as
+ * the channel chooses it; narrow enough to print and quote anywhere. */
+int field_channel_ref_ok(const char *s, size_t len);
 /* 1-200 bytes of valid UTF-8 with no control characters. */
 int field_title_ok(const char *s, size_t len);
 /* At most 512 bytes, http:// or https://, then only the characters a URI

@@ -26,7 +26,7 @@ static char *encode(const evidence_rec *r)
 static void exact_bytes_with_null_reason(void **state)
 {
     evidence_rec r = {"SubmissionAcceptance", "0193a1b2-c3d4-7000-8000-000000000001",
-                      1795766038123LL, "nts", "hub", rk, doc, NULL};
+                      1795766038123LL, "nts", "hub", rk, doc, NULL, NULL, NULL};
     char want[600];
     char *got = encode(&r);
     (void)state;
@@ -43,7 +43,7 @@ static void exact_bytes_with_null_reason(void **state)
 static void reason_is_escaped_and_parses_back(void **state)
 {
     evidence_rec r = {"RelayRejection", "n", 0, "nts", "messenger", rk, doc,
-                      "not a \"member\"\\\n\x01 회원 아님"};
+                      "not a \"member\"\\\n\x01 회원 아님", NULL, NULL};
     char *got = encode(&r);
     json_error_t e;
     json_t *j = json_loads(got, 0, &e);
@@ -59,11 +59,40 @@ static void reason_is_escaped_and_parses_back(void **state)
     free(got);
 }
 
+static void an_alert_names_its_channel_after_reason(void **state)
+{
+    evidence_rec r = {"ConsignmentNotificationDelivery", "n", 1795766038123LL, "nts", "carrier",
+                      rk, doc, NULL, "sms", "0a1B/2+c"};
+    char want[700];
+    char *got = encode(&r);
+    json_error_t e;
+    json_t *j = json_loads(got, JSON_REJECT_DUPLICATES, &e);
+    (void)state;
+
+    snprintf(want, sizeof want,
+             "{\"v\":1,\"event\":\"ConsignmentNotificationDelivery\",\"notice\":\"n\","
+             "\"at\":\"2026-11-27T07:53:58.123Z\",\"agency\":\"nts\",\"actor\":\"carrier\","
+             "\"rk\":\"%s\",\"doc_sha256\":\"%s\",\"reason\":null,\"channel\":\"sms\","
+             "\"reference\":\"0a1B/2+c\"}", rk, doc);
+    assert_string_equal(got, want);
+    assert_non_null(j);
+    json_decref(j);
+    free(got);
+
+    /* a channel without a reference (one the channel did not give) */
+    r.reference = NULL;
+    r.reason = "absent subscriber";
+    got = encode(&r);
+    assert_non_null(strstr(got, "\"reason\":\"absent subscriber\",\"channel\":\"sms\"}"));
+    assert_null(strstr(got, "\"reference\""));
+    free(got);
+}
+
 static void keys_in_fixed_order(void **state)
 {
     static const char *keys[] = {"\"v\"", "\"event\"", "\"notice\"", "\"at\"", "\"agency\"",
                                  "\"actor\"", "\"rk\"", "\"doc_sha256\"", "\"reason\""};
-    evidence_rec r = {"ContentHandover", "x", 1, "a", "b", rk, doc, "r"};
+    evidence_rec r = {"ContentHandover", "x", 1, "a", "b", rk, doc, "r", NULL, NULL};
     char *got = encode(&r);
     const char *p = got;
     (void)state;
@@ -79,7 +108,7 @@ static void keys_in_fixed_order(void **state)
 
 static void appends_after_existing_text(void **state)
 {
-    evidence_rec r = {"RelayFailure", "x", 1, "a", "hub", rk, doc, NULL};
+    evidence_rec r = {"RelayFailure", "x", 1, "a", "hub", rk, doc, NULL, NULL, NULL};
     buf b;
     (void)state;
 
@@ -95,6 +124,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_bytes_with_null_reason),
         cmocka_unit_test(reason_is_escaped_and_parses_back),
+        cmocka_unit_test(an_alert_names_its_channel_after_reason),
         cmocka_unit_test(keys_in_fixed_order),
         cmocka_unit_test(appends_after_existing_text),
     };

@@ -27,6 +27,34 @@ static void references(void **state)
     assert_true(field_reference_ok(big, 64));
 }
 
+static void channels_and_their_references(void **state)
+{
+    char big[66];
+    (void)state;
+
+    assert_true(field_channel_ok(S("sms")));
+    assert_true(field_channel_ok(S("push")));
+    assert_false(field_channel_ok(S("SMS")));
+    assert_false(field_channel_ok(S("sm")));
+    assert_false(field_channel_ok(S("pushy")));
+    assert_false(field_channel_ok(S("")));
+    assert_false(field_channel_ok("sms\0", 4));
+    assert_true(field_channel_ref_ok(S("0A1b2C")));
+    assert_true(field_channel_ref_ok(S("gw-7f3a/9+x=~!")));
+    assert_false(field_channel_ref_ok(S("")));
+    assert_false(field_channel_ref_ok(S("two words")));
+    assert_false(field_channel_ref_ok(S("tab\there")));
+    assert_false(field_channel_ref_ok(S("del\x7f")));
+    assert_false(field_channel_ref_ok(S("세금")));
+    assert_false(field_channel_ref_ok("nul\0x", 5));
+    memset(big, 'f', 65);
+    big[65] = '\0';
+    assert_false(field_channel_ref_ok(big, 65));
+    assert_true(field_channel_ref_ok(big, 64));
+    assert_string_equal(FIELD_RULE_CHANNEL_REF,
+                        "reference must be 1-64 printable ASCII characters without spaces");
+}
+
 static void titles_links_reasons(void **state)
 {
     char big[600];
@@ -133,6 +161,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(references),
+        cmocka_unit_test(channels_and_their_references),
         cmocka_unit_test(titles_links_reasons),
         cmocka_unit_test(sha256_hex),
         cmocka_unit_test(rules_name_the_limits),

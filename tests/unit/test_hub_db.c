@@ -734,7 +734,201 @@ static void same_report_is_recorded_once(void **state)
                     "SubmissionAcceptance:hub RelayAcceptance:alpha ConsignmentNotification:alpha "
                     "ConsignmentNotificationFailure:alpha ConsignmentNotificationFailure:alpha "
                     "ContentHandover:nts");
+    /* the first failure came from the current platform: the notice went
+     * back to the relay queue, and the read that followed ended it */
+    assert_feed(f, "nts", "relayed accepted read");
+}
+
+/* A report about an alert, with its channel and reference. */
+static const char *report_alert(fixture *f, const char *caller, const char *id, notice_event ev,
+                                const char *reason, const char *channel, const char *reference,
+                                long long now, int *moved_on)
+{
+    hub_report r;
+
+    memset(&r, 0, sizeof r);
+    memcpy(r.notice, id, NOTICE_ID_LEN + 1);
+    r.event = ev;
+    r.reason = reason;
+    r.channel = channel;
+    r.reference = reference;
+    assert_int_equal(hub_db_report(f->db, ROLE_PLATFORM, caller, &r, 1, now), 0);
+    assert_true((r.status == NULL) != (r.error == NULL));
+    if (moved_on)
+        *moved_on = r.moved_on;
+    return r.status ? r.status : r.error;
+}
+
+/* The notice's last leaf's text member key ("absent": not in the leaf). */
+static void assert_last_leaf_has(fixture *f, const char *id, const char *key, const char *want)
+{
+    json_t *root = notice_view(f, id), *events = json_object_get(root, "events");
+    json_t *last = json_array_get(events, json_array_size(events) - 1);
+
+    assert_string_equal(json_object_get(last, key) ? text(last, key) : "absent", want);
+    json_decref(root);
+}
+
+static void alert_evidence_names_channel_and_reference(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    int moved = -1;
+
+    relayed_to_alpha(f, "C-1", id, &it);
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, "sms",
+                                     "0a1b2c", T0 + 2, &moved),
+                        "recorded");
+    assert_int_equal(moved, 0);
+    assert_last_leaf_has(f, id, "channel", "sms");
+    assert_last_leaf_has(f, id, "reference", "0a1b2c");
+    /* a delivery is evidence once per platform, whatever it names */
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_DELIVERY, NULL,
+                                     "sms", "0a1b2c", T0 + 3, &moved),
+                        "recorded");
+    assert_int_equal(moved, 0);
+    assert_last_leaf_has(f, id, "reference", "0a1b2c");
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_DELIVERY, NULL,
+                                     "sms", "0a1b2c", T0 + 4, NULL),
+                        "duplicate");
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_DELIVERY, NULL,
+                                     "sms", "other", T0 + 4, NULL),
+                        "duplicate");
+    /* without them, the leaf has neither */
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 5),
+                        "recorded");
+    assert_last_leaf_has(f, id, "channel", "absent");
+    assert_last_leaf_has(f, id, "reference", "absent");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ConsignmentNotification:alpha "
+                    "ConsignmentNotificationDelivery:alpha ContentHandover:nts");
+    assert_state(f, id, "read", "alpha");
     assert_feed(f, "nts", "relayed read");
+}
+
+/* A failed alert on the current platform: the next platform at once, with
+ * the agency's deadline still running; a failure there too: paper. */
+static void failed_alert_goes_to_next_platform_then_postal(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t postal, expired;
+    int moved = -1;
+
+    relayed_to_alpha(f, "F-1", id, &it);
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, "sms",
+                                     "m-1", T0 + 2, NULL),
+                        "recorded");
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: UNDELIV", "sms", "m-1", T0 + 3, &moved),
+                        "recorded");
+    assert_int_equal(moved, 1);
+    assert_state(f, id, "accepted", "alpha");
+    assert_last_reason(f, id, "sms: UNDELIV");
+    assert_last_leaf_has(f, id, "reference", "m-1");
+    /* nothing is due any more on alpha */
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + DAY, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    /* alpha again, for another cause: evidence, the notice has left it */
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: EXPIRED", "sms", "m-1", T0 + 4, &moved),
+                        "recorded");
+    assert_int_equal(moved, 0);
+    assert_state(f, id, "accepted", "alpha");
+
+    /* the relay queue has it at once */
+    claim_one(f, T0 + 5, "beta", &it);
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 6);
+    assert_state(f, id, "received", "beta");
+    /* beta's deadline: the agency's, which is longer than the fallback window */
+    assert_int_equal(hub_db_expire(f->db, DEADLINE - 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    /* a late failure from alpha, now another platform's turn: evidence only */
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: REJECTD", "sms", "m-1", T0 + 7, &moved),
+                        "recorded");
+    assert_int_equal(moved, 0);
+    assert_state(f, id, "received", "beta");
+
+    assert_string_equal(report_alert(f, "beta", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "push: gateway refused", "push", NULL, T0 + 8, &moved),
+                        "recorded");
+    assert_int_equal(moved, 1);
+    assert_last_leaf_has(f, id, "channel", "push");
+    assert_last_leaf_has(f, id, "reference", "absent");
+    assert_int_equal(claim(f, T0 + 9, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_state(f, id, "postal", "beta");
+    /* once postal, a failure changes nothing */
+    assert_string_equal(report_alert(f, "beta", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "push: late", "push", NULL, T0 + 10, &moved),
+                        "ignored");
+    assert_int_equal(moved, 0);
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ConsignmentNotification:alpha "
+                    "ConsignmentNotificationFailure:alpha ConsignmentNotificationFailure:alpha "
+                    "RelayAcceptance:beta ContentConsignment:beta "
+                    "ConsignmentNotificationFailure:alpha ConsignmentNotificationFailure:beta "
+                    "RelayToNonERDS:hub ConsignmentNotificationFailure:beta");
+    assert_feed(f, "nts", "relayed accepted received accepted postal");
+}
+
+/* Late in the first channel's deadline, the next platform still gets the
+ * fallback window; after a read, a failure is only evidence. */
+static void failed_alert_late_or_after_read(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired;
+    long long t = DEADLINE - 1000;
+    int moved = -1;
+
+    relayed_to_alpha(f, "L-1", id, &it);
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: UNDELIV", "sms", "x", t, &moved),
+                        "recorded");
+    assert_int_equal(moved, 1);
+    claim_one(f, t + 1, "beta", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, t + 2);
+    assert_int_equal(hub_db_expire(f->db, t + 2 + FALLBACK_MS - 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, t + 2 + FALLBACK_MS, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+
+    relayed_to_alpha(f, "L-2", id2, &it);
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id2, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+                        "recorded");
+    assert_string_equal(report_alert(f, "alpha", id2, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: UNDELIV", "sms", "y", T0 + 3, &moved),
+                        "ignored");
+    assert_int_equal(moved, 0);
+    assert_state(f, id2, "read", "alpha");
+}
+
+/* A failure that arrives before the relay's answer proves the acceptance
+ * first, then sends the notice on. */
+static void failed_alert_before_the_relay_answer(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    int moved = -1;
+
+    submit(f, "nts", "E-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(report_alert(f, "alpha", id, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: REJECTD", "sms", NULL, T0 + 1, &moved),
+                        "recorded");
+    assert_int_equal(moved, 1);
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 2); /* changes nothing */
+    assert_state(f, id, "accepted", "alpha");
+    claim_one(f, T0 + 3, "beta", &it);
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha "
+                    "ConsignmentNotificationFailure:alpha");
 }
 
 static void reports_only_from_those_it_concerns(void **state)
@@ -929,6 +1123,10 @@ int main(void)
         T(unread_at_deadline_goes_to_next_platform_then_postal),
         T(expiry_takes_at_most_max),
         T(same_report_is_recorded_once),
+        T(alert_evidence_names_channel_and_reference),
+        T(failed_alert_goes_to_next_platform_then_postal),
+        T(failed_alert_late_or_after_read),
+        T(failed_alert_before_the_relay_answer),
         T(reports_only_from_those_it_concerns),
         T(read_is_final),
         T(postal_is_final),

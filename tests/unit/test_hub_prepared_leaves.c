@@ -16,7 +16,7 @@ static void prepared_equals_made_late(void **state)
 {
     char notice[] = "0193a1b2-c3d4-7000-8000-000000000001";
     evidence_rec r = {"RelayAcceptance", notice, 1795766399999LL, "nts", "messenger", rk, sha,
-                      NULL};
+                      NULL, NULL, NULL};
     uint8_t hash[MERKLE_HASH_LEN];
     hub_prepared_leaves p;
     buf late;
@@ -53,6 +53,12 @@ static void prepared_equals_made_late(void **state)
     r.reason = "late";
     assert_null(hub_prepared_leaves_find(&p, 1, &r));
     r.reason = NULL;
+    r.channel = "sms";
+    assert_null(hub_prepared_leaves_find(&p, 1, &r));
+    r.channel = NULL;
+    r.reference = "0a1b";
+    assert_null(hub_prepared_leaves_find(&p, 1, &r));
+    r.reference = NULL;
     copy[35] = '2';
     assert_null(hub_prepared_leaves_find(&p, 1, &r));
     /* the caller's buffer reused for another notice: the leaf keeps its own */

@@ -36,19 +36,59 @@ static void final_states_are_never_left(void **state)
         }
 }
 
+/* One row per non-final state, every event named: a new event must be
+ * placed here (the count below stops the build until it is). */
+_Static_assert(EV_COUNT == 13, "every_pair_lands_where_the_diagram_says: add the new event");
+
 static void every_pair_lands_where_the_diagram_says(void **state)
 {
     /* want[state][event]: the state after, for the non-final states. */
     static const notice_state want[3][EV_COUNT] = {
-        [NS_ACCEPTED] = {NS_ACCEPTED, NS_ACCEPTED, NS_RELAYED, NS_ACCEPTED, NS_ACCEPTED,
-                         NS_POSTAL, NS_RECEIVED, NS_ACCEPTED, NS_ACCEPTED, NS_READ,
-                         NS_ACCEPTED, NS_ACCEPTED},
-        [NS_RELAYED] = {NS_RELAYED, NS_RELAYED, NS_RELAYED, NS_RELAYED, NS_RELAYED,
-                        NS_POSTAL, NS_RECEIVED, NS_RELAYED, NS_RELAYED, NS_READ,
-                        NS_RELAYED, NS_ACCEPTED},
-        [NS_RECEIVED] = {NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED,
-                         NS_POSTAL, NS_RECEIVED, NS_RECEIVED, NS_RECEIVED, NS_READ,
-                         NS_RECEIVED, NS_ACCEPTED},
+        [NS_ACCEPTED] = {
+            [EV_SUBMISSION_ACCEPTANCE] = NS_ACCEPTED,
+            [EV_SUBMISSION_REJECTION] = NS_ACCEPTED,
+            [EV_RELAY_ACCEPTANCE] = NS_RELAYED,
+            [EV_RELAY_REJECTION] = NS_ACCEPTED,
+            [EV_RELAY_FAILURE] = NS_ACCEPTED,
+            [EV_RELAY_TO_NON_ERDS] = NS_POSTAL,
+            [EV_CONTENT_CONSIGNMENT] = NS_RECEIVED,
+            [EV_CONSIGNMENT_NOTIFICATION] = NS_ACCEPTED,
+            [EV_CONSIGNMENT_NOTIFICATION_DELIVERY] = NS_ACCEPTED,
+            [EV_CONSIGNMENT_NOTIFICATION_FAILURE] = NS_ACCEPTED,
+            [EV_CONTENT_HANDOVER] = NS_READ,
+            [EV_CONTENT_HANDOVER_FAILURE] = NS_ACCEPTED,
+            [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+        },
+        [NS_RELAYED] = {
+            [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
+            [EV_SUBMISSION_REJECTION] = NS_RELAYED,
+            [EV_RELAY_ACCEPTANCE] = NS_RELAYED,
+            [EV_RELAY_REJECTION] = NS_RELAYED,
+            [EV_RELAY_FAILURE] = NS_RELAYED,
+            [EV_RELAY_TO_NON_ERDS] = NS_POSTAL,
+            [EV_CONTENT_CONSIGNMENT] = NS_RECEIVED,
+            [EV_CONSIGNMENT_NOTIFICATION] = NS_RELAYED,
+            [EV_CONSIGNMENT_NOTIFICATION_DELIVERY] = NS_RELAYED,
+            [EV_CONSIGNMENT_NOTIFICATION_FAILURE] = NS_ACCEPTED,
+            [EV_CONTENT_HANDOVER] = NS_READ,
+            [EV_CONTENT_HANDOVER_FAILURE] = NS_RELAYED,
+            [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+        },
+        [NS_RECEIVED] = {
+            [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
+            [EV_SUBMISSION_REJECTION] = NS_RECEIVED,
+            [EV_RELAY_ACCEPTANCE] = NS_RECEIVED,
+            [EV_RELAY_REJECTION] = NS_RECEIVED,
+            [EV_RELAY_FAILURE] = NS_RECEIVED,
+            [EV_RELAY_TO_NON_ERDS] = NS_POSTAL,
+            [EV_CONTENT_CONSIGNMENT] = NS_RECEIVED,
+            [EV_CONSIGNMENT_NOTIFICATION] = NS_RECEIVED,
+            [EV_CONSIGNMENT_NOTIFICATION_DELIVERY] = NS_RECEIVED,
+            [EV_CONSIGNMENT_NOTIFICATION_FAILURE] = NS_ACCEPTED,
+            [EV_CONTENT_HANDOVER] = NS_READ,
+            [EV_CONTENT_HANDOVER_FAILURE] = NS_RECEIVED,
+            [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+        },
     };
     (void)state;
 
@@ -61,12 +101,48 @@ static void every_pair_lands_where_the_diagram_says(void **state)
         }
 }
 
+/* A failed alert sends the notice on like an expiry, and nothing else a
+ * platform says about an alert moves it. */
+static void a_failed_alert_moves_the_notice_on(void **state)
+{
+    notice_state s = NS_RECEIVED;
+    (void)state;
+
+    assert_int_equal(notice_state_apply(s, EV_CONSIGNMENT_NOTIFICATION_DELIVERY, &s),
+                     NS_RECORDED);
+    assert_int_equal(s, NS_RECEIVED);
+    assert_int_equal(notice_state_apply(s, EV_CONSIGNMENT_NOTIFICATION_FAILURE, &s), NS_MOVED);
+    assert_int_equal(s, NS_ACCEPTED);
+    /* a second failure while the notice waits for its next platform */
+    assert_int_equal(notice_state_apply(s, EV_CONSIGNMENT_NOTIFICATION_FAILURE, &s),
+                     NS_RECORDED);
+    assert_int_equal(s, NS_ACCEPTED);
+    s = NS_READ;
+    assert_int_equal(notice_state_apply(s, EV_CONSIGNMENT_NOTIFICATION_FAILURE, &s),
+                     NS_IGNORED);
+    assert_int_equal(s, NS_READ);
+}
+
+static void events_naming_a_channel(void **state)
+{
+    (void)state;
+    for (int e = 0; e < EV_COUNT; e++)
+        assert_int_equal(notice_event_names_channel((notice_event)e),
+                         e == EV_CONSIGNMENT_NOTIFICATION ||
+                             e == EV_CONSIGNMENT_NOTIFICATION_DELIVERY ||
+                             e == EV_CONSIGNMENT_NOTIFICATION_FAILURE);
+    assert_false(notice_event_names_channel((notice_event)EV_COUNT));
+}
+
 static void roles_report_only_their_events(void **state)
 {
     (void)state;
     assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONTENT_CONSIGNMENT));
     assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONSIGNMENT_NOTIFICATION));
+    assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONSIGNMENT_NOTIFICATION_DELIVERY));
     assert_true(notice_event_allowed(ROLE_PLATFORM, EV_CONSIGNMENT_NOTIFICATION_FAILURE));
+    assert_false(notice_event_allowed(ROLE_AGENCY, EV_CONSIGNMENT_NOTIFICATION_DELIVERY));
+    assert_false(notice_event_allowed(ROLE_HUB, EV_CONSIGNMENT_NOTIFICATION_DELIVERY));
     assert_false(notice_event_allowed(ROLE_PLATFORM, EV_CONTENT_HANDOVER));
     assert_false(notice_event_allowed(ROLE_PLATFORM, EV_RELAY_ACCEPTANCE));
     assert_true(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_HANDOVER));
@@ -85,6 +161,8 @@ static void names_round_trip(void **state)
     for (int s = 0; s < NS_COUNT; s++)
         assert_int_equal(notice_state_parse(notice_state_name((notice_state)s)), s);
     assert_string_equal(notice_event_name(EV_RELAY_TO_NON_ERDS), "RelayToNonERDS");
+    assert_string_equal(notice_event_name(EV_CONSIGNMENT_NOTIFICATION_DELIVERY),
+                        "ConsignmentNotificationDelivery");
     assert_int_equal(notice_event_parse("contentconsignment"), -1);
     assert_int_equal(notice_event_parse(""), -1);
     assert_int_equal(notice_state_parse("lost"), -1);
@@ -108,6 +186,8 @@ int main(void)
         cmocka_unit_test(happy_path),
         cmocka_unit_test(final_states_are_never_left),
         cmocka_unit_test(every_pair_lands_where_the_diagram_says),
+        cmocka_unit_test(a_failed_alert_moves_the_notice_on),
+        cmocka_unit_test(events_naming_a_channel),
         cmocka_unit_test(roles_report_only_their_events),
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(retry_delay_doubles_to_a_minute),
