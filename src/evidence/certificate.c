@@ -40,9 +40,17 @@ static int check_leaf(const uint8_t *leaf, size_t len, const char *notice, cert_
         copy_string(o, "at", ev->at, sizeof ev->at);
         copy_string(o, "actor", ev->actor, sizeof ev->actor);
         copy_string(o, "reason", ev->reason, sizeof ev->reason);
+        copy_string(o, "channel", ev->channel, sizeof ev->channel);
+        copy_string(o, "reference", ev->reference, sizeof ev->reference);
     }
     json_decref(o);
     return r;
+}
+
+void cert_event_channel(const cert_event *e, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s", e->channel, e->channel[0] && e->reference[0] ? " " : "",
+             e->channel[0] ? e->reference : "");
 }
 
 static int check_entry(json_t *e, const sth *head, const char *notice, cert_event *ev,

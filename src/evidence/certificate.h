@@ -25,6 +25,8 @@ typedef struct cert_event {
     char at[32];
     char actor[72];
     char reason[160];
+    char channel[8];    /* an alert's channel, "" when the leaf names none */
+    char reference[72]; /* the channel's reference, "" when none */
     uint64_t leaf_index;
 } cert_event;
 
@@ -43,6 +45,10 @@ typedef struct cert_entry {
     const uint8_t (*path)[32];
     size_t path_len;
 } cert_entry;
+
+/* How a timeline shows the alert an event is about: "sms 0a1b2c",
+ * "push", or "" when the leaf names no channel. */
+void cert_event_channel(const cert_event *e, char *out, size_t cap);
 
 /* Encodes the docs/design.md §4 certificate JSON (caller frees); NULL on
  * allocation failure. */

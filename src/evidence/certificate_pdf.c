@@ -63,6 +63,7 @@ static const char *event_korean(const char *event)
         {"RelayToNonERDS", "우편 발송 전환"},
         {"ContentConsignment", "수신"},
         {"ConsignmentNotification", "수신 알림"},
+        {"ConsignmentNotificationDelivery", "알림 도달"},
         {"ConsignmentNotificationFailure", "알림 실패"},
         {"ContentHandover", "열람"},
         {"ContentHandoverFailure", "열람 거부"},
@@ -83,9 +84,12 @@ static double draw_timeline(cairo_t *cr, const cert_result *res, double y)
                 "유통 이력 / Timeline of events") + 6;
     for (size_t i = 0; i < res->count && y < PAGE_H - 120; i++) {
         const cert_event *e = &res->events[i];
-        snprintf(line, sizeof line, "%s   %s / %s   (%s%s%s, leaf %llu)", e->at,
+        char channel[sizeof e->channel + sizeof e->reference];
+        cert_event_channel(e, channel, sizeof channel);
+        snprintf(line, sizeof line, "%s   %s / %s   (%s%s%s%s%s, leaf %llu)", e->at,
                  event_korean(e->event), e->event, e->actor, e->reason[0] ? ": " : "",
-                 e->reason, (unsigned long long)e->leaf_index);
+                 e->reason, channel[0] ? "; 채널 / channel " : "", channel,
+                 (unsigned long long)e->leaf_index);
         y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR 9", line) + 3;
     }
     return y;

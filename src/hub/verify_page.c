@@ -37,9 +37,12 @@ static void form(buf *b, const char *log_key_b64, const char *pasted)
 static void timeline(buf *b, const cert_result *res)
 {
     buf_puts(b, "<table><tr><th>시각 / Time (UTC)</th><th>사건 / Event</th>"
-                "<th>주체 / Actor</th><th>사유 / Reason</th><th>#</th></tr>\n");
+                "<th>주체 / Actor</th><th>사유 / Reason</th><th>채널 / Channel</th>"
+                "<th>#</th></tr>\n");
     for (size_t i = 0; i < res->count; i++) {
         const cert_event *e = &res->events[i];
+        char channel[sizeof e->channel + sizeof e->reference];
+        cert_event_channel(e, channel, sizeof channel);
         buf_puts(b, "<tr><td>");
         buf_html(b, e->at);
         buf_puts(b, "</td><td>");
@@ -48,6 +51,8 @@ static void timeline(buf *b, const cert_result *res)
         buf_html(b, e->actor);
         buf_puts(b, "</td><td>");
         buf_html(b, e->reason);
+        buf_puts(b, "</td><td>");
+        buf_html(b, channel);
         buf_printf(b, "</td><td>%" PRIu64 "</td></tr>\n", e->leaf_index);
     }
     buf_puts(b, "</table>\n");

@@ -74,8 +74,11 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
            (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
     for (size_t i = 0; i < res->count; i++) {
         const cert_event *e = &res->events[i];
-        printf("  %s  %-32s %s%s%s\n", e->at, e->event, e->actor,
-               e->reason[0] ? "  " : "", e->reason);
+        char channel[sizeof e->channel + sizeof e->reference];
+        cert_event_channel(e, channel, sizeof channel);
+        printf("  %s  %-32s %s%s%s%s%s%s\n", e->at, e->event, e->actor,
+               e->reason[0] ? "  " : "", e->reason, channel[0] ? "  [" : "", channel,
+               channel[0] ? "]" : "");
     }
     if (pdf && certificate_pdf_write(res, url, pdf, err, sizeof err) != 0) {
         free(res);

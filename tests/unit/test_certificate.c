@@ -35,7 +35,10 @@ static int leaf_of(void *ctx, uint64_t i, uint8_t out[32])
 }
 
 static const char *const a_events[4] = {"SubmissionAcceptance", "RelayAcceptance",
-                                        "ContentConsignment", "ContentHandover"};
+                                        "ConsignmentNotification", "ContentHandover"};
+/* What follows "reason" in each of A's leaves: its alert names a channel. */
+static const char *const a_after_reason[4] = {"", "", ",\"channel\":\"sms\",\"reference\":\"0a1b2c\"",
+                                              ""};
 
 static void build_log(void)
 {
@@ -45,8 +48,9 @@ static void build_log(void)
         int is_a = i % 9 == 2 && a < 4;
         snprintf(fx.leaves[i], sizeof fx.leaves[i],
                  "{\"v\":1,\"event\":\"%s\",\"notice\":\"%s\",\"at\":\"2026-11-27T08:%02d:00.000Z\","
-                 "\"agency\":\"nts\",\"actor\":\"hub\",\"rk\":\"%064d\",\"doc_sha256\":\"%064d\",\"reason\":null}",
-                 is_a ? a_events[a] : "SubmissionAcceptance", is_a ? NOTICE_A : NOTICE_B, i, 7, 9);
+                 "\"agency\":\"nts\",\"actor\":\"hub\",\"rk\":\"%064d\",\"doc_sha256\":\"%064d\",\"reason\":null%s}",
+                 is_a ? a_events[a] : "SubmissionAcceptance", is_a ? NOTICE_A : NOTICE_B, i, 7, 9,
+                 is_a ? a_after_reason[a] : "");
         if (is_a)
             fx.a_index[a++] = (uint64_t)i;
         merkle_leaf_hash(fx.leaves[i], strlen(fx.leaves[i]), fx.hashes[i]);
@@ -125,6 +129,15 @@ static void a_real_certificate_verifies(void **state)
     assert_int_equal(res.count, 4);
     assert_string_equal(res.events[3].event, "ContentHandover");
     assert_string_equal(res.notice, NOTICE_A);
+    /* the alert's channel and reference, from the fields after reason */
+    char channel[96];
+    assert_string_equal(res.events[2].channel, "sms");
+    assert_string_equal(res.events[2].reference, "0a1b2c");
+    cert_event_channel(&res.events[2], channel, sizeof channel);
+    assert_string_equal(channel, "sms 0a1b2c");
+    cert_event_channel(&res.events[3], channel, sizeof channel);
+    assert_string_equal(channel, "");
+    assert_string_equal(res.events[3].channel, "");
     free(json);
 }
 

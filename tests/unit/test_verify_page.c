@@ -26,6 +26,13 @@ static cert_result *sample(void)
     strcpy(r->events[1].actor, "<b>evil</b>");
     strcpy(r->events[1].reason, "\"quoted\" & 'single'");
     r->events[1].leaf_index = 9;
+    r->count = 3;
+    strcpy(r->events[2].event, "ConsignmentNotificationDelivery");
+    strcpy(r->events[2].at, "2026-11-27T08:00:02.000Z");
+    strcpy(r->events[2].actor, "carrier");
+    strcpy(r->events[2].channel, "sms");
+    strcpy(r->events[2].reference, "<0a1b>");
+    r->events[2].leaf_index = 11;
     return r;
 }
 
@@ -66,6 +73,8 @@ static void valid_shows_timeline_escaped(void **state)
     assert_null(strstr(html, "<b>evil"));
     assert_non_null(strstr(html, "&lt;b&gt;evil&lt;/b&gt;"));
     assert_non_null(strstr(html, "&quot;quoted&quot; &amp; "));
+    assert_non_null(strstr(html, "<td>sms &lt;0a1b&gt;</td>"));
+    assert_non_null(strstr(html, "ConsignmentNotificationDelivery"));
     assert_null(strstr(html, "</textarea><script>"));
     assert_null(strstr(html, "<script"));
     free(html);
