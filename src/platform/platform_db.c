@@ -62,6 +62,9 @@ static const char schema[] =
     " channel TEXT NOT NULL, reference TEXT NOT NULL, alert INTEGER NOT NULL,"
     " PRIMARY KEY(channel, reference)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS outbox_failures(seq INTEGER PRIMARY KEY, alert INTEGER NOT NULL);"
+    /* outbox_deliveries: the same for receipts that said delivered. */
+    "CREATE TABLE IF NOT EXISTS outbox_deliveries(seq INTEGER PRIMARY KEY,"
+    " alert INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     /* A relay looks its member up by rk: this index answers it without a
      * visit to the members table, whose rows are mostly text it does not
@@ -114,8 +117,8 @@ static const stmt_def stmts[] = {
                       " resent = CASE WHEN duplicate THEN ?1 ELSE resent END"
                       " WHERE id > ?2 AND state = 'queued'"),
     S(outbox_last, "SELECT max(id) FROM outbox"),
-    S(events_batch, "SELECT id, notice, sent FROM outbox WHERE id > ?1 AND id <= ?2"
-                    " AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
+    S(events_batch, "SELECT id, notice, sent, channel, reference FROM outbox WHERE id > ?1"
+                    " AND id <= ?2 AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
     S(events_reported, "INSERT INTO meta(key, value) VALUES ('reported_upto', ?1)"
                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND id <= ?2"
@@ -132,6 +135,7 @@ static const stmt_def stmts[] = {
     S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
                    " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
     S(failure_queue, "INSERT INTO outbox_failures(alert) VALUES (?1)"),
+    S(delivery_queue, "INSERT INTO outbox_deliveries(alert) VALUES (?1)"),
     S(outbox_by_ref, "SELECT o.id, o.state FROM outbox_references r JOIN outbox o"
                      " ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
     S(outbox_delivered, "UPDATE outbox SET state = 'delivered', settled = ?2"
@@ -143,10 +147,15 @@ static const stmt_def stmts[] = {
                          " ORDER BY id LIMIT 1"),
     S(outbox_requeue, "UPDATE outbox SET state = 'queued', duplicate = 1"
                       " WHERE id = ?1 AND state = 'submitting'"),
-    S(failures_batch, "SELECT f.seq, o.id, o.notice, o.settled, o.reason, o.sent IS NOT NULL"
+    S(failures_batch, "SELECT f.seq, o.id, o.notice, o.settled, o.reason, o.sent IS NOT NULL,"
+                      " o.channel, o.reference"
                       " FROM outbox_failures f JOIN outbox o ON o.id = f.alert"
                       " ORDER BY f.seq LIMIT ?1"),
     S(failures_reported, "DELETE FROM outbox_failures WHERE seq <= ?1"),
+    S(deliveries_batch, "SELECT d.seq, o.id, o.notice, o.settled, NULL, 1, o.channel,"
+                        " o.reference FROM outbox_deliveries d JOIN outbox o ON o.id = d.alert"
+                        " ORDER BY d.seq LIMIT ?1"),
+    S(deliveries_reported, "DELETE FROM outbox_deliveries WHERE seq <= ?1"),
     S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
     S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
     S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
@@ -370,10 +379,12 @@ int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *
 long long platform_db_pending_reports(platform_db *d)
 {
     /* A failure past reported_upto is counted there until the cursor
-     * passes it, then among the failures. */
+     * passes it, then among the failures. A delivery is owed besides its
+     * alert's notification: each counts. */
     static const char sql[] =
         "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?1)"
-        " + (SELECT count(*) FROM outbox_failures WHERE alert <= ?1)";
+        " + (SELECT count(*) FROM outbox_failures WHERE alert <= ?1)"
+        " + (SELECT count(*) FROM outbox_deliveries)";
     sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n = -1;
 

@@ -85,7 +85,8 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
  * the attempt counted; its outcome is unknown until the channel answers.
  * accepted: the channel took it and gave its reference (an SMSC's message
  * id); this is when ConsignmentNotification is owed to the hub.
- * delivered, failed: final (a failure with its reason, owed to the hub as
+ * delivered, failed: final (a delivery owed to the hub as
+ * ConsignmentNotificationDelivery, a failure with its reason as
  * ConsignmentNotificationFailure); a final state is never overwritten.
  * An alert whose outcome is unknown (the connection dropped before the
  * answer, or the process died) is queued again once, flagged as a
@@ -156,26 +157,41 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
  * platform with a real channel must not call it. */
 int platform_db_outbox_deliver(platform_db *d, const char *at);
 
+/* One report on an alert that the hub is still to hear of, as the
+ * reporter sends it; the strings last only as long as the call it is
+ * passed to. */
+typedef struct outbox_report {
+    long long seq;         /* its place in its queue: pass the last one to *_reported_upto */
+    const char *notice, *at;
+    const char *channel;   /* the alert's channel ("sms", "push") */
+    const char *reference; /* the channel's reference; NULL when it gave none */
+    const char *reason;    /* a failure's; NULL otherwise */
+} outbox_report;
+
+typedef void (*outbox_report_fn)(void *ctx, const outbox_report *r);
+
 /* The oldest unreported ConsignmentNotifications (alerts accepted), up to
- * limit, passed to fn in order; returns how many, or -1. Once the hub has
- * them, platform_db_events_reported_upto(the last id) moves past them. */
-int platform_db_events_batch(platform_db *d, int limit,
-                             void (*fn)(void *ctx, long long id, const char *notice,
-                                        const char *at),
-                             void *ctx);
+ * limit, passed to fn in order (seq: the alert's id); returns how many,
+ * or -1. Once the hub has them, platform_db_events_reported_upto(the last
+ * seq) moves past them. */
+int platform_db_events_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx);
 int platform_db_events_reported_upto(platform_db *d, long long id);
+/* The oldest unreported deliveries (ConsignmentNotificationDelivery: a
+ * receipt said delivered), up to limit, in the order the receipts came,
+ * each after its alert's ConsignmentNotification; at is when the receipt
+ * came. Once the hub has them, platform_db_deliveries_reported_upto(the
+ * last seq) moves past them. */
+int platform_db_deliveries_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx);
+int platform_db_deliveries_reported_upto(platform_db *d, long long seq);
 /* The oldest unreported failures (ConsignmentNotificationFailure), up to
  * limit, in the order they failed, each after its alert's
- * ConsignmentNotification when it had one; seq is the failure's place in
- * that order. Once the hub has them,
+ * ConsignmentNotification when it had one. Once the hub has them,
  * platform_db_failures_reported_upto(the last seq) moves past them. */
-int platform_db_failures_batch(platform_db *d, int limit,
-                               void (*fn)(void *ctx, long long seq, const char *notice,
-                                          const char *at, const char *reason),
-                               void *ctx);
+int platform_db_failures_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx);
 int platform_db_failures_reported_upto(platform_db *d, long long seq);
 /* Reports not yet accepted by the hub (directory changes, alerts not yet
- * answered or their notification unreported, failures unreported): what
+ * answered or their notification unreported, deliveries and failures
+ * unreported): what
  * an operator or the demo waits on. -1 on error. */
 long long platform_db_pending_reports(platform_db *d);
 int platform_db_directory_batch(platform_db *d, int limit,

@@ -1,7 +1,8 @@
 /* platform_db_outbox.c -- the outbox: each relayed notice's alert, kept
  * in the database from before a channel sends it until its outcome is
- * final, and the reports on it (ConsignmentNotification, failures) that
- * the hub is still to hear of. The states are platform_db.h's.
+ * final, and the reports on it (ConsignmentNotification, deliveries,
+ * failures) that the hub is still to hear of, each naming the alert's
+ * channel and the channel's reference. The states are platform_db.h's.
  *
  * Most alerts go through in id order, so cursors in memory say how far
  * they have gone (platform_db_internal.h) and the outbox has no index to
@@ -309,6 +310,10 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         sqlite3_bind_int64(d->outbox_delivered, 1, f.id);
         db_bind_text(d->outbox_delivered, 2, at);
         rc = run_changed(d->outbox_delivered);
+        if (rc == 1) { /* owed to the hub as ConsignmentNotificationDelivery */
+            sqlite3_bind_int64(d->delivery_queue, 1, f.id);
+            rc = db_run(d->delivery_queue) == 0 ? 1 : -1;
+        }
     } else {
         rc = platform_db_outbox_failed(d, f.id, reason, at);
     }
@@ -344,13 +349,15 @@ int platform_db_outbox_deliver(platform_db *d, const char *at)
     return n;
 }
 
+static const char *column(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
 /* Rows that failed before a channel accepted them owe no notification:
  * a range holding nothing else is passed over at once (the failures'
  * own queue reports them). */
-int platform_db_events_batch(platform_db *d, int limit,
-                             void (*fn)(void *ctx, long long id, const char *notice,
-                                        const char *at),
-                             void *ctx)
+int platform_db_events_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx)
 {
     sqlite3_stmt *st = d->events_batch;
     int rc, n = 0;
@@ -361,7 +368,9 @@ int platform_db_events_batch(platform_db *d, int limit,
     sqlite3_bind_int64(st, 2, d->sent_upto);
     sqlite3_bind_int(st, 3, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
+        outbox_report r = {sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2),
+                           db_text(st, 3), column(st, 4), NULL};
+        fn(ctx, &r);
         n++;
     }
     sqlite3_reset(st);
@@ -382,30 +391,46 @@ int platform_db_events_reported_upto(platform_db *d, long long id)
     return 0;
 }
 
-/* A failure waits while its alert's ConsignmentNotification is still
- * unreported, so that the hub hears of the two in their order. */
-int platform_db_failures_batch(platform_db *d, int limit,
-                               void (*fn)(void *ctx, long long seq, const char *notice,
-                                          const char *at, const char *reason),
-                               void *ctx)
+/* A queue of reports that follow an alert's notification (st: seq, alert,
+ * notice, at, reason, whether it was accepted, channel, reference). One
+ * waits while its alert's ConsignmentNotification is still unreported,
+ * so that the hub hears of the two in their order. */
+static int followers_batch(platform_db *d, sqlite3_stmt *st, int limit, outbox_report_fn fn,
+                           void *ctx)
 {
-    sqlite3_stmt *st = d->failures_batch;
     int rc, n = 0;
 
     sqlite3_bind_int(st, 1, limit);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_int(st, 5) && sqlite3_column_int64(st, 1) > d->reported_upto)
             break;
-        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 2), db_text(st, 3),
-           (const char *)sqlite3_column_text(st, 4));
+        outbox_report r = {sqlite3_column_int64(st, 0), db_text(st, 2), db_text(st, 3),
+                           db_text(st, 6), column(st, 7), column(st, 4)};
+        fn(ctx, &r);
         n++;
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
 }
 
+int platform_db_failures_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx)
+{
+    return followers_batch(d, d->failures_batch, limit, fn, ctx);
+}
+
 int platform_db_failures_reported_upto(platform_db *d, long long seq)
 {
     sqlite3_bind_int64(d->failures_reported, 1, seq);
     return db_run(d->failures_reported);
+}
+
+int platform_db_deliveries_batch(platform_db *d, int limit, outbox_report_fn fn, void *ctx)
+{
+    return followers_batch(d, d->deliveries_batch, limit, fn, ctx);
+}
+
+int platform_db_deliveries_reported_upto(platform_db *d, long long seq)
+{
+    sqlite3_bind_int64(d->deliveries_reported, 1, seq);
+    return db_run(d->deliveries_reported);
 }

@@ -1,7 +1,9 @@
 /* platform_reports.c -- the background thread that tells the hub what
  * happened: ConsignmentNotification events (ContentConsignment travels in
- * the relay answer), ConsignmentNotificationFailure for alerts that
- * failed, and directory changes (consent given or withdrawn).
+ * the relay answer), ConsignmentNotificationDelivery for alerts a receipt
+ * said were delivered, ConsignmentNotificationFailure for alerts that
+ * failed, each naming the alert's channel and reference, and directory
+ * changes (consent given or withdrawn).
  *
  * It also plays the built-in channel: queued alerts are handed over
  * (accepted at once), and each accepted alert is a ConsignmentNotification
@@ -20,6 +22,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "field.h"
 #include "http_client.h"
 #include "log.h"
 #include "platform_reports.h"
@@ -32,41 +35,59 @@ typedef struct report {
     int n;
 } report;
 
-/* The only event a platform queues for the hub: see platform_db_events_batch.
- * Named in each item, not once in "common": a hub older than that
- * convention would refuse every item (protocol.md, "Common fields"). */
-static void add_event(void *ctx, long long id, const char *notice, const char *at)
+/* Opens one report item: {"notice":…,"event":…,"at":…, with the alert's
+ * channel and reference when they are what the hub takes (a reference
+ * it would refuse costs the item; the report is worth more without it).
+ * The event is named in each item, not once in "common": a hub older than
+ * that convention would refuse every item (protocol.md, "Common fields"). */
+static void open_item(report *b, const char *event, const outbox_report *r)
 {
-    report *b = ctx;
-
     buf_puts(&b->body, b->n ? "," : "");
     buf_puts(&b->body, "{\"notice\":");
-    buf_json_string(&b->body, notice);
-    buf_puts(&b->body, ",\"event\":\"ConsignmentNotification\",\"at\":");
-    buf_json_string(&b->body, at);
-    buf_puts(&b->body, "}");
-    b->last_id = id;
+    buf_json_string(&b->body, r->notice);
+    buf_puts(&b->body, ",\"event\":\"");
+    buf_puts(&b->body, event);
+    buf_puts(&b->body, "\",\"at\":");
+    buf_json_string(&b->body, r->at);
+    if (r->channel && field_channel_ok(r->channel, strlen(r->channel))) {
+        buf_puts(&b->body, ",\"channel\":");
+        buf_json_string(&b->body, r->channel);
+        if (r->reference && field_channel_ref_ok(r->reference, strlen(r->reference))) {
+            buf_puts(&b->body, ",\"reference\":");
+            buf_json_string(&b->body, r->reference);
+        }
+    }
+    b->last_id = r->seq;
     b->n++;
 }
 
-static void add_failure(void *ctx, long long seq, const char *notice, const char *at,
-                        const char *reason)
+static void add_event(void *ctx, const outbox_report *r)
 {
     report *b = ctx;
 
-    buf_puts(&b->body, b->n ? "," : "");
-    buf_puts(&b->body, "{\"notice\":");
-    buf_json_string(&b->body, notice);
-    buf_puts(&b->body, ",\"event\":\"ConsignmentNotificationFailure\",\"at\":");
-    buf_json_string(&b->body, at);
+    open_item(b, "ConsignmentNotification", r);
+    buf_puts(&b->body, "}");
+}
+
+static void add_delivery(void *ctx, const outbox_report *r)
+{
+    report *b = ctx;
+
+    open_item(b, "ConsignmentNotificationDelivery", r);
+    buf_puts(&b->body, "}");
+}
+
+static void add_failure(void *ctx, const outbox_report *r)
+{
+    report *b = ctx;
+
+    open_item(b, "ConsignmentNotificationFailure", r);
     buf_puts(&b->body, ",\"reason\":");
-    if (reason)
-        buf_json_string(&b->body, reason);
+    if (r->reason)
+        buf_json_string(&b->body, r->reason);
     else
         buf_puts(&b->body, "null");
     buf_puts(&b->body, "}");
-    b->last_id = seq;
-    b->n++;
 }
 
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
@@ -90,17 +111,22 @@ static size_t item_errors(json_t *reply)
     return bad;
 }
 
-/* The queues, in the order a round empties them: a failure waits for
- * its alert's notification (platform_db_failures_batch). */
-typedef enum queue { QUEUE_EVENTS, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES } queue;
+/* The queues, in the order a round empties them: a delivery or a failure
+ * waits for its alert's notification (platform_db_deliveries_batch). */
+typedef enum queue {
+    QUEUE_EVENTS, QUEUE_DELIVERIES, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES
+} queue;
 
-static const char *const queue_name[QUEUES] = {"events", "failures", "directory entries"};
+static const char *const queue_name[QUEUES] = {"events", "deliveries", "failures",
+                                               "directory entries"};
 
 static int queue_batch(platform *p, queue q, report *b)
 {
     switch (q) {
     case QUEUE_EVENTS:
         return platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, b);
+    case QUEUE_DELIVERIES:
+        return platform_db_deliveries_batch(p->db, BATCH_MAX_ITEMS, add_delivery, b);
     case QUEUE_FAILURES:
         return platform_db_failures_batch(p->db, BATCH_MAX_ITEMS, add_failure, b);
     default:
@@ -113,6 +139,8 @@ static int queue_done(platform *p, queue q, long long last_id)
     switch (q) {
     case QUEUE_EVENTS:
         return platform_db_events_reported_upto(p->db, last_id);
+    case QUEUE_DELIVERIES:
+        return platform_db_deliveries_reported_upto(p->db, last_id);
     case QUEUE_FAILURES:
         return platform_db_failures_reported_upto(p->db, last_id);
     default:

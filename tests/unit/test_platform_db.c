@@ -279,47 +279,48 @@ static int claim(platform_db *d, const char *channel, int limit, claimed *c)
     return platform_db_outbox_claim(d, channel, limit, "2026-12-01T00:00:01.000Z", take, c);
 }
 
-/* Reports as the reporter would send them: "event:notice:at[:reason]",
+/* Reports as the reporter would send them,
+ * "event:notice:at:channel/reference[:reason]" (reference "-" when none),
  * each queue acknowledged as the hub answered. */
 typedef struct reports {
     char text[512];
+    const char *kind;
     long long last;
 } reports;
 
-static void note_event(void *ctx, long long id, const char *notice, const char *at)
+static void note(void *ctx, const outbox_report *o)
 {
     reports *r = ctx;
     size_t len = strlen(r->text);
 
-    snprintf(r->text + len, sizeof r->text - len, "%sCN:%s:%s", len ? " " : "", notice, at);
-    r->last = id;
-}
-
-static void note_failure(void *ctx, long long seq, const char *notice, const char *at,
-                         const char *reason)
-{
-    reports *r = ctx;
-    size_t len = strlen(r->text);
-
-    snprintf(r->text + len, sizeof r->text - len, "%sCNF:%s:%s:%s", len ? " " : "", notice, at,
-             reason ? reason : "-");
-    r->last = seq;
+    snprintf(r->text + len, sizeof r->text - len, "%s%s:%s:%s:%s/%s%s%s", len ? " " : "",
+             r->kind, o->notice, o->at, o->channel, o->reference ? o->reference : "-",
+             o->reason ? ":" : "", o->reason ? o->reason : "");
+    r->last = o->seq;
 }
 
 static const char *report_all(platform_db *d, reports *r)
 {
-    reports f = {0};
+    reports q;
 
     memset(r, 0, sizeof *r);
-    assert_true(platform_db_events_batch(d, 100, note_event, r) >= 0);
+    r->kind = "CN";
+    assert_true(platform_db_events_batch(d, 100, note, r) >= 0);
     if (r->last)
         assert_int_equal(platform_db_events_reported_upto(d, r->last), 0);
-    assert_true(platform_db_failures_batch(d, 100, note_failure, &f) >= 0);
-    if (f.last)
-        assert_int_equal(platform_db_failures_reported_upto(d, f.last), 0);
-    if (f.text[0]) {
-        size_t len = strlen(r->text);
-        snprintf(r->text + len, sizeof r->text - len, "%s%s", len ? " " : "", f.text);
+    for (int k = 0; k < 2; k++) {
+        memset(&q, 0, sizeof q);
+        q.kind = k ? "CNF" : "CND";
+        assert_true((k ? platform_db_failures_batch : platform_db_deliveries_batch)(
+                        d, 100, note, &q) >= 0);
+        if (q.last)
+            assert_int_equal((k ? platform_db_failures_reported_upto
+                                : platform_db_deliveries_reported_upto)(d, q.last),
+                             0);
+        if (q.text[0]) {
+            size_t len = strlen(r->text);
+            snprintf(r->text + len, sizeof r->text - len, "%s%s", len ? " " : "", q.text);
+        }
     }
     return r->text;
 }
@@ -363,10 +364,15 @@ static void an_alert_is_claimed_accepted_and_delivered(void **state)
     assert_outbox(path, 1, "state, reference, sent", "accepted|smsc-1|t1");
     /* Accepted is when the notification is owed; the second alert, still
      * unanswered, holds back nothing before it. */
-    assert_string_equal(report_all(d, &r), "CN:n1:t1");
+    assert_string_equal(report_all(d, &r), "CN:n1:t1:sms/smsc-1");
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 1, NULL, "t2"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_outbox(path, 1, "state, settled, reason", "delivered|t2|-");
+    /* the receipt is owed as ConsignmentNotificationDelivery, once */
+    assert_int_equal(platform_db_pending_reports(d), 3);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_FINAL);
+    assert_string_equal(report_all(d, &r), "CND:n1:t2:sms/smsc-1");
     assert_string_equal(report_all(d, &r), "");
 
     /* The third comes in the next claim, after the second. */
@@ -374,7 +380,7 @@ static void an_alert_is_claimed_accepted_and_delivered(void **state)
     assert_int_equal(c.id[0], 3);
     assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t3"), 1);
     assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 1);
-    assert_string_equal(report_all(d, &r), "CN:n2:t4 CN:n3:t3");
+    assert_string_equal(report_all(d, &r), "CN:n2:t4:sms/smsc-2 CN:n3:t3:sms/smsc-3");
     assert_int_equal(platform_db_pending_reports(d), 0);
     assert_int_equal(claim(d, "sms", 10, &c), 0);
     platform_db_close(d);
@@ -399,10 +405,10 @@ static void a_failed_receipt_is_reported_after_the_notification(void **state)
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-3", 0, "sms: UNDELIV", "t2"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_outbox(path, 3, "state, sent, settled, reason", "failed|t1|t2|sms: UNDELIV");
-    assert_string_equal(report_all(d, &r), "CNF:n1:t1:sms: ESME_RINVDSTADR");
+    assert_string_equal(report_all(d, &r), "CNF:n1:t1:sms/-:sms: ESME_RINVDSTADR");
     assert_int_equal(platform_db_pending_reports(d), 2); /* the second, and the third's */
     assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t3"), 1);
-    assert_string_equal(report_all(d, &r), "CN:n2:t3 CN:n3:t1 CNF:n3:t2:sms: UNDELIV");
+    assert_string_equal(report_all(d, &r), "CN:n2:t3:sms/smsc-2 CN:n3:t1:sms/smsc-3 CNF:n3:t2:sms/smsc-3:sms: UNDELIV");
     assert_int_equal(platform_db_pending_reports(d), 0);
 
     /* A reason longer than the hub takes is cut at a character's start. */
@@ -413,6 +419,43 @@ static void a_failed_receipt_is_reported_after_the_notification(void **state)
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 0, longer, "t4"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_outbox(path, 2, "length(CAST(reason AS BLOB))", "198");
+    platform_db_close(d);
+}
+
+static void a_delivery_is_reported_after_the_notification(void **state)
+{
+    char path[128], err[256];
+    platform_db *d = open_fresh("alert_delivery", path, sizeof path);
+    claimed c;
+    reports r;
+
+    (void)state;
+    queue3(d, "push");
+    assert_int_equal(claim(d, "push", 3, &c), 3);
+    assert_int_equal(platform_db_outbox_accepted(d, 1, "gw-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "gw-3", "t1"), 1);
+    /* The third is delivered while the second is unanswered: its delivery
+     * waits for its notification, which waits for the second. */
+    assert_int_equal(platform_db_outbox_receipt(d, "push", "gw-3", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_receipt(d, "push", "gw-1", 1, NULL, "t3"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "gw-1", 1, NULL, "t3"),
+                     OUTBOX_RECEIPT_UNKNOWN);
+    assert_string_equal(report_all(d, &r), "CN:n1:t1:push/gw-1");
+    assert_int_equal(platform_db_pending_reports(d), 4); /* 2, 3 and the two deliveries */
+    /* Kept across a reopen, as every queue is. */
+    platform_db_close(d);
+    d = platform_db_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "gw-2", "t4"), 0); /* requeued at open */
+    assert_int_equal(claim(d, "push", 3, &c), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "gw-2", "t4"), 1);
+    assert_string_equal(report_all(d, &r),
+                        "CN:n2:t4:push/gw-2 CN:n3:t1:push/gw-3 CND:n3:t2:push/gw-3 "
+                        "CND:n1:t3:push/gw-1");
+    assert_int_equal(platform_db_pending_reports(d), 0);
+    assert_string_equal(report_all(d, &r), "");
     platform_db_close(d);
 }
 
@@ -454,7 +497,8 @@ static void an_unknown_outcome_is_resent_once_then_fails(void **state)
     assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 0);
     assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t4"), 1);
     assert_string_equal(report_all(d, &r),
-                        "CN:n1:t1 CN:n3:t4 CNF:n2:t3:" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
+                        "CN:n1:t1:sms/smsc-1 CN:n3:t4:sms/smsc-3 CNF:n2:t3:sms/-:"
+                        PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
     platform_db_close(d);
 }
 
@@ -491,8 +535,8 @@ static void a_crash_queues_the_unanswered_again(void **state)
     assert_int_equal(claim(d, "sms", 5, &c), 0);
     /* The failure carries the time the open found it at. */
     report_all(d, &r);
-    assert_memory_equal(r.text, "CN:n1:t1 CN:n2:t2 CNF:n3:2", 26);
-    assert_non_null(strstr(r.text, "Z:" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE));
+    assert_memory_equal(r.text, "CN:n1:t1:sms/smsc-1 CN:n2:t2:sms/smsc-2 CNF:n3:2", 48);
+    assert_non_null(strstr(r.text, "Z:sms/-:" PLATFORM_DB_OUTBOX_UNKNOWN_TWICE));
     platform_db_close(d);
 }
 
@@ -594,11 +638,11 @@ static void an_older_outbox_is_migrated(void **state)
                   "push|accepted|1|0|-|t1");
     assert_outbox(path, 3, "channel, state, attempts, sent", "push|queued|0|-");
     assert_int_equal(platform_db_pending_reports(d), 2); /* n2 unreported, n3 unsent */
-    assert_string_equal(report_all(d, &r), "CN:n2:t1");
+    assert_string_equal(report_all(d, &r), "CN:n2:t1:push/-");
     assert_int_equal(platform_db_outbox_deliver(d, "t2"), 1);
     assert_int_equal(platform_db_outbox_deliver(d, "t3"), 0);
     assert_outbox(path, 3, "state, attempts, sent", "accepted|1|t2");
-    assert_string_equal(report_all(d, &r), "CN:n3:t2");
+    assert_string_equal(report_all(d, &r), "CN:n3:t2:push/-");
     assert_int_equal(platform_db_pending_reports(d), 0);
     platform_db_close(d);
 
@@ -635,6 +679,7 @@ int main(void)
         cmocka_unit_test(reopening_keeps_the_data),
         cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
+        cmocka_unit_test(a_delivery_is_reported_after_the_notification),
         cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
         cmocka_unit_test(a_crash_queues_the_unanswered_again),
         cmocka_unit_test(an_unknown_reference_changes_nothing),
