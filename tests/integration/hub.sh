@@ -263,9 +263,11 @@ r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "sms: a
 check "ConsignmentNotificationFailure: recorded" jqb "$r" '.results[0].status == "recorded"'
 r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "sms: absent subscriber")" "${A_POR[@]}")
 check "... the same failure with the same reason: duplicate" jqb "$r" '.results[0].status == "duplicate"'
+# A failed alert ends the channel: person 6 has no other platform.
+check "... the alert failed on portal, person 6's only platform: postal" wait_state 6 postal
 r=$(http POST "$H/v1/events" "$(evr "$N6" ConsignmentNotificationFailure "push: token expired")" "${A_POR[@]}")
-check "... a second failure for another reason: recorded as evidence too" \
-	bash -c "jq -e '.results[0].status == \"recorded\"' <<<'$(body_of "$r")' >/dev/null &&
+check "... a second failure for another reason, after postal: ignored, kept as evidence too" \
+	bash -c "jq -e '.results[0].status == \"ignored\"' <<<'$(body_of "$r")' >/dev/null &&
 		[ \"\$(curl -s ${A_NTS[*]@Q} '$H/v1/notices/$N6' | jq '[.events[] | select(.event == \"ConsignmentNotificationFailure\") | .reason]')\" = \"\$(jq -n '[\"sms: absent subscriber\", \"push: token expired\"]')\" ]"
 
 # --- deadlines: person 5's deadline has passed ---
@@ -294,7 +296,7 @@ check "... through carrier, not stuck at messenger" \
 # --- changes feed ---
 r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
 check "changes feed lists the postal notices with their references" \
-	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-10", "REF-3", "REF-4", "REF-5"]'
+	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-10", "REF-3", "REF-4", "REF-5", "REF-6"]'
 check "changes are in seq order and next is the last seq" \
 	jqb "$r" '(.changes | map(.seq)) as $s | $s == ($s | sort) and .next == $s[-1]'
 NEXT=$(body_of "$r" | jq .next)

@@ -144,6 +144,9 @@ hub_has() { # jq filter over the records, waits up to 5 s
 }
 check "the hub received ConsignmentNotification for both" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\") | .notice] | sort == [\"$N1\",\"$N2\"]"
+check "... each naming the alert's channel (push), with no reference from the built-in channel" \
+	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\")] | length > 0 and
+		all(.channel == \"push\" and (has(\"reference\") | not))"
 check "ContentConsignment is not reported again: the relay answer carried it" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ContentConsignment\")] | length == 0"
 check "events carry RFC 3339 times and no content" \
