@@ -6,6 +6,10 @@
  *   relayed/received --AcceptanceRejectionExpiry--> accepted (next channel)
  *   accepted/relayed/received --RelayToNonERDS--> postal  (final)
  *
+ * A pre-noticed notice (ConsentPreNotification, after its RelayAcceptance)
+ * stays relayed until ConsentAcceptance and ContentConsignment, or its
+ * consent window's AcceptanceRejectionExpiry.
+ *
  * Other events are recorded without moving the state. Nothing moves a
  * notice out of read or postal: a late report there is "ignored" (still
  * logged as evidence). Which role may report which event is decided here
@@ -37,6 +41,9 @@ typedef enum notice_event {
     EV_CONTENT_HANDOVER,
     EV_CONTENT_HANDOVER_FAILURE,
     EV_ACCEPTANCE_REJECTION_EXPIRY,
+    EV_REMINDER_NOTIFICATION,     /* the platform took reminder N: hub-recorded */
+    EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
+    EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
     EV_COUNT
 } notice_event;
 
