@@ -27,6 +27,9 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->next_attempt = sqlite3_column_int64(st, 12);
     n->attempts = sqlite3_column_int(st, 13);
     n->expiries = sqlite3_column_int(st, 14);
+    n->window_start = sqlite3_column_int64(st, 15);
+    n->remind_at = sqlite3_column_int64(st, 16);
+    n->reminded = sqlite3_column_int(st, 17);
 }
 
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
@@ -84,6 +87,13 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     sqlite3_bind_int64(st, 5, n->next_attempt);
     sqlite3_bind_int(st, 6, n->attempts);
     sqlite3_bind_int(st, 7, n->expiries);
+    if (n->window_start)
+        sqlite3_bind_int64(st, 8, n->window_start);
+    /* Only an unread notice on a channel is reminded: NULL keeps every
+     * other one out of the reminders' index. */
+    if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
+        sqlite3_bind_int64(st, 9, n->remind_at);
+    sqlite3_bind_int(st, 10, n->reminded);
     return db_step_done(st);
 }
 
@@ -107,6 +117,19 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
     }
     db->leaf.len = 0;
     evidence_encode(&db->leaf, &r);
+    if (db->leaf.broken)
+        return -1;
+    return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
+}
+
+int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
+                                    int k, long long now)
+{
+    evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id, now, n->agency,
+                      platform, n->rk, n->doc_sha256, NULL};
+
+    db->leaf.len = 0;
+    evidence_encode_reminder(&db->leaf, &r, k);
     if (db->leaf.broken)
         return -1;
     return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);

@@ -144,6 +144,16 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     if (hub_db_notice_record(db, &n, r->event, caller, r->reason, may_move, now, &o) != 0)
         return -1;
     r->status = o == NS_IGNORED ? "ignored" : "recorded";
+    /* The pre-noticed member consented on the notice's current platform
+     * (ConsentAcceptance, then ContentConsignment: either one will do):
+     * the consent window gives way to the read window a relay accepted
+     * now would have, reminders included. */
+    if ((r->event == EV_CONSENT_ACCEPTANCE || r->event == EV_CONTENT_CONSIGNMENT) && may_move &&
+        n.reminded < 0 && (n.state == NS_RELAYED || n.state == NS_RECEIVED)) {
+        n.due = n.expiries ? now + db->fallback_ms : n.deadline;
+        hub_db_remind_from(db, &n, now);
+        return hub_db_notice_save(db, &n, now);
+    }
     /* Only a new state (and what came with it) needs writing back. */
     return n.state != n.stored ? hub_db_notice_save(db, &n, now) : 0;
 }
