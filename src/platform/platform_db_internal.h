@@ -20,7 +20,9 @@ struct platform_db {
         *dir_batch, *dir_delete, *sessions_expire, *attempts_expire, *outbox_requeued,
         *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_fail,
         *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
-        *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported;
+        *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported,
+        *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
+        *consent_report, *consent_batch, *consent_done;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
      * delivered or failed: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one

@@ -1,7 +1,9 @@
 /* platform_reports.c -- the background thread that tells the hub what
  * happened: ConsignmentNotification events (ContentConsignment travels in
  * the relay answer), ConsignmentNotificationFailure for alerts that
- * failed, and directory changes (consent given or withdrawn).
+ * failed, ConsentAcceptance and ContentConsignment for pre-noticed
+ * notices whose member consented, and directory changes (consent given
+ * or withdrawn).
  *
  * It also plays the built-in channel: queued alerts are handed over
  * (accepted at once), and each accepted alert is a ConsignmentNotification
@@ -69,6 +71,27 @@ static void add_failure(void *ctx, long long seq, const char *notice, const char
     b->n++;
 }
 
+/* A pre-noticed member consented: ConsentAcceptance, then the
+ * ContentConsignment a relay's answer would have carried. */
+static void add_consent(void *ctx, long long seq, const char *notice, const char *at)
+{
+    static const char *const events[] = {"ConsentAcceptance", "ContentConsignment"};
+    report *b = ctx;
+
+    for (int i = 0; i < 2; i++) {
+        buf_puts(&b->body, b->n ? "," : "");
+        buf_puts(&b->body, "{\"notice\":");
+        buf_json_string(&b->body, notice);
+        buf_puts(&b->body, ",\"event\":\"");
+        buf_puts(&b->body, events[i]);
+        buf_puts(&b->body, "\",\"at\":");
+        buf_json_string(&b->body, at);
+        buf_puts(&b->body, "}");
+        b->n++;
+    }
+    b->last_id = seq;
+}
+
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
 {
     report *b = ctx;
@@ -91,14 +114,23 @@ static size_t item_errors(json_t *reply)
 }
 
 /* The queues, in the order a round empties them: a failure waits for
- * its alert's notification (platform_db_failures_batch). */
-typedef enum queue { QUEUE_EVENTS, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES } queue;
+ * its alert's notification (platform_db_failures_batch), and a consent's
+ * ContentConsignment goes before the notification of the alert it
+ * queued. */
+typedef enum queue {
+    QUEUE_CONSENTS, QUEUE_EVENTS, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES
+} queue;
 
-static const char *const queue_name[QUEUES] = {"events", "failures", "directory entries"};
+static const char *const queue_name[QUEUES] = {"consent events", "events", "failures",
+                                               "directory entries"};
 
 static int queue_batch(platform *p, queue q, report *b)
 {
     switch (q) {
+    case QUEUE_CONSENTS: /* two events each */
+        return platform_db_consent_batch(p->db, BATCH_MAX_ITEMS / 2, add_consent, b) < 0
+                   ? -1
+                   : b->n;
     case QUEUE_EVENTS:
         return platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, b);
     case QUEUE_FAILURES:
@@ -111,6 +143,8 @@ static int queue_batch(platform *p, queue q, report *b)
 static int queue_done(platform *p, queue q, long long last_id)
 {
     switch (q) {
+    case QUEUE_CONSENTS:
+        return platform_db_consent_reported_upto(p->db, last_id);
     case QUEUE_EVENTS:
         return platform_db_events_reported_upto(p->db, last_id);
     case QUEUE_FAILURES:
