@@ -113,7 +113,8 @@ typedef struct hub_remind hub_remind;
 hub_remind *hub_remind_new(hub *h);
 void hub_remind_free(hub_remind *r);
 /* Asks the platforms for the reminders due at now and records the
- * answers: returns how many were due (a full batch: call again). */
+ * answers: returns how many notices it looked at (a full batch: call
+ * again). */
 size_t hub_remind_round(hub_remind *r, long long now);
 
 #endif

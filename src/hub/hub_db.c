@@ -70,8 +70,8 @@ static const char schema[] =
 
 /* Made after upgrade() has added remind_at to an older notices table.
  * Partial: a notice enters it when its read window starts and leaves it
- * at its last reminder, read or expiry, so without reminders it costs
- * nothing. */
+ * at its last reminder or expiry, or once read, at its next point; so
+ * without reminders it costs nothing. */
 static const char remind_index[] =
     "CREATE INDEX IF NOT EXISTS notices_remind ON notices(remind_at)"
     " WHERE remind_at IS NOT NULL;";
@@ -91,8 +91,15 @@ static const char *const sql[S_COUNT] = {
                  " ?7, ?8, 'accepted', ?9, ?10, ?11) ON CONFLICT(agency, reference) DO NOTHING",
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
-               " attempts = ?6, expiries = ?7, window_start = ?8, remind_at = ?9,"
-               " reminded = ?10 WHERE id = ?1",
+               " attempts = ?6, expiries = ?7 WHERE id = ?1",
+    /* Only when the reminders changed: an UPDATE that names remind_at
+     * rewrites its index entry, and a read notice's (the agency reports
+     * reads in random order) would cost a random page of that index per
+     * read; instead its entry stays until its point comes, and the
+     * deadline worker drops it then, in index order (hub_db_remind.c). */
+    [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
+                      " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
+                      " remind_at = ?9, reminded = ?10 WHERE id = ?1",
     [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference)"
                  " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_HISTORY] = "SELECT leaf, hash, off, len FROM evidence WHERE notice = ?1 ORDER BY idx",
@@ -112,7 +119,7 @@ static const char *const sql[S_COUNT] = {
     [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
                   " AND next_attempt > ?2",
     [S_REMIND] = "SELECT " NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
-                 " AND state IN ('relayed', 'received') ORDER BY remind_at LIMIT ?2",
+                 " ORDER BY remind_at LIMIT ?2",
     [S_REMINDED] = "INSERT OR IGNORE INTO reminders(notice, platform, n, at)"
                    " VALUES(?1, ?2, ?3, ?4)",
 };

@@ -42,6 +42,7 @@ typedef struct hub_notice {
      * remind_at (0: none). */
     long long window_start, remind_at;
     int reminded;
+    int remind_dirty; /* those three changed: the save writes them */
     notice_state state;
     notice_state stored; /* the state in the database: a save that changes
                           * it adds one row to the agency's feed */
@@ -182,12 +183,13 @@ typedef struct hub_remind_item {
     remind_answer answer; /* set by the worker after the call */
 } hub_remind_item;
 
-/* Up to max relayed or received notices whose next reminder is due at
- * now, into items (*count of them), each leased for a minute so that a
- * lost answer is asked again. Of reminders passed unasked (the hub was
- * down) only the latest is asked. Returns 0 or -1. */
+/* Of up to max notices whose next reminder point has passed (*seen of
+ * them), the unread ones' reminders into items (*count of them), each
+ * leased for a minute so that a lost answer is asked again; the others
+ * (read or moved on since) have no more. Of reminders passed unasked
+ * (the hub was down) only the latest is asked. Returns 0 or -1. */
 int hub_db_remind_due(hub_db *db, long long now, size_t max, hub_remind_item *items,
-                      size_t *count);
+                      size_t *count, size_t *seen);
 /* Records the answers: ReminderNotification (with "reminder":n) once per
  * (notice, platform, n) for each queued one; the notice's next reminder,
  * or none after read or unknown. Returns 0 or -1. */

@@ -20,6 +20,7 @@ static int expire_one(hub_db *db, hub_notice *n, long long now)
     n->attempts = 0;
     n->reminded = 0;
     n->remind_at = 0;
+    n->remind_dirty = 1;
     n->due = 0;
     n->next_attempt = now;
     return hub_db_notice_save(db, n, now);

@@ -30,6 +30,7 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->window_start = sqlite3_column_int64(st, 15);
     n->remind_at = sqlite3_column_int64(st, 16);
     n->reminded = sqlite3_column_int(st, 17);
+    n->remind_dirty = 0;
 }
 
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
@@ -77,7 +78,7 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
             return -1;
         n->stored = n->state;
     }
-    st = hub_db_stmt(db, S_SAVE);
+    st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
 
     db_bind_text(st, 1, n->id);
     db_bind_text(st, 2, notice_state_name(n->state));
@@ -87,13 +88,15 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     sqlite3_bind_int64(st, 5, n->next_attempt);
     sqlite3_bind_int(st, 6, n->attempts);
     sqlite3_bind_int(st, 7, n->expiries);
+    if (!n->remind_dirty)
+        return db_step_done(st);
     if (n->window_start)
         sqlite3_bind_int64(st, 8, n->window_start);
-    /* Only an unread notice on a channel is reminded: NULL keeps every
-     * other one out of the reminders' index. */
+    /* NULL keeps a notice with no reminder to come out of their index. */
     if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
         sqlite3_bind_int64(st, 9, n->remind_at);
     sqlite3_bind_int(st, 10, n->reminded);
+    n->remind_dirty = 0;
     return db_step_done(st);
 }
 

@@ -71,6 +71,7 @@ void hub_db_remind_from(hub_db *db, hub_notice *n, long long now)
     n->window_start = now;
     n->reminded = 0;
     n->remind_at = hub_reminders_next(&db->reminders, now, n->due, 0);
+    n->remind_dirty = 1;
 }
 
 /* The platform holds the notice for a member who has not consented and
@@ -90,6 +91,7 @@ static int record_pre_notice(hub_db *db, hub_notice *n, const char *platform, lo
             n->due = until;
         n->reminded = -1;
         n->remind_at = 0;
+        n->remind_dirty = 1;
     }
     return 0;
 }

@@ -11,22 +11,28 @@
 #define REMIND_LEASE_MS 60000LL
 
 int hub_db_remind_due(hub_db *db, long long now, size_t max, hub_remind_item *items,
-                      size_t *count)
+                      size_t *count, size_t *seen)
 {
     hub_notice *rows;
     size_t found;
     int ok = 0;
 
-    *count = 0;
+    *count = *seen = 0;
     if (hub_db_begin(db) != 0)
         return -1;
     rows = hub_db_notice_select(db, S_REMIND, now, max, &found);
     if (!rows)
         ok = -1;
+    else
+        *seen = found;
     for (size_t i = 0; i < found && ok == 0; i++) {
         hub_notice *n = &rows[i];
+        int unread = n->state == NS_RELAYED || n->state == NS_RECEIVED;
         int k = hub_reminders_due(&db->reminders, n->window_start, n->due, n->reminded, now);
-        if (k > 0 && n->platform[0]) {
+        n->remind_dirty = 1;
+        if (!unread) { /* read (or gone) since: its entry leaves the index now */
+            n->remind_at = 0;
+        } else if (k > 0 && n->platform[0]) {
             hub_remind_item *it = &items[(*count)++];
             memcpy(it->notice, n->id, sizeof it->notice);
             memcpy(it->platform, n->platform, sizeof it->platform);
@@ -42,7 +48,7 @@ int hub_db_remind_due(hub_db *db, long long now, size_t max, hub_remind_item *it
         ok = hub_db_notice_save(db, n, now);
     }
     if (ok != 0)
-        *count = 0;
+        *count = *seen = 0;
     return hub_db_finish(db, ok);
 }
 
@@ -77,6 +83,7 @@ static int record_one(hub_db *db, const hub_remind_item *it, long long now)
         (n.state != NS_RELAYED && n.state != NS_RECEIVED))
         return 0;
     n.reminded = it->n;
+    n.remind_dirty = 1;
     n.remind_at = it->answer == REMIND_QUEUED
                       ? hub_reminders_next(&db->reminders, n.window_start, n.due, n.reminded)
                       : 0; /* read, or gone from the platform: no more */

@@ -120,14 +120,14 @@ static void ask(hub_remind *r, size_t p, size_t n)
 size_t hub_remind_round(hub_remind *r, long long now)
 {
     hub *h = r->h;
-    size_t n = 0, queued = 0;
+    size_t n = 0, seen = 0, queued = 0;
 
-    if (hub_db_remind_due(h->db, now, HUB_REMIND_BATCH, r->items, &n) != 0) {
+    if (hub_db_remind_due(h->db, now, HUB_REMIND_BATCH, r->items, &n, &seen) != 0) {
         log_error("reminders: database error; retrying");
         return 0;
     }
     if (!n)
-        return 0;
+        return seen;
     for (size_t p = 0; p < h->nplatforms; p++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
@@ -141,5 +141,5 @@ size_t hub_remind_round(hub_remind *r, long long now)
     if (hub_db_remind_record(h->db, r->items, n, now) != 0)
         log_error("reminders: cannot record %zu answers; they will be asked again", n);
     log_info("reminders: %zu asked, %zu queued", n, queued);
-    return n;
+    return seen;
 }

@@ -184,7 +184,7 @@ check "D's expiry says why" \
 sleep 1 # ten deadline rounds: nothing is asked twice
 check "each reminder is evidence once, by the platform, numbered" \
 	bash -c "[ '$(reminders_of "$NA" 1)' = 1 ] && [ '$(reminders_of "$NC" 1)' = 1 ] &&
-		jqe 'map(select(.event == \"ReminderNotification\"))[0] | .actor == \"messenger\" and .reminder == 1' \
+		jq -e 'map(select(.event == \"ReminderNotification\"))[0] | .actor == \"messenger\" and .reminder == 1' \
 		<<<'$(leaves_of "$NA")' >/dev/null"
 check "the platform queued one reminder alert each for A and C, none for B or D" \
 	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT group_concat(notice) FROM (SELECT notice FROM outbox
@@ -193,6 +193,8 @@ check "a reminder tells title, agency and where to read" \
 	[ "$(q "SELECT count(*) FROM outbox WHERE kind = 'reminder' AND text LIKE '%Vehicle tax (nts)%' AND text LIKE '%$P%'")" = 2 ]
 check "the read notice and the paper one have no reminders" \
 	bash -c "[ '$(reminders_of "$NB" 1)' = 0 ] && [ '$(reminders_of "$ND" 1)' = 0 ]"
+check "the read notice left the reminders' index when its point came" \
+	[ "$(hq "SELECT remind_at IS NULL FROM notices WHERE id = '$NB'")" = 1 ]
 r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NA\",\"n\":1}]}" "${TOHUB[@]}")
 check "asked again for the same reminder, the platform says queued and queues nothing more" \
 	bash -c "jq -e '.results[0].status == \"queued\"' <<<'$(body_of "$r")' >/dev/null &&
