@@ -70,8 +70,8 @@ static int write_configs(demo *d, char *err, size_t errlen)
                "[hub]\ndir = .\nlisten = 127.0.0.1:%d\nhub_key_file = hub.apikey\n"
                "log_key = log.key\n"
                "# A member pre-noticed without consent has a week to consent; here\n"
-               "# 5 s, so that the demo's notices settle (received or postal).\n"
-               "consent_window_s = 5\n\n", d->port_hub);
+               "# seconds (herald demo --consent-window), so that the demo settles.\n"
+               "consent_window_s = %ld\n\n", d->port_hub, d->consent_window_s);
 
     /* The agency: at idsvc and at the hub. */
     demo_path(d, p, sizeof p, "agency", "idsvc.apikey");
