@@ -22,6 +22,9 @@ static const char *const event_names[EV_COUNT] = {
     "ContentHandover",
     "ContentHandoverFailure",
     "AcceptanceRejectionExpiry",
+    "ReminderNotification",
+    "ConsentPreNotification",
+    "ConsentAcceptance",
 };
 
 static const notice_role event_roles[EV_COUNT] = {
@@ -38,6 +41,11 @@ static const notice_role event_roles[EV_COUNT] = {
     [EV_CONTENT_HANDOVER] = ROLE_AGENCY,
     [EV_CONTENT_HANDOVER_FAILURE] = ROLE_AGENCY,
     [EV_ACCEPTANCE_REJECTION_EXPIRY] = ROLE_HUB,
+    /* Both recorded by the hub from a platform's answer to its own call
+     * (POST /v1/remind, POST /v1/relay): nobody reports them. */
+    [EV_REMINDER_NOTIFICATION] = ROLE_HUB,
+    [EV_CONSENT_PRE_NOTIFICATION] = ROLE_HUB,
+    [EV_CONSENT_ACCEPTANCE] = ROLE_PLATFORM,
 };
 
 const char *notice_state_name(notice_state s)

@@ -10,6 +10,11 @@
  * A failed alert is final for its channel: like a deadline that passed, it
  * sends the notice on to the person's next platform (or paper), but it is
  * its own evidence, not an AcceptanceRejectionExpiry: no deadline ran out.
+ *
+ * A pre-noticed notice (ConsentPreNotification, after its RelayAcceptance)
+ * stays relayed until ConsentAcceptance and ContentConsignment, or its
+ * consent window's AcceptanceRejectionExpiry.
+ *
  * Other events are recorded without moving the state. Nothing moves a
  * notice out of read or postal: a late report there is "ignored" (still
  * logged as evidence). Which role may report which event is decided here
@@ -44,6 +49,9 @@ typedef enum notice_event {
     EV_CONTENT_HANDOVER,
     EV_CONTENT_HANDOVER_FAILURE,
     EV_ACCEPTANCE_REJECTION_EXPIRY,
+    EV_REMINDER_NOTIFICATION,     /* the platform took reminder N: hub-recorded */
+    EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
+    EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
     EV_COUNT
 } notice_event;
 

@@ -19,6 +19,7 @@ typedef struct demo {
     const char *dir;
     long notices;
     int read_share, no_serve, today;
+    long consent_window_s; /* the hub's, for pre-notices (0: none) */
     unsigned long long seed;
     int port_idsvc, port_hub, port_agency, port_platform[POP_PLATFORMS];
     procs procs;

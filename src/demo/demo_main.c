@@ -26,7 +26,8 @@
 #include "rrn.h"
 
 static const char usage[] =
-    "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n\n"
+    "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n"
+    "                   [--consent-window S]\n\n"
     "Runs the whole system on loopback: idsvc, hub, platforms 'messenger' and\n"
     "'carrier', and one agency, each with its data under DIR (DIR/idsvc, DIR/hub,\n"
     "DIR/agency, DIR/platform-messenger, DIR/platform-carrier). Signs up N\n"
@@ -40,6 +41,9 @@ static const char usage[] =
     "  --notices N       citizens and notices, 1 to 10,000,000 (default 1000)\n"
     "  --read-share PCT  percent of reachable citizens who read (default 40)\n"
     "  --no-serve        stop after the summary\n"
+    "  --consent-window S  how long a member pre-noticed without consent has to\n"
+    "                    consent (default 5; a week in production); 0: no\n"
+    "                    pre-notices, such members' notices go to paper at once\n"
     "  --stats FILE      write step timings and each role's peak memory as JSON\n";
 
 static int dir_is_empty_or_absent(const char *path)
@@ -100,11 +104,13 @@ int cmd_demo(int argc, char **argv)
         {"notices", required_argument, 0, 'n'},
         {"read-share", required_argument, 0, 'r'},
         {"no-serve", no_argument, 0, 's'},
+        {"consent-window", required_argument, 0, 'c'},
         {"stats", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    demo d = {.dir = "demo-data", .notices = 1000, .read_share = 40, .seed = 2026};
+    demo d = {.dir = "demo-data", .notices = 1000, .read_share = 40, .seed = 2026,
+              .consent_window_s = 5};
     long v;
     int c;
 
@@ -122,6 +128,11 @@ int cmd_demo(int argc, char **argv)
             d.read_share = (int)v;
             break;
         case 's': d.no_serve = 1; break;
+        case 'c':
+            if (cli_parse_long(optarg, 0, 604800, &v) != 0)
+                return cli_usage_error("demo", "--consent-window must be 0 to 604800");
+            d.consent_window_s = v;
+            break;
         case 't': d.stats_path = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("demo", "unknown option");

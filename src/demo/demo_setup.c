@@ -68,7 +68,10 @@ static int write_configs(demo *d, char *err, size_t errlen)
     buf_printf(&hub_ini,
                "# The certified relay hub (written by herald demo).\n"
                "[hub]\ndir = .\nlisten = 127.0.0.1:%d\nhub_key_file = hub.apikey\n"
-               "log_key = log.key\n\n", d->port_hub);
+               "log_key = log.key\n"
+               "# A member pre-noticed without consent has a week to consent; here\n"
+               "# seconds (herald demo --consent-window), so that the demo settles.\n"
+               "consent_window_s = %ld\n\n", d->port_hub, d->consent_window_s);
 
     /* The agency: at idsvc and at the hub. */
     demo_path(d, p, sizeof p, "agency", "idsvc.apikey");

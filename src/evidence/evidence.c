@@ -36,3 +36,12 @@ void evidence_encode(buf *out, const evidence_rec *r)
         FIELD(out, "reference", r->reference);
     buf_append(out, "}", 1);
 }
+
+void evidence_encode_reminder(buf *out, const evidence_rec *r, int n)
+{
+    evidence_encode(out, r);
+    if (out->broken || out->len == 0)
+        return;
+    out->len--; /* the closing brace */
+    buf_printf(out, ",\"reminder\":%d}", n);
+}

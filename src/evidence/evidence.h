@@ -31,5 +31,8 @@ typedef struct evidence_rec {
 
 /* Appends the leaf to out (which may already hold text). */
 void evidence_encode(buf *out, const evidence_rec *r);
+/* The same with ,"reminder":n after reason: a ReminderNotification's
+ * leaf (design.md allows more fields there). */
+void evidence_encode_reminder(buf *out, const evidence_rec *r, int n);
 
 #endif

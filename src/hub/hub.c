@@ -96,6 +96,8 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
         return -1;
     }
     hub_db_set_fallback_ms(h->db, h->fallback_window_s * 1000LL);
+    hub_db_set_reminders(h->db, &h->reminders);
+    hub_db_set_consent_window_ms(h->db, h->consent_window_s * 1000LL);
     h->log = hub_db_log(h->db);
     if (log_seed && hub_evidence_log_set_key(h->log, log_seed) != 0) {
         snprintf(err, errlen, "cannot keep the log key in locked memory");

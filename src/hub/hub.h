@@ -37,6 +37,8 @@ typedef struct hub {
     size_t nplatforms;
     char hub_key[APIKEY_TOKEN_MAX + 1]; /* presented to platforms */
     long relay_batch, relay_interval_ms, relay_gather_ms, deadline_interval_ms, fallback_window_s;
+    long consent_window_s; /* a pre-noticed member's time to consent; 0: no pre-notices */
+    hub_reminders reminders; /* [hub] reminders */
     long relay_workers;    /* relay rounds in flight at once */
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
@@ -100,5 +102,19 @@ int hub_platform_known(void *ctx, const char *name);
 
 void *hub_relay_main(void *arg);    /* hub_relay.c */
 void *hub_deadline_main(void *arg); /* hub_deadline.c */
+
+/* ---- reminders, asked for by the deadline worker (hub_remind.c) ---- */
+
+/* Reminders per round: one call per platform carries its share. */
+#define HUB_REMIND_BATCH 1000
+
+typedef struct hub_remind hub_remind;
+/* A client per platform; NULL when out of memory. */
+hub_remind *hub_remind_new(hub *h);
+void hub_remind_free(hub_remind *r);
+/* Asks the platforms for the reminders due at now and records the
+ * answers: returns how many notices it looked at (a full batch: call
+ * again). */
+size_t hub_remind_round(hub_remind *r, long long now);
 
 #endif

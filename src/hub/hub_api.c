@@ -169,13 +169,17 @@ typedef struct routing {
     hub_submission *subs;
 } routing;
 
-static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+/* Only a platform with the person's consent: a pre-notice is the relay
+ * worker's last resort (hub_db_relay.c). */
+static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n,
+                        int consenting)
 {
     routing *r = ctx;
     char *platform = r->subs[i].platform;
 
+    (void)n;
     platform[0] = '\0';
-    for (int k = 0; k < n && !platform[0]; k++)
+    for (int k = 0; k < consenting && !platform[0]; k++)
         if (hub_platform_known(r->h, routes[k]))
             memcpy(platform, routes[k], HUB_NAME_MAX + 1);
 }

@@ -29,6 +29,9 @@ static const char schema[] =
     "  next_attempt INTEGER NOT NULL DEFAULT 0," /* relay queue order and backoff */
     "  attempts INTEGER NOT NULL DEFAULT 0,"     /* failed calls to this channel */
     "  expiries INTEGER NOT NULL DEFAULT 0,"     /* channels given up on: expired, alert failed */
+    "  window_start INTEGER,"         /* the current channel's read window began */
+    "  remind_at INTEGER,"            /* its next reminder; NULL: none */
+    "  reminded INTEGER NOT NULL DEFAULT 0," /* reminders asked for there; -1: pre-notice */
     "  UNIQUE(agency, reference)"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS notices_relay ON notices(next_attempt) WHERE state = 'accepted';"
@@ -59,10 +62,23 @@ static const char schema[] =
     "  seq INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
     "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL,"
     "  reference TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);";
+    "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);"
+    /* The reminders platforms took, each once: (notice, platform, n). */
+    "CREATE TABLE IF NOT EXISTS reminders("
+    "  notice TEXT NOT NULL, platform TEXT NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY(notice, platform, n)) WITHOUT ROWID;";
+
+/* Made after upgrade() has added remind_at to an older notices table.
+ * Partial: a notice enters it when its read window starts and leaves it
+ * at its last reminder or expiry, or once read, at its next point; so
+ * without reminders it costs nothing. */
+static const char remind_index[] =
+    "CREATE INDEX IF NOT EXISTS notices_remind ON notices(remind_at)"
+    " WHERE remind_at IS NOT NULL;";
 
 #define NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link, state, " \
-                    "platform, created, due, next_attempt, attempts, expiries"
+                    "platform, created, due, next_attempt, attempts, expiries, window_start, " \
+                    "remind_at, reminded"
 
 /* A checkpoint per 40 MB of WAL (2,560 pages of 16 KiB): bigger ones
  * write a page changed by several batches once. */
@@ -76,6 +92,14 @@ static const char *const sql[S_COUNT] = {
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
+    /* Only when the reminders changed: an UPDATE that names remind_at
+     * rewrites its index entry, and a read notice's (the agency reports
+     * reads in random order) would cost a random page of that index per
+     * read; instead its entry stays until its point comes, and the
+     * deadline worker drops it then, in index order (hub_db_remind.c). */
+    [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
+                      " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
+                      " remind_at = ?9, reminded = ?10 WHERE id = ?1",
     [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference)"
                  " VALUES(?1, ?2, ?3, ?4, ?5)",
     [S_HISTORY] = "SELECT leaf, hash, off, len FROM evidence WHERE notice = ?1 ORDER BY idx",
@@ -94,6 +118,10 @@ static const char *const sql[S_COUNT] = {
               " AND due <= ?1 ORDER BY due LIMIT ?2",
     [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
                   " AND next_attempt > ?2",
+    [S_REMIND] = "SELECT " NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
+                 " ORDER BY remind_at LIMIT ?2",
+    [S_REMINDED] = "INSERT OR IGNORE INTO reminders(notice, platform, n, at)"
+                   " VALUES(?1, ?2, ?3, ?4)",
 };
 
 /* ---- statements ---- */
@@ -214,6 +242,10 @@ static const char upgrade_relay_events[] =
 _Static_assert(EVENT_BIT(EV_CONTENT_CONSIGNMENT) == 64 &&
                    EVENT_BIT(EV_CONSIGNMENT_NOTIFICATION) == 128,
                "upgrade_relay_events spells these bits out");
+static const char upgrade_reminders[] =
+    "ALTER TABLE notices ADD COLUMN window_start INTEGER;"
+    "ALTER TABLE notices ADD COLUMN remind_at INTEGER;"
+    "ALTER TABLE notices ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;";
 static const char upgrade_changes[] =
     "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
     "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
@@ -234,10 +266,11 @@ static int upgrade(sqlite3 *conn)
     int reports = compiles(conn, "SELECT 1 FROM reports");
     int changes = !compiles(conn, "SELECT reference FROM changes");
     int relay_events = !compiles(conn, "SELECT events FROM relays");
+    int reminders = !compiles(conn, "SELECT remind_at FROM notices");
     int ok = 0;
 
-    if (!tried && !reports && !changes && !relay_events)
-        return 0;
+    if (!tried && !reports && !changes && !relay_events && !reminders)
+        return db_exec(conn, remind_index);
     if (db_begin(conn) != 0)
         return -1;
     if (tried)
@@ -248,8 +281,12 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_changes);
     if (ok == 0 && relay_events)
         ok = db_exec(conn, upgrade_relay_events_column);
-    if (ok == 0)
+    if (ok == 0 && (tried || reports || changes || relay_events))
         ok = db_exec(conn, upgrade_relay_events);
+    if (ok == 0 && reminders)
+        ok = db_exec(conn, upgrade_reminders);
+    if (ok == 0)
+        ok = db_exec(conn, remind_index);
     if (ok == 0 && db_commit(conn) == 0)
         return 0;
     db_rollback(conn);
@@ -314,6 +351,16 @@ void hub_db_set_directory(hub_db *db, hub_directory *dir)
     db->dir = dir;
 }
 
+void hub_db_set_reminders(hub_db *db, const hub_reminders *r)
+{
+    db->reminders = *r;
+}
+
+void hub_db_set_consent_window_ms(hub_db *db, long long ms)
+{
+    db->consent_window_ms = ms;
+}
+
 void hub_db_close(hub_db *db)
 {
     if (!db)
@@ -330,6 +377,7 @@ void hub_db_close(hub_db *db)
     buf_free(&db->leaf);
     free(db->rows);
     free(db->picks);
+    free(db->pre_picks);
     pthread_mutex_destroy(&db->lock);
     pthread_mutex_destroy(&db->id_lock);
     free(db);

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "hub_directory.h"
+#include "hub_reminders.h"
 #include "field.h"
 #include "notice_id.h"
 #include "notice_state.h"
@@ -35,6 +36,13 @@ typedef struct hub_notice {
     char platform[HUB_NAME_MAX + 1]; /* the channel tried now or last; "" if none */
     long long deadline, created, due, next_attempt;
     int attempts, expiries;
+    /* Reminders on the current channel: its read window began at
+     * window_start; `reminded` of them were asked for (-1: a pre-notice
+     * waits for the member's consent, no reminders); the next is due at
+     * remind_at (0: none). */
+    long long window_start, remind_at;
+    int reminded;
+    int remind_dirty; /* those three changed: the save writes them */
     notice_state state;
     notice_state stored; /* the state in the database: a save that changes
                           * it adds one row to the agency's feed */
@@ -46,6 +54,11 @@ void hub_db_close(hub_db *db);
 void hub_db_set_fallback_ms(hub_db *db, long long ms);
 /* Where relay claims find a notice's next platform. Set before any claim. */
 void hub_db_set_directory(hub_db *db, hub_directory *dir);
+/* When reminders fall in a read window (hub.ini `reminders`; none unless set). */
+void hub_db_set_reminders(hub_db *db, const hub_reminders *r);
+/* How long a pre-noticed member has to consent (hub.ini consent_window_s);
+ * 0: no pre-notices, a platform without consent is never tried. */
+void hub_db_set_consent_window_ms(hub_db *db, long long ms);
 
 /* Relay worker. A route: 1 if the named platform is configured. */
 typedef int (*hub_platform_known_fn)(void *ctx, const char *platform);
@@ -114,10 +127,17 @@ int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *cal
 /* The evidence log that this database's transactions append to. */
 struct hub_evidence_log *hub_db_log(hub_db *db);
 
-typedef enum relay_outcome { RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED } relay_outcome;
+typedef enum relay_outcome {
+    RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED,
+    RELAY_PRE_NOTICED /* held for a member without consent, who was told */
+} relay_outcome;
 
 typedef struct hub_relay_item {
     hub_notice n;
+    int pre_notice;                    /* the platform holds the person
+                                        * without consent: relayed with
+                                        * "pre_notice":true */
+    long long consent_until;           /* with it: when the consent window ends */
     relay_outcome outcome;             /* set by the worker after the call */
     int consigned;                     /* accepted into the member's inbox in the
                                         * same step: ContentConsignment too */
@@ -153,6 +173,34 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
  * is stopping): they are claimed at once when the hub runs again.
  * Returns 0 or -1. */
 int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now);
+
+/* Deadline worker: reminders. One notice's reminder to ask its platform
+ * for, and the answer. */
+typedef enum remind_answer {
+    REMIND_FAILED,  /* no answer: asked again later */
+    REMIND_QUEUED,  /* the platform queued the reminder: ReminderNotification */
+    REMIND_READ,    /* the member has read it: no more reminders */
+    REMIND_UNKNOWN, /* the platform does not hold it (any more): none either */
+} remind_answer;
+
+typedef struct hub_remind_item {
+    char notice[NOTICE_ID_LEN + 1];
+    char platform[HUB_NAME_MAX + 1];
+    int n;                /* the reminder's number in its window, from 1 */
+    remind_answer answer; /* set by the worker after the call */
+} hub_remind_item;
+
+/* Of up to max notices whose next reminder point has passed (*seen of
+ * them), the unread ones' reminders into items (*count of them), each
+ * leased for a minute so that a lost answer is asked again; the others
+ * (read or moved on since) have no more. Of reminders passed unasked
+ * (the hub was down) only the latest is asked. Returns 0 or -1. */
+int hub_db_remind_due(hub_db *db, long long now, size_t max, hub_remind_item *items,
+                      size_t *count, size_t *seen);
+/* Records the answers: ReminderNotification (with "reminder":n) once per
+ * (notice, platform, n) for each queued one; the notice's next reminder,
+ * or none after read or unknown. Returns 0 or -1. */
+int hub_db_remind_record(hub_db *db, const hub_remind_item *items, size_t n, long long now);
 
 /* Deadline worker: relayed or received notices past their channel's
  * deadline get AcceptanceRejectionExpiry and go back to the relay queue

@@ -7,14 +7,20 @@
 
 static int expire_one(hub_db *db, hub_notice *n, long long now)
 {
-    char why[HUB_NAME_MAX + 40];
+    char why[HUB_NAME_MAX + 64];
 
-    snprintf(why, sizeof why, "unread at the deadline on %s", n->platform);
+    if (n->reminded < 0) /* pre-noticed, and the member did not consent */
+        snprintf(why, sizeof why, "no consent by the end of the window on %s", n->platform);
+    else
+        snprintf(why, sizeof why, "unread at the deadline on %s", n->platform);
     if (hub_db_notice_record(db, n, EV_ACCEPTANCE_REJECTION_EXPIRY, "hub", why, 1, now,
                              NULL) != 0)
         return -1;
     n->expiries++;
     n->attempts = 0;
+    n->reminded = 0;
+    n->remind_at = 0;
+    n->remind_dirty = 1;
     n->due = 0;
     n->next_attempt = now;
     return hub_db_notice_save(db, n, now);

@@ -9,7 +9,8 @@
  *   hub_db_submit.c    POST /v1/notices
  *   hub_db_report.c    POST /v1/events, and who may see a certificate
  *   hub_db_relay.c     platforms' answers to relays; the relay worker's round
- *   hub_db_expire.c    the deadline worker's round */
+ *   hub_db_expire.c    the deadline worker's round
+ *   hub_db_remind.c    its reminders */
 #ifndef HERALD_HUB_DB_INTERNAL_H
 #define HERALD_HUB_DB_INTERNAL_H
 
@@ -39,6 +40,7 @@ enum { ANSWER_NONE, ANSWER_REJECTED, ANSWER_ACCEPTED };
 enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
     S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
+    S_REMIND, S_REMINDED, S_SAVE_REMIND,
     S_COUNT
 };
 
@@ -59,9 +61,12 @@ struct hub_db {
     size_t prepared_at;
     buf leaf;              /* reused for encoding leaves */
     long long fallback_ms; /* read deadline on a fallback channel */
+    hub_reminders reminders;   /* when reminders fall in a read window */
+    long long consent_window_ms; /* a pre-noticed member's time to consent; 0: none */
     hub_notice *rows;      /* hub_db_notice_select's rows, kept: a batch is ~1 MB, */
     size_t rows_cap;       /* and malloc would map and unmap it every round */
     char (*picks)[HUB_NAME_MAX + 1]; /* the claimed rows' next platforms */
+    unsigned char *pre_picks;        /* and whether each is a pre-notice */
     size_t picks_cap;
     /* Random bits for notice ids, drawn 4 KiB at a time: one system call
      * per notice was a percent of the hub's time. */
@@ -115,6 +120,9 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now);
 /* Appends ev's leaf for n to the evidence log, a prepared one if it fits. */
 int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
                            const char *reason, long long now);
+/* A ReminderNotification leaf for n: reminder k, taken by platform. */
+int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
+                                    int k, long long now);
 /* Applies one event to n: evidence always, and when the state machine
  * (and may_move) says so, the new state. The caller saves n, which puts
  * a new state in the agency's feed. outcome may be NULL. */
@@ -149,5 +157,10 @@ int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform
  * read deadline starts. The caller saves n. */
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
                                    long long now);
+/* n's read window on its channel starts now (its due set): reminders
+ * are counted from here. */
+/* The read deadline on a channel whose read window begins now. */
+long long hub_db_read_due(const hub_db *db, const hub_notice *n, long long now);
+void hub_db_remind_from(hub_db *db, hub_notice *n, long long now);
 
 #endif

@@ -27,6 +27,10 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->next_attempt = sqlite3_column_int64(st, 12);
     n->attempts = sqlite3_column_int(st, 13);
     n->expiries = sqlite3_column_int(st, 14);
+    n->window_start = sqlite3_column_int64(st, 15);
+    n->remind_at = sqlite3_column_int64(st, 16);
+    n->reminded = sqlite3_column_int(st, 17);
+    n->remind_dirty = 0;
 }
 
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
@@ -74,7 +78,7 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
             return -1;
         n->stored = n->state;
     }
-    st = hub_db_stmt(db, S_SAVE);
+    st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
 
     db_bind_text(st, 1, n->id);
     db_bind_text(st, 2, notice_state_name(n->state));
@@ -84,6 +88,15 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     sqlite3_bind_int64(st, 5, n->next_attempt);
     sqlite3_bind_int(st, 6, n->attempts);
     sqlite3_bind_int(st, 7, n->expiries);
+    if (!n->remind_dirty)
+        return db_step_done(st);
+    if (n->window_start)
+        sqlite3_bind_int64(st, 8, n->window_start);
+    /* NULL keeps a notice with no reminder to come out of their index. */
+    if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
+        sqlite3_bind_int64(st, 9, n->remind_at);
+    sqlite3_bind_int(st, 10, n->reminded);
+    n->remind_dirty = 0;
     return db_step_done(st);
 }
 
@@ -117,6 +130,19 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
                       n->doc_sha256, reason, NULL, NULL};
 
     return append_leaf(db, &r);
+}
+
+int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
+                                    int k, long long now)
+{
+    evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id, now, n->agency,
+                      platform, n->rk, n->doc_sha256, NULL, NULL, NULL};
+
+    db->leaf.len = 0;
+    evidence_encode_reminder(&db->leaf, &r, k);
+    if (db->leaf.broken)
+        return -1;
+    return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
 }
 
 /* Evidence of ev for n (r), and the state it moves n to. */

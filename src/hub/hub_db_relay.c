@@ -58,15 +58,52 @@ int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platfo
 {
     if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
         return -1;
-    /* A fallback channel (an earlier one expired or failed its alert)
-     * has the fallback window, or what is left of the agency's deadline
-     * if that is longer: a failure on the first day must not cut a
-     * thirty-day deadline short. */
-    if (n->state == NS_RELAYED || n->state == NS_RECEIVED)
-        n->due = !n->expiries ? n->deadline
-                 : n->deadline > now + db->fallback_ms ? n->deadline
-                                                       : now + db->fallback_ms;
+    if (n->state == NS_RELAYED || n->state == NS_RECEIVED) {
+        n->due = hub_db_read_due(db, n, now);
+        hub_db_remind_from(db, n, now);
+    }
     n->attempts = 0;
+    return 0;
+}
+
+/* A fallback channel (an earlier one expired or failed its alert) has
+ * the fallback window, or what is left of the agency's deadline if that
+ * is longer: a failure on the first day must not cut a thirty-day
+ * deadline short. */
+long long hub_db_read_due(const hub_db *db, const hub_notice *n, long long now)
+{
+    if (!n->expiries || n->deadline > now + db->fallback_ms)
+        return n->deadline;
+    return now + db->fallback_ms;
+}
+
+void hub_db_remind_from(hub_db *db, hub_notice *n, long long now)
+{
+    n->window_start = now;
+    n->reminded = 0;
+    n->remind_at = hub_reminders_next(&db->reminders, now, n->due, 0);
+    n->remind_dirty = 1;
+}
+
+/* The platform holds the notice for a member who has not consented and
+ * has told them (one pre-notice alert): RelayAcceptance, then
+ * ConsentPreNotification; the channel's deadline is the end of the
+ * consent window (or the read deadline, if sooner), with no reminders
+ * until the member consents (hub_db_report.c). The caller saves n. */
+static int record_pre_notice(hub_db *db, hub_notice *n, const char *platform, long long now)
+{
+    if (hub_db_relay_record_acceptance(db, n, platform, now) != 0 ||
+        hub_db_notice_record(db, n, EV_CONSENT_PRE_NOTIFICATION, platform, NULL, 1, now,
+                             NULL) != 0)
+        return -1;
+    if (n->state == NS_RELAYED) {
+        long long until = now + db->consent_window_ms;
+        if (until < n->due)
+            n->due = until;
+        n->reminded = -1;
+        n->remind_at = 0;
+        n->remind_dirty = 1;
+    }
     return 0;
 }
 
@@ -82,13 +119,20 @@ typedef struct route_pick {
 
 /* Each claimed notice's next platform: the first of its recipient's
  * routes that the hub knows and has not tried (whatever it answered);
- * "" when none is left. */
-static void pick_route(void *arg, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+ * "" when none is left. The platforms that know the person without
+ * consent come after all that have it: a pre-notice asks something of
+ * the person, so it is tried only when no consenting platform is left
+ * (and never with consent_window_s = 0). */
+static void pick_route(void *arg, size_t i, char routes[][HUB_NAME_MAX + 1], int n,
+                       int consenting)
 {
     route_pick *p = arg;
     char *pick = p->db->picks[i];
 
     pick[0] = '\0';
+    p->db->pre_picks[i] = 0;
+    if (!p->db->consent_window_ms)
+        n = consenting;
     for (int k = 0; k < n && !p->failed; k++) {
         if (!p->known(p->ctx, routes[k]))
             continue;
@@ -97,6 +141,7 @@ static void pick_route(void *arg, size_t i, char routes[][HUB_NAME_MAX + 1], int
             p->failed = 1;
         else if (answer == ANSWER_NONE) {
             memcpy(pick, routes[k], HUB_NAME_MAX + 1);
+            p->db->pre_picks[i] = k >= consenting;
             return;
         }
     }
@@ -121,6 +166,10 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
         if (!picks)
             return -1;
         db->picks = picks;
+        unsigned char *pre = realloc(db->pre_picks, count);
+        if (!pre)
+            return -1;
+        db->pre_picks = pre;
         db->picks_cap = count;
     }
     if (hub_directory_routes_many(db->dir, rows->rk, sizeof *rows, count, pick_route, &p) != 0)
@@ -131,6 +180,8 @@ static int pick_routes(hub_db *db, const hub_notice *rows, size_t count,
 void hub_db_relay_item_init(hub_relay_item *it, const hub_notice *n)
 {
     it->n = *n;
+    it->pre_notice = 0;
+    it->consent_until = 0;
     it->outcome = RELAY_FAILED;
     it->consigned = 0;
     it->reason[0] = '\0';
@@ -146,8 +197,9 @@ static int send_to_postal(hub_db *db, hub_notice *n, long long now)
     return hub_db_notice_save(db, n, now);
 }
 
-/* Relays n to platform next, or sends it to postal when next is "". */
-static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
+/* Relays n to platform next (a pre-notice if pre), or sends it to postal
+ * when next is "". */
+static int claim_one(hub_db *db, hub_notice *n, const char *next, int pre, long long now,
                      hub_relay_item *items, size_t *n_out, size_t *n_postal)
 {
     if (!next[0]) {
@@ -158,7 +210,12 @@ static int claim_one(hub_db *db, hub_notice *n, const char *next, long long now,
         n->attempts = 0; /* a new channel starts its own backoff */
     memcpy(n->platform, next, sizeof n->platform);
     n->next_attempt = now + RELAY_LEASE_MS;
-    hub_db_relay_item_init(&items[(*n_out)++], n);
+    hub_relay_item *it = &items[(*n_out)++];
+    hub_db_relay_item_init(it, n);
+    if (pre) {
+        it->pre_notice = 1;
+        it->consent_until = now + db->consent_window_ms;
+    }
     return hub_db_notice_save(db, n, now);
 }
 
@@ -174,7 +231,8 @@ static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known
     if (!rows || pick_routes(db, rows, count, known, ctx) != 0)
         ok = -1;
     for (size_t i = 0; i < count && ok == 0; i++)
-        ok = claim_one(db, &rows[i], db->picks[i], now, items, n_out, n_postal);
+        ok = claim_one(db, &rows[i], db->picks[i], db->pre_picks[i], now, items, n_out,
+                       n_postal);
     return ok;
 }
 
@@ -189,10 +247,11 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     if (rc <= 0)
         return rc; /* gone: nothing to record */
     if (it->outcome != RELAY_FAILED) {
-        int accepted = it->outcome == RELAY_ACCEPTED;
-        rc = hub_db_relay_note_answer(
-            db, n.id, platform, accepted,
-            accepted && it->consigned ? EVENT_BIT(EV_CONTENT_CONSIGNMENT) : 0);
+        int accepted = it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED;
+        int events = it->outcome == RELAY_PRE_NOTICED ? EVENT_BIT(EV_CONSENT_PRE_NOTIFICATION)
+                     : accepted && it->consigned      ? EVENT_BIT(EV_CONTENT_CONSIGNMENT)
+                                                      : 0;
+        rc = hub_db_relay_note_answer(db, n.id, platform, accepted, events);
         if (rc <= 0)
             return rc; /* a report already proved the acceptance: see hub_db_report.c */
     } else if ((rc = hub_db_relay_answer(db, n.id, platform)) != ANSWER_NONE) {
@@ -204,6 +263,10 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
         if (hub_db_relay_record_acceptance(db, &n, platform, now) != 0 ||
             (it->consigned && hub_db_notice_record(db, &n, EV_CONTENT_CONSIGNMENT, platform,
                                                    NULL, 1, now, NULL) != 0))
+            return -1;
+        break;
+    case RELAY_PRE_NOTICED:
+        if (record_pre_notice(db, &n, platform, now) != 0)
             return -1;
         break;
     case RELAY_REJECTED:

@@ -163,6 +163,16 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         move_on(&n, now);
         r->moved_on = 1;
     }
+    /* The pre-noticed member consented on the notice's current platform
+     * (ConsentAcceptance, then ContentConsignment: either one will do):
+     * the consent window gives way to the read window a relay accepted
+     * now would have, reminders included. */
+    if ((r->event == EV_CONSENT_ACCEPTANCE || r->event == EV_CONTENT_CONSIGNMENT) && may_move &&
+        n.reminded < 0 && (n.state == NS_RELAYED || n.state == NS_RECEIVED)) {
+        n.due = hub_db_read_due(db, &n, now);
+        hub_db_remind_from(db, &n, now);
+        return hub_db_notice_save(db, &n, now);
+    }
     /* Only a new state (and what came with it) needs writing back, or a
      * notice sent on: accepted again, it may have been accepted before
      * the report proved its relay in flight. */

@@ -4,14 +4,19 @@
  * notices whose read deadline on their current channel has passed. Each
  * gets AcceptanceRejectionExpiry and goes back to the relay queue, where
  * the relay worker tries the person's next platform (channel fallback) or,
- * after the last one, records RelayToNonERDS: the agency posts a letter. */
+ * after the last one, records RelayToNonERDS: the agency posts a letter.
+ * The same round asks platforms to remind members of unread notices
+ * whose next reminder is due (hub_remind.c). */
 #include "hub.h"
 #include "log.h"
 
 void *hub_deadline_main(void *arg)
 {
     hub *h = arg;
+    hub_remind *remind = h->reminders.n ? hub_remind_new(h) : NULL;
 
+    if (h->reminders.n && !remind)
+        log_error("reminders: out of memory; none will be sent");
     while (!hub_sleep(h, h->deadline_interval_ms, 0)) {
         size_t expired;
         do {
@@ -24,6 +29,10 @@ void *hub_deadline_main(void *arg)
                 hub_wake_relay(h);
             }
         } while (expired == (size_t)h->relay_batch);
+        /* Expired first: a notice past its deadline is not reminded. */
+        while (remind && hub_remind_round(remind, clock_now_ms()) == HUB_REMIND_BATCH)
+            ;
     }
+    hub_remind_free(remind);
     return NULL;
 }

@@ -107,8 +107,8 @@ hub_directory *hub_directory_open(const char *path, const char *legacy_path, cha
                            " preference = excluded.preference, updated = excluded.updated");
     /* No ORDER BY: SQLite would build a temporary B-tree per lookup for
      * the few rows of one person; routes_of orders them itself. */
-    d->routes = db_prepare(d->conn, "SELECT platform, preference FROM directory"
-                                    " WHERE rk = ?1 AND consent = 1");
+    d->routes = db_prepare(d->conn, "SELECT platform, preference, consent FROM directory"
+                                    " WHERE rk = ?1");
     if (!d->upsert || !d->routes) {
         snprintf(err, errlen, "%s: cannot prepare statements", path);
         hub_directory_close(d);
@@ -155,10 +155,11 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
     return ok;
 }
 
-/* Inserts (name, preference) into routes[0..n), kept in order of
- * preference then name; when full, the last choice falls off. */
-static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1], int prefs[HUB_MAX_ROUTES],
-                     int n, const char *name, size_t len, int pref)
+/* Inserts (name, rank) into routes[0..n), kept in order of rank then
+ * name; when full, the last choice falls off. */
+static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1],
+                     long long prefs[HUB_MAX_ROUTES], int n, const char *name, size_t len,
+                     long long pref)
 {
     int at = n;
 
@@ -177,19 +178,27 @@ static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1], int prefs[HU
     return n + 1;
 }
 
-/* Under d->lock. */
+/* Under d->lock. A platform without the person's consent ranks after
+ * every one with it. */
 static int routes_of(hub_directory *d, const char *rk,
-                     char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1])
+                     char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1], int *consenting)
 {
-    int n = 0, rc, prefs[HUB_MAX_ROUTES];
+    const long long unconsented = 1LL << 32;
+    long long prefs[HUB_MAX_ROUTES];
+    int n = 0, rc;
 
     sqlite3_bind_text(d->routes, 1, rk, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(d->routes)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(d->routes, 0);
         size_t len = (size_t)sqlite3_column_bytes(d->routes, 0);
+        long long rank = sqlite3_column_int(d->routes, 1) +
+                         (sqlite3_column_int(d->routes, 2) ? 0 : unconsented);
         if (name && len <= HUB_NAME_MAX)
-            n = add_route(routes, prefs, n, name, len, sqlite3_column_int(d->routes, 1));
+            n = add_route(routes, prefs, n, name, len, rank);
     }
+    *consenting = 0;
+    while (*consenting < n && prefs[*consenting] < unconsented)
+        (*consenting)++;
     if (rc != SQLITE_DONE) {
         log_error("directory: %s", sqlite3_errmsg(d->conn));
         n = -1;
@@ -213,11 +222,11 @@ int hub_directory_routes_many(hub_directory *d, const char *rk, size_t stride, s
         return -1;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        int k = routes_of(d, rk + i * stride, routes);
+        int consenting, k = routes_of(d, rk + i * stride, routes, &consenting);
         if (k < 0)
             rc = -1;
         else
-            fn(ctx, i, routes, k);
+            fn(ctx, i, routes, k, consenting);
     }
     if (db_exec(d->conn, "COMMIT") != 0) {
         db_rollback(d->conn);

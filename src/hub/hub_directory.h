@@ -1,6 +1,7 @@
 /* hub_directory.h -- who each platform reaches, and the routes a notice
  * takes from it: rk -> (platform, consent, preference), as platforms
- * report it (POST /v1/directory).
+ * report it (POST /v1/directory): their verified members, with consent or
+ * without.
  *
  * It keeps a database file of its own (directory.db beside hub.db) with
  * its own connection, page cache and lock, so that routing, which looks
@@ -36,12 +37,15 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
                       long long now);
 
 /* For each of n recipients, in one read transaction: fn gets its index
- * and the platforms that reach it with consent, first choice first (ties
- * by name), up to HUB_MAX_ROUTES. The i-th recipient's rk is at
- * rk + i * stride: the rk field of an array of the caller's structs. 0, or
- * -1 on error. fn runs under the directory's lock: it may use another
- * database, never this one. */
-typedef void (*hub_routes_fn)(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n);
+ * and the platforms that reach it, up to HUB_MAX_ROUTES: first the
+ * `consenting` ones that hold its consent, first choice first (ties by
+ * name), then those that know the person (verified) without consent, in
+ * the same order: a consent pre-notice may go there (design.md). The
+ * i-th recipient's rk is at rk + i * stride: the rk field of an array of
+ * the caller's structs. 0, or -1 on error. fn runs under the directory's
+ * lock: it may use another database, never this one. */
+typedef void (*hub_routes_fn)(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n,
+                              int consenting);
 int hub_directory_routes_many(hub_directory *d, const char *rk, size_t stride, size_t n,
                               hub_routes_fn fn, void *ctx);
 

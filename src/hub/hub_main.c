@@ -33,7 +33,13 @@ static const char usage[] =
     "         relay_batch = 4000, relay_interval_ms = 50, relay_gather_ms = 20 (after\n"
     "         a partial round, the wait for more to relay at once), relay_workers = 2\n"
     "         (rounds in flight at once, 1 to 8), deadline_interval_ms = 1000,\n"
-    "         fallback_window_s = 259200 (read deadline on a fallback channel)\n"
+    "         fallback_window_s = 259200 (read deadline on a fallback channel),\n"
+    "         reminders = 50%, 1h (when the platform holding an unread notice is asked\n"
+    "         to remind its member: a share of the read window, or a time before the\n"
+    "         deadline in s, m, h or d, up to 8, comma-separated; off: none),\n"
+    "         consent_window_s = 604800 (a member known to a platform without consent\n"
+    "         is pre-noticed there when no consenting platform is left, and has this\n"
+    "         long to consent before the next platform or paper; 0: no pre-notices)\n"
     "         log_key = FILE (the evidence log's Ed25519 secret, from herald keygen\n"
     "         --ed25519; without it the log is kept but heads are not signed and\n"
     "         the log endpoints answer 503), sth_interval_ms = 1000 (at most one\n"
@@ -138,8 +144,14 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
                     &h->deadline_interval_ms, err, errlen) != 0 ||
         config_long(cfg, "hub", "fallback_window_s", 259200, 1, 31536000,
                     &h->fallback_window_s, err, errlen) != 0 ||
+        config_long(cfg, "hub", "consent_window_s", 604800, 0, 31536000,
+                    &h->consent_window_s, err, errlen) != 0 ||
         config_long(cfg, "hub", "sth_interval_ms", 1000, 100, 3600000, &h->sth_interval_ms,
                     err, errlen) != 0)
+        return -1;
+    const char *reminders = config_get(cfg, "hub", "reminders");
+    if (hub_reminders_parse(reminders ? reminders : HUB_REMINDERS_DEFAULT, &h->reminders, err,
+                            errlen) != 0)
         return -1;
     return 0;
 }

@@ -83,6 +83,10 @@ static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
             it->reason[0] = '\0';
             /* "received": already in the member's inbox (ContentConsignment). */
             it->consigned = json_is_string(json_object_get(res, "received"));
+        } else if (!strcmp(status, "pre_noticed") && it->pre_notice) {
+            /* held for the member, who was asked to consent */
+            it->outcome = RELAY_PRE_NOTICED;
+            it->reason[0] = '\0';
         } else if (!strcmp(status, "rejected")) {
             it->outcome = RELAY_REJECTED;
             copy_reason(it->reason, sizeof it->reason, json_object_get(res, "reason"));

@@ -22,9 +22,11 @@ static void common_json(buf *b, const hub_notice *first)
 }
 
 /* One notice, without the fields it has in common with shared (NULL:
- * with all of them). */
-static void notice_json(buf *b, const hub_notice *n, const hub_notice *shared)
+ * with all of them); a pre-notice says so, and until when the member may
+ * consent. */
+static void notice_json(buf *b, const hub_relay_item *it, const hub_notice *shared)
 {
+    const hub_notice *n = &it->n;
     char deadline[25];
 
     buf_puts(b, "{\"notice\":\"");
@@ -49,6 +51,12 @@ static void notice_json(buf *b, const hub_notice *n, const hub_notice *shared)
         buf_puts(b, deadline);
         buf_puts(b, "\"");
     }
+    if (it->pre_notice) {
+        clock_rfc3339_ms(deadline, it->consent_until);
+        buf_puts(b, ",\"pre_notice\":true,\"consent_until\":\"");
+        buf_puts(b, deadline);
+        buf_puts(b, "\"");
+    }
     buf_puts(b, "}");
 }
 
@@ -64,7 +72,7 @@ void hub_relay_body(buf *b, const hub_relay_item *items, const size_t *idx, size
     for (size_t i = 0; i < n; i++) {
         if (i)
             buf_puts(b, ",");
-        notice_json(b, &items[idx[i]].n, shared);
+        notice_json(b, &items[idx[i]], shared);
     }
     buf_puts(b, "]}");
 }

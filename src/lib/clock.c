@@ -1,15 +1,96 @@
 /* clock.c -- see clock.h. */
 #include "clock.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* The test clock's file, from HERALD_CLOCK_FILE, read once: without it
+ * clock_now_ms costs one clock_gettime and one load of a flag. */
+static pthread_once_t offset_once = PTHREAD_ONCE_INIT;
+static const char *offset_path; /* NULL: no test clock */
+static atomic_int offset_warned;
+
+static void offset_init(void)
+{
+    const char *p = getenv("HERALD_CLOCK_FILE");
+
+    offset_path = p && *p ? p : NULL;
+}
+
+/* Why the text is no offset, or NULL with *ms set: decimal digits with an
+ * optional sign, at most a century either way, then only white space. */
+static const char *offset_parse(const char *text, long long *ms)
+{
+    const long long century = 100LL * 366 * 86400 * 1000;
+    const char *s = text;
+    int neg = 0;
+    long long v = 0;
+
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    if (*s < '0' || *s > '9')
+        return "not a number of milliseconds";
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+        if (v > century)
+            return "more than a century";
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (*s)
+        return "not a number of milliseconds";
+    *ms = neg ? -v : v;
+    return NULL;
+}
+
+long long clock_offset_read(const char *path)
+{
+    char text[64];
+    const char *why = NULL;
+    long long ms = 0;
+    ssize_t n = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        n = read(fd, text, sizeof text - 1);
+        close(fd);
+    }
+    if (n < 0)
+        why = strerror(errno);
+    else if (n == (ssize_t)sizeof text - 1)
+        why = "too long";
+    else {
+        text[n] = '\0';
+        why = offset_parse(text, &ms);
+    }
+    if (!why)
+        return ms;
+    /* Once per process: the flag is set before the warning, whose own
+     * time stamp reads this file again. */
+    if (!atomic_exchange(&offset_warned, 1))
+        log_warn("HERALD_CLOCK_FILE %s: %s; the clock runs without an offset", path, why);
+    return 0;
+}
 
 long long clock_now_ms(void)
 {
     struct timespec ts;
+    long long ms;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    pthread_once(&offset_once, offset_init);
+    if (offset_path)
+        ms += clock_offset_read(offset_path);
+    return ms;
 }
 
 /* gmtime and strftime cost more than the rest of an evidence leaf or a

@@ -8,8 +8,15 @@
 
 #include <time.h>
 
-/* Milliseconds since the Unix epoch. */
+/* Milliseconds since the Unix epoch: every "now" a role records or
+ * decides a deadline by. For tests only, env HERALD_CLOCK_FILE=PATH adds
+ * the offset in PATH (decimal milliseconds, read at each call; missing or
+ * unreadable: 0, with one warning), so that a 30-day deadline passes in
+ * seconds. The variable is read once, at the first call. */
 long long clock_now_ms(void);
+/* The offset in the test clock's file at path, 0 (and one warning per
+ * process) when it is missing or holds no number. */
+long long clock_offset_read(const char *path);
 /* RFC 3339 UTC with milliseconds; out holds 25 bytes. */
 void clock_rfc3339_ms(char out[25], long long ms_since_epoch);
 /* For people in Korea: "2026-12-31 23:59 KST" from a UTC time in the

@@ -16,7 +16,15 @@
 #define OUTBOX_NEW_COLUMNS \
     ", state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0," \
     " duplicate INTEGER NOT NULL DEFAULT 0, resent TEXT, reference TEXT, settled TEXT," \
-    " reason TEXT"
+    " reason TEXT" OUTBOX_KIND_COLUMN
+/* What an alert tells: 'alert' (a new notice), 'reminder' (of an unread
+ * one), 'pre_notice' (one awaits consent). Only an 'alert' is reported to
+ * the hub as ConsignmentNotification or its failure: the hub records a
+ * reminder and a pre-notice when the platform takes it. */
+#define OUTBOX_KIND_COLUMN ", kind TEXT NOT NULL DEFAULT 'alert'"
+/* pending: relayed as a pre-notice, hidden from the member until they
+ * consent, and dropped if they do so after consent_until. */
+#define INBOX_NEW_COLUMNS ", pending INTEGER NOT NULL DEFAULT 0, consent_until TEXT"
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
  * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
@@ -35,7 +43,7 @@ static const char schema[] =
     " notice TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
     " rk TEXT NOT NULL, agency TEXT NOT NULL, title TEXT NOT NULL,"
     " doc_sha256 TEXT NOT NULL, deadline TEXT NOT NULL, link TEXT NOT NULL,"
-    " received TEXT NOT NULL, read_at TEXT);"
+    " received TEXT NOT NULL, read_at TEXT" INBOX_NEW_COLUMNS ");"
     "CREATE INDEX IF NOT EXISTS inbox_by_member ON inbox(member, received);"
     /* An alert and its way (platform_db.h): state, attempts, duplicate
      * (queued again after an unknown outcome), resent (when it was sent
@@ -66,6 +74,13 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS outbox_deliveries(seq INTEGER PRIMARY KEY,"
     " alert INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    /* The reminders queued, each (notice, n) once however often the hub
+     * asks; and the consents to pre-noticed notices the hub is still to
+     * hear of (ConsentAcceptance and ContentConsignment). */
+    "CREATE TABLE IF NOT EXISTS reminders("
+    " notice TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(notice, n)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS consent_reports("
+    " seq INTEGER PRIMARY KEY, notice TEXT NOT NULL, at TEXT NOT NULL);"
     /* A relay looks its member up by rk: this index answers it without a
      * visit to the members table, whose rows are mostly text it does not
      * need. */
@@ -83,7 +98,7 @@ static const char schema[] =
 #define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
-    " read_at IS NOT NULL, read_at"
+    " read_at IS NOT NULL, read_at, pending, consent_until"
 
 #define ALERT_COLS "id, notice, phone, text, attempts, duplicate"
 
@@ -102,10 +117,21 @@ static const stmt_def stmts[] = {
     S(member_verify, "UPDATE members SET verified = 1 WHERE id = ?"),
     S(member_consent, "UPDATE members SET consent = ?, preference = ? WHERE id = ?"),
     S(inbox_insert, "INSERT OR IGNORE INTO inbox(notice, member, rk, agency, title,"
-                    " doc_sha256, deadline, link, received) VALUES (?,?,?,?,?,?,?,?,?)"),
+                    " doc_sha256, deadline, link, received, pending, consent_until)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
     S(inbox_get, "SELECT " NOTICE_COLS " FROM inbox WHERE notice = ?"),
-    S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ?"
+    S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ? AND pending = 0"
                   " ORDER BY received DESC, notice DESC LIMIT ?"),
+    S(inbox_pending, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ? AND pending = 1"
+                     " ORDER BY received, notice"),
+    S(inbox_reveal, "UPDATE inbox SET pending = 0, received = ? WHERE notice = ? AND pending = 1"),
+    S(inbox_drop, "DELETE FROM inbox WHERE notice = ? AND pending = 1"),
+    S(outbox_insert_kind, "INSERT INTO outbox(notice, channel, phone, text, created, kind)"
+                          " VALUES (?, ?, ?, ?, ?, ?)"),
+    S(reminder_note, "INSERT OR IGNORE INTO reminders(notice, n) VALUES (?, ?)"),
+    S(consent_report, "INSERT INTO consent_reports(notice, at) VALUES (?, ?)"),
+    S(consent_batch, "SELECT seq, notice, at FROM consent_reports ORDER BY seq LIMIT ?"),
+    S(consent_done, "DELETE FROM consent_reports WHERE seq <= ?"),
     S(inbox_read, "UPDATE inbox SET read_at = coalesce(read_at, ?) WHERE notice = ?"),
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
@@ -118,7 +144,7 @@ static const stmt_def stmts[] = {
                       " WHERE id > ?2 AND state = 'queued'"),
     S(outbox_last, "SELECT max(id) FROM outbox"),
     S(events_batch, "SELECT id, notice, sent, channel, reference FROM outbox WHERE id > ?1"
-                    " AND id <= ?2 AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
+                    " AND id <= ?2 AND sent IS NOT NULL AND kind = 'alert' ORDER BY id LIMIT ?3"),
     S(events_reported, "INSERT INTO meta(key, value) VALUES ('reported_upto', ?1)"
                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND id <= ?2"
@@ -134,8 +160,10 @@ static const stmt_def stmts[] = {
                         " SELECT channel, ?2, id FROM outbox WHERE id = ?1"),
     S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
                    " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
-    S(failure_queue, "INSERT INTO outbox_failures(alert) VALUES (?1)"),
-    S(delivery_queue, "INSERT INTO outbox_deliveries(alert) VALUES (?1)"),
+    S(failure_queue, "INSERT INTO outbox_failures(alert)"
+                     " SELECT id FROM outbox WHERE id = ?1 AND kind = 'alert'"),
+    S(delivery_queue, "INSERT INTO outbox_deliveries(alert)"
+                      " SELECT id FROM outbox WHERE id = ?1 AND kind = 'alert'"),
     S(outbox_by_ref, "SELECT o.id, o.state FROM outbox_references r JOIN outbox o"
                      " ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
     S(outbox_delivered, "UPDATE outbox SET state = 'delivered', settled = ?2"
@@ -204,6 +232,34 @@ static const char outbox_states[] =
     "ALTER TABLE outbox ADD COLUMN reason TEXT;"
     "UPDATE outbox SET state = 'accepted', attempts = 1 WHERE sent IS NOT NULL;";
 
+/* 1 if table has the column, 0 if not, -1 on error. */
+static int has_column(platform_db *d, const char *table, const char *column)
+{
+    char sql[160];
+    long long n = 0;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, column);
+    return db_one_int(d->db, sql, &n) < 0 ? -1 : n > 0;
+}
+
+/* Before reminders and pre-notices, every alert was a new notice's and
+ * every inbox row was the member's to see. */
+static int migrate_kinds(platform_db *d)
+{
+    int kind = has_column(d, "outbox", "kind"), pending = has_column(d, "inbox", "pending");
+
+    if (kind < 0 || pending < 0)
+        return -1;
+    if ((!kind && db_exec(d->db, "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL"
+                                                  " DEFAULT 'alert'") != 0) ||
+        (!pending && db_exec(d->db, "ALTER TABLE inbox ADD COLUMN pending INTEGER NOT NULL"
+                                    " DEFAULT 0; ALTER TABLE inbox ADD COLUMN consent_until"
+                                    " TEXT;") != 0))
+        return -1;
+    return 0;
+}
+
 static int migrate_outbox(platform_db *d)
 {
     long long has_states = 0, accepted = 0, queued = 0;
@@ -226,7 +282,7 @@ static int migrate_outbox(platform_db *d)
         log_info("database: the outbox's alerts now have states (%lld accepted, %lld queued)",
                  accepted, queued);
     }
-    return 0;
+    return migrate_kinds(d);
 }
 
 /* reported_upto is in meta: every database this code made has it from the
@@ -384,7 +440,8 @@ long long platform_db_pending_reports(platform_db *d)
     static const char sql[] =
         "SELECT (SELECT count(*) FROM hub_directory) + (SELECT count(*) FROM outbox WHERE id > ?1)"
         " + (SELECT count(*) FROM outbox_failures WHERE alert <= ?1)"
-        " + (SELECT count(*) FROM outbox_deliveries)";
+        " + (SELECT count(*) FROM outbox_deliveries)"
+        " + (SELECT count(*) FROM consent_reports)";
     sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n = -1;
 

@@ -44,6 +44,8 @@ typedef struct notice_row {
     long long member;
     int read;
     char read_at[25]; /* when first opened ("" while unread); never moved later */
+    int pending;      /* a pre-notice's: hidden until the member consents */
+    char consent_until[FIELD_TIME_MAX + 1]; /* with it: dropped if consent comes later */
 } notice_row;
 
 /* Opens (creating when new) the database file at path; NULL with the
@@ -71,10 +73,33 @@ int platform_db_member_verify(platform_db *d, long long id);
 /* 1 inserted, 0 already there (a repeated relay), -1 error. */
 int platform_db_inbox_insert(platform_db *d, const notice_row *n);
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n);
-/* Calls fn for up to limit of a member's notices, newest first. */
+/* Calls fn for up to limit of a member's notices, newest first; those
+ * pending consent are not among them. */
 int platform_db_inbox_list(platform_db *d, long long member, int limit,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
+/* A member's notices pending consent, oldest first, each passed to fn
+ * (which may not use the database). 0 or -1. */
+int platform_db_inbox_pending(platform_db *d, long long member,
+                              void (*fn)(void *ctx, const notice_row *n), void *ctx);
+/* A pending notice becomes the member's, received at `at`; 1, 0 (not
+ * pending), -1. */
+int platform_db_inbox_reveal(platform_db *d, const char *notice, const char *at);
+/* A pending notice whose consent window has passed is forgotten: 1, 0, -1. */
+int platform_db_inbox_drop(platform_db *d, const char *notice);
+/* Notes reminder n of notice as queued: 1 new, 0 queued before, -1. */
+int platform_db_reminder_note(platform_db *d, const char *notice, int n);
+/* A member consented to a pre-noticed notice at `at`: the hub is owed
+ * ConsentAcceptance and ContentConsignment. 0 or -1. */
+int platform_db_consent_report(platform_db *d, const char *notice, const char *at);
+/* The oldest of those, up to limit, passed to fn; returns how many, or
+ * -1. Once the hub has them, platform_db_consent_reported_upto(the last
+ * seq) forgets them. */
+int platform_db_consent_batch(platform_db *d, int limit,
+                              void (*fn)(void *ctx, long long seq, const char *notice,
+                                         const char *at),
+                              void *ctx);
+int platform_db_consent_reported_upto(platform_db *d, long long seq);
 
 /* The outbox: each relayed notice's alert, in the platform's database
  * before any channel sends it. An alert moves
@@ -97,6 +122,12 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
  * transaction (platform_db_begin); claim and deliver make their own. */
 int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
                               const char *phone, const char *text, const char *created);
+/* The same for an alert of another kind: "alert" (what the call above
+ * queues), "reminder" or "pre_notice". Only an "alert" is reported to the
+ * hub (ConsignmentNotification, its failure). */
+int platform_db_outbox_insert_kind(platform_db *d, const char *kind, const char *notice,
+                                   const char *channel, const char *phone, const char *text,
+                                   const char *created);
 int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference);
 
 /* The reason an alert fails with when its outcome was unknown twice. */

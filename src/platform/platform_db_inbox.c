@@ -22,6 +22,9 @@ int platform_db_inbox_insert(platform_db *d, const notice_row *n)
     db_bind_text(st, 7, n->deadline);
     db_bind_text(st, 8, n->link);
     db_bind_text(st, 9, n->received);
+    sqlite3_bind_int(st, 10, n->pending);
+    if (n->pending)
+        db_bind_text(st, 11, n->consent_until);
     if (db_run(st) != 0)
         return -1;
     return sqlite3_changes(d->db) > 0;
@@ -42,6 +45,8 @@ static void read_notice(sqlite3_stmt *st, void *out)
     db_copy_text(n->received, sizeof n->received, st, 8);
     n->read = sqlite3_column_int(st, 9);
     db_copy_text(n->read_at, sizeof n->read_at, st, 10);
+    n->pending = sqlite3_column_int(st, 11);
+    db_copy_text(n->consent_until, sizeof n->consent_until, st, 12);
 }
 
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
@@ -77,6 +82,84 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
     return db_run(d->inbox_read);
+}
+
+int platform_db_inbox_pending(platform_db *d, long long member,
+                              void (*fn)(void *ctx, const notice_row *n), void *ctx)
+{
+    sqlite3_stmt *st = d->inbox_pending;
+    notice_row n;
+    int rc;
+
+    sqlite3_bind_int64(st, 1, member);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_notice(st, &n);
+        fn(ctx, &n);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Steps a bound write and resets st: 1 changed a row, 0 none, -1 error. */
+static int changed(sqlite3_stmt *st)
+{
+    int rc = db_step_changed(st);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int platform_db_inbox_reveal(platform_db *d, const char *notice, const char *at)
+{
+    db_bind_text(d->inbox_reveal, 1, at);
+    db_bind_text(d->inbox_reveal, 2, notice);
+    return changed(d->inbox_reveal);
+}
+
+int platform_db_inbox_drop(platform_db *d, const char *notice)
+{
+    db_bind_text(d->inbox_drop, 1, notice);
+    return changed(d->inbox_drop);
+}
+
+int platform_db_reminder_note(platform_db *d, const char *notice, int n)
+{
+    db_bind_text(d->reminder_note, 1, notice);
+    sqlite3_bind_int(d->reminder_note, 2, n);
+    return changed(d->reminder_note);
+}
+
+int platform_db_consent_report(platform_db *d, const char *notice, const char *at)
+{
+    db_bind_text(d->consent_report, 1, notice);
+    db_bind_text(d->consent_report, 2, at);
+    return db_run(d->consent_report);
+}
+
+int platform_db_consent_batch(platform_db *d, int limit,
+                              void (*fn)(void *ctx, long long seq, const char *notice,
+                                         const char *at),
+                              void *ctx)
+{
+    sqlite3_stmt *st = d->consent_batch;
+    int rc, n = 0;
+
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, sqlite3_column_int64(st, 0), db_text(st, 1), db_text(st, 2));
+        n++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+int platform_db_consent_reported_upto(platform_db *d, long long seq)
+{
+    sqlite3_bind_int64(d->consent_done, 1, seq);
+    return db_run(d->consent_done);
 }
 
 int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int preference)

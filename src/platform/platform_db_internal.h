@@ -21,7 +21,9 @@ struct platform_db {
         *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_fail,
         *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
         *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported,
-        *delivery_queue, *deliveries_batch, *deliveries_reported;
+        *delivery_queue, *deliveries_batch, *deliveries_reported,
+        *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
+        *consent_report, *consent_batch, *consent_done;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
      * delivered or failed: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one

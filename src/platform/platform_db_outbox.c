@@ -45,6 +45,21 @@ int platform_db_outbox_insert(platform_db *d, const char *notice, const char *ch
     return db_run(st);
 }
 
+int platform_db_outbox_insert_kind(platform_db *d, const char *kind, const char *notice,
+                                   const char *channel, const char *phone, const char *text,
+                                   const char *created)
+{
+    sqlite3_stmt *st = d->outbox_insert_kind;
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, channel);
+    db_bind_text(st, 3, phone);
+    db_bind_text(st, 4, text);
+    db_bind_text(st, 5, created);
+    db_bind_text(st, 6, kind);
+    return db_run(st);
+}
+
 int platform_db_outbox_settle(platform_db *d)
 {
     long long first = 0, last = 0;

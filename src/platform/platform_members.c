@@ -12,13 +12,21 @@
  * reported to no directory and given no notices until the back office has
  * proofed the person (carrier or PASS authentication, a counter) and calls
  * POST /v1/members/verify. The back office's own sign-ups are verified at
- * once, since it proofs before it calls. */
+ * once, since it proofs before it calls.
+ *
+ * A verified member is in the hub's directory with or without consent:
+ * without it, the hub may relay a notice as a consent pre-notice
+ * (platform_relay.c), held until the member consents. Consenting hands
+ * the member every such notice still inside its consent window: each
+ * becomes visible, gets its alert, and the hub hears ConsentAcceptance
+ * and ContentConsignment (platform_reports.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform_members.h"
 
+#include "platform_alert.h"
 #include "batch.h"
 #include "buf.h"
 #include "form.h"
@@ -127,8 +135,8 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
             continue;
         }
         items[i].member = id;
-        if (ms[i].consent && ms[i].verified &&
-            platform_db_directory_queue(p->db, ms[i].rk, 1, ms[i].preference) != 0)
+        if (ms[i].verified &&
+            platform_db_directory_queue(p->db, ms[i].rk, ms[i].consent, ms[i].preference) != 0)
             goto fail;
     }
     if (platform_db_commit(p->db) != 0)
@@ -188,6 +196,57 @@ done:
     free(ms);
 }
 
+/* The notices a member's consent hands over, at most this many at once
+ * (more wait for the next consent: a pre-notice is rare). */
+#define CONSENT_HANDOVER_MAX 256
+
+typedef struct waiting {
+    notice_row rows[CONSENT_HANDOVER_MAX];
+    size_t n;
+} waiting;
+
+static void collect_waiting(void *ctx, const notice_row *n)
+{
+    waiting *w = ctx;
+
+    if (w->n < CONSENT_HANDOVER_MAX)
+        w->rows[w->n++] = *n;
+}
+
+/* The member consented: each notice held for them is theirs if its
+ * consent window is still open (times in one format compare as text),
+ * else forgotten (the hub has moved it on). 0 or -1. */
+static int hand_over_waiting(platform *p, const member *m)
+{
+    waiting *w = calloc(1, sizeof *w);
+    char now[25];
+    buf text;
+    int rc = 0;
+
+    if (!w)
+        return -1;
+    clock_rfc3339_ms(now, clock_now_ms());
+    buf_init(&text, 512);
+    if (platform_db_inbox_pending(p->db, m->id, collect_waiting, w) != 0)
+        rc = -1;
+    for (size_t i = 0; i < w->n && rc == 0; i++) {
+        notice_row *row = &w->rows[i];
+        if (strcmp(row->consent_until, now) <= 0) {
+            rc = platform_db_inbox_drop(p->db, row->notice) < 0 ? -1 : 0;
+            continue;
+        }
+        if (platform_db_inbox_reveal(p->db, row->notice, now) != 1 ||
+            platform_alert_queue(p, row, PLATFORM_ALERT_NEW, m->phone, now, &text) != 0 ||
+            platform_db_consent_report(p->db, row->notice, now) != 0)
+            rc = -1;
+    }
+    if (rc == 0 && w->n)
+        log_info("consent: %zu waiting notices handed to member %lld", w->n, m->id);
+    buf_free(&text);
+    free(w);
+    return rc;
+}
+
 int platform_members_set_consent_locked(platform *p, long long member, int consent,
                                         int preference)
 {
@@ -199,6 +258,8 @@ int platform_members_set_consent_locked(platform *p, long long member, int conse
         return -1;
     if (!m.verified)
         return 0; /* reported when verified, with the consent of that day */
+    if (consent && hand_over_waiting(p, &m) != 0)
+        return -1;
     return platform_db_directory_queue(p->db, m.rk, consent, preference);
 }
 
@@ -405,7 +466,7 @@ static int verify_one(platform *p, json_t *v, buf *out)
     }
     /* Verifying twice queues nothing twice. */
     if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
-                        (m.consent && platform_db_directory_queue(p->db, m.rk, 1, m.preference) != 0)))
+                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0))
         return -1;
     buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
     secure_wipe(&m, sizeof m);

@@ -7,7 +7,14 @@
  * transaction. The answer "accepted" carries the time it reached the
  * inbox: the hub records ContentConsignment from it, so no separate
  * report is needed. A relay the hub repeats finds the inbox row already
- * there and is accepted without a second one. */
+ * there and is accepted without a second one.
+ *
+ * A notice relayed with "pre_notice":true is for a verified member who
+ * has not consented: it goes into the inbox hidden (pending), the member
+ * gets one pre-notice alert (the agency, and where to consent; no title,
+ * no content), and the answer is "pre_noticed". If the member consents
+ * before its "consent_until" the notice is theirs (platform_members.c);
+ * after that it is dropped, the hub having moved it on. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,11 +26,12 @@
 #include "log.h"
 #include "notice_id.h"
 #include "platform.h"
+#include "platform_alert.h"
 #include "str_copy.h"
 
 typedef enum relay_outcome {
     RELAY_BAD, RELAY_ACCEPTED, RELAY_NOT_MEMBER, RELAY_UNVERIFIED, RELAY_NO_CONSENT,
-    RELAY_OUTCOMES
+    RELAY_PRE_NOTICED, RELAY_OUTCOMES
 } relay_outcome;
 
 static const char *str(json_t *o, const char *key)
@@ -50,7 +58,9 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
     const char *title = batch_str(o, common, "title", &title_len);
     const char *deadline = batch_str(o, common, "deadline", &deadline_len);
     const char *link = batch_str(o, NULL, "link", &link_len);
-    long long deadline_ms;
+    json_t *pre = json_object_get(o, "pre_notice");
+    const char *until = str(o, "consent_until");
+    long long deadline_ms, until_ms;
 
     if (!(notice && notice_id_is_well_formed(notice, strlen(notice))))
         return FIELD_RULE_NOTICE;
@@ -66,7 +76,16 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
         return FIELD_RULE_DEADLINE;
     if (!link || !field_link_ok(link, link_len))
         return FIELD_RULE_LINK;
+    if (pre && !json_is_boolean(pre))
+        return "pre_notice must be true or false";
+    if (json_is_true(pre) &&
+        (!until || field_deadline_parse(until, strlen(until), &until_ms) != 0))
+        return "a pre_notice needs consent_until, a time as deadline has";
     memset(row, 0, sizeof *row);
+    if (json_is_true(pre)) {
+        row->pending = 1;
+        str_copy(row->consent_until, sizeof row->consent_until, until);
+    }
     str_copy(row->notice, sizeof row->notice, notice);
     str_copy(row->rk, sizeof row->rk, rk);
     str_copy(row->agency, sizeof row->agency, agency);
@@ -77,33 +96,14 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
     return NULL;
 }
 
-/* The push text: who it is from and where to read it, never content. */
-/* Pieces rather than one printf: formatting was 6% of a relay's time. */
-static void push_text(const platform *p, const notice_row *row, buf *b)
-{
-    buf_puts(b, "[");
-    buf_puts(b, p->name);
-    buf_puts(b, "] 모바일 전자고지가 도착했습니다: ");
-    buf_puts(b, row->title);
-    buf_puts(b, " (");
-    buf_puts(b, row->agency);
-    buf_puts(b, "). ");
-    buf_puts(b, p->public_url);
-    buf_puts(b, " 에서 확인하세요. / New official notice: ");
-    buf_puts(b, row->title);
-    buf_puts(b, " (");
-    buf_puts(b, row->agency);
-    buf_puts(b, "). Read it at ");
-    buf_puts(b, p->public_url);
-}
-
 /* Files one accepted notice; -1 on a database error. text is the
- * batch's scratch buffer for the push text. */
+ * batch's scratch buffer for the alert's text. */
 static int deliver(platform *p, notice_row *row, const member_route *m, buf *text)
 {
     int inserted;
 
     row->member = m->id;
+    row->pending = 0;
     inserted = platform_db_inbox_insert(p->db, row);
     if (inserted == 0) { /* a repeated relay: the answer says since when */
         notice_row first;
@@ -113,12 +113,34 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
     }
     if (inserted < 0)
         return -1;
-    text->len = 0;
-    push_text(p, row, text);
-    if (text->broken || platform_db_outbox_insert(p->db, row->notice, "push", m->phone, text->data,
-                                          row->received) != 0)
-        return -1;
-    return 0;
+    return platform_alert_queue(p, row, PLATFORM_ALERT_NEW, m->phone, row->received, text);
+}
+
+/* Holds a notice for a member without consent and queues the one
+ * pre-notice alert; a repeated relay queues nothing more. The answer
+ * is "accepted" if the member has consented since (the notice is
+ * theirs). -1 on a database error. */
+static relay_outcome pre_notice(platform *p, notice_row *row, const member_route *m, buf *text,
+                                int *dberr)
+{
+    int inserted;
+
+    row->member = m->id;
+    inserted = platform_db_inbox_insert(p->db, row);
+    if (inserted == 0) {
+        notice_row first;
+        if (platform_db_inbox_get(p->db, row->notice, &first) != 1) {
+            *dberr = 1;
+            return RELAY_BAD;
+        }
+        memcpy(row->received, first.received, sizeof row->received);
+        return first.pending ? RELAY_PRE_NOTICED : RELAY_ACCEPTED;
+    }
+    if (inserted < 0 ||
+        platform_alert_queue(p, row, PLATFORM_ALERT_PRE_NOTICE, m->phone, row->received,
+                             text) != 0)
+        *dberr = 1;
+    return RELAY_PRE_NOTICED;
 }
 
 static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
@@ -138,7 +160,7 @@ static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dbe
     if (!m.verified)
         return RELAY_UNVERIFIED;
     if (!m.consent)
-        return RELAY_NO_CONSENT;
+        return row->pending ? pre_notice(p, row, &m, text, dberr) : RELAY_NO_CONSENT;
     if (deliver(p, row, &m, text) != 0)
         *dberr = 1;
     return RELAY_ACCEPTED;
@@ -168,6 +190,9 @@ static void result_line(buf *out, json_t *o, relay_outcome r, const char *why,
         break;
     case RELAY_NO_CONSENT:
         buf_puts(out, ",\"status\":\"rejected\",\"reason\":\"no consent\"}");
+        break;
+    case RELAY_PRE_NOTICED:
+        buf_puts(out, ",\"status\":\"pre_noticed\"}");
         break;
     case RELAY_BAD:
     default:
@@ -242,7 +267,7 @@ void platform_relay_post(void *role, const void *caller, const http_request *req
      * hub record this answer before it hears of the notifications. */
     http_reply_body(resp, 200, "application/json", text, len);
     log_info("POST /v1/relay: %zu notices, %zu accepted, %zu not members, %zu unverified, "
-             "%zu without consent, %zu malformed", n, counts[RELAY_ACCEPTED],
+             "%zu without consent, %zu pre-noticed, %zu malformed", n, counts[RELAY_ACCEPTED],
              counts[RELAY_NOT_MEMBER], counts[RELAY_UNVERIFIED], counts[RELAY_NO_CONSENT],
-             counts[RELAY_BAD]);
+             counts[RELAY_PRE_NOTICED], counts[RELAY_BAD]);
 }

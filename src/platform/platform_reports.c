@@ -2,8 +2,9 @@
  * happened: ConsignmentNotification events (ContentConsignment travels in
  * the relay answer), ConsignmentNotificationDelivery for alerts a receipt
  * said were delivered, ConsignmentNotificationFailure for alerts that
- * failed, each naming the alert's channel and reference, and directory
- * changes (consent given or withdrawn).
+ * failed, each naming the alert's channel and reference, ConsentAcceptance
+ * and ContentConsignment for pre-noticed notices whose member consented,
+ * and directory changes (consent given or withdrawn).
  *
  * It also plays the built-in channel: queued alerts are handed over
  * (accepted at once), and each accepted alert is a ConsignmentNotification
@@ -90,6 +91,20 @@ static void add_failure(void *ctx, const outbox_report *r)
     buf_puts(&b->body, "}");
 }
 
+/* A pre-noticed member consented: ConsentAcceptance, then the
+ * ContentConsignment a relay's answer would have carried. */
+static void add_consent(void *ctx, long long seq, const char *notice, const char *at)
+{
+    static const char *const events[] = {"ConsentAcceptance", "ContentConsignment"};
+    const outbox_report r = {.seq = seq, .notice = notice, .at = at};
+    report *b = ctx;
+
+    for (int i = 0; i < 2; i++) {
+        open_item(b, events[i], &r);
+        buf_puts(&b->body, "}");
+    }
+}
+
 static void add_entry(void *ctx, long long id, const char *rk, int consent, int preference)
 {
     report *b = ctx;
@@ -112,17 +127,23 @@ static size_t item_errors(json_t *reply)
 }
 
 /* The queues, in the order a round empties them: a delivery or a failure
- * waits for its alert's notification (platform_db_deliveries_batch). */
+ * waits for its alert's notification (platform_db_deliveries_batch), and
+ * a consent's ContentConsignment goes before the notification of the
+ * alert it queued. */
 typedef enum queue {
-    QUEUE_EVENTS, QUEUE_DELIVERIES, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES
+    QUEUE_CONSENTS, QUEUE_EVENTS, QUEUE_DELIVERIES, QUEUE_FAILURES, QUEUE_DIRECTORY, QUEUES
 } queue;
 
-static const char *const queue_name[QUEUES] = {"events", "deliveries", "failures",
+static const char *const queue_name[QUEUES] = {"consent events", "events", "deliveries", "failures",
                                                "directory entries"};
 
 static int queue_batch(platform *p, queue q, report *b)
 {
     switch (q) {
+    case QUEUE_CONSENTS: /* two events each */
+        return platform_db_consent_batch(p->db, BATCH_MAX_ITEMS / 2, add_consent, b) < 0
+                   ? -1
+                   : b->n;
     case QUEUE_EVENTS:
         return platform_db_events_batch(p->db, BATCH_MAX_ITEMS, add_event, b);
     case QUEUE_DELIVERIES:
@@ -137,6 +158,8 @@ static int queue_batch(platform *p, queue q, report *b)
 static int queue_done(platform *p, queue q, long long last_id)
 {
     switch (q) {
+    case QUEUE_CONSENTS:
+        return platform_db_consent_reported_upto(p->db, last_id);
     case QUEUE_EVENTS:
         return platform_db_events_reported_upto(p->db, last_id);
     case QUEUE_DELIVERIES:

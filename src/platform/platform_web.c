@@ -261,7 +261,8 @@ static void get_inbox(platform *p, const member *m, http_response *resp)
     reply_page(resp, 200, &b);
 }
 
-/* The notice row if it exists: 1, 0, or -1. */
+/* The notice row if it exists and is the member's to see (not held
+ * for their consent): 1, 0, or -1. */
 static int find_notice(platform *p, const char *id, notice_row *n)
 {
     int found;
@@ -269,7 +270,7 @@ static int find_notice(platform *p, const char *id, notice_row *n)
     pthread_mutex_lock(&p->lock);
     found = platform_db_inbox_get(p->db, id, n);
     pthread_mutex_unlock(&p->lock);
-    return found;
+    return found == 1 && n->pending ? 0 : found;
 }
 
 static void notice_page(platform *p, http_response *resp, int status, const notice_row *n,

@@ -151,9 +151,10 @@ check "ContentConsignment is not reported again: the relay answer carried it" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ContentConsignment\")] | length == 0"
 check "events carry RFC 3339 times and no content" \
 	hub_has '[.[] | select(.kind=="events")] | all(.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z$"))'
-check "the hub's directory got A and B with consent and preference, not C" \
-	hub_has "[.[] | select(.kind==\"entries\")] | (map(.rk) | sort) == ([\"$RKA\",\"$RKB\"] | sort) and
-		(map(select(.rk==\"$RKB\"))[0] | .consent == true and .preference == 2)"
+check "the hub's directory got A and B with consent and preference, C without consent" \
+	hub_has "[.[] | select(.kind==\"entries\")] | (map(.rk) | sort) == ([\"$RKA\",\"$RKB\",\"$RKC\"] | sort) and
+		(map(select(.rk==\"$RKB\"))[0] | .consent == true and .preference == 2) and
+		(map(select(.rk==\"$RKC\"))[0] | .consent == false)"
 
 # Citizen pages.
 r=$(http GET "$P/" "")

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "clock.h"
@@ -61,9 +64,77 @@ static void deadlines_are_in_the_future(void **state)
     assert_in_range(a.tv_nsec, 0, 999999999);
 }
 
+static char offset_file[64];
+
+static void write_offset(const char *text)
+{
+    FILE *f = fopen(offset_file, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The test clock: the file's offset is added at each call, so that a
+ * test moves every role's time by rewriting one file. Runs first: the
+ * variable is read at the first clock_now_ms of the process. */
+static void test_clock_adds_the_file_offset(void **state)
+{
+    const long long day = 86400000LL;
+    struct timespec ts;
+    long long real, now;
+    (void)state;
+
+    write_offset("2592000000\n"); /* 30 days */
+    now = clock_now_ms();
+    clock_gettime(CLOCK_REALTIME, &ts);
+    real = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    assert_in_range(now - real, 30 * day - 1000, 30 * day);
+    write_offset("-86400000");
+    now = clock_now_ms();
+    assert_in_range(real - now, day - 1000, day + 1000);
+    /* garbage: no offset (and one warning) */
+    write_offset("tomorrow");
+    now = clock_now_ms();
+    assert_in_range(now - real + 1000, 0, 2000);
+    unlink(offset_file);
+    now = clock_now_ms();
+    assert_in_range(now - real + 1000, 0, 2000);
+}
+
+static void offsets_are_checked(void **state)
+{
+    (void)state;
+
+    write_offset("12345");
+    assert_int_equal(clock_offset_read(offset_file), 12345);
+    write_offset("+7 \r\n");
+    assert_int_equal(clock_offset_read(offset_file), 7);
+    write_offset("");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    write_offset("12 34");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    write_offset("0x10");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    write_offset("-");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    write_offset("99999999999999999999999999999");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    write_offset("3162240000000"); /* a century of leap years: the limit */
+    assert_int_equal(clock_offset_read(offset_file), 3162240000000LL);
+    write_offset("1000000000000000000000000000000000000000000000000000000000000000000000");
+    assert_int_equal(clock_offset_read(offset_file), 0);
+    unlink(offset_file);
+    assert_int_equal(clock_offset_read(offset_file), 0);
+}
+
 int main(void)
 {
+    snprintf(offset_file, sizeof offset_file, "/tmp/herald-test-clock-%ld", (long)getpid());
+    setenv("HERALD_CLOCK_FILE", offset_file, 1);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clock_adds_the_file_offset),
+        cmocka_unit_test(offsets_are_checked),
         cmocka_unit_test(rfc3339_has_fixed_width),
         cmocka_unit_test(korean_time_for_people),
         cmocka_unit_test(deadlines_are_in_the_future),

@@ -40,6 +40,26 @@ static void exact_bytes_with_null_reason(void **state)
     free(got);
 }
 
+/* A reminder's number follows reason; the rest is byte for byte the same. */
+static void reminder_follows_reason(void **state)
+{
+    evidence_rec r = {"ReminderNotification", "n", 1795766038123LL, "nts", "carrier", rk, doc,
+                      NULL};
+    char want[600];
+    buf b;
+    (void)state;
+
+    buf_init(&b, 64);
+    evidence_encode_reminder(&b, &r, 2);
+    snprintf(want, sizeof want,
+             "{\"v\":1,\"event\":\"ReminderNotification\",\"notice\":\"n\","
+             "\"at\":\"2026-11-27T07:53:58.123Z\",\"agency\":\"nts\",\"actor\":\"carrier\","
+             "\"rk\":\"%s\",\"doc_sha256\":\"%s\",\"reason\":null,\"reminder\":2}", rk, doc);
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(b.data, want, b.len);
+    buf_free(&b);
+}
+
 static void reason_is_escaped_and_parses_back(void **state)
 {
     evidence_rec r = {"RelayRejection", "n", 0, "nts", "messenger", rk, doc,
@@ -123,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_bytes_with_null_reason),
+        cmocka_unit_test(reminder_follows_reason),
         cmocka_unit_test(reason_is_escaped_and_parses_back),
         cmocka_unit_test(an_alert_names_its_channel_after_reason),
         cmocka_unit_test(keys_in_fixed_order),

@@ -1052,6 +1052,167 @@ static void report_before_the_relay_answer(void **state)
 
 /* ---- the change feed ---- */
 
+/* ---- reminders and consent pre-notices ---- */
+
+#define HOUR (3600 * 1000LL)
+
+/* The deadline worker's reminders due at now: how many, the first in *it. */
+static size_t remind_due(fixture *f, long long now, hub_remind_item *it)
+{
+    hub_remind_item items[8];
+    size_t n = 99, seen = 99;
+
+    assert_int_equal(hub_db_remind_due(f->db, now, 8, items, &n, &seen), 0);
+    assert_true(n <= seen);
+    if (n && it)
+        *it = items[0];
+    return n;
+}
+
+static int reminder_leaves(fixture *f, const char *id, int k)
+{
+    json_t *root = notice_view(f, id), *ev;
+    size_t i;
+    int n = 0;
+
+    json_array_foreach(json_object_get(root, "events"), i, ev)
+        n += !strcmp(text(ev, "event"), "ReminderNotification") &&
+             json_integer_value(json_object_get(ev, "reminder")) == k;
+    json_decref(root);
+    return n;
+}
+
+static void reminders_midway_and_an_hour_before_once_each(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1], err[128];
+    hub_relay_item it;
+    hub_remind_item r;
+    hub_reminders points;
+    long long mid = T0 + 1 + (DEADLINE - T0 - 1) / 2;
+
+    assert_int_equal(hub_reminders_parse("50%, 1h", &points, err, sizeof err), 0);
+    hub_db_set_reminders(f->db, &points);
+    relayed_to_alpha(f, "R-1", id, &it); /* its window starts at T0 + 1 */
+    relayed_to_alpha(f, "R-2", id2, &it);
+    assert_int_equal(remind_due(f, mid - 1, NULL), 0);
+    assert_int_equal(remind_due(f, mid, &r), 2);
+    assert_string_equal(r.platform, "alpha");
+    assert_int_equal(r.n, 1);
+    /* asked, no answer yet: not asked again within the lease */
+    assert_int_equal(remind_due(f, mid + 1, NULL), 0);
+    r.answer = REMIND_QUEUED;
+    assert_int_equal(hub_db_remind_record(f->db, &r, 1, mid + 2), 0);
+    assert_int_equal(hub_db_remind_record(f->db, &r, 1, mid + 3), 0); /* twice: once */
+    assert_int_equal(reminder_leaves(f, r.notice, 1), 1);
+    /* the other is read meanwhile: its point comes, nothing is asked, ever */
+    const char *other = strcmp(r.notice, id) ? id : id2;
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", other, EV_CONTENT_HANDOVER, NULL, mid + 4),
+                        "recorded");
+    assert_int_equal(remind_due(f, mid + 2 * 60000, NULL), 0);
+    assert_int_equal(remind_due(f, DEADLINE - HOUR - 1, NULL), 0);
+    assert_int_equal(remind_due(f, DEADLINE - HOUR, &r), 1);
+    assert_int_equal(r.n, 2);
+    r.answer = REMIND_READ; /* the platform says its member has opened it */
+    assert_int_equal(hub_db_remind_record(f->db, &r, 1, DEADLINE - HOUR), 0);
+    assert_int_equal(reminder_leaves(f, r.notice, 2), 0);
+    assert_int_equal(remind_due(f, DEADLINE - 1, NULL), 0);
+    assert_int_equal(reminder_leaves(f, other, 1), 0);
+}
+
+static void reminders_skip_to_the_latest_and_stop_at_expiry(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], err[128];
+    hub_relay_item it;
+    hub_remind_item r;
+    hub_reminders points;
+    size_t expired;
+
+    assert_int_equal(hub_reminders_parse("25%, 50%, 1h", &points, err, sizeof err), 0);
+    hub_db_set_reminders(f->db, &points);
+    relayed_to_alpha(f, "S-1", id, &it);
+    /* the hub was down past two points: only the later one goes */
+    assert_int_equal(remind_due(f, DEADLINE - 2 * HOUR, &r), 1);
+    assert_int_equal(r.n, 2);
+    r.answer = REMIND_QUEUED;
+    assert_int_equal(hub_db_remind_record(f->db, &r, 1, DEADLINE - 2 * HOUR), 0);
+    assert_int_equal(reminder_leaves(f, id, 2), 1);
+    assert_int_equal(reminder_leaves(f, id, 1), 0);
+    /* expired before its last point was asked: no reminder after it */
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_int_equal(remind_due(f, DEADLINE + DAY, NULL), 0);
+}
+
+/* rk4 is known to beta only, without consent. */
+static const char rk4[] = "4444444444444444444444444444444444444444444444444444444444444444";
+
+static void pre_notice(fixture *f, const char *reference, char id[NOTICE_ID_LEN + 1],
+                       hub_relay_item *it)
+{
+    hub_dir_entry e = {.consent = 0, .preference = 1};
+
+    memcpy(e.rk, rk4, sizeof e.rk);
+    assert_int_equal(hub_directory_put(f->d, "beta", &e, 1, T0), 0);
+    hub_db_set_consent_window_ms(f->db, 2 * DAY);
+    submit(f, "nts", reference, rk4, T0, id);
+    claim_one(f, T0, "beta", it);
+    assert_int_equal(it->pre_notice, 1);
+    assert_true(it->consent_until == T0 + 2 * DAY);
+    answer(f, it, RELAY_PRE_NOTICED, 0, NULL, T0 + 1);
+    assert_state(f, id, "relayed", "beta");
+}
+
+static void pre_notice_without_consent_goes_to_paper(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired, postal;
+
+    pre_notice(f, "P-1", id, &it);
+    assert_int_equal(hub_db_expire(f->db, T0 + 1 + 2 * DAY - 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, T0 + 1 + 2 * DAY, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_last_reason(f, id, "no consent by the end of the window on beta");
+    assert_int_equal(claim(f, T0 + 2 * DAY + 2, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:beta ConsentPreNotification:beta "
+                    "AcceptanceRejectionExpiry:hub RelayToNonERDS:hub");
+    /* with pre-notices off, nobody with consent is nobody */
+    char id2[NOTICE_ID_LEN + 1];
+    hub_db_set_consent_window_ms(f->db, 0);
+    submit(f, "nts", "P-2", rk4, T0, id2);
+    assert_int_equal(claim(f, T0 + 3 * DAY, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+}
+
+static void consent_gives_the_read_window(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired;
+
+    pre_notice(f, "P-3", id, &it);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONSENT_ACCEPTANCE, NULL, T0 + DAY), "recorded");
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + DAY), "recorded");
+    assert_state(f, id, "received", "beta");
+    /* the consent window no longer applies: the notice's own deadline does */
+    assert_int_equal(hub_db_expire(f->db, T0 + 2 * DAY + 10, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:beta ConsentPreNotification:beta "
+                    "ConsentAcceptance:beta ContentConsignment:beta AcceptanceRejectionExpiry:hub");
+}
+
 static void feed_is_ordered_and_gap_free(void **state)
 {
     fixture *f = *state;
@@ -1132,6 +1293,10 @@ int main(void)
         T(postal_is_final),
         T(report_before_the_relay_answer),
         T(feed_is_ordered_and_gap_free),
+        T(reminders_midway_and_an_hour_before_once_each),
+        T(reminders_skip_to_the_latest_and_stop_at_expiry),
+        T(pre_notice_without_consent_goes_to_paper),
+        T(consent_gives_the_read_window),
     };
 #undef T
     return cmocka_run_group_tests_name("hub_db", tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* test_hub_directory.c -- the hub's directory answers who reaches a person:
- * with consent only, first choice first, ties by platform name, at most
+ * those with consent first, then those without (for a pre-notice), each first choice first, ties by platform name, at most
  * HUB_MAX_ROUTES; the latest report per (rk, platform) wins. Uses a real
  * SQLite file in a temporary folder. */
 #include <setjmp.h>
@@ -16,14 +16,15 @@ static char dir[] = "/tmp/test_hub_directory.XXXXXX";
 
 typedef struct answer {
     char routes[5][HUB_MAX_ROUTES + 8][HUB_NAME_MAX + 1];
-    int n[5];
+    int n[5], consenting[5];
 } answer;
 
-static void collect(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n)
+static void collect(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], int n, int consenting)
 {
     answer *a = ctx;
 
     a->n[i] = n;
+    a->consenting[i] = consenting;
     for (int k = 0; k < n; k++)
         strcpy(a->routes[i][k], routes[k]);
 }
@@ -74,14 +75,19 @@ static void routes_follow_consent_and_preference(void **state)
     assert_string_equal(a.routes[0][0], "carrier");
     assert_string_equal(a.routes[0][1], "alpha");
     assert_string_equal(a.routes[0][2], "zeta");
-    assert_int_equal(a.n[1], 1);
+    assert_int_equal(a.consenting[0], 3);
+    /* the platform without consent comes last, outside the consenting ones */
+    assert_int_equal(a.n[1], 2);
+    assert_int_equal(a.consenting[1], 1);
     assert_string_equal(a.routes[1][0], "carrier");
+    assert_string_equal(a.routes[1][1], "messenger");
     assert_int_equal(a.n[2], HUB_MAX_ROUTES);
     for (int k = 0; k < HUB_MAX_ROUTES; k++) {
         snprintf(name, sizeof name, "p%02d", HUB_MAX_ROUTES + 5 - k);
         assert_string_equal(a.routes[2][k], name);
     }
     assert_int_equal(a.n[3], 0);
+    assert_int_equal(a.consenting[3], 0);
     assert_int_equal(a.n[4], HUB_MAX_ROUTES);
     for (int k = 0; k < HUB_MAX_ROUTES; k++) {
         snprintf(name, sizeof name, "q%02d", k + 1);

@@ -58,6 +58,9 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONTENT_HANDOVER] = NS_READ,
             [EV_CONTENT_HANDOVER_FAILURE] = NS_ACCEPTED,
             [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+            [EV_REMINDER_NOTIFICATION] = NS_ACCEPTED,
+            [EV_CONSENT_PRE_NOTIFICATION] = NS_ACCEPTED,
+            [EV_CONSENT_ACCEPTANCE] = NS_ACCEPTED,
         },
         [NS_RELAYED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
@@ -73,6 +76,9 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONTENT_HANDOVER] = NS_READ,
             [EV_CONTENT_HANDOVER_FAILURE] = NS_RELAYED,
             [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+            [EV_REMINDER_NOTIFICATION] = NS_RELAYED,
+            [EV_CONSENT_PRE_NOTIFICATION] = NS_RELAYED,
+            [EV_CONSENT_ACCEPTANCE] = NS_RELAYED,
         },
         [NS_RECEIVED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
@@ -88,6 +94,9 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONTENT_HANDOVER] = NS_READ,
             [EV_CONTENT_HANDOVER_FAILURE] = NS_RECEIVED,
             [EV_ACCEPTANCE_REJECTION_EXPIRY] = NS_ACCEPTED,
+            [EV_REMINDER_NOTIFICATION] = NS_RECEIVED,
+            [EV_CONSENT_PRE_NOTIFICATION] = NS_RECEIVED,
+            [EV_CONSENT_ACCEPTANCE] = NS_RECEIVED,
         },
     };
     (void)state;
@@ -153,6 +162,53 @@ static void roles_report_only_their_events(void **state)
     assert_false(notice_event_allowed(ROLE_AGENCY, (notice_event)EV_COUNT));
 }
 
+/* Reminders and the consent pre-notice: the hub records the first two
+ * from a platform's answers to its own calls, so nobody reports them;
+ * a platform reports the consent. None moves a notice: RelayAcceptance
+ * made it relayed, ContentConsignment after the consent makes it
+ * received, and an expiry or a read works as for any notice. */
+static void reminders_and_consent_move_nothing(void **state)
+{
+    static const notice_event evs[] = {EV_REMINDER_NOTIFICATION, EV_CONSENT_PRE_NOTIFICATION,
+                                       EV_CONSENT_ACCEPTANCE};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+        for (int s = 0; s < NS_COUNT; s++) {
+            notice_state next;
+            notice_outcome o = notice_state_apply((notice_state)s, evs[i], &next);
+            assert_int_equal(next, s);
+            assert_int_equal(o, notice_state_is_final((notice_state)s) ? NS_IGNORED
+                                                                         : NS_RECORDED);
+        }
+    for (int r = ROLE_HUB; r <= ROLE_AGENCY; r++) {
+        assert_int_equal(notice_event_allowed((notice_role)r, EV_REMINDER_NOTIFICATION),
+                         r == ROLE_HUB);
+        assert_int_equal(notice_event_allowed((notice_role)r, EV_CONSENT_PRE_NOTIFICATION),
+                         r == ROLE_HUB);
+        assert_int_equal(notice_event_allowed((notice_role)r, EV_CONSENT_ACCEPTANCE),
+                         r == ROLE_PLATFORM);
+    }
+    assert_string_equal(notice_event_name(EV_REMINDER_NOTIFICATION), "ReminderNotification");
+    assert_string_equal(notice_event_name(EV_CONSENT_PRE_NOTIFICATION),
+                        "ConsentPreNotification");
+    assert_int_equal(notice_event_parse("ConsentAcceptance"), EV_CONSENT_ACCEPTANCE);
+    /* the walk of a pre-noticed notice that is consented and read */
+    notice_state st = NS_ACCEPTED;
+    static const notice_event walk[] = {EV_RELAY_ACCEPTANCE, EV_CONSENT_PRE_NOTIFICATION,
+                                        EV_CONSENT_ACCEPTANCE, EV_CONTENT_CONSIGNMENT,
+                                        EV_REMINDER_NOTIFICATION, EV_CONTENT_HANDOVER};
+    static const notice_state after[] = {NS_RELAYED, NS_RELAYED, NS_RELAYED,
+                                         NS_RECEIVED, NS_RECEIVED, NS_READ};
+    for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++) {
+        notice_state_apply(st, walk[i], &st);
+        assert_int_equal(st, after[i]);
+    }
+    /* and one nobody consented to: back to the queue at its window's end */
+    notice_state_apply(NS_RELAYED, EV_ACCEPTANCE_REJECTION_EXPIRY, &st);
+    assert_int_equal(st, NS_ACCEPTED);
+}
+
 static void names_round_trip(void **state)
 {
     (void)state;
@@ -189,6 +245,7 @@ int main(void)
         cmocka_unit_test(a_failed_alert_moves_the_notice_on),
         cmocka_unit_test(events_naming_a_channel),
         cmocka_unit_test(roles_report_only_their_events),
+        cmocka_unit_test(reminders_and_consent_move_nothing),
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(retry_delay_doubles_to_a_minute),
     };

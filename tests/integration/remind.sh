@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Reminders and the consent pre-notice, end to end on the injected clock
+# (HERALD_CLOCK_FILE): a real idsvc, hub and platform, the agency played
+# with curl. Notices with a 30-day read deadline; the test moves every
+# role's clock by rewriting one file, so the month passes in seconds.
+#   A and B consent, C and D are verified members without consent.
+#   A's notice is reminded midway and an hour before its deadline, once
+#   each; B reads hers and gets none; C is pre-noticed, consents on the
+#   citizen pages, receives the notice and is reminded from then on; D is
+#   pre-noticed, never answers, and her notice goes to paper when the
+#   consent window ends.
+. "$(dirname "$0")/../lib.sh"
+
+cd "$T"
+key() { openssl rand -hex 32; }
+sha() { printf %s "$1" | sha256sum | cut -c1-64; }
+DAY=86400000 HOUR=3600000
+export HERALD_CLOCK_FILE=$T/clock
+set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; } # atomic: readers see old or new
+set_clock 0
+
+"$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
+"$HERALD" keygen --ed25519 --out view >/dev/null 2>&1
+"$HERALD" keygen --ed25519 --out log >/dev/null 2>&1
+IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
+HUBKEY=$("$HERALD" apikey --name hub --clients platform.clients)
+ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
+NTS=$(key) MSG=$(key)
+(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$HUBKEY" >hub.key; echo "$MSG" >msg.apikey)
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+
+P_MSG=$(free_port)
+cat >hub.ini <<INI
+[hub]
+dir = hubdata
+listen = 127.0.0.1:0
+hub_key_file = hub.key
+log_key = log.key
+relay_interval_ms = 50
+deadline_interval_ms = 100
+
+[agency nts]
+key_sha256 = $(sha "$NTS")
+
+[platform messenger]
+key_sha256 = $(sha "$MSG")
+url = http://127.0.0.1:$P_MSG
+INI
+start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
+H="http://127.0.0.1:$PORT_hub"
+
+cat >platform.ini <<INI
+[platform]
+name = messenger
+dir = data
+listen = 127.0.0.1:$P_MSG
+public_url = http://127.0.0.1:$P_MSG
+view_key = view.key
+clients = platform.clients
+pin_hash = min
+report_interval_ms = 50
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.apikey
+[hub]
+url = $H
+key_file = msg.apikey
+INI
+start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
+P="http://127.0.0.1:$P_MSG"
+AG=(-H "Authorization: Bearer $NTS")
+ADMIN=(-H "Authorization: Bearer $ADMINKEY")
+TOHUB=(-H "Authorization: Bearer $HUBKEY")
+q() { sqlite3 data/platform.db "$1"; }
+hq() { sqlite3 hubdata/hub.db "$1"; }
+jqe() { jq -e "$@" >/dev/null; }
+until_true() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.05; done; return 1; }
+
+# --- members: A, B consent; C, D verified without consent ---
+r=$(http POST "$P/v1/members" '{"members":[
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true},
+ {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true},
+ {"name":"다","phone":"010-1000-0003","rrn":"800101-1234567","pin":"3333","consent":false},
+ {"name":"라","phone":"010-1000-0004","rrn":"850202-1234567","pin":"4444","consent":false}]}' "${ADMIN[@]}")
+check "four members signed up" jqe '[.results[].member | numbers] | length == 4' <<<"$(body_of "$r")"
+directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 4 ]; }
+check "the hub's directory knows all four, C and D without consent" \
+	bash -c "$(declare -f until_true directory_has); until_true directory_has &&
+		[ \"\$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory WHERE consent = 0')\" = 2 ]"
+
+# --- the agency sends four notices with a 30-day deadline ---
+ci_of() { "$HERALD" ci --key-file ci.key "$1" 2>/dev/null; }
+DEADLINE=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%S.000Z)
+notice() { # rrn ref
+	jq -nc --arg ci "$(ci_of "$1")" --arg ref "$2" --arg d "$DEADLINE" '{reference:$ref, ci:$ci,
+		title:"2026년 자동차세 / Vehicle tax", doc_sha256:("ab" * 32), deadline:$d,
+		link:("http://127.0.0.1:7004/documents/" + $ref)}'
+}
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 9710139019902 R-A) \
+	<(notice 2103153481720 R-B) <(notice 8001011234567 R-C) <(notice 8502021234567 R-D))" "${AG[@]}")
+for i in 0 1 2 3; do eval "N$i=$(body_of "$r" | jq -r ".results[$i].notice")"; done
+NA=$N0 NB=$N1 NC=$N2 ND=$N3
+state_of() { hq "SELECT state FROM notices WHERE id = '$1'"; }
+states_are() { [ "$(state_of "$NA")$(state_of "$NB")$(state_of "$NC")$(state_of "$ND")" = "$1" ]; }
+check "A's and B's notices are received, C's and D's relayed as pre-notices" \
+	until_true states_are receivedreceivedrelayedrelayed
+events_of() { curl -s "${AG[@]}" "$H/v1/notices/$1" | jq -c '[.events[] | .event]'; }
+leaves_of() { curl -s "${AG[@]}" "$H/v1/notices/$1" | jq -c '.events'; }
+check "C's timeline: RelayAcceptance, then ConsentPreNotification by the platform, no ContentConsignment" \
+	jqe '(map(.event) | index("ConsentPreNotification")) > (map(.event) | index("RelayAcceptance"))
+		and (map(select(.event == "ConsentPreNotification"))[0].actor == "messenger")
+		and (map(.event) | index("ContentConsignment")) == null' <<<"$(leaves_of "$NC")"
+check "the consent window is the channel's deadline: 7 days, not 30" \
+	[ $(( $(hq "SELECT due - window_start FROM notices WHERE id = '$NC'") / DAY )) -eq 7 ]
+check "one pre-notice alert each for C and D, naming the agency, not the title" \
+	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind = 'pre_notice'
+		AND notice IN ('$NC', '$ND') AND text LIKE '%공공기관(nts)%' AND text LIKE '%consent to receive it here%'
+		AND text NOT LIKE '%Vehicle tax%'\")\" = 2 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE notice IN ('$NC', '$ND')\")\" = 2 ]"
+check "pre-noticed notices are held hidden in the inbox" \
+	[ "$(q "SELECT count(*) FROM inbox WHERE pending = 1 AND notice IN ('$NC', '$ND')")" = 2 ]
+not_notified() { sleep 0.3; ! events_of "$NC" | grep -q '"ConsignmentNotification"'; }
+check "the pre-notices are not reported as ConsignmentNotification" not_notified
+
+login() { # phone pin jar
+	curl -s -o /dev/null -w '%{http_code}' -c "$3" -b "$3" --data-urlencode "phone=$1" \
+		--data-urlencode "pin=$2" "$P/login"
+}
+check "C signs in" [ "$(login 010-1000-0003 3333 c.jar)" = 303 ]
+check "C's inbox does not show the held notice, nor does its page open" \
+	bash -c "! curl -s -b c.jar '$P/inbox' | grep -q '$NC' &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b c.jar '$P/notices/$NC')\" = 404 ]"
+
+# --- the platform's /v1/remind, asked directly ---
+r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NC\",\"n\":1},
+	{\"notice\":\"0193a000-0000-7000-8000-00000000dead\",\"n\":1},{\"notice\":\"x\",\"n\":1},
+	{\"notice\":\"$NA\",\"n\":0}]}" "${TOHUB[@]}")
+check "POST /v1/remind: held or unknown notices are unknown, bad items per-item errors" \
+	jqe '.results[0].status == "unknown" and .results[1].status == "unknown"
+		and (.results[2].error | test("notice")) and (.results[3].error | test("n must"))' <<<"$(body_of "$r")"
+r=$(http POST "$P/v1/remind" '{"reminders":[]}')
+check "POST /v1/remind without the hub's key: 401" [ "$(status_of "$r")" = 401 ]
+r=$(http POST "$P/v1/remind" '{"reminders":[]}' "${ADMIN[@]}")
+check "POST /v1/remind with the back office's key: 403" [ "$(status_of "$r")" = 403 ]
+
+# --- B reads her notice (the platform issues a view token; the agency reports) ---
+check "B signs in" [ "$(login 010-1000-0002 2222 b.jar)" = 303 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b b.jar --data-urlencode pin=2222 "$P/notices/$NB/open")
+check "B opens her notice: 303 to the agency" [ "$code" = 303 ]
+http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NB\",\"event\":\"ContentHandover\"}]}" "${AG[@]}" >/dev/null
+check "B's notice is read" until_true states_are receivedreadrelayedrelayed
+r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NB\",\"n\":1}]}" "${TOHUB[@]}")
+check "the platform answers read for B's notice, and queues nothing" \
+	bash -c "jq -e '.results[0].status == \"read\"' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind = 'reminder'\")\" = 0 ]"
+
+# --- C consents on the citizen pages ---
+code=$(curl -s -o /dev/null -w '%{http_code}' -b c.jar -c c.jar --data consent=on "$P/consent")
+check "C consents: 303" [ "$code" = 303 ]
+check "the held notice is in C's inbox now" bash -c "curl -s -b c.jar '$P/inbox' | grep -q '$NC'"
+check "C gets the normal alert for it (title, agency)" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE notice = '$NC' AND kind = 'alert' AND text LIKE '%Vehicle tax%'")" = 1 ]
+check "the hub records ConsentAcceptance and moves C's notice to received" \
+	until_true states_are receivedreadreceivedrelayed
+check "C's timeline: ConsentPreNotification, ConsentAcceptance, ContentConsignment, in that order" \
+	jqe 'map(.event) | (index("ConsentPreNotification") < index("ConsentAcceptance")) and
+		(index("ConsentAcceptance") < index("ContentConsignment"))' <<<"$(leaves_of "$NC")"
+check "C's read window is the agency's deadline again" \
+	[ "$(hq "SELECT due = deadline FROM notices WHERE id = '$NC'")" = 1 ]
+
+# --- day 15 and a bit: midway ---
+reminders_of() { # notice n -> how many ReminderNotification leaves with that number
+	curl -s "${AG[@]}" "$H/v1/notices/$1" |
+		jq --argjson k "$2" '[.events[] | select(.event == "ReminderNotification" and .reminder == $k)] | length'
+}
+has_reminder() { [ "$(reminders_of "$1" "$2")" = 1 ]; }
+set_clock $((15 * DAY + HOUR))
+check "midway: A's notice gets reminder 1" until_true has_reminder "$NA" 1
+check "midway: C's notice (consented) gets reminder 1" until_true has_reminder "$NC" 1
+check "D never consented: at the end of the consent window, expiry then paper" \
+	until_true states_are receivedreadreceivedpostal
+check "D's expiry says why" \
+	jqe 'map(select(.event == "AcceptanceRejectionExpiry"))[0].reason | test("no consent")' <<<"$(leaves_of "$ND")"
+sleep 1 # ten deadline rounds: nothing is asked twice
+check "each reminder is evidence once, by the platform, numbered" \
+	bash -c "[ '$(reminders_of "$NA" 1)' = 1 ] && [ '$(reminders_of "$NC" 1)' = 1 ] &&
+		jq -e 'map(select(.event == \"ReminderNotification\"))[0] | .actor == \"messenger\" and .reminder == 1' \
+		<<<'$(leaves_of "$NA")' >/dev/null"
+check "the platform queued one reminder alert each for A and C, none for B or D" \
+	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT group_concat(notice) FROM (SELECT notice FROM outbox
+		WHERE kind = 'reminder' ORDER BY notice)\")\" = \"\$(printf '%s\n' '$NA' '$NC' | sort | paste -sd,)\" ]"
+check "a reminder tells title, agency and where to read" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind = 'reminder' AND text LIKE '%Vehicle tax (nts)%' AND text LIKE '%$P%'")" = 2 ]
+check "the read notice and the paper one have no reminders" \
+	bash -c "[ '$(reminders_of "$NB" 1)' = 0 ] && [ '$(reminders_of "$ND" 1)' = 0 ]"
+check "the read notice left the reminders' index when its point came" \
+	[ "$(hq "SELECT remind_at IS NULL FROM notices WHERE id = '$NB'")" = 1 ]
+r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NA\",\"n\":1}]}" "${TOHUB[@]}")
+check "asked again for the same reminder, the platform says queued and queues nothing more" \
+	bash -c "jq -e '.results[0].status == \"queued\"' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind = 'reminder' AND notice = '$NA'\")\" = 1 ]"
+
+# --- an hour before the deadline (30 days, less 50 minutes) ---
+set_clock $((30 * DAY - 50 * 60000))
+check "an hour before: A's notice gets reminder 2" until_true has_reminder "$NA" 2
+check "an hour before: C's notice gets reminder 2" until_true has_reminder "$NC" 2
+check "the hub asked for no reminder 3" \
+	bash -c "[ \"\$(sqlite3 hubdata/hub.db \"SELECT count(*) FROM reminders WHERE n > 2\")\" = 0 ]"
+
+# --- past the deadline: unread notices move on (one platform: paper) ---
+set_clock $((30 * DAY + HOUR))
+check "past the deadline, A's and C's unread notices go to paper" \
+	until_true states_are postalreadpostalpostal
+check "no reminders after the deadline: two each for A and C in all" \
+	[ "$(hq "SELECT count(*) FROM reminders")" = 4 ]
+
+# --- C's certificate: the whole story verifies offline ---
+curl -s "${AG[@]}" "$H/v1/notices/$NC/certificate" >cert.json
+out=$("$HERALD" verify --log-key log.pub cert.json)
+check "C's certificate verifies with the pre-notice, the consent and both reminders" \
+	bash -c "[ $? -eq 0 ] && grep -q '^VALID' <<<'$out' && grep -q ConsentPreNotification <<<'$out' &&
+		grep -q ConsentAcceptance <<<'$out' && [ \$(grep -c ReminderNotification <<<'$out') -eq 2 ]"
+
+echo garbage >clock
+check "a garbage clock file: the roles warn once and run on" \
+	until_true bash -c "grep -q 'HERALD_CLOCK_FILE.*not a number' hub.log"
+check "the roles stay up" bash -c "kill -0 $PID_hub && kill -0 $PID_platform"
+finish
