@@ -44,7 +44,7 @@ static void exact_bytes_with_null_reason(void **state)
 static void reminder_follows_reason(void **state)
 {
     evidence_rec r = {"ReminderNotification", "n", 1795766038123LL, "nts", "carrier", rk, doc,
-                      NULL};
+                      NULL, NULL, NULL};
     char want[600];
     buf b;
     (void)state;
