@@ -170,7 +170,8 @@ static void deliver_outbox(platform *p)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    n = platform_db_outbox_deliver(p->db, now);
+    /* a real channel (push_channel.c) sends the alerts itself */
+    n = p->push ? 0 : platform_db_outbox_deliver(p->db, now);
     platform_db_sessions_expire(p->db, clock_now_ms());
     platform_db_attempts_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
