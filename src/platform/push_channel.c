@@ -278,8 +278,8 @@ static round_result unknown_outcome(push_channel *c)
     if (queued < 0)
         log_error("push: database error queueing %d alerts again; the next start will", c->n);
     else
-        log_warn("push: %d alerts queued again as possible duplicates, %d failed (%s)", queued,
-                 failed, PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
+        log_warn("push: %d alerts queued again as possible duplicates; %d failed, their "
+                 "outcome unknown twice", queued, failed);
     c->n = 0;
     return ROUND_UNKNOWN;
 }
