@@ -3,9 +3,9 @@
  * the relay answer), ConsignmentNotificationFailure for alerts that
  * failed, and directory changes (consent given or withdrawn).
  *
- * It also plays the built-in channel: queued alerts are handed over
- * (accepted at once), and each accepted alert is a ConsignmentNotification
- * to report. Request handlers only append rows (outbox, directory queue)
+ * Without a real channel ([push]: push_channel.c) it also plays the
+ * built-in one: queued alerts are handed over (accepted at once). Each
+ * accepted alert is a ConsignmentNotification to report. Request handlers only append rows (outbox, directory queue)
  * inside their own transactions; this thread sends them in batches of up
  * to 10,000 over one kept-alive connection, and once the hub has answered
  * it moves the outbox's cursors past them or deletes the directory rows. A failed
