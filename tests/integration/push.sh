@@ -201,6 +201,13 @@ check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
 check "the platform logged what did not match" \
 	grep -q 'push gateway: HTTP 200 answer to 2 alerts is unusable, 1 results for 2 alerts' platform.log
 
+# --- a batch refused as it is (a 4xx other than 401, 403, 404, 408, 429)
+set_gw '{"status":422,"times":1}'
+relay 2
+check "a batch answered 422 fails, with the status as reason, and is not sent again" \
+	until_true db_is "SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[2]}'" \
+	"failed|push gateway refused the batch: HTTP 422|1"
+
 # --- a wrong key
 check "the gateway is given another key" set_gw '{"key_file":"other.key"}'
 relay 9
