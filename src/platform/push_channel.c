@@ -38,6 +38,13 @@ struct push_channel {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int stopping, running;
+    /* A gateway may post a receipt before its answer to the batch is
+     * recorded here: in_flight is set while a batch is posted and its
+     * answer recorded, and each settled post counts a round and wakes
+     * the receipts waiting on settled (push_channel_wait_settled). */
+    pthread_cond_t settled;
+    int in_flight;
+    long long rounds;
 
     /* The batch in hand: claimed, posted until the gateway answers. */
     long long *ids;
@@ -297,6 +304,34 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
     return refused_batch(c, status);
 }
 
+static void flight(push_channel *c, int on)
+{
+    pthread_mutex_lock(&c->lock);
+    c->in_flight = on;
+    if (!on) {
+        c->rounds++;
+        pthread_cond_broadcast(&c->settled);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+int push_channel_wait_settled(push_channel *c)
+{
+    struct timespec ts = clock_after_ms(c->timeout_ms + 1000);
+    int settled = 0;
+
+    pthread_mutex_lock(&c->lock);
+    if (c->running && c->in_flight) {
+        long long round = c->rounds;
+        while (c->rounds == round && !c->stopping)
+            if (pthread_cond_timedwait(&c->settled, &c->lock, &ts) == ETIMEDOUT)
+                break;
+        settled = c->rounds != round;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return settled;
+}
+
 /* Posts the batch in hand (claiming one first if none is held). */
 static round_result push_round(push_channel *c, http_client *gw)
 {
@@ -319,6 +354,7 @@ static round_result push_round(push_channel *c, http_client *gw)
                         c->body.len);
     snprintf(header, sizeof header, "%s: %s", PUSH_SIGNATURE_HEADER, sig);
     buf_init(&reply, 1024);
+    flight(c, 1);
     status = http_client_post_raw(gw, "", header, c->body.data, c->body.len, c->timeout_ms,
                                   &reply, &unsent, err, sizeof err);
     if (status == 0 && unsent) {
@@ -331,6 +367,7 @@ static round_result push_round(push_channel *c, http_client *gw)
         snprintf(err, sizeof err, "HTTP %d", status);
         r = answered(c, status, &reply, err);
     }
+    flight(c, 0);
     buf_free(&reply);
     return r;
 }
@@ -386,7 +423,9 @@ int push_channel_start(push_channel *c, struct platform *p)
     c->stopping = 0;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
+    pthread_cond_init(&c->settled, NULL);
     if (pthread_create(&c->thread, NULL, push_main, c) != 0) {
+        pthread_cond_destroy(&c->settled);
         pthread_cond_destroy(&c->wake);
         pthread_mutex_destroy(&c->lock);
         return -1;
@@ -404,9 +443,11 @@ void push_channel_stop(push_channel *c)
     pthread_mutex_lock(&c->lock);
     c->stopping = 1;
     pthread_cond_signal(&c->wake);
+    pthread_cond_broadcast(&c->settled);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     c->running = 0;
+    pthread_cond_destroy(&c->settled);
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->lock);
 }

@@ -54,6 +54,11 @@ void push_channel_free(push_channel *c);
  * key: 0, or -1 with the reason in err. */
 int push_channel_check(const push_channel *c, const char *header, const char *body,
                        size_t len, char *err, size_t errlen);
+/* For a receipt that names no known alert: when a batch is being posted
+ * or its answer recorded, waits until that is done (at most timeout_ms
+ * and a second) and returns 1, so the caller looks again; 0 at once when
+ * nothing is in flight. Never call it holding the platform's lock. */
+int push_channel_wait_settled(push_channel *c);
 /* 1 when s is a well-formed gateway message id. */
 int push_reference_ok(const char *s, size_t len);
 

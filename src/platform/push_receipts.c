@@ -5,10 +5,14 @@
  * one costs no upload), the HMAC once it is. Each receipt is matched to
  * its alert by the gateway's message id (the reference its answer gave);
  * a receipt for an alert already final changes nothing, so a gateway may
- * repeat a callback safely. */
+ * repeat a callback safely. A receipt may overtake the answer it follows
+ * (the gateway answers, then calls back before the platform has recorded
+ * that answer): one naming no known alert while a batch is in flight is
+ * looked up again once the batch has settled. */
 #include "push_receipts.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -91,27 +95,78 @@ static void result_line(buf *out, const char *id, receipt_outcome r, const char 
     }
 }
 
-/* One receipt into the outbox; -1 on a database error. */
-static int receipt_one(platform *p, json_t *o, const char *now, buf *out, size_t i,
-                       size_t counts[RECEIPT_OUTCOMES])
-{
-    const char *id = NULL, *reason = NULL, *why;
-    int delivered = 0;
-    receipt_outcome r = RECEIPT_BAD;
+/* One receipt into the outbox: its outcome, and why when malformed. */
+typedef struct receipt_item {
+    receipt_outcome r;
+    const char *why;
+} receipt_item;
 
-    if (!(why = parse_receipt(o, &id, &delivered, &reason))) {
-        outbox_receipt_result rc =
-            platform_db_outbox_receipt(p->db, PUSH_CHANNEL, id, delivered, reason, now);
-        if (rc == OUTBOX_RECEIPT_ERROR)
-            return -1;
-        r = rc == OUTBOX_RECEIPT_RECORDED ? RECEIPT_RECORDED
-            : rc == OUTBOX_RECEIPT_FINAL  ? RECEIPT_UNCHANGED
-                                          : RECEIPT_UNKNOWN;
+/* Applies the items whose outcome is still `which` (all of them first,
+ * then those unknown) in one transaction: 0, or -1 on a database error
+ * (rolled back). */
+static int receipts_apply(platform *p, json_t *items, receipt_item *out, receipt_outcome which,
+                          const char *now)
+{
+    json_t *o;
+    size_t i;
+    int rc = 0;
+
+    pthread_mutex_lock(&p->lock);
+    if (platform_db_begin(p->db) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
     }
-    counts[r]++;
-    batch_results_next(out, i);
-    result_line(out, id, r, why);
+    json_array_foreach(items, i, o) {
+        const char *id = NULL, *reason = NULL;
+        int delivered = 0;
+        if (out[i].r != which)
+            continue;
+        if ((out[i].why = parse_receipt(o, &id, &delivered, &reason))) {
+            out[i].r = RECEIPT_BAD;
+            continue;
+        }
+        outbox_receipt_result rr =
+            platform_db_outbox_receipt(p->db, PUSH_CHANNEL, id, delivered, reason, now);
+        if (rr == OUTBOX_RECEIPT_ERROR) {
+            rc = -1;
+            break;
+        }
+        out[i].r = rr == OUTBOX_RECEIPT_RECORDED ? RECEIPT_RECORDED
+                   : rr == OUTBOX_RECEIPT_FINAL  ? RECEIPT_UNCHANGED
+                                                 : RECEIPT_UNKNOWN;
+    }
+    if (rc < 0 || platform_db_commit(p->db) != 0) {
+        platform_db_rollback(p->db);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
+
+static int any_unknown(const receipt_item *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i].r == RECEIPT_UNKNOWN)
+            return 1;
     return 0;
+}
+
+/* All of them, and once more those unknown when the channel had a batch
+ * in flight: its answer, with the references they name, may have been
+ * on its way to the database. */
+static int receipts_record(platform *p, json_t *items, receipt_item *out, size_t n)
+{
+    char now[25];
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    for (size_t i = 0; i < n; i++)
+        out[i].r = RECEIPT_OUTCOMES; /* not yet looked at */
+    if (receipts_apply(p, items, out, RECEIPT_OUTCOMES, now) != 0)
+        return -1;
+    if (!any_unknown(out, n) || !push_channel_wait_settled(p->push))
+        return 0;
+    clock_rfc3339_ms(now, clock_now_ms());
+    return receipts_apply(p, items, out, RECEIPT_UNKNOWN, now);
 }
 
 void push_receipts_post(void *role, const void *caller, const http_request *req,
@@ -119,8 +174,9 @@ void push_receipts_post(void *role, const void *caller, const http_request *req,
 {
     platform *p = role;
     size_t i, n, counts[RECEIPT_OUTCOMES] = {0};
-    char err[192], now[25];
-    int status, dberr = 0;
+    char err[192];
+    int status;
+    receipt_item *out_items;
     json_t *o;
     batch in;
     buf out;
@@ -137,27 +193,31 @@ void push_receipts_post(void *role, const void *caller, const http_request *req,
         return;
     }
     n = json_array_size(in.items);
-    clock_rfc3339_ms(now, clock_now_ms());
-    batch_results_open(&out, n, 48);
-    pthread_mutex_lock(&p->lock);
-    dberr = platform_db_begin(p->db) != 0;
-    json_array_foreach(in.items, i, o) {
-        if (dberr || (dberr = receipt_one(p, o, now, &out, i, counts) != 0))
-            break;
+    if (!(out_items = calloc(n ? n : 1, sizeof *out_items))) {
+        batch_free(&in);
+        http_reply_error(resp, 500, "out of memory");
+        return;
     }
-    if (!dberr && platform_db_commit(p->db) != 0)
-        dberr = 1;
-    if (dberr)
-        platform_db_rollback(p->db);
-    pthread_mutex_unlock(&p->lock);
+    if (receipts_record(p, in.items, out_items, n) != 0) {
+        free(out_items);
+        batch_free(&in);
+        http_reply_error(resp, 500, "database error; retry the batch");
+        return;
+    }
+    batch_results_open(&out, n, 48);
+    json_array_foreach(in.items, i, o) {
+        counts[out_items[i].r]++;
+        batch_results_next(&out, i);
+        result_line(&out, json_string_value(json_object_get(o, "id")), out_items[i].r,
+                    out_items[i].why);
+    }
+    free(out_items);
     batch_free(&in);
     batch_results_close(&out);
     size_t len;
-    char *text = dberr ? NULL : buf_take(&out, &len);
+    char *text = buf_take(&out, &len);
     if (!text) {
-        buf_free(&out);
-        http_reply_error(resp, 500, "%s",
-                         dberr ? "database error; retry the batch" : "out of memory");
+        http_reply_error(resp, 500, "out of memory");
         return;
     }
     http_reply_body(resp, 200, "application/json", text, len);

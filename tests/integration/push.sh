@@ -255,6 +255,15 @@ r=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @many.json \
 	-H "Herald-Signature: $(sign push.key - <many.json)" "$RECEIPTS")
 check "more than 10,000 receipts: 413" [ "$r" = 413 ]
 
+# --- receipts at once: a callback may overtake the answer being recorded
+set_gw '{"receipt_delay_ms":0}'
+relay 0 1 2
+check "receipts sent with no delay still find their alerts: all three delivered" \
+	until_true bash -c "[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT count(*) FROM outbox WHERE notice IN ('${NOTICE[0]}','${NOTICE[1]}','${NOTICE[2]}') AND state = 'delivered'\")\" = 3 ]"
+check "... none was answered unknown (but the one made up above)" \
+	[ "$(grep -c 'POST /v1/push/receipts: .* [1-9][0-9]* unknown' platform.log)" = 1 ]
+set_gw '{"receipt_delay_ms":100}'
+
 # --- no alert was ever sent a third time, and the platform is up
 check "no alert reached the gateway more than twice" gw_holds '.max_sends == 2'
 check "the alert stalled twice reached the gateway exactly twice (and its first notice once)" \
