@@ -15,6 +15,7 @@
 #include "log.h"
 #include "platform_api.h"
 #include "platform_reports.h"
+#include "push_channel.h"
 
 /* Reads a one-line API key file into secure memory. */
 static char *read_key(const config *cfg, const char *section, char *err, size_t errlen)
@@ -147,11 +148,14 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot hash a PIN (out of memory?)");
         return -1;
     }
+    if (push_channel_configured(cfg) && !(p->push = push_channel_open(cfg, err, errlen)))
+        return -1;
     return open_db(p, cfg, err, errlen);
 }
 
 void platform_close(platform *p)
 {
+    push_channel_free(p->push);
     if (p->db)
         platform_db_close(p->db);
     apikeys_free(&p->clients);
@@ -170,9 +174,15 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the reporter thread");
         return -1;
     }
+    if (p->push && push_channel_start(p->push, p) != 0) {
+        platform_reports_stop(p);
+        snprintf(err, errlen, "cannot start the push channel's thread");
+        return -1;
+    }
     p->server = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)p->threads,
                                         platform_api_gate, platform_api_handle, p, err, errlen);
     if (!p->server) {
+        push_channel_stop(p->push);
         platform_reports_stop(p);
         return -1;
     }
@@ -186,5 +196,6 @@ void platform_stop(platform *p)
     if (p->server)
         http_server_stop(p->server);
     p->server = NULL;
+    push_channel_stop(p->push);
     platform_reports_stop(p);
 }

@@ -14,6 +14,8 @@
  *   platform_members.c  sign-up, verification and consent (admin API and
  *                       web share it)
  *   platform_reports.c  the background thread reporting to the hub
+ *   push_channel.c      the messenger channel ([push]): alerts to a push
+ *                       gateway; push_receipts.c its receipt callbacks
  *   platform_pages.c    HTML rendering, no I/O
  *   platform_db.c       schema and every SQL statement
  *   pin.c, phone.c, login_attempts.c  what a member signs in with */
@@ -63,6 +65,9 @@ typedef struct platform {
     long report_interval_ms;
 
     http_server *server;
+
+    /* The messenger channel, when platform.ini has [push]; NULL else. */
+    struct push_channel *push;
 } platform;
 
 /* Reads cfg's settings and keys into p and opens the database. Returns 0,

@@ -6,9 +6,9 @@
  * and ContentConsignment for pre-noticed notices whose member consented,
  * and directory changes (consent given or withdrawn).
  *
- * It also plays the built-in channel: queued alerts are handed over
- * (accepted at once), and each accepted alert is a ConsignmentNotification
- * to report. Request handlers only append rows (outbox, directory queue)
+ * Without a real channel ([push]: push_channel.c) it also plays the
+ * built-in one: queued alerts are handed over (accepted at once). Each
+ * accepted alert is a ConsignmentNotification to report. Request handlers only append rows (outbox, directory queue)
  * inside their own transactions; this thread sends them in batches of up
  * to 10,000 over one kept-alive connection, and once the hub has answered
  * it moves the outbox's cursors past them or deletes the directory rows. A failed
@@ -221,7 +221,8 @@ static void deliver_outbox(platform *p)
 
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    n = platform_db_outbox_deliver(p->db, now);
+    /* a real channel (push_channel.c) sends the alerts itself */
+    n = p->push ? 0 : platform_db_outbox_deliver(p->db, now);
     platform_db_sessions_expire(p->db, clock_now_ms());
     platform_db_attempts_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);

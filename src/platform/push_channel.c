@@ -1,0 +1,453 @@
+/* push_channel.c -- the messenger channel's sender thread: see
+ * push_channel.h for what each kind of answer means. One batch is in
+ * flight at a time, so the alerts this channel holds as submitting are
+ * exactly the batch in hand, and queueing the channel's submitting
+ * alerts again after an unknown outcome touches nothing else. */
+#include "push_channel.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "clock.h"
+#include "crypto.h"
+#include "http_client.h"
+#include "log.h"
+#include "platform.h"
+#include "push_answer.h"
+#include "push_signature.h"
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 30000
+/* How often an idle channel looks for new alerts. */
+#define IDLE_POLL_MS 50
+
+struct push_channel {
+    char url[512];
+    char *key; /* secure memory */
+    size_t keylen;
+    long batch, timeout_ms;
+    struct platform *p;
+
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stopping, running;
+    /* A gateway may post a receipt before its answer to the batch is
+     * recorded here: in_flight is set while a batch is posted and its
+     * answer recorded, and each settled post counts a round and wakes
+     * the receipts waiting on settled (push_channel_wait_settled). */
+    pthread_cond_t settled;
+    int in_flight;
+    long long rounds;
+
+    /* The batch in hand: claimed, posted until the gateway answers. */
+    long long *ids;
+    push_result *results; /* the answer's, as read */
+    int n;
+    buf body;
+};
+
+typedef enum round_result {
+    ROUND_IDLE,    /* nothing queued */
+    ROUND_DONE,    /* a batch answered (or failed for good): look again at once */
+    ROUND_RETRY,   /* the batch is held for another post after a delay */
+    ROUND_UNKNOWN, /* the batch's outcome is unknown: queued again, then a delay */
+} round_result;
+
+int push_channel_configured(const config *cfg)
+{
+    for (size_t i = 0; i < cfg->count; i++)
+        if (!strcmp(cfg->entries[i].section, "push"))
+            return 1;
+    return 0;
+}
+
+static int read_push_key(push_channel *c, const config *cfg, char *err, size_t errlen)
+{
+    const char *v = config_require(cfg, "push", "key_file", err, errlen);
+    char path[PATH_MAX];
+
+    if (!v)
+        return -1;
+    config_path(cfg, v, path, sizeof path);
+    if (!(c->key = secure_alloc(PUSH_KEY_MAX + 2))) {
+        snprintf(err, errlen, "cannot allocate secure memory");
+        return -1;
+    }
+    /* One line of text, refused when others may read it, as API keys are. */
+    if (http_client_read_key(path, c->key, PUSH_KEY_MAX + 2, err, errlen) != 0)
+        return -1;
+    c->keylen = strlen(c->key);
+    return 0;
+}
+
+push_channel *push_channel_open(const config *cfg, char *err, size_t errlen)
+{
+    push_channel *c = calloc(1, sizeof *c);
+    const char *url;
+
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!(url = config_require(cfg, "push", "url", err, errlen)))
+        goto fail;
+    if (strlen(url) >= sizeof c->url ||
+        (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        snprintf(err, errlen, "%s: [push] url must be an http:// or https:// URL of at most %zu bytes",
+                 cfg->path, sizeof c->url - 1);
+        goto fail;
+    }
+    memcpy(c->url, url, strlen(url) + 1);
+    if (read_push_key(c, cfg, err, errlen) != 0 ||
+        config_long(cfg, "push", "batch", 500, 1, BATCH_MAX_ITEMS, &c->batch, err, errlen) ||
+        config_long(cfg, "push", "timeout_ms", 5000, 100, 120000, &c->timeout_ms, err, errlen))
+        goto fail;
+    if (!(c->ids = calloc((size_t)c->batch, sizeof *c->ids)) ||
+        !(c->results = calloc((size_t)c->batch, sizeof *c->results))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return c;
+fail:
+    push_channel_free(c);
+    return NULL;
+}
+
+void push_channel_free(push_channel *c)
+{
+    if (!c)
+        return;
+    if (c->key)
+        secure_free(c->key);
+    free(c->ids);
+    free(c->results);
+    buf_free(&c->body);
+    free(c);
+}
+
+int push_channel_check(const push_channel *c, const char *header, const char *body,
+                       size_t len, char *err, size_t errlen)
+{
+    return push_signature_check(header, (const uint8_t *)c->key, c->keylen, clock_now_ms(),
+                                body, len, err, errlen);
+}
+
+int push_reference_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > PUSH_REFERENCE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] <= ' ' || s[i] > '~')
+            return 0;
+    return 1;
+}
+
+/* ---- claiming a batch */
+
+static void add_alert(void *ctx, const outbox_alert *a)
+{
+    push_channel *c = ctx;
+
+    buf_printf(&c->body, "%s{\"id\":\"%lld\",\"phone\":", c->n ? "," : "", a->id);
+    buf_json_string(&c->body, a->phone);
+    buf_puts(&c->body, ",\"text\":");
+    buf_json_string(&c->body, a->text);
+    buf_puts(&c->body, "}");
+    c->ids[c->n++] = a->id;
+}
+
+/* Claims the next batch into c->body and c->ids: how many, 0 when none,
+ * -1 on an error (then nothing is held; c->body may be broken even when
+ * alerts were claimed, out of memory). */
+static int claim_batch(push_channel *c)
+{
+    char now[25];
+    int n;
+
+    buf_free(&c->body);
+    buf_init(&c->body, 4096);
+    buf_puts(&c->body, "{\"alerts\":[");
+    c->n = 0;
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    n = platform_db_outbox_claim(c->p->db, PUSH_CHANNEL, (int)c->batch, now, add_alert, c);
+    pthread_mutex_unlock(&c->p->lock);
+    buf_puts(&c->body, "]}");
+    if (n < 0)
+        c->n = 0;
+    return n;
+}
+
+/* ---- the gateway's answer */
+
+/* Records c->results in one transaction: how many were accepted, or -1
+ * (rolled back). */
+static int results_record(push_channel *c)
+{
+    platform *p = c->p;
+    char now[25];
+    int rc = 0, accepted = 0;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&p->lock);
+    if (platform_db_begin(p->db) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    for (int i = 0; i < c->n && rc >= 0; i++) {
+        const push_result *r = &c->results[i];
+        if (r->accepted)
+            accepted += (rc = platform_db_outbox_accepted(p->db, c->ids[i], r->message_id,
+                                                          now)) == 1;
+        else
+            rc = platform_db_outbox_failed(p->db, c->ids[i], r->reason, now);
+    }
+    if (rc < 0 || platform_db_commit(p->db) != 0) {
+        platform_db_rollback(p->db);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc < 0 ? -1 : accepted;
+}
+
+/* The batch's outcome is unknown: back to the queue, each once. */
+static round_result unknown_outcome(push_channel *c)
+{
+    char now[25];
+    int queued, failed = 0;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    queued = platform_db_outbox_requeue(c->p->db, PUSH_CHANNEL, now, &failed);
+    pthread_mutex_unlock(&c->p->lock);
+    if (queued < 0)
+        log_error("push: database error queueing %d alerts again; the next start will", c->n);
+    else
+        log_warn("push: %d alerts queued again as possible duplicates; %d failed, their "
+                 "outcome unknown twice", queued, failed);
+    c->n = 0;
+    return ROUND_UNKNOWN;
+}
+
+static round_result answered_2xx(push_channel *c, int status, const buf *reply)
+{
+    char why[320];
+    int accepted;
+    json_t *root = push_answer_read(reply->data ? reply->data : "", reply->len, c->ids, c->n,
+                                    c->results, why, sizeof why);
+
+    if (!root) {
+        log_warn("push gateway: HTTP %d answer to %d alerts is unusable, %s; their outcome "
+                 "is unknown", status, c->n, why);
+        return unknown_outcome(c);
+    }
+    accepted = results_record(c);
+    json_decref(root);
+    if (accepted < 0) {
+        log_error("push: database error recording %d answers", c->n);
+        return unknown_outcome(c); /* resent once, recorded as a duplicate */
+    }
+    log_info("push: %d alerts, %d accepted, %d rejected", c->n, accepted, c->n - accepted);
+    c->n = 0;
+    return ROUND_DONE;
+}
+
+/* The gateway refused the batch as it is: each alert fails. */
+static round_result refused_batch(push_channel *c, int status)
+{
+    char now[25], reason[64];
+    int failed = 0, rc = 0;
+
+    snprintf(reason, sizeof reason, "push gateway refused the batch: HTTP %d", status);
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    if (platform_db_begin(c->p->db) == 0) {
+        for (int i = 0; i < c->n && rc >= 0; i++)
+            failed += (rc = platform_db_outbox_failed(c->p->db, c->ids[i], reason, now)) == 1;
+        if (rc < 0 || platform_db_commit(c->p->db) != 0) {
+            platform_db_rollback(c->p->db);
+            rc = -1;
+        }
+    } else {
+        rc = -1;
+    }
+    pthread_mutex_unlock(&c->p->lock);
+    if (rc < 0)
+        return ROUND_RETRY;
+    log_warn("push: %s; %d alerts failed", reason, failed);
+    c->n = 0;
+    return ROUND_DONE;
+}
+
+static round_result answered(push_channel *c, int status, const buf *reply, const char *err)
+{
+    if (status / 100 == 2)
+        return answered_2xx(c, status, reply);
+    if (status == 401 || status == 403) {
+        log_error("push gateway refused our signature (HTTP %d): is [push] key_file the "
+                  "gateway's key? %d alerts kept for retry", status, c->n);
+        return ROUND_RETRY;
+    }
+    /* 429, 5xx: took none; 404, 405: a wrong url; 408: ask again; 1xx, 3xx:
+     * nothing a gateway of this contract sends, so nothing to act on */
+    if (status / 100 != 4 || status == 429 || status == 408 || status == 404 || status == 405) {
+        log_warn("push gateway: %s; %d alerts kept for retry", err, c->n);
+        return ROUND_RETRY;
+    }
+    return refused_batch(c, status);
+}
+
+static void flight(push_channel *c, int on)
+{
+    pthread_mutex_lock(&c->lock);
+    c->in_flight = on;
+    if (!on) {
+        c->rounds++;
+        pthread_cond_broadcast(&c->settled);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+int push_channel_wait_settled(push_channel *c)
+{
+    struct timespec ts = clock_after_ms(c->timeout_ms + 1000);
+    int settled = 0;
+
+    pthread_mutex_lock(&c->lock);
+    if (c->running && c->in_flight) {
+        long long round = c->rounds;
+        while (c->rounds == round && !c->stopping)
+            if (pthread_cond_timedwait(&c->settled, &c->lock, &ts) == ETIMEDOUT)
+                break;
+        settled = c->rounds != round;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return settled;
+}
+
+/* Posts the batch in hand (claiming one first if none is held). */
+static round_result push_round(push_channel *c, http_client *gw)
+{
+    char sig[PUSH_SIGNATURE_MAX], header[sizeof PUSH_SIGNATURE_HEADER + PUSH_SIGNATURE_MAX + 4];
+    char err[512] = "";
+    buf reply;
+    int status, unsent;
+    round_result r;
+
+    if (c->n == 0) {
+        int n = claim_batch(c);
+        if (n <= 0)
+            return n == 0 ? ROUND_IDLE : ROUND_RETRY;
+        if (c->body.broken) { /* claimed, never sent: only a requeue frees them */
+            log_error("push: out of memory building a batch of %d alerts", n);
+            return unknown_outcome(c);
+        }
+    }
+    push_signature_make(sig, (const uint8_t *)c->key, c->keylen, clock_now_ms(), c->body.data,
+                        c->body.len);
+    snprintf(header, sizeof header, "%s: %s", PUSH_SIGNATURE_HEADER, sig);
+    buf_init(&reply, 1024);
+    flight(c, 1);
+    status = http_client_post_raw(gw, "", header, c->body.data, c->body.len, c->timeout_ms,
+                                  &reply, &unsent, err, sizeof err);
+    if (status == 0 && unsent) {
+        log_warn("push gateway: %s; %d alerts kept for retry", err, c->n);
+        r = ROUND_RETRY;
+    } else if (status == 0) {
+        log_warn("push gateway: %s; the outcome of %d alerts is unknown", err, c->n);
+        r = unknown_outcome(c);
+    } else {
+        snprintf(err, sizeof err, "HTTP %d", status);
+        r = answered(c, status, &reply, err);
+    }
+    flight(c, 0);
+    buf_free(&reply);
+    return r;
+}
+
+/* ---- the thread */
+
+static void wait_ms(push_channel *c, long ms)
+{
+    struct timespec ts = clock_after_ms(ms);
+
+    while (!c->stopping)
+        if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) == ETIMEDOUT)
+            break;
+}
+
+static void *push_main(void *arg)
+{
+    push_channel *c = arg;
+    http_client *gw = http_client_new(c->url, NULL);
+    long backoff = 0;
+
+    if (!gw)
+        log_error("push: cannot make an HTTP client for %s", c->url);
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        pthread_mutex_unlock(&c->lock);
+        round_result r = gw ? push_round(c, gw) : ROUND_RETRY;
+        pthread_mutex_lock(&c->lock);
+        if (r == ROUND_DONE) {
+            backoff = 0;
+            continue;
+        }
+        if (r == ROUND_IDLE) {
+            backoff = 0;
+            wait_ms(c, IDLE_POLL_MS);
+            continue;
+        }
+        backoff = !backoff ? BACKOFF_FIRST_MS
+                           : backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+        wait_ms(c, backoff);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (c->n)
+        log_warn("push: stopping with %d alerts unanswered; the next start sends them again, "
+                 "flagged as possible duplicates", c->n);
+    http_client_free(gw);
+    return NULL;
+}
+
+int push_channel_start(push_channel *c, struct platform *p)
+{
+    c->p = p;
+    c->stopping = 0;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    pthread_cond_init(&c->settled, NULL);
+    if (pthread_create(&c->thread, NULL, push_main, c) != 0) {
+        pthread_cond_destroy(&c->settled);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        return -1;
+    }
+    c->running = 1;
+    log_info("push: posting alerts to %s in batches of up to %ld, timeout %ld ms", c->url,
+             c->batch, c->timeout_ms);
+    return 0;
+}
+
+void push_channel_stop(push_channel *c)
+{
+    if (!c || !c->running)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_cond_broadcast(&c->settled);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    c->running = 0;
+    pthread_cond_destroy(&c->settled);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+}
