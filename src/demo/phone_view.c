@@ -39,6 +39,18 @@ static int url_byte(unsigned char c)
     return c > ' ' && c < 0x80 && !strchr("<>\"'`", c);
 }
 
+/* Appends text[0..len) escaped. */
+static void html_n(buf *b, const char *text, size_t len)
+{
+    char *copy = strndup(text, len);
+
+    if (copy)
+        buf_html(b, copy);
+    else
+        b->broken = 1;
+    free(copy);
+}
+
 void phone_view_text_html(buf *b, const char *text)
 {
     const char *p = text;
@@ -50,22 +62,21 @@ void phone_view_text_html(buf *b, const char *text)
             buf_html(b, p);
             return;
         }
-        size_t len = 0;
+        size_t scheme = at == https ? 8 : 7, len = scheme;
         while (url_byte((unsigned char)at[len]))
             len++;
-        while (len > 0 && strchr(".,;:!?)", at[len - 1]))
+        while (len > scheme && strchr(".,;:!?)", at[len - 1]))
             len--;
-        char *before = strndup(p, (size_t)(at - p)), *url = strndup(at, len);
-        if (before && url) {
-            buf_html(b, before);
+        html_n(b, p, (size_t)(at - p));
+        if (len == scheme) { /* a scheme with no address after it */
+            html_n(b, at, len);
+        } else {
             buf_puts(b, "<a href=\"");
-            buf_html(b, url);
+            html_n(b, at, len);
             buf_puts(b, "\">");
-            buf_html(b, url);
+            html_n(b, at, len);
             buf_puts(b, "</a>");
         }
-        free(before);
-        free(url);
         p = at + len;
     }
 }
