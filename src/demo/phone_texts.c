@@ -38,6 +38,17 @@ int phone_texts_number(const char *destination, char out[14])
     return 0;
 }
 
+/* The per-number object: the SMSC peer calls it destinations, the
+ * gateway phones. */
+static json_t *numbers_of(json_t *stats)
+{
+    json_t *o = json_object_get(stats, "destinations");
+
+    if (!o)
+        o = json_object_get(stats, "phones");
+    return json_is_object(o) ? o : NULL;
+}
+
 static json_t *texts_of(json_t *destination)
 {
     json_t *texts = json_object_get(destination, "texts");
@@ -47,13 +58,13 @@ static json_t *texts_of(json_t *destination)
 int phone_texts_each(json_t *stats, const char *phone,
                      void (*fn)(void *ctx, const char *text), void *ctx)
 {
-    json_t *destinations = json_object_get(stats, "destinations"), *dest, *t;
+    json_t *destinations = numbers_of(stats), *dest, *t;
     const char *key;
     char number[14];
     int shown = 0;
     size_t i;
 
-    if (!json_is_object(destinations))
+    if (!destinations)
         return 0;
     json_object_foreach(destinations, key, dest) {
         if (phone_texts_number(key, number) != 0 || strcmp(number, phone) != 0 ||
@@ -75,11 +86,11 @@ int phone_texts_each(json_t *stats, const char *phone,
 void phone_texts_counts(json_t *stats, void (*fn)(void *ctx, const char *phone, int texts),
                         void *ctx)
 {
-    json_t *destinations = json_object_get(stats, "destinations"), *dest;
+    json_t *destinations = numbers_of(stats), *dest;
     const char *key;
     char number[14];
 
-    if (!json_is_object(destinations))
+    if (!destinations)
         return;
     json_object_foreach(destinations, key, dest)
         if (phone_texts_number(key, number) == 0 && texts_of(dest))

@@ -1,7 +1,8 @@
 /* phone_texts.h -- what each demo phone received, read from the peers'
- * GET /stats: the SMSC peer (and the push gateway peer, in the same
- * shape) keeps per destination number the texts as the phone shows them,
- * {"destinations":{"01012345678":{"texts":["...", ...], ...}, ...}}.
+ * GET /stats: the SMSC peer keeps per destination number the texts as
+ * the phone shows them,
+ * {"destinations":{"01012345678":{"texts":["...", ...], ...}, ...}}, and
+ * the push gateway peer the same under "phones".
  *
  * The numbers are the destinations as the channels sent them, which may
  * be digits alone, with hyphens, or international (+82 10 ...): all are

@@ -124,6 +124,19 @@ long base64url_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen)
     return (long)n;
 }
 
+void hmac_sha256_2(const uint8_t *key, size_t keylen, const void *a, size_t alen,
+                   const void *b, size_t blen, uint8_t out[HMAC_SHA256_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+
+    crypto_auth_hmacsha256_init(&st, key, keylen);
+    crypto_auth_hmacsha256_update(&st, a, alen);
+    if (blen)
+        crypto_auth_hmacsha256_update(&st, b, blen);
+    crypto_auth_hmacsha256_final(&st, out);
+    secure_wipe(&st, sizeof st);
+}
+
 void hex_encode(char *out, const uint8_t *in, size_t len)
 {
     sodium_bin2hex(out, 2 * len + 1, in, len);

@@ -14,6 +14,7 @@
 
 #define SHA256_LEN 32
 #define HMAC_SHA512_LEN 64
+#define HMAC_SHA256_LEN 32
 #define ED25519_PUBLIC_LEN 32
 #define ED25519_SECRET_LEN 64
 #define ED25519_SEED_LEN 32
@@ -54,6 +55,12 @@ void hmac512_key_init(hmac512_key *k, const uint8_t *key, size_t keylen);
 void hmac512(const hmac512_key *k, const void *msg, size_t len,
              uint8_t out[HMAC_SHA512_LEN]);
 void hmac512_key_wipe(hmac512_key *k);
+
+/* HMAC-SHA-256 (libsodium's crypto_auth_hmacsha256, a key of any
+ * length) over a then b, without joining them: a webhook's signature
+ * covers a timestamp line and then a body that may be megabytes. */
+void hmac_sha256_2(const uint8_t *key, size_t keylen, const void *a, size_t alen,
+                   const void *b, size_t blen, uint8_t out[HMAC_SHA256_LEN]);
 
 /* Standard base64 with padding. Encode writes BASE64_LEN(len)+1 bytes
  * (NUL included) to out. Decode returns the decoded length, or -1 if the

@@ -141,6 +141,63 @@ int http_client_call(http_client *c, const char *method, const char *path,
     return (int)status;
 }
 
+/* Nothing of the request can have left: the connection was never made. */
+static int never_sent(CURL *curl, CURLcode rc)
+{
+    long request_bytes = 0;
+
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+        rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_URL_MALFORMAT ||
+        rc == CURLE_UNSUPPORTED_PROTOCOL)
+        return 1;
+    return curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes) == CURLE_OK &&
+           request_bytes == 0;
+}
+
+int http_client_post_raw(http_client *c, const char *path, const char *header,
+                         const char *body, size_t body_len, long timeout_ms, buf *reply,
+                         int *unsent, char *err, size_t errlen)
+{
+    struct curl_slist *headers = NULL, *h;
+    char url[2048];
+    long status = 0;
+    CURLcode rc;
+
+    *unsent = 0;
+    for (h = c->headers; h; h = h->next)
+        if (!(headers = curl_slist_append(headers, h->data)))
+            break;
+    if (!headers || (header && !(headers = curl_slist_append(headers, header)))) {
+        curl_slist_free_all(headers);
+        snprintf(err, errlen, "out of memory");
+        *unsent = 1;
+        return 0;
+    }
+    snprintf(url, sizeof url, "%s%s", c->base, path);
+    curl_easy_reset(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    rc = curl_easy_perform(c->curl);
+    if (rc != CURLE_OK) {
+        *unsent = never_sent(c->curl, rc);
+        snprintf(err, errlen, "POST %s: %s", url, curl_easy_strerror(rc));
+    } else {
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
+    return (int)status;
+}
+
 int http_client_json(http_client *c, const char *method, const char *path,
                      json_t *body, json_t **reply, char *err, size_t errlen)
 {

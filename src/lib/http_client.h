@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "buf.h"
+
 typedef struct http_client http_client;
 
 /* base_url like "http://127.0.0.1:7001" (no trailing slash needed);
@@ -27,6 +29,18 @@ int http_client_call(http_client *c, const char *method, const char *path,
 /* Same, with a JSON body (not stolen). */
 int http_client_json(http_client *c, const char *method, const char *path,
                      json_t *body, json_t **reply, char *err, size_t errlen);
+
+/* A POST to a peer outside herald (a messenger's push gateway): one
+ * extra header line ("Name: value", may be NULL), a timeout of its own,
+ * and the answer's bytes appended to reply (up to 64 MiB) for the caller
+ * to parse, so that a bad answer can be told from none. Returns the HTTP
+ * status, or 0 when no answer came: then *unsent is 1 when the request
+ * cannot have reached the peer (no connection made, nothing written), 0
+ * when it may have (a timeout or a reset after sending), which makes the
+ * outcome unknown. */
+int http_client_post_raw(http_client *c, const char *path, const char *header,
+                         const char *body, size_t body_len, long timeout_ms, buf *reply,
+                         int *unsent, char *err, size_t errlen);
 
 /* Reads a one-line bearer key file (mode 0600) into key (65+ bytes). */
 int http_client_read_key(const char *path, char *key, size_t keylen,

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "platform_api.h"
 #include "platform_reports.h"
+#include "push_channel.h"
 
 /* Reads a one-line API key file into secure memory. */
 static char *read_key(const config *cfg, const char *section, char *err, size_t errlen)
@@ -126,20 +127,22 @@ static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
     return p->db ? 0 : -1;
 }
 
-/* The one alert channel: [sms] (a carrier) or none, when alerts stay
- * queued (nothing is sent, so nothing is reported as notified). */
+/* The one alert channel: [sms] (a carrier), [push] (a messenger) or
+ * none, when alerts stay queued (nothing is sent, so nothing is reported
+ * as notified). */
 static int load_channel(platform *p, const config *cfg, char *err, size_t errlen)
 {
-    int sms = sms_settings_present(cfg), push = 0;
+    int sms = sms_settings_present(cfg), push = push_channel_configured(cfg);
 
-    for (size_t i = 0; i < cfg->count; i++)
-        push |= !strcmp(cfg->entries[i].section, "push");
     if (sms && push) {
         snprintf(err, errlen, "%s: [sms] and [push] both set: a platform has one alert channel",
                  cfg->path);
         return -1;
     }
-    snprintf(p->channel, sizeof p->channel, "%s", sms ? SMS_CHANNEL_NAME : "none");
+    snprintf(p->channel, sizeof p->channel, "%s",
+             sms ? SMS_CHANNEL_NAME : push ? PUSH_CHANNEL : "none");
+    if (push)
+        return (p->push = push_channel_open(cfg, err, errlen)) ? 0 : -1;
     if (!sms)
         return 0;
     p->has_sms = 1;
@@ -174,6 +177,7 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
 
 void platform_close(platform *p)
 {
+    push_channel_free(p->push);
     if (p->db)
         platform_db_close(p->db);
     apikeys_free(&p->clients);
@@ -200,14 +204,21 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
             platform_reports_stop(p);
             return -1;
         }
+    } else if (p->push) {
+        if (push_channel_start(p->push, p) != 0) {
+            platform_reports_stop(p);
+            snprintf(err, errlen, "cannot start the push channel's thread");
+            return -1;
+        }
     } else
-        log_warn("no alert channel ([sms] in platform.ini): alerts stay queued, and no"
-                 " ConsignmentNotification is reported until one is configured");
+        log_warn("no alert channel ([sms] or [push] in platform.ini): alerts stay queued, and"
+                 " no ConsignmentNotification is reported until one is configured");
     p->server = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)p->threads,
                                         platform_api_gate, platform_api_handle, p, err, errlen);
     if (!p->server) {
         sms_channel_stop(p->sms);
         p->sms = NULL;
+        push_channel_stop(p->push);
         platform_reports_stop(p);
         return -1;
     }
@@ -223,5 +234,6 @@ void platform_stop(platform *p)
     p->server = NULL;
     sms_channel_stop(p->sms);
     p->sms = NULL;
+    push_channel_stop(p->push);
     platform_reports_stop(p);
 }

@@ -16,6 +16,8 @@
  *   platform_reports.c  the background thread reporting to the hub
  *   sms_channel.c       the carrier channel's thread: alerts over SMPP
  *   smpp_session.c      its connection to the SMSC
+ *   push_channel.c      the messenger channel ([push]): alerts to a push
+ *                       gateway; push_receipts.c its receipt callbacks
  *   platform_pages.c    HTML rendering, no I/O
  *   platform_db.c       schema and every SQL statement
  *   pin.c, phone.c, login_attempts.c  what a member signs in with */
@@ -66,7 +68,7 @@ typedef struct platform {
     long report_interval_ms;
 
     /* The alert channel, at most one: its name, which the outbox's rows
-     * carry ("sms", or "none" when the platform has no channel and its
+     * carry ("sms", "push", or "none" when the platform has no channel and its
      * alerts stay queued), and the carrier channel when that is it. */
     char channel[8];
     int has_sms;
@@ -74,6 +76,9 @@ typedef struct platform {
     sms_channel *sms;
 
     http_server *server;
+
+    /* The messenger channel, when platform.ini has [push]; NULL else. */
+    struct push_channel *push;
 } platform;
 
 /* Reads cfg's settings and keys into p and opens the database. Returns 0,

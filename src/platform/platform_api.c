@@ -6,7 +6,10 @@
  * 404, an API call without a key of ours 401, and a body past the route's
  * cap 413 (16 MiB for the API, 64 KiB for the pages' forms). The handler
  * then answers a wrong method (405), checks that the key is the one the
- * route is for (403) and calls the route's handler. */
+ * route is for (403) and calls the route's handler. The push gateway's
+ * receipt callbacks carry no key of ours but the push key's signature
+ * (push_receipts.c): the gate checks its header's time, the handler the
+ * HMAC over the body. */
 #include "platform_api.h"
 
 #include <string.h>
@@ -16,11 +19,14 @@
 #include "platform_members.h"
 #include "platform_relay.h"
 #include "platform_web.h"
+#include "push_receipts.h"
 
 /* The callers the clients file names: the hub relays, the back office
  * ("admin") signs up, verifies and changes consent. */
 #define FOR_HUB (1u << 0)
 #define FOR_ADMIN (1u << 1)
+/* The messenger's push gateway: signed with the push key, no API key. */
+#define FOR_PUSH_GATEWAY (1u << 2)
 
 #define API_BODY PLATFORM_MAX_BODY
 #define PAGE_BODY PLATFORM_PAGE_MAX_BODY
@@ -33,6 +39,7 @@ static const http_route routes[] = {
     {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post},
     {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify},
     {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},
+    {"POST", "/v1/push/receipts", FOR_PUSH_GATEWAY, PUSH_RECEIPTS_MAX_BODY, push_receipts_post},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
     {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home},
     {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login},
@@ -67,7 +74,16 @@ static void get_health(void *role, const void *caller, const http_request *req,
 int platform_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     platform *p = ctx;
+    int exact, status;
+    const http_route *r = http_route_gated(routes, N_ROUTES, req, &exact);
 
+    if (r && r->callers == FOR_PUSH_GATEWAY) {
+        if ((status = push_receipts_gate(p, req)) != 0)
+            return status;
+        if (r->max_body < *max_body)
+            *max_body = r->max_body;
+        return 0;
+    }
     return http_route_gate(routes, N_ROUTES, &p->clients, req, max_body);
 }
 
@@ -88,7 +104,7 @@ void platform_api_handle(void *ctx, const http_request *req, http_response *resp
 
     if (!r)
         return;
-    if (r->callers != HTTP_ANYONE) {
+    if (r->callers != HTTP_ANYONE && r->callers != FOR_PUSH_GATEWAY) {
         if (!(caller = apikeys_authorize(&p->clients, req, resp)))
             return;
         if (!(caller_bits(caller) & r->callers)) {

@@ -94,6 +94,12 @@ static void counts_name_each_demo_number(void **state)
     assert_int_equal(n[0], 3);
     assert_int_equal(n[1], 0);
     json_decref(stats);
+    /* The gateway's answer names them phones. */
+    stats = json_loads("{\"phones\":{\"01012345678\":{\"texts\":[\"a\"]}}}", 0, &jerr);
+    n[0] = 0;
+    phone_texts_counts(stats, count_each, n);
+    assert_int_equal(n[0], 1);
+    json_decref(stats);
 }
 
 static void a_phone_holds_at_most_the_limit(void **state)

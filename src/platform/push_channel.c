@@ -1,0 +1,485 @@
+/* push_channel.c -- the messenger channel's sender thread: see
+ * push_channel.h for what each kind of answer means. One batch is in
+ * flight at a time, so the alerts this channel holds as submitting are
+ * exactly the batch in hand, and queueing the channel's submitting
+ * alerts again after an unknown outcome touches nothing else. */
+#include "push_channel.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "clock.h"
+#include "crypto.h"
+#include "http_client.h"
+#include "log.h"
+#include "platform.h"
+#include "push_signature.h"
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 30000
+/* How often an idle channel looks for new alerts. */
+#define IDLE_POLL_MS 50
+/* Shown in the log of an answer that cannot be used. */
+#define ANSWER_SHOWN 120
+
+struct push_channel {
+    char url[512];
+    char *key; /* secure memory */
+    size_t keylen;
+    long batch, timeout_ms;
+    struct platform *p;
+
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stopping, running;
+
+    /* The batch in hand: claimed, posted until the gateway answers. */
+    long long *ids;
+    int n;
+    buf body;
+};
+
+typedef enum round_result {
+    ROUND_IDLE,    /* nothing queued */
+    ROUND_DONE,    /* a batch answered (or failed for good): look again at once */
+    ROUND_RETRY,   /* the batch is held for another post after a delay */
+    ROUND_UNKNOWN, /* the batch's outcome is unknown: queued again, then a delay */
+} round_result;
+
+int push_channel_configured(const config *cfg)
+{
+    for (size_t i = 0; i < cfg->count; i++)
+        if (!strcmp(cfg->entries[i].section, "push"))
+            return 1;
+    return 0;
+}
+
+static int read_push_key(push_channel *c, const config *cfg, char *err, size_t errlen)
+{
+    const char *v = config_require(cfg, "push", "key_file", err, errlen);
+    char path[PATH_MAX];
+
+    if (!v)
+        return -1;
+    config_path(cfg, v, path, sizeof path);
+    if (!(c->key = secure_alloc(PUSH_KEY_MAX + 2))) {
+        snprintf(err, errlen, "cannot allocate secure memory");
+        return -1;
+    }
+    /* One line of text, refused when others may read it, as API keys are. */
+    if (http_client_read_key(path, c->key, PUSH_KEY_MAX + 2, err, errlen) != 0)
+        return -1;
+    c->keylen = strlen(c->key);
+    return 0;
+}
+
+push_channel *push_channel_open(const config *cfg, char *err, size_t errlen)
+{
+    push_channel *c = calloc(1, sizeof *c);
+    const char *url;
+
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!(url = config_require(cfg, "push", "url", err, errlen)))
+        goto fail;
+    if (strlen(url) >= sizeof c->url ||
+        (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        snprintf(err, errlen, "%s: [push] url must be an http:// or https:// URL of at most %zu bytes",
+                 cfg->path, sizeof c->url - 1);
+        goto fail;
+    }
+    memcpy(c->url, url, strlen(url) + 1);
+    if (read_push_key(c, cfg, err, errlen) != 0 ||
+        config_long(cfg, "push", "batch", 500, 1, BATCH_MAX_ITEMS, &c->batch, err, errlen) ||
+        config_long(cfg, "push", "timeout_ms", 5000, 100, 120000, &c->timeout_ms, err, errlen))
+        goto fail;
+    if (!(c->ids = calloc((size_t)c->batch, sizeof *c->ids))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return c;
+fail:
+    push_channel_free(c);
+    return NULL;
+}
+
+void push_channel_free(push_channel *c)
+{
+    if (!c)
+        return;
+    if (c->key)
+        secure_free(c->key);
+    free(c->ids);
+    buf_free(&c->body);
+    free(c);
+}
+
+int push_channel_check(const push_channel *c, const char *header, const char *body,
+                       size_t len, char *err, size_t errlen)
+{
+    return push_signature_check(header, (const uint8_t *)c->key, c->keylen, clock_now_ms(),
+                                body, len, err, errlen);
+}
+
+int push_reference_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > PUSH_REFERENCE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] <= ' ' || s[i] > '~')
+            return 0;
+    return 1;
+}
+
+/* ---- claiming a batch */
+
+static void add_alert(void *ctx, const outbox_alert *a)
+{
+    push_channel *c = ctx;
+
+    buf_printf(&c->body, "%s{\"id\":\"%lld\",\"phone\":", c->n ? "," : "", a->id);
+    buf_json_string(&c->body, a->phone);
+    buf_puts(&c->body, ",\"text\":");
+    buf_json_string(&c->body, a->text);
+    buf_puts(&c->body, "}");
+    c->ids[c->n++] = a->id;
+}
+
+/* Claims the next batch into c->body and c->ids: how many, 0 when none,
+ * -1 on an error (then nothing is held; c->body may be broken even when
+ * alerts were claimed, out of memory). */
+static int claim_batch(push_channel *c)
+{
+    char now[25];
+    int n;
+
+    buf_free(&c->body);
+    buf_init(&c->body, 4096);
+    buf_puts(&c->body, "{\"alerts\":[");
+    c->n = 0;
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    n = platform_db_outbox_claim(c->p->db, PUSH_CHANNEL, (int)c->batch, now, add_alert, c);
+    pthread_mutex_unlock(&c->p->lock);
+    buf_puts(&c->body, "]}");
+    if (n < 0)
+        c->n = 0;
+    return n;
+}
+
+/* ---- the gateway's answer */
+
+/* Checks every result against the batch before anything is recorded: 0,
+ * or -1 with what is wrong in why. */
+static int results_check(push_channel *c, json_t *root, char *why, size_t whylen)
+{
+    json_t *results = json_object_get(root, "results"), *r;
+    char want[24];
+    size_t i;
+
+    if (!json_is_array(results)) {
+        snprintf(why, whylen, "no \"results\" array");
+        return -1;
+    }
+    if (json_array_size(results) != (size_t)c->n) {
+        snprintf(why, whylen, "%zu results for %d alerts", json_array_size(results), c->n);
+        return -1;
+    }
+    json_array_foreach(results, i, r) {
+        const char *id = json_string_value(json_object_get(r, "id"));
+        const char *status = json_string_value(json_object_get(r, "status"));
+        json_t *mid = json_object_get(r, "message_id"), *reason = json_object_get(r, "reason");
+
+        snprintf(want, sizeof want, "%lld", c->ids[i]);
+        if (!id || strcmp(id, want) != 0) {
+            snprintf(why, whylen, "result %zu is for id %s%.40s%s, not \"%s\"", i,
+                     id ? "\"" : "", id ? id : "(none)", id ? "\"" : "", want);
+            return -1;
+        }
+        if (status && !strcmp(status, "accepted")) {
+            if (!json_is_string(mid) ||
+                !push_reference_ok(json_string_value(mid), json_string_length(mid))) {
+                snprintf(why, whylen, "result %zu: accepted without a message_id of 1-%d "
+                         "printable characters", i, PUSH_REFERENCE_MAX);
+                return -1;
+            }
+        } else if (status && !strcmp(status, "rejected")) {
+            if (reason && !json_is_string(reason)) {
+                snprintf(why, whylen, "result %zu: reason is not a string", i);
+                return -1;
+            }
+        } else {
+            snprintf(why, whylen, "result %zu: status is not \"accepted\" or \"rejected\"", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Records each result in one transaction: 0, or -1 (rolled back). */
+static int results_record(push_channel *c, json_t *root, int *accepted)
+{
+    json_t *results = json_object_get(root, "results"), *r;
+    platform *p = c->p;
+    char now[25];
+    size_t i;
+    int rc = 0;
+
+    *accepted = 0;
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&p->lock);
+    if (platform_db_begin(p->db) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    json_array_foreach(results, i, r) {
+        const char *status = json_string_value(json_object_get(r, "status"));
+        const char *reason = json_string_value(json_object_get(r, "reason"));
+
+        if (!strcmp(status, "accepted")) {
+            rc = platform_db_outbox_accepted(
+                p->db, c->ids[i], json_string_value(json_object_get(r, "message_id")), now);
+            *accepted += rc == 1;
+        } else {
+            rc = platform_db_outbox_failed(p->db, c->ids[i],
+                                           reason && *reason ? reason : "rejected by the push gateway",
+                                           now);
+        }
+        if (rc < 0)
+            break;
+    }
+    if (rc < 0 || platform_db_commit(p->db) != 0) {
+        platform_db_rollback(p->db);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The batch's outcome is unknown: back to the queue, each once. */
+static round_result unknown_outcome(push_channel *c)
+{
+    char now[25];
+    int queued, failed = 0;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    queued = platform_db_outbox_requeue(c->p->db, PUSH_CHANNEL, now, &failed);
+    pthread_mutex_unlock(&c->p->lock);
+    if (queued < 0)
+        log_error("push: database error queueing %d alerts again; the next start will", c->n);
+    else
+        log_warn("push: %d alerts queued again as possible duplicates; %d failed, their "
+                 "outcome unknown twice", queued, failed);
+    c->n = 0;
+    return ROUND_UNKNOWN;
+}
+
+/* What the answer's body starts with, printable, for the log. */
+static void answer_shown(const buf *reply, char *out, size_t outlen)
+{
+    size_t n = reply->len < ANSWER_SHOWN ? reply->len : ANSWER_SHOWN, j = 0;
+
+    for (size_t i = 0; i < n && j + 1 < outlen; i++)
+        out[j++] = reply->data[i] >= ' ' && reply->data[i] <= '~' ? reply->data[i] : '?';
+    out[j] = '\0';
+}
+
+static round_result answered_2xx(push_channel *c, int status, const buf *reply)
+{
+    json_error_t jerr;
+    json_t *root = reply->len ? json_loadb(reply->data, reply->len, 0, &jerr) : NULL;
+    char why[256], shown[ANSWER_SHOWN + 1];
+    int accepted;
+
+    if (!root) {
+        answer_shown(reply, shown, sizeof shown);
+        log_warn("push gateway: HTTP %d answer to %d alerts is not JSON (%s): \"%s\"; "
+                 "their outcome is unknown", status, c->n,
+                 reply->len ? jerr.text : "empty body", shown);
+        return unknown_outcome(c);
+    }
+    if (results_check(c, root, why, sizeof why) != 0) {
+        log_warn("push gateway: HTTP %d answer to %d alerts does not match them: %s; "
+                 "their outcome is unknown", status, c->n, why);
+        json_decref(root);
+        return unknown_outcome(c);
+    }
+    if (results_record(c, root, &accepted) != 0) {
+        json_decref(root);
+        log_error("push: database error recording %d answers", c->n);
+        return unknown_outcome(c); /* resent once, recorded as a duplicate */
+    }
+    json_decref(root);
+    log_info("push: %d alerts, %d accepted, %d rejected", c->n, accepted, c->n - accepted);
+    c->n = 0;
+    return ROUND_DONE;
+}
+
+/* The gateway refused the batch as it is: each alert fails. */
+static round_result refused_batch(push_channel *c, int status)
+{
+    char now[25], reason[64];
+    int failed = 0, rc = 0;
+
+    snprintf(reason, sizeof reason, "push gateway refused the batch: HTTP %d", status);
+    clock_rfc3339_ms(now, clock_now_ms());
+    pthread_mutex_lock(&c->p->lock);
+    if (platform_db_begin(c->p->db) == 0) {
+        for (int i = 0; i < c->n && rc >= 0; i++)
+            failed += (rc = platform_db_outbox_failed(c->p->db, c->ids[i], reason, now)) == 1;
+        if (rc < 0 || platform_db_commit(c->p->db) != 0) {
+            platform_db_rollback(c->p->db);
+            rc = -1;
+        }
+    } else {
+        rc = -1;
+    }
+    pthread_mutex_unlock(&c->p->lock);
+    if (rc < 0)
+        return ROUND_RETRY;
+    log_warn("push: %s; %d alerts failed", reason, failed);
+    c->n = 0;
+    return ROUND_DONE;
+}
+
+static round_result answered(push_channel *c, int status, const buf *reply, const char *err)
+{
+    if (status / 100 == 2)
+        return answered_2xx(c, status, reply);
+    if (status == 401 || status == 403) {
+        log_error("push gateway refused our signature (HTTP %d): is [push] key_file the "
+                  "gateway's key? %d alerts kept for retry", status, c->n);
+        return ROUND_RETRY;
+    }
+    /* 429, 5xx: took none; 404, 405: a wrong url; 408: ask again; 1xx, 3xx:
+     * nothing a gateway of this contract sends, so nothing to act on */
+    if (status / 100 != 4 || status == 429 || status == 408 || status == 404 || status == 405) {
+        log_warn("push gateway: %s; %d alerts kept for retry", err, c->n);
+        return ROUND_RETRY;
+    }
+    return refused_batch(c, status);
+}
+
+/* Posts the batch in hand (claiming one first if none is held). */
+static round_result push_round(push_channel *c, http_client *gw)
+{
+    char sig[PUSH_SIGNATURE_MAX], header[sizeof PUSH_SIGNATURE_HEADER + PUSH_SIGNATURE_MAX + 4];
+    char err[512] = "";
+    buf reply;
+    int status, unsent;
+    round_result r;
+
+    if (c->n == 0) {
+        int n = claim_batch(c);
+        if (n <= 0)
+            return n == 0 ? ROUND_IDLE : ROUND_RETRY;
+        if (c->body.broken) { /* claimed, never sent: only a requeue frees them */
+            log_error("push: out of memory building a batch of %d alerts", n);
+            return unknown_outcome(c);
+        }
+    }
+    push_signature_make(sig, (const uint8_t *)c->key, c->keylen, clock_now_ms(), c->body.data,
+                        c->body.len);
+    snprintf(header, sizeof header, "%s: %s", PUSH_SIGNATURE_HEADER, sig);
+    buf_init(&reply, 1024);
+    status = http_client_post_raw(gw, "", header, c->body.data, c->body.len, c->timeout_ms,
+                                  &reply, &unsent, err, sizeof err);
+    if (status == 0 && unsent) {
+        log_warn("push gateway: %s; %d alerts kept for retry", err, c->n);
+        r = ROUND_RETRY;
+    } else if (status == 0) {
+        log_warn("push gateway: %s; the outcome of %d alerts is unknown", err, c->n);
+        r = unknown_outcome(c);
+    } else {
+        snprintf(err, sizeof err, "HTTP %d", status);
+        r = answered(c, status, &reply, err);
+    }
+    buf_free(&reply);
+    return r;
+}
+
+/* ---- the thread */
+
+static void wait_ms(push_channel *c, long ms)
+{
+    struct timespec ts = clock_after_ms(ms);
+
+    while (!c->stopping)
+        if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) == ETIMEDOUT)
+            break;
+}
+
+static void *push_main(void *arg)
+{
+    push_channel *c = arg;
+    http_client *gw = http_client_new(c->url, NULL);
+    long backoff = 0;
+
+    if (!gw)
+        log_error("push: cannot make an HTTP client for %s", c->url);
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        pthread_mutex_unlock(&c->lock);
+        round_result r = gw ? push_round(c, gw) : ROUND_RETRY;
+        pthread_mutex_lock(&c->lock);
+        if (r == ROUND_DONE) {
+            backoff = 0;
+            continue;
+        }
+        if (r == ROUND_IDLE) {
+            backoff = 0;
+            wait_ms(c, IDLE_POLL_MS);
+            continue;
+        }
+        backoff = !backoff ? BACKOFF_FIRST_MS
+                           : backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+        wait_ms(c, backoff);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (c->n)
+        log_warn("push: stopping with %d alerts unanswered; the next start sends them again, "
+                 "flagged as possible duplicates", c->n);
+    http_client_free(gw);
+    return NULL;
+}
+
+int push_channel_start(push_channel *c, struct platform *p)
+{
+    c->p = p;
+    c->stopping = 0;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, push_main, c) != 0) {
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        return -1;
+    }
+    c->running = 1;
+    log_info("push: posting alerts to %s in batches of up to %ld, timeout %ld ms", c->url,
+             c->batch, c->timeout_ms);
+    return 0;
+}
+
+void push_channel_stop(push_channel *c)
+{
+    if (!c || !c->running)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    c->running = 0;
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The messenger channel end to end: a real idsvc, a real platform with
+# [push], the push gateway peer (tests/peers/push) and a stand-in hub
+# (fake_hub.py) that records what the platform reports. Alerts reach the
+# gateway signed and in batches, their message ids are recorded as
+# references, receipt callbacks settle them; 500 and 429 answers are
+# retried without loss, a stalled batch is sent again at most once and
+# recorded as a duplicate, an answer that is not JSON is logged and loses
+# nothing, a wrong key is refused by the gateway and logged by the
+# platform, and forged, stale or unsigned receipt callbacks are refused.
+# Skipped without node.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/tests/peers/push/start.sh"
+
+if ! command -v node >/dev/null 2>&1; then
+	ok "the messenger channel # skip node is not installed"
+	finish
+fi
+
+cd "$T"
+"$HERALD" keygen --hmac --out ci.key
+"$HERALD" keygen --ed25519 --out view
+IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
+HUBKEY=$("$HERALD" apikey --name hub --clients platform.clients)
+ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
+TOHUB=$(openssl rand -hex 32)
+PUSHKEY=$(openssl rand -hex 32)
+(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey
+	echo "$PUSHKEY" >push.key; openssl rand -hex 32 >other.key)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+HUBPORT=$(free_port)
+python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q listening hub.log 2>/dev/null && break; sleep 0.05; done
+
+push_start gw gw.out --key-file push.key --receipt-delay 100 || { not_ok "the push gateway peer starts"; finish; }
+ok "the push gateway peer prints its push and control ports"
+GW="http://127.0.0.1:$CONTROL_gw"
+
+cat >platform.ini <<INI
+[platform]
+name = messenger
+dir = data
+listen = 127.0.0.1:0
+public_url = http://127.0.0.1:7010
+view_key = view.key
+clients = platform.clients
+pin_hash = min
+report_interval_ms = 50
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.apikey
+[hub]
+url = http://127.0.0.1:$HUBPORT
+key_file = hub.apikey
+[push]
+url = http://127.0.0.1:$PORT_gw/v1/push
+key_file = push.key
+batch = 3
+timeout_ms = 700
+INI
+
+chmod 644 push.key
+r=$("$HERALD" platform --config platform.ini 2>&1)
+check "a push key file readable by others is refused at start" grep -q "push.key.*chmod 600" <<<"$r"
+chmod 600 push.key
+
+start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
+check "the platform logs its push channel" grep -q "push: posting alerts to http://127.0.0.1:$PORT_gw/v1/push in batches of up to 3" platform.log
+P="http://127.0.0.1:$PORT_platform"
+RECEIPTS="$P/v1/push/receipts"
+HUB=(-H "Authorization: Bearer $HUBKEY")
+ADMIN=(-H "Authorization: Bearer $ADMINKEY")
+set_gw() { [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "$1" "$GW/config")" = 200 ]; }
+gw_stats() { curl -s "$GW/stats"; }
+gw_holds() { jq -e "$1" <<<"$(gw_stats)" >/dev/null; } # JQ over GET /stats
+db() { sqlite3 -cmd '.timeout 2000' data/platform.db "$1"; }
+# until_true CMD...: polls for up to 10 s; true once CMD is.
+until_true() {
+	for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+db_is() { [ "$(db "$1")" = "$2" ]; } # SQL EXPECTED
+check "the gateway is told where receipts go" set_gw "{\"receipts_url\":\"$RECEIPTS\"}"
+
+# Ten members, phone 0101000000K; each notice below goes to one of them.
+members=""
+for k in $(seq 0 9); do
+	rrn=$(printf '8501%02d1%06d' $((k + 1)) $((100000 + k)))
+	members+="${members:+,}{\"name\":\"M$k\",\"phone\":\"0101000000$k\",\"rrn\":\"$rrn\",\"pin\":\"1234\",\"consent\":true}"
+done
+r=$(http POST "$P/v1/members" "{\"members\":[$members]}" "${ADMIN[@]}")
+check "ten members are signed up" jq -e '[.results[].member | numbers] | length == 10' <<<"$(body_of "$r")" >/dev/null
+rk_of() { printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key "$1" 2>/dev/null)" | sha256sum | cut -c1-64; }
+RK=()
+for k in $(seq 0 9); do RK+=("$(rk_of "$(printf '8501%02d1%06d' $((k + 1)) $((100000 + k)))")"); done
+SHA=$(printf doc | sha256sum | cut -c1-64)
+n_notice=0
+# relay K...: relays one new notice to each member K; NOTICE[K] holds the
+# last notice id each was sent.
+declare -A NOTICE
+relay() {
+	local items="" k id
+	for k in "$@"; do
+		n_notice=$((n_notice + 1))
+		id=$(printf '0193a000-0000-7000-8000-%012d' "$n_notice")
+		NOTICE[$k]=$id
+		items+="${items:+,}$(jq -cn --arg n "$id" --arg rk "${RK[$k]}" --arg s "$SHA" \
+			'{notice:$n, rk:$rk, agency:"nts", title:"자동차세 / Vehicle tax", doc_sha256:$s,
+			  deadline:"2026-12-31", link:("http://127.0.0.1:7004/documents/" + $n)}')"
+	done
+	local r
+	r=$(http POST "$P/v1/relay" "{\"notices\":[$items]}" "${HUB[@]}")
+	[ "$(status_of "$r")" = 200 ] && jq -e 'all(.results[]; .status == "accepted")' <<<"$(body_of "$r")" >/dev/null
+}
+phone() { echo "0101000000$1"; }
+row() { db "SELECT state, attempts, duplicate, coalesce(reference, ''), coalesce(reason, '') FROM outbox WHERE notice = '${NOTICE[$1]}'"; }
+state_is() { [ "$(db "SELECT state FROM outbox WHERE notice = '${NOTICE[$1]}'")" = "$2" ]; } # K STATE
+hub_has() { [ -s hub.jsonl ] && jq -se "$1" hub.jsonl >/dev/null; }
+
+# --- signed batches, references, receipts
+check "seven alerts are relayed" relay 0 1 2 3 4 5 6
+check "all seven reach the gateway" until_true gw_holds '.accepted == 7'
+check "in batches of at most 3 (push batch = 3): at least three posts" \
+	gw_holds '.max_batch <= 3 and .max_batch >= 2 and .batches >= 3'
+check "every batch was signed with the push key" gw_holds '.bad_signatures == 0'
+check "each phone got its text once, naming the agency and the platform's address" \
+	gw_holds '[.phones[] | select(.received == 1 and (.texts[0] | test("nts") and test("http://127.0.0.1:7010")))] | length == 7'
+check "each alert's reference is the gateway's message id" \
+	until_true db_is "SELECT count(*) FROM outbox WHERE channel = 'push' AND reference LIKE 'gw-%' AND attempts = 1 AND duplicate = 0" 7
+GW0=$(gw_stats)
+check "... the one the gateway gave that phone" \
+	[ "$(row 0 | cut -d'|' -f4)" = "$(jq -r ".phones[\"$(phone 0)\"].message_ids[0]" <<<"$GW0")" ]
+check "receipt callbacks mark all seven delivered" \
+	until_true db_is "SELECT count(*) FROM outbox WHERE state = 'delivered'" 7
+check "the gateway's callbacks were answered recorded" gw_holds '.receipt_results.recorded == 7 and .receipt_callbacks_failed == 0'
+check "the hub hears a ConsignmentNotification for each" \
+	until_true hub_has '[.[] | select(.event == "ConsignmentNotification")] | length == 7'
+
+# --- a rejected alert, a failed receipt
+check "the gateway is told to reject phone 7 and fail phone 8" \
+	set_gw "{\"fail\":{\"$(phone 7)\":\"rejected\",\"$(phone 8)\":\"failed\"}}"
+relay 7 8
+check "a rejected alert fails with the gateway's reason" until_true db_is \
+	"SELECT state || '|' || reason FROM outbox WHERE notice = '${NOTICE[7]}'" "failed|unknown recipient"
+check "a failed receipt fails the accepted alert with its reason" until_true db_is \
+	"SELECT state || '|' || reason || '|' || (reference LIKE 'gw-%') FROM outbox WHERE notice = '${NOTICE[8]}'" \
+	"failed|not delivered: phone unreachable|1"
+check "the hub hears ConsignmentNotificationFailure for both, with the reasons" \
+	until_true hub_has "[.[] | select(.event == \"ConsignmentNotificationFailure\") | [.notice, .reason]] |
+		any(. == [\"${NOTICE[7]}\", \"unknown recipient\"]) and
+		any(. == [\"${NOTICE[8]}\", \"not delivered: phone unreachable\"])"
+set_gw '{"fail":{}}'
+
+# --- 500 and 429: retried, nothing lost, nothing a duplicate
+set_gw '{"status":500,"times":2}'
+relay 1
+check "after two 500 answers the alert is accepted" until_true state_is 1 delivered
+check "... sent as one attempt, not a duplicate" [ "$(row 1 | cut -d'|' -f2,3)" = "1|0" ]
+check "the gateway answered 500 twice and took the alert once" \
+	gw_holds ".status_answers == 2 and .phones[\"$(phone 1)\"].received == 2 and .duplicates == 0"
+check "the platform logged the 500s and kept the batch" grep -q "push gateway: HTTP 500; 1 alerts kept for retry" platform.log
+set_gw '{"status":429,"times":1}'
+relay 2 3
+check "after a 429 both alerts are delivered" until_true bash -c \
+	"[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT count(*) FROM outbox WHERE notice IN ('${NOTICE[2]}','${NOTICE[3]}') AND state = 'delivered' AND attempts = 1 AND duplicate = 0\")\" = 2 ]"
+check "the platform logged the 429" grep -q "push gateway: HTTP 429; 2 alerts kept for retry" platform.log
+
+# --- a stalled batch: the outcome is unknown, sent once more as a duplicate
+set_gw '{"stall":1}'
+relay 4
+check "a batch the gateway never answers is sent again and accepted" until_true state_is 4 delivered
+check "... recorded as a possible duplicate on its second attempt" [ "$(row 4 | cut -d'|' -f2,3)" = "2|1" ]
+check "... the gateway saw it twice (a duplicate)" \
+	gw_holds ".phones[\"$(phone 4)\"].received == 3 and .phones[\"$(phone 4)\"].duplicates == 1"
+check "the platform logged the unknown outcome" grep -q "the outcome of 1 alerts is unknown" platform.log
+set_gw '{"stall":5}'
+relay 5
+check "stalled twice, an alert fails: outcome unknown twice" until_true db_is \
+	"SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[5]}'" \
+	"failed|outcome unknown twice|2"
+set_gw '{"stall":0}'
+
+# --- an answer that is not JSON
+set_gw '{"non_json":1}'
+relay 6
+check "an answer that is not JSON loses nothing: the alert is sent again and delivered" \
+	until_true state_is 6 delivered
+check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
+check "the platform logged what was wrong with the answer" \
+	grep -q 'push gateway: HTTP 200 answer to 1 alerts is not JSON (.*): "<html><body>502 upstream trouble' platform.log
+
+# --- a wrong key
+check "the gateway is given another key" set_gw '{"key_file":"other.key"}'
+relay 9
+check "the gateway refuses the platform's batches: 401, counted" until_true gw_holds '.bad_signatures >= 2'
+check "the platform logs the refusal and keeps the alert" bash -c \
+	"grep -q 'push gateway refused our signature (HTTP 401)' platform.log &&
+	 [ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT state FROM outbox WHERE notice = '${NOTICE[9]}'\")\" = submitting ]"
+set_gw '{"key_file":"push.key"}'
+check "with the key back, the held alert is delivered as a first attempt" until_true bash -c \
+	"[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT state || '|' || attempts || '|' || duplicate FROM outbox WHERE notice = '${NOTICE[9]}'\")\" = 'delivered|1|0' ]"
+
+# --- receipt callbacks that are not the gateway's
+sign() { # KEYFILE BODY [T]: the Herald-Signature value (BODY - reads stdin)
+	python3 -c 'import hmac, hashlib, sys, time
+key = open(sys.argv[1]).readline().rstrip("\r\n").encode()
+body = sys.stdin.buffer.read() if sys.argv[2] == "-" else sys.argv[2].encode()
+t = sys.argv[3] if len(sys.argv) > 3 else str(int(time.time() * 1000))
+print("t=%s,v1=%s" % (t, hmac.new(key, (t + ".").encode() + body, hashlib.sha256).hexdigest()))' "$@"
+}
+REF=$(row 0 | cut -d'|' -f4)
+B="{\"receipts\":[{\"id\":\"$REF\",\"status\":\"failed\",\"reason\":\"forged\"}]}"
+r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign other.key "$B")")
+check "a receipt callback signed with another key: 401" [ "$(status_of "$r")" = 401 ]
+check "... logged" grep -q "POST /v1/push/receipts refused: Herald-Signature does not match" platform.log
+r=$(http POST "$RECEIPTS" "$B")
+check "an unsigned receipt callback: 401 before its body" bash -c \
+	"[ '$(status_of "$r")' = 401 ] && grep -q 'POST /v1/push/receipts refused before its body: no Herald-Signature' platform.log"
+OLD=$(( $(date +%s%3N) - 6 * 60 * 1000 ))
+r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign push.key "$B" "$OLD")")
+check "a receipt callback signed 6 minutes ago: 401" [ "$(status_of "$r")" = 401 ]
+r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign push.key "${B/forged/changed}")")
+check "a body that is not the one signed: 401" [ "$(status_of "$r")" = 401 ]
+check "none of them changed the delivered alert" [ "$(row 0 | cut -d'|' -f1)" = delivered ]
+B='{"receipts":[{"id":"gw-999999","status":"delivered"},{"id":"'"$REF"'","status":"failed"},{"id":"","status":"delivered"},{"id":"gw-1","status":"read"}]}'
+r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign push.key "$B")")
+check "a signed batch of receipts is answered one result per item" jq -e '
+	.results[0].error == "unknown message id" and .results[1].status == "unchanged" and
+	(.results[2].error | test("id")) and (.results[3].error | test("status"))' <<<"$(body_of "$r")" >/dev/null
+check "a final alert is not changed by a later receipt" [ "$(row 0 | cut -d'|' -f1)" = delivered ]
+B='{"receipts":{}}'
+r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign push.key "$B")")
+check "a signed body of the wrong shape: 400" [ "$(status_of "$r")" = 400 ]
+{ printf '{"receipts":['; printf '{"id":"gw-1","status":"delivered"},%.0s' $(seq 1 10001); printf '{}]}'; } >many.json
+r=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @many.json \
+	-H "Herald-Signature: $(sign push.key - <many.json)" "$RECEIPTS")
+check "more than 10,000 receipts: 413" [ "$r" = 413 ]
+
+# --- at the end: no alert was ever sent a third time, and the platform is up
+check "no alert reached the gateway more than twice" gw_holds '.max_sends == 2'
+check "the alert stalled twice reached the gateway exactly twice (and its first notice once)" \
+	gw_holds ".phones[\"$(phone 5)\"].received == 3 and .phones[\"$(phone 5)\"].duplicates == 1"
+check "the platform is still up" bash -c "kill -0 $PID_platform"
+finish
