@@ -19,14 +19,13 @@
 #include "http_client.h"
 #include "log.h"
 #include "platform.h"
+#include "push_answer.h"
 #include "push_signature.h"
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 30000
 /* How often an idle channel looks for new alerts. */
 #define IDLE_POLL_MS 50
-/* Shown in the log of an answer that cannot be used. */
-#define ANSWER_SHOWN 120
 
 struct push_channel {
     char url[512];
@@ -42,6 +41,7 @@ struct push_channel {
 
     /* The batch in hand: claimed, posted until the gateway answers. */
     long long *ids;
+    push_result *results; /* the answer's, as read */
     int n;
     buf body;
 };
@@ -102,7 +102,8 @@ push_channel *push_channel_open(const config *cfg, char *err, size_t errlen)
         config_long(cfg, "push", "batch", 500, 1, BATCH_MAX_ITEMS, &c->batch, err, errlen) ||
         config_long(cfg, "push", "timeout_ms", 5000, 100, 120000, &c->timeout_ms, err, errlen))
         goto fail;
-    if (!(c->ids = calloc((size_t)c->batch, sizeof *c->ids))) {
+    if (!(c->ids = calloc((size_t)c->batch, sizeof *c->ids)) ||
+        !(c->results = calloc((size_t)c->batch, sizeof *c->results))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -119,6 +120,7 @@ void push_channel_free(push_channel *c)
     if (c->key)
         secure_free(c->key);
     free(c->ids);
+    free(c->results);
     buf_free(&c->body);
     free(c);
 }
@@ -178,91 +180,34 @@ static int claim_batch(push_channel *c)
 
 /* ---- the gateway's answer */
 
-/* Checks every result against the batch before anything is recorded: 0,
- * or -1 with what is wrong in why. */
-static int results_check(push_channel *c, json_t *root, char *why, size_t whylen)
+/* Records c->results in one transaction: how many were accepted, or -1
+ * (rolled back). */
+static int results_record(push_channel *c)
 {
-    json_t *results = json_object_get(root, "results"), *r;
-    char want[24];
-    size_t i;
-
-    if (!json_is_array(results)) {
-        snprintf(why, whylen, "no \"results\" array");
-        return -1;
-    }
-    if (json_array_size(results) != (size_t)c->n) {
-        snprintf(why, whylen, "%zu results for %d alerts", json_array_size(results), c->n);
-        return -1;
-    }
-    json_array_foreach(results, i, r) {
-        const char *id = json_string_value(json_object_get(r, "id"));
-        const char *status = json_string_value(json_object_get(r, "status"));
-        json_t *mid = json_object_get(r, "message_id"), *reason = json_object_get(r, "reason");
-
-        snprintf(want, sizeof want, "%lld", c->ids[i]);
-        if (!id || strcmp(id, want) != 0) {
-            snprintf(why, whylen, "result %zu is for id %s%.40s%s, not \"%s\"", i,
-                     id ? "\"" : "", id ? id : "(none)", id ? "\"" : "", want);
-            return -1;
-        }
-        if (status && !strcmp(status, "accepted")) {
-            if (!json_is_string(mid) ||
-                !push_reference_ok(json_string_value(mid), json_string_length(mid))) {
-                snprintf(why, whylen, "result %zu: accepted without a message_id of 1-%d "
-                         "printable characters", i, PUSH_REFERENCE_MAX);
-                return -1;
-            }
-        } else if (status && !strcmp(status, "rejected")) {
-            if (reason && !json_is_string(reason)) {
-                snprintf(why, whylen, "result %zu: reason is not a string", i);
-                return -1;
-            }
-        } else {
-            snprintf(why, whylen, "result %zu: status is not \"accepted\" or \"rejected\"", i);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Records each result in one transaction: 0, or -1 (rolled back). */
-static int results_record(push_channel *c, json_t *root, int *accepted)
-{
-    json_t *results = json_object_get(root, "results"), *r;
     platform *p = c->p;
     char now[25];
-    size_t i;
-    int rc = 0;
+    int rc = 0, accepted = 0;
 
-    *accepted = 0;
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) != 0) {
         pthread_mutex_unlock(&p->lock);
         return -1;
     }
-    json_array_foreach(results, i, r) {
-        const char *status = json_string_value(json_object_get(r, "status"));
-        const char *reason = json_string_value(json_object_get(r, "reason"));
-
-        if (!strcmp(status, "accepted")) {
-            rc = platform_db_outbox_accepted(
-                p->db, c->ids[i], json_string_value(json_object_get(r, "message_id")), now);
-            *accepted += rc == 1;
-        } else {
-            rc = platform_db_outbox_failed(p->db, c->ids[i],
-                                           reason && *reason ? reason : "rejected by the push gateway",
-                                           now);
-        }
-        if (rc < 0)
-            break;
+    for (int i = 0; i < c->n && rc >= 0; i++) {
+        const push_result *r = &c->results[i];
+        if (r->accepted)
+            accepted += (rc = platform_db_outbox_accepted(p->db, c->ids[i], r->message_id,
+                                                          now)) == 1;
+        else
+            rc = platform_db_outbox_failed(p->db, c->ids[i], r->reason, now);
     }
     if (rc < 0 || platform_db_commit(p->db) != 0) {
         platform_db_rollback(p->db);
         rc = -1;
     }
     pthread_mutex_unlock(&p->lock);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? -1 : accepted;
 }
 
 /* The batch's outcome is unknown: back to the queue, each once. */
@@ -284,42 +229,24 @@ static round_result unknown_outcome(push_channel *c)
     return ROUND_UNKNOWN;
 }
 
-/* What the answer's body starts with, printable, for the log. */
-static void answer_shown(const buf *reply, char *out, size_t outlen)
-{
-    size_t n = reply->len < ANSWER_SHOWN ? reply->len : ANSWER_SHOWN, j = 0;
-
-    for (size_t i = 0; i < n && j + 1 < outlen; i++)
-        out[j++] = reply->data[i] >= ' ' && reply->data[i] <= '~' ? reply->data[i] : '?';
-    out[j] = '\0';
-}
-
 static round_result answered_2xx(push_channel *c, int status, const buf *reply)
 {
-    json_error_t jerr;
-    json_t *root = reply->len ? json_loadb(reply->data, reply->len, 0, &jerr) : NULL;
-    char why[256], shown[ANSWER_SHOWN + 1];
+    char why[320];
     int accepted;
+    json_t *root = push_answer_read(reply->data ? reply->data : "", reply->len, c->ids, c->n,
+                                    c->results, why, sizeof why);
 
     if (!root) {
-        answer_shown(reply, shown, sizeof shown);
-        log_warn("push gateway: HTTP %d answer to %d alerts is not JSON (%s): \"%s\"; "
-                 "their outcome is unknown", status, c->n,
-                 reply->len ? jerr.text : "empty body", shown);
+        log_warn("push gateway: HTTP %d answer to %d alerts is unusable, %s; their outcome "
+                 "is unknown", status, c->n, why);
         return unknown_outcome(c);
     }
-    if (results_check(c, root, why, sizeof why) != 0) {
-        log_warn("push gateway: HTTP %d answer to %d alerts does not match them: %s; "
-                 "their outcome is unknown", status, c->n, why);
-        json_decref(root);
-        return unknown_outcome(c);
-    }
-    if (results_record(c, root, &accepted) != 0) {
-        json_decref(root);
+    accepted = results_record(c);
+    json_decref(root);
+    if (accepted < 0) {
         log_error("push: database error recording %d answers", c->n);
         return unknown_outcome(c); /* resent once, recorded as a duplicate */
     }
-    json_decref(root);
     log_info("push: %d alerts, %d accepted, %d rejected", c->n, accepted, c->n - accepted);
     c->n = 0;
     return ROUND_DONE;

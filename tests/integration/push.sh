@@ -191,7 +191,15 @@ check "an answer that is not JSON loses nothing: the alert is sent again and del
 	until_true state_is 6 delivered
 check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
 check "the platform logged what was wrong with the answer" \
-	grep -q 'push gateway: HTTP 200 answer to 1 alerts is not JSON (.*): "<html><body>502 upstream trouble' platform.log
+	grep -q 'push gateway: HTTP 200 answer to 1 alerts is unusable, not JSON (.*): "<html><body>502 upstream trouble' platform.log
+
+set_gw '{"mismatch":1}'
+relay 6 7
+check "an answer whose results do not match the batch loses nothing: sent again, delivered" \
+	until_true state_is 6 delivered
+check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
+check "the platform logged what did not match" \
+	grep -q 'push gateway: HTTP 200 answer to 2 alerts is unusable, 1 results for 2 alerts' platform.log
 
 # --- a wrong key
 check "the gateway is given another key" set_gw '{"key_file":"other.key"}'

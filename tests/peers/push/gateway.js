@@ -35,7 +35,7 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
   --fail PHONE[:HOW]     HOW: rejected (the alert is refused in the answer) or failed
                          (accepted, then a failed receipt; the default)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} | {"non_json":1} |
-{"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F},
+{"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F},
 POST /reset. Any path of the push port takes batches.`;
 
 function log(msg) {
@@ -73,7 +73,7 @@ function fail_how(phone, how) {
 }
 
 function config_apply(cfg, o) {
-	const known = ['fail', 'status', 'times', 'non_json', 'stall', 'receipt_delay_ms', 'receipts_url', 'key_file'];
+	const known = ['fail', 'status', 'times', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url', 'key_file'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -87,6 +87,7 @@ function config_apply(cfg, o) {
 		next.status_left = 'times' in o ? int_of('times', o.times, 0, 1e9) : 1;
 	} else if ('times' in o) throw new Error('times goes with status');
 	if ('non_json' in o) next.non_json_left = int_of('non_json', o.non_json, 0, 1e9);
+	if ('mismatch' in o) next.mismatch_left = int_of('mismatch', o.mismatch, 0, 1e9);
 	if ('stall' in o) next.stall_left = int_of('stall', o.stall, 0, 1e9);
 	if ('receipt_delay_ms' in o) next.receipt_delay_ms = int_of('receipt_delay_ms', o.receipt_delay_ms, 0, 86400000);
 	if ('receipts_url' in o) {
@@ -101,7 +102,8 @@ function config_apply(cfg, o) {
 function config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, key: null, receipts_url: null, receipt_delay_ms: 0,
-		fail: Object.create(null), status: 0, status_left: 0, non_json_left: 0, stall_left: 0,
+		fail: Object.create(null), status: 0, status_left: 0, non_json_left: 0, mismatch_left: 0,
+		stall_left: 0,
 	};
 	const settings = {}, fail = {};
 	try {
@@ -136,7 +138,7 @@ function config_new(argv) {
 function config_show(cfg) {
 	return {
 		fail: cfg.fail, status: cfg.status, times: cfg.status_left, non_json: cfg.non_json_left,
-		stall: cfg.stall_left, receipt_delay_ms: cfg.receipt_delay_ms, receipts_url: cfg.receipts_url,
+		mismatch: cfg.mismatch_left, stall: cfg.stall_left, receipt_delay_ms: cfg.receipt_delay_ms, receipts_url: cfg.receipts_url,
 	};
 }
 
@@ -146,7 +148,7 @@ function stats_new() {
 	return {
 		requests: 0, bad_signatures: 0, bad_bodies: 0, batches: 0, answered: 0, max_batch: 0,
 		alerts: 0, accepted: 0, rejected: 0, duplicates: 0, max_sends: 0,
-		status_answers: 0, non_json_answers: 0, stalls: 0,
+		status_answers: 0, non_json_answers: 0, mismatch_answers: 0, stalls: 0,
 		receipts: 0, receipt_callbacks: 0, receipt_callbacks_ok: 0, receipt_callbacks_failed: 0,
 		receipt_results: Object.create(null),
 		phones: Object.create(null), // keyed by what platforms send, so no prototype
@@ -255,8 +257,9 @@ function refuse_with_status(res) {
 }
 
 // The batch was taken (its phones get their texts), but its answer is
-// lost: never sent (a stall, until the platform gives up) or not JSON.
-function answer_lost(res) {
+// lost: never sent (a stall, until the platform gives up), not JSON, or
+// JSON whose results leave the last alert out.
+function answer_lost(res, results) {
 	if (cfg.stall_left > 0) {
 		cfg.stall_left--;
 		stats.stalls++;
@@ -270,6 +273,12 @@ function answer_lost(res) {
 		stats.non_json_answers++;
 		res.writeHead(200, { 'Content-Type': 'text/html' });
 		res.end('<html><body>502 upstream trouble</body></html>\n');
+		return true;
+	}
+	if (cfg.mismatch_left > 0) {
+		cfg.mismatch_left--;
+		stats.mismatch_answers++;
+		reply(res, 200, { results: results.slice(0, -1) });
 		return true;
 	}
 	return false;
@@ -293,7 +302,7 @@ function on_batch(req, res, body) {
 	stats.max_batch = Math.max(stats.max_batch, alerts.length);
 	const receipts = [];
 	const results = alerts.map((a) => alert_take(a, receipts));
-	if (answer_lost(res)) return;
+	if (answer_lost(res, results)) return;
 	stats.answered++;
 	reply(res, 200, { results });
 	receipts_schedule(receipts);
