@@ -17,6 +17,11 @@ TOHUB=$(openssl rand -hex 32)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
 
 start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+# The platform's alert channel: without one its alerts stay queued and no
+# ConsignmentNotification is reported, so it pushes to the gateway peer.
+. "$HERE/../peers/push/start.sh"
+(umask 077; openssl rand -hex 32 >push.key)
+push_start gw gw.out --key-file push.key || { not_ok "the push gateway peer starts"; finish; }
 HUBPORT=$(free_port)
 python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
 PIDS+=($!)
@@ -38,6 +43,9 @@ key_file = idsvc.apikey
 [hub]
 url = http://127.0.0.1:$HUBPORT
 key_file = hub.apikey
+[push]
+url = http://127.0.0.1:$PORT_gw/v1/push
+key_file = push.key
 INI
 start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
 check "the platform logs its port" grep -q "listening on 127.0.0.1:0 (port $PORT_platform)" platform.log
