@@ -434,8 +434,12 @@ size_t sms_store_answers(sms_store *s, sms_answer *out, size_t max)
 
     pthread_mutex_lock(&s->mx);
     n = s->nanswers < max ? s->nanswers : max;
-    memcpy(out, s->answers, n * sizeof *out);
-    memmove(s->answers, s->answers + n, (s->nanswers - n) * sizeof *out);
+    /* Before the first answer s->answers is NULL: memcpy and memmove
+     * may not be given NULL even for 0 bytes (UBSan stops on it). */
+    if (n > 0)
+        memcpy(out, s->answers, n * sizeof *out);
+    if (s->nanswers > n)
+        memmove(s->answers, s->answers + n, (s->nanswers - n) * sizeof *out);
     s->nanswers -= n;
     pthread_mutex_unlock(&s->mx);
     return n;
