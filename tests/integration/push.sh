@@ -201,6 +201,13 @@ check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
 check "the platform logged what did not match" \
 	grep -q 'push gateway: HTTP 200 answer to 2 alerts is unusable, 1 results for 2 alerts' platform.log
 
+# --- a batch refused as it is (a 4xx other than 401, 403, 404, 408, 429)
+set_gw '{"status":422,"times":1}'
+relay 2
+check "a batch answered 422 fails, with the status as reason, and is not sent again" \
+	until_true db_is "SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[2]}'" \
+	"failed|push gateway refused the batch: HTTP 422|1"
+
 # --- a wrong key
 check "the gateway is given another key" set_gw '{"key_file":"other.key"}'
 relay 9
@@ -248,9 +255,36 @@ r=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @many.json \
 	-H "Herald-Signature: $(sign push.key - <many.json)" "$RECEIPTS")
 check "more than 10,000 receipts: 413" [ "$r" = 413 ]
 
-# --- at the end: no alert was ever sent a third time, and the platform is up
+# --- no alert was ever sent a third time, and the platform is up
 check "no alert reached the gateway more than twice" gw_holds '.max_sends == 2'
 check "the alert stalled twice reached the gateway exactly twice (and its first notice once)" \
 	gw_holds ".phones[\"$(phone 5)\"].received == 3 and .phones[\"$(phone 5)\"].duplicates == 1"
 check "the platform is still up" bash -c "kill -0 $PID_platform"
+
+# --- kill -9 with a batch in flight: sent again once at the next start.
+# restart NAME: the platform again, on a port the gateway's receipts know
+# before the first can be due.
+restart() {
+	local port
+	port=$(free_port)
+	set_gw "{\"receipts_url\":\"http://127.0.0.1:$port/v1/push/receipts\"}"
+	P="http://127.0.0.1:$port"
+	start_role "$1" "$1.log" platform --config platform.ini --listen "127.0.0.1:$port"
+}
+kill "$PID_platform"
+wait "$PID_platform" 2>/dev/null
+check "SIGTERM stops the platform cleanly" grep -q "stopped" platform.log
+sed -i 's/^timeout_ms = .*/timeout_ms = 20000/' platform.ini # the batch stays in flight
+restart platform2 || { not_ok "the platform starts again"; finish; }
+set_gw '{"stall":1}'
+relay 3
+check "a batch is in flight, unanswered" until_true gw_holds '.stalled_open == 1'
+kill -9 "$PID_platform2"
+wait "$PID_platform2" 2>/dev/null
+restart platform3 || { not_ok "the platform starts after kill -9"; finish; }
+check "after kill -9 the alert in flight is sent again and delivered" until_true state_is 3 delivered
+check "... as its second attempt, flagged a possible duplicate" [ "$(row 3 | cut -d'|' -f2,3)" = "2|1" ]
+check "... and no alert reached the gateway a third time" gw_holds '.max_sends == 2'
+check "the first seven alerts were not sent again" \
+	[ "$(db "SELECT count(*) FROM outbox WHERE notice IN (SELECT notice FROM outbox ORDER BY id LIMIT 7) AND attempts = 1 AND state = 'delivered'")" = 7 ]
 finish
