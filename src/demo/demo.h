@@ -1,8 +1,11 @@
 /* demo.h -- one run of `herald demo`: what its steps share.
  *
  * The run goes demo_main.c (the command) -> demo_setup.c (keys, configs,
- * the role processes) -> demo_flow.c (sign-up, sending, reading, the
- * summary) -> demo_certificates.c and demo_stats.c (what is kept of it).
+ * the role processes, demo_peers.c for the SMSC and push gateway they
+ * send alerts to) -> demo_flow.c (sign-up, sending, reading, the
+ * summary, with demo_alerts.c counting the alerts) -> demo_certificates.c
+ * and demo_stats.c (what is kept of it) -> phone_view.c (each citizen's
+ * texts, served while the demo stays up).
  * Each step reads and fills this struct; the helpers below are the few
  * things every step needs. */
 #ifndef HERALD_DEMO_H
@@ -23,6 +26,13 @@ typedef struct demo {
     unsigned long long seed;
     int port_idsvc, port_hub, port_agency, port_platform[POP_PLATFORMS];
     procs procs;
+    /* The stand-ins for the carrier's SMSC and the messenger's push
+     * gateway (demo_peers.c): where their scripts are, and their ports
+     * once started (0 with --no-channels: alerts then stay queued). */
+    const char *peers_dir;
+    int no_channels;
+    int port_smpp, port_smsc_control, port_push, port_push_control;
+    int port_phones; /* the phone view (phone_view.c), 0 until it serves */
     /* Filled in as the run goes. */
     long members[POP_PLATFORMS];
     char send_result[1024]; /* the agency's JSON summary line */

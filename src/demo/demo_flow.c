@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "browser.h"
+#include "demo_alerts.h"
 #include "clock.h"
 #include "http_client.h"
 #include "log.h"
@@ -416,11 +417,22 @@ int demo_flow_summary(demo *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the agency's status");
         return -1;
     }
+    /* The alerts' receipts come after the notices settle: wait for them
+     * too, then count from the platforms' outboxes and the hub's log. */
+    demo_alerts a;
+    char alerts[512];
+    if (demo_alerts_settle(d, err, errlen) != 0 || demo_alerts_count(d, 1, &a, err, errlen) != 0) {
+        json_decref(s);
+        return -1;
+    }
+    demo_alerts_json(&a, alerts, sizeof alerts);
     sent = json_loads(d->send_result, 0, &jerr);
     long accepted = count_of(sent, "accepted") + count_of(sent, "duplicates");
     long read = count_of(s, "read");
-    printf("{\"submitted\":%ld,\"accepted\":%ld,\"received\":%ld,\"read\":%ld,\"postal\":%ld}\n",
-           d->notices, accepted, count_of(s, "received") + read, read, count_of(s, "postal"));
+    printf("{\"submitted\":%ld,\"accepted\":%ld,\"received\":%ld,\"read\":%ld,\"postal\":%ld,"
+           "%s}\n",
+           d->notices, accepted, count_of(s, "received") + read, read, count_of(s, "postal"),
+           alerts);
     fflush(stdout);
     json_decref(sent);
     json_decref(s);
@@ -438,6 +450,8 @@ void demo_flow_print_signins(const demo *d, int how_many)
             continue;
         printf("  %s / %s  on %s (http://127.0.0.1:%d/)\n", c.phone, c.pin,
                demo_platform_names[p], d->port_platform[p]);
+        if (d->port_phones)
+            printf("      its phone: http://127.0.0.1:%d/phones/%s\n", d->port_phones, c.phone);
         shown++;
     }
 }

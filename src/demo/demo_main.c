@@ -20,22 +20,28 @@
 #include "demo.h"
 #include "demo_certificates.h"
 #include "demo_flow.h"
+#include "demo_peers.h"
 #include "demo_setup.h"
 #include "demo_stats.h"
+#include "phone_view.h"
 #include "procs.h"
 #include "rrn.h"
 
 static const char usage[] =
     "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n"
-    "                   [--consent-window S]\n\n"
+    "                   [--consent-window S] [--peers DIR | --no-channels]\n"
+    "                   [--stats FILE]\n\n"
     "Runs the whole system on loopback: idsvc, hub, platforms 'messenger' and\n"
     "'carrier', and one agency, each with its data under DIR (DIR/idsvc, DIR/hub,\n"
-    "DIR/agency, DIR/platform-messenger, DIR/platform-carrier). Signs up N\n"
-    "synthetic citizens (most on one or both platforms, some on neither), writes\n"
-    "them to DIR/agency/recipients.csv, sends each a notice, has a share of them\n"
-    "read through the citizen pages, and prints a JSON summary as the last line.\n"
-    "Without --no-serve it then stays up, prints the URLs and a few sign-ins to\n"
-    "try in a browser, and stops on Ctrl-C.\n\n"
+    "DIR/agency, DIR/platform-messenger, DIR/platform-carrier), and the peers the\n"
+    "platforms alert citizens through: an SMSC for the carrier's SMS and a push\n"
+    "gateway for the messenger (node programs from the repository's tests/peers,\n"
+    "logs in DIR/peers). Signs up N synthetic citizens (most on one or both\n"
+    "platforms, some on neither), writes them to DIR/agency/recipients.csv, sends\n"
+    "each a notice, has a share of them read through the citizen pages, and\n"
+    "prints a JSON summary as the last line. Without --no-serve it then stays up,\n"
+    "serves each citizen's phone (the texts it received, their links clickable),\n"
+    "prints the URLs and a few sign-ins to try in a browser, and stops on Ctrl-C.\n\n"
     "  --dir DIR         where everything goes (default demo-data; must be empty\n"
     "                    or absent)\n"
     "  --notices N       citizens and notices, 1 to 10,000,000 (default 1000)\n"
@@ -44,6 +50,9 @@ static const char usage[] =
     "  --consent-window S  how long a member pre-noticed without consent has to\n"
     "                    consent (default 5; a week in production); 0: no\n"
     "                    pre-notices, such members' notices go to paper at once\n"
+    "  --peers DIR       where smsc/smsc.js and push/gateway.js are (default: the\n"
+    "                    tests/peers of the checkout this binary was built in)\n"
+    "  --no-channels     no SMSC or gateway: the platforms keep their alerts queued\n"
     "  --stats FILE      write step timings and each role's peak memory as JSON\n";
 
 static int dir_is_empty_or_absent(const char *path)
@@ -62,7 +71,11 @@ static int dir_is_empty_or_absent(const char *path)
 
 static void print_serving(const demo *d)
 {
-    printf("\nherald is running on loopback. Open a citizen's phone view:\n");
+    printf("\nherald is running on loopback.\n");
+    if (d->port_phones)
+        printf("Open the citizens' phones (the texts they received; tap a link):\n"
+               "  phones     http://127.0.0.1:%d/\n", d->port_phones);
+    printf("The platforms' citizen pages:\n");
     for (int i = 0; i < POP_PLATFORMS; i++)
         printf("  %-9s  http://127.0.0.1:%d/\n", demo_platform_names[i], d->port_platform[i]);
     printf("  verify a certificate (hub)  http://127.0.0.1:%d/verify\n", d->port_hub);
@@ -89,9 +102,13 @@ static int run(demo *d)
         return EXIT_FAIL;
     }
     if (!d->no_serve) {
+        phone_view *view = phone_view_start(d, err, sizeof err);
+        if (!view)
+            fprintf(stderr, "herald demo: no phone view: %s\n", err);
         print_serving(d);
         cli_wait_shutdown_signal();
         fprintf(stderr, "demo: stopping\n");
+        phone_view_stop(view);
     }
     procs_stop_all(&d->procs);
     return EXIT_OK;
@@ -106,6 +123,8 @@ int cmd_demo(int argc, char **argv)
         {"no-serve", no_argument, 0, 's'},
         {"consent-window", required_argument, 0, 'c'},
         {"stats", required_argument, 0, 't'},
+        {"peers", required_argument, 0, 'p'},
+        {"no-channels", no_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -134,6 +153,8 @@ int cmd_demo(int argc, char **argv)
             d.consent_window_s = v;
             break;
         case 't': d.stats_path = optarg; break;
+        case 'p': d.peers_dir = optarg; break;
+        case 'C': d.no_channels = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("demo", "unknown option");
         }

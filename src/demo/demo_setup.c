@@ -1,7 +1,8 @@
 /* demo_setup.c -- everything `herald demo` makes before the first citizen
  * signs up: loopback ports, keys, API keys (each caller's key in its own
  * folder, only the hash at the callee), the four roles' configurations, and
- * the role processes themselves, started as separate operators would. */
+ * the role processes themselves, started as separate operators would.
+ * The platforms' alert channels point at the peers demo_peers.c starts. */
 #include "demo_setup.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "apikeys.h"
 #include "buf.h"
 #include "crypto.h"
+#include "demo_peers.h"
 #include "keyfile.h"
 #include "procs.h"
 
@@ -43,19 +45,42 @@ static int keygen(const char *what, const char *out)
     return procs_run(NULL, argv, NULL, 0) == 0 ? 0 : -1;
 }
 
-/* Keys, clients files and the four role configs. */
-static int write_configs(demo *d, char *err, size_t errlen)
+static int make_dirs(demo *d, char *err, size_t errlen)
 {
     static const char *const roles[] = {"idsvc", "hub", "agency", "platform-messenger",
-                                        "platform-carrier", "certificates"};
-    char p[4096], h[65], text[8192];
-    buf hub_ini, clients_idsvc;
+                                        "platform-carrier", "certificates", "peers"};
+    char p[4096];
 
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         demo_path(d, p, sizeof p, roles[i], NULL);
         if (ensure_dir(p, err, errlen) != 0)
             return -1;
     }
+    return 0;
+}
+
+/* A platform's alert channel (platform.ini): the carrier sends SMS to the
+ * SMSC peer, the messenger pushes to the gateway peer; with no peer
+ * (--no-channels), none, and the platform keeps its alerts queued. */
+static void channel_section(const demo *d, int platform, buf *ini)
+{
+    if (platform == 1 && d->port_smpp)
+        buf_printf(ini,
+                   "\n[sms]\nhost = 127.0.0.1\nport = %d\nsystem_id = %s\n"
+                   "password_file = %s\nsource_addr = %s\nwindow = 100\nreceipts = on\n",
+                   d->port_smpp, DEMO_SMPP_SYSTEM_ID, DEMO_SMPP_PASSWORD_FILE,
+                   DEMO_SMS_SOURCE);
+    if (platform == 0 && d->port_push)
+        buf_printf(ini, "\n[push]\nurl = http://127.0.0.1:%d%s\nkey_file = %s\n",
+                   d->port_push, DEMO_PUSH_PATH, DEMO_PUSH_KEY_FILE);
+}
+
+/* Keys, clients files and the four role configs. */
+static int write_configs(demo *d, char *err, size_t errlen)
+{
+    char p[4096], h[65];
+    buf hub_ini, clients_idsvc, text;
+
     demo_path(d, p, sizeof p, "idsvc", "ci.key");
     if (keygen("--hmac", p) != 0)
         return snprintf(err, errlen, "cannot make the CI key"), -1;
@@ -113,20 +138,25 @@ static int write_configs(demo *d, char *err, size_t errlen)
         demo_path(d, p, sizeof p, role, "view");
         if (keygen("--ed25519", p) != 0)
             return snprintf(err, errlen, "cannot make a view key"), -1;
-        snprintf(text, sizeof text,
-                 "# Platform '%s' (written by herald demo).\n"
-                 "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n"
-                 "public_url = http://127.0.0.1:%d\nview_key = view.key\nclients = clients\n"
-                 "pin_hash = min\n\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
-                 "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n",
-                 demo_platform_names[i], demo_platform_names[i], d->port_platform[i],
-                 d->port_platform[i], d->port_idsvc, d->port_hub);
+        buf_init(&text, 1024);
+        buf_printf(&text,
+                   "# Platform '%s' (written by herald demo).\n"
+                   "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n"
+                   "public_url = http://127.0.0.1:%d\nview_key = view.key\nclients = clients\n"
+                   "pin_hash = min\n\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
+                   "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n",
+                   demo_platform_names[i], demo_platform_names[i], d->port_platform[i],
+                   d->port_platform[i], d->port_idsvc, d->port_hub);
+        channel_section(d, i, &text);
         demo_path(d, p, sizeof p, role, "platform.ini");
-        if (demo_write_file(p, text, 0600, err, errlen) != 0)
+        int r = text.broken ? -1 : demo_write_file(p, text.data, 0600, err, errlen);
+        buf_free(&text);
+        if (r != 0)
             return -1;
     }
 
-    snprintf(text, sizeof text,
+    char agency_ini[4096];
+    snprintf(agency_ini, sizeof agency_ini,
              "# The sending agency (written by herald demo).\n"
              "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n\n"
              "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
@@ -135,7 +165,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
              "[platform carrier]\nview_pub = ../platform-carrier/view.pub\n",
              DEMO_AGENCY, d->port_agency, d->port_agency, d->port_idsvc, d->port_hub);
     demo_path(d, p, sizeof p, "agency", "agency.ini");
-    if (demo_write_file(p, text, 0600, err, errlen) != 0)
+    if (demo_write_file(p, agency_ini, 0600, err, errlen) != 0)
         return -1;
     demo_path(d, p, sizeof p, "hub", "hub.ini");
     if (hub_ini.broken || demo_write_file(p, hub_ini.data, 0600, err, errlen) != 0)
@@ -217,7 +247,9 @@ static int pick_ports(demo *d, char *err, size_t errlen)
 
 int demo_setup(demo *d, char *err, size_t errlen)
 {
-    if (pick_ports(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0)
+    /* The peers first: the platforms' configs name their ports. */
+    if (pick_ports(d, err, errlen) != 0 || make_dirs(d, err, errlen) != 0 ||
+        demo_peers_start(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: starting idsvc, hub, platforms and agency under %s\n", d->dir);
     return start_roles(d, err, errlen);

@@ -71,6 +71,14 @@ static void make_membership(uint64_t *s, citizen *c)
     c->preference[1] = messenger_first ? 2 : 1;
 }
 
+/* Phone numbers: 010 and eight digits, i * PHONE_MULTIPLIER +
+ * PHONE_OFFSET mod 10^8. PHONE_INVERSE * PHONE_MULTIPLIER = 1 mod 10^8,
+ * which takes a number back to its index. */
+#define PHONE_MULTIPLIER 7919ULL
+#define PHONE_INVERSE 40017679ULL
+#define PHONE_OFFSET 12345678ULL
+#define PHONE_SPACE 100000000ULL
+
 void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
 {
     uint64_t s = seed * 0x2545f4914f6cdd1dULL + i;
@@ -84,7 +92,7 @@ void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
     /* Phone numbers are unique by construction: the index spread over
      * eight digits with a fixed odd multiplier, which is a bijection mod
      * 10^8. */
-    uint64_t p = (i * 7919ULL + 12345678ULL) % 100000000ULL;
+    uint64_t p = (i * PHONE_MULTIPLIER + PHONE_OFFSET) % PHONE_SPACE;
     snprintf(c->phone, sizeof c->phone, "010-%04u-%04u", (unsigned)(p / 10000),
              (unsigned)(p % 10000));
     snprintf(c->pin, sizeof c->pin, "%06u", pick(&s, 1000000));
@@ -97,5 +105,30 @@ int population_reachable(const citizen *c)
     for (int p = 0; p < POP_PLATFORMS; p++)
         if (c->member[p] && c->consent[p])
             return 1;
+    return 0;
+}
+
+int population_index_of_phone(const char *phone, uint64_t n, uint64_t *i)
+{
+    uint64_t p = 0;
+    int digits = 0;
+
+    if (strncmp(phone, "010", 3) != 0)
+        return -1;
+    for (const char *c = phone + 3; *c; c++) {
+        if (*c == '-')
+            continue;
+        if (*c < '0' || *c > '9' || ++digits > 8)
+            return -1;
+        p = p * 10 + (uint64_t)(*c - '0');
+    }
+    if (digits != 8)
+        return -1;
+    /* (p - offset) * inverse, mod 10^8: both factors are below 10^8, so
+     * the product fits in 64 bits. */
+    uint64_t k = (p + PHONE_SPACE - PHONE_OFFSET) % PHONE_SPACE * PHONE_INVERSE % PHONE_SPACE;
+    if (k >= n)
+        return -1;
+    *i = k;
     return 0;
 }

@@ -30,6 +30,11 @@ typedef struct citizen {
  * seed. today is YYYYMMDD; birth dates are never after it. */
 void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c);
 
+/* The index of the citizen whose phone is phone ("010-NNNN-NNNN" or its
+ * digits alone) in a population of n: 0 with *i set, or -1 when no
+ * citizen of the n has that number. */
+int population_index_of_phone(const char *phone, uint64_t n, uint64_t *i);
+
 /* 1 if the citizen can be reached by any platform (member with consent). */
 int population_reachable(const citizen *c);
 

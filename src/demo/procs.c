@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,18 +26,15 @@ static const char *self_exe(void)
     return path;
 }
 
-/* In the child: wire up stdout/stderr and exec ourselves. Never returns. */
-static void exec_self(const char *log_path, int out_fd, char *const argv[])
+/* In the child: wire up stdin, stdout and stderr, undo what the parent
+ * set for itself, and exec program (NULL: this binary) with args. Never
+ * returns. */
+static void exec_child(const char *program, const char *log_path, int out_fd,
+                       char *const args[])
 {
-    int n = 0;
-    char *args[64];
     int err = log_path ? open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600) : 2;
     int devnull = open("/dev/null", O_RDWR);
 
-    args[n++] = "herald";
-    for (int i = 0; argv[i] && n < 63; i++)
-        args[n++] = argv[i];
-    args[n] = NULL;
     dup2(devnull, 0);
     dup2(out_fd >= 0 ? out_fd : devnull, 1);
     if (err >= 0)
@@ -45,8 +43,37 @@ static void exec_self(const char *log_path, int out_fd, char *const argv[])
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execv(self_exe(), args);
+    /* A demo killed outright (SIGKILL, a crash) cannot stop its children
+     * itself: the kernel sends them SIGTERM instead, so no peer or role
+     * is left holding a port. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (program)
+        execvp(program, args);
+    else
+        execv(self_exe(), args);
     _exit(127);
+}
+
+/* In the child: exec this binary as `herald ARGV...`. Never returns. */
+static void exec_self(const char *log_path, int out_fd, char *const argv[])
+{
+    int n = 0;
+    char *args[64];
+
+    args[n++] = "herald";
+    for (int i = 0; argv[i] && n < 63; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    exec_child(NULL, log_path, out_fd, args);
+}
+
+static void add(procs *ps, const char *name, const char *log_path, pid_t pid)
+{
+    proc *p = &ps->list[ps->count++];
+
+    snprintf(p->name, sizeof p->name, "%s", name);
+    snprintf(p->log, sizeof p->log, "%s", log_path);
+    p->pid = pid;
 }
 
 int procs_start(procs *ps, const char *name, const char *log_path, char *const argv[],
@@ -65,10 +92,35 @@ int procs_start(procs *ps, const char *name, const char *log_path, char *const a
     }
     if (pid == 0)
         exec_self(log_path, -1, argv);
-    proc *p = &ps->list[ps->count++];
-    snprintf(p->name, sizeof p->name, "%s", name);
-    snprintf(p->log, sizeof p->log, "%s", log_path);
-    p->pid = pid;
+    add(ps, name, log_path, pid);
+    return 0;
+}
+
+int procs_start_program(procs *ps, const char *name, const char *log_path,
+                        const char *out_path, char *const argv[], char *err, size_t errlen)
+{
+    int out;
+    pid_t pid;
+
+    if (ps->count == PROCS_MAX) {
+        snprintf(err, errlen, "too many processes");
+        return -1;
+    }
+    out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0) {
+        snprintf(err, errlen, "%s: %s", out_path, strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(out);
+        return -1;
+    }
+    if (pid == 0)
+        exec_child(argv[0], log_path, out, argv);
+    close(out);
+    add(ps, name, log_path, pid);
     return 0;
 }
 
@@ -101,6 +153,20 @@ static proc *find(procs *ps, const char *name)
         if (!strcmp(ps->list[i].name, name))
             return &ps->list[i];
     return NULL;
+}
+
+int procs_alive(procs *ps, const char *name)
+{
+    proc *p = find(ps, name);
+    int status;
+
+    if (!p || p->pid <= 0)
+        return 0;
+    if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+        p->pid = 0;
+        return 0;
+    }
+    return 1;
 }
 
 int procs_wait_ready(procs *ps, const char *name, const char *url, int timeout_ms,
@@ -215,7 +281,9 @@ int procs_free_port(void)
     return port;
 }
 
-int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len)
+/* procs_run and procs_run_program: program NULL runs this binary. */
+static int run_to_end(const char *program, const char *log_path, char *const argv[],
+                      char *last_line, size_t len)
 {
     int fds[2], status;
     pid_t pid;
@@ -229,6 +297,8 @@ int procs_run(const char *log_path, char *const argv[], char *last_line, size_t 
         return -1;
     if (pid == 0) {
         close(fds[0]);
+        if (program)
+            exec_child(program, log_path, fds[1], argv);
         exec_self(log_path, fds[1], argv);
     }
     close(fds[1]);
@@ -243,4 +313,14 @@ int procs_run(const char *log_path, char *const argv[], char *last_line, size_t 
     if (waitpid(pid, &status, 0) != pid)
         return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len)
+{
+    return run_to_end(NULL, log_path, argv, last_line, len);
+}
+
+int procs_run_program(const char *log_path, char *const argv[])
+{
+    return run_to_end(argv[0], log_path, argv, NULL, 0);
 }

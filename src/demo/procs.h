@@ -1,7 +1,9 @@
 /* procs.h -- starting and stopping role processes, for `herald demo` and
  * the end-to-end benchmark. Each child is this same binary with a role's
- * arguments, its stderr sent to a log file in the role's folder, and it is
- * stopped the way an operator would: SIGTERM, then a wait. */
+ * arguments (or, for the test peers that stand in for an SMSC and a push
+ * gateway, another program), its stderr sent to a log file in the role's
+ * folder, and it is stopped the way an operator would: SIGTERM, then a
+ * wait. */
 #ifndef HERALD_PROCS_H
 #define HERALD_PROCS_H
 
@@ -24,6 +26,15 @@ typedef struct procs {
  * to log_path and stdout to /dev/null. Returns 0, or -1 with err. */
 int procs_start(procs *ps, const char *name, const char *log_path, char *const argv[],
                 char *err, size_t errlen);
+
+/* Starts PROGRAM ARGS... (argv[0], looked up on PATH: a test peer run by
+ * node, say) with stdout truncated into out_path, where it says what it
+ * listens on, and stderr appended to log_path. Returns 0, or -1 with err. */
+int procs_start_program(procs *ps, const char *name, const char *log_path,
+                        const char *out_path, char *const argv[], char *err, size_t errlen);
+
+/* 1 while the process started as name runs, else 0 (it is then reaped). */
+int procs_alive(procs *ps, const char *name);
 
 /* Waits until GET url answers 200 (up to timeout_ms) or the process dies.
  * Returns 0, or -1 with err naming the log to read. */
@@ -49,5 +60,10 @@ int procs_free_port(void);
  * stdout into last_line (may be NULL); stderr goes to log_path (or is
  * inherited when NULL). Returns the exit status, or -1. */
 int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len);
+
+/* Runs PROGRAM ARGS... (argv[0], looked up on PATH) to completion, its
+ * stdout discarded and stderr appended to log_path. Returns the exit
+ * status, or -1. */
+int procs_run_program(const char *log_path, char *const argv[]);
 
 #endif

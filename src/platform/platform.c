@@ -127,6 +127,28 @@ static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
     return p->db ? 0 : -1;
 }
 
+/* The one alert channel: [sms] (a carrier), [push] (a messenger) or
+ * none, when alerts stay queued (nothing is sent, so nothing is reported
+ * as notified). */
+static int load_channel(platform *p, const config *cfg, char *err, size_t errlen)
+{
+    int sms = sms_settings_present(cfg), push = push_channel_configured(cfg);
+
+    if (sms && push) {
+        snprintf(err, errlen, "%s: [sms] and [push] both set: a platform has one alert channel",
+                 cfg->path);
+        return -1;
+    }
+    snprintf(p->channel, sizeof p->channel, "%s",
+             sms ? SMS_CHANNEL_NAME : push ? PUSH_CHANNEL : "none");
+    if (push)
+        return (p->push = push_channel_open(cfg, err, errlen)) ? 0 : -1;
+    if (!sms)
+        return 0;
+    p->has_sms = 1;
+    return sms_settings_load(&p->sms_set, cfg, err, errlen);
+}
+
 int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
 {
     const char *v;
@@ -148,7 +170,7 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot hash a PIN (out of memory?)");
         return -1;
     }
-    if (push_channel_configured(cfg) && !(p->push = push_channel_open(cfg, err, errlen)))
+    if (load_channel(p, cfg, err, errlen) != 0)
         return -1;
     return open_db(p, cfg, err, errlen);
 }
@@ -165,6 +187,7 @@ void platform_close(platform *p)
         secure_free(p->idsvc_key);
     if (p->hub_key)
         secure_free(p->hub_key);
+    sms_settings_wipe(&p->sms_set);
     pthread_mutex_destroy(&p->lock);
 }
 
@@ -174,14 +197,27 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the reporter thread");
         return -1;
     }
-    if (p->push && push_channel_start(p->push, p) != 0) {
-        platform_reports_stop(p);
-        snprintf(err, errlen, "cannot start the push channel's thread");
-        return -1;
-    }
+    if (p->has_sms) {
+        p->sms = sms_channel_start(&p->sms_set, p->db, &p->lock, err, errlen);
+        sms_settings_wipe(&p->sms_set);
+        if (!p->sms) {
+            platform_reports_stop(p);
+            return -1;
+        }
+    } else if (p->push) {
+        if (push_channel_start(p->push, p) != 0) {
+            platform_reports_stop(p);
+            snprintf(err, errlen, "cannot start the push channel's thread");
+            return -1;
+        }
+    } else
+        log_warn("no alert channel ([sms] or [push] in platform.ini): alerts stay queued, and"
+                 " no ConsignmentNotification is reported until one is configured");
     p->server = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)p->threads,
                                         platform_api_gate, platform_api_handle, p, err, errlen);
     if (!p->server) {
+        sms_channel_stop(p->sms);
+        p->sms = NULL;
         push_channel_stop(p->push);
         platform_reports_stop(p);
         return -1;
@@ -196,6 +232,8 @@ void platform_stop(platform *p)
     if (p->server)
         http_server_stop(p->server);
     p->server = NULL;
+    sms_channel_stop(p->sms);
+    p->sms = NULL;
     push_channel_stop(p->push);
     platform_reports_stop(p);
 }

@@ -5,8 +5,7 @@
  * it (design.md §3). */
 static const char *channel_of(const platform *p)
 {
-    (void)p;
-    return "push";
+    return p->channel;
 }
 
 const char *platform_alert_kind_name(platform_alert_kind k)
@@ -69,9 +68,35 @@ static void pre_notice_text(const platform *p, const notice_row *row, buf *b)
     buf_puts(b, p->public_url);
 }
 
+/* The SMS texts say it once and in Korean alone, since every 67 UTF-16
+ * units past the first 70 is one more segment the carrier bills
+ * (sms_text.h); a short title keeps an alert to one. */
+static void sms_text_of(const platform *p, const notice_row *row, platform_alert_kind k, buf *b)
+{
+    buf_puts(b, "[");
+    buf_puts(b, p->name);
+    if (k == PLATFORM_ALERT_PRE_NOTICE) {
+        buf_puts(b, "] 공공기관(");
+        buf_puts(b, row->agency);
+        buf_puts(b, ") 전자고지 도착. 수신 동의 후 열람: ");
+        buf_puts(b, p->public_url);
+        return;
+    }
+    buf_puts(b, k == PLATFORM_ALERT_REMINDER ? "] 미열람 전자고지: " : "] 전자고지 도착: ");
+    buf_puts(b, row->title);
+    buf_puts(b, " (");
+    buf_puts(b, row->agency);
+    buf_puts(b, ") ");
+    buf_puts(b, p->public_url);
+}
+
 void platform_alert_text(const platform *p, const notice_row *row, platform_alert_kind k,
                          buf *b)
 {
+    if (p->has_sms) {
+        sms_text_of(p, row, k, b);
+        return;
+    }
     switch (k) {
     case PLATFORM_ALERT_REMINDER: reminder_text(p, row, b); break;
     case PLATFORM_ALERT_PRE_NOTICE: pre_notice_text(p, row, b); break;

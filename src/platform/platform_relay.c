@@ -261,6 +261,9 @@ void platform_relay_post(void *role, const void *caller, const http_request *req
         http_reply_error(resp, 500, "out of memory");
         return;
     }
+    /* The channel claims the new alerts now, not at its next look. */
+    if (p->sms && counts[RELAY_ACCEPTED])
+        sms_channel_wake(p->sms);
     /* No wake-up for the reporter: the answer carries ContentConsignment,
      * and the notifications can wait for its next round (report_interval_ms),
      * which gathers several relays into one call to the hub, and lets the

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole system, end to end, with every role real: `herald demo` brings
-# up idsvc, the hub, two platforms and an agency on loopback, sends a
-# population its notices and has some read; then this test plays a citizen
-# and an attacker against the live system, and finally reads every file
-# the roles wrote, byte by byte, for data that must not be there.
+# up idsvc, the hub, two platforms and an agency on loopback, with the
+# SMSC and push gateway peers their alerts go to, sends a population its
+# notices and has some read; then this test plays a citizen (from the text
+# on the phone view to the document) and an attacker against the live
+# system, and finally reads every file the roles wrote, byte by byte, for
+# data that must not be there.
 . "$(dirname "$0")/../lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 D=$T/demo
 N=${E2E_NOTICES:-1000}
@@ -19,11 +22,35 @@ done
 check "the demo comes up and serves" grep -q "Press Ctrl-C" "$T/demo.out" || {
 	echo "# $(tail -n 5 "$T/demo.err")"; finish; }
 
+# jq_holds ARGS...: jq -e, quiet; for check (a redirection on check itself
+# would swallow its TAP line).
+jq_holds() { jq -e "$@" >/dev/null; }
+
 summary=$(grep '^{"submitted"' "$T/demo.out")
 echo "# summary: $summary"
 check "the summary adds up (submitted = N, received + postal <= accepted, read <= received)" \
-	jq -e --argjson n "$N" '.submitted == $n and .received + .postal <= .accepted
-		and .read <= .received and .read > 0 and .postal > 0 and .received > 0' <<<"$summary" >/dev/null
+	jq_holds --argjson n "$N" '.submitted == $n and .received + .postal <= .accepted
+		and .read <= .received and .read > 0 and .postal > 0 and .received > 0' <<<"$summary"
+
+# The alerts went out over SMPP and push, and their receipts came back.
+control_of() { sed -n 's/^control on .*(port \([0-9]*\))$/\1/p' "$D/peers/$1.out"; }
+SMSC_CONTROL=$(control_of smsc)
+PUSH_CONTROL=$(control_of push-gateway)
+smsc_stats=$(curl -s "http://127.0.0.1:$SMSC_CONTROL/stats")
+push_stats=$(curl -s "http://127.0.0.1:$PUSH_CONTROL/stats")
+check "the summary counts alerts sent by SMS and push, delivered, and reminders and pre-notices" \
+	jq_holds '.alerts.sms > 0 and .alerts.push > 0 and .alerts.delivered > 0 and .alerts.failed >= 0
+		and (.reminders | type) == "number" and (.pre_notices | type) == "number"' <<<"$summary"
+check "every notice in an inbox had its alert accepted by a channel (sms + push >= received)" \
+	jq_holds '.alerts.sms + .alerts.push >= .received' <<<"$summary"
+check "the SMSC peer holds as many whole messages as the summary's sms alerts" \
+	jq_holds --argjson s "$summary" '.messages == $s.alerts.sms and .receipts > 0' <<<"$smsc_stats"
+check "the push gateway peer accepted as many alerts as the summary's push alerts" \
+	jq_holds --argjson s "$summary" '.accepted == $s.alerts.push and .bad_signatures == 0' \
+	<<<"$push_stats"
+check "the channels' secrets are files of mode 0600" \
+	bash -c '[ "$(stat -c %a "$0/platform-carrier/smpp.password")" = 600 ] &&
+		[ "$(stat -c %a "$0/platform-messenger/push.key")" = 600 ]' "$D"
 
 port_of() { sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$1"; }
 MSG=$(port_of "$D/platform-messenger/platform.ini")
@@ -36,6 +63,40 @@ mapfile -t signins < <(grep -E '^  010-[0-9]{4}-[0-9]{4} / [0-9]{6}  on messenge
 check "the demo lists sign-ins for messenger members" [ "${#signins[@]}" -ge 2 ]
 A_PHONE=$(awk '{print $1}' <<<"${signins[0]}"); A_PIN=$(awk '{print $3}' <<<"${signins[0]}")
 B_PHONE=$(awk '{print $1}' <<<"${signins[1]}"); B_PIN=$(awk '{print $3}' <<<"${signins[1]}")
+
+# The phone view: each demo phone's texts, their links clickable.
+PHONES=$(sed -n 's|^  phones *http://127.0.0.1:\([0-9]*\)/$|\1|p' "$T/demo.out")
+check "the demo prints the phone view's address" [ -n "$PHONES" ]
+CAR=$(port_of "$D/platform-carrier/platform.ini")
+car_signin=$(grep -E '^  010-[0-9]{4}-[0-9]{4} / [0-9]{6}  on carrier' "$T/demo.out" | head -n1)
+C_PHONE=$(awk '{print $1}' <<<"$car_signin")
+curl -s "http://127.0.0.1:$PHONES/phones/$A_PHONE" >"$T/phone_a.html"
+curl -s "http://127.0.0.1:$PHONES/phones/$C_PHONE" >"$T/phone_c.html"
+check "a messenger member's phone shows the push alert with a link to the messenger" \
+	grep -q "class=\"push\".*<a href=\"http://127.0.0.1:$MSG\">" "$T/phone_a.html"
+check "a carrier member's phone shows the SMS with a link to the carrier" \
+	grep -q "class=\"sms\".*<a href=\"http://127.0.0.1:$CAR\">" "$T/phone_c.html"
+check "the phone page gives the demo citizen's PIN to sign in with" grep -q "PIN: $A_PIN" "$T/phone_a.html"
+link=$(grep -o '<a href="http://127.0.0.1:[0-9]*">' "$T/phone_a.html" | head -n1 | sed 's/<a href="//; s/">//')
+check "the text's link opens the platform's sign-in" \
+	bash -c 'curl -s "$0" | grep -q "action=\"/login\""' "$link"
+check "the phone list links each number's page" \
+	grep -q "href=\"/phones/$A_PHONE\"" <(curl -s "http://127.0.0.1:$PHONES/")
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PHONES/phones/011-0000-0000")
+check "a number that is no demo phone is 404" [ "$code" = 404 ]
+# A text holding markup (sent straight to the SMSC peer as another ESME
+# would) is shown as text, never run.
+if PORT_SMPP=$(sed -n 's/^listening on .*(port \([0-9]*\))$/\1/p' "$D/peers/smsc.out") &&
+	node "$ROOT/tests/peers/smsc/client.js" --port "$PORT_SMPP" --system-id herald \
+		--password "$(cat "$D/platform-carrier/smpp.password")" \
+		--submit "${C_PHONE//-/}=<script>alert(1)</script> http://x.invalid/\"><b>" >/dev/null; then
+	curl -s "http://127.0.0.1:$PHONES/phones/$C_PHONE" >"$T/phone_c2.html"
+	check "markup in a text is escaped on the phone view" \
+		bash -c '! grep -q "<script>\|<b>" "$0" && grep -q "&lt;script&gt;alert(1)&lt;/script&gt; <a href=\"http://x.invalid/\">http://x.invalid/</a>&quot;&gt;&lt;b&gt;" "$0"' \
+		"$T/phone_c2.html"
+else
+	not_ok "a text can be sent to the SMSC peer with the demo's login"
+fi
 
 login() { # jar phone pin
 	curl -s -o /dev/null -c "$1" -b "$1" --data-urlencode "phone=$2" --data-urlencode "pin=$3" \
@@ -108,11 +169,15 @@ after=$(sqlite3 "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
 check "re-running the same send creates no duplicates at the hub ($before -> $after)" \
 	[ "$before" = "$after" ]
 check "the re-run reports every row as a duplicate" \
-	jq -e --argjson n "$N" '.duplicates == $n' "$T/resend.out" >/dev/null
+	jq_holds --argjson n "$N" '.duplicates == $n' "$T/resend.out"
 
 kill -TERM "$DEMO"
 wait "$DEMO"
 check "the demo stops cleanly on SIGTERM" [ $? -eq 0 ]
+check "the SMSC and gateway peers stopped with it" \
+	bash -c '! curl -s -m 2 "http://127.0.0.1:$0/stats" >/dev/null && ! curl -s -m 2 "http://127.0.0.1:$1/stats" >/dev/null' \
+	"$SMSC_CONTROL" "$PUSH_CONTROL"
+check "the phone view stopped with it" bash -c '! curl -s -m 2 "http://127.0.0.1:$0/" >/dev/null' "$PHONES"
 
 # Nothing where it must not be: RRNs only in the agency's input file,
 # addresses never at the hub or a platform, names never at the hub.

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -91,11 +92,37 @@ static void the_mix_covers_every_case(void **state)
     assert_true(unreachable > none);
 }
 
+/* The phone view finds a citizen from the number a text went to. */
+static void a_phone_leads_back_to_its_citizen(void **state)
+{
+    citizen c;
+    uint64_t i;
+    char digits[12];
+    (void)state;
+
+    for (uint64_t k = 0; k < N; k += 37) {
+        population_citizen(1, k, TODAY, &c);
+        assert_int_equal(population_index_of_phone(c.phone, N, &i), 0);
+        assert_int_equal(i, k);
+        snprintf(digits, sizeof digits, "010%.4s%.4s", c.phone + 4, c.phone + 9);
+        assert_int_equal(population_index_of_phone(digits, N, &i), 0);
+        assert_int_equal(i, k);
+        /* The same number past the population's end belongs to nobody. */
+        assert_int_equal(population_index_of_phone(c.phone, k, &i), -1);
+    }
+    assert_int_equal(population_index_of_phone("011-1234-5678", N, &i), -1);
+    assert_int_equal(population_index_of_phone("010-1234-567", N, &i), -1);
+    assert_int_equal(population_index_of_phone("010-1234-56789", N, &i), -1);
+    assert_int_equal(population_index_of_phone("010-12a4-5678", N, &i), -1);
+    assert_int_equal(population_index_of_phone("", N, &i), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rrns_parse_and_checksums_follow_the_era),
         cmocka_unit_test(phones_are_unique),
+        cmocka_unit_test(a_phone_leads_back_to_its_citizen),
         cmocka_unit_test(same_seed_same_citizen),
         cmocka_unit_test(the_mix_covers_every_case),
     };
