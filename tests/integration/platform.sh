@@ -155,9 +155,9 @@ hub_has() { # jq filter over the records, waits up to 5 s
 }
 check "the hub received ConsignmentNotification for both" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\") | .notice] | sort == [\"$N1\",\"$N2\"]"
-check "... each naming the alert's channel (push), with no reference from the built-in channel" \
+check "... each naming the alert's channel (sms) and the SMSC's message id" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\")] | length > 0 and
-		all(.channel == \"push\" and (has(\"reference\") | not))"
+		all(.channel == \"sms\" and (.reference | type == \"string\" and length > 0))"
 check "ContentConsignment is not reported again: the relay answer carried it" \
 	hub_has "[.[] | select(.kind==\"events\" and .event==\"ContentConsignment\")] | length == 0"
 check "events carry RFC 3339 times and no content" \
@@ -366,7 +366,7 @@ N1_BEFORE=$(notified "$N1") N2_BEFORE=$(notified "$N2")
 PORT2=$(free_port)
 start_role again platform2.log platform --config platform.ini --listen "127.0.0.1:$PORT2" || not_ok "restart"
 check "an older database's queued notification reaches the hub after the upgrade" \
-	hub_has "[.[] | select(.kind==\"events\" and .notice==\"$N2\")] | length == $((N2_BEFORE + 1))"
+	hub_has "[.[] | select(.kind==\"events\" and .event==\"ConsignmentNotification\" and .notice==\"$N2\")] | length == $((N2_BEFORE + 1))"
 check "... from its own outbox row on, not before it; the old queue table is gone" \
 	bash -c "[ $(notified "$N1") = $N1_BEFORE ] && [ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM sqlite_schema WHERE name='hub_events'\")\" = 0 ]"
 check "--listen overrides the config's listen" grep -q "listening on 127.0.0.1:$PORT2 (port $PORT2)" platform2.log
