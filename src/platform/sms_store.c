@@ -434,6 +434,10 @@ size_t sms_store_answers(sms_store *s, sms_answer *out, size_t max)
 
     pthread_mutex_lock(&s->mx);
     n = s->nanswers < max ? s->nanswers : max;
+    if (n == 0) { /* s->answers may be NULL: no memcpy from it */
+        pthread_mutex_unlock(&s->mx);
+        return 0;
+    }
     memcpy(out, s->answers, n * sizeof *out);
     memmove(s->answers, s->answers + n, (s->nanswers - n) * sizeof *out);
     s->nanswers -= n;
