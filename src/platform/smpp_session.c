@@ -10,6 +10,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -284,10 +286,15 @@ static void connected(smpp_session *s, long long now_ms)
         send_bind(s, now_ms);
         return;
     }
+    /* The certificate must name the host we were told: an address
+     * among its IP entries, a name among its DNS ones (sent as SNI). */
+    unsigned char ip[16];
+    int literal = inet_pton(AF_INET, s->cfg.host, ip) == 1 || inet_pton(AF_INET6, s->cfg.host, ip) == 1;
     s->ssl = SSL_new(s->ssl_ctx);
     if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1 ||
-        SSL_set_tlsext_host_name(s->ssl, s->cfg.host) != 1 ||
-        SSL_set1_host(s->ssl, s->cfg.host) != 1) {
+        (literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), s->cfg.host) != 1
+                 : SSL_set_tlsext_host_name(s->ssl, s->cfg.host) != 1 ||
+                       SSL_set1_host(s->ssl, s->cfg.host) != 1)) {
         lose(s, now_ms, "cannot set up TLS");
         return;
     }

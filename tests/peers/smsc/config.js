@@ -19,6 +19,7 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --drop-unanswered M    leave the last M of those K unanswered (default 1)
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
   --counts-only          keep totals only, no per-destination texts (long benchmarks)
+  --tls-key FILE, --tls-cert FILE  serve SMPP over TLS with this key and certificate (PEM)
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
   POST /inject {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"}.`;
 
@@ -81,6 +82,7 @@ const FLAGS = {
 function smsc_config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, system_id: null, password: null, counts_only: false,
+		tls_key: null, tls_cert: null,
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
 	};
@@ -99,6 +101,8 @@ function smsc_config_new(argv) {
 			else if (a === '--control-port') cfg.control_port = int_of('--control-port', v, 0, 65535);
 			else if (a === '--system-id') cfg.system_id = v;
 			else if (a === '--password') cfg.password = v;
+			else if (a === '--tls-key') cfg.tls_key = v;
+			else if (a === '--tls-cert') cfg.tls_cert = v;
 			else if (a === '--fail') {
 				const at = v.indexOf(':');
 				fail[at < 0 ? v : v.slice(0, at)] = at < 0 ? undefined : v.slice(at + 1);
@@ -111,6 +115,7 @@ function smsc_config_new(argv) {
 		usage(e.message);
 	}
 	if (cfg.system_id === null || cfg.password === null) usage('--system-id and --password are required');
+	if ((cfg.tls_key === null) !== (cfg.tls_cert === null)) usage('--tls-key and --tls-cert go together');
 	if (cfg.system_id.length > 15 || cfg.password.length > 8) usage('SMPP 3.4 allows a system_id of 15 and a password of 8 characters at most');
 	return cfg;
 }

@@ -13,7 +13,7 @@
 //        [--receipt-delay MS] [--throttle-share F] [--throttle-ms MS]
 //        [--throttle-status N] [--fail NUMBER[:STAT|:STATUS]]...
 //        [--drop-after K] [--drop-unanswered M] [--enquire-link MS]
-//        [--counts-only]
+//        [--counts-only] [--tls-key FILE --tls-cert FILE]
 //
 // Prints "listening on 127.0.0.1 (port N)" and "control on 127.0.0.1
 // (port M)" on stdout once both accept connections; logs to stderr.
@@ -436,7 +436,10 @@ function control(req, res) {
 
 // ---- start and stop
 
-const server = smpp.createServer(session_new);
+const fs = require('fs');
+const server = cfg.tls_key
+	? smpp.createServer({ key: fs.readFileSync(cfg.tls_key), cert: fs.readFileSync(cfg.tls_cert) }, session_new)
+	: smpp.createServer(session_new);
 const control_server = http.createServer(control);
 server.on('error', (e) => {
 	log('listen: ' + e.message);
