@@ -55,6 +55,21 @@ check "the channels' secrets are files of mode 0600" \
 port_of() { sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$1"; }
 MSG=$(port_of "$D/platform-messenger/platform.ini")
 HUB=$(port_of "$D/hub/hub.ini")
+
+# A notice read after its SMS: its certificate holds the SMSC's acceptance
+# (channel sms and the message id) and the receipt, and verifies offline.
+READ_SMS=$(sqlite3 "file:$D/hub/hub.db?mode=ro" \
+	"SELECT id FROM notices WHERE state = 'read' AND platform = 'carrier' LIMIT 1")
+curl -s -H "Authorization: Bearer $(cat "$D/agency/hub.apikey")" \
+	"http://127.0.0.1:$HUB/v1/notices/$READ_SMS/certificate" >"$T/sms_cert.json"
+sms_alert_leaf() { # CERT: an SMS acceptance with its message id, and the read
+	jq -r '.entries[].leaf | @base64d' "$1" | jq -se 'any(.event == "ConsignmentNotification" and
+		.channel == "sms" and (.reference | length > 0)) and any(.event == "ContentHandover")' >/dev/null
+}
+check "a notice read after an SMS has a certificate whose ConsignmentNotification names channel sms" \
+	sms_alert_leaf "$T/sms_cert.json"
+check "... and herald verify accepts it with the hub's log key" \
+	"$HERALD" verify --log-key "$D/hub/log.pub" "$T/sms_cert.json"
 AG=$(port_of "$D/agency/agency.ini")
 IDSVC=$(sed -n 's|^url = http://127.0.0.1:\([0-9]*\)$|\1|p' "$D/agency/agency.ini" | head -n1)
 
