@@ -126,6 +126,26 @@ static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
     return p->db ? 0 : -1;
 }
 
+/* The one alert channel: [sms] (a carrier) or none, when alerts stay
+ * queued (nothing is sent, so nothing is reported as notified). */
+static int load_channel(platform *p, const config *cfg, char *err, size_t errlen)
+{
+    int sms = sms_settings_present(cfg), push = 0;
+
+    for (size_t i = 0; i < cfg->count; i++)
+        push |= !strcmp(cfg->entries[i].section, "push");
+    if (sms && push) {
+        snprintf(err, errlen, "%s: [sms] and [push] both set: a platform has one alert channel",
+                 cfg->path);
+        return -1;
+    }
+    snprintf(p->channel, sizeof p->channel, "%s", sms ? SMS_CHANNEL_NAME : "none");
+    if (!sms)
+        return 0;
+    p->has_sms = 1;
+    return sms_settings_load(&p->sms_set, cfg, err, errlen);
+}
+
 int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
 {
     const char *v;
@@ -147,6 +167,8 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot hash a PIN (out of memory?)");
         return -1;
     }
+    if (load_channel(p, cfg, err, errlen) != 0)
+        return -1;
     return open_db(p, cfg, err, errlen);
 }
 
@@ -161,6 +183,7 @@ void platform_close(platform *p)
         secure_free(p->idsvc_key);
     if (p->hub_key)
         secure_free(p->hub_key);
+    sms_settings_wipe(&p->sms_set);
     pthread_mutex_destroy(&p->lock);
 }
 
@@ -170,9 +193,21 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the reporter thread");
         return -1;
     }
+    if (p->has_sms) {
+        p->sms = sms_channel_start(&p->sms_set, p->db, &p->lock, err, errlen);
+        sms_settings_wipe(&p->sms_set);
+        if (!p->sms) {
+            platform_reports_stop(p);
+            return -1;
+        }
+    } else
+        log_warn("no alert channel ([sms] in platform.ini): alerts stay queued, and no"
+                 " ConsignmentNotification is reported until one is configured");
     p->server = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)p->threads,
                                         platform_api_gate, platform_api_handle, p, err, errlen);
     if (!p->server) {
+        sms_channel_stop(p->sms);
+        p->sms = NULL;
         platform_reports_stop(p);
         return -1;
     }
@@ -186,5 +221,7 @@ void platform_stop(platform *p)
     if (p->server)
         http_server_stop(p->server);
     p->server = NULL;
+    sms_channel_stop(p->sms);
+    p->sms = NULL;
     platform_reports_stop(p);
 }

@@ -14,6 +14,8 @@
  *   platform_members.c  sign-up, verification and consent (admin API and
  *                       web share it)
  *   platform_reports.c  the background thread reporting to the hub
+ *   sms_channel.c       the carrier channel's thread: alerts over SMPP
+ *   smpp_session.c      its connection to the SMSC
  *   platform_pages.c    HTML rendering, no I/O
  *   platform_db.c       schema and every SQL statement
  *   pin.c, phone.c, login_attempts.c  what a member signs in with */
@@ -28,6 +30,7 @@
 #include "crypto.h"
 #include "http_server.h"
 #include "platform_db.h"
+#include "sms_channel.h"
 
 #define PLATFORM_MAX_BODY (16u << 20)
 /* The citizen pages' forms: a name, a phone, an RRN, a PIN. */
@@ -62,6 +65,14 @@ typedef struct platform {
     int rep_pending, rep_stopping, rep_running;
     long report_interval_ms;
 
+    /* The alert channel, at most one: its name, which the outbox's rows
+     * carry ("sms", or "none" when the platform has no channel and its
+     * alerts stay queued), and the carrier channel when that is it. */
+    char channel[8];
+    int has_sms;
+    sms_settings sms_set;
+    sms_channel *sms;
+
     http_server *server;
 } platform;
 
@@ -69,10 +80,11 @@ typedef struct platform {
  * or -1 with the reason in err; platform_close frees what was loaded
  * either way. */
 int platform_open(platform *p, const config *cfg, char *err, size_t errlen);
-/* Starts the reporter, then serves on listen ("HOST:PORT"). 0, or -1 with
+/* Starts the reporter and the alert channel, then serves on listen ("HOST:PORT"). 0, or -1 with
  * the reason in err (nothing left running). */
 int platform_start(platform *p, const char *listen, char *err, size_t errlen);
-/* Finishes the requests in flight, then the reporter's last round. */
+/* Finishes the requests in flight, stops the channel (answers awaited
+ * briefly, then unbind), then the reporter's last round. */
 void platform_stop(platform *p);
 void platform_close(platform *p);
 

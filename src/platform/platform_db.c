@@ -110,9 +110,6 @@ static const stmt_def stmts[] = {
     /* Named: the planner would take rk's UNIQUE index, then the table. */
     S(member_route, "SELECT id, verified, consent, phone FROM members INDEXED BY members_relay"
                     " WHERE rk = ?"),
-    S(outbox_deliver, "UPDATE outbox SET state = 'accepted', attempts = attempts + 1, sent = ?1,"
-                      " resent = CASE WHEN duplicate THEN ?1 ELSE resent END"
-                      " WHERE id > ?2 AND state = 'queued'"),
     S(outbox_last, "SELECT max(id) FROM outbox"),
     S(events_batch, "SELECT id, notice, sent FROM outbox WHERE id > ?1 AND id <= ?2"
                     " AND sent IS NOT NULL ORDER BY id LIMIT ?3"),
@@ -129,6 +126,8 @@ static const stmt_def stmts[] = {
                      " WHERE id = ?1 AND state = 'submitting'"),
     S(outbox_reference, "INSERT OR REPLACE INTO outbox_references(channel, reference, alert)"
                         " SELECT channel, ?2, id FROM outbox WHERE id = ?1"),
+    S(outbox_unclaim, "UPDATE outbox SET state = 'queued', attempts = attempts - 1"
+                      " WHERE id = ?1 AND state = 'submitting'"),
     S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
                    " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
     S(failure_queue, "INSERT INTO outbox_failures(alert) VALUES (?1)"),

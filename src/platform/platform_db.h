@@ -123,6 +123,13 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
  * (unknown id, or already answered: unchanged), -1 error. */
 int platform_db_outbox_accepted(platform_db *d, long long id, const char *reference,
                                 const char *at);
+/* Another of an accepted alert's references: a text sent as several
+ * segments has one per segment, and a receipt may name any. 1, or -1. */
+int platform_db_outbox_reference(platform_db *d, long long id, const char *reference);
+/* A claimed alert the channel never sent (its connection dropped first)
+ * goes back to channel's queue as it was: not a possible duplicate, its
+ * attempt not counted. 1 done, 0 not submitting, -1 error. */
+int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id);
 /* The channel refused a claimed alert, or gave up on an accepted one: a
  * final failure, reason cut to FIELD_REASON_MAX bytes. 1, 0, -1 as above
  * (0: not submitting or accepted). */
@@ -147,14 +154,6 @@ typedef enum outbox_receipt_result {
 outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *channel,
                                                  const char *reference, int delivered,
                                                  const char *reason, const char *at);
-
-/* The built-in channel, for a platform with no real one: claims every
- * queued alert, whatever its channel, and records it accepted at `at`
- * (no reference) in the same transaction of its own, which makes it a
- * ConsignmentNotification to report; returns how many, or -1 (then
- * none). Nothing leaves the machine, so nothing is ever submitting; a
- * platform with a real channel must not call it. */
-int platform_db_outbox_deliver(platform_db *d, const char *at);
 
 /* The oldest unreported ConsignmentNotifications (alerts accepted), up to
  * limit, passed to fn in order; returns how many, or -1. Once the hub has

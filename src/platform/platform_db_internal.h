@@ -16,9 +16,10 @@ struct platform_db {
         *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
         *outbox_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *attempts_get, *attempts_set, *attempts_clear,
-        *member_route, *outbox_deliver, *outbox_last, *events_batch, *events_reported,
+        *member_route, *outbox_last, *events_batch, *events_reported,
         *dir_batch, *dir_delete, *sessions_expire, *attempts_expire, *outbox_requeued,
-        *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_fail,
+        *outbox_fresh, *outbox_claim, *outbox_accept, *outbox_reference, *outbox_unclaim,
+        *outbox_fail,
         *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
         *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
@@ -26,7 +27,6 @@ struct platform_db {
      * reported_upto, the hub has the ConsignmentNotification of every one
      * accepted. */
     long long sent_upto, reported_upto;
-    int claimed; /* a channel has claimed alerts since open: some may be submitting */
     /* Per channel, where its claims go on from: no alert of it up to
      * floor is queued, save those queued again after an unknown outcome,
      * which lie from `requeued` on (0: none). */

@@ -130,7 +130,6 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
         return 0;
     if (db_begin(d->db) != 0)
         return -1;
-    d->claimed = 1;
     if (again) { /* first those whose outcome was unknown: they are older */
         id = again - 1 > d->sent_upto ? again - 1 : d->sent_upto;
         while (n < limit) {
@@ -187,6 +186,29 @@ int platform_db_outbox_accepted(platform_db *d, long long id, const char *refere
     sqlite3_bind_int64(d->outbox_reference, 1, id);
     db_bind_text(d->outbox_reference, 2, reference);
     return db_run(d->outbox_reference) == 0 ? 1 : -1;
+}
+
+int platform_db_outbox_reference(platform_db *d, long long id, const char *reference)
+{
+    sqlite3_bind_int64(d->outbox_reference, 1, id);
+    db_bind_text(d->outbox_reference, 2, reference);
+    return db_run(d->outbox_reference) == 0 ? 1 : -1;
+}
+
+/* Like requeue_next's first unknown outcome, minus the flag: the claim
+ * cursor is told to look back at it. */
+int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id)
+{
+    struct claim_slot *slot;
+    int rc;
+
+    sqlite3_bind_int64(d->outbox_unclaim, 1, id);
+    if ((rc = run_changed(d->outbox_unclaim)) != 1)
+        return rc;
+    slot = claim_slot(d, channel, 0);
+    if (slot && (!slot->requeued || id < slot->requeued))
+        slot->requeued = id;
+    return 1;
 }
 
 /* A reason fits the hub's limit, cut at a character's start. */
@@ -313,35 +335,6 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         rc = platform_db_outbox_failed(d, f.id, reason, at);
     }
     return rc < 0 ? OUTBOX_RECEIPT_ERROR : rc ? OUTBOX_RECEIPT_RECORDED : OUTBOX_RECEIPT_FINAL;
-}
-
-/* Every queued alert lies past sent_upto, those queued again included.
- * With no claim made since open nothing is submitting, so once they are
- * accepted every row is settled: sent_upto goes to the end at once,
- * sparing platform_db_outbox_settle a second pass over them. */
-int platform_db_outbox_deliver(platform_db *d, const char *at)
-{
-    sqlite3_stmt *st = d->outbox_deliver;
-    long long last = 0;
-    int n;
-
-    if (db_begin(d->db) != 0)
-        return -1;
-    db_bind_text(st, 1, at);
-    sqlite3_bind_int64(st, 2, d->sent_upto);
-    if (db_run(st) != 0 ||
-        (!d->claimed && platform_db_read_row(d->outbox_last, read_id, &last) < 0)) {
-        db_rollback(d->db); /* the next round takes the same alerts */
-        return -1;
-    }
-    n = sqlite3_changes(d->db);
-    if (db_commit(d->db) != 0) {
-        db_rollback(d->db);
-        return -1;
-    }
-    if (last > d->sent_upto)
-        d->sent_upto = last; /* only once they are accepted for good */
-    return n;
 }
 
 /* Rows that failed before a channel accepted them owe no notification:

@@ -115,8 +115,8 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
         return -1;
     text->len = 0;
     push_text(p, row, text);
-    if (text->broken || platform_db_outbox_insert(p->db, row->notice, "push", m->phone, text->data,
-                                          row->received) != 0)
+    if (text->broken || platform_db_outbox_insert(p->db, row->notice, p->channel, m->phone,
+                                                  text->data, row->received) != 0)
         return -1;
     return 0;
 }
@@ -236,6 +236,9 @@ void platform_relay_post(void *role, const void *caller, const http_request *req
         http_reply_error(resp, 500, "out of memory");
         return;
     }
+    /* The channel claims the new alerts now, not at its next look. */
+    if (p->sms && counts[RELAY_ACCEPTED])
+        sms_channel_wake(p->sms);
     /* No wake-up for the reporter: the answer carries ContentConsignment,
      * and the notifications can wait for its next round (report_interval_ms),
      * which gathers several relays into one call to the hub, and lets the

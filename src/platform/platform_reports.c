@@ -3,9 +3,8 @@
  * the relay answer), ConsignmentNotificationFailure for alerts that
  * failed, and directory changes (consent given or withdrawn).
  *
- * It also plays the built-in channel: queued alerts are handed over
- * (accepted at once), and each accepted alert is a ConsignmentNotification
- * to report. Request handlers only append rows (outbox, directory queue)
+ * Each alert a channel accepted is a ConsignmentNotification to report.
+ * Request handlers only append rows (outbox, directory queue)
  * inside their own transactions; this thread sends them in batches of up
  * to 10,000 over one kept-alive connection, and once the hub has answered
  * it moves the outbox's cursors past them or deletes the directory rows. A failed
@@ -160,22 +159,14 @@ static int send_queue(platform *p, http_client *hub, queue q)
     return rc == 0 ? n : -1;
 }
 
-/* Hands queued alerts to the built-in channel; on the way, forgets
- * expired sessions and login failures that have left the lockout window
- * (each an indexed DELETE, cheap at this pace). */
-static void deliver_outbox(platform *p)
+/* Forgets expired sessions and login failures that have left the
+ * lockout window (each an indexed DELETE, cheap at this pace). */
+static void expire_sessions(platform *p)
 {
-    char now[25];
-    int n;
-
-    clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    n = platform_db_outbox_deliver(p->db, now);
     platform_db_sessions_expire(p->db, clock_now_ms());
     platform_db_attempts_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
-    if (n > 0)
-        log_info("push: %d notifications sent", n);
 }
 
 /* One round: returns 0 when every queue was emptied, -1 on a failure. */
@@ -183,7 +174,7 @@ static int report_round(platform *p, http_client *hub)
 {
     int n;
 
-    deliver_outbox(p);
+    expire_sessions(p);
     for (queue q = 0; q < QUEUES; q++) {
         while ((n = send_queue(p, hub, q)) == BATCH_MAX_ITEMS)
             ;

@@ -458,6 +458,41 @@ static void an_unknown_outcome_is_resent_once_then_fails(void **state)
     platform_db_close(d);
 }
 
+/* A channel's connection drops before it sent one of its claimed alerts:
+ * that one goes back as it was, not a possible duplicate, and is claimed
+ * again before the newer ones. A text sent in segments has a reference
+ * for each, and a receipt naming any of them settles it. */
+static void an_unsent_claim_goes_back_as_it_was(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_unclaim", path, sizeof path);
+    claimed c;
+    int failed = -1;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(claim(d, "sms", 2, &c), 2);
+    assert_int_equal(platform_db_outbox_unclaim(d, "sms", 2), 1);
+    assert_int_equal(platform_db_outbox_unclaim(d, "sms", 2), 0);
+    assert_outbox(path, 2, "state, attempts, duplicate", "queued|0|0");
+    assert_int_equal(platform_db_outbox_requeue(d, "sms", "t2", &failed), 1); /* alert 1 */
+    assert_int_equal(claim(d, "sms", 10, &c), 3);
+    assert_int_equal(c.id[0], 1);
+    assert_int_equal(c.duplicate[0], 1);
+    assert_int_equal(c.id[1], 2);
+    assert_int_equal(c.attempt[1], 1);
+    assert_int_equal(c.duplicate[1], 0);
+    assert_int_equal(c.id[2], 3);
+    assert_int_equal(platform_db_outbox_accepted(d, 2, "seg-a", "t3"), 1);
+    assert_int_equal(platform_db_outbox_reference(d, 2, "seg-b"), 1);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "seg-b", 1, NULL, "t4"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "seg-a", 1, NULL, "t4"),
+                     OUTBOX_RECEIPT_FINAL);
+    assert_outbox(path, 2, "state, reference", "delivered|seg-a");
+    platform_db_close(d);
+}
+
 static void a_crash_queues_the_unanswered_again(void **state)
 {
     char path[128], err[256];
@@ -561,8 +596,7 @@ static void final_states_are_never_overwritten(void **state)
 }
 
 /* The outbox as this code had it before alerts had states: two sent and
- * reported up to the first, one queued; and the built-in channel, which
- * claims and accepts at once, goes on from there. */
+ * reported up to the first, one queued; a channel goes on from there. */
 static void an_older_outbox_is_migrated(void **state)
 {
     char path[128], err[256];
@@ -595,8 +629,11 @@ static void an_older_outbox_is_migrated(void **state)
     assert_outbox(path, 3, "channel, state, attempts, sent", "push|queued|0|-");
     assert_int_equal(platform_db_pending_reports(d), 2); /* n2 unreported, n3 unsent */
     assert_string_equal(report_all(d, &r), "CN:n2:t1");
-    assert_int_equal(platform_db_outbox_deliver(d, "t2"), 1);
-    assert_int_equal(platform_db_outbox_deliver(d, "t3"), 0);
+    claimed c;
+    assert_int_equal(claim(d, "push", 10, &c), 1);
+    assert_int_equal(c.id[0], 3);
+    assert_int_equal(claim(d, "push", 10, &c), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, 3, "gw-3", "t2"), 1);
     assert_outbox(path, 3, "state, attempts, sent", "accepted|1|t2");
     assert_string_equal(report_all(d, &r), "CN:n3:t2");
     assert_int_equal(platform_db_pending_reports(d), 0);
@@ -636,6 +673,7 @@ int main(void)
         cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
         cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
+        cmocka_unit_test(an_unsent_claim_goes_back_as_it_was),
         cmocka_unit_test(a_crash_queues_the_unanswered_again),
         cmocka_unit_test(an_unknown_reference_changes_nothing),
         cmocka_unit_test(final_states_are_never_overwritten),
