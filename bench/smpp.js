@@ -11,15 +11,16 @@
 //       GET /counts shows the counts and the time of the first and last
 //       of each; POST /reset zeroes them. Prints "listening on 127.0.0.1
 //       (port N)".
-//   node smpp.js sendsms --url SENDSMS --n N [--conns 32] [--dlr-url URL]
-//       [--first K]
-//       N GET sendsms requests (to 010 numbers from K) over CONNS HTTP/1.1
-//       keep-alive connections, as an operator's application drives Kannel.
+//   node smpp.js sendsms --url SENDSMS --n N --text TEXT [--conns 32]
+//       [--dlr-url URL] [--first K]
+//       N GET sendsms requests of TEXT as UCS-2 (to 010 numbers from K) over
+//       CONNS HTTP/1.1 keep-alive connections, as an operator's application
+//       drives Kannel; with a dlr-url, each asks for a delivery report.
 //   node smpp.js members --url PLATFORM --key KEY --n N [--batch 1000]
 //       N verified, consenting members (phones 010 from 0, RRNs from
 //       stdin, one a line), through the back office's API.
-//   node smpp.js relay --url PLATFORM --key KEY --n N [--batch 1000]
-//       [--conns 4] [--tag T]
+//   node smpp.js relay --url PLATFORM --key KEY --n N --title T --agency A
+//       [--batch 1000] [--conns 4] [--tag T]
 //       N notices relayed as the hub relays them, one to each member, whose
 //       CIs come one a line on stdin (the recipient key is derived here).
 // Each command but sink prints one JSON line with what it did.
@@ -27,9 +28,6 @@
 
 const http = require('http');
 const crypto = require('crypto');
-
-// The text of every alert, on both gateways: Korean, so UCS-2, one segment.
-const TEXT = '[herald] 국세청 공문이 도착했습니다. 확인: http://127.0.0.1/n';
 
 function die(msg) {
 	process.stderr.write('smpp.js: ' + msg + '\n');
@@ -146,14 +144,14 @@ function sink() {
 // ---- Kannel's sendsms
 
 async function sendsms(argv) {
-	const o = options(argv, { url: undefined, n: undefined, conns: '32', 'dlr-url': '', first: '0' });
+	const o = options(argv, { url: undefined, n: undefined, text: undefined, conns: '32', 'dlr-url': '', first: '0' });
 	const n = Number(o.n), first = Number(o.first);
 	const agent = new http.Agent({ keepAlive: true, maxSockets: Number(o.conns) });
 	let accepted = 0;
 	const refused = [];
 	const started = Date.now();
 	await pool(n, Number(o.conns), async (i) => {
-		const q = new URLSearchParams({ from: '1588', to: phone(first + i), text: TEXT, charset: 'UTF-8', coding: '2' });
+		const q = new URLSearchParams({ from: '1588', to: phone(first + i), text: o.text, charset: 'UTF-8', coding: '2' });
 		if (o['dlr-url']) {
 			q.set('dlr-mask', '1');
 			q.set('dlr-url', o['dlr-url']);
@@ -215,7 +213,8 @@ function notice_id(tag, i) {
 }
 
 async function relay(argv) {
-	const o = options(argv, { url: undefined, key: undefined, n: undefined, batch: '1000', conns: '4', tag: 'a' });
+	const o = options(argv, { url: undefined, key: undefined, n: undefined, title: undefined, agency: undefined,
+		batch: '1000', conns: '4', tag: 'a' });
 	const n = Number(o.n), batch = Number(o.batch);
 	const cis = stdin_lines();
 	if (cis.length < n) die('need ' + n + ' CIs on stdin, got ' + cis.length);
@@ -230,7 +229,7 @@ async function relay(argv) {
 			list.push({ notice: id, rk: rk(cis[i]), doc_sha256: sha, link: 'http://127.0.0.1:7004/documents/' + id });
 		}
 		const r = await post(a, o.url + '/v1/relay',
-			{ common: { agency: 'nts', title: '국세 고지 / Tax notice', deadline: '2099-12-31' }, notices: list });
+			{ common: { agency: o.agency, title: o.title, deadline: '2099-12-31' }, notices: list });
 		for (const x of r.results) if (x.status === 'accepted') accepted++; else die('relay: ' + JSON.stringify(x));
 	});
 	a.agent.destroy();

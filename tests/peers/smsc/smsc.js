@@ -256,8 +256,10 @@ function receipt_send(r) {
 		short_message: Buffer.from(sms.sms_receipt_text(r), 'latin1'),
 		receipted_message_id: r.id, message_state: STATES[r.stat] || 7,
 	}, (resp) => {
-		if (resp.command_status === 0) stats.receipts_acked++;
-		else stats.receipts_nacked++;
+		if (resp.command_status === 0) {
+			stats.receipts_acked++;
+			stats.last_receipt_ack_ms = Date.now();
+		} else stats.receipts_nacked++;
 	});
 }
 
