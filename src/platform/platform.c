@@ -139,7 +139,8 @@ static int load_channel(platform *p, const config *cfg, char *err, size_t errlen
                  cfg->path);
         return -1;
     }
-    snprintf(p->channel, sizeof p->channel, "%s", sms ? SMS_CHANNEL_NAME : "none");
+    snprintf(p->channel, sizeof p->channel, "%s",
+             sms ? SMS_CHANNEL_NAME : push ? "push" : "none");
     if (!sms)
         return 0;
     p->has_sms = 1;

@@ -97,6 +97,21 @@ static void push_text(const platform *p, const notice_row *row, buf *b)
     buf_puts(b, p->public_url);
 }
 
+/* The SMS text: the same, said once and in Korean alone, since every 67
+ * UTF-16 units past the first 70 is one more segment the carrier bills
+ * (sms_text.h); a short title keeps it to one. */
+static void sms_alert_text(const platform *p, const notice_row *row, buf *b)
+{
+    buf_puts(b, "[");
+    buf_puts(b, p->name);
+    buf_puts(b, "] 전자고지 도착: ");
+    buf_puts(b, row->title);
+    buf_puts(b, " (");
+    buf_puts(b, row->agency);
+    buf_puts(b, ") ");
+    buf_puts(b, p->public_url);
+}
+
 /* Files one accepted notice; -1 on a database error. text is the
  * batch's scratch buffer for the push text. */
 static int deliver(platform *p, notice_row *row, const member_route *m, buf *text)
@@ -114,7 +129,10 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
     if (inserted < 0)
         return -1;
     text->len = 0;
-    push_text(p, row, text);
+    if (p->has_sms)
+        sms_alert_text(p, row, text);
+    else
+        push_text(p, row, text);
     if (text->broken || platform_db_outbox_insert(p->db, row->notice, p->channel, m->phone,
                                                   text->data, row->received) != 0)
         return -1;

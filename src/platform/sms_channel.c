@@ -1,70 +1,49 @@
-/* sms_channel.c -- see sms_channel.h. One thread, one poll loop:
+/* sms_channel.c -- see sms_channel.h. The SMPP side of the carrier
+ * channel: one thread, one poll loop, no database call (sms_store.c
+ * makes those on a thread of its own, so the window never waits for the
+ * disk). Each round it
  *
- *   claim   queued alerts become submitting in a transaction synced to
- *           disk (platform_db_outbox_claim) before any of them is sent,
- *           in batches, so one fsync covers hundreds of alerts;
- *   submit  each alert's segments (sms_text.h) go as submit_sm while
- *           fewer than `window` wait for an answer;
- *   answer  submit_sm_resp OK records the SMSC's message id (the first
- *           segment's is the alert's reference; every segment's is kept,
- *           since a receipt may name any); a throttling status puts the
- *           segment back and pauses; any other status fails the alert;
- *   receipt deliver_sm receipts (smpp_receipt.h) settle accepted alerts,
- *           and are answered only once what they say is on disk, so an
- *           SMSC that hears nothing sends them again.
+ *   takes   the alerts the store claimed (already on disk as submitting);
+ *   submits their segments (sms_text.h) while fewer than `window` wait
+ *           for an answer, within max_per_s and any throttling pause;
+ *   reads   submit_sm_resp: OK keeps the SMSC's message id (the first
+ *           segment's is the alert's reference, every segment's is kept,
+ *           since a receipt may name any); ESME_RTHROTTLED or
+ *           ESME_RMSGQFUL puts the segment back and pauses, longer each
+ *           time; any other status fails the alert; deliver_sm receipts
+ *           (smpp_receipt.h) become outcomes too;
+ *   gives   the outcomes to the store, and answers each receipt only once
+ *           the store has recorded it, so an SMSC that hears nothing
+ *           sends it again.
  *
- * Outcomes are recorded in one transaction per round of the loop, not one
- * per answer. An answer not yet recorded when the process dies leaves its
- * alert submitting, which the next start queues again once as a possible
- * duplicate (platform_db.h): acknowledged alerts are resent only if their
- * acknowledgement never reached the disk. When the connection drops,
- * alerts never sent go back to the queue as they were, and those sent
- * without an answer are queued again as possible duplicates. */
+ * When the connection drops, the alerts never sent go back to the queue
+ * as they were, and those sent without an answer are queued again as
+ * possible duplicates (platform_db.h: resent once, recorded). An answer
+ * the store had not yet recorded when the process died leaves its alert
+ * submitting, which the next start treats the same way. */
 #include "sms_channel.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
-#include "crypto.h"
 #include "log.h"
 #include "smpp_receipt.h"
-#include "sms_text.h"
+#include "sms_store.h"
 #include "str_copy.h"
 
-#define REF_MAX SMPP_PDU_MESSAGE_ID_MAX
 #define RESPONSE_TIMEOUT_MS 30000 /* a submit unanswered this long: the link is dead */
-#define FLUSH_AFTER_MS 5          /* how long an answer may wait for its transaction */
-#define FLUSH_MAX 1024            /* or how many may */
-#define CLAIM_LOOK_MS 1000        /* without a wake-up, look for queued alerts this often */
 #define THROTTLE_FIRST_MS 20
 #define THROTTLE_MAX_MS 5000
 #define STOP_DRAIN_MS 2000        /* at stop, how long answers are awaited */
 #define BACKLOG_MAX 65536         /* octets unwritten before the window stops filling */
-
-enum { SEG_UNSENT, SEG_OUTSTANDING, SEG_ACCEPTED };
-
-/* A claimed alert while it is in memory: from its claim until every
- * segment is answered. */
-typedef struct sms_alert {
-    long long id;
-    int duplicate;
-    char phone[SMPP_PDU_ADDR_MAX + 1];
-    int nseg, outstanding, accepted, sent_any, failed, queued;
-    uint8_t state[SMS_TEXT_MAX_SEGMENTS];
-    sms_segment seg[SMS_TEXT_MAX_SEGMENTS];
-    char ref[SMS_TEXT_MAX_SEGMENTS][REF_MAX + 1];
-    struct sms_alert *prev, *next; /* every alert in memory */
-    struct sms_alert *qnext;       /* those with a segment to send */
-} sms_alert;
+#define ANSWERS_AT_ONCE 256
 
 /* A submit_sm waiting for its answer. */
 typedef struct inflight {
@@ -74,185 +53,33 @@ typedef struct inflight {
     long long sent_ms;
 } inflight;
 
-typedef enum { RESULT_ACCEPTED, RESULT_FAILED, RESULT_RECEIPT } result_kind;
-
-/* An outcome waiting for the round's transaction. */
-typedef struct result {
-    result_kind kind;
-    long long id;
-    int delivered, nref;
-    uint32_t deliver_seq; /* a receipt's deliver_sm, answered after the commit */
-    char ref[SMS_TEXT_MAX_SEGMENTS][REF_MAX + 1];
-    char reason[160];
-} result;
-
 struct sms_channel {
     sms_settings set;
-    platform_db *db;
-    pthread_mutex_t *lock;
     smpp_session *session;
+    sms_store *store;
     pthread_t thread;
     int wake_fd;
     atomic_int stopping;
 
-    sms_alert *all;                /* every alert in memory */
+    sms_alert *all;                /* every alert held */
     sms_alert *queue, *queue_tail; /* those with segments to send, oldest first */
-    long held;                     /* alerts in memory */
+    long held, freed;              /* alerts held; let go since the store last heard */
     inflight *slots;               /* `window` of them */
     long outstanding;
-    uint8_t concat_ref;
+    unsigned gen;                  /* the connection's number: receipts answer on theirs */
 
-    result *results;
+    sms_result *results; /* this round's outcomes, for the store */
     size_t nresults, results_cap;
-    long long first_result_ms;
 
-    int claim_due;
-    long long next_claim_ms;
     long long paused_until, tokens_ms;
     long pause_ms;
     double tokens;
-    long long throttled, throttle_logged_ms;
+    long long throttle_logged_ms;
+    /* For the log at stop. */
+    long long submitted, accepted_n, failed_n, throttled, receipts_n;
 };
 
-/* ---- settings */
-
-int sms_settings_present(const config *cfg)
-{
-    for (size_t i = 0; i < cfg->count; i++)
-        if (!strcmp(cfg->entries[i].section, "sms"))
-            return 1;
-    return 0;
-}
-
-static int copy_key(const config *cfg, const char *key, const char *def, char *out,
-                    size_t cap, char *err, size_t errlen)
-{
-    const char *v = def ? config_get(cfg, "sms", key) : config_require(cfg, "sms", key, err, errlen);
-
-    if (!v && !def)
-        return -1;
-    if (!v)
-        v = def;
-    if (str_copy(out, cap, v) >= cap) {
-        snprintf(err, errlen, "%s: [sms] %s is longer than %zu characters", cfg->path, key,
-                 cap - 1);
-        return -1;
-    }
-    return 0;
-}
-
-static int on_off(const config *cfg, const char *key, int def, int *out, char *err,
-                  size_t errlen)
-{
-    const char *v = config_get(cfg, "sms", key);
-
-    if (!v)
-        *out = def;
-    else if (!strcmp(v, "on") || !strcmp(v, "off"))
-        *out = !strcmp(v, "on");
-    else {
-        snprintf(err, errlen, "%s: [sms] %s must be on or off", cfg->path, key);
-        return -1;
-    }
-    return 0;
-}
-
-/* The SMPP password: one line of at most 8 characters in a file only its
- * owner may read. */
-static int read_password(const config *cfg, char *out, size_t cap, char *err, size_t errlen)
-{
-    const char *v = config_require(cfg, "sms", "password_file", err, errlen);
-    char path[PATH_MAX], line[64];
-    struct stat st;
-    FILE *f;
-    size_t n;
-
-    if (!v)
-        return -1;
-    config_path(cfg, v, path, sizeof path);
-    if (!(f = fopen(path, "r"))) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
-        fclose(f);
-        snprintf(err, errlen, "%s: the SMPP password file is readable by others; chmod 600 it",
-                 path);
-        return -1;
-    }
-    if (!fgets(line, sizeof line, f))
-        line[0] = '\0';
-    fclose(f);
-    n = strcspn(line, "\r\n");
-    line[n] = '\0';
-    if (n == 0 || n >= cap) {
-        secure_wipe(line, sizeof line);
-        snprintf(err, errlen, "%s: expected one line holding an SMPP password of 1-%zu characters",
-                 path, cap - 1);
-        return -1;
-    }
-    memcpy(out, line, n + 1);
-    secure_wipe(line, sizeof line);
-    return 0;
-}
-
-static int source_ok(const char *a)
-{
-    for (; *a; a++)
-        if (*a < 0x20 || *a > 0x7e)
-            return 0;
-    return 1;
-}
-
-int sms_settings_load(sms_settings *s, const config *cfg, char *err, size_t errlen)
-{
-    smpp_session_config *c = &s->session;
-    long port;
-
-    memset(s, 0, sizeof *s);
-    if (copy_key(cfg, "host", NULL, c->host, sizeof c->host, err, errlen) ||
-        config_long(cfg, "sms", "port", -1, 1, 65535, &port, err, errlen) ||
-        copy_key(cfg, "system_id", NULL, c->system_id, sizeof c->system_id, err, errlen) ||
-        copy_key(cfg, "system_type", "", c->system_type, sizeof c->system_type, err, errlen) ||
-        copy_key(cfg, "source_addr", NULL, s->source_addr, sizeof s->source_addr, err,
-                 errlen) ||
-        copy_key(cfg, "tls_ca_file", "", c->tls_ca_file, sizeof c->tls_ca_file, err, errlen) ||
-        config_long(cfg, "sms", "window", 100, 1, 1000, &s->window, err, errlen) ||
-        config_long(cfg, "sms", "max_per_s", 0, 0, 1000000, &s->max_per_s, err, errlen) ||
-        config_long(cfg, "sms", "enquire_link_s", 30, 1, 3600, &c->enquire_link_s, err,
-                    errlen) ||
-        config_long(cfg, "sms", "reconnect_max_s", 30, 1, 3600, &c->reconnect_max_s, err,
-                    errlen) ||
-        on_off(cfg, "tls", 0, &c->tls, err, errlen) ||
-        on_off(cfg, "receipts", 1, &s->receipts, err, errlen))
-        return -1;
-    if (port < 0) {
-        snprintf(err, errlen, "%s: [sms] port is required", cfg->path);
-        return -1;
-    }
-    c->port = (int)port;
-    if (!s->source_addr[0] || !source_ok(s->source_addr)) {
-        snprintf(err, errlen, "%s: [sms] source_addr must be 1-%d printable ASCII characters",
-                 cfg->path, SMPP_PDU_ADDR_MAX);
-        return -1;
-    }
-    if (c->tls_ca_file[0]) {
-        char path[PATH_MAX];
-        config_path(cfg, c->tls_ca_file, path, sizeof path);
-        if (str_copy(c->tls_ca_file, sizeof c->tls_ca_file, path) >= sizeof c->tls_ca_file) {
-            snprintf(err, errlen, "%s: [sms] tls_ca_file is too long", cfg->path);
-            return -1;
-        }
-    }
-    return read_password(cfg, c->password, sizeof c->password, err, errlen);
-}
-
-void sms_settings_wipe(sms_settings *s)
-{
-    secure_wipe(s->session.password, sizeof s->session.password);
-}
-
-/* ---- alerts in memory */
+/* ---- alerts held */
 
 static void queue_push(sms_channel *c, sms_alert *a, int front)
 {
@@ -305,6 +132,23 @@ static void queue_remove(sms_channel *c, sms_alert *a)
     a->queued = 0;
 }
 
+/* Holds the alerts the store claimed (a list by qnext). */
+static void hold(sms_channel *c, sms_alert *list)
+{
+    while (list) {
+        sms_alert *a = list;
+        list = a->qnext;
+        a->qnext = NULL;
+        a->prev = NULL;
+        a->next = c->all;
+        if (c->all)
+            c->all->prev = a;
+        c->all = a;
+        c->held++;
+        queue_push(c, a, 0);
+    }
+}
+
 static void alert_free(sms_channel *c, sms_alert *a)
 {
     queue_remove(c, a);
@@ -315,172 +159,60 @@ static void alert_free(sms_channel *c, sms_alert *a)
     if (a->next)
         a->next->prev = a->prev;
     c->held--;
+    c->freed++;
     free(a);
 }
 
-/* Frees an alert once nothing more will come of it. */
+/* Lets an alert go once nothing more will come of it. */
 static void alert_maybe_done(sms_channel *c, sms_alert *a)
 {
     if (a->outstanding == 0 && (a->failed || a->accepted == a->nseg))
         alert_free(c, a);
 }
 
-/* ---- outcomes, recorded in one transaction a round */
+/* ---- outcomes */
 
-static result *result_add(sms_channel *c, result_kind kind, long long id)
+static sms_result *result_add(sms_channel *c, sms_result_kind kind, long long id)
 {
     if (c->nresults == c->results_cap) {
         size_t cap = c->results_cap ? c->results_cap * 2 : 256;
-        result *r = realloc(c->results, cap * sizeof *r);
+        sms_result *r = realloc(c->results, cap * sizeof *r);
         if (!r)
             return NULL;
         c->results = r;
         c->results_cap = cap;
     }
-    if (c->nresults == 0)
-        c->first_result_ms = clock_now_ms();
-    result *r = &c->results[c->nresults++];
+    sms_result *r = &c->results[c->nresults++];
     r->kind = kind;
     r->id = id;
     r->delivered = r->nref = 0;
     r->deliver_seq = 0;
+    r->gen = c->gen;
     r->reason[0] = '\0';
+    r->ref[0][0] = '\0';
     return r;
 }
 
 static void alert_fail(sms_channel *c, sms_alert *a, const char *reason)
 {
-    result *r;
+    sms_result *r;
 
     if (a->failed)
         return;
     a->failed = 1;
+    c->failed_n++;
     queue_remove(c, a);
-    if ((r = result_add(c, RESULT_FAILED, a->id)))
+    if ((r = result_add(c, SMS_FAILED, a->id)))
         str_copy(r->reason, sizeof r->reason, reason);
 }
 
-static void record_one(sms_channel *c, const result *r, const char *at, long *unknown)
+/* Hands this round's outcomes to the store. */
+static void give(sms_channel *c)
 {
-    switch (r->kind) {
-    case RESULT_ACCEPTED:
-        if (platform_db_outbox_accepted(c->db, r->id, r->ref[0][0] ? r->ref[0] : NULL, at) == 1)
-            for (int i = 1; i < r->nref; i++)
-                if (r->ref[i][0])
-                    platform_db_outbox_reference(c->db, r->id, r->ref[i]);
-        break;
-    case RESULT_FAILED:
-        platform_db_outbox_failed(c->db, r->id, r->reason, at);
-        break;
-    case RESULT_RECEIPT:
-        if (platform_db_outbox_receipt(c->db, SMS_CHANNEL_NAME, r->ref[0], r->delivered,
-                                       r->delivered ? NULL : r->reason, at) ==
-            OUTBOX_RECEIPT_UNKNOWN) {
-            log_warn("sms: a receipt for message id \"%s\", which no alert of ours has",
-                     r->ref[0]);
-            (*unknown)++;
-        }
-        break;
-    }
-}
-
-/* Records every outcome waiting, then answers the receipts among them.
- * On a database error the receipts go unanswered (the SMSC sends them
- * again) and the answers are lost, which leaves their alerts submitting:
- * queued again, as possible duplicates, at the next drop or start. */
-static void flush_results(sms_channel *c)
-{
-    char at[25];
-    long unknown = 0;
-    int ok;
-
-    if (c->nresults == 0)
-        return;
-    clock_rfc3339_ms(at, clock_now_ms());
-    pthread_mutex_lock(c->lock);
-    ok = platform_db_begin(c->db) == 0;
-    for (size_t i = 0; ok && i < c->nresults; i++)
-        record_one(c, &c->results[i], at, &unknown);
-    if (ok && platform_db_commit(c->db) != 0) {
-        platform_db_rollback(c->db);
-        ok = 0;
-    }
-    pthread_mutex_unlock(c->lock);
-    if (!ok)
-        log_error("sms: cannot record %zu outcomes (see above)", c->nresults);
-    for (size_t i = 0; ok && i < c->nresults; i++)
-        if (c->results[i].deliver_seq)
-            smpp_session_deliver_resp(c->session, c->results[i].deliver_seq, SMPP_PDU_ESME_ROK);
+    if (c->nresults || c->freed)
+        sms_store_give(c->store, c->results, c->nresults, c->freed);
     c->nresults = 0;
-}
-
-/* ---- claiming */
-
-static void take_claimed(void *ctx, const outbox_alert *o)
-{
-    sms_channel *c = ctx;
-    sms_alert *a = calloc(1, sizeof *a);
-    const char *why = NULL;
-    size_t n = 0;
-
-    if (!a) { /* left submitting: queued again at the next drop or start */
-        log_error("sms: out of memory for alert %lld", o->id);
-        return;
-    }
-    a->id = o->id;
-    a->duplicate = o->duplicate;
-    str_copy(a->phone, sizeof a->phone, o->phone);
-    a->next = c->all;
-    if (c->all)
-        c->all->prev = a;
-    c->all = a;
-    c->held++;
-    if (sms_text_segments(o->text, strlen(o->text), c->concat_ref++, a->seg,
-                          SMS_TEXT_MAX_SEGMENTS, &n, &why) != 0) {
-        char reason[160];
-        snprintf(reason, sizeof reason, "text cannot go as SMS: %s", why);
-        alert_fail(c, a, reason);
-        alert_maybe_done(c, a);
-        return;
-    }
-    a->nseg = (int)n;
-    queue_push(c, a, 0);
-}
-
-/* How many alerts one claim takes: enough that its fsync is shared by
- * many, few enough that memory stays small (~2 KiB an alert). */
-static long claim_batch(const sms_channel *c)
-{
-    return c->set.window * 2 > 256 ? c->set.window * 2 : 256;
-}
-
-static void claim(sms_channel *c, long long now)
-{
-    long limit = claim_batch(c) * 2 - c->held;
-    sms_alert *before;
-    char at[25];
-    int n;
-
-    if (limit < claim_batch(c))
-        return;
-    flush_results(c); /* so that a failed claim drops only its own */
-    before = c->all;
-    clock_rfc3339_ms(at, clock_now_ms());
-    pthread_mutex_lock(c->lock);
-    n = platform_db_outbox_claim(c->db, SMS_CHANNEL_NAME, (int)limit, at, take_claimed, c);
-    pthread_mutex_unlock(c->lock);
-    if (n < 0) {
-        /* Nothing was claimed: the copies made go (none was sent). */
-        log_error("sms: cannot claim queued alerts; trying again in %d ms", CLAIM_LOOK_MS);
-        while (c->all != before) /* the new are at the head */
-            alert_free(c, c->all);
-        c->nresults = 0;
-        c->claim_due = 0;
-        c->next_claim_ms = now + CLAIM_LOOK_MS;
-        return;
-    }
-    c->claim_due = n == limit; /* a full batch: more may wait */
-    c->next_claim_ms = now + CLAIM_LOOK_MS;
+    c->freed = 0;
 }
 
 /* ---- submitting */
@@ -525,7 +257,7 @@ static int submit_next(sms_channel *c, long long now)
 
     if (!a || !slot)
         return 0;
-    for (i = 0; i < a->nseg && a->state[i] != SEG_UNSENT; i++)
+    for (i = 0; i < a->nseg && a->state[i] != SMS_SEG_UNSENT; i++)
         ;
     if (i == a->nseg) { /* every segment is out: nothing to send here */
         queue_pop(c);
@@ -547,11 +279,12 @@ static int submit_next(sms_channel *c, long long now)
         return -1;
     }
     *slot = (inflight){.seq = seq, .alert = a, .seg = i, .sent_ms = now};
-    a->state[i] = SEG_OUTSTANDING;
+    c->submitted++;
+    a->state[i] = SMS_SEG_OUTSTANDING;
     a->outstanding++;
     a->sent_any = 1;
     c->outstanding++;
-    for (i++; i < a->nseg && a->state[i] != SEG_UNSENT; i++)
+    for (i++; i < a->nseg && a->state[i] != SMS_SEG_UNSENT; i++)
         ;
     if (i == a->nseg)
         queue_pop(c);
@@ -593,9 +326,9 @@ static void on_bound(void *ctx)
 {
     sms_channel *c = ctx;
 
-    c->claim_due = 1;
     c->pause_ms = THROTTLE_FIRST_MS;
     c->paused_until = 0;
+    sms_store_bound(c->store, 1);
 }
 
 static int throttling(uint32_t status)
@@ -608,7 +341,7 @@ static int throttling(uint32_t status)
  * SMSC still throttles after a pause. */
 static void throttled(sms_channel *c, sms_alert *a, int seg, uint32_t status, long long now)
 {
-    a->state[seg] = SEG_UNSENT;
+    a->state[seg] = SMS_SEG_UNSENT;
     queue_push(c, a, 1);
     c->throttled++;
     if (now < c->paused_until)
@@ -625,9 +358,9 @@ static void throttled(sms_channel *c, sms_alert *a, int seg, uint32_t status, lo
 
 static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_id)
 {
-    result *r;
+    sms_result *r;
 
-    a->state[seg] = SEG_ACCEPTED;
+    a->state[seg] = SMS_SEG_ACCEPTED;
     str_copy(a->ref[seg], sizeof a->ref[seg], message_id);
     a->accepted++;
     if (c->pause_ms > THROTTLE_FIRST_MS)
@@ -637,7 +370,8 @@ static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_
     if (!message_id[0] && !a->ref[0][0])
         log_warn("sms: the SMSC accepted alert %lld without a message id: no receipt will"
                  " match it", a->id);
-    if ((r = result_add(c, RESULT_ACCEPTED, a->id))) {
+    c->accepted_n++;
+    if ((r = result_add(c, SMS_ACCEPTED, a->id))) {
         r->nref = a->nseg;
         memcpy(r->ref, a->ref, sizeof r->ref);
     }
@@ -686,7 +420,7 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     sms_channel *c = ctx;
     smpp_receipt rc;
     const char *why = NULL;
-    result *r;
+    sms_result *r;
 
     if ((m->esm_class & 0x3C) != SMPP_PDU_ESM_DELIVERY_RECEIPT) {
         log_info("sms: a deliver_sm that is no receipt (esm_class 0x%02x): answered, not kept",
@@ -703,7 +437,7 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     if (m->receipted_message_id[0] && strcmp(m->receipted_message_id, rc.id) != 0)
         log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in receipted_message_id;"
                  " taking the latter", rc.id, m->receipted_message_id);
-    if (!smpp_receipt_stat_is_final(rc.stat) || !(r = result_add(c, RESULT_RECEIPT, 0))) {
+    if (!smpp_receipt_stat_is_final(rc.stat) || !(r = result_add(c, SMS_RECEIPT, 0))) {
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
@@ -711,45 +445,35 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     r->nref = 1;
     r->delivered = smpp_receipt_stat_is_delivered(rc.stat);
     r->deliver_seq = seq;
+    c->receipts_n++;
     receipt_reason(&rc, r->reason, sizeof r->reason);
 }
 
-/* The connection is gone: what was answered is recorded first; alerts
- * never sent go back to the queue as they were; those sent without an
- * answer are queued again as possible duplicates (or fail, if they were
- * already). */
+/* The connection is gone: the outcomes so far go to the store first,
+ * then the alerts held are let go, the store told which were never sent. */
 static void on_lost(void *ctx, const char *why)
 {
     sms_channel *c = ctx;
-    int unclaimed = 0, failed = 0, requeued;
-    char at[25];
+    long long *unsent = calloc((size_t)c->held + 1, sizeof *unsent);
+    size_t n = 0;
+    long held = c->held;
 
-    flush_results(c);
-    clock_rfc3339_ms(at, clock_now_ms());
-    pthread_mutex_lock(c->lock);
-    if (platform_db_begin(c->db) == 0) {
-        for (sms_alert *a = c->all; a; a = a->next)
-            if (!a->sent_any && !a->failed)
-                unclaimed += platform_db_outbox_unclaim(c->db, SMS_CHANNEL_NAME, a->id) == 1;
-        requeued = platform_db_outbox_requeue(c->db, SMS_CHANNEL_NAME, at, &failed);
-        if (requeued < 0 || platform_db_commit(c->db) != 0) {
-            platform_db_rollback(c->db);
-            requeued = -1;
-        }
-    } else
-        requeued = -1;
-    pthread_mutex_unlock(c->lock);
-    if (requeued < 0)
-        log_error("sms: cannot queue the unanswered alerts again; the next start will");
-    else if (c->outstanding || requeued || failed || unclaimed)
-        log_warn("sms: connection lost (%s): %d alerts sent without an answer queued again as"
-                 " possible duplicates, %d failed (outcome unknown twice), %d not yet sent"
-                 " back in the queue", why, requeued, failed, unclaimed);
+    sms_store_bound(c->store, 0);
+    give(c);
+    for (sms_alert *a = c->all; a; a = a->next)
+        if (!a->sent_any && !a->failed && unsent)
+            unsent[n++] = a->id;
+    if (c->outstanding)
+        log_warn("sms: %ld submit_sm unanswered when the connection went (%s)", c->outstanding,
+                 why);
     while (c->all)
         alert_free(c, c->all);
+    c->freed = 0;
+    sms_store_lost(c->store, unsent, n, held, why);
+    free(unsent);
     memset(c->slots, 0, (size_t)c->set.window * sizeof *c->slots);
     c->outstanding = 0;
-    c->claim_due = 1;
+    c->gen++;
 }
 
 /* ---- the thread */
@@ -763,10 +487,6 @@ static long timeouts(sms_channel *c, long long now)
             smpp_session_drop(c->session, now, "a submit_sm unanswered for 30 s");
             return 1;
         }
-    if (c->nresults) {
-        long left = (long)(c->first_result_ms + FLUSH_AFTER_MS - now);
-        wait = left < wait ? (left < 0 ? 0 : left) : wait;
-    }
     if (c->queue && c->outstanding < c->set.window &&
         smpp_session_state_of(c->session) == SMPP_SESSION_BOUND) {
         long left = now < c->paused_until ? (long)(c->paused_until - now) : 1;
@@ -780,10 +500,22 @@ static void drain_wake(sms_channel *c)
     uint64_t v;
 
     while (read(c->wake_fd, &v, sizeof v) == sizeof v)
-        c->claim_due = 1;
+        ;
 }
 
-/* One round: wait, read and write, record, claim, submit. */
+/* Answers the receipts the store has recorded, those of this connection. */
+static void answer_receipts(sms_channel *c)
+{
+    sms_answer a[ANSWERS_AT_ONCE];
+    size_t n;
+
+    while ((n = sms_store_answers(c->store, a, ANSWERS_AT_ONCE)) > 0)
+        for (size_t i = 0; i < n; i++)
+            if (a[i].gen == c->gen)
+                smpp_session_deliver_resp(c->session, a[i].seq, SMPP_PDU_ESME_ROK);
+}
+
+/* One round: wait, read and write, take, submit, give. */
 static void round_once(sms_channel *c, long wait)
 {
     struct pollfd fds[2] = {{.fd = c->wake_fd, .events = POLLIN}};
@@ -798,18 +530,16 @@ static void round_once(sms_channel *c, long wait)
         drain_wake(c);
     if (fd >= 0 && fds[1].revents)
         smpp_session_io(c->session, fds[1].revents, now);
-    if (c->nresults &&
-        (c->nresults >= FLUSH_MAX || now - c->first_result_ms >= FLUSH_AFTER_MS))
-        flush_results(c);
-    if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND && !atomic_load(&c->stopping) &&
-        (c->claim_due || now >= c->next_claim_ms))
-        claim(c, now);
+    answer_receipts(c);
+    if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND && !atomic_load(&c->stopping))
+        hold(c, sms_store_take(c->store));
     pump(c, now);
-    smpp_session_io(c->session, POLLOUT, now); /* what pump queued leaves now */
+    give(c);
+    smpp_session_io(c->session, POLLOUT, now); /* what this round queued leaves now */
 }
 
-/* At stop: waits a moment for the answers outstanding, records them, and
- * unbinds; on_lost then deals with what stayed unanswered. */
+/* At stop: waits a moment for the answers outstanding, hands them over,
+ * and unbinds; on_lost then deals with what stayed unanswered. */
 static void finish(sms_channel *c)
 {
     long long until = clock_now_ms() + STOP_DRAIN_MS;
@@ -817,13 +547,13 @@ static void finish(sms_channel *c)
     while (c->outstanding && clock_now_ms() < until &&
            smpp_session_state_of(c->session) == SMPP_SESSION_BOUND)
         round_once(c, 50);
-    flush_results(c);
-    smpp_session_io(c->session, POLLOUT, clock_now_ms());
+    give(c);
     if (smpp_session_unbind(c->session, clock_now_ms()))
         while (smpp_session_state_of(c->session) == SMPP_SESSION_UNBINDING)
             round_once(c, smpp_session_tick(c->session, clock_now_ms()));
-    if (c->all || c->nresults)
+    if (c->all)
         on_lost(c, "stopping");
+    give(c);
 }
 
 static void *channel_main(void *arg)
@@ -834,6 +564,14 @@ static void *channel_main(void *arg)
         round_once(c, timeouts(c, clock_now_ms()));
     finish(c);
     return NULL;
+}
+
+/* How many alerts the store claims at once: enough that its fsync is
+ * shared by many (at 5,000 a second, batches of 1,000 are 5 fsyncs a
+ * second), few enough that memory stays small (~2 KiB an alert). */
+static long claim_batch(const sms_settings *s)
+{
+    return s->window * 10 > 1000 ? s->window * 10 : 1000;
 }
 
 sms_channel *sms_channel_start(const sms_settings *s, platform_db *db, pthread_mutex_t *lock,
@@ -847,8 +585,6 @@ sms_channel *sms_channel_start(const sms_settings *s, platform_db *db, pthread_m
         return NULL;
     }
     c->set = *s;
-    c->db = db;
-    c->lock = lock;
     c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     c->slots = calloc((size_t)s->window, sizeof *c->slots);
     c->pause_ms = THROTTLE_FIRST_MS;
@@ -857,8 +593,11 @@ sms_channel *sms_channel_start(const sms_settings *s, platform_db *db, pthread_m
                                .submit_resp = on_submit_resp, .deliver = on_deliver};
     c->session = c->wake_fd >= 0 && c->slots ? smpp_session_new(&s->session, &h) : NULL;
     sms_settings_wipe(&c->set);
-    if (!c->session || pthread_create(&c->thread, NULL, channel_main, c) != 0) {
+    if (c->session)
+        c->store = sms_store_start(db, lock, claim_batch(s), c->wake_fd);
+    if (!c->store || pthread_create(&c->thread, NULL, channel_main, c) != 0) {
         snprintf(err, errlen, "cannot start the SMS channel (out of memory or TLS set-up)");
+        sms_store_stop(c->store);
         smpp_session_free(c->session);
         if (c->wake_fd >= 0)
             close(c->wake_fd);
@@ -875,10 +614,7 @@ sms_channel *sms_channel_start(const sms_settings *s, platform_db *db, pthread_m
 
 void sms_channel_wake(sms_channel *c)
 {
-    uint64_t one = 1;
-
-    if (write(c->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-        log_warn("sms: cannot wake the channel: %s", strerror(errno));
+    sms_store_wake(c->store);
 }
 
 void sms_channel_stop(sms_channel *c)
@@ -886,8 +622,15 @@ void sms_channel_stop(sms_channel *c)
     if (!c)
         return;
     atomic_store(&c->stopping, 1);
-    sms_channel_wake(c);
+    uint64_t one = 1;
+    if (write(c->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        log_warn("sms: cannot wake the channel: %s", strerror(errno));
     pthread_join(c->thread, NULL);
+    long long db_ms = sms_store_db_ms(c->store);
+    sms_store_stop(c->store);
+    log_info("sms: stopped after %lld submit_sm: %lld alerts accepted, %lld failed, %lld"
+             " throttled answers, %lld final receipts; %lld ms in the database",
+             c->submitted, c->accepted_n, c->failed_n, c->throttled, c->receipts_n, db_ms);
     smpp_session_free(c->session);
     close(c->wake_fd);
     free(c->slots);

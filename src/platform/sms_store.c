@@ -1,0 +1,474 @@
+/* sms_store.c -- see sms_store.h. One loop under the store's mutex: a
+ * loss to recover, or outcomes due, are recorded first (each in one
+ * transaction, the platform's lock held only for it); otherwise, while
+ * the channel is bound and holds fewer than a batch, a claim. */
+#include "sms_store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "str_copy.h"
+
+/* An fsync takes ~5 ms here: the outcomes of 20 ms share one, and a
+ * receipt waits no longer than that for its answer. */
+#define FLUSH_AFTER_MS 20
+#define FLUSH_MAX 4096
+#define CLAIM_LOOK_MS 1000 /* without a wake-up, look for queued alerts this often */
+
+struct sms_store {
+    platform_db *db;
+    pthread_mutex_t *lock; /* the platform's, around every database call */
+    long batch;
+    int wake_fd;
+    pthread_t thread;
+    uint8_t concat_ref;
+
+    /* Under mx: what the two threads hand each other. */
+    pthread_mutex_t mx;
+    pthread_cond_t cond;
+    int stopping, bound, claim_due, recovering, lost;
+    long long next_claim_ms, first_result_ms, db_ms;
+    long held; /* claimed, not yet let go of */
+    sms_alert *incoming, *incoming_tail;
+    sms_result *results;
+    size_t nresults, results_cap;
+    sms_answer *answers;
+    size_t nanswers, answers_cap;
+    long long *unsent;
+    size_t nunsent, unsent_cap;
+    char why[160];
+};
+
+/* Grows *v (of *cap elements of size each) to hold need; 0 or -1. */
+static int grow(void **v, size_t *cap, size_t need, size_t each)
+{
+    size_t n = *cap ? *cap : 256;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    if (!(p = realloc(*v, n * each)))
+        return -1;
+    *v = p;
+    *cap = n;
+    return 0;
+}
+
+static void wake_channel(sms_store *s)
+{
+    uint64_t one = 1;
+
+    if (write(s->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        log_warn("sms: cannot wake the channel: %s", strerror(errno));
+}
+
+/* ---- recording */
+
+static void record_one(sms_store *s, const sms_result *r, const char *at)
+{
+    switch (r->kind) {
+    case SMS_ACCEPTED:
+        if (platform_db_outbox_accepted(s->db, r->id, r->ref[0][0] ? r->ref[0] : NULL, at) == 1)
+            for (int i = 1; i < r->nref; i++)
+                if (r->ref[i][0])
+                    platform_db_outbox_reference(s->db, r->id, r->ref[i]);
+        break;
+    case SMS_FAILED:
+        platform_db_outbox_failed(s->db, r->id, r->reason, at);
+        break;
+    case SMS_RECEIPT:
+        if (platform_db_outbox_receipt(s->db, SMS_CHANNEL_NAME, r->ref[0], r->delivered,
+                                       r->delivered ? NULL : r->reason, at) ==
+            OUTBOX_RECEIPT_UNKNOWN)
+            log_warn("sms: a receipt for message id \"%s\", which no alert of ours has: "
+                     "answered, not recorded", r->ref[0]);
+        break;
+    }
+}
+
+/* Records r[0..n) in one transaction: 0, or -1 (then none is, and their
+ * alerts stay submitting: queued again at the next loss or start). */
+static int record(sms_store *s, const sms_result *r, size_t n)
+{
+    char at[25];
+    int ok;
+
+    clock_rfc3339_ms(at, clock_now_ms());
+    pthread_mutex_lock(s->lock);
+    ok = platform_db_begin(s->db) == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        record_one(s, &r[i], at);
+    if (ok && platform_db_commit(s->db) != 0) {
+        platform_db_rollback(s->db);
+        ok = 0;
+    }
+    pthread_mutex_unlock(s->lock);
+    if (!ok)
+        log_error("sms: cannot record %zu outcomes (see above); their receipts go"
+                  " unanswered, to come again", n);
+    return ok ? 0 : -1;
+}
+
+/* After a loss: alerts never sent go back as they were, the channel's
+ * other submitting ones are queued again as possible duplicates. */
+static void recover(sms_store *s, const long long *unsent, size_t n, sms_alert *incoming,
+                    const char *why)
+{
+    int back = 0, failed = 0, requeued = -1;
+    char at[25];
+
+    clock_rfc3339_ms(at, clock_now_ms());
+    pthread_mutex_lock(s->lock);
+    if (platform_db_begin(s->db) == 0) {
+        for (size_t i = 0; i < n; i++)
+            back += platform_db_outbox_unclaim(s->db, SMS_CHANNEL_NAME, unsent[i]) == 1;
+        for (sms_alert *a = incoming; a; a = a->qnext)
+            back += platform_db_outbox_unclaim(s->db, SMS_CHANNEL_NAME, a->id) == 1;
+        requeued = platform_db_outbox_requeue(s->db, SMS_CHANNEL_NAME, at, &failed);
+        if (requeued < 0 || platform_db_commit(s->db) != 0) {
+            platform_db_rollback(s->db);
+            requeued = -1;
+        }
+    }
+    pthread_mutex_unlock(s->lock);
+    if (requeued < 0)
+        log_error("sms: cannot queue the unanswered alerts again; the next start will");
+    else if (requeued || failed || back)
+        log_warn("sms: %s: %d alerts sent without an answer queued again as possible"
+                 " duplicates, %d failed (outcome unknown twice), %d never sent back in the"
+                 " queue", why, requeued, failed, back);
+}
+
+/* ---- claiming */
+
+typedef struct claim_ctx {
+    sms_store *s;
+    sms_alert *head, *tail;
+    long n;
+    sms_result *failed; /* texts that cannot go as SMS */
+    size_t nfailed, failed_cap;
+    long long ms; /* spent in the database */
+} claim_ctx;
+
+static void fail_claimed(claim_ctx *k, long long id, const char *why)
+{
+    if (grow((void **)&k->failed, &k->failed_cap, k->nfailed + 1, sizeof *k->failed) != 0)
+        return; /* left submitting: queued again at the next loss or start */
+    sms_result *r = &k->failed[k->nfailed++];
+    memset(r, 0, sizeof *r);
+    r->kind = SMS_FAILED;
+    r->id = id;
+    snprintf(r->reason, sizeof r->reason, "text cannot go as SMS: %s", why);
+}
+
+static void take_claimed(void *ctx, const outbox_alert *o)
+{
+    claim_ctx *k = ctx;
+    sms_alert *a = calloc(1, sizeof *a);
+    const char *why = NULL;
+    size_t n = 0;
+
+    if (!a) { /* left submitting: queued again at the next loss or start */
+        log_error("sms: out of memory for alert %lld", o->id);
+        return;
+    }
+    if (sms_text_segments(o->text, strlen(o->text), k->s->concat_ref++, a->seg,
+                          SMS_TEXT_MAX_SEGMENTS, &n, &why) != 0) {
+        fail_claimed(k, o->id, why);
+        free(a);
+        return;
+    }
+    a->id = o->id;
+    a->duplicate = o->duplicate;
+    a->nseg = (int)n;
+    str_copy(a->phone, sizeof a->phone, o->phone);
+    if (k->tail)
+        k->tail->qnext = a;
+    else
+        k->head = a;
+    k->tail = a;
+    k->n++;
+}
+
+static void free_list(sms_alert *a)
+{
+    while (a) {
+        sms_alert *next = a->qnext;
+        free(a);
+        a = next;
+    }
+}
+
+/* Claims up to limit (the store's mutex not held); *k gets them. */
+static int claim(sms_store *s, long limit, claim_ctx *k)
+{
+    long long t0 = clock_now_ms();
+    char at[25];
+    int n;
+
+    clock_rfc3339_ms(at, t0);
+    pthread_mutex_lock(s->lock);
+    n = platform_db_outbox_claim(s->db, SMS_CHANNEL_NAME, (int)limit, at, take_claimed, k);
+    pthread_mutex_unlock(s->lock);
+    if (n < 0) { /* nothing was claimed: the copies go */
+        log_error("sms: cannot claim queued alerts; trying again in %d ms", CLAIM_LOOK_MS);
+        free_list(k->head);
+        k->head = k->tail = NULL;
+        k->n = 0;
+        k->nfailed = 0;
+    }
+    if (k->nfailed && record(s, k->failed, k->nfailed) == 0)
+        log_warn("sms: %zu alerts failed: their text cannot go as SMS", k->nfailed);
+    k->ms = clock_now_ms() - t0;
+    return n;
+}
+
+/* ---- the thread */
+
+/* A loss, or outcomes due: taken out under mx, recorded without it. */
+static void record_round(sms_store *s)
+{
+    sms_result *r = s->results;
+    size_t n = s->nresults, nunsent = s->nunsent;
+    long long *unsent = s->unsent;
+    sms_alert *incoming = NULL;
+    int lost = s->lost;
+    char why[sizeof s->why];
+    long back = 0;
+
+    s->results = NULL;
+    s->nresults = s->results_cap = 0;
+    if (lost) {
+        incoming = s->incoming;
+        s->incoming = s->incoming_tail = NULL;
+        s->unsent = NULL;
+        s->nunsent = s->unsent_cap = 0;
+        s->lost = 0;
+        memcpy(why, s->why, sizeof why);
+    }
+    pthread_mutex_unlock(&s->mx);
+
+    long long t0 = clock_now_ms();
+    int ok = n == 0 || record(s, r, n) == 0;
+    if (lost)
+        recover(s, unsent, nunsent, incoming, why);
+    for (sms_alert *a = incoming; a; a = a->qnext)
+        back++;
+    free_list(incoming);
+    free(unsent);
+
+    pthread_mutex_lock(&s->mx);
+    s->db_ms += clock_now_ms() - t0;
+    size_t answers = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (!r[i].deliver_seq ||
+            grow((void **)&s->answers, &s->answers_cap, s->nanswers + 1, sizeof *s->answers))
+            continue;
+        s->answers[s->nanswers++] = (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen};
+        answers++;
+    }
+    free(r);
+    if (lost) {
+        s->held -= back;
+        s->recovering = s->lost; /* a second loss meanwhile keeps it */
+        s->claim_due = 1;
+    }
+    if (answers || lost)
+        wake_channel(s);
+}
+
+static void claim_round(sms_store *s)
+{
+    long limit = 2 * s->batch - s->held;
+    claim_ctx k = {.s = s};
+
+    pthread_mutex_unlock(&s->mx);
+    int n = claim(s, limit, &k);
+    free(k.failed);
+    pthread_mutex_lock(&s->mx);
+    s->db_ms += k.ms;
+    if (k.head) {
+        if (s->incoming_tail)
+            s->incoming_tail->qnext = k.head;
+        else
+            s->incoming = k.head;
+        s->incoming_tail = k.tail;
+        s->held += k.n;
+        wake_channel(s);
+    }
+    s->claim_due = n == limit; /* a full batch: more may wait */
+    s->next_claim_ms = clock_now_ms() + CLAIM_LOOK_MS;
+}
+
+static void *store_main(void *arg)
+{
+    sms_store *s = arg;
+
+    pthread_mutex_lock(&s->mx);
+    for (;;) {
+        long long now = clock_now_ms();
+        int due = s->nresults &&
+                  (s->nresults >= FLUSH_MAX || now - s->first_result_ms >= FLUSH_AFTER_MS ||
+                   s->stopping);
+        int claim_now = s->bound && !s->stopping && !s->recovering && s->held < s->batch &&
+                        (s->claim_due || now >= s->next_claim_ms);
+        if (s->lost || due)
+            record_round(s);
+        else if (claim_now)
+            claim_round(s);
+        else if (s->stopping)
+            break;
+        else {
+            long long until = s->nresults ? s->first_result_ms + FLUSH_AFTER_MS
+                                          : now + CLAIM_LOOK_MS;
+            if (s->bound && !s->recovering && s->held < s->batch && s->next_claim_ms < until)
+                until = s->next_claim_ms;
+            struct timespec ts = clock_after_ms(until > now ? (long)(until - now) : 1);
+            pthread_cond_timedwait(&s->cond, &s->mx, &ts);
+        }
+    }
+    pthread_mutex_unlock(&s->mx);
+    return NULL;
+}
+
+sms_store *sms_store_start(platform_db *db, pthread_mutex_t *lock, long batch, int wake_fd)
+{
+    sms_store *s = calloc(1, sizeof *s);
+
+    if (!s)
+        return NULL;
+    s->db = db;
+    s->lock = lock;
+    s->batch = batch;
+    s->wake_fd = wake_fd;
+    pthread_mutex_init(&s->mx, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    if (pthread_create(&s->thread, NULL, store_main, s) != 0) {
+        pthread_cond_destroy(&s->cond);
+        pthread_mutex_destroy(&s->mx);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sms_store_stop(sms_store *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mx);
+    s->stopping = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mx);
+    pthread_join(s->thread, NULL);
+    free_list(s->incoming); /* none after a last loss; claimed ones stay submitting */
+    free(s->results);
+    free(s->answers);
+    free(s->unsent);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->mx);
+    free(s);
+}
+
+void sms_store_wake(sms_store *s)
+{
+    pthread_mutex_lock(&s->mx);
+    s->claim_due = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mx);
+}
+
+void sms_store_bound(sms_store *s, int bound)
+{
+    pthread_mutex_lock(&s->mx);
+    s->bound = bound;
+    if (bound)
+        s->claim_due = 1;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mx);
+}
+
+sms_alert *sms_store_take(sms_store *s)
+{
+    sms_alert *a = NULL;
+
+    pthread_mutex_lock(&s->mx);
+    if (!s->recovering) {
+        a = s->incoming;
+        s->incoming = s->incoming_tail = NULL;
+    }
+    pthread_mutex_unlock(&s->mx);
+    return a;
+}
+
+void sms_store_give(sms_store *s, const sms_result *r, size_t n, long freed)
+{
+    pthread_mutex_lock(&s->mx);
+    s->held -= freed;
+    if (n && grow((void **)&s->results, &s->results_cap, s->nresults + n, sizeof *r) == 0) {
+        if (s->nresults == 0) { /* the store sleeps till then, not longer */
+            s->first_result_ms = clock_now_ms();
+            pthread_cond_signal(&s->cond);
+        }
+        memcpy(s->results + s->nresults, r, n * sizeof *r);
+        s->nresults += n;
+    } else if (n)
+        log_error("sms: out of memory for %zu outcomes; their alerts stay submitting", n);
+    if (freed && s->held < s->batch)
+        pthread_cond_signal(&s->cond);
+    if (s->nresults >= FLUSH_MAX)
+        pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mx);
+}
+
+size_t sms_store_answers(sms_store *s, sms_answer *out, size_t max)
+{
+    size_t n;
+
+    pthread_mutex_lock(&s->mx);
+    n = s->nanswers < max ? s->nanswers : max;
+    memcpy(out, s->answers, n * sizeof *out);
+    memmove(s->answers, s->answers + n, (s->nanswers - n) * sizeof *out);
+    s->nanswers -= n;
+    pthread_mutex_unlock(&s->mx);
+    return n;
+}
+
+void sms_store_lost(sms_store *s, const long long *unsent, size_t n, long freed,
+                    const char *why)
+{
+    pthread_mutex_lock(&s->mx);
+    s->held -= freed;
+    if (n && grow((void **)&s->unsent, &s->unsent_cap, s->nunsent + n, sizeof *unsent) == 0) {
+        memcpy(s->unsent + s->nunsent, unsent, n * sizeof *unsent);
+        s->nunsent += n;
+    }
+    /* (out of memory: those few are queued again as possible duplicates) */
+    s->lost = s->recovering = 1;
+    str_copy(s->why, sizeof s->why, why);
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->mx);
+}
+
+int sms_store_recovering(sms_store *s)
+{
+    pthread_mutex_lock(&s->mx);
+    int r = s->recovering;
+    pthread_mutex_unlock(&s->mx);
+    return r;
+}
+
+long long sms_store_db_ms(sms_store *s)
+{
+    pthread_mutex_lock(&s->mx);
+    long long ms = s->db_ms;
+    pthread_mutex_unlock(&s->mx);
+    return ms;
+}
