@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# platform end to end: a real idsvc, a real platform, and a stand-in hub
-# (fake_hub.py) that records what the platform reports. Covers the admin
+# platform end to end: a real idsvc, a real platform, a stand-in hub
+# (fake_hub.py) that records what the platform reports, and the SMSC peer
+# (tests/peers/smsc) its alerts go to, so that a notification is reported
+# only once a channel took the alert. Covers the admin
 # and hub APIs, the citizen pages (login limits, inbox, opening a notice
 # with a view token), consent changes reaching the directory, and a scan of
 # everything the platform wrote for RRNs.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../peers/smsc/start.sh"
 
 cd "$T"
 "$HERALD" keygen --hmac --out ci.key
@@ -14,7 +17,9 @@ IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
 HUBKEY=$("$HERALD" apikey --name hub --clients platform.clients)
 ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
 TOHUB=$(openssl rand -hex 32)
-(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
+(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey; echo s3cret >smpp.password)
+sh "$HERE/../../scripts/peers.sh" && smsc_start smsc smsc.out --system-id herald --password s3cret ||
+	{ not_ok "the SMSC peer starts"; finish; }
 
 start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HUBPORT=$(free_port)
@@ -38,6 +43,12 @@ key_file = idsvc.apikey
 [hub]
 url = http://127.0.0.1:$HUBPORT
 key_file = hub.apikey
+[sms]
+host = 127.0.0.1
+port = $PORT_smsc
+system_id = herald
+password_file = smpp.password
+source_addr = 1588
 INI
 start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
 check "the platform logs its port" grep -q "listening on 127.0.0.1:0 (port $PORT_platform)" platform.log
@@ -128,8 +139,8 @@ DB=data/platform.db
 q() { sqlite3 "$DB" "$1"; }
 check "the repeated relay left one inbox row and one notification" \
 	[ "$(q "SELECT count(*) FROM inbox WHERE notice='$N1'")/$(q "SELECT count(*) FROM outbox WHERE notice='$N1'")" = 1/1 ]
-check "the push notification has the title and public URL, on channel push" \
-	bash -c "sqlite3 '$DB' \"SELECT channel, phone, text FROM outbox WHERE notice='$N1'\" | grep -q '^push|01011112222|.*Vehicle tax.*http://127.0.0.1:7010'"
+check "the alert has the title and public URL, on the platform's channel, sms" \
+	bash -c "sqlite3 '$DB' \"SELECT channel, phone, text FROM outbox WHERE notice='$N1'\" | grep -q '^sms|01011112222|.*Vehicle tax.*http://127.0.0.1:7010'"
 check "members the back office signs up are verified at once" \
 	[ "$(q "SELECT count(*) FROM members WHERE verified = 1")" = 3 ]
 check "the members table holds CI and rk, no RRN column" \
@@ -404,8 +415,26 @@ check "a common field relayed items may not share (rk): 400, and nothing filed" 
 	bash -c "[ '$(status_of "$r")' = 400 ] && [ \"\$(sqlite3 data_new/platform.db \"SELECT count(*) FROM inbox WHERE notice LIKE '%c3'\")\" = 0 ]"
 kill -TERM "$PID_up"
 wait "$PID_up"
+
+# Without a channel nothing is sent, so nothing is reported as notified:
+# the alert stays queued, and the platform says so once at start.
+sed -e 's|^dir = data$|dir = data_none|' -e '/^\[sms\]$/,$d' platform.ini >platform_none.ini
+start_role none platform5.log platform --config platform_none.ini || not_ok "a platform starts without a channel"
+PN="http://127.0.0.1:$PORT_none"
+http POST "$PN/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true}]}' "${ADMIN[@]}" >/dev/null
+NN=0193a000-0000-7000-8000-0000000000e0
+r=$(http POST "$PN/v1/relay" "{\"notices\":[$(item $NN "$RKA" 'No channel')]}" "${HUB[@]}")
+check "without a channel a relay is still accepted into the inbox" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
+sleep 0.5 # several report rounds (report_interval_ms = 50): none may report it
+check "... its alert stays queued (channel none) and no ConsignmentNotification is reported" \
+	bash -c "[ \"\$(sqlite3 data_none/platform.db \"SELECT channel, state FROM outbox WHERE notice='$NN'\")\" = 'none|queued' ] &&
+		[ $(notified "$NN") = 0 ]"
+check "... and the platform warned once at start" \
+	[ "$(grep -c 'no alert channel' platform5.log)" = 1 ]
+kill -TERM "$PID_none"
+wait "$PID_none"
 RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'
 check "no RRN in the platform's database, WAL or log" \
-	bash -c "! cat data/platform.db* data_new/platform.db* platform*.log | grep -aqE '$RRNS'"
+	bash -c "! cat data/platform.db* data_new/platform.db* data_none/platform.db* platform*.log | grep -aqE '$RRNS'"
 check "no RRN reached the hub" bash -c "! grep -aqE '$RRNS' hub.jsonl"
 finish

@@ -60,15 +60,18 @@ system_id = herald
 password_file = smpp.password
 source_addr = 1588
 reconnect_max_s = 1
+enquire_link_s = 1
 $1
 INI
 }
-start_platform() {
-	start_role platform platform.log platform --config platform.ini
+start_platform() { # each run logs to a file of its own
+	runs=$((${runs:-0} + 1))
+	start_role platform "platform.$runs.log" platform --config platform.ini || return 1
+	ln -sf "platform.$runs.log" platform.log
+	P="http://127.0.0.1:$PORT_platform"
 }
 write_ini ""
 start_platform || { not_ok "the platform starts with [sms]"; finish; }
-P="http://127.0.0.1:$PORT_platform"
 HUB=(-H "Authorization: Bearer $HUBKEY")
 ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 DB=data/platform.db
@@ -101,12 +104,15 @@ check "the platform binds to the SMSC as herald" log_has 'smpp: bound to 127.0.0
 
 r=$(http POST "$P/v1/members" '{"members":[
  {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true},
- {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5678","consent":true}]}' "${ADMIN[@]}")
-check "two members sign up" jq -e '[.results[].member | numbers] | length == 2' <<<"$(body_of "$r")"
+ {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5678","consent":true},
+ {"name":"이영희","phone":"010-5555-6666","rrn":"800101-1234567","pin":"4321","consent":true},
+ {"name":"박민수","phone":"010-7777-8888","rrn":"850202-1234567","pin":"1111","consent":true}]}' "${ADMIN[@]}")
+jqok() { jq -e "$1" <<<"$2" >/dev/null; }
+check "four members sign up" jqok '[.results[].member | numbers] | length == 4' "$(body_of "$r")"
 rk_of() { printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key "$1" 2>/dev/null)" | sha256sum | cut -c1-64; }
-RKA=$(rk_of 9710139019902) RKB=$(rk_of 2103153481720)
+RKA=$(rk_of 9710139019902) RKB=$(rk_of 2103153481720) RKC=$(rk_of 8001011234567) RKD=$(rk_of 8502021234567)
 SHA=$(printf doc | sha256sum | cut -c1-64)
-notice_id() { printf '0193a000-0000-7000-8000-%012x' "$1"; }
+notice_id() { printf '0193a000-0000-7000-8000-%012d' "$1"; }
 item() { # N RK TITLE
 	jq -cn --arg n "$(notice_id "$1")" --arg rk "$2" --arg t "$3" --arg s "$SHA" \
 		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:"2026-12-31",
@@ -118,7 +124,10 @@ relay_file() { # FILE of items, one a line
 }
 relay_range() { # FROM TO RK PREFIX: notices FROM..TO, title PREFIX N
 	local f=items.$1.jsonl
-	for i in $(seq "$1" "$2"); do item "$i" "$3" "$4 $i"; done >"$f"
+	jq -cn --argjson from "$1" --argjson to "$2" --arg rk "$3" --arg p "$4" --arg s "$SHA" \
+		'range($from; $to + 1) | ("0193a000-0000-7000-8000-" + ("000000000000" + (. | tostring))[-12:]) as $n |
+		 {notice: $n, rk: $rk, agency: "nts", title: ($p + " " + (. | tostring)), doc_sha256: $s,
+		  deadline: "2026-12-31", link: ("http://127.0.0.1:7004/documents/" + $n)}' >"$f"
 	relay_file "$f"
 }
 
@@ -142,5 +151,124 @@ check "... $SEGS submit_sm, each accepted, its receipt matched: delivered" \
 	bash -c "[ $SEGS -ge 3 ] && [ \"\$(sqlite3 $DB \"SELECT state FROM outbox WHERE notice='$(notice_id 2)'\")\" = delivered ]"
 check "... every segment's message id is a reference of the one alert" \
 	db_has "SELECT count(*) FROM outbox_references r JOIN outbox o ON o.id = r.alert WHERE o.notice='$(notice_id 2)'" "$SEGS"
+
+# ---- bad input from the SMSC
+inject() { [ "$(curl -s -X POST --data-binary "{\"pdu\":\"$1\"}" "$CONTROL/inject" | jq .sessions)" = 1 ]; }
+NACKS=$(stats | jq .generic_nacks_received)
+check "an unknown command id is answered generic_nack and logged" inject unknown_command
+check "... (the SMSC got the generic_nack)" smsc_has ".generic_nacks_received == $((NACKS + 1))"
+check "... logged with what was wrong" log_has 'refused a PDU from the SMSC (command_id 0x000000ff.*unknown command id'
+check "a deliver_sm cut short is answered generic_nack and logged" inject malformed_deliver
+check "... (the SMSC got the generic_nack)" smsc_has ".generic_nacks_received == $((NACKS + 2))"
+check "a receipt for a message id never issued is logged and answered" inject unknown_receipt
+check "... logged" log_has 'a receipt for message id "ffffffffffffffff", which no alert of ours has'
+BINDS=$(stats | jq .binds)
+check "a command_length of 1 MiB: the stream is given up and the channel binds again" inject oversize
+check "... logged" log_has 'unreadable stream from the SMSC'
+check "... bound again" smsc_has ".binds > $BINDS and .bound == 1"
+relay_range 2000 2004 "$RKA" "After garbage" >/dev/null
+check "after all that, alerts still go: 5 more delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 2000)' AND notice <= '$(notice_id 2004)' AND state = 'delivered'" 5
+check "enquire_link both ways: ours answered, the SMSC's answered" \
+	bash -c "curl -s -o /dev/null -X POST --data-binary '{\"enquire_link_ms\":100}' '$CONTROL/config'; sleep 1.2; curl -s '$CONTROL/stats' | jq -e '.enquire_links > 0' >/dev/null"
+check "the platform is still up" kill -0 "$PID_platform"
+
+# ---- refusals and failed receipts
+curl -s -o /dev/null -X POST --data-binary '{"fail":{"01055556666":"0x0B","01077778888":"UNDELIV"}}' "$CONTROL/config"
+relay_range 10 10 "$RKC" "Refused" >/dev/null
+relay_range 11 11 "$RKD" "Undelivered" >/dev/null
+check "a submit the SMSC refuses (0x0B) fails the alert with that status" \
+	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 10)'" 'failed|SMSC refused: 0x0000000b'
+check "a receipt saying UNDELIV fails the accepted alert" \
+	db_has "SELECT state, reason, reference IS NOT NULL FROM outbox WHERE notice='$(notice_id 11)'" 'failed|SMSC receipt: UNDELIV (err 001)|1'
+curl -s -o /dev/null -X POST --data-binary '{"fail":{}}' "$CONTROL/config"
+check "the hub hears ConsignmentNotificationFailure for both, with the reason" \
+	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 2' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+
+# ---- throttling slows the channel, loses nothing
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0.3}' "$CONTROL/config"
+relay_range 100 299 "$RKA" "Throttled" >/dev/null
+check "with 30% of submits answered ESME_RTHROTTLED, all 200 alerts are delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 100)' AND notice <= '$(notice_id 299)' AND state = 'delivered'" 200
+check "... each sent again after its throttled answer, none twice at the phone" \
+	bash -c "stats() { curl -s '$CONTROL/stats'; }; stats | jq -e '.throttled > 0 and .duplicates == 0 and
+		([.destinations[\"01011112222\"].texts[] | select(test(\"Throttled\"))] | length == 200 and (unique | length) == 200)' >/dev/null"
+check "... and the channel logged that it paused" log_has 'the SMSC is throttling (0x00000058); pausing'
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0,"throttle_status":20,"throttle_ms":300}' "$CONTROL/config"
+relay_range 300 309 "$RKA" "Queue full" >/dev/null
+check "ESME_RMSGQFUL (0x14) for 300 ms also slows, not fails: 10 more delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 300)' AND notice <= '$(notice_id 309)' AND state = 'delivered'" 10
+curl -s -o /dev/null -X POST --data-binary '{"throttle_status":88}' "$CONTROL/config"
+
+# ---- the connection dropped mid-window
+BINDS=$(stats | jq .binds)
+curl -s -o /dev/null -X POST --data-binary '{"drop_after":150,"drop_unanswered":20}' "$CONTROL/config"
+relay_range 1000 1399 "$RKB" "Dropped" >/dev/null
+check "the SMSC drops the connection with 20 submits unanswered; the channel binds again" \
+	smsc_has ".drops == 1 and .binds > $BINDS"
+check "all 400 alerts end delivered: none lost" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 1000)' AND notice <= '$(notice_id 1399)' AND state = 'delivered'" 400
+DUPS=$(q "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 1000)' AND duplicate = 1 AND attempts = 2 AND resent IS NOT NULL")
+check "the unanswered were sent again once, flagged duplicate and when ($DUPS of them)" \
+	bash -c "[ $DUPS -ge 1 ] && [ $DUPS -le 100 ] && [ \"\$(sqlite3 $DB \"SELECT max(attempts) FROM outbox\")\" = 2 ]"
+check "... the phone got each text, at most twice, and only those recorded as possible duplicates" \
+	bash -c "curl -s '$CONTROL/stats' | jq -e --argjson d $DUPS '[.destinations[\"01033334444\"].texts[] | select(test(\"Dropped\"))] |
+		(unique | length) == 400 and length - 400 <= \$d and (group_by(.) | map(length) | max) <= 2' >/dev/null"
+check "the drop was logged with what was queued again" log_has 'queued again as possible duplicates'
+
+# ---- kill -9 with alerts in flight
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+check "stopping unbinds from the SMSC" smsc_has '.unbinds >= 1'
+write_ini "max_per_s = 300"
+start_platform || { not_ok "the platform starts again"; finish; }
+relay_range 3000 3999 "$RKB" "Killed" >/dev/null
+for _ in $(seq 1 100); do
+	[ "$(q "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 3000)' AND state IN ('accepted', 'delivered')")" -ge 200 ] && break
+	sleep 0.05
+done
+kill -9 "$PID_platform"; wait "$PID_platform" 2>/dev/null
+q "SELECT id FROM outbox WHERE notice >= '$(notice_id 3000)' AND state IN ('accepted', 'delivered')" >acked.txt
+INFLIGHT=$(q "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 3000)' AND state = 'submitting'")
+check "killed with $(wc -l <acked.txt) of 1000 accepted and $INFLIGHT submitting" \
+	[ "$(wc -l <acked.txt)" -ge 200 ] && [ "$(wc -l <acked.txt)" -lt 1000 ]
+write_ini ""
+start_platform || { not_ok "the platform starts after kill -9"; finish; }
+check "the restart queues the unanswered again, logged" \
+	bash -c "[ $INFLIGHT = 0 ] || grep -q 'whose outcome is unknown queued again' platform.log"
+check "after the restart all 1000 are delivered: nothing queued lost" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 3000)' AND state = 'delivered'" 1000
+check "nothing recorded as accepted before the kill was sent again" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE id IN ($(paste -sd, acked.txt)) AND attempts > 1")" = 0 ]
+KDUPS=$(q "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 3000)' AND duplicate = 1")
+check "the phone got each text, and a second copy only of those recorded as possible duplicates ($KDUPS)" \
+	bash -c "curl -s '$CONTROL/stats' | jq -e --argjson d $KDUPS '[.destinations[\"01033334444\"].texts[] | select(test(\"Killed\"))] |
+		(unique | length) == 1000 and length - 1000 <= \$d' >/dev/null"
+
+# ---- a bind refused
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+(umask 077; echo wrong >smpp.password)
+start_platform || { not_ok "the platform starts with a wrong password"; finish; }
+relay_range 4000 4001 "$RKA" "Refused bind" >/dev/null
+check "a refused bind is logged with its status, and tried again" \
+	log_has 'bind refused as "herald": status 0x0000000d; connecting again'
+check "... the platform stays up, the alerts queued" \
+	bash -c "kill -0 $PID_platform && [ \"\$(sqlite3 $DB \"SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4000)' AND state = 'queued'\")\" = 2 ]"
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+(umask 077; echo s3cret >smpp.password)
+start_platform || { not_ok "the platform starts with the right password"; finish; }
+check "with the right password they go" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4000)' AND state = 'delivered'" 2
+
+# ---- settings refused at start
+write_ini "window = 0"
+check "[sms] window 0 is refused at start" \
+	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'window' err.txt"
+chmod 644 smpp.password; write_ini ""
+check "a password file others may read is refused at start" \
+	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'chmod 600' err.txt"
+chmod 600 smpp.password
+printf '[push]\nurl = http://127.0.0.1:1/\n' >>platform.ini
+check "[sms] and [push] together are refused at start" \
+	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'one alert channel' err.txt"
 
 finish

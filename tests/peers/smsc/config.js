@@ -19,7 +19,8 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --drop-unanswered M    leave the last M of those K unanswered (default 1)
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
   --counts-only          keep totals only, no per-destination texts (long benchmarks)
-Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset.`;
+Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
+  POST /inject {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"}.`;
 
 function usage(msg) {
 	process.stderr.write('smsc: ' + msg + '\n' + USAGE + '\n');

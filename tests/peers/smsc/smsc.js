@@ -6,8 +6,8 @@
 // message ids, sends delivery receipts, and can be told to misbehave the
 // ways carriers do: throttle, fail numbers, drop the connection mid-window,
 // report late. A small HTTP endpoint beside it changes those behaviours at
-// run time and reports what arrived (GET /stats), the demo's phone view
-// included.
+// run time, writes bad PDUs to a bound ESME (POST /inject), and reports
+// what arrived (GET /stats), the demo's phone view included.
 //
 //   node smsc.js --system-id ID --password PW [--port N] [--control-port N]
 //        [--receipt-delay MS] [--throttle-share F] [--throttle-ms MS]
@@ -319,6 +319,51 @@ function session_new(session) {
 	});
 }
 
+// ---- bad input, on request
+
+// What POST /inject {"pdu": KIND} writes to every bound ESME, raw, to see
+// that it copes: a command id SMPP does not define, a deliver_sm cut
+// short, a command_length over 64 KiB (which leaves the stream beyond
+// repair), and a well-formed receipt for a message id never issued.
+const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt'];
+let inject_seq = 0x7f000000;
+
+function header(length, id, seq) {
+	const b = Buffer.alloc(16);
+	b.writeUInt32BE(length, 0);
+	b.writeUInt32BE(id, 4);
+	b.writeUInt32BE(0, 8);
+	b.writeUInt32BE(seq, 12);
+	return b;
+}
+
+function inject(kind) {
+	if (!INJECT.includes(kind)) throw new Error('pdu must be one of ' + INJECT.join(', '));
+	let n = 0;
+	for (const s of sessions) {
+		if (!s.mode || s.dropped) continue;
+		const seq = ++inject_seq;
+		n++;
+		stats.injected++;
+		if (kind === 'unknown_command') s.session.socket.write(header(16, 0x000000ff, seq));
+		else if (kind === 'malformed_deliver') {
+			// service_type, then a source address with no NUL before the end.
+			s.session.socket.write(Buffer.concat([header(24, 0x00000005, seq), Buffer.from([0, 1, 1, 0x41, 0x41, 0x41, 0x41, 0x41])]));
+		} else if (kind === 'oversize') s.session.socket.write(header(0x00100000, 0x00000005, seq));
+		else {
+			s.session.deliver_sm({
+				source_addr: '01000000000', destination_addr: 'herald', esm_class: sms.ESM_RECEIPT, data_coding: 0,
+				short_message: Buffer.from('id:ffffffffffffffff sub:001 dlvrd:001 submit date:2612010000 done date:2612010000 stat:DELIVRD err:000 text:', 'latin1'),
+				receipted_message_id: 'ffffffffffffffff', message_state: 2,
+			}, (resp) => {
+				if (resp.command_status === 0) stats.receipts_acked++;
+				else stats.receipts_nacked++;
+			});
+		}
+	}
+	return n;
+}
+
 // ---- the control endpoint
 
 function reply(res, code, body) {
@@ -355,6 +400,9 @@ function control(req, res) {
 				reply(res, 200, smsc_config_show(cfg));
 			},
 		},
+		'/inject': {
+			POST: (body) => reply(res, 200, { sessions: inject(body.pdu) }),
+		},
 		'/reset': {
 			POST: () => {
 				stats = smsc_stats_new();
@@ -364,7 +412,7 @@ function control(req, res) {
 		},
 	};
 	const route = routes[url];
-	if (!route) return reply(res, 404, { error: 'no such path; try GET /stats, GET|POST /config, POST /reset' });
+	if (!route) return reply(res, 404, { error: 'no such path; try GET /stats, GET|POST /config, POST /inject, POST /reset' });
 	const handler = route[req.method];
 	if (!handler) return reply(res, 405, { error: 'method not allowed: ' + Object.keys(route).join(', ') });
 	const chunks = [];
