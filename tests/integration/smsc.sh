@@ -103,6 +103,9 @@ check "GET /stats counts binds, submits and their answers" \
 check "GET /stats counts messages, undelivered, duplicates and receipts" \
 	jq -e '.messages == 11 and .undelivered == 1 and .duplicates == 1 and .receipts == 2 and
 		.receipts_acked == 2 and .receipts_pending == 0 and .partial_messages == 0' stats.json >/dev/null
+check "GET /stats times the first and last submit, the last receipt and its answer" \
+	jq -e '.first_submit_ms > 0 and .first_submit_ms <= .last_submit_ms and
+		.last_receipt_ms >= .first_submit_ms and .last_receipt_ack_ms >= .last_receipt_ms' stats.json >/dev/null
 check "GET /stats per destination: counts and texts" \
 	jq -e --arg f "$FAILED" '.destinations | .["01000000001"].texts == ["안녕하세요"] and
 		.["01000000002"].submits == 4 and .["01000000002"].accepted == 2 and

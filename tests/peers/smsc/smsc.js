@@ -137,6 +137,8 @@ function on_submit(s, pdu) {
 	const d = dest_stats(dest);
 	stats.submits++;
 	d.submits++;
+	stats.last_submit_ms = Date.now();
+	if (!stats.first_submit_ms) stats.first_submit_ms = stats.last_submit_ms;
 	const verdict = drop_verdict();
 	if (verdict !== 'answer') {
 		stats.unanswered++;
@@ -245,6 +247,7 @@ function receipt_send(r) {
 	}
 	r.done = Date.now();
 	stats.receipts++;
+	stats.last_receipt_ms = r.done;
 	if (r.d) r.d.receipts++;
 	s.session.deliver_sm({
 		source_addr_ton: r.dest_ton, source_addr_npi: r.dest_npi, source_addr: r.dest,
@@ -253,8 +256,10 @@ function receipt_send(r) {
 		short_message: Buffer.from(sms.sms_receipt_text(r), 'latin1'),
 		receipted_message_id: r.id, message_state: STATES[r.stat] || 7,
 	}, (resp) => {
-		if (resp.command_status === 0) stats.receipts_acked++;
-		else stats.receipts_nacked++;
+		if (resp.command_status === 0) {
+			stats.receipts_acked++;
+			stats.last_receipt_ack_ms = Date.now();
+		} else stats.receipts_nacked++;
 	});
 }
 
