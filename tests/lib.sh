@@ -3,7 +3,9 @@
 # each check as a TAP line. Sourced, never run.
 set -u
 : "${HERALD:?run through tests/run.sh or set HERALD to the binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/herald-it.XXXXXX")
+# Without its directory a test would write keys and databases wherever it
+# was started (a repository, say): stop instead.
+T=$(mktemp -d "${TMPDIR:-/tmp}/herald-it.XXXXXX") || { echo "not ok 1 - a test directory (mktemp)"; exit 1; }
 PIDS=()
 n_checks=0
 
