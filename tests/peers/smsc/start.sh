@@ -1,28 +1,9 @@
-# Starts the SMSC peer for an integration test; sourced after tests/lib.sh,
-# whose cleanup stops it with the test's other processes.
+# Starts the SMSC peer for an integration test; sourced after tests/lib.sh.
 #
 # smsc_start NAME LOG ARGS...: runs smsc.js ARGS (--system-id and
-# --password among them), waits for its "listening on" and "control on"
-# lines and sets PORT_<NAME> (SMPP), CONTROL_<NAME> (HTTP) and PID_<NAME>.
+# --password among them) through peer_start, which sets PORT_<NAME>
+# (SMPP), CONTROL_<NAME> (HTTP) and PID_<NAME>.
 SMSC_PEER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SMSC_PEER_DIR/../peer_start.sh"
 
-smsc_start() {
-	local name=$1 log=$2; shift 2
-	node "$SMSC_PEER_DIR/smsc.js" "$@" >"$log" 2>"$log.err" &
-	local pid=$!
-	PIDS+=("$pid")
-	eval "PID_$name=$pid"
-	for _ in $(seq 1 200); do
-		local port control
-		port=$(sed -n 's/^listening on .*(port \([0-9]*\))$/\1/p' "$log" | head -n1)
-		control=$(sed -n 's/^control on .*(port \([0-9]*\))$/\1/p' "$log" | head -n1)
-		if [ -n "$port" ] && [ -n "$control" ]; then
-			eval "PORT_$name=$port CONTROL_$name=$control"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || { echo "# $name exited: $(tail -n 3 "$log.err")"; return 1; }
-		sleep 0.05
-	done
-	echo "# $name did not start: $(tail -n 3 "$log.err")"
-	return 1
-}
+smsc_start() { peer_start "$SMSC_PEER_DIR/smsc.js" "$@"; }
