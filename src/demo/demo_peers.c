@@ -179,7 +179,8 @@ int demo_peers_start(demo *d, char *err, size_t errlen)
      * lost (the platform answers it "unknown"; the gateway does not
      * retry). */
     char *gateway_argv[] = {"node", gateway, "--key-file", key, "--receipts-url", receipts,
-                            "--receipt-delay", "1000", NULL};
+                            "--receipt-delay", "1000", d->no_serve ? "--counts-only" : NULL,
+                            NULL};
     return start_peer(d, "push-gateway", gateway_argv, &d->port_push, &d->port_push_control,
                       err, errlen);
 }

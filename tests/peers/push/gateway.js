@@ -34,6 +34,8 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
   --receipt-delay MS     wait this long before a batch's receipts (default 0)
   --fail PHONE[:HOW]     HOW: rejected (the alert is refused in the answer) or failed
                          (accepted, then a failed receipt; the default)
+  --counts-only          keep totals only, no texts per phone (for benchmarks: a million
+                         alerts' texts would fill memory)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} | {"non_json":1} |
 {"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F},
 POST /reset. Any path of the push port takes batches.`;
@@ -103,7 +105,7 @@ function config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, key: null, receipts_url: null, receipt_delay_ms: 0,
 		fail: Object.create(null), status: 0, status_left: 0, non_json_left: 0, mismatch_left: 0,
-		stall_left: 0,
+		stall_left: 0, counts_only: false,
 	};
 	const settings = {}, fail = {};
 	try {
@@ -112,6 +114,10 @@ function config_new(argv) {
 			if (a === '--help' || a === '-h') {
 				process.stdout.write(USAGE + '\n');
 				process.exit(0);
+			}
+			if (a === '--counts-only') {
+				cfg.counts_only = true;
+				continue;
 			}
 			if (i + 1 >= argv.length) throw new Error(a + ' needs a value');
 			const v = argv[++i];
@@ -155,7 +161,11 @@ function stats_new() {
 	};
 }
 
+// Counts only: one record all phones share, and no texts kept.
+const phone_shared = { received: 0, accepted: 0, rejected: 0, duplicates: 0, texts: null, message_ids: null };
+
 function phone_stats(phone) {
+	if (cfg.counts_only) return phone_shared;
 	let p = stats.phones[phone];
 	if (!p) {
 		p = { received: 0, accepted: 0, rejected: 0, duplicates: 0, texts: [], message_ids: [] };
@@ -239,8 +249,10 @@ function alert_take(a, receipts) {
 	const message_id = 'gw-' + ++next_id;
 	stats.accepted++;
 	p.accepted++;
-	p.texts.push(a.text);
-	p.message_ids.push(message_id);
+	if (p.texts) {
+		p.texts.push(a.text);
+		p.message_ids.push(message_id);
+	}
 	if (how === 'failed') receipts.push({ id: message_id, status: 'failed', reason: 'not delivered: phone unreachable' });
 	else receipts.push({ id: message_id, status: 'delivered' });
 	return { id: a.id, message_id, status: 'accepted' };
