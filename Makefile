@@ -4,9 +4,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# Seconds each fuzz target runs in `make check` (bench/fuzz runs longer).
+FUZZ_SECONDS ?= 10
 HERALD      = $(BUILD)/herald
 
-.PHONY: all deps build build-asan check demo bench clean
+.PHONY: all deps build build-asan build-fuzz check demo bench clean
 
 all: build
 
@@ -20,6 +23,15 @@ $(ASAN_BUILD)/build.ninja: | deps
 	@meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined \
 		-Db_lundef=false >/dev/null
 
+# libFuzzer needs clang: the parsers of outside input, built with coverage
+# and ASan+UBSan, each behind a fuzz target (tests/fuzz).
+$(FUZZ_BUILD)/build.ninja: | deps
+	@CC=clang meson setup $(FUZZ_BUILD) --buildtype=debugoptimized -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+build-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) --quiet
+
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
 
@@ -27,11 +39,13 @@ build-asan: deps $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) --quiet
 
 # Runs the whole suite against the normal build and the sanitizer build,
-# then prints one line with the totals of both.
-check: build build-asan
+# and each fuzz target for FUZZ_SECONDS, then prints one line with the
+# totals of all three.
+check: build build-asan build-fuzz
 	@rm -f .check-summary
 	@bash tests/run.sh $(BUILD) normal .check-summary; \
 	 bash tests/run.sh $(ASAN_BUILD) asan .check-summary; \
+	 bash tests/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) .check-summary; \
 	 awk '{p+=$$1; f+=$$2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' .check-summary; \
 	 status=$$?; rm -f .check-summary; exit $$status
 
@@ -49,4 +63,4 @@ bench: build
 	@bash bench/e2e 20000 $(HERALD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
