@@ -45,8 +45,10 @@ check "its receipt names the id, stat:DELIVRD, esm_class 0x04" \
 		map(select(.event == "receipt"))[0] | .message_id == $id and .id == $id and .stat == "DELIVRD" and
 		.esm_class == 4 and .sub == "001" and .dlvrd == "001" and .err == "000" and
 		(.submit_date | test("^[0-9]{10}$")) and (.done_date | test("^[0-9]{10}$"))'
+# From the submit leaving the client: its answer may reach a loaded
+# client late, but the receipt cannot come before the SMSC's delay ran.
 check "the receipt comes after the configured 200 ms" \
-	events one.jsonl '(map(select(.event == "receipt"))[0].t - map(select(.event == "submit_resp"))[0].t) >= 180'
+	events one.jsonl '(map(select(.event == "receipt"))[0].t - map(select(.event == "submit"))[0].t) >= 195'
 check "unbind is answered" events one.jsonl 'any(.event == "unbind_resp" and .status == 0)'
 
 check "POST /config sets a throttle share" [ "$(set_config '{"throttle_share":0.5}')" = 200 ]

@@ -114,6 +114,7 @@ function submit_all() {
 		const parts = sms.sms_segments(m.text, Math.floor(Math.random() * 256), o.segment_chars);
 		parts.forEach((p, k) => {
 			pending++;
+			say('submit', { dest: m.dest, part: k + 1, parts: parts.length });
 			session.submit_sm({
 				source_addr_ton: 5, source_addr_npi: 0, source_addr: o.source,
 				dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: m.dest,
