@@ -88,15 +88,13 @@ static int session_hash(const char *cookie, char out[65])
     return 0;
 }
 
-/* The signed-in member, or 0 (no, expired or unknown session). */
-static int session_member(platform *p, const http_request *req, member *m)
+/* The member of the session whose id hashes to hash, or 0 (expired or
+ * unknown session). */
+static int session_member(platform *p, const char *hash, member *m)
 {
-    char hash[65];
     long long id;
     int found = 0;
 
-    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0)
-        return 0;
     pthread_mutex_lock(&p->lock);
     id = platform_db_session_member(p->db, hash, clock_now_ms());
     if (id > 0)
@@ -669,9 +667,8 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     reply_page(resp, 200, &b);
 }
 
-static void post_logout(platform *p, const member *m, const char *hash, http_response *resp)
+static void post_logout(platform *p, const char *hash, http_response *resp)
 {
-    (void)m;
     pthread_mutex_lock(&p->lock);
     platform_db_session_delete(p->db, hash);
     pthread_mutex_unlock(&p->lock);
@@ -729,7 +726,7 @@ static void with_member(void *role, const http_request *req, http_response *resp
     if (page != INBOX && page != NOTICE && !from_our_origin(p, req, resp))
         return;
     if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0 ||
-        !session_member(p, req, &m)) {
+        !session_member(p, hash, &m)) {
         redirect(resp, "/");
         return;
     }
@@ -743,7 +740,7 @@ static void with_member(void *role, const http_request *req, http_response *resp
     case CONSENT: post_consent(p, &m, req, resp); break;
     case NOTICE: get_notice(p, &m, id, token, resp); break;
     case OPEN: open_notice(p, &m, id, token, req, resp); break;
-    case LOGOUT: post_logout(p, &m, hash, resp); break;
+    case LOGOUT: post_logout(p, hash, resp); break;
     }
     secure_wipe(&m, sizeof m);
 }
