@@ -71,6 +71,20 @@ http() {
 status_of() { tail -n1 <<<"$1"; }
 body_of() { sed '$d' <<<"$1"; }
 
+# The platform's citizen forms (src/platform/csrf.h) carry a token bound
+# to a cookie, and every POST must say our Origin, as a browser does.
+# web_token URL JAR: fetches the page (keeping its cookies) and prints the
+# token of its first form.
+web_token() {
+	curl -s -c "$2" -b "$2" "$1" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1
+}
+# web_post ORIGIN URL JAR TOKEN [CURL ARGS...]: POSTs the form with the
+# token and the Origin header; the fields come as curl --data arguments.
+web_post() {
+	local origin=$1 url=$2 jar=$3 token=$4; shift 4
+	curl -s -c "$jar" -b "$jar" -H "Origin: $origin" --data-urlencode "csrf=$token" "$@" "$url"
+}
+
 finish() {
 	[ "$n_checks" -gt 0 ] || { echo "not ok 1 - no checks ran"; exit 1; }
 	exit 0

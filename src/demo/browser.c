@@ -2,6 +2,7 @@
 #include "browser.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,39 @@
 
 #define PAGE_MAX (8u << 20)
 
+#define TOKEN_MAX 128
+
 struct browser {
     CURL *curl;
+    char csrf[TOKEN_MAX + 1]; /* the last page's form token, or "" */
 };
+
+/* Keeps the token of the page's first form, as the form a person would
+ * submit next carries it. */
+static void remember_token(browser *b, const char *body)
+{
+    static const char mark[] = "name=\"csrf\" value=\"";
+    const char *at = body ? strstr(body, mark) : NULL;
+    size_t n;
+
+    if (!at)
+        return;
+    at += sizeof mark - 1;
+    n = strcspn(at, "\"");
+    if (n == 0 || n > TOKEN_MAX)
+        return;
+    memcpy(b->csrf, at, n);
+    b->csrf[n] = '\0';
+}
+
+/* "Origin: scheme://host:port" of url, as a browser sends with a form. */
+static void origin_header(const char *url, char *out, size_t outlen)
+{
+    const char *host = strstr(url, "://");
+    size_t n = host ? (size_t)(host + 3 - url) + strcspn(host + 3, "/?#") : strlen(url);
+
+    snprintf(out, outlen, "Origin: %.*s", (int)n, url);
+}
 
 browser *browser_new(void)
 {
@@ -48,6 +79,8 @@ static size_t on_data(char *d, size_t size, size_t n, void *ud)
 
 static int perform(browser *b, const char *url, const char *form, page *p)
 {
+    struct curl_slist *headers = NULL;
+    char origin[512];
     buf body;
     char *loc = NULL;
     CURLcode rc;
@@ -61,11 +94,16 @@ static int perform(browser *b, const char *url, const char *form, page *p)
     curl_easy_setopt(b->curl, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(b->curl, CURLOPT_NOSIGNAL, 1L);
     if (form) {
+        origin_header(url, origin, sizeof origin);
+        headers = curl_slist_append(NULL, origin);
         curl_easy_setopt(b->curl, CURLOPT_POSTFIELDS, form);
     } else {
         curl_easy_setopt(b->curl, CURLOPT_HTTPGET, 1L);
     }
+    curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, headers);
     rc = curl_easy_perform(b->curl);
+    curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
         buf_free(&body);
         return -1;
@@ -74,6 +112,7 @@ static int perform(browser *b, const char *url, const char *form, page *p)
     if (curl_easy_getinfo(b->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
         strncpy(p->location, loc, sizeof p->location - 1);
     p->body = buf_take(&body, &p->len);
+    remember_token(b, p->body);
     return p->body ? 0 : -1;
 }
 
@@ -88,9 +127,10 @@ int browser_post_form(browser *b, const char *url, const char *const *pairs, pag
     int r;
 
     buf_init(&form, 256);
+    buf_printf(&form, "csrf=%s", b->csrf); /* hex: nothing to escape */
     for (int i = 0; pairs[i] && pairs[i + 1]; i += 2) {
         char *v = curl_easy_escape(b->curl, pairs[i + 1], 0);
-        buf_printf(&form, "%s%s=%s", i ? "&" : "", pairs[i], v ? v : "");
+        buf_printf(&form, "&%s=%s", pairs[i], v ? v : "");
         curl_free(v);
     }
     r = form.broken ? -1 : perform(b, url, form.data ? form.data : "", p);

@@ -325,12 +325,22 @@ static void read_as(demo *d, const citizen *c, int p)
 {
     char base[64], url[256], ids[8][64];
     browser *b = browser_new();
-    page pg;
+    page pg = {0};
 
     snprintf(base, sizeof base, "http://127.0.0.1:%d", d->port_platform[p]);
+    /* The sign-in page first: its form's token is bound to the cookie it
+     * sets (login CSRF). */
+    snprintf(url, sizeof url, "%s/", base);
+    if (!b || browser_get(b, url, &pg) != 0 || pg.status != 200) {
+        d->open_failures++;
+        browser_page_free(&pg);
+        browser_free(b);
+        return;
+    }
+    browser_page_free(&pg);
     snprintf(url, sizeof url, "%s/login", base);
     const char *login[] = {"phone", c->phone, "pin", c->pin, NULL, NULL};
-    if (!b || browser_post_form(b, url, login, &pg) != 0) {
+    if (browser_post_form(b, url, login, &pg) != 0) {
         d->open_failures++;
         browser_free(b);
         return;

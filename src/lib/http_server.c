@@ -489,6 +489,20 @@ const char *http_cookie(const http_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
+void http_client_addr(const http_request *req, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci =
+        req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+                  : NULL;
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    socklen_t len = !sa ? 0
+                    : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                : sizeof(struct sockaddr_in);
+
+    if (!sa || getnameinfo(sa, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(out, outlen, "?");
+}
+
 void http_reply_body(http_response *resp, int status, const char *content_type,
                      char *body, size_t len)
 {

@@ -67,6 +67,9 @@ const char *http_header(const http_request *req, const char *name);
 const char *http_query(const http_request *req, const char *name);
 /* A cookie's value, or NULL. */
 const char *http_cookie(const http_request *req, const char *name);
+/* The peer's address as numeric text ("127.0.0.2", "::1") in out; "?"
+ * when the connection has none we can name. */
+void http_client_addr(const http_request *req, char *out, size_t outlen);
 
 /* Response builders. Each replaces whatever body was set before. */
 void http_reply_json(http_response *resp, int status, json_t *obj); /* steals obj */

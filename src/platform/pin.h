@@ -2,7 +2,7 @@
  *
  * A 4-8 digit PIN has at most 10^8 values, so no hash makes a stolen PIN
  * table safe; what protects members is refusing to let anyone guess
- * online (login_attempts.h). This file only says what a PIN looks like. */
+ * online (login_guard.h). This file only says what a PIN looks like. */
 #ifndef HERALD_PIN_H
 #define HERALD_PIN_H
 

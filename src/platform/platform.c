@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "csrf.h"
 #include "http_client.h"
 #include "keyfile.h"
 #include "log.h"
@@ -56,6 +57,15 @@ static int load_view_key(platform *p, const config *cfg, char *err, size_t errle
         return -1;
     }
     ed25519_from_seed(pk, p->view_sk, seed);
+    /* The forms' token key (csrf.h): derived, so no key file more, and
+     * one way, so a token never tells anything of the view key. */
+    p->csrf_key = secure_alloc(CSRF_KEY_LEN);
+    if (!p->csrf_key) {
+        secure_wipe(seed, sizeof seed);
+        snprintf(err, errlen, "cannot allocate secure memory");
+        return -1;
+    }
+    hmac_sha256_2(seed, sizeof seed, "herald csrf key", 15, "", 0, p->csrf_key);
     secure_wipe(seed, sizeof seed);
     return 0;
 }
@@ -89,7 +99,12 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
         snprintf(err, errlen, "%s: [platform] name must be 1-64 of [A-Za-z0-9._-]", cfg->path);
         return -1;
     }
-    p->secure_cookie = !strncmp(p->public_url, "https://", 8);
+    if (csrf_origin_of(p->public_url, p->public_origin) != 0) {
+        snprintf(err, errlen, "%s: [platform] public_url must be an http:// or https:// URL",
+                 cfg->path);
+        return -1;
+    }
+    p->secure_cookie = !strncmp(p->public_origin, "https://", 8);
     v = config_get(cfg, "platform", "pin_hash");
     if (!v || !strcmp(v, "interactive"))
         p->pin_cost = PWHASH_INTERACTIVE;
@@ -183,6 +198,8 @@ void platform_close(platform *p)
     apikeys_free(&p->clients);
     if (p->view_sk)
         secure_free(p->view_sk);
+    if (p->csrf_key)
+        secure_free(p->csrf_key);
     if (p->idsvc_key)
         secure_free(p->idsvc_key);
     if (p->hub_key)

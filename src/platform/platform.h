@@ -20,7 +20,8 @@
  *                       gateway; push_receipts.c its receipt callbacks
  *   platform_pages.c    HTML rendering, no I/O
  *   platform_db.c       schema and every SQL statement
- *   pin.c, phone.c, login_attempts.c  what a member signs in with */
+ *   csrf.c              the tokens and origin rule of every form
+ *   pin.c, phone.c, login_guard.c, signup_limit.c  signing in and up */
 #ifndef HERALD_PLATFORM_H
 #define HERALD_PLATFORM_H
 
@@ -41,7 +42,9 @@
 typedef struct platform {
     char name[APIKEY_NAME_MAX + 1];
     char public_url[512];
+    char public_origin[300];        /* its origin, as Origin headers say it */
     int secure_cookie;              /* public_url is https */
+    uint8_t *csrf_key;              /* the forms' token key (csrf.h), secure memory */
     uint8_t *view_sk;               /* Ed25519 secret, in secure memory */
     apikeys clients;
     pwhash_cost pin_cost;

@@ -13,6 +13,7 @@ const char *platform_alert_kind_name(platform_alert_kind k)
     switch (k) {
     case PLATFORM_ALERT_REMINDER: return "reminder";
     case PLATFORM_ALERT_PRE_NOTICE: return "pre_notice";
+    case PLATFORM_ALERT_SIGNUP: return "signup";
     default: return "alert";
     }
 }
@@ -116,4 +117,44 @@ int platform_alert_queue(platform *p, const notice_row *row, platform_alert_kind
                                          scratch->data, at);
     return platform_db_outbox_insert_kind(p->db, platform_alert_kind_name(k), row->notice,
                                           channel_of(p), phone, scratch->data, at);
+}
+
+/* Korean first; the SMS channel gets the Korean alone (one segment's
+ * worth, as the notices' texts). */
+static const char *const signup_ko[] = {
+    "가입이 완료되었습니다. 로그인: ",
+    "이 번호로 가입 신청이 있었으나 이미 가입된 번호입니다. 본인이 아니면 무시하세요. ",
+    "회원님 명의로 새 가입 신청이 있었으나 이미 가입되어 있습니다. 본인이 아니면 고객센터에 "
+    "알려주세요. ",
+};
+static const char *const signup_en[] = {
+    " / Your sign-up is complete. Sign in at ",
+    " / Someone asked to sign up with this number, which already has an account; if it was "
+    "not you, ignore this. ",
+    " / Someone asked to sign up in your name, but you are already a member; if it was not "
+    "you, tell our customer service. ",
+};
+
+void platform_alert_signup_text(const platform *p, platform_signup_outcome o, buf *b)
+{
+    buf_puts(b, "[");
+    buf_puts(b, p->name);
+    buf_puts(b, "] ");
+    buf_puts(b, signup_ko[o]);
+    buf_puts(b, p->public_url);
+    if (p->has_sms)
+        return;
+    buf_puts(b, signup_en[o]);
+    buf_puts(b, p->public_url);
+}
+
+int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *phone,
+                                const char *at, buf *scratch)
+{
+    scratch->len = 0;
+    platform_alert_signup_text(p, o, scratch);
+    if (scratch->broken)
+        return -1;
+    return platform_db_outbox_insert_kind(p->db, platform_alert_kind_name(PLATFORM_ALERT_SIGNUP),
+                                          "signup", channel_of(p), phone, scratch->data, at);
 }

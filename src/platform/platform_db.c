@@ -31,8 +31,7 @@
  * verified: the back office has proofed that the member is the person the
  * CI names; until then the member is kept out of the hub's directory and
  * gets no relayed notices (a web sign-up only shows that someone knew an
- * RRN). login_failures.newest is the latest failure's time, so that rows
- * past the lockout window can be pruned without parsing each one. */
+ * RRN). */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS members("
     " id INTEGER PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL UNIQUE,"
@@ -91,9 +90,21 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sessions("
     " id_hash TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
     " expires INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS login_failures("
-    " phone TEXT PRIMARY KEY, attempts TEXT NOT NULL, newest INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS login_failures_newest ON login_failures(newest);";
+    /* The sign-in limits (login_guard.h): failures per (phone, source)
+     * pair, sources blocked for spraying, and each source's sign-up
+     * window. Rows are pruned once they can no longer slow anyone. The
+     * one-row-per-phone table of before is gone with its rule. */
+    "DROP INDEX IF EXISTS login_failures_newest;"
+    "DROP TABLE IF EXISTS login_failures;"
+    "CREATE TABLE IF NOT EXISTS login_pairs("
+    " phone TEXT NOT NULL, source TEXT NOT NULL, failures INTEGER NOT NULL,"
+    " last_ms INTEGER NOT NULL, PRIMARY KEY(phone, source)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS login_pairs_source ON login_pairs(source, last_ms);"
+    "CREATE INDEX IF NOT EXISTS login_pairs_last ON login_pairs(last_ms);"
+    "CREATE TABLE IF NOT EXISTS blocked_sources("
+    " source TEXT PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS signup_sources("
+    " source TEXT PRIMARY KEY, start_ms INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;";
 
 #define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
@@ -189,12 +200,23 @@ static const stmt_def stmts[] = {
     S(session_get, "SELECT member FROM sessions WHERE id_hash = ? AND expires > ?"),
     S(session_delete, "DELETE FROM sessions WHERE id_hash = ?"),
     S(sessions_expire, "DELETE FROM sessions WHERE expires <= ?"),
-    S(attempts_get, "SELECT attempts FROM login_failures WHERE phone = ?"),
-    S(attempts_set, "INSERT INTO login_failures(phone, attempts, newest) VALUES (?, ?, ?)"
-                    " ON CONFLICT(phone) DO UPDATE SET attempts = excluded.attempts,"
-                    " newest = excluded.newest"),
-    S(attempts_clear, "DELETE FROM login_failures WHERE phone = ?"),
-    S(attempts_expire, "DELETE FROM login_failures WHERE newest <= ?"),
+    S(guard_blocked, "SELECT until_ms FROM blocked_sources WHERE source = ?"),
+    S(guard_pair, "SELECT failures, last_ms FROM login_pairs WHERE phone = ? AND source = ?"),
+    S(guard_phone, "SELECT failures, last_ms FROM login_pairs WHERE phone = ? AND last_ms > ?"),
+    S(guard_pair_set, "INSERT INTO login_pairs(phone, source, failures, last_ms)"
+                      " VALUES (?, ?, ?, ?) ON CONFLICT(phone, source) DO UPDATE SET"
+                      " failures = excluded.failures, last_ms = excluded.last_ms"),
+    S(guard_pair_clear, "DELETE FROM login_pairs WHERE phone = ? AND source = ?"),
+    S(guard_spread, "SELECT count(*) FROM login_pairs WHERE source = ? AND last_ms > ?"),
+    S(guard_block, "INSERT INTO blocked_sources(source, until_ms) VALUES (?, ?)"
+                   " ON CONFLICT(source) DO UPDATE SET until_ms = excluded.until_ms"),
+    S(guard_expire_pairs, "DELETE FROM login_pairs WHERE last_ms <= ?"),
+    S(guard_expire_blocks, "DELETE FROM blocked_sources WHERE until_ms <= ?"),
+    S(signup_get, "SELECT start_ms, count FROM signup_sources WHERE source = ?"),
+    S(signup_set, "INSERT INTO signup_sources(source, start_ms, count) VALUES (?, ?, ?)"
+                  " ON CONFLICT(source) DO UPDATE SET start_ms = excluded.start_ms,"
+                  " count = excluded.count"),
+    S(signup_expire, "DELETE FROM signup_sources WHERE start_ms <= ?"),
 };
 #undef S
 

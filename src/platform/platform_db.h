@@ -12,7 +12,8 @@
 #include "ci.h"
 #include "crypto.h"
 #include "field.h"
-#include "login_attempts.h"
+#include "login_guard.h"
+#include "signup_limit.h"
 #include "phone.h"
 
 /* The open database; its insides (SQLite, prepared statements) belong to
@@ -62,6 +63,7 @@ void platform_db_rollback(platform_db *d);
 int platform_db_member_by_phone(platform_db *d, const char *phone, member *m);
 int platform_db_member_route(platform_db *d, const char *rk, member_route *r);
 int platform_db_member_by_id(platform_db *d, long long id, member *m);
+int platform_db_member_by_rk(platform_db *d, const char *rk, member *m);
 /* Returns the new id, 0 when the phone or the person is already a member
  * (*dup says which: "phone" or "person"), -1 on error. A verified m
  * replaces an unverified member with the same phone or person. */
@@ -237,12 +239,22 @@ long long platform_db_session_member(platform_db *d, const char *id_hash, long l
 int platform_db_session_delete(platform_db *d, const char *id_hash);
 int platform_db_sessions_expire(platform_db *d, long long now_ms);
 
-int platform_db_attempts_get(platform_db *d, const char *phone, login_attempts *a);
-int platform_db_attempts_set(platform_db *d, const char *phone, const login_attempts *a);
-int platform_db_attempts_clear(platform_db *d, const char *phone);
-/* Forgets the phones whose last failure has left the lockout window: a
- * wrong PIN for any phone-shaped string adds a row, and only a sign-in
- * removes one, so without this the table grows for ever. */
-int platform_db_attempts_expire(platform_db *d, long long now_ms);
+/* The sign-in limits' store (login_guard.h): what is known of an attempt
+ * on phone from source at now_ms. 0 or -1. */
+int platform_db_guard_view(platform_db *d, const char *phone, const char *source,
+                           long long now_ms, login_view *v);
+int platform_db_guard_pair_set(platform_db *d, const char *phone, const char *source,
+                               const login_pair *pair);
+int platform_db_guard_pair_clear(platform_db *d, const char *phone, const char *source);
+/* How many phones source failed on since since_ms; -1 on error. */
+int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms);
+int platform_db_guard_block(platform_db *d, const char *source, long long until_ms);
+/* A source's sign-up window (zeroes when none), and its new state. */
+int platform_db_signup_window(platform_db *d, const char *source, signup_window *w);
+int platform_db_signup_window_set(platform_db *d, const char *source, const signup_window *w);
+/* Forgets failures, blocks and sign-up windows that no longer slow
+ * anyone: a wrong PIN for any phone-shaped string adds a row, and only a
+ * sign-in removes one, so without this the tables grow for ever. */
+int platform_db_guard_expire(platform_db *d, long long now_ms);
 
 #endif

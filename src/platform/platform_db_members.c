@@ -29,7 +29,7 @@ static int read_member(sqlite3_stmt *st, member *m)
     return platform_db_read_row(st, member_of, m);
 }
 
-static int member_by_rk(platform_db *d, const char *rk, member *m)
+int platform_db_member_by_rk(platform_db *d, const char *rk, member *m)
 {
     db_bind_text(d->member_by_rk, 1, rk);
     return read_member(d->member_by_rk, m);
@@ -94,7 +94,7 @@ static int clear_the_way(platform_db *d, const member *m, member *other, const c
 {
     int by_phone = platform_db_member_by_phone(d, m->phone, other) == 1;
 
-    if (!by_phone && member_by_rk(d, m->rk, other) != 1)
+    if (!by_phone && platform_db_member_by_rk(d, m->rk, other) != 1)
         return 1;
     *dup = by_phone ? "phone" : "person";
     if (!m->verified || other->verified)

@@ -1,5 +1,6 @@
 /* platform_db_sessions.c -- sign-in state: sessions by the hash of their
- * cookie, and login failures per phone. */
+ * cookie, and the failures and windows the sign-in and sign-up limits
+ * count. */
 #include "platform_db.h"
 
 #include <stdio.h>
@@ -47,42 +48,122 @@ int platform_db_sessions_expire(platform_db *d, long long now_ms)
     return db_run(d->sessions_expire);
 }
 
-int platform_db_attempts_get(platform_db *d, const char *phone, login_attempts *a)
+static void read_pair(sqlite3_stmt *st, void *out)
 {
-    sqlite3_stmt *st = d->attempts_get;
+    login_pair *p = out;
+
+    p->failures = sqlite3_column_int(st, 0);
+    p->last_ms = sqlite3_column_int64(st, 1);
+}
+
+static void read_until(sqlite3_stmt *st, void *out)
+{
+    *(long long *)out = sqlite3_column_int64(st, 0);
+}
+
+/* Sums the phone's failures in the window, each source's capped. */
+static int phone_failures(platform_db *d, const char *phone, long long now_ms, login_view *v)
+{
+    sqlite3_stmt *st = d->guard_phone;
     int rc;
 
-    memset(a, 0, sizeof *a);
     db_bind_text(st, 1, phone);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        login_attempts_parse(a, db_text(st, 0));
+    sqlite3_bind_int64(st, 2, now_ms - LOGIN_GUARD_WINDOW_MS);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long long last = sqlite3_column_int64(st, 1);
+        v->phone_failures += login_guard_phone_weight(sqlite3_column_int(st, 0));
+        if (last > v->phone_last_ms)
+            v->phone_last_ms = last;
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    if (rc != SQLITE_DONE)
+        log_error("platform db: %s", sqlite3_errmsg(d->db));
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int platform_db_attempts_set(platform_db *d, const char *phone, const login_attempts *a)
+int platform_db_guard_view(platform_db *d, const char *phone, const char *source,
+                           long long now_ms, login_view *v)
 {
-    char text[LOGIN_ATTEMPTS_TEXT_MAX + 1];
-
-    login_attempts_format(a, text);
-    db_bind_text(d->attempts_set, 1, phone);
-    db_bind_text(d->attempts_set, 2, text);
-    sqlite3_bind_int64(d->attempts_set, 3, a->n ? a->at[a->n - 1] : 0);
-    return db_run(d->attempts_set);
+    memset(v, 0, sizeof *v);
+    db_bind_text(d->guard_blocked, 1, source);
+    if (platform_db_read_row(d->guard_blocked, read_until, &v->source_blocked_until) < 0)
+        return -1;
+    db_bind_text(d->guard_pair, 1, phone);
+    db_bind_text(d->guard_pair, 2, source);
+    if (platform_db_read_row(d->guard_pair, read_pair, &v->pair) < 0)
+        return -1;
+    return phone_failures(d, phone, now_ms, v);
 }
 
-int platform_db_attempts_clear(platform_db *d, const char *phone)
+int platform_db_guard_pair_set(platform_db *d, const char *phone, const char *source,
+                               const login_pair *pair)
 {
-    db_bind_text(d->attempts_clear, 1, phone);
-    return db_run(d->attempts_clear);
+    db_bind_text(d->guard_pair_set, 1, phone);
+    db_bind_text(d->guard_pair_set, 2, source);
+    sqlite3_bind_int(d->guard_pair_set, 3, pair->failures);
+    sqlite3_bind_int64(d->guard_pair_set, 4, pair->last_ms);
+    return db_run(d->guard_pair_set);
 }
 
-int platform_db_attempts_expire(platform_db *d, long long now_ms)
+int platform_db_guard_pair_clear(platform_db *d, const char *phone, const char *source)
 {
-    /* A failure counts while now - at < LOGIN_ATTEMPTS_WINDOW_MS (login_attempts.c): once the
-     * newest is that old, the row locks nobody and is only weight. */
-    sqlite3_bind_int64(d->attempts_expire, 1, now_ms - LOGIN_ATTEMPTS_WINDOW_MS);
-    return db_run(d->attempts_expire);
+    db_bind_text(d->guard_pair_clear, 1, phone);
+    db_bind_text(d->guard_pair_clear, 2, source);
+    return db_run(d->guard_pair_clear);
+}
+
+static void read_int(sqlite3_stmt *st, void *out)
+{
+    *(int *)out = sqlite3_column_int(st, 0);
+}
+
+int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms)
+{
+    int n = 0;
+
+    db_bind_text(d->guard_spread, 1, source);
+    sqlite3_bind_int64(d->guard_spread, 2, since_ms);
+    return platform_db_read_row(d->guard_spread, read_int, &n) < 0 ? -1 : n;
+}
+
+int platform_db_guard_block(platform_db *d, const char *source, long long until_ms)
+{
+    db_bind_text(d->guard_block, 1, source);
+    sqlite3_bind_int64(d->guard_block, 2, until_ms);
+    return db_run(d->guard_block);
+}
+
+static void read_window(sqlite3_stmt *st, void *out)
+{
+    signup_window *w = out;
+
+    w->start_ms = sqlite3_column_int64(st, 0);
+    w->count = sqlite3_column_int(st, 1);
+}
+
+int platform_db_signup_window(platform_db *d, const char *source, signup_window *w)
+{
+    memset(w, 0, sizeof *w);
+    db_bind_text(d->signup_get, 1, source);
+    return platform_db_read_row(d->signup_get, read_window, w) < 0 ? -1 : 0;
+}
+
+int platform_db_signup_window_set(platform_db *d, const char *source, const signup_window *w)
+{
+    db_bind_text(d->signup_set, 1, source);
+    sqlite3_bind_int64(d->signup_set, 2, w->start_ms);
+    sqlite3_bind_int(d->signup_set, 3, w->count);
+    return db_run(d->signup_set);
+}
+
+int platform_db_guard_expire(platform_db *d, long long now_ms)
+{
+    /* A pair's failures slow it for a day after its last one
+     * (login_guard.h); the phone and spray counts look back an hour. */
+    sqlite3_bind_int64(d->guard_expire_pairs, 1, now_ms - LOGIN_GUARD_PAIR_MEMORY_MS);
+    sqlite3_bind_int64(d->guard_expire_blocks, 1, now_ms);
+    sqlite3_bind_int64(d->signup_expire, 1, now_ms - SIGNUP_LIMIT_WINDOW_MS);
+    return db_run(d->guard_expire_pairs) | db_run(d->guard_expire_blocks) |
+           db_run(d->signup_expire);
 }

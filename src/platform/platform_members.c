@@ -110,6 +110,30 @@ done:
     return rc;
 }
 
+/* Queues the message that says what became of s: to the new member, to
+ * the member who has the phone, or to the phone the person has on file.
+ * 0 or -1 (the caller's transaction fails). */
+static int tell_outcome(platform *p, const signup *s, const member *m, const char *now)
+{
+    platform_signup_outcome o = s->member ? PLATFORM_SIGNUP_DONE
+                                : s->taken == 1 ? PLATFORM_SIGNUP_PHONE_TAKEN
+                                                : PLATFORM_SIGNUP_ALREADY_MEMBER;
+    const char *to = m->phone;
+    member holder;
+    buf text;
+    int rc;
+
+    if (o == PLATFORM_SIGNUP_ALREADY_MEMBER) {
+        if (platform_db_member_by_rk(p->db, m->rk, &holder) != 1)
+            return -1;
+        to = holder.phone;
+    }
+    buf_init(&text, 512);
+    rc = platform_alert_queue_signup(p, o, to, now, &text);
+    buf_free(&text);
+    return rc;
+}
+
 /* Inserts the batch in one transaction. */
 static void insert_members(platform *p, signup *items, size_t n, member *ms)
 {
@@ -129,12 +153,17 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
         if (id < 0)
             goto fail;
         if (id == 0) {
+            items[i].taken = !strcmp(dup, "phone") ? 1 : 2;
             snprintf(items[i].error, sizeof items[i].error, "%s",
-                     !strcmp(dup, "phone") ? "phone already registered"
-                                           : "this person is already a member");
+                     items[i].taken == 1 ? "phone already registered"
+                                         : "this person is already a member");
+            if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now) != 0)
+                goto fail;
             continue;
         }
         items[i].member = id;
+        if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now) != 0)
+            goto fail;
         if (ms[i].verified &&
             platform_db_directory_queue(p->db, ms[i].rk, ms[i].consent, ms[i].preference) != 0)
             goto fail;
@@ -147,8 +176,9 @@ fail:
     platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)
-        if (!items[i].error[0] || items[i].member) {
+        if (!items[i].error[0] || items[i].member || items[i].taken) {
             items[i].member = 0;
+            items[i].taken = 0;
             snprintf(items[i].error, sizeof items[i].error, "database error");
         }
 }
@@ -166,6 +196,7 @@ void platform_members_signup(platform *p, signup *items, size_t n)
     }
     for (i = 0; i < n; i++) {
         items[i].member = 0;
+        items[i].taken = 0;
         if (!items[i].error[0] && validate(&items[i], ms[i].phone) == 0)
             todo++;
     }

@@ -14,7 +14,12 @@ typedef struct signup {
     int consent, preference;
     int verified;                           /* in: the back office has proofed the
                                              * person (the web sign-up has not) */
+    int tell;                               /* in: queue the outcome's message
+                                             * (platform_alert.h) to the phone it
+                                             * concerns, in the same transaction */
     long long member;                       /* out: the new member's id, or 0 */
+    int taken;                              /* out: 1 the phone, 2 the person
+                                             * already has an account */
     char error[160];                        /* in: "" (or a reason to skip the
                                              * item); out: set when member is 0 */
 } signup;

@@ -51,6 +51,14 @@ static void field(buf *b, const char *name, const char *type, const char *ko,
                name, ko, en, name, name, type, extra);
 }
 
+/* The form's token (csrf.h). */
+static void csrf_field(buf *b, const char *csrf)
+{
+    buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    buf_html(b, csrf);
+    buf_puts(b, "\">\n");
+}
+
 static void pin_field(buf *b)
 {
     field(b, "pin", "password", "PIN (숫자 4~8자리)", "PIN (4-8 digits)",
@@ -58,16 +66,36 @@ static void pin_field(buf *b)
           "autocomplete=\"current-password\"");
 }
 
-void platform_pages_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en)
+static void login_form(buf *b, const char *csrf)
 {
-    platform_pages_begin(b, platform, "로그인", "Sign in");
-    platform_pages_message(b, msg_ko, msg_en, NULL);
     buf_puts(b, "<form method=\"post\" action=\"/login\">\n");
+    csrf_field(b, csrf);
     field(b, "phone", "tel", "휴대전화 번호", "Mobile phone number",
           "maxlength=\"13\" autocomplete=\"tel\" placeholder=\"010-1234-5678\"");
     pin_field(b);
     buf_puts(b, "<button type=\"submit\">로그인 / Sign in</button></form>\n"
                 "<p><a href=\"/signup\">회원가입 / Sign up</a></p>\n");
+}
+
+void platform_pages_login(buf *b, const char *platform, const char *csrf, const char *msg_ko,
+                          const char *msg_en)
+{
+    platform_pages_begin(b, platform, "로그인", "Sign in");
+    platform_pages_message(b, msg_ko, msg_en, NULL);
+    login_form(b, csrf);
+    platform_pages_end(b);
+}
+
+void platform_pages_signup_received(buf *b, const char *platform, const char *csrf)
+{
+    platform_pages_begin(b, platform, "가입 신청", "Sign-up");
+    platform_pages_message(b, "가입 신청을 받았습니다. 결과는 해당 휴대전화 번호로 문자(또는 앱 "
+                              "알림)로 알려드립니다. 가입이 완료되면 아래에서 로그인하세요.",
+                           "We have your sign-up. What became of it is sent to the phone "
+                           "number concerned, by text message (or app notification). Once it "
+                           "is done, sign in below.",
+                           NULL);
+    login_form(b, csrf);
     platform_pages_end(b);
 }
 
@@ -80,13 +108,14 @@ void platform_pages_login(buf *b, const char *platform, const char *msg_ko, cons
     "example by mobile phone authentication). After signing up, have it confirmed by " \
     "our customer service.</span></p>\n"
 
-void platform_pages_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
-                           const char *detail)
+void platform_pages_signup(buf *b, const char *platform, const char *csrf, const char *msg_ko,
+                           const char *msg_en, const char *detail)
 {
     platform_pages_begin(b, platform, "회원가입", "Sign up");
     platform_pages_message(b, msg_ko, msg_en, detail);
     buf_puts(b, UNVERIFIED_NOTE);
     buf_puts(b, "<form method=\"post\" action=\"/signup\">\n");
+    csrf_field(b, csrf);
     field(b, "name", "text", "이름", "Name", "maxlength=\"64\" autocomplete=\"name\"");
     field(b, "phone", "tel", "휴대전화 번호", "Mobile phone number",
           "maxlength=\"13\" autocomplete=\"tel\" placeholder=\"010-1234-5678\"");
@@ -103,7 +132,8 @@ void platform_pages_signup(buf *b, const char *platform, const char *msg_ko, con
     platform_pages_end(b);
 }
 
-void platform_pages_inbox_begin(buf *b, const char *platform, const member *m)
+void platform_pages_inbox_begin(buf *b, const char *platform, const member *m,
+                                const char *csrf)
 {
     platform_pages_begin(b, platform, "받은 고지함", "Inbox");
     buf_puts(b, "<p>");
@@ -114,6 +144,7 @@ void platform_pages_inbox_begin(buf *b, const char *platform, const member *m)
     if (!m->verified)
         buf_puts(b, UNVERIFIED_NOTE);
     buf_puts(b, "<form method=\"post\" action=\"/consent\">");
+    csrf_field(b, csrf);
     if (m->consent)
         buf_puts(b, "<p>전자고지 수신에 동의하셨습니다. <span class=\"en\">You receive "
                     "official notices here.</span></p><input type=\"hidden\" name=\"consent\" "
@@ -152,17 +183,18 @@ void platform_pages_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "</div>\n");
 }
 
-void platform_pages_inbox_end(buf *b, int rows)
+void platform_pages_inbox_end(buf *b, int rows, const char *csrf)
 {
     if (rows == 0)
         buf_puts(b, "<p>받은 고지가 없습니다. <span class=\"en\">No notices yet.</span></p>\n");
-    buf_puts(b, "<form method=\"post\" action=\"/logout\"><button type=\"submit\">로그아웃 / "
-                "Sign out</button></form>\n");
+    buf_puts(b, "<form method=\"post\" action=\"/logout\">");
+    csrf_field(b, csrf);
+    buf_puts(b, "<button type=\"submit\">로그아웃 / Sign out</button></form>\n");
     platform_pages_end(b);
 }
 
-void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
-                           const char *msg_en)
+void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *csrf,
+                           const char *msg_ko, const char *msg_en)
 {
     platform_pages_begin(b, platform, "고지 상세", "Notice");
     platform_pages_message(b, msg_ko, msg_en, NULL);
@@ -182,6 +214,7 @@ void platform_pages_notice(buf *b, const char *platform, const notice_row *n, co
                 "<form method=\"post\" action=\"/notices/");
     buf_html(b, n->notice);
     buf_puts(b, "/open\">");
+    csrf_field(b, csrf);
     pin_field(b);
     buf_puts(b, "<button type=\"submit\">문서 열기 / Open the document</button></form>\n"
                 "<p><a href=\"/inbox\">받은 고지함 / Inbox</a></p>\n");

@@ -19,18 +19,24 @@ void platform_pages_end(buf *b);
  * escaped. */
 void platform_pages_message(buf *b, const char *ko, const char *en, const char *detail);
 
-void platform_pages_login(buf *b, const char *platform, const char *msg_ko, const char *msg_en);
-void platform_pages_signup(buf *b, const char *platform, const char *msg_ko, const char *msg_en,
-                           const char *detail);
+/* Every form carries csrf, the token of the page's cookie (csrf.h). */
+void platform_pages_login(buf *b, const char *platform, const char *csrf, const char *msg_ko,
+                          const char *msg_en);
+void platform_pages_signup(buf *b, const char *platform, const char *csrf, const char *msg_ko,
+                           const char *msg_en, const char *detail);
+/* The one answer to every accepted sign-up, whoever asked (no oracle):
+ * the outcome goes to a phone; then the sign-in form. */
+void platform_pages_signup_received(buf *b, const char *platform, const char *csrf);
 
 /* The inbox: a header with the member's name and consent, then rows. */
-void platform_pages_inbox_begin(buf *b, const char *platform, const member *m);
+void platform_pages_inbox_begin(buf *b, const char *platform, const member *m,
+                                const char *csrf);
 void platform_pages_inbox_row(buf *b, const notice_row *n);
-void platform_pages_inbox_end(buf *b, int rows);
+void platform_pages_inbox_end(buf *b, int rows, const char *csrf);
 
 /* A notice's details and the PIN prompt to open it. */
-void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *msg_ko,
-                           const char *msg_en);
+void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *csrf,
+                           const char *msg_ko, const char *msg_en);
 
 /* A whole error page with a link back. */
 void platform_pages_error(buf *b, const char *platform, const char *ko, const char *en,

@@ -210,13 +210,13 @@ static int send_queue(platform *p, http_client *hub, queue q)
     return rc == 0 ? n : -1;
 }
 
-/* Forgets expired sessions and login failures that have left the
- * lockout window (each an indexed DELETE, cheap at this pace). */
+/* Forgets expired sessions and the sign-in and sign-up limits' rows
+ * that slow no one any more (each an indexed DELETE, cheap at this pace). */
 static void expire_sessions(platform *p)
 {
     pthread_mutex_lock(&p->lock);
     platform_db_sessions_expire(p->db, clock_now_ms());
-    platform_db_attempts_expire(p->db, clock_now_ms());
+    platform_db_guard_expire(p->db, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
 }
 

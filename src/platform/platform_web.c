@@ -3,10 +3,15 @@
  *
  * Sessions are random 32-byte ids in an HttpOnly, SameSite=Strict cookie;
  * the server keeps only their SHA-256, so a copy of the database opens no
- * session. Every PIN check (sign-in and opening a notice) goes through one
- * function that enforces the five-failures-per-fifteen-minutes rule per
- * phone, counting an attempt as failed before the hash is checked so that
- * parallel guesses cannot slip past the limit. */
+ * session. Every POST must come from our own origin and carry its form's
+ * token (csrf.h): a member's forms are bound to the session, the sign-in
+ * and sign-up forms to a pre-session cookie set with the page. Every PIN
+ * check (sign-in and opening a notice) goes through one function that
+ * applies the limits of login_guard.h per (phone, source), per phone and
+ * per source, counting an attempt as failed before the hash is checked so
+ * that parallel guesses cannot slip past them. A web sign-up answers the
+ * same page whatever became of it; the outcome goes to the phone it
+ * concerns (platform_alert.h), so the page tells no one who is a member. */
 #include "platform_web.h"
 
 #include <stdio.h>
@@ -14,18 +19,22 @@
 #include <string.h>
 
 #include "buf.h"
+#include "csrf.h"
 #include "form.h"
 #include "log.h"
-#include "login_attempts.h"
+#include "login_guard.h"
 #include "phone.h"
 #include "pin.h"
 #include "platform.h"
 #include "platform_members.h"
 #include "platform_pages.h"
 #include "platform_reports.h"
+#include "signup_limit.h"
 #include "view_token.h"
 
 #define SESSION_COOKIE "herald_sid"
+#define PRE_COOKIE "herald_pre"
+#define SOURCE_MAX 64
 #define INBOX_LIMIT 200
 
 typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
@@ -43,14 +52,17 @@ static void reply_page(http_response *resp, int status, buf *b)
     http_add_header(resp, "Content-Security-Policy",
                     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
     http_add_header(resp, "X-Frame-Options", "DENY");
-    http_add_header(resp, "Referrer-Policy", "no-referrer");
+    /* same-origin, not no-referrer: with no-referrer a browser sends
+     * "Origin: null" on our own forms, and the origin check needs it. No
+     * other site ever sees a Referer from us. */
+    http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
 static void redirect(http_response *resp, const char *location)
 {
     http_reply_body(resp, 303, "text/html; charset=utf-8", strdup(""), 0);
     http_add_header(resp, "Location", location);
-    http_add_header(resp, "Referrer-Policy", "no-referrer");
+    http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
 static void error_page(platform *p, http_response *resp, int status, const char *ko,
@@ -76,15 +88,13 @@ static int session_hash(const char *cookie, char out[65])
     return 0;
 }
 
-/* The signed-in member, or 0 (no, expired or unknown session). */
-static int session_member(platform *p, const http_request *req, member *m)
+/* The member of the session whose id hashes to hash, or 0 (expired or
+ * unknown session). */
+static int session_member(platform *p, const char *hash, member *m)
 {
-    char hash[65];
     long long id;
     int found = 0;
 
-    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0)
-        return 0;
     pthread_mutex_lock(&p->lock);
     id = platform_db_session_member(p->db, hash, clock_now_ms());
     if (id > 0)
@@ -93,10 +103,86 @@ static int session_member(platform *p, const http_request *req, member *m)
     return found;
 }
 
+/* Sets a cookie with our attributes: Secure when the public URL is https. */
+static void set_cookie(platform *p, http_response *resp, const char *name, const char *value,
+                       long max_age_s)
+{
+    char cookie[256], age[40] = "";
+
+    if (max_age_s >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%ld", max_age_s);
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/%s; HttpOnly; SameSite=Strict%s", name, value,
+             age, p->secure_cookie ? "; Secure" : "");
+    http_add_header(resp, "Set-Cookie", cookie);
+    secure_wipe(cookie, sizeof cookie);
+}
+
+/* A cookie value of ours in form: 64 lower-case hex digits. */
+static int cookie_ok(const char *v)
+{
+    return v && strlen(v) == 64 && ci_rk_ok(v, 64);
+}
+
+/* The token of the sign-in and sign-up forms, bound to the browser's
+ * pre-session cookie; one is made and set when it has none. */
+static void pre_token(platform *p, const http_request *req, http_response *resp,
+                      char token[CSRF_TOKEN_LEN + 1])
+{
+    const char *have = http_cookie(req, PRE_COOKIE);
+    uint8_t raw[32];
+    char fresh[65];
+
+    if (!cookie_ok(have)) {
+        random_bytes(raw, sizeof raw);
+        hex_encode(fresh, raw, sizeof raw);
+        set_cookie(p, resp, PRE_COOKIE, fresh, -1);
+        have = fresh;
+    }
+    csrf_token(p->csrf_key, CSRF_PRE_SESSION, have, token);
+}
+
+/* The source an attempt is counted against: the peer's address. */
+static void source_of(const http_request *req, char out[SOURCE_MAX])
+{
+    http_client_addr(req, out, SOURCE_MAX);
+}
+
+/* Every POST of the pages: from our own origin (Origin, else Referer), or
+ * 403. Checked before the body is parsed. */
+static int from_our_origin(platform *p, const http_request *req, http_response *resp)
+{
+    const char *origin = http_header(req, "Origin"), *referer = http_header(req, "Referer");
+    char source[SOURCE_MAX];
+
+    if (csrf_origin_ok(p->public_origin, origin, referer))
+        return 1;
+    source_of(req, source);
+    log_warn("refused POST %s from %s: origin %.100s, referer %.100s", req->path, source,
+             origin ? origin : "(none)", referer ? referer : "(none)");
+    error_page(p, resp, 403, "다른 사이트에서 보낸 요청은 받지 않습니다.",
+               "Refused: this request did not come from our pages.", "/");
+    return 0;
+}
+
+/* The form's token must be the one for the cookie it is bound to. */
+static int token_ok(platform *p, const http_request *req, http_response *resp, const form *f,
+                    csrf_binding kind, const char *bound)
+{
+    char source[SOURCE_MAX];
+
+    if (csrf_token_ok(p->csrf_key, kind, bound, form_get(f, CSRF_FIELD)))
+        return 1;
+    source_of(req, source);
+    log_warn("refused POST %s from %s: missing or wrong form token", req->path, source);
+    error_page(p, resp, 403, "페이지가 만료되었습니다. 다시 열어서 시도하세요.",
+               "This form has expired or is not ours: reload the page and try again.", "/");
+    return 0;
+}
+
 static int new_session(platform *p, http_response *resp, long long member)
 {
     uint8_t raw[32];
-    char id[65], hash[65], cookie[200];
+    char id[65], hash[65];
     int rc;
 
     random_bytes(raw, sizeof raw);
@@ -105,59 +191,120 @@ static int new_session(platform *p, http_response *resp, long long member)
     pthread_mutex_lock(&p->lock);
     rc = platform_db_session_insert(p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
     pthread_mutex_unlock(&p->lock);
-    snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; Path=/; Max-Age=%ld; HttpOnly; "
-             "SameSite=Strict%s", id, p->session_ttl_s, p->secure_cookie ? "; Secure" : "");
     if (rc == 0)
-        http_add_header(resp, "Set-Cookie", cookie);
+        set_cookie(p, resp, SESSION_COOKIE, id, p->session_ttl_s);
     secure_wipe(id, sizeof id);
-    secure_wipe(cookie, sizeof cookie);
     return rc;
 }
 
-/* Checks a PIN for a phone under the attempt limit. m gets the member
- * when there is one. */
-static pin_result check_pin(platform *p, const char *phone, const char *pin, member *m,
-                            long long *wait_ms)
+/* Waits are said in seconds, or in minutes once they are long. */
+static void wait_text(long long wait_ms, char *ko, char *en, size_t len)
 {
-    login_attempts a;
+    long secs = (long)((wait_ms + 999) / 1000);
+
+    if (secs < 120) {
+        snprintf(ko, len, "%ld초", secs);
+        snprintf(en, len, "%ld second%s", secs, secs == 1 ? "" : "s");
+    } else {
+        snprintf(ko, len, "%ld분", (secs + 59) / 60);
+        snprintf(en, len, "%ld minutes", (secs + 59) / 60);
+    }
+}
+
+/* Logs every refusal with the masked phone and the source. */
+static void log_lockout(const char *what, const char *phone, const char *source,
+                        login_verdict v, long long wait_ms)
+{
+    char masked[LOGIN_GUARD_MASKED_MAX];
+
+    login_guard_mask_phone(phone, masked);
+    log_warn("%s refused for %s from %s: %s (%lld s to wait)", what, masked, source,
+             login_guard_verdict_name(v), (wait_ms + 999) / 1000);
+}
+
+/* After a wrong PIN: a source that has now failed on enough phones is
+ * spraying, and is blocked. */
+static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr)
+{
+    long long now = clock_now_ms();
+    char masked[LOGIN_GUARD_MASKED_MAX];
+    int spread;
+
+    login_guard_mask_phone(phone, masked);
+    if (login_guard_pair_wait(pr->failures) > 0)
+        log_warn("sign-in: %s from %s waits %lld s after %d wrong PINs", masked, source,
+                 login_guard_pair_wait(pr->failures) / 1000, pr->failures);
+    pthread_mutex_lock(&p->lock);
+    spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS);
+    if (login_guard_is_spraying(spread) &&
+        platform_db_guard_block(p->db, source, now + LOGIN_GUARD_BLOCK_MS) == 0)
+        log_warn("sign-in: source %s blocked for %lld min: wrong PINs for %d phones in an hour "
+                 "(latest %s)", source, LOGIN_GUARD_BLOCK_MS / 60000, spread, masked);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Checks a PIN for a phone from a source under the limits. m gets the
+ * member when there is one; *why the limit when the answer is
+ * PIN_LOCKED. */
+static pin_result check_pin(platform *p, const char *source, const char *phone, const char *pin,
+                            member *m, long long *wait_ms, login_verdict *why)
+{
+    login_view v;
     long long now = clock_now_ms();
     int found, ok;
 
     pthread_mutex_lock(&p->lock);
-    if (platform_db_attempts_get(p->db, phone, &a) != 0) {
+    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
-    *wait_ms = login_attempts_locked_for(&a, now);
-    if (*wait_ms > 0) {
+    *why = login_guard_decide(&v, now, wait_ms);
+    if (*why != LOGIN_GO) {
         pthread_mutex_unlock(&p->lock);
         return PIN_LOCKED;
     }
-    login_attempts_record_failure(&a, now); /* taken back below if the PIN is right */
-    found = platform_db_attempts_set(p->db, phone, &a) == 0
+    login_guard_pair_fail(&v.pair, now); /* taken back below if the PIN is right */
+    found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0
                 ? platform_db_member_by_phone(p->db, phone, m)
                 : -1;
     pthread_mutex_unlock(&p->lock);
     if (found < 0)
         return PIN_ERROR;
     ok = pin_ok(pin) && pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
-    if (!ok || !found)
+    if (!ok || !found) {
+        note_failure(p, phone, source, &v.pair);
         return PIN_WRONG;
+    }
     pthread_mutex_lock(&p->lock);
-    platform_db_attempts_clear(p->db, phone);
+    platform_db_guard_pair_clear(p->db, phone, source);
     pthread_mutex_unlock(&p->lock);
     return PIN_OK;
 }
 
 /* Bilingual text for a failed PIN check; returns the status to answer. */
-static int pin_failure_text(pin_result r, long long wait_ms, char *ko, char *en, size_t len)
+static int pin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,
+                            char *en, size_t len)
 {
-    long minutes = (long)((wait_ms + 59999) / 60000);
+    char wk[32], we[32];
 
+    wait_text(wait_ms, wk, we, sizeof wk);
+    if (r == PIN_LOCKED && why == LOGIN_SOURCE_BLOCKED) {
+        snprintf(ko, len, "이 네트워크에서 여러 번호로 잘못된 로그인이 많아 차단되었습니다. %s 후에 "
+                 "다시 시도하거나 다른 네트워크(모바일 데이터 등)를 이용하세요.", wk);
+        snprintf(en, len, "Too many wrong sign-ins for many numbers from this network: blocked. "
+                 "Try again in %s, or from another network (mobile data, say).", we);
+        return 429;
+    }
+    if (r == PIN_LOCKED && why == LOGIN_WAIT_PHONE) {
+        snprintf(ko, len, "이 번호로 여러 곳에서 로그인 시도가 많아 잠시 늦춰집니다. %s 후에 다시 "
+                 "시도하세요.", wk);
+        snprintf(en, len, "Many sign-in attempts for this number from many places: try again "
+                 "in %s.", we);
+        return 429;
+    }
     if (r == PIN_LOCKED) {
-        snprintf(ko, len, "PIN을 5회 잘못 입력하여 잠겼습니다. %ld분 후에 다시 시도하세요.", minutes);
-        snprintf(en, len, "Too many wrong PINs (5 in 15 minutes): locked. Try again in %ld "
-                 "minute%s.", minutes, minutes == 1 ? "" : "s");
+        snprintf(ko, len, "PIN을 여러 번 잘못 입력했습니다. %s 후에 다시 시도하세요.", wk);
+        snprintf(en, len, "Too many wrong PINs from here: try again in %s.", we);
         return 429;
     }
     if (r == PIN_WRONG) {
@@ -168,6 +315,14 @@ static int pin_failure_text(pin_result r, long long wait_ms, char *ko, char *en,
     snprintf(ko, len, "일시적인 오류입니다. 잠시 후 다시 시도하세요.");
     snprintf(en, len, "Temporary error. Please try again shortly.");
     return 500;
+}
+
+static void retry_after(http_response *resp, long long wait_ms)
+{
+    char v[24];
+
+    snprintf(v, sizeof v, "%lld", (wait_ms + 999) / 1000);
+    http_add_header(resp, "Retry-After", v);
 }
 
 static int parse_form(platform *p, const http_request *req, http_response *resp, form *f,
@@ -181,42 +336,52 @@ static int parse_form(platform *p, const http_request *req, http_response *resp,
     return -1;
 }
 
-static void login_page(platform *p, http_response *resp, int status, const char *ko,
-                       const char *en)
+static void login_page(platform *p, const http_request *req, http_response *resp, int status,
+                       const char *ko, const char *en)
 {
+    char token[CSRF_TOKEN_LEN + 1];
     buf b;
 
+    pre_token(p, req, resp, token);
     buf_init(&b, 4096);
-    platform_pages_login(&b, p->name, ko, en);
+    platform_pages_login(&b, p->name, token, ko, en);
     reply_page(resp, status, &b);
 }
 
 static void post_login(platform *p, const http_request *req, http_response *resp)
 {
-    char phone[PHONE_MAX_CHARS + 1], ko[256], en[256];
+    char phone[PHONE_MAX_CHARS + 1], ko[512], en[512], source[SOURCE_MAX];
     const char *phone_in, *pin;
     long long wait_ms = 0;
+    login_verdict why = LOGIN_GO;
     pin_result r;
     member m;
     form f;
 
-    if (parse_form(p, req, resp, &f, "/") != 0)
+    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/") != 0)
         return;
+    if (!token_ok(p, req, resp, &f, CSRF_PRE_SESSION, http_cookie(req, PRE_COOKIE))) {
+        form_free(&f);
+        return;
+    }
     phone_in = form_get(&f, "phone");
     pin = form_get(&f, "pin");
     if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
         form_free(&f);
-        login_page(p, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
+        login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
                    "The phone number is 10-13 digits and hyphens.");
         return;
     }
-    r = check_pin(p, phone, pin, &m, &wait_ms);
+    source_of(req, source);
+    r = check_pin(p, source, phone, pin, &m, &wait_ms, &why);
     form_free(&f);
     if (r != PIN_OK) {
-        int status = pin_failure_text(r, wait_ms, ko, en, sizeof ko);
-        login_page(p, resp, status, ko, en);
-        if (r == PIN_LOCKED)
-            log_warn("sign-in refused: phone locked after repeated wrong PINs");
+        int status = pin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
+        login_page(p, req, resp, status, ko, en);
+        if (r == PIN_LOCKED) {
+            retry_after(resp, wait_ms);
+            log_lockout("sign-in", phone, source, why, wait_ms);
+        }
         return;
     }
     if (new_session(p, resp, m.id) != 0) {
@@ -239,7 +404,7 @@ static void inbox_row(void *ctx, const notice_row *n)
     c->rows++;
 }
 
-static void get_inbox(platform *p, const member *m, http_response *resp)
+static void get_inbox(platform *p, const member *m, const char *token, http_response *resp)
 {
     inbox_ctx c;
     buf b;
@@ -248,11 +413,11 @@ static void get_inbox(platform *p, const member *m, http_response *resp)
     buf_init(&b, 8192);
     c.b = &b;
     c.rows = 0;
-    platform_pages_inbox_begin(&b, p->name, m);
+    platform_pages_inbox_begin(&b, p->name, m, token);
     pthread_mutex_lock(&p->lock);
     rc = platform_db_inbox_list(p->db, m->id, INBOX_LIMIT, inbox_row, &c);
     pthread_mutex_unlock(&p->lock);
-    platform_pages_inbox_end(&b, c.rows);
+    platform_pages_inbox_end(&b, c.rows, token);
     if (rc != 0) {
         buf_free(&b);
         error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
@@ -274,16 +439,17 @@ static int find_notice(platform *p, const char *id, notice_row *n)
 }
 
 static void notice_page(platform *p, http_response *resp, int status, const notice_row *n,
-                        const char *ko, const char *en)
+                        const char *token, const char *ko, const char *en)
 {
     buf b;
 
     buf_init(&b, 4096);
-    platform_pages_notice(&b, p->name, n, ko, en);
+    platform_pages_notice(&b, p->name, n, token, ko, en);
     reply_page(resp, status, &b);
 }
 
-static void get_notice(platform *p, const member *m, const char *id, http_response *resp)
+static void get_notice(platform *p, const member *m, const char *id, const char *token,
+                       http_response *resp)
 {
     notice_row n;
 
@@ -292,7 +458,7 @@ static void get_notice(platform *p, const member *m, const char *id, http_respon
         error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
-    notice_page(p, resp, 200, &n, NULL, NULL);
+    notice_page(p, resp, 200, &n, token, NULL, NULL);
 }
 
 /* "link?token=T", or "&token=" when the link already has a query. */
@@ -312,11 +478,13 @@ static void redirect_with_token(http_response *resp, const char *link, const cha
     buf_free(&loc);
 }
 
-static void open_notice(platform *p, const member *m, const char *id, const http_request *req,
-                        http_response *resp)
+static void open_notice(platform *p, const member *m, const char *id, const char *token,
+                        const http_request *req, http_response *resp)
 {
-    char rk[RK_HEX_LEN + 1], token[VIEW_TOKEN_MAX + 1], ko[256], en[256], now[25];
+    char rk[RK_HEX_LEN + 1], vt[VIEW_TOKEN_MAX + 1], ko[512], en[512], now[25];
+    char source[SOURCE_MAX];
     long long wait_ms = 0;
+    login_verdict why = LOGIN_GO;
     view_token t;
     notice_row n;
     member again;
@@ -325,18 +493,24 @@ static void open_notice(platform *p, const member *m, const char *id, const http
 
     if (parse_form(p, req, resp, &f, "/inbox") != 0)
         return;
-    r = check_pin(p, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again, &wait_ms);
+    source_of(req, source);
+    r = check_pin(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
+                  &wait_ms, &why);
     form_free(&f);
     if (find_notice(p, id, &n) != 1) {
         error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
     if (r != PIN_OK) {
-        int status = pin_failure_text(r, wait_ms, ko, en, sizeof ko);
+        int status = pin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         if (n.member != m->id)
             error_page(p, resp, status, ko, en, "/inbox");
         else
-            notice_page(p, resp, status, &n, ko, en);
+            notice_page(p, resp, status, &n, token, ko, en);
+        if (r == PIN_LOCKED) {
+            retry_after(resp, wait_ms);
+            log_lockout("opening a notice", m->phone, source, why, wait_ms);
+        }
         return;
     }
     /* The binding that matters: this member's CI is the recipient's. */
@@ -352,7 +526,7 @@ static void open_notice(platform *p, const member *m, const char *id, const http
     snprintf(t.notice, sizeof t.notice, "%s", n.notice);
     memcpy(t.rk, rk, sizeof t.rk);
     t.exp_ms = clock_now_ms() + p->view_token_ttl_s * 1000;
-    if (view_token_issue(&t, p->view_sk, token) != 0) {
+    if (view_token_issue(&t, p->view_sk, vt) != 0) {
         error_page(p, resp, 500, "일시적인 오류입니다.", "Cannot issue a view token.", "/inbox");
         return;
     }
@@ -360,7 +534,7 @@ static void open_notice(platform *p, const member *m, const char *id, const http
     pthread_mutex_lock(&p->lock);
     platform_db_inbox_mark_read(p->db, n.notice, now);
     pthread_mutex_unlock(&p->lock);
-    redirect_with_token(resp, n.link, token);
+    redirect_with_token(resp, n.link, vt);
 }
 
 static void post_consent(platform *p, const member *m, const http_request *req,
@@ -393,23 +567,79 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     redirect(resp, "/inbox");
 }
 
-static void signup_page(platform *p, http_response *resp, int status, const char *ko,
-                        const char *en, const char *detail)
+static void signup_page(platform *p, const http_request *req, http_response *resp, int status,
+                        const char *ko, const char *en, const char *detail)
 {
+    char token[CSRF_TOKEN_LEN + 1];
     buf b;
 
+    pre_token(p, req, resp, token);
     buf_init(&b, 8192);
-    platform_pages_signup(&b, p->name, ko, en, detail);
+    platform_pages_signup(&b, p->name, token, ko, en, detail);
     reply_page(resp, status, &b);
+}
+
+/* Counts a sign-up against its source's window: 0, or the ms to wait. */
+static long long signup_allowed(platform *p, const char *source)
+{
+    signup_window w;
+    long long wait = -1;
+
+    pthread_mutex_lock(&p->lock);
+    if (platform_db_signup_window(p->db, source, &w) == 0 &&
+        (wait = signup_limit_take(&w, clock_now_ms())) == 0 &&
+        platform_db_signup_window_set(p->db, source, &w) != 0)
+        wait = -1;
+    pthread_mutex_unlock(&p->lock);
+    return wait;
+}
+
+static void log_signup(const char *source, const signup *s, const char *phone_in)
+{
+    char phone[PHONE_MAX_CHARS + 1], masked[LOGIN_GUARD_MASKED_MAX];
+
+    if (phone_normalize(phone_in, phone) != 0)
+        snprintf(phone, sizeof phone, "?");
+    login_guard_mask_phone(phone, masked);
+    if (s->member)
+        log_info("web sign-up from %s for %s: member %lld, told by message", source, masked,
+                 s->member);
+    else
+        log_info("web sign-up from %s for %s: %s, told by message to the holder", source,
+                 masked, s->taken == 1 ? "phone taken" : "person already a member");
 }
 
 static void post_signup(platform *p, const http_request *req, http_response *resp)
 {
+    char source[SOURCE_MAX], token[CSRF_TOKEN_LEN + 1], wk[32], we[32], ko[256], en[256];
+    long long wait;
     signup s;
     form f;
+    buf b;
 
-    if (parse_form(p, req, resp, &f, "/signup") != 0)
+    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/signup") != 0)
         return;
+    if (!token_ok(p, req, resp, &f, CSRF_PRE_SESSION, http_cookie(req, PRE_COOKIE))) {
+        form_free(&f);
+        return;
+    }
+    source_of(req, source);
+    if ((wait = signup_allowed(p, source)) != 0) {
+        form_free(&f);
+        if (wait < 0) {
+            signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
+            return;
+        }
+        wait_text(wait, wk, we, sizeof wk);
+        snprintf(ko, sizeof ko, "이 네트워크에서 가입 신청이 너무 많습니다. %s 후에 다시 시도하세요.",
+                 wk);
+        snprintf(en, sizeof en, "Too many sign-ups from this network: try again in %s.", we);
+        signup_page(p, req, resp, 429, ko, en, NULL);
+        retry_after(resp, wait);
+        log_warn("web sign-up refused from %s: more than %d in an hour", source,
+                 SIGNUP_LIMIT_PER_SOURCE);
+        return;
+    }
     memset(&s, 0, sizeof s);
     s.name = form_get(&f, "name");
     s.phone = form_get(&f, "phone");
@@ -418,33 +648,32 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
     s.preference = 1;
     s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
+    s.tell = 1;     /* the outcome goes to a phone, never to this page */
     platform_members_signup(p, &s, 1);
+    if (s.member || s.taken)
+        log_signup(source, &s, s.phone);
     form_free(&f); /* wipes the RRN and the PIN */
-    if (!s.member) {
-        signup_page(p, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
+    if (!s.member && !s.taken) {
+        /* What the form said wrong, or a fault: nothing about who is a member. */
+        signup_page(p, req, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
         return;
     }
+    if (p->sms)
+        sms_channel_wake(p->sms);
     platform_reports_wake(p);
-    log_info("member %lld signed up on the web", s.member);
-    if (new_session(p, resp, s.member) != 0) {
-        redirect(resp, "/");
-        return;
-    }
-    redirect(resp, "/inbox");
+    pre_token(p, req, resp, token);
+    buf_init(&b, 4096);
+    platform_pages_signup_received(&b, p->name, token);
+    reply_page(resp, 200, &b);
 }
 
-static void post_logout(platform *p, const http_request *req, http_response *resp)
+static void post_logout(platform *p, const char *hash, http_response *resp)
 {
-    char hash[65];
-
-    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) == 0) {
-        pthread_mutex_lock(&p->lock);
-        platform_db_session_delete(p->db, hash);
-        pthread_mutex_unlock(&p->lock);
-    }
+    pthread_mutex_lock(&p->lock);
+    platform_db_session_delete(p->db, hash);
+    pthread_mutex_unlock(&p->lock);
     redirect(resp, "/");
-    http_add_header(resp, "Set-Cookie", SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-                    "SameSite=Strict");
+    set_cookie(p, resp, SESSION_COOKIE, "", 0);
 }
 
 /* "/notices/ID..." (the only paths that reach here with an id): copies
@@ -464,7 +693,22 @@ static int notice_id_of(const char *path, char id[65])
     return 0;
 }
 
-typedef enum member_page { INBOX, CONSENT, NOTICE, OPEN } member_page;
+typedef enum member_page { INBOX, CONSENT, NOTICE, OPEN, LOGOUT } member_page;
+
+/* A member's POST: our origin, and the session's token in the form. The
+ * form is read twice (here and by the handler): it is at most 64 KiB. */
+static int member_post_ok(platform *p, const http_request *req, http_response *resp,
+                          const char *hash)
+{
+    form f;
+    int ok;
+
+    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/inbox") != 0)
+        return 0;
+    ok = token_ok(p, req, resp, &f, CSRF_SESSION, hash);
+    form_free(&f);
+    return ok;
+}
 
 /* The pages that need a signed-in member: without a session, back to the
  * sign-in form. */
@@ -472,22 +716,31 @@ static void with_member(void *role, const http_request *req, http_response *resp
                         member_page page)
 {
     platform *p = role;
-    char id[65] = "";
+    char id[65] = "", hash[65], token[CSRF_TOKEN_LEN + 1];
     member m;
 
     if ((page == NOTICE || page == OPEN) && notice_id_of(req->path, id) != 0) {
         http_reply_error(resp, 404, "no such page");
         return;
     }
-    if (!session_member(p, req, &m)) {
+    if (page != INBOX && page != NOTICE && !from_our_origin(p, req, resp))
+        return;
+    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0 ||
+        !session_member(p, hash, &m)) {
         redirect(resp, "/");
         return;
     }
+    if (page != INBOX && page != NOTICE && !member_post_ok(p, req, resp, hash)) {
+        secure_wipe(&m, sizeof m);
+        return;
+    }
+    csrf_token(p->csrf_key, CSRF_SESSION, hash, token);
     switch (page) {
-    case INBOX: get_inbox(p, &m, resp); break;
+    case INBOX: get_inbox(p, &m, token, resp); break;
     case CONSENT: post_consent(p, &m, req, resp); break;
-    case NOTICE: get_notice(p, &m, id, resp); break;
-    case OPEN: open_notice(p, &m, id, req, resp); break;
+    case NOTICE: get_notice(p, &m, id, token, resp); break;
+    case OPEN: open_notice(p, &m, id, token, req, resp); break;
+    case LOGOUT: post_logout(p, hash, resp); break;
     }
     secure_wipe(&m, sizeof m);
 }
@@ -519,8 +772,7 @@ PLATFORM_WEB_PAGE(platform_web_open)
 PLATFORM_WEB_PAGE(platform_web_home)
 {
     (void)caller;
-    (void)req;
-    login_page(role, resp, 200, NULL, NULL);
+    login_page(role, req, resp, 200, NULL, NULL);
 }
 
 PLATFORM_WEB_PAGE(platform_web_login)
@@ -532,8 +784,7 @@ PLATFORM_WEB_PAGE(platform_web_login)
 PLATFORM_WEB_PAGE(platform_web_signup_form)
 {
     (void)caller;
-    (void)req;
-    signup_page(role, resp, 200, NULL, NULL, NULL);
+    signup_page(role, req, resp, 200, NULL, NULL, NULL);
 }
 
 PLATFORM_WEB_PAGE(platform_web_signup)
@@ -545,5 +796,5 @@ PLATFORM_WEB_PAGE(platform_web_signup)
 PLATFORM_WEB_PAGE(platform_web_logout)
 {
     (void)caller;
-    post_logout(role, req, resp);
+    with_member(role, req, resp, LOGOUT);
 }

@@ -113,17 +113,18 @@ else
 	not_ok "a text can be sent to the SMSC peer with the demo's login"
 fi
 
+WEB="http://127.0.0.1:$MSG" # also the messenger's public_url
 login() { # jar phone pin
-	curl -s -o /dev/null -c "$1" -b "$1" --data-urlencode "phone=$2" --data-urlencode "pin=$3" \
-		"http://127.0.0.1:$MSG/login"
+	web_post "$WEB" "$WEB/login" "$1" "$(web_token "$WEB/" "$1")" -o /dev/null \
+		--data-urlencode "phone=$2" --data-urlencode "pin=$3"
 }
 first_notice() { # jar -> the first notice id in the inbox
 	curl -s -b "$1" "http://127.0.0.1:$MSG/inbox" | grep -o 'href="/notices/[^"]*"' |
 		head -n1 | sed 's|href="/notices/||; s|"||'
 }
 open_token_url() { # jar notice pin -> the Location of the 303
-	curl -s -o /dev/null -w '%{redirect_url}' -b "$1" --data-urlencode "pin=$3" \
-		"http://127.0.0.1:$MSG/notices/$2/open"
+	web_post "$WEB" "$WEB/notices/$2/open" "$1" "$(web_token "$WEB/inbox" "$1")" -o /dev/null \
+		-w '%{redirect_url}' --data-urlencode "pin=$3"
 }
 
 login "$T/a.jar" "$A_PHONE" "$A_PIN"
@@ -145,8 +146,8 @@ check "the token opens its own document (200)" [ "$code" = 200 ]
 check "the document is the citizen's personalised letter" grep -q "자동차세" "$T/docA.html"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$URL_A")
 check "the same token a second time is refused (403)" [ "$code" = 403 ]
-code=$(curl -s -o /dev/null -w '%{http_code}' -b "$T/a.jar" --data-urlencode "pin=$A_PIN" \
-	"http://127.0.0.1:$MSG/notices/$NB/open")
+code=$(web_post "$WEB" "$WEB/notices/$NB/open" "$T/a.jar" "$(web_token "$WEB/inbox" "$T/a.jar")" \
+	-o /dev/null -w '%{http_code}' --data-urlencode "pin=$A_PIN")
 check "a member cannot open a notice addressed to another CI" \
 	bash -c "[ '$code' = 403 ] || [ '$code' = 404 ]"
 check "the citizen pages work without JavaScript (no <script>)" \

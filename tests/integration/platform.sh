@@ -53,6 +53,7 @@ INI
 start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
 check "the platform logs its port" grep -q "listening on 127.0.0.1:0 (port $PORT_platform)" platform.log
 P="http://127.0.0.1:$PORT_platform"
+ORIGIN=http://127.0.0.1:7010 # public_url's: where a browser says the forms come from
 HUB=(-H "Authorization: Bearer $HUBKEY")
 ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 jqok() { jq -e "$1" <<<"$2" >/dev/null; }
@@ -172,24 +173,30 @@ r=$(http GET "$P/" "")
 check "GET / is the sign-in form, phone-sized, Korean and English" \
 	bash -c "grep -q 'name=\"viewport\"' <<<'$r' && grep -q '로그인' <<<'$r' && grep -q 'Sign in' <<<'$r' && ! grep -qi '<script' <<<'$r'"
 login() { # phone pin jar -> status
-	curl -s -o login.out -D login.hdr -w '%{http_code}' -c "$3" -b "$3" \
-		--data-urlencode "phone=$1" --data-urlencode "pin=$2" "$P/login"
+	web_post "$ORIGIN" "$P/login" "$3" "$(web_token "$P/" "$3")" -o login.out -D login.hdr \
+		-w '%{http_code}' --data-urlencode "phone=$1" --data-urlencode "pin=$2"
 }
+check "the sign-in page sets a pre-session cookie its form's token is bound to" \
+	bash -c "curl -s -D pre.hdr '$P/' | grep -qE 'name=\"csrf\" value=\"[0-9a-f]{64}\"' &&
+		grep -qiE '^set-cookie: herald_pre=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict' pre.hdr"
 codes=""
-for i in 1 2 3 4 5; do codes="$codes$(login 010-3333-4444 0000 b.jar) "; done
-check "five wrong PINs: 401 each" [ "$codes" = "401 401 401 401 401 " ]
+for i in 1 2 3; do codes="$codes$(login 010-3333-4444 0000 b.jar) "; done
+check "three wrong PINs: 401 each" [ "$codes" = "401 401 401 " ]
 code=$(login 010-3333-4444 5678 b.jar)
-check "the sixth attempt is refused even with the right PIN: 429, clear message" \
-	bash -c "[ $code = 429 ] && grep -q '15 minutes' login.out && grep -q '잠겼습니다' login.out"
-# Every failure for any phone-shaped string adds a row; rows whose last
-# failure has left the 15-minute window are pruned in the background.
+check "the fourth at once from the same source is refused even with the right PIN: 429, clear message" \
+	bash -c "[ $code = 429 ] && grep -q 'try again in 1 second' login.out && grep -q '잘못 입력했습니다' login.out &&
+		grep -qi '^retry-after: 1' login.hdr"
+check "the refusal is logged with the masked phone and the source" \
+	grep -q 'sign-in refused for 010\*\*\*\*4444 from 127.0.0.1: too many wrong PINs' platform.log
+# Every failure for any phone-shaped string adds a (phone, source) row;
+# rows a day past their last failure are pruned in the background.
 login 010-0000-0101 1111 x.jar >/dev/null
-stale=$(( $(date +%s%3N) - 15 * 60 * 1000 - 1000 ))
-gone() { for _ in $(seq 1 100); do [ "$(q "SELECT count(*) FROM login_failures WHERE phone='$1'")" = 0 ] && return 0; sleep 0.05; done; return 1; }
-pruned() { q "INSERT INTO login_failures(phone, attempts, newest) VALUES ('$1', '$stale', $stale)" && gone "$1"; }
-check "a failure row whose last attempt left the lockout window is pruned" pruned 01000000202
-check "recent failure rows stay (B is still locked, a stranger's guess still counts)" \
-	[ "$(q "SELECT count(*) FROM login_failures WHERE phone IN ('01033334444','01000000101')")" = 2 ]
+stale=$(( $(date +%s%3N) - 24 * 3600 * 1000 - 1000 ))
+gone() { for _ in $(seq 1 100); do [ "$(q "SELECT count(*) FROM login_pairs WHERE phone='$1'")" = 0 ] && return 0; sleep 0.05; done; return 1; }
+pruned() { q "INSERT INTO login_pairs(phone, source, failures, last_ms) VALUES ('$1', '127.0.0.9', 7, $stale)" && gone "$1"; }
+check "a failure row a day past its last attempt is pruned" pruned 01000000202
+check "recent failure rows stay (B's source still waits, a stranger's guess still counts)" \
+	[ "$(q "SELECT count(*) FROM login_pairs WHERE phone IN ('01033334444','01000000101')")" = 2 ]
 check "a wrong PIN for A: 401" [ "$(login 010-1111-2222 9999 a.jar)" = 401 ]
 code=$(login 01011112222 1234 a.jar)
 check "login with the right PIN: 303 to /inbox" \
@@ -216,7 +223,8 @@ r=$(http GET "$P/notices/$N2" "" "${A[@]}")
 check "another member's notice page: 404" [ "$(status_of "$r")" = 404 ]
 
 open_notice() { # notice pin -> status; headers in open.hdr
-	curl -s -o open.out -D open.hdr -w '%{http_code}' "${A[@]}" --data-urlencode "pin=$2" "$P/notices/$1/open"
+	web_post "$ORIGIN" "$P/notices/$1/open" a.jar "$(web_token "$P/inbox" a.jar)" -o open.out \
+		-D open.hdr -w '%{http_code}' --data-urlencode "pin=$2"
 }
 code=$(open_notice $N1 0000)
 check "opening with a wrong PIN: 401, no redirect" \
@@ -254,7 +262,7 @@ check "POST /v1/consent: per-item results" \
 N5=0193a000-0000-7000-8000-000000000005 N6=0193a000-0000-7000-8000-000000000006
 r=$(relay "$(item $N5 $RKC 'Fine')")
 check "after consent, a relay to C is accepted" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
-r=$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" --data 'consent=off' "$P/consent")
+r=$(web_post "$ORIGIN" "$P/consent" a.jar "$(web_token "$P/inbox" a.jar)" -o /dev/null -w '%{http_code}' --data 'consent=off')
 check "A withdraws consent on the web: 303" [ "$r" = 303 ]
 r=$(relay "$(item $N6 $RKA 'Tax')")
 check "after withdrawal, relays to A are rejected: no consent" \
@@ -278,10 +286,11 @@ web_signup_checks() {
 	check "a relay to an unverified member: rejected, identity not verified" \
 		jqok '.results[0].status == "rejected" and .results[0].reason == "identity not verified"' "$(body_of "$r")"
 	check "no inbox row for the unverified member" [ "$(q "SELECT count(*) FROM inbox WHERE notice='$n8'")" = 0 ]
+	check "the new member signs in once the message came" [ "$(login 010-9999-0000 246810 su.jar)" = 303 ]
 	curl -s -b su.jar "$P/inbox" >su.inbox
 	check "the unverified member's inbox says notices wait for identity confirmation" \
 		grep -q 'only after your identity has been confirmed' su.inbox
-	curl -s -o /dev/null -b su.jar --data 'consent=on' "$P/consent"
+	web_post "$ORIGIN" "$P/consent" su.jar "$(web_token "$P/inbox" su.jar)" -o /dev/null --data 'consent=on' 
 	pending0
 	check "the unverified member reached no directory, even after a consent change" \
 		[ "$(entries_for "$rk")" = 0 ]
@@ -321,16 +330,20 @@ r=$(http GET "$P/signup" "")
 check "GET /signup has the form with a consent checkbox" \
 	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q 'name=\"rrn\"' <<<'$r' && grep -q 'type=\"checkbox\" name=\"consent\"' <<<'$r'"
 body_of "$r" >su.page
-code=$(curl -s -o su.out -D su.hdr -c su.jar -w '%{http_code}' --data-urlencode 'name=정민수' --data-urlencode 'phone=010-9999-0000' \
-	--data-urlencode 'rrn=750505-1234567' --data-urlencode 'pin=246810' --data 'consent=on' "$P/signup")
-check "POST /signup signs up and signs in: 303 /inbox with a cookie" \
-	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' su.hdr && grep -qi '^set-cookie: herald_sid=' su.hdr"
+code=$(web_post "$ORIGIN" "$P/signup" su.jar "$(web_token "$P/signup" su.jar)" -o su.out -D su.hdr \
+	-w '%{http_code}' --data-urlencode 'name=정민수' --data-urlencode 'phone=010-9999-0000' \
+	--data-urlencode 'rrn=750505-1234567' --data-urlencode 'pin=246810' --data 'consent=on')
+check "POST /signup answers 200, no session: the outcome goes to the phone" \
+	bash -c "[ $code = 200 ] && grep -q 'We have your sign-up' su.out && ! grep -qi '^set-cookie: herald_sid=' su.hdr"
+check "... as a message of kind signup in the outbox, to the new member's phone" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01099990000' AND text LIKE '%가입이 완료%'")" = 1 ]
 web_signup_checks
 # Someone types another person's RRN on the web page; the real person then
 # signs up through the back office with their own phone: the proofed
 # sign-up wins and the unverified one is gone.
-curl -s -o /dev/null --data-urlencode 'name=가짜신청' --data-urlencode 'phone=010-9999-0002' \
-	--data-urlencode 'rrn=760606-1234567' --data-urlencode 'pin=135790' --data 'consent=on' "$P/signup"
+web_post "$ORIGIN" "$P/signup" fake.jar "$(web_token "$P/signup" fake.jar)" -o /dev/null \
+	--data-urlencode 'name=가짜신청' --data-urlencode 'phone=010-9999-0002' \
+	--data-urlencode 'rrn=760606-1234567' --data-urlencode 'pin=135790' --data 'consent=on' 
 r=$(http POST "$P/v1/members" '{"members":[{"name":"진짜본인","phone":"010-9999-1234","rrn":"760606-1234567","pin":"8642","consent":true}]}' "${ADMIN[@]}")
 check "a back-office sign-up replaces an unverified web sign-up of the same person" \
 	bash -c "jq -e '.results[0].member > 0' <<<'$(body_of "$r")' >/dev/null &&
@@ -339,12 +352,13 @@ check "a back-office sign-up replaces an unverified web sign-up of the same pers
 r=$(http POST "$P/v1/members" '{"members":[{"name":"또다른","phone":"010-9999-5678","rrn":"760606-1234567","pin":"8642","consent":true}]}' "${ADMIN[@]}")
 check "but a verified member is never replaced: the same person again is refused" \
 	bash -c "jq -e '.results[0].error | test(\"already a member\")' <<<'$(body_of "$r")' >/dev/null"
-code=$(curl -s -o su2.out -w '%{http_code}' --data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
-	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12' "$P/signup")
+code=$(web_post "$ORIGIN" "$P/signup" su2.jar "$(web_token "$P/signup" su2.jar)" -o su2.out -w '%{http_code}' \
+	--data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
+	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12')
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
-code=$(curl -s -o /dev/null -w '%{http_code}' --data 'a=%zz' "$P/login")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $ORIGIN" --data 'a=%zz' "$P/login")
 check "a malformed form: 400" [ "$code" = 400 ]
-curl -s -o /dev/null "${A[@]}" -X POST "$P/logout"
+web_post "$ORIGIN" "$P/logout" a.jar "$(web_token "$P/inbox" a.jar)" -o /dev/null
 r=$(http GET "$P/inbox" "" -b "herald_sid=$SID")
 check "after logout the old session is gone" [ "$(status_of "$r")" = 303 ]
 

@@ -123,8 +123,8 @@ not_notified() { sleep 0.3; ! events_of "$NC" | grep -q '"ConsignmentNotificatio
 check "the pre-notices are not reported as ConsignmentNotification" not_notified
 
 login() { # phone pin jar
-	curl -s -o /dev/null -w '%{http_code}' -c "$3" -b "$3" --data-urlencode "phone=$1" \
-		--data-urlencode "pin=$2" "$P/login"
+	web_post "$P" "$P/login" "$3" "$(web_token "$P/" "$3")" -o /dev/null -w '%{http_code}' \
+		--data-urlencode "phone=$1" --data-urlencode "pin=$2"
 }
 check "C signs in" [ "$(login 010-1000-0003 3333 c.jar)" = 303 ]
 check "C's inbox does not show the held notice, nor does its page open" \
@@ -145,7 +145,8 @@ check "POST /v1/remind with the back office's key: 403" [ "$(status_of "$r")" = 
 
 # --- B reads her notice (the platform issues a view token; the agency reports) ---
 check "B signs in" [ "$(login 010-1000-0002 2222 b.jar)" = 303 ]
-code=$(curl -s -o /dev/null -w '%{http_code}' -b b.jar --data-urlencode pin=2222 "$P/notices/$NB/open")
+code=$(web_post "$P" "$P/notices/$NB/open" b.jar "$(web_token "$P/inbox" b.jar)" -o /dev/null \
+	-w '%{http_code}' --data-urlencode pin=2222)
 check "B opens her notice: 303 to the agency" [ "$code" = 303 ]
 http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NB\",\"event\":\"ContentHandover\"}]}" "${AG[@]}" >/dev/null
 check "B's notice is read" until_true states_are receivedreadrelayedrelayed
@@ -155,7 +156,8 @@ check "the platform answers read for B's notice, and queues nothing" \
 		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind = 'reminder'\")\" = 0 ]"
 
 # --- C consents on the citizen pages ---
-code=$(curl -s -o /dev/null -w '%{http_code}' -b c.jar -c c.jar --data consent=on "$P/consent")
+code=$(web_post "$P" "$P/consent" c.jar "$(web_token "$P/inbox" c.jar)" -o /dev/null -w '%{http_code}' \
+	--data consent=on)
 check "C consents: 303" [ "$code" = 303 ]
 check "the held notice is in C's inbox now" bash -c "curl -s -b c.jar '$P/inbox' | grep -q '$NC'"
 check "C gets the normal alert for it (title, agency)" \

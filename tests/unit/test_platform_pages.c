@@ -51,8 +51,8 @@ static void inbox_header_escapes_member_name(void **state)
     strcpy(m.name, "<i>홍길동</i>");
     m.consent = 1;
     buf_init(&b, 256);
-    platform_pages_inbox_begin(&b, "messenger", &m);
-    platform_pages_inbox_end(&b, 0);
+    platform_pages_inbox_begin(&b, "messenger", &m, "t0k");
+    platform_pages_inbox_end(&b, 0, "t0k");
     assert_null(strstr(b.data, "<i>"));
     assert_non_null(strstr(b.data, "&lt;i&gt;홍길동&lt;/i&gt;"));
     assert_non_null(strstr(b.data, "Withdraw consent"));
@@ -67,9 +67,9 @@ static void pages_fit_phones_without_scripts(void **state)
     (void)state;
 
     buf_init(&b, 256);
-    platform_pages_login(&b, "messenger", NULL, NULL);
-    platform_pages_signup(&b, "messenger", "실패", "Failed", evil);
-    platform_pages_notice(&b, "messenger", &n, NULL, NULL);
+    platform_pages_login(&b, "messenger", "t0k", NULL, NULL);
+    platform_pages_signup(&b, "messenger", "t0k", "실패", "Failed", evil);
+    platform_pages_notice(&b, "messenger", &n, "t0k", NULL, NULL);
     platform_pages_error(&b, "messenger", "오류", "Error", "/inbox");
     assert_non_null(strstr(b.data, "name=\"viewport\" content=\"width=device-width"));
     assert_null(strstr(b.data, "<script"));
@@ -87,7 +87,7 @@ static void unverified_members_are_told_notices_wait(void **state)
     (void)state;
 
     buf_init(&b, 256);
-    platform_pages_signup(&b, "messenger", NULL, NULL, NULL);
+    platform_pages_signup(&b, "messenger", "t0k", NULL, NULL, NULL);
     assert_non_null(strstr(b.data, "본인 확인"));
     assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
     buf_free(&b);
@@ -95,13 +95,13 @@ static void unverified_members_are_told_notices_wait(void **state)
     memset(&m, 0, sizeof m);
     strcpy(m.name, "홍길동");
     buf_init(&b, 256);
-    platform_pages_inbox_begin(&b, "messenger", &m);
+    platform_pages_inbox_begin(&b, "messenger", &m, "t0k");
     assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
     buf_free(&b);
 
     m.verified = 1;
     buf_init(&b, 256);
-    platform_pages_inbox_begin(&b, "messenger", &m);
+    platform_pages_inbox_begin(&b, "messenger", &m, "t0k");
     assert_null(strstr(b.data, "identity"));
     buf_free(&b);
 }

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# The citizen pages under abuse, with real processes and real HTTP: a real
+# idsvc and platform, a stand-in hub (fake_hub.py), and curl playing
+# browsers from several loopback addresses (--interface 127.0.0.N), each
+# one "source" to the platform. Shows that an attacker's wrong PINs do not
+# keep the victim out, that spraying many phones from one source gets it
+# blocked and logged, that the sign-up page answers alike whoever asks
+# (the outcome goes to a phone), and that a cross-origin POST or a form
+# without its token is refused. The clock is injected (HERALD_CLOCK_FILE)
+# where a wait must pass.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+cd "$T"
+export HERALD_CLOCK_FILE=$T/clock
+set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; }
+set_clock 0
+"$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
+"$HERALD" keygen --ed25519 --out view >/dev/null 2>&1
+IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
+ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
+"$HERALD" apikey --name hub --clients platform.clients >/dev/null
+TOHUB=$(openssl rand -hex 32)
+(umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+HUBPORT=$(free_port)
+python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q listening hub.log 2>/dev/null && break; sleep 0.05; done
+
+# platform_ini DIR PUBLIC_URL: a platform without an alert channel, so its
+# messages stay in the outbox for the test to read.
+platform_ini() {
+	cat <<INI
+[platform]
+name = messenger
+dir = $1
+listen = 127.0.0.1:0
+public_url = $2
+view_key = view.key
+clients = platform.clients
+pin_hash = min
+report_interval_ms = 50
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.apikey
+[hub]
+url = http://127.0.0.1:$HUBPORT
+key_file = hub.apikey
+INI
+}
+platform_ini data http://127.0.0.1:7010 >platform.ini
+start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
+P="http://127.0.0.1:$PORT_platform"
+ORIGIN=http://127.0.0.1:7010
+ADMIN=(-H "Authorization: Bearer $ADMINKEY")
+q() { sqlite3 data/platform.db "$1"; }
+http POST "$P/v1/members" '{"members":[
+ {"name":"피해자","phone":"010-2000-0001","rrn":"900101-1234567","pin":"2468","consent":true},
+ {"name":"회원","phone":"010-2000-0002","rrn":"910202-1234567","pin":"1357","consent":true}]}' "${ADMIN[@]}" >/dev/null
+check "two members signed up by the back office" [ "$(q 'SELECT count(*) FROM members')" = 2 ]
+
+# login SOURCE JAR PHONE PIN -> status; page in login.out, headers in login.hdr
+login() {
+	local tok
+	tok=$(curl -s --interface "$1" -c "$2" -b "$2" "$P/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+	curl -s --interface "$1" -c "$2" -b "$2" -H "Origin: $ORIGIN" -o login.out -D login.hdr \
+		-w '%{http_code}' --data-urlencode "csrf=$tok" --data-urlencode "phone=$3" \
+		--data-urlencode "pin=$4" "$P/login"
+}
+
+# --- an attacker's wrong PINs do not keep the victim out ---
+codes=""
+for i in 1 2 3; do codes="$codes$(login 127.0.0.2 atk.jar 010-2000-0001 000$i) "; done
+check "the attacker's first three wrong PINs: 401" [ "$codes" = "401 401 401 " ]
+# Each try costs the test's curl ~0.1 s of real time: a few land after a
+# wait has run out and are checked (401), which doubles the next wait.
+codes="" t0=$(date +%s%3N)
+for i in $(seq 1 20); do codes="$codes$(login 127.0.0.2 atk.jar 010-2000-0001 1111) "; done
+elapsed_s=$(( ($(date +%s%3N) - t0 + 999) / 1000 )) n429=$(grep -o 429 <<<"$codes" | wc -l)
+checked=$((20 - n429))
+echo "# 20 tries in ${elapsed_s} s: $checked checked"
+check "then the attacker's source must wait: of 20 more tries at once, only those after 1, 2, 4 ... s are checked, the rest 429" \
+	bash -c "[ $n429 -ge 10 ] && [ \$(grep -o 401 <<<'$codes' | wc -l) = $checked ] && [ $(( (1 << checked) - 1 )) -le $((elapsed_s + 1)) ]"
+check "... with a Retry-After and the wait in the page" \
+	bash -c "grep -qiE '^retry-after: [0-9]+' login.hdr && grep -q 'Too many wrong PINs from here: try again in' login.out"
+check "the victim's right PIN from another source at once: 303 to the inbox (no wait at all)" \
+	[ "$(login 127.0.0.3 victim.jar 010-2000-0001 2468)" = 303 ]
+check "... and the victim is signed in" \
+	bash -c "curl -s -b victim.jar '$P/inbox' | grep -q '피해자'"
+check "every refusal was logged with the masked phone and the source" \
+	bash -c "[ \$(grep -c 'sign-in refused for 010\*\*\*\*0001 from 127.0.0.2: too many wrong PINs' platform.log) = $n429 ] &&
+		! grep -q '01020000001' platform.log"
+failures=$(q "SELECT failures FROM login_pairs WHERE source='127.0.0.2'")
+set_clock 20000
+c1=$(login 127.0.0.2 atk.jar 010-2000-0001 1112)
+c2=$(login 127.0.0.2 atk.jar 010-2000-0001 1113)
+wait_s=$(sed -n 's/^[Rr]etry-[Aa]fter: \([0-9]*\).*/\1/p' login.hdr)
+check "once the wait is over the attacker may try again (401), and then waits twice as long" \
+	bash -c "[ $c1/$c2 = 401/429 ] && [ '$wait_s' -ge $((1 << (failures - 2))) ]"
+
+# Guessing one phone from many sources slows that phone, never locks it:
+# each source's failures count at most 3, and past 10 in an hour attempts
+# are spaced 30 s apart.
+for src in 127.0.0.4 127.0.0.5 127.0.0.6; do
+	for i in 1 2 3; do login $src "g$src.jar" 010-2000-0001 999$i >/dev/null; done
+done
+code=$(login 127.0.0.7 late.jar 010-2000-0001 2468)
+check "many sources on one phone: even the right PIN from a new source waits (429), 30 s at most" \
+	bash -c "[ $code = 429 ] && grep -q 'from many places' login.out &&
+		[ \$(sed -n 's/^[Rr]etry-[Aa]fter: \([0-9]*\).*/\1/p' login.hdr) -le 30 ]"
+set_clock $((20000 + 31000))
+check "... and is let in once the 30 s have passed" [ "$(login 127.0.0.7 late.jar 010-2000-0001 2468)" = 303 ]
+
+# --- spraying: one source, many phones ---
+codes=""
+for i in $(seq -w 1 20); do codes="$codes$(login 127.0.0.9 spray.jar 010-3000-00$i 0000) "; done
+check "spraying 20 phones from one source: 10 wrong PINs, then the source is blocked (429)" \
+	[ "$codes" = "$(printf '401 %.0s' $(seq 1 10))$(printf '429 %.0s' $(seq 1 10))" ]
+check "the block is logged once with the source and the masked last phone" \
+	bash -c "[ \$(grep -c 'sign-in: source 127.0.0.9 blocked for 60 min: wrong PINs for 10 phones in an hour (latest 010\*\*\*\*0010)' platform.log) = 1 ]"
+check "... every refused attempt too" \
+	[ "$(grep -c 'sign-in refused for 010\*\*\*\*00[12][0-9] from 127.0.0.9: source blocked' platform.log)" = 10 ]
+code=$(login 127.0.0.9 spray.jar 010-2000-0002 1357)
+check "the blocked source is refused even a right PIN, with a clear message" \
+	bash -c "[ $code = 429 ] && grep -q 'another network' login.out"
+check "another source signs the same member in" [ "$(login 127.0.0.10 other.jar 010-2000-0002 1357)" = 303 ]
+set_clock $((20000 + 31000 + 3600 * 1000))
+check "after an hour the block is lifted" [ "$(login 127.0.0.9 spray.jar 010-2000-0002 1357)" = 303 ]
+
+# --- no oracle at sign-up ---
+# signup SOURCE JAR NAME PHONE RRN PIN -> status; page in JAR.out
+signup() {
+	local tok
+	tok=$(curl -s --interface "$1" -c "$2" -b "$2" "$P/signup" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+	curl -s --interface "$1" -c "$2" -b "$2" -H "Origin: $ORIGIN" -o "$2.out" -w '%{http_code}' \
+		--data-urlencode "csrf=$tok" --data-urlencode "name=$3" --data-urlencode "phone=$4" \
+		--data-urlencode "rrn=$5" --data-urlencode "pin=$6" --data consent=on "$P/signup"
+}
+c1=$(signup 127.0.0.11 new.jar 새사람 010-2000-0003 920303-1234567 4321)
+c2=$(signup 127.0.0.11 member.jar 회원다시 010-2000-0004 910202-1234567 4321)
+c3=$(signup 127.0.0.11 taken.jar 남의번호 010-2000-0002 930404-1234567 4321)
+check "sign-up answers 200 for a new person, an existing member and a taken phone" [ "$c1/$c2/$c3" = 200/200/200 ]
+for f in new member taken; do sed -E 's/value="[0-9a-f]{64}"/value="TOKEN"/' $f.jar.out >$f.page; done
+check "... with byte-identical pages, save the form token" \
+	bash -c "cmp -s new.page member.page && cmp -s new.page taken.page &&
+		! cmp -s new.jar.out member.jar.out && grep -q 'We have your sign-up' new.jar.out"
+check "the new person became a member, nobody else did" \
+	[ "$(q "SELECT group_concat(phone) FROM (SELECT phone FROM members ORDER BY id)")" = 01020000001,01020000002,01020000003 ]
+check "the outcome went to the phones as messages of kind signup: done to the new one" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000003' AND text LIKE '%가입이 완료%'")" = 1 ]
+check "... 'already a member' to the member's phone on file, not to the phone typed" \
+	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already a member%'\")\" = 1 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE phone='01020000004'\")\" = 0 ]"
+check "... 'this number already has an account' to the holder of the taken phone" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already has an account%'")" = 1 ]
+check "each sign-up is logged with its source and a masked phone" \
+	bash -c "grep -q 'web sign-up from 127.0.0.11 for 010\*\*\*\*0003: member' platform.log &&
+		grep -q 'web sign-up from 127.0.0.11 for 010\*\*\*\*0004: person already a member' platform.log &&
+		grep -q 'web sign-up from 127.0.0.11 for 010\*\*\*\*0002: phone taken' platform.log"
+codes=""
+for i in $(seq 1 11); do codes="$codes$(signup 127.0.0.12 rate.jar X 010-2000-0099 950505-1234567 12) "; done
+check "sign-ups are limited per source: 10 an hour (here 400s for a short PIN), then 429" \
+	[ "$codes" = "$(printf '400 %.0s' $(seq 1 10))429 " ]
+check "... and the refusal is logged" grep -q 'web sign-up refused from 127.0.0.12: more than 10 in an hour' platform.log
+check "another source may still sign up" [ "$(signup 127.0.0.13 rate2.jar X 010-2000-0099 950505-1234567 12)" = 400 ]
+
+# --- CSRF: our origin and the form's token on every POST ---
+login 127.0.0.3 victim.jar 010-2000-0001 2468 >/dev/null # the hour passed: a new session
+TOK=$(web_token "$P/inbox" victim.jar)
+check "the inbox's forms carry the session's token" [ ${#TOK} = 64 ]
+consent() { q "SELECT consent FROM members WHERE phone='01020000001'"; }
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H 'Origin: http://evil.example' \
+	--data-urlencode "csrf=$TOK" --data consent=off "$P/consent")
+check "a cross-origin POST (with the right token, even) is refused: 403, consent unchanged" \
+	bash -c "[ $code = 403 ] && [ \"\$(sqlite3 data/platform.db \"SELECT consent FROM members WHERE phone='01020000001'\")\" = 1 ]"
+check "... and logged" grep -q 'refused POST /consent from 127.0.0.1: origin http://evil.example' platform.log
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar --data-urlencode "csrf=$TOK" --data consent=off "$P/consent")
+check "a POST saying no Origin and no Referer is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H 'Origin: null' --data-urlencode "csrf=$TOK" --data consent=off "$P/consent")
+check "Origin: null is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H "Origin: $ORIGIN" --data consent=off "$P/consent")
+check "a form without its token is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H "Origin: $ORIGIN" \
+	--data-urlencode "csrf=$(web_token "$P/inbox" other.jar)" --data consent=off "$P/consent")
+check "another session's token is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H "Origin: $ORIGIN" \
+	--data-urlencode "csrf=$(web_token "$P/" victim.jar)" --data consent=off "$P/consent")
+check "a sign-in form's token on a member's form is refused: 403" [ "$code" = 403 ]
+check "consent is still given after all of them" [ "$(consent)" = 1 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b victim.jar -H "Referer: $ORIGIN/inbox" \
+	--data-urlencode "csrf=$TOK" --data consent=off "$P/consent")
+check "our own form (Referer of ours, no Origin) with its token: 303, consent withdrawn" \
+	bash -c "[ $code = 303 ] && [ \"\$(sqlite3 data/platform.db \"SELECT consent FROM members WHERE phone='01020000001'\")\" = 0 ]"
+# Login CSRF: a foreign page cannot sign a browser in to the attacker's account.
+code=$(curl -s -o /dev/null -w '%{http_code}' -c fresh.jar -H 'Origin: http://evil.example' \
+	--data-urlencode phone=010-2000-0002 --data-urlencode pin=1357 "$P/login")
+check "a cross-origin sign-in is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -c fresh.jar -b fresh.jar -H "Origin: $ORIGIN" \
+	--data-urlencode phone=010-2000-0002 --data-urlencode pin=1357 "$P/login")
+check "a sign-in without the pre-session token is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -b fresh.jar -H "Origin: $ORIGIN" \
+	--data-urlencode "csrf=$(web_token "$P/" other2.jar)" --data-urlencode phone=010-2000-0002 \
+	--data-urlencode pin=1357 "$P/login")
+check "a sign-in with a token bound to another browser's cookie is refused: 403" [ "$code" = 403 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $ORIGIN" --data-urlencode "csrf=$TOK" "$P/logout")
+check "a member's form token without its session does nothing: redirect to sign-in" [ "$code" = 303 ]
+check "plain http public URL: no Secure attribute" bash -c "! grep -qi 'secure' login.hdr"
+
+# --- Secure cookies when the public URL is https ---
+platform_ini data_tls https://msg.example >tls.ini
+start_role tls tls.log platform --config tls.ini || not_ok "the https platform starts"
+PT="http://127.0.0.1:$PORT_tls"
+http POST "$PT/v1/members" '{"members":[{"name":"보안","phone":"010-2000-0005","rrn":"960606-1234567","pin":"8642","consent":true}]}' "${ADMIN[@]}" >/dev/null
+tok=$(curl -s -D tls_pre.hdr -c tls.jar "$PT/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+check "https public URL: the pre-session cookie is Secure" grep -qiE '^set-cookie: herald_pre=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Secure' tls_pre.hdr
+code=$(curl -s -o /dev/null -D tls_login.hdr -w '%{http_code}' -b tls.jar -H 'Origin: https://msg.example' \
+	--data-urlencode "csrf=$tok" --data-urlencode phone=010-2000-0005 --data-urlencode pin=8642 "$PT/login")
+check "... and so is the session cookie; Origin must be the https origin" \
+	bash -c "[ $code = 303 ] && grep -qiE '^set-cookie: herald_sid=[0-9a-f]{64}; Path=/; Max-Age=[0-9]+; HttpOnly; SameSite=Strict; Secure' tls_login.hdr"
+code=$(curl -s -o /dev/null -w '%{http_code}' -b tls.jar -H 'Origin: http://msg.example' \
+	--data-urlencode "csrf=$tok" --data-urlencode phone=010-2000-0005 --data-urlencode pin=8642 "$PT/login")
+check "... the same host over plain http is another origin: 403" [ "$code" = 403 ]
+finish
