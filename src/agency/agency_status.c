@@ -33,17 +33,17 @@ static int open_agency(const char *config, agency_cfg *c, agency_db **db)
 }
 
 typedef struct counts {
-    long long n[6], total;
+    long long n[7], total;
 } counts;
 
-static const char *const states[6] = {"stored", "accepted", "relayed", "received", "read",
-                                      "postal"};
+static const char *const states[7] = {"stored", "accepted", "relayed", "received", "read",
+                                      "postal", "cancelled"};
 
 static void add_count(void *ctx, const char *state, long long n)
 {
     counts *k = ctx;
 
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (!strcmp(state, states[i]))
             k->n[i] += n;
     k->total += n;
@@ -64,7 +64,7 @@ int agency_status_main(int argc, char **argv)
     rc = agency_db_docs_count(db, add_count, &k);
     if (rc == 0) {
         putchar('{');
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             printf("\"%s\":%lld,", states[i], k.n[i]);
         printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
                agency_db_outbox_count(db));
