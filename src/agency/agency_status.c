@@ -14,7 +14,7 @@ static const char usage[] =
     "Usage: herald agency status --config agency.ini\n\n"
     "Prints one JSON line counting this agency's notices per state, e.g.\n"
     "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
-    "\"total\":20,\"events_queued\":0}.\n"
+    "\"cancelled\":0,\"total\":20,\"events_queued\":0}.\n"
     "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
     "them); the others are the hub's states as last seen on its changes feed.\n";
 

@@ -271,6 +271,8 @@ check "the paper list has C, not A" bash -c "$(declare -f postal_has); postal_ha
 r=$(http POST "$AGH/v1/notices/$RC/cancel" '{"reason":"납부 확인 / paid"}' "${BO[@]}")
 check "the back office cancels C's posted notice: recorded, postal" \
 	jqe '.status == "recorded" and .state == "postal"' <<<"$(body_of "$r")"
+check "C is no longer among the letters to print (postal --new)" \
+	bash -c "out=\$('$HERALD' agency postal --config agency.ini --new) && ! grep -q '$RC' <<<\"\$out\""
 
 # ---- retention: 90 days after the final state, documents go ----
 out=$("$HERALD" agency purge --config agency.ini)
