@@ -1,7 +1,7 @@
 /* hub_limits.h -- each agency's rate limit and daily quota at the hub
  * (hub.ini [hub] rate_per_s, rate_burst, daily_quota; each may be set
  * again in an [agency NAME] section). POST /v1/notices asks here before
- * it reads a batch's items; a refusal is answered 429 with Retry-After. */
+ * it checks a batch's items; a refusal is answered 429 with Retry-After. */
 #ifndef HERALD_HUB_LIMITS_H
 #define HERALD_HUB_LIMITS_H
 
