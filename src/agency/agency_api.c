@@ -8,15 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency_cancel.h"
 #include "buf.h"
 #include "clock.h"
 #include "field.h"
 #include "html_page.h"
+#include "http_client.h"
 #include "http_route.h"
 #include "log.h"
 #include "view_token.h"
 
 /* ---- pages ---- */
+
+static void add_document_headers(http_response *resp);
 
 static const char *reason_ko(const char *why)
 {
@@ -29,6 +33,7 @@ static const char *reason_ko(const char *why)
         {"token issued by an unknown platform", "인정되지 않은 중계자가 발급한 열람 권한입니다"},
         {"token signature is not valid", "열람 권한의 서명이 올바르지 않습니다"},
         {"document has not been delivered yet", "아직 발송되지 않은 문서입니다"},
+        {"withdrawn by the agency", "보낸 기관이 철회한 문서입니다"},
     };
 
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -63,6 +68,33 @@ static void reply_page(http_response *resp, int status, const char *heading_ko,
         return;
     }
     http_reply_body(resp, status, "text/html; charset=utf-8", text, len);
+}
+
+/* A purged document: gone for good, and who to ask about it. */
+static void purged_page(agency_api *api, http_response *resp)
+{
+    buf b;
+    size_t len;
+    char *text;
+
+    buf_init(&b, 1024);
+    html_page_begin(&b, "보관 기간이 지나 삭제된 문서입니다", "This document has been deleted", NULL,
+                    "body{font-family:sans-serif;max-width:480px;margin:0 auto;padding:12px}"
+                    ".en{color:#555}");
+    buf_puts(&b, "<p>보관 기간이 지나 문서가 삭제되었습니다. 발송과 열람 기록(증명서)은 "
+                 "남아 있습니다.<br><span lang=\"en\">The retention period has passed and the "
+                 "document was deleted; the record of its delivery (the certificate) is "
+                 "kept.</span></p>\n<p>");
+    buf_html(&b, api->cfg->contact);
+    buf_puts(&b, "</p>\n");
+    html_page_end(&b);
+    text = buf_take(&b, &len);
+    if (!text) {
+        http_reply_error(resp, 500, "out of memory");
+        return;
+    }
+    http_reply_body(resp, 410, "text/html; charset=utf-8", text, len);
+    add_document_headers(resp);
 }
 
 static void unknown_reference(http_response *resp)
@@ -144,6 +176,18 @@ static void serve_document(agency_api *api, const char *reference, const char *t
         unknown_reference(resp);
         return;
     }
+    /* Ended here whatever the token says: no handover, no evidence. */
+    if (doc.purged || doc.cancelled) {
+        if (doc.purged)
+            purged_page(api, resp);
+        else
+            reply_page(resp, 410, "문서를 열람할 수 없습니다", "This document cannot be opened",
+                       "withdrawn by the agency");
+        add_document_headers(resp);
+        log_info("GET /documents/%s: %s", reference, doc.purged ? "purged" : "cancelled");
+        free(doc.body);
+        return;
+    }
     int rc = VIEW_TOKEN_FORGED, genuine_for_doc;
     if (!token || !*token)
         why = "no view token";
@@ -187,6 +231,50 @@ static void get_document(void *role, const void *caller, const http_request *req
     serve_document(role, ref, http_query(req, "token"), resp);
 }
 
+/* ---- POST /v1/notices/{reference}/cancel: the back office ---- */
+
+static void post_cancel(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    agency_api *api = role;
+    const char *ref = req->path + strlen("/v1/notices/"), *slash = strchr(ref, '/');
+    char reference[FIELD_REFERENCE_MAX + 1];
+    agency_cancel_result r;
+    json_error_t jerr;
+    json_t *body;
+    http_client *hub;
+    int status;
+
+    (void)caller;
+    if (!slash || (size_t)(slash - ref) > FIELD_REFERENCE_MAX ||
+        !field_reference_ok(ref, (size_t)(slash - ref))) {
+        http_reply_error(resp, 404, "unknown reference");
+        return;
+    }
+    memcpy(reference, ref, (size_t)(slash - ref));
+    reference[slash - ref] = '\0';
+    body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(body) || !json_is_string(json_object_get(body, "reason"))) {
+        json_decref(body);
+        http_reply_error(resp, 400, "the body must be {\"reason\": \"TEXT\"}");
+        return;
+    }
+    /* A client of its own: a cancel is rare, and a curl handle is one
+     * thread's at a time. */
+    hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key);
+    status = hub ? agency_cancel(api->db, hub, reference,
+                                 json_string_value(json_object_get(body, "reason")), &r)
+                 : 500;
+    http_client_free(hub);
+    json_decref(body);
+    if (status != 200) {
+        http_reply_error(resp, status, "%s", hub ? r.error : "out of memory");
+        return;
+    }
+    http_reply_json(resp, 200, json_pack("{ssssssss}", "reference", reference, "notice",
+                                         r.notice, "status", r.status, "state", r.state));
+}
+
 static void get_health(void *role, const void *caller, const http_request *req,
                        http_response *resp)
 {
@@ -194,12 +282,17 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_answer_health(req, resp);
 }
 
-/* Browsers send no API key: every route is for anyone. A GET has no
- * body (max_body 0); the server's own cap bounds what a client sends
- * anyway, and no gate runs before the handler, so that a wrong method
- * keeps its "use GET" answer with Allow. */
+/* The back office's keyed routes (agency.ini [agency] clients). */
+#define FOR_BACK_OFFICE 1u
+
+/* Browsers send no API key: the document and health routes are for
+ * anyone. A GET has no body; the server's own cap (64 KiB) bounds what a
+ * client sends anyway. The back office's routes want a key of the
+ * clients file, checked in the handler (no gate runs before it here, so
+ * a body up to that cap is read first); no file, no caller. */
 static const http_route routes[] = {
     {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
+    {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
 };
 
@@ -208,6 +301,12 @@ void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
     const http_route *r = http_route_answer(routes, sizeof routes / sizeof routes[0], req,
                                             resp);
 
-    if (r)
-        r->handler(ctx, NULL, req, resp);
+    const apikey_entry *caller = NULL;
+
+    if (!r)
+        return;
+    if (r->callers != HTTP_ANYONE &&
+        !(caller = apikeys_authorize(&((agency_api *)ctx)->cfg->clients, req, resp)))
+        return;
+    r->handler(ctx, caller, req, resp);
 }

@@ -96,6 +96,24 @@ static int load_platforms(agency_cfg *c, char *err, size_t errlen)
     return 0;
 }
 
+/* [agency] clients: the back office's keys, for the keyed routes of
+ * agency serve (POST /v1/notices/{reference}/cancel). Without it those
+ * routes answer 401 to everyone. */
+static int load_clients(agency_cfg *c, char *err, size_t errlen)
+{
+    const char *file = config_get(&c->ini, "agency", "clients");
+    char path[AGENCY_PATH_MAX], kerr[512];
+
+    if (!file)
+        return 0;
+    config_path(&c->ini, file, path, sizeof path);
+    if (apikeys_load(&c->clients, path, kerr, sizeof kerr) != 0) {
+        snprintf(err, errlen, "%s: [agency] clients: %s", c->ini.path, kerr);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
 {
     const char *dir;
@@ -119,8 +137,14 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
     if (config_long(&c->ini, "agency", "poll_ms", 2000, 50, 3600000, &c->poll_ms, err, errlen) ||
         config_long(&c->ini, "agency", "report_ms", 500, 50, 3600000, &c->report_ms, err,
                     errlen) ||
-        config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen))
+        config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen) ||
+        config_long(&c->ini, "agency", "retention_days", 90, 1, 36500, &c->retention_days, err,
+                    errlen) ||
+        load_clients(c, err, errlen) != 0)
         return -1;
+    c->contact = config_get(&c->ini, "agency", "contact");
+    if (!c->contact)
+        c->contact = "Please contact the agency that sent the notice. / 보낸 기관에 문의하세요.";
     return make_dir(c->dir, err, errlen);
 }
 
@@ -150,5 +174,6 @@ void agency_config_free(agency_cfg *c)
 {
     secure_wipe(c->idsvc_key, sizeof c->idsvc_key);
     secure_wipe(c->hub_key, sizeof c->hub_key);
+    apikeys_free(&c->clients);
     config_free(&c->ini);
 }

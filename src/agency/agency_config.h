@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "apikeys.h"
 #include "crypto.h"
 
 #define AGENCY_PATH_MAX 4096
@@ -35,6 +36,14 @@ typedef struct agency_cfg {
     const char *idsvc_url, *hub_url;
     char idsvc_key[AGENCY_KEY_MAX], hub_key[AGENCY_KEY_MAX];
     long poll_ms, report_ms, threads;
+    /* Documents and their personalisation are deleted this many days
+     * after the notice's final state (read, postal, cancelled). */
+    long retention_days;
+    /* Shown on the page of a purged document: how to reach the agency. */
+    const char *contact;
+    /* The back office's API keys (`clients`, made with herald apikey):
+     * who may call agency serve's keyed routes; empty when not set. */
+    apikeys clients;
     agency_platform platforms[AGENCY_MAX_PLATFORMS];
     size_t nplatforms;
 } agency_cfg;

@@ -60,7 +60,9 @@ typedef struct agency_found {
     char notice[AGENCY_NOTICE_MAX + 1]; /* "" when not yet submitted */
     char rk[65];
     char state[16];
-    char *body;                          /* malloc'd */
+    int cancelled;                       /* the agency withdrew it: it no longer opens */
+    int purged;                          /* past retention: body and personalisation gone */
+    char *body;                          /* malloc'd ("" once purged) */
     size_t body_len;
 } agency_found;
 
@@ -70,6 +72,25 @@ int agency_db_docs_find(agency_db *db, const char *reference, agency_found *out)
 /* Calls fn with each state and its count, in state order. */
 int agency_db_docs_count(agency_db *db, void (*fn)(void *ctx, const char *state, long long n),
                          void *ctx);
+
+/* ---- the end of a document: cancel and retention (agency_db_cancel.c) ---- */
+
+/* What the agency knows of reference before cancelling it: 1 with its
+ * notice id ("" when the hub has not accepted it yet) in notice, 0 when
+ * unknown, -1 on error. */
+int agency_db_cancel_lookup(agency_db *db, const char *reference,
+                            char notice[AGENCY_NOTICE_MAX + 1]);
+/* The hub has recorded the cancellation: the document no longer opens.
+ * An unread notice's state becomes cancelled (a read or posted one keeps
+ * its state); its final time is now_ms unless it had one. Repeating it
+ * changes nothing. 0 or -1. */
+int agency_db_cancel_record(agency_db *db, const char *reference, const char *reason,
+                            const char *at, long long now_ms);
+/* Deletes the body and the name and address of every document whose
+ * notice reached its final state at or before before_ms, marking it purged
+ * at `at`; evidence stays at the hub, and the row keeps reference, rk,
+ * SHA-256, notice id and state. *purged counts them. 0 or -1. */
+int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged);
 
 /* ---- events for the hub (agency_db_outbox.c) ---- */
 

@@ -138,6 +138,8 @@ static int copy_found(sqlite3_stmt *st, agency_found *out)
     snprintf(out->notice, sizeof out->notice, "%s", db_text(st, 0));
     snprintf(out->rk, sizeof out->rk, "%s", db_text(st, 1));
     snprintf(out->state, sizeof out->state, "%s", db_text(st, 2));
+    out->cancelled = sqlite3_column_int(st, 4);
+    out->purged = sqlite3_column_int(st, 5);
     out->body_len = (size_t)sqlite3_column_bytes(st, 3);
     out->body = malloc(out->body_len + 1);
     if (!out->body)
@@ -154,9 +156,12 @@ int agency_db_docs_find(agency_db *db, const char *reference, agency_found *out)
     int rc = -1, s;
 
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT coalesce(d.notice, ''), d.rk, d.state, b.body"
-                             " FROM documents d JOIN bodies b USING (reference)"
-                             " WHERE d.reference = ?");
+    /* A purged document has no body left, but its link still answers. */
+    st = db_prepare(db->sql, "SELECT coalesce(d.notice, ''), d.rk, d.state, b.body,"
+                             " d.cancelled_at IS NOT NULL, d.purged_at IS NOT NULL"
+                             " FROM documents d LEFT JOIN bodies b USING (reference)"
+                             " WHERE d.reference = ? AND (b.body IS NOT NULL"
+                             " OR d.purged_at IS NOT NULL)");
     if (st) {
         db_bind_text(st, 1, reference);
         s = sqlite3_step(st);

@@ -6,6 +6,7 @@
 
 #include "agency_db_sql.h"
 #include "agency_ref.h"
+#include "clock.h"
 #include "db.h"
 
 long long agency_db_feed_cursor(agency_db *db)
@@ -59,6 +60,7 @@ typedef struct feed_stmts {
 static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
 {
     sqlite3_reset(st);
+    sqlite3_bind_int64(st, 4, clock_now_ms());
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
@@ -112,15 +114,22 @@ static int save_cursor(sqlite3 *sql, long long next)
     return rc;
 }
 
+/* Nothing moves a document out of these (agency_ref_state_final). */
+#define FINAL_STATES "('read','postal','cancelled')"
+/* A final state starts the retention period (agency_db_purge): ?4 is now. */
+#define FINAL_AT "final_at = CASE WHEN ?1 IN " FINAL_STATES " THEN coalesce(final_at, ?4)" \
+                 " ELSE final_at END"
+
 static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, size_t *applied)
 {
     feed_stmts fs = {
         /* +notice: found by reference, never through an older database's
          * UNIQUE notice column */
-        db_prepare(sql, "UPDATE documents SET state = ?1 WHERE reference = ?3 AND +notice = ?2"
-                        " AND state NOT IN ('read','postal') AND state <> ?1"),
-        db_prepare(sql, "UPDATE documents SET state = ?1, notice = ?2 WHERE reference = ?3"
-                        " AND notice IS NULL AND state NOT IN ('read','postal')"),
+        db_prepare(sql, "UPDATE documents SET state = ?1, " FINAL_AT " WHERE reference = ?3"
+                        " AND +notice = ?2 AND state NOT IN " FINAL_STATES " AND state <> ?1"),
+        db_prepare(sql, "UPDATE documents SET state = ?1, notice = ?2, " FINAL_AT
+                        " WHERE reference = ?3 AND notice IS NULL AND state NOT IN "
+                        FINAL_STATES),
     };
     int rc = -1;
 

@@ -3,6 +3,7 @@
  * is away, and the used view token nonces that make a handover happen
  * once. */
 #include "agency_db_sql.h"
+#include "clock.h"
 #include "db.h"
 
 static int insert_event(sqlite3 *sql, const char *notice, const char *event,
@@ -41,15 +42,18 @@ static int burn_nonce(sqlite3 *sql, const char *nonce, long long exp_ms)
     return rc;
 }
 
+/* Read is final: the retention period counts from now (final_at). */
 static int mark_read(sqlite3 *sql, const char *reference)
 {
-    sqlite3_stmt *st = db_prepare(sql, "UPDATE documents SET state = 'read'"
-                                       " WHERE reference = ? AND state <> 'postal'");
+    sqlite3_stmt *st = db_prepare(sql, "UPDATE documents SET state = 'read',"
+                                       " final_at = coalesce(final_at, ?2)"
+                                       " WHERE reference = ?1 AND state <> 'postal'");
     int rc;
 
     if (!st)
         return -1;
     db_bind_text(st, 1, reference);
+    sqlite3_bind_int64(st, 2, clock_now_ms());
     rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;

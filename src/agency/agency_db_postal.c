@@ -3,7 +3,10 @@
 #include "agency_db_sql.h"
 #include "db.h"
 
-#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)"
+/* Not printed yet, and still to be: a notice the agency cancelled after
+ * it went to paper, or whose name and address were purged, is not. */
+#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)" \
+                  " AND cancelled_at IS NULL AND purged_at IS NULL"
 
 static int each_postal(sqlite3 *sql, int only_new, agency_postal_fn fn, void *ctx)
 {

@@ -89,6 +89,53 @@ static const char migrate_bodies[] =
     "DROP TABLE documents_v1;"
     "COMMIT;";
 
+/* Cancellation and retention (agency_db_cancel.c): when the notice
+ * reached its final state (Unix ms, by this agency's clock), when and why
+ * the agency cancelled it, and when its document and personalisation
+ * were deleted. Added to files made before them. */
+static const char *const end_columns[][2] = {
+    {"final_at", "INTEGER"},
+    {"cancelled_at", "TEXT"},
+    {"cancel_reason", "TEXT"},
+    {"purged_at", "TEXT"},
+};
+
+/* Only the purge looks documents up by final_at, and only those not
+ * purged yet. */
+static const char retention_index[] =
+    "CREATE INDEX IF NOT EXISTS documents_retention ON documents(final_at)"
+    " WHERE final_at IS NOT NULL AND purged_at IS NULL;";
+
+static int has_column(sqlite3 *sql, const char *column)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT 1 FROM pragma_table_info('documents')"
+                                       " WHERE name = ?");
+    int yes;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, column);
+    yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
+static int add_end_columns(sqlite3 *sql)
+{
+    char stmt[160];
+
+    for (size_t i = 0; i < sizeof end_columns / sizeof end_columns[0]; i++) {
+        int has = has_column(sql, end_columns[i][0]);
+        if (has < 0)
+            return -1;
+        snprintf(stmt, sizeof stmt, "ALTER TABLE documents ADD COLUMN %s %s", end_columns[i][0],
+                 end_columns[i][1]);
+        if (!has && db_exec(sql, stmt) != 0)
+            return -1;
+    }
+    return db_exec(sql, retention_index);
+}
+
 static int has_inline_bodies(sqlite3 *sql)
 {
     sqlite3_stmt *st = db_prepare(sql, "SELECT 1 FROM pragma_table_info('documents')"
@@ -111,7 +158,7 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
     snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
              db_pages_for(sql, AGENCY_CHECKPOINT_BYTES));
     if (db_exec(sql, schema) != 0 ||
-        db_exec(sql, drop_notice_index) != 0 ||
+        db_exec(sql, drop_notice_index) != 0 || add_end_columns(sql) != 0 ||
         db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(sql));
         return -1;

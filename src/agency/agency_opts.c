@@ -16,6 +16,7 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
         {"listen", required_argument, 0, AGENCY_OPT_LISTEN},
         {"quiet", no_argument, 0, AGENCY_OPT_QUIET},
         {"new", no_argument, 0, AGENCY_OPT_NEW},
+        {"reason", required_argument, 0, AGENCY_OPT_REASON},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -37,10 +38,14 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
             o->listen = optarg;
         } else if (c == AGENCY_OPT_NEW) {
             o->only_new = 1;
+        } else if (c == AGENCY_OPT_REASON) {
+            o->reason = optarg;
         } else {
             o->quiet = 1;
         }
     }
+    if ((takes & AGENCY_OPT_ARG) && optind < argc)
+        o->arg = argv[optind++];
     if (optind != argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!o->config)

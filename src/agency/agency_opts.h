@@ -1,5 +1,5 @@
 /* agency_opts.h -- the options of the `herald agency` subcommands that
- * take little more than --config (serve, postal, status), parsed one way
+ * take little more than --config (serve, postal, status, cancel, purge), parsed one way
  * so that each means the same to all of them. */
 #ifndef HERALD_AGENCY_OPTS_H
 #define HERALD_AGENCY_OPTS_H
@@ -11,10 +11,13 @@ enum {
     AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
     AGENCY_OPT_QUIET = 4,  /* --quiet */
     AGENCY_OPT_NEW = 8,    /* --new */
+    AGENCY_OPT_REASON = 16, /* --reason TEXT */
+    AGENCY_OPT_ARG = 32,    /* one argument besides the options (a reference) */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
+    const char *reason, *arg;    /* NULL when not given */
     int sync, quiet, only_new;
 } agency_opts;
 

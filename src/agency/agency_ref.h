@@ -46,7 +46,7 @@ const char *agency_ref_deadline_check(const char *s);
 /* Notice states the agency records. "stored" means kept here but not yet
  * accepted by the hub. */
 int agency_ref_state_known(const char *state);
-/* read and postal are final: a late or out-of-order change never
+/* read, postal and cancelled are final: a late or out-of-order change never
  * overwrites them. */
 int agency_ref_state_final(const char *state);
 

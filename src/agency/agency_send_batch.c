@@ -121,23 +121,30 @@ int agency_send_batch_fill(sender *s, send_batch *b)
 
 /* ---- remote calls ---- */
 
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
 /* POSTs body with retries while the peer is away or overloaded (no answer,
- * 429, 5xx), backing off 0.25 s, 0.5 s, 1 s, 2 s. Returns 0 with the
- * answer in *reply, or -1 after printing why. */
+ * 429, 5xx), backing off 0.25 s, 0.5 s, 1 s, 2 s. A 429 or 503 that says
+ * when to come back (Retry-After: the hub's rate limit and daily quota)
+ * is waited out as long as it takes, without counting as an attempt: a
+ * limit is not a failure. Returns 0 with the answer in *reply, or -1
+ * after printing why. */
 static int post_with_retry(http_client *c, const char *who, const char *path,
                            const buf *body, json_t **reply)
 {
     char err[512];
     int status = 0;
+    long told = 0;
 
     for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
-        if (attempt) {
-            struct timespec ts = {0, 0};
-            long ms = 250L << (attempt - 1);
-            ts.tv_sec = ms / 1000;
-            ts.tv_nsec = (ms % 1000) * 1000000L;
-            nanosleep(&ts, NULL);
-        }
+        if (attempt)
+            sleep_ms(250L << (attempt - 1));
         status = http_client_call(c, "POST", path, body->data, body->len, reply, err,
                                   sizeof err);
         if (status == 200 && json_is_object(*reply))
@@ -146,6 +153,15 @@ static int post_with_retry(http_client *c, const char *who, const char *path,
             snprintf(err, sizeof err, "POST %s: answer is not JSON", path);
         json_decref(*reply);
         *reply = NULL;
+        long after = http_client_retry_after_s(c);
+        if ((status == 429 || status == 503) && after >= 0) {
+            if (!told++)
+                fprintf(stderr, "herald %s: %s: %s; waiting %ld s as asked, then again\n",
+                        CMD, who, err, after);
+            sleep_ms(after > 0 ? after * 1000 : 100);
+            attempt--;
+            continue;
+        }
         if (status != 0 && status != 429 && status < 500)
             break;
     }

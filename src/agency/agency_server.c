@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agency_api.h"
+#include "agency_cancel.h"
 #include "agency_db.h"
 #include "agency_feed.h"
 #include "batch.h"
@@ -155,6 +156,8 @@ static void *reporter_main(void *arg)
 #define FEED_BUSY_MS 100
 /* How often a busy feed is summed up in the log. */
 #define FEED_LOG_MS 10000
+/* The retention purge runs at start and then once a day. */
+#define PURGE_EVERY_MS (24LL * 3600 * 1000)
 
 static void *poller_main(void *arg)
 {

@@ -14,7 +14,7 @@ static const char usage[] =
     "Usage: herald agency status --config agency.ini\n\n"
     "Prints one JSON line counting this agency's notices per state, e.g.\n"
     "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
-    "\"total\":20,\"events_queued\":0}.\n"
+    "\"cancelled\":0,\"total\":20,\"events_queued\":0}.\n"
     "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
     "them); the others are the hub's states as last seen on its changes feed.\n";
 
@@ -33,17 +33,17 @@ static int open_agency(const char *config, agency_cfg *c, agency_db **db)
 }
 
 typedef struct counts {
-    long long n[6], total;
+    long long n[7], total;
 } counts;
 
-static const char *const states[6] = {"stored", "accepted", "relayed", "received", "read",
-                                      "postal"};
+static const char *const states[7] = {"stored", "accepted", "relayed", "received", "read",
+                                      "postal", "cancelled"};
 
 static void add_count(void *ctx, const char *state, long long n)
 {
     counts *k = ctx;
 
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (!strcmp(state, states[i]))
             k->n[i] += n;
     k->total += n;
@@ -64,7 +64,7 @@ int agency_status_main(int argc, char **argv)
     rc = agency_db_docs_count(db, add_count, &k);
     if (rc == 0) {
         putchar('{');
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             printf("\"%s\":%lld,", states[i], k.n[i]);
         printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
                agency_db_outbox_count(db));

@@ -6,6 +6,11 @@
  *   relayed/received --AcceptanceRejectionExpiry--> accepted (next channel)
  *   relayed/received --ConsignmentNotificationFailure--> accepted (next channel)
  *   accepted/relayed/received --RelayToNonERDS--> postal  (final)
+ *   accepted/relayed/received --NoticeCancellation--> cancelled (final)
+ *
+ * The sending agency may cancel a notice at any time: before it is read
+ * that ends it (no more relays, reminders or paper); once read or posted,
+ * the cancellation is evidence only, so the certificate shows both.
  *
  * A failed alert is final for its channel: like a deadline that passed, it
  * sends the notice on to the person's next platform (or paper), but it is
@@ -30,6 +35,7 @@ typedef enum notice_state {
     NS_RECEIVED,
     NS_READ,
     NS_POSTAL,
+    NS_CANCELLED, /* the sending agency withdrew it before it was read or posted */
     NS_COUNT
 } notice_state;
 
@@ -52,6 +58,7 @@ typedef enum notice_event {
     EV_REMINDER_NOTIFICATION,     /* the platform took reminder N: hub-recorded */
     EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
     EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
+    EV_NOTICE_CANCELLATION,       /* the agency withdrew it: hub-recorded from its call */
     EV_COUNT
 } notice_event;
 

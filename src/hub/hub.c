@@ -25,6 +25,7 @@
 void hub_init(hub *h)
 {
     memset(h, 0, sizeof *h);
+    h->limits = hub_limits_new(); /* NULL: hub_main refuses to start */
     pthread_mutex_init(&h->wake_lock, NULL);
     pthread_cond_init(&h->wake, NULL);
 }
@@ -133,6 +134,7 @@ void hub_free(hub *h)
         free(h->platforms[i].url);
     free(h->platforms);
     secure_wipe(h->hub_key, sizeof h->hub_key);
+    hub_limits_free(h->limits);
     pthread_mutex_destroy(&h->wake_lock);
     pthread_cond_destroy(&h->wake);
 }

@@ -17,6 +17,7 @@
 #include "hub_db.h"
 #include "hub_relay_queue.h"
 #include "hub_evidence_log.h"
+#include "hub_limits.h"
 #include "http_server.h"
 #include "notice_state.h"
 
@@ -42,6 +43,8 @@ typedef struct hub {
     long relay_workers;    /* relay rounds in flight at once */
     long sth_interval_ms;  /* how often the log signs a head while it grows */
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
+    long rate_per_s, rate_burst, daily_quota; /* [hub] defaults for every agency */
+    hub_limits *limits;    /* each agency's, from those and its own section */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
@@ -116,5 +119,11 @@ void hub_remind_free(hub_remind *r);
  * answers: returns how many notices it looked at (a full batch: call
  * again). */
 size_t hub_remind_round(hub_remind *r, long long now);
+
+/* ---- withdrawals of cancelled notices (hub_withdraw.c) ---- */
+
+/* Tells the platforms of the cancelled notices they hold: returns a
+ * nonzero count when a full batch went and more may wait. */
+size_t hub_withdraw_round(hub *h);
 
 #endif

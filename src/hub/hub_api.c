@@ -216,6 +216,35 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
     return rc;
 }
 
+/* 1 when the agency may submit n notices now (taken from its bucket and
+ * quota); else answers 429 with Retry-After in whole seconds, the text
+ * saying which limit it met. */
+static int within_limits(hub *h, const char *agency, size_t n, http_response *resp)
+{
+    long long wait_ms;
+    long rate, quota;
+    char after[24];
+    hub_limit_verdict v = h->limits ? hub_limits_take(h->limits, agency, (long long)n,
+                                                      clock_now_ms(), &wait_ms)
+                                    : HUB_LIMIT_OK;
+
+    if (v == HUB_LIMIT_OK)
+        return 1;
+    hub_limits_of(h->limits, agency, &rate, &quota);
+    long long secs = (wait_ms + 999) / 1000;
+    snprintf(after, sizeof after, "%lld", secs);
+    if (v == HUB_LIMIT_RATE)
+        http_reply_error(resp, 429, "rate limit: at most %ld notices a second for %s;"
+                         " retry after %lld s", rate, agency, secs);
+    else
+        http_reply_error(resp, 429, "daily quota: %s has submitted its %ld notices for today"
+                         " (Korean time); retry after %lld s", agency, quota, secs);
+    http_add_header(resp, "Retry-After", after);
+    log_warn("POST /v1/notices agency=%s items=%zu: 429 (%s), retry after %lld s", agency, n,
+             v == HUB_LIMIT_RATE ? "rate" : "quota", secs);
+    return 0;
+}
+
 static void post_notices(void *role, const void *caller, const http_request *req,
                          http_response *resp)
 {
@@ -233,6 +262,10 @@ static void post_notices(void *role, const void *caller, const http_request *req
         return;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     n = json_array_size(b.items);
+    if (!within_limits(h, who->name, n, resp)) {
+        batch_free(&b);
+        return;
+    }
     subs = calloc(n + 1, sizeof *subs);
     errors = calloc(n + 1, sizeof *errors);
     if (!subs || !errors) {
@@ -536,6 +569,72 @@ done:
     batch_free(&b);
 }
 
+/* ---- POST /v1/cancellations ---- */
+
+static const batch_spec cancellations_spec = {.key = "cancellations"};
+
+static const char *check_cancel(json_t *o, hub_cancel *c)
+{
+    size_t len = 0;
+
+    if (!json_is_object(o))
+        return "each cancellation must be an object";
+    c->reference = str(o, "reference", &len);
+    if (!c->reference || !field_reference_ok(c->reference, len))
+        return FIELD_RULE_REFERENCE;
+    c->reason = str(o, "reason", &len);
+    if (!c->reason || !len || !field_reason_ok(c->reason, len))
+        return "reason must be 1 to " FIELD_STR(FIELD_REASON_MAX)
+               " bytes of text without control characters";
+    return NULL;
+}
+
+static void post_cancellations(void *role, const void *caller, const http_request *req,
+                               http_response *resp)
+{
+    hub *h = role;
+    const hub_caller *who = caller;
+    size_t n, i, done = 0;
+    hub_cancel *c;
+    batch b;
+    json_t *o;
+    buf out;
+
+    if (read_batch(&b, &cancellations_spec, req, resp) != 0)
+        return;
+    n = json_array_size(b.items);
+    if (!(c = calloc(n + 1, sizeof *c))) {
+        http_reply_error(resp, 500, "out of memory");
+        goto done;
+    }
+    json_array_foreach(b.items, i, o)
+        c[i].error = check_cancel(o, &c[i]);
+    if (hub_db_cancel(h->db, who->name, c, n, clock_now_ms()) != 0) {
+        http_reply_error(resp, 500, "database error: the batch was not stored");
+        goto done;
+    }
+    batch_results_open(&out, n, 128);
+    for (i = 0; i < n; i++) {
+        batch_results_next(&out, i);
+        if (c[i].error) {
+            int ok = c[i].reference &&
+                     field_reference_ok(c[i].reference, strlen(c[i].reference));
+            batch_results_error(&out, "reference", ok ? c[i].reference : NULL, c[i].error);
+            continue;
+        }
+        done += strcmp(c[i].status, "duplicate") != 0;
+        echo(&out, "reference", c[i].reference, 1);
+        buf_printf(&out, ",\"notice\":\"%s\",\"status\":\"%s\",\"state\":\"%s\"}",
+                   c[i].notice, c[i].status, notice_state_name(c[i].state));
+    }
+    batch_results_close(&out);
+    reply_buf(resp, &out);
+    log_info("POST /v1/cancellations agency=%s items=%zu recorded=%zu", who->name, n, done);
+done:
+    free(c);
+    batch_free(&b);
+}
+
 /* ---- GET /v1/health ---- */
 
 static void get_health(void *role, const void *caller, const http_request *req,
@@ -558,6 +657,7 @@ static const http_route routes[] = {
     {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
      hub_evidence_api_certificate_pdf},
     {"GET", "/v1/changes", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_changes},
+    {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, post_cancellations},
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
     {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth},

@@ -66,7 +66,12 @@ static const char schema[] =
     /* The reminders platforms took, each once: (notice, platform, n). */
     "CREATE TABLE IF NOT EXISTS reminders("
     "  notice TEXT NOT NULL, platform TEXT NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL,"
-    "  PRIMARY KEY(notice, platform, n)) WITHOUT ROWID;";
+    "  PRIMARY KEY(notice, platform, n)) WITHOUT ROWID;"
+    /* Cancelled notices the platforms holding them are still to hear of
+     * (POST /v1/withdraw); a row goes once the platform has answered. */
+    "CREATE TABLE IF NOT EXISTS withdrawals("
+    "  notice TEXT NOT NULL, platform TEXT NOT NULL, reason TEXT,"
+    "  PRIMARY KEY(notice, platform)) WITHOUT ROWID;";
 
 /* Made after upgrade() has added remind_at to an older notices table.
  * Partial: a notice enters it when its read window starts and leaves it
@@ -122,6 +127,14 @@ static const char *const sql[S_COUNT] = {
                  " ORDER BY remind_at LIMIT ?2",
     [S_REMINDED] = "INSERT OR IGNORE INTO reminders(notice, platform, n, at)"
                    " VALUES(?1, ?2, ?3, ?4)",
+    /* Every platform that accepted the notice, and the one it is leased
+     * to now (?3, maybe NULL): an answer in flight may yet accept it. */
+    [S_WITHDRAW_ADD] = "INSERT OR IGNORE INTO withdrawals(notice, platform, reason)"
+                       " SELECT ?1, platform, ?2 FROM relays WHERE notice = ?1 AND accepted = 1"
+                       " UNION SELECT ?1, ?3, ?2 WHERE ?3 IS NOT NULL",
+    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason FROM withdrawals"
+                       " ORDER BY platform, notice LIMIT ?1",
+    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
 };
 
 /* ---- statements ---- */

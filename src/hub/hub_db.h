@@ -207,4 +207,34 @@ int hub_db_remind_record(hub_db *db, const hub_remind_item *items, size_t n, lon
  * for the next platform. Returns 0 or -1. */
 int hub_db_expire(hub_db *db, long long now, size_t max, size_t *expired);
 
+/* POST /v1/cancellations: one checked item of an agency's batch. */
+typedef struct hub_cancel {
+    const char *reference, *reason;
+    char notice[NOTICE_ID_LEN + 1]; /* out: "" when unknown */
+    notice_state state;             /* out: the notice's state after */
+    const char *status; /* out: "cancelled" (it was unread: ended now), "recorded"
+                         * (read or posted already: evidence only), "duplicate" */
+    const char *error;  /* in (the handler refused it) or out ("unknown reference") */
+} hub_cancel;
+
+/* Records NoticeCancellation (actor: the agency, reason: its reason) once
+ * per notice, in one transaction for the batch. An unread notice becomes
+ * cancelled: no relay, reminder, expiry or paper follows. Whatever its
+ * state, every platform that accepted it (and the one a relay to it is
+ * in flight to) is owed a withdrawal. Returns 0, or -1 (nothing kept). */
+int hub_db_cancel(hub_db *db, const char *agency, hub_cancel *c, size_t n, long long now);
+
+/* A withdrawal owed to a platform. */
+typedef struct hub_withdrawal {
+    char notice[NOTICE_ID_LEN + 1];
+    char platform[HUB_NAME_MAX + 1];
+    char reason[FIELD_REASON_MAX + 1];
+    int told; /* set by the worker once the platform answered for it */
+} hub_withdrawal;
+
+/* Up to max owed withdrawals, by platform. Returns how many, or -1. */
+int hub_db_withdrawals_due(hub_db *db, hub_withdrawal *w, size_t max);
+/* Forgets those told. Returns 0 or -1. */
+int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n);
+
 #endif

@@ -10,7 +10,8 @@
  *   hub_db_report.c    POST /v1/events, and who may see a certificate
  *   hub_db_relay.c     platforms' answers to relays; the relay worker's round
  *   hub_db_expire.c    the deadline worker's round
- *   hub_db_remind.c    its reminders */
+ *   hub_db_remind.c    its reminders
+ *   hub_db_cancel.c    POST /v1/cancellations, and the withdrawals owed to platforms */
 #ifndef HERALD_HUB_DB_INTERNAL_H
 #define HERALD_HUB_DB_INTERNAL_H
 
@@ -41,6 +42,7 @@ enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
     S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
+    S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE,
     S_COUNT
 };
 

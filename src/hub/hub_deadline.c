@@ -6,7 +6,8 @@
  * the relay worker tries the person's next platform (channel fallback) or,
  * after the last one, records RelayToNonERDS: the agency posts a letter.
  * The same round asks platforms to remind members of unread notices
- * whose next reminder is due (hub_remind.c). */
+ * whose next reminder is due (hub_remind.c), and tells platforms of the
+ * cancelled notices they hold (hub_withdraw.c). */
 #include "hub.h"
 #include "log.h"
 
@@ -31,6 +32,8 @@ void *hub_deadline_main(void *arg)
         } while (expired == (size_t)h->relay_batch);
         /* Expired first: a notice past its deadline is not reminded. */
         while (remind && hub_remind_round(remind, clock_now_ms()) == HUB_REMIND_BATCH)
+            ;
+        while (hub_withdraw_round(h))
             ;
     }
     hub_remind_free(remind);

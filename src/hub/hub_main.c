@@ -44,8 +44,13 @@ static const char usage[] =
     "         --ed25519; without it the log is kept but heads are not signed and\n"
     "         the log endpoints answer 503), sth_interval_ms = 1000 (at most one\n"
     "         signed tree head per interval while the log grows),\n"
-    "         public_url = http://LISTEN (where people reach the verify page)\n"
-    "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key\n"
+    "         public_url = http://LISTEN (where people reach the verify page),\n"
+    "         rate_per_s = 0 (notices a second each agency may submit; 0: no limit),\n"
+    "         rate_burst = rate_per_s (the most at once), daily_quota = 0 (notices\n"
+    "         an agency may submit a day, Korean time; 0: none); over either, 429\n"
+    "         with Retry-After\n"
+    "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key;\n"
+    "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
     "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
     "                   platform reads a relay's shared fields once, in \"common\"; see\n"
     "                   protocol.md, \"Common fields\")\n\n"
@@ -85,6 +90,27 @@ static int read_platform(registry_ctx *rc, const config *cfg, const char *sectio
     return config_long(cfg, section, "common", 0, 0, 1, common, rc->err, rc->errlen);
 }
 
+/* An agency's rate limit and daily quota: its own keys, else [hub]'s. */
+static int read_limits(registry_ctx *rc, const config *cfg, const char *section,
+                       const char *name)
+{
+    hub *h = rc->h;
+    long rate, burst, quota;
+
+    if (config_long(cfg, section, "rate_per_s", h->rate_per_s, 0, 1000000, &rate, rc->err,
+                    rc->errlen) != 0 ||
+        config_long(cfg, section, "rate_burst", h->rate_burst ? h->rate_burst : rate, 0,
+                    100000000, &burst, rc->err, rc->errlen) != 0 ||
+        config_long(cfg, section, "daily_quota", h->daily_quota, 0, 1000000000000L, &quota,
+                    rc->err, rc->errlen) != 0)
+        return -1;
+    if (!h->limits || hub_limits_add(h->limits, name, rate, burst, quota, clock_now_ms()) != 0) {
+        snprintf(rc->err, rc->errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int on_section(void *ctx, const config *cfg, const char *section, const char *name)
 {
     registry_ctx *rc = ctx;
@@ -110,6 +136,8 @@ static int on_section(void *ctx, const config *cfg, const char *section, const c
         return -1;
     }
     if (rc->role == ROLE_PLATFORM && read_platform(rc, cfg, section, &url, &common) != 0)
+        return -1;
+    if (rc->role == ROLE_AGENCY && read_limits(rc, cfg, section, name) != 0)
         return -1;
     if (hub_add_client(rc->h, rc->role, name, hash, url, (int)common) != 0) {
         snprintf(rc->err, rc->errlen, "out of memory");
@@ -147,7 +175,12 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
         config_long(cfg, "hub", "consent_window_s", 604800, 0, 31536000,
                     &h->consent_window_s, err, errlen) != 0 ||
         config_long(cfg, "hub", "sth_interval_ms", 1000, 100, 3600000, &h->sth_interval_ms,
-                    err, errlen) != 0)
+                    err, errlen) != 0 ||
+        config_long(cfg, "hub", "rate_per_s", 0, 0, 1000000, &h->rate_per_s, err, errlen) != 0 ||
+        config_long(cfg, "hub", "rate_burst", 0, 0, 100000000, &h->rate_burst, err,
+                    errlen) != 0 ||
+        config_long(cfg, "hub", "daily_quota", 0, 0, 1000000000000L, &h->daily_quota, err,
+                    errlen) != 0)
         return -1;
     const char *reminders = config_get(cfg, "hub", "reminders");
     if (hub_reminders_parse(reminders ? reminders : HUB_REMINDERS_DEFAULT, &h->reminders, err,

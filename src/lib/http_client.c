@@ -21,6 +21,7 @@ struct http_client {
      * and freeing a block that size made glibc merge all its small free
      * chunks every call. Wiped after each call (replies carry CIs). */
     buf resp;
+    long retry_after_s; /* the last answer's Retry-After in seconds; -1: none */
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
@@ -106,6 +107,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     CURLcode rc;
 
     *reply = NULL;
+    c->retry_after_s = -1;
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -128,6 +130,10 @@ int http_client_call(http_client *c, const char *method, const char *path,
         return 0;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_off_t after = -1;
+    if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after >= 0 &&
+        (status == 429 || status == 503))
+        c->retry_after_s = after > 86400 ? 86400 : (long)after;
     if (resp->len) {
         json_error_t jerr;
         *reply = json_loadb(resp->data, resp->len, 0, &jerr);
@@ -139,6 +145,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
     }
     wipe_reply(resp);
     return (int)status;
+}
+
+long http_client_retry_after_s(const http_client *c)
+{
+    return c->retry_after_s;
 }
 
 /* Nothing of the request can have left: the connection was never made. */

@@ -20,6 +20,7 @@
 #include "platform_relay.h"
 #include "platform_remind.h"
 #include "platform_web.h"
+#include "platform_withdraw.h"
 #include "push_receipts.h"
 
 /* The callers the clients file names: the hub relays, the back office
@@ -38,6 +39,7 @@ static void get_health(void *role, const void *caller, const http_request *req,
 static const http_route routes[] = {
     {"POST", "/v1/relay", FOR_HUB, API_BODY, platform_relay_post},
     {"POST", "/v1/remind", FOR_HUB, API_BODY, platform_remind_post},
+    {"POST", "/v1/withdraw", FOR_HUB, API_BODY, platform_withdraw_post},
     {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post},
     {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify},
     {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},

@@ -24,7 +24,12 @@
 #define OUTBOX_KIND_COLUMN ", kind TEXT NOT NULL DEFAULT 'alert'"
 /* pending: relayed as a pre-notice, hidden from the member until they
  * consent, and dropped if they do so after consent_until. */
-#define INBOX_NEW_COLUMNS ", pending INTEGER NOT NULL DEFAULT 0, consent_until TEXT"
+#define INBOX_NEW_COLUMNS ", pending INTEGER NOT NULL DEFAULT 0, consent_until TEXT" \
+    WITHDRAWN_COLUMNS
+/* withdrawn_at: the sending agency cancelled the notice (the hub's POST
+ * /v1/withdraw); the inbox shows it withdrawn, with the agency's reason,
+ * and it no longer opens. */
+#define WITHDRAWN_COLUMNS ", withdrawn_at TEXT, withdrawn_reason TEXT"
 
 /* rk is UNIQUE: one account per person per platform, so a relay finds
  * exactly one inbox. The CI is kept (bound at sign-up); the RRN never.
@@ -109,7 +114,7 @@ static const char schema[] =
 #define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
 #define NOTICE_COLS \
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
-    " read_at IS NOT NULL, read_at, pending, consent_until"
+    " read_at IS NOT NULL, read_at, pending, consent_until, withdrawn_at, withdrawn_reason"
 
 #define ALERT_COLS "id, notice, phone, text, attempts, duplicate"
 
@@ -144,6 +149,8 @@ static const stmt_def stmts[] = {
     S(consent_batch, "SELECT seq, notice, at FROM consent_reports ORDER BY seq LIMIT ?"),
     S(consent_done, "DELETE FROM consent_reports WHERE seq <= ?"),
     S(inbox_read, "UPDATE inbox SET read_at = coalesce(read_at, ?) WHERE notice = ?"),
+    S(inbox_withdraw, "UPDATE inbox SET withdrawn_at = ?, withdrawn_reason = ?"
+                      " WHERE notice = ? AND withdrawn_at IS NULL"),
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
     S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),
@@ -264,6 +271,17 @@ static int has_column(platform_db *d, const char *table, const char *column)
     return db_one_int(d->db, sql, &n) < 0 ? -1 : n > 0;
 }
 
+/* Before cancellations no notice was withdrawn. */
+static int migrate_withdrawn(platform_db *d)
+{
+    int has = has_column(d, "inbox", "withdrawn_at");
+
+    if (has < 0)
+        return -1;
+    return has ? 0 : db_exec(d->db, "ALTER TABLE inbox ADD COLUMN withdrawn_at TEXT;"
+                                    " ALTER TABLE inbox ADD COLUMN withdrawn_reason TEXT;");
+}
+
 /* Before reminders and pre-notices, every alert was a new notice's and
  * every inbox row was the member's to see. */
 static int migrate_kinds(platform_db *d)
@@ -278,7 +296,7 @@ static int migrate_kinds(platform_db *d)
                                     " DEFAULT 0; ALTER TABLE inbox ADD COLUMN consent_until"
                                     " TEXT;") != 0))
         return -1;
-    return 0;
+    return migrate_withdrawn(d);
 }
 
 static int migrate_outbox(platform_db *d)

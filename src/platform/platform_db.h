@@ -47,6 +47,8 @@ typedef struct notice_row {
     char read_at[25]; /* when first opened ("" while unread); never moved later */
     int pending;      /* a pre-notice's: hidden until the member consents */
     char consent_until[FIELD_TIME_MAX + 1]; /* with it: dropped if consent comes later */
+    char withdrawn_at[25]; /* the agency cancelled it ("" if not): it no longer opens */
+    char withdrawn_reason[FIELD_REASON_MAX + 1];
 } notice_row;
 
 /* Opens (creating when new) the database file at path; NULL with the
@@ -80,6 +82,10 @@ int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n);
 int platform_db_inbox_list(platform_db *d, long long member, int limit,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
+/* The sending agency cancelled notice: withdrawn at `at` for reason
+ * (NULL: none given). 1 withdrawn now, 0 not here or withdrawn before, -1. */
+int platform_db_inbox_withdraw(platform_db *d, const char *notice, const char *at,
+                               const char *reason);
 /* A member's notices pending consent, oldest first, each passed to fn
  * (which may not use the database). 0 or -1. */
 int platform_db_inbox_pending(platform_db *d, long long member,

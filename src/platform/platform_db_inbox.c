@@ -47,6 +47,8 @@ static void read_notice(sqlite3_stmt *st, void *out)
     db_copy_text(n->read_at, sizeof n->read_at, st, 10);
     n->pending = sqlite3_column_int(st, 11);
     db_copy_text(n->consent_until, sizeof n->consent_until, st, 12);
+    db_copy_text(n->withdrawn_at, sizeof n->withdrawn_at, st, 13);
+    db_copy_text(n->withdrawn_reason, sizeof n->withdrawn_reason, st, 14);
 }
 
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
@@ -82,6 +84,21 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
     return db_run(d->inbox_read);
+}
+
+int platform_db_inbox_withdraw(platform_db *d, const char *notice, const char *at,
+                               const char *reason)
+{
+    sqlite3_stmt *st = d->inbox_withdraw;
+    int rc;
+
+    db_bind_text(st, 1, at);
+    db_bind_text(st, 2, reason);
+    db_bind_text(st, 3, notice);
+    rc = db_step_changed(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 int platform_db_inbox_pending(platform_db *d, long long member,

@@ -180,6 +180,8 @@ void platform_pages_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "<br>기한 / deadline ");
     html_kst(b, n->deadline);
     buf_puts(b, n->read ? " &middot; 열람 / read" : " &middot; <b>읽지 않음 / unread</b>");
+    if (n->withdrawn_at[0])
+        buf_puts(b, " &middot; <b class=\"withdrawn\">기관이 철회함 / withdrawn by the agency</b>");
     buf_puts(b, "</div>\n");
 }
 
@@ -190,6 +192,21 @@ void platform_pages_inbox_end(buf *b, int rows, const char *csrf)
     buf_puts(b, "<form method=\"post\" action=\"/logout\">");
     csrf_field(b, csrf);
     buf_puts(b, "<button type=\"submit\">로그아웃 / Sign out</button></form>\n");
+    platform_pages_end(b);
+}
+
+/* A cancelled notice's page ends here: no PIN form, nothing to open. */
+static void withdrawn_notice(buf *b, const notice_row *n)
+{
+    buf_puts(b, "<p class=\"withdrawn\"><b>보낸 기관이 이 고지를 철회했습니다.</b> ");
+    html_kst(b, n->withdrawn_at);
+    buf_puts(b, "<br><span class=\"en\">Withdrawn by the agency that sent it; the document "
+                "can no longer be opened.</span>");
+    if (n->withdrawn_reason[0]) {
+        buf_puts(b, "<br>사유 / Reason: ");
+        buf_html(b, n->withdrawn_reason);
+    }
+    buf_puts(b, "</p>\n<p><a href=\"/inbox\">받은 고지함 / Inbox</a></p>\n");
     platform_pages_end(b);
 }
 
@@ -208,7 +225,12 @@ void platform_pages_notice(buf *b, const char *platform, const notice_row *n, co
     html_kst(b, n->deadline);
     buf_puts(b, "<br>문서 SHA-256 / Document SHA-256: <code style=\"word-break:break-all\">");
     buf_html(b, n->doc_sha256);
-    buf_puts(b, "</code></p>\n<p>본인 확인을 위해 PIN을 다시 입력하세요. 문서는 보낸 기관의 "
+    buf_puts(b, "</code></p>\n");
+    if (n->withdrawn_at[0]) {
+        withdrawn_notice(b, n);
+        return;
+    }
+    buf_puts(b, "<p>본인 확인을 위해 PIN을 다시 입력하세요. 문서는 보낸 기관의 "
                 "서버에서 열립니다. <span class=\"en\">Enter your PIN again to confirm it is "
                 "you. The document opens on the sending agency's server.</span></p>\n"
                 "<form method=\"post\" action=\"/notices/");

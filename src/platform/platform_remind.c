@@ -59,7 +59,7 @@ static remind_outcome remind_one(platform *p, const char *notice, int k, const c
         *dberr = rc < 0;
         return REMIND_UNKNOWN;
     }
-    if (row.pending)
+    if (row.pending || row.withdrawn_at[0]) /* withdrawn by its agency: never reminded */
         return REMIND_UNKNOWN;
     if (row.read)
         return REMIND_READ;

@@ -515,6 +515,11 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     }
     /* The binding that matters: this member's CI is the recipient's. */
     ci_rk(m->ci, rk);
+    if (!strcmp(rk, n.rk) && n.withdrawn_at[0]) { /* cancelled: no view token */
+        notice_page(p, resp, 410, &n, token, "보낸 기관이 이 고지를 철회했습니다.",
+                    "The agency withdrew this notice.");
+        return;
+    }
     if (strcmp(rk, n.rk) != 0) {
         log_warn("open refused: a member asked for a notice addressed to someone else");
         error_page(p, resp, 403, "본인에게 온 고지가 아닙니다.",

@@ -1213,6 +1213,87 @@ static void consent_gives_the_read_window(void **state)
                     "ConsentAcceptance:beta ContentConsignment:beta AcceptanceRejectionExpiry:hub");
 }
 
+/* One cancellation of nts's reference: its status, or its error. */
+static const char *cancel(fixture *f, const char *agency, const char *reference,
+                          const char *reason, long long now)
+{
+    hub_cancel c = {.reference = reference, .reason = reason};
+
+    assert_int_equal(hub_db_cancel(f->db, agency, &c, 1, now), 0);
+    return c.error ? c.error : c.status;
+}
+
+static size_t withdrawals_owed(fixture *f, hub_withdrawal *w, size_t max)
+{
+    int n = hub_db_withdrawals_due(f->db, w, max);
+
+    assert_true(n >= 0);
+    return (size_t)n;
+}
+
+static void cancel_ends_an_unread_notice_once(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], err[128];
+    hub_relay_item it, items[4];
+    hub_remind_item r;
+    hub_reminders points;
+    hub_withdrawal w[4];
+    size_t expired, n_out = 0, n_postal = 0;
+
+    assert_int_equal(hub_reminders_parse("50%", &points, err, sizeof err), 0);
+    hub_db_set_reminders(f->db, &points);
+    relayed_to_alpha(f, "R-1", id, &it);
+    assert_string_equal(cancel(f, "lta", "R-1", "x", T0 + 2), "unknown reference");
+    assert_string_equal(cancel(f, "nts", "R-1", "sent in error", T0 + 2), "cancelled");
+    assert_string_equal(cancel(f, "nts", "R-1", "again", T0 + 3), "duplicate");
+    assert_state(f, id, "cancelled", "alpha");
+    assert_last_reason(f, id, "sent in error");
+    assert_timeline(f, id, "SubmissionAcceptance:hub RelayAcceptance:alpha NoticeCancellation:nts");
+    assert_feed(f, "nts", "relayed cancelled");
+    /* no reminder, no expiry, no relay, no paper */
+    assert_int_equal(remind_due(f, DEADLINE - 1, &r), 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + 1, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_relay_next(f->db, items, 0, DEADLINE + 2, 4, known, NULL, &n_out,
+                                       &n_postal),
+                     0);
+    assert_int_equal(n_out + n_postal, 0);
+    /* late reports are evidence only */
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 4),
+                        "ignored");
+    assert_state(f, id, "cancelled", "alpha");
+    /* alpha, which accepted it, is owed one withdrawal, until told */
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    assert_string_equal(w[0].notice, id);
+    assert_string_equal(w[0].platform, "alpha");
+    assert_string_equal(w[0].reason, "sent in error");
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told: kept */
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    assert_int_equal(withdrawals_owed(f, w, 4), 0);
+}
+
+static void cancel_after_read_is_for_the_record(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+
+    relayed_to_alpha(f, "R-1", id, &it);
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
+                        "recorded");
+    assert_string_equal(cancel(f, "nts", "R-1", "to be corrected", T0 + 3), "recorded");
+    assert_state(f, id, "read", "alpha");
+    assert_timeline(f, id,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentHandover:nts "
+                    "NoticeCancellation:nts");
+    assert_feed(f, "nts", "relayed read");
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+}
+
 static void feed_is_ordered_and_gap_free(void **state)
 {
     fixture *f = *state;
@@ -1292,6 +1373,8 @@ int main(void)
         T(read_is_final),
         T(postal_is_final),
         T(report_before_the_relay_answer),
+        T(cancel_ends_an_unread_notice_once),
+        T(cancel_after_read_is_for_the_record),
         T(feed_is_ordered_and_gap_free),
         T(reminders_midway_and_an_hour_before_once_each),
         T(reminders_skip_to_the_latest_and_stop_at_expiry),

@@ -27,7 +27,7 @@ static void happy_path(void **state)
 static void final_states_are_never_left(void **state)
 {
     (void)state;
-    for (int f = NS_READ; f <= NS_POSTAL; f++)
+    for (int f = NS_READ; f <= NS_CANCELLED; f++)
         for (int e = 0; e < EV_COUNT; e++) {
             notice_state next;
             assert_int_equal(notice_state_apply((notice_state)f, (notice_event)e, &next),
@@ -38,7 +38,7 @@ static void final_states_are_never_left(void **state)
 
 /* One row per non-final state, every event named: a new event must be
  * placed here (the count below stops the build until it is). */
-_Static_assert(EV_COUNT == 16, "every_pair_lands_where_the_diagram_says: add the new event");
+_Static_assert(EV_COUNT == 17, "every_pair_lands_where_the_diagram_says: add the new event");
 
 static void every_pair_lands_where_the_diagram_says(void **state)
 {
@@ -61,6 +61,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_ACCEPTED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_ACCEPTED,
             [EV_CONSENT_ACCEPTANCE] = NS_ACCEPTED,
+            [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
         },
         [NS_RELAYED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
@@ -79,6 +80,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_RELAYED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RELAYED,
             [EV_CONSENT_ACCEPTANCE] = NS_RELAYED,
+            [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
         },
         [NS_RECEIVED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
@@ -97,6 +99,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_RECEIVED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RECEIVED,
             [EV_CONSENT_ACCEPTANCE] = NS_RECEIVED,
+            [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
         },
     };
     (void)state;
@@ -108,6 +111,27 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             assert_int_equal(next, want[s][e]);
             assert_int_equal(o, next == (notice_state)s ? NS_RECORDED : NS_MOVED);
         }
+}
+
+/* A cancellation ends an unread notice; a read or posted one only
+ * records it, and nobody but the hub records it. */
+static void cancellation_ends_only_unread_notices(void **state)
+{
+    notice_state s = NS_RECEIVED;
+    (void)state;
+
+    assert_int_equal(notice_state_apply(s, EV_NOTICE_CANCELLATION, &s), NS_MOVED);
+    assert_int_equal(s, NS_CANCELLED);
+    assert_true(notice_state_is_final(s));
+    assert_int_equal(notice_state_apply(s, EV_CONTENT_HANDOVER, &s), NS_IGNORED);
+    assert_int_equal(s, NS_CANCELLED);
+    s = NS_READ;
+    assert_int_equal(notice_state_apply(s, EV_NOTICE_CANCELLATION, &s), NS_IGNORED);
+    assert_int_equal(s, NS_READ);
+    assert_true(notice_event_allowed(ROLE_HUB, EV_NOTICE_CANCELLATION));
+    assert_false(notice_event_allowed(ROLE_AGENCY, EV_NOTICE_CANCELLATION));
+    assert_int_equal(notice_event_parse("NoticeCancellation"), EV_NOTICE_CANCELLATION);
+    assert_int_equal(notice_state_parse("cancelled"), NS_CANCELLED);
 }
 
 /* A failed alert sends the notice on like an expiry, and nothing else a
@@ -247,6 +271,7 @@ int main(void)
         cmocka_unit_test(roles_report_only_their_events),
         cmocka_unit_test(reminders_and_consent_move_nothing),
         cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(cancellation_ends_only_unread_notices),
         cmocka_unit_test(retry_delay_doubles_to_a_minute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

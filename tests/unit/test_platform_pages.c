@@ -41,6 +41,37 @@ static void inbox_rows_escape_titles(void **state)
     buf_free(&b);
 }
 
+/* A notice its agency withdrew: marked in the inbox; its page gives the
+ * reason, escaped, and offers no way to open it. */
+static void withdrawn_notices_do_not_open(void **state)
+{
+    notice_row n = sample();
+    buf b;
+    (void)state;
+
+    strcpy(n.withdrawn_at, "2026-11-28T01:00:00.000Z");
+    strcpy(n.withdrawn_reason, evil);
+    buf_init(&b, 256);
+    platform_pages_inbox_row(&b, &n);
+    assert_non_null(strstr(b.data, "withdrawn by the agency"));
+    buf_free(&b);
+    buf_init(&b, 4096);
+    platform_pages_notice(&b, "messenger", &n, "t0k", NULL, NULL);
+    assert_non_null(strstr(b.data, "Withdrawn by the agency"));
+    assert_non_null(strstr(b.data, "&lt;script&gt;alert(&#39;x&#39;)"));
+    assert_null(strstr(b.data, "<script"));
+    assert_null(strstr(b.data, "/open"));
+    assert_null(strstr(b.data, "name=\"pin\""));
+    buf_free(&b);
+    /* the same notice not withdrawn has its PIN form */
+    n = sample();
+    buf_init(&b, 4096);
+    platform_pages_notice(&b, "messenger", &n, "t0k", NULL, NULL);
+    assert_non_null(strstr(b.data, "/open"));
+    assert_null(strstr(b.data, "withdrawn"));
+    buf_free(&b);
+}
+
 static void inbox_header_escapes_member_name(void **state)
 {
     member m;
@@ -111,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inbox_rows_escape_titles),
         cmocka_unit_test(inbox_header_escapes_member_name),
+        cmocka_unit_test(withdrawn_notices_do_not_open),
         cmocka_unit_test(pages_fit_phones_without_scripts),
         cmocka_unit_test(unverified_members_are_told_notices_wait),
     };

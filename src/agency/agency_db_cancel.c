@@ -1,0 +1,110 @@
+/* agency_db_cancel.c -- how a document ends at the agency: withdrawn by
+ * the agency (after the hub recorded its NoticeCancellation), and deleted
+ * with its personalisation once the retention period after its notice's
+ * final state has passed (docs/design.md, "Retention"). The row itself
+ * stays: its reference, rk, SHA-256 and notice id tie it to the hub's
+ * evidence, which is never deleted. */
+#include <stdio.h>
+#include <string.h>
+
+#include "agency_db_sql.h"
+#include "db.h"
+
+int agency_db_cancel_lookup(agency_db *db, const char *reference,
+                            char notice[AGENCY_NOTICE_MAX + 1])
+{
+    sqlite3_stmt *st;
+    int rc = -1, s;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT coalesce(notice, '') FROM documents WHERE reference = ?");
+    if (st) {
+        db_bind_text(st, 1, reference);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            snprintf(notice, AGENCY_NOTICE_MAX + 1, "%s", db_text(st, 0));
+        rc = s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+int agency_db_cancel_record(agency_db *db, const char *reference, const char *reason,
+                            const char *at, long long now_ms)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql,
+                    "UPDATE documents SET cancelled_at = coalesce(cancelled_at, ?2),"
+                    " cancel_reason = coalesce(cancel_reason, ?3),"
+                    " final_at = coalesce(final_at, ?4),"
+                    " state = CASE WHEN state IN ('read', 'postal') THEN state"
+                    " ELSE 'cancelled' END"
+                    " WHERE reference = ?1");
+    if (st) {
+        db_bind_text(st, 1, reference);
+        db_bind_text(st, 2, at);
+        db_bind_text(st, 3, reason);
+        sqlite3_bind_int64(st, 4, now_ms);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+/* The documents due, their bodies, then their names and addresses. */
+static const char purge_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS purging(reference TEXT PRIMARY KEY);"
+    "DELETE FROM purging;"
+    "INSERT INTO purging SELECT reference FROM documents INDEXED BY documents_retention"
+    " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1;"
+    "DELETE FROM bodies WHERE reference IN (SELECT reference FROM purging);"
+    "UPDATE documents SET name = '', address = '', purged_at = ?2"
+    " WHERE reference IN (SELECT reference FROM purging);";
+
+/* Runs each statement of purge_sql with the same two parameters. */
+static int run_purge(sqlite3 *sql, long long before_ms, const char *at, long long *purged)
+{
+    const char *tail = purge_sql;
+    sqlite3_stmt *st;
+
+    while (*tail) {
+        if (sqlite3_prepare_v2(sql, tail, -1, &st, &tail) != SQLITE_OK)
+            return -1;
+        if (!st)
+            break;
+        if (sqlite3_bind_parameter_count(st) >= 1)
+            sqlite3_bind_int64(st, 1, before_ms);
+        if (sqlite3_bind_parameter_count(st) >= 2)
+            db_bind_text(st, 2, at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE && !strncmp(sqlite3_sql(st), "UPDATE", 6))
+            *purged = sqlite3_changes(sql);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged)
+{
+    int rc = -1;
+
+    *purged = 0;
+    agency_db_lock(db);
+    if (db_begin(db->sql) == 0) {
+        rc = run_purge(db->sql, before_ms, at, purged);
+        if (rc != 0 || db_commit(db->sql) != 0) {
+            db_rollback(db->sql);
+            *purged = 0;
+            rc = -1;
+        }
+    }
+    agency_db_unlock(db);
+    return rc;
+}

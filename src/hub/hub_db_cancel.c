@@ -1,0 +1,127 @@
+/* hub_db_cancel.c -- an agency's cancellations in the hub's store: the
+ * NoticeCancellation evidence, the end of an unread notice's way (no
+ * more relays, reminders, expiries or paper: none of their queries takes
+ * a cancelled notice), and the withdrawals owed to the platforms that
+ * hold it, which the deadline worker delivers (hub_withdraw.c). */
+#include "hub_db_internal.h"
+
+#include <string.h>
+
+/* The id of the agency's notice with this reference: 1, 0 unknown, -1. */
+static int find_reference(hub_db *db, const char *agency, const char *reference, char *id)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, S_FIND_REF);
+    int found;
+
+    db_bind_text(st, 1, agency);
+    db_bind_text(st, 2, reference);
+    found = db_step_row(st);
+    if (found > 0)
+        db_copy_text(id, NOTICE_ID_LEN + 1, st, 0);
+    sqlite3_reset(st);
+    return found;
+}
+
+/* 1 if the notice's cancellation was not recorded before, and now is. */
+static int note_once(hub_db *db, const char *notice, const char *agency)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, S_REPORTED);
+
+    db_bind_text(st, 1, notice);
+    db_bind_text(st, 2, notice_event_name(EV_NOTICE_CANCELLATION));
+    db_bind_text(st, 3, agency);
+    db_bind_text(st, 4, "");
+    return db_step_changed(st);
+}
+
+static int owe_withdrawals(hub_db *db, const hub_notice *n, const char *reason)
+{
+    sqlite3_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
+
+    db_bind_text(st, 1, n->id);
+    db_bind_text(st, 2, reason);
+    if (n->state == NS_ACCEPTED && n->platform[0]) /* a relay may be in flight */
+        db_bind_text(st, 3, n->platform);
+    return db_step_done(st);
+}
+
+static int cancel_one(hub_db *db, const char *agency, hub_cancel *c, long long now)
+{
+    hub_notice n;
+    notice_outcome o;
+    int rc = find_reference(db, agency, c->reference, c->notice);
+
+    if (rc > 0)
+        rc = hub_db_notice_load(db, c->notice, &n);
+    if (rc <= 0) {
+        c->notice[0] = '\0';
+        c->error = "unknown reference";
+        return rc;
+    }
+    c->state = n.state;
+    if ((rc = note_once(db, n.id, agency)) <= 0) {
+        c->status = "duplicate";
+        return rc;
+    }
+    /* Withdrawals first: they look at where the notice stands now. */
+    if (owe_withdrawals(db, &n, c->reason) != 0 ||
+        hub_db_notice_record(db, &n, EV_NOTICE_CANCELLATION, agency, c->reason, 1, now, &o) != 0)
+        return -1;
+    c->status = o == NS_MOVED ? "cancelled" : "recorded";
+    c->state = n.state;
+    if (o != NS_MOVED)
+        return 0;
+    n.due = 0;
+    n.remind_at = 0; /* leaves the reminders' index */
+    n.remind_dirty = 1;
+    return hub_db_notice_save(db, &n, now);
+}
+
+int hub_db_cancel(hub_db *db, const char *agency, hub_cancel *c, size_t n, long long now)
+{
+    int ok = 0;
+
+    if (hub_db_begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++)
+        if (!c[i].error)
+            ok = cancel_one(db, agency, &c[i], now);
+    return hub_db_finish(db, ok);
+}
+
+int hub_db_withdrawals_due(hub_db *db, hub_withdrawal *w, size_t max)
+{
+    sqlite3_stmt *st;
+    size_t k = 0;
+    int rc = SQLITE_DONE;
+
+    pthread_mutex_lock(&db->lock);
+    st = hub_db_stmt(db, S_WITHDRAW_DUE);
+    sqlite3_bind_int64(st, 1, (long long)max);
+    while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        db_copy_text(w[k].notice, sizeof w[k].notice, st, 0);
+        db_copy_text(w[k].platform, sizeof w[k].platform, st, 1);
+        db_copy_text(w[k].reason, sizeof w[k].reason, st, 2);
+        w[k++].told = 0;
+    }
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&db->lock);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? (int)k : -1;
+}
+
+int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
+{
+    int ok = 0;
+
+    if (hub_db_begin(db) != 0)
+        return -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        if (!w[i].told)
+            continue;
+        sqlite3_stmt *st = hub_db_stmt(db, S_WITHDRAW_DONE);
+        db_bind_text(st, 1, w[i].notice);
+        db_bind_text(st, 2, w[i].platform);
+        ok = db_step_done(st);
+    }
+    return hub_db_finish(db, ok);
+}
