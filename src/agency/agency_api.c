@@ -194,6 +194,22 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_answer_health(req, resp);
 }
 
+/* Who may read it is agency.ini's [agency] metrics. */
+static void get_metrics(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    agency_api *a = role;
+    buf b;
+    (void)caller;
+
+    if (!metrics_access_allow(&a->metrics, req, resp))
+        return;
+    buf_init(&b, 16384);
+    agency_metrics_render(a, &b);
+    http_metrics_render(a->requests, &b);
+    metrics_reply(resp, &b);
+}
+
 /* Browsers send no API key: every route is for anyone. A GET has no
  * body (max_body 0); the server's own cap bounds what a client sends
  * anyway, and no gate runs before the handler, so that a wrong method
@@ -201,7 +217,13 @@ static void get_health(void *role, const void *caller, const http_request *req,
 static const http_route routes[] = {
     {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
 };
+
+http_metrics *agency_api_metrics_new(void)
+{
+    return http_metrics_new(routes, sizeof routes / sizeof routes[0]);
+}
 
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
 {
