@@ -96,12 +96,13 @@ int cmd_idsvc(int argc, char **argv)
     log_set_name("idsvc");
     if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
         return cli_fail("idsvc", "%s", err);
-    if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0 ||
-        !(s.requests = idsvc_api_metrics_new())) {
-        if (!s.requests)
-            snprintf(err, sizeof err, "out of memory");
+    if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0) {
         stop(&s, NULL);
         return cli_fail("idsvc", "%s", err);
+    }
+    if (!(s.requests = idsvc_api_metrics_new())) {
+        stop(&s, NULL);
+        return cli_fail("idsvc", "out of memory");
     }
     cli_block_shutdown_signals();
     srv = http_server_bind(o.listen, err, sizeof err);
