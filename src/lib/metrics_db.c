@@ -41,6 +41,8 @@ void metrics_db_close(metrics_db *m)
 {
     pthread_mutex_lock(&m->lock);
     m->stopping = 1;
+    if (m->ro)
+        sqlite3_interrupt(m->ro); /* a count of millions need not finish */
     pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
     if (m->started)
@@ -79,7 +81,7 @@ static void ask(metrics_db *m, const metrics_query *q, buf *b)
 
     while (nl < 4 && q->labels[nl])
         nl++;
-    if (open_ro(m) != 0)
+    if (!m->ro)
         return;
     if (sqlite3_prepare_v2(m->ro, q->sql, -1, &st, NULL) != SQLITE_OK) {
         log_warn("metrics: %s: %s", q->name, sqlite3_errmsg(m->ro));
@@ -108,6 +110,7 @@ static void refresh(metrics_db *m, size_t i)
     char *text;
     size_t len;
 
+    open_ro(m); /* under the lock, so that close can interrupt it */
     pthread_mutex_unlock(&m->lock);
     t0 = mono_ms();
     buf_init(&b, 256);

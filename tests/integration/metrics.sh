@@ -156,6 +156,11 @@ check "idsvc: RRNs converted cover every notice" \
 start_role lone "$T/lone.log" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_lone/metrics")
 check "a role without metrics in its config answers GET /metrics with 404" [ "$code" = 404 ]
+start_role open "$T/open.log" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" \
+	--metrics public
+code=$(curl -s -o "$T/open.prom" -w '%{http_code}' "http://127.0.0.1:$PORT_open/metrics")
+check "with metrics = public it answers anyone, and promtool accepts it" \
+	bash -c '[ "$0" = 200 ] && promtool check metrics <"$1" >/dev/null 2>&1' "$code" "$T/open.prom"
 "$HERALD" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" --listen 127.0.0.1:0 \
 	--metrics sometimes 2>"$T/bad.err"
 check "a metrics mode that is not off, public or key is refused at start" \
