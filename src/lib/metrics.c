@@ -82,8 +82,8 @@ static void value(buf *b, double v)
         buf_puts(b, " NaN\n");
     else if (isinf(v))
         buf_puts(b, v > 0 ? " +Inf\n" : " -Inf\n");
-    else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        buf_printf(b, " %.0f\n", v);
+    else if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
+        buf_printf(b, " %lld\n", (long long)v); /* whole: no libm, no exponent */
     else
         buf_printf(b, " %.9g\n", v);
 }
