@@ -5,6 +5,11 @@
 # test peers, which scripts/peers.sh installs when tests need them). Node and
 # npm count as present whatever put them on the PATH.
 #
+# prometheus is there for its promtool (Debian ships it in no package of its
+# own), which checks every role's GET /metrics in the tests. The package also
+# brings the Prometheus server's service, which Debian enables on :9090:
+# `systemctl disable --now prometheus` where that is not wanted.
+#
 # `sh scripts/deps.sh bench` also installs what only the benchmarks run
 # against: Debian's kannel, the SMS gateway bench/smpp measures herald's
 # carrier channel beside. Builds and tests never need it.
@@ -14,7 +19,7 @@ PACKAGES="build-essential meson ninja-build pkg-config
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
 libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
 libqrencode-dev libinih-dev libsmpp34-dev libcmocka-dev sqlite3 curl jq openssl python3
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev prometheus"
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES kannel"
 
 missing=""

@@ -282,6 +282,22 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_answer_health(req, resp);
 }
 
+/* Who may read it is agency.ini's [agency] metrics. */
+static void get_metrics(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    agency_api *a = role;
+    buf b;
+    (void)caller;
+
+    if (!metrics_access_allow(&a->metrics, req, resp))
+        return;
+    buf_init(&b, 16384);
+    agency_metrics_render(a, &b);
+    http_metrics_render(a->requests, &b);
+    metrics_reply(resp, &b);
+}
+
 /* The back office's keyed routes (agency.ini [agency] clients). */
 #define FOR_BACK_OFFICE 1u
 
@@ -294,7 +310,13 @@ static const http_route routes[] = {
     {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
     {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
 };
+
+http_metrics *agency_api_metrics_new(void)
+{
+    return http_metrics_new(routes, sizeof routes / sizeof routes[0]);
+}
 
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
 {

@@ -6,7 +6,10 @@
 
 #include "agency_config.h"
 #include "agency_db.h"
+#include "http_metrics.h"
 #include "http_server.h"
+#include "metrics_access.h"
+#include "metrics_db.h"
 
 /* What the handlers need, set up by the serving runtime. */
 typedef struct agency_api {
@@ -16,7 +19,22 @@ typedef struct agency_api {
      * hub without waiting for the next round. */
     void (*queued)(void *ctx);
     void *queued_ctx;
+    /* GET /metrics: who may read it ([agency] metrics), every request
+     * answered, and the outbox's depth (agency_metrics.c). */
+    metrics_access metrics;
+    http_metrics *requests;
+    metrics_db queues;
+    int queues_open;
 } agency_api;
+
+/* Request series for every route of the table (http_metrics.h). */
+http_metrics *agency_api_metrics_new(void);
+/* Opens and closes what GET /metrics reads besides the requests
+ * (agency_metrics.c); open returns 0, or -1 with the reason in err. */
+int agency_metrics_open(agency_api *a, char *err, size_t errlen);
+void agency_metrics_close(agency_api *a);
+/* Appends every agency family but the HTTP ones. */
+void agency_metrics_render(agency_api *a, buf *b);
 
 /* An http_handler: ctx is the agency_api. */
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp);

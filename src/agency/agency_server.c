@@ -213,6 +213,7 @@ static void server_free(agency_server *s)
 {
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
+    agency_metrics_close(&s->api);
     agency_db_close(s->db);
     free(s);
 }
@@ -220,9 +221,14 @@ static void server_free(agency_server *s)
 /* The HTTP server first, then the threads that may talk to the hub. */
 static int start_all(agency_server *s, const char *listen, char *err, size_t errlen)
 {
-    s->http = http_server_start(listen, SERVE_MAX_BODY, (unsigned)s->cfg->threads,
-                                agency_api_handle, &s->api, err, errlen);
+    if (agency_metrics_open(&s->api, err, errlen) != 0)
+        return -1;
+    s->http = http_server_bind(listen, err, errlen);
     if (!s->http)
+        return -1;
+    http_server_observe(s->http, s->api.requests);
+    if (http_server_serve(s->http, SERVE_MAX_BODY, (unsigned)s->cfg->threads, NULL,
+                          agency_api_handle, &s->api, err, errlen) != 0)
         return -1;
     s->reporter_started = pthread_create(&s->reporter, NULL, reporter_main, s) == 0;
     if (!s->reporter_started) {
@@ -251,7 +257,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, ch
         return NULL;
     }
     s->cfg = cfg;
-    s->api = (agency_api){cfg, s->db, kick_reporter, s};
+    s->api = (agency_api){.cfg = cfg, .db = s->db, .queued = kick_reporter, .queued_ctx = s};
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     if (start_all(s, listen, err, errlen) != 0) {

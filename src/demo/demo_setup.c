@@ -48,7 +48,7 @@ static int keygen(const char *what, const char *out)
 static int make_dirs(demo *d, char *err, size_t errlen)
 {
     static const char *const roles[] = {"idsvc", "hub", "agency", "platform-messenger",
-                                        "platform-carrier", "certificates", "peers"};
+                                        "platform-carrier", "certificates", "peers", "monitoring"};
     char p[4096];
 
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
@@ -75,11 +75,31 @@ static void channel_section(const demo *d, int platform, buf *ini)
                    d->port_push, DEMO_PUSH_PATH, DEMO_PUSH_KEY_FILE);
 }
 
+/* The monitoring system's key for every role's GET /metrics
+ * (monitoring/metrics.apikey) and the clients file each role names in its
+ * metrics_clients (monitoring/clients). */
+#define DEMO_METRICS "metrics = key\nmetrics_clients = ../monitoring/clients\n"
+
+static int metrics_key(demo *d, char *err, size_t errlen)
+{
+    char p[4096], h[65], line[128];
+
+    demo_path(d, p, sizeof p, "monitoring", "metrics.apikey");
+    if (issue_key(p, h, err, errlen) != 0)
+        return -1;
+    snprintf(line, sizeof line, "prometheus %s\n", h);
+    demo_path(d, p, sizeof p, "monitoring", "clients");
+    return demo_write_file(p, line, 0600, err, errlen);
+}
+
 /* Keys, clients files and the four role configs. */
 static int write_configs(demo *d, char *err, size_t errlen)
 {
     char p[4096], h[65];
     buf hub_ini, clients_idsvc, text;
+
+    if (metrics_key(d, err, errlen) != 0)
+        return -1;
 
     demo_path(d, p, sizeof p, "idsvc", "ci.key");
     if (keygen("--hmac", p) != 0)
@@ -93,7 +113,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
     buf_printf(&hub_ini,
                "# The certified relay hub (written by herald demo).\n"
                "[hub]\ndir = .\nlisten = 127.0.0.1:%d\nhub_key_file = hub.apikey\n"
-               "log_key = log.key\n"
+               "log_key = log.key\n" DEMO_METRICS
                "# A member pre-noticed without consent has a week to consent; here\n"
                "# seconds (herald demo --consent-window), so that the demo settles.\n"
                "consent_window_s = %ld\n\n", d->port_hub, d->consent_window_s);
@@ -143,7 +163,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
                    "# Platform '%s' (written by herald demo).\n"
                    "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n"
                    "public_url = http://127.0.0.1:%d\nview_key = view.key\nclients = clients\n"
-                   "pin_hash = min\n\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
+                   "pin_hash = min\n" DEMO_METRICS "\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
                    "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n",
                    demo_platform_names[i], demo_platform_names[i], d->port_platform[i],
                    d->port_platform[i], d->port_idsvc, d->port_hub);
@@ -158,7 +178,8 @@ static int write_configs(demo *d, char *err, size_t errlen)
     char agency_ini[4096];
     snprintf(agency_ini, sizeof agency_ini,
              "# The sending agency (written by herald demo).\n"
-             "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n\n"
+             "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n"
+             DEMO_METRICS "\n"
              "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
              "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n\n"
              "[platform messenger]\nview_pub = ../platform-messenger/view.pub\n\n"
@@ -197,7 +218,10 @@ static int start_roles(demo *d, char *err, size_t errlen)
     demo_path(d, key, sizeof key, "idsvc", "ci.key");
     demo_path(d, clients, sizeof clients, "idsvc", "clients");
     snprintf(listen, sizeof listen, "127.0.0.1:%d", d->port_idsvc);
-    char *idsvc[] = {"idsvc", "--key-file", key, "--clients", clients, "--listen", listen, NULL};
+    char mclients[4096];
+    demo_path(d, mclients, sizeof mclients, "monitoring", "clients");
+    char *idsvc[] = {"idsvc", "--key-file", key, "--clients", clients, "--listen", listen,
+                     "--metrics", "key", "--metrics-clients", mclients, NULL};
     if (start_one(d, "idsvc", "idsvc", idsvc, d->port_idsvc, "/v1/health", err, errlen) != 0)
         return -1;
 

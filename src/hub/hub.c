@@ -100,6 +100,7 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     hub_db_set_reminders(h->db, &h->reminders);
     hub_db_set_consent_window_ms(h->db, h->consent_window_s * 1000LL);
     h->log = hub_db_log(h->db);
+    hub_metrics_open(h);
     if (log_seed && hub_evidence_log_set_key(h->log, log_seed) != 0) {
         snprintf(err, errlen, "cannot keep the log key in locked memory");
         return -1;
@@ -125,8 +126,11 @@ void hub_free(hub *h)
 {
     if (h->routed.ring)
         release_routed(h);
+    hub_metrics_close(h);
     hub_db_close(h->db);
     hub_directory_close(h->dir);
+    http_metrics_free(h->requests);
+    metrics_access_close(&h->metrics);
     hub_relay_queue_free(&h->routed);
     apikeys_free(&h->clients);
     free(h->roles);
@@ -234,6 +238,12 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
     if (!h->srv)
         return -1;
     default_public_url(h, listen, http_server_port(h->srv));
+    if (!h->requests && !(h->requests = hub_api_metrics_new())) {
+        snprintf(err, errlen, "out of memory");
+        hub_stop(h);
+        return -1;
+    }
+    http_server_observe(h->srv, h->requests);
     if (http_server_serve(h->srv, HUB_MAX_BODY, threads, hub_api_gate, hub_api_handle, h, err,
                           errlen) != 0) {
         hub_stop(h);

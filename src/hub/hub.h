@@ -18,7 +18,11 @@
 #include "hub_relay_queue.h"
 #include "hub_evidence_log.h"
 #include "hub_limits.h"
+#include "http_metrics.h"
 #include "http_server.h"
+#include "metrics.h"
+#include "metrics_access.h"
+#include "metrics_db.h"
 #include "notice_state.h"
 
 #define HUB_MAX_RELAY_WORKERS 8
@@ -45,6 +49,7 @@ typedef struct hub {
     char public_url[512];  /* the hub as people reach it: QR codes of certificates */
     long rate_per_s, rate_burst, daily_quota; /* [hub] defaults for every agency */
     hub_limits *limits;    /* each agency's, from those and its own section */
+    metrics_access metrics; /* who may read GET /metrics ([hub] metrics) */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
@@ -52,9 +57,14 @@ typedef struct hub {
     hub_directory *dir;    /* who each platform reaches (directory.db) */
     hub_evidence_log *log; /* the evidence log (hub_db's); signs with [hub] log_key */
     hub_relay_queue routed; /* accepted notices already routed, for the relay workers */
+    metrics_db queues;     /* queue depths for GET /metrics (hub_metrics.c) */
+    int queues_open;
+    /* Notices in submitted batches: new, duplicate (already held), rejected. */
+    metrics_counter submitted[3];
 
     /* ---- running, between hub_start and hub_stop ---- */
     http_server *srv;
+    http_metrics *requests; /* every request srv answers, by route and status */
     pthread_t relay[HUB_MAX_RELAY_WORKERS];
     long nrelay;           /* relay workers started */
     pthread_t deadline;
@@ -100,6 +110,15 @@ int hub_sleep(hub *h, long ms, int wake_on_work);
 const hub_platform *hub_platform_find(const hub *h, const char *name);
 /* hub_platform_known_fn over the hub (ctx): 1 if name is configured. */
 int hub_platform_known(void *ctx, const char *name);
+
+/* ---- GET /metrics (hub_metrics.c) ---- */
+
+enum { HUB_SUBMITTED_NEW, HUB_SUBMITTED_DUPLICATE, HUB_SUBMITTED_REJECTED };
+/* Starts the queue-depth queries against the hub's database. */
+void hub_metrics_open(hub *h);
+void hub_metrics_close(hub *h);
+/* Appends every hub family but the HTTP ones. */
+void hub_metrics_render(hub *h, buf *b);
 
 /* ---- the services hub_start runs; arg is the hub ---- */
 

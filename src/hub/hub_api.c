@@ -282,6 +282,9 @@ static void post_notices(void *role, const void *caller, const http_request *req
         goto done;
     }
     notices_answer(b.items, errors, subs, &out, &fresh);
+    metrics_add(&h->submitted[HUB_SUBMITTED_NEW], fresh);
+    metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
+    metrics_add(&h->submitted[HUB_SUBMITTED_REJECTED], n - k);
     reply_buf(resp, &out);
     if (fresh)
         hub_wake_relay(h);
@@ -645,6 +648,23 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_answer_health(req, resp);
 }
 
+/* Who may read it is hub.ini's [hub] metrics; the gate lets anyone
+ * through (HTTP_ANYONE) so that the key asked for is the metrics key. */
+static void get_metrics(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    hub *h = role;
+    buf b;
+    (void)caller;
+
+    if (!metrics_access_allow(&h->metrics, req, resp))
+        return;
+    buf_init(&b, 32768);
+    hub_metrics_render(h, &b);
+    http_metrics_render(h->requests, &b);
+    metrics_reply(resp, &b);
+}
+
 /* ---- the routes ---- */
 
 /* All of them, as protocol.md lists them. A path with a {id} segment
@@ -666,8 +686,14 @@ static const http_route routes[] = {
     {"GET", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
     {"POST", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
+
+http_metrics *hub_api_metrics_new(void)
+{
+    return http_metrics_new(routes, NROUTES);
+}
 
 int hub_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "http_metrics.h"
 #include "http_server.h"
 #include "notice_state.h"
 
@@ -22,6 +23,8 @@ typedef struct hub_caller {
  * clients too (401), and the body is capped at its route's limit, all
  * before the body is read. */
 int hub_api_gate(void *ctx, const http_request *req, size_t *max_body);
+/* Request series for every route of the table (http_metrics.h). */
+http_metrics *hub_api_metrics_new(void);
 /* The http_server handler; ctx is the hub. */
 void hub_api_handle(void *ctx, const http_request *req, http_response *resp);
 

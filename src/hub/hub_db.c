@@ -400,3 +400,8 @@ hub_evidence_log *hub_db_log(hub_db *db)
 {
     return db->log;
 }
+
+uint64_t hub_db_applied(hub_db *db, notice_event ev, notice_outcome o)
+{
+    return metrics_read(&db->applied[ev][o]);
+}

@@ -14,6 +14,7 @@
 #define HERALD_HUB_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "hub_directory.h"
@@ -126,6 +127,8 @@ int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *cal
 
 /* The evidence log that this database's transactions append to. */
 struct hub_evidence_log *hub_db_log(hub_db *db);
+/* Events applied to notices since the hub started, by outcome. */
+uint64_t hub_db_applied(hub_db *db, notice_event ev, notice_outcome o);
 
 typedef enum relay_outcome {
     RELAY_ACCEPTED, RELAY_REJECTED, RELAY_FAILED,

@@ -22,6 +22,7 @@
 #include "hub_db.h"
 #include "hub_evidence_log.h"
 #include "hub_prepared_leaves.h"
+#include "metrics.h"
 
 /* A claimed notice is not claimed again for this long: longer than any
  * relay call can take, short enough that a crash delays it little. */
@@ -74,6 +75,8 @@ struct hub_db {
      * per notice was a percent of the hub's time. */
     uint8_t rnd[4096];
     size_t rnd_used;
+    /* Events applied to notices, by what they did (GET /metrics). */
+    metrics_counter applied[EV_COUNT][3];
 };
 
 /* ---- hub_db.c: statements and transactions ---- */

@@ -222,7 +222,8 @@ static int configure(hub *h, const config *cfg, char *err, size_t errlen)
     char path[4096];
     int rc;
 
-    if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0)
+    if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
+        metrics_access_config(&h->metrics, cfg, "hub", err, errlen) != 0)
         return -1;
     if (!keyfile && h->nplatforms) {
         snprintf(err, errlen, "%s: [hub] hub_key_file is required to call platforms",

@@ -10,10 +10,16 @@
 
 #include "apikeys.h"
 #include "crypto.h"
+#include "http_metrics.h"
+#include "metrics.h"
+#include "metrics_access.h"
 
 typedef struct idsvc {
     hmac512_key *key; /* in secure memory */
     apikeys clients;
+    metrics_access metrics;   /* who may read GET /metrics (--metrics) */
+    http_metrics *requests;   /* every request answered, by route and status */
+    metrics_counter rrns[2];  /* RRNs converted: [0] to a CI, [1] refused */
 } idsvc;
 
 /* Reads the CI key (a 0600 key file) and the clients file. Returns 0, or

@@ -78,7 +78,7 @@ static void convert_batch(const idsvc *s, json_t *rrns, int strict, buf *out, si
 static void handle_ci(void *role, const void *caller, const http_request *req,
                       http_response *resp)
 {
-    const idsvc *s = role;
+    idsvc *s = role;
     const apikey_entry *who = caller;
     struct timespec t0;
     size_t failed = 0, n, len;
@@ -103,6 +103,8 @@ static void handle_ci(void *role, const void *caller, const http_request *req,
     n = json_array_size(b.items);
     convert_batch(s, b.items, json_is_true(strict), &out, &failed);
     batch_free(&b);
+    metrics_add(&s->rrns[0], n - failed);
+    metrics_add(&s->rrns[1], failed);
     char *text = buf_take(&out, &len);
     if (!text) {
         http_reply_error(resp, 500, "out of memory");
@@ -121,16 +123,46 @@ static void handle_health(void *role, const void *caller, const http_request *re
     http_answer_health(req, resp);
 }
 
+/* Counts only: idsvc keeps nothing else to tell. */
+static void handle_metrics(void *role, const void *caller, const http_request *req,
+                           http_response *resp)
+{
+    idsvc *s = role;
+    static const char *const outcome[] = {"converted", "refused"};
+    buf b;
+    (void)caller;
+
+    if (!metrics_access_allow(&s->metrics, req, resp))
+        return;
+    buf_init(&b, 8192);
+    metrics_info(&b, "idsvc");
+    metrics_family(&b, "herald_idsvc_rrns_total", "counter",
+                   "RRNs in callers' batches, by outcome: converted to a CI, or refused "
+                   "(not a valid RRN).");
+    for (int i = 0; i < 2; i++) {
+        metrics_label l = {"outcome", outcome[i]};
+        metrics_sample_u64(&b, "herald_idsvc_rrns_total", &l, 1, metrics_read(&s->rrns[i]));
+    }
+    http_metrics_render(s->requests, &b);
+    metrics_reply(resp, &b);
+}
+
 /* Every call idsvc answers; docs/protocol.md's "## idsvc" lists the same. */
 static const http_route routes[] = {
     {"POST", "/v1/ci", IDSVC_CLIENT, IDSVC_MAX_BODY, handle_ci},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_health},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_metrics},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
 /* Refuses unknown paths, callers without a key and oversized bodies before
  * the body is read. A wrong method goes on to the handler, which answers
  * 405 with Allow. */
+http_metrics *idsvc_api_metrics_new(void)
+{
+    return http_metrics_new(routes, NROUTES);
+}
+
 int idsvc_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     const idsvc *s = ctx;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "http_metrics.h"
 #include "http_server.h"
 
 /* The largest body any route takes: the server's limit. */
@@ -11,6 +12,8 @@
 
 /* The http_gate and http_handler to serve with; ctx is the idsvc. */
 int idsvc_api_gate(void *ctx, const http_request *req, size_t *max_body);
+/* Request series for every route of the table (http_metrics.h). */
+http_metrics *idsvc_api_metrics_new(void);
 void idsvc_api_handle(void *ctx, const http_request *req, http_response *resp);
 
 #endif

@@ -14,7 +14,8 @@
 
 static const char usage[] =
     "Usage: herald idsvc --key-file FILE --listen HOST:PORT --clients FILE\n"
-    "                    [--threads N] [--quiet]\n\n"
+    "                    [--threads N] [--metrics off|public|key]\n"
+    "                    [--metrics-clients FILE] [--quiet]\n\n"
     "Serves POST /v1/ci: {\"rrns\":[...]} (at most 10,000) -> {\"results\":[...]},\n"
     "each {\"ci\":...} or {\"error\":...}, in order. Callers authenticate with\n"
     "'Authorization: Bearer KEY'; the clients FILE lists \"NAME SHA256-OF-KEY\" per\n"
@@ -24,10 +25,13 @@ static const char usage[] =
     "  --listen HOST:PORT  where to listen, e.g. 127.0.0.1:7001\n"
     "  --clients FILE      who may call\n"
     "  --threads N         worker threads (default 2)\n"
+    "  --metrics MODE      GET /metrics: off (default, 404), public, or key (only\n"
+    "                      callers in --metrics-clients, a clients file)\n"
+    "  --metrics-clients FILE  who may read the metrics with --metrics key\n"
     "  --quiet             log only warnings and errors\n";
 
 typedef struct idsvc_options {
-    const char *key_file, *listen, *clients;
+    const char *key_file, *listen, *clients, *metrics, *metrics_clients;
     long threads;
 } idsvc_options;
 
@@ -39,6 +43,8 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"listen", required_argument, 0, 'l'},
         {"clients", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'},
+        {"metrics", required_argument, 0, 'm'},
+        {"metrics-clients", required_argument, 0, 'M'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -54,6 +60,8 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
             if (cli_parse_long(optarg, 1, 64, &o->threads) != 0)
                 return cli_usage_error("idsvc", "--threads must be 1 to 64");
             break;
+        case 'm': o->metrics = optarg; break;
+        case 'M': o->metrics_clients = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("idsvc", "unknown option");
@@ -66,10 +74,19 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
     return -1;
 }
 
+/* Stops serving (srv may be NULL) and frees what cmd_idsvc opened. */
+static void stop(idsvc *s, http_server *srv)
+{
+    http_server_stop(srv);
+    http_metrics_free(s->requests);
+    metrics_access_close(&s->metrics);
+    idsvc_close(s);
+}
+
 int cmd_idsvc(int argc, char **argv)
 {
     idsvc_options o = {.threads = 2};
-    idsvc s;
+    idsvc s = {0};
     char err[512];
     http_server *srv;
     int rc, sig;
@@ -79,19 +96,33 @@ int cmd_idsvc(int argc, char **argv)
     log_set_name("idsvc");
     if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
         return cli_fail("idsvc", "%s", err);
+    if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0) {
+        stop(&s, NULL);
+        return cli_fail("idsvc", "%s", err);
+    }
+    if (!(s.requests = idsvc_api_metrics_new())) {
+        stop(&s, NULL);
+        return cli_fail("idsvc", "out of memory");
+    }
     cli_block_shutdown_signals();
-    srv = http_server_start_gated(o.listen, IDSVC_MAX_BODY, (unsigned)o.threads,
-                                  idsvc_api_gate, idsvc_api_handle, &s, err, sizeof err);
+    srv = http_server_bind(o.listen, err, sizeof err);
+    if (srv) {
+        http_server_observe(srv, s.requests);
+        if (http_server_serve(srv, IDSVC_MAX_BODY, (unsigned)o.threads, idsvc_api_gate,
+                              idsvc_api_handle, &s, err, sizeof err) != 0) {
+            http_server_stop(srv);
+            srv = NULL;
+        }
+    }
     if (!srv) {
-        idsvc_close(&s);
+        stop(&s, NULL);
         return cli_fail("idsvc", "%s", err);
     }
     log_info("listening on %s (port %d), %zu clients, %ld threads", o.listen,
              http_server_port(srv), s.clients.count, o.threads);
     sig = cli_wait_shutdown_signal();
     log_info("signal %d: finishing requests in flight", sig);
-    http_server_stop(srv);
-    idsvc_close(&s);
+    stop(&s, srv);
     log_info("stopped");
     return EXIT_OK;
 }

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "body_pool.h"
 #include "crypto.h"
+#include "http_metrics.h"
 #include "log.h"
 
 struct http_server {
@@ -26,6 +28,7 @@ struct http_server {
     int port;
     int listen_fd; /* bound by http_server_bind; the daemon's once serving */
     body_pool bodies;
+    http_metrics *metrics; /* NULL: requests are not counted */
 };
 
 /* A declared length reserves at most this much before the bytes come:
@@ -43,6 +46,9 @@ typedef struct upload {
     int no_memory; /* the body could not be kept: 503 at its end */
     int refused;  /* the gate's status: drop whatever body follows */
     int answered; /* a response is already queued */
+    int status;   /* the status queued, for the metrics; 0 while none is */
+    size_t series; /* the request's series in the metrics */
+    struct timespec t0; /* when its headers came */
 } upload;
 
 /* Grows by doubling, straight to the declared length when it is near. */
@@ -126,12 +132,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, http_response 
     return ok;
 }
 
-static enum MHD_Result reply_now(struct MHD_Connection *conn, int status, const char *msg)
+static enum MHD_Result reply_now(struct MHD_Connection *conn, upload *u, int status,
+                                 const char *msg)
 {
     http_response r = {0};
     enum MHD_Result ok;
 
     http_reply_error(&r, status, "%s", msg);
+    u->status = status;
     ok = send_response(conn, &r);
     response_free(&r);
     return ok;
@@ -154,7 +162,8 @@ static int body_follows(struct MHD_Connection *conn)
     return (cl && strtoull(cl, NULL, 10) > 0) || te;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const char *method)
+static enum MHD_Result refuse(struct MHD_Connection *conn, upload *u, int status,
+                              const char *method)
 {
     http_response r = {0};
     enum MHD_Result ok;
@@ -169,6 +178,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, int status, const cha
     case 413: http_reply_error(&r, 413, "request body too large"); break;
     default: http_reply_error(&r, status, "request refused"); break;
     }
+    u->status = status;
     ok = send_response(conn, &r);
     response_free(&r);
     return ok;
@@ -182,6 +192,10 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
     unsigned long long declared;
 
     u->max = s->max_body;
+    if (s->metrics) {
+        clock_gettime(CLOCK_MONOTONIC, &u->t0);
+        u->series = http_metrics_series(s->metrics, method, url);
+    }
     if (s->gate) {
         http_request head = {.method = method, .path = url, .conn = conn};
         int status = s->gate(s->ctx, &head, &u->max);
@@ -197,7 +211,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
              * its end. Either way nothing is buffered. */
             if (!body_follows(conn)) {
                 u->answered = 1;
-                return refuse(conn, status, method);
+                return refuse(conn, u, status, method);
             }
             return MHD_YES;
         }
@@ -205,7 +219,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
     if (declared_length(conn, &declared)) {
         if (declared > u->max) {
             u->too_large = u->answered = 1;
-            return reply_now(conn, 413, "request body too large");
+            return reply_now(conn, u, 413, "request body too large");
         }
         if (declared > 0) {
             u->expect = (size_t)declared + 1;
@@ -217,7 +231,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
                 if (body_follows(conn))
                     return MHD_YES; /* dropped as it comes, 503 at its end */
                 u->answered = 1;
-                return reply_now(conn, 503, NO_MEMORY);
+                return reply_now(conn, u, 503, NO_MEMORY);
             }
             u->buf[0] = '\0';
         }
@@ -267,7 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (u->answered)
             return MHD_YES;
         u->answered = 1;
-        return refuse(conn, u->refused, method);
+        return refuse(conn, u, u->refused, method);
     }
     if (*data_size) {
         /* A body that outgrows its limit as it comes (sent in chunks, no
@@ -288,8 +302,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (u->answered)
             return MHD_YES;
         u->answered = 1;
-        return u->too_large ? reply_now(conn, 413, "request body too large")
-                            : reply_now(conn, 503, NO_MEMORY);
+        return u->too_large ? reply_now(conn, u, 413, "request body too large")
+                            : reply_now(conn, u, 503, NO_MEMORY);
     }
 
     http_request req = {
@@ -300,9 +314,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     s->handler(s->ctx, &req, &resp);
     if (!resp.body)
         http_reply_error(&resp, resp.status ? resp.status : 500, "no response");
+    u->status = resp.status;
     enum MHD_Result ok = send_response(conn, &resp);
     response_free(&resp);
     return ok;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -312,6 +335,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
     upload *u = *state;
     (void)conn, (void)toe;
 
+    if (u && s->metrics && u->status)
+        http_metrics_record(s->metrics, u->series, u->status, seconds_since(&u->t0));
     if (u) {
         /* Bodies carry RRNs and CIs: the pool wipes what was written. */
         body_pool_give(&s->bodies, u->buf, u->cap, u->len + 1);
@@ -412,6 +437,11 @@ http_server *http_server_bind(const char *listen, char *err, size_t errlen)
     }
     body_pool_init(&s->bodies);
     return s;
+}
+
+void http_server_observe(http_server *s, http_metrics *m)
+{
+    s->metrics = m;
 }
 
 int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_gate gate,

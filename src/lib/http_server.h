@@ -59,6 +59,10 @@ http_server *http_server_start_gated(const char *listen, size_t max_body, unsign
 http_server *http_server_bind(const char *listen, char *err, size_t errlen);
 int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_gate gate,
                       http_handler handler, void *ctx, char *err, size_t errlen);
+/* Counts and times every request answered in m (see http_metrics.h),
+ * which must outlive the server. Call between bind and serve. */
+struct http_metrics;
+void http_server_observe(http_server *s, struct http_metrics *m);
 int http_server_port(const http_server *s);
 void http_server_stop(http_server *s);
 

@@ -138,8 +138,12 @@ static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
         return -1;
     }
     snprintf(path, sizeof path, "%s/platform.db", dir);
+    snprintf(p->db_path, sizeof p->db_path, "%s", path);
     p->db = platform_db_open(path, err, errlen);
-    return p->db ? 0 : -1;
+    if (!p->db)
+        return -1;
+    platform_metrics_open(p);
+    return 0;
 }
 
 /* The one alert channel: [sms] (a carrier), [push] (a messenger) or
@@ -185,7 +189,8 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot hash a PIN (out of memory?)");
         return -1;
     }
-    if (load_channel(p, cfg, err, errlen) != 0)
+    if (load_channel(p, cfg, err, errlen) != 0 ||
+        metrics_access_config(&p->metrics, cfg, "platform", err, errlen) != 0)
         return -1;
     return open_db(p, cfg, err, errlen);
 }
@@ -193,6 +198,9 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
 void platform_close(platform *p)
 {
     push_channel_free(p->push);
+    platform_metrics_close(p);
+    http_metrics_free(p->requests);
+    metrics_access_close(&p->metrics);
     if (p->db)
         platform_db_close(p->db);
     apikeys_free(&p->clients);
@@ -230,8 +238,16 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
     } else
         log_warn("no alert channel ([sms] or [push] in platform.ini): alerts stay queued, and"
                  " no ConsignmentNotification is reported until one is configured");
-    p->server = http_server_start_gated(listen, PLATFORM_MAX_BODY, (unsigned)p->threads,
-                                        platform_api_gate, platform_api_handle, p, err, errlen);
+    if (!p->requests && !(p->requests = platform_api_metrics_new()))
+        snprintf(err, errlen, "out of memory");
+    else if ((p->server = http_server_bind(listen, err, errlen)) != NULL) {
+        http_server_observe(p->server, p->requests);
+        if (http_server_serve(p->server, PLATFORM_MAX_BODY, (unsigned)p->threads,
+                              platform_api_gate, platform_api_handle, p, err, errlen) != 0) {
+            http_server_stop(p->server);
+            p->server = NULL;
+        }
+    }
     if (!p->server) {
         sms_channel_stop(p->sms);
         p->sms = NULL;

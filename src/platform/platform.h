@@ -29,6 +29,9 @@
 #include <stdint.h>
 
 #include "apikeys.h"
+#include "http_metrics.h"
+#include "metrics_access.h"
+#include "metrics_db.h"
 #include "config.h"
 #include "crypto.h"
 #include "http_server.h"
@@ -79,6 +82,11 @@ typedef struct platform {
     sms_channel *sms;
 
     http_server *server;
+    http_metrics *requests;   /* every request server answers, by route and status */
+    metrics_access metrics;   /* who may read GET /metrics ([platform] metrics) */
+    metrics_db queues;        /* the outbox's depth (platform_metrics.c) */
+    int queues_open;
+    char db_path[4096];
 
     /* The messenger channel, when platform.ini has [push]; NULL else. */
     struct push_channel *push;
@@ -95,5 +103,12 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen);
  * briefly, then unbind), then the reporter's last round. */
 void platform_stop(platform *p);
 void platform_close(platform *p);
+
+/* ---- GET /metrics (platform_metrics.c) ---- */
+
+void platform_metrics_open(platform *p);
+void platform_metrics_close(platform *p);
+/* Appends every platform family but the HTTP ones. */
+void platform_metrics_render(platform *p, buf *b);
 
 #endif

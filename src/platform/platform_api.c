@@ -35,6 +35,8 @@
 
 static void get_health(void *role, const void *caller, const http_request *req,
                        http_response *resp);
+static void get_metrics(void *role, const void *caller, const http_request *req,
+                        http_response *resp);
 
 static const http_route routes[] = {
     {"POST", "/v1/relay", FOR_HUB, API_BODY, platform_relay_post},
@@ -45,6 +47,7 @@ static const http_route routes[] = {
     {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},
     {"POST", "/v1/push/receipts", FOR_PUSH_GATEWAY, PUSH_RECEIPTS_MAX_BODY, push_receipts_post},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
     {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home},
     {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login},
     {"GET", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup_form},
@@ -73,6 +76,27 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_reply_json(resp, pending < 0 ? 500 : 200,
                     json_pack("{ss sI}", "status", pending < 0 ? "database error" : "ok",
                               "pending_reports", (json_int_t)pending));
+}
+
+/* Who may read it is platform.ini's [platform] metrics. */
+static void get_metrics(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    platform *p = role;
+    buf b;
+    (void)caller;
+
+    if (!metrics_access_allow(&p->metrics, req, resp))
+        return;
+    buf_init(&b, 32768);
+    platform_metrics_render(p, &b);
+    http_metrics_render(p->requests, &b);
+    metrics_reply(resp, &b);
+}
+
+http_metrics *platform_api_metrics_new(void)
+{
+    return http_metrics_new(routes, N_ROUTES);
 }
 
 int platform_api_gate(void *ctx, const http_request *req, size_t *max_body)

@@ -6,8 +6,11 @@
 
 #include <stddef.h>
 
+#include "http_metrics.h"
 #include "http_server.h"
 
+/* Request series for every route of the table (http_metrics.h). */
+http_metrics *platform_api_metrics_new(void);
 int platform_api_gate(void *ctx, const http_request *req, size_t *max_body);
 void platform_api_handle(void *ctx, const http_request *req, http_response *resp);
 

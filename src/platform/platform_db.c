@@ -148,7 +148,7 @@ static const stmt_def stmts[] = {
     S(consent_report, "INSERT INTO consent_reports(notice, at) VALUES (?, ?)"),
     S(consent_batch, "SELECT seq, notice, at FROM consent_reports ORDER BY seq LIMIT ?"),
     S(consent_done, "DELETE FROM consent_reports WHERE seq <= ?"),
-    S(inbox_read, "UPDATE inbox SET read_at = coalesce(read_at, ?) WHERE notice = ?"),
+    S(inbox_read, "UPDATE inbox SET read_at = ? WHERE notice = ? AND read_at IS NULL"),
     S(inbox_withdraw, "UPDATE inbox SET withdrawn_at = ?, withdrawn_reason = ?"
                       " WHERE notice = ? AND withdrawn_at IS NULL"),
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
@@ -491,4 +491,9 @@ long long platform_db_pending_reports(platform_db *d)
     }
     sqlite3_finalize(st);
     return n;
+}
+
+uint64_t platform_db_count(platform_db *d, platform_count kind)
+{
+    return metrics_read(&d->counts[kind]);
 }

@@ -8,6 +8,7 @@
 #define HERALD_PLATFORM_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ci.h"
 #include "crypto.h"
@@ -53,6 +54,19 @@ typedef struct notice_row {
 
 /* Opens (creating when new) the database file at path; NULL with the
  * reason in err. */
+/* What GET /metrics counts as the database records it. */
+typedef enum platform_count {
+    PLATFORM_ALERT_ACCEPTED,   /* the channel took an alert */
+    PLATFORM_ALERT_DELIVERED,  /* a receipt said it was delivered */
+    PLATFORM_ALERT_FAILED,     /* refused, given up on, or a receipt said failed */
+    PLATFORM_NOTICE_RECEIVED,  /* a relayed notice went into an inbox */
+    PLATFORM_NOTICE_READ,      /* a notice was opened by its member */
+    PLATFORM_COUNT_KINDS
+} platform_count;
+/* Counted in the transaction that records it: a batch rolled back and
+ * recorded again counts twice (a database error, logged). */
+uint64_t platform_db_count(platform_db *d, platform_count kind);
+
 platform_db *platform_db_open(const char *path, char *err, size_t errlen);
 void platform_db_close(platform_db *d);
 

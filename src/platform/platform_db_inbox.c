@@ -27,7 +27,10 @@ int platform_db_inbox_insert(platform_db *d, const notice_row *n)
         db_bind_text(st, 11, n->consent_until);
     if (db_run(st) != 0)
         return -1;
-    return sqlite3_changes(d->db) > 0;
+    if (sqlite3_changes(d->db) == 0)
+        return 0;
+    metrics_add(&d->counts[PLATFORM_NOTICE_RECEIVED], 1);
+    return 1;
 }
 
 static void read_notice(sqlite3_stmt *st, void *out)
@@ -83,7 +86,11 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
 {
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
-    return db_run(d->inbox_read);
+    if (db_run(d->inbox_read) != 0)
+        return -1;
+    if (sqlite3_changes(d->db) > 0)
+        metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+    return 0;
 }
 
 int platform_db_inbox_withdraw(platform_db *d, const char *notice, const char *at,

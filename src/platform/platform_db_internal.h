@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "metrics.h"
 #include "platform_db.h"
 
 struct platform_db {
@@ -39,6 +40,8 @@ struct platform_db {
         char name[16];
         long long floor, requeued;
     } claim_from[4];
+    /* What the outbox and inbox recorded since start (GET /metrics). */
+    metrics_counter counts[PLATFORM_COUNT_KINDS];
 };
 
 /* Steps a bound lookup once: read(st, out) takes the row if there is one.

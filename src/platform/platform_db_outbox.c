@@ -197,6 +197,8 @@ int platform_db_outbox_accepted(platform_db *d, long long id, const char *refere
     db_bind_text(st, 2, reference);
     db_bind_text(st, 3, at);
     rc = run_changed(st);
+    if (rc == 1)
+        metrics_add(&d->counts[PLATFORM_ALERT_ACCEPTED], 1);
     if (rc != 1 || !reference)
         return rc;
     sqlite3_bind_int64(d->outbox_reference, 1, id);
@@ -254,6 +256,7 @@ int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, 
     rc = run_changed(st);
     if (rc != 1)
         return rc;
+    metrics_add(&d->counts[PLATFORM_ALERT_FAILED], 1);
     sqlite3_bind_int64(d->failure_queue, 1, id);
     return db_run(d->failure_queue) == 0 ? 1 : -1;
 }
@@ -348,6 +351,7 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         db_bind_text(d->outbox_delivered, 2, at);
         rc = run_changed(d->outbox_delivered);
         if (rc == 1) { /* owed to the hub as ConsignmentNotificationDelivery */
+            metrics_add(&d->counts[PLATFORM_ALERT_DELIVERED], 1);
             sqlite3_bind_int64(d->delivery_queue, 1, f.id);
             rc = db_run(d->delivery_queue) == 0 ? 1 : -1;
         }
