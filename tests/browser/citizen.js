@@ -12,7 +12,11 @@
 // the path (later steps depend on it) after a screenshot of where it broke.
 //
 // node citizen.js --phones URL --phone 010-... --pin NNNN --shots DIR
-//                 [--chromium PATH] [--timeout MS]
+//                 [--chromium PATH] [--timeout MS] [--docs DIR]
+//
+// With --docs, one phone's texts, the inbox and the document are also shot at
+// 390 x 640 into DIR as phone-view.png, citizen-inbox.png and document.png
+// (the README's pictures, docs/images/).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -26,7 +30,7 @@ function args() {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '');
-    if (!(k in { phones: 1, phone: 1, pin: 1, shots: 1, chromium: 1, timeout: 1 }) ||
+    if (!(k in { phones: 1, phone: 1, pin: 1, shots: 1, chromium: 1, timeout: 1, docs: 1 }) ||
         argv[i + 1] === undefined) {
       console.error(`citizen.js: unknown or incomplete option ${argv[i]}`);
       process.exit(2);
@@ -47,6 +51,7 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 class StepFailed extends Error {}
 
 let pageNo = 0;
+let docs = null;
 
 function ok(what) { console.log(`ok - ${what}`); }
 
@@ -78,8 +83,9 @@ function describeViolations(violations) {
 }
 
 // The checks every page gets, at each width; screenshots named
-// NN-NAME-WIDTH.png. Leaves the page at the first width.
-async function checkPage(page, name, shots) {
+// NN-NAME-WIDTH.png (and docs/images' picture DOCNAME.png with --docs).
+// Leaves the page at the first width.
+async function checkPage(page, name, shots, docName) {
   pageNo += 1;
   const prefix = String(pageNo).padStart(2, '0');
   for (const width of WIDTHS) {
@@ -106,6 +112,10 @@ async function checkPage(page, name, shots) {
       if (wide) throw new Error(wide);
     });
     await page.screenshot({ path: path.join(shots, `${prefix}-${name}-${width}.png`), fullPage: true });
+  }
+  if (docs && docName) {
+    await page.setViewportSize({ width: 390, height: 640 });
+    await page.screenshot({ path: path.join(docs, `${docName}.png`) });
   }
   await page.setViewportSize({ width: WIDTHS[0], height: 844 });
 }
@@ -147,7 +157,7 @@ async function citizenPath(page, a) {
   const link = page.locator('.sms a, .push a').first();
   await step(name, 'holds an SMS or push text with a link', () => link.waitFor());
   const platformUrl = new URL(await link.getAttribute('href'));
-  await checkPage(page, 'phone', a.shots);
+  await checkPage(page, 'phone', a.shots, 'phone-view');
 
   await step(name, `the text's link ${platformUrl.href} opens the platform's sign-in`, async () => {
     await link.click();
@@ -172,7 +182,7 @@ async function citizenPath(page, a) {
   await step(name, 'lists a notice', () => notice.waitFor());
   const title = (await notice.innerText()).trim();
   const who = (await page.locator('main p').first().innerText()).split(' 님')[0].trim();
-  await checkPage(page, 'inbox', a.shots);
+  await checkPage(page, 'inbox', a.shots, 'citizen-inbox');
 
   await step(name, `opening "${title}" shows the notice`, async () => {
     await notice.click();
@@ -196,7 +206,7 @@ async function citizenPath(page, a) {
     }
   });
   await bilingual(page, name);
-  await checkPage(page, 'document', a.shots);
+  await checkPage(page, 'document', a.shots, 'document');
 
   name = 'inbox';
   await step(name, 'back in the inbox, the notice reads as read', async () => {
@@ -222,6 +232,7 @@ async function citizenPath(page, a) {
 async function main() {
   const a = args();
   fs.mkdirSync(a.shots, { recursive: true });
+  docs = a.docs || null;
   const started = Date.now();
   let browser;
   try {

@@ -7,6 +7,7 @@
 # Screenshots go to BUILD/screenshots/. The forms are filled and submitted
 # through the page, never posted by hand, so whatever hidden fields the
 # pages carry travel as a browser sends them. Skipped without node.
+# BROWSER_DOCS=DIR also writes the README's pictures there (docs/images).
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -53,6 +54,7 @@ fi
 start=$(date +%s)
 timeout 900 node "$ROOT/tests/browser/citizen.js" --phones "$phones" --phone "$phone" \
 	--pin "$pin" --shots "$SHOTS" --chromium "$CHROMIUM" --timeout 60000 \
+	${BROWSER_DOCS:+--docs "$BROWSER_DOCS"} \
 	>"$T/citizen.out" 2>"$T/citizen.err"
 rc=$?
 failed_before=0
