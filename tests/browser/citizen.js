@@ -12,7 +12,11 @@
 // the path (later steps depend on it) after a screenshot of where it broke.
 //
 // node citizen.js --phones URL --phone 010-... --pin NNNN --shots DIR
-//                 [--chromium PATH] [--timeout MS] [--docs DIR]
+//                 [--other PHONE/PIN] [--chromium PATH] [--timeout MS]
+//                 [--docs DIR]
+//
+// --other: a second citizen (best on the other platform, so the other
+// channel's text) goes from its phone's text to its inbox.
 //
 // With --docs, one phone's texts, the inbox and the document are also shot at
 // 390 x 640 into DIR as phone-view.png, citizen-inbox.png and document.png
@@ -30,7 +34,7 @@ function args() {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '');
-    if (!(k in { phones: 1, phone: 1, pin: 1, shots: 1, chromium: 1, timeout: 1, docs: 1 }) ||
+    if (!(k in { phones: 1, phone: 1, pin: 1, other: 1, shots: 1, chromium: 1, timeout: 1, docs: 1 }) ||
         argv[i + 1] === undefined) {
       console.error(`citizen.js: unknown or incomplete option ${argv[i]}`);
       process.exit(2);
@@ -63,7 +67,7 @@ async function step(pageName, what, fn) {
     ok(`${pageName}: ${what}`);
     return r;
   } catch (e) {
-    const why = String(e && e.message ? e.message : e).split('\n').slice(0, 12).join('\n#   ');
+    const why = String(e && e.message ? e.message : e).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12).join('\n#   ');
     console.log(`not ok - ${pageName}: ${what}\n#   ${why}`);
     throw new StepFailed(`${pageName}: ${what}`);
   }
@@ -138,6 +142,57 @@ async function expectText(page, name, what, text) {
   });
 }
 
+// The phone's page is read from the peers when it loads: reload until a
+// text with a link is there (a slow machine may not have sent it yet).
+async function textLink(page, name, timeout) {
+  return step(name, 'holds an SMS or push text with a link', async () => {
+    const link = page.locator('.sms a, .push a').first();
+    const deadline = Date.now() + timeout;
+    while (!(await link.count())) {
+      if (Date.now() > deadline) throw new Error(`no text with a link within ${timeout} ms`);
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    return link;
+  });
+}
+
+// Another citizen, on the other platform and its other channel: from the
+// phone's text to the inbox, and out again.
+async function otherPath(page, a) {
+  const [phone, pin] = a.other.split('/');
+  let name = 'phone 2';
+  await step(name, `opens ${phone}'s texts from the phone view`, async () => {
+    await page.goto(a.phones);
+    await page.getByRole('link', { name: phone }).click();
+    await page.waitForURL(/\/phones\//);
+  });
+  const link = await textLink(page, name, a.timeout);
+  const platformUrl = new URL(await link.getAttribute('href'));
+  await checkPage(page, 'phone-2', a.shots);
+  await step(name, `the text's link ${platformUrl.href} opens the platform's sign-in`, async () => {
+    await link.click();
+    await page.waitForURL((u) => u.origin === platformUrl.origin);
+    await page.getByLabel(/Mobile phone number/).waitFor();
+  });
+  name = 'sign-in 2';
+  await checkPage(page, 'sign-in-2', a.shots);
+  await step(name, 'phone and PIN sign in and land in the inbox', async () => {
+    await page.getByLabel(/Mobile phone number/).fill(phone);
+    await page.getByLabel(/PIN/).fill(pin);
+    await page.getByRole('button', { name: /Sign in/ }).click();
+    await page.waitForURL(/\/inbox$/);
+  });
+  name = 'inbox 2';
+  await bilingual(page, name);
+  await step(name, 'lists a notice', () => page.locator('a[href^="/notices/"]').first().waitFor());
+  await checkPage(page, 'inbox-2', a.shots);
+  await step(name, 'signing out goes back to the sign-in form', async () => {
+    await page.getByRole('button', { name: /Sign out/ }).click();
+    await page.getByLabel(/Mobile phone number/).waitFor();
+  });
+}
+
 async function citizenPath(page, a) {
   let name = 'phone view';
   await step(name, `opens ${a.phones}`, async () => {
@@ -154,8 +209,7 @@ async function citizenPath(page, a) {
   });
   name = 'phone';
   await expectText(page, name, 'shows the sign-in PIN', a.pin);
-  const link = page.locator('.sms a, .push a').first();
-  await step(name, 'holds an SMS or push text with a link', () => link.waitFor());
+  const link = await textLink(page, name, a.timeout);
   const platformUrl = new URL(await link.getAttribute('href'));
   await checkPage(page, 'phone', a.shots, 'phone-view');
 
@@ -272,6 +326,7 @@ async function main() {
   }).then(() => false, () => true);
   try {
     await citizenPath(page, a);
+    if (a.other) await otherPath(page, a);
   } catch (e) {
     failed = true;
     if (!(e instanceof StepFailed)) console.log(`not ok - the citizen's path\n#   ${e.stack}`);

@@ -3,7 +3,8 @@
 # gateway peers) serves on loopback, and tests/browser/citizen.js drives
 # Debian's chromium through playwright-core from the demo's phone view to
 # the SMS's link, sign-in, inbox, notice, the agency's document and
-# withdrawing consent, with axe-core on every page at 390 px and 1,280 px.
+# withdrawing consent, then a second citizen from a push alert to the
+# other platform's inbox, with axe-core on every page at 390 px and 1,280 px.
 # Screenshots go to BUILD/screenshots/. The forms are filled and submitted
 # through the page, never posted by hand, so whatever hidden fields the
 # pages carry travel as a browser sends them. Skipped without node.
@@ -42,7 +43,10 @@ fi
 ok "herald demo serves and prints its URLs"
 
 phones=$(sed -n 's|^  phones *\(http://[^ ]*\)$|\1|p' "$T/demo.out" | head -n1)
-read -r phone pin < <(sed -n 's|^  \(010-[0-9-]*\) / \([0-9]*\)  on .*|\1 \2|p' "$T/demo.out" | head -n1)
+signins=$(sed -n 's|^  \(010-[0-9-]*\) / \([0-9]*\)  on \([a-z]*\) .*|\1 \2 \3|p' "$T/demo.out")
+read -r phone pin platform <<<"$(head -n1 <<<"$signins")"
+# A second citizen on the other platform, so both channels' texts are tapped.
+other=$(awk -v p="${platform:-}" '$3 != p {print $1 "/" $2; exit}' <<<"$signins")
 if [ -z "$phones" ] || [ -z "${phone:-}" ] || [ -z "${pin:-}" ]; then
 	not_ok "the demo prints the phone view's URL and a sign-in"
 	sed 's/^/# /' "$T/demo.out"
@@ -54,7 +58,7 @@ fi
 start=$(date +%s)
 timeout 900 node "$ROOT/tests/browser/citizen.js" --phones "$phones" --phone "$phone" \
 	--pin "$pin" --shots "$SHOTS" --chromium "$CHROMIUM" --timeout 60000 \
-	${BROWSER_DOCS:+--docs "$BROWSER_DOCS"} \
+	${other:+--other "$other"} ${BROWSER_DOCS:+--docs "$BROWSER_DOCS"} \
 	>"$T/citizen.out" 2>"$T/citizen.err"
 rc=$?
 failed_before=0
