@@ -55,6 +55,9 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 class StepFailed extends Error {}
 
 let pageNo = 0;
+let checksFailed = false;
+
+function noteFailure() { checksFailed = true; }
 let docs = null;
 
 function ok(what) { console.log(`ok - ${what}`); }
@@ -67,7 +70,7 @@ async function step(pageName, what, fn) {
     ok(`${pageName}: ${what}`);
     return r;
   } catch (e) {
-    const why = String(e && e.message ? e.message : e).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 12).join('\n#   ');
+    const why = String(e && e.message ? e.message : e).replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, 60).join('\n#   ');
     console.log(`not ok - ${pageName}: ${what}\n#   ${why}`);
     throw new StepFailed(`${pageName}: ${what}`);
   }
@@ -94,6 +97,7 @@ async function checkPage(page, name, shots, docName) {
   const prefix = String(pageNo).padStart(2, '0');
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+    // A page's findings do not stop the path: the next pages get checked too.
     await step(name, `axe-core finds no violations at ${width} px`, async () => {
       const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
       if (!hasAxe) await page.evaluate(axeSource);
@@ -103,7 +107,7 @@ async function checkPage(page, name, shots, docName) {
         throw new Error(`${r.violations.length} violation(s) on ${page.url()}:\n` +
                         describeViolations(r.violations));
       }
-    });
+    }).catch(noteFailure);
     await step(name, `nothing wider than the window at ${width} px`, async () => {
       const wide = await page.evaluate(() => {
         const w = document.documentElement.clientWidth;
@@ -114,7 +118,7 @@ async function checkPage(page, name, shots, docName) {
                (el ? `; first too wide: <${el.tagName.toLowerCase()}> ${el.outerHTML.slice(0, 120)}` : '');
       });
       if (wide) throw new Error(wide);
-    });
+    }).catch(noteFailure);
     await page.screenshot({ path: path.join(shots, `${prefix}-${name}-${width}.png`), fullPage: true });
   }
   if (docs && docName) {
@@ -338,7 +342,7 @@ async function main() {
   else ok('no page logged an error (CSP or script)');
   await browser.close();
   console.log(`# browser path took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  process.exit(failed || errors.length ? 1 : 0);
+  process.exit(failed || checksFailed || errors.length ? 1 : 0);
 }
 
 main().catch((e) => {
