@@ -2,8 +2,10 @@
 # Installs the Debian packages that building, testing and running herald need.
 # Idempotent and quiet when nothing is missing, so the Makefile may call it on
 # every build. Nothing comes from anywhere but Debian's archive (and npm for
-# test peers, which scripts/peers.sh installs when tests need them). Node and
-# npm count as present whatever put them on the PATH.
+# test peers and the browser tests' playwright-core and axe-core, which
+# scripts/peers.sh installs when tests need them). chromium is the browser
+# tests/integration/browser.sh drives. Node and npm count as present
+# whatever put them on the PATH.
 #
 # prometheus is there for its promtool (Debian ships it in no package of its
 # own), which checks every role's GET /metrics in the tests. The package also
@@ -17,7 +19,7 @@ set -eu
 
 PACKAGES="build-essential meson ninja-build pkg-config
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
-libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
+libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk chromium
 libqrencode-dev libinih-dev libsmpp34-dev libcmocka-dev sqlite3 curl jq openssl python3
 clang libclang-rt-14-dev prometheus"
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES kannel"

@@ -1,12 +1,18 @@
 #!/bin/sh
-# Installs the test peers' npm packages (tests/peers/smsc: the SMSC built on
-# npm's smpp package) exactly as package-lock.json pins them. Quiet, and a
-# no-op unless node_modules is missing or older than the lock file, so tests
-# and the demo may call it every time. Two callers at once take turns. The
-# stamp is written last, so an install cut short is redone.
+# Installs the npm packages tests need, exactly as each package-lock.json
+# pins them: by default tests/peers/smsc (the SMSC built on npm's smpp
+# package); `peers.sh browser` does tests/browser instead (playwright-core
+# and axe-core, which drive Debian's chromium in tests/integration/browser.sh).
+# Quiet, and a no-op unless node_modules is missing or older than the lock
+# file, so tests and the demo may call it every time. Two callers at once
+# take turns. The stamp is written last, so an install cut short is redone.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=$root/tests/peers/smsc
+case "${1:-smsc}" in
+smsc) dir=$root/tests/peers/smsc ;;
+browser) dir=$root/tests/browser ;;
+*) echo "usage: peers.sh [smsc|browser]" >&2; exit 2 ;;
+esac
 stamp=$dir/node_modules/.installed
 
 if [ -z "${PEERS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then

@@ -137,14 +137,14 @@ static const char template_html[] =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     "<title>((title))</title></head>\n"
     "<body style=\"font-family: sans-serif; max-width: 36em; margin: 1em auto; padding: 0 1em\">\n"
-    "<h1>((title))</h1>\n"
+    "<main>\n<h1>((title))</h1>\n"
     "<p><strong>((name))</strong> 님께 / Dear ((name)),</p>\n"
     "<p>2026년 자동차세 납부 금액은 <strong>((amount))원</strong>입니다. "
     "납부 기한: ((deadline)).<br>\n"
     "Your 2026 vehicle tax is <strong>KRW ((amount))</strong>, due ((deadline)).</p>\n"
     "<p>주소 / Address: ((address))</p>\n"
     "<p style=\"color: #555\">문서 번호 / Reference: ((reference))<br>국세청 / National Tax Service</p>\n"
-    "</body></html>\n";
+    "</main>\n</body></html>\n";
 
 static int write_recipients(const demo *d, const char *path, char *err, size_t errlen)
 {

@@ -265,6 +265,11 @@ static void handle(void *ctx, const http_request *req, http_response *resp)
     size_t len;
     char *body = buf_take(&b, &len);
     http_reply_body(resp, status, "text/html; charset=utf-8", body, len);
+    /* The same strict policy as the citizen pages: no script, nothing from
+     * elsewhere, the inline style only. */
+    http_add_header(resp, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    http_add_header(resp, "Referrer-Policy", "no-referrer");
 }
 
 phone_view *phone_view_start(demo *d, char *err, size_t errlen)

@@ -17,7 +17,7 @@ void html_page_begin(buf *b, const char *title_ko, const char *title_en, const c
     buf_puts(b, "</title>");
     if (style)
         buf_printf(b, "<style>%s</style>", style);
-    buf_puts(b, "</head><body>\n<h1>");
+    buf_puts(b, "</head><body>\n<main>\n<h1>");
     buf_html(b, title_ko);
     buf_puts(b, "<br><span class=\"en\">");
     buf_html(b, title_en);
@@ -26,5 +26,5 @@ void html_page_begin(buf *b, const char *title_ko, const char *title_en, const c
 
 void html_page_end(buf *b)
 {
-    buf_puts(b, "</body></html>\n");
+    buf_puts(b, "</main>\n</body></html>\n");
 }

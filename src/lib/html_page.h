@@ -3,17 +3,19 @@
  * Citizens read notices on small phones, in Korean with English beneath;
  * the platforms' pages, the agency's refusal page and the hub's verify
  * page all open the same way (language, charset, phone viewport, a
- * bilingual title and heading), so that frame is written once. */
+ * bilingual title and heading, and everything inside one <main> landmark
+ * so screen readers can jump to it), so that frame is written once. */
 #ifndef HERALD_HTML_PAGE_H
 #define HERALD_HTML_PAGE_H
 
 #include "buf.h"
 
-/* Opens the document and writes the <h1>. site (may be NULL) is added to
+/* Opens the document and its <main>, and writes the <h1>. site (may be NULL) is added to
  * the <title>; style (may be NULL) is the page's CSS. Every text is
  * escaped. */
 void html_page_begin(buf *b, const char *title_ko, const char *title_en, const char *site,
                      const char *style);
+/* Closes the <main> and the document. */
 void html_page_end(buf *b);
 
 #endif
