@@ -7,10 +7,11 @@
 # tests/integration/browser.sh drives. Node and npm count as present
 # whatever put them on the PATH.
 #
-# prometheus is there for its promtool (Debian ships it in no package of its
-# own), which checks every role's GET /metrics in the tests. The package also
-# brings the Prometheus server's service, which Debian enables on :9090:
-# `systemctl disable --now prometheus` where that is not wanted.
+# promtool checks every role's GET /metrics in the tests. Debian ships it
+# only inside the prometheus package, whose installation would also enable
+# a Prometheus server on :9090; so the package is downloaded from Debian's
+# archive and only promtool taken out of it, into .tools/bin (which the
+# tests look in), unless a promtool is already on the PATH.
 #
 # `sh scripts/deps.sh bench` also installs what only the benchmarks run
 # against: Debian's kannel, the SMS gateway bench/smpp measures herald's
@@ -21,7 +22,7 @@ PACKAGES="build-essential meson ninja-build pkg-config
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
 libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk chromium
 libqrencode-dev libinih-dev libsmpp34-dev libcmocka-dev sqlite3 curl jq openssl python3
-clang libclang-rt-14-dev prometheus"
+clang libclang-rt-14-dev"
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES kannel"
 
 missing=""
@@ -30,7 +31,26 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 done
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
-[ -z "$missing" ] && exit 0
+root=$(cd "$(dirname "$0")/.." && pwd)
+need_promtool=1
+{ command -v promtool || [ -x "$root/.tools/bin/promtool" ]; } >/dev/null 2>&1 && need_promtool=""
+[ -z "$missing" ] && [ -z "$need_promtool" ] && exit 0
+
+# promtool alone, out of Debian's prometheus package (see above).
+promtool_fetch() {
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp" # apt's download user writes there
+	(cd "$tmp" && { apt-get download -qq prometheus >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null && apt-get download -qq prometheus >/dev/null 2>&1; }; }) &&
+		dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" &&
+		mkdir -p "$root/.tools/bin" && cp "$tmp/x/usr/bin/promtool" "$root/.tools/bin/promtool" ||
+		echo "deps: could not take promtool out of Debian's prometheus package" >&2
+	rm -rf "$tmp"
+}
+if [ -z "$missing" ]; then
+	promtool_fetch
+	exit 0
+fi
 
 echo "deps: installing$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then
@@ -41,3 +61,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -z "$need_promtool" ] || promtool_fetch

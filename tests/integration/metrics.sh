@@ -9,7 +9,9 @@
 # time is printed, not asserted (docs/performance.md has the figures).
 . "$(dirname "$0")/../lib.sh"
 
-command -v promtool >/dev/null || { not_ok "promtool is installed (Debian's prometheus package: sh scripts/deps.sh)"; finish; }
+# scripts/deps.sh takes promtool out of Debian's prometheus package.
+PATH="$HERALD_ROOT/.tools/bin:$PATH"
+command -v promtool >/dev/null || { not_ok "promtool is installed (sh scripts/deps.sh puts it in .tools/bin)"; finish; }
 
 D=$T/demo
 N=${METRICS_NOTICES:-300}
