@@ -5,9 +5,11 @@
  * and recipient; each token opens it once. */
 #include "agency_api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency_problem.h"
 #include "buf.h"
 #include "clock.h"
 #include "field.h"
@@ -194,20 +196,65 @@ static void get_health(void *role, const void *caller, const http_request *req,
     http_answer_health(req, resp);
 }
 
-/* Browsers send no API key: every route is for anyone. A GET has no
- * body (max_body 0); the server's own cap bounds what a client sends
- * anyway, and no gate runs before the handler, so that a wrong method
- * keeps its "use GET" answer with Allow. */
+/* Callers of the back-office routes: a key from `agency key add`. */
+#define FOR_BACK_OFFICE 1u
+
+/* The document and health routes are for anyone: browsers send no key.
+ * A GET has no body (max_body 0); the server's own cap bounds what a
+ * client sends anyway. The back-office routes need a key, checked by the
+ * gate before any body is read. */
 static const http_route routes[] = {
     {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"POST", "/v1/notices", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY, agency_api_post_notice},
+    {"POST", "/v1/notices/bulk", FOR_BACK_OFFICE, API_BULK_MAX_BODY, agency_api_post_bulk},
+    {"GET", "/v1/notices/{reference}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_notice},
+    {"GET", "/v1/notices/{reference}/certificate", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
+     agency_api_get_certificate},
+    {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job},
 };
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+int agency_api_gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    const agency_api *api = ctx;
+
+    return http_route_gate(routes, NROUTES, api->keys, req, max_body);
+}
+
+/* The back-office routes answer problems (agency_problem.h); the
+ * document pages keep theirs. */
+static void route_problem(const http_request *req, http_response *resp)
+{
+    int status = resp->status;
+    char allow[128] = "";
+
+    if (strncmp(req->path, "/v1/", 4) != 0 || !strcmp(req->path, "/v1/health"))
+        return;
+    for (int i = 0; i < resp->nheaders; i++)
+        if (!strcmp(resp->headers[i][0], "Allow"))
+            snprintf(allow, sizeof allow, "%s", resp->headers[i][1]);
+    if (status == 405)
+        agency_problem(resp, 405, NULL, 0, "use %s", allow);
+    else
+        agency_problem(resp, status, NULL, 0, "no such route");
+}
 
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
 {
-    const http_route *r = http_route_answer(routes, sizeof routes / sizeof routes[0], req,
-                                            resp);
+    agency_api *api = ctx;
+    const http_route *r = http_route_answer(routes, NROUTES, req, resp);
+    const apikey_entry *caller = NULL;
 
-    if (r)
-        r->handler(ctx, NULL, req, resp);
+    if (!r) {
+        route_problem(req, resp);
+        return;
+    }
+    if (r->callers != HTTP_ANYONE &&
+        !(caller = apikeys_check(api->keys, http_header(req, "Authorization")))) {
+        agency_problem(resp, 401, NULL, 0, "missing or unknown API key");
+        http_add_header(resp, "WWW-Authenticate", "Bearer");
+        return;
+    }
+    r->handler(ctx, caller, req, resp);
 }

@@ -96,6 +96,41 @@ static int load_platforms(agency_cfg *c, char *err, size_t errlen)
     return 0;
 }
 
+/* The back-office API's files (agency_config.h). The callback URL is
+ * checked where it is used and set (agency_callback.h). */
+static int load_api_paths(agency_cfg *c, char *err, size_t errlen)
+{
+    const char *v;
+    char path[AGENCY_PATH_MAX + 16];
+    FILE *f;
+
+    if ((v = config_get(&c->ini, "agency", "api_clients")) != NULL)
+        config_path(&c->ini, v, c->api_clients, sizeof c->api_clients);
+    else
+        snprintf(c->api_clients, sizeof c->api_clients, "%s/api.clients", c->dir);
+    if ((v = config_get(&c->ini, "agency", "templates")) != NULL)
+        config_path(&c->ini, v, c->templates_dir, sizeof c->templates_dir);
+    else
+        snprintf(c->templates_dir, sizeof c->templates_dir, "%s/templates", c->dir);
+    snprintf(c->callback_key_path, sizeof c->callback_key_path, "%s/callback.key", c->dir);
+    c->callback_url[0] = '\0';
+    if ((v = config_get(&c->ini, "callback", "url")) != NULL) {
+        if (strlen(v) >= sizeof c->callback_url) {
+            snprintf(err, errlen, "%s: [callback] url is too long", c->ini.path);
+            return -1;
+        }
+        snprintf(c->callback_url, sizeof c->callback_url, "%s", v);
+        return 0;
+    }
+    snprintf(path, sizeof path, "%s/callback.url", c->dir);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fgets(c->callback_url, sizeof c->callback_url, f))
+            c->callback_url[strcspn(c->callback_url, "\r\n")] = '\0';
+        fclose(f);
+    }
+    return 0;
+}
+
 static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
 {
     const char *dir;
@@ -116,6 +151,8 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
     c->listen = config_get(&c->ini, "agency", "listen");
     config_path(&c->ini, dir, c->dir, sizeof c->dir);
     snprintf(c->db_path, sizeof c->db_path, "%s/agency.db", c->dir);
+    if (load_api_paths(c, err, errlen) != 0)
+        return -1;
     if (config_long(&c->ini, "agency", "poll_ms", 2000, 50, 3600000, &c->poll_ms, err, errlen) ||
         config_long(&c->ini, "agency", "report_ms", 500, 50, 3600000, &c->report_ms, err,
                     errlen) ||
@@ -131,6 +168,8 @@ int agency_config_load(agency_cfg *c, const char *path, int need, char *err, siz
         return -1;
     if (load_agency_section(c, err, errlen) != 0)
         return -1;
+    if ((need & AGENCY_WANT_IDSVC) && config_get(&c->ini, "idsvc", "url"))
+        need |= AGENCY_NEED_IDSVC;
     if (need & AGENCY_NEED_IDSVC) {
         if (!(c->idsvc_url = config_require(&c->ini, "idsvc", "url", err, errlen)) ||
             read_key(c, "idsvc", c->idsvc_key, err, errlen) != 0)

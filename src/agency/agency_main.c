@@ -16,7 +16,9 @@ static const char usage[] =
     "  send     render documents from a recipient CSV and submit notices to the hub\n"
     "  serve    serve documents to citizens holding a platform's view token\n"
     "  postal   list the notices that must be sent on paper, as CSV\n"
-    "  status   count notices per state, as one JSON line\n\n"
+    "  status   count notices per state, as one JSON line\n"
+    "  key      key add NAME: an API key for a back-office system\n"
+    "  callback callback set URL: where serve posts status changes\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
 
 int cmd_agency(int argc, char **argv)
@@ -29,10 +31,12 @@ int cmd_agency(int argc, char **argv)
         {"serve", agency_serve_main},
         {"postal", agency_postal_main},
         {"status", agency_status_main},
+        {"key", agency_key_main},
+        {"callback", agency_callback_main},
     };
 
     if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status)");
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status, key, callback)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;

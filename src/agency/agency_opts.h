@@ -11,11 +11,14 @@ enum {
     AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
     AGENCY_OPT_QUIET = 4,  /* --quiet */
     AGENCY_OPT_NEW = 8,    /* --new */
+    AGENCY_OPT_ARGS = 16,  /* words after the options (key add NAME) */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
     int sync, quiet, only_new;
+    char **args; /* with AGENCY_OPT_ARGS: the other words, in order */
+    int nargs;
 } agency_opts;
 
 /* Returns 0 to go on, -1 after printing usage for --help, or the exit

@@ -61,7 +61,8 @@ int agency_serve_main(int argc, char **argv)
     if (o.quiet)
         log_set_quiet(1);
     log_set_name("agency");
-    if (agency_config_load(&cfg, o.config, AGENCY_NEED_HUB | AGENCY_NEED_PLATFORMS, err,
+    if (agency_config_load(&cfg, o.config, AGENCY_NEED_HUB | AGENCY_NEED_PLATFORMS | AGENCY_WANT_IDSVC,
+                           err,
                            sizeof err) != 0) {
         agency_config_free(&cfg);
         return cli_fail("agency serve", "%s", err);
