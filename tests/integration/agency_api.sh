@@ -213,8 +213,17 @@ r=$(http GET "$API/v1/notices/never-posted/certificate" "" "${AUTH[@]}")
 check "another's or an unknown notice's certificate: 404" [ "$(status_of "$r")" = 404 ]
 
 # ---- callbacks ----
+# One feed page carries a notice's last state only: let the agency learn
+# "received" before the hub moves on, as a citizen takes a while to read.
+agency_state() { curl -s "${AUTH[@]}" "$API/v1/notices/$1" | jq -r .state; }
+until_state() {
+	for _ in $(seq 1 100); do [ "$(agency_state "$1")" = "$2" ] && return 0; sleep 0.05; done
+	return 1
+}
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
+check "the agency learns the received state from the hub's feed" until_state tax-2026-000001 received
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"read\"}" "$HUB/test/change" >/dev/null
+check "then read" until_state tax-2026-000001 read
 REF_A=$(state | jq -r '.notices | to_entries[] | select(.value.title == "Vehicle tax, second half") | .key' | head -n1)
 curl -s -X POST -d "{\"reference\":\"$REF_A\",\"state\":\"postal\"}" "$HUB/test/change" >/dev/null
 # a late change after a final state: never reported
