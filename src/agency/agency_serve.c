@@ -24,8 +24,16 @@ static const char usage[] =
     "(GET /v1/changes) every [agency] poll_ms (default 2000), every 100 ms while\n"
     "notices are changing, to record each notice's state. SIGTERM or SIGINT\n"
     "finishes the requests in flight, flushes events once more and exits.\n\n"
-    "  --config FILE       agency.ini ([agency] name, dir, listen, public_url;\n"
-    "                      [hub] url, key_file; [platform NAME] view_pub)\n"
+    "The back-office API (docs/protocol.md): POST /v1/notices, POST\n"
+    "/v1/notices/bulk (JSON or CSV, up to 50,000 rows), GET /v1/jobs/ID, GET\n"
+    "/v1/notices/REFERENCE[/certificate], for callers with a key from `agency key\n"
+    "add` ([agency] api_clients, default DIR/api.clients). Notices go through the\n"
+    "pipeline of `agency send` (needs [idsvc]), with templates [agency] templates\n"
+    "(default DIR/templates, one ID.html each). Their status changes are posted,\n"
+    "signed, to [callback] url or the URL `agency callback set` wrote.\n\n"
+    "  --config FILE       agency.ini ([agency] name, dir, listen, public_url,\n"
+    "                      api_clients, templates; [idsvc] and [hub] url, key_file;\n"
+    "                      [platform NAME] view_pub; [callback] url)\n"
     "  --listen HOST:PORT  overrides [agency] listen\n"
     "  --quiet             log only warnings and errors\n";
 
