@@ -421,6 +421,16 @@ static void finish_singles(agency_intake *in, work **ws, intake_result *out, siz
     pthread_mutex_unlock(&in->lock);
 }
 
+/* 1 if one of the n works already has w's reference: the same notice
+ * posted twice at once goes in the next pass, which finds it made. */
+static int ref_in(work *const *ws, size_t n, const work *w)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ws[i]->rs.rows[0].ref, w->rs.rows[0].ref))
+            return 1;
+    return 0;
+}
+
 /* first and the single notices like it waiting behind, up to a batch. */
 static void run_singles(agency_intake *in, work *first)
 {
@@ -433,7 +443,7 @@ static void run_singles(agency_intake *in, work *first)
     pthread_mutex_lock(&in->lock);
     for (work **p = &in->ready; *p && n < INTAKE_BATCH;) {
         work *w = *p;
-        if (!w->job[0] && same_kind(&w->rs, &first->rs)) {
+        if (!w->job[0] && same_kind(&w->rs, &first->rs) && !ref_in(ws, n, w)) {
             *p = w->next;
             if (in->ready_tail == w) {
                 in->ready_tail = NULL;

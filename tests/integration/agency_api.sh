@@ -115,8 +115,35 @@ check "the same reference again: 200 with the same notice, nothing new at the hu
 	bash -c "[ $(status_of "$r") = 200 ] && [ \"\$(jq -r .notice <<<'$(body_of "$r")')\" = '$N1' ] &&
 		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 1 ]"
 
+bad() { jq -c "$1" <<<"$NOTICE"; } # the notice, changed by a jq filter
+
+# The same new reference posted twice at once: one notice.
+twice=$(bad '.reference = "tax-2026-000002"')
+http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin1 &
+http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin2
+wait $!
+check "the same reference posted twice at once: one notice, both answers name it" \
+	bash -c "[ \"\$(sed '\$d' twin1 | jq -r .notice)\" = \"\$(sed '\$d' twin2 | jq -r .notice)\" ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '[.submissions[] | select(startswith(\"api-\"))] | length')\" = 2 ]"
+
+# A scheduled notice waits, then goes.
+later=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
+r=$(http POST "$API/v1/notices" "$(bad ".reference = \"tax-2026-000003\" | .scheduled_for = \"$later\"")" "${AUTH[@]}")
+check "scheduled_for ahead: 202 scheduled at once" \
+	bash -c "[ $(status_of "$r") = 202 ] && jq -e '.state == \"scheduled\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http GET "$API/v1/notices/tax-2026-000003" "" "${AUTH[@]}")
+check "GET says scheduled while it waits" \
+	bash -c "jq -e '.state == \"scheduled\"' <<<'$(body_of "$r")' >/dev/null"
+sched_sent() {
+	for _ in $(seq 1 100); do
+		[ "$(curl -s "${AUTH[@]}" "$API/v1/notices/tax-2026-000003" | jq -r .state)" = accepted ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "at its time it goes to the hub" sched_sent
+
 # ---- bad input ----
-bad() { jq -c "$1" <<<"$NOTICE"; }
 r=$(http POST "$API/v1/notices" "$(bad 'del(.deadline) | .reference = "x2"')" "${AUTH[@]}")
 check "a missing deadline: 400 naming the field" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\" and .status == 400' <<<'$(body_of "$r")' >/dev/null"
@@ -229,7 +256,7 @@ curl -s -X POST -d "{\"reference\":\"$REF_A\",\"state\":\"postal\"}" "$HUB/test/
 # a late change after a final state: never reported
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
 received() { curl -s "http://127.0.0.1:$CBPORT/received"; }
-want=8
+want=10
 for _ in $(seq 1 200); do
 	[ "$(received | jq '.events | length')" -ge "$want" ] && break
 	sleep 0.1
@@ -239,8 +266,8 @@ check "the receiver's first two posts failed with 500 and were retried" \
 	jqt '.refused == 2 and .posts >= 3' recv.json
 check "every signature verified with the key, under its key id" \
 	jqt --arg k "$CBKID" '.bad_signatures == 0 and (.key_ids | all(. == $k))' recv.json
-check "nothing lost: 8 events, each id once" \
-	jqt '(.events | length) == 8 and ([.events[].id] | unique | length) == 8' recv.json
+check "nothing lost: 10 events, each id once" \
+	jqt '(.events | length) == 10 and ([.events[].id] | unique | length) == 10' recv.json
 check "per notice in order, a final state last: accepted, received, read" \
 	jqt '[.events[] | select(.reference == "tax-2026-000001") | .state] == ["accepted","received","read"]' recv.json
 check "events name the caller's reference, the state and the time" \
