@@ -122,9 +122,12 @@ twice=$(bad '.reference = "tax-2026-000002"')
 http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin1 &
 http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin2
 wait $!
+T1=$(sed '$d' twin1 | jq -r .notice) T2=$(sed '$d' twin2 | jq -r .notice)
+echo "# twins: $(tail -n1 twin1) $(tail -n1 twin2), api submissions at the hub: $(state | jq '[.submissions[] | select(startswith("api-"))] | length')"
 check "the same reference posted twice at once: one notice, both answers name it" \
-	bash -c "[ \"\$(sed '\$d' twin1 | jq -r .notice)\" = \"\$(sed '\$d' twin2 | jq -r .notice)\" ] &&
-		[ \"\$(curl -s '$HUB/test/state' | jq '[.submissions[] | select(startswith(\"api-\"))] | length')\" = 2 ]"
+	bash -c "[ -n '$T1' ] && [ '$T1' = '$T2' ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq --arg n '$T1' '[.notices[] | select(.notice == \$n)] | length')\" = 1 ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '[.notices | keys[] | select(startswith(\"api-\"))] | length')\" = 2 ]"
 
 # A scheduled notice waits, then goes.
 later=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
