@@ -78,7 +78,10 @@ static void answer_input_error(http_response *resp, int rc, const api_errors *er
         agency_problem_errors(resp, 400, errs);
 }
 
-/* The notice as GET shows it, answered with status. */
+/* The notice as GET shows it, answered with status, once the hub has
+ * given it an id: a notice stored but not yet answered for (the same
+ * reference posted twice at once) goes through the worker, which finds
+ * it made. -1 when there is none yet. */
 static int answer_notice(agency_api *api, const char *caller_ref, int status,
                          http_response *resp)
 {
@@ -86,8 +89,10 @@ static int answer_notice(agency_api *api, const char *caller_ref, int status,
     json_t *o;
     int found = agency_db_api_notice(api->db, caller_ref, &o, ref);
 
-    if (found <= 0)
+    if (found <= 0 || !json_is_string(json_object_get(o, "notice"))) {
+        json_decref(o);
         return -1;
+    }
     reply_json(resp, status, o);
     return 0;
 }
