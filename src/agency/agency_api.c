@@ -5,10 +5,13 @@
  * and recipient; each token opens it once. */
 #include "agency_api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agency_cancel.h"
+#include "agency_problem.h"
+#include "agency_ref.h"
 #include "buf.h"
 #include "clock.h"
 #include "field.h"
@@ -233,6 +236,20 @@ static void get_document(void *role, const void *caller, const http_request *req
 
 /* ---- POST /v1/notices/{reference}/cancel: the back office ---- */
 
+/* The back office names a notice it posted over the API by its own
+ * reference, which the agency keeps as agency_ref_api's; one from `agency
+ * send` by the agency's reference itself. */
+static int cancel_either(agency_api *api, http_client *hub, const char *reference,
+                         const char *reason, agency_cancel_result *r)
+{
+    char mapped[FIELD_REFERENCE_MAX + 1];
+    int status;
+
+    agency_ref_api(reference, mapped);
+    status = agency_cancel(api->db, hub, mapped, reason, r);
+    return status == 404 ? agency_cancel(api->db, hub, reference, reason, r) : status;
+}
+
 static void post_cancel(void *role, const void *caller, const http_request *req,
                         http_response *resp)
 {
@@ -262,7 +279,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     /* A client of its own: a cancel is rare, and a curl handle is one
      * thread's at a time. */
     hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key);
-    status = hub ? agency_cancel(api->db, hub, reference,
+    status = hub ? cancel_either(api, hub, reference,
                                  json_string_value(json_object_get(body, "reason")), &r)
                  : 500;
     http_client_free(hub);
@@ -298,20 +315,51 @@ static void get_metrics(void *role, const void *caller, const http_request *req,
     metrics_reply(resp, &b);
 }
 
-/* The back office's keyed routes (agency.ini [agency] clients). */
+/* Callers of the back-office routes: a key from `agency key add`. */
 #define FOR_BACK_OFFICE 1u
 
-/* Browsers send no API key: the document and health routes are for
- * anyone. A GET has no body; the server's own cap (64 KiB) bounds what a
- * client sends anyway. The back office's routes want a key of the
- * clients file, checked in the handler (no gate runs before it here, so
- * a body up to that cap is read first); no file, no caller. */
+/* The document and health routes are for anyone: browsers send no key.
+ * A GET has no body (max_body 0); the server's own cap bounds what a
+ * client sends anyway. The back-office routes need a key, checked by the
+ * gate before any body is read. */
 static const http_route routes[] = {
     {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
     {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
     {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
+    {"POST", "/v1/notices", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY, agency_api_post_notice},
+    {"POST", "/v1/notices/bulk", FOR_BACK_OFFICE, API_BULK_MAX_BODY, agency_api_post_bulk},
+    {"GET", "/v1/notices/{reference}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_notice},
+    {"GET", "/v1/notices/{reference}/certificate", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
+     agency_api_get_certificate},
+    {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job},
 };
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+int agency_api_gate(void *ctx, const http_request *req, size_t *max_body)
+{
+    const agency_api *api = ctx;
+
+    return http_route_gate(routes, NROUTES, api->keys, req, max_body);
+}
+
+/* The back-office routes answer problems (agency_problem.h); the
+ * document pages keep theirs. */
+static void route_problem(const http_request *req, http_response *resp)
+{
+    int status = resp->status;
+    char allow[128] = "";
+
+    if (strncmp(req->path, "/v1/", 4) != 0 || !strcmp(req->path, "/v1/health"))
+        return;
+    for (int i = 0; i < resp->nheaders; i++)
+        if (!strcmp(resp->headers[i][0], "Allow"))
+            snprintf(allow, sizeof allow, "%s", resp->headers[i][1]);
+    if (status == 405)
+        agency_problem(resp, 405, NULL, 0, "use %s", allow);
+    else
+        agency_problem(resp, status, NULL, 0, "no such route");
+}
 
 http_metrics *agency_api_metrics_new(void)
 {
@@ -320,15 +368,19 @@ http_metrics *agency_api_metrics_new(void)
 
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
 {
-    const http_route *r = http_route_answer(routes, sizeof routes / sizeof routes[0], req,
-                                            resp);
-
+    agency_api *api = ctx;
+    const http_route *r = http_route_answer(routes, NROUTES, req, resp);
     const apikey_entry *caller = NULL;
 
-    if (!r)
+    if (!r) {
+        route_problem(req, resp);
         return;
+    }
     if (r->callers != HTTP_ANYONE &&
-        !(caller = apikeys_authorize(&((agency_api *)ctx)->cfg->clients, req, resp)))
+        !(caller = apikeys_check(api->keys, http_header(req, "Authorization")))) {
+        agency_problem(resp, 401, NULL, 0, "missing or unknown API key");
+        http_add_header(resp, "WWW-Authenticate", "Bearer");
         return;
+    }
     r->handler(ctx, caller, req, resp);
 }

@@ -1,11 +1,14 @@
 /* agency_api.h -- what `agency serve` answers over HTTP, as one route
  * table (docs/protocol.md, "## agency"): a document, once, to the citizen
- * holding a platform's view token, and the health check. */
+ * holding a platform's view token, the health check, and the back-office
+ * API (notices, bulk jobs, certificates) for callers with a key. */
 #ifndef HERALD_AGENCY_API_H
 #define HERALD_AGENCY_API_H
 
 #include "agency_config.h"
 #include "agency_db.h"
+#include "agency_intake.h"
+#include "apikeys.h"
 #include "http_metrics.h"
 #include "http_server.h"
 #include "metrics_access.h"
@@ -25,6 +28,10 @@ typedef struct agency_api {
     http_metrics *requests;
     metrics_db queues;
     int queues_open;
+    /* The back-office API (agency_api_notices.c): its callers' keys and
+     * the worker that takes notices through the send pipeline. */
+    const apikeys *keys;
+    agency_intake *intake;
 } agency_api;
 
 /* Request series for every route of the table (http_metrics.h). */
@@ -35,6 +42,22 @@ int agency_metrics_open(agency_api *a, char *err, size_t errlen);
 void agency_metrics_close(agency_api *a);
 /* Appends every agency family but the HTTP ones. */
 void agency_metrics_render(agency_api *a, buf *b);
+
+/* An http_gate: 401 before a body is read for a /v1/ route without a
+ * known key, and each route's own body limit. */
+int agency_api_gate(void *ctx, const http_request *req, size_t *max_body);
+
+/* The back-office handlers (agency_api_notices.c). */
+void agency_api_post_notice(void *role, const void *caller, const http_request *req,
+                            http_response *resp);
+void agency_api_post_bulk(void *role, const void *caller, const http_request *req,
+                          http_response *resp);
+void agency_api_get_notice(void *role, const void *caller, const http_request *req,
+                           http_response *resp);
+void agency_api_get_certificate(void *role, const void *caller, const http_request *req,
+                                http_response *resp);
+void agency_api_get_job(void *role, const void *caller, const http_request *req,
+                        http_response *resp);
 
 /* An http_handler: ctx is the agency_api. */
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp);

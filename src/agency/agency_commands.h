@@ -10,5 +10,7 @@ int agency_postal_main(int argc, char **argv);
 int agency_status_main(int argc, char **argv);
 int agency_cancel_main(int argc, char **argv);
 int agency_purge_main(int argc, char **argv);
+int agency_key_main(int argc, char **argv);
+int agency_callback_main(int argc, char **argv);
 
 #endif

@@ -96,20 +96,37 @@ static int load_platforms(agency_cfg *c, char *err, size_t errlen)
     return 0;
 }
 
-/* [agency] clients: the back office's keys, for the keyed routes of
- * agency serve (POST /v1/notices/{reference}/cancel). Without it those
- * routes answer 401 to everyone. */
-static int load_clients(agency_cfg *c, char *err, size_t errlen)
+/* The back-office API's files (agency_config.h). The callback URL is
+ * checked where it is used and set (agency_callback.h). */
+static int load_api_paths(agency_cfg *c, char *err, size_t errlen)
 {
-    const char *file = config_get(&c->ini, "agency", "clients");
-    char path[AGENCY_PATH_MAX], kerr[512];
+    const char *v;
+    char path[AGENCY_PATH_MAX + 16];
+    FILE *f;
 
-    if (!file)
+    if ((v = config_get(&c->ini, "agency", "api_clients")) != NULL)
+        config_path(&c->ini, v, c->api_clients, sizeof c->api_clients);
+    else
+        snprintf(c->api_clients, sizeof c->api_clients, "%s/api.clients", c->dir);
+    if ((v = config_get(&c->ini, "agency", "templates")) != NULL)
+        config_path(&c->ini, v, c->templates_dir, sizeof c->templates_dir);
+    else
+        snprintf(c->templates_dir, sizeof c->templates_dir, "%s/templates", c->dir);
+    snprintf(c->callback_key_path, sizeof c->callback_key_path, "%s/callback.key", c->dir);
+    c->callback_url[0] = '\0';
+    if ((v = config_get(&c->ini, "callback", "url")) != NULL) {
+        if (strlen(v) >= sizeof c->callback_url) {
+            snprintf(err, errlen, "%s: [callback] url is too long", c->ini.path);
+            return -1;
+        }
+        snprintf(c->callback_url, sizeof c->callback_url, "%s", v);
         return 0;
-    config_path(&c->ini, file, path, sizeof path);
-    if (apikeys_load(&c->clients, path, kerr, sizeof kerr) != 0) {
-        snprintf(err, errlen, "%s: [agency] clients: %s", c->ini.path, kerr);
-        return -1;
+    }
+    snprintf(path, sizeof path, "%s/callback.url", c->dir);
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fgets(c->callback_url, sizeof c->callback_url, f))
+            c->callback_url[strcspn(c->callback_url, "\r\n")] = '\0';
+        fclose(f);
     }
     return 0;
 }
@@ -134,13 +151,14 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
     c->listen = config_get(&c->ini, "agency", "listen");
     config_path(&c->ini, dir, c->dir, sizeof c->dir);
     snprintf(c->db_path, sizeof c->db_path, "%s/agency.db", c->dir);
+    if (load_api_paths(c, err, errlen) != 0)
+        return -1;
     if (config_long(&c->ini, "agency", "poll_ms", 2000, 50, 3600000, &c->poll_ms, err, errlen) ||
         config_long(&c->ini, "agency", "report_ms", 500, 50, 3600000, &c->report_ms, err,
                     errlen) ||
         config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen) ||
         config_long(&c->ini, "agency", "retention_days", 90, 1, 36500, &c->retention_days, err,
-                    errlen) ||
-        load_clients(c, err, errlen) != 0)
+                    errlen))
         return -1;
     c->contact = config_get(&c->ini, "agency", "contact");
     if (!c->contact)
@@ -155,6 +173,8 @@ int agency_config_load(agency_cfg *c, const char *path, int need, char *err, siz
         return -1;
     if (load_agency_section(c, err, errlen) != 0)
         return -1;
+    if ((need & AGENCY_WANT_IDSVC) && config_get(&c->ini, "idsvc", "url"))
+        need |= AGENCY_NEED_IDSVC;
     if (need & AGENCY_NEED_IDSVC) {
         if (!(c->idsvc_url = config_require(&c->ini, "idsvc", "url", err, errlen)) ||
             read_key(c, "idsvc", c->idsvc_key, err, errlen) != 0)
@@ -174,6 +194,5 @@ void agency_config_free(agency_cfg *c)
 {
     secure_wipe(c->idsvc_key, sizeof c->idsvc_key);
     secure_wipe(c->hub_key, sizeof c->hub_key);
-    apikeys_free(&c->clients);
     config_free(&c->ini);
 }

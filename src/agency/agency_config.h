@@ -41,9 +41,14 @@ typedef struct agency_cfg {
     long retention_days;
     /* Shown on the page of a purged document: how to reach the agency. */
     const char *contact;
-    /* The back office's API keys (`clients`, made with herald apikey):
-     * who may call agency serve's keyed routes; empty when not set. */
-    apikeys clients;
+    /* The back-office API: its callers' key hashes ([agency] api_clients,
+     * default DIR/api.clients, written by `agency key add`), the templates
+     * a notice names by id ([agency] templates, default DIR/templates,
+     * one ID.html each), and where status changes are posted ([callback]
+     * url, else DIR/callback.url from `agency callback set`; may be
+     * empty) with the key in DIR/callback.key. */
+    char api_clients[AGENCY_PATH_MAX], templates_dir[AGENCY_PATH_MAX];
+    char callback_url[AGENCY_PATH_MAX], callback_key_path[AGENCY_PATH_MAX];
     agency_platform platforms[AGENCY_MAX_PLATFORMS];
     size_t nplatforms;
 } agency_cfg;
@@ -54,6 +59,7 @@ enum {
     AGENCY_NEED_IDSVC = 1,
     AGENCY_NEED_HUB = 2,
     AGENCY_NEED_PLATFORMS = 4,
+    AGENCY_WANT_IDSVC = 8, /* [idsvc] when the file has it (serve's API) */
 };
 
 /* Loads and checks path; creates the data dir (0700). Returns 0, or -1

@@ -124,6 +124,7 @@ int agency_db_outbox_purge_nonces(agency_db *db, long long now_ms);
  * stored, a well-formed reference. */
 typedef struct agency_change {
     const char *notice, *reference, *state;
+    const char *at; /* the evidence time; may be NULL */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull). */
@@ -133,6 +134,47 @@ long long agency_db_feed_cursor(agency_db *db);
  * overwritten. *applied counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long next, size_t *applied);
+
+/* ---- the back-office API (agency_db_api.c) ---- */
+
+/* Records which caller reference each agency reference stands for (job
+ * NULL for a single notice); a reference already recorded stays. */
+int agency_db_api_refs_add(agency_db *db, const char *const *refs,
+                           const char *const *caller_refs, const char *job, size_t n,
+                           const char *at);
+/* The first event of each API notice the hub just accepted: "accepted",
+ * unless the feed already told of a later state. */
+int agency_db_api_accepted(agency_db *db, const char *const *refs, size_t n, const char *at,
+                           long long now_ms);
+/* {"reference","notice","state","title","deadline","created","job",
+ * "timeline":[{"state","at","reason"}]} of the notice the caller named
+ * caller_ref, and its agency reference in ref. 1, 0 unknown, -1 error. */
+int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
+                         char ref[FIELD_REFERENCE_MAX + 1]);
+
+int agency_db_api_job_create(agency_db *db, const char *id, long total, const char *at);
+/* Sets the job's state and counts; finished NULL while it runs. */
+int agency_db_api_job_update(agency_db *db, const char *id, const char *state, long processed,
+                             long accepted, long existing, long failed, const char *finished);
+/* Records refused rows (row 0: the request as a whole). */
+int agency_db_api_job_errors(agency_db *db, const char *id, const long *rows,
+                             const char *const *fields, const char *const *details, size_t n);
+/* {"id","state","created","finished","total","processed","accepted",
+ * "existing","failed","progress","errors":[{"row","field","detail"}]}: 1,
+ * 0 unknown, -1 error. */
+int agency_db_api_job_get(agency_db *db, const char *id, json_t **out);
+/* Jobs a stopped server left unfinished become "interrupted". */
+int agency_db_api_jobs_interrupt(agency_db *db, const char *at);
+
+/* The callback queue: up to limit events after the delivered cursor, as
+ * [{"id","reference","state","reason","at"}], with the highest queue id
+ * in *last_id and the oldest's queue time in *first_ms. NULL when none. */
+json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_id,
+                                  long long *first_ms);
+/* Moves the delivered cursor to last_id. */
+int agency_db_api_events_done(agency_db *db, long long last_id);
+/* Events not yet delivered. */
+long long agency_db_api_events_waiting(agency_db *db);
 
 /* ---- the paper list (agency_db_postal.c) ---- */
 

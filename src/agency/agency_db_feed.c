@@ -22,7 +22,7 @@ long long agency_db_feed_cursor(agency_db *db)
 
 /* One change of the page, with its place in the page. */
 typedef struct change {
-    const char *notice, *reference, *state;
+    const char *notice, *reference, *state, *at;
     size_t order;
 } change;
 
@@ -43,7 +43,8 @@ static change *group_by_notice(const agency_change *changes, size_t n)
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state, i};
+        v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state,
+                        changes[i].at, i};
     qsort(v, n, sizeof *v, by_notice_then_order);
     return v;
 }
@@ -55,6 +56,9 @@ static change *group_by_notice(const agency_change *changes, size_t n)
  * a UNIQUE notice column). */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
+    sqlite3_stmt *event; /* a change of an API notice, for its timeline and callback */
+    const char *now;     /* the time for a change that came without one */
+    long long now_ms;
 } feed_stmts;
 
 static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
@@ -79,6 +83,20 @@ static int apply_change(const feed_stmts *fs, const change *c, const char *state
     return r != 0 ? r : apply_with(fs->first, c, state);
 }
 
+/* The change into the API's event queue when the notice came through the
+ * API: only changes that moved the document, so a final state is never
+ * followed by another. */
+static int queue_event(const feed_stmts *fs, const char *reference, const char *state,
+                       const char *at)
+{
+    sqlite3_reset(fs->event);
+    sqlite3_bind_text(fs->event, 1, reference, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 3, at ? at : fs->now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(fs->event, 4, fs->now_ms);
+    return db_step_done(fs->event);
+}
+
 /* Applies the changes one notice at a time. A notice's run of changes
  * within the page ends where applying them in order would: at the first
  * final state (read, postal), else at the last one. So a notice that went
@@ -86,12 +104,16 @@ static int apply_change(const feed_stmts *fs, const change *c, const char *state
 static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
-        const char *state = v[i].state;
+        const char *state = v[i].state, *at = v[i].at;
         size_t j = i + 1;
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
-            if (!agency_ref_state_final(state))
+            if (!agency_ref_state_final(state)) {
                 state = v[j].state;
+                at = v[j].at;
+            }
         int r = apply_change(fs, &v[i], state);
+        if (r > 0 && queue_event(fs, v[i].reference, state, at) != 0)
+            r = -1;
         if (r < 0)
             return -1;
         *applied += (size_t)r;
@@ -122,6 +144,10 @@ static int save_cursor(sqlite3 *sql, long long next)
 
 static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, size_t *applied)
 {
+    long long now_ms = clock_now_ms();
+    char now[25];
+
+    clock_rfc3339_ms(now, now_ms);
     feed_stmts fs = {
         /* +notice: found by reference, never through an older database's
          * UNIQUE notice column */
@@ -130,13 +156,18 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
         db_prepare(sql, "UPDATE documents SET state = ?1, notice = ?2, " FINAL_AT
                         " WHERE reference = ?3 AND notice IS NULL AND state NOT IN "
                         FINAL_STATES),
+        db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
+                        " SELECT reference, caller_ref, ?2, ?3, ?4 FROM api_refs"
+                        " WHERE reference = ?1"),
+        now, now_ms,
     };
     int rc = -1;
 
-    if (fs.known && fs.first && db_begin(sql) == 0) {
+    if (fs.known && fs.first && fs.event && db_begin(sql) == 0) {
         rc = apply_runs(&fs, v, n, applied);
         sqlite3_finalize(fs.known);
         sqlite3_finalize(fs.first);
+        sqlite3_finalize(fs.event);
         if (rc == 0)
             rc = save_cursor(sql, next);
         if (rc != 0 || db_commit(sql) != 0) {
@@ -147,6 +178,7 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     }
     sqlite3_finalize(fs.known);
     sqlite3_finalize(fs.first);
+    sqlite3_finalize(fs.event);
     return rc;
 }
 

@@ -57,7 +57,45 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS printed("
     " reference TEXT PRIMARY KEY,"
     " at TEXT NOT NULL"
-    ") WITHOUT ROWID;";
+    ") WITHOUT ROWID;"
+    /* The back-office API (agency_db_api.c): the caller's reference of
+     * each notice it made, bulk jobs and their refused rows, and every
+     * state change of those notices, in order: the timeline, and the
+     * callback queue past meta's callback_after. */
+    "CREATE TABLE IF NOT EXISTS api_refs("
+    " reference TEXT PRIMARY KEY,"
+    " caller_ref TEXT NOT NULL UNIQUE,"
+    " job TEXT,"
+    " created TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS api_jobs("
+    " id TEXT PRIMARY KEY,"
+    " created TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " total INTEGER NOT NULL,"
+    " processed INTEGER NOT NULL DEFAULT 0,"
+    " accepted INTEGER NOT NULL DEFAULT 0,"
+    " existing INTEGER NOT NULL DEFAULT 0,"
+    " failed INTEGER NOT NULL DEFAULT 0,"
+    " finished TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS api_job_errors("
+    " job TEXT NOT NULL,"
+    " row INTEGER NOT NULL,"
+    " field TEXT,"
+    " detail TEXT NOT NULL,"
+    " PRIMARY KEY(job, row)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS api_events("
+    " id INTEGER PRIMARY KEY,"
+    " reference TEXT NOT NULL,"
+    " caller_ref TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " reason TEXT,"
+    " at TEXT NOT NULL,"
+    " queued_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);";
 
 /* Nothing looks a document up by its notice id: the feed carries each
  * change's reference, and a handover knows the reference it served. An

@@ -29,7 +29,11 @@ static agency_change *page_changes(json_t *changes, size_t *n)
                      " known state");
             continue;
         }
-        v[(*n)++] = (agency_change){notice, ref, state};
+        const char *at = json_string_value(json_object_get(c, "at"));
+        long long at_ms;
+        if (at && field_time_parse(at, strlen(at), &at_ms) != 0)
+            at = NULL;
+        v[(*n)++] = (agency_change){notice, ref, state, at};
     }
     return v;
 }

@@ -19,7 +19,9 @@ static const char usage[] =
     "  postal   list the notices that must be sent on paper, as CSV\n"
     "  status   count notices per state, as one JSON line\n"
     "  cancel   withdraw a notice sent (REFERENCE --reason TEXT)\n"
-    "  purge    delete documents past their retention period\n\n"
+    "  purge    delete documents past their retention period\n"
+    "  key      key add NAME: an API key for a back-office system\n"
+    "  callback callback set URL: where serve posts status changes\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
 
 int cmd_agency(int argc, char **argv)
@@ -34,10 +36,12 @@ int cmd_agency(int argc, char **argv)
         {"status", agency_status_main},
         {"cancel", agency_cancel_main},
         {"purge", agency_purge_main},
+        {"key", agency_key_main},
+        {"callback", agency_callback_main},
     };
 
     if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status, cancel, purge)");
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status, cancel, purge, key, callback)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;

@@ -46,8 +46,10 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
     }
     if ((takes & AGENCY_OPT_ARG) && optind < argc)
         o->arg = argv[optind++];
-    if (optind != argc)
+    if (optind != argc && !(takes & AGENCY_OPT_ARGS))
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    o->args = argv + optind;
+    o->nargs = argc - optind;
     if (!o->config)
         return cli_usage_error(cmd, "--config is required");
     return 0;

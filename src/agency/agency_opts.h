@@ -13,12 +13,15 @@ enum {
     AGENCY_OPT_NEW = 8,    /* --new */
     AGENCY_OPT_REASON = 16, /* --reason TEXT */
     AGENCY_OPT_ARG = 32,    /* one argument besides the options (a reference) */
+    AGENCY_OPT_ARGS = 64,   /* words after the options (key add NAME) */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
     const char *reason, *arg;    /* NULL when not given */
     int sync, quiet, only_new;
+    char **args; /* with AGENCY_OPT_ARGS: the other words, in order */
+    int nargs;
 } agency_opts;
 
 /* Returns 0 to go on, -1 after printing usage for --help, or the exit

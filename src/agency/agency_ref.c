@@ -2,6 +2,7 @@
 #include "agency_ref.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void agency_ref_run_id(const uint8_t csv_sha[SHA256_LEN],
@@ -33,6 +34,26 @@ void agency_ref_run_id(const uint8_t csv_sha[SHA256_LEN],
 void agency_ref_make(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1])
 {
     snprintf(out, FIELD_REFERENCE_MAX + 1, "%s-%ld", run_id, line);
+}
+
+void agency_ref_api(const char *caller_ref, char out[FIELD_REFERENCE_MAX + 1])
+{
+    static const char tag[] = "herald-api-ref-v1";
+    uint8_t sum[SHA256_LEN];
+    char hex[2 * SHA256_LEN + 1];
+    size_t n = strlen(caller_ref);
+    char *m = malloc(sizeof tag + n);
+
+    if (!m) { /* never trusted as a reference: nothing matches it */
+        snprintf(out, FIELD_REFERENCE_MAX + 1, "api-");
+        return;
+    }
+    memcpy(m, tag, sizeof tag);
+    memcpy(m + sizeof tag, caller_ref, n);
+    sha256(m, sizeof tag + n, sum);
+    free(m);
+    hex_encode(hex, sum, sizeof sum);
+    snprintf(out, FIELD_REFERENCE_MAX + 1, "api-%.32s", hex);
 }
 
 int agency_ref_link(const char *public_url, const char *reference,

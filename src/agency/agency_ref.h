@@ -27,6 +27,13 @@ void agency_ref_run_id(const uint8_t csv_sha[SHA256_LEN],
 /* "<run id>-<line>", a reference field_reference_ok accepts. */
 void agency_ref_make(const char *run_id, long line, char out[FIELD_REFERENCE_MAX + 1]);
 
+/* The agency's reference for a notice a back-office system posted with
+ * its own reference: "api-" and 32 hex of SHA-256("herald-api-ref-v1" 0
+ * caller_ref). The caller's reference (an account number, say) never
+ * leaves the agency: the hub, the platforms and the document link see
+ * this one. Never a run's reference, which is hex only before its '-'. */
+void agency_ref_api(const char *caller_ref, char out[FIELD_REFERENCE_MAX + 1]);
+
 /* public_url (a trailing slash is ignored) + "/documents/" + reference.
  * Returns 0, or -1 when it would pass FIELD_LINK_MAX bytes. */
 int agency_ref_link(const char *public_url, const char *reference,

@@ -83,6 +83,17 @@ void agency_send_row_error(sender *s, long line, const char *fmt, ...)
 {
     va_list ap;
 
+    if (s->row_error) {
+        char msg[512];
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        pthread_mutex_lock(&s->out_lock);
+        s->n.failed++;
+        pthread_mutex_unlock(&s->out_lock);
+        s->row_error(s->hook_ctx, line, msg);
+        return;
+    }
     pthread_mutex_lock(&s->out_lock);
     agency_send_clear_bar(s);
     fprintf(stderr, "%s: line %ld: ", s->csv_path, line);

@@ -90,6 +90,13 @@ typedef struct sender {
     pthread_mutex_t out_lock; /* guards n and what goes to stderr */
     counts n;
     time_t last_progress;
+    /* Set by a caller other than the command (the API's intake): a row's
+     * reference comes from reference_for instead of the run id, and a
+     * failed row goes to row_error instead of stderr. line is then the
+     * caller's own row number. */
+    const char *(*reference_for)(void *ctx, long line);
+    void (*row_error)(void *ctx, long line, const char *msg);
+    void *hook_ctx;
 } sender;
 
 /* ---- agency_send.c: what both halves report ---- */
@@ -104,6 +111,9 @@ void agency_send_count(sender *s, long *field, long k);
 
 /* ---- agency_send_batch.c: one batch's way ---- */
 
+/* Takes one record into the batch (b->rows must have room), or reports
+ * why not (a bad RRN). -1: fatal. */
+int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr);
 /* Reads up to batch_max good rows. Returns 1 when more may follow, 0 at
  * the end of the file, -1 on a fatal read error. */
 int agency_send_batch_fill(sender *s, send_batch *b);

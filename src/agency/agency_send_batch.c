@@ -60,12 +60,14 @@ static int row_copy(sender *s, const csv_row *cr, const rrn *parsed, send_row *r
         off += len + 1;
     }
     memcpy(r->rrn, parsed->digits, sizeof r->rrn);
-    agency_ref_make(s->run_id, r->line, r->reference);
+    if (s->reference_for)
+        snprintf(r->reference, sizeof r->reference, "%s", s->reference_for(s->hook_ctx, r->line));
+    else
+        agency_ref_make(s->run_id, r->line, r->reference);
     return 0;
 }
 
-/* Takes one CSV record into the batch, or reports why not. -1: fatal. */
-static int take_row(sender *s, send_batch *b, const csv_row *cr)
+int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
 {
     const char *rrn_text = csv_row_field(cr, (size_t)s->col_rrn), *why = NULL;
     size_t len = csv_row_len(cr, (size_t)s->col_rrn);
@@ -113,7 +115,7 @@ int agency_send_batch_fill(sender *s, send_batch *b)
             pthread_mutex_unlock(&s->out_lock);
             continue;
         }
-        if (take_row(s, b, &cr) != 0)
+        if (agency_send_batch_take(s, b, &cr) != 0)
             return -1;
     }
     return 1;

@@ -21,7 +21,7 @@ static const char usage[] =
     "notice's token. A cancelled document answers 410; a purged one 410 with\n"
     "[agency] contact. GET /v1/health answers {\"status\":\"ok\"}.\n"
     "POST /v1/notices/REFERENCE/cancel {\"reason\":\"TEXT\"}, for the back office\n"
-    "with a key of [agency] clients (herald apikey), cancels a notice as\n"
+    "with a key from `agency key add`, cancels a notice as\n"
     "`herald agency cancel` does.\n"
     "In the background it sends queued events to the hub (POST /v1/events) every\n"
     "[agency] report_ms (default 500), and follows the hub's changes feed\n"
@@ -30,9 +30,17 @@ static const char usage[] =
     "daily it deletes documents [agency] retention_days (default 90) after their\n"
     "notice's final state, as `herald agency purge` does. SIGTERM or SIGINT\n"
     "finishes the requests in flight, flushes events once more and exits.\n\n"
+    "The back-office API (docs/protocol.md): POST /v1/notices, POST\n"
+    "/v1/notices/bulk (JSON or CSV, up to 50,000 rows), GET /v1/jobs/ID, GET\n"
+    "/v1/notices/REFERENCE[/certificate], for callers with a key from `agency key\n"
+    "add` ([agency] api_clients, default DIR/api.clients). Notices go through the\n"
+    "pipeline of `agency send` (needs [idsvc]), with templates [agency] templates\n"
+    "(default DIR/templates, one ID.html each). Their status changes are posted,\n"
+    "signed, to [callback] url or the URL `agency callback set` wrote.\n\n"
     "  --config FILE       agency.ini ([agency] name, dir, listen, public_url,\n"
-    "                      clients, retention_days, contact;\n"
-    "                      [hub] url, key_file; [platform NAME] view_pub)\n"
+    "                      api_clients, templates, retention_days, contact;\n"
+    "                      [idsvc] and [hub] url, key_file; [platform NAME]\n"
+    "                      view_pub; [callback] url)\n"
     "  --listen HOST:PORT  overrides [agency] listen\n"
     "  --quiet             log only warnings and errors\n";
 
@@ -68,7 +76,8 @@ int agency_serve_main(int argc, char **argv)
     if (o.quiet)
         log_set_quiet(1);
     log_set_name("agency");
-    if (agency_config_load(&cfg, o.config, AGENCY_NEED_HUB | AGENCY_NEED_PLATFORMS, err,
+    if (agency_config_load(&cfg, o.config, AGENCY_NEED_HUB | AGENCY_NEED_PLATFORMS | AGENCY_WANT_IDSVC,
+                           err,
                            sizeof err) != 0) {
         agency_config_free(&cfg);
         return cli_fail("agency serve", "%s", err);

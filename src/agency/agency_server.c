@@ -8,15 +8,21 @@
 
 #include "agency_api.h"
 #include "agency_cancel.h"
+#include "agency_callback.h"
 #include "agency_db.h"
 #include "agency_feed.h"
+#include "agency_intake.h"
+#include "agency_problem.h"
+#include "apikeys.h"
 #include "batch.h"
 #include "clock.h"
 #include "http_client.h"
 #include "http_server.h"
 #include "log.h"
 
-#define SERVE_MAX_BODY (64u << 10) /* GET only: nothing big is expected */
+/* The largest body any route takes (a bulk); each route's own limit is
+ * applied by the gate before a byte is buffered. */
+#define SERVE_MAX_BODY API_BULK_MAX_BODY
 #define RETRY_MAX_MS 30000
 
 struct agency_server {
@@ -24,8 +30,10 @@ struct agency_server {
     agency_api api;
     agency_db *db; /* the request handlers' connection */
     http_server *http;
-    pthread_t reporter, poller;
-    int reporter_started, poller_started;
+    apikeys keys;          /* the back office's callers */
+    agency_intake *intake; /* NULL without [idsvc]: API notices answer 503 */
+    pthread_t reporter, poller, caller;
+    int reporter_started, poller_started, caller_started;
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
@@ -197,6 +205,37 @@ static void *poller_main(void *arg)
     return NULL;
 }
 
+/* Posts status changes to the back office's callback URL, retrying
+ * with backoff while it fails (agency_callback.h). */
+static void *callback_main(void *arg)
+{
+    agency_server *s = arg;
+    char err[512];
+    agency_db *db = agency_db_open(s->cfg->db_path, err, sizeof err);
+    callback_sender *cs = db ? callback_sender_new(s->cfg, db) : NULL;
+    int failures = 0;
+    long wait = s->cfg->report_ms;
+
+    if (!cs) {
+        log_error("callbacks: %s", db ? "out of memory" : err);
+        agency_db_close(db);
+        return NULL;
+    }
+    while (!nap(s, wait, 0)) {
+        int r;
+        while ((r = callback_sender_round(cs, clock_now_ms())) > 0)
+            ;
+        failures = r < 0 ? failures + 1 : 0;
+        wait = r < 0 ? agency_callback_backoff_ms(failures) : s->cfg->report_ms;
+    }
+    long long left = agency_db_api_events_waiting(db);
+    if (left && s->cfg->callback_url[0])
+        log_warn("callbacks: %lld events stay queued for the next start", left);
+    callback_sender_free(cs);
+    agency_db_close(db);
+    return NULL;
+}
+
 static void stop_threads(agency_server *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -207,6 +246,8 @@ static void stop_threads(agency_server *s)
         pthread_join(s->reporter, NULL);
     if (s->poller_started)
         pthread_join(s->poller, NULL);
+    if (s->caller_started)
+        pthread_join(s->caller, NULL);
 }
 
 static void server_free(agency_server *s)
@@ -215,6 +256,7 @@ static void server_free(agency_server *s)
     pthread_mutex_destroy(&s->lock);
     agency_metrics_close(&s->api);
     agency_db_close(s->db);
+    apikeys_free(&s->keys);
     free(s);
 }
 
@@ -223,11 +265,14 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
 {
     if (agency_metrics_open(&s->api, err, errlen) != 0)
         return -1;
-    s->http = http_server_bind(listen, err, errlen);
-    if (!s->http)
+    if (s->cfg->idsvc_url && !(s->intake = agency_intake_start(s->cfg, err, errlen)))
         return -1;
+    s->api.intake = s->intake;
+    if (!(s->http = http_server_bind(listen, err, errlen)))
+        return -1;
+    http_server_set_refusal(s->http, agency_problem_refusal);
     http_server_observe(s->http, s->api.requests);
-    if (http_server_serve(s->http, SERVE_MAX_BODY, (unsigned)s->cfg->threads, NULL,
+    if (http_server_serve(s->http, SERVE_MAX_BODY, (unsigned)s->cfg->threads, agency_api_gate,
                           agency_api_handle, &s->api, err, errlen) != 0)
         return -1;
     s->reporter_started = pthread_create(&s->reporter, NULL, reporter_main, s) == 0;
@@ -240,13 +285,34 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
         snprintf(err, errlen, "cannot start the feed follower thread");
         return -1;
     }
+    s->caller_started = pthread_create(&s->caller, NULL, callback_main, s) == 0;
+    if (!s->caller_started) {
+        snprintf(err, errlen, "cannot start the callback thread");
+        return -1;
+    }
     return 0;
+}
+
+/* The back office's keys; without a clients file every /v1/ call but
+ * health gets 401. */
+static int load_keys(agency_server *s, char *err, size_t errlen)
+{
+    FILE *f = fopen(s->cfg->api_clients, "r");
+
+    if (!f) {
+        log_info("no %s: the back-office API refuses every call (agency key add)",
+                 s->cfg->api_clients);
+        return 0;
+    }
+    fclose(f);
+    return apikeys_load(&s->keys, s->cfg->api_clients, err, errlen);
 }
 
 agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, char *err,
                                    size_t errlen)
 {
     agency_server *s = calloc(1, sizeof *s);
+    char at[25];
 
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -257,12 +323,21 @@ agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, ch
         return NULL;
     }
     s->cfg = cfg;
-    s->api = (agency_api){.cfg = cfg, .db = s->db, .queued = kick_reporter, .queued_ctx = s};
+    if (load_keys(s, err, errlen) != 0) {
+        agency_db_close(s->db);
+        free(s);
+        return NULL;
+    }
+    s->api = (agency_api){.cfg = cfg, .db = s->db, .queued = kick_reporter, .queued_ctx = s,
+                          .keys = &s->keys};
+    clock_rfc3339_ms(at, clock_now_ms());
+    agency_db_api_jobs_interrupt(s->db, at);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     if (start_all(s, listen, err, errlen) != 0) {
         stop_threads(s);
         http_server_stop(s->http);
+        agency_intake_stop(s->intake);
         server_free(s);
         return NULL;
     }
@@ -277,6 +352,7 @@ int agency_server_port(const agency_server *s)
 void agency_server_stop(agency_server *s)
 {
     http_server_stop(s->http);
+    agency_intake_stop(s->intake);
     stop_threads(s);
     server_free(s);
 }

@@ -49,6 +49,7 @@ typedef struct demo {
     double cpu_delivery[PROCS_MAX + 1];
     double written_delivery[PROCS_MAX + 1]; /* bytes written, likewise */
     const char *stats_path; /* --stats FILE, or NULL */
+    struct demo_api *api;   /* the back-office API's key and receiver (demo_api.c) */
 } demo;
 
 /* The platforms' names, by population index. */

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "demo_api.h"
 #include "demo_certificates.h"
 #include "demo_flow.h"
 #include "demo_peers.h"
@@ -99,8 +100,10 @@ static int run(demo *d)
         demo_stats_write(d, err, sizeof err) != 0) {
         fprintf(stderr, "herald demo: %s\n", err);
         procs_stop_all(&d->procs);
+        demo_api_stop(d);
         return EXIT_FAIL;
     }
+    demo_api_show(d);
     if (!d->no_serve) {
         phone_view *view = phone_view_start(d, err, sizeof err);
         if (!view)
@@ -111,6 +114,7 @@ static int run(demo *d)
         phone_view_stop(view);
     }
     procs_stop_all(&d->procs);
+    demo_api_stop(d);
     return EXIT_OK;
 }
 

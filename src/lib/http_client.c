@@ -165,6 +165,64 @@ static int never_sent(CURL *curl, CURLcode rc)
            request_bytes == 0;
 }
 
+/* Appends each "Name: value" line of lines (separated by '\n'; NULL for
+ * none). 0, or -1 when out of memory. */
+static int add_header_lines(struct curl_slist **headers, const char *lines)
+{
+    char line[1024];
+
+    while (lines && *lines) {
+        size_t n = strcspn(lines, "\n");
+        if (n >= sizeof line)
+            return -1;
+        memcpy(line, lines, n);
+        line[n] = '\0';
+        struct curl_slist *h = curl_slist_append(*headers, line);
+        if (!h)
+            return -1;
+        *headers = h;
+        lines += n + (lines[n] == '\n');
+    }
+    return 0;
+}
+
+int http_client_get_raw(http_client *c, const char *path, const char *header, buf *reply,
+                        char *err, size_t errlen)
+{
+    struct curl_slist *headers = NULL, *h;
+    char url[2048];
+    long status = 0;
+    CURLcode rc;
+
+    for (h = c->headers; h; h = h->next)
+        if (!(headers = curl_slist_append(headers, h->data)))
+            break;
+    if (!headers || add_header_lines(&headers, header) != 0) {
+        curl_slist_free_all(headers);
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+    snprintf(url, sizeof url, "%s%s", c->base, path);
+    curl_easy_reset(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc = curl_easy_perform(c->curl);
+    if (rc != CURLE_OK)
+        snprintf(err, errlen, "GET %s: %s", url, curl_easy_strerror(rc));
+    else
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
+    return (int)status;
+}
+
 int http_client_post_raw(http_client *c, const char *path, const char *header,
                          const char *body, size_t body_len, long timeout_ms, buf *reply,
                          int *unsent, char *err, size_t errlen)
@@ -178,7 +236,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     for (h = c->headers; h; h = h->next)
         if (!(headers = curl_slist_append(headers, h->data)))
             break;
-    if (!headers || (header && !(headers = curl_slist_append(headers, header)))) {
+    if (!headers || add_header_lines(&headers, header) != 0) {
         curl_slist_free_all(headers);
         snprintf(err, errlen, "out of memory");
         *unsent = 1;

@@ -35,8 +35,8 @@ long http_client_retry_after_s(const http_client *c);
 int http_client_json(http_client *c, const char *method, const char *path,
                      json_t *body, json_t **reply, char *err, size_t errlen);
 
-/* A POST to a peer outside herald (a messenger's push gateway): one
- * extra header line ("Name: value", may be NULL), a timeout of its own,
+/* A POST to a peer outside herald (a messenger's push gateway): extra
+ * header lines ("Name: value", several separated by '\n'; may be NULL), a timeout of its own,
  * and the answer's bytes appended to reply (up to 64 MiB) for the caller
  * to parse, so that a bad answer can be told from none. Returns the HTTP
  * status, or 0 when no answer came: then *unsent is 1 when the request
@@ -46,6 +46,12 @@ int http_client_json(http_client *c, const char *method, const char *path,
 int http_client_post_raw(http_client *c, const char *path, const char *header,
                          const char *body, size_t body_len, long timeout_ms, buf *reply,
                          int *unsent, char *err, size_t errlen);
+
+/* A GET whose answer is not JSON (a PDF): extra header lines as for
+ * http_client_post_raw, the answer's bytes appended to reply. Returns the
+ * HTTP status, 0 when no answer came (err says why). */
+int http_client_get_raw(http_client *c, const char *path, const char *header, buf *reply,
+                        char *err, size_t errlen);
 
 /* Reads a one-line bearer key file (mode 0600) into key (65+ bytes). */
 int http_client_read_key(const char *path, char *key, size_t keylen,

@@ -23,6 +23,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_handler handler;
     http_gate gate;
+    http_refusal refusal; /* NULL: the default JSON error bodies */
     void *ctx;
     size_t max_body;
     int port;
@@ -132,14 +133,16 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, http_response 
     return ok;
 }
 
-static enum MHD_Result reply_now(struct MHD_Connection *conn, upload *u, int status,
-                                 const char *msg)
+static enum MHD_Result reply_now(http_server *s, struct MHD_Connection *conn, upload *u,
+                                 int status, const char *msg)
 {
     http_response r = {0};
     enum MHD_Result ok;
 
     http_reply_error(&r, status, "%s", msg);
     u->status = status;
+    if (s->refusal)
+        s->refusal(s->ctx, status, msg, &r);
     ok = send_response(conn, &r);
     response_free(&r);
     return ok;
@@ -162,8 +165,8 @@ static int body_follows(struct MHD_Connection *conn)
     return (cl && strtoull(cl, NULL, 10) > 0) || te;
 }
 
-static enum MHD_Result refuse(struct MHD_Connection *conn, upload *u, int status,
-                              const char *method)
+static enum MHD_Result refuse(http_server *s, struct MHD_Connection *conn, upload *u,
+                              int status, const char *method)
 {
     http_response r = {0};
     enum MHD_Result ok;
@@ -179,6 +182,10 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, upload *u, int status
     default: http_reply_error(&r, status, "request refused"); break;
     }
     u->status = status;
+    if (s->refusal)
+        s->refusal(s->ctx, status, status == 401 ? "missing or unknown API key"
+                                : status == 413 ? "request body too large"
+                                : "request refused", &r);
     ok = send_response(conn, &r);
     response_free(&r);
     return ok;
@@ -211,7 +218,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
              * its end. Either way nothing is buffered. */
             if (!body_follows(conn)) {
                 u->answered = 1;
-                return refuse(conn, u, status, method);
+                return refuse(s, conn, u, status, method);
             }
             return MHD_YES;
         }
@@ -219,7 +226,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
     if (declared_length(conn, &declared)) {
         if (declared > u->max) {
             u->too_large = u->answered = 1;
-            return reply_now(conn, u, 413, "request body too large");
+            return reply_now(s, conn, u, 413, "request body too large");
         }
         if (declared > 0) {
             u->expect = (size_t)declared + 1;
@@ -231,7 +238,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
                 if (body_follows(conn))
                     return MHD_YES; /* dropped as it comes, 503 at its end */
                 u->answered = 1;
-                return reply_now(conn, u, 503, NO_MEMORY);
+                return reply_now(s, conn, u, 503, NO_MEMORY);
             }
             u->buf[0] = '\0';
         }
@@ -281,7 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (u->answered)
             return MHD_YES;
         u->answered = 1;
-        return refuse(conn, u, u->refused, method);
+        return refuse(s, conn, u, u->refused, method);
     }
     if (*data_size) {
         /* A body that outgrows its limit as it comes (sent in chunks, no
@@ -302,8 +309,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (u->answered)
             return MHD_YES;
         u->answered = 1;
-        return u->too_large ? reply_now(conn, u, 413, "request body too large")
-                            : reply_now(conn, u, 503, NO_MEMORY);
+        return u->too_large ? reply_now(s, conn, u, 413, "request body too large")
+                            : reply_now(s, conn, u, 503, NO_MEMORY);
     }
 
     http_request req = {
@@ -485,6 +492,11 @@ http_server *http_server_start_gated(const char *listen, size_t max_body, unsign
         return NULL;
     }
     return s;
+}
+
+void http_server_set_refusal(http_server *s, http_refusal fn)
+{
+    s->refusal = fn;
 }
 
 int http_server_port(const http_server *s)

@@ -43,6 +43,12 @@ typedef int (*http_gate)(void *ctx, const http_request *req, size_t *max_body);
 
 typedef struct http_server http_server;
 
+/* Rewrites an answer the server gives on its own (the gate's 401, 404,
+ * 405; 413; 503), for a role whose API has one error shape of its own.
+ * resp already holds the default answer (and WWW-Authenticate for 401);
+ * msg says why in a few words. */
+typedef void (*http_refusal)(void *ctx, int status, const char *msg, http_response *resp);
+
 /* listen is "HOST:PORT" (port 0 picks a free one). Returns NULL with a
  * message in err when the address cannot be bound. */
 http_server *http_server_start(const char *listen, size_t max_body, unsigned threads,
@@ -63,6 +69,9 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
  * which must outlive the server. Call between bind and serve. */
 struct http_metrics;
 void http_server_observe(http_server *s, struct http_metrics *m);
+/* Between bind and serve: answers the server gives on its own go through
+ * fn (see http_refusal). */
+void http_server_set_refusal(http_server *s, http_refusal fn);
 int http_server_port(const http_server *s);
 void http_server_stop(http_server *s);
 

@@ -105,7 +105,7 @@ listen = 127.0.0.1:$4
 public_url = http://127.0.0.1:$4
 poll_ms = 100
 report_ms = 100
-clients = agency.clients
+api_clients = agency.clients
 contact = 국세청 고객센터 126 / NTS call centre 126
 [idsvc]
 url = http://127.0.0.1:$PORT_idsvc

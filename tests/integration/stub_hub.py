@@ -6,7 +6,9 @@
 # {"reference":R} adds a postal change; POST /test/fast {"delay_ms":N}
 # makes later submissions land in the feed as received at once and be
 # answered only N ms later (a hub whose relay beats its own answer);
-# GET /test/state shows everything.
+# GET /test/state shows everything. POST /test/change {"reference":R,
+# "state":S} adds any change to the feed; GET /v1/notices/{id}/certificate
+# (and .pdf) answer a stand-in certificate.
 import json, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
@@ -88,6 +90,13 @@ class Hub(BaseHTTPRequestHandler):
                 events.extend(shared(b, "events"))
                 return self.reply(200, {"results": [{"notice": e["notice"], "status": "recorded"}
                                                     for e in b["events"]]})
+            if self.path == "/test/change":
+                rec = notices[b["reference"]]
+                rec["state"] = b["state"]
+                changes.append({"seq": len(changes) + 1, "notice": rec["notice"],
+                                "reference": b["reference"], "state": b["state"],
+                                "at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())})
+                return self.reply(200, {"ok": True})
             if self.path == "/test/postal":
                 rec = notices[b["reference"]]
                 rec["state"] = "postal"
@@ -107,6 +116,25 @@ class Hub(BaseHTTPRequestHandler):
                 after = int(q.get("after", ["0"])[0])
                 page = [c for c in changes if c["seq"] > after][:int(q.get("limit", ["1000"])[0])]
                 return self.reply(200, {"changes": page, "next": page[-1]["seq"] if page else after})
+            by_id = {r["notice"]: (ref, r) for ref, r in notices.items()}
+            parts = u.path.split("/")
+            if len(parts) == 5 and parts[:3] == ["", "v1", "notices"] and parts[4] in (
+                    "certificate", "certificate.pdf") and parts[3] in by_id:
+                if parts[4] == "certificate.pdf":
+                    pdf = b"%PDF-1.4 stand-in certificate " + parts[3].encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/pdf")
+                    self.send_header("Content-Length", str(len(pdf)))
+                    self.end_headers()
+                    self.wfile.write(pdf)
+                    return
+                return self.reply(200, {"notice": parts[3], "leaves": [], "sth": {}})
+            if len(parts) == 4 and parts[:3] == ["", "v1", "notices"] and parts[3] in by_id:
+                ref, r = by_id[parts[3]]
+                return self.reply(200, {"notice": parts[3], "reference": ref, "state": r["state"],
+                                        "events": [{"event": "SubmissionAcceptance",
+                                                    "at": "2026-11-27T08:00:00.000Z",
+                                                    "actor": "hub", "reason": None}]})
             if u.path == "/test/state":
                 return self.reply(200, {"notices": notices, "submissions": submissions,
                                         "commons": commons,

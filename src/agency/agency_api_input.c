@@ -1,0 +1,576 @@
+/* agency_api_input.c -- see agency_api_input.h. */
+#include "agency_api_input.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency_ref.h"
+#include "apikeys.h"
+#include "crypto.h"
+#include "csv.h"
+#include "utf8.h"
+
+/* scheduled_for may be at most this far ahead: the notice waits in the
+ * server's memory until then. */
+#define API_SCHEDULE_MAX_MS (30LL * 24 * 3600 * 1000)
+
+static const char *const reserved_cols[] = {"rrn", "name", "address", "reference", "title",
+                                            "deadline"};
+
+/* ---- errors ---- */
+
+int api_errors_add(api_errors *e, long row, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 8;
+        api_error *v = realloc(e->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        e->v = v;
+        e->cap = cap;
+    }
+    api_error *x = &e->v[e->n++];
+    x->row = row;
+    snprintf(x->field, sizeof x->field, "%s", field ? field : "");
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof x->detail, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+void api_errors_free(api_errors *e)
+{
+    free(e->v);
+    *e = (api_errors){0};
+}
+
+/* ---- rows ---- */
+
+void api_row_free(api_row *r)
+{
+    if (r->data)
+        secure_wipe(r->data, r->data_len);
+    free(r->data);
+    free(r->start);
+    free(r->len);
+    r->data = NULL;
+    r->start = r->len = NULL;
+}
+
+void api_rows_free(api_rows *rs)
+{
+    for (size_t i = 0; i < rs->nrows; i++)
+        api_row_free(&rs->rows[i]);
+    free(rs->rows);
+    for (size_t i = 0; i < rs->ncols; i++)
+        free(rs->cols[i]);
+    memset(rs, 0, sizeof *rs);
+}
+
+const char *api_row_field(const api_row *r, size_t i)
+{
+    return r->data + r->start[i];
+}
+
+long api_rows_col(const api_rows *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->ncols; i++)
+        if (!strcmp(rs->cols[i], name))
+            return (long)i;
+    return -1;
+}
+
+static int add_col(api_rows *rs, const char *name)
+{
+    if (rs->ncols >= API_MAX_COLS || !(rs->cols[rs->ncols] = strdup(name)))
+        return -1;
+    rs->ncols++;
+    return 0;
+}
+
+static int start_cols(api_rows *rs)
+{
+    return add_col(rs, "rrn") || add_col(rs, "name") || add_col(rs, "address") ? -1 : 0;
+}
+
+/* Appends a row from one value per column (NULL: not given). */
+static int add_row(api_rows *rs, long rownum, const char *ref, const char *const *vals,
+                   const size_t *lens)
+{
+    size_t total = 0;
+    api_row *r;
+
+    if (rs->nrows == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 16;
+        api_row *v = realloc(rs->rows, cap * sizeof *v);
+        if (!v)
+            return -1;
+        rs->rows = v;
+        rs->cap = cap;
+    }
+    r = &rs->rows[rs->nrows];
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < rs->ncols; i++)
+        total += (vals[i] ? lens[i] : 0) + 1;
+    r->data = malloc(total);
+    r->start = malloc(rs->ncols * sizeof *r->start);
+    r->len = malloc(rs->ncols * sizeof *r->len);
+    if (!r->data || !r->start || !r->len) {
+        api_row_free(r);
+        return -1;
+    }
+    r->data_len = total;
+    for (size_t i = 0, off = 0; i < rs->ncols; i++) {
+        size_t n = vals[i] ? lens[i] : 0;
+        if (vals[i]) {
+            memcpy(r->data + off, vals[i], n);
+            r->present |= 1ull << i;
+        }
+        r->data[off + n] = '\0';
+        r->start[i] = off;
+        r->len[i] = n;
+        off += n + 1;
+    }
+    r->row = rownum;
+    snprintf(r->ref, sizeof r->ref, "%s", ref);
+    rs->nrows++;
+    return 0;
+}
+
+/* ---- field checks (NULL: fine, else why not) ---- */
+
+static const char *text_problem(const char *s, size_t len, size_t max, int required)
+{
+    static char why[64];
+
+    if (!s)
+        return required ? "is required" : NULL;
+    if (required && !len)
+        return "must not be empty";
+    if (len > max) {
+        snprintf(why, sizeof why, "must be at most %zu bytes", max);
+        return why;
+    }
+    if (strlen(s) != len)
+        return "must not hold NUL characters";
+    if (!utf8_valid(s, len))
+        return "must be valid UTF-8";
+    return NULL;
+}
+
+static int col_name_ok(const char *k)
+{
+    size_t n = strlen(k);
+
+    if (!n || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+              (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || k[i] == '-'))
+            return 0;
+    for (size_t i = 0; i < sizeof reserved_cols / sizeof reserved_cols[0]; i++)
+        if (!strcmp(k, reserved_cols[i]))
+            return 0;
+    return 1;
+}
+
+/* A JSON string member, or NULL; *bad set when present but not a string. */
+static const char *jstr(json_t *o, const char *key, size_t *len, int *bad)
+{
+    json_t *v = json_object_get(o, key);
+
+    *len = 0;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        *bad = 1;
+        return NULL;
+    }
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* template, title, deadline, scheduled_for: row 0 errors. */
+static int check_common(api_rows *rs, const api_common *c, long long now_ms, api_errors *e)
+{
+    const char *why;
+    long long at;
+
+    if (!c->tpl || !apikeys_name_ok(c->tpl, strlen(c->tpl)) ||
+        strlen(c->tpl) > API_TEMPLATE_ID_MAX)
+        return api_errors_add(e, 0, "template", "template must be a template id: 1-64 "
+                              "characters of [A-Za-z0-9._-]"), API_IN_BAD;
+    if (!c->title || !field_title_ok(c->title, strlen(c->title)))
+        return api_errors_add(e, 0, "title", "title must be 1-%d bytes of UTF-8 without "
+                              "control characters", FIELD_TITLE_MAX), API_IN_BAD;
+    if (!c->deadline)
+        return api_errors_add(e, 0, "deadline", "deadline is required"), API_IN_BAD;
+    if ((why = agency_ref_deadline_check(c->deadline)) != NULL)
+        return api_errors_add(e, 0, "deadline", "deadline: %s", why), API_IN_BAD;
+    rs->scheduled_ms = 0;
+    if (c->scheduled_for) {
+        if (field_time_parse(c->scheduled_for, strlen(c->scheduled_for), &at) != 0)
+            return api_errors_add(e, 0, "scheduled_for", "scheduled_for must be an RFC 3339 "
+                                  "time"), API_IN_BAD;
+        if (at > now_ms + API_SCHEDULE_MAX_MS)
+            return api_errors_add(e, 0, "scheduled_for", "scheduled_for must be at most 30 "
+                                  "days ahead"), API_IN_BAD;
+        rs->scheduled_ms = at > now_ms ? at : 0;
+    }
+    snprintf(rs->tpl, sizeof rs->tpl, "%s", c->tpl);
+    snprintf(rs->title, sizeof rs->title, "%s", c->title);
+    snprintf(rs->deadline, sizeof rs->deadline, "%s", c->deadline);
+    return API_IN_OK;
+}
+
+/* The common members of a JSON body. */
+static int json_common(json_t *o, api_rows *rs, long long now_ms, api_errors *e)
+{
+    static const char *const keys[] = {"template", "title", "deadline", "scheduled_for"};
+    const char *v[4];
+    size_t len;
+    int bad = 0;
+
+    for (size_t i = 0; i < 4; i++) {
+        v[i] = jstr(o, keys[i], &len, &bad);
+        if (bad || (v[i] && strlen(v[i]) != len))
+            return api_errors_add(e, 0, keys[i], "%s must be a string", keys[i]), API_IN_BAD;
+    }
+    api_common c = {v[0], v[1], v[2], v[3]};
+    return check_common(rs, &c, now_ms, e);
+}
+
+/* Adds the personalisation keys of one notice object to the columns.
+ * A bad key is the row's error (returns 1); -1 out of memory. */
+static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
+{
+    json_t *p = json_object_get(n, "personalisation"), *v;
+    const char *k;
+
+    if (!p || json_is_null(p))
+        return 0;
+    if (!json_is_object(p))
+        return api_errors_add(e, row, "personalisation", "personalisation must be an object "
+                              "of strings") ? -1 : 1;
+    json_object_foreach(p, k, v) {
+        if (!col_name_ok(k))
+            return api_errors_add(e, row, "personalisation", "personalisation: a field name is "
+                                  "1-64 of [A-Za-z0-9_-] and not rrn, name, address, "
+                                  "reference, title or deadline") ? -1 : 1;
+        if (api_rows_col(rs, k) >= 0)
+            continue;
+        if (rs->ncols >= API_MAX_COLS)
+            return api_errors_add(e, row, "personalisation", "at most %d personalisation "
+                                  "fields in one request", API_MAX_COLS - 3) ? -1 : 1;
+        if (add_col(rs, k) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Checks one notice object and appends it. 1: refused (in e), -1: out
+ * of memory. The keys were collected before. */
+static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
+{
+    static const char *const fixed[] = {"rrn", "name", "address"};
+    static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
+    const char *vals[API_MAX_COLS] = {0}, *ref, *why;
+    size_t lens[API_MAX_COLS] = {0}, rlen;
+    char field[80];
+    int bad = 0;
+
+    if (!json_is_object(n))
+        return api_errors_add(e, row, "", "a notice must be an object") ? -1 : 1;
+    ref = jstr(n, "reference", &rlen, &bad);
+    if (bad || !ref || !field_reference_ok(ref, rlen) || strlen(ref) != rlen)
+        return api_errors_add(e, row, "reference", FIELD_RULE_REFERENCE) ? -1 : 1;
+    for (size_t i = 0; i < 3; i++) {
+        vals[i] = jstr(n, fixed[i], &lens[i], &bad);
+        if (bad)
+            return api_errors_add(e, row, fixed[i], "%s must be a string", fixed[i]) ? -1 : 1;
+        if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL)
+            return api_errors_add(e, row, fixed[i], "%s %s", fixed[i], why) ? -1 : 1;
+    }
+    json_t *p = json_object_get(n, "personalisation"), *v;
+    const char *k;
+    json_object_foreach(p, k, v) {
+        long c = api_rows_col(rs, k);
+        snprintf(field, sizeof field, "personalisation.%s", k);
+        if (c < 0 || !json_is_string(v))
+            return api_errors_add(e, row, field, "%s must be a string", field) ? -1 : 1;
+        vals[c] = json_string_value(v);
+        lens[c] = json_string_length(v);
+        if ((why = text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
+            return api_errors_add(e, row, field, "%s %s", field, why) ? -1 : 1;
+    }
+    return add_row(rs, row, ref, vals, lens) ? -1 : 0;
+}
+
+static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
+{
+    json_error_t jerr;
+
+    *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(*o)) {
+        json_decref(*o);
+        *o = NULL;
+        api_errors_add(e, 0, "", "the body must be a JSON object (%s)",
+                       jerr.text[0] ? jerr.text : "not an object");
+        return API_IN_BAD;
+    }
+    return API_IN_OK;
+}
+
+int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *out,
+                     api_errors *errs)
+{
+    json_t *o;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = parse_object(body, len, &o, errs)) != API_IN_OK)
+        return rc;
+    rc = json_common(o, out, now_ms, errs);
+    if (rc == API_IN_OK && start_cols(out) != 0)
+        rc = API_IN_NO_MEMORY;
+    if (rc == API_IN_OK) {
+        int r = collect_cols(out, o, 0, errs);
+        if (r == 0)
+            r = take_notice(out, o, 0, errs);
+        rc = r < 0 ? API_IN_NO_MEMORY : r > 0 ? API_IN_BAD : API_IN_OK;
+    }
+    json_decref(o);
+    return rc;
+}
+
+/* Finds repeated references in O(n log n) rather than row by row. */
+typedef struct ref_at {
+    const char *ref;
+    size_t i;
+} ref_at;
+
+static int by_ref(const void *a, const void *b)
+{
+    const ref_at *x = a, *y = b;
+    int c = strcmp(x->ref, y->ref);
+
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Refuses every row whose reference an earlier row has, and drops it. */
+static int drop_repeats(api_rows *rs, api_errors *e)
+{
+    ref_at *v = malloc((rs->nrows ? rs->nrows : 1) * sizeof *v);
+    unsigned char *gone = calloc(rs->nrows ? rs->nrows : 1, 1);
+    size_t k = 0;
+
+    if (!v || !gone) {
+        free(v);
+        free(gone);
+        return -1;
+    }
+    for (size_t i = 0; i < rs->nrows; i++)
+        v[i] = (ref_at){rs->rows[i].ref, i};
+    qsort(v, rs->nrows, sizeof *v, by_ref);
+    for (size_t i = 1; i < rs->nrows; i++)
+        if (!strcmp(v[i].ref, v[i - 1].ref)) {
+            size_t first = v[i - 1].i;
+            while (i < rs->nrows && !strcmp(v[i].ref, rs->rows[first].ref)) {
+                gone[v[i].i] = 1;
+                if (api_errors_add(e, rs->rows[v[i].i].row, "reference", "reference repeats "
+                                   "row %ld", rs->rows[first].row) != 0)
+                    k = (size_t)-1;
+                i++;
+            }
+        }
+    free(v);
+    if (k == (size_t)-1) {
+        free(gone);
+        return -1;
+    }
+    for (size_t i = 0; i < rs->nrows; i++) {
+        if (gone[i])
+            api_row_free(&rs->rows[i]);
+        else
+            rs->rows[k++] = rs->rows[i];
+    }
+    rs->nrows = k;
+    free(gone);
+    return 0;
+}
+
+int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows *out,
+                        api_errors *errs)
+{
+    json_t *o, *list, *n;
+    unsigned char *refused = NULL;
+    size_t i;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = parse_object(body, len, &o, errs)) != API_IN_OK)
+        return rc;
+    list = json_object_get(o, "notices");
+    if ((rc = json_common(o, out, now_ms, errs)) != API_IN_OK)
+        goto done;
+    if (!json_is_array(list) || !json_array_size(list)) {
+        api_errors_add(errs, 0, "notices", "notices must be a non-empty array");
+        rc = API_IN_BAD;
+        goto done;
+    }
+    if (json_array_size(list) > API_BULK_MAX_ROWS) {
+        rc = API_IN_TOO_MANY;
+        goto done;
+    }
+    rc = API_IN_NO_MEMORY;
+    if (start_cols(out) != 0 || !(refused = calloc(json_array_size(list), 1)))
+        goto done;
+    json_array_foreach(list, i, n) {
+        int r = json_is_object(n) ? collect_cols(out, n, (long)i + 1, errs) : 0;
+        if (r < 0)
+            goto done;
+        refused[i] = (unsigned char)r;
+    }
+    json_array_foreach(list, i, n) {
+        int r = refused[i] ? 1 : take_notice(out, n, (long)i + 1, errs);
+        if (r < 0)
+            goto done;
+    }
+    rc = drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
+done:
+    free(refused);
+    json_decref(o);
+    return rc;
+}
+
+/* ---- CSV ---- */
+
+/* Maps the file's columns to ours: map[i] is our column for file column
+ * i, -1 for reference. */
+static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS],
+                       long *ref_col, api_errors *e)
+{
+    size_t n = csv_header_count(h);
+
+    *ref_col = csv_header_index(h, "reference");
+    if (csv_header_index(h, "rrn") < 0 || csv_header_index(h, "name") < 0 ||
+        csv_header_index(h, "address") < 0 || *ref_col < 0)
+        return api_errors_add(e, 1, "", "the header row must name the columns rrn, name, "
+                              "address and reference"), API_IN_BAD;
+    if (n > API_MAX_COLS)
+        return api_errors_add(e, 1, "", "at most %d columns", API_MAX_COLS), API_IN_BAD;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = csv_header_name(h, i);
+        long c = api_rows_col(rs, name);
+        if ((long)i == *ref_col) {
+            map[i] = -1;
+            continue;
+        }
+        if (c < 0 && !col_name_ok(name))
+            return api_errors_add(e, 1, "", "column %zu: a personalisation column is named "
+                                  "1-64 of [A-Za-z0-9_-] and not title or deadline", i + 1),
+                   API_IN_BAD;
+        if (c < 0) {
+            if (add_col(rs, name) != 0)
+                return API_IN_NO_MEMORY;
+            c = (long)rs->ncols - 1;
+        }
+        map[i] = c;
+    }
+    return API_IN_OK;
+}
+
+/* One CSV record into a row. 1: refused (in e), -1: out of memory. */
+static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_col,
+                    api_errors *e)
+{
+    const char *vals[API_MAX_COLS] = {0}, *why;
+    size_t lens[API_MAX_COLS] = {0};
+    long line = csv_row_line(cr);
+    const char *ref = csv_row_field(cr, (size_t)ref_col);
+
+    if (!field_reference_ok(ref, csv_row_len(cr, (size_t)ref_col)))
+        return api_errors_add(e, line, "reference", FIELD_RULE_REFERENCE) ? -1 : 1;
+    for (size_t i = 0; i < csv_row_count(cr); i++) {
+        if (map[i] < 0)
+            continue;
+        vals[map[i]] = csv_row_field(cr, i);
+        lens[map[i]] = csv_row_len(cr, i);
+    }
+    static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
+    for (size_t i = 0; i < rs->ncols; i++) {
+        why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
+        if (why)
+            return api_errors_add(e, line, rs->cols[i], "%s %s", rs->cols[i], why) ? -1 : 1;
+    }
+    return add_row(rs, line, ref, vals, lens) ? -1 : 0;
+}
+
+static int csv_rows(api_rows *rs, csv_reader *r, const long *map, long ref_col,
+                    api_errors *e)
+{
+    char err[256];
+    csv_row cr;
+    size_t seen = 0;
+    int k;
+
+    while ((k = csv_next(r, &cr, err, sizeof err)) != CSV_EOF) {
+        if (k == CSV_FATAL)
+            return API_IN_NO_MEMORY;
+        if (++seen > API_BULK_MAX_ROWS)
+            return API_IN_TOO_MANY;
+        if (k == CSV_BAD) {
+            long line = strtol(err + strlen("line "), NULL, 10);
+            if (api_errors_add(e, line, "", "%s", err) != 0)
+                return API_IN_NO_MEMORY;
+            continue;
+        }
+        if (csv_take(rs, &cr, map, ref_col, e) < 0)
+            return API_IN_NO_MEMORY;
+    }
+    return API_IN_OK;
+}
+
+int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
+                       long long now_ms, api_rows *out, api_errors *errs)
+{
+    long map[API_MAX_COLS], ref_col;
+    char err[256];
+    csv_header *h = NULL;
+    csv_reader *r = NULL;
+    FILE *f;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = check_common(out, common, now_ms, errs)) != API_IN_OK)
+        return rc;
+    if (start_cols(out) != 0)
+        return API_IN_NO_MEMORY;
+    if (!len)
+        return api_errors_add(errs, 0, "", "the CSV is empty"), API_IN_BAD;
+    if (!(f = fmemopen((void *)body, len, "r")))
+        return API_IN_NO_MEMORY;
+    setvbuf(f, NULL, _IONBF, 0);
+    if (!(r = csv_open(f, NULL))) {
+        rc = API_IN_NO_MEMORY;
+    } else if (!(h = csv_read_header(r, err, sizeof err))) {
+        api_errors_add(errs, 1, "", "header: %s", err);
+        rc = API_IN_BAD;
+    } else if ((rc = csv_columns(out, h, map, &ref_col, errs)) == API_IN_OK) {
+        rc = csv_rows(out, r, map, ref_col, errs);
+        if (rc == API_IN_OK && !out->nrows && !errs->n) {
+            api_errors_add(errs, 0, "", "the CSV has no rows");
+            rc = API_IN_BAD;
+        }
+        if (rc == API_IN_OK && drop_repeats(out, errs) != 0)
+            rc = API_IN_NO_MEMORY;
+    }
+    csv_header_free(h);
+    csv_close(r);
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,386 @@
+/* agency_api_notices.c -- the back-office API of `agency serve`: notices
+ * posted one by one or in bulk, read back by the caller's reference, bulk
+ * jobs, and certificates proxied from the hub (docs/protocol.md, "## agency").
+ *
+ * Thin shells: input is checked in agency_api_input.c, notices go through
+ * the send pipeline in agency_intake.c, and every error is a problem
+ * (agency_problem.h). The caller's reference is the caller's name for a
+ * notice; the agency's own is derived from it (agency_ref_api), so the
+ * same reference twice is the same notice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agency_api.h"
+#include "agency_api_input.h"
+#include "agency_problem.h"
+#include "agency_ref.h"
+#include "clock.h"
+#include "crypto.h"
+#include "http_client.h"
+#include "http_route.h"
+#include "log.h"
+
+/* How long POST /v1/notices waits for the hub's answer before it says
+ * 202 "queued" (the notice still goes; GET tells the outcome). */
+#define NOTICE_WAIT_MS 30000
+
+static int content_is(const http_request *req, const char *type)
+{
+    const char *ct = http_header(req, "Content-Type");
+    size_t n = strlen(type);
+
+    return ct && !strncasecmp(ct, type, n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static void reply_json(http_response *resp, int status, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    json_decref(o);
+    if (!text) {
+        agency_problem(resp, 503, NULL, 0, "out of memory");
+        return;
+    }
+    http_reply_body(resp, status, "application/json", text, strlen(text));
+}
+
+/* The path's {name} segment, checked as a reference. 0, or -1 after
+ * answering 404 (an unknown and a malformed reference look alike). */
+static int path_reference(const http_request *req, const char *prefix, char *out, size_t cap)
+{
+    const char *p = req->path + strlen(prefix);
+    size_t n = strcspn(p, "/");
+
+    if (!n || n >= cap || !field_reference_ok(p, n))
+        return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+}
+
+static void not_found(http_response *resp, const char *what)
+{
+    agency_problem(resp, 404, NULL, 0, "no such %s", what);
+}
+
+/* ---- POST /v1/notices ---- */
+
+static void answer_input_error(http_response *resp, int rc, const api_errors *errs)
+{
+    if (rc == API_IN_TOO_MANY)
+        agency_problem(resp, 413, "notices", 0, "at most %d rows in one bulk",
+                       API_BULK_MAX_ROWS);
+    else if (rc == API_IN_NO_MEMORY)
+        agency_problem(resp, 503, NULL, 0, "out of memory: try again");
+    else
+        agency_problem_errors(resp, 400, errs);
+}
+
+/* The notice as GET shows it, answered with status, once the hub has
+ * given it an id: a notice stored but not yet answered for (the same
+ * reference posted twice at once) goes through the worker, which finds
+ * it made. -1 when there is none yet. */
+static int answer_notice(agency_api *api, const char *caller_ref, int status,
+                         http_response *resp)
+{
+    char ref[FIELD_REFERENCE_MAX + 1];
+    json_t *o;
+    int found = agency_db_api_notice(api->db, caller_ref, &o, ref);
+
+    if (found <= 0 || !json_is_string(json_object_get(o, "notice"))) {
+        json_decref(o);
+        return -1;
+    }
+    reply_json(resp, status, o);
+    return 0;
+}
+
+void agency_api_post_notice(void *role, const void *caller, const http_request *req,
+                            http_response *resp)
+{
+    agency_api *api = role;
+    api_rows rs;
+    api_errors errs = {0};
+    intake_result res;
+    char caller_ref[FIELD_REFERENCE_MAX + 1];
+    int rc;
+
+    if (!content_is(req, "application/json")) {
+        agency_problem(resp, 415, NULL, 0, "send the notice as application/json");
+        return;
+    }
+    rc = api_input_notice(req->body, req->body_len, clock_now_ms(), &rs, &errs);
+    if (rc != API_IN_OK) {
+        answer_input_error(resp, rc, &errs);
+        api_errors_free(&errs);
+        api_rows_free(&rs);
+        return;
+    }
+    snprintf(caller_ref, sizeof caller_ref, "%s", rs.rows[0].ref);
+    /* The same reference again: the notice it made, without touching the
+     * RRN or the hub. */
+    if (answer_notice(api, caller_ref, 200, resp) == 0) {
+        api_rows_free(&rs);
+        return;
+    }
+    agency_intake_notice(api->intake, &rs, NOTICE_WAIT_MS, &res);
+    api_rows_free(&rs);
+    if ((res.status == 201 || res.status == 200) &&
+        answer_notice(api, caller_ref, res.status, resp) == 0) {
+        log_info("POST /v1/notices by %s: %s", ((const apikey_entry *)caller)->name,
+                 res.status == 201 ? "accepted" : "existing");
+        return;
+    }
+    if (res.status == 202 || res.status == 201 || res.status == 200) {
+        json_t *o = json_pack("{ssss}", "reference", caller_ref, "state",
+                              res.status == 202 ? res.detail : "accepted");
+        reply_json(resp, 202, o);
+        return;
+    }
+    agency_problem(resp, res.status, res.field, 0, "%s", res.detail);
+}
+
+/* ---- POST /v1/notices/bulk ---- */
+
+static void job_id(char out[40])
+{
+    uint8_t raw[12];
+    char hex[25];
+
+    random_bytes(raw, sizeof raw);
+    hex_encode(hex, raw, sizeof raw);
+    snprintf(out, 40, "job-%s", hex);
+}
+
+static int parse_bulk(const http_request *req, api_rows *rs, api_errors *errs)
+{
+    long long now = clock_now_ms();
+
+    if (content_is(req, "application/json"))
+        return api_input_bulk_json(req->body, req->body_len, now, rs, errs);
+    api_common c = {http_query(req, "template"), http_query(req, "title"),
+                    http_query(req, "deadline"), http_query(req, "scheduled_for")};
+    return api_input_bulk_csv(req->body, req->body_len, &c, now, rs, errs);
+}
+
+/* Records the job and its refused rows; 0 or -1. */
+static int create_job(agency_api *api, const char *id, const api_rows *rs,
+                      const api_errors *errs)
+{
+    long *rows = malloc((errs->n + 1) * sizeof *rows);
+    const char **fields = malloc((errs->n + 1) * sizeof *fields);
+    const char **details = malloc((errs->n + 1) * sizeof *details);
+    char at[25];
+    int rc = -1;
+
+    clock_rfc3339_ms(at, clock_now_ms());
+    if (rows && fields && details &&
+        agency_db_api_job_create(api->db, id, (long)(rs->nrows + errs->n), at) == 0) {
+        for (size_t i = 0; i < errs->n; i++) {
+            rows[i] = errs->v[i].row;
+            fields[i] = errs->v[i].field;
+            details[i] = errs->v[i].detail;
+            agency_problem_mask(errs->v[i].detail);
+        }
+        rc = agency_db_api_job_errors(api->db, id, rows, fields, details, errs->n);
+        if (rc == 0 && !rs->nrows)
+            rc = agency_db_api_job_update(api->db, id, "done", (long)errs->n, 0, 0,
+                                          (long)errs->n, at);
+    }
+    free(rows);
+    free(fields);
+    free(details);
+    return rc;
+}
+
+void agency_api_post_bulk(void *role, const void *caller, const http_request *req,
+                          http_response *resp)
+{
+    agency_api *api = role;
+    api_rows rs;
+    api_errors errs = {0};
+    char id[40], location[64];
+    int rc;
+
+    if (!content_is(req, "application/json") && !content_is(req, "text/csv")) {
+        agency_problem(resp, 415, NULL, 0, "send the rows as application/json or text/csv");
+        return;
+    }
+    rc = parse_bulk(req, &rs, &errs);
+    if (rc != API_IN_OK) {
+        answer_input_error(resp, rc, &errs);
+        goto done;
+    }
+    job_id(id);
+    long total = (long)(rs.nrows + errs.n), refused = (long)errs.n;
+    if (create_job(api, id, &rs, &errs) != 0) {
+        agency_problem(resp, 503, NULL, 0, "cannot record the job: try again");
+        goto done;
+    }
+    if (rs.nrows && agency_intake_bulk(api->intake, id, &rs, refused) != 0) {
+        char at[25];
+        clock_rfc3339_ms(at, clock_now_ms());
+        agency_db_api_job_update(api->db, id, "refused", refused, 0, 0, refused, at);
+        agency_problem(resp, 503, NULL, 0, "the server holds too many rows: try again later");
+        goto done;
+    }
+    log_info("POST /v1/notices/bulk by %s: job %s, %ld rows, %ld refused at once",
+             ((const apikey_entry *)caller)->name, id, total, refused);
+    snprintf(location, sizeof location, "/v1/jobs/%s", id);
+    http_add_header(resp, "Location", location);
+    reply_json(resp, 202, json_pack("{sssisiss}", "job", id, "rows", (json_int_t)total,
+                                    "refused", (json_int_t)refused, "status", location));
+done:
+    api_errors_free(&errs);
+    api_rows_free(&rs);
+}
+
+/* ---- GET /v1/notices/{reference} ---- */
+
+/* The hub's evidence of the notice, with each event's reason, added to
+ * o as "evidence" when the hub answers. */
+static void add_evidence(agency_api *api, json_t *o)
+{
+    const char *notice = json_string_value(json_object_get(o, "notice"));
+    http_client *hub;
+    json_t *reply = NULL;
+    char path[160], err[256];
+
+    if (!notice || !(hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key)))
+        return;
+    snprintf(path, sizeof path, "/v1/notices/%s", notice);
+    if (http_client_call(hub, "GET", path, NULL, 0, &reply, err, sizeof err) == 200) {
+        json_t *events = json_array(), *e;
+        size_t i;
+        json_array_foreach(json_object_get(reply, "events"), i, e) {
+            json_t *x = json_object();
+            json_object_set(x, "event", json_object_get(e, "event"));
+            json_object_set(x, "at", json_object_get(e, "at"));
+            json_object_set(x, "actor", json_object_get(e, "actor"));
+            json_object_set(x, "reason", json_object_get(e, "reason"));
+            json_array_append_new(events, x);
+        }
+        json_object_set_new(o, "evidence", events);
+    }
+    json_decref(reply);
+    http_client_free(hub);
+}
+
+void agency_api_get_notice(void *role, const void *caller, const http_request *req,
+                           http_response *resp)
+{
+    agency_api *api = role;
+    char caller_ref[FIELD_REFERENCE_MAX + 1], ref[FIELD_REFERENCE_MAX + 1];
+    const char *waiting;
+    json_t *o;
+    int found;
+
+    (void)caller;
+    if (path_reference(req, "/v1/notices/", caller_ref, sizeof caller_ref) != 0) {
+        not_found(resp, "notice");
+        return;
+    }
+    found = agency_db_api_notice(api->db, caller_ref, &o, ref);
+    if (found < 0) {
+        agency_problem(resp, 503, NULL, 0, "database error");
+        return;
+    }
+    if (found) {
+        add_evidence(api, o);
+        reply_json(resp, 200, o);
+        return;
+    }
+    if ((waiting = agency_intake_waiting(api->intake, caller_ref)) != NULL) {
+        reply_json(resp, 200, json_pack("{ssss}", "reference", caller_ref, "state", waiting));
+        return;
+    }
+    not_found(resp, "notice");
+}
+
+/* ---- GET /v1/notices/{reference}/certificate ---- */
+
+static int wants_pdf(const http_request *req)
+{
+    const char *accept = http_header(req, "Accept");
+
+    return accept && strstr(accept, "application/pdf") != NULL;
+}
+
+/* Passes the hub's answer on: the certificate, or a problem saying why. */
+static void proxy_certificate(http_client *hub, const char *notice, int pdf,
+                              http_response *resp)
+{
+    char path[180], err[256];
+    buf body;
+    int status;
+
+    snprintf(path, sizeof path, "/v1/notices/%s/certificate%s", notice, pdf ? ".pdf" : "");
+    buf_init(&body, 8192);
+    status = http_client_get_raw(hub, path, NULL, &body, err, sizeof err);
+    if (status == 200 && !body.broken) {
+        size_t len;
+        char *bytes = buf_take(&body, &len);
+        http_reply_body(resp, 200, pdf ? "application/pdf" : "application/json", bytes, len);
+    } else if (status == 503) {
+        agency_problem(resp, 503, NULL, 0, "the hub cannot make certificates yet (no signed "
+                       "tree head)");
+    } else if (status == 404) {
+        agency_problem(resp, 404, NULL, 0, "no such notice");
+    } else {
+        agency_problem(resp, 502, NULL, 0, "the hub did not give the certificate (%s)",
+                       status ? "HTTP error" : err);
+    }
+    buf_free(&body);
+}
+
+void agency_api_get_certificate(void *role, const void *caller, const http_request *req,
+                                http_response *resp)
+{
+    agency_api *api = role;
+    char caller_ref[FIELD_REFERENCE_MAX + 1], ref[FIELD_REFERENCE_MAX + 1];
+    const char *notice;
+    http_client *hub;
+    json_t *o;
+
+    (void)caller;
+    if (path_reference(req, "/v1/notices/", caller_ref, sizeof caller_ref) != 0 ||
+        agency_db_api_notice(api->db, caller_ref, &o, ref) != 1) {
+        not_found(resp, "notice");
+        return;
+    }
+    notice = json_string_value(json_object_get(o, "notice"));
+    if (!notice) {
+        agency_problem(resp, 409, NULL, 0, "the hub has not accepted this notice yet");
+    } else if (!(hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key))) {
+        agency_problem(resp, 503, NULL, 0, "out of memory");
+    } else {
+        proxy_certificate(hub, notice, wants_pdf(req), resp);
+        http_client_free(hub);
+    }
+    json_decref(o);
+}
+
+/* ---- GET /v1/jobs/{id} ---- */
+
+void agency_api_get_job(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    agency_api *api = role;
+    char id[48];
+    json_t *o;
+
+    (void)caller;
+    if (path_reference(req, "/v1/jobs/", id, sizeof id) != 0) {
+        not_found(resp, "job");
+        return;
+    }
+    int found = agency_db_api_job_get(api->db, id, &o);
+    if (found < 0)
+        agency_problem(resp, 503, NULL, 0, "database error");
+    else if (!found)
+        not_found(resp, "job");
+    else
+        reply_json(resp, 200, o);
+}

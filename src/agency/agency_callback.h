@@ -1,0 +1,55 @@
+/* agency_callback.h -- status callbacks to the agency's back office.
+ *
+ * Each state change of a notice posted through the API goes into a queue
+ * in the agency database (api_events, filled as the changes feed brings
+ * them, agency_db_feed.c). The server posts it in order, in batches, to
+ * the registered URL:
+ *
+ *   POST URL   {"events":[{"id":"ev-42","reference":"…","state":"received",
+ *                          "reason":null,"at":"…"}, …]}
+ *   Herald-Signature: t=<unix ms>,v1=<hex HMAC-SHA-256(key, "<t>." + body)>
+ *   Herald-Key-Id: <key id>
+ *
+ * the signature being push_signature.h's. A 2xx moves the queue on; no
+ * answer, a timeout, a 5xx or a 429 is retried with exponential backoff,
+ * the same batch again, for up to 24 hours; any other answer drops the
+ * batch (logged). So events arrive in order per notice, and a final state
+ * is never followed by an earlier one (the feed never records one). */
+#ifndef HERALD_AGENCY_CALLBACK_H
+#define HERALD_AGENCY_CALLBACK_H
+
+#include <stddef.h>
+
+#include "agency_config.h"
+#include "agency_db.h"
+
+#define CALLBACK_BATCH 100
+#define CALLBACK_GIVE_UP_MS (24LL * 3600 * 1000)
+#define CALLBACK_TIMEOUT_MS 10000
+#define CALLBACK_KEY_ID_LEN 16
+#define CALLBACK_KEY_HEX 64
+
+/* 1 if url may receive callbacks: https://HOST..., or http:// to a
+ * loopback host (127.0.0.0/8, localhost, [::1]); else 0 with why. */
+int agency_callback_url_ok(const char *url, const char **why);
+
+/* The wait before retry number `failures` (1, 2, ...): 1 s doubling to
+ * at most 5 minutes. */
+long agency_callback_backoff_ms(int failures);
+
+/* What a retry policy makes of an answer: 1 retry later, 0 the batch is
+ * done with (2xx, or refused for good). */
+int agency_callback_retryable(int status);
+
+/* The key id of a key: "k" and the first 15 hex of its SHA-256. */
+void agency_callback_key_id(const char *key, char out[CALLBACK_KEY_ID_LEN + 1]);
+
+/* One delivery attempt of the next batch. Returns 1 when a batch went
+ * (more may wait), 0 when nothing waits or no URL is set, -1 when it must
+ * be retried. */
+typedef struct callback_sender callback_sender;
+callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db);
+int callback_sender_round(callback_sender *cs, long long now_ms);
+void callback_sender_free(callback_sender *cs);
+
+#endif

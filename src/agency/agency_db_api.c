@@ -1,0 +1,355 @@
+/* agency_db_api.c -- what the back-office API keeps: caller references,
+ * bulk jobs and their refused rows, and the state changes of API notices
+ * (their timeline, and the durable queue of callbacks). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency_db_sql.h"
+#include "db.h"
+
+/* ---- references ---- */
+
+typedef struct refs_add {
+    const char *const *refs, *const *callers;
+    const char *job, *at;
+} refs_add;
+
+static int step_ref(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    const refs_add *a = ctx;
+
+    sqlite3_bind_text(st, 1, a->refs[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->callers[i], -1, SQLITE_STATIC);
+    if (a->job)
+        sqlite3_bind_text(st, 3, a->job, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->at, -1, SQLITE_STATIC);
+    return db_step_done(st);
+}
+
+int agency_db_api_refs_add(agency_db *db, const char *const *refs,
+                           const char *const *caller_refs, const char *job, size_t n,
+                           const char *at)
+{
+    refs_add a = {refs, caller_refs, job, at};
+    int rc;
+
+    agency_db_lock(db);
+    rc = agency_db_batch(db->sql, "INSERT OR IGNORE INTO api_refs(reference, caller_ref, job,"
+                                  " created) VALUES (?, ?, ?, ?)", n, step_ref, &a);
+    agency_db_unlock(db);
+    return rc;
+}
+
+typedef struct accepted {
+    const char *const *refs;
+    const char *at;
+    long long now_ms;
+} accepted;
+
+static int step_accepted(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    const accepted *a = ctx;
+
+    sqlite3_bind_text(st, 1, a->refs[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a->at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, a->now_ms);
+    return db_step_done(st);
+}
+
+int agency_db_api_accepted(agency_db *db, const char *const *refs, size_t n, const char *at,
+                           long long now_ms)
+{
+    accepted a = {refs, at, now_ms};
+    int rc;
+
+    agency_db_lock(db);
+    rc = agency_db_batch(db->sql,
+                         "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
+                         " SELECT reference, caller_ref, 'accepted', ?2, ?3 FROM api_refs"
+                         " WHERE reference = ?1 AND NOT EXISTS"
+                         " (SELECT 1 FROM api_events WHERE reference = ?1)",
+                         n, step_accepted, &a);
+    agency_db_unlock(db);
+    return rc;
+}
+
+static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        json_object_set_new(o, key, json_null());
+    else
+        json_object_set_new(o, key, json_string(db_text(st, col)));
+}
+
+static json_t *timeline(sqlite3 *sql, const char *ref)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT state, at, reason FROM api_events"
+                                       " WHERE reference = ? ORDER BY id");
+    json_t *list = json_array();
+
+    if (!st)
+        return list;
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        set_text(e, "state", st, 0);
+        set_text(e, "at", st, 1);
+        set_text(e, "reason", st, 2);
+        json_array_append_new(list, e);
+    }
+    sqlite3_finalize(st);
+    return list;
+}
+
+int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
+                         char ref[FIELD_REFERENCE_MAX + 1])
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    *out = NULL;
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT r.caller_ref, d.notice, d.state, d.title, d.deadline,"
+                             " r.created, r.job, r.reference FROM api_refs r"
+                             " JOIN documents d ON d.reference = r.reference"
+                             " WHERE r.caller_ref = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, caller_ref, -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        rc = s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+        if (rc == 1) {
+            json_t *o = json_object();
+            static const char *const keys[] = {"reference", "notice", "state", "title",
+                                               "deadline", "created", "job"};
+            for (int i = 0; i < 7; i++)
+                set_text(o, keys[i], st, i);
+            snprintf(ref, FIELD_REFERENCE_MAX + 1, "%s", db_text(st, 7));
+            json_object_set_new(o, "timeline", timeline(db->sql, ref));
+            *out = o;
+        }
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+/* ---- jobs ---- */
+
+int agency_db_api_job_create(agency_db *db, const char *id, long total, const char *at)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "INSERT INTO api_jobs(id, created, state, total)"
+                             " VALUES (?, ?, 'queued', ?)");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, total);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+int agency_db_api_job_update(agency_db *db, const char *id, const char *state, long processed,
+                             long accepted, long existing, long failed, const char *finished)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "UPDATE api_jobs SET state = ?2, processed = ?3, accepted = ?4,"
+                             " existing = ?5, failed = ?6, finished = ?7 WHERE id = ?1");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, processed);
+        sqlite3_bind_int64(st, 4, accepted);
+        sqlite3_bind_int64(st, 5, existing);
+        sqlite3_bind_int64(st, 6, failed);
+        if (finished)
+            sqlite3_bind_text(st, 7, finished, -1, SQLITE_STATIC);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+typedef struct job_errs {
+    const char *id;
+    const long *rows;
+    const char *const *fields, *const *details;
+} job_errs;
+
+static int step_error(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    const job_errs *e = ctx;
+
+    sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->rows[i]);
+    if (e->fields[i] && *e->fields[i])
+        sqlite3_bind_text(st, 3, e->fields[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, e->details[i], -1, SQLITE_STATIC);
+    return db_step_done(st);
+}
+
+int agency_db_api_job_errors(agency_db *db, const char *id, const long *rows,
+                             const char *const *fields, const char *const *details, size_t n)
+{
+    job_errs e = {id, rows, fields, details};
+    int rc;
+
+    agency_db_lock(db);
+    rc = agency_db_batch(db->sql, "INSERT OR IGNORE INTO api_job_errors(job, row, field, detail)"
+                                  " VALUES (?, ?, ?, ?)", n, step_error, &e);
+    agency_db_unlock(db);
+    return rc;
+}
+
+static json_t *job_errors_json(sqlite3 *sql, const char *id)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT row, field, detail FROM api_job_errors"
+                                       " WHERE job = ? ORDER BY row");
+    json_t *list = json_array();
+
+    if (!st)
+        return list;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        json_object_set_new(e, "row", json_integer(sqlite3_column_int64(st, 0)));
+        set_text(e, "field", st, 1);
+        set_text(e, "detail", st, 2);
+        json_array_append_new(list, e);
+    }
+    sqlite3_finalize(st);
+    return list;
+}
+
+int agency_db_api_job_get(agency_db *db, const char *id, json_t **out)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    *out = NULL;
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT id, state, created, finished, total, processed, accepted,"
+                             " existing, failed FROM api_jobs WHERE id = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        rc = s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+        if (rc == 1) {
+            static const char *const texts[] = {"id", "state", "created", "finished"};
+            static const char *const ints[] = {"total", "processed", "accepted", "existing",
+                                               "failed"};
+            json_t *o = json_object();
+            for (int i = 0; i < 4; i++)
+                set_text(o, texts[i], st, i);
+            for (int i = 0; i < 5; i++)
+                json_object_set_new(o, ints[i], json_integer(sqlite3_column_int64(st, 4 + i)));
+            long long total = sqlite3_column_int64(st, 4), done = sqlite3_column_int64(st, 5);
+            json_object_set_new(o, "progress",
+                                json_real(total ? (double)done / (double)total : 1.0));
+            json_object_set_new(o, "errors", job_errors_json(db->sql, id));
+            *out = o;
+        }
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+int agency_db_api_jobs_interrupt(agency_db *db, const char *at)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "UPDATE api_jobs SET state = 'interrupted', finished = ?"
+                             " WHERE state IN ('queued', 'running')");
+    if (st) {
+        sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+/* ---- the callback queue ---- */
+
+static long long cursor(sqlite3 *sql)
+{
+    return agency_db_single_int(sql, "SELECT coalesce(max(value), 0) FROM meta"
+                                     " WHERE key = 'callback_after'");
+}
+
+json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_id,
+                                  long long *first_ms)
+{
+    sqlite3_stmt *st;
+    json_t *list = NULL;
+
+    *last_id = *first_ms = 0;
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT id, caller_ref, state, reason, at, queued_ms"
+                             " FROM api_events WHERE id > ? ORDER BY id LIMIT ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, cursor(db->sql));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char id[32];
+            json_t *e = json_object();
+            *last_id = sqlite3_column_int64(st, 0);
+            if (!list) {
+                list = json_array();
+                *first_ms = sqlite3_column_int64(st, 5);
+            }
+            snprintf(id, sizeof id, "ev-%lld", *last_id);
+            json_object_set_new(e, "id", json_string(id));
+            set_text(e, "reference", st, 1);
+            set_text(e, "state", st, 2);
+            set_text(e, "reason", st, 3);
+            set_text(e, "at", st, 4);
+            json_array_append_new(list, e);
+        }
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return list;
+}
+
+int agency_db_api_events_done(agency_db *db, long long last_id)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "INSERT INTO meta(key, value) VALUES ('callback_after', ?)"
+                             " ON CONFLICT(key) DO UPDATE SET value = max(value, excluded.value)");
+    if (st) {
+        sqlite3_bind_int64(st, 1, last_id);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return rc;
+}
+
+long long agency_db_api_events_waiting(agency_db *db)
+{
+    long long n;
+
+    agency_db_lock(db);
+    n = agency_db_single_int(db->sql, "SELECT count(*) FROM api_events WHERE id >"
+                                      " (SELECT coalesce(max(value), 0) FROM meta"
+                                      " WHERE key = 'callback_after')");
+    agency_db_unlock(db);
+    return n;
+}

@@ -1,0 +1,47 @@
+/* agency_intake.h -- the background worker that takes notices posted to
+ * the back-office API through the `agency send` pipeline (RRNs to CIs at
+ * idsvc in one call per batch, documents rendered and stored, notices
+ * submitted to the hub), reusing agency_send_batch.c row for row.
+ *
+ * Single notices posted at about the same time go to idsvc and the hub
+ * as one batch; a bulk goes in batches of 1000, taking turns with the
+ * single notices so that those do not wait behind 50,000 rows. Rows hold
+ * RRNs, so they live only in memory until their document is stored: a
+ * notice scheduled for later, or still queued when the server stops, is
+ * lost with the process and posted again by the caller (its reference
+ * makes that safe). */
+#ifndef HERALD_AGENCY_INTAKE_H
+#define HERALD_AGENCY_INTAKE_H
+
+#include "agency_api_input.h"
+#include "agency_config.h"
+
+typedef struct agency_intake agency_intake;
+
+/* What became of one notice. */
+typedef struct intake_result {
+    int status;          /* 201 new, 200 existing, 202 queued/scheduled, else an error */
+    char field[80];
+    char detail[256];
+} intake_result;
+
+/* Opens the worker's own database connection and clients and starts it.
+ * NULL with a message in err. cfg must outlive it. */
+agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errlen);
+/* Stops the worker after the batch in hand; what still waits is dropped
+ * (bulk jobs stay "interrupted" in the database). NULL is a no-op. */
+void agency_intake_stop(agency_intake *in);
+
+/* Takes rs (one notice) and waits up to wait_ms for its outcome; a
+ * scheduled notice is answered 202 at once. */
+void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_result *out);
+
+/* Takes rs as the rows of job (created in the database before). failed
+ * counts the rows refused before. 0, or -1 when the server holds too
+ * many rows already (rs is then the caller's still). */
+int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long failed);
+
+/* "scheduled" or "queued" when caller_ref waits in memory, else NULL. */
+const char *agency_intake_waiting(agency_intake *in, const char *caller_ref);
+
+#endif

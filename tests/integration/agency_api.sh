@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# The agency's back-office API on `agency serve`, against a real idsvc, the
+# stand-in hub (stub_hub.py) and a callback receiver (callback_receiver.py):
+# keys, one notice posted and read back, the same reference twice, bulk as
+# JSON and as CSV with a bad row each, problems for bad input and 401, a
+# certificate proxied from the hub, and signed callbacks retried after
+# HTTP 500 with nothing lost and the order kept.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+jqt() { jq -e "$@" >/dev/null; }
+
+cd "$T"
+"$HERALD" keygen --hmac --out ci.key
+IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
+"$HERALD" keygen --ed25519 --out messenger >/dev/null
+HUBKEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077; echo "$IDKEY" >idsvc.key; echo "$HUBKEY" >hub.key)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients ||
+	{ not_ok "idsvc starts"; finish; }
+python3 "$HERE/stub_hub.py" "$HUBKEY" 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+	HUBPORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' hub.log | head -n1)
+	[ -n "$HUBPORT" ] && break
+	sleep 0.05
+done
+check "the stand-in hub starts" [ -n "$HUBPORT" ]
+HUB="http://127.0.0.1:$HUBPORT"
+
+AGPORT=$(free_port)
+mkdir -p data/templates
+cat >agency.ini <<INI
+[agency]
+name = nts
+dir = data
+listen = 127.0.0.1:$AGPORT
+public_url = http://127.0.0.1:$AGPORT/
+poll_ms = 100
+report_ms = 100
+
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.key
+
+[hub]
+url = $HUB
+key_file = hub.key
+
+[platform messenger]
+view_pub = messenger.pub
+INI
+cat >data/templates/vehicle-tax.html <<'HTML'
+<!doctype html><html lang="ko"><meta charset="utf-8"><title>((title))</title>
+<p>((name)) 님 / ((address))</p><p>Amount: ((amount)) 원, 기한 ((deadline))</p>
+HTML
+
+# ---- keys and the callback URL ----
+KEY=$("$HERALD" agency key add --config agency.ini backoffice)
+check "agency key add prints a 64-hex key once" bash -c "[[ '$KEY' =~ ^[0-9a-f]{64}$ ]]"
+check "the clients file is 0600 and holds the key's hash, never the key" \
+	bash -c "[ \$(stat -c %a data/api.clients) = 600 ] && grep -q '^backoffice [0-9a-f]\{64\}$' data/api.clients && ! grep -q '$KEY' data/api.clients"
+"$HERALD" agency key add --config agency.ini backoffice >/dev/null 2>dup.err
+check "a second key with the same name is refused" grep -q "already has a key named" dup.err
+
+"$HERALD" agency callback set --config agency.ini http://example.org/cb >cb.out 2>cb.err
+rc=$?
+check "a callback URL neither https nor loopback is refused" \
+	bash -c "[ $rc = 2 ] && grep -q 'loopback' cb.err && [ ! -e data/callback.url ]"
+CBPORT=$(free_port)
+"$HERALD" agency callback set --config agency.ini "http://127.0.0.1:$CBPORT/hooks/herald" >cb.json
+check "callback set prints the URL, a key id and the key" \
+	jqt --arg u "http://127.0.0.1:$CBPORT/hooks/herald" '.url == $u and (.key_id | test("^k[0-9a-f]{15}$")) and (.key | test("^[0-9a-f]{64}$"))' cb.json
+check "the signing key file is 0600" [ "$(stat -c %a data/callback.key)" = 600 ]
+CBKEY=$(jq -r .key cb.json) CBKID=$(jq -r .key_id cb.json)
+# The receiver refuses the first two posts with HTTP 500.
+python3 "$HERE/callback_receiver.py" "$CBKEY" "$CBKID" 2 "$CBPORT" 2>receiver.log &
+PIDS+=($!)
+
+start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts"; finish; }
+API="http://127.0.0.1:$AGPORT"
+AUTH=(-H "Authorization: Bearer $KEY")
+
+# ---- 401 ----
+NOTICE='{"template":"vehicle-tax","reference":"tax-2026-000001","rrn":"971013-9019902",
+ "name":"홍길동","address":"서울특별시 종로구 세종대로 209","personalisation":{"amount":"125,000"},
+ "title":"2026년 자동차세 / Vehicle tax","deadline":"2026-12-31"}'
+curl -s -D h401 -o b401 -X POST -H 'Content-Type: application/json' --data-binary "$NOTICE" "$API/v1/notices"
+check "no key: 401 problem+json with WWW-Authenticate, before the body" \
+	bash -c 'head -n1 h401 | grep -q " 401" && grep -qi "^content-type: application/problem+json" h401 &&
+		grep -qi "^www-authenticate: Bearer" h401 && jq -e ".status == 401 and .title and .type and .detail" b401 >/dev/null'
+r=$(http GET "$API/v1/notices/tax-2026-000001" "" -H "Authorization: Bearer $(printf 'f%.0s' $(seq 64))")
+check "an unknown key: 401" [ "$(status_of "$r")" = 401 ]
+check "the hub got nothing from refused calls" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 0 ]
+
+# ---- one notice ----
+r=$(http POST "$API/v1/notices" "$NOTICE" "${AUTH[@]}")
+body_of "$r" >one.json
+check "POST /v1/notices: 201 with the notice id, accepted" \
+	bash -c "[ $(status_of "$r") = 201 ] && jq -e '.reference == \"tax-2026-000001\" and .state == \"accepted\" and (.notice | length) > 10' one.json >/dev/null"
+N1=$(jq -r .notice one.json)
+state() { curl -s "$HUB/test/state"; }
+REF1=$(state | jq -r --arg n "$N1" '.notices | to_entries[] | select(.value.notice == $n) | .key')
+check "the hub got it under the agency's own api- reference, not the caller's" \
+	bash -c "[[ '$REF1' =~ ^api-[0-9a-f]{32}$ ]] && ! curl -s '$HUB/test/state' | grep -q tax-2026-000001"
+check "with title, deadline and a link to the agency's document" \
+	bash -c "curl -s '$HUB/test/state' | jq -e --arg r '$REF1' '.notices[\$r] | .title == \"2026년 자동차세 / Vehicle tax\" and .deadline == \"2026-12-31\" and (.link | endswith(\"/documents/\" + \$r))' >/dev/null"
+r=$(http GET "$API/v1/notices/tax-2026-000001" "" "${AUTH[@]}")
+body_of "$r" >get1.json
+check "GET /v1/notices/{reference}: state, notice, timeline and the hub's evidence" \
+	bash -c "[ $(status_of "$r") = 200 ] && jq -e --arg n '$N1' '.notice == \$n and .state == \"accepted\" and .timeline[0].state == \"accepted\" and .evidence[0].event == \"SubmissionAcceptance\"' get1.json >/dev/null"
+
+r=$(http POST "$API/v1/notices" "$NOTICE" "${AUTH[@]}")
+check "the same reference again: 200 with the same notice, nothing new at the hub" \
+	bash -c "[ $(status_of "$r") = 200 ] && [ \"\$(jq -r .notice <<<'$(body_of "$r")')\" = '$N1' ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 1 ]"
+
+bad() { jq -c "$1" <<<"$NOTICE"; } # the notice, changed by a jq filter
+
+# The same new reference posted twice at once: one notice.
+twice=$(bad '.reference = "tax-2026-000002"')
+http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin1 &
+http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin2
+wait $!
+T1=$(sed '$d' twin1 | jq -r .notice) T2=$(sed '$d' twin2 | jq -r .notice)
+echo "# twins: $(tail -n1 twin1) $(tail -n1 twin2), api submissions at the hub: $(state | jq '[.submissions[] | select(startswith("api-"))] | length')"
+check "the same reference posted twice at once: one notice, both answers name it" \
+	bash -c "[ -n '$T1' ] && [ '$T1' = '$T2' ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq --arg n '$T1' '[.notices[] | select(.notice == \$n)] | length')\" = 1 ] &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '[.notices | keys[] | select(startswith(\"api-\"))] | length')\" = 2 ]"
+
+# A scheduled notice waits, then goes.
+later=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
+r=$(http POST "$API/v1/notices" "$(bad ".reference = \"tax-2026-000003\" | .scheduled_for = \"$later\"")" "${AUTH[@]}")
+check "scheduled_for ahead: 202 scheduled at once" \
+	bash -c "[ $(status_of "$r") = 202 ] && jq -e '.state == \"scheduled\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http GET "$API/v1/notices/tax-2026-000003" "" "${AUTH[@]}")
+check "GET says scheduled while it waits" \
+	bash -c "jq -e '.state == \"scheduled\"' <<<'$(body_of "$r")' >/dev/null"
+sched_sent() {
+	for _ in $(seq 1 100); do
+		[ "$(curl -s "${AUTH[@]}" "$API/v1/notices/tax-2026-000003" | jq -r .state)" = accepted ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "at its time it goes to the hub" sched_sent
+
+# ---- bad input ----
+r=$(http POST "$API/v1/notices" "$(bad 'del(.deadline) | .reference = "x2"')" "${AUTH[@]}")
+check "a missing deadline: 400 naming the field" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\" and .status == 400' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.rrn = "971313-1019902" | .reference = "x3"')" "${AUTH[@]}")
+check "an impossible RRN: 400 naming rrn, masked after the sixth digit" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"rrn\" and (.detail | contains(\"971313-*******\"))' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -q 1019902 <<<'$(body_of "$r")'"
+r=$(http POST "$API/v1/notices" "$(bad '.template = "nope" | .reference = "x4"')" "${AUTH[@]}")
+check "an unknown template: 400 naming template" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad 'del(.personalisation) | .reference = "x5"')" "${AUTH[@]}")
+check "a personalisation field the template needs is missing: 400 naming it" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "not json" "${AUTH[@]}")
+check "a body that is not JSON: 400 problem" [ "$(status_of "$r")" = 400 ]
+r=$(http GET "$API/v1/notices/never-posted" "" "${AUTH[@]}")
+check "an unknown reference: 404 problem" \
+	bash -c "[ $(status_of "$r") = 404 ] && jq -e '.status == 404' <<<'$(body_of "$r")' >/dev/null"
+r=$(http GET "$API/v1/notices/x3" "" "${AUTH[@]}")
+check "a refused notice was never made: 404" [ "$(status_of "$r")" = 404 ]
+
+# ---- bulk as JSON: row 2 has an impossible RRN, row 4 repeats row 1 ----
+cat >bulk.json <<'JSON'
+{"template":"vehicle-tax","title":"Vehicle tax, second half","deadline":"2026-12-31","notices":[
+ {"reference":"bulk-a","rrn":"850315-1234566","name":"이영희","address":"부산","personalisation":{"amount":"50000"}},
+ {"reference":"bulk-b","rrn":"971313-1019902","name":"최지우","address":"대전","personalisation":{"amount":"30000"}},
+ {"reference":"bulk-c","rrn":"761225-2987650","name":"정하나","address":"대전","personalisation":{"amount":"30000"}},
+ {"reference":"bulk-a","rrn":"761225-2987650","name":"정하나","address":"대전","personalisation":{"amount":"1"}}]}
+JSON
+r=$(curl -s -D hb -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @bulk.json "${AUTH[@]}" "$API/v1/notices/bulk")
+JOB=$(body_of "$r" | jq -r .job)
+check "POST /v1/notices/bulk (JSON): 202 at once with a job id and its Location" \
+	bash -c "[ $(status_of "$r") = 202 ] && [[ '$JOB' =~ ^job-[0-9a-f]{24}$ ]] && grep -qi '^location: /v1/jobs/$JOB' hb"
+wait_job() {
+	for _ in $(seq 1 200); do
+		curl -s "${AUTH[@]}" "$API/v1/jobs/$1" >"$2"
+		jq -e '.state == "done"' "$2" >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "the JSON job finishes" wait_job "$JOB" job1.json
+check "its counts: 4 rows, 2 accepted, 2 failed, progress 1" \
+	jqt '.total == 4 and .processed == 4 and .accepted == 2 and .failed == 2 and .progress == 1' job1.json
+check "its errors name row and field: row 2 rrn (masked), row 4 a repeated reference" \
+	jqt '(.errors | length) == 2 and .errors[0].row == 2 and .errors[0].field == "rrn" and (.errors[0].detail | contains("971313-*******")) and .errors[1].row == 4 and .errors[1].field == "reference"' job1.json
+check "no RRN digits beyond the mask in the job" bash -c '! grep -q 1019902 job1.json'
+check "the good rows are notices at the hub" \
+	bash -c "for r in bulk-a bulk-c; do curl -s ${AUTH[*]@Q} '$API/v1/notices/'\$r | jq -e '.state == \"accepted\" and .job == \"$JOB\"' >/dev/null || exit 1; done"
+
+# ---- bulk as CSV: line 3 has no name ----
+printf '%s\n' 'reference,rrn,name,address,amount' \
+	'csv-1,020704-4123451,박민수,"서울, 종로구",10000' \
+	'csv-2,850315-1234566,,부산,20000' \
+	'csv-3,971013-9019902,홍길동,서울,30000' >bulk.csv
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Vehicle%20tax&deadline=2026-12-31" "" \
+	-H 'Content-Type: text/csv' --data-binary @bulk.csv "${AUTH[@]}")
+JOB2=$(body_of "$r" | jq -r .job)
+check "POST /v1/notices/bulk (CSV): 202 with a job id" [ "$(status_of "$r")" = 202 ]
+check "the CSV job finishes" wait_job "$JOB2" job2.json
+check "the CSV job: 3 rows, 2 accepted, line 3 refused naming name" \
+	jqt '.total == 3 and .accepted == 2 and .failed == 1 and .errors[0].row == 3 and .errors[0].field == "name"' job2.json
+check "the CSV notices are at the hub, with the personalisation rendered" \
+	bash -c "curl -s ${AUTH[*]@Q} '$API/v1/notices/csv-1' | jq -e '.state == \"accepted\" and .title == \"Vehicle tax\"' >/dev/null"
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=T" "" -H 'Content-Type: text/csv' \
+	--data-binary @bulk.csv "${AUTH[@]}")
+check "a CSV bulk without a deadline: 400 naming deadline" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\"' <<<'$(body_of "$r")' >/dev/null"
+
+# Over the row limit: 50,001 rows, refused as a whole.
+python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"2026-12-31","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json
+r=$(curl -s -o huge.out -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @huge.json "${AUTH[@]}" "$API/v1/notices/bulk")
+check "50,001 rows: 413 problem" bash -c "[ $r = 413 ] && jq -e '.status == 413' huge.out >/dev/null"
+# Over the byte limit: answered from the declared length, no body sent.
+big=$(python3 - "$AGPORT" "$KEY" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("POST /v1/notices/bulk HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: text/csv\r\nContent-Length: 200000000\r\n\r\n" % sys.argv[2]).encode())
+s.settimeout(5)
+print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
+PY
+)
+check "a body declared over the limit: 413 before a byte of it is read" grep -q " 413" <<<"$big"
+
+# ---- certificate ----
+r=$(http GET "$API/v1/notices/tax-2026-000001/certificate" "" "${AUTH[@]}")
+check "GET .../certificate: the hub's certificate JSON" \
+	bash -c "[ $(status_of "$r") = 200 ] && jq -e --arg n '$N1' '.notice == \$n' <<<'$(body_of "$r")' >/dev/null"
+curl -s -D hp -o cert.pdf -H 'Accept: application/pdf' "${AUTH[@]}" "$API/v1/notices/tax-2026-000001/certificate"
+check "with Accept: application/pdf, the PDF" \
+	bash -c 'grep -qi "^content-type: application/pdf" hp && head -c 8 cert.pdf | grep -q "%PDF-1.4"'
+r=$(http GET "$API/v1/notices/never-posted/certificate" "" "${AUTH[@]}")
+check "another's or an unknown notice's certificate: 404" [ "$(status_of "$r")" = 404 ]
+
+# ---- callbacks ----
+# One feed page carries a notice's last state only: let the agency learn
+# "received" before the hub moves on, as a citizen takes a while to read.
+agency_state() { curl -s "${AUTH[@]}" "$API/v1/notices/$1" | jq -r .state; }
+until_state() {
+	for _ in $(seq 1 100); do [ "$(agency_state "$1")" = "$2" ] && return 0; sleep 0.05; done
+	return 1
+}
+curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
+check "the agency learns the received state from the hub's feed" until_state tax-2026-000001 received
+curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"read\"}" "$HUB/test/change" >/dev/null
+check "then read" until_state tax-2026-000001 read
+REF_A=$(state | jq -r '.notices | to_entries[] | select(.value.title == "Vehicle tax, second half") | .key' | head -n1)
+curl -s -X POST -d "{\"reference\":\"$REF_A\",\"state\":\"postal\"}" "$HUB/test/change" >/dev/null
+# a late change after a final state: never reported
+curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
+received() { curl -s "http://127.0.0.1:$CBPORT/received"; }
+want=10
+for _ in $(seq 1 200); do
+	[ "$(received | jq '.events | length')" -ge "$want" ] && break
+	sleep 0.1
+done
+received >recv.json
+check "the receiver's first two posts failed with 500 and were retried" \
+	jqt '.refused == 2 and .posts >= 3' recv.json
+check "every signature verified with the key, under its key id" \
+	jqt --arg k "$CBKID" '.bad_signatures == 0 and (.key_ids | all(. == $k))' recv.json
+check "nothing lost: 10 events, each id once" \
+	jqt '(.events | length) == 10 and ([.events[].id] | unique | length) == 10' recv.json
+check "per notice in order, a final state last: accepted, received, read" \
+	jqt '[.events[] | select(.reference == "tax-2026-000001") | .state] == ["accepted","received","read"]' recv.json
+check "events name the caller's reference, the state and the time" \
+	jqt '[.events[] | select(.reference == "tax-2026-000001")] | all(.id and .at and (.reason == null))' recv.json
+r=$(http GET "$API/v1/notices/tax-2026-000001" "" "${AUTH[@]}")
+check "GET shows the final state and the whole timeline" \
+	bash -c "jq -e '.state == \"read\" and ([.timeline[].state] == [\"accepted\",\"received\",\"read\"])' <<<'$(body_of "$r")' >/dev/null"
+
+check "no RRN digits in any file the agency wrote" \
+	bash -c '! grep -raqE "9019902|1234566|4123451|2987650|1019902" data agency.log'
+check "documents of API notices open only with a view token, as any" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$API/documents/$REF1')\" = 403 ]"
+finish

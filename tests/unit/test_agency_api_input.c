@@ -1,0 +1,267 @@
+/* Unit tests for agency_api_input.c (what the back-office API takes),
+ * agency_problem.c (its error shape and RRN masking) and the pure rules
+ * of agency_callback.c (URLs, backoff, retries, key ids). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agency_api_input.h"
+#include "agency_callback.h"
+#include "agency_problem.h"
+#include "agency_ref.h"
+#include "crypto.h"
+
+#define NOW 1795000000000LL /* 2026-11-18 */
+
+static const char one[] =
+    "{\"template\":\"tax\",\"reference\":\"r-1\",\"rrn\":\"971013-9019902\",\"name\":\"홍길동\","
+    "\"address\":\"서울\",\"personalisation\":{\"amount\":\"125,000\"},\"title\":\"T\","
+    "\"deadline\":\"2026-12-31\"}";
+
+static int parse_one(const char *body, api_rows *rs, api_errors *e)
+{
+    memset(e, 0, sizeof *e);
+    return api_input_notice(body, strlen(body), NOW, rs, e);
+}
+
+static void a_notice_becomes_one_row(void **state)
+{
+    api_rows rs;
+    api_errors e;
+    (void)state;
+
+    assert_int_equal(parse_one(one, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.nrows, 1);
+    assert_string_equal(rs.tpl, "tax");
+    assert_string_equal(rs.rows[0].ref, "r-1");
+    assert_string_equal(api_row_field(&rs.rows[0], API_COL_RRN), "971013-9019902");
+    assert_string_equal(api_row_field(&rs.rows[0], API_COL_NAME), "홍길동");
+    long c = api_rows_col(&rs, "amount");
+    assert_true(c >= 3);
+    assert_string_equal(api_row_field(&rs.rows[0], (size_t)c), "125,000");
+    assert_int_equal(rs.scheduled_ms, 0);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+/* Each bad field is refused with its name. */
+static void bad_fields_are_named(void **state)
+{
+    static const struct { const char *from, *to, *field; } cases[] = {
+        {"\"deadline\":\"2026-12-31\"", "\"deadline\":\"2026-13-31\"", "deadline"},
+        {"\"template\":\"tax\"", "\"template\":\"../etc\"", "template"},
+        {"\"reference\":\"r-1\"", "\"reference\":\"a b\"", "reference"},
+        {"\"name\":\"홍길동\"", "\"name\":\"\"", "name"},
+        {"\"name\":\"홍길동\"", "\"name\":7", "name"},
+        {"\"title\":\"T\"", "\"title\":\"\"", "title"},
+        {"\"amount\":\"125,000\"", "\"amount\":5", "personalisation.amount"},
+        {"{\"amount\"", "{\"rrn\"", "personalisation"},
+    };
+    api_rows rs;
+    api_errors e;
+    char body[1024];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *at = strstr(one, cases[i].from);
+        assert_non_null(at);
+        snprintf(body, sizeof body, "%.*s%s%s", (int)(at - one), one, cases[i].to,
+                 at + strlen(cases[i].from));
+        assert_int_equal(parse_one(body, &rs, &e), API_IN_BAD);
+        assert_string_equal(e.v[0].field, cases[i].field);
+        api_rows_free(&rs);
+        api_errors_free(&e);
+    }
+    assert_int_equal(parse_one("[1]", &rs, &e), API_IN_BAD);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+static void scheduled_for_is_bounded(void **state)
+{
+    api_rows rs;
+    api_errors e;
+    char body[1024];
+    (void)state;
+
+    snprintf(body, sizeof body, "%.*s,\"scheduled_for\":\"2026-11-20T00:00:00Z\"}",
+             (int)strlen(one) - 1, one);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_OK);
+    assert_true(rs.scheduled_ms > NOW);
+    api_rows_free(&rs);
+    snprintf(body, sizeof body, "%.*s,\"scheduled_for\":\"2027-06-01T00:00:00Z\"}",
+             (int)strlen(one) - 1, one);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_BAD);
+    assert_string_equal(e.v[0].field, "scheduled_for");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+/* A bulk keeps its good rows and names each bad one by row. */
+static void bulk_json_refuses_rows_not_the_bulk(void **state)
+{
+    static const char body[] =
+        "{\"template\":\"tax\",\"title\":\"T\",\"deadline\":\"2026-12-31\",\"notices\":["
+        "{\"reference\":\"a\",\"rrn\":\"1\",\"name\":\"n\",\"address\":\"x\",\"personalisation\":{\"k\":\"1\"}},"
+        "{\"reference\":\"b\",\"rrn\":\"2\",\"address\":\"x\"},"
+        "{\"reference\":\"c\",\"rrn\":\"3\",\"name\":\"n\",\"address\":\"x\",\"personalisation\":{\"j\":\"2\"}},"
+        "{\"reference\":\"a\",\"rrn\":\"4\",\"name\":\"n\",\"address\":\"x\"}]}";
+    api_rows rs;
+    api_errors e = {0};
+    (void)state;
+
+    assert_int_equal(api_input_bulk_json(body, strlen(body), NOW, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.nrows, 2);
+    assert_string_equal(rs.rows[0].ref, "a");
+    assert_string_equal(rs.rows[1].ref, "c");
+    assert_int_equal(rs.ncols, 5); /* rrn, name, address, k, j */
+    long k = api_rows_col(&rs, "k");
+    assert_true(rs.rows[0].present & (1ull << k));
+    assert_false(rs.rows[1].present & (1ull << k));
+    assert_int_equal(e.n, 2);
+    assert_int_equal(e.v[0].row, 2);
+    assert_string_equal(e.v[0].field, "name");
+    assert_int_equal(e.v[1].row, 4);
+    assert_string_equal(e.v[1].field, "reference");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+static void bulk_over_the_limit(void **state)
+{
+    size_t n = API_BULK_MAX_ROWS + 1, cap = n * 4 + 128;
+    char *body = malloc(cap);
+    size_t at;
+    api_rows rs;
+    api_errors e = {0};
+    (void)state;
+
+    at = (size_t)snprintf(body, cap, "{\"template\":\"t\",\"title\":\"T\","
+                                     "\"deadline\":\"2026-12-31\",\"notices\":[");
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(body + at, cap - at, i ? ",{}" : "{}");
+    at += (size_t)snprintf(body + at, cap - at, "]}");
+    assert_int_equal(api_input_bulk_json(body, at, NOW, &rs, &e), API_IN_TOO_MANY);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    free(body);
+}
+
+static void bulk_csv(void **state)
+{
+    static const char csv[] = "reference,rrn,name,address,amount\n"
+                              "c-1,971013-9019902,홍길동,\"서울, 종로\",100\n"
+                              "c-2,850315-1234566,,부산,200\n"
+                              "c-3,1,2\n"
+                              "bad ref,1,n,a,1\n"
+                              "c-5,761225-2987650,정,대전,300\n";
+    api_common c = {"tax", "T", "2026-12-31", NULL};
+    api_rows rs;
+    api_errors e = {0};
+    (void)state;
+
+    assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &c, NOW, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.nrows, 2);
+    assert_string_equal(rs.rows[0].ref, "c-1");
+    assert_int_equal(rs.rows[0].row, 2);
+    assert_string_equal(api_row_field(&rs.rows[0], API_COL_ADDRESS), "서울, 종로");
+    assert_string_equal(rs.rows[1].ref, "c-5");
+    assert_int_equal(e.n, 3);
+    assert_int_equal(e.v[0].row, 3);
+    assert_string_equal(e.v[0].field, "name");
+    assert_int_equal(e.v[1].row, 4); /* too few fields */
+    assert_int_equal(e.v[2].row, 5);
+    assert_string_equal(e.v[2].field, "reference");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+
+    static const char no_ref[] = "rrn,name,address\n1,n,a\n";
+    assert_int_equal(api_input_bulk_csv(no_ref, strlen(no_ref), &c, NOW, &rs, &e),
+                     API_IN_BAD);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+static void problems_mask_rrns(void **state)
+{
+    char s[] = "RRN 9710139019902 and 971013-9019902, not 12345-1234567 nor 1234567";
+    (void)state;
+
+    agency_problem_mask(s);
+    assert_string_equal(s, "RRN 971013******* and 971013-*******, not 12345-1234567 nor 1234567");
+    json_t *o = agency_problem_json(400, "rrn", 3, "RRN 971013-9019902: bad");
+    assert_int_equal(json_integer_value(json_object_get(o, "status")), 400);
+    assert_int_equal(json_integer_value(json_object_get(o, "row")), 3);
+    assert_string_equal(json_string_value(json_object_get(o, "field")), "rrn");
+    assert_string_equal(json_string_value(json_object_get(o, "detail")), "RRN 971013-*******: bad");
+    assert_string_equal(json_string_value(json_object_get(o, "title")), "Bad Request");
+    assert_non_null(json_string_value(json_object_get(o, "type")));
+    json_decref(o);
+}
+
+static void callback_rules(void **state)
+{
+    const char *why;
+    char id[CALLBACK_KEY_ID_LEN + 1];
+    (void)state;
+
+    assert_true(agency_callback_url_ok("https://backoffice.example/cb", &why));
+    assert_true(agency_callback_url_ok("http://127.0.0.1:8080/cb", &why));
+    assert_true(agency_callback_url_ok("http://localhost/cb", &why));
+    assert_true(agency_callback_url_ok("http://[::1]:9/cb", &why));
+    assert_false(agency_callback_url_ok("http://example.org/cb", &why));
+    assert_non_null(why);
+    assert_false(agency_callback_url_ok("http://127.0.0.1.evil.example/cb", &why));
+    assert_false(agency_callback_url_ok("ftp://127.0.0.1/", &why));
+    assert_false(agency_callback_url_ok("https://user@host/", &why));
+    assert_false(agency_callback_url_ok("https:///x", &why));
+    assert_int_equal(agency_callback_backoff_ms(1), 1000);
+    assert_int_equal(agency_callback_backoff_ms(2), 2000);
+    assert_int_equal(agency_callback_backoff_ms(5), 16000);
+    assert_int_equal(agency_callback_backoff_ms(40), 300000);
+    assert_true(agency_callback_retryable(0));
+    assert_true(agency_callback_retryable(429));
+    assert_true(agency_callback_retryable(503));
+    assert_false(agency_callback_retryable(400));
+    assert_false(agency_callback_retryable(200));
+    agency_callback_key_id("abc", id);
+    assert_int_equal(strlen(id), CALLBACK_KEY_ID_LEN);
+    assert_int_equal(id[0], 'k');
+}
+
+static void api_references(void **state)
+{
+    char a[FIELD_REFERENCE_MAX + 1], b[FIELD_REFERENCE_MAX + 1];
+    (void)state;
+
+    agency_ref_api("tax-2026-000001", a);
+    agency_ref_api("tax-2026-000001", b);
+    assert_string_equal(a, b);
+    assert_int_equal(strlen(a), 36);
+    assert_memory_equal(a, "api-", 4);
+    assert_true(field_reference_ok(a, strlen(a)));
+    agency_ref_api("tax-2026-000002", b);
+    assert_string_not_equal(a, b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_notice_becomes_one_row),
+        cmocka_unit_test(bad_fields_are_named),
+        cmocka_unit_test(scheduled_for_is_bounded),
+        cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),
+        cmocka_unit_test(bulk_over_the_limit),
+        cmocka_unit_test(bulk_csv),
+        cmocka_unit_test(problems_mask_rrns),
+        cmocka_unit_test(callback_rules),
+        cmocka_unit_test(api_references),
+    };
+    if (crypto_init() != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
