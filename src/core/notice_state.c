@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char *const state_names[NS_COUNT] = {
-    "accepted", "relayed", "received", "read", "postal",
+    "accepted", "relayed", "received", "read", "postal", "paid",
 };
 
 /* ETSI EN 319 522 event names, in notice_event order. */
@@ -25,6 +25,7 @@ static const char *const event_names[EV_COUNT] = {
     "ReminderNotification",
     "ConsentPreNotification",
     "ConsentAcceptance",
+    "PaymentReceived",
 };
 
 static const notice_role event_roles[EV_COUNT] = {
@@ -46,6 +47,9 @@ static const notice_role event_roles[EV_COUNT] = {
     [EV_REMINDER_NOTIFICATION] = ROLE_HUB,
     [EV_CONSENT_PRE_NOTIFICATION] = ROLE_HUB,
     [EV_CONSENT_ACCEPTANCE] = ROLE_PLATFORM,
+    /* Recorded by the hub from the agency's POST /v1/payments, which
+     * carries the amount and code the leaf holds: not a report. */
+    [EV_PAYMENT_RECEIVED] = ROLE_HUB,
 };
 
 const char *notice_state_name(notice_state s)
@@ -76,7 +80,7 @@ int notice_event_parse(const char *name)
 
 int notice_state_is_final(notice_state s)
 {
-    return s == NS_READ || s == NS_POSTAL;
+    return s == NS_READ || s == NS_POSTAL || s == NS_PAID;
 }
 
 /* The state an event leads to from cur, or cur when it moves nothing. */
@@ -96,6 +100,8 @@ static notice_state target(notice_state cur, notice_event e)
         return cur == NS_RELAYED || cur == NS_RECEIVED ? NS_ACCEPTED : cur;
     case EV_RELAY_TO_NON_ERDS:
         return NS_POSTAL;
+    case EV_PAYMENT_RECEIVED:
+        return NS_PAID;
     default:
         return cur;
     }

@@ -6,6 +6,11 @@
  *   relayed/received --AcceptanceRejectionExpiry--> accepted (next channel)
  *   relayed/received --ConsignmentNotificationFailure--> accepted (next channel)
  *   accepted/relayed/received --RelayToNonERDS--> postal  (final)
+ *   accepted/relayed/received --PaymentReceived--> paid   (final)
+ *
+ * A paid notice is settled: the hub sends it nowhere else, reminds
+ * nobody of it and sends no paper for it. A payment after read or postal
+ * is evidence only.
  *
  * A failed alert is final for its channel: like a deadline that passed, it
  * sends the notice on to the person's next platform (or paper), but it is
@@ -30,6 +35,7 @@ typedef enum notice_state {
     NS_RECEIVED,
     NS_READ,
     NS_POSTAL,
+    NS_PAID,
     NS_COUNT
 } notice_state;
 
@@ -52,6 +58,7 @@ typedef enum notice_event {
     EV_REMINDER_NOTIFICATION,     /* the platform took reminder N: hub-recorded */
     EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
     EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
+    EV_PAYMENT_RECEIVED,          /* the agency was paid (POST /v1/payments): hub-recorded */
     EV_COUNT
 } notice_event;
 
