@@ -37,6 +37,11 @@ typedef struct agency_doc {
     const char *body;
     size_t body_len;
     long line;
+    /* The payment reference, from the recipient file's optional columns:
+     * amount_krw 0 and the others NULL when the notice asks no payment. */
+    long long amount_krw;
+    const char *payment_code, *payment_due;
+    long long stored_at; /* Unix ms */
 } agency_doc;
 
 /* For each reference, the notice id the hub already gave it ("" when none
@@ -103,13 +108,18 @@ int agency_db_outbox_purge_nonces(agency_db *db, long long now_ms);
  * stored, a well-formed reference. */
 typedef struct agency_change {
     const char *notice, *reference, *state;
+    long long at_ms;      /* the time of the evidence that made the change; 0 unknown */
+    const char *platform; /* the notice's platform then, NULL when none */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull). */
 long long agency_db_feed_cursor(agency_db *db);
 /* Applies one page of changes, in feed order, and moves the cursor to
- * next, in one transaction. Final states (read, postal) are never
- * overwritten. *applied counts the notices that changed. */
+ * next, in one transaction. Final states (read, postal, paid) are never
+ * overwritten. The first time a notice is seen received, read or paid is
+ * kept (received_at, read_at, paid_at: the legal effect and the report
+ * are computed from them), and the platform of its latest change. *applied
+ * counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long next, size_t *applied);
 

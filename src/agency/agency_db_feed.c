@@ -22,6 +22,8 @@ long long agency_db_feed_cursor(agency_db *db)
 /* One change of the page, with its place in the page. */
 typedef struct change {
     const char *notice, *reference, *state;
+    long long at_ms;
+    const char *platform;
     size_t order;
 } change;
 
@@ -42,7 +44,8 @@ static change *group_by_notice(const agency_change *changes, size_t n)
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
-        v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state, i};
+        v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state,
+                        changes[i].at_ms, changes[i].platform, i};
     qsort(v, n, sizeof *v, by_notice_then_order);
     return v;
 }
@@ -56,12 +59,32 @@ typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
 } feed_stmts;
 
-static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
+/* What a notice's run of changes in a page ends at: its state, the
+ * times of the evidence that made it received, read, paid (0: not in the
+ * run), and its latest platform. */
+typedef struct run_end {
+    const char *state, *platform;
+    long long received, read, paid;
+} run_end;
+
+static void bind_time(sqlite3_stmt *st, int i, long long ms)
+{
+    if (ms > 0)
+        sqlite3_bind_int64(st, i, ms);
+}
+
+static int apply_with(sqlite3_stmt *st, const change *c, const run_end *e)
 {
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, e->state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
+    bind_time(st, 4, e->received);
+    bind_time(st, 5, e->read);
+    bind_time(st, 6, e->paid);
+    if (e->platform)
+        sqlite3_bind_text(st, 7, e->platform, -1, SQLITE_STATIC);
     return db_step_changed(st);
 }
 
@@ -70,11 +93,24 @@ static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
  * id here if the answer to its submission has not been recorded yet: a
  * fast hub's feed can get ahead of that answer, and a change matched by
  * notice id would then be lost. */
-static int apply_change(const feed_stmts *fs, const change *c, const char *state)
+static int apply_change(const feed_stmts *fs, const change *c, const run_end *e)
 {
-    int r = apply_with(fs->known, c, state);
+    int r = apply_with(fs->known, c, e);
 
-    return r != 0 ? r : apply_with(fs->first, c, state);
+    return r != 0 ? r : apply_with(fs->first, c, e);
+}
+
+/* Notes what change c tells of the run's times and platform. */
+static void note_change(run_end *e, const change *c)
+{
+    if (!strcmp(c->state, "received") && !e->received)
+        e->received = c->at_ms;
+    else if (!strcmp(c->state, "read") && !e->read)
+        e->read = c->at_ms;
+    else if (!strcmp(c->state, "paid") && !e->paid)
+        e->paid = c->at_ms;
+    if (c->platform)
+        e->platform = c->platform;
 }
 
 /* Applies the changes one notice at a time. A notice's run of changes
@@ -84,12 +120,15 @@ static int apply_change(const feed_stmts *fs, const change *c, const char *state
 static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
-        const char *state = v[i].state;
+        run_end e = {v[i].state, NULL, 0, 0, 0};
         size_t j = i + 1;
+        note_change(&e, &v[i]);
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
-            if (!agency_ref_state_final(state))
-                state = v[j].state;
-        int r = apply_change(fs, &v[i], state);
+            if (!agency_ref_state_final(e.state)) {
+                e.state = v[j].state;
+                note_change(&e, &v[j]);
+            }
+        int r = apply_change(fs, &v[i], &e);
         if (r < 0)
             return -1;
         *applied += (size_t)r;
@@ -112,15 +151,29 @@ static int save_cursor(sqlite3 *sql, long long next)
     return rc;
 }
 
+#define FINAL "('read','postal','paid')"
+/* A final state stays; the first time of each kind stays. */
+#define FEED_SET                                                                         \
+    "state = CASE WHEN state IN " FINAL " THEN state ELSE ?1 END,"                       \
+    " received_at = coalesce(received_at, ?4), read_at = coalesce(read_at, ?5),"        \
+    " paid_at = coalesce(paid_at, ?6), platform = coalesce(?7, platform)"
+
+/* A time the row does not hold yet: written even when the state is final
+ * here already (a read the document server marked before the feed told of
+ * it). */
+#define NEW_TIME                                                                 \
+    "(?4 IS NOT NULL AND received_at IS NULL) OR (?5 IS NOT NULL AND read_at IS NULL)" \
+    " OR (?6 IS NOT NULL AND paid_at IS NULL)"
+
 static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, size_t *applied)
 {
     feed_stmts fs = {
         /* +notice: found by reference, never through an older database's
          * UNIQUE notice column */
-        db_prepare(sql, "UPDATE documents SET state = ?1 WHERE reference = ?3 AND +notice = ?2"
-                        " AND state NOT IN ('read','postal') AND state <> ?1"),
-        db_prepare(sql, "UPDATE documents SET state = ?1, notice = ?2 WHERE reference = ?3"
-                        " AND notice IS NULL AND state NOT IN ('read','postal')"),
+        db_prepare(sql, "UPDATE documents SET " FEED_SET " WHERE reference = ?3 AND +notice = ?2"
+                        " AND ((state NOT IN " FINAL " AND state <> ?1) OR " NEW_TIME ")"),
+        db_prepare(sql, "UPDATE documents SET " FEED_SET ", notice = ?2 WHERE reference = ?3"
+                        " AND notice IS NULL AND (state NOT IN " FINAL " OR " NEW_TIME ")"),
     };
     int rc = -1;
 

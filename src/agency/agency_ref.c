@@ -129,7 +129,7 @@ const char *agency_ref_deadline_check(const char *s)
 int agency_ref_state_known(const char *s)
 {
     static const char *const states[] = {"stored", "accepted", "relayed", "received",
-                                         "read", "postal"};
+                                         "read", "postal", "paid"};
 
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
         if (!strcmp(s, states[i]))
@@ -139,5 +139,5 @@ int agency_ref_state_known(const char *s)
 
 int agency_ref_state_final(const char *s)
 {
-    return !strcmp(s, "read") || !strcmp(s, "postal");
+    return !strcmp(s, "read") || !strcmp(s, "postal") || !strcmp(s, "paid");
 }
