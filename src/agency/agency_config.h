@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "legal_effect.h"
 
 #define AGENCY_PATH_MAX 4096
 #define AGENCY_MAX_PLATFORMS 64
@@ -23,6 +24,7 @@
 typedef struct agency_platform {
     char name[65];
     uint8_t view_pub[ED25519_PUBLIC_LEN];
+    char channel[8]; /* the platform's alert channel (sms, push), "" unknown */
 } agency_platform;
 
 typedef struct agency_cfg {
@@ -37,6 +39,11 @@ typedef struct agency_cfg {
     long poll_ms, report_ms, threads;
     agency_platform platforms[AGENCY_MAX_PLATFORMS];
     size_t nplatforms;
+    /* [agency] effect_rule: when a notice takes legal effect (legal_effect.h) */
+    effect_rule effect;
+    /* [agency] postal_cost_usd, mobile_cost_usd: a letter's and a mobile
+     * notice's unit cost, for `agency report` */
+    double postal_cost_usd, mobile_cost_usd;
 } agency_cfg;
 
 /* What a subcommand needs from the config; what it does not need may be

@@ -123,6 +123,25 @@ long long agency_db_feed_cursor(agency_db *db);
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long next, size_t *applied);
 
+/* ---- what became of each notice (agency_db_outcomes.c) ---- */
+
+/* One document's outcome so far (times Unix ms, 0 when none). */
+typedef struct agency_outcome {
+    const char *reference, *notice, *state; /* notice "" before the hub's answer */
+    const char *platform;                   /* NULL when none */
+    long long stored_at, received_at, read_at, paid_at;
+    long long amount_krw;                   /* 0: no payment asked */
+    const char *payment_code, *payment_due; /* NULL when none */
+} agency_outcome;
+
+/* Calls fn for the document reference (NULL: every document, in reference
+ * order, those stored in [from_ms, to_ms) when those are not 0; a document
+ * from before stored_at was kept counts as stored at 0). Nonzero from fn
+ * stops. Returns 0, or -1 on a database error. */
+int agency_db_outcomes(agency_db *db, const char *reference, long long from_ms,
+                       long long to_ms, int (*fn)(void *ctx, const agency_outcome *o),
+                       void *ctx);
+
 /* ---- the paper list (agency_db_postal.c) ---- */
 
 /* Called for each postal notice, then once with every argument NULL when

@@ -11,11 +11,16 @@ enum {
     AGENCY_OPT_LISTEN = 2, /* --listen HOST:PORT */
     AGENCY_OPT_QUIET = 4,  /* --quiet */
     AGENCY_OPT_NEW = 8,    /* --new */
+    AGENCY_OPT_REFERENCE = 16, /* --reference REF */
+    AGENCY_OPT_FROM = 32,  /* --from YYYY-MM-DD */
+    AGENCY_OPT_TO = 64,    /* --to YYYY-MM-DD */
+    AGENCY_OPT_JSON = 128, /* --json */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
-    int sync, quiet, only_new;
+    const char *reference, *from, *to; /* NULL when not given */
+    int sync, quiet, only_new, json;
 } agency_opts;
 
 /* Returns 0 to go on, -1 after printing usage for --help, or the exit
