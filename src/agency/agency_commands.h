@@ -8,5 +8,7 @@ int agency_send_main(int argc, char **argv);
 int agency_serve_main(int argc, char **argv);
 int agency_postal_main(int argc, char **argv);
 int agency_status_main(int argc, char **argv);
+int agency_paid_main(int argc, char **argv);
+int agency_report_main(int argc, char **argv);
 
 #endif

@@ -1,7 +1,8 @@
 /* agency_main.c -- `herald agency`: the subcommands and their help.
  *
  * The gateway is several tools over one database, each in a file of its
- * own (agency_send.c, agency_serve.c, agency_postal.c, agency_status.c);
+ * own (agency_send.c, agency_serve.c, agency_postal.c, agency_status.c,
+ * agency_paid.c, agency_report_cmd.c);
  * this file only names them. */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,9 @@ static const char usage[] =
     "  send     render documents from a recipient CSV and submit notices to the hub\n"
     "  serve    serve documents to citizens holding a platform's view token\n"
     "  postal   list the notices that must be sent on paper, as CSV\n"
-    "  status   count notices per state, as one JSON line\n\n"
+    "  status   count notices per state and in legal effect, as one JSON line\n"
+    "  paid     report to the hub that a notice was paid: no more reminders or paper\n"
+    "  report   what the notices became and what paper they saved\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
 
 int cmd_agency(int argc, char **argv)
@@ -29,10 +32,12 @@ int cmd_agency(int argc, char **argv)
         {"serve", agency_serve_main},
         {"postal", agency_postal_main},
         {"status", agency_status_main},
+        {"paid", agency_paid_main},
+        {"report", agency_report_main},
     };
 
     if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status)");
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status, paid, report)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;
