@@ -9,7 +9,7 @@
  * agency_db.c the handle, agency_db_schema.c the tables and their
  * migrations, agency_db_docs.c the documents, agency_db_outbox.c the
  * events for the hub, agency_db_feed.c the hub's changes, agency_db_postal.c
- * the paper list. */
+ * the paper list, agency_db_outcomes.c what became of each notice. */
 #ifndef HERALD_AGENCY_DB_H
 #define HERALD_AGENCY_DB_H
 
