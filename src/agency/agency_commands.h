@@ -12,5 +12,7 @@ int agency_cancel_main(int argc, char **argv);
 int agency_purge_main(int argc, char **argv);
 int agency_key_main(int argc, char **argv);
 int agency_callback_main(int argc, char **argv);
+int agency_paid_main(int argc, char **argv);
+int agency_report_main(int argc, char **argv);
 
 #endif

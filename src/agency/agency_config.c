@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -73,6 +74,13 @@ static int add_platform(void *ctx, const config *ini, const char *section, const
     }
     p = &c->platforms[c->nplatforms];
     snprintf(p->name, sizeof p->name, "%s", name);
+    const char *channel = config_get(ini, section, "channel");
+    if (channel && strcmp(channel, "sms") != 0 && strcmp(channel, "push") != 0) {
+        snprintf(pl->err, pl->errlen, "%s:%d: [%s] channel must be sms or push", ini->path,
+                 config_line(ini, section, "channel"), section);
+        return -1;
+    }
+    snprintf(p->channel, sizeof p->channel, "%s", channel ? channel : "");
     config_path(ini, pub, path, sizeof path);
     if (keyfile_read(path, 0, p->view_pub, sizeof p->view_pub, kerr, sizeof kerr) != 0) {
         snprintf(pl->err, pl->errlen, "%s: [%s] view_pub: %s", ini->path, section, kerr);
@@ -131,6 +139,41 @@ static int load_api_paths(agency_cfg *c, char *err, size_t errlen)
     return 0;
 }
 
+/* [agency] effect_rule, the documented default when absent. A rule that
+ * does not parse stops every subcommand, naming its line. */
+static int load_effect_rule(agency_cfg *c, char *err, size_t errlen)
+{
+    const char *text = config_get(&c->ini, "agency", "effect_rule");
+    char why[256];
+
+    if (effect_rule_parse(text ? text : EFFECT_RULE_DEFAULT, &c->effect, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%d: [agency] effect_rule: %s (e.g. effect_rule = %s)",
+             c->ini.path, config_line(&c->ini, "agency", "effect_rule"), why,
+             EFFECT_RULE_DEFAULT);
+    return -1;
+}
+
+/* A unit cost in USD, 0 to 1000, def when absent. */
+static int load_cost(agency_cfg *c, const char *key, double def, double *out, char *err,
+                     size_t errlen)
+{
+    const char *v = config_get(&c->ini, "agency", key);
+    char *end;
+
+    *out = def;
+    if (!v)
+        return 0;
+    errno = 0;
+    *out = strtod(v, &end);
+    if (errno || end == v || *end || !(*out >= 0 && *out <= 1000)) {
+        snprintf(err, errlen, "%s:%d: [agency] %s must be a cost in USD from 0 to 1000, e.g. %.2f",
+                 c->ini.path, config_line(&c->ini, "agency", key), key, def);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
 {
     const char *dir;
@@ -158,7 +201,10 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
                     errlen) ||
         config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen) ||
         config_long(&c->ini, "agency", "retention_days", 90, 1, 36500, &c->retention_days, err,
-                    errlen))
+                    errlen) ||
+        load_effect_rule(c, err, errlen) != 0 ||
+        load_cost(c, "postal_cost_usd", 0.30, &c->postal_cost_usd, err, errlen) != 0 ||
+        load_cost(c, "mobile_cost_usd", 0.08, &c->mobile_cost_usd, err, errlen) != 0)
         return -1;
     c->contact = config_get(&c->ini, "agency", "contact");
     if (!c->contact)

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "apikeys.h"
 #include "crypto.h"
+#include "legal_effect.h"
 
 #define AGENCY_PATH_MAX 4096
 #define AGENCY_MAX_PLATFORMS 64
@@ -24,6 +25,7 @@
 typedef struct agency_platform {
     char name[65];
     uint8_t view_pub[ED25519_PUBLIC_LEN];
+    char channel[8]; /* the platform's alert channel (sms, push), "" unknown */
 } agency_platform;
 
 typedef struct agency_cfg {
@@ -51,6 +53,11 @@ typedef struct agency_cfg {
     char callback_url[AGENCY_PATH_MAX], callback_key_path[AGENCY_PATH_MAX];
     agency_platform platforms[AGENCY_MAX_PLATFORMS];
     size_t nplatforms;
+    /* [agency] effect_rule: when a notice takes legal effect (legal_effect.h) */
+    effect_rule effect;
+    /* [agency] postal_cost_usd, mobile_cost_usd: a letter's and a mobile
+     * notice's unit cost, for `agency report` */
+    double postal_cost_usd, mobile_cost_usd;
 } agency_cfg;
 
 /* What a subcommand needs from the config; what it does not need may be

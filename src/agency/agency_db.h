@@ -9,7 +9,7 @@
  * agency_db.c the handle, agency_db_schema.c the tables and their
  * migrations, agency_db_docs.c the documents, agency_db_outbox.c the
  * events for the hub, agency_db_feed.c the hub's changes, agency_db_postal.c
- * the paper list. */
+ * the paper list, agency_db_outcomes.c what became of each notice. */
 #ifndef HERALD_AGENCY_DB_H
 #define HERALD_AGENCY_DB_H
 
@@ -37,6 +37,11 @@ typedef struct agency_doc {
     const char *body;
     size_t body_len;
     long line;
+    /* The payment reference, from the recipient file's optional columns:
+     * amount_krw 0 and the others NULL when the notice asks no payment. */
+    long long amount_krw;
+    const char *payment_code, *payment_due;
+    long long stored_at; /* Unix ms */
 } agency_doc;
 
 /* For each reference, the notice id the hub already gave it ("" when none
@@ -125,13 +130,18 @@ int agency_db_outbox_purge_nonces(agency_db *db, long long now_ms);
 typedef struct agency_change {
     const char *notice, *reference, *state;
     const char *at; /* the evidence time; may be NULL */
+    long long at_ms;      /* the time of the evidence that made the change; 0 unknown */
+    const char *platform; /* the notice's platform then, NULL when none */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull). */
 long long agency_db_feed_cursor(agency_db *db);
 /* Applies one page of changes, in feed order, and moves the cursor to
- * next, in one transaction. Final states (read, postal) are never
- * overwritten. *applied counts the notices that changed. */
+ * next, in one transaction. Final states (read, postal, paid) are never
+ * overwritten. The first time a notice is seen received, read or paid is
+ * kept (received_at, read_at, paid_at: the legal effect and the report
+ * are computed from them), and the platform of its latest change. *applied
+ * counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long next, size_t *applied);
 
@@ -175,6 +185,25 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
 int agency_db_api_events_done(agency_db *db, long long last_id);
 /* Events not yet delivered. */
 long long agency_db_api_events_waiting(agency_db *db);
+
+/* ---- what became of each notice (agency_db_outcomes.c) ---- */
+
+/* One document's outcome so far (times Unix ms, 0 when none). */
+typedef struct agency_outcome {
+    const char *reference, *notice, *state; /* notice "" before the hub's answer */
+    const char *platform;                   /* NULL when none */
+    long long stored_at, received_at, read_at, paid_at;
+    long long amount_krw;                   /* 0: no payment asked */
+    const char *payment_code, *payment_due; /* NULL when none */
+} agency_outcome;
+
+/* Calls fn for the document reference (NULL: every document, in reference
+ * order, those stored in [from_ms, to_ms) when those are not 0; a document
+ * from before stored_at was kept counts as stored at 0). Nonzero from fn
+ * stops. Returns 0, or -1 on a database error. */
+int agency_db_outcomes(agency_db *db, const char *reference, long long from_ms,
+                       long long to_ms, int (*fn)(void *ctx, const agency_outcome *o),
+                       void *ctx);
 
 /* ---- the paper list (agency_db_postal.c) ---- */
 

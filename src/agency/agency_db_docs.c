@@ -61,6 +61,11 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     sqlite3_bind_text(st, 6, d->deadline, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, d->rk, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, d->doc_sha256, -1, SQLITE_STATIC);
+    if (d->amount_krw > 0)
+        sqlite3_bind_int64(st, 9, d->amount_krw);
+    db_bind_text(st, 10, d->payment_code);
+    db_bind_text(st, 11, d->payment_due);
+    sqlite3_bind_int64(st, 12, d->stored_at);
     if (db_step_done(st) != 0)
         return -1;
     if (sqlite3_changes(sqlite3_db_handle(st)) == 0)
@@ -83,11 +88,15 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
         b.body = body;
         rc = agency_db_batch(db->sql,
                              "INSERT INTO documents(reference, line, name, address, title,"
-                             " deadline, rk, doc_sha256) VALUES (?,?,?,?,?,?,?,?)"
+                             " deadline, rk, doc_sha256, amount_krw, payment_code, payment_due,"
+                             " stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
                              " ON CONFLICT(reference) DO UPDATE SET line = excluded.line,"
                              " name = excluded.name, address = excluded.address,"
                              " title = excluded.title, deadline = excluded.deadline,"
-                             " rk = excluded.rk, doc_sha256 = excluded.doc_sha256"
+                             " rk = excluded.rk, doc_sha256 = excluded.doc_sha256,"
+                             " amount_krw = excluded.amount_krw,"
+                             " payment_code = excluded.payment_code,"
+                             " payment_due = excluded.payment_due, stored_at = excluded.stored_at"
                              " WHERE documents.notice IS NULL",
                              n, step_store, &b);
         sqlite3_finalize(body);

@@ -22,7 +22,10 @@ long long agency_db_feed_cursor(agency_db *db)
 
 /* One change of the page, with its place in the page. */
 typedef struct change {
-    const char *notice, *reference, *state, *at;
+    const char *notice, *reference, *state;
+    const char *at; /* the evidence time as the feed gave it; NULL unknown */
+    long long at_ms;
+    const char *platform;
     size_t order;
 } change;
 
@@ -44,16 +47,17 @@ static change *group_by_notice(const agency_change *changes, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++)
         v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state,
-                        changes[i].at, i};
+                        changes[i].at,     changes[i].at_ms,     changes[i].platform, i};
     qsort(v, n, sizeof *v, by_notice_then_order);
     return v;
 }
 
-/* The feed's two statements: the state of a document that has its notice
+/* The feed's statements: the state of a document that has its notice
  * id, and (only when that matched nothing) of one that has none yet,
  * because the feed overtook `agency send`. Setting notice in every UPDATE
  * rewrote its index entry each time, where there is one (databases with
- * a UNIQUE notice column). */
+ * a UNIQUE notice column). And the change into the API's event queue
+ * when the notice came through the back-office API. */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
     sqlite3_stmt *event; /* a change of an API notice, for its timeline and callback */
@@ -61,13 +65,33 @@ typedef struct feed_stmts {
     long long now_ms;
 } feed_stmts;
 
-static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
+/* What a notice's run of changes in a page ends at: its state and that
+ * state's evidence time, the times of the evidence that made it
+ * received, read, paid (0: not in the run), and its latest platform. */
+typedef struct run_end {
+    const char *state, *at, *platform;
+    long long received, read, paid;
+} run_end;
+
+static void bind_time(sqlite3_stmt *st, int i, long long ms)
+{
+    if (ms > 0)
+        sqlite3_bind_int64(st, i, ms);
+}
+
+static int apply_with(sqlite3_stmt *st, const change *c, const run_end *e, long long now_ms)
 {
     sqlite3_reset(st);
-    sqlite3_bind_int64(st, 4, clock_now_ms());
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, e->state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c->reference, -1, SQLITE_STATIC);
+    bind_time(st, 4, e->received);
+    bind_time(st, 5, e->read);
+    bind_time(st, 6, e->paid);
+    if (e->platform)
+        sqlite3_bind_text(st, 7, e->platform, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now_ms);
     return db_step_changed(st);
 }
 
@@ -76,43 +100,57 @@ static int apply_with(sqlite3_stmt *st, const change *c, const char *state)
  * id here if the answer to its submission has not been recorded yet: a
  * fast hub's feed can get ahead of that answer, and a change matched by
  * notice id would then be lost. */
-static int apply_change(const feed_stmts *fs, const change *c, const char *state)
+static int apply_change(const feed_stmts *fs, const change *c, const run_end *e)
 {
-    int r = apply_with(fs->known, c, state);
+    int r = apply_with(fs->known, c, e, fs->now_ms);
 
-    return r != 0 ? r : apply_with(fs->first, c, state);
+    return r != 0 ? r : apply_with(fs->first, c, e, fs->now_ms);
+}
+
+/* Notes what change c tells of the run's state, times and platform. */
+static void note_change(run_end *e, const change *c)
+{
+    e->state = c->state;
+    e->at = c->at;
+    if (!strcmp(c->state, "received") && !e->received)
+        e->received = c->at_ms;
+    else if (!strcmp(c->state, "read") && !e->read)
+        e->read = c->at_ms;
+    else if (!strcmp(c->state, "paid") && !e->paid)
+        e->paid = c->at_ms;
+    if (c->platform)
+        e->platform = c->platform;
 }
 
 /* The change into the API's event queue when the notice came through the
  * API: only changes that moved the document, so a final state is never
  * followed by another. */
-static int queue_event(const feed_stmts *fs, const char *reference, const char *state,
-                       const char *at)
+static int queue_event(const feed_stmts *fs, const char *reference, const run_end *e)
 {
     sqlite3_reset(fs->event);
     sqlite3_bind_text(fs->event, 1, reference, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fs->event, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fs->event, 3, at ? at : fs->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 2, e->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 3, e->at ? e->at : fs->now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(fs->event, 4, fs->now_ms);
     return db_step_done(fs->event);
 }
 
 /* Applies the changes one notice at a time. A notice's run of changes
  * within the page ends where applying them in order would: at the first
- * final state (read, postal), else at the last one. So a notice that went
- * accepted, relayed, received within one page costs one UPDATE. */
+ * final state (read, postal, cancelled, paid), else at the last one. So
+ * a notice that went accepted, relayed, received within one page costs
+ * one UPDATE. */
 static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
-        const char *state = v[i].state, *at = v[i].at;
+        run_end e = {0};
         size_t j = i + 1;
+        note_change(&e, &v[i]);
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
-            if (!agency_ref_state_final(state)) {
-                state = v[j].state;
-                at = v[j].at;
-            }
-        int r = apply_change(fs, &v[i], state);
-        if (r > 0 && queue_event(fs, v[i].reference, state, at) != 0)
+            if (!agency_ref_state_final(e.state))
+                note_change(&e, &v[j]);
+        int r = apply_change(fs, &v[i], &e);
+        if (r > 0 && queue_event(fs, v[i].reference, &e) != 0)
             r = -1;
         if (r < 0)
             return -1;
@@ -137,10 +175,22 @@ static int save_cursor(sqlite3 *sql, long long next)
 }
 
 /* Nothing moves a document out of these (agency_ref_state_final). */
-#define FINAL_STATES "('read','postal','cancelled')"
-/* A final state starts the retention period (agency_db_purge): ?4 is now. */
-#define FINAL_AT "final_at = CASE WHEN ?1 IN " FINAL_STATES " THEN coalesce(final_at, ?4)" \
-                 " ELSE final_at END"
+#define FINAL "('read','postal','cancelled','paid')"
+/* A final state stays; the first time of each kind stays; reaching a
+ * final state starts the retention period (agency_db_purge): ?8 is now,
+ * by this agency's clock. */
+#define FEED_SET                                                                         \
+    "state = CASE WHEN state IN " FINAL " THEN state ELSE ?1 END,"                       \
+    " received_at = coalesce(received_at, ?4), read_at = coalesce(read_at, ?5),"        \
+    " paid_at = coalesce(paid_at, ?6), platform = coalesce(?7, platform),"              \
+    " final_at = CASE WHEN ?1 IN " FINAL " THEN coalesce(final_at, ?8) ELSE final_at END"
+
+/* A time the row does not hold yet: written even when the state is final
+ * here already (a read the document server marked before the feed told of
+ * it). */
+#define NEW_TIME                                                                 \
+    "(?4 IS NOT NULL AND received_at IS NULL) OR (?5 IS NOT NULL AND read_at IS NULL)" \
+    " OR (?6 IS NOT NULL AND paid_at IS NULL)"
 
 static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, size_t *applied)
 {
@@ -151,11 +201,10 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     feed_stmts fs = {
         /* +notice: found by reference, never through an older database's
          * UNIQUE notice column */
-        db_prepare(sql, "UPDATE documents SET state = ?1, " FINAL_AT " WHERE reference = ?3"
-                        " AND +notice = ?2 AND state NOT IN " FINAL_STATES " AND state <> ?1"),
-        db_prepare(sql, "UPDATE documents SET state = ?1, notice = ?2, " FINAL_AT
-                        " WHERE reference = ?3 AND notice IS NULL AND state NOT IN "
-                        FINAL_STATES),
+        db_prepare(sql, "UPDATE documents SET " FEED_SET " WHERE reference = ?3 AND +notice = ?2"
+                        " AND ((state NOT IN " FINAL " AND state <> ?1) OR " NEW_TIME ")"),
+        db_prepare(sql, "UPDATE documents SET " FEED_SET ", notice = ?2 WHERE reference = ?3"
+                        " AND notice IS NULL AND (state NOT IN " FINAL " OR " NEW_TIME ")"),
         db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
                         " SELECT reference, caller_ref, ?2, ?3, ?4 FROM api_refs"
                         " WHERE reference = ?1"),
@@ -165,16 +214,12 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
 
     if (fs.known && fs.first && fs.event && db_begin(sql) == 0) {
         rc = apply_runs(&fs, v, n, applied);
-        sqlite3_finalize(fs.known);
-        sqlite3_finalize(fs.first);
-        sqlite3_finalize(fs.event);
         if (rc == 0)
             rc = save_cursor(sql, next);
         if (rc != 0 || db_commit(sql) != 0) {
             db_rollback(sql);
             rc = -1;
         }
-        return rc;
     }
     sqlite3_finalize(fs.known);
     sqlite3_finalize(fs.first);

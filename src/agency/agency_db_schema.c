@@ -174,6 +174,34 @@ static int add_end_columns(sqlite3 *sql)
     return db_exec(sql, retention_index);
 }
 
+/* What the feed says of each notice's evidence (the times it reached an
+ * inbox, was read, was paid, in the hub's Unix ms, and the platform), the
+ * payment reference from the recipient file, and when it was stored (the
+ * report's period). Added to older files at open. */
+static const char *const added_columns[] = {
+    "stored_at INTEGER", "received_at INTEGER", "read_at INTEGER", "paid_at INTEGER",
+    "platform TEXT", "amount_krw INTEGER", "payment_code TEXT", "payment_due TEXT",
+};
+
+static int add_columns(sqlite3 *sql)
+{
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+        char name[32], probe[96], alter[128];
+        sscanf(added_columns[i], "%31s", name);
+        snprintf(probe, sizeof probe, "SELECT 1 FROM pragma_table_info('documents')"
+                                      " WHERE name = '%s'", name);
+        sqlite3_stmt *st = db_prepare(sql, probe);
+        int has = st && sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!st)
+            return -1;
+        snprintf(alter, sizeof alter, "ALTER TABLE documents ADD COLUMN %s", added_columns[i]);
+        if (!has && db_exec(sql, alter) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int has_inline_bodies(sqlite3 *sql)
 {
     sqlite3_stmt *st = db_prepare(sql, "SELECT 1 FROM pragma_table_info('documents')"
@@ -197,6 +225,7 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
              db_pages_for(sql, AGENCY_CHECKPOINT_BYTES));
     if (db_exec(sql, schema) != 0 ||
         db_exec(sql, drop_notice_index) != 0 || add_end_columns(sql) != 0 ||
+        add_columns(sql) != 0 ||
         db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(sql));
         return -1;

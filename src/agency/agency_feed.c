@@ -7,6 +7,7 @@
 
 #include "agency_db.h"
 #include "agency_ref.h"
+#include "apikeys.h"
 #include "log.h"
 
 /* The page's usable changes, in feed order; NULL when out of memory. */
@@ -30,10 +31,15 @@ static agency_change *page_changes(json_t *changes, size_t *n)
             continue;
         }
         const char *at = json_string_value(json_object_get(c, "at"));
-        long long at_ms;
-        if (at && field_time_parse(at, strlen(at), &at_ms) != 0)
+        const char *platform = json_string_value(json_object_get(c, "platform"));
+        long long at_ms = 0;
+        if (at && field_time_parse(at, strlen(at), &at_ms) != 0) {
             at = NULL;
-        v[(*n)++] = (agency_change){notice, ref, state, at};
+            at_ms = 0;
+        }
+        if (platform && !apikeys_name_ok(platform, strlen(platform)))
+            platform = NULL;
+        v[(*n)++] = (agency_change){notice, ref, state, at, at_ms, platform};
     }
     return v;
 }

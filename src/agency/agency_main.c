@@ -2,7 +2,7 @@
  *
  * The gateway is several tools over one database, each in a file of its
  * own (agency_send.c, agency_serve.c, agency_postal.c, agency_status.c,
- * agency_cancel.c);
+ * agency_cancel.c, agency_paid.c, agency_report_cmd.c);
  * this file only names them. */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,9 @@ static const char usage[] =
     "  send     render documents from a recipient CSV and submit notices to the hub\n"
     "  serve    serve documents to citizens holding a platform's view token\n"
     "  postal   list the notices that must be sent on paper, as CSV\n"
-    "  status   count notices per state, as one JSON line\n"
+    "  status   count notices per state and in legal effect, as one JSON line\n"
+    "  paid     report to the hub that a notice was paid: no more reminders or paper\n"
+    "  report   what the notices became and what paper they saved\n"
     "  cancel   withdraw a notice sent (REFERENCE --reason TEXT)\n"
     "  purge    delete documents past their retention period\n"
     "  key      key add NAME: an API key for a back-office system\n"
@@ -38,10 +40,12 @@ int cmd_agency(int argc, char **argv)
         {"purge", agency_purge_main},
         {"key", agency_key_main},
         {"callback", agency_callback_main},
+        {"paid", agency_paid_main},
+        {"report", agency_report_main},
     };
 
     if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status, cancel, purge, key, callback)");
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status, paid, report, cancel, purge, key, callback)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;

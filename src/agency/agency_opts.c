@@ -17,6 +17,10 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
         {"quiet", no_argument, 0, AGENCY_OPT_QUIET},
         {"new", no_argument, 0, AGENCY_OPT_NEW},
         {"reason", required_argument, 0, AGENCY_OPT_REASON},
+        {"reference", required_argument, 0, AGENCY_OPT_REFERENCE},
+        {"from", required_argument, 0, AGENCY_OPT_FROM},
+        {"to", required_argument, 0, AGENCY_OPT_TO},
+        {"json", no_argument, 0, AGENCY_OPT_JSON},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -40,6 +44,14 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
             o->only_new = 1;
         } else if (c == AGENCY_OPT_REASON) {
             o->reason = optarg;
+        } else if (c == AGENCY_OPT_REFERENCE) {
+            o->reference = optarg;
+        } else if (c == AGENCY_OPT_FROM) {
+            o->from = optarg;
+        } else if (c == AGENCY_OPT_TO) {
+            o->to = optarg;
+        } else if (c == AGENCY_OPT_JSON) {
+            o->json = 1;
         } else {
             o->quiet = 1;
         }

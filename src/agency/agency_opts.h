@@ -14,12 +14,17 @@ enum {
     AGENCY_OPT_REASON = 16, /* --reason TEXT */
     AGENCY_OPT_ARG = 32,    /* one argument besides the options (a reference) */
     AGENCY_OPT_ARGS = 64,   /* words after the options (key add NAME) */
+    AGENCY_OPT_REFERENCE = 128, /* --reference REF */
+    AGENCY_OPT_FROM = 256,  /* --from YYYY-MM-DD */
+    AGENCY_OPT_TO = 512,    /* --to YYYY-MM-DD */
+    AGENCY_OPT_JSON = 1024, /* --json */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
-    const char *reason, *arg;    /* NULL when not given */
-    int sync, quiet, only_new;
+    const char *reason, *arg;          /* NULL when not given */
+    const char *reference, *from, *to; /* NULL when not given */
+    int sync, quiet, only_new, json;
     char **args; /* with AGENCY_OPT_ARGS: the other words, in order */
     int nargs;
 } agency_opts;

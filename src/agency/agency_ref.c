@@ -150,7 +150,7 @@ const char *agency_ref_deadline_check(const char *s)
 int agency_ref_state_known(const char *s)
 {
     static const char *const states[] = {"stored", "accepted", "relayed", "received",
-                                         "read", "postal", "cancelled"};
+                                         "read", "postal", "cancelled", "paid"};
 
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
         if (!strcmp(s, states[i]))
@@ -160,5 +160,6 @@ int agency_ref_state_known(const char *s)
 
 int agency_ref_state_final(const char *s)
 {
-    return !strcmp(s, "read") || !strcmp(s, "postal") || !strcmp(s, "cancelled");
+    return !strcmp(s, "read") || !strcmp(s, "postal") || !strcmp(s, "cancelled") ||
+           !strcmp(s, "paid");
 }

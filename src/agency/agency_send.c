@@ -361,6 +361,12 @@ static int check_columns(sender *s)
     if (s->col_rrn < 0 || s->col_name < 0 || s->col_address < 0)
         return cli_fail(CMD, "%s: the header row must name the columns rrn, name and address",
                         s->csv_path);
+    s->col_amount = csv_header_index(s->hdr, "amount_krw");
+    s->col_code = csv_header_index(s->hdr, "payment_code");
+    s->col_due = csv_header_index(s->hdr, "payment_due");
+    if ((s->col_amount < 0) != (s->col_code < 0) || (s->col_due >= 0 && s->col_amount < 0))
+        return cli_fail(CMD, "%s: a payment reference needs both columns amount_krw and"
+                        " payment_code (payment_due is optional)", s->csv_path);
     for (size_t i = 0; i < 3; i++)
         if (csv_header_index(s->hdr, builtin[i]) >= 0)
             return cli_fail(CMD, "%s: column '%s' clashes with the built-in template field",

@@ -44,6 +44,7 @@ typedef struct send_row {
     char *doc;
     size_t doc_len;
     int done; /* failed or already a notice: no further step */
+    long long amount_krw; /* the payment asked, 0 for none */
 } send_row;
 
 /* One batch of rows on its way from the file to the hub. */
@@ -81,6 +82,7 @@ typedef struct sender {
     csv_header *hdr;
     size_t ncols;
     long col_rrn, col_name, col_address;
+    long col_amount, col_code, col_due; /* the payment reference's: -1 when absent */
     char run_id[AGENCY_RUN_ID_LEN + 1];
     agency_db *db;          /* shared by the preparing and submitting threads */
     http_client *idsvc;     /* the preparing thread's */

@@ -4,6 +4,7 @@
  * documents rendered and stored with their SHA-256 and rk, then the
  * notices submitted and their ids recorded. Each step marks the rows it
  * failed, so the next one skips them and a bad row never stops the rest. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "agency_send.h"
 #include "batch.h"
 #include "buf.h"
+#include "clock.h"
 #include "crypto.h"
 #include "log.h"
 
@@ -264,13 +266,46 @@ static const char *lookup_field(void *ctx, const char *name)
     return l->r->field[i];
 }
 
+/* The row's payment reference (amount_krw, payment_code, payment_due):
+ * all blank for a notice that asks no payment, else a whole number of
+ * won, a code and, when given, a due date. NULL, or what is wrong. */
+static const char *payment_of(const sender *s, send_row *r)
+{
+    const char *amount, *code, *due;
+    char *end;
+
+    r->amount_krw = 0;
+    if (s->col_amount < 0)
+        return NULL;
+    amount = r->field[s->col_amount];
+    code = r->field[s->col_code];
+    due = s->col_due >= 0 ? r->field[s->col_due] : "";
+    if (!*amount && !*code && !*due)
+        return NULL;
+    errno = 0;
+    r->amount_krw = strtoll(amount, &end, 10);
+    if (errno || end == amount || *end || !field_amount_krw_ok(r->amount_krw))
+        return "amount_krw must be a whole number of won from 1 to 10^12";
+    if (!field_payment_code_ok(code, strlen(code)))
+        return FIELD_RULE_PAYMENT_CODE;
+    if (*due && (strlen(due) != 10 || agency_ref_deadline_check(due)))
+        return "payment_due must be a date, YYYY-MM-DD";
+    return NULL;
+}
+
 static void render_row(sender *s, send_row *r)
 {
     lookup_ctx l = {s, r};
     uint8_t sum[SHA256_LEN];
     char err[256];
+    const char *why = payment_of(s, r);
     buf out;
 
+    if (why) {
+        agency_send_row_error(s, r->line, "%s", why);
+        r->done = 1;
+        return;
+    }
     buf_init(&out, 4096);
     if (template_render(s->tpl, lookup_field, &l, &out, err, sizeof err) != 0 || out.broken) {
         buf_free(&out);
@@ -287,6 +322,7 @@ static void render_row(sender *s, send_row *r)
 static int store_rows(sender *s, send_row **pending, size_t n)
 {
     agency_doc *docs = calloc(n ? n : 1, sizeof *docs);
+    long long now = clock_now_ms();
     size_t k = 0;
     int rc;
 
@@ -301,6 +337,10 @@ static int store_rows(sender *s, send_row **pending, size_t n)
             .address = r->field[s->col_address], .title = s->title,
             .deadline = s->deadline, .rk = r->rk, .doc_sha256 = r->sha,
             .body = r->doc, .body_len = r->doc_len, .line = r->line,
+            .amount_krw = r->amount_krw, .stored_at = now,
+            .payment_code = r->amount_krw ? r->field[s->col_code] : NULL,
+            .payment_due = r->amount_krw && s->col_due >= 0 && *r->field[s->col_due]
+                               ? r->field[s->col_due] : NULL,
         };
     }
     rc = agency_db_docs_store(s->db, docs, k);

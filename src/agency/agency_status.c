@@ -1,5 +1,7 @@
 /* agency_status.c -- `herald agency status`: the agency database counted
- * per state, as one JSON line for monitoring. */
+ * per state, and how many notices have taken legal effect, as one JSON
+ * line for monitoring; or one notice's outcome and its legal effect
+ * (--reference). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,16 +9,24 @@
 #include "agency_config.h"
 #include "agency_db.h"
 #include "agency_opts.h"
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
+#include "legal_effect.h"
 #include "log.h"
 
 static const char usage[] =
-    "Usage: herald agency status --config agency.ini\n\n"
+    "Usage: herald agency status --config agency.ini [--reference REF]\n\n"
     "Prints one JSON line counting this agency's notices per state, e.g.\n"
     "{\"stored\":0,\"accepted\":10,\"relayed\":0,\"received\":3,\"read\":5,\"postal\":2,"
-    "\"cancelled\":0,\"total\":20,\"events_queued\":0}.\n"
+    "\"cancelled\":0,\"paid\":0,\n\"total\":20,\"events_queued\":0,\"effective\":6,\"effect_pending\":2}.\n"
     "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
-    "them); the others are the hub's states as last seen on its changes feed.\n";
+    "them); the others are the hub's states as last seen on its changes feed.\n"
+    "effective: notices whose legal effect (agency.ini effect_rule, computed from\n"
+    "the evidence times the feed gave) has begun; effect_pending: those with a date\n"
+    "still to come.\n\n"
+    "  --reference REF  one notice: its state, evidence times, payment and legal\n"
+    "                   effect, as one JSON line\n";
 
 /* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
 static int open_agency(const char *config, agency_cfg *c, agency_db **db)
@@ -32,44 +42,165 @@ static int open_agency(const char *config, agency_cfg *c, agency_db **db)
     return EXIT_OK;
 }
 
+#define NSTATES 8
+
 typedef struct counts {
-    long long n[7], total;
+    long long n[NSTATES], total, effective, pending;
+    const effect_rule *rule;
+    long long now;
 } counts;
 
-static const char *const states[7] = {"stored", "accepted", "relayed", "received", "read",
-                                      "postal", "cancelled"};
+static const char *const states[NSTATES] = {"stored", "accepted", "relayed", "received",
+                                            "read", "postal", "cancelled", "paid"};
 
 static void add_count(void *ctx, const char *state, long long n)
 {
     counts *k = ctx;
 
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < NSTATES; i++)
         if (!strcmp(state, states[i]))
             k->n[i] += n;
     k->total += n;
 }
 
+/* The evidence the agency holds of o, for the legal effect: the times the
+ * hub's feed gave for ContentConsignment and ContentHandover. */
+static size_t evidence_of(const agency_outcome *o, effect_event ev[2])
+{
+    size_t n = 0;
+
+    if (o->received_at > 0)
+        ev[n++] = (effect_event){"ContentConsignment", o->received_at};
+    if (o->read_at > 0)
+        ev[n++] = (effect_event){"ContentHandover", o->read_at};
+    return n;
+}
+
+static int count_effect(void *ctx, const agency_outcome *o)
+{
+    counts *k = ctx;
+    effect_event ev[2];
+    long long at;
+
+    if (effect_compute(k->rule, ev, evidence_of(o, ev), &at, NULL)) {
+        if (at <= k->now)
+            k->effective++;
+        else
+            k->pending++;
+    }
+    return 0;
+}
+
+static void time_json(buf *out, const char *key, long long ms)
+{
+    char t[25];
+
+    buf_printf(out, ",\"%s\":", key);
+    if (ms > 0) {
+        clock_rfc3339_ms(t, ms);
+        buf_printf(out, "\"%s\"", t);
+    } else {
+        buf_puts(out, "null");
+    }
+}
+
+typedef struct one {
+    const effect_rule *rule;
+    long long now;
+    int found;
+} one;
+
+static int print_one(void *ctx, const agency_outcome *o)
+{
+    one *x = ctx;
+    effect_event ev[2];
+    size_t n = evidence_of(o, ev);
+    char text[256];
+    long long at;
+    buf out;
+
+    x->found = 1;
+    buf_init(&out, 512);
+    buf_puts(&out, "{\"reference\":");
+    buf_json_string(&out, o->reference);
+    buf_puts(&out, ",\"notice\":");
+    if (*o->notice)
+        buf_json_string(&out, o->notice);
+    else
+        buf_puts(&out, "null");
+    buf_puts(&out, ",\"state\":");
+    buf_json_string(&out, o->state);
+    buf_puts(&out, ",\"platform\":");
+    if (o->platform)
+        buf_json_string(&out, o->platform);
+    else
+        buf_puts(&out, "null");
+    time_json(&out, "received_at", o->received_at);
+    time_json(&out, "read_at", o->read_at);
+    time_json(&out, "paid_at", o->paid_at);
+    if (o->amount_krw > 0) {
+        buf_printf(&out, ",\"payment\":{\"amount_krw\":%lld,\"payment_code\":", o->amount_krw);
+        buf_json_string(&out, o->payment_code ? o->payment_code : "");
+        buf_puts(&out, ",\"due\":");
+        if (o->payment_due)
+            buf_json_string(&out, o->payment_due);
+        else
+            buf_puts(&out, "null");
+        buf_puts(&out, "}");
+    } else {
+        buf_puts(&out, ",\"payment\":null");
+    }
+    time_json(&out, "effective_at", effect_compute(x->rule, ev, n, &at, NULL) ? at : 0);
+    effect_describe(x->rule, ev, n, x->now, text, sizeof text);
+    buf_puts(&out, ",\"effect\":");
+    buf_json_string(&out, text);
+    buf_puts(&out, "}\n");
+    if (!out.broken)
+        fwrite(out.data, 1, out.len, stdout);
+    buf_free(&out);
+    return 0;
+}
+
+static int status_one(agency_db *db, const agency_cfg *c, const char *reference)
+{
+    one x = {&c->effect, clock_now_ms(), 0};
+
+    if (agency_db_outcomes(db, reference, 0, 0, print_one, &x) != 0)
+        return cli_fail("agency status", "cannot read the notice");
+    if (!x.found)
+        return cli_fail("agency status", "no notice with reference %s", reference);
+    return EXIT_OK;
+}
+
+static int status_all(agency_db *db, const agency_cfg *c)
+{
+    counts k = {.rule = &c->effect, .now = clock_now_ms()};
+
+    if (agency_db_docs_count(db, add_count, &k) != 0 ||
+        agency_db_outcomes(db, NULL, 0, 0, count_effect, &k) != 0)
+        return cli_fail("agency status", "cannot count notices");
+    putchar('{');
+    for (int i = 0; i < NSTATES; i++)
+        printf("\"%s\":%lld,", states[i], k.n[i]);
+    printf("\"total\":%lld,\"events_queued\":%lld,\"effective\":%lld,\"effect_pending\":%lld}\n",
+           k.total, agency_db_outbox_count(db), k.effective, k.pending);
+    return EXIT_OK;
+}
+
 int agency_status_main(int argc, char **argv)
 {
-    counts k = {0};
     agency_opts o;
     agency_cfg c;
     agency_db *db;
     int rc;
 
-    if ((rc = agency_opts_parse(argc, argv, "agency status", usage, 0, &o)) != 0)
+    if ((rc = agency_opts_parse(argc, argv, "agency status", usage, AGENCY_OPT_REFERENCE,
+                                &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (open_agency(o.config, &c, &db) != EXIT_OK)
         return EXIT_FAIL;
-    rc = agency_db_docs_count(db, add_count, &k);
-    if (rc == 0) {
-        putchar('{');
-        for (int i = 0; i < 7; i++)
-            printf("\"%s\":%lld,", states[i], k.n[i]);
-        printf("\"total\":%lld,\"events_queued\":%lld}\n", k.total,
-               agency_db_outbox_count(db));
-    }
+    rc = o.reference ? status_one(db, &c, o.reference) : status_all(db, &c);
     agency_db_close(db);
     agency_config_free(&c);
-    return rc == 0 ? EXIT_OK : cli_fail("agency status", "cannot count notices");
+    return rc;
 }

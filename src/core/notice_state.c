@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char *const state_names[NS_COUNT] = {
-    "accepted", "relayed", "received", "read", "postal", "cancelled",
+    "accepted", "relayed", "received", "read", "postal", "cancelled", "paid",
 };
 
 /* ETSI EN 319 522 event names, in notice_event order. */
@@ -26,6 +26,7 @@ static const char *const event_names[EV_COUNT] = {
     "ConsentPreNotification",
     "ConsentAcceptance",
     "NoticeCancellation",
+    "PaymentReceived",
 };
 
 static const notice_role event_roles[EV_COUNT] = {
@@ -50,6 +51,9 @@ static const notice_role event_roles[EV_COUNT] = {
     /* Recorded by the hub from the agency's POST /v1/cancellations, never
      * reported through POST /v1/events. */
     [EV_NOTICE_CANCELLATION] = ROLE_HUB,
+    /* Recorded by the hub from the agency's POST /v1/payments, which
+     * carries the amount and code the leaf holds: not a report. */
+    [EV_PAYMENT_RECEIVED] = ROLE_HUB,
 };
 
 const char *notice_state_name(notice_state s)
@@ -80,7 +84,7 @@ int notice_event_parse(const char *name)
 
 int notice_state_is_final(notice_state s)
 {
-    return s == NS_READ || s == NS_POSTAL || s == NS_CANCELLED;
+    return s == NS_READ || s == NS_POSTAL || s == NS_CANCELLED || s == NS_PAID;
 }
 
 /* The state an event leads to from cur, or cur when it moves nothing. */
@@ -102,6 +106,8 @@ static notice_state target(notice_state cur, notice_event e)
         return NS_POSTAL;
     case EV_NOTICE_CANCELLATION:
         return NS_CANCELLED;
+    case EV_PAYMENT_RECEIVED:
+        return NS_PAID;
     default:
         return cur;
     }

@@ -11,6 +11,11 @@
  * The sending agency may cancel a notice at any time: before it is read
  * that ends it (no more relays, reminders or paper); once read or posted,
  * the cancellation is evidence only, so the certificate shows both.
+ *   accepted/relayed/received --PaymentReceived--> paid   (final)
+ *
+ * A paid notice is settled: the hub sends it nowhere else, reminds
+ * nobody of it and sends no paper for it. A payment after read or postal
+ * is evidence only.
  *
  * A failed alert is final for its channel: like a deadline that passed, it
  * sends the notice on to the person's next platform (or paper), but it is
@@ -36,6 +41,7 @@ typedef enum notice_state {
     NS_READ,
     NS_POSTAL,
     NS_CANCELLED, /* the sending agency withdrew it before it was read or posted */
+    NS_PAID,
     NS_COUNT
 } notice_state;
 
@@ -59,6 +65,7 @@ typedef enum notice_event {
     EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
     EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
     EV_NOTICE_CANCELLATION,       /* the agency withdrew it: hub-recorded from its call */
+    EV_PAYMENT_RECEIVED,          /* the agency was paid (POST /v1/payments): hub-recorded */
     EV_COUNT
 } notice_event;
 

@@ -418,6 +418,24 @@ int demo_flow_read(demo *d, char *err, size_t errlen)
     return -1;
 }
 
+/* The agency's cost report (`herald agency report`): what the notices
+ * became and the paper they saved, printed before the summary line. */
+static int print_cost_report(const demo *d, char *err, size_t errlen)
+{
+    char cfg[4096], log[4096];
+
+    snprintf(cfg, sizeof cfg, "%s/agency/agency.ini", d->dir);
+    snprintf(log, sizeof log, "%s/agency/report.log", d->dir);
+    char *argv[] = {"agency", "report", "--config", cfg, NULL};
+    printf("\n$ herald agency report --config %s\n", cfg);
+    if (procs_run_echo(log, argv, stdout) != 0) {
+        snprintf(err, errlen, "herald agency report failed; see %s", log);
+        return -1;
+    }
+    putchar('\n');
+    return 0;
+}
+
 int demo_flow_summary(demo *d, char *err, size_t errlen)
 {
     json_t *s = agency_status(d), *sent;
@@ -436,6 +454,11 @@ int demo_flow_summary(demo *d, char *err, size_t errlen)
         return -1;
     }
     demo_alerts_json(&a, alerts, sizeof alerts);
+    fflush(stdout);
+    if (print_cost_report(d, err, errlen) != 0) {
+        json_decref(s);
+        return -1;
+    }
     sent = json_loads(d->send_result, 0, &jerr);
     long accepted = count_of(sent, "accepted") + count_of(sent, "duplicates");
     long read = count_of(s, "read");

@@ -181,10 +181,12 @@ static int write_configs(demo *d, char *err, size_t errlen)
              "# The sending agency (written by herald demo).\n"
              "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n"
              DEMO_METRICS "\n"
+             "# when a notice takes legal effect, and the unit costs `agency report` uses\n"
+             "effect_rule = ContentHandover, ContentConsignment+7d, PrintHandover+10d\npostal_cost_usd = 0.30\nmobile_cost_usd = 0.08\n\n"
              "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
              "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n\n"
-             "[platform messenger]\nview_pub = ../platform-messenger/view.pub\n\n"
-             "[platform carrier]\nview_pub = ../platform-carrier/view.pub\n",
+             "[platform messenger]\nview_pub = ../platform-messenger/view.pub\nchannel = push\n\n"
+             "[platform carrier]\nview_pub = ../platform-carrier/view.pub\nchannel = sms\n",
              DEMO_AGENCY, d->port_agency, d->port_agency, d->port_idsvc, d->port_hub);
     demo_path(d, p, sizeof p, "agency", "agency.ini");
     if (demo_write_file(p, agency_ini, 0600, err, errlen) != 0)

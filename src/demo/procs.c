@@ -283,7 +283,7 @@ int procs_free_port(void)
 
 /* procs_run and procs_run_program: program NULL runs this binary. */
 static int run_to_end(const char *program, const char *log_path, char *const argv[],
-                      char *last_line, size_t len)
+                      char *last_line, size_t len, FILE *echo)
 {
     int fds[2], status;
     pid_t pid;
@@ -305,9 +305,12 @@ static int run_to_end(const char *program, const char *log_path, char *const arg
     out = fdopen(fds[0], "r");
     if (last_line && len)
         last_line[0] = '\0';
-    while (out && fgets(line, sizeof line, out))
+    while (out && fgets(line, sizeof line, out)) {
+        if (echo)
+            fputs(line, echo);
         if (last_line && line[0] != '\n')
             snprintf(last_line, len, "%.*s", (int)strcspn(line, "\n"), line);
+    }
     if (out)
         fclose(out);
     if (waitpid(pid, &status, 0) != pid)
@@ -317,10 +320,15 @@ static int run_to_end(const char *program, const char *log_path, char *const arg
 
 int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len)
 {
-    return run_to_end(NULL, log_path, argv, last_line, len);
+    return run_to_end(NULL, log_path, argv, last_line, len, NULL);
+}
+
+int procs_run_echo(const char *log_path, char *const argv[], FILE *echo)
+{
+    return run_to_end(NULL, log_path, argv, NULL, 0, echo);
 }
 
 int procs_run_program(const char *log_path, char *const argv[])
 {
-    return run_to_end(argv[0], log_path, argv, NULL, 0);
+    return run_to_end(argv[0], log_path, argv, NULL, 0, NULL);
 }

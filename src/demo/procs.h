@@ -7,6 +7,7 @@
 #ifndef HERALD_PROCS_H
 #define HERALD_PROCS_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #define PROCS_MAX 16
@@ -60,6 +61,8 @@ int procs_free_port(void);
  * stdout into last_line (may be NULL); stderr goes to log_path (or is
  * inherited when NULL). Returns the exit status, or -1. */
 int procs_run(const char *log_path, char *const argv[], char *last_line, size_t len);
+/* The same, copying its stdout to echo as it comes. */
+int procs_run_echo(const char *log_path, char *const argv[], FILE *echo);
 
 /* Runs PROGRAM ARGS... (argv[0], looked up on PATH) to completion, its
  * stdout discarded and stderr appended to log_path. Returns the exit

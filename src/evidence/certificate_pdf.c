@@ -68,6 +68,11 @@ static const char *event_korean(const char *event)
         {"ContentHandover", "열람"},
         {"ContentHandoverFailure", "열람 거부"},
         {"AcceptanceRejectionExpiry", "열람 기한 만료"},
+        {"ReminderNotification", "열람 독려 알림"},
+        {"ConsentPreNotification", "수신동의 사전안내"},
+        {"ConsentAcceptance", "수신 동의"},
+        {"PaymentReceived", "납부 확인"},
+        {"PrintHandover", "인쇄 인계"},
         {"NoticeCancellation", "발송 기관 철회"},
     };
 
@@ -96,8 +101,21 @@ static double draw_timeline(cairo_t *cr, const cert_result *res, double y)
     return y;
 }
 
-int certificate_pdf_write(const cert_result *res, const char *verify_url, const char *path,
-                          char *err, size_t errlen)
+/* The legal effect under rule, and the rule, under the timeline. */
+static double draw_effect(cairo_t *cr, const cert_result *res, const effect_rule *rule, double y)
+{
+    char when[256], rule_text[EFFECT_RULE_TEXT_MAX + 1], line[1024];
+
+    effect_describe_certificate(rule, res, when, sizeof when);
+    effect_rule_format(rule, rule_text, sizeof rule_text);
+    snprintf(line, sizeof line, "효력 발생 / Legal effect: %s", when);
+    y = text_at(cr, MARGIN, y + 10, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 10", line) + 2;
+    snprintf(line, sizeof line, "규칙 / Rule: %s (the earliest of its terms)", rule_text);
+    return text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 8", line);
+}
+
+int certificate_pdf_write(const cert_result *res, const char *verify_url,
+                          const effect_rule *rule, const char *path, char *err, size_t errlen)
 {
     cairo_surface_t *s = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
     cairo_t *cr;
@@ -121,6 +139,8 @@ int certificate_pdf_write(const cert_result *res, const char *verify_url, const 
              (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
     y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 10", line) + 18;
     y = draw_timeline(cr, res, y);
+    if (rule)
+        y = draw_effect(cr, res, rule, y);
     text_at(cr, MARGIN, PAGE_H - MARGIN - 60, PAGE_W - 2 * MARGIN - 130, "Noto Sans CJK KR 8",
             "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "
             "(herald verify). This page summarises the JSON certificate, which anyone can "

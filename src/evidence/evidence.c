@@ -45,3 +45,15 @@ void evidence_encode_reminder(buf *out, const evidence_rec *r, int n)
     out->len--; /* the closing brace */
     buf_printf(out, ",\"reminder\":%d}", n);
 }
+
+void evidence_encode_payment(buf *out, const evidence_rec *r, long long amount_krw,
+                             const char *payment_code)
+{
+    evidence_encode(out, r);
+    if (out->broken || out->len == 0)
+        return;
+    out->len--; /* the closing brace */
+    buf_printf(out, ",\"amount_krw\":%lld", amount_krw);
+    FIELD(out, "payment_code", payment_code);
+    buf_append(out, "}", 1);
+}

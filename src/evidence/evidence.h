@@ -34,5 +34,9 @@ void evidence_encode(buf *out, const evidence_rec *r);
 /* The same with ,"reminder":n after reason: a ReminderNotification's
  * leaf (design.md allows more fields there). */
 void evidence_encode_reminder(buf *out, const evidence_rec *r, int n);
+/* The same with ,"amount_krw":N,"payment_code":"…" after reason: a
+ * PaymentReceived leaf. */
+void evidence_encode_payment(buf *out, const evidence_rec *r, long long amount_krw,
+                             const char *payment_code);
 
 #endif

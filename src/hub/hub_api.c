@@ -638,6 +638,68 @@ done:
     batch_free(&b);
 }
 
+/* ---- POST /v1/payments ---- */
+
+/* A payment is one call per payment, not a batch: it names the notice by
+ * the agency's reference, and an unknown reference is the whole answer
+ * (404 naming it). */
+#define PAYMENT_MAX_BODY 1024
+
+/* Reads the payment from o into p; NULL, or what is wrong. */
+static const char *check_payment(json_t *o, hub_payment *p)
+{
+    json_t *amount = json_object_get(o, "amount_krw");
+    size_t len;
+
+    if (!json_is_object(o))
+        return "the body must be {\"reference\":…,\"amount_krw\":N,\"payment_code\":…}";
+    p->reference = str(o, "reference", &len);
+    if (!p->reference || !field_reference_ok(p->reference, len))
+        return FIELD_RULE_REFERENCE;
+    if (!json_is_integer(amount) || !field_amount_krw_ok(json_integer_value(amount)))
+        return FIELD_RULE_AMOUNT_KRW;
+    p->amount_krw = json_integer_value(amount);
+    p->payment_code = str(o, "payment_code", &len);
+    if (!p->payment_code || !field_payment_code_ok(p->payment_code, len))
+        return FIELD_RULE_PAYMENT_CODE;
+    return NULL;
+}
+
+static void post_payments(void *role, const void *caller, const http_request *req,
+                          http_response *resp)
+{
+    hub *h = role;
+    const hub_caller *who = caller;
+    hub_payment p = {0};
+    json_error_t jerr;
+    json_t *o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *bad = o ? check_payment(o, &p) : "the body is not JSON";
+    int status;
+    buf out;
+
+    if (bad) {
+        http_reply_error(resp, 400, "%s", bad);
+        json_decref(o);
+        return;
+    }
+    status = hub_db_payment(h->db, who->name, &p, clock_now_ms());
+    if (status == 404)
+        http_reply_error(resp, 404, "no notice with reference %s", p.reference);
+    else if (status != 200)
+        http_reply_error(resp, 500, "database error: the payment was not stored");
+    else {
+        buf_init(&out, 256);
+        buf_puts(&out, "{\"notice\":");
+        buf_json_string(&out, p.notice);
+        buf_puts(&out, ",\"reference\":");
+        buf_json_string(&out, p.reference);
+        buf_printf(&out, ",\"status\":\"%s\"}", p.status);
+        reply_buf(resp, &out);
+        log_info("POST /v1/payments agency=%s notice=%s %s", who->name, p.notice, p.status);
+    }
+    json_decref(o);
+}
+
 /* ---- GET /v1/health ---- */
 
 static void get_health(void *role, const void *caller, const http_request *req,
@@ -680,6 +742,7 @@ static const http_route routes[] = {
     {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, post_cancellations},
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
+    {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, post_payments},
     {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth},
     {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_consistency},
     {"GET", "/v1/log/key", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_key},

@@ -61,7 +61,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS changes("
     "  seq INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
     "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL,"
-    "  reference TEXT NOT NULL DEFAULT '');"
+    "  reference TEXT NOT NULL DEFAULT '', platform TEXT);"
     "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);"
     /* The reminders platforms took, each once: (notice, platform, n). */
     "CREATE TABLE IF NOT EXISTS reminders("
@@ -105,10 +105,10 @@ static const char *const sql[S_COUNT] = {
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10 WHERE id = ?1",
-    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference)"
-                 " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [S_HISTORY] = "SELECT leaf, hash, off, len FROM evidence WHERE notice = ?1 ORDER BY idx",
-    [S_CHANGES] = "SELECT seq, notice, reference, state, at FROM changes"
+    [S_CHANGES] = "SELECT seq, notice, reference, state, at, platform FROM changes"
                   " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
                    " VALUES(?1, ?2, ?3, ?4)",
@@ -262,6 +262,8 @@ static const char upgrade_reminders[] =
 static const char upgrade_changes[] =
     "ALTER TABLE changes ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
     "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
+/* The platform a change happened on: older rows have none. */
+static const char upgrade_changes_platform[] = "ALTER TABLE changes ADD COLUMN platform TEXT;";
 
 /* 1 if probe compiles: the tables and columns it names exist. */
 static int compiles(sqlite3 *conn, const char *probe)
@@ -280,9 +282,10 @@ static int upgrade(sqlite3 *conn)
     int changes = !compiles(conn, "SELECT reference FROM changes");
     int relay_events = !compiles(conn, "SELECT events FROM relays");
     int reminders = !compiles(conn, "SELECT remind_at FROM notices");
+    int platform = !compiles(conn, "SELECT platform FROM changes");
     int ok = 0;
 
-    if (!tried && !reports && !changes && !relay_events && !reminders)
+    if (!tried && !reports && !changes && !relay_events && !reminders && !platform)
         return db_exec(conn, remind_index);
     if (db_begin(conn) != 0)
         return -1;
@@ -298,6 +301,8 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_relay_events);
     if (ok == 0 && reminders)
         ok = db_exec(conn, upgrade_reminders);
+    if (ok == 0 && platform)
+        ok = db_exec(conn, upgrade_changes_platform);
     if (ok == 0)
         ok = db_exec(conn, remind_index);
     if (ok == 0 && db_commit(conn) == 0)

@@ -120,6 +120,22 @@ typedef struct hub_report {
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
 
+/* POST /v1/payments: the agency was paid for its notice `reference`. */
+typedef struct hub_payment {
+    const char *reference;
+    long long amount_krw;
+    const char *payment_code;
+    char notice[NOTICE_ID_LEN + 1]; /* out */
+    const char *status; /* out: "recorded" (now paid: no reminder, no paper),
+                         * "ignored" (read or postal already: evidence only),
+                         * "duplicate" (this code was recorded before) */
+} hub_payment;
+
+/* Records the payment: PaymentReceived evidence, and a notice neither read
+ * nor posted becomes paid. Returns 200, 404 when the agency has no notice
+ * with that reference, or 500. */
+int hub_db_payment(hub_db *db, const char *agency, hub_payment *p, long long now);
+
 /* GET /v1/notices/{id}/certificate: 200 when caller is the agency that
  * sent the notice or a platform whose RelayAcceptance is recorded, else
  * 403, 404 or 500. */

@@ -12,6 +12,7 @@ int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
     db_bind_text(st, 3, notice_state_name(n->state));
     sqlite3_bind_int64(st, 4, now);
     db_bind_text(st, 5, n->reference);
+    db_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
     return db_step_done(st);
 }
 
@@ -38,6 +39,10 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
         buf_puts(out, db_text(st, 3));
         buf_puts(out, "\",\"at\":");
         hub_db_json_time(out, sqlite3_column_int64(st, 4));
+        if (*db_text(st, 5)) {
+            buf_puts(out, ",\"platform\":");
+            buf_json_string(out, db_text(st, 5));
+        }
         buf_puts(out, "}");
         first = 0;
     }

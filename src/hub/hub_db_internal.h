@@ -8,6 +8,7 @@
  *   hub_db_changes.c   the agencies' feed of state changes
  *   hub_db_submit.c    POST /v1/notices
  *   hub_db_report.c    POST /v1/events, and who may see a certificate
+ *   hub_db_payment.c   POST /v1/payments
  *   hub_db_relay.c     platforms' answers to relays; the relay worker's round
  *   hub_db_expire.c    the deadline worker's round
  *   hub_db_remind.c    its reminders

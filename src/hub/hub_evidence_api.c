@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "certificate.h"
 #include "certificate_pdf.h"
+#include "legal_effect.h"
 #include "form.h"
 #include "hub.h"
 #include "hub_api.h"
@@ -236,7 +237,7 @@ static char *read_file(const char *path, size_t *len)
 
 /* Renders json as a PDF, after checking it as any verifier would: a page
  * people trust must never show what the log does not prove. */
-static void reply_pdf(hub *h, const char *json, http_response *resp)
+static void reply_pdf(hub *h, const char *json, const effect_rule *rule, http_response *resp)
 {
     uint8_t pk[ED25519_PUBLIC_LEN];
     char why[512], path[4200], url[600];
@@ -263,7 +264,7 @@ static void reply_pdf(hub *h, const char *json, http_response *resp)
         return;
     }
     close(fd);
-    if (certificate_pdf_write(res, url, path, why, sizeof why) == 0)
+    if (certificate_pdf_write(res, url, rule, path, why, sizeof why) == 0)
         pdf = read_file(path, &len);
     else
         log_error("certificate PDF: %s", why);
@@ -281,7 +282,9 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
 {
     const char *id = req->path + strlen("/v1/notices/");
     const char *end = strchr(id, '/');
-    char notice[NOTICE_ID_LEN + 1];
+    char notice[NOTICE_ID_LEN + 1], why[256];
+    const char *rule_text = http_query(req, "effect_rule");
+    effect_rule rule;
     char *json;
     int status;
 
@@ -297,6 +300,13 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
     }
     if (no_key(h, resp))
         return;
+    /* The PDF shows when the notice takes effect: under the agency's rule
+     * when it names it, else under the documented default. */
+    if (pdf && effect_rule_parse(rule_text ? rule_text : EFFECT_RULE_DEFAULT, &rule, why,
+                                 sizeof why) != 0) {
+        http_reply_error(resp, 400, "effect_rule: %s", why);
+        return;
+    }
     status = hub_db_may_see(h->db, notice, who->role, who->name);
     if (status != 200) {
         if (status == 403)
@@ -315,7 +325,7 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
         return;
     }
     if (pdf)
-        reply_pdf(h, json, resp);
+        reply_pdf(h, json, &rule, resp);
     else
         http_reply_body(resp, 200, "application/json", json, strlen(json));
     if (pdf)

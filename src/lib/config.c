@@ -9,9 +9,28 @@
 
 #define CONFIG_FILE_MAX (1 << 20)
 
+/* The file being read and the line inih has just asked for: the line
+ * each entry came from. */
+typedef struct config_reader {
+    FILE *f;
+    int line;
+    config *cfg;
+} config_reader;
+
+static char *read_line(char *str, int num, void *stream)
+{
+    config_reader *r = stream;
+    char *got = fgets(str, num, r->f);
+
+    if (got)
+        r->line++;
+    return got;
+}
+
 static int on_entry(void *user, const char *section, const char *key, const char *value)
 {
-    config *cfg = user;
+    config_reader *r = user;
+    config *cfg = r->cfg;
     config_entry *e;
 
     if (cfg->count == CONFIG_MAX_ENTRIES)
@@ -24,6 +43,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
     e->section = strdup(section);
     e->key = strdup(key);
     e->value = strdup(value);
+    e->line = r->line;
     if (!e->section || !e->key || !e->value) {
         free(e->section), free(e->key), free(e->value);
         return 0;
@@ -35,6 +55,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 int config_load(config *cfg, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
+    config_reader reader = {f, 0, cfg};
     int line;
 
     memset(cfg, 0, sizeof *cfg);
@@ -50,7 +71,7 @@ int config_load(config *cfg, const char *path, char *err, size_t errlen)
     }
     rewind(f);
     cfg->path = strdup(path);
-    line = ini_parse_file(f, on_entry, cfg);
+    line = ini_parse_stream(read_line, &reader, on_entry, &reader);
     fclose(f);
     if (line != 0) {
         if (line > 0)
@@ -74,6 +95,14 @@ void config_free(config *cfg)
     free(cfg->entries);
     free(cfg->path);
     memset(cfg, 0, sizeof *cfg);
+}
+
+int config_line(const config *cfg, const char *section, const char *key)
+{
+    for (size_t i = cfg->count; i-- > 0;)
+        if (!strcmp(cfg->entries[i].section, section) && !strcmp(cfg->entries[i].key, key))
+            return cfg->entries[i].line;
+    return 0;
 }
 
 const char *config_get(const config *cfg, const char *section, const char *key)

@@ -13,6 +13,7 @@
 
 typedef struct config_entry {
     char *section, *key, *value;
+    int line; /* where in the file, for errors about the value */
 } config_entry;
 
 typedef struct config {
@@ -30,6 +31,8 @@ const char *config_get(const config *cfg, const char *section, const char *key);
 /* The value, or NULL after writing "FILE: [section] key is required" to err. */
 const char *config_require(const config *cfg, const char *section, const char *key,
                            char *err, size_t errlen);
+/* The line of the file that set the value (the last one), 0 when absent. */
+int config_line(const config *cfg, const char *section, const char *key);
 /* A whole number in [min, max] or def when absent; -1 with err when bad. */
 int config_long(const config *cfg, const char *section, const char *key,
                 long def, long min, long max, long *out, char *err, size_t errlen);

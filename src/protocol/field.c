@@ -29,6 +29,16 @@ int field_reference_ok(const char *s, size_t len)
     return 1;
 }
 
+int field_payment_code_ok(const char *s, size_t len)
+{
+    return len <= FIELD_PAYMENT_CODE_MAX && field_reference_ok(s, len);
+}
+
+int field_amount_krw_ok(long long amount)
+{
+    return amount >= 1 && amount <= FIELD_AMOUNT_KRW_MAX;
+}
+
 int field_channel_ok(const char *s, size_t len)
 {
     return (len == 3 && !memcmp(s, "sms", 3)) || (len == 4 && !memcmp(s, "push", 4));

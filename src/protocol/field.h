@@ -17,6 +17,8 @@
 #define FIELD_REASON_MAX 200
 #define FIELD_TIME_MAX 40 /* the longest RFC 3339 text field_time_parse takes */
 #define FIELD_SHA256_HEX 64
+#define FIELD_PAYMENT_CODE_MAX 32
+#define FIELD_AMOUNT_KRW_MAX 1000000000000LL /* a trillion won */
 
 /* Each rule in words, for the per-item error every role answers with when
  * a value breaks it: the same words from the hub and the platforms. */
@@ -40,9 +42,17 @@
     "doc_sha256 must be " FIELD_STR(FIELD_SHA256_HEX) " lower-case hex digits"
 #define FIELD_RULE_RK "rk must be 64 lower-case hex digits"
 #define FIELD_RULE_NOTICE "notice must be a notice id"
+#define FIELD_RULE_PAYMENT_CODE \
+    "payment_code must be 1-" FIELD_STR(FIELD_PAYMENT_CODE_MAX) " characters of [A-Za-z0-9._:-]"
+#define FIELD_RULE_AMOUNT_KRW "amount_krw must be a whole number of won from 1 to 10^12"
 
 /* 1-64 characters of [A-Za-z0-9._:-]. */
 int field_reference_ok(const char *s, size_t len);
+/* A payment's code (the giro or virtual-account code the citizen paid
+ * with): 1-32 characters of [A-Za-z0-9._:-]. */
+int field_payment_code_ok(const char *s, size_t len);
+/* An amount in won: 1 to FIELD_AMOUNT_KRW_MAX. */
+int field_amount_krw_ok(long long amount);
 /* The channel that carried an alert: "sms" (a carrier's SMSC) or "push"
  * (a messenger's push gateway). */
 int field_channel_ok(const char *s, size_t len);

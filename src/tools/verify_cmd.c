@@ -11,9 +11,11 @@
 #include "certificate_pdf.h"
 #include "cli.h"
 #include "keyfile.h"
+#include "legal_effect.h"
 
 static const char usage[] =
-    "Usage: herald verify --log-key FILE [--pdf OUT.pdf [--url URL]] CERT.json\n"
+    "Usage: herald verify --log-key FILE [--effect-rule RULE] [--pdf OUT.pdf [--url URL]]\n"
+    "                     CERT.json\n"
     "       herald verify --log-key FILE --consistency OLD_STH.json NEW_STH.json PROOF.json\n\n"
     "Checks a distribution certificate: every leaf is in the tree whose head the\n"
     "log key signed, every leaf names the certificate's notice, and the events run\n"
@@ -26,7 +28,14 @@ static const char usage[] =
     "                   trusted\n"
     "  --pdf OUT.pdf    when the certificate is valid, also write it as a one-page\n"
     "                   PDF (Korean and English) for people and courts\n"
-    "  --url URL        the verify page the PDF's QR code leads to\n";
+    "  --url URL        the verify page the PDF's QR code leads to\n"
+    "  --effect-rule RULE\n"
+    "                   also print (and put on the PDF) when the notice takes legal\n"
+    "                   effect under the agency's rule: terms EVENT or EVENT+Nd,\n"
+    "                   comma-separated; the earliest term that applies wins, e.g.\n"
+    "                   '" EFFECT_RULE_DEFAULT "' (the default).\n"
+    "                   Computed from the certificate's evidence times only; \"pending\"\n"
+    "                   when that time is after the signed tree head.\n";
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -49,7 +58,7 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 static int verify_certificate(const uint8_t key[32], const char *path, const char *pdf,
-                              const char *url)
+                              const char *url, const effect_rule *rule)
 {
     char err[512];
     size_t len;
@@ -80,7 +89,13 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
                e->reason[0] ? "  " : "", e->reason, channel[0] ? "  [" : "", channel,
                channel[0] ? "]" : "");
     }
-    if (pdf && certificate_pdf_write(res, url, pdf, err, sizeof err) != 0) {
+    if (rule) {
+        char when[256], text[EFFECT_RULE_TEXT_MAX + 1];
+        effect_rule_format(rule, text, sizeof text);
+        effect_describe_certificate(rule, res, when, sizeof when);
+        printf("legal effect under \"%s\": %s\n", text, when);
+    }
+    if (pdf && certificate_pdf_write(res, url, rule, pdf, err, sizeof err) != 0) {
         free(res);
         return cli_fail("verify", "%s", err);
     }
@@ -126,10 +141,12 @@ int cmd_verify(int argc, char **argv)
         {"consistency", no_argument, 0, 'c'},
         {"pdf", required_argument, 0, 'p'},
         {"url", required_argument, 0, 'u'},
+        {"effect-rule", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *keyfile = NULL, *pdf = NULL, *url = NULL;
+    const char *keyfile = NULL, *pdf = NULL, *url = NULL, *rule_text = NULL;
+    effect_rule rule;
     int consistency = 0, c;
     uint8_t key[32];
     char err[512];
@@ -140,6 +157,7 @@ int cmd_verify(int argc, char **argv)
         case 'c': consistency = 1; break;
         case 'p': pdf = optarg; break;
         case 'u': url = optarg; break;
+        case 'e': rule_text = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("verify", "unknown option");
         }
@@ -149,7 +167,11 @@ int cmd_verify(int argc, char **argv)
     if (argc - optind != (consistency ? 3 : 1))
         return cli_usage_error("verify", consistency ? "--consistency needs OLD_STH NEW_STH PROOF"
                                                      : "give one certificate file");
+    if (rule_text && effect_rule_parse(rule_text, &rule, err, sizeof err) != 0)
+        return cli_usage_error("verify", "--effect-rule: %s", err);
     if (keyfile_read(keyfile, 0, key, sizeof key, err, sizeof err) != 0)
         return cli_usage_error("verify", "%s", err);
-    return consistency ? verify_consistency(key, argv + optind) : verify_certificate(key, argv[optind], pdf, url);
+    return consistency ? verify_consistency(key, argv + optind)
+                       : verify_certificate(key, argv[optind], pdf, url,
+                                            rule_text ? &rule : NULL);
 }

@@ -98,7 +98,8 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
     size_t applied = 99;
 
     for (size_t i = 0; i < n; i++)
-        c[i] = (agency_change){triples[3 * i], triples[3 * i + 1], triples[3 * i + 2], NULL};
+        c[i] = (agency_change){triples[3 * i], triples[3 * i + 1], triples[3 * i + 2], NULL,
+                               1000 + (long long)i, NULL};
     assert_int_equal(agency_db_feed_apply(f->db, c, n, next, &applied), 0);
     return applied;
 }

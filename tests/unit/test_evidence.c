@@ -126,6 +126,25 @@ static void keys_in_fixed_order(void **state)
     free(got);
 }
 
+static void payment_follows_reason(void **state)
+{
+    evidence_rec r = {"PaymentReceived", "n1", 0, "nts", "nts", rk, doc, NULL, NULL, NULL};
+    buf b;
+    json_t *o;
+    (void)state;
+
+    buf_init(&b, 64);
+    evidence_encode_payment(&b, &r, 125000, "GIRO-77");
+    buf_puts(&b, "");
+    assert_non_null(strstr(b.data, ",\"reason\":null,\"amount_krw\":125000,"
+                                   "\"payment_code\":\"GIRO-77\"}"));
+    o = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(o);
+    assert_int_equal(json_integer_value(json_object_get(o, "amount_krw")), 125000);
+    json_decref(o);
+    buf_free(&b);
+}
+
 static void appends_after_existing_text(void **state)
 {
     evidence_rec r = {"RelayFailure", "x", 1, "a", "hub", rk, doc, NULL, NULL, NULL};
@@ -147,6 +166,7 @@ int main(void)
         cmocka_unit_test(reason_is_escaped_and_parses_back),
         cmocka_unit_test(an_alert_names_its_channel_after_reason),
         cmocka_unit_test(keys_in_fixed_order),
+        cmocka_unit_test(payment_follows_reason),
         cmocka_unit_test(appends_after_existing_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,22 @@ static void references(void **state)
     assert_true(field_reference_ok(big, 64));
 }
 
+static void payments(void **state)
+{
+    (void)state;
+    assert_true(field_payment_code_ok(S("GIRO-2026-000123")));
+    assert_true(field_payment_code_ok(S("12345678901234567890123456789012")));
+    assert_false(field_payment_code_ok(S("123456789012345678901234567890123")));
+    assert_false(field_payment_code_ok(S("")));
+    assert_false(field_payment_code_ok(S("two words")));
+    assert_false(field_payment_code_ok(S("\"quoted\"")));
+    assert_true(field_amount_krw_ok(1));
+    assert_true(field_amount_krw_ok(1000000000000LL));
+    assert_false(field_amount_krw_ok(0));
+    assert_false(field_amount_krw_ok(-5));
+    assert_false(field_amount_krw_ok(1000000000001LL));
+}
+
 static void channels_and_their_references(void **state)
 {
     char big[66];
@@ -161,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(references),
+        cmocka_unit_test(payments),
         cmocka_unit_test(channels_and_their_references),
         cmocka_unit_test(titles_links_reasons),
         cmocka_unit_test(sha256_hex),

@@ -1013,6 +1013,58 @@ static void postal_is_final(void **state)
     assert_feed(f, "nts", "postal");
 }
 
+static size_t remind_due(fixture *f, long long now, hub_remind_item *it);
+
+/* A payment settles an unread notice: paid, final, out of the reminders,
+ * the deadline worker and the relay; after paper it is evidence only. */
+static void payment_stops_reminders_and_paper(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1], err[128];
+    hub_relay_item it;
+    hub_reminders points;
+    size_t expired, postal;
+    hub_payment p = {"R-1", 98000, "GIRO-1", "", NULL};
+
+    assert_int_equal(hub_reminders_parse("50%", &points, err, sizeof err), 0);
+    hub_db_set_reminders(f->db, &points);
+    relayed_to_alpha(f, "R-1", id, &it);
+    assert_int_equal(hub_db_payment(f->db, "nts", &p, T0 + 2), 200);
+    assert_string_equal(p.status, "recorded");
+    assert_string_equal(p.notice, id);
+    assert_state(f, id, "paid", "alpha");
+    assert_feed(f, "nts", "relayed paid");
+    assert_last_leaf_has(f, id, "payment_code", "GIRO-1");
+    assert_int_equal(remind_due(f, DEADLINE - 1, NULL), 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + DAY, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(claim(f, DEADLINE + DAY, &it, 1, &postal), 0);
+    assert_int_equal(postal, 0);
+    assert_state(f, id, "paid", "alpha");
+    assert_timeline(f, id, "SubmissionAcceptance:hub RelayAcceptance:alpha PaymentReceived:nts");
+    /* the same payment again; a read after it is evidence only */
+    assert_int_equal(hub_db_payment(f->db, "nts", &p, T0 + 3), 200);
+    assert_string_equal(p.status, "duplicate");
+    assert_string_equal(report(f, ROLE_AGENCY, "nts", id, EV_CONTENT_HANDOVER, NULL, T0 + 4),
+                        "ignored");
+    /* unknown to this agency: 404, nothing written */
+    uint64_t before = leaves(f);
+    hub_payment other = {"R-1", 5, "X", "", NULL};
+    assert_int_equal(hub_db_payment(f->db, "kcg", &other, T0 + 5), 404);
+    other.reference = "R-404";
+    assert_int_equal(hub_db_payment(f->db, "nts", &other, T0 + 5), 404);
+    assert_int_equal(leaves(f), before);
+    /* after paper: recorded, still postal */
+    submit(f, "nts", "R-2", rk3, T0, id2);
+    assert_int_equal(claim(f, T0, &it, 1, &postal), 0);
+    assert_int_equal(postal, 1);
+    hub_payment late = {"R-2", 7000, "GIRO-2", "", NULL};
+    assert_int_equal(hub_db_payment(f->db, "nts", &late, T0 + 6), 200);
+    assert_string_equal(late.status, "ignored");
+    assert_state(f, id2, "postal", "null");
+    assert_timeline(f, id2, "SubmissionAcceptance:hub RelayToNonERDS:hub PaymentReceived:nts");
+}
+
 /* The platform reports before its answer to the relay is recorded: the
  * report proves the acceptance, and the answer, when it comes after the
  * notice was read, changes nothing. */
@@ -1372,6 +1424,7 @@ int main(void)
         T(reports_only_from_those_it_concerns),
         T(read_is_final),
         T(postal_is_final),
+        T(payment_stops_reminders_and_paper),
         T(report_before_the_relay_answer),
         T(cancel_ends_an_unread_notice_once),
         T(cancel_after_read_is_for_the_record),

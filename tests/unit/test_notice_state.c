@@ -27,7 +27,7 @@ static void happy_path(void **state)
 static void final_states_are_never_left(void **state)
 {
     (void)state;
-    for (int f = NS_READ; f <= NS_CANCELLED; f++)
+    for (int f = NS_READ; f <= NS_PAID; f++)
         for (int e = 0; e < EV_COUNT; e++) {
             notice_state next;
             assert_int_equal(notice_state_apply((notice_state)f, (notice_event)e, &next),
@@ -38,7 +38,7 @@ static void final_states_are_never_left(void **state)
 
 /* One row per non-final state, every event named: a new event must be
  * placed here (the count below stops the build until it is). */
-_Static_assert(EV_COUNT == 17, "every_pair_lands_where_the_diagram_says: add the new event");
+_Static_assert(EV_COUNT == 18, "every_pair_lands_where_the_diagram_says: add the new event");
 
 static void every_pair_lands_where_the_diagram_says(void **state)
 {
@@ -62,6 +62,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_PRE_NOTIFICATION] = NS_ACCEPTED,
             [EV_CONSENT_ACCEPTANCE] = NS_ACCEPTED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
+            [EV_PAYMENT_RECEIVED] = NS_PAID,
         },
         [NS_RELAYED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
@@ -81,6 +82,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RELAYED,
             [EV_CONSENT_ACCEPTANCE] = NS_RELAYED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
+            [EV_PAYMENT_RECEIVED] = NS_PAID,
         },
         [NS_RECEIVED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
@@ -100,6 +102,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RECEIVED,
             [EV_CONSENT_ACCEPTANCE] = NS_RECEIVED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
+            [EV_PAYMENT_RECEIVED] = NS_PAID,
         },
     };
     (void)state;
@@ -184,6 +187,10 @@ static void roles_report_only_their_events(void **state)
     assert_false(notice_event_allowed(ROLE_AGENCY, EV_RELAY_TO_NON_ERDS));
     assert_true(notice_event_allowed(ROLE_HUB, EV_ACCEPTANCE_REJECTION_EXPIRY));
     assert_false(notice_event_allowed(ROLE_AGENCY, (notice_event)EV_COUNT));
+    /* a payment comes with its amount and code through POST /v1/payments */
+    assert_true(notice_event_allowed(ROLE_HUB, EV_PAYMENT_RECEIVED));
+    assert_false(notice_event_allowed(ROLE_AGENCY, EV_PAYMENT_RECEIVED));
+    assert_false(notice_event_allowed(ROLE_PLATFORM, EV_PAYMENT_RECEIVED));
 }
 
 /* Reminders and the consent pre-notice: the hub records the first two
