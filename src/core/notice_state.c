@@ -25,6 +25,7 @@ static const char *const event_names[EV_COUNT] = {
     "ReminderNotification",
     "ConsentPreNotification",
     "ConsentAcceptance",
+    "PrintHandover",
 };
 
 static const notice_role event_roles[EV_COUNT] = {
@@ -46,6 +47,9 @@ static const notice_role event_roles[EV_COUNT] = {
     [EV_REMINDER_NOTIFICATION] = ROLE_HUB,
     [EV_CONSENT_PRE_NOTIFICATION] = ROLE_HUB,
     [EV_CONSENT_ACCEPTANCE] = ROLE_PLATFORM,
+    /* The agency reports it, but only through POST /v1/postal/handover,
+     * which names the print batch (hub_api.c refuses it in /v1/events). */
+    [EV_PRINT_HANDOVER] = ROLE_AGENCY,
 };
 
 const char *notice_state_name(notice_state s)

@@ -52,6 +52,7 @@ typedef enum notice_event {
     EV_REMINDER_NOTIFICATION,     /* the platform took reminder N: hub-recorded */
     EV_CONSENT_PRE_NOTIFICATION,  /* a member without consent was told: hub-recorded */
     EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
+    EV_PRINT_HANDOVER,            /* the agency handed the letter to print: POST /v1/postal/handover */
     EV_COUNT
 } notice_event;
 

@@ -68,6 +68,7 @@ static const char *event_korean(const char *event)
         {"ContentHandover", "열람"},
         {"ContentHandoverFailure", "열람 거부"},
         {"AcceptanceRejectionExpiry", "열람 기한 만료"},
+        {"PrintHandover", "우편 인쇄 인계"},
     };
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -38,7 +38,7 @@ static void final_states_are_never_left(void **state)
 
 /* One row per non-final state, every event named: a new event must be
  * placed here (the count below stops the build until it is). */
-_Static_assert(EV_COUNT == 16, "every_pair_lands_where_the_diagram_says: add the new event");
+_Static_assert(EV_COUNT == 17, "every_pair_lands_where_the_diagram_says: add the new event");
 
 static void every_pair_lands_where_the_diagram_says(void **state)
 {
@@ -61,6 +61,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_ACCEPTED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_ACCEPTED,
             [EV_CONSENT_ACCEPTANCE] = NS_ACCEPTED,
+            [EV_PRINT_HANDOVER] = NS_ACCEPTED,
         },
         [NS_RELAYED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
@@ -79,6 +80,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_RELAYED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RELAYED,
             [EV_CONSENT_ACCEPTANCE] = NS_RELAYED,
+            [EV_PRINT_HANDOVER] = NS_RELAYED,
         },
         [NS_RECEIVED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
@@ -97,6 +99,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_REMINDER_NOTIFICATION] = NS_RECEIVED,
             [EV_CONSENT_PRE_NOTIFICATION] = NS_RECEIVED,
             [EV_CONSENT_ACCEPTANCE] = NS_RECEIVED,
+            [EV_PRINT_HANDOVER] = NS_RECEIVED,
         },
     };
     (void)state;
@@ -158,6 +161,8 @@ static void roles_report_only_their_events(void **state)
     assert_true(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_HANDOVER_FAILURE));
     assert_false(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_CONSIGNMENT));
     assert_false(notice_event_allowed(ROLE_AGENCY, EV_RELAY_TO_NON_ERDS));
+    assert_true(notice_event_allowed(ROLE_AGENCY, EV_PRINT_HANDOVER));
+    assert_false(notice_event_allowed(ROLE_PLATFORM, EV_PRINT_HANDOVER));
     assert_true(notice_event_allowed(ROLE_HUB, EV_ACCEPTANCE_REJECTION_EXPIRY));
     assert_false(notice_event_allowed(ROLE_AGENCY, (notice_event)EV_COUNT));
 }
