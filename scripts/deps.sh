@@ -10,7 +10,7 @@
 # carrier channel beside. Builds and tests never need it.
 set -eu
 
-PACKAGES="build-essential meson ninja-build pkg-config
+PACKAGES="build-essential poppler-utils meson ninja-build pkg-config
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
 libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
 libqrencode-dev libinih-dev libsmpp34-dev libcmocka-dev sqlite3 curl jq openssl python3"
