@@ -436,5 +436,7 @@ int agency_letters_main(int argc, char **argv)
                            : print_batch(&c, db, o.out);
     agency_db_close(db);
     agency_config_free(&c);
+    if (o.letters)
+        letter_pdf_release_fonts();
     return rc;
 }
