@@ -18,11 +18,11 @@
 # carrier channel beside. Builds and tests never need it.
 set -eu
 
-PACKAGES="build-essential meson ninja-build pkg-config
+PACKAGES="build-essential poppler-utils meson ninja-build pkg-config
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
-libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk chromium
+libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-noto-cjk chromium
 libqrencode-dev libinih-dev libsmpp34-dev libcmocka-dev sqlite3 curl jq openssl python3
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev poppler-utils"
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES kannel"
 
 missing=""

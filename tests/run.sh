@@ -39,6 +39,7 @@ run_one() { # name, command...: runs it, expects TAP on stdout
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=67
 export CMOCKA_MESSAGE_OUTPUT=TAP
 

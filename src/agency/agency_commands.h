@@ -7,6 +7,8 @@
 int agency_send_main(int argc, char **argv);
 int agency_serve_main(int argc, char **argv);
 int agency_postal_main(int argc, char **argv);
+/* postal --letters and postal --handed-over (agency_letters.c) */
+int agency_letters_main(int argc, char **argv);
 int agency_status_main(int argc, char **argv);
 int agency_cancel_main(int argc, char **argv);
 int agency_purge_main(int argc, char **argv);

@@ -223,4 +223,37 @@ typedef int (*agency_postal_fn)(void *ctx, const char *reference, const char *na
 int agency_db_postal_list(agency_db *db, int only_new, const char *at, agency_postal_fn fn,
                           void *ctx);
 
+/* ---- letters and print batches (agency_db_letters.c) ---- */
+
+/* A letter still to print: a postal notice with its document. */
+typedef struct agency_letter_row {
+    const char *reference, *notice, *name, *address, *title;
+    const char *body; /* the rendered document, as served online */
+    size_t body_len;
+    long line;        /* the recipient file's line, for error messages */
+} agency_letter_row;
+
+typedef int (*agency_letter_fn)(void *ctx, const agency_letter_row *row);
+
+/* Calls fn for every postal notice neither printed nor listed by --new,
+ * in reference order, from one read snapshot; nonzero from fn stops and
+ * is returned. -1 on a database error. */
+int agency_db_letters_each(agency_db *db, agency_letter_fn fn, void *ctx);
+
+/* Records a printed batch and its n references in one write transaction.
+ * 0; 1 when one of them was printed meanwhile (by another run: nothing is
+ * marked, so this batch must be thrown away); AGENCY_DB_BUSY; -1. */
+int agency_db_letters_mark(agency_db *db, const char *batch, const char *at,
+                           const char *const *refs, size_t n, long pages);
+
+/* Calls fn(notice, reference) for each letter of batch. Returns 1 when
+ * the batch exists (handed_over gets when the hub heard of its hand-over,
+ * "" if not yet), 0 when unknown, -1 on error, or fn's nonzero. */
+typedef int (*agency_batch_fn)(void *ctx, const char *notice, const char *reference);
+int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn, void *ctx,
+                            char *handed_over, size_t cap);
+
+/* Notes that the hub has recorded the batch's hand-over (first time only). */
+int agency_db_letters_handed_over(agency_db *db, const char *batch, const char *at);
+
 #endif

@@ -53,11 +53,24 @@ static const char schema[] =
     " reason TEXT"
     ");"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-    /* Postal notices already handed to the print shop (postal --new). */
+    /* Postal notices already handed to the print shop (postal --new), or
+     * printed as letters (postal --letters: batch names the PDF). */
     "CREATE TABLE IF NOT EXISTS printed("
     " reference TEXT PRIMARY KEY,"
-    " at TEXT NOT NULL"
+    " at TEXT NOT NULL,"
+    " batch TEXT"
     ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS printed_batch ON printed(batch) WHERE batch IS NOT NULL;"
+    /* One row per PDF of letters; handed_over once the hub has heard of
+     * its hand-over to the print house (postal --handed-over). */
+    "CREATE TABLE IF NOT EXISTS print_batches("
+    " batch TEXT PRIMARY KEY,"
+    " at TEXT NOT NULL,"
+    " letters INTEGER NOT NULL,"
+    " pages INTEGER NOT NULL,"
+    " handed_over TEXT"
+    ") WITHOUT ROWID;"
+
     /* The back-office API (agency_db_api.c): the caller's reference of
      * each notice it made, bulk jobs and their refused rows, and every
      * state change of those notices, in order: the timeline, and the
@@ -96,6 +109,20 @@ static const char schema[] =
     " queued_ms INTEGER NOT NULL"
     ");"
     "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);";
+
+/* printed got its batch column with the letters: older files gain it
+ * before the schema's index on it is made. */
+static int add_printed_batch(sqlite3 *sql)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT"
+        " (SELECT count(*) FROM sqlite_schema WHERE name = 'printed'),"
+        " (SELECT count(*) FROM pragma_table_info('printed') WHERE name = 'batch')");
+    int old = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
+              sqlite3_column_int(st, 1) == 0;
+
+    sqlite3_finalize(st);
+    return old ? db_exec(sql, "ALTER TABLE printed ADD COLUMN batch TEXT") : 0;
+}
 
 /* Nothing looks a document up by its notice id: the feed carries each
  * change's reference, and a handover knows the reference it served. An
@@ -223,7 +250,7 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
     }
     snprintf(pragma, sizeof pragma, "PRAGMA wal_autocheckpoint=%d",
              db_pages_for(sql, AGENCY_CHECKPOINT_BYTES));
-    if (db_exec(sql, schema) != 0 ||
+    if (add_printed_batch(sql) != 0 || db_exec(sql, schema) != 0 ||
         db_exec(sql, drop_notice_index) != 0 || add_end_columns(sql) != 0 ||
         add_columns(sql) != 0 ||
         db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {

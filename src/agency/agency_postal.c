@@ -25,7 +25,10 @@ static const char postal_usage[] =
     "  --new          only the notices no earlier --new listed, and remember these as\n"
     "                 handed to print (once the list is fully written): run it daily\n"
     "                 and each letter is printed once; if writing fails nothing is\n"
-    "                 marked and the next run lists them again\n";
+    "                 marked and the next run lists them again\n\n"
+    "With --letters it prints the letters themselves (one PDF and a manifest); with\n"
+    "--handed-over BATCH it tells the hub a printed batch went to the print house:\n"
+    "see herald agency postal --letters --help.\n";
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
 static void put_csv_field(FILE *out, const char *s)
@@ -130,6 +133,9 @@ int agency_postal_main(int argc, char **argv)
     agency_db *db;
     int rc;
 
+    for (int i = 1; i < argc; i++) /* printed letters, or their hand-over */
+        if (!strcmp(argv[i], "--letters") || !strncmp(argv[i], "--handed-over", 13))
+            return agency_letters_main(argc, argv);
     if ((rc = agency_opts_parse(argc, argv, "agency postal", postal_usage,
                                 AGENCY_OPT_SYNC | AGENCY_OPT_NEW, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;

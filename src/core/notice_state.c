@@ -27,6 +27,7 @@ static const char *const event_names[EV_COUNT] = {
     "ConsentAcceptance",
     "NoticeCancellation",
     "PaymentReceived",
+    "PrintHandover",
 };
 
 static const notice_role event_roles[EV_COUNT] = {
@@ -54,6 +55,9 @@ static const notice_role event_roles[EV_COUNT] = {
     /* Recorded by the hub from the agency's POST /v1/payments, which
      * carries the amount and code the leaf holds: not a report. */
     [EV_PAYMENT_RECEIVED] = ROLE_HUB,
+    /* The agency reports it, but only through POST /v1/postal/handover,
+     * which names the print batch (hub_api.c refuses it in /v1/events). */
+    [EV_PRINT_HANDOVER] = ROLE_AGENCY,
 };
 
 const char *notice_state_name(notice_state s)

@@ -66,6 +66,7 @@ typedef enum notice_event {
     EV_CONSENT_ACCEPTANCE,        /* that member consented: the platform reports */
     EV_NOTICE_CANCELLATION,       /* the agency withdrew it: hub-recorded from its call */
     EV_PAYMENT_RECEIVED,          /* the agency was paid (POST /v1/payments): hub-recorded */
+    EV_PRINT_HANDOVER,            /* the agency handed the letter to print: POST /v1/postal/handover */
     EV_COUNT
 } notice_event;
 

@@ -36,6 +36,7 @@ typedef struct demo {
     /* Filled in as the run goes. */
     long members[POP_PLATFORMS];
     char send_result[1024]; /* the agency's JSON summary line */
+    char letters_result[2048]; /* `agency postal --letters`' JSON line ("" before) */
     long opened;            /* documents read through the citizen path */
     long open_failures;
     /* Seconds each step took, for --stats and the end-to-end benchmark. */

@@ -20,6 +20,7 @@
 #include "demo.h"
 #include "demo_api.h"
 #include "demo_certificates.h"
+#include "demo_letters.h"
 #include "demo_flow.h"
 #include "demo_peers.h"
 #include "demo_setup.h"
@@ -83,7 +84,7 @@ static void print_serving(const demo *d)
     printf("\nDemo sign-ins (phone / PIN, platform):\n");
     demo_flow_print_signins(d, 5);
     printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
-    fflush(stdout);
+    demo_letters_print(d);
 }
 
 /* The steps in order; on any failure, every role started is stopped. */
@@ -96,6 +97,7 @@ static int run(demo *d)
         demo_flow_send(d, err, sizeof err) != 0 ||
         demo_flow_read(d, err, sizeof err) != 0 ||
         demo_certificates(d, err, sizeof err) != 0 ||
+        demo_letters(d, err, sizeof err) != 0 ||
         demo_flow_summary(d, err, sizeof err) != 0 ||
         demo_stats_write(d, err, sizeof err) != 0) {
         fprintf(stderr, "herald demo: %s\n", err);

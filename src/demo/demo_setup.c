@@ -186,7 +186,10 @@ static int write_configs(demo *d, char *err, size_t errlen)
              "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
              "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n\n"
              "[platform messenger]\nview_pub = ../platform-messenger/view.pub\nchannel = push\n\n"
-             "[platform carrier]\nview_pub = ../platform-carrier/view.pub\nchannel = sms\n",
+             "[platform carrier]\nview_pub = ../platform-carrier/view.pub\nchannel = sms\n\n"
+             "[letters]\nreturn_name = 국세청 / National Tax Service\n"
+             "return_address = 세종특별자치시 국세청로 8-14 (30128)\n"
+             "return_contact = 국번 없이 126 / call 126\n",
              DEMO_AGENCY, d->port_agency, d->port_agency, d->port_idsvc, d->port_hub);
     demo_path(d, p, sizeof p, "agency", "agency.ini");
     if (demo_write_file(p, agency_ini, 0600, err, errlen) != 0)

@@ -42,6 +42,7 @@ static int check_leaf(const uint8_t *leaf, size_t len, const char *notice, cert_
         copy_string(o, "reason", ev->reason, sizeof ev->reason);
         copy_string(o, "channel", ev->channel, sizeof ev->channel);
         copy_string(o, "reference", ev->reference, sizeof ev->reference);
+        copy_string(o, "batch", ev->batch, sizeof ev->batch);
     }
     json_decref(o);
     return r;
@@ -49,6 +50,10 @@ static int check_leaf(const uint8_t *leaf, size_t len, const char *notice, cert_
 
 void cert_event_channel(const cert_event *e, char *out, size_t cap)
 {
+    if (e->batch[0]) { /* a PrintHandover names no channel, but its batch */
+        snprintf(out, cap, "batch %s", e->batch);
+        return;
+    }
     snprintf(out, cap, "%s%s%s", e->channel, e->channel[0] && e->reference[0] ? " " : "",
              e->channel[0] ? e->reference : "");
 }

@@ -27,6 +27,7 @@ typedef struct cert_event {
     char reason[160];
     char channel[8];    /* an alert's channel, "" when the leaf names none */
     char reference[72]; /* the channel's reference, "" when none */
+    char batch[72];     /* a PrintHandover's print batch, "" when none */
     uint64_t leaf_index;
 } cert_event;
 
@@ -47,7 +48,8 @@ typedef struct cert_entry {
 } cert_entry;
 
 /* How a timeline shows the alert an event is about: "sms 0a1b2c",
- * "push", or "" when the leaf names no channel. */
+ * "push", or "" when the leaf names no channel; for a PrintHandover,
+ * "batch <id>". */
 void cert_event_channel(const cert_event *e, char *out, size_t cap);
 
 /* Encodes the docs/design.md §4 certificate JSON (caller frees); NULL on

@@ -72,7 +72,7 @@ static const char *event_korean(const char *event)
         {"ConsentPreNotification", "수신동의 사전안내"},
         {"ConsentAcceptance", "수신 동의"},
         {"PaymentReceived", "납부 확인"},
-        {"PrintHandover", "인쇄 인계"},
+        {"PrintHandover", "우편 인쇄 인계"},
         {"NoticeCancellation", "발송 기관 철회"},
     };
 

@@ -34,6 +34,8 @@ void evidence_encode(buf *out, const evidence_rec *r)
         FIELD(out, "channel", r->channel);
     if (r->reference)
         FIELD(out, "reference", r->reference);
+    if (r->batch)
+        FIELD(out, "batch", r->batch);
     buf_append(out, "}", 1);
 }
 

@@ -7,7 +7,8 @@
  * in exactly that key order, no spaces, reason null when there is none.
  * A leaf about an alert may go on, after reason, with
  *   ,"channel":"sms"|"push","reference":"<the channel's id of the alert>"
- * each only when known (design.md §4 allows fields after reason), so
+ * each only when known (design.md §4 allows fields after reason), and a
+ * PrintHandover's ,"batch":"<the agency's print batch id>", so
  * every other leaf keeps the bytes it always had.
  * Written by appending (buf_json_string), never through a JSON tree whose
  * key order or number formatting could change under us. Pure. */
@@ -27,6 +28,7 @@ typedef struct evidence_rec {
     const char *reason;     /* NULL for none */
     const char *channel;    /* NULL: not in the leaf */
     const char *reference;  /* NULL: not in the leaf */
+    const char *batch;      /* a PrintHandover's print batch; NULL: not in the leaf */
 } evidence_rec;
 
 /* Appends the leaf to out (which may already hold text). */

@@ -502,6 +502,10 @@ static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_re
         r->error = "event not allowed for this caller";
         return;
     }
+    if (r->event == EV_PRINT_HANDOVER) {
+        r->error = "PrintHandover is reported with POST /v1/postal/handover";
+        return;
+    }
     /* The evidence carries the hub's own time; a caller's is only checked. */
     if (at && !json_is_null(at) &&
         !(json_is_string(at) &&
@@ -700,6 +704,80 @@ static void post_payments(void *role, const void *caller, const http_request *re
     json_decref(o);
 }
 
+/* ---- POST /v1/postal/handover ---- */
+
+/* The agency handed a batch of letters to the print house: one
+ * PrintHandover per notice, the batch id in the leaf. Every item names its
+ * notice; the batch is usually stated once in common. */
+static const char *const handover_shared[] = {"batch", NULL};
+static const batch_spec handover_spec = {.key = "notices", .shareable = handover_shared};
+
+static void check_handover(json_t *o, json_t *common, hub_report *r)
+{
+    size_t len = 0;
+    const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
+    const char *batch_id = json_is_object(o) ? batch_str(o, common, "batch", &len) : NULL;
+
+    if (!id || !notice_id_is_well_formed(id, strlen(id))) {
+        r->error = FIELD_RULE_NOTICE;
+        return;
+    }
+    memcpy(r->notice, id, NOTICE_ID_LEN + 1);
+    if (!batch_id || !field_reference_ok(batch_id, len)) {
+        r->error = "batch must be 1-64 characters of A-Z a-z 0-9 . _ : -";
+        return;
+    }
+    r->event = EV_PRINT_HANDOVER;
+    r->batch = batch_id;
+}
+
+static void post_postal_handover(void *role, const void *caller, const http_request *req,
+                                 http_response *resp)
+{
+    hub *h = role;
+    const hub_caller *who = caller;
+    size_t n, i, failed = 0;
+    hub_report *reports;
+    batch b;
+    json_t *o;
+    buf out;
+
+    if (read_batch(&b, &handover_spec, req, resp) != 0)
+        return;
+    n = json_array_size(b.items);
+    reports = calloc(n + 1, sizeof *reports);
+    if (!reports) {
+        http_reply_error(resp, 500, "out of memory");
+        goto done;
+    }
+    json_array_foreach(b.items, i, o)
+        check_handover(o, b.common, &reports[i]);
+    if (hub_db_report(h->db, ROLE_AGENCY, who->name, reports, n, clock_now_ms()) != 0) {
+        http_reply_error(resp, 500, "database error: the batch was not stored");
+        goto done;
+    }
+    batch_results_open(&out, n, 80);
+    for (i = 0; i < n; i++) {
+        hub_report *r = &reports[i];
+        batch_results_next(&out, i);
+        if (r->error) {
+            batch_results_error(&out, "notice", r->notice[0] ? r->notice : NULL, r->error);
+            failed++;
+            continue;
+        }
+        echo(&out, "notice", r->notice, 1);
+        buf_puts(&out, ",\"status\":\"");
+        buf_puts(&out, r->status);
+        buf_puts(&out, "\"}");
+    }
+    batch_results_close(&out);
+    reply_buf(resp, &out);
+    log_info("POST /v1/postal/handover agency=%s notices=%zu failed=%zu", who->name, n, failed);
+done:
+    free(reports);
+    batch_free(&b);
+}
+
 /* ---- GET /v1/health ---- */
 
 static void get_health(void *role, const void *caller, const http_request *req,
@@ -743,6 +821,7 @@ static const http_route routes[] = {
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
     {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, post_payments},
+    {"POST", "/v1/postal/handover", FOR_AGENCIES, HUB_MAX_BODY, post_postal_handover},
     {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth},
     {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_consistency},
     {"GET", "/v1/log/key", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_key},

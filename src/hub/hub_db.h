@@ -104,6 +104,7 @@ typedef struct hub_report {
     /* An alert's channel ("sms", "push") and the channel's reference,
      * NULL when not said: only for notice_event_names_channel events. */
     const char *channel, *reference;
+    const char *batch;    /* PrintHandover's print batch (POST /v1/postal/handover), else NULL */
     int moved_on;         /* out: 1 when a failed alert sent the notice back to the relay queue */
     const char *status;   /* out: "recorded", "duplicate", "ignored" or NULL */
     const char *error;    /* out: per-item error or NULL */
@@ -116,7 +117,9 @@ typedef struct hub_report {
  * failure event is a duplicate only with the same reason. A
  * ConsignmentNotificationFailure from the notice's current platform sends
  * the notice back to the relay queue, for the person's next platform or
- * paper (moved_on); from any other platform it is evidence only. */
+ * paper (moved_on); from any other platform it is evidence only. A
+ * PrintHandover is taken only for a postal notice ("recorded" although
+ * postal is final), once per (notice, batch). */
 int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *r,
                   size_t n, long long now);
 

@@ -127,7 +127,7 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
                            const char *reason, long long now)
 {
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
-                      n->doc_sha256, reason, NULL, NULL};
+                      n->doc_sha256, reason, NULL, NULL, NULL};
 
     return append_leaf(db, &r);
 }
@@ -136,7 +136,7 @@ int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char 
                                     int k, long long now)
 {
     evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id, now, n->agency,
-                      platform, n->rk, n->doc_sha256, NULL, NULL, NULL};
+                      platform, n->rk, n->doc_sha256, NULL, NULL, NULL, NULL};
 
     db->leaf.len = 0;
     evidence_encode_reminder(&db->leaf, &r, k);
@@ -168,7 +168,7 @@ int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char 
                          const char *reason, int may_move, long long now, notice_outcome *outcome)
 {
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
-                      n->doc_sha256, reason, NULL, NULL};
+                      n->doc_sha256, reason, NULL, NULL, NULL};
 
     return record(db, n, ev, &r, may_move, outcome);
 }
@@ -178,7 +178,7 @@ int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep
                                 notice_outcome *outcome)
 {
     evidence_rec r = {notice_event_name(rep->event), n->id, now, n->agency, actor, n->rk,
-                      n->doc_sha256, rep->reason, rep->channel, rep->reference};
+                      n->doc_sha256, rep->reason, rep->channel, rep->reference, rep->batch};
 
     return record(db, n, rep->event, &r, may_move, outcome);
 }

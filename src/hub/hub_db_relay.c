@@ -296,7 +296,7 @@ static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
     for (size_t i = 0; i < n; i++) {
         const hub_notice *nt = &items[i].n;
         evidence_rec r = {notice_event_name(EV_RELAY_ACCEPTANCE), nt->id, now, nt->agency,
-                          nt->platform, nt->rk, nt->doc_sha256, NULL, NULL, NULL};
+                          nt->platform, nt->rk, nt->doc_sha256, NULL, NULL, NULL, NULL};
         if (items[i].outcome != RELAY_ACCEPTED)
             continue;
         hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM, &r);

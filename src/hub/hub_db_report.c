@@ -31,6 +31,8 @@ static const char *dedup_reason(const hub_report *r)
     int failure = r->event == EV_CONSIGNMENT_NOTIFICATION_FAILURE ||
                   r->event == EV_CONTENT_HANDOVER_FAILURE;
 
+    if (r->event == EV_PRINT_HANDOVER && r->batch) /* once per print batch */
+        return r->batch;
     return failure && r->reason ? r->reason : "";
 }
 
@@ -140,6 +142,10 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         return rc;
     }
     rc = owns(db, role, caller, &n);
+    if (rc > 0 && r->event == EV_PRINT_HANDOVER && n.state != NS_POSTAL) {
+        r->error = "not postal: only a notice that went to paper has a letter to print";
+        return 0;
+    }
     if (rc == 0 && role == ROLE_PLATFORM)
         rc = accept_in_flight(db, &n, caller, r->event, now);
     if (rc <= 0) {
@@ -158,7 +164,9 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         may_move = !strcmp(n.platform, caller) && n.state != NS_ACCEPTED;
     if (hub_db_notice_record_report(db, &n, r, caller, may_move, now, &o) != 0)
         return -1;
-    r->status = o == NS_IGNORED ? "ignored" : "recorded";
+    /* A letter is printed only for a postal notice, which is final: its
+     * hand-over is what is expected there, not a late report. */
+    r->status = o == NS_IGNORED && r->event != EV_PRINT_HANDOVER ? "ignored" : "recorded";
     if (o == NS_MOVED && r->event == EV_CONSIGNMENT_NOTIFICATION_FAILURE) {
         move_on(&n, now);
         r->moved_on = 1;

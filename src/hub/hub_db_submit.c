@@ -103,7 +103,7 @@ static void submissions_ahead(hub_db *db, const char *agency, hub_submission *it
     hub_prepared_leaves_init(p, n * PREPARED_PER_ITEM);
     for (size_t i = 0; i < n; i++) {
         evidence_rec r = {notice_event_name(EV_SUBMISSION_ACCEPTANCE), items[i].id, now, agency,
-                          "hub", items[i].rk, items[i].doc_sha256, NULL, NULL, NULL};
+                          "hub", items[i].rk, items[i].doc_sha256, NULL, NULL, NULL, NULL};
         hub_prepared_leaves_add(p, i * PREPARED_PER_ITEM, &r);
     }
 }

@@ -26,7 +26,7 @@ static char *encode(const evidence_rec *r)
 static void exact_bytes_with_null_reason(void **state)
 {
     evidence_rec r = {"SubmissionAcceptance", "0193a1b2-c3d4-7000-8000-000000000001",
-                      1795766038123LL, "nts", "hub", rk, doc, NULL, NULL, NULL};
+                      1795766038123LL, "nts", "hub", rk, doc, NULL, NULL, NULL, NULL};
     char want[600];
     char *got = encode(&r);
     (void)state;
@@ -44,7 +44,7 @@ static void exact_bytes_with_null_reason(void **state)
 static void reminder_follows_reason(void **state)
 {
     evidence_rec r = {"ReminderNotification", "n", 1795766038123LL, "nts", "carrier", rk, doc,
-                      NULL, NULL, NULL};
+                      NULL, NULL, NULL, NULL};
     char want[600];
     buf b;
     (void)state;
@@ -63,7 +63,7 @@ static void reminder_follows_reason(void **state)
 static void reason_is_escaped_and_parses_back(void **state)
 {
     evidence_rec r = {"RelayRejection", "n", 0, "nts", "messenger", rk, doc,
-                      "not a \"member\"\\\n\x01 회원 아님", NULL, NULL};
+                      "not a \"member\"\\\n\x01 회원 아님", NULL, NULL, NULL};
     char *got = encode(&r);
     json_error_t e;
     json_t *j = json_loads(got, 0, &e);
@@ -82,7 +82,7 @@ static void reason_is_escaped_and_parses_back(void **state)
 static void an_alert_names_its_channel_after_reason(void **state)
 {
     evidence_rec r = {"ConsignmentNotificationDelivery", "n", 1795766038123LL, "nts", "carrier",
-                      rk, doc, NULL, "sms", "0a1B/2+c"};
+                      rk, doc, NULL, "sms", "0a1B/2+c", NULL};
     char want[700];
     char *got = encode(&r);
     json_error_t e;
@@ -112,7 +112,7 @@ static void keys_in_fixed_order(void **state)
 {
     static const char *keys[] = {"\"v\"", "\"event\"", "\"notice\"", "\"at\"", "\"agency\"",
                                  "\"actor\"", "\"rk\"", "\"doc_sha256\"", "\"reason\""};
-    evidence_rec r = {"ContentHandover", "x", 1, "a", "b", rk, doc, "r", NULL, NULL};
+    evidence_rec r = {"ContentHandover", "x", 1, "a", "b", rk, doc, "r", NULL, NULL, NULL};
     char *got = encode(&r);
     const char *p = got;
     (void)state;
@@ -128,7 +128,7 @@ static void keys_in_fixed_order(void **state)
 
 static void payment_follows_reason(void **state)
 {
-    evidence_rec r = {"PaymentReceived", "n1", 0, "nts", "nts", rk, doc, NULL, NULL, NULL};
+    evidence_rec r = {"PaymentReceived", "n1", 0, "nts", "nts", rk, doc, NULL, NULL, NULL, NULL};
     buf b;
     json_t *o;
     (void)state;
@@ -147,7 +147,7 @@ static void payment_follows_reason(void **state)
 
 static void appends_after_existing_text(void **state)
 {
-    evidence_rec r = {"RelayFailure", "x", 1, "a", "hub", rk, doc, NULL, NULL, NULL};
+    evidence_rec r = {"RelayFailure", "x", 1, "a", "hub", rk, doc, NULL, NULL, NULL, NULL};
     buf b;
     (void)state;
 

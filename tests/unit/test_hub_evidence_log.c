@@ -26,7 +26,7 @@ static void leaf_text(int i, char *out, size_t cap, size_t *len, char notice[40]
 {
     static const char rk[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     evidence_rec r = {"SubmissionAcceptance", notice, 1790000000000LL + i, "nts", "hub", rk,
-                      rk, NULL, NULL, NULL};
+                      rk, NULL, NULL, NULL, NULL};
     buf b;
 
     snprintf(notice, 40, "0193a1b2-c3d4-7000-8000-%012d", i % 7);

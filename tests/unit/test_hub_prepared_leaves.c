@@ -16,7 +16,7 @@ static void prepared_equals_made_late(void **state)
 {
     char notice[] = "0193a1b2-c3d4-7000-8000-000000000001";
     evidence_rec r = {"RelayAcceptance", notice, 1795766399999LL, "nts", "messenger", rk, sha,
-                      NULL, NULL, NULL};
+                      NULL, NULL, NULL, NULL};
     uint8_t hash[MERKLE_HASH_LEN];
     hub_prepared_leaves p;
     buf late;

@@ -38,7 +38,7 @@ static void final_states_are_never_left(void **state)
 
 /* One row per non-final state, every event named: a new event must be
  * placed here (the count below stops the build until it is). */
-_Static_assert(EV_COUNT == 18, "every_pair_lands_where_the_diagram_says: add the new event");
+_Static_assert(EV_COUNT == 19, "every_pair_lands_where_the_diagram_says: add the new event");
 
 static void every_pair_lands_where_the_diagram_says(void **state)
 {
@@ -63,6 +63,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_ACCEPTANCE] = NS_ACCEPTED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
             [EV_PAYMENT_RECEIVED] = NS_PAID,
+            [EV_PRINT_HANDOVER] = NS_ACCEPTED,
         },
         [NS_RELAYED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RELAYED,
@@ -83,6 +84,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_ACCEPTANCE] = NS_RELAYED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
             [EV_PAYMENT_RECEIVED] = NS_PAID,
+            [EV_PRINT_HANDOVER] = NS_RELAYED,
         },
         [NS_RECEIVED] = {
             [EV_SUBMISSION_ACCEPTANCE] = NS_RECEIVED,
@@ -103,6 +105,7 @@ static void every_pair_lands_where_the_diagram_says(void **state)
             [EV_CONSENT_ACCEPTANCE] = NS_RECEIVED,
             [EV_NOTICE_CANCELLATION] = NS_CANCELLED,
             [EV_PAYMENT_RECEIVED] = NS_PAID,
+            [EV_PRINT_HANDOVER] = NS_RECEIVED,
         },
     };
     (void)state;
@@ -185,6 +188,8 @@ static void roles_report_only_their_events(void **state)
     assert_true(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_HANDOVER_FAILURE));
     assert_false(notice_event_allowed(ROLE_AGENCY, EV_CONTENT_CONSIGNMENT));
     assert_false(notice_event_allowed(ROLE_AGENCY, EV_RELAY_TO_NON_ERDS));
+    assert_true(notice_event_allowed(ROLE_AGENCY, EV_PRINT_HANDOVER));
+    assert_false(notice_event_allowed(ROLE_PLATFORM, EV_PRINT_HANDOVER));
     assert_true(notice_event_allowed(ROLE_HUB, EV_ACCEPTANCE_REJECTION_EXPIRY));
     assert_false(notice_event_allowed(ROLE_AGENCY, (notice_event)EV_COUNT));
     /* a payment comes with its amount and code through POST /v1/payments */

@@ -1,0 +1,344 @@
+/* letter_pdf.c -- see letter_pdf.h. Positions are in millimetres, as the
+ * envelope and fold standards give them, turned into points here. */
+#include "letter_pdf.h"
+
+#include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+#include <qrencode.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MM(x) ((x) * 72.0 / 25.4)
+#define PAGE_W MM(210.0)
+#define PAGE_H MM(297.0)
+#define LEFT 25.0   /* body margins, mm */
+#define RIGHT 20.0
+#define BOTTOM 277.0 /* the body ends above the footer line */
+/* The DIN 5008 form B address field, mm from the sheet's top left. */
+#define ADDR_X 20.0
+#define ADDR_Y 45.0
+#define ADDR_W 85.0
+#define RETURN_H 5.0
+#define NOTE_H 12.7
+#define RECIPIENT_H 27.3
+/* The information block beside it, and the QR code under it. */
+#define INFO_X 125.0
+#define QR_MM 28.0
+
+struct letter_pdf {
+    FILE *out;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    PangoLayout *text, *body;
+    PangoFontDescription *fonts[6];
+    letter_sender sender;
+    int write_failed;
+};
+
+enum { F_SMALL, F_NOTE, F_INFO, F_BODY, F_BOLD, F_RETURN };
+
+const char *letter_fit_name(letter_fit f)
+{
+    static const char *const names[] = {"ok", "wrapped", "shrunk", "overflow"};
+
+    return (unsigned)f < 4 ? names[f] : "unknown";
+}
+
+static cairo_status_t write_out(void *ctx, const unsigned char *data, unsigned int len)
+{
+    letter_pdf *p = ctx;
+
+    if (fwrite(data, 1, len, p->out) != len) {
+        p->write_failed = 1;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+letter_pdf *letter_pdf_start(FILE *out, const letter_sender *sender, char *err, size_t errlen)
+{
+    static const char *const fonts[] = {
+        "Noto Sans CJK KR 6", "Noto Sans CJK KR 7", "Noto Sans CJK KR 8",
+        "Noto Sans CJK KR 10", "Noto Sans CJK KR Bold 11", "Noto Sans CJK KR 8",
+    };
+    letter_pdf *p = calloc(1, sizeof *p);
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->out = out;
+    p->sender = *sender;
+    p->surface = cairo_pdf_surface_create_for_stream(write_out, p, PAGE_W, PAGE_H);
+    if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "cannot start the PDF");
+        cairo_surface_destroy(p->surface);
+        free(p);
+        return NULL;
+    }
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, "herald letters");
+    p->cr = cairo_create(p->surface);
+    p->text = pango_cairo_create_layout(p->cr);
+    p->body = pango_cairo_create_layout(p->cr);
+    /* Font sizes in points of the page (pango's default is 96 dpi, which
+     * would set "10" a third larger than 10 pt). */
+    pango_cairo_context_set_resolution(pango_layout_get_context(p->text), 72.0);
+    pango_cairo_context_set_resolution(pango_layout_get_context(p->body), 72.0);
+    pango_layout_context_changed(p->text);
+    pango_layout_context_changed(p->body);
+    for (size_t i = 0; i < sizeof fonts / sizeof fonts[0]; i++)
+        p->fonts[i] = pango_font_description_from_string(fonts[i]);
+    pango_layout_set_wrap(p->text, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_wrap(p->body, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_font_description(p->body, p->fonts[F_BODY]);
+    pango_layout_set_width(p->body, (int)(MM(210.0 - LEFT - RIGHT) * PANGO_SCALE));
+    return p;
+}
+
+/* Lays text out in the shared layout at width mm; its height in mm. */
+static double set_text(letter_pdf *p, const PangoFontDescription *font, double w,
+                       const char *text)
+{
+    int pw, ph;
+
+    pango_layout_set_font_description(p->text, font);
+    pango_layout_set_width(p->text, (int)(MM(w) * PANGO_SCALE));
+    pango_layout_set_text(p->text, text, -1);
+    pango_layout_get_size(p->text, &pw, &ph);
+    return (double)ph / PANGO_SCALE * 25.4 / 72.0;
+}
+
+/* Draws text at (x, y) mm; returns y below it. */
+static double text_at(letter_pdf *p, int font, double x, double y, double w, const char *text)
+{
+    double h = set_text(p, p->fonts[font], w, text);
+
+    cairo_move_to(p->cr, MM(x), MM(y));
+    pango_cairo_show_layout(p->cr, p->text);
+    return y + h;
+}
+
+/* The code as a 1-bit image, one pixel a module, scaled without
+ * smoothing: a few hundred bytes in the PDF where a path of its modules
+ * cost a third of the run's time in number formatting. */
+static void draw_qr(cairo_t *cr, const char *url, double x, double y, double size)
+{
+    QRcode *qr = QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    cairo_surface_t *img;
+    int w, stride;
+
+    if (!qr)
+        return;
+    w = qr->width + 2; /* a one-module quiet zone each side */
+    img = cairo_image_surface_create(CAIRO_FORMAT_A1, w, w);
+    stride = cairo_image_surface_get_stride(img);
+    cairo_surface_flush(img);
+    unsigned char *px = cairo_image_surface_get_data(img);
+    memset(px, 0, (size_t)stride * w);
+    for (int r = 0; r < qr->width; r++)
+        for (int c = 0; c < qr->width; c++)
+            if (qr->data[r * qr->width + c] & 1) {
+                int col = c + 1;
+                uint32_t *word = (uint32_t *)(px + (size_t)(r + 1) * stride) + col / 32;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                *word |= 1u << (col % 32);
+#else
+                *word |= 1u << (31 - col % 32);
+#endif
+            }
+    cairo_surface_mark_dirty(img);
+    cairo_save(cr);
+    cairo_translate(cr, MM(x), MM(y));
+    cairo_scale(cr, MM(size) / w, MM(size) / w);
+    cairo_pattern_t *pat = cairo_pattern_create_for_surface(img);
+    cairo_pattern_set_filter(pat, CAIRO_FILTER_NEAREST); /* sharp modules */
+    cairo_mask(cr, pat);
+    cairo_pattern_destroy(pat);
+    cairo_restore(cr);
+    cairo_surface_destroy(img);
+    QRcode_free(qr);
+}
+
+/* Fold marks at 105 and 210 mm and the punch mark at 148.5 mm (DIN 5008). */
+static void draw_marks(cairo_t *cr)
+{
+    static const double at[] = {105.0, 148.5, 210.0};
+
+    cairo_set_line_width(cr, 0.3);
+    for (int i = 0; i < 3; i++) {
+        cairo_move_to(cr, MM(3.0), MM(at[i]));
+        cairo_line_to(cr, MM(i == 1 ? 9.0 : 7.0), MM(at[i]));
+    }
+    cairo_stroke(cr);
+}
+
+/* The recipient in the 27.3 mm zone: 10 pt, else smaller to 7 pt, else
+ * 7 pt past the zone; always whole. */
+static letter_fit draw_recipient(letter_pdf *p, const letter *l)
+{
+    static const char *const sizes[] = {"Noto Sans CJK KR 10", "Noto Sans CJK KR 9",
+                                        "Noto Sans CJK KR 8", "Noto Sans CJK KR 7"};
+    size_t n = strlen(l->name), m = strlen(l->address);
+    char *text = malloc(n + m + 2);
+    letter_fit fit = LETTER_FIT_OVERFLOW;
+    PangoFontDescription *font = NULL;
+
+    if (!text)
+        return LETTER_FIT_OVERFLOW;
+    memcpy(text, l->name, n);
+    text[n] = '\n';
+    memcpy(text + n + 1, l->address, m + 1);
+    for (int i = 0; i < 4; i++) {
+        if (font)
+            pango_font_description_free(font);
+        font = pango_font_description_from_string(sizes[i]);
+        if (set_text(p, font, ADDR_W - 5.0, text) <= RECIPIENT_H) {
+            fit = i ? LETTER_FIT_SHRUNK
+                    : pango_layout_is_wrapped(p->text) ? LETTER_FIT_WRAPPED : LETTER_FIT_OK;
+            break;
+        }
+    }
+    cairo_move_to(p->cr, MM(ADDR_X + 5.0), MM(ADDR_Y + RETURN_H + NOTE_H));
+    pango_cairo_show_layout(p->cr, p->text);
+    pango_font_description_free(font);
+    free(text);
+    return fit;
+}
+
+static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages)
+{
+    const letter_sender *s = &p->sender;
+    char line[1024];
+    double y;
+
+    draw_marks(p->cr);
+    y = text_at(p, F_BOLD, LEFT, 12.0, 95.0, s->name);
+    if (s->address[0])
+        y = text_at(p, F_RETURN, LEFT, y + 0.5, 95.0, s->address);
+    if (s->contact[0])
+        text_at(p, F_RETURN, LEFT, y + 0.5, 95.0, s->contact);
+    snprintf(line, sizeof line, "%s%s%s", s->name, s->address[0] ? " \xC2\xB7 " : "",
+             s->address);
+    for (char *c = line; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    text_at(p, F_SMALL, ADDR_X + 5.0, ADDR_Y + 1.0, ADDR_W - 5.0, line);
+    text_at(p, F_NOTE, ADDR_X + 5.0, ADDR_Y + RETURN_H + 6.0, ADDR_W - 5.0, s->postal_class);
+    *fit = draw_recipient(p, l);
+    snprintf(line, sizeof line,
+             "문서 번호 / Reference\n%s\n고지 번호 / Notice\n%s\n발송일 / Date: %s \xC2\xB7 "
+             "%d쪽 / %d page%s",
+             l->reference, l->notice, s->date, pages, pages, pages > 1 ? "s" : "");
+    y = text_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
+    draw_qr(p->cr, l->read_url, INFO_X - 1.0, y, QR_MM);
+    text_at(p, F_NOTE, INFO_X + QR_MM + 1.0, y + 3.0, 210.0 - INFO_X - QR_MM - RIGHT,
+            "QR 코드나 아래 주소로 로그인 후 온라인으로 열람할 수 있습니다.\n"
+            "Scan the code or open the address below to read it online after signing in.");
+    snprintf(line, sizeof line, "%s%s%s", l->read_url,
+             l->verify_url ? "\n유통증명서 확인 / Check its certificate: " : "",
+             l->verify_url ? l->verify_url : "");
+    text_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
+}
+
+static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
+{
+    char line[512];
+
+    snprintf(line, sizeof line, "%s \xC2\xB7 %s \xC2\xB7 %d / %d", p->sender.name, l->reference,
+             page, pages);
+    text_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
+}
+
+/* Where each page's body begins: under the window on the first, near the
+ * top after. */
+static double body_top(int page)
+{
+    return page == 1 ? 100.0 : 20.0;
+}
+
+/* Counts the pages the laid-out body needs. */
+static int count_pages(PangoLayout *body)
+{
+    PangoLayoutIter *it = pango_layout_get_iter(body);
+    double offset = 0; /* mm of the layout already on earlier pages */
+    int pages = 1;
+
+    do {
+        PangoRectangle r;
+        pango_layout_iter_get_line_extents(it, NULL, &r);
+        double top = (double)r.y / PANGO_SCALE * 25.4 / 72.0;
+        double h = (double)r.height / PANGO_SCALE * 25.4 / 72.0;
+        if (body_top(pages) + top - offset + h > BOTTOM) {
+            pages++;
+            offset = top;
+        }
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    return pages;
+}
+
+static void draw_body(letter_pdf *p, const letter *l, int pages)
+{
+    PangoLayoutIter *it = pango_layout_get_iter(p->body);
+    double offset = 0;
+    int page = 1;
+
+    do {
+        PangoRectangle r;
+        pango_layout_iter_get_line_extents(it, NULL, &r);
+        double top = (double)r.y / PANGO_SCALE * 25.4 / 72.0;
+        double h = (double)r.height / PANGO_SCALE * 25.4 / 72.0;
+        double base = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE * 25.4 / 72.0;
+        if (body_top(page) + top - offset + h > BOTTOM) {
+            draw_footer(p, l, page, pages);
+            cairo_show_page(p->cr);
+            page++;
+            offset = top;
+            char head[256];
+            snprintf(head, sizeof head, "%s \xC2\xB7 %s (계속 / continued)", p->sender.name,
+                     l->reference);
+            text_at(p, F_SMALL, LEFT, 12.0, 210.0 - LEFT - RIGHT, head);
+        }
+        cairo_move_to(p->cr, MM(LEFT), MM(body_top(page) + base - offset));
+        pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    draw_footer(p, l, page, pages);
+    cairo_show_page(p->cr);
+}
+
+int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit)
+{
+    pango_layout_set_text(p->body, l->text, -1);
+    *pages = count_pages(p->body);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    draw_head(p, l, fit, *pages);
+    draw_body(p, l, *pages);
+    return cairo_status(p->cr) == CAIRO_STATUS_SUCCESS && !p->write_failed ? 0 : -1;
+}
+
+int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
+{
+    int ok;
+
+    g_object_unref(p->text);
+    g_object_unref(p->body);
+    for (size_t i = 0; i < sizeof p->fonts / sizeof p->fonts[0]; i++)
+        pango_font_description_free(p->fonts[i]);
+    cairo_destroy(p->cr);
+    cairo_surface_finish(p->surface);
+    ok = cairo_surface_status(p->surface) == CAIRO_STATUS_SUCCESS && !p->write_failed;
+    cairo_surface_destroy(p->surface);
+    free(p);
+    if (!ok)
+        snprintf(err, errlen, "writing the PDF failed");
+    return ok ? 0 : -1;
+}
+
+void letter_pdf_release_fonts(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
+}

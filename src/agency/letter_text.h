@@ -1,0 +1,27 @@
+/* letter_text.h -- the online document as plain text for a paper letter.
+ *
+ * A letter prints the very document a recipient reads online: the body
+ * `agency send` rendered from the template and the recipient's fields and
+ * stored. That body is the agency's HTML, so the letter needs its text:
+ * paragraphs, headings, list items and line breaks as lines, entities
+ * decoded, the page's <head> (title, style) and scripts left out. What a
+ * letter cannot show (an image, a frame, an embedded object) is refused
+ * by name rather than left out silently. Pure: no I/O. */
+#ifndef HERALD_LETTER_TEXT_H
+#define HERALD_LETTER_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Appends the text of len bytes of HTML to out (NUL-terminated, UTF-8,
+ * lines separated by '\n', no blank line repeated, none at either end).
+ * Returns 0, or -1 with err naming what cannot be printed ("element
+ * <img>", "entity &foo;", "invalid UTF-8"). */
+int letter_text_from_html(const char *html, size_t len, buf *out, char *err, size_t errlen);
+
+/* 1 if s holds a control character other than '\n' and '\t', or is not
+ * UTF-8: such a name or address cannot be printed as it is. */
+int letter_text_unprintable(const char *s);
+
+#endif

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Paper letters end to end, every role real but the platforms absent, so
+# that every notice falls back to paper at once: idsvc, hub (with a log
+# key) and `herald agency send` for 1,000 recipients, then `herald agency
+# postal --letters`: one PDF (checked with poppler's pdfinfo and pdftotext)
+# and its manifest; a second run prints nothing; the hand-over to the print
+# house reaches the hub as PrintHandover evidence that `herald verify`
+# accepts; and the bad input a letter refuses or flags.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+N=1000
+
+if ! command -v pdfinfo >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+	not_ok "pdfinfo and pdftotext are installed (poppler-utils, scripts/deps.sh)"
+	finish
+fi
+cd "$T"
+sha() { printf %s "$1" | sha256sum | cut -c1-64; }
+jqf() { jq -e "$@" >/dev/null; } # jq as a test on a file, quiet
+NTS=$(openssl rand -hex 32)
+"$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
+"$HERALD" keygen --ed25519 --out log >/dev/null 2>&1
+"$HERALD" keygen --ed25519 --out messenger >/dev/null 2>&1
+IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
+(umask 077; echo "$IDKEY" >idsvc.key; echo "$NTS" >hub.key)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+cat >hub.ini <<INI
+[hub]
+dir = hubdata
+listen = 127.0.0.1:0
+log_key = log.key
+relay_interval_ms = 50
+sth_interval_ms = 200
+
+[agency nts]
+key_sha256 = $(sha "$NTS")
+INI
+start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
+H="http://127.0.0.1:$PORT_hub"
+
+cat >agency.ini <<INI
+[agency]
+name = nts
+dir = data
+public_url = http://agency.example/nts
+
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.key
+
+[hub]
+url = $H
+key_file = hub.key
+
+[platform messenger]
+view_pub = messenger.pub
+
+[letters]
+return_name = 국세청 National Tax Service
+return_address = 세종특별자치시 국세청로 8-14 (30128)
+return_contact = 126 · www.nts.go.kr
+postal_class = standard
+INI
+
+cat >notice.html <<'HTML'
+<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>((title))</title>
+<style>p{margin:0}</style></head><body>
+<h1>자동차세 납부 안내 / Vehicle tax notice</h1>
+<p>((name)) 님 / Dear ((name)),</p>
+<p>납부할 금액 Amount due: ((amount)) 원 &amp; KRW</p>
+<ul><li>주소 / Address: ((address))</li></ul>
+<p>((l1))</p><p>((l2))</p><p>((l3))</p><p>((l4))</p><p>((l5))</p><p>((l6))</p>
+</body></html>
+HTML
+
+# Every 100th recipient has a long document (several pages), one an address
+# too long for the window. Names carry the row number, so each is unique.
+python3 "$ROOT/bench/gen_rrns.py" "$N" 7 >rrns.txt
+python3 - "$N" <<'PY' >recipients.csv
+import sys
+n = int(sys.argv[1])
+rrns = open("rrns.txt").read().split()
+print("rrn,name,address,amount,l1,l2,l3,l4,l5,l6")
+# a field is at most 4096 bytes: six of them make a document of 3 pages
+long_text = " ".join(f"문단 {k}: 이 고지서를 설명합니다. Paragraph {k} explains it." for k in range(56))
+for i in range(n):
+    addr = f"서울특별시 종로구 세종대로 {i + 1}"
+    if i == 5:
+        addr = "경기도 " + " ".join(["아주긴동네이름로"] * 60)
+    print(f'{rrns[i]},수신자{i:04d},"{addr}",{1000 + i},' + ",".join([f'"{long_text}"' if i % 100 == 0 else ""] * 6))
+PY
+"$HERALD" agency send --config agency.ini --template notice.html --title "2026 자동차세 / Vehicle tax" \
+	--deadline 2026-12-31 recipients.csv >send.out 2>send.err
+check "send submits all $N notices" jqf ".accepted == $N" send.out
+
+until_postal() {
+	for _ in $(seq 1 300); do
+		"$HERALD" agency postal --config agency.ini --sync >postal.csv 2>>postal.err
+		[ "$(($(wc -l <postal.csv) - 1))" -eq "$N" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "with no platform every notice goes to paper (the agency's feed shows $N postal)" until_postal
+
+"$HERALD" agency postal --config agency.ini --letters >run1.json 2>run1.err
+rc=$?
+check "postal --letters prints a batch of $N letters" \
+	bash -c "[ $rc -eq 0 ] && jq -e '.letters == $N' run1.json >/dev/null"
+PDF=$(jq -r .pdf run1.json) MAN=$(jq -r .manifest run1.json) BATCH=$(jq -r .batch run1.json)
+check "PDF and manifest are mode 0600 in the agency's folder" \
+	bash -c "[ \"\$(stat -c %a '$PDF')\" = 600 ] && [ \"\$(stat -c %a '$MAN')\" = 600 ] && case '$PDF' in data/letters/*) true;; *) false;; esac"
+pdfinfo "$PDF" >pdfinfo.txt 2>&1
+PAGES=$(sed -n 's/^Pages: *//p' pdfinfo.txt)
+check "pdfinfo: the page count is the batch's ($(jq .pages run1.json)), more than one page per letter for the long ones" \
+	bash -c "[ -n '$PAGES' ] && [ '$PAGES' -eq $(jq .pages run1.json) ] && [ '$PAGES' -gt $N ]"
+check "pdfinfo: A4 pages" grep -q "Page size: *595.276 x 841.89 pts (A4)" pdfinfo.txt
+pdftotext -layout "$PDF" letters.txt
+python3 - "$MAN" letters.txt "$PAGES" recipients.csv rrns.txt >manifest.check 2>&1 <<'PY'
+import csv, re, sys
+man, text, pages, recips, rrns = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+rows = list(csv.DictReader(open(man, newline="", encoding="utf-8")))
+assert list(rows[0].keys()) == ["letter", "reference", "notice", "first_page", "pages", "postal_class", "address"], rows[0].keys()
+pg = open(text, encoding="utf-8").read().split("\f")
+expect = 1
+names = {r["name"] for r in csv.DictReader(open(recips, encoding="utf-8"))}
+seen = set()
+for i, r in enumerate(rows, 1):
+    assert int(r["letter"]) == i
+    first, n = int(r["first_page"]), int(r["pages"])
+    assert first == expect, (r, expect)
+    expect += n
+    letter = "".join(pg[first - 1:first - 1 + n])
+    assert r["reference"] in pg[first - 1], r
+    assert r["notice"] in pg[first - 1], r
+    if first + n - 1 < len(pg) and pg[first + n - 1].strip():
+        assert r["reference"] not in pg[first + n - 1].split("\n")[0], r  # next page is the next letter
+    found = set(re.findall(r"수신자\d{4}", pg[first - 1])) & names
+    assert len(found) == 1, (r, found)
+    seen |= found
+    assert r["postal_class"] == "standard"
+    assert r["address"] in ("ok", "wrapped", "shrunk", "overflow")
+assert expect - 1 == pages, (expect, pages)
+assert seen == names, len(names - seen)
+flat = open(text, encoding="utf-8").read().replace(" ", "")
+for rrn in open(rrns).read().split():
+    assert rrn not in flat and rrn.replace("-", "") not in flat, "an RRN in the letters"
+long_ones = [r for r in rows if int(r["pages"]) > 1]
+assert len(long_ones) == 10, len(long_ones)
+flagged = [r for r in rows if r["address"] != "ok"]
+assert any(r["address"] in ("shrunk", "overflow") for r in flagged), flagged
+print("ok", len(rows))
+PY
+check "the manifest matches the PDF: letter ids, first pages, page counts; each page 1 holds the reference, notice id and name; no RRN" \
+	grep -q "^ok $N" manifest.check
+[ -s manifest.check ] && grep -v "^ok" manifest.check | head -n 3 | sed 's/^/# /'
+check "pdftotext: the return block and the Korean and English text" \
+	bash -c "grep -q '국세청 National Tax Service' letters.txt && grep -q 'Vehicle tax notice' letters.txt && grep -q '자동차세 납부 안내' letters.txt"
+check "the letter carries the link to read it online and the hub's verify page" \
+	bash -c "grep -q 'http://agency.example/nts/documents/' letters.txt && grep -q '$H/verify' letters.txt"
+# line 7 of the recipient file holds the long address; references end in the line
+check "the too-long address is flagged in the manifest (shrunk or overflow), the rest ok" \
+	python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open('$MAN')))
+long = [r for r in rows if r['reference'].endswith('-7')]
+rest = [r for r in rows if not r['reference'].endswith('-7')]
+sys.exit(not (len(long) == 1 and long[0]['address'] in ('shrunk', 'overflow') and all(r['address'] == 'ok' for r in rest)))"
+check "and not cut: its last words are printed" \
+	bash -c "grep -c '아주긴동네이름로' letters.txt | awk '{exit !(\$1 >= 5)}'"
+
+"$HERALD" agency postal --config agency.ini --letters >run2.json 2>run2.err
+check "a second run prints nothing twice: no letters, no files" \
+	bash -c "jq -e '.letters == 0 and .batch == null' run2.json >/dev/null && [ \$(ls data/letters | wc -l) -eq 2 ]"
+"$HERALD" agency postal --config agency.ini --new >new.csv 2>>postal.err
+check "postal --new lists none of the printed letters" [ "$(wc -l <new.csv)" -eq 1 ]
+
+# --- the hand-over to the print house ---
+"$HERALD" agency postal --config agency.ini --handed-over "$BATCH" >ho1.json 2>ho1.err
+check "--handed-over: the hub records PrintHandover for all $N" jqf ".recorded == $N and .failed == 0" ho1.json
+"$HERALD" agency postal --config agency.ini --handed-over "$BATCH" >ho2.json 2>ho2.err
+check "--handed-over again: all duplicates, nothing recorded twice" jqf ".recorded == 0 and .duplicate == $N" ho2.json
+check "--handed-over an unknown batch fails naming it" \
+	bash -c "! '$HERALD' agency postal --config agency.ini --handed-over nosuch >/dev/null 2>unk.err && grep -q 'unknown batch nosuch' unk.err"
+NOTICE=$(sed -n 2p "$MAN" | cut -d, -f3)
+A=(-H "Authorization: Bearer $NTS")
+curl -s "${A[@]}" "$H/v1/notices/$NOTICE/certificate" >cert.json
+check "the certificate holds RelayToNonERDS then PrintHandover with the batch" \
+	bash -c "jq -r '.entries[].leaf | @base64d' cert.json | jq -s -e --arg b '$BATCH' \
+		'map(.event) == [\"SubmissionAcceptance\",\"RelayToNonERDS\",\"PrintHandover\"] and (.[2].batch == \$b) and (.[2].actor == \"nts\")' >/dev/null"
+"$HERALD" verify --log-key log.pub cert.json >verify.out 2>&1
+check "herald verify accepts it and shows the hand-over with its batch" \
+	bash -c "grep -q PrintHandover verify.out && grep -q 'batch $BATCH' verify.out"
+R=$(http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NOTICE\",\"event\":\"PrintHandover\"}]}" "${A[@]}")
+check "PrintHandover cannot come through /v1/events" \
+	bash -c "jq -e '.results[0].error | test(\"postal/handover\")' <<<'$(body_of "$R")' >/dev/null"
+R=$(http POST "$H/v1/postal/handover" '{"notices":[{"notice":"'"$NOTICE"'","batch":"bad batch!"}]}' "${A[@]}")
+check "a malformed batch id is refused per item" \
+	bash -c "jq -e '.results[0].error | test(\"batch\")' <<<'$(body_of "$R")' >/dev/null"
+R=$(http POST "$H/v1/postal/handover" '{"notices":[{"notice":"'"$NOTICE"'","batch":"b1"}]}')
+check "the hand-over route needs the agency's key" [ "$(status_of "$R")" = 401 ]
+
+# --- a document a letter cannot render ---
+cat >img.html <<'HTML'
+<p>((name)) ((address))</p><img src="x.png">
+HTML
+printf 'rrn,name,address\n%s,이미지,서울 어딘가 1\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 99)" >img.csv
+"$HERALD" agency send --config agency.ini --template img.html --title "img" --deadline 2026-12-31 img.csv >/dev/null 2>img.err
+until_postal_img() {
+	for _ in $(seq 1 300); do
+		"$HERALD" agency postal --config agency.ini --sync >/dev/null 2>>postal.err
+		"$HERALD" agency status --config agency.ini | jq -e ".postal == $((N + 1))" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the notice with an image goes to paper too" until_postal_img
+"$HERALD" agency postal --config agency.ini --letters >img.json 2>img.run.err
+rc=$?
+check "a document the letter cannot render stops the run naming the line and what: <img>" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'line 2 (reference .*): field document: element <img> cannot be printed' img.run.err && grep -q 'nothing was printed' img.run.err"
+check "and leaves no file behind" [ "$(ls data/letters | wc -l)" -eq 2 ]
+
+check "no RRN in any file the roles wrote" \
+	bash -c "! grep -raFf <(cat rrns.txt; sed 's/-//' rrns.txt) data hubdata hub.log idsvc.log send.err run1.err >/dev/null"
+finish
