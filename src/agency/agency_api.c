@@ -199,8 +199,8 @@ static void get_health(void *role, const void *caller, const http_request *req,
  * anyway, and no gate runs before the handler, so that a wrong method
  * keeps its "use GET" answer with Allow. */
 static const http_route routes[] = {
-    {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
-    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
+    {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document, NULL},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
 };
 
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
