@@ -148,7 +148,7 @@ int notice_relay_give_up(long long deadline, int failures, long long now, int fa
 {
     long long first = now - notice_retry_elapsed_ms(failures), until = deadline;
 
-    if ((fallback || first >= deadline) && first + fallback_ms > until)
+    if (fallback && first + fallback_ms > until)
         until = first + fallback_ms;
     return now + notice_retry_delay_ms(failures) > until;
 }

@@ -95,9 +95,11 @@ long long notice_retry_elapsed_ms(int failures);
 /* 1 when a channel that has failed `failures` times in a row by now is
  * given up on rather than retried: its next try would come after what it
  * had to deliver by. That is the notice's deadline; on a fallback channel
- * (an earlier one was given up on), or when the first failure came after
- * the deadline, it is the fallback window from the first failure if that
- * ends later, as a fallback channel's read window does (hub_db_read_due).
+ * (an earlier one was given up on or expired), it is the fallback window
+ * from the first failure if that ends later, as a fallback channel's read
+ * window is (hub_db_read_due). A first channel tried only after the
+ * deadline (the hub was down) is given up on at its first failure, and
+ * the next one has the window.
  * A notice that cannot be relayed thus reaches its next channel, then
  * paper, and never retries past its deadline. */
 int notice_relay_give_up(long long deadline, int failures, long long now, int fallback,

@@ -232,7 +232,8 @@ PY
 for b in 0 1 2 3 4 5 6 7; do many $((b * 2000)) 2000 >"batch$b.json"; done
 wait_sth $((S2 + 1)) >/dev/null 2>&1 # let the latest head settle
 (for b in 0 1 2 3 4 5 6 7; do
-	curl -s -o /dev/null -X POST --data-binary @"batch$b.json" "${A_NTS[@]}" "$H/v1/notices"
+	curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @"batch$b.json" \
+		"${A_NTS[@]}" "$H/v1/notices"
 done) &
 LOADER=$!
 for _ in $(seq 1 100); do [ "$(grep -c 'POST /v1/notices agency=nts items=2000' hub.log)" -ge 2 ] && break; sleep 0.02; done

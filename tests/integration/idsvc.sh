@@ -69,10 +69,10 @@ check "malformed JSON: 400 with a JSON error" \
 r=$(http POST "$URL" '{"numbers":[]}' "${AUTH[@]}")
 check "wrong shape: 400" [ "$(status_of "$r")" = 400 ]
 head -c 1100000 /dev/zero | tr '\0' ' ' >big.json
-r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @big.json "${AUTH[@]}" "$URL")
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Content-Type: application/json" --data-binary @big.json "${AUTH[@]}" "$URL")
 check "a body over 1 MiB: 413" [ "$r" = 413 ]
 python3 -c 'import json; print(json.dumps({"rrns": ["9710139019902"] * 10001}))' >many.json
-r=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @many.json "${AUTH[@]}" "$URL")
+r=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Content-Type: application/json" --data-binary @many.json "${AUTH[@]}" "$URL")
 check "more than 10,000 RRNs: 413" [ "$r" = 413 ]
 python3 -c 'import json; print(json.dumps({"rrns": ["9710139019902"] * 10000}))' >full.json
 r=$(curl -s -X POST --data-binary @full.json "${AUTH[@]}" "$URL" | jq '.results | map(select(.ci)) | length')

@@ -265,11 +265,12 @@ static void a_failing_channel_is_given_up_at_its_deadline(void **state)
     assert_false(notice_relay_give_up(now + 500, 1, now, 1, 60000));
     assert_true(notice_relay_give_up(now + 500, 7, now, 1, 60000)); /* 63 s in */
     assert_false(notice_relay_give_up(now + hour, 9, now, 1, 60000));
-    /* First failure after the deadline: the fallback window too. */
-    assert_false(notice_relay_give_up(now - hour, 1, now, 0, 60000));
-    assert_false(notice_relay_give_up(now - hour, 4, now, 0, 60000)); /* 7 s in */
-    assert_true(notice_relay_give_up(now - hour, 7, now, 0, 60000));  /* 63 s in */
+    assert_false(notice_relay_give_up(now - hour, 1, now, 1, 60000));
+    assert_false(notice_relay_give_up(now - hour, 4, now, 1, 60000)); /* 7 s in */
+    assert_true(notice_relay_give_up(now - hour, 7, now, 1, 60000));  /* 63 s in */
     assert_true(notice_relay_give_up(now - hour, 1, now, 1, 0));
+    /* A first channel first tried after the deadline: given up at once. */
+    assert_true(notice_relay_give_up(now - hour, 1, now, 0, 60000));
 }
 
 int main(void)
