@@ -155,4 +155,47 @@ check "3 MB in chunks to a read (4 KB): 413" [ "$code" = 413 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
 	"${A_NTS[@]}" --data-binary @big.txt "$H/v1/notices")
 check "the server still answers after them: a 3 MB JSON batch of spaces, 400" [ "$code" = 400 ]
+
+# --- agency send rides out a hub outage of 25 s ---
+"$HERALD" keygen --hmac --out ci.key
+IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
+"$HERALD" keygen --ed25519 --out messenger >/dev/null
+(umask 077; echo "$IDKEY" >idsvc.key; echo "$NTS" >nts.key)
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+HP=$PORT_hub AGPORT=$(free_port)
+cat >agency.ini <<INI
+[agency]
+name = nts
+dir = agency-data
+listen = 127.0.0.1:$AGPORT
+public_url = http://127.0.0.1:$AGPORT/
+
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.key
+
+[hub]
+url = http://127.0.0.1:$HP
+key_file = nts.key
+
+[platform messenger]
+view_pub = messenger.pub
+INI
+echo '<p>((name)) ((reference))</p>' >notice.html
+printf '%s\n' 'rrn,name,address' '971013-9019902,홍길동,서울' '761225-2987650,정하나,대전' >recipients.csv
+kill -9 "$PID_hub"
+wait "$PID_hub" 2>/dev/null
+"$HERALD" agency send --config agency.ini --template notice.html --title "Vehicle tax" \
+	--deadline 2026-12-31 recipients.csv >send.out 2>send.err &
+SEND_PID=$!
+sleep 25 # the outage
+check "25 s into the hub's outage, agency send still runs and says it is retrying" \
+	bash -c "kill -0 $SEND_PID && grep -q 'hub: .*retrying for up to' send.err"
+sed "s/^listen = 127.0.0.1:0/listen = 127.0.0.1:$HP/" hub.ini >hub3.ini
+start_role hub hub3.log hub --config hub3.ini || { not_ok "hub restarts on its port"; finish; }
+wait "$SEND_PID"
+rc=$?
+check "once the hub is back, the run ends well: both notices accepted" \
+	bash -c "[ $rc = 0 ] && jq -e '.submitted == 2 and .accepted == 2 and .failed == 0' send.out >/dev/null"
+check "... and says after how long" grep -q "hub answers again after" send.err
 finish
