@@ -323,16 +323,18 @@ static void get_metrics(void *role, const void *caller, const http_request *req,
  * client sends anyway. The back-office routes need a key, checked by the
  * gate before any body is read. */
 static const http_route routes[] = {
-    {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document},
-    {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel},
-    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
-    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
-    {"POST", "/v1/notices", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY, agency_api_post_notice},
-    {"POST", "/v1/notices/bulk", FOR_BACK_OFFICE, API_BULK_MAX_BODY, agency_api_post_bulk},
-    {"GET", "/v1/notices/{reference}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_notice},
+    {"GET", "/documents/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_document, NULL},
+    {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel, HTTP_JSON},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics, NULL},
+    {"POST", "/v1/notices", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY,
+     agency_api_post_notice, HTTP_JSON},
+    {"POST", "/v1/notices/bulk", FOR_BACK_OFFICE, API_BULK_MAX_BODY, agency_api_post_bulk, NULL},
+    {"GET", "/v1/notices/{reference}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
+     agency_api_get_notice, NULL},
     {"GET", "/v1/notices/{reference}/certificate", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
-     agency_api_get_certificate},
-    {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job},
+     agency_api_get_certificate, NULL},
+    {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -22,7 +22,6 @@
 #include "template.h"
 
 #define SEND_DEFAULT_BATCH 1000
-#define SEND_ATTEMPTS 5
 /* Batches at the hub at once: while the hub writes one, it reads and checks
  * the next. */
 #define SEND_SUBMITTERS 2

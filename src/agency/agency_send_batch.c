@@ -125,34 +125,56 @@ int agency_send_batch_fill(sender *s, send_batch *b)
 
 /* ---- remote calls ---- */
 
-static void sleep_ms(long ms)
+/* How long a call is retried while its peer is away: a hub or idsvc
+ * restart (a crash, an upgrade) takes seconds to a minute, and a run of a
+ * million rows must not end for it. The pause between tries doubles from
+ * 0.25 s to 4 s. */
+#define SEND_PATIENCE_MS 60000L
+#define SEND_PAUSE_MAX_MS 4000L
+
+static long elapsed_ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static void pause_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    nanosleep(&ts, NULL);
 }
 
-/* POSTs body with retries while the peer is away or overloaded (no answer,
- * 429, 5xx), backing off 0.25 s, 0.5 s, 1 s, 2 s. A 429 or 503 that says
- * when to come back (Retry-After: the hub's rate limit and daily quota)
- * is waited out as long as it takes, without counting as an attempt: a
- * limit is not a failure. Returns 0 with the answer in *reply, or -1
- * after printing why. */
+/* POSTs body, retrying while the peer is away or overloaded (no answer,
+ * 429, 5xx) for up to SEND_PATIENCE_MS, and saying so on stderr at the
+ * first retry and every ten seconds after. The hub and idsvc answer a
+ * repeated batch as the first time (references and CIs are idempotent), so
+ * a retry after a lost answer does no harm. A 429 or 503 that says when
+ * to come back (Retry-After: the hub's rate limit and daily quota) is
+ * waited out as long as it takes, and the patience starts again: a limit
+ * is not a failure. Returns 0 with the answer in *reply, or -1 after
+ * printing why. */
 static int post_with_retry(http_client *c, const char *who, const char *path,
                            const buf *body, json_t **reply)
 {
     char err[512];
-    int status = 0;
-    long told = 0;
+    int status = 0, tries = 0;
+    long pause = 250, said = -10000, waited, told = 0;
+    struct timespec t0;
 
-    for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
-        if (attempt)
-            sleep_ms(250L << (attempt - 1));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
         status = http_client_call(c, "POST", path, body->data, body->len, reply, err,
                                   sizeof err);
-        if (status == 200 && json_is_object(*reply))
+        tries++;
+        if (status == 200 && json_is_object(*reply)) {
+            if (tries > 1)
+                fprintf(stderr, "herald %s: %s answers again after %d tries, %.1f s\n", CMD,
+                        who, tries, elapsed_ms_since(&t0) / 1000.0);
             return 0;
+        }
         if (status == 200)
             snprintf(err, sizeof err, "POST %s: answer is not JSON", path);
         json_decref(*reply);
@@ -162,12 +184,23 @@ static int post_with_retry(http_client *c, const char *who, const char *path,
             if (!told++)
                 fprintf(stderr, "herald %s: %s: %s; waiting %ld s as asked, then again\n",
                         CMD, who, err, after);
-            sleep_ms(after > 0 ? after * 1000 : 100);
-            attempt--;
+            pause_ms(after > 0 ? after * 1000 : 100);
+            clock_gettime(CLOCK_MONOTONIC, &t0); /* a limit is not an outage */
+            pause = 250;
             continue;
         }
         if (status != 0 && status != 429 && status < 500)
             break;
+        waited = elapsed_ms_since(&t0);
+        if (waited + pause > SEND_PATIENCE_MS)
+            break;
+        if (waited - said >= 10000) {
+            fprintf(stderr, "herald %s: %s: %s; retrying for up to %ld s more\n", CMD, who,
+                    err, (SEND_PATIENCE_MS - waited) / 1000);
+            said = waited;
+        }
+        pause_ms(pause);
+        pause = pause * 2 < SEND_PAUSE_MAX_MS ? pause * 2 : SEND_PAUSE_MAX_MS;
     }
     fprintf(stderr, "herald %s: %s: %s\n", CMD, who, err);
     return -1;

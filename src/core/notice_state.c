@@ -145,3 +145,26 @@ long long notice_retry_delay_ms(int failures)
         d *= 2;
     return d < 60000 ? d : 60000;
 }
+
+long long notice_retry_elapsed_ms(int failures)
+{
+    long long t = 0;
+
+    for (int i = 1; i < failures; i++) {
+        long long d = notice_retry_delay_ms(i);
+        t += d;
+        if (d == 60000) /* the rest are a minute each */
+            return t + (long long)(failures - 1 - i) * 60000;
+    }
+    return t;
+}
+
+int notice_relay_give_up(long long deadline, int failures, long long now, int fallback,
+                         long long fallback_ms)
+{
+    long long first = now - notice_retry_elapsed_ms(failures), until = deadline;
+
+    if (fallback && first + fallback_ms > until)
+        until = first + fallback_ms;
+    return now + notice_retry_delay_ms(failures) > until;
+}

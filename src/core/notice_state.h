@@ -103,4 +103,21 @@ int notice_event_names_channel(notice_event e);
  * most one attempt a minute. */
 long long notice_retry_delay_ms(int failures);
 
+/* Time between the first of `failures` consecutive failures and the last
+ * (the delays waited in between): 0 for one, 1 s for two, 3 s for three... */
+long long notice_retry_elapsed_ms(int failures);
+
+/* 1 when a channel that has failed `failures` times in a row by now is
+ * given up on rather than retried: its next try would come after what it
+ * had to deliver by. That is the notice's deadline; on a fallback channel
+ * (an earlier one was given up on or expired), it is the fallback window
+ * from the first failure if that ends later, as a fallback channel's read
+ * window is (hub_db_read_due). A first channel tried only after the
+ * deadline (the hub was down) is given up on at its first failure, and
+ * the next one has the window.
+ * A notice that cannot be relayed thus reaches its next channel, then
+ * paper, and never retries past its deadline. */
+int notice_relay_give_up(long long deadline, int failures, long long now, int fallback,
+                         long long fallback_ms);
+
 #endif

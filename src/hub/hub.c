@@ -73,6 +73,7 @@ int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t has
 int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen)
 {
     char file[4200], dirfile[4200];
+    size_t released;
 
     snprintf(h->data_dir, sizeof h->data_dir, "%s", dir);
     if (mkdir(h->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -99,6 +100,12 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     hub_db_set_fallback_ms(h->db, h->fallback_window_s * 1000LL);
     hub_db_set_reminders(h->db, &h->reminders);
     hub_db_set_consent_window_ms(h->db, h->consent_window_s * 1000LL);
+    if (hub_db_relay_recover(h->db, clock_now_ms(), &released) != 0) {
+        snprintf(err, errlen, "%s: cannot release the relay's leases", file);
+        return -1;
+    }
+    if (released)
+        log_info("relay: %zu notices held by an unfinished round are due again", released);
     h->log = hub_db_log(h->db);
     hub_metrics_open(h);
     if (log_seed && hub_evidence_log_set_key(h->log, log_seed) != 0) {

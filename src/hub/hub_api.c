@@ -108,7 +108,7 @@ static int take_ci(json_t *o, hub_submission *s)
 
 /* Checks one submitted notice into s; returns NULL or the item's error.
  * The CI is read (and wiped) first, so that no refused item keeps one. */
-static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
+static const char *check_notice(json_t *o, json_t *common, hub_submission *s, long long now)
 {
     size_t len = 0;
     const char *v;
@@ -129,6 +129,8 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s)
     v = batch_str(o, common, "deadline", &len);
     if (!v || field_deadline_parse(v, len, &s->deadline) != 0)
         return FIELD_RULE_DEADLINE;
+    if ((v = field_deadline_refusal(s->deadline, now)) != NULL)
+        return v;
     s->link = str(o, "link", &len);
     if (!s->link || !field_link_ok(s->link, len))
         return FIELD_RULE_LINK;
@@ -272,8 +274,9 @@ static void post_notices(void *role, const void *caller, const http_request *req
         http_reply_error(resp, 500, "out of memory");
         goto done;
     }
+    long long now = clock_now_ms();
     json_array_foreach(b.items, i, o) {
-        errors[i] = check_notice(o, b.common, &subs[k]);
+        errors[i] = check_notice(o, b.common, &subs[k], now);
         if (!errors[i])
             k++;
     }
@@ -318,9 +321,9 @@ static void get_notice(void *role, const void *caller, const http_request *req,
         return;
     }
     buf_free(&out);
-    if (status == 403)
-        http_reply_error(resp, 403, "not yours: another agency sent this notice");
-    else if (status == 404)
+    /* Another agency's notice answers as one that does not exist: ids
+     * are not to be probed. */
+    if (status == 403 || status == 404)
         http_reply_error(resp, 404, "unknown notice");
     else
         http_reply_error(resp, 500, "database error");
@@ -810,25 +813,28 @@ static void get_metrics(void *role, const void *caller, const http_request *req,
 /* All of them, as protocol.md lists them. A path with a {id} segment
  * matches one non-empty segment there; the handler checks the id. */
 static const http_route routes[] = {
-    {"POST", "/v1/notices", FOR_AGENCIES, HUB_MAX_BODY, post_notices},
-    {"GET", "/v1/notices/{id}", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_notice},
+    {"POST", "/v1/notices", FOR_AGENCIES, HUB_MAX_BODY, post_notices, HTTP_JSON},
+    {"GET", "/v1/notices/{id}", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_notice, NULL},
     {"GET", "/v1/notices/{id}/certificate", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
-     hub_evidence_api_certificate},
+     hub_evidence_api_certificate, NULL},
     {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
-     hub_evidence_api_certificate_pdf},
-    {"GET", "/v1/changes", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_changes},
-    {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, post_cancellations},
-    {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory},
-    {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events},
-    {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, post_payments},
-    {"POST", "/v1/postal/handover", FOR_AGENCIES, HUB_MAX_BODY, post_postal_handover},
-    {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth},
-    {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_consistency},
-    {"GET", "/v1/log/key", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_key},
-    {"GET", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
-    {"POST", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY, hub_evidence_api_verify},
-    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
-    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
+     hub_evidence_api_certificate_pdf, NULL},
+    {"GET", "/v1/changes", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_changes, NULL},
+    {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, post_cancellations, HTTP_JSON},
+    {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory, HTTP_JSON},
+    {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events, HTTP_JSON},
+    {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, post_payments, HTTP_JSON},
+    {"POST", "/v1/postal/handover", FOR_AGENCIES, HUB_MAX_BODY, post_postal_handover, HTTP_JSON},
+    {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth, NULL},
+    {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     hub_evidence_api_consistency, NULL},
+    {"GET", "/v1/log/key", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_key, NULL},
+    {"GET", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY,
+     hub_evidence_api_verify, NULL},
+    {"POST", "/verify", HTTP_ANYONE, HUB_EVIDENCE_API_VERIFY_MAX_BODY,
+     hub_evidence_api_verify, HTTP_JSON_OR_FORM},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -196,6 +196,12 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
  * Returns 0 or -1. */
 int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long long now);
 
+/* At start: every accepted notice's next attempt that lies ahead of now
+ * (a lease of a round the last run did not finish, or a retry's backoff)
+ * is now, so that what a crash interrupted is relayed in the first round.
+ * *released counts them. Returns 0 or -1. */
+int hub_db_relay_recover(hub_db *db, long long now, size_t *released);
+
 /* Deadline worker: reminders. One notice's reminder to ask its platform
  * for, and the answer. */
 typedef enum remind_answer {

@@ -4,11 +4,13 @@
  * notices claimed, each with its next platform or sent to postal. */
 #include "hub_db_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evidence.h"
 #include "log.h"
+#include "utf8.h"
 
 /* ---- the relays table ---- */
 
@@ -238,6 +240,33 @@ static int claim_batch(hub_db *db, long long now, size_t max, hub_platform_known
 
 /* ---- answers ---- */
 
+/* A channel that could not take the notice in time is given up on, for
+ * whatever reason it failed (down, 5xx, a batch refused whole, a
+ * malformed answer): RelayFailure says so, the relays row marks the
+ * platform as tried (pick_route passes it over; a report from it proves
+ * nothing), and the notice goes back to the queue at once for the next
+ * platform or paper. It counts among the channels given up on, so the
+ * next one's read window is at least the fallback window. */
+static int give_up(hub_db *db, hub_notice *n, const char *platform, const char *reason,
+                   long long now)
+{
+    char why[FIELD_REASON_MAX + 1];
+    size_t len;
+
+    snprintf(why, sizeof why, "given up at the deadline: %s", reason);
+    len = strlen(why);
+    while (len > 0 && !utf8_valid(why, len)) /* cut to whole characters */
+        why[--len] = '\0';
+    if (hub_db_relay_note_answer(db, n->id, platform, 0, 0) < 0 ||
+        hub_db_notice_record(db, n, EV_RELAY_FAILURE, "hub", why, 1, now, NULL) != 0)
+        return -1;
+    n->expiries++;
+    n->attempts = 0;
+    n->due = 0;
+    n->next_attempt = now;
+    return hub_db_notice_save(db, n, now);
+}
+
 static int record_answer(hub_db *db, hub_relay_item *it, long long now)
 {
     hub_notice n;
@@ -282,6 +311,8 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
         if (++n.attempts == 1 && hub_db_notice_record(db, &n, EV_RELAY_FAILURE, "hub",
                                                       it->reason, 1, now, NULL) != 0)
             return -1;
+        if (notice_relay_give_up(n.deadline, n.attempts, now, n.expiries > 0, db->fallback_ms))
+            return give_up(db, &n, platform, it->reason, now);
         n.next_attempt = now + notice_retry_delay_ms(n.attempts);
         break;
     }
@@ -361,6 +392,31 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
         db_bind_text(st, 1, items[i].n.id);
         sqlite3_bind_int64(st, 2, now);
         ok = db_step_done(st);
+    }
+    return hub_db_finish(db, ok);
+}
+
+/* After a crash every lease is an orphan: the round that took it died
+ * with the process. Waiting for leases to run out (RELAY_LEASE_MS) held
+ * the interrupted notices for minutes; the hub is the only writer, so at
+ * start all of them are due at once. A notice waiting out a failure's
+ * backoff (at most a minute) is tried once more too: harmless. */
+int hub_db_relay_recover(hub_db *db, long long now, size_t *released)
+{
+    sqlite3_stmt *st;
+    int ok = -1;
+
+    *released = 0;
+    if (hub_db_begin(db) != 0)
+        return -1;
+    st = db_prepare(db->conn, "UPDATE notices SET next_attempt = ?1"
+                              " WHERE state = 'accepted' AND next_attempt > ?1");
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        ok = db_step_done(st);
+        if (ok == 0)
+            *released = (size_t)sqlite3_changes(db->conn);
+        sqlite3_finalize(st);
     }
     return hub_db_finish(db, ok);
 }

@@ -149,7 +149,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     if (rc == 0 && role == ROLE_PLATFORM)
         rc = accept_in_flight(db, &n, caller, r->event, now);
     if (rc <= 0) {
-        r->error = "not yours";
+        r->error = "unknown notice"; /* as an unknown id: not to be probed */
         return rc;
     }
     rc = first_report(db, role, r, caller);

@@ -309,9 +309,8 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
     }
     status = hub_db_may_see(h->db, notice, who->role, who->name);
     if (status != 200) {
-        if (status == 403)
-            http_reply_error(resp, 403, "not yours: neither sent by nor relayed to %s", who->name);
-        else if (status == 404)
+        /* Someone else's notice answers as one that does not exist. */
+        if (status == 403 || status == 404)
             http_reply_error(resp, 404, "unknown notice");
         else
             http_reply_error(resp, 500, "database error");

@@ -149,9 +149,9 @@ static void handle_metrics(void *role, const void *caller, const http_request *r
 
 /* Every call idsvc answers; docs/protocol.md's "## idsvc" lists the same. */
 static const http_route routes[] = {
-    {"POST", "/v1/ci", IDSVC_CLIENT, IDSVC_MAX_BODY, handle_ci},
-    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_health},
-    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_metrics},
+    {"POST", "/v1/ci", IDSVC_CLIENT, IDSVC_MAX_BODY, handle_ci, HTTP_JSON},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_health, NULL},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, handle_metrics, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

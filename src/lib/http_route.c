@@ -2,7 +2,9 @@
  * linear scan over segments beats any index. */
 #include "http_route.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Walks a pattern and a path side by side, one segment of each per
  * step: [p, pe) and [s, se). */
@@ -128,6 +130,39 @@ const http_route *http_route_gated(const http_route *table, size_t n, const http
     return r;
 }
 
+int http_route_type_ok(const char *types, const char *content_type)
+{
+    size_t len, tlen;
+
+    if (!content_type)
+        return 0;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    len = strcspn(content_type, "; \t");
+    while (*types) {
+        tlen = strcspn(types, " ");
+        if (tlen == len && !strncasecmp(types, content_type, len))
+            return 1;
+        types += tlen;
+        types += *types == ' ';
+    }
+    return 0;
+}
+
+/* 1 when the request has a body: a length above zero, or chunks. */
+static int has_body(const http_request *req)
+{
+    const char *cl = http_header(req, "Content-Length");
+
+    return (cl && strtoull(cl, NULL, 10) > 0) || http_header(req, "Transfer-Encoding");
+}
+
+int http_route_body_type_ok(const http_route *r, const http_request *req)
+{
+    return !r->types || !has_body(req) ||
+           http_route_type_ok(r->types, http_header(req, "Content-Type"));
+}
+
 int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
                     const http_request *req, size_t *max_body)
 {
@@ -138,6 +173,8 @@ int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
         return 404;
     if (r->callers != HTTP_ANYONE && !apikeys_check(keys, http_header(req, "Authorization")))
         return 401;
+    if (exact && !http_route_body_type_ok(r, req))
+        return 415;
     if (r->max_body < *max_body)
         *max_body = r->max_body;
     return 0;

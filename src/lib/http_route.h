@@ -21,6 +21,13 @@
 /* A read's body limit: reads take no body, but a little is let through so
  * that a stray one gets its 405 or its answer rather than a 413. */
 #define HTTP_ROUTE_READ_BODY 4096u
+/* The media types a route's body may have (http_route.types): a request
+ * with a body of another Content-Type is refused with 415 before its body
+ * is read. */
+#define HTTP_JSON "application/json"
+#define HTTP_FORM "application/x-www-form-urlencoded"
+#define HTTP_CSV "text/csv"
+#define HTTP_JSON_OR_FORM HTTP_JSON " " HTTP_FORM
 
 typedef struct http_route {
     const char *method; /* "GET" or "POST" */
@@ -29,6 +36,7 @@ typedef struct http_route {
     size_t max_body;    /* bytes a body may have; 0 for none */
     void (*handler)(void *role, const void *caller, const http_request *req,
                     http_response *resp);
+    const char *types; /* HTTP_JSON...: what a body's Content-Type may be; NULL: any */
 } http_route;
 
 /* The route for method and path in a table of n. NULL when none: then
@@ -52,9 +60,17 @@ long http_route_param(const http_route *r, const char *path, const char *name, c
 const http_route *http_route_gated(const http_route *table, size_t n, const http_request *req,
                                    int *exact);
 
+/* 1 if content_type (a Content-Type header, parameters such as
+ * "; charset=utf-8" allowed, NULL when absent) names one of the media
+ * types in types (space-separated), compared without regard to case. */
+int http_route_type_ok(const char *types, const char *content_type);
+/* 0 when req has a body whose Content-Type route r does not take. */
+int http_route_body_type_ok(const http_route *r, const http_request *req);
+
 /* The gate every role runs before a body is read (an http_gate's answer):
  * 404 for a path no route has, 401 when the route wants a key that keys
- * does not hold; else 0, with *max_body lowered to the route's limit. */
+ * does not hold, 415 when a body comes with a Content-Type the route does
+ * not take; else 0, with *max_body lowered to the route's limit. */
 int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
                     const http_request *req, size_t *max_body);
 

@@ -179,6 +179,10 @@ static enum MHD_Result refuse(http_server *s, struct MHD_Connection *conn, uploa
     case 404: http_reply_not_found(&r); break;
     case 405: http_reply_error(&r, 405, "%s is not allowed here", method); break;
     case 413: http_reply_error(&r, 413, "request body too large"); break;
+    case 415:
+        http_reply_error(&r, 415, "unsupported Content-Type: the API takes application/json, "
+                                  "forms application/x-www-form-urlencoded");
+        break;
     default: http_reply_error(&r, status, "request refused"); break;
     }
     u->status = status;
@@ -256,14 +260,25 @@ static int declared_length(struct MHD_Connection *conn, unsigned long long *len)
     return 1;
 }
 
+/* A refused body is read and dropped up to four times its route's limit
+ * and at least this much: a route that takes 4 KB must still answer 413,
+ * not a reset, to a client that sends a few megabytes in chunks. */
+#define DROP_AT_LEAST (64ULL << 20)
+
 /* Reads and drops body bytes that will not be kept, so that the answer
- * can be sent at the body's end; a client that goes on past four times
- * the request's limit is cut off. */
+ * can be sent at the body's end (answering while the client still sends
+ * makes the kernel reset the connection, and the client sees no answer).
+ * Dropping costs no memory; a client that goes on past the allowance is
+ * cut off. */
 static enum MHD_Result drop(upload *u, size_t *data_size)
 {
+    unsigned long long allowance = 4ULL * u->max;
+
     u->dropped += *data_size;
     *data_size = 0;
-    return u->dropped > 4ULL * u->max ? MHD_NO : MHD_YES;
+    if (allowance < DROP_AT_LEAST)
+        allowance = DROP_AT_LEAST;
+    return u->dropped > allowance ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,

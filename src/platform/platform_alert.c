@@ -124,15 +124,15 @@ int platform_alert_queue(platform *p, const notice_row *row, platform_alert_kind
 static const char *const signup_ko[] = {
     "가입이 완료되었습니다. 로그인: ",
     "이 번호로 가입 신청이 있었으나 이미 가입된 번호입니다. 본인이 아니면 무시하세요. ",
-    "회원님 명의로 새 가입 신청이 있었으나 이미 가입되어 있습니다. 본인이 아니면 고객센터에 "
-    "알려주세요. ",
+    ("회원님 명의로 새 가입 신청이 있었으나 이미 가입되어 있습니다. 본인이 아니면 고객센터에 "
+     "알려주세요. "),
 };
 static const char *const signup_en[] = {
     " / Your sign-up is complete. Sign in at ",
-    " / Someone asked to sign up with this number, which already has an account; if it was "
-    "not you, ignore this. ",
-    " / Someone asked to sign up in your name, but you are already a member; if it was not "
-    "you, tell our customer service. ",
+    (" / Someone asked to sign up with this number, which already has an account; if it was "
+     "not you, ignore this. "),
+    (" / Someone asked to sign up in your name, but you are already a member; if it was not "
+     "you, tell our customer service. "),
 };
 
 void platform_alert_signup_text(const platform *p, platform_signup_outcome o, buf *b)

@@ -39,24 +39,25 @@ static void get_metrics(void *role, const void *caller, const http_request *req,
                         http_response *resp);
 
 static const http_route routes[] = {
-    {"POST", "/v1/relay", FOR_HUB, API_BODY, platform_relay_post},
-    {"POST", "/v1/remind", FOR_HUB, API_BODY, platform_remind_post},
-    {"POST", "/v1/withdraw", FOR_HUB, API_BODY, platform_withdraw_post},
-    {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post},
-    {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify},
-    {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent},
-    {"POST", "/v1/push/receipts", FOR_PUSH_GATEWAY, PUSH_RECEIPTS_MAX_BODY, push_receipts_post},
-    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health},
-    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics},
-    {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home},
-    {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login},
-    {"GET", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup_form},
-    {"POST", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup},
-    {"POST", "/logout", HTTP_ANYONE, PAGE_BODY, platform_web_logout},
-    {"GET", "/inbox", HTTP_ANYONE, PAGE_BODY, platform_web_inbox},
-    {"POST", "/consent", HTTP_ANYONE, PAGE_BODY, platform_web_consent},
-    {"GET", "/notices/{id}", HTTP_ANYONE, PAGE_BODY, platform_web_notice},
-    {"POST", "/notices/{id}/open", HTTP_ANYONE, PAGE_BODY, platform_web_open},
+    {"POST", "/v1/relay", FOR_HUB, API_BODY, platform_relay_post, HTTP_JSON},
+    {"POST", "/v1/remind", FOR_HUB, API_BODY, platform_remind_post, HTTP_JSON},
+    {"POST", "/v1/withdraw", FOR_HUB, API_BODY, platform_withdraw_post, HTTP_JSON},
+    {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post, HTTP_JSON},
+    {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify, HTTP_JSON},
+    {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent, HTTP_JSON},
+    {"POST", "/v1/push/receipts", FOR_PUSH_GATEWAY, PUSH_RECEIPTS_MAX_BODY,
+     push_receipts_post, HTTP_JSON},
+    {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
+    {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics, NULL},
+    {"GET", "/", HTTP_ANYONE, PAGE_BODY, platform_web_home, NULL},
+    {"POST", "/login", HTTP_ANYONE, PAGE_BODY, platform_web_login, HTTP_FORM},
+    {"GET", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup_form, NULL},
+    {"POST", "/signup", HTTP_ANYONE, PAGE_BODY, platform_web_signup, HTTP_FORM},
+    {"POST", "/logout", HTTP_ANYONE, PAGE_BODY, platform_web_logout, HTTP_FORM},
+    {"GET", "/inbox", HTTP_ANYONE, PAGE_BODY, platform_web_inbox, NULL},
+    {"POST", "/consent", HTTP_ANYONE, PAGE_BODY, platform_web_consent, HTTP_FORM},
+    {"GET", "/notices/{id}", HTTP_ANYONE, PAGE_BODY, platform_web_notice, NULL},
+    {"POST", "/notices/{id}/open", HTTP_ANYONE, PAGE_BODY, platform_web_open, HTTP_FORM},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -108,6 +109,8 @@ int platform_api_gate(void *ctx, const http_request *req, size_t *max_body)
     if (r && r->callers == FOR_PUSH_GATEWAY) {
         if ((status = push_receipts_gate(p, req)) != 0)
             return status;
+        if (exact && !http_route_body_type_ok(r, req))
+            return 415;
         if (r->max_body < *max_body)
             *max_body = r->max_body;
         return 0;

@@ -497,16 +497,15 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     r = check_pin(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
                   &wait_ms, &why);
     form_free(&f);
-    if (find_notice(p, id, &n) != 1) {
+    /* Someone else's notice looks exactly like one that does not exist,
+     * whatever the PIN. */
+    if (find_notice(p, id, &n) != 1 || n.member != m->id) {
         error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
     if (r != PIN_OK) {
         int status = pin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
-        if (n.member != m->id)
-            error_page(p, resp, status, ko, en, "/inbox");
-        else
-            notice_page(p, resp, status, &n, token, ko, en);
+        notice_page(p, resp, status, &n, token, ko, en);
         if (r == PIN_LOCKED) {
             retry_after(resp, wait_ms);
             log_lockout("opening a notice", m->phone, source, why, wait_ms);

@@ -177,3 +177,12 @@ int field_deadline_parse(const char *s, size_t len, long long *ms)
     }
     return field_time_parse(s, len, ms);
 }
+
+const char *field_deadline_refusal(long long deadline_ms, long long now_ms)
+{
+    if (deadline_ms <= now_ms)
+        return FIELD_RULE_DEADLINE_PAST;
+    if (deadline_ms - now_ms < FIELD_DEADLINE_LEAD_MS)
+        return FIELD_RULE_DEADLINE_NEAR;
+    return NULL;
+}

@@ -19,6 +19,9 @@
 #define FIELD_SHA256_HEX 64
 #define FIELD_PAYMENT_CODE_MAX 32
 #define FIELD_AMOUNT_KRW_MAX 1000000000000LL /* a trillion won */
+/* A notice needs time to be relayed, alerted and read: a deadline nearer
+ * than this at submission is refused (docs/protocol.md). */
+#define FIELD_DEADLINE_LEAD_MS (60LL * 60 * 1000)
 
 /* Each rule in words, for the per-item error every role answers with when
  * a value breaks it: the same words from the hub and the platforms. */
@@ -38,6 +41,8 @@
     "reason must be null or at most " FIELD_STR(FIELD_REASON_MAX) \
     " bytes without control characters"
 #define FIELD_RULE_DEADLINE "deadline must be YYYY-MM-DD or an RFC 3339 time"
+#define FIELD_RULE_DEADLINE_PAST "deadline has passed"
+#define FIELD_RULE_DEADLINE_NEAR "deadline must be at least an hour ahead"
 #define FIELD_RULE_DOC_SHA256 \
     "doc_sha256 must be " FIELD_STR(FIELD_SHA256_HEX) " lower-case hex digits"
 #define FIELD_RULE_RK "rk must be 64 lower-case hex digits"
@@ -80,5 +85,11 @@ int field_time_parse(const char *s, size_t len, long long *ms);
 /* A deadline: RFC 3339, or "YYYY-MM-DD" meaning the end of that day in
  * Korean time (UTC+9), i.e. YYYY-MM-DDT14:59:59.999Z. Returns 0 or -1. */
 int field_deadline_parse(const char *s, size_t len, long long *ms);
+
+/* Why a submitted deadline (Unix ms) is refused at now, or NULL: one in
+ * the past (FIELD_RULE_DEADLINE_PAST) or less than FIELD_DEADLINE_LEAD_MS
+ * ahead (FIELD_RULE_DEADLINE_NEAR). Only at submission: a relay to a
+ * fallback channel carries a deadline that may well have passed. */
+const char *field_deadline_refusal(long long deadline_ms, long long now_ms);
 
 #endif

@@ -108,8 +108,8 @@ r=$(post A_CAR "$(item "$N1" ConsignmentNotificationDelivery sms smsc-0A1b2C)")
 check "... once per notice and platform: the second is a duplicate" \
 	jqb "$r" '.results[0].status == "duplicate"'
 r=$(post A_MSG "$(item "$N1" ConsignmentNotificationDelivery push gw-1)")
-check "... from a platform the notice was never relayed to: not yours" \
-	jqb "$r" '.results[0].error == "not yours"'
+check "... from a platform the notice was never relayed to: answered as an unknown notice" \
+	jqb "$r" '.results[0].error == "unknown notice"'
 leaf_of() { # NOTICE EVENT: the notice's first leaf of that event, as the hub shows it
 	view "$1" | jq -c --arg e "$2" '[.events[] | select(.event == $e)][0]'
 }

@@ -246,7 +246,7 @@ check "the token's Ed25519 signature verifies with the platform's view.pub" \
 	openssl pkeyutl -verify -pubin -keyform DER -inkey pub.der -rawin -in payload.bin -sigfile sig.bin >/dev/null
 r=$(http GET "$P/inbox" "" "${A[@]}")
 check "the opened notice is marked read" bash -c "grep -q '열람 / read' <<<'$r'"
-check "a member cannot open another member's notice: 403" [ "$(open_notice $N2 1234)" = 403 ]
+check "a member cannot open another member's notice: 404, as for an unknown one" [ "$(open_notice $N2 1234)" = 404 ]
 check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1234)" = 404 ]
 
 # HTML escaping of relayed text.

@@ -251,7 +251,7 @@ B='{"receipts":{}}'
 r=$(http POST "$RECEIPTS" "$B" -H "Herald-Signature: $(sign push.key "$B")")
 check "a signed body of the wrong shape: 400" [ "$(status_of "$r")" = 400 ]
 { printf '{"receipts":['; printf '{"id":"gw-1","status":"delivered"},%.0s' $(seq 1 10001); printf '{}]}'; } >many.json
-r=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @many.json \
+r=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/json" --data-binary @many.json \
 	-H "Herald-Signature: $(sign push.key - <many.json)" "$RECEIPTS")
 check "more than 10,000 receipts: 413" [ "$r" = 413 ]
 

@@ -173,6 +173,19 @@ static void deadlines(void **state)
     assert_int_equal(field_deadline_parse(S(""), &ms), -1);
 }
 
+static void deadlines_at_submission(void **state)
+{
+    const long long now = 1796000000000LL, hour = 3600000;
+    (void)state;
+
+    assert_null(field_deadline_refusal(now + hour, now));
+    assert_null(field_deadline_refusal(now + 30 * 24 * hour, now));
+    assert_string_equal(field_deadline_refusal(now + hour - 1, now), FIELD_RULE_DEADLINE_NEAR);
+    assert_string_equal(field_deadline_refusal(now + 1, now), FIELD_RULE_DEADLINE_NEAR);
+    assert_string_equal(field_deadline_refusal(now, now), FIELD_RULE_DEADLINE_PAST);
+    assert_string_equal(field_deadline_refusal(now - 60000, now), FIELD_RULE_DEADLINE_PAST);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +197,7 @@ int main(void)
         cmocka_unit_test(rules_name_the_limits),
         cmocka_unit_test(rfc3339_times),
         cmocka_unit_test(deadlines),
+        cmocka_unit_test(deadlines_at_submission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

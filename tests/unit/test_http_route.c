@@ -12,14 +12,14 @@
 #include "http_route.h"
 
 static const http_route table[] = {
-    {"POST", "/v1/ci", 1, 100, NULL},
-    {"GET", "/v1/health", HTTP_ANYONE, 0, NULL},
-    {"GET", "/v1/notices/{id}", 1, 0, NULL},
-    {"GET", "/v1/notices/{id}/certificate", 1, 0, NULL},
-    {"GET", "/verify", HTTP_ANYONE, 0, NULL},
-    {"POST", "/verify", HTTP_ANYONE, 10, NULL},
-    {"GET", "/a/{x}/b/{y}", 1, 0, NULL},
-    {"GET", "/", HTTP_ANYONE, 0, NULL},
+    {"POST", "/v1/ci", 1, 100, NULL, NULL},
+    {"GET", "/v1/health", HTTP_ANYONE, 0, NULL, NULL},
+    {"GET", "/v1/notices/{id}", 1, 0, NULL, NULL},
+    {"GET", "/v1/notices/{id}/certificate", 1, 0, NULL, NULL},
+    {"GET", "/verify", HTTP_ANYONE, 0, NULL, NULL},
+    {"POST", "/verify", HTTP_ANYONE, 10, NULL, NULL},
+    {"GET", "/a/{x}/b/{y}", 1, 0, NULL, NULL},
+    {"GET", "/", HTTP_ANYONE, 0, NULL, NULL},
 };
 #define N (sizeof table / sizeof table[0])
 
@@ -222,6 +222,23 @@ static void answer_sets_status_and_allow(void **state)
     assert_null(resp.body);
 }
 
+static void content_types(void **state)
+{
+    (void)state;
+    assert_true(http_route_type_ok(HTTP_JSON, "application/json"));
+    assert_true(http_route_type_ok(HTTP_JSON, "Application/JSON; charset=utf-8"));
+    assert_true(http_route_type_ok(HTTP_JSON, " application/json;charset=utf-8"));
+    assert_true(http_route_type_ok(HTTP_JSON_OR_FORM, "application/x-www-form-urlencoded"));
+    assert_true(http_route_type_ok(HTTP_JSON_OR_FORM, "application/json"));
+    assert_false(http_route_type_ok(HTTP_JSON, NULL));
+    assert_false(http_route_type_ok(HTTP_JSON, ""));
+    assert_false(http_route_type_ok(HTTP_JSON, "application/x-www-form-urlencoded"));
+    assert_false(http_route_type_ok(HTTP_JSON, "application/jsonp"));
+    assert_false(http_route_type_ok(HTTP_JSON, "application/js"));
+    assert_false(http_route_type_ok(HTTP_FORM, "text/csv"));
+    assert_false(http_route_type_ok(HTTP_FORM, "multipart/form-data; boundary=x"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +251,7 @@ int main(void)
         cmocka_unit_test(param_unknown_name),
         cmocka_unit_test(param_overflow),
         cmocka_unit_test(answer_sets_status_and_allow),
+        cmocka_unit_test(content_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

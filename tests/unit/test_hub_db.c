@@ -567,7 +567,7 @@ static void rejected_by_every_platform_goes_postal(void **state)
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "nts"), 200);
     assert_string_equal(
-        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "not yours");
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "unknown notice");
 }
 
 static void unreachable_recipient_goes_postal(void **state)
@@ -615,6 +615,58 @@ static void failed_relay_backs_off_and_is_logged_once(void **state)
     assert_state(f, id, "relayed", "alpha");
     assert_timeline(f, id, "SubmissionAcceptance:hub RelayFailure:hub RelayAcceptance:alpha");
     assert_feed(f, "nts", "relayed");
+}
+
+/* A platform that keeps failing is given up on at the deadline: the
+ * next platform, then paper, not retries past it. */
+static void failing_relay_is_given_up_at_the_deadline(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t postal;
+    long long t = DEADLINE - 1500, at, paper = 0;
+
+    submit(f, "nts", "G-1", rk1, T0, id);
+    claim_one(f, t, "alpha", &it);
+    answer(f, &it, RELAY_FAILED, 0, "alpha: no answer", t); /* next try at -500: in time */
+    claim_one(f, t + 1000, "alpha", &it);
+    answer(f, &it, RELAY_FAILED, 0, "alpha: no answer", t + 1000); /* next: +1500, late */
+    assert_state(f, id, "accepted", "alpha");
+    assert_last_reason(f, id, "given up at the deadline: alpha: no answer");
+    claim_one(f, t + 1000, "beta", &it); /* at once, on the next platform */
+    /* beta, a fallback channel, has the fallback window from its first
+     * failure: tried again within it, never after it */
+    answer(f, &it, RELAY_FAILED, 0, "beta: 503", t + 1000);
+    for (at = t + 1000; !paper && at <= t + 1000 + FALLBACK_MS;) {
+        at += 500;
+        if (claim(f, at, &it, 1, &postal))
+            answer(f, &it, RELAY_FAILED, 0, "beta: 503", at);
+        else if (postal)
+            paper = at;
+    }
+    assert_true(paper > t + 3000 && paper <= t + 1000 + FALLBACK_MS);
+    assert_state(f, id, "postal", "beta");
+}
+
+/* After a crash, the leases of the round that died end at the next start. */
+static void recover_ends_every_lease(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t released;
+
+    submit(f, "nts", "L-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it); /* leased; the process dies here */
+    assert_int_equal(claim(f, T0 + 1000, &it, 1, NULL), 0);
+    assert_int_equal(hub_db_relay_recover(f->db, T0 + 1000, &released), 0);
+    assert_int_equal(released, 1);
+    claim_one(f, T0 + 1000, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1001);
+    assert_int_equal(hub_db_relay_recover(f->db, T0 + 1002, &released), 0);
+    assert_int_equal(released, 0);
+    assert_state(f, id, "relayed", "alpha");
 }
 
 /* ---- deadlines ---- */
@@ -943,9 +995,9 @@ static void reports_only_from_those_it_concerns(void **state)
     unknown[NOTICE_ID_LEN - 1] = unknown[NOTICE_ID_LEN - 1] == '0' ? '1' : '0';
 
     assert_string_equal(report(f, ROLE_AGENCY, "kcs", id, EV_CONTENT_HANDOVER, NULL, T0 + 2),
-                        "not yours");
+                        "unknown notice");
     assert_string_equal(
-        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 2), "not yours");
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 2), "unknown notice");
     assert_string_equal(
         report(f, ROLE_AGENCY, "nts", unknown, EV_CONTENT_HANDOVER, NULL, T0 + 2),
         "unknown notice");
@@ -1099,7 +1151,7 @@ static void report_before_the_relay_answer(void **state)
     assert_feed(f, "nts", "received read");
     /* another platform's report, never relayed to: not its notice */
     assert_string_equal(
-        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 6), "not yours");
+        report(f, ROLE_PLATFORM, "beta", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 6), "unknown notice");
 }
 
 /* ---- the change feed ---- */
@@ -1414,6 +1466,8 @@ int main(void)
         T(rejected_by_every_platform_goes_postal),
         T(unreachable_recipient_goes_postal),
         T(failed_relay_backs_off_and_is_logged_once),
+        T(failing_relay_is_given_up_at_the_deadline),
+        T(recover_ends_every_lease),
         T(unread_at_deadline_goes_to_next_platform_then_postal),
         T(expiry_takes_at_most_max),
         T(same_report_is_recorded_once),

@@ -103,8 +103,8 @@ static void noop(void *role, const void *caller, const http_request *req, http_r
 }
 
 static const http_route routes[] = {
-    {"GET", "/v1/notices/{id}", 1, 0, noop},
-    {"POST", "/v1/notices", 1, 100, noop},
+    {"GET", "/v1/notices/{id}", 1, 0, noop, NULL},
+    {"POST", "/v1/notices", 1, 100, noop, HTTP_JSON},
 };
 
 static void requests_count_by_route_pattern_and_status(void **state)

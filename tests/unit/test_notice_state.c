@@ -272,6 +272,43 @@ static void retry_delay_doubles_to_a_minute(void **state)
     assert_true(notice_retry_delay_ms(1000000) == 60000);
 }
 
+static void retries_add_up(void **state)
+{
+    (void)state;
+    assert_true(notice_retry_elapsed_ms(0) == 0);
+    assert_true(notice_retry_elapsed_ms(1) == 0);
+    assert_true(notice_retry_elapsed_ms(2) == 1000);
+    assert_true(notice_retry_elapsed_ms(3) == 3000);
+    assert_true(notice_retry_elapsed_ms(7) == 63000);
+    assert_true(notice_retry_elapsed_ms(8) == 123000);
+    assert_true(notice_retry_elapsed_ms(10) == 243000);
+}
+
+static void a_failing_channel_is_given_up_at_its_deadline(void **state)
+{
+    const long long hour = 3600000, now = 100 * hour;
+    (void)state;
+
+    /* Before the deadline: retried while the next try comes in time. */
+    assert_false(notice_relay_give_up(now + hour, 1, now, 0, 60000));
+    assert_false(notice_relay_give_up(now + 1000, 1, now, 0, 60000));
+    assert_true(notice_relay_give_up(now + 999, 1, now, 0, 60000));
+    assert_true(notice_relay_give_up(now + 30000, 7, now, 0, 60000));
+    /* Failing since before the deadline, now past it: given up. */
+    assert_true(notice_relay_give_up(now - 1, 9, now, 0, hour));
+    /* A fallback channel: the fallback window from its first failure,
+     * or the deadline if that is later. */
+    assert_false(notice_relay_give_up(now + 500, 1, now, 1, 60000));
+    assert_true(notice_relay_give_up(now + 500, 7, now, 1, 60000)); /* 63 s in */
+    assert_false(notice_relay_give_up(now + hour, 9, now, 1, 60000));
+    assert_false(notice_relay_give_up(now - hour, 1, now, 1, 60000));
+    assert_false(notice_relay_give_up(now - hour, 4, now, 1, 60000)); /* 7 s in */
+    assert_true(notice_relay_give_up(now - hour, 7, now, 1, 60000));  /* 63 s in */
+    assert_true(notice_relay_give_up(now - hour, 1, now, 1, 0));
+    /* A first channel first tried after the deadline: given up at once. */
+    assert_true(notice_relay_give_up(now - hour, 1, now, 0, 60000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +322,8 @@ int main(void)
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(cancellation_ends_only_unread_notices),
         cmocka_unit_test(retry_delay_doubles_to_a_minute),
+        cmocka_unit_test(retries_add_up),
+        cmocka_unit_test(a_failing_channel_is_given_up_at_its_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
