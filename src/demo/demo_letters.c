@@ -13,6 +13,11 @@ int demo_letters(demo *d, char *err, size_t errlen)
     char cfg[4096], log[4096];
     int rc;
 
+    /* Without serving, the demo is a benchmark's run (bench/e2e): a
+     * million notices' letters would take it many minutes past what it
+     * measures, and bench/postal measures them on their own. */
+    if (d->no_serve)
+        return 0;
     demo_path(d, cfg, sizeof cfg, "agency", "agency.ini");
     demo_path(d, log, sizeof log, "agency", "letters.log");
     char *argv[] = {"agency", "postal", "--config", cfg, "--letters", NULL};
