@@ -86,8 +86,9 @@ static void print_serving(const demo *d)
     printf("  verify a certificate (hub)  http://127.0.0.1:%d/verify\n", d->port_hub);
     printf("\nDemo sign-ins (phone / PIN, platform):\n");
     demo_flow_print_signins(d, 5);
-    printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
     demo_letters_print(d);
+    printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
+    fflush(stdout); /* a pipe (a test reading the URLs) must see it all now */
 }
 
 /* The steps in order; on any failure, every role started is stopped. */
