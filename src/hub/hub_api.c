@@ -21,15 +21,15 @@
 #include "http_route.h"
 #include "hub.h"
 #include "hub_api.h"
+#include "hub_api_internal.h"
 #include "hub_evidence_api.h"
 #include "log.h"
 
-#define FOR_AGENCIES (1u << ROLE_AGENCY)
 #define FOR_PLATFORMS (1u << ROLE_PLATFORM)
 
-/* ---- shared helpers ---- */
+/* ---- shared helpers (hub_api_internal.h) ---- */
 
-static void reply_buf(http_response *resp, buf *out)
+void hub_api_reply_buf(http_response *resp, buf *out)
 {
     size_t len;
     char *text = buf_take(out, &len);
@@ -42,7 +42,7 @@ static void reply_buf(http_response *resp, buf *out)
 
 /* Reads req's body as a batch by spec; answers 400 or 413 when it is
  * not one. Returns 0 when b holds the batch (batch_free it). */
-static int read_batch(batch *b, const batch_spec *spec, const http_request *req,
+int hub_api_read_batch(batch *b, const batch_spec *spec, const http_request *req,
                       http_response *resp)
 {
     char err[256];
@@ -55,14 +55,14 @@ static int read_batch(batch *b, const batch_spec *spec, const http_request *req,
 
 /* The string member key of o, with its length; NULL if absent or not a
  * string. */
-static const char *str(json_t *o, const char *key, size_t *len)
+const char *hub_api_str(json_t *o, const char *key, size_t *len)
 {
     return batch_str(o, NULL, key, len);
 }
 
 /* Echoes a string member when it is a well-formed value of that field,
  * null otherwise: error answers never reflect arbitrary input. */
-static void echo(buf *out, const char *key, const char *value, int ok)
+void hub_api_echo(buf *out, const char *key, const char *value, int ok)
 {
     buf_puts(out, "{\"");
     buf_puts(out, key);
@@ -96,7 +96,7 @@ static const batch_spec notices_spec = {
 static int take_ci(json_t *o, hub_submission *s)
 {
     size_t len = 0;
-    const char *v = str(o, "ci", &len);
+    const char *v = hub_api_str(o, "ci", &len);
     int ok = v && ci_is_well_formed(v, len);
 
     if (ok)
@@ -117,13 +117,13 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
         return "each notice must be an object";
     if (take_ci(o, s) != 0)
         return "ci must be 88 characters of padded base64";
-    s->reference = str(o, "reference", &len);
+    s->reference = hub_api_str(o, "reference", &len);
     if (!s->reference || !field_reference_ok(s->reference, len))
         return FIELD_RULE_REFERENCE;
     s->title = batch_str(o, common, "title", &len);
     if (!s->title || !field_title_ok(s->title, len))
         return FIELD_RULE_TITLE;
-    s->doc_sha256 = str(o, "doc_sha256", &len);
+    s->doc_sha256 = hub_api_str(o, "doc_sha256", &len);
     if (!s->doc_sha256 || !field_sha256_ok(s->doc_sha256, len))
         return FIELD_RULE_DOC_SHA256;
     v = batch_str(o, common, "deadline", &len);
@@ -131,7 +131,7 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
         return FIELD_RULE_DEADLINE;
     if ((v = field_deadline_refusal(s->deadline, now)) != NULL)
         return v;
-    s->link = str(o, "link", &len);
+    s->link = hub_api_str(o, "link", &len);
     if (!s->link || !field_link_ok(s->link, len))
         return FIELD_RULE_LINK;
     return NULL;
@@ -147,7 +147,7 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
     batch_results_open(out, json_array_size(items), 128);
     json_array_foreach(items, i, o) {
         size_t len = 0;
-        const char *ref = str(o, "reference", &len);
+        const char *ref = hub_api_str(o, "reference", &len);
         int ok = ref && field_reference_ok(ref, len);
         batch_results_next(out, i);
         if (errors[i]) {
@@ -156,7 +156,7 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
         }
         hub_submission *s = &subs[k++];
         *fresh += !s->duplicate;
-        echo(out, "reference", ref, ok);
+        hub_api_echo(out, "reference", ref, ok);
         buf_puts(out, ",\"notice\":\"");
         buf_puts(out, s->id);
         buf_puts(out, "\",\"state\":\"");
@@ -260,7 +260,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     json_t *o;
     buf out;
 
-    if (read_batch(&b, &notices_spec, req, resp) != 0)
+    if (hub_api_read_batch(&b, &notices_spec, req, resp) != 0)
         return;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     n = json_array_size(b.items);
@@ -288,7 +288,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     metrics_add(&h->submitted[HUB_SUBMITTED_NEW], fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_REJECTED], n - k);
-    reply_buf(resp, &out);
+    hub_api_reply_buf(resp, &out);
     if (fresh)
         hub_wake_relay(h);
     log_info("POST /v1/notices agency=%s items=%zu new=%zu duplicate=%zu rejected=%zu %ld ms",
@@ -317,7 +317,7 @@ static void get_notice(void *role, const void *caller, const http_request *req,
     buf_init(&out, 2048);
     status = hub_db_notice_json(h->db, id, who->name, &out);
     if (status == 200) {
-        reply_buf(resp, &out);
+        hub_api_reply_buf(resp, &out);
         return;
     }
     buf_free(&out);
@@ -365,7 +365,7 @@ static void get_changes(void *role, const void *caller, const http_request *req,
         http_reply_error(resp, 500, "database error");
         return;
     }
-    reply_buf(resp, &out);
+    hub_api_reply_buf(resp, &out);
 }
 
 /* ---- POST /v1/directory ---- */
@@ -373,7 +373,7 @@ static void get_changes(void *role, const void *caller, const http_request *req,
 static const char *check_entry(json_t *o, hub_dir_entry *e)
 {
     size_t len = 0;
-    const char *rk = json_is_object(o) ? str(o, "rk", &len) : NULL;
+    const char *rk = json_is_object(o) ? hub_api_str(o, "rk", &len) : NULL;
     json_t *consent = json_object_get(o, "consent");
     json_t *pref = json_object_get(o, "preference");
 
@@ -404,7 +404,7 @@ static void post_directory(void *role, const void *caller, const http_request *r
     json_t *o;
     buf out;
 
-    if (read_batch(&b, &entries_spec, req, resp) != 0)
+    if (hub_api_read_batch(&b, &entries_spec, req, resp) != 0)
         return;
     n = json_array_size(b.items);
     entries = calloc(n + 1, sizeof *entries);
@@ -429,11 +429,11 @@ static void post_directory(void *role, const void *caller, const http_request *r
             batch_results_error(&out, "rk", NULL, errors[i]);
             continue;
         }
-        echo(&out, "rk", entries[k++].rk, 1);
+        hub_api_echo(&out, "rk", entries[k++].rk, 1);
         buf_puts(&out, ",\"status\":\"ok\"}");
     }
     batch_results_close(&out);
-    reply_buf(resp, &out);
+    hub_api_reply_buf(resp, &out);
     log_info("POST /v1/directory platform=%s entries=%zu rejected=%zu", who->name, n, n - k);
 done:
     free(entries);
@@ -484,7 +484,7 @@ static const char *check_channel(json_t *o, hub_report *r)
 static void check_event(json_t *o, json_t *common, const hub_caller *who, hub_report *r)
 {
     size_t len = 0;
-    const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
+    const char *id = json_is_object(o) ? hub_api_str(o, "notice", &len) : NULL;
     const char *name = json_is_object(o) ? batch_str(o, common, "event", &len) : NULL;
     json_t *at = json_object_get(o, "at"), *reason = json_object_get(o, "reason");
     long long ms;
@@ -538,7 +538,7 @@ static void post_events(void *role, const void *caller, const http_request *req,
     json_t *o;
     buf out;
 
-    if (read_batch(&b, &events_spec, req, resp) != 0)
+    if (hub_api_read_batch(&b, &events_spec, req, resp) != 0)
         return;
     n = json_array_size(b.items);
     reports = calloc(n + 1, sizeof *reports);
@@ -563,219 +563,17 @@ static void post_events(void *role, const void *caller, const http_request *req,
             continue;
         }
         moved_on += r->moved_on;
-        echo(&out, "notice", id, 1);
+        hub_api_echo(&out, "notice", id, 1);
         buf_puts(&out, ",\"status\":\"");
         buf_puts(&out, r->status);
         buf_puts(&out, "\"}");
     }
     batch_results_close(&out);
-    reply_buf(resp, &out);
+    hub_api_reply_buf(resp, &out);
     if (moved_on) /* failed alerts: their notices wait for their next platform */
         hub_wake_relay(h);
     log_info("POST /v1/events %s=%s events=%zu failed=%zu moved_on=%zu",
              who->role == ROLE_AGENCY ? "agency" : "platform", who->name, n, failed, moved_on);
-done:
-    free(reports);
-    batch_free(&b);
-}
-
-/* ---- POST /v1/cancellations ---- */
-
-static const batch_spec cancellations_spec = {.key = "cancellations"};
-
-static const char *check_cancel(json_t *o, hub_cancel *c)
-{
-    size_t len = 0;
-
-    if (!json_is_object(o))
-        return "each cancellation must be an object";
-    c->reference = str(o, "reference", &len);
-    if (!c->reference || !field_reference_ok(c->reference, len))
-        return FIELD_RULE_REFERENCE;
-    c->reason = str(o, "reason", &len);
-    if (!c->reason || !len || !field_reason_ok(c->reason, len))
-        return "reason must be 1 to " FIELD_STR(FIELD_REASON_MAX)
-               " bytes of text without control characters";
-    return NULL;
-}
-
-static void post_cancellations(void *role, const void *caller, const http_request *req,
-                               http_response *resp)
-{
-    hub *h = role;
-    const hub_caller *who = caller;
-    size_t n, i, done = 0;
-    hub_cancel *c;
-    batch b;
-    json_t *o;
-    buf out;
-
-    if (read_batch(&b, &cancellations_spec, req, resp) != 0)
-        return;
-    n = json_array_size(b.items);
-    if (!(c = calloc(n + 1, sizeof *c))) {
-        http_reply_error(resp, 500, "out of memory");
-        goto done;
-    }
-    json_array_foreach(b.items, i, o)
-        c[i].error = check_cancel(o, &c[i]);
-    if (hub_db_cancel(h->db, who->name, c, n, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
-        goto done;
-    }
-    batch_results_open(&out, n, 128);
-    for (i = 0; i < n; i++) {
-        batch_results_next(&out, i);
-        if (c[i].error) {
-            int ok = c[i].reference &&
-                     field_reference_ok(c[i].reference, strlen(c[i].reference));
-            batch_results_error(&out, "reference", ok ? c[i].reference : NULL, c[i].error);
-            continue;
-        }
-        done += strcmp(c[i].status, "duplicate") != 0;
-        echo(&out, "reference", c[i].reference, 1);
-        buf_printf(&out, ",\"notice\":\"%s\",\"status\":\"%s\",\"state\":\"%s\"}",
-                   c[i].notice, c[i].status, notice_state_name(c[i].state));
-    }
-    batch_results_close(&out);
-    reply_buf(resp, &out);
-    log_info("POST /v1/cancellations agency=%s items=%zu recorded=%zu", who->name, n, done);
-done:
-    free(c);
-    batch_free(&b);
-}
-
-/* ---- POST /v1/payments ---- */
-
-/* A payment is one call per payment, not a batch: it names the notice by
- * the agency's reference, and an unknown reference is the whole answer
- * (404 naming it). */
-#define PAYMENT_MAX_BODY 1024
-
-/* Reads the payment from o into p; NULL, or what is wrong. */
-static const char *check_payment(json_t *o, hub_payment *p)
-{
-    json_t *amount = json_object_get(o, "amount_krw");
-    size_t len;
-
-    if (!json_is_object(o))
-        return "the body must be {\"reference\":…,\"amount_krw\":N,\"payment_code\":…}";
-    p->reference = str(o, "reference", &len);
-    if (!p->reference || !field_reference_ok(p->reference, len))
-        return FIELD_RULE_REFERENCE;
-    if (!json_is_integer(amount) || !field_amount_krw_ok(json_integer_value(amount)))
-        return FIELD_RULE_AMOUNT_KRW;
-    p->amount_krw = json_integer_value(amount);
-    p->payment_code = str(o, "payment_code", &len);
-    if (!p->payment_code || !field_payment_code_ok(p->payment_code, len))
-        return FIELD_RULE_PAYMENT_CODE;
-    return NULL;
-}
-
-static void post_payments(void *role, const void *caller, const http_request *req,
-                          http_response *resp)
-{
-    hub *h = role;
-    const hub_caller *who = caller;
-    hub_payment p = {0};
-    json_error_t jerr;
-    json_t *o = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *bad = o ? check_payment(o, &p) : "the body is not JSON";
-    int status;
-    buf out;
-
-    if (bad) {
-        http_reply_error(resp, 400, "%s", bad);
-        json_decref(o);
-        return;
-    }
-    status = hub_db_payment(h->db, who->name, &p, clock_now_ms());
-    if (status == 404)
-        http_reply_error(resp, 404, "no notice with reference %s", p.reference);
-    else if (status != 200)
-        http_reply_error(resp, 500, "database error: the payment was not stored");
-    else {
-        buf_init(&out, 256);
-        buf_puts(&out, "{\"notice\":");
-        buf_json_string(&out, p.notice);
-        buf_puts(&out, ",\"reference\":");
-        buf_json_string(&out, p.reference);
-        buf_printf(&out, ",\"status\":\"%s\"}", p.status);
-        reply_buf(resp, &out);
-        log_info("POST /v1/payments agency=%s notice=%s %s", who->name, p.notice, p.status);
-    }
-    json_decref(o);
-}
-
-/* ---- POST /v1/postal/handover ---- */
-
-/* The agency handed a batch of letters to the print house: one
- * PrintHandover per notice, the batch id in the leaf. Every item names its
- * notice; the batch is usually stated once in common. */
-static const char *const handover_shared[] = {"batch", NULL};
-static const batch_spec handover_spec = {.key = "notices", .shareable = handover_shared};
-
-static void check_handover(json_t *o, json_t *common, hub_report *r)
-{
-    size_t len = 0;
-    const char *id = json_is_object(o) ? str(o, "notice", &len) : NULL;
-    const char *batch_id = json_is_object(o) ? batch_str(o, common, "batch", &len) : NULL;
-
-    if (!id || !notice_id_is_well_formed(id, strlen(id))) {
-        r->error = FIELD_RULE_NOTICE;
-        return;
-    }
-    memcpy(r->notice, id, NOTICE_ID_LEN + 1);
-    if (!batch_id || !field_reference_ok(batch_id, len)) {
-        r->error = "batch must be 1-64 characters of A-Z a-z 0-9 . _ : -";
-        return;
-    }
-    r->event = EV_PRINT_HANDOVER;
-    r->batch = batch_id;
-}
-
-static void post_postal_handover(void *role, const void *caller, const http_request *req,
-                                 http_response *resp)
-{
-    hub *h = role;
-    const hub_caller *who = caller;
-    size_t n, i, failed = 0;
-    hub_report *reports;
-    batch b;
-    json_t *o;
-    buf out;
-
-    if (read_batch(&b, &handover_spec, req, resp) != 0)
-        return;
-    n = json_array_size(b.items);
-    reports = calloc(n + 1, sizeof *reports);
-    if (!reports) {
-        http_reply_error(resp, 500, "out of memory");
-        goto done;
-    }
-    json_array_foreach(b.items, i, o)
-        check_handover(o, b.common, &reports[i]);
-    if (hub_db_report(h->db, ROLE_AGENCY, who->name, reports, n, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
-        goto done;
-    }
-    batch_results_open(&out, n, 80);
-    for (i = 0; i < n; i++) {
-        hub_report *r = &reports[i];
-        batch_results_next(&out, i);
-        if (r->error) {
-            batch_results_error(&out, "notice", r->notice[0] ? r->notice : NULL, r->error);
-            failed++;
-            continue;
-        }
-        echo(&out, "notice", r->notice, 1);
-        buf_puts(&out, ",\"status\":\"");
-        buf_puts(&out, r->status);
-        buf_puts(&out, "\"}");
-    }
-    batch_results_close(&out);
-    reply_buf(resp, &out);
-    log_info("POST /v1/postal/handover agency=%s notices=%zu failed=%zu", who->name, n, failed);
 done:
     free(reports);
     batch_free(&b);
@@ -820,11 +618,11 @@ static const http_route routes[] = {
     {"GET", "/v1/notices/{id}/certificate.pdf", FOR_AGENCIES | FOR_PLATFORMS, HTTP_ROUTE_READ_BODY,
      hub_evidence_api_certificate_pdf, NULL},
     {"GET", "/v1/changes", FOR_AGENCIES, HTTP_ROUTE_READ_BODY, get_changes, NULL},
-    {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, post_cancellations, HTTP_JSON},
+    {"POST", "/v1/cancellations", FOR_AGENCIES, HUB_MAX_BODY, hub_api_post_cancellations, HTTP_JSON},
     {"POST", "/v1/directory", FOR_PLATFORMS, HUB_MAX_BODY, post_directory, HTTP_JSON},
     {"POST", "/v1/events", FOR_AGENCIES | FOR_PLATFORMS, HUB_MAX_BODY, post_events, HTTP_JSON},
-    {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, post_payments, HTTP_JSON},
-    {"POST", "/v1/postal/handover", FOR_AGENCIES, HUB_MAX_BODY, post_postal_handover, HTTP_JSON},
+    {"POST", "/v1/payments", FOR_AGENCIES, PAYMENT_MAX_BODY, hub_api_post_payments, HTTP_JSON},
+    {"POST", "/v1/postal/handover", FOR_AGENCIES, HUB_MAX_BODY, hub_api_post_postal_handover, HTTP_JSON},
     {"GET", "/v1/log/sth", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_evidence_api_sth, NULL},
     {"GET", "/v1/log/consistency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
      hub_evidence_api_consistency, NULL},
