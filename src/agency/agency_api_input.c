@@ -194,7 +194,7 @@ static const char *jstr(json_t *o, const char *key, size_t *len, int *bad)
     return json_string_value(v);
 }
 
-/* template, title, deadline, scheduled_for: row 0 errors. */
+/* template, title, deadline, scheduled_for, urgent: row 0 errors. */
 static int check_common(api_rows *rs, const api_common *c, long long now_ms, api_errors *e)
 {
     const char *why;
@@ -221,6 +221,9 @@ static int check_common(api_rows *rs, const api_common *c, long long now_ms, api
                                   "days ahead"), API_IN_BAD;
         rs->scheduled_ms = at > now_ms ? at : 0;
     }
+    if (c->urgent && strcmp(c->urgent, "true") && strcmp(c->urgent, "false"))
+        return api_errors_add(e, 0, "urgent", FIELD_RULE_URGENT), API_IN_BAD;
+    rs->urgent = c->urgent && !strcmp(c->urgent, "true");
     snprintf(rs->tpl, sizeof rs->tpl, "%s", c->tpl);
     snprintf(rs->title, sizeof rs->title, "%s", c->title);
     snprintf(rs->deadline, sizeof rs->deadline, "%s", c->deadline);
@@ -240,7 +243,10 @@ static int json_common(json_t *o, api_rows *rs, long long now_ms, api_errors *e)
         if (bad || (v[i] && strlen(v[i]) != len))
             return api_errors_add(e, 0, keys[i], "%s must be a string", keys[i]), API_IN_BAD;
     }
-    api_common c = {v[0], v[1], v[2], v[3]};
+    json_t *urgent = json_object_get(o, "urgent");
+    if (urgent && !json_is_boolean(urgent))
+        return api_errors_add(e, 0, "urgent", FIELD_RULE_URGENT), API_IN_BAD;
+    api_common c = {v[0], v[1], v[2], v[3], json_is_true(urgent) ? "true" : NULL};
     return check_common(rs, &c, now_ms, e);
 }
 

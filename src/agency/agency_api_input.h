@@ -51,6 +51,7 @@ typedef struct api_rows {
     char title[FIELD_TITLE_MAX + 1];
     char deadline[API_DEADLINE_MAX + 1];
     long long scheduled_ms; /* 0: at once */
+    int urgent;             /* before bulk notices, at every role */
     char *cols[API_MAX_COLS];
     size_t ncols;
     api_row *rows;
@@ -78,13 +79,13 @@ enum {
 };
 
 /* POST /v1/notices: {"template","reference","rrn","name","address",
- * "personalisation":{...},"title","deadline","scheduled_for"?}. On
+ * "personalisation":{...},"title","deadline","scheduled_for"?,"urgent"?}. On
  * API_IN_BAD the one error names the field. now_ms bounds scheduled_for. */
 int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *out,
                      api_errors *errs);
 
 /* POST /v1/notices/bulk as JSON: {"template","title","deadline",
- * "scheduled_for"?,"notices":[{"reference","rrn","name","address",
+ * "scheduled_for"?,"urgent"?,"notices":[{"reference","rrn","name","address",
  * "personalisation"},...]}. A bad row goes to errs with its number and
  * is left out; API_IN_BAD only when the request as a whole is wrong. */
 int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows *out,
@@ -93,6 +94,7 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
 /* The common part of a CSV bulk, from the query string. */
 typedef struct api_common {
     const char *tpl, *title, *deadline, *scheduled_for; /* scheduled_for may be NULL */
+    const char *urgent; /* "true", "false" or NULL (false) */
 } api_common;
 
 /* POST /v1/notices/bulk as text/csv: the columns of `agency send`'s

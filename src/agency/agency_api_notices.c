@@ -161,7 +161,8 @@ static int parse_bulk(const http_request *req, api_rows *rs, api_errors *errs)
     if (content_is(req, "application/json"))
         return api_input_bulk_json(req->body, req->body_len, now, rs, errs);
     api_common c = {http_query(req, "template"), http_query(req, "title"),
-                    http_query(req, "deadline"), http_query(req, "scheduled_for")};
+                    http_query(req, "deadline"), http_query(req, "scheduled_for"),
+                    http_query(req, "urgent")};
     return api_input_bulk_csv(req->body, req->body_len, &c, now, rs, errs);
 }
 

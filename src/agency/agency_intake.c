@@ -60,6 +60,29 @@ static void push_ready(agency_intake *in, work *w)
     in->ready_tail = w;
 }
 
+/* Urgent work goes before all that is not, behind the urgent work that
+ * came earlier. */
+static void push_urgent(agency_intake *in, work *w)
+{
+    work **p = &in->ready;
+
+    while (*p && (*p)->rs.urgent)
+        p = &(*p)->next;
+    w->next = *p;
+    *p = w;
+    if (!w->next)
+        in->ready_tail = w;
+}
+
+/* Where w waits its turn. */
+static void queue_ready(agency_intake *in, work *w)
+{
+    if (w->rs.urgent)
+        push_urgent(in, w);
+    else
+        push_ready(in, w);
+}
+
 static work *pop_ready(agency_intake *in)
 {
     work *w = in->ready;
@@ -84,7 +107,7 @@ static void release_due(agency_intake *in, long long now, long long *next_ms)
         work *w = *p;
         if (w->rs.scheduled_ms <= now) {
             *p = w->next;
-            push_ready(in, w);
+            queue_ready(in, w);
             continue;
         }
         if (!*next_ms || w->rs.scheduled_ms < *next_ms)
@@ -107,7 +130,7 @@ static int enqueue(agency_intake *in, work *w)
             w->next = in->scheduled;
             in->scheduled = w;
         } else {
-            push_ready(in, w);
+            queue_ready(in, w);
         }
         pthread_cond_broadcast(&in->changed);
     }
@@ -324,6 +347,7 @@ static void run_pass(agency_intake *in, pass *p, const char *job)
     s.csv_path = "api";
     s.title = p->rs->title;
     s.deadline = p->rs->deadline;
+    s.urgent = p->rs->urgent;
     s.tpl = t;
     s.hdr = header_of(p->rs);
     s.ncols = p->rs->ncols;
@@ -393,7 +417,7 @@ static void run_rows(agency_intake *in, const api_rows *rs, api_row **rows, size
 static int same_kind(const api_rows *a, const api_rows *b)
 {
     if (strcmp(a->tpl, b->tpl) || strcmp(a->title, b->title) ||
-        strcmp(a->deadline, b->deadline) || a->ncols != b->ncols)
+        strcmp(a->deadline, b->deadline) || a->ncols != b->ncols || a->urgent != b->urgent)
         return 0;
     for (size_t i = 0; i < a->ncols; i++)
         if (strcmp(a->cols[i], b->cols[i]))
@@ -529,7 +553,7 @@ static void run_bulk_batch(agency_intake *in, work *w)
     pthread_mutex_lock(&in->lock);
     in->rows_held -= n;
     if (more)
-        push_ready(in, w);
+        queue_ready(in, w);
     pthread_mutex_unlock(&in->lock);
     if (!more) {
         log_info("job %s done: %ld accepted, %ld existing, %ld failed", w->job, w->accepted,

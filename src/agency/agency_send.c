@@ -43,7 +43,8 @@
 
 static const char usage[] =
     "Usage: herald agency send --config agency.ini --template FILE --title TITLE\n"
-    "                          --deadline DATE [--batch N] [--quiet] RECIPIENTS.csv\n\n"
+    "                          --deadline DATE [--urgent] [--batch N] [--quiet]\n"
+    "                          RECIPIENTS.csv\n\n"
     "Reads RECIPIENTS.csv (RFC 4180, UTF-8, a header row naming the columns: rrn,\n"
     "name and address, then any personalisation fields). For each batch of rows it\n"
     "converts the RRNs to CIs at idsvc in one call, renders one HTML document per\n"
@@ -67,6 +68,9 @@ static const char usage[] =
     "  --template FILE   the HTML template (at most 1 MiB)\n"
     "  --title TEXT      the notice title, at most 200 bytes\n"
     "  --deadline DATE   YYYY-MM-DD (end of that day, Korean time) or RFC 3339 UTC\n"
+    "  --urgent          mark every notice urgent (a summons, a benefit deadline):\n"
+    "                    the hub relays it and the platform alerts it before bulk\n"
+    "                    notices waiting there; the run id does not change\n"
     "  --batch N         rows per batch, 1 to 10000 (default 1000)\n"
     "  --quiet           no progress output\n";
 
@@ -254,6 +258,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
         {"deadline", required_argument, 0, 'd'},
         {"batch", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},
+        {"urgent", no_argument, 0, 'u'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -272,6 +277,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
                 return cli_usage_error(CMD, "--batch must be 1 to %d", BATCH_MAX_ITEMS);
             break;
         case 'q': s->quiet = 1; break;
+        case 'u': s->urgent = 1; break;
         case 'h': fputs(usage, stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");
         }

@@ -74,6 +74,7 @@ typedef struct sender {
     const char *csv_path, *title, *deadline;
     long batch_max;
     int quiet, tty;
+    int urgent; /* every notice marked urgent: the hub and platform put it first */
     FILE *f;
     long long file_size;
     template *tpl;

@@ -399,7 +399,7 @@ static void notice_json(const sender *s, const send_row *r, buf *b)
     buf_puts(b, r->sha);
     buf_puts(b, "\",\"link\":");
     buf_json_string(b, link);
-    buf_puts(b, "}");
+    buf_puts(b, s->urgent ? ",\"urgent\":true}" : "}");
 }
 
 /* Records what the hub said of each notice. -1: database error. */

@@ -160,17 +160,29 @@ void hub_wake_relay(hub *h)
     pthread_mutex_unlock(&h->wake_lock);
 }
 
-int hub_sleep(hub *h, long ms, int wake_on_work)
+void hub_wake_urgent(hub *h)
 {
+    pthread_mutex_lock(&h->wake_lock);
+    h->relay_pending = h->urgent_pending = 1;
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->wake_lock);
+}
+
+int hub_sleep(hub *h, long ms, int wake)
+{
+    int on_work = wake & HUB_WAKE_ON_WORK, on_urgent = wake & HUB_WAKE_ON_URGENT;
     struct timespec until;
     int rc = 0, stopping;
 
     until = clock_after_ms(ms);
     pthread_mutex_lock(&h->wake_lock);
-    while (!h->stopping && !(wake_on_work && h->relay_pending) && rc != ETIMEDOUT)
+    while (!h->stopping && !(on_urgent && h->urgent_pending) && !(on_work && h->relay_pending) &&
+           rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&h->wake, &h->wake_lock, &until);
-    if (wake_on_work)
+    if (on_work || (on_urgent && h->urgent_pending))
         h->relay_pending = 0;
+    if (on_urgent)
+        h->urgent_pending = 0;
     stopping = h->stopping;
     pthread_mutex_unlock(&h->wake_lock);
     return stopping;

@@ -74,6 +74,7 @@ typedef struct hub {
     pthread_cond_t wake;
     int stopping;          /* set once, at shutdown */
     int relay_pending;     /* new notices wait: a relay worker need not sleep */
+    int urgent_pending;    /* urgent ones wait: no worker may gather a batch */
 } hub;
 
 /* ---- the life of a hub (hub_main.c calls these in this order) ---- */
@@ -103,9 +104,15 @@ void hub_free(hub *h);
 
 /* Wakes a relay worker now (new work). */
 void hub_wake_relay(hub *h);
-/* Sleeps up to ms, less when shutting down or (if wake_on_work) when
- * hub_wake_relay is called. Returns 1 when the hub is stopping. */
-int hub_sleep(hub *h, long ms, int wake_on_work);
+/* Wakes a relay worker now even from the pause in which it gathers a
+ * bigger batch: urgent notices wait. */
+void hub_wake_urgent(hub *h);
+/* What ends a sleep early, besides shutting down. */
+enum { HUB_WAKE_ON_WORK = 1, HUB_WAKE_ON_URGENT = 2 };
+/* Sleeps up to ms, less when shutting down or when a wake that `wake`
+ * names comes (hub_wake_urgent counts for both). Returns 1 when the hub
+ * is stopping. */
+int hub_sleep(hub *h, long ms, int wake);
 /* The configured platform of that name, or NULL. */
 const hub_platform *hub_platform_find(const hub *h, const char *name);
 /* hub_platform_known_fn over the hub (ctx): 1 if name is configured. */

@@ -134,6 +134,10 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
     s->link = hub_api_str(o, "link", &len);
     if (!s->link || !field_link_ok(s->link, len))
         return FIELD_RULE_LINK;
+    json_t *urgent = json_object_get(o, "urgent");
+    if (urgent && !json_is_boolean(urgent))
+        return FIELD_RULE_URGENT;
+    s->urgent = json_is_true(urgent);
     return NULL;
 }
 
@@ -211,10 +215,17 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
     rc = route_all(h, subs, k);
     if (rc == 0)
         rc = hub_db_submit(h->db, agency, subs, k, clock_now_ms(), may, routed, &n_routed);
-    for (size_t i = 0; i < n_routed; i++)
+    int urgent = 0;
+    for (size_t i = 0; i < n_routed; i++) {
         hub_relay_queue_put(&h->routed, &routed[i]);
+        urgent |= routed[i].urgent;
+    }
     hub_relay_queue_unreserve(&h->routed, may - n_routed);
     free(routed);
+    for (size_t i = 0; i < k && !urgent; i++)
+        urgent = subs[i].urgent && !subs[i].duplicate;
+    if (urgent)
+        hub_wake_urgent(h);
     return rc;
 }
 

@@ -32,6 +32,7 @@ static const char schema[] =
     "  window_start INTEGER,"         /* the current channel's read window began */
     "  remind_at INTEGER,"            /* its next reminder; NULL: none */
     "  reminded INTEGER NOT NULL DEFAULT 0," /* reminders asked for there; -1: pre-notice */
+    "  urgent INTEGER NOT NULL DEFAULT 0," /* overtakes bulk notices (hub_relay_queue.h) */
     "  UNIQUE(agency, reference)"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS notices_relay ON notices(next_attempt) WHERE state = 'accepted';"
@@ -83,7 +84,7 @@ static const char remind_index[] =
 
 #define NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link, state, " \
                     "platform, created, due, next_attempt, attempts, expiries, window_start, " \
-                    "remind_at, reminded"
+                    "remind_at, reminded, urgent"
 
 /* A checkpoint per 40 MB of WAL (2,560 pages of 16 KiB): bigger ones
  * write a page changed by several batches once. */
@@ -92,8 +93,9 @@ static const char remind_index[] =
 static const char *const sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
-                 " link, state, created, next_attempt, platform) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                 " ?7, ?8, 'accepted', ?9, ?10, ?11) ON CONFLICT(agency, reference) DO NOTHING",
+                 " link, state, created, next_attempt, platform, urgent) VALUES(?1, ?2, ?3, ?4, ?5,"
+                 " ?6, ?7, ?8, 'accepted', ?9, ?10, ?11, ?12)"
+                 " ON CONFLICT(agency, reference) DO NOTHING",
     [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
@@ -264,6 +266,8 @@ static const char upgrade_changes[] =
     "UPDATE changes SET reference = (SELECT reference FROM notices WHERE id = changes.notice);";
 /* The platform a change happened on: older rows have none. */
 static const char upgrade_changes_platform[] = "ALTER TABLE changes ADD COLUMN platform TEXT;";
+static const char upgrade_urgent[] =
+    "ALTER TABLE notices ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;";
 
 /* 1 if probe compiles: the tables and columns it names exist. */
 static int compiles(sqlite3 *conn, const char *probe)
@@ -283,9 +287,10 @@ static int upgrade(sqlite3 *conn)
     int relay_events = !compiles(conn, "SELECT events FROM relays");
     int reminders = !compiles(conn, "SELECT remind_at FROM notices");
     int platform = !compiles(conn, "SELECT platform FROM changes");
+    int urgent = !compiles(conn, "SELECT urgent FROM notices");
     int ok = 0;
 
-    if (!tried && !reports && !changes && !relay_events && !reminders && !platform)
+    if (!tried && !reports && !changes && !relay_events && !reminders && !platform && !urgent)
         return db_exec(conn, remind_index);
     if (db_begin(conn) != 0)
         return -1;
@@ -303,6 +308,8 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_reminders);
     if (ok == 0 && platform)
         ok = db_exec(conn, upgrade_changes_platform);
+    if (ok == 0 && urgent)
+        ok = db_exec(conn, upgrade_urgent);
     if (ok == 0)
         ok = db_exec(conn, remind_index);
     if (ok == 0 && db_commit(conn) == 0)

@@ -44,6 +44,7 @@ typedef struct hub_notice {
     long long window_start, remind_at;
     int reminded;
     int remind_dirty; /* those three changed: the save writes them */
+    int urgent;       /* relayed and alerted before bulk notices */
     notice_state state;
     notice_state stored; /* the state in the database: a save that changes
                           * it adds one row to the agency's feed */
@@ -69,6 +70,7 @@ typedef struct hub_submission {
     const char *reference, *title, *doc_sha256, *link;
     char rk[65];
     long long deadline;
+    int urgent;                      /* in: overtakes bulk notices */
     char platform[HUB_NAME_MAX + 1]; /* in: its recipient's first platform, "" if none */
     char id[NOTICE_ID_LEN + 1]; /* out */
     notice_state state;         /* out */

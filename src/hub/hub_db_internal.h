@@ -28,6 +28,9 @@
 /* A claimed notice is not claimed again for this long: longer than any
  * relay call can take, short enough that a crash delays it little. */
 #define RELAY_LEASE_MS (5 * 60 * 1000LL)
+/* How far ahead of its submission time an urgent notice stands in the
+ * claim's order (next_attempt): before a day's backlog of bulk ones. */
+#define HUB_URGENT_HEAD_START_MS (24 * 60 * 60 * 1000LL)
 
 /* Prepared leaves per item of a batch: a relayed notice's
  * RelayAcceptance and ContentConsignment. */

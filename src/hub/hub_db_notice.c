@@ -30,6 +30,7 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->window_start = sqlite3_column_int64(st, 15);
     n->remind_at = sqlite3_column_int64(st, 16);
     n->reminded = sqlite3_column_int(st, 17);
+    n->urgent = sqlite3_column_int(st, 18);
     n->remind_dirty = 0;
 }
 

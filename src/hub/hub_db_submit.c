@@ -41,7 +41,10 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
     str_copy(n->link, sizeof n->link, s->link);
     n->deadline = s->deadline;
     n->created = now;
-    n->next_attempt = now;
+    /* An urgent notice the relay worker must claim from the database
+     * (no room in its queue) comes before the backlog of bulk ones. */
+    n->urgent = s->urgent;
+    n->next_attempt = s->urgent ? now - HUB_URGENT_HEAD_START_MS : now;
     n->state = n->stored = NS_ACCEPTED;
 }
 
@@ -73,6 +76,7 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sqlite3_bind_int64(st, 9, now);
     sqlite3_bind_int64(st, 10, n->next_attempt);
     db_bind_text(st, 11, routed ? n->platform : NULL);
+    sqlite3_bind_int(st, 12, s->urgent != 0);
     fresh = db_step_changed(st);
     if (fresh <= 0)
         return fresh;

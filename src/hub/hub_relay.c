@@ -255,7 +255,7 @@ void *hub_relay_main(void *arg)
             long wait = done >= (size_t)h->relay_batch ? 0
                         : done > 0                      ? h->relay_gather_ms
                                                         : h->relay_interval_ms;
-            if (hub_sleep(h, wait, done == 0))
+            if (hub_sleep(h, wait, HUB_WAKE_ON_URGENT | (done == 0 ? HUB_WAKE_ON_WORK : 0)))
                 break;
         }
         record_last(&r);

@@ -57,6 +57,8 @@ static void notice_json(buf *b, const hub_relay_item *it, const hub_notice *shar
         buf_puts(b, deadline);
         buf_puts(b, "\"");
     }
+    if (n->urgent) /* the platform alerts it before bulk notices */
+        buf_puts(b, ",\"urgent\":true");
     buf_puts(b, "}");
 }
 

@@ -9,8 +9,13 @@ int hub_relay_queue_init(hub_relay_queue *q, size_t cap)
 {
     memset(q, 0, sizeof *q);
     q->ring = calloc(cap ? cap : 1, sizeof *q->ring);
-    if (!q->ring)
+    q->urgent_ring = calloc(cap ? cap : 1, sizeof *q->urgent_ring);
+    if (!q->ring || !q->urgent_ring) {
+        free(q->ring);
+        free(q->urgent_ring);
+        q->ring = q->urgent_ring = NULL;
         return -1;
+    }
     q->cap = cap;
     pthread_mutex_init(&q->lock, NULL);
     return 0;
@@ -21,7 +26,8 @@ void hub_relay_queue_free(hub_relay_queue *q)
     if (!q->ring)
         return;
     free(q->ring);
-    q->ring = NULL;
+    free(q->urgent_ring);
+    q->ring = q->urgent_ring = NULL;
     pthread_mutex_destroy(&q->lock);
 }
 
@@ -30,7 +36,7 @@ size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n)
     size_t room;
 
     pthread_mutex_lock(&q->lock);
-    room = q->cap - q->count - q->reserved;
+    room = q->cap - q->count - q->urgent - q->reserved;
     if (n > room)
         n = room;
     q->reserved += n;
@@ -43,8 +49,10 @@ void hub_relay_queue_put(hub_relay_queue *q, const hub_notice *n)
     pthread_mutex_lock(&q->lock);
     if (q->reserved > 0) { /* always, for a caller that reserved */
         q->reserved--;
-        q->ring[(q->head + q->count) % q->cap] = *n;
-        q->count++;
+        if (n->urgent)
+            q->urgent_ring[(q->urgent_head + q->urgent++) % q->cap] = *n;
+        else
+            q->ring[(q->head + q->count++) % q->cap] = *n;
     }
     pthread_mutex_unlock(&q->lock);
 }
@@ -61,7 +69,17 @@ size_t hub_relay_queue_count(hub_relay_queue *q)
     size_t n;
 
     pthread_mutex_lock(&q->lock);
-    n = q->count;
+    n = q->count + q->urgent;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+size_t hub_relay_queue_urgent(hub_relay_queue *q)
+{
+    size_t n;
+
+    pthread_mutex_lock(&q->lock);
+    n = q->urgent;
     pthread_mutex_unlock(&q->lock);
     return n;
 }
@@ -71,6 +89,11 @@ size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t ma
     size_t k = 0;
 
     pthread_mutex_lock(&q->lock);
+    for (; k < max && q->urgent > 0; k++) {
+        hub_db_relay_item_init(&items[k], &q->urgent_ring[q->urgent_head]);
+        q->urgent_head = (q->urgent_head + 1) % q->cap;
+        q->urgent--;
+    }
     for (; k < max && q->count > 0; k++) {
         hub_db_relay_item_init(&items[k], &q->ring[q->head]);
         q->head = (q->head + 1) % q->cap;

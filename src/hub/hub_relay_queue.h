@@ -10,7 +10,12 @@
  * crash) is claimed again when its lease ends.
  *
  * Places are reserved before the transaction and filled after it, so a
- * committed notice always has its place. */
+ * committed notice always has its place.
+ *
+ * Urgent notices (a court summons, a benefit deadline) have a lane of
+ * their own in the same places: the worker takes all of them before the
+ * first bulk notice, so one urgent notice behind a burst of thousands
+ * waits for the round in progress, not for the burst. */
 #ifndef HERALD_HUB_RELAY_QUEUE_H
 #define HERALD_HUB_RELAY_QUEUE_H
 
@@ -21,8 +26,9 @@
 
 typedef struct hub_relay_queue {
     pthread_mutex_t lock;
-    hub_notice *ring;
-    size_t cap, head, count, reserved; /* count + reserved <= cap */
+    hub_notice *ring, *urgent_ring;
+    size_t cap, head, count, reserved; /* count + urgent + reserved <= cap */
+    size_t urgent_head, urgent;
 } hub_relay_queue;
 
 /* Returns 0, or -1 when out of memory. */
@@ -31,16 +37,19 @@ void hub_relay_queue_free(hub_relay_queue *q);
 
 /* Reserves up to n places; returns how many it got. */
 size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n);
-/* Fills one reserved place with n. */
+/* Fills one reserved place with n, in the urgent lane when n->urgent. */
 void hub_relay_queue_put(hub_relay_queue *q, const hub_notice *n);
 /* Gives back n reserved places that were not filled. */
 void hub_relay_queue_unreserve(hub_relay_queue *q, size_t n);
 
 /* How many notices wait (not counting reserved places). */
 size_t hub_relay_queue_count(hub_relay_queue *q);
+/* How many of them are urgent. */
+size_t hub_relay_queue_urgent(hub_relay_queue *q);
 
-/* Moves up to max notices, oldest first, into items as claimed relay
- * items (outcome RELAY_FAILED until the call answers). Returns how many. */
+/* Moves up to max notices, the urgent ones first, each lane oldest
+ * first, into items as claimed relay items (outcome RELAY_FAILED until
+ * the call answers). Returns how many. */
 size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max);
 
 #endif

@@ -77,6 +77,10 @@ static const char schema[] =
     /* outbox_deliveries: the same for receipts that said delivered. */
     "CREATE TABLE IF NOT EXISTS outbox_deliveries(seq INTEGER PRIMARY KEY,"
     " alert INTEGER NOT NULL);"
+    /* outbox_urgent: alerts of urgent notices, claimed before the others
+     * of their channel; a row goes when its alert is claimed, or once
+     * the settled cursor passes it. */
+    "CREATE TABLE IF NOT EXISTS outbox_urgent(alert INTEGER PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     /* The reminders queued, each (notice, n) once however often the hub
      * asks; and the consents to pre-noticed notices the hub is still to
@@ -164,6 +168,10 @@ static const stmt_def stmts[] = {
                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     S(outbox_requeued, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND id <= ?2"
                        " AND channel = ?3 AND state = 'queued' ORDER BY id LIMIT 1"),
+    S(urgent_mark, "INSERT OR IGNORE INTO outbox_urgent(alert) VALUES (last_insert_rowid())"),
+    S(urgent_next, "SELECT " ALERT_COLS " FROM outbox WHERE channel = ?1 AND state = 'queued'"
+                   " AND id IN (SELECT alert FROM outbox_urgent) ORDER BY id LIMIT 1"),
+    S(urgent_done, "DELETE FROM outbox_urgent WHERE alert = ?1 OR alert <= ?2"),
     S(outbox_fresh, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND channel = ?2"
                     " AND state = 'queued' ORDER BY id LIMIT 1"),
     S(outbox_claim, "UPDATE outbox SET state = 'submitting', attempts = attempts + 1,"

@@ -50,6 +50,7 @@ typedef struct notice_row {
     char consent_until[FIELD_TIME_MAX + 1]; /* with it: dropped if consent comes later */
     char withdrawn_at[25]; /* the agency cancelled it ("" if not): it no longer opens */
     char withdrawn_reason[FIELD_REASON_MAX + 1];
+    int urgent; /* relayed as urgent: its alert goes first (not stored) */
 } notice_row;
 
 /* Opens (creating when new) the database file at path; NULL with the
@@ -144,6 +145,9 @@ int platform_db_consent_reported_upto(platform_db *d, long long seq);
  * transaction (platform_db_begin); claim and deliver make their own. */
 int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
                               const char *phone, const char *text, const char *created);
+/* Marks the alert just inserted (same connection, same transaction) as
+ * an urgent notice's: its channel claims it before the others. */
+int platform_db_outbox_mark_urgent(platform_db *d);
 /* The same for an alert of another kind: "alert" (what the call above
  * queues), "reminder" or "pre_notice". Only an "alert" is reported to the
  * hub (ConsignmentNotification, its failure). */

@@ -27,7 +27,8 @@ struct platform_db {
         *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported,
         *delivery_queue, *deliveries_batch, *deliveries_reported,
         *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
-        *consent_report, *consent_batch, *consent_done, *inbox_withdraw;
+        *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *urgent_mark,
+        *urgent_next, *urgent_done;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
      * delivered or failed: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one

@@ -45,6 +45,11 @@ int platform_db_outbox_insert(platform_db *d, const char *notice, const char *ch
     return db_run(st);
 }
 
+int platform_db_outbox_mark_urgent(platform_db *d)
+{
+    return db_run(d->urgent_mark);
+}
+
 int platform_db_outbox_insert_kind(platform_db *d, const char *kind, const char *notice,
                                    const char *channel, const char *phone, const char *text,
                                    const char *created)
@@ -146,6 +151,22 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
         return 0;
     if (db_begin(d->db) != 0)
         return -1;
+    while (n < limit) { /* urgent notices' alerts before all others */
+        db_bind_text(d->urgent_next, 1, channel);
+        if ((rc = claim_one(d, d->urgent_next, at, fn, ctx, &id)) != 1)
+            break;
+        sqlite3_bind_int64(d->urgent_done, 1, id);
+        sqlite3_bind_int64(d->urgent_done, 2, d->sent_upto);
+        if (db_run(d->urgent_done) != 0) {
+            rc = -1;
+            break;
+        }
+        n++;
+    }
+    if (rc < 0) {
+        db_rollback(d->db);
+        return -1;
+    }
     if (again) { /* first those whose outcome was unknown: they are older */
         id = again - 1 > d->sent_upto ? again - 1 : d->sent_upto;
         while (n < limit) {

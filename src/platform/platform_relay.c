@@ -58,7 +58,7 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
     const char *title = batch_str(o, common, "title", &title_len);
     const char *deadline = batch_str(o, common, "deadline", &deadline_len);
     const char *link = batch_str(o, NULL, "link", &link_len);
-    json_t *pre = json_object_get(o, "pre_notice");
+    json_t *pre = json_object_get(o, "pre_notice"), *urgent = json_object_get(o, "urgent");
     const char *until = str(o, "consent_until");
     long long deadline_ms, until_ms;
 
@@ -78,10 +78,13 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
         return FIELD_RULE_LINK;
     if (pre && !json_is_boolean(pre))
         return "pre_notice must be true or false";
+    if (urgent && !json_is_boolean(urgent))
+        return FIELD_RULE_URGENT;
     if (json_is_true(pre) &&
         (!until || field_deadline_parse(until, strlen(until), &until_ms) != 0))
         return "a pre_notice needs consent_until, a time as deadline has";
     memset(row, 0, sizeof *row);
+    row->urgent = json_is_true(urgent);
     if (json_is_true(pre)) {
         row->pending = 1;
         str_copy(row->consent_until, sizeof row->consent_until, until);
@@ -113,7 +116,9 @@ static int deliver(platform *p, notice_row *row, const member_route *m, buf *tex
     }
     if (inserted < 0)
         return -1;
-    return platform_alert_queue(p, row, PLATFORM_ALERT_NEW, m->phone, row->received, text);
+    if (platform_alert_queue(p, row, PLATFORM_ALERT_NEW, m->phone, row->received, text) != 0)
+        return -1;
+    return row->urgent ? platform_db_outbox_mark_urgent(p->db) : 0;
 }
 
 /* Holds a notice for a member without consent and queues the one

@@ -37,6 +37,7 @@
     "title must be 1-" FIELD_STR(FIELD_TITLE_MAX) " bytes without control characters"
 #define FIELD_RULE_LINK \
     "link must be an http:// or https:// URL of at most " FIELD_STR(FIELD_LINK_MAX) " bytes"
+#define FIELD_RULE_URGENT "urgent must be true or false"
 #define FIELD_RULE_REASON \
     "reason must be null or at most " FIELD_STR(FIELD_REASON_MAX) \
     " bytes without control characters"

@@ -28,6 +28,39 @@ static int parse_one(const char *body, api_rows *rs, api_errors *e)
     return api_input_notice(body, strlen(body), NOW, rs, e);
 }
 
+/* urgent is a boolean, false when left out; CSV bulks take it from the
+ * query string as "true" or "false". */
+static void urgent_is_read(void **state)
+{
+    char body[1024];
+    api_rows rs;
+    api_errors e;
+    (void)state;
+
+    assert_int_equal(parse_one(one, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.urgent, 0);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    snprintf(body, sizeof body, "%.*s,\"urgent\":true}", (int)strlen(one) - 1, one);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.urgent, 1);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+
+    static const char csv[] = "reference,rrn,name,address\nu-1,971013-9019902,홍,서울\n";
+    api_common c = {"tax", "T", "2026-12-31", NULL, "true"};
+    memset(&e, 0, sizeof e);
+    assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &c, NOW, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.urgent, 1);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    c.urgent = "1";
+    memset(&e, 0, sizeof e);
+    assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &c, NOW, &rs, &e), API_IN_BAD);
+    assert_string_equal(e.v[0].field, "urgent");
+    api_errors_free(&e);
+}
+
 static void a_notice_becomes_one_row(void **state)
 {
     api_rows rs;
@@ -60,6 +93,8 @@ static void bad_fields_are_named(void **state)
         {"\"title\":\"T\"", "\"title\":\"\"", "title"},
         {"\"amount\":\"125,000\"", "\"amount\":5", "personalisation.amount"},
         {"{\"amount\"", "{\"rrn\"", "personalisation"},
+        {"\"title\":\"T\"", "\"title\":\"T\",\"urgent\":\"yes\"", "urgent"},
+        {"\"title\":\"T\"", "\"title\":\"T\",\"urgent\":1", "urgent"},
     };
     api_rows rs;
     api_errors e;
@@ -159,7 +194,7 @@ static void bulk_csv(void **state)
                               "c-3,1,2\n"
                               "bad ref,1,n,a,1\n"
                               "c-5,761225-2987650,정,대전,300\n";
-    api_common c = {"tax", "T", "2026-12-31", NULL};
+    api_common c = {"tax", "T", "2026-12-31", NULL, NULL};
     api_rows rs;
     api_errors e = {0};
     (void)state;
@@ -252,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_notice_becomes_one_row),
+        cmocka_unit_test(urgent_is_read),
         cmocka_unit_test(bad_fields_are_named),
         cmocka_unit_test(scheduled_for_is_bounded),
         cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),
