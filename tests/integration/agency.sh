@@ -294,4 +294,13 @@ check "an agency database with bodies inside documents is carried over, without 
 		[ "$(sqlite3 older/agency.db "select body from bodies where reference = '"'"'R-1'"'"'")" = "the body" ] &&
 		[ "$(sqlite3 older/agency.db "select count(*) from pragma_index_list('"'"'documents'"'"')
 			where origin = '"'"'u'"'"' or name = '"'"'documents_notice'"'"'")" = 0 ]'
+
+# --urgent: every notice of the run goes to the hub marked urgent.
+printf '%s\n' 'rrn,name,address,amount' '850315-1234566,이영희,부산광역시,1000' >urgent.csv
+"$HERALD" agency send --config agency.ini --template notice.html --title "출석 요구 / Summons" \
+	--deadline 2026-12-31 --urgent urgent.csv >urgent.out 2>urgent.err
+check "send --urgent marks its notices urgent at the hub; the other runs' carry no mark" \
+	bash -c "curl -s '$HUB/test/state' | jq -e '
+		([.notices[] | select(.urgent == true)] | length == 1) and
+		([.notices[] | select(.title != \"출석 요구 / Summons\" and has(\"urgent\"))] | length == 0)' >/dev/null"
 finish

@@ -283,4 +283,15 @@ check "no RRN digits in any file the agency wrote" \
 	bash -c '! grep -raqE "9019902|1234566|4123451|2987650|1019902" data agency.log'
 check "documents of API notices open only with a view token, as any" \
 	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$API/documents/$REF1')\" = 403 ]"
+
+# ---- urgent ----
+URGENT=$(jq -c '.reference = "summons-1" | .title = "출석 요구 / Summons" | .urgent = true' <<<"$NOTICE")
+r=$(http POST "$API/v1/notices" "$URGENT" "${AUTH[@]}")
+check "an urgent notice is accepted and reaches the hub marked urgent; earlier ones carry no mark" \
+	bash -c "[ $(status_of "$r") = 201 ] && curl -s '$HUB/test/state' | jq -e '
+		([.notices[] | select(.urgent == true) | .reference] | length == 1) and
+		([.notices[] | select(.title != \"출석 요구 / Summons\" and has(\"urgent\"))] | length == 0)' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "summons-2" | .urgent = "yes"' <<<"$URGENT")" "${AUTH[@]}")
+check "urgent that is not a boolean: 400 naming the field" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.errors[0].field == \"urgent\" or (.detail | test(\"urgent\"))' >/dev/null <<<'$(body_of "$r")'"
 finish

@@ -337,6 +337,31 @@ static void queue3(platform_db *d, const char *channel)
     }
 }
 
+/* An urgent notice's alert, queued after three others, is claimed before
+ * them, on its own channel only, and once. */
+static void an_urgent_alert_is_claimed_first(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_urgent", path, sizeof path);
+    claimed c;
+
+    (void)state;
+    queue3(d, "sms");
+    assert_int_equal(platform_db_outbox_insert(d, "n4", "sms", "01011110004", "urgent", "t0"), 0);
+    assert_int_equal(platform_db_outbox_mark_urgent(d), 0);
+    assert_int_equal(claim(d, "push", 10, &c), 0);
+    assert_int_equal(claim(d, "sms", 2, &c), 2);
+    assert_int_equal(c.id[0], 4);
+    assert_string_equal(c.notice[0], "n4");
+    assert_int_equal(c.id[1], 1);
+    assert_outbox(path, 4, "state, attempts", "submitting|1");
+    assert_int_equal(claim(d, "sms", 10, &c), 2);
+    assert_int_equal(c.id[0], 2);
+    assert_int_equal(c.id[1], 3);
+    assert_int_equal(claim(d, "sms", 10, &c), 0);
+    platform_db_close(d);
+}
+
 static void an_alert_is_claimed_accepted_and_delivered(void **state)
 {
     char path[128];
@@ -715,6 +740,7 @@ int main(void)
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),
         cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
+        cmocka_unit_test(an_urgent_alert_is_claimed_first),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
         cmocka_unit_test(a_delivery_is_reported_after_the_notification),
         cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
