@@ -1,6 +1,7 @@
 /* Unit tests for hub_relay_queue.c: places are reserved before they are
  * filled, never more than the capacity; notices come out oldest first as
- * claimed relay items, across the ring's end; unused places are given back. */
+ * claimed relay items, across the ring's end; unused places are given back;
+ * urgent notices come out before all others, sharing the same places. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,38 @@ static hub_notice notice(int i)
     snprintf(n.platform, sizeof n.platform, "messenger");
     n.state = n.stored = NS_ACCEPTED;
     return n;
+}
+
+static void urgent_ones_come_out_first(void **state)
+{
+    hub_relay_queue q;
+    hub_relay_item items[8];
+    (void)state;
+
+    assert_int_equal(hub_relay_queue_init(&q, 4), 0);
+    assert_int_equal(hub_relay_queue_reserve(&q, 4), 4);
+    for (int i = 1; i <= 4; i++) {
+        hub_notice n = notice(i);
+        n.urgent = i >= 3; /* n-3 and n-4 came last, marked urgent */
+        hub_relay_queue_put(&q, &n);
+    }
+    assert_int_equal(hub_relay_queue_count(&q), 4);
+    assert_int_equal(hub_relay_queue_urgent(&q), 2);
+    assert_int_equal(hub_relay_queue_reserve(&q, 1), 0); /* urgent ones hold places */
+    assert_int_equal(hub_relay_queue_take(&q, items, 3), 3);
+    assert_string_equal(items[0].n.id, "n-3");
+    assert_string_equal(items[1].n.id, "n-4");
+    assert_string_equal(items[2].n.id, "n-1");
+    assert_int_equal(hub_relay_queue_urgent(&q), 0);
+    /* An urgent notice put behind a waiting bulk one still goes first. */
+    assert_int_equal(hub_relay_queue_reserve(&q, 1), 1);
+    hub_notice u = notice(5);
+    u.urgent = 1;
+    hub_relay_queue_put(&q, &u);
+    assert_int_equal(hub_relay_queue_take(&q, items, 8), 2);
+    assert_string_equal(items[0].n.id, "n-5");
+    assert_string_equal(items[1].n.id, "n-2");
+    hub_relay_queue_free(&q);
 }
 
 static void reservations_never_exceed_capacity(void **state)
@@ -95,6 +128,7 @@ int main(void)
         cmocka_unit_test(reservations_never_exceed_capacity),
         cmocka_unit_test(a_put_without_a_reservation_is_refused),
         cmocka_unit_test(oldest_first_across_the_ring_end),
+        cmocka_unit_test(urgent_ones_come_out_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
