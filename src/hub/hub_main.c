@@ -223,6 +223,7 @@ static int configure(hub *h, const config *cfg, char *err, size_t errlen)
     int rc;
 
     if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
+        http_limits_load(cfg, &h->http, err, errlen) != 0 ||
         metrics_access_config(&h->metrics, cfg, "hub", err, errlen) != 0)
         return -1;
     if (!keyfile && h->nplatforms) {
