@@ -12,6 +12,11 @@ bench/flood: real TCP connections from chosen loopback addresses.
   flood.py probe --port P --source 127.0.0.7 --count K [--path /v1/health]
       K requests one after another, each on a fresh connection, and prints
       {"count":K,"ok":n,"p50_ms":..,"p99_ms":..,"max_ms":..}.
+  flood.py keepalive --port P --source 127.0.0.9 --path /v1/health
+                 [--key KEY] [--wait S]
+      One request on a connection kept open (with the API key as a bearer
+      token if given), then waits for the server to close it: prints
+      {"status":..,"closed_after_s":..} (null when still open after S s).
   flood.py trickle --port P --source 127.0.0.8 --every S
       Sends a request head one byte every S seconds (never silent for
       long, never complete) and prints {"closed_after_s":..} once the
@@ -157,6 +162,47 @@ def trickle(a):
     print(json.dumps({"closed_after_s": round(time.monotonic() - t0, 1)}))
 
 
+def read_response(s):
+    """The status of one HTTP/1.1 response with a Content-Length, read whole."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = s.recv(4096)
+        if not chunk:
+            return None
+        body += chunk
+    return int(head.split(b" ")[1])
+
+
+def keepalive(a):
+    s = connect(a.source, a.port)
+    auth = "Authorization: Bearer %s\r\n" % a.key if a.key else ""
+    s.setblocking(True)
+    s.settimeout(5)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (a.path, auth)).encode())
+    status = read_response(s)
+    t0 = time.monotonic()
+    s.settimeout(a.wait)
+    try:
+        closed = s.recv(1) == b""
+    except socket.timeout:
+        closed = False
+    except OSError:
+        closed = True
+    after = round(time.monotonic() - t0, 1) if closed else None
+    print(json.dumps({"status": status, "closed_after_s": after}))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
@@ -176,8 +222,14 @@ def main():
     t.add_argument("--port", type=int, required=True)
     t.add_argument("--source", required=True)
     t.add_argument("--every", type=float, default=1.0)
+    k = sub.add_parser("keepalive")
+    k.add_argument("--port", type=int, required=True)
+    k.add_argument("--source", required=True)
+    k.add_argument("--path", default="/v1/health")
+    k.add_argument("--key")
+    k.add_argument("--wait", type=float, default=30)
     a = p.parse_args()
-    {"hold": hold, "probe": probe, "trickle": trickle}[a.mode](a)
+    {"hold": hold, "probe": probe, "trickle": trickle, "keepalive": keepalive}[a.mode](a)
 
 
 if __name__ == "__main__":
