@@ -53,7 +53,11 @@ static const char usage[] =
     "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
     "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
     "                   platform reads a relay's shared fields once, in \"common\"; see\n"
-    "                   protocol.md, \"Common fields\")\n\n"
+    "                   protocol.md, \"Common fields\")\n"
+    "  [http]  connection limits and waits, as for every role (docs/operations.md):\n"
+    "          max_connections = 4096, max_connections_per_source = 64,\n"
+    "          header_timeout_s = 10, idle_timeout_s = 15, peer_idle_timeout_s = 120,\n"
+    "          request_timeout_s = 60\n\n"
     "  --listen HOST:PORT  overrides [hub] listen\n"
     "  --threads N         HTTP worker threads (default 4)\n"
     "  --quiet             log only warnings and errors\n";

@@ -6,7 +6,8 @@
 # not locked out; each source keeps at most its allowance; idle
 # connections are closed after the header wait, a request head sent one
 # byte at a time too; an answered keep-alive connection waits idle_timeout_s,
-# one that carried a valid API key peer_idle_timeout_s. The flood and the
+# one that carried a valid API key peer_idle_timeout_s; idsvc takes its
+# limits from --limits FILE. The flood and the
 # probes are tests/integration/flood.py.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -113,6 +114,15 @@ python3 "$FLOOD" keepalive --port "$PORT_hub" --source 127.0.0.9 --path /v1/chan
 	--key "${AGENCY%?}0" --wait 10 >wrongkey.json
 check "... and a wrong key earns nothing longer" \
 	jqok ".status == 401 and .closed_after_s != null and .closed_after_s < 5" wrongkey.json
+
+"$HERALD" keygen --hmac --out ci.key
+"$HERALD" apikey --name hub --clients idsvc.clients >/dev/null
+printf '[http]\nmax_connections_per_source = 3\n' >idsvc-limits.ini
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients --limits idsvc-limits.ini ||
+	not_ok "idsvc starts with --limits"
+python3 "$FLOOD" hold --port "$PORT_idsvc" --sources 127.0.0.2 --per-source 10 --seconds 2 >flood-idsvc.out
+check "idsvc --limits FILE: one address holds 3 idle connections of the 10 it opened" \
+	bash -c "grep '\"t\"' flood-idsvc.out | tail -n1 | jq -e '.open[\"127.0.0.2\"] == 3' >/dev/null"
 
 printf '[hub]\ndir = bad\nlisten = 127.0.0.1:0\n[http]\nmax_connections = 2\n' >bad.ini
 r=$("$HERALD" hub --config bad.ini 2>&1)
