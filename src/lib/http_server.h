@@ -4,7 +4,9 @@
  * request (method, path, headers, body) to a complete response. The body is
  * collected here with a hard size limit (413 past it), so no handler sees a
  * partial or oversized upload. Handlers run on a small thread pool and must
- * be thread-safe. */
+ * be thread-safe. Connections are held to the role's [http] limits and
+ * waits (http_limits.h, http_guard.h): a flood of idle connections from a
+ * few addresses does not starve anyone else. */
 #ifndef HERALD_HTTP_SERVER_H
 #define HERALD_HTTP_SERVER_H
 
