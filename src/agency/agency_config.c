@@ -200,6 +200,7 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
         config_long(&c->ini, "agency", "report_ms", 500, 50, 3600000, &c->report_ms, err,
                     errlen) ||
         config_long(&c->ini, "agency", "threads", 4, 1, 64, &c->threads, err, errlen) ||
+        http_limits_load(&c->ini, &c->http, err, errlen) ||
         config_long(&c->ini, "agency", "retention_days", 90, 1, 36500, &c->retention_days, err,
                     errlen) ||
         load_effect_rule(c, err, errlen) != 0 ||

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "apikeys.h"
 #include "crypto.h"
+#include "http_limits.h"
 #include "legal_effect.h"
 
 #define AGENCY_PATH_MAX 4096
@@ -38,6 +39,7 @@ typedef struct agency_cfg {
     const char *idsvc_url, *hub_url;
     char idsvc_key[AGENCY_KEY_MAX], hub_key[AGENCY_KEY_MAX];
     long poll_ms, report_ms, threads;
+    http_limits http; /* [http]: connections held and how long */
     /* Documents and their personalisation are deleted this many days
      * after the notice's final state (read, postal, cancelled). */
     long retention_days;

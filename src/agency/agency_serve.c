@@ -40,7 +40,8 @@ static const char usage[] =
     "  --config FILE       agency.ini ([agency] name, dir, listen, public_url,\n"
     "                      api_clients, templates, retention_days, contact;\n"
     "                      [idsvc] and [hub] url, key_file; [platform NAME]\n"
-    "                      view_pub; [callback] url)\n"
+    "                      view_pub; [callback] url; [http] connection\n"
+    "                      limits and waits, see docs/operations.md)\n"
     "  --listen HOST:PORT  overrides [agency] listen\n"
     "  --quiet             log only warnings and errors\n";
 

@@ -272,6 +272,7 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);
     http_server_observe(s->http, s->api.requests);
+    http_server_limit(s->http, &s->cfg->http);
     if (http_server_serve(s->http, SERVE_MAX_BODY, (unsigned)s->cfg->threads, agency_api_gate,
                           agency_api_handle, &s->api, err, errlen) != 0)
         return -1;

@@ -263,6 +263,7 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
         return -1;
     }
     http_server_observe(h->srv, h->requests);
+    http_server_limit(h->srv, &h->http);
     if (http_server_serve(h->srv, HUB_MAX_BODY, threads, hub_api_gate, hub_api_handle, h, err,
                           errlen) != 0) {
         hub_stop(h);

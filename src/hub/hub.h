@@ -50,6 +50,7 @@ typedef struct hub {
     long rate_per_s, rate_burst, daily_quota; /* [hub] defaults for every agency */
     hub_limits *limits;    /* each agency's, from those and its own section */
     metrics_access metrics; /* who may read GET /metrics ([hub] metrics) */
+    http_limits http;      /* [http]: connections held and how long */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */

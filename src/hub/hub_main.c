@@ -53,7 +53,11 @@ static const char usage[] =
     "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
     "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
     "                   platform reads a relay's shared fields once, in \"common\"; see\n"
-    "                   protocol.md, \"Common fields\")\n\n"
+    "                   protocol.md, \"Common fields\")\n"
+    "  [http]  connection limits and waits, as for every role (docs/operations.md):\n"
+    "          max_connections = 4096, max_connections_per_source = 64,\n"
+    "          header_timeout_s = 10, idle_timeout_s = 15, peer_idle_timeout_s = 120,\n"
+    "          request_timeout_s = 60\n\n"
     "  --listen HOST:PORT  overrides [hub] listen\n"
     "  --threads N         HTTP worker threads (default 4)\n"
     "  --quiet             log only warnings and errors\n";
@@ -223,6 +227,7 @@ static int configure(hub *h, const config *cfg, char *err, size_t errlen)
     int rc;
 
     if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
+        http_limits_load(cfg, &h->http, err, errlen) != 0 ||
         metrics_access_config(&h->metrics, cfg, "hub", err, errlen) != 0)
         return -1;
     if (!keyfile && h->nplatforms) {

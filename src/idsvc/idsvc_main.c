@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "config.h"
 #include "http_server.h"
 #include "idsvc.h"
 #include "idsvc_api.h"
@@ -15,7 +16,7 @@
 static const char usage[] =
     "Usage: herald idsvc --key-file FILE --listen HOST:PORT --clients FILE\n"
     "                    [--threads N] [--metrics off|public|key]\n"
-    "                    [--metrics-clients FILE] [--quiet]\n\n"
+    "                    [--metrics-clients FILE] [--limits FILE] [--quiet]\n\n"
     "Serves POST /v1/ci: {\"rrns\":[...]} (at most 10,000) -> {\"results\":[...]},\n"
     "each {\"ci\":...} or {\"error\":...}, in order. Callers authenticate with\n"
     "'Authorization: Bearer KEY'; the clients FILE lists \"NAME SHA256-OF-KEY\" per\n"
@@ -28,10 +29,13 @@ static const char usage[] =
     "  --metrics MODE      GET /metrics: off (default, 404), public, or key (only\n"
     "                      callers in --metrics-clients, a clients file)\n"
     "  --metrics-clients FILE  who may read the metrics with --metrics key\n"
+    "  --limits FILE       an INI file whose [http] section sets the connection\n"
+    "                      limits and waits, as in every role's config\n"
+    "                      (docs/operations.md; default: the defaults there)\n"
     "  --quiet             log only warnings and errors\n";
 
 typedef struct idsvc_options {
-    const char *key_file, *listen, *clients, *metrics, *metrics_clients;
+    const char *key_file, *listen, *clients, *metrics, *metrics_clients, *limits;
     long threads;
 } idsvc_options;
 
@@ -45,6 +49,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"threads", required_argument, 0, 't'},
         {"metrics", required_argument, 0, 'm'},
         {"metrics-clients", required_argument, 0, 'M'},
+        {"limits", required_argument, 0, 'L'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -62,6 +67,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
             break;
         case 'm': o->metrics = optarg; break;
         case 'M': o->metrics_clients = optarg; break;
+        case 'L': o->limits = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("idsvc", "unknown option");
@@ -72,6 +78,23 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
     if (!o->key_file || !o->listen || !o->clients)
         return cli_usage_error("idsvc", "--key-file, --listen and --clients are required");
     return -1;
+}
+
+/* The [http] section of --limits FILE, or the defaults without one. */
+static int read_limits(const char *path, http_limits *out, char *err, size_t errlen)
+{
+    static const http_limits def = HTTP_LIMITS_DEFAULT;
+    config cfg;
+    int rc;
+
+    *out = def;
+    if (!path)
+        return 0;
+    if (config_load(&cfg, path, err, errlen) != 0)
+        return -1;
+    rc = http_limits_load(&cfg, out, err, errlen);
+    config_free(&cfg);
+    return rc;
 }
 
 /* Stops serving (srv may be NULL) and frees what cmd_idsvc opened. */
@@ -89,11 +112,14 @@ int cmd_idsvc(int argc, char **argv)
     idsvc s = {0};
     char err[512];
     http_server *srv;
+    http_limits limits;
     int rc, sig;
 
     if ((rc = parse_options(argc, argv, &o)) != -1)
         return rc;
     log_set_name("idsvc");
+    if (read_limits(o.limits, &limits, err, sizeof err) != 0)
+        return cli_fail("idsvc", "%s", err);
     if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
         return cli_fail("idsvc", "%s", err);
     if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0) {
@@ -108,6 +134,7 @@ int cmd_idsvc(int argc, char **argv)
     srv = http_server_bind(o.listen, err, sizeof err);
     if (srv) {
         http_server_observe(srv, s.requests);
+        http_server_limit(srv, &limits);
         if (http_server_serve(srv, IDSVC_MAX_BODY, (unsigned)o.threads, idsvc_api_gate,
                               idsvc_api_handle, &s, err, sizeof err) != 0) {
             http_server_stop(srv);

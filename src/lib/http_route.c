@@ -171,8 +171,11 @@ int http_route_gate(const http_route *table, size_t n, const apikeys *keys,
 
     if (!r)
         return 404;
-    if (r->callers != HTTP_ANYONE && !apikeys_check(keys, http_header(req, "Authorization")))
-        return 401;
+    if (r->callers != HTTP_ANYONE) {
+        if (!apikeys_check(keys, http_header(req, "Authorization")))
+            return 401;
+        http_mark_peer(req);
+    }
     if (exact && !http_route_body_type_ok(r, req))
         return 415;
     if (r->max_body < *max_body)

@@ -16,6 +16,7 @@
 
 #include "body_pool.h"
 #include "crypto.h"
+#include "http_guard.h"
 #include "http_metrics.h"
 #include "log.h"
 
@@ -30,6 +31,8 @@ struct http_server {
     int listen_fd; /* bound by http_server_bind; the daemon's once serving */
     body_pool bodies;
     http_metrics *metrics; /* NULL: requests are not counted */
+    http_limits limits;
+    http_guard *guard; /* holds the connections to limits */
 };
 
 /* A declared length reserves at most this much before the bytes come:
@@ -295,6 +298,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!u)
             return MHD_NO;
         *state = u;
+        http_guard_busy(conn);
         return begin_request(s, conn, url, method, u);
     }
     if (u->refused) {
@@ -355,8 +359,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 {
     http_server *s = cls;
     upload *u = *state;
-    (void)conn, (void)toe;
+    (void)toe;
 
+    http_guard_idle(conn);
     if (u && s->metrics && u->status)
         http_metrics_record(s->metrics, u->series, u->status, seconds_since(&u->t0));
     if (u) {
@@ -458,7 +463,13 @@ http_server *http_server_bind(const char *listen, char *err, size_t errlen)
         return NULL;
     }
     body_pool_init(&s->bodies);
+    s->limits = (http_limits)HTTP_LIMITS_DEFAULT;
     return s;
+}
+
+void http_server_limit(http_server *s, const http_limits *limits)
+{
+    s->limits = *limits;
 }
 
 void http_server_observe(http_server *s, http_metrics *m)
@@ -473,14 +484,20 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
     s->gate = gate;
     s->ctx = ctx;
     s->max_body = max_body;
+    if (!s->guard && !(s->guard = http_guard_new(&s->limits, err, errlen)))
+        return -1;
+    /* epoll and a small pool: idle connections cost a few hundred bytes
+     * each, not a thread. The guard does the per-source limit and the
+     * short waits; libmicrohttpd's timeout is the silence allowed once a
+     * request is in. */
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)200,
+        MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, s->guard,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->limits.request_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, http_guard_capacity(s->guard),
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot serve on port %d", s->port);
@@ -527,6 +544,7 @@ void http_server_stop(http_server *s)
         MHD_stop_daemon(s->daemon); /* closes the listening socket too */
     else
         close(s->listen_fd);
+    http_guard_free(s->guard);
     body_pool_clear(&s->bodies);
     free(s);
 }
@@ -544,6 +562,11 @@ const char *http_query(const http_request *req, const char *name)
 const char *http_cookie(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_mark_peer(const http_request *req)
+{
+    http_guard_peer(req->conn);
 }
 
 void http_client_addr(const http_request *req, char *out, size_t outlen)

@@ -4,12 +4,16 @@
  * request (method, path, headers, body) to a complete response. The body is
  * collected here with a hard size limit (413 past it), so no handler sees a
  * partial or oversized upload. Handlers run on a small thread pool and must
- * be thread-safe. */
+ * be thread-safe. Connections are held to the role's [http] limits and
+ * waits (http_limits.h, http_guard.h): a flood of idle connections from a
+ * few addresses does not starve anyone else. */
 #ifndef HERALD_HTTP_SERVER_H
 #define HERALD_HTTP_SERVER_H
 
 #include <stddef.h>
 #include <jansson.h>
+
+#include "http_limits.h"
 
 struct MHD_Connection;
 
@@ -69,6 +73,9 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
  * which must outlive the server. Call between bind and serve. */
 struct http_metrics;
 void http_server_observe(http_server *s, struct http_metrics *m);
+/* Between bind and serve: the connection limits and waits (the role's
+ * [http] section; HTTP_LIMITS_DEFAULT when not called). */
+void http_server_limit(http_server *s, const http_limits *limits);
 /* Between bind and serve: answers the server gives on its own go through
  * fn (see http_refusal). */
 void http_server_set_refusal(http_server *s, http_refusal fn);
@@ -83,6 +90,10 @@ const char *http_cookie(const http_request *req, const char *name);
 /* The peer's address as numeric text ("127.0.0.2", "::1") in out; "?"
  * when the connection has none we can name. */
 void http_client_addr(const http_request *req, char *out, size_t outlen);
+
+/* The request carried a valid API key: its connection is a known peer's,
+ * kept open longer between calls (peer_idle_timeout_s). */
+void http_mark_peer(const http_request *req);
 
 /* Response builders. Each replaces whatever body was set before. */
 void http_reply_json(http_response *resp, int status, json_t *obj); /* steals obj */

@@ -119,6 +119,7 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
         config_long(cfg, "platform", "session_ttl_s", 1800, 60, 86400, &p->session_ttl_s, err,
                     errlen) ||
         config_long(cfg, "platform", "threads", 4, 1, 64, &p->threads, err, errlen) ||
+        http_limits_load(cfg, &p->http, err, errlen) ||
         config_long(cfg, "platform", "report_interval_ms", 200, 10, 60000,
                     &p->report_interval_ms, err, errlen))
         return -1;
@@ -242,6 +243,7 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
     else if ((p->server = http_server_bind(listen, err, errlen)) != NULL) {
         http_server_observe(p->server, p->requests);
+        http_server_limit(p->server, &p->http);
         if (http_server_serve(p->server, PLATFORM_MAX_BODY, (unsigned)p->threads,
                               platform_api_gate, platform_api_handle, p, err, errlen) != 0) {
             http_server_stop(p->server);

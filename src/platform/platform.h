@@ -56,6 +56,7 @@ typedef struct platform {
     long view_token_ttl_s;
     long session_ttl_s;
     long threads;
+    http_limits http; /* [http]: connections held and how long */
     char idsvc_url[512], hub_url[512];
     char *idsvc_key, *hub_key;      /* API keys, in secure memory */
 

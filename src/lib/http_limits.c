@@ -1,0 +1,26 @@
+/* http_limits.c -- see http_limits.h. */
+#include "http_limits.h"
+
+#include "config.h"
+
+int http_limits_load(const config *cfg, http_limits *out, char *err, size_t errlen)
+{
+    static const http_limits def = HTTP_LIMITS_DEFAULT;
+    http_limits l;
+
+    if (config_long(cfg, "http", "max_connections", def.max_connections, 16, 1000000,
+                    &l.max_connections, err, errlen) ||
+        config_long(cfg, "http", "max_connections_per_source", def.max_connections_per_source,
+                    1, 1000000, &l.max_connections_per_source, err, errlen) ||
+        config_long(cfg, "http", "header_timeout_s", def.header_timeout_s, 1, 3600,
+                    &l.header_timeout_s, err, errlen) ||
+        config_long(cfg, "http", "idle_timeout_s", def.idle_timeout_s, 1, 3600,
+                    &l.idle_timeout_s, err, errlen) ||
+        config_long(cfg, "http", "peer_idle_timeout_s", def.peer_idle_timeout_s, 1, 3600,
+                    &l.peer_idle_timeout_s, err, errlen) ||
+        config_long(cfg, "http", "request_timeout_s", def.request_timeout_s, 1, 3600,
+                    &l.request_timeout_s, err, errlen))
+        return -1;
+    *out = l;
+    return 0;
+}
