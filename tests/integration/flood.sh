@@ -116,8 +116,10 @@ python3 "$FLOOD" keepalive --port "$PORT_hub" --source 127.0.0.9 --path /v1/chan
 	--key "$AGENCY" --wait 6 >peer.json
 check "one that carried a valid API key is kept for peer_idle_timeout_s" \
 	jqok ".status == 200 and .closed_after_s == null" peer.json
+# The key with its last character changed (to 1 if it was 0).
+WRONG=${AGENCY%?}$([ "${AGENCY: -1}" = 0 ] && echo 1 || echo 0)
 python3 "$FLOOD" keepalive --port "$PORT_hub" --source 127.0.0.9 --path /v1/changes \
-	--key "${AGENCY%?}0" --wait 10 >wrongkey.json
+	--key "$WRONG" --wait 10 >wrongkey.json
 check "... and a wrong key earns nothing longer" \
 	jqok ".status == 401 and .closed_after_s != null and .closed_after_s < 5" wrongkey.json
 
