@@ -69,7 +69,7 @@ sms_alert_leaf() { # CERT: an SMS acceptance with its message id, and the read
 check "a notice read after an SMS has a certificate whose ConsignmentNotification names channel sms" \
 	sms_alert_leaf "$T/sms_cert.json"
 check "... and herald verify accepts it with the hub's log key" \
-	"$HERALD" verify --log-key "$D/hub/log.pub" "$T/sms_cert.json"
+	"$HERALD" verify --log-key "$D/signer/log.pub" "$T/sms_cert.json"
 AG=$(port_of "$D/agency/agency.ini")
 IDSVC=$(sed -n 's|^url = http://127.0.0.1:\([0-9]*\)$|\1|p' "$D/agency/agency.ini" | head -n1)
 
