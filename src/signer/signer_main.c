@@ -17,6 +17,10 @@
 #include "privdrop.h"
 #include "signer.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static const char usage[] =
     "Usage: herald signer --key FILE --socket PATH [--state FILE] [--user USER]\n"
     "                     [--client USER] [--quiet]\n\n"
@@ -120,6 +124,11 @@ static int start(signer *s, const signer_opts *o, char *err, size_t errlen)
     (void)clock_now_ms();
     log_info("log key %s; last head signed: %s", o->key,
              s->state.have_last ? "on record" : "none (the first request sets it)");
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan builds: the leak check now, as it would run at exit, since at
+     * exit it would need ptrace and clone, which the filter forbids. */
+    __lsan_do_leak_check();
+#endif
     sandbox_list allowed = signer_syscalls;
     allowed.open_read_only = getenv("HERALD_CLOCK_FILE") != NULL;
     return sandbox_apply(&allowed, err, errlen);

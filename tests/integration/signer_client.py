@@ -20,10 +20,10 @@ else:
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(5)
 s.connect(path)
-s.send(msg)
 try:
+    s.send(msg)
     a = s.recv(4096)
-except (ConnectionResetError, socket.timeout):
+except (BrokenPipeError, ConnectionResetError, socket.timeout):
     a = b""
 if len(a) < 119:
     print(json.dumps({"status": "none"}))
