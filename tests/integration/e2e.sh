@@ -209,8 +209,8 @@ bad = []
 for root, _, files in os.walk(d):
     for f in files:
         p = os.path.join(root, f)
-        if p == f"{d}/agency/recipients.csv":
-            continue
+        if p == f"{d}/agency/recipients.csv" or not os.path.isfile(p):
+            continue  # the input itself, and sockets (the signer's)
         data = open(p, "rb").read()
         rel = os.path.relpath(p, d)
         if any(x in data for x in rrns):
