@@ -36,7 +36,7 @@ struct hub_evidence_log {
     uint8_t *sk;               /* secure memory; NULL without a key */
     uint8_t pk[ED25519_PUBLIC_LEN];
     char signer_path[108];     /* `herald signer`'s socket; "" when sk signs */
-    int signer_up;             /* sign_lock: -1 not asked yet, 0 down, 1 answering */
+    int signer_up;             /* sign_lock: -1 not asked yet, 0 down, 1 signing, 2 refusing */
     int signer_known;          /* sign_lock: signer_last is the signer's last head */
     sth signer_last;
     long long last_logged;

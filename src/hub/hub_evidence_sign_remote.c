@@ -31,20 +31,24 @@ static int build_request(hub_evidence_log *log, const sth *head, uint64_t old_si
     return st == MERKLE_OK ? 0 : -1;
 }
 
+/* log->signer_up: -1 not asked yet, 0 down, 1 signing, 2 refusing; each
+ * change is logged once, so an outage costs one line, not one a second. */
+enum { SIGNER_DOWN = 0, SIGNER_SIGNING = 1, SIGNER_REFUSING = 2 };
+
 static void note_down(hub_evidence_log *log, const char *why)
 {
-    if (log->signer_up != 0)
+    if (log->signer_up != SIGNER_DOWN)
         log_error("log: no signer (%s): tree heads and new certificates wait for it; "
                   "notices are still accepted", why);
-    log->signer_up = 0;
+    log->signer_up = SIGNER_DOWN;
 }
 
 static void note_up(hub_evidence_log *log, const sth *head)
 {
-    if (log->signer_up == 0)
+    if (log->signer_up == SIGNER_DOWN || log->signer_up == SIGNER_REFUSING)
         log_info("log: the signer is back: tree size %llu signed",
                  (unsigned long long)head->tree_size);
-    log->signer_up = 1;
+    log->signer_up = SIGNER_SIGNING;
 }
 
 /* One round trip; 1 signed, 0 asked to prove again from the signer's
@@ -71,9 +75,11 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
     if (ans.status == STH_STALE && ans.has_last && ans.last.tree_size <= head->tree_size)
         return 0;
     if (ans.status != STH_SIGNED) {
-        log_error("log: the signer refused tree size %llu: %s", (unsigned long long)head->tree_size,
-                  ans.reason);
-        log->signer_up = -1; /* answering, but refusing: say so again if it goes */
+        if (log->signer_up != SIGNER_REFUSING)
+            log_error("log: the signer refused tree size %llu: %s; tree heads wait (said "
+                      "once until it signs again)", (unsigned long long)head->tree_size,
+                      ans.reason);
+        log->signer_up = SIGNER_REFUSING;
         return -1;
     }
     if (!sth_verify(head, ans.sig, log->pk)) {
