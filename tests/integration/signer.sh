@@ -6,7 +6,8 @@
 # malformed requests and other users; killed, the hub keeps accepting and
 # certificates wait; restarted on the same socket, heads are signed again,
 # consistent with those before. Under its seccomp filter the signer works,
-# and a forbidden system call stops it with a line naming it.
+# and a forbidden system call stops it with a line naming it. idsvc, too,
+# drops to --user after reading its key and binding.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 CLIENT=$HERE/signer_client.py
@@ -197,5 +198,17 @@ wait "$OWN"
 rc=$?
 check "a forbidden system call (socket, 41) stops the signer: exit 159 and a line naming it" \
 	bash -c "[ $rc -eq 159 ] && grep -q 'seccomp: system call 41 is not allowed' own.log"
+# --- idsvc too: root reads the CI key and binds, then --user ---
+"$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
+"$HERALD" apikey --name agency-test --clients ci.clients >/dev/null
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients ci.clients --user $HU
+check "idsvc started as root runs as $HU, which cannot read the CI key, and answers" \
+	bash -c "[ '$(proc_field "$PID_idsvc" Uid)' = $H_UID ] &&
+		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat ci.key >/dev/null 2>&1 &&
+		curl -sf http://127.0.0.1:$PORT_idsvc/v1/health >/dev/null"
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$HERALD" idsvc --key-file ci.key \
+	--clients ci.clients --listen 127.0.0.1:0 --user $HU 2>idsvc-user.log
+check "--user is refused unless started as root" \
+	bash -c "[ $? -ne 0 ] && grep -q 'not root' idsvc-user.log"
 check "... and the log key never reached a log" bash -c "! grep -qF -- \"\$(cat keys/log.key)\" hub.log signer*.log"
 finish
