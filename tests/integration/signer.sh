@@ -64,10 +64,10 @@ check "its socket is mode 0600 and belongs to the hub's user" \
 	[ "$(stat -c '%a %U %F' run/signer.sock)" = "600 $HU socket" ]
 start_role hub hub.log hub --config hub.ini || { not_ok "the hub starts as root with user = $HU"; finish; }
 H="http://127.0.0.1:$PORT_hub"
-check "the hub runs as $HU, every uid and gid, no supplementary group" \
+check "the hub runs as $HU: every uid and gid, and its own group alone" \
 	bash -c "grep -q '^Uid:[[:space:]]*$H_UID[[:space:]]*$H_UID[[:space:]]*$H_UID[[:space:]]*$H_UID\$' /proc/$PID_hub/status &&
 		grep -q '^Gid:[[:space:]]*$H_GID[[:space:]]*$H_GID[[:space:]]*$H_GID[[:space:]]*$H_GID\$' /proc/$PID_hub/status &&
-		grep -q '^Groups:[[:space:]]*$H_GID\\?[[:space:]]*\$' /proc/$PID_hub/status"
+		grep -q '^Groups:[[:space:]]*$H_GID[[:space:]]*\$' /proc/$PID_hub/status"
 check "the hub's user cannot read the log key (mode 0600, owned by $SU)" \
 	bash -c "[ \"\$(stat -c '%a %U' keys/log.key)\" = '600 $SU' ] &&
 		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat keys/log.key >/dev/null 2>&1 &&
