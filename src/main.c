@@ -9,6 +9,7 @@ static const command commands[] = {
     {"demo", cmd_demo, "run the whole system on loopback with a synthetic population"},
     {"idsvc", cmd_idsvc, "run the Identification Service Agency (RRN -> CI over HTTP)"},
     {"hub", cmd_hub, "run the relay hub: routes notices to platforms, keeps the evidence log"},
+    {"signer", cmd_signer, "hold the log key and sign tree heads for the hub, nothing else"},
     {"agency", cmd_agency, "the agency gateway: send notices, serve documents, list postal"},
     {"ci", cmd_ci, "convert RRNs to CIs locally with the idsvc key"},
     {"verify", cmd_verify, "check a distribution certificate or a log consistency proof offline"},

@@ -19,7 +19,7 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 src=$root/src
 doc=$root/docs/protocol.md
 
-roles="idsvc hub platform agency tools demo"
+roles="idsvc hub signer platform agency tools demo"
 served="hub platform idsvc agency" # roles with a section in protocol.md
 io_system="microhttpd.h sqlite3.h curl/curl.h libpq-fe.h"
 io_wrappers="http_server.h http_client.h http_route.h db.h"

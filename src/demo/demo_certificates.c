@@ -95,7 +95,7 @@ int demo_certificates(demo *d, char *err, size_t errlen)
             rc = write_certificate(d, hc, json_string_value(id), err, errlen);
     if (rc == 0)
         fprintf(stderr, "demo: %zu certificates of read notices in %s/certificates "
-                "(check one: herald verify --log-key %s/hub/log.pub FILE)\n",
+                "(check one: herald verify --log-key %s/signer/log.pub FILE)\n",
                 json_array_size(ids), d->dir, d->dir);
     http_client_free(hc);
     json_decref(ids);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apikeys.h"
 #include "buf.h"
@@ -48,7 +49,7 @@ static int keygen(const char *what, const char *out)
 
 static int make_dirs(demo *d, char *err, size_t errlen)
 {
-    static const char *const roles[] = {"idsvc", "hub", "agency", "platform-messenger",
+    static const char *const roles[] = {"idsvc", "signer", "hub", "agency", "platform-messenger",
                                         "platform-carrier", "certificates", "peers", "monitoring"};
     char p[4096];
 
@@ -105,7 +106,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
     demo_path(d, p, sizeof p, "idsvc", "ci.key");
     if (keygen("--hmac", p) != 0)
         return snprintf(err, errlen, "cannot make the CI key"), -1;
-    demo_path(d, p, sizeof p, "hub", "log");
+    demo_path(d, p, sizeof p, "signer", "log"); /* the hub never reads it */
     if (keygen("--ed25519", p) != 0)
         return snprintf(err, errlen, "cannot make the log key"), -1;
 
@@ -114,7 +115,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
     buf_printf(&hub_ini,
                "# The certified relay hub (written by herald demo).\n"
                "[hub]\ndir = .\nlisten = 127.0.0.1:%d\nhub_key_file = hub.apikey\n"
-               "log_key = log.key\n" DEMO_METRICS
+               "signer = ../signer/signer.sock\nlog_pub = ../signer/log.pub\n" DEMO_METRICS
                "# A member pre-noticed without consent has a week to consent; here\n"
                "# seconds (herald demo --consent-window), so that the demo settles.\n"
                "consent_window_s = %ld\n\n", d->port_hub, d->consent_window_s);
@@ -217,6 +218,27 @@ static int start_one(demo *d, const char *name, const char *role, char *const ar
     return procs_wait_ready(&d->procs, name, url, 20000, err, errlen);
 }
 
+/* `herald signer` with the log key, ready once its socket is there. */
+static int start_signer(demo *d, char *err, size_t errlen)
+{
+    char key[4096], sock[4096], log[4096];
+    struct stat st;
+
+    demo_path(d, key, sizeof key, "signer", "log.key");
+    demo_path(d, sock, sizeof sock, "signer", "signer.sock");
+    demo_path(d, log, sizeof log, "signer", "signer.log");
+    char *signer[] = {"signer", "--key", key, "--socket", sock, NULL};
+    if (procs_start(&d->procs, "signer", log, signer, err, errlen) != 0)
+        return -1;
+    for (int i = 0; i < 200 && procs_alive(&d->procs, "signer"); i++) {
+        if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
+            return 0;
+        usleep(25000);
+    }
+    snprintf(err, errlen, "the signer did not start: see %s", log);
+    return -1;
+}
+
 static int start_roles(demo *d, char *err, size_t errlen)
 {
     char key[4096], clients[4096], listen[64], cfg[4096];
@@ -231,6 +253,8 @@ static int start_roles(demo *d, char *err, size_t errlen)
     if (start_one(d, "idsvc", "idsvc", idsvc, d->port_idsvc, "/v1/health", err, errlen) != 0)
         return -1;
 
+    if (start_signer(d, err, errlen) != 0)
+        return -1;
     demo_path(d, cfg, sizeof cfg, "hub", "hub.ini");
     char *hub[] = {"hub", "--config", cfg, NULL};
     if (start_one(d, "hub", "hub", hub, d->port_hub, "/v1/health", err, errlen) != 0)
@@ -282,6 +306,6 @@ int demo_setup(demo *d, char *err, size_t errlen)
         demo_peers_start(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0 ||
         demo_api_setup(d, err, errlen) != 0)
         return -1;
-    fprintf(stderr, "demo: starting idsvc, hub, platforms and agency under %s\n", d->dir);
+    fprintf(stderr, "demo: starting idsvc, the signer, hub, platforms and agency under %s\n", d->dir);
     return start_roles(d, err, errlen);
 }

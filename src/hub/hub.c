@@ -249,12 +249,17 @@ static int start_workers(hub *h, char *err, size_t errlen)
     return 0;
 }
 
+int hub_bind(hub *h, const char *listen, char *err, size_t errlen)
+{
+    h->srv = http_server_bind(listen, err, errlen);
+    return h->srv ? 0 : -1;
+}
+
 int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t errlen)
 {
     /* Bound first, served after: request threads read public_url (the
      * certificate's QR code), so it is complete before any of them runs. */
-    h->srv = http_server_bind(listen, err, errlen);
-    if (!h->srv)
+    if (!h->srv && hub_bind(h, listen, err, errlen) != 0)
         return -1;
     default_public_url(h, listen, http_server_port(h->srv));
     if (!h->requests && !(h->requests = hub_api_metrics_new())) {

@@ -90,7 +90,10 @@ int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t has
  * set; log_seed (NULL: heads are not signed) becomes the log key. Returns
  * 0, or -1 with the reason in err. */
 int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen);
-/* Serves HTTP on listen with threads request threads and starts the
+/* Binds listen ahead of hub_start, so that a hub started as root can
+ * give root up before opening its stores. Returns 0, or -1 with why. */
+int hub_bind(hub *h, const char *listen, char *err, size_t errlen);
+/* Serves HTTP on listen (unless hub_bind bound it) with threads request threads and starts the
  * workers: relay, deadlines and (with a log key) the head signer. Returns
  * 0, or -1 with the reason in err and nothing left running. */
 int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t errlen);

@@ -40,7 +40,7 @@ static int no_key(hub *h, http_response *resp)
     if (hub_evidence_log_has_key(h->log))
         return 0;
     http_reply_error(resp, 503,
-                     "this hub has no log key ([hub] log_key): it signs no tree "
+                     "this hub has no log key ([hub] signer or log_key): it signs no tree "
                      "heads and issues no certificates");
     return 1;
 }
@@ -317,6 +317,12 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
         return;
     }
     json = hub_evidence_log_certificate(h->log, notice, &status);
+    if (!json && status == 503) {
+        http_add_header(resp, "Retry-After", "5");
+        http_reply_error(resp, 503, "no signed tree head covers this notice yet (the log's "
+                         "signer does not answer): try again");
+        return;
+    }
     if (!json) {
         http_reply_error(resp, status == 404 ? 404 : 500, "%s",
                          status == 404 ? "the notice has no evidence yet"

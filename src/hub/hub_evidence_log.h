@@ -96,7 +96,13 @@ int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, 
 
 /* Sets the log key from its 32-byte seed (kept in locked memory). */
 int hub_evidence_log_set_key(hub_evidence_log *log, const uint8_t seed[ED25519_SEED_LEN]);
+/* Or has `herald signer` at socket_path sign heads, checking its
+ * signatures with pk: the hub never holds the key. Returns 0 or -1. */
+int hub_evidence_log_set_signer(hub_evidence_log *log, const char *socket_path,
+                                const uint8_t pk[ED25519_PUBLIC_LEN]);
+/* 1 when heads can be signed: a key, or a signer. */
 int hub_evidence_log_has_key(const hub_evidence_log *log);
+int hub_evidence_log_uses_signer(const hub_evidence_log *log);
 void hub_evidence_log_public_key(const hub_evidence_log *log, uint8_t pk[ED25519_PUBLIC_LEN]);
 /* Starts the thread that signs a head at most every interval_ms while the
  * tree grows. Needs a key. Returns 0 or -1. */
@@ -118,7 +124,8 @@ int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
 /* The distribution certificate (docs/design.md §4 JSON, caller frees) of
  * notice: every leaf of the notice with its audit path, against a signed
  * head that covers them (signed now if the latest does not). Returns NULL
- * with *status 404 (no leaves), 503 (no key) or 500. The caller has
+ * with *status 404 (no leaves), 503 (no key, or no head covers the notice
+ * yet and the signer does not answer) or 500. The caller has
  * checked that the notice may be shown to whoever asks. */
 char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, int *status);
 

@@ -35,6 +35,10 @@ struct hub_evidence_log {
 
     uint8_t *sk;               /* secure memory; NULL without a key */
     uint8_t pk[ED25519_PUBLIC_LEN];
+    char signer_path[108];     /* `herald signer`'s socket; "" when sk signs */
+    int signer_up;             /* sign_lock: -1 not asked yet, 0 down, 1 signing, 2 refusing */
+    int signer_known;          /* sign_lock: signer_last is the signer's last head */
+    sth signer_last;
     long long last_logged;
 
     pthread_t signer;
@@ -55,6 +59,12 @@ void hub_evidence_log_read_begin(hub_evidence_log *log);
 void hub_evidence_log_read_end(hub_evidence_log *log);
 /* The tree's leaves and cached nodes as merkle.h reads them; reader held. */
 merkle_source hub_evidence_log_source(hub_evidence_log *log);
+/* Has `herald signer` sign head (its time may be moved forward to the
+ * signer's last head's), proving it extends the one the signer signed
+ * last; hub_size is the latest head the log holds. sign_lock held.
+ * Returns 0 with sig checked against the log's public key, or -1. */
+int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_size,
+                                 uint8_t sig[STH_SIG_LEN]);
 /* Stops the signer thread, if one runs, and waits for it. */
 void hub_evidence_log_stop_signer(hub_evidence_log *log);
 

@@ -175,7 +175,7 @@ char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, in
     *status = 500;
     if (!nl)
         return NULL;
-    if (!log->sk) {
+    if (!hub_evidence_log_has_key(log)) {
         *status = 503;
         goto done;
     }
@@ -184,8 +184,12 @@ char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, in
         *status = found == 0 ? 404 : 500;
         goto done;
     }
-    if (head_covering(log, nl->e[nl->count - 1].leaf_index + 1, &head, sig) != 0 ||
-        audit_paths(log, nl, head.tree_size) != 0)
+    if (head_covering(log, nl->e[nl->count - 1].leaf_index + 1, &head, sig) != 0) {
+        /* The signer is down or refusing: the certificate waits for it. */
+        *status = hub_evidence_log_uses_signer(log) ? 503 : 500;
+        goto done;
+    }
+    if (audit_paths(log, nl, head.tree_size) != 0)
         goto done;
     json = certificate_encode(notice, log->pk, &head, sig, nl->e, nl->count);
     if (json)

@@ -1,5 +1,6 @@
 /* hub_evidence_sign.c -- signed tree heads of the evidence log: the log
- * key, heads signed over the committed tree and stored in tree order, and
+ * key (or `herald signer`, hub_evidence_sign_remote.c), heads signed over
+ * the committed tree and stored in tree order, and
  * the thread that signs one every interval (never one per leaf: a
  * signature costs ~21 us, a leaf ~2). */
 #include "hub_evidence_log.h"
@@ -26,9 +27,25 @@ int hub_evidence_log_set_key(hub_evidence_log *log, const uint8_t seed[ED25519_S
     return 0;
 }
 
+int hub_evidence_log_set_signer(hub_evidence_log *log, const char *socket_path,
+                                const uint8_t pk[ED25519_PUBLIC_LEN])
+{
+    if (log->sk || strlen(socket_path) >= sizeof log->signer_path)
+        return -1;
+    snprintf(log->signer_path, sizeof log->signer_path, "%s", socket_path);
+    memcpy(log->pk, pk, ED25519_PUBLIC_LEN);
+    log->signer_up = -1;
+    return 0;
+}
+
 int hub_evidence_log_has_key(const hub_evidence_log *log)
 {
-    return log->sk != NULL;
+    return log->sk != NULL || log->signer_path[0];
+}
+
+int hub_evidence_log_uses_signer(const hub_evidence_log *log)
+{
+    return log->signer_path[0] != 0;
 }
 
 void hub_evidence_log_public_key(const hub_evidence_log *log, uint8_t pk[ED25519_PUBLIC_LEN])
@@ -93,7 +110,10 @@ static int sign_locked(hub_evidence_log *log)
     if (have && head.timestamp_ms < prev.timestamp_ms)
         head.timestamp_ms = prev.timestamp_ms; /* the clock stepped back */
     merkle_frontier_root(&f, head.root_hash);
-    sth_sign(&head, log->sk, sig);
+    if (log->sk)
+        sth_sign(&head, log->sk, sig);
+    else if (hub_evidence_log_sign_remote(log, &head, have ? prev.tree_size : 0, sig) != 0)
+        return -1;
     if (store_head(log, &head, sig) != 0)
         return -1;
     pthread_mutex_lock(&log->state_lock);
@@ -109,7 +129,7 @@ int hub_evidence_log_sign(hub_evidence_log *log)
 {
     int rc;
 
-    if (!log->sk)
+    if (!hub_evidence_log_has_key(log))
         return -1;
     pthread_mutex_lock(&log->sign_lock);
     rc = sign_locked(log);
@@ -146,24 +166,29 @@ static int signer_sleep(hub_evidence_log *log, long ms)
     return stopping;
 }
 
+/* A signer that is down says so itself, once (hub_evidence_sign_remote.c). */
+static void sign_or_say(hub_evidence_log *log)
+{
+    if (hub_evidence_log_sign(log) != 0 && !log->signer_path[0])
+        log_error("log: cannot sign a tree head");
+}
+
 /* Signs what has grown since the last head, every interval; once more on
  * the way out, so that a clean shutdown leaves every leaf under a head. */
 static void *signer_main(void *arg)
 {
     hub_evidence_log *log = arg;
 
-    if (hub_evidence_log_sign(log) != 0)
-        log_error("log: cannot sign a tree head");
+    sign_or_say(log);
     while (!signer_sleep(log, log->interval_ms))
-        if (hub_evidence_log_sign(log) != 0)
-            log_error("log: cannot sign a tree head");
-    hub_evidence_log_sign(log);
+        sign_or_say(log);
+    sign_or_say(log);
     return NULL;
 }
 
 int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms)
 {
-    if (!log->sk || log->signer_running)
+    if (!hub_evidence_log_has_key(log) || log->signer_running)
         return -1;
     log->interval_ms = interval_ms;
     if (pthread_create(&log->signer, NULL, signer_main, log) != 0)

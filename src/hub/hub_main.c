@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "http_client.h"
 #include "hub.h"
+#include "hub_signer_config.h"
 #include "keyfile.h"
 #include "log.h"
 
@@ -40,10 +41,15 @@ static const char usage[] =
     "         consent_window_s = 604800 (a member known to a platform without consent\n"
     "         is pre-noticed there when no consenting platform is left, and has this\n"
     "         long to consent before the next platform or paper; 0: no pre-notices)\n"
-    "         log_key = FILE (the evidence log's Ed25519 secret, from herald keygen\n"
-    "         --ed25519; without it the log is kept but heads are not signed and\n"
-    "         the log endpoints answer 503), sth_interval_ms = 1000 (at most one\n"
+    "         signer = PATH (the socket of herald signer, which holds the log key and\n"
+    "         signs tree heads; the hub never reads the key) with log_pub = FILE (the\n"
+    "         log's public key, to check them); or, for a small deployment only,\n"
+    "         log_key = FILE (the Ed25519 secret from herald keygen --ed25519, the\n"
+    "         hub signing in process); with neither the log is kept but heads are\n"
+    "         not signed and the log endpoints answer 503; sth_interval_ms = 1000 (at most one\n"
     "         signed tree head per interval while the log grows),\n"
+    "         user = NAME (started as root: become NAME once the port is bound and\n"
+    "         the key files read; the dir must belong to NAME),\n"
     "         public_url = http://LISTEN (where people reach the verify page),\n"
     "         rate_per_s = 0 (notices a second each agency may submit; 0: no limit),\n"
     "         rate_burst = rate_per_s (the most at once), daily_quota = 0 (notices\n"
@@ -211,15 +217,18 @@ static int load_log_key(hub *h, const config *cfg, uint8_t seed[ED25519_SEED_LEN
         return -1;
     }
     if (!file) {
-        log_warn("no [hub] log_key: tree heads are not signed, certificates not issued");
+        if (!config_get(cfg, "hub", "signer"))
+            log_warn("no [hub] signer nor log_key: tree heads are not signed, certificates "
+                     "not issued");
         return 0;
     }
     config_path(cfg, file, path, sizeof path);
     return keyfile_read(path, 1, seed, ED25519_SEED_LEN, err, errlen) != 0 ? -1 : 1;
 }
 
-/* Everything hub.ini says, then the stores it names. */
-static int configure(hub *h, const config *cfg, char *err, size_t errlen)
+/* Everything hub.ini says; the port bound and, with [hub] user, root
+ * given up; then the stores it names. */
+static int configure(hub *h, const config *cfg, const char *listen, char *err, size_t errlen)
 {
     const char *keyfile = config_get(cfg, "hub", "hub_key_file"), *dir;
     uint8_t seed[ED25519_SEED_LEN];
@@ -244,11 +253,19 @@ static int configure(hub *h, const config *cfg, char *err, size_t errlen)
     if (!dir)
         return -1;
     config_path(cfg, dir, path, sizeof path);
-    rc = load_log_key(h, cfg, seed, err, errlen);
-    if (rc >= 0)
-        rc = hub_open(h, path, rc ? seed : NULL, err, errlen);
+    hub_signer_config signer;
+    int remote = hub_signer_config_read(cfg, &signer, err, errlen);
+    rc = remote < 0 ? -1 : load_log_key(h, cfg, seed, err, errlen);
+    if (rc >= 0 && (hub_bind(h, listen, err, errlen) != 0 ||
+                    hub_become_user(cfg, err, errlen) != 0 ||
+                    hub_open(h, path, rc ? seed : NULL, err, errlen) != 0))
+        rc = -1;
+    if (rc >= 0 && remote && hub_evidence_log_set_signer(h->log, signer.socket, signer.pk) != 0) {
+        snprintf(err, errlen, "cannot use the signer at %s", signer.socket);
+        rc = -1;
+    }
     secure_wipe(seed, sizeof seed);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 /* ---- the command ---- */
@@ -310,7 +327,7 @@ int cmd_hub(int argc, char **argv)
     if (!listen)
         listen = config_require(&cfg, "hub", "listen", err, sizeof err);
     hub_init(&h);
-    if (!listen || configure(&h, &cfg, err, sizeof err) != 0)
+    if (!listen || configure(&h, &cfg, listen, err, sizeof err) != 0)
         rc = cli_fail("hub", "%s", err);
     else
         rc = run(&h, listen, threads);

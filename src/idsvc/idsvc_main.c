@@ -12,11 +12,13 @@
 #include "idsvc.h"
 #include "idsvc_api.h"
 #include "log.h"
+#include "privdrop.h"
 
 static const char usage[] =
     "Usage: herald idsvc --key-file FILE --listen HOST:PORT --clients FILE\n"
     "                    [--threads N] [--metrics off|public|key]\n"
-    "                    [--metrics-clients FILE] [--limits FILE] [--quiet]\n\n"
+    "                    [--metrics-clients FILE] [--limits FILE] [--user USER]\n"
+    "                    [--quiet]\n\n"
     "Serves POST /v1/ci: {\"rrns\":[...]} (at most 10,000) -> {\"results\":[...]},\n"
     "each {\"ci\":...} or {\"error\":...}, in order. Callers authenticate with\n"
     "'Authorization: Bearer KEY'; the clients FILE lists \"NAME SHA256-OF-KEY\" per\n"
@@ -32,10 +34,12 @@ static const char usage[] =
     "  --limits FILE       an INI file whose [http] section sets the connection\n"
     "                      limits and waits, as in every role's config\n"
     "                      (docs/operations.md; default: the defaults there)\n"
+    "  --user USER         started as root: become USER once the key and clients\n"
+    "                      are read and the port is bound\n"
     "  --quiet             log only warnings and errors\n";
 
 typedef struct idsvc_options {
-    const char *key_file, *listen, *clients, *metrics, *metrics_clients, *limits;
+    const char *key_file, *listen, *clients, *metrics, *metrics_clients, *limits, *user;
     long threads;
 } idsvc_options;
 
@@ -50,6 +54,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"metrics", required_argument, 0, 'm'},
         {"metrics-clients", required_argument, 0, 'M'},
         {"limits", required_argument, 0, 'L'},
+        {"user", required_argument, 0, 'u'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -68,6 +73,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         case 'm': o->metrics = optarg; break;
         case 'M': o->metrics_clients = optarg; break;
         case 'L': o->limits = optarg; break;
+        case 'u': o->user = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("idsvc", "unknown option");
@@ -97,6 +103,16 @@ static int read_limits(const char *path, http_limits *out, char *err, size_t err
     return rc;
 }
 
+/* --user: started as root, become USER once the key and clients are read
+ * and the port is bound (docs/design.md §7, "Privileges"). */
+static int become_user(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+    if (privdrop_to(uid, gid, err, errlen) != 0)
+        return -1;
+    log_info("running as %s (uid %u)", name, (unsigned)uid);
+    return 0;
+}
+
 /* Stops serving (srv may be NULL) and frees what cmd_idsvc opened. */
 static void stop(idsvc *s, http_server *srv)
 {
@@ -120,6 +136,11 @@ int cmd_idsvc(int argc, char **argv)
     log_set_name("idsvc");
     if (read_limits(o.limits, &limits, err, sizeof err) != 0)
         return cli_fail("idsvc", "%s", err);
+    uid_t uid;
+    gid_t gid;
+    int drop = privdrop_plan(o.user, &uid, &gid, err, sizeof err);
+    if (drop < 0)
+        return cli_fail("idsvc", "%s", err);
     if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
         return cli_fail("idsvc", "%s", err);
     if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0) {
@@ -132,6 +153,10 @@ int cmd_idsvc(int argc, char **argv)
     }
     cli_block_shutdown_signals();
     srv = http_server_bind(o.listen, err, sizeof err);
+    if (srv && drop && become_user(o.user, uid, gid, err, sizeof err) != 0) {
+        http_server_stop(srv);
+        srv = NULL;
+    }
     if (srv) {
         http_server_observe(srv, s.requests);
         http_server_limit(srv, &limits);

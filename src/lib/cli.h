@@ -21,6 +21,7 @@ int cmd_apikey(int argc, char **argv);
 int cmd_ci(int argc, char **argv);
 int cmd_idsvc(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
+int cmd_signer(int argc, char **argv);
 int cmd_agency(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
