@@ -212,6 +212,9 @@ static void stop_workers(hub *h)
     pthread_mutex_unlock(&h->wake_lock);
     for (; h->nrelay > 0; h->nrelay--)
         pthread_join(h->relay[h->nrelay - 1], NULL);
+    if (h->relay_urgent_started)
+        pthread_join(h->relay_urgent, NULL);
+    h->relay_urgent_started = 0;
     if (h->deadline_started)
         pthread_join(h->deadline, NULL);
     h->deadline_started = 0;
@@ -231,16 +234,19 @@ static void default_public_url(hub *h, const char *listen, int port)
 
 /* The relay workers and the deadline worker. Several relay rounds in
  * flight: one worker records and claims under the writer lock while
- * another's round is at the platforms. */
+ * another's round is at the platforms. One more worker takes only urgent
+ * notices, so that one never waits for a bulk round to come back. */
 static int start_workers(hub *h, char *err, size_t errlen)
 {
     while (h->nrelay < h->relay_workers &&
            pthread_create(&h->relay[h->nrelay], NULL, hub_relay_main, h) == 0)
         h->nrelay++;
-    if (h->nrelay < h->relay_workers) {
+    if (h->nrelay < h->relay_workers ||
+        pthread_create(&h->relay_urgent, NULL, hub_relay_urgent_main, h) != 0) {
         snprintf(err, errlen, "cannot start the relay workers");
         return -1;
     }
+    h->relay_urgent_started = 1;
     if (pthread_create(&h->deadline, NULL, hub_deadline_main, h) != 0) {
         snprintf(err, errlen, "cannot start the deadline worker");
         return -1;

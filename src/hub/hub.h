@@ -68,6 +68,8 @@ typedef struct hub {
     http_metrics *requests; /* every request srv answers, by route and status */
     pthread_t relay[HUB_MAX_RELAY_WORKERS];
     long nrelay;           /* relay workers started */
+    pthread_t relay_urgent; /* relays urgent notices in calls of their own */
+    int relay_urgent_started;
     pthread_t deadline;
     int deadline_started;
 
@@ -134,6 +136,7 @@ void hub_metrics_render(hub *h, buf *b);
 /* ---- the services hub_start runs; arg is the hub ---- */
 
 void *hub_relay_main(void *arg);    /* hub_relay.c */
+void *hub_relay_urgent_main(void *arg); /* hub_relay.c: the urgent lane alone */
 void *hub_deadline_main(void *arg); /* hub_deadline.c */
 
 /* ---- reminders, asked for by the deadline worker (hub_remind.c) ---- */

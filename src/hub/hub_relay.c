@@ -227,21 +227,40 @@ static void record_last(relay *r)
     r->answered = 0;
 }
 
+/* A worker's clients and buffers; 0, or -1 when out of memory. */
+static int relay_open(relay *r, hub *h, size_t items)
+{
+    memset(r, 0, sizeof *r);
+    r->h = h;
+    r->clients = calloc(h->nplatforms + 1, sizeof *r->clients);
+    r->calls = calloc(h->nplatforms + 1, sizeof *r->calls);
+    r->items = malloc(items * sizeof *r->items);
+    for (size_t p = 0; r->clients && r->calls && p < h->nplatforms; p++) {
+        r->clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
+        r->calls[p].r = r;
+        r->calls[p].p = p;
+        buf_init(&r->calls[p].body, 64 * 1024);
+    }
+    return r->clients && r->calls && r->items ? 0 : -1;
+}
+
+static void relay_close(relay *r)
+{
+    for (size_t p = 0; r->clients && p < r->h->nplatforms; p++)
+        http_client_free(r->clients[p]);
+    for (size_t p = 0; r->calls && p < r->h->nplatforms; p++)
+        buf_free(&r->calls[p].body);
+    free(r->clients);
+    free(r->calls);
+    free(r->items);
+}
+
 void *hub_relay_main(void *arg)
 {
-    relay r = {.h = arg};
-    hub *h = r.h;
+    relay r;
+    hub *h = arg;
 
-    r.clients = calloc(h->nplatforms + 1, sizeof *r.clients);
-    r.calls = calloc(h->nplatforms + 1, sizeof *r.calls);
-    r.items = malloc((size_t)h->relay_batch * sizeof *r.items);
-    for (size_t p = 0; r.clients && r.calls && p < h->nplatforms; p++) {
-        r.clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
-        r.calls[p].r = &r;
-        r.calls[p].p = p;
-        buf_init(&r.calls[p].body, 64 * 1024);
-    }
-    if (!r.clients || !r.calls || !r.items) {
+    if (relay_open(&r, h, (size_t)h->relay_batch) != 0) {
         log_error("relay: out of memory; no notices will be relayed");
     } else {
         for (;;) {
@@ -260,12 +279,38 @@ void *hub_relay_main(void *arg)
         }
         record_last(&r);
     }
-    for (size_t p = 0; r.clients && p < h->nplatforms; p++)
-        http_client_free(r.clients[p]);
-    for (size_t p = 0; r.calls && p < h->nplatforms; p++)
-        buf_free(&r.calls[p].body);
-    free(r.clients);
-    free(r.calls);
-    free(r.items);
+    relay_close(&r);
+    return NULL;
+}
+
+/* Urgent notices in calls of their own: a bulk round carries up to
+ * relay_batch notices and comes back when the platform has committed
+ * them all, so an urgent notice that waited for a bulk worker would wait
+ * for that. Its answers are recorded at once, not with a next round. */
+#define URGENT_ROUND 256
+
+void *hub_relay_urgent_main(void *arg)
+{
+    relay r;
+    hub *h = arg;
+
+    if (relay_open(&r, h, URGENT_ROUND) != 0) {
+        log_error("relay: out of memory; urgent notices go with the others");
+        relay_close(&r);
+        return NULL;
+    }
+    for (;;) {
+        size_t n = hub_relay_queue_take_urgent(&h->routed, r.items, URGENT_ROUND);
+        if (n) {
+            relay_claimed(&r, n);
+            r.answered = n;
+            record_last(&r);
+            log_info("relay: %zu urgent relayed", n);
+            continue;
+        }
+        if (hub_sleep(h, h->relay_interval_ms, HUB_WAKE_ON_URGENT))
+            break;
+    }
+    relay_close(&r);
     return NULL;
 }

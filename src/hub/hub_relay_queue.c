@@ -84,16 +84,35 @@ size_t hub_relay_queue_urgent(hub_relay_queue *q)
     return n;
 }
 
-size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max)
+/* Moves up to max urgent notices into items. Call with the lock held. */
+static size_t take_urgent(hub_relay_queue *q, hub_relay_item *items, size_t max)
 {
     size_t k = 0;
 
-    pthread_mutex_lock(&q->lock);
     for (; k < max && q->urgent > 0; k++) {
         hub_db_relay_item_init(&items[k], &q->urgent_ring[q->urgent_head]);
         q->urgent_head = (q->urgent_head + 1) % q->cap;
         q->urgent--;
     }
+    return k;
+}
+
+size_t hub_relay_queue_take_urgent(hub_relay_queue *q, hub_relay_item *items, size_t max)
+{
+    size_t k;
+
+    pthread_mutex_lock(&q->lock);
+    k = take_urgent(q, items, max);
+    pthread_mutex_unlock(&q->lock);
+    return k;
+}
+
+size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max)
+{
+    size_t k;
+
+    pthread_mutex_lock(&q->lock);
+    k = take_urgent(q, items, max);
     for (; k < max && q->count > 0; k++) {
         hub_db_relay_item_init(&items[k], &q->ring[q->head]);
         q->head = (q->head + 1) % q->cap;

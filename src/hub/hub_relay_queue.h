@@ -51,5 +51,7 @@ size_t hub_relay_queue_urgent(hub_relay_queue *q);
  * first, into items as claimed relay items (outcome RELAY_FAILED until
  * the call answers). Returns how many. */
 size_t hub_relay_queue_take(hub_relay_queue *q, hub_relay_item *items, size_t max);
+/* The same for the urgent lane alone. */
+size_t hub_relay_queue_take_urgent(hub_relay_queue *q, hub_relay_item *items, size_t max);
 
 #endif
