@@ -161,8 +161,7 @@ int effect_compute(const effect_rule *r, const effect_event *events, size_t n,
     return found;
 }
 
-/* "ContentConsignment+7d" or "ContentHandover". */
-static void term_text(const effect_term *t, char *out, size_t cap)
+void effect_term_format(const effect_term *t, char *out, size_t cap)
 {
     if (t->days)
         snprintf(out, cap, "%s+%dd", t->event, t->days);
@@ -179,7 +178,7 @@ void effect_describe(const effect_rule *r, const effect_event *events, size_t n,
 
     if (effect_compute(r, events, n, &at, &term)) {
         clock_rfc3339_ms(when, at);
-        term_text(&r->terms[term], term_s, sizeof term_s);
+        effect_term_format(&r->terms[term], term_s, sizeof term_s);
         snprintf(out, cap, "%s (%s)%s", when, term_s, at > as_of_ms ? ", pending" : "");
         return;
     }

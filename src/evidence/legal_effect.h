@@ -58,6 +58,9 @@ void effect_rule_format(const effect_rule *r, char *out, size_t cap);
 int effect_compute(const effect_rule *r, const effect_event *events, size_t n,
                    long long *at_ms, size_t *term);
 
+/* A term as a rule writes it: "ContentConsignment+7d", "ContentHandover". */
+void effect_term_format(const effect_term *t, char *out, size_t cap);
+
 /* The result in words, for every place that shows it (agency status,
  * herald verify, the certificate PDF): "2026-12-09T08:00:00.123Z
  * (ContentConsignment+7d)", with ", pending" when that time is after
