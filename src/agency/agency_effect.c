@@ -76,6 +76,6 @@ json_t *agency_effect_json(const effect_rule *r, const agency_outcome *o, long l
     clock_rfc3339_ms(at, e.at);
     clock_rfc3339_ms(event_at, e.event_at);
     effect_rule_format(r, rule, sizeof rule);
-    return json_pack("{sssbsssssss}", "at", at, "pending", e.at > now_ms, "term", e.term,
-                     "event", e.event, "event_at", event_at, "rule", rule);
+    return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s}", "at", at, "pending", e.at > now_ms,
+                     "term", e.term, "event", e.event, "event_at", event_at, "rule", rule);
 }
