@@ -174,7 +174,8 @@ static int note_due(sqlite3 *sql, const due *v, long n, long long now_ms)
 {
     sqlite3_stmt *ev = db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state,"
                                        " reason, at, queued_ms) SELECT reference, caller_ref,"
-                                       " 'effective', ?2, ?3, ?4 FROM api_refs WHERE reference = ?1");
+                                       " 'effective', ?2, ?3, ?4 FROM api_refs"
+                                       " WHERE reference = ?1");
     sqlite3_stmt *mark = db_prepare(sql, "UPDATE api_effects SET noted = 1 WHERE reference = ?1");
     int rc = ev && mark ? 0 : -1;
 
@@ -237,8 +238,8 @@ int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_
                                   " coalesce(handover_at, 0) FROM documents WHERE reference = ?1");
     p.upsert = db_prepare(db->sql, "INSERT INTO api_effects(reference, at, term)"
                                    " VALUES (?1, ?2, ?3) ON CONFLICT(reference) DO UPDATE"
-                                   " SET at = excluded.at, term = excluded.term"
-                                   " WHERE noted = 0 AND (at <> excluded.at OR term <> excluded.term)");
+                                   " SET at = excluded.at, term = excluded.term WHERE noted = 0"
+                                   " AND (at <> excluded.at OR term <> excluded.term)");
     if (p.times && p.upsert && db_begin(db->sql) == 0) {
         rc = run_pass(&p, agency_effect_rule_id(rule), now_ms, settled_ms, noted);
         if (rc != 0 || db_commit(db->sql) != 0) {

@@ -252,7 +252,7 @@ static void assert_last_reason(fixture *f, const char *id, const char *reason)
 }
 
 /* GET /v1/changes for agency after a cursor: "state ..." of the
- * changes, their seqs into seq (room for cap), the cursor into *next. */
+ * changes ("state:event" for evidence that moved no state), their seqs into seq (room for cap), the cursor into *next. */
 static size_t feed(fixture *f, const char *agency, long long after, long limit, char *states,
                    size_t states_cap, long long *seq, size_t cap, long long *next)
 {
@@ -272,8 +272,9 @@ static size_t feed(fixture *f, const char *agency, long long after, long limit, 
     assert_true(n <= cap);
     json_array_foreach(json_object_get(root, "changes"), i, ch) {
         seq[i] = json_integer_value(json_object_get(ch, "seq"));
-        len += (size_t)snprintf(states + len, states_cap - len, "%s%s", i ? " " : "",
-                                text(ch, "state"));
+        const char *event = json_string_value(json_object_get(ch, "event"));
+        len += (size_t)snprintf(states + len, states_cap - len, "%s%s%s%s", i ? " " : "",
+                                text(ch, "state"), event ? ":" : "", event ? event : "");
         assert_true(len < states_cap);
     }
     *next = json_integer_value(json_object_get(root, "next"));
@@ -563,6 +564,16 @@ static void rejected_by_every_platform_goes_postal(void **state)
                     "SubmissionAcceptance:hub RelayRejection:alpha RelayRejection:beta "
                     "RelayToNonERDS:hub");
     assert_feed(f, "nts", "postal");
+    /* its letter handed to print: in the feed with its time, the state
+     * unmoved; the same batch again adds nothing */
+    for (int k = 0; k < 2; k++) {
+        hub_report r = {.event = EV_PRINT_HANDOVER, .batch = "20261202T163324Z-102fbe8e"};
+        memcpy(r.notice, id, NOTICE_ID_LEN + 1);
+        assert_int_equal(hub_db_report(f->db, ROLE_AGENCY, "nts", &r, 1, T0 + 5 + k), 0);
+        assert_string_equal(r.status, k ? "duplicate" : "recorded");
+    }
+    assert_state(f, id, "postal", "beta");
+    assert_feed(f, "nts", "postal postal:PrintHandover");
     /* a platform that rejected may neither see nor report */
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "nts"), 200);
