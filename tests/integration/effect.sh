@@ -326,6 +326,8 @@ set_clock $((D0 + DAY))
 "$HERALD" agency postal --config agency.ini --letters >letters.json 2>letters.err
 BATCH=$(jq -r .batch letters.json)
 check "agency postal --letters prints A, C and G" jqe '.letters == 3' letters.json
+check "and no letter for the paid B" \
+	bash -c "m=\$(jq -r .manifest letters.json); grep -q ',$RA,' \"\$m\" && grep -q ',$RC,' \"\$m\" && ! grep -q ',$RB,' \"\$m\""
 "$HERALD" agency postal --config agency.ini --handed-over "$BATCH" >handover.json 2>handover.err
 check "--handed-over: the hub records the batch's three hand-overs" jqe '.recorded == 3 and .failed == 0' handover.json
 check "G: 'handed_over' in its timeline, at the hub's PrintHandover time" \
