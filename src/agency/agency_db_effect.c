@@ -211,11 +211,37 @@ static int note_all_due(sqlite3 *sql, long long limit_ms, long long now_ms, size
     return rc;
 }
 
+/* The dates at or before this may be noted. */
+static long long note_limit(long long now_ms, long long settled_ms)
+{
+    return settled_ms < now_ms ? settled_ms : now_ms;
+}
+
+/* 1 when a pass has work: a new rule, a timeline grown, a date come. Read
+ * without a write transaction, so that an idle pass, every poll, takes no
+ * write lock from `agency send` or the API. */
+static int has_work(sqlite3 *sql, long long rule_id, long long limit_ms)
+{
+    sqlite3_stmt *st;
+    int due;
+
+    if (meta_get(sql, "effect_rule") != rule_id ||
+        agency_db_single_int(sql, "SELECT coalesce(max(id), 0) FROM api_events") !=
+            meta_get(sql, "effect_after"))
+        return 1;
+    st = db_prepare(sql, "SELECT 1 FROM api_effects WHERE noted = 0 AND at <= ?1 LIMIT 1");
+    if (!st)
+        return 1; /* the pass will say what is wrong */
+    sqlite3_bind_int64(st, 1, limit_ms);
+    due = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return due;
+}
+
 static int run_pass(pass *p, long long rule_id, long long now_ms, long long settled_ms,
                     size_t *noted)
 {
-    long long limit = settled_ms < now_ms ? settled_ms : now_ms;
-
+    long long limit = note_limit(now_ms, settled_ms);
     long long last;
 
     if (refresh_all(p, rule_id) != 0 || note_all_due(p->sql, limit, now_ms, noted) != 0)
@@ -230,10 +256,15 @@ int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_
                           long long settled_ms, size_t *noted)
 {
     pass p = {db->sql, rule, NULL, NULL};
+    long long rule_id = agency_effect_rule_id(rule);
     int rc = -1;
 
     *noted = 0;
     agency_db_lock(db);
+    if (!has_work(db->sql, rule_id, note_limit(now_ms, settled_ms))) {
+        agency_db_unlock(db);
+        return 0;
+    }
     p.times = db_prepare(db->sql, "SELECT coalesce(received_at, 0), coalesce(read_at, 0),"
                                   " coalesce(handover_at, 0) FROM documents WHERE reference = ?1");
     p.upsert = db_prepare(db->sql, "INSERT INTO api_effects(reference, at, term)"
@@ -241,7 +272,7 @@ int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_
                                    " SET at = excluded.at, term = excluded.term WHERE noted = 0"
                                    " AND (at <> excluded.at OR term <> excluded.term)");
     if (p.times && p.upsert && db_begin(db->sql) == 0) {
-        rc = run_pass(&p, agency_effect_rule_id(rule), now_ms, settled_ms, noted);
+        rc = run_pass(&p, rule_id, now_ms, settled_ms, noted);
         if (rc != 0 || db_commit(db->sql) != 0) {
             db_rollback(db->sql);
             rc = -1;

@@ -175,13 +175,20 @@ static void *reporter_main(void *arg)
 
 /* Notes in API notices' timelines the legal effects whose dates have
  * come (agency_db_effect.c); the feed was whole up to settled. */
-static void note_effects(agency_server *s, agency_db *db, long long now, long long settled)
+static void note_effects(agency_server *s, agency_db *db, long long now, long long settled,
+                         int *failing)
 {
     size_t noted;
 
-    if (agency_db_effect_pass(db, &s->cfg->effect, now, settled, &noted) != 0)
-        log_warn("legal effect: cannot update the timelines (retrying at the next poll)");
-    else if (noted)
+    if (agency_db_effect_pass(db, &s->cfg->effect, now, settled, &noted) != 0) {
+        if (!(*failing)++)
+            log_warn("legal effect: cannot update the timelines (retrying at each poll)");
+        return;
+    }
+    if (*failing)
+        log_info("legal effect: the timelines are updated again");
+    *failing = 0;
+    if (noted)
         log_info("legal effect: %zu notices took effect", noted);
 }
 
@@ -190,7 +197,7 @@ static void *poller_main(void *arg)
     agency_server *s = arg;
     worker_env w;
     char err[512];
-    int failing = 0;
+    int failing = 0, effect_failing = 0;
     long wait = s->cfg->poll_ms, unlogged = 0;
     long long logged = clock_now_ms(), purged = 0, settled = 0;
 
@@ -209,7 +216,7 @@ static void *poller_main(void *arg)
             unlogged += n;
             settled = pulled - EFFECT_SETTLE_MS;
         }
-        note_effects(s, w.db, now, settled);
+        note_effects(s, w.db, now, settled, &effect_failing);
         if (unlogged && (n <= 0 || now - logged >= FEED_LOG_MS)) {
             log_info("changes feed: %ld notices changed state", unlogged);
             unlogged = 0;
