@@ -132,7 +132,8 @@ typedef struct agency_change {
     const char *at; /* the evidence time; may be NULL */
     long long at_ms;      /* the time of the evidence that made the change; 0 unknown */
     const char *platform; /* the notice's platform then, NULL when none */
-    const char *event;    /* "PrintHandover": evidence that moved no state; NULL: a state change */
+    const char *event; /* PrintHandover, NoticeCancellation: evidence that moved no
+                        * state; NULL: a state change */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull). */
@@ -142,7 +143,8 @@ long long agency_db_feed_cursor(agency_db *db);
  * overwritten. The first time a notice is seen received, read or paid is
  * kept (received_at, read_at, paid_at: the legal effect and the report
  * are computed from them), and the platform of its latest change; and the
- * first PrintHandover's time (handover_at). An API notice's state change
+ * first PrintHandover's time (handover_at) and NoticeCancellation's
+ * (cancellation_at: the `cancelled` change's, or its own). An API notice's state change
  * and first hand-over go into its timeline (api_events: the state, or
  * "handed_over"). *applied counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
@@ -210,6 +212,7 @@ typedef struct agency_outcome {
     const char *platform;                   /* NULL when none */
     long long stored_at, received_at, read_at, paid_at;
     long long handover_at;                  /* the letter's PrintHandover (the hub's time) */
+    long long cancellation_at;              /* NoticeCancellation (the hub's time) */
     long long amount_krw;                   /* 0: no payment asked */
     const char *payment_code, *payment_due; /* NULL when none */
 } agency_outcome;

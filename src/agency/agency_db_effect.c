@@ -21,11 +21,12 @@
 typedef struct pass {
     sqlite3 *sql;
     const effect_rule *rule;
-    sqlite3_stmt *times, *upsert;
+    sqlite3_stmt *times, *upsert, *drop;
 } pass;
 
-/* Sets reference's pending date from the evidence its document holds now;
- * a date already noted stays. 0 or -1. */
+/* Sets reference's pending date from the evidence its document holds now,
+ * or drops it when a cancellation came first; a date already noted
+ * stays. 0 or -1. */
 static int refresh(pass *p, const char *reference)
 {
     agency_outcome o = {0};
@@ -40,9 +41,13 @@ static int refresh(pass *p, const char *reference)
     o.received_at = sqlite3_column_int64(p->times, 0);
     o.read_at = sqlite3_column_int64(p->times, 1);
     o.handover_at = sqlite3_column_int64(p->times, 2);
+    o.cancellation_at = sqlite3_column_int64(p->times, 3);
     sqlite3_reset(p->times);
-    if (!agency_effect_of(p->rule, &o, &e))
-        return 0;
+    if (!agency_effect_of(p->rule, &o, &e)) {
+        sqlite3_reset(p->drop);
+        db_bind_text(p->drop, 1, reference);
+        return db_step_done(p->drop);
+    }
     sqlite3_reset(p->upsert);
     db_bind_text(p->upsert, 1, reference);
     sqlite3_bind_int64(p->upsert, 2, e.at);
@@ -126,6 +131,8 @@ static int meta_set(sqlite3 *sql, const char *key, long long v)
     " WHERE (d.received_at IS NOT NULL OR d.read_at IS NOT NULL OR d.handover_at IS NOT NULL)" \
     " AND NOT EXISTS (SELECT 1 FROM api_effects x"                          \
     " WHERE x.reference = d.reference AND x.noted = 1)"
+/* The dates to note now. */
+#define DUE "SELECT reference FROM api_effects WHERE noted = 0 AND at <= ?1"
 /* The notices whose timeline grew since the last pass. */
 #define GREW                                                                               \
     "SELECT DISTINCT reference FROM api_events WHERE id > ?1 AND state <> 'effective'"
@@ -244,7 +251,11 @@ static int run_pass(pass *p, long long rule_id, long long now_ms, long long sett
     long long limit = note_limit(now_ms, settled_ms);
     long long last;
 
-    if (refresh_all(p, rule_id) != 0 || note_all_due(p->sql, limit, now_ms, noted) != 0)
+    /* the due ones once more, from the document: evidence that added
+     * nothing to the timeline (a cancellation after the letter went to
+     * print) may have voided them */
+    if (refresh_all(p, rule_id) != 0 || refresh_each(p, DUE, limit) != 0 ||
+        note_all_due(p->sql, limit, now_ms, noted) != 0)
         return -1;
     /* every event so far was looked at, the ones just queued too; an idle
      * pass writes nothing */
@@ -255,7 +266,7 @@ static int run_pass(pass *p, long long rule_id, long long now_ms, long long sett
 int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_ms,
                           long long settled_ms, size_t *noted)
 {
-    pass p = {db->sql, rule, NULL, NULL};
+    pass p = {db->sql, rule, NULL, NULL, NULL};
     long long rule_id = agency_effect_rule_id(rule);
     int rc = -1;
 
@@ -266,12 +277,14 @@ int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_
         return 0;
     }
     p.times = db_prepare(db->sql, "SELECT coalesce(received_at, 0), coalesce(read_at, 0),"
-                                  " coalesce(handover_at, 0) FROM documents WHERE reference = ?1");
+                                  " coalesce(handover_at, 0), coalesce(cancellation_at, 0)"
+                                  " FROM documents WHERE reference = ?1");
+    p.drop = db_prepare(db->sql, "DELETE FROM api_effects WHERE reference = ?1 AND noted = 0");
     p.upsert = db_prepare(db->sql, "INSERT INTO api_effects(reference, at, term)"
                                    " VALUES (?1, ?2, ?3) ON CONFLICT(reference) DO UPDATE"
                                    " SET at = excluded.at, term = excluded.term WHERE noted = 0"
                                    " AND (at <> excluded.at OR term <> excluded.term)");
-    if (p.times && p.upsert && db_begin(db->sql) == 0) {
+    if (p.times && p.upsert && p.drop && db_begin(db->sql) == 0) {
         rc = run_pass(&p, rule_id, now_ms, settled_ms, noted);
         if (rc != 0 || db_commit(db->sql) != 0) {
             db_rollback(db->sql);
@@ -281,6 +294,7 @@ int agency_db_effect_pass(agency_db *db, const effect_rule *rule, long long now_
     }
     sqlite3_finalize(p.times);
     sqlite3_finalize(p.upsert);
+    sqlite3_finalize(p.drop);
     agency_db_unlock(db);
     return rc;
 }

@@ -27,7 +27,7 @@ typedef struct change {
     const char *at; /* the evidence time as the feed gave it; NULL unknown */
     long long at_ms;
     const char *platform;
-    const char *event; /* PrintHandover, or NULL for a state change */
+    const char *event; /* PrintHandover, NoticeCancellation, or NULL for a state change */
     size_t order;
 } change;
 
@@ -63,7 +63,8 @@ static change *group_by_notice(const agency_change *changes, size_t n)
  * when the notice came through the back-office API. */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
-    sqlite3_stmt *handover; /* the first PrintHandover's time */
+    sqlite3_stmt *handover;     /* the first PrintHandover's time */
+    sqlite3_stmt *cancellation; /* the NoticeCancellation's time */
     sqlite3_stmt *event; /* a change of an API notice, for its timeline and callback */
     const char *now;     /* the time for a change that came without one */
     long long now_ms;
@@ -72,12 +73,13 @@ typedef struct feed_stmts {
 /* What a notice's run of changes in a page ends at: its state and that
  * state's evidence time, the times of the evidence that made it
  * received, read, paid (0: not in the run), and its latest platform; and
- * its letter's first hand-over in the run (0: none). state is NULL when
- * the run holds only hand-overs. */
+ * its letter's first hand-over and its cancellation in the run (0:
+ * none). state is NULL when the run holds only evidence that moved no
+ * state. */
 typedef struct run_end {
     const char *state, *at, *platform;
     long long received, read, paid;
-    long long handover;
+    long long handover, cancellation;
     const char *handover_at;
 } run_end;
 
@@ -116,20 +118,28 @@ static int apply_change(const feed_stmts *fs, const change *c, const run_end *e)
     return r != 0 ? r : apply_with(fs->first, c, e, fs->now_ms);
 }
 
-/* The letter was handed to print: its time, once; no state moves. 1 when
- * the document learnt it now, 0 when it knew, -1 on error. */
-static int apply_handover(sqlite3_stmt *st, const change *c, const run_end *e)
+/* An evidence time kept once (st: the hand-over's or the cancellation's
+ * UPDATE); no state moves. 1 when the document learnt it now, 0 when it
+ * knew (or ms is 0), -1 on error. */
+static int apply_time(sqlite3_stmt *st, const change *c, long long ms)
 {
+    if (!ms)
+        return 0;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, c->reference, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, e->handover);
+    sqlite3_bind_int64(st, 3, ms);
     return db_step_changed(st);
 }
 
 /* Notes what change c tells of the run's state, times and platform. */
 static void note_change(run_end *e, const change *c)
 {
+    if (c->event && !strcmp(c->event, "NoticeCancellation")) {
+        if (!e->cancellation)
+            e->cancellation = c->at_ms;
+        return;
+    }
     if (c->event) { /* PrintHandover */
         if (!e->handover && c->at_ms > 0) {
             e->handover = c->at_ms;
@@ -137,6 +147,8 @@ static void note_change(run_end *e, const change *c)
         }
         return;
     }
+    if (!strcmp(c->state, "cancelled") && !e->cancellation)
+        e->cancellation = c->at_ms;
     e->state = c->state;
     e->at = c->at;
     if (!strcmp(c->state, "received") && !e->received)
@@ -167,7 +179,7 @@ static int queue_event(const feed_stmts *fs, const char *reference, const char *
  * timeline, after the state it came with. 1, 0 (known before) or -1. */
 static int apply_run_handover(const feed_stmts *fs, const change *c, const run_end *e)
 {
-    int r = e->handover ? apply_handover(fs->handover, c, e) : 0;
+    int r = apply_time(fs->handover, c, e->handover);
 
     if (r > 0 && queue_event(fs, c->reference, "handed_over", e->handover_at) != 0)
         r = -1;
@@ -191,6 +203,8 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
         if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at) != 0)
             r = -1;
         if (r >= 0 && (h = apply_run_handover(fs, &v[i], &e)) < 0)
+            r = -1;
+        if (r >= 0 && apply_time(fs->cancellation, &v[i], e.cancellation) < 0)
             r = -1;
         if (r < 0)
             return -1;
@@ -250,6 +264,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
                         " AND notice IS NULL AND (NOT " STATE_FINAL " OR " NEW_TIME ")"),
         db_prepare(sql, "UPDATE documents SET handover_at = ?3 WHERE reference = ?1"
                         " AND +notice = ?2 AND handover_at IS NULL"),
+        db_prepare(sql, "UPDATE documents SET cancellation_at = ?3 WHERE reference = ?1"
+                        " AND +notice = ?2 AND cancellation_at IS NULL"),
         db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
                         " SELECT reference, caller_ref, ?2, ?3, ?4 FROM api_refs"
                         " WHERE reference = ?1"),
@@ -257,7 +273,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     };
     int rc = -1;
 
-    if (fs.known && fs.first && fs.handover && fs.event && db_begin(sql) == 0) {
+    if (fs.known && fs.first && fs.handover && fs.cancellation && fs.event &&
+        db_begin(sql) == 0) {
         rc = apply_runs(&fs, v, n, applied);
         if (rc == 0)
             rc = save_cursor(sql, next);
@@ -269,6 +286,7 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     sqlite3_finalize(fs.known);
     sqlite3_finalize(fs.first);
     sqlite3_finalize(fs.handover);
+    sqlite3_finalize(fs.cancellation);
     sqlite3_finalize(fs.event);
     return rc;
 }

@@ -212,14 +212,14 @@ static int add_end_columns(sqlite3 *sql)
 }
 
 /* What the feed says of each notice's evidence (the times it reached an
- * inbox, was read, was paid, its letter was handed to print, in the hub's
- * Unix ms, and the platform), the payment reference from the recipient
+ * inbox, was read, was paid, its letter was handed to print, it was
+ * cancelled, in the hub's Unix ms, and the platform), the payment reference from the recipient
  * file, and when it was stored (the report's period). Added to older files
  * at open. */
 static const char *const added_columns[] = {
     "stored_at INTEGER", "received_at INTEGER", "read_at INTEGER", "paid_at INTEGER",
     "platform TEXT", "amount_krw INTEGER", "payment_code TEXT", "payment_due TEXT",
-    "handover_at INTEGER",
+    "handover_at INTEGER", "cancellation_at INTEGER",
 };
 
 static int add_columns(sqlite3 *sql)

@@ -7,12 +7,16 @@
 #include "clock.h"
 #include "crypto.h"
 
-static const char *const learnt[AGENCY_EFFECT_EVENTS] = {"ContentConsignment",
-                                                         "ContentHandover", "PrintHandover"};
+/* The events whose times the agency learns; a rule may name the first
+ * RULE_EVENTS. */
+#define RULE_EVENTS 3
+static const char *const learnt[AGENCY_EFFECT_EVENTS] = {
+    "ContentConsignment", "ContentHandover", "PrintHandover", "NoticeCancellation"};
 
 size_t agency_effect_events(const agency_outcome *o, effect_event ev[AGENCY_EFFECT_EVENTS])
 {
-    const long long at[AGENCY_EFFECT_EVENTS] = {o->received_at, o->read_at, o->handover_at};
+    const long long at[AGENCY_EFFECT_EVENTS] = {o->received_at, o->read_at, o->handover_at,
+                                                o->cancellation_at};
     size_t n = 0;
 
     for (size_t i = 0; i < AGENCY_EFFECT_EVENTS; i++)
@@ -40,7 +44,7 @@ int agency_effect_rule_check(const effect_rule *r, char *err, size_t errlen)
 {
     for (size_t i = 0; i < r->n; i++) {
         int known = 0;
-        for (size_t k = 0; k < AGENCY_EFFECT_EVENTS; k++)
+        for (size_t k = 0; k < RULE_EVENTS; k++)
             known |= !strcmp(r->terms[i].event, learnt[k]);
         if (!known) {
             snprintf(err, errlen, "term %zu: the agency learns no time of %s from the hub's"

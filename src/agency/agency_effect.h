@@ -10,7 +10,9 @@
  * a change of its own in the feed). So its rule may name only those three
  * events, which agency_effect_rule_check holds it to at start: a term
  * naming any other would leave the agency's date apart from the
- * certificate's. Pure: no I/O, no clock. */
+ * certificate's. It also learns when the notice was cancelled
+ * (NoticeCancellation: the `cancelled` change, or a change of its own),
+ * which voids a date still to come. Pure: no I/O, no clock. */
 #ifndef HERALD_AGENCY_EFFECT_H
 #define HERALD_AGENCY_EFFECT_H
 
@@ -20,8 +22,9 @@
 #include "agency_db.h"
 #include "legal_effect.h"
 
-/* The events the agency learns the times of, at most this many. */
-#define AGENCY_EFFECT_EVENTS 3
+/* The events the agency learns the times of, at most this many: the
+ * three a rule may name, and the cancellation. */
+#define AGENCY_EFFECT_EVENTS 4
 
 typedef struct agency_effect {
     long long at;       /* when the notice takes effect, Unix ms */
@@ -35,7 +38,7 @@ typedef struct agency_effect {
 size_t agency_effect_events(const agency_outcome *o, effect_event ev[AGENCY_EFFECT_EVENTS]);
 
 /* 1 with *out when a term of r applies to o's evidence, 0 when none does
- * yet. */
+ * yet or the notice was cancelled before its date. */
 int agency_effect_of(const effect_rule *r, const agency_outcome *o, agency_effect *out);
 
 /* 0 when every term of r names an event the agency learns the time of;

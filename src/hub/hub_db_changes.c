@@ -1,8 +1,9 @@
 /* hub_db_changes.c -- the agencies' feed of state changes (GET
  * /v1/changes): a row per new state a notice reaches, written with the
  * change in the same transaction, read in seq order; and a row per
- * PrintHandover, which moves no state but whose time the agency's legal
- * effect is computed from (docs/design.md §3, "Legal effect"). */
+ * PrintHandover, and per NoticeCancellation that moved no state, whose
+ * times the agency's legal effect is computed from (docs/design.md §3,
+ * "Legal effect"). */
 #include "hub_db_internal.h"
 
 static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)

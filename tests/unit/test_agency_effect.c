@@ -3,7 +3,8 @@
  * real SQLite file, what the changes feed keeps of a letter's hand-over
  * and how the effect pass (agency_db_effect.c) queues "handed_over" and
  * "effective" in an API notice's timeline: once, in order, only when its
- * date has come and the feed is known to be whole up to it. */
+ * date has come and the feed is known to be whole up to it, never for a
+ * notice cancelled before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,11 +53,18 @@ static void the_date_counts_from_read_inbox_or_hand_over(void **state)
     assert_int_equal(agency_effect_of(&r, &o, &e), 1);
     assert_true(e.at == T0 + 5 + 10 * DAY && e.event_at == T0 + 5);
     assert_string_equal(e.term, "PrintHandover+10d");
+    /* cancelled before that date: none; at or after it: it stands */
+    o.cancellation_at = T0 + 3 * DAY;
+    assert_int_equal(agency_effect_of(&r, &o, &e), 0);
+    assert_true(json_is_null(agency_effect_json(&r, &o, T0)));
+    o.cancellation_at = T0 + 5 + 10 * DAY;
+    assert_int_equal(agency_effect_of(&r, &o, &e), 1);
 }
 
 static void rules_naming_events_the_agency_never_learns_are_refused(void **state)
 {
     effect_rule ok = rule_of("PrintHandover+3d, ContentHandover"), bad;
+    effect_rule cancel = rule_of("NoticeCancellation+1d");
     char err[512];
     (void)state;
 
@@ -64,6 +72,8 @@ static void rules_naming_events_the_agency_never_learns_are_refused(void **state
     bad = rule_of("ContentHandover, ConsignmentNotification+3d");
     assert_int_equal(agency_effect_rule_check(&bad, err, sizeof err), -1);
     assert_non_null(strstr(err, "term 2: the agency learns no time of ConsignmentNotification"));
+    /* the cancellation's time is learnt, but only to void a date */
+    assert_int_equal(agency_effect_rule_check(&cancel, err, sizeof err), -1);
 }
 
 static void the_rule_id_follows_the_rule(void **state)
@@ -285,6 +295,27 @@ static void a_letter_takes_effect_10_days_after_its_hand_over(void **state)
     assert_true(last_at(f, "g") == T0 + 11 * DAY);
 }
 
+static void a_notice_cancelled_before_its_date_never_takes_effect(void **state)
+{
+    fixture *f = *state;
+
+    api_notice(f, "x");
+    feed(f, "x", "received", T0, NULL);
+    assert_int_equal(pass(f, T0 + DAY, T0 + DAY), 0);
+    feed(f, "x", "cancelled", T0 + 3 * DAY, NULL);
+    assert_int_equal(pass(f, T0 + 8 * DAY, T0 + 8 * DAY), 0);
+    assert_string_equal(timeline(f, "x"), "accepted received cancelled");
+    /* on paper, handed over, then cancelled: the state stays postal, and
+     * the cancellation adds nothing to the timeline, but voids the date */
+    api_notice(f, "y");
+    feed(f, "y", "postal", T0, NULL);
+    feed(f, "y", "postal", T0 + DAY, "PrintHandover");
+    assert_int_equal(pass(f, T0 + 2 * DAY, T0 + 2 * DAY), 0);
+    feed(f, "y", "postal", T0 + 5 * DAY, "NoticeCancellation");
+    assert_int_equal(pass(f, T0 + 12 * DAY, T0 + 12 * DAY), 0);
+    assert_string_equal(timeline(f, "y"), "accepted postal handed_over");
+}
+
 static void a_new_rule_moves_the_dates_still_pending(void **state)
 {
     fixture *f = *state;
@@ -310,6 +341,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_read_notice_takes_effect_at_the_read_after_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_letter_takes_effect_10_days_after_its_hand_over,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_notice_cancelled_before_its_date_never_takes_effect,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_new_rule_moves_the_dates_still_pending, setup,
                                         teardown),

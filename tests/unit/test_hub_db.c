@@ -574,6 +574,11 @@ static void rejected_by_every_platform_goes_postal(void **state)
     }
     assert_state(f, id, "postal", "beta");
     assert_feed(f, "nts", "postal postal:PrintHandover");
+    /* cancelled after its paper: the state stays, the feed has the time */
+    hub_cancel c = {.reference = "P-1", .reason = "sent in error"};
+    assert_int_equal(hub_db_cancel(f->db, "nts", &c, 1, T0 + 9), 0);
+    assert_string_equal(c.status, "recorded");
+    assert_feed(f, "nts", "postal postal:PrintHandover postal:NoticeCancellation");
     /* a platform that rejected may neither see nor report */
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "nts"), 200);
@@ -1405,7 +1410,8 @@ static void cancel_after_read_is_for_the_record(void **state)
     assert_timeline(f, id,
                     "SubmissionAcceptance:hub RelayAcceptance:alpha ContentHandover:nts "
                     "NoticeCancellation:nts");
-    assert_feed(f, "nts", "relayed read");
+    /* no state moved; the feed gives the cancellation's time, as evidence */
+    assert_feed(f, "nts", "relayed read read:NoticeCancellation");
     assert_int_equal(withdrawals_owed(f, w, 4), 1);
 }
 
