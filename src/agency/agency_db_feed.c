@@ -199,16 +199,22 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
             if (v[j].event || !e.state || !agency_ref_state_final(e.state))
                 note_change(&e, &v[j]);
-        int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0;
+        int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0, k = 0;
         if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at) != 0)
             r = -1;
         if (r >= 0 && (h = apply_run_handover(fs, &v[i], &e)) < 0)
             r = -1;
-        if (r >= 0 && apply_time(fs->cancellation, &v[i], e.cancellation) < 0)
+        if (r >= 0 && (k = apply_time(fs->cancellation, &v[i], e.cancellation)) < 0)
+            r = -1;
+        /* a cancellation the agency asked for is marked here before the
+         * feed tells of it, so the change moves nothing: its time, learnt
+         * once, puts it in the timeline */
+        if (r == 0 && k > 0 && !strcmp(e.state ? e.state : "", "cancelled") &&
+            queue_event(fs, v[i].reference, e.state, e.at) != 0)
             r = -1;
         if (r < 0)
             return -1;
-        *applied += (size_t)(r || h);
+        *applied += (size_t)(r || h || k);
         i = j;
     }
     return 0;

@@ -279,20 +279,23 @@ post() { # caller reference, RRN, name
 	 \"name\":\"$3\",\"address\":\"서울 종로구 9\",\"personalisation\":{\"amount\":\"40,000\"},
 	 \"title\":\"과태료 / Fine\",\"deadline\":\"$DL2\"}" "${BO[@]}"
 }
-for x in "fine-e 971013-9019902 가" "fine-f 2103153481720 나" "fine-g 800101-1234567 다"; do
+for x in "fine-e 971013-9019902 가" "fine-f 2103153481720 나" "fine-g 800101-1234567 다" \
+	"fine-h 971013-9019902 가"; do
 	set -- $x
 	check "POST /v1/notices $1: 201" [ "$(status_of "$(post "$1" "$2" "$3")")" = 201 ]
 done
 api() { curl -s "${BO[@]}" "$API/v1/notices/$1"; }
 api_state() { [ "$(api "$1" | jq -r .state)" = "$2" ]; }
-check "E and F reach their inboxes, G goes to paper (the API's state)" \
+check "E, F and H reach their inboxes, G goes to paper (the API's state)" \
 	until_true bash -c "$(declare -f api api_state); BO=(${BO[*]@Q}); API=$API
-		api_state fine-e received && api_state fine-f received && api_state fine-g postal"
+		api_state fine-e received && api_state fine-f received && api_state fine-g postal &&
+		api_state fine-h received"
 check "before any read, E's effect is pending: 7 days after its inbox" \
 	jqe '.effect.pending == true and .effect.term == "ContentConsignment+7d" and .effect.event == "ContentConsignment"
 		and .effect.rule == "ContentHandover, ContentConsignment+7d, PrintHandover+10d"' <<<"$(api fine-e)"
 check "G, on paper with no letter handed over yet, has no effect" jqe '.effect == null' <<<"$(api fine-g)"
 NE=$(api fine-e | jq -r .notice) NF=$(api fine-f | jq -r .notice) NG=$(api fine-g | jq -r .notice)
+NH=$(api fine-h | jq -r .notice)
 cert_effect() { # notice id: the date herald verify gives from its certificate alone
 	curl -s "${AG[@]}" "$H/v1/notices/$1/certificate" >"$1.json"
 	"$HERALD" verify --log-key log.pub --effect-rule 'ContentHandover, ContentConsignment+7d, PrintHandover+10d' "$1.json" |
@@ -320,6 +323,19 @@ check "E's callbacks: accepted, received, read, then effective" \
 check "E's effective callback carries the date and the term" \
 	jqe '[.events[] | select(.reference == "fine-e" and .state == "effective")] | length == 1 and
 		.[0].at == "'"$(jq -r .effect.at <<<"$e")"'" and .[0].reason == "ContentHandover"' <<<"$(callbacks)"
+
+# H, unread, is cancelled on day 0 + 2 hours: it never takes effect
+set_clock $((D0 + 2 * HOUR))
+check "H is cancelled through the API" \
+	jqe '.status == "cancelled"' <<<"$(curl -s "${BO[@]}" -H 'Content-Type: application/json' \
+		-d '{"reason":"sent in error"}' "$API/v1/notices/fine-h/cancel")"
+check "H's cancellation reaches its timeline, and it has no effect" \
+	until_true bash -c "$(declare -f api); BO=(${BO[*]@Q}); API=$API
+		api fine-h | jq -e '.state == \"cancelled\" and .effect == null' >/dev/null"
+check "herald verify says the same from H's certificate" \
+	bash -c "curl -s -H 'Authorization: Bearer $NTS' '$H/v1/notices/$NH/certificate' >h.json &&
+		\"\$HERALD\" verify --log-key log.pub --effect-rule 'ContentHandover, ContentConsignment+7d, PrintHandover+10d' h.json |
+		grep -q '^legal effect under .*: none: cancelled at .*, before it took effect'"
 
 # G's letter is printed and handed over on day 1
 set_clock $((D0 + DAY))
@@ -378,7 +394,9 @@ check "G: in effect 10 days after the hand-over, the same date verify gives" \
 		[ \"\$(jq -r .effect.at <<<'$g')\" = '$(cert_effect "$NG")' ]"
 check "G's callbacks: accepted, postal, handed_over, then effective" \
 	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-g)\" = 'accepted postal handed_over effective' ]"
-check "no notice took effect twice" \
-	jqe '[.events[] | select(.state == "effective") | .reference] | (length == 3 and (unique | length) == 3)' <<<"$(callbacks)"
+check "no notice took effect twice, and the cancelled H never did" \
+	jqe '[.events[] | select(.state == "effective") | .reference] | (length == 3 and (unique | length) == 3 and (index("fine-h") | not))' <<<"$(callbacks)"
+check "H's callbacks end at its cancellation" \
+	[ "$(cb_states fine-h)" = "accepted received cancelled" ]
 check "every callback's signature checked out" jqe '.bad_signatures == 0' <<<"$(callbacks)"
 finish
