@@ -14,6 +14,7 @@
 
 #include "agency_api.h"
 #include "agency_api_input.h"
+#include "agency_effect.h"
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "clock.h"
@@ -65,6 +66,31 @@ static void not_found(http_response *resp, const char *what)
     agency_problem(resp, 404, NULL, 0, "no such %s", what);
 }
 
+typedef struct effect_ctx {
+    const effect_rule *rule;
+    long long now;
+    json_t *effect;
+} effect_ctx;
+
+static int effect_of_row(void *ctx, const agency_outcome *row)
+{
+    effect_ctx *e = ctx;
+
+    e->effect = agency_effect_json(e->rule, row, e->now);
+    return 1;
+}
+
+/* "effect": when the notice (agency reference ref) takes legal effect,
+ * computed now from the evidence times the agency holds; null when no
+ * term of the rule applies yet. */
+static void add_effect(agency_api *api, json_t *o, const char *ref)
+{
+    effect_ctx e = {&api->cfg->effect, clock_now_ms(), NULL};
+
+    agency_db_outcomes(api->db, ref, 0, 0, effect_of_row, &e);
+    json_object_set_new(o, "effect", e.effect ? e.effect : json_null());
+}
+
 /* ---- POST /v1/notices ---- */
 
 static void answer_input_error(http_response *resp, int rc, const api_errors *errs)
@@ -93,6 +119,7 @@ static int answer_notice(agency_api *api, const char *caller_ref, int status,
         json_decref(o);
         return -1;
     }
+    add_effect(api, o, ref);
     reply_json(resp, status, o);
     return 0;
 }
@@ -289,6 +316,7 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
         return;
     }
     if (found) {
+        add_effect(api, o, ref);
         add_evidence(api, o);
         reply_json(resp, 200, o);
         return;

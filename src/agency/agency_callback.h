@@ -14,7 +14,9 @@
  * answer, a timeout, a 5xx or a 429 is retried with exponential backoff,
  * the same batch again, for up to 24 hours; any other answer drops the
  * batch (logged). So events arrive in order per notice, and a final state
- * is never followed by an earlier one (the feed never records one). */
+ * is never followed by an earlier one (the feed never records one); the
+ * milestones "handed_over" and "effective" (agency_db_effect.c) come after
+ * the events that caused them. */
 #ifndef HERALD_AGENCY_CALLBACK_H
 #define HERALD_AGENCY_CALLBACK_H
 

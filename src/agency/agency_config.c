@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agency_effect.h"
 #include "agency_ref.h"
 #include "apikeys.h"
 #include "http_client.h"
@@ -140,13 +141,15 @@ static int load_api_paths(agency_cfg *c, char *err, size_t errlen)
 }
 
 /* [agency] effect_rule, the documented default when absent. A rule that
- * does not parse stops every subcommand, naming its line. */
+ * does not parse, or names an event whose time the agency does not learn
+ * (agency_effect.h), stops every subcommand, naming its line. */
 static int load_effect_rule(agency_cfg *c, char *err, size_t errlen)
 {
     const char *text = config_get(&c->ini, "agency", "effect_rule");
-    char why[256];
+    char why[512];
 
-    if (effect_rule_parse(text ? text : EFFECT_RULE_DEFAULT, &c->effect, why, sizeof why) == 0)
+    if (effect_rule_parse(text ? text : EFFECT_RULE_DEFAULT, &c->effect, why, sizeof why) == 0 &&
+        agency_effect_rule_check(&c->effect, why, sizeof why) == 0)
         return 0;
     snprintf(err, errlen, "%s:%d: [agency] effect_rule: %s (e.g. effect_rule = %s)",
              c->ini.path, config_line(&c->ini, "agency", "effect_rule"), why,

@@ -132,6 +132,8 @@ typedef struct agency_change {
     const char *at; /* the evidence time; may be NULL */
     long long at_ms;      /* the time of the evidence that made the change; 0 unknown */
     const char *platform; /* the notice's platform then, NULL when none */
+    const char *event; /* PrintHandover, NoticeCancellation: evidence that moved no
+                        * state; NULL: a state change */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull). */
@@ -140,8 +142,11 @@ long long agency_db_feed_cursor(agency_db *db);
  * next, in one transaction. Final states (read, postal, paid) are never
  * overwritten. The first time a notice is seen received, read or paid is
  * kept (received_at, read_at, paid_at: the legal effect and the report
- * are computed from them), and the platform of its latest change. *applied
- * counts the notices that changed. */
+ * are computed from them), and the platform of its latest change; and the
+ * first PrintHandover's time (handover_at) and NoticeCancellation's
+ * (cancellation_at: the `cancelled` change's, or its own). An API notice's state change
+ * and first hand-over go into its timeline (api_events: the state, or
+ * "handed_over"). *applied counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long next, size_t *applied);
 
@@ -186,6 +191,19 @@ int agency_db_api_events_done(agency_db *db, long long last_id);
 /* Events not yet delivered. */
 long long agency_db_api_events_waiting(agency_db *db);
 
+/* ---- legal effect in API notices' timelines (agency_db_effect.c) ---- */
+
+struct effect_rule;
+/* One pass, in one transaction: the date each API notice takes effect
+ * under rule, brought up to date for those whose timeline grew since the
+ * last pass (every pending one when the rule is not the one the last pass
+ * used), and "effective" queued in the timeline (reason: the term) of each
+ * whose date is at or before both now_ms and settled_ms (up to when the
+ * feed is known to hold every change: a read not yet pulled could bring
+ * a date forward). *noted counts those. 0 or -1. */
+int agency_db_effect_pass(agency_db *db, const struct effect_rule *rule, long long now_ms,
+                          long long settled_ms, size_t *noted);
+
 /* ---- what became of each notice (agency_db_outcomes.c) ---- */
 
 /* One document's outcome so far (times Unix ms, 0 when none). */
@@ -193,6 +211,8 @@ typedef struct agency_outcome {
     const char *reference, *notice, *state; /* notice "" before the hub's answer */
     const char *platform;                   /* NULL when none */
     long long stored_at, received_at, read_at, paid_at;
+    long long handover_at;                  /* the letter's PrintHandover (the hub's time) */
+    long long cancellation_at;              /* NoticeCancellation (the hub's time) */
     long long amount_krw;                   /* 0: no payment asked */
     const char *payment_code, *payment_due; /* NULL when none */
 } agency_outcome;

@@ -1,5 +1,6 @@
 /* agency_db_feed.c -- what the hub's changes feed tells of the agency's
- * notices: their states, and the cursor moved in the same transaction so
+ * notices: their states and evidence times (the hand-over of a letter to
+ * print among them), and the cursor moved in the same transaction so
  * that a crash never skips or replays half a page. */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ typedef struct change {
     const char *at; /* the evidence time as the feed gave it; NULL unknown */
     long long at_ms;
     const char *platform;
+    const char *event; /* PrintHandover, NoticeCancellation, or NULL for a state change */
     size_t order;
 } change;
 
@@ -47,7 +49,8 @@ static change *group_by_notice(const agency_change *changes, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++)
         v[i] = (change){changes[i].notice, changes[i].reference, changes[i].state,
-                        changes[i].at,     changes[i].at_ms,     changes[i].platform, i};
+                        changes[i].at,     changes[i].at_ms,     changes[i].platform,
+                        changes[i].event,  i};
     qsort(v, n, sizeof *v, by_notice_then_order);
     return v;
 }
@@ -60,6 +63,8 @@ static change *group_by_notice(const agency_change *changes, size_t n)
  * when the notice came through the back-office API. */
 typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
+    sqlite3_stmt *handover;     /* the first PrintHandover's time */
+    sqlite3_stmt *cancellation; /* the NoticeCancellation's time */
     sqlite3_stmt *event; /* a change of an API notice, for its timeline and callback */
     const char *now;     /* the time for a change that came without one */
     long long now_ms;
@@ -67,10 +72,15 @@ typedef struct feed_stmts {
 
 /* What a notice's run of changes in a page ends at: its state and that
  * state's evidence time, the times of the evidence that made it
- * received, read, paid (0: not in the run), and its latest platform. */
+ * received, read, paid (0: not in the run), and its latest platform; and
+ * its letter's first hand-over and its cancellation in the run (0:
+ * none). state is NULL when the run holds only evidence that moved no
+ * state. */
 typedef struct run_end {
     const char *state, *at, *platform;
     long long received, read, paid;
+    long long handover, cancellation;
+    const char *handover_at;
 } run_end;
 
 static void bind_time(sqlite3_stmt *st, int i, long long ms)
@@ -108,9 +118,37 @@ static int apply_change(const feed_stmts *fs, const change *c, const run_end *e)
     return r != 0 ? r : apply_with(fs->first, c, e, fs->now_ms);
 }
 
+/* An evidence time kept once (st: the hand-over's or the cancellation's
+ * UPDATE); no state moves. 1 when the document learnt it now, 0 when it
+ * knew (or ms is 0), -1 on error. */
+static int apply_time(sqlite3_stmt *st, const change *c, long long ms)
+{
+    if (!ms)
+        return 0;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, c->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->notice, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ms);
+    return db_step_changed(st);
+}
+
 /* Notes what change c tells of the run's state, times and platform. */
 static void note_change(run_end *e, const change *c)
 {
+    if (c->event && !strcmp(c->event, "NoticeCancellation")) {
+        if (!e->cancellation)
+            e->cancellation = c->at_ms;
+        return;
+    }
+    if (c->event) { /* PrintHandover */
+        if (!e->handover && c->at_ms > 0) {
+            e->handover = c->at_ms;
+            e->handover_at = c->at;
+        }
+        return;
+    }
+    if (!strcmp(c->state, "cancelled") && !e->cancellation)
+        e->cancellation = c->at_ms;
     e->state = c->state;
     e->at = c->at;
     if (!strcmp(c->state, "received") && !e->received)
@@ -126,36 +164,57 @@ static void note_change(run_end *e, const change *c)
 /* The change into the API's event queue when the notice came through the
  * API: only changes that moved the document, so a final state is never
  * followed by another. */
-static int queue_event(const feed_stmts *fs, const char *reference, const run_end *e)
+static int queue_event(const feed_stmts *fs, const char *reference, const char *state,
+                       const char *at)
 {
     sqlite3_reset(fs->event);
     sqlite3_bind_text(fs->event, 1, reference, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fs->event, 2, e->state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fs->event, 3, e->at ? e->at : fs->now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fs->event, 3, at ? at : fs->now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(fs->event, 4, fs->now_ms);
     return db_step_done(fs->event);
 }
 
+/* The run's hand-over, learnt once: "handed_over" in an API notice's
+ * timeline, after the state it came with. 1, 0 (known before) or -1. */
+static int apply_run_handover(const feed_stmts *fs, const change *c, const run_end *e)
+{
+    int r = apply_time(fs->handover, c, e->handover);
+
+    if (r > 0 && queue_event(fs, c->reference, "handed_over", e->handover_at) != 0)
+        r = -1;
+    return r;
+}
+
 /* Applies the changes one notice at a time. A notice's run of changes
  * within the page ends where applying them in order would: at the first
- * final state (read, postal, cancelled, paid), else at the last one. So
- * a notice that went accepted, relayed, received within one page costs
- * one UPDATE. */
+ * final state (read, postal, cancelled, paid), else at the last one;
+ * a hand-over after it still counts. So a notice that went accepted,
+ * relayed, received within one page costs one UPDATE. */
 static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *applied)
 {
     for (size_t i = 0; i < n;) {
         run_end e = {0};
-        size_t j = i + 1;
-        note_change(&e, &v[i]);
+        size_t j = i;
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
-            if (!agency_ref_state_final(e.state))
+            if (v[j].event || !e.state || !agency_ref_state_final(e.state))
                 note_change(&e, &v[j]);
-        int r = apply_change(fs, &v[i], &e);
-        if (r > 0 && queue_event(fs, v[i].reference, &e) != 0)
+        int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0, k = 0;
+        if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at) != 0)
+            r = -1;
+        if (r >= 0 && (h = apply_run_handover(fs, &v[i], &e)) < 0)
+            r = -1;
+        if (r >= 0 && (k = apply_time(fs->cancellation, &v[i], e.cancellation)) < 0)
+            r = -1;
+        /* a cancellation the agency asked for is marked here before the
+         * feed tells of it, so the change moves nothing: its time, learnt
+         * once, puts it in the timeline */
+        if (r == 0 && k > 0 && !strcmp(e.state ? e.state : "", "cancelled") &&
+            queue_event(fs, v[i].reference, e.state, e.at) != 0)
             r = -1;
         if (r < 0)
             return -1;
-        *applied += (size_t)r;
+        *applied += (size_t)(r || h || k);
         i = j;
     }
     return 0;
@@ -209,6 +268,10 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
                         " AND ((NOT " STATE_FINAL " AND state <> ?1) OR " NEW_TIME ")"),
         db_prepare(sql, "UPDATE documents SET " FEED_SET ", notice = ?2 WHERE reference = ?3"
                         " AND notice IS NULL AND (NOT " STATE_FINAL " OR " NEW_TIME ")"),
+        db_prepare(sql, "UPDATE documents SET handover_at = ?3 WHERE reference = ?1"
+                        " AND +notice = ?2 AND handover_at IS NULL"),
+        db_prepare(sql, "UPDATE documents SET cancellation_at = ?3 WHERE reference = ?1"
+                        " AND +notice = ?2 AND cancellation_at IS NULL"),
         db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
                         " SELECT reference, caller_ref, ?2, ?3, ?4 FROM api_refs"
                         " WHERE reference = ?1"),
@@ -216,7 +279,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     };
     int rc = -1;
 
-    if (fs.known && fs.first && fs.event && db_begin(sql) == 0) {
+    if (fs.known && fs.first && fs.handover && fs.cancellation && fs.event &&
+        db_begin(sql) == 0) {
         rc = apply_runs(&fs, v, n, applied);
         if (rc == 0)
             rc = save_cursor(sql, next);
@@ -227,6 +291,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     }
     sqlite3_finalize(fs.known);
     sqlite3_finalize(fs.first);
+    sqlite3_finalize(fs.handover);
+    sqlite3_finalize(fs.cancellation);
     sqlite3_finalize(fs.event);
     return rc;
 }

@@ -30,11 +30,14 @@ static void read_outcome(sqlite3_stmt *st, agency_outcome *o)
     o->amount_krw = int_or_0(st, 8);
     o->payment_code = text_or_null(st, 9);
     o->payment_due = text_or_null(st, 10);
+    o->handover_at = int_or_0(st, 11);
+    o->cancellation_at = int_or_0(st, 12);
 }
 
 #define OUTCOME_COLS                                                                      \
     "reference, coalesce(notice, ''), state, platform, stored_at, received_at, read_at," \
-    " paid_at, amount_krw, payment_code, payment_due"
+    " paid_at, amount_krw, payment_code, payment_due, handover_at,"  \
+    " cancellation_at"
 
 int agency_db_outcomes(agency_db *db, const char *reference, long long from_ms,
                        long long to_ms, int (*fn)(void *ctx, const agency_outcome *o),

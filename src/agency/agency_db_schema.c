@@ -108,7 +108,17 @@ static const char schema[] =
     " at TEXT NOT NULL,"
     " queued_ms INTEGER NOT NULL"
     ");"
-    "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);";
+    "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);"
+    /* When each API notice takes legal effect, once a term of the rule
+     * applies (agency_db_effect.c): pending until noted in its timeline
+     * as "effective", which the index of the pending ones finds by time. */
+    "CREATE TABLE IF NOT EXISTS api_effects("
+    " reference TEXT PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " term TEXT NOT NULL,"
+    " noted INTEGER NOT NULL DEFAULT 0"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS api_effects_due ON api_effects(at) WHERE noted = 0;";
 
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */
@@ -202,12 +212,14 @@ static int add_end_columns(sqlite3 *sql)
 }
 
 /* What the feed says of each notice's evidence (the times it reached an
- * inbox, was read, was paid, in the hub's Unix ms, and the platform), the
- * payment reference from the recipient file, and when it was stored (the
- * report's period). Added to older files at open. */
+ * inbox, was read, was paid, its letter was handed to print, it was
+ * cancelled, in the hub's Unix ms, and the platform), the payment reference from the recipient
+ * file, and when it was stored (the report's period). Added to older files
+ * at open. */
 static const char *const added_columns[] = {
     "stored_at INTEGER", "received_at INTEGER", "read_at INTEGER", "paid_at INTEGER",
     "platform TEXT", "amount_krw INTEGER", "payment_code TEXT", "payment_due TEXT",
+    "handover_at INTEGER", "cancellation_at INTEGER",
 };
 
 static int add_columns(sqlite3 *sql)

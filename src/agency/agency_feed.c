@@ -39,7 +39,14 @@ static agency_change *page_changes(json_t *changes, size_t *n)
         }
         if (platform && !apikeys_name_ok(platform, strlen(platform)))
             platform = NULL;
-        v[(*n)++] = (agency_change){notice, ref, state, at, at_ms, platform};
+        /* Evidence that moved no state: the letter's hand-over and a late
+         * cancellation are known (their times count for the legal
+         * effect); any other is nothing this agency acts on. */
+        const char *event = json_string_value(json_object_get(c, "event"));
+        if (event && strcmp(event, "PrintHandover") != 0 &&
+            strcmp(event, "NoticeCancellation") != 0)
+            continue;
+        v[(*n)++] = (agency_change){notice, ref, state, at, at_ms, platform, event};
     }
     return v;
 }

@@ -164,21 +164,47 @@ static void *reporter_main(void *arg)
 #define FEED_BUSY_MS 100
 /* How often a busy feed is summed up in the log. */
 #define FEED_LOG_MS 10000
+/* Evidence the hub recorded this long before a pull that drained the
+ * feed is taken to be in it (a change is visible once its transaction
+ * commits, a moment after its time): only then is a legal effect noted
+ * in the timeline, which a read not yet pulled could have brought
+ * forward. */
+#define EFFECT_SETTLE_MS 5000
 /* The retention purge runs at start and then once a day. */
 #define PURGE_EVERY_MS (24LL * 3600 * 1000)
+
+/* Notes in API notices' timelines the legal effects whose dates have
+ * come (agency_db_effect.c); the feed was whole up to settled. */
+static void note_effects(agency_server *s, agency_db *db, long long now, long long settled,
+                         int *failing)
+{
+    size_t noted;
+
+    if (agency_db_effect_pass(db, &s->cfg->effect, now, settled, &noted) != 0) {
+        if (!(*failing)++)
+            log_warn("legal effect: cannot update the timelines (retrying at each poll)");
+        return;
+    }
+    if (*failing)
+        log_info("legal effect: the timelines are updated again");
+    *failing = 0;
+    if (noted)
+        log_info("legal effect: %zu notices took effect", noted);
+}
 
 static void *poller_main(void *arg)
 {
     agency_server *s = arg;
     worker_env w;
     char err[512];
-    int failing = 0;
+    int failing = 0, effect_failing = 0;
     long wait = s->cfg->poll_ms, unlogged = 0;
-    long long logged = clock_now_ms(), purged = 0;
+    long long logged = clock_now_ms(), purged = 0, settled = 0;
 
     if (worker_open(s, &w) != 0)
         return NULL;
     while (!nap(s, wait, 0)) {
+        long long pulled = clock_now_ms();
         long n = agency_feed_pull(w.db, w.hub, err, sizeof err);
         long long now = clock_now_ms();
         if (n < 0 && !failing++)
@@ -188,7 +214,9 @@ static void *poller_main(void *arg)
                 log_info("changes feed: reachable again");
             failing = 0;
             unlogged += n;
+            settled = pulled - EFFECT_SETTLE_MS;
         }
+        note_effects(s, w.db, now, settled, &effect_failing);
         if (unlogged && (n <= 0 || now - logged >= FEED_LOG_MS)) {
             log_info("changes feed: %ld notices changed state", unlogged);
             unlogged = 0;

@@ -8,6 +8,7 @@
 #include "agency_commands.h"
 #include "agency_config.h"
 #include "agency_db.h"
+#include "agency_effect.h"
 #include "agency_opts.h"
 #include "buf.h"
 #include "cli.h"
@@ -23,10 +24,11 @@ static const char usage[] =
     "stored: kept here but not yet accepted by the hub (a re-run of send finishes\n"
     "them); the others are the hub's states as last seen on its changes feed.\n"
     "effective: notices whose legal effect (agency.ini effect_rule, computed from\n"
-    "the evidence times the feed gave) has begun; effect_pending: those with a date\n"
-    "still to come.\n\n"
-    "  --reference REF  one notice: its state, evidence times, payment and legal\n"
-    "                   effect, as one JSON line\n";
+    "the evidence times the feed gave: inbox, read, letter handed to print) has\n"
+    "begun; effect_pending: those with a date still to come.\n\n"
+    "  --reference REF  one notice: its state, evidence times (received_at,\n"
+    "                   read_at, paid_at, handed_over_at: the letter's hand-over to\n"
+    "                   print), payment and legal effect, as one JSON line\n";
 
 /* Loads the config and opens the database; EXIT_OK or EXIT_FAIL. */
 static int open_agency(const char *config, agency_cfg *c, agency_db **db)
@@ -63,26 +65,13 @@ static void add_count(void *ctx, const char *state, long long n)
     k->total += n;
 }
 
-/* The evidence the agency holds of o, for the legal effect: the times the
- * hub's feed gave for ContentConsignment and ContentHandover. */
-static size_t evidence_of(const agency_outcome *o, effect_event ev[2])
-{
-    size_t n = 0;
-
-    if (o->received_at > 0)
-        ev[n++] = (effect_event){"ContentConsignment", o->received_at};
-    if (o->read_at > 0)
-        ev[n++] = (effect_event){"ContentHandover", o->read_at};
-    return n;
-}
-
 static int count_effect(void *ctx, const agency_outcome *o)
 {
     counts *k = ctx;
-    effect_event ev[2];
+    effect_event ev[AGENCY_EFFECT_EVENTS];
     long long at;
 
-    if (effect_compute(k->rule, ev, evidence_of(o, ev), &at, NULL)) {
+    if (effect_compute(k->rule, ev, agency_effect_events(o, ev), &at, NULL)) {
         if (at <= k->now)
             k->effective++;
         else
@@ -113,8 +102,8 @@ typedef struct one {
 static int print_one(void *ctx, const agency_outcome *o)
 {
     one *x = ctx;
-    effect_event ev[2];
-    size_t n = evidence_of(o, ev);
+    effect_event ev[AGENCY_EFFECT_EVENTS];
+    size_t n = agency_effect_events(o, ev);
     char text[256];
     long long at;
     buf out;
@@ -138,6 +127,7 @@ static int print_one(void *ctx, const agency_outcome *o)
     time_json(&out, "received_at", o->received_at);
     time_json(&out, "read_at", o->read_at);
     time_json(&out, "paid_at", o->paid_at);
+    time_json(&out, "handed_over_at", o->handover_at);
     if (o->amount_krw > 0) {
         buf_printf(&out, ",\"payment\":{\"amount_krw\":%lld,\"payment_code\":", o->amount_krw);
         buf_json_string(&out, o->payment_code ? o->payment_code : "");

@@ -141,9 +141,15 @@ static long long first_time(const effect_event *events, size_t n, const char *ev
     return best;
 }
 
+long long effect_cancelled_at(const effect_event *events, size_t n)
+{
+    return first_time(events, n, "NoticeCancellation");
+}
+
 int effect_compute(const effect_rule *r, const effect_event *events, size_t n,
                    long long *at_ms, size_t *term)
 {
+    long long cancelled = effect_cancelled_at(events, n);
     int found = 0;
 
     for (size_t i = 0; i < r->n; i++) {
@@ -158,11 +164,10 @@ int effect_compute(const effect_rule *r, const effect_event *events, size_t n,
             found = 1;
         }
     }
-    return found;
+    return found && (cancelled < 0 || *at_ms <= cancelled);
 }
 
-/* "ContentConsignment+7d" or "ContentHandover". */
-static void term_text(const effect_term *t, char *out, size_t cap)
+void effect_term_format(const effect_term *t, char *out, size_t cap)
 {
     if (t->days)
         snprintf(out, cap, "%s+%dd", t->event, t->days);
@@ -177,10 +182,17 @@ void effect_describe(const effect_rule *r, const effect_event *events, size_t n,
     long long at;
     size_t term, used = 0;
 
+    long long cancelled = effect_cancelled_at(events, n);
+
     if (effect_compute(r, events, n, &at, &term)) {
         clock_rfc3339_ms(when, at);
-        term_text(&r->terms[term], term_s, sizeof term_s);
+        effect_term_format(&r->terms[term], term_s, sizeof term_s);
         snprintf(out, cap, "%s (%s)%s", when, term_s, at > as_of_ms ? ", pending" : "");
+        return;
+    }
+    if (cancelled >= 0) {
+        clock_rfc3339_ms(when, cancelled);
+        snprintf(out, cap, "none: cancelled at %s, before it took effect", when);
         return;
     }
     for (size_t i = 0; i < r->n && used < sizeof names; i++) {

@@ -15,7 +15,9 @@
  * time zone). The notice takes effect at the earliest time any term gives:
  * on reading, or 7 days after the notice reached an inbox, or 10 days
  * after its letter was handed to the print house, whichever comes first,
- * as Italy's SEND computes it. Pure: no I/O, no clock. */
+ * as Italy's SEND computes it. A notice the agency cancelled
+ * (NoticeCancellation) before that time never takes effect; one cancelled
+ * at or after it keeps its date. Pure: no I/O, no clock. */
 #ifndef HERALD_LEGAL_EFFECT_H
 #define HERALD_LEGAL_EFFECT_H
 
@@ -54,15 +56,23 @@ void effect_rule_format(const effect_rule *r, char *out, size_t cap);
 /* The time the notice takes effect under r, given its events in any
  * order. Returns 1 with *at_ms (and *term, the index of the term that
  * gave it; ties go to the earlier term) when a term applies, 0 when none
- * does yet. term may be NULL. */
+ * does yet or the notice was cancelled before that time (*at_ms is then
+ * the time it would have had). term may be NULL. */
 int effect_compute(const effect_rule *r, const effect_event *events, size_t n,
                    long long *at_ms, size_t *term);
+
+/* A term as a rule writes it: "ContentConsignment+7d", "ContentHandover". */
+void effect_term_format(const effect_term *t, char *out, size_t cap);
+
+/* The first NoticeCancellation's time among events, or -1. */
+long long effect_cancelled_at(const effect_event *events, size_t n);
 
 /* The result in words, for every place that shows it (agency status,
  * herald verify, the certificate PDF): "2026-12-09T08:00:00.123Z
  * (ContentConsignment+7d)", with ", pending" when that time is after
  * as_of_ms (the evidence seen so far; a read before then would bring it
- * forward), or "none yet (no ContentHandover, … in the evidence)". */
+ * forward), "none: cancelled at T, before it took effect", or "none yet
+ * (no ContentHandover, … in the evidence)". */
 void effect_describe(const effect_rule *r, const effect_event *events, size_t n,
                      long long as_of_ms, char *out, size_t cap);
 

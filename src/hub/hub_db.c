@@ -62,7 +62,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS changes("
     "  seq INTEGER PRIMARY KEY, agency TEXT NOT NULL,"
     "  notice TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL,"
-    "  reference TEXT NOT NULL DEFAULT '', platform TEXT);"
+    "  reference TEXT NOT NULL DEFAULT '', platform TEXT, event TEXT);"
     "CREATE INDEX IF NOT EXISTS changes_agency ON changes(agency, seq);"
     /* The reminders platforms took, each once: (notice, platform, n). */
     "CREATE TABLE IF NOT EXISTS reminders("
@@ -107,10 +107,10 @@ static const char *const sql[S_COUNT] = {
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10 WHERE id = ?1",
-    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform)"
-                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform, event)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_HISTORY] = "SELECT leaf, hash, off, len FROM evidence WHERE notice = ?1 ORDER BY idx",
-    [S_CHANGES] = "SELECT seq, notice, reference, state, at, platform FROM changes"
+    [S_CHANGES] = "SELECT seq, notice, reference, state, at, platform, event FROM changes"
                   " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_REPORTED] = "INSERT OR IGNORE INTO reported(notice, event, actor, reason)"
                    " VALUES(?1, ?2, ?3, ?4)",
@@ -268,6 +268,9 @@ static const char upgrade_changes[] =
 static const char upgrade_changes_platform[] = "ALTER TABLE changes ADD COLUMN platform TEXT;";
 static const char upgrade_urgent[] =
     "ALTER TABLE notices ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;";
+/* The evidence event of a change that moves no state (PrintHandover):
+ * older rows are all state changes. */
+static const char upgrade_changes_event[] = "ALTER TABLE changes ADD COLUMN event TEXT;";
 
 /* 1 if probe compiles: the tables and columns it names exist. */
 static int compiles(sqlite3 *conn, const char *probe)
@@ -288,9 +291,11 @@ static int upgrade(sqlite3 *conn)
     int reminders = !compiles(conn, "SELECT remind_at FROM notices");
     int platform = !compiles(conn, "SELECT platform FROM changes");
     int urgent = !compiles(conn, "SELECT urgent FROM notices");
+    int event = !compiles(conn, "SELECT event FROM changes");
     int ok = 0;
 
-    if (!tried && !reports && !changes && !relay_events && !reminders && !platform && !urgent)
+    if (!tried && !reports && !changes && !relay_events && !reminders && !platform && !urgent &&
+        !event)
         return db_exec(conn, remind_index);
     if (db_begin(conn) != 0)
         return -1;
@@ -310,6 +315,8 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_changes_platform);
     if (ok == 0 && urgent)
         ok = db_exec(conn, upgrade_urgent);
+    if (ok == 0 && event)
+        ok = db_exec(conn, upgrade_changes_event);
     if (ok == 0)
         ok = db_exec(conn, remind_index);
     if (ok == 0 && db_commit(conn) == 0)

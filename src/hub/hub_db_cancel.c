@@ -69,8 +69,11 @@ static int cancel_one(hub_db *db, const char *agency, hub_cancel *c, long long n
         return -1;
     c->status = o == NS_MOVED ? "cancelled" : "recorded";
     c->state = n.state;
+    /* The state stays (read, postal, paid): the feed still gives the
+     * cancellation's time, which voids a legal effect still to come (a
+     * letter's, 10 days after its hand-over). */
     if (o != NS_MOVED)
-        return 0;
+        return hub_db_changes_add_event(db, &n, EV_NOTICE_CANCELLATION, now);
     n.due = 0;
     n.remind_at = 0; /* leaves the reminders' index */
     n.remind_dirty = 1;

@@ -1,9 +1,12 @@
 /* hub_db_changes.c -- the agencies' feed of state changes (GET
  * /v1/changes): a row per new state a notice reaches, written with the
- * change in the same transaction, read in seq order. */
+ * change in the same transaction, read in seq order; and a row per
+ * PrintHandover, and per NoticeCancellation that moved no state, whose
+ * times the agency's legal effect is computed from (docs/design.md §3,
+ * "Legal effect"). */
 #include "hub_db_internal.h"
 
-int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
+static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
     sqlite3_stmt *st = hub_db_stmt(db, S_CHANGE);
 
@@ -13,7 +16,18 @@ int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
     sqlite3_bind_int64(st, 4, now);
     db_bind_text(st, 5, n->reference);
     db_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
+    db_bind_text(st, 7, event);
     return db_step_done(st);
+}
+
+int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
+{
+    return add_row(db, n, NULL, now);
+}
+
+int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, long long now)
+{
+    return add_row(db, n, notice_event_name(ev), now);
 }
 
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
@@ -42,6 +56,10 @@ int hub_db_changes_json(hub_db *db, const char *agency, long long after, long li
         if (*db_text(st, 5)) {
             buf_puts(out, ",\"platform\":");
             buf_json_string(out, db_text(st, 5));
+        }
+        if (*db_text(st, 6)) {
+            buf_puts(out, ",\"event\":");
+            buf_json_string(out, db_text(st, 6));
         }
         buf_puts(out, "}");
         first = 0;

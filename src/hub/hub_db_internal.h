@@ -148,6 +148,10 @@ int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep
 
 /* Adds n's state to its agency's feed. */
 int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now);
+/* Adds evidence ev of n that moved no state (PrintHandover, a late
+ * NoticeCancellation) to the feed:
+ * n's state as it is, with "event". */
+int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, long long now);
 
 /* ---- hub_db_relay.c: the relays table ---- */
 

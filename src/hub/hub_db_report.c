@@ -165,8 +165,11 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
     if (hub_db_notice_record_report(db, &n, r, caller, may_move, now, &o) != 0)
         return -1;
     /* A letter is printed only for a postal notice, which is final: its
-     * hand-over is what is expected there, not a late report. */
+     * hand-over is what is expected there, not a late report. The agency
+     * learns its time from the feed, for the notice's legal effect. */
     r->status = o == NS_IGNORED && r->event != EV_PRINT_HANDOVER ? "ignored" : "recorded";
+    if (r->event == EV_PRINT_HANDOVER && hub_db_changes_add_event(db, &n, r->event, now) != 0)
+        return -1;
     if (o == NS_MOVED && r->event == EV_CONSIGNMENT_NOTIFICATION_FAILURE) {
         move_on(&n, now);
         r->moved_on = 1;

@@ -35,7 +35,8 @@ static const char usage[] =
     "                   comma-separated; the earliest term that applies wins, e.g.\n"
     "                   '" EFFECT_RULE_DEFAULT "' (the default).\n"
     "                   Computed from the certificate's evidence times only; \"pending\"\n"
-    "                   when that time is after the signed tree head.\n";
+    "                   when that time is after the signed tree head; none when the\n"
+    "                   notice was cancelled (NoticeCancellation) before it.\n";
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 {

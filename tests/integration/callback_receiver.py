@@ -4,19 +4,31 @@
 # with the key given, as docs/protocol.md says) and Herald-Key-Id, answers
 # HTTP 500 to the first FAIL posts and 200 after, and keeps every event
 # of the posts it accepted, in arrival order. GET /received shows them.
-# Usage: callback_receiver.py KEY KEY_ID FAIL
-import hashlib, hmac, json, sys, threading, time
+# Under the test clock (HERALD_CLOCK_FILE, as the roles read it) its own
+# "now" for the signature's age moves with theirs.
+# Usage: callback_receiver.py KEY KEY_ID FAIL [PORT]
+import hashlib, hmac, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY, KEY_ID, FAIL = sys.argv[1].encode(), sys.argv[2], int(sys.argv[3])
 lock = threading.Lock()
 state = {"posts": 0, "refused": 0, "bad_signatures": 0, "events": [], "key_ids": []}
 
+def now_ms():
+    path = os.environ.get("HERALD_CLOCK_FILE")
+    offset = 0
+    if path:
+        try:
+            offset = int(open(path).read().strip() or 0)
+        except (OSError, ValueError):
+            pass
+    return time.time() * 1000 + offset
+
 def signature_ok(header, body):
     parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
     if "t" not in parts or "v1" not in parts:
         return False
-    if abs(time.time() * 1000 - int(parts["t"])) > 5 * 60 * 1000:
+    if abs(now_ms() - int(parts["t"])) > 5 * 60 * 1000:
         return False
     want = hmac.new(KEY, parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(want, parts["v1"])

@@ -9,6 +9,15 @@
 #   B: paid on day 1: neither reminder nor letter.
 #   C: on no platform: paper at once; paid afterwards, which changes nothing.
 #   D: read on day 2: in effect from the read.
+# Then `agency serve` with the back-office API and a callback receiver
+# (from day 22, call it day 0 again):
+#   E: read: effective at the read, in GET /v1/notices/{reference} and a
+#      callback after the read's.
+#   F: unread: effective on day 7, noted by serve with no new event.
+#   G: on no platform: effective 10 days after its letter's hand-over to
+#      print (`agency postal --letters`, `--handed-over`); C's too.
+# Each date the API gives equals `herald verify --effect-rule`'s for the
+# notice's certificate.
 . "$(dirname "$0")/../lib.sh"
 
 cd "$T"
@@ -243,4 +252,151 @@ check "report --from a later day counts nothing" \
 	jqe '.notices == 0' <<<"$("$HERALD" agency report --config agency.ini --json --from "$TOMORROW")"
 check "report --from after --to is a usage error" \
 	bash -c "\"\$HERALD\" agency report --config agency.ini --from 2026-12-02 --to 2026-12-01; [ \$? -eq 2 ]"
+
+# --- the back-office API and its callbacks, from day 22 ---
+printf '[agency]\nname = nts\ndir = agdata\npublic_url = http://x/\neffect_rule = ContentHandover, ConsignmentNotification+3d\n' >bad3.ini
+"$HERALD" agency status --config bad3.ini >bad3.out 2>&1
+check "a rule naming an event whose time the agency does not learn is refused, with its line" \
+	bash -c "[ $? -eq 1 ] && grep -q 'bad3.ini:5: \[agency\] effect_rule: term 2: the agency learns no time of ConsignmentNotification' bad3.out"
+D0=$((22 * DAY))
+set_clock $D0
+agency_ini "poll_ms = 100
+report_ms = 100" >agency.ini
+mkdir -p agdata/templates
+echo '<p>((name)) 님: ((title)) ((amount))</p>' >agdata/templates/fine.html
+APIKEY=$("$HERALD" agency key add --config agency.ini backoffice)
+CBPORT=$(free_port)
+"$HERALD" agency callback set --config agency.ini "http://127.0.0.1:$CBPORT/cb" >cb.json
+python3 "$HERALD_ROOT/tests/integration/callback_receiver.py" "$(jq -r .key cb.json)" \
+	"$(jq -r .key_id cb.json)" 0 "$CBPORT" 2>receiver.log &
+PIDS+=($!)
+start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts"; finish; }
+API="http://127.0.0.1:$AGPORT"
+BO=(-H "Authorization: Bearer $APIKEY")
+DL2=$(date -u -d '+60 days' +%Y-%m-%d)
+post() { # caller reference, RRN, name
+	http POST "$API/v1/notices" "{\"template\":\"fine\",\"reference\":\"$1\",\"rrn\":\"$2\",
+	 \"name\":\"$3\",\"address\":\"서울 종로구 9\",\"personalisation\":{\"amount\":\"40,000\"},
+	 \"title\":\"과태료 / Fine\",\"deadline\":\"$DL2\"}" "${BO[@]}"
+}
+for x in "fine-e 971013-9019902 가" "fine-f 2103153481720 나" "fine-g 800101-1234567 다" \
+	"fine-h 971013-9019902 가"; do
+	set -- $x
+	check "POST /v1/notices $1: 201" [ "$(status_of "$(post "$1" "$2" "$3")")" = 201 ]
+done
+api() { curl -s "${BO[@]}" "$API/v1/notices/$1"; }
+api_state() { [ "$(api "$1" | jq -r .state)" = "$2" ]; }
+check "E, F and H reach their inboxes, G goes to paper (the API's state)" \
+	until_true bash -c "$(declare -f api api_state); BO=(${BO[*]@Q}); API=$API
+		api_state fine-e received && api_state fine-f received && api_state fine-g postal &&
+		api_state fine-h received"
+check "before any read, E's effect is pending: 7 days after its inbox" \
+	jqe '.effect.pending == true and .effect.term == "ContentConsignment+7d" and .effect.event == "ContentConsignment"
+		and .effect.rule == "ContentHandover, ContentConsignment+7d, PrintHandover+10d"' <<<"$(api fine-e)"
+check "G, on paper with no letter handed over yet, has no effect" jqe '.effect == null' <<<"$(api fine-g)"
+NE=$(api fine-e | jq -r .notice) NF=$(api fine-f | jq -r .notice) NG=$(api fine-g | jq -r .notice)
+NH=$(api fine-h | jq -r .notice)
+cert_effect() { # notice id: the date herald verify gives from its certificate alone
+	curl -s "${AG[@]}" "$H/v1/notices/$1/certificate" >"$1.json"
+	"$HERALD" verify --log-key log.pub --effect-rule 'ContentHandover, ContentConsignment+7d, PrintHandover+10d' "$1.json" |
+		sed -n 's/^legal effect under "[^"]*": \([^ ]*\) .*/\1/p'
+}
+timeline_has() { api "$1" | jq -e --arg s "$2" '[.timeline[].state] | index($s)' >/dev/null; }
+callbacks() { curl -s "http://127.0.0.1:$CBPORT/"; }
+# the states of ref's callbacks, in the order they came
+cb_states() { callbacks | jq -r --arg r "$1" '[.events[] | select(.reference == $r) | .state] | join(" ")'; }
+
+# E is read on day 0 + 1 hour
+set_clock $((D0 + HOUR))
+http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NE\",\"event\":\"ContentHandover\"}]}" "${AG[@]}" >/dev/null
+check "E's read reaches the API" until_true api_state fine-e read
+set_clock $((D0 + HOUR + 60000)) # past the settling time: the feed holds every earlier change
+check "E: 'effective' in its timeline, after 'read'" until_true timeline_has fine-e effective
+e=$(api fine-e)
+check "E: in effect at the read's evidence time (ContentHandover), not pending" \
+	jq -e '(.timeline | map(.state) | .[-2:] == ["read", "effective"]) and .timeline[-1].reason == "ContentHandover"
+		and .timeline[-1].at == ([.evidence[] | select(.event == "ContentHandover")][0].at)
+		and .effect.at == .timeline[-1].at and .effect.pending == false and .effect.term == "ContentHandover"' <<<"$e" >/dev/null
+check "E: the API's date is herald verify's for the certificate" [ "$(jq -r .effect.at <<<"$e")" = "$(cert_effect "$NE")" ]
+check "E's callbacks: accepted, received, read, then effective" \
+	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-e)\" = 'accepted received read effective' ]"
+check "E's effective callback carries the date and the term" \
+	jqe '[.events[] | select(.reference == "fine-e" and .state == "effective")] | length == 1 and
+		.[0].at == "'"$(jq -r .effect.at <<<"$e")"'" and .[0].reason == "ContentHandover"' <<<"$(callbacks)"
+
+# H, unread, is cancelled on day 0 + 2 hours: it never takes effect
+set_clock $((D0 + 2 * HOUR))
+check "H is cancelled through the API" \
+	jqe '.status == "cancelled"' <<<"$(curl -s "${BO[@]}" -H 'Content-Type: application/json' \
+		-d '{"reason":"sent in error"}' "$API/v1/notices/fine-h/cancel")"
+check "H's cancellation reaches its timeline, and it has no effect" \
+	until_true bash -c "$(declare -f api); BO=(${BO[*]@Q}); API=$API
+		api fine-h | jq -e '.state == \"cancelled\" and .effect == null' >/dev/null"
+check "herald verify says the same from H's certificate" \
+	bash -c "curl -s -H 'Authorization: Bearer $NTS' '$H/v1/notices/$NH/certificate' >h.json &&
+		\"\$HERALD\" verify --log-key log.pub --effect-rule 'ContentHandover, ContentConsignment+7d, PrintHandover+10d' h.json |
+		grep -q '^legal effect under .*: none: cancelled at .*, before it took effect'"
+
+# G's letter is printed and handed over on day 1
+set_clock $((D0 + DAY))
+"$HERALD" agency postal --config agency.ini --letters >letters.json 2>letters.err
+BATCH=$(jq -r .batch letters.json)
+check "agency postal --letters prints A, C and G" jqe '.letters == 3' letters.json
+check "and no letter for the paid B" \
+	bash -c "m=\$(jq -r .manifest letters.json); grep -q ',$RA,' \"\$m\" && grep -q ',$RC,' \"\$m\" && ! grep -q ',$RB,' \"\$m\""
+"$HERALD" agency postal --config agency.ini --handed-over "$BATCH" >handover.json 2>handover.err
+check "--handed-over: the hub records the batch's three hand-overs" jqe '.recorded == 3 and .failed == 0' handover.json
+check "G: 'handed_over' in its timeline, at the hub's PrintHandover time" \
+	until_true bash -c "$(declare -f api); BO=(${BO[*]@Q}); API=$API
+		api fine-g | jq -e '([.timeline[].state] | index(\"handed_over\")) and
+			(.timeline[] | select(.state == \"handed_over\") | .at) == ([.evidence[] | select(.event == \"PrintHandover\")][0].at)' >/dev/null"
+g=$(api fine-g)
+check "G: effect pending, 10 days after the hand-over" \
+	jq -e '.effect.pending and .effect.term == "PrintHandover+10d" and .effect.event == "PrintHandover"
+		and .effect.event_at == ([.evidence[] | select(.event == "PrintHandover")][0].at)
+		and ((.effect.at | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.effect.event_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) == 864000)' <<<"$g" >/dev/null
+check "G's date is herald verify's for the certificate (pending there too)" \
+	[ "$(jq -r .effect.at <<<"$g")" = "$(cert_effect "$NG")" ]
+"$HERALD" agency postal --config agency.ini --sync >/dev/null
+c=$("$HERALD" agency status --config agency.ini --reference "$RC")
+check "agency status: C's date counts from its letter's hand-over, as herald verify's does" \
+	bash -c "jq -e '.handed_over_at != null and (.effect | test(\"\\\\(PrintHandover\\\\+10d\\\\), pending$\"))' <<<'$c' >/dev/null &&
+		[ \"\$(jq -r .effective_at <<<'$c')\" = '$(cert_effect "$NC")' ]"
+check "agency status: A (in effect on day 7 of its inbox) keeps its earlier date" \
+	jqe '.handed_over_at != null and (.effect | test("\\(ContentConsignment\\+7d\\)$"))' <<<"$(st "$RA")"
+
+# day 7: F, never read, takes effect without any new event
+set_clock $((D0 + 7 * DAY - HOUR))
+sleep 0.5
+check "an hour before day 7, F is pending and has no 'effective'" \
+	bash -c "$(declare -f api timeline_has); BO=(${BO[*]@Q}); API=$API
+		api fine-f | jq -e '.effect.pending' >/dev/null && ! timeline_has fine-f effective"
+set_clock $((D0 + 7 * DAY + 60000))
+check "day 7: 'effective' in F's timeline, with no new event from the hub" until_true timeline_has fine-f effective
+f=$(api fine-f)
+check "F: in effect exactly 7 days after its ContentConsignment" \
+	jq -e '(.timeline[-1] | .state == "effective" and .reason == "ContentConsignment+7d") and .effect.pending == false
+		and .effect.event_at == ([.evidence[] | select(.event == "ContentConsignment")][0].at)
+		and .timeline[-1].at == .effect.at
+		and ((.effect.at | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.effect.event_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) == 604800)
+		and .effect.at[-4:] == .effect.event_at[-4:]' <<<"$f" >/dev/null
+check "F: the API's date is herald verify's for the certificate" [ "$(jq -r .effect.at <<<"$f")" = "$(cert_effect "$NF")" ]
+check "F's callbacks: accepted, received, then effective on day 7" \
+	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-f)\" = 'accepted received effective' ]"
+
+# day 11: G, 10 days after its hand-over
+set_clock $((D0 + 11 * DAY + 60000))
+check "day 11: 'effective' in G's timeline, after 'handed_over'" until_true timeline_has fine-g effective
+g=$(api fine-g)
+check "G: in effect 10 days after the hand-over, the same date verify gives" \
+	bash -c "jq -e '(.timeline | map(.state) | .[-2:] == [\"handed_over\", \"effective\"]) and .timeline[-1].reason == \"PrintHandover+10d\"
+		and .timeline[-1].at == .effect.at and .effect.pending == false' <<<'$g' >/dev/null &&
+		[ \"\$(jq -r .effect.at <<<'$g')\" = '$(cert_effect "$NG")' ]"
+check "G's callbacks: accepted, postal, handed_over, then effective" \
+	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-g)\" = 'accepted postal handed_over effective' ]"
+check "no notice took effect twice, and the cancelled H never did" \
+	jqe '[.events[] | select(.state == "effective") | .reference] | (length == 3 and (unique | length) == 3 and (index("fine-h") | not))' <<<"$(callbacks)"
+check "H's callbacks end at its cancellation" \
+	[ "$(cb_states fine-h)" = "accepted received cancelled" ]
+check "every callback's signature checked out" jqe '.bad_signatures == 0' <<<"$(callbacks)"
 finish

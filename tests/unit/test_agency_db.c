@@ -99,7 +99,7 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
 
     for (size_t i = 0; i < n; i++)
         c[i] = (agency_change){triples[3 * i], triples[3 * i + 1], triples[3 * i + 2], NULL,
-                               1000 + (long long)i, NULL};
+                               1000 + (long long)i, NULL, NULL};
     assert_int_equal(agency_db_feed_apply(f->db, c, n, next, &applied), 0);
     return applied;
 }

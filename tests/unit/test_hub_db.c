@@ -252,7 +252,7 @@ static void assert_last_reason(fixture *f, const char *id, const char *reason)
 }
 
 /* GET /v1/changes for agency after a cursor: "state ..." of the
- * changes, their seqs into seq (room for cap), the cursor into *next. */
+ * changes ("state:event" for evidence that moved no state), their seqs into seq (room for cap), the cursor into *next. */
 static size_t feed(fixture *f, const char *agency, long long after, long limit, char *states,
                    size_t states_cap, long long *seq, size_t cap, long long *next)
 {
@@ -272,8 +272,9 @@ static size_t feed(fixture *f, const char *agency, long long after, long limit, 
     assert_true(n <= cap);
     json_array_foreach(json_object_get(root, "changes"), i, ch) {
         seq[i] = json_integer_value(json_object_get(ch, "seq"));
-        len += (size_t)snprintf(states + len, states_cap - len, "%s%s", i ? " " : "",
-                                text(ch, "state"));
+        const char *event = json_string_value(json_object_get(ch, "event"));
+        len += (size_t)snprintf(states + len, states_cap - len, "%s%s%s%s", i ? " " : "",
+                                text(ch, "state"), event ? ":" : "", event ? event : "");
         assert_true(len < states_cap);
     }
     *next = json_integer_value(json_object_get(root, "next"));
@@ -563,6 +564,21 @@ static void rejected_by_every_platform_goes_postal(void **state)
                     "SubmissionAcceptance:hub RelayRejection:alpha RelayRejection:beta "
                     "RelayToNonERDS:hub");
     assert_feed(f, "nts", "postal");
+    /* its letter handed to print: in the feed with its time, the state
+     * unmoved; the same batch again adds nothing */
+    for (int k = 0; k < 2; k++) {
+        hub_report r = {.event = EV_PRINT_HANDOVER, .batch = "20261202T163324Z-102fbe8e"};
+        memcpy(r.notice, id, NOTICE_ID_LEN + 1);
+        assert_int_equal(hub_db_report(f->db, ROLE_AGENCY, "nts", &r, 1, T0 + 5 + k), 0);
+        assert_string_equal(r.status, k ? "duplicate" : "recorded");
+    }
+    assert_state(f, id, "postal", "beta");
+    assert_feed(f, "nts", "postal postal:PrintHandover");
+    /* cancelled after its paper: the state stays, the feed has the time */
+    hub_cancel c = {.reference = "P-1", .reason = "sent in error"};
+    assert_int_equal(hub_db_cancel(f->db, "nts", &c, 1, T0 + 9), 0);
+    assert_string_equal(c.status, "recorded");
+    assert_feed(f, "nts", "postal postal:PrintHandover postal:NoticeCancellation");
     /* a platform that rejected may neither see nor report */
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_PLATFORM, "alpha"), 403);
     assert_int_equal(hub_db_may_see(f->db, id, ROLE_AGENCY, "nts"), 200);
@@ -1394,7 +1410,8 @@ static void cancel_after_read_is_for_the_record(void **state)
     assert_timeline(f, id,
                     "SubmissionAcceptance:hub RelayAcceptance:alpha ContentHandover:nts "
                     "NoticeCancellation:nts");
-    assert_feed(f, "nts", "relayed read");
+    /* no state moved; the feed gives the cancellation's time, as evidence */
+    assert_feed(f, "nts", "relayed read read:NoticeCancellation");
     assert_int_equal(withdrawals_owed(f, w, 4), 1);
 }
 

@@ -193,6 +193,32 @@ static void described_in_words(void **state)
                               " in the evidence)");
 }
 
+/* Cancelled before its date: no effect; at or after it: the date stands. */
+static void a_cancellation_before_the_date_voids_it(void **state)
+{
+    effect_rule r = rule_of(EFFECT_RULE_DEFAULT);
+    effect_event ev[] = {{"ContentConsignment", DAY}, {"NoticeCancellation", 3 * DAY},
+                         {"PrintHandover", 20 * DAY}};
+    effect_event read_then_cancelled[] = {{"NoticeCancellation", 2 * DAY},
+                                          {"ContentHandover", 2 * DAY},
+                                          {"ContentConsignment", DAY}};
+    long long at = 0;
+    char text[256];
+    (void)state;
+
+    assert_int_equal(effect_compute(&r, ev, 3, &at, NULL), 0);
+    assert_int_equal(at, 8 * DAY); /* the date it would have had */
+    assert_int_equal(effect_cancelled_at(ev, 3), 3 * DAY);
+    effect_describe(&r, ev, 3, 30 * DAY, text, sizeof text);
+    assert_string_equal(text, "none: cancelled at 1970-01-04T00:00:00.000Z, before it took effect");
+    ev[1].at_ms = 8 * DAY; /* cancelled at its very date: it stands */
+    assert_int_equal(effect_compute(&r, ev, 3, &at, NULL), 1);
+    assert_int_equal(at, 8 * DAY);
+    assert_int_equal(effect_compute(&r, read_then_cancelled, 3, &at, NULL), 1);
+    assert_int_equal(at, 2 * DAY);
+    assert_int_equal(effect_cancelled_at(ev, 1), -1);
+}
+
 static void evidence_times_parse(void **state)
 {
     (void)state;
@@ -220,6 +246,7 @@ int main(void)
         cmocka_unit_test(unread_for_seven_days_is_effective_on_day_seven),
         cmocka_unit_test(ties_go_to_the_earlier_term),
         cmocka_unit_test(described_in_words),
+        cmocka_unit_test(a_cancellation_before_the_date_voids_it),
         cmocka_unit_test(evidence_times_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
