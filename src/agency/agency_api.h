@@ -5,6 +5,8 @@
 #ifndef HERALD_AGENCY_API_H
 #define HERALD_AGENCY_API_H
 
+#include <stdio.h>
+
 #include "agency_config.h"
 #include "agency_db.h"
 #include "agency_intake.h"
@@ -33,6 +35,11 @@ typedef struct agency_api {
     const apikeys *keys;
     agency_intake *intake;
 } agency_api;
+
+/* "METHOD PATH" of every route of the table, one a line (`herald agency
+ * routes`, which tests/integration/openapi.sh compares with
+ * docs/agency-api.yaml). */
+void agency_api_routes_print(FILE *out);
 
 /* Request series for every route of the table (http_metrics.h). */
 http_metrics *agency_api_metrics_new(void);
