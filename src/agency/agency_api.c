@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agency_cancel.h"
+#include "agency_db_test.h"
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "buf.h"
@@ -250,6 +251,51 @@ static int cancel_either(agency_api *api, http_client *hub, const char *referenc
     return status == 404 ? agency_cancel(api->db, hub, reference, reason, r) : status;
 }
 
+/* The reason of a cancel's body, or NULL after answering 400. */
+static const char *cancel_reason(const http_request *req, json_t **body, http_response *resp)
+{
+    json_error_t jerr;
+    const char *reason;
+
+    *body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    reason = json_string_value(json_object_get(*body, "reason"));
+    if (!reason || !*reason || strlen(reason) > 200) {
+        agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"} "
+                       "with 1-200 bytes of reason");
+        return NULL;
+    }
+    return reason;
+}
+
+/* A test key's cancel: the simulated outcome stops, and nothing goes
+ * to the hub. */
+static void post_cancel_test(const agency_api *api, const http_request *req,
+                             http_response *resp)
+{
+    char reference[FIELD_REFERENCE_MAX + 1];
+    const char *ref = req->path + strlen("/v1/notices/"), *reason;
+    size_t n = strcspn(ref, "/");
+    json_t *body, *out;
+    int found;
+
+    if (!n || n > FIELD_REFERENCE_MAX || !field_reference_ok(ref, n)) {
+        agency_problem(resp, 404, NULL, 0, "no such notice");
+        return;
+    }
+    memcpy(reference, ref, n);
+    reference[n] = '\0';
+    if ((reason = cancel_reason(req, &body, resp)) != NULL) {
+        found = agency_db_test_cancel(api->db, reference, reason, clock_now_ms(), &out);
+        if (found == 1)
+            http_reply_json(resp, 200, out);
+        else if (found == 0)
+            agency_problem(resp, 404, NULL, 0, "no such notice");
+        else
+            agency_problem(resp, 503, NULL, 0, "database error");
+    }
+    json_decref(body);
+}
+
 static void post_cancel(void *role, const void *caller, const http_request *req,
                         http_response *resp)
 {
@@ -263,6 +309,10 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     int status;
 
     (void)caller;
+    if (api->test) {
+        post_cancel_test(api, req, resp);
+        return;
+    }
     if (!slash || (size_t)(slash - ref) > FIELD_REFERENCE_MAX ||
         !field_reference_ok(ref, (size_t)(slash - ref))) {
         agency_problem(resp, 404, NULL, 0, "no such notice");
@@ -440,6 +490,9 @@ void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
         http_add_header(resp, "WWW-Authenticate", "Bearer");
         return;
     }
+    /* A test key's call sees test.db only, and a live key's never does. */
+    if (caller && (size_t)(caller - api->keys->entries) >= api->nlive)
+        ctx = (void *)api->test_api;
     r->handler(ctx, caller, req, resp);
     as_problem(resp);
 }

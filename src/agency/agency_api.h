@@ -34,6 +34,13 @@ typedef struct agency_api {
      * the worker that takes notices through the send pipeline. */
     const apikeys *keys;
     agency_intake *intake;
+    /* Test keys (`agency key add --test`): keys->entries from nlive on.
+     * Their calls are answered by test_api, whose db and intake are
+     * test.db's (agency_db_test.h); test is set in test_api itself. NULL
+     * when no test key exists. */
+    size_t nlive;
+    const struct agency_api *test_api;
+    int test;
 } agency_api;
 
 /* "METHOD PATH" of every route of the table, one a line (`herald agency
