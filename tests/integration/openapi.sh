@@ -4,9 +4,10 @@
 # 3.1; its paths and methods are exactly `herald agency routes` (the route
 # table); `agency serve` answers it at /openapi.json; and real answers of
 # every route, successes and each error path (401, 404, 405, 400, 415,
-# 413, 502), are declared there and match its schemas, every error
-# but the citizen's HTML pages being an RFC 9457 problem. A status
-# callback's body matches the document's webhook.
+# 413, 409, 502), are declared there and match its schemas, every error
+# but the citizen's HTML pages being an RFC 9457 problem; a test key's
+# notice too. Status callbacks' bodies, live and test, match the
+# document's webhook.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -75,6 +76,7 @@ cat >data/templates/vehicle-tax.html <<'HTML'
 <p>((name)) 님 / ((address))</p><p>Amount: ((amount)) 원</p>
 HTML
 KEY=$("$HERALD" agency key add --config agency.ini backoffice)
+TESTKEY=$("$HERALD" agency key add --config agency.ini --test backoffice-test)
 CBPORT=$(free_port)
 "$HERALD" agency callback set --config agency.ini "http://127.0.0.1:$CBPORT/cb" >cb.json
 python3 "$HERE/callback_receiver.py" "$(jq -r .key cb.json)" "$(jq -r .key_id cb.json)" 0 "$CBPORT" 2>receiver.log &
@@ -186,14 +188,22 @@ call "POST /v1/notices scheduled" POST /v1/notices -H "$AUTH" "${J[@]}" \
 	--data-binary "$(jq -c --arg t "$later" '.reference = "oa-later" | .scheduled_for = $t' <<<"$NOTICE")"
 call "GET /v1/notices/{reference} while scheduled" GET /v1/notices/oa-later -H "$AUTH"
 
-# The callbacks the notices made.
+# A test key's notice: the failed outcome's magic RRN.
+TAUTH="Authorization: Bearer $TESTKEY"
+call "POST /v1/notices with a test key" POST /v1/notices -H "$TAUTH" "${J[@]}" \
+	--data-binary "$(jq -c '.reference = "oa-test" | .rrn = "000101-1000044"' <<<"$NOTICE")"
+call "GET /v1/notices/{reference}, a test notice" GET /v1/notices/oa-test -H "$TAUTH"
+problem "GET .../certificate of a test notice" 409 GET /v1/notices/oa-test/certificate -H "$TAUTH"
+
+# The callbacks the notices made, the test notice's failure among them
+# (3 s after its acceptance).
 for _ in $(seq 1 100); do
-	[ "$(curl -s "http://127.0.0.1:$CBPORT/received" | jq '.events | length')" -ge 1 ] 2>/dev/null && break
-	sleep 0.05
+	[ "$(curl -s "http://127.0.0.1:$CBPORT/received" | jq '[.events[] | select(.state == "failed")] | length')" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
 done
 curl -s "http://127.0.0.1:$CBPORT/received" | jq '{events: .events}' >callbacks.json
-check "a status callback's body is what the document's webhook says" \
-	bash -c "jq -e '.events | length > 0' callbacks.json >/dev/null && node '$ROOT/tests/openapi/openapi.js' webhook '$DOC' statusChange callbacks.json"
+check "status callbacks' bodies, live and test, are what the document's webhook says" \
+	bash -c "jq -e '(.events | length > 0) and any(.events[]; .test == true and .state == \"failed\")' callbacks.json >/dev/null && node '$ROOT/tests/openapi/openapi.js' webhook '$DOC' statusChange callbacks.json"
 
 # 502: the hub gone, a cancel and a certificate cannot go through.
 kill "$HUBPID" && wait "$HUBPID" 2>/dev/null
