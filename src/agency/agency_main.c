@@ -22,7 +22,7 @@ static const char usage[] =
     "  report   what the notices became and what paper they saved\n"
     "  cancel   withdraw a notice sent (REFERENCE --reason TEXT)\n"
     "  purge    delete documents past their retention period\n"
-    "  key      key add NAME: an API key for a back-office system\n"
+    "  key      key add [--test] NAME: an API key for a back-office system\n"
     "  callback callback set URL: where serve posts status changes\n"
     "  routes   the routes serve answers, one 'METHOD PATH' a line\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
