@@ -108,7 +108,12 @@ static int apply_one(sqlite3 *sql, const due *d, long long now_ms)
         return rc;
     }
     clock_rfc3339_ms(at, d->start_ms + s.after_ms);
-    sqlite3_stmt *doc = db_prepare(sql, "UPDATE documents SET state = ? WHERE reference = ?");
+    /* final_at, the schedule's time of the final state, starts the
+     * retention period (`agency purge`) as the feed's does for live
+     * notices. */
+    sqlite3_stmt *doc = db_prepare(sql, "UPDATE documents SET state = ?1, final_at ="
+                                        " CASE WHEN ?3 THEN ?4 ELSE final_at END"
+                                        " WHERE reference = ?2");
     sqlite3_stmt *ev = db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state,"
                                        " reason, at, queued_ms) SELECT reference, caller_ref,"
                                        " ?2, ?3, ?4, ?5 FROM api_refs WHERE reference = ?1");
@@ -122,6 +127,8 @@ static int apply_one(sqlite3 *sql, const due *d, long long now_ms)
     }
     sqlite3_bind_text(doc, 1, s.state, -1, SQLITE_STATIC);
     sqlite3_bind_text(doc, 2, d->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_int(doc, 3, !test_outcome_step((test_outcome)d->outcome, d->step + 1, &next));
+    sqlite3_bind_int64(doc, 4, d->start_ms + s.after_ms);
     sqlite3_bind_text(ev, 1, d->reference, -1, SQLITE_STATIC);
     sqlite3_bind_text(ev, 2, s.state, -1, SQLITE_STATIC);
     if (s.reason)
@@ -206,7 +213,8 @@ static int record_cancel(sqlite3 *sql, const char *ref, const char *reason, long
                                        " 'cancelled', ?2, ?3, ?4 FROM api_refs"
                                        " WHERE reference = ?1");
     sqlite3_stmt *doc = db_prepare(sql, "UPDATE documents SET state = 'cancelled',"
-                                        " cancelled_at = ?2, cancel_reason = ?3"
+                                        " cancelled_at = ?2, cancel_reason = ?3,"
+                                        " final_at = coalesce(final_at, ?4)"
                                         " WHERE reference = ?1");
     sqlite3_stmt *stop = db_prepare(sql, "DELETE FROM test_outcomes WHERE reference = ?");
     int rc = -1;
@@ -220,6 +228,7 @@ static int record_cancel(sqlite3 *sql, const char *ref, const char *reason, long
         sqlite3_bind_text(doc, 1, ref, -1, SQLITE_STATIC);
         sqlite3_bind_text(doc, 2, at, -1, SQLITE_STATIC);
         sqlite3_bind_text(doc, 3, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(doc, 4, now_ms);
         sqlite3_bind_text(stop, 1, ref, -1, SQLITE_STATIC);
         rc = !ends ? 0 : db_step_done(ev) || db_step_done(doc) || db_step_done(stop) ? -1 : 0;
     }

@@ -7,7 +7,7 @@
 # reaches idsvc (its request counter) or the hub (hub.db); `agency report`
 # counts none; a live key cannot see a test notice nor a test key a live
 # one, even under the same reference; a test notice cancels without the
-# hub and has no certificate.
+# hub and has no certificate; `agency purge` applies retention to them.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -236,5 +236,17 @@ check "agency report counts no test notice: one notice, the live one, before and
 		jq -e '.notices == 1 and ([.outcomes[]] | add) == 1 and .outcomes.failed == 0' <<<'$REPORT1' >/dev/null"
 check "agency.db holds the live notice only" \
 	[ "$(sqlite3 data/agency.db 'select count(*) from documents')" = 1 ]
+
+# Retention: 100 days on, `agency purge` deletes the test documents too.
+set_clock $((100 * 86400000))
+for _ in $(seq 1 100); do
+	[ "$(sqlite3 data/test.db 'select count(*) from test_outcomes')" = 0 ] && break
+	sleep 0.1
+done
+out=$("$HERALD" agency purge --config agency.ini)
+echo "# agency purge: $out"
+check "100 days on, agency purge deletes the eight test documents (all final), names and addresses" \
+	bash -c "jq -e '.test_purged == 8' <<<'$out' >/dev/null &&
+		[ \"\$(sqlite3 data/test.db \"select count(*) from documents where purged_at is not null and name = '' and address = ''\")\" = 8 ]"
 
 finish
