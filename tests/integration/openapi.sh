@@ -20,10 +20,11 @@ sh "$ROOT/scripts/peers.sh" openapi ||
 check "the OpenAPI validator finds docs/agency-api.yaml valid OpenAPI 3.1" OA validate "$DOC"
 
 cd "$T"
-"$HERALD" agency routes | sort >code.routes
-OA routes "$DOC" >doc.routes
-comm -23 code.routes doc.routes >missing
-comm -13 code.routes doc.routes >extra
+# sort and comm in one order, whatever the locale
+"$HERALD" agency routes | LC_ALL=C sort >code.routes
+OA routes "$DOC" | LC_ALL=C sort >doc.routes
+LC_ALL=C comm -23 code.routes doc.routes >missing
+LC_ALL=C comm -13 code.routes doc.routes >extra
 sed 's/^/# in the route table, not in the document: /' missing
 sed 's/^/# in the document, not in the route table: /' extra
 check "every route of the table is in the document, and nothing else ($(wc -l <code.routes) routes)" \
