@@ -2,7 +2,9 @@
 # Installs the npm packages tests need, exactly as each package-lock.json
 # pins them: by default tests/peers/smsc (the SMSC built on npm's smpp
 # package); `peers.sh browser` does tests/browser instead (playwright-core
-# and axe-core, which drive Debian's chromium in tests/integration/browser.sh).
+# and axe-core, which drive Debian's chromium in tests/integration/browser.sh);
+# `peers.sh openapi` does tests/openapi (@apidevtools/swagger-parser and ajv,
+# which check docs/agency-api.yaml in tests/integration/openapi.sh).
 # Quiet, and a no-op unless node_modules is missing or older than the lock
 # file, so tests and the demo may call it every time. Two callers at once
 # take turns. The stamp is written last, so an install cut short is redone.
@@ -11,7 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-smsc}" in
 smsc) dir=$root/tests/peers/smsc ;;
 browser) dir=$root/tests/browser ;;
-*) echo "usage: peers.sh [smsc|browser]" >&2; exit 2 ;;
+openapi) dir=$root/tests/openapi ;;
+*) echo "usage: peers.sh [smsc|browser|openapi]" >&2; exit 2 ;;
 esac
 stamp=$dir/node_modules/.installed
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agency_cancel.h"
+#include "agency_db_test.h"
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "buf.h"
@@ -250,6 +251,51 @@ static int cancel_either(agency_api *api, http_client *hub, const char *referenc
     return status == 404 ? agency_cancel(api->db, hub, reference, reason, r) : status;
 }
 
+/* The reason of a cancel's body, or NULL after answering 400. */
+static const char *cancel_reason(const http_request *req, json_t **body, http_response *resp)
+{
+    json_error_t jerr;
+    const char *reason;
+
+    *body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    reason = json_string_value(json_object_get(*body, "reason"));
+    if (!reason || !*reason || strlen(reason) > 200) {
+        agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"} "
+                       "with 1-200 bytes of reason");
+        return NULL;
+    }
+    return reason;
+}
+
+/* A test key's cancel: the simulated outcome stops, and nothing goes
+ * to the hub. */
+static void post_cancel_test(const agency_api *api, const http_request *req,
+                             http_response *resp)
+{
+    char reference[FIELD_REFERENCE_MAX + 1];
+    const char *ref = req->path + strlen("/v1/notices/"), *reason;
+    size_t n = strcspn(ref, "/");
+    json_t *body, *out;
+    int found;
+
+    if (!n || n > FIELD_REFERENCE_MAX || !field_reference_ok(ref, n)) {
+        agency_problem(resp, 404, NULL, 0, "no such notice");
+        return;
+    }
+    memcpy(reference, ref, n);
+    reference[n] = '\0';
+    if ((reason = cancel_reason(req, &body, resp)) != NULL) {
+        found = agency_db_test_cancel(api->db, reference, reason, clock_now_ms(), &out);
+        if (found == 1)
+            http_reply_json(resp, 200, out);
+        else if (found == 0)
+            agency_problem(resp, 404, NULL, 0, "no such notice");
+        else
+            agency_problem(resp, 503, NULL, 0, "database error");
+    }
+    json_decref(body);
+}
+
 static void post_cancel(void *role, const void *caller, const http_request *req,
                         http_response *resp)
 {
@@ -263,9 +309,13 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     int status;
 
     (void)caller;
+    if (api->test) {
+        post_cancel_test(api, req, resp);
+        return;
+    }
     if (!slash || (size_t)(slash - ref) > FIELD_REFERENCE_MAX ||
         !field_reference_ok(ref, (size_t)(slash - ref))) {
-        http_reply_error(resp, 404, "unknown reference");
+        agency_problem(resp, 404, NULL, 0, "no such notice");
         return;
     }
     memcpy(reference, ref, (size_t)(slash - ref));
@@ -273,7 +323,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(body) || !json_is_string(json_object_get(body, "reason"))) {
         json_decref(body);
-        http_reply_error(resp, 400, "the body must be {\"reason\": \"TEXT\"}");
+        agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"}");
         return;
     }
     /* A client of its own: a cancel is rare, and a curl handle is one
@@ -285,7 +335,8 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     http_client_free(hub);
     json_decref(body);
     if (status != 200) {
-        http_reply_error(resp, status, "%s", hub ? r.error : "out of memory");
+        agency_problem(resp, status, status == 400 ? "reason" : NULL, 0, "%s",
+                       hub ? r.error : "out of memory");
         return;
     }
     http_reply_json(resp, 200, json_pack("{ssssssss}", "reference", reference, "notice",
@@ -315,6 +366,25 @@ static void get_metrics(void *role, const void *caller, const http_request *req,
     metrics_reply(resp, &b);
 }
 
+/* docs/agency-api.yaml, as JSON bytes built into the binary
+ * (scripts/openapi_json.py). */
+extern const unsigned char agency_openapi_json[];
+extern const size_t agency_openapi_json_len;
+
+static void get_openapi(void *role, const void *caller, const http_request *req,
+                        http_response *resp)
+{
+    char *copy = malloc(agency_openapi_json_len);
+
+    (void)role, (void)caller, (void)req;
+    if (!copy) {
+        agency_problem(resp, 503, NULL, 0, "out of memory");
+        return;
+    }
+    memcpy(copy, agency_openapi_json, agency_openapi_json_len);
+    http_reply_body(resp, 200, "application/json", copy, agency_openapi_json_len);
+}
+
 /* Callers of the back-office routes: a key from `agency key add`. */
 #define FOR_BACK_OFFICE 1u
 
@@ -327,6 +397,7 @@ static const http_route routes[] = {
     {"POST", "/v1/notices/{reference}/cancel", FOR_BACK_OFFICE, 4096, post_cancel, HTTP_JSON},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
     {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics, NULL},
+    {"GET", "/openapi.json", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_openapi, NULL},
     {"POST", "/v1/notices", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY,
      agency_api_post_notice, HTTP_JSON},
     {"POST", "/v1/notices/bulk", FOR_BACK_OFFICE, API_BULK_MAX_BODY, agency_api_post_bulk, NULL},
@@ -363,6 +434,40 @@ static void route_problem(const http_request *req, http_response *resp)
         agency_problem(resp, status, NULL, 0, "no such route");
 }
 
+void agency_api_routes_print(FILE *out)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        fprintf(out, "%s %s\n", routes[i].method, routes[i].path);
+}
+
+/* An error some shared code answered as {"error":"..."} (the metrics
+ * key's 401, a 405), rewritten as a problem: every error but the
+ * citizen's HTML pages has the one shape. */
+static void as_problem(http_response *resp)
+{
+    json_t *o;
+    char allow[128] = "";
+
+    if (resp->status < 400 || !resp->content_type ||
+        strcmp(resp->content_type, "application/json") != 0)
+        return;
+    o = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
+    for (int i = 0; i < resp->nheaders; i++)
+        if (!strcmp(resp->headers[i][0], "Allow"))
+            snprintf(allow, sizeof allow, "%s", resp->headers[i][1]);
+    const char *msg = json_string_value(json_object_get(o, "error"));
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", msg ? msg : "request refused");
+    json_decref(o);
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    if (resp->status == 405 && allow[0])
+        agency_problem(resp, 405, NULL, 0, "use %s", allow);
+    else
+        agency_problem(resp, resp->status, NULL, 0, "%s", detail);
+}
+
 http_metrics *agency_api_metrics_new(void)
 {
     return http_metrics_new(routes, sizeof routes / sizeof routes[0]);
@@ -376,6 +481,7 @@ void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
 
     if (!r) {
         route_problem(req, resp);
+        as_problem(resp);
         return;
     }
     if (r->callers != HTTP_ANYONE &&
@@ -384,5 +490,9 @@ void agency_api_handle(void *ctx, const http_request *req, http_response *resp)
         http_add_header(resp, "WWW-Authenticate", "Bearer");
         return;
     }
+    /* A test key's call sees test.db only, and a live key's never does. */
+    if (caller && (size_t)(caller - api->keys->entries) >= api->nlive)
+        ctx = (void *)api->test_api;
     r->handler(ctx, caller, req, resp);
+    as_problem(resp);
 }

@@ -5,6 +5,8 @@
 #ifndef HERALD_AGENCY_API_H
 #define HERALD_AGENCY_API_H
 
+#include <stdio.h>
+
 #include "agency_config.h"
 #include "agency_db.h"
 #include "agency_intake.h"
@@ -32,7 +34,19 @@ typedef struct agency_api {
      * the worker that takes notices through the send pipeline. */
     const apikeys *keys;
     agency_intake *intake;
+    /* Test keys (`agency key add --test`): keys->entries from nlive on.
+     * Their calls are answered by test_api, whose db and intake are
+     * test.db's (agency_db_test.h); test is set in test_api itself. NULL
+     * when no test key exists. */
+    size_t nlive;
+    const struct agency_api *test_api;
+    int test;
 } agency_api;
+
+/* "METHOD PATH" of every route of the table, one a line (`herald agency
+ * routes`, which tests/integration/openapi.sh compares with
+ * docs/agency-api.yaml). */
+void agency_api_routes_print(FILE *out);
 
 /* Request series for every route of the table (http_metrics.h). */
 http_metrics *agency_api_metrics_new(void);

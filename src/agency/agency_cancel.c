@@ -10,8 +10,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agency_commands.h"
+#include "agency_db_test.h"
 #include "agency_opts.h"
 #include "clock.h"
 #include "cli.h"
@@ -130,7 +132,8 @@ static const char purge_usage[] =
     "(read, postal, cancelled) is [agency] retention_days old (90 by default).\n"
     "The evidence and certificates at the hub are kept; a purged document's link\n"
     "answers 410 with [agency] contact. agency serve does this once a day.\n"
-    "Prints {\"purged\":N}.\n";
+    "Test keys' notices (DIR/test.db, final also when failed) are purged by the\n"
+    "same rule. Prints {\"purged\":N,\"test_purged\":M}.\n";
 
 typedef struct opened {
     agency_cfg cfg;
@@ -180,6 +183,24 @@ int agency_cancel_main(int argc, char **argv)
                      : cli_fail("agency cancel", "%s", hub ? r.error : "out of memory");
 }
 
+/* The same retention for test.db, when a test key ever made it. */
+static long long purge_test(const agency_cfg *cfg)
+{
+    char err[512];
+    agency_db *db;
+    long long n;
+
+    if (access(cfg->test_db_path, F_OK) != 0)
+        return 0;
+    if (!(db = agency_db_open_test(cfg->test_db_path, err, sizeof err))) {
+        log_error("%s", err);
+        return -1;
+    }
+    n = agency_purge_run(cfg, db);
+    agency_db_close(db);
+    return n;
+}
+
 int agency_purge_main(int argc, char **argv)
 {
     agency_opts o;
@@ -192,8 +213,11 @@ int agency_purge_main(int argc, char **argv)
     if (open_all("agency purge", o.config, 0, &op) != EXIT_OK)
         return EXIT_FAIL;
     n = agency_purge_run(&op.cfg, op.db);
+    long long t = n >= 0 ? purge_test(&op.cfg) : 0;
+    if (t < 0)
+        n = -1;
     if (n >= 0)
-        printf("{\"purged\":%lld}\n", n);
+        printf("{\"purged\":%lld,\"test_purged\":%lld}\n", n, t);
     agency_db_close(op.db);
     agency_config_free(&op.cfg);
     return n >= 0 ? EXIT_OK : cli_fail("agency purge", "database error; nothing was deleted");

@@ -117,6 +117,11 @@ static int load_api_paths(agency_cfg *c, char *err, size_t errlen)
         config_path(&c->ini, v, c->api_clients, sizeof c->api_clients);
     else
         snprintf(c->api_clients, sizeof c->api_clients, "%s/api.clients", c->dir);
+    if ((v = config_get(&c->ini, "agency", "api_test_clients")) != NULL)
+        config_path(&c->ini, v, c->api_test_clients, sizeof c->api_test_clients);
+    else
+        snprintf(c->api_test_clients, sizeof c->api_test_clients, "%s/api-test.clients",
+                 c->dir);
     if ((v = config_get(&c->ini, "agency", "templates")) != NULL)
         config_path(&c->ini, v, c->templates_dir, sizeof c->templates_dir);
     else
@@ -197,6 +202,7 @@ static int load_agency_section(agency_cfg *c, char *err, size_t errlen)
     c->listen = config_get(&c->ini, "agency", "listen");
     config_path(&c->ini, dir, c->dir, sizeof c->dir);
     snprintf(c->db_path, sizeof c->db_path, "%s/agency.db", c->dir);
+    snprintf(c->test_db_path, sizeof c->test_db_path, "%s/test.db", c->dir);
     if (load_api_paths(c, err, errlen) != 0)
         return -1;
     if (config_long(&c->ini, "agency", "poll_ms", 2000, 50, 3600000, &c->poll_ms, err, errlen) ||

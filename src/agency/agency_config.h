@@ -34,6 +34,7 @@ typedef struct agency_cfg {
     const char *name;       /* this agency's name at the hub */
     char dir[AGENCY_PATH_MAX];
     char db_path[AGENCY_PATH_MAX];
+    char test_db_path[AGENCY_PATH_MAX]; /* DIR/test.db: a test key's notices */
     const char *listen;     /* may be NULL */
     const char *public_url; /* base of document links, no trailing slash */
     const char *idsvc_url, *hub_url;
@@ -52,6 +53,9 @@ typedef struct agency_cfg {
      * url, else DIR/callback.url from `agency callback set`; may be
      * empty) with the key in DIR/callback.key. */
     char api_clients[AGENCY_PATH_MAX], templates_dir[AGENCY_PATH_MAX];
+    /* Test keys' hashes ([agency] api_test_clients, default
+     * DIR/api-test.clients, written by `agency key add --test`). */
+    char api_test_clients[AGENCY_PATH_MAX];
     char callback_url[AGENCY_PATH_MAX], callback_key_path[AGENCY_PATH_MAX];
     agency_platform platforms[AGENCY_MAX_PLATFORMS];
     size_t nplatforms;

@@ -126,6 +126,8 @@ int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
                 set_text(o, keys[i], st, i);
             snprintf(ref, FIELD_REFERENCE_MAX + 1, "%s", db_text(st, 7));
             json_object_set_new(o, "timeline", timeline(db->sql, ref));
+            if (db->test)
+                json_object_set_new(o, "test", json_true());
             *out = o;
         }
         sqlite3_finalize(st);
@@ -311,12 +313,15 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
                 list = json_array();
                 *first_ms = sqlite3_column_int64(st, 5);
             }
-            snprintf(id, sizeof id, "ev-%lld", *last_id);
+            /* a test key's events are told apart (agency_db_test.h) */
+            snprintf(id, sizeof id, "%sev-%lld", db->test ? "test-" : "", *last_id);
             json_object_set_new(e, "id", json_string(id));
             set_text(e, "reference", st, 1);
             set_text(e, "state", st, 2);
             set_text(e, "reason", st, 3);
             set_text(e, "at", st, 4);
+            if (db->test)
+                json_object_set_new(e, "test", json_true());
             json_array_append_new(list, e);
         }
         sqlite3_finalize(st);

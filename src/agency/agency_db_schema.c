@@ -118,7 +118,17 @@ static const char schema[] =
     " term TEXT NOT NULL,"
     " noted INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS api_effects_due ON api_effects(at) WHERE noted = 0;";
+    "CREATE INDEX IF NOT EXISTS api_effects_due ON api_effects(at) WHERE noted = 0;"
+    /* A test key's notices (agency_db_test.c; only test.db holds rows):
+     * the simulated outcome, the step it is at, when the next is due. */
+    "CREATE TABLE IF NOT EXISTS test_outcomes("
+    " reference TEXT PRIMARY KEY,"
+    " outcome TEXT NOT NULL,"
+    " start_ms INTEGER NOT NULL,"
+    " step INTEGER NOT NULL,"
+    " due_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS test_outcomes_due ON test_outcomes(due_ms);";
 
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */

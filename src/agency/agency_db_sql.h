@@ -12,6 +12,7 @@
 struct agency_db {
     sqlite3 *sql;
     pthread_mutex_t lock; /* one caller at a time on sql */
+    int test;             /* a test key's database (agency_db_test.h) */
 };
 
 void agency_db_lock(agency_db *db);

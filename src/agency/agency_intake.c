@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agency_db.h"
+#include "agency_db_test.h"
 #include "agency_ref.h"
 #include "agency_send.h"
 #include "clock.h"
@@ -40,6 +41,7 @@ struct agency_intake {
     work *scheduled;          /* unordered: the worker looks for the due ones */
     size_t rows_held;
     int stopping;
+    int test; /* a test key's intake: test.db, no idsvc, no hub */
 };
 
 /* ---- the queue ---- */
@@ -360,6 +362,7 @@ static void run_pass(agency_intake *in, pass *p, const char *job)
     s.reference_for = reference_for;
     s.row_error = row_error;
     s.hook_ctx = p;
+    s.test = in->test;
     pthread_mutex_init(&s.out_lock, NULL);
     b.rows = calloc(p->n, sizeof *b.rows);
     b.pending = calloc(p->n, sizeof *b.pending);
@@ -593,7 +596,7 @@ static void *worker_main(void *arg)
 
 /* ---- the calls ---- */
 
-agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errlen)
+static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, size_t errlen)
 {
     agency_intake *in = calloc(1, sizeof *in);
 
@@ -602,11 +605,16 @@ agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errl
         return NULL;
     }
     in->cfg = cfg;
+    in->test = test;
     pthread_mutex_init(&in->lock, NULL);
     pthread_cond_init(&in->changed, NULL);
-    if (!(in->db = agency_db_open(cfg->db_path, err, errlen)) ||
-        !(in->idsvc = http_client_new(cfg->idsvc_url, cfg->idsvc_key)) ||
-        !(in->hub = http_client_new(cfg->hub_url, cfg->hub_key))) {
+    if (test && !(in->db = agency_db_open_test(cfg->test_db_path, err, errlen))) {
+        agency_intake_stop(in);
+        return NULL;
+    }
+    if (!test && (!(in->db = agency_db_open(cfg->db_path, err, errlen)) ||
+                  !(in->idsvc = http_client_new(cfg->idsvc_url, cfg->idsvc_key)) ||
+                  !(in->hub = http_client_new(cfg->hub_url, cfg->hub_key)))) {
         if (in->db)
             snprintf(err, errlen, "cannot make an HTTP client");
         agency_intake_stop(in);
@@ -619,6 +627,16 @@ agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errl
         return NULL;
     }
     return in;
+}
+
+agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errlen)
+{
+    return intake_start(cfg, 0, err, errlen);
+}
+
+agency_intake *agency_intake_start_test(const agency_cfg *cfg, char *err, size_t errlen)
+{
+    return intake_start(cfg, 1, err, errlen);
 }
 
 static void drop_list(work *w)

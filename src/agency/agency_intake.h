@@ -28,6 +28,9 @@ typedef struct intake_result {
 /* Opens the worker's own database connection and clients and starts it.
  * NULL with a message in err. cfg must outlive it. */
 agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errlen);
+/* The same for a test key's notices: test.db, and neither idsvc nor the
+ * hub is ever called (agency_send_test.c). */
+agency_intake *agency_intake_start_test(const agency_cfg *cfg, char *err, size_t errlen);
 /* Stops the worker after the batch in hand; what still waits is dropped
  * (bulk jobs stay "interrupted" in the database). NULL is a no-op. */
 void agency_intake_stop(agency_intake *in);

@@ -1,5 +1,6 @@
-/* agency_key_cmd.c -- `herald agency key add NAME`: a bearer key for one
- * of the agency's back-office systems to call `agency serve`'s API with.
+/* agency_key_cmd.c -- `herald agency key add [--test] NAME`: a bearer key
+ * for one of the agency's back-office systems to call `agency serve`'s API
+ * with; a test key's notices are simulated (agency_db_test.h).
  * The key is printed once; only its SHA-256 goes into the clients file
  * ([agency] api_clients, mode 0600), as `herald apikey` does for the
  * roles. The server reads the file at start. */
@@ -17,12 +18,20 @@
 #include "crypto.h"
 
 static const char usage[] =
-    "Usage: herald agency key add --config agency.ini NAME\n\n"
+    "Usage: herald agency key add --config agency.ini [--test] NAME\n\n"
     "Makes a bearer API key for the back-office system NAME (1-64 of\n"
     "[A-Za-z0-9._-]), prints it once on stdout and appends NAME and the key's\n"
     "SHA-256 to [agency] api_clients (default DIR/api.clients, mode 0600).\n"
     "Callers send it as 'Authorization: Bearer KEY' to `agency serve`'s /v1/\n"
-    "routes; restart the server to take a new key.\n";
+    "routes; restart the server to take a new key.\n\n"
+    "  --test   a test key, in [agency] api_test_clients (default\n"
+    "           DIR/api-test.clients): its notices run the whole pipeline\n"
+    "           into DIR/test.db but never reach idsvc or the hub; the RRN\n"
+    "           picks a simulated outcome (000101-1000018 read,\n"
+    "           000101-1000023 delivered unread, 000101-1000039 paper,\n"
+    "           000101-1000044 failed; any other: delivered unread). Test\n"
+    "           and live keys never see each other's notices, and `agency\n"
+    "           report` counts no test notice.\n";
 
 static int append_line(const char *path, const char *line, char *err, size_t errlen)
 {
@@ -64,7 +73,8 @@ int agency_key_main(int argc, char **argv)
     char key[65], hash[65], line[200], err[1024];
     int rc;
 
-    if ((rc = agency_opts_parse(argc, argv, "agency key", usage, AGENCY_OPT_ARGS, &o)) != 0)
+    if ((rc = agency_opts_parse(argc, argv, "agency key", usage,
+                                AGENCY_OPT_ARGS | AGENCY_OPT_TEST, &o)) != 0)
         return rc < 0 ? EXIT_OK : rc;
     if (o.nargs != 2 || strcmp(o.args[0], "add"))
         return cli_usage_error("agency key", "expected: key add NAME");
@@ -74,15 +84,18 @@ int agency_key_main(int argc, char **argv)
         agency_config_free(&cfg);
         return cli_fail("agency key", "%s", err);
     }
-    if (name_taken(cfg.api_clients, o.args[1])) {
-        rc = cli_fail("agency key", "%s already has a key named %s", cfg.api_clients,
-                      o.args[1]);
+    /* One name, one key, whichever kind: logs name the caller. */
+    const char *taken = name_taken(cfg.api_clients, o.args[1])        ? cfg.api_clients
+                        : name_taken(cfg.api_test_clients, o.args[1]) ? cfg.api_test_clients
+                                                                      : NULL;
+    if (taken) {
+        rc = cli_fail("agency key", "%s already has a key named %s", taken, o.args[1]);
         agency_config_free(&cfg);
         return rc;
     }
     apikeys_generate(key, hash);
     snprintf(line, sizeof line, "%s %s\n", o.args[1], hash);
-    rc = append_line(cfg.api_clients, line, err, sizeof err);
+    rc = append_line(o.test ? cfg.api_test_clients : cfg.api_clients, line, err, sizeof err);
     agency_config_free(&cfg);
     if (rc != 0) {
         secure_wipe(key, sizeof key);

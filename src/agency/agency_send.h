@@ -44,6 +44,7 @@ typedef struct send_row {
     size_t doc_len;
     int done; /* failed or already a notice: no further step */
     long long amount_krw; /* the payment asked, 0 for none */
+    int outcome;          /* a test key's row: its test_outcome */
 } send_row;
 
 /* One batch of rows on its way from the file to the hub. */
@@ -99,6 +100,9 @@ typedef struct sender {
     const char *(*reference_for)(void *ctx, long line);
     void (*row_error)(void *ctx, long line, const char *msg);
     void *hook_ctx;
+    /* A test key's rows (agency_send_test.c): idsvc and the hub are
+     * never called; each row's RRN picks its simulated outcome. */
+    int test;
 } sender;
 
 /* ---- agency_send.c: what both halves report ---- */
@@ -125,6 +129,15 @@ int agency_send_batch_prepare(sender *s, send_batch *b);
 /* Submits the stored rows to the hub and records their notice ids. -1:
  * fatal. */
 int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n);
+/* ---- agency_send_test.c: a test key's stand-ins for idsvc and the hub ---- */
+
+/* Gives each row a random CI and the outcome its RRN picks, and wipes
+ * the RRNs, as the idsvc call would. */
+void agency_send_test_convert(sender *s, send_row **pending, size_t n);
+/* Gives each stored row a notice id of its own ("test-" and 32 hex),
+ * accepted now, and starts its simulated outcome. -1: database error. */
+int agency_send_test_submit(sender *s, send_row **pending, size_t n);
+
 /* Wipes and frees the batch's rows; the batch is ready for the next. */
 void agency_send_batch_clear(send_batch *b);
 

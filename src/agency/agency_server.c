@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "agency_api.h"
 #include "agency_cancel.h"
 #include "agency_callback.h"
 #include "agency_db.h"
+#include "agency_db_test.h"
 #include "agency_feed.h"
 #include "agency_intake.h"
 #include "agency_problem.h"
@@ -30,10 +32,16 @@ struct agency_server {
     agency_api api;
     agency_db *db; /* the request handlers' connection */
     http_server *http;
-    apikeys keys;          /* the back office's callers */
+    apikeys keys;          /* the back office's callers: live keys, then test keys */
     agency_intake *intake; /* NULL without [idsvc]: API notices answer 503 */
-    pthread_t reporter, poller, caller;
-    int reporter_started, poller_started, caller_started;
+    /* Test keys' notices (agency_db_test.h): set up only when a test key
+     * exists. */
+    agency_api test_api;
+    agency_db *test_db;
+    agency_intake *test_intake;
+    pthread_t reporter, poller, caller, test_caller, simulator;
+    int reporter_started, poller_started, caller_started, test_caller_started;
+    int simulator_started;
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
@@ -234,12 +242,13 @@ static void *poller_main(void *arg)
 }
 
 /* Posts status changes to the back office's callback URL, retrying
- * with backoff while it fails (agency_callback.h). */
-static void *callback_main(void *arg)
+ * with backoff while it fails (agency_callback.h): agency.db's, and in a
+ * thread of their own test.db's, so that neither waits for the other. */
+static void *callback_run(agency_server *s, int test)
 {
-    agency_server *s = arg;
     char err[512];
-    agency_db *db = agency_db_open(s->cfg->db_path, err, sizeof err);
+    agency_db *db = test ? agency_db_open_test(s->cfg->test_db_path, err, sizeof err)
+                         : agency_db_open(s->cfg->db_path, err, sizeof err);
     callback_sender *cs = db ? callback_sender_new(s->cfg, db) : NULL;
     int failures = 0;
     long wait = s->cfg->report_ms;
@@ -264,6 +273,44 @@ static void *callback_main(void *arg)
     return NULL;
 }
 
+static void *callback_main(void *arg)
+{
+    return callback_run(arg, 0);
+}
+
+static void *test_callback_main(void *arg)
+{
+    return callback_run(arg, 1);
+}
+
+/* How often a test key's notices move on: their steps are seconds apart. */
+#define SIMULATE_MS 100
+
+/* Plays out test notices' outcomes (test_outcome.h) as they fall due. */
+static void *simulator_main(void *arg)
+{
+    agency_server *s = arg;
+    char err[512];
+    agency_db *db = agency_db_open_test(s->cfg->test_db_path, err, sizeof err);
+    int failing = 0;
+
+    if (!db) {
+        log_error("test notices: %s", err);
+        return NULL;
+    }
+    while (!nap(s, SIMULATE_MS, 0)) {
+        long n = agency_db_test_advance(db, clock_now_ms());
+        if (n < 0 && !failing++)
+            log_warn("test notices: cannot move them on (database error); retrying");
+        if (n >= 0)
+            failing = 0;
+        if (n > 0)
+            log_info("test notices: %ld simulated state changes", n);
+    }
+    agency_db_close(db);
+    return NULL;
+}
+
 static void stop_threads(agency_server *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -276,6 +323,10 @@ static void stop_threads(agency_server *s)
         pthread_join(s->poller, NULL);
     if (s->caller_started)
         pthread_join(s->caller, NULL);
+    if (s->test_caller_started)
+        pthread_join(s->test_caller, NULL);
+    if (s->simulator_started)
+        pthread_join(s->simulator, NULL);
 }
 
 static void server_free(agency_server *s)
@@ -284,8 +335,31 @@ static void server_free(agency_server *s)
     pthread_mutex_destroy(&s->lock);
     agency_metrics_close(&s->api);
     agency_db_close(s->db);
+    agency_db_close(s->test_db);
     apikeys_free(&s->keys);
     free(s);
+}
+
+static void no_outbox(void *ctx)
+{
+    (void)ctx;
+}
+
+/* What answers a test key's calls: test.db and an intake that calls
+ * neither idsvc nor the hub. */
+static int start_test(agency_server *s, char *err, size_t errlen)
+{
+    if (!(s->test_db = agency_db_open_test(s->cfg->test_db_path, err, errlen)) ||
+        !(s->test_intake = agency_intake_start_test(s->cfg, err, errlen)))
+        return -1;
+    s->test_api = (agency_api){.cfg = s->cfg, .db = s->test_db, .queued = no_outbox,
+                               .keys = &s->keys, .intake = s->test_intake,
+                               .nlive = s->api.nlive, .test = 1};
+    s->test_api.test_api = &s->test_api;
+    s->api.test_api = &s->test_api;
+    log_info("test keys: %zu; their notices go to %s and never to idsvc or the hub",
+             s->keys.count - s->api.nlive, s->cfg->test_db_path);
+    return 0;
 }
 
 /* The HTTP server first, then the threads that may talk to the hub. */
@@ -296,6 +370,8 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
     if (s->cfg->idsvc_url && !(s->intake = agency_intake_start(s->cfg, err, errlen)))
         return -1;
     s->api.intake = s->intake;
+    if (s->keys.count > s->api.nlive && start_test(s, err, errlen) != 0)
+        return -1;
     if (!(s->http = http_server_bind(listen, err, errlen)))
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);
@@ -319,22 +395,59 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
         snprintf(err, errlen, "cannot start the callback thread");
         return -1;
     }
+    if (s->test_db) {
+        s->simulator_started = pthread_create(&s->simulator, NULL, simulator_main, s) == 0;
+        s->test_caller_started =
+            pthread_create(&s->test_caller, NULL, test_callback_main, s) == 0;
+        if (!s->simulator_started || !s->test_caller_started) {
+            snprintf(err, errlen, "cannot start the test notices' threads");
+            return -1;
+        }
+    }
     return 0;
 }
 
-/* The back office's keys; without a clients file every /v1/ call but
- * health gets 401. */
+/* One clients file into keys; a missing file is no keys. */
+static int load_file(apikeys *keys, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return 0;
+    fclose(f);
+    return apikeys_load(keys, path, err, errlen);
+}
+
+/* The back office's keys, live ones first and test keys after them
+ * (agency_api.h); without either file every /v1/ call but health gets
+ * 401. */
 static int load_keys(agency_server *s, char *err, size_t errlen)
 {
-    FILE *f = fopen(s->cfg->api_clients, "r");
+    apikeys test = {0};
+    apikey_entry *all;
 
-    if (!f) {
+    if (load_file(&s->keys, s->cfg->api_clients, err, errlen) != 0 ||
+        load_file(&test, s->cfg->api_test_clients, err, errlen) != 0) {
+        apikeys_free(&test);
+        return -1;
+    }
+    s->api.nlive = s->keys.count;
+    if (!s->keys.count && !test.count)
         log_info("no %s: the back-office API refuses every call (agency key add)",
                  s->cfg->api_clients);
-        return 0;
+    if (test.count) {
+        all = realloc(s->keys.entries, (s->keys.count + test.count) * sizeof *all);
+        if (!all) {
+            apikeys_free(&test);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(all + s->keys.count, test.entries, test.count * sizeof *all);
+        s->keys.entries = all;
+        s->keys.count += test.count;
     }
-    fclose(f);
-    return apikeys_load(&s->keys, s->cfg->api_clients, err, errlen);
+    apikeys_free(&test);
+    return 0;
 }
 
 agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, char *err,
@@ -352,13 +465,14 @@ agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, ch
         return NULL;
     }
     s->cfg = cfg;
+    s->api.cfg = cfg;
     if (load_keys(s, err, errlen) != 0) {
         agency_db_close(s->db);
         free(s);
         return NULL;
     }
     s->api = (agency_api){.cfg = cfg, .db = s->db, .queued = kick_reporter, .queued_ctx = s,
-                          .keys = &s->keys};
+                          .keys = &s->keys, .nlive = s->api.nlive};
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_jobs_interrupt(s->db, at);
     pthread_mutex_init(&s->lock, NULL);
@@ -367,6 +481,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, ch
         stop_threads(s);
         http_server_stop(s->http);
         agency_intake_stop(s->intake);
+        agency_intake_stop(s->test_intake);
         server_free(s);
         return NULL;
     }
@@ -382,6 +497,7 @@ void agency_server_stop(agency_server *s)
 {
     http_server_stop(s->http);
     agency_intake_stop(s->intake);
+    agency_intake_stop(s->test_intake);
     stop_threads(s);
     server_free(s);
 }
