@@ -21,6 +21,7 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
         {"from", required_argument, 0, AGENCY_OPT_FROM},
         {"to", required_argument, 0, AGENCY_OPT_TO},
         {"json", no_argument, 0, AGENCY_OPT_JSON},
+        {"role", required_argument, 0, AGENCY_OPT_ROLE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -52,6 +53,8 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
             o->to = optarg;
         } else if (c == AGENCY_OPT_JSON) {
             o->json = 1;
+        } else if (c == AGENCY_OPT_ROLE) {
+            o->role = optarg;
         } else {
             o->quiet = 1;
         }

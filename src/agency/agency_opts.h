@@ -18,12 +18,14 @@ enum {
     AGENCY_OPT_FROM = 256,  /* --from YYYY-MM-DD */
     AGENCY_OPT_TO = 512,    /* --to YYYY-MM-DD */
     AGENCY_OPT_JSON = 1024, /* --json */
+    AGENCY_OPT_ROLE = 2048, /* --role admin|sender|viewer */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
     const char *reason, *arg;          /* NULL when not given */
     const char *reference, *from, *to; /* NULL when not given */
+    const char *role;                  /* NULL when not given */
     int sync, quiet, only_new, json;
     char **args; /* with AGENCY_OPT_ARGS: the other words, in order */
     int nargs;
