@@ -4,7 +4,7 @@
  * comes; the feed moves states forward and never overwrites read or
  * postal; the postal list and its printed marks; a handover burns its
  * nonce once and queues its event; a reopened file keeps documents and
- * the feed cursor. */
+ * the feed cursor; the console's day counts move with each change. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -323,6 +323,54 @@ static void a_reopened_file_keeps_documents_and_cursor(void **state)
     assert_int_equal(agency_db_feed_cursor(f->db), 80);
 }
 
+static void sum_days(void *ctx, const char *day, const agency_counts *c)
+{
+    agency_counts *t = ctx;
+
+    (void)day;
+    t->submitted += c->submitted, t->alerted += c->alerted, t->received += c->received;
+    t->read += c->read, t->paper += c->paper, t->failed += c->failed;
+    t->cancelled += c->cancelled;
+}
+
+static agency_counts counted(fixture *f)
+{
+    agency_counts t = {0};
+
+    assert_int_equal(agency_db_counts_days(f->db, "2000-01-01", "2999-12-31", sum_days, &t), 0);
+    return t;
+}
+
+static void the_day_counts_follow_each_change_once(void **state)
+{
+    fixture *f = *state;
+    agency_counts c;
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    store(f, "r-3", "C", "3");
+    c = counted(f);
+    assert_int_equal(c.submitted, 3);
+    assert_int_equal(c.received, 0);
+    answer(f, "r-1", "N-1", "accepted");
+    answer(f, "r-2", "N-2", "accepted");
+    answer(f, "r-3", "N-3", "accepted");
+    /* r-1 is relayed, then read without a "received" first: both count. */
+    feed(f, 1, (const char *[]){"N-1", "r-1", "relayed", "N-2", "r-2", "postal"}, 2);
+    feed(f, 2, (const char *[]){"N-1", "r-1", "read", "N-1", "r-1", "read"}, 2);
+    c = counted(f);
+    assert_int_equal(c.alerted, 1);
+    assert_int_equal(c.received, 1);
+    assert_int_equal(c.read, 1);
+    assert_int_equal(c.paper, 1);
+    assert_int_equal(c.cancelled, 0);
+    /* A final state stays: a later "received" for r-2 counts nothing. */
+    feed(f, 3, (const char *[]){"N-2", "r-2", "received"}, 1);
+    c = counted(f);
+    assert_int_equal(c.received, 1);
+    assert_int_equal(c.submitted, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +382,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
