@@ -278,4 +278,16 @@ int agency_db_counts_jobs(agency_db *db, size_t limit,
 int agency_db_counts_median_read(agency_db *db, const char *from, const char *to,
                                  long long *lo_s, long long *hi_s);
 
+/* ---- the console's notice pages (agency_db_console.c) ---- */
+
+/* The notice whose reference (the agency's, or the back office's
+ * caller reference) is ref, as JSON with its timeline: 1, 0 when
+ * unknown, -1 on error. */
+int agency_db_console_notice(agency_db *db, const char *ref, json_t **out);
+/* Up to limit notices of a bulk job, by caller reference. */
+int agency_db_console_job_notices(agency_db *db, const char *job, size_t limit,
+                                  void (*each)(void *ctx, const char *caller_ref,
+                                               const char *state),
+                                  void *ctx);
+
 #endif

@@ -140,7 +140,8 @@ int agency_db_counts_jobs(agency_db *db, size_t limit,
     int rc = SQLITE_ERROR;
 
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT c.job, coalesce(j.created, ''), " COLS
+    st = db_prepare(db->sql, "SELECT c.job, coalesce(j.created, ''), c.submitted, c.alerted,"
+                             " c.received, c.read, c.paper, c.failed, c.cancelled"
                              " FROM console_jobs c LEFT JOIN api_jobs j ON j.id = c.job"
                              " ORDER BY j.created DESC, c.job LIMIT ?");
     if (st) {

@@ -108,7 +108,9 @@ static const char schema[] =
     " at TEXT NOT NULL,"
     " queued_ms INTEGER NOT NULL"
     ");"
-    "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);";
+    "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);"
+    /* The console lists a bulk job's notices. */
+    "CREATE INDEX IF NOT EXISTS api_refs_job ON api_refs(job) WHERE job IS NOT NULL;";
 
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */

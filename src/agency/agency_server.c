@@ -9,6 +9,7 @@
 #include "agency_api.h"
 #include "agency_cancel.h"
 #include "agency_callback.h"
+#include "agency_console.h"
 #include "agency_db.h"
 #include "agency_feed.h"
 #include "agency_intake.h"
@@ -32,6 +33,7 @@ struct agency_server {
     http_server *http;
     apikeys keys;          /* the back office's callers */
     agency_intake *intake; /* NULL without [idsvc]: API notices answer 503 */
+    agency_console *console;
     pthread_t reporter, poller, caller;
     int reporter_started, poller_started, caller_started;
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
@@ -255,6 +257,7 @@ static void server_free(agency_server *s)
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     agency_metrics_close(&s->api);
+    agency_console_close(s->console);
     agency_db_close(s->db);
     apikeys_free(&s->keys);
     free(s);
@@ -268,6 +271,9 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
     if (s->cfg->idsvc_url && !(s->intake = agency_intake_start(s->cfg, err, errlen)))
         return -1;
     s->api.intake = s->intake;
+    if (!(s->console = agency_console_open(s->cfg, &s->api, s->db, err, errlen)))
+        return -1;
+    s->api.console = s->console;
     if (!(s->http = http_server_bind(listen, err, errlen)))
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);

@@ -106,37 +106,51 @@ void console_web_source(const http_request *req, char out[CONSOLE_SOURCE_MAX])
     http_client_addr(req, out, CONSOLE_SOURCE_MAX);
 }
 
+int console_web_origin(console_web *w, const http_request *req, http_response *resp)
+{
+    const char *origin = http_header(req, "Origin"), *referer = http_header(req, "Referer");
+    char source[CONSOLE_SOURCE_MAX];
+
+    if (csrf_origin_ok(w->origin, origin, referer))
+        return 1;
+    console_web_source(req, source);
+    log_warn("%s console: refused POST %s from %s: origin %.100s", w->console, req->path,
+             source, origin ? origin : referer ? referer : "(none)");
+    console_web_error(resp, 403, "다른 사이트에서 보낸 요청은 받지 않습니다.",
+                      "Refused: this request did not come from the console's pages.",
+                      "/console");
+    return 0;
+}
+
+int console_web_token_ok(console_web *w, const http_request *req, http_response *resp,
+                         const char *token, int signed_in)
+{
+    const char *bound = http_cookie(req, signed_in ? w->cookie : w->pre_cookie);
+    char source[CONSOLE_SOURCE_MAX];
+
+    if (csrf_token_ok(w->csrf_key, signed_in ? CSRF_SESSION : CSRF_PRE_SESSION, bound, token))
+        return 1;
+    console_web_source(req, source);
+    log_warn("%s console: refused POST %s from %s: missing or wrong form token", w->console,
+             req->path, source);
+    console_web_error(resp, 403, "페이지가 만료되었습니다. 다시 열어서 시도하세요.",
+                      "This form has expired or is not ours: reload the page and try again.",
+                      "/console");
+    return 0;
+}
+
 int console_web_post(console_web *w, const http_request *req, http_response *resp, form *f,
                      int signed_in)
 {
-    const char *origin = http_header(req, "Origin"), *referer = http_header(req, "Referer");
-    const char *why = NULL, *bound;
-    char source[CONSOLE_SOURCE_MAX];
+    const char *why = NULL;
 
-    console_web_source(req, source);
-    if (!csrf_origin_ok(w->origin, origin, referer)) {
-        log_warn("%s console: refused POST %s from %s: origin %.100s", w->console, req->path,
-                 source, origin ? origin : referer ? referer : "(none)");
-        console_web_error(resp, 403, "다른 사이트에서 보낸 요청은 받지 않습니다.",
-                          "Refused: this request did not come from the console's pages.",
-                          "/console");
+    if (!console_web_origin(w, req, resp))
         return 0;
-    }
     if (form_parse(f, req->body ? req->body : "", req->body_len, &why) != 0) {
         console_web_error(resp, 400, "양식을 읽을 수 없습니다.", why, "/console");
         return 0;
     }
-    bound = http_cookie(req, signed_in ? w->cookie : w->pre_cookie);
-    if (!csrf_token_ok(w->csrf_key, signed_in ? CSRF_SESSION : CSRF_PRE_SESSION, bound,
-                       form_get(f, CSRF_FIELD))) {
-        log_warn("%s console: refused POST %s from %s: missing or wrong form token",
-                 w->console, req->path, source);
-        console_web_error(resp, 403, "페이지가 만료되었습니다. 다시 열어서 시도하세요.",
-                          "This form has expired or is not ours: reload the page and try again.",
-                          "/console");
-        return 0;
-    }
-    return 1;
+    return console_web_token_ok(w, req, resp, form_get(f, CSRF_FIELD), signed_in);
 }
 
 void console_web_reply(http_response *resp, int status, buf *b)

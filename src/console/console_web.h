@@ -55,6 +55,11 @@ void console_web_clear_session(console_web *w, const http_request *req, http_res
  * pre-session cookie. 1 to go on; 0 after answering 400 or 403. */
 int console_web_post(console_web *w, const http_request *req, http_response *resp, form *f,
                      int signed_in);
+/* The two halves of that check, for a form that is not urlencoded (an
+ * upload): the origin, then the token the form carried. */
+int console_web_origin(console_web *w, const http_request *req, http_response *resp);
+int console_web_token_ok(console_web *w, const http_request *req, http_response *resp,
+                         const char *token, int signed_in);
 /* The peer's address, the source sign-in failures count against. */
 void console_web_source(const http_request *req, char out[CONSOLE_SOURCE_MAX]);
 
