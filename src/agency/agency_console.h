@@ -102,6 +102,10 @@ void agency_console_job_section(agency_console *c, buf *b, const char *job);
 /* Frees the drafts (agency_console_send.c). */
 void agency_console_drafts_free(agency_console *c);
 
+/* The attributes of a table's scrolling box on a narrow screen: a
+ * keyboard can reach it and a screen reader names it. */
+#define SCROLL_REGION(name) "tabindex=\"0\" role=\"region\" aria-label=\"" name "\""
+
 /* Writes "한국어 <span lang=en>English</span>". */
 void agency_console_bi(buf *b, const char *ko, const char *en);
 

@@ -153,7 +153,7 @@ static void daily_svg(buf *b, const week *w)
 
 static void days_table(buf *b, const week *w)
 {
-    buf_puts(b, "<div class=\"scroll\"><table><caption>");
+    buf_puts(b, "<div class=\"scroll\" " SCROLL_REGION("By day") "><table><caption>");
     agency_console_bi(b, "날짜별", "By day (UTC)");
     buf_puts(b, "</caption><thead><tr><th scope=\"col\">");
     agency_console_bi(b, "날짜", "Day");
@@ -193,7 +193,7 @@ static void jobs_table(agency_console *c, buf *b)
 {
     buf_puts(b, "<h2>");
     agency_console_bi(b, "대량 발송 작업", "Bulk jobs");
-    buf_puts(b, "</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">");
+    buf_puts(b, "</h2><div class=\"scroll\" " SCROLL_REGION("Bulk jobs") "><table><thead><tr><th scope=\"col\">");
     agency_console_bi(b, "작업", "Job");
     buf_puts(b, "</th>");
     for (int i = 0; i < NSTAGES; i++) {

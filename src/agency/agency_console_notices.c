@@ -69,7 +69,8 @@ static void job_errors(buf *b, json_t *errors)
         return;
     buf_puts(b, "<h3>");
     agency_console_bi(b, "거부된 줄", "Refused rows");
-    buf_puts(b, "</h3><div class=\"scroll\"><table><thead><tr><th scope=\"col\">");
+    buf_puts(b, "</h3><div class=\"scroll\" " SCROLL_REGION("Refused rows") "><table><thead><tr>"
+                "<th scope=\"col\">");
     agency_console_bi(b, "줄", "Row");
     buf_puts(b, "</th><th scope=\"col\">");
     agency_console_bi(b, "항목", "Field");
@@ -118,7 +119,8 @@ void agency_console_job_section(agency_console *c, buf *b, const char *job)
     job_errors(b, json_object_get(o, "errors"));
     buf_puts(b, "<h3>");
     agency_console_bi(b, "알림", "Notices");
-    buf_puts(b, "</h3><div class=\"scroll\"><table><thead><tr><th scope=\"col\">");
+    buf_puts(b, "</h3><div class=\"scroll\" " SCROLL_REGION("Notices") "><table><thead><tr>"
+                "<th scope=\"col\">");
     agency_console_bi(b, "참조번호", "Reference");
     buf_puts(b, "</th><th scope=\"col\">");
     agency_console_bi(b, "상태", "State");

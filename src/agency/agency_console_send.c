@@ -319,7 +319,7 @@ static void errors_table(buf *b, api_errors *e)
     buf_printf(b, " (%zu)</h2>", e->n);
     if (!e->n)
         return;
-    buf_puts(b, "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">");
+    buf_puts(b, "<div class=\"scroll\" " SCROLL_REGION("Errors") "><table><thead><tr><th scope=\"col\">");
     agency_console_bi(b, "줄", "Line");
     buf_puts(b, "</th><th scope=\"col\">");
     agency_console_bi(b, "항목", "Field");
