@@ -355,6 +355,13 @@ static const http_route routes[] = {
      HTTP_MULTIPART},
     {"POST", "/console/send", HTTP_ANYONE, CONSOLE_FORM_MAX, agency_console_send, HTTP_FORM},
     {"GET", "/console/jobs/{id}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_job, NULL},
+    {"GET", "/console/letters", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_letters, NULL},
+    {"GET", "/console/letters/{batch}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_letters_file, NULL},
+    {"GET", "/console/templates", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_templates,
+     NULL},
+    {"GET", "/console/templates/{id}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_template, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

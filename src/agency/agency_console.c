@@ -140,6 +140,8 @@ void agency_console_begin(agency_console *c, const http_request *req, buf *b,
         nav_item(b, "/console/notices", "알림 찾기", "Notices");
         if (u->role >= CONSOLE_SENDER)
             nav_item(b, "/console/send", "보내기", "Send");
+        nav_item(b, "/console/letters", "우편", "Letters");
+        nav_item(b, "/console/templates", "서식", "Templates");
         buf_puts(b, "</ul></nav>\n<form method=\"post\" action=\"/console/signout\">");
         agency_console_token_field(c, req, b);
         buf_html(b, u->name);

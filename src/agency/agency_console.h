@@ -8,7 +8,8 @@
  * the other roles' consoles; these files are the agency's pages:
  * agency_console.c the sign-in and the frame, agency_console_dash.c the
  * dashboard, agency_console_notices.c the search and a notice,
- * agency_console_send.c the upload, preview and send. */
+ * agency_console_send.c the upload, preview and send,
+ * agency_console_papers.c the paper letters and the templates. */
 #ifndef HERALD_AGENCY_CONSOLE_H
 #define HERALD_AGENCY_CONSOLE_H
 
@@ -81,6 +82,14 @@ void agency_console_send(void *role, const void *caller, const http_request *req
                          http_response *resp);
 void agency_console_job(void *role, const void *caller, const http_request *req,
                         http_response *resp);
+void agency_console_letters(void *role, const void *caller, const http_request *req,
+                            http_response *resp);
+void agency_console_letters_file(void *role, const void *caller, const http_request *req,
+                                 http_response *resp);
+void agency_console_templates(void *role, const void *caller, const http_request *req,
+                              http_response *resp);
+void agency_console_template(void *role, const void *caller, const http_request *req,
+                             http_response *resp);
 
 /* ---- shared by the console's files ---- */
 
@@ -99,6 +108,12 @@ void agency_console_begin(agency_console *c, const http_request *req, buf *b,
 void agency_console_token_field(agency_console *c, const http_request *req, buf *b);
 /* A job's figures, refused rows and notices (agency_console_notices.c). */
 void agency_console_job_section(agency_console *c, buf *b, const char *job);
+/* The template ids in the templates folder, sorted, malloc'd; and a
+ * rendered document as text, tags dropped and spaces folded (entities
+ * stay entities) (agency_console_send.c). */
+#define CONSOLE_TEMPLATES_MAX 100
+size_t agency_console_template_ids(const agency_console *c, char *ids[CONSOLE_TEMPLATES_MAX]);
+void agency_console_as_text(buf *b, const char *html, size_t len);
 /* Frees the drafts (agency_console_send.c). */
 void agency_console_drafts_free(agency_console *c);
 

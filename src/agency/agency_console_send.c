@@ -27,7 +27,6 @@
 #include "rrn.h"
 
 #define PREVIEW_ROWS 3
-#define TEMPLATES_SHOWN 100
 #define ERRORS_SHOWN 1000
 
 static void draft_wipe(console_draft *d)
@@ -112,8 +111,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The template ids in the templates folder, sorted. */
-static size_t template_ids(const agency_console *c, char *ids[TEMPLATES_SHOWN])
+size_t agency_console_template_ids(const agency_console *c, char *ids[CONSOLE_TEMPLATES_MAX])
 {
     DIR *d = opendir(c->cfg->templates_dir);
     struct dirent *e;
@@ -121,7 +119,7 @@ static size_t template_ids(const agency_console *c, char *ids[TEMPLATES_SHOWN])
 
     if (!d)
         return 0;
-    while (n < TEMPLATES_SHOWN && (e = readdir(d))) {
+    while (n < CONSOLE_TEMPLATES_MAX && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (len > 5 && len < 70 && !strcmp(e->d_name + len - 5, ".html") &&
             e->d_name[0] != '.' && (ids[n] = strndup(e->d_name, len - 5)))
@@ -145,7 +143,7 @@ void agency_console_send_page(void *role, const void *caller, const http_request
                               http_response *resp)
 {
     agency_console *c = agency_console_of(role, resp);
-    char *ids[TEMPLATES_SHOWN];
+    char *ids[CONSOLE_TEMPLATES_MAX];
     console_user u;
     size_t n;
     buf b;
@@ -153,7 +151,7 @@ void agency_console_send_page(void *role, const void *caller, const http_request
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_SENDER, &u))
         return;
-    n = template_ids(c, ids);
+    n = agency_console_template_ids(c, ids);
     buf_init(&b, 8192);
     agency_console_begin(c, req, &b, &u, "알림 보내기", "Send notices");
     buf_puts(&b, "<p>");
@@ -212,8 +210,7 @@ static const char *lookup(void *ctx, const char *name)
     return api_row_field(l->row, (size_t)col);
 }
 
-/* The rendered document as text: tags dropped, spaces folded. */
-static void as_text(buf *b, const char *html, size_t len)
+void agency_console_as_text(buf *b, const char *html, size_t len)
 {
     int in_tag = 0, space = 0;
     char one[2] = {0};
@@ -296,7 +293,7 @@ static void build_preview(agency_console *c, const char *csv, size_t len, const 
             buf_printf(shown, "<li><strong>");
             buf_html(shown, p->rs.rows[i].ref);
             buf_puts(shown, "</strong>: ");
-            as_text(shown, doc.data ? doc.data : "", doc.len);
+            agency_console_as_text(shown, doc.data ? doc.data : "", doc.len);
             buf_puts(shown, "</li>");
         }
         buf_free(&doc);

@@ -290,4 +290,11 @@ int agency_db_console_job_notices(agency_db *db, const char *job, size_t limit,
                                                const char *state),
                                   void *ctx);
 
+/* The latest limit batches of letters, newest first (handed_over "" when
+ * not yet). */
+int agency_db_console_batches(agency_db *db, size_t limit,
+                              void (*each)(void *ctx, const char *batch, const char *at,
+                                           long letters, long pages, const char *handed_over),
+                              void *ctx);
+
 #endif

@@ -1,7 +1,7 @@
 /* agency_db_console.c -- what the console's notice pages read: one
  * notice found by either reference (the agency's own, or the back
- * office's for an API notice) with its timeline, and a bulk job's
- * notices. */
+ * office's for an API notice) with its timeline, a bulk job's notices,
+ * and the batches of paper letters. */
 #include <stdio.h>
 #include <string.h>
 
@@ -90,6 +90,28 @@ int agency_db_console_job_notices(agency_db *db, const char *job, size_t limit,
         sqlite3_bind_int64(st, 2, (long long)limit);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             each(ctx, db_text(st, 0), db_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    agency_db_unlock(db);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int agency_db_console_batches(agency_db *db, size_t limit,
+                              void (*each)(void *ctx, const char *batch, const char *at,
+                                           long letters, long pages, const char *handed_over),
+                              void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = SQLITE_ERROR;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT batch, at, letters, pages, coalesce(handed_over, '')"
+                             " FROM print_batches ORDER BY batch DESC LIMIT ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, (long long)limit);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            each(ctx, db_text(st, 0), db_text(st, 1), (long)sqlite3_column_int64(st, 2),
+                 (long)sqlite3_column_int64(st, 3), db_text(st, 4));
     }
     sqlite3_finalize(st);
     agency_db_unlock(db);

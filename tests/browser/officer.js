@@ -4,7 +4,8 @@
 // dashboard, uploading a recipient CSV with one bad row and seeing that
 // row's error before anything is sent, sending, the job's page, the
 // dashboard's count moving, finding a notice and downloading its
-// certificate as a PDF, signing out. Every page is checked at 390 px and
+// certificate as a PDF, the paper letters and a template's preview,
+// signing out. Every page is checked at 390 px and
 // 1,280 px with citizen.js's checks (axe-core WCAG 2.0/2.1 A and AA and
 // best practice with no violation, nothing wider than the window); a
 // screenshot of each goes to --shots.
@@ -252,6 +253,20 @@ async function officerPath(page, a) {
       }
     }
   });
+  name = 'letters';
+  await step(name, 'the letters page opens from the menu', async () => {
+    await page.getByRole('link', { name: /Letters/ }).click();
+    await page.waitForURL(/\/console\/letters$/);
+  });
+  await checkPage(page, 'letters', a.shots);
+  name = 'templates';
+  await step(name, "the templates page lists vehicle-tax, whose preview names its fields", async () => {
+    await page.getByRole('link', { name: /Templates/ }).click();
+    await page.getByRole('link', { name: 'vehicle-tax' }).click();
+    await page.waitForURL(/\/console\/templates\/vehicle-tax$/);
+    await page.getByText('[name] 님').waitFor();
+  });
+  await checkPage(page, 'template', a.shots);
   await step(name, 'signing out goes back to the sign-in form', async () => {
     await page.getByRole('button', { name: /Sign out/ }).click();
     await page.waitForURL(/\/console\/signin$/);

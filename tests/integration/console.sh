@@ -9,7 +9,8 @@
 # victim out, an upload with a bad row shows the line's error before
 # anything is sent, an oversized upload is refused before it is read, the
 # send makes a job, the dashboard's counts move with the feed, search,
-# the certificate download, cancel, and a removed account's session ends.
+# the certificate download, cancel, paper letters and templates, and a
+# removed account's session ends.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -175,7 +176,8 @@ check "the dashboard shows today's row, nothing submitted yet" [ "$SUB0" = 0 ]
 printf '%s\n' 'reference,rrn,name,address,amount' \
 	'csv-1,020704-4123451,박민수,"서울, 종로구",10000' \
 	'csv-2,971313-1019902,김철수,부산,20000' \
-	'csv-3,971013-9019902,홍길동,서울,30000' >bulk.csv
+	'csv-3,971013-9019902,홍길동,서울,30000' \
+	'csv-4,850315-1234566,이영희,대전,40000' >bulk.csv
 TOK=$(token_of admin.jar "$C/send")
 check "the send page lists the templates" bash -c "curl -s -b admin.jar '$C/send' | grep -q '<option>vehicle-tax</option>'"
 curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=vehicle-tax -F 'title=Vehicle tax' \
@@ -188,7 +190,7 @@ check "the preview names the bad row by its line in the file (line 3, rrn)" \
 check "the preview shows no RRN" bash -c "! grep -qE '4123451|1019902|9019902' preview.html"
 check "nothing went to the hub before the send" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 0 ]
 DRAFT=$(sed -n 's/.*name="draft" value="\([0-9a-f]*\)".*/\1/p' preview.html)
-check "the preview offers to send the 2 good rows" bash -c "grep -q 'Send 2 notices' preview.html && [ -n '$DRAFT' ]"
+check "the preview offers to send the 3 good rows" bash -c "grep -q 'Send 3 notices' preview.html && [ -n '$DRAFT' ]"
 check "another account cannot send that draft" \
 	[ "$(code_of -b victim.jar -H "Origin: $ORIGIN" --data "csrf=$(token_of victim.jar "$C")&draft=$DRAFT" "$C/send")" = 409 ]
 LOC=$(curl -s -D - -o /dev/null -b admin.jar -H "Origin: $ORIGIN" --data "csrf=$TOK&draft=$DRAFT" "$C/send" |
@@ -200,14 +202,14 @@ for _ in $(seq 1 100); do
 	grep -q '<strong>done</strong>' job.html && break
 	sleep 0.05
 done
-check "the job finishes: 2 accepted, the bad row refused with its reason" \
-	bash -c "grep -q 'accepted 2' job.html && grep -q 'refused 1' job.html"
+check "the job finishes: 3 accepted, the bad row refused with its reason" \
+	bash -c "grep -q 'accepted 3' job.html && grep -q 'refused 1' job.html"
 check "the same draft cannot be sent twice" \
 	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" --data "csrf=$TOK&draft=$DRAFT" "$C/send")" = 409 ]
-check "the notices reached the hub" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 2 ]
+check "the notices reached the hub" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 3 ]
 
 # ---- the dashboard's counts move ----
-check "today's submitted count is now 2" [ "$(today_count 1)" = 2 ]
+check "today's submitted count is now 3" [ "$(today_count 1)" = 3 ]
 check "the job is on the dashboard" bash -c "curl -s -b admin.jar '$C' | grep -q '$JOB'"
 REF1=$(curl -s -b admin.jar "$C/notices/csv-1" | grep -o 'api-[0-9a-f]\{32\}' | head -n1)
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
@@ -231,6 +233,24 @@ TOK=$(token_of admin.jar "$C/notices/csv-3")
 check "the admin cancels a notice" \
 	bash -c "curl -s -b admin.jar -H 'Origin: $ORIGIN' --data 'csrf=$TOK&reason=sent+by+mistake' '$C/notices/csv-3/cancel' | grep -q 'Cancelled'"
 check "cancelled moves to 1" until_count 7 1
+
+# ---- paper letters and templates ----
+REF4=$(curl -s -b admin.jar "$C/notices/csv-4" | grep -o 'api-[0-9a-f]\{32\}' | head -n1)
+curl -s -X POST -d "{\"reference\":\"$REF4\"}" "$HUB/test/postal" >/dev/null
+check "paper moves to 1" until_count 5 1
+"$HERALD" agency postal --config agency.ini --letters >letters.json 2>letters.err
+BATCH=$(jq -r .batch letters.json 2>/dev/null)
+check "the letters page lists the batch agency postal --letters printed" \
+	bash -c "[ -n '$BATCH' ] && curl -s -b viewer.jar '$C/letters' | grep -q '$BATCH'"
+check "a viewer may not download the letters (names and addresses): 403" \
+	[ "$(code_of -b viewer.jar "$C/letters/$BATCH?file=pdf")" = 403 ]
+check "an admin downloads the batch's PDF and its manifest" \
+	bash -c "curl -s -b admin.jar '$C/letters/$BATCH?file=pdf' | head -c 5 | grep -q '%PDF' &&
+		curl -s -b admin.jar '$C/letters/$BATCH?file=csv' | grep -q '^letter,reference'"
+check "a batch name that is not one: 404" [ "$(code_of -b admin.jar "$C/letters/..%2Fagency.db?file=pdf")" = 404 ]
+check "the templates page lists the template, and its preview shows each field as [name]" \
+	bash -c "curl -s -b viewer.jar '$C/templates' | grep -q 'vehicle-tax' &&
+		curl -s -b viewer.jar '$C/templates/vehicle-tax' | grep -q '\[name\] 님 / \[address\]'"
 
 # ---- limits ----
 head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' a >big.csv
