@@ -206,6 +206,21 @@ void agency_console_signin_page(void *role, const void *caller, const http_reque
     signin_form(c, req, resp, 200, NULL, NULL, NULL);
 }
 
+/* The guard's verdict in the log, in the console's words. */
+static const char *verdict_text(login_verdict v)
+{
+    switch (v) {
+    case LOGIN_WAIT_PAIR:
+        return "too many failures for this account from this source";
+    case LOGIN_WAIT_PHONE:
+        return "this account is being tried from many sources";
+    case LOGIN_SOURCE_BLOCKED:
+        return "this source failed on many accounts";
+    default:
+        return "allowed";
+    }
+}
+
 static void wait_refused(agency_console *c, const http_request *req, http_response *resp,
                          const char *name, login_verdict why, long long wait_ms)
 {
@@ -259,7 +274,7 @@ void agency_console_signin(void *role, const void *caller, const http_request *r
         break;
     case CONSOLE_SIGNIN_WAIT:
         log_warn("agency console: sign-in as %.64s from %s refused: %s", name ? name : "",
-                 source, login_guard_verdict_name(why));
+                 source, verdict_text(why));
         wait_refused(c, req, resp, name, why, wait_ms);
         break;
     case CONSOLE_SIGNIN_WRONG:
