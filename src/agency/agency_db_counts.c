@@ -11,7 +11,9 @@
  * first time a notice reaches it or a later one, so a notice that goes
  * from relayed straight to read is counted received too. Read times
  * (from inbox to reading) go into coarse buckets per day, from which the
- * median is read. Counting starts when a database gains these tables. */
+ * median is read. A database made before these tables gets them filled
+ * once from its documents as they are then (by the day each was stored,
+ * and without read times: what happened on which day was not kept). */
 #include <stdio.h>
 #include <string.h>
 
@@ -97,9 +99,39 @@ static int read_time_trigger(sqlite3 *sql)
     return db_exec(sql, stmt);
 }
 
+#define NOW_RANK RANK("d.state")
+#define FROM_DOCUMENTS(key)                                                             \
+    key ", count(*), sum(" NOW_RANK " >= 2 OR d.received_at IS NOT NULL),"              \
+    " sum(" NOW_RANK " >= 3 OR d.received_at IS NOT NULL), sum(" NOW_RANK " = 4 OR"     \
+    " d.read_at IS NOT NULL), sum(d.state = 'postal'), 0, sum(d.cancelled_at IS NOT NULL)"
+
+/* The figures of the documents a database already holds, once: the
+ * triggers count only what happens after them. */
+static const char backfill[] =
+    "INSERT INTO console_daily(day, " COLS ") SELECT "
+    FROM_DOCUMENTS("date(coalesce(d.stored_at, 0) / 1000, 'unixepoch')")
+    " FROM documents d GROUP BY 1;"
+    "INSERT INTO console_jobs(job, " COLS ") SELECT "
+    FROM_DOCUMENTS("r.job")
+    " FROM api_refs r JOIN documents d ON d.reference = r.reference"
+    " WHERE r.job IS NOT NULL GROUP BY r.job;";
+
 int agency_db_counts_schema(sqlite3 *sql)
 {
-    return db_exec(sql, schema) == 0 && read_time_trigger(sql) == 0 ? 0 : -1;
+    long long had = 0;
+    int rc;
+
+    if (db_one_int(sql, "SELECT count(*) FROM sqlite_schema WHERE name = 'console_daily'",
+                   &had) < 0 || db_begin(sql) != 0)
+        return -1;
+    rc = db_exec(sql, schema) == 0 && read_time_trigger(sql) == 0 &&
+                 (had || db_exec(sql, backfill) == 0)
+             ? 0
+             : -1;
+    if (rc == 0 && db_commit(sql) == 0)
+        return 0;
+    db_rollback(sql);
+    return -1;
 }
 
 static void read_counts(sqlite3_stmt *st, int first, agency_counts *c)

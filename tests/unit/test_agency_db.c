@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "agency_db.h"
+#include "db.h"
 
 typedef struct fixture {
     char dir[64], path[96];
@@ -337,7 +338,7 @@ static agency_counts counted(fixture *f)
 {
     agency_counts t = {0};
 
-    assert_int_equal(agency_db_counts_days(f->db, "2000-01-01", "2999-12-31", sum_days, &t), 0);
+    assert_int_equal(agency_db_counts_days(f->db, "1970-01-01", "2999-12-31", sum_days, &t), 0);
     return t;
 }
 
@@ -371,6 +372,36 @@ static void the_day_counts_follow_each_change_once(void **state)
     assert_int_equal(c.submitted, 3);
 }
 
+static void an_older_file_gets_its_counts_once(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+    agency_counts c;
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    answer(f, "r-1", "N-1", "accepted");
+    feed(f, 1, (const char *[]){"N-1", "r-1", "read"}, 1);
+    agency_db_close(f->db);
+    /* a file from before the console: no count tables, no triggers */
+    sqlite3 *sql = db_open(f->path, "DROP TABLE console_daily; DROP TABLE console_jobs;"
+                           "DROP TRIGGER console_count_stored; DROP TRIGGER console_count_job;"
+                           "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;",
+                           0, err, sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    f->db = agency_db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+    c = counted(f);
+    assert_int_equal(c.submitted, 2);
+    assert_int_equal(c.read, 1);
+    assert_int_equal(c.received, 1);
+    /* and only once */
+    reopen(f);
+    c = counted(f);
+    assert_int_equal(c.submitted, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +416,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(an_older_file_gets_its_counts_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
