@@ -338,28 +338,26 @@ static void errors_table(buf *b, api_errors *e)
     buf_puts(b, "</tbody></table></div>\n");
 }
 
-/* The parts of the upload form, checked; NULL with why. */
-static const char *upload_fields(agency_console *c, const http_request *req,
-                                 http_response *resp, multipart *m, const char **why)
+/* The parts of the upload form, checked: 1 to go on; 0 after answering
+ * 403 (origin or token); -1 when the body is not a form (why says how). */
+static int upload_fields(agency_console *c, const http_request *req, http_response *resp,
+                         multipart *m, const char **why)
 {
-    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    char boundary[MULTIPART_BOUNDARY_MAX + 1], tok[CSRF_TOKEN_LEN + 1] = "";
     const multipart_part *token;
-    char tok[CSRF_TOKEN_LEN + 1] = "";
 
     *why = NULL;
     if (!console_web_origin(&c->web, req, resp))
-        return "";
+        return 0;
     if (multipart_boundary(http_header(req, "Content-Type"), boundary) != 0) {
         *why = "not a multipart/form-data body";
-        return NULL;
+        return -1;
     }
     if (multipart_parse(m, req->body ? req->body : "", req->body_len, boundary, why) != 0)
-        return NULL;
+        return -1;
     if ((token = multipart_get(m, CSRF_FIELD)) && token->len == CSRF_TOKEN_LEN)
         memcpy(tok, token->data, CSRF_TOKEN_LEN);
-    if (!console_web_token_ok(&c->web, req, resp, tok, 1))
-        return "";
-    return "ok";
+    return console_web_token_ok(&c->web, req, resp, tok, 1);
 }
 
 /* A short text part as a C string ("" when absent or too long). */
@@ -426,19 +424,17 @@ void agency_console_preview(void *role, const void *caller, const http_request *
     agency_console *c = agency_console_of(role, resp);
     console_user u;
     multipart m;
-    const char *why, *ok;
+    const char *why;
+    int rc;
 
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_SENDER, &u))
         return;
-    ok = upload_fields(c, req, resp, &m, &why);
-    if (!ok) {
+    rc = upload_fields(c, req, resp, &m, &why);
+    if (rc < 0)
         console_web_error(resp, 400, "올린 양식을 읽을 수 없습니다.", why, "/console/send");
-        return;
-    }
-    if (strcmp(ok, "ok") != 0)
-        return; /* answered 403 */
-    preview_page(c, req, resp, &u, &m);
+    else if (rc > 0)
+        preview_page(c, req, resp, &u, &m);
 }
 
 /* ---- send ---- */
