@@ -11,6 +11,7 @@
 
 #include "agency_cancel.h"
 #include "agency_db_test.h"
+#include "agency_console.h"
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "buf.h"
@@ -240,8 +241,8 @@ static void get_document(void *role, const void *caller, const http_request *req
 /* The back office names a notice it posted over the API by its own
  * reference, which the agency keeps as agency_ref_api's; one from `agency
  * send` by the agency's reference itself. */
-static int cancel_either(agency_api *api, http_client *hub, const char *reference,
-                         const char *reason, agency_cancel_result *r)
+int agency_api_cancel(agency_api *api, http_client *hub, const char *reference,
+                      const char *reason, agency_cancel_result *r)
 {
     char mapped[FIELD_REFERENCE_MAX + 1];
     int status;
@@ -329,7 +330,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     /* A client of its own: a cancel is rare, and a curl handle is one
      * thread's at a time. */
     hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key);
-    status = hub ? cancel_either(api, hub, reference,
+    status = hub ? agency_api_cancel(api, hub, reference,
                                  json_string_value(json_object_get(body, "reason")), &r)
                  : 500;
     http_client_free(hub);
@@ -406,6 +407,32 @@ static const http_route routes[] = {
     {"GET", "/v1/notices/{reference}/certificate", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
      agency_api_get_certificate, NULL},
     {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job, NULL},
+    /* The staff's console (agency_console.h): its own sign-in, no key. */
+    {"GET", "/console", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_home, NULL},
+    {"GET", "/console/signin", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_signin_page,
+     NULL},
+    {"POST", "/console/signin", HTTP_ANYONE, CONSOLE_FORM_MAX, agency_console_signin, HTTP_FORM},
+    {"POST", "/console/signout", HTTP_ANYONE, CONSOLE_FORM_MAX, agency_console_signout,
+     HTTP_FORM},
+    {"GET", "/console/notices", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_search, NULL},
+    {"GET", "/console/notices/{reference}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_notice, NULL},
+    {"GET", "/console/notices/{reference}/certificate", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_certificate, NULL},
+    {"POST", "/console/notices/{reference}/cancel", HTTP_ANYONE, CONSOLE_FORM_MAX,
+     agency_console_cancel, HTTP_FORM},
+    {"GET", "/console/send", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_send_page, NULL},
+    {"POST", "/console/send/preview", HTTP_ANYONE, CONSOLE_UPLOAD_MAX, agency_console_preview,
+     HTTP_MULTIPART},
+    {"POST", "/console/send", HTTP_ANYONE, CONSOLE_FORM_MAX, agency_console_send, HTTP_FORM},
+    {"GET", "/console/jobs/{id}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_job, NULL},
+    {"GET", "/console/letters", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_letters, NULL},
+    {"GET", "/console/letters/{batch}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_letters_file, NULL},
+    {"GET", "/console/templates", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_templates,
+     NULL},
+    {"GET", "/console/templates/{id}", HTTP_ANYONE, HTTP_ROUTE_READ_BODY,
+     agency_console_template, NULL},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

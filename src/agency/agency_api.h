@@ -41,6 +41,8 @@ typedef struct agency_api {
     size_t nlive;
     const struct agency_api *test_api;
     int test;
+    /* The staff's console at /console (agency_console.h). */
+    struct agency_console *console;
 } agency_api;
 
 /* "METHOD PATH" of every route of the table, one a line (`herald agency
@@ -72,6 +74,27 @@ void agency_api_get_certificate(void *role, const void *caller, const http_reque
                                 http_response *resp);
 void agency_api_get_job(void *role, const void *caller, const http_request *req,
                         http_response *resp);
+
+/* Shared by the back-office routes and the console: the hub's evidence
+ * of o's notice added to o as "evidence"; the hub's certificate of notice
+ * (PDF when pdf) passed on as the answer, or a problem saying why; a
+ * cancel by either reference (agency_cancel.h's status). */
+void agency_api_add_evidence(agency_api *api, json_t *o);
+struct http_client;
+void agency_api_proxy_certificate(struct http_client *hub, const char *notice, int pdf,
+                                  http_response *resp);
+struct agency_cancel_result;
+int agency_api_cancel(agency_api *api, struct http_client *hub, const char *reference,
+                      const char *reason, struct agency_cancel_result *r);
+
+/* Records a bulk job for rs (errs: the rows refused already) and hands
+ * the rows to the intake, as POST /v1/notices/bulk does; the console's
+ * send uses it too. 202 with the job's id, or 503 with why. */
+#define API_JOB_ID_MAX 40
+struct api_rows;
+struct api_errors;
+int agency_api_start_bulk(agency_api *api, struct api_rows *rs, const struct api_errors *errs,
+                          char id[API_JOB_ID_MAX], const char **why);
 
 /* An http_handler: ctx is the agency_api. */
 void agency_api_handle(void *ctx, const http_request *req, http_response *resp);

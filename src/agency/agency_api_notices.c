@@ -171,14 +171,14 @@ void agency_api_post_notice(void *role, const void *caller, const http_request *
 
 /* ---- POST /v1/notices/bulk ---- */
 
-static void job_id(char out[40])
+static void job_id(char out[API_JOB_ID_MAX])
 {
     uint8_t raw[12];
     char hex[25];
 
     random_bytes(raw, sizeof raw);
     hex_encode(hex, raw, sizeof raw);
-    snprintf(out, 40, "job-%s", hex);
+    snprintf(out, API_JOB_ID_MAX, "job-%s", hex);
 }
 
 static int parse_bulk(const http_request *req, api_rows *rs, api_errors *errs)
@@ -223,13 +223,34 @@ static int create_job(agency_api *api, const char *id, const api_rows *rs,
     return rc;
 }
 
+int agency_api_start_bulk(agency_api *api, api_rows *rs, const api_errors *errs,
+                          char id[API_JOB_ID_MAX], const char **why)
+{
+    long refused = (long)errs->n;
+
+    job_id(id);
+    if (create_job(api, id, rs, errs) != 0) {
+        *why = "cannot record the job: try again";
+        return 503;
+    }
+    if (rs->nrows && agency_intake_bulk(api->intake, id, rs, refused) != 0) {
+        char at[25];
+        clock_rfc3339_ms(at, clock_now_ms());
+        agency_db_api_job_update(api->db, id, "refused", refused, 0, 0, refused, at);
+        *why = "the server holds too many rows: try again later";
+        return 503;
+    }
+    return 202;
+}
+
 void agency_api_post_bulk(void *role, const void *caller, const http_request *req,
                           http_response *resp)
 {
     agency_api *api = role;
     api_rows rs;
     api_errors errs = {0};
-    char id[40], location[64];
+    char id[API_JOB_ID_MAX], location[64];
+    const char *why = NULL;
     int rc;
 
     if (!content_is(req, "application/json") && !content_is(req, "text/csv")) {
@@ -241,17 +262,9 @@ void agency_api_post_bulk(void *role, const void *caller, const http_request *re
         answer_input_error(resp, rc, &errs);
         goto done;
     }
-    job_id(id);
     long total = (long)(rs.nrows + errs.n), refused = (long)errs.n;
-    if (create_job(api, id, &rs, &errs) != 0) {
-        agency_problem(resp, 503, NULL, 0, "cannot record the job: try again");
-        goto done;
-    }
-    if (rs.nrows && agency_intake_bulk(api->intake, id, &rs, refused) != 0) {
-        char at[25];
-        clock_rfc3339_ms(at, clock_now_ms());
-        agency_db_api_job_update(api->db, id, "refused", refused, 0, 0, refused, at);
-        agency_problem(resp, 503, NULL, 0, "the server holds too many rows: try again later");
+    if (agency_api_start_bulk(api, &rs, &errs, id, &why) != 202) {
+        agency_problem(resp, 503, NULL, 0, "%s", why);
         goto done;
     }
     log_info("POST /v1/notices/bulk by %s: job %s, %ld rows, %ld refused at once",
@@ -269,7 +282,7 @@ done:
 
 /* The hub's evidence of the notice, with each event's reason, added to
  * o as "evidence" when the hub answers. */
-static void add_evidence(agency_api *api, json_t *o)
+void agency_api_add_evidence(agency_api *api, json_t *o)
 {
     const char *notice = json_string_value(json_object_get(o, "notice"));
     http_client *hub;
@@ -317,7 +330,7 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
     }
     if (found) {
         add_effect(api, o, ref);
-        add_evidence(api, o);
+        agency_api_add_evidence(api, o);
         reply_json(resp, 200, o);
         return;
     }
@@ -338,8 +351,8 @@ static int wants_pdf(const http_request *req)
 }
 
 /* Passes the hub's answer on: the certificate, or a problem saying why. */
-static void proxy_certificate(http_client *hub, const char *notice, int pdf,
-                              http_response *resp)
+void agency_api_proxy_certificate(http_client *hub, const char *notice, int pdf,
+                                  http_response *resp)
 {
     char path[180], err[256];
     buf body;
@@ -388,7 +401,7 @@ void agency_api_get_certificate(void *role, const void *caller, const http_reque
     } else if (!(hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key))) {
         agency_problem(resp, 503, NULL, 0, "out of memory");
     } else {
-        proxy_certificate(hub, notice, wants_pdf(req), resp);
+        agency_api_proxy_certificate(hub, notice, wants_pdf(req), resp);
         http_client_free(hub);
     }
     json_decref(o);

@@ -17,5 +17,6 @@ int agency_callback_main(int argc, char **argv);
 int agency_paid_main(int argc, char **argv);
 int agency_report_main(int argc, char **argv);
 int agency_routes_main(int argc, char **argv);
+int agency_user_main(int argc, char **argv);
 
 #endif

@@ -276,4 +276,45 @@ int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn
 /* Notes that the hub has recorded the batch's hand-over (first time only). */
 int agency_db_letters_handed_over(agency_db *db, const char *batch, const char *at);
 
+/* ---- the console's figures (agency_db_counts.c) ---- */
+
+/* What happened to notices on one day or in one job. */
+typedef struct agency_counts {
+    long long submitted, alerted, received, read, paper, failed, cancelled;
+} agency_counts;
+
+/* Each day from..to (YYYY-MM-DD, UTC) that has figures, in order. */
+int agency_db_counts_days(agency_db *db, const char *from, const char *to,
+                          void (*each)(void *ctx, const char *day, const agency_counts *c),
+                          void *ctx);
+/* The latest limit bulk jobs' figures, newest first. */
+int agency_db_counts_jobs(agency_db *db, size_t limit,
+                          void (*each)(void *ctx, const char *job, const char *created,
+                                       const agency_counts *c),
+                          void *ctx);
+/* The bucket holding the median time from inbox to reading over the
+ * days from..to: 1 with its bounds in seconds (*hi_s -1: open), 0 when
+ * nothing was read, -1 on error. */
+int agency_db_counts_median_read(agency_db *db, const char *from, const char *to,
+                                 long long *lo_s, long long *hi_s);
+
+/* ---- the console's notice pages (agency_db_console.c) ---- */
+
+/* The notice whose reference (the agency's, or the back office's
+ * caller reference) is ref, as JSON with its timeline: 1, 0 when
+ * unknown, -1 on error. */
+int agency_db_console_notice(agency_db *db, const char *ref, json_t **out);
+/* Up to limit notices of a bulk job, by caller reference. */
+int agency_db_console_job_notices(agency_db *db, const char *job, size_t limit,
+                                  void (*each)(void *ctx, const char *caller_ref,
+                                               const char *state),
+                                  void *ctx);
+
+/* The latest limit batches of letters, newest first (handed_over "" when
+ * not yet). */
+int agency_db_console_batches(agency_db *db, size_t limit,
+                              void (*each)(void *ctx, const char *batch, const char *at,
+                                           long letters, long pages, const char *handed_over),
+                              void *ctx);
+
 #endif

@@ -128,7 +128,9 @@ static const char schema[] =
     " step INTEGER NOT NULL,"
     " due_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS test_outcomes_due ON test_outcomes(due_ms);";
+    "CREATE INDEX IF NOT EXISTS test_outcomes_due ON test_outcomes(due_ms);"
+    /* The console lists a bulk job's notices. */
+    "CREATE INDEX IF NOT EXISTS api_refs_job ON api_refs(job) WHERE job IS NOT NULL;";
 
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */
@@ -274,7 +276,7 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
              db_pages_for(sql, AGENCY_CHECKPOINT_BYTES));
     if (add_printed_batch(sql) != 0 || db_exec(sql, schema) != 0 ||
         db_exec(sql, drop_notice_index) != 0 || add_end_columns(sql) != 0 ||
-        add_columns(sql) != 0 ||
+        add_columns(sql) != 0 || agency_db_counts_schema(sql) != 0 ||
         db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(sql));
         return -1;

@@ -22,6 +22,10 @@ void agency_db_unlock(agency_db *db);
  * sets its cache and checkpoint sizes. 0, or -1 with a message in err. */
 int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t errlen);
 
+/* The console's count tables and the triggers that keep them
+ * (agency_db_counts.c). 0 or -1. */
+int agency_db_counts_schema(sqlite3 *sql);
+
 /* Runs a batch of one statement inside one transaction: the shape every
  * batched write here has. step is called for each item with the
  * statement already reset. Call with the lock held. */

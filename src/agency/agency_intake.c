@@ -176,7 +176,8 @@ static void row_error(void *ctx, long line, const char *msg)
     set_result(&p->out[line - 1], status, field, msg);
 }
 
-static template *load_template(const agency_cfg *cfg, const char *id, char *err, size_t errlen)
+template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,
+                                 size_t errlen)
 {
     char path[AGENCY_PATH_MAX + 80];
     FILE *f;
@@ -330,7 +331,7 @@ static void run_pass(agency_intake *in, pass *p, const char *job)
     sender s;
     send_batch b = {0};
     char err[256], at[25];
-    template *t = load_template(in->cfg, p->rs->tpl, err, sizeof err);
+    template *t = agency_intake_template(in->cfg, p->rs->tpl, err, sizeof err);
 
     clock_rfc3339_ms(at, clock_now_ms());
     for (size_t i = 0; i < p->n; i++)

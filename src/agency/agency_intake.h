@@ -15,6 +15,7 @@
 
 #include "agency_api_input.h"
 #include "agency_config.h"
+#include "template.h"
 
 typedef struct agency_intake agency_intake;
 
@@ -46,5 +47,10 @@ int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long fa
 
 /* "scheduled" or "queued" when caller_ref waits in memory, else NULL. */
 const char *agency_intake_waiting(agency_intake *in, const char *caller_ref);
+
+/* The template id from cfg's templates folder, compiled; NULL with why
+ * in err. The console's preview renders with it too. */
+template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,
+                                 size_t errlen);
 
 #endif

@@ -2,7 +2,8 @@
  *
  * The gateway is several tools over one database, each in a file of its
  * own (agency_send.c, agency_serve.c, agency_postal.c, agency_status.c,
- * agency_cancel.c, agency_paid.c, agency_report_cmd.c, agency_routes.c);
+ * agency_cancel.c, agency_paid.c, agency_report_cmd.c, agency_routes.c,
+ * agency_user_cmd.c);
  * this file only names them. */
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,8 @@ static const char usage[] =
     "  purge    delete documents past their retention period\n"
     "  key      key add [--test] NAME: an API key for a back-office system\n"
     "  callback callback set URL: where serve posts status changes\n"
-    "  routes   the routes serve answers, one 'METHOD PATH' a line\n\n"
+    "  routes   the routes serve answers, one 'METHOD PATH' a line\n"
+    "  user     user add NAME --role ROLE, list, remove NAME: the console's staff\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
 
 int cmd_agency(int argc, char **argv)
@@ -44,10 +46,11 @@ int cmd_agency(int argc, char **argv)
         {"paid", agency_paid_main},
         {"report", agency_report_main},
         {"routes", agency_routes_main},
+        {"user", agency_user_main},
     };
 
     if (argc < 2)
-        return cli_usage_error("agency", "a command is required (send, serve, postal, status, paid, report, cancel, purge, key, callback, routes)");
+        return cli_usage_error("agency", "a command is required (send, serve, postal, status, paid, report, cancel, purge, key, callback, routes, user)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         fputs(usage, stdout);
         return EXIT_OK;

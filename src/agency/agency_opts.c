@@ -22,6 +22,7 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
         {"to", required_argument, 0, AGENCY_OPT_TO},
         {"json", no_argument, 0, AGENCY_OPT_JSON},
         {"test", no_argument, 0, AGENCY_OPT_TEST},
+        {"role", required_argument, 0, AGENCY_OPT_ROLE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -55,6 +56,8 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
             o->json = 1;
         } else if (c == AGENCY_OPT_TEST) {
             o->test = 1;
+        } else if (c == AGENCY_OPT_ROLE) {
+            o->role = optarg;
         } else {
             o->quiet = 1;
         }

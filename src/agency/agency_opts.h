@@ -19,12 +19,14 @@ enum {
     AGENCY_OPT_TO = 512,    /* --to YYYY-MM-DD */
     AGENCY_OPT_JSON = 1024, /* --json */
     AGENCY_OPT_TEST = 2048, /* --test */
+    AGENCY_OPT_ROLE = 4096, /* --role admin|sender|viewer */
 };
 
 typedef struct agency_opts {
     const char *config, *listen; /* listen NULL when not given */
     const char *reason, *arg;          /* NULL when not given */
     const char *reference, *from, *to; /* NULL when not given */
+    const char *role;                  /* NULL when not given */
     int sync, quiet, only_new, json, test;
     char **args; /* with AGENCY_OPT_ARGS: the other words, in order */
     int nargs;

@@ -10,6 +10,7 @@
 #include "agency_api.h"
 #include "agency_cancel.h"
 #include "agency_callback.h"
+#include "agency_console.h"
 #include "agency_db.h"
 #include "agency_db_test.h"
 #include "agency_feed.h"
@@ -42,6 +43,7 @@ struct agency_server {
     pthread_t reporter, poller, caller, test_caller, simulator;
     int reporter_started, poller_started, caller_started, test_caller_started;
     int simulator_started;
+    agency_console *console;
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
@@ -334,6 +336,7 @@ static void server_free(agency_server *s)
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     agency_metrics_close(&s->api);
+    agency_console_close(s->console);
     agency_db_close(s->db);
     agency_db_close(s->test_db);
     apikeys_free(&s->keys);
@@ -372,6 +375,9 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
     s->api.intake = s->intake;
     if (s->keys.count > s->api.nlive && start_test(s, err, errlen) != 0)
         return -1;
+    if (!(s->console = agency_console_open(s->cfg, &s->api, s->db, err, errlen)))
+        return -1;
+    s->api.console = s->console;
     if (!(s->http = http_server_bind(listen, err, errlen)))
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);

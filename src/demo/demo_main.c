@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "demo_console.h"
 #include "demo_api.h"
 #include "demo_certificates.h"
 #include "demo_letters.h"
@@ -87,6 +88,7 @@ static void print_serving(const demo *d)
     printf("\nDemo sign-ins (phone / PIN, platform):\n");
     demo_flow_print_signins(d, 5);
     demo_letters_print(d);
+    demo_console_print(d);
     printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
     fflush(stdout); /* a pipe (a test reading the URLs) must see it all now */
 }

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "demo_api.h"
+#include "demo_console.h"
 #include "demo_peers.h"
 #include "keyfile.h"
 #include "procs.h"
@@ -304,7 +305,7 @@ int demo_setup(demo *d, char *err, size_t errlen)
     /* The peers first: the platforms' configs name their ports. */
     if (pick_ports(d, err, errlen) != 0 || make_dirs(d, err, errlen) != 0 ||
         demo_peers_start(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0 ||
-        demo_api_setup(d, err, errlen) != 0)
+        demo_api_setup(d, err, errlen) != 0 || demo_console_setup(d, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: starting idsvc, the signer, hub, platforms and agency under %s\n", d->dir);
     return start_roles(d, err, errlen);

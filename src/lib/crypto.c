@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 int crypto_init(void)
@@ -122,6 +123,15 @@ long base64url_decode(uint8_t *out, size_t outmax, const char *in, size_t inlen)
         end != in + inlen)
         return -1;
     return (long)n;
+}
+
+void hmac_sha1(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+               uint8_t out[HMAC_SHA1_LEN])
+{
+    unsigned int n = HMAC_SHA1_LEN;
+
+    if (!HMAC(EVP_sha1(), key, (int)keylen, msg, len, out, &n))
+        memset(out, 0, HMAC_SHA1_LEN);
 }
 
 void hmac_sha256_2(const uint8_t *key, size_t keylen, const void *a, size_t alen,

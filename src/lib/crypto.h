@@ -15,6 +15,7 @@
 #define SHA256_LEN 32
 #define HMAC_SHA512_LEN 64
 #define HMAC_SHA256_LEN 32
+#define HMAC_SHA1_LEN 20
 #define ED25519_PUBLIC_LEN 32
 #define ED25519_SECRET_LEN 64
 #define ED25519_SEED_LEN 32
@@ -61,6 +62,12 @@ void hmac512_key_wipe(hmac512_key *k);
  * covers a timestamp line and then a body that may be megabytes. */
 void hmac_sha256_2(const uint8_t *key, size_t keylen, const void *a, size_t alen,
                    const void *b, size_t blen, uint8_t out[HMAC_SHA256_LEN]);
+
+/* HMAC-SHA-1 (OpenSSL), for one thing only: TOTP codes (RFC 6238), whose
+ * authenticator apps all default to SHA-1. HMAC-SHA-1 remains a sound
+ * PRF; nothing else in herald uses SHA-1. */
+void hmac_sha1(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+               uint8_t out[HMAC_SHA1_LEN]);
 
 /* Standard base64 with padding. Encode writes BASE64_LEN(len)+1 bytes
  * (NUL included) to out. Decode returns the decoded length, or -1 if the

@@ -15,6 +15,12 @@
  * escaped. */
 void html_page_begin(buf *b, const char *title_ko, const char *title_en, const char *site,
                      const char *style);
+/* The two halves of html_page_begin, for a page that puts a <header>
+ * (a console's navigation) between them: the document up to <body>, then
+ * the <main> and its <h1>. */
+void html_page_head(buf *b, const char *title_ko, const char *title_en, const char *site,
+                    const char *style);
+void html_page_main(buf *b, const char *title_ko, const char *title_en);
 /* Closes the <main> and the document. */
 void html_page_end(buf *b);
 

@@ -28,6 +28,7 @@
 #define HTTP_FORM "application/x-www-form-urlencoded"
 #define HTTP_CSV "text/csv"
 #define HTTP_JSON_OR_FORM HTTP_JSON " " HTTP_FORM
+#define HTTP_MULTIPART "multipart/form-data"
 
 typedef struct http_route {
     const char *method; /* "GET" or "POST" */

@@ -4,7 +4,10 @@
 # Debian's chromium through playwright-core from the demo's phone view to
 # the SMS's link, sign-in, inbox, notice, the agency's document and
 # withdrawing consent, then a second citizen from a push alert to the
-# other platform's inbox, with axe-core on every page at 390 px and 1,280 px.
+# other platform's inbox, with axe-core on every page at 390 px and 1,280 px;
+# then tests/browser/officer.js takes the demo's officer through the
+# agency's console (sign-in with TOTP, dashboard, an upload with one bad
+# row, send, the dashboard moving, a certificate's PDF).
 # Screenshots go to BUILD/screenshots/. The forms are filled and submitted
 # through the page, never posted by hand, so whatever hidden fields the
 # pages carry travel as a browser sends them. Skipped without node.
@@ -72,6 +75,32 @@ done <"$T/citizen.out"
 if [ "$rc" -ne 0 ] && [ "$failed_before" -eq 0 ]; then
 	not_ok "citizen.js exited with status $rc"
 	sed 's/^/# /' "$T/citizen.err" | tail -n 20
+fi
+
+# The agency's officer on the console, with the account the demo printed.
+console=$(sed -n 's|^  console  *\(http://[^ ]*\)$|\1|p' "$T/demo.out" | head -n1)
+read -r account password <<<"$(sed -n 's|^  account  *\([a-z]*\) / \([0-9a-f]*\) .*|\1 \2|p' "$T/demo.out" | head -n1)"
+secret=$(sed -n 's|^  totp secret  *\([A-Z2-7]*\)$|\1|p' "$T/demo.out" | head -n1)
+if [ -z "$console" ] || [ -z "${password:-}" ] || [ -z "$secret" ]; then
+	not_ok "the demo prints the console's URL, account, password and TOTP secret"
+else
+	ok "the demo prints the console's URL, account, password and TOTP secret"
+	timeout 600 node "$ROOT/tests/browser/officer.js" --console "$console" --account "$account" \
+		--password "$password" --secret "$secret" --shots "$SHOTS" --chromium "$CHROMIUM" \
+		--timeout 60000 ${BROWSER_DOCS:+--docs "$BROWSER_DOCS"} >"$T/officer.out" 2>"$T/officer.err"
+	rc=$?
+	failed_before=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "console: ${line#ok - }" ;;
+		"not ok - "*) not_ok "console: ${line#not ok - }"; failed_before=1 ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$T/officer.out"
+	if [ "$rc" -ne 0 ] && [ "$failed_before" -eq 0 ]; then
+		not_ok "officer.js exited with status $rc"
+		sed 's/^/# /' "$T/officer.err" | tail -n 20
+	fi
 fi
 echo "# the browser test took $(($(date +%s) - start)) s; screenshots in $SHOTS"
 finish

@@ -8,7 +8,8 @@
 # answered only N ms later (a hub whose relay beats its own answer);
 # GET /test/state shows everything. POST /test/change {"reference":R,
 # "state":S} adds any change to the feed; GET /v1/notices/{id}/certificate
-# (and .pdf) answer a stand-in certificate.
+# (and .pdf) answer a stand-in certificate. POST /v1/cancellations ends
+# an unread notice (state cancelled, and a change in the feed).
 import json, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
@@ -90,6 +91,22 @@ class Hub(BaseHTTPRequestHandler):
                 events.extend(shared(b, "events"))
                 return self.reply(200, {"results": [{"notice": e["notice"], "status": "recorded"}
                                                     for e in b["events"]]})
+            if self.path == "/v1/cancellations":
+                out = []
+                for c in b["cancellations"]:
+                    rec = notices.get(c["reference"])
+                    if not rec:
+                        out.append({"reference": c["reference"], "error": "unknown reference"})
+                        continue
+                    final = rec["state"] in ("read", "postal")
+                    if not final:
+                        rec["state"] = "cancelled"
+                        changes.append({"seq": len(changes) + 1, "notice": rec["notice"],
+                                        "reference": c["reference"], "state": "cancelled",
+                                        "at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())})
+                    out.append({"reference": c["reference"], "notice": rec["notice"],
+                                "status": "recorded" if final else "cancelled", "state": rec["state"]})
+                return self.reply(200, {"results": out})
             if self.path == "/test/change":
                 rec = notices[b["reference"]]
                 rec["state"] = b["state"]

@@ -4,7 +4,7 @@
  * comes; the feed moves states forward and never overwrites read or
  * postal; the postal list and its printed marks; a handover burns its
  * nonce once and queues its event; a reopened file keeps documents and
- * the feed cursor. */
+ * the feed cursor; the console's day counts move with each change. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "agency_db.h"
+#include "db.h"
 
 typedef struct fixture {
     char dir[64], path[96];
@@ -323,6 +324,84 @@ static void a_reopened_file_keeps_documents_and_cursor(void **state)
     assert_int_equal(agency_db_feed_cursor(f->db), 80);
 }
 
+static void sum_days(void *ctx, const char *day, const agency_counts *c)
+{
+    agency_counts *t = ctx;
+
+    (void)day;
+    t->submitted += c->submitted, t->alerted += c->alerted, t->received += c->received;
+    t->read += c->read, t->paper += c->paper, t->failed += c->failed;
+    t->cancelled += c->cancelled;
+}
+
+static agency_counts counted(fixture *f)
+{
+    agency_counts t = {0};
+
+    assert_int_equal(agency_db_counts_days(f->db, "1970-01-01", "2999-12-31", sum_days, &t), 0);
+    return t;
+}
+
+static void the_day_counts_follow_each_change_once(void **state)
+{
+    fixture *f = *state;
+    agency_counts c;
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    store(f, "r-3", "C", "3");
+    c = counted(f);
+    assert_int_equal(c.submitted, 3);
+    assert_int_equal(c.received, 0);
+    answer(f, "r-1", "N-1", "accepted");
+    answer(f, "r-2", "N-2", "accepted");
+    answer(f, "r-3", "N-3", "accepted");
+    /* r-1 is relayed, then read without a "received" first: both count. */
+    feed(f, 1, (const char *[]){"N-1", "r-1", "relayed", "N-2", "r-2", "postal"}, 2);
+    feed(f, 2, (const char *[]){"N-1", "r-1", "read", "N-1", "r-1", "read"}, 2);
+    c = counted(f);
+    assert_int_equal(c.alerted, 1);
+    assert_int_equal(c.received, 1);
+    assert_int_equal(c.read, 1);
+    assert_int_equal(c.paper, 1);
+    assert_int_equal(c.cancelled, 0);
+    /* A final state stays: a later "received" for r-2 counts nothing. */
+    feed(f, 3, (const char *[]){"N-2", "r-2", "received"}, 1);
+    c = counted(f);
+    assert_int_equal(c.received, 1);
+    assert_int_equal(c.submitted, 3);
+}
+
+static void an_older_file_gets_its_counts_once(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+    agency_counts c;
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    answer(f, "r-1", "N-1", "accepted");
+    feed(f, 1, (const char *[]){"N-1", "r-1", "read"}, 1);
+    agency_db_close(f->db);
+    /* a file from before the console: no count tables, no triggers */
+    sqlite3 *sql = db_open(f->path, "DROP TABLE console_daily; DROP TABLE console_jobs;"
+                           "DROP TRIGGER console_count_stored; DROP TRIGGER console_count_job;"
+                           "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;",
+                           0, err, sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    f->db = agency_db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+    c = counted(f);
+    assert_int_equal(c.submitted, 2);
+    assert_int_equal(c.read, 1);
+    assert_int_equal(c.received, 1);
+    /* and only once */
+    reopen(f);
+    c = counted(f);
+    assert_int_equal(c.submitted, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +414,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(an_older_file_gets_its_counts_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

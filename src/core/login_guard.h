@@ -1,5 +1,7 @@
 /* login_guard.h -- the rules that limit PIN guessing without letting
- * anyone lock a member out (docs/design.md, "Sign-in limits").
+ * anyone lock a member out (docs/design.md, "Sign-in limits"). The
+ * consoles' staff sign-in (console_auth.h) counts its failures by the
+ * same rules, with the account's name where the pages use a phone.
  *
  * A PIN is short (pin.h), so guessing must be slow; but a limit per phone
  * alone lets anyone who knows a number lock its owner out. Failures are

@@ -9,7 +9,8 @@
  * cookie, so a foreign page cannot sign a victim into the attacker's
  * account either (login CSRF). The token needs no storage: the cookie is
  * the state, and a cookie of another browser gives another token.
- * Pure logic, no I/O. */
+ * The consoles' forms (console_auth.h) use it the same way. Pure logic,
+ * no I/O. */
 #ifndef HERALD_CSRF_H
 #define HERALD_CSRF_H
 

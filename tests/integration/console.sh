@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# The agency's console (/console on `agency serve`) with real processes:
+# a real idsvc, the stand-in hub (stub_hub.py) and curl as the browser.
+# Accounts are made with `agency user add`; TOTP codes are computed here
+# by python3 from the secret it printed. Checks: sign-in with password
+# and code, a code used twice, cookies' attributes, a wrong form token or
+# a foreign Origin is 403, a cookie of another console opens nothing, a
+# viewer cannot send or cancel, an attacker's failures do not keep the
+# victim out, an upload with a bad row shows the line's error before
+# anything is sent, an oversized upload is refused before it is read, the
+# send makes a job, the dashboard's counts move with the feed, search,
+# the certificate download, cancel, paper letters and templates, and a
+# removed account's session ends.
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+cd "$T"
+"$HERALD" keygen --hmac --out ci.key
+IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
+"$HERALD" keygen --ed25519 --out messenger >/dev/null
+HUBKEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077; echo "$IDKEY" >idsvc.key; echo "$HUBKEY" >hub.key)
+
+start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients ||
+	{ not_ok "idsvc starts"; finish; }
+python3 "$HERE/stub_hub.py" "$HUBKEY" 2>hub.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+	HUBPORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' hub.log | head -n1)
+	[ -n "$HUBPORT" ] && break
+	sleep 0.05
+done
+check "the stand-in hub starts" [ -n "$HUBPORT" ]
+HUB="http://127.0.0.1:$HUBPORT"
+
+AGPORT=$(free_port)
+ORIGIN="http://127.0.0.1:$AGPORT"
+C="$ORIGIN/console"
+mkdir -p data/templates
+cat >agency.ini <<INI
+[agency]
+name = nts
+dir = data
+listen = 127.0.0.1:$AGPORT
+public_url = $ORIGIN/
+poll_ms = 100
+report_ms = 100
+
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = idsvc.key
+
+[hub]
+url = $HUB
+key_file = hub.key
+
+[platform messenger]
+view_pub = messenger.pub
+INI
+cat >data/templates/vehicle-tax.html <<'HTML'
+<!doctype html><html lang="ko"><meta charset="utf-8"><title>((title))</title>
+<p>((name)) 님 / ((address))</p><p>Amount: ((amount)) 원, 기한 ((deadline))</p>
+HTML
+
+# ---- accounts ----
+add_user() { # NAME ROLE: prints the base32 secret
+	echo "a long enough password for $1" |
+		"$HERALD" agency user add "$1" --role "$2" --config agency.ini >"add-$1.out" 2>&1 &&
+		sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' "add-$1.out" | head -n1
+}
+ADMIN=$(add_user chief admin)
+VIEWER=$(add_user clerk viewer)
+VICTIM=$(add_user officer sender)
+check "agency user add prints an otpauth URI with a 32-character base32 secret" \
+	bash -c "[[ '$ADMIN' =~ ^[A-Z2-7]{32}$ ]] && grep -q '^otpauth://totp/herald-agency:chief?secret=' add-chief.out"
+check "... and a QR code in the terminal" grep -q '█' add-chief.out
+check "a short password is refused" \
+	bash -c "! echo short | '$HERALD' agency user add x --role admin --config agency.ini 2>err && grep -q 'at least 10' err"
+check "a second account of the same name is refused" \
+	bash -c "! echo 'another long password' | '$HERALD' agency user add chief --role viewer --config agency.ini 2>/dev/null"
+check "a role that does not exist is refused" \
+	bash -c "! echo 'another long password' | '$HERALD' agency user add boss --role owner --config agency.ini 2>/dev/null"
+check "agency user list names the three with their roles" \
+	bash -c "'$HERALD' agency user list --config agency.ini | awk '{print \$1, \$2}' | tr '\n' ' ' | grep -qx 'chief admin clerk viewer officer sender '"
+check "no password in the database" bash -c "! grep -aq 'long enough password' data/agency.db"
+
+start_role agency agency.log agency serve --config agency.ini ||
+	{ not_ok "agency serve starts"; finish; }
+
+# totp SECRET [STEPS]: the code for now (+ STEPS x 30 s), RFC 6238.
+totp() {
+	python3 - "$1" "${2:-0}" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1])
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30 + int(sys.argv[2])), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))
+PY
+}
+# signin JAR NAME PASSWORD CODE [SOURCE]: prints the HTTP status
+signin() {
+	local jar=$1 src=${5:-127.0.0.1} tok
+	tok=$(curl -s --interface "$src" -c "$jar" -b "$jar" "$C/signin" |
+		sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+	curl -s --interface "$src" -o "$jar.page" -D "$jar.hdr" -w '%{http_code}' -c "$jar" -b "$jar" \
+		-H "Origin: $ORIGIN" --data-urlencode "csrf=$tok" --data-urlencode "name=$2" \
+		--data-urlencode "password=$3" --data-urlencode "code=$4" "$C/signin"
+}
+token_of() { curl -s -b "$1" "$2" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1; }
+code_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# ---- sign-in ----
+check "without a session the dashboard sends to the sign-in page" \
+	bash -c "curl -s -D - -o /dev/null '$C' | grep -qi '^location: /console/signin'"
+CODE=$(totp "$ADMIN")
+check "the admin signs in with password and code: 303 to /console" \
+	[ "$(signin admin.jar chief 'a long enough password for chief' "$CODE")" = 303 ]
+check "the session cookie is HttpOnly, SameSite=Strict, Path=/console, named for the agency console" \
+	grep -qi '^set-cookie: herald_agency_console=[0-9a-f]\{64\}; Path=/console; HttpOnly; SameSite=Strict' admin.jar.hdr
+check "the dashboard answers 200 with its funnel in SVG, under a strict CSP" \
+	bash -c "curl -s -D dash.hdr -b admin.jar '$C' >dash.html && grep -q '<svg role=\"img\"' dash.html &&
+		grep -qi \"^content-security-policy: default-src 'none'\" dash.hdr && ! grep -q '<script' dash.html"
+check "the same code a second time is refused (401)" \
+	[ "$(signin again.jar chief 'a long enough password for chief' "$CODE")" = 401 ]
+WRONG=$(signin wrong.jar chief 'not the password at all' "$(totp "$ADMIN" 1)")
+check "a wrong password with the right next code: 401, and the page says not which" \
+	bash -c "[ '$WRONG' = 401 ] && grep -q 'name, password or code is wrong' wrong.jar.page"
+
+# ---- forms: token and origin ----
+TOK=$(token_of admin.jar "$C")
+check "a POST with a wrong form token: 403" \
+	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" --data 'csrf=00' "$C/signout")" = 403 ]
+check "a POST from a foreign Origin: 403" \
+	[ "$(code_of -b admin.jar -H 'Origin: http://evil.example' --data "csrf=$TOK" "$C/signout")" = 403 ]
+check "a POST with neither Origin nor Referer: 403" \
+	[ "$(code_of -b admin.jar --data "csrf=$TOK" "$C/signout")" = 403 ]
+check "a sign-in without its form token: 403" \
+	[ "$(code_of -H "Origin: $ORIGIN" --data 'name=chief&password=x&code=000000' "$C/signin")" = 403 ]
+SID=$(awk '$6 == "herald_agency_console" {print $7}' admin.jar)
+check "the session's value under another console's cookie name opens nothing" \
+	bash -c "curl -s -D - -o /dev/null -H 'Cookie: herald_hub_console=$SID' '$C' | grep -qi '^location: /console/signin'"
+check "a made-up session opens nothing" \
+	bash -c "curl -s -D - -o /dev/null -H 'Cookie: herald_agency_console=$(printf 'ab%.0s' $(seq 32))' '$C' | grep -qi '^location: /console/signin'"
+
+# ---- lock-out that cannot be turned against a victim ----
+# 3 failures are free, then each doubles the wait (1 s, 2 s, ...): a slow
+# machine (ASan: a password check takes most of a second) may see one
+# wait pass, so the statuses are gathered.
+codes=""
+for i in $(seq 1 8); do codes="$codes $(signin atk.jar officer "wrong guess $i" 000000 127.0.0.2)"; done
+check "an attacker's repeated failures from one source are slowed: 429 ($codes)" \
+	bash -c "[[ '$codes' == ' 401 401 401 '* && '$codes' == *429* ]]"
+check "... and logged" grep -q 'sign-in as officer from 127.0.0.2 refused: too many failures for this account from this source' agency.log
+check "the victim signs in at once from another source" \
+	[ "$(signin victim.jar officer 'a long enough password for officer' "$(totp "$VICTIM")" 127.0.0.3)" = 303 ]
+
+# ---- roles ----
+check "the viewer signs in" \
+	[ "$(signin viewer.jar clerk 'a long enough password for clerk' "$(totp "$VIEWER")")" = 303 ]
+VTOK=$(token_of viewer.jar "$C")
+check "the viewer sees the dashboard, without the send link" \
+	bash -c "curl -s -b viewer.jar '$C' >v.html && grep -q 'Dashboard' v.html && ! grep -q 'href=\"/console/send\"' v.html"
+check "the viewer cannot open the send page: 403" [ "$(code_of -b viewer.jar "$C/send")" = 403 ]
+check "the viewer cannot upload: 403" \
+	[ "$(code_of -b viewer.jar -H "Origin: $ORIGIN" -F "csrf=$VTOK" -F 'csv=@/dev/null' "$C/send/preview")" = 403 ]
+check "the viewer cannot send: 403" \
+	[ "$(code_of -b viewer.jar -H "Origin: $ORIGIN" --data "csrf=$VTOK&draft=x" "$C/send")" = 403 ]
+check "the viewer cannot cancel: 403" \
+	[ "$(code_of -b viewer.jar -H "Origin: $ORIGIN" --data "csrf=$VTOK&reason=x" "$C/notices/csv-1/cancel")" = 403 ]
+
+# ---- upload, preview, send ----
+today=$(date -u +%F)
+# today's figure of column N (1 submitted ... 7 cancelled) on the dashboard
+today_count() {
+	curl -s -b admin.jar "$C" | tr -d '\n' | sed -n "s|.*<tr><th scope=\"row\">$today</th>\(.*\)|\1|p" |
+		sed 's|</tr>.*||' | grep -o '<td class="n">[0-9]*</td>' | sed -n "${1}p" | grep -o '[0-9]*'
+}
+SUB0=$(today_count 1)
+check "the dashboard shows today's row, nothing submitted yet" [ "$SUB0" = 0 ]
+printf '%s\n' 'reference,rrn,name,address,amount' \
+	'csv-1,020704-4123451,박민수,"서울, 종로구",10000' \
+	'csv-2,971313-1019902,김철수,부산,20000' \
+	'csv-3,971013-9019902,홍길동,서울,30000' \
+	'csv-4,850315-1234566,이영희,대전,40000' >bulk.csv
+TOK=$(token_of admin.jar "$C/send")
+check "the send page lists the templates" bash -c "curl -s -b admin.jar '$C/send' | grep -q '<option>vehicle-tax</option>'"
+curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=vehicle-tax -F 'title=Vehicle tax' \
+	-F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' -w '%{http_code}' -o preview.html \
+	"$C/send/preview" >preview.code
+check "the preview answers 200" [ "$(cat preview.code)" = 200 ]
+check "the preview shows the first documents rendered" grep -q '박민수 님 / 서울, 종로구' preview.html
+check "the preview names the bad row by its line in the file (line 3, rrn)" \
+	bash -c "tr -d '\n' <preview.html | grep -q '<tr class=\"err\"><td>3</td><td>rrn</td>'"
+check "the preview shows no RRN" bash -c "! grep -qE '4123451|1019902|9019902' preview.html"
+check "nothing went to the hub before the send" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 0 ]
+DRAFT=$(sed -n 's/.*name="draft" value="\([0-9a-f]*\)".*/\1/p' preview.html)
+check "the preview offers to send the 3 good rows" bash -c "grep -q 'Send 3 notices' preview.html && [ -n '$DRAFT' ]"
+check "another account cannot send that draft" \
+	[ "$(code_of -b victim.jar -H "Origin: $ORIGIN" --data "csrf=$(token_of victim.jar "$C")&draft=$DRAFT" "$C/send")" = 409 ]
+LOC=$(curl -s -D - -o /dev/null -b admin.jar -H "Origin: $ORIGIN" --data "csrf=$TOK&draft=$DRAFT" "$C/send" |
+	sed -n 's/^[Ll]ocation: \(.*\)\r$/\1/p')
+check "send: 303 to the job's page" bash -c "[[ '$LOC' =~ ^/console/jobs/job-[0-9a-f]+$ ]]"
+JOB=${LOC#/console/jobs/}
+for _ in $(seq 1 100); do
+	curl -s -b admin.jar "$ORIGIN$LOC" >job.html
+	grep -q '<strong>done</strong>' job.html && break
+	sleep 0.05
+done
+check "the job finishes: 3 accepted, the bad row refused with its reason" \
+	bash -c "grep -q 'accepted 3' job.html && grep -q 'refused 1' job.html"
+check "the same draft cannot be sent twice" \
+	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" --data "csrf=$TOK&draft=$DRAFT" "$C/send")" = 409 ]
+check "the notices reached the hub" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 3 ]
+
+# ---- the dashboard's counts move ----
+check "today's submitted count is now 3" [ "$(today_count 1)" = 3 ]
+check "the job is on the dashboard" bash -c "curl -s -b admin.jar '$C' | grep -q '$JOB'"
+REF1=$(curl -s -b admin.jar "$C/notices/csv-1" | grep -o 'api-[0-9a-f]\{32\}' | head -n1)
+curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
+until_count() { for _ in $(seq 1 100); do [ "$(today_count "$1")" = "$2" ] && return 0; sleep 0.05; done; return 1; }
+check "received moves to 1 with the feed" until_count 3 1
+curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"read\"}" "$HUB/test/change" >/dev/null
+check "read moves to 1" until_count 4 1
+
+# ---- search, certificate, cancel ----
+check "search by the back office's reference goes to the notice" \
+	bash -c "curl -s -D - -o /dev/null -b viewer.jar '$C/notices?q=csv-1' | grep -qi '^location: /console/notices/csv-1'"
+check "the notice page shows its state and timeline" \
+	bash -c "curl -s -b viewer.jar '$C/notices/csv-1' >n.html && grep -q '<td>read</td>' n.html && grep -q 'Timeline' n.html"
+check "search by job lists its notices and the refused row" \
+	bash -c "curl -s -b viewer.jar '$C/notices?job=$JOB' >j.html && grep -q 'csv-3' j.html && grep -q 'Refused rows' j.html"
+curl -s -D cert.hdr -o cert.pdf -b viewer.jar "$C/notices/csv-1/certificate?format=pdf"
+check "the certificate downloads as a PDF attachment" \
+	bash -c "grep -qi '^content-type: application/pdf' cert.hdr && grep -qi '^content-disposition: attachment' cert.hdr && head -c 5 cert.pdf | grep -q '%PDF'"
+check "and as JSON" bash -c "curl -s -b viewer.jar '$C/notices/csv-3/certificate?format=json' | jq -e . >/dev/null"
+TOK=$(token_of admin.jar "$C/notices/csv-3")
+check "the admin cancels a notice" \
+	bash -c "curl -s -b admin.jar -H 'Origin: $ORIGIN' --data 'csrf=$TOK&reason=sent+by+mistake' '$C/notices/csv-3/cancel' | grep -q 'Cancelled'"
+check "cancelled moves to 1" until_count 7 1
+
+# ---- paper letters and templates ----
+REF4=$(curl -s -b admin.jar "$C/notices/csv-4" | grep -o 'api-[0-9a-f]\{32\}' | head -n1)
+curl -s -X POST -d "{\"reference\":\"$REF4\"}" "$HUB/test/postal" >/dev/null
+check "paper moves to 1" until_count 5 1
+"$HERALD" agency postal --config agency.ini --letters >letters.json 2>letters.err
+BATCH=$(jq -r .batch letters.json 2>/dev/null)
+check "the letters page lists the batch agency postal --letters printed" \
+	bash -c "[ -n '$BATCH' ] && curl -s -b viewer.jar '$C/letters' | grep -q '$BATCH'"
+check "a viewer may not download the letters (names and addresses): 403" \
+	[ "$(code_of -b viewer.jar "$C/letters/$BATCH?file=pdf")" = 403 ]
+check "an admin downloads the batch's PDF and its manifest" \
+	bash -c "curl -s -b admin.jar '$C/letters/$BATCH?file=pdf' | head -c 5 | grep -q '%PDF' &&
+		curl -s -b admin.jar '$C/letters/$BATCH?file=csv' | grep -q '^letter,reference'"
+check "a batch name that is not one: 404" [ "$(code_of -b admin.jar "$C/letters/..%2Fagency.db?file=pdf")" = 404 ]
+check "the templates page lists the template, and its preview shows each field as [name]" \
+	bash -c "curl -s -b viewer.jar '$C/templates' | grep -q 'vehicle-tax' &&
+		curl -s -b viewer.jar '$C/templates/vehicle-tax' | grep -q '\[name\] 님 / \[address\]'"
+
+# ---- limits ----
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' a >big.csv
+check "an upload over 4 MiB is refused (413) before it is read" \
+	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F 'csv=@big.csv' "$C/send/preview")" = 413 ]
+
+# ---- sign-out and removal ----
+TOK=$(token_of victim.jar "$C")
+check "sign-out ends the session" \
+	bash -c "curl -s -o /dev/null -b victim.jar -c victim.jar -H 'Origin: $ORIGIN' --data 'csrf=$TOK' '$C/signout' &&
+		curl -s -D - -o /dev/null -b victim.jar '$C' | grep -qi '^location: /console/signin'"
+"$HERALD" agency user remove clerk --config agency.ini >/dev/null
+check "a removed account's session ends at once" \
+	bash -c "curl -s -D - -o /dev/null -b viewer.jar '$C' | grep -qi '^location: /console/signin'"
+finish
