@@ -267,7 +267,7 @@ static int rrn_check(const api_row *r, api_errors *errs)
 static void build_preview(agency_console *c, const char *csv, size_t len, const char *tpl,
                           const char *title, const char *deadline, preview *p, buf *shown)
 {
-    api_common common = {tpl, title, deadline, NULL};
+    api_common common = {tpl, title, deadline, NULL, NULL};
     char err[256];
     template *t;
 
