@@ -61,6 +61,7 @@ static PangoLayout *paragraph(letter_paras *c, char *text, size_t len)
         if (g_hash_table_size(c->kept) >= KEPT_MAX)
             g_hash_table_remove_all(c->kept);
         g_hash_table_insert(c->kept, g_strdup(text), g_object_ref(l));
+        g_object_set_data(G_OBJECT(l), "kept", l);
     } else {
         if (g_hash_table_size(c->seen) >= SEEN_MAX)
             g_hash_table_remove_all(c->seen);
@@ -112,6 +113,25 @@ size_t letter_paras_count(const letter_paras *c)
 PangoLayout *letter_paras_get(const letter_paras *c, size_t i)
 {
     return c->cur[i];
+}
+
+cairo_surface_t *letter_paras_recording(const letter_paras *c, size_t i)
+{
+    PangoLayout *l = c->cur[i];
+    cairo_surface_t *rec = g_object_get_data(G_OBJECT(l), "recording");
+    int w, h;
+
+    if (rec || !g_object_get_data(G_OBJECT(l), "kept"))
+        return rec;
+    pango_layout_get_size(l, &w, &h);
+    cairo_rectangle_t box = {0, 0, (double)w / PANGO_SCALE, (double)h / PANGO_SCALE + 1};
+    rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &box);
+    cairo_t *cr = cairo_create(rec);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    pango_cairo_show_layout(cr, l);
+    cairo_destroy(cr);
+    g_object_set_data_full(G_OBJECT(l), "recording", rec, (GDestroyNotify)cairo_surface_destroy);
+    return rec;
 }
 
 void letter_paras_free(letter_paras *c)

@@ -39,6 +39,14 @@ struct letter_pdf {
      * letter: the PDF holds it once, as a form every first page uses. */
     cairo_surface_t *first_page; /* marks, return block, window's return line and class */
     cairo_surface_t *qr_note;    /* beside the code, at the origin: moved to its place */
+    /* Blocks of text by font and width, each line laid out once a batch
+     * when it repeats (the labels, the date line, the verify link). */
+    struct block {
+        int font;
+        double w;
+        letter_paras *lines;
+    } blocks[8];
+    int nblocks;
     letter_sender sender;
     int write_failed;
 };
@@ -84,6 +92,48 @@ static double text_at(letter_pdf *p, int font, double x, double y, double w, con
     cairo_move_to(p->cr, MM(x), MM(y));
     pango_cairo_show_layout(p->cr, p->text);
     return y + h;
+}
+
+/* The cache of lines for a font and width; NULL when out of memory. */
+static letter_paras *block(letter_pdf *p, int font, double w)
+{
+    int i;
+
+    for (i = 0; i < p->nblocks; i++)
+        if (p->blocks[i].font == font && p->blocks[i].w == w)
+            return p->blocks[i].lines;
+    if (i == (int)(sizeof p->blocks / sizeof p->blocks[0]))
+        return NULL;
+    p->blocks[i] = (struct block){font, w, letter_paras_new(pango_layout_get_context(p->text),
+                                                           p->fonts[font],
+                                                           (int)(MM(w) * PANGO_SCALE))};
+    return p->blocks[i].lines ? (p->nblocks++, p->blocks[i].lines) : NULL;
+}
+
+/* Draws text at (x, y) mm line by line, a line seen before in the batch
+ * as its recording; returns y below it. */
+static double block_at(letter_pdf *p, int font, double x, double y, double w, const char *text)
+{
+    letter_paras *b = block(p, font, w);
+
+    if (!b || letter_paras_set(b, text) != 0)
+        return text_at(p, font, x, y, w, text);
+    for (size_t i = 0; i < letter_paras_count(b); i++) {
+        PangoLayout *lay = letter_paras_get(b, i);
+        cairo_surface_t *rec = letter_paras_recording(b, i);
+        int h;
+        if (rec) {
+            cairo_set_source_surface(p->cr, rec, MM(x), MM(y));
+            cairo_paint(p->cr);
+            cairo_set_source_rgb(p->cr, 0, 0, 0);
+        } else {
+            cairo_move_to(p->cr, MM(x), MM(y));
+            pango_cairo_show_layout(p->cr, lay);
+        }
+        pango_layout_get_size(lay, NULL, &h);
+        y += (double)h / PANGO_SCALE * 25.4 / 72.0;
+    }
+    return y;
 }
 
 /* The code as a 1-bit image, one pixel a module, scaled without
@@ -228,13 +278,13 @@ static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages
              "문서 번호 / Reference\n%s\n고지 번호 / Notice\n%s\n발송일 / Date: %s \xC2\xB7 "
              "%d쪽 / %d page%s",
              l->reference, l->notice, p->sender.date, pages, pages, pages > 1 ? "s" : "");
-    y = text_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
+    y = block_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
     draw_qr(p->cr, l->read_url, INFO_X - 1.0, y, QR_MM);
     paint_at(p->cr, p->qr_note, y);
     snprintf(line, sizeof line, "%s%s%s", l->read_url,
              l->verify_url ? "\n유통증명서 확인 / Check its certificate: " : "",
              l->verify_url ? l->verify_url : "");
-    text_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
+    block_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
 }
 
 static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
@@ -243,7 +293,7 @@ static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
 
     snprintf(line, sizeof line, "%s \xC2\xB7 %s \xC2\xB7 %d / %d", p->sender.name, l->reference,
              page, pages);
-    text_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
+    block_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
 }
 
 /* Where each page's body begins: under the window on the first, near the
@@ -267,7 +317,7 @@ static void next_page(letter_pdf *p, const letter *l, int page, int pages)
     cairo_show_page(p->cr);
     snprintf(head, sizeof head, "%s \xC2\xB7 %s (계속 / continued)", p->sender.name,
              l->reference);
-    text_at(p, F_SMALL, LEFT, 12.0, 210.0 - LEFT - RIGHT, head);
+    block_at(p, F_SMALL, LEFT, 12.0, 210.0 - LEFT - RIGHT, head);
 }
 
 /* Goes through the body's lines, paragraph after paragraph, breaking pages
@@ -281,8 +331,18 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
 
     for (size_t i = 0; i < letter_paras_count(p->body); i++) {
         PangoLayout *lay = letter_paras_get(p->body, i);
+        int w, h;
+        pango_layout_get_size(lay, &w, &h);
+        cairo_surface_t *rec = l ? letter_paras_recording(p->body, i) : NULL;
+        if (rec && body_top(page) + flow - offset + pango_mm(h) <= BOTTOM) {
+            /* the whole paragraph on this page: its recording */
+            cairo_set_source_surface(p->cr, rec, MM(LEFT), MM(body_top(page) + flow - offset));
+            cairo_paint(p->cr);
+            cairo_set_source_rgb(p->cr, 0, 0, 0);
+            flow += pango_mm(h);
+            continue;
+        }
         PangoLayoutIter *it = pango_layout_get_iter(lay);
-        int h;
         do {
             PangoRectangle r;
             pango_layout_iter_get_line_extents(it, NULL, &r);
@@ -300,7 +360,6 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
             pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
         } while (pango_layout_iter_next_line(it));
         pango_layout_iter_free(it);
-        pango_layout_get_size(lay, NULL, &h);
         flow += pango_mm(h);
     }
     if (l) {
@@ -374,6 +433,8 @@ int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
 
     g_object_unref(p->text);
     letter_paras_free(p->body);
+    for (int i = 0; i < p->nblocks; i++)
+        letter_paras_free(p->blocks[i].lines);
     for (size_t i = 0; i < sizeof p->fonts / sizeof p->fonts[0]; i++)
         pango_font_description_free(p->fonts[i]);
     for (size_t i = 0; i < 4; i++)
