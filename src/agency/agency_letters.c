@@ -36,6 +36,7 @@
 #define CMD "agency postal"
 #define HANDOVER_CHUNK 5000
 #define LETTERS_FILE_MIN 1000 /* by default, a batch is split only into files this big */
+#define LETTERS_FILES_DEFAULT 4 /* and into at most this many: each thread holds ~25 MiB */
 
 static const char letters_usage[] =
     "Usage: herald agency postal --config agency.ini --letters [--out DIR] [--sync]\n"
@@ -57,7 +58,7 @@ static const char letters_usage[] =
     "                 return_contact, postal_class, verify_url)\n"
     "  --out DIR      where the files go (default: the agency's dir/letters)\n"
     "  --jobs N       split the batch into N files (1-16), one thread each (default:\n"
-    "                 one per processor, each of at least 1,000 letters)\n"
+    "                 one per processor, at most 4, each of at least 1,000 letters)\n"
     "  --sync         first pull the hub's changes feed once\n";
 
 typedef struct letters_opts {
@@ -121,12 +122,13 @@ static void new_batch_id(char out[32], const char *at)
              at + 17, hex);
 }
 
-/* The default number of files: one per processor, as each is one thread. */
+/* The default number of files: one per processor, as each is one thread,
+ * up to LETTERS_FILES_DEFAULT. */
 static int processors(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-    return n < 1 ? 1 : n > LETTERS_FILES_MAX ? LETTERS_FILES_MAX : (int)n;
+    return n < 1 ? 1 : n > LETTERS_FILES_DEFAULT ? LETTERS_FILES_DEFAULT : (int)n;
 }
 
 static void print_result(const letters_batch *b)
