@@ -253,12 +253,21 @@ typedef struct agency_letter_row {
     long line;        /* the recipient file's line, for error messages */
 } agency_letter_row;
 
-typedef int (*agency_letter_fn)(void *ctx, const agency_letter_row *row);
+/* part is 0 … parts-1: which run of consecutive references the row is in. */
+typedef int (*agency_letter_fn)(void *ctx, int part, const agency_letter_row *row);
+/* Told, before any row, how many parts there are and how many letters
+ * each holds (sizes[0 … parts-1]); nonzero stops. */
+typedef int (*agency_letter_parts_fn)(void *ctx, int parts, const long *sizes);
 
-/* Calls fn for every postal notice neither printed nor listed by --new,
- * in reference order, from one read snapshot; nonzero from fn stops and
- * is returned. -1 on a database error. */
-int agency_db_letters_each(agency_db *db, agency_letter_fn fn, void *ctx);
+/* Reads every postal notice neither printed nor listed by --new, from one
+ * read snapshot, split into at most max_parts runs of consecutive
+ * references, each of at least min_part letters (one run when there are
+ * fewer), of sizes that differ by one at most. Calls parts_fn once, then
+ * fn for the rows of all runs taken in turn (one row of each, in reference
+ * order within each run), so that each run's consumer is fed at once.
+ * nonzero from either stops and is returned; -1 on a database error. */
+int agency_db_letters_parts(agency_db *db, int max_parts, long min_part,
+                            agency_letter_parts_fn parts_fn, agency_letter_fn fn, void *ctx);
 
 /* Records a printed batch and its n references in one write transaction.
  * 0; 1 when one of them was printed meanwhile (by another run: nothing is

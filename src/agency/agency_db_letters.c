@@ -1,43 +1,137 @@
 /* agency_db_letters.c -- the letters still to print (postal notices no
  * earlier run printed or listed), the batches they were printed in, and
  * which batches the hub has heard were handed to the print house. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "agency_db_sql.h"
 #include "db.h"
 
-/* Read in one snapshot; the write that marks the batch comes after the PDF
- * is written, so `agency serve` is not held up meanwhile. */
-int agency_db_letters_each(agency_db *db, agency_letter_fn fn, void *ctx)
-{
-    sqlite3_stmt *st;
-    int rc = 0, s = SQLITE_DONE;
+#define LETTERS_MAX_PARTS 16
+#define TO_PRINT " FROM documents d WHERE d.state = 'postal'" \
+                 " AND d.reference NOT IN (SELECT reference FROM printed)"
 
-    agency_db_lock(db);
-    st = db_prepare(db->sql,
+static long count_to_print(sqlite3 *sql)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT count(*)" TO_PRINT);
+    long n = st && sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The part's first reference: the one after skip letters (a copy). */
+static char *part_start(sqlite3 *sql, long skip)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT d.reference" TO_PRINT
+                                       " ORDER BY d.reference LIMIT 1 OFFSET ?1");
+    char *ref = NULL;
+
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, skip);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ref = strdup(db_text(st, 0));
+    sqlite3_finalize(st);
+    return ref;
+}
+
+/* One statement per part, over [from, to) of the references ("" and NULL
+ * for the open ends). */
+static sqlite3_stmt *part_rows(sqlite3 *sql, const char *from, const char *to)
+{
+    sqlite3_stmt *st = db_prepare(sql,
         "SELECT d.reference, d.line, d.name, d.address, d.title, d.notice, b.body"
         " FROM documents d JOIN bodies b ON b.reference = d.reference"
-        " WHERE d.state = 'postal'"
+        " WHERE d.state = 'postal' AND d.reference >= ?1 AND (?2 IS NULL OR d.reference < ?2)"
         " AND d.reference NOT IN (SELECT reference FROM printed) ORDER BY d.reference");
-    if (!st || db_exec(db->sql, "BEGIN") != 0) {
-        sqlite3_finalize(st);
+
+    if (st) {
+        db_bind_text(st, 1, from);
+        if (to)
+            db_bind_text(st, 2, to);
+    }
+    return st;
+}
+
+/* Steps the parts' statements in turn, one row each, until all are done. */
+static int read_parts(sqlite3_stmt **st, int parts, agency_letter_fn fn, void *ctx)
+{
+    int live = parts, rc = 0;
+    int done[LETTERS_MAX_PARTS] = {0};
+
+    while (live && rc == 0)
+        for (int k = 0; k < parts && rc == 0; k++) {
+            if (done[k])
+                continue;
+            int s = sqlite3_step(st[k]);
+            if (s != SQLITE_ROW) {
+                done[k] = 1, live--;
+                rc = s == SQLITE_DONE ? 0 : -1;
+                continue;
+            }
+            agency_letter_row r = {
+                .reference = db_text(st[k], 0), .line = (long)sqlite3_column_int64(st[k], 1),
+                .name = db_text(st[k], 2), .address = db_text(st[k], 3),
+                .title = db_text(st[k], 4), .notice = db_text(st[k], 5),
+                .body = (const char *)sqlite3_column_blob(st[k], 6),
+                .body_len = (size_t)sqlite3_column_bytes(st[k], 6),
+            };
+            if (!r.body)
+                r.body = "";
+            rc = fn(ctx, k, &r);
+        }
+    return rc;
+}
+
+/* Splits the snapshot's letters and reads them; inside the transaction. */
+static int split_and_read(sqlite3 *sql, int max_parts, long min_part,
+                          agency_letter_parts_fn parts_fn, agency_letter_fn fn, void *ctx)
+{
+    long n = count_to_print(sql), sizes[LETTERS_MAX_PARTS];
+    char *starts[LETTERS_MAX_PARTS + 1] = {0};
+    sqlite3_stmt *st[LETTERS_MAX_PARTS] = {0};
+    int parts = max_parts < 1 ? 1 : max_parts > LETTERS_MAX_PARTS ? LETTERS_MAX_PARTS : max_parts;
+    int rc = 0;
+
+    if (n < 0)
+        return -1;
+    if (min_part > 0 && n / min_part < parts)
+        parts = n / min_part > 1 ? (int)(n / min_part) : 1;
+    if (n < parts)
+        parts = n > 1 ? (int)n : 1;
+    for (int k = 0; k < parts; k++) {
+        sizes[k] = n * (k + 1) / parts - n * k / parts;
+        if (k && !(starts[k] = part_start(sql, n * k / parts)))
+            rc = -1;
+    }
+    for (int k = 0; k < parts && rc == 0; k++)
+        if (!(st[k] = part_rows(sql, k ? starts[k] : "", starts[k + 1])))
+            rc = -1;
+    if (rc == 0)
+        rc = parts_fn(ctx, parts, sizes);
+    if (rc == 0)
+        rc = read_parts(st, parts, fn, ctx);
+    for (int k = 0; k < parts; k++) {
+        sqlite3_finalize(st[k]);
+        free(starts[k]);
+    }
+    return rc;
+}
+
+/* Read in one snapshot; the write that marks the batch comes after the PDF
+ * is written, so `agency serve` is not held up meanwhile. */
+int agency_db_letters_parts(agency_db *db, int max_parts, long min_part,
+                            agency_letter_parts_fn parts_fn, agency_letter_fn fn, void *ctx)
+{
+    int rc;
+
+    agency_db_lock(db);
+    if (db_exec(db->sql, "BEGIN") != 0) {
         agency_db_unlock(db);
         return -1;
     }
-    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        agency_letter_row r = {
-            .reference = db_text(st, 0), .line = (long)sqlite3_column_int64(st, 1),
-            .name = db_text(st, 2), .address = db_text(st, 3), .title = db_text(st, 4),
-            .notice = db_text(st, 5), .body = (const char *)sqlite3_column_blob(st, 6),
-            .body_len = (size_t)sqlite3_column_bytes(st, 6),
-        };
-        if (!r.body)
-            r.body = "";
-        rc = fn(ctx, &r);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = -1;
-    sqlite3_finalize(st);
+    rc = split_and_read(db->sql, max_parts, min_part, parts_fn, fn, ctx);
     db_rollback(db->sql); /* a read: nothing to keep */
     agency_db_unlock(db);
     return rc;

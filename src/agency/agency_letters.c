@@ -1,8 +1,9 @@
 /* agency_letters.c -- `herald agency postal --letters` and
  * `--handed-over BATCH`: the paper fallback as something a print house can
- * take. One run prints every letter still to print into one PDF and a
- * manifest CSV (both mode 0600, in the agency's own folder: letters stay
- * at the agency), and records them in the agency database as one batch, so
+ * take. One run prints every letter still to print into PDF files (one
+ * per processor for a large batch, agency_letters_print.c) and a manifest
+ * CSV (all mode 0600, in the agency's own folder: letters stay at the
+ * agency), and records them in the agency database as one batch, so
  * a second run prints none of them again. When the print house has taken
  * the batch, --handed-over tells the hub, which records PrintHandover for
  * each of its notices (POST /v1/postal/handover). The two are apart
@@ -28,32 +29,41 @@
 #include "crypto.h"
 #include "field.h"
 #include "http_client.h"
+#include "agency_letters_print.h"
 #include "letter_pdf.h"
-#include "letter_text.h"
 #include "log.h"
 
 #define CMD "agency postal"
 #define HANDOVER_CHUNK 5000
+#define LETTERS_FILE_MIN 1000 /* by default, a batch is split only into files this big */
+#define LETTERS_FILES_DEFAULT 4 /* and into at most this many: each thread holds ~25 MiB */
 
 static const char letters_usage[] =
     "Usage: herald agency postal --config agency.ini --letters [--out DIR] [--sync]\n"
+    "                            [--jobs N]\n"
     "       herald agency postal --config agency.ini --handed-over BATCH\n\n"
     "--letters prints every postal notice not yet printed (nor listed by --new) as\n"
-    "letters for DL window envelopes into one PDF, with a manifest CSV beside it\n"
-    "(letter,reference,notice,first_page,pages,postal_class,address), both mode 0600:\n"
-    "DIR/letters-BATCH.pdf and DIR/letters-BATCH.csv. They are marked printed in the\n"
-    "agency database under BATCH, so a second run prints none of them again; if a\n"
-    "letter cannot be printed, nothing is written or marked. Prints one JSON line.\n\n"
+    "letters for DL window envelopes, in reference order, into PDF files with a\n"
+    "manifest CSV beside them, all mode 0600: DIR/letters-BATCH.pdf, or for a batch\n"
+    "split in K files DIR/letters-BATCH-1.pdf ... DIR/letters-BATCH-K.pdf (each a run\n"
+    "of consecutive letters, drawn side by side), and DIR/letters-BATCH.csv with one\n"
+    "row per letter: letter,reference,notice,file,first_page,pages,postal_class,\n"
+    "address (file: the PDF's name; first_page: the page in that file). They are\n"
+    "marked printed in the agency database under BATCH, so a second run prints none\n"
+    "of them again; if a letter cannot be printed, nothing is written or marked.\n"
+    "Prints one JSON line (pdfs: the files in order; pdf too when there is one).\n\n"
     "--handed-over BATCH tells the hub that the batch went to the print house: the\n"
     "hub records PrintHandover, with the batch, for each of its notices.\n\n"
     "  --config FILE  agency.ini ([letters] return_name, return_address,\n"
-    "                 return_contact, postal_class, read_url, verify_url)\n"
+    "                 return_contact, postal_class, verify_url)\n"
     "  --out DIR      where the files go (default: the agency's dir/letters)\n"
+    "  --jobs N       split the batch into N files (1-16), one thread each (default:\n"
+    "                 one per processor, at most 4, each of at least 1,000 letters)\n"
     "  --sync         first pull the hub's changes feed once\n";
 
 typedef struct letters_opts {
     const char *config, *out, *handed_over;
-    int letters, sync;
+    int letters, sync, jobs; /* jobs: 0 for the default */
 } letters_opts;
 
 /* 0 to go on, -1 after --help, or a usage error's status. */
@@ -63,8 +73,9 @@ static int parse(int argc, char **argv, letters_opts *o)
         {"config", required_argument, 0, 'c'}, {"letters", no_argument, 0, 'l'},
         {"out", required_argument, 0, 'o'},    {"handed-over", required_argument, 0, 'b'},
         {"sync", no_argument, 0, 's'},         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"jobs", required_argument, 0, 'j'},   {0, 0, 0, 0},
     };
+    long jobs;
     int c;
 
     memset(o, 0, sizeof *o);
@@ -75,6 +86,12 @@ static int parse(int argc, char **argv, letters_opts *o)
         else if (c == 'o') o->out = optarg;
         else if (c == 'b') o->handed_over = optarg;
         else if (c == 's') o->sync = 1;
+        else if (c == 'j') {
+            if (cli_parse_long(optarg, 1, LETTERS_FILES_MAX, &jobs) != 0)
+                return cli_usage_error(CMD, "--jobs takes a number of files from 1 to %d",
+                                       LETTERS_FILES_MAX);
+            o->jobs = (int)jobs;
+        }
         else if (c == 'h') { fputs(letters_usage, stdout); return -1; }
         else return cli_usage_error(CMD, "unknown option");
     }
@@ -84,154 +101,14 @@ static int parse(int argc, char **argv, letters_opts *o)
         return cli_usage_error(CMD, "--config is required");
     if (o->letters == !!o->handed_over)
         return cli_usage_error(CMD, "give one of --letters and --handed-over BATCH");
-    if (o->handed_over && (o->out || o->sync))
-        return cli_usage_error(CMD, "--out and --sync go with --letters");
+    if (o->handed_over && (o->out || o->sync || o->jobs))
+        return cli_usage_error(CMD, "--out, --sync and --jobs go with --letters");
     if (o->handed_over && !field_reference_ok(o->handed_over, strlen(o->handed_over)))
         return cli_usage_error(CMD, "a batch id is 1-64 of [A-Za-z0-9._:-]");
     return 0;
 }
 
 /* ---- printing a batch ---- */
-
-typedef struct run {
-    const agency_cfg *cfg;
-    letter_sender sender;
-    const char *postal_class, *verify_url;
-    char verify[FIELD_LINK_MAX + 16], class_label[128];
-    letter_pdf *pdf;
-    FILE *manifest;
-    buf text;
-    char **refs;
-    size_t n, cap;
-    long pages, flagged;
-    char err[512];
-} run;
-
-/* RFC 4180 quoting, as the postal list does. */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-/* Refuses a row a letter cannot be made of, naming the line and field. */
-static int check_row(run *r, const agency_letter_row *row)
-{
-    static const char *const names[] = {"name", "address"};
-    const char *values[] = {row->name, row->address};
-    char why[256];
-
-    for (int i = 0; i < 2; i++)
-        if (!values[i][0] || letter_text_unprintable(values[i])) {
-            snprintf(r->err, sizeof r->err, "line %ld (reference %s): field %s %s", row->line,
-                     row->reference, names[i],
-                     values[i][0] ? "holds control characters or invalid UTF-8" : "is empty");
-            return -1;
-        }
-    if (!row->notice || !row->notice[0]) {
-        snprintf(r->err, sizeof r->err, "line %ld (reference %s): no notice id from the hub",
-                 row->line, row->reference);
-        return -1;
-    }
-    r->text.len = 0;
-    if (letter_text_from_html(row->body, row->body_len, &r->text, why, sizeof why) != 0) {
-        snprintf(r->err, sizeof r->err, "line %ld (reference %s): field document: %s",
-                 row->line, row->reference, why);
-        return -1;
-    }
-    return 0;
-}
-
-static int keep_ref(run *r, const char *ref)
-{
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        char **refs = realloc(r->refs, cap * sizeof *refs);
-        if (!refs)
-            return -1;
-        r->refs = refs, r->cap = cap;
-    }
-    return (r->refs[r->n] = strdup(ref)) ? (int)(r->n++, 0) : -1;
-}
-
-static int print_letter(void *ctx, const agency_letter_row *row)
-{
-    run *r = ctx;
-    char link[FIELD_LINK_MAX + 1];
-    int pages;
-    letter_fit fit;
-
-    if (check_row(r, row) != 0)
-        return -1;
-    agency_ref_link(r->cfg->public_url, row->reference, link);
-    letter l = {row->reference, row->notice, row->name, row->address, r->text.data, link,
-                r->verify_url};
-    if (letter_pdf_add(r->pdf, &l, &pages, &fit) != 0 || keep_ref(r, row->reference) != 0) {
-        snprintf(r->err, sizeof r->err, "writing the PDF failed at line %ld", row->line);
-        return -1;
-    }
-    fprintf(r->manifest, "%zu,", r->n);
-    csv_field(r->manifest, row->reference);
-    fprintf(r->manifest, ",%s,%ld,%d,", row->notice, r->pages + 1, pages);
-    csv_field(r->manifest, r->postal_class);
-    fprintf(r->manifest, ",%s\r\n", letter_fit_name(fit));
-    r->pages += pages;
-    r->flagged += fit != LETTER_FIT_OK;
-    return ferror(r->manifest) ? (snprintf(r->err, sizeof r->err, "writing the manifest failed"), -1) : 0;
-}
-
-/* A new file, mode 0600, that must not exist yet. */
-static FILE *create_0600(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-
-    if (fd >= 0 && !f)
-        close(fd);
-    return f;
-}
-
-static int close_synced(FILE *f)
-{
-    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-
-    return fclose(f) != 0 || bad ? -1 : 0;
-}
-
-static const char *letters_key(const agency_cfg *c, const char *key, const char *def)
-{
-    const char *v = config_get(&c->ini, "letters", key);
-
-    return v ? v : def;
-}
-
-static void set_up(run *r, const agency_cfg *c, const char *date)
-{
-    r->cfg = c;
-    r->postal_class = letters_key(c, "postal_class", "standard");
-    snprintf(r->class_label, sizeof r->class_label, "우편 구분 / Postal class: %s",
-             r->postal_class);
-    r->sender = (letter_sender){letters_key(c, "return_name", c->name),
-                                letters_key(c, "return_address", ""),
-                                letters_key(c, "return_contact", ""), r->class_label, date};
-    r->verify_url = letters_key(c, "verify_url", NULL);
-    const char *hub = config_get(&c->ini, "hub", "url"); /* read even when not needed */
-    if (!r->verify_url && hub) {
-        size_t n = strlen(hub);
-        snprintf(r->verify, sizeof r->verify, "%.*s/verify",
-                 (int)(n && hub[n - 1] == '/' ? n - 1 : n), hub);
-        r->verify_url = r->verify;
-    }
-}
 
 /* YYYYMMDDTHHMMSSZ-8 hex: sorts by time, unique without a counter. */
 static void new_batch_id(char out[32], const char *at)
@@ -245,86 +122,65 @@ static void new_batch_id(char out[32], const char *at)
              at + 17, hex);
 }
 
-static void free_run(run *r)
+/* The default number of files: one per processor, as each is one thread,
+ * up to LETTERS_FILES_DEFAULT. */
+static int processors(void)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->refs[i]);
-    free(r->refs);
-    buf_free(&r->text);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > LETTERS_FILES_DEFAULT ? LETTERS_FILES_DEFAULT : (int)n;
 }
 
-/* Writes both files; 0, or -1 with r->err set (the caller removes them). */
-static int write_batch(run *r, agency_db *db, const char *pdf_path, const char *csv_path)
+static void print_result(const letters_batch *b)
 {
-    FILE *pdf = create_0600(pdf_path);
-    int rc;
-
-    r->manifest = pdf ? create_0600(csv_path) : NULL;
-    if (!pdf || !r->manifest) {
-        snprintf(r->err, sizeof r->err, "cannot create %s: %s", pdf ? csv_path : pdf_path,
-                 strerror(errno));
-        if (pdf)
-            fclose(pdf);
-        return -1;
+    if (!b->n) {
+        printf("{\"batch\":null,\"letters\":0,\"pages\":0,\"flagged\":0}\n");
+        return;
     }
-    fputs("letter,reference,notice,first_page,pages,postal_class,address\r\n", r->manifest);
-    r->pdf = letter_pdf_start(pdf, &r->sender, r->err, sizeof r->err);
-    rc = r->pdf ? agency_db_letters_each(db, print_letter, r) : -1;
-    if (rc != 0 && !r->err[0])
-        snprintf(r->err, sizeof r->err, "cannot read the postal notices");
-    if (r->pdf && letter_pdf_finish(r->pdf, rc ? NULL : r->err, rc ? 0 : sizeof r->err) != 0)
-        rc = -1;
-    if (close_synced(pdf) != 0 || close_synced(r->manifest) != 0) {
-        if (!rc)
-            snprintf(r->err, sizeof r->err, "writing the files failed");
-        rc = -1;
-    }
-    return rc;
+    printf("{\"batch\":\"%s\",\"letters\":%zu,\"pages\":%ld,\"flagged\":%ld,", b->batch, b->n,
+           b->pages, b->flagged);
+    if (b->parts == 1)
+        printf("\"pdf\":\"%s\",", b->pdf[0]);
+    printf("\"pdfs\":[");
+    for (int k = 0; k < b->parts; k++)
+        printf("%s\"%s\"", k ? "," : "", b->pdf[k]);
+    printf("],\"manifest\":\"%s\"}\n", b->manifest);
 }
 
-static int print_batch(const agency_cfg *c, agency_db *db, const char *out_dir)
+static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o)
 {
-    char at[25], batch[32], dir[AGENCY_PATH_MAX], pdf_path[AGENCY_PATH_MAX + 64],
-        csv_path[AGENCY_PATH_MAX + 64], date[11];
-    run r = {0};
+    char at[25], batch[32], dir[AGENCY_PATH_MAX], date[11];
+    letters_batch b = {.cfg = c, .dir = dir, .batch = batch, .date = date};
     int rc;
 
     clock_rfc3339_ms(at, clock_now_ms());
     snprintf(date, sizeof date, "%.10s", at);
     new_batch_id(batch, at);
-    snprintf(dir, sizeof dir, "%s", out_dir ? out_dir : c->dir);
-    if (!out_dir)
+    snprintf(dir, sizeof dir, "%s", o->out ? o->out : c->dir);
+    if (!o->out)
         strncat(dir, "/letters", sizeof dir - strlen(dir) - 1);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cli_fail(CMD, "%s: cannot create: %s", dir, strerror(errno));
-    snprintf(pdf_path, sizeof pdf_path, "%s/letters-%s.pdf", dir, batch);
-    snprintf(csv_path, sizeof csv_path, "%s/letters-%s.csv", dir, batch);
-    set_up(&r, c, date);
-    buf_init(&r.text, 8192);
-    rc = write_batch(&r, db, pdf_path, csv_path);
-    if (rc == 0 && r.n) {
-        rc = agency_db_letters_mark(db, batch, at, (const char *const *)r.refs, r.n, r.pages);
-        if (rc != 0)
-            snprintf(r.err, sizeof r.err, "%s", rc == 1 ? "another run printed some of these "
+    b.files = o->jobs ? o->jobs : processors();
+    b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;
+    rc = letters_print(&b, db);
+    if (rc == 0 && b.n) {
+        rc = agency_db_letters_mark(db, batch, at, (const char *const *)b.refs, b.n, b.pages);
+        if (rc != 0) {
+            snprintf(b.err, sizeof b.err, "%s", rc == 1 ? "another run printed some of these "
                      "letters meanwhile" : "cannot record the batch in the agency database");
-    }
-    if (rc != 0 || !r.n) {
-        unlink(pdf_path);
-        unlink(csv_path);
+            letters_unlink(&b);
+        }
     }
     if (rc != 0) {
-        free_run(&r);
-        return cli_fail(CMD, "%s; nothing was printed or marked", r.err);
+        letters_batch_free(&b);
+        return cli_fail(CMD, "%s; nothing was printed or marked", b.err);
     }
-    if (r.n)
-        printf("{\"batch\":\"%s\",\"letters\":%zu,\"pages\":%ld,\"flagged\":%ld,"
-               "\"pdf\":\"%s\",\"manifest\":\"%s\"}\n", batch, r.n, r.pages, r.flagged,
-               pdf_path, csv_path);
-    else
-        printf("{\"batch\":null,\"letters\":0,\"pages\":0,\"flagged\":0}\n");
-    log_info("letters: batch %s, %zu letters, %ld pages, %ld addresses flagged", r.n ? batch : "-",
-             r.n, r.pages, r.flagged);
-    free_run(&r);
+    print_result(&b);
+    log_info("letters: batch %s, %zu letters in %d file%s, %ld pages, %ld addresses flagged",
+             b.n ? batch : "-", b.n, b.n ? b.parts : 0, b.parts == 1 ? "" : "s", b.pages,
+             b.flagged);
+    letters_batch_free(&b);
     return EXIT_OK;
 }
 
@@ -432,8 +288,7 @@ int agency_letters_main(int argc, char **argv)
             rc = cli_fail(CMD, "changes feed: %s", hub ? err : "cannot make an HTTP client");
     }
     if (rc == EXIT_OK)
-        rc = o.handed_over ? report_handover(&c, db, o.handed_over)
-                           : print_batch(&c, db, o.out);
+        rc = o.handed_over ? report_handover(&c, db, o.handed_over) : print_batch(&c, db, &o);
     agency_db_close(db);
     agency_config_free(&c);
     if (o.letters)

@@ -26,7 +26,7 @@ static const char postal_usage[] =
     "                 handed to print (once the list is fully written): run it daily\n"
     "                 and each letter is printed once; if writing fails nothing is\n"
     "                 marked and the next run lists them again\n\n"
-    "With --letters it prints the letters themselves (one PDF and a manifest); with\n"
+    "With --letters it prints the letters themselves (PDF files and a manifest); with\n"
     "--handed-over BATCH it tells the hub a printed batch went to the print house:\n"
     "see herald agency postal --letters --help.\n";
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "letter_paras.h"
+
 #define MM(x) ((x) * 72.0 / 25.4)
 #define PAGE_W MM(210.0)
 #define PAGE_H MM(297.0)
@@ -30,8 +32,21 @@ struct letter_pdf {
     FILE *out;
     cairo_surface_t *surface;
     cairo_t *cr;
-    PangoLayout *text, *body;
-    PangoFontDescription *fonts[6];
+    PangoLayout *text;
+    letter_paras *body;
+    PangoFontDescription *fonts[6], *recipient[4];
+    /* What every letter shows the same, drawn once and painted on each
+     * letter: the PDF holds it once, as a form every first page uses. */
+    cairo_surface_t *first_page; /* marks, return block, window's return line and class */
+    cairo_surface_t *qr_note;    /* beside the code, at the origin: moved to its place */
+    /* Blocks of text by font and width, each line laid out once a batch
+     * when it repeats (the labels, the date line, the verify link). */
+    struct block {
+        int font;
+        double w;
+        letter_paras *lines;
+    } blocks[8];
+    int nblocks;
     letter_sender sender;
     int write_failed;
 };
@@ -56,46 +71,6 @@ static cairo_status_t write_out(void *ctx, const unsigned char *data, unsigned i
     return CAIRO_STATUS_SUCCESS;
 }
 
-letter_pdf *letter_pdf_start(FILE *out, const letter_sender *sender, char *err, size_t errlen)
-{
-    static const char *const fonts[] = {
-        "Noto Sans CJK KR 6", "Noto Sans CJK KR 7", "Noto Sans CJK KR 8",
-        "Noto Sans CJK KR 10", "Noto Sans CJK KR Bold 11", "Noto Sans CJK KR 8",
-    };
-    letter_pdf *p = calloc(1, sizeof *p);
-
-    if (!p) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    p->out = out;
-    p->sender = *sender;
-    p->surface = cairo_pdf_surface_create_for_stream(write_out, p, PAGE_W, PAGE_H);
-    if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
-        snprintf(err, errlen, "cannot start the PDF");
-        cairo_surface_destroy(p->surface);
-        free(p);
-        return NULL;
-    }
-    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, "herald letters");
-    p->cr = cairo_create(p->surface);
-    p->text = pango_cairo_create_layout(p->cr);
-    p->body = pango_cairo_create_layout(p->cr);
-    /* Font sizes in points of the page (pango's default is 96 dpi, which
-     * would set "10" a third larger than 10 pt). */
-    pango_cairo_context_set_resolution(pango_layout_get_context(p->text), 72.0);
-    pango_cairo_context_set_resolution(pango_layout_get_context(p->body), 72.0);
-    pango_layout_context_changed(p->text);
-    pango_layout_context_changed(p->body);
-    for (size_t i = 0; i < sizeof fonts / sizeof fonts[0]; i++)
-        p->fonts[i] = pango_font_description_from_string(fonts[i]);
-    pango_layout_set_wrap(p->text, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_wrap(p->body, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_font_description(p->body, p->fonts[F_BODY]);
-    pango_layout_set_width(p->body, (int)(MM(210.0 - LEFT - RIGHT) * PANGO_SCALE));
-    return p;
-}
-
 /* Lays text out in the shared layout at width mm; its height in mm. */
 static double set_text(letter_pdf *p, const PangoFontDescription *font, double w,
                        const char *text)
@@ -117,6 +92,48 @@ static double text_at(letter_pdf *p, int font, double x, double y, double w, con
     cairo_move_to(p->cr, MM(x), MM(y));
     pango_cairo_show_layout(p->cr, p->text);
     return y + h;
+}
+
+/* The cache of lines for a font and width; NULL when out of memory. */
+static letter_paras *block(letter_pdf *p, int font, double w)
+{
+    int i;
+
+    for (i = 0; i < p->nblocks; i++)
+        if (p->blocks[i].font == font && p->blocks[i].w == w)
+            return p->blocks[i].lines;
+    if (i == (int)(sizeof p->blocks / sizeof p->blocks[0]))
+        return NULL;
+    p->blocks[i] = (struct block){font, w, letter_paras_new(pango_layout_get_context(p->text),
+                                                           p->fonts[font],
+                                                           (int)(MM(w) * PANGO_SCALE))};
+    return p->blocks[i].lines ? (p->nblocks++, p->blocks[i].lines) : NULL;
+}
+
+/* Draws text at (x, y) mm line by line, a line seen before in the batch
+ * as its recording; returns y below it. */
+static double block_at(letter_pdf *p, int font, double x, double y, double w, const char *text)
+{
+    letter_paras *b = block(p, font, w);
+
+    if (!b || letter_paras_set(b, text) != 0)
+        return text_at(p, font, x, y, w, text);
+    for (size_t i = 0; i < letter_paras_count(b); i++) {
+        PangoLayout *lay = letter_paras_get(b, i);
+        cairo_surface_t *rec = letter_paras_recording(b, i);
+        int h;
+        if (rec) {
+            cairo_set_source_surface(p->cr, rec, MM(x), MM(y));
+            cairo_paint(p->cr);
+            cairo_set_source_rgb(p->cr, 0, 0, 0);
+        } else {
+            cairo_move_to(p->cr, MM(x), MM(y));
+            pango_cairo_show_layout(p->cr, lay);
+        }
+        pango_layout_get_size(lay, NULL, &h);
+        y += (double)h / PANGO_SCALE * 25.4 / 72.0;
+    }
+    return y;
 }
 
 /* The code as a 1-bit image, one pixel a module, scaled without
@@ -177,36 +194,37 @@ static void draw_marks(cairo_t *cr)
  * 7 pt past the zone; always whole. */
 static letter_fit draw_recipient(letter_pdf *p, const letter *l)
 {
-    static const char *const sizes[] = {"Noto Sans CJK KR 10", "Noto Sans CJK KR 9",
-                                        "Noto Sans CJK KR 8", "Noto Sans CJK KR 7"};
     size_t n = strlen(l->name), m = strlen(l->address);
     char *text = malloc(n + m + 2);
     letter_fit fit = LETTER_FIT_OVERFLOW;
-    PangoFontDescription *font = NULL;
 
     if (!text)
         return LETTER_FIT_OVERFLOW;
     memcpy(text, l->name, n);
     text[n] = '\n';
     memcpy(text + n + 1, l->address, m + 1);
-    for (int i = 0; i < 4; i++) {
-        if (font)
-            pango_font_description_free(font);
-        font = pango_font_description_from_string(sizes[i]);
-        if (set_text(p, font, ADDR_W - 5.0, text) <= RECIPIENT_H) {
+    for (int i = 0; i < 4; i++)
+        if (set_text(p, p->recipient[i], ADDR_W - 5.0, text) <= RECIPIENT_H) {
             fit = i ? LETTER_FIT_SHRUNK
                     : pango_layout_is_wrapped(p->text) ? LETTER_FIT_WRAPPED : LETTER_FIT_OK;
             break;
         }
-    }
     cairo_move_to(p->cr, MM(ADDR_X + 5.0), MM(ADDR_Y + RETURN_H + NOTE_H));
     pango_cairo_show_layout(p->cr, p->text);
-    pango_font_description_free(font);
     free(text);
     return fit;
 }
 
-static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages)
+/* Paints a recorded part with its origin at (0, y) mm. */
+static void paint_at(cairo_t *cr, cairo_surface_t *part, double y)
+{
+    cairo_set_source_surface(cr, part, 0, MM(y));
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
+/* The first page's parts that are the same on every letter. */
+static void draw_first_page_fixed(letter_pdf *p)
 {
     const letter_sender *s = &p->sender;
     char line[1024];
@@ -225,20 +243,48 @@ static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages
             *c = ' ';
     text_at(p, F_SMALL, ADDR_X + 5.0, ADDR_Y + 1.0, ADDR_W - 5.0, line);
     text_at(p, F_NOTE, ADDR_X + 5.0, ADDR_Y + RETURN_H + 6.0, ADDR_W - 5.0, s->postal_class);
+}
+
+static void draw_qr_note(letter_pdf *p)
+{
+    text_at(p, F_NOTE, INFO_X + QR_MM + 1.0, 3.0, 210.0 - INFO_X - QR_MM - RIGHT,
+            "QR 코드나 아래 주소로 로그인 후 온라인으로 열람할 수 있습니다.\n"
+            "Scan the code or open the address below to read it online after signing in.");
+}
+
+/* Draws with draw into a recording surface the size of a page. */
+static cairo_surface_t *record(letter_pdf *p, void (*draw)(letter_pdf *))
+{
+    cairo_rectangle_t page = {0, 0, PAGE_W, PAGE_H};
+    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &page);
+    cairo_t *pdf = p->cr;
+
+    p->cr = cairo_create(rec);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    draw(p);
+    cairo_destroy(p->cr);
+    p->cr = pdf;
+    return rec;
+}
+
+static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages)
+{
+    char line[1024];
+    double y;
+
+    paint_at(p->cr, p->first_page, 0);
     *fit = draw_recipient(p, l);
     snprintf(line, sizeof line,
              "문서 번호 / Reference\n%s\n고지 번호 / Notice\n%s\n발송일 / Date: %s \xC2\xB7 "
              "%d쪽 / %d page%s",
-             l->reference, l->notice, s->date, pages, pages, pages > 1 ? "s" : "");
-    y = text_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
+             l->reference, l->notice, p->sender.date, pages, pages, pages > 1 ? "s" : "");
+    y = block_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
     draw_qr(p->cr, l->read_url, INFO_X - 1.0, y, QR_MM);
-    text_at(p, F_NOTE, INFO_X + QR_MM + 1.0, y + 3.0, 210.0 - INFO_X - QR_MM - RIGHT,
-            "QR 코드나 아래 주소로 로그인 후 온라인으로 열람할 수 있습니다.\n"
-            "Scan the code or open the address below to read it online after signing in.");
+    paint_at(p->cr, p->qr_note, y);
     snprintf(line, sizeof line, "%s%s%s", l->read_url,
              l->verify_url ? "\n유통증명서 확인 / Check its certificate: " : "",
              l->verify_url ? l->verify_url : "");
-    text_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
+    block_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
 }
 
 static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
@@ -247,7 +293,7 @@ static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
 
     snprintf(line, sizeof line, "%s \xC2\xB7 %s \xC2\xB7 %d / %d", p->sender.name, l->reference,
              page, pages);
-    text_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
+    block_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
 }
 
 /* Where each page's body begins: under the window on the first, near the
@@ -257,65 +303,128 @@ static double body_top(int page)
     return page == 1 ? 100.0 : 20.0;
 }
 
-/* Counts the pages the laid-out body needs. */
-static int count_pages(PangoLayout *body)
+static double pango_mm(int v)
 {
-    PangoLayoutIter *it = pango_layout_get_iter(body);
-    double offset = 0; /* mm of the layout already on earlier pages */
-    int pages = 1;
-
-    do {
-        PangoRectangle r;
-        pango_layout_iter_get_line_extents(it, NULL, &r);
-        double top = (double)r.y / PANGO_SCALE * 25.4 / 72.0;
-        double h = (double)r.height / PANGO_SCALE * 25.4 / 72.0;
-        if (body_top(pages) + top - offset + h > BOTTOM) {
-            pages++;
-            offset = top;
-        }
-    } while (pango_layout_iter_next_line(it));
-    pango_layout_iter_free(it);
-    return pages;
+    return (double)v / PANGO_SCALE * 25.4 / 72.0;
 }
 
-static void draw_body(letter_pdf *p, const letter *l, int pages)
+/* Ends a page of the body and starts the next one's continuation line. */
+static void next_page(letter_pdf *p, const letter *l, int page, int pages)
 {
-    PangoLayoutIter *it = pango_layout_get_iter(p->body);
-    double offset = 0;
-    int page = 1;
+    char head[256];
 
-    do {
-        PangoRectangle r;
-        pango_layout_iter_get_line_extents(it, NULL, &r);
-        double top = (double)r.y / PANGO_SCALE * 25.4 / 72.0;
-        double h = (double)r.height / PANGO_SCALE * 25.4 / 72.0;
-        double base = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE * 25.4 / 72.0;
-        if (body_top(page) + top - offset + h > BOTTOM) {
-            draw_footer(p, l, page, pages);
-            cairo_show_page(p->cr);
-            page++;
-            offset = top;
-            char head[256];
-            snprintf(head, sizeof head, "%s \xC2\xB7 %s (계속 / continued)", p->sender.name,
-                     l->reference);
-            text_at(p, F_SMALL, LEFT, 12.0, 210.0 - LEFT - RIGHT, head);
-        }
-        cairo_move_to(p->cr, MM(LEFT), MM(body_top(page) + base - offset));
-        pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
-    } while (pango_layout_iter_next_line(it));
-    pango_layout_iter_free(it);
     draw_footer(p, l, page, pages);
     cairo_show_page(p->cr);
+    snprintf(head, sizeof head, "%s \xC2\xB7 %s (계속 / continued)", p->sender.name,
+             l->reference);
+    block_at(p, F_SMALL, LEFT, 12.0, 210.0 - LEFT - RIGHT, head);
+}
+
+/* Goes through the body's lines, paragraph after paragraph, breaking pages
+ * where a line would cross the bottom; draws them when l is given (pages
+ * then the count from a first pass). Returns the page count. */
+static int walk_body(letter_pdf *p, const letter *l, int pages)
+{
+    double flow = 0;   /* mm: the paragraph's top in the body's flow */
+    double offset = 0; /* mm of the flow already on earlier pages */
+    int page = 1;
+
+    for (size_t i = 0; i < letter_paras_count(p->body); i++) {
+        PangoLayout *lay = letter_paras_get(p->body, i);
+        int w, h;
+        pango_layout_get_size(lay, &w, &h);
+        cairo_surface_t *rec = l ? letter_paras_recording(p->body, i) : NULL;
+        if (rec && body_top(page) + flow - offset + pango_mm(h) <= BOTTOM) {
+            /* the whole paragraph on this page: its recording */
+            cairo_set_source_surface(p->cr, rec, MM(LEFT), MM(body_top(page) + flow - offset));
+            cairo_paint(p->cr);
+            cairo_set_source_rgb(p->cr, 0, 0, 0);
+            flow += pango_mm(h);
+            continue;
+        }
+        PangoLayoutIter *it = pango_layout_get_iter(lay);
+        do {
+            PangoRectangle r;
+            pango_layout_iter_get_line_extents(it, NULL, &r);
+            double top = flow + pango_mm(r.y);
+            if (body_top(page) + top - offset + pango_mm(r.height) > BOTTOM) {
+                if (l)
+                    next_page(p, l, page, pages);
+                page++;
+                offset = top;
+            }
+            if (!l)
+                continue;
+            double base = flow + pango_mm(pango_layout_iter_get_baseline(it));
+            cairo_move_to(p->cr, MM(LEFT), MM(body_top(page) + base - offset));
+            pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
+        } while (pango_layout_iter_next_line(it));
+        pango_layout_iter_free(it);
+        flow += pango_mm(h);
+    }
+    if (l) {
+        draw_footer(p, l, page, pages);
+        cairo_show_page(p->cr);
+    }
+    return page;
 }
 
 int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit)
 {
-    pango_layout_set_text(p->body, l->text, -1);
-    *pages = count_pages(p->body);
+    if (letter_paras_set(p->body, l->text) != 0)
+        return -1;
+    *pages = walk_body(p, NULL, 0);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     draw_head(p, l, fit, *pages);
-    draw_body(p, l, *pages);
+    walk_body(p, l, *pages);
     return cairo_status(p->cr) == CAIRO_STATUS_SUCCESS && !p->write_failed ? 0 : -1;
+}
+
+letter_pdf *letter_pdf_start(FILE *out, const letter_sender *sender, char *err, size_t errlen)
+{
+    static const char *const fonts[] = {
+        "Noto Sans CJK KR 6", "Noto Sans CJK KR 7", "Noto Sans CJK KR 8",
+        "Noto Sans CJK KR 10", "Noto Sans CJK KR Bold 11", "Noto Sans CJK KR 8",
+    };
+    static const char *const recipient[] = {"Noto Sans CJK KR 10", "Noto Sans CJK KR 9",
+                                            "Noto Sans CJK KR 8", "Noto Sans CJK KR 7"};
+    letter_pdf *p = calloc(1, sizeof *p);
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->out = out;
+    p->sender = *sender;
+    p->surface = cairo_pdf_surface_create_for_stream(write_out, p, PAGE_W, PAGE_H);
+    if (cairo_surface_status(p->surface) != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "cannot start the PDF");
+        cairo_surface_destroy(p->surface);
+        free(p);
+        return NULL;
+    }
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, "herald letters");
+    p->cr = cairo_create(p->surface);
+    p->text = pango_cairo_create_layout(p->cr);
+    /* Font sizes in points of the page (pango's default is 96 dpi, which
+     * would set "10" a third larger than 10 pt). */
+    pango_cairo_context_set_resolution(pango_layout_get_context(p->text), 72.0);
+    pango_layout_context_changed(p->text);
+    for (size_t i = 0; i < sizeof fonts / sizeof fonts[0]; i++)
+        p->fonts[i] = pango_font_description_from_string(fonts[i]);
+    for (size_t i = 0; i < 4; i++)
+        p->recipient[i] = pango_font_description_from_string(recipient[i]);
+    pango_layout_set_wrap(p->text, PANGO_WRAP_WORD_CHAR);
+    p->body = letter_paras_new(pango_layout_get_context(p->text), p->fonts[F_BODY],
+                               (int)(MM(210.0 - LEFT - RIGHT) * PANGO_SCALE));
+    p->first_page = record(p, draw_first_page_fixed);
+    p->qr_note = record(p, draw_qr_note);
+    if (!p->body) {
+        snprintf(err, errlen, "out of memory");
+        letter_pdf_finish(p, NULL, 0);
+        return NULL;
+    }
+    return p;
 }
 
 int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
@@ -323,15 +432,22 @@ int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
     int ok;
 
     g_object_unref(p->text);
-    g_object_unref(p->body);
+    letter_paras_free(p->body);
+    for (int i = 0; i < p->nblocks; i++)
+        letter_paras_free(p->blocks[i].lines);
     for (size_t i = 0; i < sizeof p->fonts / sizeof p->fonts[0]; i++)
         pango_font_description_free(p->fonts[i]);
+    for (size_t i = 0; i < 4; i++)
+        pango_font_description_free(p->recipient[i]);
     cairo_destroy(p->cr);
     cairo_surface_finish(p->surface);
+    /* after the surface: the PDF writes the recorded parts at its end */
+    cairo_surface_destroy(p->first_page);
+    cairo_surface_destroy(p->qr_note);
     ok = cairo_surface_status(p->surface) == CAIRO_STATUS_SUCCESS && !p->write_failed;
     cairo_surface_destroy(p->surface);
     free(p);
-    if (!ok)
+    if (!ok && err)
         snprintf(err, errlen, "writing the PDF failed");
     return ok ? 0 : -1;
 }

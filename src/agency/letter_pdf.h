@@ -13,7 +13,10 @@
  *
  * Pages are written as they are drawn (cairo's PDF surface streams to the
  * file), so a batch of any size costs the memory of one letter. Drawn with
- * cairo and pango, Noto CJK, like the certificate PDF. */
+ * cairo and pango, Noto CJK, like the certificate PDF; what every letter
+ * shares is drawn once and painted on each (letter_paras.h). A letter_pdf
+ * is used by the thread that started it only (pango's default fonts are
+ * per thread); several, one per thread, draw several files at once. */
 #ifndef HERALD_LETTER_PDF_H
 #define HERALD_LETTER_PDF_H
 

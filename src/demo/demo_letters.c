@@ -29,27 +29,39 @@ int demo_letters(demo *d, char *err, size_t errlen)
     return 0;
 }
 
+static void print_path(const char *label, const char *path)
+{
+    char abs[PATH_MAX];
+
+    if (!realpath(path, abs))
+        snprintf(abs, sizeof abs, "%s", path);
+    printf("  %-10s %s\n", label, abs);
+}
+
 void demo_letters_print(const demo *d)
 {
     json_error_t jerr;
     json_t *r = json_loads(d->letters_result, 0, &jerr);
-    const char *pdf = json_string_value(json_object_get(r, "pdf"));
+    json_t *pdfs = json_object_get(r, "pdfs");
     const char *manifest = json_string_value(json_object_get(r, "manifest"));
     long long n = json_integer_value(json_object_get(r, "letters"));
+    size_t files = json_array_size(pdfs), i;
+    json_t *pdf;
 
-    if (!pdf || !manifest) {
+    if (!files || !manifest) {
         printf("\nPaper letters: none to print.\n");
     } else {
-        char pdf_abs[PATH_MAX], man_abs[PATH_MAX];
-        if (!realpath(pdf, pdf_abs))
-            snprintf(pdf_abs, sizeof pdf_abs, "%s", pdf);
-        if (!realpath(manifest, man_abs))
-            snprintf(man_abs, sizeof man_abs, "%s", manifest);
-        printf("\nPaper letters for the print house (%lld in one PDF, for DL window envelopes):\n"
-               "  pdf        %s\n  manifest   %s\n"
-               "  open with  xdg-open %s\n"
-               "        or   pdftotext -layout %s - | less\n",
-               n, pdf_abs, man_abs, pdf_abs, pdf_abs);
+        char first[PATH_MAX];
+        const char *one = json_string_value(json_array_get(pdfs, 0));
+        if (!realpath(one, first))
+            snprintf(first, sizeof first, "%s", one);
+        printf("\nPaper letters for the print house (%lld in %zu PDF%s, for DL window "
+               "envelopes):\n", n, files, files == 1 ? "" : "s");
+        json_array_foreach(pdfs, i, pdf)
+            print_path("pdf", json_string_value(pdf));
+        print_path("manifest", manifest);
+        printf("  open with  xdg-open %s\n        or   pdftotext -layout %s - | less\n", first,
+               first);
     }
     fflush(stdout);
     json_decref(r);

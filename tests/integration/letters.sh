@@ -3,7 +3,7 @@
 # that every notice falls back to paper at once: idsvc, hub (with a log
 # key) and `herald agency send` for 1,000 recipients, then `herald agency
 # postal --letters`: one PDF (checked with poppler's pdfinfo and pdftotext)
-# and its manifest; a second run prints nothing; the hand-over to the print
+# and its manifest, and the same letters split into three PDFs (--jobs 3); a second run prints nothing; the hand-over to the print
 # house reaches the hub as PrintHandover evidence that `herald verify`
 # accepts; and the bad input a letter refuses or flags.
 . "$(dirname "$0")/../lib.sh"
@@ -105,34 +105,44 @@ until_postal() {
 }
 check "with no platform every notice goes to paper (the agency's feed shows $N postal)" until_postal
 
-"$HERALD" agency postal --config agency.ini --letters >run1.json 2>run1.err
-rc=$?
-check "postal --letters prints a batch of $N letters" \
-	bash -c "[ $rc -eq 0 ] && jq -e '.letters == $N' run1.json >/dev/null"
-PDF=$(jq -r .pdf run1.json) MAN=$(jq -r .manifest run1.json) BATCH=$(jq -r .batch run1.json)
-check "PDF and manifest are mode 0600 in the agency's folder" \
-	bash -c "[ \"\$(stat -c %a '$PDF')\" = 600 ] && [ \"\$(stat -c %a '$MAN')\" = 600 ] && case '$PDF' in data/letters/*) true;; *) false;; esac"
-pdfinfo "$PDF" >pdfinfo.txt 2>&1
-PAGES=$(sed -n 's/^Pages: *//p' pdfinfo.txt)
-check "pdfinfo: the page count is the batch's ($(jq .pages run1.json)), more than one page per letter for the long ones" \
-	bash -c "[ -n '$PAGES' ] && [ '$PAGES' -eq $(jq .pages run1.json) ] && [ '$PAGES' -gt $N ]"
-check "pdfinfo: A4 pages" grep -q "Page size: *595.276 x 841.89 pts (A4)" pdfinfo.txt
-pdftotext -layout "$PDF" letters.txt
-python3 - "$MAN" letters.txt "$PAGES" recipients.csv rrns.txt >manifest.check 2>&1 <<'PY'
-import csv, re, sys
-man, text, pages, recips, rrns = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+# A copy of the agency's folder prints the same letters split into three
+# files (--jobs 3), to compare with the one file of the default run.
+cp -a data data3
+sed 's/^dir = data$/dir = data3/' agency.ini >agency3.ini
+
+# Checks a manifest against its PDFs (pdfinfo, pdftotext), writes their
+# text to $2 and prints "ok N PAGES FILES".
+check_manifest() {
+	python3 - "$1" "$2" recipients.csv rrns.txt <<'PY'
+import csv, os, re, subprocess, sys
+man, out, recips, rrns = sys.argv[1:5]
 rows = list(csv.DictReader(open(man, newline="", encoding="utf-8")))
-assert list(rows[0].keys()) == ["letter", "reference", "notice", "first_page", "pages", "postal_class", "address"], rows[0].keys()
-pg = open(text, encoding="utf-8").read().split("\f")
-expect = 1
+assert list(rows[0].keys()) == ["letter", "reference", "notice", "file", "first_page", "pages", "postal_class", "address"], rows[0].keys()
+folder = os.path.dirname(man)
+files = list(dict.fromkeys(r["file"] for r in rows))  # in order of first use
+text, pages = {}, {}
+for f in files:
+    assert "/" not in f, f
+    info = subprocess.run(["pdfinfo", os.path.join(folder, f)], capture_output=True, text=True).stdout
+    pages[f] = int(re.search(r"^Pages:\s*(\d+)", info, re.M).group(1))
+    assert re.search(r"Page size:\s*595.276 x 841.89 pts \(A4\)", info), info
+    text[f] = subprocess.run(["pdftotext", "-layout", os.path.join(folder, f), "-"], capture_output=True, text=True).stdout
 names = {r["name"] for r in csv.DictReader(open(recips, encoding="utf-8"))}
-seen = set()
+if len(files) > 1:  # letters-BATCH-1.pdf, -2, ...: in the manifest's order
+    assert [re.search(r"-(\d+)\.pdf$", f).group(1) for f in files] == [str(k) for k in range(1, len(files) + 1)], files
+seen, expect, prev_file, done = set(), 1, None, set()
 for i, r in enumerate(rows, 1):
     assert int(r["letter"]) == i
+    if r["file"] != prev_file:  # each file a run of consecutive letters, from page 1
+        assert r["file"] not in done, r
+        done.add(r["file"])
+        if prev_file:
+            assert expect - 1 == pages[prev_file], (prev_file, expect, pages[prev_file])
+        prev_file, expect = r["file"], 1
+    pg = text[r["file"]].split("\f")
     first, n = int(r["first_page"]), int(r["pages"])
     assert first == expect, (r, expect)
     expect += n
-    letter = "".join(pg[first - 1:first - 1 + n])
     assert r["reference"] in pg[first - 1], r
     assert r["notice"] in pg[first - 1], r
     if first + n - 1 < len(pg) and pg[first + n - 1].strip():
@@ -142,20 +152,54 @@ for i, r in enumerate(rows, 1):
     seen |= found
     assert r["postal_class"] == "standard"
     assert r["address"] in ("ok", "wrapped", "shrunk", "overflow")
-assert expect - 1 == pages, (expect, pages)
+assert expect - 1 == pages[prev_file], (prev_file, expect, pages[prev_file])
 assert seen == names, len(names - seen)
-flat = open(text, encoding="utf-8").read().replace(" ", "")
+alltext = "".join(text[f] for f in files)
+open(out, "w", encoding="utf-8").write(alltext)
+flat = alltext.replace(" ", "")
 for rrn in open(rrns).read().split():
     assert rrn not in flat and rrn.replace("-", "") not in flat, "an RRN in the letters"
 long_ones = [r for r in rows if int(r["pages"]) > 1]
 assert len(long_ones) == 10, len(long_ones)
 flagged = [r for r in rows if r["address"] != "ok"]
 assert any(r["address"] in ("shrunk", "overflow") for r in flagged), flagged
-print("ok", len(rows))
+print("ok", len(rows), sum(pages.values()), len(files))
 PY
-check "the manifest matches the PDF: letter ids, first pages, page counts; each page 1 holds the reference, notice id and name; no RRN" \
-	grep -q "^ok $N" manifest.check
-[ -s manifest.check ] && grep -v "^ok" manifest.check | head -n 3 | sed 's/^/# /'
+}
+
+"$HERALD" agency postal --config agency.ini --letters >run1.json 2>run1.err
+rc=$?
+check "postal --letters prints a batch of $N letters, in one PDF (fewer than 2,000 letters)" \
+	bash -c "[ $rc -eq 0 ] && jq -e '.letters == $N and (.pdfs | length) == 1 and .pdf == .pdfs[0]' run1.json >/dev/null"
+PDF=$(jq -r .pdf run1.json) MAN=$(jq -r .manifest run1.json) BATCH=$(jq -r .batch run1.json)
+check "PDF and manifest are mode 0600 in the agency's folder" \
+	bash -c "[ \"\$(stat -c %a '$PDF')\" = 600 ] && [ \"\$(stat -c %a '$MAN')\" = 600 ] && case '$PDF' in data/letters/*) true;; *) false;; esac"
+pdfinfo "$PDF" >pdfinfo.txt 2>&1
+PAGES=$(sed -n 's/^Pages: *//p' pdfinfo.txt)
+check "pdfinfo: the page count is the batch's ($(jq .pages run1.json)), more than one page per letter for the long ones" \
+	bash -c "[ -n '$PAGES' ] && [ '$PAGES' -eq $(jq .pages run1.json) ] && [ '$PAGES' -gt $N ]"
+check_manifest "$MAN" letters.txt >manifest.check 2>&1
+check "the manifest matches the PDF: letter ids, files, first pages, page counts; each page 1 holds the reference, notice id and name; A4; no RRN" \
+	grep -q "^ok $N $PAGES 1\$" manifest.check
+[ -s manifest.check ] && grep -v "^ok" manifest.check | tail -n 3 | sed 's/^/# /'
+
+"$HERALD" agency postal --config agency3.ini --letters --jobs 3 >run3.json 2>run3.err
+check "--jobs 3 prints the same batch into three PDF files, mode 0600, the JSON listing them in order" \
+	bash -c "jq -e '.letters == $N and .pages == $PAGES and (.pdfs | length) == 3 and (has(\"pdf\") | not) and ([.pdfs[] | test(\"-[123][.]pdf\$\")] | all)' run3.json >/dev/null &&
+		[ \"\$(stat -c %a \$(jq -r '.pdfs[], .manifest' run3.json) | sort -u)\" = 600 ]"
+MAN3=$(jq -r .manifest run3.json)
+check_manifest "$MAN3" letters3.txt >manifest3.check 2>&1
+check "its manifest matches its three PDFs: each a run of consecutive letters from page 1, the pages adding up" \
+	grep -q "^ok $N $PAGES 3\$" manifest3.check
+[ -s manifest3.check ] && grep -v "^ok" manifest3.check | tail -n 3 | sed 's/^/# /'
+check "split or not, the same letters: references, notice ids, page counts and address fits agree row by row" \
+	python3 -c "
+import csv, sys
+a = [(r['letter'], r['reference'], r['notice'], r['pages'], r['address']) for r in csv.DictReader(open('$MAN'))]
+b = [(r['letter'], r['reference'], r['notice'], r['pages'], r['address']) for r in csv.DictReader(open('$MAN3'))]
+sys.exit(not (len(a) == $N and a == b))"
+check "a bad --jobs is refused" \
+	bash -c "! '$HERALD' agency postal --config agency3.ini --letters --jobs 0 2>jobs.err && grep -q 'jobs' jobs.err"
 check "pdftotext: the return block and the Korean and English text" \
 	bash -c "grep -q '국세청 National Tax Service' letters.txt && grep -q 'Vehicle tax notice' letters.txt && grep -q '자동차세 납부 안내' letters.txt"
 check "the letter carries the link to read it online and the hub's verify page" \
@@ -224,5 +268,5 @@ check "a document the letter cannot render stops the run naming the line and wha
 check "and leaves no file behind" [ "$(ls data/letters | wc -l)" -eq 2 ]
 
 check "no RRN in any file the roles wrote" \
-	bash -c "! grep -raFf <(cat rrns.txt; sed 's/-//' rrns.txt) data hubdata hub.log idsvc.log send.err run1.err >/dev/null"
+	bash -c "! grep -raFf <(cat rrns.txt; sed 's/-//' rrns.txt) data data3 hubdata hub.log idsvc.log send.err run1.err >/dev/null"
 finish

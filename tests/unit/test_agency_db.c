@@ -2,7 +2,8 @@
  * functions on a real SQLite file in a temporary folder: documents are
  * stored and found; the hub's answer is recorded once however often it
  * comes; the feed moves states forward and never overwrites read or
- * postal; the postal list and its printed marks; a handover burns its
+ * postal; the postal list and its printed marks; the letters to print
+ * split into runs of consecutive references; a handover burns its
  * nonce once and queues its event; a reopened file keeps documents and
  * the feed cursor; the console's day counts move with each change. */
 #include <setjmp.h>
@@ -257,6 +258,83 @@ static void the_postal_list_and_its_printed_marks(void **state)
     assert_int_equal(postal(f, 0).n, 3);
 }
 
+/* What agency_db_letters_parts gave: the parts' sizes, and each row's
+ * part and reference in the order they came. */
+typedef struct parts_seen {
+    int parts;
+    long sizes[4];
+    int part[16];
+    char refs[16][8];
+    int n;
+} parts_seen;
+
+static int take_parts(void *ctx, int parts, const long *sizes)
+{
+    parts_seen *p = ctx;
+
+    p->parts = parts;
+    for (int k = 0; k < parts && k < 4; k++)
+        p->sizes[k] = sizes[k];
+    return 0;
+}
+
+static int take_row(void *ctx, int part, const agency_letter_row *row)
+{
+    parts_seen *p = ctx;
+
+    if (p->n == 16)
+        return -1;
+    p->part[p->n] = part;
+    snprintf(p->refs[p->n++], 8, "%s", row->reference);
+    return 0;
+}
+
+static parts_seen letter_parts(fixture *f, int max_parts, long min_part)
+{
+    parts_seen p = {0};
+
+    assert_int_equal(agency_db_letters_parts(f->db, max_parts, min_part, take_parts, take_row,
+                                             &p), 0);
+    return p;
+}
+
+static void the_letters_split_into_runs_of_references(void **state)
+{
+    fixture *f = *state;
+    const char *refs[] = {"r-5", "r-1", "r-7", "r-3", "r-2", "r-6", "r-4", "r-8"};
+    char notice[8];
+    parts_seen p;
+
+    for (int i = 0; i < 8; i++) {
+        store(f, refs[i], "N", "<p>x</p>");
+        snprintf(notice, sizeof notice, "N-%d", i);
+        answer(f, refs[i], notice, i == 7 ? "received" : "postal"); /* r-8: not to print */
+    }
+    /* 7 letters in 3 runs: 2, 2, 3, fed one row of each in turn */
+    p = letter_parts(f, 3, 0);
+    assert_int_equal(p.parts, 3);
+    assert_int_equal(p.sizes[0] + p.sizes[1] + p.sizes[2], 7);
+    assert_int_equal(p.sizes[0], 2);
+    assert_int_equal(p.sizes[2], 3);
+    assert_int_equal(p.n, 7);
+    const char *order[] = {"r-1", "r-3", "r-5", "r-2", "r-4", "r-6", "r-7"};
+    const int in[] = {0, 1, 2, 0, 1, 2, 2};
+    for (int i = 0; i < 7; i++) {
+        assert_string_equal(p.refs[i], order[i]);
+        assert_int_equal(p.part[i], in[i]);
+    }
+    /* at least 3 a run: 2 runs (3 and 4); at least 8: one run */
+    p = letter_parts(f, 3, 3);
+    assert_int_equal(p.parts, 2);
+    assert_int_equal(p.sizes[0], 3);
+    assert_int_equal(p.sizes[1], 4);
+    assert_int_equal(letter_parts(f, 4, 8).parts, 1);
+    /* more runs asked for than letters: one letter each */
+    p = letter_parts(f, 16, 0);
+    assert_int_equal(p.parts, 7);
+    assert_int_equal(p.n, 7);
+}
+
 static void a_handover_burns_its_nonce_once(void **state)
 {
     fixture *f = *state;
@@ -410,6 +488,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
