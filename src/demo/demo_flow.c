@@ -243,20 +243,31 @@ static void add_role_usage(demo *d, double sign)
     }
 }
 
-int demo_flow_send(demo *d, char *err, size_t errlen)
+int demo_flow_prepare(demo *d, char *err, size_t errlen)
 {
-    char csv[4096], tpl[4096], cfg[4096], log[4096];
-    double t0;
+    char csv[4096], tpl[4096];
 
     if (wait_directory(d, err, errlen) != 0)
         return -1;
     snprintf(csv, sizeof csv, "%s/agency/recipients.csv", d->dir);
     snprintf(tpl, sizeof tpl, "%s/agency/template.html", d->dir);
+    return write_recipients(d, csv, err, errlen) != 0 ||
+                   demo_write_file(tpl, template_html, 0644, err, errlen) != 0
+               ? -1
+               : 0;
+}
+
+int demo_flow_send(demo *d, char *err, size_t errlen)
+{
+    char csv[4096], tpl[4096], cfg[4096], log[4096];
+    double t0;
+
+    if (demo_flow_prepare(d, err, errlen) != 0)
+        return -1;
+    snprintf(csv, sizeof csv, "%s/agency/recipients.csv", d->dir);
+    snprintf(tpl, sizeof tpl, "%s/agency/template.html", d->dir);
     snprintf(cfg, sizeof cfg, "%s/agency/agency.ini", d->dir);
     snprintf(log, sizeof log, "%s/agency/send.log", d->dir);
-    if (write_recipients(d, csv, err, errlen) != 0 ||
-        demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
-        return -1;
     fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
     add_role_usage(d, -1);
     double cpu0, written0, cpu1, written1;

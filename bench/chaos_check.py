@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+# chaos_check.py -- the counts of a chaos run (bench/chaos_lib.sh), read
+# from the roles' own SQLite files and their public endpoints once every
+# role is back up, settled, and the injected clock is an hour past every
+# deadline:
+#   lost        a CSV row with no accepted notice at the agency; a notice
+#               the agency holds that the hub does not; a notice the hub
+#               says a platform took (ContentConsignment) missing from that
+#               platform's inbox; a final state at the hub the agency never
+#               learnt (its state differs)
+#   duplicated  a reference with two notices at the hub; a notice id on two
+#               of the agency's documents; one document twice in an inbox
+#               (same member, same SHA-256); a notice that reached a final
+#               state twice (two final rows in the hub's changes)
+#   stuck       a notice at the hub not in a final state (read, postal,
+#               cancelled, paid) although the clock is an hour past its
+#               deadline and past every read window the hub then gave it
+#               (a next platform gets fallback_window_s after the deadline)
+# and it verifies certificates with `herald verify` (every notice's up to
+# --sample, a random sample of that many above it), and the consistency
+# of each consecutive pair of the signed tree heads seen during the run.
+# Prints one JSON line. With --moving DIR it only prints how many notices
+# are still on their way (with --clock FILE, the injected clock's offset:
+# or received and past their read window) or not yet known to the agency
+# in their state.
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import sqlite3
+
+FINAL = ("read", "postal", "cancelled", "paid")
+
+
+def ro(path):
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+
+
+def with_hub(d):
+    db = ro(f"{d}/agency/agency.db")
+    db.execute(f"ATTACH 'file:{d}/hub/hub.db?mode=ro' AS hub")
+    return db
+
+
+def moving(d, clock):
+    db = with_hub(d)
+    on_way = db.execute("SELECT count(*) FROM hub.notices WHERE state = 'accepted' OR state = 'relayed'").fetchone()[0]
+    if clock:
+        # Received and past its read window by the injected clock: the
+        # hub's deadline round has it to do.
+        now = int(time.time() * 1000) + int(open(clock).read().strip() or 0)
+        on_way += db.execute("SELECT count(*) FROM hub.notices WHERE state = 'received' AND due <= ?",
+                             (now,)).fetchone()[0]
+    behind = db.execute("SELECT count(*) FROM documents a JOIN hub.notices h ON h.id = a.notice"
+                        " WHERE a.state <> h.state").fetchone()[0]
+    return on_way + behind
+
+
+def one(db, sql):
+    return db.execute(sql).fetchone()[0]
+
+
+def counts(d, n):
+    db = with_hub(d)
+    lost, dup, why = 0, 0, []
+
+    def note(kind, k, what):
+        if k:
+            why.append(f"{kind}: {k} {what}")
+        return k
+
+    accepted = one(db, "SELECT count(*) FROM documents WHERE notice IS NOT NULL")
+    lost += note("lost", n - accepted, "rows of the CSV without an accepted notice at the agency")
+    lost += note("lost", one(db, "SELECT count(*) FROM documents a WHERE a.notice IS NOT NULL AND NOT EXISTS"
+                             " (SELECT 1 FROM hub.notices h WHERE h.id = a.notice)"),
+                 "notices the agency holds that the hub does not")
+    lost += note("lost", one(db, "SELECT count(*) FROM documents a JOIN hub.notices h ON h.id = a.notice"
+                             " WHERE a.state <> h.state"),
+                 "notices whose state at the hub the agency never learnt")
+    dup += note("duplicated", one(db, "SELECT count(*) - count(DISTINCT agency || ' ' || reference) FROM hub.notices"),
+                "references with a second notice at the hub")
+    dup += note("duplicated", one(db, "SELECT count(notice) - count(DISTINCT notice) FROM documents"),
+                "notice ids on two of the agency's documents")
+    dup += note("duplicated", one(db, "SELECT count(*) FROM (SELECT notice FROM hub.changes WHERE state IN"
+                              " ('read','postal','cancelled','paid') GROUP BY notice HAVING count(*) > 1)"),
+                "notices that reached a final state twice")
+    for p in ("messenger", "carrier"):
+        db.execute(f"ATTACH 'file:{d}/platform-{p}/platform.db?mode=ro' AS p_{p}")
+        lost += note("lost", one(db, f"SELECT count(*) FROM hub.relays r WHERE r.platform = '{p}'"
+                                 f" AND (r.events & 64) <> 0 AND NOT EXISTS"
+                                 f" (SELECT 1 FROM p_{p}.inbox i WHERE i.notice = r.notice)"),
+                     f"notices the hub says {p} took, missing from its inbox")
+        dup += note("duplicated", one(db, f"SELECT count(*) - count(DISTINCT notice) FROM p_{p}.inbox"),
+                    f"inbox rows twice at {p}")
+        dup += note("duplicated", one(db, f"SELECT count(*) FROM (SELECT 1 FROM p_{p}.inbox"
+                                      f" GROUP BY member, doc_sha256 HAVING count(*) > 1)"),
+                    f"documents twice in one inbox at {p}")
+    stuck = note("stuck", one(db, "SELECT count(*) FROM hub.notices WHERE state NOT IN"
+                              " ('read','postal','cancelled','paid')"),
+                 "notices not final an hour past their deadline")
+    states = dict(db.execute("SELECT state, count(*) FROM hub.notices GROUP BY state"))
+    ids = [r[0] for r in db.execute("SELECT id FROM hub.notices")]
+    return lost, dup, stuck, why, states, ids
+
+
+def get(url, key=None):
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def certificates(args, ids):
+    key = open(f"{args.dir}/agency/hub.apikey").read().strip()
+    sample = ids if len(ids) <= args.sample else random.Random(2026).sample(ids, args.sample)
+    good, bad = 0, []
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        for i in sample:
+            f.seek(0)
+            f.truncate()
+            f.write(get(f"{args.hub}/v1/notices/{i}/certificate", key))
+            f.flush()
+            r = subprocess.run([args.herald, "verify", "--log-key", f"{args.dir}/hub/log.pub", f.name],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                good += 1
+            else:
+                bad.append(f"{i}: {r.stdout.strip()[:200]}")
+    return len(sample), good, bad
+
+
+def consistency(args):
+    heads = {}
+    bad = []
+    for line in open(args.sths):
+        line = line.strip()
+        if not line:
+            continue
+        h = json.loads(line)
+        seen = heads.get(h["tree_size"])
+        if seen and seen["root_hash"] != h["root_hash"]:
+            bad.append(f"two roots for tree size {h['tree_size']}")
+        heads.setdefault(h["tree_size"], h)
+    sizes = sorted(s for s in heads if s > 0)
+    with tempfile.TemporaryDirectory() as t:
+        for m, n in zip(sizes, sizes[1:]):
+            for name, h in (("old", heads[m]), ("new", heads[n])):
+                open(f"{t}/{name}.json", "w").write(json.dumps(h))
+            open(f"{t}/proof.json", "wb").write(get(f"{args.hub}/v1/log/consistency?first={m}&second={n}"))
+            r = subprocess.run([args.herald, "verify", "--log-key", f"{args.dir}/hub/log.pub", "--consistency",
+                                f"{t}/old.json", f"{t}/new.json", f"{t}/proof.json"], capture_output=True, text=True)
+            if r.returncode != 0:
+                bad.append(f"{m} -> {n}: {r.stdout.strip()[:200]}")
+    return len(sizes), max(0, len(sizes) - 1), bad
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--moving", action="store_true")
+    ap.add_argument("--clock")
+    ap.add_argument("--herald")
+    ap.add_argument("--hub")
+    ap.add_argument("--sample", type=int, default=1000)
+    ap.add_argument("--kills", default="{}")
+    ap.add_argument("dir")
+    ap.add_argument("n", nargs="?", type=int)
+    ap.add_argument("sths", nargs="?")
+    args = ap.parse_args()
+    if args.moving:
+        try:
+            print(moving(args.dir, args.clock))
+        except sqlite3.Error as e:  # a file not there yet, or busy
+            print(f"unknown ({e})")
+        return
+    lost, dup, stuck, why, states, ids = counts(args.dir, args.n)
+    checked, good, bad_certs = certificates(args, ids)
+    heads, pairs, bad_heads = consistency(args)
+    for w in why + [f"certificate {b}" for b in bad_certs] + [f"consistency {b}" for b in bad_heads]:
+        print(f"chaos: {w}", file=sys.stderr)
+    kills = json.loads(args.kills)
+    print(json.dumps({
+        "notices": args.n, "kills": sum(kills.values()), "lost": lost, "duplicated": dup, "stuck": stuck,
+        "certificates_verified": good, "consistency_verified": heads > 1 and not bad_heads,
+        "certificates_checked": checked, "certificates_sampled": checked < len(ids),
+        "tree_heads": heads, "consistency_proofs": pairs,
+        "kills_per_role": kills, "final_states": states,
+    }))
+
+
+if __name__ == "__main__":
+    main()
