@@ -7,7 +7,8 @@
 #               the agency holds that the hub does not; a notice the hub
 #               says a platform took (ContentConsignment) missing from that
 #               platform's inbox; a final state at the hub the agency never
-#               learnt (its state differs)
+#               learnt (its state differs); a notice a citizen opened
+#               (chaos_read.py, --opened) that is not read at the hub
 #   duplicated  a reference with two notices at the hub; a notice id on two
 #               of the agency's documents; one document twice in an inbox
 #               (same member, same SHA-256); a notice that reached a final
@@ -65,7 +66,12 @@ def one(db, sql):
     return db.execute(sql).fetchone()[0]
 
 
-def counts(d, n):
+def one_arg(db, sql, arg):
+    r = db.execute(sql, (arg,)).fetchone()
+    return r[0] if r else None
+
+
+def counts(d, n, opened_file):
     db = with_hub(d)
     lost, dup, why = 0, 0, []
 
@@ -100,12 +106,15 @@ def counts(d, n):
         dup += note("duplicated", one(db, f"SELECT count(*) FROM (SELECT 1 FROM p_{p}.inbox"
                                       f" GROUP BY member, doc_sha256 HAVING count(*) > 1)"),
                     f"documents twice in one inbox at {p}")
+    opened = set(open(opened_file).read().split()) if opened_file else set()
+    lost += note("lost", sum(1 for i in opened if one_arg(db, "SELECT state FROM hub.notices WHERE id = ?", i) != "read"),
+                 "notices a citizen opened that are not read at the hub")
     stuck = note("stuck", one(db, "SELECT count(*) FROM hub.notices WHERE state NOT IN"
                               " ('read','postal','cancelled','paid')"),
                  "notices not final an hour past their deadline")
     states = dict(db.execute("SELECT state, count(*) FROM hub.notices GROUP BY state"))
     ids = [r[0] for r in db.execute("SELECT id FROM hub.notices")]
-    return lost, dup, stuck, why, states, ids
+    return lost, dup, stuck, why, states, ids, len(opened)
 
 
 def get(url, key=None):
@@ -166,6 +175,7 @@ def main():
     ap.add_argument("--hub")
     ap.add_argument("--sample", type=int, default=1000)
     ap.add_argument("--kills", default="{}")
+    ap.add_argument("--opened")
     ap.add_argument("dir")
     ap.add_argument("n", nargs="?", type=int)
     ap.add_argument("sths", nargs="?")
@@ -176,7 +186,7 @@ def main():
         except sqlite3.Error as e:  # a file not there yet, or busy
             print(f"unknown ({e})")
         return
-    lost, dup, stuck, why, states, ids = counts(args.dir, args.n)
+    lost, dup, stuck, why, states, ids, reads = counts(args.dir, args.n, args.opened)
     checked, good, bad_certs = certificates(args, ids)
     heads, pairs, bad_heads = consistency(args)
     for w in why + [f"certificate {b}" for b in bad_certs] + [f"consistency {b}" for b in bad_heads]:
@@ -187,7 +197,7 @@ def main():
         "certificates_verified": good, "consistency_verified": heads > 1 and not bad_heads,
         "certificates_checked": checked, "certificates_sampled": checked < len(ids),
         "tree_heads": heads, "consistency_proofs": pairs,
-        "kills_per_role": kills, "final_states": states,
+        "kills_per_role": kills, "final_states": states, "citizens_read": reads,
     }))
 
 

@@ -5,7 +5,8 @@
 # `herald demo --no-send` starts what bench/e2e runs (idsvc, hub, the
 # messenger and carrier platforms, the agency, and the SMSC and push
 # gateway peers), signs the citizens up and writes the agency's CSV; this
-# file runs `agency send` over it, kills and restarts roles with the same
+# file runs `agency send` over it, has citizens read (chaos_read.py),
+# kills and restarts roles with the same
 # command line, config and data, polls the hub's signed tree heads, moves
 # the injected clock (HERALD_CLOCK_FILE, src/lib/clock.c) past every
 # deadline, and hands the databases to chaos_check.py for the counts.
@@ -33,7 +34,7 @@ chaos_up() {
 	mkdir -p "$CH/cmd"
 	echo 0 >"$CH/clock"
 	export HERALD_CLOCK_FILE=$CH/clock
-	"$HERALD" demo --dir "$CH/d" --notices "$n" --no-send --consent-window 0 \
+	"$HERALD" demo --dir "$CH/d" --notices "$n" --no-send --consent-window 0 --read-share "${READ_SHARE:-5}" \
 		>"$CH/demo.out" 2>"$CH/demo.err" &
 	CHAOS_DEMO_PID=$!
 	while ! grep -q '^ready' "$CH/demo.out" 2>/dev/null; do
@@ -147,6 +148,24 @@ chaos_send_done() {
 	return 1
 }
 
+# chaos_read_start: citizens (the demo's DIR/readers.csv) read their
+# notices through the citizen pages in the background (chaos_read.py),
+# each opened notice's id appended to CH/opened.
+chaos_read_start() {
+	: >>"$CH/opened"
+	python3 "$CHAOS_LIB_DIR/chaos_read.py" "$CH/d/readers.csv" "$CH/opened" 2>>"$CH/read.log" &
+	CHAOS_READ_PID=$!
+}
+
+# chaos_read_done: 0 once every reader has read or given up.
+chaos_read_done() {
+	[ -n "${CHAOS_READ_PID:-}" ] || return 0
+	kill -0 "$CHAOS_READ_PID" 2>/dev/null && return 1
+	wait "$CHAOS_READ_PID" 2>/dev/null || chaos_say "some citizens could not read: $(tail -n 1 "$CH/read.log")"
+	chaos_say "$(tail -n 1 "$CH/read.log")"
+	CHAOS_READ_PID=
+}
+
 # chaos_sql DB QUERY: one value from a role's SQLite file, read-only.
 chaos_sql() { sqlite3 -readonly "$1" "$2" 2>/dev/null || echo -1; }
 chaos_hub_notices() { chaos_sql "$CH/d/hub/hub.db" 'SELECT count(*) FROM notices'; }
@@ -212,23 +231,28 @@ chaos_check() {
 	local kills
 	kills=$(chaos_kills_json)
 	python3 "$CHAOS_LIB_DIR/chaos_check.py" --herald "$HERALD" --sample "$2" \
-		--kills "$kills" --hub "$(chaos_hub_url)" "$CH/d" "$1" "$CH/sths.jsonl"
+		--kills "$kills" --hub "$(chaos_hub_url)" --opened "$CH/opened" "$CH/d" "$1" "$CH/sths.jsonl"
 }
 
-# chaos_down: stops what runs: the STH poller, the roles started here,
-# then the demo (which stops the rest and the peers).
+# chaos_down: stops what runs: the STH poller and the readers, the roles
+# started here, then the demo (which stops the rest and the peers). Safe
+# under set -e (it runs from an EXIT trap).
 chaos_down() {
-	[ -n "$CHAOS_STH_PID" ] && { kill "$CHAOS_STH_PID" 2>/dev/null; wait "$CHAOS_STH_PID" 2>/dev/null; }
-	CHAOS_STH_PID=
-	local name
+	local p name
+	for p in "$CHAOS_STH_PID" "${CHAOS_READ_PID:-}"; do
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	CHAOS_STH_PID= CHAOS_READ_PID=
 	for name in "${!CHAOS_MINE[@]}"; do
-		chaos_running "$name" && kill "${CHAOS_PID[$name]}" 2>/dev/null
-		wait "${CHAOS_PID[$name]}" 2>/dev/null
+		kill "${CHAOS_PID[$name]}" 2>/dev/null || true
+		wait "${CHAOS_PID[$name]}" 2>/dev/null || true
 	done
 	CHAOS_MINE=()
 	if [ -n "$CHAOS_DEMO_PID" ]; then
-		kill "$CHAOS_DEMO_PID" 2>/dev/null
-		wait "$CHAOS_DEMO_PID" 2>/dev/null
+		kill "$CHAOS_DEMO_PID" 2>/dev/null || true
+		wait "$CHAOS_DEMO_PID" 2>/dev/null || true
 	fi
 	CHAOS_DEMO_PID=
 	return 0

@@ -308,6 +308,40 @@ static int reading_platform(const citizen *c)
     return best;
 }
 
+/* The platform citizen i reads on, or -1 when they do not read: every
+ * k-th reachable citizen reads, spread evenly over the file. */
+static int reader_platform(const demo *d, long i, const citizen *c)
+{
+    int p = reading_platform(c);
+    return p >= 0 && (i * 7919 % 100) < d->read_share ? p : -1;
+}
+
+int demo_flow_write_readers(const demo *d, char *err, size_t errlen)
+{
+    char path[4096];
+    citizen c;
+    FILE *f;
+
+    demo_path(d, path, sizeof path, "readers.csv", NULL);
+    f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create", path);
+        return -1;
+    }
+    fputs("phone,pin,platform_url\n", f);
+    for (long i = 0; i < d->notices; i++) {
+        population_citizen(d->seed, (uint64_t)i, d->today, &c);
+        int p = reader_platform(d, i, &c);
+        if (p >= 0)
+            fprintf(f, "%s,%s,http://127.0.0.1:%d\n", c.phone, c.pin, d->port_platform[p]);
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* Collects the distinct "/notices/ID" links of an inbox page. */
 static int inbox_links(const char *html, char ids[][64], int max)
 {
@@ -393,9 +427,8 @@ int demo_flow_read(demo *d, char *err, size_t errlen)
 
     for (long i = 0; i < d->notices; i++) {
         population_citizen(d->seed, (uint64_t)i, d->today, &c);
-        int p = reading_platform(&c);
-        /* Every k-th reachable citizen reads, spread evenly over the file. */
-        if (p < 0 || (i * 7919 % 100) >= d->read_share)
+        int p = reader_platform(d, i, &c);
+        if (p < 0)
             continue;
         read_as(d, &c, p);
     }

@@ -19,6 +19,10 @@ int demo_flow_send(demo *d, char *err, size_t errlen);
 /* Has a share of the reachable citizens read through the citizen pages,
  * and waits until the hub has confirmed the reads. */
 int demo_flow_read(demo *d, char *err, size_t errlen);
+/* Writes DIR/readers.csv: phone, PIN and platform URL of each citizen who
+ * would read (the --read-share of those reachable), for a caller that reads
+ * through the citizen pages itself (bench/chaos). */
+int demo_flow_write_readers(const demo *d, char *err, size_t errlen);
 /* Prints the JSON summary line on stdout. */
 int demo_flow_summary(demo *d, char *err, size_t errlen);
 

@@ -59,8 +59,10 @@ static const char usage[] =
     "                    tests/peers of the checkout this binary was built in)\n"
     "  --no-channels     no SMSC or gateway: the platforms keep their alerts queued\n"
     "  --stats FILE      write step timings and each role's peak memory as JSON\n"
-    "  --no-send         sign the citizens up and write DIR/agency/recipients.csv\n"
-    "                    and DIR/agency/template.html, but send nothing: print\n"
+    "  --no-send         sign the citizens up and write DIR/agency/recipients.csv,\n"
+    "                    DIR/agency/template.html and DIR/readers.csv (phone, PIN\n"
+    "                    and platform of the --read-share who would read), but\n"
+    "                    send nothing: print\n"
     "                    'process NAME PID LOG' for every process started, then\n"
     "                    'ready' and stay up until Ctrl-C or SIGTERM (for bench/chaos,\n"
     "                    which sends, and kills and restarts roles, itself)\n";
@@ -104,7 +106,8 @@ static int run_standby(demo *d)
     char err[1024];
 
     if (demo_setup(d, err, sizeof err) != 0 || demo_flow_signup(d, err, sizeof err) != 0 ||
-        demo_flow_prepare(d, err, sizeof err) != 0) {
+        demo_flow_prepare(d, err, sizeof err) != 0 ||
+        demo_flow_write_readers(d, err, sizeof err) != 0) {
         fprintf(stderr, "herald demo: %s\n", err);
         procs_stop_all(&d->procs);
         demo_api_stop(d);
