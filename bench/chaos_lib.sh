@@ -82,10 +82,28 @@ chaos_running() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
-# chaos_start NAME: starts the role again with the command line it had,
-# its stderr appended to its log, and waits until GET /v1/health answers
-# 200 on its port (a role without a port: until it has run 1 s).
+# chaos_start NAME: chaos_start_once, tried again (up to 10 times, 1 s
+# apart) when the role could not listen because its port was taken: the
+# demo's ports lie in the kernel's ephemeral range, so while a role is
+# down a client's outgoing connection (one retrying towards that very port
+# may even connect to itself) can hold its port number for a moment, as it
+# would for any service so configured.
 chaos_start() {
+	local tries
+	for tries in 1 2 3 4 5 6 7 8 9 10; do
+		chaos_start_once "$1" && return 0
+		tail -n 1 "${CHAOS_LOG[$1]}" | grep -q 'cannot listen' || return 1
+		chaos_say "$1: its port is taken for now; trying again in 1 s"
+		CHAOS_PORT_TAKEN=$((${CHAOS_PORT_TAKEN:-0} + 1))
+		sleep 1
+	done
+	return 1
+}
+
+# chaos_start_once NAME: starts the role again with the command line it
+# had, its stderr appended to its log, and waits until GET /v1/health
+# answers 200 on its port (a role without a port: until it has run 1 s).
+chaos_start_once() {
 	local name=$1 args
 	mapfile -d '' -t args <"$CH/cmd/$name"
 	args[0]=$HERALD

@@ -8,7 +8,8 @@
  * roles' public interfaces, exactly as separate operators would. This
  * file is the command: its options, the steps in order (demo_setup.c,
  * demo_flow.c, demo_certificates.c, demo_stats.c), and serving until
- * Ctrl-C. */
+ * Ctrl-C. With --no-send it stops after the sign-up and stays up, saying
+ * which process is which, for bench/chaos to send, kill and restart. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
