@@ -16,8 +16,11 @@
 # The roles that are killed: names as `herald demo --no-send` prints them
 # ("process NAME PID LOG"), and "send" (`agency send`, run here). The
 # peers (smsc, push-gateway) are outside parties and never killed. A role
-# the demo starts is made killable by adding its name here (and nothing
-# else: its command line, log and health URL are read from the demo).
+# of this binary that the demo starts (the log signer, say) is made
+# killable by adding its name here and nothing else: its command line,
+# log and health URL are read from the demo, bench/chaos kills it at
+# random like the others, and tests/integration/chaos.sh kills every role
+# its fixed points do not name as the deadlines pass.
 CHAOS_ROLES=(idsvc hub platform-messenger platform-carrier agency send)
 
 declare -A CHAOS_PID=() CHAOS_LOG=() CHAOS_KILLS=() CHAOS_MINE=()
