@@ -19,7 +19,10 @@
 #               (a next platform gets fallback_window_s after the deadline)
 # and it verifies certificates with `herald verify` (every notice's up to
 # --sample, a random sample of that many above it), and the consistency
-# of each consecutive pair of the signed tree heads seen during the run.
+# of each consecutive pair of the signed tree heads seen during the run,
+# and reports what the SMSC and push gateway peers saw of the alerts (not
+# counted as duplicated: a resend after an unknown outcome is allowed
+# once, flagged by the platform).
 # Prints one JSON line. With --moving DIR it only prints how many notices
 # are still on their way (with --clock FILE, the injected clock's offset:
 # or received and past their read window) or not yet known to the agency
@@ -27,6 +30,7 @@
 import argparse
 import json
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -167,6 +171,26 @@ def consistency(args):
     return len(sizes), max(0, len(sizes) - 1), bad
 
 
+def control_port(d, peer):
+    for line in open(f"{d}/peers/{peer}.out"):
+        m = re.match(r"control on .*\(port (\d+)\)$", line.strip())
+        if m:
+            return m[1]
+    return None
+
+
+def alerts(d):
+    """What the peers saw of the alerts, beside the resends the platforms
+    flagged (an alert whose outcome a kill left unknown is sent once more,
+    never a third time)."""
+    push = json.loads(get(f"http://127.0.0.1:{control_port(d, 'push-gateway')}/stats"))
+    smsc = json.loads(get(f"http://127.0.0.1:{control_port(d, 'smsc')}/stats"))
+    flagged = sum(one(ro(f"{d}/platform-{p}/platform.db"), "SELECT count(*) FROM outbox WHERE duplicate <> 0")
+                  for p in ("messenger", "carrier"))
+    return {"push": push["alerts"], "push_resent": push["duplicates"], "push_max_sends": push["max_sends"],
+            "sms": smsc["messages"], "sms_same_text_again": smsc["duplicates"], "flagged_possible_duplicates": flagged}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moving", action="store_true")
@@ -197,7 +221,7 @@ def main():
         "certificates_verified": good, "consistency_verified": heads > 1 and not bad_heads,
         "certificates_checked": checked, "certificates_sampled": checked < len(ids),
         "tree_heads": heads, "consistency_proofs": pairs,
-        "kills_per_role": kills, "final_states": states, "citizens_read": reads,
+        "kills_per_role": kills, "final_states": states, "citizens_read": reads, "alerts": alerts(args.dir),
     }))
 
 

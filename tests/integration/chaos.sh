@@ -81,5 +81,7 @@ check "every notice's certificate verifies with herald verify" \
 	holds --argjson n "$N" '.certificates_checked == $n and .certificates_verified == $n and (.certificates_sampled | not)'
 check "the signed tree heads seen during the run are each consistent with the next" \
 	holds '.consistency_verified and .consistency_proofs >= 2'
+check "no alert reached the push gateway a third time (a resend after an unknown outcome: once at most)" \
+	holds '.alerts.push > 0 and .alerts.push_max_sends <= 2 and .alerts.push_resent <= .alerts.flagged_possible_duplicates'
 [ -n "$(jq -r 'select(.lost + .duplicated + .stuck > 0)' <<<"$result")" ] && sed 's/^/# /' "$T/chaos.err" | tail -n 20
 finish
