@@ -19,7 +19,9 @@
 #               (a next platform gets fallback_window_s after the deadline)
 # and it verifies certificates with `herald verify` (every notice's up to
 # --sample, a random sample of that many above it), and the consistency
-# of each consecutive pair of the signed tree heads seen during the run,
+# of each consecutive pair of the signed tree heads seen during the run;
+# it reads every notice's evidence for leaves out of time order (which
+# make its certificate invalid), beyond the sample;
 # and reports what the SMSC and push gateway peers saw of the alerts (not
 # counted as duplicated: a resend after an unknown outcome is allowed
 # once, flagged by the platform).
@@ -121,6 +123,26 @@ def counts(d, n, opened_file):
     return lost, dup, stuck, why, states, ids, len(opened)
 
 
+def evidence_order(d):
+    """Notices whose evidence leaves, in log order, do not run in time
+    order: every such notice's certificate fails `herald verify`. Read
+    from every leaf (inline or in the leaf file), not a sample."""
+    db = ro(f"{d}/hub/hub.db")
+    last, bad = {}, []
+    with open(f"{d}/hub/hub.db.leaves", "rb") as lf:
+        for idx, notice, leaf, off, ln in db.execute("SELECT idx, notice, leaf, off, len FROM evidence ORDER BY idx"):
+            if not leaf:
+                lf.seek(off)
+                leaf = lf.read(ln)
+            e = json.loads(leaf)
+            before = last.get(notice)
+            if before and e["at"] < before[1]:
+                bad.append(f"{notice}: leaf {idx} {e['event']} at {e['at']} after leaf {before[0]}"
+                           f" {before[2]} at {before[1]}")
+            last[notice] = (idx, e["at"], e["event"])
+    return bad
+
+
 def get(url, key=None):
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -213,13 +235,16 @@ def main():
     lost, dup, stuck, why, states, ids, reads = counts(args.dir, args.n, args.opened)
     checked, good, bad_certs = certificates(args, ids)
     heads, pairs, bad_heads = consistency(args)
-    for w in why + [f"certificate {b}" for b in bad_certs] + [f"consistency {b}" for b in bad_heads]:
+    disorder = evidence_order(args.dir)
+    for w in why + [f"certificate {b}" for b in bad_certs] + [f"consistency {b}" for b in bad_heads] + \
+            [f"evidence out of time order {b}" for b in disorder]:
         print(f"chaos: {w}", file=sys.stderr)
     kills = json.loads(args.kills)
     print(json.dumps({
         "notices": args.n, "kills": sum(kills.values()), "lost": lost, "duplicated": dup, "stuck": stuck,
         "certificates_verified": good, "consistency_verified": heads > 1 and not bad_heads,
         "certificates_checked": checked, "certificates_sampled": checked < len(ids),
+        "evidence_out_of_order": len(disorder),
         "tree_heads": heads, "consistency_proofs": pairs,
         "kills_per_role": kills, "final_states": states, "citizens_read": reads, "alerts": alerts(args.dir),
     }))

@@ -79,6 +79,7 @@ check "the notices citizens opened are among them, each read at the hub and the 
 	holds '.citizens_read > 0 and .final_states.read == .citizens_read'
 check "every notice's certificate verifies with herald verify" \
 	holds --argjson n "$N" '.certificates_checked == $n and .certificates_verified == $n and (.certificates_sampled | not)'
+check "every notice's evidence runs in time order in the log" holds '.evidence_out_of_order == 0'
 check "the signed tree heads seen during the run are each consistent with the next" \
 	holds '.consistency_verified and .consistency_proofs >= 2'
 check "no alert reached the push gateway a third time (a resend after an unknown outcome: once at most)" \
