@@ -243,20 +243,31 @@ static void add_role_usage(demo *d, double sign)
     }
 }
 
-int demo_flow_send(demo *d, char *err, size_t errlen)
+int demo_flow_prepare(demo *d, char *err, size_t errlen)
 {
-    char csv[4096], tpl[4096], cfg[4096], log[4096];
-    double t0;
+    char csv[4096], tpl[4096];
 
     if (wait_directory(d, err, errlen) != 0)
         return -1;
     snprintf(csv, sizeof csv, "%s/agency/recipients.csv", d->dir);
     snprintf(tpl, sizeof tpl, "%s/agency/template.html", d->dir);
+    return write_recipients(d, csv, err, errlen) != 0 ||
+                   demo_write_file(tpl, template_html, 0644, err, errlen) != 0
+               ? -1
+               : 0;
+}
+
+int demo_flow_send(demo *d, char *err, size_t errlen)
+{
+    char csv[4096], tpl[4096], cfg[4096], log[4096];
+    double t0;
+
+    if (demo_flow_prepare(d, err, errlen) != 0)
+        return -1;
+    snprintf(csv, sizeof csv, "%s/agency/recipients.csv", d->dir);
+    snprintf(tpl, sizeof tpl, "%s/agency/template.html", d->dir);
     snprintf(cfg, sizeof cfg, "%s/agency/agency.ini", d->dir);
     snprintf(log, sizeof log, "%s/agency/send.log", d->dir);
-    if (write_recipients(d, csv, err, errlen) != 0 ||
-        demo_write_file(tpl, template_html, 0644, err, errlen) != 0)
-        return -1;
     fprintf(stderr, "demo: sending %ld notices (progress in %s)\n", d->notices, log);
     add_role_usage(d, -1);
     double cpu0, written0, cpu1, written1;
@@ -295,6 +306,40 @@ static int reading_platform(const citizen *c)
             (best < 0 || c->preference[p] < c->preference[best]))
             best = p;
     return best;
+}
+
+/* The platform citizen i reads on, or -1 when they do not read: every
+ * k-th reachable citizen reads, spread evenly over the file. */
+static int reader_platform(const demo *d, long i, const citizen *c)
+{
+    int p = reading_platform(c);
+    return p >= 0 && (i * 7919 % 100) < d->read_share ? p : -1;
+}
+
+int demo_flow_write_readers(const demo *d, char *err, size_t errlen)
+{
+    char path[4096];
+    citizen c;
+    FILE *f;
+
+    demo_path(d, path, sizeof path, "readers.csv", NULL);
+    f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot create", path);
+        return -1;
+    }
+    fputs("phone,pin,platform_url\n", f);
+    for (long i = 0; i < d->notices; i++) {
+        population_citizen(d->seed, (uint64_t)i, d->today, &c);
+        int p = reader_platform(d, i, &c);
+        if (p >= 0)
+            fprintf(f, "%s,%s,http://127.0.0.1:%d\n", c.phone, c.pin, d->port_platform[p]);
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
 }
 
 /* Collects the distinct "/notices/ID" links of an inbox page. */
@@ -382,9 +427,8 @@ int demo_flow_read(demo *d, char *err, size_t errlen)
 
     for (long i = 0; i < d->notices; i++) {
         population_citizen(d->seed, (uint64_t)i, d->today, &c);
-        int p = reading_platform(&c);
-        /* Every k-th reachable citizen reads, spread evenly over the file. */
-        if (p < 0 || (i * 7919 % 100) >= d->read_share)
+        int p = reader_platform(d, i, &c);
+        if (p < 0)
             continue;
         read_as(d, &c, p);
     }

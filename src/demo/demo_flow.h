@@ -9,12 +9,20 @@
 /* In this order; each returns 0, or -1 with a message in err. */
 /* Signs the synthetic population up at the platforms' back offices. */
 int demo_flow_signup(demo *d, char *err, size_t errlen);
-/* Waits for the hub's directory, runs `agency send` for every citizen and
+/* Waits until the platforms have reported their members to the hub's
+ * directory, then writes DIR/agency/recipients.csv (every citizen) and
+ * DIR/agency/template.html: what `agency send` needs. */
+int demo_flow_prepare(demo *d, char *err, size_t errlen);
+/* demo_flow_prepare, then runs `agency send` for every citizen and
  * waits until no notice is on its way. */
 int demo_flow_send(demo *d, char *err, size_t errlen);
 /* Has a share of the reachable citizens read through the citizen pages,
  * and waits until the hub has confirmed the reads. */
 int demo_flow_read(demo *d, char *err, size_t errlen);
+/* Writes DIR/readers.csv: phone, PIN and platform URL of each citizen who
+ * would read (the --read-share of those reachable), for a caller that reads
+ * through the citizen pages itself (bench/chaos). */
+int demo_flow_write_readers(const demo *d, char *err, size_t errlen);
 /* Prints the JSON summary line on stdout. */
 int demo_flow_summary(demo *d, char *err, size_t errlen);
 

@@ -8,7 +8,8 @@
  * roles' public interfaces, exactly as separate operators would. This
  * file is the command: its options, the steps in order (demo_setup.c,
  * demo_flow.c, demo_certificates.c, demo_stats.c), and serving until
- * Ctrl-C. */
+ * Ctrl-C. With --no-send it stops after the sign-up and stays up, saying
+ * which process is which, for bench/chaos to send, kill and restart. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +34,7 @@
 static const char usage[] =
     "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n"
     "                   [--consent-window S] [--peers DIR | --no-channels]\n"
-    "                   [--stats FILE]\n\n"
+    "                   [--stats FILE] [--no-send]\n\n"
     "Runs the whole system on loopback: idsvc, hub, platforms 'messenger' and\n"
     "'carrier', and one agency, each with its data under DIR (DIR/idsvc, DIR/hub,\n"
     "DIR/agency, DIR/platform-messenger, DIR/platform-carrier), and the peers the\n"
@@ -59,7 +60,14 @@ static const char usage[] =
     "  --peers DIR       where smsc/smsc.js and push/gateway.js are (default: the\n"
     "                    tests/peers of the checkout this binary was built in)\n"
     "  --no-channels     no SMSC or gateway: the platforms keep their alerts queued\n"
-    "  --stats FILE      write step timings and each role's peak memory as JSON\n";
+    "  --stats FILE      write step timings and each role's peak memory as JSON\n"
+    "  --no-send         sign the citizens up and write DIR/agency/recipients.csv,\n"
+    "                    DIR/agency/template.html and DIR/readers.csv (phone, PIN\n"
+    "                    and platform of the --read-share who would read), but\n"
+    "                    send nothing: print\n"
+    "                    'process NAME PID LOG' for every process started, then\n"
+    "                    'ready' and stay up until Ctrl-C or SIGTERM (for bench/chaos,\n"
+    "                    which sends, and kills and restarts roles, itself)\n";
 
 static int dir_is_empty_or_absent(const char *path)
 {
@@ -91,6 +99,33 @@ static void print_serving(const demo *d)
     demo_console_print(d);
     printf("\nLogs: %s/*/*.log. Press Ctrl-C to stop.\n", d->dir);
     fflush(stdout); /* a pipe (a test reading the URLs) must see it all now */
+}
+
+/* --no-send: the roles up and the citizens signed up, nothing sent; says
+ * which process is which (and where it logs) so that a caller can kill
+ * and restart them, and stays up until told to stop. */
+static int run_standby(demo *d)
+{
+    char err[1024];
+
+    if (demo_setup(d, err, sizeof err) != 0 || demo_flow_signup(d, err, sizeof err) != 0 ||
+        demo_flow_prepare(d, err, sizeof err) != 0 ||
+        demo_flow_write_readers(d, err, sizeof err) != 0) {
+        fprintf(stderr, "herald demo: %s\n", err);
+        procs_stop_all(&d->procs);
+        demo_api_stop(d);
+        return EXIT_FAIL;
+    }
+    for (int i = 0; i < d->procs.count; i++)
+        printf("process %s %d %s\n", d->procs.list[i].name, (int)d->procs.list[i].pid,
+               d->procs.list[i].log);
+    printf("ready: %ld citizens signed up, nothing sent; Ctrl-C to stop\n", d->notices);
+    fflush(stdout);
+    cli_wait_shutdown_signal();
+    fprintf(stderr, "demo: stopping\n");
+    procs_stop_all(&d->procs);
+    demo_api_stop(d);
+    return EXIT_OK;
 }
 
 /* The steps in order; on any failure, every role started is stopped. */
@@ -139,13 +174,14 @@ int cmd_demo(int argc, char **argv)
         {"stats", required_argument, 0, 't'},
         {"peers", required_argument, 0, 'p'},
         {"no-channels", no_argument, 0, 'C'},
+        {"no-send", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     demo d = {.dir = "demo-data", .notices = 1000, .read_share = 40, .seed = 2026,
               .consent_window_s = 5};
     long v;
-    int c;
+    int c, no_send = 0;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -169,6 +205,7 @@ int cmd_demo(int argc, char **argv)
         case 't': d.stats_path = optarg; break;
         case 'p': d.peers_dir = optarg; break;
         case 'C': d.no_channels = 1; break;
+        case 'S': no_send = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("demo", "unknown option");
         }
@@ -183,5 +220,5 @@ int cmd_demo(int argc, char **argv)
     d.today = rrn_today();
     d.t_start = demo_now();
     cli_block_shutdown_signals();
-    return run(&d);
+    return no_send ? run_standby(&d) : run(&d);
 }

@@ -35,6 +35,8 @@
 /* Prepared leaves per item of a batch: a relayed notice's
  * RelayAcceptance and ContentConsignment. */
 #define PREPARED_PER_ITEM 2
+/* Slots of hub_db.leaf_times: 65,536 notices' last leaf times, 2.5 MiB. */
+#define HUB_DB_LEAF_TIMES 65536
 
 /* A platform's once-only events, as bits of its relays row. */
 #define EVENT_BIT(ev) (1 << (ev))
@@ -50,6 +52,12 @@ enum {
     S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE,
     S_COUNT
 };
+
+/* A notice's last leaf time, in hub_db.leaf_times. */
+typedef struct hub_leaf_time {
+    char id[NOTICE_ID_LEN + 1];
+    long long at_ms;
+} hub_leaf_time;
 
 struct hub_db {
     sqlite3 *conn;
@@ -81,7 +89,20 @@ struct hub_db {
     size_t rnd_used;
     /* Events applied to notices, by what they did (GET /metrics). */
     metrics_counter applied[EV_COUNT][3];
+    /* The time of the last leaf of the notices appended to last, one slot
+     * per hash of the id (hub_db_leaf_time), under the writer's lock. */
+    hub_leaf_time leaf_times[HUB_DB_LEAF_TIMES];
 };
+
+/* ---- hub_db_notice.c: evidence times ---- */
+
+/* The time for a leaf of notice about to be appended, at_ms or later:
+ * not before the notice's last leaf, as far as the table remembers it
+ * (herald verify requires a notice's leaves in time order). Every path
+ * reads the clock before it takes the writer's lock, so a thread that
+ * read it first may append after one that read it later. Under the
+ * writer's lock. */
+long long hub_db_leaf_time(hub_db *db, const char *notice, long long at_ms);
 
 /* ---- hub_db.c: statements and transactions ---- */
 

@@ -101,10 +101,35 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     return db_step_done(st);
 }
 
-/* Appends r's leaf to the evidence log, a prepared one if it fits. */
-static int append_leaf(hub_db *db, const evidence_rec *r)
+long long hub_db_leaf_time(hub_db *db, const char *notice, long long at_ms)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (const char *c = notice; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    /* A notice pushed out of its slot is one whose events lie minutes
+     * back: the races this guards against last milliseconds. */
+    hub_leaf_time *slot = &db->leaf_times[h % HUB_DB_LEAF_TIMES];
+    size_t len = strlen(notice);
+    if (len >= sizeof slot->id)
+        return at_ms; /* not a notice id: nothing to remember */
+    if (strcmp(slot->id, notice) != 0)
+        memcpy(slot->id, notice, len + 1);
+    else if (at_ms < slot->at_ms)
+        at_ms = slot->at_ms;
+    slot->at_ms = at_ms;
+    return at_ms;
+}
+
+/* Appends r's leaf to the evidence log, a prepared one if it fits (not
+ * when its time had to move: the prepared bytes hold the old one). */
+static int append_leaf(hub_db *db, const evidence_rec *given)
 {
     const hub_prepared_leaves *p = db->prepared;
+    evidence_rec timed = *given;
+    const evidence_rec *r = &timed;
+
+    timed.at_ms = hub_db_leaf_time(db, given->notice, given->at_ms);
 
     /* A leaf prepared for exactly this event goes in as it is: its bytes
      * from the leaf file, or from where they were prepared. */
@@ -136,8 +161,9 @@ int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, con
 int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
                                     int k, long long now)
 {
-    evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id, now, n->agency,
-                      platform, n->rk, n->doc_sha256, NULL, NULL, NULL, NULL};
+    evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id,
+                      hub_db_leaf_time(db, n->id, now), n->agency, platform, n->rk,
+                      n->doc_sha256, NULL, NULL, NULL, NULL};
 
     db->leaf.len = 0;
     evidence_encode_reminder(&db->leaf, &r, k);

@@ -41,8 +41,9 @@ static int note_payment(hub_db *db, const char *notice, const char *agency, cons
 
 static int payment_leaf(hub_db *db, const hub_notice *n, const hub_payment *p, long long now)
 {
-    evidence_rec r = {notice_event_name(EV_PAYMENT_RECEIVED), n->id, now, n->agency,
-                      n->agency, n->rk, n->doc_sha256, NULL, NULL, NULL, NULL};
+    evidence_rec r = {notice_event_name(EV_PAYMENT_RECEIVED), n->id,
+                      hub_db_leaf_time(db, n->id, now), n->agency, n->agency, n->rk,
+                      n->doc_sha256, NULL, NULL, NULL, NULL};
 
     db->leaf.len = 0;
     evidence_encode_payment(&db->leaf, &r, p->amount_krw, p->payment_code);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "hub_db.h"
 #include "hub_directory.h"
 #include "hub_evidence_log.h"
@@ -837,6 +838,32 @@ static void assert_last_leaf_has(fixture *f, const char *id, const char *key, co
     json_decref(root);
 }
 
+/* Every path reads the clock before it takes the writer's lock: a report
+ * whose handler read it before the relay worker, but got the lock after,
+ * must not put a leaf before the relay's in time (herald verify refuses a
+ * certificate whose leaves go back in time; bench/chaos found one). */
+static void evidence_never_goes_back_in_time(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], later[25];
+    hub_relay_item it;
+
+    submit(f, "nts", "N-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 10);
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 5), "recorded");
+    clock_rfc3339_ms(later, T0 + 10);
+    assert_last_leaf_has(f, id, "event", "ContentConsignment");
+    assert_last_leaf_has(f, id, "at", later);
+    /* a later time is kept as it is */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 20),
+        "recorded");
+    clock_rfc3339_ms(later, T0 + 20);
+    assert_last_leaf_has(f, id, "at", later);
+}
+
 static void alert_evidence_names_channel_and_reference(void **state)
 {
     fixture *f = *state;
@@ -1479,6 +1506,7 @@ int main(void)
         T(routed_submission_is_leased_to_its_first_platform),
         T(released_lease_is_claimed_at_once),
         T(relayed_received_read),
+        T(evidence_never_goes_back_in_time),
         T(acceptance_into_the_inbox_is_one_change),
         T(rejected_by_every_platform_goes_postal),
         T(unreachable_recipient_goes_postal),
