@@ -29,6 +29,7 @@
 # are still on their way (with --clock FILE, the injected clock's offset:
 # or received and past their read window) or not yet known to the agency
 # in their state.
+import os
 import argparse
 import json
 import random
@@ -43,6 +44,12 @@ import sqlite3
 
 FINAL = ("read", "postal", "cancelled", "paid")
 
+
+
+def log_pub(d):
+    """The log's public key: beside the signer when the demo runs one."""
+    signer = os.path.join(d, "signer", "log.pub")
+    return signer if os.path.exists(signer) else os.path.join(d, "hub", "log.pub")
 
 def ro(path):
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
@@ -159,7 +166,7 @@ def certificates(args, ids):
             f.truncate()
             f.write(get(f"{args.hub}/v1/notices/{i}/certificate", key))
             f.flush()
-            r = subprocess.run([args.herald, "verify", "--log-key", f"{args.dir}/hub/log.pub", f.name],
+            r = subprocess.run([args.herald, "verify", "--log-key", log_pub(args.dir), f.name],
                                capture_output=True, text=True)
             if r.returncode == 0:
                 good += 1
@@ -186,7 +193,7 @@ def consistency(args):
             for name, h in (("old", heads[m]), ("new", heads[n])):
                 open(f"{t}/{name}.json", "w").write(json.dumps(h))
             open(f"{t}/proof.json", "wb").write(get(f"{args.hub}/v1/log/consistency?first={m}&second={n}"))
-            r = subprocess.run([args.herald, "verify", "--log-key", f"{args.dir}/hub/log.pub", "--consistency",
+            r = subprocess.run([args.herald, "verify", "--log-key", log_pub(args.dir), "--consistency",
                                 f"{t}/old.json", f"{t}/new.json", f"{t}/proof.json"], capture_output=True, text=True)
             if r.returncode != 0:
                 bad.append(f"{m} -> {n}: {r.stdout.strip()[:200]}")

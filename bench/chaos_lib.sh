@@ -21,7 +21,7 @@
 # log and health URL are read from the demo, bench/chaos kills it at
 # random like the others, and tests/integration/chaos.sh kills every role
 # its fixed points do not name as the deadlines pass.
-CHAOS_ROLES=(idsvc hub platform-messenger platform-carrier agency send)
+CHAOS_ROLES=(idsvc signer hub platform-messenger platform-carrier agency send)
 
 declare -A CHAOS_PID=() CHAOS_LOG=() CHAOS_KILLS=() CHAOS_MINE=()
 CHAOS_DEMO_PID=
