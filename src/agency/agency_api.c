@@ -21,6 +21,7 @@
 #include "http_client.h"
 #include "http_route.h"
 #include "log.h"
+#include "template.h"
 #include "view_token.h"
 
 /* ---- pages ---- */
@@ -407,6 +408,14 @@ static const http_route routes[] = {
     {"GET", "/v1/notices/{reference}/certificate", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY,
      agency_api_get_certificate, NULL},
     {"GET", "/v1/jobs/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_job, NULL},
+    {"GET", "/v1/templates", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_list_templates,
+     NULL},
+    {"GET", "/v1/templates/{id}", FOR_BACK_OFFICE, HTTP_ROUTE_READ_BODY, agency_api_get_template,
+     NULL},
+    {"PUT", "/v1/templates/{id}", FOR_BACK_OFFICE, TEMPLATE_MAX_BYTES, agency_api_put_template,
+     HTTP_HTML},
+    {"POST", "/v1/templates/{id}/preview", FOR_BACK_OFFICE, API_NOTICE_MAX_BODY,
+     agency_api_preview_template, HTTP_JSON},
     /* The staff's console (agency_console.h): its own sign-in, no key. */
     {"GET", "/console", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_home, NULL},
     {"GET", "/console/signin", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, agency_console_signin_page,

@@ -75,6 +75,17 @@ void agency_api_get_certificate(void *role, const void *caller, const http_reque
 void agency_api_get_job(void *role, const void *caller, const http_request *req,
                         http_response *resp);
 
+/* Templates over HTTP (agency_api_templates.c): PUT, GET one, the list,
+ * and a preview of one row. */
+void agency_api_put_template(void *role, const void *caller, const http_request *req,
+                             http_response *resp);
+void agency_api_get_template(void *role, const void *caller, const http_request *req,
+                             http_response *resp);
+void agency_api_list_templates(void *role, const void *caller, const http_request *req,
+                               http_response *resp);
+void agency_api_preview_template(void *role, const void *caller, const http_request *req,
+                                 http_response *resp);
+
 /* Shared by the back-office routes and the console: the hub's evidence
  * of o's notice added to o as "evidence"; the hub's certificate of notice
  * (PDF when pdf) passed on as the answer, or a problem saying why; a

@@ -27,11 +27,12 @@
 #define HTTP_JSON "application/json"
 #define HTTP_FORM "application/x-www-form-urlencoded"
 #define HTTP_CSV "text/csv"
+#define HTTP_HTML "text/html"
 #define HTTP_JSON_OR_FORM HTTP_JSON " " HTTP_FORM
 #define HTTP_MULTIPART "multipart/form-data"
 
 typedef struct http_route {
-    const char *method; /* "GET" or "POST" */
+    const char *method; /* "GET", "POST" or "PUT" */
     const char *path;   /* literal segments, and {name} for one non-empty segment */
     unsigned callers;   /* the role's caller bits, or HTTP_ANYONE */
     size_t max_body;    /* bytes a body may have; 0 for none */
