@@ -146,6 +146,16 @@ call "GET /v1/health" GET /v1/health
 call "GET /metrics with the monitoring key" GET /metrics -H "Authorization: Bearer $MONKEY"
 call "GET /openapi.json" GET /openapi.json
 call "GET /documents/{reference} without a token (an HTML page)" GET /documents/nope
+H=(-H 'Content-Type: text/html')
+call "PUT /v1/templates/{id}, new" PUT /v1/templates/oa-tpl -H "$AUTH" "${H[@]}" --data-binary '<p>((name)): ((amount))</p>'
+check "a new template is 201" [ "$LAST_CODE" = 201 ]
+call "PUT /v1/templates/{id}, replaced" PUT /v1/templates/oa-tpl -H "$AUTH" "${H[@]}" --data-binary '<p>((name)) - ((amount))</p>'
+check "a replaced template is 200" [ "$LAST_CODE" = 200 ]
+call "GET /v1/templates" GET /v1/templates -H "$AUTH"
+call "GET /v1/templates/{id}" GET /v1/templates/oa-tpl -H "$AUTH"
+call "POST /v1/templates/{id}/preview" POST /v1/templates/oa-tpl/preview -H "$AUTH" "${J[@]}" \
+	--data-binary '{"name":"홍길동","address":"서울","personalisation":{"amount":"1"}}'
+check "the preview is 200" [ "$LAST_CODE" = 200 ]
 
 # ---- every route's error paths ----
 for route in "POST /v1/notices" "POST /v1/notices/bulk" "GET /v1/notices/oa-1" \
@@ -180,6 +190,15 @@ problem "POST /v1/notices as text/plain" 415 POST /v1/notices -H "$AUTH" -H 'Con
 problem "POST /v1/notices/bulk as text/plain" 415 POST /v1/notices/bulk -H "$AUTH" -H 'Content-Type: text/plain' --data-binary x
 problem "POST .../cancel as text/plain" 415 POST /v1/notices/oa-1/cancel -H "$AUTH" -H 'Content-Type: text/plain' --data-binary x
 head -c 70000 /dev/zero | tr '\0' 'a' >big
+problem "PUT /v1/templates/{id} that does not compile" 400 PUT /v1/templates/oa-bad -H "$AUTH" "${H[@]}" --data-binary '((name'
+problem "PUT /v1/templates/{id} with a bad id" 400 PUT /v1/templates/a%20b -H "$AUTH" "${H[@]}" --data-binary x
+problem "PUT /v1/templates/{id} with a test key" 403 PUT /v1/templates/oa-t -H "Authorization: Bearer $TESTKEY" "${H[@]}" --data-binary x
+problem "PUT /v1/templates/{id} as JSON" 415 PUT /v1/templates/oa-t -H "$AUTH" "${J[@]}" --data-binary '{}'
+problem "GET /v1/templates/{id} unknown" 404 GET /v1/templates/never -H "$AUTH"
+problem "POST .../preview without a field" 400 POST /v1/templates/oa-tpl/preview -H "$AUTH" "${J[@]}" --data-binary '{"name":"x"}'
+problem "POST .../preview of an unknown template" 404 POST /v1/templates/never/preview -H "$AUTH" "${J[@]}" --data-binary '{}'
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' x >bigtpl
+problem "PUT /v1/templates/{id} over 1 MiB" 413 PUT /v1/templates/oa-big -H "$AUTH" "${H[@]}" --data-binary @bigtpl
 problem "POST /v1/notices over 64 KiB" 413 POST /v1/notices -H "$AUTH" "${J[@]}" --data-binary @big
 problem "POST .../cancel over 4 KiB" 413 POST /v1/notices/oa-1/cancel -H "$AUTH" "${J[@]}" --data-binary @big
 
