@@ -99,6 +99,15 @@ void agency_api_put_template(void *role, const void *caller, const http_request 
                        "write them: use a live key");
         return;
     }
+    if (id[0] == '.') {
+        /* Hidden: no list would show it, and temporary files start so. */
+        agency_problem(resp, 400, "id", 0, "a template id must not start with '.'");
+        return;
+    }
+    if (!req->body_len) {
+        agency_problem(resp, 400, "body", 0, "the template is empty");
+        return;
+    }
     if (req->body_len > TEMPLATE_MAX_BYTES) {
         agency_problem(resp, 413, NULL, 0, "a template is at most %u bytes", TEMPLATE_MAX_BYTES);
         return;

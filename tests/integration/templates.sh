@@ -88,6 +88,12 @@ check "a body over 1 MiB: 413, nothing written" \
 r=$(put 'bad%20id' tax.html)
 check "an id outside [A-Za-z0-9._-]: 400 naming id" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"id\"' >/dev/null <<<'$(body_of "$r")'"
+r=$(put .hidden tax.html)
+check "an id starting with '.': 400 naming id, nothing written" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"id\"' >/dev/null <<<'$(body_of "$r")' && [ ! -e data/templates/.hidden.html ]"
+: >empty.html
+r=$(put empty empty.html)
+check "an empty template: 400, nothing written" bash -c "[ $(status_of "$r") = 400 ] && [ ! -e data/templates/empty.html ]"
 r=$(curl -s -X PUT -H 'Content-Type: text/html' --data-binary @tax.html -w '\n%{http_code}' "$API/v1/templates/nokey")
 check "no key: 401, nothing written" bash -c "[ $(status_of "$r") = 401 ] && [ ! -e data/templates/nokey.html ]"
 r=$(put viatest tax.html "$TESTKEY")
