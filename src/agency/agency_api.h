@@ -1,7 +1,8 @@
 /* agency_api.h -- what `agency serve` answers over HTTP, as one route
  * table (docs/protocol.md, "## agency"): a document, once, to the citizen
  * holding a platform's view token, the health check, and the back-office
- * API (notices, bulk jobs, certificates) for callers with a key. */
+ * API (notices, bulk jobs, certificates, templates) for callers with a
+ * key. */
 #ifndef HERALD_AGENCY_API_H
 #define HERALD_AGENCY_API_H
 
