@@ -20,8 +20,10 @@
 #include "hub_limits.h"
 #include "http_metrics.h"
 #include "http_server.h"
+#include "transport.h"
 #include "metrics.h"
 #include "metrics_access.h"
+#include "transport.h"
 #include "metrics_db.h"
 #include "notice_state.h"
 
@@ -50,6 +52,7 @@ typedef struct hub {
     long rate_per_s, rate_burst, daily_quota; /* [hub] defaults for every agency */
     hub_limits *limits;    /* each agency's, from those and its own section */
     metrics_access metrics; /* who may read GET /metrics ([hub] metrics) */
+    transport tls;         /* [tls]: how the hub serves; platforms' pins registered */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
