@@ -24,6 +24,7 @@ struct http_client {
     buf resp;
     long retry_after_s; /* the last answer's Retry-After in seconds; -1: none */
     char pin[TLS_PIN_LEN]; /* the peer's pinned key (tls_pin.h); "" for none */
+    int pin_refused;       /* the last call failed on the pin */
 };
 
 /* A herald peer with a pinned key: trust is that key (not a CA, not a
@@ -42,9 +43,10 @@ static void use_pin(http_client *c)
 }
 
 /* Why a call got no answer, in words an operator can act on. */
-static void describe_failure(const http_client *c, CURLcode rc, const char *method,
+static void describe_failure(http_client *c, CURLcode rc, const char *method,
                              const char *url, char *err, size_t errlen)
 {
+    c->pin_refused = rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
     if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
         snprintf(err, errlen,
                  "%s %s: refused: the peer's public key does not match the pin %s in the "
@@ -146,6 +148,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
     use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
@@ -181,6 +184,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
     }
     wipe_reply(resp);
     return (int)status;
+}
+
+int http_client_pin_refused(const http_client *c)
+{
+    return c->pin_refused;
 }
 
 long http_client_retry_after_s(const http_client *c)
@@ -241,6 +249,7 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
     use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
@@ -282,6 +291,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
     use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);

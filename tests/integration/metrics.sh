@@ -15,7 +15,9 @@ command -v promtool >/dev/null || { not_ok "promtool is installed (sh scripts/de
 
 D=$T/demo
 N=${METRICS_NOTICES:-300}
-"$HERALD" demo --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
+# --plain-http: the scrapes below read each role over plain loopback HTTP
+# (TLS between the roles is tls.sh's and e2e.sh's).
+"$HERALD" demo --plain-http --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
 PIDS+=("$!")
 for _ in $(seq 1 1200); do
 	grep -q "Press Ctrl-C" "$T/demo.out" 2>/dev/null && break
