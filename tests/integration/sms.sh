@@ -28,7 +28,7 @@ ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
 TOHUB=$(openssl rand -hex 32)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey; echo s3cret >smpp.password)
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HUBPORT=$(free_port)
 python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
 PIDS+=($!)
@@ -38,6 +38,8 @@ CONTROL="http://127.0.0.1:$CONTROL_smsc"
 
 write_ini() { # extra [sms] lines
 	cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = carrier
 dir = data
