@@ -27,6 +27,8 @@ header_timeout_s = 3
 idle_timeout_s = 2
 peer_idle_timeout_s = 30'
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hub
 listen = 127.0.0.1:0
@@ -39,6 +41,8 @@ INI
 "$HERALD" apikey --name hub --clients platform.clients >/dev/null
 (umask 077; echo unused >idsvc.apikey; echo unused >hub.apikey)
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = platform
@@ -126,13 +130,13 @@ check "... and a wrong key earns nothing longer" \
 "$HERALD" keygen --hmac --out ci.key
 "$HERALD" apikey --name hub --clients idsvc.clients >/dev/null
 printf '[http]\nmax_connections_per_source = 3\n' >idsvc-limits.ini
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients --limits idsvc-limits.ini ||
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients idsvc.clients --limits idsvc-limits.ini ||
 	not_ok "idsvc starts with --limits"
 python3 "$FLOOD" hold --port "$PORT_idsvc" --sources 127.0.0.2 --per-source 10 --seconds 2 >flood-idsvc.out
 check "idsvc --limits FILE: one address holds 3 idle connections of the 10 it opened" \
 	bash -c "grep '\"t\"' flood-idsvc.out | tail -n1 | jq -e '.open[\"127.0.0.2\"] == 3' >/dev/null"
 
-printf '[hub]\ndir = bad\nlisten = 127.0.0.1:0\n[http]\nmax_connections = 2\n' >bad.ini
+printf '[tls]\nplain_http = loopback\n[hub]\ndir = bad\nlisten = 127.0.0.1:0\n[http]\nmax_connections = 2\n' >bad.ini
 r=$("$HERALD" hub --config bad.ini 2>&1)
 check "a bad [http] value is refused with the key named" grep -q "\[http\] max_connections must be" <<<"$r"
 finish

@@ -35,6 +35,8 @@ chown $SU keys/log.key
 NTS=$(key)
 mkdir hubdata && chown $HU hubdata
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -201,12 +203,12 @@ check "a forbidden system call (socket, 41) stops the signer: exit 159 and a lin
 # --- idsvc too: root reads the CI key and binds, then --user ---
 "$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
 "$HERALD" apikey --name agency-test --clients ci.clients >/dev/null
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients ci.clients --user $HU
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients ci.clients --user $HU
 check "idsvc started as root runs as $HU, which cannot read the CI key, and answers" \
 	bash -c "[ '$(proc_field "$PID_idsvc" Uid)' = $H_UID ] &&
 		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat ci.key >/dev/null 2>&1 &&
 		curl -sf http://127.0.0.1:$PORT_idsvc/v1/health >/dev/null"
-setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$HERALD" idsvc --key-file ci.key \
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$HERALD" idsvc --key-file ci.key --plain-http \
 	--clients ci.clients --listen 127.0.0.1:0 --user $HU 2>idsvc-user.log
 check "--user is refused unless started as root" \
 	bash -c "[ $? -ne 0 ] && grep -q 'not root' idsvc-user.log"

@@ -16,6 +16,7 @@
 #   peer without a pin, stops a role at start with a message saying which
 #   setting to change.
 . "$(dirname "$0")/../lib.sh"
+jqt() { jq -e "$@" >/dev/null; } # jq as a test: true when the filter yields true
 
 cd "$T"
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
@@ -126,7 +127,7 @@ r=$(http POST "$P/v1/members" '{"members":[
  {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true}]}' \
 	--insecure --pinnedpubkey "$MSG_PIN" -H "Authorization: Bearer $ADMINKEY")
 check "two members sign up over the platform's TLS API (their CIs from idsvc over TLS)" \
-	jq -e '[.results[].member | numbers] | length == 2' <<<"$(body_of "$r")" >/dev/null
+	jqt '[.results[].member | numbers] | length == 2' <<<"$(body_of "$r")"
 directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 2 ]; }
 check "the hub's directory knows them (platform -> hub over TLS)" until_true directory_has
 
@@ -159,7 +160,7 @@ DEADLINE=$(date -u -d '+30 days' +%Y-%m-%d)
 "$HERALD" agency send --config agency.ini --template notice.html --title "TLS" \
 	--deadline "$DEADLINE" r.csv >send.out 2>send.err
 check "the agency sends one notice: CIs from idsvc and the submission to the hub over TLS" \
-	jq -e '.accepted == 1 and .failed == 0' send.out >/dev/null
+	jqt '.accepted == 1 and .failed == 0' send.out
 hq() { sqlite3 -cmd '.timeout 2000' hubdata/hub.db "$1"; }
 N1=$(hq "SELECT id FROM notices LIMIT 1")
 received() { [ "$(hq "SELECT state FROM notices WHERE id = '$N1'")" = received ]; }
@@ -190,7 +191,7 @@ H2="https://127.0.0.1:$PORT_hub2"
 agency_ini "$HUB_PIN" | sed "s|^url = $H\$|url = $H2|" >agency2.ini
 "$HERALD" agency send --config agency2.ini --template notice.html --title "TLS" \
 	--deadline "$DEADLINE" r2.csv >send2.out 2>send2.err
-check "the hub accepts a notice for the second member" jq -e '.accepted == 1' send2.out >/dev/null
+check "the hub accepts a notice for the second member" jqt '.accepted == 1' send2.out
 refused() { grep -q "refused: the peer's public key does not match the pin $IDSVC_PIN" hub2.log; }
 check "the hub's relay to a platform whose key is not the pinned one fails, logged as such" \
 	until_true refused
