@@ -17,6 +17,7 @@
 #   setting to change.
 . "$(dirname "$0")/../lib.sh"
 jqt() { jq -e "$@" >/dev/null; } # jq as a test: true when the filter yields true
+FLOOD=$(cd "$(dirname "$0")" && pwd)/flood.py
 
 cd "$T"
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
@@ -170,6 +171,27 @@ check "it is in the member's inbox" \
 	[ "$(sqlite3 data/platform.db "SELECT count(*) FROM inbox WHERE notice = '$N1'")" = 1 ]
 check "no role logged a TLS or connection failure on the way" \
 	bash -c '! grep -qi "handshake\|does not match the pin\|Could not connect" hub.log platform.log send.err'
+
+# ---- the connection guard holds over TLS (src/lib/http_guard.c) ----
+# 100 idle connections from 127.0.0.2 (tests/integration/flood.py): the
+# TLS hub keeps that address to its allowance (64, the default) and
+# still answers a pinned TLS 1.3 client from 127.0.0.7, and the flooding
+# address once the flood is over.
+python3 "$FLOOD" hold --port "$PORT_hub" --sources 127.0.0.2 --per-source 100 \
+	--seconds 8 >flood.out 2>flood.err &
+FLOOD_PID=$!
+PIDS+=("$FLOOD_PID")
+for _ in $(seq 1 100); do grep -q '"t"' flood.out 2>/dev/null && break; sleep 0.1; done
+check "a flood of 100 idle connections from one address: the TLS hub keeps at most 64 of them" \
+	bash -c "grep '\"t\"' flood.out | head -n1 | jq -e '.open[\"127.0.0.2\"] | . > 0 and . <= 64' >/dev/null"
+code=$(curl_pinned "$HUB_PIN" -s -m 5 --interface 127.0.0.7 -o /dev/null -w '%{http_code}' \
+	"$H/v1/health")
+check "... while a pinned TLS 1.3 client from another address is answered" [ "$code" = 200 ]
+kill "$FLOOD_PID" 2>/dev/null
+wait "$FLOOD_PID" 2>/dev/null
+code=$(curl_pinned "$HUB_PIN" -s -m 5 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' \
+	"$H/v1/health")
+check "... and the flooding address over TLS right after" [ "$code" = 200 ]
 
 # ---- a wrong pin: the agency pins idsvc's key for the hub ----
 agency_ini "$IDSVC_PIN" >wrong.ini
