@@ -9,7 +9,7 @@ dir=$(mktemp -d)
 "$herald" apikey --name bench --clients "$dir/clients" >"$dir/api.key"
 chmod 600 "$dir/api.key"
 python3 "$(dirname "$0")/gen_rrns.py" 10000 >"$dir/rrns.txt"
-"$herald" idsvc --key-file "$dir/ci.key" --clients "$dir/clients" --listen 127.0.0.1:0 \
+"$herald" idsvc --plain-http --key-file "$dir/ci.key" --clients "$dir/clients" --listen 127.0.0.1:0 \
 	2>"$dir/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT

@@ -19,7 +19,7 @@
 set -eu
 
 PACKAGES="build-essential poppler-utils meson ninja-build pkg-config
-libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
+libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
 libsqlite3-dev libpq-dev libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-noto-cjk chromium
 libqrencode-dev libinih-dev libsmpp34-dev libseccomp-dev libcmocka-dev sqlite3 curl jq openssl python3 python3-yaml
 clang libclang-rt-14-dev poppler-utils"

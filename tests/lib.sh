@@ -85,6 +85,19 @@ web_post() {
 	curl -s -c "$jar" -b "$jar" -H "Origin: $origin" --data-urlencode "csrf=$token" "$@" "$url"
 }
 
+# ini_get FILE SECTION KEY: prints the key's value in [SECTION] of an INI file.
+ini_get() {
+	awk -v s="[$2]" -v k="$3" '$0 == s { f = 1; next } /^\[/ { f = 0 }
+		f && $1 == k && $2 == "=" { sub(/^[^=]*= */, ""); print; exit }' "$1"
+}
+
+# curl_pinned PIN CURL-ARGS...: curl over TLS trusting the pinned key
+# ("sha256//...", as roles pin each other) and nothing else.
+curl_pinned() {
+	local pin=$1; shift
+	curl --insecure --pinnedpubkey "$pin" --tlsv1.3 "$@"
+}
+
 finish() {
 	[ "$n_checks" -gt 0 ] || { echo "not ok 1 - no checks ran"; exit 1; }
 	exit 0

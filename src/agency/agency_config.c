@@ -227,17 +227,20 @@ int agency_config_load(agency_cfg *c, const char *path, int need, char *err, siz
     memset(c, 0, sizeof *c);
     if (config_load(&c->ini, path, err, errlen) != 0)
         return -1;
-    if (load_agency_section(c, err, errlen) != 0)
+    if (load_agency_section(c, err, errlen) != 0 ||
+        transport_from_config(&c->tls, &c->ini, err, errlen) != 0)
         return -1;
     if ((need & AGENCY_WANT_IDSVC) && config_get(&c->ini, "idsvc", "url"))
         need |= AGENCY_NEED_IDSVC;
     if (need & AGENCY_NEED_IDSVC) {
         if (!(c->idsvc_url = config_require(&c->ini, "idsvc", "url", err, errlen)) ||
+            transport_peer(&c->tls, &c->ini, "idsvc", c->idsvc_url, err, errlen) != 0 ||
             read_key(c, "idsvc", c->idsvc_key, err, errlen) != 0)
             return -1;
     }
     if (need & AGENCY_NEED_HUB) {
         if (!(c->hub_url = config_require(&c->ini, "hub", "url", err, errlen)) ||
+            transport_peer(&c->tls, &c->ini, "hub", c->hub_url, err, errlen) != 0 ||
             read_key(c, "hub", c->hub_key, err, errlen) != 0)
             return -1;
     }
@@ -250,5 +253,6 @@ void agency_config_free(agency_cfg *c)
 {
     secure_wipe(c->idsvc_key, sizeof c->idsvc_key);
     secure_wipe(c->hub_key, sizeof c->hub_key);
+    transport_free(&c->tls);
     config_free(&c->ini);
 }

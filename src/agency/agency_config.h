@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "http_limits.h"
 #include "legal_effect.h"
+#include "transport.h"
 
 #define AGENCY_PATH_MAX 4096
 #define AGENCY_MAX_PLATFORMS 64
@@ -38,6 +39,7 @@ typedef struct agency_cfg {
     const char *listen;     /* may be NULL */
     const char *public_url; /* base of document links, no trailing slash */
     const char *idsvc_url, *hub_url;
+    transport tls; /* [tls]: how `agency serve` serves; idsvc's and the hub's pins */
     char idsvc_key[AGENCY_KEY_MAX], hub_key[AGENCY_KEY_MAX];
     long poll_ms, report_ms, threads;
     http_limits http; /* [http]: connections held and how long */

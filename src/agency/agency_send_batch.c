@@ -191,6 +191,8 @@ static int post_with_retry(http_client *c, const char *who, const char *path,
         }
         if (status != 0 && status != 429 && status < 500)
             break;
+        if (http_client_pin_refused(c)) /* a wrong pin is no outage: waiting cannot fix it */
+            break;
         waited = elapsed_ms_since(&t0);
         if (waited + pause > SEND_PATIENCE_MS)
             break;

@@ -46,23 +46,30 @@ static const char usage[] =
     "after a preview. Its forms must come from [agency] public_url's origin.\n\n"
     "  --config FILE       agency.ini ([agency] name, dir, listen, public_url,\n"
     "                      api_clients, templates, retention_days, contact;\n"
-    "                      [idsvc] and [hub] url, key_file; [platform NAME]\n"
-    "                      view_pub; [callback] url; [http] connection\n"
-    "                      limits and waits, see docs/operations.md)\n"
+    "                      [idsvc] and [hub] url, key_file, pin (an https URL\n"
+    "                      needs the peer's pin, sha256//..., as herald keygen\n"
+    "                      --tls printed it); [platform NAME] view_pub;\n"
+    "                      [callback] url; [http] connection limits and\n"
+    "                      waits (docs/operations.md); [tls] cert, key (PEM,\n"
+    "                      from herald keygen --tls: serve TLS 1.3), or\n"
+    "                      plain_http = loopback (serve and call in plain HTTP,\n"
+    "                      on loopback addresses only; with neither, serve\n"
+    "                      refuses to start))\n"
     "  --listen HOST:PORT  overrides [agency] listen\n"
     "  --quiet             log only warnings and errors\n";
 
 static int run(const agency_cfg *cfg, const char *listen)
 {
     agency_server *s;
-    char err[1024];
+    char err[1024], how[128];
     int sig;
 
     cli_block_shutdown_signals();
     if (!(s = agency_server_start(cfg, listen, err, sizeof err)))
         return cli_fail("agency serve", "%s", err);
-    log_info("listening on %s (port %d), agency %s, %zu pinned platforms", listen,
-             agency_server_port(s), cfg->name, cfg->nplatforms);
+    log_info("listening on %s (port %d), agency %s, %zu pinned platforms, %s", listen,
+             agency_server_port(s), cfg->name, cfg->nplatforms,
+             transport_describe(&cfg->tls, how, sizeof how));
     sig = cli_wait_shutdown_signal();
     log_info("signal %d: finishing requests in flight", sig);
     agency_server_stop(s);

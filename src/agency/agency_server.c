@@ -378,7 +378,8 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
     if (!(s->console = agency_console_open(s->cfg, &s->api, s->db, err, errlen)))
         return -1;
     s->api.console = s->console;
-    if (!(s->http = http_server_bind(listen, err, errlen)))
+    if (!(s->http = http_server_bind(listen, err, errlen)) ||
+        transport_serve(&s->cfg->tls, s->http, listen, "[agency] listen", err, errlen) != 0)
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);
     http_server_observe(s->http, s->api.requests);

@@ -15,6 +15,7 @@
 
 #include "population.h"
 #include "procs.h"
+#include "tls_pin.h"
 
 #define DEMO_AGENCY "nts"
 
@@ -24,7 +25,12 @@ typedef struct demo {
     int read_share, no_serve, today;
     long consent_window_s; /* the hub's, for pre-notices (0: none) */
     unsigned long long seed;
-    int port_idsvc, port_hub, port_agency, port_platform[POP_PLATFORMS];
+    int port_idsvc, port_hub, port_agency;
+    /* Each platform's citizen pages (plain HTTP on loopback), and the
+     * listen the hub calls (TLS; the same port with --plain-http). */
+    int port_platform[POP_PLATFORMS], port_platform_api[POP_PLATFORMS];
+    int plain_http; /* --plain-http: no TLS between roles (demo_tls.h) */
+    char pin_idsvc[TLS_PIN_LEN], pin_hub[TLS_PIN_LEN], pin_platform[POP_PLATFORMS][TLS_PIN_LEN];
     procs procs;
     /* The stand-ins for the carrier's SMSC and the messenger's push
      * gateway (demo_peers.c): where their scripts are, and their ports

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "crypto.h"
+#include "demo_tls.h"
 #include "http_client.h"
 
 /* Appends to ids the notices the hub's feed says are read; -1 on error. */
@@ -78,7 +79,7 @@ int demo_certificates(demo *d, char *err, size_t errlen)
         json_decref(ids);
         return -1;
     }
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_hub);
+    demo_tls_url(d, d->port_hub, url, sizeof url);
     hc = http_client_new(url, key);
     snprintf(path, sizeof path, "%s/certificates", d->dir);
     if (!hc) {

@@ -34,7 +34,7 @@
 static const char usage[] =
     "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n"
     "                   [--consent-window S] [--peers DIR | --no-channels]\n"
-    "                   [--stats FILE] [--no-send]\n\n"
+    "                   [--stats FILE] [--no-send] [--plain-http]\n\n"
     "Runs the whole system on loopback: idsvc, hub, platforms 'messenger' and\n"
     "'carrier', and one agency, each with its data under DIR (DIR/idsvc, DIR/hub,\n"
     "DIR/agency, DIR/platform-messenger, DIR/platform-carrier), and the peers the\n"
@@ -48,7 +48,10 @@ static const char usage[] =
     "prints the callback it brought, prints the paper letters for the notices that\n"
     "went to paper (one PDF and its manifest), stays up, serves each citizen's phone\n"
     "(the texts it received, their links clickable), prints the URLs and a few\n"
-    "sign-ins to try in a browser, and stops on Ctrl-C.\n\n"
+    "sign-ins to try in a browser, and stops on Ctrl-C. idsvc, the hub and the\n"
+    "platforms speak TLS 1.3 to each other, each caller pinning the callee's key\n"
+    "(DIR/ROLE/tls.key and tls.crt); the citizen pages (the platforms' web_listen)\n"
+    "and the agency stay plain HTTP on loopback, for a browser without warnings.\n\n"
     "  --dir DIR         where everything goes (default demo-data; must be empty\n"
     "                    or absent)\n"
     "  --notices N       citizens and notices, 1 to 10,000,000 (default 1000)\n"
@@ -67,7 +70,10 @@ static const char usage[] =
     "                    send nothing: print\n"
     "                    'process NAME PID LOG' for every process started, then\n"
     "                    'ready' and stay up until Ctrl-C or SIGTERM (for bench/chaos,\n"
-    "                    which sends, and kills and restarts roles, itself)\n";
+    "                    which sends, and kills and restarts roles, itself)\n"
+    "  --plain-http      plain HTTP between the roles too (loopback), to compare\n"
+    "                    with TLS; by default idsvc, the hub and the platforms\n"
+    "                    serve TLS 1.3 and every caller pins the callee's key\n";
 
 static int dir_is_empty_or_absent(const char *path)
 {
@@ -92,7 +98,9 @@ static void print_serving(const demo *d)
     printf("The platforms' citizen pages:\n");
     for (int i = 0; i < POP_PLATFORMS; i++)
         printf("  %-9s  http://127.0.0.1:%d/\n", demo_platform_names[i], d->port_platform[i]);
-    printf("  verify a certificate (hub)  http://127.0.0.1:%d/verify\n", d->port_hub);
+    printf("  verify a certificate (hub)  %s://127.0.0.1:%d/verify%s\n",
+           d->plain_http ? "http" : "https", d->port_hub,
+           d->plain_http ? "" : " (self-signed: the roles pin it, a browser warns)");
     printf("\nDemo sign-ins (phone / PIN, platform):\n");
     demo_flow_print_signins(d, 5);
     demo_letters_print(d);
@@ -175,6 +183,7 @@ int cmd_demo(int argc, char **argv)
         {"peers", required_argument, 0, 'p'},
         {"no-channels", no_argument, 0, 'C'},
         {"no-send", no_argument, 0, 'S'},
+        {"plain-http", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -206,6 +215,7 @@ int cmd_demo(int argc, char **argv)
         case 'p': d.peers_dir = optarg; break;
         case 'C': d.no_channels = 1; break;
         case 'S': no_send = 1; break;
+        case 'P': d.plain_http = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("demo", "unknown option");
         }

@@ -2,7 +2,8 @@
  * signs up: loopback ports, keys, API keys (each caller's key in its own
  * folder, only the hash at the callee), the four roles' configurations, and
  * the role processes themselves, started as separate operators would.
- * The platforms' alert channels point at the peers demo_peers.c starts. */
+ * The platforms' alert channels point at the peers demo_peers.c starts;
+ * the roles speak TLS to each other with pinned keys (demo_tls.h). */
 #include "demo_setup.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "demo_api.h"
 #include "demo_console.h"
 #include "demo_peers.h"
+#include "demo_tls.h"
 #include "keyfile.h"
 #include "procs.h"
 
@@ -119,7 +121,9 @@ static int write_configs(demo *d, char *err, size_t errlen)
                "signer = ../signer/signer.sock\nlog_pub = ../signer/log.pub\n" DEMO_METRICS
                "# A member pre-noticed without consent has a week to consent; here\n"
                "# seconds (herald demo --consent-window), so that the demo settles.\n"
-               "consent_window_s = %ld\n\n", d->port_hub, d->consent_window_s);
+               "consent_window_s = %ld\n", d->port_hub, d->consent_window_s);
+    demo_tls_section(d, &hub_ini, 1);
+    buf_printf(&hub_ini, "\n");
 
     /* The agency: at idsvc and at the hub. */
     demo_path(d, p, sizeof p, "agency", "idsvc.apikey");
@@ -148,9 +152,10 @@ static int write_configs(demo *d, char *err, size_t errlen)
         if (issue_key(p, h, err, errlen) != 0)
             return -1;
         /* common = 1: our platforms read a relay's shared fields once. */
-        buf_printf(&hub_ini,
-                   "[platform %s]\nkey_sha256 = %s\nurl = http://127.0.0.1:%d\ncommon = 1\n\n",
-                   demo_platform_names[i], h, d->port_platform[i]);
+        buf_printf(&hub_ini, "[platform %s]\nkey_sha256 = %s\ncommon = 1\n",
+                   demo_platform_names[i], h);
+        demo_tls_peer(d, &hub_ini, d->port_platform_api[i], d->pin_platform[i]);
+        buf_printf(&hub_ini, "\n");
         demo_path(d, p, sizeof p, role, "admin.apikey");
         if (issue_key(p, h, err, errlen) != 0)
             return -1;
@@ -164,12 +169,19 @@ static int write_configs(demo *d, char *err, size_t errlen)
         buf_init(&text, 1024);
         buf_printf(&text,
                    "# Platform '%s' (written by herald demo).\n"
-                   "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n"
+                   "[platform]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\n",
+                   demo_platform_names[i], demo_platform_names[i], d->port_platform_api[i]);
+        if (!d->plain_http)
+            buf_printf(&text, "# the citizen pages in plain HTTP, on loopback only\n"
+                              "web_listen = 127.0.0.1:%d\n", d->port_platform[i]);
+        buf_printf(&text,
                    "public_url = http://127.0.0.1:%d\nview_key = view.key\nclients = clients\n"
-                   "pin_hash = min\n" DEMO_METRICS "\n[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
-                   "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n",
-                   demo_platform_names[i], demo_platform_names[i], d->port_platform[i],
-                   d->port_platform[i], d->port_idsvc, d->port_hub);
+                   "pin_hash = min\n" DEMO_METRICS "\n[idsvc]\nkey_file = idsvc.apikey\n",
+                   d->port_platform[i]);
+        demo_tls_peer(d, &text, d->port_idsvc, d->pin_idsvc);
+        buf_printf(&text, "\n[hub]\nkey_file = hub.apikey\n");
+        demo_tls_peer(d, &text, d->port_hub, d->pin_hub);
+        demo_tls_section(d, &text, 1);
         channel_section(d, i, &text);
         demo_path(d, p, sizeof p, role, "platform.ini");
         int r = text.broken ? -1 : demo_write_file(p, text.data, 0600, err, errlen);
@@ -178,23 +190,30 @@ static int write_configs(demo *d, char *err, size_t errlen)
             return -1;
     }
 
-    char agency_ini[4096];
-    snprintf(agency_ini, sizeof agency_ini,
+    buf_init(&text, 2048);
+    buf_printf(&text,
              "# The sending agency (written by herald demo).\n"
              "[agency]\nname = %s\ndir = .\nlisten = 127.0.0.1:%d\npublic_url = http://127.0.0.1:%d\n"
              DEMO_METRICS "\n"
              "# when a notice takes legal effect, and the unit costs `agency report` uses\n"
              "effect_rule = ContentHandover, ContentConsignment+7d, PrintHandover+10d\npostal_cost_usd = 0.30\nmobile_cost_usd = 0.08\n\n"
-             "[idsvc]\nurl = http://127.0.0.1:%d\nkey_file = idsvc.apikey\n\n"
-             "[hub]\nurl = http://127.0.0.1:%d\nkey_file = hub.apikey\n\n"
-             "[platform messenger]\nview_pub = ../platform-messenger/view.pub\nchannel = push\n\n"
+             "[idsvc]\nkey_file = idsvc.apikey\n", DEMO_AGENCY, d->port_agency, d->port_agency);
+    demo_tls_peer(d, &text, d->port_idsvc, d->pin_idsvc);
+    buf_printf(&text, "\n[hub]\nkey_file = hub.apikey\n");
+    demo_tls_peer(d, &text, d->port_hub, d->pin_hub);
+    buf_printf(&text,
+             "\n[platform messenger]\nview_pub = ../platform-messenger/view.pub\nchannel = push\n\n"
              "[platform carrier]\nview_pub = ../platform-carrier/view.pub\nchannel = sms\n\n"
              "[letters]\nreturn_name = 국세청 / National Tax Service\n"
              "return_address = 세종특별자치시 국세청로 8-14 (30128)\n"
-             "return_contact = 국번 없이 126 / call 126\n",
-             DEMO_AGENCY, d->port_agency, d->port_agency, d->port_idsvc, d->port_hub);
+             "return_contact = 국번 없이 126 / call 126\n");
+    /* The agency's own pages are citizen-facing (documents) or its back
+     * office's: no role calls it, so it stays on loopback HTTP here. */
+    demo_tls_section(d, &text, 0);
     demo_path(d, p, sizeof p, "agency", "agency.ini");
-    if (demo_write_file(p, agency_ini, 0600, err, errlen) != 0)
+    int r = text.broken ? -1 : demo_write_file(p, text.data, 0600, err, errlen);
+    buf_free(&text);
+    if (r != 0)
         return -1;
     demo_path(d, p, sizeof p, "hub", "hub.ini");
     if (hub_ini.broken || demo_write_file(p, hub_ini.data, 0600, err, errlen) != 0)
@@ -207,15 +226,20 @@ static int write_configs(demo *d, char *err, size_t errlen)
     return 0;
 }
 
+/* Starts a role and waits for an answer at port (over TLS when tls). */
 static int start_one(demo *d, const char *name, const char *role, char *const argv[],
-                     int port, const char *health, char *err, size_t errlen)
+                     int port, int tls, const char *health, char *err, size_t errlen)
 {
     char log[4096], url[256];
 
     snprintf(log, sizeof log, "%s/%s/%s.log", d->dir, role, name);
     if (procs_start(&d->procs, name, log, argv, err, errlen) != 0)
         return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, health);
+    if (tls)
+        demo_tls_url(d, port, url, sizeof url);
+    else
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    snprintf(url + strlen(url), sizeof url - strlen(url), "%s", health);
     return procs_wait_ready(&d->procs, name, url, 20000, err, errlen);
 }
 
@@ -249,16 +273,24 @@ static int start_roles(demo *d, char *err, size_t errlen)
     snprintf(listen, sizeof listen, "127.0.0.1:%d", d->port_idsvc);
     char mclients[4096];
     demo_path(d, mclients, sizeof mclients, "monitoring", "clients");
+    char cert[4096], tkey[4096];
+    demo_path(d, cert, sizeof cert, "idsvc", "tls.crt");
+    demo_path(d, tkey, sizeof tkey, "idsvc", "tls.key");
     char *idsvc[] = {"idsvc", "--key-file", key, "--clients", clients, "--listen", listen,
-                     "--metrics", "key", "--metrics-clients", mclients, NULL};
-    if (start_one(d, "idsvc", "idsvc", idsvc, d->port_idsvc, "/v1/health", err, errlen) != 0)
+                     "--metrics", "key", "--metrics-clients", mclients,
+                     "--tls-cert", cert, "--tls-key", tkey, NULL};
+    if (d->plain_http) {
+        idsvc[11] = "--plain-http";
+        idsvc[12] = NULL;
+    }
+    if (start_one(d, "idsvc", "idsvc", idsvc, d->port_idsvc, 1, "/v1/health", err, errlen) != 0)
         return -1;
 
     if (start_signer(d, err, errlen) != 0)
         return -1;
     demo_path(d, cfg, sizeof cfg, "hub", "hub.ini");
     char *hub[] = {"hub", "--config", cfg, NULL};
-    if (start_one(d, "hub", "hub", hub, d->port_hub, "/v1/health", err, errlen) != 0)
+    if (start_one(d, "hub", "hub", hub, d->port_hub, 1, "/v1/health", err, errlen) != 0)
         return -1;
 
     for (int i = 0; i < POP_PLATFORMS; i++) {
@@ -267,22 +299,23 @@ static int start_roles(demo *d, char *err, size_t errlen)
         snprintf(name, sizeof name, "platform-%s", demo_platform_names[i]);
         demo_path(d, cfg, sizeof cfg, role, "platform.ini");
         char *platform[] = {"platform", "--config", cfg, NULL};
-        if (start_one(d, name, role, platform, d->port_platform[i], "/", err, errlen) != 0)
+        if (start_one(d, name, role, platform, d->port_platform[i], 0, "/", err, errlen) != 0)
             return -1;
     }
 
     demo_path(d, cfg, sizeof cfg, "agency", "agency.ini");
     char *agency[] = {"agency", "serve", "--config", cfg, NULL};
-    return start_one(d, "agency", "agency", agency, d->port_agency, "/v1/health", err, errlen);
+    return start_one(d, "agency", "agency", agency, d->port_agency, 0, "/v1/health", err, errlen);
 }
 
 static int pick_ports(demo *d, char *err, size_t errlen)
 {
     int *ports[] = {&d->port_idsvc, &d->port_hub, &d->port_agency,
-                    &d->port_platform[0], &d->port_platform[1]};
+                    &d->port_platform[0], &d->port_platform[1],
+                    &d->port_platform_api[0], &d->port_platform_api[1]};
 
     for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
-        /* Retry until all five differ: the kernel may hand one out twice. */
+        /* Retry until all differ: the kernel may hand one out twice. */
         for (int tries = 0; tries < 20; tries++) {
             int p = procs_free_port(), clash = 0;
             for (size_t j = 0; j < i; j++)
@@ -297,6 +330,9 @@ static int pick_ports(demo *d, char *err, size_t errlen)
             return -1;
         }
     }
+    if (d->plain_http)
+        for (int i = 0; i < POP_PLATFORMS; i++)
+            d->port_platform_api[i] = d->port_platform[i];
     return 0;
 }
 
@@ -304,8 +340,9 @@ int demo_setup(demo *d, char *err, size_t errlen)
 {
     /* The peers first: the platforms' configs name their ports. */
     if (pick_ports(d, err, errlen) != 0 || make_dirs(d, err, errlen) != 0 ||
-        demo_peers_start(d, err, errlen) != 0 || write_configs(d, err, errlen) != 0 ||
-        demo_api_setup(d, err, errlen) != 0 || demo_console_setup(d, err, errlen) != 0)
+        demo_peers_start(d, err, errlen) != 0 || demo_tls_setup(d, err, errlen) != 0 ||
+        write_configs(d, err, errlen) != 0 || demo_api_setup(d, err, errlen) != 0 ||
+        demo_console_setup(d, err, errlen) != 0)
         return -1;
     fprintf(stderr, "demo: starting idsvc, the signer, hub, platforms and agency under %s\n", d->dir);
     return start_roles(d, err, errlen);

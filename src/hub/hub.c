@@ -138,6 +138,7 @@ void hub_free(hub *h)
     hub_directory_close(h->dir);
     http_metrics_free(h->requests);
     metrics_access_close(&h->metrics);
+    transport_free(&h->tls);
     hub_relay_queue_free(&h->routed);
     apikeys_free(&h->clients);
     free(h->roles);
@@ -228,8 +229,8 @@ static void default_public_url(hub *h, const char *listen, int port)
 
     if (h->public_url[0] || http_split_listen(listen, host, sizeof host, &ignored) != 0)
         return;
-    snprintf(h->public_url, sizeof h->public_url, strchr(host, ':') ? "http://[%s]:%d"
-             : "http://%s:%d", host, port);
+    snprintf(h->public_url, sizeof h->public_url, strchr(host, ':') ? "%s://[%s]:%d"
+             : "%s://%s:%d", h->tls.cert_pem ? "https" : "http", host, port);
 }
 
 /* The relay workers and the deadline worker. Several relay rounds in
@@ -267,6 +268,10 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
      * certificate's QR code), so it is complete before any of them runs. */
     if (!h->srv && hub_bind(h, listen, err, errlen) != 0)
         return -1;
+    if (transport_serve(&h->tls, h->srv, listen, "[hub] listen", err, errlen) != 0) {
+        hub_stop(h);
+        return -1;
+    }
     default_public_url(h, listen, http_server_port(h->srv));
     if (!h->requests && !(h->requests = hub_api_metrics_new())) {
         snprintf(err, errlen, "out of memory");

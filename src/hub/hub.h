@@ -20,8 +20,10 @@
 #include "hub_limits.h"
 #include "http_metrics.h"
 #include "http_server.h"
+#include "transport.h"
 #include "metrics.h"
 #include "metrics_access.h"
+#include "transport.h"
 #include "metrics_db.h"
 #include "notice_state.h"
 
@@ -51,6 +53,7 @@ typedef struct hub {
     hub_limits *limits;    /* each agency's, from those and its own section */
     metrics_access metrics; /* who may read GET /metrics ([hub] metrics) */
     http_limits http;      /* [http]: connections held and how long */
+    transport tls;         /* [tls]: how the hub serves; platforms' pins registered */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */

@@ -50,20 +50,25 @@ static const char usage[] =
     "         signed tree head per interval while the log grows),\n"
     "         user = NAME (started as root: become NAME once the port is bound and\n"
     "         the key files read; the dir must belong to NAME),\n"
-    "         public_url = http://LISTEN (where people reach the verify page),\n"
+    "         public_url = http(s)://LISTEN (where people reach the verify page),\n"
     "         rate_per_s = 0 (notices a second each agency may submit; 0: no limit),\n"
     "         rate_burst = rate_per_s (the most at once), daily_quota = 0 (notices\n"
     "         an agency may submit a day, Korean time; 0: none); over either, 429\n"
     "         with Retry-After\n"
     "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key;\n"
     "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
-    "  [platform NAME]  key_sha256 = ..., url = http://HOST:PORT, common = 0 (1: the\n"
-    "                   platform reads a relay's shared fields once, in \"common\"; see\n"
-    "                   protocol.md, \"Common fields\")\n"
+    "  [platform NAME]  key_sha256 = ..., url = https://HOST:PORT, pin = sha256//...\n"
+    "                   (the platform's key, as herald keygen --tls printed it),\n"
+    "                   common = 0 (1: the platform reads a relay's shared fields\n"
+    "                   once, in \"common\"; see protocol.md, \"Common fields\")\n"
     "  [http]  connection limits and waits, as for every role (docs/operations.md):\n"
     "          max_connections = 4096, max_connections_per_source = 64,\n"
     "          header_timeout_s = 10, idle_timeout_s = 15, peer_idle_timeout_s = 120,\n"
-    "          request_timeout_s = 60\n\n"
+    "          request_timeout_s = 60\n"
+    "  [tls]  cert = FILE, key = FILE (this hub's certificate and key, PEM, from\n"
+    "         herald keygen --tls): serve TLS 1.3 on listen; or plain_http =\n"
+    "         loopback: serve, and call platforms at http:// URLs, in plain HTTP on\n"
+    "         loopback addresses only. With neither the hub refuses to start.\n\n"
     "  --listen HOST:PORT  overrides [hub] listen\n"
     "  --threads N         HTTP worker threads (default 4)\n"
     "  --quiet             log only warnings and errors\n";
@@ -92,11 +97,8 @@ static int read_platform(registry_ctx *rc, const config *cfg, const char *sectio
     *url = config_require(cfg, section, "url", rc->err, rc->errlen);
     if (!*url)
         return -1;
-    if (strncmp(*url, "http://", 7) && strncmp(*url, "https://", 8)) {
-        snprintf(rc->err, rc->errlen, "%s: [%s] url must start with http:// or https://",
-                 cfg->path, section);
+    if (transport_peer(&rc->h->tls, cfg, section, *url, rc->err, rc->errlen) != 0)
         return -1;
-    }
     return config_long(cfg, section, "common", 0, 0, 1, common, rc->err, rc->errlen);
 }
 
@@ -235,7 +237,8 @@ static int configure(hub *h, const config *cfg, const char *listen, char *err, s
     char path[4096];
     int rc;
 
-    if (load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
+    if (transport_from_config(&h->tls, cfg, err, errlen) != 0 ||
+        load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
         http_limits_load(cfg, &h->http, err, errlen) != 0 ||
         metrics_access_config(&h->metrics, cfg, "hub", err, errlen) != 0)
         return -1;
@@ -272,14 +275,15 @@ static int configure(hub *h, const config *cfg, const char *listen, char *err, s
 
 static int run(hub *h, const char *listen, long threads)
 {
-    char err[512];
+    char err[512], how[128];
     int sig;
 
     cli_block_shutdown_signals();
     if (hub_start(h, listen, (unsigned)threads, err, sizeof err) != 0)
         return cli_fail("hub", "%s", err);
-    log_info("listening on %s (port %d), %zu agencies and platforms, %zu platforms",
-             listen, hub_port(h), h->clients.count, h->nplatforms);
+    log_info("listening on %s (port %d), %zu agencies and platforms, %zu platforms, %s",
+             listen, hub_port(h), h->clients.count, h->nplatforms,
+             transport_describe(&h->tls, how, sizeof how));
     sig = cli_wait_shutdown_signal();
     log_info("signal %d: finishing requests and relays in flight", sig);
     hub_stop(h);

@@ -13,9 +13,11 @@
 #include "idsvc_api.h"
 #include "log.h"
 #include "privdrop.h"
+#include "transport.h"
 
 static const char usage[] =
     "Usage: herald idsvc --key-file FILE --listen HOST:PORT --clients FILE\n"
+    "                    (--tls-cert FILE --tls-key FILE | --plain-http)\n"
     "                    [--threads N] [--metrics off|public|key]\n"
     "                    [--metrics-clients FILE] [--limits FILE] [--user USER]\n"
     "                    [--quiet]\n\n"
@@ -27,6 +29,12 @@ static const char usage[] =
     "  --key-file FILE     the CI secret (made by 'herald keygen --hmac')\n"
     "  --listen HOST:PORT  where to listen, e.g. 127.0.0.1:7001\n"
     "  --clients FILE      who may call\n"
+    "  --tls-cert FILE     serve TLS 1.3 with this certificate (PEM; made with its\n"
+    "                      key by 'herald keygen --tls', which prints the pin\n"
+    "                      callers put in their configs)\n"
+    "  --tls-key FILE      the certificate's key (PEM, mode 0600)\n"
+    "  --plain-http        serve plain HTTP instead: refused unless --listen is a\n"
+    "                      loopback address\n"
     "  --threads N         worker threads (default 2)\n"
     "  --metrics MODE      GET /metrics: off (default, 404), public, or key (only\n"
     "                      callers in --metrics-clients, a clients file)\n"
@@ -40,6 +48,8 @@ static const char usage[] =
 
 typedef struct idsvc_options {
     const char *key_file, *listen, *clients, *metrics, *metrics_clients, *limits, *user;
+    const char *tls_cert, *tls_key;
+    int plain_http;
     long threads;
 } idsvc_options;
 
@@ -55,6 +65,9 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"metrics-clients", required_argument, 0, 'M'},
         {"limits", required_argument, 0, 'L'},
         {"user", required_argument, 0, 'u'},
+        {"tls-cert", required_argument, 0, 'C'},
+        {"tls-key", required_argument, 0, 'K'},
+        {"plain-http", no_argument, 0, 'P'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -74,6 +87,9 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         case 'M': o->metrics_clients = optarg; break;
         case 'L': o->limits = optarg; break;
         case 'u': o->user = optarg; break;
+        case 'C': o->tls_cert = optarg; break;
+        case 'K': o->tls_key = optarg; break;
+        case 'P': o->plain_http = 1; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("idsvc", "unknown option");
@@ -83,6 +99,8 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         return cli_usage_error("idsvc", "unexpected argument '%s'", argv[optind]);
     if (!o->key_file || !o->listen || !o->clients)
         return cli_usage_error("idsvc", "--key-file, --listen and --clients are required");
+    if (o->plain_http && (o->tls_cert || o->tls_key))
+        return cli_usage_error("idsvc", "--plain-http goes without --tls-cert and --tls-key");
     return -1;
 }
 
@@ -122,59 +140,84 @@ static void stop(idsvc *s, http_server *srv)
     idsvc_close(s);
 }
 
-int cmd_idsvc(int argc, char **argv)
+/* The TLS files are read here, before --user drops the rights to them. */
+static int open_transport(transport *t, const idsvc_options *o, char *err, size_t errlen)
 {
-    idsvc_options o = {.threads = 2};
-    idsvc s = {0};
-    char err[512];
-    http_server *srv;
-    http_limits limits;
-    int rc, sig;
+    if (transport_from_files(t, o->tls_cert, o->tls_key, o->plain_http, err, errlen) != 0 ||
+        transport_serve(t, NULL, o->listen, "--listen", err, errlen) != 0) {
+        transport_free(t);
+        return -1;
+    }
+    return 0;
+}
 
-    if ((rc = parse_options(argc, argv, &o)) != -1)
-        return rc;
-    log_set_name("idsvc");
-    if (read_limits(o.limits, &limits, err, sizeof err) != 0)
-        return cli_fail("idsvc", "%s", err);
-    uid_t uid;
-    gid_t gid;
-    int drop = privdrop_plan(o.user, &uid, &gid, err, sizeof err);
-    if (drop < 0)
-        return cli_fail("idsvc", "%s", err);
-    if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0)
-        return cli_fail("idsvc", "%s", err);
-    if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0) {
-        stop(&s, NULL);
-        return cli_fail("idsvc", "%s", err);
-    }
-    if (!(s.requests = idsvc_api_metrics_new())) {
-        stop(&s, NULL);
-        return cli_fail("idsvc", "out of memory");
-    }
-    cli_block_shutdown_signals();
-    srv = http_server_bind(o.listen, err, sizeof err);
-    if (srv && drop && become_user(o.user, uid, gid, err, sizeof err) != 0) {
+/* Binds, becomes --user, and serves over t; NULL with err. */
+static http_server *serve(idsvc *s, const idsvc_options *o, const transport *t,
+                          const http_limits *limits, uid_t uid, gid_t gid, int drop,
+                          char *err, size_t errlen)
+{
+    http_server *srv = http_server_bind(o->listen, err, errlen);
+
+    if (srv && ((drop && become_user(o->user, uid, gid, err, errlen) != 0) ||
+                transport_serve(t, srv, o->listen, "--listen", err, errlen) != 0)) {
         http_server_stop(srv);
-        srv = NULL;
+        return NULL;
     }
     if (srv) {
-        http_server_observe(srv, s.requests);
-        http_server_limit(srv, &limits);
-        if (http_server_serve(srv, IDSVC_MAX_BODY, (unsigned)o.threads, idsvc_api_gate,
-                              idsvc_api_handle, &s, err, sizeof err) != 0) {
+        http_server_observe(srv, s->requests);
+        http_server_limit(srv, limits);
+        if (http_server_serve(srv, IDSVC_MAX_BODY, (unsigned)o->threads, idsvc_api_gate,
+                              idsvc_api_handle, s, err, errlen) != 0) {
             http_server_stop(srv);
             srv = NULL;
         }
     }
-    if (!srv) {
-        stop(&s, NULL);
+    return srv;
+}
+
+int cmd_idsvc(int argc, char **argv)
+{
+    idsvc_options o = {.threads = 2};
+    idsvc s = {0};
+    transport t;
+    char err[512], how[128];
+    http_server *srv;
+    http_limits limits;
+    uid_t uid;
+    gid_t gid;
+    int rc, sig, drop;
+
+    if ((rc = parse_options(argc, argv, &o)) != -1)
+        return rc;
+    log_set_name("idsvc");
+    if (read_limits(o.limits, &limits, err, sizeof err) != 0 ||
+        (drop = privdrop_plan(o.user, &uid, &gid, err, sizeof err)) < 0 ||
+        open_transport(&t, &o, err, sizeof err) != 0)
+        return cli_fail("idsvc", "%s", err);
+    if (idsvc_open(&s, o.key_file, o.clients, err, sizeof err) != 0) {
+        transport_free(&t);
         return cli_fail("idsvc", "%s", err);
     }
-    log_info("listening on %s (port %d), %zu clients, %ld threads", o.listen,
-             http_server_port(srv), s.clients.count, o.threads);
+    if (metrics_access_open(&s.metrics, o.metrics, o.metrics_clients, err, sizeof err) != 0 ||
+        (!(s.requests = idsvc_api_metrics_new()) &&
+         snprintf(err, sizeof err, "out of memory") > 0)) {
+        stop(&s, NULL);
+        transport_free(&t);
+        return cli_fail("idsvc", "%s", err);
+    }
+    cli_block_shutdown_signals();
+    if (!(srv = serve(&s, &o, &t, &limits, uid, gid, drop, err, sizeof err))) {
+        stop(&s, NULL);
+        transport_free(&t);
+        return cli_fail("idsvc", "%s", err);
+    }
+    log_info("listening on %s (port %d), %zu clients, %ld threads, %s", o.listen,
+             http_server_port(srv), s.clients.count, o.threads,
+             transport_describe(&t, how, sizeof how));
     sig = cli_wait_shutdown_signal();
     log_info("signal %d: finishing requests in flight", sig);
     stop(&s, srv);
+    transport_free(&t);
     log_info("stopped");
     return EXIT_OK;
 }

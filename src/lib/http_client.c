@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "crypto.h"
+#include "tls_pin.h"
 
 #define REPLY_MAX (64u << 20)
 
@@ -22,7 +23,41 @@ struct http_client {
      * chunks every call. Wiped after each call (replies carry CIs). */
     buf resp;
     long retry_after_s; /* the last answer's Retry-After in seconds; -1: none */
+    char pin[TLS_PIN_LEN]; /* the peer's pinned key (tls_pin.h); "" for none */
+    int pin_refused;       /* the last call failed on the pin */
 };
+
+/* A herald peer with a pinned key: trust is that key (not a CA, not a
+ * name; the peer's certificate is self-signed), over TLS 1.3 only. Set
+ * again after every curl_easy_reset. A peer without a pin (a push gateway,
+ * an agency's callback URL) gets libcurl's usual CA checks. */
+static void use_pin(http_client *c)
+{
+    if (!c->pin[0])
+        return;
+    curl_easy_setopt(c->curl, CURLOPT_PINNEDPUBLICKEY, c->pin);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_SSLVERSION,
+                     (long)(CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_DEFAULT));
+}
+
+/* Why a call got no answer, in words an operator can act on. */
+static void describe_failure(http_client *c, CURLcode rc, const char *method,
+                             const char *url, char *err, size_t errlen)
+{
+    c->pin_refused = rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+    if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+        snprintf(err, errlen,
+                 "%s %s: refused: the peer's public key does not match the pin %s in the "
+                 "config (a wrong pin, a replaced key, or not the peer); nothing was sent",
+                 method, url, c->pin);
+    else if (c->pin[0] && (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM))
+        snprintf(err, errlen, "%s %s: TLS 1.3 handshake failed: %s (is the peer serving TLS?)",
+                 method, url, curl_easy_strerror(rc));
+    else
+        snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
+}
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
@@ -64,6 +99,8 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
     size_t n = strlen(c->base);
     if (n && c->base[n - 1] == '/')
         c->base[n - 1] = '\0';
+    if (!strncmp(c->base, "https://", 8) && !tls_pin_for(c->base, c->pin))
+        c->pin[0] = '\0';
     return c;
 }
 
@@ -110,6 +147,8 @@ int http_client_call(http_client *c, const char *method, const char *path,
     c->retry_after_s = -1;
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
+    use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
@@ -125,7 +164,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     }
     rc = curl_easy_perform(c->curl);
     if (rc != CURLE_OK) {
-        snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
+        describe_failure(c, rc, method, url, err, errlen);
         wipe_reply(resp);
         return 0;
     }
@@ -145,6 +184,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
     }
     wipe_reply(resp);
     return (int)status;
+}
+
+int http_client_pin_refused(const http_client *c)
+{
+    return c->pin_refused;
 }
 
 long http_client_retry_after_s(const http_client *c)
@@ -204,6 +248,8 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
     }
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
+    use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
@@ -215,7 +261,7 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     rc = curl_easy_perform(c->curl);
     if (rc != CURLE_OK)
-        snprintf(err, errlen, "GET %s: %s", url, curl_easy_strerror(rc));
+        describe_failure(c, rc, "GET", url, err, errlen);
     else
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
@@ -244,6 +290,8 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     }
     snprintf(url, sizeof url, "%s%s", c->base, path);
     curl_easy_reset(c->curl);
+    use_pin(c);
+    c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
@@ -258,7 +306,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     rc = curl_easy_perform(c->curl);
     if (rc != CURLE_OK) {
         *unsent = never_sent(c->curl, rc);
-        snprintf(err, errlen, "POST %s: %s", url, curl_easy_strerror(rc));
+        describe_failure(c, rc, "POST", url, err, errlen);
     } else {
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     }

@@ -31,6 +31,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
  * or -1 when it had none. */
 long http_client_retry_after_s(const http_client *c);
 
+/* 1 when the last call got no answer because the peer's key is not the
+ * one pinned for it (tls_pin.h): a configuration error or an impostor,
+ * which retrying does not mend. */
+int http_client_pin_refused(const http_client *c);
+
 /* Same, with a JSON body (not stolen). */
 int http_client_json(http_client *c, const char *method, const char *path,
                      json_t *body, json_t **reply, char *err, size_t errlen);

@@ -33,7 +33,11 @@ struct http_server {
     http_metrics *metrics; /* NULL: requests are not counted */
     http_limits limits;
     http_guard *guard; /* holds the connections to limits */
+    const char *tls_cert, *tls_key; /* PEM; NULL: plain HTTP */
 };
+
+/* GnuTLS priorities: TLS 1.3 and nothing older. */
+#define TLS13_ONLY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 
 /* A declared length reserves at most this much before the bytes come:
  * a client that declares 16 MB and sends nothing holds no more. */
@@ -484,6 +488,13 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
     s->gate = gate;
     s->ctx = ctx;
     s->max_body = max_body;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)s->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)s->tls_key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS13_ONLY},
+        {MHD_OPTION_END, 0, NULL},
+    };
+
     if (!s->guard && !(s->guard = http_guard_new(&s->limits, err, errlen)))
         return -1;
     /* epoll and a small pool: idle connections cost a few hundred bytes
@@ -491,7 +502,9 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
      * short waits; libmicrohttpd's timeout is the silence allowed once a
      * request is in. */
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, s,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (s->tls_cert ? MHD_USE_TLS : 0), 0,
+        NULL, NULL, on_request, s,
+        MHD_OPTION_ARRAY, s->tls_cert ? tls : tls + 3,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -500,7 +513,8 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
         MHD_OPTION_CONNECTION_LIMIT, http_guard_capacity(s->guard),
         MHD_OPTION_END);
     if (!s->daemon) {
-        snprintf(err, errlen, "cannot serve on port %d", s->port);
+        snprintf(err, errlen, "cannot serve on port %d%s", s->port,
+                 s->tls_cert ? " (is the TLS certificate's key the one in the key file?)" : "");
         return -1;
     }
     return 0;
@@ -529,6 +543,18 @@ http_server *http_server_start_gated(const char *listen, size_t max_body, unsign
 void http_server_set_refusal(http_server *s, http_refusal fn)
 {
     s->refusal = fn;
+}
+
+int http_server_use_tls(http_server *s, const char *cert_pem, const char *key_pem, char *err,
+                        size_t errlen)
+{
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen, "this libmicrohttpd was built without TLS");
+        return -1;
+    }
+    s->tls_cert = cert_pem;
+    s->tls_key = key_pem;
+    return 0;
 }
 
 int http_server_port(const http_server *s)

@@ -79,6 +79,11 @@ void http_server_limit(http_server *s, const http_limits *limits);
 /* Between bind and serve: answers the server gives on its own go through
  * fn (see http_refusal). */
 void http_server_set_refusal(http_server *s, http_refusal fn);
+/* Between bind and serve: serve TLS 1.3 only, with a PEM certificate and
+ * key the caller keeps until http_server_stop. Returns 0, or -1 with err
+ * when this libmicrohttpd was built without TLS. */
+int http_server_use_tls(http_server *s, const char *cert_pem, const char *key_pem, char *err,
+                        size_t errlen);
 int http_server_port(const http_server *s);
 void http_server_stop(http_server *s);
 

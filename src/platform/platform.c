@@ -2,6 +2,7 @@
  * keys and database, then starting and stopping its threads. See
  * platform.h for how the work is split. */
 #include "platform.h"
+#include "str_copy.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -95,6 +96,15 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
         copy_setting(cfg, "idsvc", "url", p->idsvc_url, sizeof p->idsvc_url, err, errlen) ||
         copy_setting(cfg, "hub", "url", p->hub_url, sizeof p->hub_url, err, errlen))
         return -1;
+    if (transport_from_config(&p->tls, cfg, err, errlen) != 0 ||
+        transport_peer(&p->tls, cfg, "idsvc", p->idsvc_url, err, errlen) != 0 ||
+        transport_peer(&p->tls, cfg, "hub", p->hub_url, err, errlen) != 0)
+        return -1;
+    if ((v = config_get(cfg, "platform", "web_listen")) != NULL &&
+        str_copy(p->web_listen, sizeof p->web_listen, v) != strlen(v)) {
+        snprintf(err, errlen, "%s: [platform] web_listen is too long", cfg->path);
+        return -1;
+    }
     if (!apikeys_name_ok(p->name, strlen(p->name))) {
         snprintf(err, errlen, "%s: [platform] name must be 1-64 of [A-Za-z0-9._-]", cfg->path);
         return -1;
@@ -214,11 +224,32 @@ void platform_close(platform *p)
     if (p->hub_key)
         secure_free(p->hub_key);
     sms_settings_wipe(&p->sms_set);
+    transport_free(&p->tls);
     pthread_mutex_destroy(&p->lock);
+}
+
+/* A server for the platform's routes on listen, over t; NULL with err. */
+static http_server *serve_on(platform *p, const char *listen, const transport *t,
+                             const char *what, char *err, size_t errlen)
+{
+    http_server *s = http_server_bind(listen, err, errlen);
+
+    if (s && (transport_serve(t, s, listen, what, err, errlen) != 0 ||
+              (http_server_observe(s, p->requests), http_server_limit(s, &p->http),
+               http_server_serve(s, PLATFORM_MAX_BODY, (unsigned)p->threads, platform_api_gate,
+                                 platform_api_handle, p, err, errlen)) != 0)) {
+        http_server_stop(s);
+        s = NULL;
+    }
+    return s;
 }
 
 int platform_start(platform *p, const char *listen, char *err, size_t errlen)
 {
+    /* web_listen is plain HTTP by its nature, and so loopback only. */
+    const transport plain = {.plain_loopback = 1, .tls_setting = "nothing",
+                             .plain_setting = "web_listen"};
+
     if (platform_reports_start(p) != 0) {
         snprintf(err, errlen, "cannot start the reporter thread");
         return -1;
@@ -241,14 +272,12 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
                  " no ConsignmentNotification is reported until one is configured");
     if (!p->requests && !(p->requests = platform_api_metrics_new()))
         snprintf(err, errlen, "out of memory");
-    else if ((p->server = http_server_bind(listen, err, errlen)) != NULL) {
-        http_server_observe(p->server, p->requests);
-        http_server_limit(p->server, &p->http);
-        if (http_server_serve(p->server, PLATFORM_MAX_BODY, (unsigned)p->threads,
-                              platform_api_gate, platform_api_handle, p, err, errlen) != 0) {
-            http_server_stop(p->server);
-            p->server = NULL;
-        }
+    else if ((p->server = serve_on(p, listen, &p->tls, "[platform] listen", err, errlen)) &&
+             p->web_listen[0] &&
+             !(p->web = serve_on(p, p->web_listen, &plain, "[platform] web_listen", err,
+                                 errlen))) {
+        http_server_stop(p->server);
+        p->server = NULL;
     }
     if (!p->server) {
         sms_channel_stop(p->sms);
@@ -257,8 +286,13 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         platform_reports_stop(p);
         return -1;
     }
-    log_info("listening on %s (port %d), platform %s, %zu clients, %ld threads", listen,
-             http_server_port(p->server), p->name, p->clients.count, p->threads);
+    char how[128];
+    log_info("listening on %s (port %d), platform %s, %zu clients, %ld threads, %s", listen,
+             http_server_port(p->server), p->name, p->clients.count, p->threads,
+             transport_describe(&p->tls, how, sizeof how));
+    if (p->web)
+        log_info("also serving the same pages in plain HTTP on %s (web port %d), for loopback"
+                 " clients only", p->web_listen, http_server_port(p->web));
     return 0;
 }
 
@@ -267,6 +301,8 @@ void platform_stop(platform *p)
     if (p->server)
         http_server_stop(p->server);
     p->server = NULL;
+    http_server_stop(p->web);
+    p->web = NULL;
     sms_channel_stop(p->sms);
     p->sms = NULL;
     push_channel_stop(p->push);

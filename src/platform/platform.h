@@ -31,6 +31,7 @@
 #include "apikeys.h"
 #include "http_metrics.h"
 #include "metrics_access.h"
+#include "transport.h"
 #include "metrics_db.h"
 #include "config.h"
 #include "crypto.h"
@@ -83,6 +84,12 @@ typedef struct platform {
     sms_channel *sms;
 
     http_server *server;
+    transport tls;            /* [tls]: how server serves; idsvc's and the hub's pins */
+    /* [platform] web_listen: the same pages and API again, in plain HTTP on
+     * a loopback address, for a TLS-terminating proxy on the same host
+     * (or the demo's browser) in front of the citizen pages; NULL: none. */
+    char web_listen[300];
+    http_server *web;
     http_metrics *requests;   /* every request server answers, by route and status */
     metrics_access metrics;   /* who may read GET /metrics ([platform] metrics) */
     metrics_db queues;        /* the outbox's depth (platform_metrics.c) */

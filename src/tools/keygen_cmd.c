@@ -1,6 +1,7 @@
-/* keygen_cmd.c -- `herald keygen`: the CI secret and Ed25519 signing keys.
- * Both are one line of base64; secrets get mode 0600 and are never
- * overwritten (see keyfile.h). */
+/* keygen_cmd.c -- `herald keygen`: the CI secret, Ed25519 signing keys,
+ * and a role's TLS key and certificate. The first two are one line of
+ * base64; secrets get mode 0600 and are never overwritten (see keyfile.h).
+ * The TLS pair is PEM (tls_cert.h), and the pin its peers need is printed. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,15 +9,49 @@
 #include "cli.h"
 #include "crypto.h"
 #include "keyfile.h"
+#include "tls_cert.h"
 
 static const char usage[] =
     "Usage: herald keygen --hmac --out FILE\n"
-    "       herald keygen --ed25519 --out PREFIX\n\n"
+    "       herald keygen --ed25519 --out PREFIX\n"
+    "       herald keygen --tls --out PREFIX [--name NAME] [--host HOST]... [--days N]\n\n"
     "  --hmac       32 random bytes for CI derivation (the idsvc secret), written\n"
     "               as one line of base64 to FILE with mode 0600\n"
     "  --ed25519    an Ed25519 key pair: PREFIX.key (the secret seed, base64,\n"
     "               mode 0600) and PREFIX.pub (the public key, base64, mode 0644)\n"
+    "  --tls        a role's TLS key and self-signed certificate: PREFIX.key (ECDSA\n"
+    "               P-256, PEM, mode 0600) and PREFIX.crt (PEM, mode 0644); prints\n"
+    "               the pin ('sha256//...') its peers put in their configs\n"
+    "  --name NAME  the certificate's common name (default: herald)\n"
+    "  --host HOST  an IP address or DNS name the certificate names (repeatable,\n"
+    "               at most 16; default 127.0.0.1). Peers trust the pinned key,\n"
+    "               not the name, so this is for people reading the certificate\n"
+    "  --days N     how long the certificate is valid (default 3650)\n"
     "  --out PATH   where to write; an existing file is never overwritten\n";
+
+#define TLS_MAX_HOSTS 16
+
+typedef struct tls_request {
+    const char *name;
+    const char *hosts[TLS_MAX_HOSTS];
+    size_t nhosts;
+    long days;
+} tls_request;
+
+static int write_tls(const char *prefix, tls_request *t)
+{
+    static const char *const loopback[] = {"127.0.0.1"};
+    char key[4096], crt[4096], pin[TLS_PIN_LEN], err[512];
+
+    snprintf(key, sizeof key, "%s.key", prefix);
+    snprintf(crt, sizeof crt, "%s.crt", prefix);
+    if (tls_cert_create(key, crt, t->name ? t->name : "herald",
+                        t->nhosts ? t->hosts : loopback, t->nhosts ? t->nhosts : 1,
+                        (int)t->days, pin, err, sizeof err) != 0)
+        return cli_fail("keygen", "%s", err);
+    printf("%s\n", pin);
+    return EXIT_OK;
+}
 
 static int write_hmac(const char *path)
 {
@@ -64,19 +99,38 @@ int cmd_keygen(int argc, char **argv)
     static const struct option opts[] = {
         {"hmac", no_argument, 0, 'm'},
         {"ed25519", no_argument, 0, 'e'},
+        {"tls", no_argument, 0, 't'},
+        {"name", required_argument, 0, 'n'},
+        {"host", required_argument, 0, 'H'},
+        {"days", required_argument, 0, 'd'},
         {"out", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     int kind = 0, c;
     const char *out = NULL;
+    tls_request tls = {.days = 3650};
 
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': case 'e':
+        case 'm': case 'e': case 't':
             if (kind && kind != c)
-                return cli_usage_error("keygen", "choose one of --hmac and --ed25519");
+                return cli_usage_error("keygen", "choose one of --hmac, --ed25519 and --tls");
             kind = c;
+            break;
+        case 'n':
+            if (!*optarg || strlen(optarg) > 64)
+                return cli_usage_error("keygen", "--name must be 1 to 64 characters");
+            tls.name = optarg;
+            break;
+        case 'H':
+            if (tls.nhosts == TLS_MAX_HOSTS || !*optarg || strlen(optarg) > 253)
+                return cli_usage_error("keygen", "--host: at most 16, each 1 to 253 characters");
+            tls.hosts[tls.nhosts++] = optarg;
+            break;
+        case 'd':
+            if (cli_parse_long(optarg, 1, 36500, &tls.days) != 0)
+                return cli_usage_error("keygen", "--days must be 1 to 36500");
             break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -86,8 +140,12 @@ int cmd_keygen(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
     if (!kind)
-        return cli_usage_error("keygen", "say which key: --hmac or --ed25519");
+        return cli_usage_error("keygen", "say which key: --hmac, --ed25519 or --tls");
+    if (kind != 't' && (tls.name || tls.nhosts || tls.days != 3650))
+        return cli_usage_error("keygen", "--name, --host and --days go with --tls");
     if (!out || !*out)
         return cli_usage_error("keygen", "--out is required");
+    if (kind == 't')
+        return write_tls(out, &tls);
     return kind == 'm' ? write_hmac(out) : write_ed25519(out);
 }

@@ -19,6 +19,8 @@ NTS=$(key) CAR=$(key) MSG=$(key) HUBKEY=$(key)
 "$HERALD" keygen --ed25519 --out log >/dev/null 2>&1
 P_CAR=$(free_port) P_MSG=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = data
 listen = 127.0.0.1:0

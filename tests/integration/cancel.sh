@@ -43,10 +43,12 @@ BACKOFFICE=$("$HERALD" apikey --name backoffice --clients agency.clients)
 NTS=$(key) LIM=$(key) MSG=$(key)
 (umask 077; echo "$IDKEY" >idsvc.key; echo "$PIDKEY" >pidsvc.key; echo "$HUBKEY" >hub.key
 	echo "$MSG" >msg.apikey; echo "$NTS" >nts.apikey; echo "$LIM" >lim.apikey)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 
 P_MSG=$(free_port) AGPORT=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -73,6 +75,8 @@ start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 H="http://127.0.0.1:$PORT_hub"
 
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = data
@@ -98,6 +102,8 @@ aq() { sqlite3 agency/agency.db "$1"; }
 
 agency_ini() { # name dir hubkeyfile port
 	cat <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = $1
 dir = $2

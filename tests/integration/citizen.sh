@@ -22,7 +22,7 @@ ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
 "$HERALD" apikey --name hub --clients platform.clients >/dev/null
 TOHUB=$(openssl rand -hex 32)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HUBPORT=$(free_port)
 python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
 PIDS+=($!)
@@ -32,6 +32,8 @@ for _ in $(seq 1 100); do grep -q listening hub.log 2>/dev/null && break; sleep 
 # messages stay in the outbox for the test to read.
 platform_ini() {
 	cat <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = $1

@@ -72,15 +72,24 @@ check "the PDFs open (pdfinfo) with a page per letter at least, and the manifest
 	"$(pages_of "${PDFS[@]}")" "${LETTERS:-x}" "$MANIFEST"
 
 port_of() { sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' "$1"; }
-MSG=$(port_of "$D/platform-messenger/platform.ini")
-HUB=$(port_of "$D/hub/hub.ini")
+# A platform's citizen pages: its public_url, plain HTTP on loopback.
+web_port_of() { sed -n 's|^public_url = http://127.0.0.1:\([0-9]*\)$|\1|p' "$1"; }
+MSG=$(web_port_of "$D/platform-messenger/platform.ini")
+# The roles speak TLS to each other: their URLs and pins as callers know them.
+HUB_URL=$(ini_get "$D/agency/agency.ini" hub url) HUB_PIN=$(ini_get "$D/agency/agency.ini" hub pin)
+IDSVC_URL=$(ini_get "$D/agency/agency.ini" idsvc url) IDSVC_PIN=$(ini_get "$D/agency/agency.ini" idsvc pin)
+MSG_API=$(ini_get "$D/hub/hub.ini" "platform messenger" url)
+MSG_PIN=$(ini_get "$D/hub/hub.ini" "platform messenger" pin)
+check "the demo's roles call each other at https URLs with pins" \
+	bash -c '[[ $0 == https://* && $1 == https://* && $2 == https://* ]] && [ -n "$3" ] && [ -n "$4" ] && [ -n "$5" ]' \
+	"$HUB_URL" "$IDSVC_URL" "$MSG_API" "$HUB_PIN" "$IDSVC_PIN" "$MSG_PIN"
 
 # A notice read after its SMS: its certificate holds the SMSC's acceptance
 # (channel sms and the message id) and the receipt, and verifies offline.
 READ_SMS=$(sqlite3 "file:$D/hub/hub.db?mode=ro" \
 	"SELECT id FROM notices WHERE state = 'read' AND platform = 'carrier' LIMIT 1")
-curl -s -H "Authorization: Bearer $(cat "$D/agency/hub.apikey")" \
-	"http://127.0.0.1:$HUB/v1/notices/$READ_SMS/certificate" >"$T/sms_cert.json"
+curl_pinned "$HUB_PIN" -s -H "Authorization: Bearer $(cat "$D/agency/hub.apikey")" \
+	"$HUB_URL/v1/notices/$READ_SMS/certificate" >"$T/sms_cert.json"
 sms_alert_leaf() { # CERT: an SMS acceptance with its message id, and the read
 	jq -r '.entries[].leaf | @base64d' "$1" | jq -se 'any(.event == "ConsignmentNotification" and
 		.channel == "sms" and (.reference | length > 0)) and any(.event == "ContentHandover")' >/dev/null
@@ -90,7 +99,6 @@ check "a notice read after an SMS has a certificate whose ConsignmentNotificatio
 check "... and herald verify accepts it with the hub's log key" \
 	"$HERALD" verify --log-key "$D/signer/log.pub" "$T/sms_cert.json"
 AG=$(port_of "$D/agency/agency.ini")
-IDSVC=$(sed -n 's|^url = http://127.0.0.1:\([0-9]*\)$|\1|p' "$D/agency/agency.ini" | head -n1)
 
 # The demo printed sign-ins for people to try; use them.
 mapfile -t signins < <(grep -E '^  010-[0-9]{4}-[0-9]{4} / [0-9]{6}  on messenger' "$T/demo.out" | head -n 2)
@@ -101,7 +109,7 @@ B_PHONE=$(awk '{print $1}' <<<"${signins[1]}"); B_PIN=$(awk '{print $3}' <<<"${s
 # The phone view: each demo phone's texts, their links clickable.
 PHONES=$(sed -n 's|^  phones *http://127.0.0.1:\([0-9]*\)/$|\1|p' "$T/demo.out")
 check "the demo prints the phone view's address" [ -n "$PHONES" ]
-CAR=$(port_of "$D/platform-carrier/platform.ini")
+CAR=$(web_port_of "$D/platform-carrier/platform.ini")
 car_signin=$(grep -E '^  010-[0-9]{4}-[0-9]{4} / [0-9]{6}  on carrier' "$T/demo.out" | head -n1)
 C_PHONE=$(awk '{print $1}' <<<"$car_signin")
 curl -s "http://127.0.0.1:$PHONES/phones/$A_PHONE" >"$T/phone_a.html"
@@ -185,13 +193,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$DOC_B?token=$FRESH")
 check "the same token, unexpired, opens (control)" [ "$code" = 200 ]
 
 # Every role refuses a wrong or missing key.
-for target in "$IDSVC /v1/ci" "$HUB /v1/notices" "$HUB /v1/events" "$HUB /v1/directory" \
-	"$MSG /v1/relay" "$MSG /v1/members"; do
+for target in "$IDSVC_URL $IDSVC_PIN /v1/ci" "$HUB_URL $HUB_PIN /v1/notices" \
+	"$HUB_URL $HUB_PIN /v1/events" "$HUB_URL $HUB_PIN /v1/directory" \
+	"$MSG_API $MSG_PIN /v1/relay" "$MSG_API $MSG_PIN /v1/members"; do
 	set -- $target
-	c1=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "http://127.0.0.1:$1$2")
-	c2=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' -H 'Authorization: Bearer nope' \
-		"http://127.0.0.1:$1$2")
-	check "POST $2 on port $1: 401 without a key and with a wrong one" \
+	c1=$(curl_pinned "$2" -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "$1$3")
+	c2=$(curl_pinned "$2" -s -o /dev/null -w '%{http_code}' -X POST -d '{}' \
+		-H 'Authorization: Bearer nope' "$1$3")
+	check "POST $3 at $1: 401 without a key and with a wrong one" \
 		bash -c "[ $c1 = 401 ] && [ $c2 = 401 ]"
 done
 

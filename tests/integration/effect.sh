@@ -38,10 +38,12 @@ ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
 NTS=$(key) MSG=$(key)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$AGIDKEY" >agency.idsvc.apikey
 	echo "$HUBKEY" >hub.key; echo "$MSG" >msg.apikey; echo "$NTS" >nts.hub.apikey)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 
 P_MSG=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -61,6 +63,8 @@ start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 H="http://127.0.0.1:$PORT_hub"
 
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = data
@@ -96,6 +100,8 @@ check "the hub's directory knows them" \
 AGPORT=$(free_port)
 agency_ini() { # extra [agency] lines
 	cat <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = agdata

@@ -36,6 +36,8 @@ url = http://127.0.0.1:$P_CAR
 INI
 }
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = data
 listen = 127.0.0.1:0

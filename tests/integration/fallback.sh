@@ -41,7 +41,7 @@ NTS=$(key) CAR=$(key) MSG=$(key)
 	echo "$MSG" >messenger.hub.apikey; echo s3cret >smpp.password; key >push.key)
 chmod 600 ./*.apikey
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 smsc_start smsc smsc.out --system-id herald --password s3cret --fail "$F_PHONE:UNDELIV" ||
 	{ not_ok "the SMSC peer starts"; finish; }
 P_CAR=$(free_port) P_MSG=$(free_port)
@@ -49,6 +49,8 @@ push_start gw gw.out --key-file push.key --fail "$F_PHONE:failed" \
 	--receipts-url "http://127.0.0.1:$P_MSG/v1/push/receipts" || { not_ok "the push gateway peer starts"; finish; }
 
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -73,6 +75,8 @@ H="http://127.0.0.1:$PORT_hub"
 
 platform_ini() { # NAME PORT CHANNEL-SECTION
 	cat <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = $1
 dir = $1
@@ -132,6 +136,8 @@ check "the hub's directory has both on both platforms, consenting, carrier first
 
 # --- the agency sends one notice to each ---
 cat >agency.ini <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = agencydata

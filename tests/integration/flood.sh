@@ -7,7 +7,8 @@
 # connections are closed after the header wait, a request head sent one
 # byte at a time too; an answered keep-alive connection waits idle_timeout_s,
 # one that carried a valid API key peer_idle_timeout_s; idsvc takes its
-# limits from --limits FILE. The flood and the
+# limits from --limits FILE; over TLS, connections that never send a
+# request are closed the same. The flood and the
 # probes are tests/integration/flood.py.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,8 @@ header_timeout_s = 3
 idle_timeout_s = 2
 peer_idle_timeout_s = 30'
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hub
 listen = 127.0.0.1:0
@@ -39,6 +42,8 @@ INI
 "$HERALD" apikey --name hub --clients platform.clients >/dev/null
 (umask 077; echo unused >idsvc.apikey; echo unused >hub.apikey)
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = platform
@@ -126,13 +131,45 @@ check "... and a wrong key earns nothing longer" \
 "$HERALD" keygen --hmac --out ci.key
 "$HERALD" apikey --name hub --clients idsvc.clients >/dev/null
 printf '[http]\nmax_connections_per_source = 3\n' >idsvc-limits.ini
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients --limits idsvc-limits.ini ||
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients idsvc.clients --limits idsvc-limits.ini ||
 	not_ok "idsvc starts with --limits"
 python3 "$FLOOD" hold --port "$PORT_idsvc" --sources 127.0.0.2 --per-source 10 --seconds 2 >flood-idsvc.out
 check "idsvc --limits FILE: one address holds 3 idle connections of the 10 it opened" \
 	bash -c "grep '\"t\"' flood-idsvc.out | tail -n1 | jq -e '.open[\"127.0.0.2\"] == 3' >/dev/null"
 
-printf '[hub]\ndir = bad\nlisten = 127.0.0.1:0\n[http]\nmax_connections = 2\n' >bad.ini
+# Over TLS the guard counts from the TCP accept: a connection that never
+# finishes its handshake, and one that finishes it and sends no request,
+# are both closed at header_timeout_s.
+"$HERALD" keygen --tls --out hubtls >/dev/null 2>&1
+printf '[tls]\ncert = hubtls.crt\nkey = hubtls.key\n[hub]\ndir = hubtls\nlisten = 127.0.0.1:0\n%s\n' \
+	"$LIMITS" >hub-tls.ini
+start_role hub_tls hub-tls.log hub --config hub-tls.ini || not_ok "a TLS hub starts"
+python3 - "$PORT_hub_tls" >tls-idle.json <<'PY'
+import json, socket, ssl, sys, time
+port = int(sys.argv[1])
+def closed_after(sock):
+    t = time.monotonic()
+    sock.settimeout(10)
+    try:
+        data = sock.recv(16)
+    except (socket.timeout, TimeoutError):
+        return None
+    except OSError:
+        data = b""
+    return round(time.monotonic() - t, 2) if data == b"" else None
+raw = closed_after(socket.create_connection(("127.0.0.1", port)))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+version = tls.version()
+print(json.dumps({"raw": raw, "tls": closed_after(tls), "version": version}))
+PY
+check "TLS hub: a connection with no handshake is closed at header_timeout_s" \
+	jqok ".raw != null and .raw >= 2.5 and .raw < 6" tls-idle.json
+check "... and one with a finished TLS 1.3 handshake but no request too" \
+	jqok ".version == \"TLSv1.3\" and .tls != null and .tls >= 2.5 and .tls < 6" tls-idle.json
+
+printf '[tls]\nplain_http = loopback\n[hub]\ndir = bad\nlisten = 127.0.0.1:0\n[http]\nmax_connections = 2\n' >bad.ini
 r=$("$HERALD" hub --config bad.ini 2>&1)
 check "a bad [http] value is refused with the key named" grep -q "\[http\] max_connections must be" <<<"$r"
 finish

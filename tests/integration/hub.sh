@@ -21,6 +21,8 @@ NTS=$(key) LIMS=$(key) MSG=$(key) CAR=$(key) POR=$(key) HUBKEY=$(key)
 (umask 077; echo "$HUBKEY" >hub.key)
 P_MSG=$(free_port) P_CAR=$(free_port) P_POR=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = data
 listen = 127.0.0.1:0

@@ -38,7 +38,7 @@ check "herald ci --strict rejects a check digit mismatch" \
 check "herald ci refuses a key readable by others" \
 	bash -c 'cp ci.key open.key && chmod 644 open.key && ! "$HERALD" ci --key-file open.key 1 2>e && grep -q "chmod 600" e'
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients clients || { not_ok "idsvc starts"; finish; }
 URL="http://127.0.0.1:$PORT_idsvc/v1/ci"
 AUTH=(-H "Authorization: Bearer $KEY")
 

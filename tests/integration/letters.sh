@@ -25,8 +25,10 @@ NTS=$(openssl rand -hex 32)
 IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
 (umask 077; echo "$IDKEY" >idsvc.key; echo "$NTS" >hub.key)
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -41,6 +43,8 @@ start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 H="http://127.0.0.1:$PORT_hub"
 
 cat >agency.ini <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = data

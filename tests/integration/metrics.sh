@@ -15,7 +15,9 @@ command -v promtool >/dev/null || { not_ok "promtool is installed (sh scripts/de
 
 D=$T/demo
 N=${METRICS_NOTICES:-300}
-"$HERALD" demo --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
+# --plain-http: the scrapes below read each role over plain loopback HTTP
+# (TLS between the roles is tls.sh's and e2e.sh's).
+"$HERALD" demo --plain-http --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
 PIDS+=("$!")
 for _ in $(seq 1 1200); do
 	grep -q "Press Ctrl-C" "$T/demo.out" 2>/dev/null && break
@@ -170,15 +172,15 @@ check "idsvc: RRNs converted cover every notice" \
 	[ "$(value idsvc 'herald_idsvc_rrns_total{outcome="converted"}')" -ge "$N" ]
 
 # A role whose config says nothing of metrics keeps them off: 404.
-start_role lone "$T/lone.log" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients"
+start_role lone "$T/lone.log" idsvc --plain-http --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT_lone/metrics")
 check "a role without metrics in its config answers GET /metrics with 404" [ "$code" = 404 ]
-start_role open "$T/open.log" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" \
+start_role open "$T/open.log" idsvc --plain-http --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" \
 	--metrics public
 code=$(curl -s -o "$T/open.prom" -w '%{http_code}' "http://127.0.0.1:$PORT_open/metrics")
 check "with metrics = public it answers anyone, and promtool accepts it" \
 	bash -c '[ "$0" = 200 ] && promtool check metrics <"$1" >/dev/null 2>&1' "$code" "$T/open.prom"
-"$HERALD" idsvc --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" --listen 127.0.0.1:0 \
+"$HERALD" idsvc --plain-http --key-file "$D/idsvc/ci.key" --clients "$D/idsvc/clients" --listen 127.0.0.1:0 \
 	--metrics sometimes 2>"$T/bad.err"
 check "a metrics mode that is not off, public or key is refused at start" \
 	grep -q "metrics must be off, public or key" "$T/bad.err"

@@ -36,7 +36,7 @@ IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
 "$HERALD" keygen --ed25519 --out messenger >/dev/null
 HUBKEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077; echo "$IDKEY" >idsvc.key; echo "$HUBKEY" >hub.key)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients ||
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients idsvc.clients ||
 	{ not_ok "idsvc starts"; finish; }
 python3 "$HERE/stub_hub.py" "$HUBKEY" 2>hub.log &
 HUBPID=$!
@@ -51,6 +51,8 @@ MONKEY=$("$HERALD" apikey --name prometheus --clients metrics.clients)
 AGPORT=$(free_port)
 mkdir -p data/templates
 cat >agency.ini <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = data

@@ -21,13 +21,15 @@ TOHUB=$(openssl rand -hex 32)
 sh "$HERE/../../scripts/peers.sh" && smsc_start smsc smsc.out --system-id herald --password s3cret ||
 	{ not_ok "the SMSC peer starts"; finish; }
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HUBPORT=$(free_port)
 python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q listening hub.log 2>/dev/null && break; sleep 0.05; done
 
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = data

@@ -30,7 +30,7 @@ PUSHKEY=$(openssl rand -hex 32)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey
 	echo "$PUSHKEY" >push.key; openssl rand -hex 32 >other.key)
 
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HUBPORT=$(free_port)
 python3 "$HERE/fake_hub.py" "$HUBPORT" "$(printf %s "$TOHUB" | sha256sum | cut -c1-64)" hub.jsonl 2>hub.log &
 PIDS+=($!)
@@ -41,6 +41,8 @@ ok "the push gateway peer prints its push and control ports"
 GW="http://127.0.0.1:$CONTROL_gw"
 
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = data

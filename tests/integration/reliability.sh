@@ -18,6 +18,8 @@ NTS=$(key) MSG=$(key) CAR=$(key) HUBKEY=$(key)
 (umask 077; echo "$HUBKEY" >hub.key)
 P_MSG=$(free_port) P_CAR=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = data
 listen = 127.0.0.1:0
@@ -161,9 +163,11 @@ check "the server still answers after them: a 3 MB JSON batch of spaces, 400" [ 
 IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
 "$HERALD" keygen --ed25519 --out messenger >/dev/null
 (umask 077; echo "$IDKEY" >idsvc.key; echo "$NTS" >nts.key)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 HP=$PORT_hub AGPORT=$(free_port)
 cat >agency.ini <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = agency-data

@@ -7,7 +7,7 @@
 # certificates wait; restarted on the same socket, heads are signed again,
 # consistent with those before. Under its seccomp filter the signer works,
 # and a forbidden system call stops it with a line naming it. idsvc, too,
-# drops to --user after reading its key and binding.
+# drops to --user after reading its keys (the TLS key too) and binding.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 CLIENT=$HERE/signer_client.py
@@ -35,6 +35,8 @@ chown $SU keys/log.key
 NTS=$(key)
 mkdir hubdata && chown $HU hubdata
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -201,12 +203,32 @@ check "a forbidden system call (socket, 41) stops the signer: exit 159 and a lin
 # --- idsvc too: root reads the CI key and binds, then --user ---
 "$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
 "$HERALD" apikey --name agency-test --clients ci.clients >/dev/null
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients ci.clients --user $HU
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients ci.clients --user $HU
 check "idsvc started as root runs as $HU, which cannot read the CI key, and answers" \
 	bash -c "[ '$(proc_field "$PID_idsvc" Uid)' = $H_UID ] &&
 		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat ci.key >/dev/null 2>&1 &&
 		curl -sf http://127.0.0.1:$PORT_idsvc/v1/health >/dev/null"
-setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$HERALD" idsvc --key-file ci.key \
+# With TLS: its certificate's key (0600, root's) is read before the drop.
+"$HERALD" keygen --tls --out idsvc-tls >idsvc-tls.pin 2>/dev/null
+start_role idsvc_tls idsvc-tls.log idsvc --key-file ci.key --clients ci.clients \
+	--tls-cert idsvc-tls.crt --tls-key idsvc-tls.key --user $HU
+check "idsvc with --tls-key and --user runs as $HU, which cannot read the TLS key, and answers over TLS 1.3" \
+	bash -c "[ '$(proc_field "$PID_idsvc_tls" Uid)' = $H_UID ] &&
+		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat idsvc-tls.key >/dev/null 2>&1 &&
+		curl -sf --insecure --pinnedpubkey '$(cat idsvc-tls.pin)' --tlsv1.3 \
+			https://127.0.0.1:$PORT_idsvc_tls/v1/health >/dev/null"
+# The hub as well: [tls] key read as root, then [hub] user.
+"$HERALD" keygen --tls --out hub-tls >hub-tls.pin 2>/dev/null
+mkdir hubtls && chown $HU hubtls
+printf '[tls]\ncert = hub-tls.crt\nkey = hub-tls.key\n[hub]\ndir = hubtls\nlisten = 127.0.0.1:0\nuser = %s\n' \
+	$HU >hub-tls.ini
+start_role hub_tls hub-tls.log hub --config hub-tls.ini
+check "the hub with [tls] and [hub] user runs as $HU, which cannot read the TLS key, and answers over TLS 1.3" \
+	bash -c "[ '$(proc_field "$PID_hub_tls" Uid)' = $H_UID ] &&
+		! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups cat hub-tls.key >/dev/null 2>&1 &&
+		curl -sf --insecure --pinnedpubkey '$(cat hub-tls.pin)' --tlsv1.3 \
+			https://127.0.0.1:$PORT_hub_tls/v1/health >/dev/null"
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$HERALD" idsvc --key-file ci.key --plain-http \
 	--clients ci.clients --listen 127.0.0.1:0 --user $HU 2>idsvc-user.log
 check "--user is refused unless started as root" \
 	bash -c "[ $? -ne 0 ] && grep -q 'not root' idsvc-user.log"

@@ -25,9 +25,11 @@ set_clock 0
 IDKEY=$("$HERALD" apikey --name nts --clients idsvc.clients)
 NTS=$(key) HUBKEY=$(key)
 (umask 077; echo "$IDKEY" >idsvc.key; echo "$NTS" >nts.apikey; echo "$HUBKEY" >hub.key)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients --metrics public ||
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients idsvc.clients --metrics public ||
 	{ not_ok "idsvc starts"; finish; }
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -42,6 +44,8 @@ start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 AGPORT=$(free_port)
 mkdir -p data/templates
 cat >agency.ini <<INI
+[tls]
+plain_http = loopback
 [agency]
 name = nts
 dir = data

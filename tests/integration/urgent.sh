@@ -20,10 +20,12 @@ HUBKEY=$("$HERALD" apikey --name hub --clients platform.clients)
 ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
 NTS=$(key) MSG=$(key)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$HUBKEY" >hub.key; echo "$MSG" >msg.apikey)
-start_role idsvc idsvc.log idsvc --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
+start_role idsvc idsvc.log idsvc --key-file ci.key --plain-http --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 
 P_MSG=$(free_port)
 cat >hub.ini <<INI
+[tls]
+plain_http = loopback
 [hub]
 dir = hubdata
 listen = 127.0.0.1:0
@@ -44,6 +46,8 @@ start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 H="http://127.0.0.1:$PORT_hub"
 
 cat >platform.ini <<INI
+[tls]
+plain_http = loopback
 [platform]
 name = messenger
 dir = data
