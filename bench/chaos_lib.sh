@@ -73,7 +73,21 @@ chaos_port() {
 	done
 }
 
-chaos_hub_url() { echo "http://127.0.0.1:$(chaos_port hub)"; }
+# chaos_hub_url: the hub's address, https when its config names a TLS
+# certificate (the demo's default), http under --plain-http. The harness
+# does not pin: what it checks is signed (certificates, tree heads).
+chaos_hub_url() {
+	local scheme=http
+	grep -q '^cert *=' "$CH/d/hub/hub.ini" 2>/dev/null && scheme=https
+	echo "$scheme://127.0.0.1:$(chaos_port hub)"
+}
+
+# chaos_healthy PORT: 0 when GET /v1/health answers 200 there, over TLS
+# or plain HTTP.
+chaos_healthy() {
+	[ "$(curl -sk -o /dev/null -m 2 -w '%{http_code}' "https://127.0.0.1:$1/v1/health")" = 200 ] ||
+		[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1/v1/health")" = 200 ]
+}
 
 # chaos_running NAME: 0 while the process runs (a killed child of the
 # demo stays a zombie until the demo reaps it: that is not running).
@@ -126,7 +140,7 @@ chaos_start_once() {
 			sleep 1
 			return 0
 		fi
-		[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v1/health")" = 200 ] && return 0
+		chaos_healthy "$port" && return 0
 		sleep 0.05
 	done
 	chaos_say "$name did not answer /v1/health within 60 s of its restart"
@@ -198,7 +212,7 @@ chaos_sth_poll() {
 	url=$(chaos_hub_url)/v1/log/sth
 	(
 		while :; do
-			curl -sf -m 2 "$url" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
+			curl -skf -m 2 "$url" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
 			sleep "${CHAOS_STH_EVERY:-0.5}"
 		done
 	) &
@@ -252,7 +266,7 @@ chaos_kills_json() {
 
 # chaos_check N SAMPLE: the counts (chaos_check.py), one JSON line.
 chaos_check() {
-	curl -sf -m 5 "$(chaos_hub_url)/v1/log/sth" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
+	curl -skf -m 5 "$(chaos_hub_url)/v1/log/sth" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
 	local kills
 	kills=$(chaos_kills_json)
 	python3 "$CHAOS_LIB_DIR/chaos_check.py" --herald "$HERALD" --sample "$2" \
