@@ -209,7 +209,7 @@ static void *poller_main(void *arg)
     char err[512];
     int failing = 0, effect_failing = 0;
     long wait = s->cfg->poll_ms, unlogged = 0;
-    long long logged = clock_now_ms(), purged = 0, settled = 0;
+    long long logged = clock_now_ms(), purged = 0, settled = 0, retained = 0;
 
     if (worker_open(s, &w) != 0)
         return NULL;
@@ -236,6 +236,12 @@ static void *poller_main(void *arg)
         if (now - purged >= s->cfg->poll_ms) {
             agency_db_outbox_purge_nonces(w.db, now);
             purged = now;
+        }
+        /* Retention ([agency] retention_days): at the first round, then
+         * daily; a failure is logged by the purge and tried next day. */
+        if (!retained || now - retained >= PURGE_EVERY_MS) {
+            agency_purge_run(s->cfg, w.db);
+            retained = now;
         }
     }
     agency_db_close(w.db);
