@@ -270,11 +270,15 @@ void *hub_relay_main(void *arg)
              * that a burst travels in fewer, larger rounds (each costs two
              * commits and a call per platform whatever its size); the
              * answers are recorded with the next round. Nothing claimed:
-             * sleep until new notices or the interval. */
+             * sleep until new notices or the interval. Urgent notices
+             * wake the urgent worker only (hub_relay_urgent_main): a
+             * bulk worker woken first would clear the wake and carry them
+             * in a bulk round; one that starts a round while some wait
+             * still takes them first. */
             long wait = done >= (size_t)h->relay_batch ? 0
                         : done > 0                      ? h->relay_gather_ms
                                                         : h->relay_interval_ms;
-            if (hub_sleep(h, wait, HUB_WAKE_ON_URGENT | (done == 0 ? HUB_WAKE_ON_WORK : 0)))
+            if (hub_sleep(h, wait, done == 0 ? HUB_WAKE_ON_WORK : 0))
                 break;
         }
         record_last(&r);
