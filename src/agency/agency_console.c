@@ -1,5 +1,6 @@
-/* agency_console.c -- see agency_console.h: the console's frame, its
- * sign-in and sign-out, and the role check every page makes. */
+/* agency_console.c -- see agency_console.h: the agency's console as a
+ * console_site (its header and menu), whose frame, sign-in, sign-out and
+ * role check are console_page.c's. */
 #include "agency_console.h"
 
 #include <stdio.h>
@@ -12,37 +13,19 @@
 #include "html_page.h"
 #include "log.h"
 
-/* Readable at 390 px and at 1,280 px, large text allowed to wrap;
- * colours with at least 4.5:1 contrast. */
-static const char style[] =
-    "body{font-family:sans-serif;margin:0;line-height:1.5;color:#1a1a1a;background:#fff}"
-    "header{background:#1d3b6a;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;"
-    "gap:.5rem 1.5rem;align-items:center}"
-    "header a,header button{color:#fff}header nav ul{list-style:none;display:flex;"
-    "flex-wrap:wrap;gap:.25rem 1rem;margin:0;padding:0}"
-    "header form{margin:0}header button{background:none;border:1px solid #fff;"
-    "padding:.25rem .5rem;font:inherit;cursor:pointer}"
-    "main{max-width:72rem;margin:0 auto;padding:1rem}"
-    ".en{color:#444}header .en,button .en{color:#e6ecf5}td{overflow-wrap:anywhere}"
-    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .5rem;"
-    "border-bottom:1px solid #ccc;vertical-align:top}td.n,th.n{text-align:right}"
-    ".scroll{overflow-x:auto}"
-    "label{display:block;margin-top:.75rem;font-weight:bold}"
-    "input,select,textarea{font:inherit;padding:.4rem;max-width:100%;box-sizing:border-box}"
-    "input[type=text],input[type=password],input[type=search]{width:20rem}"
-    "button.main{margin-top:1rem;padding:.5rem 1rem;font:inherit;background:#1d3b6a;"
-    "color:#fff;border:0;cursor:pointer}"
-    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem}"
-    ".card{border:1px solid #ccc;padding:.5rem}.card .v{font-size:1.5rem;font-weight:bold}"
-    ".err{color:#a00000}.ok{color:#1b5e20}svg{max-width:100%;height:auto}"
-    "pre{white-space:pre-wrap}";
-
 void agency_console_bi(buf *b, const char *ko, const char *en)
 {
-    buf_html(b, ko);
-    buf_puts(b, " <span class=\"en\" lang=\"en\">");
-    buf_html(b, en);
-    buf_puts(b, "</span>");
+    console_bi(b, ko, en);
+}
+
+static void nav(buf *b, const console_user *u)
+{
+    console_nav_item(b, "/console", "대시보드", "Dashboard");
+    console_nav_item(b, "/console/notices", "알림 찾기", "Notices");
+    if (u->role >= CONSOLE_SENDER)
+        console_nav_item(b, "/console/send", "보내기", "Send");
+    console_nav_item(b, "/console/letters", "우편", "Letters");
+    console_nav_item(b, "/console/templates", "서식", "Templates");
 }
 
 agency_console *agency_console_open(const agency_cfg *cfg, struct agency_api *api,
@@ -67,6 +50,11 @@ agency_console *agency_console_open(const agency_cfg *cfg, struct agency_api *ap
         free(c);
         return NULL;
     }
+    c->site.web = &c->web;
+    c->site.name = cfg->name;
+    c->site.heading_ko = "전자문서 콘솔";
+    c->site.heading_en = "console";
+    c->site.nav = nav;
     pthread_mutex_init(&c->lock, NULL);
     return c;
 }
@@ -94,219 +82,48 @@ agency_console *agency_console_of(void *role, http_response *resp)
 int agency_console_require(agency_console *c, const http_request *req, http_response *resp,
                            console_role need, console_user *u)
 {
-    if (!console_web_user(&c->web, req, u)) {
-        if (!strcmp(req->method, "GET"))
-            console_web_redirect(resp, "/console/signin");
-        else
-            console_web_error(resp, 403, "로그인이 필요합니다.", "Sign in first.",
-                              "/console/signin");
-        return 0;
-    }
-    if (u->role < need) {
-        log_warn("agency console: %s (%s) refused %s %s: needs %s", u->name,
-                 console_role_name(u->role), req->method, req->path, console_role_name(need));
-        console_web_error(resp, 403, "이 계정의 역할로는 할 수 없는 일입니다.",
-                          "Your account's role does not allow this.", "/console");
-        return 0;
-    }
-    return 1;
+    return console_require(&c->site, req, resp, need, u);
 }
 
 void agency_console_token_field(agency_console *c, const http_request *req, buf *b)
 {
-    char token[CSRF_TOKEN_LEN + 1];
-
-    console_web_token(&c->web, req, token);
-    buf_printf(b, "<input type=\"hidden\" name=\"" CSRF_FIELD "\" value=\"%s\">", token);
-}
-
-static void nav_item(buf *b, const char *href, const char *ko, const char *en)
-{
-    buf_printf(b, "<li><a href=\"%s\">", href);
-    agency_console_bi(b, ko, en);
-    buf_puts(b, "</a></li>");
+    console_token_field(&c->web, req, b);
 }
 
 void agency_console_begin(agency_console *c, const http_request *req, buf *b,
                           const console_user *u, const char *title_ko, const char *title_en)
 {
-    html_page_head(b, title_ko, title_en, c->cfg->name, style);
-    buf_puts(b, "<header><strong>");
-    buf_html(b, c->cfg->name);
-    buf_puts(b, " 전자문서 콘솔 <span class=\"en\" lang=\"en\">console</span></strong>\n");
-    if (u) {
-        buf_puts(b, "<nav aria-label=\"콘솔 메뉴 Console menu\"><ul>");
-        nav_item(b, "/console", "대시보드", "Dashboard");
-        nav_item(b, "/console/notices", "알림 찾기", "Notices");
-        if (u->role >= CONSOLE_SENDER)
-            nav_item(b, "/console/send", "보내기", "Send");
-        nav_item(b, "/console/letters", "우편", "Letters");
-        nav_item(b, "/console/templates", "서식", "Templates");
-        buf_puts(b, "</ul></nav>\n<form method=\"post\" action=\"/console/signout\">");
-        agency_console_token_field(c, req, b);
-        buf_html(b, u->name);
-        buf_printf(b, " (%s) <button type=\"submit\">", console_role_name(u->role));
-        agency_console_bi(b, "로그아웃", "Sign out");
-        buf_puts(b, "</button></form>\n");
-    }
-    buf_puts(b, "</header>\n");
-    html_page_main(b, title_ko, title_en);
+    console_page_begin(&c->site, req, b, u, title_ko, title_en);
 }
 
-/* ---- sign-in ---- */
-
-static void signin_form(agency_console *c, const http_request *req, http_response *resp,
-                        int status, const char *name, const char *msg_ko, const char *msg_en)
-{
-    char token[CSRF_TOKEN_LEN + 1];
-    buf b;
-
-    buf_init(&b, 4096);
-    console_web_pre_token(&c->web, req, resp, token);
-    agency_console_begin(c, req, &b, NULL, "콘솔 로그인", "Sign in to the console");
-    if (msg_ko) {
-        buf_puts(&b, "<p class=\"err\" role=\"alert\">");
-        agency_console_bi(&b, msg_ko, msg_en);
-        buf_puts(&b, "</p>\n");
-    }
-    buf_printf(&b, "<form method=\"post\" action=\"/console/signin\">"
-                   "<input type=\"hidden\" name=\"" CSRF_FIELD "\" value=\"%s\">"
-                   "<label for=\"name\">", token);
-    agency_console_bi(&b, "계정 이름", "Account name");
-    buf_puts(&b, "</label><input type=\"text\" id=\"name\" name=\"name\" required "
-                 "autocomplete=\"username\" autocapitalize=\"none\" value=\"");
-    buf_html(&b, name ? name : "");
-    buf_puts(&b, "\"><label for=\"password\">");
-    agency_console_bi(&b, "비밀번호", "Password");
-    buf_puts(&b, "</label><input type=\"password\" id=\"password\" name=\"password\" required "
-                 "autocomplete=\"current-password\"><label for=\"code\">");
-    agency_console_bi(&b, "인증 앱의 6자리 코드", "6-digit code from your authenticator app");
-    buf_puts(&b, "</label><input type=\"text\" id=\"code\" name=\"code\" required "
-                 "inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" "
-                 "autocomplete=\"one-time-code\"><br><button class=\"main\" type=\"submit\">");
-    agency_console_bi(&b, "로그인", "Sign in");
-    buf_puts(&b, "</button></form>\n");
-    html_page_end(&b);
-    console_web_reply(resp, status, &b);
-}
+/* ---- sign-in and sign-out: console_page.c's ---- */
 
 void agency_console_signin_page(void *role, const void *caller, const http_request *req,
                                 http_response *resp)
 {
     agency_console *c = agency_console_of(role, resp);
-    console_user u;
 
     (void)caller;
-    if (!c)
-        return;
-    if (console_web_user(&c->web, req, &u)) {
-        console_web_redirect(resp, "/console");
-        return;
-    }
-    signin_form(c, req, resp, 200, NULL, NULL, NULL);
-}
-
-/* The guard's verdict in the log, in the console's words. */
-static const char *verdict_text(login_verdict v)
-{
-    switch (v) {
-    case LOGIN_WAIT_PAIR:
-        return "too many failures for this account from this source";
-    case LOGIN_WAIT_PHONE:
-        return "this account is being tried from many sources";
-    case LOGIN_SOURCE_BLOCKED:
-        return "this source failed on many accounts";
-    default:
-        return "allowed";
-    }
-}
-
-static void wait_refused(agency_console *c, const http_request *req, http_response *resp,
-                         const char *name, login_verdict why, long long wait_ms)
-{
-    char ko[200], en[200];
-    long mins = (long)((wait_ms + 59999) / 60000);
-
-    if (why == LOGIN_SOURCE_BLOCKED) {
-        snprintf(ko, sizeof ko, "이 네트워크에서 여러 계정으로 실패가 많아 %ld분 동안 차단되었습니다.",
-                 mins);
-        snprintf(en, sizeof en, "Too many failed sign-ins for many accounts from this network: "
-                 "blocked for %ld min.", mins);
-    } else {
-        long secs = (long)((wait_ms + 999) / 1000);
-        snprintf(ko, sizeof ko, "실패가 많아 %ld초 후에 다시 시도할 수 있습니다.", secs);
-        snprintf(en, sizeof en, "Too many failures: try again in %ld s.", secs);
-    }
-    signin_form(c, req, resp, 429, name, ko, en);
+    if (c)
+        console_signin_page(&c->site, req, resp);
 }
 
 void agency_console_signin(void *role, const void *caller, const http_request *req,
                            http_response *resp)
 {
     agency_console *c = agency_console_of(role, resp);
-    char source[CONSOLE_SOURCE_MAX], id[CONSOLE_SESSION_LEN + 1];
-    console_user u;
-    long long wait_ms;
-    login_verdict why;
-    form f = {0};
-    const char *name;
 
     (void)caller;
-    if (!c || !console_web_post(&c->web, req, resp, &f, 0)) {
-        form_free(&f);
-        return;
-    }
-    console_web_source(req, source);
-    name = form_get(&f, "name");
-    switch (console_signin(c->auth, name ? name : "", form_get(&f, "password"),
-                           form_get(&f, "code"), source, clock_now_ms(), &u, &wait_ms, &why)) {
-    case CONSOLE_SIGNIN_OK:
-        if (console_session_new(c->auth, &u, clock_now_ms(), id) != 0) {
-            console_web_error(resp, 500, "세션을 만들 수 없습니다.", "Cannot start a session.",
-                              "/console/signin");
-            break;
-        }
-        console_web_set_session(&c->web, resp, id);
-        console_web_redirect(resp, "/console");
-        log_info("agency console: %s (%s) signed in from %s", u.name,
-                 console_role_name(u.role), source);
-        secure_wipe(id, sizeof id);
-        break;
-    case CONSOLE_SIGNIN_WAIT:
-        log_warn("agency console: sign-in as %.64s from %s refused: %s", name ? name : "",
-                 source, verdict_text(why));
-        wait_refused(c, req, resp, name, why, wait_ms);
-        break;
-    case CONSOLE_SIGNIN_WRONG:
-        log_warn("agency console: failed sign-in as %.64s from %s", name ? name : "", source);
-        signin_form(c, req, resp, 401, name, "이름, 비밀번호 또는 코드가 맞지 않습니다.",
-                    "The name, password or code is wrong.");
-        break;
-    default:
-        console_web_error(resp, 500, "데이터베이스 오류입니다.", "Database error.",
-                          "/console/signin");
-    }
-    form_free(&f);
+    if (c)
+        console_signin_post(&c->site, req, resp);
 }
 
 void agency_console_signout(void *role, const void *caller, const http_request *req,
                             http_response *resp)
 {
     agency_console *c = agency_console_of(role, resp);
-    console_user u;
-    form f = {0};
 
     (void)caller;
-    if (!c)
-        return;
-    if (!console_web_user(&c->web, req, &u)) {
-        console_web_redirect(resp, "/console/signin");
-        return;
-    }
-    if (console_web_post(&c->web, req, resp, &f, 1)) {
-        console_web_clear_session(&c->web, req, resp);
-        console_web_redirect(resp, "/console/signin");
-        log_info("agency console: %s signed out", u.name);
-    }
-    form_free(&f);
+    if (c)
+        console_signout_post(&c->site, req, resp);
 }

@@ -19,6 +19,7 @@
 #include "agency_db.h"
 #include "buf.h"
 #include "console_auth.h"
+#include "console_page.h"
 #include "console_web.h"
 #include "http_server.h"
 
@@ -47,6 +48,7 @@ typedef struct agency_console {
     agency_db *db; /* the request handlers' connection */
     console_auth *auth;
     console_web web;
+    console_site site; /* the frame and sign-in, console_page.c's */
     pthread_mutex_t lock; /* guards drafts */
     console_draft drafts[CONSOLE_DRAFTS];
 } agency_console;
@@ -116,10 +118,6 @@ size_t agency_console_template_ids(const agency_console *c, char *ids[CONSOLE_TE
 void agency_console_as_text(buf *b, const char *html, size_t len);
 /* Frees the drafts (agency_console_send.c). */
 void agency_console_drafts_free(agency_console *c);
-
-/* The attributes of a table's scrolling box on a narrow screen: a
- * keyboard can reach it and a screen reader names it. */
-#define SCROLL_REGION(name) "tabindex=\"0\" role=\"region\" aria-label=\"" name "\""
 
 /* Writes "한국어 <span lang=en>English</span>". */
 void agency_console_bi(buf *b, const char *ko, const char *en);
