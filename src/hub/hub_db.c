@@ -184,6 +184,10 @@ int hub_db_unlock_synced(hub_db *db)
 
 int hub_db_finish(hub_db *db, int ok)
 {
+    if (ok == 0)
+        ok = hub_db_tally_flush(db);
+    else
+        hub_db_tally_drop(db);
     if (ok == 0 && (hub_evidence_log_before_commit(db->log) != 0 || db_commit(db->conn) != 0))
         ok = -1;
     if (ok != 0) {
@@ -362,6 +366,11 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     hub_evidence_log_set_wal(db->log, &db->wal);
+    if (hub_db_tally_open(db) != 0) {
+        snprintf(err, errlen, "%s: cannot make the console's summaries", path);
+        hub_db_close(db);
+        return NULL;
+    }
     for (int i = 0; i < S_COUNT; i++) {
         db->st[i] = db_prepare(db->conn, sql[i]);
         if (!db->st[i]) {
@@ -403,6 +412,7 @@ void hub_db_close(hub_db *db)
     db_checkpointer_stop(db->ckpt, db->conn);
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
+    hub_db_tally_close(db);
     if (db->conn)
         db_close(db->conn);
     db_wal_close(&db->wal);

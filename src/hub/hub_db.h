@@ -48,7 +48,14 @@ typedef struct hub_notice {
     notice_state state;
     notice_state stored; /* the state in the database: a save that changes
                           * it adds one row to the agency's feed */
+    long long stored_due; /* due in the database (the summaries move with it) */
 } hub_notice;
+
+/* The relay latency histogram's buckets (hub_db_tally.c): a relay
+ * accepted within hub_tally_latency_le_ms[b] of the notice's submission
+ * counts in the first such b; the last is -1, everything slower. */
+#define HUB_TALLY_BUCKETS 10
+extern const long long hub_tally_latency_le_ms[HUB_TALLY_BUCKETS];
 
 hub_db *hub_db_open(const char *path, char *err, size_t errlen);
 void hub_db_close(hub_db *db);

@@ -12,7 +12,8 @@
  *   hub_db_relay.c     platforms' answers to relays; the relay worker's round
  *   hub_db_expire.c    the deadline worker's round
  *   hub_db_remind.c    its reminders
- *   hub_db_cancel.c    POST /v1/cancellations, and the withdrawals owed to platforms */
+ *   hub_db_cancel.c    POST /v1/cancellations, and the withdrawals owed to platforms
+ *   hub_db_tally.c     the summaries the operators' console reads */
 #ifndef HERALD_HUB_DB_INTERNAL_H
 #define HERALD_HUB_DB_INTERNAL_H
 
@@ -53,6 +54,16 @@ enum {
     S_COUNT
 };
 
+/* The summaries' rows a batch adds to (hub_db_tally.c). */
+enum { HUB_TALLY_DAY, HUB_TALLY_STATE, HUB_TALLY_DUE, HUB_TALLY_LATENCY, HUB_TALLY_KINDS };
+#define HUB_TALLY_ROWS 256
+
+typedef struct hub_tally_row {
+    int kind, k;       /* k: a notice_state, or a latency bucket */
+    long long day, n;  /* UTC days since 1970; what the batch adds */
+    char agency[HUB_NAME_MAX + 1], platform[HUB_NAME_MAX + 1];
+} hub_tally_row;
+
 /* A notice's last leaf time, in hub_db.leaf_times. */
 typedef struct hub_leaf_time {
     char id[NOTICE_ID_LEN + 1];
@@ -92,6 +103,10 @@ struct hub_db {
     /* The time of the last leaf of the notices appended to last, one slot
      * per hash of the id (hub_db_leaf_time), under the writer's lock. */
     hub_leaf_time leaf_times[HUB_DB_LEAF_TIMES];
+    /* What the open batch adds to the summaries, under the writer's lock. */
+    hub_tally_row tally[HUB_TALLY_ROWS];
+    size_t ntally;
+    sqlite3_stmt *tally_st[HUB_TALLY_KINDS];
 };
 
 /* ---- hub_db_notice.c: evidence times ---- */
@@ -164,6 +179,23 @@ int hub_db_notice_record(hub_db *db, hub_notice *n, notice_event ev, const char 
 int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep,
                                 const char *actor, int may_move, long long now,
                                 notice_outcome *outcome);
+
+/* ---- hub_db_tally.c: the console's summaries, under the writer's lock ---- */
+
+/* Makes the tables (counting an older database's notices once) and
+ * prepares their statements: 0 or -1. */
+int hub_db_tally_open(hub_db *db);
+void hub_db_tally_close(hub_db *db);
+/* A new notice n, submitted at now. */
+int hub_db_tally_new(hub_db *db, const hub_notice *n, long long now);
+/* n as it is about to be saved, against what is stored (stored,
+ * stored_due). */
+int hub_db_tally_save(hub_db *db, const hub_notice *n, long long now);
+/* A platform accepted the relay of n at now. */
+int hub_db_tally_relayed(hub_db *db, const hub_notice *n, long long now);
+/* Writes the batch's additions (before its commit), or drops them. */
+int hub_db_tally_flush(hub_db *db);
+void hub_db_tally_drop(hub_db *db);
 
 /* ---- hub_db_changes.c ---- */
 

@@ -23,7 +23,7 @@ static void read_notice(sqlite3_stmt *st, hub_notice *n)
     n->stored = n->state;
     db_copy_text(n->platform, sizeof n->platform, st, 9);
     n->created = sqlite3_column_int64(st, 10);
-    n->due = sqlite3_column_int64(st, 11);
+    n->due = n->stored_due = sqlite3_column_int64(st, 11);
     n->next_attempt = sqlite3_column_int64(st, 12);
     n->attempts = sqlite3_column_int(st, 13);
     n->expiries = sqlite3_column_int(st, 14);
@@ -74,6 +74,9 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
 {
     sqlite3_stmt *st;
 
+    if (hub_db_tally_save(db, n, now) != 0)
+        return -1;
+    n->stored_due = n->due;
     if (n->state != n->stored) {
         if (hub_db_changes_add(db, n, now) != 0)
             return -1;

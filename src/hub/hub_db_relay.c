@@ -58,7 +58,8 @@ int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
                                    long long now)
 {
-    if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0)
+    if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0 ||
+        hub_db_tally_relayed(db, n, now) != 0)
         return -1;
     if (n->state == NS_RELAYED || n->state == NS_RECEIVED) {
         n->due = hub_db_read_due(db, n, now);

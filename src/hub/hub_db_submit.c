@@ -84,7 +84,8 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     s->duplicate = 0;
     s->routed = routed;
     /* No row in the agency's feed: the answer to this call tells it. */
-    if (hub_db_notice_evidence(db, n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
+    if (hub_db_tally_new(db, n, now) != 0 ||
+        hub_db_notice_evidence(db, n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
         return -1;
     return 1;
 }

@@ -5,7 +5,9 @@
  * and to postal); the same submission or report twice is kept once; a
  * final state is never left by a late or out-of-order answer; the
  * agencies' change feed is ordered and gap-free. What a test reads back
- * is the JSON an agency would get (hub_db_notice_json, hub_db_changes_json). */
+ * is the JSON an agency would get (hub_db_notice_json, hub_db_changes_json).
+ * After every test the operators' console's summaries must agree with a
+ * count of the notices (assert_summaries_agree). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "clock.h"
 #include "hub_db.h"
@@ -86,12 +89,49 @@ static int setup(void **state)
     return 0;
 }
 
+/* The first column of sql's first row, on the file at path. */
+static long long one_int(const char *path, const char *sql)
+{
+    sqlite3 *conn;
+    sqlite3_stmt *st;
+    long long v = -1;
+
+    assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+    return v;
+}
+
+/* Rows of a that are not in b, and of b not in a. */
+#define DIFFER(a, b) "SELECT (SELECT count(*) FROM (" a " EXCEPT " b ")) +" \
+                     " (SELECT count(*) FROM (" b " EXCEPT " a "))"
+#define STATES "SELECT state, count(*) FROM notices GROUP BY state"
+#define DUES "SELECT due / 86400000, count(*) FROM notices" \
+             " WHERE state IN ('relayed', 'received') AND due > 0 GROUP BY 1"
+
+/* The console's summaries (hub_db_tally.c) say what a count of the
+ * notices says: checked after every test here, whatever it did. */
+static void assert_summaries_agree(const char *path)
+{
+    assert_int_equal(one_int(path, DIFFER(STATES, "SELECT state, n FROM tally_states"
+                                                  " WHERE n != 0")), 0);
+    assert_int_equal(one_int(path, DIFFER(DUES, "SELECT day, n FROM tally_due WHERE n != 0")),
+                     0);
+    assert_int_equal(one_int(path, "SELECT (SELECT count(*) FROM notices) = (SELECT"
+                                   " coalesce(sum(n), 0) FROM tally_days"
+                                   " WHERE state = 'accepted')"), 1);
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;
     char cmd[64];
 
     hub_db_close(f->db);
+    assert_summaries_agree(f->path);
     hub_directory_close(f->d);
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     assert_int_equal(system(cmd), 0);
@@ -1496,6 +1536,32 @@ static void feed_is_ordered_and_gap_free(void **state)
     assert_feed(f, "kcs", "received relayed read");
 }
 
+/* A database from before the summaries gets them counted at its first
+ * open, and they go on from there. */
+static void older_database_is_counted_once(void **state)
+{
+    fixture *f = *state;
+    char id1[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1], id3[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+
+    relayed_to_alpha(f, "T-1", id1, &it);
+    submit(f, "nts", "T-2", rk3, T0, id2);
+    hub_db_close(f->db);
+    assert_int_equal(one_int(f->path, "SELECT count(*) FROM tally_states WHERE n != 0"), 2);
+    assert_int_equal(one_int(f->path, "DROP TABLE tally_days"), -1);
+    assert_int_equal(one_int(f->path, "DROP TABLE tally_states"), -1);
+    assert_int_equal(one_int(f->path, "DROP TABLE tally_due"), -1);
+    assert_int_equal(one_int(f->path, "DROP TABLE tally_latency"), -1);
+    open_db(f);
+    assert_summaries_agree(f->path);
+    submit(f, "kcs", "T-3", rk1, T0 + DAY, id3);
+    hub_db_close(f->db);
+    assert_summaries_agree(f->path);
+    assert_int_equal(one_int(f->path, "SELECT n FROM tally_states WHERE state = 'accepted'"),
+                     2);
+    open_db(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1532,6 +1598,7 @@ int main(void)
         T(reminders_skip_to_the_latest_and_stop_at_expiry),
         T(pre_notice_without_consent_goes_to_paper),
         T(consent_gives_the_read_window),
+        T(older_database_is_counted_once),
     };
 #undef T
     return cmocka_run_group_tests_name("hub_db", tests, NULL, NULL);
