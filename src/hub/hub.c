@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "hub.h"
 #include "hub_api.h"
+#include "hub_console.h"
 #include "log.h"
 
 /* ---- the registry ---- */
@@ -27,6 +28,7 @@ void hub_init(hub *h)
     memset(h, 0, sizeof *h);
     h->limits = hub_limits_new(); /* NULL: hub_main refuses to start */
     pthread_mutex_init(&h->wake_lock, NULL);
+    pthread_mutex_init(&h->health_lock, NULL);
     pthread_cond_init(&h->wake, NULL);
 }
 
@@ -134,6 +136,7 @@ void hub_free(hub *h)
     if (h->routed.ring)
         release_routed(h);
     hub_metrics_close(h);
+    hub_console_close(h->console);
     hub_db_close(h->db);
     hub_directory_close(h->dir);
     http_metrics_free(h->requests);
@@ -148,6 +151,7 @@ void hub_free(hub *h)
     secure_wipe(h->hub_key, sizeof h->hub_key);
     hub_limits_free(h->limits);
     pthread_mutex_destroy(&h->wake_lock);
+    pthread_mutex_destroy(&h->health_lock);
     pthread_cond_destroy(&h->wake);
 }
 
@@ -273,6 +277,10 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
         return -1;
     }
     default_public_url(h, listen, http_server_port(h->srv));
+    if (!h->console && !(h->console = hub_console_open(h, err, errlen))) {
+        hub_stop(h);
+        return -1;
+    }
     if (!h->requests && !(h->requests = hub_api_metrics_new())) {
         snprintf(err, errlen, "out of memory");
         hub_stop(h);
@@ -309,4 +317,31 @@ void hub_stop(hub *h)
         http_server_stop(h->srv);
     h->srv = NULL;
     stop_workers(h);
+}
+
+void hub_platform_called(hub *h, size_t p, int ok, long long now)
+{
+    hub_platform_health *hl = &h->platforms[p].health;
+
+    pthread_mutex_lock(&h->health_lock);
+    hl->calls++;
+    if (ok) {
+        hl->last_ok_ms = now;
+        hl->failures = 0;
+    } else {
+        hl->last_fail_ms = now;
+        hl->failures++;
+        hl->failed++;
+    }
+    pthread_mutex_unlock(&h->health_lock);
+}
+
+hub_platform_health hub_platform_health_of(hub *h, size_t p)
+{
+    hub_platform_health copy;
+
+    pthread_mutex_lock(&h->health_lock);
+    copy = h->platforms[p].health;
+    pthread_mutex_unlock(&h->health_lock);
+    return copy;
 }

@@ -30,10 +30,19 @@
 #define HUB_MAX_RELAY_WORKERS 8
 #define HUB_MAX_BODY (16u << 20)
 
+/* What the relay workers saw of a platform's /v1/relay calls (the
+ * operators' console), under hub.health_lock. */
+typedef struct hub_platform_health {
+    long long last_ok_ms, last_fail_ms; /* 0: never */
+    long failures;                      /* failed calls since the last that worked */
+    unsigned long long calls, failed;   /* since the hub started */
+} hub_platform_health;
+
 typedef struct hub_platform {
     char name[HUB_NAME_MAX + 1];
     char *url;
     int common; /* relays state shared fields once (protocol.md, "Common fields") */
+    hub_platform_health health;
 } hub_platform;
 
 typedef struct hub {
@@ -75,6 +84,9 @@ typedef struct hub {
     int relay_urgent_started;
     pthread_t deadline;
     int deadline_started;
+
+    struct hub_console *console; /* /console, the operators' pages (hub_console.h) */
+    pthread_mutex_t health_lock; /* platforms[].health */
 
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
@@ -122,6 +134,10 @@ enum { HUB_WAKE_ON_WORK = 1, HUB_WAKE_ON_URGENT = 2 };
  * names comes (hub_wake_urgent counts for both). Returns 1 when the hub
  * is stopping. */
 int hub_sleep(hub *h, long ms, int wake);
+/* A relay call to platforms[p] worked (ok) or not, at now. */
+void hub_platform_called(hub *h, size_t p, int ok, long long now);
+/* A copy of platforms[p]'s health. */
+hub_platform_health hub_platform_health_of(hub *h, size_t p);
 /* The configured platform of that name, or NULL. */
 const hub_platform *hub_platform_find(const hub *h, const char *name);
 /* hub_platform_known_fn over the hub (ctx): 1 if name is configured. */

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "field.h"
 #include "http_route.h"
+#include "hub_console.h"
 #include "hub.h"
 #include "hub_api.h"
 #include "hub_api_internal.h"
@@ -644,6 +645,14 @@ static const http_route routes[] = {
      hub_evidence_api_verify, HTTP_JSON_OR_FORM},
     {"GET", "/v1/health", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_health, NULL},
     {"GET", "/metrics", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, get_metrics, NULL},
+    /* The operators' console (hub_console.h): its own sign-in, no key. */
+    {"GET", "/console", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_console_home, NULL},
+    {"GET", "/console/volumes", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_console_volumes, NULL},
+    {"GET", "/console/latency", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_console_latency, NULL},
+    {"GET", "/console/signin", HTTP_ANYONE, HTTP_ROUTE_READ_BODY, hub_console_signin_page, NULL},
+    {"POST", "/console/signin", HTTP_ANYONE, HUB_CONSOLE_FORM_MAX, hub_console_signin, HTTP_FORM},
+    {"POST", "/console/signout", HTTP_ANYONE, HUB_CONSOLE_FORM_MAX, hub_console_signout,
+     HTTP_FORM},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

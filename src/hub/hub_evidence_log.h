@@ -110,6 +110,12 @@ int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms);
 /* Signs a head over every committed leaf unless the latest head already
  * covers them all. Returns 0 or -1. */
 int hub_evidence_log_sign(hub_evidence_log *log);
+/* Who signs heads and how it goes (the operators' console): a signer
+ * not asked yet, down, signing, or refusing the heads the hub asks for;
+ * or the hub itself with log_key; or nobody. */
+enum { HUB_SIGNER_NOT_ASKED = -1, HUB_SIGNER_DOWN = 0, HUB_SIGNER_SIGNING = 1,
+       HUB_SIGNER_REFUSING = 2, HUB_SIGNER_IN_PROCESS = 3, HUB_SIGNER_NONE = 4 };
+int hub_evidence_log_signer_state(hub_evidence_log *log);
 /* The latest signed head. Returns 0, or -1 when none was signed yet. */
 int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
 

@@ -32,15 +32,25 @@ static int build_request(hub_evidence_log *log, const sth *head, uint64_t old_si
 }
 
 /* log->signer_up: -1 not asked yet, 0 down, 1 signing, 2 refusing; each
- * change is logged once, so an outage costs one line, not one a second. */
-enum { SIGNER_DOWN = 0, SIGNER_SIGNING = 1, SIGNER_REFUSING = 2 };
+ * change is logged once, so an outage costs one line, not one a second.
+ * Stored atomically: the operators' console reads it without sign_lock,
+ * which a signer that does not answer holds for seconds. */
+enum { SIGNER_DOWN = HUB_SIGNER_DOWN, SIGNER_SIGNING = HUB_SIGNER_SIGNING,
+       SIGNER_REFUSING = HUB_SIGNER_REFUSING };
+
+int hub_evidence_log_signer_state(hub_evidence_log *log)
+{
+    if (log->signer_path[0])
+        return __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
+    return log->sk ? HUB_SIGNER_IN_PROCESS : HUB_SIGNER_NONE;
+}
 
 static void note_down(hub_evidence_log *log, const char *why)
 {
     if (log->signer_up != SIGNER_DOWN)
         log_error("log: no signer (%s): tree heads and new certificates wait for it; "
                   "notices are still accepted", why);
-    log->signer_up = SIGNER_DOWN;
+    __atomic_store_n(&log->signer_up, SIGNER_DOWN, __ATOMIC_RELAXED);
 }
 
 static void note_up(hub_evidence_log *log, const sth *head)
@@ -48,7 +58,7 @@ static void note_up(hub_evidence_log *log, const sth *head)
     if (log->signer_up == SIGNER_DOWN || log->signer_up == SIGNER_REFUSING)
         log_info("log: the signer is back: tree size %llu signed",
                  (unsigned long long)head->tree_size);
-    log->signer_up = SIGNER_SIGNING;
+    __atomic_store_n(&log->signer_up, SIGNER_SIGNING, __ATOMIC_RELAXED);
 }
 
 /* One round trip; 1 signed, 0 asked to prove again from the signer's
@@ -79,7 +89,7 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
             log_error("log: the signer refused tree size %llu: %s; tree heads wait (said "
                       "once until it signs again)", (unsigned long long)head->tree_size,
                       ans.reason);
-        log->signer_up = SIGNER_REFUSING;
+        __atomic_store_n(&log->signer_up, SIGNER_REFUSING, __ATOMIC_RELAXED);
         return -1;
     }
     if (!sth_verify(head, ans.sig, log->pk)) {

@@ -16,16 +16,19 @@
 #include "http_client.h"
 #include "hub.h"
 #include "hub_signer_config.h"
+#include "hub_user_cmd.h"
 #include "keyfile.h"
 #include "log.h"
 
 static const char usage[] =
-    "Usage: herald hub --config FILE [--listen HOST:PORT] [--threads N] [--quiet]\n\n"
+    "Usage: herald hub --config FILE [--listen HOST:PORT] [--threads N] [--quiet]\n"
+    "       herald hub user add|list|remove ... --config FILE (the console's accounts)\n\n"
     "Runs the relay hub: POST /v1/notices and GET /v1/notices/{id}, GET /v1/changes\n"
     "(agencies), POST /v1/directory (platforms), POST /v1/events (both); relays\n"
     "accepted notices to platforms and expires unread ones at their deadline.\n"
     "Keeps the evidence log: GET /v1/log/sth, /v1/log/consistency, /v1/log/key and\n"
     "the /verify page (public), GET /v1/notices/{id}/certificate[.pdf].\n"
+    "The operators' console at /console: accounts from `herald hub user add`.\n"
     "SIGTERM or SIGINT finishes the work in flight and exits.\n\n"
     "FILE (INI; relative paths are relative to its folder):\n"
     "  [hub]  dir = DIR (hub.db, hub.db.leaves and directory.db; back up hub.db\n"
@@ -308,6 +311,8 @@ int cmd_hub(int argc, char **argv)
     char err[512];
     int c, rc;
 
+    if (argc > 1 && !strcmp(argv[1], "user"))
+        return hub_user_main(argc - 1, argv + 1);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgfile = optarg; break;

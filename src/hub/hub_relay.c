@@ -111,6 +111,7 @@ static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
     }
     status = http_client_call(r->clients[p], "POST", "/v1/relay", body->data, body->len,
                               &reply, err, sizeof err);
+    hub_platform_called(r->h, p, status == 200, clock_now_ms());
     if (status == 200) {
         read_answer(r, idx, n, reply);
     } else {
