@@ -30,6 +30,7 @@
 #define CONSOLE_PASSWORD_MAX 256
 #define CONSOLE_IDLE_MS (30LL * 60 * 1000)
 #define CONSOLE_MAX_MS (12LL * 60 * 60 * 1000)
+#define CONSOLE_TOUCH_MS (60LL * 1000) /* the idle clock's step */
 #define CONSOLE_SESSION_LEN 64       /* hex of 32 random bytes */
 
 typedef enum console_role { CONSOLE_VIEWER, CONSOLE_SENDER, CONSOLE_ADMIN } console_role;
@@ -87,8 +88,10 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
 int console_session_new(console_auth *a, const console_user *who, long long now_ms,
                         char id[CONSOLE_SESSION_LEN + 1]);
 /* The account of the session whose cookie value is id, if it is alive
- * for this console (and then its idle clock restarts): 1, 0 when not, -1
- * on a database error. */
+ * for this console (and then its idle clock restarts, when it last did
+ * CONSOLE_TOUCH_MS ago or more: a session may end up to that much sooner
+ * than CONSOLE_IDLE_MS after its last request): 1, 0 when not, -1 on a
+ * database error. */
 int console_session_get(console_auth *a, const char *id, long long now_ms, console_user *who);
 /* Ends the session (sign-out). */
 void console_session_end(console_auth *a, const char *id);
