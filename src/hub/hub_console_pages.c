@@ -436,7 +436,8 @@ void hub_console_latency(void *role, const void *caller, const http_request *req
     console_bi(&b, "최근 7일, 허브가 알림을 접수한 때부터 플랫폼이 중계를 수락할 때까지.",
                "Last 7 days: from the hub's acceptance of a notice to a platform's acceptance "
                "of its relay.");
-    buf_printf(&b, " %lld.</p>\n", total);
+    buf_printf(&b, "</p>\n<p>중계 %lld건. <span class=\"en\" lang=\"en\">%lld relays.</span></p>\n",
+               total, total);
     bars_svg(&b, "latency-chart", "중계 지연 분포 / Relay latency histogram", labels, counts,
              HUB_TALLY_BUCKETS, "#2e6da4");
     buf_puts(&b, "<div class=\"scroll\" " SCROLL_REGION("Relay latency") "><table><thead><tr>"
