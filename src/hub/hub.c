@@ -40,6 +40,7 @@ static int add_platform(hub *h, const char *name, const char *url, int common)
         return -1;
     h->platforms = p;
     p += h->nplatforms;
+    memset(p, 0, sizeof *p); /* its health starts at nothing seen */
     snprintf(p->name, sizeof p->name, "%s", name);
     p->url = strdup(url);
     if (!p->url)

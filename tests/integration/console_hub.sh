@@ -149,6 +149,8 @@ check "backlog: no read deadline due today" [ "$(card 'Read deadlines due by tod
 check "the platforms' health: messenger worked, carrier failed and backs off" \
 	bash -c "tr -d '\n' <home.html | grep -q '<th scope=\"row\">messenger</th><td>[^<]*<span class=\"en\" lang=\"en\">[0-9]* s ago' &&
 		tr -d '\n' <home.html | grep -q '<th scope=\"row\">carrier</th><td>[^<]*<span class=\"en\" lang=\"en\">never</span></td><td>[^<]*<span class=\"en\" lang=\"en\">[0-9]* s ago</span></td><td class=\"n\">[1-9]'"
+check "... messenger never failed: its row says never, 0 in a row, and a few calls none failed" \
+	bash -c "tr -d '\n' <home.html | grep -q '<th scope=\"row\">messenger</th><td>[^/]*/span></td><td>[^<]*<span class=\"en\" lang=\"en\">never</span></td><td class=\"n\">0</td><td class=\"n\">[1-9][0-9]\{0,2\} / 0</td>'"
 check "the log's signed head with its size and root, and the in-process signer" \
 	bash -c "grep -q 'size [1-9][0-9]*, root <code>[0-9a-f]\{64\}</code>' home.html && grep -q 'the hub signs (log_key)' home.html"
 today=$(date -u +%F)
