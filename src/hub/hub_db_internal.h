@@ -191,8 +191,8 @@ int hub_db_tally_new(hub_db *db, const hub_notice *n, long long now);
 /* n as it is about to be saved, against what is stored (stored,
  * stored_due). */
 int hub_db_tally_save(hub_db *db, const hub_notice *n, long long now);
-/* A platform accepted the relay of n at now. */
-int hub_db_tally_relayed(hub_db *db, const hub_notice *n, long long now);
+/* platform accepted the relay of n at now. */
+int hub_db_tally_relayed(hub_db *db, const hub_notice *n, const char *platform, long long now);
 /* Writes the batch's additions (before its commit), or drops them. */
 int hub_db_tally_flush(hub_db *db);
 void hub_db_tally_drop(hub_db *db);

@@ -59,7 +59,7 @@ int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platfo
                                    long long now)
 {
     if (hub_db_notice_record(db, n, EV_RELAY_ACCEPTANCE, platform, NULL, 1, now, NULL) != 0 ||
-        hub_db_tally_relayed(db, n, now) != 0)
+        hub_db_tally_relayed(db, n, platform, now) != 0)
         return -1;
     if (n->state == NS_RELAYED || n->state == NS_RECEIVED) {
         n->due = hub_db_read_due(db, n, now);

@@ -3,7 +3,9 @@
  * notices: a hub holds millions, and a count over them is seconds.
  *
  *   tally_days     notices that reached each state, per UTC day, agency
- *                  and platform ('' before a platform took it)
+ *                  and platform ('' before a platform took it); "relayed"
+ *                  counts every relay a platform accepted, also one that
+ *                  went straight into the inbox ("received")
  *   tally_states   notices in each state now (the queues' backlogs)
  *   tally_due      notices in a read window, per UTC day of their read
  *                  deadline (the deadlines due today and before)
@@ -169,8 +171,9 @@ int hub_db_tally_save(hub_db *db, const hub_notice *n, long long now)
     if (n->state != n->stored) {
         ok |= add(db, HUB_TALLY_STATE, 0, (int)n->stored, "", "", -1);
         ok |= add(db, HUB_TALLY_STATE, 0, (int)n->state, "", "", 1);
-        /* back to accepted for another channel: not a new submission */
-        if (n->state != NS_ACCEPTED)
+        /* back to accepted for another channel: not a new submission;
+         * relayed: counted by hub_db_tally_relayed */
+        if (n->state != NS_ACCEPTED && n->state != NS_RELAYED)
             ok |= add(db, HUB_TALLY_DAY, now / DAY_MS, (int)n->state, n->agency, n->platform,
                       1);
     }
@@ -183,12 +186,14 @@ int hub_db_tally_save(hub_db *db, const hub_notice *n, long long now)
     return ok ? -1 : 0;
 }
 
-int hub_db_tally_relayed(hub_db *db, const hub_notice *n, long long now)
+int hub_db_tally_relayed(hub_db *db, const hub_notice *n, const char *platform, long long now)
 {
     long long took = now - n->created;
     int b = 0;
 
     while (b < HUB_TALLY_BUCKETS - 1 && took > hub_tally_latency_le_ms[b])
         b++;
+    if (add(db, HUB_TALLY_DAY, now / DAY_MS, NS_RELAYED, n->agency, platform, 1) != 0)
+        return -1;
     return add(db, HUB_TALLY_LATENCY, now / DAY_MS, b, "", "", 1);
 }
