@@ -21,7 +21,7 @@ static const char style[] =
     "header form{margin:0}header button{background:none;border:1px solid #fff;"
     "padding:.25rem .5rem;font:inherit;cursor:pointer}"
     "main{max-width:72rem;margin:0 auto;padding:1rem}"
-    ".en{color:#444}header .en,button .en{color:#e6ecf5}td{overflow-wrap:anywhere}"
+    ".en{color:#444}header .en,button .en{color:#e6ecf5}td,dd{overflow-wrap:anywhere}"
     "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .5rem;"
     "border-bottom:1px solid #ccc;vertical-align:top}td.n,th.n{text-align:right}"
     ".scroll{overflow-x:auto}"
