@@ -7,7 +7,9 @@
 # other platform's inbox, with axe-core on every page at 390 px and 1,280 px;
 # then tests/browser/officer.js takes the demo's officer through the
 # agency's console (sign-in with TOTP, dashboard, an upload with one bad
-# row, send, the dashboard moving, a certificate's PDF).
+# row, send, the dashboard moving, a certificate's PDF), and
+# tests/browser/operator.js the demo's operator through the hub's
+# console (sign-in with TOTP, status, volumes, relay latency).
 # Screenshots go to BUILD/screenshots/. The forms are filled and submitted
 # through the page, never posted by hand, so whatever hidden fields the
 # pages carry travel as a browser sends them. Skipped without node.
@@ -100,6 +102,31 @@ else
 	if [ "$rc" -ne 0 ] && [ "$failed_before" -eq 0 ]; then
 		not_ok "officer.js exited with status $rc"
 		sed 's/^/# /' "$T/officer.err" | tail -n 20
+	fi
+fi
+# The hub's operator on the operators' console, with the account the demo printed.
+oconsole=$(sed -n 's|^  operator console  *\(https\{0,1\}://[^ ]*\).*$|\1|p' "$T/demo.out" | head -n1)
+read -r oaccount opassword <<<"$(sed -n 's|^  operator account  *\([a-z]*\) / \([0-9a-f]*\) .*|\1 \2|p' "$T/demo.out" | head -n1)"
+osecret=$(sed -n 's|^  operator totp  *\([A-Z2-7]*\)$|\1|p' "$T/demo.out" | head -n1)
+if [ -z "$oconsole" ] || [ -z "${opassword:-}" ] || [ -z "$osecret" ]; then
+	not_ok "the demo prints the operators' console's URL, account, password and TOTP secret"
+else
+	ok "the demo prints the operators' console's URL, account, password and TOTP secret"
+	timeout 600 node "$ROOT/tests/browser/operator.js" --console "$oconsole" --account "$oaccount" \
+		--password "$opassword" --secret "$osecret" --shots "$SHOTS" --chromium "$CHROMIUM" \
+		--timeout 60000 ${BROWSER_DOCS:+--docs "$BROWSER_DOCS"} >"$T/operator.out" 2>"$T/operator.err"
+	rc=$?
+	failed_before=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "operators' console: ${line#ok - }" ;;
+		"not ok - "*) not_ok "operators' console: ${line#not ok - }"; failed_before=1 ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$T/operator.out"
+	if [ "$rc" -ne 0 ] && [ "$failed_before" -eq 0 ]; then
+		not_ok "operator.js exited with status $rc"
+		sed 's/^/# /' "$T/operator.err" | tail -n 20
 	fi
 fi
 echo "# the browser test took $(($(date +%s) - start)) s; screenshots in $SHOTS"
