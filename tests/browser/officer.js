@@ -6,7 +6,7 @@
 // dashboard's count moving, finding a notice and downloading its
 // certificate as a PDF, the paper letters and a template's preview,
 // signing out. Every page is checked at 390 px and
-// 1,280 px with citizen.js's checks (axe-core WCAG 2.0/2.1 A and AA and
+// 1,280 px with console_checks.js's checks (axe-core WCAG 2.0/2.1 A and AA and
 // best practice with no violation, nothing wider than the window); a
 // screenshot of each goes to --shots.
 //
@@ -17,121 +17,15 @@
 // With --docs the dashboard is also shot at 1,280 px into DIR as
 // console-dashboard.png (the README's picture).
 'use strict';
-const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { args: parseArgs, totp, ok, StepFailed, checker } = require('./console_checks');
 
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-const WIDTHS = [390, 1280];
 const OPTIONS = { console: 1, account: 1, password: 1, secret: 1, shots: 1, notice: 1,
                   chromium: 1, timeout: 1, docs: 1 };
-
-function args() {
-  const a = { chromium: '/usr/bin/chromium', timeout: 60000 };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i].replace(/^--/, '');
-    if (!(k in OPTIONS) || argv[i + 1] === undefined) {
-      console.error(`officer.js: unknown or incomplete option ${argv[i]}`);
-      process.exit(2);
-    }
-    a[k] = k === 'timeout' ? Number(argv[i + 1]) : argv[i + 1];
-  }
-  for (const k of ['console', 'account', 'password', 'secret', 'shots']) {
-    if (!a[k]) {
-      console.error(`officer.js: --${k} is required`);
-      process.exit(2);
-    }
-  }
-  return a;
-}
-
-// RFC 4648 base32 and RFC 6238 TOTP (SHA-1, 30 s, 6 digits).
-function base32(text) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
-    acc = (acc << 5) | abc.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) { out.push((acc >> (bits - 8)) & 255); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-function totp(secret, offsetSteps = 0) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offsetSteps));
-  const mac = crypto.createHmac('sha1', base32(secret)).update(counter).digest();
-  const o = mac[19] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-class StepFailed extends Error {}
-let pageNo = 0;
-let checksFailed = false;
-let docs = null;
-function ok(what) { console.log(`ok - ${what}`); }
-function noteFailure() { checksFailed = true; }
-
-async function step(pageName, what, fn) {
-  try {
-    const r = await fn();
-    ok(`${pageName}: ${what}`);
-    return r;
-  } catch (e) {
-    const why = String(e && e.message ? e.message : e).split('\n').slice(0, 60).join('\n#   ');
-    console.log(`not ok - ${pageName}: ${what}\n#   ${why}`);
-    throw new StepFailed(`${pageName}: ${what}`);
-  }
-}
-
-function describeViolations(violations) {
-  const lines = [];
-  for (const v of violations) {
-    lines.push(`[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
-    for (const n of v.nodes.slice(0, 5)) {
-      lines.push(`    at ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`);
-      lines.push(`    html: ${n.html.slice(0, 160)}`);
-    }
-  }
-  return lines.join('\n');
-}
-
-async function checkPage(page, name, shots, docName) {
-  pageNo += 1;
-  const prefix = 'console-' + String(pageNo).padStart(2, '0');
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await step(name, `axe-core finds no violations at ${width} px`, async () => {
-      const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
-      if (!hasAxe) await page.evaluate(axeSource);
-      const r = await page.evaluate(
-        (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
-      if (r.violations.length) {
-        throw new Error(`${r.violations.length} violation(s) on ${page.url()}:\n` +
-                        describeViolations(r.violations));
-      }
-    }).catch(noteFailure);
-    await step(name, `nothing wider than the window at ${width} px`, async () => {
-      const wide = await page.evaluate(() => {
-        const w = document.documentElement.clientWidth;
-        if (document.documentElement.scrollWidth <= w) return null;
-        const el = [...document.body.querySelectorAll('*')].find(
-          (e) => e.getBoundingClientRect().right > w + 1);
-        return `page is ${document.documentElement.scrollWidth} px wide in ${w} px` +
-               (el ? `; first too wide: <${el.tagName.toLowerCase()}> ${el.outerHTML.slice(0, 120)}` : '');
-      });
-      if (wide) throw new Error(wide);
-    }).catch(noteFailure);
-    await page.screenshot({ path: path.join(shots, `${prefix}-${name}-${width}.png`), fullPage: true });
-    if (docs && docName && width === 1280) {
-      await page.screenshot({ path: path.join(docs, `${docName}.png`) });
-    }
-  }
-  await page.setViewportSize({ width: WIDTHS[0], height: 844 });
-}
+const REQUIRED = ['console', 'account', 'password', 'secret', 'shots'];
+let step, checkPage;
 
 // Today's figure in the dashboard's table by day: column 1 is submitted.
 async function todayCount(page, column) {
@@ -146,7 +40,7 @@ async function officerPath(page, a) {
     await page.goto(a.console);
     await page.waitForURL(/\/console\/signin$/);
   });
-  await checkPage(page, 'signin', a.shots);
+  await checkPage(page, 'signin');
   await step(name, 'a wrong code is refused, saying so in both languages', async () => {
     await page.getByLabel(/Account name/).fill(a.account);
     await page.getByLabel(/Password/).fill(a.password);
@@ -168,14 +62,14 @@ async function officerPath(page, a) {
     if ((await page.locator('svg[role="img"]').count()) < 3) throw new Error('fewer than 3 charts');
   });
   const before = await step(name, "reads today's submitted count", () => todayCount(page, 1));
-  await checkPage(page, 'dashboard', a.shots);
+  await checkPage(page, 'dashboard');
 
   name = 'send';
   await step(name, 'the send page opens from the menu', async () => {
     await page.getByRole('link', { name: /Send/ }).click();
     await page.waitForURL(/\/console\/send$/);
   });
-  await checkPage(page, 'send', a.shots);
+  await checkPage(page, 'send');
   const csv = 'reference,rrn,name,address,amount\n' +
               'web-1,020704-4123451,박민수,"서울, 종로구",10000\n' +
               'web-2,971313-1019902,김철수,부산,20000\n' +
@@ -197,7 +91,7 @@ async function officerPath(page, a) {
     const body = await page.locator('body').innerText();
     if (/4123451|1019902|9019902/.test(body)) throw new Error('an RRN is on the page');
   });
-  await checkPage(page, 'preview', a.shots);
+  await checkPage(page, 'preview');
   await step(name, 'sending the 2 good rows opens the job, which finishes', async () => {
     await page.getByRole('button', { name: /Send 2 notices/ }).click();
     await page.waitForURL(/\/console\/jobs\/job-/);
@@ -210,7 +104,7 @@ async function officerPath(page, a) {
     const text = await page.locator('main').innerText();
     if (!/accepted 2/.test(text) || !/refused 1/.test(text)) throw new Error(text.slice(0, 400));
   });
-  await checkPage(page, 'job', a.shots);
+  await checkPage(page, 'job');
 
   name = 'dashboard';
   await step(name, "today's submitted count moved by 2", async () => {
@@ -219,7 +113,7 @@ async function officerPath(page, a) {
     const after = await todayCount(page, 1);
     if (after !== before + 2) throw new Error(`${before} before, ${after} after`);
   });
-  await checkPage(page, 'dashboard-after', a.shots, 'console-dashboard');
+  await checkPage(page, 'dashboard-after', 'console-dashboard');
 
   name = 'notice';
   const ref = a.notice || 'web-1';
@@ -230,7 +124,7 @@ async function officerPath(page, a) {
     await page.waitForURL(/\/console\/notices\/[^/?]+$/);
     await page.getByText('Timeline').waitFor();
   });
-  await checkPage(page, 'notice', a.shots);
+  await checkPage(page, 'notice');
   await step(name, 'the certificate downloads as a PDF', async () => {
     const deadline = Date.now() + a.timeout;
     for (;;) {
@@ -258,7 +152,7 @@ async function officerPath(page, a) {
     await page.getByRole('link', { name: /Letters/ }).click();
     await page.waitForURL(/\/console\/letters$/);
   });
-  await checkPage(page, 'letters', a.shots);
+  await checkPage(page, 'letters');
   name = 'templates';
   await step(name, "the templates page lists vehicle-tax, whose preview names its fields", async () => {
     await page.getByRole('link', { name: /Templates/ }).click();
@@ -266,7 +160,7 @@ async function officerPath(page, a) {
     await page.waitForURL(/\/console\/templates\/vehicle-tax$/);
     await page.getByText('[name] 님').waitFor();
   });
-  await checkPage(page, 'template', a.shots);
+  await checkPage(page, 'template');
   await step(name, 'signing out goes back to the sign-in form', async () => {
     await page.getByRole('button', { name: /Sign out/ }).click();
     await page.waitForURL(/\/console\/signin$/);
@@ -274,9 +168,11 @@ async function officerPath(page, a) {
 }
 
 async function main() {
-  const a = args();
+  const a = parseArgs('officer.js', OPTIONS, REQUIRED);
   fs.mkdirSync(a.shots, { recursive: true });
-  docs = a.docs || null;
+  const check = checker({ prefix: 'console', shots: a.shots, docs: a.docs || null, fullPage: false });
+  step = check.step;
+  checkPage = check.checkPage;
   const started = Date.now();
   let browser;
   try {
@@ -314,7 +210,7 @@ async function main() {
   else ok('no console page logged an error (CSP or script)');
   await browser.close();
   console.log(`# officer path took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  process.exit(failed || checksFailed || real.length ? 1 : 0);
+  process.exit(failed || check.failed() || real.length ? 1 : 0);
 }
 
 main().catch((e) => {
