@@ -374,9 +374,9 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         sqlite3_bind_int64(d->outbox_delivered, 1, f.id);
         db_bind_text(d->outbox_delivered, 2, at);
         rc = run_changed(d->outbox_delivered);
-        if (rc == 1) /* an alert's is owed to the hub as ConsignmentNotificationDelivery */
+        if (rc == 1)
             metrics_add(&d->counts[PLATFORM_ALERT_DELIVERED], 1);
-        if (rc == 1 && f.alert) {
+        if (rc == 1 && f.alert) { /* owed to the hub as ConsignmentNotificationDelivery */
             sqlite3_bind_int64(d->delivery_queue, 1, f.id);
             rc = db_run(d->delivery_queue) == 0 ? 1 : -1;
         }
