@@ -178,19 +178,20 @@ static const stmt_def stmts[] = {
                     " resent = CASE WHEN duplicate THEN ?2 ELSE resent END"
                     " WHERE id = ?1 AND state = 'queued'"),
     S(outbox_accept, "UPDATE outbox SET state = 'accepted', reference = ?2, sent = ?3"
-                     " WHERE id = ?1 AND state = 'submitting'"),
+                     " WHERE id = ?1 AND state = 'submitting' AND channel = ?4"),
+    /* The channel bound, not looked up in the outbox: an INSERT from a
+     * SELECT costs twice an INSERT of values, once per alert. */
     S(outbox_reference, "INSERT OR REPLACE INTO outbox_references(channel, reference, alert)"
-                        " SELECT channel, ?2, id FROM outbox WHERE id = ?1"),
+                        " VALUES (?3, ?2, ?1)"),
     S(outbox_unclaim, "UPDATE outbox SET state = 'queued', attempts = attempts - 1"
                       " WHERE id = ?1 AND state = 'submitting'"),
     S(outbox_fail, "UPDATE outbox SET state = 'failed', reason = ?2, settled = ?3"
                    " WHERE id = ?1 AND state IN ('submitting', 'accepted')"),
     S(failure_queue, "INSERT INTO outbox_failures(alert)"
                      " SELECT id FROM outbox WHERE id = ?1 AND kind = 'alert'"),
-    S(delivery_queue, "INSERT INTO outbox_deliveries(alert)"
-                      " SELECT id FROM outbox WHERE id = ?1 AND kind = 'alert'"),
-    S(outbox_by_ref, "SELECT o.id, o.state FROM outbox_references r JOIN outbox o"
-                     " ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
+    S(delivery_queue, "INSERT INTO outbox_deliveries(alert) VALUES (?1)"),
+    S(outbox_by_ref, "SELECT o.id, o.state, o.kind = 'alert' FROM outbox_references r"
+                     " JOIN outbox o ON o.id = r.alert WHERE r.channel = ?1 AND r.reference = ?2"),
     S(outbox_delivered, "UPDATE outbox SET state = 'delivered', settled = ?2"
                         " WHERE id = ?1 AND state = 'accepted'"),
     S(outbox_unsettled, "SELECT id FROM outbox WHERE id > ?1"

@@ -176,14 +176,17 @@ typedef struct outbox_alert {
  * none is claimed, and fn's copies are to be dropped). */
 int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, const char *at,
                              void (*fn)(void *ctx, const outbox_alert *a), void *ctx);
-/* The channel took a claimed alert: reference (NULL when the channel has
- * none) is what its receipts will name. 1 recorded, 0 not submitting
- * (unknown id, or already answered: unchanged), -1 error. */
-int platform_db_outbox_accepted(platform_db *d, long long id, const char *reference,
-                                const char *at);
+/* The channel took a claimed alert of its own: reference (NULL when the
+ * channel has none) is what its receipts will name. 1 recorded, 0 not
+ * submitting on channel (unknown id, another channel's, or already
+ * answered: unchanged), -1 error. */
+int platform_db_outbox_accepted(platform_db *d, const char *channel, long long id,
+                                const char *reference, const char *at);
 /* Another of an accepted alert's references: a text sent as several
- * segments has one per segment, and a receipt may name any. 1, or -1. */
-int platform_db_outbox_reference(platform_db *d, long long id, const char *reference);
+ * segments has one per segment, and a receipt may name any. channel is
+ * the alert's, as given to platform_db_outbox_accepted. 1, or -1. */
+int platform_db_outbox_reference(platform_db *d, const char *channel, long long id,
+                                 const char *reference);
 /* A claimed alert the channel never sent (its connection dropped first)
  * goes back to channel's queue as it was: not a possible duplicate, its
  * attempt not counted. 1 done, 0 not submitting, -1 error. */

@@ -207,8 +207,8 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
     return n;
 }
 
-int platform_db_outbox_accepted(platform_db *d, long long id, const char *reference,
-                                const char *at)
+int platform_db_outbox_accepted(platform_db *d, const char *channel, long long id,
+                                const char *reference, const char *at)
 {
     sqlite3_stmt *st = d->outbox_accept;
 
@@ -217,20 +217,21 @@ int platform_db_outbox_accepted(platform_db *d, long long id, const char *refere
     sqlite3_bind_int64(st, 1, id);
     db_bind_text(st, 2, reference);
     db_bind_text(st, 3, at);
+    db_bind_text(st, 4, channel);
     rc = run_changed(st);
     if (rc == 1)
         metrics_add(&d->counts[PLATFORM_ALERT_ACCEPTED], 1);
     if (rc != 1 || !reference)
         return rc;
-    sqlite3_bind_int64(d->outbox_reference, 1, id);
-    db_bind_text(d->outbox_reference, 2, reference);
-    return db_run(d->outbox_reference) == 0 ? 1 : -1;
+    return platform_db_outbox_reference(d, channel, id, reference);
 }
 
-int platform_db_outbox_reference(platform_db *d, long long id, const char *reference)
+int platform_db_outbox_reference(platform_db *d, const char *channel, long long id,
+                                 const char *reference)
 {
     sqlite3_bind_int64(d->outbox_reference, 1, id);
     db_bind_text(d->outbox_reference, 2, reference);
+    db_bind_text(d->outbox_reference, 3, channel);
     return db_run(d->outbox_reference) == 0 ? 1 : -1;
 }
 
@@ -343,6 +344,7 @@ int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *
 typedef struct found_ref {
     long long id;
     char state[16];
+    int alert; /* kind 'alert': its outcome is reported to the hub */
 } found_ref;
 
 static void read_ref(sqlite3_stmt *st, void *out)
@@ -351,6 +353,7 @@ static void read_ref(sqlite3_stmt *st, void *out)
 
     f->id = sqlite3_column_int64(st, 0);
     db_copy_text(f->state, sizeof f->state, st, 1);
+    f->alert = sqlite3_column_int(st, 2);
 }
 
 outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *channel,
@@ -371,8 +374,9 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         sqlite3_bind_int64(d->outbox_delivered, 1, f.id);
         db_bind_text(d->outbox_delivered, 2, at);
         rc = run_changed(d->outbox_delivered);
-        if (rc == 1) { /* owed to the hub as ConsignmentNotificationDelivery */
+        if (rc == 1)
             metrics_add(&d->counts[PLATFORM_ALERT_DELIVERED], 1);
+        if (rc == 1 && f.alert) { /* owed to the hub as ConsignmentNotificationDelivery */
             sqlite3_bind_int64(d->delivery_queue, 1, f.id);
             rc = db_run(d->delivery_queue) == 0 ? 1 : -1;
         }

@@ -204,8 +204,8 @@ static int results_record(push_channel *c)
     for (int i = 0; i < c->n && rc >= 0; i++) {
         const push_result *r = &c->results[i];
         if (r->accepted)
-            accepted += (rc = platform_db_outbox_accepted(p->db, c->ids[i], r->message_id,
-                                                          now)) == 1;
+            accepted += (rc = platform_db_outbox_accepted(p->db, PUSH_CHANNEL, c->ids[i],
+                                                          r->message_id, now)) == 1;
         else
             rc = platform_db_outbox_failed(p->db, c->ids[i], r->reason, now);
     }

@@ -75,10 +75,11 @@ static void record_one(sms_store *s, const sms_result *r, const char *at)
 {
     switch (r->kind) {
     case SMS_ACCEPTED:
-        if (platform_db_outbox_accepted(s->db, r->id, r->ref[0][0] ? r->ref[0] : NULL, at) == 1)
+        if (platform_db_outbox_accepted(s->db, SMS_CHANNEL_NAME, r->id,
+                                        r->ref[0][0] ? r->ref[0] : NULL, at) == 1)
             for (int i = 1; i < r->nref; i++)
                 if (r->ref[i][0])
-                    platform_db_outbox_reference(s->db, r->id, r->ref[i]);
+                    platform_db_outbox_reference(s->db, SMS_CHANNEL_NAME, r->id, r->ref[i]);
         break;
     case SMS_FAILED:
         platform_db_outbox_failed(s->db, r->id, r->reason, at);

@@ -385,7 +385,7 @@ static void an_alert_is_claimed_accepted_and_delivered(void **state)
     assert_outbox(path, 3, "state, attempts", "queued|0");
     assert_string_equal(report_all(d, &r), ""); /* nothing is owed yet */
 
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "smsc-1", "t1"), 1);
     assert_outbox(path, 1, "state, reference, sent", "accepted|smsc-1|t1");
     /* Accepted is when the notification is owed; the second alert, still
      * unanswered, holds back nothing before it. */
@@ -403,8 +403,8 @@ static void an_alert_is_claimed_accepted_and_delivered(void **state)
     /* The third comes in the next claim, after the second. */
     assert_int_equal(claim(d, "sms", 10, &c), 1);
     assert_int_equal(c.id[0], 3);
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t3"), 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 3, "smsc-3", "t3"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t4"), 1);
     assert_string_equal(report_all(d, &r), "CN:n2:t4:sms/smsc-2 CN:n3:t3:sms/smsc-3");
     assert_int_equal(platform_db_pending_reports(d), 0);
     assert_int_equal(claim(d, "sms", 10, &c), 0);
@@ -426,13 +426,13 @@ static void a_failed_receipt_is_reported_after_the_notification(void **state)
     /* The third is accepted, and its receipt says undelivered, while the
      * second is unanswered: the third's notification waits for the
      * second's outcome, and its failure for its notification. */
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 3, "smsc-3", "t1"), 1);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-3", 0, "sms: UNDELIV", "t2"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_outbox(path, 3, "state, sent, settled, reason", "failed|t1|t2|sms: UNDELIV");
     assert_string_equal(report_all(d, &r), "CNF:n1:t1:sms/-:sms: ESME_RINVDSTADR");
     assert_int_equal(platform_db_pending_reports(d), 2); /* the second, and the third's */
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t3"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t3"), 1);
     assert_string_equal(report_all(d, &r), "CN:n2:t3:sms/smsc-2 CN:n3:t1:sms/smsc-3 CNF:n3:t2:sms/smsc-3:sms: UNDELIV");
     assert_int_equal(platform_db_pending_reports(d), 0);
 
@@ -457,8 +457,8 @@ static void a_delivery_is_reported_after_the_notification(void **state)
     (void)state;
     queue3(d, "push");
     assert_int_equal(claim(d, "push", 3, &c), 3);
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "gw-1", "t1"), 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "gw-3", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 1, "gw-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 3, "gw-3", "t1"), 1);
     /* The third is delivered while the second is unanswered: its delivery
      * waits for its notification, which waits for the second. */
     assert_int_equal(platform_db_outbox_receipt(d, "push", "gw-3", 1, NULL, "t2"),
@@ -473,14 +473,44 @@ static void a_delivery_is_reported_after_the_notification(void **state)
     platform_db_close(d);
     d = platform_db_open(path, err, sizeof err);
     assert_non_null(d);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "gw-2", "t4"), 0); /* requeued at open */
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 2, "gw-2", "t4"), 0); /* requeued at open */
     assert_int_equal(claim(d, "push", 3, &c), 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "gw-2", "t4"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 2, "gw-2", "t4"), 1);
     assert_string_equal(report_all(d, &r),
                         "CN:n2:t4:push/gw-2 CN:n3:t1:push/gw-3 CND:n3:t2:push/gw-3 "
                         "CND:n1:t3:push/gw-1");
     assert_int_equal(platform_db_pending_reports(d), 0);
     assert_string_equal(report_all(d, &r), "");
+    platform_db_close(d);
+}
+
+/* A reminder's or a sign-up text's receipt settles its row but owes the
+ * hub no report: only alerts are evidence. An alert is accepted only on
+ * its own channel, and its references are found on that channel only. */
+static void only_alerts_owe_a_delivery_report(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_kinds", path, sizeof path);
+    claimed c;
+    reports r;
+
+    (void)state;
+    assert_int_equal(platform_db_outbox_insert_kind(d, "reminder", "n1", "push", "01011110001",
+                                                    "remember", "t0"),
+                     0);
+    assert_int_equal(platform_db_outbox_insert(d, "n2", "push", "01011110002", "alert", "t0"), 0);
+    assert_int_equal(claim(d, "push", 3, &c), 2);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "gw-1", "t1"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 1, "gw-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 2, "gw-2", "t1"), 1);
+    assert_int_equal(platform_db_outbox_receipt(d, "sms", "gw-1", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_UNKNOWN);
+    assert_int_equal(platform_db_outbox_receipt(d, "push", "gw-1", 1, NULL, "t2"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_int_equal(platform_db_outbox_receipt(d, "push", "gw-2", 1, NULL, "t3"),
+                     OUTBOX_RECEIPT_RECORDED);
+    assert_string_equal(report_all(d, &r), "CN:n2:t1:push/gw-2 CND:n2:t3:push/gw-2");
+    assert_int_equal(platform_db_pending_reports(d), 0);
     platform_db_close(d);
 }
 
@@ -495,7 +525,7 @@ static void an_unknown_outcome_is_resent_once_then_fails(void **state)
     (void)state;
     queue3(d, "sms");
     assert_int_equal(claim(d, "sms", 2, &c), 2);
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "smsc-1", "t1"), 1);
     /* The connection drops with the second unanswered. */
     assert_int_equal(platform_db_outbox_requeue(d, "push", "t2", &failed), 0);
     assert_int_equal(platform_db_outbox_requeue(d, "sms", "t2", &failed), 1);
@@ -519,8 +549,8 @@ static void an_unknown_outcome_is_resent_once_then_fails(void **state)
     assert_int_equal(c.id[0], 3);
     assert_int_equal(claim(d, "sms", 10, &c), 0);
     /* An answer that comes late changes nothing final. */
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t4"), 0);
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t4"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t4"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 3, "smsc-3", "t4"), 1);
     assert_string_equal(report_all(d, &r),
                         "CN:n1:t1:sms/smsc-1 CN:n3:t4:sms/smsc-3 CNF:n2:t3:sms/-:"
                         PLATFORM_DB_OUTBOX_UNKNOWN_TWICE);
@@ -552,8 +582,8 @@ static void an_unsent_claim_goes_back_as_it_was(void **state)
     assert_int_equal(c.attempt[1], 1);
     assert_int_equal(c.duplicate[1], 0);
     assert_int_equal(c.id[2], 3);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "seg-a", "t3"), 1);
-    assert_int_equal(platform_db_outbox_reference(d, 2, "seg-b"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "seg-a", "t3"), 1);
+    assert_int_equal(platform_db_outbox_reference(d, "sms", 2, "seg-b"), 1);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "seg-b", 1, NULL, "t4"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "seg-a", 1, NULL, "t4"),
@@ -572,7 +602,7 @@ static void a_crash_queues_the_unanswered_again(void **state)
     (void)state;
     queue3(d, "sms");
     assert_int_equal(claim(d, "sms", 3, &c), 3);
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "smsc-1", "t1"), 1);
     platform_db_close(d); /* as a crash would leave it: two claimed, unanswered */
 
     d = platform_db_open(path, err, sizeof err);
@@ -583,7 +613,7 @@ static void a_crash_queues_the_unanswered_again(void **state)
     assert_int_equal(claim(d, "sms", 1, &c), 1);
     assert_int_equal(c.id[0], 2);
     assert_int_equal(c.duplicate[0], 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t2"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t2"), 1);
     assert_int_equal(claim(d, "sms", 5, &c), 1);
     assert_int_equal(c.id[0], 3);
     platform_db_close(d); /* and again, with the third's second try unanswered */
@@ -609,7 +639,7 @@ static void an_unknown_reference_changes_nothing(void **state)
     (void)state;
     queue3(d, "sms");
     assert_int_equal(claim(d, "sms", 1, &c), 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "smsc-1", "t1"), 1);
     long long pending = platform_db_pending_reports(d);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-9", 1, NULL, "t2"),
                      OUTBOX_RECEIPT_UNKNOWN);
@@ -619,9 +649,9 @@ static void an_unknown_reference_changes_nothing(void **state)
     assert_outbox(path, 1, "state, settled, reason", "accepted|-|-");
     assert_int_equal(platform_db_pending_reports(d), pending);
     /* Nor do answers for alerts that are not submitting. */
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t2"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t2"), 0);
     assert_int_equal(platform_db_outbox_failed(d, 3, "x", "t2"), 0);
-    assert_int_equal(platform_db_outbox_accepted(d, 99, "smsc-99", "t2"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 99, "smsc-99", "t2"), 0);
     assert_outbox(path, 2, "state, reference", "queued|-");
     platform_db_close(d);
 }
@@ -636,8 +666,8 @@ static void final_states_are_never_overwritten(void **state)
     (void)state;
     queue3(d, "sms");
     assert_int_equal(claim(d, "sms", 3, &c), 3);
-    assert_int_equal(platform_db_outbox_accepted(d, 1, "smsc-1", "t1"), 1);
-    assert_int_equal(platform_db_outbox_accepted(d, 2, "smsc-2", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 1, "smsc-1", "t1"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 2, "smsc-2", "t1"), 1);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-1", 1, NULL, "t2"),
                      OUTBOX_RECEIPT_RECORDED);
     assert_int_equal(platform_db_outbox_receipt(d, "sms", "smsc-2", 0, "sms: EXPIRED", "t2"),
@@ -653,7 +683,7 @@ static void final_states_are_never_overwritten(void **state)
                      OUTBOX_RECEIPT_FINAL);
     assert_int_equal(platform_db_outbox_failed(d, 1, "late", "t3"), 0);
     assert_int_equal(platform_db_outbox_failed(d, 2, "late", "t3"), 0);
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "smsc-3", "t3"), 0);
+    assert_int_equal(platform_db_outbox_accepted(d, "sms", 3, "smsc-3", "t3"), 0);
     assert_int_equal(platform_db_outbox_requeue(d, NULL, "t3", &failed), 0);
     assert_int_equal(failed, 0);
     assert_outbox(path, 1, "state, settled, reason", "delivered|t2|-");
@@ -702,7 +732,7 @@ static void an_older_outbox_is_migrated(void **state)
     assert_int_equal(claim(d, "push", 10, &c), 1);
     assert_int_equal(c.id[0], 3);
     assert_int_equal(claim(d, "push", 10, &c), 0);
-    assert_int_equal(platform_db_outbox_accepted(d, 3, "gw-3", "t2"), 1);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 3, "gw-3", "t2"), 1);
     assert_outbox(path, 3, "state, attempts, sent", "accepted|1|t2");
     assert_string_equal(report_all(d, &r), "CN:n3:t2:push/gw-3");
     assert_int_equal(platform_db_pending_reports(d), 0);
@@ -743,6 +773,7 @@ int main(void)
         cmocka_unit_test(an_urgent_alert_is_claimed_first),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
         cmocka_unit_test(a_delivery_is_reported_after_the_notification),
+        cmocka_unit_test(only_alerts_owe_a_delivery_report),
         cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
         cmocka_unit_test(an_unsent_claim_goes_back_as_it_was),
         cmocka_unit_test(a_crash_queues_the_unanswered_again),

@@ -1,5 +1,7 @@
 /* Unit tests for smpp_pdu.c: every PDU packed reads back as it went in;
  * bind_transceiver and submit_sm are the exact octets SMPP 3.4 lays out;
+ * the packers laid out by hand (submit_sm, deliver_sm_resp) write what
+ * libsmpp34 writes and refuse the addresses it refuses;
  * a stream split anywhere frames into the same PDUs; lengths outside
  * 16..65536 are refused; cut, corrupted and random PDUs are refused or
  * read, never read outside their buffer (each is unpacked from a heap
@@ -15,6 +17,9 @@
 #include <cmocka.h>
 
 #include "smpp_pdu.h"
+
+#include <smpp34.h>
+#include <smpp34_structs.h>
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -256,6 +261,72 @@ static void every_other_pdu_reads_back(void **state)
         smpp_pdu_pack_deliver_sm_resp(b, sizeof b, 13, SMPP_PDU_ESME_RX_T_APPN), b, 17,
         SMPP_PDU_DELIVER_SM_RESP, SMPP_PDU_ESME_RX_T_APPN, 13);
     assert_int_equal(b[16], 0); /* the unused message_id, empty */
+}
+
+/* libsmpp34's submit_sm of m, as smpp_pdu.c packed it before laying it
+ * out by hand: its length, or -1 when libsmpp34 refuses it. */
+static int libsmpp34_submit_sm(uint8_t *buf, size_t size, uint32_t seq,
+                               const struct smpp_pdu_message *m)
+{
+    submit_sm_t p;
+    int len = 0;
+
+    memset(&p, 0, sizeof p);
+    p.command_id = SUBMIT_SM;
+    p.sequence_number = seq;
+    p.source_addr_ton = m->source.ton;
+    p.source_addr_npi = m->source.npi;
+    strcpy((char *)p.source_addr, m->source.addr);
+    p.dest_addr_ton = m->dest.ton;
+    p.dest_addr_npi = m->dest.npi;
+    strcpy((char *)p.destination_addr, m->dest.addr);
+    p.esm_class = m->esm_class;
+    p.registered_delivery = m->registered_delivery;
+    p.data_coding = m->data_coding;
+    p.sm_length = (uint8_t)m->short_message_len;
+    memcpy(p.short_message, m->short_message, m->short_message_len);
+    return smpp34_pack(SUBMIT_SM, buf, (int)size, &len, &p) == 0 ? len : -1;
+}
+
+static void hand_packers_write_what_libsmpp34_writes(void **state)
+{
+    uint8_t ours[512], theirs[512];
+    int n;
+    (void)state;
+
+    for (size_t len = 0; len <= SMPP_PDU_SUBMIT_SHORT_MESSAGE_MAX; len += 11) {
+        struct smpp_pdu_message m = sample_message(len);
+        m.esm_class = (uint8_t)len;
+        m.registered_delivery = (uint8_t)(len & 1);
+        m.data_coding = len & 2 ? SMPP_PDU_CODING_DEFAULT : SMPP_PDU_CODING_UCS2;
+        if (len & 4)
+            strcpy(m.dest.addr, "12345678901234567890"); /* the longest */
+        n = smpp_pdu_pack_submit_sm(ours, sizeof ours, (uint32_t)(len + 1), &m);
+        assert_true(n > 0);
+        assert_int_equal(libsmpp34_submit_sm(theirs, sizeof theirs, (uint32_t)(len + 1), &m), n);
+        assert_memory_equal(ours, theirs, (size_t)n);
+    }
+    /* Every TON and NPI: refused by both, or packed alike by both. */
+    for (int ton = 0; ton < 256; ton++)
+        for (int npi = 0; npi < 256; npi++) {
+            struct smpp_pdu_message m = sample_message(5);
+            m.source.ton = m.dest.ton = (uint8_t)ton;
+            m.source.npi = m.dest.npi = (uint8_t)npi;
+            n = smpp_pdu_pack_submit_sm(ours, sizeof ours, 9, &m);
+            assert_int_equal(libsmpp34_submit_sm(theirs, sizeof theirs, 9, &m), n);
+            if (n > 0)
+                assert_memory_equal(ours, theirs, (size_t)n);
+        }
+
+    deliver_sm_resp_t r;
+    int len = 0;
+    memset(&r, 0, sizeof r);
+    r.command_id = DELIVER_SM_RESP;
+    r.sequence_number = 0x7FFFFFFF;
+    assert_int_equal(smpp34_pack(DELIVER_SM_RESP, theirs, (int)sizeof theirs, &len, &r), 0);
+    assert_int_equal(smpp_pdu_pack_deliver_sm_resp(ours, sizeof ours, 0x7FFFFFFF,
+                                                   SMPP_PDU_ESME_ROK), len);
+    assert_memory_equal(ours, theirs, (size_t)len);
 }
 
 static void packers_refuse_what_does_not_fit(void **state)
@@ -814,6 +885,7 @@ int main(void)
         cmocka_unit_test(submit_sm_is_laid_out_as_smpp_says),
         cmocka_unit_test(submit_sm_reads_back_at_every_length),
         cmocka_unit_test(every_other_pdu_reads_back),
+        cmocka_unit_test(hand_packers_write_what_libsmpp34_writes),
         cmocka_unit_test(packers_refuse_what_does_not_fit),
         cmocka_unit_test(responses_read_with_and_without_their_body),
         cmocka_unit_test(a_receipt_reads_with_its_optional_parameters),
