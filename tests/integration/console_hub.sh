@@ -124,6 +124,13 @@ check "without a session /console sends to the sign-in page" \
 check "without a session /console/volumes too" \
 	bash -c "curl -s -D - -o /dev/null '$C/volumes' | grep -qi '^location: /console/signin'"
 check "a wrong code: 401" [ "$(signin bad.jar ops 'a long enough password for ops' 000000)" = 401 ]
+# The name typed at the sign-in goes to the log only as an account name
+# could be: a line break in it must not forge a line of the hub's log.
+FORGED='x
+2026-01-01T00:00:00.000Z herald-hub info: hub console: root (admin) signed in from 10.9.9.9'
+signin forged.jar "$FORGED" 'a long enough password for ops' 000000 >/dev/null
+check "a name with a line break forges no line of the hub's log" \
+	bash -c "grep -q 'failed sign-in as' hub.log && ! grep -q '^2026-01-01T00:00:00.000Z' hub.log"
 check "the operator signs in with password and code: 303" \
 	[ "$(signin ops.jar ops 'a long enough password for ops' "$(totp "$OPS")")" = 303 ]
 check "the cookie is herald_hub_console, HttpOnly, SameSite=Strict, Path=/console" \
