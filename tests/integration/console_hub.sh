@@ -179,6 +179,15 @@ curl -s -b ops.jar "$C/volumes" >escaped.html
 check "a name with markup is escaped in the charts and the table" \
 	bash -c "grep -q '<text [^>]*>&lt;b&gt;x&amp;y&lt;/b&gt;</text>' escaped.html &&
 		grep -q '<th scope=\"row\">&lt;b&gt;x&amp;y&lt;/b&gt;</th>' escaped.html && ! grep -q '<b>x' escaped.html"
+# Past 64 names the page says that it leaves some out, and its bars per
+# day still count every one: 3 + 1 + 5 + 70 accepted today.
+sqlite3 data/hub.db "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 69)
+	INSERT INTO tally_days SELECT $(($(date +%s) / 86400)), printf('a%02d', i), '', 'accepted', 1 FROM k"
+curl -s -b ops.jar "$C/volumes" >many.html
+check "73 agencies: the page says it leaves names out of the table and chart per name" \
+	grep -q 'More than 64 names: the rest are left out' many.html
+check "... and the bars per day count all 79 accepted today" \
+	bash -c "tr -d '\n' <many.html | grep -o '$today</text><rect [^>]*/><text [^>]*>[0-9]*' | head -n1 | grep -q '>79\$'"
 check "no page holds an rk, a reference, a title or a CI" \
 	bash -c "! cat home.html volumes.html latency.html | grep -qE '$RK1|$RK2|$RK3|$RK4|REFNTS|REFLIMS|Secret-title|${CI1:0:20}'"
 
