@@ -167,6 +167,14 @@ static const char *verdict_text(login_verdict v)
     }
 }
 
+/* The name typed at the sign-in, as the log may hold it: only one that
+ * could be an account's (console_name_ok); anything else, a line break
+ * that would forge a line of the log among it, is left out. */
+static const char *logged_name(const char *name)
+{
+    return console_name_ok(name) ? name : "(not an account name)";
+}
+
 static void wait_refused(const console_site *s, const http_request *req, http_response *resp,
                          const char *name, login_verdict why, long long wait_ms)
 {
@@ -216,13 +224,13 @@ void console_signin_post(const console_site *s, const http_request *req, http_re
         secure_wipe(id, sizeof id);
         break;
     case CONSOLE_SIGNIN_WAIT:
-        log_warn("%s console: sign-in as %.64s from %s refused: %s", s->web->console,
-                 name ? name : "", source, verdict_text(why));
+        log_warn("%s console: sign-in as %s from %s refused: %s", s->web->console,
+                 logged_name(name), source, verdict_text(why));
         wait_refused(s, req, resp, name, why, wait_ms);
         break;
     case CONSOLE_SIGNIN_WRONG:
-        log_warn("%s console: failed sign-in as %.64s from %s", s->web->console,
-                 name ? name : "", source);
+        log_warn("%s console: failed sign-in as %s from %s", s->web->console,
+                 logged_name(name), source);
         signin_form(s, req, resp, 401, name, "이름, 비밀번호 또는 코드가 맞지 않습니다.",
                     "The name, password or code is wrong.");
         break;

@@ -240,10 +240,15 @@ typedef struct series {
     long long n[DAYS][NS_COUNT];
 } series;
 
+/* Past NAMES_MAX names the rest are left out of the tables and of the
+ * bars per name, and said to be; the bars per day (the totals) count
+ * every one. */
 typedef struct volumes {
     long long first; /* the first day shown */
     series agencies[NAMES_MAX], platforms[NAMES_MAX];
     size_t nagencies, nplatforms;
+    long long agency_days[DAYS][NS_COUNT], platform_days[DAYS][NS_COUNT];
+    int agencies_cut, platforms_cut; /* names were left out */
 } volumes;
 
 static series *series_of(series *s, size_t *n, const char *name)
@@ -267,10 +272,18 @@ static void put_row(void *ctx, long long day, const char *agency, const char *pl
 
     if (st < 0 || st >= NS_COUNT || d < 0 || d >= DAYS)
         return;
+    v->agency_days[d][st] += n;
     if ((a = series_of(v->agencies, &v->nagencies, agency)))
         a->n[d][st] += n;
-    if (*platform && (p = series_of(v->platforms, &v->nplatforms, platform)))
+    else
+        v->agencies_cut = 1;
+    if (!*platform)
+        return;
+    v->platform_days[d][st] += n;
+    if ((p = series_of(v->platforms, &v->nplatforms, platform)))
         p->n[d][st] += n;
+    else
+        v->platforms_cut = 1;
 }
 
 static const notice_state shown[] = {NS_ACCEPTED, NS_RELAYED, NS_RECEIVED, NS_READ,
@@ -313,8 +326,10 @@ static void volume_table(buf *b, const volumes *v, const series *s, size_t n,
     buf_puts(b, "</tbody></table></div>\n");
 }
 
-/* Bars of each series' 7-day total of state st, and of every day's. */
-static void volume_bars(buf *b, const volumes *v, const series *s, size_t n, notice_state st,
+/* Bars of each series' 7-day total of state st, and of every day's
+ * (days: the totals of every name, those left out included). */
+static void volume_bars(buf *b, const volumes *v, const series *s, size_t n,
+                        const long long (*days_total)[NS_COUNT], int cut, notice_state st,
                         const char *id, const char *title_names, const char *title_days,
                         const char *colour)
 {
@@ -328,14 +343,22 @@ static void volume_bars(buf *b, const volumes *v, const series *s, size_t n, not
         for (int d = 0; d < DAYS; d++)
             values[i] += s[i].n[d][st];
     }
+    if (cut) {
+        char ko[160], en[160];
+        snprintf(ko, sizeof ko, "이름이 %d개를 넘어 나머지는 이름별 그림과 표에 없습니다. "
+                                "날짜별 그림은 모두 셉니다.", NAMES_MAX);
+        snprintf(en, sizeof en, "More than %d names: the rest are left out of the chart and "
+                                "table per name; the chart per day counts them all.", NAMES_MAX);
+        buf_puts(b, "<p class=\"err\">");
+        console_bi(b, ko, en);
+        buf_puts(b, "</p>\n");
+    }
     if (n)
         bars_svg(b, id, title_names, labels, values, n, colour);
     for (int d = 0; d < DAYS; d++) {
         day_text(v->first + d, days[d]);
         labels[d] = days[d];
-        values[d] = 0;
-        for (size_t i = 0; i < n; i++)
-            values[d] += s[i].n[d][st];
+        values[d] = days_total[d][st];
     }
     snprintf(id2, sizeof id2, "%s-days", id);
     bars_svg(b, id2, title_days, labels, values, DAYS, colour);
@@ -370,7 +393,8 @@ void hub_console_volumes(void *role, const void *caller, const http_request *req
     buf_puts(&b, "</p><section aria-labelledby=\"agencies\"><h2 id=\"agencies\">");
     console_bi(&b, "기관별", "Per agency");
     buf_puts(&b, "</h2>");
-    volume_bars(&b, &v, v.agencies, v.nagencies, NS_ACCEPTED, "agencies-chart",
+    volume_bars(&b, &v, v.agencies, v.nagencies, v.agency_days, v.agencies_cut, NS_ACCEPTED,
+                "agencies-chart",
                 "기관별 접수, 최근 7일 / Accepted per agency, last 7 days",
                 "날짜별 접수 / Accepted per day", "#1d3b6a");
     volume_table(&b, &v, v.agencies, v.nagencies, "기관별, 날짜별", "Per agency and day",
@@ -378,7 +402,8 @@ void hub_console_volumes(void *role, const void *caller, const http_request *req
     buf_puts(&b, "</section>\n<section aria-labelledby=\"platforms\"><h2 id=\"platforms\">");
     console_bi(&b, "플랫폼별", "Per platform");
     buf_puts(&b, "</h2>");
-    volume_bars(&b, &v, v.platforms, v.nplatforms, NS_RELAYED, "platforms-chart",
+    volume_bars(&b, &v, v.platforms, v.nplatforms, v.platform_days, v.platforms_cut, NS_RELAYED,
+                "platforms-chart",
                 "플랫폼별 중계, 최근 7일 / Relayed per platform, last 7 days",
                 "날짜별 중계 / Relayed per day", "#2f7d4a");
     volume_table(&b, &v, v.platforms, v.nplatforms, "플랫폼별, 날짜별", "Per platform and day",

@@ -32,20 +32,51 @@ static const char schema[] =
     " n INTEGER NOT NULL, PRIMARY KEY(day, bucket)) WITHOUT ROWID;";
 
 /* A database from before the summaries: counted once, at the first open
- * (a scan of the notices, which takes seconds on a big hub, once). The
- * days come from the agencies' feed, which holds every state change with
- * its time, and from the notices' submission times. */
+ * (a scan of the notices, which takes seconds on a big hub, once), as
+ * the hot paths would have kept them. The days come from the agencies'
+ * feed, which holds every state change with its time and platform, and
+ * from the notices' submission times; a notice back in the relay queue
+ * ('accepted' in the feed) was not submitted again. A relay a platform
+ * accepted is its first change to relayed or received there (one
+ * straight into the inbox is one "received" row): tally_acc holds them,
+ * for the days and the latency histogram. A relay accepted after its
+ * notice was cancelled changed no state and is not found. */
 static const char backfill[] =
     "INSERT INTO tally_states(state, n) SELECT state, count(*) FROM notices GROUP BY state;"
     "INSERT INTO tally_due(day, n) SELECT due / 86400000, count(*) FROM notices"
     " WHERE state IN ('relayed', 'received') AND due IS NOT NULL GROUP BY 1;"
+    "CREATE TEMP TABLE tally_acc AS SELECT c.agency AS agency, c.platform AS platform,"
+    " min(c.at) AS at, n.created AS created FROM changes c JOIN notices n ON n.id = c.notice"
+    " WHERE c.event IS NULL AND c.state IN ('relayed', 'received') AND c.platform IS NOT NULL"
+    " GROUP BY c.notice, c.platform;"
     "INSERT INTO tally_days(day, agency, platform, state, n)"
     " SELECT day, agency, platform, state, sum(n) FROM ("
     "  SELECT created / 86400000 AS day, agency, '' AS platform, 'accepted' AS state,"
     "   count(*) AS n FROM notices GROUP BY 1, 2"
     "  UNION ALL SELECT at / 86400000, agency, coalesce(platform, ''), state, count(*)"
-    "   FROM changes WHERE event IS NULL GROUP BY 1, 2, 3, 4)"
+    "   FROM changes WHERE event IS NULL AND state NOT IN ('accepted', 'relayed')"
+    "   GROUP BY 1, 2, 3, 4"
+    "  UNION ALL SELECT at / 86400000, agency, platform, 'relayed', count(*) FROM tally_acc"
+    "   GROUP BY 1, 2, 3)"
     " GROUP BY 1, 2, 3, 4;";
+
+/* The rest of the backfill: the latency histogram from tally_acc, its
+ * buckets spelt out from hub_tally_latency_le_ms as SQL. */
+static int backfill_latency(hub_db *db)
+{
+    buf sql;
+    int ok;
+
+    buf_init(&sql, 1024);
+    buf_puts(&sql, "INSERT INTO tally_latency(day, bucket, n) SELECT at / 86400000, CASE");
+    for (int b = 0; b < HUB_TALLY_BUCKETS - 1; b++)
+        buf_printf(&sql, " WHEN at - created <= %lld THEN %d", hub_tally_latency_le_ms[b], b);
+    buf_printf(&sql, " ELSE %d END, count(*) FROM tally_acc GROUP BY 1, 2;"
+                     "DROP TABLE temp.tally_acc;", HUB_TALLY_BUCKETS - 1);
+    ok = sql.broken ? -1 : db_exec(db->conn, sql.data);
+    buf_free(&sql);
+    return ok;
+}
 
 static const char *const upsert[HUB_TALLY_KINDS] = {
     [HUB_TALLY_DAY] = "INSERT INTO tally_days(day, agency, platform, state, n)"
@@ -74,7 +105,10 @@ int hub_db_tally_open(hub_db *db)
     if (fresh) {
         if (db_begin(db->conn) != 0)
             return -1;
-        ok = db_exec(db->conn, schema) == 0 && db_exec(db->conn, backfill) == 0 ? 0 : -1;
+        ok = db_exec(db->conn, schema) == 0 && db_exec(db->conn, backfill) == 0 &&
+                     backfill_latency(db) == 0
+                 ? 0
+                 : -1;
         if (ok != 0 || db_commit(db->conn) != 0) {
             db_rollback(db->conn);
             return -1;

@@ -124,6 +124,13 @@ check "without a session /console sends to the sign-in page" \
 check "without a session /console/volumes too" \
 	bash -c "curl -s -D - -o /dev/null '$C/volumes' | grep -qi '^location: /console/signin'"
 check "a wrong code: 401" [ "$(signin bad.jar ops 'a long enough password for ops' 000000)" = 401 ]
+# The name typed at the sign-in goes to the log only as an account name
+# could be: a line break in it must not forge a line of the hub's log.
+FORGED='x
+2026-01-01T00:00:00.000Z herald-hub info: hub console: root (admin) signed in from 10.9.9.9'
+signin forged.jar "$FORGED" 'a long enough password for ops' 000000 >/dev/null
+check "a name with a line break forges no line of the hub's log" \
+	bash -c "grep -q 'failed sign-in as' hub.log && ! grep -q '^2026-01-01T00:00:00.000Z' hub.log"
 check "the operator signs in with password and code: 303" \
 	[ "$(signin ops.jar ops 'a long enough password for ops' "$(totp "$OPS")")" = 303 ]
 check "the cookie is herald_hub_console, HttpOnly, SameSite=Strict, Path=/console" \
@@ -172,6 +179,15 @@ curl -s -b ops.jar "$C/volumes" >escaped.html
 check "a name with markup is escaped in the charts and the table" \
 	bash -c "grep -q '<text [^>]*>&lt;b&gt;x&amp;y&lt;/b&gt;</text>' escaped.html &&
 		grep -q '<th scope=\"row\">&lt;b&gt;x&amp;y&lt;/b&gt;</th>' escaped.html && ! grep -q '<b>x' escaped.html"
+# Past 64 names the page says that it leaves some out, and its bars per
+# day still count every one: 3 + 1 + 5 + 70 accepted today.
+sqlite3 data/hub.db "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 69)
+	INSERT INTO tally_days SELECT $(($(date +%s) / 86400)), printf('a%02d', i), '', 'accepted', 1 FROM k"
+curl -s -b ops.jar "$C/volumes" >many.html
+check "73 agencies: the page says it leaves names out of the table and chart per name" \
+	grep -q 'More than 64 names: the rest are left out' many.html
+check "... and the bars per day count all 79 accepted today" \
+	bash -c "tr -d '\n' <many.html | grep -o '$today</text><rect [^>]*/><text [^>]*>[0-9]*' | head -n1 | grep -q '>79\$'"
 check "no page holds an rk, a reference, a title or a CI" \
 	bash -c "! cat home.html volumes.html latency.html | grep -qE '$RK1|$RK2|$RK3|$RK4|REFNTS|REFLIMS|Secret-title|${CI1:0:20}'"
 

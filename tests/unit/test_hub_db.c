@@ -111,6 +111,9 @@ static long long one_int(const char *path, const char *sql)
 #define STATES "SELECT state, count(*) FROM notices GROUP BY state"
 #define DUES "SELECT due / 86400000, count(*) FROM notices" \
              " WHERE state IN ('relayed', 'received') AND due > 0 GROUP BY 1"
+#define REACHED "SELECT at / 86400000, agency, coalesce(platform, ''), state, count(*)" \
+                " FROM changes WHERE event IS NULL AND state NOT IN ('accepted', 'relayed')" \
+                " GROUP BY 1, 2, 3, 4"
 
 /* The console's summaries (hub_db_tally.c) say what a count of the
  * notices says: checked after every test here, whatever it did. */
@@ -123,6 +126,16 @@ static void assert_summaries_agree(const char *path)
     assert_int_equal(one_int(path, "SELECT (SELECT count(*) FROM notices) = (SELECT"
                                    " coalesce(sum(n), 0) FROM tally_days"
                                    " WHERE state = 'accepted')"), 1);
+    /* every other state reached: one row of the agency's feed each */
+    assert_int_equal(one_int(path, DIFFER(REACHED, "SELECT day, agency, platform, state, n"
+                                                   " FROM tally_days WHERE n != 0 AND state"
+                                                   " NOT IN ('accepted', 'relayed')")), 0);
+    /* every relay a platform accepted, once, on the days and the histogram */
+    assert_int_equal(one_int(path, "SELECT (SELECT count(*) FROM relays WHERE accepted = 1)"
+                                   " = (SELECT coalesce(sum(n), 0) FROM tally_days"
+                                   " WHERE state = 'relayed')"), 1);
+    assert_int_equal(one_int(path, "SELECT (SELECT count(*) FROM relays WHERE accepted = 1)"
+                                   " = (SELECT coalesce(sum(n), 0) FROM tally_latency)"), 1);
 }
 
 static int teardown(void **state)
@@ -1537,28 +1550,53 @@ static void feed_is_ordered_and_gap_free(void **state)
 }
 
 /* A database from before the summaries gets them counted at its first
- * open, and they go on from there. */
+ * open, as they would have been kept, and they go on from there: a
+ * notice back in the relay queue (an alert failed) is not a new
+ * submission, and a relay straight into the inbox is a relay. */
 static void older_database_is_counted_once(void **state)
 {
     fixture *f = *state;
-    char id1[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1], id3[NOTICE_ID_LEN + 1];
+    char id1[NOTICE_ID_LEN + 1], id2[NOTICE_ID_LEN + 1], id3[NOTICE_ID_LEN + 1],
+        id4[NOTICE_ID_LEN + 1];
     hub_relay_item it;
+    int moved = -1;
 
     relayed_to_alpha(f, "T-1", id1, &it);
+    submit(f, "nts", "T-4", rk1, T0 + 10, id4);
+    claim_one(f, T0 + 10, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 1, NULL, T0 + 2 * HOUR);
+    assert_state(f, id4, "received", "alpha");
+    assert_string_equal(report_alert(f, "alpha", id4, EV_CONSIGNMENT_NOTIFICATION_FAILURE,
+                                     "sms: UNDELIV", "sms", "m-4", T0 + 3 * HOUR, &moved),
+                        "recorded");
+    assert_int_equal(moved, 1);
     submit(f, "nts", "T-2", rk3, T0, id2);
     hub_db_close(f->db);
     assert_int_equal(one_int(f->path, "SELECT count(*) FROM tally_states WHERE n != 0"), 2);
+    assert_int_equal(one_int(f->path, "CREATE TABLE kept AS SELECT 'days' AS t, day, agency,"
+                                      " platform, state, n FROM tally_days UNION ALL SELECT"
+                                      " 'latency', day, '', '', bucket, n FROM tally_latency"),
+                     -1);
     assert_int_equal(one_int(f->path, "DROP TABLE tally_days"), -1);
     assert_int_equal(one_int(f->path, "DROP TABLE tally_states"), -1);
     assert_int_equal(one_int(f->path, "DROP TABLE tally_due"), -1);
     assert_int_equal(one_int(f->path, "DROP TABLE tally_latency"), -1);
     open_db(f);
     assert_summaries_agree(f->path);
+    /* what was counted is what had been kept, day by day and bucket by bucket */
+    assert_int_equal(one_int(f->path, DIFFER("SELECT t, day, agency, platform, state, n"
+                                             " FROM kept WHERE n != 0",
+                                             "SELECT * FROM (SELECT 'days', day, agency,"
+                                             " platform, state, n FROM tally_days"
+                                             " WHERE n != 0 UNION ALL SELECT 'latency', day,"
+                                             " '', '', CAST(bucket AS TEXT), n"
+                                             " FROM tally_latency WHERE n != 0)")),
+                     0);
     submit(f, "kcs", "T-3", rk1, T0 + DAY, id3);
     hub_db_close(f->db);
     assert_summaries_agree(f->path);
     assert_int_equal(one_int(f->path, "SELECT n FROM tally_states WHERE state = 'accepted'"),
-                     2);
+                     3);
     open_db(f);
 }
 
