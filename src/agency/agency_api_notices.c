@@ -7,6 +7,7 @@
  * (agency_problem.h). The caller's reference is the caller's name for a
  * notice; the agency's own is derived from it (agency_ref_api), so the
  * same reference twice is the same notice. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,7 +422,7 @@ void agency_api_get_job(void *role, const void *caller, const http_request *req,
         not_found(resp, "job");
         return;
     }
-    int found = agency_db_api_job_get(api->db, id, &o);
+    int found = agency_db_api_job_get(api->db, id, SIZE_MAX, &o);
     if (found < 0)
         agency_problem(resp, 503, NULL, 0, "database error");
     else if (!found)

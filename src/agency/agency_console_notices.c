@@ -60,7 +60,9 @@ static void put_job_notice(void *ctx, const char *ref, const char *state)
     buf_puts(b, "</td></tr>");
 }
 
-static void job_errors(buf *b, json_t *errors)
+/* The first JOB_ERRORS_SHOWN of the job's refused rows (the database
+ * reads no more); failed says how many there are in all. */
+static void job_errors(buf *b, json_t *errors, long long failed)
 {
     json_t *e;
     size_t i;
@@ -69,7 +71,12 @@ static void job_errors(buf *b, json_t *errors)
         return;
     buf_puts(b, "<h3>");
     agency_console_bi(b, "거부된 줄", "Refused rows");
-    buf_puts(b, "</h3><div class=\"scroll\" " SCROLL_REGION("Refused rows") "><table><thead><tr>"
+    buf_puts(b, "</h3>");
+    if (failed > (long long)json_array_size(errors))
+        buf_printf(b, "<p>전체 %lld줄 중 처음 %zu줄 <span class=\"en\" lang=\"en\">the first %zu"
+                      " of %lld</span></p>",
+                   failed, json_array_size(errors), json_array_size(errors), failed);
+    buf_puts(b, "<div class=\"scroll\" " SCROLL_REGION("Refused rows") "><table><thead><tr>"
                 "<th scope=\"col\">");
     agency_console_bi(b, "줄", "Row");
     buf_puts(b, "</th><th scope=\"col\">");
@@ -95,7 +102,7 @@ void agency_console_job_section(agency_console *c, buf *b, const char *job)
 {
     json_t *o = NULL;
 
-    if (agency_db_api_job_get(c->db, job, &o) != 1) {
+    if (agency_db_api_job_get(c->db, job, JOB_ERRORS_SHOWN, &o) != 1) {
         buf_puts(b, "<p class=\"err\">");
         agency_console_bi(b, "그런 작업이 없습니다.", "No such job.");
         buf_puts(b, "</p>\n");
@@ -116,7 +123,8 @@ void agency_console_job_section(agency_console *c, buf *b, const char *job)
                (long long)json_integer_value(json_object_get(o, "accepted")),
                (long long)json_integer_value(json_object_get(o, "existing")),
                (long long)json_integer_value(json_object_get(o, "failed")));
-    job_errors(b, json_object_get(o, "errors"));
+    job_errors(b, json_object_get(o, "errors"),
+               (long long)json_integer_value(json_object_get(o, "failed")));
     buf_puts(b, "<h3>");
     agency_console_bi(b, "알림", "Notices");
     buf_puts(b, "</h3><div class=\"scroll\" " SCROLL_REGION("Notices") "><table><thead><tr>"

@@ -175,9 +175,10 @@ int agency_db_api_job_update(agency_db *db, const char *id, const char *state, l
 int agency_db_api_job_errors(agency_db *db, const char *id, const long *rows,
                              const char *const *fields, const char *const *details, size_t n);
 /* {"id","state","created","finished","total","processed","accepted",
- * "existing","failed","progress","errors":[{"row","field","detail"}]}: 1,
- * 0 unknown, -1 error. */
-int agency_db_api_job_get(agency_db *db, const char *id, json_t **out);
+ * "existing","failed","progress","errors":[{"row","field","detail"}]}
+ * with the first max_errors refused rows (SIZE_MAX: all): 1, 0 unknown,
+ * -1 error. */
+int agency_db_api_job_get(agency_db *db, const char *id, size_t max_errors, json_t **out);
 /* Jobs a stopped server left unfinished become "interrupted". */
 int agency_db_api_jobs_interrupt(agency_db *db, const char *at);
 

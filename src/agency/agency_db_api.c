@@ -1,6 +1,7 @@
 /* agency_db_api.c -- what the back-office API keeps: caller references,
  * bulk jobs and their refused rows, and the state changes of API notices
  * (their timeline, and the durable queue of callbacks). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,15 +214,16 @@ int agency_db_api_job_errors(agency_db *db, const char *id, const long *rows,
     return rc;
 }
 
-static json_t *job_errors_json(sqlite3 *sql, const char *id)
+static json_t *job_errors_json(sqlite3 *sql, const char *id, size_t max_errors)
 {
     sqlite3_stmt *st = db_prepare(sql, "SELECT row, field, detail FROM api_job_errors"
-                                       " WHERE job = ? ORDER BY row");
+                                       " WHERE job = ? ORDER BY row LIMIT ?");
     json_t *list = json_array();
 
     if (!st)
         return list;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, max_errors > INT64_MAX ? INT64_MAX : (long long)max_errors);
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *e = json_object();
         json_object_set_new(e, "row", json_integer(sqlite3_column_int64(st, 0)));
@@ -233,7 +235,7 @@ static json_t *job_errors_json(sqlite3 *sql, const char *id)
     return list;
 }
 
-int agency_db_api_job_get(agency_db *db, const char *id, json_t **out)
+int agency_db_api_job_get(agency_db *db, const char *id, size_t max_errors, json_t **out)
 {
     sqlite3_stmt *st;
     int rc = -1;
@@ -258,7 +260,7 @@ int agency_db_api_job_get(agency_db *db, const char *id, json_t **out)
             long long total = sqlite3_column_int64(st, 4), done = sqlite3_column_int64(st, 5);
             json_object_set_new(o, "progress",
                                 json_real(total ? (double)done / (double)total : 1.0));
-            json_object_set_new(o, "errors", job_errors_json(db->sql, id));
+            json_object_set_new(o, "errors", job_errors_json(db->sql, id, max_errors));
             *out = o;
         }
         sqlite3_finalize(st);

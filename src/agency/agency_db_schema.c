@@ -129,8 +129,15 @@ static const char schema[] =
     " due_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS test_outcomes_due ON test_outcomes(due_ms);"
-    /* The console lists a bulk job's notices. */
-    "CREATE INDEX IF NOT EXISTS api_refs_job ON api_refs(job) WHERE job IS NOT NULL;";
+    /* The console lists a bulk job's first notices by caller reference:
+     * in this index's order it reads just those. On (job) alone it read
+     * and sorted every notice of the job, 50,000 for the largest, with a
+     * document looked up for each (0.1-0.4 s a page). A file that has the
+     * older index loses it and builds this one once at open: 39 s for
+     * 7.5 million API notices, the machine loaded. */
+    "DROP INDEX IF EXISTS api_refs_job;"
+    "CREATE INDEX IF NOT EXISTS api_refs_job_caller ON api_refs(job, caller_ref)"
+    " WHERE job IS NOT NULL;";
 
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */

@@ -5,8 +5,12 @@
  * postal; the postal list and its printed marks; the letters to print
  * split into runs of consecutive references; a handover burns its
  * nonce once and queues its event; a reopened file keeps documents and
- * the feed cursor; the console's day counts move with each change. */
+ * the feed cursor; the console's day counts move with each change; a
+ * job's page reads its first notices by caller reference and its first
+ * refused rows, in a file made before its index too; the dashboard
+ * lists the newest jobs that have figures. */
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -480,6 +484,116 @@ static void an_older_file_gets_its_counts_once(void **state)
     assert_int_equal(c.submitted, 2);
 }
 
+typedef struct job_listing {
+    char refs[8][16];
+    size_t n;
+} job_listing;
+
+static void list_job_ref(void *ctx, const char *caller_ref, const char *state)
+{
+    job_listing *l = ctx;
+
+    (void)state;
+    if (l->n < 8)
+        snprintf(l->refs[l->n++], sizeof l->refs[0], "%s", caller_ref);
+}
+
+/* The console's job page: the first 3 of job J's notices by caller
+ * reference (K's not among them), the first 2 of its 3 refused rows. */
+static void check_job_page(fixture *f)
+{
+    job_listing l = {0};
+    json_t *o = NULL;
+
+    assert_int_equal(agency_db_console_job_notices(f->db, "J", 3, list_job_ref, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.refs[0], "a");
+    assert_string_equal(l.refs[1], "b");
+    assert_string_equal(l.refs[2], "c");
+    assert_int_equal(agency_db_api_job_get(f->db, "J", 2, &o), 1);
+    assert_int_equal(json_array_size(json_object_get(o, "errors")), 2);
+    json_t *second = json_array_get(json_object_get(o, "errors"), 1);
+    assert_int_equal(json_integer_value(json_object_get(second, "row")), 5);
+    json_decref(o);
+    assert_int_equal(agency_db_api_job_get(f->db, "J", SIZE_MAX, &o), 1);
+    assert_int_equal(json_array_size(json_object_get(o, "errors")), 3);
+    json_decref(o);
+}
+
+static void a_jobs_page_reads_its_first_notices_and_rows(void **state)
+{
+    fixture *f = *state;
+    const char *refs[] = {"r-1", "r-2", "r-3", "r-4"}, *callers[] = {"d", "b", "a", "c"};
+    const char *k_refs[] = {"r-5"}, *k_callers[] = {"0"};
+    const long rows[] = {2, 5, 9};
+    const char *fields[] = {"rrn", "phone", NULL}, *details[] = {"bad", "bad", "bad"};
+    char err[256];
+    long long n;
+
+    for (size_t i = 0; i < 5; i++)
+        store(f, i < 4 ? refs[i] : k_refs[0], "A", "1");
+    assert_int_equal(agency_db_api_refs_add(f->db, refs, callers, "J", 4, "t"), 0);
+    assert_int_equal(agency_db_api_refs_add(f->db, k_refs, k_callers, "K", 1, "t"), 0);
+    assert_int_equal(agency_db_api_job_create(f->db, "J", 7, "t"), 0);
+    assert_int_equal(agency_db_api_job_errors(f->db, "J", rows, fields, details, 3), 0);
+    check_job_page(f);
+    /* a file with the index of before: it goes, the new one comes */
+    agency_db_close(f->db);
+    sqlite3 *sql = db_open(f->path, "DROP INDEX api_refs_job_caller;"
+                           "CREATE INDEX api_refs_job ON api_refs(job) WHERE job IS NOT NULL;",
+                           0, err, sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    f->db = agency_db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+    check_job_page(f);
+    sql = db_open(f->path, NULL, 0, err, sizeof err);
+    assert_non_null(sql);
+    assert_int_equal(db_one_int(sql, "SELECT 10 * sum(name = 'api_refs_job_caller')"
+                                     " + sum(name = 'api_refs_job') FROM sqlite_schema", &n), 1);
+    db_close(sql);
+    assert_int_equal(n, 10);
+}
+
+static void list_job(void *ctx, const char *job, const char *created, const agency_counts *c)
+{
+    job_listing *l = ctx;
+
+    (void)created;
+    if (l->n < 8)
+        snprintf(l->refs[l->n++], sizeof l->refs[0], "%s:%lld", job, c->submitted);
+}
+
+static void the_dashboard_lists_the_newest_jobs(void **state)
+{
+    fixture *f = *state;
+    const char *jobs[] = {"A", "C", "B", "D"};
+    const char *at[] = {"2026-12-01T00:00:01.000Z", "2026-12-01T00:00:03.000Z",
+                        "2026-12-01T00:00:02.000Z", "2026-12-01T00:00:04.000Z"};
+    job_listing l = {0};
+    char ref[8];
+
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(agency_db_api_job_create(f->db, jobs[i], 2, at[i]), 0);
+        if (i == 3)
+            continue; /* D: nothing counted yet */
+        for (int k = 0; k <= (int)i; k++) {
+            snprintf(ref, sizeof ref, "%s%d", jobs[i], k);
+            const char *refs[] = {ref};
+            store(f, ref, "A", "1");
+            assert_int_equal(agency_db_api_refs_add(f->db, refs, refs, jobs[i], 1, "t"), 0);
+        }
+    }
+    assert_int_equal(agency_db_counts_jobs(f->db, 2, list_job, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.refs[0], "C:2");
+    assert_string_equal(l.refs[1], "B:3");
+    l.n = 0;
+    assert_int_equal(agency_db_counts_jobs(f->db, 10, list_job, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.refs[2], "A:1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +611,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(an_older_file_gets_its_counts_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_jobs_page_reads_its_first_notices_and_rows, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(the_dashboard_lists_the_newest_jobs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
