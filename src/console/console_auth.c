@@ -332,21 +332,26 @@ static int account_get(console_auth *a, const char *name, account *acc)
 
 /* Marks step used, unless another sign-in used it (or a later one)
  * first: 1 when this one won. */
+/* 1: the step is this sign-in's; 0: an earlier sign-in used it; -1: the
+ * database failed (busy past its timeout), which is not the user's fault
+ * and must not count as a failed attempt. */
 static int step_take(console_auth *a, const char *name, uint64_t step)
 {
     sqlite3_stmt *st = db_prepare(a->db, "UPDATE console_users SET totp_last_step = ?"
                                          " WHERE console = ? AND name = ? AND totp_last_step < ?");
-    int won;
+    int rc;
 
     if (!st)
-        return 0;
+        return -1;
     sqlite3_bind_int64(st, 1, (long long)step);
     db_bind_text(st, 2, a->console);
     db_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, (long long)step);
-    won = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(a->db) == 1;
+    rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return won;
+    if (rc != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(a->db) == 1;
 }
 
 /* Counts the attempt as failed before anything is checked. */
@@ -391,7 +396,16 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
                            (uint64_t)acc.last_step);
     secure_wipe(acc.secret, sizeof acc.secret);
     pthread_mutex_lock(&a->lock);
-    ok = ok && step && step_take(a, name, step);
+    if (ok && step) {
+        int taken = step_take(a, name, step);
+        if (taken < 0) {
+            pthread_mutex_unlock(&a->lock);
+            return CONSOLE_SIGNIN_ERROR;
+        }
+        ok = taken;
+    } else {
+        ok = 0;
+    }
     if (ok)
         pair_clear(a, name, source);
     else

@@ -235,8 +235,12 @@ void console_signin_post(const console_site *s, const http_request *req, http_re
                     "The name, password or code is wrong.");
         break;
     default:
-        console_web_error(resp, 500, "데이터베이스 오류입니다.", "Database error.",
-                          "/console/signin");
+        /* The database failed or stayed busy (a long write holds it): the
+         * code may have been right, so the answer says try again, not wrong. */
+        log_warn("%s console: sign-in as %s from %s not decided: database busy or failing",
+                 s->web->console, logged_name(name), source);
+        console_web_error(resp, 503, "데이터베이스가 바쁩니다. 잠시 후 다시 시도하십시오.",
+                          "The database is busy. Try again in a moment.", "/console/signin");
     }
     form_free(&f);
 }
