@@ -208,24 +208,48 @@ static int take_and_store(intake_pass *p)
     return 0;
 }
 
+/* Each row's agency reference: the one its caller reference already has
+ * (posted before, or earlier in this bulk), else a new one of this batch.
+ * The worker prepares batches one at a time and records the references
+ * of each before the next, so a caller reference never gets two. */
+static int name_rows(intake_pass *p, long long now)
+{
+    const char **callers = malloc((p->n + 1) * sizeof *callers);
+    int rc = -1;
+
+    for (size_t i = 0; callers && i < p->n; i++)
+        callers[i] = p->rows[i]->ref;
+    if (callers)
+        rc = agency_db_api_refs_of(p->s.db, callers, p->n, p->refs);
+    for (size_t i = 0; i < p->n; i++)
+        if (rc != 0 || !p->refs[i][0])
+            agency_ref_api_at(p->rows[i]->ref, now, p->refs[i]);
+    free(callers);
+    return rc;
+}
+
 void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
                          http_client *idsvc, int test)
 {
     char err[256];
     template *t = agency_intake_template(cfg, p->rs->tpl, err, sizeof err);
 
+    long long now = clock_now_ms();
+    int named;
+
     p->stored = 0;
-    clock_rfc3339_ms(p->at, clock_now_ms());
-    for (size_t i = 0; i < p->n; i++)
-        agency_ref_api(p->rows[i]->ref, p->refs[i]);
+    clock_rfc3339_ms(p->at, now);
     set_sender(p, cfg, db, idsvc, test, t);
+    named = name_rows(p, now);
     p->b.rows = calloc(p->n ? p->n : 1, sizeof *p->b.rows);
     p->b.pending = calloc(p->n ? p->n : 1, sizeof *p->b.pending);
     if (!t) {
         fail_open(p, 400, "template", err);
         return;
     }
-    if (check_fields(p, t) != 0) {
+    if (named != 0) {
+        fail_open(p, 503, NULL, "database error: try again");
+    } else if (check_fields(p, t) != 0) {
         fail_open(p, 400, "template", "the template must not show the rrn field");
     } else if (!p->s.hdr || !p->b.rows || !p->b.pending || mark_existing(p) != 0) {
         fail_open(p, 503, NULL, "out of memory or database error: try again");
@@ -271,6 +295,9 @@ done:
 
 void intake_pass_submit(intake_pass *p, http_client *hub)
 {
+    /* The accepted events say when the hub took the batch, not when it
+     * was prepared. */
+    clock_rfc3339_ms(p->at, clock_now_ms());
     if (p->stored && agency_send_batch_submit(&p->s, hub, p->b.pending, p->b.npending) == 0)
         record_submitted(p);
     else if (p->stored)

@@ -21,7 +21,7 @@ typedef struct intake_pass {
     intake_result out[INTAKE_BATCH]; /* what became of each row */
     char refs[INTAKE_BATCH][FIELD_REFERENCE_MAX + 1]; /* the agency's references */
     char job[40];        /* "" for single notices */
-    char at[25];         /* when the batch was taken */
+    char at[25];         /* when the batch was taken, then when it went to the hub */
     sender s;
     send_batch b;
     int stored;          /* prepared: the stored rows go to the hub */
