@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 # A back office's callback receiver for bench/api_bulk: checks each POST's
 # Herald-Signature (HMAC-SHA-256 over "<t>." + body, docs/agency-api.yaml)
-# and answers 200, keeping only counts: events by state, and when the
-# first and the latest event arrived (Unix seconds). GET / shows them.
+# and answers 200, keeping only counts: events by state, the notices
+# (references) that had one, and when the first and the latest event
+# arrived (Unix seconds). GET / shows them.
 # Usage: callback_count.py KEY   (prints "listening on 127.0.0.1 (port N)")
 import hashlib, hmac, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = sys.argv[1].encode()
 lock = threading.Lock()
-state = {"posts": 0, "bad_signatures": 0, "events": 0, "states": {}, "first": 0.0, "last": 0.0}
+state = {"posts": 0, "bad_signatures": 0, "events": 0, "notices": 0, "states": {},
+         "first": 0.0, "last": 0.0}
+seen = set()  # the references that had an event
 
 def signature_ok(header, body):
     parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
@@ -42,6 +45,8 @@ class Receiver(BaseHTTPRequestHandler):
             state["events"] += len(events)
             for e in events:
                 state["states"][e["state"]] = state["states"].get(e["state"], 0) + 1
+                seen.add(e["reference"])
+            state["notices"] = len(seen)
             state["first"] = state["first"] or now
             state["last"] = now
         self.reply(200, {"ok": True})
