@@ -240,16 +240,20 @@ static void get_document(void *role, const void *caller, const http_request *req
 /* ---- POST /v1/notices/{reference}/cancel: the back office ---- */
 
 /* The back office names a notice it posted over the API by its own
- * reference, which the agency keeps as agency_ref_api's; one from `agency
- * send` by the agency's reference itself. */
+ * reference, which the agency keeps in api_refs; one from `agency send`
+ * by the agency's reference itself. */
 int agency_api_cancel(agency_api *api, http_client *hub, const char *reference,
                       const char *reason, agency_cancel_result *r)
 {
-    char mapped[FIELD_REFERENCE_MAX + 1];
-    int status;
+    char mapped[1][FIELD_REFERENCE_MAX + 1];
+    int status = 404;
 
-    agency_ref_api(reference, mapped);
-    status = agency_cancel(api->db, hub, mapped, reason, r);
+    if (agency_db_api_refs_of(api->db, &reference, 1, mapped) != 0) {
+        snprintf(r->error, sizeof r->error, "database error: try again");
+        return 503;
+    }
+    if (mapped[0][0])
+        status = agency_cancel(api->db, hub, mapped[0], reason, r);
     return status == 404 ? agency_cancel(api->db, hub, reference, reason, r) : status;
 }
 

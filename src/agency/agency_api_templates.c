@@ -22,6 +22,7 @@
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "apikeys.h"
+#include "clock.h"
 #include "http_route.h"
 #include "log.h"
 #include "template.h"
@@ -294,7 +295,8 @@ static const char *preview_check(preview_row *p, const char **why)
     if (v && !field_reference_ok(json_string_value(v), json_string_length(v)))
         return *why = FIELD_RULE_REFERENCE, "reference";
     if (v) {
-        agency_ref_api(json_string_value(v), p->reference);
+        /* the shape a new notice's reference takes (agency_ref.h) */
+        agency_ref_api_at(json_string_value(v), clock_now_ms(), p->reference);
         p->has_reference = 1;
     }
     return NULL;

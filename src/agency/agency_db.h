@@ -152,6 +152,11 @@ int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
 
 /* ---- the back-office API (agency_db_api.c) ---- */
 
+/* The agency's reference of each of the n caller references, "" for one
+ * that has none yet. 0, or -1 on a database error. */
+int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
+                          char (*refs)[FIELD_REFERENCE_MAX + 1]);
+
 /* Records which caller reference each agency reference stands for (job
  * NULL for a single notice); a reference already recorded stays. */
 int agency_db_api_refs_add(agency_db *db, const char *const *refs,

@@ -42,6 +42,31 @@ int agency_db_api_refs_add(agency_db *db, const char *const *refs,
     return rc;
 }
 
+int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
+                          char (*refs)[FIELD_REFERENCE_MAX + 1])
+{
+    sqlite3_stmt *st;
+    int rc = 0;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT reference FROM api_refs WHERE caller_ref = ?");
+    for (size_t i = 0; st && rc == 0 && i < n; i++) {
+        refs[i][0] = '\0';
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, caller_refs[i], -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            snprintf(refs[i], FIELD_REFERENCE_MAX + 1, "%s", db_text(st, 0));
+        else if (s != SQLITE_DONE)
+            rc = -1;
+    }
+    if (!st)
+        rc = -1;
+    sqlite3_finalize(st);
+    agency_db_unlock(db);
+    return rc;
+}
+
 typedef struct accepted {
     const char *const *refs;
     const char *at;

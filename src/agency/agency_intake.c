@@ -1,46 +1,73 @@
 /* agency_intake.c -- see agency_intake.h. */
 #include "agency_intake.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agency_db.h"
 #include "agency_db_test.h"
-#include "agency_ref.h"
-#include "agency_send.h"
+#include "agency_intake_pass.h"
 #include "clock.h"
 #include "log.h"
 
-#define INTAKE_BATCH 1000
 /* Rows the server keeps in memory at most (queued and scheduled). */
 #define INTAKE_MAX_ROWS 500000
+/* Batches prepared and not yet answered for, as in `agency send`: one
+ * waiting for a submitting thread, the ones at the hub. */
+#define INTAKE_IN_FLIGHT (SEND_SUBMITTERS + 1)
 
 /* One piece of work: a notice (someone may wait for it) or a bulk job. */
 typedef struct work {
     api_rows rs;
     char job[40];        /* "" for a single notice */
     size_t next_row;     /* a bulk goes batch by batch */
+    int in_flight;       /* its batches prepared and not yet answered for */
     long processed, accepted, existing, failed;
     intake_result *result; /* the waiter's; NULL when nobody waits */
     int done;
     struct work *next;
 } work;
 
-struct agency_intake {
-    const agency_cfg *cfg;
-    agency_db *db;
-    http_client *idsvc, *hub;
+/* A batch between the preparing thread and a submitting one, and the
+ * work its rows belong to. */
+typedef struct flight {
+    intake_pass p;
+    work *bulk;                  /* the job of its rows, or NULL */
+    work *singles[INTAKE_BATCH]; /* else the single notices, one row each */
+    size_t nsingles;
+    struct flight *next;      /* in the queue for the hub */
+    struct flight *live_next; /* among those not yet answered for */
+} flight;
+
+/* A submitting thread, with its own client of the hub. */
+typedef struct submitter {
+    agency_intake *in;
+    http_client *hub; /* NULL for a test key's intake */
     pthread_t thread;
     int started;
-    pthread_mutex_t lock; /* guards everything below */
+} submitter;
+
+struct agency_intake {
+    const agency_cfg *cfg;
+    agency_db *db;           /* shared by the threads, as `agency send` does */
+    http_client *idsvc;      /* the preparing thread's */
+    pthread_t thread;
+    int started;
+    submitter subs[SEND_SUBMITTERS];
+    pthread_mutex_t job_lock; /* a job's counts with their row in the database */
+    pthread_mutex_t lock;    /* guards everything below */
     pthread_cond_t changed;
     work *ready, *ready_tail; /* FIFO */
     work *scheduled;          /* unordered: the worker looks for the due ones */
+    flight *flights;          /* prepared, for the hub: urgent ones first */
+    flight *live;             /* every batch not yet answered for */
+    size_t nflights;          /* prepared or being prepared, not answered for */
     size_t rows_held;
     int stopping;
+    int closed; /* the worker has stopped: no more flights */
     int test; /* a test key's intake: test.db, no idsvc, no hub */
 };
 
@@ -85,19 +112,6 @@ static void queue_ready(agency_intake *in, work *w)
         push_ready(in, w);
 }
 
-static work *pop_ready(agency_intake *in)
-{
-    work *w = in->ready;
-
-    if (w) {
-        in->ready = w->next;
-        if (!in->ready)
-            in->ready_tail = NULL;
-        w->next = NULL;
-    }
-    return w;
-}
-
 /* Moves due scheduled work to the ready queue; the earliest time still
  * waiting in *next_ms (0 when none). Call with the lock held. */
 static void release_due(agency_intake *in, long long now, long long *next_ms)
@@ -140,283 +154,43 @@ static int enqueue(agency_intake *in, work *w)
     return rc;
 }
 
-/* ---- one pass of rows through the send pipeline ---- */
+/* ---- prepared batches ---- */
 
-/* The rows of one pass and what became of each. */
-typedef struct pass {
-    const api_rows *rs;
-    api_row **rows;
-    intake_result *out;
-    char (*refs)[FIELD_REFERENCE_MAX + 1];
-    size_t n;
-} pass;
-
-static void set_result(intake_result *r, int status, const char *field, const char *detail)
+/* Queues f for a submitting thread: an urgent batch before the bulk
+ * ones waiting, behind the urgent ones before it. */
+static void push_flight(agency_intake *in, flight *f)
 {
-    r->status = status;
-    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
-    snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+    flight **p = &in->flights;
+
+    pthread_mutex_lock(&in->lock);
+    if (f->p.rs->urgent)
+        while (*p && (*p)->p.rs->urgent)
+            p = &(*p)->next;
+    else
+        while (*p)
+            p = &(*p)->next;
+    f->next = *p;
+    *p = f;
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
 }
 
-static const char *reference_for(void *ctx, long line)
+/* The next prepared batch; NULL once the worker has stopped and none
+ * is left. */
+static flight *pop_flight(agency_intake *in)
 {
-    return ((pass *)ctx)->refs[line - 1];
+    flight *f;
+
+    pthread_mutex_lock(&in->lock);
+    while (!in->flights && !in->closed)
+        pthread_cond_wait(&in->changed, &in->lock);
+    if ((f = in->flights) != NULL)
+        in->flights = f->next;
+    pthread_mutex_unlock(&in->lock);
+    return f;
 }
 
-/* A row the pipeline refused: its message (RRNs masked already) names
- * the step, which says which field was wrong. */
-static void row_error(void *ctx, long line, const char *msg)
-{
-    pass *p = ctx;
-    const char *field = !strncmp(msg, "RRN ", 4)                  ? "rrn"
-                        : !strncmp(msg, "cannot render", 13)      ? "personalisation"
-                                                                  : "";
-    int status = !strncmp(msg, "hub refused", 11) ? 422 : 400;
-
-    set_result(&p->out[line - 1], status, field, msg);
-}
-
-template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,
-                                 size_t errlen)
-{
-    char path[AGENCY_PATH_MAX + 80];
-    FILE *f;
-    char *text;
-    size_t len;
-    template *t;
-
-    snprintf(path, sizeof path, "%s/%s.html", cfg->templates_dir, id);
-    if (!(f = fopen(path, "rb"))) {
-        snprintf(err, errlen, "no template '%s' (%s)", id, strerror(errno));
-        return NULL;
-    }
-    text = malloc(TEMPLATE_MAX_BYTES + 1);
-    len = text ? fread(text, 1, TEMPLATE_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!text || len > TEMPLATE_MAX_BYTES) {
-        free(text);
-        snprintf(err, errlen, "template '%s' %s", id, text ? "is over 1 MiB" : ": out of memory");
-        return NULL;
-    }
-    t = template_compile(text, len, err, errlen);
-    free(text);
-    return t;
-}
-
-/* Every template field must be a column (or title, reference, deadline),
- * and each row must have given it. */
-static int check_fields(pass *p, const template *t)
-{
-    size_t nf;
-    const char *const *fields = template_fields(t, &nf);
-    char field[80];
-
-    for (size_t i = 0; i < nf; i++) {
-        if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
-            !strcmp(fields[i], "deadline"))
-            continue;
-        long c = api_rows_col(p->rs, fields[i]);
-        if (!strcmp(fields[i], "rrn"))
-            return -1;
-        snprintf(field, sizeof field, "personalisation.%s", fields[i]);
-        for (size_t r = 0; r < p->n; r++)
-            if (!p->out[r].status && (c < 0 || !(p->rows[r]->present & (1ull << c))))
-                set_result(&p->out[r], 400, field, "the template needs this field");
-    }
-    return 0;
-}
-
-static csv_header *header_of(const api_rows *rs)
-{
-    size_t start[API_MAX_COLS], len[API_MAX_COLS], off = 0;
-    char data[API_MAX_COLS * 66], err[128];
-
-    for (size_t i = 0; i < rs->ncols; i++) {
-        size_t n = strlen(rs->cols[i]);
-        memcpy(data + off, rs->cols[i], n + 1);
-        start[i] = off;
-        len[i] = n;
-        off += n + 1;
-    }
-    csv_row row = {data, start, len, rs->ncols, 1};
-    return csv_header_from_row(&row, err, sizeof err);
-}
-
-/* Marks rows whose reference already has a notice: 200, the same notice. */
-static int mark_existing(agency_intake *in, pass *p)
-{
-    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
-    const char **refs = malloc(p->n * sizeof *refs);
-    int rc = -1;
-
-    if (notices && refs) {
-        for (size_t i = 0; i < p->n; i++)
-            refs[i] = p->refs[i];
-        rc = agency_db_docs_known(in->db, refs, p->n, notices);
-        for (size_t i = 0; rc == 0 && i < p->n; i++)
-            if (notices[i][0] && !p->out[i].status)
-                set_result(&p->out[i], 200, NULL, notices[i]);
-    }
-    free(notices);
-    free(refs);
-    return rc;
-}
-
-/* The hub's verdict on each row the pass submitted. */
-static void record_submitted(agency_intake *in, pass *p, const char *job, const char *at)
-{
-    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
-    const char **refs = malloc(p->n * sizeof *refs);
-    size_t k = 0;
-
-    if (!notices || !refs)
-        goto done;
-    for (size_t i = 0; i < p->n; i++)
-        if (!p->out[i].status)
-            refs[k++] = p->refs[i];
-    if (agency_db_docs_known(in->db, refs, k, notices) != 0)
-        goto done;
-    for (size_t i = 0, j = 0; i < p->n; i++) {
-        if (p->out[i].status)
-            continue;
-        if (notices[j][0])
-            set_result(&p->out[i], 201, NULL, notices[j]);
-        else
-            set_result(&p->out[i], 502, NULL, "the hub did not take the notice: post it again");
-        j++;
-    }
-    agency_db_api_accepted(in->db, refs, k, at, clock_now_ms());
-done:
-    (void)job;
-    free(notices);
-    free(refs);
-}
-
-/* The stored rows' caller references, before they go to the hub, so
- * that the feed can name them in callbacks however fast it is. */
-static int record_refs(agency_intake *in, pass *p, send_batch *b, const char *job,
-                       const char *at)
-{
-    const char **refs = malloc((b->npending + 1) * sizeof *refs);
-    const char **callers = malloc((b->npending + 1) * sizeof *callers);
-    size_t k = 0;
-    int rc = -1;
-
-    if (refs && callers) {
-        for (size_t i = 0; i < b->npending; i++) {
-            send_row *r = b->pending[i];
-            if (r->done)
-                continue;
-            refs[k] = r->reference;
-            callers[k++] = p->rows[r->line - 1]->ref;
-        }
-        rc = agency_db_api_refs_add(in->db, refs, callers, job[0] ? job : NULL, k, at);
-    }
-    free(refs);
-    free(callers);
-    return rc;
-}
-
-static void fail_open(pass *p, int status, const char *field, const char *detail)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (!p->out[i].status)
-            set_result(&p->out[i], status, field, detail);
-}
-
-/* The send pipeline for rows that share rs's template, title and
- * deadline. Every row ends with a status in p->out. */
-static void run_pass(agency_intake *in, pass *p, const char *job)
-{
-    sender s;
-    send_batch b = {0};
-    char err[256], at[25];
-    template *t = agency_intake_template(in->cfg, p->rs->tpl, err, sizeof err);
-
-    clock_rfc3339_ms(at, clock_now_ms());
-    for (size_t i = 0; i < p->n; i++)
-        agency_ref_api(p->rows[i]->ref, p->refs[i]);
-    if (!t) {
-        fail_open(p, 400, "template", err);
-        return;
-    }
-    if (check_fields(p, t) != 0) {
-        template_free(t);
-        fail_open(p, 400, "template", "the template must not show the rrn field");
-        return;
-    }
-    memset(&s, 0, sizeof s);
-    s.cfg = *in->cfg; /* a shallow copy: read only, never freed */
-    s.csv_path = "api";
-    s.title = p->rs->title;
-    s.deadline = p->rs->deadline;
-    s.urgent = p->rs->urgent;
-    s.tpl = t;
-    s.hdr = header_of(p->rs);
-    s.ncols = p->rs->ncols;
-    s.col_rrn = API_COL_RRN;
-    s.col_name = API_COL_NAME;
-    s.col_address = API_COL_ADDRESS;
-    s.db = in->db;
-    s.idsvc = in->idsvc;
-    s.quiet = 1;
-    s.reference_for = reference_for;
-    s.row_error = row_error;
-    s.hook_ctx = p;
-    s.test = in->test;
-    pthread_mutex_init(&s.out_lock, NULL);
-    b.rows = calloc(p->n, sizeof *b.rows);
-    b.pending = calloc(p->n, sizeof *b.pending);
-    if (!s.hdr || !b.rows || !b.pending || mark_existing(in, p) != 0) {
-        fail_open(p, 503, NULL, "out of memory or database error: try again");
-        goto done;
-    }
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->out[i].status)
-            continue;
-        const api_row *r = p->rows[i];
-        csv_row cr = {r->data, r->start, r->len, p->rs->ncols, (long)i + 1};
-        if (agency_send_batch_take(&s, &b, &cr) != 0) {
-            fail_open(p, 503, NULL, "out of memory: try again");
-            goto done;
-        }
-    }
-    if (agency_send_batch_prepare(&s, &b) != 0) {
-        fail_open(p, 503, NULL, "idsvc or the database is unavailable: post again");
-        goto done;
-    }
-    if (record_refs(in, p, &b, job, at) != 0 ||
-        agency_send_batch_submit(&s, in->hub, b.pending, b.npending) != 0) {
-        fail_open(p, 502, NULL, "the hub is unavailable: post again (the reference makes "
-                  "that safe)");
-        goto done;
-    }
-    record_submitted(in, p, job, at);
-done:
-    agency_send_batch_clear(&b);
-    free(b.rows);
-    free(b.pending);
-    csv_header_free(s.hdr);
-    template_free(t);
-    pthread_mutex_destroy(&s.out_lock);
-}
-
-/* Runs n rows; out and refs are the pass's. */
-static void run_rows(agency_intake *in, const api_rows *rs, api_row **rows, size_t n,
-                     intake_result *out, const char *job)
-{
-    char (*refs)[FIELD_REFERENCE_MAX + 1] = calloc(n ? n : 1, sizeof *refs);
-    pass p = {rs, rows, out, refs, n};
-
-    if (!refs) {
-        fail_open(&p, 503, NULL, "out of memory: try again");
-        return;
-    }
-    run_pass(in, &p, job);
-    free(refs);
-}
-
-/* ---- the worker ---- */
+/* ---- the worker: which rows go together ---- */
 
 static int same_kind(const api_rows *a, const api_rows *b)
 {
@@ -429,28 +203,9 @@ static int same_kind(const api_rows *a, const api_rows *b)
     return 1;
 }
 
-/* Hands each waiter its result, or frees work nobody waits for. */
-static void finish_singles(agency_intake *in, work **ws, intake_result *out, size_t n)
-{
-    pthread_mutex_lock(&in->lock);
-    for (size_t i = 0; i < n; i++) {
-        in->rows_held -= ws[i]->rs.nrows;
-        api_rows_free(&ws[i]->rs); /* the RRN goes now */
-        if (ws[i]->result) {
-            *ws[i]->result = out[i];
-            ws[i]->done = 1;
-        } else {
-            if (out[i].status >= 400)
-                log_warn("a scheduled notice was refused: %s", out[i].detail);
-            free(ws[i]);
-        }
-    }
-    pthread_cond_broadcast(&in->changed);
-    pthread_mutex_unlock(&in->lock);
-}
-
 /* 1 if one of the n works already has w's reference: the same notice
- * posted twice at once goes in the next pass, which finds it made. */
+ * posted twice at once goes in a later batch, which finds it stored and
+ * which the hub answers with the same notice. */
 static int ref_in(work *const *ws, size_t n, const work *w)
 {
     for (size_t i = 0; i < n; i++)
@@ -459,143 +214,282 @@ static int ref_in(work *const *ws, size_t n, const work *w)
     return 0;
 }
 
-/* first and the single notices like it waiting behind, up to a batch. */
-static void run_singles(agency_intake *in, work *first)
+/* 1 if a batch not yet answered for holds a single notice with w's
+ * reference: w waits for it, then finds the notice made (200). */
+static int ref_in_flight(const agency_intake *in, const work *w)
 {
-    work *ws[INTAKE_BATCH];
-    api_row *rows[INTAKE_BATCH];
-    intake_result *out = calloc(INTAKE_BATCH, sizeof *out);
+    for (const flight *f = in->live; f; f = f->live_next)
+        if (ref_in(f->singles, f->nsingles, w))
+            return 1;
+    return 0;
+}
+
+/* The first work that may go now. Call with the lock held. */
+static work *pop_next(agency_intake *in)
+{
+    work *prev = NULL;
+
+    for (work *w = in->ready; w; prev = w, w = w->next) {
+        if (!w->job[0] && ref_in_flight(in, w))
+            continue;
+        if (prev)
+            prev->next = w->next;
+        else
+            in->ready = w->next;
+        if (in->ready_tail == w)
+            in->ready_tail = prev;
+        w->next = NULL;
+        return w;
+    }
+    return NULL;
+}
+
+/* first and the single notices like it waiting behind, up to a batch,
+ * into f. Call with the lock held. */
+static void take_singles(agency_intake *in, work *first, flight *f)
+{
     size_t n = 0;
 
-    ws[n++] = first;
-    pthread_mutex_lock(&in->lock);
+    f->singles[n++] = first;
     for (work **p = &in->ready; *p && n < INTAKE_BATCH;) {
         work *w = *p;
-        if (!w->job[0] && same_kind(&w->rs, &first->rs) && !ref_in(ws, n, w)) {
+        if (!w->job[0] && same_kind(&w->rs, &first->rs) && !ref_in(f->singles, n, w) &&
+            !ref_in_flight(in, w)) {
             *p = w->next;
             if (in->ready_tail == w) {
                 in->ready_tail = NULL;
                 for (work *t = in->ready; t; t = t->next)
                     in->ready_tail = t;
             }
-            ws[n++] = w;
+            f->singles[n++] = w;
         } else {
             p = &w->next;
         }
     }
-    pthread_mutex_unlock(&in->lock);
+    f->nsingles = n;
     for (size_t i = 0; i < n; i++)
-        rows[i] = &ws[i]->rs.rows[0];
-    if (out) {
-        run_rows(in, &first->rs, rows, n, out, "");
-        finish_singles(in, ws, out, n);
-    } else {
-        intake_result oom = {503, "", "out of memory: try again"};
-        for (size_t i = 0; i < n; i++)
-            finish_singles(in, &ws[i], &oom, 1);
-    }
-    free(out);
+        f->p.rows[i] = &f->singles[i]->rs.rows[0];
+    f->p.n = n;
+    f->p.rs = &first->rs;
 }
 
-static void save_job_errors(agency_intake *in, const char *job, api_row **rows,
-                            const intake_result *out, size_t n)
+/* The next batch of bulk w into f; w back to the queue's end while rows
+ * remain, so that single notices take turns with it. Call with the lock
+ * held. */
+static void take_bulk(agency_intake *in, work *w, flight *f)
 {
-    long *nums = malloc((n + 1) * sizeof *nums);
-    const char **fields = malloc((n + 1) * sizeof *fields);
-    const char **details = malloc((n + 1) * sizeof *details);
+    size_t n = w->rs.nrows - w->next_row;
+
+    if (n > INTAKE_BATCH)
+        n = INTAKE_BATCH;
+    for (size_t i = 0; i < n; i++)
+        f->p.rows[i] = &w->rs.rows[w->next_row + i];
+    f->p.n = n;
+    f->p.rs = &w->rs;
+    snprintf(f->p.job, sizeof f->p.job, "%s", w->job);
+    f->bulk = w;
+    w->next_row += n;
+    w->in_flight++;
+    if (w->next_row < w->rs.nrows)
+        queue_ready(in, w);
+}
+
+/* ---- answering for a batch the hub has seen ---- */
+
+/* Hands each waiter its result, or frees work nobody waits for. */
+static void finish_singles(agency_intake *in, flight *f)
+{
+    pthread_mutex_lock(&in->lock);
+    for (size_t i = 0; i < f->nsingles; i++) {
+        work *w = f->singles[i];
+        in->rows_held -= w->rs.nrows;
+        api_rows_free(&w->rs); /* the RRN goes now */
+        if (w->result) {
+            *w->result = f->p.out[i];
+            w->done = 1;
+        } else {
+            if (f->p.out[i].status >= 400)
+                log_warn("a scheduled notice was refused: %s", f->p.out[i].detail);
+            free(w);
+        }
+    }
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
+}
+
+static void save_job_errors(agency_intake *in, const intake_pass *p)
+{
+    long *nums = malloc((p->n + 1) * sizeof *nums);
+    const char **fields = malloc((p->n + 1) * sizeof *fields);
+    const char **details = malloc((p->n + 1) * sizeof *details);
     size_t k = 0;
 
     if (nums && fields && details) {
-        for (size_t i = 0; i < n; i++)
-            if (out[i].status >= 400) {
-                nums[k] = rows[i]->row;
-                fields[k] = out[i].field;
-                details[k++] = out[i].detail;
+        for (size_t i = 0; i < p->n; i++)
+            if (p->out[i].status >= 400) {
+                nums[k] = p->rows[i]->row;
+                fields[k] = p->out[i].field;
+                details[k++] = p->out[i].detail;
             }
-        if (agency_db_api_job_errors(in->db, job, nums, fields, details, k) != 0)
-            log_error("job %s: cannot record %zu refused rows", job, k);
+        if (agency_db_api_job_errors(in->db, p->job, nums, fields, details, k) != 0)
+            log_error("job %s: cannot record %zu refused rows", p->job, k);
     }
     free(nums);
     free(fields);
     free(details);
 }
 
-/* One batch of a bulk; back to the queue's end while rows remain. */
-static void run_bulk_batch(agency_intake *in, work *w)
+/* Counts the batch into its job, and ends the job with its last batch.
+ * Batches of one job finish on different threads: the counts and their
+ * row in the database move together under job_lock. */
+static void finish_bulk(agency_intake *in, flight *f)
 {
-    size_t n = w->rs.nrows - w->next_row;
-    api_row *rows[INTAKE_BATCH];
-    intake_result *out;
+    work *w = f->bulk;
     char at[25];
+    int last;
 
-    if (n > INTAKE_BATCH)
-        n = INTAKE_BATCH;
-    out = calloc(n ? n : 1, sizeof *out);
-    for (size_t i = 0; i < n; i++)
-        rows[i] = &w->rs.rows[w->next_row + i];
-    if (out) {
-        run_rows(in, &w->rs, rows, n, out, w->job);
-        for (size_t i = 0; i < n; i++) {
-            if (out[i].status == 201)
-                w->accepted++;
-            else if (out[i].status == 200)
-                w->existing++;
-            else
-                w->failed++;
-        }
-        save_job_errors(in, w->job, rows, out, n);
+    save_job_errors(in, &f->p);
+    for (size_t i = 0; i < f->p.n; i++)
+        api_row_free(f->p.rows[i]);
+    pthread_mutex_lock(&in->job_lock);
+    for (size_t i = 0; i < f->p.n; i++) {
+        if (f->p.out[i].status == 201)
+            w->accepted++;
+        else if (f->p.out[i].status == 200)
+            w->existing++;
+        else
+            w->failed++;
     }
-    free(out);
-    for (size_t i = 0; i < n; i++)
-        api_row_free(rows[i]);
-    w->next_row += n;
-    w->processed += (long)n;
-    int more = w->next_row < w->rs.nrows;
-    clock_rfc3339_ms(at, clock_now_ms());
-    agency_db_api_job_update(in->db, w->job, more ? "running" : "done", w->processed,
-                             w->accepted, w->existing, w->failed, more ? NULL : at);
+    w->processed += (long)f->p.n;
     pthread_mutex_lock(&in->lock);
-    in->rows_held -= n;
-    if (more)
-        queue_ready(in, w);
+    in->rows_held -= f->p.n;
+    w->in_flight--;
+    last = w->next_row == w->rs.nrows && !w->in_flight;
     pthread_mutex_unlock(&in->lock);
-    if (!more) {
+    clock_rfc3339_ms(at, clock_now_ms());
+    agency_db_api_job_update(in->db, w->job, last ? "done" : "running", w->processed,
+                             w->accepted, w->existing, w->failed, last ? at : NULL);
+    pthread_mutex_unlock(&in->job_lock);
+    if (last) {
         log_info("job %s done: %ld accepted, %ld existing, %ld failed", w->job, w->accepted,
                  w->existing, w->failed);
         work_free(w);
     }
 }
 
+static void flight_free(flight *f)
+{
+    intake_pass_clear(&f->p);
+    free(f);
+}
+
+/* ---- the threads ---- */
+
+/* Waits for work, and for room in the pipeline; NULL when stopping. */
+static work *next_work(agency_intake *in)
+{
+    work *w = NULL;
+    long long next_ms;
+
+    pthread_mutex_lock(&in->lock);
+    while (!in->stopping) {
+        release_due(in, clock_now_ms(), &next_ms);
+        if (in->nflights < INTAKE_IN_FLIGHT && (w = pop_next(in)) != NULL)
+            break;
+        if (next_ms) {
+            struct timespec until = clock_after_ms(next_ms - clock_now_ms());
+            pthread_cond_timedwait(&in->changed, &in->lock, &until);
+        } else {
+            pthread_cond_wait(&in->changed, &in->lock);
+        }
+    }
+    pthread_mutex_unlock(&in->lock);
+    return w;
+}
+
+/* The preparing thread: takes a batch of work, converts, renders and
+ * stores it, and hands it to the submitting threads. */
 static void *worker_main(void *arg)
 {
     agency_intake *in = arg;
+    work *w;
 
-    for (;;) {
-        work *w = NULL;
-        long long next_ms;
+    while ((w = next_work(in)) != NULL) {
+        flight *f = calloc(1, sizeof *f);
         pthread_mutex_lock(&in->lock);
-        while (!in->stopping) {
-            release_due(in, clock_now_ms(), &next_ms);
-            if ((w = pop_ready(in)) != NULL)
-                break;
-            if (next_ms) {
-                struct timespec until = clock_after_ms(next_ms - clock_now_ms());
-                pthread_cond_timedwait(&in->changed, &in->lock, &until);
-            } else {
-                pthread_cond_wait(&in->changed, &in->lock);
-            }
+        if (!f) { /* try again soon: nothing is lost */
+            queue_ready(in, w);
+            pthread_mutex_unlock(&in->lock);
+            log_error("intake: out of memory for a batch; trying again");
+            struct timespec pause = {0, 100000000L};
+            nanosleep(&pause, NULL);
+            continue;
         }
-        pthread_mutex_unlock(&in->lock);
-        if (!w)
-            return NULL;
         if (w->job[0])
-            run_bulk_batch(in, w);
+            take_bulk(in, w, f);
         else
-            run_singles(in, w);
+            take_singles(in, w, f);
+        in->nflights++;
+        f->live_next = in->live;
+        in->live = f;
+        pthread_mutex_unlock(&in->lock);
+        intake_pass_prepare(&f->p, in->cfg, in->db, in->idsvc, in->test);
+        push_flight(in, f);
     }
+    pthread_mutex_lock(&in->lock);
+    in->closed = 1;
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
+    return NULL;
+}
+
+/* A submitting thread: each prepared batch to the hub, then the answers
+ * to those who wait for them or to the job. */
+static void *submitter_main(void *arg)
+{
+    submitter *me = arg;
+    agency_intake *in = me->in;
+    flight *f;
+
+    while ((f = pop_flight(in)) != NULL) {
+        intake_pass_submit(&f->p, me->hub);
+        pthread_mutex_lock(&in->lock);
+        for (flight **p = &in->live; *p; p = &(*p)->live_next)
+            if (*p == f) {
+                *p = f->live_next;
+                break;
+            }
+        pthread_mutex_unlock(&in->lock);
+        if (f->bulk)
+            finish_bulk(in, f);
+        else
+            finish_singles(in, f);
+        pthread_mutex_lock(&in->lock);
+        in->nflights--;
+        pthread_cond_broadcast(&in->changed);
+        pthread_mutex_unlock(&in->lock);
+        flight_free(f);
+    }
+    return NULL;
 }
 
 /* ---- the calls ---- */
+
+/* The preparing thread and the submitting ones. 0 or -1. */
+static int start_threads(agency_intake *in)
+{
+    for (size_t i = 0; i < SEND_SUBMITTERS; i++) {
+        submitter *sub = &in->subs[i];
+        sub->in = in;
+        if (!in->test && !(sub->hub = http_client_new(in->cfg->hub_url, in->cfg->hub_key)))
+            return -1;
+        sub->started = pthread_create(&sub->thread, NULL, submitter_main, sub) == 0;
+        if (!sub->started)
+            return -1;
+    }
+    in->started = pthread_create(&in->thread, NULL, worker_main, in) == 0;
+    return in->started ? 0 : -1;
+}
 
 static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, size_t errlen)
 {
@@ -608,22 +502,21 @@ static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, s
     in->cfg = cfg;
     in->test = test;
     pthread_mutex_init(&in->lock, NULL);
+    pthread_mutex_init(&in->job_lock, NULL);
     pthread_cond_init(&in->changed, NULL);
     if (test && !(in->db = agency_db_open_test(cfg->test_db_path, err, errlen))) {
         agency_intake_stop(in);
         return NULL;
     }
     if (!test && (!(in->db = agency_db_open(cfg->db_path, err, errlen)) ||
-                  !(in->idsvc = http_client_new(cfg->idsvc_url, cfg->idsvc_key)) ||
-                  !(in->hub = http_client_new(cfg->hub_url, cfg->hub_key)))) {
+                  !(in->idsvc = http_client_new(cfg->idsvc_url, cfg->idsvc_key)))) {
         if (in->db)
             snprintf(err, errlen, "cannot make an HTTP client");
         agency_intake_stop(in);
         return NULL;
     }
-    in->started = pthread_create(&in->thread, NULL, worker_main, in) == 0;
-    if (!in->started) {
-        snprintf(err, errlen, "cannot start the intake thread");
+    if (start_threads(in) != 0) {
+        snprintf(err, errlen, "cannot start the intake threads");
         agency_intake_stop(in);
         return NULL;
     }
@@ -655,17 +548,25 @@ void agency_intake_stop(agency_intake *in)
         return;
     pthread_mutex_lock(&in->lock);
     in->stopping = 1;
+    if (!in->started) /* no worker to close the flights */
+        in->closed = 1;
     pthread_cond_broadcast(&in->changed);
     pthread_mutex_unlock(&in->lock);
     if (in->started)
         pthread_join(in->thread, NULL);
+    /* The batches prepared go to the hub: their documents are stored. */
+    for (size_t i = 0; i < SEND_SUBMITTERS; i++) {
+        if (in->subs[i].started)
+            pthread_join(in->subs[i].thread, NULL);
+        http_client_free(in->subs[i].hub);
+    }
     /* Waiters are gone: the HTTP server stopped first. */
     drop_list(in->ready);
     drop_list(in->scheduled);
     agency_db_close(in->db);
     http_client_free(in->idsvc);
-    http_client_free(in->hub);
     pthread_cond_destroy(&in->changed);
+    pthread_mutex_destroy(&in->job_lock);
     pthread_mutex_destroy(&in->lock);
     free(in);
 }
@@ -677,7 +578,7 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
 
     memset(out, 0, sizeof *out);
     if (!w) {
-        set_result(out, 503, NULL, "out of memory: try again");
+        intake_result_set(out, 503, NULL, "out of memory: try again");
         return;
     }
     w->rs = *rs;
@@ -686,11 +587,11 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
     if (enqueue(in, w) != 0) {
         *rs = w->rs;
         free(w);
-        set_result(out, 503, NULL, "the server holds too many notices: try again later");
+        intake_result_set(out, 503, NULL, "the server holds too many notices: try again later");
         return;
     }
     if (scheduled) {
-        set_result(out, 202, NULL, "scheduled");
+        intake_result_set(out, 202, NULL, "scheduled");
         return;
     }
     struct timespec until = clock_after_ms(wait_ms);
@@ -703,7 +604,7 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
     } else {
         /* Still queued: the worker frees it; the caller asks again. */
         w->result = NULL;
-        set_result(out, 202, NULL, "queued");
+        intake_result_set(out, 202, NULL, "queued");
     }
     pthread_mutex_unlock(&in->lock);
 }

@@ -5,7 +5,10 @@
  *
  * Single notices posted at about the same time go to idsvc and the hub
  * as one batch; a bulk goes in batches of 1000, taking turns with the
- * single notices so that those do not wait behind 50,000 rows. Rows hold
+ * single notices so that those do not wait behind 50,000 rows. As in
+ * `agency send`, one thread prepares batches (idsvc, documents) while two
+ * others have earlier ones at the hub (agency_intake_pass.h); an urgent
+ * batch goes to the hub before the bulk ones prepared. Rows hold
  * RRNs, so they live only in memory until their document is stored: a
  * notice scheduled for later, or still queued when the server stops, is
  * lost with the process and posted again by the caller (its reference

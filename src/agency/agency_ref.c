@@ -56,6 +56,16 @@ void agency_ref_api(const char *caller_ref, char out[FIELD_REFERENCE_MAX + 1])
     snprintf(out, FIELD_REFERENCE_MAX + 1, "api-%.32s", hex);
 }
 
+void agency_ref_api_at(const char *caller_ref, long long at_ms,
+                       char out[FIELD_REFERENCE_MAX + 1])
+{
+    char hashed[FIELD_REFERENCE_MAX + 1];
+
+    agency_ref_api(caller_ref, hashed);
+    snprintf(out, FIELD_REFERENCE_MAX + 1, "api-%012llx%.20s",
+             (unsigned long long)at_ms & 0xffffffffffffULL, hashed + 4);
+}
+
 int agency_ref_link(const char *public_url, const char *reference,
                     char out[FIELD_LINK_MAX + 1])
 {

@@ -31,8 +31,18 @@ void agency_ref_make(const char *run_id, long line, char out[FIELD_REFERENCE_MAX
  * its own reference: "api-" and 32 hex of SHA-256("herald-api-ref-v1" 0
  * caller_ref). The caller's reference (an account number, say) never
  * leaves the agency: the hub, the platforms and the document link see
- * this one. Never a run's reference, which is hex only before its '-'. */
+ * this one. Never a run's reference, which is hex only before its '-'.
+ * Notices posted before agency_ref_api_at have these references. */
 void agency_ref_api(const char *caller_ref, char out[FIELD_REFERENCE_MAX + 1]);
+
+/* The reference of a new API notice taken in a batch at at_ms: "api-",
+ * 12 hex of at_ms, then the first 20 hex of agency_ref_api's. References
+ * grow with time, so each batch's rows go to the end of every index that
+ * holds them (the agency's, the hub's) instead of to random pages all
+ * over it; the same caller reference in one batch is one reference. The
+ * caller's reference finds its notice again through api_refs. */
+void agency_ref_api_at(const char *caller_ref, long long at_ms,
+                       char out[FIELD_REFERENCE_MAX + 1]);
 
 /* public_url (a trailing slash is ignored) + "/documents/" + reference.
  * Returns 0, or -1 when it would pass FIELD_LINK_MAX bytes. */

@@ -281,6 +281,20 @@ static void api_references(void **state)
     assert_true(field_reference_ok(a, strlen(a)));
     agency_ref_api("tax-2026-000002", b);
     assert_string_not_equal(a, b);
+
+    /* A new notice's: the batch's time first, so later batches sort after. */
+    char c[FIELD_REFERENCE_MAX + 1], d[FIELD_REFERENCE_MAX + 1];
+    agency_ref_api_at("tax-2026-000001", 1764720000000LL, c);
+    agency_ref_api_at("tax-2026-000001", 1764720000000LL, d);
+    assert_string_equal(c, d);
+    assert_int_equal(strlen(c), 36);
+    assert_true(field_reference_ok(c, strlen(c)));
+    assert_memory_equal(c, "api-019ae1823c00", 16);
+    assert_memory_equal(c + 16, a + 4, 20);
+    agency_ref_api_at("tax-2026-000001", 1764720000001LL, d);
+    assert_true(strcmp(c, d) < 0);
+    agency_ref_api_at("tax-2026-000000", 1764720000001LL, d);
+    assert_true(strcmp(c, d) < 0);
 }
 
 int main(void)

@@ -1,0 +1,318 @@
+/* agency_intake_pass.c -- see agency_intake_pass.h. */
+#include "agency_intake_pass.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency_db.h"
+#include "agency_ref.h"
+#include "clock.h"
+
+void intake_result_set(intake_result *r, int status, const char *field, const char *detail)
+{
+    r->status = status;
+    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+    snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+}
+
+static const char *reference_for(void *ctx, long line)
+{
+    return ((intake_pass *)ctx)->refs[line - 1];
+}
+
+/* A row the pipeline refused: its message (RRNs masked already) names
+ * the step, which says which field was wrong. */
+static void row_error(void *ctx, long line, const char *msg)
+{
+    intake_pass *p = ctx;
+    const char *field = !strncmp(msg, "RRN ", 4)                  ? "rrn"
+                        : !strncmp(msg, "cannot render", 13)      ? "personalisation"
+                                                                  : "";
+    int status = !strncmp(msg, "hub refused", 11) ? 422 : 400;
+
+    intake_result_set(&p->out[line - 1], status, field, msg);
+}
+
+template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,
+                                 size_t errlen)
+{
+    char path[AGENCY_PATH_MAX + 80];
+    FILE *f;
+    char *text;
+    size_t len;
+    template *t;
+
+    snprintf(path, sizeof path, "%s/%s.html", cfg->templates_dir, id);
+    if (!(f = fopen(path, "rb"))) {
+        snprintf(err, errlen, "no template '%s' (%s)", id, strerror(errno));
+        return NULL;
+    }
+    text = malloc(TEMPLATE_MAX_BYTES + 1);
+    len = text ? fread(text, 1, TEMPLATE_MAX_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!text || len > TEMPLATE_MAX_BYTES) {
+        free(text);
+        snprintf(err, errlen, "template '%s' %s", id, text ? "is over 1 MiB" : ": out of memory");
+        return NULL;
+    }
+    t = template_compile(text, len, err, errlen);
+    free(text);
+    return t;
+}
+
+/* Every template field must be a column (or title, reference, deadline),
+ * and each row must have given it. */
+static int check_fields(intake_pass *p, const template *t)
+{
+    size_t nf;
+    const char *const *fields = template_fields(t, &nf);
+    char field[80];
+
+    for (size_t i = 0; i < nf; i++) {
+        if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
+            !strcmp(fields[i], "deadline"))
+            continue;
+        long c = api_rows_col(p->rs, fields[i]);
+        if (!strcmp(fields[i], "rrn"))
+            return -1;
+        snprintf(field, sizeof field, "personalisation.%s", fields[i]);
+        for (size_t r = 0; r < p->n; r++)
+            if (!p->out[r].status && (c < 0 || !(p->rows[r]->present & (1ull << c))))
+                intake_result_set(&p->out[r], 400, field, "the template needs this field");
+    }
+    return 0;
+}
+
+static csv_header *header_of(const api_rows *rs)
+{
+    size_t start[API_MAX_COLS], len[API_MAX_COLS], off = 0;
+    char data[API_MAX_COLS * 66], err[128];
+
+    for (size_t i = 0; i < rs->ncols; i++) {
+        size_t n = strlen(rs->cols[i]);
+        memcpy(data + off, rs->cols[i], n + 1);
+        start[i] = off;
+        len[i] = n;
+        off += n + 1;
+    }
+    csv_row row = {data, start, len, rs->ncols, 1};
+    return csv_header_from_row(&row, err, sizeof err);
+}
+
+/* Marks rows whose reference already has a notice: 200, the same notice. */
+static int mark_existing(intake_pass *p)
+{
+    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
+    const char **refs = malloc(p->n * sizeof *refs);
+    int rc = -1;
+
+    if (notices && refs) {
+        for (size_t i = 0; i < p->n; i++)
+            refs[i] = p->refs[i];
+        rc = agency_db_docs_known(p->s.db, refs, p->n, notices);
+        for (size_t i = 0; rc == 0 && i < p->n; i++)
+            if (notices[i][0] && !p->out[i].status)
+                intake_result_set(&p->out[i], 200, NULL, notices[i]);
+    }
+    free(notices);
+    free(refs);
+    return rc;
+}
+
+/* The stored rows' caller references, before they go to the hub, so
+ * that the feed can name them in callbacks however fast it is. */
+static int record_refs(intake_pass *p)
+{
+    send_batch *b = &p->b;
+    const char **refs = malloc((b->npending + 1) * sizeof *refs);
+    const char **callers = malloc((b->npending + 1) * sizeof *callers);
+    size_t k = 0;
+    int rc = -1;
+
+    if (refs && callers) {
+        for (size_t i = 0; i < b->npending; i++) {
+            send_row *r = b->pending[i];
+            if (r->done)
+                continue;
+            refs[k] = r->reference;
+            callers[k++] = p->rows[r->line - 1]->ref;
+        }
+        rc = agency_db_api_refs_add(p->s.db, refs, callers, p->job[0] ? p->job : NULL, k,
+                                    p->at);
+    }
+    free(refs);
+    free(callers);
+    return rc;
+}
+
+static void fail_open(intake_pass *p, int status, const char *field, const char *detail)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!p->out[i].status)
+            intake_result_set(&p->out[i], status, field, detail);
+}
+
+/* The sender that the send pipeline's steps take, for p's rows. */
+static void set_sender(intake_pass *p, const agency_cfg *cfg, agency_db *db,
+                       http_client *idsvc, int test, template *t)
+{
+    sender *s = &p->s;
+
+    memset(s, 0, sizeof *s);
+    s->cfg = *cfg; /* a shallow copy: read only, never freed */
+    s->csv_path = "api";
+    s->title = p->rs->title;
+    s->deadline = p->rs->deadline;
+    s->urgent = p->rs->urgent;
+    s->tpl = t;
+    s->hdr = header_of(p->rs);
+    s->ncols = p->rs->ncols;
+    s->col_rrn = API_COL_RRN;
+    s->col_name = API_COL_NAME;
+    s->col_address = API_COL_ADDRESS;
+    s->db = db;
+    s->idsvc = idsvc;
+    s->quiet = 1;
+    s->reference_for = reference_for;
+    s->row_error = row_error;
+    s->hook_ctx = p;
+    s->test = test;
+    pthread_mutex_init(&s->out_lock, NULL);
+}
+
+/* The rows into the batch, converted, rendered and stored. 0, or -1
+ * after failing the rows still open. */
+static int take_and_store(intake_pass *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->out[i].status)
+            continue;
+        const api_row *r = p->rows[i];
+        csv_row cr = {r->data, r->start, r->len, p->rs->ncols, (long)i + 1};
+        if (agency_send_batch_take(&p->s, &p->b, &cr) != 0) {
+            fail_open(p, 503, NULL, "out of memory: try again");
+            return -1;
+        }
+    }
+    if (agency_send_batch_prepare(&p->s, &p->b) != 0) {
+        fail_open(p, 503, NULL, "idsvc or the database is unavailable: post again");
+        return -1;
+    }
+    if (record_refs(p) != 0) {
+        fail_open(p, 503, NULL, "the database is unavailable: post again (the reference "
+                  "makes that safe)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Each row's agency reference: the one its caller reference already has
+ * (posted before, or earlier in this bulk), else a new one of this batch.
+ * The worker prepares batches one at a time and records the references
+ * of each before the next, so a caller reference never gets two. */
+static int name_rows(intake_pass *p, long long now)
+{
+    const char **callers = malloc((p->n + 1) * sizeof *callers);
+    int rc = -1;
+
+    for (size_t i = 0; callers && i < p->n; i++)
+        callers[i] = p->rows[i]->ref;
+    if (callers)
+        rc = agency_db_api_refs_of(p->s.db, callers, p->n, p->refs);
+    for (size_t i = 0; i < p->n; i++)
+        if (rc != 0 || !p->refs[i][0])
+            agency_ref_api_at(p->rows[i]->ref, now, p->refs[i]);
+    free(callers);
+    return rc;
+}
+
+void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
+                         http_client *idsvc, int test)
+{
+    char err[256];
+    template *t = agency_intake_template(cfg, p->rs->tpl, err, sizeof err);
+
+    long long now = clock_now_ms();
+    int named;
+
+    p->stored = 0;
+    clock_rfc3339_ms(p->at, now);
+    set_sender(p, cfg, db, idsvc, test, t);
+    named = name_rows(p, now);
+    p->b.rows = calloc(p->n ? p->n : 1, sizeof *p->b.rows);
+    p->b.pending = calloc(p->n ? p->n : 1, sizeof *p->b.pending);
+    if (!t) {
+        fail_open(p, 400, "template", err);
+        return;
+    }
+    if (named != 0) {
+        fail_open(p, 503, NULL, "database error: try again");
+    } else if (check_fields(p, t) != 0) {
+        fail_open(p, 400, "template", "the template must not show the rrn field");
+    } else if (!p->s.hdr || !p->b.rows || !p->b.pending || mark_existing(p) != 0) {
+        fail_open(p, 503, NULL, "out of memory or database error: try again");
+    } else if (take_and_store(p) == 0) {
+        p->stored = 1;
+    }
+    /* Only rendering wanted these. */
+    template_free(t);
+    p->s.tpl = NULL;
+    csv_header_free(p->s.hdr);
+    p->s.hdr = NULL;
+}
+
+/* The hub's verdict on each row the pass submitted. */
+static void record_submitted(intake_pass *p)
+{
+    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
+    const char **refs = malloc(p->n * sizeof *refs);
+    size_t k = 0;
+
+    if (!notices || !refs)
+        goto done;
+    for (size_t i = 0; i < p->n; i++)
+        if (!p->out[i].status)
+            refs[k++] = p->refs[i];
+    if (agency_db_docs_known(p->s.db, refs, k, notices) != 0)
+        goto done;
+    for (size_t i = 0, j = 0; i < p->n; i++) {
+        if (p->out[i].status)
+            continue;
+        if (notices[j][0])
+            intake_result_set(&p->out[i], 201, NULL, notices[j]);
+        else
+            intake_result_set(&p->out[i], 502, NULL,
+                              "the hub did not take the notice: post it again");
+        j++;
+    }
+    agency_db_api_accepted(p->s.db, refs, k, p->at, clock_now_ms());
+done:
+    free(notices);
+    free(refs);
+}
+
+void intake_pass_submit(intake_pass *p, http_client *hub)
+{
+    /* The accepted events say when the hub took the batch, not when it
+     * was prepared. */
+    clock_rfc3339_ms(p->at, clock_now_ms());
+    if (p->stored && agency_send_batch_submit(&p->s, hub, p->b.pending, p->b.npending) == 0)
+        record_submitted(p);
+    else if (p->stored)
+        fail_open(p, 502, NULL, "the hub is unavailable: post again (the reference makes "
+                  "that safe)");
+    else /* what prepare left open (nothing, unless memory ran out) */
+        fail_open(p, 503, NULL, "out of memory or database error: try again");
+}
+
+void intake_pass_clear(intake_pass *p)
+{
+    agency_send_batch_clear(&p->b);
+    free(p->b.rows);
+    free(p->b.pending);
+    p->b.rows = NULL;
+    p->b.pending = NULL;
+    pthread_mutex_destroy(&p->s.out_lock);
+}
