@@ -13,6 +13,7 @@ static const char *const calls[] = {
     "getdents64",
     "fchmod",
     "rename",
+    "access",     /* whether a template (201 or 200) or test.db exists */
 };
 
 const sandbox_list agency_syscalls = {
