@@ -85,8 +85,11 @@ static const char *const calls[] = {
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan builds (tests only): the sanitizer's own bookkeeping, and the
      * leak check at exit, which stops the world from a helper task
-     * (its clone is in sandbox.c) that ptraces every thread. */
+     * (its clone is in sandbox.c) that lists the threads in
+     * /proc/self/task and ptraces each. */
     "sigaltstack",
+    "getdents",    /* the sanitizer's own, not getdents64 */
+    "prctl",       /* PR_SET_PTRACER, PR_SET_PDEATHSIG */
     "ptrace",
     "wait4",
     "kill",
