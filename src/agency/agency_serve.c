@@ -9,6 +9,7 @@
 #include "agency_server.h"
 #include "cli.h"
 #include "log.h"
+#include "role_confine.h"
 
 static const char usage[] =
     "Usage: herald agency serve --config agency.ini [--listen HOST:PORT] [--quiet]\n\n"
@@ -54,18 +55,30 @@ static const char usage[] =
     "                      from herald keygen --tls: serve TLS 1.3), or\n"
     "                      plain_http = loopback (serve and call in plain HTTP,\n"
     "                      on loopback addresses only; with neither, serve\n"
-    "                      refuses to start))\n"
+    "                      refuses to start); [agency] user (started as root:\n"
+    "                      become it once the port is bound and the keys\n"
+    "                      read; dir must be its) and seccomp (on|off, on:\n"
+    "                      docs/operations.md))\n"
     "  --listen HOST:PORT  overrides [agency] listen\n"
     "  --quiet             log only warnings and errors\n";
 
+/* The port bound, root given up with [agency] user and the seccomp
+ * filter on (role_confine.h), then the server: its database and threads. */
 static int run(const agency_cfg *cfg, const char *listen)
 {
     agency_server *s;
+    http_server *http;
     char err[1024], how[128];
     int sig;
 
     cli_block_shutdown_signals();
-    if (!(s = agency_server_start(cfg, listen, err, sizeof err)))
+    if (!(http = http_server_bind(listen, err, sizeof err)))
+        return cli_fail("agency serve", "%s", err);
+    if (role_confine(&cfg->ini, "agency", cfg->dir, &agency_syscalls, err, sizeof err) != 0) {
+        http_server_stop(http);
+        return cli_fail("agency serve", "%s", err);
+    }
+    if (!(s = agency_server_start(cfg, http, listen, err, sizeof err)))
         return cli_fail("agency serve", "%s", err);
     log_info("listening on %s (port %d), agency %s, %zu pinned platforms, %s", listen,
              agency_server_port(s), cfg->name, cfg->nplatforms,

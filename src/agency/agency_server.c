@@ -384,8 +384,7 @@ static int start_all(agency_server *s, const char *listen, char *err, size_t err
     if (!(s->console = agency_console_open(s->cfg, &s->api, s->db, err, errlen)))
         return -1;
     s->api.console = s->console;
-    if (!(s->http = http_server_bind(listen, err, errlen)) ||
-        transport_serve(&s->cfg->tls, s->http, listen, "[agency] listen", err, errlen) != 0)
+    if (transport_serve(&s->cfg->tls, s->http, listen, "[agency] listen", err, errlen) != 0)
         return -1;
     http_server_set_refusal(s->http, agency_problem_refusal);
     http_server_observe(s->http, s->api.requests);
@@ -463,23 +462,27 @@ static int load_keys(agency_server *s, char *err, size_t errlen)
     return 0;
 }
 
-agency_server *agency_server_start(const agency_cfg *cfg, const char *listen, char *err,
-                                   size_t errlen)
+agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, const char *listen,
+                                   char *err, size_t errlen)
 {
     agency_server *s = calloc(1, sizeof *s);
     char at[25];
 
     if (!s) {
+        http_server_stop(http);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     if (!(s->db = agency_db_open(cfg->db_path, err, errlen))) {
+        http_server_stop(http);
         free(s);
         return NULL;
     }
     s->cfg = cfg;
     s->api.cfg = cfg;
+    s->http = http;
     if (load_keys(s, err, errlen) != 0) {
+        http_server_stop(http);
         agency_db_close(s->db);
         free(s);
         return NULL;

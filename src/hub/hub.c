@@ -134,6 +134,9 @@ static void release_routed(hub *h)
 
 void hub_free(hub *h)
 {
+    /* Bound by hub_bind but never started: a start that failed before. */
+    if (h->srv)
+        http_server_stop(h->srv);
     if (h->routed.ring)
         release_routed(h);
     hub_metrics_close(h);

@@ -20,6 +20,7 @@
 #include "hub_limits.h"
 #include "http_metrics.h"
 #include "http_server.h"
+#include "sandbox.h"
 #include "transport.h"
 #include "metrics.h"
 #include "metrics_access.h"
@@ -120,6 +121,8 @@ int hub_port(const hub *h);
 void hub_stop(hub *h);
 /* Closes the stores and frees everything hub_init and after took. */
 void hub_free(hub *h);
+/* The system calls the hub may make once bound (hub_syscalls.c). */
+extern const sandbox_list hub_syscalls;
 
 /* ---- what the services share ---- */
 

@@ -19,6 +19,7 @@
 #include "hub_user_cmd.h"
 #include "keyfile.h"
 #include "log.h"
+#include "role_confine.h"
 
 static const char usage[] =
     "Usage: herald hub --config FILE [--listen HOST:PORT] [--threads N] [--quiet]\n"
@@ -53,6 +54,8 @@ static const char usage[] =
     "         signed tree head per interval while the log grows),\n"
     "         user = NAME (started as root: become NAME once the port is bound and\n"
     "         the key files read; the dir must belong to NAME),\n"
+    "         seccomp = on (off: no seccomp filter; docs/operations.md,\n"
+    "         \"Privileges\"),\n"
     "         public_url = http(s)://LISTEN (where people reach the verify page),\n"
     "         rate_per_s = 0 (notices a second each agency may submit; 0: no limit),\n"
     "         rate_burst = rate_per_s (the most at once), daily_quota = 0 (notices\n"
@@ -231,8 +234,9 @@ static int load_log_key(hub *h, const config *cfg, uint8_t seed[ED25519_SEED_LEN
     return keyfile_read(path, 1, seed, ED25519_SEED_LEN, err, errlen) != 0 ? -1 : 1;
 }
 
-/* Everything hub.ini says; the port bound and, with [hub] user, root
- * given up; then the stores it names. */
+/* Everything hub.ini says; the port bound, root given up with [hub]
+ * user, the seccomp filter on (role_confine.h); then the stores it
+ * names. */
 static int configure(hub *h, const config *cfg, const char *listen, char *err, size_t errlen)
 {
     const char *keyfile = config_get(cfg, "hub", "hub_key_file"), *dir;
@@ -263,7 +267,7 @@ static int configure(hub *h, const config *cfg, const char *listen, char *err, s
     int remote = hub_signer_config_read(cfg, &signer, err, errlen);
     rc = remote < 0 ? -1 : load_log_key(h, cfg, seed, err, errlen);
     if (rc >= 0 && (hub_bind(h, listen, err, errlen) != 0 ||
-                    hub_become_user(cfg, err, errlen) != 0 ||
+                    role_confine(cfg, "hub", path, &hub_syscalls, err, errlen) != 0 ||
                     hub_open(h, path, rc ? seed : NULL, err, errlen) != 0))
         rc = -1;
     if (rc >= 0 && remote && hub_evidence_log_set_signer(h->log, signer.socket, signer.pk) != 0) {

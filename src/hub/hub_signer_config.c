@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "keyfile.h"
-#include "log.h"
-#include "privdrop.h"
 
 int hub_signer_config_read(const config *cfg, hub_signer_config *out, char *err, size_t errlen)
 {
@@ -35,19 +33,4 @@ int hub_signer_config_read(const config *cfg, hub_signer_config *out, char *err,
     snprintf(out->socket, sizeof out->socket, "%s", path);
     config_path(cfg, pub, path, sizeof path);
     return keyfile_read(path, 0, out->pk, sizeof out->pk, err, errlen) != 0 ? -1 : 1;
-}
-
-int hub_become_user(const config *cfg, char *err, size_t errlen)
-{
-    const char *name = config_get(cfg, "hub", "user");
-    uid_t uid;
-    gid_t gid;
-    int due = privdrop_plan(name, &uid, &gid, err, errlen);
-
-    if (due <= 0)
-        return due;
-    if (privdrop_to(uid, gid, err, errlen) != 0)
-        return -1;
-    log_info("running as %s (uid %u)", name, (unsigned)uid);
-    return 0;
 }

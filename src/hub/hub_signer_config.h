@@ -1,7 +1,6 @@
-/* hub_signer_config.h -- what hub.ini says about who signs tree heads and
- * which user the hub runs as: [hub] signer (the socket of `herald
- * signer`), log_pub (the log's public key, to check its signatures) and
- * user (started as root: the user to become once bound). Kept apart from
+/* hub_signer_config.h -- what hub.ini says about who signs tree heads:
+ * [hub] signer (the socket of `herald signer`) and log_pub (the log's
+ * public key, to check its signatures). Kept apart from
  * hub_main.c so that the key's absence from the hub is read in one place. */
 #ifndef HERALD_HUB_SIGNER_CONFIG_H
 #define HERALD_HUB_SIGNER_CONFIG_H
@@ -20,10 +19,5 @@ typedef struct hub_signer_config {
 /* [hub] signer and log_pub into out. Returns 1 with a signer, 0 without
  * one, -1 with why (signer without log_pub, or with log_key too). */
 int hub_signer_config_read(const config *cfg, hub_signer_config *out, char *err, size_t errlen);
-
-/* [hub] user: when set, the hub must be started as root, and becomes that
- * user once its port is bound and its key files read. Returns 0 (done,
- * or nothing to do), -1 with why. Call between hub_bind and hub_open. */
-int hub_become_user(const config *cfg, char *err, size_t errlen);
 
 #endif

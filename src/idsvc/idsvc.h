@@ -13,6 +13,7 @@
 #include "http_metrics.h"
 #include "metrics.h"
 #include "metrics_access.h"
+#include "sandbox.h"
 
 typedef struct idsvc {
     hmac512_key *key; /* in secure memory */
@@ -28,5 +29,8 @@ int idsvc_open(idsvc *s, const char *key_file, const char *clients_file, char *e
                size_t errlen);
 /* Wipes the key and forgets the clients. */
 void idsvc_close(idsvc *s);
+
+/* The system calls idsvc may make once bound (idsvc_syscalls.c). */
+extern const sandbox_list idsvc_syscalls;
 
 #endif

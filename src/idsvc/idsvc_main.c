@@ -13,6 +13,7 @@
 #include "idsvc_api.h"
 #include "log.h"
 #include "privdrop.h"
+#include "role_confine.h"
 #include "transport.h"
 
 static const char usage[] =
@@ -20,7 +21,7 @@ static const char usage[] =
     "                    (--tls-cert FILE --tls-key FILE | --plain-http)\n"
     "                    [--threads N] [--metrics off|public|key]\n"
     "                    [--metrics-clients FILE] [--limits FILE] [--user USER]\n"
-    "                    [--quiet]\n\n"
+    "                    [--seccomp on|off] [--quiet]\n\n"
     "Serves POST /v1/ci: {\"rrns\":[...]} (at most 10,000) -> {\"results\":[...]},\n"
     "each {\"ci\":...} or {\"error\":...}, in order. Callers authenticate with\n"
     "'Authorization: Bearer KEY'; the clients FILE lists \"NAME SHA256-OF-KEY\" per\n"
@@ -44,10 +45,15 @@ static const char usage[] =
     "                      (docs/operations.md; default: the defaults there)\n"
     "  --user USER         started as root: become USER once the key and clients\n"
     "                      are read and the port is bound\n"
+    "  --seccomp on|off    on (default): once bound (and --user), only the system\n"
+    "                      calls in src/idsvc/idsvc_syscalls.c and\n"
+    "                      src/lib/service_syscalls.c; any other stops idsvc with\n"
+    "                      a line naming it (docs/operations.md, \"Privileges\")\n"
     "  --quiet             log only warnings and errors\n";
 
 typedef struct idsvc_options {
     const char *key_file, *listen, *clients, *metrics, *metrics_clients, *limits, *user;
+    const char *seccomp;
     const char *tls_cert, *tls_key;
     int plain_http;
     long threads;
@@ -65,6 +71,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"metrics-clients", required_argument, 0, 'M'},
         {"limits", required_argument, 0, 'L'},
         {"user", required_argument, 0, 'u'},
+        {"seccomp", required_argument, 0, 'S'},
         {"tls-cert", required_argument, 0, 'C'},
         {"tls-key", required_argument, 0, 'K'},
         {"plain-http", no_argument, 0, 'P'},
@@ -87,6 +94,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         case 'M': o->metrics_clients = optarg; break;
         case 'L': o->limits = optarg; break;
         case 'u': o->user = optarg; break;
+        case 'S': o->seccomp = optarg; break;
         case 'C': o->tls_cert = optarg; break;
         case 'K': o->tls_key = optarg; break;
         case 'P': o->plain_http = 1; break;
@@ -151,7 +159,8 @@ static int open_transport(transport *t, const idsvc_options *o, char *err, size_
     return 0;
 }
 
-/* Binds, becomes --user, and serves over t; NULL with err. */
+/* Binds, becomes --user, installs the seccomp filter and serves over t;
+ * NULL with err. */
 static http_server *serve(idsvc *s, const idsvc_options *o, const transport *t,
                           const http_limits *limits, uid_t uid, gid_t gid, int drop,
                           char *err, size_t errlen)
@@ -159,6 +168,7 @@ static http_server *serve(idsvc *s, const idsvc_options *o, const transport *t,
     http_server *srv = http_server_bind(o->listen, err, errlen);
 
     if (srv && ((drop && become_user(o->user, uid, gid, err, errlen) != 0) ||
+                role_confine_filter(&idsvc_syscalls, o->seccomp, "--seccomp", err, errlen) != 0 ||
                 transport_serve(t, srv, o->listen, "--listen", err, errlen) != 0)) {
         http_server_stop(srv);
         return NULL;

@@ -136,7 +136,7 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
     return 0;
 }
 
-static int open_db(platform *p, const config *cfg, char *err, size_t errlen)
+int platform_open_db(platform *p, const config *cfg, char *err, size_t errlen)
 {
     const char *v = config_require(cfg, "platform", "dir", err, errlen);
     char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -203,11 +203,14 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen)
     if (load_channel(p, cfg, err, errlen) != 0 ||
         metrics_access_config(&p->metrics, cfg, "platform", err, errlen) != 0)
         return -1;
-    return open_db(p, cfg, err, errlen);
+    return 0;
 }
 
 void platform_close(platform *p)
 {
+    /* Bound but never served: a start that failed before platform_start. */
+    http_server_stop(p->server);
+    http_server_stop(p->web);
     push_channel_free(p->push);
     platform_metrics_close(p);
     http_metrics_free(p->requests);
@@ -228,29 +231,52 @@ void platform_close(platform *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-/* A server for the platform's routes on listen, over t; NULL with err. */
-static http_server *serve_on(platform *p, const char *listen, const transport *t,
-                             const char *what, char *err, size_t errlen)
-{
-    http_server *s = http_server_bind(listen, err, errlen);
+/* web_listen is plain HTTP by its nature, and so loopback only. */
+static const transport web_plain = {.plain_loopback = 1, .tls_setting = "nothing",
+                                    .plain_setting = "web_listen"};
 
-    if (s && (transport_serve(t, s, listen, what, err, errlen) != 0 ||
-              (http_server_observe(s, p->requests), http_server_limit(s, &p->http),
-               http_server_serve(s, PLATFORM_MAX_BODY, (unsigned)p->threads, platform_api_gate,
-                                 platform_api_handle, p, err, errlen)) != 0)) {
-        http_server_stop(s);
-        s = NULL;
+int platform_bind(platform *p, const char *listen, char *err, size_t errlen)
+{
+    if (!(p->server = http_server_bind(listen, err, errlen)))
+        return -1;
+    if (p->web_listen[0] && !(p->web = http_server_bind(p->web_listen, err, errlen))) {
+        http_server_stop(p->server);
+        p->server = NULL;
+        return -1;
     }
-    return s;
+    return 0;
+}
+
+/* Serves the platform's routes on s, bound to listen, over t; -1 with
+ * err (s is then stopped). */
+static int serve_on(platform *p, http_server *s, const char *listen, const transport *t,
+                    const char *what, char *err, size_t errlen)
+{
+    if (transport_serve(t, s, listen, what, err, errlen) != 0 ||
+        (http_server_observe(s, p->requests), http_server_limit(s, &p->http),
+         http_server_serve(s, PLATFORM_MAX_BODY, (unsigned)p->threads, platform_api_gate,
+                           platform_api_handle, p, err, errlen)) != 0) {
+        http_server_stop(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Both servers stopped and forgotten, as after a failed start. */
+static void unbind(platform *p)
+{
+    http_server_stop(p->server);
+    p->server = NULL;
+    http_server_stop(p->web);
+    p->web = NULL;
 }
 
 int platform_start(platform *p, const char *listen, char *err, size_t errlen)
 {
-    /* web_listen is plain HTTP by its nature, and so loopback only. */
-    const transport plain = {.plain_loopback = 1, .tls_setting = "nothing",
-                             .plain_setting = "web_listen"};
-
+    if (!p->server && platform_bind(p, listen, err, errlen) != 0)
+        return -1;
     if (platform_reports_start(p) != 0) {
+        unbind(p);
         snprintf(err, errlen, "cannot start the reporter thread");
         return -1;
     }
@@ -259,27 +285,32 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         sms_settings_wipe(&p->sms_set);
         if (!p->sms) {
             platform_reports_stop(p);
+            unbind(p);
             return -1;
         }
     } else if (p->push) {
         if (push_channel_start(p->push, p) != 0) {
             platform_reports_stop(p);
+            unbind(p);
             snprintf(err, errlen, "cannot start the push channel's thread");
             return -1;
         }
     } else
         log_warn("no alert channel ([sms] or [push] in platform.ini): alerts stay queued, and"
                  " no ConsignmentNotification is reported until one is configured");
-    if (!p->requests && !(p->requests = platform_api_metrics_new()))
+    int failed = !p->requests && !(p->requests = platform_api_metrics_new());
+    if (failed) {
         snprintf(err, errlen, "out of memory");
-    else if ((p->server = serve_on(p, listen, &p->tls, "[platform] listen", err, errlen)) &&
-             p->web_listen[0] &&
-             !(p->web = serve_on(p, p->web_listen, &plain, "[platform] web_listen", err,
-                                 errlen))) {
-        http_server_stop(p->server);
-        p->server = NULL;
+    } else if (serve_on(p, p->server, listen, &p->tls, "[platform] listen", err, errlen) != 0) {
+        p->server = NULL; /* serve_on stopped it */
+        failed = 1;
+    } else if (p->web && serve_on(p, p->web, p->web_listen, &web_plain, "[platform] web_listen",
+                                  err, errlen) != 0) {
+        p->web = NULL;
+        failed = 1;
     }
-    if (!p->server) {
+    if (failed) {
+        unbind(p);
         sms_channel_stop(p->sms);
         p->sms = NULL;
         push_channel_stop(p->push);

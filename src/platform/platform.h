@@ -36,6 +36,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "http_server.h"
+#include "sandbox.h"
 #include "platform_db.h"
 #include "sms_channel.h"
 
@@ -100,12 +101,21 @@ typedef struct platform {
     struct push_channel *push;
 } platform;
 
-/* Reads cfg's settings and keys into p and opens the database. Returns 0,
- * or -1 with the reason in err; platform_close frees what was loaded
- * either way. */
+/* Reads cfg's settings and keys into p. Returns 0, or -1 with the reason
+ * in err; platform_close frees what was loaded either way. */
 int platform_open(platform *p, const config *cfg, char *err, size_t errlen);
-/* Starts the reporter and the alert channel, then serves on listen ("HOST:PORT"). 0, or -1 with
- * the reason in err (nothing left running). */
+/* Binds listen and web_listen ahead of platform_start, so that a
+ * platform started as root can give root up before opening its database.
+ * Returns 0, or -1 with why. */
+int platform_bind(platform *p, const char *listen, char *err, size_t errlen);
+/* Opens the database in [platform] dir (created if need be). Returns 0,
+ * or -1 with why. */
+int platform_open_db(platform *p, const config *cfg, char *err, size_t errlen);
+/* The system calls the platform may make once bound (platform_syscalls.c). */
+extern const sandbox_list platform_syscalls;
+/* Starts the reporter and the alert channel, then serves on listen
+ * ("HOST:PORT", unless platform_bind bound it). 0, or -1 with the reason
+ * in err (nothing left running). */
 int platform_start(platform *p, const char *listen, char *err, size_t errlen);
 /* Finishes the requests in flight, stops the channel (answers awaited
  * briefly, then unbind), then the reporter's last round. */

@@ -1,6 +1,7 @@
 /* platform_main.c -- `herald platform`: the command line, platform.ini,
  * and the wait for a shutdown signal. The platform itself is platform.c. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "platform.h"
+#include "role_confine.h"
 
 static const char usage[] =
     "Usage: herald platform --config FILE [--listen HOST:PORT] [--quiet]\n\n"
@@ -20,7 +22,10 @@ static const char usage[] =
     "                      view_token_ttl_s, session_ttl_s, threads,\n"
     "                      report_interval_ms, web_listen (the same pages\n"
     "                      and API in plain HTTP too, on a loopback address:\n"
-    "                      for a TLS proxy in front of the citizen pages);\n"
+    "                      for a TLS proxy in front of the citizen pages),\n"
+    "                      user (started as root: become it once the ports\n"
+    "                      are bound and the keys read; dir must be its),\n"
+    "                      seccomp (on|off, on: docs/operations.md);\n"
     "                      [idsvc] url, key_file, pin; [hub] url, key_file,\n"
     "                      pin (https URLs need the peer's pin, sha256//...\n"
     "                      as herald keygen --tls printed it); [tls] cert,\n"
@@ -50,6 +55,22 @@ static const char usage[] =
     "/inbox /notices/ID /notices/ID/open /consent /logout (members who sign up on the\n"
     "web get notices once the back office has verified them). SIGTERM or SIGINT stops\n"
     "cleanly.\n";
+
+/* Settings and keys, the ports bound, root given up with [platform] user
+ * and the seccomp filter on (role_confine.h), then the database. */
+static int load(platform *p, const config *cfg, const char *listen, char *err, size_t errlen)
+{
+    const char *dir = config_get(cfg, "platform", "dir");
+    char path[PATH_MAX];
+
+    if (platform_open(p, cfg, err, errlen) != 0 || platform_bind(p, listen, err, errlen) != 0)
+        return -1;
+    if (dir)
+        config_path(cfg, dir, path, sizeof path);
+    if (role_confine(cfg, "platform", dir ? path : NULL, &platform_syscalls, err, errlen) != 0)
+        return -1;
+    return platform_open_db(p, cfg, err, errlen);
+}
 
 /* Runs a loaded platform until SIGTERM or SIGINT. */
 static int serve(platform *p, const char *listen)
@@ -102,7 +123,7 @@ int cmd_platform(int argc, char **argv)
     /* Before any thread starts (the database's checkpointer is one), so
      * that every thread leaves the shutdown signals to the wait below. */
     cli_block_shutdown_signals();
-    if (!listen || platform_open(&p, &cfg, err, sizeof err) != 0) {
+    if (!listen || load(&p, &cfg, listen, err, sizeof err) != 0) {
         if (listen)
             platform_close(&p);
         config_free(&cfg);

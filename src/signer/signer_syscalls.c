@@ -52,4 +52,5 @@ static const char *const calls[] = {
 #endif
 };
 
-const sandbox_list signer_syscalls = {"signer", calls, sizeof calls / sizeof calls[0], 0};
+const sandbox_list signer_syscalls = {.role = "signer", .calls = calls,
+                                      .count = sizeof calls / sizeof calls[0]};
