@@ -31,14 +31,9 @@ static void add_document_headers(http_response *resp);
 static const char *reason_ko(const char *why)
 {
     static const struct { const char *en, *ko; } t[] = {
-        {"no view token", "열람 권한 정보가 없습니다"},
         {"token has expired", "열람 가능 시간이 지났습니다"},
         {"token already used", "이미 사용된 열람 링크입니다"},
-        {"token is for another notice", "다른 문서의 열람 권한입니다"},
         {"token is for another recipient", "다른 수신자의 열람 권한입니다"},
-        {"token issued by an unknown platform", "인정되지 않은 중계자가 발급한 열람 권한입니다"},
-        {"token signature is not valid", "열람 권한의 서명이 올바르지 않습니다"},
-        {"document has not been delivered yet", "아직 발송되지 않은 문서입니다"},
         {"withdrawn by the agency", "보낸 기관이 철회한 문서입니다"},
     };
 
@@ -103,9 +98,13 @@ static void purged_page(agency_api *api, http_response *resp)
     add_document_headers(resp);
 }
 
+/* The answer to anyone who is not a party to the document: an unknown
+ * reference, no token, a forged one, or a genuine one for another notice
+ * all get this same page, so that references cannot be probed. */
 static void unknown_reference(http_response *resp)
 {
     reply_page(resp, 404, "문서를 찾을 수 없습니다", "No such document", "unknown reference");
+    add_document_headers(resp);
 }
 
 /* The token travels in the URL: keep it out of Referer headers and keep
@@ -130,79 +129,77 @@ static const uint8_t *pinned_key(void *ctx, const char *platform)
     return NULL;
 }
 
-/* Refuses the request. A ContentHandoverFailure goes into the notice's
- * evidence only when report is set: for a genuine token issued for this
- * very notice (expired, reused, wrong recipient). Anyone can send garbage
- * or someone else's token to a document URL; that must not write into a
- * stranger's evidence. */
-static void refuse(agency_api *api, const char *reference, const agency_found *doc, int report,
+/* Refuses a party to the document: a genuine token for this very notice
+ * that cannot open it (expired, reused, wrong recipient). Its refusal goes
+ * into the notice's evidence as a ContentHandoverFailure. */
+static void refuse(agency_api *api, const char *reference, const agency_found *doc,
                    const char *why, http_response *resp)
 {
     char at[25];
 
-    if (report && doc && doc->notice[0]) {
-        clock_rfc3339_ms(at, clock_now_ms());
-        int rc = agency_db_outbox_queue(api->db, doc->notice, "ContentHandoverFailure", at, why);
-        if (rc != 0)
-            log_error("cannot queue ContentHandoverFailure for %s", reference);
-        api->queued(api->queued_ctx);
-    }
+    clock_rfc3339_ms(at, clock_now_ms());
+    if (agency_db_outbox_queue(api->db, doc->notice, "ContentHandoverFailure", at, why) != 0)
+        log_error("cannot queue ContentHandoverFailure for %s", reference);
+    api->queued(api->queued_ctx);
     log_warn("GET /documents/%s refused: %s", reference, why);
     reply_page(resp, 403, "문서를 열람할 수 없습니다", "This document cannot be opened", why);
     add_document_headers(resp);
 }
 
-/* NULL when the token may open doc, else why not. */
-static const char *check_binding(const view_token *t, const agency_found *doc)
+/* A document that has ended (purged or withdrawn), shown to a party. */
+static void ended(agency_api *api, const char *reference, const agency_found *doc,
+                  http_response *resp)
 {
-    if (!doc->notice[0])
-        return "document has not been delivered yet";
-    if (strcmp(t->notice, doc->notice) != 0)
-        return "token is for another notice";
-    if (strcmp(t->rk, doc->rk) != 0)
-        return "token is for another recipient";
-    return NULL;
+    if (doc->purged)
+        purged_page(api, resp);
+    else
+        reply_page(resp, 410, "문서를 열람할 수 없습니다", "This document cannot be opened",
+                   "withdrawn by the agency");
+    add_document_headers(resp);
+    log_info("GET /documents/%s: %s", reference, doc->purged ? "purged" : "cancelled");
 }
 
+/* The token is checked before the reference is looked up, whatever the
+ * reference: an unknown one and another's cost the same signature check. */
 static void serve_document(agency_api *api, const char *reference, const char *token,
                            http_response *resp)
 {
     agency_found doc = {0};
-    view_token t;
-    const char *why = NULL;
+    view_token t = {0};
+    const char *why = "no view token";
     char at[25];
-    int found, used;
+    int found, used, rc = VIEW_TOKEN_FORGED;
 
+    if (token && *token)
+        rc = view_token_verify(token, strlen(token), clock_now_ms(), pinned_key, api, &t, &why);
     found = agency_db_docs_find(api->db, reference, &doc);
     if (found < 0) {
         http_reply_error(resp, 500, "database error");
         return;
     }
-    if (found == 0) {
+    /* Only a genuine token for this notice makes its holder a party. */
+    if (found == 0 || rc == VIEW_TOKEN_FORGED || !doc.notice[0] ||
+        strcmp(t.notice, doc.notice) != 0) {
+        log_info("GET /documents/%s: 404 (%s)", reference,
+                 found == 0 ? "unknown reference" : rc == VIEW_TOKEN_FORGED ? why
+                 : !doc.notice[0] ? "document has not been delivered yet"
+                 : "token is for another notice");
         unknown_reference(resp);
-        return;
-    }
-    /* Ended here whatever the token says: no handover, no evidence. */
-    if (doc.purged || doc.cancelled) {
-        if (doc.purged)
-            purged_page(api, resp);
-        else
-            reply_page(resp, 410, "문서를 열람할 수 없습니다", "This document cannot be opened",
-                       "withdrawn by the agency");
-        add_document_headers(resp);
-        log_info("GET /documents/%s: %s", reference, doc.purged ? "purged" : "cancelled");
         free(doc.body);
         return;
     }
-    int rc = VIEW_TOKEN_FORGED, genuine_for_doc;
-    if (!token || !*token)
-        why = "no view token";
-    else if ((rc = view_token_verify(token, strlen(token), clock_now_ms(), pinned_key, api,
-                                     &t, &why)) == 0)
-        why = check_binding(&t, &doc);
-    genuine_for_doc = rc != VIEW_TOKEN_FORGED && doc.notice[0] && !strcmp(t.notice, doc.notice);
+    /* Ended here whatever else the token says: no handover, no evidence. */
+    if (doc.purged || doc.cancelled) {
+        ended(api, reference, &doc, resp);
+        free(doc.body);
+        return;
+    }
+    if (rc == 0 && strcmp(t.rk, doc.rk) != 0)
+        why = "token is for another recipient";
+    else if (rc == 0)
+        why = NULL;
     if (why) {
-        refuse(api, reference, &doc, genuine_for_doc, why, resp);
+        refuse(api, reference, &doc, why, resp);
         free(doc.body);
         return;
     }
@@ -210,7 +207,7 @@ static void serve_document(agency_api *api, const char *reference, const char *t
     used = agency_db_outbox_handover(api->db, t.nonce, t.exp_ms, reference, doc.notice, at);
     if (used != 0) {
         if (used > 0)
-            refuse(api, reference, &doc, 1, "token already used", resp);
+            refuse(api, reference, &doc, "token already used", resp);
         else
             http_reply_error(resp, 500, "database error");
         free(doc.body);

@@ -43,6 +43,7 @@ struct csv_reader {
 
     unsigned char *in;       /* CHUNK bytes of raw input */
     size_t in_len, in_pos;
+    size_t in_used;          /* the most of in ever filled: what to wipe */
     int eof, bom_checked;
     unsigned char last;      /* the last byte read */
 
@@ -105,7 +106,7 @@ void csv_close(csv_reader *r)
     if (!r)
         return;
     if (r->in)
-        secure_wipe(r->in, CHUNK);
+        secure_wipe(r->in, r->in_used);
     if (r->rec)
         secure_wipe(r->rec, r->rec_cap);
     free(r->in);
@@ -440,6 +441,8 @@ static void fill(csv_reader *r)
 
     r->in_pos = 0;
     r->in_len = fread(r->in, 1, CHUNK, r->f);
+    if (r->in_len > r->in_used)
+        r->in_used = r->in_len;
     if (r->in_len < CHUNK) {
         r->eof = 1;
         if (ferror(r->f)) {

@@ -35,10 +35,14 @@ static int on_entry(void *user, const char *section, const char *key, const char
 
     if (cfg->count == CONFIG_MAX_ENTRIES)
         return 0;
-    e = realloc(cfg->entries, (cfg->count + 1) * sizeof *e);
-    if (!e)
-        return 0;
-    cfg->entries = e;
+    if (cfg->count == cfg->cap) { /* doubling: a long file is not copied per line */
+        size_t cap = cfg->cap ? cfg->cap * 2 : 32;
+        e = realloc(cfg->entries, cap * sizeof *e);
+        if (!e)
+            return 0;
+        cfg->entries = e;
+        cfg->cap = cap;
+    }
     e = &cfg->entries[cfg->count];
     e->section = strdup(section);
     e->key = strdup(key);
@@ -52,37 +56,45 @@ static int on_entry(void *user, const char *section, const char *key, const char
     return 1;
 }
 
-int config_load(config *cfg, const char *path, char *err, size_t errlen)
+int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
     config_reader reader = {f, 0, cfg};
     int line;
 
     memset(cfg, 0, sizeof *cfg);
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
     fseek(f, 0, SEEK_END);
     if (ftell(f) > CONFIG_FILE_MAX) {
-        fclose(f);
-        snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+        snprintf(err, errlen, "%s: larger than %d bytes", name, CONFIG_FILE_MAX);
         return -1;
     }
     rewind(f);
-    cfg->path = strdup(path);
+    cfg->path = strdup(name);
     line = ini_parse_stream(read_line, &reader, on_entry, &reader);
-    fclose(f);
     if (line != 0) {
         if (line > 0)
             snprintf(err, errlen, "%s:%d: not a 'key = value' line or '[section]', "
-                     "or too many entries", path, line);
+                     "or too many entries", name, line);
         else
-            snprintf(err, errlen, "%s: cannot read", path);
+            snprintf(err, errlen, "%s: cannot read", name);
         config_free(cfg);
         return -1;
     }
     return 0;
+}
+
+int config_load(config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    int r;
+
+    if (!f) {
+        memset(cfg, 0, sizeof *cfg);
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    r = config_read(cfg, f, path, err, errlen);
+    fclose(f);
+    return r;
 }
 
 void config_free(config *cfg)

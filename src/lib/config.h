@@ -8,6 +8,7 @@
 #define HERALD_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_MAX_ENTRIES 4096
 
@@ -19,11 +20,14 @@ typedef struct config_entry {
 typedef struct config {
     char *path;
     config_entry *entries;
-    size_t count;
+    size_t count, cap;
 } config;
 
 /* Returns 0, or -1 with "FILE:LINE: reason" in err. */
 int config_load(config *cfg, const char *path, char *err, size_t errlen);
+/* The same from an open stream, which stays the caller's; name stands for
+ * the file in errors and in cfg->path. */
+int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen);
 void config_free(config *cfg);
 
 /* The value, or NULL when absent. */

@@ -1,6 +1,8 @@
 /* fuzz_batch.c -- the batch reader every JSON API call goes through,
- * with the shapes the hub reads (notices with shared fields, events),
- * and the field rules applied to what it yields. */
+ * with the shapes the hub reads (notices with shared fields, RRNs,
+ * events), and the field rules applied to what it yields. The first byte
+ * picks the shape ('0' notices, '1' RRNs, '2' events: its value modulo 3),
+ * the rest is the body: one parse per input, not one per shape. */
 #include "batch.h"
 #include "field.h"
 #include "fuzz.h"
@@ -34,15 +36,16 @@ static void check_item(json_t *item, json_t *common)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
+    batch b;
 
-    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
-        batch b;
-        if (batch_read(&b, &specs[s], (const char *)data, size, err, sizeof err) != 0)
-            continue;
-        for (size_t i = 0; i < json_array_size(b.items); i++)
-            if (json_is_object(json_array_get(b.items, i)))
-                check_item(json_array_get(b.items, i), b.common);
-        batch_free(&b);
-    }
+    if (size < 1)
+        return 0;
+    if (batch_read(&b, &specs[data[0] % 3], (const char *)data + 1, size - 1, err,
+                   sizeof err) != 0)
+        return 0;
+    for (size_t i = 0; i < json_array_size(b.items); i++)
+        if (json_is_object(json_array_get(b.items, i)))
+            check_item(json_array_get(b.items, i), b.common);
+    batch_free(&b);
     return 0;
 }

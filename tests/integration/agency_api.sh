@@ -283,8 +283,8 @@ check "GET shows the final state and the whole timeline" \
 
 check "no RRN digits in any file the agency wrote" \
 	bash -c '! grep -raqE "9019902|1234566|4123451|2987650|1019902" data agency.log'
-check "documents of API notices open only with a view token, as any" \
-	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$API/documents/$REF1')\" = 403 ]"
+check "documents of API notices open only with a view token, as any (404 without)" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$API/documents/$REF1')\" = 404 ]"
 
 # ---- urgent ----
 URGENT=$(jq -c '.reference = "summons-1" | .title = "출석 요구 / Summons" | .urgent = true' <<<"$NOTICE")

@@ -225,6 +225,8 @@ check "opening it: 410, no view token" [ "$(open_url a.jar "$NA" 1111 | cut -d' 
 curl -s -D ha -o da.html "$URL_A"
 check "the token A got before: the agency answers 410, withdrawn" \
 	bash -c "head -n1 ha | grep -q ' 410' && grep -q 'withdrawn by the agency' da.html && ! grep -q 'Amount' da.html"
+check "without A's token the cancelled document answers as an unknown reference (404)" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "${URL_A%%\?*}?token=x")" = 404 ]
 check "no ContentHandover, nor a failure, for A" \
 	jqe 'map(select(.event | startswith("ContentHandover"))) | length == 0' <<<"$(leaves_of "$NA")"
 
@@ -297,9 +299,13 @@ check "bodies, names and addresses are gone from the database and its WAL; refer
 			AND purged_at IS NOT NULL AND length(rk) = 64 AND length(doc_sha256) = 64 AND notice IS NOT NULL\")\" = 3 ] &&
 		! cat agency/agency.db agency/agency.db-wal 2>/dev/null | grep -q '가나다\|부산 해운대구'"
 check "agency purge then finds nothing" jqe '.purged == 0' <<<"$("$HERALD" agency purge --config agency.ini)"
-curl -s -D hp -o dp.html "$AGH/documents/$RB?token=x"
-check "a purged document's link: 410 with the agency's contact text" \
+curl -s -D hp -o dp.html "$URL_B"
+check "a purged document's link, with B's (used, long expired) token: 410 with the agency's contact text" \
 	bash -c "head -n1 hp | grep -q ' 410' && grep -q 'NTS call centre 126' dp.html && grep -qi '^cache-control: no-store' hp"
+answer() { curl -s -D - "$1" | tr -d '\r' | grep -vi '^date:'; }
+check "the same link with no genuine token: the answer of an unknown reference, byte for byte" \
+	bash -c "$(declare -f answer); [ \"\$(answer '$AGH/documents/$RB?token=x')\" = \"\$(answer '$AGH/documents/NO-SUCH?token=x')\" ] &&
+		answer '$AGH/documents/$RB?token=x' | head -n1 | grep -q ' 404'"
 curl -s "${AG[@]}" "$H/v1/notices/$NB/certificate" >b_cert2.json
 check "B's certificate still verifies after the purge" \
 	bash -c "'$HERALD' verify --log-key log.pub b_cert2.json >/dev/null"

@@ -167,7 +167,7 @@ check "opening a notice redirects to the agency with a view token" \
 TOKEN_A=${URL_A#*token=}
 DOC_B=${URL_B%%\?*}
 code=$(curl -s -o /dev/null -w '%{http_code}' "$DOC_B?token=$TOKEN_A")
-check "a token for notice A cannot open notice B (403)" [ "$code" = 403 ]
+check "a token for notice A cannot open notice B: 404, as an unknown reference" [ "$code" = 404 ]
 code=$(curl -s -o "$T/docA.html" -w '%{http_code}' "$URL_A")
 check "the token opens its own document (200)" [ "$code" = 200 ]
 check "the document is the citizen's personalised letter" grep -q "자동차세" "$T/docA.html"

@@ -158,12 +158,21 @@ check "a leaf of another notice swapped in: exit 1" \
 	tamper other 'import copy; c["notice"] = c["notice"][:-1] + ("0" if c["notice"][-1] != "0" else "1")'
 
 # --- who may fetch a certificate ---
+# The answer to an unknown notice, headers (but Date) and body, for each caller.
+answer() { curl -s -D - "${@:2}" "$1" | tr -d '\r' | grep -vi '^date:'; }
+UNKNOWN=$H/v1/notices/0193a1b2-c3d4-7000-8000-000000000000/certificate
 r=$(http GET "$H/v1/notices/$N1/certificate" "" "${A_LIMS[@]}")
 check "another agency: 404, as for an unknown notice" [ "$(status_of "$r")" = 404 ]
+check "... the very answer (headers and body) that agency gets for an unknown notice" \
+	[ "$(answer "$H/v1/notices/$N1/certificate" "${A_LIMS[@]}")" = "$(answer "$UNKNOWN" "${A_LIMS[@]}")" ]
+check "... and the same for the PDF" [ "$(answer "$H/v1/notices/$N1/certificate.pdf" "${A_LIMS[@]}")" = \
+	"$(answer "${UNKNOWN}.pdf" "${A_LIMS[@]}")" ]
 r=$(http GET "$H/v1/notices/$N1/certificate" "" "${A_MSG[@]}")
 check "the platform the notice was relayed to: 200" [ "$(status_of "$r")" = 200 ]
 r=$(http GET "$H/v1/notices/$N1/certificate" "" "${A_CAR[@]}")
 check "a platform it was never relayed to: 404, as for an unknown notice" [ "$(status_of "$r")" = 404 ]
+check "... the very answer (headers and body) it gets for an unknown notice" \
+	[ "$(answer "$H/v1/notices/$N1/certificate" "${A_CAR[@]}")" = "$(answer "$UNKNOWN" "${A_CAR[@]}")" ]
 r=$(http GET "$H/v1/notices/$N1/certificate" "")
 check "no key: 401" [ "$(status_of "$r")" = 401 ]
 r=$(http GET "$H/v1/notices/0193a1b2-c3d4-7000-8000-000000000000/certificate" "" "${A_NTS[@]}")

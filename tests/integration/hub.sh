@@ -177,8 +177,10 @@ check "malformed JSON: 400" [ "$(status_of "$r")" = 400 ]
 # --- reading notices ---
 r=$(http GET "$H/v1/notices/$N1" "" "${A_LIMS[@]}")
 check "another agency gets 404 on nts's notice, as for an unknown one" bash -c "[ '$(status_of "$r")' = 404 ] && grep -q 'unknown notice' <<<'$r'"
+r_other=$r
 r=$(http GET "$H/v1/notices/0193a1b2-c3d4-7000-8000-000000000000" "" "${A_NTS[@]}")
 check "an unknown notice: 404" [ "$(status_of "$r")" = 404 ]
+check "... the very answer another agency got for nts's notice (status and body)" [ "$r" = "$r_other" ]
 r=$(http GET "$H/v1/notices/..%2F..%2Fetc" "" "${A_NTS[@]}")
 check "a malformed id: 404" [ "$(status_of "$r")" = 404 ]
 

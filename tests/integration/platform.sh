@@ -223,6 +223,8 @@ check "the notice page shows details and a PIN prompt" \
 	bash -c "[ '$(status_of "$r")' = 200 ] && grep -q 'name=\"pin\"' notice.html && grep -q '$SHA' notice.html"
 r=$(http GET "$P/notices/$N2" "" "${A[@]}")
 check "another member's notice page: 404" [ "$(status_of "$r")" = 404 ]
+check "... the very page of an unknown notice" \
+	[ "$r" = "$(http GET "$P/notices/0193a000-0000-7000-8000-0000000000ff" "" "${A[@]}")" ]
 
 open_notice() { # notice pin -> status; headers in open.hdr
 	web_post "$ORIGIN" "$P/notices/$1/open" a.jar "$(web_token "$P/inbox" a.jar)" -o open.out \
@@ -249,7 +251,9 @@ check "the token's Ed25519 signature verifies with the platform's view.pub" \
 r=$(http GET "$P/inbox" "" "${A[@]}")
 check "the opened notice is marked read" bash -c "grep -q '열람 / read' <<<'$r'"
 check "a member cannot open another member's notice: 404, as for an unknown one" [ "$(open_notice $N2 1234)" = 404 ]
+cp open.out open_other.out
 check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1234)" = 404 ]
+check "... the two pages are the same, byte for byte" cmp -s open.out open_other.out
 
 # HTML escaping of relayed text.
 N7=0193a000-0000-7000-8000-000000000007
