@@ -1,5 +1,5 @@
 // console_checks.js -- what officer.js and operator.js share: their
-// options, TOTP codes (RFC 6238) computed from the account's secret, the
+// options, the browser run around each path (runPath), TOTP codes (RFC 6238) computed from the account's secret, the
 // TAP steps, and each page's checks at 390 px and 1,280 px (axe-core WCAG
 // 2.0/2.1 A and AA and best practice with no violation, nothing wider
 // than the window) with a screenshot of each.
@@ -126,4 +126,54 @@ function checker({ prefix, shots, docs, fullPage }) {
   return { step, checkPage, failed: () => failed };
 }
 
-module.exports = { args, totp, ok, StepFailed, checker };
+// Runs one person's path (walk(page, args, check)) through a console in
+// chromium at 390 px, prints TAP and exits: 1 when a step failed, a page
+// logged an error (CSP or script) or the path threw. A 401 is not an error
+// here: each path types a wrong code on purpose.
+async function runPath({ script, who, prefix, fullPage, context: contextOptions, options,
+                         required, walk }) {
+  const { chromium } = require('playwright-core');
+  const a = args(script, options, required);
+  fs.mkdirSync(a.shots, { recursive: true });
+  const check = checker({ prefix, shots: a.shots, docs: a.docs || null, fullPage });
+  const started = Date.now();
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: a.chromium, headless: true,
+                                      timeout: a.timeout * 2,
+                                      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+  } catch (e) {
+    console.log(`not ok - chromium starts (${a.chromium})\n#   ${String(e.message).split('\n')[0]}`);
+    process.exit(1);
+  }
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR',
+                                             ...contextOptions });
+  context.setDefaultTimeout(a.timeout);
+  context.setDefaultNavigationTimeout(a.timeout);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/\/favicon\.ico$/.test(m.location().url || '')) {
+      errors.push(`${page.url()}: ${m.text()}`);
+    }
+  });
+  let failed = false;
+  try {
+    await walk(page, a, check);
+  } catch (e) {
+    failed = true;
+    if (!(e instanceof StepFailed)) console.log(`not ok - the ${who}'s path\n#   ${e.stack}`);
+    await page.screenshot({ path: path.join(a.shots, `${prefix}-failed.png`), fullPage: true })
+      .catch(() => {});
+    console.log(`#   at ${page.url()}`);
+  }
+  const real = errors.filter((e) => !/status of 401/.test(e));
+  if (real.length) console.log(`not ok - no ${prefix} page logged an error\n#   ${real.join('\n#   ')}`);
+  else ok(`no ${prefix} page logged an error (CSP or script)`);
+  await browser.close();
+  console.log(`# ${who} path took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exit(failed || check.failed() || real.length ? 1 : 0);
+}
+
+module.exports = { args, totp, ok, StepFailed, checker, runPath };

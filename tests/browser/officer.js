@@ -19,8 +19,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
-const { args: parseArgs, totp, ok, StepFailed, checker } = require('./console_checks');
+const { totp, runPath } = require('./console_checks');
 
 const OPTIONS = { console: 1, account: 1, password: 1, secret: 1, shots: 1, notice: 1,
                   chromium: 1, timeout: 1, docs: 1 };
@@ -167,53 +166,13 @@ async function officerPath(page, a) {
   });
 }
 
-async function main() {
-  const a = parseArgs('officer.js', OPTIONS, REQUIRED);
-  fs.mkdirSync(a.shots, { recursive: true });
-  const check = checker({ prefix: 'console', shots: a.shots, docs: a.docs || null, fullPage: false });
-  step = check.step;
-  checkPage = check.checkPage;
-  const started = Date.now();
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: a.chromium, headless: true,
-                                      timeout: a.timeout * 2,
-                                      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
-  } catch (e) {
-    console.log(`not ok - chromium starts (${a.chromium})\n#   ${String(e.message).split('\n')[0]}`);
-    process.exit(1);
-  }
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ko-KR',
-                                             acceptDownloads: true });
-  context.setDefaultTimeout(a.timeout);
-  context.setDefaultNavigationTimeout(a.timeout);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/\/favicon\.ico$/.test(m.location().url || '')) {
-      errors.push(`${page.url()}: ${m.text()}`);
-    }
-  });
-  let failed = false;
-  try {
-    await officerPath(page, a);
-  } catch (e) {
-    failed = true;
-    if (!(e instanceof StepFailed)) console.log(`not ok - the officer's path\n#   ${e.stack}`);
-    await page.screenshot({ path: path.join(a.shots, 'console-failed.png'), fullPage: true }).catch(() => {});
-    console.log(`#   at ${page.url()}`);
-  }
-  // The wrong code on purpose is answered 401, which chromium logs.
-  const real = errors.filter((e) => !/status of 401/.test(e));
-  if (real.length) console.log(`not ok - no console page logged an error\n#   ${real.join('\n#   ')}`);
-  else ok('no console page logged an error (CSP or script)');
-  await browser.close();
-  console.log(`# officer path took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  process.exit(failed || check.failed() || real.length ? 1 : 0);
-}
-
-main().catch((e) => {
+runPath({ script: 'officer.js', who: 'officer', prefix: 'console', fullPage: false,
+           context: { acceptDownloads: true }, options: OPTIONS, required: REQUIRED,
+           walk: (page, a, check) => {
+             step = check.step;
+             checkPage = check.checkPage;
+             return officerPath(page, a);
+           } }).catch((e) => {
   console.log(`not ok - officer.js\n#   ${e.stack}`);
   process.exit(1);
 });
