@@ -88,6 +88,9 @@ struct callback_sender {
     http_client *http;
     char url[AGENCY_PATH_MAX];
     int warned; /* a bad URL or key is logged once */
+    /* Events delivered since the last log line: one line per drained
+     * queue (or per 10,000 events while it stays full), not per request. */
+    long long delivered;
 };
 
 callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
@@ -174,7 +177,11 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
     free(text);
     if (status >= 200 && status < 300) {
         agency_db_api_events_done(cs->db, last);
-        log_info("callbacks: delivered %zu events", n);
+        cs->delivered += (long long)n;
+        if (n < CALLBACK_BATCH || cs->delivered >= 10000) {
+            log_info("callbacks: delivered %lld events", cs->delivered);
+            cs->delivered = 0;
+        }
         return n == CALLBACK_BATCH;
     }
     if (!agency_callback_retryable(status)) {
