@@ -13,6 +13,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+struct pg_conn; /* libpq's PGconn */
+
 typedef struct sql_conn sql_conn;
 typedef struct sql_stmt sql_stmt;
 
@@ -26,6 +28,10 @@ sql_conn *sql_connect_pg(const char *dsn, char *err, size_t errlen);
 /* Closes a PostgreSQL connection, frees a wrapper; NULL is allowed. */
 void sql_close(sql_conn *c);
 sql_kind sql_conn_kind(const sql_conn *c);
+/* The connection underneath, for what this shell does not cover (COPY,
+ * arrays, advisory locks); NULL when it is of the other kind. */
+sqlite3 *sql_conn_sqlite(sql_conn *c);
+struct pg_conn *sql_conn_pg(sql_conn *c);
 /* 1 when a PostgreSQL connection was lost (the server went away): the
  * owner reconnects with sql_reset_conn. Always 0 for SQLite. */
 int sql_lost(const sql_conn *c);
