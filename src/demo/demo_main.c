@@ -226,8 +226,9 @@ int cmd_demo(int argc, char **argv)
         case 'S': no_send = 1; break;
         case 'P': d.plain_http = 1; break;
         case 'D':
-            if (!*optarg || strlen(optarg) > 1024 || strpbrk(optarg, "\r\n"))
-                return cli_usage_error("demo", "--hub-dsn must be one line of at most 1024 bytes");
+            /* hub.ini's lines hold at most 199 characters, "dsn = " included. */
+            if (!*optarg || strlen(optarg) > 190 || strpbrk(optarg, "\r\n"))
+                return cli_usage_error("demo", "--hub-dsn must be one line of at most 190 bytes");
             d.hub_dsn = optarg;
             break;
         case 'N':
