@@ -191,6 +191,8 @@ check "... the same processes (no restart)" [ "$pids_before" = "$pids_after" ]
 
 # --- every notice to a final state ---
 wait "$LOADER"
+conns=$(pg_psql "select count(*) from pg_stat_activity where datname = 'herald' and pid <> pg_backend_pid()")
+echo "# connections to the database from the three nodes: $conns"
 t_loaded=$(now_ms)
 load=$(tail -n1 load.json)
 echo "# load: $load"
@@ -306,11 +308,11 @@ check "every pair of consecutive heads seen is consistent ($cons)" \
 for x in "${NODES[@]}"; do eval "kill -TERM \$PID_$x"; done
 for x in "${NODES[@]}"; do eval "wait \$PID_$x"; done
 echo "# $(jq -nc --argjson n "$N" --argjson load "${load:-null}" --argjson cons "${cons:-null}" \
-	--argjson took "$took" --argjson back "$back" --argjson verified "$verified" \
+	--argjson took "$took" --argjson conns "${conns:-null}" --argjson back "$back" --argjson verified "$verified" \
 	--argjson s_load "$(((t_loaded - t_load)))" --argjson s_final "$(((t_final - t_load)))" \
 	--arg lost "$(comm -23 acks.sorted stored.sorted | wc -l)" --argjson out "$OUTAGE" \
 	'{notices: $n, failover_ms: $took, outage_s: $out, recovered_ms: $back,
 	  submitted_s: ($s_load / 1000), final_s: ($s_final / 1000), lost: ($lost | tonumber),
 	  certificates_verified: $verified, tree_heads: $cons.heads, consistency_proofs: $cons.pairs,
-	  consistency_bad: $cons.bad, client: $load}')"
+	  consistency_bad: $cons.bad, pg_connections: $conns, client: $load}')"
 finish
