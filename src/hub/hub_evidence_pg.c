@@ -45,12 +45,6 @@ static const char schema[] =
     "  signer int NOT NULL DEFAULT -1);"
     "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING";
 
-/* The batch, in the order it was appended (ids follow it). */
-static const char queue_sql[] =
-    "INSERT INTO log_pending(notice, leaf, hash)"
-    " SELECT n, l, h FROM unnest(?1::text[], ?2::bytea[], ?3::bytea[])"
-    " WITH ORDINALITY AS u(n, l, h, o) ORDER BY o";
-
 /* Prepared on every connection of the log: few, and cheap. */
 static const char *const statements[][2] = {
     {"leaf", "SELECT hash FROM log_leaves WHERE idx = $1"},
@@ -343,81 +337,80 @@ int hub_evidence_pg_notice_leaves(hub_evidence_log *log, const char *notice,
 
 /* ---- the writer: the open batch ---- */
 
-static void hex(buf *b, const void *p, size_t len)
-{
-    static const char digits[] = "0123456789abcdef";
-    const unsigned char *s = p;
-    char *to = buf_extend(b, len * 2);
+/* The batch is kept as the body of a binary COPY into log_pending: no
+ * encoding on the way in, no parsing on the server's side (hex in array
+ * literals queued about half as fast). Rows take ids in this order. */
+static const char copy_sql[] =
+    "COPY log_pending(notice, leaf, hash) FROM STDIN WITH (FORMAT binary)";
+static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 
-    if (!to)
-        return;
-    for (size_t i = 0; i < len; i++) {
-        to[2 * i] = digits[s[i] >> 4];
-        to[2 * i + 1] = digits[s[i] & 15];
-    }
+static void put_be(buf *b, uint32_t v, int bytes)
+{
+    unsigned char x[4];
+
+    for (int i = 0; i < bytes; i++)
+        x[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+    buf_append(b, x, (size_t)bytes);
 }
 
-/* An element of a text array literal, quoted. */
-static void quoted(buf *b, const char *s)
+static void put_field(buf *b, const void *p, size_t len)
 {
-    buf_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf_puts(b, "\\");
-        buf_append(b, s, 1);
-    }
-    buf_puts(b, "\"");
+    put_be(b, (uint32_t)len, 4);
+    buf_append(b, p, len);
 }
 
 int hub_evidence_pg_append(hub_evidence_log *log, const char *notice, const void *leaf,
                            size_t len, const uint8_t hash[MERKLE_HASH_LEN])
 {
-    hub_evidence_pg *pg = log->pg;
-    const char *sep = pg->count ? "," : "{";
+    buf *b = &log->pg->batch;
 
-    buf_puts(&pg->notices, sep);
-    quoted(&pg->notices, notice);
-    buf_puts(&pg->leaves, sep);
-    buf_puts(&pg->leaves, "\"\\\\x");
-    hex(&pg->leaves, leaf, len);
-    buf_puts(&pg->leaves, "\"");
-    buf_puts(&pg->hashes, sep);
-    buf_puts(&pg->hashes, "\"\\\\x");
-    hex(&pg->hashes, hash, MERKLE_HASH_LEN);
-    buf_puts(&pg->hashes, "\"");
-    pg->count++;
-    return pg->notices.broken || pg->leaves.broken || pg->hashes.broken ? -1 : 0;
+    if (len > CERT_MAX_LEAF)
+        return -1;
+    if (b->len == 0)
+        buf_append(b, copy_header, sizeof copy_header);
+    put_be(b, 3, 2);
+    put_field(b, notice, strlen(notice));
+    put_field(b, leaf, len);
+    put_field(b, hash, MERKLE_HASH_LEN);
+    log->pg->count++;
+    return b->broken ? -1 : 0;
 }
 
+/* Sends the batch as one COPY on the store's connection, inside its
+ * transaction. */
 int hub_evidence_pg_before_commit(hub_evidence_log *log)
 {
     hub_evidence_pg *pg = log->pg;
-    int rc;
+    PGconn *c = (PGconn *)sql_conn_pg(pg->writer);
+    PGresult *r;
+    int rc = -1;
 
     if (pg->count == 0)
         return 0;
-    buf_puts(&pg->notices, "}");
-    buf_puts(&pg->leaves, "}");
-    buf_puts(&pg->hashes, "}");
-    if (pg->notices.broken || pg->leaves.broken || pg->hashes.broken)
+    put_be(&pg->batch, 0xffff, 2); /* the end of the rows */
+    if (pg->batch.broken || !c)
         return -1;
-    sql_reset(pg->queue);
-    sql_bind_text(pg->queue, 1, pg->notices.data);
-    sql_bind_text(pg->queue, 2, pg->leaves.data);
-    sql_bind_text(pg->queue, 3, pg->hashes.data);
-    rc = sql_step_done(pg->queue);
-    if (rc == 0 && sql_changes(pg->queue) != (long long)pg->count)
-        rc = -1;
-    sql_reset(pg->queue);
+    r = PQexec(c, copy_sql);
+    if (PQresultStatus(r) == PGRES_COPY_IN) {
+        rc = PQputCopyData(c, pg->batch.data, (int)pg->batch.len) == 1 ? 0 : -1;
+        rc = PQputCopyEnd(c, rc == 0 ? NULL : "cannot send the leaves") == 1 ? rc : -1;
+        PQclear(r);
+        r = PQgetResult(c);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK || atoll(PQcmdTuples(r)) != (long long)pg->count)
+            rc = -1;
+    }
+    if (rc != 0)
+        log_error("log: cannot queue %zu leaves: %s", pg->count, PQerrorMessage(c));
+    PQclear(r);
+    while ((r = PQgetResult(c))) /* none is left after a COPY; to be sure */
+        PQclear(r);
     return rc;
 }
 
 void hub_evidence_pg_clear(hub_evidence_log *log)
 {
-    hub_evidence_pg *pg = log->pg;
-
-    pg->notices.len = pg->leaves.len = pg->hashes.len = 0;
-    pg->count = 0;
+    log->pg->batch.len = 0;
+    log->pg->count = 0;
 }
 
 /* ---- heads ---- */
@@ -483,9 +476,7 @@ static hub_evidence_log *log_new(void)
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
     pthread_cond_init(&log->stop_cond, NULL);
-    buf_init(&log->pg->notices, 0);
-    buf_init(&log->pg->leaves, 0);
-    buf_init(&log->pg->hashes, 0);
+    buf_init(&log->pg->batch, 0);
     log->pg->signer_noted = HUB_SIGNER_NOT_ASKED - 1;
     return log;
 }
@@ -509,7 +500,7 @@ hub_evidence_log *hub_evidence_log_open_pg(sql_conn *writer, const char *dsn, co
     }
     snprintf(pg->dsn, sizeof pg->dsn, "%s", dsn);
     snprintf(pg->node, sizeof pg->node, "%s", node);
-    if (sql_exec(writer, schema) != 0 || !(pg->queue = sql_prepare(writer, queue_sql))) {
+    if (sql_exec(writer, schema) != 0) {
         snprintf(err, errlen, "cannot create the evidence log's tables");
         hub_evidence_log_close(log);
         return NULL;
@@ -526,12 +517,9 @@ void hub_evidence_pg_free(hub_evidence_log *log)
 {
     hub_evidence_pg *pg = log->pg;
 
-    sql_finalize(pg->queue);
     PQfinish(pg->reader);
     PQfinish(pg->seq);
-    buf_free(&pg->notices);
-    buf_free(&pg->leaves);
-    buf_free(&pg->hashes);
+    buf_free(&pg->batch);
     free(pg);
     log->pg = NULL;
 }

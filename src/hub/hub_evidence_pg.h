@@ -26,8 +26,7 @@ struct hub_evidence_pg {
     char dsn[1024];
     char node[128];
     sql_conn *writer;        /* the store's; its lock held around appends */
-    sql_stmt *queue;         /* INSERT INTO log_pending ..., on writer */
-    buf notices, leaves, hashes; /* the open batch, as array literals */
+    buf batch;               /* the open batch: a binary COPY's rows */
     size_t count;
 
     PGconn *reader;          /* reader_lock */

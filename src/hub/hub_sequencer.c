@@ -30,15 +30,18 @@
 #define BATCH 20000
 
 /* The feed's numbers: rows the store added (seq NULL) get the next ones
- * in id order, in the same transaction as the leaves they came with. */
+ * in id order, in the same transaction as the leaves they came with.
+ * log_state.feed_seq is the last number given. Cheap when there are
+ * none, every round: the store indexes (id) WHERE seq IS NULL, and
+ * log_state is written only when rows were numbered. */
 static const char seq_sql[] =
     "WITH todo AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM changes"
     "              WHERE seq IS NULL ORDER BY id LIMIT 100000),"
-    " base AS (SELECT COALESCE(MAX(seq), 0) AS b FROM changes),"
+    " base AS (SELECT feed_seq AS b FROM log_state WHERE one = 1),"
     " upd AS (UPDATE changes c SET seq = base.b + todo.rn FROM todo, base"
     "         WHERE c.id = todo.id RETURNING c.seq)"
-    " UPDATE log_state SET feed_seq = GREATEST(feed_seq, (SELECT COALESCE(MAX(seq), 0) FROM upd))"
-    " WHERE one = 1";
+    " UPDATE log_state SET feed_seq = (SELECT MAX(seq) FROM upd)"
+    " WHERE one = 1 AND EXISTS (SELECT 1 FROM upd)";
 
 /* Gives up the lead: closing the connection releases the lock. */
 static void step_down(hub_evidence_log *log)

@@ -35,6 +35,7 @@
 static const char *dsn;
 static sql_conn *admin;
 static const uint8_t seed[32] = {7, 7, 7};
+static long long queue_ms; /* spent queueing leaves in before_commit */
 
 typedef struct node {
     sql_conn *w;
@@ -121,7 +122,9 @@ static void txn(node *n, int t, int from, int to, int commit)
         assert_int_equal(hub_evidence_log_rolled_back(n->log), 0);
         return;
     }
+    long long t0 = clock_now_ms();
     assert_int_equal(hub_evidence_log_before_commit(n->log), 0);
+    queue_ms += clock_now_ms() - t0;
     assert_int_equal(sql_commit(n->w), 0);
     hub_evidence_log_committed(n->log);
 }
@@ -151,7 +154,9 @@ static void fresh_schema(void)
                               " log_heads, log_state, changes"), 0);
     assert_int_equal(sql_exec(admin, "CREATE TABLE changes(id bigserial PRIMARY KEY,"
                               " seq bigint UNIQUE, agency text, notice text, state text,"
-                              " at bigint, reference text, platform text, event text)"), 0);
+                              " at bigint, reference text, platform text, event text);"
+                              "CREATE INDEX changes_unnumbered ON changes(id) WHERE seq IS NULL"),
+                     0);
 }
 
 /* Waits until the tree holds n leaves under a head; ms taken. */
@@ -361,16 +366,14 @@ static void test_rate(void **state)
 
     fresh_schema();
     node_open(&n, "hub-r", 0);
-    long long t0 = clock_now_ms();
+    queue_ms = 0;
     for (int i = 0; i < TXNS; i++)
         txn(&n, 1, i * PER, (i + 1) * PER, 1);
-    long long queued = clock_now_ms() - t0;
-    t0 = clock_now_ms();
     assert_int_equal(hub_evidence_log_start_signer(n.log, 1000), 0);
     long long ms = settle(TXNS * PER);
-    (void)t0;
-    printf("# queued %d leaves in %lld ms (with a changes row each); integrated and signed"
-           " them in %lld ms: %.0f leaves/s\n", TXNS * PER, queued, ms,
+    printf("# queued %d leaves in %lld ms (%.0f leaves/s, before_commit's statements);"
+           " integrated and signed them in %lld ms: %.0f leaves/s\n", TXNS * PER, queue_ms,
+           TXNS * PER * 1000.0 / (double)(queue_ms > 0 ? queue_ms : 1), ms,
            TXNS * PER * 1000.0 / (double)(ms > 0 ? ms : 1));
     check_tree(TXNS * PER);
     node_close(&n);
