@@ -73,21 +73,39 @@ static const char *const statements[][2] = {
 
 /* ---- libpq ---- */
 
+/* libpq's last error on one line (hub_evidence_pg.h). */
+const char *hub_pg_says(PGconn *c, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (const char *p = PQerrorMessage(c); *p && n + 1 < cap; p++)
+        if (*p != '\n' && *p != '\t')
+            out[n++] = *p;
+        else if (n > 0 && out[n - 1] != ' ')
+            out[n++] = ' ';
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return out;
+}
+
 PGconn *hub_pg_connect(const char *dsn, char *err, size_t errlen)
 {
     PGconn *c = PQconnectdb(dsn);
 
     if (PQstatus(c) != CONNECTION_OK) {
-        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(c));
+        char why[256];
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", hub_pg_says(c, why, sizeof why));
         PQfinish(c);
         return NULL;
     }
     for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
         PGresult *r = PQprepare(c, statements[i][0], statements[i][1], 0, NULL);
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        char why[256];
         if (!ok)
             snprintf(err, errlen, "cannot prepare the evidence log's statement %s: %s",
-                     statements[i][0], PQerrorMessage(c));
+                     statements[i][0], hub_pg_says(c, why, sizeof why));
         PQclear(r);
         if (!ok) {
             PQfinish(c);
@@ -109,7 +127,8 @@ PGresult *hub_pg_run_bin(PGconn *c, const char *name, int n, const char *const *
     st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return r;
-    log_error("log: %s: %s", name, PQerrorMessage(c));
+    char why[256];
+    log_error("log: %s: %s", name, hub_pg_says(c, why, sizeof why));
     PQclear(r);
     return NULL;
 }
@@ -128,8 +147,9 @@ int hub_pg_exec(PGconn *c, const char *sql)
         return -1;
     r = PQexec(c, sql);
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+    char why[256];
     if (rc != 0)
-        log_error("log: %s: %s", sql, PQerrorMessage(c));
+        log_error("log: %s: %s", sql, hub_pg_says(c, why, sizeof why));
     PQclear(r);
     return rc;
 }
@@ -235,11 +255,33 @@ static PGconn *reader(hub_evidence_log *log)
     return pg->reader;
 }
 
+/* 1 when a statement failed because the server dropped the reader:
+ * worth once more on a new connection. */
+static int reader_dropped(hub_evidence_log *log)
+{
+    return log->pg->reader && PQstatus(log->pg->reader) != CONNECTION_OK;
+}
+
+/* A reader statement, run again once on a new connection when the old
+ * one was dropped (a restarted server, an idle timeout); reader_lock held. */
+static PGresult *run_reader(hub_evidence_log *log, const char *name, int n,
+                            const char *const *p)
+{
+    PGresult *r = hub_pg_run(reader(log), name, n, p);
+
+    if (!r && reader_dropped(log))
+        r = hub_pg_run(reader(log), name, n, p);
+    return r;
+}
+
 /* One snapshot for a proof's many reads. */
 void hub_evidence_pg_read_begin(hub_evidence_log *log)
 {
+    static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
     pthread_mutex_lock(&log->reader_lock);
-    hub_pg_exec(reader(log), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (hub_pg_exec(reader(log), begin) != 0 && reader_dropped(log))
+        hub_pg_exec(reader(log), begin);
 }
 
 void hub_evidence_pg_read_end(hub_evidence_log *log)
@@ -261,7 +303,7 @@ static long long read_state(hub_evidence_log *log, int col)
     long long v = -1;
 
     pthread_mutex_lock(&log->reader_lock);
-    r = hub_pg_run(reader(log), "state", 0, NULL);
+    r = run_reader(log, "state", 0, NULL);
     if (r && PQntuples(r) == 1)
         v = hub_pg_int(r, 0, col);
     PQclear(r);
@@ -291,6 +333,8 @@ int hub_evidence_pg_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG
 
     pthread_mutex_lock(&log->reader_lock);
     found = hub_pg_latest(reader(log), head, sig);
+    if (found < 0 && reader_dropped(log))
+        found = hub_pg_latest(reader(log), head, sig);
     pthread_mutex_unlock(&log->reader_lock);
     return found == 1 ? 0 : -1;
 }
@@ -303,7 +347,7 @@ int hub_evidence_pg_latest_held(hub_evidence_log *log, sth *head, uint8_t sig[ST
 void hub_evidence_pg_want_head(hub_evidence_log *log)
 {
     pthread_mutex_lock(&log->reader_lock);
-    PQclear(hub_pg_run(reader(log), "want", 0, NULL));
+    PQclear(run_reader(log, "want", 0, NULL));
     pthread_mutex_unlock(&log->reader_lock);
 }
 
@@ -399,8 +443,9 @@ int hub_evidence_pg_before_commit(hub_evidence_log *log)
         if (PQresultStatus(r) != PGRES_COMMAND_OK || atoll(PQcmdTuples(r)) != (long long)pg->count)
             rc = -1;
     }
+    char why[256];
     if (rc != 0)
-        log_error("log: cannot queue %zu leaves: %s", pg->count, PQerrorMessage(c));
+        log_error("log: cannot queue %zu leaves: %s", pg->count, hub_pg_says(c, why, sizeof why));
     PQclear(r);
     while ((r = PQgetResult(c))) /* none is left after a COPY; to be sure */
         PQclear(r);

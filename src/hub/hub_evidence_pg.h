@@ -47,6 +47,8 @@ PGresult *hub_pg_run(PGconn *c, const char *name, int n, const char *const *para
 /* The same with explicit lengths and formats (1 binary). */
 PGresult *hub_pg_run_bin(PGconn *c, const char *name, int n, const char *const *params,
                          const int *lens, const int *formats);
+/* libpq's last error on c, on one line, in out. */
+const char *hub_pg_says(PGconn *c, char *out, size_t cap);
 /* Runs SQL without parameters; 0, or -1 (logged). */
 int hub_pg_exec(PGconn *c, const char *sql);
 /* A binary integer column (int4 or int8). */

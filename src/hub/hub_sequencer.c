@@ -118,9 +118,11 @@ static int take_office(hub_evidence_log *log)
         rc = hub_pg_exec(pg->seq, "COMMIT");
     if (rc == 0 && pg->has_changes) {
         r = PQprepare(pg->seq, "seq", seq_sql, 0, NULL);
+        char why[256];
         rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
         if (rc != 0)
-            log_error("log: cannot prepare the feed's numbering: %s", PQerrorMessage(pg->seq));
+            log_error("log: cannot prepare the feed's numbering: %s",
+                      hub_pg_says(pg->seq, why, sizeof why));
         PQclear(r);
     }
     snprintf(since, sizeof since, "%lld", clock_now_ms());

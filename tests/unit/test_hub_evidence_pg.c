@@ -321,6 +321,23 @@ static void test_two_nodes(void **state)
     check_certificate(a.log, 1, 2, per);
     check_certificate(b.log, 0, 4, per);
 
+    /* Every node's connections dropped at once (a restarted server): the
+     * store reconnects its writer, the log its own, and the sequencer
+     * takes office again. */
+    long long t1 = clock_now_ms();
+    assert_true(one("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                    " datname = current_database() AND pid <> pg_backend_pid()") >= 6);
+    assert_int_equal(hub_evidence_log_size(b.log), (uint64_t)total);
+    for (node *n = &a; n; n = n == &a ? &b : NULL) {
+        assert_int_equal(sql_exec(n->w, "SELECT 1"), -1);
+        assert_int_equal(sql_reset_conn(n->w), 0);
+    }
+    printf("# every connection dropped: a node took office again in %lld ms\n",
+           new_office_after(t1));
+    txn(&a, 6, 0, 10, 1);
+    check_certificate(b.log, 6, 0, 2);
+    total += 10;
+
     /* The leader stops; the other node takes over from the database. */
     char leader[16];
     sql_stmt *st = sql_prepare(admin, "SELECT sequencer FROM log_state");
