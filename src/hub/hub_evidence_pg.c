@@ -321,7 +321,7 @@ int hub_evidence_pg_signer_state(hub_evidence_log *log)
 {
     if (!log->signer_path[0])
         return log->sk ? HUB_SIGNER_IN_PROCESS : HUB_SIGNER_NONE;
-    if (log->pg->leader) /* this node asks the signer itself */
+    if (__atomic_load_n(&log->pg->leader, __ATOMIC_RELAXED)) /* it asks the signer itself */
         return __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
     long long v = read_state(log, 1);
     return v < HUB_SIGNER_NOT_ASKED || v > HUB_SIGNER_REFUSING ? HUB_SIGNER_DOWN : (int)v;

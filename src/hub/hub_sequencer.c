@@ -20,11 +20,13 @@
 #include "log.h"
 
 /* Failover takes at most about this plus the server's noticing the old
- * leader's connection is gone. */
+ * leader's connection is gone (at once when its process ends, within
+ * about 4 s when its host does: session_sql). */
 #define LOCK_RETRY_MS 100
 /* How often the leader looks at the queue when it was empty. */
 #define POLL_MS 20
-/* After a failed integration on a live connection. */
+/* After a failed integration on a live connection, or a failed start
+ * as leader. */
 #define ERROR_PAUSE_MS 1000
 /* Leaves per integrating transaction. */
 #define BATCH 20000
@@ -52,8 +54,18 @@ static void step_down(hub_evidence_log *log)
         log_warn("log: this hub (%s) no longer sequences the log", pg->node);
     PQfinish(pg->seq);
     pg->seq = NULL;
-    pg->leader = 0;
+    __atomic_store_n(&pg->leader, 0, __ATOMIC_RELAXED);
 }
+
+/* A leader whose host dies, or that hangs, holds the lock until the
+ * server drops its session: the server is told to do so after 4 s of
+ * silence (the leader speaks every POLL_MS; one waiting for a signer
+ * that does not answer loses the lead, which is safe), and to probe a
+ * TCP peer every second. */
+static const char session_sql[] =
+    "SET idle_session_timeout = '4s'; SET idle_in_transaction_session_timeout = '4s';"
+    "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1;"
+    "SET tcp_keepalives_count = 3";
 
 /* 1 the lock is ours, 0 another hub's, -1 no database. */
 static int try_lock(hub_evidence_log *log)
@@ -63,8 +75,11 @@ static int try_lock(hub_evidence_log *log)
     PGresult *r;
     int rc;
 
-    if (!pg->seq && !(pg->seq = hub_pg_connect(pg->dsn, err, sizeof err)))
-        return -1;
+    if (!pg->seq) {
+        pg->seq = hub_pg_connect(pg->dsn, err, sizeof err);
+        if (!pg->seq || hub_pg_exec(pg->seq, session_sql) != 0)
+            return -1;
+    }
     r = hub_pg_run(pg->seq, "lock", 0, NULL);
     rc = r && PQntuples(r) == 1 ? (int)hub_pg_int(r, 0, 0) : -1;
     PQclear(r);
@@ -141,7 +156,7 @@ static int take_office(hub_evidence_log *log)
         memcpy(log->head_sig, sig, STH_SIG_LEN);
     }
     pthread_mutex_unlock(&log->state_lock);
-    pg->leader = 1;
+    __atomic_store_n(&pg->leader, 1, __ATOMIC_RELAXED);
     log_info("log: this hub (%s) sequences the log from tree size %llu", pg->node,
              (unsigned long long)pg->tree.size);
     return 0;
@@ -335,9 +350,13 @@ void *hub_sequencer_main(void *arg)
             int got = try_lock(log);
             if (got < 0)
                 step_down(log);
-            if (got == 1 && take_office(log) != 0)
+            pause = LOCK_RETRY_MS;
+            if (got == 1 && take_office(log) != 0) {
                 step_down(log);
-            pause = pg->leader ? 0 : LOCK_RETRY_MS;
+                pause = ERROR_PAUSE_MS; /* said why (logged); not every 100 ms */
+            }
+            if (pg->leader)
+                pause = 0;
             continue;
         }
         pause = lead(log);
