@@ -245,7 +245,9 @@ static int store_rest(hub_evidence_log *log, PGresult *put, merkle_frontier *f)
 }
 
 /* One transaction: up to BATCH queued leaves into the tree, taken and
- * deleted from the queue by the same statement. The number integrated,
+ * deleted from the queue by the same statement. Its one snapshot
+ * (repeatable read) has the feed number the changes rows whose
+ * transactions' leaves it integrates, no more. The number integrated,
  * or -1. */
 static int integrate(hub_evidence_log *log)
 {
@@ -258,7 +260,7 @@ static int integrate(hub_evidence_log *log)
 
     snprintf(base, sizeof base, "%llu", (unsigned long long)f.size);
     snprintf(limit, sizeof limit, "%d", BATCH);
-    if (hub_pg_exec(pg->seq, "BEGIN") != 0)
+    if (hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ") != 0)
         return -1;
     put = hub_pg_run(pg->seq, "integrate", 2, p);
     n = put ? PQntuples(put) : -1;
