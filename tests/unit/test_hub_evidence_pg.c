@@ -448,7 +448,8 @@ int main(void)
 
     dsn = getenv("HERALD_TEST_PG_DSN");
     if (!dsn || !*dsn) {
-        printf("1..0 # skip HERALD_TEST_PG_DSN is not set\n");
+        /* tests/integration/evidence_log_pg.sh runs it with a server */
+        printf("ok 1 # skip HERALD_TEST_PG_DSN is not set\n");
         return 0;
     }
     admin = sql_connect_pg(dsn, err, sizeof err);
