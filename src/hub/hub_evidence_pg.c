@@ -56,13 +56,17 @@ static const char *const statements[][2] = {
     {"pending_of", "SELECT EXISTS(SELECT 1 FROM log_pending WHERE notice = $1)"},
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
-    {"take", "SELECT id, hash FROM log_pending ORDER BY id LIMIT $1"},
-    {"leaves", "INSERT INTO log_leaves(idx, notice, leaf, hash)"
-               " SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, notice, leaf, hash"
-               " FROM log_pending WHERE id <= $2"},
+    /* Moves up to $2 queued leaves, in id order, to the indexes from $1;
+     * their hashes in tree order. */
+    {"integrate", "WITH taken AS (DELETE FROM log_pending WHERE id IN"
+                  "   (SELECT id FROM log_pending ORDER BY id LIMIT $2)"
+                  "   RETURNING id, notice, leaf, hash),"
+                  " put AS (INSERT INTO log_leaves(idx, notice, leaf, hash)"
+                  "   SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, notice, leaf,"
+                  "   hash FROM taken RETURNING idx, hash)"
+                  " SELECT idx, hash FROM put ORDER BY idx"},
     {"nodes", "INSERT INTO log_nodes(level, idx, hash)"
               " SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])"},
-    {"drop", "DELETE FROM log_pending WHERE id <= $1"},
     {"size", "UPDATE log_state SET size = $1 WHERE one = 1"},
     {"office", "UPDATE log_state SET sequencer = $1, since = $2 WHERE one = 1"},
     {"head", "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
@@ -321,7 +325,7 @@ int hub_evidence_pg_signer_state(hub_evidence_log *log)
 {
     if (!log->signer_path[0])
         return log->sk ? HUB_SIGNER_IN_PROCESS : HUB_SIGNER_NONE;
-    if (log->pg->leader) /* this node asks the signer itself */
+    if (__atomic_load_n(&log->pg->leader, __ATOMIC_RELAXED)) /* it asks the signer itself */
         return __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
     long long v = read_state(log, 1);
     return v < HUB_SIGNER_NOT_ASKED || v > HUB_SIGNER_REFUSING ? HUB_SIGNER_DOWN : (int)v;

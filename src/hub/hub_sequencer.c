@@ -20,11 +20,13 @@
 #include "log.h"
 
 /* Failover takes at most about this plus the server's noticing the old
- * leader's connection is gone. */
+ * leader's connection is gone (at once when its process ends, within
+ * about 4 s when its host does: session_sql). */
 #define LOCK_RETRY_MS 100
 /* How often the leader looks at the queue when it was empty. */
 #define POLL_MS 20
-/* After a failed integration on a live connection. */
+/* After a failed integration on a live connection, or a failed start
+ * as leader. */
 #define ERROR_PAUSE_MS 1000
 /* Leaves per integrating transaction. */
 #define BATCH 20000
@@ -52,8 +54,18 @@ static void step_down(hub_evidence_log *log)
         log_warn("log: this hub (%s) no longer sequences the log", pg->node);
     PQfinish(pg->seq);
     pg->seq = NULL;
-    pg->leader = 0;
+    __atomic_store_n(&pg->leader, 0, __ATOMIC_RELAXED);
 }
+
+/* A leader whose host dies, or that hangs, holds the lock until the
+ * server drops its session: the server is told to do so after 4 s of
+ * silence (the leader speaks every POLL_MS; one waiting for a signer
+ * that does not answer loses the lead, which is safe), and to probe a
+ * TCP peer every second. */
+static const char session_sql[] =
+    "SET idle_session_timeout = '4s'; SET idle_in_transaction_session_timeout = '4s';"
+    "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1;"
+    "SET tcp_keepalives_count = 3";
 
 /* 1 the lock is ours, 0 another hub's, -1 no database. */
 static int try_lock(hub_evidence_log *log)
@@ -63,8 +75,11 @@ static int try_lock(hub_evidence_log *log)
     PGresult *r;
     int rc;
 
-    if (!pg->seq && !(pg->seq = hub_pg_connect(pg->dsn, err, sizeof err)))
-        return -1;
+    if (!pg->seq) {
+        pg->seq = hub_pg_connect(pg->dsn, err, sizeof err);
+        if (!pg->seq || hub_pg_exec(pg->seq, session_sql) != 0)
+            return -1;
+    }
     r = hub_pg_run(pg->seq, "lock", 0, NULL);
     rc = r && PQntuples(r) == 1 ? (int)hub_pg_int(r, 0, 0) : -1;
     PQclear(r);
@@ -141,7 +156,7 @@ static int take_office(hub_evidence_log *log)
         memcpy(log->head_sig, sig, STH_SIG_LEN);
     }
     pthread_mutex_unlock(&log->state_lock);
-    pg->leader = 1;
+    __atomic_store_n(&pg->leader, 1, __ATOMIC_RELAXED);
     log_info("log: this hub (%s) sequences the log from tree size %llu", pg->node,
              (unsigned long long)pg->tree.size);
     return 0;
@@ -161,9 +176,10 @@ static void add_node(buf *lv, buf *ix, buf *h, unsigned level, uint64_t idx,
     buf_puts(h, "\"");
 }
 
-/* Appends the taken leaves to f, collecting the cached subtrees they
- * complete as array literals. 0 or -1. */
-static int grow(PGresult *taken, merkle_frontier *f, buf *lv, buf *ix, buf *h)
+/* Appends the integrated leaves (idx, hash in tree order) to f,
+ * collecting the cached subtrees they complete as array literals. 0 or
+ * -1. */
+static int grow(PGresult *put, merkle_frontier *f, buf *lv, buf *ix, buf *h)
 {
     uint8_t leaf[MERKLE_HASH_LEN], done[63][MERKLE_HASH_LEN];
     unsigned ndone;
@@ -171,10 +187,11 @@ static int grow(PGresult *taken, merkle_frontier *f, buf *lv, buf *ix, buf *h)
     buf_puts(lv, "{");
     buf_puts(ix, "{");
     buf_puts(h, "{");
-    for (int i = 0; i < PQntuples(taken); i++) {
-        if (hub_pg_hash(taken, i, 1, leaf) != 0 ||
+    for (int i = 0; i < PQntuples(put); i++) {
+        if (hub_pg_int(put, i, 0) != (long long)f->size || hub_pg_hash(put, i, 1, leaf) != 0 ||
             merkle_frontier_append_nodes(f, leaf, done, &ndone) != MERKLE_OK) {
-            log_error("log: queued leaf %lld has no valid hash", hub_pg_int(taken, i, 0));
+            log_error("log: leaf %lld was not integrated as it should be: no valid hash,"
+                      " or not in order", hub_pg_int(put, i, 0));
             return -1;
         }
         for (unsigned level = HUB_PG_NODE_STEP; level <= ndone; level += HUB_PG_NODE_STEP)
@@ -198,34 +215,28 @@ static int run_rows(PGconn *c, const char *name, int n, const char *const *p, lo
     return rc;
 }
 
-/* The integrating transaction's writes, after the taken leaves. */
-static int store_batch(hub_evidence_log *log, PGresult *taken, merkle_frontier *f)
+/* The integrating transaction's writes after the leaves: the subtrees
+ * they complete, the feed's numbers, the tree's size. */
+static int store_rest(hub_evidence_log *log, PGresult *put, merkle_frontier *f)
 {
     hub_evidence_pg *pg = log->pg;
-    int n = PQntuples(taken);
-    char base[24], last[24], size[24];
-    const char *leaves_p[2] = {base, last}, *drop_p[1] = {last}, *size_p[1] = {size};
+    char size[24];
+    const char *size_p[1] = {size};
     buf lv, ix, h;
     int rc;
 
     buf_init(&lv, 64);
     buf_init(&ix, 64);
     buf_init(&h, 256);
-    snprintf(base, sizeof base, "%llu", (unsigned long long)f->size);
-    snprintf(last, sizeof last, "%lld", n ? hub_pg_int(taken, n - 1, 0) : 0);
-    rc = grow(taken, f, &lv, &ix, &h);
+    rc = grow(put, f, &lv, &ix, &h);
     snprintf(size, sizeof size, "%llu", (unsigned long long)f->size);
-    if (rc == 0 && n > 0)
-        rc = run_rows(pg->seq, "leaves", 2, leaves_p, n);
     if (rc == 0 && lv.len > 2) {
         const char *nodes_p[3] = {lv.data, ix.data, h.data};
         rc = run_rows(pg->seq, "nodes", 3, nodes_p, -1);
     }
-    if (rc == 0 && n > 0)
-        rc = run_rows(pg->seq, "drop", 1, drop_p, n);
     if (rc == 0 && pg->has_changes)
         rc = run_rows(pg->seq, "seq", 0, NULL, -1);
-    if (rc == 0 && n > 0)
+    if (rc == 0 && PQntuples(put) > 0)
         rc = run_rows(pg->seq, "size", 1, size_p, 1);
     buf_free(&lv);
     buf_free(&ix);
@@ -233,25 +244,28 @@ static int store_batch(hub_evidence_log *log, PGresult *taken, merkle_frontier *
     return rc;
 }
 
-/* One transaction: up to BATCH queued leaves into the tree. Its one
- * snapshot (repeatable read) makes the rows taken, copied and deleted
- * the same ones. The number integrated, or -1. */
+/* One transaction: up to BATCH queued leaves into the tree, taken and
+ * deleted from the queue by the same statement. Its one snapshot
+ * (repeatable read) has the feed number the changes rows whose
+ * transactions' leaves it integrates, no more. The number integrated,
+ * or -1. */
 static int integrate(hub_evidence_log *log)
 {
     hub_evidence_pg *pg = log->pg;
     merkle_frontier f = pg->tree;
-    char limit[16];
-    const char *p[1] = {limit};
-    PGresult *taken;
+    char base[24], limit[16];
+    const char *p[2] = {base, limit};
+    PGresult *put;
     int n, rc;
 
+    snprintf(base, sizeof base, "%llu", (unsigned long long)f.size);
     snprintf(limit, sizeof limit, "%d", BATCH);
     if (hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ") != 0)
         return -1;
-    taken = hub_pg_run(pg->seq, "take", 1, p);
-    n = taken ? PQntuples(taken) : -1;
-    rc = taken ? store_batch(log, taken, &f) : -1;
-    PQclear(taken);
+    put = hub_pg_run(pg->seq, "integrate", 2, p);
+    n = put ? PQntuples(put) : -1;
+    rc = put ? store_rest(log, put, &f) : -1;
+    PQclear(put);
     if (rc == 0)
         rc = hub_pg_exec(pg->seq, "COMMIT");
     if (rc != 0) {
@@ -335,9 +349,13 @@ void *hub_sequencer_main(void *arg)
             int got = try_lock(log);
             if (got < 0)
                 step_down(log);
-            if (got == 1 && take_office(log) != 0)
+            pause = LOCK_RETRY_MS;
+            if (got == 1 && take_office(log) != 0) {
                 step_down(log);
-            pause = pg->leader ? 0 : LOCK_RETRY_MS;
+                pause = ERROR_PAUSE_MS; /* said why (logged); not every 100 ms */
+            }
+            if (pg->leader)
+                pause = 0;
             continue;
         }
         pause = lead(log);
