@@ -26,7 +26,8 @@
 
 /* Version 1: the SQLite store's tables, with the columns several nodes
  * need (see the top of this file). What is kept, and never kept, is as
- * in hub_db.c; times are Unix milliseconds. */
+ * in hub_db.c; times are Unix milliseconds. (The directory makes its own
+ * table, under the same lock: hub_directory.c.) */
 static const char migrate_1[] =
     "CREATE TABLE notices("
     "  id text PRIMARY KEY, agency text NOT NULL, reference text NOT NULL,"
@@ -59,10 +60,7 @@ static const char migrate_1[] =
     "CREATE TABLE tally_states(state text PRIMARY KEY, n bigint NOT NULL);"
     "CREATE TABLE tally_due(day bigint PRIMARY KEY, n bigint NOT NULL);"
     "CREATE TABLE tally_latency(day bigint NOT NULL, bucket int NOT NULL, n bigint NOT NULL,"
-    "  PRIMARY KEY(day, bucket));"
-    "CREATE TABLE IF NOT EXISTS directory(rk text NOT NULL, platform text NOT NULL,"
-    "  consent int NOT NULL, preference int NOT NULL, updated bigint NOT NULL,"
-    "  PRIMARY KEY(rk, platform));";
+    "  PRIMARY KEY(day, bucket));";
 
 static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1};
 
