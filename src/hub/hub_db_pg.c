@@ -11,7 +11,8 @@
  *   - a change enters the feed without its seq: the log's sequencer
  *     numbers changes in one order for every node (a bigserial is
  *     neither gap-free nor in commit order across connections);
- *   - summaries are added to (n = n + excluded.n), never overwritten. */
+ *   - summaries are added to (n = n + excluded.n), never overwritten;
+ *   - a withdrawal owed to a platform is leased to the node telling it. */
 #include "hub_db_internal.h"
 
 #include <stdio.h>
@@ -25,7 +26,8 @@
 
 /* Version 1: the SQLite store's tables, with the columns several nodes
  * need (see the top of this file). What is kept, and never kept, is as
- * in hub_db.c; times are Unix milliseconds. */
+ * in hub_db.c; times are Unix milliseconds. (The directory makes its own
+ * table, under the same lock: hub_directory.c.) */
 static const char migrate_1[] =
     "CREATE TABLE notices("
     "  id text PRIMARY KEY, agency text NOT NULL, reference text NOT NULL,"
@@ -51,17 +53,14 @@ static const char migrate_1[] =
     "CREATE TABLE reminders(notice text NOT NULL, platform text NOT NULL, n int NOT NULL,"
     "  at bigint NOT NULL, PRIMARY KEY(notice, platform, n));"
     "CREATE TABLE withdrawals(notice text NOT NULL, platform text NOT NULL, reason text,"
-    "  PRIMARY KEY(notice, platform));"
+    "  leased_until bigint NOT NULL DEFAULT 0, PRIMARY KEY(notice, platform));"
     "CREATE TABLE tally_days(day bigint NOT NULL, agency text NOT NULL,"
     "  platform text NOT NULL, state text NOT NULL, n bigint NOT NULL,"
     "  PRIMARY KEY(day, agency, platform, state));"
     "CREATE TABLE tally_states(state text PRIMARY KEY, n bigint NOT NULL);"
     "CREATE TABLE tally_due(day bigint PRIMARY KEY, n bigint NOT NULL);"
     "CREATE TABLE tally_latency(day bigint NOT NULL, bucket int NOT NULL, n bigint NOT NULL,"
-    "  PRIMARY KEY(day, bucket));"
-    "CREATE TABLE IF NOT EXISTS directory(rk text NOT NULL, platform text NOT NULL,"
-    "  consent int NOT NULL, preference int NOT NULL, updated bigint NOT NULL,"
-    "  PRIMARY KEY(rk, platform));";
+    "  PRIMARY KEY(day, bucket));";
 
 static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1};
 
@@ -114,13 +113,19 @@ static const char *const pg_sql[S_COUNT] = {
                        " WHERE notice = ?1 AND accepted = 1"
                        " UNION SELECT ?1::text, ?3::text, ?2::text WHERE ?3::text IS NOT NULL) w"
                        " ON CONFLICT DO NOTHING",
-    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason FROM withdrawals"
-                       " ORDER BY platform, notice LIMIT ?1",
+    /* ?1 max, ?2 the lease's end, ?3 now */
+    [S_WITHDRAW_DUE] = "UPDATE withdrawals w SET leased_until = ?2 FROM (SELECT notice, platform"
+                       " FROM withdrawals WHERE leased_until <= ?3 ORDER BY platform, notice"
+                       " LIMIT ?1 FOR UPDATE SKIP LOCKED) d"
+                       " WHERE w.notice = d.notice AND w.platform = d.platform"
+                       " RETURNING w.notice, w.platform, w.reason",
     [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
     /* Only this node's: the others' rounds are alive. */
     [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
                   " AND next_attempt > ?1 AND leased_by = ?2",
     [S_LEAF_TIME] = "UPDATE notices SET last_leaf = ?2 WHERE id = ?1",
+    [S_WITHDRAW_RELEASE] = "UPDATE withdrawals SET leased_until = 0"
+                           " WHERE notice = ?1 AND platform = ?2",
 };
 
 /* The reader's notice, for GETs: locking nothing. */

@@ -1801,6 +1801,33 @@ static void lost_connections_are_made_again(void **state)
         assert_int_equal(leaves(f), 2);
 }
 
+/* A withdrawal one node is telling its platform is not told by another
+ * meanwhile; one it could not tell is the others' to try again. */
+static void a_withdrawal_is_told_by_one_node(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    relayed_to_alpha(f, "W-1", id, &it);
+    assert_string_equal(cancel(f, "nts", "W-1", "sent in error", T0 + 2), "cancelled");
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 0);
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told */
+    assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 1);
+    assert_string_equal(w[1].notice, id);
+    w[1].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(other, w + 1, 1), 0);
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
+    hub_db_close(other);
+}
+
 typedef struct claimer {
     hub_db *db;
     size_t claimed;
@@ -1908,6 +1935,7 @@ int main(void)
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),
         T(lost_connections_are_made_again),
+        T(a_withdrawal_is_told_by_one_node),
     };
     const char *dsn = getenv("HERALD_TEST_PG_DSN");
 
