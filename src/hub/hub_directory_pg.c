@@ -55,8 +55,11 @@ static int create_table(sql_conn *c)
     sql_stmt *lock;
     int rc;
 
-    if (sql_begin(c) != 0)
+    /* Without a NOTICE that the table exists, at every start but the first */
+    if (sql_begin(c) != 0 || sql_exec(c, "SET LOCAL client_min_messages = warning") != 0) {
+        sql_rollback(c);
         return -1;
+    }
     lock = sql_prepare(c, schema_lock);
     rc = lock && sql_step(lock) == 1 ? 0 : -1;
     sql_finalize(lock);
