@@ -8,16 +8,16 @@
 
 static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_CHANGE);
+    sql_stmt *st = hub_db_stmt(db, S_CHANGE);
 
-    db_bind_text(st, 1, n->agency);
-    db_bind_text(st, 2, n->id);
-    db_bind_text(st, 3, notice_state_name(n->state));
-    sqlite3_bind_int64(st, 4, now);
-    db_bind_text(st, 5, n->reference);
-    db_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
-    db_bind_text(st, 7, event);
-    return db_step_done(st);
+    sql_bind_text(st, 1, n->agency);
+    sql_bind_text(st, 2, n->id);
+    sql_bind_text(st, 3, notice_state_name(n->state));
+    sql_bind_int64(st, 4, now);
+    sql_bind_text(st, 5, n->reference);
+    sql_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
+    sql_bind_text(st, 7, event);
+    return sql_step_done(st);
 }
 
 int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
@@ -33,41 +33,43 @@ int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, l
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
                         buf *out)
 {
-    sqlite3_stmt *st;
+    hub_db_conn *c = hub_db_read_begin(db);
+    sql_stmt *st;
     long long next = after;
     int rc, first = 1;
 
-    pthread_mutex_lock(&db->lock);
-    st = hub_db_stmt(db, S_CHANGES);
-    db_bind_text(st, 1, agency);
-    sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int64(st, 3, limit);
+    if (!c)
+        return -1;
+    st = hub_db_conn_stmt(c, S_CHANGES);
+    sql_bind_text(st, 1, agency);
+    sql_bind_int64(st, 2, after);
+    sql_bind_int64(st, 3, limit);
     buf_puts(out, "{\"changes\":[");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        next = sqlite3_column_int64(st, 0);
+    while ((rc = sql_step(st)) == 1) {
+        next = sql_int64(st, 0);
         buf_printf(out, "%s{\"seq\":%lld,\"notice\":", first ? "" : ",", next);
-        buf_json_string(out, db_text(st, 1));
+        buf_json_string(out, sql_text(st, 1));
         buf_puts(out, ",\"reference\":");
-        buf_json_string(out, db_text(st, 2));
+        buf_json_string(out, sql_text(st, 2));
         buf_puts(out, ",\"state\":\"");
-        buf_puts(out, db_text(st, 3));
+        buf_puts(out, sql_text(st, 3));
         buf_puts(out, "\",\"at\":");
-        hub_db_json_time(out, sqlite3_column_int64(st, 4));
-        if (*db_text(st, 5)) {
+        hub_db_json_time(out, sql_int64(st, 4));
+        if (*sql_text(st, 5)) {
             buf_puts(out, ",\"platform\":");
-            buf_json_string(out, db_text(st, 5));
+            buf_json_string(out, sql_text(st, 5));
         }
-        if (*db_text(st, 6)) {
+        if (*sql_text(st, 6)) {
             buf_puts(out, ",\"event\":");
-            buf_json_string(out, db_text(st, 6));
+            buf_json_string(out, sql_text(st, 6));
         }
         buf_puts(out, "}");
         first = 0;
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     /* An agency acts on a change (prints a letter): on disk first. */
-    if (hub_db_unlock_synced(db) != 0)
+    if (hub_db_read_end(db, c, 1) != 0)
         return -1;
     buf_printf(out, "],\"next\":%lld}", next);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
 }

@@ -130,6 +130,10 @@ static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE
  * (per-statement locking was most of a certificate's cost). */
 void hub_evidence_log_read_begin(hub_evidence_log *log)
 {
+    if (log->pg) {
+        hub_evidence_pg_read_begin(log);
+        return;
+    }
     pthread_mutex_lock(&log->reader_lock);
     sqlite3_step(hub_evidence_log_rstmt(log, R_BEGIN));
     sqlite3_reset(log->r[R_BEGIN]);
@@ -137,6 +141,10 @@ void hub_evidence_log_read_begin(hub_evidence_log *log)
 
 void hub_evidence_log_read_end(hub_evidence_log *log)
 {
+    if (log->pg) {
+        hub_evidence_pg_read_end(log);
+        return;
+    }
     sqlite3_step(hub_evidence_log_rstmt(log, R_END));
     sqlite3_reset(log->r[R_END]);
     pthread_mutex_unlock(&log->reader_lock);
@@ -145,7 +153,7 @@ void hub_evidence_log_read_end(hub_evidence_log *log)
 merkle_source hub_evidence_log_source(hub_evidence_log *log)
 {
     merkle_source src = {leaf_at, node_at, log};
-    return src;
+    return log->pg ? hub_evidence_pg_source(log) : src;
 }
 
 /* The committed leaf count and the frontier over it; reader_lock held. */
@@ -342,6 +350,8 @@ void hub_evidence_log_close(hub_evidence_log *log)
     if (!log)
         return;
     hub_evidence_log_stop_signer(log);
+    if (log->pg)
+        hub_evidence_pg_free(log);
     for (int i = 0; i < W_COUNT; i++)
         sqlite3_finalize(log->w[i]);
     for (int i = 0; i < R_COUNT; i++)
@@ -438,13 +448,15 @@ static int append_row(hub_evidence_log *log, const char *notice, const void *lea
 int hub_evidence_log_append_hashed(hub_evidence_log *log, const char *notice, const void *leaf,
                                    size_t len, const uint8_t hash[MERKLE_HASH_LEN])
 {
+    if (log->pg)
+        return hub_evidence_pg_append(log, notice, leaf, len, hash);
     return append_row(log, notice, leaf, len, -1, hash);
 }
 
 int hub_evidence_log_append_filed(hub_evidence_log *log, const char *notice, uint64_t off,
                                   size_t len, const uint8_t hash[MERKLE_HASH_LEN])
 {
-    if (off > (uint64_t)INT64_MAX - len)
+    if (off > (uint64_t)INT64_MAX - len || log->pg) /* no leaf file on PostgreSQL */
         return -1;
     return append_row(log, notice, NULL, len, (long long)off, hash);
 }
@@ -452,6 +464,8 @@ int hub_evidence_log_append_filed(hub_evidence_log *log, const char *notice, uin
 int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_t len,
                                  uint64_t *off)
 {
+    if (log->pg) /* the leaves' bytes go in the shared database */
+        return -1;
     return hub_leaf_file_put(log->leaves, bytes, len, off);
 }
 
@@ -459,6 +473,8 @@ int hub_evidence_log_before_commit(hub_evidence_log *log)
 {
     sqlite3_stmt *st = log->w[W_FILE_SIZE];
 
+    if (log->pg)
+        return hub_evidence_pg_before_commit(log);
     if (log->filed_end <= log->stored_end)
         return 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)log->filed_end);
@@ -467,6 +483,10 @@ int hub_evidence_log_before_commit(hub_evidence_log *log)
 
 void hub_evidence_log_committed(hub_evidence_log *log)
 {
+    if (log->pg) { /* the sequencer integrates them */
+        hub_evidence_pg_clear(log);
+        return;
+    }
     log->stored_end = log->filed_end;
     pthread_mutex_lock(&log->state_lock);
     log->committed = log->pending;
@@ -478,6 +498,10 @@ int hub_evidence_log_rolled_back(hub_evidence_log *log)
     merkle_frontier f;
     int rc;
 
+    if (log->pg) {
+        hub_evidence_pg_clear(log);
+        return 0;
+    }
     log->filed_end = log->stored_end;
     hub_evidence_log_read_begin(log);
     rc = load_frontier(log, &f);
@@ -497,6 +521,8 @@ uint64_t hub_evidence_log_size(hub_evidence_log *log)
 {
     uint64_t n;
 
+    if (log->pg)
+        return hub_evidence_pg_size(log);
     pthread_mutex_lock(&log->state_lock);
     n = log->committed.size;
     pthread_mutex_unlock(&log->state_lock);

@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "merkle.h"
+#include "sql.h"
 #include "sth.h"
 
 typedef struct hub_evidence_log hub_evidence_log;
@@ -40,6 +41,15 @@ typedef struct hub_evidence_log hub_evidence_log;
  * Returns NULL with a message in err. */
 hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char *err,
                                         size_t errlen);
+/* The log in PostgreSQL, shared by the hubs of one database: creates its
+ * tables on writer (the store's connection, under the store's migration
+ * lock) and opens a reading connection of its own to dsn. Appends are
+ * queued with the store's commits; the sequencer (started by
+ * hub_evidence_log_start_signer, with or without a key) gives them their
+ * place in the tree on one hub at a time, node naming this one. There is
+ * no leaf file. Returns NULL with a message in err. */
+hub_evidence_log *hub_evidence_log_open_pg(sql_conn *writer, const char *dsn, const char *node,
+                                           char *err, size_t errlen);
 /* The lock its owner holds around every use of writer (hub_db's). Heads
  * are stored through writer under it, between batches; without it the
  * log's own lock is used, which suits a single-threaded writer. */
@@ -90,7 +100,7 @@ int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_
  * whose columns from col on are (leaf, hash, off, len), from the row or
  * the leaf file, after checking them against the stored hash. Returns 0,
  * or -1 with out as it was (unless it ran out of memory: then broken). */
-int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out);
+int hub_evidence_log_row_leaf(hub_evidence_log *log, sql_stmt *st, int col, buf *out);
 
 /* ---- signing ---- */
 

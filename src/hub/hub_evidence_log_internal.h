@@ -1,9 +1,10 @@
-/* hub_evidence_log_internal.h -- what the evidence log's three files
- * share: the open log (its connections, statements, frontiers, latest head
- * and signer) and the reader's helpers. hub_evidence_log.c opens, appends
+/* hub_evidence_log_internal.h -- what the evidence log's files share:
+ * the open log (its connections, statements, frontiers, latest head and
+ * signer) and the reader's helpers. hub_evidence_log.c opens, appends
  * and reads the tree; hub_evidence_sign.c signs tree heads;
- * hub_evidence_proof.c answers proofs and certificates. Only they include
- * this. */
+ * hub_evidence_proof.c answers proofs and certificates; on PostgreSQL,
+ * hub_evidence_pg.c keeps the tree in the shared database and
+ * hub_sequencer.c integrates it. Only they include this. */
 #ifndef HERALD_HUB_EVIDENCE_LOG_INTERNAL_H
 #define HERALD_HUB_EVIDENCE_LOG_INTERNAL_H
 
@@ -17,7 +18,11 @@ enum { W_LEAF, W_NODE, W_HEAD, W_FILE_SIZE, W_COUNT };
 enum { R_LEAF, R_NODE, R_COUNT_LEAVES, R_FILED_END, R_LATEST, R_NOTICE, R_BEGIN, R_END,
        R_COUNT };
 
+/* The PostgreSQL mode's state (hub_evidence_pg.h); NULL on SQLite. */
+typedef struct hub_evidence_pg hub_evidence_pg;
+
 struct hub_evidence_log {
+    hub_evidence_pg *pg;
     sqlite3 *writer, *reader;
     hub_leaf_file *leaves;        /* path.leaves */
     db_wal *wal;                  /* the writer's, when its commits are synced later */
@@ -67,5 +72,40 @@ int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_
                                  uint8_t sig[STH_SIG_LEN]);
 /* Stops the signer thread, if one runs, and waits for it. */
 void hub_evidence_log_stop_signer(hub_evidence_log *log);
+/* Sleeps ms unless the log is closing; 1 when it is. */
+int hub_evidence_log_pause(hub_evidence_log *log, long ms);
+/* Signs a head over log->committed unless the latest covers it (the
+ * signer thread's, or the sequencer's on PostgreSQL). 0 or -1. */
+int hub_evidence_log_sign_tree(hub_evidence_log *log);
+
+/* ---- PostgreSQL mode (hub_evidence_pg.c, hub_sequencer.c) ---- */
+
+int hub_evidence_pg_append(hub_evidence_log *log, const char *notice, const void *leaf,
+                           size_t len, const uint8_t hash[MERKLE_HASH_LEN]);
+int hub_evidence_pg_before_commit(hub_evidence_log *log);
+/* Forgets the open batch (committed or rolled back). */
+void hub_evidence_pg_clear(hub_evidence_log *log);
+uint64_t hub_evidence_pg_size(hub_evidence_log *log);
+int hub_evidence_pg_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
+/* The latest head in the reader's open snapshot: 1, 0 none, -1 error. */
+int hub_evidence_pg_latest_held(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN]);
+int hub_evidence_pg_signer_state(hub_evidence_log *log);
+void hub_evidence_pg_read_begin(hub_evidence_log *log);
+void hub_evidence_pg_read_end(hub_evidence_log *log);
+merkle_source hub_evidence_pg_source(hub_evidence_log *log);
+/* Calls take for each integrated leaf of notice in tree order, its bytes
+ * checked against their hash; *pending is set when some of its leaves
+ * still wait for the sequencer. Reader held. 0, or -1. */
+int hub_evidence_pg_notice_leaves(hub_evidence_log *log, const char *notice,
+                                  int (*take)(void *ctx, uint64_t idx, const void *leaf,
+                                              size_t len),
+                                  void *ctx, int *pending);
+/* Asks the sequencer to sign a head now rather than at its next interval. */
+void hub_evidence_pg_want_head(hub_evidence_log *log);
+int hub_evidence_pg_store_head(hub_evidence_log *log, const sth *head,
+                               const uint8_t sig[STH_SIG_LEN]);
+void hub_evidence_pg_free(hub_evidence_log *log);
+/* The sequencer thread (hub_sequencer.c). */
+void *hub_sequencer_main(void *arg);
 
 #endif

@@ -62,6 +62,8 @@ static int store_head(hub_evidence_log *log, const sth *head, const uint8_t sig[
     sqlite3_stmt *st = log->w[W_HEAD];
     int rc;
 
+    if (log->pg) /* the sequencer's connection, which holds the lead */
+        return hub_evidence_pg_store_head(log, head, sig);
     pthread_mutex_lock(log->writer_lock);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)head->tree_size);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)head->timestamp_ms);
@@ -125,7 +127,7 @@ static int sign_locked(hub_evidence_log *log)
     return 0;
 }
 
-int hub_evidence_log_sign(hub_evidence_log *log)
+int hub_evidence_log_sign_tree(hub_evidence_log *log)
 {
     int rc;
 
@@ -137,10 +139,27 @@ int hub_evidence_log_sign(hub_evidence_log *log)
     return rc;
 }
 
+/* On PostgreSQL only the sequencer signs: 0 when the latest head covers
+ * the tree already. */
+int hub_evidence_log_sign(hub_evidence_log *log)
+{
+    sth head;
+    uint8_t sig[STH_SIG_LEN];
+
+    if (!hub_evidence_log_has_key(log))
+        return -1;
+    if (!log->pg)
+        return hub_evidence_log_sign_tree(log);
+    return hub_evidence_log_latest(log, &head, sig) == 0 &&
+           head.tree_size >= hub_evidence_log_size(log) ? 0 : -1;
+}
+
 int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
 {
     int have;
 
+    if (log->pg)
+        return hub_evidence_pg_latest(log, head, sig);
     pthread_mutex_lock(&log->state_lock);
     have = log->have_head;
     if (have) {
@@ -151,8 +170,7 @@ int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SI
     return have ? 0 : -1;
 }
 
-/* Sleeps ms unless stopping; returns 1 when stopping. */
-static int signer_sleep(hub_evidence_log *log, long ms)
+int hub_evidence_log_pause(hub_evidence_log *log, long ms)
 {
     struct timespec until;
     int stopping, rc = 0;
@@ -169,7 +187,7 @@ static int signer_sleep(hub_evidence_log *log, long ms)
 /* A signer that is down says so itself, once (hub_evidence_sign_remote.c). */
 static void sign_or_say(hub_evidence_log *log)
 {
-    if (hub_evidence_log_sign(log) != 0 && !log->signer_path[0])
+    if (hub_evidence_log_sign_tree(log) != 0 && !log->signer_path[0])
         log_error("log: cannot sign a tree head");
 }
 
@@ -180,18 +198,21 @@ static void *signer_main(void *arg)
     hub_evidence_log *log = arg;
 
     sign_or_say(log);
-    while (!signer_sleep(log, log->interval_ms))
+    while (!hub_evidence_log_pause(log, log->interval_ms))
         sign_or_say(log);
     sign_or_say(log);
     return NULL;
 }
 
+/* On PostgreSQL the thread is the sequencer, which integrates leaves
+ * with or without a key. */
 int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms)
 {
-    if (!hub_evidence_log_has_key(log) || log->signer_running)
+    if ((!hub_evidence_log_has_key(log) && !log->pg) || log->signer_running)
         return -1;
     log->interval_ms = interval_ms;
-    if (pthread_create(&log->signer, NULL, signer_main, log) != 0)
+    if (pthread_create(&log->signer, NULL, log->pg ? hub_sequencer_main : signer_main,
+                       log) != 0)
         return -1;
     log->signer_running = 1;
     return 0;

@@ -40,6 +40,8 @@ enum { SIGNER_DOWN = HUB_SIGNER_DOWN, SIGNER_SIGNING = HUB_SIGNER_SIGNING,
 
 int hub_evidence_log_signer_state(hub_evidence_log *log)
 {
+    if (log->pg)
+        return hub_evidence_pg_signer_state(log);
     if (log->signer_path[0])
         return __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
     return log->sk ? HUB_SIGNER_IN_PROCESS : HUB_SIGNER_NONE;

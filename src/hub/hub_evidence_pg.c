@@ -1,0 +1,537 @@
+/* hub_evidence_pg.c -- the evidence log kept in PostgreSQL, shared by
+ * several hubs (docs/design.md §4; hub_evidence_pg.h).
+ *
+ * A hub's transaction cannot append to the tree itself: the leaf's index
+ * would have to be known before another hub's concurrent transaction
+ * commits. So leaves are queued: buffered while the store's transaction
+ * runs, inserted into log_pending with it (one statement), and given
+ * their place in the tree by the sequencer (hub_sequencer.c). Everything
+ * a reader asks (size, heads, proofs, certificates) is read from the
+ * database, so any hub answers for the whole log. */
+#include "hub_evidence_pg.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "certificate.h"
+#include "log.h"
+
+/* The log's tables; the store's open runs this under its migration lock.
+ * log_pending: leaves committed by any hub, not yet in the tree.
+ * log_leaves: the tree's leaves by index. log_nodes: perfect subtrees of
+ * 2^level leaves, level a multiple of HUB_PG_NODE_STEP. log_state: the
+ * tree's size, the feed's last seq and who sequences. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS log_pending("
+    "  id bigserial PRIMARY KEY, notice text NOT NULL, leaf bytea NOT NULL,"
+    "  hash bytea NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS log_pending_notice ON log_pending(notice);"
+    "CREATE TABLE IF NOT EXISTS log_leaves("
+    "  idx bigint PRIMARY KEY, notice text NOT NULL, leaf bytea NOT NULL,"
+    "  hash bytea NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS log_leaves_notice ON log_leaves(notice, idx);"
+    "CREATE TABLE IF NOT EXISTS log_nodes("
+    "  level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,"
+    "  PRIMARY KEY(level, idx));"
+    "CREATE TABLE IF NOT EXISTS log_heads("
+    "  tree_size bigint PRIMARY KEY, timestamp_ms bigint NOT NULL,"
+    "  root bytea NOT NULL, signature bytea NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS log_state("
+    "  one int PRIMARY KEY CHECK (one = 1), size bigint NOT NULL DEFAULT 0,"
+    "  feed_seq bigint NOT NULL DEFAULT 0, sequencer text, since bigint,"
+    "  signer int NOT NULL DEFAULT -1);"
+    "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING";
+
+/* The batch, in the order it was appended (ids follow it). */
+static const char queue_sql[] =
+    "INSERT INTO log_pending(notice, leaf, hash)"
+    " SELECT n, l, h FROM unnest(?1::text[], ?2::bytea[], ?3::bytea[])"
+    " WITH ORDINALITY AS u(n, l, h, o) ORDER BY o";
+
+/* Prepared on every connection of the log: few, and cheap. */
+static const char *const statements[][2] = {
+    {"leaf", "SELECT hash FROM log_leaves WHERE idx = $1"},
+    {"node", "SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2"},
+    {"state", "SELECT size, signer FROM log_state WHERE one = 1"},
+    {"latest", "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
+               " ORDER BY tree_size DESC LIMIT 1"},
+    {"notice", "SELECT idx, leaf, hash FROM log_leaves WHERE notice = $1 ORDER BY idx"},
+    {"pending_of", "SELECT EXISTS(SELECT 1 FROM log_pending WHERE notice = $1)"},
+    {"want", "SELECT pg_notify('herald_log_head', '')"},
+    {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
+    {"take", "SELECT id, hash FROM log_pending ORDER BY id LIMIT $1"},
+    {"leaves", "INSERT INTO log_leaves(idx, notice, leaf, hash)"
+               " SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, notice, leaf, hash"
+               " FROM log_pending WHERE id <= $2"},
+    {"nodes", "INSERT INTO log_nodes(level, idx, hash)"
+              " SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])"},
+    {"drop", "DELETE FROM log_pending WHERE id <= $1"},
+    {"size", "UPDATE log_state SET size = $1 WHERE one = 1"},
+    {"office", "UPDATE log_state SET sequencer = $1, since = $2 WHERE one = 1"},
+    {"head", "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
+             " VALUES($1, $2, $3, $4)"},
+    {"signer", "UPDATE log_state SET signer = $1 WHERE one = 1"},
+    {"has_changes", "SELECT to_regclass('changes') IS NOT NULL"},
+};
+
+/* ---- libpq ---- */
+
+PGconn *hub_pg_connect(const char *dsn, char *err, size_t errlen)
+{
+    PGconn *c = PQconnectdb(dsn);
+
+    if (PQstatus(c) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+        PGresult *r = PQprepare(c, statements[i][0], statements[i][1], 0, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            snprintf(err, errlen, "cannot prepare the evidence log's statement %s: %s",
+                     statements[i][0], PQerrorMessage(c));
+        PQclear(r);
+        if (!ok) {
+            PQfinish(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+PGresult *hub_pg_run_bin(PGconn *c, const char *name, int n, const char *const *params,
+                         const int *lens, const int *formats)
+{
+    PGresult *r;
+    ExecStatusType st;
+
+    if (!c)
+        return NULL;
+    r = PQexecPrepared(c, name, n, params, lens, formats, 1);
+    st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    log_error("log: %s: %s", name, PQerrorMessage(c));
+    PQclear(r);
+    return NULL;
+}
+
+PGresult *hub_pg_run(PGconn *c, const char *name, int n, const char *const *params)
+{
+    return hub_pg_run_bin(c, name, n, params, NULL, NULL);
+}
+
+int hub_pg_exec(PGconn *c, const char *sql)
+{
+    PGresult *r;
+    int rc;
+
+    if (!c)
+        return -1;
+    r = PQexec(c, sql);
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc != 0)
+        log_error("log: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    return rc;
+}
+
+long long hub_pg_int(const PGresult *r, int row, int col)
+{
+    const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+    int len = PQgetlength(r, row, col);
+    unsigned long long v = 0;
+
+    if (PQgetisnull(r, row, col) || (len != 1 && len != 2 && len != 4 && len != 8))
+        return 0;
+    for (int i = 0; i < len; i++)
+        v = v << 8 | p[i];
+    if (len == 4)
+        return (long long)(int32_t)v;
+    return (long long)v; /* big-endian two's complement: int8 as is */
+}
+
+int hub_pg_hash(const PGresult *r, int row, int col, uint8_t out[MERKLE_HASH_LEN])
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != MERKLE_HASH_LEN)
+        return -1;
+    memcpy(out, PQgetvalue(r, row, col), MERKLE_HASH_LEN);
+    return 0;
+}
+
+/* ---- the tree as merkle.h reads it ---- */
+
+static int leaf_at(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+    char idx[24];
+    const char *p[1] = {idx};
+    PGresult *r;
+    int rc = -1;
+
+    snprintf(idx, sizeof idx, "%llu", (unsigned long long)index);
+    r = hub_pg_run(*(PGconn **)ctx, "leaf", 1, p);
+    if (r && PQntuples(r) == 1)
+        rc = hub_pg_hash(r, 0, 0, out);
+    PQclear(r);
+    if (rc != 0)
+        log_error("log: leaf %llu is missing or damaged", (unsigned long long)index);
+    return rc;
+}
+
+static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+    char lv[12], idx[24];
+    const char *p[2] = {lv, idx};
+    PGresult *r;
+    int rc = -1;
+
+    if (level % HUB_PG_NODE_STEP != 0)
+        return 0;
+    snprintf(lv, sizeof lv, "%u", level);
+    snprintf(idx, sizeof idx, "%llu", (unsigned long long)index);
+    r = hub_pg_run(*(PGconn **)ctx, "node", 2, p);
+    if (r)
+        rc = PQntuples(r) == 0 ? 0 : hub_pg_hash(r, 0, 0, out) == 0 ? 1 : -1;
+    PQclear(r);
+    return rc;
+}
+
+merkle_source hub_pg_source(PGconn **conn)
+{
+    merkle_source src = {leaf_at, node_at, conn};
+    return src;
+}
+
+int hub_pg_latest(PGconn *c, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    PGresult *r = hub_pg_run(c, "latest", 0, NULL);
+    int rc = -1;
+
+    if (r && PQntuples(r) == 0)
+        rc = 0;
+    else if (r && hub_pg_hash(r, 0, 2, head->root_hash) == 0 &&
+             PQgetlength(r, 0, 3) == STH_SIG_LEN) {
+        head->tree_size = (uint64_t)hub_pg_int(r, 0, 0);
+        head->timestamp_ms = (uint64_t)hub_pg_int(r, 0, 1);
+        memcpy(sig, PQgetvalue(r, 0, 3), STH_SIG_LEN);
+        rc = 1;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- the reader connection ---- */
+
+/* Reconnects a reader the server dropped; reader_lock held. */
+static PGconn *reader(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    char err[256];
+
+    if (pg->reader && PQstatus(pg->reader) == CONNECTION_OK)
+        return pg->reader;
+    PQfinish(pg->reader);
+    pg->reader = hub_pg_connect(pg->dsn, err, sizeof err);
+    if (!pg->reader)
+        log_error("log: %s", err);
+    return pg->reader;
+}
+
+/* One snapshot for a proof's many reads. */
+void hub_evidence_pg_read_begin(hub_evidence_log *log)
+{
+    pthread_mutex_lock(&log->reader_lock);
+    hub_pg_exec(reader(log), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+void hub_evidence_pg_read_end(hub_evidence_log *log)
+{
+    if (log->pg->reader && PQtransactionStatus(log->pg->reader) != PQTRANS_IDLE)
+        hub_pg_exec(log->pg->reader, "ROLLBACK");
+    pthread_mutex_unlock(&log->reader_lock);
+}
+
+merkle_source hub_evidence_pg_source(hub_evidence_log *log)
+{
+    return hub_pg_source(&log->pg->reader);
+}
+
+/* log_state's size and signer columns; -1 when unreadable. */
+static long long read_state(hub_evidence_log *log, int col)
+{
+    PGresult *r;
+    long long v = -1;
+
+    pthread_mutex_lock(&log->reader_lock);
+    r = hub_pg_run(reader(log), "state", 0, NULL);
+    if (r && PQntuples(r) == 1)
+        v = hub_pg_int(r, 0, col);
+    PQclear(r);
+    pthread_mutex_unlock(&log->reader_lock);
+    return v;
+}
+
+uint64_t hub_evidence_pg_size(hub_evidence_log *log)
+{
+    long long n = read_state(log, 0);
+    return n < 0 ? 0 : (uint64_t)n;
+}
+
+int hub_evidence_pg_signer_state(hub_evidence_log *log)
+{
+    if (!log->signer_path[0])
+        return log->sk ? HUB_SIGNER_IN_PROCESS : HUB_SIGNER_NONE;
+    if (log->pg->leader) /* this node asks the signer itself */
+        return __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
+    long long v = read_state(log, 1);
+    return v < HUB_SIGNER_NOT_ASKED || v > HUB_SIGNER_REFUSING ? HUB_SIGNER_DOWN : (int)v;
+}
+
+int hub_evidence_pg_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    int found;
+
+    pthread_mutex_lock(&log->reader_lock);
+    found = hub_pg_latest(reader(log), head, sig);
+    pthread_mutex_unlock(&log->reader_lock);
+    return found == 1 ? 0 : -1;
+}
+
+int hub_evidence_pg_latest_held(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    return hub_pg_latest(log->pg->reader, head, sig);
+}
+
+void hub_evidence_pg_want_head(hub_evidence_log *log)
+{
+    pthread_mutex_lock(&log->reader_lock);
+    PQclear(hub_pg_run(reader(log), "want", 0, NULL));
+    pthread_mutex_unlock(&log->reader_lock);
+}
+
+int hub_evidence_pg_notice_leaves(hub_evidence_log *log, const char *notice,
+                                  int (*take)(void *ctx, uint64_t idx, const void *leaf,
+                                              size_t len),
+                                  void *ctx, int *pending)
+{
+    const char *p[1] = {notice};
+    PGresult *r = hub_pg_run(log->pg->reader, "notice", 1, p);
+    PGresult *q = r ? hub_pg_run(log->pg->reader, "pending_of", 1, p) : NULL;
+    int rc = r && q && PQntuples(q) == 1 ? 0 : -1;
+
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
+        int len = PQgetlength(r, i, 1);
+        merkle_leaf_hash(PQgetvalue(r, i, 1), (size_t)len, got);
+        if (hub_pg_hash(r, i, 2, want) != 0 || memcmp(want, got, MERKLE_HASH_LEN) != 0) {
+            log_error("log: leaf %lld does not match its stored hash", hub_pg_int(r, i, 0));
+            rc = -1;
+        } else {
+            rc = take(ctx, (uint64_t)hub_pg_int(r, i, 0), PQgetvalue(r, i, 1), (size_t)len);
+        }
+    }
+    if (rc == 0)
+        *pending = (int)hub_pg_int(q, 0, 0);
+    PQclear(r);
+    PQclear(q);
+    return rc;
+}
+
+/* ---- the writer: the open batch ---- */
+
+static void hex(buf *b, const void *p, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *s = p;
+    char *to = buf_extend(b, len * 2);
+
+    if (!to)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        to[2 * i] = digits[s[i] >> 4];
+        to[2 * i + 1] = digits[s[i] & 15];
+    }
+}
+
+/* An element of a text array literal, quoted. */
+static void quoted(buf *b, const char *s)
+{
+    buf_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_puts(b, "\\");
+        buf_append(b, s, 1);
+    }
+    buf_puts(b, "\"");
+}
+
+int hub_evidence_pg_append(hub_evidence_log *log, const char *notice, const void *leaf,
+                           size_t len, const uint8_t hash[MERKLE_HASH_LEN])
+{
+    hub_evidence_pg *pg = log->pg;
+    const char *sep = pg->count ? "," : "{";
+
+    buf_puts(&pg->notices, sep);
+    quoted(&pg->notices, notice);
+    buf_puts(&pg->leaves, sep);
+    buf_puts(&pg->leaves, "\"\\\\x");
+    hex(&pg->leaves, leaf, len);
+    buf_puts(&pg->leaves, "\"");
+    buf_puts(&pg->hashes, sep);
+    buf_puts(&pg->hashes, "\"\\\\x");
+    hex(&pg->hashes, hash, MERKLE_HASH_LEN);
+    buf_puts(&pg->hashes, "\"");
+    pg->count++;
+    return pg->notices.broken || pg->leaves.broken || pg->hashes.broken ? -1 : 0;
+}
+
+int hub_evidence_pg_before_commit(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    int rc;
+
+    if (pg->count == 0)
+        return 0;
+    buf_puts(&pg->notices, "}");
+    buf_puts(&pg->leaves, "}");
+    buf_puts(&pg->hashes, "}");
+    if (pg->notices.broken || pg->leaves.broken || pg->hashes.broken)
+        return -1;
+    sql_reset(pg->queue);
+    sql_bind_text(pg->queue, 1, pg->notices.data);
+    sql_bind_text(pg->queue, 2, pg->leaves.data);
+    sql_bind_text(pg->queue, 3, pg->hashes.data);
+    rc = sql_step_done(pg->queue);
+    if (rc == 0 && sql_changes(pg->queue) != (long long)pg->count)
+        rc = -1;
+    sql_reset(pg->queue);
+    return rc;
+}
+
+void hub_evidence_pg_clear(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+
+    pg->notices.len = pg->leaves.len = pg->hashes.len = 0;
+    pg->count = 0;
+}
+
+/* ---- heads ---- */
+
+int hub_evidence_pg_store_head(hub_evidence_log *log, const sth *head,
+                               const uint8_t sig[STH_SIG_LEN])
+{
+    char size[24], ts[24];
+    const char *p[4] = {size, ts, (const char *)head->root_hash, (const char *)sig};
+    const int lens[4] = {0, 0, MERKLE_HASH_LEN, STH_SIG_LEN}, formats[4] = {0, 0, 1, 1};
+    PGresult *r;
+
+    snprintf(size, sizeof size, "%llu", (unsigned long long)head->tree_size);
+    snprintf(ts, sizeof ts, "%llu", (unsigned long long)head->timestamp_ms);
+    r = hub_pg_run_bin(log->pg->seq, "head", 4, p, lens, formats);
+    PQclear(r);
+    return r ? 0 : -1;
+}
+
+/* ---- open and close ---- */
+
+/* A restart, or another hub, must continue the tree its heads were
+ * signed over: the latest head's root is recomputed from the leaves. */
+static int check_against_head(hub_evidence_log *log, char *err, size_t errlen)
+{
+    merkle_source src = hub_evidence_pg_source(log);
+    uint8_t root[MERKLE_HASH_LEN], sig[STH_SIG_LEN];
+    long long size = read_state(log, 0);
+    sth head;
+    int found;
+
+    hub_evidence_pg_read_begin(log);
+    found = hub_pg_latest(log->pg->reader, &head, sig);
+    if (found == 1 && ((long long)head.tree_size > size ||
+                       merkle_root(&src, head.tree_size, root) != MERKLE_OK ||
+                       memcmp(root, head.root_hash, MERKLE_HASH_LEN) != 0))
+        found = -2;
+    hub_evidence_pg_read_end(log);
+    if (size < 0 || found == -1)
+        snprintf(err, errlen, "cannot read the evidence log");
+    else if (found == -2)
+        snprintf(err, errlen, "the evidence log no longer matches its signed head of "
+                 "size %llu: the database was altered or truncated",
+                 (unsigned long long)head.tree_size);
+    return size < 0 || found < 0 ? -1 : 0;
+}
+
+static hub_evidence_log *log_new(void)
+{
+    hub_evidence_log *log = calloc(1, sizeof *log);
+
+    if (!log)
+        return NULL;
+    log->pg = calloc(1, sizeof *log->pg);
+    if (!log->pg) {
+        free(log);
+        return NULL;
+    }
+    pthread_mutex_init(&log->own_writer_lock, NULL);
+    log->writer_lock = &log->own_writer_lock;
+    pthread_mutex_init(&log->state_lock, NULL);
+    pthread_mutex_init(&log->reader_lock, NULL);
+    pthread_mutex_init(&log->sign_lock, NULL);
+    pthread_mutex_init(&log->stop_lock, NULL);
+    pthread_cond_init(&log->stop_cond, NULL);
+    buf_init(&log->pg->notices, 0);
+    buf_init(&log->pg->leaves, 0);
+    buf_init(&log->pg->hashes, 0);
+    log->pg->signer_noted = HUB_SIGNER_NOT_ASKED - 1;
+    return log;
+}
+
+hub_evidence_log *hub_evidence_log_open_pg(sql_conn *writer, const char *dsn, const char *node,
+                                           char *err, size_t errlen)
+{
+    hub_evidence_log *log = log_new();
+    hub_evidence_pg *pg;
+
+    if (!log) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pg = log->pg;
+    pg->writer = writer;
+    if (strlen(dsn) >= sizeof pg->dsn || strlen(node) >= sizeof pg->node) {
+        snprintf(err, errlen, "the store's dsn or node name is too long");
+        hub_evidence_log_close(log);
+        return NULL;
+    }
+    snprintf(pg->dsn, sizeof pg->dsn, "%s", dsn);
+    snprintf(pg->node, sizeof pg->node, "%s", node);
+    if (sql_exec(writer, schema) != 0 || !(pg->queue = sql_prepare(writer, queue_sql))) {
+        snprintf(err, errlen, "cannot create the evidence log's tables");
+        hub_evidence_log_close(log);
+        return NULL;
+    }
+    pg->reader = hub_pg_connect(dsn, err, errlen);
+    if (!pg->reader || check_against_head(log, err, errlen) != 0) {
+        hub_evidence_log_close(log);
+        return NULL;
+    }
+    return log;
+}
+
+void hub_evidence_pg_free(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+
+    sql_finalize(pg->queue);
+    PQfinish(pg->reader);
+    PQfinish(pg->seq);
+    buf_free(&pg->notices);
+    buf_free(&pg->leaves);
+    buf_free(&pg->hashes);
+    free(pg);
+    log->pg = NULL;
+}

@@ -1,0 +1,349 @@
+/* hub_sequencer.c -- the one hub at a time that grows the shared
+ * evidence log on PostgreSQL (hub_evidence_pg.h).
+ *
+ * Every hub runs this thread; the one holding a session advisory lock
+ * on its own connection leads. The lock dies with the connection, so a
+ * hub that crashes or loses the database hands over without anyone
+ * deciding it: the others retry every LOCK_RETRY_MS. The leader takes the
+ * queued leaves in id order and, in one transaction, gives them their
+ * indexes, stores the subtrees they complete, deletes them from the
+ * queue, numbers the store's new changes rows (the feed's gap-free seq)
+ * and notes the tree's size: a leaf is integrated exactly once, whoever
+ * leads. It then signs heads as the SQLite hub's signer thread does. */
+#include "hub_evidence_pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+/* Failover takes at most about this plus the server's noticing the old
+ * leader's connection is gone. */
+#define LOCK_RETRY_MS 100
+/* How often the leader looks at the queue when it was empty. */
+#define POLL_MS 20
+/* After a failed integration on a live connection. */
+#define ERROR_PAUSE_MS 1000
+/* Leaves per integrating transaction. */
+#define BATCH 20000
+
+/* The feed's numbers: rows the store added (seq NULL) get the next ones
+ * in id order, in the same transaction as the leaves they came with. */
+static const char seq_sql[] =
+    "WITH todo AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM changes"
+    "              WHERE seq IS NULL ORDER BY id LIMIT 100000),"
+    " base AS (SELECT COALESCE(MAX(seq), 0) AS b FROM changes),"
+    " upd AS (UPDATE changes c SET seq = base.b + todo.rn FROM todo, base"
+    "         WHERE c.id = todo.id RETURNING c.seq)"
+    " UPDATE log_state SET feed_seq = GREATEST(feed_seq, (SELECT COALESCE(MAX(seq), 0) FROM upd))"
+    " WHERE one = 1";
+
+/* Gives up the lead: closing the connection releases the lock. */
+static void step_down(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+
+    if (pg->leader)
+        log_warn("log: this hub (%s) no longer sequences the log", pg->node);
+    PQfinish(pg->seq);
+    pg->seq = NULL;
+    pg->leader = 0;
+}
+
+/* 1 the lock is ours, 0 another hub's, -1 no database. */
+static int try_lock(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    char err[256];
+    PGresult *r;
+    int rc;
+
+    if (!pg->seq && !(pg->seq = hub_pg_connect(pg->dsn, err, sizeof err)))
+        return -1;
+    r = hub_pg_run(pg->seq, "lock", 0, NULL);
+    rc = r && PQntuples(r) == 1 ? (int)hub_pg_int(r, 0, 0) : -1;
+    PQclear(r);
+    return rc;
+}
+
+/* The tree as the database holds it, checked against the latest head. */
+static int load_tree(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN], int *have)
+{
+    hub_evidence_pg *pg = log->pg;
+    merkle_source src = hub_pg_source(&pg->seq);
+    uint8_t root[MERKLE_HASH_LEN];
+    PGresult *r = hub_pg_run(pg->seq, "state", 0, NULL);
+    long long size = r && PQntuples(r) == 1 ? hub_pg_int(r, 0, 0) : -1;
+
+    PQclear(r);
+    r = hub_pg_run(pg->seq, "has_changes", 0, NULL);
+    pg->has_changes = r && PQntuples(r) == 1 && hub_pg_int(r, 0, 0) == 1;
+    PQclear(r);
+    if (size < 0 || merkle_frontier_load(&pg->tree, &src, (uint64_t)size) != MERKLE_OK)
+        return -1;
+    *have = hub_pg_latest(pg->seq, head, sig);
+    if (*have < 0)
+        return -1;
+    if (*have && (head->tree_size > (uint64_t)size ||
+                  merkle_root(&src, head->tree_size, root) != MERKLE_OK ||
+                  memcmp(root, head->root_hash, MERKLE_HASH_LEN) != 0)) {
+        log_error("log: the evidence log no longer matches its signed head of size %llu: "
+                  "not sequencing", (unsigned long long)head->tree_size);
+        return -1;
+    }
+    return 0;
+}
+
+/* Becomes the leader: loads the tree, names this hub in log_state,
+ * listens for hubs that want a head now. */
+static int take_office(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    char since[24];
+    const char *p[2] = {pg->node, since};
+    uint8_t sig[STH_SIG_LEN];
+    sth head;
+    int have = 0, rc;
+    PGresult *r;
+
+    rc = hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    if (rc == 0)
+        rc = load_tree(log, &head, sig, &have);
+    if (rc == 0)
+        rc = hub_pg_exec(pg->seq, "COMMIT");
+    if (rc == 0 && pg->has_changes) {
+        r = PQprepare(pg->seq, "seq", seq_sql, 0, NULL);
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+        if (rc != 0)
+            log_error("log: cannot prepare the feed's numbering: %s", PQerrorMessage(pg->seq));
+        PQclear(r);
+    }
+    snprintf(since, sizeof since, "%lld", clock_now_ms());
+    if (rc == 0 && (!(r = hub_pg_run(pg->seq, "office", 2, p)) ||
+                    hub_pg_exec(pg->seq, "LISTEN herald_log_head") != 0))
+        rc = -1;
+    if (rc == 0)
+        PQclear(r);
+    if (rc != 0)
+        return -1;
+    pthread_mutex_lock(&log->state_lock);
+    log->committed = pg->tree;
+    log->have_head = have;
+    if (have) {
+        log->head = head;
+        memcpy(log->head_sig, sig, STH_SIG_LEN);
+    }
+    pthread_mutex_unlock(&log->state_lock);
+    pg->leader = 1;
+    log_info("log: this hub (%s) sequences the log from tree size %llu", pg->node,
+             (unsigned long long)pg->tree.size);
+    return 0;
+}
+
+/* Appends one level/index/hash triple to the nodes' array literals. */
+static void add_node(buf *lv, buf *ix, buf *h, unsigned level, uint64_t idx,
+                     const uint8_t hash[MERKLE_HASH_LEN])
+{
+    const char *sep = lv->len > 1 ? "," : "";
+
+    buf_printf(lv, "%s%u", sep, level);
+    buf_printf(ix, "%s%llu", sep, (unsigned long long)idx);
+    buf_printf(h, "%s\"\\\\x", sep);
+    for (int i = 0; i < MERKLE_HASH_LEN; i++)
+        buf_printf(h, "%02x", hash[i]);
+    buf_puts(h, "\"");
+}
+
+/* Appends the taken leaves to f, collecting the cached subtrees they
+ * complete as array literals. 0 or -1. */
+static int grow(PGresult *taken, merkle_frontier *f, buf *lv, buf *ix, buf *h)
+{
+    uint8_t leaf[MERKLE_HASH_LEN], done[63][MERKLE_HASH_LEN];
+    unsigned ndone;
+
+    buf_puts(lv, "{");
+    buf_puts(ix, "{");
+    buf_puts(h, "{");
+    for (int i = 0; i < PQntuples(taken); i++) {
+        if (hub_pg_hash(taken, i, 1, leaf) != 0 ||
+            merkle_frontier_append_nodes(f, leaf, done, &ndone) != MERKLE_OK) {
+            log_error("log: queued leaf %lld has no valid hash", hub_pg_int(taken, i, 0));
+            return -1;
+        }
+        for (unsigned level = HUB_PG_NODE_STEP; level <= ndone; level += HUB_PG_NODE_STEP)
+            add_node(lv, ix, h, level, (f->size >> level) - 1, done[level - 1]);
+    }
+    buf_puts(lv, "}");
+    buf_puts(ix, "}");
+    buf_puts(h, "}");
+    return lv->broken || ix->broken || h->broken ? -1 : 0;
+}
+
+/* Runs a statement that must touch exactly want rows (-1: any). */
+static int run_rows(PGconn *c, const char *name, int n, const char *const *p, long long want)
+{
+    PGresult *r = hub_pg_run(c, name, n, p);
+    int rc = r && (want < 0 || atoll(PQcmdTuples(r)) == want) ? 0 : -1;
+
+    if (r && rc != 0)
+        log_error("log: %s touched %s rows, not %lld", name, PQcmdTuples(r), want);
+    PQclear(r);
+    return rc;
+}
+
+/* The integrating transaction's writes, after the taken leaves. */
+static int store_batch(hub_evidence_log *log, PGresult *taken, merkle_frontier *f)
+{
+    hub_evidence_pg *pg = log->pg;
+    int n = PQntuples(taken);
+    char base[24], last[24], size[24];
+    const char *leaves_p[2] = {base, last}, *drop_p[1] = {last}, *size_p[1] = {size};
+    buf lv, ix, h;
+    int rc;
+
+    buf_init(&lv, 64);
+    buf_init(&ix, 64);
+    buf_init(&h, 256);
+    snprintf(base, sizeof base, "%llu", (unsigned long long)f->size);
+    snprintf(last, sizeof last, "%lld", n ? hub_pg_int(taken, n - 1, 0) : 0);
+    rc = grow(taken, f, &lv, &ix, &h);
+    snprintf(size, sizeof size, "%llu", (unsigned long long)f->size);
+    if (rc == 0 && n > 0)
+        rc = run_rows(pg->seq, "leaves", 2, leaves_p, n);
+    if (rc == 0 && lv.len > 2) {
+        const char *nodes_p[3] = {lv.data, ix.data, h.data};
+        rc = run_rows(pg->seq, "nodes", 3, nodes_p, -1);
+    }
+    if (rc == 0 && n > 0)
+        rc = run_rows(pg->seq, "drop", 1, drop_p, n);
+    if (rc == 0 && pg->has_changes)
+        rc = run_rows(pg->seq, "seq", 0, NULL, -1);
+    if (rc == 0 && n > 0)
+        rc = run_rows(pg->seq, "size", 1, size_p, 1);
+    buf_free(&lv);
+    buf_free(&ix);
+    buf_free(&h);
+    return rc;
+}
+
+/* One transaction: up to BATCH queued leaves into the tree. Its one
+ * snapshot (repeatable read) makes the rows taken, copied and deleted
+ * the same ones. The number integrated, or -1. */
+static int integrate(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    merkle_frontier f = pg->tree;
+    char limit[16];
+    const char *p[1] = {limit};
+    PGresult *taken;
+    int n, rc;
+
+    snprintf(limit, sizeof limit, "%d", BATCH);
+    if (hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ") != 0)
+        return -1;
+    taken = hub_pg_run(pg->seq, "take", 1, p);
+    n = taken ? PQntuples(taken) : -1;
+    rc = taken ? store_batch(log, taken, &f) : -1;
+    PQclear(taken);
+    if (rc == 0)
+        rc = hub_pg_exec(pg->seq, "COMMIT");
+    if (rc != 0) {
+        hub_pg_exec(pg->seq, "ROLLBACK");
+        return -1;
+    }
+    pg->tree = f;
+    pthread_mutex_lock(&log->state_lock);
+    log->committed = f;
+    pthread_mutex_unlock(&log->state_lock);
+    return n;
+}
+
+/* 1 when another hub asked for a head since the last look. */
+static int head_wanted(PGconn *c)
+{
+    PGnotify *n;
+    int wanted = 0;
+
+    PQconsumeInput(c);
+    while ((n = PQnotifies(c))) {
+        wanted = 1;
+        PQfreemem(n);
+    }
+    return wanted;
+}
+
+/* Other hubs show the signer's state from log_state. */
+static void note_signer(hub_evidence_log *log)
+{
+    hub_evidence_pg *pg = log->pg;
+    int state = hub_evidence_log_signer_state(log);
+    char v[12];
+    const char *p[1] = {v};
+
+    if (state == pg->signer_noted)
+        return;
+    snprintf(v, sizeof v, "%d", state);
+    if (run_rows(pg->seq, "signer", 1, p, 1) == 0)
+        pg->signer_noted = state;
+}
+
+/* Signs when the tree grew, every interval, or at once when a hub waits
+ * for a certificate. */
+static void maybe_sign(hub_evidence_log *log, int wanted)
+{
+    hub_evidence_pg *pg = log->pg;
+    long long now = clock_now_ms();
+
+    if (!hub_evidence_log_has_key(log) || (!wanted && now - pg->last_sign < log->interval_ms))
+        return;
+    pg->last_sign = now;
+    if (hub_evidence_log_sign_tree(log) != 0 && !log->signer_path[0])
+        log_error("log: cannot sign a tree head");
+    note_signer(log);
+}
+
+/* One round of the leader: integrate what is queued, sign. The pause
+ * before the next round, or -1 when the lead is lost. */
+static long lead(hub_evidence_log *log)
+{
+    int n;
+
+    do
+        n = integrate(log);
+    while (n == BATCH);
+    if (n < 0) /* a statement failed (logged): try again a little later */
+        return PQstatus(log->pg->seq) == CONNECTION_OK ? ERROR_PAUSE_MS : -1;
+    maybe_sign(log, head_wanted(log->pg->seq));
+    return POLL_MS;
+}
+
+void *hub_sequencer_main(void *arg)
+{
+    hub_evidence_log *log = arg;
+    hub_evidence_pg *pg = log->pg;
+    long pause = 0;
+
+    while (!hub_evidence_log_pause(log, pause)) {
+        if (!pg->leader) {
+            int got = try_lock(log);
+            if (got < 0)
+                step_down(log);
+            if (got == 1 && take_office(log) != 0)
+                step_down(log);
+            pause = pg->leader ? 0 : LOCK_RETRY_MS;
+            continue;
+        }
+        pause = lead(log);
+        if (pause < 0) {
+            step_down(log);
+            pause = LOCK_RETRY_MS;
+        }
+    }
+    /* A clean shutdown leaves every leaf it took under a head. */
+    if (pg->leader && lead(log) >= 0)
+        maybe_sign(log, 1);
+    step_down(log);
+    return NULL;
+}
