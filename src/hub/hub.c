@@ -337,9 +337,13 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
         hub_stop(h);
         return -1;
     }
-    if (hub_evidence_log_has_key(h->log) &&
+    /* On PostgreSQL the same thread is the sequencer, which places every
+     * node's leaves in the tree and the agencies' changes in the feed:
+     * it runs with or without a key to sign heads. */
+    if ((hub_evidence_log_has_key(h->log) || h->store_pg) &&
         hub_evidence_log_start_signer(h->log, h->sth_interval_ms) != 0) {
-        snprintf(err, errlen, "cannot start the tree head signer");
+        snprintf(err, errlen, "cannot start the %s", h->store_pg ? "log's sequencer"
+                 : "tree head signer");
         hub_stop(h);
         return -1;
     }
