@@ -34,7 +34,7 @@ STORE=${STORE:-sqlite}
 
 # _pg_as CMD...: runs CMD as the server's owner.
 _pg_as() {
-	if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_USER" -- "$@"); else "$@"; fi
 }
 
 _pg_port() {

@@ -204,8 +204,13 @@ wait_none() { # SQL SECONDS: until the count query says 0
 	for _ in $(seq 1 $(($2 * 10))); do [ "$(count "$1")" = 0 ] && return 0; sleep 0.1; done
 	return 1
 }
-check "every notice leaves 'accepted' (in messenger's inbox or postal)" \
-	wait_none "select count(*) from notices where state = 'accepted'" 60
+if wait_none "select count(*) from notices where state = 'accepted'" 60; then
+	ok "every notice leaves 'accepted' (in messenger's inbox or postal)"
+else
+	not_ok "every notice leaves 'accepted' (in messenger's inbox or postal)"
+	echo "# still accepted, by lease: $(count "select coalesce(leased_by, 'none') || ': ' || count(*) from notices
+		where state = 'accepted' group by 1" | tr '\n' ' ')"
+fi
 for a in nts lims; do
 	k=$NTS; [ $a = lims ] && k=$LIMS
 	count "select id from notices where agency = '$a' and state in ('relayed', 'received')" |
@@ -266,11 +271,11 @@ for id in $(awk '{print $2}' acks.sorted | shuf -n "$SAMPLE" --random-source=<(y
 	x=${NODES[i % 3]} i=$((i + 1))
 	a=$(count "select agency from notices where id = '$id'")
 	k=$NTS; [ "$a" = lims ] && k=$LIMS
-	curl -s -H "Authorization: Bearer $k" "$(url_of "$x")/v1/notices/$id/certificate" >cert.json
+	code=$(curl -s -o cert.json -w '%{http_code}' -H "Authorization: Bearer $k" "$(url_of "$x")/v1/notices/$id/certificate")
 	if "$HERALD" verify --log-key log.pub cert.json >verify.out 2>&1; then
 		verified=$((verified + 1))
 	else
-		echo "# certificate of $id from node $x: $(head -c 300 verify.out)"
+		echo "# certificate of $a's $id ($(count "select state from notices where id = '$id'")) from node $x: HTTP $code $(head -c 200 cert.json): $(head -c 200 verify.out)"
 	fi
 done
 check "certificates verify with herald verify ($verified of $i, from all three nodes)" [ "$verified" = "$i" ]
