@@ -208,8 +208,8 @@ if wait_none "select count(*) from notices where state = 'accepted'" 60; then
 	ok "every notice leaves 'accepted' (in messenger's inbox or postal)"
 else
 	not_ok "every notice leaves 'accepted' (in messenger's inbox or postal)"
-	echo "# still accepted, by lease: $(count "select coalesce(leased_by, 'none') || ': ' || count(*) from notices
-		where state = 'accepted' group by 1" | tr '\n' ' ')"
+	echo "# still accepted, by lease: $(count "select l || ': ' || n from (select coalesce(leased_by, 'none') l, count(*) n
+		from notices where state = 'accepted' group by 1) x" | tr '\n' ' ')"
 fi
 for a in nts lims; do
 	k=$NTS; [ $a = lims ] && k=$LIMS
@@ -310,6 +310,9 @@ cons=$(cat consistency.json)
 check "every pair of consecutive heads seen is consistent ($cons)" \
 	jq_holds '.heads > 2 and .bad == 0' <<<"${cons:-null}"
 
+# What the nodes logged beyond info, for a failure's reader.
+grep -hv ' info: ' hub-*.log | cut -c25-220 | sed 's/[0-9a-f]\{8\}-[0-9a-f-]\{27\}/ID/g' | sort | uniq -c |
+	sort -rn | head -n 12 | sed 's/^/# log: /'
 for x in "${NODES[@]}"; do eval "kill -TERM \$PID_$x"; done
 for x in "${NODES[@]}"; do eval "wait \$PID_$x"; done
 echo "# $(jq -nc --argjson n "$N" --argjson load "${load:-null}" --argjson cons "${cons:-null}" \
