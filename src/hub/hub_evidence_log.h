@@ -1,5 +1,6 @@
 /* hub_evidence_log.h -- the hub's evidence log: an RFC 9162 Merkle tree kept in
- * the hub's SQLite database, with signed tree heads (docs/design.md §4).
+ * the hub's SQLite database, with signed tree heads (docs/design.md §4);
+ * or in PostgreSQL, shared by several hubs (hub_evidence_log_open_pg).
  *
  * Leaves are appended inside the hub's own transactions (hub_db), so a
  * state change and its evidence commit together. A leaf's bytes are kept
@@ -84,7 +85,8 @@ void hub_evidence_log_committed(hub_evidence_log *log);
 /* After ROLLBACK (or a failed COMMIT): forgets the batch's leaves by
  * rebuilding the tree from what the database holds. Returns 0 or -1. */
 int hub_evidence_log_rolled_back(hub_evidence_log *log);
-/* The leaves committed so far. */
+/* The leaves committed so far (on PostgreSQL: placed in the tree by the
+ * sequencer, read from the database). */
 uint64_t hub_evidence_log_size(hub_evidence_log *log);
 
 /* ---- the leaf file (hub_leaf_file.h): any thread, no lock ---- */
@@ -92,7 +94,8 @@ uint64_t hub_evidence_log_size(hub_evidence_log *log);
 /* Writes a batch's leaf bytes to the leaf file and syncs them, before the
  * transaction that will point at them (hub_evidence_log_append_filed) begins: a
  * commit never names bytes a crash could lose. *off is where they start.
- * Returns 0, or -1 when they must go in the table instead. */
+ * Returns 0, or -1 when they must go in the table instead (always on
+ * PostgreSQL, which has no leaf file). */
 int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_t len,
                                  uint64_t *off);
 
@@ -115,10 +118,13 @@ int hub_evidence_log_has_key(const hub_evidence_log *log);
 int hub_evidence_log_uses_signer(const hub_evidence_log *log);
 void hub_evidence_log_public_key(const hub_evidence_log *log, uint8_t pk[ED25519_PUBLIC_LEN]);
 /* Starts the thread that signs a head at most every interval_ms while the
- * tree grows. Needs a key. Returns 0 or -1. */
+ * tree grows. Needs a key; on PostgreSQL it is the sequencer, started
+ * with or without one (it also places every node's leaves in the tree).
+ * Returns 0 or -1. */
 int hub_evidence_log_start_signer(hub_evidence_log *log, long interval_ms);
 /* Signs a head over every committed leaf unless the latest head already
- * covers them all. Returns 0 or -1. */
+ * covers them all. Returns 0 or -1. On PostgreSQL only the sequencer
+ * signs: 0 when the latest head covers the tree. */
 int hub_evidence_log_sign(hub_evidence_log *log);
 /* Who signs heads and how it goes (the operators' console): a signer
  * not asked yet, down, signing, or refusing the heads the hub asks for;
@@ -139,10 +145,11 @@ int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
 
 /* The distribution certificate (docs/design.md §4 JSON, caller frees) of
  * notice: every leaf of the notice with its audit path, against a signed
- * head that covers them (signed now if the latest does not). Returns NULL
+ * head that covers them (signed now if the latest does not; on PostgreSQL,
+ * asked of the sequencer and waited for up to about 5 s). Returns NULL
  * with *status 404 (no leaves), 503 (no key, or no head covers the notice
- * yet and the signer does not answer) or 500. The caller has
- * checked that the notice may be shown to whoever asks. */
+ * yet and the signer, or the sequencer, does not answer) or 500. The
+ * caller has checked that the notice may be shown to whoever asks. */
 char *hub_evidence_log_certificate(hub_evidence_log *log, const char *notice, int *status);
 
 #endif

@@ -47,8 +47,9 @@ static const char schema[] =
 
 /* Prepared on every connection of the log: few, and cheap. */
 static const char *const statements[][2] = {
-    {"leaf", "SELECT hash FROM log_leaves WHERE idx = $1"},
-    {"node", "SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2"},
+    {"leaf_block", "SELECT idx, hash FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx"},
+    {"node_block", "SELECT idx, hash FROM log_nodes WHERE level = $1 AND idx >= $2 AND idx < $3"
+              " ORDER BY idx"},
     {"state", "SELECT size, signer FROM log_state WHERE one = 1"},
     {"latest", "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                " ORDER BY tree_size DESC LIMIT 1"},
@@ -93,9 +94,16 @@ const char *hub_pg_says(PGconn *c, char *out, size_t cap)
     return out;
 }
 
+/* A server that does not answer at all (a host gone) costs a reader or
+ * the sequencer at most this, unless dsn says otherwise. */
+#define CONNECT_TIMEOUT_S "5"
+
 PGconn *hub_pg_connect(const char *dsn, char *err, size_t errlen)
 {
-    PGconn *c = PQconnectdb(dsn);
+    /* dsn is expanded after the default, so its own connect_timeout wins. */
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {CONNECT_TIMEOUT_S, dsn, NULL};
+    PGconn *c = PQconnectdbParams(keys, values, 1);
 
     if (PQstatus(c) != CONNECTION_OK) {
         char why[256];
@@ -183,45 +191,74 @@ int hub_pg_hash(const PGresult *r, int row, int col, uint8_t out[MERKLE_HASH_LEN
 
 /* ---- the tree as merkle.h reads it ---- */
 
+/* Loads the block of hashes holding index at level (-1: leaves) into
+ * its slot; the slot, or NULL on error. */
+static hub_pg_block *load_block(hub_pg_cache *cache, int level, uint64_t index)
+{
+    uint64_t first = index & ~(uint64_t)(HUB_PG_BLOCK - 1);
+    hub_pg_block *b = &cache->b[(first / HUB_PG_BLOCK * 31 + (unsigned)(level + 1)) %
+                                HUB_PG_BLOCKS];
+    char lv[12], from[24], to[24];
+    const char *leaves_p[2] = {from, to}, *nodes_p[3] = {lv, from, to};
+    PGresult *r;
+
+    if (b->count > 0 && b->level == level && b->first == first && index - first < b->count)
+        return b;
+    snprintf(lv, sizeof lv, "%d", level);
+    snprintf(from, sizeof from, "%llu", (unsigned long long)first);
+    snprintf(to, sizeof to, "%llu", (unsigned long long)(first + HUB_PG_BLOCK));
+    r = level < 0 ? hub_pg_run(*cache->conn, "leaf_block", 2, leaves_p)
+                  : hub_pg_run(*cache->conn, "node_block", 3, nodes_p);
+    if (!r)
+        return NULL;
+    b->level = level;
+    b->first = first;
+    b->count = 0;
+    /* Only the run from the block's start: what a reader may rely on. */
+    for (int i = 0; i < PQntuples(r) && hub_pg_int(r, i, 0) == (long long)(first + b->count) &&
+                    hub_pg_hash(r, i, 1, b->hash[b->count]) == 0; i++)
+        b->count++;
+    PQclear(r);
+    return b;
+}
+
 static int leaf_at(void *ctx, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
-    char idx[24];
-    const char *p[1] = {idx};
-    PGresult *r;
-    int rc = -1;
+    hub_pg_block *b = load_block(ctx, -1, index);
 
-    snprintf(idx, sizeof idx, "%llu", (unsigned long long)index);
-    r = hub_pg_run(*(PGconn **)ctx, "leaf", 1, p);
-    if (r && PQntuples(r) == 1)
-        rc = hub_pg_hash(r, 0, 0, out);
-    PQclear(r);
-    if (rc != 0)
+    if (!b || index - b->first >= b->count) {
         log_error("log: leaf %llu is missing or damaged", (unsigned long long)index);
-    return rc;
+        return -1;
+    }
+    memcpy(out, b->hash[index - b->first], MERKLE_HASH_LEN);
+    return 0;
 }
 
 static int node_at(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
-    char lv[12], idx[24];
-    const char *p[2] = {lv, idx};
-    PGresult *r;
-    int rc = -1;
+    hub_pg_block *b;
 
     if (level % HUB_PG_NODE_STEP != 0)
         return 0;
-    snprintf(lv, sizeof lv, "%u", level);
-    snprintf(idx, sizeof idx, "%llu", (unsigned long long)index);
-    r = hub_pg_run(*(PGconn **)ctx, "node", 2, p);
-    if (r)
-        rc = PQntuples(r) == 0 ? 0 : hub_pg_hash(r, 0, 0, out) == 0 ? 1 : -1;
-    PQclear(r);
-    return rc;
+    b = load_block(ctx, (int)level, index);
+    if (!b)
+        return -1;
+    if (index - b->first >= b->count)
+        return 0;
+    memcpy(out, b->hash[index - b->first], MERKLE_HASH_LEN);
+    return 1;
 }
 
-merkle_source hub_pg_source(PGconn **conn)
+merkle_source hub_pg_source(hub_pg_cache *cache)
 {
-    merkle_source src = {leaf_at, node_at, conn};
+    merkle_source src = {leaf_at, node_at, cache};
     return src;
+}
+
+void hub_pg_cache_clear(hub_pg_cache *cache)
+{
+    for (int i = 0; i < HUB_PG_BLOCKS; i++)
+        cache->b[i].count = 0;
 }
 
 int hub_pg_latest(PGconn *c, sth *head, uint8_t sig[STH_SIG_LEN])
@@ -284,6 +321,7 @@ void hub_evidence_pg_read_begin(hub_evidence_log *log)
     static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
     pthread_mutex_lock(&log->reader_lock);
+    hub_pg_cache_clear(&log->pg->rcache);
     if (hub_pg_exec(reader(log), begin) != 0 && reader_dropped(log))
         hub_pg_exec(reader(log), begin);
 }
@@ -297,7 +335,7 @@ void hub_evidence_pg_read_end(hub_evidence_log *log)
 
 merkle_source hub_evidence_pg_source(hub_evidence_log *log)
 {
-    return hub_pg_source(&log->pg->reader);
+    return hub_pg_source(&log->pg->rcache);
 }
 
 /* log_state's size and signer columns; -1 when unreadable. */
@@ -526,6 +564,8 @@ static hub_evidence_log *log_new(void)
     pthread_mutex_init(&log->stop_lock, NULL);
     pthread_cond_init(&log->stop_cond, NULL);
     buf_init(&log->pg->batch, 0);
+    log->pg->rcache.conn = &log->pg->reader;
+    log->pg->scache.conn = &log->pg->seq;
     log->pg->signer_noted = HUB_SIGNER_NOT_ASKED - 1;
     return log;
 }

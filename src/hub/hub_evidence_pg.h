@@ -22,6 +22,25 @@
 /* Perfect subtrees cached at every 4th level, as on SQLite. */
 #define HUB_PG_NODE_STEP 4
 
+/* Hashes read in aligned blocks of 16: an audit path's hashes below a
+ * cached level lie in one block of the level under them, so a proof
+ * costs a few round trips per cached level rather than one per hash.
+ * Cleared with each read transaction (a block at the tree's right edge
+ * grows). */
+#define HUB_PG_BLOCK 16
+#define HUB_PG_BLOCKS 64
+typedef struct hub_pg_block {
+    int level;               /* -1 for leaves */
+    uint64_t first;
+    uint64_t count;          /* hashes known from first on; 0: empty */
+    uint8_t hash[HUB_PG_BLOCK][MERKLE_HASH_LEN];
+} hub_pg_block;
+
+typedef struct hub_pg_cache {
+    PGconn **conn;           /* the slot, which reconnects refill */
+    hub_pg_block b[HUB_PG_BLOCKS];
+} hub_pg_cache;
+
 struct hub_evidence_pg {
     char dsn[1024];
     char node[128];
@@ -30,8 +49,10 @@ struct hub_evidence_pg {
     size_t count;
 
     PGconn *reader;          /* reader_lock */
+    hub_pg_cache rcache;     /* reader_lock */
 
     PGconn *seq;             /* the sequencer thread's */
+    hub_pg_cache scache;     /* sequencer thread */
     int leader;              /* sequencer thread: holds the lock */
     int has_changes;         /* sequencer thread: the store's changes table exists */
     merkle_frontier tree;    /* sequencer thread, when leader */
@@ -55,9 +76,9 @@ int hub_pg_exec(PGconn *c, const char *sql);
 long long hub_pg_int(const PGresult *r, int row, int col);
 /* A 32-byte binary column; -1 if it is not one. */
 int hub_pg_hash(const PGresult *r, int row, int col, uint8_t out[MERKLE_HASH_LEN]);
-/* The tree read through *conn (a pointer to the slot, which reconnects
- * refill). */
-merkle_source hub_pg_source(PGconn **conn);
+/* The tree read through the cache's connection. */
+merkle_source hub_pg_source(hub_pg_cache *cache);
+void hub_pg_cache_clear(hub_pg_cache *cache);
 /* The latest stored head: 1, 0 none, -1 error. */
 int hub_pg_latest(PGconn *c, sth *head, uint8_t sig[STH_SIG_LEN]);
 

@@ -90,7 +90,7 @@ static int try_lock(hub_evidence_log *log)
 static int load_tree(hub_evidence_log *log, sth *head, uint8_t sig[STH_SIG_LEN], int *have)
 {
     hub_evidence_pg *pg = log->pg;
-    merkle_source src = hub_pg_source(&pg->seq);
+    merkle_source src = hub_pg_source(&pg->scache);
     uint8_t root[MERKLE_HASH_LEN];
     PGresult *r = hub_pg_run(pg->seq, "state", 0, NULL);
     long long size = r && PQntuples(r) == 1 ? hub_pg_int(r, 0, 0) : -1;
@@ -126,6 +126,7 @@ static int take_office(hub_evidence_log *log)
     int have = 0, rc;
     PGresult *r;
 
+    hub_pg_cache_clear(&pg->scache);
     rc = hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ");
     if (rc == 0)
         rc = load_tree(log, &head, sig, &have);
