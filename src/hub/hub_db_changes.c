@@ -6,6 +6,8 @@
  * "Legal effect"). */
 #include "hub_db_internal.h"
 
+#include <time.h>
+
 static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
     sql_stmt *st = hub_db_stmt(db, S_CHANGE);
@@ -30,15 +32,56 @@ int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, l
     return add_row(db, n, notice_event_name(ev), now);
 }
 
+/* The first column of statement which on the reader, bound to agency
+ * and after (if any); -1 on error. */
+static long long read_one(hub_db *db, int which, const char *agency, long long after)
+{
+    hub_db_conn *c = hub_db_read_begin(db);
+    sql_stmt *st;
+    long long v = -1;
+
+    if (!c)
+        return -1;
+    st = hub_db_conn_stmt(c, which);
+    sql_bind_text(st, 1, agency);
+    if (after)
+        sql_bind_int64(st, 2, after);
+    if (sql_step(st) == 1)
+        v = sql_int64(st, 0);
+    sql_reset(st);
+    hub_db_read_end(db, c, 0);
+    return v;
+}
+
+/* On PostgreSQL a change gets its place in the feed (seq) from the log's
+ * sequencer, on whichever node leads, some milliseconds after its commit.
+ * A read of the feed waits (a second at most) for the agency's changes
+ * committed before it: what an answer has told the agency, or another
+ * node has done, is in the feed it reads next, as on SQLite. The lock is
+ * let go between looks, so other GETs go on meanwhile. */
+static void wait_for_sequencer(hub_db *db, const char *agency)
+{
+    const struct timespec pause = {0, 10 * 1000000L};
+    long long last = read_one(db, S_CHANGES_LAST, agency, 0);
+
+    for (int tries = 0; last > 0 && tries < 100; tries++) {
+        nanosleep(&pause, NULL);
+        if (read_one(db, S_CHANGES_WAITING, agency, last) <= 0)
+            return;
+    }
+}
+
 int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
                         buf *out)
 {
-    hub_db_conn *c = hub_db_read_begin(db);
+    hub_db_conn *c;
     sql_stmt *st;
     long long next = after;
     int rc, first = 1;
 
-    if (!c)
+    if (db->pg)
+        wait_for_sequencer(db, agency);
+    if (!(c = hub_db_read_begin(db)))
         return -1;
     st = hub_db_conn_stmt(c, S_CHANGES);
     sql_bind_text(st, 1, agency);

@@ -130,6 +130,12 @@ static const char *const pg_sql[S_COUNT] = {
 
 /* The reader's notice, for GETs: locking nothing. */
 static const char pg_read_load[] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1";
+/* The agency's last change still without its seq, and whether those up
+ * to one are still waiting for the sequencer (hub_db_changes.c). */
+static const char pg_changes_last[] = "SELECT coalesce(max(id), 0) FROM changes"
+                                      " WHERE seq IS NULL AND agency = ?1";
+static const char pg_changes_waiting[] = "SELECT count(*) FROM changes"
+                                         " WHERE seq IS NULL AND agency = ?1 AND id <= ?2";
 
 /* The version the database is at: 0 when it has none yet, -1 on error. */
 static int schema_version(sql_conn *c)
@@ -203,7 +209,9 @@ static int open_reader(hub_db *db, const char *dsn, char *err, size_t errlen)
     const char *text[S_COUNT] = {[S_LOAD] = pg_read_load,
                                  [S_HISTORY] = pg_sql[S_HISTORY],
                                  [S_CHANGES] = pg_sql[S_CHANGES],
-                                 [S_RELAY_GET] = pg_sql[S_RELAY_GET]};
+                                 [S_RELAY_GET] = pg_sql[S_RELAY_GET],
+                                 [S_CHANGES_LAST] = pg_changes_last,
+                                 [S_CHANGES_WAITING] = pg_changes_waiting};
 
     if (!(db->r.conn = sql_connect_pg(dsn, err, errlen)))
         return -1;

@@ -1801,6 +1801,24 @@ static void lost_connections_are_made_again(void **state)
         assert_int_equal(leaves(f), 2);
 }
 
+/* The feed's seqs come from the log's sequencer, after the commit: a
+ * read of the feed still holds every change committed before it. */
+static void feed_holds_what_was_committed_before_it(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    buf out;
+
+    if (!pg_dsn)
+        skip();
+    relayed_to_alpha(f, "F-1", id, &it); /* no settle() */
+    buf_init(&out, 1024);
+    assert_int_equal(hub_db_changes_json(f->db, "nts", 0, 10, &out), 0);
+    assert_non_null(strstr(out.data, "\"state\":\"relayed\""));
+    buf_free(&out);
+}
+
 /* A withdrawal one node is telling its platform is not told by another
  * meanwhile; one it could not tell is the others' to try again. */
 static void a_withdrawal_is_told_by_one_node(void **state)
@@ -1936,6 +1954,7 @@ int main(void)
         T(two_nodes_claim_each_notice_once),
         T(lost_connections_are_made_again),
         T(a_withdrawal_is_told_by_one_node),
+        T(feed_holds_what_was_committed_before_it),
     };
     const char *dsn = getenv("HERALD_TEST_PG_DSN");
 
