@@ -117,6 +117,7 @@ printf '%s\n' "$RK1" "$RK2" >msg.members
 python3 "$HERE/fake_platform.py" "$P_MSG" "$HUBKEY" msg.members msg.jsonl 2>msg.log &
 PIDS+=($!)
 hub_ini node-a "kind = postgres" "dsn = $PG_DSN_TCP" "node = a" >a.ini
+sed -i 's/^\[hub\]$/[hub]\nmetrics = public/' a.ini
 hub_ini node-b "kind = postgres" "dsn = $PG_DSN" "node = b" >b.ini
 B_USER=
 if [ "$(id -u)" = 0 ]; then
@@ -191,6 +192,11 @@ two_relayed() { [[ "$(nts_today)" == '2 2 '* ]]; }
 until_true 50 two_relayed
 check "node a's console counts both notices accepted and relayed, one of them taken by b \
 ($(nts_today))" two_relayed
+# GET /metrics counts the queues in the shared database: nothing left to
+# relay, two notices in their read windows.
+check "node a's GET /metrics counts the queues in PostgreSQL" \
+	bash -c "m=\$(curl -s '$HA/metrics'); grep -q '^herald_hub_queue_notices{queue=\"to_relay\"} 0\$' <<<\"\$m\" &&
+		grep -q '^herald_hub_notices_in_window 2\$' <<<\"\$m\" && ! grep -q herald_sqlite_file_bytes <<<\"\$m\""
 check "both nodes still run: no system call of libpq's, reconnecting, was refused" \
 	bash -c "kill -0 $PID_a && kill -0 $PID_b && ! grep -h 'seccomp:' a.log b.log"
 
