@@ -192,6 +192,12 @@ two_relayed() { [[ "$(nts_today)" == '2 2 '* ]]; }
 until_true 50 two_relayed
 check "node a's console counts both notices accepted and relayed, one of them taken by b \
 ($(nts_today))" two_relayed
+card() { # the status page's figure under a label
+	curl -s -b ops.jar "$HA/console" | tr -d '\n' |
+		grep -o "$1</span></div><div class=\"v\">[0-9]*" | grep -o '[0-9]*$'
+}
+check "... and its status page two relayed awaiting receipt, none to relay ($(card 'Relayed, to report receipt'), $(card 'Accepted, to relay'))" \
+	[ "$(card 'Relayed, to report receipt')" = 2 -a "$(card 'Accepted, to relay')" = 0 ]
 # GET /metrics counts the queues in the shared database: nothing left to
 # relay, two notices in their read windows.
 check "node a's GET /metrics counts the queues in PostgreSQL" \
