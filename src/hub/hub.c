@@ -143,8 +143,8 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     hub_db_set_reminders(h->db, &h->reminders);
     hub_db_set_consent_window_ms(h->db, h->consent_window_s * 1000LL);
     if (hub_db_relay_recover(h->db, clock_now_ms(), &released) != 0) {
-        snprintf(err, errlen, "%s: cannot release the relay's leases",
-                 h->store_pg ? "PostgreSQL" : "hub.db");
+        snprintf(err, errlen, "%s%s: cannot release the relay's leases",
+                 h->store_pg ? "PostgreSQL" : h->data_dir, h->store_pg ? "" : "/hub.db");
         return -1;
     }
     if (released)

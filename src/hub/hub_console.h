@@ -14,11 +14,12 @@
  * folder, apart from hub.db, so that a page's session check never waits
  * for the notices' writer (with [store] kind = postgres too: each node
  * keeps its own accounts). Every figure comes from the summaries the
- * store keeps as notices change (hub_db_tally.c), read on a read-only
- * connection of the console's own (to hub.db, or to the PostgreSQL
- * database the nodes share, so every node shows the same figures): a
- * page costs a few index lookups whatever the number of notices. Accounts, sessions and form checks are
- * src/console's, shared with the agency's console. */
+ * store keeps as notices change (hub_db_tally.c), read on a connection
+ * of the console's own that only reads (hub.db opened read-only, or the
+ * PostgreSQL database the nodes share, so every node shows the same
+ * figures): a page costs a few index lookups whatever the number of
+ * notices. Accounts, sessions and form checks are src/console's, shared
+ * with the agency's console. */
 #ifndef HERALD_HUB_CONSOLE_H
 #define HERALD_HUB_CONSOLE_H
 

@@ -117,6 +117,7 @@ printf '%s\n' "$RK1" "$RK2" >msg.members
 python3 "$HERE/fake_platform.py" "$P_MSG" "$HUBKEY" msg.members msg.jsonl 2>msg.log &
 PIDS+=($!)
 hub_ini node-a "kind = postgres" "dsn = $PG_DSN_TCP" "node = a" >a.ini
+sed -i 's/^\[hub\]$/[hub]\nmetrics = public/' a.ini
 hub_ini node-b "kind = postgres" "dsn = $PG_DSN" "node = b" >b.ini
 B_USER=
 if [ "$(id -u)" = 0 ]; then
@@ -191,6 +192,17 @@ two_relayed() { [[ "$(nts_today)" == '2 2 '* ]]; }
 until_true 50 two_relayed
 check "node a's console counts both notices accepted and relayed, one of them taken by b \
 ($(nts_today))" two_relayed
+card() { # the status page's figure under a label
+	curl -s -b ops.jar "$HA/console" | tr -d '\n' |
+		grep -o "$1</span></div><div class=\"v\">[0-9]*" | grep -o '[0-9]*$'
+}
+check "... and its status page two relayed awaiting receipt, none to relay ($(card 'Relayed, to report receipt'), $(card 'Accepted, to relay'))" \
+	[ "$(card 'Relayed, to report receipt')" = 2 -a "$(card 'Accepted, to relay')" = 0 ]
+# GET /metrics counts the queues in the shared database: nothing left to
+# relay, two notices in their read windows.
+check "node a's GET /metrics counts the queues in PostgreSQL" \
+	bash -c "m=\$(curl -s '$HA/metrics'); grep -q '^herald_hub_queue_notices{queue=\"to_relay\"} 0\$' <<<\"\$m\" &&
+		grep -q '^herald_hub_notices_in_window 2\$' <<<\"\$m\" && ! grep -q herald_sqlite_file_bytes <<<\"\$m\""
 check "both nodes still run: no system call of libpq's, reconnecting, was refused" \
 	bash -c "kill -0 $PID_a && kill -0 $PID_b && ! grep -h 'seccomp:' a.log b.log"
 
