@@ -1,6 +1,7 @@
-/* hub_db.c -- see hub_db.h. The store's file: its schema and the
+/* hub_db.c -- see hub_db.h. The store's SQLite file: its schema and the
  * migrations of older files, its statements, its connection and lock, and
- * the transactions every other piece (hub_db_internal.h) writes in. */
+ * the transactions every other piece (hub_db_internal.h) writes in, on
+ * either store (hub_db_pg.c opens the PostgreSQL one). */
 #include "hub_db_internal.h"
 
 #include <stdio.h>
@@ -82,21 +83,17 @@ static const char remind_index[] =
     "CREATE INDEX IF NOT EXISTS notices_remind ON notices(remind_at)"
     " WHERE remind_at IS NOT NULL;";
 
-#define NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link, state, " \
-                    "platform, created, due, next_attempt, attempts, expiries, window_start, " \
-                    "remind_at, reminded, urgent"
-
 /* A checkpoint per 40 MB of WAL (2,560 pages of 16 KiB): bigger ones
  * write a page changed by several batches once. */
 #define HUB_CHECKPOINT_BYTES (40LL << 20)
 
-static const char *const sql[S_COUNT] = {
+static const char *const lite_sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
                  " link, state, created, next_attempt, platform, urgent) VALUES(?1, ?2, ?3, ?4, ?5,"
                  " ?6, ?7, ?8, 'accepted', ?9, ?10, ?11, ?12)"
                  " ON CONFLICT(agency, reference) DO NOTHING",
-    [S_LOAD] = "SELECT " NOTICE_COLS " FROM notices WHERE id = ?1",
+    [S_LOAD] = "SELECT " HUB_DB_NOTICE_COLS " FROM notices WHERE id = ?1",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
                " attempts = ?6, expiries = ?7 WHERE id = ?1",
     /* Only when the reminders changed: an UPDATE that names remind_at
@@ -119,13 +116,13 @@ static const char *const sql[S_COUNT] = {
                     " VALUES(?1, ?2, ?3, ?4)",
     [S_RELAY_EVENT] = "UPDATE relays SET events = events | ?3"
                       " WHERE notice = ?1 AND platform = ?2 AND events & ?3 = 0",
-    [S_CLAIM] = "SELECT " NOTICE_COLS " FROM notices WHERE state = 'accepted'"
+    [S_CLAIM] = "SELECT " HUB_DB_NOTICE_COLS " FROM notices WHERE state = 'accepted'"
                 " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
-    [S_DUE] = "SELECT " NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
+    [S_DUE] = "SELECT " HUB_DB_NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
               " AND due <= ?1 ORDER BY due LIMIT ?2",
     [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
                   " AND next_attempt > ?2",
-    [S_REMIND] = "SELECT " NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
+    [S_REMIND] = "SELECT " HUB_DB_NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
                  " ORDER BY remind_at LIMIT ?2",
     [S_REMINDED] = "INSERT OR IGNORE INTO reminders(notice, platform, n, at)"
                    " VALUES(?1, ?2, ?3, ?4)",
@@ -137,17 +134,38 @@ static const char *const sql[S_COUNT] = {
     [S_WITHDRAW_DUE] = "SELECT notice, platform, reason FROM withdrawals"
                        " ORDER BY platform, notice LIMIT ?1",
     [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
+    [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
+                  " AND next_attempt > ?1",
 };
 
 /* ---- statements ---- */
 
-sqlite3_stmt *hub_db_stmt(hub_db *db, int which)
+sql_stmt *hub_db_conn_stmt(hub_db_conn *c, int which)
 {
-    sqlite3_stmt *st = db->st[which];
+    sql_stmt *st = c->st[which];
 
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    sql_reset(st);
     return st;
+}
+
+sql_stmt *hub_db_stmt(hub_db *db, int which)
+{
+    return hub_db_conn_stmt(&db->w, which);
+}
+
+int hub_db_step_changed(sql_stmt *st)
+{
+    if (sql_step_done(st) != 0)
+        return -1;
+    return sql_changes(st) > 0;
+}
+
+int hub_db_prepare_all(hub_db_conn *c, const char *const text[S_COUNT])
+{
+    for (int i = 0; i < S_COUNT; i++)
+        if (text[i] && !(c->st[i] = sql_prepare(c->conn, text[i])))
+            return -1;
+    return 0;
 }
 
 void hub_db_json_time(buf *out, long long ms)
@@ -162,15 +180,29 @@ void hub_db_json_time(buf *out, long long ms)
 
 /* ---- transactions ---- */
 
+/* On PostgreSQL a connection the server dropped is made again before the
+ * next use: the call that found it lost failed (5xx), this one may not. */
+static int connected(hub_db_conn *c)
+{
+    return !sql_lost(c->conn) || sql_reset_conn(c->conn) == 0 ? 0 : -1;
+}
+
 int hub_db_begin(hub_db *db)
 {
     /* After a failed sync nothing more is written: what was answered as
      * stored must not depend on a disk that lost writes. */
-    if (db_wal_failed(&db->wal))
+    if (!db->pg && db_wal_failed(&db->wal))
         return -1;
-    pthread_mutex_lock(&db->lock);
-    if (db_begin(db->conn) != 0) {
-        pthread_mutex_unlock(&db->lock);
+    pthread_mutex_lock(&db->w.lock);
+    if (db->pg && connected(&db->w) != 0) {
+        pthread_mutex_unlock(&db->w.lock);
+        return -1;
+    }
+    /* A server that went away since the last call is found out here,
+     * before anything was done: connected again, the call goes on. */
+    if (sql_begin(db->w.conn) != 0 &&
+        (!db->pg || connected(&db->w) != 0 || sql_begin(db->w.conn) != 0)) {
+        pthread_mutex_unlock(&db->w.lock);
         return -1;
     }
     return 0;
@@ -178,8 +210,8 @@ int hub_db_begin(hub_db *db)
 
 int hub_db_unlock_synced(hub_db *db)
 {
-    pthread_mutex_unlock(&db->lock);
-    return db_wal_sync(&db->wal);
+    pthread_mutex_unlock(&db->w.lock);
+    return db->pg ? 0 : db_wal_sync(&db->wal);
 }
 
 int hub_db_finish(hub_db *db, int ok)
@@ -188,19 +220,42 @@ int hub_db_finish(hub_db *db, int ok)
         ok = hub_db_tally_flush(db);
     else
         hub_db_tally_drop(db);
-    if (ok == 0 && (hub_evidence_log_before_commit(db->log) != 0 || db_commit(db->conn) != 0))
+    if (ok == 0 &&
+        (hub_evidence_log_before_commit(db->log) != 0 || sql_commit(db->w.conn) != 0))
         ok = -1;
     if (ok != 0) {
-        db_rollback(db->conn);
+        sql_rollback(db->w.conn);
         hub_evidence_log_rolled_back(db->log); /* leaves of the failed batch were not kept */
     } else {
         hub_evidence_log_committed(db->log);
     }
     if (ok != 0) {
-        pthread_mutex_unlock(&db->lock);
+        pthread_mutex_unlock(&db->w.lock);
         return ok;
     }
     return hub_db_unlock_synced(db);
+}
+
+hub_db_conn *hub_db_read_begin(hub_db *db)
+{
+    hub_db_conn *c = db->reader;
+
+    pthread_mutex_lock(&c->lock);
+    if (db->pg && connected(c) != 0) {
+        pthread_mutex_unlock(&c->lock);
+        return NULL;
+    }
+    return c;
+}
+
+int hub_db_read_end(hub_db *db, hub_db_conn *c, int synced)
+{
+    int lost = db->pg && sql_lost(c->conn);
+
+    if (c == &db->w && synced)
+        return hub_db_unlock_synced(db);
+    pthread_mutex_unlock(&c->lock);
+    return lost;
 }
 
 int hub_db_begin_prepared(hub_db *db, hub_prepared_leaves *p)
@@ -329,7 +384,7 @@ static int upgrade(sqlite3 *conn)
     return -1;
 }
 
-hub_db *hub_db_open(const char *path, char *err, size_t errlen)
+hub_db *hub_db_new(char *err, size_t errlen)
 {
     hub_db *db = calloc(1, sizeof *db);
 
@@ -337,30 +392,43 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->w.lock, NULL);
+    pthread_mutex_init(&db->r.lock, NULL);
     pthread_mutex_init(&db->id_lock, NULL);
+    db->reader = &db->w;
     db->wal.fd = -1;
     buf_init(&db->leaf, 1024);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
-    /* Every use of the connection is under db->lock. */
-    db->conn = db_open_unlocked(path, schema, HUB_EVIDENCE_LOG_PAGE_SIZE, err, errlen);
-    if (!db->conn) {
+    return db;
+}
+
+hub_db *hub_db_open(const char *path, char *err, size_t errlen)
+{
+    hub_db *db = hub_db_new(err, errlen);
+
+    if (!db)
+        return NULL;
+    /* Every use of the connection is under db->w.lock. */
+    db->lite = db_open_unlocked(path, schema, HUB_EVIDENCE_LOG_PAGE_SIZE, err, errlen);
+    if (!db->lite || !(db->w.conn = sql_wrap_sqlite(db->lite))) {
+        if (db->lite)
+            snprintf(err, errlen, "out of memory");
         hub_db_close(db);
         return NULL;
     }
-    db->log = hub_evidence_log_open(db->conn, path, err, errlen);
+    db->log = hub_evidence_log_open(db->lite, path, err, errlen);
     if (!db->log) {
         hub_db_close(db);
         return NULL;
     }
-    hub_evidence_log_set_writer_lock(db->log, &db->lock);
-    if (upgrade(db->conn) != 0) {
+    hub_evidence_log_set_writer_lock(db->log, &db->w.lock);
+    if (upgrade(db->lite) != 0) {
         snprintf(err, errlen, "%s: cannot upgrade the database", path);
         hub_db_close(db);
         return NULL;
     }
-    if (db_wal_init(&db->wal, db->conn, err, errlen) != 0 ||
-        !(db->ckpt = db_checkpointer_start(db->conn, path, HUB_CHECKPOINT_BYTES, err,
+    if (db_wal_init(&db->wal, db->lite, err, errlen) != 0 ||
+        !(db->ckpt = db_checkpointer_start(db->lite, path, HUB_CHECKPOINT_BYTES, err,
                                            errlen))) {
         hub_db_close(db);
         return NULL;
@@ -371,13 +439,10 @@ hub_db *hub_db_open(const char *path, char *err, size_t errlen)
         hub_db_close(db);
         return NULL;
     }
-    for (int i = 0; i < S_COUNT; i++) {
-        db->st[i] = db_prepare(db->conn, sql[i]);
-        if (!db->st[i]) {
-            snprintf(err, errlen, "%s: cannot prepare statements", path);
-            hub_db_close(db);
-            return NULL;
-        }
+    if (hub_db_prepare_all(&db->w, lite_sql) != 0) {
+        snprintf(err, errlen, "%s: cannot prepare statements", path);
+        hub_db_close(db);
+        return NULL;
     }
     return db;
 }
@@ -402,6 +467,14 @@ void hub_db_set_consent_window_ms(hub_db *db, long long ms)
     db->consent_window_ms = ms;
 }
 
+static void conn_close(hub_db_conn *c)
+{
+    for (int i = 0; i < S_COUNT; i++)
+        sql_finalize(c->st[i]);
+    /* A wrapped SQLite connection is closed below, by its owner. */
+    sql_close(c->conn);
+}
+
 void hub_db_close(hub_db *db)
 {
     if (!db)
@@ -409,18 +482,20 @@ void hub_db_close(hub_db *db)
     /* The log's signer commits through the writer until it stops: only
      * then may the checkpointer's hook come off the connection. */
     hub_evidence_log_close(db->log);
-    db_checkpointer_stop(db->ckpt, db->conn);
-    for (int i = 0; i < S_COUNT; i++)
-        sqlite3_finalize(db->st[i]);
+    if (db->lite)
+        db_checkpointer_stop(db->ckpt, db->lite);
     hub_db_tally_close(db);
-    if (db->conn)
-        db_close(db->conn);
+    conn_close(&db->w);
+    conn_close(&db->r);
+    if (db->lite)
+        db_close(db->lite);
     db_wal_close(&db->wal);
     buf_free(&db->leaf);
     free(db->rows);
     free(db->picks);
     free(db->pre_picks);
-    pthread_mutex_destroy(&db->lock);
+    pthread_mutex_destroy(&db->w.lock);
+    pthread_mutex_destroy(&db->r.lock);
     pthread_mutex_destroy(&db->id_lock);
     free(db);
 }

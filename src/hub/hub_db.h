@@ -4,10 +4,13 @@
  * Every public function here is one transaction over one batch: the HTTP
  * handlers and the workers hand over whole batches, and each state change,
  * its evidence leaf and its changes-feed row commit together or not at
- * all. One SQLite connection, serialised by a mutex inside; statements are
- * prepared once and reused. A commit is synced after the mutex is let go
- * (group commit) and before the call returns; -1 after a commit means
- * the disk refused the sync (see db_wal_sync). The hub never stores a CI,
+ * all. One writer connection, serialised by a mutex inside; statements
+ * are prepared once and reused. On SQLite a commit is synced after the
+ * mutex is let go (group commit) and before the call returns; -1 after a
+ * commit means the disk refused the sync (see db_wal_sync). On
+ * PostgreSQL several hubs (nodes) share the database: a COMMIT is durable
+ * when it returns, GETs read on a connection of their own, and -1 may
+ * mean the server went away (the next call reconnects). The hub never stores a CI,
  * an RRN, a name, an address or document content (see the schema in
  * hub_db.c). */
 #ifndef HERALD_HUB_DB_H
@@ -49,6 +52,7 @@ typedef struct hub_notice {
     notice_state stored; /* the state in the database: a save that changes
                           * it adds one row to the agency's feed */
     long long stored_due; /* due in the database (the summaries move with it) */
+    long long last_leaf;  /* PostgreSQL: the time of its last leaf (hub_db_leaf_time) */
 } hub_notice;
 
 /* The relay latency histogram's buckets (hub_db_tally.c): a relay
@@ -58,6 +62,11 @@ typedef struct hub_notice {
 extern const long long hub_tally_latency_le_ms[HUB_TALLY_BUCKETS];
 
 hub_db *hub_db_open(const char *path, char *err, size_t errlen);
+/* The store in PostgreSQL (dsn: a libpq connection string), shared with
+ * other nodes; node names this one on its leases and in the log. Makes or
+ * migrates the schema (refusing one newer than this binary's) and opens
+ * the evidence log there. NULL with a message in err. */
+hub_db *hub_db_open_pg(const char *dsn, const char *node, char *err, size_t errlen);
 void hub_db_close(hub_db *db);
 /* The read deadline a fallback channel gets after its RelayAcceptance. */
 void hub_db_set_fallback_ms(hub_db *db, long long ms);

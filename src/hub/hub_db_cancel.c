@@ -5,44 +5,47 @@
  * hold it, which the deadline worker delivers (hub_withdraw.c). */
 #include "hub_db_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "clock.h"
 
 /* The id of the agency's notice with this reference: 1, 0 unknown, -1. */
 static int find_reference(hub_db *db, const char *agency, const char *reference, char *id)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_FIND_REF);
+    sql_stmt *st = hub_db_stmt(db, S_FIND_REF);
     int found;
 
-    db_bind_text(st, 1, agency);
-    db_bind_text(st, 2, reference);
-    found = db_step_row(st);
+    sql_bind_text(st, 1, agency);
+    sql_bind_text(st, 2, reference);
+    found = sql_step(st);
     if (found > 0)
-        db_copy_text(id, NOTICE_ID_LEN + 1, st, 0);
-    sqlite3_reset(st);
+        sql_copy_text(id, NOTICE_ID_LEN + 1, st, 0);
+    sql_reset(st);
     return found;
 }
 
 /* 1 if the notice's cancellation was not recorded before, and now is. */
 static int note_once(hub_db *db, const char *notice, const char *agency)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_REPORTED);
+    sql_stmt *st = hub_db_stmt(db, S_REPORTED);
 
-    db_bind_text(st, 1, notice);
-    db_bind_text(st, 2, notice_event_name(EV_NOTICE_CANCELLATION));
-    db_bind_text(st, 3, agency);
-    db_bind_text(st, 4, "");
-    return db_step_changed(st);
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, notice_event_name(EV_NOTICE_CANCELLATION));
+    sql_bind_text(st, 3, agency);
+    sql_bind_text(st, 4, "");
+    return hub_db_step_changed(st);
 }
 
 static int owe_withdrawals(hub_db *db, const hub_notice *n, const char *reason)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
+    sql_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
 
-    db_bind_text(st, 1, n->id);
-    db_bind_text(st, 2, reason);
+    sql_bind_text(st, 1, n->id);
+    sql_bind_text(st, 2, reason);
     if (n->state == NS_ACCEPTED && n->platform[0]) /* a relay may be in flight */
-        db_bind_text(st, 3, n->platform);
-    return db_step_done(st);
+        sql_bind_text(st, 3, n->platform);
+    return sql_step_done(st);
 }
 
 static int cancel_one(hub_db *db, const char *agency, hub_cancel *c, long long now)
@@ -92,24 +95,70 @@ int hub_db_cancel(hub_db *db, const char *agency, hub_cancel *c, size_t n, long 
     return hub_db_finish(db, ok);
 }
 
-int hub_db_withdrawals_due(hub_db *db, hub_withdrawal *w, size_t max)
-{
-    sqlite3_stmt *st;
-    size_t k = 0;
-    int rc = SQLITE_DONE;
+/* A withdrawal taken by a node of a PostgreSQL store is not taken by
+ * another for this long: longer than a round of calls to the platforms,
+ * short enough that one a dying node held is told soon after. */
+#define WITHDRAW_LEASE_MS 60000LL
 
-    pthread_mutex_lock(&db->lock);
-    st = hub_db_stmt(db, S_WITHDRAW_DUE);
-    sqlite3_bind_int64(st, 1, (long long)max);
-    while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        db_copy_text(w[k].notice, sizeof w[k].notice, st, 0);
-        db_copy_text(w[k].platform, sizeof w[k].platform, st, 1);
-        db_copy_text(w[k].reason, sizeof w[k].reason, st, 2);
+/* Up to max rows of st (notice, platform, reason) into w: how many, or -1. */
+static int read_withdrawals(sql_stmt *st, hub_withdrawal *w, size_t max)
+{
+    size_t k = 0;
+    int rc = 0;
+
+    while (k < max && (rc = sql_step(st)) == 1) {
+        sql_copy_text(w[k].notice, sizeof w[k].notice, st, 0);
+        sql_copy_text(w[k].platform, sizeof w[k].platform, st, 1);
+        sql_copy_text(w[k].reason, sizeof w[k].reason, st, 2);
         w[k++].told = 0;
     }
-    sqlite3_reset(st);
-    pthread_mutex_unlock(&db->lock);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? (int)k : -1;
+    sql_reset(st);
+    return rc >= 0 ? (int)k : -1;
+}
+
+static int by_platform(const void *a, const void *b)
+{
+    const hub_withdrawal *x = a, *y = b;
+    int c = strcmp(x->platform, y->platform);
+
+    return c ? c : strcmp(x->notice, y->notice);
+}
+
+/* On PostgreSQL every node delivers withdrawals: each takes, and leases,
+ * rows that no other node holds (S_WITHDRAW_DUE: SKIP LOCKED), so that a
+ * platform hears of each from one node. */
+static int withdrawals_leased(hub_db *db, hub_withdrawal *w, size_t max)
+{
+    long long now = clock_now_ms();
+    sql_stmt *st;
+    int k;
+
+    if (hub_db_begin(db) != 0)
+        return -1;
+    st = hub_db_stmt(db, S_WITHDRAW_DUE);
+    sql_bind_int64(st, 1, (long long)max);
+    sql_bind_int64(st, 2, now + WITHDRAW_LEASE_MS);
+    sql_bind_int64(st, 3, now);
+    k = read_withdrawals(st, w, max);
+    if (hub_db_finish(db, k < 0 ? -1 : 0) != 0)
+        return -1;
+    qsort(w, (size_t)k, sizeof *w, by_platform); /* the worker calls once per platform */
+    return k;
+}
+
+int hub_db_withdrawals_due(hub_db *db, hub_withdrawal *w, size_t max)
+{
+    sql_stmt *st;
+    int k;
+
+    if (db->pg)
+        return withdrawals_leased(db, w, max);
+    pthread_mutex_lock(&db->w.lock);
+    st = hub_db_stmt(db, S_WITHDRAW_DUE);
+    sql_bind_int64(st, 1, (long long)max);
+    k = read_withdrawals(st, w, max);
+    pthread_mutex_unlock(&db->w.lock);
+    return k;
 }
 
 int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
@@ -119,12 +168,14 @@ int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
     if (hub_db_begin(db) != 0)
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        if (!w[i].told)
+        /* One not told is asked again at the next round (on PostgreSQL
+         * its lease ends now). */
+        if (!w[i].told && !db->pg)
             continue;
-        sqlite3_stmt *st = hub_db_stmt(db, S_WITHDRAW_DONE);
-        db_bind_text(st, 1, w[i].notice);
-        db_bind_text(st, 2, w[i].platform);
-        ok = db_step_done(st);
+        sql_stmt *st = hub_db_stmt(db, w[i].told ? S_WITHDRAW_DONE : S_WITHDRAW_RELEASE);
+        sql_bind_text(st, 1, w[i].notice);
+        sql_bind_text(st, 2, w[i].platform);
+        ok = sql_step_done(st);
     }
     return hub_db_finish(db, ok);
 }

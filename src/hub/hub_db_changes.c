@@ -6,18 +6,20 @@
  * "Legal effect"). */
 #include "hub_db_internal.h"
 
+#include <time.h>
+
 static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_CHANGE);
+    sql_stmt *st = hub_db_stmt(db, S_CHANGE);
 
-    db_bind_text(st, 1, n->agency);
-    db_bind_text(st, 2, n->id);
-    db_bind_text(st, 3, notice_state_name(n->state));
-    sqlite3_bind_int64(st, 4, now);
-    db_bind_text(st, 5, n->reference);
-    db_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
-    db_bind_text(st, 7, event);
-    return db_step_done(st);
+    sql_bind_text(st, 1, n->agency);
+    sql_bind_text(st, 2, n->id);
+    sql_bind_text(st, 3, notice_state_name(n->state));
+    sql_bind_int64(st, 4, now);
+    sql_bind_text(st, 5, n->reference);
+    sql_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
+    sql_bind_text(st, 7, event);
+    return sql_step_done(st);
 }
 
 int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
@@ -30,44 +32,104 @@ int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, l
     return add_row(db, n, notice_event_name(ev), now);
 }
 
-int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
-                        buf *out)
+/* The first column of statement which on the reader, bound to agency
+ * and after (if any); -1 on error. */
+static long long read_one(hub_db *db, int which, const char *agency, long long after)
 {
-    sqlite3_stmt *st;
-    long long next = after;
-    int rc, first = 1;
+    hub_db_conn *c = hub_db_read_begin(db);
+    sql_stmt *st;
+    long long v = -1;
 
-    pthread_mutex_lock(&db->lock);
-    st = hub_db_stmt(db, S_CHANGES);
-    db_bind_text(st, 1, agency);
-    sqlite3_bind_int64(st, 2, after);
-    sqlite3_bind_int64(st, 3, limit);
+    if (!c)
+        return -1;
+    st = hub_db_conn_stmt(c, which);
+    sql_bind_text(st, 1, agency);
+    if (after)
+        sql_bind_int64(st, 2, after);
+    if (sql_step(st) == 1)
+        v = sql_int64(st, 0);
+    sql_reset(st);
+    hub_db_read_end(db, c, 0);
+    return v;
+}
+
+/* On PostgreSQL a change gets its place in the feed (seq) from the log's
+ * sequencer, on whichever node leads, some milliseconds after its commit.
+ * A read of the feed waits (a second at most) for the agency's changes
+ * committed before it: what an answer has told the agency, or another
+ * node has done, is in the feed it reads next, as on SQLite. The lock is
+ * let go between looks, so other GETs go on meanwhile. */
+static void wait_for_sequencer(hub_db *db, const char *agency)
+{
+    const struct timespec pause = {0, 10 * 1000000L};
+    long long last = read_one(db, S_CHANGES_LAST, agency, 0);
+
+    for (int tries = 0; last > 0 && tries < 100; tries++) {
+        nanosleep(&pause, NULL);
+        if (read_one(db, S_CHANGES_WAITING, agency, last) <= 0)
+            return;
+    }
+}
+
+/* hub_db_changes_json, once: *lost as in hub_db_read_end. */
+static int changes_json(hub_db *db, const char *agency, long long after, long limit, buf *out,
+                        int *lost)
+{
+    hub_db_conn *c;
+    sql_stmt *st;
+    long long next = after;
+    int rc, first = 1, end;
+
+    if (!(c = hub_db_read_begin(db)))
+        return -1;
+    st = hub_db_conn_stmt(c, S_CHANGES);
+    sql_bind_text(st, 1, agency);
+    sql_bind_int64(st, 2, after);
+    sql_bind_int64(st, 3, limit);
     buf_puts(out, "{\"changes\":[");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        next = sqlite3_column_int64(st, 0);
+    while ((rc = sql_step(st)) == 1) {
+        next = sql_int64(st, 0);
         buf_printf(out, "%s{\"seq\":%lld,\"notice\":", first ? "" : ",", next);
-        buf_json_string(out, db_text(st, 1));
+        buf_json_string(out, sql_text(st, 1));
         buf_puts(out, ",\"reference\":");
-        buf_json_string(out, db_text(st, 2));
+        buf_json_string(out, sql_text(st, 2));
         buf_puts(out, ",\"state\":\"");
-        buf_puts(out, db_text(st, 3));
+        buf_puts(out, sql_text(st, 3));
         buf_puts(out, "\",\"at\":");
-        hub_db_json_time(out, sqlite3_column_int64(st, 4));
-        if (*db_text(st, 5)) {
+        hub_db_json_time(out, sql_int64(st, 4));
+        if (*sql_text(st, 5)) {
             buf_puts(out, ",\"platform\":");
-            buf_json_string(out, db_text(st, 5));
+            buf_json_string(out, sql_text(st, 5));
         }
-        if (*db_text(st, 6)) {
+        if (*sql_text(st, 6)) {
             buf_puts(out, ",\"event\":");
-            buf_json_string(out, db_text(st, 6));
+            buf_json_string(out, sql_text(st, 6));
         }
         buf_puts(out, "}");
         first = 0;
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     /* An agency acts on a change (prints a letter): on disk first. */
-    if (hub_db_unlock_synced(db) != 0)
+    end = hub_db_read_end(db, c, 1);
+    *lost = end > 0;
+    if (end != 0)
         return -1;
     buf_printf(out, "],\"next\":%lld}", next);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
+}
+
+int hub_db_changes_json(hub_db *db, const char *agency, long long after, long limit,
+                        buf *out)
+{
+    size_t at = out->len;
+    int lost = 0, ok;
+
+    if (db->pg)
+        wait_for_sequencer(db, agency);
+    ok = changes_json(db, agency, after, limit, out, &lost);
+    if (ok != 0 && lost && !out->broken) {
+        out->len = at;
+        ok = changes_json(db, agency, after, limit, out, &lost);
+    }
+    return ok;
 }

@@ -4,6 +4,7 @@
  * every writer takes on one notice (load, record an event, save).
  *
  *   hub_db.c           open, schema, migrations, statements, transactions
+ *   hub_db_pg.c        the same store in PostgreSQL, shared by several nodes
  *   hub_db_notice.c    a notice's row and its evidence; GET /v1/notices/{id}
  *   hub_db_changes.c   the agencies' feed of state changes
  *   hub_db_submit.c    POST /v1/notices
@@ -25,6 +26,7 @@
 #include "hub_evidence_log.h"
 #include "hub_prepared_leaves.h"
 #include "metrics.h"
+#include "sql.h"
 
 /* A claimed notice is not claimed again for this long: longer than any
  * relay call can take, short enough that a crash delays it little. */
@@ -50,9 +52,16 @@ enum {
     S_FIND_REF, S_INSERT, S_LOAD, S_SAVE, S_CHANGE, S_HISTORY, S_CHANGES,
     S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
-    S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE,
+    S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE, S_RECOVER,
+    S_LEAF_TIME, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, /* PostgreSQL only */
     S_COUNT
 };
+
+/* A notice's columns, as S_LOAD, S_CLAIM, S_DUE and S_REMIND read them
+ * (hub_db_notice.c); PostgreSQL's add last_leaf. */
+#define HUB_DB_NOTICE_COLS "id, agency, reference, rk, title, doc_sha256, deadline, link," \
+                           " state, platform, created, due, next_attempt, attempts," \
+                           " expiries, window_start, remind_at, reminded, urgent"
 
 /* The summaries' rows a batch adds to (hub_db_tally.c). */
 enum { HUB_TALLY_DAY, HUB_TALLY_STATE, HUB_TALLY_DUE, HUB_TALLY_LATENCY, HUB_TALLY_KINDS };
@@ -70,12 +79,26 @@ typedef struct hub_leaf_time {
     long long at_ms;
 } hub_leaf_time;
 
-struct hub_db {
-    sqlite3 *conn;
-    db_wal wal;               /* commits are synced after the lock is let go */
-    db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
-    sqlite3_stmt *st[S_COUNT];
+/* A connection, its statements (NULL: not on this store or this
+ * connection) and the lock every use of them is under. */
+typedef struct hub_db_conn {
+    sql_conn *conn;
+    sql_stmt *st[S_COUNT];
     pthread_mutex_t lock;
+} hub_db_conn;
+
+struct hub_db {
+    /* The writer. On SQLite also the reader: GETs take its lock and read
+     * what it has synced. On PostgreSQL GETs have a connection of their
+     * own (reader), and a COMMIT is durable when it returns. */
+    hub_db_conn w;
+    hub_db_conn r;
+    hub_db_conn *reader;      /* &w or &r */
+    int pg;                   /* PostgreSQL: several nodes share the database */
+    char node[128];           /* this node's name, on its leases (PostgreSQL) */
+    sqlite3 *lite;            /* SQLite: w's connection underneath */
+    db_wal wal;               /* SQLite: commits are synced after the lock is let go */
+    db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
     hub_evidence_log *log;    /* the evidence log, appended in our transactions */
     hub_directory *dir;       /* routes for relay claims (its own file and lock) */
     pthread_mutex_t id_lock; /* ids and rnd: taken before the writer's lock */
@@ -106,23 +129,45 @@ struct hub_db {
     /* What the open batch adds to the summaries, under the writer's lock. */
     hub_tally_row tally[HUB_TALLY_ROWS];
     size_t ntally;
-    sqlite3_stmt *tally_st[HUB_TALLY_KINDS];
+    sql_stmt *tally_st[HUB_TALLY_KINDS];
 };
 
 /* ---- hub_db_notice.c: evidence times ---- */
 
-/* The time for a leaf of notice about to be appended, at_ms or later:
- * not before the notice's last leaf, as far as the table remembers it
- * (herald verify requires a notice's leaves in time order). Every path
- * reads the clock before it takes the writer's lock, so a thread that
- * read it first may append after one that read it later. Under the
- * writer's lock. */
-long long hub_db_leaf_time(hub_db *db, const char *notice, long long at_ms);
+/* The time for a leaf of n about to be appended, at_ms or later: not
+ * before the notice's last leaf (herald verify requires a notice's
+ * leaves in time order). Every path reads the clock before it takes the
+ * writer's lock, so a thread that read it first may append after one
+ * that read it later. SQLite: as far as the table of slots remembers it.
+ * PostgreSQL (other nodes write too): the row's last_leaf, which n was
+ * loaded with under its row lock, moved on in n and in the row. -1 on a
+ * database error. Under the writer's lock. */
+long long hub_db_leaf_time(hub_db *db, hub_notice *n, long long at_ms);
 
 /* ---- hub_db.c: statements and transactions ---- */
 
-/* Statement which, reset and unbound. */
-sqlite3_stmt *hub_db_stmt(hub_db *db, int which);
+/* The writer's statement which, reset and unbound. */
+sql_stmt *hub_db_stmt(hub_db *db, int which);
+/* The same on connection c (the writer, or the reader). */
+sql_stmt *hub_db_conn_stmt(hub_db_conn *c, int which);
+/* Runs a write: 1 if it changed a row, 0 if it changed none (an insert
+ * that found its row, an UPDATE whose WHERE found nothing), -1 on error. */
+int hub_db_step_changed(sql_stmt *st);
+
+/* For a GET: takes the reader's lock (the writer's on SQLite), on
+ * PostgreSQL reconnecting a lost reader. NULL when it stays lost. */
+hub_db_conn *hub_db_read_begin(hub_db *db);
+/* Lets go; with synced, on SQLite, makes what the reader saw durable
+ * first (see hub_db_unlock_synced). 0, or -1 when that sync failed, or
+ * (PostgreSQL) 1 when the connection was found lost: a read that failed
+ * for that is run once more, on a new connection. */
+int hub_db_read_end(hub_db *db, hub_db_conn *c, int synced);
+
+/* A hub_db with its locks and buffers, no connection yet (hub_db_open,
+ * hub_db_open_pg); NULL with a message in err. */
+hub_db *hub_db_new(char *err, size_t errlen);
+/* Prepares text[i] on c for every i that has one: 0 or -1. */
+int hub_db_prepare_all(hub_db_conn *c, const char *const text[S_COUNT]);
 
 /* Takes the writer's lock and opens a transaction: 0, or -1 (no lock). */
 int hub_db_begin(hub_db *db);
@@ -151,8 +196,11 @@ void hub_db_json_time(buf *out, long long ms);
 
 /* ---- hub_db_notice.c: one notice, under the writer's lock ---- */
 
-/* 1 found, 0 not found, -1 error. */
+/* 1 found, 0 not found, -1 error. On PostgreSQL the row stays locked
+ * until the transaction ends (FOR UPDATE). */
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n);
+/* The same on the reader c (hub_db_read_begin), which locks nothing. */
+int hub_db_notice_read(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n);
 /* Up to max rows of a notice query (S_CLAIM, S_DUE: ?1 now, ?2 max) into
  * db->rows, so that the rows can be updated afterwards without
  * disturbing the scan. NULL when out of memory. */
@@ -163,11 +211,11 @@ hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t ma
  * ContentConsignment in one answer: one row, "received"). */
 int hub_db_notice_save(hub_db *db, hub_notice *n, long long now);
 /* Appends ev's leaf for n to the evidence log, a prepared one if it fits. */
-int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
+int hub_db_notice_evidence(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
                            const char *reason, long long now);
 /* A ReminderNotification leaf for n: reminder k, taken by platform. */
-int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
-                                    int k, long long now);
+int hub_db_notice_evidence_reminder(hub_db *db, hub_notice *n, const char *platform, int k,
+                                    long long now);
 /* Applies one event to n: evidence always, and when the state machine
  * (and may_move) says so, the new state. The caller saves n, which puts
  * a new state in the agency's feed. outcome may be NULL. */
@@ -210,6 +258,8 @@ int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, l
 
 /* What platform answered to the relay of notice: ANSWER_*, or -1. */
 int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform);
+/* The same on connection c. */
+int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platform);
 /* Notes the platform's answer, with the once-only events (EVENT_BITs)
  * that came with it: 1 if it had not answered before, 0 if it had
  * (nothing changes), -1 on error. */

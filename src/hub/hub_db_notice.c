@@ -9,50 +9,61 @@
 
 #include "evidence.h"
 
-static void read_notice(sqlite3_stmt *st, hub_notice *n)
+static void read_notice(sql_stmt *st, int pg, hub_notice *n)
 {
-    db_copy_text(n->id, sizeof n->id, st, 0);
-    db_copy_text(n->agency, sizeof n->agency, st, 1);
-    db_copy_text(n->reference, sizeof n->reference, st, 2);
-    db_copy_text(n->rk, sizeof n->rk, st, 3);
-    db_copy_text(n->title, sizeof n->title, st, 4);
-    db_copy_text(n->doc_sha256, sizeof n->doc_sha256, st, 5);
-    n->deadline = sqlite3_column_int64(st, 6);
-    db_copy_text(n->link, sizeof n->link, st, 7);
-    n->state = (notice_state)notice_state_parse(db_text(st, 8));
+    sql_copy_text(n->id, sizeof n->id, st, 0);
+    sql_copy_text(n->agency, sizeof n->agency, st, 1);
+    sql_copy_text(n->reference, sizeof n->reference, st, 2);
+    sql_copy_text(n->rk, sizeof n->rk, st, 3);
+    sql_copy_text(n->title, sizeof n->title, st, 4);
+    sql_copy_text(n->doc_sha256, sizeof n->doc_sha256, st, 5);
+    n->deadline = sql_int64(st, 6);
+    sql_copy_text(n->link, sizeof n->link, st, 7);
+    n->state = (notice_state)notice_state_parse(sql_text(st, 8));
     n->stored = n->state;
-    db_copy_text(n->platform, sizeof n->platform, st, 9);
-    n->created = sqlite3_column_int64(st, 10);
-    n->due = n->stored_due = sqlite3_column_int64(st, 11);
-    n->next_attempt = sqlite3_column_int64(st, 12);
-    n->attempts = sqlite3_column_int(st, 13);
-    n->expiries = sqlite3_column_int(st, 14);
-    n->window_start = sqlite3_column_int64(st, 15);
-    n->remind_at = sqlite3_column_int64(st, 16);
-    n->reminded = sqlite3_column_int(st, 17);
-    n->urgent = sqlite3_column_int(st, 18);
+    sql_copy_text(n->platform, sizeof n->platform, st, 9);
+    n->created = sql_int64(st, 10);
+    n->due = n->stored_due = sql_int64(st, 11);
+    n->next_attempt = sql_int64(st, 12);
+    n->attempts = sql_int(st, 13);
+    n->expiries = sql_int(st, 14);
+    n->window_start = sql_int64(st, 15);
+    n->remind_at = sql_int64(st, 16);
+    n->reminded = sql_int(st, 17);
+    n->urgent = sql_int(st, 18);
+    n->last_leaf = pg ? sql_int64(st, 19) : 0;
     n->remind_dirty = 0;
+}
+
+static int load_on(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n)
+{
+    sql_stmt *st = hub_db_conn_stmt(c, S_LOAD);
+    int found;
+
+    sql_bind_text(st, 1, id);
+    found = sql_step(st);
+    if (found > 0)
+        read_notice(st, db->pg, n);
+    sql_reset(st);
+    return found;
 }
 
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_LOAD);
-    int found;
+    return load_on(db, &db->w, id, n);
+}
 
-    db_bind_text(st, 1, id);
-    found = db_step_row(st);
-    if (found > 0)
-        read_notice(st, n);
-    sqlite3_reset(st);
-    return found;
+int hub_db_notice_read(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n)
+{
+    return load_on(db, c, id, n);
 }
 
 hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t max,
                                  size_t *count)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, which);
+    sql_stmt *st = hub_db_stmt(db, which);
     hub_notice *rows = db->rows;
-    int rc;
+    int rc = 0;
 
     *count = 0;
     if (max > db->rows_cap) {
@@ -62,17 +73,17 @@ hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t ma
         db->rows = rows;
         db->rows_cap = max;
     }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, (long long)max);
-    while (*count < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        read_notice(st, &rows[(*count)++]);
-    sqlite3_reset(st);
-    return rows;
+    sql_bind_int64(st, 1, now);
+    sql_bind_int64(st, 2, (long long)max);
+    while (*count < max && (rc = sql_step(st)) == 1)
+        read_notice(st, db->pg, &rows[(*count)++]);
+    sql_reset(st);
+    return rc < 0 ? NULL : rows;
 }
 
 int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
 {
-    sqlite3_stmt *st;
+    sql_stmt *st;
 
     if (hub_db_tally_save(db, n, now) != 0)
         return -1;
@@ -84,40 +95,65 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     }
     st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
 
-    db_bind_text(st, 1, n->id);
-    db_bind_text(st, 2, notice_state_name(n->state));
-    db_bind_text(st, 3, n->platform[0] ? n->platform : NULL);
+    sql_bind_text(st, 1, n->id);
+    sql_bind_text(st, 2, notice_state_name(n->state));
+    sql_bind_text(st, 3, n->platform[0] ? n->platform : NULL);
     if (n->due)
-        sqlite3_bind_int64(st, 4, n->due);
-    sqlite3_bind_int64(st, 5, n->next_attempt);
-    sqlite3_bind_int(st, 6, n->attempts);
-    sqlite3_bind_int(st, 7, n->expiries);
-    if (!n->remind_dirty)
-        return db_step_done(st);
+        sql_bind_int64(st, 4, n->due);
+    sql_bind_int64(st, 5, n->next_attempt);
+    sql_bind_int(st, 6, n->attempts);
+    sql_bind_int(st, 7, n->expiries);
+    if (!n->remind_dirty) {
+        if (db->pg) /* the node whose lease or backoff next_attempt is */
+            sql_bind_text(st, 8, db->node);
+        return sql_step_done(st);
+    }
     if (n->window_start)
-        sqlite3_bind_int64(st, 8, n->window_start);
+        sql_bind_int64(st, 8, n->window_start);
     /* NULL keeps a notice with no reminder to come out of their index. */
     if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
-        sqlite3_bind_int64(st, 9, n->remind_at);
-    sqlite3_bind_int(st, 10, n->reminded);
+        sql_bind_int64(st, 9, n->remind_at);
+    sql_bind_int(st, 10, n->reminded);
+    if (db->pg)
+        sql_bind_text(st, 11, db->node);
     n->remind_dirty = 0;
-    return db_step_done(st);
+    return sql_step_done(st);
 }
 
-long long hub_db_leaf_time(hub_db *db, const char *notice, long long at_ms)
+/* On PostgreSQL: the notice's row holds its last leaf time, written at
+ * once (not with the save, which not every path that adds evidence
+ * makes); only when it moves, so a notice's first leaf costs nothing. */
+static long long leaf_time_pg(hub_db *db, hub_notice *n, long long at_ms)
+{
+    sql_stmt *st;
+
+    if (at_ms <= n->last_leaf)
+        return n->last_leaf;
+    st = hub_db_stmt(db, S_LEAF_TIME);
+    sql_bind_text(st, 1, n->id);
+    sql_bind_int64(st, 2, at_ms);
+    if (sql_step_done(st) != 0)
+        return -1;
+    n->last_leaf = at_ms;
+    return at_ms;
+}
+
+long long hub_db_leaf_time(hub_db *db, hub_notice *n, long long at_ms)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
 
-    for (const char *c = notice; *c; c++)
+    if (db->pg)
+        return leaf_time_pg(db, n, at_ms);
+    for (const char *c = n->id; *c; c++)
         h = (h ^ (unsigned char)*c) * 16777619u;
     /* A notice pushed out of its slot is one whose events lie minutes
      * back: the races this guards against last milliseconds. */
     hub_leaf_time *slot = &db->leaf_times[h % HUB_DB_LEAF_TIMES];
-    size_t len = strlen(notice);
+    size_t len = strlen(n->id);
     if (len >= sizeof slot->id)
         return at_ms; /* not a notice id: nothing to remember */
-    if (strcmp(slot->id, notice) != 0)
-        memcpy(slot->id, notice, len + 1);
+    if (strcmp(slot->id, n->id) != 0)
+        memcpy(slot->id, n->id, len + 1);
     else if (at_ms < slot->at_ms)
         at_ms = slot->at_ms;
     slot->at_ms = at_ms;
@@ -126,13 +162,15 @@ long long hub_db_leaf_time(hub_db *db, const char *notice, long long at_ms)
 
 /* Appends r's leaf to the evidence log, a prepared one if it fits (not
  * when its time had to move: the prepared bytes hold the old one). */
-static int append_leaf(hub_db *db, const evidence_rec *given)
+static int append_leaf(hub_db *db, hub_notice *n, const evidence_rec *given)
 {
     const hub_prepared_leaves *p = db->prepared;
     evidence_rec timed = *given;
     const evidence_rec *r = &timed;
 
-    timed.at_ms = hub_db_leaf_time(db, given->notice, given->at_ms);
+    timed.at_ms = hub_db_leaf_time(db, n, given->at_ms);
+    if (timed.at_ms < 0)
+        return -1;
 
     /* A leaf prepared for exactly this event goes in as it is: its bytes
      * from the leaf file, or from where they were prepared. */
@@ -152,22 +190,24 @@ static int append_leaf(hub_db *db, const evidence_rec *given)
     return hub_evidence_log_append(db->log, r->notice, db->leaf.data, db->leaf.len);
 }
 
-int hub_db_notice_evidence(hub_db *db, const hub_notice *n, notice_event ev, const char *actor,
+int hub_db_notice_evidence(hub_db *db, hub_notice *n, notice_event ev, const char *actor,
                            const char *reason, long long now)
 {
     evidence_rec r = {notice_event_name(ev), n->id, now, n->agency, actor, n->rk,
                       n->doc_sha256, reason, NULL, NULL, NULL};
 
-    return append_leaf(db, &r);
+    return append_leaf(db, n, &r);
 }
 
-int hub_db_notice_evidence_reminder(hub_db *db, const hub_notice *n, const char *platform,
-                                    int k, long long now)
+int hub_db_notice_evidence_reminder(hub_db *db, hub_notice *n, const char *platform, int k,
+                                    long long now)
 {
     evidence_rec r = {notice_event_name(EV_REMINDER_NOTIFICATION), n->id,
-                      hub_db_leaf_time(db, n->id, now), n->agency, platform, n->rk,
+                      hub_db_leaf_time(db, n, now), n->agency, platform, n->rk,
                       n->doc_sha256, NULL, NULL, NULL, NULL};
 
+    if (r.at_ms < 0)
+        return -1;
     db->leaf.len = 0;
     evidence_encode_reminder(&db->leaf, &r, k);
     if (db->leaf.broken)
@@ -186,7 +226,7 @@ static int record(hub_db *db, hub_notice *n, notice_event ev, const evidence_rec
         o = NS_RECORDED;
     if (outcome)
         *outcome = o;
-    if (append_leaf(db, r) != 0)
+    if (append_leaf(db, n, r) != 0)
         return -1;
     metrics_add(&db->applied[ev][o], 1);
     if (o == NS_MOVED)
@@ -215,37 +255,41 @@ int hub_db_notice_record_report(hub_db *db, hub_notice *n, const hub_report *rep
 
 /* ---- GET /v1/notices/{id} ---- */
 
-static int history_json(hub_db *db, const char *id, buf *out)
+static int history_json(hub_db *db, hub_db_conn *c, const char *id, buf *out)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_HISTORY);
+    sql_stmt *st = hub_db_conn_stmt(c, S_HISTORY);
     int rc, first = 1;
 
-    db_bind_text(st, 1, id);
+    sql_bind_text(st, 1, id);
     buf_puts(out, ",\"events\":[");
     /* Leaves are JSON objects we wrote: shipped as they are. */
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == 1) {
         if (!first)
             buf_puts(out, ",");
         first = 0;
         if (hub_evidence_log_row_leaf(db->log, st, 0, out) != 0) {
-            rc = SQLITE_ERROR;
+            rc = -1;
             break;
         }
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     buf_puts(out, "]}");
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == 0 ? 0 : -1;
 }
 
-int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
+/* hub_db_notice_json, once: *lost when it failed on a connection the
+ * server dropped. */
+static int notice_json(hub_db *db, const char *id, const char *agency, buf *out, int *lost)
 {
     hub_notice n;
-    int found, status = 200;
+    hub_db_conn *c = hub_db_read_begin(db);
+    int found, status = 200, end;
 
-    pthread_mutex_lock(&db->lock);
-    found = hub_db_notice_load(db, id, &n);
+    if (!c)
+        return 500;
+    found = hub_db_notice_read(db, c, id, &n);
     if (found <= 0 || strcmp(n.agency, agency) != 0) {
-        pthread_mutex_unlock(&db->lock);
+        *lost = hub_db_read_end(db, c, 0) > 0;
         return found < 0 ? 500 : found == 0 ? 404 : 403;
     }
     buf_puts(out, "{\"notice\":");
@@ -265,7 +309,21 @@ int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
     hub_db_json_time(out, n.deadline);
     buf_puts(out, ",\"created\":");
     hub_db_json_time(out, n.created);
-    if (history_json(db, id, out) != 0)
+    if (history_json(db, c, id, out) != 0)
         status = 500;
-    return hub_db_unlock_synced(db) == 0 ? status : 500;
+    end = hub_db_read_end(db, c, 1);
+    *lost = end > 0;
+    return end < 0 ? 500 : status;
+}
+
+int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
+{
+    size_t at = out->len;
+    int lost = 0, status = notice_json(db, id, agency, out, &lost);
+
+    if (status == 500 && lost && !out->broken) {
+        out->len = at;
+        status = notice_json(db, id, agency, out, &lost);
+    }
+    return status;
 }

@@ -15,36 +15,38 @@
 static int find_notice(hub_db *db, const char *agency, const char *reference,
                        char id[NOTICE_ID_LEN + 1])
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_FIND_REF);
+    sql_stmt *st = hub_db_stmt(db, S_FIND_REF);
     int found;
 
-    db_bind_text(st, 1, agency);
-    db_bind_text(st, 2, reference);
-    found = db_step_row(st);
+    sql_bind_text(st, 1, agency);
+    sql_bind_text(st, 2, reference);
+    found = sql_step(st);
     if (found > 0)
-        db_copy_text(id, NOTICE_ID_LEN + 1, st, 0);
-    sqlite3_reset(st);
+        sql_copy_text(id, NOTICE_ID_LEN + 1, st, 0);
+    sql_reset(st);
     return found;
 }
 
 /* 1 if this payment (notice, code) was not recorded before, and now is. */
 static int note_payment(hub_db *db, const char *notice, const char *agency, const char *code)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_REPORTED);
+    sql_stmt *st = hub_db_stmt(db, S_REPORTED);
 
-    db_bind_text(st, 1, notice);
-    db_bind_text(st, 2, notice_event_name(EV_PAYMENT_RECEIVED));
-    db_bind_text(st, 3, agency);
-    db_bind_text(st, 4, code);
-    return db_step_changed(st);
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, notice_event_name(EV_PAYMENT_RECEIVED));
+    sql_bind_text(st, 3, agency);
+    sql_bind_text(st, 4, code);
+    return hub_db_step_changed(st);
 }
 
-static int payment_leaf(hub_db *db, const hub_notice *n, const hub_payment *p, long long now)
+static int payment_leaf(hub_db *db, hub_notice *n, const hub_payment *p, long long now)
 {
     evidence_rec r = {notice_event_name(EV_PAYMENT_RECEIVED), n->id,
-                      hub_db_leaf_time(db, n->id, now), n->agency, n->agency, n->rk,
+                      hub_db_leaf_time(db, n, now), n->agency, n->agency, n->rk,
                       n->doc_sha256, NULL, NULL, NULL, NULL};
 
+    if (r.at_ms < 0)
+        return -1;
     db->leaf.len = 0;
     evidence_encode_payment(&db->leaf, &r, p->amount_krw, p->payment_code);
     if (db->leaf.broken)

@@ -15,44 +15,51 @@
 /* ---- the relays table ---- */
 
 /* Statement which, bound to (notice, platform) as ?1 and ?2. */
-static sqlite3_stmt *relay_stmt(hub_db *db, int which, const char *notice,
-                                const char *platform)
+static sql_stmt *relay_stmt(hub_db *db, int which, const char *notice, const char *platform)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, which);
+    sql_stmt *st = hub_db_stmt(db, which);
 
-    db_bind_text(st, 1, notice);
-    db_bind_text(st, 2, platform);
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, platform);
     return st;
+}
+
+int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platform)
+{
+    sql_stmt *st = hub_db_conn_stmt(c, S_RELAY_GET);
+    int found, answer = ANSWER_NONE;
+
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, platform);
+    found = sql_step(st);
+    if (found > 0)
+        answer = sql_int(st, 0) ? ANSWER_ACCEPTED : ANSWER_REJECTED;
+    sql_reset(st);
+    return found < 0 ? -1 : answer;
 }
 
 int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform)
 {
-    sqlite3_stmt *st = relay_stmt(db, S_RELAY_GET, notice, platform);
-    int found = db_step_row(st), answer = ANSWER_NONE;
-
-    if (found > 0)
-        answer = sqlite3_column_int(st, 0) ? ANSWER_ACCEPTED : ANSWER_REJECTED;
-    sqlite3_reset(st);
-    return found < 0 ? -1 : answer;
+    return hub_db_relay_answer_on(&db->w, notice, platform);
 }
 
 int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
                              int accepted, int events)
 {
-    sqlite3_stmt *st = relay_stmt(db, S_RELAY_ADD, notice, platform);
+    sql_stmt *st = relay_stmt(db, S_RELAY_ADD, notice, platform);
 
-    sqlite3_bind_int(st, 3, accepted);
-    sqlite3_bind_int(st, 4, events);
-    return db_step_changed(st);
+    sql_bind_int(st, 3, accepted);
+    sql_bind_int(st, 4, events);
+    return hub_db_step_changed(st);
 }
 
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
                             notice_event ev)
 {
-    sqlite3_stmt *st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
+    sql_stmt *st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
 
-    sqlite3_bind_int(st, 3, EVENT_BIT(ev));
-    return db_step_changed(st);
+    sql_bind_int(st, 3, EVENT_BIT(ev));
+    return hub_db_step_changed(st);
 }
 
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,
@@ -389,35 +396,35 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
     if (hub_db_begin(db) != 0)
         return -1;
     for (size_t i = 0; i < n && ok == 0; i++) {
-        sqlite3_stmt *st = hub_db_stmt(db, S_RELEASE);
-        db_bind_text(st, 1, items[i].n.id);
-        sqlite3_bind_int64(st, 2, now);
-        ok = db_step_done(st);
+        sql_stmt *st = hub_db_stmt(db, S_RELEASE);
+        sql_bind_text(st, 1, items[i].n.id);
+        sql_bind_int64(st, 2, now);
+        ok = sql_step_done(st);
     }
     return hub_db_finish(db, ok);
 }
 
 /* After a crash every lease is an orphan: the round that took it died
  * with the process. Waiting for leases to run out (RELAY_LEASE_MS) held
- * the interrupted notices for minutes; the hub is the only writer, so at
- * start all of them are due at once. A notice waiting out a failure's
- * backoff (at most a minute) is tried once more too: harmless. */
+ * the interrupted notices for minutes; at start all of them are due at
+ * once. On SQLite the hub is the only writer; on PostgreSQL only this
+ * node's leases are released (S_RECOVER): the other nodes' rounds are
+ * alive. A notice waiting out a failure's backoff (at most a minute) is
+ * tried once more too: harmless. */
 int hub_db_relay_recover(hub_db *db, long long now, size_t *released)
 {
-    sqlite3_stmt *st;
-    int ok = -1;
+    sql_stmt *st;
+    int ok;
 
     *released = 0;
     if (hub_db_begin(db) != 0)
         return -1;
-    st = db_prepare(db->conn, "UPDATE notices SET next_attempt = ?1"
-                              " WHERE state = 'accepted' AND next_attempt > ?1");
-    if (st) {
-        sqlite3_bind_int64(st, 1, now);
-        ok = db_step_done(st);
-        if (ok == 0)
-            *released = (size_t)sqlite3_changes(db->conn);
-        sqlite3_finalize(st);
-    }
+    st = hub_db_stmt(db, S_RECOVER);
+    sql_bind_int64(st, 1, now);
+    if (db->pg)
+        sql_bind_text(st, 2, db->node);
+    ok = sql_step_done(st);
+    if (ok == 0)
+        *released = (size_t)sql_changes(st);
     return hub_db_finish(db, ok);
 }

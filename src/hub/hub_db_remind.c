@@ -55,13 +55,13 @@ int hub_db_remind_due(hub_db *db, long long now, size_t max, hub_remind_item *it
 /* 1 if (notice, platform, k) was not noted before, and now is. */
 static int note_reminder(hub_db *db, const hub_remind_item *it, long long now)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_REMINDED);
+    sql_stmt *st = hub_db_stmt(db, S_REMINDED);
 
-    db_bind_text(st, 1, it->notice);
-    db_bind_text(st, 2, it->platform);
-    sqlite3_bind_int(st, 3, it->n);
-    sqlite3_bind_int64(st, 4, now);
-    return db_step_changed(st);
+    sql_bind_text(st, 1, it->notice);
+    sql_bind_text(st, 2, it->platform);
+    sql_bind_int(st, 3, it->n);
+    sql_bind_int64(st, 4, now);
+    return hub_db_step_changed(st);
 }
 
 static int record_one(hub_db *db, const hub_remind_item *it, long long now)

@@ -9,7 +9,7 @@
 /* 1 if the caller may report on n and see its certificate: the agency
  * that sent it, or a platform whose RelayAcceptance is recorded. Being
  * tried, rejecting, or being the current pick is not enough. */
-static int owns(hub_db *db, notice_role role, const char *caller, const hub_notice *n)
+static int owns(hub_db_conn *c, notice_role role, const char *caller, const hub_notice *n)
 {
     int answer;
 
@@ -19,7 +19,7 @@ static int owns(hub_db *db, notice_role role, const char *caller, const hub_noti
      * or received: no lookup needed for the common case. */
     if ((n->state == NS_RELAYED || n->state == NS_RECEIVED) && !strcmp(n->platform, caller))
         return 1;
-    answer = hub_db_relay_answer(db, n->id, caller);
+    answer = hub_db_relay_answer_on(c, n->id, caller);
     return answer < 0 ? -1 : answer == ANSWER_ACCEPTED;
 }
 
@@ -41,13 +41,13 @@ static const char *dedup_reason(const hub_report *r)
 static int note_report(hub_db *db, const char *notice, notice_event ev, const char *actor,
                        const char *reason)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_REPORTED);
+    sql_stmt *st = hub_db_stmt(db, S_REPORTED);
 
-    db_bind_text(st, 1, notice);
-    db_bind_text(st, 2, notice_event_name(ev));
-    db_bind_text(st, 3, actor);
-    db_bind_text(st, 4, reason);
-    return db_step_changed(st);
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, notice_event_name(ev));
+    sql_bind_text(st, 3, actor);
+    sql_bind_text(st, 4, reason);
+    return hub_db_step_changed(st);
 }
 
 /* The same for ContentConsignment, ConsignmentNotification and
@@ -141,7 +141,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         r->error = "unknown notice";
         return rc;
     }
-    rc = owns(db, role, caller, &n);
+    rc = owns(&db->w, role, caller, &n);
     if (rc > 0 && r->event == EV_PRINT_HANDOVER && n.state != NS_POSTAL) {
         r->error = "not postal: only a notice that went to paper has a letter to print";
         return 0;
@@ -203,18 +203,29 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
     return hub_db_finish(db, ok);
 }
 
-/* GET /v1/notices/{id}/certificate: the same callers as owns(). */
-int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller)
+/* hub_db_may_see, once: *lost as in hub_db_read_end. */
+static int may_see(hub_db *db, const char *id, notice_role role, const char *caller, int *lost)
 {
     hub_notice n;
+    hub_db_conn *c = hub_db_read_begin(db);
     int found, mine = 0;
 
-    pthread_mutex_lock(&db->lock);
-    found = hub_db_notice_load(db, id, &n);
+    if (!c)
+        return 500;
+    found = hub_db_notice_read(db, c, id, &n);
     if (found > 0)
-        mine = owns(db, role, caller, &n);
-    pthread_mutex_unlock(&db->lock);
+        mine = owns(c, role, caller, &n);
+    *lost = hub_db_read_end(db, c, 0) > 0;
     if (found < 0 || mine < 0)
         return 500;
     return !found ? 404 : mine ? 200 : 403;
+}
+
+/* GET /v1/notices/{id}/certificate: the same callers as owns(). A read
+ * that found the server gone runs once more, connected again. */
+int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller)
+{
+    int lost = 0, status = may_see(db, id, role, caller, &lost);
+
+    return status == 500 && lost ? may_see(db, id, role, caller, &lost) : status;
 }

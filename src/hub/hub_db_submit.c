@@ -13,17 +13,17 @@
 /* 1 when (agency, reference) exists: fills id and state. */
 static int find_reference(hub_db *db, const char *agency, hub_submission *s)
 {
-    sqlite3_stmt *st = hub_db_stmt(db, S_FIND_REF);
+    sql_stmt *st = hub_db_stmt(db, S_FIND_REF);
     int found;
 
-    db_bind_text(st, 1, agency);
-    db_bind_text(st, 2, s->reference);
-    found = db_step_row(st);
+    sql_bind_text(st, 1, agency);
+    sql_bind_text(st, 2, s->reference);
+    found = sql_step(st);
     if (found > 0) {
-        db_copy_text(s->id, sizeof s->id, st, 0);
-        s->state = (notice_state)notice_state_parse(db_text(st, 1));
+        sql_copy_text(s->id, sizeof s->id, st, 0);
+        s->state = (notice_state)notice_state_parse(sql_text(st, 1));
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     return found;
 }
 
@@ -46,6 +46,7 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
     n->urgent = s->urgent;
     n->next_attempt = s->urgent ? now - HUB_URGENT_HEAD_START_MS : now;
     n->state = n->stored = NS_ACCEPTED;
+    n->last_leaf = now; /* its SubmissionAcceptance's: S_INSERT stores it so */
 }
 
 /* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
@@ -56,7 +57,7 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
 static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
                          int route, hub_notice *n)
 {
-    sqlite3_stmt *st;
+    sql_stmt *st;
     int routed = route && s->platform[0], fresh;
 
     submitted_notice(s, agency, now, n);
@@ -65,19 +66,21 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
         n->next_attempt = now + RELAY_LEASE_MS;
     }
     st = hub_db_stmt(db, S_INSERT);
-    db_bind_text(st, 1, s->id);
-    db_bind_text(st, 2, agency);
-    db_bind_text(st, 3, s->reference);
-    db_bind_text(st, 4, s->rk);
-    db_bind_text(st, 5, s->title);
-    db_bind_text(st, 6, s->doc_sha256);
-    sqlite3_bind_int64(st, 7, s->deadline);
-    db_bind_text(st, 8, s->link);
-    sqlite3_bind_int64(st, 9, now);
-    sqlite3_bind_int64(st, 10, n->next_attempt);
-    db_bind_text(st, 11, routed ? n->platform : NULL);
-    sqlite3_bind_int(st, 12, s->urgent != 0);
-    fresh = db_step_changed(st);
+    sql_bind_text(st, 1, s->id);
+    sql_bind_text(st, 2, agency);
+    sql_bind_text(st, 3, s->reference);
+    sql_bind_text(st, 4, s->rk);
+    sql_bind_text(st, 5, s->title);
+    sql_bind_text(st, 6, s->doc_sha256);
+    sql_bind_int64(st, 7, s->deadline);
+    sql_bind_text(st, 8, s->link);
+    sql_bind_int64(st, 9, now);
+    sql_bind_int64(st, 10, n->next_attempt);
+    sql_bind_text(st, 11, routed ? n->platform : NULL);
+    sql_bind_int(st, 12, s->urgent != 0);
+    if (db->pg)
+        sql_bind_text(st, 13, routed ? db->node : NULL);
+    fresh = hub_db_step_changed(st);
     if (fresh <= 0)
         return fresh;
     s->state = NS_ACCEPTED;

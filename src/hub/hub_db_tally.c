@@ -19,6 +19,7 @@
  * names a notice, a person or a reference. */
 #include "hub_db_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char schema[] =
@@ -73,49 +74,74 @@ static int backfill_latency(hub_db *db)
         buf_printf(&sql, " WHEN at - created <= %lld THEN %d", hub_tally_latency_le_ms[b], b);
     buf_printf(&sql, " ELSE %d END, count(*) FROM tally_acc GROUP BY 1, 2;"
                      "DROP TABLE temp.tally_acc;", HUB_TALLY_BUCKETS - 1);
-    ok = sql.broken ? -1 : db_exec(db->conn, sql.data);
+    ok = sql.broken ? -1 : db_exec(db->lite, sql.data);
     buf_free(&sql);
     return ok;
 }
 
+/* Each kind's key, then n: ?1.. as write_row binds them. */
 static const char *const upsert[HUB_TALLY_KINDS] = {
     [HUB_TALLY_DAY] = "INSERT INTO tally_days(day, agency, platform, state, n)"
                       " VALUES(?1, ?2, ?3, ?4, ?5)"
                       " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [HUB_TALLY_STATE] = "INSERT INTO tally_states(state, n) VALUES(?4, ?5)"
+    [HUB_TALLY_STATE] = "INSERT INTO tally_states(state, n) VALUES(?1, ?2)"
                         " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [HUB_TALLY_DUE] = "INSERT INTO tally_due(day, n) VALUES(?1, ?5)"
+    [HUB_TALLY_DUE] = "INSERT INTO tally_due(day, n) VALUES(?1, ?2)"
                       " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [HUB_TALLY_LATENCY] = "INSERT INTO tally_latency(day, bucket, n) VALUES(?1, ?6, ?5)"
+    [HUB_TALLY_LATENCY] = "INSERT INTO tally_latency(day, bucket, n) VALUES(?1, ?2, ?3)"
                           " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+};
+
+/* PostgreSQL wants the key named; n is added to, so that nodes adding to
+ * one row at once each count. */
+static const char *const pg_upsert[HUB_TALLY_KINDS] = {
+    [HUB_TALLY_DAY] = "INSERT INTO tally_days(day, agency, platform, state, n)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(day, agency, platform, state)"
+                      " DO UPDATE SET n = tally_days.n + excluded.n",
+    [HUB_TALLY_STATE] = "INSERT INTO tally_states(state, n) VALUES(?1, ?2)"
+                        " ON CONFLICT(state) DO UPDATE SET n = tally_states.n + excluded.n",
+    [HUB_TALLY_DUE] = "INSERT INTO tally_due(day, n) VALUES(?1, ?2)"
+                      " ON CONFLICT(day) DO UPDATE SET n = tally_due.n + excluded.n",
+    [HUB_TALLY_LATENCY] = "INSERT INTO tally_latency(day, bucket, n) VALUES(?1, ?2, ?3)"
+                          " ON CONFLICT(day, bucket)"
+                          " DO UPDATE SET n = tally_latency.n + excluded.n",
 };
 
 const long long hub_tally_latency_le_ms[HUB_TALLY_BUCKETS] = {
     1000, 5000, 30000, 60000, 300000, 900000, 3600000, 21600000, 86400000, -1,
 };
 
-int hub_db_tally_open(hub_db *db)
+/* SQLite: a file from before the summaries gets them now. (PostgreSQL's
+ * are in its first schema: hub_db_pg.c.) */
+static int make_tables(hub_db *db)
 {
     sqlite3_stmt *probe = NULL;
-    int fresh = sqlite3_prepare_v2(db->conn, "SELECT 1 FROM tally_states", -1, &probe,
+    int fresh = sqlite3_prepare_v2(db->lite, "SELECT 1 FROM tally_states", -1, &probe,
                                    NULL) != SQLITE_OK;
-    int ok = 0;
+    int ok;
 
     sqlite3_finalize(probe);
-    if (fresh) {
-        if (db_begin(db->conn) != 0)
-            return -1;
-        ok = db_exec(db->conn, schema) == 0 && db_exec(db->conn, backfill) == 0 &&
-                     backfill_latency(db) == 0
-                 ? 0
-                 : -1;
-        if (ok != 0 || db_commit(db->conn) != 0) {
-            db_rollback(db->conn);
-            return -1;
-        }
+    if (!fresh)
+        return 0;
+    if (db_begin(db->lite) != 0)
+        return -1;
+    ok = db_exec(db->lite, schema) == 0 && db_exec(db->lite, backfill) == 0 &&
+                 backfill_latency(db) == 0
+             ? 0
+             : -1;
+    if (ok != 0 || db_commit(db->lite) != 0) {
+        db_rollback(db->lite);
+        return -1;
     }
+    return 0;
+}
+
+int hub_db_tally_open(hub_db *db)
+{
+    if (!db->pg && make_tables(db) != 0)
+        return -1;
     for (int k = 0; k < HUB_TALLY_KINDS; k++)
-        if (!(db->tally_st[k] = db_prepare(db->conn, upsert[k])))
+        if (!(db->tally_st[k] = sql_prepare(db->w.conn, db->pg ? pg_upsert[k] : upsert[k])))
             return -1;
     return 0;
 }
@@ -123,28 +149,63 @@ int hub_db_tally_open(hub_db *db)
 void hub_db_tally_close(hub_db *db)
 {
     for (int k = 0; k < HUB_TALLY_KINDS; k++)
-        sqlite3_finalize(db->tally_st[k]);
+        sql_finalize(db->tally_st[k]);
 }
 
 static int write_row(hub_db *db, const hub_tally_row *r)
 {
-    sqlite3_stmt *st = db->tally_st[r->kind];
+    sql_stmt *st = db->tally_st[r->kind];
 
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, r->day);
-    db_bind_text(st, 2, r->agency);
-    db_bind_text(st, 3, r->platform);
-    db_bind_text(st, 4, notice_state_name((notice_state)r->k));
-    sqlite3_bind_int64(st, 5, r->n);
-    sqlite3_bind_int(st, 6, r->k);
-    return db_step_done(st);
+    sql_reset(st);
+    switch (r->kind) {
+    case HUB_TALLY_DAY:
+        sql_bind_int64(st, 1, r->day);
+        sql_bind_text(st, 2, r->agency);
+        sql_bind_text(st, 3, r->platform);
+        sql_bind_text(st, 4, notice_state_name((notice_state)r->k));
+        sql_bind_int64(st, 5, r->n);
+        break;
+    case HUB_TALLY_STATE:
+        sql_bind_text(st, 1, notice_state_name((notice_state)r->k));
+        sql_bind_int64(st, 2, r->n);
+        break;
+    case HUB_TALLY_DUE:
+        sql_bind_int64(st, 1, r->day);
+        sql_bind_int64(st, 2, r->n);
+        break;
+    default: /* HUB_TALLY_LATENCY: k is the bucket */
+        sql_bind_int64(st, 1, r->day);
+        sql_bind_int(st, 2, r->k);
+        sql_bind_int64(st, 3, r->n);
+    }
+    return sql_step_done(st);
+}
+
+/* The order rows are written in on PostgreSQL: the same in every
+ * transaction, so that two nodes adding to the same rows wait for each
+ * other instead of deadlocking. */
+static int row_order(const void *a, const void *b)
+{
+    const hub_tally_row *x = a, *y = b;
+    int c;
+
+    if (x->kind != y->kind)
+        return x->kind - y->kind;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    if (x->k != y->k)
+        return x->k - y->k;
+    if ((c = strcmp(x->agency, y->agency)) != 0)
+        return c;
+    return strcmp(x->platform, y->platform);
 }
 
 int hub_db_tally_flush(hub_db *db)
 {
     int ok = 0;
 
+    if (db->pg)
+        qsort(db->tally, db->ntally, sizeof *db->tally, row_order);
     for (size_t i = 0; i < db->ntally && ok == 0; i++)
         if (db->tally[i].n)
             ok = write_row(db, &db->tally[i]);

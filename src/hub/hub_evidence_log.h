@@ -103,7 +103,7 @@ int hub_evidence_log_file_leaves(hub_evidence_log *log, const void *bytes, size_
  * whose columns from col on are (leaf, hash, off, len), from the row or
  * the leaf file, after checking them against the stored hash. Returns 0,
  * or -1 with out as it was (unless it ran out of memory: then broken). */
-int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out);
+int hub_evidence_log_row_leaf(hub_evidence_log *log, sql_stmt *st, int col, buf *out);
 
 /* ---- signing ---- */
 

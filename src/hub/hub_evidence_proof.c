@@ -46,27 +46,26 @@ static void leaves_free(notice_leaves *nl)
     free(nl);
 }
 
-int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out)
+/* Appends a leaf's len bytes, from blob or (filed) at off in the leaf
+ * file, to out once they match want, their stored hash. */
+static int checked_leaf(hub_evidence_log *log, const void *blob, long long len, int filed,
+                        long long off, const uint8_t want[MERKLE_HASH_LEN], buf *out)
 {
-    int filed = sqlite3_column_type(st, col + 2) != SQLITE_NULL;
-    sqlite3_int64 off = filed ? sqlite3_column_int64(st, col + 2) : 0;
-    sqlite3_int64 len = filed ? sqlite3_column_int64(st, col + 3) : sqlite3_column_bytes(st, col);
-    uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
+    uint8_t got[MERKLE_HASH_LEN];
     size_t at = out->len;
     char *to;
 
-    if (len < 0 || len > CERT_MAX_LEAF || off < 0 ||
-        hub_evidence_log_hash_col(st, col + 1, want) != 0 || out->broken)
+    if (len < 0 || len > CERT_MAX_LEAF || off < 0 || out->broken)
         return -1;
     to = buf_extend(out, (size_t)len);
     if (!to)
         return -1;
     if (!filed) {
         if (len > 0) /* an emptied leaf has no blob; it fails the hash below */
-            memcpy(to, sqlite3_column_blob(st, col), (size_t)len);
+            memcpy(to, blob, (size_t)len);
     } else if (hub_leaf_file_get(log->leaves, (uint64_t)off, to, (size_t)len) != 0) {
-        log_error("log: cannot read %lld bytes at %lld of the leaf file: %s", (long long)len,
-                  (long long)off, strerror(errno));
+        log_error("log: cannot read %lld bytes at %lld of the leaf file: %s", len, off,
+                  strerror(errno));
         out->data[out->len = at] = '\0';
         return -1;
     }
@@ -74,7 +73,7 @@ int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, 
     if (memcmp(got, want, MERKLE_HASH_LEN) != 0) {
         if (filed)
             log_error("log: %lld bytes at %lld of the leaf file do not match their stored"
-                      " hash", (long long)len, (long long)off);
+                      " hash", len, off);
         else
             log_error("log: a leaf in the evidence table does not match its stored hash");
         out->data[out->len = at] = '\0';
@@ -83,13 +82,44 @@ int hub_evidence_log_row_leaf(hub_evidence_log *log, sqlite3_stmt *st, int col, 
     return 0;
 }
 
+static int row_leaf_lite(hub_evidence_log *log, sqlite3_stmt *st, int col, buf *out)
+{
+    int filed = sqlite3_column_type(st, col + 2) != SQLITE_NULL;
+    sqlite3_int64 off = filed ? sqlite3_column_int64(st, col + 2) : 0;
+    sqlite3_int64 len = filed ? sqlite3_column_int64(st, col + 3) : sqlite3_column_bytes(st, col);
+    uint8_t want[MERKLE_HASH_LEN];
+
+    if (hub_evidence_log_hash_col(st, col + 1, want) != 0)
+        return -1;
+    return checked_leaf(log, filed ? NULL : sqlite3_column_blob(st, col), len, filed, off, want,
+                        out);
+}
+
+int hub_evidence_log_row_leaf(hub_evidence_log *log, sql_stmt *st, int col, buf *out)
+{
+    int filed = !sql_is_null(st, col + 2);
+    uint8_t want[MERKLE_HASH_LEN];
+    const void *blob = NULL;
+    size_t hash_len, blob_len = 0;
+    const void *hash = sql_blob(st, col + 1, &hash_len);
+
+    if (!hash || hash_len != MERKLE_HASH_LEN)
+        return -1;
+    /* Copied before the leaf is read: a statement holds one blob at a time. */
+    memcpy(want, hash, sizeof want);
+    if (!filed)
+        blob = sql_blob(st, col, &blob_len);
+    return checked_leaf(log, blob, filed ? sql_int64(st, col + 3) : (long long)blob_len, filed,
+                        filed ? sql_int64(st, col + 2) : 0, want, out);
+}
+
 /* Copies one row (idx, leaf, hash, off, len), checking the stored hash. */
 static int take_row(hub_evidence_log *log, notice_leaves *nl, sqlite3_stmt *st)
 {
     cert_entry *e = &nl->e[nl->count];
     size_t at = nl->bytes.len;
 
-    if (hub_evidence_log_row_leaf(log, st, 1, &nl->bytes) != 0) {
+    if (row_leaf_lite(log, st, 1, &nl->bytes) != 0) {
         log_error("log: leaf %lld cannot be read", (long long)sqlite3_column_int64(st, 0));
         return -1;
     }

@@ -7,7 +7,15 @@
  * agencies' change feed is ordered and gap-free. What a test reads back
  * is the JSON an agency would get (hub_db_notice_json, hub_db_changes_json).
  * After every test the operators' console's summaries must agree with a
- * count of the notices (assert_summaries_agree). */
+ * count of the notices (assert_summaries_agree).
+ *
+ * With HERALD_TEST_PG_DSN set (a libpq connection string to an empty
+ * database it may wipe), the same cases run on the PostgreSQL store
+ * instead, with the log's sequencer running: what the sequencer has yet
+ * to integrate is waited for before the feed or the log's size is read
+ * (settle). The cases about SQLite files are skipped there; those about
+ * several nodes sharing the database run only there. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +26,13 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include <time.h>
+
 #include "clock.h"
 #include "hub_db.h"
 #include "hub_directory.h"
 #include "hub_evidence_log.h"
+#include "sql.h"
 
 #define T0 1790000000000LL
 #define DAY (24 * 3600 * 1000LL)
@@ -57,15 +68,45 @@ static void route(hub_directory *d, const char *platform, const char *rk, int pr
     assert_int_equal(hub_directory_put(d, platform, &e, 1, T0), 0);
 }
 
+/* The PostgreSQL database the cases run on, or NULL for SQLite files. */
+static const char *pg_dsn;
+
+/* A node of the PostgreSQL store, its sequencer running (no key: the
+ * cases here read leaves, not heads). */
+static hub_db *open_node(const char *node)
+{
+    char err[256];
+    hub_db *db = hub_db_open_pg(pg_dsn, node, err, sizeof err);
+
+    if (!db)
+        fail_msg("hub_db_open_pg: %s", err);
+    assert_int_equal(hub_evidence_log_start_signer(hub_db_log(db), 20), 0);
+    return db;
+}
+
 static void open_db(fixture *f)
 {
     char err[256];
 
-    f->db = hub_db_open(f->path, err, sizeof err);
+    f->db = pg_dsn ? open_node("node-a") : hub_db_open(f->path, err, sizeof err);
     if (!f->db)
         fail_msg("hub_db_open: %s", err);
     hub_db_set_directory(f->db, f->d);
     hub_db_set_fallback_ms(f->db, FALLBACK_MS);
+}
+
+/* Runs sql on the PostgreSQL database: 0 or -1. */
+static int pg_exec(const char *sql)
+{
+    char err[256];
+    sql_conn *c = sql_connect_pg(pg_dsn, err, sizeof err);
+    int ok;
+
+    if (!c)
+        fail_msg("PostgreSQL: %s", err);
+    ok = sql_exec(c, sql);
+    sql_close(c);
+    return ok;
 }
 
 static int setup(void **state)
@@ -84,18 +125,42 @@ static int setup(void **state)
     route(f->d, "beta", rk1, 2);
     route(f->d, "gamma", rk2, 1);
     route(f->d, "alpha", rk2, 2);
+    if (pg_dsn)
+        assert_int_equal(pg_exec("SET client_min_messages = warning;"
+                                 " DROP SCHEMA public CASCADE; CREATE SCHEMA public"), 0);
     open_db(f);
     *state = f;
     return 0;
 }
 
-/* The first column of sql's first row, on the file at path. */
+/* The first column of sql's first row, on PostgreSQL. */
+static long long pg_one_int(const char *sql)
+{
+    char err[256];
+    sql_conn *c = sql_connect_pg(pg_dsn, err, sizeof err);
+    sql_stmt *st;
+    long long v = -1;
+
+    if (!c)
+        fail_msg("PostgreSQL: %s", err);
+    st = sql_prepare(c, sql);
+    if (st && sql_step(st) == 1)
+        v = sql_int64(st, 0);
+    sql_finalize(st);
+    sql_close(c);
+    return v;
+}
+
+/* The first column of sql's first row, on the file at path (or the
+ * PostgreSQL database). */
 static long long one_int(const char *path, const char *sql)
 {
     sqlite3 *conn;
     sqlite3_stmt *st;
     long long v = -1;
 
+    if (pg_dsn)
+        return pg_one_int(sql);
     assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(conn, sql, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -106,8 +171,8 @@ static long long one_int(const char *path, const char *sql)
 }
 
 /* Rows of a that are not in b, and of b not in a. */
-#define DIFFER(a, b) "SELECT (SELECT count(*) FROM (" a " EXCEPT " b ")) +" \
-                     " (SELECT count(*) FROM (" b " EXCEPT " a "))"
+#define DIFFER(a, b) "SELECT (SELECT count(*) FROM (" a " EXCEPT " b ") d1) +" \
+                     " (SELECT count(*) FROM (" b " EXCEPT " a ") d2)"
 #define STATES "SELECT state, count(*) FROM notices GROUP BY state"
 #define DUES "SELECT due / 86400000, count(*) FROM notices" \
              " WHERE state IN ('relayed', 'received') AND due > 0 GROUP BY 1"
@@ -305,6 +370,23 @@ static void assert_last_reason(fixture *f, const char *id, const char *reason)
     json_decref(root);
 }
 
+/* On PostgreSQL: until the sequencer has integrated every leaf and
+ * numbered every change committed so far (5 s at most). */
+static void settle(void)
+{
+    const struct timespec pause = {0, 5 * 1000000L};
+
+    if (!pg_dsn)
+        return;
+    for (int tries = 0; tries < 1000; tries++) {
+        if (pg_one_int("SELECT (SELECT count(*) FROM log_pending) +"
+                       " (SELECT count(*) FROM changes WHERE seq IS NULL)") == 0)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("the sequencer left leaves or changes behind for 5 s");
+}
+
 /* GET /v1/changes for agency after a cursor: "state ..." of the
  * changes ("state:event" for evidence that moved no state), their seqs into seq (room for cap), the cursor into *next. */
 static size_t feed(fixture *f, const char *agency, long long after, long limit, char *states,
@@ -315,6 +397,7 @@ static size_t feed(fixture *f, const char *agency, long long after, long limit, 
     size_t i, n, len = 0;
     buf out;
 
+    settle();
     buf_init(&out, 1024);
     assert_int_equal(hub_db_changes_json(f->db, agency, after, limit, &out), 0);
     root = json_loadb(out.data, out.len, 0, &jerr);
@@ -357,6 +440,7 @@ static void relayed_to_alpha(fixture *f, const char *reference, char id[NOTICE_I
 
 static uint64_t leaves(fixture *f)
 {
+    settle();
     return hub_evidence_log_size(hub_db_log(f->db));
 }
 
@@ -415,6 +499,8 @@ static void open_fails_on_a_path_it_cannot_create(void **state)
     fixture *f = *state;
     char path[96], err[256] = "";
 
+    if (pg_dsn)
+        skip(); /* a file of SQLite's */
     snprintf(path, sizeof path, "%s/no/such/folder/hub.db", f->dir);
     assert_null(hub_db_open(path, err, sizeof err));
     assert_true(err[0] != '\0');
@@ -1561,6 +1647,8 @@ static void older_database_is_counted_once(void **state)
     hub_relay_item it;
     int moved = -1;
 
+    if (pg_dsn)
+        skip(); /* surgery on an SQLite file */
     relayed_to_alpha(f, "T-1", id1, &it);
     submit(f, "nts", "T-4", rk1, T0 + 10, id4);
     claim_one(f, T0 + 10, "alpha", &it);
@@ -1600,6 +1688,232 @@ static void older_database_is_counted_once(void **state)
     open_db(f);
 }
 
+/* ---- several nodes on one PostgreSQL database ---- */
+
+static void newer_schema_is_refused(void **state)
+{
+    fixture *f = *state;
+    char err[256] = "";
+
+    if (!pg_dsn)
+        skip();
+    hub_db_close(f->db);
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
+    assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
+    assert_non_null(strstr(err, "version 99"));
+    assert_non_null(strstr(err, "version 1)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 1"), 0);
+    open_db(f);
+}
+
+/* Another node's leases are its own: a node starting again frees only
+ * the notices it had claimed. */
+static void recover_frees_only_this_nodes_leases(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], b[NOTICE_ID_LEN + 1];
+    hub_relay_item it[2];
+    size_t n_out, n_postal, released;
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    hub_db_set_directory(other, f->d);
+    submit(f, "nts", "M-1", rk1, T0, a);
+    assert_int_equal(hub_db_relay_next(other, it, 0, T0, 1, known, NULL, &n_out, &n_postal), 0);
+    assert_int_equal(n_out, 1);
+    assert_string_equal(it[0].n.id, a);
+    submit(f, "nts", "M-2", rk1, T0 + 1, b);
+    claim_one(f, T0 + 1, "alpha", &it[1]);
+    assert_string_equal(it[1].n.id, b);
+    assert_int_equal(hub_db_relay_recover(f->db, T0 + 2, &released), 0);
+    assert_int_equal(released, 1);
+    claim_one(f, T0 + 3, "alpha", &it[1]);
+    assert_string_equal(it[1].n.id, b); /* not a: node-b's lease holds */
+    assert_int_equal(hub_db_relay_recover(other, T0 + 4, &released), 0);
+    assert_int_equal(released, 1);
+    claim_one(f, T0 + 5, "alpha", &it[1]);
+    assert_string_equal(it[1].n.id, a);
+    hub_db_close(other);
+}
+
+/* A notice's leaf times never go back, whichever node adds them: the
+ * last one is in the notice's row, not in a node's memory. */
+static void leaf_times_hold_across_nodes(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1], later[25];
+    hub_relay_item it;
+    hub_report r;
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    submit(f, "nts", "N-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 10);
+    memset(&r, 0, sizeof r);
+    memcpy(r.notice, id, sizeof r.notice);
+    r.event = EV_CONTENT_CONSIGNMENT;
+    assert_int_equal(hub_db_report(other, ROLE_PLATFORM, "alpha", &r, 1, T0 + 5), 0);
+    assert_string_equal(r.status, "recorded");
+    clock_rfc3339_ms(later, T0 + 10);
+    assert_last_leaf_has(f, id, "event", "ContentConsignment");
+    assert_last_leaf_has(f, id, "at", later);
+    hub_db_close(other);
+}
+
+/* The server ends every connection to the database but the caller's. */
+static void drop_connections(void)
+{
+    assert_int_equal(pg_exec("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                             " WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+                     0);
+    while (pg_one_int("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                      " current_database() AND pid <> pg_backend_pid()") > 0)
+        ; /* until the server has let them go */
+}
+
+/* The server dropped every connection (a restart, a failover): a call
+ * that finds its connection gone before it did anything (a transaction's
+ * BEGIN, a read) connects again and goes on. */
+static void lost_connections_are_made_again(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1];
+    hub_submission s;
+    size_t routed;
+
+    if (!pg_dsn)
+        skip();
+    submit(f, "nts", "K-1", rk1, T0, a);
+    drop_connections();
+    submission(&s, "K-2", rk1);
+    assert_int_equal(hub_db_submit(f->db, "nts", &s, 1, T0 + 1, 0, NULL, &routed), 0);
+    assert_int_equal(s.duplicate, 0);
+    assert_int_equal(notice_status(f, a, "nts"), 200);
+    assert_timeline(f, s.id, "SubmissionAcceptance:hub");
+    assert_feed(f, "nts", ""); /* new notices are told in the answer, not the feed */
+    drop_connections();
+    assert_int_equal(hub_db_may_see(f->db, a, ROLE_AGENCY, "nts"), 200);
+    drop_connections();
+    assert_feed(f, "nts", "");
+    if (leaves(f) != 2) /* the log's reader too finds its connection gone once */
+        assert_int_equal(leaves(f), 2);
+}
+
+/* The feed's seqs come from the log's sequencer, after the commit: a
+ * read of the feed still holds every change committed before it. */
+static void feed_holds_what_was_committed_before_it(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    buf out;
+
+    if (!pg_dsn)
+        skip();
+    relayed_to_alpha(f, "F-1", id, &it); /* no settle() */
+    buf_init(&out, 1024);
+    assert_int_equal(hub_db_changes_json(f->db, "nts", 0, 10, &out), 0);
+    assert_non_null(strstr(out.data, "\"state\":\"relayed\""));
+    buf_free(&out);
+}
+
+/* A withdrawal one node is telling its platform is not told by another
+ * meanwhile; one it could not tell is the others' to try again. */
+static void a_withdrawal_is_told_by_one_node(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    relayed_to_alpha(f, "W-1", id, &it);
+    assert_string_equal(cancel(f, "nts", "W-1", "sent in error", T0 + 2), "cancelled");
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 0);
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told */
+    assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 1);
+    assert_string_equal(w[1].notice, id);
+    w[1].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(other, w + 1, 1), 0);
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
+    hub_db_close(other);
+}
+
+typedef struct claimer {
+    hub_db *db;
+    size_t claimed;
+    char (*ids)[NOTICE_ID_LEN + 1];
+    int failed;
+} claimer;
+
+#define RACE_NOTICES 200
+
+static void *claim_all(void *arg)
+{
+    claimer *c = arg;
+    hub_relay_item it[7];
+    size_t n_out, n_postal;
+
+    do {
+        if (hub_db_relay_next(c->db, it, 0, T0, 7, known, NULL, &n_out, &n_postal) != 0) {
+            c->failed = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < n_out && c->claimed < RACE_NOTICES; i++)
+            memcpy(c->ids[c->claimed++], it[i].n.id, NOTICE_ID_LEN + 1);
+    } while (n_out > 0);
+    return NULL;
+}
+
+static int id_order(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Two nodes claiming at once take each notice once: a claim passes over
+ * the rows another node's claim holds (SKIP LOCKED). */
+static void two_nodes_claim_each_notice_once(void **state)
+{
+    fixture *f = *state;
+    static char ids[2 * RACE_NOTICES][NOTICE_ID_LEN + 1];
+    hub_submission s[RACE_NOTICES];
+    char refs[RACE_NOTICES][16];
+    claimer c[2] = {{f->db, 0, ids, 0}, {NULL, 0, ids + RACE_NOTICES, 0}};
+    pthread_t t[2];
+    size_t routed;
+
+    if (!pg_dsn)
+        skip();
+    c[1].db = open_node("node-b");
+    hub_db_set_directory(c[1].db, f->d);
+    for (int i = 0; i < RACE_NOTICES; i++) {
+        snprintf(refs[i], sizeof refs[i], "R-%d", i);
+        submission(&s[i], refs[i], rk1);
+    }
+    assert_int_equal(hub_db_submit(f->db, "nts", s, RACE_NOTICES, T0, 0, NULL, &routed), 0);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, claim_all, &c[k]), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    assert_false(c[0].failed || c[1].failed);
+    assert_int_equal(c[0].claimed + c[1].claimed, RACE_NOTICES);
+    memmove(ids[c[0].claimed], ids[RACE_NOTICES], c[1].claimed * sizeof ids[0]);
+    qsort(ids, RACE_NOTICES, sizeof ids[0], id_order);
+    for (int i = 1; i < RACE_NOTICES; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    hub_db_close(c[1].db);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1637,7 +1951,18 @@ int main(void)
         T(pre_notice_without_consent_goes_to_paper),
         T(consent_gives_the_read_window),
         T(older_database_is_counted_once),
+        T(newer_schema_is_refused),
+        T(recover_frees_only_this_nodes_leases),
+        T(leaf_times_hold_across_nodes),
+        T(two_nodes_claim_each_notice_once),
+        T(lost_connections_are_made_again),
+        T(a_withdrawal_is_told_by_one_node),
+        T(feed_holds_what_was_committed_before_it),
     };
+    const char *dsn = getenv("HERALD_TEST_PG_DSN");
+
+    if (dsn && dsn[0])
+        pg_dsn = dsn;
 #undef T
     return cmocka_run_group_tests_name("hub_db", tests, NULL, NULL);
 }

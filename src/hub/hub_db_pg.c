@@ -1,0 +1,251 @@
+/* hub_db_pg.c -- the hub's store in PostgreSQL, which several hubs
+ * (nodes) share: its schema and versioned migrations, its SQL, and its
+ * open. The logic that runs on it is the SQLite store's (hub_db_*.c, over
+ * sql.h); what differs is said here:
+ *
+ *   - a notice is loaded FOR UPDATE, so two nodes changing it take turns
+ *     and its leaves reach the log in the order of their commits;
+ *   - the workers' claims skip rows another node holds (SKIP LOCKED);
+ *   - a notice's last leaf time is in its row (last_leaf), not in one
+ *     node's memory; a lease names its node (leased_by);
+ *   - a change enters the feed without its seq: the log's sequencer
+ *     numbers changes in one order for every node (a bigserial is
+ *     neither gap-free nor in commit order across connections);
+ *   - summaries are added to (n = n + excluded.n), never overwritten;
+ *   - a withdrawal owed to a platform is leased to the node telling it. */
+#include "hub_db_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The schema this binary writes; a database at a later one was made by a
+ * newer herald, and this one refuses it rather than guess. */
+#define HUB_PG_SCHEMA 1
+/* pg_advisory_lock key under which one node at a time migrates. */
+#define HUB_PG_MIGRATE_LOCK "4242001"
+
+/* Version 1: the SQLite store's tables, with the columns several nodes
+ * need (see the top of this file). What is kept, and never kept, is as
+ * in hub_db.c; times are Unix milliseconds. (The directory makes its own
+ * table, under the same lock: hub_directory.c.) */
+static const char migrate_1[] =
+    "CREATE TABLE notices("
+    "  id text PRIMARY KEY, agency text NOT NULL, reference text NOT NULL,"
+    "  rk text NOT NULL, title text NOT NULL, doc_sha256 text NOT NULL,"
+    "  deadline bigint NOT NULL, link text NOT NULL, state text NOT NULL, platform text,"
+    "  created bigint NOT NULL, due bigint, next_attempt bigint NOT NULL DEFAULT 0,"
+    "  attempts int NOT NULL DEFAULT 0, expiries int NOT NULL DEFAULT 0,"
+    "  window_start bigint, remind_at bigint, reminded int NOT NULL DEFAULT 0,"
+    "  urgent int NOT NULL DEFAULT 0, last_leaf bigint NOT NULL DEFAULT 0, leased_by text,"
+    "  UNIQUE(agency, reference));"
+    "CREATE INDEX notices_relay ON notices(next_attempt) WHERE state = 'accepted';"
+    "CREATE INDEX notices_due ON notices(due) WHERE state IN ('relayed', 'received');"
+    "CREATE INDEX notices_remind ON notices(remind_at) WHERE remind_at IS NOT NULL;"
+    "CREATE TABLE relays(notice text NOT NULL, platform text NOT NULL, accepted int NOT NULL,"
+    "  events int NOT NULL DEFAULT 0, PRIMARY KEY(notice, platform));"
+    "CREATE TABLE reported(notice text NOT NULL, event text NOT NULL, actor text NOT NULL,"
+    "  reason text NOT NULL, PRIMARY KEY(notice, event, actor, reason));"
+    "CREATE TABLE changes(id bigserial PRIMARY KEY, seq bigint UNIQUE, agency text NOT NULL,"
+    "  notice text NOT NULL, state text NOT NULL, at bigint NOT NULL,"
+    "  reference text NOT NULL DEFAULT '', platform text, event text);"
+    "CREATE INDEX changes_agency ON changes(agency, seq) WHERE seq IS NOT NULL;"
+    "CREATE INDEX changes_unsequenced ON changes(id) WHERE seq IS NULL;"
+    "CREATE TABLE reminders(notice text NOT NULL, platform text NOT NULL, n int NOT NULL,"
+    "  at bigint NOT NULL, PRIMARY KEY(notice, platform, n));"
+    "CREATE TABLE withdrawals(notice text NOT NULL, platform text NOT NULL, reason text,"
+    "  leased_until bigint NOT NULL DEFAULT 0, PRIMARY KEY(notice, platform));"
+    "CREATE TABLE tally_days(day bigint NOT NULL, agency text NOT NULL,"
+    "  platform text NOT NULL, state text NOT NULL, n bigint NOT NULL,"
+    "  PRIMARY KEY(day, agency, platform, state));"
+    "CREATE TABLE tally_states(state text PRIMARY KEY, n bigint NOT NULL);"
+    "CREATE TABLE tally_due(day bigint PRIMARY KEY, n bigint NOT NULL);"
+    "CREATE TABLE tally_latency(day bigint NOT NULL, bucket int NOT NULL, n bigint NOT NULL,"
+    "  PRIMARY KEY(day, bucket));";
+
+static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1};
+
+#define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
+
+/* The writer's statements; their numbers as in hub_db.c's. ?8 of S_SAVE,
+ * ?11 of S_SAVE_REMIND, ?13 of S_INSERT and ?2 of S_RECOVER are the node. */
+static const char *const pg_sql[S_COUNT] = {
+    [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
+    [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
+                 " link, state, created, next_attempt, platform, urgent, last_leaf, leased_by)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'accepted', ?9, ?10, ?11, ?12, ?9,"
+                 " ?13) ON CONFLICT(agency, reference) DO NOTHING",
+    [S_LOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1 FOR UPDATE",
+    [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
+               " attempts = ?6, expiries = ?7, leased_by = ?8 WHERE id = ?1",
+    [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
+                      " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
+                      " remind_at = ?9, reminded = ?10, leased_by = ?11 WHERE id = ?1",
+    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform, event)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* The notice's integrated leaves, then those the sequencer has yet to
+     * take, in the order they were committed: one statement, one
+     * snapshot, so a leaf being integrated is in one table or the other. */
+    [S_HISTORY] = "SELECT leaf, hash, NULL::bigint, NULL::bigint FROM ("
+                  " SELECT leaf, hash, 0 AS part, idx AS k FROM log_leaves WHERE notice = ?1"
+                  " UNION ALL SELECT leaf, hash, 1, id FROM log_pending WHERE notice = ?1) t"
+                  " ORDER BY part, k",
+    [S_CHANGES] = "SELECT seq, notice, reference, state, at, platform, event FROM changes"
+                  " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    [S_REPORTED] = "INSERT INTO reported(notice, event, actor, reason) VALUES(?1, ?2, ?3, ?4)"
+                   " ON CONFLICT DO NOTHING",
+    [S_RELAY_GET] = "SELECT accepted FROM relays WHERE notice = ?1 AND platform = ?2",
+    [S_RELAY_ADD] = "INSERT INTO relays(notice, platform, accepted, events)"
+                    " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [S_RELAY_EVENT] = "UPDATE relays SET events = events | ?3::int"
+                      " WHERE notice = ?1 AND platform = ?2 AND (events & ?3::int) = 0",
+    [S_CLAIM] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE state = 'accepted'"
+                " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2 FOR UPDATE SKIP LOCKED",
+    [S_DUE] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
+              " AND due <= ?1 ORDER BY due LIMIT ?2 FOR UPDATE SKIP LOCKED",
+    [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
+                  " AND next_attempt > ?2",
+    [S_REMIND] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
+                 " ORDER BY remind_at LIMIT ?2 FOR UPDATE SKIP LOCKED",
+    [S_REMINDED] = "INSERT INTO reminders(notice, platform, n, at) VALUES(?1, ?2, ?3, ?4)"
+                   " ON CONFLICT DO NOTHING",
+    [S_WITHDRAW_ADD] = "INSERT INTO withdrawals(notice, platform, reason)"
+                       " SELECT * FROM (SELECT ?1::text, platform, ?2::text FROM relays"
+                       " WHERE notice = ?1 AND accepted = 1"
+                       " UNION SELECT ?1::text, ?3::text, ?2::text WHERE ?3::text IS NOT NULL) w"
+                       " ON CONFLICT DO NOTHING",
+    /* ?1 max, ?2 the lease's end, ?3 now */
+    [S_WITHDRAW_DUE] = "UPDATE withdrawals w SET leased_until = ?2 FROM (SELECT notice, platform"
+                       " FROM withdrawals WHERE leased_until <= ?3 ORDER BY platform, notice"
+                       " LIMIT ?1 FOR UPDATE SKIP LOCKED) d"
+                       " WHERE w.notice = d.notice AND w.platform = d.platform"
+                       " RETURNING w.notice, w.platform, w.reason",
+    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
+    /* Only this node's: the others' rounds are alive. */
+    [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
+                  " AND next_attempt > ?1 AND leased_by = ?2",
+    [S_LEAF_TIME] = "UPDATE notices SET last_leaf = ?2 WHERE id = ?1",
+    [S_WITHDRAW_RELEASE] = "UPDATE withdrawals SET leased_until = 0"
+                           " WHERE notice = ?1 AND platform = ?2",
+};
+
+/* The reader's notice, for GETs: locking nothing. */
+static const char pg_read_load[] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1";
+/* The agency's last change still without its seq, and whether those up
+ * to one are still waiting for the sequencer (hub_db_changes.c). */
+static const char pg_changes_last[] = "SELECT coalesce(max(id), 0) FROM changes"
+                                      " WHERE seq IS NULL AND agency = ?1";
+static const char pg_changes_waiting[] = "SELECT count(*) FROM changes"
+                                         " WHERE seq IS NULL AND agency = ?1 AND id <= ?2";
+
+/* The version the database is at: 0 when it has none yet, -1 on error. */
+static int schema_version(sql_conn *c)
+{
+    sql_stmt *st;
+    int v = -1;
+
+    if (sql_exec(c, "CREATE TABLE IF NOT EXISTS hub_schema(version int NOT NULL)") != 0)
+        return -1;
+    st = sql_prepare(c, "SELECT coalesce(max(version), 0) FROM hub_schema");
+    if (st && sql_step(st) == 1)
+        v = sql_int(st, 0);
+    sql_finalize(st);
+    return v;
+}
+
+/* Brings the schema to HUB_PG_SCHEMA, each step in a transaction of its
+ * own, under the migration lock. */
+static int migrate(sql_conn *c, char *err, size_t errlen)
+{
+    char bump[64];
+    int v = schema_version(c);
+
+    if (v < 0) {
+        snprintf(err, errlen, "PostgreSQL: cannot read the store's schema version");
+        return -1;
+    }
+    if (v > HUB_PG_SCHEMA) {
+        snprintf(err, errlen,
+                 "PostgreSQL: the store's schema is version %d, newer than this herald's"
+                 " (version %d): run a herald at least as new",
+                 v, HUB_PG_SCHEMA);
+        return -1;
+    }
+    for (v++; v <= HUB_PG_SCHEMA; v++) {
+        snprintf(bump, sizeof bump, "DELETE FROM hub_schema; INSERT INTO hub_schema VALUES(%d)",
+                 v);
+        if (sql_begin(c) != 0 || sql_exec(c, migrations[v]) != 0 || sql_exec(c, bump) != 0 ||
+            sql_commit(c) != 0) {
+            sql_rollback(c);
+            snprintf(err, errlen, "PostgreSQL: cannot migrate the store to version %d", v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Schema and log under the migration lock (a session lock: a node that
+ * dies holding it lets go with its connection). */
+static int make_schema(hub_db *db, const char *dsn, char *err, size_t errlen)
+{
+    sql_conn *c = db->w.conn;
+    int ok;
+
+    if (sql_exec(c, "SELECT pg_advisory_lock(" HUB_PG_MIGRATE_LOCK ")") != 0) {
+        snprintf(err, errlen, "PostgreSQL: cannot take the migration lock");
+        return -1;
+    }
+    ok = migrate(c, err, errlen);
+    if (ok == 0 && !(db->log = hub_evidence_log_open_pg(c, dsn, db->node, err, errlen)))
+        ok = -1;
+    if (sql_exec(c, "SELECT pg_advisory_unlock(" HUB_PG_MIGRATE_LOCK ")") != 0 && ok == 0) {
+        snprintf(err, errlen, "PostgreSQL: cannot let go of the migration lock");
+        ok = -1;
+    }
+    return ok;
+}
+
+static int open_reader(hub_db *db, const char *dsn, char *err, size_t errlen)
+{
+    const char *text[S_COUNT] = {[S_LOAD] = pg_read_load,
+                                 [S_HISTORY] = pg_sql[S_HISTORY],
+                                 [S_CHANGES] = pg_sql[S_CHANGES],
+                                 [S_RELAY_GET] = pg_sql[S_RELAY_GET],
+                                 [S_CHANGES_LAST] = pg_changes_last,
+                                 [S_CHANGES_WAITING] = pg_changes_waiting};
+
+    if (!(db->r.conn = sql_connect_pg(dsn, err, errlen)))
+        return -1;
+    db->reader = &db->r;
+    if (hub_db_prepare_all(&db->r, text) != 0) {
+        snprintf(err, errlen, "PostgreSQL: cannot prepare the reader's statements");
+        return -1;
+    }
+    return 0;
+}
+
+hub_db *hub_db_open_pg(const char *dsn, const char *node, char *err, size_t errlen)
+{
+    hub_db *db;
+
+    if (!node[0] || strlen(node) >= sizeof db->node) {
+        snprintf(err, errlen, "the node's name must be 1 to %d bytes",
+                 (int)sizeof db->node - 1);
+        return NULL;
+    }
+    if (!(db = hub_db_new(err, errlen)))
+        return NULL;
+    db->pg = 1;
+    memcpy(db->node, node, strlen(node) + 1);
+    if (!(db->w.conn = sql_connect_pg(dsn, err, errlen)) ||
+        make_schema(db, dsn, err, errlen) != 0 || open_reader(db, dsn, err, errlen) != 0) {
+        hub_db_close(db);
+        return NULL;
+    }
+    hub_evidence_log_set_writer_lock(db->log, &db->w.lock);
+    if (hub_db_tally_open(db) != 0 || hub_db_prepare_all(&db->w, pg_sql) != 0) {
+        snprintf(err, errlen, "PostgreSQL: cannot prepare the store's statements");
+        hub_db_close(db);
+        return NULL;
+    }
+    return db;
+}
