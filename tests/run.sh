@@ -47,6 +47,18 @@ for t in "$build"/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	run_one "unit-$(basename "$t")" "$t"
 done
+# test_sql again on a PostgreSQL server of its own (tests/lib_pg.sh): with
+# HERALD_TEST_PG_DSN it runs its cases there.
+if [ -x "$build/test_sql" ]; then
+	. "$root/tests/lib_pg.sh"
+	if pg_start 2>"$logdir/pg.err"; then
+		HERALD_TEST_PG_DSN=$PG_DSN run_one unit-test_sql-postgres "$build/test_sql"
+		pg_cleanup
+	else
+		failed=$((failed + 1))
+		echo "[$label] not ok - a PostgreSQL server for test_sql: $(tail -n 1 "$logdir/pg.err")"
+	fi
+fi
 
 # The layout check reads sources, not a build: once, with the normal build.
 if [ "$label" = normal ]; then

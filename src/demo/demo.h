@@ -26,6 +26,12 @@ typedef struct demo {
     long consent_window_s; /* the hub's, for pre-notices (0: none) */
     unsigned long long seed;
     int port_idsvc, port_hub, port_agency;
+    /* --hub-dsn: the hub's store on that PostgreSQL instead of SQLite;
+     * --hub-nodes 2: a second hub process on it (DIR/hub/hub-2.ini, port
+     * port_hub2), which the platforms call while the agency calls the
+     * first, as two operators' roles would reach two nodes of one hub. */
+    const char *hub_dsn;
+    int hub_nodes, port_hub2;
     /* Each platform's citizen pages (plain HTTP on loopback), and the
      * listen the hub calls (TLS; the same port with --plain-http). */
     int port_platform[POP_PLATFORMS], port_platform_api[POP_PLATFORMS];

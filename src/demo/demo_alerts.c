@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sql.h"
+
 /* How long alerts may stand still before the wait gives up on them. */
 #define SETTLE_IDLE_S 10.0
 
@@ -112,6 +114,34 @@ static int count_evidence(const demo *d, demo_alerts *a, char *err, size_t errle
     return rc;
 }
 
+/* --hub-dsn: the same count over the log's tables in PostgreSQL, made by
+ * the server (leaves integrated, and those waiting for the sequencer). */
+static int count_evidence_pg(const demo *d, demo_alerts *a, char *err, size_t errlen)
+{
+    static const char q[] =
+        "SELECT count(*) FILTER (WHERE position(convert_to('\"event\":\"ReminderNotification\"', 'UTF8')"
+        " IN substring(leaf FROM 1 FOR 64)) > 0),"
+        " count(*) FILTER (WHERE position(convert_to('\"event\":\"ConsentPreNotification\"', 'UTF8')"
+        " IN substring(leaf FROM 1 FOR 64)) > 0)"
+        " FROM (SELECT leaf FROM log_leaves UNION ALL SELECT leaf FROM log_pending) l";
+    sql_conn *c = sql_connect_pg(d->hub_dsn, err, errlen);
+    sql_stmt *st;
+    int rc = -1;
+
+    if (!c)
+        return -1;
+    if ((st = sql_prepare(c, q)) && sql_step(st) == 1) {
+        a->reminders += sql_int64(st, 0);
+        a->pre_notices += sql_int64(st, 1);
+        rc = 0;
+    } else {
+        snprintf(err, errlen, "the hub's log in PostgreSQL could not be read");
+    }
+    sql_finalize(st);
+    sql_close(c);
+    return rc;
+}
+
 int demo_alerts_count(const demo *d, int evidence, demo_alerts *a, char *err, size_t errlen)
 {
     char path[4096], role[64];
@@ -123,7 +153,9 @@ int demo_alerts_count(const demo *d, int evidence, demo_alerts *a, char *err, si
         if (count_outbox(path, a, err, errlen) != 0)
             return -1;
     }
-    return evidence ? count_evidence(d, a, err, errlen) : 0;
+    if (!evidence)
+        return 0;
+    return d->hub_dsn ? count_evidence_pg(d, a, err, errlen) : count_evidence(d, a, err, errlen);
 }
 
 int demo_alerts_settle(const demo *d, char *err, size_t errlen)

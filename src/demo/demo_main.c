@@ -34,7 +34,8 @@
 static const char usage[] =
     "Usage: herald demo [--dir DIR] [--notices N] [--read-share PCT] [--no-serve]\n"
     "                   [--consent-window S] [--peers DIR | --no-channels]\n"
-    "                   [--stats FILE] [--no-send] [--plain-http]\n\n"
+    "                   [--stats FILE] [--no-send] [--plain-http]\n"
+    "                   [--hub-dsn DSN [--hub-nodes 1|2]]\n\n"
     "Runs the whole system on loopback: idsvc, hub, platforms 'messenger' and\n"
     "'carrier', and one agency, each with its data under DIR (DIR/idsvc, DIR/hub,\n"
     "DIR/agency, DIR/platform-messenger, DIR/platform-carrier), and the peers the\n"
@@ -73,7 +74,13 @@ static const char usage[] =
     "                    which sends, and kills and restarts roles, itself)\n"
     "  --plain-http      plain HTTP between the roles too (loopback), to compare\n"
     "                    with TLS; by default idsvc, the hub and the platforms\n"
-    "                    serve TLS 1.3 and every caller pins the callee's key\n";
+    "                    serve TLS 1.3 and every caller pins the callee's key\n"
+    "  --hub-dsn DSN     the hub keeps its store in that PostgreSQL database (a\n"
+    "                    libpq connection string; [store] kind = postgres)\n"
+    "                    instead of SQLite files in DIR/hub\n"
+    "  --hub-nodes N     1 (default) or 2 hub processes on that database: with 2\n"
+    "                    the platforms call the second (DIR/hub/hub-2.ini), the\n"
+    "                    agency the first\n";
 
 static int dir_is_empty_or_absent(const char *path)
 {
@@ -184,11 +191,13 @@ int cmd_demo(int argc, char **argv)
         {"no-channels", no_argument, 0, 'C'},
         {"no-send", no_argument, 0, 'S'},
         {"plain-http", no_argument, 0, 'P'},
+        {"hub-dsn", required_argument, 0, 'D'},
+        {"hub-nodes", required_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     demo d = {.dir = "demo-data", .notices = 1000, .read_share = 40, .seed = 2026,
-              .consent_window_s = 5};
+              .consent_window_s = 5, .hub_nodes = 1};
     long v;
     int c, no_send = 0;
 
@@ -216,12 +225,24 @@ int cmd_demo(int argc, char **argv)
         case 'C': d.no_channels = 1; break;
         case 'S': no_send = 1; break;
         case 'P': d.plain_http = 1; break;
+        case 'D':
+            if (!*optarg || strlen(optarg) > 1024 || strpbrk(optarg, "\r\n"))
+                return cli_usage_error("demo", "--hub-dsn must be one line of at most 1024 bytes");
+            d.hub_dsn = optarg;
+            break;
+        case 'N':
+            if (cli_parse_long(optarg, 1, 2, &v) != 0)
+                return cli_usage_error("demo", "--hub-nodes must be 1 or 2");
+            d.hub_nodes = (int)v;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: return cli_usage_error("demo", "unknown option");
         }
     }
     if (optind != argc)
         return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    if (d.hub_nodes > 1 && !d.hub_dsn)
+        return cli_usage_error("demo", "--hub-nodes 2 needs --hub-dsn: the nodes share one database");
     if (!dir_is_empty_or_absent(d.dir))
         return cli_fail("demo", "%s exists and is not empty: remove it or pick another --dir",
                         d.dir);

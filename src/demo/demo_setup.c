@@ -97,6 +97,35 @@ static int metrics_key(demo *d, char *err, size_t errlen)
     return demo_write_file(p, line, 0600, err, errlen);
 }
 
+/* --hub-dsn: the store's section, naming this node. */
+static void store_section(const demo *d, buf *ini, int node)
+{
+    if (d->hub_dsn)
+        buf_printf(ini, "[store]\nkind = postgres\ndsn = %s\nnode = hub-%d\n\n", d->hub_dsn, node);
+}
+
+/* --hub-nodes 2: the second node's config, the first's with its own
+ * folder (console users, its keys' copies), port and node name. */
+static int write_second_node(demo *d, const buf *first, char *err, size_t errlen)
+{
+    char from[96], p[4096];
+    const char *at, *store;
+    buf ini;
+
+    snprintf(from, sizeof from, "dir = .\nlisten = 127.0.0.1:%d\n", d->port_hub);
+    if (!(at = strstr(first->data, from)) || !(store = strstr(first->data, "\n[store]\n")))
+        return snprintf(err, errlen, "hub.ini lacks its listen or store"), -1;
+    buf_init(&ini, first->len + 64);
+    buf_printf(&ini, "%.*sdir = node-2\nlisten = 127.0.0.1:%d\n%.*s", (int)(at - first->data),
+               first->data, d->port_hub2, (int)(store - at - strlen(from)), at + strlen(from));
+    buf_printf(&ini, "\n");
+    store_section(d, &ini, 2);
+    demo_path(d, p, sizeof p, "hub", "hub-2.ini");
+    int r = ini.broken ? -1 : demo_write_file(p, ini.data, 0600, err, errlen);
+    buf_free(&ini);
+    return r;
+}
+
 /* Keys, clients files and the four role configs. */
 static int write_configs(demo *d, char *err, size_t errlen)
 {
@@ -180,7 +209,7 @@ static int write_configs(demo *d, char *err, size_t errlen)
                    d->port_platform[i]);
         demo_tls_peer(d, &text, d->port_idsvc, d->pin_idsvc);
         buf_printf(&text, "\n[hub]\nkey_file = hub.apikey\n");
-        demo_tls_peer(d, &text, d->port_hub, d->pin_hub);
+        demo_tls_peer(d, &text, d->hub_nodes > 1 ? d->port_hub2 : d->port_hub, d->pin_hub);
         demo_tls_section(d, &text, 1);
         channel_section(d, i, &text);
         demo_path(d, p, sizeof p, role, "platform.ini");
@@ -215,8 +244,11 @@ static int write_configs(demo *d, char *err, size_t errlen)
     buf_free(&text);
     if (r != 0)
         return -1;
+    store_section(d, &hub_ini, 1);
     demo_path(d, p, sizeof p, "hub", "hub.ini");
     if (hub_ini.broken || demo_write_file(p, hub_ini.data, 0600, err, errlen) != 0)
+        return -1;
+    if (d->hub_nodes > 1 && write_second_node(d, &hub_ini, err, errlen) != 0)
         return -1;
     demo_path(d, p, sizeof p, "idsvc", "clients");
     if (clients_idsvc.broken || demo_write_file(p, clients_idsvc.data, 0600, err, errlen) != 0)
@@ -292,6 +324,12 @@ static int start_roles(demo *d, char *err, size_t errlen)
     char *hub[] = {"hub", "--config", cfg, NULL};
     if (start_one(d, "hub", "hub", hub, d->port_hub, 1, "/v1/health", err, errlen) != 0)
         return -1;
+    if (d->hub_nodes > 1) {
+        demo_path(d, cfg, sizeof cfg, "hub", "hub-2.ini");
+        char *hub2[] = {"hub", "--config", cfg, NULL};
+        if (start_one(d, "hub-2", "hub", hub2, d->port_hub2, 1, "/v1/health", err, errlen) != 0)
+            return -1;
+    }
 
     for (int i = 0; i < POP_PLATFORMS; i++) {
         char role[64], name[64];
@@ -310,7 +348,7 @@ static int start_roles(demo *d, char *err, size_t errlen)
 
 static int pick_ports(demo *d, char *err, size_t errlen)
 {
-    int *ports[] = {&d->port_idsvc, &d->port_hub, &d->port_agency,
+    int *ports[] = {&d->port_idsvc, &d->port_hub, &d->port_hub2, &d->port_agency,
                     &d->port_platform[0], &d->port_platform[1],
                     &d->port_platform_api[0], &d->port_platform_api[1]};
 

@@ -33,6 +33,14 @@ int demo_tls_setup(demo *d, char *err, size_t errlen)
     if (make_pair(d, "idsvc", d->port_idsvc, d->pin_idsvc, err, errlen) != 0 ||
         make_pair(d, "hub", d->port_hub, d->pin_hub, err, errlen) != 0)
         return -1;
+    /* A second hub node serves the same key (its config names the same
+     * files): the same pin at its port. */
+    if (d->hub_nodes > 1) {
+        char url[64];
+        demo_tls_url(d, d->port_hub2, url, sizeof url);
+        if (tls_pin_set(url, d->pin_hub) != 0)
+            return snprintf(err, errlen, "too many pinned peers"), -1;
+    }
     for (int i = 0; i < POP_PLATFORMS; i++) {
         char role[64];
         snprintf(role, sizeof role, "platform-%s", demo_platform_names[i]);

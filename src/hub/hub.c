@@ -73,16 +73,11 @@ int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t has
 
 /* ---- the stores ---- */
 
-int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen)
+/* hub.db in the data directory, and directory.db beside it. */
+static int open_sqlite(hub *h, char *err, size_t errlen)
 {
     char file[4200], dirfile[4200];
-    size_t released;
 
-    snprintf(h->data_dir, sizeof h->data_dir, "%s", dir);
-    if (mkdir(h->data_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", h->data_dir, strerror(errno));
-        return -1;
-    }
     /* The directory first: it takes its table over from an older hub.db.
      * (data_dir is at most 4095 bytes: both names fit.) */
     snprintf(file, sizeof file, "%s/hub.db", h->data_dir);
@@ -91,7 +86,51 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     if (!h->dir)
         return -1;
     h->db = hub_db_open(file, err, errlen);
-    if (!h->db)
+    return h->db ? 0 : -1;
+}
+
+/* libpq's messages run over lines ("... failed: Connection refused\n\tIs
+ * the server running ..."): one line for the log and the terminal. */
+static void one_line(char *s)
+{
+    size_t n = strlen(s);
+
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+        s[--n] = '\0';
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\t' || *s == '\r')
+            *s = ' ';
+}
+
+/* The shared database: the store first (it runs the migrations), then
+ * the directory's table in it. */
+static int open_pg(hub *h, char *err, size_t errlen)
+{
+    char why[512];
+
+    h->db = hub_db_open_pg(h->store_dsn, h->store_node, why, sizeof why);
+    if (h->db)
+        h->dir = hub_directory_open_pg(h->store_dsn, why, sizeof why);
+    if (!h->db || !h->dir) {
+        one_line(why);
+        snprintf(err, errlen, "[store] dsn: %s%s", strncmp(why, "PostgreSQL", 10) ?
+                 "PostgreSQL: " : "", why);
+        return -1;
+    }
+    log_info("store: PostgreSQL, node %s", h->store_node);
+    return 0;
+}
+
+int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen)
+{
+    size_t released;
+
+    snprintf(h->data_dir, sizeof h->data_dir, "%s", dir);
+    if (mkdir(h->data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", h->data_dir, strerror(errno));
+        return -1;
+    }
+    if ((h->store_pg ? open_pg(h, err, errlen) : open_sqlite(h, err, errlen)) != 0)
         return -1;
     hub_db_set_directory(h->db, h->dir);
     /* Two rounds' worth: more means the relay is behind, and the rest can
@@ -104,7 +143,8 @@ int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t
     hub_db_set_reminders(h->db, &h->reminders);
     hub_db_set_consent_window_ms(h->db, h->consent_window_s * 1000LL);
     if (hub_db_relay_recover(h->db, clock_now_ms(), &released) != 0) {
-        snprintf(err, errlen, "%s: cannot release the relay's leases", file);
+        snprintf(err, errlen, "%s%s: cannot release the relay's leases",
+                 h->store_pg ? "PostgreSQL" : h->data_dir, h->store_pg ? "" : "/hub.db");
         return -1;
     }
     if (released)
@@ -297,9 +337,13 @@ int hub_start(hub *h, const char *listen, unsigned threads, char *err, size_t er
         hub_stop(h);
         return -1;
     }
-    if (hub_evidence_log_has_key(h->log) &&
+    /* On PostgreSQL the same thread is the sequencer, which places every
+     * node's leaves in the tree and the agencies' changes in the feed:
+     * it runs with or without a key to sign heads. */
+    if ((hub_evidence_log_has_key(h->log) || h->store_pg) &&
         hub_evidence_log_start_signer(h->log, h->sth_interval_ms) != 0) {
-        snprintf(err, errlen, "cannot start the tree head signer");
+        snprintf(err, errlen, "cannot start the %s", h->store_pg ? "log's sequencer"
+                 : "tree head signer");
         hub_stop(h);
         return -1;
     }

@@ -30,6 +30,10 @@
 
 #define HUB_MAX_RELAY_WORKERS 8
 #define HUB_MAX_BODY (16u << 20)
+/* [store] dsn: a libpq connection string, longer ones are refused. */
+#define HUB_DSN_MAX 1024
+/* [store] node: this node's name in leases and the sequencer's row. */
+#define HUB_NODE_MAX 64
 
 /* What the relay workers saw of a platform's /v1/relay calls (the
  * operators' console), under hub.health_lock. */
@@ -64,11 +68,14 @@ typedef struct hub {
     metrics_access metrics; /* who may read GET /metrics ([hub] metrics) */
     http_limits http;      /* [http]: connections held and how long */
     transport tls;         /* [tls]: how the hub serves; platforms' pins registered */
+    int store_pg;          /* [store] kind = postgres: the shared database, not hub.db */
+    char store_dsn[HUB_DSN_MAX + 1];   /* [store] dsn (may hold a password: never logged) */
+    char store_node[HUB_NODE_MAX + 1]; /* [store] node, or hostname:port once bound */
 
     /* ---- opened by hub_open ---- */
     char data_dir[4096];   /* [hub] dir: the database, and PDFs being rendered */
     hub_db *db;
-    hub_directory *dir;    /* who each platform reaches (directory.db) */
+    hub_directory *dir;    /* who each platform reaches (directory.db, or PostgreSQL's) */
     hub_evidence_log *log; /* the evidence log (hub_db's); signs with [hub] log_key */
     hub_relay_queue routed; /* accepted notices already routed, for the relay workers */
     metrics_db queues;     /* queue depths for GET /metrics (hub_metrics.c) */
@@ -104,9 +111,9 @@ void hub_init(hub *h);
  * hub relays to. Returns 0, or -1 when out of memory. */
 int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t hash[32],
                    const char *url, int common);
-/* Opens the stores in dir (created if need be) with the numbers already
- * set; log_seed (NULL: heads are not signed) becomes the log key. Returns
- * 0, or -1 with the reason in err. */
+/* Opens the stores in dir (created if need be), or in PostgreSQL with
+ * store_pg, with the numbers already set; log_seed (NULL: heads are not
+ * signed) becomes the log key. Returns 0, or -1 with the reason in err. */
 int hub_open(hub *h, const char *dir, const uint8_t *log_seed, char *err, size_t errlen);
 /* Binds listen ahead of hub_start, so that a hub started as root can
  * give root up before opening its stores. Returns 0, or -1 with why. */
@@ -121,8 +128,9 @@ int hub_port(const hub *h);
 void hub_stop(hub *h);
 /* Closes the stores and frees everything hub_init and after took. */
 void hub_free(hub *h);
-/* The system calls the hub may make once bound (hub_syscalls.c). */
-extern const sandbox_list hub_syscalls;
+/* The system calls the hub may make once bound (hub_syscalls.c); with
+ * [store] kind = postgres, hub_pg_syscalls: those and libpq's. */
+extern const sandbox_list hub_syscalls, hub_pg_syscalls;
 
 /* ---- what the services share ---- */
 

@@ -30,6 +30,19 @@
 
 /* ---- shared helpers (hub_api_internal.h) ---- */
 
+void hub_api_store_failed(const hub *h, http_response *resp, const char *what)
+{
+    const char *sep = what ? ": " : "";
+
+    if (!h->store_pg) {
+        http_reply_error(resp, 500, "database error%s%s", sep, what ? what : "");
+        return;
+    }
+    http_add_header(resp, "Retry-After", "1");
+    http_reply_error(resp, 503, "the database did not answer%s%s; retry in a second", sep,
+                     what ? what : "");
+}
+
 void hub_api_reply_buf(http_response *resp, buf *out)
 {
     size_t len;
@@ -293,7 +306,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
             k++;
     }
     if (submit_routed(h, who->name, subs, k) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
+        hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
     notices_answer(b.items, errors, subs, &out, &fresh);
@@ -338,7 +351,7 @@ static void get_notice(void *role, const void *caller, const http_request *req,
     if (status == 403 || status == 404)
         http_reply_error(resp, 404, "unknown notice");
     else
-        http_reply_error(resp, 500, "database error");
+        hub_api_store_failed(h, resp, NULL);
 }
 
 /* A query number in [min, max], def when absent; -1 when bad. */
@@ -374,7 +387,7 @@ static void get_changes(void *role, const void *caller, const http_request *req,
     buf_init(&out, 4096);
     if (hub_db_changes_json(h->db, who->name, after, (long)limit, &out) != 0) {
         buf_free(&out);
-        http_reply_error(resp, 500, "database error");
+        hub_api_store_failed(h, resp, NULL);
         return;
     }
     hub_api_reply_buf(resp, &out);
@@ -431,7 +444,7 @@ static void post_directory(void *role, const void *caller, const http_request *r
             k++;
     }
     if (hub_directory_put(h->dir, who->name, entries, k, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
+        hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
     batch_results_open(&out, n, 96);
@@ -561,7 +574,7 @@ static void post_events(void *role, const void *caller, const http_request *req,
     json_array_foreach(b.items, i, o)
         check_event(o, b.common, who, &reports[i]);
     if (hub_db_report(h->db, who->role, who->name, reports, n, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
+        hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
     batch_results_open(&out, n, 80);

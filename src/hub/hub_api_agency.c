@@ -57,7 +57,7 @@ void hub_api_post_cancellations(void *role, const void *caller, const http_reque
     json_array_foreach(b.items, i, o)
         c[i].error = check_cancel(o, &c[i]);
     if (hub_db_cancel(h->db, who->name, c, n, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
+        hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
     batch_results_open(&out, n, 128);
@@ -126,7 +126,7 @@ void hub_api_post_payments(void *role, const void *caller, const http_request *r
     if (status == 404)
         http_reply_error(resp, 404, "no notice with reference %s", p.reference);
     else if (status != 200)
-        http_reply_error(resp, 500, "database error: the payment was not stored");
+        hub_api_store_failed(h, resp, "the payment was not stored");
     else {
         buf_init(&out, 256);
         buf_puts(&out, "{\"notice\":");
@@ -189,7 +189,7 @@ void hub_api_post_postal_handover(void *role, const void *caller, const http_req
     json_array_foreach(b.items, i, o)
         check_handover(o, b.common, &reports[i]);
     if (hub_db_report(h->db, ROLE_AGENCY, who->name, reports, n, clock_now_ms()) != 0) {
-        http_reply_error(resp, 500, "database error: the batch was not stored");
+        hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
     batch_results_open(&out, n, 80);

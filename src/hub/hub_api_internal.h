@@ -18,6 +18,14 @@
  * (404 naming it). */
 #define PAYMENT_MAX_BODY 1024
 
+struct hub;
+
+/* Answers a store that failed with what (NULL: nothing more to say):
+ * 500 on SQLite, where it is a fault; 503 with Retry-After on
+ * PostgreSQL, where it is most likely the server gone (the node
+ * reconnects by itself) or a conflict between nodes, which a retry gets
+ * past. */
+void hub_api_store_failed(const struct hub *h, http_response *resp, const char *what);
 /* Answers 200 with out's JSON (500 when it could not be built). */
 void hub_api_reply_buf(http_response *resp, buf *out);
 /* Reads req's body as a batch by spec; answers 400 or 413 when it is

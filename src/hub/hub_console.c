@@ -26,13 +26,22 @@ static int open_ro(hub_console *c, char *err, size_t errlen)
 {
     char path[4200];
 
+    if (c->h->store_pg) {
+        c->ro = sql_connect_pg(c->h->store_dsn, err, errlen);
+        return c->ro ? 0 : -1;
+    }
     snprintf(path, sizeof path, "%s/hub.db", c->h->data_dir);
-    if (sqlite3_open_v2(path, &c->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+    if (sqlite3_open_v2(path, &c->ro_file, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->ro));
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->ro_file));
         return -1;
     }
-    sqlite3_busy_timeout(c->ro, 1000);
+    sqlite3_busy_timeout(c->ro_file, 1000);
+    c->ro = sql_wrap_sqlite(c->ro_file);
+    if (!c->ro) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -71,7 +80,12 @@ void hub_console_close(hub_console *c)
         return;
     console_web_wipe(&c->web);
     console_auth_close(c->auth);
-    sqlite3_close(c->ro);
+    sql_finalize(c->days);
+    sql_finalize(c->state);
+    sql_finalize(c->due);
+    sql_finalize(c->latency);
+    sql_close(c->ro);
+    sqlite3_close(c->ro_file);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

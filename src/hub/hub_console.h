@@ -12,11 +12,14 @@
  *
  * Accounts (`herald hub user add`) live in console.db in the hub's
  * folder, apart from hub.db, so that a page's session check never waits
- * for the notices' writer. Every figure comes from the summaries hub.db
- * keeps as notices change (hub_db_tally.c), read on a read-only
- * connection of the console's own: a page costs a few index lookups
- * whatever the number of notices. Accounts, sessions and form checks are
- * src/console's, shared with the agency's console. */
+ * for the notices' writer (with [store] kind = postgres too: each node
+ * keeps its own accounts). Every figure comes from the summaries the
+ * store keeps as notices change (hub_db_tally.c), read on a connection
+ * of the console's own that only reads (hub.db opened read-only, or the
+ * PostgreSQL database the nodes share, so every node shows the same
+ * figures): a page costs a few index lookups whatever the number of
+ * notices. Accounts, sessions and form checks are src/console's, shared
+ * with the agency's console. */
 #ifndef HERALD_HUB_CONSOLE_H
 #define HERALD_HUB_CONSOLE_H
 
@@ -25,6 +28,7 @@
 
 #include "console_page.h"
 #include "http_server.h"
+#include "sql.h"
 
 struct hub;
 
@@ -36,12 +40,14 @@ typedef struct hub_console {
     console_auth *auth;
     console_web web;
     console_site site;
-    pthread_mutex_t lock; /* guards ro */
-    sqlite3 *ro;          /* hub.db, read-only: the summaries */
+    pthread_mutex_t lock; /* guards ro and its statements */
+    sqlite3 *ro_file;     /* hub.db, read-only (SQLite store) */
+    sql_conn *ro;         /* ro_file, or a PostgreSQL connection: the summaries */
+    sql_stmt *days, *state, *due, *latency; /* prepared at their first use */
 } hub_console;
 
-/* Opens console.db in the hub's folder and hub.db read-only, for the
- * console behind the hub's public_url. NULL with the reason in err. */
+/* Opens console.db in the hub's folder, and the store read-only, for
+ * the console behind the hub's public_url. NULL with the reason in err. */
 hub_console *hub_console_open(struct hub *h, char *err, size_t errlen);
 void hub_console_close(hub_console *c);
 

@@ -9,9 +9,8 @@
  * times a second. This file changes only when platforms report sign-ups,
  * so its cache stays warm, and submissions route before they take the
  * writer's lock. */
-#include "hub_directory.h"
+#include "hub_directory_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +28,6 @@ static const char schema[] =
 /* Lookups are random over the whole table: pages of 4 KiB make a miss
  * cheap, and 32 MiB keep a few hundred thousand people in memory. */
 #define DIRECTORY_CACHE "PRAGMA cache_size=-32768"
-
-struct hub_directory {
-    sqlite3 *conn; /* used under lock only */
-    sqlite3_stmt *upsert, *routes;
-    pthread_mutex_t lock;
-};
 
 /* Before this file existed the directory was a table of hub.db: copied
  * here (idempotent, so a crash between the two steps only repeats the
@@ -121,6 +114,7 @@ void hub_directory_close(hub_directory *d)
 {
     if (!d)
         return;
+    hub_directory_pg_close(d);
     sqlite3_finalize(d->upsert);
     sqlite3_finalize(d->routes);
     if (d->conn)
@@ -134,6 +128,8 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
 {
     int ok = 0;
 
+    if (d->pg)
+        return hub_directory_pg_put(d, platform, e, n, now);
     pthread_mutex_lock(&d->lock);
     if (db_begin(d->conn) != 0) {
         pthread_mutex_unlock(&d->lock);
@@ -155,11 +151,9 @@ int hub_directory_put(hub_directory *d, const char *platform, const hub_dir_entr
     return ok;
 }
 
-/* Inserts (name, rank) into routes[0..n), kept in order of rank then
- * name; when full, the last choice falls off. */
-static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1],
-                     long long prefs[HUB_MAX_ROUTES], int n, const char *name, size_t len,
-                     long long pref)
+int hub_directory_rank(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1],
+                       long long prefs[HUB_MAX_ROUTES], int n, const char *name, size_t len,
+                       long long pref)
 {
     int at = n;
 
@@ -178,12 +172,19 @@ static int add_route(char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1],
     return n + 1;
 }
 
-/* Under d->lock. A platform without the person's consent ranks after
- * every one with it. */
+int hub_directory_consenting(const long long prefs[HUB_MAX_ROUTES], int n)
+{
+    int k = 0;
+
+    while (k < n && prefs[k] < HUB_DIR_UNCONSENTED)
+        k++;
+    return k;
+}
+
+/* Under d->lock. */
 static int routes_of(hub_directory *d, const char *rk,
                      char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1], int *consenting)
 {
-    const long long unconsented = 1LL << 32;
     long long prefs[HUB_MAX_ROUTES];
     int n = 0, rc;
 
@@ -192,13 +193,11 @@ static int routes_of(hub_directory *d, const char *rk,
         const char *name = (const char *)sqlite3_column_text(d->routes, 0);
         size_t len = (size_t)sqlite3_column_bytes(d->routes, 0);
         long long rank = sqlite3_column_int(d->routes, 1) +
-                         (sqlite3_column_int(d->routes, 2) ? 0 : unconsented);
+                         (sqlite3_column_int(d->routes, 2) ? 0 : HUB_DIR_UNCONSENTED);
         if (name && len <= HUB_NAME_MAX)
-            n = add_route(routes, prefs, n, name, len, rank);
+            n = hub_directory_rank(routes, prefs, n, name, len, rank);
     }
-    *consenting = 0;
-    while (*consenting < n && prefs[*consenting] < unconsented)
-        (*consenting)++;
+    *consenting = hub_directory_consenting(prefs, n);
     if (rc != SQLITE_DONE) {
         log_error("directory: %s", sqlite3_errmsg(d->conn));
         n = -1;
@@ -216,6 +215,8 @@ int hub_directory_routes_many(hub_directory *d, const char *rk, size_t stride, s
     char routes[HUB_MAX_ROUTES][HUB_NAME_MAX + 1];
     int rc = 0;
 
+    if (d->pg)
+        return hub_directory_pg_routes_many(d, rk, stride, n, fn, ctx);
     pthread_mutex_lock(&d->lock);
     if (db_exec(d->conn, "BEGIN") != 0) {
         pthread_mutex_unlock(&d->lock);

@@ -6,7 +6,9 @@
  * It keeps a database file of its own (directory.db beside hub.db) with
  * its own connection, page cache and lock, so that routing, which looks
  * recipients up at random, neither waits for the notice writer's lock nor
- * holds it. Safe to call from any thread. */
+ * holds it. With [store] kind = postgres it is a table of the database
+ * the hub's nodes share, on a connection of its own: a member reported
+ * through one node routes on every node. Safe to call from any thread. */
 #ifndef HERALD_HUB_DIRECTORY_H
 #define HERALD_HUB_DIRECTORY_H
 
@@ -29,6 +31,9 @@ typedef struct hub_dir_entry {
  * Returns NULL with a message in err. */
 hub_directory *hub_directory_open(const char *path, const char *legacy_path, char *err,
                                   size_t errlen);
+/* The directory table in the PostgreSQL database at dsn (created if need
+ * be), on a connection of its own. NULL with a message in err. */
+hub_directory *hub_directory_open_pg(const char *dsn, char *err, size_t errlen);
 void hub_directory_close(hub_directory *d);
 
 /* Stores a platform's entries in one durable transaction; the latest

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "cli.h"
@@ -61,6 +62,13 @@ static const char usage[] =
     "         rate_burst = rate_per_s (the most at once), daily_quota = 0 (notices\n"
     "         an agency may submit a day, Korean time; 0: none); over either, 429\n"
     "         with Retry-After\n"
+    "  [store] kind = sqlite (hub.db in [hub] dir) or postgres: the notices, the\n"
+    "         log and the directory in one PostgreSQL database that several hubs\n"
+    "         (nodes) share, each taking any request; dsn = the libpq connection\n"
+    "         string (host=/run/postgresql dbname=herald; a password belongs in\n"
+    "         ~/.pgpass, not here), node = a name for this hub, unique among the\n"
+    "         nodes (1-64 of A-Z a-z 0-9 . _ : -; default HOSTNAME:PORT). Console\n"
+    "         accounts stay in console.db in [hub] dir, per node\n"
     "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key;\n"
     "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
     "  [platform NAME]  key_sha256 = ..., url = https://HOST:PORT, pin = sha256//...\n"
@@ -207,6 +215,85 @@ static int load_numbers(hub *h, const config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- [store] ---- */
+
+static int node_char_ok(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c && strchr("._:-", c));
+}
+
+static int node_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 1 || n > HUB_NODE_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!node_char_ok(*s))
+            return 0;
+    return 1;
+}
+
+/* [store] kind, dsn and node. The dsn may hold a password: no message
+ * quotes it. */
+static int load_store(hub *h, const config *cfg, char *err, size_t errlen)
+{
+    const char *kind = config_get(cfg, "store", "kind");
+    const char *dsn = config_get(cfg, "store", "dsn");
+    const char *node = config_get(cfg, "store", "node");
+
+    if (kind && strcmp(kind, "sqlite") && strcmp(kind, "postgres")) {
+        snprintf(err, errlen, "%s: [store] kind must be sqlite or postgres", cfg->path);
+        return -1;
+    }
+    h->store_pg = kind && !strcmp(kind, "postgres");
+    if (!h->store_pg && (dsn || node)) {
+        snprintf(err, errlen, "%s: [store] %s is for kind = postgres only", cfg->path,
+                 dsn ? "dsn" : "node");
+        return -1;
+    }
+    if (!h->store_pg)
+        return 0;
+    if (!dsn || !dsn[0]) {
+        snprintf(err, errlen, "%s: [store] kind = postgres needs dsn (a libpq connection "
+                 "string, such as host=/run/postgresql dbname=herald)", cfg->path);
+        return -1;
+    }
+    if (strlen(dsn) > HUB_DSN_MAX) {
+        snprintf(err, errlen, "%s: [store] dsn is longer than %d characters", cfg->path,
+                 HUB_DSN_MAX);
+        return -1;
+    }
+    if (node && !node_name_ok(node)) {
+        snprintf(err, errlen, "%s: [store] node must be 1-%d of A-Z a-z 0-9 . _ : -",
+                 cfg->path, HUB_NODE_MAX);
+        return -1;
+    }
+    snprintf(h->store_dsn, sizeof h->store_dsn, "%s", dsn);
+    if (node)
+        snprintf(h->store_node, sizeof h->store_node, "%s", node);
+    return 0;
+}
+
+/* The default node name, once bound: this host's name and the port, so
+ * that two hubs on one machine differ. */
+static void default_node(hub *h)
+{
+    char host[HUB_NODE_MAX + 1];
+    size_t n;
+
+    if (h->store_node[0])
+        return;
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "hub");
+    host[HUB_NODE_MAX - 6] = '\0'; /* room for :PORT */
+    for (n = 0; host[n]; n++)
+        if (!node_char_ok(host[n]))
+            host[n] = '-';
+    snprintf(h->store_node, sizeof h->store_node, "%s:%d", host[0] ? host : "hub", hub_port(h));
+}
+
 /* [hub] public_url, and the seed file [hub] log_key names (herald keygen
  * --ed25519 wrote it, 0600) into seed. Returns 1 with a seed, 0 without
  * one, -1 on an error. */
@@ -247,6 +334,7 @@ static int configure(hub *h, const config *cfg, const char *listen, char *err, s
     if (transport_from_config(&h->tls, cfg, err, errlen) != 0 ||
         load_numbers(h, cfg, err, errlen) != 0 || load_registry(h, cfg, err, errlen) != 0 ||
         http_limits_load(cfg, &h->http, err, errlen) != 0 ||
+        load_store(h, cfg, err, errlen) != 0 ||
         metrics_access_config(&h->metrics, cfg, "hub", err, errlen) != 0)
         return -1;
     if (!keyfile && h->nplatforms) {
@@ -266,8 +354,12 @@ static int configure(hub *h, const config *cfg, const char *listen, char *err, s
     hub_signer_config signer;
     int remote = hub_signer_config_read(cfg, &signer, err, errlen);
     rc = remote < 0 ? -1 : load_log_key(h, cfg, seed, err, errlen);
-    if (rc >= 0 && (hub_bind(h, listen, err, errlen) != 0 ||
-                    role_confine(cfg, "hub", path, &hub_syscalls, err, errlen) != 0 ||
+    if (rc >= 0 && hub_bind(h, listen, err, errlen) != 0)
+        rc = -1;
+    if (rc >= 0)
+        default_node(h);
+    if (rc >= 0 && (role_confine(cfg, "hub", path, h->store_pg ? &hub_pg_syscalls
+                                 : &hub_syscalls, err, errlen) != 0 ||
                     hub_open(h, path, rc ? seed : NULL, err, errlen) != 0))
         rc = -1;
     if (rc >= 0 && remote && hub_evidence_log_set_signer(h->log, signer.socket, signer.pk) != 0) {

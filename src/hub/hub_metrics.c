@@ -38,8 +38,12 @@ void hub_metrics_open(hub *h)
 {
     char path[4200];
 
-    snprintf(path, sizeof path, "%s/hub.db", h->data_dir);
-    metrics_db_init(&h->queues, path, queues, sizeof queues / sizeof queues[0]);
+    if (h->store_pg) {
+        metrics_db_init_pg(&h->queues, h->store_dsn, queues, sizeof queues / sizeof queues[0]);
+    } else {
+        snprintf(path, sizeof path, "%s/hub.db", h->data_dir);
+        metrics_db_init(&h->queues, path, queues, sizeof queues / sizeof queues[0]);
+    }
     h->queues_open = 1;
 }
 
@@ -111,6 +115,8 @@ void hub_metrics_render(hub *h, buf *b)
     applied(h, b);
     evidence_log(h, b);
     metrics_db_render(&h->queues, b);
+    if (h->store_pg)
+        return; /* no database files of its own */
     snprintf(db, sizeof db, "%s/hub.db", h->data_dir);
     snprintf(dir, sizeof dir, "%s/directory.db", h->data_dir);
     metrics_db_sizes(b, files, 2);

@@ -15,6 +15,7 @@ typedef struct config_reader {
     FILE *f;
     int line;
     config *cfg;
+    int long_line, max_line; /* the first line inih's buffer cut, and its size */
 } config_reader;
 
 static char *read_line(char *str, int num, void *stream)
@@ -24,6 +25,13 @@ static char *read_line(char *str, int num, void *stream)
 
     if (got)
         r->line++;
+    /* inih would read the rest as a line of its own and call that one
+     * malformed: the cut one is named instead. */
+    if (got && num >= 2 && !r->long_line && strlen(got) == (size_t)num - 1 &&
+        got[num - 2] != '\n' && !feof(r->f)) {
+        r->long_line = r->line;
+        r->max_line = num - 1;
+    }
     return got;
 }
 
@@ -58,7 +66,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 
 int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
-    config_reader reader = {f, 0, cfg};
+    config_reader reader = {f, 0, cfg, 0, 0};
     int line;
 
     memset(cfg, 0, sizeof *cfg);
@@ -71,7 +79,10 @@ int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen
     cfg->path = strdup(name);
     line = ini_parse_stream(read_line, &reader, on_entry, &reader);
     if (line != 0) {
-        if (line > 0)
+        if (line > 0 && reader.long_line)
+            snprintf(err, errlen, "%s:%d: longer than %d characters", name, reader.long_line,
+                     reader.max_line);
+        else if (line > 0)
             snprintf(err, errlen, "%s:%d: not a 'key = value' line or '[section]', "
                      "or too many entries", name, line);
         else

@@ -2,6 +2,7 @@
 #include "metrics_db.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +38,34 @@ void metrics_db_init(metrics_db *m, const char *path, const metrics_query *q, si
     m->n = n < METRICS_DB_MAX_QUERIES ? n : METRICS_DB_MAX_QUERIES;
 }
 
+void metrics_db_init_pg(metrics_db *m, const char *dsn, const metrics_query *q, size_t n)
+{
+    metrics_db_init(m, "PostgreSQL", q, n);
+    m->dsn = strdup(dsn); /* NULL when out of memory: no samples */
+}
+
 void metrics_db_close(metrics_db *m)
 {
+    char why[256];
+
     pthread_mutex_lock(&m->lock);
     m->stopping = 1;
     if (m->ro)
         sqlite3_interrupt(m->ro); /* a count of millions need not finish */
+    if (m->cancel)
+        PQcancel(m->cancel, why, sizeof why); /* nor on PostgreSQL */
     pthread_cond_broadcast(&m->cond);
     pthread_mutex_unlock(&m->lock);
     if (m->started)
         pthread_join(m->thread, NULL);
     if (m->ro)
         sqlite3_close(m->ro);
+    for (size_t i = 0; i < m->n; i++)
+        sql_finalize(m->pst[i]);
+    if (m->cancel)
+        PQfreeCancel(m->cancel);
+    sql_close(m->pg);
+    free(m->dsn);
     for (size_t i = 0; i < m->n; i++)
         free(m->a[i].text);
     pthread_cond_destroy(&m->cond);
@@ -58,8 +75,8 @@ void metrics_db_close(metrics_db *m)
 
 static int open_ro(metrics_db *m)
 {
-    if (m->ro)
-        return 0;
+    if (m->ro || m->dsn)
+        return 0; /* PostgreSQL: connected outside the lock (ask_pg) */
     if (sqlite3_open_v2(m->path, &m->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         log_warn("metrics: cannot open %s: %s", m->path, sqlite3_errmsg(m->ro));
@@ -101,6 +118,58 @@ static void ask(metrics_db *m, const metrics_query *q, buf *b)
     sqlite3_finalize(st);
 }
 
+/* m->pg, connected or connected again; on the thread, without the lock.
+ * 0, or -1 while the server does not answer (said once). */
+static int connect_pg(metrics_db *m)
+{
+    char why[256];
+    PGcancel *cancel;
+
+    if (m->pg && !sql_lost(m->pg))
+        return 0;
+    if (m->pg ? sql_reset_conn(m->pg) != 0 : !(m->pg = sql_connect_pg(m->dsn, why, sizeof why))) {
+        if (!m->pg_down)
+            log_warn("metrics: no queue depths while PostgreSQL does not answer%s%s",
+                     m->pg ? "" : ": ", m->pg ? "" : why);
+        m->pg_down = 1;
+        return -1;
+    }
+    m->pg_down = 0;
+    cancel = PQgetCancel(sql_conn_pg(m->pg));
+    pthread_mutex_lock(&m->lock);
+    if (m->cancel)
+        PQfreeCancel(m->cancel);
+    m->cancel = cancel;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+/* ask on PostgreSQL: the same SQL (?1 the clock), values as text. */
+static void ask_pg(metrics_db *m, size_t i, buf *b)
+{
+    const metrics_query *q = &m->q[i];
+    metrics_label l[4];
+    size_t nl = 0;
+    sql_stmt *st;
+
+    while (nl < 4 && q->labels[nl])
+        nl++;
+    if (connect_pg(m) != 0)
+        return;
+    if (!m->pst[i] && !(m->pst[i] = sql_prepare(m->pg, q->sql)))
+        return;
+    st = m->pst[i];
+    sql_reset(st);
+    if (strstr(q->sql, "?1"))
+        sql_bind_int64(st, 1, clock_now_ms());
+    while (sql_step(st) == 1) {
+        for (size_t k = 0; k < nl; k++)
+            l[k] = (metrics_label){q->labels[k], sql_text(st, (int)k)};
+        metrics_sample(b, q->name, l, nl, strtod(sql_text(st, (int)nl), NULL));
+    }
+    sql_reset(st);
+}
+
 /* Asks query i again and keeps its answer; called and returns with the
  * lock held, which it lets go of while the query runs. */
 static void refresh(metrics_db *m, size_t i)
@@ -114,7 +183,10 @@ static void refresh(metrics_db *m, size_t i)
     pthread_mutex_unlock(&m->lock);
     t0 = mono_ms();
     buf_init(&b, 256);
-    ask(m, &m->q[i], &b);
+    if (m->dsn)
+        ask_pg(m, i, &b);
+    else
+        ask(m, &m->q[i], &b);
     text = buf_take(&b, &len);
     took = mono_ms() - t0;
     pthread_mutex_lock(&m->lock);

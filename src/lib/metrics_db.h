@@ -13,7 +13,8 @@
  * is asked again once its answer is older than a second, or than fifty
  * times as long as it took, so that counting costs at most 2% of a core
  * and of the disk; herald_metrics_query_age_seconds tells how old each
- * answer is. */
+ * answer is. A hub whose store is PostgreSQL asks the same queries there,
+ * on a connection of the thread's own. */
 #ifndef HERALD_METRICS_DB_H
 #define HERALD_METRICS_DB_H
 
@@ -22,6 +23,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "sql.h"
 
 #define METRICS_DB_FIRST_WAIT_MS 200
 
@@ -51,6 +53,11 @@ typedef struct metrics_db {
     int started, stopping, wanted;
     char path[4096];
     sqlite3 *ro;           /* the thread's own */
+    char *dsn;             /* PostgreSQL instead of the file at path */
+    sql_conn *pg;          /* the thread's own; connected outside the lock */
+    sql_stmt *pst[METRICS_DB_MAX_QUERIES]; /* on pg, prepared once */
+    struct pg_cancel *cancel; /* pg's, for close to cut a count short (under lock) */
+    int pg_down;           /* said once in the log until it answers again */
     const metrics_query *q;
     size_t n;
     metrics_answer a[METRICS_DB_MAX_QUERIES];
@@ -59,6 +66,8 @@ typedef struct metrics_db {
 /* q (n of them, at most METRICS_DB_MAX_QUERIES, which must outlive m)
  * against the database at path. Nothing runs until the first render. */
 void metrics_db_init(metrics_db *m, const char *path, const metrics_query *q, size_t n);
+/* The same on the PostgreSQL database at dsn (a libpq connection string). */
+void metrics_db_init_pg(metrics_db *m, const char *dsn, const metrics_query *q, size_t n);
 /* Stops the thread and frees the answers. */
 void metrics_db_close(metrics_db *m);
 /* Appends each query's family with its last answer (asking for a new

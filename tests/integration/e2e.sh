@@ -5,13 +5,19 @@
 # notices and has some read; then this test plays a citizen (from the text
 # on the phone view to the document) and an attacker against the live
 # system, and finally reads every file the roles wrote, byte by byte, for
-# data that must not be there.
+# data that must not be there. With STORE=postgres (e2e_pg.sh) the hub
+# keeps its store in a PostgreSQL server of the test's own
+# (herald demo --hub-dsn).
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_pg.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 D=$T/demo
 N=${E2E_NOTICES:-1000}
-"$HERALD" demo --dir "$D" --notices "$N" >"$T/demo.out" 2>"$T/demo.err" &
+store_up
+hub_store=()
+[ "$STORE" = postgres ] && hub_store=(--hub-dsn "$PG_DSN")
+"$HERALD" demo --dir "$D" --notices "$N" "${hub_store[@]}" >"$T/demo.out" 2>"$T/demo.err" &
 DEMO=$!
 PIDS+=("$DEMO")
 for _ in $(seq 1 1200); do
@@ -86,7 +92,7 @@ check "the demo's roles call each other at https URLs with pins" \
 
 # A notice read after its SMS: its certificate holds the SMSC's acceptance
 # (channel sms and the message id) and the receipt, and verifies offline.
-READ_SMS=$(sqlite3 "file:$D/hub/hub.db?mode=ro" \
+READ_SMS=$(hub_sql "file:$D/hub/hub.db?mode=ro" \
 	"SELECT id FROM notices WHERE state = 'read' AND platform = 'carrier' LIMIT 1")
 curl_pinned "$HUB_PIN" -s -H "Authorization: Bearer $(cat "$D/agency/hub.apikey")" \
 	"$HUB_URL/v1/notices/$READ_SMS/certificate" >"$T/sms_cert.json"
@@ -205,11 +211,11 @@ for target in "$IDSVC_URL $IDSVC_PIN /v1/ci" "$HUB_URL $HUB_PIN /v1/notices" \
 done
 
 # Resubmitting the very same send creates no second notice.
-before=$(sqlite3 "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
+before=$(hub_sql "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
 "$HERALD" agency send --config "$D/agency/agency.ini" --template "$D/agency/template.html" \
 	--title "2026년 자동차세 납부 안내 / Vehicle tax 2026" --deadline 2026-12-31 \
 	"$D/agency/recipients.csv" >"$T/resend.out" 2>"$T/resend.err"
-after=$(sqlite3 "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
+after=$(hub_sql "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
 check "re-running the same send creates no duplicates at the hub ($before -> $after)" \
 	[ "$before" = "$after" ]
 check "the re-run reports every row as a duplicate" \
@@ -224,7 +230,9 @@ check "the SMSC and gateway peers stopped with it" \
 check "the phone view stopped with it" bash -c '! curl -s -m 2 "http://127.0.0.1:$0/" >/dev/null' "$PHONES"
 
 # Nothing where it must not be: RRNs only in the agency's input file,
-# addresses never at the hub or a platform, names never at the hub.
+# addresses never at the hub or a platform, names never at the hub (on
+# PostgreSQL: in its database, dumped into the hub's folder for the scan).
+[ "$STORE" = postgres ] && "$PG_BIN/pg_dump" -d "$PG_DSN" >"$D/hub/pg_dump.sql"
 check "no RRN, address or name where it must not be (byte-wise over every file)" \
 	python3 - "$D" <<'PY'
 import csv, os, sys

@@ -6,11 +6,15 @@
 # (valid, and every kind of tampering, and the wrong key), who may fetch a
 # certificate, signed tree heads and consistency proofs, the PDF, the
 # public verify page, a hub without a log key, and a kill -9 during
-# submissions followed by a restart that continues the same tree.
+# submissions followed by a restart that continues the same tree. With
+# STORE=postgres (evidence_pg.sh) the hub keeps its store and its log in a
+# PostgreSQL server of the test's own instead of SQLite.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_pg.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 cd "$T"
+store_up
 key() { openssl rand -hex 32; }
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
 NTS=$(key) LIMS=$(key) MSG=$(key) CAR=$(key) HUBKEY=$(key)
@@ -49,6 +53,7 @@ relay_interval_ms = 50
 public_url = http://hub.example:8080
 
 $(registry)
+$(store_ini)
 INI
 
 for i in 1 2 3; do
@@ -229,7 +234,12 @@ done
 check "consistency: 400 for first > second, beyond the latest head, non-numbers" [ $bad -eq 0 ]
 
 # --- a hub without a log key ---
+# (on PostgreSQL: a database of its own, as its own data directory.)
 sed -e '/^signer/d' -e '/^log_pub/d' -e 's/^dir = data/dir = data-nokey/' hub.ini >nokey.ini
+if [ "$STORE" = postgres ]; then
+	nokey_dsn=$(pg_createdb nokey)
+	sed -i "s|^dsn = .*|dsn = $nokey_dsn|" nokey.ini
+fi
 start_role nokey nokey.log hub --config nokey.ini
 r=$(http GET "http://127.0.0.1:$PORT_nokey/v1/log/sth" "")
 check "without a signer or log_key the hub runs, and the log endpoints answer 503" \
@@ -259,7 +269,12 @@ kill -9 "$PID_hub"
 wait "$PID_hub" 2>/dev/null
 wait "$LOADER" 2>/dev/null
 check "a head was published before the kill" jqf '.tree_size > 0' before.json
-committed=$(sqlite3 data/hub.db 'select count(*) from evidence')
+# Committed: on PostgreSQL, leaves waiting for the sequencer count too.
+if [ "$STORE" = postgres ]; then
+	committed=$(pg_psql 'select (select count(*) from log_leaves) + (select count(*) from log_pending)')
+else
+	committed=$(sqlite3 data/hub.db 'select count(*) from evidence')
+fi
 mv hub.log hub-1.log
 start_role hub hub.log hub --config hub.ini || { not_ok "the hub restarts after kill -9"; finish; }
 H="http://127.0.0.1:$PORT_hub"
@@ -273,7 +288,7 @@ out=$("$HERALD" verify --log-key log.pub --consistency before.json after.json pr
 check "after kill -9 and restart: the last head before the kill is consistent with the next ($B -> $A)" \
 	bash -c "[ $? -eq 0 ] && grep -q '^VALID' <<<'$out'"
 check "the restarted tree holds every committed leaf ($committed)" [ "$A" -ge "$committed" ]
-k=$(sqlite3 data/hub.db "select count(*) from notices where reference like 'K-%'")
+k=$(hub_sql data/hub.db "select count(*) from notices where reference like 'K-%'")
 check "whole batches only: $k notices of the interrupted load, a multiple of 2000" \
 	[ $((k % 2000)) -eq 0 ]
 r=$(http GET "$H/v1/notices/$N1/certificate" "" "${A_NTS[@]}")
@@ -281,18 +296,23 @@ body_of "$r" >cert-after.json
 check "a certificate fetched after the restart verifies" \
 	bash -c "'$HERALD' verify --log-key log.pub cert-after.json >/dev/null"
 check "... and the one fetched before it still does" bash -c "'$HERALD' verify --log-key log.pub cert.json >/dev/null"
-K1=$(sqlite3 data/hub.db "select id from notices where reference like 'K-%' order by id limit 1")
+K1=$(hub_sql data/hub.db "select id from notices where reference like 'K-%' order by id limit 1")
 r=$(http GET "$H/v1/notices/$K1/certificate" "" "${A_NTS[@]}")
 body_of "$r" >cert-k.json
-check "a notice of the interrupted load: its leaf bytes are in the leaf file, and its certificate verifies" \
+if [ "$STORE" = postgres ]; then
+	where="in log_leaves" leaves="select count(*) from log_leaves where notice = '$K1'"
+else
+	where="in the leaf file" leaves="select count(*) from evidence where notice = '$K1' and off is not null"
+fi
+check "a notice of the interrupted load: its leaf bytes are $where, and its certificate verifies" \
 	bash -c "[ -n '$K1' ] &&
-		[ \"\$(sqlite3 data/hub.db \"select count(*) from evidence where notice = '$K1' and off is not null\")\" -ge 1 ] &&
+		[ \"\$(hub_sql data/hub.db \"$leaves\")\" -ge 1 ] &&
 		'$HERALD' verify --log-key log.pub cert-k.json >/dev/null"
 
 kill -TERM "$PID_hub"
 wait "$PID_hub"
 check "SIGTERM stops the hub cleanly (exit 0)" [ $? -eq 0 ]
 check "heads are stored: tree sizes only grow" \
-	bash -c "sqlite3 data/hub.db 'select tree_size from log_heads order by timestamp_ms, tree_size' | sort -nc"
+	bash -c "hub_sql data/hub.db 'select tree_size from log_heads order by timestamp_ms, tree_size' | sort -nc"
 check "log key secret never reaches the log" bash -c "! grep -qF -- \"\$(cat log.key)\" hub.log hub-1.log signer.log"
 finish

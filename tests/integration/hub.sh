@@ -6,11 +6,14 @@
 # consent withdrawal, rejection and postal fallback, retry of a platform
 # that is down, events and final states, deadlines with channel fallback,
 # the changes feed, the evidence table, and a byte-wise scan of the
-# database for the submitted CIs.
+# database for the submitted CIs. With STORE=postgres (hub_pg.sh) the hub
+# keeps it all in a PostgreSQL server of the test's own instead of SQLite.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib_pg.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 cd "$T"
+store_up
 # The hub's test clock: deadlines must be an hour ahead at submission, so
 # the notices that run out are moved past theirs by moving the clock.
 export HERALD_CLOCK_FILE=$T/clock
@@ -50,6 +53,8 @@ url = http://127.0.0.1:$P_CAR
 [platform portal]
 key_sha256 = $(sha "$POR")
 url = http://127.0.0.1:$P_POR
+
+$(store_ini)
 INI
 
 # Six people: CIs as idsvc would make them (88 base64 characters), and rks.
@@ -165,7 +170,7 @@ check "resubmitting the batch returns the same ids with duplicate:true" \
 	bash -c "jq -e --argjson first '$FIRST' '[.results[0:6][] | .notice] == [\$first.results[0:6][] | .notice]
 		and (.results[0:6] | all(.duplicate == true))' <<<'$(body_of "$r")' >/dev/null"
 check "the database holds six notices, not twelve" \
-	[ "$(sqlite3 data/hub.db 'select count(*) from notices')" = 6 ]
+	[ "$(hub_sql data/hub.db 'select count(*) from notices')" = 6 ]
 echo $((3 * 3600 * 1000)) >clock # person 5's deadline has passed
 python3 -c 'import json; print(json.dumps({"notices": [{}] * 10001}))' >many.json
 r=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -324,6 +329,25 @@ check "limit over 10,000: 400" [ "$(status_of "$r")" = 400 ]
 kill -TERM "$PID_hub"
 wait "$PID_hub"
 check "SIGTERM stops the hub cleanly (exit 0)" [ $? -eq 0 ]
+if [ "$STORE" = postgres ]; then
+	# Every leaf integrated by now (the sequencer ran until SIGTERM), as
+	# hex: idx|notice|leaf|hash.
+	pg_psql "select idx, notice, encode(leaf, 'hex'), encode(hash, 'hex') from log_leaves order by idx" >leaves.txt
+	cat >leaves.py <<'PY'
+import hashlib, json, sys
+rows = [l.rstrip("\n").split("|") for l in open("leaves.txt")]
+ok = [int(r[0]) for r in rows] == list(range(len(rows))) and len(rows) > 20
+for idx, notice, leaf, h in rows:
+    leaf = bytes.fromhex(leaf)
+    ok = ok and hashlib.sha256(b"\0" + leaf).hexdigest() == h
+    j = json.loads(leaf)
+    ok = ok and list(j)[:9] == ["v", "event", "notice", "at", "agency", "actor", "rk", "doc_sha256", "reason"]
+    ok = ok and j["notice"] == notice and j["v"] == 1
+sys.exit(0 if ok else 1)
+PY
+	check "evidence: idx from 0 without gaps, every leaf in the fixed key order and matching its hash, nothing left pending" \
+		bash -c "[ \"\$(hub_sql - 'select count(*) from log_pending')\" = 0 ] && python3 leaves.py"
+else
 check "evidence: idx from 0 without gaps, every leaf in the fixed key order and matching its hash, every SubmissionAcceptance in the leaf file" \
 	python3 - <<'PY'
 import hashlib, json, sqlite3, sys
@@ -346,19 +370,36 @@ for idx, notice, leaf, h, off, n in rows:
 print("# %d of %d leaves in the leaf file" % (in_file, len(rows)), file=sys.stderr)
 sys.exit(0 if ok and in_file > 0 else 1)
 PY
+fi
 check "no relayed or received notice is left without a read deadline" \
-	[ "$(sqlite3 data/hub.db "select count(*) from notices where state in ('relayed', 'received') and due is null")" = 0 ]
-check "database files are 0600" \
-	bash -c '[ "$(stat -c %a data/hub.db)" = 600 ] && [ "$(stat -c %a data/directory.db)" = 600 ] &&
-		[ "$(stat -c %a data/hub.db.leaves)" = 600 ]'
+	[ "$(hub_sql data/hub.db "select count(*) from notices where state in ('relayed', 'received') and due is null")" = 0 ]
+if [ "$STORE" = postgres ]; then
+	check "on PostgreSQL the hub writes no hub.db of its own" [ ! -e data/hub.db ]
+	# The whole database as text, beside what the hub keeps in its dir.
+	"$PG_BIN/pg_dump" -d "$PG_DSN" >dump.sql
+	check "pg_dump of the hub's database holds its notices" grep -q "REF-1" dump.sql
+	dumps=(dump.sql "$PG_DIR"/data/pg_wal/*)
+else
+	check "database files are 0600" \
+		bash -c '[ "$(stat -c %a data/hub.db)" = 600 ] && [ "$(stat -c %a data/directory.db)" = 600 ] &&
+			[ "$(stat -c %a data/hub.db.leaves)" = 600 ]'
+	dumps=()
+fi
 found=0
 for i in 1 2 3 4 5 6; do
 	eval "ci=\$CI$i"
-	for f in data/* hub.log; do grep -qaF -- "$ci" "$f" && { echo "# CI $i in $f"; found=1; }; done
+	for f in data/* hub.log "${dumps[@]}"; do grep -qaF -- "$ci" "$f" && { echo "# CI $i in $f"; found=1; }; done
 done
 check "no submitted CI anywhere in the database, its WAL or the log" [ $found -eq 0 ]
 
 # --- a hub.db from before directory.db: its directory table moves over ---
+# (SQLite's history; on PostgreSQL the hub just starts again.)
+if [ "$STORE" = postgres ]; then
+start_role hub2 hub2.log hub --config hub.ini || { not_ok "the hub starts again"; finish; }
+H="http://127.0.0.1:$PORT_hub2"
+was="after a restart"
+else
+was="an older hub.db"
 entries=$(sqlite3 data/directory.db 'select count(*) from directory')
 sqlite3 data/hub.db "ATTACH 'data/directory.db' AS d;
 	CREATE TABLE directory(rk TEXT NOT NULL, platform TEXT NOT NULL, consent INTEGER NOT NULL,
@@ -380,9 +421,10 @@ check "an older hub.db: its $entries directory entries move to directory.db, and
 	bash -c "[ \"\$(sqlite3 data/directory.db 'select count(*) from directory')\" = '$entries' ] &&
 		[ \"\$(sqlite3 data/hub.db \"select count(*) from sqlite_schema where name = 'directory'\")\" = 0 ] &&
 		grep -q 'moved $entries entries' hub2.log"
+fi
 r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$N6" '{events:[{notice:$n, event:"ContentConsignment"},
 	{notice:$n, event:"ConsignmentNotification"}]}')" "${A_POR[@]}")
-check "an older hub.db: a platform's ContentConsignment and ConsignmentNotification, reported again, are duplicates" \
+check "$was: a platform's ContentConsignment and ConsignmentNotification, reported again, are duplicates" \
 	jqb "$r" '[.results[].status] == ["duplicate", "duplicate"]'
 r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 1 REF-MOVED 2030-12-31))" "${A_NTS[@]}")
 NM=$(body_of "$r" | jq -r '.results[0].notice')
@@ -391,7 +433,7 @@ for _ in $(seq 1 100); do
 	jqb "$r" '.state != "accepted"' && break
 	sleep 0.05
 done
-check "... and routes from it: person 1's new notice is relayed to their first platform" \
+check "... and routes: person 1's new notice is relayed to their first platform" \
 	jqb "$r" '.state == "relayed" and .platform == "messenger"'
 # Two relay workers (the default) and rounds of 25: many rounds in flight
 # at once, and still no notice goes to a platform twice.
@@ -420,8 +462,8 @@ check "a submission batch with common title and deadline: both accepted" \
 S1=$(body_of "$r" | jq -r '.results[0].notice')
 S2=$(body_of "$r" | jq -r '.results[1].notice')
 check "... an item without them takes the common ones, an item's own title wins" \
-	bash -c "[ \"\$(sqlite3 data/hub.db \"select title || '|' || deadline from notices where id = '$S1'\")\" = '공통 제목 / Shared title|1909061999999' ] &&
-		[ \"\$(sqlite3 data/hub.db \"select title || '|' || deadline from notices where id = '$S2'\")\" = 'Its own title|1909061999999' ]"
+	bash -c "[ \"\$(hub_sql data/hub.db \"select title || '|' || deadline from notices where id = '$S1'\")\" = '공통 제목 / Shared title|1909061999999' ] &&
+		[ \"\$(hub_sql data/hub.db \"select title || '|' || deadline from notices where id = '$S2'\")\" = 'Its own title|1909061999999' ]"
 for _ in $(seq 1 100); do grep -q "$S2" messenger.jsonl && break; sleep 0.05; done
 check "... and the relay to the platform carries each one's title and deadline" \
 	bash -c "jq -se --arg a '$S1' --arg b '$S2' '(map(select(.notice == \$a))[0] | .title == \"공통 제목 / Shared title\" and
@@ -443,7 +485,7 @@ check "a common field items may not share (ci): 400 naming the ones they may" \
 r=$(http POST "$H/v1/notices" "$(jq -sc '{common: "title", notices: .}' <(shared_item 1 REF-SHARED-4))" "${A_NTS[@]}")
 check "a common that is not an object: 400" [ "$(status_of "$r")" = 400 ]
 check "... and neither refused batch stored a notice" \
-	[ "$(sqlite3 data/hub.db "select count(*) from notices where reference in ('REF-SHARED-3', 'REF-SHARED-4')")" = 0 ]
+	[ "$(hub_sql data/hub.db "select count(*) from notices where reference in ('REF-SHARED-3', 'REF-SHARED-4')")" = 0 ]
 r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$S1" '{common:{event:"ContentHandover"}, events:[{notice:$n}]}')" "${A_NTS[@]}")
 check "a report batch may name its event once, in common" jqb "$r" '.results[0].status == "recorded"'
 check "... and the evidence holds that event" bash -c "[ '$(events_of_id "$S1" | jq -r 'last')' = ContentHandover ]"

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# e2e.sh again with the hub's store on PostgreSQL ([store] kind = postgres),
+# on a server of the test's own (tests/lib_pg.sh).
+STORE=postgres exec bash "$(dirname "$0")/e2e.sh"
