@@ -47,16 +47,21 @@ for t in "$build"/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
 	run_one "unit-$(basename "$t")" "$t"
 done
-# test_sql again on a PostgreSQL server of its own (tests/lib_pg.sh): with
-# HERALD_TEST_PG_DSN it runs its cases there.
+# The unit tests of what runs on either store, again on a PostgreSQL
+# server of their own (tests/lib_pg.sh): with HERALD_TEST_PG_DSN they run
+# their cases there (test_hub_evidence_pg has tests/integration/
+# evidence_log_pg.sh).
+pg_units="test_sql test_hub_db test_hub_directory"
 if [ -x "$build/test_sql" ]; then
 	. "$root/tests/lib_pg.sh"
 	if pg_start 2>"$logdir/pg.err"; then
-		HERALD_TEST_PG_DSN=$PG_DSN run_one unit-test_sql-postgres "$build/test_sql"
+		for t in $pg_units; do
+			HERALD_TEST_PG_DSN=$PG_DSN run_one "unit-$t-postgres" "$build/$t"
+		done
 		pg_cleanup
 	else
 		failed=$((failed + 1))
-		echo "[$label] not ok - a PostgreSQL server for test_sql: $(tail -n 1 "$logdir/pg.err")"
+		echo "[$label] not ok - a PostgreSQL server for $pg_units: $(tail -n 1 "$logdir/pg.err")"
 	fi
 fi
 

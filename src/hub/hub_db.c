@@ -194,7 +194,14 @@ int hub_db_begin(hub_db *db)
     if (!db->pg && db_wal_failed(&db->wal))
         return -1;
     pthread_mutex_lock(&db->w.lock);
-    if ((db->pg && connected(&db->w) != 0) || sql_begin(db->w.conn) != 0) {
+    if (db->pg && connected(&db->w) != 0) {
+        pthread_mutex_unlock(&db->w.lock);
+        return -1;
+    }
+    /* A server that went away since the last call is found out here,
+     * before anything was done: connected again, the call goes on. */
+    if (sql_begin(db->w.conn) != 0 &&
+        (!db->pg || connected(&db->w) != 0 || sql_begin(db->w.conn) != 0)) {
         pthread_mutex_unlock(&db->w.lock);
         return -1;
     }
@@ -243,10 +250,12 @@ hub_db_conn *hub_db_read_begin(hub_db *db)
 
 int hub_db_read_end(hub_db *db, hub_db_conn *c, int synced)
 {
+    int lost = db->pg && sql_lost(c->conn);
+
     if (c == &db->w && synced)
         return hub_db_unlock_synced(db);
     pthread_mutex_unlock(&c->lock);
-    return 0;
+    return lost;
 }
 
 int hub_db_begin_prepared(hub_db *db, hub_prepared_leaves *p)

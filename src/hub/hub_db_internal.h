@@ -95,7 +95,7 @@ struct hub_db {
     hub_db_conn r;
     hub_db_conn *reader;      /* &w or &r */
     int pg;                   /* PostgreSQL: several nodes share the database */
-    char node[HUB_NAME_MAX + 1]; /* this node's name, on its leases (PostgreSQL) */
+    char node[128];           /* this node's name, on its leases (PostgreSQL) */
     sqlite3 *lite;            /* SQLite: w's connection underneath */
     db_wal wal;               /* SQLite: commits are synced after the lock is let go */
     db_checkpointer *ckpt;    /* and checkpointed on a thread of their own */
@@ -158,7 +158,9 @@ int hub_db_step_changed(sql_stmt *st);
  * PostgreSQL reconnecting a lost reader. NULL when it stays lost. */
 hub_db_conn *hub_db_read_begin(hub_db *db);
 /* Lets go; with synced, on SQLite, makes what the reader saw durable
- * first (see hub_db_unlock_synced). 0, or -1 when that sync failed. */
+ * first (see hub_db_unlock_synced). 0, or -1 when that sync failed, or
+ * (PostgreSQL) 1 when the connection was found lost: a read that failed
+ * for that is run once more, on a new connection. */
 int hub_db_read_end(hub_db *db, hub_db_conn *c, int synced);
 
 /* A hub_db with its locks and buffers, no connection yet (hub_db_open,

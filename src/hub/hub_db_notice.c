@@ -277,17 +277,19 @@ static int history_json(hub_db *db, hub_db_conn *c, const char *id, buf *out)
     return rc == 0 ? 0 : -1;
 }
 
-int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
+/* hub_db_notice_json, once: *lost when it failed on a connection the
+ * server dropped. */
+static int notice_json(hub_db *db, const char *id, const char *agency, buf *out, int *lost)
 {
     hub_notice n;
     hub_db_conn *c = hub_db_read_begin(db);
-    int found, status = 200;
+    int found, status = 200, end;
 
     if (!c)
         return 500;
     found = hub_db_notice_read(db, c, id, &n);
     if (found <= 0 || strcmp(n.agency, agency) != 0) {
-        hub_db_read_end(db, c, 0);
+        *lost = hub_db_read_end(db, c, 0) > 0;
         return found < 0 ? 500 : found == 0 ? 404 : 403;
     }
     buf_puts(out, "{\"notice\":");
@@ -309,5 +311,19 @@ int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
     hub_db_json_time(out, n.created);
     if (history_json(db, c, id, out) != 0)
         status = 500;
-    return hub_db_read_end(db, c, 1) == 0 ? status : 500;
+    end = hub_db_read_end(db, c, 1);
+    *lost = end > 0;
+    return end < 0 ? 500 : status;
+}
+
+int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out)
+{
+    size_t at = out->len;
+    int lost = 0, status = notice_json(db, id, agency, out, &lost);
+
+    if (status == 500 && lost && !out->broken) {
+        out->len = at;
+        status = notice_json(db, id, agency, out, &lost);
+    }
+    return status;
 }

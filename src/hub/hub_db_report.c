@@ -203,8 +203,8 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
     return hub_db_finish(db, ok);
 }
 
-/* GET /v1/notices/{id}/certificate: the same callers as owns(). */
-int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller)
+/* hub_db_may_see, once: *lost as in hub_db_read_end. */
+static int may_see(hub_db *db, const char *id, notice_role role, const char *caller, int *lost)
 {
     hub_notice n;
     hub_db_conn *c = hub_db_read_begin(db);
@@ -215,8 +215,17 @@ int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *cal
     found = hub_db_notice_read(db, c, id, &n);
     if (found > 0)
         mine = owns(c, role, caller, &n);
-    hub_db_read_end(db, c, 0);
+    *lost = hub_db_read_end(db, c, 0) > 0;
     if (found < 0 || mine < 0)
         return 500;
     return !found ? 404 : mine ? 200 : 403;
+}
+
+/* GET /v1/notices/{id}/certificate: the same callers as owns(). A read
+ * that found the server gone runs once more, connected again. */
+int hub_db_may_see(hub_db *db, const char *id, notice_role role, const char *caller)
+{
+    int lost = 0, status = may_see(db, id, role, caller, &lost);
+
+    return status == 500 && lost ? may_see(db, id, role, caller, &lost) : status;
 }

@@ -525,11 +525,18 @@ static int check_against_head(hub_evidence_log *log, char *err, size_t errlen)
 {
     merkle_source src = hub_evidence_pg_source(log);
     uint8_t root[MERKLE_HASH_LEN], sig[STH_SIG_LEN];
-    long long size = read_state(log, 0);
+    long long size = -1;
     sth head;
     int found;
+    PGresult *r;
 
+    /* The size and the head from one snapshot: the sequencer may be
+     * growing the tree and signing meanwhile. */
     hub_evidence_pg_read_begin(log);
+    r = hub_pg_run(log->pg->reader, "state", 0, NULL);
+    if (r && PQntuples(r) == 1)
+        size = hub_pg_int(r, 0, 0);
+    PQclear(r);
     found = hub_pg_latest(log->pg->reader, &head, sig);
     if (found == 1 && ((long long)head.tree_size > size ||
                        merkle_root(&src, head.tree_size, root) != MERKLE_OK ||

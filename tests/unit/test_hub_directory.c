@@ -253,7 +253,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(routes_follow_consent_and_preference),
         cmocka_unit_test(batches_of_thousands),
-        cmocka_unit_test(comes_back_after_a_lost_connection),
+        cmocka_unit_test(comes_back_after_a_lost_connection), /* PostgreSQL only: last */
     };
-    return cmocka_run_group_tests_name("hub_directory", tests, NULL, NULL);
+    size_t n = sizeof tests / sizeof tests[0];
+
+    return _cmocka_run_group_tests("hub_directory", tests, pg_dsn() ? n : n - 1, NULL, NULL);
 }
