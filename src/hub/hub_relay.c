@@ -31,7 +31,37 @@ typedef struct relay {
     relay_call *calls;     /* parallel to h->platforms */
     hub_relay_item *items;
     size_t answered;       /* items relayed whose answers await recording */
+    /* A round that failed in the store (PostgreSQL away, a conflict
+     * between nodes) keeps its answers here and tries again after
+     * backoff_ms: dropping them held their notices until their leases
+     * ran out, 5 minutes later. */
+    hub_relay_item *kept;
+    long backoff_ms;
+    unsigned failures;     /* rounds failed in a row */
 } relay;
+
+/* Backoff of a worker whose store fails: 100 ms, doubling to 2 s. */
+#define RELAY_BACKOFF_MIN_MS 100
+#define RELAY_BACKOFF_MAX_MS 2000
+
+static void store_failed(relay *r, const char *what)
+{
+    if (r->failures++ == 0)
+        log_error("relay: cannot %s (the store failed); %zu answers kept, trying again every"
+                  " %d ms to %d ms",
+                  what, r->answered, RELAY_BACKOFF_MIN_MS, RELAY_BACKOFF_MAX_MS);
+    r->backoff_ms = r->backoff_ms ? r->backoff_ms * 2 : RELAY_BACKOFF_MIN_MS;
+    if (r->backoff_ms > RELAY_BACKOFF_MAX_MS)
+        r->backoff_ms = RELAY_BACKOFF_MAX_MS;
+}
+
+static void store_works(relay *r)
+{
+    if (r->failures)
+        log_info("relay: the store works again after %u failed tries", r->failures);
+    r->failures = 0;
+    r->backoff_ms = 0;
+}
 
 static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
 {
@@ -195,18 +225,22 @@ static size_t relay_round(relay *r)
      * their leases end, nor starve the claim's retries and fallbacks. The
      * queue only grows meanwhile, so the take below gets at least this. */
     size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
-    int rc = hub_db_relay_next(h->db, r->items, r->answered, clock_now_ms(),
-                               batch - (queued < most ? queued : most), hub_platform_known, h,
-                               &n, &postal);
+    int rc;
 
+    /* The claim fills items from the start, over the answers it records:
+     * a copy lets a failed round keep them. */
+    if (r->answered)
+        memcpy(r->kept, r->items, r->answered * sizeof *r->items);
+    rc = hub_db_relay_next(h->db, r->items, r->answered, clock_now_ms(),
+                           batch - (queued < most ? queued : most), hub_platform_known, h, &n,
+                           &postal);
     if (rc != 0) {
         if (r->answered)
-            log_error("relay: cannot record %zu answers; they will be relayed again",
-                      r->answered);
-        log_error("relay: cannot claim notices; retrying");
-        r->answered = 0;
+            memcpy(r->items, r->kept, r->answered * sizeof *r->items);
+        store_failed(r, "record answers and claim notices");
         return 0;
     }
+    store_works(r);
     n += hub_relay_queue_take(&h->routed, r->items + n, batch - n);
     r->answered = n;
     if (n) {
@@ -228,6 +262,25 @@ static void record_last(relay *r)
     r->answered = 0;
 }
 
+/* The urgent worker's answers, recorded at once: tried again with
+ * backoff while the store fails, until the hub stops (then the next
+ * start releases this node's leases: hub_db_relay_recover). */
+static void record_now(relay *r)
+{
+    while (r->answered &&
+           hub_db_relay_record(r->h->db, r->items, r->answered, clock_now_ms()) != 0) {
+        store_failed(r, "record urgent answers");
+        if (hub_sleep(r->h, r->backoff_ms, 0)) {
+            log_error("relay: stopping with %zu urgent answers unrecorded; they are relayed"
+                      " again at the next start", r->answered);
+            break;
+        }
+    }
+    if (r->answered)
+        store_works(r);
+    r->answered = 0;
+}
+
 /* A worker's clients and buffers; 0, or -1 when out of memory. */
 static int relay_open(relay *r, hub *h, size_t items)
 {
@@ -236,13 +289,14 @@ static int relay_open(relay *r, hub *h, size_t items)
     r->clients = calloc(h->nplatforms + 1, sizeof *r->clients);
     r->calls = calloc(h->nplatforms + 1, sizeof *r->calls);
     r->items = malloc(items * sizeof *r->items);
+    r->kept = malloc(items * sizeof *r->kept);
     for (size_t p = 0; r->clients && r->calls && p < h->nplatforms; p++) {
         r->clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
         r->calls[p].r = r;
         r->calls[p].p = p;
         buf_init(&r->calls[p].body, 64 * 1024);
     }
-    return r->clients && r->calls && r->items ? 0 : -1;
+    return r->clients && r->calls && r->items && r->kept ? 0 : -1;
 }
 
 static void relay_close(relay *r)
@@ -254,6 +308,7 @@ static void relay_close(relay *r)
     free(r->clients);
     free(r->calls);
     free(r->items);
+    free(r->kept);
 }
 
 void *hub_relay_main(void *arg)
@@ -276,10 +331,12 @@ void *hub_relay_main(void *arg)
              * bulk worker woken first would clear the wake and carry them
              * in a bulk round; one that starts a round while some wait
              * still takes them first. */
-            long wait = done >= (size_t)h->relay_batch ? 0
+            long wait = r.backoff_ms                    ? r.backoff_ms
+                        : done >= (size_t)h->relay_batch ? 0
                         : done > 0                      ? h->relay_gather_ms
                                                         : h->relay_interval_ms;
-            if (hub_sleep(h, wait, done == 0 ? HUB_WAKE_ON_WORK : 0))
+            int wake = done == 0 && !r.backoff_ms ? HUB_WAKE_ON_WORK : 0;
+            if (hub_sleep(h, wait, wake))
                 break;
         }
         record_last(&r);
@@ -309,7 +366,7 @@ void *hub_relay_urgent_main(void *arg)
         if (n) {
             relay_claimed(&r, n);
             r.answered = n;
-            record_last(&r);
+            record_now(&r);
             log_info("relay: %zu urgent relayed", n);
             continue;
         }
