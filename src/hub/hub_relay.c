@@ -335,8 +335,9 @@ void *hub_relay_main(void *arg)
                         : done >= (size_t)h->relay_batch ? 0
                         : done > 0                      ? h->relay_gather_ms
                                                         : h->relay_interval_ms;
-            int wake = done == 0 && !r.backoff_ms ? HUB_WAKE_ON_WORK : 0;
-            if (hub_sleep(h, wait, wake))
+            /* New work ends a backoff too: a store that failed once
+             * (SQLite busy) must not make a burst wait for it. */
+            if (hub_sleep(h, wait, done == 0 ? HUB_WAKE_ON_WORK : 0))
                 break;
         }
         record_last(&r);
