@@ -142,11 +142,13 @@ static int take_office(hub_evidence_log *log)
         PQclear(r);
     }
     snprintf(since, sizeof since, "%lld", clock_now_ms());
-    if (rc == 0 && (!(r = hub_pg_run(pg->seq, "office", 2, p)) ||
-                    hub_pg_exec(pg->seq, "LISTEN herald_log_head") != 0))
+    if (rc == 0) {
+        r = hub_pg_run(pg->seq, "office", 2, p);
+        rc = r ? 0 : -1;
+        PQclear(r); /* also when the LISTEN below fails: the lead was lost */
+    }
+    if (rc == 0 && hub_pg_exec(pg->seq, "LISTEN herald_log_head") != 0)
         rc = -1;
-    if (rc == 0)
-        PQclear(r);
     if (rc != 0)
         return -1;
     pthread_mutex_lock(&log->state_lock);
