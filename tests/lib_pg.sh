@@ -27,6 +27,8 @@
 # are). The server is tuned to start in about a second, not for speed:
 # initdb without fsync (a test's cluster is thrown away), a small
 # shared_buffers; commits are durable (fsync on) as in production.
+# PG_CONF, when set, is added to postgresql.conf last (lines of
+# "name = value"): a benchmark sizes the server as an operator would.
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=herald-test-pg
 PG_DIR= PG_PORT= PG_DSN= PG_DSN_TCP=
@@ -63,6 +65,7 @@ shared_buffers = 32MB
 max_connections = ${PG_MAX_CONNECTIONS:-100}
 fsync = on
 log_min_messages = warning
+${PG_CONF:-}
 CONF
 	local tries
 	for tries in 1 2 3; do

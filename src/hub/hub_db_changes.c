@@ -19,7 +19,7 @@ static int add_row(hub_db *db, const hub_notice *n, const char *event, long long
     sql_bind_text(st, 5, n->reference);
     sql_bind_text(st, 6, n->platform[0] ? n->platform : NULL);
     sql_bind_text(st, 7, event);
-    return sql_step_done(st);
+    return sql_step_later(st);
 }
 
 int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)

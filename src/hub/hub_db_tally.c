@@ -178,7 +178,7 @@ static int write_row(hub_db *db, const hub_tally_row *r)
         sql_bind_int(st, 2, r->k);
         sql_bind_int64(st, 3, r->n);
     }
-    return sql_step_done(st);
+    return sql_step_later(st);
 }
 
 /* The order rows are written in on PostgreSQL: the same in every

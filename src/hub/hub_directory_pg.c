@@ -116,18 +116,6 @@ static int connected(hub_directory *d)
     return 0;
 }
 
-/* One more element of a text array literal, quoted: {"a","b"}. */
-static void array_text(buf *b, const char *s, int first)
-{
-    buf_puts(b, first ? "\"" : ",\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf_append(b, "\\", 1);
-        buf_append(b, s, 1);
-    }
-    buf_append(b, "\"", 1);
-}
-
 /* ---- entries ---- */
 
 static int put_chunk(hub_directory *d, const char *platform, const hub_dir_entry *e, size_t n,
@@ -143,7 +131,7 @@ static int put_chunk(hub_directory *d, const char *platform, const hub_dir_entry
     buf_puts(&consents, "{");
     buf_puts(&prefs, "{");
     for (size_t i = 0; i < n; i++) {
-        array_text(&rks, e[i].rk, i == 0);
+        sql_array_text(&rks, e[i].rk, i == 0);
         buf_printf(&consents, "%s%d", i ? "," : "", e[i].consent ? 1 : 0);
         buf_printf(&prefs, "%s%d", i ? "," : "", e[i].preference);
     }
@@ -248,7 +236,7 @@ static size_t chunk_of(const wanted *w, size_t n, size_t at, buf *arr)
             continue;
         if (distinct == DIR_CHUNK)
             break;
-        array_text(arr, w[j].rk, distinct++ == 0);
+        sql_array_text(arr, w[j].rk, distinct++ == 0);
     }
     buf_puts(arr, "}");
     return j;

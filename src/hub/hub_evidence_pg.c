@@ -474,7 +474,7 @@ int hub_evidence_pg_before_commit(hub_evidence_log *log)
     if (pg->count == 0)
         return 0;
     put_be(&pg->batch, 0xffff, 2); /* the end of the rows */
-    if (pg->batch.broken || !c)
+    if (pg->batch.broken || !c || sql_flush(pg->writer) != 0)
         return -1;
     r = PQexec(c, copy_sql);
     if (PQresultStatus(r) == PGRES_COPY_IN) {

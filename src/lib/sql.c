@@ -19,6 +19,10 @@
 
 /* Parameters a PostgreSQL statement may have: the hub's take a dozen. */
 #define SQL_MAX_PARAMS 64
+/* Statements sql_step_later leaves in flight before it reads their
+ * results: their answers (a few dozen bytes each) stay far below what the
+ * sockets hold, so neither side blocks on the other. */
+#define SQL_MAX_PENDING 256
 
 struct sql_conn {
     sql_kind kind;
@@ -28,6 +32,14 @@ struct sql_conn {
     unsigned gen;      /* bumped on every reconnect */
     unsigned next_id;  /* names of prepared statements */
     int lost;
+    /* Statements sent by sql_step_later whose results are not read yet
+     * (the connection is in libpq's pipeline mode while there are any),
+     * and whether one of them failed: the transaction is then lost, and
+     * its COMMIT must fail rather than answer "ROLLBACK" as if it were
+     * one. */
+    int pending;
+    int later_failed;
+    long long *changes_to[SQL_MAX_PENDING]; /* where each one's changes go, or NULL */
 };
 
 /* A parameter's len when it is bound to nothing (NULL). */
@@ -175,6 +187,8 @@ int sql_reset_conn(sql_conn *c)
     c->pg = pg;
     c->gen++;
     c->lost = 0;
+    c->pending = 0;
+    c->later_failed = 0;
     log_info("PostgreSQL: connected again");
     return 0;
 }
@@ -195,6 +209,8 @@ static void pg_failed(sql_conn *c, const PGresult *r, const char *what)
     log_error("PostgreSQL: %s: %s", what, line);
 }
 
+static int pg_flush(sql_conn *c);
+
 int sql_exec(sql_conn *c, const char *sql)
 {
     PGresult *r;
@@ -209,7 +225,7 @@ int sql_exec(sql_conn *c, const char *sql)
         }
         return 0;
     }
-    if (c->lost)
+    if (c->lost || pg_flush(c) != 0)
         return -1;
     r = PQexec(c->pg, sql);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -221,11 +237,16 @@ int sql_exec(sql_conn *c, const char *sql)
 
 int sql_begin(sql_conn *c)
 {
+    c->later_failed = 0;
     return sql_exec(c, c->kind == SQL_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 int sql_commit(sql_conn *c)
 {
+    if (c->kind == SQL_POSTGRES && (pg_flush(c) != 0 || c->later_failed)) {
+        sql_rollback(c);
+        return -1;
+    }
     return sql_exec(c, "COMMIT");
 }
 
@@ -236,8 +257,70 @@ void sql_rollback(sql_conn *c)
             sql_exec(c, "ROLLBACK");
         return;
     }
+    pg_flush(c);
+    c->later_failed = 0;
     if (!c->lost && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         sql_exec(c, "ROLLBACK");
+}
+
+/* Reads the results of every statement sql_step_later sent, and leaves
+ * pipeline mode. 0, or -1 when one of them failed (or the connection). */
+static int pg_flush(sql_conn *c)
+{
+    PGresult *r;
+    int synced = 0, failed, sent = c->pending, k = 0;
+
+    if (c->pending == 0)
+        return c->later_failed ? -1 : 0;
+    c->pending = 0;
+    if (PQpipelineSync(c->pg) != 1) {
+        pg_failed(c, NULL, "pipeline");
+        c->later_failed = 1;
+    }
+    while (!synced && !c->lost) {
+        r = PQgetResult(c->pg);
+        if (!r) { /* between two statements' results */
+            if (PQstatus(c->pg) == CONNECTION_BAD) {
+                pg_failed(c, NULL, "pipeline");
+                c->later_failed = 1;
+            }
+            continue;
+        }
+        ExecStatusType s = PQresultStatus(r);
+        long long changes = -1;
+        switch (s) {
+        case PGRES_PIPELINE_SYNC:
+            synced = 1;
+            break;
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+            changes = atoll(PQcmdTuples(r));
+            break;
+        case PGRES_PIPELINE_ABORTED: /* after the one that failed */
+            c->later_failed = 1;
+            break;
+        default:
+            if (!c->later_failed)
+                pg_failed(c, r, "a statement sent ahead");
+            c->later_failed = 1;
+        }
+        if (s != PGRES_PIPELINE_SYNC && k < sent && c->changes_to[k++])
+            *c->changes_to[k - 1] = changes;
+        PQclear(r);
+    }
+    if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF && PQexitPipelineMode(c->pg) != 1)
+        c->lost = 1; /* results still unread: nothing later could trust it */
+    failed = c->later_failed;
+    if (!c->lost && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+        c->later_failed = 0; /* no transaction for the failure to spoil */
+    return failed ? -1 : 0;
+}
+
+int sql_flush(sql_conn *c)
+{
+    if (c->kind != SQL_POSTGRES || c->lost)
+        return c->kind == SQL_POSTGRES ? -1 : 0;
+    return pg_flush(c);
 }
 
 /* ---- statements ---- */
@@ -438,6 +521,7 @@ static int pg_ensure_prepared(sql_stmt *st)
 
     if (st->prepared_gen == c->gen)
         return 0;
+    pg_flush(c); /* a failure there stays for the COMMIT to see */
     r = PQprepare(c->pg, st->name, st->text, st->nparams, NULL);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
@@ -448,6 +532,16 @@ static int pg_ensure_prepared(sql_stmt *st)
     return ok ? 0 : -1;
 }
 
+static void pg_params(sql_stmt *st, const char **vals, int *lens, int *fmts)
+{
+    for (int i = 0; i < st->nparams; i++) {
+        int unset = !st->p[i].val || st->p[i].len == PARAM_UNSET;
+        vals[i] = unset ? NULL : st->p[i].val;
+        lens[i] = unset ? 0 : (int)st->p[i].len;
+        fmts[i] = unset ? 0 : st->p[i].binary;
+    }
+}
+
 static int pg_run(sql_stmt *st)
 {
     const char *vals[SQL_MAX_PARAMS];
@@ -455,14 +549,9 @@ static int pg_run(sql_stmt *st)
     sql_conn *c = st->c;
     ExecStatusType s;
 
-    if (c->lost || pg_ensure_prepared(st) != 0)
+    if (c->lost || pg_flush(c) != 0 || pg_ensure_prepared(st) != 0)
         return -1;
-    for (int i = 0; i < st->nparams; i++) {
-        int unset = !st->p[i].val || st->p[i].len == PARAM_UNSET;
-        vals[i] = unset ? NULL : st->p[i].val;
-        lens[i] = unset ? 0 : (int)st->p[i].len;
-        fmts[i] = unset ? 0 : st->p[i].binary;
-    }
+    pg_params(st, vals, lens, fmts);
     st->res = PQexecPrepared(c->pg, st->name, st->nparams, vals, lens, fmts, 0);
     st->ran = 1;
     s = PQresultStatus(st->res);
@@ -504,11 +593,66 @@ int sql_step_done(sql_stmt *st)
     return sql_step(st) < 0 ? -1 : 0;
 }
 
+int sql_step_later(sql_stmt *st)
+{
+    return sql_step_later_changes(st, NULL);
+}
+
+int sql_step_later_changes(sql_stmt *st, long long *changes)
+{
+    const char *vals[SQL_MAX_PARAMS];
+    int lens[SQL_MAX_PARAMS], fmts[SQL_MAX_PARAMS];
+    sql_conn *c = st->c;
+
+    if (changes)
+        *changes = -1;
+    if (st->lite) {
+        if (sql_step_done(st) != 0)
+            return -1;
+        if (changes)
+            *changes = sql_changes(st);
+        return 0;
+    }
+    if (c->lost || c->later_failed)
+        return -1;
+    if (pg_ensure_prepared(st) != 0)
+        return -1;
+    if (c->pending == 0 && PQenterPipelineMode(c->pg) != 1) {
+        pg_failed(c, NULL, "pipeline");
+        return -1;
+    }
+    pg_params(st, vals, lens, fmts);
+    if (PQsendQueryPrepared(c->pg, st->name, st->nparams, vals, lens, fmts, 0) != 1) {
+        pg_failed(c, NULL, st->text);
+        c->later_failed = 1;
+        if (c->pending == 0)
+            PQexitPipelineMode(c->pg);
+        return -1;
+    }
+    st->ran = 1;
+    st->changes = 0;
+    c->changes_to[c->pending] = changes;
+    if (++c->pending >= SQL_MAX_PENDING)
+        return pg_flush(c);
+    return 0;
+}
+
 long long sql_changes(sql_stmt *st)
 {
     if (st->lite)
         return sqlite3_changes(sqlite3_db_handle(st->lite));
     return st->changes;
+}
+
+void sql_array_text(buf *b, const char *s, int first)
+{
+    buf_puts(b, first ? "\"" : ",\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_append(b, "\\", 1);
+        buf_append(b, s, 1);
+    }
+    buf_append(b, "\"", 1);
 }
 
 /* ---- columns ---- */

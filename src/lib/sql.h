@@ -13,6 +13,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 struct pg_conn; /* libpq's PGconn */
 
 typedef struct sql_conn sql_conn;
@@ -63,7 +65,25 @@ int sql_bind_blob(sql_stmt *st, int i, const void *p, size_t len);
 int sql_step(sql_stmt *st);
 /* Runs a statement that returns no rows: 0, or -1. */
 int sql_step_done(sql_stmt *st);
-/* Rows the last run inserted, updated or deleted. */
+/* Runs a statement whose rows and changes nobody reads, without waiting
+ * for it on PostgreSQL: it is sent at once (libpq's pipeline mode) and its
+ * result read with the next statement that waits, or sql_flush. A failure
+ * shows there, and makes the transaction's sql_commit fail. A round trip
+ * saved per statement is what a PostgreSQL store's writer is bound by.
+ * On SQLite, sql_step_done. 0, or -1. */
+int sql_step_later(sql_stmt *st);
+/* The same, and the rows it changed go to *changes when its result is
+ * read (-1 until then, and if it failed): *changes must stay valid until
+ * the next statement that waits, or sql_flush. */
+int sql_step_later_changes(sql_stmt *st, long long *changes);
+/* Waits for every statement sql_step_later sent: 0, or -1 when one
+ * failed. Needed before using sql_conn_pg's connection directly. */
+int sql_flush(sql_conn *c);
+/* One more element of a PostgreSQL text array literal, quoted and
+ * escaped ({"a","b"}, for = ANY(?1::text[])): first for the first. */
+void sql_array_text(buf *b, const char *s, int first);
+/* Rows the last run inserted, updated or deleted (not known after
+ * sql_step_later). */
 long long sql_changes(sql_stmt *st);
 
 /* Columns of the current row, from 0. NULL reads as 0 or "". */

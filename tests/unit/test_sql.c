@@ -3,7 +3,9 @@
  * ?N placeholders (repeated, out of order, inside quotes left alone),
  * NULLs bound and unbound, 64-bit integers, blobs with every byte,
  * changes counted, a statement reused after reset, a failed statement
- * reported, and a PostgreSQL connection that is killed coming back.
+ * reported, statements sent ahead without waiting (sql_step_later) and
+ * a failure among them failing the COMMIT, and a PostgreSQL connection
+ * that is killed coming back.
  * With HERALD_TEST_PG_DSN set, only the PostgreSQL cases run. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,6 +137,89 @@ static void round_trip(sql_kind kind)
     close_kind(c, lite);
 }
 
+static long long count_rows(sql_conn *c)
+{
+    sql_stmt *st = sql_prepare(c, "SELECT count(*) FROM t");
+    long long n;
+
+    assert_int_equal(sql_step(st), 1);
+    n = sql_int64(st, 0);
+    sql_finalize(st);
+    return n;
+}
+
+/* 1,000 inserts sent ahead (more than are ever left in flight) are all
+ * there when a read or the COMMIT waits for them; a duplicate key among
+ * them fails the COMMIT, which rolls back and leaves the table as it
+ * was, where PostgreSQL alone would answer "ROLLBACK" as a success. */
+static void later(sql_kind kind)
+{
+    sqlite3 *lite = NULL;
+    sql_conn *c = open_kind(kind, &lite);
+    sql_stmt *ins;
+    char k[16];
+
+    make_table(c);
+    ins = sql_prepare(c, "INSERT INTO t(k, n) VALUES (?1, ?2)");
+    assert_non_null(ins);
+    assert_int_equal(sql_begin(c), 0);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        sql_bind_text(ins, 1, k);
+        sql_bind_int64(ins, 2, i);
+        assert_int_equal(sql_step_later(ins), 0);
+        sql_reset(ins);
+    }
+    assert_int_equal(count_rows(c), 1000); /* a read waits for them */
+    sql_bind_text(ins, 1, "k1000");
+    assert_int_equal(sql_step_later(ins), 0);
+    sql_reset(ins);
+    assert_int_equal(sql_flush(c), 0);
+    assert_int_equal(sql_commit(c), 0);
+    assert_int_equal(count_rows(c), 1001);
+
+    assert_int_equal(sql_begin(c), 0);
+    sql_bind_text(ins, 1, "new");
+    assert_int_equal(sql_step_later(ins), 0);
+    sql_reset(ins);
+    sql_bind_text(ins, 1, "k5"); /* taken */
+    int dup = sql_step_later(ins);
+    sql_reset(ins);
+    if (kind == SQL_SQLITE) { /* SQLite answers at once */
+        assert_int_equal(dup, -1);
+        sql_rollback(c);
+    } else {
+        assert_int_equal(dup, 0);
+        assert_int_equal(sql_commit(c), -1);
+    }
+    assert_int_equal(count_rows(c), 1001); /* "new" went with it */
+    assert_int_equal(sql_begin(c), 0); /* and the connection goes on */
+    sql_bind_text(ins, 1, "new");
+    assert_int_equal(sql_step_later(ins), 0);
+    sql_reset(ins);
+    assert_int_equal(sql_commit(c), 0);
+    assert_int_equal(count_rows(c), 1002);
+
+    /* what each one changed, known once they are read */
+    sql_stmt *maybe = sql_prepare(c, "INSERT INTO t(k, n) VALUES (?1, 0) ON CONFLICT DO NOTHING");
+    long long changed[300];
+    assert_int_equal(sql_begin(c), 0);
+    for (int i = 0; i < 300; i++) { /* k0..k149 are there; n0..n149 are not */
+        snprintf(k, sizeof k, "%c%d", i % 2 ? 'n' : 'k', i / 2);
+        sql_bind_text(maybe, 1, k);
+        assert_int_equal(sql_step_later_changes(maybe, &changed[i]), 0);
+        sql_reset(maybe);
+    }
+    assert_int_equal(sql_flush(c), 0);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(changed[i], i % 2);
+    assert_int_equal(sql_commit(c), 0);
+    assert_int_equal(count_rows(c), 1152);
+    sql_finalize(maybe);
+    sql_finalize(ins);
+    close_kind(c, lite);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
@@ -145,6 +230,18 @@ static void test_postgres(void **state)
 {
     (void)state;
     round_trip(SQL_POSTGRES);
+}
+
+static void test_sqlite_later(void **state)
+{
+    (void)state;
+    later(SQL_SQLITE);
+}
+
+static void test_postgres_later(void **state)
+{
+    (void)state;
+    later(SQL_POSTGRES);
 }
 
 /* The server ends the session (as a restart would): the next statement
@@ -195,10 +292,12 @@ int main(void)
 {
     const struct CMUnitTest lite[] = {
         cmocka_unit_test(test_sqlite),
+        cmocka_unit_test(test_sqlite_later),
         cmocka_unit_test(test_unreachable),
     };
     const struct CMUnitTest pg[] = {
         cmocka_unit_test(test_postgres),
+        cmocka_unit_test(test_postgres_later),
         cmocka_unit_test(test_postgres_reconnect),
     };
     if (pg_dsn())
