@@ -216,10 +216,14 @@ int hub_db_unlock_synced(hub_db *db)
 
 int hub_db_finish(hub_db *db, int ok)
 {
+    if (ok == 0 && hub_db_leaf_times_flush(db) != 0)
+        ok = -1;
     if (ok == 0)
         ok = hub_db_tally_flush(db);
-    else
+    else {
         hub_db_tally_drop(db);
+        hub_db_leaf_times_drop(db);
+    }
     if (ok == 0 &&
         (hub_evidence_log_before_commit(db->log) != 0 || sql_commit(db->w.conn) != 0))
         ok = -1;
@@ -398,6 +402,9 @@ hub_db *hub_db_new(char *err, size_t errlen)
     db->reader = &db->w;
     db->wal.fd = -1;
     buf_init(&db->leaf, 1024);
+    buf_init(&db->pending_ids, 4096);
+    buf_init(&db->pending_ats, 1024);
+    buf_init(&db->pre_ids, 4096);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
     return db;
 }
@@ -491,6 +498,10 @@ void hub_db_close(hub_db *db)
         db_close(db->lite);
     db_wal_close(&db->wal);
     buf_free(&db->leaf);
+    buf_free(&db->pending_ids);
+    buf_free(&db->pending_ats);
+    buf_free(&db->pre_ids);
+    free(db->pre);
     free(db->rows);
     free(db->picks);
     free(db->pre_picks);

@@ -6,6 +6,7 @@
  *   hub_db.c           open, schema, migrations, statements, transactions
  *   hub_db_pg.c        the same store in PostgreSQL, shared by several nodes
  *   hub_db_notice.c    a notice's row and its evidence; GET /v1/notices/{id}
+ *   hub_db_leaf_time.c the earliest time of a notice's next leaf
  *   hub_db_changes.c   the agencies' feed of state changes
  *   hub_db_submit.c    POST /v1/notices
  *   hub_db_report.c    POST /v1/events, and who may see a certificate
@@ -53,7 +54,8 @@ enum {
     S_REPORTED, S_RELAY_GET, S_RELAY_ADD, S_RELAY_EVENT, S_CLAIM, S_DUE, S_RELEASE,
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
     S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE, S_RECOVER,
-    S_LEAF_TIME, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, /* PostgreSQL only */
+    S_LEAF_TIMES, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, S_PRELOAD,
+    /* PostgreSQL only, from S_LEAF_TIMES */
     S_COUNT
 };
 
@@ -126,23 +128,39 @@ struct hub_db {
     /* The time of the last leaf of the notices appended to last, one slot
      * per hash of the id (hub_db_leaf_time), under the writer's lock. */
     hub_leaf_time leaf_times[HUB_DB_LEAF_TIMES];
+    /* PostgreSQL: the slots of leaf_times the open transaction uses (its
+     * notices' times still to write), and the arrays they are written as. */
+    uint32_t pending[HUB_DB_LEAF_TIMES / 2];
+    size_t npending;
+    buf pending_ids, pending_ats;
+    /* PostgreSQL: a batch's notices, loaded and locked with one statement
+     * (hub_db_notice_preload), sorted by id; preloading: in use. */
+    hub_notice *pre;
+    size_t npre, pre_cap;
+    int preloading;
+    buf pre_ids;
     /* What the open batch adds to the summaries, under the writer's lock. */
     hub_tally_row tally[HUB_TALLY_ROWS];
     size_t ntally;
     sql_stmt *tally_st[HUB_TALLY_KINDS];
 };
 
-/* ---- hub_db_notice.c: evidence times ---- */
+/* ---- hub_db_leaf_time.c: evidence times, under the writer's lock ---- */
 
 /* The time for a leaf of n about to be appended, at_ms or later: not
- * before the notice's last leaf (herald verify requires a notice's
- * leaves in time order). Every path reads the clock before it takes the
- * writer's lock, so a thread that read it first may append after one
- * that read it later. SQLite: as far as the table of slots remembers it.
- * PostgreSQL (other nodes write too): the row's last_leaf, which n was
- * loaded with under its row lock, moved on in n and in the row. -1 on a
- * database error. Under the writer's lock. */
+ * before the notice's last leaf. SQLite: as far as the table of slots
+ * remembers it. PostgreSQL: n's last_leaf (as loaded under its row lock),
+ * moved on in n and, at the COMMIT or n's save, in the row. -1 on a
+ * database error. */
 long long hub_db_leaf_time(hub_db *db, hub_notice *n, long long at_ms);
+/* PostgreSQL: n, just read by the writer, takes a later time its
+ * transaction has not written yet. */
+void hub_db_leaf_time_loaded(hub_db *db, hub_notice *n);
+/* PostgreSQL: n's save writes its last_leaf: nothing left to write. */
+void hub_db_leaf_time_saved(hub_db *db, const hub_notice *n);
+/* Writes the open transaction's times (before its COMMIT), or drops them. */
+int hub_db_leaf_times_flush(hub_db *db);
+void hub_db_leaf_times_drop(hub_db *db);
 
 /* ---- hub_db.c: statements and transactions ---- */
 
@@ -199,6 +217,13 @@ void hub_db_json_time(buf *out, long long ms);
 /* 1 found, 0 not found, -1 error. On PostgreSQL the row stays locked
  * until the transaction ends (FOR UPDATE). */
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n);
+/* PostgreSQL: loads the n notices whose ids are at first_id, first_id +
+ * stride, ... (NULL ones skipped) with one statement, their rows locked
+ * in id order, so that hub_db_notice_load finds them without a round
+ * trip each; until hub_db_notice_preload_end, in the same transaction.
+ * A save keeps the copy up to date. Nothing on SQLite. 0 or -1. */
+int hub_db_notice_preload(hub_db *db, const char *first_id, size_t stride, size_t n);
+void hub_db_notice_preload_end(hub_db *db);
 /* The same on the reader c (hub_db_read_begin), which locks nothing. */
 int hub_db_notice_read(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n);
 /* Up to max rows of a notice query (S_CLAIM, S_DUE: ?1 now, ?2 max) into

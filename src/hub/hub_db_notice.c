@@ -48,9 +48,80 @@ static int load_on(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n)
     return found;
 }
 
+static int by_id(const void *key, const void *row)
+{
+    return strcmp(key, ((const hub_notice *)row)->id);
+}
+
+static hub_notice *preloaded(hub_db *db, const char *id)
+{
+    if (!db->preloading)
+        return NULL;
+    return bsearch(id, db->pre, db->npre, sizeof *db->pre, by_id);
+}
+
+static int preload_rows(hub_db *db, size_t max)
+{
+    sql_stmt *st = hub_db_stmt(db, S_PRELOAD);
+    int rc;
+
+    if (max > db->pre_cap) {
+        hub_notice *rows = realloc(db->pre, max * sizeof *rows);
+        if (!rows)
+            return -1;
+        db->pre = rows;
+        db->pre_cap = max;
+    }
+    db->npre = 0;
+    sql_bind_text(st, 1, db->pre_ids.data);
+    while (db->npre < max && (rc = sql_step(st)) == 1)
+        read_notice(st, 1, &db->pre[db->npre++]);
+    sql_reset(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int hub_db_notice_preload(hub_db *db, const char *first_id, size_t stride, size_t n)
+{
+    size_t wanted = 0;
+
+    hub_db_notice_preload_end(db);
+    if (!db->pg || n < 2)
+        return 0;
+    db->pre_ids.len = 0;
+    buf_puts(&db->pre_ids, "{");
+    for (size_t i = 0; i < n; i++) {
+        const char *id = first_id + i * stride;
+        if (id[0])
+            sql_array_text(&db->pre_ids, id, wanted++ == 0);
+    }
+    buf_puts(&db->pre_ids, "}");
+    if (db->pre_ids.broken || preload_rows(db, wanted) != 0)
+        return -1;
+    db->preloading = 1;
+    return 0;
+}
+
+void hub_db_notice_preload_end(hub_db *db)
+{
+    db->preloading = 0;
+    db->npre = 0;
+}
+
 int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n)
 {
-    return load_on(db, &db->w, id, n);
+    hub_notice *pre = preloaded(db, id);
+    int found;
+
+    if (pre) {
+        *n = *pre;
+        hub_db_leaf_time_loaded(db, n);
+        return 1;
+    }
+    found = load_on(db, &db->w, id, n);
+
+    if (found > 0)
+        hub_db_leaf_time_loaded(db, n);
+    return found;
 }
 
 int hub_db_notice_read(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n)
@@ -75,8 +146,10 @@ hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t ma
     }
     sql_bind_int64(st, 1, now);
     sql_bind_int64(st, 2, (long long)max);
-    while (*count < max && (rc = sql_step(st)) == 1)
-        read_notice(st, db->pg, &rows[(*count)++]);
+    while (*count < max && (rc = sql_step(st)) == 1) {
+        read_notice(st, db->pg, &rows[*count]);
+        hub_db_leaf_time_loaded(db, &rows[(*count)++]);
+    }
     sql_reset(st);
     return rc < 0 ? NULL : rows;
 }
@@ -103,10 +176,23 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     sql_bind_int64(st, 5, n->next_attempt);
     sql_bind_int(st, 6, n->attempts);
     sql_bind_int(st, 7, n->expiries);
+    if (db->pg) { /* and the last leaf's time, to be written with the row */
+        hub_notice *pre = preloaded(db, n->id);
+        hub_db_leaf_time_saved(db, n);
+        if (pre) { /* as the row will read */
+            int remind = n->remind_dirty;
+            *pre = *n;
+            pre->remind_dirty = 0;
+            if (remind && !(n->state == NS_RELAYED || n->state == NS_RECEIVED))
+                pre->remind_at = 0;
+        }
+    }
     if (!n->remind_dirty) {
-        if (db->pg) /* the node whose lease or backoff next_attempt is */
+        if (db->pg) { /* the node whose lease or backoff next_attempt is */
             sql_bind_text(st, 8, db->node);
-        return sql_step_done(st);
+            sql_bind_int64(st, 9, n->last_leaf);
+        }
+        return sql_step_later(st);
     }
     if (n->window_start)
         sql_bind_int64(st, 8, n->window_start);
@@ -114,50 +200,12 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
     if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
         sql_bind_int64(st, 9, n->remind_at);
     sql_bind_int(st, 10, n->reminded);
-    if (db->pg)
+    if (db->pg) {
         sql_bind_text(st, 11, db->node);
+        sql_bind_int64(st, 12, n->last_leaf);
+    }
     n->remind_dirty = 0;
-    return sql_step_done(st);
-}
-
-/* On PostgreSQL: the notice's row holds its last leaf time, written at
- * once (not with the save, which not every path that adds evidence
- * makes); only when it moves, so a notice's first leaf costs nothing. */
-static long long leaf_time_pg(hub_db *db, hub_notice *n, long long at_ms)
-{
-    sql_stmt *st;
-
-    if (at_ms <= n->last_leaf)
-        return n->last_leaf;
-    st = hub_db_stmt(db, S_LEAF_TIME);
-    sql_bind_text(st, 1, n->id);
-    sql_bind_int64(st, 2, at_ms);
-    if (sql_step_done(st) != 0)
-        return -1;
-    n->last_leaf = at_ms;
-    return at_ms;
-}
-
-long long hub_db_leaf_time(hub_db *db, hub_notice *n, long long at_ms)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-
-    if (db->pg)
-        return leaf_time_pg(db, n, at_ms);
-    for (const char *c = n->id; *c; c++)
-        h = (h ^ (unsigned char)*c) * 16777619u;
-    /* A notice pushed out of its slot is one whose events lie minutes
-     * back: the races this guards against last milliseconds. */
-    hub_leaf_time *slot = &db->leaf_times[h % HUB_DB_LEAF_TIMES];
-    size_t len = strlen(n->id);
-    if (len >= sizeof slot->id)
-        return at_ms; /* not a notice id: nothing to remember */
-    if (strcmp(slot->id, n->id) != 0)
-        memcpy(slot->id, n->id, len + 1);
-    else if (at_ms < slot->at_ms)
-        at_ms = slot->at_ms;
-    slot->at_ms = at_ms;
-    return at_ms;
+    return sql_step_later(st);
 }
 
 /* Appends r's leaf to the evidence log, a prepared one if it fits (not

@@ -67,7 +67,8 @@ static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1};
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 
 /* The writer's statements; their numbers as in hub_db.c's. ?8 of S_SAVE,
- * ?11 of S_SAVE_REMIND, ?13 of S_INSERT and ?2 of S_RECOVER are the node. */
+ * ?11 of S_SAVE_REMIND, ?13 of S_INSERT and ?2 of S_RECOVER are the node;
+ * ?9 of S_SAVE and ?12 of S_SAVE_REMIND the notice's last leaf time. */
 static const char *const pg_sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     [S_INSERT] = "INSERT INTO notices(id, agency, reference, rk, title, doc_sha256, deadline,"
@@ -76,10 +77,12 @@ static const char *const pg_sql[S_COUNT] = {
                  " ?13) ON CONFLICT(agency, reference) DO NOTHING",
     [S_LOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1 FOR UPDATE",
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
-               " attempts = ?6, expiries = ?7, leased_by = ?8 WHERE id = ?1",
+               " attempts = ?6, expiries = ?7, leased_by = ?8,"
+               " last_leaf = GREATEST(last_leaf, ?9) WHERE id = ?1",
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
-                      " remind_at = ?9, reminded = ?10, leased_by = ?11 WHERE id = ?1",
+                      " remind_at = ?9, reminded = ?10, leased_by = ?11,"
+                      " last_leaf = GREATEST(last_leaf, ?12) WHERE id = ?1",
     [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform, event)"
                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* The notice's integrated leaves, then those the sequencer has yet to
@@ -123,7 +126,12 @@ static const char *const pg_sql[S_COUNT] = {
     /* Only this node's: the others' rounds are alive. */
     [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
                   " AND next_attempt > ?1 AND leased_by = ?2",
-    [S_LEAF_TIME] = "UPDATE notices SET last_leaf = ?2 WHERE id = ?1",
+    [S_PRELOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ANY(?1::text[])"
+                  " ORDER BY id COLLATE \"C\" FOR UPDATE",
+    /* The transaction's notices' last leaf times (hub_db_leaf_time.c). */
+    [S_LEAF_TIMES] = "UPDATE notices n SET last_leaf = v.t"
+                     " FROM unnest(?1::text[], ?2::bigint[]) AS v(id, t)"
+                     " WHERE n.id = v.id AND n.last_leaf < v.t",
     [S_WITHDRAW_RELEASE] = "UPDATE withdrawals SET leased_until = 0"
                            " WHERE notice = ?1 AND platform = ?2",
 };

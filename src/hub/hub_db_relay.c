@@ -348,12 +348,13 @@ static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
 static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long now,
                           const hub_prepared_leaves *prepared)
 {
-    int ok = 0;
+    int ok = hub_db_notice_preload(db, items->n.id, sizeof *items, n);
 
     for (size_t i = 0; i < n && ok == 0; i++) {
         hub_db_use_prepared(db, prepared, i);
         ok = record_answer(db, &items[i], now);
     }
+    hub_db_notice_preload_end(db);
     hub_db_use_prepared(db, NULL, 0); /* what follows makes leaves of its own */
     return ok;
 }
@@ -399,7 +400,7 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
         sql_stmt *st = hub_db_stmt(db, S_RELEASE);
         sql_bind_text(st, 1, items[i].n.id);
         sql_bind_int64(st, 2, now);
-        ok = sql_step_done(st);
+        ok = sql_step_later(st);
     }
     return hub_db_finish(db, ok);
 }

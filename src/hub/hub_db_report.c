@@ -197,9 +197,11 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
 
     if (hub_db_begin(db) != 0)
         return -1;
+    ok = hub_db_notice_preload(db, r->notice, sizeof *r, n);
     for (size_t i = 0; i < n && ok == 0; i++)
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
+    hub_db_notice_preload_end(db);
     return hub_db_finish(db, ok);
 }
 

@@ -4,6 +4,7 @@
  * transaction. */
 #include "hub_db_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -49,16 +50,16 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
     n->last_leaf = now; /* its SubmissionAcceptance's: S_INSERT stores it so */
 }
 
-/* Inserts s unless (agency, reference) exists: 1 inserted, 0 a duplicate
- * (nothing written), -1 on error. Inserting first and looking up only on
- * a conflict saves a lookup of the unique index for every new notice.
- * With route, the notice is inserted routed to s->platform (if any) and
- * leased, and *n is the routed notice. */
-static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long long now,
-                         int route, hub_notice *n)
+/* Sends the insert of s unless (agency, reference) exists, its rows
+ * changed to *fresh (1 inserted, 0 a duplicate) when the store answers:
+ * on PostgreSQL the batch's inserts go out together (sql_step_later), a
+ * round trip for all instead of one each. With route, s goes in routed to
+ * s->platform (if any) and leased, as *n. 0, or -1 on error. */
+static int send_insert(hub_db *db, const char *agency, hub_submission *s, long long now,
+                       int route, hub_notice *n, long long *fresh)
 {
     sql_stmt *st;
-    int routed = route && s->platform[0], fresh;
+    int routed = route && s->platform[0];
 
     submitted_notice(s, agency, now, n);
     if (routed) {
@@ -80,17 +81,30 @@ static int insert_notice(hub_db *db, const char *agency, hub_submission *s, long
     sql_bind_int(st, 12, s->urgent != 0);
     if (db->pg)
         sql_bind_text(st, 13, routed ? db->node : NULL);
-    fresh = hub_db_step_changed(st);
-    if (fresh <= 0)
-        return fresh;
+    s->routed = routed;
+    return sql_step_later_changes(st, fresh);
+}
+
+/* What follows the insert of s (n): a new notice is accepted, counted
+ * and gets its SubmissionAcceptance; a resubmitted reference is answered
+ * with the notice it already is. 0, or -1 on error. */
+static int after_insert(hub_db *db, const char *agency, hub_submission *s, hub_notice *n,
+                        long long fresh, long long now)
+{
+    if (fresh < 0)
+        return -1;
+    if (fresh == 0) {
+        s->duplicate = 1;
+        s->routed = 0;
+        return find_reference(db, agency, s) < 0 ? -1 : 0;
+    }
     s->state = NS_ACCEPTED;
     s->duplicate = 0;
-    s->routed = routed;
     /* No row in the agency's feed: the answer to this call tells it. */
     if (hub_db_tally_new(db, n, now) != 0 ||
         hub_db_notice_evidence(db, n, EV_SUBMISSION_ACCEPTANCE, "hub", NULL, now) != 0)
         return -1;
-    return 1;
+    return 0;
 }
 
 /* Ids for the batch, and each one's SubmissionAcceptance prepared (a
@@ -119,30 +133,47 @@ static void submissions_ahead(hub_db *db, const char *agency, hub_submission *it
 int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t n,
                   long long now, size_t may_route, hub_notice *routed_out, size_t *n_routed)
 {
-    hub_notice scratch;
     hub_prepared_leaves prepared;
+    hub_notice plain;
+    long long *fresh = malloc((n ? n : 1) * sizeof *fresh);
+    size_t routing = 0;
     int ok = 0;
 
     *n_routed = 0;
-    submissions_ahead(db, agency, items, n, now, &prepared);
-    if (hub_db_begin_prepared(db, &prepared) != 0)
+    if (!fresh)
         return -1;
-    for (size_t i = 0; i < n && ok == 0; i++) {
-        int route = *n_routed < may_route;
-        hub_notice *into = route ? &routed_out[*n_routed] : &scratch;
-        int fresh;
-
-        items[i].routed = 0;
-        hub_db_use_prepared(db, &prepared, i);
-        fresh = insert_notice(db, agency, &items[i], now, route, into);
-        if (fresh == 0) {
-            items[i].duplicate = 1;
-            fresh = find_reference(db, agency, &items[i]);
-        }
-        if (items[i].routed)
-            (*n_routed)++;
-        ok = fresh < 0 ? -1 : 0;
+    submissions_ahead(db, agency, items, n, now, &prepared);
+    if (hub_db_begin_prepared(db, &prepared) != 0) {
+        free(fresh);
+        return -1;
     }
+    /* Every insert first. The first may_route with a platform go in
+     * routed, into routed_out, which is compacted below when some of
+     * them turn out to be duplicates. */
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        int route = routing < may_route && items[i].platform[0];
+        ok = send_insert(db, agency, &items[i], now, route,
+                         route ? &routed_out[routing] : &plain, &fresh[i]);
+        routing += route;
+    }
+    if (ok == 0 && sql_flush(db->w.conn) != 0)
+        ok = -1;
+    routing = 0;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        hub_notice *it = &plain;
+        if (items[i].routed)
+            it = &routed_out[routing++];
+        else
+            submitted_notice(&items[i], agency, now, &plain);
+        hub_db_use_prepared(db, &prepared, i);
+        ok = after_insert(db, agency, &items[i], it, fresh[i], now);
+        if (ok == 0 && items[i].routed) {
+            if (it != &routed_out[*n_routed])
+                routed_out[*n_routed] = *it;
+            (*n_routed)++;
+        }
+    }
+    free(fresh);
     if (hub_db_finish_prepared(db, ok, &prepared) != 0) {
         *n_routed = 0; /* nothing to hand over: the claim finds what was kept */
         return -1;

@@ -1001,6 +1001,54 @@ static void evidence_never_goes_back_in_time(void **state)
         "recorded");
     clock_rfc3339_ms(later, T0 + 20);
     assert_last_leaf_has(f, id, "at", later);
+    /* that report moved no state, so nothing saved the notice: its time
+     * was kept all the same (on PostgreSQL, written at the COMMIT) */
+    assert_string_equal(report(f, ROLE_PLATFORM, "alpha", id,
+                               EV_CONSIGNMENT_NOTIFICATION_DELIVERY, NULL, T0 + 15),
+                        "recorded");
+    assert_last_leaf_has(f, id, "event", "ConsignmentNotificationDelivery");
+    assert_last_leaf_has(f, id, "at", later);
+}
+
+/* One batch of reports on several notices, three on one of them, and one
+ * on no notice (on PostgreSQL all loaded with one statement): each item
+ * finds the notice as the items before it left it. The failed alert sends
+ * the notice back to the relay queue, so the ContentConsignment after it
+ * is evidence but moves nothing. */
+static void batch_of_reports_on_the_same_notice(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], b[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_report r[5];
+    const char *ids[5] = {NULL, NULL, NULL, "00000000-0000-0000-0000-000000000000", NULL};
+    notice_event evs[5] = {EV_CONSIGNMENT_NOTIFICATION_FAILURE, EV_CONSIGNMENT_NOTIFICATION,
+                           EV_CONTENT_CONSIGNMENT, EV_CONSIGNMENT_NOTIFICATION,
+                           EV_CONSIGNMENT_NOTIFICATION_FAILURE};
+
+    relayed_to_alpha(f, "I-1", a, &it);
+    relayed_to_alpha(f, "I-2", b, &it);
+    ids[0] = ids[2] = ids[4] = a;
+    ids[1] = b;
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 5; i++) {
+        memcpy(r[i].notice, ids[i], NOTICE_ID_LEN + 1);
+        r[i].event = evs[i];
+        r[i].reason = evs[i] == EV_CONSIGNMENT_NOTIFICATION_FAILURE ? "phone off" : NULL;
+    }
+    assert_int_equal(hub_db_report(f->db, ROLE_PLATFORM, "alpha", r, 5, T0 + 30), 0);
+    assert_string_equal(r[0].status, "recorded");
+    assert_int_equal(r[0].moved_on, 1);
+    assert_string_equal(r[1].status, "recorded");
+    assert_string_equal(r[2].status, "recorded");
+    assert_string_equal(r[3].error, "unknown notice");
+    assert_string_equal(r[4].status, "duplicate");
+    assert_state(f, a, "accepted", "alpha");
+    assert_state(f, b, "relayed", "alpha");
+    assert_timeline(f, a,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha "
+                    "ConsignmentNotificationFailure:alpha ContentConsignment:alpha");
+    assert_feed(f, "nts", "relayed relayed accepted");
 }
 
 static void alert_evidence_names_channel_and_reference(void **state)
@@ -1927,6 +1975,7 @@ int main(void)
         T(released_lease_is_claimed_at_once),
         T(relayed_received_read),
         T(evidence_never_goes_back_in_time),
+        T(batch_of_reports_on_the_same_notice),
         T(acceptance_into_the_inbox_is_one_change),
         T(rejected_by_every_platform_goes_postal),
         T(unreachable_recipient_goes_postal),
