@@ -213,12 +213,40 @@ static int route_all(hub *h, hub_submission *subs, size_t k)
     return hub_directory_routes_many(h->dir, subs->rk, sizeof *subs, k, first_known, &r);
 }
 
+/* Behind a bulk backlog in the database, the bulk items are not routed
+ * at submission: the claim finds them after it. Returns how many had a
+ * platform. */
+static size_t hold_bulk(hub_submission *subs, size_t k)
+{
+    size_t held = 0;
+
+    for (size_t i = 0; i < k; i++)
+        if (!subs[i].urgent && subs[i].platform[0]) {
+            subs[i].platform[0] = '\0';
+            held++;
+        }
+    return held;
+}
+
+/* 1 when a new bulk item that had a platform was not routed. */
+static int left_bulk(const hub_submission *subs, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (!subs[i].urgent && !subs[i].duplicate && subs[i].platform[0] && !subs[i].routed)
+            return 1;
+    return 0;
+}
+
 /* Stores the checked items. The ones routed in the same transaction go
  * to the relay worker in memory after the commit (hub_relay_queue.h),
- * into places taken before it. Returns 0, or -1 (see hub_db_submit). */
+ * into places taken before it. Bulk items left in the database (no room,
+ * or a backlog there) are reported before the answer, so that a later
+ * call's bulk items wait behind them. Returns 0, or -1 (see
+ * hub_db_submit). */
 static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_t k)
 {
-    size_t may = hub_relay_queue_reserve(&h->routed, k), n_routed = 0;
+    int bulk;
+    size_t may = hub_relay_queue_reserve(&h->routed, k, &bulk), n_routed = 0, held = 0;
     hub_notice *routed = may ? malloc(may * sizeof *routed) : NULL;
     int rc;
 
@@ -227,8 +255,12 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
         may = 0;
     }
     rc = route_all(h, subs, k);
+    if (rc == 0 && !bulk)
+        held = hold_bulk(subs, k);
     if (rc == 0)
         rc = hub_db_submit(h->db, agency, subs, k, clock_now_ms(), may, routed, &n_routed);
+    if (held || left_bulk(subs, k))
+        hub_relay_queue_spilled(&h->routed);
     int urgent = 0;
     for (size_t i = 0; i < n_routed; i++) {
         hub_relay_queue_put(&h->routed, &routed[i]);

@@ -204,10 +204,14 @@ int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long n
  * is left, RelayToNonERDS and the postal state. *n_out counts the items
  * to relay, *n_postal the notices sent to postal. On failure nothing is
  * recorded (the answered notices are relayed again when their lease
- * ends) and nothing is claimed. Returns 0 or -1. */
+ * ends) and nothing is claimed. claiming (if not NULL) is called with
+ * ctx inside the transaction, just before the claim reads: what it notes
+ * then is ordered with every other transaction (hub_relay_queue.h).
+ * Returns 0 or -1. */
+typedef void (*hub_claiming_fn)(void *ctx);
 int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
-                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
-                      size_t *n_postal);
+                      size_t max, hub_platform_known_fn known, hub_claiming_fn claiming,
+                      void *ctx, size_t *n_out, size_t *n_postal);
 
 /* Ends the leases of routed notices the relay worker will not relay (it
  * is stopping): they are claimed at once when the hub runs again.

@@ -372,8 +372,8 @@ int hub_db_relay_record(hub_db *db, hub_relay_item *items, size_t n, long long n
 /* One commit (one fsync of the WAL) per round instead of two: the
  * answers are read out of items before the claim writes over them. */
 int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long long now,
-                      size_t max, hub_platform_known_fn known, void *ctx, size_t *n_out,
-                      size_t *n_postal)
+                      size_t max, hub_platform_known_fn known, hub_claiming_fn claiming,
+                      void *ctx, size_t *n_out, size_t *n_postal)
 {
     hub_prepared_leaves prepared;
     int ok;
@@ -383,6 +383,8 @@ int hub_db_relay_next(hub_db *db, hub_relay_item *items, size_t answered, long l
     if (hub_db_begin_prepared(db, &prepared) != 0)
         return -1;
     ok = record_answers(db, items, answered, now, &prepared);
+    if (ok == 0 && claiming)
+        claiming(ctx);
     if (ok == 0)
         ok = claim_batch(db, now, max, known, ctx, items, n_out, n_postal);
     if (ok != 0)

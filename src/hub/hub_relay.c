@@ -38,6 +38,7 @@ typedef struct relay {
     hub_relay_item *kept;
     long backoff_ms;
     unsigned failures;     /* rounds failed in a row */
+    unsigned long spills;  /* the relay queue's, as the claim began */
 } relay;
 
 /* Backoff of a worker whose store fails: 100 ms, doubling to 2 s. */
@@ -213,6 +214,22 @@ static void relay_claimed(relay *r, size_t n)
     free(idx);
 }
 
+static int relay_known(void *ctx, const char *platform)
+{
+    relay *r = ctx;
+
+    return hub_platform_known(r->h, platform);
+}
+
+/* Read inside the claim's transaction: a batch that spilled before it
+ * committed before it too, so the claim sees its notices. */
+static void relay_claiming(void *ctx)
+{
+    relay *r = ctx;
+
+    r->spills = hub_relay_queue_spills(&r->h->routed);
+}
+
 /* One round: records the last round's answers, claims and relays the
  * next batch. Returns the number of notices it claimed (to relay or to
  * postal). */
@@ -225,15 +242,15 @@ static size_t relay_round(relay *r)
      * their leases end, nor starve the claim's retries and fallbacks. The
      * queue only grows meanwhile, so the take below gets at least this. */
     size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
+    size_t claim = batch - (queued < most ? queued : most);
     int rc;
 
     /* The claim fills items from the start, over the answers it records:
      * a copy lets a failed round keep them. */
     if (r->answered)
         memcpy(r->kept, r->items, r->answered * sizeof *r->items);
-    rc = hub_db_relay_next(h->db, r->items, r->answered, clock_now_ms(),
-                           batch - (queued < most ? queued : most), hub_platform_known, h, &n,
-                           &postal);
+    rc = hub_db_relay_next(h->db, r->items, r->answered, clock_now_ms(), claim, relay_known,
+                           relay_claiming, r, &n, &postal);
     if (rc != 0) {
         if (r->answered)
             memcpy(r->items, r->kept, r->answered * sizeof *r->items);
@@ -241,6 +258,8 @@ static size_t relay_round(relay *r)
         return 0;
     }
     store_works(r);
+    if (n + postal < claim) /* nothing more due in the database */
+        hub_relay_queue_caught_up(&h->routed, r->spills);
     n += hub_relay_queue_take(&h->routed, r->items + n, batch - n);
     r->answered = n;
     if (n) {

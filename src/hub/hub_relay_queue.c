@@ -17,6 +17,7 @@ int hub_relay_queue_init(hub_relay_queue *q, size_t cap)
         return -1;
     }
     q->cap = cap;
+    q->backlog = 1; /* what a previous run left, until the first claim */
     pthread_mutex_init(&q->lock, NULL);
     return 0;
 }
@@ -31,7 +32,7 @@ void hub_relay_queue_free(hub_relay_queue *q)
     pthread_mutex_destroy(&q->lock);
 }
 
-size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n)
+size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n, int *bulk)
 {
     size_t room;
 
@@ -40,8 +41,35 @@ size_t hub_relay_queue_reserve(hub_relay_queue *q, size_t n)
     if (n > room)
         n = room;
     q->reserved += n;
+    *bulk = !q->backlog;
     pthread_mutex_unlock(&q->lock);
     return n;
+}
+
+void hub_relay_queue_spilled(hub_relay_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->backlog = 1;
+    q->spills++;
+    pthread_mutex_unlock(&q->lock);
+}
+
+unsigned long hub_relay_queue_spills(hub_relay_queue *q)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&q->lock);
+    n = q->spills;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+void hub_relay_queue_caught_up(hub_relay_queue *q, unsigned long spills)
+{
+    pthread_mutex_lock(&q->lock);
+    if (q->spills == spills)
+        q->backlog = 0;
+    pthread_mutex_unlock(&q->lock);
 }
 
 void hub_relay_queue_put(hub_relay_queue *q, const hub_notice *n)

@@ -4,8 +4,13 @@
 # marked urgent and one that is not. The hub relays in rounds of 100 with
 # one worker, so the bulk takes 50 rounds: the urgent notice must reach
 # the inbox within the first few, the plain one after the bulk. The
-# platform queues the urgent notice's alert where its channel claims it
-# first. A malformed "urgent" is refused by name.
+# worker sleeps long between idle rounds, so that the bulk's commit wakes
+# it: its first round takes notices the submission queued in memory and
+# frees places there before the plain one comes, which must still go
+# behind the bulk notices that found no place and wait in the database
+# (first come, first relayed within a lane). The platform queues the
+# urgent notice's alert where its channel claims it first. A malformed
+# "urgent" is refused by name.
 . "$(dirname "$0")/../lib.sh"
 
 cd "$T"
@@ -33,7 +38,7 @@ hub_key_file = hub.key
 log_key = log.key
 relay_batch = 100
 relay_workers = 1
-relay_interval_ms = 50
+relay_interval_ms = 1000
 
 [agency nts]
 key_sha256 = $(sha "$NTS")

@@ -253,7 +253,7 @@ static size_t claim(fixture *f, long long now, hub_relay_item *items, size_t max
     size_t n_out = 99, n_postal = 99;
 
     assert_int_equal(
-        hub_db_relay_next(f->db, items, 0, now, max, known, NULL, &n_out, &n_postal), 0);
+        hub_db_relay_next(f->db, items, 0, now, max, known, NULL, NULL, &n_out, &n_postal), 0);
     if (postal)
         *postal = n_postal;
     return n_out;
@@ -763,7 +763,7 @@ static void failed_relay_backs_off_and_is_logged_once(void **state)
     it.outcome = RELAY_FAILED;
     snprintf(it.reason, sizeof it.reason, "refused");
     assert_int_equal(
-        hub_db_relay_next(f->db, &it, 1, T0 + 1000, 1, known, NULL, &n_out, &postal), 0);
+        hub_db_relay_next(f->db, &it, 1, T0 + 1000, 1, known, NULL, NULL, &n_out, &postal), 0);
     assert_int_equal(n_out, 0); /* backing off: 2 s after the second failure */
     assert_int_equal(claim(f, T0 + 2999, &it, 1, NULL), 0);
     claim_one(f, T0 + 3000, "alpha", &it);
@@ -1589,8 +1589,8 @@ static void cancel_ends_an_unread_notice_once(void **state)
     assert_int_equal(remind_due(f, DEADLINE - 1, &r), 0);
     assert_int_equal(hub_db_expire(f->db, DEADLINE + 1, 10, &expired), 0);
     assert_int_equal(expired, 0);
-    assert_int_equal(hub_db_relay_next(f->db, items, 0, DEADLINE + 2, 4, known, NULL, &n_out,
-                                       &n_postal),
+    assert_int_equal(hub_db_relay_next(f->db, items, 0, DEADLINE + 2, 4, known, NULL, NULL,
+                                       &n_out, &n_postal),
                      0);
     assert_int_equal(n_out + n_postal, 0);
     /* late reports are evidence only */
@@ -1769,7 +1769,8 @@ static void recover_frees_only_this_nodes_leases(void **state)
     other = open_node("node-b");
     hub_db_set_directory(other, f->d);
     submit(f, "nts", "M-1", rk1, T0, a);
-    assert_int_equal(hub_db_relay_next(other, it, 0, T0, 1, known, NULL, &n_out, &n_postal), 0);
+    assert_int_equal(
+        hub_db_relay_next(other, it, 0, T0, 1, known, NULL, NULL, &n_out, &n_postal), 0);
     assert_int_equal(n_out, 1);
     assert_string_equal(it[0].n.id, a);
     submit(f, "nts", "M-2", rk1, T0 + 1, b);
@@ -1913,7 +1914,7 @@ static void *claim_all(void *arg)
     size_t n_out, n_postal;
 
     do {
-        if (hub_db_relay_next(c->db, it, 0, T0, 7, known, NULL, &n_out, &n_postal) != 0) {
+        if (hub_db_relay_next(c->db, it, 0, T0, 7, known, NULL, NULL, &n_out, &n_postal) != 0) {
             c->failed = 1;
             return NULL;
         }
