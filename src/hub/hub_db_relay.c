@@ -275,7 +275,25 @@ static int give_up(hub_db *db, hub_notice *n, const char *platform, const char *
     return hub_db_notice_save(db, n, now);
 }
 
-static int record_answer(hub_db *db, hub_relay_item *it, long long now)
+/* Sends the platform's answer to the relays table (it->n found in the
+ * store, and answered): *fresh is 1 once stored, 0 when a report had
+ * already proved the acceptance (see hub_db_report.c). Sent ahead with
+ * the round's others: one round trip for all on PostgreSQL. 0 or -1. */
+static int send_answer(hub_db *db, const hub_relay_item *it, long long *fresh)
+{
+    int accepted = it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED;
+    int events = it->outcome == RELAY_PRE_NOTICED ? EVENT_BIT(EV_CONSENT_PRE_NOTIFICATION)
+                 : accepted && it->consigned      ? EVENT_BIT(EV_CONTENT_CONSIGNMENT)
+                                                  : 0;
+    sql_stmt *st = relay_stmt(db, S_RELAY_ADD, it->n.id, it->n.platform);
+
+    sql_bind_int(st, 3, accepted);
+    sql_bind_int(st, 4, events);
+    return sql_step_later_changes(st, fresh);
+}
+
+/* Records the answer to it; fresh is what send_answer found. */
+static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long long now)
 {
     hub_notice n;
     const char *platform = it->n.platform;
@@ -284,13 +302,8 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long now)
     if (rc <= 0)
         return rc; /* gone: nothing to record */
     if (it->outcome != RELAY_FAILED) {
-        int accepted = it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED;
-        int events = it->outcome == RELAY_PRE_NOTICED ? EVENT_BIT(EV_CONSENT_PRE_NOTIFICATION)
-                     : accepted && it->consigned      ? EVENT_BIT(EV_CONTENT_CONSIGNMENT)
-                                                      : 0;
-        rc = hub_db_relay_note_answer(db, n.id, platform, accepted, events);
-        if (rc <= 0)
-            return rc; /* a report already proved the acceptance: see hub_db_report.c */
+        if (fresh <= 0)
+            return fresh < 0 ? -1 : 0; /* a report already proved the acceptance */
     } else if ((rc = hub_db_relay_answer(db, n.id, platform)) != ANSWER_NONE) {
         return rc < 0 ? -1 : 0;
     }
@@ -348,12 +361,24 @@ static void answers_ahead(const hub_relay_item *items, size_t n, long long now,
 static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long now,
                           const hub_prepared_leaves *prepared)
 {
-    int ok = hub_db_notice_preload(db, items->n.id, sizeof *items, n);
+    long long *fresh = malloc((n ? n : 1) * sizeof *fresh);
+    hub_notice found;
+    int ok = fresh ? hub_db_notice_preload(db, items->n.id, sizeof *items, n) : -1;
 
     for (size_t i = 0; i < n && ok == 0; i++) {
-        hub_db_use_prepared(db, prepared, i);
-        ok = record_answer(db, &items[i], now);
+        fresh[i] = -1;
+        if (items[i].outcome == RELAY_FAILED)
+            continue;
+        int rc = hub_db_notice_load(db, items[i].n.id, &found);
+        ok = rc < 0 ? -1 : rc > 0 ? send_answer(db, &items[i], &fresh[i]) : 0;
     }
+    if (ok == 0 && sql_flush(db->w.conn) != 0)
+        ok = -1;
+    for (size_t i = 0; i < n && ok == 0; i++) {
+        hub_db_use_prepared(db, prepared, i);
+        ok = record_answer(db, &items[i], fresh[i], now);
+    }
+    free(fresh);
     hub_db_notice_preload_end(db);
     hub_db_use_prepared(db, NULL, 0); /* what follows makes leaves of its own */
     return ok;
