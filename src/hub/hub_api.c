@@ -187,6 +187,7 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
 typedef struct routing {
     hub *h;
     hub_submission *subs;
+    int urgent_only; /* behind a bulk backlog: bulk items are not routed */
 } routing;
 
 /* Only a platform with the person's consent: a pre-notice is the relay
@@ -199,33 +200,28 @@ static void first_known(void *ctx, size_t i, char routes[][HUB_NAME_MAX + 1], in
 
     (void)n;
     platform[0] = '\0';
+    if (r->urgent_only && !r->subs[i].urgent)
+        return;
     for (int k = 0; k < consenting && !platform[0]; k++)
         if (hub_platform_known(r->h, routes[k]))
             memcpy(platform, routes[k], HUB_NAME_MAX + 1);
 }
 
 /* Each recipient's first platform the hub knows, "" if none: looked up
- * before the writer's lock is taken (see hub_directory.c). */
-static int route_all(hub *h, hub_submission *subs, size_t k)
+ * before the writer's lock is taken (see hub_directory.c). Behind a bulk
+ * backlog in the database (urgent_only), bulk items get none: the claim
+ * finds them after it, and a batch of bulk items alone is not looked up
+ * at all. Returns 0 or -1, and in *held how many bulk items it held. */
+static int route_all(hub *h, hub_submission *subs, size_t k, int urgent_only, size_t *held)
 {
-    routing r = {h, subs};
+    routing r = {h, subs, urgent_only};
 
+    *held = 0;
+    for (size_t i = 0; i < k && urgent_only; i++)
+        *held += !subs[i].urgent;
+    if (*held == k)
+        return 0; /* their platforms stay "" (calloc) */
     return hub_directory_routes_many(h->dir, subs->rk, sizeof *subs, k, first_known, &r);
-}
-
-/* Behind a bulk backlog in the database, the bulk items are not routed
- * at submission: the claim finds them after it. Returns how many had a
- * platform. */
-static size_t hold_bulk(hub_submission *subs, size_t k)
-{
-    size_t held = 0;
-
-    for (size_t i = 0; i < k; i++)
-        if (!subs[i].urgent && subs[i].platform[0]) {
-            subs[i].platform[0] = '\0';
-            held++;
-        }
-    return held;
 }
 
 /* 1 when a new bulk item that had a platform was not routed. */
@@ -254,9 +250,7 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
         hub_relay_queue_unreserve(&h->routed, may);
         may = 0;
     }
-    rc = route_all(h, subs, k);
-    if (rc == 0 && !bulk)
-        held = hold_bulk(subs, k);
+    rc = route_all(h, subs, k, !bulk, &held);
     if (rc == 0)
         rc = hub_db_submit(h->db, agency, subs, k, clock_now_ms(), may, routed, &n_routed);
     if (held || left_bulk(subs, k))

@@ -43,14 +43,21 @@ int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform)
     return hub_db_relay_answer_on(&db->w, notice, platform);
 }
 
-int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
-                             int accepted, int events)
+/* The relays row of platform's answer, bound and not yet run. */
+static sql_stmt *relay_add(hub_db *db, const char *notice, const char *platform, int accepted,
+                           int events)
 {
     sql_stmt *st = relay_stmt(db, S_RELAY_ADD, notice, platform);
 
     sql_bind_int(st, 3, accepted);
     sql_bind_int(st, 4, events);
-    return hub_db_step_changed(st);
+    return st;
+}
+
+int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
+                             int accepted, int events)
+{
+    return hub_db_step_changed(relay_add(db, notice, platform, accepted, events));
 }
 
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
@@ -275,24 +282,27 @@ static int give_up(hub_db *db, hub_notice *n, const char *platform, const char *
     return hub_db_notice_save(db, n, now);
 }
 
-/* Sends the platform's answer to the relays table (it->n found in the
- * store, and answered): *fresh is 1 once stored, 0 when a report had
- * already proved the acceptance (see hub_db_report.c). Sent ahead with
- * the round's others: one round trip for all on PostgreSQL. 0 or -1. */
-static int send_answer(hub_db *db, const hub_relay_item *it, long long *fresh)
+/* The relays row of the platform's answer to it (it->n found in the
+ * store, and answered), bound and not yet run. Run, it changes a row
+ * once stored, none when a report had already proved the acceptance
+ * (see hub_db_report.c). */
+static sql_stmt *answer_row(hub_db *db, const hub_relay_item *it)
 {
     int accepted = it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED;
     int events = it->outcome == RELAY_PRE_NOTICED ? EVENT_BIT(EV_CONSENT_PRE_NOTIFICATION)
                  : accepted && it->consigned      ? EVENT_BIT(EV_CONTENT_CONSIGNMENT)
                                                   : 0;
-    sql_stmt *st = relay_stmt(db, S_RELAY_ADD, it->n.id, it->n.platform);
 
-    sql_bind_int(st, 3, accepted);
-    sql_bind_int(st, 4, events);
-    return sql_step_later_changes(st, fresh);
+    return relay_add(db, it->n.id, it->n.platform, accepted, events);
 }
 
-/* Records the answer to it; fresh is what send_answer found. */
+/* An answer record_answer sends itself: when the round's notices were
+ * not preloaded (SQLite, where sending ahead saves nothing, or a round of
+ * one), a load to find them first would cost more than it saves. */
+#define ANSWER_UNSENT (-2)
+
+/* Records the answer to it; fresh is what its answer_row changed, or
+ * ANSWER_UNSENT. */
 static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long long now)
 {
     hub_notice n;
@@ -302,6 +312,8 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long l
     if (rc <= 0)
         return rc; /* gone: nothing to record */
     if (it->outcome != RELAY_FAILED) {
+        if (fresh == ANSWER_UNSENT)
+            fresh = hub_db_step_changed(answer_row(db, it));
         if (fresh <= 0)
             return fresh < 0 ? -1 : 0; /* a report already proved the acceptance */
     } else if ((rc = hub_db_relay_answer(db, n.id, platform)) != ANSWER_NONE) {
@@ -366,11 +378,13 @@ static int record_answers(hub_db *db, hub_relay_item *items, size_t n, long long
     int ok = fresh ? hub_db_notice_preload(db, items->n.id, sizeof *items, n) : -1;
 
     for (size_t i = 0; i < n && ok == 0; i++) {
-        fresh[i] = -1;
-        if (items[i].outcome == RELAY_FAILED)
+        fresh[i] = ANSWER_UNSENT;
+        if (!db->preloading || items[i].outcome == RELAY_FAILED)
             continue;
-        int rc = hub_db_notice_load(db, items[i].n.id, &found);
-        ok = rc < 0 ? -1 : rc > 0 ? send_answer(db, &items[i], &fresh[i]) : 0;
+        int rc = hub_db_notice_load(db, items[i].n.id, &found); /* preloaded */
+        /* sent ahead with the round's others: one round trip for all */
+        if (rc != 0)
+            ok = rc < 0 ? -1 : sql_step_later_changes(answer_row(db, &items[i]), &fresh[i]);
     }
     if (ok == 0 && sql_flush(db->w.conn) != 0)
         ok = -1;

@@ -126,33 +126,35 @@ static void oldest_first_across_the_ring_end(void **state)
     hub_relay_queue_free(&q);
 }
 
+/* Whether a bulk notice may take a place now (the places given back). */
+static int bulk_may_queue(hub_relay_queue *q)
+{
+    int bulk = -1;
+
+    assert_int_equal(hub_relay_queue_reserve(q, 1, &bulk), 1);
+    hub_relay_queue_unreserve(q, 1);
+    return bulk;
+}
+
 static void bulk_waits_behind_a_backlog(void **state)
 {
     hub_relay_queue q;
-    int bulk = -1;
     unsigned long before;
     (void)state;
 
     assert_int_equal(hub_relay_queue_init(&q, 4), 0);
     /* A previous run may have left notices in the database. */
-    assert_int_equal(hub_relay_queue_reserve(&q, 1, &bulk), 1);
-    assert_int_equal(bulk, 0);
-    hub_relay_queue_unreserve(&q, 1);
+    assert_int_equal(bulk_may_queue(&q), 0);
     hub_relay_queue_caught_up(&q, hub_relay_queue_spills(&q));
-    assert_int_equal(hub_relay_queue_reserve(&q, 1, &bulk), 1);
-    assert_int_equal(bulk, 1);
-    hub_relay_queue_unreserve(&q, 1);
+    assert_int_equal(bulk_may_queue(&q), 1);
     /* A batch spills while a claim runs: that claim may have missed it. */
     before = hub_relay_queue_spills(&q);
     hub_relay_queue_spilled(&q);
     hub_relay_queue_caught_up(&q, before);
-    assert_int_equal(hub_relay_queue_reserve(&q, 1, &bulk), 1);
-    assert_int_equal(bulk, 0);
-    hub_relay_queue_unreserve(&q, 1);
+    assert_int_equal(bulk_may_queue(&q), 0);
     /* The next claim, started after the spill, found it all. */
     hub_relay_queue_caught_up(&q, hub_relay_queue_spills(&q));
-    assert_int_equal(hub_relay_queue_reserve(&q, 1, &bulk), 1);
-    assert_int_equal(bulk, 1);
+    assert_int_equal(bulk_may_queue(&q), 1);
     hub_relay_queue_free(&q);
 }
 
