@@ -502,6 +502,7 @@ void hub_db_close(hub_db *db)
     buf_free(&db->pending_ats);
     buf_free(&db->pre_ids);
     free(db->pre);
+    free(db->rpre);
     free(db->rows);
     free(db->picks);
     free(db->pre_picks);

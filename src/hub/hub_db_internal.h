@@ -55,6 +55,7 @@ enum {
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
     S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE, S_RECOVER,
     S_LEAF_TIMES, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, S_PRELOAD,
+    S_RELAY_PRELOAD,
     /* PostgreSQL only, from S_LEAF_TIMES */
     S_COUNT
 };
@@ -80,6 +81,12 @@ typedef struct hub_leaf_time {
     char id[NOTICE_ID_LEN + 1];
     long long at_ms;
 } hub_leaf_time;
+
+/* A platform's relays row, as a report batch preloads it. */
+typedef struct hub_relay_row {
+    char notice[NOTICE_ID_LEN + 1];
+    int accepted, events;
+} hub_relay_row;
 
 /* A connection, its statements (NULL: not on this store or this
  * connection) and the lock every use of them is under. */
@@ -139,6 +146,12 @@ struct hub_db {
     size_t npre, pre_cap;
     int preloading;
     buf pre_ids;
+    /* PostgreSQL: the relays rows of one platform (rpre_platform, NULL:
+     * none loaded) for the preloaded notices, sorted by notice
+     * (hub_db_relay_preload). */
+    hub_relay_row *rpre;
+    size_t nrpre, rpre_cap;
+    const char *rpre_platform;
     /* What the open batch adds to the summaries, under the writer's lock. */
     hub_tally_row tally[HUB_TALLY_ROWS];
     size_t ntally;
@@ -224,6 +237,8 @@ int hub_db_notice_load(hub_db *db, const char *id, hub_notice *n);
  * A save keeps the copy up to date. Nothing on SQLite. 0 or -1. */
 int hub_db_notice_preload(hub_db *db, const char *first_id, size_t stride, size_t n);
 void hub_db_notice_preload_end(hub_db *db);
+/* 1 if the notice id is among those preloaded. */
+int hub_db_notice_is_preloaded(hub_db *db, const char *id);
 /* The same on the reader c (hub_db_read_begin), which locks nothing. */
 int hub_db_notice_read(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n);
 /* Up to max rows of a notice query (S_CLAIM, S_DUE: ?1 now, ?2 max) into
@@ -290,6 +305,13 @@ int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platf
  * (nothing changes), -1 on error. */
 int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
                              int accepted, int events);
+/* PostgreSQL, after hub_db_notice_preload of up to max notices: reads
+ * platform's relays rows for them with one statement, so that the calls
+ * below answer for those notices without a round trip, and send what
+ * they change without waiting (sql_step_later). Nothing on SQLite. 0 or
+ * -1. */
+int hub_db_relay_preload(hub_db *db, const char *platform, size_t max);
+void hub_db_relay_preload_end(hub_db *db);
 /* Marks a once-only event of a platform that answered: 1 marked now, 0
  * marked before or no answer to mark it in, -1 on error. */
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,

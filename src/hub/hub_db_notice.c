@@ -80,6 +80,11 @@ static int preload_rows(hub_db *db, size_t max)
     return rc < 0 ? -1 : 0;
 }
 
+int hub_db_notice_is_preloaded(hub_db *db, const char *id)
+{
+    return preloaded(db, id) != NULL;
+}
+
 int hub_db_notice_preload(hub_db *db, const char *first_id, size_t stride, size_t n)
 {
     size_t wanted = 0;

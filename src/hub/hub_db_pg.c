@@ -128,6 +128,11 @@ static const char *const pg_sql[S_COUNT] = {
                   " AND next_attempt > ?1 AND leased_by = ?2",
     [S_PRELOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ANY(?1::text[])"
                   " ORDER BY id COLLATE \"C\" FOR UPDATE",
+    /* Its notices locked, a batch's relays rows need no lock of their own:
+     * nothing writes one without its notice's (hub_db_relay_preload). */
+    [S_RELAY_PRELOAD] = "SELECT notice, accepted, events FROM relays"
+                        " WHERE notice = ANY(?1::text[]) AND platform = ?2"
+                        " ORDER BY notice COLLATE \"C\"",
     /* The transaction's notices' last leaf times (hub_db_leaf_time.c). */
     [S_LEAF_TIMES] = "UPDATE notices n SET last_leaf = v.t"
                      " FROM unnest(?1::text[], ?2::bigint[]) AS v(id, t)"

@@ -38,9 +38,94 @@ int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platf
     return found < 0 ? -1 : answer;
 }
 
+/* ---- a report batch's relays rows (PostgreSQL) ---- */
+
+/* A report asks the relays table whether its platform answered and
+ * whether its once-only event was marked, a round trip each, about two a
+ * notice. A report batch's notices are locked (hub_db_notice_preload),
+ * and nothing writes a relays row without holding its notice's lock, so
+ * the platform's rows read once stay true for the batch: the questions
+ * are answered from them and the marks are sent without waiting. */
+
+static int by_notice(const void *key, const void *row)
+{
+    return strcmp(key, ((const hub_relay_row *)row)->notice);
+}
+
+/* *known: whether the preloaded rows answer for (notice, platform); then
+ * its row, or NULL when it has none. */
+static hub_relay_row *preloaded_row(hub_db *db, const char *notice, const char *platform,
+                                    int *known)
+{
+    *known = db->rpre_platform && !strcmp(db->rpre_platform, platform) &&
+             hub_db_notice_is_preloaded(db, notice);
+    if (!*known)
+        return NULL;
+    return bsearch(notice, db->rpre, db->nrpre, sizeof *db->rpre, by_notice);
+}
+
+/* Adds platform's row for notice, keeping the rows sorted; the caller
+ * made room (at most one row per preloaded notice). */
+static void preloaded_add(hub_db *db, const char *notice, int accepted, int events)
+{
+    size_t at = 0;
+    hub_relay_row *row;
+
+    while (at < db->nrpre && strcmp(db->rpre[at].notice, notice) < 0)
+        at++;
+    row = &db->rpre[at];
+    memmove(row + 1, row, (db->nrpre - at) * sizeof *row);
+    db->nrpre++;
+    snprintf(row->notice, sizeof row->notice, "%s", notice);
+    row->accepted = accepted;
+    row->events = events;
+}
+
+int hub_db_relay_preload(hub_db *db, const char *platform, size_t max)
+{
+    sql_stmt *st;
+    int rc = 0;
+
+    hub_db_relay_preload_end(db);
+    if (!db->pg || !db->preloading)
+        return 0;
+    if (max > db->rpre_cap) {
+        hub_relay_row *rows = realloc(db->rpre, max * sizeof *rows);
+        if (!rows)
+            return -1;
+        db->rpre = rows;
+        db->rpre_cap = max;
+    }
+    st = hub_db_stmt(db, S_RELAY_PRELOAD);
+    sql_bind_text(st, 1, db->pre_ids.data); /* the preloaded notices */
+    sql_bind_text(st, 2, platform);
+    while (db->nrpre < max && (rc = sql_step(st)) == 1) {
+        hub_relay_row *row = &db->rpre[db->nrpre++];
+        sql_copy_text(row->notice, sizeof row->notice, st, 0);
+        row->accepted = sql_int(st, 1);
+        row->events = sql_int(st, 2);
+    }
+    sql_reset(st);
+    if (rc < 0)
+        return -1;
+    db->rpre_platform = platform;
+    return 0;
+}
+
+void hub_db_relay_preload_end(hub_db *db)
+{
+    db->rpre_platform = NULL;
+    db->nrpre = 0;
+}
+
 int hub_db_relay_answer(hub_db *db, const char *notice, const char *platform)
 {
-    return hub_db_relay_answer_on(&db->w, notice, platform);
+    int known;
+    hub_relay_row *row = preloaded_row(db, notice, platform, &known);
+
+    if (!known)
+        return hub_db_relay_answer_on(&db->w, notice, platform);
+    return !row ? ANSWER_NONE : row->accepted ? ANSWER_ACCEPTED : ANSWER_REJECTED;
 }
 
 /* The relays row of platform's answer, bound and not yet run. */
@@ -57,16 +142,32 @@ static sql_stmt *relay_add(hub_db *db, const char *notice, const char *platform,
 int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
                              int accepted, int events)
 {
-    return hub_db_step_changed(relay_add(db, notice, platform, accepted, events));
+    int known;
+    hub_relay_row *row = preloaded_row(db, notice, platform, &known);
+
+    if (!known)
+        return hub_db_step_changed(relay_add(db, notice, platform, accepted, events));
+    if (row)
+        return 0;
+    preloaded_add(db, notice, accepted, events);
+    return sql_step_later(relay_add(db, notice, platform, accepted, events)) != 0 ? -1 : 1;
 }
 
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
                             notice_event ev)
 {
-    sql_stmt *st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
+    int known, bit = EVENT_BIT(ev);
+    hub_relay_row *row = preloaded_row(db, notice, platform, &known);
+    sql_stmt *st;
 
-    sql_bind_int(st, 3, EVENT_BIT(ev));
-    return hub_db_step_changed(st);
+    if (known && (!row || (row->events & bit)))
+        return 0;
+    st = relay_stmt(db, S_RELAY_EVENT, notice, platform);
+    sql_bind_int(st, 3, bit);
+    if (!known)
+        return hub_db_step_changed(st);
+    row->events |= bit;
+    return sql_step_later(st) != 0 ? -1 : 1;
 }
 
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,

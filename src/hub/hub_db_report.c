@@ -9,7 +9,8 @@
 /* 1 if the caller may report on n and see its certificate: the agency
  * that sent it, or a platform whose RelayAcceptance is recorded. Being
  * tried, rejecting, or being the current pick is not enough. */
-static int owns(hub_db_conn *c, notice_role role, const char *caller, const hub_notice *n)
+static int owns(hub_db *db, hub_db_conn *c, notice_role role, const char *caller,
+                const hub_notice *n)
 {
     int answer;
 
@@ -19,7 +20,8 @@ static int owns(hub_db_conn *c, notice_role role, const char *caller, const hub_
      * or received: no lookup needed for the common case. */
     if ((n->state == NS_RELAYED || n->state == NS_RECEIVED) && !strcmp(n->platform, caller))
         return 1;
-    answer = hub_db_relay_answer_on(c, n->id, caller);
+    answer = c == &db->w ? hub_db_relay_answer(db, n->id, caller)
+                         : hub_db_relay_answer_on(c, n->id, caller);
     return answer < 0 ? -1 : answer == ANSWER_ACCEPTED;
 }
 
@@ -141,7 +143,7 @@ static int report_one(hub_db *db, notice_role role, const char *caller, hub_repo
         r->error = "unknown notice";
         return rc;
     }
-    rc = owns(&db->w, role, caller, &n);
+    rc = owns(db, &db->w, role, caller, &n);
     if (rc > 0 && r->event == EV_PRINT_HANDOVER && n.state != NS_POSTAL) {
         r->error = "not postal: only a notice that went to paper has a letter to print";
         return 0;
@@ -198,9 +200,12 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
     if (hub_db_begin(db) != 0)
         return -1;
     ok = hub_db_notice_preload(db, r->notice, sizeof *r, n);
+    if (ok == 0 && role == ROLE_PLATFORM)
+        ok = hub_db_relay_preload(db, caller, n);
     for (size_t i = 0; i < n && ok == 0; i++)
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
+    hub_db_relay_preload_end(db);
     hub_db_notice_preload_end(db);
     return hub_db_finish(db, ok);
 }
@@ -216,7 +221,7 @@ static int may_see(hub_db *db, const char *id, notice_role role, const char *cal
         return 500;
     found = hub_db_notice_read(db, c, id, &n);
     if (found > 0)
-        mine = owns(c, role, caller, &n);
+        mine = owns(db, c, role, caller, &n);
     *lost = hub_db_read_end(db, c, 0) > 0;
     if (found < 0 || mine < 0)
         return 500;

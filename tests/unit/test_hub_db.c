@@ -1051,6 +1051,67 @@ static void batch_of_reports_on_the_same_notice(void **state)
     assert_feed(f, "nts", "relayed relayed accepted");
 }
 
+/* A batch from a platform whose relay answer is still in flight, with a
+ * relayed notice beside it: each once-only event counts once in the
+ * batch, and what the batch marked or proved holds after it (on
+ * PostgreSQL a batch answers these from the relays rows it read at its
+ * start, and writes its marks without waiting). */
+static void batch_of_reports_before_the_relay_answer(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], b[NOTICE_ID_LEN + 1];
+    hub_relay_item ita, itb, late;
+    hub_report r[6];
+    const char *ids[6];
+    notice_event evs[6] = {EV_CONSIGNMENT_NOTIFICATION, EV_CONTENT_CONSIGNMENT,
+                           EV_CONSIGNMENT_NOTIFICATION_DELIVERY, EV_CONSIGNMENT_NOTIFICATION,
+                           EV_CONSIGNMENT_NOTIFICATION_DELIVERY, EV_CONSIGNMENT_NOTIFICATION};
+    const char *want[6] = {"recorded", "duplicate", "recorded",
+                           "duplicate", "duplicate", "recorded"};
+    uint64_t size;
+
+    relayed_to_alpha(f, "J-1", b, &itb);
+    submit(f, "nts", "J-2", rk1, T0, a);
+    claim_one(f, T0, "alpha", &ita);
+    ids[0] = ids[1] = ids[2] = ids[3] = ids[4] = a;
+    ids[5] = b;
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 6; i++) {
+        memcpy(r[i].notice, ids[i], NOTICE_ID_LEN + 1);
+        r[i].event = evs[i];
+    }
+    assert_int_equal(hub_db_report(f->db, ROLE_PLATFORM, "alpha", r, 6, T0 + 2), 0);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(r[i].status, want[i]);
+    assert_timeline(f, a,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha "
+                    "ConsignmentNotification:alpha ConsignmentNotificationDelivery:alpha");
+    assert_timeline(f, b,
+                    "SubmissionAcceptance:hub RelayAcceptance:alpha "
+                    "ConsignmentNotification:alpha");
+    size = leaves(f);
+    /* the answer the batch proved is kept: the late one adds nothing */
+    late = ita;
+    answer(f, &late, RELAY_ACCEPTED, 1, NULL, T0 + 3);
+    /* and so are its marks, one report at a time as in a batch */
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", a, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 4),
+        "duplicate");
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", b, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 4),
+        "duplicate");
+    assert_int_equal(leaves(f), size);
+    /* another platform's batch on the same notices: not its notices */
+    memset(r, 0, 2 * sizeof *r);
+    memcpy(r[0].notice, a, NOTICE_ID_LEN + 1);
+    memcpy(r[1].notice, b, NOTICE_ID_LEN + 1);
+    r[0].event = r[1].event = EV_CONTENT_CONSIGNMENT;
+    assert_int_equal(hub_db_report(f->db, ROLE_PLATFORM, "beta", r, 2, T0 + 5), 0);
+    assert_string_equal(r[0].error, "unknown notice");
+    assert_string_equal(r[1].error, "unknown notice");
+    assert_state(f, a, "received", "alpha");
+}
+
 static void alert_evidence_names_channel_and_reference(void **state)
 {
     fixture *f = *state;
@@ -1977,6 +2038,7 @@ int main(void)
         T(relayed_received_read),
         T(evidence_never_goes_back_in_time),
         T(batch_of_reports_on_the_same_notice),
+        T(batch_of_reports_before_the_relay_answer),
         T(acceptance_into_the_inbox_is_one_change),
         T(rejected_by_every_platform_goes_postal),
         T(unreachable_recipient_goes_postal),
