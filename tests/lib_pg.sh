@@ -12,6 +12,7 @@
 #   pg_up           starts it again on the same directory and port
 #   pg_psql SQL     one statement through psql, unaligned rows on stdout
 #   pg_rss_kib      the server's processes' resident memory, added up
+#   pg_cpu_ms       the server's processes' CPU time so far, added up
 #   pg_createdb NAME  another database on the same server; prints its DSN
 #   store_ini [NODE]  the [store] section for hub.ini under STORE
 #   store_up        under STORE=postgres, pg_start (a failed start is a
@@ -101,6 +102,20 @@ pg_rss_kib() {
 	{ echo "$pm"; pgrep -P "$pm"; } | while read -r p; do
 		awk '$1 == "VmRSS:" {print $2}' "/proc/$p/status" 2>/dev/null
 	done | awk '{s += $1} END {print s + 0}'
+}
+
+# pg_cpu_ms: CPU time the server has used since it started, in ms: the
+# postmaster's and its live children's, and the exited backends' it has
+# reaped (the children's fields of its /proc stat).
+pg_cpu_ms() {
+	local pm
+	pm=$(head -n1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+	{ echo "$pm"; pgrep -P "$pm"; } | while read -r p; do
+		# fields after "(comm)": utime is the 12th, stime 13th, cutime 14th,
+		# cstime 15th; the postmaster's children count theirs in the last two
+		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk -v pm=$(( p == pm )) \
+			'{print $12 + $13 + (pm ? $14 + $15 : 0)}'
+	done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {print int(s * 1000 / hz)}'
 }
 
 pg_createdb() {

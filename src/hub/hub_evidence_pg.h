@@ -58,6 +58,7 @@ struct hub_evidence_pg {
     merkle_frontier tree;    /* sequencer thread, when leader */
     long long last_sign;     /* sequencer thread */
     int signer_noted;        /* sequencer thread: signer state last written */
+    long long unvacuumed;    /* sequencer thread: leaves taken since log_pending's vacuum */
 };
 
 /* Connects and prepares the log's statements; NULL with err. */
