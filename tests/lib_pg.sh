@@ -106,15 +106,16 @@ pg_rss_kib() {
 
 # pg_cpu_ms: CPU time the server has used since it started, in ms: the
 # postmaster's and its live children's, and the exited backends' it has
-# reaped (the children's fields of its /proc stat).
+# reaped (the children's fields of its /proc stat). A backend exiting
+# while it is read may be missed: read it with no clients connected.
 pg_cpu_ms() {
 	local pm
 	pm=$(head -n1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
 	{ echo "$pm"; pgrep -P "$pm"; } | while read -r p; do
 		# fields after "(comm)": utime is the 12th, stime 13th, cutime 14th,
 		# cstime 15th; the postmaster's children count theirs in the last two
-		sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk -v pm=$(( p == pm )) \
-			'{print $12 + $13 + (pm ? $14 + $15 : 0)}'
+		{ sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk -v pm=$(( p == pm )) \
+			'{print $12 + $13 + (pm ? $14 + $15 : 0)}'; } || true # gone meanwhile
 	done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {print int(s * 1000 / hz)}'
 }
 

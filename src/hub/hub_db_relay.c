@@ -99,7 +99,13 @@ int hub_db_relay_preload(hub_db *db, const char *platform, size_t max)
     st = hub_db_stmt(db, S_RELAY_PRELOAD);
     sql_bind_text(st, 1, db->pre_ids.data); /* the preloaded notices */
     sql_bind_text(st, 2, platform);
-    while (db->nrpre < max && (rc = sql_step(st)) == 1) {
+    while ((rc = sql_step(st)) == 1) {
+        /* A row past max would be one the batch takes for missing: never,
+         * as (notice, platform) is the key, but not to be trusted if so. */
+        if (db->nrpre == max) {
+            rc = -1;
+            break;
+        }
         hub_relay_row *row = &db->rpre[db->nrpre++];
         sql_copy_text(row->notice, sizeof row->notice, st, 0);
         row->accepted = sql_int(st, 1);

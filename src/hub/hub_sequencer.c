@@ -62,9 +62,11 @@ static void step_down(hub_evidence_log *log)
 /* A leader whose host dies, or that hangs, holds the lock until the
  * server drops its session: the server is told to do so after 4 s of
  * silence (the leader speaks every POLL_MS; one waiting for a signer
- * that does not answer loses the lead, which is safe), and to probe a
- * TCP peer every second. */
-/* Each statement is planned when it runs, not once for the session:
+ * that does not answer loses the lead, which is safe), to probe a TCP
+ * peer every second, and to look for a client gone mid-statement every
+ * second.
+ *
+ * Each statement is planned when it runs, not once for the session:
  * log_pending is a queue, nearly empty when the sequencer's statements
  * are first prepared, and a plan made then (a sequential scan and a sort,
  * right for a few rows) read every page of rows taken since its last
@@ -74,7 +76,8 @@ static void step_down(hub_evidence_log *log)
 static const char session_sql[] =
     "SET idle_session_timeout = '4s'; SET idle_in_transaction_session_timeout = '4s';"
     "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1;"
-    "SET tcp_keepalives_count = 3; SET plan_cache_mode = force_custom_plan";
+    "SET tcp_keepalives_count = 3; SET plan_cache_mode = force_custom_plan;"
+    "SET client_connection_check_interval = '1s'";
 
 /* 1 the lock is ours, 0 another hub's, -1 no database. */
 static int try_lock(hub_evidence_log *log)
@@ -339,8 +342,11 @@ static void maybe_sign(hub_evidence_log *log, int wanted)
  * a vacuum, which autovacuum runs about once a minute: some 50 MB of
  * them at 3,000 notices a second, stepped over by every round. The
  * leader vacuums it itself every VACUUM_EVERY leaves: a few MB, whose
- * pages the next leaves reuse. A vacuum that fails (a user that does not
- * own the table) is left to autovacuum. */
+ * pages the next leaves reuse, so the file is not truncated (that would
+ * wait for an exclusive lock on the busiest table). A vacuum or analyze
+ * already on the table is not waited for (SKIP_LOCKED): the log would
+ * stop meanwhile, and the leader keep its lock. A user that does not own
+ * the table gets a warning from the server and leaves it to autovacuum. */
 static void vacuum(hub_evidence_log *log, int taken)
 {
     hub_evidence_pg *pg = log->pg;
@@ -349,7 +355,7 @@ static void vacuum(hub_evidence_log *log, int taken)
     if (pg->unvacuumed < VACUUM_EVERY)
         return;
     pg->unvacuumed = 0;
-    hub_pg_exec(pg->seq, "VACUUM log_pending");
+    hub_pg_exec(pg->seq, "VACUUM (SKIP_LOCKED, TRUNCATE false) log_pending");
 }
 
 /* One round of the leader: integrate what is queued, sign. The pause

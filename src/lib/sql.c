@@ -235,10 +235,15 @@ int sql_exec(sql_conn *c, const char *sql)
     return ok ? 0 : -1;
 }
 
+/* PostgreSQL's level is named, not left to the server's default: a
+ * statement after a row lock must see what the lock's last holder
+ * committed (the hub's batches read relays rows after locking their
+ * notices), which REPEATABLE READ would not. */
 int sql_begin(sql_conn *c)
 {
     c->later_failed = 0;
-    return sql_exec(c, c->kind == SQL_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
+    return sql_exec(c, c->kind == SQL_SQLITE ? "BEGIN IMMEDIATE"
+                                             : "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
 int sql_commit(sql_conn *c)

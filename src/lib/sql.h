@@ -43,7 +43,8 @@ int sql_reset_conn(sql_conn *c);
 
 /* Runs statements without results (DDL, BEGIN ...). 0, or -1 (logged). */
 int sql_exec(sql_conn *c, const char *sql);
-/* BEGIN (IMMEDIATE on SQLite), COMMIT, ROLLBACK. */
+/* BEGIN (IMMEDIATE on SQLite, READ COMMITTED on PostgreSQL), COMMIT,
+ * ROLLBACK. */
 int sql_begin(sql_conn *c);
 int sql_commit(sql_conn *c);
 void sql_rollback(sql_conn *c);
