@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -176,6 +177,19 @@ void hub_db_json_time(buf *out, long long ms)
     buf_puts(out, "\"");
     buf_puts(out, t);
     buf_puts(out, "\"");
+}
+
+int hub_db_reserve(void *rows, size_t *cap, size_t want, size_t each)
+{
+    void **p = rows, *more;
+
+    if (want <= *cap)
+        return 0;
+    if (!(more = realloc(*p, want * each)))
+        return -1;
+    *p = more;
+    *cap = want;
+    return 0;
 }
 
 /* ---- transactions ---- */

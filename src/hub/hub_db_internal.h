@@ -224,6 +224,10 @@ int hub_db_finish_prepared(hub_db *db, int ok, hub_prepared_leaves *p);
 
 /* A time as a JSON string, RFC 3339 in UTC with milliseconds. */
 void hub_db_json_time(buf *out, long long ms);
+/* Room for want rows of size each in *rows (*cap of them now), kept
+ * between batches so that a round allocates nothing once warm. 0 or -1
+ * (*rows unchanged). */
+int hub_db_reserve(void *rows, size_t *cap, size_t want, size_t each);
 
 /* ---- hub_db_notice.c: one notice, under the writer's lock ---- */
 
@@ -305,12 +309,11 @@ int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platf
  * (nothing changes), -1 on error. */
 int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platform,
                              int accepted, int events);
-/* PostgreSQL, after hub_db_notice_preload of up to max notices: reads
- * platform's relays rows for them with one statement, so that the calls
- * below answer for those notices without a round trip, and send what
- * they change without waiting (sql_step_later). Nothing on SQLite. 0 or
- * -1. */
-int hub_db_relay_preload(hub_db *db, const char *platform, size_t max);
+/* PostgreSQL, after hub_db_notice_preload: reads platform's relays rows
+ * for the preloaded notices with one statement, so that the calls below
+ * answer for those notices without a round trip, and send what they
+ * change without waiting (sql_step_later). Nothing on SQLite. 0 or -1. */
+int hub_db_relay_preload(hub_db *db, const char *platform);
 void hub_db_relay_preload_end(hub_db *db);
 /* Marks a once-only event of a platform that answered: 1 marked now, 0
  * marked before or no answer to mark it in, -1 on error. */

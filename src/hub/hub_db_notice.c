@@ -65,13 +65,8 @@ static int preload_rows(hub_db *db, size_t max)
     sql_stmt *st = hub_db_stmt(db, S_PRELOAD);
     int rc;
 
-    if (max > db->pre_cap) {
-        hub_notice *rows = realloc(db->pre, max * sizeof *rows);
-        if (!rows)
-            return -1;
-        db->pre = rows;
-        db->pre_cap = max;
-    }
+    if (hub_db_reserve(&db->pre, &db->pre_cap, max, sizeof *db->pre) != 0)
+        return -1;
     db->npre = 0;
     sql_bind_text(st, 1, db->pre_ids.data);
     while (db->npre < max && (rc = sql_step(st)) == 1)
@@ -138,17 +133,13 @@ hub_notice *hub_db_notice_select(hub_db *db, int which, long long now, size_t ma
                                  size_t *count)
 {
     sql_stmt *st = hub_db_stmt(db, which);
-    hub_notice *rows = db->rows;
+    hub_notice *rows;
     int rc = 0;
 
     *count = 0;
-    if (max > db->rows_cap) {
-        rows = realloc(db->rows, max * sizeof *rows);
-        if (!rows)
-            return NULL;
-        db->rows = rows;
-        db->rows_cap = max;
-    }
+    if (hub_db_reserve(&db->rows, &db->rows_cap, max, sizeof *db->rows) != 0)
+        return NULL;
+    rows = db->rows;
     sql_bind_int64(st, 1, now);
     sql_bind_int64(st, 2, (long long)max);
     while (*count < max && (rc = sql_step(st)) == 1) {

@@ -64,8 +64,8 @@ static hub_relay_row *preloaded_row(hub_db *db, const char *notice, const char *
     return bsearch(notice, db->rpre, db->nrpre, sizeof *db->rpre, by_notice);
 }
 
-/* Adds platform's row for notice, keeping the rows sorted; the caller
- * made room (at most one row per preloaded notice). */
+/* Adds platform's row for notice, keeping the rows sorted; there is room
+ * (hub_db_relay_preload). */
 static void preloaded_add(hub_db *db, const char *notice, int accepted, int events)
 {
     size_t at = 0;
@@ -81,7 +81,9 @@ static void preloaded_add(hub_db *db, const char *notice, int accepted, int even
     row->events = events;
 }
 
-int hub_db_relay_preload(hub_db *db, const char *platform, size_t max)
+/* At most one row per preloaded notice, found or added: (notice,
+ * platform) is the table's key. */
+int hub_db_relay_preload(hub_db *db, const char *platform)
 {
     sql_stmt *st;
     int rc = 0;
@@ -89,20 +91,15 @@ int hub_db_relay_preload(hub_db *db, const char *platform, size_t max)
     hub_db_relay_preload_end(db);
     if (!db->pg || !db->preloading)
         return 0;
-    if (max > db->rpre_cap) {
-        hub_relay_row *rows = realloc(db->rpre, max * sizeof *rows);
-        if (!rows)
-            return -1;
-        db->rpre = rows;
-        db->rpre_cap = max;
-    }
+    if (hub_db_reserve(&db->rpre, &db->rpre_cap, db->npre, sizeof *db->rpre) != 0)
+        return -1;
     st = hub_db_stmt(db, S_RELAY_PRELOAD);
     sql_bind_text(st, 1, db->pre_ids.data); /* the preloaded notices */
     sql_bind_text(st, 2, platform);
     while ((rc = sql_step(st)) == 1) {
-        /* A row past max would be one the batch takes for missing: never,
-         * as (notice, platform) is the key, but not to be trusted if so. */
-        if (db->nrpre == max) {
+        /* A row past that would be one the batch takes for missing:
+         * never, but not to be trusted if so. */
+        if (db->nrpre == db->npre) {
             rc = -1;
             break;
         }

@@ -201,7 +201,7 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
         return -1;
     ok = hub_db_notice_preload(db, r->notice, sizeof *r, n);
     if (ok == 0 && role == ROLE_PLATFORM)
-        ok = hub_db_relay_preload(db, caller, n);
+        ok = hub_db_relay_preload(db, caller);
     for (size_t i = 0; i < n && ok == 0; i++)
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
