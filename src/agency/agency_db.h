@@ -162,9 +162,11 @@ int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t 
 int agency_db_api_refs_add(agency_db *db, const char *const *refs,
                            const char *const *caller_refs, const char *job, size_t n,
                            const char *at);
-/* The first event of each API notice the hub just accepted: "accepted",
- * unless the feed already told of a later state. */
-int agency_db_api_accepted(agency_db *db, const char *const *refs, size_t n, const char *at,
+/* The first event of each API notice the hub just accepted (refs[i],
+ * whose caller's reference is caller_refs[i]): "accepted", unless the
+ * feed already told of a later state. */
+int agency_db_api_accepted(agency_db *db, const char *const *refs,
+                           const char *const *caller_refs, size_t n, const char *at,
                            long long now_ms);
 /* {"reference","notice","state","title","deadline","created","job",
  * "timeline":[{"state","at","reason"}]} of the notice the caller named

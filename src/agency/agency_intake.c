@@ -46,13 +46,15 @@ typedef struct flight {
 typedef struct submitter {
     agency_intake *in;
     http_client *hub; /* NULL for a test key's intake */
+    agency_db *db;    /* its own connection: a shared one, under one mutex, made the
+                       * preparing thread wait while the answers were written */
     pthread_t thread;
     int started;
 } submitter;
 
 struct agency_intake {
     const agency_cfg *cfg;
-    agency_db *db;           /* shared by the threads, as `agency send` does */
+    agency_db *db;           /* the preparing thread's */
     http_client *idsvc;      /* the preparing thread's */
     pthread_t thread;
     int started;
@@ -317,7 +319,7 @@ static void finish_singles(agency_intake *in, flight *f)
     pthread_mutex_unlock(&in->lock);
 }
 
-static void save_job_errors(agency_intake *in, const intake_pass *p)
+static void save_job_errors(agency_db *db, const intake_pass *p)
 {
     long *nums = malloc((p->n + 1) * sizeof *nums);
     const char **fields = malloc((p->n + 1) * sizeof *fields);
@@ -331,7 +333,7 @@ static void save_job_errors(agency_intake *in, const intake_pass *p)
                 fields[k] = p->out[i].field;
                 details[k++] = p->out[i].detail;
             }
-        if (agency_db_api_job_errors(in->db, p->job, nums, fields, details, k) != 0)
+        if (agency_db_api_job_errors(db, p->job, nums, fields, details, k) != 0)
             log_error("job %s: cannot record %zu refused rows", p->job, k);
     }
     free(nums);
@@ -342,13 +344,13 @@ static void save_job_errors(agency_intake *in, const intake_pass *p)
 /* Counts the batch into its job, and ends the job with its last batch.
  * Batches of one job finish on different threads: the counts and their
  * row in the database move together under job_lock. */
-static void finish_bulk(agency_intake *in, flight *f)
+static void finish_bulk(agency_intake *in, agency_db *db, flight *f)
 {
     work *w = f->bulk;
     char at[25];
     int last;
 
-    save_job_errors(in, &f->p);
+    save_job_errors(db, &f->p);
     for (size_t i = 0; i < f->p.n; i++)
         api_row_free(f->p.rows[i]);
     pthread_mutex_lock(&in->job_lock);
@@ -367,7 +369,7 @@ static void finish_bulk(agency_intake *in, flight *f)
     last = w->next_row == w->rs.nrows && !w->in_flight;
     pthread_mutex_unlock(&in->lock);
     clock_rfc3339_ms(at, clock_now_ms());
-    agency_db_api_job_update(in->db, w->job, last ? "done" : "running", w->processed,
+    agency_db_api_job_update(db, w->job, last ? "done" : "running", w->processed,
                              w->accepted, w->existing, w->failed, last ? at : NULL);
     pthread_mutex_unlock(&in->job_lock);
     if (last) {
@@ -452,6 +454,7 @@ static void *submitter_main(void *arg)
     flight *f;
 
     while ((f = pop_flight(in)) != NULL) {
+        f->p.s.db = me->db;
         intake_pass_submit(&f->p, me->hub);
         pthread_mutex_lock(&in->lock);
         for (flight **p = &in->live; *p; p = &(*p)->live_next)
@@ -461,7 +464,7 @@ static void *submitter_main(void *arg)
             }
         pthread_mutex_unlock(&in->lock);
         if (f->bulk)
-            finish_bulk(in, f);
+            finish_bulk(in, me->db, f);
         else
             finish_singles(in, f);
         pthread_mutex_lock(&in->lock);
@@ -478,10 +481,16 @@ static void *submitter_main(void *arg)
 /* The preparing thread and the submitting ones. 0 or -1. */
 static int start_threads(agency_intake *in)
 {
+    char err[256];
+
     for (size_t i = 0; i < SEND_SUBMITTERS; i++) {
         submitter *sub = &in->subs[i];
         sub->in = in;
         if (!in->test && !(sub->hub = http_client_new(in->cfg->hub_url, in->cfg->hub_key)))
+            return -1;
+        sub->db = in->test ? agency_db_open_test(in->cfg->test_db_path, err, sizeof err)
+                           : agency_db_open(in->cfg->db_path, err, sizeof err);
+        if (!sub->db)
             return -1;
         sub->started = pthread_create(&sub->thread, NULL, submitter_main, sub) == 0;
         if (!sub->started)
@@ -559,6 +568,7 @@ void agency_intake_stop(agency_intake *in)
         if (in->subs[i].started)
             pthread_join(in->subs[i].thread, NULL);
         http_client_free(in->subs[i].hub);
+        agency_db_close(in->subs[i].db);
     }
     /* Waiters are gone: the HTTP server stopped first. */
     drop_list(in->ready);

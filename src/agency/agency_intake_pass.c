@@ -101,23 +101,31 @@ static csv_header *header_of(const api_rows *rs)
     return csv_header_from_row(&row, err, sizeof err);
 }
 
-/* Marks rows whose reference already has a notice: 200, the same notice. */
+/* Marks rows whose reference already has a notice: 200, the same notice.
+ * Only a reference an earlier post made can have one: a reference named
+ * now is new, and a bulk of new rows asks nothing here. */
 static int mark_existing(intake_pass *p)
 {
-    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
-    const char **refs = malloc(p->n * sizeof *refs);
+    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc((p->n + 1) * sizeof *notices);
+    const char **refs = malloc((p->n + 1) * sizeof *refs);
+    size_t *row = malloc((p->n + 1) * sizeof *row);
+    size_t k = 0;
     int rc = -1;
 
-    if (notices && refs) {
+    if (notices && refs && row) {
         for (size_t i = 0; i < p->n; i++)
-            refs[i] = p->refs[i];
-        rc = agency_db_docs_known(p->s.db, refs, p->n, notices);
-        for (size_t i = 0; rc == 0 && i < p->n; i++)
-            if (notices[i][0] && !p->out[i].status)
-                intake_result_set(&p->out[i], 200, NULL, notices[i]);
+            if (p->named_before[i]) {
+                row[k] = i;
+                refs[k++] = p->refs[i];
+            }
+        rc = k ? agency_db_docs_known(p->s.db, refs, k, notices) : 0;
+        for (size_t j = 0; rc == 0 && j < k; j++)
+            if (notices[j][0] && !p->out[row[j]].status)
+                intake_result_set(&p->out[row[j]], 200, NULL, notices[j]);
     }
     free(notices);
     free(refs);
+    free(row);
     return rc;
 }
 
@@ -221,9 +229,11 @@ static int name_rows(intake_pass *p, long long now)
         callers[i] = p->rows[i]->ref;
     if (callers)
         rc = agency_db_api_refs_of(p->s.db, callers, p->n, p->refs);
-    for (size_t i = 0; i < p->n; i++)
-        if (rc != 0 || !p->refs[i][0])
+    for (size_t i = 0; i < p->n; i++) {
+        p->named_before[i] = rc == 0 && p->refs[i][0];
+        if (!p->named_before[i])
             agency_ref_api_at(p->rows[i]->ref, now, p->refs[i]);
+    }
     free(callers);
     return rc;
 }
@@ -263,34 +273,38 @@ void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
     p->s.hdr = NULL;
 }
 
-/* The hub's verdict on each row the pass submitted. */
+/* The hub's verdict on each row the pass submitted: the notice id it
+ * answered with, recorded with the document already. */
 static void record_submitted(intake_pass *p)
 {
-    char (*notices)[AGENCY_NOTICE_MAX + 1] = malloc(p->n * sizeof *notices);
-    const char **refs = malloc(p->n * sizeof *refs);
+    const char **refs = malloc((p->n + 1) * sizeof *refs);
+    const char **callers = malloc((p->n + 1) * sizeof *callers);
     size_t k = 0;
 
-    if (!notices || !refs)
-        goto done;
-    for (size_t i = 0; i < p->n; i++)
-        if (!p->out[i].status)
-            refs[k++] = p->refs[i];
-    if (agency_db_docs_known(p->s.db, refs, k, notices) != 0)
-        goto done;
-    for (size_t i = 0, j = 0; i < p->n; i++) {
+    for (size_t j = 0; j < p->b.npending; j++) {
+        const send_row *r = p->b.pending[j];
+        size_t i = (size_t)r->line - 1;
         if (p->out[i].status)
             continue;
-        if (notices[j][0])
-            intake_result_set(&p->out[i], 201, NULL, notices[j]);
-        else
+        if (!r->notice[0]) {
             intake_result_set(&p->out[i], 502, NULL,
                               "the hub did not take the notice: post it again");
-        j++;
+            continue;
+        }
+        intake_result_set(&p->out[i], 201, NULL, r->notice);
+        if (refs && callers) {
+            refs[k] = p->refs[i];
+            callers[k++] = p->rows[i]->ref;
+        }
     }
-    agency_db_api_accepted(p->s.db, refs, k, p->at, clock_now_ms());
-done:
-    free(notices);
+    for (size_t i = 0; i < p->n; i++) /* none, unless a step lost one */
+        if (!p->out[i].status)
+            intake_result_set(&p->out[i], 502, NULL,
+                              "the hub did not take the notice: post it again");
+    if (refs && callers)
+        agency_db_api_accepted(p->s.db, refs, callers, k, p->at, clock_now_ms());
     free(refs);
+    free(callers);
 }
 
 void intake_pass_submit(intake_pass *p, http_client *hub)

@@ -20,6 +20,7 @@ typedef struct intake_pass {
     size_t n;
     intake_result out[INTAKE_BATCH]; /* what became of each row */
     char refs[INTAKE_BATCH][FIELD_REFERENCE_MAX + 1]; /* the agency's references */
+    unsigned char named_before[INTAKE_BATCH]; /* refs[i] an earlier post made */
     char job[40];        /* "" for single notices */
     char at[25];         /* when the batch was taken, then when it went to the hub */
     sender s;

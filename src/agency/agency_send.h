@@ -42,6 +42,7 @@ typedef struct send_row {
     char sha[2 * SHA256_LEN + 1];
     char *doc;
     size_t doc_len;
+    char notice[AGENCY_NOTICE_MAX + 1]; /* the hub's id once it answered */
     int done; /* failed or already a notice: no further step */
     long long amount_krw; /* the payment asked, 0 for none */
     int outcome;          /* a test key's row: its test_outcome */

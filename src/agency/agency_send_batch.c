@@ -442,6 +442,9 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (ids[i])
+                snprintf(live[i]->notice, sizeof live[i]->notice, "%s", ids[i]);
     }
     free(refs);
     free(ids);

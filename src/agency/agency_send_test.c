@@ -56,6 +56,9 @@ int agency_send_test_submit(sender *s, send_row **pending, size_t n)
                      agency_db_test_schedule(s->db, refs, outcomes, k, clock_now_ms())
                  ? -1
                  : 0;
+        for (size_t i = 0, j = 0; rc == 0 && i < n; i++)
+            if (!pending[i]->done)
+                snprintf(pending[i]->notice, sizeof pending[i]->notice, "%s", id[j++]);
     }
     free(refs);
     free(ids);

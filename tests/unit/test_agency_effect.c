@@ -172,7 +172,7 @@ static void api_notice(fixture *f, const char *ref)
     assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
     assert_int_equal(agency_db_api_refs_add(f->db, refs, callers, NULL, 1, at), 0);
     assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1), 0);
-    assert_int_equal(agency_db_api_accepted(f->db, refs, 1, at, T0), 0);
+    assert_int_equal(agency_db_api_accepted(f->db, refs, callers, 1, at, T0), 0);
 }
 
 /* One feed page of one change of ref: state at at_ms, event NULL or
