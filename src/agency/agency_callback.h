@@ -25,7 +25,7 @@
 #include "agency_config.h"
 #include "agency_db.h"
 
-#define CALLBACK_BATCH 100
+#define CALLBACK_BATCH 500
 #define CALLBACK_GIVE_UP_MS (24LL * 3600 * 1000)
 #define CALLBACK_TIMEOUT_MS 10000
 #define CALLBACK_KEY_ID_LEN 16
