@@ -490,8 +490,10 @@ static int start_threads(agency_intake *in)
             return -1;
         sub->db = in->test ? agency_db_open_test(in->cfg->test_db_path, err, sizeof err)
                            : agency_db_open(in->cfg->db_path, err, sizeof err);
-        if (!sub->db)
+        if (!sub->db) {
+            log_error("intake: %s", err);
             return -1;
+        }
         sub->started = pthread_create(&sub->thread, NULL, submitter_main, sub) == 0;
         if (!sub->started)
             return -1;

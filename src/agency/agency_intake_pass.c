@@ -274,15 +274,17 @@ void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
 }
 
 /* The hub's verdict on each row the pass submitted: the notice id it
- * answered with, recorded with the document already. */
+ * answered with, recorded with the document already; or the one a batch
+ * of the same caller reference got while this one was prepared (found
+ * by the send pipeline's own look-up, which then did not submit it). */
 static void record_submitted(intake_pass *p)
 {
     const char **refs = malloc((p->n + 1) * sizeof *refs);
     const char **callers = malloc((p->n + 1) * sizeof *callers);
     size_t k = 0;
 
-    for (size_t j = 0; j < p->b.npending; j++) {
-        const send_row *r = p->b.pending[j];
+    for (size_t j = 0; j < p->b.nrows; j++) {
+        const send_row *r = &p->b.rows[j];
         size_t i = (size_t)r->line - 1;
         if (p->out[i].status)
             continue;

@@ -516,6 +516,7 @@ static int skip_known(sender *s, send_batch *b)
             if (notices[i][0]) {
                 agency_send_count(s, &s->n.duplicates, 1);
                 b->rows[i].done = 1;
+                snprintf(b->rows[i].notice, sizeof b->rows[i].notice, "%s", notices[i]);
             } else {
                 b->pending[b->npending++] = &b->rows[i];
             }
