@@ -286,20 +286,15 @@ static void record_submitted(intake_pass *p)
     for (size_t j = 0; j < p->b.nrows; j++) {
         const send_row *r = &p->b.rows[j];
         size_t i = (size_t)r->line - 1;
-        if (p->out[i].status)
+        if (p->out[i].status || !r->notice[0])
             continue;
-        if (!r->notice[0]) {
-            intake_result_set(&p->out[i], 502, NULL,
-                              "the hub did not take the notice: post it again");
-            continue;
-        }
         intake_result_set(&p->out[i], 201, NULL, r->notice);
         if (refs && callers) {
             refs[k] = p->refs[i];
             callers[k++] = p->rows[i]->ref;
         }
     }
-    for (size_t i = 0; i < p->n; i++) /* none, unless a step lost one */
+    for (size_t i = 0; i < p->n; i++) /* no notice id came back for it */
         if (!p->out[i].status)
             intake_result_set(&p->out[i], 502, NULL,
                               "the hub did not take the notice: post it again");

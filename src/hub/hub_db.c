@@ -179,15 +179,18 @@ void hub_db_json_time(buf *out, long long ms)
     buf_puts(out, "\"");
 }
 
+/* rows points at a T *, not a void *: the pointer is copied in and out
+ * rather than written through a void ** (an access of another type). */
 int hub_db_reserve(void *rows, size_t *cap, size_t want, size_t each)
 {
-    void **p = rows, *more;
+    void *old, *more;
 
     if (want <= *cap)
         return 0;
-    if (!(more = realloc(*p, want * each)))
+    memcpy(&old, rows, sizeof old);
+    if (!(more = realloc(old, want * each)))
         return -1;
-    *p = more;
+    memcpy(rows, &more, sizeof more);
     *cap = want;
     return 0;
 }
