@@ -32,12 +32,14 @@ at_notices() {
 mid_send=0
 kill_send() { chaos_running send && mid_send=$((mid_send + 1)); chaos_restart send; }
 restarted=1
-# Both kills of send come with most rows still to go: each restart of
-# another role takes up to a second, in which send can finish the rest.
+# Both kills of send come with most rows still to go, and before any
+# other role's restart: a restart takes up to a second, in which send can
+# finish the rest (a second kill placed after the hub's was sometimes
+# too late).
 {
 	at_notices 40 && kill_send &&
-		at_notices 80 && chaos_restart hub &&
-		at_notices 110 && kill_send &&
+		at_notices 70 && kill_send &&
+		at_notices 100 && chaos_restart hub &&
 		at_notices 130 && chaos_restart idsvc && chaos_restart platform-messenger &&
 		at_notices 160 && chaos_restart agency
 } 2>>"$T/chaos.err" || restarted=0
