@@ -8,6 +8,7 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/herald-it.XXXXXX") || { echo "not ok 1 - a test directory (mktemp)"; exit 1; }
 PIDS=()
 n_checks=0
+n_failed=0
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -17,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 ok() { n_checks=$((n_checks + 1)); echo "ok $n_checks - $*"; }
-not_ok() { n_checks=$((n_checks + 1)); echo "not ok $n_checks - $*"; }
+not_ok() { n_checks=$((n_checks + 1)) n_failed=$((n_failed + 1)); echo "not ok $n_checks - $*"; }
 
 # check NAME COMMAND...: one TAP line for whether the command succeeds.
 check() {

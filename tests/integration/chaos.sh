@@ -17,7 +17,14 @@ trap 'chaos_down; cleanup' EXIT
 N=300
 export CHAOS_BATCH=5 CHAOS_STH_EVERY=0.2
 
-chaos_up "$N" 2>"$T/chaos.err" || { not_ok "the demo comes up with $N citizens and nothing sent"; finish; }
+# What the harness said, for the reader of a failed run (the test's
+# directory goes with it).
+say_why() { sed 's/^/# /' "$T/chaos.err" | tail -n "$1"; }
+chaos_up "$N" 2>"$T/chaos.err" || {
+	not_ok "the demo comes up with $N citizens and nothing sent"
+	say_why 10
+	finish
+}
 ok "the demo comes up with $N citizens signed up and nothing sent"
 chaos_sth_poll
 chaos_start send
@@ -89,5 +96,5 @@ check "the signed tree heads seen during the run are each consistent with the ne
 	holds '.consistency_verified and .consistency_proofs >= 2'
 check "no alert reached the push gateway a third time (a resend after an unknown outcome: once at most)" \
 	holds '.alerts.push > 0 and .alerts.push_max_sends <= 2 and .alerts.push_resent <= .alerts.flagged_possible_duplicates'
-[ -n "$(jq -r 'select(.lost + .duplicated + .stuck > 0)' <<<"$result")" ] && sed 's/^/# /' "$T/chaos.err" | tail -n 20
+[ "$n_failed" -gt 0 ] && say_why 30
 finish
