@@ -42,6 +42,10 @@ typedef struct agency_doc {
     long long amount_krw;
     const char *payment_code, *payment_due;
     long long stored_at; /* Unix ms */
+    /* A back-office API notice's caller reference, bulk job (NULL for a
+     * single notice) and time, kept in api_refs in the same transaction
+     * as the document; caller_ref NULL for `agency send`'s rows. */
+    const char *caller_ref, *job, *created;
 } agency_doc;
 
 /* For each reference, the notice id the hub already gave it ("" when none
@@ -49,9 +53,10 @@ typedef struct agency_doc {
 int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
                          char (*notices)[AGENCY_NOTICE_MAX + 1]);
 
-/* Stores a batch of documents in one transaction. A reference already
- * stored but not yet accepted by the hub is replaced; one that has a
- * notice is left alone. */
+/* Stores a batch of documents in one transaction, with the API's caller
+ * references (a reference named already keeps the first). A reference
+ * already stored but not yet accepted by the hub is replaced; one that
+ * has a notice is left alone. */
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n);
 
 /* Records the hub's answer for a batch: notice id and state per
@@ -157,11 +162,6 @@ int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
 int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
                           char (*refs)[FIELD_REFERENCE_MAX + 1]);
 
-/* Records which caller reference each agency reference stands for (job
- * NULL for a single notice); a reference already recorded stays. */
-int agency_db_api_refs_add(agency_db *db, const char *const *refs,
-                           const char *const *caller_refs, const char *job, size_t n,
-                           const char *at);
 /* The first event of each API notice the hub just accepted (refs[i],
  * whose caller's reference is caller_refs[i]): "accepted", unless the
  * feed already told of a later state. */

@@ -11,37 +11,6 @@
 
 /* ---- references ---- */
 
-typedef struct refs_add {
-    const char *const *refs, *const *callers;
-    const char *job, *at;
-} refs_add;
-
-static int step_ref(sqlite3_stmt *st, size_t i, void *ctx)
-{
-    const refs_add *a = ctx;
-
-    sqlite3_bind_text(st, 1, a->refs[i], -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a->callers[i], -1, SQLITE_STATIC);
-    if (a->job)
-        sqlite3_bind_text(st, 3, a->job, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, a->at, -1, SQLITE_STATIC);
-    return db_step_done(st);
-}
-
-int agency_db_api_refs_add(agency_db *db, const char *const *refs,
-                           const char *const *caller_refs, const char *job, size_t n,
-                           const char *at)
-{
-    refs_add a = {refs, caller_refs, job, at};
-    int rc;
-
-    agency_db_lock(db);
-    rc = agency_db_batch(db->sql, "INSERT OR IGNORE INTO api_refs(reference, caller_ref, job,"
-                                  " created) VALUES (?, ?, ?, ?)", n, step_ref, &a);
-    agency_db_unlock(db);
-    return rc;
-}
-
 int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
                           char (*refs)[FIELD_REFERENCE_MAX + 1])
 {

@@ -42,8 +42,24 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
 
 typedef struct store_batch {
     const agency_doc *docs;
-    sqlite3_stmt *body;
+    sqlite3_stmt *body, *ref;
 } store_batch;
+
+/* The API notice's caller reference, beside its document: in the same
+ * transaction, so the feed names it in callbacks however soon the hub
+ * answers, and without a commit of its own. */
+static int step_ref(sqlite3_stmt *ref, const agency_doc *d)
+{
+    if (!d->caller_ref)
+        return 0;
+    sqlite3_reset(ref);
+    sqlite3_clear_bindings(ref);
+    sqlite3_bind_text(ref, 1, d->reference, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ref, 2, d->caller_ref, -1, SQLITE_STATIC);
+    db_bind_text(ref, 3, d->job);
+    sqlite3_bind_text(ref, 4, d->created, -1, SQLITE_STATIC);
+    return db_step_done(ref);
+}
 
 /* The row, then its body, unless the reference already has a notice (the
  * upsert then changes nothing, and neither must the body). */
@@ -68,7 +84,10 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     sqlite3_bind_int64(st, 12, d->stored_at);
     if (db_step_done(st) != 0)
         return -1;
-    if (sqlite3_changes(sqlite3_db_handle(st)) == 0)
+    int stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    if (step_ref(b->ref, d) != 0)
+        return -1;
+    if (!stored)
         return 0;
     sqlite3_reset(body);
     sqlite3_bind_text(body, 1, d->reference, -1, SQLITE_STATIC);
@@ -79,12 +98,14 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
 {
     sqlite3_stmt *body;
-    store_batch b = {docs, NULL};
+    store_batch b = {docs, NULL, NULL};
     int rc = -1;
 
     agency_db_lock(db);
     body = db_prepare(db->sql, "INSERT OR REPLACE INTO bodies(reference, body) VALUES (?,?)");
-    if (body) {
+    b.ref = db_prepare(db->sql, "INSERT OR IGNORE INTO api_refs(reference, caller_ref, job,"
+                                " created) VALUES (?, ?, ?, ?)");
+    if (body && b.ref) {
         b.body = body;
         rc = agency_db_batch(db->sql,
                              "INSERT INTO documents(reference, line, name, address, title,"
@@ -99,8 +120,9 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
                              " payment_due = excluded.payment_due, stored_at = excluded.stored_at"
                              " WHERE documents.notice IS NULL",
                              n, step_store, &b);
-        sqlite3_finalize(body);
     }
+    sqlite3_finalize(body);
+    sqlite3_finalize(b.ref);
     agency_db_unlock(db);
     return rc;
 }

@@ -22,6 +22,11 @@ static const char *reference_for(void *ctx, long line)
     return ((intake_pass *)ctx)->refs[line - 1];
 }
 
+static const char *caller_ref_for(void *ctx, long line)
+{
+    return ((intake_pass *)ctx)->rows[line - 1]->ref;
+}
+
 /* A row the pipeline refused: its message (RRNs masked already) names
  * the step, which says which field was wrong. */
 static void row_error(void *ctx, long line, const char *msg)
@@ -129,32 +134,6 @@ static int mark_existing(intake_pass *p)
     return rc;
 }
 
-/* The stored rows' caller references, before they go to the hub, so
- * that the feed can name them in callbacks however fast it is. */
-static int record_refs(intake_pass *p)
-{
-    send_batch *b = &p->b;
-    const char **refs = malloc((b->npending + 1) * sizeof *refs);
-    const char **callers = malloc((b->npending + 1) * sizeof *callers);
-    size_t k = 0;
-    int rc = -1;
-
-    if (refs && callers) {
-        for (size_t i = 0; i < b->npending; i++) {
-            send_row *r = b->pending[i];
-            if (r->done)
-                continue;
-            refs[k] = r->reference;
-            callers[k++] = p->rows[r->line - 1]->ref;
-        }
-        rc = agency_db_api_refs_add(p->s.db, refs, callers, p->job[0] ? p->job : NULL, k,
-                                    p->at);
-    }
-    free(refs);
-    free(callers);
-    return rc;
-}
-
 static void fail_open(intake_pass *p, int status, const char *field, const char *detail)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -184,6 +163,9 @@ static void set_sender(intake_pass *p, const agency_cfg *cfg, agency_db *db,
     s->idsvc = idsvc;
     s->quiet = 1;
     s->reference_for = reference_for;
+    s->caller_ref_for = caller_ref_for;
+    s->api_job = p->job[0] ? p->job : NULL;
+    s->api_created = p->at;
     s->row_error = row_error;
     s->hook_ctx = p;
     s->test = test;
@@ -204,13 +186,10 @@ static int take_and_store(intake_pass *p)
             return -1;
         }
     }
+    /* Stores each document with its caller reference. */
     if (agency_send_batch_prepare(&p->s, &p->b) != 0) {
-        fail_open(p, 503, NULL, "idsvc or the database is unavailable: post again");
-        return -1;
-    }
-    if (record_refs(p) != 0) {
-        fail_open(p, 503, NULL, "the database is unavailable: post again (the reference "
-                  "makes that safe)");
+        fail_open(p, 503, NULL, "idsvc or the database is unavailable: post again (the "
+                  "reference makes that safe)");
         return -1;
     }
     return 0;

@@ -101,6 +101,10 @@ typedef struct sender {
     const char *(*reference_for)(void *ctx, long line);
     void (*row_error)(void *ctx, long line, const char *msg);
     void *hook_ctx;
+    /* The API's too: a row's caller reference, stored with its document
+     * in api_refs, with the bulk job (NULL for single notices) and when. */
+    const char *(*caller_ref_for)(void *ctx, long line);
+    const char *api_job, *api_created;
     /* A test key's rows (agency_send_test.c): idsvc and the hub are
      * never called; each row's RRN picks its simulated outcome. */
     int test;

@@ -380,6 +380,8 @@ static int store_rows(sender *s, send_row **pending, size_t n)
             .payment_code = r->amount_krw ? r->field[s->col_code] : NULL,
             .payment_due = r->amount_krw && s->col_due >= 0 && *r->field[s->col_due]
                                ? r->field[s->col_due] : NULL,
+            .caller_ref = s->caller_ref_for ? s->caller_ref_for(s->hook_ctx, r->line) : NULL,
+            .job = s->api_job, .created = s->api_created,
         };
     }
     rc = agency_db_docs_store(s->db, docs, k);

@@ -60,14 +60,13 @@ static void post(fixture *f, const char *ref, const char *caller, test_outcome o
     agency_doc d = {
         .reference = ref, .name = "n", .address = "a", .title = "Tax",
         .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "<p>x</p>",
-        .body_len = 8, .line = 1,
+        .body_len = 8, .line = 1, .caller_ref = caller, .created = "t",
     };
     const char *refs[] = {ref}, *callers[] = {caller}, *ids[] = {"test-1"},
                *states[] = {"accepted"};
     int outcomes[] = {(int)o};
 
     assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
-    assert_int_equal(agency_db_api_refs_add(f->db, refs, callers, NULL, 1, "t"), 0);
     assert_int_equal(agency_db_docs_answered(f->db, refs, ids, states, 1), 0);
     assert_int_equal(
         agency_db_api_accepted(f->db, refs, callers, 1, "2027-01-15T08:00:00.000Z", T0), 0);

@@ -163,14 +163,13 @@ static void api_notice(fixture *f, const char *ref)
     agency_doc d = {
         .reference = ref, .name = "Kim", .address = "Seoul", .title = "Fine",
         .deadline = "2027-01-31", .rk = "rk", .doc_sha256 = "ab", .body = "<p>x</p>",
-        .body_len = 8, .line = 1,
+        .body_len = 8, .line = 1, .caller_ref = caller, .created = at,
     };
 
     snprintf(caller, sizeof caller, "c-%s", ref);
     snprintf(notice, sizeof notice, "N-%s", ref);
     clock_rfc3339_ms(at, T0);
     assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
-    assert_int_equal(agency_db_api_refs_add(f->db, refs, callers, NULL, 1, at), 0);
     assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1), 0);
     assert_int_equal(agency_db_api_accepted(f->db, refs, callers, 1, at, T0), 0);
 }
