@@ -133,9 +133,16 @@ static int meta_set(sqlite3 *sql, const char *key, long long v)
     " WHERE x.reference = d.reference AND x.noted = 1)"
 /* The dates to note now. */
 #define DUE "SELECT reference FROM api_effects WHERE noted = 0 AND at <= ?1"
-/* The notices whose timeline grew since the last pass. */
+/* The notices whose timeline grew since the last pass and whose document
+ * holds an evidence time. One without (accepted, relayed, on paper at
+ * once: most of a bulk's timeline as it goes) has no date and never had
+ * one, since times are only ever added: refreshing it read the document
+ * and deleted nothing, a fifth of the feed follower's CPU in a bulk. */
 #define GREW                                                                               \
-    "SELECT DISTINCT reference FROM api_events WHERE id > ?1 AND state <> 'effective'"
+    "SELECT DISTINCT e.reference FROM api_events e JOIN documents d"                       \
+    " ON d.reference = e.reference WHERE e.id > ?1 AND e.state <> 'effective'"             \
+    " AND (d.received_at IS NOT NULL OR d.read_at IS NOT NULL"                             \
+    " OR d.handover_at IS NOT NULL OR d.cancellation_at IS NOT NULL)"
 
 static int refresh_all(pass *p, long long rule_id)
 {
