@@ -255,6 +255,22 @@ static void an_unread_notice_takes_effect_on_day_7_once(void **state)
                         "accepted received effective@ContentConsignment+7d read");
 }
 
+/* The first pass dates every notice under the new rule; evidence that
+ * comes after it reaches the date through the timeline that grew. */
+static void evidence_after_a_pass_is_dated_by_the_next(void **state)
+{
+    fixture *f = *state;
+
+    api_notice(f, "g");
+    api_notice(f, "h");
+    assert_int_equal(pass(f, T0 + 10, T0 + 10), 0);
+    feed(f, "g", "received", T0 + 100, NULL);
+    feed(f, "h", "postal", T0 + 100, NULL); /* on paper, no time: never dated */
+    assert_int_equal(pass(f, T0 + 7 * DAY + 200, T0 + 7 * DAY + 200), 1);
+    assert_string_equal(timeline(f, "g"), "accepted received effective@ContentConsignment+7d");
+    assert_string_equal(timeline(f, "h"), "accepted postal");
+}
+
 static void a_read_notice_takes_effect_at_the_read_after_it(void **state)
 {
     fixture *f = *state;
@@ -336,6 +352,8 @@ int main(void)
         cmocka_unit_test(the_rule_id_follows_the_rule),
         cmocka_unit_test(the_json_says_when_what_and_whether_pending),
         cmocka_unit_test_setup_teardown(an_unread_notice_takes_effect_on_day_7_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(evidence_after_a_pass_is_dated_by_the_next, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_read_notice_takes_effect_at_the_read_after_it, setup,
                                         teardown),
