@@ -52,6 +52,8 @@ static int step_ref(sqlite3_stmt *ref, const agency_doc *d)
 {
     if (!d->caller_ref)
         return 0;
+    if (!d->created) /* INSERT OR IGNORE would drop the row silently */
+        return -1;
     sqlite3_reset(ref);
     sqlite3_clear_bindings(ref);
     sqlite3_bind_text(ref, 1, d->reference, -1, SQLITE_STATIC);
