@@ -30,6 +30,7 @@ PACKAGES="build-essential poppler-utils meson ninja-build pkg-config
 libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libjansson-dev libsodium-dev libssl-dev
 libsqlite3-dev libpq-dev postgresql-15 libcairo2-dev libpango1.0-dev libfontconfig-dev fonts-noto-cjk chromium
 libqrencode-dev libinih-dev libsmpp34-dev libseccomp-dev libcmocka-dev sqlite3 curl jq openssl python3 python3-yaml
+time
 clang libclang-rt-14-dev poppler-utils"
 [ "${1:-}" = bench ] && PACKAGES="$PACKAGES kannel"
 

@@ -54,7 +54,8 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
                          char (*notices)[AGENCY_NOTICE_MAX + 1]);
 
 /* Stores a batch of documents in one transaction, with the API's caller
- * references (a reference named already keeps the first). A reference
+ * references (a caller reference recorded already keeps its first
+ * agency reference). A reference
  * already stored but not yet accepted by the hub is replaced; one that
  * has a notice is left alone. */
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n);

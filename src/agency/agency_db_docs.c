@@ -52,8 +52,6 @@ static int step_ref(sqlite3_stmt *ref, const agency_doc *d)
 {
     if (!d->caller_ref)
         return 0;
-    if (!d->created) /* INSERT OR IGNORE would drop the row silently */
-        return -1;
     sqlite3_reset(ref);
     sqlite3_clear_bindings(ref);
     sqlite3_bind_text(ref, 1, d->reference, -1, SQLITE_STATIC);
@@ -105,8 +103,11 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
 
     agency_db_lock(db);
     body = db_prepare(db->sql, "INSERT OR REPLACE INTO bodies(reference, body) VALUES (?,?)");
-    b.ref = db_prepare(db->sql, "INSERT OR IGNORE INTO api_refs(reference, caller_ref, job,"
-                                " created) VALUES (?, ?, ?, ?)");
+    /* ON CONFLICT, not OR IGNORE: a reference or caller reference named
+     * already keeps its row, and a row missing its time is an error, not
+     * silently dropped. */
+    b.ref = db_prepare(db->sql, "INSERT INTO api_refs(reference, caller_ref, job, created)"
+                                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (body && b.ref) {
         b.body = body;
         rc = agency_db_batch(db->sql,

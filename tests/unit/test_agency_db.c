@@ -65,28 +65,28 @@ static void reopen(fixture *f)
     assert_non_null(f->db);
 }
 
-/* Stores one document named ref, with body. */
-/* An API notice's document: its caller reference caller, of bulk job job
- * (NULL: a single notice) kept with it; caller NULL for `agency send`'s. */
-static void store_api(fixture *f, const char *ref, const char *caller, const char *job)
+/* Stores one document named ref, with body; an API notice's when caller
+ * is its caller reference (of bulk job job, NULL for a single notice). */
+static void store_doc(fixture *f, const char *ref, const char *name, const char *body,
+                      const char *caller, const char *job)
 {
     agency_doc d = {
-        .reference = ref, .name = "A", .address = "Seoul", .title = "Tax",
+        .reference = ref, .name = name, .address = "Seoul", .title = "Tax",
         .deadline = "2026-12-31", .rk = "rk-of-", .doc_sha256 = "ab",
-        .body = "1", .body_len = 1, .line = 2, .caller_ref = caller, .job = job,
-        .created = "t",
+        .body = body, .body_len = strlen(body), .line = 2,
+        .caller_ref = caller, .job = job, .created = caller ? "t" : NULL,
     };
     assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
 }
 
 static void store(fixture *f, const char *ref, const char *name, const char *body)
 {
-    agency_doc d = {
-        .reference = ref, .name = name, .address = "Seoul", .title = "Tax",
-        .deadline = "2026-12-31", .rk = "rk-of-", .doc_sha256 = "ab",
-        .body = body, .body_len = strlen(body), .line = 2,
-    };
-    assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
+    store_doc(f, ref, name, body, NULL, NULL);
+}
+
+static void store_api(fixture *f, const char *ref, const char *caller, const char *job)
+{
+    store_doc(f, ref, "A", "1", caller, job);
 }
 
 static void answer(fixture *f, const char *ref, const char *notice, const char *state)
@@ -121,6 +121,31 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
                                1000 + (long long)i, NULL, NULL};
     assert_int_equal(agency_db_feed_apply(f->db, c, n, next, &applied), 0);
     return applied;
+}
+
+/* An API notice's document comes with its caller reference or not at
+ * all: one stored once keeps its first agency reference, and a caller
+ * reference missing its time fails the batch rather than vanishing. */
+static void a_caller_reference_is_kept_with_its_document(void **state)
+{
+    fixture *f = *state;
+    const char *callers[] = {"c-1", "c-2"};
+    char refs[2][FIELD_REFERENCE_MAX + 1];
+    agency_found d = {0};
+
+    store_api(f, "api-1", "c-1", NULL);
+    store_api(f, "api-9", "c-1", NULL); /* the same caller reference again */
+    agency_doc bad = {
+        .reference = "api-2", .name = "A", .address = "Seoul", .title = "Tax",
+        .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
+        .body_len = 1, .line = 2, .caller_ref = "c-2",
+    };
+    assert_int_equal(agency_db_docs_store(f->db, &bad, 1), -1);
+    assert_int_equal(agency_db_api_refs_of(f->db, callers, 2, refs), 0);
+    assert_string_equal(refs[0], "api-1");
+    assert_string_equal(refs[1], "");
+    assert_int_equal(agency_db_docs_find(f->db, "api-2", &d), 0);
+    free(d.body);
 }
 
 static void a_stored_document_is_found_whole(void **state)
@@ -607,6 +632,8 @@ static void the_dashboard_lists_the_newest_jobs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_caller_reference_is_kept_with_its_document, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_stored_document_is_found_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(the_hubs_answer_is_recorded_once, setup, teardown),
         cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
