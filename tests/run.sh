@@ -22,9 +22,12 @@ count() { # reads TAP on stdin, echoes it with the build label, counts
 
 run_one() { # name, command...: runs it, expects TAP on stdout
 	local name=$1; shift
-	local out="$logdir/$name.out"
+	local out="$logdir/$name.out" start=$EPOCHREALTIME
 	"$@" >"$out" 2>"$logdir/$name.err"
 	local rc=$?
+	# Each test's wall time, for the slowest-first list at the end.
+	printf '%s %s\n' "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')" \
+		"$name" >>"$logdir/times"
 	local before=$failed
 	count <"$out"
 	if [ $rc -ne 0 ] && [ $failed -eq $before ]; then
@@ -76,5 +79,7 @@ for t in "$root"/tests/integration/*.sh; do
 	run_one "integration-$(basename "$t" .sh)" bash "$t"
 done
 
+echo "[$label] # the slowest tests, in seconds of wall time:"
+sort -rn "$logdir/times" | head -n 8 | sed "s/^/[$label] #   /"
 echo "[$label] $passed passed, $failed failed (logs in $logdir)"
 echo "$passed $failed" >>"$summary"

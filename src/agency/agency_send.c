@@ -43,8 +43,8 @@
 
 static const char usage[] =
     "Usage: herald agency send --config agency.ini --template FILE --title TITLE\n"
-    "                          --deadline DATE [--urgent] [--batch N] [--quiet]\n"
-    "                          RECIPIENTS.csv\n\n"
+    "                          --deadline DATE [--urgent] [--batch N] [--patience S]\n"
+    "                          [--quiet] RECIPIENTS.csv\n\n"
     "Reads RECIPIENTS.csv (RFC 4180, UTF-8, a header row naming the columns: rrn,\n"
     "name and address, then any personalisation fields). For each batch of rows it\n"
     "converts the RRNs to CIs at idsvc in one call, renders one HTML document per\n"
@@ -72,6 +72,9 @@ static const char usage[] =
     "                    the hub relays it and the platform alerts it before bulk\n"
     "                    notices waiting there; the run id does not change\n"
     "  --batch N         rows per batch, 1 to 10000 (default 1000)\n"
+    "  --patience S      while idsvc or the hub is away (no answer, 429 or 5xx),\n"
+    "                    retry each call for up to S seconds, 1 to 86400 (default\n"
+    "                    60), then stop with exit status 1\n"
     "  --quiet           no progress output\n";
 
 /* ---- reporting ---- */
@@ -259,6 +262,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
         {"batch", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},
         {"urgent", no_argument, 0, 'u'},
+        {"patience", required_argument, 0, 'p'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -278,6 +282,11 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
             break;
         case 'q': s->quiet = 1; break;
         case 'u': s->urgent = 1; break;
+        case 'p':
+            if (cli_parse_long(optarg, 1, 86400, &s->patience_ms) != 0)
+                return cli_usage_error(CMD, "--patience must be 1 to 86400 seconds");
+            s->patience_ms *= 1000;
+            break;
         case 'h': fputs(usage, stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");
         }

@@ -77,6 +77,7 @@ typedef struct sender {
     long batch_max;
     int quiet, tty;
     int urgent; /* every notice marked urgent: the hub and platform put it first */
+    long patience_ms; /* how long a call is retried while its peer is away; 0: 60 s */
     FILE *f;
     long long file_size;
     template *tpl;

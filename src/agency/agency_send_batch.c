@@ -125,10 +125,10 @@ int agency_send_batch_fill(sender *s, send_batch *b)
 
 /* ---- remote calls ---- */
 
-/* How long a call is retried while its peer is away: a hub or idsvc
- * restart (a crash, an upgrade) takes seconds to a minute, and a run of a
- * million rows must not end for it. The pause between tries doubles from
- * 0.25 s to 4 s. */
+/* How long a call is retried while its peer is away, unless the sender
+ * says otherwise (--patience): a hub or idsvc restart (a crash, an
+ * upgrade) takes seconds to a minute, and a run of a million rows must
+ * not end for it. The pause between tries doubles from 0.25 s to 4 s. */
 #define SEND_PATIENCE_MS 60000L
 #define SEND_PAUSE_MAX_MS 4000L
 
@@ -148,7 +148,7 @@ static void pause_ms(long ms)
 }
 
 /* POSTs body, retrying while the peer is away or overloaded (no answer,
- * 429, 5xx) for up to SEND_PATIENCE_MS, and saying so on stderr at the
+ * 429, 5xx) for up to patience_ms, and saying so on stderr at the
  * first retry and every ten seconds after. The hub and idsvc answer a
  * repeated batch as the first time (references and CIs are idempotent), so
  * a retry after a lost answer does no harm. A 429 or 503 that says when
@@ -156,9 +156,10 @@ static void pause_ms(long ms)
  * waited out as long as it takes, and the patience starts again: a limit
  * is not a failure. Returns 0 with the answer in *reply, or -1 after
  * printing why. */
-static int post_with_retry(http_client *c, const char *who, const char *path,
+static int post_with_retry(const sender *s, http_client *c, const char *who, const char *path,
                            const buf *body, json_t **reply)
 {
+    long patience_ms = s->patience_ms > 0 ? s->patience_ms : SEND_PATIENCE_MS;
     char err[512];
     int status = 0, tries = 0;
     long pause = 250, said = -10000, waited, told = 0;
@@ -194,11 +195,11 @@ static int post_with_retry(http_client *c, const char *who, const char *path,
         if (http_client_pin_refused(c)) /* a wrong pin is no outage: waiting cannot fix it */
             break;
         waited = elapsed_ms_since(&t0);
-        if (waited + pause > SEND_PATIENCE_MS)
+        if (waited + pause > patience_ms)
             break;
         if (waited - said >= 10000) {
             fprintf(stderr, "herald %s: %s: %s; retrying for up to %ld s more\n", CMD, who,
-                    err, (SEND_PATIENCE_MS - waited) / 1000);
+                    err, (patience_ms - waited) / 1000);
             said = waited;
         }
         pause_ms(pause);
@@ -267,7 +268,7 @@ static int convert_rrns(sender *s, send_row **pending, size_t n)
         buf_puts(&body, "\"");
     }
     buf_puts(&body, "]}");
-    if (!body.broken && post_with_retry(s->idsvc, "idsvc", "/v1/ci", &body, &reply) == 0 &&
+    if (!body.broken && post_with_retry(s, s->idsvc, "idsvc", "/v1/ci", &body, &reply) == 0 &&
         (res = results_of(reply, n, "idsvc")) != NULL) {
         apply_ci_results(s, res, pending, n);
         rc = 0;
@@ -485,7 +486,7 @@ int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, si
     buf_puts(&body, "]}");
     if (!k)
         rc = 0;
-    else if (!body.broken && post_with_retry(hub, "hub", "/v1/notices", &body, &reply) == 0 &&
+    else if (!body.broken && post_with_retry(s, hub, "hub", "/v1/notices", &body, &reply) == 0 &&
              (res = results_of(reply, k, "hub")) != NULL) {
         agency_send_count(s, &s->n.submitted, (long)k);
         rc = apply_notice_results(s, res, live, k);

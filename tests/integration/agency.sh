@@ -216,11 +216,15 @@ check "status: 2 read (a postal change does not overwrite a read), 1 postal" \
 DEAD=$(free_port)
 sed "s|^url = $HUB|url = http://127.0.0.1:$DEAD|" agency.ini >agency-down.ini
 printf '%s\n' 'rrn,name,address,amount' '020704-4123451,박민수,광주광역시 서구 내방로 111,7000' >late.csv
-"${SEND[@]/agency.ini/agency-down.ini}" late.csv >late1.out 2>late1.err
-rc=$?
+t0=$SECONDS
+"${SEND[@]/agency.ini/agency-down.ini}" --patience 3 late.csv >late1.out 2>late1.err
+rc=$? took=$((SECONDS - t0))
 check "hub unreachable after retries: exit 1, the document stays stored" \
 	bash -c "[ $rc -eq 1 ] && grep -q 'hub: POST' late1.err &&
 		\"\$HERALD\" agency status --config agency.ini | jq -e '.stored == 1' >/dev/null"
+check "--patience 3 gave up after about 3 s, not the default 60 ($took s)" [ "$took" -lt 30 ]
+check "--patience 0 is refused before anything is sent" \
+	bash -c '"${@}" --patience 0 late.csv >/dev/null 2>p0.err; [ $? = 2 ] && grep -q "patience must be 1 to 86400" p0.err' _ "${SEND[@]}"
 "${SEND[@]}" late.csv >late2.out 2>late2.err
 check "re-running it when the hub is back completes the send (exit 0)" \
 	bash -c "[ $? -eq 0 ] && jq -e '.accepted == 1 and .failed == 0' late2.out >/dev/null &&
