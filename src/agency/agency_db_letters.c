@@ -9,7 +9,7 @@
 
 #define LETTERS_MAX_PARTS 16
 #define TO_PRINT " FROM documents d WHERE d.state = 'postal'" \
-                 " AND d.reference NOT IN (SELECT reference FROM printed)"
+                 " AND d.reference NOT IN (SELECT reference FROM printed)" AGENCY_DB_STILL_PAPER
 
 static long count_to_print(sqlite3 *sql)
 {
@@ -44,7 +44,8 @@ static sqlite3_stmt *part_rows(sqlite3 *sql, const char *from, const char *to)
         "SELECT d.reference, d.line, d.name, d.address, d.title, d.notice, b.body"
         " FROM documents d JOIN bodies b ON b.reference = d.reference"
         " WHERE d.state = 'postal' AND d.reference >= ?1 AND (?2 IS NULL OR d.reference < ?2)"
-        " AND d.reference NOT IN (SELECT reference FROM printed) ORDER BY d.reference");
+        " AND d.reference NOT IN (SELECT reference FROM printed)" AGENCY_DB_STILL_PAPER
+        " ORDER BY d.reference");
 
     if (st) {
         db_bind_text(st, 1, from);

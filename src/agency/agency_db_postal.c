@@ -3,10 +3,8 @@
 #include "agency_db_sql.h"
 #include "db.h"
 
-/* Not printed yet, and still to be: a notice the agency cancelled after
- * it went to paper, or whose name and address were purged, is not. */
-#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)" \
-                  " AND cancelled_at IS NULL AND purged_at IS NULL"
+/* Not printed yet, and still to be (AGENCY_DB_STILL_PAPER). */
+#define UNPRINTED " AND reference NOT IN (SELECT reference FROM printed)" AGENCY_DB_STILL_PAPER
 
 static int each_postal(sqlite3 *sql, int only_new, agency_postal_fn fn, void *ctx)
 {
@@ -14,7 +12,7 @@ static int each_postal(sqlite3 *sql, int only_new, agency_postal_fn fn, void *ct
         ? "SELECT reference, name, address, title FROM documents"
           " WHERE state = 'postal'" UNPRINTED " ORDER BY reference"
         : "SELECT reference, name, address, title FROM documents"
-          " WHERE state = 'postal' ORDER BY reference");
+          " WHERE state = 'postal'" AGENCY_DB_STILL_PAPER " ORDER BY reference");
     int rc = 0, s;
 
     if (!st)

@@ -32,6 +32,11 @@ int agency_db_counts_schema(sqlite3 *sql);
 typedef int (*agency_db_step)(sqlite3_stmt *st, size_t i, void *ctx);
 int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step, void *ctx);
 
+/* A postal document still to go on paper, as a condition to add to a
+ * WHERE on documents: one the agency cancelled after it went to paper,
+ * or whose name and address were purged, is listed and printed no more. */
+#define AGENCY_DB_STILL_PAPER " AND cancelled_at IS NULL AND purged_at IS NULL"
+
 /* The single integer sql answers, 0 when none. */
 long long agency_db_single_int(sqlite3 *sql, const char *stmt);
 

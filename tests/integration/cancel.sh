@@ -281,6 +281,10 @@ check "the paper list has C, not A" bash -c "$(declare -f postal_has); postal_ha
 r=$(http POST "$AGH/v1/notices/$RC/cancel" '{"reason":"납부 확인 / paid"}' "${BO[@]}")
 check "the back office cancels C's posted notice: recorded, postal" \
 	jqe '.status == "recorded" and .state == "postal"' <<<"$(body_of "$r")"
+check "C is no longer on the paper list (postal)" bash -c "$(declare -f postal_has); ! postal_has '$RC'"
+"$HERALD" agency postal --config agency.ini --letters --out letters >letters.json 2>letters.err
+check "postal --letters prints no letter for C (nothing else is postal)" \
+	bash -c "jq -e '.letters == 0' letters.json >/dev/null && ! grep -rqs '$RC' letters"
 check "C is no longer among the letters to print (postal --new)" \
 	bash -c "out=\$('$HERALD' agency postal --config agency.ini --new) && ! grep -q '$RC' <<<\"\$out\""
 
