@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char *const outcome_names[OUT_COUNT] = {
-    "read", "received_unread", "paper", "failed", "pending",
+    "read", "received_unread", "paper", "failed", "pending", "cancelled",
 };
 
 void report_init(report *r, double postal_usd, double mobile_usd)
@@ -32,6 +32,10 @@ report_outcome report_outcome_of(const report_notice *n)
         return OUT_FAILED;
     if (n->received_at > 0 || !strcmp(n->state, "received"))
         return OUT_RECEIVED;
+    /* Withdrawn before any inbox had it: not on its way any more. (Once
+     * read or on paper a cancelled notice keeps that state.) */
+    if (!strcmp(n->state, "cancelled"))
+        return OUT_CANCELLED;
     return OUT_PENDING;
 }
 
@@ -186,7 +190,7 @@ static void groups_text(const char *title, const report_group *v, size_t n, buf 
 void report_text(report *r, const char *from, const char *to, buf *out)
 {
     static const char *const labels[OUT_COUNT] = {
-        "read on mobile", "received, unread", "paper", "failed", "pending",
+        "read on mobile", "received, unread", "paper", "failed", "pending", "cancelled",
     };
     long long median = report_median_read_ms(r);
     char when[32] = "-";

@@ -2,8 +2,9 @@
  * agency's own record of its notices (`herald agency report`).
  *
  * Each notice has one outcome: read on a phone, received (in an inbox)
- * but unread, sent on paper, failed (never accepted by the hub), or
- * pending (on its way, or paid before it reached anyone). Read and
+ * but unread, sent on paper, failed (never accepted by the hub),
+ * pending (on its way, or paid before it reached anyone), or cancelled
+ * by the agency before it reached anyone. Read and
  * received ones are also counted per platform and per channel, and the
  * paper they avoided is priced: paper avoided x (postal cost - mobile
  * cost), the seed's USD 0.30 and 0.08 unless agency.ini says otherwise.
@@ -18,7 +19,7 @@
 #define REPORT_GROUPS_MAX 64
 
 typedef enum report_outcome {
-    OUT_READ, OUT_RECEIVED, OUT_PAPER, OUT_FAILED, OUT_PENDING, OUT_COUNT
+    OUT_READ, OUT_RECEIVED, OUT_PAPER, OUT_FAILED, OUT_PENDING, OUT_CANCELLED, OUT_COUNT
 } report_outcome;
 
 /* One notice as the report sees it (times in Unix ms, 0 when none). */

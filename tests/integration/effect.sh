@@ -242,7 +242,7 @@ check "the postal list has A and C, not the paid B" \
 # --- the report on this known run ---
 "$HERALD" agency report --config agency.ini --json >report.json
 check "report: 1 read, 1 received unread (B, paid), 2 on paper, none failed or pending" \
-	jqe '.notices == 4 and .outcomes == {"read":1,"received_unread":1,"paper":2,"failed":0,"pending":0}' report.json
+	jqe '.notices == 4 and .outcomes == {"read":1,"received_unread":1,"paper":2,"failed":0,"pending":0,"cancelled":0}' report.json
 check "report: per platform and per channel (agency.ini channel = push)" \
 	jqe '.platforms == {"messenger":{"read":1,"received_unread":1}} and .channels == {"push":{"read":1,"received_unread":1}}' report.json
 check "report: median time to read is D's two days" jqe '.median_read_s >= 172740 and .median_read_s <= 172860' report.json

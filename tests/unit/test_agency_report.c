@@ -27,6 +27,11 @@ static void outcomes(void **state)
     assert_int_equal(report_outcome_of(&(report_notice){"paid", NULL, NULL, 0, 0}), OUT_PENDING);
     assert_int_equal(report_outcome_of(&(report_notice){"relayed", "c", NULL, 0, 0}),
                      OUT_PENDING);
+    /* cancelled before any inbox had it; once received it counts as that */
+    assert_int_equal(report_outcome_of(&(report_notice){"cancelled", "c", NULL, 0, 0}),
+                     OUT_CANCELLED);
+    assert_int_equal(report_outcome_of(&(report_notice){"cancelled", "c", NULL, 5, 0}),
+                     OUT_RECEIVED);
 }
 
 /* Ten notices: 4 read (after 1, 2, 3 and 10 hours), 2 received unread, 2
