@@ -25,7 +25,7 @@ static const char usage[] =
     "  purge    delete documents past their retention period\n"
     "  key      key add [--test] NAME: an API key for a back-office system\n"
     "  callback callback set URL: where serve posts status changes\n"
-    "  routes   the routes serve answers, one 'METHOD PATH' a line\n"
+    "  routes   the routes serve answers, one 'METHOD PATH' a line (no --config)\n"
     "  user     user add NAME --role ROLE, list, remove NAME: the console's staff\n\n"
     "Run 'herald agency COMMAND --help' for a command's options.\n";
 

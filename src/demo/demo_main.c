@@ -242,6 +242,10 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    if (d.peers_dir && d.no_channels)
+        return cli_usage_error("demo", "--peers and --no-channels exclude each other");
+    if (no_send && d.stats_path)
+        return cli_usage_error("demo", "--stats times the sending: it does not go with --no-send");
     if (d.hub_nodes > 1 && !d.hub_dsn)
         return cli_usage_error("demo", "--hub-nodes 2 needs --hub-dsn: the nodes share one database");
     if (!dir_is_empty_or_absent(d.dir))

@@ -25,8 +25,10 @@
 static const char usage[] =
     "Usage: herald hub --config FILE [--listen HOST:PORT] [--threads N] [--quiet]\n"
     "       herald hub user add|list|remove ... --config FILE (the console's accounts)\n\n"
-    "Runs the relay hub: POST /v1/notices and GET /v1/notices/{id}, GET /v1/changes\n"
-    "(agencies), POST /v1/directory (platforms), POST /v1/events (both); relays\n"
+    "Runs the relay hub: POST /v1/notices and GET /v1/notices/{id}, GET /v1/changes,\n"
+    "POST /v1/cancellations, /v1/payments and /v1/postal/handover (agencies), POST\n"
+    "/v1/directory (platforms), POST /v1/events (both), GET /v1/health and /metrics\n"
+    "([hub] metrics = off, public or key, metrics_clients: docs/protocol.md); relays\n"
     "accepted notices to platforms and expires unread ones at their deadline.\n"
     "Keeps the evidence log: GET /v1/log/sth, /v1/log/consistency, /v1/log/key and\n"
     "the /verify page (public), GET /v1/notices/{id}/certificate[.pdf].\n"

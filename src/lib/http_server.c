@@ -187,8 +187,8 @@ static enum MHD_Result refuse(http_server *s, struct MHD_Connection *conn, uploa
     case 405: http_reply_error(&r, 405, "%s is not allowed here", method); break;
     case 413: http_reply_error(&r, 413, "request body too large"); break;
     case 415:
-        http_reply_error(&r, 415, "unsupported Content-Type: the API takes application/json, "
-                                  "forms application/x-www-form-urlencoded");
+        http_reply_error(&r, 415, "unsupported Content-Type for this route (docs/protocol.md"
+                                  " names what each takes)");
         break;
     default: http_reply_error(&r, status, "request refused"); break;
     }

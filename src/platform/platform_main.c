@@ -49,10 +49,12 @@ static const char usage[] =
     "                      (docs/operations.md)\n"
     "  --listen HOST:PORT  overrides the config's listen\n"
     "  --quiet             log only warnings and errors\n\n"
-    "API (bearer key from the clients file): POST /v1/relay (hub), POST /v1/members,\n"
-    "POST /v1/members/verify and POST /v1/consent (admin); POST /v1/push/receipts\n"
-    "(the push gateway, signed with the push key). Pages: / /login /signup\n"
-    "/inbox /notices/ID /notices/ID/open /consent /logout (members who sign up on the\n"
+    "API (bearer key from the clients file): POST /v1/relay, /v1/remind and\n"
+    "/v1/withdraw (hub), POST /v1/members, POST /v1/members/verify and POST\n"
+    "/v1/consent (admin); POST /v1/push/receipts (the push gateway, signed with the\n"
+    "push key); GET /v1/health, and /metrics ([platform] metrics = off, public or\n"
+    "key, metrics_clients: docs/protocol.md). Pages: / /login /signup /inbox\n"
+    "/notices/ID /notices/ID/open /consent /logout (members who sign up on the\n"
     "web get notices once the back office has verified them). SIGTERM or SIGINT stops\n"
     "cleanly.\n";
 

@@ -107,7 +107,7 @@ int cmd_keygen(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    int kind = 0, c;
+    int kind = 0, c, days_given = 0;
     const char *out = NULL;
     tls_request tls = {.days = 3650};
 
@@ -131,6 +131,7 @@ int cmd_keygen(int argc, char **argv)
         case 'd':
             if (cli_parse_long(optarg, 1, 36500, &tls.days) != 0)
                 return cli_usage_error("keygen", "--days must be 1 to 36500");
+            days_given = 1;
             break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -141,7 +142,7 @@ int cmd_keygen(int argc, char **argv)
         return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
     if (!kind)
         return cli_usage_error("keygen", "say which key: --hmac, --ed25519 or --tls");
-    if (kind != 't' && (tls.name || tls.nhosts || tls.days != 3650))
+    if (kind != 't' && (tls.name || tls.nhosts || days_given))
         return cli_usage_error("keygen", "--name, --host and --days go with --tls");
     if (!out || !*out)
         return cli_usage_error("keygen", "--out is required");

@@ -20,7 +20,7 @@ static const char usage[] =
     "Checks a distribution certificate: every leaf is in the tree whose head the\n"
     "log key signed, every leaf names the certificate's notice, and the events run\n"
     "in time order. Prints the timeline and exits 0 when valid; prints the reason\n"
-    "and exits 1 when not; exits 2 for usage errors.\n"
+    "and exits 1 when not; exits 2 for usage errors and for a file it cannot read.\n"
     "With --consistency, checks that the newer signed tree head extends the older\n"
     "one (GET /v1/log/sth, GET /v1/log/consistency?first=M&second=N).\n\n"
     "  --log-key FILE   the hub's log public key (.pub: base64 of 32 bytes), obtained\n"
@@ -33,7 +33,8 @@ static const char usage[] =
     "                   also print (and put on the PDF) when the notice takes legal\n"
     "                   effect under the agency's rule: terms EVENT or EVENT+Nd,\n"
     "                   comma-separated; the earliest term that applies wins, e.g.\n"
-    "                   '" EFFECT_RULE_DEFAULT "' (the default).\n"
+    "                   '" EFFECT_RULE_DEFAULT "' (agency.ini's default;\n"
+    "                   without this option no legal effect is shown).\n"
     "                   Computed from the certificate's evidence times only; \"pending\"\n"
     "                   when that time is after the signed tree head; none when the\n"
     "                   notice was cancelled (NoticeCancellation) before it.\n";
@@ -165,6 +166,11 @@ int cmd_verify(int argc, char **argv)
     }
     if (!keyfile)
         return cli_usage_error("verify", "--log-key is required");
+    if (consistency && (pdf || url || rule_text))
+        return cli_usage_error("verify", "--pdf, --url and --effect-rule check a certificate,"
+                                         " not --consistency");
+    if (url && !pdf)
+        return cli_usage_error("verify", "--url is the PDF's: it goes with --pdf");
     if (argc - optind != (consistency ? 3 : 1))
         return cli_usage_error("verify", consistency ? "--consistency needs OLD_STH NEW_STH PROOF"
                                                      : "give one certificate file");

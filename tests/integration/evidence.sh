@@ -219,6 +219,11 @@ check "consistency proof shape" jqf --argjson a "$S1" --argjson b "$S2" \
 out=$("$HERALD" verify --log-key log.pub --consistency sth1.json sth2.json proof.json)
 check "herald verify --consistency: an older head is a prefix of a newer one" \
 	bash -c "[ $? -eq 0 ] && grep -q '^VALID' <<<'$out'"
+check "verify refuses options it would ignore: --pdf with --consistency, --url without --pdf (exit 2)" \
+	bash -c "'$HERALD' verify --log-key log.pub --consistency --pdf x.pdf sth1.json sth2.json proof.json 2>opt1.err;
+		[ \$? = 2 ] && grep -q 'not --consistency' opt1.err &&
+		{ '$HERALD' verify --log-key log.pub --url http://x cert.json 2>opt2.err; [ \$? = 2 ]; } &&
+		grep -q 'goes with --pdf' opt2.err && [ ! -e x.pdf ]"
 python3 -c '
 import json, base64
 p = json.load(open("proof.json")); b = bytearray(base64.b64decode(p["proof"][0])); b[0] ^= 1
