@@ -47,10 +47,15 @@ _pg_port() {
 pg_start() {
 	[ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] ||
 		{ echo "lib_pg: no PostgreSQL 15 in $PG_BIN (sh scripts/deps.sh installs it)" >&2; return 1; }
-	if [ "$(id -u)" = 0 ] && ! id "$PG_USER" >/dev/null 2>&1; then
-		useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER" 2>/dev/null ||
-			id "$PG_USER" >/dev/null 2>&1 || { echo "lib_pg: cannot make the user $PG_USER" >&2; return 1; }
-	fi
+	# Two suites may start at once (make check): a useradd that finds
+	# /etc/passwd locked by the other's is tried again.
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(id -u)" != 0 ] || id "$PG_USER" >/dev/null 2>&1 && break
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER" 2>/dev/null && break
+		[ "$try" = 10 ] && { echo "lib_pg: cannot make the user $PG_USER" >&2; return 1; }
+		sleep 0.3
+	done
 	PG_DIR=$(mktemp -d /tmp/herald-pg.XXXXXX) || return 1
 	# In /tmp, not TMPDIR: the server's user must reach it, and so must the
 	# hub, whoever it runs as (the socket is there).
