@@ -35,6 +35,7 @@ static const char *reason_ko(const char *why)
         {"token already used", "이미 사용된 열람 링크입니다"},
         {"token is for another recipient", "다른 수신자의 열람 권한입니다"},
         {"withdrawn by the agency", "보낸 기관이 철회한 문서입니다"},
+        {"still being delivered", "아직 전달 중인 문서입니다. 잠시 후 다시 열어 주세요"},
     };
 
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -175,6 +176,21 @@ static void serve_document(agency_api *api, const char *reference, const char *t
     found = agency_db_docs_find(api->db, reference, &doc);
     if (found < 0) {
         http_reply_error(resp, 500, "database error");
+        return;
+    }
+    /* The recipient holds a valid token from the platform that has the
+     * notice, but the hub's answer naming the notice has not reached this
+     * database yet (the hub relays as soon as it commits, before the
+     * sender hears back): come back in a moment, rather than a 404 that
+     * says the document does not exist. Only the recipient learns this. */
+    if (found == 1 && rc == 0 && !doc.notice[0] && !doc.purged && !doc.cancelled &&
+        !strcmp(t.rk, doc.rk)) {
+        log_info("GET /documents/%s: 503 (document has not been delivered yet)", reference);
+        reply_page(resp, 503, "잠시 후 다시 열어 주세요", "Please try again in a moment",
+                   "still being delivered");
+        http_add_header(resp, "Retry-After", "2");
+        add_document_headers(resp);
+        free(doc.body);
         return;
     }
     /* Only a genuine token for this notice makes its holder a party. */

@@ -225,6 +225,19 @@ check "hub unreachable after retries: exit 1, the document stays stored" \
 check "--patience 3 gave up after about 3 s, not the default 60 ($took s)" [ "$took" -lt 30 ]
 check "--patience 0 is refused before anything is sent" \
 	bash -c '"${@}" --patience 0 late.csv >/dev/null 2>p0.err; [ $? = 2 ] && grep -q "patience must be 1 to 86400" p0.err' _ "${SEND[@]}"
+# The stored document's recipient with a genuine token (as when the hub
+# relayed the notice before its answer reached the agency): come back
+# soon, not "no such document"; anyone else still gets the unknown 404.
+REF_LATE=$(sqlite3 data/agency.db "select reference from documents where notice is null")
+RK_LATE=$(rk_of 020704-4123451)
+TOK=$("$MINT" messenger.key messenger "$N_A" "$RK_LATE" 300000)
+curl -s -D late.h -o late.html "$DOC/$REF_LATE?token=$TOK"
+check "a document whose notice the agency has not heard of yet: 503 with Retry-After for its recipient" \
+	bash -c "[ -n '$REF_LATE' ] && head -n1 late.h | grep -q ' 503' && grep -qi '^retry-after: 2' late.h &&
+		grep -q 'try again in a moment' late.html"
+TOK=$("$MINT" messenger.key messenger "$N_A" "$RK_A" 300000)
+check "... and the unknown reference's 404 for a token of another recipient" \
+	same_as_unknown "$DOC/$REF_LATE?token=$TOK"
 "${SEND[@]}" late.csv >late2.out 2>late2.err
 check "re-running it when the hub is back completes the send (exit 0)" \
 	bash -c "[ $? -eq 0 ] && jq -e '.accepted == 1 and .failed == 0' late2.out >/dev/null &&
