@@ -10,6 +10,7 @@
 #include "apikeys.h"
 #include "crypto.h"
 #include "csv.h"
+#include "rrn.h"
 #include "utf8.h"
 
 /* scheduled_for may be at most this far ahead: the notice waits in the
@@ -162,11 +163,18 @@ static const char *text_problem(const char *s, size_t len, size_t max, int requi
     return NULL;
 }
 
+/* The caller's reference comes back in answers, callbacks and logs: one
+ * that looks like a resident registration number is refused, lest an RRN
+ * put in the reference column travel everywhere unmasked. */
+#define REFERENCE_NOT_RRN "must not hold a resident registration number (6 digits," \
+                          " a hyphen or not, 7 digits): use the caller's own id"
+
+/* A column or personalisation name is quoted in errors: never an RRN. */
 static int col_name_ok(const char *k)
 {
     size_t n = strlen(k);
 
-    if (!n || n > 64)
+    if (!n || n > 64 || rrn_find(k, n, 0) >= 0)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
@@ -265,7 +273,7 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
     json_object_foreach(p, k, v) {
         if (!col_name_ok(k))
             return api_errors_add(e, row, "personalisation", "personalisation: a field name is "
-                                  "1-64 of [A-Za-z0-9_-] and not rrn, name, address, "
+                                  "1-64 of [A-Za-z0-9_-], no RRN, and not rrn, name, address, "
                                   "reference, title or deadline") ? -1 : 1;
         if (api_rows_col(rs, k) >= 0)
             continue;
@@ -294,6 +302,8 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
     ref = jstr(n, "reference", &rlen, &bad);
     if (bad || !ref || !field_reference_ok(ref, rlen) || strlen(ref) != rlen)
         return api_errors_add(e, row, "reference", FIELD_RULE_REFERENCE) ? -1 : 1;
+    if (rrn_find(ref, rlen, 0) >= 0)
+        return api_errors_add(e, row, "reference", REFERENCE_NOT_RRN) ? -1 : 1;
     for (size_t i = 0; i < 3; i++) {
         vals[i] = jstr(n, fixed[i], &lens[i], &bad);
         if (bad)
@@ -322,10 +332,16 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
 
     *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(*o)) {
+        int parsed = *o != NULL;
+
         json_decref(*o);
         *o = NULL;
-        api_errors_add(e, 0, "", "the body must be a JSON object (%s)",
-                       jerr.text[0] ? jerr.text : "not an object");
+        /* jansson's text may quote the input (an RRN): give only the place. */
+        if (parsed)
+            api_errors_add(e, 0, "", "the body must be a JSON object");
+        else
+            api_errors_add(e, 0, "", "the body must be a JSON object (malformed JSON at line"
+                                     " %d column %d)", jerr.line, jerr.column);
         return API_IN_BAD;
     }
     return API_IN_OK;
@@ -478,7 +494,7 @@ static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS]
         }
         if (c < 0 && !col_name_ok(name))
             return api_errors_add(e, 1, "", "column %zu: a personalisation column is named "
-                                  "1-64 of [A-Za-z0-9_-] and not title or deadline", i + 1),
+                                  "1-64 of [A-Za-z0-9_-], no RRN, and not title or deadline", i + 1),
                    API_IN_BAD;
         if (c < 0) {
             if (add_col(rs, name) != 0)
@@ -501,6 +517,8 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
 
     if (!field_reference_ok(ref, csv_row_len(cr, (size_t)ref_col)))
         return api_errors_add(e, line, "reference", FIELD_RULE_REFERENCE) ? -1 : 1;
+    if (rrn_find(ref, csv_row_len(cr, (size_t)ref_col), 0) >= 0)
+        return api_errors_add(e, line, "reference", REFERENCE_NOT_RRN) ? -1 : 1;
     for (size_t i = 0; i < csv_row_count(cr); i++) {
         if (map[i] < 0)
             continue;

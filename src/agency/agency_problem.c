@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rrn.h"
+
 static const char *kind_of(int status)
 {
     switch (status) {
@@ -40,27 +42,13 @@ static const char *title_of(int status)
     }
 }
 
-static int digits_at(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 void agency_problem_mask(char *s)
 {
     size_t len = strlen(s);
+    long back;
 
-    for (size_t i = 0; i + 13 <= len; i++) {
-        if ((i && s[i - 1] >= '0' && s[i - 1] <= '9') || !digits_at(s + i, 6))
-            continue;
-        size_t rest = i + 6 + (s[i + 6] == '-');
-        if (rest + 7 > len || !digits_at(s + rest, 7))
-            continue;
-        memset(s + rest, '*', 7);
-        i = rest + 6;
-    }
+    for (size_t from = 0; (back = rrn_find(s, len, from)) >= 0; from = (size_t)back + 7)
+        memset(s + back, '*', 7);
 }
 
 json_t *agency_problem_item(long row, const char *field, const char *detail)

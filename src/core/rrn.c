@@ -97,6 +97,26 @@ rrn_status rrn_parse(const char *s, size_t len, int today, int strict,
     return RRN_VALID;
 }
 
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i]))
+            return 0;
+    return 1;
+}
+
+long rrn_find(const char *s, size_t len, size_t from)
+{
+    for (size_t i = from; i + 13 <= len; i++) {
+        if ((i && is_digit(s[i - 1])) || !all_digits(s + i, 6))
+            continue;
+        size_t back = i + 6 + (s[i + 6] == '-');
+        if (back + 7 <= len && all_digits(s + back, 7))
+            return (long)back;
+    }
+    return -1;
+}
+
 void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len)
 {
     size_t keep = len < 6 ? len : 6;

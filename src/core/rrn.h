@@ -43,6 +43,14 @@ int rrn_check_digit(const char digits[12]);
 #define RRN_MASKED_LEN 14
 void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len);
 
+/* Where text that is not meant to hold an RRN holds one anyway (a caller's
+ * reference, a column name, an error quoting its input): the offset of the
+ * back seven digits of the first run from `from` on that is six digits not
+ * preceded by a digit, an optional hyphen, then seven digits; -1 when
+ * there is none. No check digit is asked: what looks like an RRN is
+ * treated as one. */
+long rrn_find(const char *s, size_t len, size_t from);
+
 /* Today as YYYYMMDD in UTC+9 (Korean time, where RRN dates are reckoned).
  * The one impure helper here, kept beside its only use. */
 int rrn_today(void);

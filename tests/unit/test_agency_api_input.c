@@ -95,6 +95,9 @@ static void bad_fields_are_named(void **state)
         {"{\"amount\"", "{\"rrn\"", "personalisation"},
         {"\"title\":\"T\"", "\"title\":\"T\",\"urgent\":\"yes\"", "urgent"},
         {"\"title\":\"T\"", "\"title\":\"T\",\"urgent\":1", "urgent"},
+        /* an RRN where the caller's id belongs, in either shape */
+        {"\"reference\":\"r-1\"", "\"reference\":\"971013-9019902\"", "reference"},
+        {"\"reference\":\"r-1\"", "\"reference\":\"tax:9710139019902\"", "reference"},
     };
     api_rows rs;
     api_errors e;
@@ -114,6 +117,29 @@ static void bad_fields_are_named(void **state)
     assert_int_equal(parse_one("[1]", &rs, &e), API_IN_BAD);
     api_rows_free(&rs);
     api_errors_free(&e);
+}
+
+/* jansson's own message quotes the text it stopped at: an RRN written
+ * without quotes, or cut short, must not come back in the error. */
+static void malformed_json_is_not_quoted(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"rrn\": 971013-9019902}",
+        "{\"rrn\":\"971013-9019902",
+        "{\"rrn\":\"971013 9019902\t\"}",
+    };
+    api_rows rs;
+    api_errors e;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        assert_int_equal(parse_one(bodies[i], &rs, &e), API_IN_BAD);
+        assert_int_equal(e.n, 1);
+        assert_null(strstr(e.v[0].detail, "019902"));
+        assert_non_null(strstr(e.v[0].detail, "line 1 column"));
+        api_rows_free(&rs);
+        api_errors_free(&e);
+    }
 }
 
 static void scheduled_for_is_bounded(void **state)
@@ -193,7 +219,8 @@ static void bulk_csv(void **state)
                               "c-2,850315-1234566,,부산,200\n"
                               "c-3,1,2\n"
                               "bad ref,1,n,a,1\n"
-                              "c-5,761225-2987650,정,대전,300\n";
+                              "c-5,761225-2987650,정,대전,300\n"
+                              "761225-2987650,761225-2987650,정,대전,300\n";
     api_common c = {"tax", "T", "2026-12-31", NULL, NULL};
     api_rows rs;
     api_errors e = {0};
@@ -205,12 +232,15 @@ static void bulk_csv(void **state)
     assert_int_equal(rs.rows[0].row, 2);
     assert_string_equal(api_row_field(&rs.rows[0], API_COL_ADDRESS), "서울, 종로");
     assert_string_equal(rs.rows[1].ref, "c-5");
-    assert_int_equal(e.n, 3);
+    assert_int_equal(e.n, 4);
     assert_int_equal(e.v[0].row, 3);
     assert_string_equal(e.v[0].field, "name");
     assert_int_equal(e.v[1].row, 4); /* too few fields */
     assert_int_equal(e.v[2].row, 5);
     assert_string_equal(e.v[2].field, "reference");
+    assert_int_equal(e.v[3].row, 7); /* an RRN as the reference */
+    assert_string_equal(e.v[3].field, "reference");
+    assert_null(strstr(e.v[3].detail, "2987650"));
     api_rows_free(&rs);
     api_errors_free(&e);
 
@@ -303,6 +333,7 @@ int main(void)
         cmocka_unit_test(a_notice_becomes_one_row),
         cmocka_unit_test(urgent_is_read),
         cmocka_unit_test(bad_fields_are_named),
+        cmocka_unit_test(malformed_json_is_not_quoted),
         cmocka_unit_test(scheduled_for_is_bounded),
         cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),
         cmocka_unit_test(bulk_over_the_limit),

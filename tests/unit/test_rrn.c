@@ -193,6 +193,30 @@ static void mask_hides_the_rest(void **state)
     assert_null(strstr(out, "9019902"));
 }
 
+#define FIND(s, from) rrn_find(s, strlen(s), from)
+
+static void find_spots_an_rrn_in_text(void **state)
+{
+    (void)state;
+    assert_int_equal(FIND("971013-9019902", 0), 7);
+    assert_int_equal(FIND("9710139019902", 0), 6);
+    assert_int_equal(FIND("tax-2026:971013-9019902-a", 0), 16);
+    /* the second of two, and none past it */
+    assert_int_equal(FIND("971013-9019902 850315-1234566", 8), 22);
+    assert_int_equal(FIND("971013-9019902", 8), -1);
+    /* not an RRN's shape: too short, a letter inside, another separator,
+     * six digits that end a longer run */
+    assert_int_equal(FIND("971013-901990", 0), -1);
+    assert_int_equal(FIND("971013-9019a02", 0), -1);
+    assert_int_equal(FIND("971013 9019902", 0), -1);
+    assert_int_equal(FIND("1971013-9019902", 0), -1);
+    assert_int_equal(FIND("", 0), -1);
+    /* a longer run of digits holds one: treated as one */
+    assert_int_equal(FIND("97101390199021", 0), 6);
+    /* len bounds the search: the bytes past it are not read */
+    assert_int_equal(rrn_find("971013-9019902", 13, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +233,7 @@ int main(void)
         cmocka_unit_test(century_and_sex_digits),
         cmocka_unit_test(post_2020_random_digits),
         cmocka_unit_test(mask_hides_the_rest),
+        cmocka_unit_test(find_spots_an_rrn_in_text),
     };
     return cmocka_run_group_tests_name("rrn", tests, NULL, NULL);
 }
