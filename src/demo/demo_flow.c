@@ -381,6 +381,16 @@ static int get_document(browser *b, const char *url, page *pg)
     return rc;
 }
 
+/* A read that did not get its document: counted, and the first few said
+ * on stderr with the step and the answer's status (0: no answer), so that
+ * a "refused" in the summary can be traced. */
+static void read_failed(demo *d, const char *step, int platform, int status)
+{
+    if (d->open_failures++ < 20)
+        fprintf(stderr, "demo: a citizen's read failed at %s on platform %d: status %d\n",
+                step, platform, status);
+}
+
 /* One citizen: sign in, open the inbox, open each notice (PIN again), and
  * follow the view token to the agency's document. */
 static void read_as(demo *d, const citizen *c, int p)
@@ -394,7 +404,7 @@ static void read_as(demo *d, const citizen *c, int p)
      * sets (login CSRF). */
     snprintf(url, sizeof url, "%s/", base);
     if (!b || browser_get(b, url, &pg) != 0 || pg.status != 200) {
-        d->open_failures++;
+        read_failed(d, "GET /", p, pg.status);
         browser_page_free(&pg);
         browser_free(b);
         return;
@@ -403,14 +413,14 @@ static void read_as(demo *d, const citizen *c, int p)
     snprintf(url, sizeof url, "%s/login", base);
     const char *login[] = {"phone", c->phone, "pin", c->pin, NULL, NULL};
     if (browser_post_form(b, url, login, &pg) != 0) {
-        d->open_failures++;
+        read_failed(d, "POST /login", p, 0);
         browser_free(b);
         return;
     }
     browser_page_free(&pg);
     snprintf(url, sizeof url, "%s/inbox", base);
     if (browser_get(b, url, &pg) != 0 || pg.status != 200) {
-        d->open_failures++;
+        read_failed(d, "GET /inbox", p, pg.status);
         browser_page_free(&pg);
         browser_free(b);
         return;
@@ -421,7 +431,7 @@ static void read_as(demo *d, const citizen *c, int p)
         const char *pin[] = {"pin", c->pin, NULL, NULL};
         snprintf(url, sizeof url, "%s/notices/%s/open", base, ids[i]);
         if (browser_post_form(b, url, pin, &pg) != 0 || pg.status != 303 || !pg.location[0]) {
-            d->open_failures++;
+            read_failed(d, "POST /notices/ID/open", p, pg.status);
             browser_page_free(&pg);
             continue;
         }
@@ -431,7 +441,7 @@ static void read_as(demo *d, const citizen *c, int p)
         if (get_document(b, doc, &pg) == 0 && pg.status == 200)
             d->opened++;
         else
-            d->open_failures++;
+            read_failed(d, "GET the agency's document", p, pg.status);
         browser_page_free(&pg);
     }
     browser_free(b);
