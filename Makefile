@@ -52,10 +52,12 @@ check: build build-asan build-fuzz
 	@rm -f .check-summary
 	@asan_log=$$(mktemp); \
 	 bash tests/run.sh $(ASAN_BUILD) asan .check-summary >"$$asan_log" 2>&1 & asan=$$!; \
+	 trap 'kill $$asan 2>/dev/null; rm -f "$$asan_log"' INT TERM; \
 	 bash tests/run.sh $(BUILD) normal .check-summary; \
 	 wait $$asan; cat "$$asan_log"; rm -f "$$asan_log"; \
 	 bash tests/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) .check-summary; \
-	 awk '{p+=$$1; f+=$$2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' .check-summary; \
+	 awk '{p+=$$1; f+=$$2} END {if (NR != 3) {print "a suite ended without its totals"; f++} \
+	      printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' .check-summary; \
 	 status=$$?; rm -f .check-summary; exit $$status
 
 # The whole system on loopback; a new demo-data/ each time.

@@ -26,6 +26,20 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+# system_user NAME: makes the system user NAME unless it exists. The other
+# suite (make check runs two at once) may be making the same user, or
+# holding /etc/passwd's lock for another: a failed useradd is tried again.
+system_user() {
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		id "$1" >/dev/null 2>&1 && return 0
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$1" 2>/dev/null && return 0
+		sleep 0.3
+	done
+	echo "cannot make the user $1" >&2
+	return 1
+}
+
 # free_port: prints a loopback port that was free a moment ago, for roles
 # that must know each other's addresses before they start.
 free_port() {

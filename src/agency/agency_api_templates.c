@@ -20,6 +20,7 @@
 
 #include "agency_api.h"
 #include "agency_problem.h"
+#include "rrn.h"
 #include "agency_ref.h"
 #include "apikeys.h"
 #include "clock.h"
@@ -294,6 +295,8 @@ static const char *preview_check(preview_row *p, const char **why)
     v = json_object_get(p->body, "reference");
     if (v && !field_reference_ok(json_string_value(v), json_string_length(v)))
         return *why = FIELD_RULE_REFERENCE, "reference";
+    if (v && rrn_find(json_string_value(v), json_string_length(v), 0) >= 0)
+        return *why = "reference must not hold a resident registration number", "reference";
     if (v) {
         /* the shape a new notice's reference takes (agency_ref.h) */
         agency_ref_api_at(json_string_value(v), clock_now_ms(), p->reference);

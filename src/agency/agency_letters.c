@@ -43,7 +43,7 @@ static const char letters_usage[] =
     "                            [--jobs N]\n"
     "       herald agency postal --config agency.ini --handed-over BATCH\n\n"
     "--letters prints every postal notice not yet printed (nor listed by --new),\n"
-    "cancelled or purged, as letters for DL window envelopes, in reference order,\n"
+    "nor cancelled or purged, as letters for DL window envelopes, in reference order,\n"
     "into PDF files with a manifest CSV beside them, all mode 0600:\n"
     "DIR/letters-BATCH.pdf, or for a batch split in K files DIR/letters-BATCH-1.pdf\n"
     "... DIR/letters-BATCH-K.pdf (each a run of consecutive letters, drawn side by\n"

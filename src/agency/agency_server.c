@@ -180,7 +180,7 @@ static void *reporter_main(void *arg)
  * in the timeline, which a read not yet pulled could have brought
  * forward. */
 #define EFFECT_SETTLE_MS 5000
-/* The retention purge runs at start and then once a day. */
+/* The retention purge runs at the first poll after start, then once a day. */
 #define PURGE_EVERY_MS (24LL * 3600 * 1000)
 
 /* Notes in API notices' timelines the legal effects whose dates have

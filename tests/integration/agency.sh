@@ -230,7 +230,7 @@ check "--patience 0 is refused before anything is sent" \
 # soon, not "no such document"; anyone else still gets the unknown 404.
 REF_LATE=$(sqlite3 data/agency.db "select reference from documents where notice is null")
 RK_LATE=$(rk_of 020704-4123451)
-TOK=$("$MINT" messenger.key messenger "$N_A" "$RK_LATE" 300000)
+TOK=$("$MINT" messenger.key messenger 01a23f85-124a-75af-a862-fa52668fa721 "$RK_LATE" 300000)
 curl -s -D late.h -o late.html "$DOC/$REF_LATE?token=$TOK"
 check "a document whose notice the agency has not heard of yet: 503 with Retry-After for its recipient" \
 	bash -c "[ -n '$REF_LATE' ] && head -n1 late.h | grep -q ' 503' && grep -qi '^retry-after: 2' late.h &&

@@ -122,7 +122,7 @@ hub_ini node-b "kind = postgres" "dsn = $PG_DSN" "node = b" >b.ini
 B_USER=
 if [ "$(id -u)" = 0 ]; then
 	B_USER=herald-test-hub
-	id $B_USER >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin $B_USER
+	system_user $B_USER
 	mkdir node-b && chown $B_USER node-b
 	sed -i "s/^\[hub\]$/[hub]\nuser = $B_USER/" b.ini
 fi

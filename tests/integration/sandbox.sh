@@ -19,7 +19,7 @@ cd "$T"
 chmod 755 "$T" # the roles' users must reach their files below it
 IU=herald-test-idsvc HU=herald-test-hub PU=herald-test-platform AU=herald-test-agency
 for u in $IU $HU $PU $AU; do
-	id "$u" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$u"
+	system_user "$u"
 done
 key() { openssl rand -hex 32; }
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }

@@ -20,7 +20,7 @@ cd "$T"
 chmod 755 "$T" # the roles' users must reach their files below it
 SU=herald-test-signer HU=herald-test-hub
 for u in $SU $HU; do
-	id "$u" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$u"
+	system_user "$u"
 done
 S_UID=$(id -u $SU) H_UID=$(id -u $HU) H_GID=$(id -g $HU)
 as_hub() { setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$@"; }
