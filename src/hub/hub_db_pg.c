@@ -8,9 +8,10 @@
  *   - the workers' claims skip rows another node holds (SKIP LOCKED);
  *   - a notice's last leaf time is in its row (last_leaf), not in one
  *     node's memory; a lease names its node (leased_by);
- *   - a change enters the feed without its seq: the log's sequencer
- *     numbers changes in one order for every node (a bigserial is
- *     neither gap-free nor in commit order across connections);
+ *   - a change waits in changes_queue for its seq: the log's sequencer
+ *     moves it into changes, numbered in one order for every node (a
+ *     bigserial is neither gap-free nor in commit order across
+ *     connections);
  *   - summaries are added to (n = n + excluded.n), never overwritten;
  *   - a withdrawal owed to a platform is leased to the node telling it. */
 #include "hub_db_internal.h"
@@ -20,7 +21,7 @@
 
 /* The schema this binary writes; a database at a later one was made by a
  * newer herald, and this one refuses it rather than guess. */
-#define HUB_PG_SCHEMA 1
+#define HUB_PG_SCHEMA 2
 /* pg_advisory_lock key under which one node at a time migrates. */
 #define HUB_PG_MIGRATE_LOCK "4242001"
 
@@ -62,7 +63,25 @@ static const char migrate_1[] =
     "CREATE TABLE tally_latency(day bigint NOT NULL, bucket int NOT NULL, n bigint NOT NULL,"
     "  PRIMARY KEY(day, bucket));";
 
-static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1};
+/* Version 2: a change waits for its seq in a queue of its own
+ * (changes_queue), which the sequencer empties into changes, numbered.
+ * Numbered in place, every numbered row left a dead entry in the index of
+ * unnumbered ones until a vacuum of the whole table: at 200,000 notices
+ * the sequencer's look for new rows, and a feed reader's wait for its
+ * agency's, stepped over 200,000 of them each time (60-130 ms). The queue
+ * is small and the sequencer vacuums it with log_pending. */
+static const char migrate_2[] =
+    "CREATE TABLE changes_queue(id bigserial PRIMARY KEY, agency text NOT NULL,"
+    "  notice text NOT NULL, state text NOT NULL, at bigint NOT NULL,"
+    "  reference text NOT NULL DEFAULT '', platform text, event text);"
+    "INSERT INTO changes_queue(agency, notice, state, at, reference, platform, event)"
+    "  SELECT agency, notice, state, at, reference, platform, event FROM changes"
+    "  WHERE seq IS NULL ORDER BY id;"
+    "DELETE FROM changes WHERE seq IS NULL;"
+    "DROP INDEX changes_unsequenced;"
+    "ALTER TABLE changes ALTER seq SET NOT NULL;";
+
+static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1, [2] = migrate_2};
 
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 
@@ -83,8 +102,8 @@ static const char *const pg_sql[S_COUNT] = {
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10, leased_by = ?11,"
                       " last_leaf = GREATEST(last_leaf, ?12) WHERE id = ?1",
-    [S_CHANGE] = "INSERT INTO changes(agency, notice, state, at, reference, platform, event)"
-                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_CHANGE] = "INSERT INTO changes_queue(agency, notice, state, at, reference, platform,"
+                 " event) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* The notice's integrated leaves, then those the sequencer has yet to
      * take, in the order they were committed: one statement, one
      * snapshot, so a leaf being integrated is in one table or the other. */
@@ -145,10 +164,10 @@ static const char *const pg_sql[S_COUNT] = {
 static const char pg_read_load[] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1";
 /* The agency's last change still without its seq, and whether those up
  * to one are still waiting for the sequencer (hub_db_changes.c). */
-static const char pg_changes_last[] = "SELECT coalesce(max(id), 0) FROM changes"
-                                      " WHERE seq IS NULL AND agency = ?1";
-static const char pg_changes_waiting[] = "SELECT count(*) FROM changes"
-                                         " WHERE seq IS NULL AND agency = ?1 AND id <= ?2";
+static const char pg_changes_last[] = "SELECT coalesce(max(id), 0) FROM changes_queue"
+                                      " WHERE agency = ?1";
+static const char pg_changes_waiting[] = "SELECT count(*) FROM changes_queue"
+                                         " WHERE agency = ?1 AND id <= ?2";
 
 /* The version the database is at: 0 when it has none yet, -1 on error. */
 static int schema_version(sql_conn *c)

@@ -76,7 +76,7 @@ static const char *const statements[][2] = {
     {"head", "INSERT INTO log_heads(tree_size, timestamp_ms, root, signature)"
              " VALUES($1, $2, $3, $4)"},
     {"signer", "UPDATE log_state SET signer = $1 WHERE one = 1"},
-    {"has_changes", "SELECT to_regclass('changes') IS NOT NULL"},
+    {"has_changes", "SELECT to_regclass('changes_queue') IS NOT NULL"},
 };
 
 /* ---- libpq ---- */

@@ -54,7 +54,7 @@ struct hub_evidence_pg {
     PGconn *seq;             /* the sequencer thread's */
     hub_pg_cache scache;     /* sequencer thread */
     int leader;              /* sequencer thread: holds the lock */
-    int has_changes;         /* sequencer thread: the store's changes table exists */
+    int has_changes;         /* sequencer thread: the store's changes_queue exists */
     merkle_frontier tree;    /* sequencer thread, when leader */
     long long last_sign;     /* sequencer thread */
     int signer_noted;        /* sequencer thread: signer state last written */

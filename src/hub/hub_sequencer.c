@@ -7,7 +7,7 @@
  * deciding it: the others retry every LOCK_RETRY_MS. The leader takes the
  * queued leaves in id order and, in one transaction, gives them their
  * indexes, stores the subtrees they complete, deletes them from the
- * queue, numbers the store's new changes rows (the feed's gap-free seq)
+ * queue, numbers the store's queued changes rows (the feed's gap-free seq)
  * and notes the tree's size: a leaf is integrated exactly once, whoever
  * leads. It then signs heads as the SQLite hub's signer thread does. */
 #include "hub_evidence_pg.h"
@@ -33,19 +33,22 @@
 /* Leaves taken between two vacuums of log_pending (see vacuum()). */
 #define VACUUM_EVERY 50000
 
-/* The feed's numbers: rows the store added (seq NULL) get the next ones
- * in id order, in the same transaction as the leaves they came with.
- * log_state.feed_seq is the last number given. Cheap when there are
- * none, every round: the store indexes (id) WHERE seq IS NULL, and
+/* The feed's numbers: rows the store queued get the next ones in id
+ * order, in the same transaction as the leaves they came with, and move
+ * from the queue into changes. log_state.feed_seq is the last number
+ * given. Cheap when there are none, every round: the queue is small, and
  * log_state is written only when rows were numbered. */
 static const char seq_sql[] =
-    "WITH todo AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM changes"
-    "              WHERE seq IS NULL ORDER BY id LIMIT 100000),"
+    "WITH todo AS (DELETE FROM changes_queue WHERE id = ANY(ARRAY("
+    "                SELECT id FROM changes_queue ORDER BY id LIMIT 100000))"
+    "              RETURNING *),"
     " base AS (SELECT feed_seq AS b FROM log_state WHERE one = 1),"
-    " upd AS (UPDATE changes c SET seq = base.b + todo.rn FROM todo, base"
-    "         WHERE c.id = todo.id RETURNING c.seq)"
-    " UPDATE log_state SET feed_seq = (SELECT MAX(seq) FROM upd)"
-    " WHERE one = 1 AND EXISTS (SELECT 1 FROM upd)";
+    " ins AS (INSERT INTO changes(seq, agency, notice, state, at, reference, platform, event)"
+    "         SELECT base.b + row_number() OVER (ORDER BY todo.id), todo.agency, todo.notice,"
+    "         todo.state, todo.at, todo.reference, todo.platform, todo.event FROM todo, base"
+    "         RETURNING seq)"
+    " UPDATE log_state SET feed_seq = (SELECT MAX(seq) FROM ins)"
+    " WHERE one = 1 AND EXISTS (SELECT 1 FROM ins)";
 
 /* Gives up the lead: closing the connection releases the lock. */
 static void step_down(hub_evidence_log *log)
@@ -338,8 +341,8 @@ static void maybe_sign(hub_evidence_log *log, int wanted)
     note_signer(log);
 }
 
-/* The rows taken from log_pending stay in its pages and its index until
- * a vacuum, which autovacuum runs about once a minute: some 50 MB of
+/* The rows taken from log_pending (and changes_queue) stay in its pages
+ * and its index until a vacuum, which autovacuum runs about once a minute: some 50 MB of
  * them at 3,000 notices a second, stepped over by every round. The
  * leader vacuums it itself every VACUUM_EVERY leaves: a few MB, whose
  * pages the next leaves reuse, so the file is not truncated (that would
@@ -355,7 +358,9 @@ static void vacuum(hub_evidence_log *log, int taken)
     if (pg->unvacuumed < VACUUM_EVERY)
         return;
     pg->unvacuumed = 0;
-    hub_pg_exec(pg->seq, "VACUUM (SKIP_LOCKED, TRUNCATE false) log_pending");
+    hub_pg_exec(pg->seq, pg->has_changes
+                             ? "VACUUM (SKIP_LOCKED, TRUNCATE false) log_pending, changes_queue"
+                             : "VACUUM (SKIP_LOCKED, TRUNCATE false) log_pending");
 }
 
 /* One round of the leader: integrate what is queued, sign. The pause

@@ -1810,9 +1810,44 @@ static void newer_schema_is_refused(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "version 1)"));
-    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 1"), 0);
+    assert_non_null(strstr(err, "version 2)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 2"), 0);
     open_db(f);
+}
+
+/* A store made at version 1 numbered its feed's rows in place; opened by
+ * this herald, the rows still waiting for their seq move to the queue,
+ * in their order, and the numbered ones stay. */
+static void version_1_changes_move_to_the_queue(void **state)
+{
+    fixture *f = *state;
+
+    if (!pg_dsn)
+        skip();
+    hub_db_close(f->db);
+    assert_int_equal(pg_exec("DROP TABLE changes_queue;"
+                             " ALTER TABLE changes ALTER seq DROP NOT NULL;"
+                             " CREATE INDEX changes_unsequenced ON changes(id) WHERE seq IS NULL;"
+                             " INSERT INTO changes(seq, agency, notice, state, at)"
+                             "  VALUES(1, 'nts', 'n-0', 'accepted', 1);"
+                             " INSERT INTO changes(agency, notice, state, at, reference)"
+                             "  VALUES('nts', 'n-1', 'accepted', 2, 'R-1'),"
+                             "  ('kcs', 'n-2', 'received', 3, 'R-2');"
+                             " UPDATE hub_schema SET version = 1"),
+                     0);
+    open_db(f);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 2);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE seq = 1 AND notice = 'n-0'"),
+                     1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM changes_queue a JOIN changes_queue b"
+                                " ON a.id < b.id WHERE a.notice = 'n-1' AND a.agency = 'nts'"
+                                " AND a.reference = 'R-1' AND b.notice = 'n-2'"
+                                " AND b.state = 'received' AND b.at = 3"),
+                     1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes"
+                                " WHERE indexname = 'changes_unsequenced'"),
+                     0);
 }
 
 /* Another node's leases are its own: a node starting again frees only
@@ -2074,6 +2109,7 @@ int main(void)
     };
     const struct CMUnitTest pg_only[] = {
         T(newer_schema_is_refused),
+        T(version_1_changes_move_to_the_queue),
         T(recover_frees_only_this_nodes_leases),
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),
