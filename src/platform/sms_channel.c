@@ -11,7 +11,10 @@
  *           since a receipt may name any); ESME_RTHROTTLED or
  *           ESME_RMSGQFUL puts the segment back and pauses, longer each
  *           time; any other status fails the alert; deliver_sm receipts
- *           (smpp_receipt.h) become outcomes too;
+ *           (smpp_receipt.h) become outcomes too, after the outcome of
+ *           their alert: a receipt for a segment of an alert whose other
+ *           segments are still unanswered waits for them (the store
+ *           knows an alert's message ids once all are in);
  *   gives   the outcomes to the store, and answers each receipt only once
  *           the store has recorded it, so an SMSC that hears nothing
  *           sends it again.
@@ -62,6 +65,7 @@ struct sms_channel {
     atomic_int stopping;
 
     sms_alert *all;                /* every alert held */
+    sms_alert *partial;            /* those accepted in part (by pnext) */
     sms_alert *queue, *queue_tail; /* those with segments to send, oldest first */
     long held, freed;              /* alerts held; let go since the store last heard */
     inflight *slots;               /* `window` of them */
@@ -149,8 +153,36 @@ static void hold(sms_channel *c, sms_alert *list)
     }
 }
 
+/* ---- receipts ahead of their alert */
+
+static void partial_add(sms_channel *c, sms_alert *a)
+{
+    if (a->partial)
+        return;
+    a->partial = 1;
+    a->pnext = c->partial;
+    c->partial = a;
+}
+
+static void partial_remove(sms_channel *c, sms_alert *a)
+{
+    sms_alert **pp = &c->partial;
+
+    if (!a->partial)
+        return;
+    while (*pp && *pp != a)
+        pp = &(*pp)->pnext;
+    if (*pp)
+        *pp = a->pnext;
+    a->pnext = NULL;
+    a->partial = 0;
+}
+
 static void alert_free(sms_channel *c, sms_alert *a)
 {
+    /* Receipts still parked were never answered: the SMSC sends them again. */
+    partial_remove(c, a);
+    free(a->parked);
     queue_remove(c, a);
     if (a->prev)
         a->prev->next = a->next;
@@ -193,6 +225,42 @@ static sms_result *result_add(sms_channel *c, sms_result_kind kind, long long id
     return r;
 }
 
+/* The alert accepted in part one of whose segments has message id id. */
+static sms_alert *partial_owner(sms_channel *c, const char *id)
+{
+    for (sms_alert *a = c->partial; a; a = a->pnext)
+        for (int i = 0; i < a->nseg; i++)
+            if (a->state[i] == SMS_SEG_ACCEPTED && strcmp(a->ref[i], id) == 0)
+                return a;
+    return NULL;
+}
+
+/* Keeps a copy of receipt r with its alert: 0, or -1 out of memory. */
+static int park(sms_alert *a, const sms_result *r)
+{
+    sms_result *p = realloc(a->parked, (size_t)(a->nparked + 1) * sizeof *p);
+
+    if (!p)
+        return -1;
+    a->parked = p;
+    a->parked[a->nparked++] = *r;
+    return 0;
+}
+
+/* The alert's outcome is out: the receipts that came before it follow. */
+static void unpark(sms_channel *c, sms_alert *a)
+{
+    sms_result *r;
+
+    partial_remove(c, a);
+    for (int i = 0; i < a->nparked; i++)
+        if ((r = result_add(c, SMS_RECEIPT, 0)))
+            *r = a->parked[i];
+    free(a->parked);
+    a->parked = NULL;
+    a->nparked = 0;
+}
+
 static void alert_fail(sms_channel *c, sms_alert *a, const char *reason)
 {
     sms_result *r;
@@ -204,6 +272,7 @@ static void alert_fail(sms_channel *c, sms_alert *a, const char *reason)
     queue_remove(c, a);
     if ((r = result_add(c, SMS_FAILED, a->id)))
         str_copy(r->reason, sizeof r->reason, reason);
+    unpark(c, a);
 }
 
 /* Hands this round's outcomes to the store. */
@@ -365,8 +434,12 @@ static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_
     a->accepted++;
     if (c->pause_ms > THROTTLE_FIRST_MS)
         c->pause_ms /= 2;
-    if (a->accepted < a->nseg || a->failed)
+    if (a->failed)
         return;
+    if (a->accepted < a->nseg) {
+        partial_add(c, a);
+        return;
+    }
     if (!message_id[0] && !a->ref[0][0])
         log_warn("sms: the SMSC accepted alert %lld without a message id: no receipt will"
                  " match it", a->id);
@@ -375,6 +448,7 @@ static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_
         r->nref = a->nseg;
         memcpy(r->ref, a->ref, sizeof r->ref);
     }
+    unpark(c, a);
 }
 
 static void on_submit_resp(void *ctx, uint32_t seq, uint32_t status, const char *message_id)
@@ -447,6 +521,9 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     r->deliver_seq = seq;
     c->receipts_n++;
     receipt_reason(&rc, r->reason, sizeof r->reason);
+    sms_alert *a = c->partial ? partial_owner(c, r->ref[0]) : NULL;
+    if (a && park(a, r) == 0)
+        c->nresults--; /* recorded after its alert's outcome */
 }
 
 /* The connection is gone: the outcomes so far go to the store first,

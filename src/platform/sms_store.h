@@ -39,6 +39,11 @@ typedef struct sms_alert {
     char ref[SMS_TEXT_MAX_SEGMENTS][SMS_REF_MAX + 1];
     struct sms_alert *prev, *next; /* the channel's list of every alert it holds */
     struct sms_alert *qnext;       /* its queue of those with segments to send */
+    /* Accepted in part: on the channel's list (pnext) of alerts a receipt
+     * may name before the store knows them, with the receipts that did. */
+    int partial, nparked;
+    struct sms_alert *pnext;
+    struct sms_result *parked;
 } sms_alert;
 
 typedef enum { SMS_ACCEPTED, SMS_FAILED, SMS_RECEIPT } sms_result_kind;

@@ -190,6 +190,20 @@ curl -s -o /dev/null -X POST --data-binary '{"fail":{}}' "$CONTROL/config"
 check "the hub hears ConsignmentNotificationFailure for both, with the reason" \
 	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 2' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
 
+# ---- a receipt that comes before its alert is wholly accepted
+# The SMSC answers a long alert's later segments 400 ms late, and the
+# first segment's UNDELIV receipt comes before: the store knows the
+# alert's message ids only once every segment is answered.
+UNKNOWN=$(grep -c 'which no alert of ours has' platform.log)
+curl -s -o /dev/null -X POST --data-binary '{"fail":{"01077778888":"UNDELIV"},"later_part_answer_ms":400}' "$CONTROL/config"
+item 12 "$RKD" "$LONG" >items.12.jsonl
+relay_file items.12.jsonl >/dev/null
+check "a long alert whose first segment's UNDELIV receipt comes before the last answer fails by that receipt" \
+	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 12)'" 'failed|SMSC receipt: UNDELIV (err 001)'
+check "... the early receipt waited for its alert: none taken for unknown" \
+	[ "$(grep -c 'which no alert of ours has' platform.log)" = "$UNKNOWN" ]
+curl -s -o /dev/null -X POST --data-binary '{"fail":{},"later_part_answer_ms":0}' "$CONTROL/config"
+
 # ---- throttling slows the channel, loses nothing
 curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0.3}' "$CONTROL/config"
 relay_range 100 299 "$RKA" "Throttled" >/dev/null

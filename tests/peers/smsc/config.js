@@ -18,6 +18,8 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --drop-after K         close the connection at the K-th submit from now (once)
   --drop-unanswered M    leave the last M of those K unanswered (default 1)
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
+  --later-part-answer MS answer the second and later segments of a long message MS
+                         late, their receipts after that (the first's comes at once)
   --counts-only          keep totals only, no per-destination texts (long benchmarks)
   --tls-key FILE, --tls-cert FILE  serve SMPP over TLS with this key and certificate (PEM)
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
@@ -52,7 +54,7 @@ function fail_how(number, how) {
 
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
-		'drop_after', 'drop_unanswered', 'enquire_link_ms'];
+		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -68,6 +70,7 @@ function smsc_config_apply(cfg, o) {
 	if ('drop_after' in o) next.drop_after = int_of('drop_after', o.drop_after, 0, 1e9);
 	if ('drop_unanswered' in o) next.drop_unanswered = int_of('drop_unanswered', o.drop_unanswered, 0, 1e9);
 	if ('enquire_link_ms' in o) next.enquire_link_ms = int_of('enquire_link_ms', o.enquire_link_ms, 0, 86400000);
+	if ('later_part_answer_ms' in o) next.later_part_answer_ms = int_of('later_part_answer_ms', o.later_part_answer_ms, 0, 60000);
 	if (next.drop_after > 0 && next.drop_unanswered > next.drop_after) throw new Error('drop_unanswered is more than drop_after');
 	Object.assign(cfg, next);
 	return cfg;
@@ -76,7 +79,7 @@ function smsc_config_apply(cfg, o) {
 const FLAGS = {
 	'--receipt-delay': 'receipt_delay_ms', '--throttle-share': 'throttle_share', '--throttle-ms': 'throttle_ms',
 	'--throttle-status': 'throttle_status', '--drop-after': 'drop_after', '--drop-unanswered': 'drop_unanswered',
-	'--enquire-link': 'enquire_link_ms',
+	'--enquire-link': 'enquire_link_ms', '--later-part-answer': 'later_part_answer_ms',
 };
 
 function smsc_config_new(argv) {
@@ -85,6 +88,7 @@ function smsc_config_new(argv) {
 		tls_key: null, tls_cert: null,
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
+		later_part_answer_ms: 0,
 	};
 	const settings = {}, fail = {};
 	try {
@@ -131,6 +135,7 @@ function smsc_config_show(cfg) {
 		drop_after: cfg.drop_after,
 		drop_unanswered: cfg.drop_unanswered,
 		enquire_link_ms: cfg.enquire_link_ms,
+		later_part_answer_ms: cfg.later_part_answer_ms,
 		counts_only: cfg.counts_only,
 	};
 }

@@ -13,7 +13,7 @@
 //        [--receipt-delay MS] [--throttle-share F] [--throttle-ms MS]
 //        [--throttle-status N] [--fail NUMBER[:STAT|:STATUS]]...
 //        [--drop-after K] [--drop-unanswered M] [--enquire-link MS]
-//        [--counts-only] [--tls-key FILE --tls-cert FILE]
+//        [--later-part-answer MS] [--counts-only] [--tls-key FILE --tls-cert FILE]
 //
 // Prints "listening on 127.0.0.1 (port N)" and "control on 127.0.0.1
 // (port M)" on stdout once both accept connections; logs to stderr.
@@ -157,7 +157,17 @@ function on_submit(s, pdu) {
 	}
 	stats.accepted++;
 	d.accepted++;
-	answer(s, pdu, { message_id: take(s, pdu, d) });
+	const late = later_part(pdu) ? cfg.later_part_answer_ms : 0;
+	if (late > 0) setTimeout(() => answer(s, pdu, { message_id: take(s, pdu, d) }), late);
+	else answer(s, pdu, { message_id: take(s, pdu, d) });
+}
+
+// A long message's second or later segment, which later_part_answer_ms
+// answers late: a receipt for the first then comes before the ESME has
+// every message id of the message.
+function later_part(pdu) {
+	const c = sms.sms_split(sms.sms_payload(pdu), pdu.esm_class).concat;
+	return c && c.total >= 2 && c.seq >= 2;
 }
 
 function dest_stats(dest) {
