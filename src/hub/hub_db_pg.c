@@ -70,9 +70,10 @@ static const char migrate_1[] =
  * the sequencer's look for new rows, and a feed reader's wait for its
  * agency's, stepped over 200,000 of them each time (60-130 ms). The queue
  * is small and the sequencer vacuums it with log_pending. Notices and
- * relays leave a fifth of each page free: an update of a column no
- * index holds (a notice's last_leaf, a relay's events) then stays in its
- * page (HOT) and adds no index entries. */
+ * relays leave a fifth of each page written from then on free (pages a
+ * version 1 store filled stay full until rewritten): an update of a
+ * column no index holds (a notice's last_leaf, a relay's events) then
+ * stays in its page (HOT) and adds no index entries. */
 static const char migrate_2[] =
     "CREATE TABLE changes_queue(id bigserial PRIMARY KEY, agency text NOT NULL,"
     "  notice text NOT NULL, state text NOT NULL, at bigint NOT NULL,"

@@ -14,7 +14,8 @@
  *           (smpp_receipt.h) become outcomes too, after the outcome of
  *           their alert: a receipt for a segment of an alert whose other
  *           segments are still unanswered waits for them (the store
- *           knows an alert's message ids once all are in);
+ *           knows an alert's message ids once all are in; one whose
+ *           alert fails instead names no alert the store knows);
  *   gives   the outcomes to the store, and answers each receipt only once
  *           the store has recorded it, so an SMSC that hears nothing
  *           sends it again.

@@ -250,9 +250,11 @@ check "nothing acknowledged lost: the database holds exactly the $N acknowledged
 	cmp -s acks.sorted stored.sorted
 check "no notice twice: one row per reference" \
 	[ "$(count 'select count(*) - count(distinct reference) from notices')" = 0 ]
+# The feed's rows, numbered or still queued for the sequencer.
+ALL_CHANGES="with c as (select notice, state from changes union all select notice, state from changes_queue)"
 check "exactly one final state per notice in the changes" \
-	[ "$(count "select count(*) from (select notice from changes where state in ('read', 'postal', 'cancelled', 'paid')
-		group by notice having count(*) <> 1) x") $(count "select count(distinct notice) from changes
+	[ "$(count "$ALL_CHANGES select count(*) from (select notice from c where state in ('read', 'postal', 'cancelled', 'paid')
+		group by notice having count(*) <> 1) x") $(count "$ALL_CHANGES select count(distinct notice) from c
 		where state in ('read', 'postal')")" = "0 $N" ]
 check "the feed's seq: all assigned, 1 to the last without gaps" \
 	wait_none "select (select count(*) from changes_queue) + coalesce((select 1 from changes

@@ -380,7 +380,7 @@ static void settle(void)
         return;
     for (int tries = 0; tries < 1000; tries++) {
         if (pg_one_int("SELECT (SELECT count(*) FROM log_pending) +"
-                       " (SELECT count(*) FROM changes WHERE seq IS NULL)") == 0)
+                       " (SELECT count(*) FROM changes_queue)") == 0)
             return;
         nanosleep(&pause, NULL);
     }
@@ -1817,7 +1817,8 @@ static void newer_schema_is_refused(void **state)
 
 /* A store made at version 1 numbered its feed's rows in place; opened by
  * this herald, the rows still waiting for their seq move to the queue,
- * in their order, and the numbered ones stay. */
+ * in their order, the numbered ones stay, and the sequencer numbers the
+ * moved ones after them. */
 static void version_1_changes_move_to_the_queue(void **state)
 {
     fixture *f = *state;
@@ -1830,21 +1831,22 @@ static void version_1_changes_move_to_the_queue(void **state)
                              " CREATE INDEX changes_unsequenced ON changes(id) WHERE seq IS NULL;"
                              " INSERT INTO changes(seq, agency, notice, state, at)"
                              "  VALUES(1, 'nts', 'n-0', 'accepted', 1);"
+                             " UPDATE log_state SET feed_seq = 1;"
                              " INSERT INTO changes(agency, notice, state, at, reference)"
                              "  VALUES('nts', 'n-1', 'accepted', 2, 'R-1'),"
-                             "  ('kcs', 'n-2', 'received', 3, 'R-2');"
+                             "  ('kcs', 'n-2', 'relayed', 3, 'R-2');"
                              " UPDATE hub_schema SET version = 1"),
                      0);
     open_db(f);
+    settle();
     assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 2);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE seq = 1 AND notice = 'n-0'"),
-                     1);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 1);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM changes_queue a JOIN changes_queue b"
-                                " ON a.id < b.id WHERE a.notice = 'n-1' AND a.agency = 'nts'"
-                                " AND a.reference = 'R-1' AND b.notice = 'n-2'"
-                                " AND b.state = 'received' AND b.at = 3"),
-                     1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 3);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE (seq, agency, notice, state,"
+                                " at, reference) IN ((1, 'nts', 'n-0', 'accepted', 1, ''),"
+                                " (2, 'nts', 'n-1', 'accepted', 2, 'R-1'),"
+                                " (3, 'kcs', 'n-2', 'relayed', 3, 'R-2'))"),
+                     3);
+    assert_int_equal(pg_one_int("SELECT feed_seq FROM log_state"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes"
                                 " WHERE indexname = 'changes_unsequenced'"),
                      0);

@@ -158,7 +158,7 @@ function on_submit(s, pdu) {
 	stats.accepted++;
 	d.accepted++;
 	const late = later_part(pdu) ? cfg.later_part_answer_ms : 0;
-	if (late > 0) setTimeout(() => answer(s, pdu, { message_id: take(s, pdu, d) }), late);
+	if (late > 0) setTimeout(() => { if (sessions.has(s)) answer(s, pdu, { message_id: take(s, pdu, d) }); }, late);
 	else answer(s, pdu, { message_id: take(s, pdu, d) });
 }
 
