@@ -38,18 +38,46 @@ static void make_address(uint64_t *s, char *out, size_t len)
              1 + pick(s, 300), 101 + pick(s, 20), 101 + pick(s, 1500));
 }
 
-static void make_rrn(uint64_t *s, int today, int post2020, char out[15])
+/* Birth dates and sex digits, enumerated: before 2000, 65 years from
+ * 1935 by 12 months by 28 days by two sex digits (1, 2); after October
+ * 2020, the years from 2021 that are over by today, the sex digits 3, 4. */
+#define RRN_OLD_FIRST 1935
+#define RRN_OLD_YEARS 65
+#define RRN_NEW_FIRST 2021
+#define RRN_SERIALS 100000ULL
+#define RRN_SERIAL_MULTIPLIER 77773ULL /* odd, not a multiple of 5 */
+
+static uint64_t rrn_new_years(int today)
 {
-    int year, month, day, sdigit;
+    int y = today / 10000 - RRN_NEW_FIRST;
+    return y < 1 ? 1 : y > 5 ? 5 : (uint64_t)y;
+}
+
+/* RRNs are unique by construction, as real ones are (two citizens with
+ * one RRN are one person to herald: the second sign-up is refused). The
+ * index's last five decimal digits, spread by an odd multiplier, give the
+ * serial; citizens with the same serial differ in the rest of the index,
+ * which moves their birth date and sex digit along the enumeration from a
+ * start drawn for that serial. So no two of the first 336 million
+ * citizens share an RRN (the 3,360 dates and sex digits of 2021-2025 by
+ * 100,000 serials). s still advances as when every part was drawn, so
+ * every other field of a citizen stays as it was. */
+static void make_rrn(uint64_t *s, uint64_t seed, uint64_t i, int today, int post2020,
+                     char out[15])
+{
+    uint64_t residue = i % RRN_SERIALS, h = seed * 0x9e3779b97f4a7c15ULL + residue;
+    uint64_t years = post2020 ? rrn_new_years(today) : RRN_OLD_YEARS;
+    uint64_t combos = years * 12 * 28 * 2;
+    uint64_t c = (mix(&h) % combos + i / RRN_SERIALS) % combos;
+    unsigned serial = (unsigned)((residue * RRN_SERIAL_MULTIPLIER + seed) % RRN_SERIALS);
+    int sdigit = (post2020 ? 3 : 1) + (int)(c % 2);
+    int day = 1 + (int)(c / 2 % 28), month = 1 + (int)(c / 56 % 12);
+    int year = (post2020 ? RRN_NEW_FIRST : RRN_OLD_FIRST) + (int)(c / 672);
     char d[13];
 
-    do {
-        year = post2020 ? 2021 + (int)pick(s, 5) : 1935 + (int)pick(s, 65);
-        month = 1 + (int)pick(s, 12);
-        day = 1 + (int)pick(s, 28);
-    } while (year * 10000 + month * 100 + day > today);
-    sdigit = (year >= 2000 ? 3 : 1) + (int)pick(s, 2);
-    snprintf(d, sizeof d, "%02d%02d%02d%d%05u", year % 100, month, day, sdigit, pick(s, 100000));
+    for (int k = 0; k < 5; k++) /* year, month, day, sex digit, serial */
+        pick(s, 2);
+    snprintf(d, sizeof d, "%02d%02d%02d%d%05u", year % 100, month, day, sdigit, serial);
     /* Before October 2020 the last digit is the check digit; after, random. */
     int last = post2020 ? (int)pick(s, 10) : rrn_check_digit(d);
     snprintf(out, 15, "%.6s-%.6s%d", d, d + 6, last);
@@ -86,7 +114,7 @@ void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
     memset(c, 0, sizeof *c);
     mix(&s);
     c->post2020 = pick(&s, 100) < 3;
-    make_rrn(&s, today, c->post2020, c->rrn);
+    make_rrn(&s, seed, i, today, c->post2020, c->rrn);
     make_name(&s, c->name, sizeof c->name);
     make_address(&s, c->address, sizeof c->address);
     /* Phone numbers are unique by construction: the index spread over

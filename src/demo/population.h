@@ -2,7 +2,7 @@
  *
  * Makes N plausible citizens from a seed: Korean names and addresses,
  * valid RRNs (a few issued after October 2020, whose last digit is random),
- * unique phone numbers, PINs, and which platforms each one has joined and
+ * unique RRNs and phone numbers, PINs, and which platforms each one has joined and
  * consented on. Deterministic, so a run can be repeated, and pure: the
  * caller decides where anything is written. The numbers belong to nobody. */
 #ifndef HERALD_POPULATION_H
@@ -13,7 +13,7 @@
 #define POP_PLATFORMS 2 /* 0 = messenger, 1 = carrier */
 
 typedef struct citizen {
-    char rrn[15];      /* YYMMDD-SNNNNNN */
+    char rrn[15];      /* YYMMDD-SNNNNNN, unique per index */
     char name[40];     /* UTF-8 Korean */
     char address[160]; /* UTF-8 Korean */
     char phone[14];    /* 010-NNNN-NNNN, unique per index */

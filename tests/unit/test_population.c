@@ -56,6 +56,29 @@ static void phones_are_unique(void **state)
     free(phones);
 }
 
+/* Two citizens with one RRN would be one person to herald: the second
+ * sign-up is refused and that citizen can never sign in. Drawn at random,
+ * 400,000 RRNs would repeat about 18 times. */
+#define N_RRNS 400000
+
+static void rrns_are_unique(void **state)
+{
+    char (*rrns)[15] = malloc(N_RRNS * sizeof *rrns);
+    citizen c;
+    (void)state;
+
+    assert_non_null(rrns);
+    for (uint64_t i = 0; i < N_RRNS; i++) {
+        population_citizen(1, i, TODAY, &c);
+        memcpy(rrns[i], c.rrn, 15);
+    }
+    qsort(rrns, N_RRNS, sizeof *rrns, cmp_str);
+    for (size_t i = 1; i < N_RRNS; i++)
+        if (strcmp(rrns[i - 1], rrns[i]) == 0)
+            fail_msg("RRN %.7s... twice", rrns[i]);
+    free(rrns);
+}
+
 static void same_seed_same_citizen(void **state)
 {
     citizen a, b;
@@ -122,6 +145,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rrns_parse_and_checksums_follow_the_era),
         cmocka_unit_test(phones_are_unique),
+        cmocka_unit_test(rrns_are_unique),
         cmocka_unit_test(a_phone_leads_back_to_its_citizen),
         cmocka_unit_test(same_seed_same_citizen),
         cmocka_unit_test(the_mix_covers_every_case),
