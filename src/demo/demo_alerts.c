@@ -123,7 +123,7 @@ static int count_evidence_pg(const demo *d, demo_alerts *a, char *err, size_t er
         " IN substring(leaf FROM 1 FOR 64)) > 0),"
         " count(*) FILTER (WHERE position(convert_to('\"event\":\"ConsentPreNotification\"', 'UTF8')"
         " IN substring(leaf FROM 1 FOR 64)) > 0)"
-        " FROM (SELECT leaf FROM log_leaves UNION ALL SELECT leaf FROM log_pending) l";
+        " FROM log_entries";
     sql_conn *c = sql_connect_pg(d->hub_dsn, err, errlen);
     sql_stmt *st;
     int rc = -1;

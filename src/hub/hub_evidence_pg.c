@@ -4,8 +4,9 @@
  * A hub's transaction cannot append to the tree itself: the leaf's index
  * would have to be known before another hub's concurrent transaction
  * commits. So leaves are queued: buffered while the store's transaction
- * runs, inserted into log_pending with it (one statement), and given
- * their place in the tree by the sequencer (hub_sequencer.c). Everything
+ * runs, written into log_entries with it (one statement, whose trigger
+ * queues them in log_pending), and given their place in the tree by the
+ * sequencer (hub_sequencer.c). Everything
  * a reader asks (size, heads, proofs, certificates) is read from the
  * database, so any hub answers for the whole log. */
 #include "hub_evidence_pg.h"
@@ -19,55 +20,39 @@
 #include "certificate.h"
 #include "log.h"
 
-/* The log's tables; the store's open runs this under its migration lock.
- * log_pending: leaves committed by any hub, not yet in the tree.
- * log_leaves: the tree's leaves by index. log_nodes: perfect subtrees of
- * 2^level leaves, level a multiple of HUB_PG_NODE_STEP. log_state: the
- * tree's size, the feed's last seq and who sequences. */
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS log_pending("
-    "  id bigserial PRIMARY KEY, notice text NOT NULL, leaf bytea NOT NULL,"
-    "  hash bytea NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS log_pending_notice ON log_pending(notice);"
-    "CREATE TABLE IF NOT EXISTS log_leaves("
-    "  idx bigint PRIMARY KEY, notice text NOT NULL, leaf bytea NOT NULL,"
-    "  hash bytea NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS log_leaves_notice ON log_leaves(notice, idx);"
-    "CREATE TABLE IF NOT EXISTS log_nodes("
-    "  level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,"
-    "  PRIMARY KEY(level, idx));"
-    "CREATE TABLE IF NOT EXISTS log_heads("
-    "  tree_size bigint PRIMARY KEY, timestamp_ms bigint NOT NULL,"
-    "  root bytea NOT NULL, signature bytea NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS log_state("
-    "  one int PRIMARY KEY CHECK (one = 1), size bigint NOT NULL DEFAULT 0,"
-    "  feed_seq bigint NOT NULL DEFAULT 0, sequencer text, since bigint,"
-    "  signer int NOT NULL DEFAULT -1);"
-    "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING";
+/* The log's tables (HUB_PG_LOG_SCHEMA, hub_evidence_pg.h); the store's
+ * open runs this under its migration lock. */
+static const char schema[] = HUB_PG_LOG_SCHEMA;
 
 /* Prepared on every connection of the log: few, and cheap. */
 static const char *const statements[][2] = {
-    {"leaf_block", "SELECT idx, hash FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx"},
+    {"leaf_block", "SELECT idx, hash FROM log_tree WHERE idx >= $1 AND idx < $2 ORDER BY idx"},
     {"node_block", "SELECT idx, hash FROM log_nodes WHERE level = $1 AND idx >= $2 AND idx < $3"
               " ORDER BY idx"},
     {"state", "SELECT size, signer FROM log_state WHERE one = 1"},
     {"latest", "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                " ORDER BY tree_size DESC LIMIT 1"},
-    {"notice", "SELECT idx, leaf, hash FROM log_leaves WHERE notice = $1 ORDER BY idx"},
-    {"pending_of", "SELECT EXISTS(SELECT 1 FROM log_pending WHERE notice = $1)"},
+    /* A notice's leaves, integrated ones in tree order first, then those
+     * still queued (no idx), in one snapshot. Each index is looked up by
+     * the leaf's id (LIMIT 1 keeps the lookup per leaf): as a plain join,
+     * the planner read log_tree whole at 200,000 notices, 5.4 ms a
+     * certificate. */
+    {"notice", "SELECT t.idx, e.leaf, e.hash FROM log_entries e LEFT JOIN LATERAL"
+               " (SELECT idx FROM log_tree WHERE id = e.id LIMIT 1) t ON true"
+               " WHERE e.notice = $1 ORDER BY t.idx"},
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
-    /* Moves up to $2 queued leaves, in id order, to the indexes from $1;
+    /* Gives up to $2 queued leaves, in id order, the indexes from $1;
      * their hashes in tree order. The ids are taken first, as an array:
      * as "id IN (SELECT ... LIMIT $2)", a queue its statistics call empty
      * was planned as a semi join that ran the LIMIT again for each queued
      * row (seconds a round at 20,000 notices). */
     {"integrate", "WITH taken AS (DELETE FROM log_pending WHERE id = ANY(ARRAY("
                   "   SELECT id FROM log_pending ORDER BY id LIMIT $2))"
-                  "   RETURNING id, notice, leaf, hash),"
-                  " put AS (INSERT INTO log_leaves(idx, notice, leaf, hash)"
-                  "   SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, notice, leaf,"
-                  "   hash FROM taken RETURNING idx, hash)"
+                  "   RETURNING id, hash),"
+                  " put AS (INSERT INTO log_tree(idx, id, hash)"
+                  "   SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, id, hash"
+                  "   FROM taken RETURNING idx, hash)"
                   " SELECT idx, hash FROM put ORDER BY idx"},
     {"nodes", "INSERT INTO log_nodes(level, idx, hash)"
               " SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])"},
@@ -403,12 +388,15 @@ int hub_evidence_pg_notice_leaves(hub_evidence_log *log, const char *notice,
 {
     const char *p[1] = {notice};
     PGresult *r = hub_pg_run(log->pg->reader, "notice", 1, p);
-    PGresult *q = r ? hub_pg_run(log->pg->reader, "pending_of", 1, p) : NULL;
-    int rc = r && q && PQntuples(q) == 1 ? 0 : -1;
+    int rc = r ? 0 : -1, waiting = 0;
 
     for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
         uint8_t want[MERKLE_HASH_LEN], got[MERKLE_HASH_LEN];
         int len = PQgetlength(r, i, 1);
+        if (PQgetisnull(r, i, 0)) { /* queued: every later row is too */
+            waiting = 1;
+            break;
+        }
         merkle_leaf_hash(PQgetvalue(r, i, 1), (size_t)len, got);
         if (hub_pg_hash(r, i, 2, want) != 0 || memcmp(want, got, MERKLE_HASH_LEN) != 0) {
             log_error("log: leaf %lld does not match its stored hash", hub_pg_int(r, i, 0));
@@ -418,19 +406,19 @@ int hub_evidence_pg_notice_leaves(hub_evidence_log *log, const char *notice,
         }
     }
     if (rc == 0)
-        *pending = (int)hub_pg_int(q, 0, 0);
+        *pending = waiting;
     PQclear(r);
-    PQclear(q);
     return rc;
 }
 
 /* ---- the writer: the open batch ---- */
 
-/* The batch is kept as the body of a binary COPY into log_pending: no
+/* The batch is kept as the body of a binary COPY into log_entries: no
  * encoding on the way in, no parsing on the server's side (hex in array
- * literals queued about half as fast). Rows take ids in this order. */
+ * literals queued about half as fast). Rows take ids in this order, and
+ * the table's trigger queues them. */
 static const char copy_sql[] =
-    "COPY log_pending(notice, leaf, hash) FROM STDIN WITH (FORMAT binary)";
+    "COPY log_entries(notice, leaf, hash) FROM STDIN WITH (FORMAT binary)";
 static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 
 static void put_be(buf *b, uint32_t v, int bytes)
@@ -555,6 +543,21 @@ static int check_against_head(hub_evidence_log *log, char *err, size_t errlen)
     return size < 0 || found < 0 ? -1 : 0;
 }
 
+/* The tables, when the log has none (a store's migration makes them):
+ * remade under running hubs, the trigger and the view would wait for
+ * every open transaction on log_entries and hold back the next. */
+static int make_tables(sql_conn *c)
+{
+    sql_stmt *st = sql_prepare(c, "SELECT (to_regclass('log_tree') IS NOT NULL"
+                                  " AND to_regclass('log_leaves') IS NOT NULL)::int");
+    int have = st && sql_step(st) == 1 ? sql_int(st, 0) : -1;
+
+    sql_finalize(st);
+    if (have < 0)
+        return -1;
+    return have ? 0 : sql_exec(c, schema);
+}
+
 static hub_evidence_log *log_new(void)
 {
     hub_evidence_log *log = calloc(1, sizeof *log);
@@ -599,7 +602,7 @@ hub_evidence_log *hub_evidence_log_open_pg(sql_conn *writer, const char *dsn, co
     }
     snprintf(pg->dsn, sizeof pg->dsn, "%s", dsn);
     snprintf(pg->node, sizeof pg->node, "%s", node);
-    if (sql_exec(writer, schema) != 0) {
+    if (make_tables(writer) != 0) {
         snprintf(err, errlen, "cannot create the evidence log's tables");
         hub_evidence_log_close(log);
         return NULL;

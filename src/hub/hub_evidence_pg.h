@@ -1,9 +1,9 @@
 /* hub_evidence_pg.h -- what the evidence log's PostgreSQL files share
  * (hub_evidence_pg.c, hub_sequencer.c): the mode's state and the few
  * libpq helpers both use. Several hubs share one database: each buffers
- * its transaction's leaves and queues them in log_pending with the
- * store's commit; one of them at a time, the sequencer, integrates the
- * queue into the tree and signs heads. Only the log's files include
+ * its transaction's leaves and writes them into log_entries, which queues
+ * them, with the store's commit; one of them at a time, the sequencer,
+ * integrates the queue into the tree and signs heads. Only the log's files include
  * this. */
 #ifndef HERALD_HUB_EVIDENCE_PG_H
 #define HERALD_HUB_EVIDENCE_PG_H

@@ -1810,8 +1810,8 @@ static void newer_schema_is_refused(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "version 2)"));
-    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 2"), 0);
+    assert_non_null(strstr(err, "version 3)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 3"), 0);
     open_db(f);
 }
 
@@ -1839,7 +1839,7 @@ static void version_1_changes_move_to_the_queue(void **state)
                      0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 2);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE (seq, agency, notice, state,"
                                 " at, reference) IN ((1, 'nts', 'n-0', 'accepted', 1, ''),"
@@ -1850,6 +1850,63 @@ static void version_1_changes_move_to_the_queue(void **state)
     assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes"
                                 " WHERE indexname = 'changes_unsequenced'"),
                      0);
+}
+
+/* A store at version 2 wrote each leaf's bytes into log_pending, and the
+ * sequencer moved them into log_leaves. Opened by this herald, the
+ * integrated leaves keep their indexes and bytes, the queued ones are
+ * integrated after them in their order, and new leaves follow. */
+static void version_2_log_is_carried_over(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1];
+    long long before;
+
+    if (!pg_dsn)
+        skip();
+    submit(f, "nts", "M-1", rk1, T0, a);
+    submit(f, "nts", "M-2", rk1, T0, a);
+    settle();
+    before = pg_one_int("SELECT count(*) FROM log_tree");
+    assert_true(before >= 2);
+    hub_db_close(f->db);
+    assert_int_equal(
+        pg_exec("CREATE TABLE kept AS SELECT idx, notice, leaf, hash FROM log_leaves;"
+                " DROP VIEW log_leaves; DROP TABLE log_entries, log_tree, log_pending;"
+                " DROP FUNCTION log_queue();"
+                " CREATE TABLE log_leaves(idx bigint PRIMARY KEY, notice text NOT NULL,"
+                "  leaf bytea NOT NULL, hash bytea NOT NULL);"
+                " CREATE INDEX log_leaves_notice ON log_leaves(notice, idx);"
+                " INSERT INTO log_leaves SELECT * FROM kept;"
+                " CREATE TABLE log_pending(id bigserial PRIMARY KEY, notice text NOT NULL,"
+                "  leaf bytea NOT NULL, hash bytea NOT NULL);"
+                " CREATE INDEX log_pending_notice ON log_pending(notice);"
+                " INSERT INTO log_pending(notice, leaf, hash) SELECT 'n-q' || i, l,"
+                "  sha256('\\x00'::bytea || l) FROM (SELECT i,"
+                "  convert_to('{\"queued\":' || i || '}', 'UTF8') AS l"
+                "  FROM generate_series(1, 2) i) q ORDER BY i;"
+                " UPDATE hub_schema SET version = 2"),
+        0);
+    open_db(f);
+    settle();
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 3);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_tree"), before + 2);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
+                                " WHERE l.notice = k.notice AND l.leaf = k.leaf"
+                                " AND l.hash = k.hash"),
+                     before);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves, (SELECT count(*) AS n"
+                                " FROM kept) k WHERE (idx, notice) IN ((k.n, 'n-q1'),"
+                                " (k.n + 1, 'n-q2')) AND hash = sha256('\\x00'::bytea || leaf)"),
+                     2);
+    assert_int_equal(hub_evidence_log_size(hub_db_log(f->db)), before + 2);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM pg_tables WHERE tablename"
+                                " IN ('log_leaves_2', 'log_pending_2')"),
+                     0);
+    submit(f, "nts", "M-3", rk1, T0, a);
+    settle();
+    assert_true(pg_one_int("SELECT count(*) FROM log_tree") > before + 2);
+    assert_int_equal(pg_exec("DROP TABLE kept"), 0);
 }
 
 /* Another node's leases are its own: a node starting again frees only
@@ -2112,6 +2169,7 @@ int main(void)
     const struct CMUnitTest pg_only[] = {
         T(newer_schema_is_refused),
         T(version_1_changes_move_to_the_queue),
+        T(version_2_log_is_carried_over),
         T(recover_frees_only_this_nodes_leases),
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),
