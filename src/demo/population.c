@@ -58,10 +58,12 @@ static uint64_t rrn_new_years(int today)
  * index's last five decimal digits, spread by an odd multiplier, give the
  * serial; citizens with the same serial differ in the rest of the index,
  * which moves their birth date and sex digit along the enumeration from a
- * start drawn for that serial. So no two of the first 336 million
- * citizens share an RRN (the 3,360 dates and sex digits of 2021-2025 by
- * 100,000 serials). s still advances as when every part was drawn, so
- * every other field of a citizen stays as it was. */
+ * start drawn for that serial. So from 2026 on no two of the first 336
+ * million citizens share an RRN (the 3,360 dates and sex digits of
+ * 2021-2025 by 100,000 serials; fewer in earlier years). s still advances
+ * as when every part was drawn once, so every other field of a citizen
+ * stays as it was (the draw of a date was repeated only for one after
+ * today, which no date of 2021-2025 is from 2026 on). */
 static void make_rrn(uint64_t *s, uint64_t seed, uint64_t i, int today, int post2020,
                      char out[15])
 {

@@ -20,7 +20,7 @@
 #include "certificate.h"
 #include "log.h"
 
-/* The log's tables (HUB_PG_LOG_SCHEMA, hub_evidence_pg.h); the store's
+/* The log's tables (HUB_PG_LOG_SCHEMA, hub_evidence_log.h); the store's
  * open runs this under its migration lock. */
 static const char schema[] = HUB_PG_LOG_SCHEMA;
 
@@ -33,12 +33,13 @@ static const char *const statements[][2] = {
     {"latest", "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                " ORDER BY tree_size DESC LIMIT 1"},
     /* A notice's leaves, integrated ones in tree order first, then those
-     * still queued (no idx), in one snapshot. Each index is looked up by
+     * still queued (no idx), in one snapshot; a leaf is checked against
+     * the hash the tree was built from. Each index is looked up by
      * the leaf's id (LIMIT 1 keeps the lookup per leaf): as a plain join,
      * the planner read log_tree whole at 200,000 notices, 5.4 ms a
      * certificate. */
-    {"notice", "SELECT t.idx, e.leaf, e.hash FROM log_entries e LEFT JOIN LATERAL"
-               " (SELECT idx FROM log_tree WHERE id = e.id LIMIT 1) t ON true"
+    {"notice", "SELECT t.idx, e.leaf, t.hash FROM log_entries e LEFT JOIN LATERAL"
+               " (SELECT idx, hash FROM log_tree WHERE id = e.id LIMIT 1) t ON true"
                " WHERE e.notice = $1 ORDER BY t.idx"},
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
