@@ -41,9 +41,27 @@ system_user() {
 }
 
 # free_port: prints a loopback port that was free a moment ago, for roles
-# that must know each other's addresses before they start.
+# that must know each other's addresses before they start. Drawn below the
+# kernel's ephemeral range, as herald demo's (src/demo/procs.c): a port
+# from that range can be taken by any connection's local end before the
+# role binds it, and the normal and sanitizer suites run side by side.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - <<'PY'
+import random, socket
+with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+    high = int(f.read().split()[0]) - 1
+low = max(1024, high - 8191)
+for port in [random.randint(low, high) for _ in range(64)] + [0]:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
 }
 
 # start_role NAME LOGFILE ARGS...: starts herald ARGS (with --listen

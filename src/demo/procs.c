@@ -273,19 +273,58 @@ long long procs_write_bytes(const proc *p)
     return proc_value(p, "io", "write_bytes");
 }
 
-int procs_free_port(void)
+/* Ports the kernel hands out on its own (connect, bind to port 0) come
+ * from the ephemeral range. A port taken from there is free only until a
+ * connection's local end lands on it, which a busy machine does between
+ * the pick and the role's bind. So ports are drawn at random from the
+ * EPHEMERAL_GAP below that range, which only explicit binds use, and
+ * taken if they bind; the kernel's pick is the last resort. */
+#define EPHEMERAL_GAP 8192
+
+static int bind_loopback(int port)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)port)};
     socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), got = -1;
 
     if (fd < 0)
         return -1;
     if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
         getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
+        got = ntohs(a.sin_port);
     close(fd);
-    return port;
+    return got;
+}
+
+static int ephemeral_low(void)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int low = 32768;
+
+    if (f) {
+        if (fscanf(f, "%d", &low) != 1)
+            low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+int procs_free_port(void)
+{
+    static unsigned seed;
+    int high = ephemeral_low() - 1, low = high - EPHEMERAL_GAP + 1;
+
+    if (!seed)
+        seed = (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
+    if (low < 1024)
+        low = 1024;
+    for (int tries = 0; high > low && tries < 64; tries++) {
+        int port = low + (int)(rand_r(&seed) % (unsigned)(high - low + 1));
+        if (bind_loopback(port) == port)
+            return port;
+    }
+    return bind_loopback(0);
 }
 
 /* procs_run and procs_run_program: program NULL runs this binary. */

@@ -54,7 +54,8 @@ double procs_cpu_seconds(const proc *p);
 /* Bytes the process has caused to be written to storage so far, or -1. */
 long long procs_write_bytes(const proc *p);
 
-/* A loopback port that was free a moment ago. */
+/* A loopback port that was free a moment ago, below the kernel's
+ * ephemeral range when it can be (procs.c). */
 int procs_free_port(void);
 
 /* Runs `herald ARGV...` to completion, capturing the last line of its
