@@ -91,10 +91,10 @@ static const char migrate_2[] =
  * they went into log_pending with the state they record and the sequencer
  * moved them into log_leaves: each leaf written twice, the move 67 us of
  * the server's ~320 us of statement time per notice at 200,000
- * (pg_stat_statements). A log of the
- * old shape is carried over: its integrated leaves keep their indexes
- * (ids idx + 1), and the queued ones are queued again in their order. A
- * new store has no log yet: the steps that carry one over do nothing. */
+ * (pg_stat_statements). A log of the old shape is carried over: its
+ * integrated leaves keep their indexes (ids idx + 1), and the queued
+ * ones are queued again in their order. A new store has no log yet: the
+ * steps that carry one over do nothing. */
 static const char migrate_3[] =
     "DO $$ BEGIN IF to_regclass('log_leaves') IS NOT NULL"
     "  AND NOT EXISTS(SELECT 1 FROM pg_views WHERE viewname = 'log_leaves'"
@@ -142,12 +142,11 @@ static const char *const pg_sql[S_COUNT] = {
     [S_CHANGE] = "INSERT INTO changes_queue(agency, notice, state, at, reference, platform,"
                  " event) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* The notice's integrated leaves in tree order, then those the
-     * sequencer has yet to take, in the order they were committed: one
-     * statement, one snapshot, so a leaf being integrated has its index
-     * or has none. */
-    [S_HISTORY] = "SELECT e.leaf, e.hash, NULL::bigint, NULL::bigint FROM log_entries e"
-                  " LEFT JOIN LATERAL (SELECT idx FROM log_tree WHERE id = e.id LIMIT 1) t"
-                  " ON true WHERE e.notice = ?1 ORDER BY t.idx IS NULL, t.idx, e.id",
+     * sequencer has yet to take (NULLs sort last), in the order they were
+     * committed: one statement, one snapshot, so a leaf being integrated
+     * has its index or has none. */
+    [S_HISTORY] = "SELECT e.leaf, e.hash, NULL::bigint, NULL::bigint"
+                  HUB_PG_NOTICE_LEAVES("?1") " ORDER BY t.idx, e.id",
     [S_CHANGES] = "SELECT seq, notice, reference, state, at, platform, event FROM changes"
                   " WHERE agency = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_REPORTED] = "INSERT INTO reported(notice, event, actor, reason) VALUES(?1, ?2, ?3, ?4)"

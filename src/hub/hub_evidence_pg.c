@@ -33,14 +33,9 @@ static const char *const statements[][2] = {
     {"latest", "SELECT tree_size, timestamp_ms, root, signature FROM log_heads"
                " ORDER BY tree_size DESC LIMIT 1"},
     /* A notice's leaves, integrated ones in tree order first, then those
-     * still queued (no idx), in one snapshot; a leaf is checked against
-     * the hash the tree was built from. Each index is looked up by
-     * the leaf's id (LIMIT 1 keeps the lookup per leaf): as a plain join,
-     * the planner read log_tree whole at 200,000 notices, 5.4 ms a
-     * certificate. */
-    {"notice", "SELECT t.idx, e.leaf, t.hash FROM log_entries e LEFT JOIN LATERAL"
-               " (SELECT idx, hash FROM log_tree WHERE id = e.id LIMIT 1) t ON true"
-               " WHERE e.notice = $1 ORDER BY t.idx"},
+     * still queued (no idx, NULLs last), in one snapshot; a leaf is
+     * checked against the hash the tree was built from. */
+    {"notice", "SELECT t.idx, e.leaf, t.hash" HUB_PG_NOTICE_LEAVES("$1") " ORDER BY t.idx"},
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
     /* Gives up to $2 queued leaves, in id order, the indexes from $1;

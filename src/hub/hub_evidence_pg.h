@@ -3,8 +3,8 @@
  * libpq helpers both use. Several hubs share one database: each buffers
  * its transaction's leaves and writes them into log_entries, which queues
  * them, with the store's commit; one of them at a time, the sequencer,
- * integrates the queue into the tree and signs heads. Only the log's files include
- * this. */
+ * integrates the queue into the tree and signs heads. Only the log's
+ * files include this. */
 #ifndef HERALD_HUB_EVIDENCE_PG_H
 #define HERALD_HUB_EVIDENCE_PG_H
 
