@@ -12,6 +12,7 @@
 #   pg_up           starts it again on the same directory and port
 #   pg_psql SQL     one statement through psql, unaligned rows on stdout
 #   pg_rss_kib      the server's processes' resident memory, added up
+#   pg_rss_sample F   the same every half second into F, until killed
 #   pg_cpu_ms       the server's processes' CPU time so far, added up
 #   pg_createdb NAME  another database on the same server; prints its DSN
 #   store_ini [NODE]  the [store] section for hub.ini under STORE
@@ -107,6 +108,39 @@ pg_rss_kib() {
 	{ echo "$pm"; pgrep -P "$pm"; } | while read -r p; do
 		awk '$1 == "VmRSS:" {print $2}' "/proc/$p/status" 2>/dev/null
 	done | awk '{s += $1} END {print s + 0}'
+}
+
+# pg_rss_sample FILE: until killed, every half second, appends to FILE
+# what pg_rss_kib would print, read by one process: pg_rss_kib in a shell
+# loop forks an awk for each backend, and that took a seventh of both
+# cores in a run of bench/e2e. Run it in the background (&): the
+# subshell becomes the sampler, so killing its pid stops it.
+pg_rss_sample() {
+	exec python3 - "$PG_DIR/data/postmaster.pid" "$1" <<'PY'
+import sys, time
+pidfile, out = sys.argv[1], sys.argv[2]
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+with open(out, "a") as f:
+    while True:
+        try:
+            with open(pidfile) as p:
+                pm = int(p.readline())
+            with open(f"/proc/{pm}/task/{pm}/children") as c:
+                kids = c.read().split()
+            f.write(f"{rss(pm) + sum(rss(k) for k in kids)}\n")
+            f.flush()
+        except (OSError, ValueError):
+            f.write("0\n")
+        time.sleep(0.5)
+PY
 }
 
 # pg_cpu_ms: CPU time the server has used since it started, in ms: the
