@@ -237,9 +237,12 @@ int hub_db_finish(hub_db *db, int ok)
         ok = -1;
     if (ok == 0)
         ok = hub_db_tally_flush(db);
-    else {
+    if (ok == 0)
+        ok = hub_db_changes_flush(db);
+    if (ok != 0) {
         hub_db_tally_drop(db);
         hub_db_leaf_times_drop(db);
+        hub_db_changes_drop(db);
     }
     if (ok == 0 &&
         (hub_evidence_log_before_commit(db->log) != 0 || sql_commit(db->w.conn) != 0))
@@ -422,6 +425,7 @@ hub_db *hub_db_new(char *err, size_t errlen)
     buf_init(&db->pending_ids, 4096);
     buf_init(&db->pending_ats, 1024);
     buf_init(&db->pre_ids, 4096);
+    buf_init(&db->changes_copy, 4096);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
     return db;
 }
@@ -518,6 +522,7 @@ void hub_db_close(hub_db *db)
     buf_free(&db->pending_ids);
     buf_free(&db->pending_ats);
     buf_free(&db->pre_ids);
+    buf_free(&db->changes_copy);
     free(db->pre);
     free(db->rpre);
     free(db->rows);

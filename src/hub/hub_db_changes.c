@@ -6,10 +6,54 @@
  * "Legal effect"). */
 #include "hub_db_internal.h"
 
+#include <stdio.h>
 #include <time.h>
+
+/* PostgreSQL: the row joins the transaction's COPY (hub_db_changes_flush):
+ * a prepared INSERT per row cost the server ~5 us of executor start-up,
+ * a fifth of the row's time. Rows keep their order: the queue's ids,
+ * which the feed is numbered by, are drawn in the COPY's row order. */
+static int copy_row(hub_db *db, const hub_notice *n, const char *event, long long now)
+{
+    buf *b = &db->changes_copy;
+    char at[24];
+
+    snprintf(at, sizeof at, "%lld", now);
+    sql_copy_text_field(b, n->agency, 0);
+    sql_copy_text_field(b, n->id, 0);
+    sql_copy_text_field(b, notice_state_name(n->state), 0);
+    sql_copy_text_field(b, at, 0);
+    sql_copy_text_field(b, n->reference, 0);
+    sql_copy_text_field(b, n->platform[0] ? n->platform : NULL, 0);
+    sql_copy_text_field(b, event, 1);
+    db->nchanges++;
+    return b->broken ? -1 : 0;
+}
+
+int hub_db_changes_flush(hub_db *db)
+{
+    int rc = 0;
+
+    if (db->nchanges)
+        rc = db->changes_copy.broken ? -1
+             : sql_copy_in(db->w.conn, "COPY changes_queue(agency, notice, state, at, reference,"
+                                       " platform, event) FROM STDIN",
+                           db->changes_copy.data, db->changes_copy.len, db->nchanges);
+    hub_db_changes_drop(db);
+    return rc;
+}
+
+void hub_db_changes_drop(hub_db *db)
+{
+    db->changes_copy.len = 0;
+    db->changes_copy.broken = 0;
+    db->nchanges = 0;
+}
 
 static int add_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
+    if (db->pg)
+        return copy_row(db, n, event, now);
     sql_stmt *st = hub_db_stmt(db, S_CHANGE);
 
     sql_bind_text(st, 1, n->agency);

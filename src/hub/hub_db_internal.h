@@ -55,7 +55,7 @@ enum {
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
     S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE, S_RECOVER,
     S_LEAF_TIMES, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, S_PRELOAD,
-    S_RELAY_PRELOAD,
+    S_RELAY_PRELOAD, S_RELAY_MARKS,
     /* PostgreSQL only, from S_LEAF_TIMES */
     S_COUNT
 };
@@ -86,6 +86,7 @@ typedef struct hub_leaf_time {
 typedef struct hub_relay_row {
     char notice[NOTICE_ID_LEN + 1];
     int accepted, events;
+    int marked; /* events marked since the load, not yet written */
 } hub_relay_row;
 
 /* A connection, its statements (NULL: not on this store or this
@@ -152,6 +153,9 @@ struct hub_db {
     hub_relay_row *rpre;
     size_t nrpre, rpre_cap;
     const char *rpre_platform;
+    /* PostgreSQL: the open transaction's feed rows, as COPY text. */
+    buf changes_copy;
+    long long nchanges;
     /* What the open batch adds to the summaries, under the writer's lock. */
     hub_tally_row tally[HUB_TALLY_ROWS];
     size_t ntally;
@@ -297,6 +301,10 @@ int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now);
  * NoticeCancellation) to the feed:
  * n's state as it is, with "event". */
 int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, long long now);
+/* PostgreSQL: writes the transaction's rows (before its COMMIT), or
+ * drops them. SQLite wrote each at once. */
+int hub_db_changes_flush(hub_db *db);
+void hub_db_changes_drop(hub_db *db);
 
 /* ---- hub_db_relay.c: the relays table ---- */
 
@@ -314,6 +322,10 @@ int hub_db_relay_note_answer(hub_db *db, const char *notice, const char *platfor
  * answer for those notices without a round trip, and send what they
  * change without waiting (sql_step_later). Nothing on SQLite. 0 or -1. */
 int hub_db_relay_preload(hub_db *db, const char *platform);
+/* Sends the events marked in the preloaded rows, one statement for all
+ * (without waiting): 0 or -1. Before hub_db_relay_preload_end, which
+ * forgets them. */
+int hub_db_relay_preload_write(hub_db *db);
 void hub_db_relay_preload_end(hub_db *db);
 /* Marks a once-only event of a platform that answered: 1 marked now, 0
  * marked before or no answer to mark it in, -1 on error. */

@@ -139,8 +139,6 @@ static const char *const pg_sql[S_COUNT] = {
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10, leased_by = ?11,"
                       " last_leaf = GREATEST(last_leaf, ?12) WHERE id = ?1",
-    [S_CHANGE] = "INSERT INTO changes_queue(agency, notice, state, at, reference, platform,"
-                 " event) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* The notice's integrated leaves in tree order, then those the
      * sequencer has yet to take (NULLs sort last), in the order they were
      * committed: one statement, one snapshot, so a leaf being integrated
@@ -188,6 +186,10 @@ static const char *const pg_sql[S_COUNT] = {
     [S_RELAY_PRELOAD] = "SELECT notice, accepted, events FROM relays"
                         " WHERE notice = ANY(?1::text[]) AND platform = ?2"
                         " ORDER BY notice COLLATE \"C\"",
+    /* Events marked in a report batch's preloaded relays rows. */
+    [S_RELAY_MARKS] = "UPDATE relays r SET events = r.events | v.bits"
+                      " FROM unnest(?1::text[], ?2::int[]) AS v(notice, bits)"
+                      " WHERE r.notice = v.notice AND r.platform = ?3",
     /* The transaction's notices' last leaf times (hub_db_leaf_time.c). */
     [S_LEAF_TIMES] = "UPDATE notices n SET last_leaf = v.t"
                      " FROM unnest(?1::text[], ?2::bigint[]) AS v(id, t)"

@@ -205,6 +205,8 @@ int hub_db_report(hub_db *db, notice_role role, const char *caller, hub_report *
     for (size_t i = 0; i < n && ok == 0; i++)
         if (!r[i].error)
             ok = report_one(db, role, caller, &r[i], now);
+    if (ok == 0)
+        ok = hub_db_relay_preload_write(db);
     hub_db_relay_preload_end(db);
     hub_db_notice_preload_end(db);
     return hub_db_finish(db, ok);

@@ -454,31 +454,16 @@ int hub_evidence_pg_append(hub_evidence_log *log, const char *notice, const void
 int hub_evidence_pg_before_commit(hub_evidence_log *log)
 {
     hub_evidence_pg *pg = log->pg;
-    PGconn *c = (PGconn *)sql_conn_pg(pg->writer);
-    PGresult *r;
-    int rc = -1;
 
     if (pg->count == 0)
         return 0;
     put_be(&pg->batch, 0xffff, 2); /* the end of the rows */
-    if (pg->batch.broken || !c || sql_flush(pg->writer) != 0)
+    if (pg->batch.broken ||
+        sql_copy_in(pg->writer, copy_sql, pg->batch.data, pg->batch.len, (long long)pg->count) != 0) {
+        log_error("log: cannot queue %zu leaves", pg->count);
         return -1;
-    r = PQexec(c, copy_sql);
-    if (PQresultStatus(r) == PGRES_COPY_IN) {
-        rc = PQputCopyData(c, pg->batch.data, (int)pg->batch.len) == 1 ? 0 : -1;
-        rc = PQputCopyEnd(c, rc == 0 ? NULL : "cannot send the leaves") == 1 ? rc : -1;
-        PQclear(r);
-        r = PQgetResult(c);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK || atoll(PQcmdTuples(r)) != (long long)pg->count)
-            rc = -1;
     }
-    char why[256];
-    if (rc != 0)
-        log_error("log: cannot queue %zu leaves: %s", pg->count, hub_pg_says(c, why, sizeof why));
-    PQclear(r);
-    while ((r = PQgetResult(c))) /* none is left after a COPY; to be sure */
-        PQclear(r);
-    return rc;
+    return 0;
 }
 
 void hub_evidence_pg_clear(hub_evidence_log *log)

@@ -10,6 +10,7 @@
 #include "sql.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -647,6 +648,53 @@ long long sql_changes(sql_stmt *st)
     if (st->lite)
         return sqlite3_changes(sqlite3_db_handle(st->lite));
     return st->changes;
+}
+
+int sql_copy_in(sql_conn *c, const char *copy_sql, const void *data, size_t len,
+                long long rows)
+{
+    PGresult *r;
+    int rc = -1;
+
+    if (c->kind != SQL_POSTGRES || len > INT_MAX || sql_flush(c) != 0)
+        return -1;
+    r = PQexec(c->pg, copy_sql);
+    if (PQresultStatus(r) == PGRES_COPY_IN) {
+        PQclear(r);
+        rc = PQputCopyData(c->pg, data, (int)len) == 1 ? 0 : -1;
+        rc = PQputCopyEnd(c->pg, rc == 0 ? NULL : "cannot send the rows") == 1 ? rc : -1;
+        r = PQgetResult(c->pg);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = -1;
+        else if (atoll(PQcmdTuples(r)) != rows) {
+            log_error("PostgreSQL: copy: %s rows taken of %lld", PQcmdTuples(r), rows);
+            PQclear(r);
+            r = NULL;
+            rc = -2;
+        }
+    }
+    if (rc == -1)
+        pg_failed(c, r, "copy");
+    PQclear(r);
+    while ((r = PQgetResult(c->pg))) /* none is left after a COPY; to be sure */
+        PQclear(r);
+    return rc == 0 ? 0 : -1;
+}
+
+void sql_copy_text_field(buf *b, const char *s, int last)
+{
+    if (!s)
+        buf_puts(b, "\\N");
+    while (s && *s) {
+        size_t plain = strcspn(s, "\\\t\n\r");
+        buf_append(b, s, plain);
+        s += plain;
+        if (*s) {
+            buf_puts(b, *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : "\\r");
+            s++;
+        }
+    }
+    buf_append(b, last ? "\n" : "\t", 1);
 }
 
 void sql_array_text(buf *b, const char *s, int first)

@@ -4,8 +4,8 @@
  * NULLs bound and unbound, 64-bit integers, blobs with every byte,
  * changes counted, a statement reused after reset, a failed statement
  * reported, statements sent ahead without waiting (sql_step_later) and
- * a failure among them failing the COMMIT, and a PostgreSQL connection
- * that is killed coming back.
+ * a failure among them failing the COMMIT, a PostgreSQL connection
+ * that is killed coming back, and COPY rows escaped, sent and counted.
  * With HERALD_TEST_PG_DSN set, only the PostgreSQL cases run. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,6 +286,72 @@ static void test_unreachable(void **state)
     assert_null(strchr(err, '\n'));
 }
 
+/* A COPY text field: special characters escaped, NULL as \N, the
+ * separator after it. */
+static void test_copy_text_field(void **state)
+{
+    buf b;
+    (void)state;
+    buf_init(&b, 16);
+    sql_copy_text_field(&b, "plain", 0);
+    sql_copy_text_field(&b, NULL, 0);
+    sql_copy_text_field(&b, "", 0);
+    sql_copy_text_field(&b, "a\\b\tc\nd\re", 0);
+    sql_copy_text_field(&b, "\\N", 1);
+    buf_append(&b, "", 1);
+    assert_string_equal(b.data, "plain\t\\N\t\ta\\\\b\\tc\\nd\\re\t\\\\N\n");
+    buf_free(&b);
+}
+
+/* Rows made with sql_copy_text_field go in as they were (escapes, NULL,
+ * a backslash before N that is not a NULL), counted; a row count that
+ * does not match, or a row the server refuses, fails the call, and the
+ * connection serves the next statement. */
+static void test_postgres_copy(void **state)
+{
+    static const char *const keys[] = {"tab\there", "line\nbreak", "back\\slash", "\\N"};
+    sqlite3 *lite = NULL;
+    sql_conn *c = open_kind(SQL_POSTGRES, &lite);
+    buf b;
+    (void)state;
+    make_table(c);
+    buf_init(&b, 256);
+    for (int i = 0; i < 4; i++) {
+        sql_copy_text_field(&b, keys[i], 0);
+        sql_copy_text_field(&b, i == 3 ? NULL : "7", 1);
+    }
+    assert_int_equal(sql_copy_in(c, "COPY t(k, n) FROM STDIN", b.data, b.len, 4), 0);
+    sql_stmt *st = sql_prepare(c, "SELECT k, n IS NULL FROM t ORDER BY k COLLATE \"C\"");
+    int rows = 0;
+    while (sql_step(st) == 1) {
+        int found = 0;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(sql_text(st, 0), keys[i]))
+                found = 1 + (sql_int(st, 1) == (i == 3));
+        assert_int_equal(found, 2);
+        rows++;
+    }
+    assert_int_equal(rows, 4);
+    sql_finalize(st);
+    /* 2 rows said, 1 sent */
+    b.len = 0;
+    sql_copy_text_field(&b, "one", 0);
+    sql_copy_text_field(&b, "1", 1);
+    assert_int_equal(sql_copy_in(c, "COPY t(k, n) FROM STDIN", b.data, b.len, 2), -1);
+    /* not a number */
+    b.len = 0;
+    sql_copy_text_field(&b, "two", 0);
+    sql_copy_text_field(&b, "x", 1);
+    assert_int_equal(sql_copy_in(c, "COPY t(k, n) FROM STDIN", b.data, b.len, 1), -1);
+    assert_false(sql_lost(c));
+    st = sql_prepare(c, "SELECT count(*) FROM t WHERE k = 'two'");
+    assert_int_equal(sql_step(st), 1);
+    assert_int_equal(sql_int(st, 0), 0);
+    sql_finalize(st);
+    buf_free(&b);
+    close_kind(c, lite);
+}
+
 /* The PostgreSQL cases run when a server is named (tests/integration/
  * sql_pg.sh starts one); without it only SQLite's. */
 int main(void)
@@ -294,11 +360,13 @@ int main(void)
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_sqlite_later),
         cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_copy_text_field),
     };
     const struct CMUnitTest pg[] = {
         cmocka_unit_test(test_postgres),
         cmocka_unit_test(test_postgres_later),
         cmocka_unit_test(test_postgres_reconnect),
+        cmocka_unit_test(test_postgres_copy),
     };
     if (pg_dsn())
         return cmocka_run_group_tests_name("postgres", pg, NULL, NULL);
