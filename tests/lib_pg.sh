@@ -117,7 +117,7 @@ pg_rss_kib() {
 # subshell becomes the sampler, so killing its pid stops it.
 pg_rss_sample() {
 	exec python3 - "$PG_DIR/data/postmaster.pid" "$1" <<'PY'
-import sys, time
+import os, sys, time
 pidfile, out = sys.argv[1], sys.argv[2]
 def rss(pid):
     try:
@@ -128,13 +128,26 @@ def rss(pid):
     except OSError:
         pass
     return 0
+def children(pm):
+    try:
+        with open(f"/proc/{pm}/task/{pm}/children") as c:
+            return c.read().split()
+    except OSError: # a kernel without CONFIG_PROC_CHILDREN: every parent read
+        kids = []
+        for p in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{p}/stat") as s:
+                    if int(s.read().rsplit(")", 1)[1].split()[1]) == pm:
+                        kids.append(p)
+            except (OSError, ValueError, IndexError):
+                pass
+        return kids
 with open(out, "a") as f:
     while True:
         try:
             with open(pidfile) as p:
                 pm = int(p.readline())
-            with open(f"/proc/{pm}/task/{pm}/children") as c:
-                kids = c.read().split()
+            kids = children(pm)
             f.write(f"{rss(pm) + sum(rss(k) for k in kids)}\n")
             f.flush()
         except (OSError, ValueError):

@@ -128,6 +128,7 @@ static size_t pending_arrays(hub_db *db, buf *ids, buf *ats)
     size_t n = 0;
 
     ids->len = ats->len = 0;
+    ids->broken = ats->broken = 0;
     buf_puts(ids, "{");
     buf_puts(ats, "{");
     for (size_t i = 0; i < db->npending; i++) {

@@ -45,7 +45,8 @@ int hub_db_relay_answer_on(hub_db_conn *c, const char *notice, const char *platf
  * notice. A report batch's notices are locked (hub_db_notice_preload),
  * and nothing writes a relays row without holding its notice's lock, so
  * the platform's rows read once stay true for the batch: the questions
- * are answered from them and the marks are sent without waiting. */
+ * are answered from them, the answers added are sent without waiting,
+ * and the marks go out together at the end (hub_db_relay_preload_write). */
 
 static int by_notice(const void *key, const void *row)
 {

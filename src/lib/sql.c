@@ -656,13 +656,21 @@ int sql_copy_in(sql_conn *c, const char *copy_sql, const void *data, size_t len,
     PGresult *r;
     int rc = -1;
 
-    if (c->kind != SQL_POSTGRES || len > INT_MAX || sql_flush(c) != 0)
+    if (c->kind != SQL_POSTGRES || len > INT_MAX) {
+        log_error("PostgreSQL: copy: %zu bytes, not on a PostgreSQL connection or too many", len);
+        return -1;
+    }
+    if (sql_flush(c) != 0)
         return -1;
     r = PQexec(c->pg, copy_sql);
     if (PQresultStatus(r) == PGRES_COPY_IN) {
         PQclear(r);
         rc = PQputCopyData(c->pg, data, (int)len) == 1 ? 0 : -1;
-        rc = PQputCopyEnd(c->pg, rc == 0 ? NULL : "cannot send the rows") == 1 ? rc : -1;
+        if (PQputCopyEnd(c->pg, rc == 0 ? NULL : "cannot send the rows") != 1) {
+            pg_failed(c, NULL, "copy");
+            c->lost = 1; /* libpq may still be in the COPY: start afresh */
+            return -1;
+        }
         r = PQgetResult(c->pg);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             rc = -1;
@@ -676,8 +684,14 @@ int sql_copy_in(sql_conn *c, const char *copy_sql, const void *data, size_t len,
     if (rc == -1)
         pg_failed(c, r, "copy");
     PQclear(r);
-    while ((r = PQgetResult(c->pg))) /* none is left after a COPY; to be sure */
+    while ((r = PQgetResult(c->pg))) { /* none is left after a COPY; to be sure */
+        int stuck = PQresultStatus(r) == PGRES_COPY_IN;
         PQclear(r);
+        if (stuck) {
+            c->lost = 1;
+            break;
+        }
+    }
     return rc == 0 ? 0 : -1;
 }
 
