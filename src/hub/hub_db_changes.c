@@ -10,9 +10,10 @@
 #include <time.h>
 
 /* PostgreSQL: the row joins the transaction's COPY (hub_db_changes_flush):
- * a prepared INSERT per row cost the server ~5 us of executor start-up,
- * a fifth of the row's time. Rows keep their order: the queue's ids,
- * which the feed is numbered by, are drawn in the COPY's row order. */
+ * a prepared INSERT per row took 5.4 us of the server's statement time
+ * each (pg_stat_statements, 200,000 notices). Rows keep their order: the
+ * queue's ids, which the feed is numbered by, are drawn in the COPY's
+ * row order. */
 static int copy_row(hub_db *db, const hub_notice *n, const char *event, long long now)
 {
     buf *b = &db->changes_copy;
