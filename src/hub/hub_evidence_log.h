@@ -46,10 +46,11 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
  * each made if missing. A leaf's bytes are written once, into
  * log_entries, by the transaction of the state it records; the table's
  * trigger queues its id and hash in log_pending with it, one statement
- * for a whole COPY. The sequencer gives queued leaves their indexes in
- * log_tree (idx, id, hash) and empties the queue: it copies 48 bytes a
- * leaf, not the leaf (the copy was a fifth of the server's statement
- * time per notice at 200,000). log_leaves shows the tree's leaves with
+ * for a whole COPY. The queue has no index: it stays small, and the
+ * sequencer alone reads it, all of it at a time. The sequencer gives
+ * queued leaves their indexes in log_tree (idx, id, hash) and empties
+ * the queue: it copies 48 bytes a leaf, not the leaf (the copy was a
+ * fifth of the server's statement time per notice at 200,000). log_leaves shows the tree's leaves with
  * their bytes, for people and scripts reading the log; the hubs read the
  * tables.
  * log_nodes: perfect subtrees of 2^level leaves, level a multiple of
@@ -59,7 +60,7 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
     "CREATE TABLE IF NOT EXISTS log_entries(id bigserial PRIMARY KEY,"                      \
     "  notice text NOT NULL, leaf bytea NOT NULL, hash bytea NOT NULL);"                    \
     "CREATE INDEX IF NOT EXISTS log_entries_notice ON log_entries(notice);"                \
-    "CREATE TABLE IF NOT EXISTS log_pending(id bigint PRIMARY KEY, hash bytea NOT NULL);"  \
+    "CREATE TABLE IF NOT EXISTS log_pending(id bigint NOT NULL, hash bytea NOT NULL);"     \
     "CREATE TABLE IF NOT EXISTS log_tree(idx bigint PRIMARY KEY, id bigint NOT NULL UNIQUE," \
     "  hash bytea NOT NULL);"                                                               \
     "CREATE OR REPLACE FUNCTION log_queue() RETURNS trigger LANGUAGE plpgsql AS"            \

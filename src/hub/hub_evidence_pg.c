@@ -39,12 +39,13 @@ static const char *const statements[][2] = {
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
     /* Gives up to $2 queued leaves, in id order, the indexes from $1;
-     * their hashes in tree order. The ids are taken first, as an array:
-     * as "id IN (SELECT ... LIMIT $2)", a queue its statistics call empty
-     * was planned as a semi join that ran the LIMIT again for each queued
-     * row (seconds a round at 20,000 notices). */
-    {"integrate", "WITH taken AS (DELETE FROM log_pending WHERE id = ANY(ARRAY("
-                  "   SELECT id FROM log_pending ORDER BY id LIMIT $2))"
+     * their hashes in tree order. The rows are found first, as an array
+     * of their places (the queue has no index): as "IN (SELECT ... LIMIT
+     * $2)", a queue its statistics call empty was planned as a semi join
+     * that ran the LIMIT again for each queued row (seconds a round at
+     * 20,000 notices). */
+    {"integrate", "WITH taken AS (DELETE FROM log_pending WHERE ctid = ANY(ARRAY("
+                  "   SELECT ctid FROM log_pending ORDER BY id LIMIT $2))"
                   "   RETURNING id, hash),"
                   " put AS (INSERT INTO log_tree(idx, id, hash)"
                   "   SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, id, hash"

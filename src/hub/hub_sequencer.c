@@ -31,7 +31,7 @@
 /* Leaves per integrating transaction. */
 #define BATCH 20000
 /* Leaves taken between two vacuums of log_pending (see vacuum()). */
-#define VACUUM_EVERY 50000
+#define VACUUM_EVERY 20000
 
 /* The feed's numbers: rows the store queued get the next ones in id
  * order, in the same transaction as the leaves they came with, and move
@@ -39,8 +39,8 @@
  * given. Cheap when there are none, every round: the queue is small, and
  * log_state is written only when rows were numbered. */
 static const char seq_sql[] =
-    "WITH todo AS (DELETE FROM changes_queue WHERE id = ANY(ARRAY("
-    "                SELECT id FROM changes_queue ORDER BY id LIMIT 100000))"
+    "WITH todo AS (DELETE FROM changes_queue WHERE ctid = ANY(ARRAY("
+    "                SELECT ctid FROM changes_queue ORDER BY id LIMIT 100000))"
     "              RETURNING *),"
     " base AS (SELECT feed_seq AS b FROM log_state WHERE one = 1),"
     " ins AS (INSERT INTO changes(seq, agency, notice, state, at, reference, platform, event)"
@@ -342,11 +342,12 @@ static void maybe_sign(hub_evidence_log *log, int wanted)
 }
 
 /* The rows taken from log_pending (and changes_queue) stay in its pages
- * and its index until a vacuum, which autovacuum runs about once a minute: some 50 MB of
- * them at 3,000 notices a second, stepped over by every round. The
- * leader vacuums it itself every VACUUM_EVERY leaves: a few MB, whose
- * pages the next leaves reuse, so the file is not truncated (that would
- * wait for an exclusive lock on the busiest table). A vacuum or analyze
+ * until a vacuum, which autovacuum runs about once a minute: some 50 MB
+ * of them at 3,000 notices a second, scanned by every round (the queues
+ * have no index). The leader vacuums them itself every VACUUM_EVERY
+ * leaves: a MB or two, whose pages the next leaves reuse, so the file
+ * is not truncated (that would wait for an exclusive lock on the busiest
+ * table). A vacuum or analyze
  * already on the table is not waited for (SKIP_LOCKED): the log would
  * stop meanwhile, and the leader keep its lock. A user that does not own
  * the table gets a warning from the server and leaves it to autovacuum. */

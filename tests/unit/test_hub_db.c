@@ -1810,8 +1810,8 @@ static void newer_schema_is_refused(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "version 3)"));
-    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 3"), 0);
+    assert_non_null(strstr(err, "version 4)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 4"), 0);
     open_db(f);
 }
 
@@ -1826,8 +1826,13 @@ static void version_1_changes_move_to_the_queue(void **state)
     if (!pg_dsn)
         skip();
     hub_db_close(f->db);
-    assert_int_equal(pg_exec("DROP TABLE changes_queue;"
-                             " ALTER TABLE changes ALTER seq DROP NOT NULL;"
+    assert_int_equal(pg_exec("DROP TABLE changes_queue, changes;"
+                             " CREATE TABLE changes(id bigserial PRIMARY KEY, seq bigint UNIQUE,"
+                             "  agency text NOT NULL, notice text NOT NULL, state text NOT NULL,"
+                             "  at bigint NOT NULL, reference text NOT NULL DEFAULT '',"
+                             "  platform text, event text);"
+                             " CREATE INDEX changes_agency ON changes(agency, seq)"
+                             "  WHERE seq IS NOT NULL;"
                              " CREATE INDEX changes_unsequenced ON changes(id) WHERE seq IS NULL;"
                              " INSERT INTO changes(seq, agency, notice, state, at)"
                              "  VALUES(1, 'nts', 'n-0', 'accepted', 1);"
@@ -1839,7 +1844,7 @@ static void version_1_changes_move_to_the_queue(void **state)
                      0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 3);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE (seq, agency, notice, state,"
                                 " at, reference) IN ((1, 'nts', 'n-0', 'accepted', 1, ''),"
@@ -1889,7 +1894,7 @@ static void version_2_log_is_carried_over(void **state)
         0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 3);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_tree"), before + 2);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
                                 " WHERE l.notice = k.notice AND l.leaf = k.leaf"
@@ -1907,6 +1912,52 @@ static void version_2_log_is_carried_over(void **state)
     settle();
     assert_true(pg_one_int("SELECT count(*) FROM log_tree") > before + 2);
     assert_int_equal(pg_exec("DROP TABLE kept"), 0);
+}
+
+/* A store at version 3 kept keys on its queues and on changes' id and
+ * seq. Opened by this herald they are gone, the feed's rows keep their
+ * seqs, and new ones are numbered after them and read by agency. */
+static void version_3_indexes_are_dropped(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], states[256];
+    hub_relay_item it;
+    long long seq[8], next;
+
+    if (!pg_dsn)
+        skip();
+    submit(f, "nts", "M-1", rk1, T0, a);
+    claim_one(f, T0 + 1, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    settle();
+    hub_db_close(f->db);
+    assert_int_equal(pg_exec("ALTER TABLE log_pending ADD PRIMARY KEY (id);"
+                             " ALTER TABLE changes_queue ADD PRIMARY KEY (id);"
+                             " ALTER TABLE changes ADD COLUMN id bigserial PRIMARY KEY,"
+                             "  ADD CONSTRAINT changes_seq_key UNIQUE (seq);"
+                             " DROP INDEX changes_agency;"
+                             " CREATE INDEX changes_agency ON changes(agency, seq)"
+                             "  WHERE seq IS NOT NULL;"
+                             " UPDATE hub_schema SET version = 3"),
+                     0);
+    open_db(f);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes WHERE tablename"
+                                " IN ('log_pending', 'changes_queue', 'changes')"),
+                     1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM pg_index WHERE indisunique"
+                                " AND indexrelid = 'changes_agency'::regclass"),
+                     1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM information_schema.columns"
+                                " WHERE table_name = 'changes' AND column_name = 'id'"),
+                     0);
+    submit(f, "nts", "M-2", rk1, T0 + 2, a);
+    claim_one(f, T0 + 3, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 3);
+    assert_int_equal(feed(f, "nts", 0, 10, states, sizeof states, seq, 8, &next), 2);
+    assert_string_equal(states, "relayed relayed");
+    assert_int_equal(seq[0], 1);
+    assert_int_equal(seq[1], 2);
 }
 
 /* Another node's leases are its own: a node starting again frees only
@@ -2170,6 +2221,7 @@ int main(void)
         T(newer_schema_is_refused),
         T(version_1_changes_move_to_the_queue),
         T(version_2_log_is_carried_over),
+        T(version_3_indexes_are_dropped),
         T(recover_frees_only_this_nodes_leases),
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),

@@ -159,10 +159,11 @@ static void fresh_schema(void)
     assert_int_equal(sql_exec(admin, "DROP VIEW IF EXISTS log_leaves;"
                               " DROP TABLE IF EXISTS log_entries, log_tree, log_pending, log_nodes,"
                               " log_heads, log_state, changes, changes_queue"), 0);
-    assert_int_equal(sql_exec(admin, "CREATE TABLE changes(id bigserial PRIMARY KEY,"
-                              " seq bigint UNIQUE, agency text, notice text, state text,"
+    assert_int_equal(sql_exec(admin, "CREATE TABLE changes("
+                              " seq bigint NOT NULL, agency text, notice text, state text,"
                               " at bigint, reference text, platform text, event text);"
-                              "CREATE TABLE changes_queue(id bigserial PRIMARY KEY,"
+                              "CREATE UNIQUE INDEX changes_agency ON changes(agency, seq);"
+                              "CREATE TABLE changes_queue(id bigserial NOT NULL,"
                               " agency text, notice text, state text, at bigint,"
                               " reference text, platform text, event text)"),
                      0);
