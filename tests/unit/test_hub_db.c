@@ -95,6 +95,14 @@ static void open_db(fixture *f)
     hub_db_set_fallback_ms(f->db, FALLBACK_MS);
 }
 
+/* Closes the store for a test that reopens it: a test that fails before
+ * the reopen leaves teardown nothing to close twice. */
+static void close_db(fixture *f)
+{
+    hub_db_close(f->db);
+    f->db = NULL;
+}
+
 /* Runs sql on the PostgreSQL database: 0 or -1. */
 static int pg_exec(const char *sql)
 {
@@ -464,7 +472,7 @@ static void reopen_keeps_notices_evidence_and_feed(void **state)
     size = leaves(f);
     assert_int_equal(size, 4);
 
-    hub_db_close(f->db);
+    close_db(f);
     open_db(f);
 
     assert_int_equal(leaves(f), size);
@@ -1768,7 +1776,7 @@ static void older_database_is_counted_once(void **state)
                         "recorded");
     assert_int_equal(moved, 1);
     submit(f, "nts", "T-2", rk3, T0, id2);
-    hub_db_close(f->db);
+    close_db(f);
     assert_int_equal(one_int(f->path, "SELECT count(*) FROM tally_states WHERE n != 0"), 2);
     assert_int_equal(one_int(f->path, "CREATE TABLE kept AS SELECT 'days' AS t, day, agency,"
                                       " platform, state, n FROM tally_days UNION ALL SELECT"
@@ -1790,7 +1798,7 @@ static void older_database_is_counted_once(void **state)
                                              " FROM tally_latency WHERE n != 0)")),
                      0);
     submit(f, "kcs", "T-3", rk1, T0 + DAY, id3);
-    hub_db_close(f->db);
+    close_db(f);
     assert_summaries_agree(f->path);
     assert_int_equal(one_int(f->path, "SELECT n FROM tally_states WHERE state = 'accepted'"),
                      3);
@@ -1806,7 +1814,7 @@ static void newer_schema_is_refused(void **state)
 
     if (!pg_dsn)
         skip();
-    hub_db_close(f->db);
+    close_db(f);
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
@@ -1825,7 +1833,7 @@ static void version_1_changes_move_to_the_queue(void **state)
 
     if (!pg_dsn)
         skip();
-    hub_db_close(f->db);
+    close_db(f);
     assert_int_equal(pg_exec("DROP TABLE changes_queue, changes;"
                              " CREATE TABLE changes(id bigserial PRIMARY KEY, seq bigint UNIQUE,"
                              "  agency text NOT NULL, notice text NOT NULL, state text NOT NULL,"
@@ -1874,7 +1882,7 @@ static void version_2_log_is_carried_over(void **state)
     settle();
     before = pg_one_int("SELECT count(*) FROM log_tree");
     assert_true(before >= 2);
-    hub_db_close(f->db);
+    close_db(f);
     assert_int_equal(
         pg_exec("CREATE TABLE kept AS SELECT idx, notice, leaf, hash FROM log_leaves;"
                 " DROP VIEW log_leaves; DROP TABLE log_entries, log_tree, log_pending;"
@@ -1930,7 +1938,7 @@ static void version_3_indexes_are_dropped(void **state)
     claim_one(f, T0 + 1, "alpha", &it);
     answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
     settle();
-    hub_db_close(f->db);
+    close_db(f);
     assert_int_equal(pg_exec("ALTER TABLE log_pending ADD PRIMARY KEY (id);"
                              " ALTER TABLE changes_queue ADD PRIMARY KEY (id);"
                              " ALTER TABLE changes ADD COLUMN id bigserial PRIMARY KEY,"
