@@ -258,7 +258,7 @@ check "exactly one final state per notice in the changes" \
 		where state in ('read', 'postal')")" = "0 $N" ]
 check "the feed's seq: all assigned, 1 to the last without gaps" \
 	wait_none "select (select count(*) from changes_queue) + coalesce((select 1 from changes
-		having max(seq) <> count(*) or min(seq) <> 1), 0)" 10
+		having max(seq) <> count(*) or min(seq) <> 1 or count(distinct seq) <> count(*)), 0)" 10
 check "the log: nothing pending, leaves indexed 0 to size - 1, as log_state says" \
 	wait_none "select (select count(*) from log_pending) + abs((select count(*) from log_leaves) - (select size from log_state))
 		+ abs((select coalesce(max(idx) + 1, 0) from log_leaves) - (select count(*) from log_leaves))" 10
