@@ -50,9 +50,9 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
  * sequencer alone reads it, all of it at a time. The sequencer gives
  * queued leaves their indexes in log_tree (idx, id, hash) and empties
  * the queue: it copies 48 bytes a leaf, not the leaf (the copy was a
- * fifth of the server's statement time per notice at 200,000). log_leaves shows the tree's leaves with
- * their bytes, for people and scripts reading the log; the hubs read the
- * tables.
+ * fifth of the server's statement time per notice at 200,000).
+ * log_leaves shows the tree's leaves with their bytes, for people and
+ * scripts reading the log; the hubs read the tables.
  * log_nodes: perfect subtrees of 2^level leaves, level a multiple of
  * HUB_PG_NODE_STEP. log_state: the tree's size, the feed's last seq and
  * who sequences. */

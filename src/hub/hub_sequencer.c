@@ -73,9 +73,9 @@ static void step_down(hub_evidence_log *log)
  * queues' statistics mislead, as they are nearly empty when the
  * sequencer's statements are first prepared. The queues have no index,
  * so taking their oldest rows is a scan and a sort whatever the plan:
- * what keeps the scan short is vacuum() every VACUUM_EVERY leaves
- * (without it, at 20,000 notices, rounds read 41 MB fifty times a
- * second, most of the sequencer's time). */
+ * what keeps the scan short is vacuum() every VACUUM_EVERY leaves (a
+ * scan over the rows taken since autovacuum's last pass read 41 MB fifty
+ * times a second at 20,000 notices, most of the sequencer's time). */
 static const char session_sql[] =
     "SET idle_session_timeout = '4s'; SET idle_in_transaction_session_timeout = '4s';"
     "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1;"
@@ -347,10 +347,10 @@ static void maybe_sign(hub_evidence_log *log, int wanted)
  * have no index). The leader vacuums them itself every VACUUM_EVERY
  * leaves: a MB or two, whose pages the next leaves reuse, so the file
  * is not truncated (that would wait for an exclusive lock on the busiest
- * table). A vacuum or analyze
- * already on the table is not waited for (SKIP_LOCKED): the log would
- * stop meanwhile, and the leader keep its lock. A user that does not own
- * the table gets a warning from the server and leaves it to autovacuum. */
+ * table). A vacuum or analyze already on the table is not waited for
+ * (SKIP_LOCKED): the log would stop meanwhile, and the leader keep its
+ * lock. A user that does not own the table gets a warning from the
+ * server and leaves it to autovacuum. */
 static void vacuum(hub_evidence_log *log, int taken)
 {
     hub_evidence_pg *pg = log->pg;
