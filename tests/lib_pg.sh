@@ -12,7 +12,8 @@
 #   pg_up           starts it again on the same directory and port
 #   pg_psql SQL     one statement through psql, unaligned rows on stdout
 #   pg_rss_kib      the server's processes' resident memory, added up
-#   pg_rss_sample F   the same every half second into F, until killed
+#   pg_rss_sample F   every half second into F, until killed: the time
+#                   (ms since 1970), the same memory and pg_cpu_ms
 #   pg_cpu_ms       the server's processes' CPU time so far, added up
 #   pg_createdb NAME  another database on the same server; prints its DSN
 #   store_ini [NODE]  the [store] section for hub.ini under STORE
@@ -110,11 +111,13 @@ pg_rss_kib() {
 	done | awk '{s += $1} END {print s + 0}'
 }
 
-# pg_rss_sample FILE: until killed, every half second, appends to FILE
-# what pg_rss_kib would print, read by one process: pg_rss_kib in a shell
-# loop forks an awk for each backend, and that took a seventh of both
-# cores in a run of bench/e2e. Run it in the background (&): the
-# subshell becomes the sampler, so killing its pid stops it.
+# pg_rss_sample FILE: until killed, every half second, appends to FILE a
+# line "MS KIB CPU_MS": the time in ms since 1970, what pg_rss_kib and
+# pg_cpu_ms would print, read by one process: pg_rss_kib in a shell loop
+# forks an awk for each backend, and that took a seventh of both cores in
+# a run of bench/e2e. The times let a caller take the server's CPU over a
+# window of the run. Run it in the background (&): the subshell becomes
+# the sampler, so killing its pid stops it.
 pg_rss_sample() {
 	exec python3 - "$PG_DIR/data/postmaster.pid" "$1" <<'PY'
 import os, sys, time
@@ -128,6 +131,16 @@ def rss(pid):
     except OSError:
         pass
     return 0
+HZ = os.sysconf("SC_CLK_TCK")
+def cpu_ticks(pid, own_children):
+    # utime, stime (and for the postmaster cutime, cstime: its reaped
+    # backends') after "(comm)", as pg_cpu_ms reads them
+    try:
+        with open(f"/proc/{pid}/stat") as s:
+            f = s.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in f[11:15 if own_children else 13])
+    except (OSError, ValueError, IndexError):
+        return 0
 def children(pm):
     try:
         with open(f"/proc/{pm}/task/{pm}/children") as c:
@@ -148,10 +161,12 @@ with open(out, "a") as f:
             with open(pidfile) as p:
                 pm = int(p.readline())
             kids = children(pm)
-            f.write(f"{rss(pm) + sum(rss(k) for k in kids)}\n")
+            kib = rss(pm) + sum(rss(k) for k in kids)
+            ticks = cpu_ticks(pm, True) + sum(cpu_ticks(int(k), False) for k in kids)
+            f.write(f"{int(time.time() * 1000)} {kib} {ticks * 1000 // HZ}\n")
             f.flush()
         except (OSError, ValueError):
-            f.write("0\n")
+            pass # the server not up yet, or gone
         time.sleep(0.5)
 PY
 }
