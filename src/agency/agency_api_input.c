@@ -169,6 +169,17 @@ static const char *text_problem(const char *s, size_t len, size_t max, int requi
 #define REFERENCE_NOT_RRN "must not hold a resident registration number (6 digits," \
                           " a hyphen or not, 7 digits): use the caller's own id"
 
+/* A name, an address or a personalisation value is stored with the
+ * document and printed on the letter: one holding an RRN is refused (the
+ * rrn field is the one place for it, and it is kept in memory only). */
+#define VALUE_NOT_RRN "%s holds a resident registration number: only rrn may, as herald" \
+                      " stores no RRN"
+
+static int value_has_rrn(const char *s, size_t len)
+{
+    return rrn_find_valid(s, len, rrn_today()) >= 0;
+}
+
 /* A column or personalisation name is quoted in errors: never an RRN. */
 static int col_name_ok(const char *k)
 {
@@ -214,7 +225,8 @@ static int check_common(api_rows *rs, const api_common *c, long long now_ms, api
                               "characters of [A-Za-z0-9._-]"), API_IN_BAD;
     if (!c->title || !field_title_ok(c->title, strlen(c->title)))
         return api_errors_add(e, 0, "title", "title must be 1-%d bytes of UTF-8 without "
-                              "control characters", FIELD_TITLE_MAX), API_IN_BAD;
+                              "control characters or a resident registration number",
+                              FIELD_TITLE_MAX), API_IN_BAD;
     if (!c->deadline)
         return api_errors_add(e, 0, "deadline", "deadline is required"), API_IN_BAD;
     if ((why = agency_ref_deadline_check(c->deadline)) != NULL)
@@ -310,6 +322,8 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, fixed[i], "%s must be a string", fixed[i]) ? -1 : 1;
         if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL)
             return api_errors_add(e, row, fixed[i], "%s %s", fixed[i], why) ? -1 : 1;
+        if (i > 0 && value_has_rrn(vals[i], lens[i]))
+            return api_errors_add(e, row, fixed[i], VALUE_NOT_RRN, fixed[i]) ? -1 : 1;
     }
     json_t *p = json_object_get(n, "personalisation"), *v;
     const char *k;
@@ -322,6 +336,8 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
         lens[c] = json_string_length(v);
         if ((why = text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
             return api_errors_add(e, row, field, "%s %s", field, why) ? -1 : 1;
+        if (value_has_rrn(vals[c], lens[c]))
+            return api_errors_add(e, row, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
     return add_row(rs, row, ref, vals, lens) ? -1 : 0;
 }
@@ -530,6 +546,8 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
         why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
         if (why)
             return api_errors_add(e, line, rs->cols[i], "%s %s", rs->cols[i], why) ? -1 : 1;
+        if (i > 0 && vals[i] && value_has_rrn(vals[i], lens[i]))
+            return api_errors_add(e, line, rs->cols[i], VALUE_NOT_RRN, rs->cols[i]) ? -1 : 1;
     }
     return add_row(rs, line, ref, vals, lens) ? -1 : 0;
 }

@@ -300,9 +300,11 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
     if (!len || len > FIELD_TITLE_MAX)
         return cli_usage_error(CMD, "--title must be 1 to %d bytes", FIELD_TITLE_MAX);
     if (!field_title_ok(s->title, len))
-        return cli_usage_error(CMD, "%s", utf8_valid(s->title, len)
-                                              ? "--title must not hold control characters"
-                                              : "--title must be valid UTF-8");
+        return cli_usage_error(CMD, "%s", !utf8_valid(s->title, len)
+                                              ? "--title must be valid UTF-8"
+                                              : field_title_has_rrn(s->title, len)
+                                              ? "--title must not hold a resident registration number"
+                                              : "--title must not hold control characters");
     if ((why = agency_ref_deadline_check(s->deadline)) != NULL)
         return cli_usage_error(CMD, "--deadline: %s", why);
     return 0;

@@ -69,17 +69,43 @@ static int row_copy(sender *s, const csv_row *cr, const rrn *parsed, send_row *r
     return 0;
 }
 
+/* The RRN column is the one place an RRN may stand: in a name, an address
+ * or a template's field it would be stored with the document and printed
+ * on the letter. The first other column holding one, or -1; *at is where
+ * in it. */
+static long column_with_rrn(const sender *s, const csv_row *cr, int today, long *at)
+{
+    for (size_t i = 0; i < s->ncols; i++) {
+        if ((long)i == s->col_rrn)
+            continue;
+        if ((*at = rrn_find_valid(csv_row_field(cr, i), csv_row_len(cr, i), today)) >= 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
 {
     const char *rrn_text = csv_row_field(cr, (size_t)s->col_rrn), *why = NULL;
     size_t len = csv_row_len(cr, (size_t)s->col_rrn);
     char masked[RRN_MASKED_LEN + 1];
+    int today = rrn_today();
+    long col, at;
     rrn parsed;
 
     agency_send_count(s, &s->n.rows, 1);
-    if (rrn_parse(rrn_text, len, rrn_today(), 0, &parsed, &why) == RRN_INVALID) {
+    if (rrn_parse(rrn_text, len, today, 0, &parsed, &why) == RRN_INVALID) {
         rrn_mask(masked, rrn_text, len);
         agency_send_row_error(s, csv_row_line(cr), "RRN %s: %s", masked, why);
+        return 0;
+    }
+    if ((col = column_with_rrn(s, cr, today, &at)) >= 0) {
+        const char *f = csv_row_field(cr, (size_t)col) + at;
+        secure_wipe(&parsed, sizeof parsed);
+        rrn_mask(masked, f, csv_row_len(cr, (size_t)col) - (size_t)at);
+        agency_send_row_error(s, csv_row_line(cr), "column %s holds a resident registration "
+                              "number (%s): only the rrn column may, as herald stores no RRN",
+                              csv_header_name(s->hdr, (size_t)col), masked);
         return 0;
     }
     send_row *r = &b->rows[b->nrows];

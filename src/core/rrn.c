@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "crypto.h"
 
 static int is_digit(char c)
 {
@@ -113,6 +114,24 @@ long rrn_find(const char *s, size_t len, size_t from)
         size_t back = i + 6 + (s[i + 6] == '-');
         if (back + 7 <= len && all_digits(s + back, 7))
             return (long)back;
+    }
+    return -1;
+}
+
+long rrn_find_valid(const char *s, size_t len, int today)
+{
+    for (size_t i = 0; i + 13 <= len; i++) {
+        if ((i && is_digit(s[i - 1])) || !all_digits(s + i, 6))
+            continue;
+        size_t n = 13 + (s[i + 6] == '-');
+        const char *why;
+        rrn r;
+        if (i + n > len || !all_digits(s + i + n - 7, 7) || (i + n < len && is_digit(s[i + n])))
+            continue;
+        int ok = rrn_parse(s + i, n, today, 0, &r, &why) != RRN_INVALID;
+        secure_wipe(&r, sizeof r);
+        if (ok)
+            return (long)i;
     }
     return -1;
 }

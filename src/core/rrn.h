@@ -51,6 +51,15 @@ void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len);
  * treated as one. */
 long rrn_find(const char *s, size_t len, size_t from);
 
+/* Where free text that herald keeps (a recipient's name or address, a
+ * personalisation value) holds an RRN: the offset of the first run of
+ * exactly 13 digits, or six and seven around a hyphen, with no digit on
+ * either side, that rrn_parse takes (a real date by today, any check
+ * digit); -1 when there is none. Stricter than rrn_find, because such
+ * text may rightly hold other long numbers: a 14-digit account number or
+ * a 13-digit run with no possible birth date is not refused. */
+long rrn_find_valid(const char *s, size_t len, int today);
+
 /* Today as YYYYMMDD in UTC+9 (Korean time, where RRN dates are reckoned).
  * The one impure helper here, kept beside its only use. */
 int rrn_today(void);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "rrn.h"
 #include "utf8.h"
 
 #define KST_OFFSET_MS (9LL * 3600 * 1000)
@@ -54,9 +55,15 @@ int field_channel_ref_ok(const char *s, size_t len)
     return 1;
 }
 
+int field_title_has_rrn(const char *s, size_t len)
+{
+    return rrn_find_valid(s, len, 99991231) >= 0;
+}
+
 int field_title_ok(const char *s, size_t len)
 {
-    return len > 0 && len <= FIELD_TITLE_MAX && no_controls(s, len) && utf8_valid(s, len);
+    return len > 0 && len <= FIELD_TITLE_MAX && no_controls(s, len) && utf8_valid(s, len) &&
+           !field_title_has_rrn(s, len);
 }
 
 int field_link_ok(const char *s, size_t len)

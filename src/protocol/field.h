@@ -33,8 +33,9 @@
 #define FIELD_RULE_CHANNEL_REF \
     "reference must be 1-" FIELD_STR(FIELD_CHANNEL_REF_MAX) \
     " printable ASCII characters without spaces"
-#define FIELD_RULE_TITLE \
-    "title must be 1-" FIELD_STR(FIELD_TITLE_MAX) " bytes without control characters"
+#define FIELD_RULE_TITLE                                                                   \
+    "title must be 1-" FIELD_STR(FIELD_TITLE_MAX) " bytes without control characters or a" \
+    " resident registration number"
 #define FIELD_RULE_LINK \
     "link must be an http:// or https:// URL of at most " FIELD_STR(FIELD_LINK_MAX) " bytes"
 #define FIELD_RULE_URGENT "urgent must be true or false"
@@ -66,8 +67,12 @@ int field_channel_ok(const char *s, size_t len);
  * message id): 1-64 bytes from '!' to '~'. Wider than a reference, as
  * the channel chooses it; narrow enough to print and quote anywhere. */
 int field_channel_ref_ok(const char *s, size_t len);
-/* 1-200 bytes of valid UTF-8 with no control characters. */
+/* 1-200 bytes of valid UTF-8 with no control characters, and no RRN: a
+ * title travels to the hub, the platforms and the member's phone. */
 int field_title_ok(const char *s, size_t len);
+/* Whether a title holds an RRN (any birth date up to the year 9999: the
+ * protocol has no clock), for a message saying so. */
+int field_title_has_rrn(const char *s, size_t len);
 /* At most 512 bytes, http:// or https://, then only the characters a URI
  * may hold unescaped (RFC 3986): no spaces, controls, non-ASCII bytes, nor
  * any of "<>\\^`{|}. A link goes into a Location header and an HTML

@@ -325,4 +325,27 @@ check "send --urgent marks its notices urgent at the hub; the other runs' carry 
 	bash -c "curl -s '$HUB/test/state' | jq -e '
 		([.notices[] | select(.urgent == true)] | length == 1) and
 		([.notices[] | select(.title != \"출석 요구 / Summons\" and has(\"urgent\"))] | length == 0)' >/dev/null"
+
+# An RRN outside the rrn column would be stored with the document and
+# printed on the letter: that row is refused, named and masked, the rest
+# go. A 14-digit account number is no RRN.
+printf '%s\n' 'rrn,name,address,amount' \
+	'640101-1000007,김철수,"서울 640101-1000007",1000' \
+	'640202-2000007,박영미,서울,12345678901234' >rrn_values.csv
+"$HERALD" agency send --config agency.ini --template notice.html --title "RRN in values" \
+	--deadline 2026-12-31 rrn_values.csv >rrn_values.out 2>rrn_values.err
+rc=$?
+check "an RRN in the address: that row refused (exit 2), the account number's row sent" \
+	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 2 and .accepted == 1 and .failed == 1' rrn_values.out >/dev/null"
+check "the refusal names line and column, the number masked after the sixth digit" \
+	grep -q "line 2: column address holds a resident registration number (640101-\*\*\*\*\*\*\*)" rrn_values.err
+check "the refused RRN is in no message and in no file of the agency" \
+	bash -c '! grep -q 1000007 rrn_values.err && ! grep -rqa 1000007 data'
+"$HERALD" agency send --config agency.ini --template notice.html --title "Fine 640101-1000007" \
+	--deadline 2026-12-31 rrn_values.csv >rrn_title.out 2>rrn_title.err
+rc=$?
+check "a title holding an RRN: a usage error that does not quote it, nothing sent" \
+	bash -c "[ $rc -eq 2 ] && grep -q 'title must not hold a resident registration number' rrn_title.err &&
+		! grep -q 1000007 rrn_title.err &&
+		curl -s '$HUB/test/state' | jq -e '[.notices[] | select(.title | startswith(\"Fine\"))] | length == 0' >/dev/null"
 finish

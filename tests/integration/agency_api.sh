@@ -156,6 +156,10 @@ r=$(http POST "$API/v1/notices" "$(bad '.rrn = "971313-1019902" | .reference = "
 check "an impossible RRN: 400 naming rrn, masked after the sixth digit" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"rrn\" and (.detail | contains(\"971313-*******\"))' <<<'$(body_of "$r")' >/dev/null &&
 		! grep -q 1019902 <<<'$(body_of "$r")'"
+r=$(http POST "$API/v1/notices" "$(bad '.personalisation.amount = "640101-1000007" | .reference = "x3b"')" "${AUTH[@]}")
+check "an RRN in a personalisation value: 400 naming the field, the number not quoted" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\"' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -q 1000007 <<<'$(body_of "$r")'"
 r=$(http POST "$API/v1/notices" "$(bad '.template = "nope" | .reference = "x4"')" "${AUTH[@]}")
 check "an unknown template: 400 naming template" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\"' <<<'$(body_of "$r")' >/dev/null"

@@ -98,6 +98,11 @@ static void bad_fields_are_named(void **state)
         /* an RRN where the caller's id belongs, in either shape */
         {"\"reference\":\"r-1\"", "\"reference\":\"971013-9019902\"", "reference"},
         {"\"reference\":\"r-1\"", "\"reference\":\"tax:9710139019902\"", "reference"},
+        /* an RRN in a value herald stores, or in the title it sends on */
+        {"\"name\":\"홍길동\"", "\"name\":\"홍길동 8503151234566\"", "name"},
+        {"\"address\":\"서울\"", "\"address\":\"서울 850315-1234566\"", "address"},
+        {"\"amount\":\"125,000\"", "\"amount\":\"850315-1234566\"", "personalisation.amount"},
+        {"\"title\":\"T\"", "\"title\":\"T 850315-1234566\"", "title"},
     };
     api_rows rs;
     api_errors e;
@@ -111,6 +116,7 @@ static void bad_fields_are_named(void **state)
                  at + strlen(cases[i].from));
         assert_int_equal(parse_one(body, &rs, &e), API_IN_BAD);
         assert_string_equal(e.v[0].field, cases[i].field);
+        assert_null(strstr(e.v[0].detail, "1234566"));
         api_rows_free(&rs);
         api_errors_free(&e);
     }
@@ -220,19 +226,22 @@ static void bulk_csv(void **state)
                               "c-3,1,2\n"
                               "bad ref,1,n,a,1\n"
                               "c-5,761225-2987650,정,대전,300\n"
-                              "761225-2987650,761225-2987650,정,대전,300\n";
+                              "761225-2987650,761225-2987650,정,대전,300\n"
+                              "c-8,761225-2987650,정,대전 761225-2987650,300\n"
+                              "c-9,761225-2987650,정,대전,12345678901234\n";
     api_common c = {"tax", "T", "2026-12-31", NULL, NULL};
     api_rows rs;
     api_errors e = {0};
     (void)state;
 
     assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &c, NOW, &rs, &e), API_IN_OK);
-    assert_int_equal(rs.nrows, 2);
+    assert_int_equal(rs.nrows, 3);
     assert_string_equal(rs.rows[0].ref, "c-1");
     assert_int_equal(rs.rows[0].row, 2);
     assert_string_equal(api_row_field(&rs.rows[0], API_COL_ADDRESS), "서울, 종로");
     assert_string_equal(rs.rows[1].ref, "c-5");
-    assert_int_equal(e.n, 4);
+    assert_string_equal(rs.rows[2].ref, "c-9"); /* a 14-digit account number is no RRN */
+    assert_int_equal(e.n, 5);
     assert_int_equal(e.v[0].row, 3);
     assert_string_equal(e.v[0].field, "name");
     assert_int_equal(e.v[1].row, 4); /* too few fields */
@@ -241,6 +250,9 @@ static void bulk_csv(void **state)
     assert_int_equal(e.v[3].row, 7); /* an RRN as the reference */
     assert_string_equal(e.v[3].field, "reference");
     assert_null(strstr(e.v[3].detail, "2987650"));
+    assert_int_equal(e.v[4].row, 8); /* an RRN in the address */
+    assert_string_equal(e.v[4].field, "address");
+    assert_null(strstr(e.v[4].detail, "2987650"));
     api_rows_free(&rs);
     api_errors_free(&e);
 

@@ -79,6 +79,11 @@ static void titles_links_reasons(void **state)
     assert_true(field_title_ok(S("2026년 자동차세 납부 안내 / Vehicle tax 2026")));
     assert_false(field_title_ok(S("")));
     assert_false(field_title_ok(S("line\nbreak")));
+    /* an RRN, with or without its hyphen; other long numbers are fine */
+    assert_false(field_title_ok(S("Fine for 850315-1234566")));
+    assert_false(field_title_ok(S("Fine for 8503151234566")));
+    assert_true(field_title_ok(S("Invoice 12345678901234")));
+    assert_true(field_title_ok(S("Invoice 991399-1234566")));
     memset(big, 'x', sizeof big);
     assert_true(field_title_ok(big, 200));
     assert_false(field_title_ok(big, 201));
@@ -124,7 +129,8 @@ static void sha256_hex(void **state)
 static void rules_name_the_limits(void **state)
 {
     (void)state;
-    assert_string_equal(FIELD_RULE_TITLE, "title must be 1-200 bytes without control characters");
+    assert_string_equal(FIELD_RULE_TITLE, "title must be 1-200 bytes without control characters"
+                                          " or a resident registration number");
     assert_string_equal(FIELD_RULE_LINK,
                         "link must be an http:// or https:// URL of at most 512 bytes");
     assert_string_equal(FIELD_RULE_REFERENCE,

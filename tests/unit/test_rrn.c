@@ -217,6 +217,35 @@ static void find_spots_an_rrn_in_text(void **state)
     assert_int_equal(rrn_find("971013-9019902", 13, 0), -1);
 }
 
+#define FIND_VALID(s) rrn_find_valid(s, strlen(s), 20261204)
+
+static void find_valid_spots_only_a_possible_rrn(void **state)
+{
+    (void)state;
+    /* with or without the hyphen, alone or inside text, any check digit */
+    assert_int_equal(FIND_VALID("971013-9019902"), 0);
+    assert_int_equal(FIND_VALID("9710139019902"), 0);
+    assert_int_equal(FIND_VALID("Seoul 850315-1234567 ho"), 6);
+    assert_int_equal(FIND_VALID("account 12345678901234, id 850315-1234566"), 27);
+    /* a 2021 birth, random digits after the sex digit */
+    assert_int_equal(FIND_VALID("210505-4000000"), 0);
+    /* not one: a run longer or shorter than an RRN, no possible birth
+     * date, a birth date still to come, another separator */
+    assert_int_equal(FIND_VALID("97101390199021"), -1);
+    assert_int_equal(FIND_VALID("19710139019902"), -1);
+    assert_int_equal(FIND_VALID("971013-901990"), -1);
+    assert_int_equal(FIND_VALID("971313-1019902"), -1);
+    assert_int_equal(FIND_VALID("270101-3000000"), -1);
+    assert_int_equal(FIND_VALID("971013 9019902"), -1);
+    assert_int_equal(FIND_VALID("971013--9019902"), -1);
+    assert_int_equal(FIND_VALID("1,250,000 won"), -1);
+    assert_int_equal(FIND_VALID(""), -1);
+    /* a first impossible run does not hide a later real one */
+    assert_int_equal(FIND_VALID("971313-1019902 / 971013-9019902"), 17);
+    /* len bounds the search */
+    assert_int_equal(rrn_find_valid("971013-9019902", 13, 20261204), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +263,7 @@ int main(void)
         cmocka_unit_test(post_2020_random_digits),
         cmocka_unit_test(mask_hides_the_rest),
         cmocka_unit_test(find_spots_an_rrn_in_text),
+        cmocka_unit_test(find_valid_spots_only_a_possible_rrn),
     };
     return cmocka_run_group_tests_name("rrn", tests, NULL, NULL);
 }
