@@ -175,9 +175,9 @@ static const char *text_problem(const char *s, size_t len, size_t max, int requi
 #define VALUE_NOT_RRN "%s holds a resident registration number: only rrn may, as herald" \
                       " stores no RRN"
 
-static int value_has_rrn(const char *s, size_t len)
+static int value_has_rrn(const api_rows *rs, const char *s, size_t len)
 {
-    return rrn_find_valid(s, len, rrn_today()) >= 0;
+    return rrn_find_valid(s, len, rs->today) >= 0;
 }
 
 /* A column or personalisation name is quoted in errors: never an RRN. */
@@ -219,6 +219,7 @@ static int check_common(api_rows *rs, const api_common *c, long long now_ms, api
     const char *why;
     long long at;
 
+    rs->today = rrn_day_of_ms(now_ms);
     if (!c->tpl || !apikeys_name_ok(c->tpl, strlen(c->tpl)) ||
         strlen(c->tpl) > API_TEMPLATE_ID_MAX)
         return api_errors_add(e, 0, "template", "template must be a template id: 1-64 "
@@ -322,7 +323,7 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, fixed[i], "%s must be a string", fixed[i]) ? -1 : 1;
         if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL)
             return api_errors_add(e, row, fixed[i], "%s %s", fixed[i], why) ? -1 : 1;
-        if (i > 0 && value_has_rrn(vals[i], lens[i]))
+        if (i > 0 && value_has_rrn(rs, vals[i], lens[i]))
             return api_errors_add(e, row, fixed[i], VALUE_NOT_RRN, fixed[i]) ? -1 : 1;
     }
     json_t *p = json_object_get(n, "personalisation"), *v;
@@ -336,7 +337,7 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
         lens[c] = json_string_length(v);
         if ((why = text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
             return api_errors_add(e, row, field, "%s %s", field, why) ? -1 : 1;
-        if (value_has_rrn(vals[c], lens[c]))
+        if (value_has_rrn(rs, vals[c], lens[c]))
             return api_errors_add(e, row, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
     return add_row(rs, row, ref, vals, lens) ? -1 : 0;
@@ -546,7 +547,7 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
         why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
         if (why)
             return api_errors_add(e, line, rs->cols[i], "%s %s", rs->cols[i], why) ? -1 : 1;
-        if (i > 0 && vals[i] && value_has_rrn(vals[i], lens[i]))
+        if (i > 0 && vals[i] && value_has_rrn(rs, vals[i], lens[i]))
             return api_errors_add(e, line, rs->cols[i], VALUE_NOT_RRN, rs->cols[i]) ? -1 : 1;
     }
     return add_row(rs, line, ref, vals, lens) ? -1 : 0;

@@ -52,6 +52,7 @@ typedef struct api_rows {
     char deadline[API_DEADLINE_MAX + 1];
     long long scheduled_ms; /* 0: at once */
     int urgent;             /* before bulk notices, at every role */
+    int today;              /* YYYYMMDD in Korea when posted: RRN dates are checked against it */
     char *cols[API_MAX_COLS];
     size_t ncols;
     api_row *rows;

@@ -75,7 +75,8 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     }
     if (!reason || !*reason || !field_reason_ok(reason, strlen(reason))) {
         snprintf(r->error, sizeof r->error,
-                 "reason must be 1 to %d bytes of text without control characters",
+                 "reason must be 1 to %d bytes of text without control characters or a "
+                 "resident registration number",
                  FIELD_REASON_MAX);
         return 400;
     }

@@ -302,7 +302,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
     if (!field_title_ok(s->title, len))
         return cli_usage_error(CMD, "%s", !utf8_valid(s->title, len)
                                               ? "--title must be valid UTF-8"
-                                              : field_title_has_rrn(s->title, len)
+                                              : field_text_has_rrn(s->title, len)
                                               ? "--title must not hold a resident registration number"
                                               : "--title must not hold control characters");
     if ((why = agency_ref_deadline_check(s->deadline)) != NULL)

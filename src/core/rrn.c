@@ -58,36 +58,35 @@ static int two_digits(const char *d)
     return (d[0] - '0') * 10 + (d[1] - '0');
 }
 
-rrn_status rrn_parse(const char *s, size_t len, int today, int strict,
-                     rrn *out, const char **reason)
+/* rrn_parse's work, in buffers the caller wipes. */
+static rrn_status parse(const char *s, size_t len, int today, int strict, char d[RRN_DIGITS],
+                        rrn *r, rrn *out, const char **reason)
 {
-    char d[RRN_DIGITS];
     const char *why = extract_digits(s, len, d);
-    rrn r;
 
     if (why) {
         *reason = why;
         return RRN_INVALID;
     }
-    r.year = century_of(d[6], &r.foreign) + two_digits(d);
-    r.month = two_digits(d + 2);
-    r.day = two_digits(d + 4);
-    r.female = (d[6] - '0') % 2 == 0;
-    if (r.month < 1 || r.month > 12) {
+    r->year = century_of(d[6], &r->foreign) + two_digits(d);
+    r->month = two_digits(d + 2);
+    r->day = two_digits(d + 4);
+    r->female = (d[6] - '0') % 2 == 0;
+    if (r->month < 1 || r->month > 12) {
         *reason = "impossible birth date: no such month";
         return RRN_INVALID;
     }
-    if (r.day < 1 || r.day > clock_days_in_month(r.year, r.month)) {
+    if (r->day < 1 || r->day > clock_days_in_month(r->year, r->month)) {
         *reason = "impossible birth date: no such day in that month";
         return RRN_INVALID;
     }
-    if (r.year * 10000 + r.month * 100 + r.day > today) {
+    if (r->year * 10000 + r->month * 100 + r->day > today) {
         *reason = "birth date is in the future";
         return RRN_INVALID;
     }
-    memcpy(r.digits, d, RRN_DIGITS);
-    r.digits[RRN_DIGITS] = '\0';
-    *out = r;
+    memcpy(r->digits, d, RRN_DIGITS);
+    r->digits[RRN_DIGITS] = '\0';
+    *out = *r;
     if (rrn_check_digit(d) != d[12] - '0') {
         *reason = "check digit mismatch (a typo, or a number issued since October 2020)";
         if (strict)
@@ -96,6 +95,20 @@ rrn_status rrn_parse(const char *s, size_t len, int today, int strict,
     }
     *reason = NULL;
     return RRN_VALID;
+}
+
+/* The digits leave no copy on the stack: rrn_find_valid runs this over
+ * every candidate in free text. */
+rrn_status rrn_parse(const char *s, size_t len, int today, int strict,
+                     rrn *out, const char **reason)
+{
+    char d[RRN_DIGITS];
+    rrn r;
+    rrn_status st = parse(s, len, today, strict, d, &r, out, reason);
+
+    secure_wipe(d, sizeof d);
+    secure_wipe(&r, sizeof r);
+    return st;
 }
 
 static int all_digits(const char *s, size_t n)
@@ -147,11 +160,16 @@ void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len)
     out[i + 8] = '\0';
 }
 
-int rrn_today(void)
+int rrn_day_of_ms(long long ms)
 {
-    time_t now = time(NULL) + 9 * 3600;
+    time_t t = (time_t)(ms / 1000) + 9 * 3600;
     struct tm tm;
 
-    gmtime_r(&now, &tm);
+    gmtime_r(&t, &tm);
     return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+int rrn_today(void)
+{
+    return rrn_day_of_ms((long long)time(NULL) * 1000);
 }

@@ -60,8 +60,10 @@ long rrn_find(const char *s, size_t len, size_t from);
  * a 13-digit run with no possible birth date is not refused. */
 long rrn_find_valid(const char *s, size_t len, int today);
 
-/* Today as YYYYMMDD in UTC+9 (Korean time, where RRN dates are reckoned).
- * The one impure helper here, kept beside its only use. */
+/* The day of ms (since 1970) as YYYYMMDD in UTC+9 (Korean time, where
+ * RRN dates are reckoned). */
+int rrn_day_of_ms(long long ms);
+/* Today so: the one impure helper here, kept beside its only use. */
 int rrn_today(void);
 
 #endif

@@ -32,7 +32,7 @@ static const char *check_cancel(json_t *o, hub_cancel *c)
     c->reason = hub_api_str(o, "reason", &len);
     if (!c->reason || !len || !field_reason_ok(c->reason, len))
         return "reason must be 1 to " FIELD_STR(FIELD_REASON_MAX)
-               " bytes of text without control characters";
+               " bytes of text without control characters or a resident registration number";
     return NULL;
 }
 

@@ -55,7 +55,7 @@ int field_channel_ref_ok(const char *s, size_t len)
     return 1;
 }
 
-int field_title_has_rrn(const char *s, size_t len)
+int field_text_has_rrn(const char *s, size_t len)
 {
     return rrn_find_valid(s, len, 99991231) >= 0;
 }
@@ -63,7 +63,7 @@ int field_title_has_rrn(const char *s, size_t len)
 int field_title_ok(const char *s, size_t len)
 {
     return len > 0 && len <= FIELD_TITLE_MAX && no_controls(s, len) && utf8_valid(s, len) &&
-           !field_title_has_rrn(s, len);
+           !field_text_has_rrn(s, len);
 }
 
 int field_link_ok(const char *s, size_t len)
@@ -97,7 +97,8 @@ int field_sha256_ok(const char *s, size_t len)
 
 int field_reason_ok(const char *s, size_t len)
 {
-    return len <= FIELD_REASON_MAX && no_controls(s, len) && utf8_valid(s, len);
+    return len <= FIELD_REASON_MAX && no_controls(s, len) && utf8_valid(s, len) &&
+           !field_text_has_rrn(s, len);
 }
 
 /* Reads exactly n digits; -1 if any is not a digit. */

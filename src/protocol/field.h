@@ -41,7 +41,7 @@
 #define FIELD_RULE_URGENT "urgent must be true or false"
 #define FIELD_RULE_REASON \
     "reason must be null or at most " FIELD_STR(FIELD_REASON_MAX) \
-    " bytes without control characters"
+    " bytes without control characters or a resident registration number"
 #define FIELD_RULE_DEADLINE "deadline must be YYYY-MM-DD or an RFC 3339 time"
 #define FIELD_RULE_DEADLINE_PAST "deadline has passed"
 #define FIELD_RULE_DEADLINE_NEAR "deadline must be at least an hour ahead"
@@ -70,9 +70,9 @@ int field_channel_ref_ok(const char *s, size_t len);
 /* 1-200 bytes of valid UTF-8 with no control characters, and no RRN: a
  * title travels to the hub, the platforms and the member's phone. */
 int field_title_ok(const char *s, size_t len);
-/* Whether a title holds an RRN (any birth date up to the year 9999: the
- * protocol has no clock), for a message saying so. */
-int field_title_has_rrn(const char *s, size_t len);
+/* Whether a title or a reason holds an RRN (any birth date up to the
+ * year 9999: the protocol has no clock), for a message saying so. */
+int field_text_has_rrn(const char *s, size_t len);
 /* At most 512 bytes, http:// or https://, then only the characters a URI
  * may hold unescaped (RFC 3986): no spaces, controls, non-ASCII bytes, nor
  * any of "<>\\^`{|}. A link goes into a Location header and an HTML
@@ -80,7 +80,9 @@ int field_title_has_rrn(const char *s, size_t len);
 int field_link_ok(const char *s, size_t len);
 /* A SHA-256 in hex: 64 lower-case hex digits. */
 int field_sha256_ok(const char *s, size_t len);
-/* At most 200 bytes of valid UTF-8, no control characters. */
+/* At most 200 bytes of valid UTF-8, no control characters, no RRN: a
+ * cancellation's reason is kept by the agency, the hub and the platform,
+ * and shown to the member. */
 int field_reason_ok(const char *s, size_t len);
 
 /* RFC 3339 ("2026-11-27T07:53:58.123Z", or with "+09:00"; fractions of a

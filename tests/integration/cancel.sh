@@ -262,6 +262,10 @@ check "a body without reason: 400" [ "$(status_of "$r")" = 400 ]
 r=$(http POST "$AGH/v1/notices/$RC/cancel" "{\"reason\":\"$(printf 'x%.0s' $(seq 1 201))\"}" "${BO[@]}")
 check "a reason over 200 bytes: 400 naming the limit" \
 	bash -c "[ '$(status_of "$r")' = 400 ] && grep -q '200 bytes' <<<'$(body_of "$r")'"
+r=$(http POST "$AGH/v1/notices/$RC/cancel" '{"reason":"주민번호 640101-1000007 오기재"}' "${BO[@]}")
+check "a reason holding an RRN (kept, and shown to the member): 400 that does not quote it" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && grep -q 'resident registration number' <<<'$(body_of "$r")' &&
+		! grep -q 1000007 <<<'$(body_of "$r")'"
 check "C's notice is untouched by the refused calls" [ "$(state_of "$NC")" = received ]
 
 # ---- a month on: C is reminded and goes to paper; A gets neither ----

@@ -171,6 +171,12 @@ check "resubmitting the batch returns the same ids with duplicate:true" \
 		and (.results[0:6] | all(.duplicate == true))' <<<'$(body_of "$r")' >/dev/null"
 check "the database holds six notices, not twelve" \
 	[ "$(hub_sql data/hub.db 'select count(*) from notices')" = 6 ]
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .} | .notices[0].title = "과태료 640101-1000007"' \
+	<(notice 1 REF-RRN 2030-12-31))" "${A_NTS[@]}")
+check "a title holding an RRN: a per-item error naming the rule, not the number, nothing stored" \
+	bash -c "jq -e '.results[0].error | test(\"resident registration number\")' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -q 1000007 <<<'$(body_of "$r")' &&
+		[ \"\$(hub_sql data/hub.db \"select count(*) from notices where reference = 'REF-RRN'\")\" = 0 ]"
 echo $((3 * 3600 * 1000)) >clock # person 5's deadline has passed
 python3 -c 'import json; print(json.dumps({"notices": [{}] * 10001}))' >many.json
 r=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \

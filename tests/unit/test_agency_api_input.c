@@ -81,6 +81,27 @@ static void a_notice_becomes_one_row(void **state)
     api_errors_free(&e);
 }
 
+/* An RRN in a value is judged on the day the notice is posted (NOW, in
+ * Korea): a birth date after it is no RRN yet. */
+static void values_are_judged_on_the_posting_day(void **state)
+{
+    api_rows rs;
+    api_errors e;
+    char body[1024];
+    const char *at = strstr(one, "125,000");
+    (void)state;
+
+    snprintf(body, sizeof body, "%.*s%s%s", (int)(at - one), one, "261119-3000000", at + 7);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_OK);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    snprintf(body, sizeof body, "%.*s%s%s", (int)(at - one), one, "261118-3000000", at + 7);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_BAD);
+    assert_string_equal(e.v[0].field, "personalisation.amount");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
 /* Each bad field is refused with its name. */
 static void bad_fields_are_named(void **state)
 {
@@ -345,6 +366,7 @@ int main(void)
         cmocka_unit_test(a_notice_becomes_one_row),
         cmocka_unit_test(urgent_is_read),
         cmocka_unit_test(bad_fields_are_named),
+        cmocka_unit_test(values_are_judged_on_the_posting_day),
         cmocka_unit_test(malformed_json_is_not_quoted),
         cmocka_unit_test(scheduled_for_is_bounded),
         cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),

@@ -84,6 +84,9 @@ static void titles_links_reasons(void **state)
     assert_false(field_title_ok(S("Fine for 8503151234566")));
     assert_true(field_title_ok(S("Invoice 12345678901234")));
     assert_true(field_title_ok(S("Invoice 991399-1234566")));
+    /* a cancellation's reason too: it is kept and shown to the member */
+    assert_true(field_reason_ok(S("주민번호 오기재")));
+    assert_false(field_reason_ok(S("주민번호 850315-1234566 오기재")));
     memset(big, 'x', sizeof big);
     assert_true(field_title_ok(big, 200));
     assert_false(field_title_ok(big, 201));

@@ -246,6 +246,16 @@ static void find_valid_spots_only_a_possible_rrn(void **state)
     assert_int_equal(rrn_find_valid("971013-9019902", 13, 20261204), -1);
 }
 
+/* Korean days: UTC 15:00 is the next day's midnight. */
+static void day_of_ms_is_korean(void **state)
+{
+    (void)state;
+    assert_int_equal(rrn_day_of_ms(1795000000000LL), 20261118);
+    assert_int_equal(rrn_day_of_ms(1796309999000LL), 20261203); /* 2026-12-03 14:59:59 UTC */
+    assert_int_equal(rrn_day_of_ms(1796310000000LL), 20261204); /* 15:00 UTC */
+    assert_int_equal(rrn_day_of_ms(0), 19700101);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +274,7 @@ int main(void)
         cmocka_unit_test(mask_hides_the_rest),
         cmocka_unit_test(find_spots_an_rrn_in_text),
         cmocka_unit_test(find_valid_spots_only_a_possible_rrn),
+        cmocka_unit_test(day_of_ms_is_korean),
     };
     return cmocka_run_group_tests_name("rrn", tests, NULL, NULL);
 }
