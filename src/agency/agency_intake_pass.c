@@ -27,31 +27,20 @@ static const char *caller_ref_for(void *ctx, long line)
     return ((intake_pass *)ctx)->rows[line - 1]->ref;
 }
 
-/* The field a "column NAME holds ..." message names, as the API names
- * it: name, address, or personalisation.NAME. */
-static const char *column_field(const char *msg, char *out, size_t cap)
-{
-    size_t n = strcspn(msg + 7, " ");
-
-    if (!strncmp(msg + 7, "name ", 5) || !strncmp(msg + 7, "address ", 8))
-        snprintf(out, cap, "%.*s", (int)n, msg + 7);
-    else
-        snprintf(out, cap, "personalisation.%.*s", (int)n, msg + 7);
-    return out;
-}
-
-/* A row the pipeline refused: its message (RRNs masked already) names
- * the step, which says which field was wrong. */
-static void row_error(void *ctx, long line, const char *msg)
+/* A row the pipeline refused (its message's RRNs masked already), with
+ * the column at fault named as the API names fields: rrn, name, address,
+ * personalisation (the template as a whole) or personalisation.NAME. */
+static void row_error(void *ctx, long line, const char *column, const char *msg)
 {
     intake_pass *p = ctx;
-    char col[96];
-    const char *field = !strncmp(msg, "RRN ", 4)                  ? "rrn"
-                        : !strncmp(msg, "cannot render", 13)      ? "personalisation"
-                        : !strncmp(msg, "column ", 7)             ? column_field(msg, col, sizeof col)
-                                                                  : "";
+    char field[96] = "";
     int status = !strncmp(msg, "hub refused", 11) ? 422 : 400;
 
+    if (column && (!strcmp(column, "rrn") || !strcmp(column, "name") ||
+                   !strcmp(column, "address") || !strcmp(column, "personalisation")))
+        snprintf(field, sizeof field, "%s", column);
+    else if (column)
+        snprintf(field, sizeof field, "personalisation.%s", column);
     intake_result_set(&p->out[line - 1], status, field, msg);
 }
 

@@ -86,7 +86,7 @@ void agency_send_clear_bar(const sender *s)
 }
 
 /* A skipped row: "FILE: line N: reason" on stderr, counted as failed. */
-void agency_send_row_error(sender *s, long line, const char *fmt, ...)
+void agency_send_row_error(sender *s, long line, const char *column, const char *fmt, ...)
 {
     va_list ap;
 
@@ -98,7 +98,7 @@ void agency_send_row_error(sender *s, long line, const char *fmt, ...)
         pthread_mutex_lock(&s->out_lock);
         s->n.failed++;
         pthread_mutex_unlock(&s->out_lock);
-        s->row_error(s->hook_ctx, line, msg);
+        s->row_error(s->hook_ctx, line, column, msg);
         return;
     }
     pthread_mutex_lock(&s->out_lock);

@@ -97,10 +97,11 @@ typedef struct sender {
     time_t last_progress;
     /* Set by a caller other than the command (the API's intake): a row's
      * reference comes from reference_for instead of the run id, and a
-     * failed row goes to row_error instead of stderr. line is then the
-     * caller's own row number. */
+     * failed row goes to row_error instead of stderr, with the column at
+     * fault (NULL when none is). line is then the caller's own row
+     * number. */
     const char *(*reference_for)(void *ctx, long line);
-    void (*row_error)(void *ctx, long line, const char *msg);
+    void (*row_error)(void *ctx, long line, const char *column, const char *msg);
     void *hook_ctx;
     /* The API's too: a row's caller reference, stored with its document
      * in api_refs, with the bulk job (NULL for single notices) and when. */
@@ -115,9 +116,10 @@ typedef struct sender {
 
 /* Erases the progress bar before a message. */
 void agency_send_clear_bar(const sender *s);
-/* A skipped row: "FILE: line N: reason" on stderr, counted as failed. */
-void agency_send_row_error(sender *s, long line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* A skipped row: "FILE: line N: reason" on stderr, counted as failed.
+ * column: the file's column at fault, or NULL. */
+void agency_send_row_error(sender *s, long line, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Adds to one of the counts, which both threads move. */
 void agency_send_count(sender *s, long *field, long k);
 

@@ -96,16 +96,17 @@ int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
     agency_send_count(s, &s->n.rows, 1);
     if (rrn_parse(rrn_text, len, today, 0, &parsed, &why) == RRN_INVALID) {
         rrn_mask(masked, rrn_text, len);
-        agency_send_row_error(s, csv_row_line(cr), "RRN %s: %s", masked, why);
+        agency_send_row_error(s, csv_row_line(cr), "rrn", "RRN %s: %s", masked, why);
         return 0;
     }
     if ((col = column_with_rrn(s, cr, today, &at)) >= 0) {
         const char *f = csv_row_field(cr, (size_t)col) + at;
         secure_wipe(&parsed, sizeof parsed);
         rrn_mask(masked, f, csv_row_len(cr, (size_t)col) - (size_t)at);
-        agency_send_row_error(s, csv_row_line(cr), "column %s holds a resident registration "
-                              "number (%s): only the rrn column may, as herald stores no RRN",
-                              csv_header_name(s->hdr, (size_t)col), masked);
+        const char *name = csv_header_name(s->hdr, (size_t)col);
+        agency_send_row_error(s, csv_row_line(cr), name, "column %s holds a resident "
+                              "registration number (%s): only the rrn column may, as herald "
+                              "stores no RRN", name, masked);
         return 0;
     }
     send_row *r = &b->rows[b->nrows];
@@ -259,7 +260,7 @@ static void apply_ci_results(sender *s, json_t *res, send_row **pending, size_t 
 
         rrn_mask(masked, r->rrn, RRN_DIGITS);
         if (!ci || !ci_is_well_formed(ci, strlen(ci))) {
-            agency_send_row_error(s, r->line, "RRN %s: idsvc: %s", masked,
+            agency_send_row_error(s, r->line, "rrn", "RRN %s: idsvc: %s", masked,
                                   e ? e : "no CI in the answer");
             r->done = 1;
             continue;
@@ -368,14 +369,14 @@ static void render_row(sender *s, send_row *r)
     buf out;
 
     if (why) {
-        agency_send_row_error(s, r->line, "%s", why);
+        agency_send_row_error(s, r->line, NULL, "%s", why);
         r->done = 1;
         return;
     }
     buf_init(&out, 4096);
     if (template_render(s->tpl, lookup_field, &l, &out, err, sizeof err) != 0 || out.broken) {
         buf_free(&out);
-        agency_send_row_error(s, r->line, "cannot render the document: %s", err);
+        agency_send_row_error(s, r->line, "personalisation", "cannot render the document: %s", err);
         r->done = 1;
         return;
     }
@@ -454,7 +455,7 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
             refs[i] = live[i]->reference;
             if (!id || !*id || strlen(id) > AGENCY_NOTICE_MAX ||
                 (ref && strcmp(ref, live[i]->reference) != 0)) {
-                agency_send_row_error(s, live[i]->line, "hub refused the notice: %s",
+                agency_send_row_error(s, live[i]->line, NULL, "hub refused the notice: %s",
                                       e ? e : "no notice id in the answer");
                 continue;
             }
