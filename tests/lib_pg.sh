@@ -12,7 +12,7 @@
 #   pg_up           starts it again on the same directory and port
 #   pg_psql SQL     one statement through psql, unaligned rows on stdout
 #   pg_rss_kib      the server's processes' resident memory, added up
-#   pg_rss_sample F   every half second into F, until killed: the time
+#   pg_sample F     every half second into F, until killed: the time
 #                   (ms since 1970), the same memory and pg_cpu_ms
 #   pg_cpu_ms       the server's processes' CPU time so far, added up
 #   pg_createdb NAME  another database on the same server; prints its DSN
@@ -111,14 +111,14 @@ pg_rss_kib() {
 	done | awk '{s += $1} END {print s + 0}'
 }
 
-# pg_rss_sample FILE: until killed, every half second, appends to FILE a
+# pg_sample FILE: until killed, every half second, appends to FILE a
 # line "MS KIB CPU_MS": the time in ms since 1970, what pg_rss_kib and
 # pg_cpu_ms would print, read by one process: pg_rss_kib in a shell loop
 # forks an awk for each backend, and that took a seventh of both cores in
 # a run of bench/e2e. The times let a caller take the server's CPU over a
 # window of the run. Run it in the background (&): the subshell becomes
 # the sampler, so killing its pid stops it.
-pg_rss_sample() {
+pg_sample() {
 	exec python3 - "$PG_DIR/data/postmaster.pid" "$1" <<'PY'
 import os, sys, time
 pidfile, out = sys.argv[1], sys.argv[2]
