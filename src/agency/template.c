@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "rrn.h"
 
 typedef struct piece {
     size_t off, len; /* the literal run, in t->text */
@@ -154,6 +155,24 @@ static void fill_pieces(template *t, size_t len)
     t->npieces++;
 }
 
+/* Every document rendered from the template would carry its literal text
+ * into the agency's database and onto paper, so what may be an RRN there
+ * (possible on any date, as in a title) is refused with its line, never
+ * its digits. 1 when it is. */
+static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
+{
+    long at = rrn_find_valid(text, len, 99991231);
+    unsigned line = 1;
+
+    if (at < 0)
+        return 0;
+    for (long i = 0; i < at; i++)
+        line += text[i] == '\n';
+    snprintf(err, errlen, "line %u: the text holds what may be a resident registration number;"
+             " a template holds none (RRNs go in the rrn column only)", line);
+    return 1;
+}
+
 template *template_compile(const char *text, size_t len, char *err, size_t errlen)
 {
     template *t;
@@ -164,7 +183,7 @@ template *template_compile(const char *text, size_t len, char *err, size_t errle
         return NULL;
     }
     n = count_slots(text, len, err, errlen);
-    if (n < 0)
+    if (n < 0 || holds_rrn(text, len, err, errlen))
         return NULL;
     t = calloc(1, sizeof *t);
     if (t) {

@@ -112,6 +112,14 @@ check "a template field missing from the CSV stops send before anything is sent 
 	bash -c "[ $rc -eq 1 ] && grep -q \"template field 'missing_field' is not a column\" bad.err &&
 		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 3 ]"
 
+printf '<p>((name))</p>\n<p>Sample number 900101-1234567</p>\n' >rrn.html
+"$HERALD" agency send --config agency.ini --template rrn.html --title T --deadline 2026-12-31 \
+	recipients.csv >rrn.out 2>rrn.err
+rc=$?
+check "a template whose text holds an RRN stops send before anything is sent (exit 1), naming the line, not the digits" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'rrn.html: line 2: the text holds what may be a resident registration number' rrn.err &&
+		! grep -q 1234567 rrn.err rrn.out && [ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 3 ]"
+
 check "status counts 3 accepted notices" \
 	bash -c '"$HERALD" agency status --config agency.ini | jq -e ".accepted == 3 and .total == 3" >/dev/null'
 

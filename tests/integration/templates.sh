@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Templates over the agency's back-office API, against a real idsvc and the
 # stand-in hub (stub_hub.py): PUT new (201) and again (200), a template
-# that does not compile (400, nothing written), one over 1 MiB (413), a bad
-# id (400), no key (401), a test key (reads and previews, may not write),
-# the list and one template read back, a preview that renders a
+# that does not compile (400, nothing written), one holding an RRN (400),
+# one over 1 MiB (413), a bad id (400), no key (401), a test key (reads
+# and previews, may not write), the list and one template read back, a
+# preview that renders a
 # personalised field with markup escaped and refuses an RRN without
 # echoing it, and a notice posted with the template stored as it renders.
 . "$(dirname "$0")/../lib.sh"
@@ -83,6 +84,12 @@ r=$(put broken broken.html)
 check "a template that does not compile: 400 naming line 2, nothing written" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"body\" and (.detail | contains(\"line 2\"))' >/dev/null <<<'$(body_of "$r")' &&
 		[ ! -e data/templates/broken.html ] && [ -z \"\$(ls -A data/templates | grep -v '^tax.html$')\" ]"
+# A literal RRN would be copied into every document rendered from it.
+printf '<p>Dear ((name))</p>\n<p>Example: 800101-1234567</p>\n' >rrn.html
+r=$(put rrn rrn.html)
+check "a template whose text holds an RRN: 400 naming line 2, the digits not echoed, nothing written" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"body\" and (.detail | contains(\"line 2\") and contains(\"registration number\"))' >/dev/null <<<'$(body_of "$r")' &&
+		! grep -q 1234567 <<<'$(body_of "$r")' && [ ! -e data/templates/rrn.html ]"
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'x' >big.html
 r=$(put big big.html)
 check "a body over 1 MiB: 413, nothing written" \

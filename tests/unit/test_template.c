@@ -192,6 +192,27 @@ static void name_length_limit(void **state)
     REJECTS(text, "placeholder name longer than 64 characters");
 }
 
+/* A literal RRN would be copied into every document: refused with its
+ * line and without its digits; other long numbers pass. */
+static void literal_rrn_refused(void **state)
+{
+    static const char bad[] = "<p>Dear ((name)),</p>\n<p>Ref 800101-1234567</p>";
+    static const char bad13[] = "<p>\n\n8001011234567</p>";
+    char err[256];
+    template *t;
+    (void)state;
+
+    expect_compile_error(bad, sizeof bad - 1, "line 2: the text holds what may be a resident"
+                                              " registration number");
+    assert_null(template_compile(bad, sizeof bad - 1, err, sizeof err));
+    assert_null(strstr(err, "1234567"));
+    expect_compile_error(bad13, sizeof bad13 - 1, "line 3:");
+    /* 14 digits (an account), and 13 with no possible birth date */
+    t = template_compile("<p>12345678901234 8013451234567 ((a))</p>", 41, err, sizeof err);
+    assert_non_null(t);
+    template_free(t);
+}
+
 static void size_limit(void **state)
 {
     size_t n = TEMPLATE_MAX_BYTES + 1;
@@ -338,6 +359,7 @@ int main(void)
         cmocka_unit_test(rejects_bad_placeholders),
         cmocka_unit_test(name_length_limit),
         cmocka_unit_test(size_limit),
+        cmocka_unit_test(literal_rrn_refused),
         cmocka_unit_test(placeholder_count_limit),
         cmocka_unit_test(text_with_nul_is_copied),
         cmocka_unit_test(many_rows_one_template),
