@@ -162,14 +162,11 @@ static void fill_pieces(template *t, size_t len)
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
     long at = rrn_find_valid(text, len, 99991231);
-    unsigned line = 1;
 
     if (at < 0)
         return 0;
-    for (long i = 0; i < at; i++)
-        line += text[i] == '\n';
-    snprintf(err, errlen, "line %u: the text holds what may be a resident registration number;"
-             " a template holds none (RRNs go in the rrn column only)", line);
+    snprintf(err, errlen, "line %ld: the text holds what may be a resident registration number;"
+             " a template holds none (RRNs go in the rrn column only)", line_at(text, (size_t)at));
     return 1;
 }
 
