@@ -74,10 +74,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
         return 400;
     }
     if (!reason || !*reason || !field_reason_ok(reason, strlen(reason))) {
-        snprintf(r->error, sizeof r->error,
-                 "reason must be 1 to %d bytes of text without control characters or a "
-                 "resident registration number",
-                 FIELD_REASON_MAX);
+        snprintf(r->error, sizeof r->error, "%s", FIELD_RULE_REASON_GIVEN);
         return 400;
     }
     found = agency_db_cancel_lookup(db, reference, r->notice);

@@ -161,7 +161,7 @@ static void fill_pieces(template *t, size_t len)
  * its digits. 1 when it is. */
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
-    long at = rrn_find_valid(text, len, 99991231);
+    long at = rrn_find_valid(text, len, RRN_ANY_DAY);
 
     if (at < 0)
         return 0;

@@ -60,10 +60,15 @@ long rrn_find(const char *s, size_t len, size_t from);
  * a 13-digit run with no possible birth date is not refused. */
 long rrn_find_valid(const char *s, size_t len, int today);
 
+/* A day for rrn_find_valid that makes any birth date up to the year 9999
+ * possible: for text judged without a clock (a title, a reason, a
+ * template's own words). */
+#define RRN_ANY_DAY 99991231
+
 /* The day of ms (since 1970) as YYYYMMDD in UTC+9 (Korean time, where
  * RRN dates are reckoned). */
 int rrn_day_of_ms(long long ms);
-/* Today so: the one impure helper here, kept beside its only use. */
+/* Today so: the one impure helper here, beside rrn_day_of_ms. */
 int rrn_today(void);
 
 #endif

@@ -31,8 +31,7 @@ static const char *check_cancel(json_t *o, hub_cancel *c)
         return FIELD_RULE_REFERENCE;
     c->reason = hub_api_str(o, "reason", &len);
     if (!c->reason || !len || !field_reason_ok(c->reason, len))
-        return "reason must be 1 to " FIELD_STR(FIELD_REASON_MAX)
-               " bytes of text without control characters or a resident registration number";
+        return FIELD_RULE_REASON_GIVEN;
     return NULL;
 }
 

@@ -57,7 +57,7 @@ int field_channel_ref_ok(const char *s, size_t len)
 
 int field_text_has_rrn(const char *s, size_t len)
 {
-    return rrn_find_valid(s, len, 99991231) >= 0;
+    return rrn_find_valid(s, len, RRN_ANY_DAY) >= 0;
 }
 
 int field_title_ok(const char *s, size_t len)

@@ -42,6 +42,10 @@
 #define FIELD_RULE_REASON \
     "reason must be null or at most " FIELD_STR(FIELD_REASON_MAX) \
     " bytes without control characters or a resident registration number"
+/* A cancellation's reason, which is required. */
+#define FIELD_RULE_REASON_GIVEN \
+    "reason must be 1 to " FIELD_STR(FIELD_REASON_MAX) \
+    " bytes of text without control characters or a resident registration number"
 #define FIELD_RULE_DEADLINE "deadline must be YYYY-MM-DD or an RFC 3339 time"
 #define FIELD_RULE_DEADLINE_PAST "deadline has passed"
 #define FIELD_RULE_DEADLINE_NEAR "deadline must be at least an hour ahead"
