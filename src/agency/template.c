@@ -210,12 +210,97 @@ static void roll_back(buf *out, size_t mark)
     out->len = mark;
 }
 
+/* ---- seams: where a value meets the text beside it ----
+ *
+ * Each literal run is free of RRNs (holds_rrn), and each value is checked
+ * by whoever supplies it; but side by side they can make one, as
+ * "800101-((rest))" with rest "1234567" does, and the document would
+ * carry it into the agency's database and onto paper. So the bytes either
+ * side of every seam are looked at once the document is rendered that far:
+ * a run that crosses a seam is refused (possible on any date, as for the
+ * template's own text). A run is at most 14 bytes, and whether it stands
+ * alone needs one more on each side, so a seam is judged once 15 bytes
+ * follow it, or at the end. */
+#define RUN_MAX 14
+#define SEAMS_OPEN (RUN_MAX + 2) /* distinct seams within the last 15 bytes, at most */
+
+typedef struct seams {
+    size_t at[SEAMS_OPEN]; /* offsets in the document, ascending */
+    long field[SEAMS_OPEN];
+    size_t n;
+} seams;
+
+static int is_run_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-';
+}
+
+/* 1 when a run rrn_find_valid takes crosses offset at of doc. Only a
+ * digit or the hyphen on both sides can be one: most seams end there. */
+static int crossed(const char *doc, size_t len, size_t at)
+{
+    size_t from = at > RUN_MAX ? at - RUN_MAX : 0;
+    size_t to = at + RUN_MAX + 1 < len ? at + RUN_MAX + 1 : len;
+    long k;
+
+    if (at == 0 || at >= len || !is_run_char(doc[at - 1]) || !is_run_char(doc[at]))
+        return 0;
+    for (; (k = rrn_find_valid_from(doc, to, from, RRN_ANY_DAY)) >= 0; from = (size_t)k + 1) {
+        size_t n = 13 + (doc[k + 6] == '-');
+        if ((size_t)k < at && (size_t)k + n > at)
+            return 1;
+    }
+    return 0;
+}
+
+/* Judges the seams that have enough after them (all at the end, done):
+ * the field of the first one crossed, or -1. */
+static long seams_judge(seams *s, const char *doc, size_t len, int done)
+{
+    size_t k = 0;
+    long bad = -1;
+
+    while (k < s->n && (done || s->at[k] + RUN_MAX + 1 <= len)) {
+        if (bad < 0 && crossed(doc, len, s->at[k]))
+            bad = s->field[k];
+        k++;
+    }
+    if (k == 0)
+        return -1;
+    memmove(s->at, s->at + k, (s->n - k) * sizeof s->at[0]);
+    memmove(s->field, s->field + k, (s->n - k) * sizeof s->field[0]);
+    s->n -= k;
+    return bad;
+}
+
+static long seams_add(seams *s, const char *doc, size_t len, size_t at, long field)
+{
+    long bad = s->n ? seams_judge(s, doc, len, 0) : -1;
+
+    /* what ends in neither a digit nor the hyphen starts no run across */
+    if (at == 0 || !is_run_char(doc[at - 1]) || (s->n > 0 && s->at[s->n - 1] == at))
+        return bad;
+    if (s->n == SEAMS_OPEN) /* cannot happen: every open seam lies in the last 15 bytes */
+        return field;
+    s->at[s->n] = at;
+    s->field[s->n++] = field;
+    return bad;
+}
+
+/* The document so far: what out holds past mark. */
+static const char *doc_of(const buf *out, size_t mark)
+{
+    return out->data ? out->data + mark : "";
+}
+
 int template_render(const template *t, template_lookup lookup, void *ctx,
                     buf *out, char *err, size_t errlen)
 {
     size_t mark = out->len;
+    seams s = {.n = 0};
+    long bad = -1;
 
-    for (size_t i = 0; i < t->npieces; i++) {
+    for (size_t i = 0; i < t->npieces && bad < 0; i++) {
         const piece *p = &t->pieces[i];
         const char *value;
 
@@ -228,10 +313,24 @@ int template_render(const template *t, template_lookup lookup, void *ctx,
             roll_back(out, mark);
             return -1;
         }
+        if (out->broken)
+            break;
+        bad = seams_add(&s, doc_of(out, mark), out->len - mark, out->len - mark, p->field);
         buf_html(out, value);
+        if (bad < 0 && !out->broken)
+            bad = seams_add(&s, doc_of(out, mark), out->len - mark, out->len - mark, p->field);
     }
     if (out->broken) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (bad < 0)
+        bad = seams_judge(&s, doc_of(out, mark), out->len - mark, 1);
+    if (bad >= 0) {
+        snprintf(err, errlen, "field '%s' and the text beside it would show what may be a"
+                 " resident registration number; only the rrn column may hold one",
+                 t->fields[bad]);
+        roll_back(out, mark);
         return -1;
     }
     return 0;

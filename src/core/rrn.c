@@ -133,7 +133,12 @@ long rrn_find(const char *s, size_t len, size_t from)
 
 long rrn_find_valid(const char *s, size_t len, int today)
 {
-    for (size_t i = 0; i + 13 <= len; i++) {
+    return rrn_find_valid_from(s, len, 0, today);
+}
+
+long rrn_find_valid_from(const char *s, size_t len, size_t from, int today)
+{
+    for (size_t i = from; i + 13 <= len; i++) {
         if ((i && is_digit(s[i - 1])) || !all_digits(s + i, 6))
             continue;
         size_t n = 13 + (s[i + 6] == '-');

@@ -59,6 +59,9 @@ long rrn_find(const char *s, size_t len, size_t from);
  * text may rightly hold other long numbers: a 14-digit account number or
  * a 13-digit run with no possible birth date is not refused. */
 long rrn_find_valid(const char *s, size_t len, int today);
+/* The same from offset from on, the text before it still counting as
+ * what stands on the left of a run. */
+long rrn_find_valid_from(const char *s, size_t len, size_t from, int today);
 
 /* A day for rrn_find_valid that makes any birth date up to the year 9999
  * possible: for text judged without a clock (a title, a reason, a

@@ -356,4 +356,18 @@ check "a title holding an RRN: a usage error that does not quote it, nothing sen
 	bash -c "[ $rc -eq 2 ] && grep -q 'title must not hold a resident registration number' rrn_title.err &&
 		! grep -q 1000007 rrn_title.err &&
 		curl -s '$HUB/test/state' | jq -e '[.notices[] | select(.title | startswith(\"Fine\"))] | length == 0' >/dev/null"
+# Neither the template's text nor the value holds an RRN, but the two
+# side by side would: that row is refused, the field named, the digits
+# in no message and no file; 14 digits across the same seam go.
+printf '<p>((name))</p>\n<p>Account 640303-((acct))</p>\n' >seam.html
+printf '%s\n' 'rrn,name,address,acct' '640101-1000007,김철수,서울,1000007' \
+	'640202-2000007,박영미,서울,12345678' >seam.csv
+"$HERALD" agency send --config agency.ini --template seam.html --title "Seam" \
+	--deadline 2026-12-31 seam.csv >seam.out 2>seam.err
+rc=$?
+check "a value that makes an RRN with the template's text: that row refused (exit 2), the other sent" \
+	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 2 and .accepted == 1 and .failed == 1' seam.out >/dev/null &&
+		grep -q \"line 2: .*field 'acct' and the text beside it would show what may be a resident registration number\" seam.err"
+check "the number it would have made is in no message and in no file of the agency" \
+	bash -c '! grep -q 640303 seam.err && ! grep -rqa 640303-1000007 data && grep -rqa 640303-12345678 data'
 finish

@@ -300,4 +300,19 @@ check "an urgent notice is accepted and reaches the hub marked urgent; earlier o
 r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "summons-2" | .urgent = "yes"' <<<"$URGENT")" "${AUTH[@]}")
 check "urgent that is not a boolean: 400 naming the field" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.errors[0].field == \"urgent\" or (.detail | test(\"urgent\"))' >/dev/null <<<'$(body_of "$r")'"
+# ---- a value that makes an RRN with the template's text: that row fails ----
+# (last: its notices' callbacks would change the counts above)
+printf '<p>((name)) / ((address))</p>\n<p>Account 800101-((acct))</p>\n' >data/templates/seam.html
+cat >seam.json <<'JSON'
+{"template":"seam","title":"Account","deadline":"2026-12-31","notices":[
+ {"reference":"seam-1","rrn":"850315-1234566","name":"이영희","address":"부산","personalisation":{"acct":"1234567"}},
+ {"reference":"seam-2","rrn":"761225-2987650","name":"정하나","address":"대전","personalisation":{"acct":"12345678"}}]}
+JSON
+r=$(http POST "$API/v1/notices/bulk" "" -H 'Content-Type: application/json' --data-binary @seam.json "${AUTH[@]}")
+JOB3=$(body_of "$r" | jq -r .job)
+check "a bulk whose row would render an RRN with the template's text: 202" [ "$(status_of "$r")" = 202 ]
+check "its job finishes" wait_job "$JOB3" job3.json
+check "that row refused naming the field, the other accepted, the number nowhere in the job" \
+	bash -c "jq -e '.accepted == 1 and .failed == 1 and .errors[0].row == 1 and (.errors[0].field | startswith(\"personalisation\")) and (.errors[0].detail | contains(\"registration number\"))' job3.json >/dev/null &&
+		! grep -q 800101 job3.json && ! grep -rqaE '800101-1234567([^0-9]|\$)' data"
 finish

@@ -146,4 +146,16 @@ r=$(http POST "$API/v1/notices" "$NOTICE" "${AUTH[@]}")
 check "a notice posted with the new template: 201" [ "$(status_of "$r")" = 201 ]
 sqlite3 data/agency.db "SELECT body FROM bodies" >stored.html 2>/dev/null
 check "its stored document is the preview, byte for byte" cmp -s stored.html preview.html
+
+# ---- text and a value that make an RRN together ----
+printf '<p>((name)) / ((address))</p>\n<p>Account 800101-((acct))</p>\n' >seam.html
+r=$(put seam seam.html)
+check "a template whose text stops where a field begins compiles: 201" [ "$(status_of "$r")" = 201 ]
+SEAM='{"name":"a","address":"b","title":"t","personalisation":{"acct":"1234567"}}'
+r=$(http POST "$API/v1/templates/seam/preview" "$SEAM" "${AUTH[@]}")
+check "a value that completes an RRN with the text: 400 naming the field, the digits not echoed" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.acct\" and (.detail | contains(\"registration number\"))' >/dev/null <<<'$(body_of "$r")' &&
+		! grep -q 800101 <<<'$(body_of "$r")'"
+r=$(http POST "$API/v1/templates/seam/preview" "$(jq -c '.personalisation.acct = "12345678"' <<<"$SEAM")" "${AUTH[@]}")
+check "14 digits across the same place: 200" [ "$(status_of "$r")" = 200 ]
 finish

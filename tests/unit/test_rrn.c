@@ -246,6 +246,23 @@ static void find_valid_spots_only_a_possible_rrn(void **state)
     assert_int_equal(rrn_find_valid("971013-9019902", 13, 20261204), -1);
 }
 
+/* From an offset: the text before it still says whether a run stands
+ * alone (a digit just before from makes the run part of a longer one). */
+static void find_valid_from_an_offset(void **state)
+{
+    const char *s = "971013-9019902 and 850315-1234567";
+
+    (void)state;
+    assert_int_equal(rrn_find_valid_from(s, strlen(s), 0, 20261204), 0);
+    assert_int_equal(rrn_find_valid_from(s, strlen(s), 1, 20261204), 19);
+    assert_int_equal(rrn_find_valid_from(s, strlen(s), 19, 20261204), 19);
+    assert_int_equal(rrn_find_valid_from(s, strlen(s), 20, 20261204), -1);
+    /* 14 digits: the last 13 are not a run of their own */
+    assert_int_equal(rrn_find_valid_from("59710139019902", 14, 1, 20261204), -1);
+    assert_int_equal(rrn_find_valid_from("x9710139019902", 14, 1, 20261204), 1);
+    assert_int_equal(rrn_find_valid_from(s, 13, 0, 20261204), -1);
+}
+
 /* Korean days: UTC 15:00 is the next day's midnight. */
 static void day_of_ms_is_korean(void **state)
 {
@@ -274,6 +291,7 @@ int main(void)
         cmocka_unit_test(mask_hides_the_rest),
         cmocka_unit_test(find_spots_an_rrn_in_text),
         cmocka_unit_test(find_valid_spots_only_a_possible_rrn),
+        cmocka_unit_test(find_valid_from_an_offset),
         cmocka_unit_test(day_of_ms_is_korean),
     };
     return cmocka_run_group_tests_name("rrn", tests, NULL, NULL);

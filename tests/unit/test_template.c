@@ -215,6 +215,62 @@ static void literal_rrn_refused(void **state)
     template_free(t);
 }
 
+/* Renders text with the pairs, expecting the RRN refusal naming field:
+ * out is left as it was, and the error holds none of the digits. */
+static void expect_seam_refused(const char *text, const char *const *kv, const char *field)
+{
+    template *t = compile(text);
+    char err[256] = "", want[128];
+    buf out;
+
+    buf_init(&out, 0);
+    buf_puts(&out, "kept");
+    assert_int_equal(template_render(t, pairs_lookup, (void *)kv, &out, err, sizeof err), -1);
+    snprintf(want, sizeof want, "field '%s' and the text beside it would show what may be a"
+             " resident registration number", field);
+    if (!strstr(err, want))
+        print_message("err: %s\n", err);
+    assert_non_null(strstr(err, want));
+    assert_null(strstr(err, "800101"));
+    assert_null(strstr(err, "1234567"));
+    assert_int_equal(out.len, 4);
+    assert_memory_equal(out.data, "kept", 4);
+    buf_free(&out);
+    template_free(t);
+}
+
+/* Each piece alone holds no RRN, but where a value meets the text (or
+ * another value) one may be made: refused, on either side, across both
+ * ends of a short value, with or without the hyphen. Runs that do not
+ * cross a seam, or that are not RRNs, render. */
+static void rrn_made_at_a_seam_refused(void **state)
+{
+    const char *const rest[] = {"rest", "1234567", NULL};
+    const char *const front[] = {"front", "800101", NULL};
+    const char *const mid[] = {"mid", "0101-123", NULL};
+    const char *const two[] = {"a", "800101", "b", "1234567", NULL};
+    const char *const long14[] = {"rest", "12345678", NULL};
+    const char *const alone[] = {"v", "9001011234567", NULL};
+    (void)state;
+
+    expect_seam_refused("<p>No. 800101-((rest))</p>", rest, "rest");
+    expect_seam_refused("<p>No. ((front))-1234567</p>", front, "front");
+    expect_seam_refused("<p>No. ((front))1234567 issued</p>", front, "front");
+    expect_seam_refused("<p>No. 80((mid))4567</p>", mid, "mid");
+    expect_seam_refused("((a))((b))", two, "a");
+    expect_seam_refused("((a))-((b))", two, "a");
+    expect_seam_refused("800101-((rest))", rest, "rest");
+    /* 14 digits across the seam: an account number, not an RRN */
+    expect_render("<p>800101-((rest))</p>", long14, "<p>800101-12345678</p>");
+    /* a space at the seam, no possible date, a digit run beyond the window */
+    expect_render("<p>800101 ((rest))</p>", rest, "<p>800101 1234567</p>");
+    expect_render("<p>801301-((rest))</p>", rest, "<p>801301-1234567</p>");
+    expect_render("<p>5800101-((rest))</p>", rest, "<p>5800101-1234567</p>");
+    /* a value of its own is its supplier's to judge (a date to come may
+     * be a reference): the seams are not there */
+    expect_render("<p>No. ((v)) on file</p>", alone, "<p>No. 9001011234567 on file</p>");
+}
+
 static void size_limit(void **state)
 {
     size_t n = TEMPLATE_MAX_BYTES + 1;
@@ -362,6 +418,7 @@ int main(void)
         cmocka_unit_test(name_length_limit),
         cmocka_unit_test(size_limit),
         cmocka_unit_test(literal_rrn_refused),
+        cmocka_unit_test(rrn_made_at_a_seam_refused),
         cmocka_unit_test(placeholder_count_limit),
         cmocka_unit_test(text_with_nul_is_copied),
         cmocka_unit_test(many_rows_one_template),
