@@ -321,7 +321,8 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
     buf_init(&doc, 4096);
     buf_set_secret(&doc);
     if (template_render(t, preview_lookup, p, &doc, err, sizeof err) != 0) {
-        /* err is "missing field 'NAME'": the name comes from the template. */
+        /* err names the field as 'NAME' (missing, or making what may be
+         * an RRN with the text beside it): the name is the template's. */
         const char *q = strchr(err, '\'');
         size_t n = q ? strcspn(q + 1, "'") : 0;
         snprintf(field, sizeof field, "%.*s", (int)n, q ? q + 1 : "");

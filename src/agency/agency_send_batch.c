@@ -374,6 +374,7 @@ static void render_row(sender *s, send_row *r)
         return;
     }
     buf_init(&out, 4096);
+    buf_set_secret(&out); /* a refused document may hold an RRN: no copy left on a realloc */
     if (template_render(s->tpl, lookup_field, &l, &out, err, sizeof err) != 0 || out.broken) {
         buf_free(&out);
         agency_send_row_error(s, r->line, "personalisation", "cannot render the document: %s", err);

@@ -262,7 +262,16 @@ static void rrn_made_at_a_seam_refused(void **state)
     expect_seam_refused("800101-((rest))", rest, "rest");
     /* 14 digits across the seam: an account number, not an RRN */
     expect_render("<p>800101-((rest))</p>", long14, "<p>800101-12345678</p>");
-    /* a space at the seam, no possible date, a digit run beyond the window */
+    /* judged before the end, with more text and fields after it */
+    const char *const later[] = {"rest", "1234567", "name", "Hong", NULL};
+    expect_seam_refused("<p>800101-((rest)) and then a good deal more text, ((name)).</p>", later,
+                        "rest");
+    /* many short values in a row keep many seams open at once */
+    const char *const digits[] = {"d", "1", NULL};
+    expect_seam_refused("<p>800101-((d))((d))((d))((d))((d))((d))((d)) on file</p>", digits, "d");
+    expect_render("<p>800101-((d))((d))((d))((d))((d))((d))((d))((d)) on file</p>", digits,
+                  "<p>800101-11111111 on file</p>");
+    /* a space at the seam, no possible date, a digit just before the run */
     expect_render("<p>800101 ((rest))</p>", rest, "<p>800101 1234567</p>");
     expect_render("<p>801301-((rest))</p>", rest, "<p>801301-1234567</p>");
     expect_render("<p>5800101-((rest))</p>", rest, "<p>5800101-1234567</p>");
