@@ -247,12 +247,35 @@ int sql_begin(sql_conn *c)
                                              : "BEGIN ISOLATION LEVEL READ COMMITTED");
 }
 
-int sql_commit(sql_conn *c)
+/* A transaction in which a statement failed is rolled back by the
+ * server's answer to COMMIT, which still reports success (its tag says
+ * ROLLBACK): a caller that went on after a failure must not be told its
+ * writes were kept. */
+static int pg_commit(sql_conn *c)
 {
-    if (c->kind == SQL_POSTGRES && (pg_flush(c) != 0 || c->later_failed)) {
+    PGresult *r;
+    int ok;
+
+    if (pg_flush(c) != 0 || c->later_failed || PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
         sql_rollback(c);
         return -1;
     }
+    r = PQexec(c->pg, "COMMIT");
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        pg_failed(c, r, "commit");
+    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        log_error("PostgreSQL: the transaction had failed: the server rolled it back");
+        ok = 0;
+    }
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int sql_commit(sql_conn *c)
+{
+    if (c->kind == SQL_POSTGRES)
+        return c->lost ? -1 : pg_commit(c);
     return sql_exec(c, "COMMIT");
 }
 

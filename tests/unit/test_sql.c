@@ -4,7 +4,8 @@
  * NULLs bound and unbound, 64-bit integers, blobs with every byte,
  * changes counted, a statement reused after reset, a failed statement
  * reported, statements sent ahead without waiting (sql_step_later) and
- * a failure among them failing the COMMIT, a PostgreSQL connection
+ * a failure among them failing the COMMIT (and on PostgreSQL, one
+ * waited on and ignored failing it too), a PostgreSQL connection
  * that is killed coming back, and COPY rows escaped, sent and counted.
  * With HERALD_TEST_PG_DSN set, only the PostgreSQL cases run. */
 #include <stdarg.h>
@@ -193,6 +194,19 @@ static void later(sql_kind kind)
         assert_int_equal(sql_commit(c), -1);
     }
     assert_int_equal(count_rows(c), 1001); /* "new" went with it */
+    if (kind == SQL_POSTGRES) {
+        /* a statement waited on that failed, and a caller that commits
+         * anyway: the server rolls back, and the commit says so */
+        assert_int_equal(sql_begin(c), 0);
+        sql_bind_text(ins, 1, "new");
+        assert_int_equal(sql_step_done(ins), 0);
+        sql_reset(ins);
+        sql_bind_text(ins, 1, "k5");
+        assert_int_equal(sql_step_done(ins), -1);
+        sql_reset(ins);
+        assert_int_equal(sql_commit(c), -1);
+        assert_int_equal(count_rows(c), 1001);
+    }
     assert_int_equal(sql_begin(c), 0); /* and the connection goes on */
     sql_bind_text(ins, 1, "new");
     assert_int_equal(sql_step_later(ins), 0);
