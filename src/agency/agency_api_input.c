@@ -77,6 +77,25 @@ const char *api_row_field(const api_row *r, size_t i)
     return r->data + r->start[i];
 }
 
+static int is_body_field(const char *name, size_t len)
+{
+    static const char *const own[] = {"rrn", "name", "address", "title", "deadline",
+                                      "reference", "personalisation"};
+
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strlen(own[i]) == len && !memcmp(own[i], name, len))
+            return 1;
+    return 0;
+}
+
+void api_field_name(char out[API_FIELD_MAX + 1], const char *name, size_t len)
+{
+    if (len > API_FIELD_MAX - (sizeof "personalisation." - 1))
+        len = API_FIELD_MAX - (sizeof "personalisation." - 1);
+    snprintf(out, API_FIELD_MAX + 1, "%s%.*s", is_body_field(name, len) ? "" : "personalisation.",
+             (int)len, name);
+}
+
 long api_rows_col(const api_rows *rs, const char *name)
 {
     for (size_t i = 0; i < rs->ncols; i++)
@@ -307,7 +326,7 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
     static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
     const char *vals[API_MAX_COLS] = {0}, *ref, *why;
     size_t lens[API_MAX_COLS] = {0}, rlen;
-    char field[80];
+    char field[API_FIELD_MAX + 1];
     int bad = 0;
 
     if (!json_is_object(n))
@@ -330,7 +349,7 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
     const char *k;
     json_object_foreach(p, k, v) {
         long c = api_rows_col(rs, k);
-        snprintf(field, sizeof field, "personalisation.%s", k);
+        snprintf(field, sizeof field, "personalisation.%.64s", k);
         if (c < 0 || !json_is_string(v))
             return api_errors_add(e, row, field, "%s must be a string", field) ? -1 : 1;
         vals[c] = json_string_value(v);

@@ -104,6 +104,13 @@ typedef struct api_common {
 int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
                        long long now_ms, api_rows *out, api_errors *errs);
 
+/* The API's name for a field: the body's own (rrn, name, address, title,
+ * deadline, reference, personalisation) as it is, any other
+ * "personalisation.NAME". Names are at most 64 bytes (template fields
+ * and columns alike); a longer one is cut. */
+#define API_FIELD_MAX (sizeof "personalisation." - 1 + 64)
+void api_field_name(char out[API_FIELD_MAX + 1], const char *name, size_t len);
+
 /* Column i of a row as a C string. */
 const char *api_row_field(const api_row *r, size_t i);
 /* The column named name, or -1. */

@@ -308,7 +308,7 @@ static const char *preview_check(preview_row *p, const char **why)
 static void render_preview(const agency_api *api, const char *id, preview_row *p,
                            http_response *resp)
 {
-    char err[256], field[96];
+    char err[256], field[API_FIELD_MAX + 1];
     template *t = agency_intake_template(api->cfg, id, err, sizeof err);
     buf doc;
     size_t len;
@@ -324,10 +324,10 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
         /* err names the field as 'NAME' (missing, or making what may be
          * an RRN with the text beside it): the name is the template's. */
         const char *q = strchr(err, '\'');
-        size_t n = q ? strcspn(q + 1, "'") : 0;
-        snprintf(field, sizeof field, "%.*s", (int)n, q ? q + 1 : "");
-        if (!is_top_field(field))
-            snprintf(field, sizeof field, "personalisation.%.*s", (int)n, q ? q + 1 : "");
+        if (q)
+            api_field_name(field, q + 1, strcspn(q + 1, "'"));
+        else
+            snprintf(field, sizeof field, "personalisation");
         buf_free(&doc);
         template_free(t);
         agency_problem(resp, 400, field, 0, "cannot render the document: %s", err);

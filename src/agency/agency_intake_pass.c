@@ -33,14 +33,11 @@ static const char *caller_ref_for(void *ctx, long line)
 static void row_error(void *ctx, long line, const char *column, const char *msg)
 {
     intake_pass *p = ctx;
-    char field[96] = "";
+    char field[API_FIELD_MAX + 1] = "";
     int status = !strncmp(msg, "hub refused", 11) ? 422 : 400;
 
-    if (column && (!strcmp(column, "rrn") || !strcmp(column, "name") ||
-                   !strcmp(column, "address") || !strcmp(column, "personalisation")))
-        snprintf(field, sizeof field, "%s", column);
-    else if (column)
-        snprintf(field, sizeof field, "personalisation.%s", column);
+    if (column)
+        api_field_name(field, column, strlen(column));
     intake_result_set(&p->out[line - 1], status, field, msg);
 }
 
@@ -77,7 +74,7 @@ static int check_fields(intake_pass *p, const template *t)
 {
     size_t nf;
     const char *const *fields = template_fields(t, &nf);
-    char field[80];
+    char field[API_FIELD_MAX + 1];
 
     for (size_t i = 0; i < nf; i++) {
         if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
@@ -86,7 +83,7 @@ static int check_fields(intake_pass *p, const template *t)
         long c = api_rows_col(p->rs, fields[i]);
         if (!strcmp(fields[i], "rrn"))
             return -1;
-        snprintf(field, sizeof field, "personalisation.%s", fields[i]);
+        api_field_name(field, fields[i], strlen(fields[i]));
         for (size_t r = 0; r < p->n; r++)
             if (!p->out[r].status && (c < 0 || !(p->rows[r]->present & (1ull << c))))
                 intake_result_set(&p->out[r], 400, field, "the template needs this field");
