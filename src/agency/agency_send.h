@@ -116,6 +116,10 @@ typedef struct sender {
 
 /* Erases the progress bar before a message. */
 void agency_send_clear_bar(const sender *s);
+/* The column of a row the hub refused (its per-item error): the row was
+ * valid here, so the API answers it 422, not 400. */
+#define AGENCY_SEND_BY_HUB "(hub)"
+
 /* A skipped row: "FILE: line N: reason" on stderr, counted as failed.
  * column: the file's column at fault, or NULL. */
 void agency_send_row_error(sender *s, long line, const char *column, const char *fmt, ...)

@@ -462,7 +462,8 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
             refs[i] = live[i]->reference;
             if (!id || !*id || strlen(id) > AGENCY_NOTICE_MAX ||
                 (ref && strcmp(ref, live[i]->reference) != 0)) {
-                agency_send_row_error(s, live[i]->line, NULL, "hub refused the notice: %s",
+                agency_send_row_error(s, live[i]->line, AGENCY_SEND_BY_HUB,
+                                      "hub refused the notice: %s",
                                       e ? e : "no notice id in the answer");
                 continue;
             }

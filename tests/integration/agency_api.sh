@@ -315,4 +315,9 @@ check "its job finishes" wait_job "$JOB3" job3.json
 check "that row refused naming the field, the other accepted, the number nowhere in the job" \
 	bash -c "jq -e '.accepted == 1 and .failed == 1 and .errors[0].row == 1 and .errors[0].field == \"personalisation.acct\" and (.errors[0].detail | contains(\"registration number\"))' job3.json >/dev/null &&
 		! grep -q 800101 job3.json && ! grep -rqaE '800101-1234567([^0-9]|\$)' data"
+# ---- a notice the hub refuses: 422, not 400 (it was valid here) ----
+r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "hub-no" | .title = "Refused by the hub"' <<<"$NOTICE")" "${AUTH[@]}")
+body_of "$r" >hubno.json
+check "a notice the hub refuses: 422 with the hub's reason" \
+	bash -c "[ $(status_of "$r") = 422 ] && jq -e '.detail | contains(\"hub refused the notice: title refused by the stand-in hub\")' hubno.json >/dev/null"
 finish

@@ -9,7 +9,8 @@
 # GET /test/state shows everything. POST /test/change {"reference":R,
 # "state":S} adds any change to the feed; GET /v1/notices/{id}/certificate
 # (and .pdf) answer a stand-in certificate. POST /v1/cancellations ends
-# an unread notice (state cancelled, and a change in the feed).
+# an unread notice (state cancelled, and a change in the feed). A notice
+# whose title starts "Refused by the hub" gets a per-item error.
 import json, sys, threading, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
@@ -59,6 +60,8 @@ class Hub(BaseHTTPRequestHandler):
         submissions.append(ref)
         if not isinstance(n.get("ci"), str) or len(n["ci"]) != 88:
             return {"reference": ref, "error": "ci must be 88 characters"}
+        if str(n.get("title", "")).startswith("Refused by the hub"):
+            return {"reference": ref, "error": "title refused by the stand-in hub"}
         if ref in notices:
             return {"reference": ref, "notice": notices[ref]["notice"],
                     "state": notices[ref]["state"], "duplicate": True}
