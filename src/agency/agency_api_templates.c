@@ -309,6 +309,7 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
                            http_response *resp)
 {
     char err[256], field[API_FIELD_MAX + 1];
+    const char *at;
     template *t = agency_intake_template(api->cfg, id, err, sizeof err);
     buf doc;
     size_t len;
@@ -320,12 +321,9 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
     }
     buf_init(&doc, 4096);
     buf_set_secret(&doc);
-    if (template_render(t, preview_lookup, p, &doc, err, sizeof err) != 0) {
-        /* err names the field as 'NAME' (missing, or making what may be
-         * an RRN with the text beside it): the name is the template's. */
-        const char *q = strchr(err, '\'');
-        if (q)
-            api_field_name(field, q + 1, strcspn(q + 1, "'"));
+    if (template_render_at(t, preview_lookup, p, &doc, err, sizeof err, &at) != 0) {
+        if (at)
+            api_field_name(field, at, strlen(at));
         else
             snprintf(field, sizeof field, "personalisation");
         buf_free(&doc);

@@ -365,7 +365,7 @@ static void render_row(sender *s, send_row *r)
     lookup_ctx l = {s, r};
     uint8_t sum[SHA256_LEN];
     char err[256];
-    const char *why = payment_of(s, r);
+    const char *why = payment_of(s, r), *field = NULL;
     buf out;
 
     if (why) {
@@ -375,15 +375,11 @@ static void render_row(sender *s, send_row *r)
     }
     buf_init(&out, 4096);
     buf_set_secret(&out); /* a refused document may hold an RRN: no copy left on a realloc */
-    if (template_render(s->tpl, lookup_field, &l, &out, err, sizeof err) != 0 || out.broken) {
-        /* err names the field at fault as 'NAME' (the template's own
-         * name, never a value): the API reports it as the field */
-        const char *q = strchr(err, '\'');
-        char column[TEMPLATE_MAX_NAME + 1] = "personalisation";
-        if (q)
-            snprintf(column, sizeof column, "%.*s", (int)strcspn(q + 1, "'"), q + 1);
+    if (template_render_at(s->tpl, lookup_field, &l, &out, err, sizeof err, &field) != 0 ||
+        out.broken) {
         buf_free(&out);
-        agency_send_row_error(s, r->line, column, "cannot render the document: %s", err);
+        agency_send_row_error(s, r->line, field ? field : "personalisation",
+                              "cannot render the document: %s", err);
         r->done = 1;
         return;
     }

@@ -296,9 +296,19 @@ static const char *doc_of(const buf *out, size_t mark)
 int template_render(const template *t, template_lookup lookup, void *ctx,
                     buf *out, char *err, size_t errlen)
 {
+    const char *field;
+
+    return template_render_at(t, lookup, ctx, out, err, errlen, &field);
+}
+
+int template_render_at(const template *t, template_lookup lookup, void *ctx, buf *out,
+                       char *err, size_t errlen, const char **field)
+{
     size_t mark = out->len;
     seams s = {.n = 0};
     long bad = -1;
+
+    *field = NULL;
 
     for (size_t i = 0; i < t->npieces && bad < 0; i++) {
         const piece *p = &t->pieces[i];
@@ -310,6 +320,7 @@ int template_render(const template *t, template_lookup lookup, void *ctx,
         value = lookup(ctx, t->fields[p->field]);
         if (!value) {
             snprintf(err, errlen, "missing field '%s'", t->fields[p->field]);
+            *field = t->fields[p->field];
             roll_back(out, mark);
             return -1;
         }
@@ -330,6 +341,7 @@ int template_render(const template *t, template_lookup lookup, void *ctx,
         snprintf(err, errlen, "field '%s' and the text beside it would show what may be a"
                  " resident registration number; only the rrn column may hold one",
                  t->fields[bad]);
+        *field = t->fields[bad];
         roll_back(out, mark);
         return -1;
     }

@@ -33,11 +33,16 @@ typedef const char *(*template_lookup)(void *ctx, const char *name);
 template *template_compile(const char *text, size_t len, char *err, size_t errlen);
 
 /* Appends the document to out, asking lookup for each placeholder. Returns
- * 0, or -1 with err set: a missing field (named in err) or out of memory.
- * On failure out is left as it was before the call, the partial document
- * wiped (it may hold personal data). */
+ * 0, or -1 with err set: a missing field, one whose value makes what may
+ * be an RRN with the text beside it (each named in err), or out of
+ * memory. On failure out is left as it was before the call, the partial
+ * document wiped (it may hold personal data). */
 int template_render(const template *t, template_lookup lookup, void *ctx,
                     buf *out, char *err, size_t errlen);
+/* The same, and on failure *field is the name of the field at fault
+ * (the template's own), or NULL (out of memory). */
+int template_render_at(const template *t, template_lookup lookup, void *ctx, buf *out,
+                       char *err, size_t errlen, const char **field);
 
 /* The distinct field names, in order of first use, so a caller can check
  * its data has them all before rendering anything. */

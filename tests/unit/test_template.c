@@ -123,8 +123,11 @@ static void missing_field_is_named_and_output_untouched(void **state)
     buf_init(&out, 0);
     memset(out.data, 0, out.cap);
     buf_puts(&out, "previous;");
-    assert_int_equal(template_render(t, pairs_lookup, (void *)kv, &out, err, sizeof err), -1);
+    const char *at = NULL;
+    assert_int_equal(template_render_at(t, pairs_lookup, (void *)kv, &out, err, sizeof err, &at),
+                     -1);
     assert_string_equal(err, "missing field 'tax_due'");
+    assert_string_equal(at, "tax_due");
     /* The partial document (which held the name) is gone. */
     assert_string_equal(out.data, "previous;");
     assert_int_equal(out.len, strlen("previous;"));
@@ -225,7 +228,11 @@ static void expect_seam_refused(const char *text, const char *const *kv, const c
 
     buf_init(&out, 0);
     buf_puts(&out, "kept");
-    assert_int_equal(template_render(t, pairs_lookup, (void *)kv, &out, err, sizeof err), -1);
+    const char *at = NULL;
+    assert_int_equal(template_render_at(t, pairs_lookup, (void *)kv, &out, err, sizeof err, &at),
+                     -1);
+    assert_non_null(at);
+    assert_string_equal(at, field);
     snprintf(want, sizeof want, "field '%s' and the text beside it would show what may be a"
              " resident registration number", field);
     if (!strstr(err, want))
