@@ -21,7 +21,7 @@
 
 /* The schema this binary writes; a database at a later one was made by a
  * newer herald, and this one refuses it rather than guess. */
-#define HUB_PG_SCHEMA 4
+#define HUB_PG_SCHEMA 5
 /* pg_advisory_lock key under which one node at a time migrates. */
 #define HUB_PG_MIGRATE_LOCK "4242001"
 
@@ -87,7 +87,35 @@ static const char migrate_2[] =
     "ALTER TABLE notices SET (fillfactor = 80);"
     "ALTER TABLE relays SET (fillfactor = 80);";
 
-/* Version 3: a leaf's bytes are written once (HUB_PG_LOG_SCHEMA). Before,
+/* The log's tables as version 3 made them (version 5 changed log_tree
+ * for log_blocks: HUB_PG_LOG_SCHEMA). */
+#define LOG_SCHEMA_3                                                                        \
+    "CREATE TABLE IF NOT EXISTS log_entries(id bigserial PRIMARY KEY,"                      \
+    "  notice text NOT NULL, leaf bytea NOT NULL, hash bytea NOT NULL);"                    \
+    "CREATE INDEX IF NOT EXISTS log_entries_notice ON log_entries(notice);"                \
+    "CREATE TABLE IF NOT EXISTS log_pending(id bigint NOT NULL, hash bytea NOT NULL);"     \
+    "CREATE TABLE IF NOT EXISTS log_tree(idx bigint PRIMARY KEY, id bigint NOT NULL UNIQUE," \
+    "  hash bytea NOT NULL);"                                                               \
+    "CREATE OR REPLACE FUNCTION log_queue() RETURNS trigger LANGUAGE plpgsql AS"            \
+    "  'BEGIN INSERT INTO log_pending(id, hash) SELECT id, hash FROM queued;"               \
+    "  RETURN NULL; END';"                                                                  \
+    "CREATE OR REPLACE TRIGGER log_entries_queue AFTER INSERT ON log_entries"               \
+    "  REFERENCING NEW TABLE AS queued FOR EACH STATEMENT EXECUTE FUNCTION log_queue();"    \
+    "CREATE OR REPLACE VIEW log_leaves AS SELECT t.idx, e.notice, e.leaf, t.hash"           \
+    "  FROM log_tree t JOIN log_entries e ON e.id = t.id;"                                  \
+    "CREATE TABLE IF NOT EXISTS log_nodes("                                                 \
+    "  level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,"                       \
+    "  PRIMARY KEY(level, idx));"                                                           \
+    "CREATE TABLE IF NOT EXISTS log_heads("                                                 \
+    "  tree_size bigint PRIMARY KEY, timestamp_ms bigint NOT NULL,"                         \
+    "  root bytea NOT NULL, signature bytea NOT NULL);"                                     \
+    "CREATE TABLE IF NOT EXISTS log_state("                                                 \
+    "  one int PRIMARY KEY CHECK (one = 1), size bigint NOT NULL DEFAULT 0,"                \
+    "  feed_seq bigint NOT NULL DEFAULT 0, sequencer text, since bigint,"                   \
+    "  signer int NOT NULL DEFAULT -1);"                                                    \
+    "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING;"
+
+/* Version 3: a leaf's bytes are written once (LOG_SCHEMA_3). Before,
  * they went into log_pending with the state they record and the sequencer
  * moved them into log_leaves: each leaf written twice, the move 67 us of
  * the server's ~320 us of statement time per notice at 200,000
@@ -103,7 +131,7 @@ static const char migrate_3[] =
     "  ALTER TABLE log_pending RENAME TO log_pending_2;"
     "  ALTER INDEX log_pending_pkey RENAME TO log_pending_2_pkey;"
     " END IF; END $$;"
-    HUB_PG_LOG_SCHEMA
+    LOG_SCHEMA_3
     "DO $$ BEGIN IF to_regclass('log_leaves_2') IS NOT NULL THEN"
     "  ALTER TABLE log_entries DISABLE TRIGGER log_entries_queue;"
     "  INSERT INTO log_entries(id, notice, leaf, hash)"
@@ -131,8 +159,23 @@ static const char migrate_4[] =
     "DROP INDEX IF EXISTS changes_agency;"
     "CREATE UNIQUE INDEX changes_agency ON changes(agency, seq);";
 
-static const char *const migrations[HUB_PG_SCHEMA + 1] = {[1] = migrate_1, [2] = migrate_2,
-                                                          [3] = migrate_3, [4] = migrate_4};
+/* Version 5: the tree's leaves a block at a time (log_blocks,
+ * hub_evidence_log.h) instead of a row each in log_tree. The leaves
+ * integrated so far keep their indexes, in blocks of HUB_PG_LOG_BLOCK
+ * consecutive ones. */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+static const char migrate_5[] =
+    HUB_PG_LOG_BLOCKS
+    "INSERT INTO log_blocks(first_idx, n, min_id, max_id, ids, hashes)"
+    "  SELECT min(idx), count(*), min(id), max(id), array_agg(id ORDER BY idx),"
+    "  string_agg(hash, ''::bytea ORDER BY idx) FROM log_tree"
+    "  GROUP BY idx / " XSTR(HUB_PG_LOG_BLOCK) ";"
+    HUB_PG_LOG_LEAVES_VIEW
+    "DROP TABLE log_tree;";
+
+static const char *const migrations[HUB_PG_SCHEMA + 1] = {
+    [1] = migrate_1, [2] = migrate_2, [3] = migrate_3, [4] = migrate_4, [5] = migrate_5};
 
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 

@@ -26,7 +26,14 @@ static const char schema[] = HUB_PG_LOG_SCHEMA;
 
 /* Prepared on every connection of the log: few, and cheap. */
 static const char *const statements[][2] = {
-    {"leaf_block", "SELECT idx, hash FROM log_tree WHERE idx >= $1 AND idx < $2 ORDER BY idx"},
+    /* The hashes of leaves $1 to $2 - 1, as runs: each block's first
+     * index in the range and its hashes there, end to end. */
+    {"leaf_block", "SELECT greatest(first_idx, $1), substring(hashes FROM"
+                   "  (greatest(first_idx, $1) - first_idx)::int * 32 + 1"
+                   "  FOR greatest(least(first_idx + n, $2) - greatest(first_idx, $1), 0)::int * 32)"
+                   " FROM log_blocks WHERE first_idx < $2 AND first_idx >= coalesce("
+                   "  (SELECT max(first_idx) FROM log_blocks WHERE first_idx <= $1), 0)"
+                   " ORDER BY first_idx"},
     {"node_block", "SELECT idx, hash FROM log_nodes WHERE level = $1 AND idx >= $2 AND idx < $3"
               " ORDER BY idx"},
     {"state", "SELECT size, signer FROM log_state WHERE one = 1"},
@@ -38,19 +45,22 @@ static const char *const statements[][2] = {
     {"notice", "SELECT t.idx, e.leaf, t.hash" HUB_PG_NOTICE_LEAVES("$1") " ORDER BY t.idx"},
     {"want", "SELECT pg_notify('herald_log_head', '')"},
     {"lock", "SELECT pg_try_advisory_lock(" HUB_SEQUENCER_LOCK ")"},
-    /* Gives up to $2 queued leaves, in id order, the indexes from $1;
-     * their hashes in tree order. The rows are found first, as an array
-     * of their places (the queue has no index): as "IN (SELECT ... LIMIT
-     * $2)", a queue its statistics call empty was planned as a semi join
-     * that ran the LIMIT again for each queued row (seconds a round at
-     * 20,000 notices). */
+    /* Gives up to $2 queued leaves, in id order, the indexes from $1, as
+     * one block; their indexes and hashes in tree order. The rows are
+     * found first, as an array of their places (the queue has no
+     * index): as "IN (SELECT ... LIMIT $2)", a queue its statistics call
+     * empty was planned as a semi join that ran the LIMIT again for each
+     * queued row (seconds a round at 20,000 notices). The block is
+     * written whether or not the last SELECT reads it (a WITH that
+     * writes runs to its end); an empty queue writes none. */
     {"integrate", "WITH taken AS (DELETE FROM log_pending WHERE ctid = ANY(ARRAY("
                   "   SELECT ctid FROM log_pending ORDER BY id LIMIT $2))"
                   "   RETURNING id, hash),"
-                  " put AS (INSERT INTO log_tree(idx, id, hash)"
-                  "   SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, id, hash"
-                  "   FROM taken RETURNING idx, hash)"
-                  " SELECT idx, hash FROM put ORDER BY idx"},
+                  " put AS (INSERT INTO log_blocks(first_idx, n, min_id, max_id, ids, hashes)"
+                  "   SELECT $1::bigint, count(*), min(id), max(id), array_agg(id ORDER BY id),"
+                  "   string_agg(hash, ''::bytea ORDER BY id) FROM taken HAVING count(*) > 0)"
+                  " SELECT $1::bigint + row_number() OVER (ORDER BY id) - 1, hash"
+                  " FROM taken ORDER BY id"},
     {"nodes", "INSERT INTO log_nodes(level, idx, hash)"
               " SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])"},
     {"size", "UPDATE log_state SET size = $1 WHERE one = 1"},
@@ -176,6 +186,20 @@ int hub_pg_hash(const PGresult *r, int row, int col, uint8_t out[MERKLE_HASH_LEN
 
 /* ---- the tree as merkle.h reads it ---- */
 
+/* Fills b with leaf_block's runs (first index, hashes end to end), as
+ * far as they follow on from b->first without a gap. */
+static void take_leaf_runs(hub_pg_block *b, const PGresult *r)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        int len = PQgetlength(r, i, 1);
+        if (hub_pg_int(r, i, 0) != (long long)(b->first + b->count) || len % MERKLE_HASH_LEN ||
+            b->count + (unsigned)len / MERKLE_HASH_LEN > HUB_PG_BLOCK)
+            return;
+        memcpy(b->hash[b->count], PQgetvalue(r, i, 1), (size_t)len);
+        b->count += (unsigned)len / MERKLE_HASH_LEN;
+    }
+}
+
 /* Loads the block of hashes holding index at level (-1: leaves) into
  * its slot; the slot, or NULL on error. */
 static hub_pg_block *load_block(hub_pg_cache *cache, int level, uint64_t index)
@@ -199,10 +223,14 @@ static hub_pg_block *load_block(hub_pg_cache *cache, int level, uint64_t index)
     b->level = level;
     b->first = first;
     b->count = 0;
-    /* Only the run from the block's start: what a reader may rely on. */
-    for (int i = 0; i < PQntuples(r) && hub_pg_int(r, i, 0) == (long long)(first + b->count) &&
-                    hub_pg_hash(r, i, 1, b->hash[b->count]) == 0; i++)
-        b->count++;
+    if (level < 0)
+        take_leaf_runs(b, r);
+    else /* Only the run from the block's start: what a reader may rely on. */
+        for (int i = 0; i < PQntuples(r) &&
+                        hub_pg_int(r, i, 0) == (long long)(first + b->count) &&
+                        hub_pg_hash(r, i, 1, b->hash[b->count]) == 0;
+             i++)
+            b->count++;
     PQclear(r);
     return b;
 }
@@ -530,7 +558,7 @@ static int check_against_head(hub_evidence_log *log, char *err, size_t errlen)
  * every open transaction on log_entries and hold back the next. */
 static int make_tables(sql_conn *c)
 {
-    sql_stmt *st = sql_prepare(c, "SELECT (to_regclass('log_tree') IS NOT NULL"
+    sql_stmt *st = sql_prepare(c, "SELECT (to_regclass('log_blocks') IS NOT NULL"
                                   " AND to_regclass('log_leaves') IS NOT NULL)::int");
     int have = st && sql_step(st) == 1 ? sql_int(st, 0) : -1;
 

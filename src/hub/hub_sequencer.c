@@ -28,7 +28,9 @@
 /* After a failed integration on a live connection, or a failed start
  * as leader. */
 #define ERROR_PAUSE_MS 1000
-/* Leaves per integrating transaction. */
+/* Leaves per integrating transaction (at least): blocks of
+ * HUB_PG_LOG_BLOCK (hub_evidence_log.h) until the queue is empty or
+ * this many are taken. */
 #define BATCH 20000
 /* Leaves taken between two vacuums of log_pending (see vacuum()). */
 #define VACUUM_EVERY 20000
@@ -194,17 +196,14 @@ static void add_node(buf *lv, buf *ix, buf *h, unsigned level, uint64_t idx,
     buf_puts(h, "\"");
 }
 
-/* Appends the integrated leaves (idx, hash in tree order) to f,
- * collecting the cached subtrees they complete as array literals. 0 or
- * -1. */
+/* Appends a block's integrated leaves (idx, hash in tree order) to f,
+ * adding the cached subtrees they complete to array literals still open
+ * ("{" and what follows). 0 or -1. */
 static int grow(PGresult *put, merkle_frontier *f, buf *lv, buf *ix, buf *h)
 {
     uint8_t leaf[MERKLE_HASH_LEN], done[63][MERKLE_HASH_LEN];
     unsigned ndone;
 
-    buf_puts(lv, "{");
-    buf_puts(ix, "{");
-    buf_puts(h, "{");
     for (int i = 0; i < PQntuples(put); i++) {
         if (hub_pg_int(put, i, 0) != (long long)f->size || hub_pg_hash(put, i, 1, leaf) != 0 ||
             merkle_frontier_append_nodes(f, leaf, done, &ndone) != MERKLE_OK) {
@@ -215,9 +214,6 @@ static int grow(PGresult *put, merkle_frontier *f, buf *lv, buf *ix, buf *h)
         for (unsigned level = HUB_PG_NODE_STEP; level <= ndone; level += HUB_PG_NODE_STEP)
             add_node(lv, ix, h, level, (f->size >> level) - 1, done[level - 1]);
     }
-    buf_puts(lv, "}");
-    buf_puts(ix, "}");
-    buf_puts(h, "}");
     return lv->broken || ix->broken || h->broken ? -1 : 0;
 }
 
@@ -234,56 +230,80 @@ static int run_rows(PGconn *c, const char *name, int n, const char *const *p, lo
 }
 
 /* The integrating transaction's writes after the leaves: the subtrees
- * they complete, the feed's numbers, the tree's size. */
-static int store_rest(hub_evidence_log *log, PGresult *put, merkle_frontier *f)
+ * they complete (the open literals, closed here), the feed's numbers,
+ * the tree's size. */
+static int store_rest(hub_evidence_log *log, int taken, const merkle_frontier *f, buf *lv,
+                      buf *ix, buf *h)
 {
     hub_evidence_pg *pg = log->pg;
     char size[24];
     const char *size_p[1] = {size};
-    buf lv, ix, h;
-    int rc;
+    int rc = 0;
 
-    buf_init(&lv, 64);
-    buf_init(&ix, 64);
-    buf_init(&h, 256);
-    rc = grow(put, f, &lv, &ix, &h);
     snprintf(size, sizeof size, "%llu", (unsigned long long)f->size);
-    if (rc == 0 && lv.len > 2) {
-        const char *nodes_p[3] = {lv.data, ix.data, h.data};
+    buf_puts(lv, "}");
+    buf_puts(ix, "}");
+    buf_puts(h, "}");
+    if (lv->broken || ix->broken || h->broken)
+        rc = -1;
+    else if (lv->len > 2) {
+        const char *nodes_p[3] = {lv->data, ix->data, h->data};
         rc = run_rows(pg->seq, "nodes", 3, nodes_p, -1);
     }
     if (rc == 0 && pg->has_changes)
         rc = run_rows(pg->seq, "seq", 0, NULL, -1);
-    if (rc == 0 && PQntuples(put) > 0)
+    if (rc == 0 && taken > 0)
         rc = run_rows(pg->seq, "size", 1, size_p, 1);
-    buf_free(&lv);
-    buf_free(&ix);
-    buf_free(&h);
     return rc;
 }
 
-/* One transaction: up to BATCH queued leaves into the tree, taken and
- * deleted from the queue by the same statement. Its one snapshot
- * (repeatable read) has the feed number the changes rows whose
- * transactions' leaves it integrates, no more. The number integrated,
- * or -1. */
+/* One block of queued leaves into the tree, taken and deleted from the
+ * queue by one statement. The number taken, or -1. */
+static int integrate_block(hub_evidence_log *log, merkle_frontier *f, buf *lv, buf *ix, buf *h)
+{
+    char base[24], limit[16];
+    const char *p[2] = {base, limit};
+    PGresult *put;
+    int n;
+
+    snprintf(base, sizeof base, "%llu", (unsigned long long)f->size);
+    snprintf(limit, sizeof limit, "%d", HUB_PG_LOG_BLOCK);
+    put = hub_pg_run(log->pg->seq, "integrate", 2, p);
+    n = put ? PQntuples(put) : -1;
+    if (put && grow(put, f, lv, ix, h) != 0)
+        n = -1;
+    PQclear(put);
+    return n;
+}
+
+/* One transaction: queued leaves into the tree, a block at a time, until
+ * the queue is empty or BATCH are taken. Its one snapshot (repeatable
+ * read) has the feed number the changes rows whose transactions' leaves
+ * it integrates, no more (unless BATCH cut it short). The number
+ * integrated, or -1. */
 static int integrate(hub_evidence_log *log)
 {
     hub_evidence_pg *pg = log->pg;
     merkle_frontier f = pg->tree;
-    char base[24], limit[16];
-    const char *p[2] = {base, limit};
-    PGresult *put;
-    int n, rc;
+    buf lv, ix, h;
+    int n, taken = 0, rc;
 
-    snprintf(base, sizeof base, "%llu", (unsigned long long)f.size);
-    snprintf(limit, sizeof limit, "%d", BATCH);
     if (hub_pg_exec(pg->seq, "BEGIN ISOLATION LEVEL REPEATABLE READ") != 0)
         return -1;
-    put = hub_pg_run(pg->seq, "integrate", 2, p);
-    n = put ? PQntuples(put) : -1;
-    rc = put ? store_rest(log, put, &f) : -1;
-    PQclear(put);
+    buf_init(&lv, 64);
+    buf_init(&ix, 64);
+    buf_init(&h, 256);
+    buf_puts(&lv, "{");
+    buf_puts(&ix, "{");
+    buf_puts(&h, "{");
+    do {
+        n = integrate_block(log, &f, &lv, &ix, &h);
+        taken += n > 0 ? n : 0;
+    } while (n == HUB_PG_LOG_BLOCK && taken < BATCH);
+    rc = n < 0 ? -1 : store_rest(log, taken, &f, &lv, &ix, &h);
+    buf_free(&lv);
+    buf_free(&ix);
+    buf_free(&h);
     if (rc == 0)
         rc = hub_pg_exec(pg->seq, "COMMIT");
     if (rc != 0) {
@@ -294,7 +314,7 @@ static int integrate(hub_evidence_log *log)
     pthread_mutex_lock(&log->state_lock);
     log->committed = f;
     pthread_mutex_unlock(&log->state_lock);
-    return n;
+    return taken;
 }
 
 /* 1 when another hub asked for a head since the last look. */
@@ -374,7 +394,7 @@ static long lead(hub_evidence_log *log)
         n = integrate(log);
         if (n > 0)
             vacuum(log, n);
-    } while (n == BATCH);
+    } while (n >= BATCH);
     if (n < 0) /* a statement failed (logged): try again a little later */
         return PQstatus(log->pg->seq) == CONNECTION_OK ? ERROR_PAUSE_MS : -1;
     maybe_sign(log, head_wanted(log->pg->seq));

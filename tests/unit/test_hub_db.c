@@ -1818,9 +1818,65 @@ static void newer_schema_is_refused(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "version 4)"));
-    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 4"), 0);
+    assert_non_null(strstr(err, "version 5)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 5"), 0);
     open_db(f);
+}
+
+/* The log's tree as versions 3 and 4 kept it, a row per leaf in log_tree,
+ * made from the blocks of version 5: the first step of every test of a
+ * store older than version 5. */
+static const char tree_as_version_4[] =
+    "CREATE TABLE log_tree(idx bigint PRIMARY KEY, id bigint NOT NULL UNIQUE,"
+    " hash bytea NOT NULL);"
+    " INSERT INTO log_tree SELECT b.first_idx + u.o - 1, u.id,"
+    "  substring(b.hashes FROM (u.o - 1)::int * 32 + 1 FOR 32)"
+    "  FROM log_blocks b, unnest(b.ids) WITH ORDINALITY u(id, o);"
+    " CREATE OR REPLACE VIEW log_leaves AS SELECT t.idx, e.notice, e.leaf, t.hash"
+    "  FROM log_tree t JOIN log_entries e ON e.id = t.id;"
+    " DROP TABLE log_blocks;";
+
+/* A store at version 4 kept a row per leaf in log_tree. Opened by this
+ * herald, the leaves keep their indexes, bytes and hashes in blocks (the
+ * log's check against its last signed head passes), and new leaves
+ * follow them. */
+static void version_4_tree_goes_into_blocks(void **state)
+{
+    fixture *f = *state;
+    char a[NOTICE_ID_LEN + 1], ref[16];
+    long long before;
+
+    if (!pg_dsn)
+        skip();
+    for (int i = 0; i < 5; i++) {
+        snprintf(ref, sizeof ref, "B-%d", i);
+        submit(f, "nts", ref, rk1, T0, a);
+        settle(); /* a block each */
+    }
+    before = hub_evidence_log_size(hub_db_log(f->db));
+    assert_true(before >= 5);
+    assert_true(pg_one_int("SELECT count(*) FROM log_blocks") >= 5);
+    close_db(f);
+    assert_int_equal(pg_exec("CREATE TABLE kept AS SELECT idx, notice, leaf, hash FROM log_leaves;"),
+                     0);
+    assert_int_equal(pg_exec(tree_as_version_4), 0);
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 4"), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_tree"), before);
+    open_db(f);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM pg_tables WHERE tablename = 'log_tree'"), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_blocks"), 1);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
+                                " WHERE l.notice = k.notice AND l.leaf = k.leaf"
+                                " AND l.hash = k.hash AND l.hash = sha256('\\x00'::bytea || l.leaf)"),
+                     before);
+    assert_int_equal(hub_evidence_log_size(hub_db_log(f->db)), before);
+    submit(f, "nts", "B-after", rk1, T0, a);
+    settle();
+    assert_true((long long)hub_evidence_log_size(hub_db_log(f->db)) > before);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves"),
+                     (long long)hub_evidence_log_size(hub_db_log(f->db)));
+    assert_int_equal(pg_exec("DROP TABLE kept"), 0);
 }
 
 /* A store made at version 1 numbered its feed's rows in place; opened by
@@ -1834,6 +1890,7 @@ static void version_1_changes_move_to_the_queue(void **state)
     if (!pg_dsn)
         skip();
     close_db(f);
+    assert_int_equal(pg_exec(tree_as_version_4), 0);
     assert_int_equal(pg_exec("DROP TABLE changes_queue, changes;"
                              " CREATE TABLE changes(id bigserial PRIMARY KEY, seq bigint UNIQUE,"
                              "  agency text NOT NULL, notice text NOT NULL, state text NOT NULL,"
@@ -1852,7 +1909,7 @@ static void version_1_changes_move_to_the_queue(void **state)
                      0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE (seq, agency, notice, state,"
                                 " at, reference) IN ((1, 'nts', 'n-0', 'accepted', 1, ''),"
@@ -1880,9 +1937,10 @@ static void version_2_log_is_carried_over(void **state)
     submit(f, "nts", "M-1", rk1, T0, a);
     submit(f, "nts", "M-2", rk1, T0, a);
     settle();
-    before = pg_one_int("SELECT count(*) FROM log_tree");
+    before = pg_one_int("SELECT count(*) FROM log_leaves");
     assert_true(before >= 2);
     close_db(f);
+    assert_int_equal(pg_exec(tree_as_version_4), 0);
     assert_int_equal(
         pg_exec("CREATE TABLE kept AS SELECT idx, notice, leaf, hash FROM log_leaves;"
                 " DROP VIEW log_leaves; DROP TABLE log_entries, log_tree, log_pending;"
@@ -1902,8 +1960,8 @@ static void version_2_log_is_carried_over(void **state)
         0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM log_tree"), before + 2);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves"), before + 2);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
                                 " WHERE l.notice = k.notice AND l.leaf = k.leaf"
                                 " AND l.hash = k.hash"),
@@ -1918,7 +1976,7 @@ static void version_2_log_is_carried_over(void **state)
                      0);
     submit(f, "nts", "M-3", rk1, T0, a);
     settle();
-    assert_true(pg_one_int("SELECT count(*) FROM log_tree") > before + 2);
+    assert_true(pg_one_int("SELECT count(*) FROM log_leaves") > before + 2);
     assert_int_equal(pg_exec("DROP TABLE kept"), 0);
 }
 
@@ -1939,6 +1997,7 @@ static void version_3_indexes_are_dropped(void **state)
     answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
     settle();
     close_db(f);
+    assert_int_equal(pg_exec(tree_as_version_4), 0);
     assert_int_equal(pg_exec("ALTER TABLE log_pending ADD PRIMARY KEY (id);"
                              " ALTER TABLE changes_queue ADD PRIMARY KEY (id);"
                              " ALTER TABLE changes ADD COLUMN id bigserial PRIMARY KEY,"
@@ -1949,7 +2008,7 @@ static void version_3_indexes_are_dropped(void **state)
                              " UPDATE hub_schema SET version = 3"),
                      0);
     open_db(f);
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 4);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
     assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes WHERE tablename"
                                 " IN ('log_pending', 'changes_queue', 'changes')"),
                      1);
@@ -2230,6 +2289,7 @@ int main(void)
         T(version_1_changes_move_to_the_queue),
         T(version_2_log_is_carried_over),
         T(version_3_indexes_are_dropped),
+        T(version_4_tree_goes_into_blocks),
         T(recover_frees_only_this_nodes_leases),
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),

@@ -157,7 +157,7 @@ static void *writer_main(void *arg)
 static void fresh_schema(void)
 {
     assert_int_equal(sql_exec(admin, "DROP VIEW IF EXISTS log_leaves;"
-                              " DROP TABLE IF EXISTS log_entries, log_tree, log_pending, log_nodes,"
+                              " DROP TABLE IF EXISTS log_entries, log_tree, log_blocks, log_pending, log_nodes,"
                               " log_heads, log_state, changes, changes_queue"), 0);
     assert_int_equal(sql_exec(admin, "CREATE TABLE changes("
                               " seq bigint NOT NULL, agency text, notice text, state text,"
