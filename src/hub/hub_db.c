@@ -225,6 +225,18 @@ int hub_db_begin(hub_db *db)
     return 0;
 }
 
+/* The open transaction's events into GET /metrics' counts when it
+ * committed; forgotten when it rolled back, as its events were. */
+static void count_applied(hub_db *db, int committed)
+{
+    for (int e = 0; e < EV_COUNT; e++)
+        for (int o = 0; o < 3; o++) {
+            if (committed && db->applying[e][o])
+                metrics_add(&db->applied[e][o], db->applying[e][o]);
+            db->applying[e][o] = 0;
+        }
+}
+
 int hub_db_unlock_synced(hub_db *db)
 {
     pthread_mutex_unlock(&db->w.lock);
@@ -253,6 +265,7 @@ int hub_db_finish(hub_db *db, int ok)
     } else {
         hub_evidence_log_committed(db->log);
     }
+    count_applied(db, ok == 0);
     if (ok != 0) {
         pthread_mutex_unlock(&db->w.lock);
         return ok;

@@ -131,8 +131,10 @@ struct hub_db {
      * per notice was a percent of the hub's time. */
     uint8_t rnd[4096];
     size_t rnd_used;
-    /* Events applied to notices, by what they did (GET /metrics). */
+    /* Events applied to notices, by what they did (GET /metrics), and
+     * those of the open transaction, added to them once it commits. */
     metrics_counter applied[EV_COUNT][3];
+    uint32_t applying[EV_COUNT][3];
     /* The time of the last leaf of the notices appended to last, one slot
      * per hash of the id (hub_db_leaf_time), under the writer's lock. */
     hub_leaf_time leaf_times[HUB_DB_LEAF_TIMES];

@@ -272,7 +272,7 @@ static int record(hub_db *db, hub_notice *n, notice_event ev, const evidence_rec
         *outcome = o;
     if (append_leaf(db, n, r) != 0)
         return -1;
-    metrics_add(&db->applied[ev][o], 1);
+    db->applying[ev][o]++;
     if (o == NS_MOVED)
         n->state = next;
     return 0;

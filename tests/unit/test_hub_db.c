@@ -664,6 +664,55 @@ static void relayed_received_read(void **state)
     assert_int_equal(expired, 0);
 }
 
+/* Runs sql on the store, SQLite's file or PostgreSQL's database. */
+static void store_exec(fixture *f, const char *sqlite_sql, const char *pg_sql)
+{
+    sqlite3 *conn;
+
+    if (pg_dsn) {
+        assert_int_equal(pg_exec(pg_sql), 0);
+        return;
+    }
+    assert_int_equal(sqlite3_open(f->path, &conn), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(conn, sqlite_sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(conn);
+}
+
+/* GET /metrics counts the events the store kept: a batch the store
+ * refused, rolled back whole, counts none of its events. */
+static void events_of_a_refused_batch_are_not_counted(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_report r;
+    uint64_t moved;
+
+    submit(f, "nts", "N-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    moved = hub_db_applied(f->db, EV_CONTENT_CONSIGNMENT, NS_MOVED);
+    store_exec(f,
+               "CREATE TRIGGER refuse BEFORE UPDATE ON notices WHEN NEW.state = 'received'"
+               " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+               "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+               " $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$;"
+               " CREATE TRIGGER refuse BEFORE UPDATE ON notices FOR EACH ROW"
+               " WHEN (NEW.state = 'received') EXECUTE FUNCTION refuse()");
+    memset(&r, 0, sizeof r);
+    memcpy(r.notice, id, NOTICE_ID_LEN + 1);
+    r.event = EV_CONTENT_CONSIGNMENT;
+    assert_int_not_equal(hub_db_report(f->db, ROLE_PLATFORM, "alpha", &r, 1, T0 + 2), 0);
+    assert_state(f, id, "relayed", "alpha");
+    assert_int_equal(hub_db_applied(f->db, EV_CONTENT_CONSIGNMENT, NS_MOVED), moved);
+
+    store_exec(f, "DROP TRIGGER refuse", "DROP TRIGGER refuse ON notices; DROP FUNCTION refuse()");
+    assert_string_equal(
+        report(f, ROLE_PLATFORM, "alpha", id, EV_CONTENT_CONSIGNMENT, NULL, T0 + 3), "recorded");
+    assert_state(f, id, "received", "alpha");
+    assert_int_equal(hub_db_applied(f->db, EV_CONTENT_CONSIGNMENT, NS_MOVED), moved + 1);
+}
+
 static void acceptance_into_the_inbox_is_one_change(void **state)
 {
     fixture *f = *state;
@@ -2251,6 +2300,7 @@ int main(void)
         T(routed_submission_is_leased_to_its_first_platform),
         T(released_lease_is_claimed_at_once),
         T(relayed_received_read),
+        T(events_of_a_refused_batch_are_not_counted),
         T(evidence_never_goes_back_in_time),
         T(batch_of_reports_on_the_same_notice),
         T(batch_of_reports_before_the_relay_answer),
