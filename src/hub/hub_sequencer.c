@@ -28,9 +28,9 @@
 /* After a failed integration on a live connection, or a failed start
  * as leader. */
 #define ERROR_PAUSE_MS 1000
-/* Leaves per integrating transaction (at least): blocks of
- * HUB_PG_LOG_BLOCK (hub_evidence_log.h) until the queue is empty or
- * this many are taken. */
+/* An integrating transaction takes blocks of HUB_PG_LOG_BLOCK leaves
+ * (hub_evidence_log.h) until the queue is empty or this many are taken:
+ * it starts no block after that. */
 #define BATCH 20000
 /* Leaves taken between two vacuums of log_pending (see vacuum()). */
 #define VACUUM_EVERY 20000
