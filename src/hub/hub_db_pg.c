@@ -90,30 +90,12 @@ static const char migrate_2[] =
 /* The log's tables as version 3 made them (version 5 changed log_tree
  * for log_blocks: HUB_PG_LOG_SCHEMA). */
 #define LOG_SCHEMA_3                                                                        \
-    "CREATE TABLE IF NOT EXISTS log_entries(id bigserial PRIMARY KEY,"                      \
-    "  notice text NOT NULL, leaf bytea NOT NULL, hash bytea NOT NULL);"                    \
-    "CREATE INDEX IF NOT EXISTS log_entries_notice ON log_entries(notice);"                \
-    "CREATE TABLE IF NOT EXISTS log_pending(id bigint NOT NULL, hash bytea NOT NULL);"     \
+    HUB_PG_LOG_QUEUE                                                                        \
     "CREATE TABLE IF NOT EXISTS log_tree(idx bigint PRIMARY KEY, id bigint NOT NULL UNIQUE," \
     "  hash bytea NOT NULL);"                                                               \
-    "CREATE OR REPLACE FUNCTION log_queue() RETURNS trigger LANGUAGE plpgsql AS"            \
-    "  'BEGIN INSERT INTO log_pending(id, hash) SELECT id, hash FROM queued;"               \
-    "  RETURN NULL; END';"                                                                  \
-    "CREATE OR REPLACE TRIGGER log_entries_queue AFTER INSERT ON log_entries"               \
-    "  REFERENCING NEW TABLE AS queued FOR EACH STATEMENT EXECUTE FUNCTION log_queue();"    \
     "CREATE OR REPLACE VIEW log_leaves AS SELECT t.idx, e.notice, e.leaf, t.hash"           \
     "  FROM log_tree t JOIN log_entries e ON e.id = t.id;"                                  \
-    "CREATE TABLE IF NOT EXISTS log_nodes("                                                 \
-    "  level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,"                       \
-    "  PRIMARY KEY(level, idx));"                                                           \
-    "CREATE TABLE IF NOT EXISTS log_heads("                                                 \
-    "  tree_size bigint PRIMARY KEY, timestamp_ms bigint NOT NULL,"                         \
-    "  root bytea NOT NULL, signature bytea NOT NULL);"                                     \
-    "CREATE TABLE IF NOT EXISTS log_state("                                                 \
-    "  one int PRIMARY KEY CHECK (one = 1), size bigint NOT NULL DEFAULT 0,"                \
-    "  feed_seq bigint NOT NULL DEFAULT 0, sequencer text, since bigint,"                   \
-    "  signer int NOT NULL DEFAULT -1);"                                                    \
-    "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING;"
+    HUB_PG_LOG_HEADS
 
 /* Version 3: a leaf's bytes are written once (LOG_SCHEMA_3). Before,
  * they went into log_pending with the state they record and the sequencer

@@ -65,18 +65,22 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
  * HUB_PG_NODE_STEP. log_state: the tree's size, the feed's last seq and
  * who sequences. */
 #define HUB_PG_LOG_BLOCK 1024
-#define HUB_PG_LOG_SCHEMA                                                                  \
+#define HUB_PG_LOG_SCHEMA                                                                   \
+    HUB_PG_LOG_QUEUE HUB_PG_LOG_BLOCKS HUB_PG_LOG_LEAVES_VIEW HUB_PG_LOG_HEADS
+
+/* Its parts, apart: the store's migrations made older shapes of the tree
+ * (hub_db_pg.c) around the same leaves, queue and heads. */
+#define HUB_PG_LOG_QUEUE                                                                    \
     "CREATE TABLE IF NOT EXISTS log_entries(id bigserial PRIMARY KEY,"                      \
     "  notice text NOT NULL, leaf bytea NOT NULL, hash bytea NOT NULL);"                    \
     "CREATE INDEX IF NOT EXISTS log_entries_notice ON log_entries(notice);"                \
     "CREATE TABLE IF NOT EXISTS log_pending(id bigint NOT NULL, hash bytea NOT NULL);"     \
-    HUB_PG_LOG_BLOCKS                                                                       \
     "CREATE OR REPLACE FUNCTION log_queue() RETURNS trigger LANGUAGE plpgsql AS"            \
     "  'BEGIN INSERT INTO log_pending(id, hash) SELECT id, hash FROM queued;"               \
     "  RETURN NULL; END';"                                                                  \
     "CREATE OR REPLACE TRIGGER log_entries_queue AFTER INSERT ON log_entries"               \
-    "  REFERENCING NEW TABLE AS queued FOR EACH STATEMENT EXECUTE FUNCTION log_queue();"    \
-    HUB_PG_LOG_LEAVES_VIEW                                                                  \
+    "  REFERENCING NEW TABLE AS queued FOR EACH STATEMENT EXECUTE FUNCTION log_queue();"
+#define HUB_PG_LOG_HEADS                                                                    \
     "CREATE TABLE IF NOT EXISTS log_nodes("                                                 \
     "  level int NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,"                       \
     "  PRIMARY KEY(level, idx));"                                                           \
@@ -89,8 +93,8 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
     "  signer int NOT NULL DEFAULT -1);"                                                    \
     "INSERT INTO log_state(one) VALUES (1) ON CONFLICT DO NOTHING;"
 
-/* The blocks and the view over them, apart: the store's migration to
- * version 5 makes them from the row per leaf before. */
+/* The blocks and the view over them: the store's migration to version 5
+ * makes them from the row per leaf before. */
 #define HUB_PG_LOG_BLOCKS                                                                   \
     "CREATE TABLE IF NOT EXISTS log_blocks(first_idx bigint PRIMARY KEY, n int NOT NULL,"   \
     "  min_id bigint NOT NULL, max_id bigint NOT NULL, ids bigint[] NOT NULL,"              \
