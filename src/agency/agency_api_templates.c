@@ -322,14 +322,14 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
     buf_init(&doc, 4096);
     buf_set_secret(&doc);
     if (template_render_at(t, preview_lookup, p, &doc, err, sizeof err, &at) != 0) {
+        if (at) /* a name in t: taken before t goes */
+            api_field_name(field, at, strlen(at));
         buf_free(&doc);
         template_free(t);
-        if (!at) { /* out of memory: not the caller's fault */
+        if (!at) /* out of memory: not the caller's fault */
             agency_problem(resp, 503, NULL, 0, "cannot render the document: %s", err);
-            return;
-        }
-        api_field_name(field, at, strlen(at));
-        agency_problem(resp, 400, field, 0, "cannot render the document: %s", err);
+        else
+            agency_problem(resp, 400, field, 0, "cannot render the document: %s", err);
         return;
     }
     template_free(t);
