@@ -287,8 +287,12 @@ static void build_preview(agency_console *c, const char *csv, size_t len, const 
             continue;
         buf_init(&doc, 2048);
         buf_set_secret(&doc);
-        if (template_render(t, lookup, &l, &doc, err, sizeof err) != 0) {
-            api_errors_add(&p->errs, p->rs.rows[i].row, "personalisation", "%s", err);
+        const char *at;
+        if (template_render_at(t, lookup, &l, &doc, err, sizeof err, &at) != 0) {
+            char field[API_FIELD_MAX + 1] = "personalisation";
+            if (at)
+                api_field_name(field, at, strlen(at));
+            api_errors_add(&p->errs, p->rs.rows[i].row, field, "%s", err);
         } else if (p->ok++ < PREVIEW_ROWS) {
             buf_printf(shown, "<li><strong>");
             buf_html(shown, p->rs.rows[i].ref);

@@ -375,8 +375,7 @@ static void render_row(sender *s, send_row *r)
     }
     buf_init(&out, 4096);
     buf_set_secret(&out); /* a refused document may hold an RRN: no copy left on a realloc */
-    if (template_render_at(s->tpl, lookup_field, &l, &out, err, sizeof err, &field) != 0 ||
-        out.broken) {
+    if (template_render_at(s->tpl, lookup_field, &l, &out, err, sizeof err, &field) != 0) {
         buf_free(&out);
         agency_send_row_error(s, r->line, field ? field : "personalisation",
                               "cannot render the document: %s", err);

@@ -197,6 +197,16 @@ check "the preview shows no RRN" bash -c "! grep -qE '4123451|1019902|9019902' p
 check "nothing went to the hub before the send" [ "$(curl -s "$HUB/test/state" | jq '.submissions | length')" = 0 ]
 DRAFT=$(sed -n 's/.*name="draft" value="\([0-9a-f]*\)".*/\1/p' preview.html)
 check "the preview offers to send the 3 good rows" bash -c "grep -q 'Send 3 notices' preview.html && [ -n '$DRAFT' ]"
+# A value that makes an RRN with the template's text beside it: the row's
+# error names the field, as the API does, and shows no digits.
+printf '<p>((name)): 800101-((amount))</p>\n' >data/templates/seam.html
+printf '%s\n' 'reference,rrn,name,address,amount' 'seam-1,020704-4123451,박민수,서울,1234567' >seam.csv
+curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=seam -F 'title=Seam' \
+	-F deadline=2026-12-31 -F 'csv=@seam.csv;type=text/csv' -o seam.html "$C/send/preview"
+check "a value making an RRN with the template's text: the preview names its field, no digits" \
+	bash -c "tr -d '\n' <seam.html | grep -q '<tr class=\"err\"><td>2</td><td>personalisation.amount</td>' &&
+		! grep -q '1234567' seam.html"
+rm -f data/templates/seam.html
 check "another account cannot send that draft" \
 	[ "$(code_of -b victim.jar -H "Origin: $ORIGIN" --data "csrf=$(token_of victim.jar "$C")&draft=$DRAFT" "$C/send")" = 409 ]
 LOC=$(curl -s -D - -o /dev/null -b admin.jar -H "Origin: $ORIGIN" --data "csrf=$TOK&draft=$DRAFT" "$C/send" |
