@@ -186,9 +186,10 @@ int hub_pg_hash(const PGresult *r, int row, int col, uint8_t out[MERKLE_HASH_LEN
 
 /* ---- the tree as merkle.h reads it ---- */
 
-/* Fills b with leaf_block's runs (first index, hashes end to end), as
- * far as they follow on from b->first without a gap. */
-static void take_leaf_runs(hub_pg_block *b, const PGresult *r)
+/* Fills b with runs of hashes (first index, hashes end to end: a block
+ * of leaves, or one node), as far as they follow on from b->first
+ * without a gap: what a reader may rely on. */
+static void take_runs(hub_pg_block *b, const PGresult *r)
 {
     for (int i = 0; i < PQntuples(r); i++) {
         int len = PQgetlength(r, i, 1);
@@ -223,14 +224,7 @@ static hub_pg_block *load_block(hub_pg_cache *cache, int level, uint64_t index)
     b->level = level;
     b->first = first;
     b->count = 0;
-    if (level < 0)
-        take_leaf_runs(b, r);
-    else /* Only the run from the block's start: what a reader may rely on. */
-        for (int i = 0; i < PQntuples(r) &&
-                        hub_pg_int(r, i, 0) == (long long)(first + b->count) &&
-                        hub_pg_hash(r, i, 1, b->hash[b->count]) == 0;
-             i++)
-            b->count++;
+    take_runs(b, r);
     PQclear(r);
     return b;
 }
