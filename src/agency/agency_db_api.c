@@ -62,8 +62,8 @@ int agency_db_api_accepted(agency_db *db, const char *const *refs,
 
     agency_db_lock(db);
     rc = agency_db_batch(db->sql,
-                         "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
-                         " SELECT ?1, ?2, 'accepted', ?3, ?4 WHERE NOT EXISTS"
+                         "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
+                         " evidence) SELECT ?1, ?2, 'accepted', ?3, ?4, 0 WHERE NOT EXISTS"
                          " (SELECT 1 FROM api_events WHERE reference = ?1)",
                          n, step_accepted, &a);
     agency_db_unlock(db);

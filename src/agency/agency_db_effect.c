@@ -133,14 +133,16 @@ static int meta_set(sqlite3 *sql, const char *key, long long v)
     " WHERE x.reference = d.reference AND x.noted = 1)"
 /* The dates to note now. */
 #define DUE "SELECT reference FROM api_effects WHERE noted = 0 AND at <= ?1"
-/* The notices whose timeline grew since the last pass and whose document
- * holds an evidence time. One without (accepted, relayed, on paper at
- * once: most of a bulk's timeline as it goes) has no date and never had
- * one, since times are only ever added: refreshing it read the document
- * and deleted nothing, a fifth of the feed follower's CPU in a bulk. */
+/* The notices whose timeline grew since the last pass by an event that
+ * may have brought an evidence time, and whose document holds one. The
+ * others (accepted, relayed, on paper at once: most of a bulk's timeline
+ * as it goes) changed no time, and the date is reckoned from the times
+ * alone: refreshing them read the document and deleted nothing. Looking
+ * each up in documents was 6% of `agency serve`'s CPU in a bulk. */
 #define GREW                                                                               \
     "SELECT DISTINCT e.reference FROM api_events e JOIN documents d"                       \
-    " ON d.reference = e.reference WHERE e.id > ?1 AND e.state <> 'effective'"             \
+    " ON d.reference = e.reference WHERE e.id > ?1 AND e.evidence"                         \
+    " AND e.state <> 'effective'"                                                          \
     " AND (d.received_at IS NOT NULL OR d.read_at IS NOT NULL"                             \
     " OR d.handover_at IS NOT NULL OR d.cancellation_at IS NOT NULL)"
 

@@ -163,16 +163,23 @@ static void note_change(run_end *e, const change *c)
 
 /* The change into the API's event queue when the notice came through the
  * API: only changes that moved the document, so a final state is never
- * followed by another. */
+ * followed by another. evidence: whether the run brought one of the
+ * times the legal effect is reckoned from (only the feed writes them). */
 static int queue_event(const feed_stmts *fs, const char *reference, const char *state,
-                       const char *at)
+                       const char *at, int evidence)
 {
     sqlite3_reset(fs->event);
     sqlite3_bind_text(fs->event, 1, reference, -1, SQLITE_STATIC);
     sqlite3_bind_text(fs->event, 2, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(fs->event, 3, at ? at : fs->now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(fs->event, 4, fs->now_ms);
+    sqlite3_bind_int(fs->event, 5, evidence);
     return db_step_done(fs->event);
+}
+
+static int has_evidence(const run_end *e)
+{
+    return e->received || e->read || e->handover || e->cancellation;
 }
 
 /* The run's hand-over, learnt once: "handed_over" in an API notice's
@@ -181,7 +188,7 @@ static int apply_run_handover(const feed_stmts *fs, const change *c, const run_e
 {
     int r = apply_time(fs->handover, c, e->handover);
 
-    if (r > 0 && queue_event(fs, c->reference, "handed_over", e->handover_at) != 0)
+    if (r > 0 && queue_event(fs, c->reference, "handed_over", e->handover_at, 1) != 0)
         r = -1;
     return r;
 }
@@ -200,7 +207,7 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
             if (v[j].event || !e.state || !agency_ref_state_final(e.state))
                 note_change(&e, &v[j]);
         int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0, k = 0;
-        if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at) != 0)
+        if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at, has_evidence(&e)) != 0)
             r = -1;
         if (r >= 0 && (h = apply_run_handover(fs, &v[i], &e)) < 0)
             r = -1;
@@ -210,7 +217,7 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
          * feed tells of it, so the change moves nothing: its time, learnt
          * once, puts it in the timeline */
         if (r == 0 && k > 0 && !strcmp(e.state ? e.state : "", "cancelled") &&
-            queue_event(fs, v[i].reference, e.state, e.at) != 0)
+            queue_event(fs, v[i].reference, e.state, e.at, 1) != 0)
             r = -1;
         if (r < 0)
             return -1;
@@ -272,8 +279,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
                         " AND +notice = ?2 AND handover_at IS NULL"),
         db_prepare(sql, "UPDATE documents SET cancellation_at = ?3 WHERE reference = ?1"
                         " AND +notice = ?2 AND cancellation_at IS NULL"),
-        db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms)"
-                        " SELECT reference, caller_ref, ?2, ?3, ?4 FROM api_refs"
+        db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
+                        " evidence) SELECT reference, caller_ref, ?2, ?3, ?4, ?5 FROM api_refs"
                         " WHERE reference = ?1"),
         now, now_ms,
     };

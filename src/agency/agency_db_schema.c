@@ -18,6 +18,13 @@
  * 5 KB of pages per document) and every state change rewrote it. Apart, a
  * body is appended once to densely packed pages and a state change
  * rewrites a ~300-byte row. */
+/* Whether the change may have given the document an evidence time the
+ * legal effect is reckoned from (agency_db_effect.c): only such events
+ * send the effect pass to the document. 1 unless the writer knows better,
+ * so events of older files, and of any writer that does not say, are
+ * looked at as before. */
+#define EVENTS_EVIDENCE "evidence INTEGER NOT NULL DEFAULT 1"
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS documents("
     " reference TEXT PRIMARY KEY,"
@@ -106,7 +113,7 @@ static const char schema[] =
     " state TEXT NOT NULL,"
     " reason TEXT,"
     " at TEXT NOT NULL,"
-    " queued_ms INTEGER NOT NULL"
+    " queued_ms INTEGER NOT NULL, " EVENTS_EVIDENCE
     ");"
     "CREATE INDEX IF NOT EXISTS api_events_ref ON api_events(reference);"
     /* When each API notice takes legal effect, once a term of the rule
@@ -139,18 +146,42 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS api_refs_job_caller ON api_refs(job, caller_ref)"
     " WHERE job IS NOT NULL;";
 
+/* 1 when table exists and lacks column, 0 when not, -1 on error. */
+static int lacks_column(sqlite3 *sql, const char *table, const char *column)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT"
+        " (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1),"
+        " (SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2)");
+    int lacks = -1;
+
+    if (st) {
+        db_bind_text(st, 1, table);
+        db_bind_text(st, 2, column);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            lacks = sqlite3_column_int(st, 0) == 1 && sqlite3_column_int(st, 1) == 0;
+    }
+    sqlite3_finalize(st);
+    return lacks;
+}
+
+/* ALTER TABLE table ADD COLUMN def, where table exists and lacks it; def
+ * starts with the column's name. 0 or -1. */
+static int add_column(sqlite3 *sql, const char *table, const char *def)
+{
+    char name[32], alter[160];
+    int lacks;
+
+    if (sscanf(def, "%31s", name) != 1 || (lacks = lacks_column(sql, table, name)) < 0)
+        return -1;
+    snprintf(alter, sizeof alter, "ALTER TABLE %s ADD COLUMN %s", table, def);
+    return lacks ? db_exec(sql, alter) : 0;
+}
+
 /* printed got its batch column with the letters: older files gain it
  * before the schema's index on it is made. */
 static int add_printed_batch(sqlite3 *sql)
 {
-    sqlite3_stmt *st = db_prepare(sql, "SELECT"
-        " (SELECT count(*) FROM sqlite_schema WHERE name = 'printed'),"
-        " (SELECT count(*) FROM pragma_table_info('printed') WHERE name = 'batch')");
-    int old = st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
-              sqlite3_column_int(st, 1) == 0;
-
-    sqlite3_finalize(st);
-    return old ? db_exec(sql, "ALTER TABLE printed ADD COLUMN batch TEXT") : 0;
+    return add_column(sql, "printed", "batch TEXT");
 }
 
 /* Nothing looks a document up by its notice id: the feed carries each
@@ -187,11 +218,11 @@ static const char migrate_bodies[] =
  * reached its final state (Unix ms, by this agency's clock), when and why
  * the agency cancelled it, and when its document and personalisation
  * were deleted. Added to files made before them. */
-static const char *const end_columns[][2] = {
-    {"final_at", "INTEGER"},
-    {"cancelled_at", "TEXT"},
-    {"cancel_reason", "TEXT"},
-    {"purged_at", "TEXT"},
+static const char *const end_columns[] = {
+    "final_at INTEGER",
+    "cancelled_at TEXT",
+    "cancel_reason TEXT",
+    "purged_at TEXT",
 };
 
 /* Only the purge looks documents up by final_at, and only those not
@@ -200,33 +231,11 @@ static const char retention_index[] =
     "CREATE INDEX IF NOT EXISTS documents_retention ON documents(final_at)"
     " WHERE final_at IS NOT NULL AND purged_at IS NULL;";
 
-static int has_column(sqlite3 *sql, const char *column)
-{
-    sqlite3_stmt *st = db_prepare(sql, "SELECT 1 FROM pragma_table_info('documents')"
-                                       " WHERE name = ?");
-    int yes;
-
-    if (!st)
-        return -1;
-    db_bind_text(st, 1, column);
-    yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return yes;
-}
-
 static int add_end_columns(sqlite3 *sql)
 {
-    char stmt[160];
-
-    for (size_t i = 0; i < sizeof end_columns / sizeof end_columns[0]; i++) {
-        int has = has_column(sql, end_columns[i][0]);
-        if (has < 0)
+    for (size_t i = 0; i < sizeof end_columns / sizeof end_columns[0]; i++)
+        if (add_column(sql, "documents", end_columns[i]) != 0)
             return -1;
-        snprintf(stmt, sizeof stmt, "ALTER TABLE documents ADD COLUMN %s %s", end_columns[i][0],
-                 end_columns[i][1]);
-        if (!has && db_exec(sql, stmt) != 0)
-            return -1;
-    }
     return db_exec(sql, retention_index);
 }
 
@@ -243,21 +252,12 @@ static const char *const added_columns[] = {
 
 static int add_columns(sqlite3 *sql)
 {
-    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
-        char name[32], probe[96], alter[128];
-        sscanf(added_columns[i], "%31s", name);
-        snprintf(probe, sizeof probe, "SELECT 1 FROM pragma_table_info('documents')"
-                                      " WHERE name = '%s'", name);
-        sqlite3_stmt *st = db_prepare(sql, probe);
-        int has = st && sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        if (!st)
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++)
+        if (add_column(sql, "documents", added_columns[i]) != 0)
             return -1;
-        snprintf(alter, sizeof alter, "ALTER TABLE documents ADD COLUMN %s", added_columns[i]);
-        if (!has && db_exec(sql, alter) != 0)
-            return -1;
-    }
-    return 0;
+    /* api_events' evidence came with the effect pass looking only at
+     * events that have it */
+    return add_column(sql, "api_events", EVENTS_EVIDENCE);
 }
 
 static int has_inline_bodies(sqlite3 *sql)

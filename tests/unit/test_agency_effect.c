@@ -4,7 +4,8 @@
  * and how the effect pass (agency_db_effect.c) queues "handed_over" and
  * "effective" in an API notice's timeline: once, in order, only when its
  * date has come and the feed is known to be whole up to it, never for a
- * notice cancelled before it. */
+ * notice cancelled before it; and which events send the pass to the
+ * document at all. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "agency_db.h"
 #include "agency_effect.h"
 #include "clock.h"
+#include "db.h"
 
 #define DAY EFFECT_DAY_MS
 #define T0 1798000000000LL /* 2026-12-23T..., any time will do */
@@ -344,6 +346,63 @@ static void a_new_rule_moves_the_dates_still_pending(void **state)
     assert_true(last_at(f, "h") == T0 + 2 * DAY);
 }
 
+/* ref's events as "state:evidence ..." in order, read from the file. */
+static const char *evidence_marks(fixture *f, const char *ref)
+{
+    static char out[256];
+    char err[256];
+    size_t used = 0;
+    sqlite3 *sql = db_open(f->path, NULL, 0, err, sizeof err);
+    sqlite3_stmt *st;
+
+    assert_non_null(sql);
+    st = db_prepare(sql, "SELECT state, evidence FROM api_events WHERE reference = ? ORDER BY id");
+    assert_non_null(st);
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW)
+        used += (size_t)snprintf(out + used, sizeof out - used, "%s%s:%d", used ? " " : "",
+                                 (const char *)sqlite3_column_text(st, 0),
+                                 sqlite3_column_int(st, 1));
+    sqlite3_finalize(st);
+    db_close(sql);
+    return out;
+}
+
+/* Only an event whose run brought a time the date is reckoned from sends
+ * the pass to the document; the acceptance, a relay, paper at once do
+ * not. An older file's events, which say nothing, all do. */
+static void only_events_with_evidence_send_the_pass_to_the_document(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+
+    api_notice(f, "a");
+    api_notice(f, "b");
+    api_notice(f, "c");
+    assert_int_equal(pass(f, T0 + 5, T0 + 5), 0); /* the rule is known: no pass of all */
+    feed(f, "a", "relayed", T0 + 10, NULL);
+    feed(f, "a", "received", T0 + 20, NULL);
+    assert_string_equal(evidence_marks(f, "a"), "accepted:0 relayed:0 received:1");
+    feed(f, "b", "postal", T0 + 10, NULL);
+    feed(f, "b", "postal", T0 + DAY, "PrintHandover");
+    assert_string_equal(evidence_marks(f, "b"), "accepted:0 postal:0 handed_over:1");
+    /* a file from before the column, holding a received not passed yet */
+    feed(f, "c", "received", T0 + 30, NULL);
+    agency_db_close(f->db);
+    sqlite3 *sql = db_open(f->path, "ALTER TABLE api_events DROP COLUMN evidence;", 0, err,
+                           sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
+    assert_string_equal(evidence_marks(f, "c"), "accepted:1 received:1");
+    assert_int_equal(pass(f, T0 + 7 * DAY + 40, T0 + 7 * DAY + 40), 2);
+    assert_string_equal(timeline(f, "a"), "accepted relayed received effective@ContentConsignment+7d");
+    assert_string_equal(timeline(f, "c"), "accepted received effective@ContentConsignment+7d");
+    assert_int_equal(pass(f, T0 + 11 * DAY + 10, T0 + 11 * DAY + 10), 1);
+    assert_string_equal(timeline(f, "b"), "accepted postal handed_over effective@PrintHandover+10d");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +422,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_new_rule_moves_the_dates_still_pending, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(only_events_with_evidence_send_the_pass_to_the_document,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
