@@ -60,11 +60,23 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
  * has a notice is left alone. */
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n);
 
+/* What an API batch's answer adds: each notice's first timeline entry,
+ * "accepted" at the time the hub took the batch (unless the feed already
+ * told of a later state), written with its notice id. */
+typedef struct agency_accepted {
+    const char *const *callers; /* the caller's reference of each refs[i] */
+    const char *at;
+    long long now_ms;
+} agency_accepted;
+
 /* Records the hub's answer for a batch: notice id and state per
- * reference (entries with a NULL notice are skipped). The state only moves
- * a document forward: the feed may already have taken it further. */
+ * reference (entries with a NULL notice are skipped), and for an API
+ * batch (api not NULL) the accepted entries, in one transaction. The
+ * state only moves a document forward: the feed may already have taken
+ * it further. */
 int agency_db_docs_answered(agency_db *db, const char *const *refs,
-                            const char *const *notices, const char *const *states, size_t n);
+                            const char *const *notices, const char *const *states, size_t n,
+                            const agency_accepted *api);
 
 /* A stored document, for the document server. */
 typedef struct agency_found {
@@ -163,12 +175,6 @@ int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
 int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
                           char (*refs)[FIELD_REFERENCE_MAX + 1]);
 
-/* The first event of each API notice the hub just accepted (refs[i],
- * whose caller's reference is caller_refs[i]): "accepted", unless the
- * feed already told of a later state. */
-int agency_db_api_accepted(agency_db *db, const char *const *refs,
-                           const char *const *caller_refs, size_t n, const char *at,
-                           long long now_ms);
 /* {"reference","notice","state","title","deadline","created","job",
  * "timeline":[{"state","at","reason"}]} of the notice the caller named
  * caller_ref, and its agency reference in ref. 1, 0 unknown, -1 error. */

@@ -36,40 +36,6 @@ int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t 
     return rc;
 }
 
-typedef struct accepted {
-    const char *const *refs, *const *callers;
-    const char *at;
-    long long now_ms;
-} accepted;
-
-static int step_accepted(sqlite3_stmt *st, size_t i, void *ctx)
-{
-    const accepted *a = ctx;
-
-    sqlite3_bind_text(st, 1, a->refs[i], -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a->callers[i], -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, a->at, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, a->now_ms);
-    return db_step_done(st);
-}
-
-int agency_db_api_accepted(agency_db *db, const char *const *refs,
-                           const char *const *caller_refs, size_t n, const char *at,
-                           long long now_ms)
-{
-    accepted a = {refs, caller_refs, at, now_ms};
-    int rc;
-
-    agency_db_lock(db);
-    rc = agency_db_batch(db->sql,
-                         "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
-                         " evidence) SELECT ?1, ?2, 'accepted', ?3, ?4, 0 WHERE NOT EXISTS"
-                         " (SELECT 1 FROM api_events WHERE reference = ?1)",
-                         n, step_accepted, &a);
-    agency_db_unlock(db);
-    return rc;
-}
-
 static void set_text(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL)

@@ -136,7 +136,21 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
 
 typedef struct notice_batch {
     const char *const *refs, *const *notices, *const *states;
+    const agency_accepted *api;
+    sqlite3_stmt *accepted;
 } notice_batch;
+
+static int step_accepted(const notice_batch *b, size_t i)
+{
+    sqlite3_stmt *st = b->accepted;
+
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, b->refs[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b->api->callers[i], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, b->api->at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, b->api->now_ms);
+    return db_step_done(st);
+}
 
 static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
 {
@@ -147,22 +161,34 @@ static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
     db_bind_text(st, 1, b->notices[i]);
     db_bind_text(st, 2, agency_ref_state_known(b->states[i]) ? b->states[i] : "accepted");
     db_bind_text(st, 3, b->refs[i]);
-    return db_step_done(st);
+    if (db_step_done(st) != 0)
+        return -1;
+    return b->api ? step_accepted(b, i) : 0;
 }
 
 int agency_db_docs_answered(agency_db *db, const char *const *refs,
-                            const char *const *notices, const char *const *states, size_t n)
+                            const char *const *notices, const char *const *states, size_t n,
+                            const agency_accepted *api)
 {
-    notice_batch b = {refs, notices, states};
-    int rc;
+    notice_batch b = {refs, notices, states, api, NULL};
+    int rc = -1;
 
     agency_db_lock(db);
-    rc = agency_db_batch(db->sql,
-                         "UPDATE documents SET notice = ?1,"
-                         " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
-                         " THEN ?2 ELSE state END"
-                         " WHERE reference = ?3",
-                         n, step_notice, &b);
+    /* Written with the notice id, the entry is never lost to a crash
+     * between two commits, and costs no commit of its own. Its evidence
+     * is 0: only the feed writes evidence times, and had the feed told of
+     * this notice already, the entry would not be written. */
+    if (!api || (b.accepted = db_prepare(db->sql,
+                     "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
+                     " evidence) SELECT ?1, ?2, 'accepted', ?3, ?4, 0 WHERE NOT EXISTS"
+                     " (SELECT 1 FROM api_events WHERE reference = ?1)")) != NULL)
+        rc = agency_db_batch(db->sql,
+                             "UPDATE documents SET notice = ?1,"
+                             " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
+                             " THEN ?2 ELSE state END"
+                             " WHERE reference = ?3",
+                             n, step_notice, &b);
+    sqlite3_finalize(b.accepted);
     agency_db_unlock(db);
     return rc;
 }

@@ -254,34 +254,23 @@ void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
 }
 
 /* The hub's verdict on each row the pass submitted: the notice id it
- * answered with, recorded with the document already; or the one a batch
- * of the same caller reference got while this one was prepared (found
- * by the send pipeline's own look-up, which then did not submit it). */
+ * answered with, recorded with the document already (and its accepted
+ * entry with it); or the one a batch of the same caller reference got
+ * while this one was prepared (found by the send pipeline's own look-up,
+ * which then did not submit it, and whose entry that batch wrote). */
 static void record_submitted(intake_pass *p)
 {
-    const char **refs = malloc((p->n + 1) * sizeof *refs);
-    const char **callers = malloc((p->n + 1) * sizeof *callers);
-    size_t k = 0;
-
     for (size_t j = 0; j < p->b.nrows; j++) {
         const send_row *r = &p->b.rows[j];
         size_t i = (size_t)r->line - 1;
         if (p->out[i].status || !r->notice[0])
             continue;
         intake_result_set(&p->out[i], 201, NULL, r->notice);
-        if (refs && callers) {
-            refs[k] = p->refs[i];
-            callers[k++] = p->rows[i]->ref;
-        }
     }
     for (size_t i = 0; i < p->n; i++) /* no notice id came back for it */
         if (!p->out[i].status)
             intake_result_set(&p->out[i], 502, NULL,
                               "the hub did not take the notice: post it again");
-    if (refs && callers)
-        agency_db_api_accepted(p->s.db, refs, callers, k, p->at, clock_now_ms());
-    free(refs);
-    free(callers);
 }
 
 void intake_pass_submit(intake_pass *p, http_client *hub)

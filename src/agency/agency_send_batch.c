@@ -440,21 +440,40 @@ static void notice_json(const sender *s, const send_row *r, buf *b)
     buf_puts(b, s->urgent ? ",\"urgent\":true}" : "}");
 }
 
+int agency_send_answered(sender *s, send_row *const *rows, const char *const *ids,
+                         const char *const *states, size_t n)
+{
+    const char **refs = calloc(n ? n : 1, sizeof *refs);
+    const char **callers = s->caller_ref_for ? calloc(n ? n : 1, sizeof *callers) : NULL;
+    agency_accepted api = {callers, s->api_created, clock_now_ms()};
+    int rc = -1;
+
+    if (refs && (callers || !s->caller_ref_for)) {
+        for (size_t i = 0; i < n; i++) {
+            refs[i] = rows[i]->reference;
+            if (callers)
+                callers[i] = s->caller_ref_for(s->hook_ctx, rows[i]->line);
+        }
+        rc = agency_db_docs_answered(s->db, refs, ids, states, n, callers ? &api : NULL);
+    }
+    free(refs);
+    free(callers);
+    return rc;
+}
+
 /* Records what the hub said of each notice. -1: database error. */
 static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t n)
 {
-    const char **refs = calloc(n, sizeof *refs), **ids = calloc(n, sizeof *ids),
-               **states = calloc(n, sizeof *states);
+    const char **ids = calloc(n, sizeof *ids), **states = calloc(n, sizeof *states);
     int rc = -1;
 
-    if (refs && ids && states) {
+    if (ids && states) {
         for (size_t i = 0; i < n; i++) {
             json_t *item = json_array_get(res, i);
             const char *id = json_string_value(json_object_get(item, "notice"));
             const char *ref = json_string_value(json_object_get(item, "reference"));
             const char *e = json_string_value(json_object_get(item, "error"));
 
-            refs[i] = live[i]->reference;
             if (!id || !*id || strlen(id) > AGENCY_NOTICE_MAX ||
                 (ref && strcmp(ref, live[i]->reference) != 0)) {
                 agency_send_row_error(s, live[i]->line, AGENCY_SEND_BY_HUB,
@@ -471,7 +490,7 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
             else
                 agency_send_count(s, &s->n.accepted, 1);
         }
-        rc = agency_db_docs_answered(s->db, refs, ids, states, n);
+        rc = agency_send_answered(s, live, ids, states, n);
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
@@ -479,7 +498,6 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
             if (ids[i])
                 snprintf(live[i]->notice, sizeof live[i]->notice, "%s", ids[i]);
     }
-    free(refs);
     free(ids);
     free(states);
     return rc;

@@ -29,6 +29,7 @@ void agency_send_test_convert(sender *s, send_row **pending, size_t n)
 
 int agency_send_test_submit(sender *s, send_row **pending, size_t n)
 {
+    send_row **rows = calloc(n ? n : 1, sizeof *rows);
     const char **refs = calloc(n ? n : 1, sizeof *refs), **ids = calloc(n ? n : 1, sizeof *ids);
     const char **states = calloc(n ? n : 1, sizeof *states);
     char (*id)[AGENCY_NOTICE_MAX + 1] = calloc(n ? n : 1, sizeof *id);
@@ -36,7 +37,7 @@ int agency_send_test_submit(sender *s, send_row **pending, size_t n)
     size_t k = 0;
     int rc = -1;
 
-    if (refs && ids && states && id && outcomes) {
+    if (rows && refs && ids && states && id && outcomes) {
         for (size_t i = 0; i < n; i++) {
             uint8_t raw[16];
             char hex[33];
@@ -45,6 +46,7 @@ int agency_send_test_submit(sender *s, send_row **pending, size_t n)
             random_bytes(raw, sizeof raw);
             hex_encode(hex, raw, sizeof raw);
             snprintf(id[k], sizeof id[k], "test-%s", hex);
+            rows[k] = pending[i];
             refs[k] = pending[i]->reference;
             ids[k] = id[k];
             states[k] = "accepted";
@@ -52,7 +54,7 @@ int agency_send_test_submit(sender *s, send_row **pending, size_t n)
         }
         agency_send_count(s, &s->n.submitted, (long)k);
         agency_send_count(s, &s->n.accepted, (long)k);
-        rc = agency_db_docs_answered(s->db, refs, ids, states, k) ||
+        rc = agency_send_answered(s, rows, ids, states, k) ||
                      agency_db_test_schedule(s->db, refs, outcomes, k, clock_now_ms())
                  ? -1
                  : 0;
@@ -60,6 +62,7 @@ int agency_send_test_submit(sender *s, send_row **pending, size_t n)
             if (!pending[i]->done)
                 snprintf(pending[i]->notice, sizeof pending[i]->notice, "%s", id[j++]);
     }
+    free(rows);
     free(refs);
     free(ids);
     free(states);

@@ -93,7 +93,7 @@ static void answer(fixture *f, const char *ref, const char *notice, const char *
 {
     const char *refs[] = {ref}, *notices[] = {notice}, *states[] = {state};
 
-    assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1), 0);
+    assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1, NULL), 0);
 }
 
 /* The state of ref, and its notice id into notice when given. */

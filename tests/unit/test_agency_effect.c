@@ -167,13 +167,13 @@ static void api_notice(fixture *f, const char *ref)
         .deadline = "2027-01-31", .rk = "rk", .doc_sha256 = "ab", .body = "<p>x</p>",
         .body_len = 8, .line = 1, .caller_ref = caller, .created = at,
     };
+    agency_accepted api = {callers, at, T0};
 
     snprintf(caller, sizeof caller, "c-%s", ref);
     snprintf(notice, sizeof notice, "N-%s", ref);
     clock_rfc3339_ms(at, T0);
     assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
-    assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1), 0);
-    assert_int_equal(agency_db_api_accepted(f->db, refs, callers, 1, at, T0), 0);
+    assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1, &api), 0);
 }
 
 /* One feed page of one change of ref: state at at_ms, event NULL or
