@@ -54,6 +54,12 @@ void agency_db_unlock(agency_db *db)
 
 int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step, void *ctx)
 {
+    return agency_db_batch_then(sql, stmt, n, step, ctx, NULL);
+}
+
+int agency_db_batch_then(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step,
+                         void *ctx, int (*last)(sqlite3 *sql, void *ctx))
+{
     sqlite3_stmt *st;
     int rc = 0;
 
@@ -71,6 +77,8 @@ int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step ste
         rc = step(st, i, ctx);
     }
     sqlite3_finalize(st);
+    if (rc == 0 && last)
+        rc = last(sql, ctx);
     if (rc != 0 || db_commit(sql) != 0) {
         log_error("database: %s", sqlite3_errmsg(sql));
         db_rollback(sql);

@@ -43,13 +43,28 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
 typedef struct store_batch {
     const agency_doc *docs;
     sqlite3_stmt *body, *ref;
+    const char *job;      /* the bulk job of the references stored so far */
+    long long job_stored; /* how many of them are new */
 } store_batch;
+
+/* The console's figure of the job counted so far, before another job's
+ * rows or the commit. */
+static int count_job(sqlite3 *sql, void *ctx)
+{
+    store_batch *b = ctx;
+    int rc = b->job ? agency_db_counts_job_submitted(sql, b->job, b->job_stored) : 0;
+
+    b->job_stored = 0;
+    return rc;
+}
 
 /* The API notice's caller reference, beside its document: in the same
  * transaction, so the feed names it in callbacks however soon the hub
  * answers, and without a commit of its own. */
-static int step_ref(sqlite3_stmt *ref, const agency_doc *d)
+static int step_ref(store_batch *b, const agency_doc *d)
 {
+    sqlite3_stmt *ref = b->ref;
+
     if (!d->caller_ref)
         return 0;
     sqlite3_reset(ref);
@@ -58,14 +73,22 @@ static int step_ref(sqlite3_stmt *ref, const agency_doc *d)
     sqlite3_bind_text(ref, 2, d->caller_ref, -1, SQLITE_STATIC);
     db_bind_text(ref, 3, d->job);
     sqlite3_bind_text(ref, 4, d->created, -1, SQLITE_STATIC);
-    return db_step_done(ref);
+    if (db_step_done(ref) != 0)
+        return -1;
+    if (!d->job || !sqlite3_changes(sqlite3_db_handle(ref))) /* named before */
+        return 0;
+    if (b->job && strcmp(b->job, d->job) && count_job(sqlite3_db_handle(ref), b) != 0)
+        return -1;
+    b->job = d->job;
+    b->job_stored++;
+    return 0;
 }
 
 /* The row, then its body, unless the reference already has a notice (the
  * upsert then changes nothing, and neither must the body). */
 static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 {
-    const store_batch *b = ctx;
+    store_batch *b = ctx;
     const agency_doc *d = b->docs + i;
     sqlite3_stmt *body = b->body;
 
@@ -85,7 +108,7 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     if (db_step_done(st) != 0)
         return -1;
     int stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
-    if (step_ref(b->ref, d) != 0)
+    if (step_ref(b, d) != 0)
         return -1;
     if (!stored)
         return 0;
@@ -98,7 +121,7 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
 {
     sqlite3_stmt *body;
-    store_batch b = {docs, NULL, NULL};
+    store_batch b = {docs, NULL, NULL, NULL, 0};
     int rc = -1;
 
     agency_db_lock(db);
@@ -110,7 +133,7 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
                                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (body && b.ref) {
         b.body = body;
-        rc = agency_db_batch(db->sql,
+        rc = agency_db_batch_then(db->sql,
                              "INSERT INTO documents(reference, line, name, address, title,"
                              " deadline, rk, doc_sha256, amount_krw, payment_code, payment_due,"
                              " stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -122,7 +145,7 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
                              " payment_code = excluded.payment_code,"
                              " payment_due = excluded.payment_due, stored_at = excluded.stored_at"
                              " WHERE documents.notice IS NULL",
-                             n, step_store, &b);
+                             n, step_store, &b, count_job);
     }
     sqlite3_finalize(body);
     sqlite3_finalize(b.ref);

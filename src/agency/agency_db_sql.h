@@ -31,6 +31,14 @@ int agency_db_counts_schema(sqlite3 *sql);
  * statement already reset. Call with the lock held. */
 typedef int (*agency_db_step)(sqlite3_stmt *st, size_t i, void *ctx);
 int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step, void *ctx);
+/* The same, with last (when not NULL) run after the last item, before
+ * the commit: what the batch adds up goes in with it. */
+int agency_db_batch_then(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step,
+                         void *ctx, int (*last)(sqlite3 *sql, void *ctx));
+
+/* Adds n notices submitted to bulk job's console figures (a write inside
+ * the caller's transaction; n 0 writes nothing). 0 or -1. */
+int agency_db_counts_job_submitted(sqlite3 *sql, const char *job, long long n);
 
 /* A postal document still to go on paper, as a condition to add to a
  * WHERE on documents: one the agency cancelled after it went to paper,

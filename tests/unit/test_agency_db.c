@@ -505,7 +505,7 @@ static void an_older_file_gets_its_counts_once(void **state)
     agency_db_close(f->db);
     /* a file from before the console: no count tables, no triggers */
     sqlite3 *sql = db_open(f->path, "DROP TABLE console_daily; DROP TABLE console_jobs;"
-                           "DROP TRIGGER console_count_stored; DROP TRIGGER console_count_job;"
+                           "DROP TRIGGER console_count_stored;"
                            "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;",
                            0, err, sizeof err);
     assert_non_null(sql);
@@ -629,6 +629,61 @@ static void the_dashboard_lists_the_newest_jobs(void **state)
     assert_string_equal(l.refs[2], "A:1");
 }
 
+/* The jobs' figures as "JOB:submitted ..." from the newest job. */
+static const char *job_figures(fixture *f)
+{
+    static char out[128];
+    job_listing l = {0};
+    size_t used = 0;
+
+    assert_int_equal(agency_db_counts_jobs(f->db, 8, list_job, &l), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < l.n; i++)
+        used += (size_t)snprintf(out + used, sizeof out - used, "%s%s", i ? " " : "", l.refs[i]);
+    return out;
+}
+
+/* A batch adds each job's new notices once, whatever the order of its
+ * rows; a caller reference stored before adds nothing. A file whose
+ * older version counted by a trigger on api_refs loses the trigger, so
+ * nothing is counted twice. */
+static void a_batch_counts_its_jobs_notices_once(void **state)
+{
+    fixture *f = *state;
+    static const char *const refs[] = {"a", "b", "c", "d", "e", "a", "f"};
+    static const char *const jobs[] = {"J1", "J1", "J2", "J1", NULL, "J1", "J1"};
+    agency_doc d[7];
+    char err[256];
+
+    assert_int_equal(agency_db_api_job_create(f->db, "J1", 4, "2026-12-01T00:00:01.000Z"), 0);
+    assert_int_equal(agency_db_api_job_create(f->db, "J2", 2, "2026-12-01T00:00:02.000Z"), 0);
+    for (size_t i = 0; i < 7; i++)
+        d[i] = (agency_doc){
+            .reference = refs[i], .name = "A", .address = "Seoul", .title = "Tax",
+            .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
+            .body_len = 1, .line = 2, .caller_ref = refs[i], .job = jobs[i], .created = "t",
+        };
+    assert_int_equal(agency_db_docs_store(f->db, d, 5), 0);
+    assert_string_equal(job_figures(f), "J2:1 J1:3");
+    assert_int_equal(agency_db_docs_store(f->db, d + 5, 2), 0); /* a again, and f */
+    assert_string_equal(job_figures(f), "J2:1 J1:4");
+    agency_db_close(f->db);
+    sqlite3 *sql = db_open(f->path, "CREATE TRIGGER console_count_job AFTER INSERT ON api_refs"
+                           " WHEN NEW.job IS NOT NULL BEGIN INSERT INTO console_jobs(job,"
+                           " submitted) VALUES (NEW.job, 1) ON CONFLICT(job) DO UPDATE SET"
+                           " submitted = submitted + 1; END;", 0, err, sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
+    d[0] = (agency_doc){
+        .reference = "g", .name = "A", .address = "Seoul", .title = "Tax",
+        .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
+        .body_len = 1, .line = 2, .caller_ref = "g", .job = "J2", .created = "t",
+    };
+    assert_int_equal(agency_db_docs_store(f->db, d, 1), 0);
+    assert_string_equal(job_figures(f), "J2:2 J1:4");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +703,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(an_older_file_gets_its_counts_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_batch_counts_its_jobs_notices_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_jobs_page_reads_its_first_notices_and_rows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_dashboard_lists_the_newest_jobs, setup, teardown),

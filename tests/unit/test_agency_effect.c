@@ -397,10 +397,12 @@ static void only_events_with_evidence_send_the_pass_to_the_document(void **state
     assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
     assert_string_equal(evidence_marks(f, "c"), "accepted:1 received:1");
     assert_int_equal(pass(f, T0 + 7 * DAY + 40, T0 + 7 * DAY + 40), 2);
-    assert_string_equal(timeline(f, "a"), "accepted relayed received effective@ContentConsignment+7d");
+    assert_string_equal(timeline(f, "a"),
+                        "accepted relayed received effective@ContentConsignment+7d");
     assert_string_equal(timeline(f, "c"), "accepted received effective@ContentConsignment+7d");
     assert_int_equal(pass(f, T0 + 11 * DAY + 10, T0 + 11 * DAY + 10), 1);
-    assert_string_equal(timeline(f, "b"), "accepted postal handed_over effective@PrintHandover+10d");
+    assert_string_equal(timeline(f, "b"),
+                        "accepted postal handed_over effective@PrintHandover+10d");
 }
 
 int main(void)
