@@ -15,11 +15,13 @@ int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t 
                           char (*refs)[FIELD_REFERENCE_MAX + 1])
 {
     sqlite3_stmt *st;
-    int rc = 0;
+    int rc = 0, began;
 
     agency_db_lock(db);
     st = db_prepare(db->sql, "SELECT reference FROM api_refs WHERE caller_ref = ?");
-    for (size_t i = 0; st && rc == 0 && i < n; i++) {
+    /* One read transaction for the batch, not one (and its locks) per row. */
+    began = st && db_exec(db->sql, "BEGIN") == 0;
+    for (size_t i = 0; began && rc == 0 && i < n; i++) {
         refs[i][0] = '\0';
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, caller_refs[i], -1, SQLITE_STATIC);
@@ -29,9 +31,9 @@ int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t 
         else if (s != SQLITE_DONE)
             rc = -1;
     }
-    if (!st)
-        rc = -1;
     sqlite3_finalize(st);
+    if (!began || db_commit(db->sql) != 0)
+        rc = -1;
     agency_db_unlock(db);
     return rc;
 }
