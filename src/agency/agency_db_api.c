@@ -32,7 +32,11 @@ int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t 
             rc = -1;
     }
     sqlite3_finalize(st);
-    if (!began || db_commit(db->sql) != 0)
+    if (began && db_commit(db->sql) != 0) {
+        db_rollback(db->sql);
+        rc = -1;
+    }
+    if (!began)
         rc = -1;
     agency_db_unlock(db);
     return rc;

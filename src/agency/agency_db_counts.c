@@ -68,7 +68,9 @@ static const char schema[] =
     " ON CONFLICT(day) DO UPDATE SET submitted = submitted + 1; END;"
     /* A job's submitted notices are added up per batch as their caller
      * references are stored (agency_db_counts_job_submitted): a trigger
-     * per row cost the bulk API 2.3 us a notice. */
+     * per row cost the bulk API 2.3 us a notice. Upgrade every agency
+     * process at once: an older one would make the trigger again at its
+     * open, and a newer one still running would then count twice. */
     "DROP TRIGGER IF EXISTS console_count_job;"
     "CREATE TRIGGER IF NOT EXISTS console_count_refused AFTER INSERT ON api_job_errors BEGIN"
     " INSERT INTO console_daily(day, " COLS ") VALUES (date('now'), 0, 0, 0, 0, 0, 1, 0)"

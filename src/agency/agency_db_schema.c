@@ -13,11 +13,6 @@
  * send`'s time. */
 #define AGENCY_CHECKPOINT_BYTES (40LL << 20)
 
-/* The body lives in its own rowid table: as a column of the WITHOUT ROWID
- * documents table a ~1 KB body overflowed the index-style pages (about
- * 5 KB of pages per document) and every state change rewrote it. Apart, a
- * body is appended once to densely packed pages and a state change
- * rewrites a ~300-byte row. */
 /* Whether the change may have given the document an evidence time the
  * legal effect is reckoned from (agency_db_effect.c): only such events
  * send the effect pass to the document. 1 unless the writer knows better,
@@ -25,6 +20,11 @@
  * looked at as before. */
 #define EVENTS_EVIDENCE "evidence INTEGER NOT NULL DEFAULT 1"
 
+/* The body lives in its own rowid table: as a column of the WITHOUT ROWID
+ * documents table a ~1 KB body overflowed the index-style pages (about
+ * 5 KB of pages per document) and every state change rewrote it. Apart, a
+ * body is appended once to densely packed pages and a state change
+ * rewrites a ~300-byte row. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS documents("
     " reference TEXT PRIMARY KEY,"
