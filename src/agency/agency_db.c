@@ -87,6 +87,35 @@ int agency_db_batch_then(sqlite3 *sql, const char *stmt, size_t n, agency_db_ste
     return 0;
 }
 
+int agency_db_read_texts(sqlite3 *sql, const char *stmt, const char *const *keys, size_t n,
+                         char *out, size_t size)
+{
+    sqlite3_stmt *st = db_prepare(sql, stmt);
+    int rc = 0;
+
+    if (!st || db_exec(sql, "BEGIN") != 0) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *o = out + i * size;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+        *o = '\0';
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            snprintf(o, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        else if (s != SQLITE_ROW && s != SQLITE_DONE)
+            rc = -1;
+    }
+    sqlite3_finalize(st);
+    if (db_commit(sql) != 0) {
+        db_rollback(sql);
+        rc = -1;
+    }
+    return rc;
+}
+
 long long agency_db_single_int(sqlite3 *sql, const char *stmt)
 {
     long long v = 0;

@@ -14,30 +14,11 @@
 int agency_db_api_refs_of(agency_db *db, const char *const *caller_refs, size_t n,
                           char (*refs)[FIELD_REFERENCE_MAX + 1])
 {
-    sqlite3_stmt *st;
-    int rc = 0, began;
+    int rc;
 
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT reference FROM api_refs WHERE caller_ref = ?");
-    /* One read transaction for the batch, not one (and its locks) per row. */
-    began = st && db_exec(db->sql, "BEGIN") == 0;
-    for (size_t i = 0; began && rc == 0 && i < n; i++) {
-        refs[i][0] = '\0';
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, caller_refs[i], -1, SQLITE_STATIC);
-        int s = sqlite3_step(st);
-        if (s == SQLITE_ROW)
-            snprintf(refs[i], FIELD_REFERENCE_MAX + 1, "%s", db_text(st, 0));
-        else if (s != SQLITE_DONE)
-            rc = -1;
-    }
-    sqlite3_finalize(st);
-    if (began && db_commit(db->sql) != 0) {
-        db_rollback(db->sql);
-        rc = -1;
-    }
-    if (!began)
-        rc = -1;
+    rc = agency_db_read_texts(db->sql, "SELECT reference FROM api_refs WHERE caller_ref = ?",
+                              caller_refs, n, refs[0], sizeof *refs);
     agency_db_unlock(db);
     return rc;
 }

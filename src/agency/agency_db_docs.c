@@ -12,30 +12,11 @@
 int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
                          char (*notices)[AGENCY_NOTICE_MAX + 1])
 {
-    sqlite3_stmt *st;
-    int rc = 0;
+    int rc;
 
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT notice FROM documents WHERE reference = ?");
-    /* One read transaction for the batch, not one (and its locks) per row. */
-    if (!st || db_exec(db->sql, "BEGIN") != 0) {
-        sqlite3_finalize(st);
-        agency_db_unlock(db);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, refs[i], -1, SQLITE_STATIC);
-        notices[i][0] = '\0';
-        int s = sqlite3_step(st);
-        if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            snprintf(notices[i], AGENCY_NOTICE_MAX + 1, "%s", db_text(st, 0));
-        else if (s != SQLITE_ROW && s != SQLITE_DONE)
-            rc = -1;
-    }
-    sqlite3_finalize(st);
-    if (db_commit(db->sql) != 0)
-        rc = -1;
+    rc = agency_db_read_texts(db->sql, "SELECT notice FROM documents WHERE reference = ?", refs,
+                              n, notices[0], sizeof *notices);
     agency_db_unlock(db);
     return rc;
 }

@@ -36,6 +36,13 @@ int agency_db_batch(sqlite3 *sql, const char *stmt, size_t n, agency_db_step ste
 int agency_db_batch_then(sqlite3 *sql, const char *stmt, size_t n, agency_db_step step,
                          void *ctx, int (*last)(sqlite3 *sql, void *ctx));
 
+/* For each of the n keys, the text column 0 of the row stmt finds by it
+ * (bound as ?1) into out + i * size, "" when no row or NULL; in one read
+ * transaction for the batch, not one (and its locks) per key. 0 or -1.
+ * Call with the lock held. */
+int agency_db_read_texts(sqlite3 *sql, const char *stmt, const char *const *keys, size_t n,
+                         char *out, size_t size);
+
 /* Adds n notices submitted to bulk job's console figures (a write inside
  * the caller's transaction; n 0 writes nothing). 0 or -1. */
 int agency_db_counts_job_submitted(sqlite3 *sql, const char *job, long long n);

@@ -647,6 +647,16 @@ static const char *job_figures(fixture *f)
  * rows; a caller reference stored before adds nothing. A file whose
  * older version counted by a trigger on api_refs loses the trigger, so
  * nothing is counted twice. */
+/* An API notice's document, its caller reference its own reference. */
+static agency_doc api_doc(const char *ref, const char *job)
+{
+    return (agency_doc){
+        .reference = ref, .name = "A", .address = "Seoul", .title = "Tax",
+        .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
+        .body_len = 1, .line = 2, .caller_ref = ref, .job = job, .created = "t",
+    };
+}
+
 static void a_batch_counts_its_jobs_notices_once(void **state)
 {
     fixture *f = *state;
@@ -658,11 +668,7 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     assert_int_equal(agency_db_api_job_create(f->db, "J1", 4, "2026-12-01T00:00:01.000Z"), 0);
     assert_int_equal(agency_db_api_job_create(f->db, "J2", 2, "2026-12-01T00:00:02.000Z"), 0);
     for (size_t i = 0; i < 7; i++)
-        d[i] = (agency_doc){
-            .reference = refs[i], .name = "A", .address = "Seoul", .title = "Tax",
-            .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
-            .body_len = 1, .line = 2, .caller_ref = refs[i], .job = jobs[i], .created = "t",
-        };
+        d[i] = api_doc(refs[i], jobs[i]);
     assert_int_equal(agency_db_docs_store(f->db, d, 5), 0);
     assert_string_equal(job_figures(f), "J2:1 J1:3");
     assert_int_equal(agency_db_docs_store(f->db, d + 5, 2), 0); /* a again, and f */
@@ -675,11 +681,7 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     assert_non_null(sql);
     db_close(sql);
     assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
-    d[0] = (agency_doc){
-        .reference = "g", .name = "A", .address = "Seoul", .title = "Tax",
-        .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
-        .body_len = 1, .line = 2, .caller_ref = "g", .job = "J2", .created = "t",
-    };
+    d[0] = api_doc("g", "J2");
     assert_int_equal(agency_db_docs_store(f->db, d, 1), 0);
     assert_string_equal(job_figures(f), "J2:2 J1:4");
 }
