@@ -24,8 +24,10 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
 typedef struct store_batch {
     const agency_doc *docs;
     sqlite3_stmt *body, *ref;
-    const char *job;      /* the bulk job of the references stored so far */
-    long long job_stored; /* how many of them are new */
+    sqlite3_stmt *restore; /* a document stored before, still without a notice */
+    long long stored;      /* documents new to the database */
+    const char *job;       /* the bulk job of the references stored so far */
+    long long job_stored;  /* how many of them are new */
 } store_batch;
 
 /* The console's figure of the job counted so far, before another job's
@@ -37,6 +39,14 @@ static int count_job(sqlite3 *sql, void *ctx)
 
     b->job_stored = 0;
     return rc;
+}
+
+/* Before the commit: the job's figure, and the day's new documents. */
+static int count_batch(sqlite3 *sql, void *ctx)
+{
+    store_batch *b = ctx;
+
+    return count_job(sql, ctx) == 0 ? agency_db_counts_stored(sql, b->stored) : -1;
 }
 
 /* The API notice's caller reference, beside its document: in the same
@@ -65,14 +75,9 @@ static int step_ref(store_batch *b, const agency_doc *d)
     return 0;
 }
 
-/* The row, then its body, unless the reference already has a notice (the
- * upsert then changes nothing, and neither must the body). */
-static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
+/* The document's columns, numbered alike in the insert and the restore. */
+static void bind_doc(sqlite3_stmt *st, const agency_doc *d)
 {
-    store_batch *b = ctx;
-    const agency_doc *d = b->docs + i;
-    sqlite3_stmt *body = b->body;
-
     sqlite3_bind_text(st, 1, d->reference, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, d->line);
     sqlite3_bind_text(st, 3, d->name, -1, SQLITE_STATIC);
@@ -86,9 +91,32 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     db_bind_text(st, 10, d->payment_code);
     db_bind_text(st, 11, d->payment_due);
     sqlite3_bind_int64(st, 12, d->stored_at);
+}
+
+/* The row, then its body, unless the reference already has a notice
+ * (then nothing changes, and neither must the body). A new row is counted
+ * for the console; one stored before (by a run that stopped before the
+ * hub answered) is written again and not counted twice. */
+static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
+{
+    store_batch *b = ctx;
+    const agency_doc *d = b->docs + i;
+    sqlite3_stmt *body = b->body;
+    int stored;
+
+    bind_doc(st, d);
     if (db_step_done(st) != 0)
         return -1;
-    int stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
+    if (stored) {
+        b->stored++;
+    } else {
+        sqlite3_reset(b->restore);
+        sqlite3_clear_bindings(b->restore);
+        bind_doc(b->restore, d);
+        if ((stored = db_step_changed(b->restore)) < 0)
+            return -1;
+    }
     if (step_ref(b, d) != 0)
         return -1;
     if (!stored)
@@ -102,32 +130,30 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
 {
     sqlite3_stmt *body;
-    store_batch b = {docs, NULL, NULL, NULL, 0};
+    store_batch b = {.docs = docs};
     int rc = -1;
 
     agency_db_lock(db);
     body = db_prepare(db->sql, "INSERT OR REPLACE INTO bodies(reference, body) VALUES (?,?)");
+    b.restore = db_prepare(db->sql, "UPDATE documents SET line = ?2, name = ?3, address = ?4,"
+                                    " title = ?5, deadline = ?6, rk = ?7, doc_sha256 = ?8,"
+                                    " amount_krw = ?9, payment_code = ?10, payment_due = ?11,"
+                                    " stored_at = ?12 WHERE reference = ?1 AND notice IS NULL");
     /* ON CONFLICT, not OR IGNORE: a reference or caller reference named
      * already keeps its row, and a row missing its time is an error, not
      * silently dropped. */
     b.ref = db_prepare(db->sql, "INSERT INTO api_refs(reference, caller_ref, job, created)"
                                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (body && b.ref) {
+    if (body && b.ref && b.restore) {
         b.body = body;
         rc = agency_db_batch_then(db->sql,
                              "INSERT INTO documents(reference, line, name, address, title,"
                              " deadline, rk, doc_sha256, amount_krw, payment_code, payment_due,"
                              " stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-                             " ON CONFLICT(reference) DO UPDATE SET line = excluded.line,"
-                             " name = excluded.name, address = excluded.address,"
-                             " title = excluded.title, deadline = excluded.deadline,"
-                             " rk = excluded.rk, doc_sha256 = excluded.doc_sha256,"
-                             " amount_krw = excluded.amount_krw,"
-                             " payment_code = excluded.payment_code,"
-                             " payment_due = excluded.payment_due, stored_at = excluded.stored_at"
-                             " WHERE documents.notice IS NULL",
-                             n, step_store, &b, count_job);
+                             " ON CONFLICT(reference) DO NOTHING",
+                             n, step_store, &b, count_batch);
     }
+    sqlite3_finalize(b.restore);
     sqlite3_finalize(body);
     sqlite3_finalize(b.ref);
     agency_db_unlock(db);

@@ -43,6 +43,9 @@ int agency_db_batch_then(sqlite3 *sql, const char *stmt, size_t n, agency_db_ste
 int agency_db_read_texts(sqlite3 *sql, const char *stmt, const char *const *keys, size_t n,
                          char *out, size_t size);
 
+/* Adds n documents stored for the first time to today's console figures
+ * (a write inside the caller's transaction; n 0 writes nothing). 0 or -1. */
+int agency_db_counts_stored(sqlite3 *sql, long long n);
 /* Adds n notices submitted to bulk job's console figures (a write inside
  * the caller's transaction; n 0 writes nothing). 0 or -1. */
 int agency_db_counts_job_submitted(sqlite3 *sql, const char *job, long long n);

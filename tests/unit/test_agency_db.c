@@ -505,7 +505,7 @@ static void an_older_file_gets_its_counts_once(void **state)
     agency_db_close(f->db);
     /* a file from before the console: no count tables, no triggers */
     sqlite3 *sql = db_open(f->path, "DROP TABLE console_daily; DROP TABLE console_jobs;"
-                           "DROP TRIGGER console_count_stored;"
+                           "DROP TRIGGER IF EXISTS console_count_stored;"
                            "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;",
                            0, err, sizeof err);
     assert_non_null(sql);
@@ -686,6 +686,55 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     assert_string_equal(job_figures(f), "J2:2 J1:4");
 }
 
+/* ref's name as stored, read on a connection of its own. */
+static const char *name_of(fixture *f, const char *ref)
+{
+    static char name[64];
+    char err[256];
+    sqlite3 *sql = db_open(f->path, NULL, 0, err, sizeof err);
+    sqlite3_stmt *st = sql ? db_prepare(sql, "SELECT name FROM documents WHERE reference = ?")
+                           : NULL;
+
+    assert_non_null(st);
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(name, sizeof name, "%s", db_text(st, 0));
+    sqlite3_finalize(st);
+    db_close(sql);
+    return name;
+}
+
+/* The day's submitted figure counts a document the first time it is
+ * stored: not again when a re-run stores it before the hub answered, nor
+ * after; and an older file's per-row trigger goes at open. */
+static void a_document_is_counted_once_however_often_stored(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+
+    store(f, "r-1", "A", "1");
+    store(f, "r-2", "B", "2");
+    assert_int_equal(counted(f).submitted, 2);
+    store(f, "r-2", "B2", "2");
+    store(f, "r-3", "C", "3");
+    assert_int_equal(counted(f).submitted, 3);
+    assert_string_equal(name_of(f, "r-2"), "B2"); /* stored again all the same */
+    answer(f, "r-1", "N-1", "accepted");
+    store(f, "r-1", "A2", "1");
+    assert_int_equal(counted(f).submitted, 3);
+    assert_string_equal(name_of(f, "r-1"), "A"); /* answered: left alone */
+    agency_db_close(f->db);
+    sqlite3 *sql = db_open(f->path, "CREATE TRIGGER console_count_stored AFTER INSERT ON"
+                           " documents BEGIN INSERT INTO console_daily(day, submitted)"
+                           " VALUES (date('now'), 1) ON CONFLICT(day) DO UPDATE SET"
+                           " submitted = submitted + 1; END;", 0, err, sizeof err);
+    assert_non_null(sql);
+    db_close(sql);
+    assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
+    store(f, "r-4", "D", "4");
+    assert_int_equal(counted(f).submitted, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +755,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(an_older_file_gets_its_counts_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_batch_counts_its_jobs_notices_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_document_is_counted_once_however_often_stored, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_jobs_page_reads_its_first_notices_and_rows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_dashboard_lists_the_newest_jobs, setup, teardown),
