@@ -142,41 +142,38 @@ int agency_db_counts_schema(sqlite3 *sql)
     return -1;
 }
 
-int agency_db_counts_stored(sqlite3 *sql, long long n)
+/* Adds n to the submitted figure of the row an upsert of ?1 (key) and ?2
+ * (n) names, inside the caller's transaction. */
+static int add_submitted(sqlite3 *sql, const char *upsert, const char *key, long long n)
 {
     sqlite3_stmt *st;
     int rc;
 
     if (!n)
         return 0;
-    st = db_prepare(sql, "INSERT INTO console_daily(day, " COLS ")"
-                         " VALUES (date('now'), ?1, 0, 0, 0, 0, 0, 0) ON CONFLICT(day)"
-                         " DO UPDATE SET submitted = submitted + excluded.submitted");
-    if (!st)
+    if (!(st = db_prepare(sql, upsert)))
         return -1;
-    sqlite3_bind_int64(st, 1, n);
+    db_bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, n);
     rc = db_step_done(st);
     sqlite3_finalize(st);
     return rc;
 }
 
+#define ADD_SUBMITTED " DO UPDATE SET submitted = submitted + excluded.submitted"
+
+int agency_db_counts_stored(sqlite3 *sql, long long n)
+{
+    return add_submitted(sql, "INSERT INTO console_daily(day, " COLS ") VALUES"
+                              " (coalesce(?1, date('now')), ?2, 0, 0, 0, 0, 0, 0)"
+                              " ON CONFLICT(day)" ADD_SUBMITTED, NULL, n);
+}
+
 int agency_db_counts_job_submitted(sqlite3 *sql, const char *job, long long n)
 {
-    sqlite3_stmt *st;
-    int rc;
-
-    if (!n)
-        return 0;
-    st = db_prepare(sql, "INSERT INTO console_jobs(job, " COLS ")"
-                         " VALUES (?1, ?2, 0, 0, 0, 0, 0, 0) ON CONFLICT(job)"
-                         " DO UPDATE SET submitted = submitted + excluded.submitted");
-    if (!st)
-        return -1;
-    db_bind_text(st, 1, job);
-    sqlite3_bind_int64(st, 2, n);
-    rc = db_step_done(st);
-    sqlite3_finalize(st);
-    return rc;
+    return add_submitted(sql, "INSERT INTO console_jobs(job, " COLS ") VALUES"
+                              " (?1, ?2, 0, 0, 0, 0, 0, 0) ON CONFLICT(job)" ADD_SUBMITTED,
+                         job, n);
 }
 
 static void read_counts(sqlite3_stmt *st, int first, agency_counts *c)

@@ -65,6 +65,20 @@ static void reopen(fixture *f)
     assert_non_null(f->db);
 }
 
+/* Reopens the file after running sql on it as an older agency would. */
+static void reopen_with(fixture *f, const char *sql)
+{
+    char err[256];
+    sqlite3 *conn;
+
+    agency_db_close(f->db);
+    conn = db_open(f->path, sql, 0, err, sizeof err);
+    assert_non_null(conn);
+    db_close(conn);
+    f->db = agency_db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+}
+
 /* Stores one document named ref, with body; an API notice's when caller
  * is its caller reference (of bulk job job, NULL for a single notice). */
 static void store_doc(fixture *f, const char *ref, const char *name, const char *body,
@@ -495,23 +509,16 @@ static void the_day_counts_follow_each_change_once(void **state)
 static void an_older_file_gets_its_counts_once(void **state)
 {
     fixture *f = *state;
-    char err[256];
     agency_counts c;
 
     store(f, "r-1", "A", "1");
     store(f, "r-2", "B", "2");
     answer(f, "r-1", "N-1", "accepted");
     feed(f, 1, (const char *[]){"N-1", "r-1", "read"}, 1);
-    agency_db_close(f->db);
     /* a file from before the console: no count tables, no triggers */
-    sqlite3 *sql = db_open(f->path, "DROP TABLE console_daily; DROP TABLE console_jobs;"
-                           "DROP TRIGGER IF EXISTS console_count_stored;"
-                           "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;",
-                           0, err, sizeof err);
-    assert_non_null(sql);
-    db_close(sql);
-    f->db = agency_db_open(f->path, err, sizeof err);
-    assert_non_null(f->db);
+    reopen_with(f, "DROP TABLE console_daily; DROP TABLE console_jobs;"
+                   "DROP TRIGGER IF EXISTS console_count_stored;"
+                   "DROP TRIGGER console_count_refused; DROP TRIGGER console_count_state_v2;");
     c = counted(f);
     assert_int_equal(c.submitted, 2);
     assert_int_equal(c.read, 1);
@@ -575,16 +582,10 @@ static void a_jobs_page_reads_its_first_notices_and_rows(void **state)
     assert_int_equal(agency_db_api_job_errors(f->db, "J", rows, fields, details, 3), 0);
     check_job_page(f);
     /* a file with the index of before: it goes, the new one comes */
-    agency_db_close(f->db);
-    sqlite3 *sql = db_open(f->path, "DROP INDEX api_refs_job_caller;"
-                           "CREATE INDEX api_refs_job ON api_refs(job) WHERE job IS NOT NULL;",
-                           0, err, sizeof err);
-    assert_non_null(sql);
-    db_close(sql);
-    f->db = agency_db_open(f->path, err, sizeof err);
-    assert_non_null(f->db);
+    reopen_with(f, "DROP INDEX api_refs_job_caller;"
+                   "CREATE INDEX api_refs_job ON api_refs(job) WHERE job IS NOT NULL;");
     check_job_page(f);
-    sql = db_open(f->path, NULL, 0, err, sizeof err);
+    sqlite3 *sql = db_open(f->path, NULL, 0, err, sizeof err);
     assert_non_null(sql);
     assert_int_equal(db_one_int(sql, "SELECT 10 * sum(name = 'api_refs_job_caller')"
                                      " + sum(name = 'api_refs_job') FROM sqlite_schema", &n), 1);
@@ -663,7 +664,6 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     static const char *const refs[] = {"a", "b", "c", "d", "e", "a", "f"};
     static const char *const jobs[] = {"J1", "J1", "J2", "J1", NULL, "J1", "J1"};
     agency_doc d[7];
-    char err[256];
 
     assert_int_equal(agency_db_api_job_create(f->db, "J1", 4, "2026-12-01T00:00:01.000Z"), 0);
     assert_int_equal(agency_db_api_job_create(f->db, "J2", 2, "2026-12-01T00:00:02.000Z"), 0);
@@ -673,14 +673,10 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     assert_string_equal(job_figures(f), "J2:1 J1:3");
     assert_int_equal(agency_db_docs_store(f->db, d + 5, 2), 0); /* a again, and f */
     assert_string_equal(job_figures(f), "J2:1 J1:4");
-    agency_db_close(f->db);
-    sqlite3 *sql = db_open(f->path, "CREATE TRIGGER console_count_job AFTER INSERT ON api_refs"
-                           " WHEN NEW.job IS NOT NULL BEGIN INSERT INTO console_jobs(job,"
-                           " submitted) VALUES (NEW.job, 1) ON CONFLICT(job) DO UPDATE SET"
-                           " submitted = submitted + 1; END;", 0, err, sizeof err);
-    assert_non_null(sql);
-    db_close(sql);
-    assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
+    reopen_with(f, "CREATE TRIGGER console_count_job AFTER INSERT ON api_refs"
+                   " WHEN NEW.job IS NOT NULL BEGIN INSERT INTO console_jobs(job,"
+                   " submitted) VALUES (NEW.job, 1) ON CONFLICT(job) DO UPDATE SET"
+                   " submitted = submitted + 1; END;");
     d[0] = api_doc("g", "J2");
     assert_int_equal(agency_db_docs_store(f->db, d, 1), 0);
     assert_string_equal(job_figures(f), "J2:2 J1:4");
@@ -710,7 +706,6 @@ static const char *name_of(fixture *f, const char *ref)
 static void a_document_is_counted_once_however_often_stored(void **state)
 {
     fixture *f = *state;
-    char err[256];
 
     store(f, "r-1", "A", "1");
     store(f, "r-2", "B", "2");
@@ -723,14 +718,9 @@ static void a_document_is_counted_once_however_often_stored(void **state)
     store(f, "r-1", "A2", "1");
     assert_int_equal(counted(f).submitted, 3);
     assert_string_equal(name_of(f, "r-1"), "A"); /* answered: left alone */
-    agency_db_close(f->db);
-    sqlite3 *sql = db_open(f->path, "CREATE TRIGGER console_count_stored AFTER INSERT ON"
-                           " documents BEGIN INSERT INTO console_daily(day, submitted)"
-                           " VALUES (date('now'), 1) ON CONFLICT(day) DO UPDATE SET"
-                           " submitted = submitted + 1; END;", 0, err, sizeof err);
-    assert_non_null(sql);
-    db_close(sql);
-    assert_non_null(f->db = agency_db_open(f->path, err, sizeof err));
+    reopen_with(f, "CREATE TRIGGER console_count_stored AFTER INSERT ON documents BEGIN"
+                   " INSERT INTO console_daily(day, submitted) VALUES (date('now'), 1)"
+                   " ON CONFLICT(day) DO UPDATE SET submitted = submitted + 1; END;");
     store(f, "r-4", "D", "4");
     assert_int_equal(counted(f).submitted, 4);
 }
