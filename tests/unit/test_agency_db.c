@@ -72,11 +72,11 @@ static void reopen_with(fixture *f, const char *sql)
     sqlite3 *conn;
 
     agency_db_close(f->db);
+    f->db = NULL;
     conn = db_open(f->path, sql, 0, err, sizeof err);
     assert_non_null(conn);
     db_close(conn);
-    f->db = agency_db_open(f->path, err, sizeof err);
-    assert_non_null(f->db);
+    reopen(f);
 }
 
 /* Stores one document named ref, with body; an API notice's when caller
@@ -644,10 +644,6 @@ static const char *job_figures(fixture *f)
     return out;
 }
 
-/* A batch adds each job's new notices once, whatever the order of its
- * rows; a caller reference stored before adds nothing. A file whose
- * older version counted by a trigger on api_refs loses the trigger, so
- * nothing is counted twice. */
 /* An API notice's document, its caller reference its own reference. */
 static agency_doc api_doc(const char *ref, const char *job)
 {
@@ -658,6 +654,10 @@ static agency_doc api_doc(const char *ref, const char *job)
     };
 }
 
+/* A batch adds each job's new notices once, whatever the order of its
+ * rows; a caller reference stored before adds nothing. A file whose
+ * older version counted by a trigger on api_refs loses the trigger, so
+ * nothing is counted twice. */
 static void a_batch_counts_its_jobs_notices_once(void **state)
 {
     fixture *f = *state;
