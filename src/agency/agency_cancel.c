@@ -99,7 +99,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     return 200;
 }
 
-long long agency_purge_run(const agency_cfg *cfg, agency_db *db)
+long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what)
 {
     long long now = clock_now_ms(), purged = 0;
     char at[25];
@@ -108,7 +108,7 @@ long long agency_purge_run(const agency_cfg *cfg, agency_db *db)
     if (agency_db_purge(db, now - cfg->retention_days * DAY_MS, at, &purged) != 0)
         return -1;
     if (purged)
-        log_info("retention: deleted %lld documents final for %ld days or more", purged,
+        log_info("retention: deleted %lld %s final for %ld days or more", purged, what,
                  cfg->retention_days);
     return purged;
 }
@@ -181,8 +181,7 @@ int agency_cancel_main(int argc, char **argv)
                      : cli_fail("agency cancel", "%s", hub ? r.error : "out of memory");
 }
 
-/* The same retention for test.db, when a test key ever made it. */
-static long long purge_test(const agency_cfg *cfg)
+long long agency_purge_test(const agency_cfg *cfg)
 {
     char err[512];
     agency_db *db;
@@ -194,7 +193,7 @@ static long long purge_test(const agency_cfg *cfg)
         log_error("%s", err);
         return -1;
     }
-    n = agency_purge_run(cfg, db);
+    n = agency_purge_run(cfg, db, "test documents");
     agency_db_close(db);
     return n;
 }
@@ -210,8 +209,8 @@ int agency_purge_main(int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if (open_all("agency purge", o.config, 0, &op) != EXIT_OK)
         return EXIT_FAIL;
-    n = agency_purge_run(&op.cfg, op.db);
-    long long t = n >= 0 ? purge_test(&op.cfg) : 0;
+    n = agency_purge_run(&op.cfg, op.db, "documents");
+    long long t = n >= 0 ? agency_purge_test(&op.cfg) : 0;
     if (t < 0)
         n = -1;
     if (n >= 0)

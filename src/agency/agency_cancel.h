@@ -26,7 +26,12 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
                   agency_cancel_result *r);
 
 /* Deletes the documents and personalisation of notices final for
- * cfg->retention_days or more (agency_db_purge). Returns how many, or -1. */
-long long agency_purge_run(const agency_cfg *cfg, agency_db *db);
+ * cfg->retention_days or more (agency_db_purge); what names them in the
+ * log. Returns how many, or -1. */
+long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what);
+
+/* The same for test.db (cfg->test_db_path), when a test key ever made
+ * it: 0 when there is none. */
+long long agency_purge_test(const agency_cfg *cfg);
 
 #endif

@@ -237,10 +237,12 @@ static void *poller_main(void *arg)
             agency_db_outbox_purge_nonces(w.db, now);
             purged = now;
         }
-        /* Retention ([agency] retention_days): at the first round, then
-         * daily; a failure is logged by the purge and tried next day. */
+        /* Retention ([agency] retention_days), of test keys' notices too:
+         * at the first round, then daily; a failure is logged by the purge
+         * and tried next day. */
         if (!retained || now - retained >= PURGE_EVERY_MS) {
-            agency_purge_run(s->cfg, w.db);
+            agency_purge_run(s->cfg, w.db, "documents");
+            agency_purge_test(s->cfg);
             retained = now;
         }
     }

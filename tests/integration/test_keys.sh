@@ -7,7 +7,8 @@
 # reaches idsvc (its request counter) or the hub (hub.db); `agency report`
 # counts none; a live key cannot see a test notice nor a test key a live
 # one, even under the same reference; a test notice cancels without the
-# hub and has no certificate; `agency purge` applies retention to them.
+# hub and has no certificate; retention applies to them, in agency serve
+# (daily) as in `agency purge`.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -241,16 +242,29 @@ check "agency report counts no test notice: one notice, the live one, before and
 check "agency.db holds the live notice only" \
 	[ "$(sqlite3 data/agency.db 'select count(*) from documents')" = 1 ]
 
-# Retention: 100 days on, `agency purge` deletes the test documents too.
+# Retention applies to the test documents too, and agency serve runs it
+# on its own, daily: 100 days on, those final by then go; the rest, final
+# once their last steps fall due, go 100 days later.
 set_clock $((100 * 86400000))
 for _ in $(seq 1 100); do
 	[ "$(sqlite3 data/test.db 'select count(*) from test_outcomes')" = 0 ] && break
 	sleep 0.1
 done
+set_clock $((200 * 86400000))
+test_purged() {
+	for _ in $(seq 1 200); do
+		[ "$(sqlite3 data/test.db "select count(*) from documents
+			where purged_at is not null and name = '' and address = ''")" = 8 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "200 days on, agency serve has deleted the eight test documents (all final), names and addresses" \
+	test_purged
+check "agency serve's log names them as test documents" \
+	grep -q "retention: deleted [0-9]* test documents final for 90 days or more" agency.log
 out=$("$HERALD" agency purge --config agency.ini)
 echo "# agency purge: $out"
-check "100 days on, agency purge deletes the eight test documents (all final), names and addresses" \
-	bash -c "jq -e '.test_purged == 8' <<<'$out' >/dev/null &&
-		[ \"\$(sqlite3 data/test.db \"select count(*) from documents where purged_at is not null and name = '' and address = ''\")\" = 8 ]"
+check "agency purge then finds no test document left to delete" jqt '.test_purged == 0' <<<"$out"
 
 finish
