@@ -81,7 +81,7 @@ static int parse(int argc, char **argv, letters_opts *o)
 
     memset(o, 0, sizeof *o);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         if (c == 'c') o->config = optarg;
         else if (c == 'l') o->letters = 1;
         else if (c == 'o') o->out = optarg;
@@ -94,7 +94,7 @@ static int parse(int argc, char **argv, letters_opts *o)
             o->jobs = (int)jobs;
         }
         else if (c == 'h') { fputs(letters_usage, stdout); return -1; }
-        else return cli_usage_error(CMD, "unknown option");
+        else return cli_bad_option(CMD, c, argv);
     }
     if (optind != argc)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);

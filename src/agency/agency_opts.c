@@ -29,15 +29,16 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
     int c, idx;
 
     memset(o, 0, sizeof *o);
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, &idx)) != -1) {
         if (c == 'c') {
             o->config = optarg;
         } else if (c == 'h') {
             fputs(usage, stdout);
             return -1;
-        } else if (c == '?' || !(takes & c)) {
-            return c == '?' ? cli_usage_error(cmd, "unknown option")
-                            : cli_usage_error(cmd, "unknown option '--%s'", opts[idx].name);
+        } else if (c == '?' || c == ':') {
+            return cli_bad_option(cmd, c, argv);
+        } else if (!(takes & c)) {
+            return cli_usage_error(cmd, "unknown option '--%s'", opts[idx].name);
         } else if (c == AGENCY_OPT_SYNC) {
             o->sync = 1;
         } else if (c == AGENCY_OPT_LISTEN) {

@@ -47,7 +47,7 @@ static int parse(int argc, char **argv, paid_args *a)
     int c;
 
     memset(a, 0, sizeof *a);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         if (c == 'c') {
             a->config = optarg;
         } else if (c == 'k') {
@@ -61,7 +61,7 @@ static int parse(int argc, char **argv, paid_args *a)
             fputs(usage, stdout);
             return -1;
         } else {
-            return cli_usage_error(CMD, "unknown option");
+            return cli_bad_option(CMD, c, argv);
         }
     }
     if (argc - optind != 1)

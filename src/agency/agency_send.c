@@ -270,7 +270,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
     size_t len;
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'c': *config = optarg; break;
         case 't': *tpl_path = optarg; break;
@@ -288,7 +288,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
             s->patience_ms *= 1000;
             break;
         case 'h': fputs(usage, stdout); return -1;
-        default: return cli_usage_error(CMD, "unknown option");
+        default: return cli_bad_option(CMD, c, argv);
         }
     }
     if (!*config || !*tpl_path || !s->title || !s->deadline)

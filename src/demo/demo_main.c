@@ -201,7 +201,7 @@ int cmd_demo(int argc, char **argv)
     long v;
     int c, no_send = 0;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'd': d.dir = optarg; break;
         case 'n':
@@ -237,7 +237,7 @@ int cmd_demo(int argc, char **argv)
             d.hub_nodes = (int)v;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("demo", "unknown option");
+        default: return cli_bad_option("demo", c, argv);
         }
     }
     if (optind != argc)

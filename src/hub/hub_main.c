@@ -411,7 +411,7 @@ int cmd_hub(int argc, char **argv)
 
     if (argc > 1 && !strcmp(argv[1], "user"))
         return hub_user_main(argc - 1, argv + 1);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgfile = optarg; break;
         case 'l': listen = optarg; break;
@@ -421,7 +421,7 @@ int cmd_hub(int argc, char **argv)
             break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("hub", "unknown option");
+        default: return cli_bad_option("hub", c, argv);
         }
     }
     if (optind != argc)

@@ -64,12 +64,12 @@ int hub_user_main(int argc, char **argv)
     char path[4200];
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgfile = optarg; break;
         case 'r': role = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("hub user", "unknown option");
+        default: return cli_bad_option("hub user", c, argv);
         }
     }
     if (!cfgfile)

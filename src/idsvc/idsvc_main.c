@@ -5,6 +5,7 @@
  * (idsvc_api.c) until SIGTERM or SIGINT, and close. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "config.h"
@@ -81,7 +82,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key_file = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -90,17 +91,25 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
             if (cli_parse_long(optarg, 1, 64, &o->threads) != 0)
                 return cli_usage_error("idsvc", "--threads must be 1 to 64");
             break;
-        case 'm': o->metrics = optarg; break;
+        case 'm':
+            if (strcmp(optarg, "off") && strcmp(optarg, "public") && strcmp(optarg, "key"))
+                return cli_usage_error("idsvc", "--metrics is off, public or key, not '%s'", optarg);
+            o->metrics = optarg;
+            break;
         case 'M': o->metrics_clients = optarg; break;
         case 'L': o->limits = optarg; break;
         case 'u': o->user = optarg; break;
-        case 'S': o->seccomp = optarg; break;
+        case 'S':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return cli_usage_error("idsvc", "--seccomp is on or off, not '%s'", optarg);
+            o->seccomp = optarg;
+            break;
         case 'C': o->tls_cert = optarg; break;
         case 'K': o->tls_key = optarg; break;
         case 'P': o->plain_http = 1; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("idsvc", "unknown option");
+        default: return cli_bad_option("idsvc", c, argv);
         }
     }
     if (optind != argc)

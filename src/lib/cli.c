@@ -2,10 +2,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -29,6 +31,22 @@ int cli_fail(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return EXIT_FAIL;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+    const char *given = optind > 0 ? argv[optind - 1] : "";
+
+    if (c == ':')
+        return cli_usage_error(cmd, "option '%s' needs an argument", given);
+    /* getopt sets optopt for a long option given an argument it does not
+     * take, and for an unknown short one, which inside a group (-xh)
+     * leaves optind where it was: argv does not name it then. */
+    if (optopt && !strncmp(given, "--", 2) && strchr(given, '='))
+        return cli_usage_error(cmd, "option '%s' takes no argument", given);
+    if (optopt > 0 && optopt < 128)
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    return cli_usage_error(cmd, "unknown option '%s'", given);
 }
 
 int cli_parse_long(const char *s, long min, long max, long *out)

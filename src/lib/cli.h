@@ -34,6 +34,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The short options of every command's getopt_long: -h, after a ':' that
+ * keeps getopt quiet and returns ':' for an option missing its argument,
+ * so that cli_bad_option alone says what was wrong. */
+#define CLI_SHORT_OPTS ":h"
+/* The usage error for what getopt_long returned and no case took: an
+ * option missing its argument (':') or an unknown one, named as given on
+ * the command line. Returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char **argv);
+
 /* Parses a decimal in [min, max]; returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
 

@@ -104,13 +104,13 @@ int cmd_platform(int argc, char **argv)
     char err[512];
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'c': cfgfile = optarg; break;
         case 'l': listen = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("platform", "unknown option");
+        default: return cli_bad_option("platform", c, argv);
         }
     }
     if (optind != argc)

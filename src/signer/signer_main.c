@@ -144,7 +144,7 @@ static int parse(int argc, char **argv, signer_opts *o)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
         case 's': o->socket = optarg; break;
@@ -153,7 +153,7 @@ static int parse(int argc, char **argv, signer_opts *o)
         case 'c': o->client = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return 1;
-        default: return cli_usage_error("signer", "unknown option");
+        default: return cli_bad_option("signer", c, argv);
         }
     }
     if (optind != argc)

@@ -47,12 +47,12 @@ int cmd_apikey(int argc, char **argv)
     char key[65], hash[65], line[200], err[512];
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'n': name = optarg; break;
         case 'c': clients = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("apikey", "unknown option");
+        default: return cli_bad_option("apikey", c, argv);
         }
     }
     if (optind != argc)

@@ -99,12 +99,12 @@ int cmd_ci(int argc, char **argv)
     char err[512];
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'k': keyfile = optarg; break;
         case 's': cv.strict = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("ci", "unknown option");
+        default: return cli_bad_option("ci", c, argv);
         }
     }
     if (!keyfile)

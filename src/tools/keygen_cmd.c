@@ -111,7 +111,7 @@ int cmd_keygen(int argc, char **argv)
     const char *out = NULL;
     tls_request tls = {.days = 3650};
 
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'm': case 'e': case 't':
             if (kind && kind != c)
@@ -135,7 +135,7 @@ int cmd_keygen(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("keygen", "unknown option");
+        default: return cli_bad_option("keygen", c, argv);
         }
     }
     if (optind != argc)

@@ -38,6 +38,22 @@ check "herald ci --strict rejects a check digit mismatch" \
 check "herald ci refuses a key readable by others" \
 	bash -c 'cp ci.key open.key && chmod 644 open.key && ! "$HERALD" ci --key-file open.key 1 2>e && grep -q "chmod 600" e'
 
+# Options: every command reads them through cli_bad_option, which names
+# what was wrong in one line (and getopt says nothing of its own).
+check "an option missing its argument is named in one line, exit 2" \
+	bash -c '"$HERALD" ci --key-file 2>e; [ $? = 2 ] && [ "$(head -n1 e)" = "herald ci: option '"'"'--key-file'"'"' needs an argument" ] &&
+		[ "$(wc -l <e)" = 2 ]'
+check "an unknown option is named in one line, exit 2" \
+	bash -c '"$HERALD" agency send --bogus 2>e; [ $? = 2 ] &&
+		[ "$(head -n1 e)" = "herald agency send: unknown option '"'"'--bogus'"'"'" ] && [ "$(wc -l <e)" = 2 ]'
+check "... an unknown short one, and a long one given a value it does not take" \
+	bash -c '"$HERALD" hub -x 2>e1; [ $? = 2 ] && grep -q "^herald hub: unknown option .-x.$" e1 &&
+		{ "$HERALD" keygen --hmac=1 2>e2; [ $? = 2 ]; } && grep -q "^herald keygen: option .--hmac=1. takes no argument$" e2'
+check "idsvc refuses a bad --seccomp or --metrics while reading its options, exit 2" \
+	bash -c 'a="--key-file ci.key --listen 127.0.0.1:0 --clients clients"
+		timeout 5 "$HERALD" idsvc $a --seccomp maybe 2>e1; [ $? = 2 ] && grep -q "seccomp is on or off, not .maybe." e1 &&
+		{ timeout 5 "$HERALD" idsvc $a --metrics all 2>e2; [ $? = 2 ]; } && grep -q "metrics is off, public or key" e2'
+
 start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients clients || { not_ok "idsvc starts"; finish; }
 URL="http://127.0.0.1:$PORT_idsvc/v1/ci"
 AUTH=(-H "Authorization: Bearer $KEY")
