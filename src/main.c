@@ -13,7 +13,7 @@ static const command commands[] = {
     {"agency", cmd_agency, "the agency gateway: send notices, serve documents, list postal"},
     {"ci", cmd_ci, "convert RRNs to CIs locally with the idsvc key"},
     {"verify", cmd_verify, "check a distribution certificate or a log consistency proof offline"},
-    {"keygen", cmd_keygen, "create an HMAC (CI) key or an Ed25519 signing key"},
+    {"keygen", cmd_keygen, "create an HMAC (CI) key, an Ed25519 signing key or a TLS key and certificate"},
     {"apikey", cmd_apikey, "create an API key and add its hash to a clients file"},
     {"platform", cmd_platform, "run a messenger/carrier platform: members, inboxes, view tokens"},
 };
@@ -26,6 +26,7 @@ static void print_help(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "  %-8s %s\n", "help", "show this help");
+    fprintf(out, "  %-8s %s\n", "version", "print herald's version (also --version)");
     fprintf(out, "\nRun 'herald COMMAND --help' for a command's options.\n");
 }
 

@@ -20,7 +20,8 @@ static const char usage[] =
     "Checks a distribution certificate: every leaf is in the tree whose head the\n"
     "log key signed, every leaf names the certificate's notice, and the events run\n"
     "in time order. Prints the timeline and exits 0 when valid; prints the reason\n"
-    "and exits 1 when not; exits 2 for usage errors and for a file it cannot read.\n"
+    "and exits 1 when not; exits 2 for usage errors, for a file it cannot read and\n"
+    "for a PDF it cannot write (after printing the timeline of a valid one).\n"
     "With --consistency, checks that the newer signed tree head extends the older\n"
     "one (GET /v1/log/sth, GET /v1/log/consistency?first=M&second=N).\n\n"
     "  --log-key FILE   the hub's log public key (.pub: base64 of 32 bytes), obtained\n"
@@ -97,9 +98,11 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
         effect_describe_certificate(rule, res, when, sizeof when);
         printf("legal effect under \"%s\": %s\n", text, when);
     }
+    /* The verdict above stands: exit 1 says "not valid", so a PDF that
+     * cannot be written is a file error, 2, as an unreadable input is. */
     if (pdf && certificate_pdf_write(res, url, rule, pdf, err, sizeof err) != 0) {
         free(res);
-        return cli_fail("verify", "%s", err);
+        return cli_usage_error("verify", "%s", err);
     }
     free(res);
     return EXIT_OK;
@@ -153,7 +156,7 @@ int cmd_verify(int argc, char **argv)
     uint8_t key[32];
     char err[512];
 
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
         case 'k': keyfile = optarg; break;
         case 'c': consistency = 1; break;
@@ -161,7 +164,7 @@ int cmd_verify(int argc, char **argv)
         case 'u': url = optarg; break;
         case 'e': rule_text = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_usage_error("verify", "unknown option");
+        default: return cli_bad_option("verify", c, argv);
         }
     }
     if (!keyfile)

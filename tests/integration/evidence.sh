@@ -224,6 +224,9 @@ check "verify refuses options it would ignore: --pdf with --consistency, --url w
 		[ \$? = 2 ] && grep -q 'not --consistency' opt1.err &&
 		{ '$HERALD' verify --log-key log.pub --url http://x cert.json 2>opt2.err; [ \$? = 2 ]; } &&
 		grep -q 'goes with --pdf' opt2.err && [ ! -e x.pdf ]"
+check "a valid certificate whose PDF cannot be written: VALID, then exit 2, not 1 (which says invalid)" \
+	bash -c "'$HERALD' verify --log-key log.pub --pdf no-such-dir/c.pdf cert.json >pdf.out 2>pdf.err;
+		[ \$? = 2 ] && grep -q '^VALID certificate' pdf.out && grep -q 'no-such-dir' pdf.err"
 python3 -c '
 import json, base64
 p = json.load(open("proof.json")); b = bytearray(base64.b64decode(p["proof"][0])); b[0] ^= 1
