@@ -94,7 +94,7 @@ static int parse(int argc, char **argv, letters_opts *o)
             o->jobs = (int)jobs;
         }
         else if (c == 'h') { fputs(letters_usage, stdout); return -1; }
-        else return cli_bad_option(CMD, c, argv);
+        else return cli_bad_option(CMD, c, argc, argv);
     }
     if (optind != argc)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);

@@ -35,8 +35,12 @@ int agency_opts_parse(int argc, char **argv, const char *cmd, const char *usage,
         } else if (c == 'h') {
             fputs(usage, stdout);
             return -1;
+        } else if (c == ':' && optopt != 'c' && !(takes & optopt)) {
+            /* An option of another agency command, given without its
+             * argument: unknown here, as it is with one. */
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         } else if (c == '?' || c == ':') {
-            return cli_bad_option(cmd, c, argv);
+            return cli_bad_option(cmd, c, argc, argv);
         } else if (!(takes & c)) {
             return cli_usage_error(cmd, "unknown option '--%s'", opts[idx].name);
         } else if (c == AGENCY_OPT_SYNC) {

@@ -61,7 +61,7 @@ static int parse(int argc, char **argv, paid_args *a)
             fputs(usage, stdout);
             return -1;
         } else {
-            return cli_bad_option(CMD, c, argv);
+            return cli_bad_option(CMD, c, argc, argv);
         }
     }
     if (argc - optind != 1)

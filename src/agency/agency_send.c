@@ -290,7 +290,7 @@ static int parse_args(sender *s, int argc, char **argv, const char **config,
             s->patience_ms *= 1000;
             break;
         case 'h': fputs(usage, stdout); return -1;
-        default: return cli_bad_option(CMD, c, argv);
+        default: return cli_bad_option(CMD, c, argc, argv);
         }
     }
     if (!*config || !*tpl_path || !s->title || !s->deadline)

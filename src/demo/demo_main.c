@@ -239,7 +239,7 @@ int cmd_demo(int argc, char **argv)
             d.hub_nodes = (int)v;
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("demo", c, argv);
+        default: return cli_bad_option("demo", c, argc, argv);
         }
     }
     if (optind != argc)

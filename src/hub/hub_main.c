@@ -421,7 +421,7 @@ int cmd_hub(int argc, char **argv)
             break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("hub", c, argv);
+        default: return cli_bad_option("hub", c, argc, argv);
         }
     }
     if (optind != argc)

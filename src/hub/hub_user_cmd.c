@@ -69,7 +69,7 @@ int hub_user_main(int argc, char **argv)
         case 'c': cfgfile = optarg; break;
         case 'r': role = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("hub user", c, argv);
+        default: return cli_bad_option("hub user", c, argc, argv);
         }
     }
     if (!cfgfile)

@@ -109,7 +109,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         case 'P': o->plain_http = 1; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("idsvc", c, argv);
+        default: return cli_bad_option("idsvc", c, argc, argv);
         }
     }
     if (optind != argc)

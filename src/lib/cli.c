@@ -33,19 +33,33 @@ int cli_fail(const char *cmd, const char *fmt, ...)
     return EXIT_FAIL;
 }
 
-int cli_bad_option(const char *cmd, int c, char **argv)
+/* Names an unknown short option: its letter, or the group it came in when
+ * the letter is not plain ASCII (a byte of a UTF-8 character). */
+static int unknown_short(const char *cmd, int letter, const char *arg)
 {
-    const char *given = optind > 0 ? argv[optind - 1] : "";
+    if (letter > ' ' && letter < 127)
+        return cli_usage_error(cmd, "unknown option '-%c'", letter);
+    return cli_usage_error(cmd, "unknown option in '%s'", arg);
+}
+
+int cli_bad_option(const char *cmd, int c, int argc, char **argv)
+{
+    const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    const char *group = optind < argc ? argv[optind] : NULL;
+    int letter = (unsigned char)optopt;
 
     if (c == ':')
         return cli_usage_error(cmd, "option '%s' needs an argument", given);
-    /* getopt sets optopt for a long option given an argument it does not
-     * take, and for an unknown short one, which inside a group (-xh)
-     * leaves optind where it was: argv does not name it then. */
+    /* An unknown letter inside a group (-xq) leaves optind on the group,
+     * and argv[optind - 1] is the argument before it. */
+    if (optopt && group && group[0] == '-' && group[1] != '-' && strchr(group + 1, optopt))
+        return unknown_short(cmd, letter, group);
+    /* getopt sets optopt too for a long option given a value it does not
+     * take (--help=1). */
     if (optopt && !strncmp(given, "--", 2) && strchr(given, '='))
         return cli_usage_error(cmd, "option '%s' takes no argument", given);
-    if (optopt > 0 && optopt < 128)
-        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    if (optopt)
+        return unknown_short(cmd, letter, given);
     return cli_usage_error(cmd, "unknown option '%s'", given);
 }
 

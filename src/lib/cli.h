@@ -41,7 +41,7 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 /* The usage error for what getopt_long returned and no case took: an
  * option missing its argument (':') or an unknown one, named as given on
  * the command line. Returns EXIT_USAGE. */
-int cli_bad_option(const char *cmd, int c, char **argv);
+int cli_bad_option(const char *cmd, int c, int argc, char **argv);
 
 /* Parses a decimal in [min, max]; returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);

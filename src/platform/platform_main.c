@@ -110,7 +110,7 @@ int cmd_platform(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("platform", c, argv);
+        default: return cli_bad_option("platform", c, argc, argv);
         }
     }
     if (optind != argc)

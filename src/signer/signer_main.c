@@ -153,7 +153,7 @@ static int parse(int argc, char **argv, signer_opts *o)
         case 'c': o->client = optarg; break;
         case 'q': log_set_quiet(1); break;
         case 'h': fputs(usage, stdout); return 1;
-        default: return cli_bad_option("signer", c, argv);
+        default: return cli_bad_option("signer", c, argc, argv);
         }
     }
     if (optind != argc)

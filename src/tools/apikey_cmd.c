@@ -52,7 +52,7 @@ int cmd_apikey(int argc, char **argv)
         case 'n': name = optarg; break;
         case 'c': clients = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("apikey", c, argv);
+        default: return cli_bad_option("apikey", c, argc, argv);
         }
     }
     if (optind != argc)

@@ -104,7 +104,7 @@ int cmd_ci(int argc, char **argv)
         case 'k': keyfile = optarg; break;
         case 's': cv.strict = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("ci", c, argv);
+        default: return cli_bad_option("ci", c, argc, argv);
         }
     }
     if (!keyfile)

@@ -135,7 +135,7 @@ int cmd_keygen(int argc, char **argv)
             break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("keygen", c, argv);
+        default: return cli_bad_option("keygen", c, argc, argv);
         }
     }
     if (optind != argc)

@@ -164,7 +164,7 @@ int cmd_verify(int argc, char **argv)
         case 'u': url = optarg; break;
         case 'e': rule_text = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: return cli_bad_option("verify", c, argv);
+        default: return cli_bad_option("verify", c, argc, argv);
         }
     }
     if (!keyfile)

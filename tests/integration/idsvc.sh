@@ -46,9 +46,13 @@ check "an option missing its argument is named in one line, exit 2" \
 check "an unknown option is named in one line, exit 2" \
 	bash -c '"$HERALD" agency send --bogus 2>e; [ $? = 2 ] &&
 		[ "$(head -n1 e)" = "herald agency send: unknown option '"'"'--bogus'"'"'" ] && [ "$(wc -l <e)" = 2 ]'
-check "... an unknown short one, and a long one given a value it does not take" \
+check "... an unknown short one, alone or in a group, and a long one given a value it does not take" \
 	bash -c '"$HERALD" hub -x 2>e1; [ $? = 2 ] && grep -q "^herald hub: unknown option .-x.$" e1 &&
+		{ "$HERALD" hub --config=hub.ini -xq 2>e3; [ $? = 2 ]; } && grep -q "^herald hub: unknown option .-x.$" e3 &&
 		{ "$HERALD" keygen --hmac=1 2>e2; [ $? = 2 ]; } && grep -q "^herald keygen: option .--hmac=1. takes no argument$" e2'
+check "an agency command names another command's option as unknown, with or without its argument" \
+	bash -c '"$HERALD" agency purge --listen 2>e1; [ $? = 2 ] && grep -q "^herald agency purge: unknown option .--listen.$" e1 &&
+		{ "$HERALD" agency purge --listen x 2>e2; [ $? = 2 ]; } && grep -q "^herald agency purge: unknown option .--listen.$" e2'
 check "idsvc refuses a bad --seccomp or --metrics while reading its options, exit 2" \
 	bash -c 'a="--key-file ci.key --listen 127.0.0.1:0 --clients clients"
 		timeout 5 "$HERALD" idsvc $a --seccomp maybe 2>e1; [ $? = 2 ] && grep -q "seccomp is on or off, not .maybe." e1 &&
