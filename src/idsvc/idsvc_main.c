@@ -93,7 +93,8 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
             break;
         case 'm':
             if (strcmp(optarg, "off") && strcmp(optarg, "public") && strcmp(optarg, "key"))
-                return cli_usage_error("idsvc", "--metrics is off, public or key, not '%s'", optarg);
+                return cli_usage_error("idsvc", "--metrics must be off, public or key, not '%s'",
+                                       optarg);
             o->metrics = optarg;
             break;
         case 'M': o->metrics_clients = optarg; break;
@@ -101,7 +102,7 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         case 'u': o->user = optarg; break;
         case 'S':
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-                return cli_usage_error("idsvc", "--seccomp is on or off, not '%s'", optarg);
+                return cli_usage_error("idsvc", "--seccomp must be on or off, not '%s'", optarg);
             o->seccomp = optarg;
             break;
         case 'C': o->tls_cert = optarg; break;

@@ -55,8 +55,8 @@ check "an agency command names another command's option as unknown, with or with
 		{ "$HERALD" agency purge --listen x 2>e2; [ $? = 2 ]; } && grep -q "^herald agency purge: unknown option .--listen.$" e2'
 check "idsvc refuses a bad --seccomp or --metrics while reading its options, exit 2" \
 	bash -c 'a="--key-file ci.key --listen 127.0.0.1:0 --clients clients"
-		timeout 5 "$HERALD" idsvc $a --seccomp maybe 2>e1; [ $? = 2 ] && grep -q "seccomp is on or off, not .maybe." e1 &&
-		{ timeout 5 "$HERALD" idsvc $a --metrics all 2>e2; [ $? = 2 ]; } && grep -q "metrics is off, public or key" e2'
+		timeout 5 "$HERALD" idsvc $a --seccomp maybe 2>e1; [ $? = 2 ] && grep -q "seccomp must be on or off, not .maybe." e1 &&
+		{ timeout 5 "$HERALD" idsvc $a --metrics all 2>e2; [ $? = 2 ]; } && grep -q "metrics must be off, public or key, not .all." e2'
 
 start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients clients || { not_ok "idsvc starts"; finish; }
 URL="http://127.0.0.1:$PORT_idsvc/v1/ci"
