@@ -5,7 +5,6 @@
  * (idsvc_api.c) until SIGTERM or SIGINT, and close. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "config.h"
@@ -80,7 +79,9 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    int c;
+    metrics_mode mode;
+    char err[128];
+    int c, on;
 
     while ((c = getopt_long(argc, argv, CLI_SHORT_OPTS, opts, NULL)) != -1) {
         switch (c) {
@@ -92,16 +93,15 @@ static int parse_options(int argc, char **argv, idsvc_options *o)
                 return cli_usage_error("idsvc", "--threads must be 1 to 64");
             break;
         case 'm':
-            if (strcmp(optarg, "off") && strcmp(optarg, "public") && strcmp(optarg, "key"))
-                return cli_usage_error("idsvc", "--metrics must be off, public or key, not '%s'",
-                                       optarg);
+            if (metrics_access_mode(optarg, &mode, err, sizeof err) != 0)
+                return cli_usage_error("idsvc", "--%s", err);
             o->metrics = optarg;
             break;
         case 'M': o->metrics_clients = optarg; break;
         case 'L': o->limits = optarg; break;
         case 'u': o->user = optarg; break;
         case 'S':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+            if (sandbox_setting(optarg, &on) != 0)
                 return cli_usage_error("idsvc", "--seccomp must be on or off, not '%s'", optarg);
             o->seccomp = optarg;
             break;

@@ -6,25 +6,33 @@
 
 #include "metrics.h"
 
+int metrics_access_mode(const char *name, metrics_mode *mode, char *err, size_t errlen)
+{
+    if (!name || !strcmp(name, "off"))
+        *mode = METRICS_OFF;
+    else if (!strcmp(name, "public"))
+        *mode = METRICS_PUBLIC;
+    else if (!strcmp(name, "key"))
+        *mode = METRICS_KEY;
+    else {
+        snprintf(err, errlen, "metrics must be off, public or key, not '%s'", name);
+        return -1;
+    }
+    return 0;
+}
+
 int metrics_access_open(metrics_access *a, const char *mode, const char *clients_file,
                         char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
-    if (!mode || !strcmp(mode, "off"))
-        return 0;
-    if (!strcmp(mode, "public")) {
-        a->mode = METRICS_PUBLIC;
-        return 0;
-    }
-    if (strcmp(mode, "key") != 0) {
-        snprintf(err, errlen, "metrics must be off, public or key, not '%s'", mode);
+    if (metrics_access_mode(mode, &a->mode, err, errlen) != 0)
         return -1;
-    }
+    if (a->mode != METRICS_KEY)
+        return 0;
     if (!clients_file) {
         snprintf(err, errlen, "metrics = key needs metrics_clients (a clients file)");
         return -1;
     }
-    a->mode = METRICS_KEY;
     return apikeys_load(&a->clients, clients_file, err, errlen);
 }
 

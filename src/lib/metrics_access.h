@@ -24,6 +24,9 @@ typedef struct metrics_access {
     apikeys clients; /* with METRICS_KEY */
 } metrics_access;
 
+/* The mode named ("off", "public", "key"; NULL is off) in *mode; -1 with
+ * the reason in err for any other name. */
+int metrics_access_mode(const char *name, metrics_mode *mode, char *err, size_t errlen);
 /* From a mode ("off", "public", "key"; NULL is off) and, for key, the
  * clients file. Returns 0, or -1 with the reason in err. */
 int metrics_access_open(metrics_access *a, const char *mode, const char *clients_file,
