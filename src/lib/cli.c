@@ -9,15 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void say(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "herald %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "herald %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(cmd, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'herald %s --help'.\n", cmd);
+    fprintf(stderr, "Try 'herald %s --help'.\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_input_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    say(cmd, fmt, ap);
+    va_end(ap);
     return EXIT_USAGE;
 }
 
@@ -25,11 +41,9 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "herald %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return EXIT_FAIL;
 }
 

@@ -30,6 +30,10 @@ int cmd_platform(int argc, char **argv);
 /* Prints "herald CMD: message" and the --help hint; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Prints "herald CMD: message" without the hint, for a file that cannot
+ * be read or written: the command line was right; returns EXIT_USAGE. */
+int cli_input_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Prints "herald CMD: message"; returns EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

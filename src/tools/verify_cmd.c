@@ -72,7 +72,7 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
     if (!json || !res) {
         free(json);
         free(res);
-        return cli_usage_error("verify", "%s", json ? "out of memory" : err);
+        return cli_input_error("verify", "%s", json ? "out of memory" : err);
     }
     r = certificate_verify(json, len, key, res, err, sizeof err);
     free(json);
@@ -102,7 +102,7 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
      * cannot be written is a file error, 2, as an unreadable input is. */
     if (pdf && certificate_pdf_write(res, url, rule, pdf, err, sizeof err) != 0) {
         free(res);
-        return cli_usage_error("verify", "%s", err);
+        return cli_input_error("verify", "%s", err);
     }
     free(res);
     return EXIT_OK;
@@ -117,7 +117,7 @@ static int verify_consistency(const uint8_t key[32], char **paths)
     for (int i = 0; i < 2; i++) {
         char *json = read_all(paths[i], &len, err, sizeof err);
         if (!json)
-            return cli_usage_error("verify", "%s", err);
+            return cli_input_error("verify", "%s", err);
         int r = sth_json_verify(json, len, key, &heads[i], err, sizeof err);
         free(json);
         if (r != 0) {
@@ -127,7 +127,7 @@ static int verify_consistency(const uint8_t key[32], char **paths)
     }
     char *json = read_all(paths[2], &len, err, sizeof err);
     if (!json)
-        return cli_usage_error("verify", "%s", err);
+        return cli_input_error("verify", "%s", err);
     int r = sth_json_verify_consistency(json, len, &heads[0], &heads[1], err, sizeof err);
     free(json);
     if (r != 0) {
@@ -180,7 +180,7 @@ int cmd_verify(int argc, char **argv)
     if (rule_text && effect_rule_parse(rule_text, &rule, err, sizeof err) != 0)
         return cli_usage_error("verify", "--effect-rule: %s", err);
     if (keyfile_read(keyfile, 0, key, sizeof key, err, sizeof err) != 0)
-        return cli_usage_error("verify", "%s", err);
+        return cli_input_error("verify", "%s", err);
     return consistency ? verify_consistency(key, argv + optind)
                        : verify_certificate(key, argv[optind], pdf, url,
                                             rule_text ? &rule : NULL);

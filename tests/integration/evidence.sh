@@ -227,6 +227,11 @@ check "verify refuses options it would ignore: --pdf with --consistency, --url w
 check "a valid certificate whose PDF cannot be written: VALID, then exit 2, not 1 (which says invalid)" \
 	bash -c "'$HERALD' verify --log-key log.pub --pdf no-such-dir/c.pdf cert.json >pdf.out 2>pdf.err;
 		[ \$? = 2 ] && grep -q '^VALID certificate' pdf.out && grep -q 'no-such-dir' pdf.err"
+check "files verify cannot read or write: exit 2, named, and no --help hint (the command line was right)" \
+	bash -c "'$HERALD' verify --log-key log.pub no-such-cert.json 2>nf1.err; [ \$? = 2 ] &&
+		'$HERALD' verify --log-key no-such-key.pub cert.json 2>nf2.err; [ \$? = 2 ] &&
+		grep -q 'no-such-cert.json' nf1.err && grep -q 'no-such-key.pub' nf2.err &&
+		! grep -q -- '--help' nf1.err nf2.err pdf.err"
 python3 -c '
 import json, base64
 p = json.load(open("proof.json")); b = bytearray(base64.b64decode(p["proof"][0])); b[0] ^= 1
