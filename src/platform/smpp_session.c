@@ -73,6 +73,10 @@ smpp_session *smpp_session_new(const smpp_session_config *cfg, const smpp_sessio
             return NULL;
         }
         SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
+        /* A write OpenSSL could not finish is retried from s->out, which
+         * out_reserve may have moved or grown since: the bytes are the
+         * same, the address need not be. */
+        SSL_CTX_set_mode(s->ssl_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
         SSL_CTX_set_verify(s->ssl_ctx, SSL_VERIFY_PEER, NULL);
         int ok = cfg->tls_ca_file[0]
                      ? SSL_CTX_load_verify_locations(s->ssl_ctx, cfg->tls_ca_file, NULL)

@@ -412,6 +412,10 @@ static int throttling(uint32_t status)
 static void throttled(sms_channel *c, sms_alert *a, int seg, uint32_t status, long long now)
 {
     a->state[seg] = SMS_SEG_UNSENT;
+    /* The SMSC took nothing: if the link goes before it is sent again,
+     * the alert is unsent, not a possible duplicate. */
+    if (!a->outstanding && !a->accepted)
+        a->sent_any = 0;
     queue_push(c, a, 1);
     c->throttled++;
     if (now < c->paused_until)

@@ -29,11 +29,12 @@ static int copy_key(const config *cfg, const char *key, const char *def, char *o
         return -1;
     if (!v)
         v = def;
-    if (str_copy(out, cap, v) >= cap) {
+    if (strlen(v) >= cap) {
         snprintf(err, errlen, "%s: [sms] %s is longer than %zu characters", cfg->path, key,
                  cap - 1);
         return -1;
     }
+    str_copy(out, cap, v);
     return 0;
 }
 
@@ -135,10 +136,11 @@ int sms_settings_load(sms_settings *s, const config *cfg, char *err, size_t errl
     if (c->tls_ca_file[0]) {
         char path[PATH_MAX];
         config_path(cfg, c->tls_ca_file, path, sizeof path);
-        if (str_copy(c->tls_ca_file, sizeof c->tls_ca_file, path) >= sizeof c->tls_ca_file) {
+        if (strlen(path) >= sizeof c->tls_ca_file) {
             snprintf(err, errlen, "%s: [sms] tls_ca_file is too long", cfg->path);
             return -1;
         }
+        str_copy(c->tls_ca_file, sizeof c->tls_ca_file, path);
     }
     return read_password(cfg, c->password, sizeof c->password, err, errlen);
 }

@@ -219,6 +219,17 @@ check "ESME_RMSGQFUL (0x14) for 300 ms also slows, not fails: 10 more delivered"
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 300)' AND notice <= '$(notice_id 309)' AND state = 'delivered'" 10
 curl -s -o /dev/null -X POST --data-binary '{"throttle_status":88}' "$CONTROL/config"
 
+# ---- a throttled alert whose link goes before it is sent again
+T0=$(stats | jq .throttled)
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":1}' "$CONTROL/config"
+relay_range 310 310 "$RKA" "Throttled, then closed" >/dev/null
+check "every submit throttled: the channel pauses longer each time (8 answers, then 2.5 s)" \
+	smsc_has ".throttled >= $T0 + 8"
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0}' "$CONTROL/config"
+curl -s -o /dev/null -X POST "$CONTROL/close"
+check "the link closed while it waits: the alert is sent once more and delivered, not taken for a possible duplicate" \
+	db_has "SELECT state, duplicate, attempts FROM outbox WHERE notice='$(notice_id 310)'" 'delivered|0|1'
+
 # ---- the connection dropped mid-window
 BINDS=$(stats | jq .binds)
 curl -s -o /dev/null -X POST --data-binary '{"drop_after":150,"drop_unanswered":20}' "$CONTROL/config"
@@ -309,6 +320,10 @@ kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 write_ini "window = 0"
 check "[sms] window 0 is refused at start" \
 	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'window' err.txt"
+write_ini ""; sed -i 's/^system_id = herald$/system_id = herald-platform-01/' platform.ini
+check "[sms] system_id over SMPP's 15 characters is refused at start, not cut" \
+	bash -c "! timeout 10 '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt &&
+		grep -q 'system_id is longer than 15 characters' err.txt"
 chmod 644 smpp.password; write_ini ""
 check "a password file others may read is refused at start" \
 	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'chmod 600' err.txt"

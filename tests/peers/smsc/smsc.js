@@ -410,6 +410,14 @@ function control(req, res) {
 				reply(res, 200, smsc_config_show(cfg));
 			},
 		},
+		// Every session closed at once, as a carrier's restart would.
+		'/close': {
+			POST: () => {
+				const n = sessions.size;
+				for (const s of sessions) s.session.close();
+				reply(res, 200, { closed: n });
+			},
+		},
 		'/inject': {
 			POST: (body) => reply(res, 200, { sessions: inject(body.pdu) }),
 		},
@@ -422,7 +430,7 @@ function control(req, res) {
 		},
 	};
 	const route = routes[url];
-	if (!route) return reply(res, 404, { error: 'no such path; try GET /stats, GET|POST /config, POST /inject, POST /reset' });
+	if (!route) return reply(res, 404, { error: 'no such path; try GET /stats, GET|POST /config, POST /close, POST /inject, POST /reset' });
 	const handler = route[req.method];
 	if (!handler) return reply(res, 405, { error: 'method not allowed: ' + Object.keys(route).join(', ') });
 	const chunks = [];
