@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "log.h"
+#include "rrn.h"
 
 static const command commands[] = {
     {"demo", cmd_demo, "run the whole system on loopback with a synthetic population"},
@@ -44,6 +46,7 @@ int main(int argc, char **argv)
         printf("herald %s\n", HERALD_VERSION);
         return EXIT_OK;
     }
+    log_set_scrub(rrn_mask_all);
     if (crypto_init() != 0) {
         fprintf(stderr, "herald: cannot initialise the crypto library\n");
         return EXIT_FAIL;

@@ -44,11 +44,7 @@ static const char *title_of(int status)
 
 void agency_problem_mask(char *s)
 {
-    size_t len = strlen(s);
-    long back;
-
-    for (size_t from = 0; (back = rrn_find(s, len, from)) >= 0; from = (size_t)back + 7)
-        memset(s + back, '*', 7);
+    rrn_mask_all(s, strlen(s));
 }
 
 json_t *agency_problem_item(long row, const char *field, const char *detail)

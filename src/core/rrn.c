@@ -131,6 +131,14 @@ long rrn_find(const char *s, size_t len, size_t from)
     return -1;
 }
 
+void rrn_mask_all(char *s, size_t len)
+{
+    long back;
+
+    for (size_t from = 0; (back = rrn_find(s, len, from)) >= 0; from = (size_t)back + 7)
+        memset(s + back, '*', 7);
+}
+
 long rrn_find_valid(const char *s, size_t len, int today)
 {
     return rrn_find_valid_from(s, len, 0, today);

@@ -50,6 +50,10 @@ void rrn_mask(char out[RRN_MASKED_LEN + 1], const char *s, size_t len);
  * there is none. No check digit is asked: what looks like an RRN is
  * treated as one. */
 long rrn_find(const char *s, size_t len, size_t from);
+/* Masks, in place, the back seven digits of every run rrn_find finds in
+ * s (len bytes): what a log line or an error detail may show of an RRN
+ * that reached it from outside. */
+void rrn_mask_all(char *s, size_t len);
 
 /* Where free text that herald keeps (a recipient's name or address, a
  * personalisation value) holds an RRN: the offset of the first run of

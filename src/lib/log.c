@@ -8,6 +8,7 @@
 
 static char log_name[48] = "herald";
 static int log_quiet;
+static void (*log_scrub)(char *msg, size_t len);
 
 void log_set_name(const char *name)
 {
@@ -19,12 +20,29 @@ void log_set_quiet(int quiet)
     log_quiet = quiet;
 }
 
+void log_set_scrub(void (*scrub)(char *msg, size_t len))
+{
+    log_scrub = scrub;
+}
+
+static void scrub_line(char *msg)
+{
+    size_t len = 0;
+
+    for (; msg[len]; len++)
+        if ((unsigned char)msg[len] < 0x20 || msg[len] == 0x7f)
+            msg[len] = '?';
+    if (log_scrub)
+        log_scrub(msg, len);
+}
+
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
     char stamp[25], msg[1024];
 
     clock_rfc3339_ms(stamp, clock_now_ms());
     vsnprintf(msg, sizeof msg, fmt, ap);
+    scrub_line(msg);
     /* One fprintf per line so that concurrent threads do not interleave. */
     fprintf(stderr, "%s %s %s: %s\n", stamp, log_name, level, msg);
 }

@@ -121,6 +121,12 @@ head -c 900000 /dev/zero | tr '\0' ' ' >big.txt
 r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$H/v1/notices")
 check "a keyless 900 KB upload is refused from its headers, before its body is buffered" \
 	bash -c "[ '$r' = 401 ] && grep -q 'POST /v1/notices refused before its body' hub.log"
+r1=$(curl -s -o /dev/null -w '%{http_code}' "$H/v1/notices/900101-1234567")
+r2=$(curl -s -o /dev/null -w '%{http_code}' "$H/v1/notices/x%0A2026-01-01T00:00:00.000Z%20herald-hub%20error:%20forged")
+check "a refused path is logged with an RRN in it masked and no line of its own for a decoded %0A" \
+	bash -c "[ $r1/$r2 = 401/401 ] && grep -q 'GET /v1/notices/900101-\*\*\*\*\*\*\* refused' hub.log &&
+		! grep -q 1234567 hub.log && ! grep -q '^2026-01-01T00:00:00.000Z herald-hub error: forged' hub.log &&
+		grep -q 'GET /v1/notices/x?2026-01-01' hub.log"
 r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "${A_NTS[@]}" "$H/v1/nope")
 check "an unknown path is refused before its body: 404" [ "$r" = 404 ]
 r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$H/v1/log/sth")

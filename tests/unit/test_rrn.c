@@ -217,6 +217,21 @@ static void find_spots_an_rrn_in_text(void **state)
     assert_int_equal(rrn_find("971013-9019902", 13, 0), -1);
 }
 
+static void mask_all_hides_every_one_in_text(void **state)
+{
+    char line[] = "GET /v1/notices/971013-9019902 and 8503151234566, 12345 kept";
+    char cut[] = "971013-9019902";
+
+    (void)state;
+    rrn_mask_all(line, strlen(line));
+    assert_string_equal(line, "GET /v1/notices/971013-******* and 850315*******, 12345 kept");
+    /* len bounds it: a run cut short by len is not one */
+    rrn_mask_all(cut, 13);
+    assert_string_equal(cut, "971013-9019902");
+    rrn_mask_all(cut, strlen(cut));
+    assert_string_equal(cut, "971013-*******");
+}
+
 #define FIND_VALID(s) rrn_find_valid(s, strlen(s), 20261204)
 
 static void find_valid_spots_only_a_possible_rrn(void **state)
@@ -290,6 +305,7 @@ int main(void)
         cmocka_unit_test(post_2020_random_digits),
         cmocka_unit_test(mask_hides_the_rest),
         cmocka_unit_test(find_spots_an_rrn_in_text),
+        cmocka_unit_test(mask_all_hides_every_one_in_text),
         cmocka_unit_test(find_valid_spots_only_a_possible_rrn),
         cmocka_unit_test(find_valid_from_an_offset),
         cmocka_unit_test(day_of_ms_is_korean),
