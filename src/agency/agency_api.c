@@ -278,9 +278,11 @@ static const char *cancel_reason(const http_request *req, json_t **body, http_re
 
     *body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     reason = json_string_value(json_object_get(*body, "reason"));
-    if (!reason || !*reason || strlen(reason) > 200) {
-        agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"} "
-                       "with 1-200 bytes of reason");
+    /* The live path's rule (agency_cancel): a test key must not pass what
+     * production refuses, nor keep an RRN in test.db. */
+    if (!reason || !*reason || !field_reason_ok(reason, strlen(reason))) {
+        agency_problem(resp, 400, "reason", 0, "%s",
+                       reason ? FIELD_RULE_REASON_GIVEN : "the body must be {\"reason\": \"TEXT\"}");
         return NULL;
     }
     return reason;

@@ -219,6 +219,12 @@ r=$(http GET "$API/v1/jobs/$JOB" "" "${L[@]}")
 check "a live key cannot see a test key's job: 404" [ "$(status_of "$r")" = 404 ]
 
 # A test notice cancelled: nothing reaches the hub.
+r=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"900101-1234567"}' "${X[@]}")
+r2=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"two\nlines"}' "${X[@]}")
+check "a test key's cancel refuses the reasons a live key's does (an RRN, a control character): 400, nothing kept" \
+	bash -c "[ $(status_of "$r")/$(status_of "$r2") = 400/400 ] &&
+		jq -e '.field == \"reason\" and (.detail | test(\"1234567\") | not)' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -qa 1234567 data/test.db*"
 r=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"sent in error"}' "${X[@]}")
 check "a test notice cancels: 200 cancelled" \
 	bash -c "[ $(status_of "$r") = 200 ] && jq -e '.status == \"cancelled\" and .state == \"cancelled\"' <<<'$(body_of "$r")' >/dev/null"
