@@ -46,6 +46,13 @@ long long token_bucket_take(token_bucket *b, long long cost, long long now_ms)
     return (missing + b->rate_per_s - 1) / b->rate_per_s;
 }
 
+void token_bucket_untake(token_bucket *b, long long cost)
+{
+    if (b->rate_per_s == 0 || cost <= 0)
+        return;
+    b->milli = b->milli + cost * 1000 > b->burst * 1000 ? b->burst * 1000 : b->milli + cost * 1000;
+}
+
 void daily_quota_init(daily_quota *q, long long limit)
 {
     q->limit = limit > 0 ? limit : 0;

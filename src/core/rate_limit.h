@@ -25,6 +25,9 @@ void token_bucket_init(token_bucket *b, long long rate_per_s, long long burst, l
  * Otherwise takes nothing and returns the milliseconds until it would
  * (at least 1). */
 long long token_bucket_take(token_bucket *b, long long cost, long long now_ms);
+/* Gives back cost just taken (what it paid for did not happen): never
+ * more than a full bucket. */
+void token_bucket_untake(token_bucket *b, long long cost);
 
 typedef struct daily_quota {
     long long limit; /* notices a day; 0: no quota */

@@ -304,6 +304,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     hub *h = role;
     const hub_caller *who = caller;
     size_t n, k = 0, fresh = 0, i;
+    int stored = 0;
     hub_submission *subs;
     const char **errors;
     struct timespec t0;
@@ -335,6 +336,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
         hub_api_store_failed(h, resp, "the batch was not stored");
         goto done;
     }
+    stored = 1;
     notices_answer(b.items, errors, subs, &out, &fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_NEW], fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
@@ -345,6 +347,9 @@ static void post_notices(void *role, const void *caller, const http_request *req
     log_info("POST /v1/notices agency=%s items=%zu new=%zu duplicate=%zu rejected=%zu %ld ms",
              who->name, n, fresh, k - fresh, n - k, elapsed_ms(&t0));
 done:
+    /* Sent again after the 503, the batch must not be charged twice. */
+    if (!stored && h->limits)
+        hub_limits_untake(h->limits, who->name, (long long)n);
     free(subs);
     free(errors);
     batch_free(&b);

@@ -89,6 +89,18 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
     return v;
 }
 
+void hub_limits_untake(hub_limits *l, const char *agency, long long cost)
+{
+    agency_limit *a;
+
+    pthread_mutex_lock(&l->lock);
+    if ((a = find(l, agency))) {
+        daily_quota_untake(&a->day, cost);
+        token_bucket_untake(&a->bucket, cost);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
 void hub_limits_of(hub_limits *l, const char *agency, long *rate_per_s, long *quota)
 {
     agency_limit *a;

@@ -172,8 +172,18 @@ curl -s -D hq429 -o bq429 -H 'Content-Type: application/json' "${LIMH[@]}" \
 check "8 of lim's 10 a day are used: 3 more get 429, the daily quota named, Retry-After until midnight KST" \
 	bash -c "head -n1 hq429 | grep -q ' 429' && jq -e '.error | test(\"daily quota\")' bq429 >/dev/null &&
 		a=\$(sed -n 's/^[Rr]etry-[Aa]fter: \([0-9]*\).*/\1/p' hq429) && [ \"\$a\" -ge 1 ] && [ \"\$a\" -le 86400 ]"
+# A batch the store fails to keep (a trigger refuses every new notice for
+# the moment) is refused and must not use up the quota it is sent again
+# against.
+sqlite3 -cmd '.timeout 5000' hubdata/hub.db \
+	"CREATE TRIGGER refuse_all BEFORE INSERT ON notices BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
 r=$(http POST "$H/v1/notices" "$(limit_batch 2 30)" "${LIMH[@]}")
-check "2 more fit the quota" [ "$(status_of "$r")" = 200 ]
+sqlite3 -cmd '.timeout 5000' hubdata/hub.db "DROP TRIGGER refuse_all"
+check "a batch of 2 the store fails to keep: 500, not stored" \
+	bash -c "[ '$(status_of "$r")' = 500 ] && grep -q 'the batch was not stored' <<<'$(body_of "$r")'"
+sleep 1.1
+r=$(http POST "$H/v1/notices" "$(limit_batch 2 30)" "${LIMH[@]}")
+check "the same 2 again fit the quota: the failed batch cost none of it" [ "$(status_of "$r")" = 200 ]
 
 # ---- members A, B, C on the messenger; nts sends them a notice each ----
 r=$(http POST "$P/v1/members" '{"members":[

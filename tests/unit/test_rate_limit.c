@@ -27,6 +27,26 @@ static void a_full_bucket_takes_its_burst_then_waits(void **state)
     assert_int_equal(token_bucket_take(&b, 5, T0 + 600), 0);
 }
 
+static void untaken_tokens_come_back_up_to_a_full_bucket(void **state)
+{
+    token_bucket b;
+    (void)state;
+
+    token_bucket_init(&b, 10, 20, T0);
+    assert_int_equal(token_bucket_take(&b, 15, T0), 0);
+    token_bucket_untake(&b, 15);
+    assert_int_equal(token_bucket_take(&b, 20, T0), 0);
+    /* a batch over the burst left the bucket in debt: given back, the
+     * debt goes, and never more than a full bucket comes back */
+    assert_int_equal(token_bucket_take(&b, 50, T0 + 2000), 0);
+    assert_int_equal(token_bucket_take(&b, 1, T0 + 2000), 3100);
+    token_bucket_untake(&b, 50);
+    assert_int_equal(token_bucket_take(&b, 20, T0 + 2000), 0);
+    token_bucket_untake(&b, 1000);
+    assert_int_equal(token_bucket_take(&b, 21, T0 + 2000), 0);
+    assert_int_equal(token_bucket_take(&b, 1, T0 + 2000), 200);
+}
+
 static void refill_stops_at_the_burst(void **state)
 {
     token_bucket b;
@@ -117,6 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_full_bucket_takes_its_burst_then_waits),
         cmocka_unit_test(refill_stops_at_the_burst),
+        cmocka_unit_test(untaken_tokens_come_back_up_to_a_full_bucket),
         cmocka_unit_test(a_batch_larger_than_the_bucket_leaves_debt),
         cmocka_unit_test(sustained_rate_holds),
         cmocka_unit_test(no_rate_never_refuses_and_a_clock_step_back_adds_nothing),
