@@ -468,8 +468,14 @@ static const http_route routes[] = {
 int agency_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     const agency_api *api = ctx;
+    int status = http_route_gate(routes, NROUTES, api->keys, req, max_body);
 
-    return http_route_gate(routes, NROUTES, api->keys, req, max_body);
+    /* The console's upload: the handler asks for a session after the
+     * body is in, so the size comes down here for anyone without one. */
+    if (status == 0 && *max_body > CONSOLE_FORM_MAX && !strncmp(req->path, "/console/", 9) &&
+        !agency_console_may_upload(api->console, req))
+        *max_body = CONSOLE_FORM_MAX;
+    return status;
 }
 
 /* The back-office routes answer problems (agency_problem.h); the

@@ -85,6 +85,13 @@ int agency_console_require(agency_console *c, const http_request *req, http_resp
     return console_require(&c->site, req, resp, need, u);
 }
 
+int agency_console_may_upload(agency_console *c, const http_request *req)
+{
+    console_user u;
+
+    return c && console_web_user(&c->web, req, &u) && u.role >= CONSOLE_SENDER;
+}
+
 void agency_console_token_field(agency_console *c, const http_request *req, buf *b)
 {
     console_token_field(&c->web, req, b);

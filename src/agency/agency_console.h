@@ -60,6 +60,11 @@ agency_console *agency_console_open(const agency_cfg *cfg, struct agency_api *ap
 void agency_console_close(agency_console *c);
 
 /* The route handlers (role is the agency_api). */
+/* 1 when the request comes with the session of someone who may send: the
+ * server's gate lets only them upload more than a form's bytes, so that
+ * nobody signed out makes it buffer megabytes. */
+int agency_console_may_upload(agency_console *c, const http_request *req);
+
 void agency_console_home(void *role, const void *caller, const http_request *req,
                          http_response *resp);
 void agency_console_signin_page(void *role, const void *caller, const http_request *req,

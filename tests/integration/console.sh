@@ -272,6 +272,11 @@ check "the templates page lists the template, and its preview shows each field a
 head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' a >big.csv
 check "an upload over 4 MiB is refused (413) before it is read" \
 	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F 'csv=@big.csv' "$C/send/preview")" = 413 ]
+head -c 100000 big.csv >mid.csv
+check "without a sender's session an upload is a form's size: 100 KB refused (413) before it is read, signed out or viewer" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: $ORIGIN' -F csrf=x -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b viewer.jar -H 'Origin: $ORIGIN' -F 'csrf=$VTOK' -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' -F 'csv=@mid.csv' '$C/send/preview')\" != 413 ]"
 
 # ---- sign-out and removal ----
 TOK=$(token_of victim.jar "$C")
