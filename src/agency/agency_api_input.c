@@ -383,6 +383,16 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
     return API_IN_OK;
 }
 
+/* A notice's RRN out of the parsed tree before jansson frees it, as the
+ * rows and the request body are wiped: freed memory keeps no RRN. */
+static void wipe_rrn(json_t *notice)
+{
+    json_t *rrn = json_object_get(notice, "rrn");
+
+    if (json_is_string(rrn))
+        secure_wipe((char *)json_string_value(rrn), json_string_length(rrn));
+}
+
 int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *out,
                      api_errors *errs)
 {
@@ -401,6 +411,7 @@ int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *o
             r = take_notice(out, o, 0, errs);
         rc = r < 0 ? API_IN_NO_MEMORY : r > 0 ? API_IN_BAD : API_IN_OK;
     }
+    wipe_rrn(o);
     json_decref(o);
     return rc;
 }
@@ -501,6 +512,9 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
     rc = drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
 done:
     free(refused);
+    if (json_is_array(list))
+        json_array_foreach(list, i, n)
+            wipe_rrn(n);
     json_decref(o);
     return rc;
 }
