@@ -103,7 +103,7 @@ void console_web_clear_session(console_web *w, const http_request *req, http_res
 
 void console_web_source(const http_request *req, char out[CONSOLE_SOURCE_MAX])
 {
-    http_client_addr(req, out, CONSOLE_SOURCE_MAX);
+    http_client_source(req, out);
 }
 
 int console_web_origin(console_web *w, const http_request *req, http_response *resp)

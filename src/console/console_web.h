@@ -21,7 +21,7 @@
 #include "form.h"
 #include "http_server.h"
 
-#define CONSOLE_SOURCE_MAX 64
+#define CONSOLE_SOURCE_MAX HTTP_SOURCE_MAX
 
 typedef struct console_web {
     console_auth *auth;

@@ -1,12 +1,14 @@
 /* http_limits.c -- see http_limits.h. */
 #include "http_limits.h"
 
+#include <stdio.h>
+
 #include "config.h"
 
 int http_limits_load(const config *cfg, http_limits *out, char *err, size_t errlen)
 {
     static const http_limits def = HTTP_LIMITS_DEFAULT;
-    http_limits l;
+    http_limits l = {0};
 
     if (config_long(cfg, "http", "max_connections", def.max_connections, 16, 1000000,
                     &l.max_connections, err, errlen) ||
@@ -21,6 +23,15 @@ int http_limits_load(const config *cfg, http_limits *out, char *err, size_t errl
         config_long(cfg, "http", "request_timeout_s", def.request_timeout_s, 1, 3600,
                     &l.request_timeout_s, err, errlen))
         return -1;
+    const char *proxies = config_get(cfg, "http", "trusted_proxies");
+    l.ntrusted = proxies ? http_source_parse_list(proxies, l.trusted, HTTP_TRUSTED_PROXIES_MAX)
+                         : 0;
+    if (l.ntrusted < 0) {
+        snprintf(err, errlen,
+                 "%s: [http] trusted_proxies must be up to %d IPv4 or IPv6 addresses,"
+                 " separated by commas", cfg->path, HTTP_TRUSTED_PROXIES_MAX);
+        return -1;
+    }
     *out = l;
     return 0;
 }

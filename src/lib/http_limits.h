@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "http_source.h"
+
 struct config;
 
 typedef struct http_limits {
@@ -18,9 +20,14 @@ typedef struct http_limits {
     long idle_timeout_s;      /* an answered connection's wait for the next request */
     long peer_idle_timeout_s; /* the same after a call with a valid API key */
     long request_timeout_s;   /* once a request is in: longest silence in either direction */
+    /* Reverse proxies whose X-Forwarded-For names the client (http_source.h) */
+    int ntrusted;
+    struct in6_addr trusted[HTTP_TRUSTED_PROXIES_MAX];
 } http_limits;
 
-#define HTTP_LIMITS_DEFAULT {4096, 64, 10, 15, 120, 60}
+#define HTTP_LIMITS_DEFAULT                                                                 \
+    {.max_connections = 4096, .max_connections_per_source = 64, .header_timeout_s = 10,    \
+     .idle_timeout_s = 15, .peer_idle_timeout_s = 120, .request_timeout_s = 60}
 
 /* The [http] section of cfg over the defaults: 0, or -1 with a message
  * naming the file, section and key. */

@@ -215,7 +215,7 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
         u->series = http_metrics_series(s->metrics, method, url);
     }
     if (s->gate) {
-        http_request head = {.method = method, .path = url, .conn = conn};
+        http_request head = {.method = method, .path = url, .conn = conn, .limits = &s->limits};
         int status = s->gate(s->ctx, &head, &u->max);
         if (status) {
             u->refused = status;
@@ -338,7 +338,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
     http_request req = {
         .method = method, .path = url,
-        .body = u->buf ? u->buf : "", .body_len = u->len, .conn = conn,
+        .body = u->buf ? u->buf : "", .body_len = u->len, .conn = conn, .limits = &s->limits,
     };
     http_response resp = {.status = 500};
     s->handler(s->ctx, &req, &resp);
@@ -595,18 +595,28 @@ void http_mark_peer(const http_request *req)
     http_guard_peer(req->conn);
 }
 
-void http_client_addr(const http_request *req, char *out, size_t outlen)
+/* Keeps the last X-Forwarded-For header's value: a client may send its
+ * own before the one the proxy writes. */
+static enum MHD_Result last_forwarded_for(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    (void)kind;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For"))
+        *(const char **)cls = value;
+    return MHD_YES;
+}
+
+void http_client_source(const http_request *req, char out[HTTP_SOURCE_MAX])
 {
     const union MHD_ConnectionInfo *ci =
         req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
                   : NULL;
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    socklen_t len = !sa ? 0
-                    : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                : sizeof(struct sockaddr_in);
+    const char *xff = NULL;
 
-    if (!sa || getnameinfo(sa, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST) != 0)
-        snprintf(out, outlen, "?");
+    if (req->conn && req->limits && req->limits->ntrusted)
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND, last_forwarded_for, &xff);
+    http_source_of(ci ? ci->client_addr : NULL, xff, req->limits ? req->limits->trusted : NULL,
+                   req->limits ? req->limits->ntrusted : 0, out);
 }
 
 void http_reply_body(http_response *resp, int status, const char *content_type,

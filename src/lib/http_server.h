@@ -23,6 +23,7 @@ typedef struct http_request {
     const char *body;       /* NUL-terminated; may hold NULs before body_len */
     size_t body_len;
     struct MHD_Connection *conn;
+    const struct http_limits *limits; /* the server's; NULL in tests */
 } http_request;
 
 #define HTTP_MAX_HEADERS 6
@@ -92,9 +93,10 @@ const char *http_header(const http_request *req, const char *name);
 const char *http_query(const http_request *req, const char *name);
 /* A cookie's value, or NULL. */
 const char *http_cookie(const http_request *req, const char *name);
-/* The peer's address as numeric text ("127.0.0.2", "::1") in out; "?"
- * when the connection has none we can name. */
-void http_client_addr(const http_request *req, char *out, size_t outlen);
+/* The source a request's attempts count against (http_source.h): the
+ * peer's address, or the client's as a trusted proxy forwards it; an IPv6
+ * one as its /64. "?" when the connection has none we can name. */
+void http_client_source(const http_request *req, char out[HTTP_SOURCE_MAX]);
 
 /* The request carried a valid API key: its connection is a known peer's,
  * kept open longer between calls (peer_idle_timeout_s). */

@@ -34,7 +34,7 @@
 
 #define SESSION_COOKIE "herald_sid"
 #define PRE_COOKIE "herald_pre"
-#define SOURCE_MAX 64
+#define SOURCE_MAX HTTP_SOURCE_MAX
 #define INBOX_LIMIT 200
 
 typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
@@ -141,10 +141,10 @@ static void pre_token(platform *p, const http_request *req, http_response *resp,
     csrf_token(p->csrf_key, CSRF_PRE_SESSION, have, token);
 }
 
-/* The source an attempt is counted against: the peer's address. */
+/* The source an attempt is counted against (http_source.h). */
 static void source_of(const http_request *req, char out[SOURCE_MAX])
 {
-    http_client_addr(req, out, SOURCE_MAX);
+    http_client_source(req, out);
 }
 
 /* Every POST of the pages: from our own origin (Origin, else Referer), or

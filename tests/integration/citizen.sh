@@ -49,6 +49,8 @@ key_file = idsvc.apikey
 [hub]
 url = http://127.0.0.1:$HUBPORT
 key_file = hub.apikey
+[http]
+trusted_proxies = 127.0.0.20
 INI
 }
 platform_ini data http://127.0.0.1:7010 >platform.ini
@@ -62,11 +64,13 @@ http POST "$P/v1/members" '{"members":[
  {"name":"회원","phone":"010-2000-0002","rrn":"910202-1234567","pin":"1357","consent":true}]}' "${ADMIN[@]}" >/dev/null
 check "two members signed up by the back office" [ "$(q 'SELECT count(*) FROM members')" = 2 ]
 
-# login SOURCE JAR PHONE PIN -> status; page in login.out, headers in login.hdr
+# login SOURCE JAR PHONE PIN -> status; page in login.out, headers in login.hdr.
+# XFF=ADDRESSES sends them as X-Forwarded-For, as a proxy would.
 login() {
 	local tok
 	tok=$(curl -s --interface "$1" -c "$2" -b "$2" "$P/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
 	curl -s --interface "$1" -c "$2" -b "$2" -H "Origin: $ORIGIN" -o login.out -D login.hdr \
+		${XFF:+-H "X-Forwarded-For: $XFF"} \
 		-w '%{http_code}' --data-urlencode "csrf=$tok" --data-urlencode "phone=$3" \
 		--data-urlencode "pin=$4" "$P/login"
 }
@@ -135,6 +139,27 @@ check "the blocked source is refused even a right PIN, with a clear message" \
 check "another source signs the same member in" [ "$(login 127.0.0.10 other.jar 010-2000-0002 1357)" = 303 ]
 set_clock $((20000 + 31000 + 3600 * 1000))
 check "after an hour the block is lifted" [ "$(login 127.0.0.9 spray.jar 010-2000-0002 1357)" = 303 ]
+
+# --- behind a reverse proxy ([http] trusted_proxies = 127.0.0.20) ---
+codes=""
+for i in $(seq -w 1 10); do
+	codes="$codes$(XFF="203.0.113.9, 198.51.100.7" login 127.0.0.20 proxy.jar 010-3000-01$i 0000) "
+done
+code=$(XFF=198.51.100.7 login 127.0.0.20 proxy.jar 010-2000-0002 1357)
+check "behind a trusted proxy the source is the last X-Forwarded-For address: 10 phones sprayed from it block it" \
+	bash -c "[ '$codes' = '$(printf '401 %.0s' $(seq 1 10))' ] && [ $code = 429 ] &&
+		grep -q 'sign-in: source 198.51.100.7 blocked for 60 min' platform.log"
+check "... and only it: another client of the same proxy signs in" \
+	[ "$(XFF=198.51.100.8 login 127.0.0.20 proxy2.jar 010-2000-0002 1357)" = 303 ]
+code=$(XFF=198.51.100.7 login 127.0.0.21 spoof.jar 010-2000-0002 0000)
+check "a peer that is not a trusted proxy counts as itself, whatever X-Forwarded-For says" \
+	bash -c "[ $code = 401 ] && [ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM login_pairs WHERE source = '127.0.0.21'\")\" = 1 ]"
+codes=""
+for i in $(seq -w 1 10); do codes="$codes$(XFF=2001:db8:1:2::$i login 127.0.0.20 v6.jar 010-3000-02$i 0000) "; done
+c1=$(XFF=2001:db8:1:2::99 login 127.0.0.20 v6.jar 010-2000-0002 1357)
+c2=$(XFF=2001:db8:1:3::1 login 127.0.0.20 v6b.jar 010-2000-0002 1357)
+check "an IPv6 client counts by its /64: 10 phones from 10 addresses of one /64 block the prefix" \
+	bash -c "[ $c1/$c2 = 429/303 ] && grep -q 'sign-in: source 2001:db8:1:2::/64 blocked' platform.log"
 
 # --- no oracle at sign-up ---
 # signup SOURCE JAR NAME PHONE RRN PIN -> status; page in JAR.out
