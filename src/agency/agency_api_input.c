@@ -165,7 +165,8 @@ static int add_row(api_rows *rs, long rownum, const char *ref, const char *const
 
 static const char *text_problem(const char *s, size_t len, size_t max, int required)
 {
-    static char why[64];
+    /* Per thread: the server's threads check requests at once. */
+    static _Thread_local char why[64];
 
     if (!s)
         return required ? "is required" : NULL;
