@@ -26,6 +26,8 @@
 #define CONNECT_TIMEOUT_MS 10000 /* TCP, TLS and the bind's answer together */
 #define UNBIND_TIMEOUT_MS 2000
 #define FIRST_BACKOFF_MS 250
+/* Bound this long, a link counts as one that held (lose). */
+#define STABLE_LINK_MS 10000
 /* What is read at once: a whole PDU of the largest size we accept, and
  * room for the next ones behind it. */
 #define READ_BUF (SMPP_PDU_MAX + 16384)
@@ -47,6 +49,7 @@ struct smpp_session {
     long long last_rx_ms;     /* anything read: the link lives */
     long long enquire_sent_ms; /* 0: no enquire_link of ours waits */
     long backoff_ms;
+    long long bound_ms; /* when the last bind was answered */
     uint8_t *in;
     size_t in_len;
     uint8_t *out;
@@ -131,6 +134,12 @@ static void lose(smpp_session *s, long long now_ms, const char *why)
         return;
     close_connection(s);
     s->state = SMPP_SESSION_IDLE;
+    /* Only a link that held starts the waits again from the shortest: an
+     * SMSC that answers each bind and then closes would be met every
+     * 250 ms for ever. */
+    if ((was == SMPP_SESSION_BOUND || was == SMPP_SESSION_UNBINDING) &&
+        now_ms - s->bound_ms >= STABLE_LINK_MS)
+        s->backoff_ms = FIRST_BACKOFF_MS;
     s->next_connect_ms = now_ms + s->backoff_ms;
     if (was != SMPP_SESSION_UNBINDING)
         log_warn("smpp: %s:%d: %s; connecting again in %ld ms", s->cfg.host, s->cfg.port, why,
@@ -344,7 +353,7 @@ static void on_bind_resp(smpp_session *s, const struct smpp_pdu *pdu, long long 
         return;
     }
     s->state = SMPP_SESSION_BOUND;
-    s->backoff_ms = FIRST_BACKOFF_MS;
+    s->bound_ms = now_ms;
     log_info("smpp: bound to %s:%d as \"%s\" (SMSC \"%s\")%s", s->cfg.host, s->cfg.port,
              s->cfg.system_id, pdu->u.system_id, s->ssl ? " over TLS" : "");
     s->h.bound(s->h.ctx);

@@ -494,6 +494,26 @@ static void receipt_reason(const smpp_receipt *r, char *out, size_t cap)
         snprintf(out, cap, "SMSC receipt: %s", smpp_receipt_stat_name(r->stat));
 }
 
+/* A receipt whose text we cannot read may still carry what matters in its
+ * optional fields, receipted_message_id and message_state (SMPP 3.4,
+ * 5.3.2.12 and 5.3.2.35): Appendix B's text is only an example, and some
+ * SMSCs send the fields alone. 0, or -1 when they are not both there. */
+static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *rc)
+{
+    const char *id = m->receipted_message_id;
+
+    if (!id[0] || m->message_state < SMPP_STAT_ENROUTE || m->message_state > SMPP_STAT_REJECTD)
+        return -1;
+    for (const char *p = id; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return -1;
+    memset(rc, 0, sizeof *rc);
+    str_copy(rc->id, sizeof rc->id, id);
+    rc->stat = (smpp_stat)m->message_state;
+    rc->sub = rc->dlvrd = -1;
+    return 0;
+}
+
 static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m)
 {
     sms_channel *c = ctx;
@@ -507,7 +527,8 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    if (smpp_receipt_parse((const char *)m->short_message, m->short_message_len, &rc, &why)) {
+    if (smpp_receipt_parse((const char *)m->short_message, m->short_message_len, &rc, &why) &&
+        receipt_from_fields(m, &rc)) {
         /* Answered all the same: sending it again would not mend it. */
         log_warn("sms: a receipt we cannot read (%s): answered, not recorded", why);
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
@@ -617,7 +638,11 @@ static void round_once(sms_channel *c, long wait)
         hold(c, sms_store_take(c->store));
     pump(c, now);
     give(c);
-    smpp_session_io(c->session, POLLOUT, now); /* what this round queued leaves now */
+    /* What this round queued leaves now. Not while connecting: a socket
+     * still in its handshake is not writable, and taking it for one sent
+     * the bind early and named a refused connect as a closed one. */
+    if (smpp_session_state_of(c->session) != SMPP_SESSION_CONNECTING)
+        smpp_session_io(c->session, POLLOUT, now);
 }
 
 /* At stop: waits a moment for the answers outstanding, hands them over,

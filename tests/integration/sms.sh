@@ -291,6 +291,26 @@ start_platform || { not_ok "the platform starts with the right password"; finish
 check "with the right password they go" \
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4000)' AND state = 'delivered'" 2
 
+# ---- an SMSC that answers each bind and then closes the connection
+B0=$(stats | jq .binds)
+curl -s -o /dev/null -X POST --data-binary '{"close_after_bind":true}' "$CONTROL/config"
+curl -s -o /dev/null -X POST "$CONTROL/close"
+sleep 4
+B1=$(stats | jq .binds)
+curl -s -o /dev/null -X POST --data-binary '{"close_after_bind":false}' "$CONTROL/config"
+check "an SMSC that closes after every bind is met with longer waits, not every 250 ms: $((B1 - B0)) binds in 4 s" \
+	bash -c "[ $((B1 - B0)) -ge 2 ] && [ $((B1 - B0)) -le 7 ] && grep -q 'connecting again in 1000 ms' platform.log"
+relay_range 4010 4011 "$RKA" "After the flapping" >/dev/null
+check "... and once it holds, the alerts go" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4010)' AND state = 'delivered'" 2
+
+# ---- receipts that carry only receipted_message_id and message_state
+curl -s -o /dev/null -X POST --data-binary '{"receipt_text":false}' "$CONTROL/config"
+relay_range 4020 4021 "$RKA" "Fields only" >/dev/null
+check "receipts with no text, only receipted_message_id and message_state, settle their alerts" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4020)' AND notice <= '$(notice_id 4021)' AND state = 'delivered'" 2
+curl -s -o /dev/null -X POST --data-binary '{"receipt_text":true}' "$CONTROL/config"
+
 # ---- TLS: the SMSC's certificate checked against tls_ca_file
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 -subj /CN=smsc \

@@ -54,7 +54,8 @@ function fail_how(number, how) {
 
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
-		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms'];
+		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms', 'close_after_bind',
+		'receipt_text'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -71,6 +72,14 @@ function smsc_config_apply(cfg, o) {
 	if ('drop_unanswered' in o) next.drop_unanswered = int_of('drop_unanswered', o.drop_unanswered, 0, 1e9);
 	if ('enquire_link_ms' in o) next.enquire_link_ms = int_of('enquire_link_ms', o.enquire_link_ms, 0, 86400000);
 	if ('later_part_answer_ms' in o) next.later_part_answer_ms = int_of('later_part_answer_ms', o.later_part_answer_ms, 0, 60000);
+	if ('receipt_text' in o) {
+		if (typeof o.receipt_text !== 'boolean') throw new Error('receipt_text must be true or false');
+		next.receipt_text = o.receipt_text;
+	}
+	if ('close_after_bind' in o) {
+		if (typeof o.close_after_bind !== 'boolean') throw new Error('close_after_bind must be true or false');
+		next.close_after_bind = o.close_after_bind;
+	}
 	if (next.drop_after > 0 && next.drop_unanswered > next.drop_after) throw new Error('drop_unanswered is more than drop_after');
 	Object.assign(cfg, next);
 	return cfg;
@@ -88,7 +97,7 @@ function smsc_config_new(argv) {
 		tls_key: null, tls_cert: null,
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
-		later_part_answer_ms: 0,
+		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true,
 	};
 	const settings = {}, fail = {};
 	try {
@@ -136,6 +145,8 @@ function smsc_config_show(cfg) {
 		drop_unanswered: cfg.drop_unanswered,
 		enquire_link_ms: cfg.enquire_link_ms,
 		later_part_answer_ms: cfg.later_part_answer_ms,
+		close_after_bind: cfg.close_after_bind,
+		receipt_text: cfg.receipt_text,
 		counts_only: cfg.counts_only,
 	};
 }

@@ -78,6 +78,9 @@ function on_bind(s, pdu) {
 	s.mode = BINDS[pdu.command];
 	stats.binds++;
 	answer(s, pdu, { system_id: 'herald-smsc' });
+	// An SMSC over its session limit, or going down: the bind answered,
+	// then the connection closed.
+	if (cfg.close_after_bind) return setTimeout(() => s.session.close(), 20);
 	if (cfg.enquire_link_ms > 0) {
 		s.enquire = setInterval(() => s.session.enquire_link({}, () => stats.enquire_link_resps++),
 			cfg.enquire_link_ms);
@@ -263,7 +266,8 @@ function receipt_send(r) {
 		source_addr_ton: r.dest_ton, source_addr_npi: r.dest_npi, source_addr: r.dest,
 		dest_addr_ton: r.source_ton, dest_addr_npi: r.source_npi, destination_addr: r.source,
 		esm_class: sms.ESM_RECEIPT, data_coding: 0,
-		short_message: Buffer.from(sms.sms_receipt_text(r), 'latin1'),
+		// Appendix B's text is an example: some SMSCs send only the fields.
+		short_message: cfg.receipt_text ? Buffer.from(sms.sms_receipt_text(r), 'latin1') : Buffer.alloc(0),
 		receipted_message_id: r.id, message_state: STATES[r.stat] || 7,
 	}, (resp) => {
 		if (resp.command_status === 0) {
