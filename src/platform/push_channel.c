@@ -315,13 +315,25 @@ static void flight(push_channel *c, int on)
     pthread_mutex_unlock(&c->lock);
 }
 
-int push_channel_wait_settled(push_channel *c)
+long long push_channel_rounds(push_channel *c)
+{
+    long long n;
+
+    pthread_mutex_lock(&c->lock);
+    n = c->rounds;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+int push_channel_wait_settled(push_channel *c, long long since)
 {
     struct timespec ts = clock_after_ms(c->timeout_ms + 1000);
     int settled = 0;
 
     pthread_mutex_lock(&c->lock);
-    if (c->running && c->in_flight) {
+    if (c->rounds != since) {
+        settled = 1;
+    } else if (c->running && c->in_flight) {
         long long round = c->rounds;
         while (c->rounds == round && !c->stopping)
             if (pthread_cond_timedwait(&c->settled, &c->lock, &ts) == ETIMEDOUT)

@@ -54,11 +54,17 @@ void push_channel_free(push_channel *c);
  * key: 0, or -1 with the reason in err. */
 int push_channel_check(const push_channel *c, const char *header, const char *body,
                        size_t len, char *err, size_t errlen);
-/* For a receipt that names no known alert: when a batch is being posted
- * or its answer recorded, waits until that is done (at most timeout_ms
- * and a second) and returns 1, so the caller looks again; 0 at once when
- * nothing is in flight. Never call it holding the platform's lock. */
-int push_channel_wait_settled(push_channel *c);
+/* How many batches have been posted and recorded so far: taken before a
+ * receipt's first look, for push_channel_wait_settled. */
+long long push_channel_rounds(push_channel *c);
+/* For a receipt that named no known alert at a look that began after
+ * push_channel_rounds gave since: 1 at once when a batch has been
+ * recorded since (its references may have come too late for that look);
+ * when one is being posted or its answer recorded, waits until that is
+ * done (at most timeout_ms and a second) and returns 1; so the caller
+ * looks again. 0 when nothing was or is in flight. Never call it holding
+ * the platform's lock. */
+int push_channel_wait_settled(push_channel *c, long long since);
 /* 1 when s is a well-formed gateway message id. */
 int push_reference_ok(const char *s, size_t len);
 

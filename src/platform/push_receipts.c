@@ -157,13 +157,14 @@ static int any_unknown(const receipt_item *out, size_t n)
 static int receipts_record(platform *p, json_t *items, receipt_item *out, size_t n)
 {
     char now[25];
+    long long since = push_channel_rounds(p->push);
 
     clock_rfc3339_ms(now, clock_now_ms());
     for (size_t i = 0; i < n; i++)
         out[i].r = RECEIPT_OUTCOMES; /* not yet looked at */
     if (receipts_apply(p, items, out, RECEIPT_OUTCOMES, now) != 0)
         return -1;
-    if (!any_unknown(out, n) || !push_channel_wait_settled(p->push))
+    if (!any_unknown(out, n) || !push_channel_wait_settled(p->push, since))
         return 0;
     clock_rfc3339_ms(now, clock_now_ms());
     return receipts_apply(p, items, out, RECEIPT_UNKNOWN, now);
