@@ -23,7 +23,11 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --counts-only          keep totals only, no per-destination texts (long benchmarks)
   --tls-key FILE, --tls-cert FILE  serve SMPP over TLS with this key and certificate (PEM)
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
-  POST /inject {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"}.`;
+  POST /close (every session closed), POST /inject
+  {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"}.
+  POST /config alone also takes close_after_bind (true: close each session just after
+  answering its bind) and receipt_text (false: receipts carry only receipted_message_id
+  and message_state).`;
 
 function usage(msg) {
 	process.stderr.write('smsc: ' + msg + '\n' + USAGE + '\n');

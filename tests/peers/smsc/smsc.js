@@ -5,9 +5,11 @@
 // the system_id and password it was started with, answers submits with
 // message ids, sends delivery receipts, and can be told to misbehave the
 // ways carriers do: throttle, fail numbers, drop the connection mid-window,
-// report late. A small HTTP endpoint beside it changes those behaviours at
-// run time, writes bad PDUs to a bound ESME (POST /inject), and reports
-// what arrived (GET /stats), the demo's phone view included.
+// report late, close after each bind, send receipts without their text. A
+// small HTTP endpoint beside it changes those behaviours at run time,
+// closes every session (POST /close), writes bad PDUs to a bound ESME
+// (POST /inject), and reports what arrived (GET /stats), the demo's phone
+// view included.
 //
 //   node smsc.js --system-id ID --password PW [--port N] [--control-port N]
 //        [--receipt-delay MS] [--throttle-share F] [--throttle-ms MS]
