@@ -37,6 +37,16 @@ static int note_once(hub_db *db, const char *notice, const char *agency)
     return hub_db_step_changed(st);
 }
 
+int hub_db_owe_withdrawal(hub_db *db, const char *notice, const char *platform)
+{
+    sql_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
+
+    sql_bind_text(st, 1, notice);
+    sql_bind_text(st, 2, NULL);
+    sql_bind_text(st, 3, platform);
+    return sql_step_done(st);
+}
+
 static int owe_withdrawals(hub_db *db, const hub_notice *n, const char *reason)
 {
     sql_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);

@@ -496,6 +496,13 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long l
         n.next_attempt = now + notice_retry_delay_ms(n.attempts);
         break;
     }
+    /* Cancelled while this relay was in flight: the withdrawal owed when
+     * it was cancelled may have been told already and answered "unknown",
+     * before the notice reached the inbox. It is owed again now. */
+    if (n.state == NS_CANCELLED &&
+        (it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED) &&
+        hub_db_owe_withdrawal(db, n.id, platform) != 0)
+        return -1;
     return hub_db_notice_save(db, &n, now);
 }
 

@@ -1729,6 +1729,35 @@ static void cancel_ends_an_unread_notice_once(void **state)
     assert_int_equal(withdrawals_owed(f, w, 4), 0);
 }
 
+/* Cancelled while the relay to alpha is in flight: alpha is told at once
+ * and answers "unknown" (not in an inbox yet); then the relay's answer
+ * says alpha put it in one. The withdrawal is owed again. */
+static void cancel_during_a_relay_is_withdrawn_once_it_lands(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+
+    submit(f, "nts", "R-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(cancel(f, "nts", "R-1", "sent in error", T0 + 1), "cancelled");
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    assert_string_equal(w[0].platform, "alpha");
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    assert_int_equal(withdrawals_owed(f, w, 4), 0);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 2);
+    assert_state(f, id, "cancelled", "alpha");
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    assert_string_equal(w[0].notice, id);
+    assert_string_equal(w[0].platform, "alpha");
+    /* told again, it is done; a relay that failed would owe nothing */
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    assert_int_equal(withdrawals_owed(f, w, 4), 0);
+}
+
 static void cancel_after_read_is_for_the_record(void **state)
 {
     fixture *f = *state;
@@ -2388,6 +2417,7 @@ int main(void)
         T(payment_stops_reminders_and_paper),
         T(report_before_the_relay_answer),
         T(cancel_ends_an_unread_notice_once),
+        T(cancel_during_a_relay_is_withdrawn_once_it_lands),
         T(cancel_after_read_is_for_the_record),
         T(feed_is_ordered_and_gap_free),
         T(reminders_midway_and_an_hour_before_once_each),
