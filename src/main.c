@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         printf("herald %s\n", HERALD_VERSION);
         return EXIT_OK;
     }
-    log_set_scrub(rrn_mask_all);
+    log_set_scrub(rrn_mask_standalone);
     if (crypto_init() != 0) {
         fprintf(stderr, "herald: cannot initialise the crypto library\n");
         return EXIT_FAIL;

@@ -139,6 +139,25 @@ void rrn_mask_all(char *s, size_t len)
         memset(s + back, '*', 7);
 }
 
+static int is_alnum(char c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+void rrn_mask_standalone(char *s, size_t len)
+{
+    for (size_t i = 0; i + 13 <= len; i++) {
+        if ((i && is_alnum(s[i - 1])) || !all_digits(s + i, 6))
+            continue;
+        size_t back = i + 6 + (s[i + 6] == '-');
+        if (back + 7 > len || !all_digits(s + back, 7) ||
+            (back + 7 < len && is_alnum(s[back + 7])))
+            continue;
+        memset(s + back, '*', 7);
+        i = back + 6;
+    }
+}
+
 long rrn_find_valid(const char *s, size_t len, int today)
 {
     return rrn_find_valid_from(s, len, 0, today);

@@ -54,6 +54,10 @@ long rrn_find(const char *s, size_t len, size_t from);
  * s (len bytes): what a log line or an error detail may show of an RRN
  * that reached it from outside. */
 void rrn_mask_all(char *s, size_t len);
+/* The same for a log line, where hex ids and hashes often hold thirteen
+ * decimal digits in a row: only runs that stand alone, with no letter or
+ * digit on either side, are masked. */
+void rrn_mask_standalone(char *s, size_t len);
 
 /* Where free text that herald keeps (a recipient's name or address, a
  * personalisation value) holds an RRN: the offset of the first run of

@@ -347,7 +347,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     log_info("POST /v1/notices agency=%s items=%zu new=%zu duplicate=%zu rejected=%zu %ld ms",
              who->name, n, fresh, k - fresh, n - k, elapsed_ms(&t0));
 done:
-    /* Sent again after the 503, the batch must not be charged twice. */
+    /* Sent again after its 500 or 503, the batch must not be charged twice. */
     if (!stored && h->limits)
         hub_limits_untake(h->limits, who->name, (long long)n);
     free(subs);

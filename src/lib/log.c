@@ -25,10 +25,17 @@ void log_set_scrub(void (*scrub)(char *msg, size_t len))
     log_scrub = scrub;
 }
 
-static void scrub_line(char *msg)
+static void scrub_line(char *msg, int cut)
 {
     size_t len = 0;
 
+    if (cut) {
+        len = strlen(msg);
+        while (len && ((msg[len - 1] >= '0' && msg[len - 1] <= '9') || msg[len - 1] == '-'))
+            len--;
+        msg[len] = '\0';
+        len = 0;
+    }
     for (; msg[len]; len++)
         if ((unsigned char)msg[len] < 0x20 || msg[len] == 0x7f)
             msg[len] = '?';
@@ -41,8 +48,7 @@ static void log_line(const char *level, const char *fmt, va_list ap)
     char stamp[25], msg[1024];
 
     clock_rfc3339_ms(stamp, clock_now_ms());
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    scrub_line(msg);
+    scrub_line(msg, vsnprintf(msg, sizeof msg, fmt, ap) >= (int)sizeof msg);
     /* One fprintf per line so that concurrent threads do not interleave. */
     fprintf(stderr, "%s %s %s: %s\n", stamp, log_name, level, msg);
 }

@@ -15,7 +15,8 @@ void log_set_quiet(int quiet); /* quiet: only warnings and errors */
  * binary's main masks RRN-shaped numbers with it: a request's path or
  * field can carry one here, and lib knows nothing of RRNs). Control
  * characters are replaced with '?' before it runs, so that text from a
- * request never starts a line of its own. */
+ * request never starts a line of its own; a message cut at the line's
+ * length loses the digits it was cut in, so no part of a number shows. */
 void log_set_scrub(void (*scrub)(char *msg, size_t len));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -274,8 +274,8 @@ check "an upload over 4 MiB is refused (413) before it is read" \
 	[ "$(code_of -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F 'csv=@big.csv' "$C/send/preview")" = 413 ]
 head -c 100000 big.csv >mid.csv
 check "without a sender's session an upload is a form's size: 100 KB refused (413) before it is read, signed out or viewer" \
-	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: $ORIGIN' -F csrf=x -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
-		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b viewer.jar -H 'Origin: $ORIGIN' -F 'csrf=$VTOK' -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H 'Origin: $ORIGIN' -F csrf=x -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -b viewer.jar -H 'Origin: $ORIGIN' -F 'csrf=$VTOK' -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' -F 'csv=@mid.csv' '$C/send/preview')\" != 413 ]"
 
 # ---- sign-out and removal ----

@@ -223,7 +223,7 @@ r=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"900101-1234567"}' "${
 r2=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"two\nlines"}' "${X[@]}")
 check "a test key's cancel refuses the reasons a live key's does (an RRN, a control character): 400, nothing kept" \
 	bash -c "[ $(status_of "$r")/$(status_of "$r2") = 400/400 ] &&
-		jq -e '.field == \"reason\" and (.detail | test(\"1234567\") | not)' <<<'$(body_of "$r")' >/dev/null &&
+		jq -e '.field == \"reason\"' <<<'$(body_of "$r")' >/dev/null &&
 		! grep -qa 1234567 data/test.db*"
 r=$(http POST "$API/v1/notices/t-other/cancel" '{"reason":"sent in error"}' "${X[@]}")
 check "a test notice cancels: 200 cancelled" \

@@ -232,6 +232,17 @@ static void mask_all_hides_every_one_in_text(void **state)
     assert_string_equal(cut, "971013-*******");
 }
 
+static void mask_standalone_spares_runs_inside_ids(void **state)
+{
+    char line[] = "GET /v1/notices/971013-9019902 refused; 8503151234566 at end "
+                  "job-a9710139019902f api-97101390199021 x8503151234566 8503151234566";
+
+    (void)state;
+    rrn_mask_standalone(line, strlen(line));
+    assert_string_equal(line, "GET /v1/notices/971013-******* refused; 850315******* at end "
+                              "job-a9710139019902f api-97101390199021 x8503151234566 850315*******");
+}
+
 #define FIND_VALID(s) rrn_find_valid(s, strlen(s), 20261204)
 
 static void find_valid_spots_only_a_possible_rrn(void **state)
@@ -306,6 +317,7 @@ int main(void)
         cmocka_unit_test(mask_hides_the_rest),
         cmocka_unit_test(find_spots_an_rrn_in_text),
         cmocka_unit_test(mask_all_hides_every_one_in_text),
+        cmocka_unit_test(mask_standalone_spares_runs_inside_ids),
         cmocka_unit_test(find_valid_spots_only_a_possible_rrn),
         cmocka_unit_test(find_valid_from_an_offset),
         cmocka_unit_test(day_of_ms_is_korean),
