@@ -8,6 +8,7 @@
 
 #include "agency_ref.h"
 #include "apikeys.h"
+#include "batch.h"
 #include "crypto.h"
 #include "csv.h"
 #include "rrn.h"
@@ -388,10 +389,7 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
  * rows and the request body are wiped: freed memory keeps no RRN. */
 static void wipe_rrn(json_t *notice)
 {
-    json_t *rrn = json_object_get(notice, "rrn");
-
-    if (json_is_string(rrn))
-        secure_wipe((char *)json_string_value(rrn), json_string_length(rrn));
+    batch_wipe_string(json_object_get(notice, "rrn"));
 }
 
 int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *out,

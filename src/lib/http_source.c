@@ -6,6 +6,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* An IPv4 address (4 bytes) as ::ffff:a.b.c.d, so both kinds compare as one. */
+static void map_v4(const void *v4, struct in6_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->s6_addr[10] = out->s6_addr[11] = 0xff;
+    memcpy(out->s6_addr + 12, v4, 4);
+}
+
 /* s (len bytes) as an address, IPv4 mapped into IPv6: 0, or -1. */
 static int parse_addr(const char *s, size_t len, struct in6_addr *out)
 {
@@ -17,9 +25,7 @@ static int parse_addr(const char *s, size_t len, struct in6_addr *out)
     memcpy(text, s, len);
     text[len] = '\0';
     if (inet_pton(AF_INET, text, &v4) == 1) {
-        memset(out, 0, sizeof *out);
-        out->s6_addr[10] = out->s6_addr[11] = 0xff;
-        memcpy(out->s6_addr + 12, &v4, 4);
+        map_v4(&v4, out);
         return 0;
     }
     return inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
@@ -60,9 +66,7 @@ static int peer_addr(const struct sockaddr *sa, struct in6_addr *out)
     }
     if (sa->sa_family != AF_INET)
         return -1;
-    memset(out, 0, sizeof *out);
-    out->s6_addr[10] = out->s6_addr[11] = 0xff;
-    memcpy(out->s6_addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    map_v4(&((const struct sockaddr_in *)sa)->sin_addr, out);
     return 0;
 }
 

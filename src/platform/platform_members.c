@@ -39,12 +39,6 @@
 #define NAME_MAX_BYTES 64
 #define RRN_MAX_CHARS 14
 
-static void wipe_json_string(json_t *v)
-{
-    if (json_is_string(v))
-        secure_wipe((char *)json_string_value(v), json_string_length(v));
-}
-
 /* Checks what can be checked locally; sets error and returns -1. */
 static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
 {
@@ -98,10 +92,10 @@ static int fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 
     }
     rc = 0;
 done:
-    json_array_foreach(rrns, i, results) wipe_json_string(results);
+    json_array_foreach(rrns, i, results) batch_wipe_string(results);
     if (reply) {
         json_array_foreach(json_object_get(reply, "results"), i, results)
-            wipe_json_string(json_object_get(results, "ci"));
+            batch_wipe_string(json_object_get(results, "ci"));
         json_decref(reply);
     }
     json_decref(rrns);

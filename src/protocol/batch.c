@@ -67,7 +67,7 @@ const char *batch_str(json_t *item, json_t *common, const char *key, size_t *len
     return json_string_value(v);
 }
 
-static void wipe_string(json_t *s)
+void batch_wipe_string(json_t *s)
 {
     if (json_is_string(s))
         secure_wipe((char *)json_string_value(s), json_string_length(s));
@@ -82,9 +82,9 @@ static void wipe_secrets(json_t *items, const batch_spec *spec)
         return;
     json_array_foreach(items, i, o) {
         if (spec->secret_items)
-            wipe_string(o);
+            batch_wipe_string(o);
         for (const char *const *k = spec->secrets; k && *k; k++)
-            wipe_string(json_object_get(o, *k));
+            batch_wipe_string(json_object_get(o, *k));
     }
 }
 

@@ -45,6 +45,9 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
                size_t errlen);
 /* Wipes the spec's secrets and frees the body. */
 void batch_free(batch *b);
+/* Wipes a JSON string's bytes where jansson keeps them (anything else is
+ * left): a secret in a parsed tree, before the tree is freed. */
+void batch_wipe_string(json_t *s);
 
 /* The "common" object of root (NULL when absent) in *common, borrowed.
  * Returns 0, or -1 with the reason in err when it is not an object or holds
