@@ -37,25 +37,23 @@ static int note_once(hub_db *db, const char *notice, const char *agency)
     return hub_db_step_changed(st);
 }
 
-int hub_db_owe_withdrawal(hub_db *db, const char *notice, const char *platform)
+int hub_db_owe_withdrawal(hub_db *db, const char *notice, const char *platform,
+                          const char *reason)
 {
     sql_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
 
     sql_bind_text(st, 1, notice);
-    sql_bind_text(st, 2, NULL);
+    sql_bind_text(st, 2, reason);
     sql_bind_text(st, 3, platform);
     return sql_step_done(st);
 }
 
 static int owe_withdrawals(hub_db *db, const hub_notice *n, const char *reason)
 {
-    sql_stmt *st = hub_db_stmt(db, S_WITHDRAW_ADD);
+    /* The platform it is leased to too: a relay may be in flight */
+    int in_flight = n->state == NS_ACCEPTED && n->platform[0];
 
-    sql_bind_text(st, 1, n->id);
-    sql_bind_text(st, 2, reason);
-    if (n->state == NS_ACCEPTED && n->platform[0]) /* a relay may be in flight */
-        sql_bind_text(st, 3, n->platform);
-    return sql_step_done(st);
+    return hub_db_owe_withdrawal(db, n->id, in_flight ? n->platform : NULL, reason);
 }
 
 static int cancel_one(hub_db *db, const char *agency, hub_cancel *c, long long now)

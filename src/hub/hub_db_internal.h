@@ -333,9 +333,10 @@ void hub_db_relay_preload_end(hub_db *db);
  * marked before or no answer to mark it in, -1 on error. */
 int hub_db_relay_mark_event(hub_db *db, const char *notice, const char *platform,
                             notice_event ev);
-/* A withdrawal of notice owed to platform (and to any other that
- * accepted it), without a reason: hub_db_cancel.c. */
-int hub_db_owe_withdrawal(hub_db *db, const char *notice, const char *platform);
+/* A withdrawal of notice owed to every platform that accepted it, and to
+ * platform (NULL: none more); reason may be NULL. hub_db_cancel.c. */
+int hub_db_owe_withdrawal(hub_db *db, const char *notice, const char *platform,
+                          const char *reason);
 /* The platform accepted the relay: RelayAcceptance, and the channel's
  * read deadline starts. The caller saves n. */
 int hub_db_relay_record_acceptance(hub_db *db, hub_notice *n, const char *platform,

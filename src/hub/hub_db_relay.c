@@ -501,7 +501,7 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long l
      * before the notice reached the inbox. It is owed again now. */
     if (n.state == NS_CANCELLED &&
         (it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED) &&
-        hub_db_owe_withdrawal(db, n.id, platform) != 0)
+        hub_db_owe_withdrawal(db, n.id, platform, NULL) != 0)
         return -1;
     return hub_db_notice_save(db, &n, now);
 }
