@@ -267,6 +267,9 @@ static void stop_workers(hub *h)
     if (h->deadline_started)
         pthread_join(h->deadline, NULL);
     h->deadline_started = 0;
+    if (h->tell_started)
+        pthread_join(h->tell, NULL);
+    h->tell_started = 0;
 }
 
 /* The default [hub] public_url: the address the hub listens on. */
@@ -281,7 +284,8 @@ static void default_public_url(hub *h, const char *listen, int port)
              : "%s://%s:%d", h->tls.cert_pem ? "https" : "http", host, port);
 }
 
-/* The relay workers and the deadline worker. Several relay rounds in
+/* The relay workers, the deadline worker and the one that tells
+ * platforms of reminders and withdrawals. Several relay rounds in
  * flight: one worker records and claims under the writer lock while
  * another's round is at the platforms. One more worker takes only urgent
  * notices, so that one never waits for a bulk round to come back. */
@@ -301,6 +305,11 @@ static int start_workers(hub *h, char *err, size_t errlen)
         return -1;
     }
     h->deadline_started = 1;
+    if (pthread_create(&h->tell, NULL, hub_tell_main, h) != 0) {
+        snprintf(err, errlen, "cannot start the reminders' and withdrawals' worker");
+        return -1;
+    }
+    h->tell_started = 1;
     return 0;
 }
 

@@ -92,6 +92,8 @@ typedef struct hub {
     int relay_urgent_started;
     pthread_t deadline;
     int deadline_started;
+    pthread_t tell; /* reminders and withdrawals (hub_tell.c) */
+    int tell_started;
 
     struct hub_console *console; /* /console, the operators' pages (hub_console.h) */
     pthread_mutex_t health_lock; /* platforms[].health */
@@ -168,8 +170,14 @@ void hub_metrics_render(hub *h, buf *b);
 void *hub_relay_main(void *arg);    /* hub_relay.c */
 void *hub_relay_urgent_main(void *arg); /* hub_relay.c: the urgent lane alone */
 void *hub_deadline_main(void *arg); /* hub_deadline.c */
+void *hub_tell_main(void *arg);     /* hub_tell.c */
 
-/* ---- reminders, asked for by the deadline worker (hub_remind.c) ---- */
+/* How long a reminder or withdrawal call may take: under the reminders'
+ * minute of lease (hub_db_remind.c), so that one is not asked again
+ * while the call that asked it still runs. */
+#define HUB_TELL_TIMEOUT_MS 30000L
+
+/* ---- reminders, asked for by hub_tell.c (hub_remind.c) ---- */
 
 /* Reminders per round: one call per platform carries its share. */
 #define HUB_REMIND_BATCH 1000

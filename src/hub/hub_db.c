@@ -101,7 +101,7 @@ static const char *const lite_sql[S_COUNT] = {
      * rewrites its index entry, and a read notice's (the agency reports
      * reads in random order) would cost a random page of that index per
      * read; instead its entry stays until its point comes, and the
-     * deadline worker drops it then, in index order (hub_db_remind.c). */
+     * reminders' worker drops it then, in index order (hub_db_remind.c). */
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10 WHERE id = ?1",

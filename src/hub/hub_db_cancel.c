@@ -2,7 +2,7 @@
  * NoticeCancellation evidence, the end of an unread notice's way (no
  * more relays, reminders, expiries or paper: none of their queries takes
  * a cancelled notice), and the withdrawals owed to the platforms that
- * hold it, which the deadline worker delivers (hub_withdraw.c). */
+ * hold it, which hub_tell.c's worker delivers (hub_withdraw.c). */
 #include "hub_db_internal.h"
 
 #include <stdlib.h>

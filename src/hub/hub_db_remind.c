@@ -1,4 +1,4 @@
-/* hub_db_remind.c -- the deadline worker's reminders in the hub's store:
+/* hub_db_remind.c -- reminders (hub_tell.c's worker) in the hub's store:
  * which unread notices are due a reminder, and what their platforms
  * answered (ReminderNotification once per reminder, the next one due). */
 #include "hub_db_internal.h"

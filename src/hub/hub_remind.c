@@ -1,4 +1,4 @@
-/* hub_remind.c -- the deadline worker's reminders: the platform holding
+/* hub_remind.c -- reminders (asked by hub_tell.c): the platform holding
  * an unread notice is asked to remind its member (POST /v1/remind) at
  * hub.ini's points before the read deadline, and each reminder it queues
  * becomes ReminderNotification evidence (hub_db_remind.c).
@@ -40,7 +40,8 @@ hub_remind *hub_remind_new(hub *h)
         return NULL;
     }
     for (size_t p = 0; p < h->nplatforms; p++)
-        r->clients[p] = http_client_new(h->platforms[p].url, h->hub_key);
+        if ((r->clients[p] = http_client_new(h->platforms[p].url, h->hub_key)))
+            http_client_set_timeout_ms(r->clients[p], HUB_TELL_TIMEOUT_MS);
     return r;
 }
 

@@ -100,6 +100,8 @@ int hub_reminders_due(const hub_reminders *r, long long start, long long due, in
     long long t[HUB_REMINDERS_MAX];
     int n = hub_reminders_times(r, start, due, t), k = 0;
 
+    if (now >= due)
+        return 0; /* its deadline has passed: it expires instead */
     while (k < n && t[k] <= now)
         k++;
     return k > done ? k : 0;

@@ -33,7 +33,8 @@ int hub_reminders_times(const hub_reminders *r, long long start, long long due,
                         long long out[HUB_REMINDERS_MAX]);
 
 /* The reminder to send at now after `done` of them: the latest one due
- * (those passed meanwhile are not sent late), 0 when none is due. */
+ * (those passed meanwhile are not sent late), 0 when none is due or the
+ * deadline itself has passed. */
 int hub_reminders_due(const hub_reminders *r, long long start, long long due, int done,
                       long long now);
 

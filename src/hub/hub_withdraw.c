@@ -1,4 +1,4 @@
-/* hub_withdraw.c -- the deadline worker tells platforms of cancelled
+/* hub_withdraw.c -- hub_tell.c's worker tells platforms of cancelled
  * notices they hold (POST /v1/withdraw), so that the member's inbox shows
  * the notice withdrawn by its agency and no longer opens it.
  *
@@ -52,6 +52,7 @@ static void tell(hub *h, const hub_platform *p, hub_withdrawal *w, size_t from, 
     if (!c || body.broken) {
         log_error("withdrawals: out of memory");
     } else {
+        http_client_set_timeout_ms(c, HUB_TELL_TIMEOUT_MS);
         status = http_client_call(c, "POST", "/v1/withdraw", body.data, body.len, &reply, err,
                                   sizeof err);
         if (status == 200)

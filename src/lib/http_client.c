@@ -25,7 +25,12 @@ struct http_client {
     long retry_after_s; /* the last answer's Retry-After in seconds; -1: none */
     char pin[TLS_PIN_LEN]; /* the peer's pinned key (tls_pin.h); "" for none */
     int pin_refused;       /* the last call failed on the pin */
+    long timeout_ms;       /* a whole call's, http_client_call's (DEFAULT_TIMEOUT_MS) */
 };
+
+/* A relay of 1,000 notices to a busy platform may take a while; a peer
+ * that says nothing for this long is not going to. */
+#define DEFAULT_TIMEOUT_MS 120000L
 
 /* A herald peer with a pinned key: trust is that key (not a CA, not a
  * name; the peer's certificate is self-signed), over TLS 1.3 only. Set
@@ -83,6 +88,7 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
     }
     buf_init(&c->resp, 4096);
     buf_set_secret(&c->resp);
+    c->timeout_ms = DEFAULT_TIMEOUT_MS;
     c->curl = curl_easy_init();
     c->base = strdup(base_url);
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -102,6 +108,11 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
     if (!strncmp(c->base, "https://", 8) && !tls_pin_for(c->base, c->pin))
         c->pin[0] = '\0';
     return c;
+}
+
+void http_client_set_timeout_ms(http_client *c, long ms)
+{
+    c->timeout_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
 }
 
 void http_client_free(http_client *c)
@@ -155,7 +166,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 120000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (body) {

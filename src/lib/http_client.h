@@ -18,6 +18,10 @@ typedef struct http_client http_client;
 http_client *http_client_new(const char *base_url, const char *bearer_key);
 void http_client_free(http_client *c);
 
+/* How long a whole http_client_call may take before it counts as no
+ * answer (120 s unless set; ms <= 0 restores that). */
+void http_client_set_timeout_ms(http_client *c, long ms);
+
 /* Sends body (may be NULL for GET) to base_url + path. Returns the HTTP
  * status (0 when no answer came: connection refused, timeout) and, when
  * the answer parsed as JSON, a new reference in *reply. err gets a short

@@ -9,8 +9,10 @@ is one that reports ContentConsignment separately. With REPORT_HUB (the
 hub's URL) and REPORT_KEY (this platform's key) it reports REPORT_EVENT
 (default ContentConsignment) for the notices it accepts before it answers
 the relay, as a fast platform may while the hub still waits for the answer.
+With STALL_PATHS (comma-separated paths, say /v1/remind) it takes those
+calls, appends their paths to LOG_FILE.stalled and never answers them.
 Usage: fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
-import json, os, sys, urllib.request
+import json, os, sys, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, hub_key, members_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -40,6 +42,11 @@ class Relay(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.headers.get("Authorization") != "Bearer " + hub_key:
             return self.answer(401, {"error": "missing or unknown API key"})
+        if self.path in os.environ.get("STALL_PATHS", "").split(","):
+            with open(log_file + ".stalled", "a") as f:
+                f.write(self.path + "\n")
+            time.sleep(3600)
+            return
         if self.path != "/v1/relay":
             return self.answer(404, {"error": "no such endpoint"})
         members = set(open(members_file).read().split())

@@ -60,6 +60,10 @@ static void the_due_one_is_the_latest_passed(void **state)
     /* both passed unseen (the hub was down): only the second goes */
     assert_int_equal(hub_reminders_due(&r, 0, 30 * DAY, 0, 30 * DAY - 1), 2);
     assert_int_equal(hub_reminders_due(&r, 0, 30 * DAY, 2, 30 * DAY - 1), 0);
+    /* past the deadline before the expiry came round: no reminder, since
+     * expiry and reminders are separate workers */
+    assert_int_equal(hub_reminders_due(&r, 0, 30 * DAY, 0, 30 * DAY), 0);
+    assert_int_equal(hub_reminders_due(&r, 0, 30 * DAY, 1, 31 * DAY), 0);
 }
 
 static void off_and_bad_input(void **state)

@@ -1,0 +1,28 @@
+/* hub_tell.c -- the worker that asks platforms to act on notices they
+ * hold: remind members of unread ones (hub_remind.c) and withdraw
+ * cancelled ones (hub_withdraw.c).
+ *
+ * It is not the deadline worker: a platform that takes a call and never
+ * answers would hold that thread for the call's whole timeout, and
+ * unread notices past their deadline would wait for it before moving on
+ * to the next channel or to paper. Here it delays only other reminders
+ * and withdrawals, and each call gives up after HUB_TELL_TIMEOUT_MS. */
+#include "hub.h"
+#include "log.h"
+
+void *hub_tell_main(void *arg)
+{
+    hub *h = arg;
+    hub_remind *remind = h->reminders.n ? hub_remind_new(h) : NULL;
+
+    if (h->reminders.n && !remind)
+        log_error("reminders: out of memory; none will be sent");
+    while (!hub_sleep(h, h->deadline_interval_ms, 0)) {
+        while (remind && hub_remind_round(remind, clock_now_ms()) == HUB_REMIND_BATCH)
+            ;
+        while (hub_withdraw_round(h))
+            ;
+    }
+    hub_remind_free(remind);
+    return NULL;
+}
