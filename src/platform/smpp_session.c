@@ -32,6 +32,12 @@
  * room for the next ones behind it. */
 #define READ_BUF (SMPP_PDU_MAX + 16384)
 #define PDU_OUT_MAX 512 /* our biggest PDU is a submit_sm: ~330 octets */
+/* Unsent octets past which the session stops reading. Each PDU the SMSC
+ * sends is answered; one that sends and never reads our answers would
+ * otherwise grow them without end. Past this, TCP holds the SMSC back,
+ * and an SMSC that reads nothing is dropped when its enquire_link goes
+ * unanswered. */
+#define OUT_HIGH (256 * 1024)
 
 struct smpp_session {
     smpp_session_config cfg;
@@ -234,6 +240,12 @@ static int io_read(smpp_session *s, uint8_t *p, size_t n)
     int e = SSL_get_error(s->ssl, r);
     s->ssl_wants_write = e == SSL_ERROR_WANT_WRITE;
     return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+/* 1 while the answers queued are more than the SMSC has taken. */
+static int reading_paused(const smpp_session *s)
+{
+    return s->out_len - s->out_off > OUT_HIGH;
 }
 
 static int flush_out(smpp_session *s)
@@ -468,7 +480,7 @@ int smpp_session_pollfd(const smpp_session *s, short *events)
     if (s->state == SMPP_SESSION_CONNECTING && !s->ssl)
         *events = POLLOUT;
     else {
-        *events = POLLIN;
+        *events = reading_paused(s) ? 0 : POLLIN;
         if (s->out_off < s->out_len || s->ssl_wants_write)
             *events |= POLLOUT;
     }
@@ -492,6 +504,8 @@ void smpp_session_io(smpp_session *s, short revents, long long now_ms)
         return;
     if ((revents & (POLLIN | POLLERR | POLLHUP)) || (s->ssl && SSL_pending(s->ssl))) {
         for (;;) {
+            if (reading_paused(s) && (flush_out(s) != 0 || reading_paused(s)))
+                break; /* the SMSC is not taking our answers: read no more for now */
             int r = io_read(s, s->in + s->in_len, READ_BUF - s->in_len);
             if (r < 0) {
                 read_pdus(s, now_ms); /* what came before the close still counts */

@@ -178,6 +178,19 @@ check "enquire_link both ways: ours answered, the SMSC's answered" \
 	bash -c "curl -s -o /dev/null -X POST --data-binary '{\"enquire_link_ms\":100}' '$CONTROL/config'; sleep 1.2; curl -s '$CONTROL/stats' | jq -e '.enquire_links > 0' >/dev/null"
 check "the platform is still up" kill -0 "$PID_platform"
 
+# ---- an SMSC that sends and never reads
+# 64 MiB of enquire_link while the SMSC reads none of the answers: the
+# platform stops reading once 256 KiB of answers wait, so TCP holds the
+# SMSC back, and its own enquire_link going unanswered, it binds again.
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$PID_platform/status"; }
+HWM0=$(hwm_kb) BINDS=$(stats | jq .binds)
+check "a flood of enquire_link from an SMSC that reads no answers" inject flood
+check "... the platform gives that session up and binds again" smsc_has ".binds > $BINDS and .bound == 1"
+FLOODED=$(stats | jq .flood_bytes)
+echo "# the platform took $((FLOODED >> 20)) MiB of the flood's 64; its peak RSS grew $((($(hwm_kb) - HWM0) / 1024)) MiB"
+check "... it took under 24 MiB of the 64 before it stopped reading" [ "$FLOODED" -lt $((24 << 20)) ]
+check "... and its peak RSS grew by under 32 MiB" [ $(($(hwm_kb) - HWM0)) -lt 32768 ]
+
 # ---- refusals and failed receipts
 curl -s -o /dev/null -X POST --data-binary '{"fail":{"01055556666":"0x0B","01077778888":"UNDELIV"}}' "$CONTROL/config"
 relay_range 10 10 "$RKC" "Refused" >/dev/null

@@ -340,8 +340,10 @@ function session_new(session) {
 // What POST /inject {"pdu": KIND} writes to every bound ESME, raw, to see
 // that it copes: a command id SMPP does not define, a deliver_sm cut
 // short, a command_length over 64 KiB (which leaves the stream beyond
-// repair), and a well-formed receipt for a message id never issued.
-const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt'];
+// repair), a well-formed receipt for a message id never issued, and a
+// flood (below).
+const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt', 'flood'];
+const FLOOD_BYTES = 64 << 20;
 let inject_seq = 0x7f000000;
 
 function header(length, id, seq) {
@@ -351,6 +353,26 @@ function header(length, id, seq) {
 	b.writeUInt32BE(0, 8);
 	b.writeUInt32BE(seq, 12);
 	return b;
+}
+
+// 64 MiB of enquire_link, written as fast as the ESME takes them, while
+// this side reads nothing more: an ESME that answers all it reads and
+// keeps what it cannot send would hold 64 MiB of answers. stats.flood_bytes
+// counts what the kernel took (the rest waits in this process).
+function flood(s) {
+	const socket = s.session.socket;
+	const chunk = Buffer.alloc(16 * 65536);
+	for (let i = 0; i < 65536; i++) header(16, 0x00000015, ++inject_seq).copy(chunk, i * 16);
+	s.session.pause(); // the session reads the socket on 'readable'; this stops it
+	let queued = 0;
+	const more = () => {
+		while (queued < FLOOD_BYTES && !socket.destroyed) {
+			queued += chunk.length;
+			const ok = socket.write(chunk, (err) => { if (!err) stats.flood_bytes += chunk.length; });
+			if (!ok) return socket.once('drain', more);
+		}
+	};
+	more();
 }
 
 function inject(kind) {
@@ -366,6 +388,7 @@ function inject(kind) {
 			// service_type, then a source address with no NUL before the end.
 			s.session.socket.write(Buffer.concat([header(24, 0x00000005, seq), Buffer.from([0, 1, 1, 0x41, 0x41, 0x41, 0x41, 0x41])]));
 		} else if (kind === 'oversize') s.session.socket.write(header(0x00100000, 0x00000005, seq));
+		else if (kind === 'flood') flood(s);
 		else {
 			s.session.deliver_sm({
 				source_addr: '01000000000', destination_addr: 'herald', esm_class: sms.ESM_RECEIPT, data_coding: 0,

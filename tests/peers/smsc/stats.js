@@ -12,6 +12,7 @@ function smsc_stats_new() {
 		receipts: 0, receipts_acked: 0, receipts_nacked: 0,
 		enquire_links: 0, enquire_link_resps: 0, generic_nacks_sent: 0, generic_nacks_received: 0,
 		malformed: 0, bad_headers: 0, bad_segments: 0, injected: 0,
+		flood_bytes: 0, // of an injected flood, the octets the ESME's side took
 		// Unix ms of the first and last submit taken, of the last receipt
 		// sent and of the last one the ESME answered OK, since the start or
 		// the last reset (0: none yet), so a benchmark can time a gateway
