@@ -155,6 +155,12 @@ static const stmt_def stmts[] = {
     S(inbox_read, "UPDATE inbox SET read_at = ? WHERE notice = ? AND read_at IS NULL"),
     S(inbox_withdraw, "UPDATE inbox SET withdrawn_at = ?, withdrawn_reason = ?"
                       " WHERE notice = ? AND withdrawn_at IS NULL"),
+    /* Its alerts not yet taken by a channel go no further: state
+     * 'withdrawn', settled, never sent and never reported. The queued
+     * ones lie past sent_upto (?1), so no scan of the whole outbox. */
+    S(outbox_withdraw, "UPDATE outbox SET state = 'withdrawn', settled = ?3,"
+                       " reason = 'withdrawn by the agency'"
+                       " WHERE id > ?1 AND notice = ?2 AND state = 'queued'"),
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
     S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),

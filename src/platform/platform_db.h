@@ -98,7 +98,8 @@ int platform_db_inbox_list(platform_db *d, long long member, int limit,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
 /* The sending agency cancelled notice: withdrawn at `at` for reason
- * (NULL: none given). 1 withdrawn now, 0 not here or withdrawn before, -1. */
+ * (NULL: none given), and its alerts no channel has taken yet with it.
+ * 1 withdrawn now, 0 not here or withdrawn before, -1. */
 int platform_db_inbox_withdraw(platform_db *d, const char *notice, const char *at,
                                const char *reason);
 /* A member's notices pending consent, oldest first, each passed to fn

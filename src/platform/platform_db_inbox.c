@@ -105,6 +105,14 @@ int platform_db_inbox_withdraw(platform_db *d, const char *notice, const char *a
     rc = db_step_changed(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    if (rc == 1) {
+        st = d->outbox_withdraw;
+        sqlite3_bind_int64(st, 1, d->sent_upto);
+        db_bind_text(st, 2, notice);
+        db_bind_text(st, 3, at);
+        if (db_run(st) != 0)
+            rc = -1;
+    }
     return rc;
 }
 

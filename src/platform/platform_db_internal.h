@@ -27,10 +27,11 @@ struct platform_db {
         *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported,
         *delivery_queue, *deliveries_batch, *deliveries_reported,
         *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
-        *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *urgent_mark,
+        *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *outbox_withdraw,
+        *urgent_mark,
         *urgent_next, *urgent_done;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
-     * delivered or failed: none queued or submitting); up to
+     * delivered, failed or withdrawn: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one
      * accepted. */
     long long sent_upto, reported_upto;

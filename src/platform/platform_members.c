@@ -247,6 +247,7 @@ static int hand_over_waiting(platform *p, const member *m)
     char now[25];
     buf text;
     int rc = 0;
+    size_t handed = 0;
 
     if (!w)
         return -1;
@@ -256,6 +257,8 @@ static int hand_over_waiting(platform *p, const member *m)
         rc = -1;
     for (size_t i = 0; i < w->n && rc == 0; i++) {
         notice_row *row = &w->rows[i];
+        if (row->withdrawn_at[0])
+            continue; /* cancelled while it waited: it stays hidden, unreported */
         if (strcmp(row->consent_until, now) <= 0) {
             rc = platform_db_inbox_drop(p->db, row->notice) < 0 ? -1 : 0;
             continue;
@@ -264,9 +267,11 @@ static int hand_over_waiting(platform *p, const member *m)
             platform_alert_queue(p, row, PLATFORM_ALERT_NEW, m->phone, now, &text) != 0 ||
             platform_db_consent_report(p->db, row->notice, now) != 0)
             rc = -1;
+        else
+            handed++;
     }
-    if (rc == 0 && w->n)
-        log_info("consent: %zu waiting notices handed to member %lld", w->n, m->id);
+    if (rc == 0 && handed)
+        log_info("consent: %zu waiting notices handed to member %lld", handed, m->id);
     buf_free(&text);
     free(w);
     return rc;

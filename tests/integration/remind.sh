@@ -227,6 +227,38 @@ check "C's certificate verifies with the pre-notice, the consent and both remind
 	bash -c "[ $? -eq 0 ] && grep -q '^VALID' <<<'$out' && grep -q ConsentPreNotification <<<'$out' &&
 		grep -q ConsentAcceptance <<<'$out' && [ \$(grep -c ReminderNotification <<<'$out') -eq 2 ]"
 
+# --- a pre-notice cancelled before its member consents ---
+# E is verified without consent; her notice, relayed as a pre-notice, is
+# cancelled by the agency, and the hub tells the platform. When E then
+# consents, the cancelled notice must not be handed over: no alert, no
+# ConsentAcceptance or ContentConsignment for the hub's log.
+r=$(http POST "$P/v1/members" '{"members":[
+ {"name":"마","phone":"010-1000-0005","rrn":"900101-1234568","pin":"5555","consent":false}]}' "${ADMIN[@]}")
+E_DEADLINE=$(date -u -d '+60 days' +%Y-%m-%dT%H:%M:%S.000Z)
+directory_has_e() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 5 ]; }
+until_true directory_has_e
+r=$(http POST "$H/v1/notices" "$(jq -nc --arg ci "$(ci_of 9001011234568)" --arg d "$E_DEADLINE" \
+	'{notices:[{reference:"R-E", ci:$ci, title:"2026년 자동차세 / Vehicle tax", doc_sha256:("ab" * 32),
+	deadline:$d, link:"http://127.0.0.1:7004/documents/R-E"}]}')" "${AG[@]}")
+NE=$(body_of "$r" | jq -r '.results[0].notice')
+e_prenoticed() { [ "$(state_of "$NE")" = relayed ] && [ "$(q "SELECT pending FROM inbox WHERE notice = '$NE'")" = 1 ]; }
+check "E's notice is relayed as a pre-notice, held for her consent" until_true e_prenoticed
+http POST "$H/v1/cancellations" '{"cancellations":[{"reference":"R-E","reason":"sent in error"}]}' "${AG[@]}" >/dev/null
+e_withdrawn() { [ "$(q "SELECT withdrawn_at IS NOT NULL FROM inbox WHERE notice = '$NE'")" = 1 ]; }
+check "the agency cancels it; the hub tells the platform, which marks it withdrawn" until_true e_withdrawn
+check "... and its pre-notice alert, not yet sent, goes no further (state withdrawn)" \
+	[ "$(q "SELECT group_concat(kind || ':' || state) FROM outbox WHERE notice = '$NE'")" = "pre_notice:withdrawn" ]
+r=$(http POST "$P/v1/consent" '{"changes":[{"phone":"010-1000-0005","consent":true}]}' "${ADMIN[@]}")
+check "E consents" jqe '.results[0].consent == true' <<<"$(body_of "$r")"
+sleep 0.5 # ten of the platform's report rounds
+check "the cancelled notice is not handed over: still hidden, no new-notice alert, no consent report" \
+	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT pending FROM inbox WHERE notice = '$NE'\")\" = 1 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE notice = '$NE' AND kind = 'alert'\")\" = 0 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM consent_reports WHERE notice = '$NE'\")\" = 0 ]"
+check "the hub's log has no ConsentAcceptance or ContentConsignment for it" \
+	jqe 'map(.event) | index("ConsentAcceptance") == null and index("ContentConsignment") == null
+		and index("NoticeCancellation") != null' <<<"$(leaves_of "$NE")"
+
 echo garbage >clock
 check "a garbage clock file: the roles warn once and run on" \
 	until_true bash -c "grep -q 'HERALD_CLOCK_FILE.*not a number' hub.log"
