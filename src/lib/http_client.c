@@ -26,6 +26,7 @@ struct http_client {
     char pin[TLS_PIN_LEN]; /* the peer's pinned key (tls_pin.h); "" for none */
     int pin_refused;       /* the last call failed on the pin */
     long timeout_ms;       /* a whole call's, http_client_call's (DEFAULT_TIMEOUT_MS) */
+    int slash;             /* the base URL ended in '/', taken off base */
 };
 
 /* A relay of 1,000 notices to a busy platform may take a while; a peer
@@ -103,11 +104,21 @@ http_client *http_client_new(const char *base_url, const char *bearer_key)
         return NULL;
     }
     size_t n = strlen(c->base);
-    if (n && c->base[n - 1] == '/')
+    if (n && c->base[n - 1] == '/') {
         c->base[n - 1] = '\0';
+        c->slash = 1;
+    }
     if (!strncmp(c->base, "https://", 8) && !tls_pin_for(c->base, c->pin))
         c->pin[0] = '\0';
     return c;
+}
+
+/* base + path; an empty path is the URL as it was given, its final '/'
+ * included: a receiver routed at ".../callbacks/" may answer the same
+ * path without it with a redirect or a 404. */
+static void make_url(const http_client *c, const char *path, char *url, size_t cap)
+{
+    snprintf(url, cap, "%s%s", c->base, path[0] ? path : c->slash ? "/" : "");
 }
 
 void http_client_set_timeout_ms(http_client *c, long ms)
@@ -156,7 +167,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
 
     *reply = NULL;
     c->retry_after_s = -1;
-    snprintf(url, sizeof url, "%s%s", c->base, path);
+    make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
     c->pin_refused = 0;
@@ -257,7 +268,7 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
         snprintf(err, errlen, "out of memory");
         return 0;
     }
-    snprintf(url, sizeof url, "%s%s", c->base, path);
+    make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
     c->pin_refused = 0;
@@ -299,7 +310,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
         *unsent = 1;
         return 0;
     }
-    snprintf(url, sizeof url, "%s%s", c->base, path);
+    make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
     c->pin_refused = 0;

@@ -22,7 +22,8 @@ void http_client_free(http_client *c);
  * answer (120 s unless set; ms <= 0 restores that). */
 void http_client_set_timeout_ms(http_client *c, long ms);
 
-/* Sends body (may be NULL for GET) to base_url + path. Returns the HTTP
+/* Sends body (may be NULL for GET) to base_url + path (an empty path:
+ * base_url exactly as given, with its final '/' if it had one). Returns the HTTP
  * status (0 when no answer came: connection refused, timeout) and, when
  * the answer parsed as JSON, a new reference in *reply. err gets a short
  * description of any failure. */

@@ -4,6 +4,8 @@
 # with the key given, as docs/protocol.md says) and Herald-Key-Id, answers
 # HTTP 500 to the first FAIL posts and 200 after, and keeps every event
 # of the posts it accepted, in arrival order. GET /received shows them.
+# With PATH_ONLY set, a POST to any other path is answered 404 (and
+# counted), as a web framework routes "/callbacks/" apart from "/callbacks".
 # Under the test clock (HERALD_CLOCK_FILE, as the roles read it) its own
 # "now" for the signature's age moves with theirs.
 # Usage: callback_receiver.py KEY KEY_ID FAIL [PORT]
@@ -12,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY, KEY_ID, FAIL = sys.argv[1].encode(), sys.argv[2], int(sys.argv[3])
 lock = threading.Lock()
-state = {"posts": 0, "refused": 0, "bad_signatures": 0, "events": [], "key_ids": []}
+state = {"posts": 0, "refused": 0, "bad_signatures": 0, "wrong_paths": 0, "events": [], "key_ids": []}
 
 def now_ms():
     path = os.environ.get("HERALD_CLOCK_FILE")
@@ -47,6 +49,9 @@ class Receiver(BaseHTTPRequestHandler):
         with lock:
             state["posts"] += 1
             state["key_ids"].append(self.headers.get("Herald-Key-Id"))
+            if os.environ.get("PATH_ONLY") and self.path != os.environ["PATH_ONLY"]:
+                state["wrong_paths"] += 1
+                return self.reply(404, {"error": "no such path"})
             if not signature_ok(self.headers.get("Herald-Signature"), body):
                 state["bad_signatures"] += 1
                 return self.reply(401, {"error": "bad signature"})
