@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "crypto.h"
 #include "csv.h"
+#include "letter_text.h"
 #include "rrn.h"
 #include "utf8.h"
 
@@ -342,7 +343,8 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
         vals[i] = jstr(n, fixed[i], &lens[i], &bad);
         if (bad)
             return api_errors_add(e, row, fixed[i], "%s must be a string", fixed[i]) ? -1 : 1;
-        if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL)
+        if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL ||
+            (i > 0 && (why = letter_field_problem(vals[i], lens[i])) != NULL))
             return api_errors_add(e, row, fixed[i], "%s %s", fixed[i], why) ? -1 : 1;
         if (i > 0 && value_has_rrn(rs, vals[i], lens[i]))
             return api_errors_add(e, row, fixed[i], VALUE_NOT_RRN, fixed[i]) ? -1 : 1;
@@ -577,6 +579,8 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
     static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
     for (size_t i = 0; i < rs->ncols; i++) {
         why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
+        if (!why && (i == 1 || i == 2)) /* name, address: they are printed on paper */
+            why = letter_field_problem(vals[i], lens[i]);
         if (why)
             return api_errors_add(e, line, rs->cols[i], "%s %s", rs->cols[i], why) ? -1 : 1;
         if (i > 0 && vals[i] && value_has_rrn(rs, vals[i], lens[i]))

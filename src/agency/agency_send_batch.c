@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "crypto.h"
+#include "letter_text.h"
 #include "log.h"
 
 /* ---- rows ---- */
@@ -108,6 +109,15 @@ int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
                               "registration number (%s): only the rrn column may, as herald "
                               "stores no RRN", name, masked);
         return 0;
+    }
+    for (int i = 0; i < 2; i++) { /* name, address: printed on paper if it comes to that */
+        long c = i ? s->col_address : s->col_name;
+        if ((why = letter_field_problem(csv_row_field(cr, (size_t)c), csv_row_len(cr, (size_t)c)))) {
+            secure_wipe(&parsed, sizeof parsed);
+            agency_send_row_error(s, csv_row_line(cr), i ? "address" : "name", "%s %s",
+                                  i ? "address" : "name", why);
+            return 0;
+        }
     }
     send_row *r = &b->rows[b->nrows];
     memset(r, 0, sizeof *r);

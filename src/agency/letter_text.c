@@ -205,6 +205,20 @@ fail:
     return -1;
 }
 
+const char *letter_field_problem(const char *s, size_t n)
+{
+    int blank = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            return "must not hold control characters (a line break is \\n alone)";
+        if (c != ' ' && c != '\n' && c != '\t')
+            blank = 0;
+    }
+    return blank ? "must not be blank" : NULL;
+}
+
 int letter_text_unprintable(const char *s)
 {
     if (!utf8_valid(s, strlen(s)))

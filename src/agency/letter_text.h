@@ -24,4 +24,10 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
  * UTF-8: such a name or address cannot be printed as it is. */
 int letter_text_unprintable(const char *s);
 
+/* Why the n bytes at s cannot stand as a letter's name or address, or
+ * NULL: blank, or a control character other than '\n' and '\t' (a
+ * Windows line end's '\r' included), which would stop every letter run
+ * that meets it. Checked where notices come in (the API, agency send). */
+const char *letter_field_problem(const char *s, size_t n);
+
 #endif

@@ -349,6 +349,15 @@ check "the refusal names line and column, the number masked after the sixth digi
 	grep -q "line 2: column address holds a resident registration number (640101-\*\*\*\*\*\*\*)" rrn_values.err
 check "the refused RRN is in no message and in no file of the agency" \
 	bash -c '! grep -q 1000007 rrn_values.err && ! grep -rqa 1000007 data'
+# A name or address paper could not print (a Windows line end, a blank
+# name) would stop every later letter run that met it: refused here.
+printf 'rrn,name,address,amount\n640303-1000007,이순신,"서울\r\n종로구",1000\n640404-2000007, ,서울,1000\n640505-1000007,강감찬,서울,1000\n' >ctl.csv
+"$HERALD" agency send --config agency.ini --template notice.html --title "Control characters" \
+	--deadline 2026-12-31 ctl.csv >ctl.out 2>ctl.err
+rc=$?
+check "an address with \\r and a blank name: those rows refused (exit 2), naming line and field; the third sent" \
+	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 3 and .accepted == 1 and .failed == 2' ctl.out >/dev/null &&
+		grep -q 'line 2: address must not hold control characters' ctl.err && grep -q 'line 4: name must not be blank' ctl.err"
 "$HERALD" agency send --config agency.ini --template notice.html --title "Fine 640101-1000007" \
 	--deadline 2026-12-31 rrn_values.csv >rrn_title.out 2>rrn_title.err
 rc=$?

@@ -167,6 +167,12 @@ check "an unknown template: 400 naming template" \
 r=$(http POST "$API/v1/notices" "$(bad 'del(.personalisation) | .reference = "x5"')" "${AUTH[@]}")
 check "a personalisation field the template needs is missing: 400 naming it" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.address = "서울특별시 종로구\r\n세종대로 209" | .reference = "x6"')" "${AUTH[@]}")
+check "an address with a Windows line end (\\r): 400 naming address, as paper could not print it" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"address\" and (.detail | test(\"control characters\"))' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.name = "  " | .reference = "x7"')" "${AUTH[@]}")
+check "a blank name: 400 naming name" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"name\" and (.detail | test(\"blank\"))' <<<'$(body_of "$r")' >/dev/null"
 r=$(http POST "$API/v1/notices" "not json" "${AUTH[@]}")
 check "a body that is not JSON: 400 problem" [ "$(status_of "$r")" = 400 ]
 r=$(http GET "$API/v1/notices/never-posted" "" "${AUTH[@]}")

@@ -72,6 +72,19 @@ static void names_and_addresses_must_be_printable(void **state)
     assert_true(letter_text_unprintable("\xc3"));
 }
 
+static void names_and_addresses_are_checked_where_they_come_in(void **state)
+{
+    (void)state;
+    assert_null(letter_field_problem("서울특별시 종로구\n세종대로 209", 42));
+    assert_null(letter_field_problem("홍길동", 9));
+    assert_string_equal(letter_field_problem("a\r\nb", 4),
+                        "must not hold control characters (a line break is \\n alone)");
+    assert_non_null(letter_field_problem("a\x7f", 2));
+    assert_non_null(letter_field_problem("a\0b", 3)); /* the length counts, not the NUL */
+    assert_string_equal(letter_field_problem(" \t\n ", 4), "must not be blank");
+    assert_string_equal(letter_field_problem("", 0), "must not be blank");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -79,6 +92,7 @@ int main(void)
         cmocka_unit_test(a_bare_ampersand_is_text),
         cmocka_unit_test(what_paper_cannot_show_is_refused_by_name),
         cmocka_unit_test(names_and_addresses_must_be_printable),
+        cmocka_unit_test(names_and_addresses_are_checked_where_they_come_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
