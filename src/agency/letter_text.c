@@ -19,7 +19,8 @@ static const char *const refused[] = {"img",   "svg",   "iframe", "object", "emb
 static const char *const blocks[] = {"p",  "div", "br", "h1", "h2",  "h3",     "h4",
                                      "h5", "h6",  "li", "tr", "ul",  "ol",     "table",
                                      "hr", "dt",  "dd", "dl", "pre", "section", "article",
-                                     "header", "footer", "address", "blockquote", NULL};
+                                     "header", "footer", "address", "blockquote", "caption",
+                                     NULL};
 
 static int in_list(const char *name, const char *const *list)
 {
@@ -142,7 +143,18 @@ static int tag(const char *name, int closing, buf *out, int *skip, char *err, si
         *skip += closing ? (*skip > 0 ? -1 : 0) : 1;
         return 0;
     }
-    if (*skip || !in_list(name, blocks))
+    if (*skip)
+        return 0;
+    if (!closing && (!strcmp(name, "td") || !strcmp(name, "th"))) {
+        /* Cells side by side on one line, parted so that "3" and
+         * "125,000" do not read as 3125,000 (or, with a space, 3 125,000). */
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--;
+        if (out->len && out->data[out->len - 1] != '\n')
+            buf_puts(out, " | ");
+        return 0;
+    }
+    if (!in_list(name, blocks))
         return 0;
     end_line(out, !closing && (name[0] == 'h' && name[1] >= '1' && name[1] <= '6'));
     if (!strcmp(name, "p") || (name[0] == 'h' && name[1] && closing) || !strcmp(name, "table"))

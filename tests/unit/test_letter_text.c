@@ -41,6 +41,19 @@ static void a_bare_ampersand_is_text(void **state)
     buf_free(&b);
 }
 
+static void table_cells_stay_apart(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<table><caption>납부 내역</caption><tr><th>기</th><th>금액</th></tr>"
+                             "<tr><td>3</td><td>125,000</td></tr><tr><td> 4 </td>\n<td>9</td></tr>"
+                             "</table><p>끝</p>", &b, err), 0);
+    assert_string_equal(b.data, "납부 내역\n기 | 금액\n3 | 125,000\n4 | 9\n\n끝");
+    buf_free(&b);
+}
+
 static void what_paper_cannot_show_is_refused_by_name(void **state)
 {
     buf b;
@@ -90,6 +103,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paragraphs_headings_and_lists_are_lines),
         cmocka_unit_test(a_bare_ampersand_is_text),
+        cmocka_unit_test(table_cells_stay_apart),
         cmocka_unit_test(what_paper_cannot_show_is_refused_by_name),
         cmocka_unit_test(names_and_addresses_must_be_printable),
         cmocka_unit_test(names_and_addresses_are_checked_where_they_come_in),
