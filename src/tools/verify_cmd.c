@@ -50,10 +50,21 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
         return NULL;
     }
     data = malloc(CERT_MAX_BYTES + 1);
-    *len = data ? fread(data, 1, CERT_MAX_BYTES + 1, f) : 0;
+    if (!data) {
+        fclose(f);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    *len = fread(data, 1, CERT_MAX_BYTES + 1, f);
+    /* A directory opens, then fails to read (EISDIR): an unreadable file
+     * is exit 2, never a forged certificate's INVALID. */
+    int failed = ferror(f), why = errno;
     fclose(f);
-    if (!data || *len > CERT_MAX_BYTES) {
-        snprintf(err, errlen, "%s: larger than %u bytes", path, CERT_MAX_BYTES);
+    if (failed || *len > CERT_MAX_BYTES) {
+        if (failed)
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(why));
+        else
+            snprintf(err, errlen, "%s: larger than %u bytes", path, CERT_MAX_BYTES);
         free(data);
         return NULL;
     }

@@ -232,6 +232,11 @@ check "files verify cannot read or write: exit 2, named, and no --help hint (the
 		'$HERALD' verify --log-key no-such-key.pub cert.json 2>nf2.err; [ \$? = 2 ] &&
 		grep -q 'no-such-cert.json' nf1.err && grep -q 'no-such-key.pub' nf2.err &&
 		! grep -q -- '--help' nf1.err nf2.err pdf.err"
+mkdir -p a-directory
+"$HERALD" verify --log-key log.pub a-directory >dir.out 2>dir.err
+rc=$?
+check "a path verify opens but cannot read (a directory): exit 2 naming it, not INVALID" \
+	bash -c "[ $rc = 2 ] && grep -q 'a-directory: cannot read' dir.err && ! grep -q INVALID dir.out"
 python3 -c '
 import json, base64
 p = json.load(open("proof.json")); b = bytearray(base64.b64decode(p["proof"][0])); b[0] ^= 1
