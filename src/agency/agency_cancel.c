@@ -127,7 +127,8 @@ static const char cancel_usage[] =
 static const char purge_usage[] =
     "Usage: herald agency purge --config agency.ini\n\n"
     "Deletes the documents, names and addresses of notices whose final state\n"
-    "(read, postal, cancelled, paid) is [agency] retention_days old (90 by default).\n"
+    "(read, postal, cancelled, paid) is [agency] retention_days old (90 by default);\n"
+    "a postal notice whose letter is still to be printed waits until it is.\n"
     "The evidence and certificates at the hub are kept; a purged document's link\n"
     "answers 410 with [agency] contact. agency serve does this once a day.\n"
     "Test keys' notices (DIR/test.db, final also when failed) are purged by the\n"

@@ -112,7 +112,8 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
 /* Deletes the body and the name and address of every document whose
  * notice reached its final state at or before before_ms, marking it purged
  * at `at`; evidence stays at the hub, and the row keeps reference, rk,
- * SHA-256, notice id and state. *purged counts them. 0 or -1. */
+ * SHA-256, notice id and state. A postal notice whose letter is still to
+ * be printed waits for it. *purged counts them. 0 or -1. */
 int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged);
 
 /* ---- events for the hub (agency_db_outbox.c) ---- */

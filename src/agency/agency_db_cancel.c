@@ -56,18 +56,26 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
     return rc;
 }
 
-/* The documents due, their bodies, then their names and addresses. */
+/* The documents due, their bodies, then their names and addresses. A
+ * postal notice whose letter is still to be printed is not due: its
+ * name, address and document are the letter (a print run held up past
+ * the retention would otherwise lose it without a word); it goes at the
+ * first purge after it is printed. A test key's notices (?3 = 0) are
+ * never printed. */
 static const char purge_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS purging(reference TEXT PRIMARY KEY);"
     "DELETE FROM purging;"
     "INSERT INTO purging SELECT reference FROM documents INDEXED BY documents_retention"
-    " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1;"
+    " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1"
+    " AND NOT (?3 AND state = 'postal' AND cancelled_at IS NULL"
+    "  AND NOT EXISTS (SELECT 1 FROM printed p WHERE p.reference = documents.reference));"
     "DELETE FROM bodies WHERE reference IN (SELECT reference FROM purging);"
     "UPDATE documents SET name = '', address = '', purged_at = ?2"
     " WHERE reference IN (SELECT reference FROM purging);";
 
-/* Runs each statement of purge_sql with the same two parameters. */
-static int run_purge(sqlite3 *sql, long long before_ms, const char *at, long long *purged)
+/* Runs each statement of purge_sql with the same parameters. */
+static int run_purge(sqlite3 *sql, long long before_ms, const char *at, int keep_letters,
+                     long long *purged)
 {
     const char *tail = purge_sql;
     sqlite3_stmt *st;
@@ -81,6 +89,8 @@ static int run_purge(sqlite3 *sql, long long before_ms, const char *at, long lon
             sqlite3_bind_int64(st, 1, before_ms);
         if (sqlite3_bind_parameter_count(st) >= 2)
             db_bind_text(st, 2, at);
+        if (sqlite3_bind_parameter_count(st) >= 3)
+            sqlite3_bind_int(st, 3, keep_letters);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE && !strncmp(sqlite3_sql(st), "UPDATE", 6))
             *purged = sqlite3_changes(sql);
@@ -98,7 +108,7 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
     *purged = 0;
     agency_db_lock(db);
     if (db_begin(db->sql) == 0) {
-        rc = run_purge(db->sql, before_ms, at, purged);
+        rc = run_purge(db->sql, before_ms, at, !db->test, purged);
         if (rc != 0 || db_commit(db->sql) != 0) {
             db_rollback(db->sql);
             *purged = 0;

@@ -314,6 +314,27 @@ static void the_postal_list_and_its_printed_marks(void **state)
     assert_int_equal(postal(f, 0).n, 3);
 }
 
+/* Retention keeps a postal notice's letter until it is printed. */
+static void a_letter_still_to_print_outlives_its_retention(void **state)
+{
+    fixture *f = *state;
+    long long purged = -1;
+
+    store(f, "r-a", "A", "a");
+    store(f, "r-b", "B", "b");
+    store(f, "r-c", "C", "c");
+    feed(f, 5, (const char *[]){"N-a", "r-a", "postal"}, 1);
+    assert_int_equal(postal(f, 1).n, 1); /* r-a printed */
+    feed(f, 6, (const char *[]){"N-b", "r-b", "postal", "N-c", "r-c", "read"}, 2);
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged), 0);
+    assert_int_equal(purged, 2); /* r-a and r-c; r-b's letter is still to print */
+    listed l = postal(f, 1);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.refs[0], "r-b");
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-02T00:00:00.000Z", &purged), 0);
+    assert_int_equal(purged, 1);
+}
+
 /* What agency_db_letters_parts gave: the parts' sizes, and each row's
  * part and reference in the order they came. */
 typedef struct parts_seen {
@@ -734,6 +755,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_hubs_answer_is_recorded_once, setup, teardown),
         cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_letter_still_to_print_outlives_its_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
