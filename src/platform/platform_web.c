@@ -536,8 +536,13 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     }
     clock_rfc3339_ms(now, clock_now_ms());
     pthread_mutex_lock(&p->lock);
-    platform_db_inbox_mark_read(p->db, n.notice, now);
+    int marked = platform_db_inbox_mark_read(p->db, n.notice, now);
     pthread_mutex_unlock(&p->lock);
+    /* The member reads all the same (the agency reports the read to the
+     * hub); only our mark is missing, which reminders go by. */
+    if (marked != 0)
+        log_error("open: cannot mark notice %s read here (database error); it may be"
+                  " reminded until the agency reports the read", n.notice);
     redirect_with_token(resp, n.link, vt);
 }
 
