@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agency_console.h"
 #include "agency_intake.h"
+#include "agency_letters_print.h"
 #include "apikeys.h"
 #include "html_page.h"
 #include "log.h"
@@ -18,10 +20,36 @@
  * the rest. */
 #define PAPER_FILE_MAX (64u << 20)
 
+/* How many PDFs batch was printed as in dir/letters: 1 for
+ * letters-BATCH.pdf; K for letters-BATCH-1.pdf to -K.pdf (a batch split
+ * among the printing threads); 0 when none is here. */
+static int pdf_parts(const char *dir, const char *batch)
+{
+    char path[AGENCY_PATH_MAX + 64];
+    int k = 0;
+
+    snprintf(path, sizeof path, "%s/letters/letters-%s.pdf", dir, batch);
+    if (access(path, F_OK) == 0)
+        return 1;
+    for (; k < LETTERS_FILES_MAX; k++) {
+        snprintf(path, sizeof path, "%s/letters/letters-%s-%d.pdf", dir, batch, k + 1);
+        if (access(path, F_OK) != 0)
+            break;
+    }
+    return k;
+}
+
+typedef struct batch_rows {
+    buf *b;
+    const char *dir;
+} batch_rows;
+
 static void put_batch(void *ctx, const char *batch, const char *at, long letters, long pages,
                       const char *handed_over)
 {
-    buf *b = ctx;
+    batch_rows *rows = ctx;
+    buf *b = rows->b;
+    int parts = pdf_parts(rows->dir, batch);
 
     buf_puts(b, "<tr><td>");
     buf_html(b, batch);
@@ -29,9 +57,16 @@ static void put_batch(void *ctx, const char *batch, const char *at, long letters
     buf_html(b, at);
     buf_printf(b, "</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td><td>", letters, pages);
     buf_html(b, handed_over[0] ? handed_over : "-");
-    buf_puts(b, "</td><td><a href=\"/console/letters/");
-    buf_html(b, batch);
-    buf_puts(b, "?file=pdf\">PDF</a> · <a href=\"/console/letters/");
+    buf_puts(b, "</td><td>");
+    for (int k = 1; k <= parts; k++) {
+        buf_puts(b, "<a href=\"/console/letters/");
+        buf_html(b, batch);
+        if (parts == 1)
+            buf_puts(b, "?file=pdf\">PDF</a> · ");
+        else
+            buf_printf(b, "?file=pdf&amp;part=%d\">PDF %d/%d</a> · ", k, k, parts);
+    }
+    buf_puts(b, "<a href=\"/console/letters/");
     buf_html(b, batch);
     buf_puts(b, "?file=csv\">");
     agency_console_bi(b, "목록", "manifest");
@@ -65,7 +100,8 @@ void agency_console_letters(void *role, const void *caller, const http_request *
         buf_puts(&b, "</th>");
     }
     buf_puts(&b, "</tr></thead><tbody>");
-    agency_db_console_batches(c->db, 100, put_batch, &b);
+    batch_rows rows = {&b, c->cfg->dir};
+    agency_db_console_batches(c->db, 100, put_batch, &rows);
     buf_puts(&b, "</tbody></table></div>\n");
     html_page_end(&b);
     console_web_reply(resp, 200, &b);
@@ -111,8 +147,9 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
 {
     agency_console *c = agency_console_of(role, resp);
     const char *batch = req->path + strlen("/console/letters/"), *file = http_query(req, "file");
+    const char *part_text = http_query(req, "part");
     int pdf = file && !strcmp(file, "pdf");
-    char path[AGENCY_PATH_MAX + 64], disp[96];
+    char path[AGENCY_PATH_MAX + 64], disp[96], name[64];
     console_user u;
     size_t len = 0;
     char *data;
@@ -124,7 +161,18 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
         console_web_error(resp, 404, "그런 묶음이 없습니다.", "No such batch.", "/console/letters");
         return;
     }
-    snprintf(path, sizeof path, "%s/letters/letters-%s.%s", c->cfg->dir, batch, pdf ? "pdf" : "csv");
+    if (part_text) { /* one of a split batch's PDFs: 1 to LETTERS_FILES_MAX */
+        char *end;
+        long k = strtol(part_text, &end, 10);
+        if (!pdf || *end || end == part_text || part_text[0] < '1' || k > LETTERS_FILES_MAX) {
+            console_web_error(resp, 404, "그런 파일이 없습니다.", "No such file.",
+                              "/console/letters");
+            return;
+        }
+        snprintf(name, sizeof name, "letters-%s-%ld.pdf", batch, k);
+    } else
+        snprintf(name, sizeof name, "letters-%s.%s", batch, pdf ? "pdf" : "csv");
+    snprintf(path, sizeof path, "%s/letters/%s", c->cfg->dir, name);
     if (!(data = slurp(path, &len))) {
         console_web_error(resp, 404, "파일이 없습니다 (다른 폴더에 인쇄했거나 64 MiB 초과).",
                           "No such file here (printed to another folder, or over 64 MiB).",
@@ -132,11 +180,10 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
         return;
     }
     http_reply_body(resp, 200, pdf ? "application/pdf" : "text/csv; charset=utf-8", data, len);
-    snprintf(disp, sizeof disp, "attachment; filename=\"letters-%s.%s\"", batch,
-             pdf ? "pdf" : "csv");
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
     http_add_header(resp, "Content-Disposition", disp);
     http_add_header(resp, "Cache-Control", "no-store");
-    log_info("agency console: %s downloaded letters %s (%s)", u.name, batch, pdf ? "pdf" : "csv");
+    log_info("agency console: %s downloaded %s", u.name, name);
 }
 
 /* ---- templates ---- */

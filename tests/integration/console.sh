@@ -264,6 +264,17 @@ check "an admin downloads the batch's PDF and its manifest" \
 	bash -c "curl -s -b admin.jar '$C/letters/$BATCH?file=pdf' | head -c 5 | grep -q '%PDF' &&
 		curl -s -b admin.jar '$C/letters/$BATCH?file=csv' | grep -q '^letter,reference'"
 check "a batch name that is not one: 404" [ "$(code_of -b admin.jar "$C/letters/..%2Fagency.db?file=pdf")" = 404 ]
+# A batch the printing threads split is letters-BATCH-1.pdf to -K.pdf:
+# the same file under those names stands in for one here.
+D=$(dirname "$(find . -name "letters-$BATCH.pdf" | head -1)")
+mv "$D/letters-$BATCH.pdf" "$D/letters-$BATCH-1.pdf" && cp "$D/letters-$BATCH-1.pdf" "$D/letters-$BATCH-2.pdf"
+check "a batch split in two PDFs: the letters page links both parts" \
+	bash -c "curl -s -b viewer.jar '$C/letters' | grep -q '$BATCH?file=pdf&amp;part=2\">PDF 2/2'"
+check "... and each part downloads, named as on disk" \
+	bash -c "for k in 1 2; do curl -s -D h\$k -b admin.jar '$C/letters/$BATCH?file=pdf&part='\$k | head -c 5 | grep -q '%PDF' &&
+		grep -qi \"filename=.letters-$BATCH-\$k.pdf\" h\$k || exit 1; done"
+check "... a part that is not there, or not a part number: 404" \
+	bash -c "for k in 3 0 x 1x -1 17; do [ \"\$(curl -s -o /dev/null -w '%{http_code}' -b admin.jar '$C/letters/$BATCH?file=pdf&part='\$k)\" = 404 ] || exit 1; done"
 check "the templates page lists the template, and its preview shows each field as [name]" \
 	bash -c "curl -s -b viewer.jar '$C/templates' | grep -q 'vehicle-tax' &&
 		curl -s -b viewer.jar '$C/templates/vehicle-tax' | grep -q '\[name\] 님 / \[address\]'"
