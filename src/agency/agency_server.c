@@ -360,8 +360,15 @@ static void no_outbox(void *ctx)
  * neither idsvc nor the hub. */
 static int start_test(agency_server *s, char *err, size_t errlen)
 {
-    if (!(s->test_db = agency_db_open_test(s->cfg->test_db_path, err, errlen)) ||
-        !(s->test_intake = agency_intake_start_test(s->cfg, err, errlen)))
+    char at[25];
+
+    if (!(s->test_db = agency_db_open_test(s->cfg->test_db_path, err, errlen)))
+        return -1;
+    /* As for live jobs: one that was running when the server stopped is
+     * interrupted, not left "running" for ever. */
+    clock_rfc3339_ms(at, clock_now_ms());
+    agency_db_api_jobs_interrupt(s->test_db, at);
+    if (!(s->test_intake = agency_intake_start_test(s->cfg, err, errlen)))
         return -1;
     s->test_api = (agency_api){.cfg = s->cfg, .db = s->test_db, .queued = no_outbox,
                                .keys = &s->keys, .intake = s->test_intake,

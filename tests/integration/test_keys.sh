@@ -287,4 +287,13 @@ out=$("$HERALD" agency purge --config agency.ini)
 echo "# agency purge: $out"
 check "agency purge then finds no test document left to delete" jqt '.test_purged == 0' <<<"$out"
 
+# A test key's bulk job cut short by a stop is interrupted at the next
+# start, as a live one is: the job above is made "running" again while
+# agency serve is down (as a stop mid-job leaves it).
+kill "$PID_agency"; wait "$PID_agency" 2>/dev/null
+sqlite3 data/test.db "UPDATE api_jobs SET state = 'running', finished = NULL WHERE id = '$JOB'"
+start_role agency agency2.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
+check "after a restart, a test key's job left running reads interrupted" \
+	bash -c "curl -s ${X[*]@Q} '$API/v1/jobs/$JOB' | jq -e '.state == \"interrupted\"' >/dev/null"
+
 finish
