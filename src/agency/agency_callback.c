@@ -191,7 +191,14 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
         return 0;
     }
     if (now_ms - first_ms > CALLBACK_GIVE_UP_MS) {
-        give_up(cs, last, n, "undelivered for 24 hours");
+        /* Only the events 24 hours old: a batch re-read at each retry
+         * grows with what came during the outage, and those have their
+         * own 24 hours. */
+        size_t old;
+        long long upto = agency_db_api_events_expired(cs->db, CALLBACK_BATCH,
+                                                      now_ms - CALLBACK_GIVE_UP_MS, &old);
+        if (upto > 0)
+            give_up(cs, upto, old, "undelivered for 24 hours");
         return 0;
     }
     if (status)

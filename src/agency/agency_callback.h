@@ -12,8 +12,8 @@
  *
  * the signature being push_signature.h's. A 2xx moves the queue on; no
  * answer, a timeout, a 5xx or a 429 is retried with exponential backoff,
- * the same batch again, for up to 24 hours; any other answer drops the
- * batch (logged). So events arrive in order per notice, and a final state
+ * the same batch again, each event for up to 24 hours from its queueing;
+ * any other answer drops the batch (logged). So events arrive in order per notice, and a final state
  * is never followed by an earlier one (the feed never records one); the
  * milestones "handed_over" and "effective" (agency_db_effect.c) come after
  * the events that caused them. */

@@ -280,6 +280,29 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
     return list;
 }
 
+long long agency_db_api_events_expired(agency_db *db, size_t limit, long long before_ms,
+                                       size_t *n)
+{
+    sqlite3_stmt *st;
+    long long last = 0;
+
+    *n = 0;
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT id, queued_ms FROM api_events WHERE id > ?"
+                             " ORDER BY id LIMIT ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, cursor(db->sql));
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+        while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) <= before_ms) {
+            last = sqlite3_column_int64(st, 0);
+            (*n)++;
+        }
+        sqlite3_finalize(st);
+    }
+    agency_db_unlock(db);
+    return last;
+}
+
 int agency_db_api_events_done(agency_db *db, long long last_id)
 {
     sqlite3_stmt *st;

@@ -82,7 +82,8 @@ check "a test key cannot take a live key's name" grep -q "already has a key name
 CBPORT=$(free_port)
 "$HERALD" agency callback set --config agency.ini "http://127.0.0.1:$CBPORT/cb" >cb.json
 python3 "$HERE/callback_receiver.py" "$(jq -r .key cb.json)" "$(jq -r .key_id cb.json)" 0 "$CBPORT" 2>receiver.log &
-PIDS+=($!)
+RECEIVER=$!
+PIDS+=($RECEIVER)
 start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts"; finish; }
 API="http://127.0.0.1:$AGPORT"
 L=(-H "Authorization: Bearer $LIVE" -H 'Content-Type: application/json')
@@ -295,5 +296,38 @@ sqlite3 data/test.db "UPDATE api_jobs SET state = 'running', finished = NULL WHE
 start_role agency agency2.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
 check "after a restart, a test key's job left running reads interrupted" \
 	bash -c "curl -s ${X[*]@Q} '$API/v1/jobs/$JOB' | jq -e '.state == \"interrupted\"' >/dev/null"
+
+# Callbacks undelivered for 24 hours are dropped one by one by their age,
+# not with the batch they share: with the receiver down, t-old's events
+# are queued, a day passes less a minute, t-new's come, two minutes more
+# and a try fails; t-old's first ones are dropped, t-new's wait and go
+# once the receiver is back.
+kill "$RECEIVER"; wait "$RECEIVER" 2>/dev/null
+NOW=$(cat clock)
+http POST "$API/v1/notices" "$(notice t-old 850315-1234566)" "${X[@]}" >/dev/null
+sleep 0.5
+set_clock $((NOW + 86400000 - 60000))
+http POST "$API/v1/notices" "$(notice t-new 761225-2987650)" "${X[@]}" >/dev/null
+sleep 0.5
+set_clock $((NOW + 86400000 + 60000))
+dropped() { for _ in $(seq 1 300); do grep -q 'dropping [0-9]* events: undelivered for 24 hours' agency2.log && return 0; sleep 0.1; done; return 1; }
+check "a try a day after t-old's first events drops them (logged)" dropped
+python3 "$HERE/callback_receiver.py" "$(jq -r .key cb.json)" "$(jq -r .key_id cb.json)" 0 "$CBPORT" 2>receiver2.log &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -qs listening receiver2.log && break; sleep 0.05; done
+received_has() { # JQ FILTER over the receiver's events; false when it does not answer
+	local out
+	out=$(curl -sf "http://127.0.0.1:$CBPORT/received") && [ -n "$out" ] && jq -e "$1" <<<"$out" >/dev/null
+}
+got_new() {
+	for _ in $(seq 1 400); do
+		received_has '[.events[] | select(.reference == "t-new" and .state == "accepted")] | length == 1' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "... while t-new's, queued a minute before the day was out, reach the receiver once it is back" got_new
+check "... and t-old's accepted never does" \
+	received_has '[.events[] | select(.reference == "t-old" and .state == "accepted")] | length == 0'
 
 finish
