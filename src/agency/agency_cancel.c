@@ -14,6 +14,7 @@
 
 #include "agency_commands.h"
 #include "agency_db_test.h"
+#include "agency_letters_print.h"
 #include "agency_opts.h"
 #include "clock.h"
 #include "cli.h"
@@ -99,13 +100,37 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     return 200;
 }
 
+/* A print batch whose every letter is purged: its PDFs and manifest in
+ * DIR/letters hold the same names, addresses and documents, so they go
+ * too (copies printed to another folder are the operator's to delete). */
+static void delete_batch_files(void *ctx, const char *batch)
+{
+    const agency_cfg *cfg = ctx;
+    char path[AGENCY_PATH_MAX + 64];
+    int n = 0;
+
+    snprintf(path, sizeof path, "%s/letters/letters-%s.pdf", cfg->dir, batch);
+    n += unlink(path) == 0;
+    snprintf(path, sizeof path, "%s/letters/letters-%s.csv", cfg->dir, batch);
+    n += unlink(path) == 0;
+    for (int k = 1; k <= LETTERS_FILES_MAX; k++) {
+        snprintf(path, sizeof path, "%s/letters/letters-%s-%d.pdf", cfg->dir, batch, k);
+        if (unlink(path) != 0)
+            break;
+        n++;
+    }
+    if (n)
+        log_info("retention: deleted the %d letters files of batch %s", n, batch);
+}
+
 long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what)
 {
     long long now = clock_now_ms(), purged = 0;
     char at[25];
 
     clock_rfc3339_ms(at, now);
-    if (agency_db_purge(db, now - cfg->retention_days * DAY_MS, at, &purged) != 0)
+    if (agency_db_purge(db, now - cfg->retention_days * DAY_MS, at, &purged, delete_batch_files,
+                        (void *)cfg) != 0)
         return -1;
     if (purged)
         log_info("retention: deleted %lld %s final for %ld days or more", purged, what,
@@ -128,7 +153,8 @@ static const char purge_usage[] =
     "Usage: herald agency purge --config agency.ini\n\n"
     "Deletes the documents, names and addresses of notices whose final state\n"
     "(read, postal, cancelled, paid) is [agency] retention_days old (90 by default);\n"
-    "a postal notice whose letter is still to be printed waits until it is.\n"
+    "a postal notice whose letter is still to be printed waits until it is. A print\n"
+    "batch whose letters are all purged loses its PDFs and manifest in DIR/letters.\n"
     "The evidence and certificates at the hub are kept; a purged document's link\n"
     "answers 410 with [agency] contact. agency serve does this once a day.\n"
     "Test keys' notices (DIR/test.db, final also when failed) are purged by the\n"

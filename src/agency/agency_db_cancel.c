@@ -101,7 +101,27 @@ static int run_purge(sqlite3 *sql, long long before_ms, const char *at, int keep
     return 0;
 }
 
-int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged)
+/* The print batches whose last unpurged letter this purge took (purging
+ * still holds its references), each passed to fn. */
+static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(sql,
+                           "SELECT DISTINCT p.batch FROM printed p WHERE p.batch IS NOT NULL"
+                           " AND p.reference IN (SELECT reference FROM purging)"
+                           " AND NOT EXISTS (SELECT 1 FROM printed q JOIN documents d"
+                           "  ON d.reference = q.reference"
+                           "  WHERE q.batch = p.batch AND d.purged_at IS NULL)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fn(ctx, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged,
+                    void (*batch_done)(void *ctx, const char *batch), void *ctx)
 {
     int rc = -1;
 
@@ -121,6 +141,8 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
      * WAL. A reader in the way leaves the rest to the next checkpoint. */
     if (rc == 0 && *purged > 0)
         sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc == 0 && *purged > 0 && batch_done)
+        batches_done(db->sql, batch_done, ctx);
     agency_db_unlock(db);
     return rc;
 }

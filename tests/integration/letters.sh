@@ -271,6 +271,17 @@ check "a document the letter cannot render stops the run naming the line and wha
 	bash -c "[ $rc -ne 0 ] && grep -q 'line 2 (reference .*): field document: element <img> cannot be printed' img.run.err && grep -q 'nothing was printed' img.run.err"
 check "and leaves no file behind" [ "$(ls data/letters | wc -l)" -eq 2 ]
 
+# Retention: 91 days on (this one command's clock), the printed notices
+# are purged, and so are their batch's PDF and manifest, which hold the
+# same names and addresses; the image notice's letter, never printed,
+# keeps its document.
+echo $((91 * 86400000)) >clock91
+HERALD_CLOCK_FILE=$PWD/clock91 "$HERALD" agency purge --config agency.ini >purge.json 2>purge.err
+check "91 days on, agency purge deletes the $N printed documents, not the unprinted one" \
+	bash -c "jq -e '.purged == $N' purge.json >/dev/null &&
+		[ \"\$(sqlite3 data/agency.db 'SELECT count(*) FROM documents WHERE purged_at IS NULL')\" = 1 ]"
+check "... and the batch's PDF and manifest in DIR/letters with them (logged)" \
+	bash -c "[ \"\$(ls data/letters | wc -l)\" -eq 0 ] && grep -q 'retention: deleted the 2 letters files of batch' purge.err"
 check "no RRN in any file the roles wrote" \
 	bash -c "! grep -raFf <(cat rrns.txt; sed 's/-//' rrns.txt) data data3 hubdata hub.log idsvc.log send.err run1.err >/dev/null"
 finish
