@@ -157,10 +157,13 @@ typedef struct agency_change {
                         * state; NULL: a state change */
 } agency_change;
 
-/* The changes feed cursor (0 before the first pull). */
+/* The changes feed cursor (0 before the first pull), -1 when it cannot
+ * be read. */
 long long agency_db_feed_cursor(agency_db *db);
-/* Applies one page of changes, in feed order, and moves the cursor to
- * next, in one transaction. Final states (read, postal, paid) are never
+/* Applies one page of changes read after `after`, in feed order, and
+ * moves the cursor to next, in one transaction; a page whose `after` is
+ * no longer the cursor (another process pulled it first) is left, and 0
+ * returned with *applied 0. Final states (read, postal, paid) are never
  * overwritten. The first time a notice is seen received, read or paid is
  * kept (received_at, read_at, paid_at: the legal effect and the report
  * are computed from them), and the platform of its latest change; and the
@@ -169,7 +172,7 @@ long long agency_db_feed_cursor(agency_db *db);
  * and first hand-over go into its timeline (api_events: the state, or
  * "handed_over"). *applied counts the notices that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
-                         long long next, size_t *applied);
+                         long long after, long long next, size_t *applied);
 
 /* ---- the back-office API (agency_db_api.c) ---- */
 

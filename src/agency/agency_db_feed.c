@@ -10,15 +10,19 @@
 #include "clock.h"
 #include "db.h"
 
+#define CURSOR_SQL "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'changes_after'"
+
 long long agency_db_feed_cursor(agency_db *db)
 {
-    long long v;
+    long long v = 0;
+    int found;
 
     agency_db_lock(db);
-    v = agency_db_single_int(db->sql, "SELECT coalesce(max(value), 0) FROM meta"
-                                      " WHERE key = 'changes_after'");
+    found = db_one_int(db->sql, CURSOR_SQL, &v);
     agency_db_unlock(db);
-    return v;
+    /* Not 0 on an error: the feed would start again from its first page
+     * and save that page's end as the cursor. */
+    return found < 0 ? -1 : v;
 }
 
 /* One change of the page, with its place in the page. */
@@ -262,7 +266,8 @@ static int save_cursor(sqlite3 *sql, long long next)
     "(?4 IS NOT NULL AND received_at IS NULL) OR (?5 IS NOT NULL AND read_at IS NULL)" \
     " OR (?6 IS NOT NULL AND paid_at IS NULL)"
 
-static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, size_t *applied)
+static int apply_page(sqlite3 *sql, const change *v, size_t n, long long after, long long next,
+                      size_t *applied)
 {
     long long now_ms = clock_now_ms();
     char now[25];
@@ -286,10 +291,19 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
     };
     int rc = -1;
 
+    long long at = -1;
+
     if (fs.known && fs.first && fs.handover && fs.cancellation && fs.event &&
         db_begin(sql) == 0) {
-        rc = apply_runs(&fs, v, n, applied);
-        if (rc == 0)
+        /* Another process pulling the same feed (agency serve, postal
+         * --sync) may have applied this page, or later ones, since the
+         * cursor was read: a stale page would move states back and
+         * rewind the cursor. It is left; the next pull starts from the
+         * cursor as it stands. */
+        rc = db_one_int(sql, CURSOR_SQL, &at) < 0 ? -1 : 0;
+        if (rc == 0 && at == after)
+            rc = apply_runs(&fs, v, n, applied);
+        if (rc == 0 && at == after)
             rc = save_cursor(sql, next);
         if (rc != 0 || db_commit(sql) != 0) {
             db_rollback(sql);
@@ -305,7 +319,7 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long next, s
 }
 
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
-                         long long next, size_t *applied)
+                         long long after, long long next, size_t *applied)
 {
     change *v = group_by_notice(changes, n);
     int rc = -1;
@@ -313,7 +327,7 @@ int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
     *applied = 0;
     if (v) {
         agency_db_lock(db);
-        rc = apply_page(db->sql, v, n, next, applied);
+        rc = apply_page(db->sql, v, n, after, next, applied);
         agency_db_unlock(db);
     }
     free(v);

@@ -52,11 +52,12 @@ static agency_change *page_changes(json_t *changes, size_t *n)
 }
 
 /* Records one page: its changes and the cursor past it. */
-static int record_page(agency_db *db, json_t *changes, long long next, size_t *applied)
+static int record_page(agency_db *db, json_t *changes, long long after, long long next,
+                       size_t *applied)
 {
     size_t n;
     agency_change *v = page_changes(changes, &n);
-    int rc = v ? agency_db_feed_apply(db, v, n, next, applied) : -1;
+    int rc = v ? agency_db_feed_apply(db, v, n, after, next, applied) : -1;
 
     free(v);
     return rc;
@@ -73,6 +74,10 @@ static long pull_page(agency_db *db, http_client *hub, size_t *applied, char *er
     long n;
     int status;
 
+    if (after < 0) {
+        snprintf(err, errlen, "cannot read the feed's cursor from the database");
+        return -1;
+    }
     snprintf(path, sizeof path, "/v1/changes?after=%lld&limit=%d", after, AGENCY_FEED_PAGE);
     status = http_client_call(hub, "GET", path, NULL, 0, &reply, err, errlen);
     if (status != 200) {
@@ -96,7 +101,7 @@ static long pull_page(agency_db *db, http_client *hub, size_t *applied, char *er
         json_decref(reply);
         return -1;
     }
-    if (n && record_page(db, changes, next, applied) != 0) {
+    if (n && record_page(db, changes, after, next, applied) != 0) {
         snprintf(err, errlen, "cannot record changes in the database");
         n = -1;
     }

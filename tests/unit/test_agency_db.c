@@ -133,7 +133,8 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
     for (size_t i = 0; i < n; i++)
         c[i] = (agency_change){triples[3 * i], triples[3 * i + 1], triples[3 * i + 2], NULL,
                                1000 + (long long)i, NULL, NULL};
-    assert_int_equal(agency_db_feed_apply(f->db, c, n, next, &applied), 0);
+    assert_int_equal(agency_db_feed_apply(f->db, c, n, agency_db_feed_cursor(f->db), next,
+                                          &applied), 0);
     return applied;
 }
 
@@ -214,6 +215,26 @@ static void the_hubs_answer_is_recorded_once(void **state)
     feed(f, 1, (const char *[]){"N-1", "run-2", "received"}, 1);
     answer(f, "run-2", "N-1", "accepted");
     assert_string_equal(state_of(f, "run-2", NULL), "received");
+}
+
+/* Two processes pull the feed (agency serve, postal --sync): a page the
+ * slower one applies after the other moved on is left, not applied over
+ * the newer states with the cursor wound back. */
+static void a_stale_page_is_left(void **state)
+{
+    fixture *f = *state;
+    agency_change c = {"N-1", "r-1", "relayed", NULL, 0, NULL, NULL};
+    size_t applied = 99;
+
+    store(f, "r-1", "A", "1");
+    answer(f, "r-1", "N-1", "accepted");
+    assert_int_equal(feed(f, 10, (const char *[]){"N-1", "r-1", "relayed"}, 1), 1);
+    assert_int_equal(feed(f, 20, (const char *[]){"N-1", "r-1", "received"}, 1), 1);
+    /* the page after 0 again, as a process that read the cursor at 0 got it */
+    assert_int_equal(agency_db_feed_apply(f->db, &c, 1, 0, 10, &applied), 0);
+    assert_int_equal(applied, 0);
+    assert_int_equal(agency_db_feed_cursor(f->db), 20);
+    assert_string_equal(state_of(f, "r-1", NULL), "received");
 }
 
 static void the_feed_moves_states_and_final_ones_stay(void **state)
@@ -753,6 +774,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_stored_document_is_found_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(the_hubs_answer_is_recorded_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stale_page_is_left, setup, teardown),
         cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_letter_still_to_print_outlives_its_retention, setup, teardown),

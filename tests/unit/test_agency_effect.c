@@ -187,7 +187,8 @@ static void feed(fixture *f, const char *ref, const char *state, long long at_ms
     snprintf(notice, sizeof notice, "N-%s", ref);
     clock_rfc3339_ms(at, at_ms);
     agency_change c = {notice, ref, state, at, at_ms, NULL, event};
-    assert_int_equal(agency_db_feed_apply(f->db, &c, 1, ++f->seq, &applied), 0);
+    assert_int_equal(agency_db_feed_apply(f->db, &c, 1, f->seq, f->seq + 1, &applied), 0);
+    f->seq++;
 }
 
 static size_t pass(fixture *f, long long now, long long settled)
@@ -298,7 +299,8 @@ static void a_letter_takes_effect_10_days_after_its_hand_over(void **state)
     clock_rfc3339_ms(at[1], T0 + DAY);
     agency_change page[2] = {{notice, "g", "postal", at[0], T0 + 10, NULL, NULL},
                              {notice, "g", "postal", at[1], T0 + DAY, NULL, "PrintHandover"}};
-    assert_int_equal(agency_db_feed_apply(f->db, page, 2, ++f->seq, &applied), 0);
+    assert_int_equal(agency_db_feed_apply(f->db, page, 2, f->seq, f->seq + 1, &applied), 0);
+    f->seq++;
     assert_int_equal(applied, 1);
     assert_string_equal(timeline(f, "g"), "accepted postal handed_over");
     assert_true(last_at(f, "g") == T0 + DAY);
