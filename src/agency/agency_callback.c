@@ -199,7 +199,7 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
                                                       now_ms - CALLBACK_GIVE_UP_MS, &old);
         if (upto > 0)
             give_up(cs, upto, old, "undelivered for 24 hours");
-        return 0;
+        return -1; /* the receiver still fails: the backoff goes on */
     }
     if (status)
         log_warn("callbacks: the receiver answered HTTP %d; retrying", status);
