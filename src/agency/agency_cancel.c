@@ -8,6 +8,7 @@
  * cancellation interrupted between the two is finished by repeating it. */
 #include "agency_cancel.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,39 +103,55 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
 
 /* A print batch whose every letter is purged: its PDFs and manifest in
  * DIR/letters hold the same names, addresses and documents, so they go
- * too (copies printed to another folder are the operator's to delete). */
+ * too (copies printed to another folder are the operator's to delete).
+ * Called at every purge for every such batch: a file already gone is
+ * nothing to do, one that cannot go is logged and tried again. */
+static void delete_file(const char *path, int *n)
+{
+    if (unlink(path) == 0)
+        (*n)++;
+    else if (errno != ENOENT)
+        log_error("retention: cannot delete %s: %s", path, strerror(errno));
+}
+
 static void delete_batch_files(void *ctx, const char *batch)
 {
     const agency_cfg *cfg = ctx;
-    char path[AGENCY_PATH_MAX + 64];
+    char folder[AGENCY_PATH_MAX + 16], path[LETTERS_PATH_MAX];
     int n = 0;
 
-    snprintf(path, sizeof path, "%s/letters/letters-%s.pdf", cfg->dir, batch);
-    n += unlink(path) == 0;
-    snprintf(path, sizeof path, "%s/letters/letters-%s.csv", cfg->dir, batch);
-    n += unlink(path) == 0;
-    for (int k = 1; k <= LETTERS_FILES_MAX; k++) {
-        snprintf(path, sizeof path, "%s/letters/letters-%s-%d.pdf", cfg->dir, batch, k);
-        if (unlink(path) != 0)
-            break;
-        n++;
+    snprintf(folder, sizeof folder, "%s/letters", cfg->dir);
+    letters_file_path(path, sizeof path, folder, batch, 0, 1); /* the manifest */
+    delete_file(path, &n);
+    letters_file_path(path, sizeof path, folder, batch, 1, 1); /* a batch in one PDF */
+    delete_file(path, &n);
+    for (int k = 1; k <= LETTERS_FILES_MAX; k++) { /* or in several */
+        letters_file_path(path, sizeof path, folder, batch, k, LETTERS_FILES_MAX);
+        delete_file(path, &n);
     }
     if (n)
         log_info("retention: deleted the %d letters files of batch %s", n, batch);
 }
 
-long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what)
+long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what,
+                           long long *held)
 {
-    long long now = clock_now_ms(), purged = 0;
+    long long now = clock_now_ms(), purged = 0, kept = 0;
     char at[25];
 
     clock_rfc3339_ms(at, now);
-    if (agency_db_purge(db, now - cfg->retention_days * DAY_MS, at, &purged, delete_batch_files,
-                        (void *)cfg) != 0)
+    if (agency_db_purge(db, now - cfg->retention_days * DAY_MS, at, &purged, &kept,
+                        delete_batch_files, (void *)cfg) != 0)
         return -1;
     if (purged)
         log_info("retention: deleted %lld %s final for %ld days or more", purged, what,
                  cfg->retention_days);
+    if (kept)
+        log_warn("retention: %lld postal notices past %ld days are kept until their letters"
+                 " are printed (agency postal --letters, or --new for a print house)",
+                 kept, cfg->retention_days);
+    if (held)
+        *held = kept;
     return purged;
 }
 
@@ -158,7 +175,8 @@ static const char purge_usage[] =
     "The evidence and certificates at the hub are kept; a purged document's link\n"
     "answers 410 with [agency] contact. agency serve does this once a day.\n"
     "Test keys' notices (DIR/test.db, final also when failed) are purged by the\n"
-    "same rule. Prints {\"purged\":N,\"test_purged\":M}.\n";
+    "same rule. Prints {\"purged\":N,\"test_purged\":M,\"held_for_print\":K}, K the\n"
+    "postal notices past retention_days kept for their letters.\n";
 
 typedef struct opened {
     agency_cfg cfg;
@@ -220,7 +238,7 @@ long long agency_purge_test(const agency_cfg *cfg)
         log_error("%s", err);
         return -1;
     }
-    n = agency_purge_run(cfg, db, "test documents");
+    n = agency_purge_run(cfg, db, "test documents", NULL);
     agency_db_close(db);
     return n;
 }
@@ -236,12 +254,13 @@ int agency_purge_main(int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if (open_all("agency purge", o.config, 0, &op) != EXIT_OK)
         return EXIT_FAIL;
-    n = agency_purge_run(&op.cfg, op.db, "documents");
+    long long held = 0;
+    n = agency_purge_run(&op.cfg, op.db, "documents", &held);
     long long t = n >= 0 ? agency_purge_test(&op.cfg) : 0;
     if (t < 0)
         n = -1;
     if (n >= 0)
-        printf("{\"purged\":%lld,\"test_purged\":%lld}\n", n, t);
+        printf("{\"purged\":%lld,\"test_purged\":%lld,\"held_for_print\":%lld}\n", n, t, held);
     agency_db_close(op.db);
     agency_config_free(&op.cfg);
     return n >= 0 ? EXIT_OK : cli_fail("agency purge", "database error; nothing was deleted");

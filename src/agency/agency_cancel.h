@@ -27,8 +27,10 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
 
 /* Deletes the documents and personalisation of notices final for
  * cfg->retention_days or more (agency_db_purge); what names them in the
- * log. Returns how many, or -1. */
-long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what);
+ * log; *held (may be NULL) gets the postal ones past it kept for their
+ * letters. Returns how many were purged, or -1. */
+long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *what,
+                           long long *held);
 
 /* The same for test.db (cfg->test_db_path), when a test key ever made
  * it: 0 when there is none. */

@@ -25,14 +25,15 @@
  * among the printing threads); 0 when none is here. */
 static int pdf_parts(const char *dir, const char *batch)
 {
-    char path[AGENCY_PATH_MAX + 64];
+    char folder[AGENCY_PATH_MAX + 16], path[LETTERS_PATH_MAX];
     int k = 0;
 
-    snprintf(path, sizeof path, "%s/letters/letters-%s.pdf", dir, batch);
+    snprintf(folder, sizeof folder, "%s/letters", dir);
+    letters_file_path(path, sizeof path, folder, batch, 1, 1);
     if (access(path, F_OK) == 0)
         return 1;
     for (; k < LETTERS_FILES_MAX; k++) {
-        snprintf(path, sizeof path, "%s/letters/letters-%s-%d.pdf", dir, batch, k + 1);
+        letters_file_path(path, sizeof path, folder, batch, k + 1, LETTERS_FILES_MAX);
         if (access(path, F_OK) != 0)
             break;
     }
@@ -148,8 +149,9 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
     agency_console *c = agency_console_of(role, resp);
     const char *batch = req->path + strlen("/console/letters/"), *file = http_query(req, "file");
     const char *part_text = http_query(req, "part");
-    int pdf = file && !strcmp(file, "pdf");
-    char path[AGENCY_PATH_MAX + 64], disp[96], name[64];
+    int pdf = file && !strcmp(file, "pdf"), part = pdf; /* 1 of 1 unless ?part= */
+    char folder[AGENCY_PATH_MAX + 16], path[LETTERS_PATH_MAX], disp[96];
+    const char *name;
     console_user u;
     size_t len = 0;
     char *data;
@@ -169,10 +171,12 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
                               "/console/letters");
             return;
         }
-        snprintf(name, sizeof name, "letters-%s-%ld.pdf", batch, k);
-    } else
-        snprintf(name, sizeof name, "letters-%s.%s", batch, pdf ? "pdf" : "csv");
-    snprintf(path, sizeof path, "%s/letters/%s", c->cfg->dir, name);
+        part = (int)k;
+    }
+    snprintf(folder, sizeof folder, "%s/letters", c->cfg->dir);
+    letters_file_path(path, sizeof path, folder, batch, pdf ? part : 0,
+                      part ? LETTERS_FILES_MAX : 1);
+    name = strrchr(path, '/') + 1;
     if (!(data = slurp(path, &len))) {
         console_web_error(resp, 404, "파일이 없습니다 (다른 폴더에 인쇄했거나 64 MiB 초과).",
                           "No such file here (printed to another folder, or over 64 MiB).",

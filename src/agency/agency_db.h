@@ -113,10 +113,11 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
  * notice reached its final state at or before before_ms, marking it purged
  * at `at`; evidence stays at the hub, and the row keeps reference, rk,
  * SHA-256, notice id and state. A postal notice whose letter is still to
- * be printed waits for it. *purged counts them. batch_done (may be NULL)
- * gets each print batch whose letters are now all purged. 0 or -1. */
+ * be printed waits for it (*held counts those). *purged counts them.
+ * batch_done (may be NULL) gets each print batch whose letters are all
+ * purged. 0 or -1. */
 int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged,
-                    void (*batch_done)(void *ctx, const char *batch), void *ctx);
+                    long long *held, void (*batch_done)(void *ctx, const char *batch), void *ctx);
 
 /* ---- events for the hub (agency_db_outbox.c) ---- */
 

@@ -101,18 +101,17 @@ static int run_purge(sqlite3 *sql, long long before_ms, const char *at, int keep
     return 0;
 }
 
-/* The print batches whose last unpurged letter this purge took (purging
- * still holds its references), each passed to fn. */
+/* Every print batch whose letters are all purged, each passed to fn,
+ * at every purge: what fn deletes is gone the next time, and a batch a
+ * crash or a failed unlink left is taken again. */
 static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch), void *ctx)
 {
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_prepare_v2(sql,
-                           "SELECT DISTINCT p.batch FROM printed p WHERE p.batch IS NOT NULL"
-                           " AND p.reference IN (SELECT reference FROM purging)"
-                           " AND NOT EXISTS (SELECT 1 FROM printed q JOIN documents d"
-                           "  ON d.reference = q.reference"
-                           "  WHERE q.batch = p.batch AND d.purged_at IS NULL)",
+                           "SELECT b.batch FROM print_batches b WHERE NOT EXISTS"
+                           " (SELECT 1 FROM printed q JOIN documents d ON d.reference = q.reference"
+                           "  WHERE q.batch = b.batch AND d.purged_at IS NULL)",
                            -1, &st, NULL) != SQLITE_OK)
         return;
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -120,12 +119,33 @@ static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch),
     sqlite3_finalize(st);
 }
 
+/* Postal notices past their retention kept for their letters: 0 when
+ * none, or when it cannot tell. */
+static long long held_for_print(sqlite3 *sql, long long before_ms)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = 0;
+
+    if (sqlite3_prepare_v2(sql,
+                           "SELECT count(*) FROM documents INDEXED BY documents_retention"
+                           " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1"
+                           " AND state = 'postal' AND cancelled_at IS NULL AND NOT EXISTS"
+                           " (SELECT 1 FROM printed p WHERE p.reference = documents.reference)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, before_ms);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 int agency_db_purge(agency_db *db, long long before_ms, const char *at, long long *purged,
-                    void (*batch_done)(void *ctx, const char *batch), void *ctx)
+                    long long *held, void (*batch_done)(void *ctx, const char *batch), void *ctx)
 {
     int rc = -1;
 
-    *purged = 0;
+    *purged = *held = 0;
     agency_db_lock(db);
     if (db_begin(db->sql) == 0) {
         rc = run_purge(db->sql, before_ms, at, !db->test, purged);
@@ -141,8 +161,11 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
      * WAL. A reader in the way leaves the rest to the next checkpoint. */
     if (rc == 0 && *purged > 0)
         sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    if (rc == 0 && *purged > 0 && batch_done)
-        batches_done(db->sql, batch_done, ctx);
+    if (rc == 0 && !db->test) {
+        *held = held_for_print(db->sql, before_ms);
+        if (batch_done)
+            batches_done(db->sql, batch_done, ctx);
+    }
     agency_db_unlock(db);
     return rc;
 }

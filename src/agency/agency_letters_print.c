@@ -206,13 +206,15 @@ static int check_row(print *pr, const agency_letter_row *row)
     char *err = pr->b->err, why[256];
     size_t cap = sizeof pr->b->err;
 
-    for (int i = 0; i < 2; i++)
-        if (!values[i][0] || letter_text_unprintable(values[i])) {
+    for (int i = 0; i < 2; i++) {
+        /* the rule notices were checked by when they came in */
+        const char *problem = letter_field_problem(values[i], strlen(values[i]));
+        if (problem) {
             snprintf(err, cap, "line %ld (reference %s): field %s %s", row->line, row->reference,
-                     names[i],
-                     values[i][0] ? "holds control characters or invalid UTF-8" : "is empty");
+                     names[i], problem);
             return -1;
         }
+    }
     if (!row->notice || !row->notice[0]) {
         snprintf(err, cap, "line %ld (reference %s): no notice id from the hub", row->line,
                  row->reference);
@@ -281,10 +283,7 @@ static int start_parts(void *ctx, int parts, const long *sizes)
 
     for (int k = 0; k < parts; k++) {
         part *p = &pr->parts[k];
-        if (parts == 1)
-            snprintf(b->pdf[k], sizeof b->pdf[k], "%s/letters-%s.pdf", b->dir, b->batch);
-        else
-            snprintf(b->pdf[k], sizeof b->pdf[k], "%s/letters-%s-%d.pdf", b->dir, b->batch, k + 1);
+        letters_file_path(b->pdf[k], sizeof b->pdf[k], b->dir, b->batch, k + 1, parts);
         p->pr = pr;
         p->path = b->pdf[k];
         p->file = strrchr(p->path, '/') + 1;
@@ -408,7 +407,18 @@ static void set_up(print *pr, letters_batch *b)
                  (int)(n && hub[n - 1] == '/' ? n - 1 : n), hub);
         pr->verify_url = pr->verify;
     }
-    snprintf(b->manifest, sizeof b->manifest, "%s/letters-%s.csv", b->dir, b->batch);
+    letters_file_path(b->manifest, sizeof b->manifest, b->dir, b->batch, 0, 0);
+}
+
+void letters_file_path(char *out, size_t cap, const char *dir, const char *batch, int k,
+                       int parts)
+{
+    if (k == 0)
+        snprintf(out, cap, "%s/letters-%s.csv", dir, batch);
+    else if (parts == 1)
+        snprintf(out, cap, "%s/letters-%s.pdf", dir, batch);
+    else
+        snprintf(out, cap, "%s/letters-%s-%d.pdf", dir, batch, k);
 }
 
 int letters_print(letters_batch *b, agency_db *db)

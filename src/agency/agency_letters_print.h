@@ -19,6 +19,13 @@
 #define LETTERS_FILES_MAX 16
 #define LETTERS_PATH_MAX (AGENCY_PATH_MAX + 80)
 
+/* The name of a batch's file in dir (the console and the purge find them
+ * by it): part 0 is the manifest (letters-BATCH.csv); part k of a batch
+ * printed as `parts` PDFs is letters-BATCH.pdf when there is one,
+ * letters-BATCH-k.pdf when there are several. */
+void letters_file_path(char *out, size_t cap, const char *dir, const char *batch, int k,
+                       int parts);
+
 typedef struct letters_batch {
     /* set by the caller */
     const agency_cfg *cfg;

@@ -241,7 +241,7 @@ static void *poller_main(void *arg)
          * at the first round, then daily; a failure is logged by the purge
          * and tried next day. */
         if (!retained || now - retained >= PURGE_EVERY_MS) {
-            agency_purge_run(s->cfg, w.db, "documents");
+            agency_purge_run(s->cfg, w.db, "documents", NULL);
             agency_purge_test(s->cfg);
             retained = now;
         }

@@ -277,8 +277,8 @@ check "and leaves no file behind" [ "$(ls data/letters | wc -l)" -eq 2 ]
 # keeps its document.
 echo $((91 * 86400000)) >clock91
 HERALD_CLOCK_FILE=$PWD/clock91 "$HERALD" agency purge --config agency.ini >purge.json 2>purge.err
-check "91 days on, agency purge deletes the $N printed documents, not the unprinted one" \
-	bash -c "jq -e '.purged == $N' purge.json >/dev/null &&
+check "91 days on, agency purge deletes the $N printed documents, not the unprinted one (held_for_print, with a warning)" \
+	bash -c "jq -e '.purged == $N and .held_for_print == 1' purge.json >/dev/null && grep -q 'kept until their letters are printed' purge.err &&
 		[ \"\$(sqlite3 data/agency.db 'SELECT count(*) FROM documents WHERE purged_at IS NULL')\" = 1 ]"
 check "... and the batch's PDF and manifest in DIR/letters with them (logged)" \
 	bash -c "[ \"\$(ls data/letters | wc -l)\" -eq 0 ] && grep -q 'retention: deleted the 2 letters files of batch' purge.err"

@@ -339,7 +339,7 @@ static void the_postal_list_and_its_printed_marks(void **state)
 static void a_letter_still_to_print_outlives_its_retention(void **state)
 {
     fixture *f = *state;
-    long long purged = -1;
+    long long purged = -1, held = -1;
 
     store(f, "r-a", "A", "a");
     store(f, "r-b", "B", "b");
@@ -347,13 +347,15 @@ static void a_letter_still_to_print_outlives_its_retention(void **state)
     feed(f, 5, (const char *[]){"N-a", "r-a", "postal"}, 1);
     assert_int_equal(postal(f, 1).n, 1); /* r-a printed */
     feed(f, 6, (const char *[]){"N-b", "r-b", "postal", "N-c", "r-c", "read"}, 2);
-    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged, NULL, NULL), 0);
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged, &held, NULL, NULL), 0);
     assert_int_equal(purged, 2); /* r-a and r-c; r-b's letter is still to print */
+    assert_int_equal(held, 1);
     listed l = postal(f, 1);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.refs[0], "r-b");
-    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-02T00:00:00.000Z", &purged, NULL, NULL), 0);
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-02T00:00:00.000Z", &purged, &held, NULL, NULL), 0);
     assert_int_equal(purged, 1);
+    assert_int_equal(held, 0);
 }
 
 /* What agency_db_letters_parts gave: the parts' sizes, and each row's
