@@ -133,8 +133,16 @@ static void put_space(buf *out)
         buf_append(out, " ", 1);
 }
 
-static int tag(const char *name, int closing, buf *out, int *skip, char *err, size_t errlen)
+/* What the scan keeps between tags. */
+typedef struct scan {
+    int skip;  /* inside elements whose content is not printed */
+    int cells; /* cells opened in the current table row */
+} scan;
+
+static int tag(const char *name, int closing, buf *out, scan *sc, char *err, size_t errlen)
 {
+    int *skip = &sc->skip;
+
     if (in_list(name, refused)) {
         snprintf(err, errlen, "element <%s> cannot be printed on a letter", name);
         return -1;
@@ -145,13 +153,16 @@ static int tag(const char *name, int closing, buf *out, int *skip, char *err, si
     }
     if (*skip)
         return 0;
+    if (!strcmp(name, "tr"))
+        sc->cells = 0;
     if (!closing && (!strcmp(name, "td") || !strcmp(name, "th"))) {
-        /* Cells side by side on one line, parted so that "3" and
-         * "125,000" do not read as 3125,000 (or, with a space, 3 125,000). */
+        /* Cells side by side on one line, each after the first parted from
+         * the one before, empty or not: "3" and "125,000" must not read
+         * as 3125,000 (or 3 125,000), nor a blank cell shift the rest. */
         while (out->len && out->data[out->len - 1] == ' ')
             out->len--;
-        if (out->len && out->data[out->len - 1] != '\n')
-            buf_puts(out, " | ");
+        if (sc->cells++ > 0)
+            buf_puts(out, out->len && out->data[out->len - 1] != '\n' ? " | " : "| ");
         return 0;
     }
     if (!in_list(name, blocks))
@@ -168,7 +179,8 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
 {
     const char *p = html, *end = html + len;
     size_t start = out->len;
-    int skip = 0, closing;
+    scan sc = {0, 0};
+    int closing;
     char name[16];
 
     err[0] = '\0';
@@ -186,9 +198,9 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
             p = gt ? gt + 1 : end;
         } else if (*p == '<') {
             p = read_tag(p, end, name, &closing);
-            if (!p || (name[0] && tag(name, closing, out, &skip, err, errlen) != 0))
+            if (!p || (name[0] && tag(name, closing, out, &sc, err, errlen) != 0))
                 goto fail;
-        } else if (skip) {
+        } else if (sc.skip) {
             p++;
         } else if (*p == '&') {
             p = read_entity(p, end, out, err, errlen);
@@ -228,15 +240,8 @@ const char *letter_field_problem(const char *s, size_t n)
         if (c != ' ' && c != '\n' && c != '\t')
             blank = 0;
     }
-    return blank ? "must not be blank" : NULL;
+    if (blank)
+        return "must not be blank";
+    return utf8_valid(s, n) ? NULL : "must be valid UTF-8";
 }
 
-int letter_text_unprintable(const char *s)
-{
-    if (!utf8_valid(s, strlen(s)))
-        return 1;
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-            return 1;
-    return 0;
-}

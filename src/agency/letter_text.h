@@ -20,14 +20,11 @@
  * <img>", "entity &foo;", "invalid UTF-8"). */
 int letter_text_from_html(const char *html, size_t len, buf *out, char *err, size_t errlen);
 
-/* 1 if s holds a control character other than '\n' and '\t', or is not
- * UTF-8: such a name or address cannot be printed as it is. */
-int letter_text_unprintable(const char *s);
-
 /* Why the n bytes at s cannot stand as a letter's name or address, or
  * NULL: blank, or a control character other than '\n' and '\t' (a
- * Windows line end's '\r' included), which would stop every letter run
- * that meets it. Checked where notices come in (the API, agency send). */
+ * Windows line end's '\r' included), or not UTF-8: a letter cannot print
+ * it. Checked where notices come in (the API, agency send), so that no
+ * such value stops a letter run, and by the run itself. */
 const char *letter_field_problem(const char *s, size_t n);
 
 #endif
