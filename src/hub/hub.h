@@ -172,9 +172,11 @@ void *hub_relay_urgent_main(void *arg); /* hub_relay.c: the urgent lane alone */
 void *hub_deadline_main(void *arg); /* hub_deadline.c */
 void *hub_tell_main(void *arg);     /* hub_tell.c */
 
-/* How long a reminder or withdrawal call may take: under the reminders'
- * minute of lease (hub_db_remind.c), so that one is not asked again
- * while the call that asked it still runs. */
+/* How long a reminder or withdrawal call may take, so that a platform
+ * that never answers holds the others' up by this at most. Half the
+ * reminders' minute of lease (hub_db_remind.c): with one platform hung a
+ * reminder is not asked again while its call runs; with several hung in
+ * one round it may be, and the platform queues each (notice, n) once. */
 #define HUB_TELL_TIMEOUT_MS 30000L
 
 /* ---- reminders, asked for by hub_tell.c (hub_remind.c) ---- */

@@ -224,7 +224,7 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
  * *released counts them. Returns 0 or -1. */
 int hub_db_relay_recover(hub_db *db, long long now, size_t *released);
 
-/* Deadline worker: reminders. One notice's reminder to ask its platform
+/* Reminders (hub_tell.c's worker). One notice's reminder to ask its platform
  * for, and the answer. */
 typedef enum remind_answer {
     REMIND_FAILED,  /* no answer: asked again later */
