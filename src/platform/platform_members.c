@@ -257,9 +257,9 @@ static int hand_over_waiting(platform *p, const member *m)
         rc = -1;
     for (size_t i = 0; i < w->n && rc == 0; i++) {
         notice_row *row = &w->rows[i];
-        if (row->withdrawn_at[0])
-            continue; /* cancelled while it waited: it stays hidden, unreported */
-        if (strcmp(row->consent_until, now) <= 0) {
+        /* Its window closed, or cancelled while it waited: it is not
+         * theirs, and goes (hidden, never reported). */
+        if (strcmp(row->consent_until, now) <= 0 || row->withdrawn_at[0]) {
             rc = platform_db_inbox_drop(p->db, row->notice) < 0 ? -1 : 0;
             continue;
         }

@@ -80,8 +80,10 @@ check "the hub asks for N1's reminder, and the platform takes the call without a
 echo $((11 * DAY)) >clock # N1's deadline has passed; the reminder call still hangs
 check "N1, unread past its deadline, goes to paper while the reminder call hangs" wait_state "$N1" postal 5
 expiry_then_paper() {
-	curl -s "${A_NTS[@]}" "$H/v1/notices/$N1" |
-		jq -e '[.events[].event] | index("AcceptanceRejectionExpiry") < index("RelayToNonERDS")' >/dev/null
+	local out
+	out=$(curl -sf "${A_NTS[@]}" "$H/v1/notices/$N1") && [ -n "$out" ] &&
+		jq -e '[.events[].event] | (index("AcceptanceRejectionExpiry") // -1) >= 0 and
+			index("AcceptanceRejectionExpiry") < index("RelayToNonERDS")' <<<"$out" >/dev/null
 }
 check "... with AcceptanceRejectionExpiry before RelayToNonERDS" expiry_then_paper
 check "N2, inside its window, stays received" [ "$(state_of "$N2")" = received ]

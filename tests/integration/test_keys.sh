@@ -294,8 +294,11 @@ check "agency purge then finds no test document left to delete" jqt '.test_purge
 kill "$PID_agency"; wait "$PID_agency" 2>/dev/null
 sqlite3 data/test.db "UPDATE api_jobs SET state = 'running', finished = NULL WHERE id = '$JOB'"
 start_role agency agency2.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
-check "after a restart, a test key's job left running reads interrupted" \
-	bash -c "curl -s ${X[*]@Q} '$API/v1/jobs/$JOB' | jq -e '.state == \"interrupted\"' >/dev/null"
+job_interrupted() {
+	local out
+	out=$(curl -sf "${X[@]}" "$API/v1/jobs/$JOB") && [ -n "$out" ] && jq -e '.state == "interrupted"' <<<"$out" >/dev/null
+}
+check "after a restart, a test key's job left running reads interrupted" job_interrupted
 
 # Callbacks undelivered for 24 hours are dropped one by one by their age,
 # not with the batch they share: with the receiver down, t-old's events
