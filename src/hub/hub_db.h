@@ -53,6 +53,7 @@ typedef struct hub_notice {
                           * it adds one row to the agency's feed */
     long long stored_due; /* due in the database (the summaries move with it) */
     long long last_leaf;  /* PostgreSQL: the time of its last leaf (hub_db_leaf_time) */
+    long long moved_at;   /* the time of the leaf that moved its state, until saved (0: none) */
 } hub_notice;
 
 /* The relay latency histogram's buckets (hub_db_tally.c): a relay

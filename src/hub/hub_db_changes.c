@@ -67,14 +67,14 @@ static int add_row(hub_db *db, const hub_notice *n, const char *event, long long
     return sql_step_later(st);
 }
 
-int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now)
+int hub_db_changes_add(hub_db *db, const hub_notice *n, long long at)
 {
-    return add_row(db, n, NULL, now);
+    return add_row(db, n, NULL, at);
 }
 
 int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, long long now)
 {
-    return add_row(db, n, notice_event_name(ev), now);
+    return add_row(db, n, notice_event_name(ev), db->leaf_at ? db->leaf_at : now);
 }
 
 /* The first column of statement which on the reader, bound to agency

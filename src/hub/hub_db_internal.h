@@ -138,6 +138,10 @@ struct hub_db {
     /* The time of the last leaf of the notices appended to last, one slot
      * per hash of the id (hub_db_leaf_time), under the writer's lock. */
     hub_leaf_time leaf_times[HUB_DB_LEAF_TIMES];
+    /* The time the last leaf appended was given (raised, perhaps, past
+     * the clock's: hub_db_leaf_time): the feed row that leaf causes
+     * carries it, so that the agency's times are the certificate's. */
+    long long leaf_at;
     /* PostgreSQL: the slots of leaf_times the open transaction uses (its
      * notices' times still to write), and the arrays they are written as. */
     uint32_t pending[HUB_DB_LEAF_TIMES / 2];
@@ -297,11 +301,12 @@ void hub_db_tally_drop(hub_db *db);
 
 /* ---- hub_db_changes.c ---- */
 
-/* Adds n's state to its agency's feed. */
-int hub_db_changes_add(hub_db *db, const hub_notice *n, long long now);
+/* Adds n's state to its agency's feed, at `at` (the time of the leaf
+ * that moved it). */
+int hub_db_changes_add(hub_db *db, const hub_notice *n, long long at);
 /* Adds evidence ev of n that moved no state (PrintHandover, a late
- * NoticeCancellation) to the feed:
- * n's state as it is, with "event". */
+ * NoticeCancellation) to the feed: n's state as it is, with "event", at
+ * the time of ev's leaf, the last appended (db->leaf_at). */
 int hub_db_changes_add_event(hub_db *db, const hub_notice *n, notice_event ev, long long now);
 /* PostgreSQL: writes the transaction's rows (before its COMMIT), or
  * drops them. SQLite wrote each at once. */

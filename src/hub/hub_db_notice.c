@@ -32,6 +32,7 @@ static void read_notice(sql_stmt *st, int pg, hub_notice *n)
     n->reminded = sql_int(st, 17);
     n->urgent = sql_int(st, 18);
     n->last_leaf = pg ? sql_int64(st, 19) : 0;
+    n->moved_at = 0;
     n->remind_dirty = 0;
 }
 
@@ -158,10 +159,11 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
         return -1;
     n->stored_due = n->due;
     if (n->state != n->stored) {
-        if (hub_db_changes_add(db, n, now) != 0)
+        if (hub_db_changes_add(db, n, n->moved_at ? n->moved_at : now) != 0)
             return -1;
         n->stored = n->state;
     }
+    n->moved_at = 0;
     st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
 
     sql_bind_text(st, 1, n->id);
@@ -215,6 +217,7 @@ static int append_leaf(hub_db *db, hub_notice *n, const evidence_rec *given)
     timed.at_ms = hub_db_leaf_time(db, n, given->at_ms);
     if (timed.at_ms < 0)
         return -1;
+    db->leaf_at = timed.at_ms;
 
     /* A leaf prepared for exactly this event goes in as it is: its bytes
      * from the leaf file, or from where they were prepared. */
@@ -273,8 +276,10 @@ static int record(hub_db *db, hub_notice *n, notice_event ev, const evidence_rec
     if (append_leaf(db, n, r) != 0)
         return -1;
     db->applying[ev][o]++;
-    if (o == NS_MOVED)
+    if (o == NS_MOVED) {
         n->state = next;
+        n->moved_at = db->leaf_at;
+    }
     return 0;
 }
 

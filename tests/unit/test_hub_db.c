@@ -1040,6 +1040,32 @@ static void assert_last_leaf_has(fixture *f, const char *id, const char *key, co
  * whose handler read it before the relay worker, but got the lock after,
  * must not put a leaf before the relay's in time (herald verify refuses a
  * certificate whose leaves go back in time; bench/chaos found one). */
+/* The `at` of notice id's first change to state in nts's feed ("" if none). */
+static const char *change_at(fixture *f, const char *id, const char *state)
+{
+    static char at[32];
+    json_error_t jerr;
+    json_t *root, *ch;
+    size_t i;
+    buf out;
+
+    settle();
+    at[0] = '\0';
+    buf_init(&out, 1024);
+    assert_int_equal(hub_db_changes_json(f->db, "nts", 0, 100, &out), 0);
+    root = json_loadb(out.data, out.len, 0, &jerr);
+    buf_free(&out);
+    assert_non_null(root);
+    json_array_foreach(json_object_get(root, "changes"), i, ch) {
+        if (!strcmp(text(ch, "notice"), id) && !strcmp(text(ch, "state"), state)) {
+            snprintf(at, sizeof at, "%s", text(ch, "at"));
+            break;
+        }
+    }
+    json_decref(root);
+    return at;
+}
+
 static void evidence_never_goes_back_in_time(void **state)
 {
     fixture *f = *state;
@@ -1054,6 +1080,9 @@ static void evidence_never_goes_back_in_time(void **state)
     clock_rfc3339_ms(later, T0 + 10);
     assert_last_leaf_has(f, id, "event", "ContentConsignment");
     assert_last_leaf_has(f, id, "at", later);
+    /* the agency's feed gives the received change that leaf's time, not
+     * the clock's: the agency's dates are the certificate's */
+    assert_string_equal(change_at(f, id, "received"), later);
     /* a later time is kept as it is */
     assert_string_equal(
         report(f, ROLE_PLATFORM, "alpha", id, EV_CONSIGNMENT_NOTIFICATION, NULL, T0 + 20),
@@ -2227,6 +2256,9 @@ static void leaf_times_hold_across_nodes(void **state)
     clock_rfc3339_ms(later, T0 + 10);
     assert_last_leaf_has(f, id, "event", "ContentConsignment");
     assert_last_leaf_has(f, id, "at", later);
+    /* the agency's feed gives the received change that leaf's time, not
+     * the clock's: the agency's dates are the certificate's */
+    assert_string_equal(change_at(f, id, "received"), later);
     hub_db_close(other);
 }
 
