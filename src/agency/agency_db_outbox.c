@@ -42,12 +42,15 @@ static int burn_nonce(sqlite3 *sql, const char *nonce, long long exp_ms)
     return rc;
 }
 
-/* Read is final: the retention period counts from now (final_at). */
+/* Read is final: the retention period counts from now (final_at). A
+ * notice final already (postal, paid, cancelled) keeps its state, as the
+ * hub does: the read is evidence there, not a move. */
 static int mark_read(sqlite3 *sql, const char *reference)
 {
     sqlite3_stmt *st = db_prepare(sql, "UPDATE documents SET state = 'read',"
                                        " final_at = coalesce(final_at, ?2)"
-                                       " WHERE reference = ?1 AND state <> 'postal'");
+                                       " WHERE reference = ?1"
+                                       " AND state NOT IN ('postal', 'paid', 'cancelled')");
     int rc;
 
     if (!st)

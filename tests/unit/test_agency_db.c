@@ -467,6 +467,15 @@ static void a_handover_burns_its_nonce_once(void **state)
     assert_int_equal(agency_db_outbox_drop(f->db, last), 0);
     assert_int_equal(agency_db_outbox_count(f->db), 0);
 
+    /* A paid notice opened stays paid, as at the hub. */
+    store(f, "r-2", "B", "2");
+    answer(f, "r-2", "N-2", "received");
+    feed(f, 100, (const char *[]){"N-2", "r-2", "paid"}, 1);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-2", 5000, "r-2", "N-2",
+                                               "2026-12-01T00:00:04.000Z"), 0);
+    assert_string_equal(state_of(f, "r-2", NULL), "paid");
+    assert_int_equal(agency_db_outbox_drop(f->db, last + 1), 0);
+
     /* A purged nonce is forgotten once its token is a minute past expiry. */
     assert_int_equal(agency_db_outbox_purge_nonces(f->db, 5000 + 60001), 0);
     assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
