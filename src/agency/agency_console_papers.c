@@ -175,7 +175,7 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
     }
     snprintf(folder, sizeof folder, "%s/letters", c->cfg->dir);
     letters_file_path(path, sizeof path, folder, batch, pdf ? part : 0,
-                      part ? LETTERS_FILES_MAX : 1);
+                      part_text ? LETTERS_FILES_MAX : 1);
     name = strrchr(path, '/') + 1;
     if (!(data = slurp(path, &len))) {
         console_web_error(resp, 404, "파일이 없습니다 (다른 폴더에 인쇄했거나 64 MiB 초과).",
