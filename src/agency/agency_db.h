@@ -154,8 +154,9 @@ typedef struct agency_change {
     const char *at; /* the evidence time; may be NULL */
     long long at_ms;      /* the time of the evidence that made the change; 0 unknown */
     const char *platform; /* the notice's platform then, NULL when none */
-    const char *event; /* PrintHandover, NoticeCancellation: evidence that moved no
-                        * state; NULL: a state change */
+    const char *event; /* PrintHandover, NoticeCancellation, ContentConsignment,
+                        * ContentHandover: evidence that moved no state; NULL: a
+                        * state change */
 } agency_change;
 
 /* The changes feed cursor (0 before the first pull), -1 when it cannot
@@ -169,9 +170,13 @@ long long agency_db_feed_cursor(agency_db *db);
  * kept (received_at, read_at, paid_at: the legal effect and the report
  * are computed from them), and the platform of its latest change; and the
  * first PrintHandover's time (handover_at) and NoticeCancellation's
- * (cancellation_at: the `cancelled` change's, or its own). An API notice's state change
- * and first hand-over go into its timeline (api_events: the state, or
- * "handed_over"). *applied counts the notices that changed. */
+ * (cancellation_at: the `cancelled` change's, or its own). A
+ * ContentConsignment or ContentHandover that moved no state (the notice
+ * already on paper, say) gives received_at or read_at when the row has
+ * none. An API notice's state change, and each of those times learnt
+ * apart from a state, go into its timeline (api_events: the state, or
+ * "handed_over", "reached_inbox", "opened"). *applied counts the notices
+ * that changed. */
 int agency_db_feed_apply(agency_db *db, const agency_change *changes, size_t n,
                          long long after, long long next, size_t *applied);
 

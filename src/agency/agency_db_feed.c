@@ -31,7 +31,7 @@ typedef struct change {
     const char *at; /* the evidence time as the feed gave it; NULL unknown */
     long long at_ms;
     const char *platform;
-    const char *event; /* PrintHandover, NoticeCancellation, or NULL for a state change */
+    const char *event; /* evidence that moved no state (agency_change), or NULL */
     size_t order;
 } change;
 
@@ -69,22 +69,31 @@ typedef struct feed_stmts {
     sqlite3_stmt *known, *first;
     sqlite3_stmt *handover;     /* the first PrintHandover's time */
     sqlite3_stmt *cancellation; /* the NoticeCancellation's time */
+    sqlite3_stmt *inbox, *opened; /* a received_at, a read_at learnt with no state */
     sqlite3_stmt *event; /* a change of an API notice, for its timeline and callback */
     const char *now;     /* the time for a change that came without one */
     long long now_ms;
 } feed_stmts;
 
+/* A time the run brought apart from any state: its Unix ms (0: none)
+ * and the feed's text of it. */
+typedef struct milestone {
+    long long ms;
+    const char *at;
+} milestone;
+
 /* What a notice's run of changes in a page ends at: its state and that
  * state's evidence time, the times of the evidence that made it
  * received, read, paid (0: not in the run), and its latest platform; and
- * its letter's first hand-over and its cancellation in the run (0:
- * none). state is NULL when the run holds only evidence that moved no
- * state. */
+ * the first of each evidence in the run that moved no state: its letter's
+ * hand-over, an inbox, a reading (the notice already settled), and its
+ * cancellation. state is NULL when the run holds only evidence that moved
+ * no state. */
 typedef struct run_end {
     const char *state, *at, *platform;
     long long received, read, paid;
-    long long handover, cancellation;
-    const char *handover_at;
+    long long cancellation;
+    milestone handover, inbox, opened;
 } run_end;
 
 static void bind_time(sqlite3_stmt *st, int i, long long ms)
@@ -136,6 +145,12 @@ static int apply_time(sqlite3_stmt *st, const change *c, long long ms)
     return db_step_changed(st);
 }
 
+static void note_first(milestone *m, const change *c)
+{
+    if (!m->ms && c->at_ms > 0)
+        *m = (milestone){c->at_ms, c->at};
+}
+
 /* Notes what change c tells of the run's state, times and platform. */
 static void note_change(run_end *e, const change *c)
 {
@@ -144,11 +159,11 @@ static void note_change(run_end *e, const change *c)
             e->cancellation = c->at_ms;
         return;
     }
-    if (c->event) { /* PrintHandover */
-        if (!e->handover && c->at_ms > 0) {
-            e->handover = c->at_ms;
-            e->handover_at = c->at;
-        }
+    if (c->event) {
+        note_first(!strcmp(c->event, "PrintHandover")        ? &e->handover
+                   : !strcmp(c->event, "ContentConsignment") ? &e->inbox
+                                                             : &e->opened,
+                   c);
         return;
     }
     if (!strcmp(c->state, "cancelled") && !e->cancellation)
@@ -183,18 +198,46 @@ static int queue_event(const feed_stmts *fs, const char *reference, const char *
 
 static int has_evidence(const run_end *e)
 {
-    return e->received || e->read || e->handover || e->cancellation;
+    return e->received || e->read || e->handover.ms || e->cancellation;
 }
 
-/* The run's hand-over, learnt once: "handed_over" in an API notice's
- * timeline, after the state it came with. 1, 0 (known before) or -1. */
-static int apply_run_handover(const feed_stmts *fs, const change *c, const run_end *e)
+/* A time the run brought apart from any state, learnt once (st: its
+ * UPDATE): name in an API notice's timeline, after the state the run came
+ * with. 1, 0 (known before) or -1. */
+static int apply_milestone(const feed_stmts *fs, sqlite3_stmt *st, const change *c,
+                           const milestone *m, const char *name)
 {
-    int r = apply_time(fs->handover, c, e->handover);
+    int r = apply_time(st, c, m->ms);
 
-    if (r > 0 && queue_event(fs, c->reference, "handed_over", e->handover_at, 1) != 0)
+    if (r > 0 && queue_event(fs, c->reference, name, m->at, 1) != 0)
         r = -1;
     return r;
+}
+
+/* The run's milestones in the order of their times: 1 when any was new,
+ * 0 when none, -1 on error. */
+static int apply_milestones(const feed_stmts *fs, const change *c, const run_end *e)
+{
+    struct {
+        sqlite3_stmt *st;
+        const milestone *m;
+        const char *name;
+    } v[] = {{fs->inbox, &e->inbox, "reached_inbox"},
+             {fs->opened, &e->opened, "opened"},
+             {fs->handover, &e->handover, "handed_over"}}, t;
+    size_t n = sizeof v / sizeof v[0];
+    int any = 0;
+
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j].m->ms < v[j - 1].m->ms; j--)
+            t = v[j], v[j] = v[j - 1], v[j - 1] = t;
+    for (size_t i = 0; i < n; i++) {
+        int r = apply_milestone(fs, v[i].st, c, v[i].m, v[i].name);
+        if (r < 0)
+            return -1;
+        any |= r;
+    }
+    return any;
 }
 
 /* Applies the changes one notice at a time. A notice's run of changes
@@ -213,7 +256,7 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
         int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0, k = 0;
         if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at, has_evidence(&e)) != 0)
             r = -1;
-        if (r >= 0 && (h = apply_run_handover(fs, &v[i], &e)) < 0)
+        if (r >= 0 && (h = apply_milestones(fs, &v[i], &e)) < 0)
             r = -1;
         if (r >= 0 && (k = apply_time(fs->cancellation, &v[i], e.cancellation)) < 0)
             r = -1;
@@ -284,6 +327,10 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long after, 
                         " AND +notice = ?2 AND handover_at IS NULL"),
         db_prepare(sql, "UPDATE documents SET cancellation_at = ?3 WHERE reference = ?1"
                         " AND +notice = ?2 AND cancellation_at IS NULL"),
+        db_prepare(sql, "UPDATE documents SET received_at = ?3 WHERE reference = ?1"
+                        " AND +notice = ?2 AND received_at IS NULL"),
+        db_prepare(sql, "UPDATE documents SET read_at = ?3 WHERE reference = ?1"
+                        " AND +notice = ?2 AND read_at IS NULL"),
         db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
                         " evidence) SELECT reference, caller_ref, ?2, ?3, ?4, ?5 FROM api_refs"
                         " WHERE reference = ?1"),
@@ -293,8 +340,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long after, 
 
     long long at = -1;
 
-    if (fs.known && fs.first && fs.handover && fs.cancellation && fs.event &&
-        db_begin(sql) == 0) {
+    if (fs.known && fs.first && fs.handover && fs.cancellation && fs.inbox && fs.opened &&
+        fs.event && db_begin(sql) == 0) {
         /* Another process pulling the same feed (agency serve, postal
          * --sync) may have applied this page, or later ones, since the
          * cursor was read: a stale page would move states back and
@@ -314,6 +361,8 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long after, 
     sqlite3_finalize(fs.first);
     sqlite3_finalize(fs.handover);
     sqlite3_finalize(fs.cancellation);
+    sqlite3_finalize(fs.inbox);
+    sqlite3_finalize(fs.opened);
     sqlite3_finalize(fs.event);
     return rc;
 }

@@ -39,12 +39,14 @@ static agency_change *page_changes(json_t *changes, size_t *n)
         }
         if (platform && !apikeys_name_ok(platform, strlen(platform)))
             platform = NULL;
-        /* Evidence that moved no state: the letter's hand-over and a late
-         * cancellation are known (their times count for the legal
+        /* Evidence that moved no state: the letter's hand-over, a late
+         * cancellation, and an inbox or a reading after the notice's
+         * state was settled are known (their times count for the legal
          * effect); any other is nothing this agency acts on. */
         const char *event = json_string_value(json_object_get(c, "event"));
         if (event && strcmp(event, "PrintHandover") != 0 &&
-            strcmp(event, "NoticeCancellation") != 0)
+            strcmp(event, "NoticeCancellation") != 0 &&
+            strcmp(event, "ContentConsignment") != 0 && strcmp(event, "ContentHandover") != 0)
             continue;
         v[(*n)++] = (agency_change){notice, ref, state, at, at_ms, platform, event};
     }

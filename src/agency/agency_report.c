@@ -24,10 +24,11 @@ void report_free(report *r)
 
 report_outcome report_outcome_of(const report_notice *n)
 {
-    if (n->read_at > 0 || !strcmp(n->state, "read"))
-        return OUT_READ;
+    /* A letter sent is paper, even when its document was opened later */
     if (!strcmp(n->state, "postal"))
         return OUT_PAPER;
+    if (n->read_at > 0 || !strcmp(n->state, "read"))
+        return OUT_READ;
     if (!strcmp(n->state, "stored"))
         return OUT_FAILED;
     if (n->received_at > 0 || !strcmp(n->state, "received"))

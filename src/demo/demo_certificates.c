@@ -30,8 +30,11 @@ static int read_notices(http_client *hc, json_t *ids, char *err, size_t errlen)
         }
         changes = json_object_get(reply, "changes");
         n = json_array_size(changes);
+        /* state changes only: evidence that moved no state comes with
+         * the state the notice already had */
         json_array_foreach(changes, i, c)
-            if (!strcmp(json_string_value(json_object_get(c, "state")) ?: "", "read"))
+            if (!json_object_get(c, "event") &&
+                !strcmp(json_string_value(json_object_get(c, "state")) ?: "", "read"))
                 json_array_append(ids, json_object_get(c, "notice"));
         after = json_integer_value(json_object_get(reply, "next"));
         json_decref(reply);

@@ -1,9 +1,9 @@
 /* hub_db_changes.c -- the agencies' feed of state changes (GET
  * /v1/changes): a row per new state a notice reaches, written with the
  * change in the same transaction, read in seq order; and a row per
- * PrintHandover, and per NoticeCancellation that moved no state, whose
- * times the agency's legal effect is computed from (docs/design.md §3,
- * "Legal effect"). */
+ * PrintHandover, and per NoticeCancellation, ContentConsignment or
+ * ContentHandover that moved no state, whose times the agency's legal
+ * effect is computed from (docs/design.md §3, "Legal effect"). */
 #include "hub_db_internal.h"
 
 #include <stdio.h>

@@ -279,7 +279,14 @@ static int record(hub_db *db, hub_notice *n, notice_event ev, const evidence_rec
     if (o == NS_MOVED) {
         n->state = next;
         n->moved_at = db->leaf_at;
+        return 0;
     }
+    /* An inbox or a reading that moved no state (the notice already on
+     * paper, paid or read, or another platform's turn) still counts for
+     * the legal effect: `herald verify` takes the first of each from the
+     * certificate, so the agency's feed must tell of it too. */
+    if (ev == EV_CONTENT_CONSIGNMENT || ev == EV_CONTENT_HANDOVER)
+        return hub_db_changes_add_event(db, n, ev, r->at_ms);
     return 0;
 }
 

@@ -16,6 +16,8 @@
 #   F: unread: effective on day 7, noted by serve with no new event.
 #   G: on no platform: effective 10 days after its letter's hand-over to
 #      print (`agency postal --letters`, `--handed-over`); C's too.
+#   I: on no platform, opened after it went to paper: effective at the
+#      reading, as its certificate says, the hub's state still postal.
 # Each date the API gives equals `herald verify --effect-rule`'s for the
 # notice's certificate.
 . "$(dirname "$0")/../lib.sh"
@@ -320,9 +322,9 @@ set_clock $((D0 + HOUR + 60000)) # past the settling time: the feed holds every 
 check "E: 'effective' in its timeline, after 'read'" until_true timeline_has fine-e effective
 e=$(api fine-e)
 check "E: in effect at the read's evidence time (ContentHandover), not pending" \
-	jq -e '(.timeline | map(.state) | .[-2:] == ["read", "effective"]) and .timeline[-1].reason == "ContentHandover"
+	jqe '(.timeline | map(.state) | .[-2:] == ["read", "effective"]) and .timeline[-1].reason == "ContentHandover"
 		and .timeline[-1].at == ([.evidence[] | select(.event == "ContentHandover")][0].at)
-		and .effect.at == .timeline[-1].at and .effect.pending == false and .effect.term == "ContentHandover"' <<<"$e" >/dev/null
+		and .effect.at == .timeline[-1].at and .effect.pending == false and .effect.term == "ContentHandover"' <<<"$e"
 check "E: the API's date is herald verify's for the certificate" [ "$(jq -r .effect.at <<<"$e")" = "$(cert_effect "$NE")" ]
 check "E's callbacks: accepted, received, read, then effective" \
 	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-e)\" = 'accepted received read effective' ]"
@@ -358,9 +360,9 @@ check "G: 'handed_over' in its timeline, at the hub's PrintHandover time" \
 			(.timeline[] | select(.state == \"handed_over\") | .at) == ([.evidence[] | select(.event == \"PrintHandover\")][0].at)' >/dev/null"
 g=$(api fine-g)
 check "G: effect pending, 10 days after the hand-over" \
-	jq -e '.effect.pending and .effect.term == "PrintHandover+10d" and .effect.event == "PrintHandover"
+	jqe '.effect.pending and .effect.term == "PrintHandover+10d" and .effect.event == "PrintHandover"
 		and .effect.event_at == ([.evidence[] | select(.event == "PrintHandover")][0].at)
-		and ((.effect.at | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.effect.event_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) == 864000)' <<<"$g" >/dev/null
+		and ((.effect.at | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.effect.event_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) == 864000)' <<<"$g"
 check "G's date is herald verify's for the certificate (pending there too)" \
 	[ "$(jq -r .effect.at <<<"$g")" = "$(cert_effect "$NG")" ]
 "$HERALD" agency postal --config agency.ini --sync >/dev/null
@@ -370,6 +372,31 @@ check "agency status: C's date counts from its letter's hand-over, as herald ver
 		[ \"\$(jq -r .effective_at <<<'$c')\" = '$(cert_effect "$NC")' ]"
 check "agency status: A (in effect on day 7 of its inbox) keeps its earlier date" \
 	jqe '.handed_over_at != null and (.effect | test("\\(ContentConsignment\\+7d\\)$"))' <<<"$(st "$RA")"
+
+# I, for 다 (on no platform), goes to paper at once and is opened on day 1
+# + 1 hour, before any letter of it: in effect from the reading, as its
+# certificate says, although the hub's state stays postal
+check "POST /v1/notices fine-i: 201" [ "$(status_of "$(post fine-i 800101-1234567 다)")" = 201 ]
+check "I goes to paper" until_true bash -c "$(declare -f api api_state); BO=(${BO[*]@Q}); API=$API
+	api_state fine-i postal"
+NI=$(api fine-i | jq -r .notice)
+set_clock $((D0 + DAY + HOUR))
+r=$(http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NI\",\"event\":\"ContentHandover\"}]}" "${AG[@]}")
+check "the hub hears I's reading after its paper, and moves nothing" \
+	jqe '.results[0].status == "ignored"' <<<"$(body_of "$r")"
+check "I: 'opened' in its timeline at the hub's ContentHandover time, still postal" \
+	until_true bash -c "$(declare -f api); BO=(${BO[*]@Q}); API=$API
+		api fine-i | jq -e '.state == \"postal\" and ([.evidence[] | select(.event == \"ContentHandover\")][0].at) as \$t
+			| \$t != null and ([.timeline[] | select(.state == \"opened\") | .at] == [\$t])' >/dev/null"
+set_clock $((D0 + DAY + HOUR + 60000))
+check "I: 'effective' in its timeline, after 'opened'" until_true timeline_has fine-i effective
+i=$(api fine-i)
+check "I: in effect at the reading (ContentHandover), not 10 days after a letter" \
+	jqe '(.timeline | map(.state) | .[-2:] == ["opened", "effective"]) and .effect.term == "ContentHandover"
+		and .effect.pending == false and .effect.at == .timeline[-1].at' <<<"$i"
+check "I: the API's date is herald verify's for the certificate" [ "$(jq -r .effect.at <<<"$i")" = "$(cert_effect "$NI")" ]
+check "I's callbacks: accepted, postal, opened, then effective" \
+	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-i)\" = 'accepted postal opened effective' ]"
 
 # day 7: F, never read, takes effect without any new event
 set_clock $((D0 + 7 * DAY - HOUR))
@@ -381,11 +408,11 @@ set_clock $((D0 + 7 * DAY + 60000))
 check "day 7: 'effective' in F's timeline, with no new event from the hub" until_true timeline_has fine-f effective
 f=$(api fine-f)
 check "F: in effect exactly 7 days after its ContentConsignment" \
-	jq -e '(.timeline[-1] | .state == "effective" and .reason == "ContentConsignment+7d") and .effect.pending == false
+	jqe '(.timeline[-1] | .state == "effective" and .reason == "ContentConsignment+7d") and .effect.pending == false
 		and .effect.event_at == ([.evidence[] | select(.event == "ContentConsignment")][0].at)
 		and .timeline[-1].at == .effect.at
 		and ((.effect.at | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.effect.event_at | sub("\\.[0-9]+Z$"; "Z") | fromdate) == 604800)
-		and .effect.at[-4:] == .effect.event_at[-4:]' <<<"$f" >/dev/null
+		and .effect.at[-4:] == .effect.event_at[-4:]' <<<"$f"
 check "F: the API's date is herald verify's for the certificate" [ "$(jq -r .effect.at <<<"$f")" = "$(cert_effect "$NF")" ]
 check "F's callbacks: accepted, received, then effective on day 7" \
 	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-f)\" = 'accepted received effective' ]"
@@ -401,7 +428,7 @@ check "G: in effect 10 days after the hand-over, the same date verify gives" \
 check "G's callbacks: accepted, postal, handed_over, then effective" \
 	until_true bash -c "$(declare -f callbacks cb_states); CBPORT=$CBPORT; [ \"\$(cb_states fine-g)\" = 'accepted postal handed_over effective' ]"
 check "no notice took effect twice, and the cancelled H never did" \
-	jqe '[.events[] | select(.state == "effective") | .reference] | (length == 3 and (unique | length) == 3 and (index("fine-h") | not))' <<<"$(callbacks)"
+	jqe '[.events[] | select(.state == "effective") | .reference] | (length == 4 and (unique | length) == 4 and (index("fine-h") | not))' <<<"$(callbacks)"
 check "H's callbacks end at its cancellation" \
 	[ "$(cb_states fine-h)" = "accepted received cancelled" ]
 check "every callback's signature checked out" jqe '.bad_signatures == 0' <<<"$(callbacks)"

@@ -270,6 +270,66 @@ static void the_feed_moves_states_and_final_ones_stay(void **state)
     assert_int_equal(agency_db_feed_cursor(f->db), 14);
 }
 
+static int keep_outcome(void *ctx, const agency_outcome *o)
+{
+    *(agency_outcome *)ctx = *o;
+    return 0;
+}
+
+static agency_outcome outcome_of(fixture *f, const char *ref)
+{
+    agency_outcome o = {0};
+
+    assert_int_equal(agency_db_outcomes(f->db, ref, 0, 0, keep_outcome, &o), 0);
+    return o;
+}
+
+/* The states queued in the callback queue, space-separated. */
+static void queued_states(fixture *f, char *out, size_t cap)
+{
+    long long last = 0, first = 0;
+    json_t *v = agency_db_api_events_peek(f->db, 100, &last, &first), *e;
+    size_t i, len = 0;
+
+    out[0] = '\0';
+    json_array_foreach(v, i, e)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "",
+                                json_string_value(json_object_get(e, "state")));
+    json_decref(v);
+}
+
+/* An inbox or a reading that moved no state at the hub (the notice gone
+ * to paper first) comes as evidence: its time is kept once, as the
+ * certificate's first one is, and an API notice's timeline says so. */
+static void evidence_after_paper_gives_its_time_once(void **state)
+{
+    fixture *f = *state;
+    char states[256];
+    agency_change c[3] = {
+        {"N-1", "r-1", "postal", "1970-01-01T00:00:05.000Z", 5000, NULL, "ContentHandover"},
+        {"N-1", "r-1", "postal", "1970-01-01T00:00:04.000Z", 4000, NULL, "ContentConsignment"},
+        {"N-1", "r-1", "postal", "1970-01-01T00:00:06.000Z", 6000, NULL, "ContentHandover"},
+    };
+    size_t applied = 99;
+
+    store_api(f, "r-1", "tax-1", NULL);
+    answer(f, "r-1", "N-1", "accepted");
+    assert_int_equal(feed(f, 10, (const char *[]){"N-1", "r-1", "postal"}, 1), 1);
+    assert_int_equal(outcome_of(f, "r-1").read_at, 0);
+    assert_int_equal(agency_db_feed_apply(f->db, c, 1, 10, 11, &applied), 0);
+    assert_int_equal(applied, 1);
+    assert_string_equal(state_of(f, "r-1", NULL), "postal");
+    assert_int_equal(outcome_of(f, "r-1").read_at, 5000);
+    /* a later reading changes nothing; an inbox, in the same page, is new */
+    assert_int_equal(agency_db_feed_apply(f->db, c + 1, 2, 11, 12, &applied), 0);
+    assert_int_equal(applied, 1);
+    assert_int_equal(outcome_of(f, "r-1").read_at, 5000);
+    assert_int_equal(outcome_of(f, "r-1").received_at, 4000);
+    assert_string_equal(state_of(f, "r-1", NULL), "postal");
+    queued_states(f, states, sizeof states);
+    assert_string_equal(states, "postal opened reached_inbox");
+}
+
 typedef struct listed {
     char refs[4][16];
     int n, ended;
@@ -794,6 +854,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(evidence_after_paper_gives_its_time_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_day_counts_follow_each_change_once, setup,

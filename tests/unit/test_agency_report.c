@@ -20,6 +20,8 @@ static void outcomes(void **state)
     /* read evidence wins over a final state that came first here */
     assert_int_equal(report_outcome_of(&(report_notice){"paid", "m", NULL, 1, 2}), OUT_READ);
     assert_int_equal(report_outcome_of(&(report_notice){"postal", NULL, NULL, 0, 0}), OUT_PAPER);
+    /* a letter sent stays a letter sent, though opened in an app later */
+    assert_int_equal(report_outcome_of(&(report_notice){"postal", "m", NULL, 1, 2}), OUT_PAPER);
     assert_int_equal(report_outcome_of(&(report_notice){"stored", NULL, NULL, 0, 0}), OUT_FAILED);
     assert_int_equal(report_outcome_of(&(report_notice){"received", "c", NULL, 5, 0}),
                      OUT_RECEIVED);
