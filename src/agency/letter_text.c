@@ -30,21 +30,42 @@ static int in_list(const char *name, const char *const *list)
     return 0;
 }
 
-/* The tag's name (lower-cased, at most 15 bytes) and whether it closes;
- * returns the byte after '>', or NULL when the tag never ends. */
-static const char *read_tag(const char *p, const char *end, char name[16], int *closing)
+/* Nested lists deeper than this number their items as bullets. */
+#define LIST_DEPTH 8
+/* A link's target longer than this is refused: nobody types it in. */
+#define LINK_MAX 2048
+
+/* A tag: its name (lower-cased, at most 15 bytes), whether it closes, and
+ * its attributes' bytes [attrs, attrs_end). */
+typedef struct tag_seen {
+    char name[16];
+    int closing;
+    const char *attrs, *attrs_end;
+} tag_seen;
+
+/* Reads the tag at p ('<') into t; returns the byte after '>', or NULL
+ * when the tag never ends. A '>' inside a quoted value does not end it. */
+static const char *read_tag(const char *p, const char *end, tag_seen *t)
 {
     size_t n = 0;
 
     p++; /* '<' */
-    *closing = p < end && *p == '/';
-    p += *closing;
+    t->closing = p < end && *p == '/';
+    p += t->closing;
     while (p < end && n < 15 && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                                  (*p >= '0' && *p <= '9')))
-        name[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p), p++;
-    name[n] = '\0';
-    while (p < end && *p != '>')
-        p++;
+        t->name[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p), p++;
+    t->name[n] = '\0';
+    t->attrs = p;
+    while (p < end && *p != '>') {
+        if (*p == '"' || *p == '\'') {
+            const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+            p = q ? q : end;
+        }
+        if (p < end)
+            p++;
+    }
+    t->attrs_end = p;
     return p < end ? p + 1 : NULL;
 }
 
@@ -133,14 +154,156 @@ static void put_space(buf *out)
         buf_append(out, " ", 1);
 }
 
+static int is_name_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == ':';
+}
+
+/* The value of attribute name among t's, entities decoded, into v
+ * (emptied first): 1 when the tag has it, 0 when not, -1 with err when
+ * the value holds an entity that cannot be printed. */
+static int attr(const tag_seen *t, const char *name, buf *v, char *err, size_t errlen)
+{
+    const char *p = t->attrs, *end = t->attrs_end;
+    size_t want = strlen(name);
+
+    while (p < end) {
+        while (p < end && !is_name_byte(*p))
+            p++;
+        const char *n0 = p, *v0 = NULL, *v1 = NULL;
+        while (p < end && is_name_byte(*p))
+            p++;
+        size_t n = (size_t)(p - n0);
+        while (p < end && *p == ' ')
+            p++;
+        if (p < end && *p == '=') {
+            for (p++; p < end && *p == ' '; p++)
+                ;
+            if (p < end && (*p == '"' || *p == '\'')) {
+                const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+                v0 = p + 1, v1 = q ? q : end;
+                p = q ? q + 1 : end;
+            } else {
+                for (v0 = p; p < end && *p != ' ' && *p != '\t' && *p != '\n'; p++)
+                    ;
+                v1 = p;
+            }
+        }
+        if (n == want && !strncasecmp(n0, name, n)) {
+            v->len = 0;
+            for (const char *c = v0; c && c < v1;)
+                if (*c == '&') {
+                    if (!(c = read_entity(c, v1, v, err, errlen)))
+                        return -1;
+                } else {
+                    buf_append(v, c, 1), c++;
+                }
+            buf_append(v, "", 1);
+            v->len--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* What the scan keeps between tags. */
 typedef struct scan {
-    int skip;  /* inside elements whose content is not printed */
-    int cells; /* cells opened in the current table row */
+    int skip;               /* inside elements whose content is not printed */
+    int cells;              /* cells opened in the current table row */
+    int lists;              /* lists open */
+    long item[LIST_DEPTH];  /* each open list's next number; -1 for a <ul> */
+    buf href;               /* the open link's target as printed; empty when none */
+    size_t link_text;       /* where the open link's text begins in out */
 } scan;
 
-static int tag(const char *name, int closing, buf *out, scan *sc, char *err, size_t errlen)
+/* What a link's target prints as on paper: http(s) as it is, mailto: and
+ * tel: without their scheme; NULL for what a reader cannot follow from
+ * paper (a page of the same site, a script). */
+static const char *printable_target(const char *href)
 {
+    if (!strncasecmp(href, "https://", 8) || !strncasecmp(href, "http://", 7))
+        return href;
+    if (!strncasecmp(href, "mailto:", 7))
+        return href + 7;
+    if (!strncasecmp(href, "tel:", 4))
+        return href + 4;
+    return NULL;
+}
+
+/* <a href>: its target is printed after its text, "(…)", unless the text
+ * says it already. */
+static int link(const tag_seen *t, buf *out, scan *sc, char *err, size_t errlen)
+{
+    if (!t->closing) {
+        buf *h = &sc->href;
+        int r = attr(t, "href", h, err, errlen);
+        const char *target = r > 0 && !h->broken ? printable_target(h->data) : NULL;
+        if (r < 0)
+            return -1;
+        if (h->len > LINK_MAX) {
+            snprintf(err, errlen, "a link's target over %d bytes cannot be printed", LINK_MAX);
+            return -1;
+        }
+        if (target)
+            memmove(h->data, target, strlen(target) + 1);
+        h->len = target ? strlen(target) : 0;
+        sc->link_text = out->len;
+        return 0;
+    }
+    if (!sc->href.len)
+        return 0;
+    const char *text = out->data + sc->link_text;
+    size_t n = out->len - sc->link_text;
+    while (n && *text == ' ')
+        text++, n--;
+    while (n && text[n - 1] == ' ')
+        n--;
+    const char *bare = strstr(sc->href.data, "://");
+    bare = bare ? bare + 3 : sc->href.data;
+    if (!(n == sc->href.len && !memcmp(text, sc->href.data, n)) &&
+        !(n == strlen(bare) && !memcmp(text, bare, n))) {
+        put_space(out);
+        buf_printf(out, "(%s)", sc->href.data);
+    }
+    sc->href.len = 0;
+    return 0;
+}
+
+/* <ul>, <ol start>, and an <li>'s mark: "• ", or its number in an <ol>,
+ * indented two spaces a level of nesting. */
+static void list_open(const tag_seen *t, scan *sc, buf *scratch)
+{
+    char err[8];
+    long start = 1;
+
+    if (!strcmp(t->name, "ol") && attr(t, "start", scratch, err, sizeof err) > 0) {
+        char *e;
+        long v = strtol(scratch->data, &e, 10);
+        if (e != scratch->data && !*e && v >= 0 && v < 1000000000L)
+            start = v;
+    }
+    if (sc->lists < LIST_DEPTH)
+        sc->item[sc->lists] = !strcmp(t->name, "ol") ? start : -1;
+    sc->lists++;
+}
+
+static void list_item(buf *out, scan *sc)
+{
+    int level = sc->lists > 0 ? sc->lists - 1 : 0;
+
+    for (int i = 0; i < level; i++)
+        buf_puts(out, "  ");
+    if (sc->lists > 0 && sc->lists <= LIST_DEPTH && sc->item[sc->lists - 1] >= 0)
+        buf_printf(out, "%ld. ", sc->item[sc->lists - 1]++);
+    else
+        buf_puts(out, "\xE2\x80\xA2 ");
+}
+
+static int tag(const tag_seen *t, buf *out, scan *sc, buf *scratch, char *err, size_t errlen)
+{
+    const char *name = t->name;
+    int closing = t->closing;
     int *skip = &sc->skip;
 
     if (in_list(name, refused)) {
@@ -165,13 +328,21 @@ static int tag(const char *name, int closing, buf *out, scan *sc, char *err, siz
             buf_puts(out, out->len && out->data[out->len - 1] != '\n' ? " | " : "| ");
         return 0;
     }
+    if (!strcmp(name, "a"))
+        return link(t, out, sc, err, errlen);
     if (!in_list(name, blocks))
         return 0;
     end_line(out, !closing && (name[0] == 'h' && name[1] >= '1' && name[1] <= '6'));
     if (!strcmp(name, "p") || (name[0] == 'h' && name[1] && closing) || !strcmp(name, "table"))
         end_line(out, 1);
+    if (!strcmp(name, "ul") || !strcmp(name, "ol")) {
+        if (!closing)
+            list_open(t, sc, scratch);
+        else if (sc->lists > 0)
+            sc->lists--;
+    }
     if (!closing && !strcmp(name, "li"))
-        buf_puts(out, "\xE2\x80\xA2 ");
+        list_item(out, sc);
     return 0;
 }
 
@@ -179,15 +350,18 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
 {
     const char *p = html, *end = html + len;
     size_t start = out->len;
-    scan sc = {0, 0};
-    int closing;
-    char name[16];
+    scan sc = {0};
+    buf scratch;
+    tag_seen t;
+    int rc = -1;
 
     err[0] = '\0';
     if (!utf8_valid(html, len)) {
         snprintf(err, errlen, "invalid UTF-8");
         return -1;
     }
+    buf_init(&sc.href, 64);
+    buf_init(&scratch, 64);
     while (p && p < end) {
         if (*p == '<' && p + 1 < end && (p[1] == '!' || p[1] == '?')) {
             const char *gt = memchr(p, '>', (size_t)(end - p)); /* comment, doctype */
@@ -197,8 +371,8 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
             }
             p = gt ? gt + 1 : end;
         } else if (*p == '<') {
-            p = read_tag(p, end, name, &closing);
-            if (!p || (name[0] && tag(name, closing, out, &sc, err, errlen) != 0))
+            p = read_tag(p, end, &t);
+            if (!p || (t.name[0] && tag(&t, out, &sc, &scratch, err, errlen) != 0))
                 goto fail;
         } else if (sc.skip) {
             p++;
@@ -221,12 +395,16 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
         out->len--;
     buf_append(out, "", 1);
     out->len--;
-    return out->broken ? -1 : 0;
+    rc = out->broken || sc.href.broken || scratch.broken ? -1 : 0;
+    goto done;
 fail:
     if (!err[0])
         snprintf(err, errlen, "a tag is never closed");
     out->len = start;
-    return -1;
+done:
+    buf_free(&sc.href);
+    buf_free(&scratch);
+    return rc;
 }
 
 const char *letter_field_problem(const char *s, size_t n)

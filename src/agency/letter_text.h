@@ -3,8 +3,10 @@
  * A letter prints the very document a recipient reads online: the body
  * `agency send` rendered from the template and the recipient's fields and
  * stored. That body is the agency's HTML, so the letter needs its text:
- * paragraphs, headings, list items and line breaks as lines, entities
- * decoded, the page's <head> (title, style) and scripts left out. What a
+ * paragraphs, headings, list items (an <ol>'s numbered) and line breaks
+ * as lines, entities decoded, a link's target printed after its text
+ * (paper cannot be clicked), the page's <head> (title, style) and
+ * scripts left out. What a
  * letter cannot show (an image, a frame, an embedded object) is refused
  * by name rather than left out silently. Pure: no I/O. */
 #ifndef HERALD_LETTER_TEXT_H

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -59,6 +60,51 @@ static void table_cells_stay_apart(void **state)
     buf_free(&b);
 }
 
+/* "Pay by step 2" must find a 2 on paper: an <ol>'s items keep their
+ * numbers (from its start), nested lists are indented. */
+static void ordered_lists_keep_their_numbers(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<ol><li>Log in</li><li>Pay<ul><li>card</li><li>transfer</li></ul>"
+                             "</li><li>Keep the receipt</li></ol>"
+                             "<ol start=\"7\"><li>seven</li><li>eight</li></ol>"
+                             "<ol start=x><li>one</li></ol><li>loose</li>",
+                             &b, err), 0);
+    assert_string_equal(b.data, "1. Log in\n2. Pay\n  • card\n  • transfer\n3. Keep the receipt\n"
+                                "7. seven\n8. eight\n1. one\n• loose");
+    buf_free(&b);
+}
+
+/* A link's target is what paper cannot click: printed after its text,
+ * unless the text is the address already; a page of the same site or a
+ * script prints its text alone. */
+static void links_print_their_targets(void **state)
+{
+    buf b;
+    char err[128];
+    char big[2200 + 64];
+    (void)state;
+
+    assert_int_equal(convert("<p>Pay at <a href=\"https://pay.example.kr/x?a=1&amp;b=2\">the portal</a>,"
+                             " or <a class=c href='mailto:help@example.kr'>write</a>"
+                             " or call <a href=tel:1588-0000>1588-0000</a>. See "
+                             "<a href=\"https://www.example.kr\">www.example.kr</a>, "
+                             "<a href=\"/faq\">our FAQ</a> and <a>nothing</a>.</p>"
+                             "<p><a title=\"a > b\" href=\"http://x.kr/\">x</a></p>",
+                             &b, err), 0);
+    assert_string_equal(b.data, "Pay at the portal (https://pay.example.kr/x?a=1&b=2), or write "
+                                "(help@example.kr) or call 1588-0000. See www.example.kr, our "
+                                "FAQ and nothing.\n\nx (http://x.kr/)");
+    buf_free(&b);
+    snprintf(big, sizeof big, "<a href=\"https://x.kr/%02200d\">x</a>", 0);
+    assert_int_equal(convert(big, &b, err), -1);
+    assert_string_equal(err, "a link's target over 2048 bytes cannot be printed");
+    buf_free(&b);
+}
+
 static void what_paper_cannot_show_is_refused_by_name(void **state)
 {
     buf b;
@@ -103,6 +149,8 @@ int main(void)
         cmocka_unit_test(paragraphs_headings_and_lists_are_lines),
         cmocka_unit_test(a_bare_ampersand_is_text),
         cmocka_unit_test(table_cells_stay_apart),
+        cmocka_unit_test(ordered_lists_keep_their_numbers),
+        cmocka_unit_test(links_print_their_targets),
         cmocka_unit_test(what_paper_cannot_show_is_refused_by_name),
         cmocka_unit_test(names_and_addresses_are_checked_where_they_come_in),
     };
