@@ -1,9 +1,11 @@
 /* main.c -- one binary, a subcommand per role and tool, like git. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "crypto.h"
+#include "json_wipe.h"
 #include "log.h"
 #include "rrn.h"
 
@@ -19,6 +21,17 @@ static const command commands[] = {
     {"apikey", cmd_apikey, "create an API key and add its hash to a clients file"},
     {"platform", cmd_platform, "run a messenger/carrier platform: members, inboxes, view tokens"},
 };
+
+/* The commands that parse RRNs or CIs out of JSON (json_wipe.h). */
+static const char *const parse_rrns[] = {"idsvc", "agency", "platform", NULL};
+
+static int parses_rrns(const char *name)
+{
+    for (const char *const *c = parse_rrns; *c; c++)
+        if (!strcmp(name, *c))
+            return 1;
+    return 0;
+}
 
 static void print_help(FILE *out)
 {
@@ -51,6 +64,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "herald: cannot initialise the crypto library\n");
         return EXIT_FAIL;
     }
+    if (parses_rrns(argv[1]))
+        json_wipe_on_free(free);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

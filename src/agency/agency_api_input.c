@@ -374,6 +374,7 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
     if (!json_is_object(*o)) {
         int parsed = *o != NULL;
 
+        batch_wipe_tree(*o);
         json_decref(*o);
         *o = NULL;
         /* jansson's text may quote the input (an RRN): give only the place. */
@@ -387,12 +388,6 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
     return API_IN_OK;
 }
 
-/* A notice's RRN out of the parsed tree before jansson frees it, as the
- * rows and the request body are wiped: freed memory keeps no RRN. */
-static void wipe_rrn(json_t *notice)
-{
-    batch_wipe_string(json_object_get(notice, "rrn"));
-}
 
 int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *out,
                      api_errors *errs)
@@ -412,7 +407,10 @@ int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *o
             r = take_notice(out, o, 0, errs);
         rc = r < 0 ? API_IN_NO_MEMORY : r > 0 ? API_IN_BAD : API_IN_OK;
     }
-    wipe_rrn(o);
+    /* every string, as the rows and the request body are wiped: freed
+     * memory keeps no RRN, whether it came as "rrn" or in a field
+     * refused for holding one */
+    batch_wipe_tree(o);
     json_decref(o);
     return rc;
 }
@@ -513,9 +511,10 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
     rc = drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
 done:
     free(refused);
-    if (json_is_array(list))
-        json_array_foreach(list, i, n)
-            wipe_rrn(n);
+    /* every string, as the rows and the request body are wiped: freed
+     * memory keeps no RRN, whether it came as "rrn" or in a field
+     * refused for holding one */
+    batch_wipe_tree(o);
     json_decref(o);
     return rc;
 }

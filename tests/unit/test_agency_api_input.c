@@ -3,6 +3,7 @@
  * of agency_callback.c (URLs, backoff, retries, key ids). */
 #include <stdarg.h>
 #include <stddef.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "agency_problem.h"
 #include "agency_ref.h"
 #include "crypto.h"
+#include "json_wipe.h"
 
 #define NOW 1795000000000LL /* 2026-11-18 */
 
@@ -79,6 +81,53 @@ static void a_notice_becomes_one_row(void **state)
     assert_int_equal(rs.scheduled_ms, 0);
     api_rows_free(&rs);
     api_errors_free(&e);
+}
+
+/* jansson's memory as the roles run it (json_wipe.c), watched: each
+ * block it releases is searched for an RRN's digits. */
+static int rrn_freed;
+
+static void watch_release(void *p)
+{
+    if (memmem(p, malloc_usable_size(p), "9019902", 7))
+        rrn_freed = 1;
+    free(p);
+}
+
+/* 1 when parsing body (one notice, or a JSON bulk) let jansson free an RRN. */
+static int freed_an_rrn(const char *body, int bulk)
+{
+    api_rows rs;
+    api_errors e;
+
+    memset(&e, 0, sizeof e);
+    rrn_freed = 0;
+    json_wipe_on_free(watch_release);
+    if (bulk)
+        api_input_bulk_json(body, strlen(body), NOW, &rs, &e);
+    else
+        api_input_notice(body, strlen(body), NOW, &rs, &e);
+    json_set_alloc_funcs(malloc, free);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    return rrn_freed;
+}
+
+/* Wherever an RRN came in the body, no memory jansson frees holds it: as
+ * "rrn", in a value refused for holding one, in an array where an object
+ * was wanted; jansson's lexer keeps its own copies of each token. */
+static void parsed_rrns_are_wiped(void **state)
+{
+    (void)state;
+    assert_false(freed_an_rrn(one, 0));
+    assert_false(freed_an_rrn("{\"template\":\"tax\",\"reference\":\"r-1\",\"rrn\":\"800101-1234567\","
+                              "\"name\":\"A\",\"address\":\"B\",\"personalisation\":"
+                              "{\"note\":\"971013-9019902\"},\"title\":\"T\",\"deadline\":\"2026-12-31\"}",
+                              0));
+    assert_false(freed_an_rrn("[{\"rrn\":\"971013-9019902\"}]", 0));
+    assert_false(freed_an_rrn("{\"template\":\"tax\",\"notices\":[\"971013-9019902\","
+                              "{\"reference\":\"r-2\",\"rrn\":\"971013-9019902\"}]}",
+                              1));
 }
 
 /* An RRN in a value is judged on the day the notice is posted (NOW, in
@@ -364,6 +413,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_notice_becomes_one_row),
+        cmocka_unit_test(parsed_rrns_are_wiped),
         cmocka_unit_test(urgent_is_read),
         cmocka_unit_test(bad_fields_are_named),
         cmocka_unit_test(values_are_judged_on_the_posting_day),

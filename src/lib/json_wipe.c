@@ -1,0 +1,24 @@
+/* json_wipe.c -- see json_wipe.h. */
+#include "json_wipe.h"
+
+#include <jansson.h>
+#include <malloc.h>
+#include <stdlib.h>
+
+#include "crypto.h"
+
+static void (*release_wiped)(void *) = free;
+
+static void wiping_free(void *p)
+{
+    if (!p)
+        return;
+    secure_wipe(p, malloc_usable_size(p));
+    release_wiped(p);
+}
+
+void json_wipe_on_free(void (*release)(void *))
+{
+    release_wiped = release;
+    json_set_alloc_funcs(malloc, wiping_free);
+}

@@ -1,0 +1,17 @@
+/* json_wipe.h -- jansson's freed memory wiped, in the roles that parse
+ * resident registration numbers or CIs out of JSON.
+ *
+ * Wiping the strings of a parsed tree before freeing it (batch.c) is not
+ * enough: jansson's lexer copies every token into a buffer of its own,
+ * grown by reallocation, and frees those copies with the RRN in them. So
+ * those roles have every block jansson frees wiped first. The hub, which
+ * never sees either, keeps plain free. */
+#ifndef HERALD_JSON_WIPE_H
+#define HERALD_JSON_WIPE_H
+
+/* From now on jansson's frees wipe the whole block, then hand it to
+ * release (free; a test's own to look at it first). Call before any
+ * thread starts and before any JSON is parsed. */
+void json_wipe_on_free(void (*release)(void *));
+
+#endif
