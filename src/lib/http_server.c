@@ -157,6 +157,8 @@ static enum MHD_Result reply_now(http_server *s, struct MHD_Connection *conn, up
 
 /* 1 and the length when the request declares one. */
 static int declared_length(struct MHD_Connection *conn, unsigned long long *len);
+/* How much of a body that will not be kept is read and dropped. */
+static unsigned long long drop_allowance(const upload *u);
 
 /* 1 when the client is about to send a body without waiting for our word. */
 static int body_follows(struct MHD_Connection *conn)
@@ -236,7 +238,13 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
     }
     if (declared_length(conn, &declared)) {
         if (declared > u->max) {
-            u->too_large = u->answered = 1;
+            /* As for a refused request: answered at once only when no body
+             * comes first, or more than would be dropped; else the body is
+             * read and dropped, and answered at its end. */
+            u->too_large = 1;
+            if (body_follows(conn) && declared <= drop_allowance(u))
+                return MHD_YES;
+            u->answered = 1;
             return reply_now(s, conn, u, 413, "request body too large");
         }
         if (declared > 0) {
@@ -272,6 +280,13 @@ static int declared_length(struct MHD_Connection *conn, unsigned long long *len)
  * not a reset, to a client that sends a few megabytes in chunks. */
 #define DROP_AT_LEAST (64ULL << 20)
 
+static unsigned long long drop_allowance(const upload *u)
+{
+    unsigned long long allowance = 4ULL * u->max;
+
+    return allowance < DROP_AT_LEAST ? DROP_AT_LEAST : allowance;
+}
+
 /* Reads and drops body bytes that will not be kept, so that the answer
  * can be sent at the body's end (answering while the client still sends
  * makes the kernel reset the connection, and the client sees no answer).
@@ -279,13 +294,9 @@ static int declared_length(struct MHD_Connection *conn, unsigned long long *len)
  * cut off. */
 static enum MHD_Result drop(upload *u, size_t *data_size)
 {
-    unsigned long long allowance = 4ULL * u->max;
-
     u->dropped += *data_size;
     *data_size = 0;
-    if (allowance < DROP_AT_LEAST)
-        allowance = DROP_AT_LEAST;
-    return u->dropped > allowance ? MHD_NO : MHD_YES;
+    return u->dropped > drop_allowance(u) ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
