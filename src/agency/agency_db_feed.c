@@ -91,6 +91,7 @@ typedef struct milestone {
  * no state. */
 typedef struct run_end {
     const char *state, *at, *platform;
+    long long at_ms; /* the state's evidence time */
     long long received, read, paid;
     long long cancellation;
     milestone handover, inbox, opened;
@@ -170,6 +171,7 @@ static void note_change(run_end *e, const change *c)
         e->cancellation = c->at_ms;
     e->state = c->state;
     e->at = c->at;
+    e->at_ms = c->at_ms;
     if (!strcmp(c->state, "received") && !e->received)
         e->received = c->at_ms;
     else if (!strcmp(c->state, "read") && !e->read)
@@ -202,8 +204,7 @@ static int has_evidence(const run_end *e)
 }
 
 /* A time the run brought apart from any state, learnt once (st: its
- * UPDATE): name in an API notice's timeline, after the state the run came
- * with. 1, 0 (known before) or -1. */
+ * UPDATE): name in an API notice's timeline. 1, 0 (known before) or -1. */
 static int apply_milestone(const feed_stmts *fs, sqlite3_stmt *st, const change *c,
                            const milestone *m, const char *name)
 {
@@ -214,9 +215,12 @@ static int apply_milestone(const feed_stmts *fs, sqlite3_stmt *st, const change 
     return r;
 }
 
-/* The run's milestones in the order of their times: 1 when any was new,
- * 0 when none, -1 on error. */
-static int apply_milestones(const feed_stmts *fs, const change *c, const run_end *e)
+/* The run's milestones in the order of their times, those before its
+ * state's (early) or the others: 1 when any was new, 0 when none, -1 on
+ * error. An inbox left behind before the notice reached another one is
+ * thus the first received_at, as the certificate's first
+ * ContentConsignment is, and comes first in the timeline. */
+static int apply_milestones(const feed_stmts *fs, const change *c, const run_end *e, int early)
 {
     struct {
         sqlite3_stmt *st;
@@ -232,6 +236,8 @@ static int apply_milestones(const feed_stmts *fs, const change *c, const run_end
         for (size_t j = i; j > 0 && v[j].m->ms < v[j - 1].m->ms; j--)
             t = v[j], v[j] = v[j - 1], v[j - 1] = t;
     for (size_t i = 0; i < n; i++) {
+        if ((e->state && v[i].m->ms < e->at_ms) != early)
+            continue;
         int r = apply_milestone(fs, v[i].st, c, v[i].m, v[i].name);
         if (r < 0)
             return -1;
@@ -253,10 +259,13 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
         for (; j < n && !strcmp(v[j].notice, v[i].notice); j++)
             if (v[j].event || !e.state || !agency_ref_state_final(e.state))
                 note_change(&e, &v[j]);
-        int r = e.state ? apply_change(fs, &v[i], &e) : 0, h = 0, k = 0;
-        if (r > 0 && queue_event(fs, v[i].reference, e.state, e.at, has_evidence(&e)) != 0)
+        int g = apply_milestones(fs, &v[i], &e, 1), r = 0, h = 0, k = 0;
+        if (g >= 0 && e.state)
+            r = apply_change(fs, &v[i], &e);
+        if (g < 0 || (r > 0 && queue_event(fs, v[i].reference, e.state, e.at,
+                                           has_evidence(&e)) != 0))
             r = -1;
-        if (r >= 0 && (h = apply_milestones(fs, &v[i], &e)) < 0)
+        if (r >= 0 && (h = apply_milestones(fs, &v[i], &e, 0)) < 0)
             r = -1;
         if (r >= 0 && (k = apply_time(fs->cancellation, &v[i], e.cancellation)) < 0)
             r = -1;
@@ -268,7 +277,7 @@ static int apply_runs(const feed_stmts *fs, const change *v, size_t n, size_t *a
             r = -1;
         if (r < 0)
             return -1;
-        *applied += (size_t)(r || h || k);
+        *applied += (size_t)(r || g || h || k);
         i = j;
     }
     return 0;
@@ -327,10 +336,12 @@ static int apply_page(sqlite3 *sql, const change *v, size_t n, long long after, 
                         " AND +notice = ?2 AND handover_at IS NULL"),
         db_prepare(sql, "UPDATE documents SET cancellation_at = ?3 WHERE reference = ?1"
                         " AND +notice = ?2 AND cancellation_at IS NULL"),
+        /* (or before the document has its notice id, for an inbox told
+         * in the same page as its first state) */
         db_prepare(sql, "UPDATE documents SET received_at = ?3 WHERE reference = ?1"
-                        " AND +notice = ?2 AND received_at IS NULL"),
+                        " AND (+notice = ?2 OR notice IS NULL) AND received_at IS NULL"),
         db_prepare(sql, "UPDATE documents SET read_at = ?3 WHERE reference = ?1"
-                        " AND +notice = ?2 AND read_at IS NULL"),
+                        " AND (+notice = ?2 OR notice IS NULL) AND read_at IS NULL"),
         db_prepare(sql, "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
                         " evidence) SELECT reference, caller_ref, ?2, ?3, ?4, ?5 FROM api_refs"
                         " WHERE reference = ?1"),

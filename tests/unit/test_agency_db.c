@@ -328,6 +328,21 @@ static void evidence_after_paper_gives_its_time_once(void **state)
     assert_string_equal(state_of(f, "r-1", NULL), "postal");
     queued_states(f, states, sizeof states);
     assert_string_equal(states, "postal opened reached_inbox");
+
+    /* An inbox left behind, then another inbox as a state, in one page:
+     * the first is the time kept, as in the certificate, and comes first */
+    agency_change d[2] = {
+        {"N-2", "r-2", "accepted", "1970-01-01T00:00:02.000Z", 2000, NULL, "ContentConsignment"},
+        {"N-2", "r-2", "received", "1970-01-01T00:00:07.000Z", 7000, "beta", NULL},
+    };
+    store_api(f, "r-2", "tax-2", NULL);
+    answer(f, "r-2", "N-2", "accepted");
+    assert_int_equal(agency_db_feed_apply(f->db, d, 2, 12, 13, &applied), 0);
+    assert_int_equal(applied, 1);
+    assert_string_equal(state_of(f, "r-2", NULL), "received");
+    assert_int_equal(outcome_of(f, "r-2").received_at, 2000);
+    queued_states(f, states, sizeof states);
+    assert_string_equal(states, "postal opened reached_inbox reached_inbox received");
 }
 
 typedef struct listed {
