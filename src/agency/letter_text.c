@@ -43,11 +43,18 @@ typedef struct tag_seen {
     const char *attrs, *attrs_end;
 } tag_seen;
 
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 /* Reads the tag at p ('<') into t; returns the byte after '>', or NULL
- * when the tag never ends. A '>' inside a quoted value does not end it. */
+ * when the tag never ends. A '>' inside a quoted value does not end it;
+ * a quote opens a value only after '=' (an apostrophe elsewhere is text). */
 static const char *read_tag(const char *p, const char *end, tag_seen *t)
 {
     size_t n = 0;
+    int after_eq = 0;
 
     p++; /* '<' */
     t->closing = p < end && *p == '/';
@@ -58,10 +65,12 @@ static const char *read_tag(const char *p, const char *end, tag_seen *t)
     t->name[n] = '\0';
     t->attrs = p;
     while (p < end && *p != '>') {
-        if (*p == '"' || *p == '\'') {
+        if (after_eq && (*p == '"' || *p == '\'')) {
             const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
             p = q ? q : end;
         }
+        if (p < end && !is_space(*p))
+            after_eq = *p == '=';
         if (p < end)
             p++;
     }
@@ -175,17 +184,17 @@ static int attr(const tag_seen *t, const char *name, buf *v, char *err, size_t e
         while (p < end && is_name_byte(*p))
             p++;
         size_t n = (size_t)(p - n0);
-        while (p < end && *p == ' ')
+        while (p < end && is_space(*p))
             p++;
         if (p < end && *p == '=') {
-            for (p++; p < end && *p == ' '; p++)
+            for (p++; p < end && is_space(*p); p++)
                 ;
             if (p < end && (*p == '"' || *p == '\'')) {
                 const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
                 v0 = p + 1, v1 = q ? q : end;
                 p = q ? q + 1 : end;
             } else {
-                for (v0 = p; p < end && *p != ' ' && *p != '\t' && *p != '\n'; p++)
+                for (v0 = p; p < end && !is_space(*p); p++)
                     ;
                 v1 = p;
             }
@@ -219,9 +228,19 @@ typedef struct scan {
 
 /* What a link's target prints as on paper: http(s) as it is, mailto: and
  * tel: without their scheme; NULL for what a reader cannot follow from
- * paper (a page of the same site, a script). */
-static const char *printable_target(const char *href)
+ * paper (a page of the same site, a script, a target broken over lines).
+ * href loses the spaces around it. */
+static const char *printable_target(char *href)
 {
+    size_t n;
+
+    while (is_space(*href))
+        href++;
+    for (n = strlen(href); n && is_space(href[n - 1]); n--)
+        href[n - 1] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)href[i] < 0x20 || href[i] == 0x7f)
+            return NULL;
     if (!strncasecmp(href, "https://", 8) || !strncasecmp(href, "http://", 7))
         return href;
     if (!strncasecmp(href, "mailto:", 7))
@@ -253,6 +272,9 @@ static int link(const tag_seen *t, buf *out, scan *sc, char *err, size_t errlen)
     }
     if (!sc->href.len)
         return 0;
+    /* the lines' ends trim spaces: the text may begin before where it began */
+    if (sc->link_text > out->len)
+        sc->link_text = out->len;
     const char *text = out->data + sc->link_text;
     size_t n = out->len - sc->link_text;
     while (n && *text == ' ')
@@ -291,6 +313,9 @@ static void list_open(const tag_seen *t, scan *sc, buf *scratch)
 static void list_item(buf *out, scan *sc)
 {
     int level = sc->lists > 0 ? sc->lists - 1 : 0;
+
+    if (level > LIST_DEPTH - 1) /* indented no further: the page is so wide */
+        level = LIST_DEPTH - 1;
 
     for (int i = 0; i < level; i++)
         buf_puts(out, "  ");

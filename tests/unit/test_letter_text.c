@@ -76,6 +76,14 @@ static void ordered_lists_keep_their_numbers(void **state)
     assert_string_equal(b.data, "1. Log in\n2. Pay\n  • card\n  • transfer\n3. Keep the receipt\n"
                                 "7. seven\n8. eight\n1. one\n• loose");
     buf_free(&b);
+    /* nested past the depth kept: bullets, indented no further */
+    char deep[512] = "";
+    for (int i = 0; i < 20; i++)
+        strcat(deep, "<ol>");
+    strcat(deep, "<li>x");
+    assert_int_equal(convert(deep, &b, err), 0);
+    assert_string_equal(b.data, "              • x");
+    buf_free(&b);
 }
 
 /* A link's target is what paper cannot click: printed after its text,
@@ -98,6 +106,17 @@ static void links_print_their_targets(void **state)
     assert_string_equal(b.data, "Pay at the portal (https://pay.example.kr/x?a=1&b=2), or write "
                                 "(help@example.kr) or call 1588-0000. See www.example.kr, our "
                                 "FAQ and nothing.\n\nx (http://x.kr/)");
+    buf_free(&b);
+    /* spaces and line breaks around '=' and the target; a target broken
+     * over lines prints its text alone; an apostrophe outside a quoted
+     * value is text, not the start of one */
+    assert_int_equal(convert("<p title=Owner's><a href\n= \" https://x.kr/a \">x</a>"
+                             " <a href=\"https://x.kr/&#10;b\">y</a></p><p>it's</p>", &b, err), 0);
+    assert_string_equal(b.data, "x (https://x.kr/a) y\n\nit's");
+    buf_free(&b);
+    /* a link whose text the line's end trimmed away before it began */
+    assert_int_equal(convert("&nbsp;<a href=\"https://x.kr\"><br></a>z", &b, err), 0);
+    assert_string_equal(b.data, "(https://x.kr)z");
     buf_free(&b);
     snprintf(big, sizeof big, "<a href=\"https://x.kr/%02200d\">x</a>", 0);
     assert_int_equal(convert(big, &b, err), -1);
