@@ -23,7 +23,7 @@ static const command commands[] = {
 };
 
 /* The commands that parse RRNs or CIs out of JSON (json_wipe.h). */
-static const char *const parse_rrns[] = {"idsvc", "agency", "platform", NULL};
+static const char *const parse_rrns[] = {"idsvc", "agency", "platform", "demo", NULL};
 
 static int parses_rrns(const char *name)
 {

@@ -20,6 +20,7 @@
 #include "html_page.h"
 #include "http_client.h"
 #include "http_route.h"
+#include "json_wipe.h"
 #include "log.h"
 #include "template.h"
 #include "view_token.h"
@@ -273,10 +274,9 @@ int agency_api_cancel(agency_api *api, http_client *hub, const char *reference,
 /* The reason of a cancel's body, or NULL after answering 400. */
 static const char *cancel_reason(const http_request *req, json_t **body, http_response *resp)
 {
-    json_error_t jerr;
     const char *reason;
 
-    *body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    *body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
     reason = json_string_value(json_object_get(*body, "reason"));
     /* The live path's rule (agency_cancel): a test key must not pass what
      * production refuses, nor keep an RRN in test.db. */
@@ -324,7 +324,6 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     const char *ref = req->path + strlen("/v1/notices/"), *slash = strchr(ref, '/');
     char reference[FIELD_REFERENCE_MAX + 1];
     agency_cancel_result r;
-    json_error_t jerr;
     json_t *body;
     http_client *hub;
     int status;
@@ -341,7 +340,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     }
     memcpy(reference, ref, (size_t)(slash - ref));
     reference[slash - ref] = '\0';
-    body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
     if (!json_is_object(body) || !json_is_string(json_object_get(body, "reason"))) {
         json_decref(body);
         agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"}");

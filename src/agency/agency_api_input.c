@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "crypto.h"
 #include "csv.h"
+#include "json_wipe.h"
 #include "letter_text.h"
 #include "rrn.h"
 #include "utf8.h"
@@ -368,9 +369,9 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
 
 static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
 {
-    json_error_t jerr;
+    int line, column;
 
-    *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    *o = json_load_body(body, len, &line, &column);
     if (!json_is_object(*o)) {
         int parsed = *o != NULL;
 
@@ -382,7 +383,7 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
             api_errors_add(e, 0, "", "the body must be a JSON object");
         else
             api_errors_add(e, 0, "", "the body must be a JSON object (malformed JSON at line"
-                                     " %d column %d)", jerr.line, jerr.column);
+                                     " %d column %d)", line, column);
         return API_IN_BAD;
     }
     return API_IN_OK;

@@ -25,6 +25,7 @@
 #include "apikeys.h"
 #include "clock.h"
 #include "http_route.h"
+#include "json_wipe.h"
 #include "log.h"
 #include "template.h"
 
@@ -346,13 +347,12 @@ void agency_api_preview_template(void *role, const void *caller, const http_requ
 {
     char id[API_TEMPLATE_ID_MAX + 1];
     preview_row p = {0};
-    json_error_t jerr;
     const char *field, *why;
 
     (void)caller;
     if (!template_id(req, id, resp))
         return;
-    p.body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    p.body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
     if (!json_is_object(p.body)) {
         json_decref(p.body);
         agency_problem(resp, 400, "", 0, "the body must be a JSON object: {\"name\", "

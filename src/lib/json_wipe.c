@@ -17,6 +17,19 @@ static void wiping_free(void *p)
     release_wiped(p);
 }
 
+json_t *json_load_body(const char *body, size_t len, int *line, int *column)
+{
+    json_error_t jerr;
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+
+    if (line)
+        *line = jerr.line;
+    if (column)
+        *column = jerr.column;
+    secure_wipe(&jerr, sizeof jerr);
+    return v;
+}
+
 void json_wipe_on_free(void (*release)(void *))
 {
     release_wiped = release;

@@ -9,9 +9,17 @@
 #ifndef HERALD_JSON_WIPE_H
 #define HERALD_JSON_WIPE_H
 
+#include <jansson.h>
+
 /* From now on jansson's frees wipe the whole block, then hand it to
  * release (free; a test's own to look at it first). Call before any
  * thread starts and before any JSON is parsed. */
 void json_wipe_on_free(void (*release)(void *));
+
+/* json_loadb (JSON_REJECT_DUPLICATES) of a request body that may hold an
+ * RRN: jansson's error text quotes the input near the fault, so only its
+ * place is kept (*line, *column; either may be NULL), and the rest is
+ * wiped before returning. */
+json_t *json_load_body(const char *body, size_t len, int *line, int *column);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "json_wipe.h"
 
 static int listed(const char *key, const char *const *names)
 {
@@ -118,16 +119,16 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
                size_t errlen)
 {
     size_t max = spec->max_items ? spec->max_items : BATCH_MAX_ITEMS, i;
-    json_error_t jerr;
     json_t *o;
     char why[192];
+    int line, column;
 
     b->spec = spec;
     b->items = b->common = NULL;
-    b->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    b->root = json_load_body(body, len, &line, &column);
     if (!b->root) {
         /* jansson's text may quote the input (an RRN): give only the place. */
-        snprintf(err, errlen, "malformed JSON at line %d column %d", jerr.line, jerr.column);
+        snprintf(err, errlen, "malformed JSON at line %d column %d", line, column);
         return 400;
     }
     b->items = json_object_get(b->root, spec->key);
