@@ -233,17 +233,26 @@ check "a CSV bulk without a deadline: 400 naming deadline" \
 python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"2026-12-31","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json
 r=$(curl -s -o huge.out -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @huge.json "${AUTH[@]}" "$API/v1/notices/bulk")
 check "50,001 rows: 413 problem" bash -c "[ $r = 413 ] && jq -e '.status == 413' huge.out >/dev/null"
-# Over the byte limit: answered from the declared length, no body sent.
-big=$(python3 - "$AGPORT" "$KEY" <<'PY'
+# Over the byte limit: answered from the declared length, no body sent,
+# to a client that waits for 100 Continue, or that declares more than
+# would be read and dropped (4 x 96 MiB); one that sends its body has it
+# dropped, and the 413 at its end (hub.sh).
+declared() { # LENGTH [expect]
+	python3 - "$AGPORT" "$KEY" "$1" "$2" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(("POST /v1/notices/bulk HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-           "Content-Type: text/csv\r\nContent-Length: 200000000\r\n\r\n" % sys.argv[2]).encode())
+           "Content-Type: text/csv\r\nContent-Length: %s\r\n%s\r\n"
+           % (sys.argv[2], sys.argv[3],
+              "Expect: 100-continue\r\n" if sys.argv[4] == "expect" else "")).encode())
 s.settimeout(5)
 print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
 PY
-)
-check "a body declared over the limit: 413 before a byte of it is read" grep -q " 413" <<<"$big"
+}
+check "a body declared over the limit, Expect: 100-continue: 413 before a byte of it is sent" \
+	grep -q " 413" <<<"$(declared 200000000 expect)"
+check "one declared past what would be dropped: 413 at once, Expect or not" \
+	grep -q " 413" <<<"$(declared 500000000 '')"
 
 # ---- certificate ----
 r=$(http GET "$API/v1/notices/tax-2026-000001/certificate" "" "${AUTH[@]}")
