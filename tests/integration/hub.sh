@@ -264,7 +264,7 @@ check "... portal's ContentConsignment reported again as an event: duplicate" \
 	jqb "$r" '.results[0].status == "duplicate"'
 r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
 check "... the agency's feed shows it received, one change (accepted was the submission's answer)" \
-	jqb "$r" "[.changes[] | select(.notice == \"$N6\") | .state] == [\"received\"]"
+	jqb "$r" "[.changes[] | select(.notice == \"$N6\" and .event == null) | .state] == [\"received\"]"
 
 # --- events ---
 ev() { jq -nc --arg n "$1" --arg e "$2" '{events:[{notice:$n, event:$e, at:"2026-11-27T08:00:00.000Z", reason:null}]}'; }
