@@ -82,6 +82,12 @@ smpp_session *smpp_session_new(const smpp_session_config *cfg, const smpp_sessio
             return NULL;
         }
         SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
+        /* A TLS 1.2 renegotiation the SMSC starts makes a write wait for a
+         * read, and reading stops while our answers pile up
+         * (reading_paused): the session would spin on a writable socket
+         * until its enquire_link timed out. Refused instead; TLS 1.3 has
+         * none. */
+        SSL_CTX_set_options(s->ssl_ctx, SSL_OP_NO_RENEGOTIATION);
         /* A write OpenSSL could not finish is retried from s->out, which
          * out_reserve may have moved or grown since: the bytes are the
          * same, the address need not be. */
