@@ -118,6 +118,57 @@ web_post() {
 	curl -s -c "$jar" -b "$jar" -H "Origin: $origin" --data-urlencode "csrf=$token" "$@" "$url"
 }
 
+# The set-up of the tests that run idsvc, a hub and one platform
+# (messenger) on plain HTTP over loopback and play the agency nts with
+# curl (remind.sh, urgent.sh, cancel.sh, effect.sh), each INI printed:
+# hub_ini HUB_LINES [SECTIONS]: a hub in hubdata (hub.key, log.key) that
+# knows the agency nts by the key $NTS and the platform messenger by $MSG
+# at $P_MSG; HUB_LINES end its [hub], SECTIONS come after [agency nts].
+hub_ini() {
+	cat <<INI
+[tls]
+plain_http = loopback
+[hub]
+dir = hubdata
+listen = 127.0.0.1:0
+hub_key_file = hub.key
+log_key = log.key
+$1
+
+[agency nts]
+key_sha256 = $(printf %s "$NTS" | sha256sum | cut -c1-64)
+${2:-}
+[platform messenger]
+key_sha256 = $(printf %s "$MSG" | sha256sum | cut -c1-64)
+url = http://127.0.0.1:$P_MSG
+INI
+}
+
+# messenger_ini IDSVC_KEY_FILE: the messenger platform at $P_MSG (data,
+# view.key, platform.clients), converting at idsvc with the key in
+# IDSVC_KEY_FILE and reporting to the hub at $H with msg.apikey.
+messenger_ini() {
+	cat <<INI
+[tls]
+plain_http = loopback
+[platform]
+name = messenger
+dir = data
+listen = 127.0.0.1:$P_MSG
+public_url = http://127.0.0.1:$P_MSG
+view_key = view.key
+clients = platform.clients
+pin_hash = min
+report_interval_ms = 50
+[idsvc]
+url = http://127.0.0.1:$PORT_idsvc
+key_file = $1
+[hub]
+url = $H
+key_file = msg.apikey
+INI
+}
+
 # ini_get FILE SECTION KEY: prints the key's value in [SECTION] of an INI file.
 ini_get() {
 	awk -v s="[$2]" -v k="$3" '$0 == s { f = 1; next } /^\[/ { f = 0 }

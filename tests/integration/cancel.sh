@@ -47,53 +47,19 @@ NTS=$(key) LIM=$(key) MSG=$(key)
 start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
 
 P_MSG=$(free_port) AGPORT=$(free_port)
-cat >hub.ini <<INI
-[tls]
-plain_http = loopback
-[hub]
-dir = hubdata
-listen = 127.0.0.1:0
-hub_key_file = hub.key
-log_key = log.key
-relay_interval_ms = 50
+hub_ini "relay_interval_ms = 50
 deadline_interval_ms = 100
-reminders = 50%
-
-[agency nts]
-key_sha256 = $(sha "$NTS")
-
+reminders = 50%" "
 [agency lim]
 key_sha256 = $(sha "$LIM")
 rate_per_s = 2
 rate_burst = 2
 daily_quota = 10
-
-[platform messenger]
-key_sha256 = $(sha "$MSG")
-url = http://127.0.0.1:$P_MSG
-INI
+" >hub.ini
 start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }
 H="http://127.0.0.1:$PORT_hub"
 
-cat >platform.ini <<INI
-[tls]
-plain_http = loopback
-[platform]
-name = messenger
-dir = data
-listen = 127.0.0.1:$P_MSG
-public_url = http://127.0.0.1:$P_MSG
-view_key = view.key
-clients = platform.clients
-pin_hash = min
-report_interval_ms = 50
-[idsvc]
-url = http://127.0.0.1:$PORT_idsvc
-key_file = pidsvc.key
-[hub]
-url = $H
-key_file = msg.apikey
-INI
+messenger_ini pidsvc.key >platform.ini
 start_role platform platform.log platform --config platform.ini || { not_ok "platform starts"; finish; }
 P="http://127.0.0.1:$P_MSG"
 AG=(-H "Authorization: Bearer $NTS")
