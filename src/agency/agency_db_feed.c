@@ -222,13 +222,18 @@ static int apply_milestone(const feed_stmts *fs, sqlite3_stmt *st, const change 
  * ContentConsignment is, and comes first in the timeline. */
 static int apply_milestones(const feed_stmts *fs, const change *c, const run_end *e, int early)
 {
+    /* each against the state that writes the same time, if the run has
+     * one: an inbox left behind after the notice's own inbox (t5, then
+     * t6, then postal at t8) must not be written before it */
+    long long at = e->at_ms;
     struct {
         sqlite3_stmt *st;
         const milestone *m;
         const char *name;
-    } v[] = {{fs->inbox, &e->inbox, "reached_inbox"},
-             {fs->opened, &e->opened, "opened"},
-             {fs->handover, &e->handover, "handed_over"}}, t;
+        long long before;
+    } v[] = {{fs->inbox, &e->inbox, "reached_inbox", e->received ? e->received : at},
+             {fs->opened, &e->opened, "opened", e->read ? e->read : at},
+             {fs->handover, &e->handover, "handed_over", at}}, t;
     size_t n = sizeof v / sizeof v[0];
     int any = 0;
 
@@ -236,7 +241,7 @@ static int apply_milestones(const feed_stmts *fs, const change *c, const run_end
         for (size_t j = i; j > 0 && v[j].m->ms < v[j - 1].m->ms; j--)
             t = v[j], v[j] = v[j - 1], v[j - 1] = t;
     for (size_t i = 0; i < n; i++) {
-        if ((e->state && v[i].m->ms < e->at_ms) != early)
+        if ((e->state && v[i].m->ms < v[i].before) != early)
             continue;
         int r = apply_milestone(fs, v[i].st, c, v[i].m, v[i].name);
         if (r < 0)

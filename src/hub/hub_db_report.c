@@ -78,16 +78,28 @@ static int first_report(hub_db *db, notice_role role, const hub_report *r, const
     return note_report(db, r->notice, r->event, caller, dedup_reason(r));
 }
 
-/* The platform has the notice in the member's inbox: ContentConsignment,
- * once per platform whether it came with the relay's answer or as a
- * report. The caller saves n. */
-static int record_consignment(hub_db *db, hub_notice *n, const char *platform, long long now)
+/* The platform has the notice in the member's inbox (ContentConsignment,
+ * once per platform), proved by the report `then` before the relay's
+ * answer. When that report moves the notice on from received before it
+ * is saved (an alert that failed sends it to the next platform), the
+ * feed's one change would not tell of the inbox, which the legal effect
+ * counts from: so its time goes into the feed on its own. The caller
+ * saves n. */
+static int record_consignment_in_flight(hub_db *db, hub_notice *n, const char *platform,
+                                        notice_event then, long long now)
 {
     int fresh = note_platform_event(db, n->id, EV_CONTENT_CONSIGNMENT, platform);
+    notice_outcome o;
+    notice_state next;
 
     if (fresh <= 0)
         return fresh;
-    return hub_db_notice_record(db, n, EV_CONTENT_CONSIGNMENT, platform, NULL, 1, now, NULL);
+    if (hub_db_notice_record(db, n, EV_CONTENT_CONSIGNMENT, platform, NULL, 1, now, &o) != 0)
+        return -1;
+    /* (one that moved nothing is in the feed already: hub_db_notice.c) */
+    if (o != NS_MOVED || notice_state_apply(n->state, then, &next) != NS_MOVED)
+        return 0;
+    return hub_db_changes_add_event(db, n, EV_CONTENT_CONSIGNMENT, now);
 }
 
 /* A report from the notice's current platform while the notice is still
@@ -114,7 +126,8 @@ static int accept_in_flight(hub_db *db, hub_notice *n, const char *platform,
         return fresh;
     if (hub_db_relay_record_acceptance(db, n, platform, now) != 0)
         return -1;
-    if (reported != EV_CONTENT_CONSIGNMENT && record_consignment(db, n, platform, now) < 0)
+    if (reported != EV_CONTENT_CONSIGNMENT &&
+        record_consignment_in_flight(db, n, platform, reported, now) < 0)
         return -1;
     return 1;
 }

@@ -343,6 +343,20 @@ static void evidence_after_paper_gives_its_time_once(void **state)
     assert_int_equal(outcome_of(f, "r-2").received_at, 2000);
     queued_states(f, states, sizeof states);
     assert_string_equal(states, "postal opened reached_inbox reached_inbox received");
+
+    /* The notice's own inbox, then one left behind, then paper, in one
+     * page: the first inbox is kept, not the later one */
+    agency_change g[3] = {
+        {"N-3", "r-3", "received", "1970-01-01T00:00:05.000Z", 5000, "beta", NULL},
+        {"N-3", "r-3", "received", "1970-01-01T00:00:06.000Z", 6000, "beta", "ContentConsignment"},
+        {"N-3", "r-3", "postal", "1970-01-01T00:00:08.000Z", 8000, "beta", NULL},
+    };
+    store_api(f, "r-3", "tax-3", NULL);
+    answer(f, "r-3", "N-3", "accepted");
+    assert_int_equal(agency_db_feed_apply(f->db, g, 3, 13, 14, &applied), 0);
+    assert_int_equal(applied, 1);
+    assert_string_equal(state_of(f, "r-3", NULL), "postal");
+    assert_int_equal(outcome_of(f, "r-3").received_at, 5000);
 }
 
 typedef struct listed {

@@ -1361,6 +1361,9 @@ static void failed_alert_before_the_relay_answer(void **state)
     assert_timeline(f, id,
                     "SubmissionAcceptance:hub RelayAcceptance:alpha ContentConsignment:alpha "
                     "ConsignmentNotificationFailure:alpha");
+    /* its state is accepted again, as before, yet the inbox it reached
+     * counts for the legal effect: the feed tells of it */
+    assert_feed(f, "nts", "received:ContentConsignment");
 }
 
 static void reports_only_from_those_it_concerns(void **state)
