@@ -277,9 +277,9 @@ static int link(const tag_seen *t, buf *out, scan *sc, char *err, size_t errlen)
         sc->link_text = out->len;
     const char *text = out->data + sc->link_text;
     size_t n = out->len - sc->link_text;
-    while (n && *text == ' ')
+    while (n && (*text == ' ' || *text == '\n'))
         text++, n--;
-    while (n && text[n - 1] == ' ')
+    while (n && (text[n - 1] == ' ' || text[n - 1] == '\n'))
         n--;
     const char *bare = strstr(sc->href.data, "://");
     bare = bare ? bare + 3 : sc->href.data;

@@ -198,6 +198,8 @@ int http_client_call(http_client *c, const char *method, const char *path,
     if (resp->len) {
         json_error_t jerr;
         *reply = json_loadb(resp->data, resp->len, 0, &jerr);
+        /* the error text quotes the reply near the fault: a CI, perhaps */
+        secure_wipe(&jerr, sizeof jerr);
     }
     if (status >= 400) {
         json_t *e = *reply ? json_object_get(*reply, "error") : NULL;

@@ -125,7 +125,7 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
 
     b->spec = spec;
     b->items = b->common = NULL;
-    b->root = json_load_body(body, len, &line, &column);
+    b->root = json_load_body(body ? body : "", len, &line, &column);
     if (!b->root) {
         /* jansson's text may quote the input (an RRN): give only the place. */
         snprintf(err, errlen, "malformed JSON at line %d column %d", line, column);

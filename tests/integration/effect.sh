@@ -24,7 +24,6 @@
 
 cd "$T"
 key() { openssl rand -hex 32; }
-sha() { printf %s "$1" | sha256sum | cut -c1-64; }
 DAY=86400000 HOUR=3600000
 export HERALD_CLOCK_FILE=$T/clock
 set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; }
@@ -54,7 +53,7 @@ P="http://127.0.0.1:$P_MSG"
 AG=(-H "Authorization: Bearer $NTS")
 ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 hq() { sqlite3 hubdata/hub.db "$1"; }
-jqe() { jq -e "$@" >/dev/null; }
+jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 r=$(http POST "$P/v1/members" '{"members":[

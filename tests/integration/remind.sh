@@ -13,7 +13,6 @@
 
 cd "$T"
 key() { openssl rand -hex 32; }
-sha() { printf %s "$1" | sha256sum | cut -c1-64; }
 DAY=86400000 HOUR=3600000
 export HERALD_CLOCK_FILE=$T/clock
 set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; } # atomic: readers see old or new
@@ -43,7 +42,7 @@ ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 TOHUB=(-H "Authorization: Bearer $HUBKEY")
 q() { sqlite3 data/platform.db "$1"; }
 hq() { sqlite3 hubdata/hub.db "$1"; }
-jqe() { jq -e "$@" >/dev/null; }
+jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 # --- members: A, B consent; C, D verified without consent ---

@@ -15,7 +15,6 @@
 
 cd "$T"
 key() { openssl rand -hex 32; }
-sha() { printf %s "$1" | sha256sum | cut -c1-64; }
 
 "$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
 "$HERALD" keygen --ed25519 --out view >/dev/null 2>&1
@@ -40,7 +39,7 @@ P="http://127.0.0.1:$P_MSG"
 AG=(-H "Authorization: Bearer $NTS")
 ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 hq() { sqlite3 hubdata/hub.db "$1"; }
-jqe() { jq -e "$@" >/dev/null; }
+jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 600); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 r=$(http POST "$P/v1/members" '{"members":[
