@@ -175,6 +175,15 @@ ini_get() {
 		f && $1 == k && $2 == "=" { sub(/^[^=]*= */, ""); print; exit }' "$1"
 }
 
+# jq_test ARGS... [FILE]: true when jq's filter yields true on FILE's
+# JSON, or stdin's; false when there is none at all, for which jq 1.6's
+# -e is true (a command that printed nothing would pass any check).
+jq_test() {
+	local in
+	if [ $# -gt 1 ] && [ -f "${!#}" ]; then in=$(cat "${!#}"); set -- "${@:1:$#-1}"; else in=$(cat); fi
+	[ -n "$in" ] && jq -e "$@" >/dev/null <<<"$in"
+}
+
 # curl_pinned PIN CURL-ARGS...: curl over TLS trusting the pinned key
 # ("sha256//...", as roles pin each other) and nothing else.
 curl_pinned() {

@@ -6,7 +6,7 @@
 # was written anywhere.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-jqt() { jq -e "$@" >/dev/null; } # jq as a test: true when the filter yields true
+jqt() { jq_test "$@"; } # jq as a test: true when the filter yields true
 MINT="$(dirname "$HERALD")/mint_token"
 [ -x "$MINT" ] || { echo "not ok 1 - $MINT is built (ninja builds it with herald)"; exit 1; }
 

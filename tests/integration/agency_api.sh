@@ -7,7 +7,7 @@
 # HTTP 500 with nothing lost and the order kept.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-jqt() { jq -e "$@" >/dev/null; }
+jqt() { jq_test "$@"; }
 
 cd "$T"
 "$HERALD" keygen --hmac --out ci.key

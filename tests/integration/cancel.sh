@@ -25,12 +25,7 @@ export HERALD_CLOCK_FILE=$T/clock
 set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; }
 set_clock 0
 # jqe [JQ ARGS...] FILTER [FILE]: jq -e, quiet, and false on empty input
-# (jq -e alone is true for no input at all)
-jqe() {
-	local in
-	if [ -f "${!#}" ]; then in=$(cat "${!#}"); set -- "${@:1:$#-1}"; else in=$(cat); fi
-	[ -n "$in" ] && jq -e "$@" >/dev/null <<<"$in"
-}
+jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 "$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1

@@ -30,7 +30,7 @@ check "the demo comes up and serves" grep -q "Press Ctrl-C" "$T/demo.out" || {
 
 # jq_holds ARGS...: jq -e, quiet; for check (a redirection on check itself
 # would swallow its TAP line).
-jq_holds() { jq -e "$@" >/dev/null; }
+jq_holds() { jq_test "$@"; }
 
 summary=$(grep '^{"submitted"' "$T/demo.out")
 echo "# summary: $summary"

@@ -79,7 +79,7 @@ A_LIMS=(-H "Authorization: Bearer $LIMS")
 A_MSG=(-H "Authorization: Bearer $MSG")
 A_CAR=(-H "Authorization: Bearer $CAR")
 jqb() { jq -e "$2" <<<"$(body_of "$1")" >/dev/null; }
-jqf() { jq -e "$@" >/dev/null; } # quiet jq -e on files
+jqf() { jq_test "$@"; } # quiet jq -e on files
 wait_sth() { # MIN_SIZE -> prints the STH JSON once its size is at least MIN_SIZE
 	for _ in $(seq 1 100); do
 		local s

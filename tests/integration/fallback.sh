@@ -109,7 +109,7 @@ timeout_ms = 2000" >messenger.ini
 start_role carrier carrier.log platform --config carrier.ini || { not_ok "the carrier starts"; finish; }
 start_role messenger messenger.log platform --config messenger.ini || { not_ok "the messenger starts"; finish; }
 
-jqe() { jq -e "$@" >/dev/null; }
+jqe() { jq_test "$@"; }
 # until_true CMD...: polls for up to 10 s; true once CMD is.
 until_true() { for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done; return 1; }
 log_has() { grep -q -- "$2" "$1"; } # FILE PATTERN

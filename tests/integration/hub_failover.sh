@@ -29,7 +29,7 @@ cd "$T"
 STORE=postgres
 store_up
 now_ms() { date +%s%3N; }
-jq_holds() { jq -e "$@" >/dev/null; } # for check, quietly
+jq_holds() { jq_test "$@"; } # for check, quietly
 key() { openssl rand -hex 32; }
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
 NTS=$(key) LIMS=$(key) MSG=$(key) HUBKEY=$(key)

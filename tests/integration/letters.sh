@@ -17,7 +17,7 @@ if ! command -v pdfinfo >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&
 fi
 cd "$T"
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
-jqf() { jq -e "$@" >/dev/null; } # jq as a test on a file, quiet
+jqf() { jq_test "$@"; } # jq as a test on a file, quiet
 NTS=$(openssl rand -hex 32)
 "$HERALD" keygen --hmac --out ci.key >/dev/null 2>&1
 "$HERALD" keygen --ed25519 --out log >/dev/null 2>&1

@@ -12,7 +12,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DOC=$ROOT/docs/agency-api.yaml
-jqt() { jq -e "$@" >/dev/null; }
+jqt() { jq_test "$@"; }
 OA() { node "$ROOT/tests/openapi/openapi.js" "$@"; }
 
 sh "$ROOT/scripts/peers.sh" openapi ||

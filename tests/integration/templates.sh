@@ -9,7 +9,7 @@
 # echoing it, and a notice posted with the template stored as it renders.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-jqt() { jq -e "$@" >/dev/null; }
+jqt() { jq_test "$@"; }
 
 cd "$T"
 "$HERALD" keygen --hmac --out ci.key

@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$T"
 key() { openssl rand -hex 32; }
 sha() { printf %s "$1" | sha256sum | cut -c1-64; }
-jqt() { jq -e "$@" >/dev/null; }
+jqt() { jq_test "$@"; }
 export HERALD_CLOCK_FILE=$T/clock
 set_clock() { echo "$1" >clock.tmp && mv clock.tmp clock; }
 set_clock 0

@@ -16,7 +16,7 @@
 #   peer without a pin, stops a role at start with a message saying which
 #   setting to change.
 . "$(dirname "$0")/../lib.sh"
-jqt() { jq -e "$@" >/dev/null; } # jq as a test: true when the filter yields true
+jqt() { jq_test "$@"; } # jq as a test: true when the filter yields true
 FLOOD=$(cd "$(dirname "$0")" && pwd)/flood.py
 
 cd "$T"
