@@ -375,7 +375,6 @@ static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
     if (!json_is_object(*o)) {
         int parsed = *o != NULL;
 
-        batch_wipe_tree(*o);
         json_decref(*o);
         *o = NULL;
         /* jansson's text may quote the input (an RRN): give only the place. */
@@ -408,10 +407,8 @@ int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *o
             r = take_notice(out, o, 0, errs);
         rc = r < 0 ? API_IN_NO_MEMORY : r > 0 ? API_IN_BAD : API_IN_OK;
     }
-    /* every string, as the rows and the request body are wiped: freed
-     * memory keeps no RRN, whether it came as "rrn" or in a field
-     * refused for holding one */
-    batch_wipe_tree(o);
+    /* freed memory keeps no RRN, wherever it came in the body: the agency
+     * wipes every block jansson frees (json_wipe.c) */
     json_decref(o);
     return rc;
 }
@@ -512,10 +509,8 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
     rc = drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
 done:
     free(refused);
-    /* every string, as the rows and the request body are wiped: freed
-     * memory keeps no RRN, whether it came as "rrn" or in a field
-     * refused for holding one */
-    batch_wipe_tree(o);
+    /* freed memory keeps no RRN, wherever it came in the body: the agency
+     * wipes every block jansson frees (json_wipe.c) */
     json_decref(o);
     return rc;
 }

@@ -74,22 +74,6 @@ void batch_wipe_string(json_t *s)
         secure_wipe((char *)json_string_value(s), json_string_length(s));
 }
 
-void batch_wipe_tree(json_t *v)
-{
-    const char *key;
-    json_t *child;
-    size_t i;
-
-    if (json_is_string(v))
-        batch_wipe_string(v);
-    else if (json_is_array(v))
-        json_array_foreach(v, i, child)
-            batch_wipe_tree(child);
-    else if (json_is_object(v))
-        json_object_foreach(v, key, child)
-            batch_wipe_tree(child);
-}
-
 static void wipe_secrets(json_t *items, const batch_spec *spec)
 {
     size_t i;

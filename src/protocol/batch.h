@@ -48,10 +48,6 @@ void batch_free(batch *b);
 /* Wipes a JSON string's bytes where jansson keeps them (anything else is
  * left): a secret in a parsed tree, before the tree is freed. */
 void batch_wipe_string(json_t *s);
-/* The same for every string in the tree under v: a body whose secrets may
- * sit anywhere (a value refused for holding one, an array where an object
- * was wanted). */
-void batch_wipe_tree(json_t *v);
 
 /* The "common" object of root (NULL when absent) in *common, borrowed.
  * Returns 0, or -1 with the reason in err when it is not an object or holds

@@ -263,27 +263,6 @@ static void secrets_are_wiped_before_free(void **state)
                                    "971013901990"));
 }
 
-/* Every string under a tree, however deep, in arrays and objects. */
-static void a_whole_tree_is_wiped(void **state)
-{
-    json_t *t = json_loads("[\"9710139019902\",{\"a\":{\"b\":[1,\"secret-two\"]},\"c\":true}]",
-                           0, NULL);
-    const char *one = json_string_value(json_array_get(t, 0));
-    const char *two =
-        json_string_value(json_array_get(json_object_get(json_object_get(json_array_get(t, 1), "a"), "b"), 1));
-
-    (void)state;
-    assert_non_null(one);
-    assert_non_null(two);
-    batch_wipe_tree(t);
-    for (size_t i = 0; i < 13; i++)
-        assert_int_equal(one[i], 0);
-    for (size_t i = 0; i < 10; i++)
-        assert_int_equal(two[i], 0);
-    batch_wipe_tree(NULL);
-    json_decref(t);
-}
-
 static void results_in_order_with_errors(void **state)
 {
     buf out;
@@ -324,7 +303,6 @@ int main(void)
         cmocka_unit_test(too_many_items_get_413),
         cmocka_unit_test(common_only_where_shareable),
         cmocka_unit_test(secrets_are_wiped_before_free),
-        cmocka_unit_test(a_whole_tree_is_wiped),
         cmocka_unit_test(results_in_order_with_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
