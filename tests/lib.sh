@@ -175,9 +175,30 @@ ini_get() {
 		f && $1 == k && $2 == "=" { sub(/^[^=]*= */, ""); print; exit }' "$1"
 }
 
+# jq: jq itself, except that with -e (or --exit-status) it fails (4, as
+# for a filter that yields nothing) when it printed nothing: jq 1.6's -e
+# exits 0 on empty input, so a check piping in a command that printed
+# nothing (a role down, curl refused) would pass. Exported, so checks in
+# `bash -c` strings get it too.
+jq() {
+	local a exit_status=0 out rc
+	for a; do
+		case $a in
+		--exit-status) exit_status=1 ;;
+		--*) ;;
+		-*e*) exit_status=1 ;;
+		esac
+	done
+	[ "$exit_status" = 1 ] || { command jq "$@"; return; }
+	out=$(command jq "$@"; rc=$?; printf x; exit "$rc") || { rc=$?; printf '%s' "${out%x}"; return "$rc"; }
+	out=${out%x}
+	[ -n "$out" ] || { echo "jq -e: no input, nothing to test" >&2; return 4; }
+	printf '%s' "$out"
+}
+export -f jq
+
 # jq_test ARGS... [FILE]: true when jq's filter yields true on FILE's
-# JSON, or stdin's; false when there is none at all, for which jq 1.6's
-# -e is true (a command that printed nothing would pass any check).
+# JSON, or stdin's; false when there is none at all.
 jq_test() {
 	local in
 	if [ $# -gt 1 ] && [ -f "${!#}" ]; then in=$(cat "${!#}"); set -- "${@:1:$#-1}"; else in=$(cat); fi
