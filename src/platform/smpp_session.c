@@ -56,6 +56,7 @@ struct smpp_session {
     long long enquire_sent_ms; /* 0: no enquire_link of ours waits */
     long backoff_ms;
     long long bound_ms; /* when the last bind was answered */
+    unsigned addr_turn; /* which of the host's addresses the next connect tries */
     uint8_t *in;
     size_t in_len;
     uint8_t *out;
@@ -146,6 +147,11 @@ static void lose(smpp_session *s, long long now_ms, const char *why)
         return;
     close_connection(s);
     s->state = SMPP_SESSION_IDLE;
+    /* A name may have several addresses (localhost: ::1 and 127.0.0.1),
+     * the SMSC listening on some: a connect that failed, the next try
+     * takes the next one. */
+    if (was == SMPP_SESSION_CONNECTING)
+        s->addr_turn++;
     /* Only a link that held starts the waits again from the shortest: an
      * SMSC that answers each bind and then closes would be met every
      * 250 ms for ever. */
@@ -278,7 +284,8 @@ static void send_bind(smpp_session *s, long long now_ms)
 
 static void start_connect(smpp_session *s, long long now_ms)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL, *a;
+    unsigned count = 0;
     char port[16];
     int rc;
 
@@ -289,9 +296,14 @@ static void start_connect(smpp_session *s, long long now_ms)
         lose(s, now_ms, gai_strerror(rc));
         return;
     }
-    s->fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    for (a = res; a; a = a->ai_next)
+        count++;
+    a = res;
+    for (unsigned k = s->addr_turn % count; k > 0; k--)
+        a = a->ai_next;
+    s->fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->fd < 0 ||
-        (connect(s->fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS)) {
+        (connect(s->fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS)) {
         const char *why = strerror(errno);
         freeaddrinfo(res);
         lose(s, now_ms, why);
@@ -389,6 +401,12 @@ static void refuse(smpp_session *s, const struct smpp_pdu *pdu, uint32_t status,
 
 static void on_pdu(smpp_session *s, const struct smpp_pdu *pdu, long long now_ms)
 {
+    /* SMPP 3.4, 3.2: sequences run from 1 to 0x7FFFFFFF. 0 would match
+     * no request of ours, or worse, a free slot. */
+    if (!pdu->sequence_number || pdu->sequence_number > 0x7FFFFFFFu) {
+        refuse(s, pdu, SMPP_PDU_ESME_RSYSERR, "a sequence number out of range");
+        return;
+    }
     switch (pdu->command_id) {
     case SMPP_PDU_BIND_TRANSCEIVER_RESP:
         on_bind_resp(s, pdu, now_ms);

@@ -297,6 +297,8 @@ static inflight *slot_free(sms_channel *c)
 
 static inflight *slot_find(sms_channel *c, uint32_t seq)
 {
+    if (!seq) /* a free slot's mark, never a sequence SMPP allows */
+        return NULL;
     for (long i = 0; i < c->set.window; i++)
         if (c->slots[i].seq == seq)
             return &c->slots[i];
@@ -469,7 +471,7 @@ static void on_submit_resp(void *ctx, uint32_t seq, uint32_t status, const char 
     }
     sms_alert *a = slot->alert;
     int seg = slot->seg;
-    slot->seq = 0;
+    *slot = (inflight){0};
     c->outstanding--;
     a->outstanding--;
     if (status == SMPP_PDU_ESME_ROK)

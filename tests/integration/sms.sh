@@ -171,6 +171,13 @@ BINDS=$(stats | jq .binds)
 check "a command_length of 1 MiB: the stream is given up and the channel binds again" inject oversize
 check "... logged" log_has 'unreadable stream from the SMSC'
 check "... bound again" smsc_has ".binds > $BINDS and .bound == 1"
+# Just bound, every slot of the window is free: sequence 0 (no sequence
+# SMPP allows) must match none of them.
+check "a generic_nack with sequence 0 is refused and logged" inject nack_zero
+check "... logged" log_has 'refused a PDU from the SMSC (command_id 0x80000000, sequence 0): a sequence number out of range'
+check "a submit_sm_resp with sequence 0 likewise" inject submit_resp_zero
+check "... logged" log_has 'refused a PDU from the SMSC (command_id 0x80000004, sequence 0)'
+check "... and the platform is still up" kill -0 "$PID_platform"
 relay_range 2000 2004 "$RKA" "After garbage" >/dev/null
 check "after all that, alerts still go: 5 more delivered" \
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 2000)' AND notice <= '$(notice_id 2004)' AND state = 'delivered'" 5

@@ -24,7 +24,8 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --tls-key FILE, --tls-cert FILE  serve SMPP over TLS with this key and certificate (PEM)
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
   POST /close (every session closed), POST /inject
-  {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"}.
+  {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"|"nack_zero"|
+  "submit_resp_zero"|"flood"}.
   POST /config alone also takes close_after_bind (true: close each session just after
   answering its bind) and receipt_text (false: receipts carry only receipted_message_id
   and message_state).`;

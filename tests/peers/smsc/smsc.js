@@ -340,9 +340,11 @@ function session_new(session) {
 // What POST /inject {"pdu": KIND} writes to every bound ESME, raw, to see
 // that it copes: a command id SMPP does not define, a deliver_sm cut
 // short, a command_length over 64 KiB (which leaves the stream beyond
-// repair), a well-formed receipt for a message id never issued, and a
-// flood (below).
-const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt', 'flood'];
+// repair), a well-formed receipt for a message id never issued, a
+// generic_nack and a submit_sm_resp with sequence 0 (which SMPP does not
+// allow: a free slot's mark to a careless ESME), and a flood (below).
+const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt', 'nack_zero',
+	'submit_resp_zero', 'flood'];
 const FLOOD_BYTES = 64 << 20;
 let inject_seq = 0x7f000000;
 
@@ -384,6 +386,13 @@ function inject(kind) {
 		n++;
 		stats.injected++;
 		if (kind === 'unknown_command') s.session.socket.write(header(16, 0x000000ff, seq));
+		else if (kind === 'nack_zero') {
+			const h = header(16, 0x80000000, 0);
+			h.writeUInt32BE(0x00000008, 8); // ESME_RSYSERR
+			s.session.socket.write(h);
+		} else if (kind === 'submit_resp_zero') {
+			s.session.socket.write(Buffer.concat([header(17, 0x80000004, 0), Buffer.from([0])]));
+		}
 		else if (kind === 'malformed_deliver') {
 			// service_type, then a source address with no NUL before the end.
 			s.session.socket.write(Buffer.concat([header(24, 0x00000005, seq), Buffer.from([0, 1, 1, 0x41, 0x41, 0x41, 0x41, 0x41])]));
