@@ -161,6 +161,12 @@ static const stmt_def stmts[] = {
     S(outbox_withdraw, "UPDATE outbox SET state = 'withdrawn', settled = ?3,"
                        " reason = 'withdrawn by the agency'"
                        " WHERE id > ?1 AND notice = ?2 AND state = 'queued'"),
+    /* A member who opened the notice is not told it is unread: its
+     * reminders still queued (past sent_upto, ?1) go no further. */
+    S(outbox_read_reminders, "UPDATE outbox SET state = 'withdrawn', settled = ?3,"
+                             " reason = 'read before it was sent'"
+                             " WHERE id > ?1 AND notice = ?2 AND state = 'queued'"
+                             " AND kind = 'reminder'"),
     S(outbox_insert, "INSERT INTO outbox(notice, channel, phone, text, created)"
                      " VALUES (?, ?, ?, ?, ?)"),
     S(dir_insert, "INSERT INTO hub_directory(rk, consent, preference) VALUES (?, ?, ?)"),

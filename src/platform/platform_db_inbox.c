@@ -84,12 +84,20 @@ int platform_db_inbox_list(platform_db *d, long long member, int limit,
 
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at)
 {
+    sqlite3_stmt *st = d->outbox_read_reminders;
+
     db_bind_text(d->inbox_read, 1, at);
     db_bind_text(d->inbox_read, 2, notice);
     if (db_run(d->inbox_read) != 0)
         return -1;
-    if (sqlite3_changes(d->db) > 0)
-        metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+    if (sqlite3_changes(d->db) == 0)
+        return 0;
+    metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+    sqlite3_bind_int64(st, 1, d->sent_upto);
+    db_bind_text(st, 2, notice);
+    db_bind_text(st, 3, at);
+    if (db_run(st) != 0) /* the mark stands; a reminder may still go */
+        log_error("open: notice %s read, but its queued reminders stay queued", notice);
     return 0;
 }
 

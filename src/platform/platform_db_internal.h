@@ -28,6 +28,7 @@ struct platform_db {
         *delivery_queue, *deliveries_batch, *deliveries_reported,
         *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
         *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *outbox_withdraw,
+        *outbox_read_reminders,
         *urgent_mark,
         *urgent_next, *urgent_done;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,

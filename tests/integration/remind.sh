@@ -225,6 +225,31 @@ check "the hub's log has no ConsentAcceptance or ContentConsignment for it" \
 	bash -c "[ -n '$E_LEAVES' ] && jq -e 'map(.event) | index(\"ConsentAcceptance\") == null and
 		index(\"ContentConsignment\") == null and index(\"NoticeCancellation\") != null' <<<'$E_LEAVES' >/dev/null"
 
+# --- a reminder still queued when its member opens the notice ---
+# F consents; the hub asks for her reminder while the channel holds it
+# (this platform has none running: every alert stays queued). She opens
+# the notice: the reminder, which would tell her it is unread, goes no
+# further.
+r=$(http POST "$P/v1/members" '{"members":[
+ {"name":"바","phone":"010-1000-0006","rrn":"910101-1234561","pin":"6666","consent":true}]}' "${ADMIN[@]}")
+directory_has_f() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 6 ]; }
+until_true directory_has_f
+r=$(http POST "$H/v1/notices" "$(jq -nc --arg ci "$(ci_of 9101011234561)" --arg d "$E_DEADLINE" \
+	'{notices:[{reference:"R-F", ci:$ci, title:"2026년 자동차세 / Vehicle tax", doc_sha256:("ab" * 32),
+	deadline:$d, link:"http://127.0.0.1:7004/documents/R-F"}]}')" "${AG[@]}")
+NF=$(body_of "$r" | jq -r '.results[0].notice')
+f_in_inbox() { [ "$(q "SELECT count(*) FROM inbox WHERE notice = '$NF' AND pending = 0")" = 1 ]; }
+check "F's notice reaches her inbox" until_true f_in_inbox
+r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NF\",\"n\":1}]}" "${TOHUB[@]}")
+check "the hub's ask for F's reminder: queued" jqe '.results[0].status == "queued"' <<<"$(body_of "$r")"
+check "F signs in" [ "$(login 010-1000-0006 6666 f.jar)" = 303 ]
+code=$(web_post "$P" "$P/notices/$NF/open" f.jar "$(web_token "$P/inbox" f.jar)" -o /dev/null \
+	-w '%{http_code}' --data-urlencode pin=6666)
+check "F opens her notice: 303 to the agency" [ "$code" = 303 ]
+check "... and her queued reminder goes no further (state withdrawn), her new-notice alert stays" \
+	[ "$(q "SELECT group_concat(kind || ':' || state || ':' || coalesce(reason, ''), ',') FROM
+		(SELECT * FROM outbox WHERE notice = '$NF' ORDER BY id)")" = "alert:queued:,reminder:withdrawn:read before it was sent" ]
+
 echo garbage >clock
 check "a garbage clock file: the roles warn once and run on" \
 	until_true bash -c "grep -q 'HERALD_CLOCK_FILE.*not a number' hub.log"
