@@ -1,6 +1,11 @@
 /* platform_alert.c -- see platform_alert.h. */
 #include "platform_alert.h"
 
+#include "clock.h"
+#include "log.h"
+#include "platform_db.h"
+#include "signup_limit.h"
+
 /* Every alert goes to the platform's one channel; the outbox row names
  * it (design.md §3). */
 static const char *channel_of(const platform *p)
@@ -151,6 +156,19 @@ void platform_alert_signup_text(const platform *p, platform_signup_outcome o, bu
 int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *phone,
                                 const char *at, buf *scratch)
 {
+    char since[25];
+    int sent;
+
+    /* Anyone may sign up with any phone: its owner is told, but only a
+     * few times a day, however many sources try. */
+    clock_rfc3339_ms(since, clock_now_ms() - SIGNUP_MESSAGES_WINDOW_MS);
+    if ((sent = platform_db_signups_to_phone(p->db, phone, since)) < 0)
+        return -1;
+    if (sent >= SIGNUP_MESSAGES_PER_PHONE) {
+        log_warn("signup: a phone told of %d sign-ups since %s is not told of another", sent,
+                 since);
+        return 0;
+    }
     scratch->len = 0;
     platform_alert_signup_text(p, o, scratch);
     if (scratch->broken)

@@ -148,6 +148,8 @@ static const stmt_def stmts[] = {
     S(inbox_drop, "DELETE FROM inbox WHERE notice = ? AND pending = 1"),
     S(outbox_insert_kind, "INSERT INTO outbox(notice, channel, phone, text, created, kind)"
                           " VALUES (?, ?, ?, ?, ?, ?)"),
+    S(signups_to_phone, "SELECT count(*) FROM outbox WHERE kind = 'signup' AND phone = ?1"
+                        " AND created > ?2"),
     S(reminder_note, "INSERT OR IGNORE INTO reminders(notice, n) VALUES (?, ?)"),
     S(consent_report, "INSERT INTO consent_reports(notice, at) VALUES (?, ?)"),
     S(consent_batch, "SELECT seq, notice, at FROM consent_reports ORDER BY seq LIMIT ?"),
@@ -299,8 +301,13 @@ static int migrate_withdrawn(platform_db *d)
 
     if (has < 0)
         return -1;
-    return has ? 0 : db_exec(d->db, "ALTER TABLE inbox ADD COLUMN withdrawn_at TEXT;"
-                                    " ALTER TABLE inbox ADD COLUMN withdrawn_reason TEXT;");
+    if (!has && db_exec(d->db, "ALTER TABLE inbox ADD COLUMN withdrawn_at TEXT;"
+                               " ALTER TABLE inbox ADD COLUMN withdrawn_reason TEXT;") != 0)
+        return -1;
+    /* Sign-up messages a phone got lately (platform_alert.c caps them):
+     * a few rows, apart from the alerts. */
+    return db_exec(d->db, "CREATE INDEX IF NOT EXISTS outbox_signups ON outbox(phone, created)"
+                          " WHERE kind = 'signup'");
 }
 
 /* Before reminders and pre-notices, every alert was a new notice's and

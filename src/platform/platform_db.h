@@ -149,6 +149,9 @@ int platform_db_outbox_insert(platform_db *d, const char *notice, const char *ch
 /* Marks the alert just inserted (same connection, same transaction) as
  * an urgent notice's: its channel claims it before the others. */
 int platform_db_outbox_mark_urgent(platform_db *d);
+/* Sign-up messages queued for phone since the time `since` (RFC 3339),
+ * or -1. */
+int platform_db_signups_to_phone(platform_db *d, const char *phone, const char *since);
 /* The same for an alert of another kind: "alert" (what the call above
  * queues), "reminder" or "pre_notice". Only an "alert" is reported to the
  * hub (ConsignmentNotification, its failure). */

@@ -26,7 +26,7 @@ struct platform_db {
         *failure_queue, *outbox_by_ref, *outbox_delivered, *outbox_unsettled,
         *outbox_submitting, *outbox_requeue, *failures_batch, *failures_reported,
         *delivery_queue, *deliveries_batch, *deliveries_reported,
-        *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *reminder_note,
+        *inbox_pending, *inbox_reveal, *inbox_drop, *outbox_insert_kind, *signups_to_phone, *reminder_note,
         *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *outbox_withdraw,
         *outbox_read_reminders,
         *urgent_mark,

@@ -65,6 +65,22 @@ int platform_db_outbox_insert_kind(platform_db *d, const char *kind, const char 
     return db_run(st);
 }
 
+int platform_db_signups_to_phone(platform_db *d, const char *phone, const char *since)
+{
+    sqlite3_stmt *st = d->signups_to_phone;
+    int rc, n = -1;
+
+    db_bind_text(st, 1, phone);
+    db_bind_text(st, 2, since);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (n < 0)
+        log_error("database: %s", sqlite3_errmsg(d->db));
+    return n;
+}
+
 int platform_db_outbox_settle(platform_db *d)
 {
     long long first = 0, last = 0;

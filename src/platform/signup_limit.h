@@ -1,4 +1,5 @@
-/* signup_limit.h -- how many web sign-ups one source may ask for.
+/* signup_limit.h -- how many web sign-ups one source may ask for, and how
+ * many sign-up messages one phone gets.
  *
  * Each sign-up costs an idsvc call and a PIN hash, and every one sends a
  * message to a phone, so a source gets SIGNUP_LIMIT_PER_SOURCE in a fixed
@@ -9,6 +10,12 @@
 
 #define SIGNUP_LIMIT_PER_SOURCE 10
 #define SIGNUP_LIMIT_WINDOW_MS (60LL * 60 * 1000)
+
+/* And what one phone is sent, from any number of sources: a sign-up's
+ * outcome (done, phone taken, already a member) at most this many times
+ * a day (platform_alert.c). */
+#define SIGNUP_MESSAGES_PER_PHONE 3
+#define SIGNUP_MESSAGES_WINDOW_MS (24LL * 60 * 60 * 1000)
 
 typedef struct signup_window {
     long long start_ms; /* 0: none yet */

@@ -362,6 +362,16 @@ code=$(web_post "$ORIGIN" "$P/signup" su2.jar "$(web_token "$P/signup" su2.jar)"
 	--data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
 	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12')
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
+# Anyone may type anyone's phone: its owner hears of a sign-up (here
+# "phone already registered") three times a day at most.
+for k in 1 2 3 4; do
+	web_post "$ORIGIN" "$P/signup" su3.jar "$(web_token "$P/signup" su3.jar)" -o /dev/null \
+		--data-urlencode 'name=누군가' --data-urlencode 'phone=010-9999-0000' \
+		--data-urlencode "rrn=7707071$(printf '%06d' "$k")" --data-urlencode 'pin=975310'
+done
+check "four more sign-ups with a member's phone: two messages more, then none" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01099990000'")" = 3 ]
+check "... and the platform says why in its log" grep -q 'is not told of another' platform.log
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Origin: $ORIGIN" --data 'a=%zz' "$P/login")
 check "a malformed form: 400" [ "$code" = 400 ]
 web_post "$ORIGIN" "$P/logout" a.jar "$(web_token "$P/inbox" a.jar)" -o /dev/null
