@@ -267,18 +267,27 @@ int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id
     return 1;
 }
 
-/* A reason fits the hub's limit, cut at a character's start. */
+/* A reason as the hub will take it (field_reason_ok): cut to its limit
+ * at a character's start, control characters as spaces; one the hub would
+ * still refuse (not UTF-8, or with what looks like an RRN, from a gateway
+ * say) gives way to a plain one, so that the failure is reported. */
 static const char *reason_fit(const char *reason, char out[FIELD_REASON_MAX + 1])
 {
     size_t len;
 
-    if (!reason || strlen(reason) <= FIELD_REASON_MAX)
-        return reason;
-    len = FIELD_REASON_MAX;
-    while (len > 0 && ((unsigned char)reason[len] & 0xC0) == 0x80)
-        len--;
-    memcpy(out, reason, len);
+    if (!reason)
+        return NULL;
+    len = strlen(reason);
+    if (len > FIELD_REASON_MAX) {
+        len = FIELD_REASON_MAX;
+        while (len > 0 && ((unsigned char)reason[len] & 0xC0) == 0x80)
+            len--;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[i] = (unsigned char)reason[i] < 0x20 || reason[i] == 0x7f ? ' ' : reason[i];
     out[len] = '\0';
+    if (!field_reason_ok(out, len))
+        return "the channel refused it (its reason was not fit to keep)";
     return out;
 }
 

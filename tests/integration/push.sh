@@ -155,7 +155,24 @@ check "the hub hears ConsignmentNotificationFailure for both, with the reasons" 
 	until_true hub_has "[.[] | select(.event == \"ConsignmentNotificationFailure\") | [.notice, .reason]] |
 		any(. == [\"${NOTICE[7]}\", \"unknown recipient\"]) and
 		any(. == [\"${NOTICE[8]}\", \"not delivered: phone unreachable\"])"
-set_gw '{"fail":{}}'
+# A gateway's reason goes to the hub as a report's reason, which the hub
+# refuses with control characters or what looks like an RRN in it: kept
+# so, the failure would never be reported.
+check "a rejection whose reason has a line break..." \
+	set_gw '{"fail":{"'"$(phone 7)"'":"rejected","'"$(phone 9)"'":"rejected"},"reject_reason":"unknown\nrecipient"}'
+relay 7
+check "... is kept with a space for it" until_true db_is \
+	"SELECT state || '|' || reason FROM outbox WHERE notice = '${NOTICE[7]}'" "failed|unknown recipient"
+set_gw '{"reject_reason":"no such subscriber 850101-1234567"}'
+relay 9
+check "a reason that looks like it holds an RRN is not kept at all" until_true db_is \
+	"SELECT state || '|' || reason FROM outbox WHERE notice = '${NOTICE[9]}'" \
+	"failed|the channel refused it (its reason was not fit to keep)"
+check "the hub hears both failures, with those reasons" \
+	until_true hub_has "[.[] | select(.event == \"ConsignmentNotificationFailure\") | [.notice, .reason]] |
+		any(. == [\"${NOTICE[7]}\", \"unknown recipient\"]) and
+		any(. == [\"${NOTICE[9]}\", \"the channel refused it (its reason was not fit to keep)\"])"
+set_gw '{"fail":{},"reject_reason":null}'
 
 # --- 500 and 429: retried, nothing lost, nothing a duplicate
 set_gw '{"status":500,"times":2}'

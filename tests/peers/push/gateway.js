@@ -37,7 +37,8 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
   --counts-only          keep totals only, no texts per phone (for benchmarks: a million
                          alerts' texts would fill memory)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} | {"non_json":1} |
-{"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F},
+{"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F} |
+{"reject_reason":"TEXT"} (the reason a rejection gives; null: the usual one),
 POST /reset. Any path of the push port takes batches.`;
 
 function log(msg) {
@@ -75,7 +76,8 @@ function fail_how(phone, how) {
 }
 
 function config_apply(cfg, o) {
-	const known = ['fail', 'status', 'times', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url', 'key_file'];
+	const known = ['fail', 'status', 'times', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url', 'key_file',
+		'reject_reason'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -97,6 +99,10 @@ function config_apply(cfg, o) {
 		next.receipts_url = o.receipts_url;
 	}
 	if ('key_file' in o) next.key = key_read(String(o.key_file));
+	if ('reject_reason' in o) {
+		if (o.reject_reason !== null && typeof o.reject_reason !== 'string') throw new Error('reject_reason must be a string or null');
+		next.reject_reason = o.reject_reason;
+	}
 	Object.assign(cfg, next);
 	return cfg;
 }
@@ -244,7 +250,7 @@ function alert_take(a, receipts) {
 	if (how === 'rejected') {
 		stats.rejected++;
 		p.rejected++;
-		return { id: a.id, status: 'rejected', reason: 'unknown recipient' };
+		return { id: a.id, status: 'rejected', reason: cfg.reject_reason ?? 'unknown recipient' };
 	}
 	const message_id = 'gw-' + ++next_id;
 	stats.accepted++;
