@@ -28,7 +28,18 @@ static const char schema[] =
     " failures INTEGER NOT NULL, last_ms INTEGER NOT NULL, PRIMARY KEY(console, name, source));"
     "CREATE TABLE IF NOT EXISTS console_blocked_sources("
     " console TEXT NOT NULL, source TEXT NOT NULL, until_ms INTEGER NOT NULL,"
-    " PRIMARY KEY(console, source));";
+    " PRIMARY KEY(console, source));"
+    /* A failure counts the source's accounts, and takes old rows away,
+     * under the lock every page takes: neither may scan the tables,
+     * which grow with every name a sprayer tries. */
+    "CREATE INDEX IF NOT EXISTS console_login_pairs_source"
+    " ON console_login_pairs(console, source, last_ms);"
+    "CREATE INDEX IF NOT EXISTS console_login_pairs_last ON console_login_pairs(console, last_ms);"
+    "CREATE INDEX IF NOT EXISTS console_blocked_until ON console_blocked_sources(console, until_ms);";
+
+/* Old rows taken away at each failure: more than one failure adds, so
+ * the tables hold about what the last day brought. */
+#define GUARD_EXPIRE_AT_ONCE 64
 
 static const char *const role_names[] = {"viewer", "sender", "admin"};
 
@@ -268,6 +279,29 @@ static void pair_clear(console_auth *a, const char *name, const char *source)
     sqlite3_finalize(st);
 }
 
+/* Takes away up to GUARD_EXPIRE_AT_ONCE pairs past their memory and
+ * blocks past their end. */
+static void guard_expire(console_auth *a, long long now_ms)
+{
+    static const char *const sql[2] = {
+        "DELETE FROM console_login_pairs WHERE rowid IN (SELECT rowid FROM console_login_pairs"
+        " WHERE console = ?1 AND last_ms <= ?2 LIMIT ?3)",
+        "DELETE FROM console_blocked_sources WHERE rowid IN (SELECT rowid"
+        " FROM console_blocked_sources WHERE console = ?1 AND until_ms <= ?2 LIMIT ?3)"};
+    const long long before[2] = {now_ms - LOGIN_GUARD_PAIR_MEMORY_MS, now_ms};
+
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = db_prepare(a->db, sql[i]);
+        if (!st)
+            return;
+        db_bind_text(st, 1, a->console);
+        sqlite3_bind_int64(st, 2, before[i]);
+        sqlite3_bind_int(st, 3, GUARD_EXPIRE_AT_ONCE);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+}
+
 /* After a failure: a source that failed on many accounts is blocked. */
 static void note_failure(console_auth *a, const char *name, const char *source, long long now_ms)
 {
@@ -275,6 +309,7 @@ static void note_failure(console_auth *a, const char *name, const char *source, 
                                          " WHERE console = ? AND source = ? AND last_ms > ?");
     int spread = 0;
 
+    guard_expire(a, now_ms);
     if (!st)
         return;
     db_bind_text(st, 1, a->console);
@@ -354,10 +389,12 @@ static int step_take(console_auth *a, const char *name, uint64_t step)
     return sqlite3_changes(a->db) == 1;
 }
 
-/* Counts the attempt as failed before anything is checked. */
+/* Counts the attempt as failed before anything is checked; *before is
+ * the pair as it was, for an attempt the database failed. */
 static console_signin_result guard_enter(console_auth *a, const char *name, const char *source,
                                          long long now_ms, account *acc, int *found,
-                                         long long *wait_ms, login_verdict *why)
+                                         long long *wait_ms, login_verdict *why,
+                                         login_pair *before)
 {
     login_view v;
 
@@ -366,6 +403,7 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
     *why = login_guard_decide(&v, now_ms, wait_ms);
     if (*why != LOGIN_GO)
         return CONSOLE_SIGNIN_WAIT;
+    *before = v.pair;
     login_guard_pair_fail(&v.pair, now_ms);
     if (pair_set(a, name, source, &v.pair) != 0 || (*found = account_get(a, name, acc)) < 0)
         return CONSOLE_SIGNIN_ERROR;
@@ -377,6 +415,7 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
                                      console_user *who, long long *wait_ms, login_verdict *why)
 {
     account acc = {0};
+    login_pair before = {0};
     console_signin_result r;
     int found = 0, ok;
     uint64_t step = 0;
@@ -386,7 +425,7 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     if (!console_name_ok(name) || !password || strlen(password) > CONSOLE_PASSWORD_MAX)
         return CONSOLE_SIGNIN_WRONG;
     pthread_mutex_lock(&a->lock);
-    r = guard_enter(a, name, source, now_ms, &acc, &found, wait_ms, why);
+    r = guard_enter(a, name, source, now_ms, &acc, &found, wait_ms, why, &before);
     pthread_mutex_unlock(&a->lock);
     if (r != CONSOLE_SIGNIN_OK)
         return r;
@@ -398,7 +437,11 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     pthread_mutex_lock(&a->lock);
     if (ok && step) {
         int taken = step_take(a, name, step);
-        if (taken < 0) {
+        if (taken < 0) { /* not the user's failure: the pair as it was */
+            if (before.failures)
+                pair_set(a, name, source, &before);
+            else
+                pair_clear(a, name, source);
             pthread_mutex_unlock(&a->lock);
             return CONSOLE_SIGNIN_ERROR;
         }

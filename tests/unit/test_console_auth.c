@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "console_auth.h"
 #include "crypto.h"
@@ -132,6 +133,44 @@ static void a_source_trying_many_accounts_is_blocked(void **state)
     assert_int_equal(try(f, PW, code_at(f, T0), "10.0.0.1", T0 + 100, &u), CONSOLE_SIGNIN_OK);
 }
 
+static int rows(const fixture *f, const char *table)
+{
+    char sql[96];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int n = -1;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Every name a sprayer tries leaves a row: a day on, the next failure
+ * takes them away, and the source's block with them. */
+static void failures_are_forgotten_after_a_day(void **state)
+{
+    fixture *f = *state;
+    console_user u;
+    long long wait, day = 24LL * 3600 * 1000;
+    login_verdict why;
+    char name[16];
+
+    for (int i = 0; i < LOGIN_GUARD_SPRAY_PHONES + 2; i++) {
+        snprintf(name, sizeof name, "user%d", i);
+        console_signin(f->a, name, "guess", "000000", "10.6.6.6", T0 + i, &u, &wait, &why);
+    }
+    assert_int_equal(rows(f, "console_login_pairs"), LOGIN_GUARD_SPRAY_PHONES);
+    assert_int_equal(rows(f, "console_blocked_sources"), 1);
+    assert_int_equal(try(f, "wrong", "000000", "10.0.0.2", T0 + day + 100, &u),
+                     CONSOLE_SIGNIN_WRONG);
+    assert_int_equal(rows(f, "console_login_pairs"), 1);
+    assert_int_equal(rows(f, "console_blocked_sources"), 0);
+}
+
 static void sessions_end_idle_at_their_maximum_and_with_their_account(void **state)
 {
     fixture *f = *state;
@@ -188,6 +227,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(an_attacker_slows_only_their_own_source, setup, teardown),
         cmocka_unit_test_setup_teardown(a_source_trying_many_accounts_is_blocked, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(failures_are_forgotten_after_a_day, setup, teardown),
         cmocka_unit_test_setup_teardown(sessions_end_idle_at_their_maximum_and_with_their_account,
                                         setup, teardown),
         cmocka_unit_test(names_roles_and_passwords_are_checked),
