@@ -22,6 +22,7 @@
 #include "hub_relay_body.h"
 #include "log.h"
 #include "str_copy.h"
+#include "utf8.h"
 
 typedef struct relay_call relay_call;
 
@@ -83,10 +84,9 @@ static void copy_reason(char *dst, size_t cap, json_t *reason)
     for (; *s && n + 1 < cap; s++)
         dst[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
     dst[n] = '\0';
-    /* do not end inside a UTF-8 sequence */
-    while (n > 0 && ((unsigned char)dst[n - 1] & 0xc0) == 0x80)
-        dst[--n] = '\0';
-    if (n > 0 && (unsigned char)dst[n - 1] >= 0xc0)
+    /* A cut may end inside a character: end before it. (jansson gave
+     * UTF-8, so a reason that fitted is left whole.) */
+    while (n > 0 && !utf8_valid(dst, n))
         dst[--n] = '\0';
 }
 

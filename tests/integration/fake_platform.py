@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A stand-in platform for tests/integration/hub.sh: answers the hub's
 POST /v1/relay, accepting the rks listed (one per line) in MEMBERS_FILE and
-rejecting the others as "not a member", and appends each relayed notice as
+rejecting the others as "not a member / 회원 아님" (a reason ending in a
+character of more than one byte), and appends each relayed notice as
 one JSON line to LOG_FILE. Checks the hub's bearer key. With RECEIVED=1
 in the environment an acceptance says since when the notice is in the
 inbox ("received"), as herald's platforms answer; without it the platform
@@ -65,7 +66,7 @@ class Relay(BaseHTTPRequestHandler):
                     results[-1]["received"] = "2026-11-27T08:00:00.000Z"
             else:
                 results.append({"notice": n["notice"], "status": "rejected",
-                                "reason": "not a member"})
+                                "reason": "not a member / 회원 아님"})
         # One write per call: two calls at once (two relay workers) must
         # not interleave inside a line.
         fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

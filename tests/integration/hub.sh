@@ -246,6 +246,9 @@ check "... with RelayToNonERDS in the history" bash -c "[ '$(events_of 3)' = '[\
 check "person 4, rejected by messenger (not a member): postal" wait_state 4 postal
 check "... after RelayRejection then RelayToNonERDS" \
 	bash -c "[ '$(events_of 4)' = '[\"SubmissionAcceptance\",\"RelayRejection\",\"RelayToNonERDS\"]' ]"
+r=$(http GET "$H/v1/notices/$N4" "" "${A_NTS[@]}")
+check "... the rejection's reason kept whole, to its last character" \
+	jq_test '.events[1].reason == "not a member / 회원 아님"' <<<"$(body_of "$r")"
 sleep 1.5
 check "person 6's platform is down: still accepted, RelayFailure recorded once" \
 	bash -c "[ '$(state_of 6)' = accepted ] && [ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\"]' ]"
