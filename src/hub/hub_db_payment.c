@@ -51,6 +51,7 @@ static int payment_leaf(hub_db *db, hub_notice *n, const hub_payment *p, long lo
     evidence_encode_payment(&db->leaf, &r, p->amount_krw, p->payment_code);
     if (db->leaf.broken)
         return -1;
+    db->leaf_at = r.at_ms;
     return hub_evidence_log_append(db->log, n->id, db->leaf.data, db->leaf.len);
 }
 
@@ -76,6 +77,7 @@ static int record_payment(hub_db *db, const char *id, hub_payment *p, long long 
     }
     p->status = "recorded";
     n.state = next;
+    n.moved_at = db->leaf_at; /* the feed's "paid" at the leaf's time */
     n.due = 0;
     n.remind_at = 0; /* out of the reminders' index */
     n.remind_dirty = 1;

@@ -1097,6 +1097,14 @@ static void evidence_never_goes_back_in_time(void **state)
                         "recorded");
     assert_last_leaf_has(f, id, "event", "ConsignmentNotificationDelivery");
     assert_last_leaf_has(f, id, "at", later);
+    /* a payment whose handler read the clock before the last leaf: the
+     * feed's paid is its leaf's time too */
+    hub_payment p = {"N-1", 1000, "GIRO-9", "", NULL};
+    assert_int_equal(hub_db_payment(f->db, "nts", &p, T0 + 12), 200);
+    assert_string_equal(p.status, "recorded");
+    assert_last_leaf_has(f, id, "event", "PaymentReceived");
+    assert_last_leaf_has(f, id, "at", later);
+    assert_string_equal(change_at(f, id, "paid"), later);
 }
 
 /* One batch of reports on several notices, three on one of them, and one
