@@ -85,8 +85,8 @@ long long daily_quota_take(daily_quota *q, long long cost, long long now_ms)
     return (day + 1) * DAY_MS - KST_OFFSET_MS - now_ms;
 }
 
-void daily_quota_untake(daily_quota *q, long long cost)
+void daily_quota_untake(daily_quota *q, long long cost, long long taken_ms)
 {
-    if (q->limit && cost > 0)
+    if (q->limit && cost > 0 && kst_day(taken_ms) == q->day)
         q->used = q->used > cost ? q->used - cost : 0;
 }

@@ -41,7 +41,8 @@ void daily_quota_init(daily_quota *q, long long limit);
  * over; nothing taken) the milliseconds until the next Korean midnight,
  * when it starts again. */
 long long daily_quota_take(daily_quota *q, long long cost, long long now_ms);
-/* Gives back cost just taken (the batch was refused for another reason). */
-void daily_quota_untake(daily_quota *q, long long cost);
+/* Gives back cost taken at taken_ms (the batch was refused for another
+ * reason), unless a new day has begun since: it was that day's. */
+void daily_quota_untake(daily_quota *q, long long cost, long long taken_ms);
 
 #endif

@@ -272,13 +272,14 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
 /* 1 when the agency may submit n notices now (taken from its bucket and
  * quota); else answers 429 with Retry-After in whole seconds, the text
  * saying which limit it met. */
-static int within_limits(hub *h, const char *agency, size_t n, http_response *resp)
+static int within_limits(hub *h, const char *agency, size_t n, long long now_ms,
+                         http_response *resp)
 {
     long long wait_ms;
     long rate, quota;
     char after[24];
-    hub_limit_verdict v = h->limits ? hub_limits_take(h->limits, agency, (long long)n,
-                                                      clock_now_ms(), &wait_ms)
+    hub_limit_verdict v = h->limits ? hub_limits_take(h->limits, agency, (long long)n, now_ms,
+                                                      &wait_ms)
                                     : HUB_LIMIT_OK;
 
     if (v == HUB_LIMIT_OK)
@@ -305,6 +306,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     const hub_caller *who = caller;
     size_t n, k = 0, fresh = 0, i;
     int stored = 0;
+    long long taken_ms;
     hub_submission *subs;
     const char **errors;
     struct timespec t0;
@@ -316,7 +318,8 @@ static void post_notices(void *role, const void *caller, const http_request *req
         return;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     n = json_array_size(b.items);
-    if (!within_limits(h, who->name, n, resp)) {
+    taken_ms = clock_now_ms();
+    if (!within_limits(h, who->name, n, taken_ms, resp)) {
         batch_free(&b);
         return;
     }
@@ -349,7 +352,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
 done:
     /* Sent again after its 500 or 503, the batch must not be charged twice. */
     if (!stored && h->limits)
-        hub_limits_untake(h->limits, who->name, (long long)n);
+        hub_limits_untake(h->limits, who->name, (long long)n, taken_ms);
     free(subs);
     free(errors);
     batch_free(&b);

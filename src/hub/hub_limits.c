@@ -81,7 +81,7 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
         if ((*wait_ms = daily_quota_take(&a->day, cost, now_ms)) > 0) {
             v = HUB_LIMIT_QUOTA;
         } else if ((*wait_ms = token_bucket_take(&a->bucket, cost, now_ms)) > 0) {
-            daily_quota_untake(&a->day, cost);
+            daily_quota_untake(&a->day, cost, now_ms);
             v = HUB_LIMIT_RATE;
         }
     }
@@ -89,13 +89,13 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
     return v;
 }
 
-void hub_limits_untake(hub_limits *l, const char *agency, long long cost)
+void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long long taken_ms)
 {
     agency_limit *a;
 
     pthread_mutex_lock(&l->lock);
     if ((a = find(l, agency))) {
-        daily_quota_untake(&a->day, cost);
+        daily_quota_untake(&a->day, cost, taken_ms);
         token_bucket_untake(&a->bucket, cost);
     }
     pthread_mutex_unlock(&l->lock);

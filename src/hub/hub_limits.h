@@ -24,9 +24,10 @@ typedef enum hub_limit_verdict { HUB_LIMIT_OK, HUB_LIMIT_RATE, HUB_LIMIT_QUOTA }
 hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
                                   long long now_ms, long long *wait_ms);
 
-/* Gives back what hub_limits_take took for a batch the store then
- * failed to keep: nothing of it was accepted, so none of it counts. */
-void hub_limits_untake(hub_limits *l, const char *agency, long long cost);
+/* Gives back what hub_limits_take took at taken_ms for a batch the store
+ * then failed to keep: nothing of it was accepted, so none of it counts
+ * (against that Korean day's quota; a new day's is left alone). */
+void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long long taken_ms);
 
 /* What agency's limits are, for the refusal's text. */
 void hub_limits_of(hub_limits *l, const char *agency, long *rate_per_s, long *quota);

@@ -121,6 +121,12 @@ static void quota_resets_at_korean_midnight(void **state)
     assert_int_equal(q.used, 100);
     assert_int_equal(daily_quota_take(&q, 100, before_midnight + 1000), 0);
     assert_int_equal(daily_quota_take(&q, 1, before_midnight + 2000), 24LL * 3600000 - 1000);
+    /* a batch taken before midnight and given back after it was the old
+     * day's: the new day's count stays */
+    daily_quota_untake(&q, 40, before_midnight);
+    assert_int_equal(q.used, 100);
+    daily_quota_untake(&q, 40, before_midnight + 3000);
+    assert_int_equal(q.used, 60);
 }
 
 static void no_quota_never_refuses(void **state)
