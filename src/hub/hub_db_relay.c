@@ -376,9 +376,12 @@ static int claim_one(hub_db *db, hub_notice *n, const char *next, int pre, long 
     n->next_attempt = now + RELAY_LEASE_MS;
     hub_relay_item *it = &items[(*n_out)++];
     hub_db_relay_item_init(it, n);
-    if (pre) {
+    if (pre) { /* the window record_pre_notice will give it, or less */
+        long long read_due = hub_db_read_due(db, n, now);
         it->pre_notice = 1;
         it->consent_until = now + db->consent_window_ms;
+        if (read_due < it->consent_until)
+            it->consent_until = read_due;
     }
     return hub_db_notice_save(db, n, now);
 }

@@ -1687,6 +1687,41 @@ static void pre_notice_without_consent_goes_to_paper(void **state)
     assert_int_equal(postal, 1);
 }
 
+/* A pre-notice on a fallback channel: the hub gives the member the
+ * fallback window, not the consent window, and the platform is told so
+ * (a consent after the hub sent the notice to paper would show it). */
+static void pre_notice_on_a_fallback_channel_says_its_shorter_window(void **state)
+{
+    fixture *f = *state;
+    static const char rk5[] =
+        "5555555555555555555555555555555555555555555555555555555555555555";
+    hub_dir_entry e = {.consent = 1, .preference = 1};
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    size_t expired;
+
+    memcpy(e.rk, rk5, sizeof e.rk);
+    assert_int_equal(hub_directory_put(f->d, "alpha", &e, 1, T0), 0);
+    e.consent = 0;
+    assert_int_equal(hub_directory_put(f->d, "beta", &e, 1, T0), 0);
+    hub_db_set_consent_window_ms(f->db, 2 * DAY);
+    submit(f, "nts", "P-4", rk5, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 1);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+    claim_one(f, DEADLINE + 1, "beta", &it);
+    assert_int_equal(it.pre_notice, 1);
+    assert_true(it.consent_until == DEADLINE + 1 + FALLBACK_MS);
+    answer(f, &it, RELAY_PRE_NOTICED, 0, NULL, DEADLINE + 2);
+    /* the hub's window ends with the answer's fallback window, at or
+     * after what the platform was told */
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + 1 + FALLBACK_MS, 10, &expired), 0);
+    assert_int_equal(expired, 0);
+    assert_int_equal(hub_db_expire(f->db, DEADLINE + 2 + FALLBACK_MS, 10, &expired), 0);
+    assert_int_equal(expired, 1);
+}
+
 static void consent_gives_the_read_window(void **state)
 {
     fixture *f = *state;
@@ -2469,6 +2504,7 @@ int main(void)
         T(reminders_midway_and_an_hour_before_once_each),
         T(reminders_skip_to_the_latest_and_stop_at_expiry),
         T(pre_notice_without_consent_goes_to_paper),
+        T(pre_notice_on_a_fallback_channel_says_its_shorter_window),
         T(consent_gives_the_read_window),
     };
     const struct CMUnitTest lite_only[] = {
