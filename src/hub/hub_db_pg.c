@@ -162,7 +162,8 @@ static const char *const migrations[HUB_PG_SCHEMA + 1] = {
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 
 /* The writer's statements; their numbers as in hub_db.c's. ?8 of S_SAVE,
- * ?11 of S_SAVE_REMIND, ?13 of S_INSERT and ?2 of S_RECOVER are the node;
+ * ?11 of S_SAVE_REMIND, ?13 of S_INSERT, ?3 of S_RELEASE and ?2 of S_RECOVER
+ * are the node;
  * ?9 of S_SAVE and ?12 of S_SAVE_REMIND the notice's last leaf time. */
 static const char *const pg_sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
@@ -197,8 +198,9 @@ static const char *const pg_sql[S_COUNT] = {
                 " AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2 FOR UPDATE SKIP LOCKED",
     [S_DUE] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE state IN ('relayed', 'received')"
               " AND due <= ?1 ORDER BY due LIMIT ?2 FOR UPDATE SKIP LOCKED",
+    /* Only a lease of this node's: one run out may be another's now. */
     [S_RELEASE] = "UPDATE notices SET next_attempt = ?2 WHERE id = ?1 AND state = 'accepted'"
-                  " AND next_attempt > ?2",
+                  " AND next_attempt > ?2 AND leased_by = ?3",
     [S_REMIND] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE remind_at <= ?1"
                  " ORDER BY remind_at LIMIT ?2 FOR UPDATE SKIP LOCKED",
     [S_REMINDED] = "INSERT INTO reminders(notice, platform, n, at) VALUES(?1, ?2, ?3, ?4)"

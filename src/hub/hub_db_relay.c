@@ -598,6 +598,8 @@ int hub_db_relay_release(hub_db *db, const hub_relay_item *items, size_t n, long
         sql_stmt *st = hub_db_stmt(db, S_RELEASE);
         sql_bind_text(st, 1, items[i].n.id);
         sql_bind_int64(st, 2, now);
+        if (db->pg)
+            sql_bind_text(st, 3, db->node);
         ok = sql_step_later(st);
     }
     return hub_db_finish(db, ok);

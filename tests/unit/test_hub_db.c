@@ -2248,6 +2248,36 @@ static void version_3_indexes_are_dropped(void **state)
     assert_int_equal(seq[1], 2);
 }
 
+/* A node that lets go of a routed notice at its stop (held past its
+ * lease, which another node has taken since) leaves the other's lease. */
+static void release_leaves_another_nodes_lease(void **state)
+{
+    fixture *f = *state;
+    hub_submission s;
+    hub_notice routed;
+    hub_relay_item it, mine;
+    size_t n_routed, n_out, n_postal;
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    hub_db_set_directory(other, f->d);
+    submission(&s, "L-2", rk1);
+    strcpy(s.platform, "alpha");
+    assert_int_equal(hub_db_submit(f->db, "nts", &s, 1, T0, 1, &routed, &n_routed), 0);
+    assert_int_equal(n_routed, 1);
+    assert_int_equal(hub_db_relay_next(other, &it, 0, T0 + LEASE_MS + 1, 1, known, NULL, NULL,
+                                       &n_out, &n_postal),
+                     0);
+    assert_int_equal(n_out, 1);
+    assert_string_equal(it.n.id, s.id);
+    hub_db_relay_item_init(&mine, &routed);
+    assert_int_equal(hub_db_relay_release(f->db, &mine, 1, T0 + LEASE_MS + 2), 0);
+    assert_int_equal(claim(f, T0 + LEASE_MS + 3, &it, 1, NULL), 0);
+    hub_db_close(other);
+}
+
 /* Another node's leases are its own: a node starting again frees only
  * the notices it had claimed. */
 static void recover_frees_only_this_nodes_leases(void **state)
@@ -2517,6 +2547,7 @@ int main(void)
         T(version_2_log_is_carried_over),
         T(version_3_indexes_are_dropped),
         T(version_4_tree_goes_into_blocks),
+        T(release_leaves_another_nodes_lease),
         T(recover_frees_only_this_nodes_leases),
         T(leaf_times_hold_across_nodes),
         T(two_nodes_claim_each_notice_once),
