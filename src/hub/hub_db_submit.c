@@ -47,18 +47,14 @@ static void submitted_notice(const hub_submission *s, const char *agency, long l
     n->urgent = s->urgent;
     n->next_attempt = s->urgent ? now - HUB_URGENT_HEAD_START_MS : now;
     n->state = n->stored = NS_ACCEPTED;
-    n->last_leaf = now; /* its SubmissionAcceptance's: S_INSERT stores it so */
+    n->last_leaf = now; /* its SubmissionAcceptance's: the insert stores it so */
 }
 
-/* Sends the insert of s unless (agency, reference) exists, its rows
- * changed to *fresh (1 inserted, 0 a duplicate) when the store answers:
- * on PostgreSQL the batch's inserts go out together (sql_step_later), a
- * round trip for all instead of one each. With route, s goes in routed to
- * s->platform (if any) and leased, as *n. 0, or -1 on error. */
-static int send_insert(hub_db *db, const char *agency, hub_submission *s, long long now,
-                       int route, hub_notice *n, long long *fresh)
+/* s as the notice it becomes (*n), routed to s->platform (if any) and
+ * leased when route says so. */
+static void route_submission(const char *agency, hub_submission *s, long long now,
+                             int route, hub_notice *n)
 {
-    sql_stmt *st;
     int routed = route && s->platform[0];
 
     submitted_notice(s, agency, now, n);
@@ -66,7 +62,16 @@ static int send_insert(hub_db *db, const char *agency, hub_submission *s, long l
         memcpy(n->platform, s->platform, sizeof n->platform);
         n->next_attempt = now + RELAY_LEASE_MS;
     }
-    st = hub_db_stmt(db, S_INSERT);
+    s->routed = routed;
+}
+
+/* SQLite: sends the insert of s (as n) unless (agency, reference)
+ * exists; *fresh is 1 when it went in, 0 for a duplicate. 0, or -1. */
+static int insert_one(hub_db *db, const char *agency, const hub_submission *s,
+                      const hub_notice *n, long long now, long long *fresh)
+{
+    sql_stmt *st = hub_db_stmt(db, S_INSERT);
+
     sql_bind_text(st, 1, s->id);
     sql_bind_text(st, 2, agency);
     sql_bind_text(st, 3, s->reference);
@@ -77,12 +82,89 @@ static int send_insert(hub_db *db, const char *agency, hub_submission *s, long l
     sql_bind_text(st, 8, s->link);
     sql_bind_int64(st, 9, now);
     sql_bind_int64(st, 10, n->next_attempt);
-    sql_bind_text(st, 11, routed ? n->platform : NULL);
+    sql_bind_text(st, 11, s->routed ? n->platform : NULL);
     sql_bind_int(st, 12, s->urgent != 0);
-    if (db->pg)
-        sql_bind_text(st, 13, routed ? db->node : NULL);
-    s->routed = routed;
     return sql_step_later_changes(st, fresh);
+}
+
+/* PostgreSQL's S_INSERT_MANY arguments ?3 to ?13, as array literals. */
+enum { COL_ID, COL_REF, COL_RK, COL_TITLE, COL_DOC, COL_DEADLINE, COL_LINK, COL_NEXT,
+       COL_PLATFORM, COL_URGENT, COL_NODE, COLS };
+
+static void columns_open(buf col[COLS], size_t n)
+{
+    for (int c = 0; c < COLS; c++) {
+        buf_init(&col[c], 64 * n + 16);
+        buf_puts(&col[c], "{");
+    }
+}
+
+/* s (as n) at the end of the columns; node leases it when routed. */
+static void columns_add(buf col[COLS], const hub_submission *s, const hub_notice *n,
+                        const char *node, int first)
+{
+    const char *sep = first ? "" : ",";
+
+    sql_array_text(&col[COL_ID], s->id, first);
+    sql_array_text(&col[COL_REF], s->reference, first);
+    sql_array_text(&col[COL_RK], s->rk, first);
+    sql_array_text(&col[COL_TITLE], s->title, first);
+    sql_array_text(&col[COL_DOC], s->doc_sha256, first);
+    buf_printf(&col[COL_DEADLINE], "%s%lld", sep, s->deadline);
+    sql_array_text(&col[COL_LINK], s->link, first);
+    buf_printf(&col[COL_NEXT], "%s%lld", sep, n->next_attempt);
+    sql_array_text(&col[COL_PLATFORM], s->routed ? n->platform : "", first);
+    buf_printf(&col[COL_URGENT], "%s%d", sep, s->urgent != 0);
+    sql_array_text(&col[COL_NODE], s->routed ? node : "", first);
+}
+
+/* The item the inserted id is, looked for from *from on (RETURNING gives
+ * them in the order they went in); n when none is. */
+static size_t item_of(const hub_submission *items, size_t n, const char *id, size_t *from)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (*from + k) % n;
+        if (strcmp(items[i].id, id) == 0) {
+            *from = i + 1;
+            return i;
+        }
+    }
+    return n;
+}
+
+/* PostgreSQL: the whole batch's inserts (col, which it frees) in one
+ * statement; fresh[i] is 1 for an item that went in, 0 for a duplicate
+ * reference. 0, or -1. */
+static int insert_many(hub_db *db, const char *agency, const hub_submission *items, size_t n,
+                       buf col[COLS], long long now, long long *fresh)
+{
+    sql_stmt *st;
+    size_t from = 0;
+    int rc = 0, row = 0;
+
+    for (size_t i = 0; i < n; i++)
+        fresh[i] = 0;
+    st = hub_db_stmt(db, S_INSERT_MANY);
+    sql_bind_text(st, 1, agency);
+    sql_bind_int64(st, 2, now);
+    for (int c = 0; c < COLS; c++) {
+        buf_puts(&col[c], "}");
+        if (col[c].broken)
+            rc = -1;
+        else
+            sql_bind_text(st, 3 + c, col[c].data);
+    }
+    while (rc == 0 && (row = sql_step(st)) > 0) {
+        size_t i = item_of(items, n, sql_text(st, 0), &from);
+        if (i < n)
+            fresh[i] = 1;
+    }
+    if (rc == 0 && row < 0)
+        rc = -1;
+    sql_reset(st);
+    for (int c = 0; c < COLS; c++)
+        buf_free(&col[c]);
+    return rc;
 }
 
 /* What follows the insert of s (n): a new notice is accepted, counted
@@ -135,6 +217,7 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
 {
     hub_prepared_leaves prepared;
     hub_notice plain;
+    buf col[COLS];
     long long *fresh = malloc((n ? n : 1) * sizeof *fresh);
     size_t routing = 0;
     int ok = 0;
@@ -150,13 +233,21 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
     /* Every insert first. The first may_route with a platform go in
      * routed, into routed_out, which is compacted below when some of
      * them turn out to be duplicates. */
-    for (size_t i = 0; i < n && ok == 0; i++) {
+    if (db->pg)
+        columns_open(col, n);
+    for (size_t i = 0; i < n; i++) {
         int route = routing < may_route && items[i].platform[0];
-        ok = send_insert(db, agency, &items[i], now, route,
-                         route ? &routed_out[routing] : &plain, &fresh[i]);
+        hub_notice *it = route ? &routed_out[routing] : &plain;
+        route_submission(agency, &items[i], now, route, it);
+        if (db->pg)
+            columns_add(col, &items[i], it, db->node, i == 0);
+        else if (ok == 0)
+            ok = insert_one(db, agency, &items[i], it, now, &fresh[i]);
         routing += route;
     }
-    if (ok == 0 && sql_flush(db->w.conn) != 0)
+    if (db->pg)
+        ok = insert_many(db, agency, items, n, col, now, fresh);
+    else if (ok == 0 && sql_flush(db->w.conn) != 0)
         ok = -1;
     routing = 0;
     for (size_t i = 0; i < n && ok == 0; i++) {

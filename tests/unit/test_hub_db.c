@@ -561,6 +561,40 @@ static void same_reference_is_one_notice(void **state)
     assert_int_equal(leaves(f), 4);
 }
 
+/* PostgreSQL takes a batch's notices as array literals: what quoting
+ * means there must come back as it was sent. */
+static void submitted_fields_come_back_as_sent(void **state)
+{
+    fixture *f = *state;
+    hub_submission s[2];
+    hub_relay_item it[2];
+    size_t routed;
+    int k;
+
+    submission(&s[0], "REF \"1\",{x}\\ NULL", rk1);
+    s[0].title = "Tax \"2026\", {part} \\ 2 \xea\xb3\xa0\xec\xa7\x80";
+    s[0].link = "https://nts.example/d?a=1,b={2}";
+    submission(&s[1], "NULL", rk2);
+    s[1].title = "";
+    s[1].urgent = 1;
+    assert_int_equal(hub_db_submit(f->db, "nts", s, 2, T0, 0, NULL, &routed), 0);
+    assert_int_equal(s[0].duplicate + s[1].duplicate, 0);
+    assert_int_equal(claim(f, T0, it, 2, NULL), 2);
+    k = strcmp(it[0].n.id, s[0].id) != 0;
+    assert_string_equal(it[k].n.id, s[0].id);
+    assert_string_equal(it[k].n.reference, s[0].reference);
+    assert_string_equal(it[k].n.title, s[0].title);
+    assert_string_equal(it[k].n.link, s[0].link);
+    assert_string_equal(it[k].n.rk, rk1);
+    assert_int_equal(it[k].n.deadline, DEADLINE);
+    assert_int_equal(it[k].n.urgent, 0);
+    assert_string_equal(it[!k].n.reference, "NULL");
+    assert_string_equal(it[!k].n.title, "");
+    assert_int_equal(it[!k].n.urgent, 1);
+    /* the urgent one was due first */
+    assert_string_equal(it[0].n.id, s[1].id);
+}
+
 static void routed_submission_is_leased_to_its_first_platform(void **state)
 {
     fixture *f = *state;
@@ -2502,6 +2536,7 @@ int main(void)
     const struct CMUnitTest both[] = {
         T(reopen_keeps_notices_evidence_and_feed),
         T(same_reference_is_one_notice),
+        T(submitted_fields_come_back_as_sent),
         T(routed_submission_is_leased_to_its_first_platform),
         T(released_lease_is_claimed_at_once),
         T(relayed_received_read),
