@@ -71,10 +71,11 @@ static const char schema[] =
     "  notice TEXT NOT NULL, platform TEXT NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL,"
     "  PRIMARY KEY(notice, platform, n)) WITHOUT ROWID;"
     /* Cancelled notices the platforms holding them are still to hear of
-     * (POST /v1/withdraw); a row goes once the platform has answered. */
+     * (POST /v1/withdraw); a row goes once the platform has answered, if
+     * it was not owed again meanwhile (gen). */
     "CREATE TABLE IF NOT EXISTS withdrawals("
     "  notice TEXT NOT NULL, platform TEXT NOT NULL, reason TEXT,"
-    "  PRIMARY KEY(notice, platform)) WITHOUT ROWID;";
+    "  gen INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(notice, platform)) WITHOUT ROWID;";
 
 /* Made after upgrade() has added remind_at to an older notices table.
  * Partial: a notice enters it when its read window starts and leaves it
@@ -129,12 +130,16 @@ static const char *const lite_sql[S_COUNT] = {
                    " VALUES(?1, ?2, ?3, ?4)",
     /* Every platform that accepted the notice, and the one it is leased
      * to now (?3, maybe NULL): an answer in flight may yet accept it. */
-    [S_WITHDRAW_ADD] = "INSERT OR IGNORE INTO withdrawals(notice, platform, reason)"
+    /* Owed again while being told (a relay that landed after the
+     * platform said it had no such notice): told once more (gen). */
+    [S_WITHDRAW_ADD] = "INSERT INTO withdrawals(notice, platform, reason)"
                        " SELECT ?1, platform, ?2 FROM relays WHERE notice = ?1 AND accepted = 1"
-                       " UNION SELECT ?1, ?3, ?2 WHERE ?3 IS NOT NULL",
-    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason FROM withdrawals"
+                       " UNION SELECT ?1, ?3, ?2 WHERE ?3 IS NOT NULL"
+                       " ON CONFLICT(notice, platform) DO UPDATE SET gen = gen + 1",
+    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason, gen FROM withdrawals"
                        " ORDER BY platform, notice LIMIT ?1",
-    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
+    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2"
+                        " AND gen = ?3",
     [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
                   " AND next_attempt > ?1",
 };
@@ -371,6 +376,8 @@ static const char upgrade_urgent[] =
 /* The evidence event of a change that moves no state (PrintHandover):
  * older rows are all state changes. */
 static const char upgrade_changes_event[] = "ALTER TABLE changes ADD COLUMN event TEXT;";
+static const char upgrade_withdrawals_gen[] =
+    "ALTER TABLE withdrawals ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;";
 
 /* 1 if probe compiles: the tables and columns it names exist. */
 static int compiles(sqlite3 *conn, const char *probe)
@@ -392,10 +399,11 @@ static int upgrade(sqlite3 *conn)
     int platform = !compiles(conn, "SELECT platform FROM changes");
     int urgent = !compiles(conn, "SELECT urgent FROM notices");
     int event = !compiles(conn, "SELECT event FROM changes");
+    int gen = !compiles(conn, "SELECT gen FROM withdrawals");
     int ok = 0;
 
     if (!tried && !reports && !changes && !relay_events && !reminders && !platform && !urgent &&
-        !event)
+        !event && !gen)
         return db_exec(conn, remind_index);
     if (db_begin(conn) != 0)
         return -1;
@@ -417,6 +425,8 @@ static int upgrade(sqlite3 *conn)
         ok = db_exec(conn, upgrade_urgent);
     if (ok == 0 && event)
         ok = db_exec(conn, upgrade_changes_event);
+    if (ok == 0 && gen)
+        ok = db_exec(conn, upgrade_withdrawals_gen);
     if (ok == 0)
         ok = db_exec(conn, remind_index);
     if (ok == 0 && db_commit(conn) == 0)

@@ -118,6 +118,7 @@ static int read_withdrawals(sql_stmt *st, hub_withdrawal *w, size_t max)
         sql_copy_text(w[k].notice, sizeof w[k].notice, st, 0);
         sql_copy_text(w[k].platform, sizeof w[k].platform, st, 1);
         sql_copy_text(w[k].reason, sizeof w[k].reason, st, 2);
+        w[k].gen = sql_int64(st, 3);
         w[k++].told = 0;
     }
     sql_reset(st);
@@ -183,6 +184,8 @@ int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
         sql_stmt *st = hub_db_stmt(db, w[i].told ? S_WITHDRAW_DONE : S_WITHDRAW_RELEASE);
         sql_bind_text(st, 1, w[i].notice);
         sql_bind_text(st, 2, w[i].platform);
+        if (w[i].told) /* owed again since it was read: kept, to be told again */
+            sql_bind_int64(st, 3, w[i].gen);
         ok = sql_step_done(st);
     }
     return hub_db_finish(db, ok);

@@ -21,7 +21,7 @@
 
 /* The schema this binary writes; a database at a later one was made by a
  * newer herald, and this one refuses it rather than guess. */
-#define HUB_PG_SCHEMA 5
+#define HUB_PG_SCHEMA 6
 /* pg_advisory_lock key under which one node at a time migrates. */
 #define HUB_PG_MIGRATE_LOCK "4242001"
 
@@ -156,8 +156,14 @@ static const char migrate_5[] =
     HUB_PG_LOG_LEAVES_VIEW
     "DROP TABLE log_tree;";
 
+/* Version 6: a withdrawal owed again while a node tells the platform of
+ * it is told once more (gen: only the generation told is taken away). */
+static const char migrate_6[] =
+    "ALTER TABLE withdrawals ADD COLUMN IF NOT EXISTS gen int NOT NULL DEFAULT 0;";
+
 static const char *const migrations[HUB_PG_SCHEMA + 1] = {
-    [1] = migrate_1, [2] = migrate_2, [3] = migrate_3, [4] = migrate_4, [5] = migrate_5};
+    [1] = migrate_1, [2] = migrate_2, [3] = migrate_3, [4] = migrate_4, [5] = migrate_5,
+    [6] = migrate_6};
 
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 
@@ -228,14 +234,16 @@ static const char *const pg_sql[S_COUNT] = {
                        " SELECT * FROM (SELECT ?1::text, platform, ?2::text FROM relays"
                        " WHERE notice = ?1 AND accepted = 1"
                        " UNION SELECT ?1::text, ?3::text, ?2::text WHERE ?3::text IS NOT NULL) w"
-                       " ON CONFLICT DO NOTHING",
+                       " ON CONFLICT(notice, platform) DO UPDATE SET gen = withdrawals.gen + 1,"
+                       " leased_until = 0",
     /* ?1 max, ?2 the lease's end, ?3 now */
     [S_WITHDRAW_DUE] = "UPDATE withdrawals w SET leased_until = ?2 FROM (SELECT notice, platform"
                        " FROM withdrawals WHERE leased_until <= ?3 ORDER BY platform, notice"
                        " LIMIT ?1 FOR UPDATE SKIP LOCKED) d"
                        " WHERE w.notice = d.notice AND w.platform = d.platform"
-                       " RETURNING w.notice, w.platform, w.reason",
-    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2",
+                       " RETURNING w.notice, w.platform, w.reason, w.gen",
+    [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2"
+                        " AND gen = ?3",
     /* Only this node's: the others' rounds are alive. */
     [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"
                   " AND next_attempt > ?1 AND leased_by = ?2",

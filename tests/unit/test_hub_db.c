@@ -1870,6 +1870,32 @@ static void cancel_during_a_relay_is_withdrawn_once_it_lands(void **state)
     assert_int_equal(withdrawals_owed(f, w, 4), 0);
 }
 
+/* The same, but the relay's answer lands while the withdrawal worker is
+ * still telling alpha (it read the row, alpha answered "unknown"): the
+ * row the worker then takes away is the one it read, not the one owed
+ * since, and alpha hears of it again. */
+static void withdrawal_owed_again_while_being_told_is_kept(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+
+    submit(f, "nts", "R-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(cancel(f, "nts", "R-1", "sent in error", T0 + 1), "cancelled");
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 2);
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    assert_string_equal(w[0].notice, id);
+    assert_string_equal(w[0].platform, "alpha");
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    assert_int_equal(withdrawals_owed(f, w, 4), 0);
+}
+
 static void cancel_after_read_is_for_the_record(void **state)
 {
     fixture *f = *state;
@@ -2010,8 +2036,8 @@ static void newer_schema_is_refused(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 99"), 0);
     assert_null(hub_db_open_pg(pg_dsn, "node-a", err, sizeof err));
     assert_non_null(strstr(err, "version 99"));
-    assert_non_null(strstr(err, "version 5)"));
-    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 5"), 0);
+    assert_non_null(strstr(err, "version 6)"));
+    assert_int_equal(pg_exec("UPDATE hub_schema SET version = 6"), 0);
     open_db(f);
 }
 
@@ -2111,7 +2137,7 @@ static void version_4_tree_goes_into_blocks(void **state)
     assert_int_equal(pg_exec("UPDATE hub_schema SET version = 4"), 0);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_tree"), before);
     open_db(f); /* fails if the tree rebuilt from the blocks is not the head's */
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 6);
     assert_int_equal(pg_one_int("SELECT count(*) FROM pg_tables WHERE tablename = 'log_tree'"), 0);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_blocks"), 2);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
@@ -2164,7 +2190,7 @@ static void version_1_changes_move_to_the_queue(void **state)
                      0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 6);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes"), 3);
     assert_int_equal(pg_one_int("SELECT count(*) FROM changes WHERE (seq, agency, notice, state,"
                                 " at, reference) IN ((1, 'nts', 'n-0', 'accepted', 1, ''),"
@@ -2215,7 +2241,7 @@ static void version_2_log_is_carried_over(void **state)
         0);
     open_db(f);
     settle();
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 6);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves"), before + 2);
     assert_int_equal(pg_one_int("SELECT count(*) FROM log_leaves l JOIN kept k USING (idx)"
                                 " WHERE l.notice = k.notice AND l.leaf = k.leaf"
@@ -2263,7 +2289,7 @@ static void version_3_indexes_are_dropped(void **state)
                              " UPDATE hub_schema SET version = 3"),
                      0);
     open_db(f);
-    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 5);
+    assert_int_equal(pg_one_int("SELECT max(version) FROM hub_schema"), 6);
     assert_int_equal(pg_one_int("SELECT count(*) FROM pg_indexes WHERE tablename"
                                 " IN ('log_pending', 'changes_queue', 'changes')"),
                      1);
@@ -2564,6 +2590,7 @@ int main(void)
         T(report_before_the_relay_answer),
         T(cancel_ends_an_unread_notice_once),
         T(cancel_during_a_relay_is_withdrawn_once_it_lands),
+        T(withdrawal_owed_again_while_being_told_is_kept),
         T(cancel_after_read_is_for_the_record),
         T(feed_is_ordered_and_gap_free),
         T(reminders_midway_and_an_hour_before_once_each),
