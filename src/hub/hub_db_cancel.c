@@ -184,8 +184,9 @@ int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
         sql_stmt *st = hub_db_stmt(db, w[i].told ? S_WITHDRAW_DONE : S_WITHDRAW_RELEASE);
         sql_bind_text(st, 1, w[i].notice);
         sql_bind_text(st, 2, w[i].platform);
-        if (w[i].told) /* owed again since it was read: kept, to be told again */
-            sql_bind_int64(st, 3, w[i].gen);
+        /* owed again since it was read: kept, to be told again, and
+         * perhaps leased to another node already */
+        sql_bind_int64(st, 3, w[i].gen);
         ok = sql_step_done(st);
     }
     return hub_db_finish(db, ok);
