@@ -136,8 +136,11 @@ static const char *const lite_sql[S_COUNT] = {
                        " SELECT ?1, platform, ?2 FROM relays WHERE notice = ?1 AND accepted = 1"
                        " UNION SELECT ?1, ?3, ?2 WHERE ?3 IS NOT NULL"
                        " ON CONFLICT(notice, platform) DO UPDATE SET gen = gen + 1",
-    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason, gen FROM withdrawals"
-                       " ORDER BY platform, notice LIMIT ?1",
+    /* Every platform's first, then every platform's second...: one with
+     * a backlog (down, say) takes no more than its turn of a round. */
+    [S_WITHDRAW_DUE] = "SELECT notice, platform, reason, gen FROM (SELECT notice, platform,"
+                       " reason, gen, row_number() OVER (PARTITION BY platform ORDER BY notice)"
+                       " AS k FROM withdrawals) ORDER BY k, platform LIMIT ?1",
     [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2"
                         " AND gen = ?3",
     [S_RECOVER] = "UPDATE notices SET next_attempt = ?1 WHERE state = 'accepted'"

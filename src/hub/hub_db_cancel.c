@@ -167,6 +167,8 @@ int hub_db_withdrawals_due(hub_db *db, hub_withdrawal *w, size_t max)
     sql_bind_int64(st, 1, (long long)max);
     k = read_withdrawals(st, w, max);
     pthread_mutex_unlock(&db->w.lock);
+    if (k > 0)
+        qsort(w, (size_t)k, sizeof *w, by_platform); /* taken in turn, told by platform */
     return k;
 }
 

@@ -1896,6 +1896,35 @@ static void withdrawal_owed_again_while_being_told_is_kept(void **state)
     assert_int_equal(withdrawals_owed(f, w, 4), 0);
 }
 
+/* One platform's backlog of withdrawals (it is down, say) does not hold
+ * up another's: a round takes each platform's in turn. PostgreSQL leases
+ * what a round reads for a minute, so the next rounds take the others. */
+static void withdrawals_take_every_platform_in_turn(void **state)
+{
+    fixture *f = *state;
+    char id[4][NOTICE_ID_LEN + 1], ref[8];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+
+    if (pg_dsn)
+        skip();
+    for (int k = 0; k < 3; k++) {
+        snprintf(ref, sizeof ref, "W-%d", k);
+        relayed_to_alpha(f, ref, id[k], &it);
+        assert_string_equal(cancel(f, "nts", ref, "sent in error", T0 + 2), "cancelled");
+    }
+    submit(f, "nts", "W-3", rk1, T0, id[3]);
+    claim_one(f, T0, "alpha", &it);
+    answer(f, &it, RELAY_REJECTED, 0, "not a member", T0 + 1);
+    claim_one(f, T0 + 2, "beta", &it);
+    answer(f, &it, RELAY_ACCEPTED, 0, NULL, T0 + 3);
+    assert_string_equal(cancel(f, "nts", "W-3", "sent in error", T0 + 4), "cancelled");
+    assert_int_equal(withdrawals_owed(f, w, 2), 2);
+    assert_string_equal(w[0].platform, "alpha");
+    assert_string_equal(w[1].platform, "beta");
+    assert_string_equal(w[1].notice, id[3]);
+}
+
 static void cancel_after_read_is_for_the_record(void **state)
 {
     fixture *f = *state;
@@ -2591,6 +2620,7 @@ int main(void)
         T(cancel_ends_an_unread_notice_once),
         T(cancel_during_a_relay_is_withdrawn_once_it_lands),
         T(withdrawal_owed_again_while_being_told_is_kept),
+        T(withdrawals_take_every_platform_in_turn),
         T(cancel_after_read_is_for_the_record),
         T(feed_is_ordered_and_gap_free),
         T(reminders_midway_and_an_hour_before_once_each),
