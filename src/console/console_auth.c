@@ -302,6 +302,23 @@ static void guard_expire(console_auth *a, long long now_ms)
     }
 }
 
+/* Takes back one failure counted for the pair (guard_enter counts each
+ * attempt before it is checked); others counted meanwhile stay. */
+static void pair_unfail(console_auth *a, const char *name, const char *source)
+{
+    sqlite3_stmt *st = db_prepare(a->db, "UPDATE console_login_pairs SET failures = failures - 1"
+                                         " WHERE console = ? AND name = ? AND source = ?"
+                                         " AND failures > 0");
+
+    if (!st)
+        return;
+    db_bind_text(st, 1, a->console);
+    db_bind_text(st, 2, name);
+    db_bind_text(st, 3, source);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
 /* After a failure: a source that failed on many accounts is blocked. */
 static void note_failure(console_auth *a, const char *name, const char *source, long long now_ms)
 {
@@ -389,12 +406,10 @@ static int step_take(console_auth *a, const char *name, uint64_t step)
     return sqlite3_changes(a->db) == 1;
 }
 
-/* Counts the attempt as failed before anything is checked; *before is
- * the pair as it was, for an attempt the database failed. */
+/* Counts the attempt as failed before anything is checked. */
 static console_signin_result guard_enter(console_auth *a, const char *name, const char *source,
                                          long long now_ms, account *acc, int *found,
-                                         long long *wait_ms, login_verdict *why,
-                                         login_pair *before)
+                                         long long *wait_ms, login_verdict *why)
 {
     login_view v;
 
@@ -403,7 +418,6 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
     *why = login_guard_decide(&v, now_ms, wait_ms);
     if (*why != LOGIN_GO)
         return CONSOLE_SIGNIN_WAIT;
-    *before = v.pair;
     login_guard_pair_fail(&v.pair, now_ms);
     if (pair_set(a, name, source, &v.pair) != 0 || (*found = account_get(a, name, acc)) < 0)
         return CONSOLE_SIGNIN_ERROR;
@@ -415,7 +429,6 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
                                      console_user *who, long long *wait_ms, login_verdict *why)
 {
     account acc = {0};
-    login_pair before = {0};
     console_signin_result r;
     int found = 0, ok;
     uint64_t step = 0;
@@ -425,7 +438,7 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     if (!console_name_ok(name) || !password || strlen(password) > CONSOLE_PASSWORD_MAX)
         return CONSOLE_SIGNIN_WRONG;
     pthread_mutex_lock(&a->lock);
-    r = guard_enter(a, name, source, now_ms, &acc, &found, wait_ms, why, &before);
+    r = guard_enter(a, name, source, now_ms, &acc, &found, wait_ms, why);
     pthread_mutex_unlock(&a->lock);
     if (r != CONSOLE_SIGNIN_OK)
         return r;
@@ -437,11 +450,8 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     pthread_mutex_lock(&a->lock);
     if (ok && step) {
         int taken = step_take(a, name, step);
-        if (taken < 0) { /* not the user's failure: the pair as it was */
-            if (before.failures)
-                pair_set(a, name, source, &before);
-            else
-                pair_clear(a, name, source);
+        if (taken < 0) { /* not the user's failure: this attempt's taken back */
+            pair_unfail(a, name, source);
             pthread_mutex_unlock(&a->lock);
             return CONSOLE_SIGNIN_ERROR;
         }
