@@ -90,9 +90,9 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
     db_bind_text(d->inbox_read, 2, notice);
     if (db_run(d->inbox_read) != 0)
         return -1;
-    if (sqlite3_changes(d->db) == 0)
-        return 0;
-    metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+    if (sqlite3_changes(d->db) > 0)
+        metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+    /* at every opening, not only the first: one that failed is tried again */
     sqlite3_bind_int64(st, 1, d->sent_upto);
     db_bind_text(st, 2, notice);
     db_bind_text(st, 3, at);
