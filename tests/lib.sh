@@ -181,12 +181,19 @@ ini_get() {
 # nothing (a role down, curl refused) would pass. Exported, so checks in
 # `bash -c` strings get it too.
 jq() {
-	local a exit_status=0 out rc
+	local exit_status=0 skip=0 out rc a
+	# jq's options come before the filter; the values of those that take
+	# one (--arg NAME VALUE and the like) are not options.
 	for a; do
+		if [ "$skip" -gt 0 ]; then skip=$((skip - 1)); continue; fi
 		case $a in
+		--arg | --argjson | --slurpfile | --rawfile) skip=2 ;;
+		-f | --from-file | -L | --indent) skip=1 ;;
 		--exit-status) exit_status=1 ;;
 		--*) ;;
 		-*e*) exit_status=1 ;;
+		-*) ;;
+		*) break ;;
 		esac
 	done
 	[ "$exit_status" = 1 ] || { command jq "$@"; return; }
