@@ -159,7 +159,6 @@ sql_stmt *hub_db_conn_stmt(hub_db_conn *c, int which)
 
 sql_stmt *hub_db_stmt(hub_db *db, int which)
 {
-    hub_db_saves_flush(db, which); /* a failure fails the COMMIT */
     return hub_db_conn_stmt(&db->w, which);
 }
 
@@ -254,9 +253,6 @@ int hub_db_unlock_synced(hub_db *db)
 
 int hub_db_finish(hub_db *db, int ok)
 {
-    if (ok == 0 && hub_db_saves_flush(db, -1) != 0)
-        ok = -1;
-    hub_db_saves_drop(db);
     if (ok == 0 && hub_db_leaf_times_flush(db) != 0)
         ok = -1;
     if (ok == 0)
@@ -454,8 +450,6 @@ hub_db *hub_db_new(char *err, size_t errlen)
     buf_init(&db->leaf, 1024);
     buf_init(&db->pending_ids, 4096);
     buf_init(&db->pending_ats, 1024);
-    for (int c = 0; c < HUB_DB_SAVE_COLS; c++)
-        buf_init(&db->saves[c], 1024);
     buf_init(&db->pre_ids, 4096);
     buf_init(&db->changes_copy, 4096);
     db->rnd_used = sizeof db->rnd; /* drawn at the first notice */
@@ -553,8 +547,6 @@ void hub_db_close(hub_db *db)
     buf_free(&db->leaf);
     buf_free(&db->pending_ids);
     buf_free(&db->pending_ats);
-    for (int c = 0; c < HUB_DB_SAVE_COLS; c++)
-        buf_free(&db->saves[c]);
     buf_free(&db->pre_ids);
     buf_free(&db->changes_copy);
     free(db->pre);

@@ -41,8 +41,6 @@
 #define PREPARED_PER_ITEM 2
 /* Slots of hub_db.leaf_times: 65,536 notices' last leaf times, 2.5 MiB. */
 #define HUB_DB_LEAF_TIMES 65536
-/* A notice save's columns, as S_SAVE_MANY takes them (hub_db_notice.c). */
-#define HUB_DB_SAVE_COLS 8
 
 /* A platform's once-only events, as bits of its relays row. */
 #define EVENT_BIT(ev) (1 << (ev))
@@ -57,7 +55,7 @@ enum {
     S_REMIND, S_REMINDED, S_SAVE_REMIND,
     S_WITHDRAW_ADD, S_WITHDRAW_DUE, S_WITHDRAW_DONE, S_RECOVER,
     S_LEAF_TIMES, S_WITHDRAW_RELEASE, S_CHANGES_LAST, S_CHANGES_WAITING, S_PRELOAD,
-    S_RELAY_PRELOAD, S_RELAY_MARKS, S_INSERT_MANY, S_SAVE_MANY,
+    S_RELAY_PRELOAD, S_RELAY_MARKS, S_INSERT_MANY,
     /* PostgreSQL only, from S_LEAF_TIMES */
     S_COUNT
 };
@@ -161,12 +159,6 @@ struct hub_db {
     hub_relay_row *rpre;
     size_t nrpre, rpre_cap;
     const char *rpre_platform;
-    /* PostgreSQL: the open transaction's notice saves (S_SAVE), as the
-     * columns of one UPDATE: sent before the next statement that reads
-     * or writes notices, and at the COMMIT (hub_db_notice.c). */
-    buf saves[HUB_DB_SAVE_COLS];
-    size_t nsaves;
-    int saves_failed; /* a flush failed: the transaction must not commit */
     /* PostgreSQL: the open transaction's feed rows, as COPY text. */
     buf changes_copy;
     long long nchanges;
@@ -175,14 +167,6 @@ struct hub_db {
     size_t ntally;
     sql_stmt *tally_st[HUB_TALLY_KINDS];
 };
-
-/* ---- hub_db_notice.c: PostgreSQL's saves, one statement a batch ---- */
-
-/* Sends the open transaction's saves, if any: before statement `which`
- * when it reads or writes notices, or with -1 at the COMMIT. 0, or -1
- * once any flush of the transaction failed. */
-int hub_db_saves_flush(hub_db *db, int which);
-void hub_db_saves_drop(hub_db *db);
 
 /* ---- hub_db_leaf_time.c: evidence times, under the writer's lock ---- */
 

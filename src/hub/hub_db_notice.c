@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "evidence.h"
-#include "log.h"
 
 static void read_notice(sql_stmt *st, int pg, hub_notice *n)
 {
@@ -37,92 +36,10 @@ static void read_notice(sql_stmt *st, int pg, hub_notice *n)
     n->remind_dirty = 0;
 }
 
-/* ---- PostgreSQL: saves, sent together ---- */
-
-/* What reads or writes notices on the writer: a save still held would
- * be missed, or undone. */
-static int touches_notices(int which)
-{
-    switch (which) {
-    case S_FIND_REF: case S_INSERT_MANY: case S_LOAD: case S_SAVE_REMIND: case S_CLAIM:
-    case S_DUE: case S_RELEASE: case S_REMIND: case S_RECOVER: case S_PRELOAD:
-    case S_LEAF_TIMES:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static void saves_open(hub_db *db)
-{
-    for (int c = 0; c < HUB_DB_SAVE_COLS; c++) {
-        db->saves[c].len = 0;
-        db->saves[c].broken = 0;
-        buf_puts(&db->saves[c], "{");
-    }
-}
-
-/* n's save at the end of the held ones. */
-static void save_hold(hub_db *db, const hub_notice *n)
-{
-    int first = db->nsaves == 0;
-    const char *sep = first ? "" : ",";
-    buf *col = db->saves;
-
-    if (first)
-        saves_open(db);
-    /* ids, states and platforms are the hub's own: no quoting needed,
-     * but quoted all the same, as the array syntax wants for any text */
-    sql_array_text(&col[0], n->id, first);
-    sql_array_text(&col[1], notice_state_name(n->state), first);
-    sql_array_text(&col[2], n->platform, first);
-    buf_printf(&col[3], "%s%lld", sep, n->due);
-    buf_printf(&col[4], "%s%lld", sep, n->next_attempt);
-    buf_printf(&col[5], "%s%d", sep, n->attempts);
-    buf_printf(&col[6], "%s%d", sep, n->expiries);
-    buf_printf(&col[7], "%s%lld", sep, n->last_leaf);
-    db->nsaves++;
-}
-
-int hub_db_saves_flush(hub_db *db, int which)
-{
-    sql_stmt *st;
-    int broken = 0;
-
-    if (!db->nsaves || (which >= 0 && !touches_notices(which)))
-        return db->saves_failed ? -1 : 0;
-    db->nsaves = 0;
-    st = db->w.st[S_SAVE_MANY];
-    sql_reset(st);
-    sql_bind_text(st, 1, db->node);
-    for (int c = 0; c < HUB_DB_SAVE_COLS; c++) {
-        buf_puts(&db->saves[c], "}");
-        broken |= db->saves[c].broken;
-        sql_bind_text(st, 2 + c, db->saves[c].data);
-    }
-    if (broken) {
-        log_error("database: no memory for a transaction's notice saves");
-        db->saves_failed = 1;
-    } else if (sql_step_later(st) != 0) {
-        db->saves_failed = 1;
-    }
-    return db->saves_failed ? -1 : 0;
-}
-
-void hub_db_saves_drop(hub_db *db)
-{
-    db->nsaves = 0;
-    db->saves_failed = 0;
-}
-
 static int load_on(hub_db *db, hub_db_conn *c, const char *id, hub_notice *n)
 {
-    sql_stmt *st;
+    sql_stmt *st = hub_db_conn_stmt(c, S_LOAD);
     int found;
-
-    if (c == &db->w && hub_db_saves_flush(db, S_LOAD) != 0)
-        return -1;
-    st = hub_db_conn_stmt(c, S_LOAD);
 
     sql_bind_text(st, 1, id);
     found = sql_step(st);
@@ -247,6 +164,16 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
         n->stored = n->state;
     }
     n->moved_at = 0;
+    st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
+
+    sql_bind_text(st, 1, n->id);
+    sql_bind_text(st, 2, notice_state_name(n->state));
+    sql_bind_text(st, 3, n->platform[0] ? n->platform : NULL);
+    if (n->due)
+        sql_bind_int64(st, 4, n->due);
+    sql_bind_int64(st, 5, n->next_attempt);
+    sql_bind_int(st, 6, n->attempts);
+    sql_bind_int(st, 7, n->expiries);
     if (db->pg) { /* and the last leaf's time, to be written with the row */
         hub_notice *pre = preloaded(db, n->id);
         hub_db_leaf_time_saved(db, n);
@@ -257,29 +184,21 @@ int hub_db_notice_save(hub_db *db, hub_notice *n, long long now)
             if (remind && !(n->state == NS_RELAYED || n->state == NS_RECEIVED))
                 pre->remind_at = 0;
         }
-        if (!n->remind_dirty) { /* with the transaction's others */
-            save_hold(db, n);
-            return 0;
-        }
     }
-    st = hub_db_stmt(db, n->remind_dirty ? S_SAVE_REMIND : S_SAVE);
-    sql_bind_text(st, 1, n->id);
-    sql_bind_text(st, 2, notice_state_name(n->state));
-    sql_bind_text(st, 3, n->platform[0] ? n->platform : NULL);
-    if (n->due)
-        sql_bind_int64(st, 4, n->due);
-    sql_bind_int64(st, 5, n->next_attempt);
-    sql_bind_int(st, 6, n->attempts);
-    sql_bind_int(st, 7, n->expiries);
-    if (!n->remind_dirty)
+    if (!n->remind_dirty) {
+        if (db->pg) { /* the node whose lease or backoff next_attempt is */
+            sql_bind_text(st, 8, db->node);
+            sql_bind_int64(st, 9, n->last_leaf);
+        }
         return sql_step_later(st);
+    }
     if (n->window_start)
         sql_bind_int64(st, 8, n->window_start);
     /* NULL keeps a notice with no reminder to come out of their index. */
     if (n->remind_at && (n->state == NS_RELAYED || n->state == NS_RECEIVED))
         sql_bind_int64(st, 9, n->remind_at);
     sql_bind_int(st, 10, n->reminded);
-    if (db->pg) { /* the node whose lease or backoff next_attempt is */
+    if (db->pg) {
         sql_bind_text(st, 11, db->node);
         sql_bind_int64(st, 12, n->last_leaf);
     }

@@ -167,11 +167,11 @@ static const char *const migrations[HUB_PG_SCHEMA + 1] = {
 
 #define PG_NOTICE_COLS HUB_DB_NOTICE_COLS ", last_leaf"
 
-/* The writer's statements; their numbers as in hub_db.c's (S_SAVE and
- * S_INSERT are SQLite's alone: S_SAVE_MANY and S_INSERT_MANY take their
- * place). ?11 of S_SAVE_REMIND, ?13 of S_INSERT_MANY, ?1 of S_SAVE_MANY,
- * ?3 of S_RELEASE and ?2 of S_RECOVER are the node; ?12 of S_SAVE_REMIND
- * the notice's last leaf time. */
+/* The writer's statements; their numbers as in hub_db.c's (S_INSERT is
+ * SQLite's alone: S_INSERT_MANY takes its place). ?8 of S_SAVE, ?11 of
+ * S_SAVE_REMIND, ?13 of S_INSERT_MANY, ?3 of S_RELEASE and ?2 of
+ * S_RECOVER are the node; ?9 of S_SAVE and ?12 of S_SAVE_REMIND the
+ * notice's last leaf time. */
 static const char *const pg_sql[S_COUNT] = {
     [S_FIND_REF] = "SELECT id, state FROM notices WHERE agency = ?1 AND reference = ?2",
     /* A submission's notices in one statement (hub_db_submit.c): a
@@ -188,18 +188,9 @@ static const char *const pg_sql[S_COUNT] = {
                       " AS v(id, ref, rk, title, doc, deadline, link, next, platform, urgent, node)"
                       " ON CONFLICT(agency, reference) DO NOTHING RETURNING id",
     [S_LOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1 FOR UPDATE",
-    /* A transaction's saves in one statement (hub_db_notice.c), ?1 the
-     * node: a prepared UPDATE per notice cost the server about twice as
-     * much. A notice saved twice takes its last save; empty platforms and
-     * 0 dues stand for NULL. */
-    [S_SAVE_MANY] = "UPDATE notices n SET state = v.state, platform = NULLIF(v.platform, ''),"
-                    " due = NULLIF(v.due, 0), next_attempt = v.next, attempts = v.attempts,"
-                    " expiries = v.expiries, leased_by = ?1,"
-                    " last_leaf = GREATEST(n.last_leaf, v.last_leaf)"
-                    " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest(?2::text[], ?3::text[],"
-                    " ?4::text[], ?5::bigint[], ?6::bigint[], ?7::int[], ?8::int[], ?9::bigint[])"
-                    " WITH ORDINALITY AS u(id, state, platform, due, next, attempts, expiries,"
-                    " last_leaf, ord) ORDER BY u.id, u.ord DESC) v WHERE n.id = v.id",
+    [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
+               " attempts = ?6, expiries = ?7, leased_by = ?8,"
+               " last_leaf = GREATEST(last_leaf, ?9) WHERE id = ?1",
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
                       " remind_at = ?9, reminded = ?10, leased_by = ?11,"
