@@ -265,10 +265,10 @@ static int pair_set(console_auth *a, const char *name, const char *source, const
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static void pair_clear(console_auth *a, const char *name, const char *source)
+/* Runs sql, a write of the pair (console, name, source) as ?1 to ?3. */
+static void pair_write(console_auth *a, const char *sql, const char *name, const char *source)
 {
-    sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM console_login_pairs"
-                                         " WHERE console = ? AND name = ? AND source = ?");
+    sqlite3_stmt *st = db_prepare(a->db, sql);
 
     if (!st)
         return;
@@ -277,6 +277,12 @@ static void pair_clear(console_auth *a, const char *name, const char *source)
     db_bind_text(st, 3, source);
     sqlite3_step(st);
     sqlite3_finalize(st);
+}
+
+static void pair_clear(console_auth *a, const char *name, const char *source)
+{
+    pair_write(a, "DELETE FROM console_login_pairs WHERE console = ?1 AND name = ?2"
+                  " AND source = ?3", name, source);
 }
 
 /* Takes away up to GUARD_EXPIRE_AT_ONCE pairs past their memory and
@@ -306,17 +312,8 @@ static void guard_expire(console_auth *a, long long now_ms)
  * attempt before it is checked); others counted meanwhile stay. */
 static void pair_unfail(console_auth *a, const char *name, const char *source)
 {
-    sqlite3_stmt *st = db_prepare(a->db, "UPDATE console_login_pairs SET failures = failures - 1"
-                                         " WHERE console = ? AND name = ? AND source = ?"
-                                         " AND failures > 0");
-
-    if (!st)
-        return;
-    db_bind_text(st, 1, a->console);
-    db_bind_text(st, 2, name);
-    db_bind_text(st, 3, source);
-    sqlite3_step(st);
-    sqlite3_finalize(st);
+    pair_write(a, "UPDATE console_login_pairs SET failures = failures - 1 WHERE console = ?1"
+                  " AND name = ?2 AND source = ?3 AND failures > 0", name, source);
 }
 
 /* After a failure: a source that failed on many accounts is blocked. */
