@@ -19,6 +19,15 @@
 #define FLUSH_AFTER_MS 20
 #define FLUSH_MAX 4096
 #define CLAIM_LOOK_MS 1000 /* without a wake-up, look for queued alerts this often */
+/* Outcomes a failed round could not record (the disk full, the file
+ * locked past the busy timeout) are kept and tried again, 1 s later, then
+ * twice as long each time up to 30 s: dropped, an accepted alert would
+ * stay submitting with no message id, so its receipt would match nothing.
+ * At most RETRY_KEEP_MAX are kept (about 14 MiB); past that they go,
+ * logged. */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MAX_MS 30000
+#define RETRY_KEEP_MAX 16384
 
 struct sms_store {
     platform_db *db;
@@ -32,7 +41,8 @@ struct sms_store {
     pthread_mutex_t mx;
     pthread_cond_t cond;
     int stopping, bound, claim_due, recovering, lost;
-    long long next_claim_ms, first_result_ms, db_ms;
+    long long next_claim_ms, first_result_ms, retry_at_ms, db_ms;
+    long retry_ms; /* the wait before the next try; 0 after a round recorded */
     long held; /* claimed, not yet let go of */
     sms_alert *incoming, *incoming_tail;
     sms_result *results;
@@ -71,31 +81,37 @@ static void wake_channel(sms_store *s)
 
 /* ---- recording */
 
-static void record_one(sms_store *s, const sms_result *r, const char *at)
+/* 0, or -1 on a database error: then the whole round is rolled back and
+ * kept for another try, rather than committed with this one missing. */
+static int record_one(sms_store *s, const sms_result *r, const char *at)
 {
+    outbox_receipt_result rc;
+    int n;
+
     switch (r->kind) {
     case SMS_ACCEPTED:
-        if (platform_db_outbox_accepted(s->db, SMS_CHANNEL_NAME, r->id,
-                                        r->ref[0][0] ? r->ref[0] : NULL, at) == 1)
-            for (int i = 1; i < r->nref; i++)
-                if (r->ref[i][0])
-                    platform_db_outbox_reference(s->db, SMS_CHANNEL_NAME, r->id, r->ref[i]);
-        break;
+        n = platform_db_outbox_accepted(s->db, SMS_CHANNEL_NAME, r->id,
+                                        r->ref[0][0] ? r->ref[0] : NULL, at);
+        for (int i = 1; n == 1 && i < r->nref; i++)
+            if (r->ref[i][0] &&
+                platform_db_outbox_reference(s->db, SMS_CHANNEL_NAME, r->id, r->ref[i]) < 0)
+                n = -1;
+        return n < 0 ? -1 : 0;
     case SMS_FAILED:
-        platform_db_outbox_failed(s->db, r->id, r->reason, at);
-        break;
+        return platform_db_outbox_failed(s->db, r->id, r->reason, at) < 0 ? -1 : 0;
     case SMS_RECEIPT:
-        if (platform_db_outbox_receipt(s->db, SMS_CHANNEL_NAME, r->ref[0], r->delivered,
-                                       r->delivered ? NULL : r->reason, at) ==
-            OUTBOX_RECEIPT_UNKNOWN)
+        rc = platform_db_outbox_receipt(s->db, SMS_CHANNEL_NAME, r->ref[0], r->delivered,
+                                        r->delivered ? NULL : r->reason, at);
+        if (rc == OUTBOX_RECEIPT_UNKNOWN)
             log_warn("sms: a receipt for message id \"%s\", which no alert of ours has: "
                      "answered, not recorded", r->ref[0]);
-        break;
+        return rc == OUTBOX_RECEIPT_ERROR ? -1 : 0;
     }
+    return 0;
 }
 
-/* Records r[0..n) in one transaction: 0, or -1 (then none is, and their
- * alerts stay submitting: queued again at the next loss or start). */
+/* Records r[0..n) in one transaction: 0, or -1 (then none is; the
+ * caller keeps them for another try). */
 static int record(sms_store *s, const sms_result *r, size_t n)
 {
     char at[25];
@@ -105,15 +121,14 @@ static int record(sms_store *s, const sms_result *r, size_t n)
     pthread_mutex_lock(s->lock);
     ok = platform_db_begin(s->db) == 0;
     for (size_t i = 0; ok && i < n; i++)
-        record_one(s, &r[i], at);
-    if (ok && platform_db_commit(s->db) != 0) {
+        ok = record_one(s, &r[i], at) == 0;
+    if (!ok || platform_db_commit(s->db) != 0) {
         platform_db_rollback(s->db);
         ok = 0;
     }
     pthread_mutex_unlock(s->lock);
     if (!ok)
-        log_error("sms: cannot record %zu outcomes (see above); their receipts go"
-                  " unanswered, to come again", n);
+        log_error("sms: cannot record %zu outcomes (see above)", n);
     return ok ? 0 : -1;
 }
 
@@ -233,6 +248,30 @@ static int claim(sms_store *s, long limit, claim_ctx *k)
 
 /* ---- the thread */
 
+/* Puts r[0..n), which a failed commit did not record, back before the
+ * outcomes given since, for the next try: 0, or -1 when they cannot be
+ * kept (the caller frees r). On 0, r belongs to the store. */
+static int keep_for_retry(sms_store *s, sms_result *r, size_t n)
+{
+    size_t total = n + s->nresults;
+    sms_result *all;
+
+    if (s->stopping || total > RETRY_KEEP_MAX || !(all = realloc(r, total * sizeof *all)))
+        return -1;
+    if (s->nresults)
+        memcpy(all + n, s->results, s->nresults * sizeof *all);
+    free(s->results);
+    s->results = all;
+    s->nresults = s->results_cap = total;
+    s->retry_ms = !s->retry_ms ? RETRY_FIRST_MS
+                  : s->retry_ms < RETRY_MAX_MS / 2 ? 2 * s->retry_ms
+                                                   : RETRY_MAX_MS;
+    s->first_result_ms = clock_now_ms();
+    s->retry_at_ms = s->first_result_ms + s->retry_ms;
+    log_warn("sms: %zu outcomes not recorded; trying again in %ld ms", total, s->retry_ms);
+    return 0;
+}
+
 /* A loss, or outcomes due: taken out under mx, recorded without it. */
 static void record_round(sms_store *s)
 {
@@ -275,6 +314,14 @@ static void record_round(sms_store *s)
         s->answers[s->nanswers++] = (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen};
         answers++;
     }
+    if (ok)
+        s->retry_ms = 0;
+    else if (n && keep_for_retry(s, r, n) == 0)
+        r = NULL;
+    else if (n)
+        log_error("sms: %zu outcomes given up: their alerts stay submitting until the link"
+                  " is lost or the platform starts again, and their receipts go unanswered",
+                  n);
     free(r);
     if (lost) {
         s->held -= back;
@@ -315,7 +362,7 @@ static void *store_main(void *arg)
     pthread_mutex_lock(&s->mx);
     for (;;) {
         long long now = clock_now_ms();
-        int due = s->nresults &&
+        int due = s->nresults && (s->stopping || now >= s->retry_at_ms) &&
                   (s->nresults >= FLUSH_MAX || now - s->first_result_ms >= FLUSH_AFTER_MS ||
                    s->stopping);
         int claim_now = s->bound && !s->stopping && !s->recovering && s->held < s->batch &&
@@ -327,8 +374,10 @@ static void *store_main(void *arg)
         else if (s->stopping)
             break;
         else {
-            long long until = s->nresults ? s->first_result_ms + FLUSH_AFTER_MS
-                                          : now + CLAIM_LOOK_MS;
+            long long until = !s->nresults ? now + CLAIM_LOOK_MS
+                              : s->retry_at_ms > s->first_result_ms + FLUSH_AFTER_MS
+                                  ? s->retry_at_ms
+                                  : s->first_result_ms + FLUSH_AFTER_MS;
             if (s->bound && !s->recovering && s->held < s->batch && s->next_claim_ms < until)
                 until = s->next_claim_ms;
             struct timespec ts = clock_after_ms(until > now ? (long)(until - now) : 1);

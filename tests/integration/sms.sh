@@ -271,6 +271,25 @@ check "... the phone got each text, at most twice, and only those recorded as po
 		(unique | length) == 400 and length - 400 <= \$d and (group_by(.) | map(length) | max) <= 2' >/dev/null"
 check "the drop was logged with what was queued again" log_has 'queued again as possible duplicates'
 
+# ---- receipts the database cannot take at once
+# A trigger makes recording these three alerts' delivery fail, as a full
+# disk would: the round is rolled back, and its outcomes must be kept and
+# tried again, or the alerts would stay accepted for ever (this SMSC never
+# sends a receipt again).
+NOTE0=$(notice_id 2900) NOTE2=$(notice_id 2902)
+sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox
+	WHEN NEW.state = 'delivered' AND NEW.notice BETWEEN '$NOTE0' AND '$NOTE2'
+	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+relay_range 2900 2902 "$RKA" "Refused receipts" >/dev/null
+check "three receipts whose record fails: the round is rolled back, logged and kept for another try" \
+	log_has 'outcomes not recorded; trying again in 1000 ms'
+check "... tried again, later each time" log_has 'outcomes not recorded; trying again in 2000 ms'
+check "... meanwhile none is delivered, the alerts submitting or accepted (their answers share a round with the receipts)" \
+	db_has "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE2' AND state IN ('submitting', 'accepted')" 3
+sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse"
+check "... once they can be, the receipts are recorded: all 3 delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE2' AND state = 'delivered'" 3
+
 # ---- kill -9 with alerts in flight
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 check "stopping unbinds from the SMSC" smsc_has '.unbinds >= 1'
