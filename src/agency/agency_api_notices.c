@@ -229,6 +229,10 @@ int agency_api_start_bulk(agency_api *api, api_rows *rs, const api_errors *errs,
 {
     long refused = (long)errs->n;
 
+    if (!api->intake) {
+        *why = AGENCY_INTAKE_NONE;
+        return 503;
+    }
     job_id(id);
     if (create_job(api, id, rs, errs) != 0) {
         *why = "cannot record the job: try again";

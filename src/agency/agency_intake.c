@@ -589,6 +589,11 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
     int scheduled = rs->scheduled_ms > clock_now_ms();
 
     memset(out, 0, sizeof *out);
+    if (!in) {
+        free(w);
+        intake_result_set(out, 503, NULL, AGENCY_INTAKE_NONE);
+        return;
+    }
     if (!w) {
         intake_result_set(out, 503, NULL, "out of memory: try again");
         return;
@@ -623,9 +628,9 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
 
 int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long failed)
 {
-    work *w = calloc(1, sizeof *w);
+    work *w;
 
-    if (!w)
+    if (!in || !(w = calloc(1, sizeof *w)))
         return -1;
     w->rs = *rs;
     snprintf(w->job, sizeof w->job, "%s", job);
@@ -652,6 +657,8 @@ const char *agency_intake_waiting(agency_intake *in, const char *caller_ref)
 {
     const char *state = NULL;
 
+    if (!in)
+        return NULL;
     pthread_mutex_lock(&in->lock);
     for (work *w = in->scheduled; w && !state; w = w->next)
         if (holds(w, caller_ref))

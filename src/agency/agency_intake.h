@@ -39,6 +39,11 @@ agency_intake *agency_intake_start_test(const agency_cfg *cfg, char *err, size_t
  * (bulk jobs stay "interrupted" in the database). NULL is a no-op. */
 void agency_intake_stop(agency_intake *in);
 
+/* Without [idsvc] `agency serve` has no intake (in is NULL): the calls
+ * below then take nothing, and a notice is answered 503 with this. */
+#define AGENCY_INTAKE_NONE                                                                  \
+    "this server takes no notices: its agency.ini has no [idsvc] to find recipients with"
+
 /* Takes rs (one notice) and waits up to wait_ms for its outcome; a
  * scheduled notice is answered 202 at once. */
 void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_result *out);

@@ -337,4 +337,24 @@ r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "hub-no" | .title = "Refu
 body_of "$r" >hubno.json
 check "a notice the hub refuses: 422 with the hub's reason" \
 	bash -c "[ $(status_of "$r") = 422 ] && jq -e '.detail | contains(\"hub refused the notice: title refused by the stand-in hub\")' hubno.json >/dev/null"
+# ---- a server without [idsvc] finds no recipients: 503, and stays up ----
+AG2=$(free_port)
+mkdir -p data2/templates
+cp data/templates/vehicle-tax.html data2/templates/
+sed -e 's/^dir = data$/dir = data2/' -e "s/127.0.0.1:$AGPORT/127.0.0.1:$AG2/" -e '/^\[idsvc\]$/,/^$/d' \
+	agency.ini >agency2.ini
+KEY2=$("$HERALD" agency key add --config agency2.ini backoffice)
+start_role agency2 agency2.log agency serve --config agency2.ini || { not_ok "agency serve starts without [idsvc]"; finish; }
+AUTH2=(-H "Authorization: Bearer $KEY2")
+r=$(http POST "http://127.0.0.1:$AG2/v1/notices" "$(jq -c '.reference = "no-idsvc-1"' <<<"$NOTICE")" "${AUTH2[@]}")
+check "without [idsvc]: a notice is answered 503 saying so" \
+	bash -c "[ $(status_of "$r") = 503 ] && jq -e '.detail | contains(\"no [idsvc]\")' >/dev/null <<<'$(body_of "$r")'"
+BULK2='{"template":"vehicle-tax","title":"Vehicle tax","deadline":"2026-12-31","notices":[
+ {"reference":"no-idsvc-2","rrn":"971013-9019902","name":"홍길동","address":"서울","personalisation":{"amount":"1"}}]}'
+r=$(http POST "http://127.0.0.1:$AG2/v1/notices/bulk" "$BULK2" "${AUTH2[@]}")
+check "... a bulk likewise, and no job is made" \
+	bash -c "[ $(status_of "$r") = 503 ] && [ \"\$(sqlite3 data2/agency.db 'SELECT count(*) FROM api_jobs')\" = 0 ]"
+r=$(http GET "http://127.0.0.1:$AG2/v1/notices/no-idsvc-1" "" "${AUTH2[@]}")
+check "... an unknown reference is 404" [ "$(status_of "$r")" = 404 ]
+check "... and the server is still up" kill -0 "$PID_agency2"
 finish
