@@ -148,7 +148,8 @@ long long agency_purge_run(const agency_cfg *cfg, agency_db *db, const char *wha
                  cfg->retention_days);
     if (kept)
         log_warn("retention: %lld postal notices past %ld days are kept until their letters"
-                 " are printed (agency postal --letters, or --new for a print house)",
+                 " are printed and handed over (agency postal --letters, or --new for a print"
+                 " house; then agency postal --handed-over BATCH)",
                  kept, cfg->retention_days);
     if (held)
         *held = kept;
@@ -170,8 +171,10 @@ static const char purge_usage[] =
     "Usage: herald agency purge --config agency.ini\n\n"
     "Deletes the documents, names and addresses of notices whose final state\n"
     "(read, postal, cancelled, paid) is [agency] retention_days old (90 by default);\n"
-    "a postal notice whose letter is still to be printed waits until it is. A print\n"
-    "batch whose letters are all purged loses its PDFs and manifest in DIR/letters.\n"
+    "a postal notice whose letter is still to be printed, or printed in a batch not\n"
+    "yet handed over (agency postal --handed-over), waits until it is. A print batch\n"
+    "handed over (or whose letters were all cancelled) whose letters are all purged\n"
+    "loses its PDFs and manifest in DIR/letters.\n"
     "The evidence and certificates at the hub are kept; a purged document's link\n"
     "answers 410 with [agency] contact. agency serve does this once a day.\n"
     "Test keys' notices (DIR/test.db, final also when failed) are purged by the\n"

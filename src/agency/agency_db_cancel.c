@@ -57,18 +57,27 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
 }
 
 /* The documents due, their bodies, then their names and addresses. A
- * postal notice whose letter is still to be printed is not due: its
- * name, address and document are the letter (a print run held up past
- * the retention would otherwise lose it without a word); it goes at the
- * first purge after it is printed. A test key's notices (?3 = 0) are
- * never printed. */
+ * postal notice whose letter is still to be printed, or printed in a batch
+ * not yet handed to the print house, is not due: its name, address and
+ * document are the letter (a print run held up past the retention would
+ * otherwise lose it without a word, and a batch's files go with its last
+ * letter, so a hand-over after that would record a letter no one could
+ * mail); it goes at the first purge after the hand-over. A row of
+ * printed without a batch (postal --new) is the hand-over itself: the
+ * print house has the list. A test key's notices (?3 = 0) are never
+ * printed. */
+#define LETTER_TO_MAIL                                                                      \
+    "state = 'postal' AND cancelled_at IS NULL AND NOT EXISTS (SELECT 1 FROM printed p"     \
+    "  LEFT JOIN print_batches b ON b.batch = p.batch"                                      \
+    "  WHERE p.reference = documents.reference"                                             \
+    "  AND (p.batch IS NULL OR b.handed_over IS NOT NULL))"
+
 static const char purge_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS purging(reference TEXT PRIMARY KEY);"
     "DELETE FROM purging;"
     "INSERT INTO purging SELECT reference FROM documents INDEXED BY documents_retention"
     " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1"
-    " AND NOT (?3 AND state = 'postal' AND cancelled_at IS NULL"
-    "  AND NOT EXISTS (SELECT 1 FROM printed p WHERE p.reference = documents.reference));"
+    " AND NOT (?3 AND " LETTER_TO_MAIL ");"
     "DELETE FROM bodies WHERE reference IN (SELECT reference FROM purging);"
     "UPDATE documents SET name = '', address = '', purged_at = ?2"
     " WHERE reference IN (SELECT reference FROM purging);";
@@ -103,7 +112,8 @@ static int run_purge(sqlite3 *sql, long long before_ms, const char *at, int keep
 
 /* Every print batch whose letters are all purged, each passed to fn,
  * at every purge: what fn deletes is gone the next time, and a batch a
- * crash or a failed unlink left is taken again. */
+ * crash or a failed unlink left is taken again. A batch not handed over
+ * is only done when its letters were all cancelled: not to be mailed. */
 static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch), void *ctx)
 {
     sqlite3_stmt *st = NULL;
@@ -111,7 +121,10 @@ static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch),
     if (sqlite3_prepare_v2(sql,
                            "SELECT b.batch FROM print_batches b WHERE NOT EXISTS"
                            " (SELECT 1 FROM printed q JOIN documents d ON d.reference = q.reference"
-                           "  WHERE q.batch = b.batch AND d.purged_at IS NULL)",
+                           "  WHERE q.batch = b.batch AND d.purged_at IS NULL)"
+                           " AND (b.handed_over IS NOT NULL OR NOT EXISTS"
+                           "  (SELECT 1 FROM printed q JOIN documents d ON d.reference = q.reference"
+                           "   WHERE q.batch = b.batch AND d.cancelled_at IS NULL))",
                            -1, &st, NULL) != SQLITE_OK)
         return;
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -119,8 +132,8 @@ static void batches_done(sqlite3 *sql, void (*fn)(void *ctx, const char *batch),
     sqlite3_finalize(st);
 }
 
-/* Postal notices past their retention kept for their letters: 0 when
- * none, or when it cannot tell. */
+/* Postal notices past their retention kept for their letters (to print,
+ * or printed and not handed over): 0 when none, or when it cannot tell. */
 static long long held_for_print(sqlite3 *sql, long long before_ms)
 {
     sqlite3_stmt *st = NULL;
@@ -129,8 +142,7 @@ static long long held_for_print(sqlite3 *sql, long long before_ms)
     if (sqlite3_prepare_v2(sql,
                            "SELECT count(*) FROM documents INDEXED BY documents_retention"
                            " WHERE final_at IS NOT NULL AND purged_at IS NULL AND final_at <= ?1"
-                           " AND state = 'postal' AND cancelled_at IS NULL AND NOT EXISTS"
-                           " (SELECT 1 FROM printed p WHERE p.reference = documents.reference)",
+                           " AND " LETTER_TO_MAIL,
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(st, 1, before_ms);

@@ -225,6 +225,15 @@ check "a second run prints nothing twice: no letters, no files" \
 "$HERALD" agency postal --config agency.ini --new >new.csv 2>>postal.err
 check "postal --new lists none of the printed letters" [ "$(wc -l <new.csv)" -eq 1 ]
 
+# Retention before the hand-over (this one command's clock 91 days on):
+# printed letters not yet handed to the print house are letters still to
+# be mailed, so neither their documents nor their batch's files go.
+echo $((91 * 86400000)) >clock91
+HERALD_CLOCK_FILE=$PWD/clock91 "$HERALD" agency purge --config agency.ini >purge0.json 2>purge0.err
+check "91 days on, before the hand-over: agency purge keeps the $N printed letters (held_for_print, with a warning) and their batch's files" \
+	bash -c "jq -e '.purged == 0 and .held_for_print == $N' purge0.json >/dev/null && grep -q 'printed and handed over' purge0.err &&
+		[ \"\$(ls data/letters | wc -l)\" -eq 2 ]"
+
 # --- the hand-over to the print house ---
 "$HERALD" agency postal --config agency.ini --handed-over "$BATCH" >ho1.json 2>ho1.err
 check "--handed-over: the hub records PrintHandover for all $N" jqf ".recorded == $N and .failed == 0" ho1.json

@@ -447,6 +447,43 @@ static void a_letter_still_to_print_outlives_its_retention(void **state)
     assert_int_equal(held, 0);
 }
 
+static void count_batch(void *ctx, const char *batch)
+{
+    (void)batch;
+    (*(int *)ctx)++;
+}
+
+/* A letter printed in a batch not yet handed to the print house is still
+ * to be mailed: kept past its retention, and its batch's files with it;
+ * a batch whose letters were all cancelled goes without a hand-over. */
+static void a_printed_letter_waits_for_its_hand_over(void **state)
+{
+    fixture *f = *state;
+    long long purged = -1, held = -1;
+    const char *a[] = {"r-a"}, *b[] = {"r-b"};
+    int done = 0;
+
+    store(f, "r-a", "A", "a");
+    store(f, "r-b", "B", "b");
+    feed(f, 5, (const char *[]){"N-a", "r-a", "postal", "N-b", "r-b", "postal"}, 2);
+    assert_int_equal(agency_db_letters_mark(f->db, "b1", "2026-12-01T00:00:00.000Z", a, 1, 1), 0);
+    assert_int_equal(agency_db_letters_mark(f->db, "b2", "2026-12-01T00:00:00.000Z", b, 1, 1), 0);
+    assert_int_equal(agency_db_cancel_record(f->db, "r-b", "wrong address",
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged, &held,
+                                     count_batch, &done), 0);
+    assert_int_equal(purged, 1); /* r-b, cancelled: not to be mailed */
+    assert_int_equal(held, 1);
+    assert_int_equal(done, 1); /* b2 */
+    assert_int_equal(agency_db_letters_handed_over(f->db, "b1", "2026-12-03T00:00:00.000Z"), 0);
+    done = 0;
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-02T00:00:00.000Z", &purged, &held,
+                                     count_batch, &done), 0);
+    assert_int_equal(purged, 1);
+    assert_int_equal(held, 0);
+    assert_int_equal(done, 2); /* b1 now, and b2 again: its files are deleted by then */
+}
+
 /* What agency_db_letters_parts gave: the parts' sizes, and each row's
  * part and reference in the order they came. */
 typedef struct parts_seen {
@@ -878,6 +915,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_feed_moves_states_and_final_ones_stay, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_letter_still_to_print_outlives_its_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_printed_letter_waits_for_its_hand_over, setup, teardown),
         cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
