@@ -253,9 +253,32 @@ static void get_document(void *role, const void *caller, const http_request *req
 
 /* ---- POST /v1/notices/{reference}/cancel: the back office ---- */
 
+/* A notice still waiting in the intake (scheduled, or queued), which
+ * neither idsvc nor the hub has seen: dropped there, so that it is never
+ * sent. 200, 404 when nothing waits under reference, or 409 when what
+ * waits cannot be dropped now. */
+static int withdraw_waiting(const agency_api *api, const char *reference, agency_cancel_result *r)
+{
+    int rc = agency_intake_withdraw(api->intake, reference);
+
+    if (rc == 0)
+        return 404; /* r->error says so already */
+    if (rc < 0) {
+        snprintf(r->error, sizeof r->error,
+                 "the notice is being sent, or waits in a bulk job: ask again once the hub"
+                 " has accepted it");
+        return 409;
+    }
+    memset(r, 0, sizeof *r);
+    snprintf(r->status, sizeof r->status, "withdrawn");
+    snprintf(r->state, sizeof r->state, "cancelled");
+    log_info("cancelled %s before it was sent: dropped, never sent", reference);
+    return 200;
+}
+
 /* The back office names a notice it posted over the API by its own
  * reference, which the agency keeps in api_refs; one from `agency send`
- * by the agency's reference itself. */
+ * by the agency's reference itself; one not yet sent as it waits. */
 int agency_api_cancel(agency_api *api, http_client *hub, const char *reference,
                       const char *reason, agency_cancel_result *r)
 {
@@ -268,7 +291,9 @@ int agency_api_cancel(agency_api *api, http_client *hub, const char *reference,
     }
     if (mapped[0][0])
         status = agency_cancel(api->db, hub, mapped[0], reason, r);
-    return status == 404 ? agency_cancel(api->db, hub, reference, reason, r) : status;
+    if (status == 404)
+        status = agency_cancel(api->db, hub, reference, reason, r);
+    return status == 404 ? withdraw_waiting(api, reference, r) : status;
 }
 
 /* The reason of a cancel's body, or NULL after answering 400. */
@@ -286,6 +311,15 @@ static const char *cancel_reason(const http_request *req, json_t **body, http_re
         return NULL;
     }
     return reason;
+}
+
+/* A cancel's 200: the notice is null for one withdrawn before it was
+ * sent, which has none. */
+static json_t *cancel_answer(const char *reference, const agency_cancel_result *r)
+{
+    return json_pack("{sssossss}", "reference", reference, "notice",
+                     r->notice[0] ? json_string(r->notice) : json_null(), "status", r->status,
+                     "state", r->state);
 }
 
 /* A test key's cancel: the simulated outcome stops, and nothing goes
@@ -306,11 +340,16 @@ static void post_cancel_test(const agency_api *api, const http_request *req,
     memcpy(reference, ref, n);
     reference[n] = '\0';
     if ((reason = cancel_reason(req, &body, resp)) != NULL) {
+        agency_cancel_result r = {.error = "no such notice"};
         found = agency_db_test_cancel(api->db, reference, reason, clock_now_ms(), &out);
+        if (found == 0)
+            found = withdraw_waiting(api, reference, &r);
         if (found == 1)
             http_reply_json(resp, 200, out);
-        else if (found == 0)
-            agency_problem(resp, 404, NULL, 0, "no such notice");
+        else if (found == 200)
+            http_reply_json(resp, 200, cancel_answer(reference, &r));
+        else if (found == 404 || found == 409)
+            agency_problem(resp, found, NULL, 0, "%s", r.error);
         else
             agency_problem(resp, 503, NULL, 0, "database error");
     }
@@ -359,8 +398,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
                        hub ? r.error : "out of memory");
         return;
     }
-    http_reply_json(resp, 200, json_pack("{ssssssss}", "reference", reference, "notice",
-                                         r.notice, "status", r.status, "state", r.state));
+    http_reply_json(resp, 200, cancel_answer(reference, &r));
 }
 
 static void get_health(void *role, const void *caller, const http_request *req,

@@ -653,6 +653,57 @@ static int holds(const work *w, const char *caller_ref)
     return 0;
 }
 
+/* Takes caller_ref's single notice out of the list at head (the ready
+ * list when tail is given): 1, 0 when not there, -1 when it is there but
+ * must stay (a bulk job's row, or a notice its caller still waits for). */
+static int withdraw_from(agency_intake *in, work **head, work **tail, const char *caller_ref)
+{
+    work *prev = NULL;
+
+    for (work **p = head; *p; prev = *p, p = &(*p)->next) {
+        work *w = *p;
+        if (!holds(w, caller_ref))
+            continue;
+        if (w->job[0] || w->result)
+            return -1;
+        *p = w->next;
+        if (tail && *tail == w)
+            *tail = prev;
+        in->rows_held -= w->rs.nrows;
+        work_free(w); /* the RRN goes now */
+        return 1;
+    }
+    return 0;
+}
+
+/* 1 when a batch being prepared or at the hub holds caller_ref. */
+static int in_flight(const agency_intake *in, const char *caller_ref)
+{
+    for (const flight *f = in->live; f; f = f->live_next)
+        for (size_t i = 0; i < f->p.n; i++)
+            if (!strcmp(f->p.rows[i]->ref, caller_ref))
+                return 1;
+    return 0;
+}
+
+int agency_intake_withdraw(agency_intake *in, const char *caller_ref)
+{
+    int rc;
+
+    if (!in)
+        return 0;
+    pthread_mutex_lock(&in->lock);
+    rc = withdraw_from(in, &in->scheduled, NULL, caller_ref);
+    if (rc == 0)
+        rc = withdraw_from(in, &in->ready, &in->ready_tail, caller_ref);
+    if (rc == 0 && in_flight(in, caller_ref))
+        rc = -1;
+    if (rc)
+        pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
+    return rc;
+}
+
 const char *agency_intake_waiting(agency_intake *in, const char *caller_ref)
 {
     const char *state = NULL;

@@ -53,6 +53,14 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
  * many rows already (rs is then the caller's still). */
 int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long failed);
 
+/* Drops caller_ref's notice while it still waits here (scheduled or
+ * queued, posted alone): 1 when dropped, before idsvc or the hub saw it;
+ * 0 when nothing here has that reference; -1 when it cannot be dropped
+ * now: a row of a bulk job still waiting, in a batch being prepared or at
+ * the hub, or a notice whose caller still waits for its answer (the
+ * cancel is to be asked again once the hub has it). */
+int agency_intake_withdraw(agency_intake *in, const char *caller_ref);
+
 /* "scheduled" or "queued" when caller_ref waits in memory, else NULL. */
 const char *agency_intake_waiting(agency_intake *in, const char *caller_ref);
 
