@@ -16,5 +16,10 @@ int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
             return -1;
     }
     out[d] = '\0';
-    return d >= PHONE_MIN_CHARS ? 0 : -1;
+    /* A mobile number: what else has 10-13 digits (an RRN typed into the
+     * wrong box, most of all) would be kept as the member's name to sign
+     * in with and sent to the SMSC as a destination. */
+    return d >= PHONE_MIN_DIGITS && d <= PHONE_MAX_DIGITS && out[0] == '0' && out[1] == '1'
+               ? 0
+               : -1;
 }

@@ -7,11 +7,13 @@
 
 #define PHONE_MIN_CHARS 10
 #define PHONE_MAX_CHARS 13
+#define PHONE_MIN_DIGITS 10 /* 011-123-4567 */
+#define PHONE_MAX_DIGITS 11 /* 010-1234-5678 */
 
-/* Accepts 10-13 characters of digits and hyphens (at least 10 digits, no
- * leading, trailing or doubled hyphen) and writes the digits alone to out,
- * so "010-1234-5678" and "01012345678" are the same member. Returns 0 or
- * -1. */
+/* Accepts a Korean mobile number: 10-13 characters of digits and hyphens
+ * (no leading, trailing or doubled hyphen), its digits 01 and 8 or 9
+ * more, and writes the digits alone to out, so "010-1234-5678" and
+ * "01012345678" are the same member. Returns 0 or -1. */
 int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1]);
 
 #endif

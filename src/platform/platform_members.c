@@ -29,6 +29,7 @@
 #include "platform_alert.h"
 #include "batch.h"
 #include "buf.h"
+#include "field.h"
 #include "form.h"
 #include "http_client.h"
 #include "log.h"
@@ -44,8 +45,12 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
 {
     if (!s->name || !form_text_ok(s->name, NAME_MAX_BYTES))
         snprintf(s->error, sizeof s->error, "name must be 1-64 bytes of text");
+    else if (field_text_has_rrn(s->name, strlen(s->name)))
+        snprintf(s->error, sizeof s->error,
+                 "name holds what may be a resident registration number: it goes in rrn only");
     else if (!s->phone || phone_normalize(s->phone, phone) != 0)
-        snprintf(s->error, sizeof s->error, "phone must be 10-13 digits and hyphens");
+        snprintf(s->error, sizeof s->error,
+                 "phone must be a mobile number: 01 and 8 or 9 more digits, hyphens allowed");
     else if (!s->rrn || !*s->rrn || strlen(s->rrn) > RRN_MAX_CHARS)
         snprintf(s->error, sizeof s->error, "rrn must be 13 digits (YYMMDD-SNNNNNN)");
     else if (!s->pin || !pin_ok(s->pin))
@@ -484,7 +489,7 @@ static int verify_one(platform *p, json_t *v, buf *out)
     member m;
 
     if (!phone_in || phone_normalize(phone_in, phone) != 0) {
-        buf_puts(out, "{\"error\":\"phone must be 10-13 digits and hyphens\"}");
+        buf_puts(out, "{\"error\":\"phone must be a mobile number: 01 and 8 or 9 more digits, hyphens allowed\"}");
         return 0;
     }
     found = platform_db_member_by_phone(p->db, phone, &m);

@@ -362,6 +362,20 @@ code=$(web_post "$ORIGIN" "$P/signup" su2.jar "$(web_token "$P/signup" su2.jar)"
 	--data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
 	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12')
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
+# An RRN typed into the phone or name box is refused, not kept as a name
+# to sign in with nor sent to the SMSC.
+code=$(web_post "$ORIGIN" "$P/signup" su4.jar "$(web_token "$P/signup" su4.jar)" -o su4.out -w '%{http_code}' \
+	--data-urlencode 'name=X' --data-urlencode 'phone=7508081234567' \
+	--data-urlencode 'rrn=750808-1234567' --data-urlencode 'pin=246810')
+check "POST /signup with an RRN's 13 digits as the phone: 400, a mobile number asked for" \
+	bash -c "[ $code = 400 ] && grep -q 'phone must be a mobile number' su4.out"
+r=$(http POST "$P/v1/members" '{"members":[{"name":"김 750808-1234567","phone":"010-9999-4321","rrn":"750808-1234567","pin":"8642"},
+	{"name":"박","phone":"02-1234-5678","rrn":"750808-1234567","pin":"8642"}]}' "${ADMIN[@]}")
+check "... and through the back office, an RRN in the name and a landline refused, each with its reason" \
+	bash -c "jq -e '(.results[0].error | test(\"name holds\")) and (.results[1].error | test(\"mobile\"))' <<<'$(body_of "$r")' >/dev/null"
+check "... nothing of them stored" \
+	bash -c "[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM members WHERE phone IN ('7508081234567', '01099994321', '0212345678')\")\" = 0 ] &&
+		[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM outbox WHERE phone = '7508081234567'\")\" = 0 ]"
 # Anyone may type anyone's phone: its owner hears of a sign-up (here
 # "phone already registered") three times a day at most.
 for k in 1 2 3 4; do

@@ -18,7 +18,12 @@ static void phone_rules(void **state)
     assert_string_equal(out, "01012345678");
     assert_int_equal(phone_normalize("01012345678", out), 0);
     assert_string_equal(out, "01012345678");
-    assert_int_equal(phone_normalize("02-1234-5678", out), 0);
+    assert_int_equal(phone_normalize("011-123-4567", out), 0);
+    assert_string_equal(out, "0111234567");
+    assert_int_equal(phone_normalize("02-1234-5678", out), -1);     /* not a mobile */
+    assert_int_equal(phone_normalize("9001011234567", out), -1);    /* an RRN in the box */
+    assert_int_equal(phone_normalize("900101-1234567", out), -1);
+    assert_int_equal(phone_normalize("010123456789", out), -1);     /* 12 digits */
     assert_int_equal(phone_normalize("0212345", out), -1);          /* too short */
     assert_int_equal(phone_normalize("010-1234-56789", out), -1);   /* 14 chars */
     assert_int_equal(phone_normalize("-0101234567", out), -1);
