@@ -166,6 +166,8 @@ int http_client_call(http_client *c, const char *method, const char *path,
     CURLcode rc;
 
     *reply = NULL;
+    if (errlen)
+        err[0] = '\0';
     c->retry_after_s = -1;
     make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
@@ -205,6 +207,8 @@ int http_client_call(http_client *c, const char *method, const char *path,
         json_t *e = *reply ? json_object_get(*reply, "error") : NULL;
         snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status,
                  e ? ": " : "", e ? json_string_value(e) : "");
+    } else if (status != 200) { /* callers treat all but 200 as a failure, and log err */
+        snprintf(err, errlen, "%s %s: HTTP %ld", method, url, status);
     }
     wipe_reply(resp);
     return (int)status;

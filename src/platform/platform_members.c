@@ -68,7 +68,7 @@ static int fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 
 {
     json_t *rrns = json_array(), *body = json_object(), *reply = NULL, *results;
     http_client *c = http_client_new(p->idsvc_url, p->idsvc_key);
-    char err[512];
+    char err[512] = ""; /* the client fills it only when the call failed */
     int status = 0, rc = -1;
     size_t i, k = 0;
 
@@ -80,7 +80,11 @@ static int fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 
         status = http_client_json(c, "POST", "/v1/ci", body, &reply, err, sizeof err);
     results = json_object_get(reply, "results");
     if (status != 200 || json_array_size(results) != json_array_size(rrns)) {
-        log_error("idsvc: %s", status ? err : "no answer");
+        if (status == 200)
+            log_error("idsvc: an answer with %zu results for %zu RRNs", json_array_size(results),
+                      json_array_size(rrns));
+        else
+            log_error("idsvc: %s", status ? err : "no answer");
         goto done;
     }
     for (i = 0; i < n; i++) {

@@ -177,7 +177,7 @@ static int send_queue(platform *p, http_client *hub, queue q)
     int events = q != QUEUE_DIRECTORY;
     report b = {0};
     json_t *reply = NULL;
-    char err[512];
+    char err[512] = ""; /* the client fills it only when the call failed */
     int status, n;
 
     buf_init(&b.body, 1 << 16);
