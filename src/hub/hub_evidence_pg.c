@@ -90,15 +90,10 @@ const char *hub_pg_says(PGconn *c, char *out, size_t cap)
 }
 
 /* A server that does not answer at all (a host gone) costs a reader or
- * the sequencer at most this, unless dsn says otherwise. */
-#define CONNECT_TIMEOUT_S "5"
-
+ * the sequencer seconds, not minutes (sql_pg_connectdb). */
 PGconn *hub_pg_connect(const char *dsn, char *err, size_t errlen)
 {
-    /* dsn is expanded after the default, so its own connect_timeout wins. */
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const values[] = {CONNECT_TIMEOUT_S, dsn, NULL};
-    PGconn *c = PQconnectdbParams(keys, values, 1);
+    PGconn *c = sql_pg_connectdb(dsn);
 
     if (PQstatus(c) != CONNECTION_OK) {
         char why[256];

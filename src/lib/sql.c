@@ -107,9 +107,26 @@ static void pg_notice(void *arg, const char *message)
     log_info("%s", line);
 }
 
+/* libpq waits for ever by default: for a server that does not answer a
+ * connect (a host gone, the kernel tries for about two minutes, each
+ * host of a failover dsn in turn), and for a statement's answer on a link
+ * that died (until TCP gives up, a quarter of an hour). A store calls
+ * under its writer's lock, so every request would hang that long instead
+ * of being answered 503. These defaults bound both to seconds; dsn is
+ * expanded after them, so its own settings win. */
+struct pg_conn *sql_pg_connectdb(const char *dsn)
+{
+    static const char *const keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "tcp_user_timeout", "dbname", NULL};
+    const char *const values[] = {"5", "1", "10", "2", "3", "15000", dsn, NULL};
+
+    return PQconnectdbParams(keys, values, 1);
+}
+
 static PGconn *pg_open(const char *dsn, char *err, size_t errlen)
 {
-    PGconn *pg = PQconnectdb(dsn);
+    PGconn *pg = sql_pg_connectdb(dsn);
 
     if (!pg) {
         snprintf(err, errlen, "PostgreSQL: out of memory");

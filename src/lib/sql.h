@@ -27,6 +27,9 @@ sql_conn *sql_wrap_sqlite(sqlite3 *db);
 /* Connects to PostgreSQL (a libpq connection string or URI). NULL with
  * a message in err (the server's words, without the password). */
 sql_conn *sql_connect_pg(const char *dsn, char *err, size_t errlen);
+/* libpq's connect with bounded waits (5 s to connect; a dead link found
+ * in about 16 s) unless dsn says otherwise; what PQconnectdb returns. */
+struct pg_conn *sql_pg_connectdb(const char *dsn);
 /* Closes a PostgreSQL connection, frees a wrapper; NULL is allowed. */
 void sql_close(sql_conn *c);
 sql_kind sql_conn_kind(const sql_conn *c);

@@ -87,6 +87,25 @@ check "... under the seccomp filter, which stopped nothing" \
 	bash -c "grep -q 'seccomp filter on' closed.err && ! grep -qi 'system call' <(grep -v 'seccomp filter on' closed.err)"
 check "... and the password in the dsn is not printed" bash -c "! grep -q sekrit closed.err"
 
+# A server that takes the connection and never answers (as a host whose
+# PostgreSQL hangs): without a connect_timeout of its own in the dsn, the
+# hub gives up after its default 5 s instead of waiting for ever.
+MUTE=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$MUTE" &
+MUTE_PID=$!
+PIDS+=("$MUTE_PID")
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$MUTE") 2>/dev/null && break; sleep 0.05; done
+hub_ini data "kind = postgres" "dsn = host=127.0.0.1 port=$MUTE dbname=herald user=herald" >mute.ini
+start=$(date +%s)
+timeout 40 "$HERALD" hub --config mute.ini >/dev/null 2>mute.err
+rc=$? took=$(($(date +%s) - start))
+echo "# $(tail -n1 mute.err)"
+check "a PostgreSQL that never answers: exit 1 (was $rc) after the default 5 s connect timeout (took ${took}s)" \
+	test $rc -eq 1 -a $took -ge 4 -a $took -le 15
+kill "$MUTE_PID" 2>/dev/null
+
 # kind = sqlite is the hub as always: hub.db and directory.db in its dir.
 hub_ini sq "kind = sqlite" >sqlite.ini
 if start_role sqlite sqlite.log hub --config sqlite.ini; then
