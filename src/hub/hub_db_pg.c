@@ -227,10 +227,17 @@ static const char *const pg_sql[S_COUNT] = {
                        " UNION SELECT ?1::text, ?3::text, ?2::text WHERE ?3::text IS NOT NULL) w"
                        " ON CONFLICT(notice, platform) DO UPDATE SET gen = withdrawals.gen + 1,"
                        " leased_until = 0",
-    /* ?1 max, ?2 the lease's end, ?3 now */
+    /* ?1 max, ?2 the lease's end, ?3 now. Platforms in turn, as on SQLite:
+     * in name order, a backlog owed to a platform that is down (leased
+     * again as each lease ends) kept every other platform's out. A window
+     * function cannot go with FOR UPDATE, so the rows are chosen first,
+     * then locked, their lease checked again on the row locked. */
     [S_WITHDRAW_DUE] = "UPDATE withdrawals w SET leased_until = ?2 FROM (SELECT notice, platform"
-                       " FROM withdrawals WHERE leased_until <= ?3 ORDER BY platform, notice"
-                       " LIMIT ?1 FOR UPDATE SKIP LOCKED) d"
+                       " FROM withdrawals WHERE (notice, platform) IN (SELECT notice, platform"
+                       "  FROM (SELECT notice, platform, row_number() OVER (PARTITION BY platform"
+                       "   ORDER BY notice) AS k FROM withdrawals WHERE leased_until <= ?3) t"
+                       "  ORDER BY k, platform LIMIT ?1)"
+                       " AND leased_until <= ?3 FOR UPDATE SKIP LOCKED) d"
                        " WHERE w.notice = d.notice AND w.platform = d.platform"
                        " RETURNING w.notice, w.platform, w.reason, w.gen",
     [S_WITHDRAW_DONE] = "DELETE FROM withdrawals WHERE notice = ?1 AND platform = ?2"

@@ -2625,11 +2625,11 @@ int main(void)
         T(pre_notice_without_consent_goes_to_paper),
         T(pre_notice_on_a_fallback_channel_says_its_shorter_window),
         T(consent_gives_the_read_window),
+        T(withdrawals_take_every_platform_in_turn),
     };
     const struct CMUnitTest lite_only[] = {
         T(open_fails_on_a_path_it_cannot_create),
         T(older_database_is_counted_once),
-        T(withdrawals_take_every_platform_in_turn),
     };
     const struct CMUnitTest pg_only[] = {
         T(newer_schema_is_refused),
