@@ -188,12 +188,18 @@ static const char *const pg_sql[S_COUNT] = {
                       " AS v(id, ref, rk, title, doc, deadline, link, next, platform, urgent, node)"
                       " ON CONFLICT(agency, reference) DO NOTHING RETURNING id",
     [S_LOAD] = "SELECT " PG_NOTICE_COLS " FROM notices WHERE id = ?1 FOR UPDATE",
+    /* leased_by names the node whose lease or backoff next_attempt is: a
+     * save that leaves next_attempt as it was (a reminder round's, on a
+     * notice another node has leased) leaves it too, or that node's
+     * lease would be this node's to free at its next start. */
     [S_SAVE] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4, next_attempt = ?5,"
-               " attempts = ?6, expiries = ?7, leased_by = ?8,"
+               " attempts = ?6, expiries = ?7,"
+               " leased_by = CASE WHEN next_attempt = ?5 THEN leased_by ELSE ?8 END,"
                " last_leaf = GREATEST(last_leaf, ?9) WHERE id = ?1",
     [S_SAVE_REMIND] = "UPDATE notices SET state = ?2, platform = ?3, due = ?4,"
                       " next_attempt = ?5, attempts = ?6, expiries = ?7, window_start = ?8,"
-                      " remind_at = ?9, reminded = ?10, leased_by = ?11,"
+                      " remind_at = ?9, reminded = ?10,"
+                      " leased_by = CASE WHEN next_attempt = ?5 THEN leased_by ELSE ?11 END,"
                       " last_leaf = GREATEST(last_leaf, ?12) WHERE id = ?1",
     /* The notice's integrated leaves in tree order, then those the
      * sequencer has yet to take (NULLs sort last), in the order they were
