@@ -13,8 +13,11 @@
 #include "clock.h"
 #include "log.h"
 
-/* Rows the server keeps in memory at most (queued and scheduled). */
+/* Rows the server keeps in memory at most (queued and scheduled), and
+ * their bytes: a single notice may carry 64 KiB and wait 30 days
+ * scheduled, so rows alone would let a caller pin 32 GiB. */
 #define INTAKE_MAX_ROWS 500000
+#define INTAKE_MAX_BYTES ((size_t)1 << 30)
 /* Batches prepared and not yet answered for, as in `agency send`: one
  * waiting for a submitting thread, the ones at the hub. */
 #define INTAKE_IN_FLIGHT (SEND_SUBMITTERS + 1)
@@ -26,6 +29,7 @@ typedef struct work {
     size_t next_row;     /* a bulk goes batch by batch */
     int in_flight;       /* its batches prepared and not yet answered for */
     long processed, accepted, existing, failed;
+    size_t bytes; /* its rows' share of rows_bytes, until answered for */
     intake_result *result; /* the waiter's; NULL when nobody waits */
     int done;
     struct work *next;
@@ -36,6 +40,7 @@ typedef struct work {
 typedef struct flight {
     intake_pass p;
     work *bulk;                  /* the job of its rows, or NULL */
+    size_t bulk_bytes;           /* those rows' share of rows_bytes */
     work *singles[INTAKE_BATCH]; /* else the single notices, one row each */
     size_t nsingles;
     struct flight *next;      /* in the queue for the hub */
@@ -67,13 +72,23 @@ struct agency_intake {
     flight *flights;          /* prepared, for the hub: urgent ones first */
     flight *live;             /* every batch not yet answered for */
     size_t nflights;          /* prepared or being prepared, not answered for */
-    size_t rows_held;
+    size_t rows_held, bytes_held;
     int stopping;
     int closed; /* the worker has stopped: no more flights */
     int test; /* a test key's intake: test.db, no idsvc, no hub */
 };
 
 /* ---- the queue ---- */
+
+/* What n rows hold in memory, for INTAKE_MAX_BYTES. */
+static size_t rows_bytes(const api_row *r, size_t n)
+{
+    size_t b = 0;
+
+    for (size_t i = 0; i < n; i++)
+        b += sizeof r[i] + r[i].data_len;
+    return b;
+}
 
 static void work_free(work *w)
 {
@@ -139,11 +154,14 @@ static int enqueue(agency_intake *in, work *w)
 {
     int rc = 0;
 
+    w->bytes = rows_bytes(w->rs.rows, w->rs.nrows);
     pthread_mutex_lock(&in->lock);
-    if (in->stopping || in->rows_held + w->rs.nrows > INTAKE_MAX_ROWS) {
+    if (in->stopping || in->rows_held + w->rs.nrows > INTAKE_MAX_ROWS ||
+        in->bytes_held + w->bytes > INTAKE_MAX_BYTES) {
         rc = -1;
     } else {
         in->rows_held += w->rs.nrows;
+        in->bytes_held += w->bytes;
         if (w->rs.scheduled_ms > clock_now_ms()) {
             w->next = in->scheduled;
             in->scheduled = w;
@@ -290,6 +308,7 @@ static void take_bulk(agency_intake *in, work *w, flight *f)
     f->p.rs = &w->rs;
     snprintf(f->p.job, sizeof f->p.job, "%s", w->job);
     f->bulk = w;
+    f->bulk_bytes = rows_bytes(&w->rs.rows[w->next_row], n);
     w->next_row += n;
     w->in_flight++;
     if (w->next_row < w->rs.nrows)
@@ -305,6 +324,7 @@ static void finish_singles(agency_intake *in, flight *f)
     for (size_t i = 0; i < f->nsingles; i++) {
         work *w = f->singles[i];
         in->rows_held -= w->rs.nrows;
+        in->bytes_held -= w->bytes;
         api_rows_free(&w->rs); /* the RRN goes now */
         if (w->result) {
             *w->result = f->p.out[i];
@@ -365,6 +385,7 @@ static void finish_bulk(agency_intake *in, agency_db *db, flight *f)
     w->processed += (long)f->p.n;
     pthread_mutex_lock(&in->lock);
     in->rows_held -= f->p.n;
+    in->bytes_held -= f->bulk_bytes;
     w->in_flight--;
     last = w->next_row == w->rs.nrows && !w->in_flight;
     pthread_mutex_unlock(&in->lock);
@@ -670,6 +691,7 @@ static int withdraw_from(agency_intake *in, work **head, work **tail, const char
         if (tail && *tail == w)
             *tail = prev;
         in->rows_held -= w->rs.nrows;
+        in->bytes_held -= w->bytes;
         work_free(w); /* the RRN goes now */
         return 1;
     }

@@ -50,7 +50,7 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
 
 /* Takes rs as the rows of job (created in the database before). failed
  * counts the rows refused before. 0, or -1 when the server holds too
- * many rows already (rs is then the caller's still). */
+ * many rows, or bytes of them, already (rs is then the caller's still). */
 int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long failed);
 
 /* Drops caller_ref's notice while it still waits here (scheduled or
