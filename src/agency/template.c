@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "html_seen.h"
 #include "rrn.h"
 
 typedef struct piece {
@@ -161,8 +162,24 @@ static void fill_pieces(template *t, size_t len)
  * its digits. 1 when it is. */
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
-    long at = rrn_find_valid(text, len, RRN_ANY_DAY);
+    char *seen = malloc(len ? len : 1);
+    uint32_t *from = malloc((len ? len : 1) * sizeof *from);
+    long at = -1;
 
+    if (!seen || !from) {
+        free(seen);
+        free(from);
+        snprintf(err, errlen, "out of memory");
+        return 1;
+    }
+    /* as it is seen: "8001<b>01-1234567</b>" shows one too */
+    size_t n = html_seen(text, len, seen, from);
+    long k = rrn_find_valid(seen, n, RRN_ANY_DAY);
+    if (k >= 0)
+        at = (long)from[k];
+    secure_wipe(seen, n);
+    free(seen);
+    free(from);
     if (at < 0)
         return 0;
     snprintf(err, errlen, "line %ld: the text holds what may be a resident registration number;"
@@ -210,80 +227,63 @@ static void roll_back(buf *out, size_t mark)
     out->len = mark;
 }
 
-/* ---- seams: where a value meets the text beside it ----
+/* ---- what the document shows where a value meets the text ----
  *
  * Each literal run is free of RRNs (holds_rrn), and each value is checked
  * by whoever supplies it; but side by side they can make one, as
- * "800101-((rest))" with rest "1234567" does, and the document would
- * carry it into the agency's database and onto paper. So the bytes either
- * side of every seam are looked at once the document is rendered that far:
- * a run that crosses a seam is refused (possible on any date, as for the
- * template's own text). A run is at most 14 bytes, and whether it stands
- * alone needs one more on each side, so a seam is judged once 15 bytes
- * follow it, or at the end. */
-#define RUN_MAX 14
-#define SEAMS_OPEN (RUN_MAX + 2) /* distinct seams within the last 15 bytes, at most */
+ * "800101-((rest))" with rest "1234567" does, or as "<b>((front))</b>-((rest))"
+ * does on the screen and on paper though no run of bytes holds it. So the
+ * rendered document is read as it is seen (html_seen.h), and a run that
+ * rrn_find_valid takes (possible on any date, as for the template's own
+ * text) and that is not all inside one value is refused, naming a value
+ * it touches. */
 
-typedef struct seams {
-    size_t at[SEAMS_OPEN]; /* offsets in the document, ascending */
-    long field[SEAMS_OPEN];
+/* Where one value went in the document. */
+typedef struct span {
+    size_t start, end;
+    long field;
+} span;
+
+/* The field of a value the run from first to last (the offsets of its
+ * first and last characters) touches; -1 when it touches none, or lies
+ * all inside one (that value's supplier judges it: a date to come may be
+ * a reference). */
+static long field_touched(const span *v, size_t nv, size_t first, size_t last)
+{
+    long touched = -1;
+
+    for (size_t i = 0; i < nv; i++) {
+        if (v[i].start <= first && last < v[i].end)
+            return -1;
+        if (touched < 0 && first < v[i].end && last >= v[i].start)
+            touched = v[i].field;
+    }
+    return touched;
+}
+
+/* The field to blame for an RRN doc[0..len) shows, or -1; -2 when out of
+ * memory. */
+static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t nv)
+{
+    char *seen = malloc(len ? len : 1);
+    uint32_t *from = malloc((len ? len : 1) * sizeof *from);
+    long bad = -1, k;
     size_t n;
-} seams;
 
-static int is_run_char(char c)
-{
-    return (c >= '0' && c <= '9') || c == '-';
-}
-
-/* 1 when a run rrn_find_valid takes crosses offset at of doc. Only a
- * digit or the hyphen on both sides can be one: most seams end there. */
-static int crossed(const char *doc, size_t len, size_t at)
-{
-    size_t from = at > RUN_MAX ? at - RUN_MAX : 0;
-    size_t to = at + RUN_MAX + 1 < len ? at + RUN_MAX + 1 : len;
-    long k;
-
-    if (at == 0 || at >= len || !is_run_char(doc[at - 1]) || !is_run_char(doc[at]))
-        return 0;
-    for (; (k = rrn_find_valid_from(doc, to, from, RRN_ANY_DAY)) >= 0; from = (size_t)k + 1) {
-        size_t n = 13 + (doc[k + 6] == '-');
-        if ((size_t)k < at && (size_t)k + n > at)
-            return 1;
+    if (!seen || !from) {
+        free(seen);
+        free(from);
+        return -2;
     }
-    return 0;
-}
-
-/* Judges the seams that have enough after them (all at the end, done):
- * the field of the first one crossed, or -1. */
-static long seams_judge(seams *s, const char *doc, size_t len, int done)
-{
-    size_t k = 0;
-    long bad = -1;
-
-    while (k < s->n && (done || s->at[k] + RUN_MAX + 1 <= len)) {
-        if (bad < 0 && crossed(doc, len, s->at[k]))
-            bad = s->field[k];
-        k++;
+    n = html_seen(doc, len, seen, from);
+    for (size_t at = 0; bad < 0 && (k = rrn_find_valid_from(seen, n, at, RRN_ANY_DAY)) >= 0;
+         at = (size_t)k + 1) {
+        size_t run = 13 + (seen[k + 6] == '-');
+        bad = field_touched(v, nv, from[k], from[(size_t)k + run - 1]);
     }
-    if (k == 0)
-        return -1;
-    memmove(s->at, s->at + k, (s->n - k) * sizeof s->at[0]);
-    memmove(s->field, s->field + k, (s->n - k) * sizeof s->field[0]);
-    s->n -= k;
-    return bad;
-}
-
-static long seams_add(seams *s, const char *doc, size_t len, size_t at, long field)
-{
-    long bad = s->n ? seams_judge(s, doc, len, 0) : -1;
-
-    /* what ends in neither a digit nor the hyphen starts no run across */
-    if (at == 0 || !is_run_char(doc[at - 1]) || (s->n > 0 && s->at[s->n - 1] == at))
-        return bad;
-    if (s->n == SEAMS_OPEN) /* cannot happen: every open seam lies in the last 15 bytes */
-        return field;
-    s->at[s->n] = at;
-    s->field[s->n++] = field;
+    secure_wipe(seen, n);
+    free(seen);
+    free(from);
     return bad;
 }
 
@@ -304,13 +304,16 @@ int template_render(const template *t, template_lookup lookup, void *ctx,
 int template_render_at(const template *t, template_lookup lookup, void *ctx, buf *out,
                        char *err, size_t errlen, const char **field)
 {
-    size_t mark = out->len;
-    seams s = {.n = 0};
+    size_t mark = out->len, nv = 0;
+    span *v = malloc(t->npieces * sizeof *v);
     long bad = -1;
 
     *field = NULL;
-
-    for (size_t i = 0; i < t->npieces && bad < 0; i++) {
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < t->npieces; i++) {
         const piece *p = &t->pieces[i];
         const char *value;
 
@@ -322,21 +325,21 @@ int template_render_at(const template *t, template_lookup lookup, void *ctx, buf
             snprintf(err, errlen, "missing field '%s'", t->fields[p->field]);
             *field = t->fields[p->field];
             roll_back(out, mark);
+            free(v);
             return -1;
         }
-        if (out->broken)
-            break;
-        bad = seams_add(&s, doc_of(out, mark), out->len - mark, out->len - mark, p->field);
+        v[nv].start = out->len - mark;
         buf_html(out, value);
-        if (bad < 0 && !out->broken)
-            bad = seams_add(&s, doc_of(out, mark), out->len - mark, out->len - mark, p->field);
+        v[nv].end = out->len - mark;
+        v[nv++].field = p->field;
     }
-    if (out->broken) {
+    if (!out->broken)
+        bad = shown_rrn_field(doc_of(out, mark), out->len - mark, v, nv);
+    free(v);
+    if (out->broken || bad == -2) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (bad < 0)
-        bad = seams_judge(&s, doc_of(out, mark), out->len - mark, 1);
     if (bad >= 0) {
         snprintf(err, errlen, "field '%s' and the text beside it would show what may be a"
                  " resident registration number; only the rrn column may hold one",

@@ -211,6 +211,11 @@ static void literal_rrn_refused(void **state)
     assert_null(strstr(err, "800101"));
     assert_null(strstr(err, "1234567"));
     expect_compile_error(bad13, sizeof bad13 - 1, "line 3:");
+    /* as it is seen: markup inside the number hides nothing */
+    static const char tagged[] = "<p>Ref 8001<b>01</b>-1234567</p>";
+    expect_compile_error(tagged, sizeof tagged - 1, "line 1: the text holds what may be");
+    static const char coded[] = "<p>Ref\n800101&#45;1234567</p>";
+    expect_compile_error(coded, sizeof coded - 1, "line 2: the text holds what may be");
     /* 14 digits (an account), and 13 with no possible birth date */
     static const char good[] = "<p>12345678901234 8013451234567 ((a))</p>";
     t = template_compile(good, sizeof good - 1, err, sizeof err);
@@ -285,6 +290,17 @@ static void rrn_made_at_a_seam_refused(void **state)
     /* a value of its own is its supplier's to judge (a date to come may
      * be a reference): the seams are not there */
     expect_render("<p>No. ((v)) on file</p>", alone, "<p>No. 9001011234567 on file</p>");
+    /* what is seen, not the bytes: markup or a reference at the seam */
+    expect_seam_refused("<b>((a))</b>-((b))", two, "a");
+    expect_seam_refused("((a))&#45;((b))", two, "a");
+    expect_seam_refused("800101-<b>((rest))</b>", rest, "rest");
+    expect_seam_refused("<p>No. <span class=\"num\">((front))</span><span>-1234567</span></p>",
+                        front, "front");
+    /* apart on the screen and the letter, or not shown at all: rendered */
+    expect_render("<td>((a))</td><td>((b))</td>", two, "<td>800101</td><td>1234567</td>");
+    expect_render("((a))<br>((b))", two, "800101<br>1234567");
+    expect_render("<a href=\"/x/800101-((rest))\">here</a>", rest,
+                  "<a href=\"/x/800101-1234567\">here</a>");
 }
 
 static void size_limit(void **state)
