@@ -162,7 +162,11 @@ static int write_configs(demo *d, char *err, size_t errlen)
     demo_path(d, p, sizeof p, "agency", "hub.apikey");
     if (issue_key(p, h, err, errlen) != 0)
         return -1;
-    buf_printf(&hub_ini, "[agency %s]\nkey_sha256 = %s\n\n", DEMO_AGENCY, h);
+    buf_printf(&hub_ini,
+               "[agency %s]\nkey_sha256 = %s\n"
+               "# its notices' links must point here: the member is sent there\n"
+               "documents = http://127.0.0.1:%d/documents/\n\n",
+               DEMO_AGENCY, h, d->port_agency);
 
     /* The hub's own key, which it presents to platforms. */
     demo_path(d, p, sizeof p, "hub", "hub.apikey");

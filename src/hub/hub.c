@@ -51,11 +51,12 @@ static int add_platform(hub *h, const char *name, const char *url, int common)
 }
 
 int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t hash[32],
-                   const char *url, int common)
+                   const char *url, int common, const char *documents)
 {
     size_t n = h->clients.count;
     apikey_entry *e = realloc(h->clients.entries, (n + 1) * sizeof *e);
     notice_role *r;
+    char **d;
 
     if (!e)
         return -1;
@@ -64,6 +65,13 @@ int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t has
     if (!r)
         return -1;
     h->roles = r;
+    d = realloc(h->documents, (n + 1) * sizeof *d);
+    if (!d)
+        return -1;
+    h->documents = d;
+    d[n] = NULL;
+    if (documents && !(d[n] = strdup(documents)))
+        return -1;
     snprintf(e[n].name, sizeof e[n].name, "%s", name);
     memcpy(e[n].hash, hash, 32);
     r[n] = role;
@@ -187,6 +195,9 @@ void hub_free(hub *h)
     metrics_access_close(&h->metrics);
     transport_free(&h->tls);
     hub_relay_queue_free(&h->routed);
+    for (size_t i = 0; h->documents && i < h->clients.count; i++)
+        free(h->documents[i]);
+    free(h->documents);
     apikeys_free(&h->clients);
     free(h->roles);
     for (size_t i = 0; i < h->nplatforms; i++)

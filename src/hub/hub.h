@@ -54,6 +54,7 @@ typedef struct hub {
     /* ---- set before hub_open (hub_main.c, from hub.ini) ---- */
     apikeys clients;       /* agencies' and platforms' key hashes */
     notice_role *roles;    /* roles[i] is clients.entries[i]'s role */
+    char **documents;      /* an agency's documents URL (hub.ini), or NULL */
     hub_platform *platforms;
     size_t nplatforms;
     char hub_key[APIKEY_TOKEN_MAX + 1]; /* presented to platforms */
@@ -109,10 +110,11 @@ typedef struct hub {
 
 /* An empty hub, its locks ready. */
 void hub_init(hub *h);
-/* Registers a caller: an agency, or a platform (url and common set) the
- * hub relays to. Returns 0, or -1 when out of memory. */
+/* Registers a caller: an agency (documents: the URL its notices' links
+ * must start with, or NULL for any), or a platform (url and common set)
+ * the hub relays to. Returns 0, or -1 when out of memory. */
 int hub_add_client(hub *h, notice_role role, const char *name, const uint8_t hash[32],
-                   const char *url, int common);
+                   const char *url, int common, const char *documents);
 /* Opens the stores in dir (created if need be), or in PostgreSQL with
  * store_pg, with the numbers already set; log_seed (NULL: heads are not
  * signed) becomes the log key. Returns 0, or -1 with the reason in err. */

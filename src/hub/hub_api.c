@@ -122,7 +122,8 @@ static int take_ci(json_t *o, hub_submission *s)
 
 /* Checks one submitted notice into s; returns NULL or the item's error.
  * The CI is read (and wiped) first, so that no refused item keeps one. */
-static const char *check_notice(json_t *o, json_t *common, hub_submission *s, long long now)
+static const char *check_notice(json_t *o, json_t *common, hub_submission *s, long long now,
+                                const char *documents)
 {
     size_t len = 0;
     const char *v;
@@ -148,6 +149,10 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
     s->link = hub_api_str(o, "link", &len);
     if (!s->link || !field_link_ok(s->link, len))
         return FIELD_RULE_LINK;
+    /* The platform sends the member there once signed in: an agency key
+     * must not make the official channel point at another site. */
+    if (documents && strncmp(s->link, documents, strlen(documents)) != 0)
+        return "link is not under this agency's documents URL (hub.ini [agency NAME] documents)";
     json_t *urgent = json_object_get(o, "urgent");
     if (urgent && !json_is_boolean(urgent))
         return FIELD_RULE_URGENT;
@@ -331,7 +336,7 @@ static void post_notices(void *role, const void *caller, const http_request *req
     }
     long long now = clock_now_ms();
     json_array_foreach(b.items, i, o) {
-        errors[i] = check_notice(o, b.common, &subs[k], now);
+        errors[i] = check_notice(o, b.common, &subs[k], now, who->documents);
         if (!errors[i])
             k++;
     }
@@ -726,6 +731,7 @@ static int identify(hub *h, const http_route *r, const http_request *req,
         return 0;
     who->name = key->name;
     who->role = h->roles[key - h->clients.entries];
+    who->documents = h->documents[key - h->clients.entries];
     if (r->callers & (1u << who->role))
         return 1;
     http_reply_error(resp, 403, "%s is not for %s", r->path,

@@ -16,6 +16,7 @@
 typedef struct hub_caller {
     const char *name;
     notice_role role;
+    const char *documents; /* an agency's: its links start with it; NULL: any */
 } hub_caller;
 
 /* The http_server gate, on a request's headers (ctx is the hub): an

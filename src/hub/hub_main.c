@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "crypto.h"
+#include "field.h"
 #include "http_client.h"
 #include "hub.h"
 #include "hub_signer_config.h"
@@ -72,7 +73,9 @@ static const char usage[] =
     "         nodes (1-64 of A-Z a-z 0-9 . _ : -; default HOSTNAME:PORT). Console\n"
     "         accounts stay in console.db in [hub] dir, per node\n"
     "  [agency NAME]    key_sha256 = SHA-256 hex of the agency's API key;\n"
-    "                   rate_per_s, rate_burst, daily_quota: this agency's own\n"
+    "                   rate_per_s, rate_burst, daily_quota: this agency's own;\n"
+    "                   documents = https://HOST/PATH/ (its notices' links must\n"
+    "                   start with it; unset: any link)\n"
     "  [platform NAME]  key_sha256 = ..., url = https://HOST:PORT, pin = sha256//...\n"
     "                   (the platform's key, as herald keygen --tls printed it),\n"
     "                   common = 0 (1: the platform reads a relay's shared fields\n"
@@ -140,11 +143,34 @@ static int read_limits(registry_ctx *rc, const config *cfg, const char *section,
     return 0;
 }
 
+/* An agency's documents URL: where its notices' links must point (the
+ * member is sent there from the platform), a URL ending in '/' so that
+ * its host is whole. NULL when not set: any link. Returns 0 or -1. */
+static int read_documents(registry_ctx *rc, const config *cfg, const char *section,
+                          const char **documents)
+{
+    const char *v = config_get(cfg, section, "documents");
+    size_t n = v ? strlen(v) : 0;
+
+    *documents = NULL;
+    if (!v)
+        return 0;
+    if (!field_link_ok(v, n) || v[n - 1] != '/' || !strstr(v, "://") ||
+        !strchr(strstr(v, "://") + 3, '/')) {
+        snprintf(rc->err, rc->errlen,
+                 "%s: [%s] documents must be an http(s) URL ending in '/', such as"
+                 " https://agency.example/documents/", cfg->path, section);
+        return -1;
+    }
+    *documents = v;
+    return 0;
+}
+
 static int on_section(void *ctx, const config *cfg, const char *section, const char *name)
 {
     registry_ctx *rc = ctx;
     const char *hex = config_require(cfg, section, "key_sha256", rc->err, rc->errlen);
-    const char *url = NULL;
+    const char *url = NULL, *documents = NULL;
     uint8_t hash[32];
     long common = 0;
 
@@ -166,9 +192,10 @@ static int on_section(void *ctx, const config *cfg, const char *section, const c
     }
     if (rc->role == ROLE_PLATFORM && read_platform(rc, cfg, section, &url, &common) != 0)
         return -1;
-    if (rc->role == ROLE_AGENCY && read_limits(rc, cfg, section, name) != 0)
+    if (rc->role == ROLE_AGENCY && (read_limits(rc, cfg, section, name) != 0 ||
+                                    read_documents(rc, cfg, section, &documents) != 0))
         return -1;
-    if (hub_add_client(rc->h, rc->role, name, hash, url, (int)common) != 0) {
+    if (hub_add_client(rc->h, rc->role, name, hash, url, (int)common, documents) != 0) {
         snprintf(rc->err, rc->errlen, "out of memory");
         return -1;
     }

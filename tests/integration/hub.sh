@@ -37,6 +37,7 @@ fallback_window_s = 2
 
 [agency nts]
 key_sha256 = $(sha "$NTS")
+documents = http://127.0.0.1:7004/documents/
 
 [agency lims]
 key_sha256 = $(sha "$LIMS")
@@ -485,6 +486,19 @@ batch=$(jq -sc '{common: {title: "공통 제목 / Shared title", deadline: "2030
 r=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
 check "a submission batch with common title and deadline: both accepted" \
 	jqb "$r" '[.results[].state] == ["accepted", "accepted"]'
+# nts's links must start with its documents URL (hub.ini); lims has none.
+off_site() { # REF LINK
+	jq -nc --arg ci "$CI1" --arg ref "$1" --arg l "$2" '{reference:$ref, ci:$ci, title:"Phish",
+		doc_sha256:("ab" * 32), deadline:"2030-12-31", link:$l}'
+}
+batch=$(jq -sc '{notices: .}' <(off_site REF-OFF-1 "https://evil.example/documents/REF-OFF-1") \
+	<(off_site REF-OFF-2 "http://127.0.0.1:7004/documentsX/REF-OFF-2") \
+	<(off_site REF-OFF-3 "http://127.0.0.1:7004.evil.example/documents/REF-OFF-3"))
+r2=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
+check "a link outside the agency's documents URL is refused per item, nothing stored" \
+	jqb "$r2" '[.results[].error] | all(test("not under this agency.s documents URL"))'
+r2=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(off_site REF-OFF-4 "https://evil.example/x"))" "${A_LIMS[@]}")
+check "... an agency without documents in hub.ini may link anywhere" jqb "$r2" '.results[0].state == "accepted"'
 S1=$(body_of "$r" | jq -r '.results[0].notice')
 S2=$(body_of "$r" | jq -r '.results[1].notice')
 check "... an item without them takes the common ones, an item's own title wins" \

@@ -56,6 +56,9 @@ refused() {
 }
 
 refused "an unknown kind is refused" "[store] kind must be sqlite or postgres" "kind = mysql"
+refused "an agency's documents URL without its final '/' is refused (a host could follow)" \
+	"[agency other] documents must be an http(s) URL ending in '/'" \
+	"kind = sqlite" "[agency other]" "key_sha256 = $(sha "$NTS")" "documents = https://nts.example"
 refused "postgres without a dsn is refused" "[store] kind = postgres needs dsn" "kind = postgres"
 # hub.ini's lines are at most 199 characters: a dsn must fit in one.
 refused "a dsn line too long is refused, its line and the limit named" \
