@@ -194,7 +194,8 @@ async function members(argv) {
 		}
 		const r = await post(a, o.url + '/v1/members', { members: list });
 		for (const x of r.results) if (x.member) made++; else die('member: ' + JSON.stringify(x));
-		const v = await post(a, o.url + '/v1/members/verify', { phones: list.map((m) => m.phone) });
+		const v = await post(a, o.url + '/v1/members/verify',
+			{ members: list.map((m) => ({ phone: m.phone, rrn: m.rrn })) });
 		for (const x of v.results) if (x.verified) verified++; else die('verify: ' + JSON.stringify(x));
 	});
 	a.agent.destroy();

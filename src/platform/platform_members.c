@@ -11,8 +11,9 @@
  * made on the public web page is "unverified": kept, able to sign in, but
  * reported to no directory and given no notices until the back office has
  * proofed the person (carrier or PASS authentication, a counter) and calls
- * POST /v1/members/verify. The back office's own sign-ups are verified at
- * once, since it proofs before it calls.
+ * POST /v1/members/verify with that person's CI or RRN, which must be the
+ * one the member signed up as. The back office's own sign-ups are
+ * verified at once, since it proofs before it calls.
  *
  * A verified member is in the hub's directory with or without consent:
  * without it, the hub may relay a notice as a consent pre-notice
@@ -307,7 +308,9 @@ static const char *const member_secrets[] = {"rrn", "pin", NULL};
 static const batch_spec members_batch = {
     .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = member_secrets,
 };
-static const batch_spec phones_batch = {.key = "phones", .max_items = BATCH_MAX_ITEMS};
+static const batch_spec verify_batch = {
+    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1,
+};
 static const batch_spec changes_batch = {
     .key = "changes", .max_items = BATCH_MAX_ITEMS, .objects = 1,
 };
@@ -482,33 +485,90 @@ void platform_members_consent(void *role, const void *caller, const http_request
     platform_reports_wake(p);
 }
 
-/* Verifies the member with that phone, queueing the directory entry held
- * back since sign-up (when the member consents). Writes the item's result;
- * returns -1 on a database error, which fails the whole batch. */
-static int verify_one(platform *p, json_t *v, buf *out)
-{
-    const char *phone_in = json_string_value(v);
+/* One item of a verify call: the member's phone, and the CI of the
+ * person the back office proofed (given, or made from the RRN it read). */
+typedef struct proofed {
     char phone[PHONE_MAX_CHARS + 1];
+    char ci[CI_LEN + 1];
+    char error[160];
+} proofed;
+
+/* Verifies the member with that phone when the person proofed is the one
+ * the member signed up as (their CIs agree), queueing the directory entry
+ * held back since sign-up (when the member consents). Writes the item's
+ * result; returns -1 on a database error, which fails the whole batch. */
+static int verify_one(platform *p, const proofed *v, buf *out)
+{
     int found;
     member m;
 
-    if (!phone_in || phone_normalize(phone_in, phone) != 0) {
-        buf_puts(out, "{\"error\":\"phone must be a mobile number: 01 and 8 or 9 more digits, hyphens allowed\"}");
+    if (v->error[0]) {
+        buf_puts(out, "{\"error\":");
+        buf_json_string(out, v->error);
+        buf_puts(out, "}");
         return 0;
     }
-    found = platform_db_member_by_phone(p->db, phone, &m);
+    found = platform_db_member_by_phone(p->db, v->phone, &m);
     if (found < 0)
         return -1;
     if (found == 0) {
         buf_puts(out, "{\"error\":\"no such member\"}");
         return 0;
     }
+    /* Proofing whoever holds the phone proves nothing of the RRN typed at
+     * sign-up: a stranger's phone and a neighbour's RRN would pass. */
+    if (!ct_equal(m.ci, v->ci, CI_LEN)) {
+        log_warn("verify: member %lld is not the person the back office proofed; not verified",
+                 m.id);
+        buf_puts(out, "{\"error\":\"the person proofed is not the one this member signed up"
+                      " as: not verified\"}");
+        secure_wipe(&m, sizeof m);
+        return 0;
+    }
     /* Verifying twice queues nothing twice. */
     if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
-                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0))
+                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0)) {
+        secure_wipe(&m, sizeof m);
         return -1;
+    }
     buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
     secure_wipe(&m, sizeof m);
+    return 0;
+}
+
+/* Reads each item's phone and person (a ci, or an rrn for idsvc, whose
+ * answers go in one call) into v. 0, or -1 when idsvc did not answer. */
+static int read_proofed(platform *p, json_t *items, proofed *v, signup *rr, size_t n,
+                        char (*cis)[CI_LEN + 1])
+{
+    size_t i, nrrn = 0;
+    json_t *o;
+
+    json_array_foreach(items, i, o) {
+        const char *phone = json_string_value(json_object_get(o, "phone"));
+        const char *ci = json_string_value(json_object_get(o, "ci"));
+        const char *rrn = json_string_value(json_object_get(o, "rrn"));
+        snprintf(rr[i].error, sizeof rr[i].error, "not for idsvc");
+        if (!phone || phone_normalize(phone, v[i].phone) != 0)
+            snprintf(v[i].error, sizeof v[i].error, "phone must be a mobile number: 01 and 8 or"
+                                                    " 9 more digits, hyphens allowed");
+        else if (ci && ci_is_well_formed(ci, strlen(ci)))
+            memcpy(v[i].ci, ci, CI_LEN + 1);
+        else if (!ci && rrn && *rrn && strlen(rrn) <= RRN_MAX_CHARS) {
+            rr[i].rrn = rrn;
+            rr[i].error[0] = '\0';
+            nrrn++;
+        } else
+            snprintf(v[i].error, sizeof v[i].error, "each member needs the person the back office"
+                                                    " proofed: their ci, or their rrn");
+    }
+    if (nrrn && fetch_cis(p, rr, n, cis) != 0)
+        return -1;
+    for (i = 0; nrrn && i < n; i++)
+        if (rr[i].rrn && rr[i].error[0])
+            snprintf(v[i].error, sizeof v[i].error, "%s", rr[i].error);
+        else if (rr[i].rrn)
+            memcpy(v[i].ci, cis[i], CI_LEN + 1);
     return 0;
 }
 
@@ -517,23 +577,36 @@ void platform_members_verify(void *role, const void *caller, const http_request 
 {
     platform *p = role;
     int rc = -1;
-    size_t i, len;
-    char *text;
-    json_t *v;
+    size_t i, n, len;
+    char *text, (*cis)[CI_LEN + 1];
+    proofed *v;
+    signup *rr;
+    json_t *o;
     batch in;
     buf out;
 
     (void)caller;
-    if (read_batch(&in, &phones_batch, req, resp) != 0)
+    if (read_batch(&in, &verify_batch, req, resp) != 0)
         return;
-    batch_results_open(&out, json_array_size(in.items), 40);
+    n = json_array_size(in.items);
+    v = calloc(n + 1, sizeof *v);
+    rr = calloc(n + 1, sizeof *rr);
+    cis = calloc(n + 1, sizeof *cis);
+    if (!v || !rr || !cis) {
+        http_reply_error(resp, 500, "out of memory");
+        goto done;
+    }
+    if (read_proofed(p, in.items, v, rr, n, cis) != 0) {
+        http_reply_error(resp, 503, "idsvc did not answer: nothing was verified; try again");
+        goto done;
+    }
+    batch_results_open(&out, n, 40);
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) == 0) {
         rc = 0;
-        json_array_foreach(in.items, i, v) {
+        for (i = 0; i < n && rc == 0; i++) {
             batch_results_next(&out, i);
-            if ((rc = verify_one(p, v, &out)) != 0)
-                break;
+            rc = verify_one(p, &v[i], &out);
         }
         if (rc != 0 || platform_db_commit(p->db) != 0) {
             platform_db_rollback(p->db);
@@ -542,15 +615,27 @@ void platform_members_verify(void *role, const void *caller, const http_request 
     }
     pthread_mutex_unlock(&p->lock);
     batch_results_close(&out);
-    log_info("POST /v1/members/verify: %zu phones%s", json_array_size(in.items),
+    log_info("POST /v1/members/verify: %zu members%s", n,
              rc ? ", not stored (database error)" : "");
-    batch_free(&in);
     text = buf_take(&out, &len);
     if (rc != 0 || !text) {
         free(text);
         http_reply_error(resp, 500, rc ? "database error: nothing was verified" : "out of memory");
-        return;
+    } else {
+        http_reply_body(resp, 200, "application/json", text, len);
+        platform_reports_wake(p);
     }
-    http_reply_body(resp, 200, "application/json", text, len);
-    platform_reports_wake(p);
+done:
+    json_array_foreach(in.items, i, o) {
+        batch_wipe_string(json_object_get(o, "rrn"));
+        batch_wipe_string(json_object_get(o, "ci"));
+    }
+    if (v)
+        secure_wipe(v, (n + 1) * sizeof *v);
+    if (cis)
+        secure_wipe(cis, (n + 1) * sizeof *cis);
+    free(v);
+    free(rr);
+    free(cis);
+    batch_free(&in);
 }

@@ -300,21 +300,33 @@ web_signup_checks() {
 	pending0
 	check "the unverified member reached no directory, even after a consent change" \
 		[ "$(entries_for "$rk")" = 0 ]
-	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000"]}')
+	VERIFY='{"members":[{"phone":"010-9999-0000","rrn":"750505-1234567"}]}'
+	r=$(http POST "$P/v1/members/verify" "$VERIFY")
 	check "POST /v1/members/verify without a key: 401" [ "$(status_of "$r")" = 401 ]
-	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000"]}' "${HUB[@]}")
+	r=$(http POST "$P/v1/members/verify" "$VERIFY" "${HUB[@]}")
 	check "the hub's key cannot verify members: 403" [ "$(status_of "$r")" = 403 ]
-	r=$(http POST "$P/v1/members/verify" '{"phones":[1]}' "${ADMIN[@]}")
+	r=$(http POST "$P/v1/members/verify" '{"members":[{"phone":1,"rrn":"750505-1234567"}]}' "${ADMIN[@]}")
 	check "verify: a phone that is not a string is a per-item error" \
 		jqok '.results[0].error | test("phone")' "$(body_of "$r")"
-	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000","010-0000-0000","x"]}' "${ADMIN[@]}")
-	check "POST /v1/members/verify: the member verified, unknown and malformed phones per-item errors" \
+	r=$(http POST "$P/v1/members/verify" '{"phones":["010-9999-0000"]}' "${ADMIN[@]}")
+	check "verify: phones alone are refused (400): the person proofed must be named" \
+		[ "$(status_of "$r")" = 400 ]
+	r=$(http POST "$P/v1/members/verify" '{"members":[{"phone":"010-9999-0000","rrn":"880808-1234567"},{"phone":"010-9999-0000"}]}' "${ADMIN[@]}")
+	check "verify: another person than the one signed up as is refused, and so is an item naming none" \
+		jqok '(.results[0].error | test("not the one this member signed up as")) and
+			(.results[1].error | test("ci, or their rrn"))' "$(body_of "$r")"
+	pending0
+	check "... and the member stays unverified: still in no directory" [ "$(entries_for "$rk")" = 0 ]
+	r=$(http POST "$P/v1/members/verify" '{"members":[{"phone":"010-9999-0000","rrn":"750505-1234567"},
+		{"phone":"010-0000-0000","rrn":"750505-1234567"},{"phone":"x","rrn":"750505-1234567"}]}' "${ADMIN[@]}")
+	check "POST /v1/members/verify with the person's RRN: the member verified, unknown and malformed phones per-item errors" \
 		jqok '(.results[0] | .verified == true and (.member | numbers)) and
 			(.results[1].error | test("no such")) and (.results[2].error | test("phone"))' "$(body_of "$r")"
 	check "the verified member's directory entry reaches the hub, with consent" \
 		hub_has "[.[] | select(.kind==\"entries\" and .rk==\"$rk\")] | length == 1 and .[0].consent == true"
-	r=$(http POST "$P/v1/members/verify" '{"phones":["01099990000"]}' "${ADMIN[@]}")
-	check "verifying again answers the same" jqok '.results[0].verified == true' "$(body_of "$r")"
+	CI=$(sqlite3 "$DB" "SELECT ci FROM members WHERE phone = '01099990000'")
+	r=$(http POST "$P/v1/members/verify" "{\"members\":[{\"phone\":\"01099990000\",\"ci\":\"$CI\"}]}" "${ADMIN[@]}")
+	check "verifying again, by the CI a PASS check gives, answers the same" jqok '.results[0].verified == true' "$(body_of "$r")"
 	pending0
 	check "... and reports nothing twice" [ "$(entries_for "$rk")" = 1 ]
 	r=$(relay "$(item $n9 "$rk" 'Tax')")
