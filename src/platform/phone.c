@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "crypto.h"
+#include "rrn.h"
+
 int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
 {
     size_t n = strlen(in), d = 0;
@@ -16,10 +19,20 @@ int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
             return -1;
     }
     out[d] = '\0';
-    /* A mobile number: what else has 10-13 digits (an RRN typed into the
-     * wrong box, most of all) would be kept as the member's name to sign
-     * in with and sent to the SMSC as a destination. */
-    return d >= PHONE_MIN_DIGITS && d <= PHONE_MAX_DIGITS && out[0] == '0' && out[1] == '1'
-               ? 0
-               : -1;
+    /* An RRN typed into the phone box is never a name to look up, keep in
+     * the sign-in limits' table or log, even masked. */
+    if (d == 13 && rrn_find_valid(out, d, RRN_ANY_DAY) >= 0) {
+        secure_wipe(out, d);
+        out[0] = '\0';
+        return -1;
+    }
+    return d >= PHONE_MIN_CHARS ? 0 : -1;
+}
+
+int phone_is_mobile(const char *digits)
+{
+    size_t d = strlen(digits);
+
+    return d >= PHONE_MIN_DIGITS && d <= PHONE_MAX_DIGITS && digits[0] == '0' &&
+           digits[1] == '1';
 }

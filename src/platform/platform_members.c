@@ -49,7 +49,7 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
     else if (field_text_has_rrn(s->name, strlen(s->name)))
         snprintf(s->error, sizeof s->error,
                  "name holds what may be a resident registration number: it goes in rrn only");
-    else if (!s->phone || phone_normalize(s->phone, phone) != 0)
+    else if (!s->phone || phone_normalize(s->phone, phone) != 0 || !phone_is_mobile(phone))
         snprintf(s->error, sizeof s->error,
                  "phone must be a mobile number: 01 and 8 or 9 more digits, hyphens allowed");
     else if (!s->rrn || !*s->rrn || strlen(s->rrn) > RRN_MAX_CHARS)
@@ -550,8 +550,7 @@ static int read_proofed(platform *p, json_t *items, proofed *v, signup *rr, size
         const char *rrn = json_string_value(json_object_get(o, "rrn"));
         snprintf(rr[i].error, sizeof rr[i].error, "not for idsvc");
         if (!phone || phone_normalize(phone, v[i].phone) != 0)
-            snprintf(v[i].error, sizeof v[i].error, "phone must be a mobile number: 01 and 8 or"
-                                                    " 9 more digits, hyphens allowed");
+            snprintf(v[i].error, sizeof v[i].error, "phone must be 10-13 digits and hyphens");
         else if (ci && ci_is_well_formed(ci, strlen(ci)))
             memcpy(v[i].ci, ci, CI_LEN + 1);
         else if (!ci && rrn && *rrn && strlen(rrn) <= RRN_MAX_CHARS) {

@@ -368,8 +368,8 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     pin = form_get(&f, "pin");
     if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
         form_free(&f);
-        login_page(p, req, resp, 400, "휴대전화 번호를 적어 주세요 (01로 시작, 숫자 10~11자리).",
-                   "The phone number is a mobile number: 01 and 8 or 9 more digits.");
+        login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
+                   "The phone number is 10-13 digits and hyphens.");
         return;
     }
     source_of(req, source);
