@@ -29,7 +29,8 @@ typedef struct work {
     size_t next_row;     /* a bulk goes batch by batch */
     int in_flight;       /* its batches prepared and not yet answered for */
     long processed, accepted, existing, failed;
-    size_t bytes; /* its rows' share of rows_bytes, until answered for */
+    size_t bytes; /* what it holds in bytes_held: its rows' and its own (a
+                   * bulk's rows leave it batch by batch) */
     intake_result *result; /* the waiter's; NULL when nobody waits */
     int done;
     struct work *next;
@@ -40,7 +41,7 @@ typedef struct work {
 typedef struct flight {
     intake_pass p;
     work *bulk;                  /* the job of its rows, or NULL */
-    size_t bulk_bytes;           /* those rows' share of rows_bytes */
+    size_t bulk_bytes;           /* those rows' share of their work's bytes */
     work *singles[INTAKE_BATCH]; /* else the single notices, one row each */
     size_t nsingles;
     struct flight *next;      /* in the queue for the hub */
@@ -71,6 +72,7 @@ struct agency_intake {
     work *scheduled;          /* unordered: the worker looks for the due ones */
     flight *flights;          /* prepared, for the hub: urgent ones first */
     flight *live;             /* every batch not yet answered for */
+    work *taking;             /* popped, not yet in a batch on live */
     size_t nflights;          /* prepared or being prepared, not answered for */
     size_t rows_held, bytes_held;
     int stopping;
@@ -80,13 +82,25 @@ struct agency_intake {
 
 /* ---- the queue ---- */
 
-/* What n rows hold in memory, for INTAKE_MAX_BYTES. */
-static size_t rows_bytes(const api_row *r, size_t n)
+/* What n rows of rs hold in memory, for INTAKE_MAX_BYTES: each its
+ * fields and their places. */
+static size_t rows_bytes(const api_rows *rs, const api_row *r, size_t n)
 {
     size_t b = 0;
 
     for (size_t i = 0; i < n; i++)
-        b += sizeof r[i] + r[i].data_len;
+        b += r[i].data_len + 2 * rs->ncols * sizeof(size_t);
+    return b;
+}
+
+/* What w holds: its rows, their array, its columns' names and itself. */
+static size_t work_bytes(const work *w)
+{
+    size_t b = sizeof *w + w->rs.cap * sizeof(api_row) +
+               rows_bytes(&w->rs, w->rs.rows, w->rs.nrows);
+
+    for (size_t i = 0; i < w->rs.ncols; i++)
+        b += strlen(w->rs.cols[i]) + 1;
     return b;
 }
 
@@ -154,7 +168,7 @@ static int enqueue(agency_intake *in, work *w)
 {
     int rc = 0;
 
-    w->bytes = rows_bytes(w->rs.rows, w->rs.nrows);
+    w->bytes = work_bytes(w);
     pthread_mutex_lock(&in->lock);
     if (in->stopping || in->rows_held + w->rs.nrows > INTAKE_MAX_ROWS ||
         in->bytes_held + w->bytes > INTAKE_MAX_BYTES) {
@@ -308,7 +322,8 @@ static void take_bulk(agency_intake *in, work *w, flight *f)
     f->p.rs = &w->rs;
     snprintf(f->p.job, sizeof f->p.job, "%s", w->job);
     f->bulk = w;
-    f->bulk_bytes = rows_bytes(&w->rs.rows[w->next_row], n);
+    f->bulk_bytes = rows_bytes(&w->rs, &w->rs.rows[w->next_row], n);
+    w->bytes -= f->bulk_bytes;
     w->next_row += n;
     w->in_flight++;
     if (w->next_row < w->rs.nrows)
@@ -388,6 +403,10 @@ static void finish_bulk(agency_intake *in, agency_db *db, flight *f)
     in->bytes_held -= f->bulk_bytes;
     w->in_flight--;
     last = w->next_row == w->rs.nrows && !w->in_flight;
+    if (last) { /* the rest: the work itself */
+        in->bytes_held -= w->bytes;
+        w->bytes = 0;
+    }
     pthread_mutex_unlock(&in->lock);
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_job_update(db, w->job, last ? "done" : "running", w->processed,
@@ -417,8 +436,10 @@ static work *next_work(agency_intake *in)
     pthread_mutex_lock(&in->lock);
     while (!in->stopping) {
         release_due(in, clock_now_ms(), &next_ms);
-        if (in->nflights < INTAKE_IN_FLIGHT && (w = pop_next(in)) != NULL)
+        if (in->nflights < INTAKE_IN_FLIGHT && (w = pop_next(in)) != NULL) {
+            in->taking = w;
             break;
+        }
         if (next_ms) {
             struct timespec until = clock_after_ms(next_ms - clock_now_ms());
             pthread_cond_timedwait(&in->changed, &in->lock, &until);
@@ -440,6 +461,7 @@ static void *worker_main(void *arg)
     while ((w = next_work(in)) != NULL) {
         flight *f = calloc(1, sizeof *f);
         pthread_mutex_lock(&in->lock);
+        in->taking = NULL;
         if (!f) { /* try again soon: nothing is lost */
             queue_ready(in, w);
             pthread_mutex_unlock(&in->lock);
@@ -674,33 +696,47 @@ static int holds(const work *w, const char *caller_ref)
     return 0;
 }
 
-/* Takes caller_ref's single notice out of the list at head (the ready
- * list when tail is given): 1, 0 when not there, -1 when it is there but
- * must stay (a bulk job's row, or a notice its caller still waits for). */
+/* 1 when the list at head holds caller_ref where it must stay: in a
+ * bulk job's rows, or a notice whose caller still waits for its answer. */
+static int stays(const work *head, const char *caller_ref)
+{
+    for (const work *w = head; w; w = w->next)
+        if (holds(w, caller_ref) && (w->job[0] || w->result))
+            return 1;
+    return 0;
+}
+
+/* Takes every single notice with caller_ref out of the list at head (the
+ * ready list when tail is given; the same reference may have been posted
+ * twice before either was stored): how many. */
 static int withdraw_from(agency_intake *in, work **head, work **tail, const char *caller_ref)
 {
     work *prev = NULL;
+    int n = 0;
 
-    for (work **p = head; *p; prev = *p, p = &(*p)->next) {
+    for (work **p = head; *p;) {
         work *w = *p;
-        if (!holds(w, caller_ref))
+        if (!holds(w, caller_ref)) {
+            prev = w;
+            p = &w->next;
             continue;
-        if (w->job[0] || w->result)
-            return -1;
+        }
         *p = w->next;
         if (tail && *tail == w)
             *tail = prev;
         in->rows_held -= w->rs.nrows;
         in->bytes_held -= w->bytes;
         work_free(w); /* the RRN goes now */
-        return 1;
+        n++;
     }
-    return 0;
+    return n;
 }
 
-/* 1 when a batch being prepared or at the hub holds caller_ref. */
+/* 1 when a batch being taken, prepared or at the hub holds caller_ref. */
 static int in_flight(const agency_intake *in, const char *caller_ref)
 {
+    if (in->taking && holds(in->taking, caller_ref))
+        return 1;
     for (const flight *f = in->live; f; f = f->live_next)
         for (size_t i = 0; i < f->p.n; i++)
             if (!strcmp(f->p.rows[i]->ref, caller_ref))
@@ -715,13 +751,17 @@ int agency_intake_withdraw(agency_intake *in, const char *caller_ref)
     if (!in)
         return 0;
     pthread_mutex_lock(&in->lock);
-    rc = withdraw_from(in, &in->scheduled, NULL, caller_ref);
-    if (rc == 0)
-        rc = withdraw_from(in, &in->ready, &in->ready_tail, caller_ref);
-    if (rc == 0 && in_flight(in, caller_ref))
+    /* All or nothing: answered "withdrawn", no copy may go on. */
+    if (stays(in->scheduled, caller_ref) || stays(in->ready, caller_ref) ||
+        in_flight(in, caller_ref)) {
         rc = -1;
-    if (rc)
-        pthread_cond_broadcast(&in->changed);
+    } else {
+        rc = withdraw_from(in, &in->scheduled, NULL, caller_ref) +
+                     withdraw_from(in, &in->ready, &in->ready_tail, caller_ref) >
+                 0;
+        if (rc)
+            pthread_cond_broadcast(&in->changed);
+    }
     pthread_mutex_unlock(&in->lock);
     return rc;
 }
