@@ -3,9 +3,17 @@
 #include "html_seen.h"
 
 #include <string.h>
-#include <strings.h>
 
 #define REF_MAX 32 /* "&#x0000002D;" and every named reference fit */
+
+/* name[0..n) is lower (ASCII letters and digits), whatever its case. */
+static int same_name(const char *name, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]) != lower[i])
+            return 0;
+    return 1;
+}
 
 /* Elements a browser and the letter set apart from what is around them. */
 static int breaks_text(const char *name, size_t n)
@@ -23,7 +31,7 @@ static int breaks_text(const char *name, size_t n)
 #undef B
 
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
-        if (blocks[i].len == n && !strncasecmp(name, blocks[i].name, n))
+        if (blocks[i].len == n && same_name(name, blocks[i].name, n))
             return 1;
     return 0;
 }

@@ -172,11 +172,18 @@ static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return 1;
     }
-    /* as it is seen: "8001<b>01-1234567</b>" shows one too */
-    size_t n = html_seen(text, len, seen, from);
-    long k = rrn_find_valid(seen, n, RRN_ANY_DAY);
-    if (k >= 0)
-        at = (long)from[k];
+    /* the bytes (a comment or an attribute is stored and served too), and
+     * what is seen: "8001<b>01-1234567</b>" shows one */
+    long k = rrn_find_valid(text, len, RRN_ANY_DAY);
+    size_t n = 0;
+    if (k >= 0) {
+        at = k;
+    } else {
+        n = html_seen(text, len, seen, from);
+        k = rrn_find_valid(seen, n, RRN_ANY_DAY);
+        if (k >= 0)
+            at = (long)from[k];
+    }
     secure_wipe(seen, n);
     free(seen);
     free(from);
@@ -233,10 +240,11 @@ static void roll_back(buf *out, size_t mark)
  * by whoever supplies it; but side by side they can make one, as
  * "800101-((rest))" with rest "1234567" does, or as "<b>((front))</b>-((rest))"
  * does on the screen and on paper though no run of bytes holds it. So the
- * rendered document is read as it is seen (html_seen.h), and a run that
- * rrn_find_valid takes (possible on any date, as for the template's own
- * text) and that is not all inside one value is refused, naming a value
- * it touches. */
+ * rendered document is read twice, as bytes (a comment or an attribute is
+ * stored and served too) and as it is seen (html_seen.h), and a run that
+ * rrn_find_valid takes in either (possible on any date, as for the
+ * template's own text) and that is not all inside one value is refused,
+ * naming a value it touches. */
 
 /* Where one value went in the document. */
 typedef struct span {
@@ -244,21 +252,74 @@ typedef struct span {
     long field;
 } span;
 
-/* The field of a value the run from first to last (the offsets of its
- * first and last characters) touches; -1 when it touches none, or lies
- * all inside one (that value's supplier judges it: a date to come may be
- * a reference). */
-static long field_touched(const span *v, size_t nv, size_t first, size_t last)
+/* The field of a value the run over [first, end) of the document
+ * touches; -1 when it touches none, or lies all inside one (that value's
+ * supplier judges it: a date to come may be a reference). */
+static long field_touched(const span *v, size_t nv, size_t first, size_t end)
 {
     long touched = -1;
 
     for (size_t i = 0; i < nv; i++) {
-        if (v[i].start <= first && last < v[i].end)
+        if (v[i].start <= first && end <= v[i].end)
             return -1;
-        if (touched < 0 && first < v[i].end && last >= v[i].start)
+        if (touched < 0 && first < v[i].end && end > v[i].start)
             touched = v[i].field;
     }
     return touched;
+}
+
+/* Where the seen character that came from doc[at] ends in doc: past its
+ * ';' when it was a character reference. */
+static size_t seen_char_end(const char *doc, size_t len, size_t at)
+{
+    const char *semi = doc[at] == '&' ? memchr(doc + at, ';', len - at) : NULL;
+
+    return semi ? (size_t)(semi - doc) + 1 : at + 1;
+}
+
+/* The first index of text whose character comes from offset off of the
+ * document or later (from[] only grows); from NULL: off itself. */
+static size_t text_index(const uint32_t *from, size_t n, size_t off)
+{
+    size_t lo = 0, hi = n;
+
+    if (!from)
+        return off < n ? off : n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (from[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The field to blame for the first run in text[0..n) that touches a
+ * value, or -1. from[i] is the document offset character i came from;
+ * NULL when text is the document itself. A run touching a value starts
+ * at most RUN_MAX - 1 characters before it and ends as far after it, so
+ * only those windows are read (one more character each side, to see
+ * that the run stands alone): the rest of the document is the template's
+ * own text, checked when it was compiled. */
+#define RUN_MAX 14
+static long run_field(const char *doc, size_t len, const char *text, size_t n,
+                      const uint32_t *from, const span *v, size_t nv)
+{
+    long bad = -1, k;
+
+    for (size_t i = 0; i < nv && bad < 0; i++) {
+        size_t lo = text_index(from, n, v[i].start), hi = text_index(from, n, v[i].end);
+        lo = lo > RUN_MAX ? lo - RUN_MAX : 0;
+        hi = hi + RUN_MAX + 1 < n ? hi + RUN_MAX + 1 : n;
+        for (size_t at = lo; bad < 0 && (k = rrn_find_valid_from(text, hi, at, RRN_ANY_DAY)) >= 0;
+             at = (size_t)k + 1) {
+            size_t last = (size_t)k + 13 + (text[k + 6] == '-') - 1;
+            bad = from ? field_touched(v, nv, from[k], seen_char_end(doc, len, from[last]))
+                       : field_touched(v, nv, (size_t)k, last + 1);
+        }
+    }
+    return bad;
 }
 
 /* The field to blame for an RRN doc[0..len) shows, or -1; -2 when out of
@@ -267,7 +328,7 @@ static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t n
 {
     char *seen = malloc(len ? len : 1);
     uint32_t *from = malloc((len ? len : 1) * sizeof *from);
-    long bad = -1, k;
+    long bad = -1;
     size_t n;
 
     if (!seen || !from) {
@@ -275,12 +336,10 @@ static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t n
         free(from);
         return -2;
     }
-    n = html_seen(doc, len, seen, from);
-    for (size_t at = 0; bad < 0 && (k = rrn_find_valid_from(seen, n, at, RRN_ANY_DAY)) >= 0;
-         at = (size_t)k + 1) {
-        size_t run = 13 + (seen[k + 6] == '-');
-        bad = field_touched(v, nv, from[k], from[(size_t)k + run - 1]);
-    }
+    bad = run_field(doc, len, doc, len, NULL, v, nv);
+    n = bad < 0 ? html_seen(doc, len, seen, from) : 0;
+    if (bad < 0)
+        bad = run_field(doc, len, seen, n, from, v, nv);
     secure_wipe(seen, n);
     free(seen);
     free(from);

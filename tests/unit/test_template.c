@@ -216,6 +216,8 @@ static void literal_rrn_refused(void **state)
     expect_compile_error(tagged, sizeof tagged - 1, "line 1: the text holds what may be");
     static const char coded[] = "<p>Ref\n800101&#45;1234567</p>";
     expect_compile_error(coded, sizeof coded - 1, "line 2: the text holds what may be");
+    static const char hidden[] = "<p>Ref</p><!-- 800101-1234567 -->";
+    expect_compile_error(hidden, sizeof hidden - 1, "line 1: the text holds what may be");
     /* 14 digits (an account), and 13 with no possible birth date */
     static const char good[] = "<p>12345678901234 8013451234567 ((a))</p>";
     t = template_compile(good, sizeof good - 1, err, sizeof err);
@@ -299,8 +301,11 @@ static void rrn_made_at_a_seam_refused(void **state)
     /* apart on the screen and the letter, or not shown at all: rendered */
     expect_render("<td>((a))</td><td>((b))</td>", two, "<td>800101</td><td>1234567</td>");
     expect_render("((a))<br>((b))", two, "800101<br>1234567");
-    expect_render("<a href=\"/x/800101-((rest))\">here</a>", rest,
-                  "<a href=\"/x/800101-1234567\">here</a>");
+    /* the bytes too: an attribute is stored and served, if not seen */
+    expect_seam_refused("<a href=\"/x/800101-((rest))\">here</a>", rest, "rest");
+    /* a reference the value ends: its character is the value's */
+    const char *const ref_tail[] = {"d", "#55", NULL};
+    expect_seam_refused("<p>800101-123456&((d));</p>", ref_tail, "d");
 }
 
 static void size_limit(void **state)
