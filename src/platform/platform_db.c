@@ -477,6 +477,16 @@ int platform_db_begin(platform_db *d)
     return db_begin(d->db);
 }
 
+int platform_db_savepoint(platform_db *d, int keep)
+{
+    return db_exec(d->db, keep ? "RELEASE one" : "ROLLBACK TO one; RELEASE one");
+}
+
+int platform_db_savepoint_open(platform_db *d)
+{
+    return db_exec(d->db, "SAVEPOINT one");
+}
+
 int platform_db_commit(platform_db *d)
 {
     return db_commit(d->db);

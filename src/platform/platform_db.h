@@ -75,6 +75,10 @@ void platform_db_close(platform_db *d);
 int platform_db_begin(platform_db *d);
 int platform_db_commit(platform_db *d);
 void platform_db_rollback(platform_db *d);
+/* Inside one, a part that may fail alone: open it, then keep it (1) or
+ * undo it (0). 0 or -1. */
+int platform_db_savepoint_open(platform_db *d);
+int platform_db_savepoint(platform_db *d, int keep);
 
 /* Lookups return 1 when found, 0 when not, -1 on a database error. */
 int platform_db_member_by_phone(platform_db *d, const char *phone, member *m);

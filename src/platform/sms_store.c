@@ -28,6 +28,10 @@
 #define RETRY_FIRST_MS 1000
 #define RETRY_MAX_MS 30000
 #define RETRY_KEEP_MAX 16384
+/* After this many failed rounds in a row, each outcome is recorded in a
+ * savepoint of its own and one that fails is given up (logged): an
+ * outcome no statement can take would otherwise hold up every other. */
+#define RETRY_ALONE_AFTER 3
 
 struct sms_store {
     platform_db *db;
@@ -43,6 +47,7 @@ struct sms_store {
     int stopping, bound, claim_due, recovering, lost;
     long long next_claim_ms, first_result_ms, retry_at_ms, db_ms;
     long retry_ms; /* the wait before the next try; 0 after a round recorded */
+    int failed_rounds; /* in a row */
     long held; /* claimed, not yet let go of */
     sms_alert *incoming, *incoming_tail;
     sms_result *results;
@@ -110,9 +115,25 @@ static int record_one(sms_store *s, const sms_result *r, const char *at)
     return 0;
 }
 
+/* One outcome in a savepoint of its own: 0 recorded, 1 given up (its
+ * statement failed), -1 the savepoint itself failed. */
+static int record_alone(sms_store *s, const sms_result *r, const char *at)
+{
+    if (platform_db_savepoint_open(s->db) != 0)
+        return -1;
+    if (record_one(s, r, at) == 0)
+        return platform_db_savepoint(s->db, 1) == 0 ? 0 : -1;
+    if (platform_db_savepoint(s->db, 0) != 0)
+        return -1;
+    log_error("sms: an outcome for alert %lld (%s) cannot be recorded; given up", r->id,
+              r->kind == SMS_RECEIPT ? "receipt" : r->kind == SMS_ACCEPTED ? "accepted" : "failed");
+    return 1;
+}
+
 /* Records r[0..n) in one transaction: 0, or -1 (then none is; the
- * caller keeps them for another try). */
-static int record(sms_store *s, const sms_result *r, size_t n)
+ * caller keeps them for another try). alone: each in a savepoint, an
+ * outcome whose statement fails given up and the rest recorded. */
+static int record(sms_store *s, const sms_result *r, size_t n, int alone)
 {
     char at[25];
     int ok;
@@ -121,7 +142,7 @@ static int record(sms_store *s, const sms_result *r, size_t n)
     pthread_mutex_lock(s->lock);
     ok = platform_db_begin(s->db) == 0;
     for (size_t i = 0; ok && i < n; i++)
-        ok = record_one(s, &r[i], at) == 0;
+        ok = alone ? record_alone(s, &r[i], at) >= 0 : record_one(s, &r[i], at) == 0;
     if (!ok || platform_db_commit(s->db) != 0) {
         platform_db_rollback(s->db);
         ok = 0;
@@ -240,7 +261,7 @@ static int claim(sms_store *s, long limit, claim_ctx *k)
         k->n = 0;
         k->nfailed = 0;
     }
-    if (k->nfailed && record(s, k->failed, k->nfailed) == 0)
+    if (k->nfailed && record(s, k->failed, k->nfailed, 0) == 0)
         log_warn("sms: %zu alerts failed: their text cannot go as SMS", k->nfailed);
     k->ms = clock_now_ms() - t0;
     return n;
@@ -296,7 +317,7 @@ static void record_round(sms_store *s)
     pthread_mutex_unlock(&s->mx);
 
     long long t0 = clock_now_ms();
-    int ok = n == 0 || record(s, r, n) == 0;
+    int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_ALONE_AFTER) == 0;
     if (lost)
         recover(s, unsent, nunsent, incoming, why);
     for (sms_alert *a = incoming; a; a = a->qnext)
@@ -314,14 +335,19 @@ static void record_round(sms_store *s)
         s->answers[s->nanswers++] = (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen};
         answers++;
     }
-    if (ok)
+    if (ok) {
         s->retry_ms = 0;
-    else if (n && keep_for_retry(s, r, n) == 0)
-        r = NULL;
-    else if (n)
-        log_error("sms: %zu outcomes given up: their alerts stay submitting until the link"
-                  " is lost or the platform starts again, and their receipts go unanswered",
-                  n);
+        s->failed_rounds = 0;
+    } else if (n) {
+        s->failed_rounds++;
+        if (keep_for_retry(s, r, n) == 0)
+            r = NULL;
+        else
+            log_error("sms: %zu outcomes given up: their alerts stay submitting until the link"
+                      " is lost or the platform starts again, and their receipts go"
+                      " unanswered",
+                      n);
+    }
     free(r);
     if (lost) {
         s->held -= back;

@@ -290,6 +290,19 @@ sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse"
 check "... once they can be, the receipts are recorded: all 3 delivered" \
 	db_has "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE2' AND state = 'delivered'" 3
 
+# One outcome no statement can take (the trigger refuses it for good)
+# must not hold up the others: after three failed rounds each goes in a
+# savepoint of its own, and that one is given up.
+NOTE0=$(notice_id 2910) NOTE1=$(notice_id 2911) NOTE2=$(notice_id 2912)
+sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse_one BEFORE UPDATE OF state ON outbox
+	WHEN NEW.state = 'delivered' AND NEW.notice = '$NOTE0'
+	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+relay_range 2910 2912 "$RKA" "One refused receipt" >/dev/null
+check "one receipt refused for good: the others are recorded once each goes alone" \
+	bash -c "for _ in \$(seq 1 300); do [ \"\$(sqlite3 $DB \"SELECT count(*) FROM outbox WHERE notice IN ('$NOTE1', '$NOTE2') AND state = 'delivered'\")\" = 2 ] && exit 0; sleep 0.1; done; exit 1"
+check "... and the one is given up, logged" log_has 'cannot be recorded; given up'
+sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_one"
+
 # ---- kill -9 with alerts in flight
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 check "stopping unbinds from the SMSC" smsc_has '.unbinds >= 1'
