@@ -29,9 +29,10 @@
 #define RETRY_MAX_MS 30000
 #define RETRY_KEEP_MAX 16384
 /* After this many failed rounds in a row, each outcome is recorded in a
- * savepoint of its own and one that fails is given up (logged): an
- * outcome no statement can take would otherwise hold up every other. */
-#define RETRY_ALONE_AFTER 3
+ * savepoint of its own, and one that fails while others go in is given
+ * up (logged): an outcome no statement can take would otherwise hold up
+ * every other. */
+#define RETRY_EACH_AFTER 4
 
 struct sms_store {
     platform_db *db;
@@ -115,7 +116,7 @@ static int record_one(sms_store *s, const sms_result *r, const char *at)
     return 0;
 }
 
-/* One outcome in a savepoint of its own: 0 recorded, 1 given up (its
+/* One outcome in a savepoint of its own: 0 recorded, 1 not (its
  * statement failed), -1 the savepoint itself failed. */
 static int record_alone(sms_store *s, const sms_result *r, const char *at)
 {
@@ -123,17 +124,44 @@ static int record_alone(sms_store *s, const sms_result *r, const char *at)
         return -1;
     if (record_one(s, r, at) == 0)
         return platform_db_savepoint(s->db, 1) == 0 ? 0 : -1;
-    if (platform_db_savepoint(s->db, 0) != 0)
-        return -1;
-    log_error("sms: an outcome for alert %lld (%s) cannot be recorded; given up", r->id,
-              r->kind == SMS_RECEIPT ? "receipt" : r->kind == SMS_ACCEPTED ? "accepted" : "failed");
-    return 1;
+    return platform_db_savepoint(s->db, 0) == 0 ? 1 : -1;
+}
+
+/* Each of r[0..n) in a savepoint of its own, in the open transaction:
+ * 0 when some went in (those that did not are given up, logged), -1 when
+ * none did: then the fault is the database's, not theirs (a full disk),
+ * and the round is kept whole. */
+static int record_each(sms_store *s, const sms_result *r, size_t n, const char *at)
+{
+    unsigned char *refused = calloc(n ? n : 1, 1);
+    size_t recorded = 0, given_up = 0;
+    int rc = refused ? 0 : -1;
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int one = record_alone(s, &r[i], at);
+        if (one < 0)
+            rc = -1;
+        else if (one == 1)
+            refused[i] = 1, given_up++;
+        else
+            recorded++;
+    }
+    if (rc == 0 && given_up && !recorded)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (refused[i])
+            log_error("sms: an outcome for alert %lld (%s) cannot be recorded while others"
+                      " can; given up", r[i].id,
+                      r[i].kind == SMS_RECEIPT    ? "receipt"
+                      : r[i].kind == SMS_ACCEPTED ? "accepted"
+                                                  : "failed");
+    free(refused);
+    return rc;
 }
 
 /* Records r[0..n) in one transaction: 0, or -1 (then none is; the
- * caller keeps them for another try). alone: each in a savepoint, an
- * outcome whose statement fails given up and the rest recorded. */
-static int record(sms_store *s, const sms_result *r, size_t n, int alone)
+ * caller keeps them for another try). each: record_each's way. */
+static int record(sms_store *s, const sms_result *r, size_t n, int each)
 {
     char at[25];
     int ok;
@@ -141,8 +169,10 @@ static int record(sms_store *s, const sms_result *r, size_t n, int alone)
     clock_rfc3339_ms(at, clock_now_ms());
     pthread_mutex_lock(s->lock);
     ok = platform_db_begin(s->db) == 0;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = alone ? record_alone(s, &r[i], at) >= 0 : record_one(s, &r[i], at) == 0;
+    if (ok && each)
+        ok = record_each(s, r, n, at) == 0;
+    for (size_t i = 0; ok && !each && i < n; i++)
+        ok = record_one(s, &r[i], at) == 0;
     if (!ok || platform_db_commit(s->db) != 0) {
         platform_db_rollback(s->db);
         ok = 0;
@@ -317,7 +347,7 @@ static void record_round(sms_store *s)
     pthread_mutex_unlock(&s->mx);
 
     long long t0 = clock_now_ms();
-    int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_ALONE_AFTER) == 0;
+    int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_EACH_AFTER) == 0;
     if (lost)
         recover(s, unsent, nunsent, incoming, why);
     for (sms_alert *a = incoming; a; a = a->qnext)
@@ -340,13 +370,15 @@ static void record_round(sms_store *s)
         s->failed_rounds = 0;
     } else if (n) {
         s->failed_rounds++;
-        if (keep_for_retry(s, r, n) == 0)
+        if (keep_for_retry(s, r, n) == 0) {
             r = NULL;
-        else
+        } else {
+            s->failed_rounds = 0; /* dropped whole: the next round starts afresh */
             log_error("sms: %zu outcomes given up: their alerts stay submitting until the link"
                       " is lost or the platform starts again, and their receipts go"
                       " unanswered",
                       n);
+        }
     }
     free(r);
     if (lost) {
