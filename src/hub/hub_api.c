@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "batch.h"
@@ -120,6 +121,28 @@ static int take_ci(json_t *o, hub_submission *s)
     return ok ? 0 : -1;
 }
 
+/* 1 when link lies under documents (hub.ini's, checked at start: a URL
+ * with a path ending in '/'): the same scheme and host (the host in any
+ * case), the same path before, and after it no "." or ".." segment nor a
+ * percent-encoded dot, slash or backslash, which a browser would resolve
+ * to another path on that host (with the view token the platform adds). */
+static int link_under(const char *link, const char *documents)
+{
+    const char *host = strstr(documents, "://") + 3;
+    size_t to_path = (size_t)(strchr(host, '/') - documents), n = strlen(documents);
+    const char *rest = link + n;
+
+    if (strlen(link) < n || strncasecmp(link, documents, to_path) != 0 ||
+        strncmp(link + to_path, documents + to_path, n - to_path) != 0)
+        return 0;
+    for (const char *slash = rest - 1; slash; slash = strchr(slash + 1, '/')) {
+        size_t seg = strcspn(slash + 1, "/?#");
+        if ((seg == 1 && slash[1] == '.') || (seg == 2 && slash[1] == '.' && slash[2] == '.'))
+            return 0;
+    }
+    return !strcasestr(rest, "%2e") && !strcasestr(rest, "%2f") && !strcasestr(rest, "%5c");
+}
+
 /* Checks one submitted notice into s; returns NULL or the item's error.
  * The CI is read (and wiped) first, so that no refused item keeps one. */
 static const char *check_notice(json_t *o, json_t *common, hub_submission *s, long long now,
@@ -151,7 +174,7 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
         return FIELD_RULE_LINK;
     /* The platform sends the member there once signed in: an agency key
      * must not make the official channel point at another site. */
-    if (documents && strncmp(s->link, documents, strlen(documents)) != 0)
+    if (documents && !link_under(s->link, documents))
         return "link is not under this agency's documents URL (hub.ini [agency NAME] documents)";
     json_t *urgent = json_object_get(o, "urgent");
     if (urgent && !json_is_boolean(urgent))

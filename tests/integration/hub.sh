@@ -493,10 +493,12 @@ off_site() { # REF LINK
 }
 batch=$(jq -sc '{notices: .}' <(off_site REF-OFF-1 "https://evil.example/documents/REF-OFF-1") \
 	<(off_site REF-OFF-2 "http://127.0.0.1:7004/documentsX/REF-OFF-2") \
-	<(off_site REF-OFF-3 "http://127.0.0.1:7004.evil.example/documents/REF-OFF-3"))
+	<(off_site REF-OFF-3 "http://127.0.0.1:7004.evil.example/documents/REF-OFF-3") \
+	<(off_site REF-OFF-5 "http://127.0.0.1:7004/documents/../admin/REF-OFF-5") \
+	<(off_site REF-OFF-6 "http://127.0.0.1:7004/documents/%2E%2E/REF-OFF-6"))
 r2=$(http POST "$H/v1/notices" "$batch" "${A_NTS[@]}")
-check "a link outside the agency's documents URL is refused per item, nothing stored" \
-	jqb "$r2" '[.results[].error] | all(test("not under this agency.s documents URL"))'
+check "a link outside the agency's documents URL (another host, path, or a way out of it) is refused per item" \
+	jqb "$r2" '[.results[].error] | length == 5 and all(test("not under this agency.s documents URL"))'
 r2=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(off_site REF-OFF-4 "https://evil.example/x"))" "${A_LIMS[@]}")
 check "... an agency without documents in hub.ini may link anywhere" jqb "$r2" '.results[0].state == "accepted"'
 S1=$(body_of "$r" | jq -r '.results[0].notice')
