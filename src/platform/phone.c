@@ -6,7 +6,8 @@
 #include "crypto.h"
 #include "rrn.h"
 
-int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
+/* The digits of in, as phone_normalize takes them: their count, or -1. */
+static int digits_of(const char *in, char out[PHONE_MAX_CHARS + 1])
 {
     size_t n = strlen(in), d = 0;
 
@@ -19,14 +20,21 @@ int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
             return -1;
     }
     out[d] = '\0';
+    return (int)d;
+}
+
+int phone_normalize(const char *in, char out[PHONE_MAX_CHARS + 1])
+{
+    int d = digits_of(in, out);
+
     /* An RRN typed into the phone box is never a name to look up, keep in
-     * the sign-in limits' table or log, even masked. */
-    if (d == 13 && rrn_find_valid(out, d, RRN_ANY_DAY) >= 0) {
-        secure_wipe(out, d);
-        out[0] = '\0';
-        return -1;
-    }
-    return d >= PHONE_MIN_CHARS ? 0 : -1;
+     * the sign-in limits' table or log, even masked; and what was refused
+     * is not left behind in out. */
+    if (d >= PHONE_MIN_CHARS &&
+        !(d == 13 && rrn_find_valid(out, (size_t)d, RRN_ANY_DAY) >= 0))
+        return 0;
+    secure_wipe(out, PHONE_MAX_CHARS + 1);
+    return -1;
 }
 
 int phone_is_mobile(const char *digits)
