@@ -1,6 +1,7 @@
 /* hub_api_internal.h -- what the hub's HTTP handlers share across their
  * files: the batch reading and answering helpers of hub_api.c, and the
- * handlers of hub_api_agency.c that the route table names. */
+ * handlers of hub_api_notices.c and hub_api_agency.c that the route table
+ * names. */
 #ifndef HERALD_HUB_API_INTERNAL_H
 #define HERALD_HUB_API_INTERNAL_H
 
@@ -38,6 +39,10 @@ const char *hub_api_str(json_t *o, const char *key, size_t *len);
 /* Opens a result object echoing a member when it is a well-formed value
  * of that field (ok), null otherwise. */
 void hub_api_echo(buf *out, const char *key, const char *value, int ok);
+
+/* An agency's submissions (hub_api_notices.c). */
+void hub_api_post_notices(void *role, const void *caller, const http_request *req,
+                          http_response *resp);
 
 /* What an agency tells the hub about notices it sent, after sending
  * them (hub_api_agency.c). */
