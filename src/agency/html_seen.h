@@ -3,9 +3,10 @@
  *
  * The agency refuses a document that would show what may be a resident
  * registration number made where a value meets the template's text
- * (template.c). Looking at the bytes is not enough: "<b>800101</b>-1234567"
- * or "800101&#45;1234567" hold no run of thirteen digits, yet a browser
- * and the printed letter show one. So the check looks at what is seen. */
+ * (template.c). Looking at the bytes is not enough: "<b>800101</b>-1234567",
+ * "800101&#45;1234567", "800101&shy;1234567" or full-width digits hold no
+ * run of thirteen ASCII digits, yet a browser and the printed letter show
+ * one. So the check looks at what is seen. */
 #ifndef HERALD_HTML_SEEN_H
 #define HERALD_HTML_SEEN_H
 
@@ -14,11 +15,24 @@
 
 /* Writes what a reader sees of html[0..len) to out (room for len bytes,
  * not terminated) and, for each character written, the offset in html it
- * comes from to from[] (room for len). Tags and comments are left out; a
- * tag that breaks the line or the block (<br>, <p>, <td>, <li> ...) is
- * seen as one space. A character reference is decoded when it is plain
- * ASCII (&#45; is '-', &#49; is '1', &nbsp; a space) and seen as 'x'
- * otherwise. An unterminated tag hides the rest. Returns the count. */
+ * comes from to from[] (room for len). Each character, written or as a
+ * character reference (with or without its ';', as browsers read it), is
+ * seen as:
+ *   - itself when it is printable ASCII;
+ *   - the digit it shows when it is a full-width or mathematical digit;
+ *   - '-' when it is a dash a reader could take for a hyphen;
+ *   - nothing at all when it shows nothing (soft hyphen, zero-width
+ *     spaces and joiners, direction marks...);
+ *   - a space when it is white space;
+ *   - 'x' otherwise.
+ * Tags and comments are left out; a tag that breaks the line or the
+ * block (<br>, <p>, <td>, <li> ...) is seen as one space. An unterminated
+ * tag hides the rest. Returns the count. */
 size_t html_seen(const char *html, size_t len, char *out, uint32_t *from);
+
+/* Where the source of the seen character that came from html[at] ends:
+ * past a reference's ';' (or its last digit or letter, when it has
+ * none), or past the character's last UTF-8 byte. */
+size_t html_seen_end(const char *html, size_t len, size_t at);
 
 #endif

@@ -268,15 +268,6 @@ static long field_touched(const span *v, size_t nv, size_t first, size_t end)
     return touched;
 }
 
-/* Where the seen character that came from doc[at] ends in doc: past its
- * ';' when it was a character reference. */
-static size_t seen_char_end(const char *doc, size_t len, size_t at)
-{
-    const char *semi = doc[at] == '&' ? memchr(doc + at, ';', len - at) : NULL;
-
-    return semi ? (size_t)(semi - doc) + 1 : at + 1;
-}
-
 /* The first index of text whose character comes from offset off of the
  * document or later (from[] only grows); from NULL: off itself. */
 static size_t text_index(const uint32_t *from, size_t n, size_t off)
@@ -315,7 +306,7 @@ static long run_field(const char *doc, size_t len, const char *text, size_t n,
         for (size_t at = lo; bad < 0 && (k = rrn_find_valid_from(text, hi, at, RRN_ANY_DAY)) >= 0;
              at = (size_t)k + 1) {
             size_t last = (size_t)k + 13 + (text[k + 6] == '-') - 1;
-            bad = from ? field_touched(v, nv, from[k], seen_char_end(doc, len, from[last]))
+            bad = from ? field_touched(v, nv, from[k], html_seen_end(doc, len, from[last]))
                        : field_touched(v, nv, (size_t)k, last + 1);
         }
     }

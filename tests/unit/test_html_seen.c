@@ -39,23 +39,83 @@ static void references_are_decoded(void **state)
     (void)state;
     assert_string_equal(seen("800101&#45;1234567"), "800101-1234567");
     assert_string_equal(seen("&#x38;00101&#X2d;1234567"), "800101-1234567");
-    assert_string_equal(seen("a&amp;b&lt;&nbsp;&#160;&eacute;&#8211;"), "a&b<  xx");
+    assert_string_equal(seen("a&amp;b&lt;&nbsp;&#160;&eacute;&#8211;"), "a&b<  x-");
     assert_string_equal(seen("AT&T & co;"), "AT&T & co;");
-    assert_string_equal(seen("&;&#;&#x;&#99999999999;"), "&;xxx");
+    /* what is no reference is seen as written */
+    assert_string_equal(seen("&;&#;&#x;&#99999999999;&Amp;"), "&;&#;&#x;xx");
+}
+
+static void references_end_as_browsers_end_them(void **state)
+{
+    (void)state;
+    /* a number ends at its last digit, ';' or not */
+    assert_string_equal(seen("800101&#45<i></i>1234567"), "800101-1234567");
+    assert_string_equal(seen("800101&#x2d 1234567"), "800101- 1234567");
+    /* legacy names are read without ';' too, the rest follows */
+    assert_string_equal(seen("800101&shy1234567"), "8001011234567");
+    assert_string_equal(seen("&ltb&gt &ampx &notalegacyname"), "<b> &x &notalegacyname");
+    /* windows-1252's dashes, as browsers read 0x80-0x9F */
+    assert_string_equal(seen("800101&#150;1234567 &#151;"), "800101-1234567 -");
+}
+
+static void invisible_characters_show_nothing(void **state)
+{
+    (void)state;
+    /* soft hyphen, zero-width space, word joiner, BOM, direction mark */
+    assert_string_equal(seen("800101\xC2\xAD" "1234567"), "8001011234567");
+    assert_string_equal(seen("8\xE2\x80\x8B" "00101-\xE2\x81\xA0" "1234567\xEF\xBB\xBF"),
+                        "800101-1234567");
+    assert_string_equal(seen("800101&shy;&zwj;&ZeroWidthSpace;&#8203;&#x200e;1234567"),
+                        "8001011234567");
+}
+
+static void look_alikes_are_seen_as_what_they_show(void **state)
+{
+    (void)state;
+    /* full-width digits and hyphen-minus, en dash, minus sign, hangul eu */
+    assert_string_equal(seen("\xEF\xBC\x98\xEF\xBC\x90\xEF\xBC\x90" "101\xEF\xBC\x8D" "1234567"),
+                        "800101-1234567");
+    assert_string_equal(seen("800101\xE2\x80\x93" "1234567 \xE2\x88\x92 \xE3\x85\xA1"),
+                        "800101-1234567 - -");
+    /* mathematical bold digits */
+    assert_string_equal(seen("\xF0\x9D\x9F\x8E\xF0\x9D\x9F\x97"), "09");
+    /* any other character is one 'x', a byte that begins none too */
+    assert_string_equal(seen("\xEA\xB0\x80\xC3\xA9\xFF" "1"), "xxx1");
+    /* white space is a space */
+    assert_string_equal(seen("1\t2\xE3\x80\x80" "3"), "1 2 3");
+}
+
+static void comments_and_quotes_end_as_browsers_end_them(void **state)
+{
+    (void)state;
+    /* "<!-->" and "<!--->" are empty comments; "--!>" closes one */
+    assert_string_equal(seen("800101<!-->&#45;1234567<!-- -->"), "800101-1234567");
+    assert_string_equal(seen("a<!--->b<!-- x --!>c"), "abc");
+    /* a quote opens a value only after '=' */
+    assert_string_equal(seen("<b'>800101</b>-1234567<i x='>'>."), "800101-1234567.");
+    assert_string_equal(seen("<b title = \"a>b\" c=d'>e"), "e");
 }
 
 static void each_character_knows_its_place(void **state)
 {
-    static const char html[] = "<b>8</b>&#45;9";
+    static const char html[] = "<b>8</b>&#45;9\xEF\xBC\x91&shy2";
     char out[32];
     uint32_t from[32];
     (void)state;
 
-    assert_int_equal(html_seen(html, strlen(html), out, from), 3);
-    assert_memory_equal(out, "8-9", 3);
+    assert_int_equal(html_seen(html, strlen(html), out, from), 5);
+    assert_memory_equal(out, "8-912", 5);
     assert_int_equal(from[0], 3);
     assert_int_equal(from[1], 8);
     assert_int_equal(from[2], 13);
+    assert_int_equal(from[3], 14);
+    assert_int_equal(from[4], 21);
+    /* and where its source ends */
+    assert_int_equal(html_seen_end(html, strlen(html), 3), 4);
+    assert_int_equal(html_seen_end(html, strlen(html), 8), 13);
+    assert_int_equal(html_seen_end(html, strlen(html), 14), 17);
+    assert_int_equal(html_seen_end(html, strlen(html), 17), 21);
+    assert_int_equal(html_seen_end(html, strlen(html), 22), 22);
 }
 
 int main(void)
@@ -63,6 +123,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tags_go_and_blocks_part),
         cmocka_unit_test(references_are_decoded),
+        cmocka_unit_test(references_end_as_browsers_end_them),
+        cmocka_unit_test(invisible_characters_show_nothing),
+        cmocka_unit_test(look_alikes_are_seen_as_what_they_show),
+        cmocka_unit_test(comments_and_quotes_end_as_browsers_end_them),
         cmocka_unit_test(each_character_knows_its_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,10 @@ static void literal_rrn_refused(void **state)
     expect_compile_error(coded, sizeof coded - 1, "line 2: the text holds what may be");
     static const char hidden[] = "<p>Ref</p><!-- 800101-1234567 -->";
     expect_compile_error(hidden, sizeof hidden - 1, "line 1: the text holds what may be");
+    static const char shy[] = "<p>Ref\n\n800101&shy1234567</p>";
+    expect_compile_error(shy, sizeof shy - 1, "line 3: the text holds what may be");
+    static const char zwsp[] = "<p>Ref 800101\xE2\x80\x8B" "1234567</p>";
+    expect_compile_error(zwsp, sizeof zwsp - 1, "line 1: the text holds what may be");
     /* 14 digits (an account), and 13 with no possible birth date */
     static const char good[] = "<p>12345678901234 8013451234567 ((a))</p>";
     t = template_compile(good, sizeof good - 1, err, sizeof err);
@@ -306,6 +310,19 @@ static void rrn_made_at_a_seam_refused(void **state)
     /* a reference the value ends: its character is the value's */
     const char *const ref_tail[] = {"d", "#55", NULL};
     expect_seam_refused("<p>800101-123456&((d));</p>", ref_tail, "d");
+    /* ... ended as a browser ends it: at its last digit, ';' or not */
+    expect_seam_refused("<p>800101-123456&((d))</p>", ref_tail, "d");
+    expect_seam_refused("((a))&#45<i></i>((b))", two, "a");
+    /* a comment a browser closes at once hides nothing */
+    expect_seam_refused("((a))<!-->&#45;((b))<!-- -->", two, "a");
+    /* what shows nothing, or shows a digit or a dash, is read so */
+    const char *const shy[] = {"front", "800101\xC2\xAD", NULL};
+    const char *const wide[] = {"rest", "\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94"
+                                        "\xEF\xBC\x95\xEF\xBC\x96\xEF\xBC\x97", NULL};
+    expect_seam_refused("<p>No. ((front))1234567</p>", shy, "front");
+    expect_seam_refused("<p>No. 800101&shy;((rest))</p>", rest, "rest");
+    expect_seam_refused("<p>No. 800101&#8211;((rest))</p>", rest, "rest");
+    expect_seam_refused("<p>No. 800101-((rest))</p>", wide, "rest");
 }
 
 static void size_limit(void **state)
