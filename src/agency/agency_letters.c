@@ -9,12 +9,14 @@
  * each of its notices (POST /v1/postal/handover). The two are apart
  * because printing is not handing over: the evidence says when the
  * letters left the agency, not when the file was made. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,6 +150,47 @@ static void print_result(const letters_batch *b)
     printf("],\"manifest\":\"%s\"}\n", b->manifest);
 }
 
+/* Takes DIR's lock, waiting for a run that holds it: one run at a time
+ * prints, and the one that holds the lock knows that every part file
+ * there is a dead run's. The lock goes with the process. -1 on error. */
+static int lock_dir(const char *dir)
+{
+    char path[AGENCY_PATH_MAX + 16];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/.letters.lock", dir);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    log_info("letters: waiting for another run printing into %s", dir);
+    if (flock(fd, LOCK_EX) == 0)
+        return 0;
+    close(fd);
+    return -1;
+}
+
+/* Removes what runs that died midway left: files still under their part
+ * names (letters_publish). */
+static void sweep_parts(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t suffix = strlen(LETTERS_PART_SUFFIX);
+
+    while (d && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "letters-", 8) != 0 || n <= suffix ||
+            strcmp(e->d_name + n - suffix, LETTERS_PART_SUFFIX) != 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+            log_warn("letters: removed %s/%s, left by a run that did not finish", dir,
+                     e->d_name);
+    }
+    if (d)
+        closedir(d);
+}
+
 static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o)
 {
     char at[25], batch[32], dir[AGENCY_PATH_MAX], date[11];
@@ -162,6 +205,9 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
         strncat(dir, "/letters", sizeof dir - strlen(dir) - 1);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cli_fail(CMD, "%s: cannot create: %s", dir, strerror(errno));
+    if (lock_dir(dir) != 0)
+        return cli_fail(CMD, "%s: cannot lock: %s", dir, strerror(errno));
+    sweep_parts(dir);
     b.files = o->jobs ? o->jobs : processors();
     b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;
     rc = letters_print(&b, db);
@@ -176,6 +222,11 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     if (rc != 0) {
         letters_batch_free(&b);
         return cli_fail(CMD, "%s; nothing was printed or marked", b.err);
+    }
+    if (b.n && letters_publish(&b) != 0) {
+        letters_batch_free(&b);
+        return cli_fail(CMD, "batch %s is recorded, but %s: its files keep their %s names",
+                        batch, b.err, LETTERS_PART_SUFFIX);
     }
     print_result(&b);
     log_info("letters: batch %s, %zu letters in %d file%s, %ld pages, %ld addresses flagged",

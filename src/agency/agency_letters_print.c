@@ -263,10 +263,21 @@ static int read_letter(void *ctx, int k, const agency_letter_row *row)
     return 0;
 }
 
-/* A new file, mode 0600, that must not exist yet. */
+/* path with LETTERS_PART_SUFFIX: the name a file has until its batch is
+ * recorded. */
+static void part_name(char *out, size_t cap, const char *path)
+{
+    snprintf(out, cap, "%s%s", path, LETTERS_PART_SUFFIX);
+}
+
+/* A new file, mode 0600, that must not exist yet, under its part name. */
 static FILE *create_0600(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    char tmp[LETTERS_PATH_MAX + sizeof LETTERS_PART_SUFFIX];
+    int fd;
+
+    part_name(tmp, sizeof tmp, path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
     if (fd >= 0 && !f)
@@ -455,10 +466,47 @@ int letters_print(letters_batch *b, agency_db *db)
 
 void letters_unlink(letters_batch *b)
 {
-    for (int k = 0; k < b->parts; k++)
-        unlink(b->pdf[k]);
-    if (b->has_manifest)
-        unlink(b->manifest);
+    char tmp[LETTERS_PATH_MAX + sizeof LETTERS_PART_SUFFIX];
+
+    for (int k = 0; k < b->parts; k++) {
+        part_name(tmp, sizeof tmp, b->pdf[k]);
+        unlink(tmp);
+    }
+    if (b->has_manifest) {
+        part_name(tmp, sizeof tmp, b->manifest);
+        unlink(tmp);
+    }
+}
+
+/* Gives one file its name; 0, or -1 with b->err set. */
+static int publish_one(letters_batch *b, const char *path)
+{
+    char tmp[LETTERS_PATH_MAX + sizeof LETTERS_PART_SUFFIX];
+
+    part_name(tmp, sizeof tmp, path);
+    if (rename(tmp, path) == 0)
+        return 0;
+    snprintf(b->err, sizeof b->err, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    return -1;
+}
+
+int letters_publish(letters_batch *b)
+{
+    int rc = 0, dir;
+
+    for (int k = 0; k < b->parts && rc == 0; k++)
+        rc = publish_one(b, b->pdf[k]);
+    if (rc == 0 && b->has_manifest)
+        rc = publish_one(b, b->manifest); /* last: a manifest means its files are there */
+    /* the new names as durable as the batch's row */
+    if (rc == 0 && (dir = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        if (fsync(dir) != 0) {
+            snprintf(b->err, sizeof b->err, "cannot sync %s: %s", b->dir, strerror(errno));
+            rc = -1;
+        }
+        close(dir);
+    }
+    return rc;
 }
 
 void letters_batch_free(letters_batch *b)

@@ -26,6 +26,9 @@
 void letters_file_path(char *out, size_t cap, const char *dir, const char *batch, int k,
                        int parts);
 
+/* What a file's name ends in until its batch is recorded. */
+#define LETTERS_PART_SUFFIX ".part"
+
 typedef struct letters_batch {
     /* set by the caller */
     const agency_cfg *cfg;
@@ -43,11 +46,17 @@ typedef struct letters_batch {
 } letters_batch;
 
 /* Prints every letter still to print into b->parts PDF files and the
- * manifest, all mode 0600, synced. 0, or -1 with b->err set: then no file
- * is left behind. Nothing is marked in the database. */
+ * manifest, all mode 0600, synced, under their part names. 0, or -1 with
+ * b->err set: then no file is left behind. Nothing is marked in the
+ * database. */
 int letters_print(letters_batch *b, agency_db *db);
 /* Removes the files (the batch was not recorded after all). */
 void letters_unlink(letters_batch *b);
+/* Gives the files their names once the batch is recorded, the manifest
+ * last, and syncs the folder; 0, or -1 with b->err set. Until then each
+ * has LETTERS_PART_SUFFIX after its name, so that a run that dies midway
+ * leaves no file a print house could take for a batch. */
+int letters_publish(letters_batch *b);
 void letters_batch_free(letters_batch *b);
 
 #endif

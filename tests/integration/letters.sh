@@ -113,6 +113,9 @@ check "with no platform every notice goes to paper (the agency's feed shows $N p
 # files (--jobs 3), to compare with the one file of the default run.
 cp -a data data3
 sed 's/^dir = data$/dir = data3/' agency.ini >agency3.ini
+# And another, for a run killed midway.
+cp -a data data4
+sed 's/^dir = data$/dir = data4/' agency.ini >agency4.ini
 
 # Checks a manifest against its PDFs (pdfinfo, pdftotext), writes their
 # text to $2 and prints "ok N PAGES FILES".
@@ -218,6 +221,26 @@ rest = [r for r in rows if not r['reference'].endswith('-7')]
 sys.exit(not (len(long) == 1 and long[0]['address'] in ('shrunk', 'overflow') and all(r['address'] == 'ok' for r in rest)))"
 check "and not cut: its last words are printed" \
 	bash -c "grep -c '아주긴동네이름로' letters.txt | awk '{exit !(\$1 >= 5)}'"
+
+# A run killed midway: its files keep their part names, which the next
+# run removes before it prints the same letters again.
+"$HERALD" agency postal --config agency4.ini --letters --jobs 1 >run4a.json 2>run4a.err &
+PID4=$!
+for _ in $(seq 1 2000); do
+	ls data4/letters 2>/dev/null | grep -q '[.]part$' && break
+	sleep 0.005
+done
+kill -STOP $PID4 2>/dev/null
+ls data4/letters >killed.ls 2>&1
+kill -KILL $PID4 2>/dev/null
+wait $PID4 2>/dev/null
+check "a run killed midway leaves part files only: nothing a print house could take for a batch" \
+	bash -c "grep -q '^letters-.*[.]pdf[.]part\$' killed.ls && ! grep -v '[.]part\$' killed.ls | grep -q ."
+"$HERALD" agency postal --config agency4.ini --letters >run4.json 2>run4.err
+check "the next run removes them, saying so, and prints all $N letters under their own names" \
+	bash -c "jq -e '.letters == $N' run4.json >/dev/null && grep -q 'left by a run that did not finish' run4.err &&
+		[ \"\$(ls data4/letters)\" = \"\$(cd data4/letters && ls letters-*.pdf letters-*.csv)\" ] &&
+		[ \$(ls data4/letters | wc -l) -eq 2 ]"
 
 "$HERALD" agency postal --config agency.ini --letters >run2.json 2>run2.err
 check "a second run prints nothing twice: no letters, no files" \
