@@ -472,28 +472,47 @@ void platform_db_close(platform_db *d)
     free(d);
 }
 
+void platform_db_counted(platform_db *d, platform_count kind)
+{
+    if (sqlite3_get_autocommit(d->db))
+        metrics_add(&d->counts[kind], 1);
+    else
+        d->pending[kind]++;
+}
+
 int platform_db_begin(platform_db *d)
 {
+    memset(d->pending, 0, sizeof d->pending);
     return db_begin(d->db);
 }
 
 int platform_db_savepoint(platform_db *d, int keep)
 {
+    if (!keep)
+        memcpy(d->pending, d->at_savepoint, sizeof d->pending);
     return db_exec(d->db, keep ? "RELEASE one" : "ROLLBACK TO one; RELEASE one");
 }
 
 int platform_db_savepoint_open(platform_db *d)
 {
+    memcpy(d->at_savepoint, d->pending, sizeof d->pending);
     return db_exec(d->db, "SAVEPOINT one");
 }
 
 int platform_db_commit(platform_db *d)
 {
-    return db_commit(d->db);
+    if (db_commit(d->db) != 0)
+        return -1;
+    for (int k = 0; k < PLATFORM_COUNT_KINDS; k++)
+        if (d->pending[k])
+            metrics_add(&d->counts[k], d->pending[k]);
+    memset(d->pending, 0, sizeof d->pending);
+    return 0;
 }
 
 void platform_db_rollback(platform_db *d)
 {
+    memset(d->pending, 0, sizeof d->pending);
     db_rollback(d->db);
 }
 

@@ -29,7 +29,7 @@ int platform_db_inbox_insert(platform_db *d, const notice_row *n)
         return -1;
     if (sqlite3_changes(d->db) == 0)
         return 0;
-    metrics_add(&d->counts[PLATFORM_NOTICE_RECEIVED], 1);
+    platform_db_counted(d, PLATFORM_NOTICE_RECEIVED);
     return 1;
 }
 
@@ -91,7 +91,7 @@ int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *
     if (db_run(d->inbox_read) != 0)
         return -1;
     if (sqlite3_changes(d->db) > 0)
-        metrics_add(&d->counts[PLATFORM_NOTICE_READ], 1);
+        platform_db_counted(d, PLATFORM_NOTICE_READ);
     /* at every opening, not only the first: one that failed is tried again */
     sqlite3_bind_int64(st, 1, d->sent_upto);
     db_bind_text(st, 2, notice);

@@ -43,9 +43,17 @@ struct platform_db {
         char name[16];
         long long floor, requeued;
     } claim_from[4];
-    /* What the outbox and inbox recorded since start (GET /metrics). */
+    /* What the outbox and inbox recorded since start (GET /metrics), and
+     * what the open transaction adds to it once it commits (and had
+     * added when its savepoint opened): a round rolled back and tried
+     * again counts once. */
     metrics_counter counts[PLATFORM_COUNT_KINDS];
+    long pending[PLATFORM_COUNT_KINDS], at_savepoint[PLATFORM_COUNT_KINDS];
 };
+
+/* Counts one of kind: at once outside a transaction, at its commit
+ * inside one. */
+void platform_db_counted(platform_db *d, platform_count kind);
 
 /* Steps a bound lookup once: read(st, out) takes the row if there is one.
  * 1 found, 0 not, -1 on a database error (logged). Leaves st reset. */

@@ -236,7 +236,7 @@ int platform_db_outbox_accepted(platform_db *d, const char *channel, long long i
     db_bind_text(st, 4, channel);
     rc = run_changed(st);
     if (rc == 1)
-        metrics_add(&d->counts[PLATFORM_ALERT_ACCEPTED], 1);
+        platform_db_counted(d, PLATFORM_ALERT_ACCEPTED);
     if (rc != 1 || !reference)
         return rc;
     return platform_db_outbox_reference(d, channel, id, reference);
@@ -303,7 +303,7 @@ int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, 
     rc = run_changed(st);
     if (rc != 1)
         return rc;
-    metrics_add(&d->counts[PLATFORM_ALERT_FAILED], 1);
+    platform_db_counted(d, PLATFORM_ALERT_FAILED);
     sqlite3_bind_int64(d->failure_queue, 1, id);
     return db_run(d->failure_queue) == 0 ? 1 : -1;
 }
@@ -351,12 +351,12 @@ int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *
     long long id = d->sent_upto; /* nothing up to it is submitting */
     int own = sqlite3_get_autocommit(d->db), rc, queued = 0, lost = 0;
 
-    if (own && db_begin(d->db) != 0)
+    if (own && platform_db_begin(d) != 0)
         return -1;
     while ((rc = requeue_next(d, channel, at, &id, &queued, &lost)) == 1)
         ;
-    if (own && (rc < 0 || db_commit(d->db) != 0)) {
-        db_rollback(d->db);
+    if (own && (rc < 0 || platform_db_commit(d) != 0)) {
+        platform_db_rollback(d);
         return -1;
     }
     if (rc < 0)
@@ -400,7 +400,7 @@ outbox_receipt_result platform_db_outbox_receipt(platform_db *d, const char *cha
         db_bind_text(d->outbox_delivered, 2, at);
         rc = run_changed(d->outbox_delivered);
         if (rc == 1)
-            metrics_add(&d->counts[PLATFORM_ALERT_DELIVERED], 1);
+            platform_db_counted(d, PLATFORM_ALERT_DELIVERED);
         if (rc == 1 && f.alert) { /* owed to the hub as ConsignmentNotificationDelivery */
             sqlite3_bind_int64(d->delivery_queue, 1, f.id);
             rc = db_run(d->delivery_queue) == 0 ? 1 : -1;

@@ -45,6 +45,7 @@ name = carrier
 dir = data
 listen = 127.0.0.1:0
 public_url = http://127.0.0.1:7010
+metrics = public
 view_key = view.key
 clients = platform.clients
 pin_hash = min
@@ -276,6 +277,12 @@ check "the drop was logged with what was queued again" log_has 'queued again as 
 # disk would: the round is rolled back, and its outcomes must be kept and
 # tried again, or the alerts would stay accepted for ever (this SMSC never
 # sends a receipt again).
+# /metrics must count the round's outcomes once, however often it is tried.
+alerts_total() {
+	curl -s "$P/metrics" | awk -v o="outcome=\"$1\"" \
+		'/^herald_platform_alerts_total\{/ && index($0, o) {s += $NF} END {print s + 0}'
+}
+ACC0=$(alerts_total accepted) DEL0=$(alerts_total delivered)
 NOTE0=$(notice_id 2900) NOTE2=$(notice_id 2902)
 sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse BEFORE UPDATE OF state ON outbox
 	WHEN NEW.state = 'delivered' AND NEW.notice BETWEEN '$NOTE0' AND '$NOTE2'
@@ -289,6 +296,9 @@ check "... meanwhile none is delivered, the alerts submitting or accepted (their
 sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse"
 check "... once they can be, the receipts are recorded: all 3 delivered" \
 	db_has "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE2' AND state = 'delivered'" 3
+ACC1=$(alerts_total accepted) DEL1=$(alerts_total delivered)
+check "... and /metrics counts them once: 3 more accepted ($((ACC1 - ACC0))), 3 more delivered ($((DEL1 - DEL0)))" \
+	[ $((ACC1 - ACC0)) = 3 ] && [ $((DEL1 - DEL0)) = 3 ]
 
 # One outcome no statement can take (the trigger refuses it for good)
 # must not hold up the others: after three failed rounds each goes in a
