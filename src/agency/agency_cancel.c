@@ -114,21 +114,29 @@ static void delete_file(const char *path, int *n)
         log_error("retention: cannot delete %s: %s", path, strerror(errno));
 }
 
+/* A batch's file, and the part file a run that died before naming it
+ * may have left (agency_letters_print.h). */
+static void delete_batch_file(const char *folder, const char *batch, int k, int parts, int *n)
+{
+    char path[LETTERS_PATH_MAX], part[LETTERS_PATH_MAX + sizeof LETTERS_PART_SUFFIX];
+
+    letters_file_path(path, sizeof path, folder, batch, k, parts);
+    delete_file(path, n);
+    snprintf(part, sizeof part, "%s%s", path, LETTERS_PART_SUFFIX);
+    delete_file(part, n);
+}
+
 static void delete_batch_files(void *ctx, const char *batch)
 {
     const agency_cfg *cfg = ctx;
-    char folder[AGENCY_PATH_MAX + 16], path[LETTERS_PATH_MAX];
+    char folder[AGENCY_PATH_MAX + 16];
     int n = 0;
 
     snprintf(folder, sizeof folder, "%s/letters", cfg->dir);
-    letters_file_path(path, sizeof path, folder, batch, 0, 1); /* the manifest */
-    delete_file(path, &n);
-    letters_file_path(path, sizeof path, folder, batch, 1, 1); /* a batch in one PDF */
-    delete_file(path, &n);
-    for (int k = 1; k <= LETTERS_FILES_MAX; k++) { /* or in several */
-        letters_file_path(path, sizeof path, folder, batch, k, LETTERS_FILES_MAX);
-        delete_file(path, &n);
-    }
+    delete_batch_file(folder, batch, 0, 1, &n); /* the manifest */
+    delete_batch_file(folder, batch, 1, 1, &n); /* a batch in one PDF */
+    for (int k = 1; k <= LETTERS_FILES_MAX; k++) /* or in several */
+        delete_batch_file(folder, batch, k, LETTERS_FILES_MAX, &n);
     if (n)
         log_info("retention: deleted the %d letters files of batch %s", n, batch);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,7 @@ static int parse(int argc, char **argv, letters_opts *o)
 /* ---- printing a batch ---- */
 
 /* YYYYMMDDTHHMMSSZ-8 hex: sorts by time, unique without a counter. */
+#define BATCH_ID_LEN 25
 static void new_batch_id(char out[32], const char *at)
 {
     uint8_t rnd[4];
@@ -170,25 +172,64 @@ static int lock_dir(const char *dir)
     return -1;
 }
 
-/* Removes what runs that died midway left: files still under their part
- * names (letters_publish). */
-static void sweep_parts(const char *dir)
+static int any_notice(void *ctx, const char *notice, const char *reference)
+{
+    (void)ctx, (void)notice, (void)reference;
+    return 1;
+}
+
+/* 1 when the part file name (letters-BATCH....part) belongs to a batch the
+ * database holds, 0 when not, -1 on error. */
+static int part_recorded(agency_db *db, const char *name)
+{
+    char batch[BATCH_ID_LEN + 1], handed_over[64];
+    size_t n = strlen("letters-");
+
+    if (strlen(name) < n + BATCH_ID_LEN + 1 ||
+        (name[n + BATCH_ID_LEN] != '.' && name[n + BATCH_ID_LEN] != '-'))
+        return 0;
+    memcpy(batch, name + n, BATCH_ID_LEN);
+    batch[BATCH_ID_LEN] = '\0';
+    int rc = agency_db_letters_batch(db, batch, any_notice, NULL, handed_over,
+                                     sizeof handed_over);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+/* What runs that died midway left, as files still under their part names
+ * (letters_publish): a batch the database never recorded is removed; one
+ * it recorded (the run died between its mark and its renames) gets its
+ * names, as that run would have given them. */
+static int sweep_parts(agency_db *db, const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
     size_t suffix = strlen(LETTERS_PART_SUFFIX);
+    char final[NAME_MAX + 1];
+    int rc = d ? 0 : -1;
 
-    while (d && (e = readdir(d))) {
+    while (rc == 0 && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (strncmp(e->d_name, "letters-", 8) != 0 || n <= suffix ||
             strcmp(e->d_name + n - suffix, LETTERS_PART_SUFFIX) != 0)
             continue;
-        if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+        int recorded = part_recorded(db, e->d_name);
+        snprintf(final, sizeof final, "%.*s", (int)(n - suffix), e->d_name);
+        if (recorded < 0) {
+            rc = -1;
+        } else if (recorded) {
+            if ((rc = renameat(dirfd(d), e->d_name, dirfd(d), final)) == 0)
+                log_warn("letters: %s/%s named %s: its batch was recorded by a run that did"
+                         " not finish", dir, e->d_name, final);
+        } else if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
             log_warn("letters: removed %s/%s, left by a run that did not finish", dir,
                      e->d_name);
+        }
     }
+    if (rc == 0 && fsync(dirfd(d)) != 0)
+        rc = -1;
     if (d)
         closedir(d);
+    return rc;
 }
 
 static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o)
@@ -197,9 +238,6 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     letters_batch b = {.cfg = c, .dir = dir, .batch = batch, .date = date};
     int rc;
 
-    clock_rfc3339_ms(at, clock_now_ms());
-    snprintf(date, sizeof date, "%.10s", at);
-    new_batch_id(batch, at);
     snprintf(dir, sizeof dir, "%s", o->out ? o->out : c->dir);
     if (!o->out)
         strncat(dir, "/letters", sizeof dir - strlen(dir) - 1);
@@ -207,7 +245,14 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
         return cli_fail(CMD, "%s: cannot create: %s", dir, strerror(errno));
     if (lock_dir(dir) != 0)
         return cli_fail(CMD, "%s: cannot lock: %s", dir, strerror(errno));
-    sweep_parts(dir);
+    errno = 0;
+    if (sweep_parts(db, dir) != 0)
+        return cli_fail(CMD, "%s: cannot clear what an unfinished run left: %s", dir,
+                        errno ? strerror(errno) : "database error");
+    /* the time once the lock is ours: a run that waited prints now */
+    clock_rfc3339_ms(at, clock_now_ms());
+    snprintf(date, sizeof date, "%.10s", at);
+    new_batch_id(batch, at);
     b.files = o->jobs ? o->jobs : processors();
     b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;
     rc = letters_print(&b, db);

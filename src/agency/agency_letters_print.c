@@ -499,13 +499,14 @@ int letters_publish(letters_batch *b)
     if (rc == 0 && b->has_manifest)
         rc = publish_one(b, b->manifest); /* last: a manifest means its files are there */
     /* the new names as durable as the batch's row */
-    if (rc == 0 && (dir = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        if (fsync(dir) != 0) {
-            snprintf(b->err, sizeof b->err, "cannot sync %s: %s", b->dir, strerror(errno));
-            rc = -1;
-        }
-        close(dir);
+    if (rc != 0)
+        return rc;
+    if ((dir = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dir) != 0) {
+        snprintf(b->err, sizeof b->err, "cannot sync %s: %s", b->dir, strerror(errno));
+        rc = -1;
     }
+    if (dir >= 0)
+        close(dir);
     return rc;
 }
 

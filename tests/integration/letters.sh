@@ -242,9 +242,14 @@ check "the next run removes them, saying so, and prints all $N letters under the
 		[ \"\$(ls data4/letters)\" = \"\$(cd data4/letters && ls letters-*.pdf letters-*.csv)\" ] &&
 		[ \$(ls data4/letters | wc -l) -eq 2 ]"
 
+# As if the first run had died between recording its batch and naming its
+# files: the next run gives them their names, as they are the batch's.
+for f in data/letters/letters-*; do mv "$f" "$f.part"; done
 "$HERALD" agency postal --config agency.ini --letters >run2.json 2>run2.err
 check "a second run prints nothing twice: no letters, no files" \
 	bash -c "jq -e '.letters == 0 and .batch == null' run2.json >/dev/null && [ \$(ls data/letters | wc -l) -eq 2 ]"
+check "... and names the part files of the recorded batch, saying so" \
+	bash -c "[ -f '$PDF' ] && [ -f '$MAN' ] && [ \$(grep -c 'its batch was recorded by a run that did not finish' run2.err) -eq 2 ]"
 "$HERALD" agency postal --config agency.ini --new >new.csv 2>>postal.err
 check "postal --new lists none of the printed letters" [ "$(wc -l <new.csv)" -eq 1 ]
 
