@@ -11,11 +11,17 @@
 /* What a character is seen as when it shows nothing at all. */
 #define NOTHING '\0'
 
-/* name[0..n) is lower (ASCII letters and digits), whatever its case. */
-static int same_name(const char *name, const char *lower, size_t n)
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* a[0..n) and b[0..n) are the same ASCII letters and digits, whatever
+ * their case. */
+static int same_letters(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if ((name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]) != lower[i])
+        if (lower(a[i]) != lower(b[i]))
             return 0;
     return 1;
 }
@@ -30,34 +36,18 @@ static int is_alnum(char c)
     return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
-/* Elements a browser and the letter set apart from what is around them. */
-static int breaks_text(const char *name, size_t n)
+static int is_space(char c)
 {
-#define B(s) {s, sizeof s - 1}
-    static const struct {
-        const char *name;
-        size_t len;
-    } blocks[] = {B("br"),      B("p"),      B("div"),     B("td"),     B("th"),     B("tr"),
-                  B("li"),      B("ul"),     B("ol"),      B("dl"),     B("dt"),     B("dd"),
-                  B("table"),   B("thead"),  B("tbody"),   B("tfoot"),  B("caption"), B("h1"),
-                  B("h2"),      B("h3"),     B("h4"),      B("h5"),     B("h6"),     B("hr"),
-                  B("blockquote"), B("pre"), B("section"), B("article"), B("header"), B("footer"),
-                  B("address"), B("img")};
-#undef B
-
-    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
-        if (blocks[i].len == n && same_name(name, blocks[i].name, n))
-            return 1;
-    return 0;
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* As in HTML, "<" begins a tag only before a letter, '/' or '!': "1 < 2"
- * is text. */
+/* As in HTML, "<" begins markup only before a letter, '/', '!' or '?':
+ * "1 < 2" is text, and so is a "</" that ends the document. */
 static int opens_tag(const char *html, size_t len, size_t i)
 {
     char c = i + 1 < len ? html[i + 1] : '\0';
 
-    return is_alpha(c) || c == '/' || c == '!';
+    return is_alpha(c) || c == '!' || c == '?' || (c == '/' && i + 2 < len);
 }
 
 /* The end of the comment whose "<!--" is at html[i]: past "-->", or
@@ -80,41 +70,70 @@ static size_t comment_end(const char *html, size_t len, size_t i)
     return len;
 }
 
-/* 1 when html[k] comes after '=' in the tag that opens at html[i],
- * white space between. */
-static int after_equals(const char *html, size_t i, size_t k)
+/* Past the first '>' from html[k] on, or len: where "<!DOCTYPE ...>",
+ * "<?...>", "</1...>" and the like (bogus comments to HTML) end. */
+static size_t first_gt(const char *html, size_t len, size_t k)
 {
-    while (k > i + 1 && (html[k - 1] == ' ' || html[k - 1] == '\t' || html[k - 1] == '\n' ||
-                         html[k - 1] == '\r' || html[k - 1] == '\f'))
-        k--;
-    return html[k - 1] == '=';
+    const char *gt = memchr(html + k, '>', len - k);
+
+    return gt ? (size_t)(gt - html) + 1 : len;
 }
 
-/* The end of the tag or comment opening at html[i] ('<'): the offset past
- * its '>', or len. A quote opens an attribute's value only after '='
- * (spaces allowed between), as in HTML: in <b'> it is part of a name. */
+/* The end of the start or end tag at html[i] (a letter after "<" or
+ * "</"), read as HTML's tokenizer reads attributes: a quote opens a value
+ * only after a name and '=' (in <b'> or <b="> it is part of a name). */
 static size_t tag_end(const char *html, size_t len, size_t i)
 {
+    enum { BEFORE_NAME, NAME, AFTER_NAME, BEFORE_VALUE, QUOTED, UNQUOTED } at;
+    size_t k = i + 1 + (html[i + 1] == '/');
     char quote = 0;
 
-    if (len - i >= 4 && !memcmp(html + i, "<!--", 4))
-        return comment_end(html, len, i);
-    for (size_t k = i + 1; k < len; k++) {
+    while (k < len && !is_space(html[k]) && html[k] != '/' && html[k] != '>')
+        k++; /* the tag's name */
+    for (at = BEFORE_NAME; k < len; k++) {
         char c = html[k];
-        if (quote) {
+        if (at == QUOTED) {
             if (c == quote)
-                quote = 0;
+                at = BEFORE_NAME;
         } else if (c == '>') {
             return k + 1;
-        } else if ((c == '"' || c == '\'') && after_equals(html, i, k)) {
-            quote = c;
+        } else if (at == UNQUOTED) {
+            if (is_space(c))
+                at = BEFORE_NAME;
+        } else if (at == BEFORE_VALUE) {
+            if (c == '"' || c == '\'') {
+                quote = c;
+                at = QUOTED;
+            } else if (!is_space(c)) {
+                at = UNQUOTED;
+            }
+        } else if (c == '=' && (at == NAME || at == AFTER_NAME)) {
+            at = BEFORE_VALUE;
+        } else if (c == '/') {
+            at = BEFORE_NAME;
+        } else if (is_space(c)) {
+            at = at == NAME ? AFTER_NAME : at;
+        } else {
+            at = NAME; /* a name's character, '=' first included */
         }
     }
     return len;
 }
 
-/* 1 when the tag html[i..end) is one that breaks_text. */
-static int tag_breaks(const char *html, size_t i, size_t end)
+size_t html_markup_end(const char *html, size_t len, size_t i)
+{
+    char c = html[i + 1];
+
+    if (len - i >= 4 && !memcmp(html + i, "<!--", 4))
+        return comment_end(html, len, i);
+    if (is_alpha(c) || (c == '/' && is_alpha(html[i + 2])))
+        return tag_end(html, len, i);
+    return first_gt(html, len, i + 2);
+}
+
+/* The name of the tag at html[i] ('<'), after a '/' if it closes: its
+ * offset and length (0 for a comment, a bogus one, or none). */
+static size_t tag_name(const char *html, size_t i, size_t end, size_t *at)
 {
     size_t k = i + 1, n = 0;
 
@@ -122,7 +141,78 @@ static int tag_breaks(const char *html, size_t i, size_t end)
         k++;
     while (k + n < end && is_alnum(html[k + n]))
         n++;
-    return n > 0 && breaks_text(html + k, n);
+    *at = k;
+    return n;
+}
+
+/* What an element is to the eye: BREAKS when a browser and the letter set
+ * it apart from what is around it (a line or a block); RAW_HIDDEN or
+ * RAW_SHOWN when its content is text up to its end tag, never markup,
+ * shown as written (textarea, xmp, plaintext) or not at all. */
+enum { BREAKS = 1, RAW_HIDDEN = 2, RAW_SHOWN = 4 };
+
+/* name[0..n) is the lowercase literal s, whatever its case */
+#define IS(s) (n == sizeof s - 1 && same_letters(name, s, n))
+
+static int tag_kind(const char *name, size_t n)
+{
+    switch (lower(name[0])) { /* by first letter: a tag costs a few compares */
+    case 'a':
+        return IS("address") || IS("article") ? BREAKS : 0;
+    case 'b':
+        return IS("br") || IS("blockquote") ? BREAKS : 0;
+    case 'c':
+        return IS("caption") ? BREAKS : 0;
+    case 'd':
+        return IS("div") || IS("dl") || IS("dt") || IS("dd") ? BREAKS : 0;
+    case 'f':
+        return IS("footer") ? BREAKS : 0;
+    case 'h':
+        return (n == 2 && name[1] >= '1' && name[1] <= '6') || IS("hr") || IS("header") ? BREAKS
+                                                                                        : 0;
+    case 'i':
+        return IS("img") ? BREAKS : IS("iframe") ? RAW_HIDDEN : 0;
+    case 'l':
+        return IS("li") ? BREAKS : 0;
+    case 'n':
+        return IS("noembed") || IS("noframes") || IS("noscript") ? RAW_HIDDEN : 0;
+    case 'o':
+        return IS("ol") ? BREAKS : 0;
+    case 'p':
+        return IS("p") || IS("pre") ? BREAKS : IS("plaintext") ? RAW_SHOWN : 0;
+    case 's':
+        return IS("section") ? BREAKS : IS("script") || IS("style") ? RAW_HIDDEN : 0;
+    case 't':
+        if (IS("title") || IS("template"))
+            return RAW_HIDDEN;
+        if (IS("textarea"))
+            return RAW_SHOWN;
+        return IS("table") || IS("thead") || IS("tbody") || IS("tfoot") || IS("td") || IS("th") ||
+                       IS("tr")
+                   ? BREAKS
+                   : 0;
+    case 'u':
+        return IS("ul") ? BREAKS : 0;
+    case 'x':
+        return IS("xmp") ? RAW_SHOWN : 0;
+    default:
+        return 0;
+    }
+}
+#undef IS
+
+/* Where the raw text after the start tag of name[0..n) ends, from k on:
+ * at its end tag ("</name" then a space, '/' or '>'), or len. */
+static size_t raw_text_end(const char *html, size_t len, size_t k, const char *name, size_t n)
+{
+    for (; k + 2 + n <= len; k++) {
+        if (html[k] != '<' || html[k + 1] != '/' || !same_letters(html + k + 2, name, n))
+            continue;
+        char c = k + 2 + n < len ? html[k + 2 + n] : '>';
+        if (is_space(c) || c == '/' || c == '>')
+            return k;
+    }
+    return len;
 }
 
 /* ---- characters ---- */
@@ -139,14 +229,15 @@ static int in_ranges(uint32_t cp, const cp_range *r, size_t n)
     return 0;
 }
 
-/* Characters a page and a letter show as nothing (Unicode's default
- * ignorables: soft hyphen, zero-width spaces and joiners, direction
- * marks, variation selectors...): "800101&shy;1234567" shows thirteen
+/* Characters a page and a letter show as nothing of their own (Unicode's
+ * default ignorables: soft hyphen, zero-width spaces and joiners,
+ * direction marks, variation selectors...; and combining marks, which
+ * only mark the digit before them): "800101&shy;1234567" shows thirteen
  * digits side by side. */
 static int shows_nothing(uint32_t cp)
 {
     static const cp_range r[] = {
-        {0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x061C, 0x061C}, {0x115F, 0x1160},
+        {0x00AD, 0x00AD}, {0x0300, 0x036F}, {0x061C, 0x061C}, {0x115F, 0x1160},
         {0x17B4, 0x17B5}, {0x180B, 0x180F}, {0x200B, 0x200F}, {0x202A, 0x202E},
         {0x2060, 0x206F}, {0x3164, 0x3164}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
         {0xFFA0, 0xFFA0}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF}};
@@ -158,8 +249,9 @@ static int shows_nothing(uint32_t cp)
 static int looks_like_hyphen(uint32_t cp)
 {
     static const cp_range r[] = {
-        {0x2010, 0x2015}, {0x2043, 0x2043}, {0x2212, 0x2212}, {0x2500, 0x2501},
-        {0x23AF, 0x23AF}, {0x2E3A, 0x2E3B}, {0x30FC, 0x30FC}, {0x3161, 0x3161},
+        {0x02D7, 0x02D7}, {0x2010, 0x2015}, {0x2043, 0x2043}, {0x2212, 0x2212},
+        {0x2500, 0x2501}, {0x23AF, 0x23AF}, {0x2796, 0x2796}, {0x2E3A, 0x2E3B},
+        {0x30FC, 0x30FC}, {0x3161, 0x3161}, {0x31D0, 0x31D0}, {0x4E00, 0x4E00},
         {0xFE58, 0xFE58}, {0xFE63, 0xFE63}, {0xFF0D, 0xFF0D}, {0xFF70, 0xFF70}};
 
     return in_ranges(cp, r, sizeof r / sizeof r[0]);
@@ -172,8 +264,8 @@ static char seen_as(uint32_t cp)
 {
     if (cp >= 0x20 && cp < 0x7F)
         return (char)cp;
-    /* Latin letters, hangul and CJK ideographs: none of the below */
-    if ((cp > 0xAD && cp < 0x034F) || (cp > 0x3164 && cp < 0xFE00))
+    /* hangul and CJK ideographs (but U+4E00, a dash to the eye) */
+    if ((cp > 0x31D0 && cp < 0x4E00) || (cp > 0x4E00 && cp < 0xFE00))
         return 'x';
     if (cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == 0xA0 || cp == 0x3000 ||
         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F)
@@ -186,6 +278,10 @@ static char seen_as(uint32_t cp)
         return (char)('0' + (cp - 0xFF10));
     if (cp >= 0x1D7CE && cp <= 0x1D7FF)
         return (char)('0' + (cp - 0x1D7CE) % 10);
+    if (cp == 0xB9 || cp == 0xB2 || cp == 0xB3) /* superscript 1, 2, 3 */
+        return cp == 0xB9 ? '1' : (char)('0' + (cp - 0xB0));
+    if (cp == 0x2070 || (cp >= 0x2074 && cp <= 0x2079) || (cp >= 0x2080 && cp <= 0x2089))
+        return (char)('0' + (cp & 0xF)); /* super- and subscript digits */
     return 'x';
 }
 
@@ -223,7 +319,8 @@ static const struct {
              {"nbsp", 0xA0, 1},     {"shy", 0xAD, 1},      {"ndash", 0x2013, 0},
              {"mdash", 0x2014, 0},  {"minus", 0x2212, 0},  {"hyphen", 0x2010, 0},
              {"dash", 0x2010, 0},   {"horbar", 0x2015, 0}, {"boxh", 0x2500, 0},
-             {"HorizontalLine", 0x2500, 0}, {"zwj", 0x200D, 0}, {"zwnj", 0x200C, 0},
+             {"HorizontalLine", 0x2500, 0}, {"hybull", 0x2043, 0},
+             {"sup1", 0xB9, 1}, {"sup2", 0xB2, 1}, {"sup3", 0xB3, 1}, {"zwj", 0x200D, 0}, {"zwnj", 0x200C, 0},
              {"lrm", 0x200E, 0},    {"rlm", 0x200F, 0},    {"ZeroWidthSpace", 0x200B, 0},
              {"NegativeVeryThinSpace", 0x200B, 0}, {"NegativeThinSpace", 0x200B, 0},
              {"NegativeMediumSpace", 0x200B, 0}, {"NegativeThickSpace", 0x200B, 0},
@@ -283,18 +380,24 @@ static size_t named_ref(const char *html, size_t len, size_t i, uint32_t *cp)
     while (i + 1 + n < len && n <= REF_MAX && is_alnum(html[i + 1 + n]))
         n++;
     if (n > 0 && n <= REF_MAX && i + 1 + n < len && html[i + 1 + n] == ';') {
-        *cp = 0xFFFD;
         for (size_t k = 0; k < sizeof named / sizeof named[0]; k++)
-            if (strlen(named[k].name) == n && !memcmp(html + i + 1, named[k].name, n))
+            if (strlen(named[k].name) == n && !memcmp(html + i + 1, named[k].name, n)) {
                 *cp = named[k].cp;
-        return i + n + 2;
+                return i + n + 2;
+            }
     }
+    /* no whole name: a legacy one may begin it ("&shy1234567;") */
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
         size_t m = strlen(named[k].name);
         if (named[k].legacy && m <= n && !memcmp(html + i + 1, named[k].name, m)) {
             *cp = named[k].cp;
             return i + 1 + m;
         }
+    }
+    /* any other name followed by ';' shows a character that matters not */
+    if (n > 0 && n <= REF_MAX && i + 1 + n < len && html[i + 1 + n] == ';') {
+        *cp = 0xFFFD;
+        return i + n + 2;
     }
     return i;
 }
@@ -312,19 +415,13 @@ static size_t utf8_seen(const char *html, size_t len, size_t i, char *c)
     return i + n;
 }
 
-/* The unit of source at html[i]: a tag or comment, a reference, or one
- * character. Its end, and in *c what it is seen as (NOTHING for a tag
- * that does not break the text, or a character that shows nothing). */
-static size_t next_unit(const char *html, size_t len, size_t i, char *c)
+/* The reference or character at html[i]: its end, and in *c what it is
+ * seen as. */
+static size_t char_unit(const char *html, size_t len, size_t i, char *c)
 {
     uint32_t cp;
     size_t end;
 
-    if (html[i] == '<' && opens_tag(html, len, i)) {
-        end = tag_end(html, len, i);
-        *c = tag_breaks(html, i, end) ? ' ' : NOTHING;
-        return end;
-    }
     if (html[i] == '&') {
         end = i + 1 < len && html[i + 1] == '#' ? numeric_ref(html, len, i, &cp)
                                                  : named_ref(html, len, i, &cp);
@@ -340,20 +437,47 @@ static size_t next_unit(const char *html, size_t len, size_t i, char *c)
     return utf8_seen(html, len, i, c);
 }
 
+/* The markup at html[i] ('<', opens_tag): its end, and in *c a space for
+ * a tag that breaks the text, NOTHING for any other. A start tag whose
+ * content is raw text takes in that content when it is hidden; when it is
+ * shown, *raw is where it ends. */
+static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_t *raw)
+{
+    size_t end = html_markup_end(html, len, i), at, n = tag_name(html, i, end, &at);
+    int kind = n ? tag_kind(html + at, n) : 0;
+
+    if (html[i + 1] == '/')
+        kind &= BREAKS; /* an end tag begins no raw text */
+    *c = kind & (BREAKS | RAW_SHOWN) ? ' ' : NOTHING;
+    if (kind & RAW_HIDDEN) {
+        end = raw_text_end(html, len, end, html + at, n);
+        return end < len ? html_markup_end(html, len, end) : len;
+    }
+    if (kind & RAW_SHOWN)
+        *raw = same_letters(html + at, "plaintext", n) ? len /* to the end, whatever follows */
+                                                       : raw_text_end(html, len, end, html + at, n);
+    return end;
+}
+
 size_t html_seen(const char *html, size_t len, char *out, uint32_t *from)
 {
-    size_t n = 0, i = 0;
+    size_t n = 0, i = 0, raw = 0;
 
     while (i < len) {
         char c = html[i];
+        size_t end;
         /* most of a document is plain ASCII: seen as written */
         if (c >= 0x20 && c < 0x7F && c != '<' && c != '&') {
             out[n] = c;
             from[n++] = (uint32_t)i++;
             continue;
         }
-        size_t end = (unsigned char)c >= 0x80 ? utf8_seen(html, len, i, &c)
-                                               : next_unit(html, len, i, &c);
+        if (c == '<' && i >= raw && opens_tag(html, len, i))
+            end = markup_unit(html, len, i, &c, &raw);
+        else if (c == '<')
+            end = i + 1;
+        else
+            end = char_unit(html, len, i, &c);
         if (c != NOTHING) {
             out[n] = c;
             from[n++] = (uint32_t)i;
@@ -367,5 +491,5 @@ size_t html_seen_end(const char *html, size_t len, size_t at)
 {
     char c;
 
-    return at < len ? next_unit(html, len, at, &c) : len;
+    return at < len ? char_unit(html, len, at, &c) : len;
 }

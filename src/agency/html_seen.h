@@ -35,4 +35,11 @@ size_t html_seen(const char *html, size_t len, char *out, uint32_t *from);
  * none), or past the character's last UTF-8 byte. */
 size_t html_seen_end(const char *html, size_t len, size_t at);
 
+/* Where the markup opening at html[i] ('<' before a letter, '/', '!' or
+ * '?') ends, as a browser ends it: a tag (a quote opening a value only
+ * after a name and '='), a comment ("<!-->", "<!--->" and "--!>"
+ * included) or a bogus comment ("<!DOCTYPE ...>", "<?...>", "</1...>",
+ * ended by the first '>'): past its '>', or len. */
+size_t html_markup_end(const char *html, size_t len, size_t i);
+
 #endif

@@ -253,15 +253,17 @@ typedef struct span {
 } span;
 
 /* The field of a value the run over [first, end) of the document
- * touches; -1 when it touches none, or lies all inside one (that value's
- * supplier judges it: a date to come may be a reference). */
-static long field_touched(const span *v, size_t nv, size_t first, size_t end)
+ * touches; -1 when it touches none, or lies all inside one and inside_ok
+ * (that value's supplier judges its bytes: a date to come may be a
+ * reference; but not what only shows as one, like full-width digits,
+ * which it cannot see). */
+static long field_touched(const span *v, size_t nv, size_t first, size_t end, int inside_ok)
 {
     long touched = -1;
 
     for (size_t i = 0; i < nv; i++) {
         if (v[i].start <= first && end <= v[i].end)
-            return -1;
+            return inside_ok ? -1 : v[i].field;
         if (touched < 0 && first < v[i].end && end > v[i].start)
             touched = v[i].field;
     }
@@ -306,8 +308,14 @@ static long run_field(const char *doc, size_t len, const char *text, size_t n,
         for (size_t at = lo; bad < 0 && (k = rrn_find_valid_from(text, hi, at, RRN_ANY_DAY)) >= 0;
              at = (size_t)k + 1) {
             size_t last = (size_t)k + 13 + (text[k + 6] == '-') - 1;
-            bad = from ? field_touched(v, nv, from[k], html_seen_end(doc, len, from[last]))
-                       : field_touched(v, nv, (size_t)k, last + 1);
+            if (!from) {
+                bad = field_touched(v, nv, (size_t)k, last + 1, 1);
+                continue;
+            }
+            /* a run seen as it is written (a byte a character) is one the
+             * bytes held too */
+            size_t end = html_seen_end(doc, len, from[last]);
+            bad = field_touched(v, nv, from[k], end, end - from[k] == last - (size_t)k + 1);
         }
     }
     return bad;

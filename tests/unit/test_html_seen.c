@@ -53,6 +53,7 @@ static void references_end_as_browsers_end_them(void **state)
     assert_string_equal(seen("800101&#x2d 1234567"), "800101- 1234567");
     /* legacy names are read without ';' too, the rest follows */
     assert_string_equal(seen("800101&shy1234567"), "8001011234567");
+    assert_string_equal(seen("800101&shy1234567;"), "8001011234567;");
     assert_string_equal(seen("&ltb&gt &ampx &notalegacyname"), "<b> &x &notalegacyname");
     /* windows-1252's dashes, as browsers read 0x80-0x9F */
     assert_string_equal(seen("800101&#150;1234567 &#151;"), "800101-1234567 -");
@@ -77,6 +78,10 @@ static void look_alikes_are_seen_as_what_they_show(void **state)
                         "800101-1234567");
     assert_string_equal(seen("800101\xE2\x80\x93" "1234567 \xE2\x88\x92 \xE3\x85\xA1"),
                         "800101-1234567 - -");
+    /* super- and subscript digits, a CJK "one" that is a dash to the eye */
+    assert_string_equal(seen("\xC2\xB9\xE2\x82\x89&sup2;\xE4\xB8\x80\xE4\xB8\x81"), "192-x");
+    /* a combining mark only marks the digit before it */
+    assert_string_equal(seen("8\xCC\x81" "00101"), "800101");
     /* mathematical bold digits */
     assert_string_equal(seen("\xF0\x9D\x9F\x8E\xF0\x9D\x9F\x97"), "09");
     /* any other character is one 'x', a byte that begins none too */
@@ -94,6 +99,33 @@ static void comments_and_quotes_end_as_browsers_end_them(void **state)
     /* a quote opens a value only after '=' */
     assert_string_equal(seen("<b'>800101</b>-1234567<i x='>'>."), "800101-1234567.");
     assert_string_equal(seen("<b title = \"a>b\" c=d'>e"), "e");
+}
+
+static void markup_ends_as_browsers_end_it(void **state)
+{
+    (void)state;
+    /* bogus comments end at the first '>', quotes or not */
+    assert_string_equal(seen("<?php x>800101<!DOCTYPE html>-</1 a='>'>1"), "800101-'>1");
+    assert_string_equal(seen("<!a=\"> 800101<i></i>-1234567 \">"), " 800101-1234567 \">");
+    assert_string_equal(seen("</>a</1 b>c"), "ac");
+    /* a quote opens a value only after a name and '=' */
+    assert_string_equal(seen("<b=\">1<b =\">2<b a==\">3<b a = '>'>4"), "1234");
+    /* a "</" that ends the document is text */
+    assert_string_equal(seen("1</"), "1</");
+}
+
+static void raw_text_is_not_markup(void **state)
+{
+    (void)state;
+    /* hidden: title, style, script ... up to their end tag, whatever is in them */
+    assert_string_equal(seen("800101<title>x</title>-1234567"), "800101-1234567");
+    assert_string_equal(seen("<style><!--</style>800101<b></b>-1234567-->"),
+                        "800101-1234567-->");
+    assert_string_equal(seen("<SCRIPT>1</script >2<script>3"), "2");
+    /* shown as written: textarea, xmp, plaintext */
+    assert_string_equal(seen("<textarea><!--</textarea>1"), " <!--1");
+    assert_string_equal(seen("<xmp><b>1</b></xmp>2"), " <b>1</b>2");
+    assert_string_equal(seen("<plaintext><b>1</plaintext>"), " <b>1</plaintext>");
 }
 
 static void each_character_knows_its_place(void **state)
@@ -127,6 +159,8 @@ int main(void)
         cmocka_unit_test(invisible_characters_show_nothing),
         cmocka_unit_test(look_alikes_are_seen_as_what_they_show),
         cmocka_unit_test(comments_and_quotes_end_as_browsers_end_them),
+        cmocka_unit_test(markup_ends_as_browsers_end_it),
+        cmocka_unit_test(raw_text_is_not_markup),
         cmocka_unit_test(each_character_knows_its_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -323,6 +323,15 @@ static void rrn_made_at_a_seam_refused(void **state)
     expect_seam_refused("<p>No. 800101&shy;((rest))</p>", rest, "rest");
     expect_seam_refused("<p>No. 800101&#8211;((rest))</p>", rest, "rest");
     expect_seam_refused("<p>No. 800101-((rest))</p>", wide, "rest");
+    /* a value that only shows one, all by itself: its supplier read bytes */
+    const char *const wide_all[] = {"v", "\xEF\xBC\x98" "00101-1234567", NULL};
+    const char *const shy_in[] = {"v", "800101\xC2\xAD" "1234567", NULL};
+    expect_seam_refused("<p>No. ((v)) on file</p>", wide_all, "v");
+    expect_seam_refused("<p>No. ((v)) on file</p>", shy_in, "v");
+    /* a legacy reference's name ends where it ends, ';' after or not */
+    expect_seam_refused("<p>No. 800101&shy((rest));</p>", rest, "rest");
+    /* a hidden element between: not seen */
+    expect_seam_refused("<p>No. ((front))<title>x</title>-1234567</p>", front, "front");
 }
 
 static void size_limit(void **state)
