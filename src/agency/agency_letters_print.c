@@ -16,6 +16,7 @@
 #include "field.h"
 #include "letter_pdf.h"
 #include "letter_text.h"
+#include "rrn.h"
 
 #define QUEUE 32 /* letters waiting for each drawing thread */
 
@@ -53,6 +54,7 @@ struct print {
     int nparts;
     buf text;
     size_t cap;
+    int today; /* for rrn_find_valid */
 };
 
 /* RFC 4180 quoting, as the postal list does. */
@@ -224,6 +226,13 @@ static int check_row(print *pr, const agency_letter_row *row)
     if (letter_text_from_html(row->body, row->body_len, &pr->text, why, sizeof why) != 0) {
         snprintf(err, cap, "line %ld (reference %s): field document: %s", row->line,
                  row->reference, why);
+        return -1;
+    }
+    /* what goes on paper, as printed: the document was checked as a
+     * browser shows it, and the letter reads markup its own way */
+    if (rrn_find_valid(pr->text.data ? pr->text.data : "", pr->text.len, pr->today) >= 0) {
+        snprintf(err, cap, "line %ld (reference %s): field document: the letter would show"
+                 " what may be a resident registration number", row->line, row->reference);
         return -1;
     }
     return 0;
@@ -404,6 +413,7 @@ static void set_up(print *pr, letters_batch *b)
     const agency_cfg *c = b->cfg;
 
     pr->b = b;
+    pr->today = rrn_today();
     pr->postal_class = letters_key(c, "postal_class", "standard");
     snprintf(pr->class_label, sizeof pr->class_label, "우편 구분 / Postal class: %s",
              pr->postal_class);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "html_seen.h"
 #include "utf8.h"
 
 /* Elements whose content is not text to print. */
@@ -389,12 +390,9 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
     buf_init(&scratch, 64);
     while (p && p < end) {
         if (*p == '<' && p + 1 < end && (p[1] == '!' || p[1] == '?')) {
-            const char *gt = memchr(p, '>', (size_t)(end - p)); /* comment, doctype */
-            if (p + 3 < end && !memcmp(p, "<!--", 4)) {
-                const char *e = memmem(p + 4, (size_t)(end - p - 4), "-->", 3);
-                gt = e ? e + 2 : NULL;
-            }
-            p = gt ? gt + 1 : end;
+            /* comment, doctype: where a browser ends them, as the page's
+             * RRN check reads them (html_seen.h) */
+            p = html + html_markup_end(html, len, (size_t)(p - html));
         } else if (*p == '<') {
             p = read_tag(p, end, &t);
             if (!p || (t.name[0] && tag(&t, out, &sc, &scratch, err, errlen) != 0))

@@ -308,6 +308,31 @@ check "a document the letter cannot render stops the run naming the line and wha
 	bash -c "[ $rc -ne 0 ] && grep -q 'line 2 (reference .*): field document: element <img> cannot be printed' img.run.err && grep -q 'nothing was printed' img.run.err"
 check "and leaves no file behind" [ "$(ls data/letters | wc -l)" -eq 2 ]
 
+# --- a letter that would show an RRN the page does not ---
+# "< x>" is text to a browser (so the page shows no RRN, and the render
+# let it through), but the letter's reader drops it: what is printed is
+# checked as printed. In the copy of the folder whose letters are done.
+cat >lt.html <<'HTML'
+<p>((name)) ((address))</p><p>No. ((front))< x>-1234567</p>
+HTML
+printf 'rrn,name,address,front\n%s,꺾쇠,서울 어딘가 2,800101\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 98)" >lt.csv
+"$HERALD" agency send --config agency3.ini --template lt.html --title "lt" --deadline 2026-12-31 lt.csv >lt.out 2>lt.err
+check "the document passes the render's check (the page shows no RRN)" jqf ".accepted == 1" lt.out
+until_postal_lt() {
+	for _ in $(seq 1 300); do
+		"$HERALD" agency postal --config agency3.ini --sync >/dev/null 2>>postal.err
+		"$HERALD" agency status --config agency3.ini | jq -e ".postal == $((N + 1))" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+until_postal_lt
+"$HERALD" agency postal --config agency3.ini --letters >lt.json 2>lt.run.err
+rc=$?
+check "its letter would: the run stops naming the line, never the digits, and prints nothing" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'line 2 (reference .*): field document: the letter would show what may be a resident registration number' lt.run.err &&
+		! grep -q 1234567 lt.run.err && [ \"\$(ls data3/letters | grep -c part)\" = 0 ]"
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,

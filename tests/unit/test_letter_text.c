@@ -42,6 +42,18 @@ static void a_bare_ampersand_is_text(void **state)
     buf_free(&b);
 }
 
+/* Comments end where a browser ends them, as the page's check reads them */
+static void comments_end_as_browsers_end_them(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<p>800101<!-->x<!---->-1<!--->y<!--a--!>z<?php w>v</p>", &b, err), 0);
+    assert_string_equal(b.data, "800101x-1yzv");
+    buf_free(&b);
+}
+
 static void table_cells_stay_apart(void **state)
 {
     buf b;
@@ -167,6 +179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paragraphs_headings_and_lists_are_lines),
         cmocka_unit_test(a_bare_ampersand_is_text),
+        cmocka_unit_test(comments_end_as_browsers_end_them),
         cmocka_unit_test(table_cells_stay_apart),
         cmocka_unit_test(ordered_lists_keep_their_numbers),
         cmocka_unit_test(links_print_their_targets),
