@@ -293,15 +293,16 @@ cat >img.html <<'HTML'
 HTML
 printf 'rrn,name,address\n%s,이미지,서울 어딘가 1\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 99)" >img.csv
 "$HERALD" agency send --config agency.ini --template img.html --title "img" --deadline 2026-12-31 img.csv >/dev/null 2>img.err
-until_postal_img() {
+# until_postal_count INI K: the agency of INI knows K notices sent to paper.
+until_postal_count() {
 	for _ in $(seq 1 300); do
-		"$HERALD" agency postal --config agency.ini --sync >/dev/null 2>>postal.err
-		"$HERALD" agency status --config agency.ini | jq -e ".postal == $((N + 1))" >/dev/null && return 0
+		"$HERALD" agency postal --config "$1" --sync >/dev/null 2>>postal.err
+		"$HERALD" agency status --config "$1" | jq -e ".postal == $2" >/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check "the notice with an image goes to paper too" until_postal_img
+check "the notice with an image goes to paper too" until_postal_count agency.ini $((N + 1))
 "$HERALD" agency postal --config agency.ini --letters >img.json 2>img.run.err
 rc=$?
 check "a document the letter cannot render stops the run naming the line and what: <img>" \
@@ -318,15 +319,7 @@ HTML
 printf 'rrn,name,address,front\n%s,꺾쇠,서울 어딘가 2,800101\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 98)" >lt.csv
 "$HERALD" agency send --config agency3.ini --template lt.html --title "lt" --deadline 2026-12-31 lt.csv >lt.out 2>lt.err
 check "the document passes the render's check (the page shows no RRN)" jqf ".accepted == 1" lt.out
-until_postal_lt() {
-	for _ in $(seq 1 300); do
-		"$HERALD" agency postal --config agency3.ini --sync >/dev/null 2>>postal.err
-		"$HERALD" agency status --config agency3.ini | jq -e ".postal == $((N + 1))" >/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-until_postal_lt
+until_postal_count agency3.ini $((N + 1))
 "$HERALD" agency postal --config agency3.ini --letters >lt.json 2>lt.run.err
 rc=$?
 check "its letter would: the run stops naming the line, never the digits, and prints nothing" \
