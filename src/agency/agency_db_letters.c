@@ -212,10 +212,16 @@ int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn
         return -1;
     }
     db_bind_text(st, 1, batch);
-    found = sqlite3_step(st) == SQLITE_ROW;
+    s = sqlite3_step(st);
+    found = s == SQLITE_ROW;
     if (found)
         db_copy_text(handed_over, cap, st, 0);
     sqlite3_finalize(st);
+    if (!found && s != SQLITE_DONE) { /* unknown is not what an error says */
+        agency_db_unlock(db);
+        return -1;
+    }
+    s = SQLITE_DONE;
     st = found ? db_prepare(db->sql, "SELECT d.notice, d.reference FROM printed p"
                                      " JOIN documents d ON d.reference = p.reference"
                                      " WHERE p.batch = ?1 ORDER BY p.reference")

@@ -195,40 +195,65 @@ static int part_recorded(agency_db *db, const char *name)
     return rc < 0 ? -1 : rc > 0;
 }
 
-/* What runs that died midway left, as files still under their part names
- * (letters_publish): a batch the database never recorded is removed; one
- * it recorded (the run died between its mark and its renames) gets its
- * names, as that run would have given them. */
-static int sweep_parts(agency_db *db, const char *dir)
+/* One part file a run that died midway left (letters-...part): named, for
+ * a batch the database recorded (the run died between its mark and its
+ * renames); removed, for one it never did, when only this agency prints
+ * into the folder (own); else left, with a warning. 0, or -1 with err. */
+static int sweep_one(agency_db *db, DIR *d, const char *dir, const char *name, int own,
+                     char *err, size_t errlen)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t suffix = strlen(LETTERS_PART_SUFFIX);
     char final[NAME_MAX + 1];
-    int rc = d ? 0 : -1;
+    int recorded = part_recorded(db, name);
 
-    while (rc == 0 && (e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (strncmp(e->d_name, "letters-", 8) != 0 || n <= suffix ||
-            strcmp(e->d_name + n - suffix, LETTERS_PART_SUFFIX) != 0)
-            continue;
-        int recorded = part_recorded(db, e->d_name);
-        snprintf(final, sizeof final, "%.*s", (int)(n - suffix), e->d_name);
-        if (recorded < 0) {
-            rc = -1;
-        } else if (recorded) {
-            if ((rc = renameat(dirfd(d), e->d_name, dirfd(d), final)) == 0)
-                log_warn("letters: %s/%s named %s: its batch was recorded by a run that did"
-                         " not finish", dir, e->d_name, final);
-        } else if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
-            log_warn("letters: removed %s/%s, left by a run that did not finish", dir,
-                     e->d_name);
-        }
+    snprintf(final, sizeof final, "%.*s", (int)(strlen(name) - strlen(LETTERS_PART_SUFFIX)),
+             name);
+    if (recorded < 0) {
+        snprintf(err, errlen, "cannot read the agency database");
+        return -1;
     }
-    if (rc == 0 && fsync(dirfd(d)) != 0)
-        rc = -1;
-    if (d)
+    if (recorded) {
+        if (renameat(dirfd(d), name, dirfd(d), final) != 0) {
+            snprintf(err, errlen, "cannot rename %s to %s: %s", name, final, strerror(errno));
+            return -1;
+        }
+        log_warn("letters: %s/%s named %s: its batch was recorded by a run that did not finish",
+                 dir, name, final);
+    } else if (!own) {
+        log_warn("letters: %s/%s left: no batch of this agency's, and the folder was given"
+                 " with --out", dir, name);
+    } else if (unlinkat(dirfd(d), name, 0) == 0) {
+        log_warn("letters: removed %s/%s, left by a run that did not finish", dir, name);
+    }
+    return 0;
+}
+
+/* Every part file in dir, the PDFs first and the manifests after them (a
+ * manifest named means its files are there), then the folder synced. 0,
+ * or -1 with err. */
+static int sweep_parts(agency_db *db, const char *dir, int own, char *err, size_t errlen)
+{
+    static const char *const last[] = {".pdf" LETTERS_PART_SUFFIX, ".csv" LETTERS_PART_SUFFIX};
+    int rc = 0;
+
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        if (!d) {
+            snprintf(err, errlen, "cannot read the folder: %s", strerror(errno));
+            return -1;
+        }
+        while (rc == 0 && (e = readdir(d))) {
+            size_t n = strlen(e->d_name), m = strlen(last[pass]);
+            if (strncmp(e->d_name, "letters-", 8) == 0 && n > m &&
+                strcmp(e->d_name + n - m, last[pass]) == 0)
+                rc = sweep_one(db, d, dir, e->d_name, own, err, errlen);
+        }
+        if (rc == 0 && pass == 1 && fsync(dirfd(d)) != 0) {
+            snprintf(err, errlen, "cannot sync the folder: %s", strerror(errno));
+            rc = -1;
+        }
         closedir(d);
+    }
     return rc;
 }
 
@@ -245,10 +270,8 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
         return cli_fail(CMD, "%s: cannot create: %s", dir, strerror(errno));
     if (lock_dir(dir) != 0)
         return cli_fail(CMD, "%s: cannot lock: %s", dir, strerror(errno));
-    errno = 0;
-    if (sweep_parts(db, dir) != 0)
-        return cli_fail(CMD, "%s: cannot clear what an unfinished run left: %s", dir,
-                        errno ? strerror(errno) : "database error");
+    if (sweep_parts(db, dir, !o->out, b.err, sizeof b.err) != 0)
+        return cli_fail(CMD, "%s: what an unfinished run left: %s", dir, b.err);
     /* the time once the lock is ours: a run that waited prints now */
     clock_rfc3339_ms(at, clock_now_ms());
     snprintf(date, sizeof date, "%.10s", at);
@@ -270,8 +293,8 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     }
     if (b.n && letters_publish(&b) != 0) {
         letters_batch_free(&b);
-        return cli_fail(CMD, "batch %s is recorded, but %s: its files keep their %s names",
-                        batch, b.err, LETTERS_PART_SUFFIX);
+        return cli_fail(CMD, "batch %s is recorded, but %s (the next run names any file left"
+                        " with its %s name)", batch, b.err, LETTERS_PART_SUFFIX);
     }
     print_result(&b);
     log_info("letters: batch %s, %zu letters in %d file%s, %ld pages, %ld addresses flagged",
