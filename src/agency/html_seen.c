@@ -142,6 +142,10 @@ static size_t tag_name(const char *html, size_t i, size_t end, size_t *at)
     while (k + n < end && is_alnum(html[k + n]))
         n++;
     *at = k;
+    /* a name goes on past letters and digits ("style-box", a custom
+     * element): none of ours */
+    if (k + n < end && !is_space(html[k + n]) && html[k + n] != '/' && html[k + n] != '>')
+        return 0;
     return n;
 }
 
@@ -175,7 +179,7 @@ static int tag_kind(const char *name, size_t n)
     case 'l':
         return IS("li") ? BREAKS : 0;
     case 'n':
-        return IS("noembed") || IS("noframes") || IS("noscript") ? RAW_HIDDEN : 0;
+        return IS("noembed") || IS("noframes") ? RAW_HIDDEN : 0;
     case 'o':
         return IS("ol") ? BREAKS : 0;
     case 'p':
@@ -441,14 +445,17 @@ static size_t char_unit(const char *html, size_t len, size_t i, char *c)
  * a tag that breaks the text, NOTHING for any other. A start tag whose
  * content is raw text takes in that content when it is hidden; when it is
  * shown, *raw is where it ends. */
-static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_t *raw)
+static size_t markup_unit(const char *html, size_t len, size_t i, unsigned flags, char *c,
+                          size_t *raw)
 {
     size_t end = html_markup_end(html, len, i), at, n = tag_name(html, i, end, &at);
     int kind = n ? tag_kind(html + at, n) : 0;
 
-    if (html[i + 1] == '/')
-        kind &= BREAKS; /* an end tag begins no raw text */
+    if ((kind & RAW_HIDDEN) && (flags & HTML_SEEN_HIDDEN))
+        kind = RAW_SHOWN; /* read as text, set apart */
     *c = kind & (BREAKS | RAW_SHOWN) ? ' ' : NOTHING;
+    if (html[i + 1] == '/')
+        return end; /* an end tag begins no raw text */
     if (kind & RAW_HIDDEN) {
         end = raw_text_end(html, len, end, html + at, n);
         return end < len ? html_markup_end(html, len, end) : len;
@@ -459,7 +466,7 @@ static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_
     return end;
 }
 
-size_t html_seen(const char *html, size_t len, char *out, uint32_t *from)
+size_t html_seen(const char *html, size_t len, unsigned flags, char *out, uint32_t *from)
 {
     size_t n = 0, i = 0, raw = 0;
 
@@ -473,7 +480,7 @@ size_t html_seen(const char *html, size_t len, char *out, uint32_t *from)
             continue;
         }
         if (c == '<' && i >= raw && opens_tag(html, len, i))
-            end = markup_unit(html, len, i, &c, &raw);
+            end = markup_unit(html, len, i, flags, &c, &raw);
         else if (c == '<')
             end = i + 1;
         else

@@ -176,15 +176,16 @@ static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
      * what is seen: "8001<b>01-1234567</b>" shows one */
     long k = rrn_find_valid(text, len, RRN_ANY_DAY);
     size_t n = 0;
-    if (k >= 0) {
+    if (k >= 0)
         at = k;
-    } else {
-        n = html_seen(text, len, seen, from);
+    /* as the page shows it, then with what shows apart (a title) */
+    for (unsigned flags = 0; at < 0 && flags <= HTML_SEEN_HIDDEN; flags++) {
+        n = html_seen(text, len, flags, seen, from);
         k = rrn_find_valid(seen, n, RRN_ANY_DAY);
         if (k >= 0)
             at = (long)from[k];
     }
-    secure_wipe(seen, n);
+    secure_wipe(seen, len);
     free(seen);
     free(from);
     if (at < 0)
@@ -313,9 +314,16 @@ static long run_field(const char *doc, size_t len, const char *text, size_t n,
                 continue;
             }
             /* a run seen as it is written (a byte a character) is one the
-             * bytes held too */
+             * bytes held too, its value's supplier's to judge; one that
+             * only shows as one inside a value (full-width digits, a soft
+             * hyphen) is judged here, as the supplier would: on the day */
             size_t end = html_seen_end(doc, len, from[last]);
-            bad = field_touched(v, nv, from[k], end, end - from[k] == last - (size_t)k + 1);
+            if ((bad = field_touched(v, nv, from[k], end, 1)) >= 0 ||
+                end - from[k] == last - (size_t)k + 1)
+                continue;
+            bad = field_touched(v, nv, from[k], end, 0);
+            if (bad >= 0 && rrn_find_valid_from(text, last + 1, (size_t)k, rrn_today()) != k)
+                bad = -1;
         }
     }
     return bad;
@@ -336,10 +344,12 @@ static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t n
         return -2;
     }
     bad = run_field(doc, len, doc, len, NULL, v, nv);
-    n = bad < 0 ? html_seen(doc, len, seen, from) : 0;
-    if (bad < 0)
+    /* as the page shows it, then with what shows apart (a title) */
+    for (unsigned flags = 0; bad < 0 && flags <= HTML_SEEN_HIDDEN; flags++) {
+        n = html_seen(doc, len, flags, seen, from);
         bad = run_field(doc, len, seen, n, from, v, nv);
-    secure_wipe(seen, n);
+    }
+    secure_wipe(seen, len);
     free(seen);
     free(from);
     return bad;

@@ -14,7 +14,7 @@ static const char *seen(const char *html)
 {
     static char out[256];
     uint32_t from[256];
-    size_t n = html_seen(html, strlen(html), out, from);
+    size_t n = html_seen(html, strlen(html), 0, out, from);
 
     out[n] = '\0';
     return out;
@@ -114,17 +114,35 @@ static void markup_ends_as_browsers_end_it(void **state)
     assert_string_equal(seen("1</"), "1</");
 }
 
+/* html as seen with HTML_SEEN_HIDDEN */
+static const char *seen_hidden_too(const char *html)
+{
+    static char out[256];
+    uint32_t from[256];
+    size_t n = html_seen(html, strlen(html), HTML_SEEN_HIDDEN, out, from);
+
+    out[n] = '\0';
+    return out;
+}
+
 static void raw_text_is_not_markup(void **state)
 {
     (void)state;
+    /* a name that goes on is a custom element's, not style's */
+    assert_string_equal(seen("<style-box>800101<b></b>-1</style-box>"), "800101-1");
+    /* noscript's content shows where scripts do not run */
+    assert_string_equal(seen("<noscript>8</noscript>0"), "80");
+    /* what shows apart, read apart: a title in the tab */
+    assert_string_equal(seen_hidden_too("1<title>800101&#45;1</title>2<style>3</style>4"),
+                        "1 800101-1 2 3 4");
     /* hidden: title, style, script ... up to their end tag, whatever is in them */
     assert_string_equal(seen("800101<title>x</title>-1234567"), "800101-1234567");
     assert_string_equal(seen("<style><!--</style>800101<b></b>-1234567-->"),
                         "800101-1234567-->");
     assert_string_equal(seen("<SCRIPT>1</script >2<script>3"), "2");
     /* shown as written: textarea, xmp, plaintext */
-    assert_string_equal(seen("<textarea><!--</textarea>1"), " <!--1");
-    assert_string_equal(seen("<xmp><b>1</b></xmp>2"), " <b>1</b>2");
+    assert_string_equal(seen("<textarea><!--</textarea>1"), " <!-- 1");
+    assert_string_equal(seen("<xmp><b>1</b></xmp>2"), " <b>1</b> 2");
     assert_string_equal(seen("<plaintext><b>1</plaintext>"), " <b>1</plaintext>");
 }
 
@@ -135,7 +153,7 @@ static void each_character_knows_its_place(void **state)
     uint32_t from[32];
     (void)state;
 
-    assert_int_equal(html_seen(html, strlen(html), out, from), 5);
+    assert_int_equal(html_seen(html, strlen(html), 0, out, from), 5);
     assert_memory_equal(out, "8-912", 5);
     assert_int_equal(from[0], 3);
     assert_int_equal(from[1], 8);

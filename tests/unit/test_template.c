@@ -328,6 +328,10 @@ static void rrn_made_at_a_seam_refused(void **state)
     const char *const shy_in[] = {"v", "800101\xC2\xAD" "1234567", NULL};
     expect_seam_refused("<p>No. ((v)) on file</p>", wide_all, "v");
     expect_seam_refused("<p>No. ((v)) on file</p>", shy_in, "v");
+    /* ... judged as its supplier would, on the day: a date to come passes */
+    const char *const wide_later[] = {"v", "\xEF\xBC\x93" "01231-3234567", NULL};
+    expect_render("<p>No. ((v)) on file</p>", wide_later,
+                  "<p>No. \xEF\xBC\x93" "01231-3234567 on file</p>");
     /* a legacy reference's name ends where it ends, ';' after or not */
     expect_seam_refused("<p>No. 800101&shy((rest));</p>", rest, "rest");
     /* a hidden element between: not seen */
