@@ -112,6 +112,13 @@ static int sign_locked(hub_evidence_log *log)
     if (have && head.timestamp_ms < prev.timestamp_ms)
         head.timestamp_ms = prev.timestamp_ms; /* the clock stepped back */
     merkle_frontier_root(&f, head.root_hash);
+    /* The signer keeps the last head it signed and refuses any that is
+     * not consistent with it: every leaf under this one must be on disk
+     * before it hears of it, or a power cut would leave the log behind
+     * the signer's head, refused for good. (One sync covers every commit
+     * before it; the key in this process tells no one before store_head.) */
+    if (!log->sk && log->wal && db_wal_sync(log->wal) != 0)
+        return -1;
     if (log->sk)
         sth_sign(&head, log->sk, sig);
     else if (hub_evidence_log_sign_remote(log, &head, have ? prev.tree_size : 0, sig) != 0)
