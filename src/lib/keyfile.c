@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "db.h"
 
 int keyfile_create(const char *path, int mode, const char *line,
                    char *err, size_t errlen)
@@ -30,6 +31,11 @@ int keyfile_create(const char *path, int mode, const char *line,
         return -1;
     }
     close(fd);
+    /* its name too: a CI key lost to a power cut would change every CI */
+    if (db_sync_folder(path) != 0) {
+        snprintf(err, errlen, "%s: cannot sync its folder: %s", path, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
@@ -68,6 +74,7 @@ int keyfile_read(const char *path, int secret, uint8_t *out, size_t len,
     got = base64_decode(out, len, buf, (size_t)n);
     secure_wipe(buf, sizeof buf);
     if (got != (long)len) {
+        secure_wipe(out, len); /* the decoder may have written the key before failing */
         snprintf(err, errlen, "%s: expected one line of base64 holding %zu bytes", path, len);
         return -1;
     }

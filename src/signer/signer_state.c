@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "db.h"
 
 static uint8_t *put_u64(uint8_t *p, uint64_t v)
 {
@@ -95,6 +96,13 @@ int signer_state_open(signer_state *s, const char *path, uid_t owner, char *err,
     s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (s->fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* A state made now must keep its name through a power cut: without
+     * it the signer would take whatever head came first, fork or not.
+     * (Here, before the filter that forbids syncing a folder.) */
+    if (db_sync_folder(path) != 0) {
+        snprintf(err, errlen, "%s: cannot sync its folder: %s", path, strerror(errno));
         return -1;
     }
     if (flock(s->fd, LOCK_EX | LOCK_NB) != 0) {
