@@ -55,6 +55,15 @@ static void note_down(hub_evidence_log *log, const char *why)
     __atomic_store_n(&log->signer_up, SIGNER_DOWN, __ATOMIC_RELAXED);
 }
 
+/* A refusal, this signer's or this hub's own: logged once until it signs
+ * again, and shown as refusing on the console and /metrics. */
+static void note_refusing(hub_evidence_log *log, const char *fmt, unsigned long long size)
+{
+    if (log->signer_up != SIGNER_REFUSING)
+        log_error(fmt, size);
+    __atomic_store_n(&log->signer_up, SIGNER_REFUSING, __ATOMIC_RELAXED);
+}
+
 static void note_up(hub_evidence_log *log, const sth *head)
 {
     if (log->signer_up == SIGNER_DOWN || log->signer_up == SIGNER_REFUSING)
@@ -95,8 +104,9 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
         return -1;
     }
     if (!sth_verify(head, ans.sig, log->pk)) {
-        log_error("log: the signer's signature does not verify with [hub] log_pub: "
-                  "another key?");
+        note_refusing(log, "log: the signer's signature of tree size %llu does not verify"
+                      " with [hub] log_pub: another key? (said once until it signs again)",
+                      (unsigned long long)head->tree_size);
         return -1;
     }
     memcpy(sig, ans.sig, STH_SIG_LEN);
@@ -114,9 +124,9 @@ int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_
         if (log->signer_known && head->timestamp_ms < log->signer_last.timestamp_ms)
             head->timestamp_ms = log->signer_last.timestamp_ms;
         if (old_size > head->tree_size) {
-            log_error("log: the signer's last head (tree size %llu) is larger than this log "
-                      "(%llu): not signing", (unsigned long long)old_size,
-                      (unsigned long long)head->tree_size);
+            note_refusing(log, "log: the signer's last head (tree size %llu) is larger than"
+                          " this log: not signing (said once until it signs again)",
+                          (unsigned long long)old_size);
             return -1;
         }
         rc = ask_once(log, head, old_size, sig);
