@@ -24,7 +24,7 @@ typedef struct cert_event {
     char event[48];
     char at[32];
     char actor[72];
-    char reason[160];
+    char reason[201]; /* a reason is at most 200 bytes (protocol/field.h): whole */
     char channel[8];    /* an alert's channel, "" when the leaf names none */
     char reference[72]; /* the channel's reference, "" when none */
     char batch[72];     /* a PrintHandover's print batch, "" when none */

@@ -82,13 +82,18 @@ static const char *event_korean(const char *event)
     return "";
 }
 
-static double draw_timeline(cairo_t *cr, const cert_result *res, double y)
+/* The timeline stops above this, with room for a line that wraps: below
+ * it come the legal effect (when shown), the QR code and the footer. */
+#define TIMELINE_END(rule) (PAGE_H - MARGIN - 110 - ((rule) ? 40 : 0) - 30)
+
+static double draw_timeline(cairo_t *cr, const cert_result *res, int rule, double y)
 {
     char line[512];
+    size_t i;
 
     y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 11",
                 "유통 이력 / Timeline of events") + 6;
-    for (size_t i = 0; i < res->count && y < PAGE_H - 120; i++) {
+    for (i = 0; i < res->count && y < TIMELINE_END(rule); i++) {
         const cert_event *e = &res->events[i];
         char channel[sizeof e->channel + sizeof e->reference];
         cert_event_channel(e, channel, sizeof channel);
@@ -97,6 +102,12 @@ static double draw_timeline(cairo_t *cr, const cert_result *res, double y)
                  e->reason, channel[0] ? "; 채널 / channel " : "", channel,
                  (unsigned long long)e->leaf_index);
         y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR 9", line) + 3;
+    }
+    if (i < res->count) { /* never a timeline cut without saying so */
+        snprintf(line, sizeof line, "… %zu개 이벤트 더 있음 / %zu more events: the JSON certificate"
+                 " holds them all (herald verify)", res->count - i, res->count - i);
+        y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR Bold 9",
+                    line) + 3;
     }
     return y;
 }
@@ -138,14 +149,18 @@ int certificate_pdf_write(const cert_result *res, const char *verify_url,
     snprintf(line, sizeof line, "서명된 로그 / Signed log head: size %llu, time %llu ms",
              (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
     y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 10", line) + 18;
-    y = draw_timeline(cr, res, y);
+    y = draw_timeline(cr, res, rule != NULL, y);
     if (rule)
         y = draw_effect(cr, res, rule, y);
+    int qr = verify_url && *verify_url;
     text_at(cr, MARGIN, PAGE_H - MARGIN - 60, PAGE_W - 2 * MARGIN - 130, "Noto Sans CJK KR 8",
-            "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "
-            "(herald verify). This page summarises the JSON certificate, which anyone can "
-            "verify offline against the hub's pinned log key; scan the code to check it.");
-    if (verify_url && *verify_url)
+            qr ? "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "
+                 "(herald verify). This page summarises the JSON certificate, which anyone can "
+                 "verify offline against the hub's pinned log key; scan the code to check it."
+               : "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "
+                 "(herald verify). This page summarises the JSON certificate, which anyone can "
+                 "verify offline against the hub's pinned log key.");
+    if (qr)
         draw_qr(cr, verify_url, PAGE_W - MARGIN - 110, PAGE_H - MARGIN - 110, 110);
     (void)y;
     cairo_show_page(cr);
