@@ -123,8 +123,12 @@ static int check_entries(json_t *entries, cert_result *out, char *why, size_t wh
         if (check_entry(e, &out->head, out->notice, ev, why, whylen) != 0)
             return -1;
         /* RFC 3339 UTC with fixed-width fields compares as text. */
-        if (i > 0 && (ev->leaf_index <= out->events[i - 1].leaf_index ||
-                      strcmp(ev->at, out->events[i - 1].at) < 0))
+        if (i > 0 && ev->leaf_index <= out->events[i - 1].leaf_index)
+            return json_field_fail(why, whylen, "leaf indices must strictly increase: leaf %llu"
+                                   " after leaf %llu (an entry repeated or out of log order)",
+                                   (unsigned long long)ev->leaf_index,
+                                   (unsigned long long)out->events[i - 1].leaf_index);
+        if (i > 0 && strcmp(ev->at, out->events[i - 1].at) < 0)
             return json_field_fail(why, whylen, "events are not in time order at leaf %llu",
                                    (unsigned long long)ev->leaf_index);
         out->count = i + 1;

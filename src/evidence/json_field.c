@@ -26,9 +26,13 @@ json_t *json_field_load(const char *json, size_t len, size_t max, char *why, siz
         return NULL;
     }
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object(root)) {
-        json_field_fail(why, whylen, "not a JSON object (line %d column %d)", jerr.line,
+    if (!root) { /* jansson says what: a duplicate key, bad UTF-8, bytes after it ... */
+        json_field_fail(why, whylen, "not JSON: %s (line %d column %d)", jerr.text, jerr.line,
                         jerr.column);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_field_fail(why, whylen, "not a JSON object");
         json_decref(root);
         return NULL;
     }

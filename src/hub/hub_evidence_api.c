@@ -122,6 +122,10 @@ void hub_evidence_api_consistency(void *role, const void *caller, const http_req
         return;
     }
     rc = hub_evidence_log_consistency(h->log, m, n, proof, &len);
+    if (rc == -3) { /* as GET /v1/log/sth answers then */
+        http_reply_error(resp, 503, "no tree head signed yet: try again in a second");
+        return;
+    }
     if (rc == -2) {
         http_reply_error(resp, 400, "need first <= second <= the latest signed tree size");
         return;

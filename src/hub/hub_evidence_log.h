@@ -220,7 +220,7 @@ int hub_evidence_log_latest(hub_evidence_log *log, sth *head, uint8_t sig[STH_SI
 
 /* Consistency proof between the trees of m and n leaves, n no larger than
  * the latest signed head. Returns 0, -1 on a database error, -2 for sizes
- * out of range. */
+ * out of range, -3 when no head can be read (none signed yet). */
 int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
                                  uint8_t proof[][MERKLE_HASH_LEN], size_t *len);
 

@@ -23,7 +23,9 @@ int hub_evidence_log_consistency(hub_evidence_log *log, uint64_t m, uint64_t n,
     merkle_source src = hub_evidence_log_source(log);
     merkle_status st;
 
-    if (hub_evidence_log_latest(log, &head, sig) != 0 || m > n || n > head.tree_size)
+    if (hub_evidence_log_latest(log, &head, sig) != 0)
+        return -3; /* none signed yet (or none to be read): not the caller's fault */
+    if (m > n || n > head.tree_size)
         return -2;
     hub_evidence_log_read_begin(log);
     st = merkle_consistency_proof(&src, m, n, proof, len);
