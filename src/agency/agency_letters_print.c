@@ -234,9 +234,9 @@ static int shows_run(const char *seen, size_t n, const char digits[13])
 static int letter_adds_rrn(print *pr, const agency_letter_row *row)
 {
     const char *text = pr->text.data ? pr->text.data : "";
-    size_t len = row->body_len ? row->body_len : 1, n[2] = {0, 0};
+    size_t len = row->body_len ? row->body_len : 1;
     char *seen = malloc(2 * len), digits[13];
-    uint32_t *from = malloc(len * sizeof *from);
+    uint32_t *from = malloc(2 * len * sizeof *from);
     int adds = 0;
     long k;
 
@@ -245,13 +245,14 @@ static int letter_adds_rrn(print *pr, const agency_letter_row *row)
         free(from);
         return 1; /* refused rather than printed unchecked */
     }
-    for (unsigned f = 0; f <= HTML_SEEN_HIDDEN; f++)
-        n[f] = html_seen(row->body, row->body_len, f, seen + f * len, from);
+    html_seen_text page = {seen, from, 0}, apart = {seen + len, from + len, 0};
+
+    html_seen_split(row->body, row->body_len, &page, &apart);
     for (size_t at = 0;
          !adds && (k = rrn_find_valid_from(text, pr->text.len, at, pr->today)) >= 0;
          at = (size_t)k + 1) {
         run_digits(text, k, digits);
-        adds = !shows_run(seen, n[0], digits) && !shows_run(seen + len, n[1], digits);
+        adds = !shows_run(page.text, page.n, digits) && !shows_run(apart.text, apart.n, digits);
     }
     secure_wipe(seen, 2 * len);
     secure_wipe(digits, sizeof digits);

@@ -445,20 +445,44 @@ static size_t char_unit(const char *html, size_t len, size_t i, char *c)
  * a tag that breaks the text, NOTHING for any other. A start tag whose
  * content is raw text takes in that content when it is hidden; when it is
  * shown, *raw is where it ends. */
-static size_t markup_unit(const char *html, size_t len, size_t i, unsigned flags, char *c,
-                          size_t *raw)
+/* Adds c, from html[at], to t. */
+static void put(html_seen_text *t, char c, size_t at)
+{
+    t->text[t->n] = c;
+    t->from[t->n++] = (uint32_t)at;
+}
+
+/* The hidden raw text html[a..b) of the element whose start tag is at
+ * html[i], as text set apart (html_seen_split), to t. */
+static void put_apart(html_seen_text *t, const char *html, size_t len, size_t i, size_t a,
+                      size_t b)
+{
+    put(t, ' ', i);
+    for (size_t k = a; k < b;) {
+        char c;
+        size_t e = char_unit(html, b, k, &c);
+        if (c != NOTHING)
+            put(t, c, k);
+        k = e;
+    }
+    if (b < len)
+        put(t, ' ', b);
+}
+
+static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_t *raw,
+                          html_seen_text *apart)
 {
     size_t end = html_markup_end(html, len, i), at, n = tag_name(html, i, end, &at);
     int kind = n ? tag_kind(html + at, n) : 0;
 
-    if ((kind & RAW_HIDDEN) && (flags & HTML_SEEN_HIDDEN))
-        kind = RAW_SHOWN; /* read as text, set apart */
     *c = kind & (BREAKS | RAW_SHOWN) ? ' ' : NOTHING;
     if (html[i + 1] == '/')
         return end; /* an end tag begins no raw text */
     if (kind & RAW_HIDDEN) {
-        end = raw_text_end(html, len, end, html + at, n);
-        return end < len ? html_markup_end(html, len, end) : len;
+        size_t stop = raw_text_end(html, len, end, html + at, n);
+        if (apart)
+            put_apart(apart, html, len, i, end, stop);
+        return stop < len ? html_markup_end(html, len, stop) : len;
     }
     if (kind & RAW_SHOWN)
         *raw = same_letters(html + at, "plaintext", n) ? len /* to the end, whatever follows */
@@ -466,9 +490,19 @@ static size_t markup_unit(const char *html, size_t len, size_t i, unsigned flags
     return end;
 }
 
-size_t html_seen(const char *html, size_t len, unsigned flags, char *out, uint32_t *from)
+size_t html_seen(const char *html, size_t len, char *out, uint32_t *from)
+{
+    html_seen_text page = {out, from, 0};
+
+    html_seen_split(html, len, &page, NULL);
+    return page.n;
+}
+
+void html_seen_split(const char *html, size_t len, html_seen_text *page, html_seen_text *apart)
 {
     size_t n = 0, i = 0, raw = 0;
+    char *out = page->text;
+    uint32_t *from = page->from;
 
     while (i < len) {
         char c = html[i];
@@ -480,7 +514,7 @@ size_t html_seen(const char *html, size_t len, unsigned flags, char *out, uint32
             continue;
         }
         if (c == '<' && i >= raw && opens_tag(html, len, i))
-            end = markup_unit(html, len, i, flags, &c, &raw);
+            end = markup_unit(html, len, i, &c, &raw, apart);
         else if (c == '<')
             end = i + 1;
         else
@@ -491,7 +525,7 @@ size_t html_seen(const char *html, size_t len, unsigned flags, char *out, uint32
         }
         i = end;
     }
-    return n;
+    page->n = n;
 }
 
 size_t html_seen_end(const char *html, size_t len, size_t at)

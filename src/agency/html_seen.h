@@ -28,13 +28,20 @@
  * Tags and comments are left out; a tag that breaks the line or the
  * block (<br>, <p>, <td>, <li> ...) is seen as one space. An unterminated
  * tag hides the rest. Returns the count. */
-size_t html_seen(const char *html, size_t len, unsigned flags, char *out, uint32_t *from);
-/* For html_seen: read the content of title, style, script, iframe,
- * noembed, noframes and template as text, set apart by a space at each
- * end, where a page leaves it out. A title shows in the browser's tab and
- * the printed page's header, on its own: a check reads the document both
- * ways. */
-#define HTML_SEEN_HIDDEN 1u
+size_t html_seen(const char *html, size_t len, char *out, uint32_t *from);
+/* A reading of a document: its characters and where each came from. */
+typedef struct html_seen_text {
+    char *text;     /* room for the document's length */
+    uint32_t *from; /* as much */
+    size_t n;
+} html_seen_text;
+
+/* html_seen to page, in one pass with what it leaves out that shows
+ * elsewhere, on its own, to apart (when not NULL): the content of each
+ * title, style, script, iframe, noembed, noframes and template, read as
+ * text and set apart by a space at each end (a title shows in the
+ * browser's tab and the printed page's header). A check reads both. */
+void html_seen_split(const char *html, size_t len, html_seen_text *page, html_seen_text *apart);
 
 /* Where the source of the seen character that came from html[at] ends:
  * past a reference's ';' (or its last digit or letter, when it has

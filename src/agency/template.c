@@ -160,34 +160,52 @@ static void fill_pieces(template *t, size_t len)
  * into the agency's database and onto paper, so what may be an RRN there
  * (possible on any date, as in a title) is refused with its line, never
  * its digits. 1 when it is. */
+/* Room for a document's two readings as seen (html_seen_split), in one
+ * block; NULL when out of memory. */
+static void *readings_new(size_t len, html_seen_text r[2])
+{
+    size_t cap = len ? len : 1;
+    char *block = malloc(2 * cap * (1 + sizeof(uint32_t)));
+
+    for (int i = 0; block && i < 2; i++) {
+        r[i].from = (uint32_t *)(void *)(block + i * cap * sizeof(uint32_t));
+        r[i].text = block + 2 * cap * sizeof(uint32_t) + i * cap;
+        r[i].n = 0;
+    }
+    return block;
+}
+
+static void readings_free(void *block, size_t len)
+{
+    size_t cap = len ? len : 1;
+
+    if (block)
+        secure_wipe((char *)block + 2 * cap * sizeof(uint32_t), 2 * cap);
+    free(block);
+}
+
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
-    char *seen = malloc(len ? len : 1);
-    uint32_t *from = malloc((len ? len : 1) * sizeof *from);
-    long at = -1;
+    html_seen_text r[2];
+    void *block = readings_new(len, r);
+    long at = -1, k;
 
-    if (!seen || !from) {
-        free(seen);
-        free(from);
+    if (!block) {
         snprintf(err, errlen, "out of memory");
         return 1;
     }
     /* the bytes (a comment or an attribute is stored and served too), and
-     * what is seen: "8001<b>01-1234567</b>" shows one */
-    long k = rrn_find_valid(text, len, RRN_ANY_DAY);
-    size_t n = 0;
-    if (k >= 0)
+     * what is seen: "8001<b>01-1234567</b>" shows one; as the page shows
+     * it, and what shows apart (a title) */
+    if ((k = rrn_find_valid(text, len, RRN_ANY_DAY)) >= 0) {
         at = k;
-    /* as the page shows it, then with what shows apart (a title) */
-    for (unsigned flags = 0; at < 0 && flags <= HTML_SEEN_HIDDEN; flags++) {
-        n = html_seen(text, len, flags, seen, from);
-        k = rrn_find_valid(seen, n, RRN_ANY_DAY);
-        if (k >= 0)
-            at = (long)from[k];
+    } else {
+        html_seen_split(text, len, &r[0], &r[1]);
+        for (int i = 0; at < 0 && i < 2; i++)
+            if ((k = rrn_find_valid(r[i].text, r[i].n, RRN_ANY_DAY)) >= 0)
+                at = (long)r[i].from[k];
     }
-    secure_wipe(seen, len);
-    free(seen);
-    free(from);
+    readings_free(block, len);
     if (at < 0)
         return 0;
     snprintf(err, errlen, "line %ld: the text holds what may be a resident registration number;"
@@ -333,25 +351,18 @@ static long run_field(const char *doc, size_t len, const char *text, size_t n,
  * memory. */
 static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t nv)
 {
-    char *seen = malloc(len ? len : 1);
-    uint32_t *from = malloc((len ? len : 1) * sizeof *from);
-    long bad = -1;
-    size_t n;
+    html_seen_text r[2];
+    void *block = readings_new(len, r);
+    long bad;
 
-    if (!seen || !from) {
-        free(seen);
-        free(from);
+    if (!block)
         return -2;
-    }
     bad = run_field(doc, len, doc, len, NULL, v, nv);
-    /* as the page shows it, then with what shows apart (a title) */
-    for (unsigned flags = 0; bad < 0 && flags <= HTML_SEEN_HIDDEN; flags++) {
-        n = html_seen(doc, len, flags, seen, from);
-        bad = run_field(doc, len, seen, n, from, v, nv);
-    }
-    secure_wipe(seen, len);
-    free(seen);
-    free(from);
+    if (bad < 0) /* as the page shows it, and what shows apart (a title) */
+        html_seen_split(doc, len, &r[0], &r[1]);
+    for (int i = 0; bad < 0 && i < 2; i++)
+        bad = run_field(doc, len, r[i].text, r[i].n, r[i].from, v, nv);
+    readings_free(block, len);
     return bad;
 }
 

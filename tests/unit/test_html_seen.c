@@ -14,7 +14,7 @@ static const char *seen(const char *html)
 {
     static char out[256];
     uint32_t from[256];
-    size_t n = html_seen(html, strlen(html), 0, out, from);
+    size_t n = html_seen(html, strlen(html), out, from);
 
     out[n] = '\0';
     return out;
@@ -114,14 +114,19 @@ static void markup_ends_as_browsers_end_it(void **state)
     assert_string_equal(seen("1</"), "1</");
 }
 
-/* html as seen with HTML_SEEN_HIDDEN */
+/* what html_seen_split reads apart, and checks that the page's reading
+ * is html_seen's */
 static const char *seen_hidden_too(const char *html)
 {
     static char out[256];
-    uint32_t from[256];
-    size_t n = html_seen(html, strlen(html), HTML_SEEN_HIDDEN, out, from);
+    char page[256];
+    uint32_t from[256], pfrom[256];
+    html_seen_text p = {page, pfrom, 0}, a = {out, from, 0};
 
-    out[n] = '\0';
+    html_seen_split(html, strlen(html), &p, &a);
+    page[p.n] = '\0';
+    assert_string_equal(page, seen(html));
+    out[a.n] = '\0';
     return out;
 }
 
@@ -134,7 +139,10 @@ static void raw_text_is_not_markup(void **state)
     assert_string_equal(seen("<noscript>8</noscript>0"), "80");
     /* what shows apart, read apart: a title in the tab */
     assert_string_equal(seen_hidden_too("1<title>800101&#45;1</title>2<style>3</style>4"),
-                        "1 800101-1 2 3 4");
+                        " 800101-1  3 ");
+    assert_string_equal(seen_hidden_too("<b>1</b><textarea><title>2</textarea><script>3"),
+                        " 3");
+    assert_string_equal(seen_hidden_too("<p>none</p>"), "");
     /* hidden: title, style, script ... up to their end tag, whatever is in them */
     assert_string_equal(seen("800101<title>x</title>-1234567"), "800101-1234567");
     assert_string_equal(seen("<style><!--</style>800101<b></b>-1234567-->"),
@@ -153,7 +161,7 @@ static void each_character_knows_its_place(void **state)
     uint32_t from[32];
     (void)state;
 
-    assert_int_equal(html_seen(html, strlen(html), 0, out, from), 5);
+    assert_int_equal(html_seen(html, strlen(html), out, from), 5);
     assert_memory_equal(out, "8-912", 5);
     assert_int_equal(from[0], 3);
     assert_int_equal(from[1], 8);

@@ -336,6 +336,8 @@ static void rrn_made_at_a_seam_refused(void **state)
     expect_seam_refused("<p>No. 800101&shy((rest));</p>", rest, "rest");
     /* a hidden element between: not seen */
     expect_seam_refused("<p>No. ((front))<title>x</title>-1234567</p>", front, "front");
+    /* ... but a title shows in the tab, on its own */
+    expect_seam_refused("<title>No. 800101&#45;((rest))</title><p>x</p>", rest, "rest");
 }
 
 static void size_limit(void **state)
