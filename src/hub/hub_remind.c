@@ -139,7 +139,9 @@ size_t hub_remind_round(hub_remind *r, long long now)
     }
     for (size_t i = 0; i < n; i++)
         queued += r->items[i].answer == REMIND_QUEUED;
-    if (hub_db_remind_record(h->db, r->items, n, now) != 0)
+    /* at the time of the answers, not of the round's start: the calls
+     * took up to 30 s each, and a leaf's time must not go back */
+    if (hub_db_remind_record(h->db, r->items, n, clock_now_ms()) != 0)
         log_error("reminders: cannot record %zu answers; they will be asked again", n);
     log_info("reminders: %zu asked, %zu queued", n, queued);
     return seen;

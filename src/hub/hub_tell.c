@@ -10,6 +10,8 @@
 #include "hub.h"
 #include "log.h"
 
+#define REMIND_ROUNDS_PER_TICK 10
+
 void *hub_tell_main(void *arg)
 {
     hub *h = arg;
@@ -18,9 +20,14 @@ void *hub_tell_main(void *arg)
     if (h->reminders.n && !remind)
         log_error("reminders: out of memory; none will be sent");
     while (!hub_sleep(h, h->deadline_interval_ms, 0)) {
-        while (remind && hub_remind_round(remind, clock_now_ms()) == HUB_REMIND_BATCH)
+        /* A bounded number of full rounds a tick: a backlog leased again
+         * as fast as a silent platform times out would otherwise hold the
+         * withdrawals, and the shutdown, for as long as it lasts. */
+        for (int k = 0; remind && k < REMIND_ROUNDS_PER_TICK && !hub_sleep(h, 0, 0) &&
+                        hub_remind_round(remind, clock_now_ms()) == HUB_REMIND_BATCH;
+             k++)
             ;
-        while (hub_withdraw_round(h))
+        while (!hub_sleep(h, 0, 0) && hub_withdraw_round(h))
             ;
     }
     hub_remind_free(remind);
