@@ -1864,10 +1864,32 @@ static void cancel_during_a_relay_is_withdrawn_once_it_lands(void **state)
     assert_int_equal(withdrawals_owed(f, w, 4), 1);
     assert_string_equal(w[0].notice, id);
     assert_string_equal(w[0].platform, "alpha");
-    /* told again, it is done; a relay that failed would owe nothing */
+    /* told again, it is done */
     w[0].told = 1;
     assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
     assert_int_equal(withdrawals_owed(f, w, 4), 0);
+}
+
+/* The same with a relay call that failed (a timeout): alpha may have put
+ * it in an inbox all the same, so it is told again; if it did not, it
+ * answers "unknown". */
+static void cancel_during_a_failed_relay_is_withdrawn_again(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+
+    submit(f, "nts", "R-1", rk1, T0, id);
+    claim_one(f, T0, "alpha", &it);
+    assert_string_equal(cancel(f, "nts", "R-1", "sent in error", T0 + 1), "cancelled");
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    w[0].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0);
+    answer(f, &it, RELAY_FAILED, 0, "alpha: timeout", T0 + 2);
+    assert_int_equal(withdrawals_owed(f, w, 4), 1);
+    assert_string_equal(w[0].notice, id);
+    assert_string_equal(w[0].platform, "alpha");
 }
 
 /* The same, but the relay's answer lands while the withdrawal worker is
@@ -2617,6 +2639,7 @@ int main(void)
         T(report_before_the_relay_answer),
         T(cancel_ends_an_unread_notice_once),
         T(cancel_during_a_relay_is_withdrawn_once_it_lands),
+        T(cancel_during_a_failed_relay_is_withdrawn_again),
         T(withdrawal_owed_again_while_being_told_is_kept),
         T(cancel_after_read_is_for_the_record),
         T(feed_is_ordered_and_gap_free),
