@@ -69,9 +69,16 @@ static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
 {
     for (size_t i = 0; i < n; i++) {
         hub_relay_item *it = &r->items[idx[i]];
+        size_t len;
         it->outcome = RELAY_FAILED;
         it->consigned = 0;
         snprintf(it->reason, sizeof it->reason, "%s", why);
+        /* why may quote a platform's or a proxy's own text, and a cut can
+         * end inside a character: a leaf that is not UTF-8 would break the
+         * notice's certificate */
+        len = strlen(it->reason);
+        while (len > 0 && !utf8_valid(it->reason, len))
+            it->reason[--len] = '\0';
     }
 }
 
@@ -243,6 +250,8 @@ static size_t relay_round(relay *r)
      * queue only grows meanwhile, so the take below gets at least this. */
     size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
     size_t claim = batch - (queued < most ? queued : most);
+    if (claim == 0) /* a batch of 3 or less leaves no quarter: one, still */
+        claim = 1;
     int rc;
 
     /* The claim fills items from the start, over the answers it records:
@@ -286,8 +295,11 @@ static void record_last(relay *r)
  * start releases this node's leases: hub_db_relay_recover). */
 static void record_now(relay *r)
 {
+    int recorded = 0;
+
     while (r->answered &&
-           hub_db_relay_record(r->h->db, r->items, r->answered, clock_now_ms()) != 0) {
+           !(recorded = hub_db_relay_record(r->h->db, r->items, r->answered, clock_now_ms()) ==
+                        0)) {
         store_failed(r, "record urgent answers");
         if (hub_sleep(r->h, r->backoff_ms, 0)) {
             log_error("relay: stopping with %zu urgent answers unrecorded; they are relayed"
@@ -295,7 +307,7 @@ static void record_now(relay *r)
             break;
         }
     }
-    if (r->answered)
+    if (recorded)
         store_works(r);
     r->answered = 0;
 }
