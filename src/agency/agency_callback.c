@@ -136,6 +136,18 @@ static void give_up(callback_sender *cs, long long last, size_t n, const char *w
     agency_db_api_events_done(cs->db, last);
 }
 
+/* Drops every event 24 hours old, at once: a batch re-read at each retry
+ * grows with what came during the outage, and those have their own 24
+ * hours; dropping a batch's worth a round fell behind a large backlog. */
+static void drop_expired(callback_sender *cs, long long now_ms)
+{
+    size_t old;
+    long long upto = agency_db_api_events_expired(cs->db, now_ms - CALLBACK_GIVE_UP_MS, &old);
+
+    if (upto > 0)
+        give_up(cs, upto, old, "undelivered for 24 hours");
+}
+
 int callback_sender_round(callback_sender *cs, long long now_ms)
 {
     char key[AGENCY_KEY_MAX], key_id[CALLBACK_KEY_ID_LEN + 1], sig[PUSH_SIGNATURE_MAX];
@@ -144,13 +156,15 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
     http_client *http = client_for(cs);
     json_t *events;
     int status, unsent;
-    buf reply;
 
-    if (!http)
+    if (!http) {
+        drop_expired(cs, now_ms); /* nothing can be sent: what is 24 hours old goes */
         return 0;
+    }
     if (http_client_read_key(cs->cfg->callback_key_path, key, sizeof key, err, sizeof err)) {
         if (!cs->warned++)
             log_error("callbacks: %s", err);
+        drop_expired(cs, now_ms);
         return 0;
     }
     if (!(events = agency_db_api_events_peek(cs->db, CALLBACK_BATCH, &last, &first_ms))) {
@@ -170,10 +184,10 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
     secure_wipe(key, sizeof key);
     snprintf(headers, sizeof headers, "%s: %s\nHerald-Key-Id: %s", PUSH_SIGNATURE_HEADER, sig,
              key_id);
-    buf_init(&reply, 256);
+    /* the receiver's body means nothing: a large one must not turn a
+     * delivered batch into a retry */
     status = http_client_post_raw(http, "", headers, text, strlen(text), CALLBACK_TIMEOUT_MS,
-                                  &reply, &unsent, err, sizeof err);
-    buf_free(&reply);
+                                  NULL, &unsent, err, sizeof err);
     free(text);
     if (status >= 200 && status < 300) {
         agency_db_api_events_done(cs->db, last);
@@ -191,14 +205,7 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
         return 0;
     }
     if (now_ms - first_ms > CALLBACK_GIVE_UP_MS) {
-        /* Only the events 24 hours old: a batch re-read at each retry
-         * grows with what came during the outage, and those have their
-         * own 24 hours. */
-        size_t old;
-        long long upto = agency_db_api_events_expired(cs->db, CALLBACK_BATCH,
-                                                      now_ms - CALLBACK_GIVE_UP_MS, &old);
-        if (upto > 0)
-            give_up(cs, upto, old, "undelivered for 24 hours");
+        drop_expired(cs, now_ms);
         return -1; /* the receiver still fails: the backoff goes on */
     }
     if (status)

@@ -35,9 +35,14 @@ static int write_url(const char *dir, const char *url, char *err, size_t errlen)
 
     snprintf(path, sizeof path, "%s/callback.url", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w")) || fprintf(f, "%s\n", url) < 0 || fclose(f) != 0 ||
-        rename(tmp, path) != 0) {
+    if (!(f = fopen(tmp, "w"))) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    int bad = fprintf(f, "%s\n", url) < 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        unlink(tmp);
         return -1;
     }
     return 0;

@@ -215,11 +215,10 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
                                   long long *first_ms);
 /* Moves the delivered cursor to last_id. */
 int agency_db_api_events_done(agency_db *db, long long last_id);
-/* Of the next `limit` events waiting, those queued at or before before_ms
- * (in id order, up to the first that was not): the last one's id, their
- * number in *n; 0 when none. */
-long long agency_db_api_events_expired(agency_db *db, size_t limit, long long before_ms,
-                                       size_t *n);
+/* Of the events waiting, those queued at or before before_ms (in id
+ * order, up to the first that was not): the last one's id, their number
+ * in *n; 0 when none or when the queue cannot be read. */
+long long agency_db_api_events_expired(agency_db *db, long long before_ms, size_t *n);
 /* Events not yet delivered. */
 long long agency_db_api_events_waiting(agency_db *db);
 

@@ -236,10 +236,14 @@ int agency_db_api_jobs_interrupt(agency_db *db, const char *at)
 
 /* ---- the callback queue ---- */
 
+/* The last event delivered (or given up), or -1 when it cannot be read:
+ * never 0 then, which would send every event ever queued again. */
 static long long cursor(sqlite3 *sql)
 {
-    return agency_db_single_int(sql, "SELECT coalesce(max(value), 0) FROM meta"
-                                     " WHERE key = 'callback_after'");
+    long long v;
+
+    return db_one_int(sql, "SELECT coalesce(max(value), 0) FROM meta"
+                           " WHERE key = 'callback_after'", &v) < 0 ? -1 : v;
 }
 
 json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_id,
@@ -248,12 +252,16 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
     sqlite3_stmt *st;
     json_t *list = NULL;
 
+    long long after;
+
     *last_id = *first_ms = 0;
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT id, caller_ref, state, reason, at, queued_ms"
-                             " FROM api_events WHERE id > ? ORDER BY id LIMIT ?");
+    after = cursor(db->sql);
+    st = after < 0 ? NULL
+                   : db_prepare(db->sql, "SELECT id, caller_ref, state, reason, at, queued_ms"
+                                         " FROM api_events WHERE id > ? ORDER BY id LIMIT ?");
     if (st) {
-        sqlite3_bind_int64(st, 1, cursor(db->sql));
+        sqlite3_bind_int64(st, 1, after);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
         while (sqlite3_step(st) == SQLITE_ROW) {
             char id[32];
@@ -280,22 +288,27 @@ json_t *agency_db_api_events_peek(agency_db *db, size_t limit, long long *last_i
     return list;
 }
 
-long long agency_db_api_events_expired(agency_db *db, size_t limit, long long before_ms,
-                                       size_t *n)
+long long agency_db_api_events_expired(agency_db *db, long long before_ms, size_t *n)
 {
     sqlite3_stmt *st;
-    long long last = 0;
+    long long last = 0, after;
 
     *n = 0;
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT id, queued_ms FROM api_events WHERE id > ?"
-                             " ORDER BY id LIMIT ?");
+    after = cursor(db->sql);
+    /* the run from the cursor up to the first event not yet that old:
+     * read by id, it stops there */
+    st = after < 0 ? NULL
+                   : db_prepare(db->sql, "SELECT count(*), coalesce(max(id), 0) FROM api_events"
+                                         " WHERE id > ?1 AND id < coalesce((SELECT min(id)"
+                                         " FROM api_events WHERE id > ?1 AND queued_ms > ?2),"
+                                         " 9223372036854775807)");
     if (st) {
-        sqlite3_bind_int64(st, 1, cursor(db->sql));
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-        while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) <= before_ms) {
-            last = sqlite3_column_int64(st, 0);
-            (*n)++;
+        sqlite3_bind_int64(st, 1, after);
+        sqlite3_bind_int64(st, 2, before_ms);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *n = (size_t)sqlite3_column_int64(st, 0);
+            last = sqlite3_column_int64(st, 1);
         }
         sqlite3_finalize(st);
     }

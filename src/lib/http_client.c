@@ -65,6 +65,14 @@ static void describe_failure(http_client *c, CURLcode rc, const char *method,
         snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
 }
 
+/* For a caller that wants the status only: the body is read and let go,
+ * whatever its size. */
+static size_t on_data_dropped(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p, (void)ud;
+    return size * n;
+}
+
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     buf *b = ud;
@@ -323,7 +331,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, reply ? on_data : on_data_dropped);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);

@@ -48,7 +48,8 @@ int http_client_json(http_client *c, const char *method, const char *path,
 /* A POST to a peer outside herald (a messenger's push gateway): extra
  * header lines ("Name: value", several separated by '\n'; may be NULL), a timeout of its own,
  * and the answer's bytes appended to reply (up to 64 MiB) for the caller
- * to parse, so that a bad answer can be told from none. Returns the HTTP
+ * to parse, so that a bad answer can be told from none; reply NULL reads
+ * the answer and lets it go, whatever its size (only the status counts). Returns the HTTP
  * status, or 0 when no answer came: then *unsent is 1 when the request
  * cannot have reached the peer (no connection made, nothing written), 0
  * when it may have (a timeout or a reset after sending), which makes the
