@@ -441,10 +441,6 @@ static size_t char_unit(const char *html, size_t len, size_t i, char *c)
     return utf8_seen(html, len, i, c);
 }
 
-/* The markup at html[i] ('<', opens_tag): its end, and in *c a space for
- * a tag that breaks the text, NOTHING for any other. A start tag whose
- * content is raw text takes in that content when it is hidden; when it is
- * shown, *raw is where it ends. */
 /* Adds c, from html[at], to t. */
 static void put(html_seen_text *t, char c, size_t at)
 {
@@ -469,6 +465,11 @@ static void put_apart(html_seen_text *t, const char *html, size_t len, size_t i,
         put(t, ' ', b);
 }
 
+/* The markup at html[i] ('<', opens_tag): its end, and in *c a space for
+ * a tag that breaks the text, NOTHING for any other. A start tag whose
+ * content is raw text takes in that content when it is hidden; when it is
+ * shown, *raw is where it ends. A hidden one's text goes to apart (when
+ * not NULL), set apart. */
 static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_t *raw,
                           html_seen_text *apart)
 {

@@ -156,10 +156,6 @@ static void fill_pieces(template *t, size_t len)
     t->npieces++;
 }
 
-/* Every document rendered from the template would carry its literal text
- * into the agency's database and onto paper, so what may be an RRN there
- * (possible on any date, as in a title) is refused with its line, never
- * its digits. 1 when it is. */
 /* Room for a document's two readings as seen (html_seen_split), in one
  * block; NULL when out of memory. */
 static void *readings_new(size_t len, html_seen_text r[2])
@@ -184,6 +180,10 @@ static void readings_free(void *block, size_t len)
     free(block);
 }
 
+/* Every document rendered from the template would carry its literal text
+ * into the agency's database and onto paper, so what may be an RRN there
+ * (possible on any date, as in a title) is refused with its line, never
+ * its digits. 1 when it is. */
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
     html_seen_text r[2];

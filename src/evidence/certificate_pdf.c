@@ -17,8 +17,10 @@
 #define PAGE_H 842.0
 #define MARGIN 50.0
 
-static double text_at(cairo_t *cr, double x, double y, double width, const char *font,
-                      const char *text)
+/* Lays text out in width, and draws it at (x, y) when draw; the y under
+ * it either way. */
+static double lay_text(cairo_t *cr, double x, double y, double width, const char *font,
+                       const char *text, int draw)
 {
     PangoLayout *layout = pango_cairo_create_layout(cr);
     PangoFontDescription *desc = pango_font_description_from_string(font);
@@ -28,12 +30,20 @@ static double text_at(cairo_t *cr, double x, double y, double width, const char 
     pango_layout_set_width(layout, (int)(width * PANGO_SCALE));
     pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_text(layout, text, -1);
-    cairo_move_to(cr, x, y);
-    pango_cairo_show_layout(cr, layout);
+    if (draw) {
+        cairo_move_to(cr, x, y);
+        pango_cairo_show_layout(cr, layout);
+    }
     pango_layout_get_size(layout, &w, &h);
     pango_font_description_free(desc);
     g_object_unref(layout);
     return y + (double)h / PANGO_SCALE;
+}
+
+static double text_at(cairo_t *cr, double x, double y, double width, const char *font,
+                      const char *text)
+{
+    return lay_text(cr, x, y, width, font, text, 1);
 }
 
 static void draw_qr(cairo_t *cr, const char *url, double x, double y, double size)
@@ -82,47 +92,69 @@ static const char *event_korean(const char *event)
     return "";
 }
 
-/* The timeline stops above this, with room for a line that wraps: below
- * it come the legal effect (when shown), the QR code and the footer. */
-#define TIMELINE_END(rule) (PAGE_H - MARGIN - 110 - ((rule) ? 40 : 0) - 30)
+#define TIMELINE_FONT "Noto Sans CJK KR 9"
+#define TIMELINE_NOTE_FONT "Noto Sans CJK KR Bold 9"
 
-static double draw_timeline(cairo_t *cr, const cert_result *res, int rule, double y)
+/* One event's line. */
+static void event_line(const cert_event *e, char *line, size_t cap)
 {
-    char line[512];
+    char channel[sizeof e->channel + sizeof e->reference];
+
+    cert_event_channel(e, channel, sizeof channel);
+    snprintf(line, cap, "%s   %s / %s   (%s%s%s%s%s, leaf %llu)", e->at,
+             event_korean(e->event), e->event, e->actor, e->reason[0] ? ": " : "", e->reason,
+             channel[0] ? "; 채널 / channel " : "", channel, (unsigned long long)e->leaf_index);
+}
+
+static void more_line(size_t left, char *line, size_t cap)
+{
+    snprintf(line, cap, "… %zu개 이벤트 더 있음 / %zu more events: the JSON certificate holds"
+             " them all (herald verify)", left, left);
+}
+
+/* The events from y down to at most end, each measured before it is
+ * drawn; when some do not fit, a line saying how many (never a timeline
+ * cut without saying so). */
+static double draw_timeline(cairo_t *cr, const cert_result *res, double y, double end)
+{
+    double x = MARGIN + 8, w = PAGE_W - 2 * MARGIN - 8;
+    char line[512], more[256];
     size_t i;
 
     y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 11",
                 "유통 이력 / Timeline of events") + 6;
-    for (i = 0; i < res->count && y < TIMELINE_END(rule); i++) {
-        const cert_event *e = &res->events[i];
-        char channel[sizeof e->channel + sizeof e->reference];
-        cert_event_channel(e, channel, sizeof channel);
-        snprintf(line, sizeof line, "%s   %s / %s   (%s%s%s%s%s, leaf %llu)", e->at,
-                 event_korean(e->event), e->event, e->actor, e->reason[0] ? ": " : "",
-                 e->reason, channel[0] ? "; 채널 / channel " : "", channel,
-                 (unsigned long long)e->leaf_index);
-        y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR 9", line) + 3;
+    for (i = 0; i < res->count; i++) {
+        event_line(&res->events[i], line, sizeof line);
+        double next = lay_text(cr, x, y, w, TIMELINE_FONT, line, 0) + 3;
+        /* room for the note too, unless this is the last event */
+        more_line(res->count - i - 1, more, sizeof more);
+        double note = i + 1 < res->count ? lay_text(cr, x, next, w, TIMELINE_NOTE_FONT, more, 0)
+                                         : next;
+        if (note > end)
+            break;
+        y = text_at(cr, x, y, w, TIMELINE_FONT, line) + 3;
     }
-    if (i < res->count) { /* never a timeline cut without saying so */
-        snprintf(line, sizeof line, "… %zu개 이벤트 더 있음 / %zu more events: the JSON certificate"
-                 " holds them all (herald verify)", res->count - i, res->count - i);
-        y = text_at(cr, MARGIN + 8, y, PAGE_W - 2 * MARGIN - 8, "Noto Sans CJK KR Bold 9",
-                    line) + 3;
+    if (i < res->count) {
+        more_line(res->count - i, more, sizeof more);
+        y = text_at(cr, x, y, w, TIMELINE_NOTE_FONT, more) + 3;
     }
     return y;
 }
 
-/* The legal effect under rule, and the rule, under the timeline. */
-static double draw_effect(cairo_t *cr, const cert_result *res, const effect_rule *rule, double y)
+/* The legal effect under rule, and the rule, at y; drawn when draw, and
+ * measured either way: the y under them. */
+static double draw_effect(cairo_t *cr, const cert_result *res, const effect_rule *rule, double y,
+                          int draw)
 {
     char when[256], rule_text[EFFECT_RULE_TEXT_MAX + 1], line[1024];
+    double w = PAGE_W - 2 * MARGIN - 120; /* clear of the QR code */
 
     effect_describe_certificate(rule, res, when, sizeof when);
     effect_rule_format(rule, rule_text, sizeof rule_text);
     snprintf(line, sizeof line, "효력 발생 / Legal effect: %s", when);
-    y = text_at(cr, MARGIN, y + 10, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR Bold 10", line) + 2;
+    y = lay_text(cr, MARGIN, y + 10, w, "Noto Sans CJK KR Bold 10", line, draw) + 2;
     snprintf(line, sizeof line, "규칙 / Rule: %s (the earliest of its terms)", rule_text);
-    return text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 8", line);
+    return lay_text(cr, MARGIN, y, w, "Noto Sans CJK KR 8", line, draw);
 }
 
 int certificate_pdf_write(const cert_result *res, const char *verify_url,
@@ -149,9 +181,12 @@ int certificate_pdf_write(const cert_result *res, const char *verify_url,
     snprintf(line, sizeof line, "서명된 로그 / Signed log head: size %llu, time %llu ms",
              (unsigned long long)res->head.tree_size, (unsigned long long)res->head.timestamp_ms);
     y = text_at(cr, MARGIN, y, PAGE_W - 2 * MARGIN, "Noto Sans CJK KR 10", line) + 18;
-    y = draw_timeline(cr, res, rule != NULL, y);
+    /* the timeline ends above the QR code (its top, PAGE_H - MARGIN -
+     * 110), leaving room for the legal effect as measured */
+    double end = PAGE_H - MARGIN - 110 - 4 - (rule ? draw_effect(cr, res, rule, 0, 0) : 0);
+    y = draw_timeline(cr, res, y, end);
     if (rule)
-        y = draw_effect(cr, res, rule, y);
+        y = draw_effect(cr, res, rule, y, 1);
     int qr = verify_url && *verify_url;
     text_at(cr, MARGIN, PAGE_H - MARGIN - 60, PAGE_W - 2 * MARGIN - 130, "Noto Sans CJK KR 8",
             qr ? "이 증명서는 JSON 원본과 허브의 로그 공개키로 누구나 검증할 수 있습니다 "

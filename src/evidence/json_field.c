@@ -27,6 +27,9 @@ json_t *json_field_load(const char *json, size_t len, size_t max, char *why, siz
     }
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) { /* jansson says what: a duplicate key, bad UTF-8, bytes after it ... */
+        for (char *c = jerr.text; *c; c++) /* it may quote the input: no control bytes out */
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
         json_field_fail(why, whylen, "not JSON: %s (line %d column %d)", jerr.text, jerr.line,
                         jerr.column);
         return NULL;

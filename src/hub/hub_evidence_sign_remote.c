@@ -9,6 +9,7 @@
  * down, heads wait: the hub goes on accepting, and says so once. */
 #include "hub_evidence_log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,10 +58,19 @@ static void note_down(hub_evidence_log *log, const char *why)
 
 /* A refusal, this signer's or this hub's own: logged once until it signs
  * again, and shown as refusing on the console and /metrics. */
-static void note_refusing(hub_evidence_log *log, const char *fmt, unsigned long long size)
+static void note_refusing(hub_evidence_log *log, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note_refusing(hub_evidence_log *log, const char *fmt, ...)
 {
-    if (log->signer_up != SIGNER_REFUSING)
-        log_error(fmt, size);
+    char line[512];
+    va_list ap;
+
+    if (log->signer_up != SIGNER_REFUSING) {
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        log_error("%s", line);
+    }
     __atomic_store_n(&log->signer_up, SIGNER_REFUSING, __ATOMIC_RELAXED);
 }
 
@@ -125,8 +135,8 @@ int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_
             head->timestamp_ms = log->signer_last.timestamp_ms;
         if (old_size > head->tree_size) {
             note_refusing(log, "log: the signer's last head (tree size %llu) is larger than"
-                          " this log: not signing (said once until it signs again)",
-                          (unsigned long long)old_size);
+                          " this log (%llu): not signing (said once until it signs again)",
+                          (unsigned long long)old_size, (unsigned long long)head->tree_size);
             return -1;
         }
         rc = ask_once(log, head, old_size, sig);

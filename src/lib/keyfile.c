@@ -32,8 +32,9 @@ int keyfile_create(const char *path, int mode, const char *line,
     }
     close(fd);
     /* its name too: a CI key lost to a power cut would change every CI */
-    if (db_sync_folder(path) != 0) {
+    if (db_sync_folder(path) != 0) { /* not made, as when the write fails: run again */
         snprintf(err, errlen, "%s: cannot sync its folder: %s", path, strerror(errno));
+        unlink(path);
         return -1;
     }
     return 0;
