@@ -469,6 +469,16 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long l
     } else if ((rc = hub_db_relay_answer(db, n.id, platform)) != ANSWER_NONE) {
         return rc < 0 ? -1 : 0;
     }
+    /* Cancelled while this relay was in flight: the withdrawal owed when
+     * it was cancelled may have been told already and answered "unknown",
+     * before the notice reached the inbox. It is owed again now, before
+     * any give-up below; after a failed call too, which the platform may
+     * have taken all the same (it answers "unknown" when it did not). */
+    if (n.state == NS_CANCELLED &&
+        (it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED ||
+         it->outcome == RELAY_FAILED) &&
+        hub_db_owe_withdrawal(db, n.id, platform, NULL) != 0)
+        return -1;
     switch (it->outcome) {
     case RELAY_ACCEPTED:
         /* The answer's ContentConsignment is noted with it: the row is new */
@@ -499,16 +509,6 @@ static int record_answer(hub_db *db, hub_relay_item *it, long long fresh, long l
         n.next_attempt = now + notice_retry_delay_ms(n.attempts);
         break;
     }
-    /* Cancelled while this relay was in flight: the withdrawal owed when
-     * it was cancelled may have been told already and answered "unknown",
-     * before the notice reached the inbox. It is owed again now; after a
-     * failed call too, which the platform may have taken all the same
-     * (it answers "unknown" when it did not). */
-    if (n.state == NS_CANCELLED &&
-        (it->outcome == RELAY_ACCEPTED || it->outcome == RELAY_PRE_NOTICED ||
-         it->outcome == RELAY_FAILED) &&
-        hub_db_owe_withdrawal(db, n.id, platform, NULL) != 0)
-        return -1;
     return hub_db_notice_save(db, &n, now);
 }
 
