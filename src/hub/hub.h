@@ -192,7 +192,8 @@ hub_remind *hub_remind_new(hub *h);
 void hub_remind_free(hub_remind *r);
 /* Asks the platforms for the reminders due at now and records the
  * answers: returns how many notices it looked at (a full batch: call
- * again). */
+ * again), or 0 when a call failed (the next round would wait on it too)
+ * or the hub is stopping. */
 size_t hub_remind_round(hub_remind *r, long long now);
 
 /* ---- withdrawals of cancelled notices (hub_withdraw.c) ---- */

@@ -22,6 +22,7 @@ struct hub_remind {
     hub_remind_item *items;
     size_t *idx;
     buf body;
+    size_t failed; /* calls that failed in the round */
 };
 
 hub_remind *hub_remind_new(hub *h)
@@ -110,11 +111,13 @@ static void ask(hub_remind *r, size_t p, size_t n)
         return;
     status = http_client_call(r->clients[p], "POST", "/v1/remind", r->body.data, r->body.len,
                               &reply, err, sizeof err);
-    if (status == 200)
+    if (status == 200) {
         read_answers(r, n, reply);
-    else
+    } else {
+        r->failed++;
         log_warn("reminders to %s: %zu not asked (%s); will retry", r->h->platforms[p].name, n,
                  status ? err : "no answer");
+    }
     json_decref(reply);
 }
 
@@ -129,7 +132,8 @@ size_t hub_remind_round(hub_remind *r, long long now)
     }
     if (!n)
         return seen;
-    for (size_t p = 0; p < h->nplatforms; p++) {
+    r->failed = 0;
+    for (size_t p = 0; p < h->nplatforms && !hub_sleep(h, 0, 0); p++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
             if (!strcmp(r->items[i].platform, h->platforms[p].name))
@@ -144,5 +148,6 @@ size_t hub_remind_round(hub_remind *r, long long now)
     if (hub_db_remind_record(h->db, r->items, n, clock_now_ms()) != 0)
         log_error("reminders: cannot record %zu answers; they will be asked again", n);
     log_info("reminders: %zu asked, %zu queued", n, queued);
-    return seen;
+    /* a platform that failed will fail the next round too: the tick ends */
+    return r->failed ? 0 : seen;
 }

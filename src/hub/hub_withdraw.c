@@ -82,9 +82,9 @@ size_t hub_withdraw_round(hub *h)
         const hub_platform *p = hub_platform_find(h, w[i].platform);
         for (j = i + 1; j < (size_t)n && !strcmp(w[j].platform, w[i].platform); j++)
             ;
-        if (p)
+        if (p && !hub_sleep(h, 0, 0)) /* stopping: the rest wait for the next start */
             tell(h, p, w, i, j);
-        else /* no longer configured: nobody to tell */
+        else if (!p) /* no longer configured: nobody to tell */
             for (size_t k = i; k < j; k++)
                 w[k].told = 1;
     }
