@@ -129,10 +129,13 @@ static http_client *client_for(callback_sender *cs)
     return cs->http;
 }
 
-/* Drops a batch: 24 hours passed, or the receiver refused it for good. */
+/* Drops a batch: 24 hours passed, or the receiver refused it for good.
+ * Said, unless no receiver was ever set (events are queued all the same,
+ * for when one is). */
 static void give_up(callback_sender *cs, long long last, size_t n, const char *why)
 {
-    log_warn("callbacks: dropping %zu events: %s", n, why);
+    if (cs->cfg->callback_url[0])
+        log_warn("callbacks: dropping %zu events: %s", n, why);
     agency_db_api_events_done(cs->db, last);
 }
 
