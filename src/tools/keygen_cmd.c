@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "crypto.h"
@@ -89,8 +90,12 @@ static int write_ed25519(const char *prefix)
     if (r != 0)
         return cli_fail("keygen", "%s", err);
     snprintf(path, sizeof path, "%s.pub", prefix);
-    if (keyfile_create(path, 0644, public_line, err, sizeof err) != 0)
+    if (keyfile_create(path, 0644, public_line, err, sizeof err) != 0) {
+        /* a key without its .pub is of no use, and would stop a rerun */
+        snprintf(path, sizeof path, "%s.key", prefix);
+        unlink(path);
         return cli_fail("keygen", "%s", err);
+    }
     return EXIT_OK;
 }
 
