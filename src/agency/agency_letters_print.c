@@ -1,6 +1,8 @@
 /* agency_letters_print.c -- see agency_letters_print.h. Each run of
  * letters has a bounded queue between the reading thread and its drawing
- * thread, so memory holds a few dozen letters whatever the batch's size. */
+ * thread, so memory holds a few dozen letters whatever the batch's size.
+ * Each letter's text is checked as printed before it is queued
+ * (letter_rrn.h). */
 #include "agency_letters_print.h"
 
 #include <errno.h>
@@ -13,10 +15,9 @@
 
 #include "agency_ref.h"
 #include "buf.h"
-#include "crypto.h"
 #include "field.h"
-#include "html_seen.h"
 #include "letter_pdf.h"
+#include "letter_rrn.h"
 #include "letter_text.h"
 #include "rrn.h"
 
@@ -203,64 +204,6 @@ static job *new_job(const agency_letter_row *row, const char *text)
 
 /* Refuses a row a letter cannot be made of, naming the line and field;
  * else leaves its document's text in pr->text. */
-/* The 13 digits of the run at s[k] (rrn_find_valid's), hyphen left out. */
-static void run_digits(const char *s, long k, char out[13])
-{
-    int hyphen = s[k + 6] == '-';
-
-    memcpy(out, s + k, 6);
-    memcpy(out + 6, s + k + 6 + hyphen, 7);
-}
-
-/* 1 when seen[0..n) shows a run with these digits, on any date. */
-static int shows_run(const char *seen, size_t n, const char digits[13])
-{
-    char d[13];
-    long k;
-
-    for (size_t at = 0; (k = rrn_find_valid_from(seen, n, at, RRN_ANY_DAY)) >= 0;
-         at = (size_t)k + 1) {
-        run_digits(seen, k, d);
-        if (!memcmp(d, digits, 13))
-            return 1;
-    }
-    return 0;
-}
-
-/* 1 when the letter's text (pr->text) holds what may be an RRN today that
- * the page, as a browser shows it, does not: one the letter's own reading
- * of the markup made. What the page shows too was judged when the notice
- * was rendered (a value's own, a reference dated ahead), not here. */
-static int letter_adds_rrn(print *pr, const agency_letter_row *row)
-{
-    const char *text = pr->text.data ? pr->text.data : "";
-    size_t len = row->body_len ? row->body_len : 1;
-    char *seen = malloc(2 * len), digits[13];
-    uint32_t *from = malloc(2 * len * sizeof *from);
-    int adds = 0;
-    long k;
-
-    if (!seen || !from) {
-        free(seen);
-        free(from);
-        return 1; /* refused rather than printed unchecked */
-    }
-    html_seen_text page = {seen, from, 0}, apart = {seen + len, from + len, 0};
-
-    html_seen_split(row->body, row->body_len, &page, &apart);
-    for (size_t at = 0;
-         !adds && (k = rrn_find_valid_from(text, pr->text.len, at, pr->today)) >= 0;
-         at = (size_t)k + 1) {
-        run_digits(text, k, digits);
-        adds = !shows_run(page.text, page.n, digits) && !shows_run(apart.text, apart.n, digits);
-    }
-    secure_wipe(seen, 2 * len);
-    secure_wipe(digits, sizeof digits);
-    free(seen);
-    free(from);
-    return adds;
-}
-
 static int check_row(print *pr, const agency_letter_row *row)
 {
     static const char *const names[] = {"name", "address"};
@@ -290,7 +233,8 @@ static int check_row(print *pr, const agency_letter_row *row)
     }
     /* what goes on paper, as printed: the document was checked as a
      * browser shows it, and the letter reads markup its own way */
-    if (letter_adds_rrn(pr, row)) {
+    if (letter_rrn_added(row->body, row->body_len, pr->text.data ? pr->text.data : "",
+                         pr->text.len, pr->today)) {
         snprintf(err, cap, "line %ld (reference %s): field document: the letter would show"
                  " what may be a resident registration number", row->line, row->reference);
         return -1;
