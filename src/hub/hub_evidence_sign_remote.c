@@ -106,11 +106,9 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
     if (ans.status == STH_STALE && ans.has_last && ans.last.tree_size <= head->tree_size)
         return 0;
     if (ans.status != STH_SIGNED) {
-        if (log->signer_up != SIGNER_REFUSING)
-            log_error("log: the signer refused tree size %llu: %s; tree heads wait (said "
-                      "once until it signs again)", (unsigned long long)head->tree_size,
+        note_refusing(log, "log: the signer refused tree size %llu: %s; tree heads wait (said"
+                      " once until it signs again)", (unsigned long long)head->tree_size,
                       ans.reason);
-        __atomic_store_n(&log->signer_up, SIGNER_REFUSING, __ATOMIC_RELAXED);
         return -1;
     }
     if (!sth_verify(head, ans.sig, log->pk)) {
