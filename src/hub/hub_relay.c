@@ -40,6 +40,7 @@ typedef struct relay {
     long backoff_ms;
     unsigned failures;     /* rounds failed in a row */
     unsigned long spills;  /* the relay queue's, as the claim began */
+    unsigned long rounds;  /* rounds whose claim the routed queue left empty */
 } relay;
 
 /* Backoff of a worker whose store fails: 100 ms, doubling to 2 s. */
@@ -250,7 +251,9 @@ static size_t relay_round(relay *r)
      * queue only grows meanwhile, so the take below gets at least this. */
     size_t queued = hub_relay_queue_count(&h->routed), most = batch - batch / 4;
     size_t claim = batch - (queued < most ? queued : most);
-    if (claim == 0) /* a batch of 3 or less leaves no quarter: one, still */
+    /* A batch of 3 or less leaves no quarter: the claim takes one every
+     * other round, so that neither side waits for the other's backlog. */
+    if (claim == 0 && r->rounds++ % 2)
         claim = 1;
     int rc;
 
