@@ -5,26 +5,12 @@
 #include "html_seen.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define REF_MAX 32 /* "&#x0000002D;" and every named reference fit */
 
 /* What a character is seen as when it shows nothing at all. */
 #define NOTHING '\0'
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
-
-/* a[0..n) and b[0..n) are the same ASCII letters and digits, whatever
- * their case. */
-static int same_letters(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (lower(a[i]) != lower(b[i]))
-            return 0;
-    return 1;
-}
 
 static int is_alpha(char c)
 {
@@ -156,11 +142,11 @@ static size_t tag_name(const char *html, size_t i, size_t end, size_t *at)
 enum { BREAKS = 1, RAW_HIDDEN = 2, RAW_SHOWN = 4 };
 
 /* name[0..n) is the lowercase literal s, whatever its case */
-#define IS(s) (n == sizeof s - 1 && same_letters(name, s, n))
+#define IS(s) (n == sizeof s - 1 && !strncasecmp(name, s, n))
 
 static int tag_kind(const char *name, size_t n)
 {
-    switch (lower(name[0])) { /* by first letter: a tag costs a few compares */
+    switch (name[0] | 0x20) { /* ASCII lower case */ /* by first letter: a tag costs a few compares */
     case 'a':
         return IS("address") || IS("article") ? BREAKS : 0;
     case 'b':
@@ -210,7 +196,7 @@ static int tag_kind(const char *name, size_t n)
 static size_t raw_text_end(const char *html, size_t len, size_t k, const char *name, size_t n)
 {
     for (; k + 2 + n <= len; k++) {
-        if (html[k] != '<' || html[k + 1] != '/' || !same_letters(html + k + 2, name, n))
+        if (html[k] != '<' || html[k + 1] != '/' || strncasecmp(html + k + 2, name, n) != 0)
             continue;
         char c = k + 2 + n < len ? html[k + 2 + n] : '>';
         if (is_space(c) || c == '/' || c == '>')
@@ -486,7 +472,7 @@ static size_t markup_unit(const char *html, size_t len, size_t i, char *c, size_
         return stop < len ? html_markup_end(html, len, stop) : len;
     }
     if (kind & RAW_SHOWN)
-        *raw = same_letters(html + at, "plaintext", n) ? len /* to the end, whatever follows */
+        *raw = !strncasecmp(html + at, "plaintext", n) ? len /* to the end, whatever follows */
                                                        : raw_text_end(html, len, end, html + at, n);
     return end;
 }
