@@ -91,7 +91,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     if ((status = ask_hub(hub, reference, reason, r)) != 0)
         return status;
     clock_rfc3339_ms(at, clock_now_ms());
-    if (agency_db_cancel_record(db, reference, reason, at, clock_now_ms()) != 0) {
+    if (agency_db_cancel_record(db, reference, reason, r->state, at, clock_now_ms()) != 0) {
         snprintf(r->error, sizeof r->error, "database error: the hub recorded the cancellation;"
                                             " ask again to mark the document here");
         return 500;

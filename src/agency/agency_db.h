@@ -104,11 +104,12 @@ int agency_db_docs_count(agency_db *db, void (*fn)(void *ctx, const char *state,
 int agency_db_cancel_lookup(agency_db *db, const char *reference,
                             char notice[AGENCY_NOTICE_MAX + 1]);
 /* The hub has recorded the cancellation: the document no longer opens.
- * An unread notice's state becomes cancelled (a read or posted one keeps
- * its state); its final time is now_ms unless it had one. Repeating it
- * changes nothing. 0 or -1. */
+ * Its state becomes cancelled when the hub's (hub_state) did, unless it
+ * is final here already (a read the document server saw first); when the
+ * hub kept a final state, the feed brings it. Its final time is now_ms
+ * unless it had one. Repeating it changes nothing. 0 or -1. */
 int agency_db_cancel_record(agency_db *db, const char *reference, const char *reason,
-                            const char *at, long long now_ms);
+                            const char *hub_state, const char *at, long long now_ms);
 /* Deletes the body and the name and address of every document whose
  * notice reached its final state at or before before_ms, marking it purged
  * at `at`; evidence stays at the hub, and the row keeps reference, rk,

@@ -30,8 +30,13 @@ int agency_db_cancel_lookup(agency_db *db, const char *reference,
     return rc;
 }
 
+/* The state is the hub's: one it kept (read, postal, paid: the
+ * cancellation is for the record) reaches the document through the feed,
+ * which queues its callback only for a document it moves; set to
+ * cancelled here, the document would never move again and the back
+ * office would hear of no final state at all. */
 int agency_db_cancel_record(agency_db *db, const char *reference, const char *reason,
-                            const char *at, long long now_ms)
+                            const char *hub_state, const char *at, long long now_ms)
 {
     sqlite3_stmt *st;
     int rc = -1;
@@ -41,14 +46,15 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
                     "UPDATE documents SET cancelled_at = coalesce(cancelled_at, ?2),"
                     " cancel_reason = coalesce(cancel_reason, ?3),"
                     " final_at = coalesce(final_at, ?4),"
-                    " state = CASE WHEN state IN ('read', 'postal') THEN state"
-                    " ELSE 'cancelled' END"
+                    " state = CASE WHEN state IN ('read', 'postal', 'paid', 'cancelled')"
+                    " OR ?5 <> 'cancelled' THEN state ELSE 'cancelled' END"
                     " WHERE reference = ?1");
     if (st) {
         db_bind_text(st, 1, reference);
         db_bind_text(st, 2, at);
         db_bind_text(st, 3, reason);
         sqlite3_bind_int64(st, 4, now_ms);
+        db_bind_text(st, 5, hub_state);
         rc = db_step_done(st);
         sqlite3_finalize(st);
     }

@@ -298,6 +298,33 @@ static void queued_states(fixture *f, char *out, size_t cap)
     json_decref(v);
 }
 
+/* A cancellation the hub recorded on a notice it had sent to paper
+ * before the feed told the agency: the state stays the hub's, and the
+ * feed's postal, when it comes, moves the document and is queued for the
+ * back office, which would otherwise hear of no final state at all. */
+static void a_cancel_after_the_hub_went_to_paper_keeps_postal(void **state)
+{
+    fixture *f = *state;
+    char states[256];
+
+    store_api(f, "r-1", "tax-1", NULL);
+    store_api(f, "r-2", "tax-2", NULL);
+    answer(f, "r-1", "N-1", "accepted");
+    answer(f, "r-2", "N-2", "accepted");
+    assert_int_equal(feed(f, 10, (const char *[]){"N-1", "r-1", "received", "N-2", "r-2",
+                                                  "received"}, 2), 2);
+    assert_int_equal(agency_db_cancel_record(f->db, "r-1", "sent in error", "postal",
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_int_equal(agency_db_cancel_record(f->db, "r-2", "sent in error", "cancelled",
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_string_equal(state_of(f, "r-1", NULL), "received");
+    assert_string_equal(state_of(f, "r-2", NULL), "cancelled");
+    assert_int_equal(feed(f, 11, (const char *[]){"N-1", "r-1", "postal"}, 1), 1);
+    assert_string_equal(state_of(f, "r-1", NULL), "postal");
+    queued_states(f, states, sizeof states);
+    assert_string_equal(states, "received received postal");
+}
+
 /* An inbox or a reading that moved no state at the hub (the notice gone
  * to paper first) comes as evidence: its time is kept once, as the
  * certificate's first one is, and an API notice's timeline says so. */
@@ -468,7 +495,7 @@ static void a_printed_letter_waits_for_its_hand_over(void **state)
     feed(f, 5, (const char *[]){"N-a", "r-a", "postal", "N-b", "r-b", "postal"}, 2);
     assert_int_equal(agency_db_letters_mark(f->db, "b1", "2026-12-01T00:00:00.000Z", a, 1, 1), 0);
     assert_int_equal(agency_db_letters_mark(f->db, "b2", "2026-12-01T00:00:00.000Z", b, 1, 1), 0);
-    assert_int_equal(agency_db_cancel_record(f->db, "r-b", "wrong address",
+    assert_int_equal(agency_db_cancel_record(f->db, "r-b", "wrong address", "postal",
                                              "2026-12-02T00:00:00.000Z", 1), 0);
     assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged, &held,
                                      count_batch, &done), 0);
@@ -921,6 +948,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_cancel_after_the_hub_went_to_paper_keeps_postal, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(evidence_after_paper_gives_its_time_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_reopened_file_keeps_documents_and_cursor, setup,
