@@ -4,8 +4,11 @@
  * show nothing. */
 #include "html_seen.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "crypto.h"
 
 #define REF_MAX 32 /* "&#x0000002D;" and every named reference fit */
 
@@ -520,4 +523,28 @@ size_t html_seen_end(const char *html, size_t len, size_t at)
     char c;
 
     return at < len ? char_unit(html, len, at, &c) : len;
+}
+
+/* One block: both offset arrays first (aligned as malloc's block is),
+ * then both texts, which alone are wiped. */
+void *html_seen_readings_new(size_t len, html_seen_text r[2])
+{
+    size_t cap = len ? len : 1;
+    char *block = malloc(2 * cap * (1 + sizeof(uint32_t)));
+
+    for (int i = 0; block && i < 2; i++) {
+        r[i].from = (uint32_t *)(void *)(block + i * cap * sizeof(uint32_t));
+        r[i].text = block + 2 * cap * sizeof(uint32_t) + i * cap;
+        r[i].n = 0;
+    }
+    return block;
+}
+
+void html_seen_readings_free(void *block, size_t len)
+{
+    size_t cap = len ? len : 1;
+
+    if (block)
+        secure_wipe((char *)block + 2 * cap * sizeof(uint32_t), 2 * cap);
+    free(block);
 }

@@ -42,6 +42,12 @@ typedef struct html_seen_text {
  * text and set apart by a space at each end (a title shows in the
  * browser's tab and the printed page's header). A check reads both. */
 void html_seen_split(const char *html, size_t len, html_seen_text *page, html_seen_text *apart);
+/* Room for both readings of a document of len bytes, in one block to
+ * pass to html_seen_readings_free; NULL when out of memory. */
+void *html_seen_readings_new(size_t len, html_seen_text r[2]);
+/* Wipes the readings' text (it may hold what a document shows) and frees
+ * the block; NULL is allowed. */
+void html_seen_readings_free(void *block, size_t len);
 
 /* Where the source of the seen character that came from html[at] ends:
  * past a reference's ';' (or its last digit or letter, when it has

@@ -36,28 +36,21 @@ static int shows_run(const char *seen, size_t n, const char digits[13])
 int letter_rrn_added(const char *html, size_t html_len, const char *text, size_t text_len,
                      int today)
 {
-    size_t len = html_len ? html_len : 1;
-    char *seen = malloc(2 * len), digits[13];
-    uint32_t *from = malloc(2 * len * sizeof *from);
+    html_seen_text r[2];
+    void *block = html_seen_readings_new(html_len, r);
+    char digits[13];
     int adds = 0;
     long k;
 
-    if (!seen || !from) {
-        free(seen);
-        free(from);
+    if (!block)
         return 1;
-    }
-    html_seen_text page = {seen, from, 0}, apart = {seen + len, from + len, 0};
-
-    html_seen_split(html, html_len, &page, &apart);
+    html_seen_split(html, html_len, &r[0], &r[1]);
     for (size_t at = 0; !adds && (k = rrn_find_valid_from(text, text_len, at, today)) >= 0;
          at = (size_t)k + 1) {
         run_digits(text, k, digits);
-        adds = !shows_run(page.text, page.n, digits) && !shows_run(apart.text, apart.n, digits);
+        adds = !shows_run(r[0].text, r[0].n, digits) && !shows_run(r[1].text, r[1].n, digits);
     }
-    secure_wipe(seen, 2 * len);
+    html_seen_readings_free(block, html_len);
     secure_wipe(digits, sizeof digits);
-    free(seen);
-    free(from);
     return adds;
 }

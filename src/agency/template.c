@@ -156,30 +156,6 @@ static void fill_pieces(template *t, size_t len)
     t->npieces++;
 }
 
-/* Room for a document's two readings as seen (html_seen_split), in one
- * block; NULL when out of memory. */
-static void *readings_new(size_t len, html_seen_text r[2])
-{
-    size_t cap = len ? len : 1;
-    char *block = malloc(2 * cap * (1 + sizeof(uint32_t)));
-
-    for (int i = 0; block && i < 2; i++) {
-        r[i].from = (uint32_t *)(void *)(block + i * cap * sizeof(uint32_t));
-        r[i].text = block + 2 * cap * sizeof(uint32_t) + i * cap;
-        r[i].n = 0;
-    }
-    return block;
-}
-
-static void readings_free(void *block, size_t len)
-{
-    size_t cap = len ? len : 1;
-
-    if (block)
-        secure_wipe((char *)block + 2 * cap * sizeof(uint32_t), 2 * cap);
-    free(block);
-}
-
 /* Every document rendered from the template would carry its literal text
  * into the agency's database and onto paper, so what may be an RRN there
  * (possible on any date, as in a title) is refused with its line, never
@@ -187,7 +163,7 @@ static void readings_free(void *block, size_t len)
 static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
 {
     html_seen_text r[2];
-    void *block = readings_new(len, r);
+    void *block = html_seen_readings_new(len, r);
     long at = -1, k;
 
     if (!block) {
@@ -205,7 +181,7 @@ static int holds_rrn(const char *text, size_t len, char *err, size_t errlen)
             if ((k = rrn_find_valid(r[i].text, r[i].n, RRN_ANY_DAY)) >= 0)
                 at = (long)r[i].from[k];
     }
-    readings_free(block, len);
+    html_seen_readings_free(block, len);
     if (at < 0)
         return 0;
     snprintf(err, errlen, "line %ld: the text holds what may be a resident registration number;"
@@ -352,7 +328,7 @@ static long run_field(const char *doc, size_t len, const char *text, size_t n,
 static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t nv)
 {
     html_seen_text r[2];
-    void *block = readings_new(len, r);
+    void *block = html_seen_readings_new(len, r);
     long bad;
 
     if (!block)
@@ -362,7 +338,7 @@ static long shown_rrn_field(const char *doc, size_t len, const span *v, size_t n
         html_seen_split(doc, len, &r[0], &r[1]);
     for (int i = 0; bad < 0 && i < 2; i++)
         bad = run_field(doc, len, r[i].text, r[i].n, r[i].from, v, nv);
-    readings_free(block, len);
+    html_seen_readings_free(block, len);
     return bad;
 }
 
