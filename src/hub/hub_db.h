@@ -280,8 +280,9 @@ typedef struct hub_withdrawal {
     char notice[NOTICE_ID_LEN + 1];
     char platform[HUB_NAME_MAX + 1];
     char reason[FIELD_REASON_MAX + 1];
-    long long gen; /* times it was owed again before this read */
-    int told;      /* set by the worker once the platform answered for it */
+    long long gen;   /* times it was owed again before this read */
+    long long lease; /* PostgreSQL: when this node's lease on it ends */
+    int told;        /* set by the worker once the platform answered for it */
 } hub_withdrawal;
 
 /* Up to max owed withdrawals, by platform. Returns how many, or -1. */

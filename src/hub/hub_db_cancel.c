@@ -151,6 +151,8 @@ static int withdrawals_leased(hub_db *db, hub_withdrawal *w, size_t max)
     k = read_withdrawals(st, w, max);
     if (hub_db_finish(db, k < 0 ? -1 : 0) != 0)
         return -1;
+    for (int i = 0; i < k; i++)
+        w[i].lease = now + WITHDRAW_LEASE_MS;
     qsort(w, (size_t)k, sizeof *w, by_platform); /* the worker calls once per platform */
     return k;
 }
@@ -189,6 +191,8 @@ int hub_db_withdrawals_done(hub_db *db, const hub_withdrawal *w, size_t n)
         /* owed again since it was read: kept, to be told again, and
          * perhaps leased to another node already */
         sql_bind_int64(st, 3, w[i].gen);
+        if (!w[i].told) /* a lease that ran out is another node's now */
+            sql_bind_int64(st, 4, w[i].lease);
         ok = sql_step_done(st);
     }
     return hub_db_finish(db, ok);

@@ -266,9 +266,12 @@ static const char *const pg_sql[S_COUNT] = {
     [S_LEAF_TIMES] = "UPDATE notices n SET last_leaf = v.t"
                      " FROM unnest(?1::text[], ?2::bigint[]) AS v(id, t)"
                      " WHERE n.id = v.id AND n.last_leaf < v.t",
-    /* Not one owed again since (gen): another node may be telling it. */
+    /* Not one owed again since (gen), nor one whose lease ran out during
+     * the calls (?4, the lease this node set): another node may be
+     * telling it. */
     [S_WITHDRAW_RELEASE] = "UPDATE withdrawals SET leased_until = 0"
-                           " WHERE notice = ?1 AND platform = ?2 AND gen = ?3",
+                           " WHERE notice = ?1 AND platform = ?2 AND gen = ?3"
+                           " AND leased_until = ?4",
 };
 
 /* The reader's notice, for GETs: locking nothing. */

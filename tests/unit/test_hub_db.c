@@ -2537,6 +2537,33 @@ static void a_withdrawal_is_told_by_one_node(void **state)
     hub_db_close(other);
 }
 
+/* A node whose calls outlast its lease gives back only its own: the
+ * node that took the withdrawal since keeps it, so that a third does not
+ * tell the platform too. */
+static void a_lapsed_lease_is_not_given_back(void **state)
+{
+    fixture *f = *state;
+    char id[NOTICE_ID_LEN + 1];
+    hub_relay_item it;
+    hub_withdrawal w[4];
+    hub_db *other;
+
+    if (!pg_dsn)
+        skip();
+    other = open_node("node-b");
+    relayed_to_alpha(f, "W-2", id, &it);
+    assert_string_equal(cancel(f, "nts", "W-2", "sent in error", T0 + 2), "cancelled");
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    assert_int_equal(pg_exec("UPDATE withdrawals SET leased_until = 1"), 0); /* it lapsed */
+    assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 1);
+    assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told, too late */
+    assert_int_equal(hub_db_withdrawals_due(f->db, w + 2, 2), 0);
+    w[1].told = 1;
+    assert_int_equal(hub_db_withdrawals_done(other, w + 1, 1), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
+    hub_db_close(other);
+}
+
 typedef struct claimer {
     hub_db *db;
     size_t claimed;
@@ -2666,6 +2693,7 @@ int main(void)
         T(two_nodes_claim_each_notice_once),
         T(lost_connections_are_made_again),
         T(a_withdrawal_is_told_by_one_node),
+        T(a_lapsed_lease_is_not_given_back),
         T(feed_holds_what_was_committed_before_it),
     };
 #undef T
