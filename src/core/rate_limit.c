@@ -74,7 +74,11 @@ long long daily_quota_take(daily_quota *q, long long cost, long long now_ms)
 
     if (q->limit == 0 || cost <= 0)
         return 0;
-    if (day != q->day) {
+    if (cost > q->limit)
+        return -1;
+    /* only forward: a clock stepped back over midnight would give the
+     * agency the day before's quota again */
+    if (day > q->day) {
         q->day = day;
         q->used = 0;
     }
@@ -82,7 +86,7 @@ long long daily_quota_take(daily_quota *q, long long cost, long long now_ms)
         q->used += cost;
         return 0;
     }
-    return (day + 1) * DAY_MS - KST_OFFSET_MS - now_ms;
+    return (q->day + 1) * DAY_MS - KST_OFFSET_MS - now_ms; /* the day counted */
 }
 
 void daily_quota_untake(daily_quota *q, long long cost, long long taken_ms)

@@ -228,7 +228,9 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
 
 /* 1 when the agency may submit n notices now (taken from its bucket and
  * quota); else answers 429 with Retry-After in whole seconds, the text
- * saying which limit it met. */
+ * saying which limit it met, or 413 for a batch larger than a day's
+ * quota: no wait would let it pass, and a client that waits out every
+ * 429 would wait for ever. */
 static int within_limits(hub *h, const char *agency, size_t n, long long now_ms,
                          http_response *resp)
 {
@@ -242,6 +244,14 @@ static int within_limits(hub *h, const char *agency, size_t n, long long now_ms,
     if (v == HUB_LIMIT_OK)
         return 1;
     hub_limits_of(h->limits, agency, &rate, &quota);
+    if (v == HUB_LIMIT_OVER_QUOTA) {
+        http_reply_error(resp, 413, "daily quota: a batch of %zu notices is more than %s may"
+                         " submit in a day (%ld); send batches of at most %ld", n, agency, quota,
+                         quota);
+        log_warn("POST /v1/notices agency=%s items=%zu: 413, more than its daily quota of %ld",
+                 agency, n, quota);
+        return 0;
+    }
     long long secs = (wait_ms + 999) / 1000;
     snprintf(after, sizeof after, "%lld", secs);
     if (v == HUB_LIMIT_RATE)

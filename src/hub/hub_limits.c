@@ -78,8 +78,9 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
     *wait_ms = 0;
     pthread_mutex_lock(&l->lock);
     if ((a = find(l, agency))) {
-        if ((*wait_ms = daily_quota_take(&a->day, cost, now_ms)) > 0) {
-            v = HUB_LIMIT_QUOTA;
+        if ((*wait_ms = daily_quota_take(&a->day, cost, now_ms)) != 0) {
+            v = *wait_ms > 0 ? HUB_LIMIT_QUOTA : HUB_LIMIT_OVER_QUOTA;
+            *wait_ms = *wait_ms > 0 ? *wait_ms : 0;
         } else if ((*wait_ms = token_bucket_take(&a->bucket, cost, now_ms)) > 0) {
             daily_quota_untake(&a->day, cost, now_ms);
             v = HUB_LIMIT_RATE;

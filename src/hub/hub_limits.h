@@ -16,11 +16,17 @@ void hub_limits_free(hub_limits *l);
 int hub_limits_add(hub_limits *l, const char *agency, long rate_per_s, long burst, long quota,
                    long long now_ms);
 
-typedef enum hub_limit_verdict { HUB_LIMIT_OK, HUB_LIMIT_RATE, HUB_LIMIT_QUOTA } hub_limit_verdict;
+typedef enum hub_limit_verdict {
+    HUB_LIMIT_OK,
+    HUB_LIMIT_RATE,
+    HUB_LIMIT_QUOTA,
+    HUB_LIMIT_OVER_QUOTA /* more than a whole day's quota: never passes */
+} hub_limit_verdict;
 
 /* Takes cost notices from agency's bucket and quota at now_ms, or neither:
  * HUB_LIMIT_OK, or what refused it with the ms until it would pass in
- * *wait_ms. An agency without limits always passes. Thread-safe. */
+ * *wait_ms (0 for HUB_LIMIT_OVER_QUOTA). An agency without limits always
+ * passes. Thread-safe. */
 hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
                                   long long now_ms, long long *wait_ms);
 

@@ -133,6 +133,18 @@ curl -s -D hq429 -o bq429 -H 'Content-Type: application/json' "${LIMH[@]}" \
 check "8 of lim's 10 a day are used: 3 more get 429, the daily quota named, Retry-After until midnight KST" \
 	bash -c "head -n1 hq429 | grep -q ' 429' && jq -e '.error | test(\"daily quota\")' bq429 >/dev/null &&
 		a=\$(sed -n 's/^[Rr]etry-[Aa]fter: \([0-9]*\).*/\1/p' hq429) && [ \"\$a\" -ge 1 ] && [ \"\$a\" -le 86400 ]"
+curl -s -D hq413 -o bq413 -H 'Content-Type: application/json' "${LIMH[@]}" \
+	--data-binary "$(limit_batch 11 30)" "$H/v1/notices"
+check "a batch of 11, more than lim's whole day: 413 without Retry-After (no wait would let it in)" \
+	bash -c "head -n1 hq413 | grep -q ' 413' && ! grep -qi '^retry-after' hq413 &&
+		jq -e '.error | test(\"a batch of 11 notices is more than lim may submit in a day \\\\(10\\\\)\")' bq413 >/dev/null"
+printf '%s\n' 'rrn,name,address,amount' > lim11.csv
+for i in $(seq 1 11); do echo "971013-9019902,이름$i,주소 $i,$i" >>lim11.csv; done
+timeout 60 "$HERALD" agency send --config lim.ini --template notice.html --title "Limited" \
+	--deadline 2026-12-31 --batch 11 lim11.csv >lim11.out 2>lim11.err
+rc=$?
+check "agency send of a batch over the quota stops with the hub's reason instead of waiting" \
+	bash -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'more than lim may submit in a day' lim11.err"
 # A batch the store fails to keep (a trigger refuses every new notice for
 # the moment) is refused and must not use up the quota it is sent again
 # against.
