@@ -123,6 +123,10 @@ size_t agency_console_template_ids(const agency_console *c, char *ids[CONSOLE_TE
 void agency_console_as_text(buf *b, const char *html, size_t len);
 /* Frees the drafts (agency_console_send.c). */
 void agency_console_drafts_free(agency_console *c);
+/* Wipes the drafts older than CONSOLE_DRAFT_MS at now: agency serve's
+ * feed thread calls it every poll, so that an upload never sent does not
+ * keep its RRNs in memory until the next upload. NULL is allowed. */
+void agency_console_drafts_expire(agency_console *c, long long now);
 
 /* Writes "한국어 <span lang=en>English</span>". */
 void agency_console_bi(buf *b, const char *ko, const char *en);

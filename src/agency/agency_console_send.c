@@ -44,6 +44,23 @@ void agency_console_drafts_free(agency_console *c)
         draft_wipe(&c->drafts[i]);
 }
 
+/* Every draft older than CONSOLE_DRAFT_MS, wiped; under c->lock. */
+static void drafts_expire_locked(agency_console *c, long long now)
+{
+    for (int i = 0; i < CONSOLE_DRAFTS; i++)
+        if (c->drafts[i].id[0] && now - c->drafts[i].made_ms > CONSOLE_DRAFT_MS)
+            draft_wipe(&c->drafts[i]);
+}
+
+void agency_console_drafts_expire(agency_console *c, long long now)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    drafts_expire_locked(c, now);
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* Keeps a copy of the upload as user's draft (replacing an older one of
  * theirs, or the oldest); its id into id. */
 static int draft_put(agency_console *c, const char *user, const char *csv, size_t len,
@@ -61,10 +78,9 @@ static int draft_put(agency_console *c, const char *user, const char *csv, size_
     random_bytes(raw, sizeof raw);
     hex_encode(id, raw, sizeof raw);
     pthread_mutex_lock(&c->lock);
+    drafts_expire_locked(c, now);
     for (int i = 0; i < CONSOLE_DRAFTS; i++) {
         console_draft *d = &c->drafts[i];
-        if (d->id[0] && now - d->made_ms > CONSOLE_DRAFT_MS)
-            draft_wipe(d);
         if (!d->id[0] || !strcmp(d->user, user) || d->made_ms < c->drafts[slot].made_ms)
             slot = i;
         if (d->id[0] && !strcmp(d->user, user))
@@ -90,10 +106,11 @@ static int draft_take(agency_console *c, const char *user, const char *id, conso
     int rc = -1;
 
     pthread_mutex_lock(&c->lock);
+    drafts_expire_locked(c, clock_now_ms());
     for (int i = 0; i < CONSOLE_DRAFTS; i++) {
         console_draft *d = &c->drafts[i];
         if (d->id[0] && id && strlen(id) == 32 && ct_equal(d->id, id, 32) &&
-            !strcmp(d->user, user) && clock_now_ms() - d->made_ms <= CONSOLE_DRAFT_MS) {
+            !strcmp(d->user, user)) {
             *out = *d;
             memset(d, 0, sizeof *d);
             rc = 0;

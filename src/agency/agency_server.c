@@ -235,6 +235,7 @@ static void *poller_main(void *arg)
         wait = n > 0 && FEED_BUSY_MS < s->cfg->poll_ms ? FEED_BUSY_MS : s->cfg->poll_ms;
         if (now - purged >= s->cfg->poll_ms) {
             agency_db_outbox_purge_nonces(w.db, now);
+            agency_console_drafts_expire(s->console, now);
             purged = now;
         }
         /* Retention ([agency] retention_days), of test keys' notices too:
