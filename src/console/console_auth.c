@@ -416,8 +416,12 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
     if (*why != LOGIN_GO)
         return CONSOLE_SIGNIN_WAIT;
     login_guard_pair_fail(&v.pair, now_ms);
-    if (pair_set(a, name, source, &v.pair) != 0 || (*found = account_get(a, name, acc)) < 0)
+    if (pair_set(a, name, source, &v.pair) != 0)
         return CONSOLE_SIGNIN_ERROR;
+    if ((*found = account_get(a, name, acc)) < 0) { /* the database's failure, not the user's */
+        pair_unfail(a, name, source);
+        return CONSOLE_SIGNIN_ERROR;
+    }
     return CONSOLE_SIGNIN_OK;
 }
 
