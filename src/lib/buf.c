@@ -188,7 +188,7 @@ char *buf_take(buf *b, size_t *len)
     char *d = b->broken ? NULL : b->data;
 
     if (b->broken)
-        free(b->data);
+        buf_free(b);
     else if (!d)
         d = calloc(1, 1);
     if (len)
@@ -199,6 +199,8 @@ char *buf_take(buf *b, size_t *len)
 
 void buf_free(buf *b)
 {
+    if (b->secret && b->data)
+        secure_wipe(b->data, b->cap);
     free(b->data);
     memset(b, 0, sizeof *b);
 }

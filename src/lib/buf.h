@@ -18,7 +18,8 @@ typedef struct buf {
 
 void buf_init(buf *b, size_t initial);
 /* For buffers that hold RRNs, CIs or documents: from now on a reallocation
- * copies and wipes instead of leaving the old block behind in the heap. */
+ * copies and wipes instead of leaving the old block behind in the heap,
+ * and buf_free wipes the block before freeing it. */
 void buf_set_secret(buf *b);
 void buf_append(buf *b, const void *data, size_t len);
 /* Makes room for len more bytes at the end, for a reader to fill (they
