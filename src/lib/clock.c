@@ -143,11 +143,11 @@ void clock_kst_text(char out[32], const char *s)
     strftime(out, 32, "%Y-%m-%d %H:%M KST", &tm);
 }
 
-struct timespec clock_after_ms(long ms)
+static struct timespec after_ms(clockid_t id, long ms)
 {
     struct timespec t;
 
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(id, &t);
     t.tv_sec += ms / 1000;
     t.tv_nsec += (ms % 1000) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {
@@ -155,6 +155,35 @@ struct timespec clock_after_ms(long ms)
         t.tv_nsec -= 1000000000L;
     }
     return t;
+}
+
+struct timespec clock_after_ms(long ms)
+{
+    return after_ms(CLOCK_REALTIME, ms);
+}
+
+struct timespec clock_mono_after_ms(long ms)
+{
+    return after_ms(CLOCK_MONOTONIC, ms);
+}
+
+long long clock_mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int clock_mono_cond_init(pthread_cond_t *cond)
+{
+    pthread_condattr_t a;
+    int rc = pthread_condattr_init(&a);
+
+    if (rc == 0 && (rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC)) == 0)
+        rc = pthread_cond_init(cond, &a);
+    pthread_condattr_destroy(&a);
+    return rc;
 }
 
 int clock_days_in_month(long y, long m)

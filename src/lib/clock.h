@@ -6,6 +6,7 @@
 #ifndef HERALD_CLOCK_H
 #define HERALD_CLOCK_H
 
+#include <pthread.h>
 #include <time.h>
 
 /* Milliseconds since the Unix epoch: every "now" a role records or
@@ -14,6 +15,17 @@
  * unreadable: 0, with one warning), so that a 30-day deadline passes in
  * seconds. The variable is read once, at the first call. */
 long long clock_now_ms(void);
+/* Milliseconds on a clock that never steps (CLOCK_MONOTONIC), from an
+ * arbitrary origin: for timeouts and intervals, which a wall clock that
+ * NTP or a resumed VM steps would stall or fire at once. Not a time to
+ * record, and without the test offset. */
+long long clock_mono_ms(void);
+/* CLOCK_MONOTONIC ms milliseconds from now, for pthread_cond_timedwait on
+ * a condition variable made by clock_mono_cond_init. */
+struct timespec clock_mono_after_ms(long ms);
+/* pthread_cond_init for a condition variable whose waits run on
+ * CLOCK_MONOTONIC: 0, or an error number. */
+int clock_mono_cond_init(pthread_cond_t *cond);
 /* The offset in the test clock's file at path, 0 (and one warning per
  * process) when it is missing or holds no number. */
 long long clock_offset_read(const char *path);

@@ -462,7 +462,7 @@ static void on_submit_resp(void *ctx, uint32_t seq, uint32_t status, const char 
 {
     sms_channel *c = ctx;
     inflight *slot = slot_find(c, seq);
-    long long now = clock_now_ms();
+    long long now = clock_mono_ms();
 
     if (!slot) {
         log_warn("sms: an answer (status 0x%08x) to sequence %u, which we did not send or"
@@ -630,7 +630,7 @@ static void round_once(sms_channel *c, long wait)
     fds[1] = (struct pollfd){.fd = fd, .events = events};
     if (poll(fds, fd >= 0 ? 2 : 1, (int)wait) < 0 && errno != EINTR)
         log_warn("sms: poll: %s", strerror(errno));
-    long long now = clock_now_ms();
+    long long now = clock_mono_ms();
     if (fds[0].revents)
         drain_wake(c);
     if (fd >= 0 && fds[1].revents)
@@ -651,15 +651,15 @@ static void round_once(sms_channel *c, long wait)
  * and unbinds; on_lost then deals with what stayed unanswered. */
 static void finish(sms_channel *c)
 {
-    long long until = clock_now_ms() + STOP_DRAIN_MS;
+    long long until = clock_mono_ms() + STOP_DRAIN_MS;
 
-    while (c->outstanding && clock_now_ms() < until &&
+    while (c->outstanding && clock_mono_ms() < until &&
            smpp_session_state_of(c->session) == SMPP_SESSION_BOUND)
         round_once(c, 50);
     give(c);
-    if (smpp_session_unbind(c->session, clock_now_ms()))
+    if (smpp_session_unbind(c->session, clock_mono_ms()))
         while (smpp_session_state_of(c->session) == SMPP_SESSION_UNBINDING)
-            round_once(c, smpp_session_tick(c->session, clock_now_ms()));
+            round_once(c, smpp_session_tick(c->session, clock_mono_ms()));
     if (c->all)
         on_lost(c, "stopping");
     give(c);
@@ -670,7 +670,7 @@ static void *channel_main(void *arg)
     sms_channel *c = arg;
 
     while (!atomic_load(&c->stopping))
-        round_once(c, timeouts(c, clock_now_ms()));
+        round_once(c, timeouts(c, clock_mono_ms()));
     finish(c);
     return NULL;
 }
@@ -701,7 +701,7 @@ sms_channel *sms_channel_start(const sms_settings *s, platform_db *db, pthread_m
     c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     c->slots = calloc((size_t)s->window, sizeof *c->slots);
     c->pause_ms = THROTTLE_FIRST_MS;
-    c->tokens_ms = clock_now_ms();
+    c->tokens_ms = clock_mono_ms();
     h = (smpp_session_handler){.ctx = c, .bound = on_bound, .lost = on_lost,
                                .submit_resp = on_submit_resp, .deliver = on_deliver};
     c->session = c->wake_fd >= 0 && c->slots ? smpp_session_new(&s->session, &h) : NULL;

@@ -276,11 +276,11 @@ static void free_list(sms_alert *a)
 /* Claims up to limit (the store's mutex not held); *k gets them. */
 static int claim(sms_store *s, long limit, claim_ctx *k)
 {
-    long long t0 = clock_now_ms();
+    long long t0 = clock_mono_ms();
     char at[25];
     int n;
 
-    clock_rfc3339_ms(at, t0);
+    clock_rfc3339_ms(at, clock_now_ms());
     pthread_mutex_lock(s->lock);
     n = platform_db_outbox_claim(s->db, SMS_CHANNEL_NAME, (int)limit, at, take_claimed, k);
     pthread_mutex_unlock(s->lock);
@@ -293,7 +293,7 @@ static int claim(sms_store *s, long limit, claim_ctx *k)
     }
     if (k->nfailed && record(s, k->failed, k->nfailed, 0) == 0)
         log_warn("sms: %zu alerts failed: their text cannot go as SMS", k->nfailed);
-    k->ms = clock_now_ms() - t0;
+    k->ms = clock_mono_ms() - t0;
     return n;
 }
 
@@ -317,7 +317,7 @@ static int keep_for_retry(sms_store *s, sms_result *r, size_t n)
     s->retry_ms = !s->retry_ms ? RETRY_FIRST_MS
                   : s->retry_ms < RETRY_MAX_MS / 2 ? 2 * s->retry_ms
                                                    : RETRY_MAX_MS;
-    s->first_result_ms = clock_now_ms();
+    s->first_result_ms = clock_mono_ms();
     s->retry_at_ms = s->first_result_ms + s->retry_ms;
     log_warn("sms: %zu outcomes not recorded; trying again in %ld ms", total, s->retry_ms);
     return 0;
@@ -346,7 +346,7 @@ static void record_round(sms_store *s)
     }
     pthread_mutex_unlock(&s->mx);
 
-    long long t0 = clock_now_ms();
+    long long t0 = clock_mono_ms();
     int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_EACH_AFTER) == 0;
     if (lost)
         recover(s, unsent, nunsent, incoming, why);
@@ -356,7 +356,7 @@ static void record_round(sms_store *s)
     free(unsent);
 
     pthread_mutex_lock(&s->mx);
-    s->db_ms += clock_now_ms() - t0;
+    s->db_ms += clock_mono_ms() - t0;
     size_t answers = 0;
     for (size_t i = 0; ok && i < n; i++) {
         if (!r[i].deliver_seq ||
@@ -410,7 +410,7 @@ static void claim_round(sms_store *s)
         wake_channel(s);
     }
     s->claim_due = n == limit; /* a full batch: more may wait */
-    s->next_claim_ms = clock_now_ms() + CLAIM_LOOK_MS;
+    s->next_claim_ms = clock_mono_ms() + CLAIM_LOOK_MS;
 }
 
 static void *store_main(void *arg)
@@ -419,7 +419,7 @@ static void *store_main(void *arg)
 
     pthread_mutex_lock(&s->mx);
     for (;;) {
-        long long now = clock_now_ms();
+        long long now = clock_mono_ms();
         int due = s->nresults && (s->stopping || now >= s->retry_at_ms) &&
                   (s->nresults >= FLUSH_MAX || now - s->first_result_ms >= FLUSH_AFTER_MS ||
                    s->stopping);
@@ -438,7 +438,7 @@ static void *store_main(void *arg)
                                   : s->first_result_ms + FLUSH_AFTER_MS;
             if (s->bound && !s->recovering && s->held < s->batch && s->next_claim_ms < until)
                 until = s->next_claim_ms;
-            struct timespec ts = clock_after_ms(until > now ? (long)(until - now) : 1);
+            struct timespec ts = clock_mono_after_ms(until > now ? (long)(until - now) : 1);
             pthread_cond_timedwait(&s->cond, &s->mx, &ts);
         }
     }
@@ -457,7 +457,7 @@ sms_store *sms_store_start(platform_db *db, pthread_mutex_t *lock, long batch, i
     s->batch = batch;
     s->wake_fd = wake_fd;
     pthread_mutex_init(&s->mx, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    clock_mono_cond_init(&s->cond);
     if (pthread_create(&s->thread, NULL, store_main, s) != 0) {
         pthread_cond_destroy(&s->cond);
         pthread_mutex_destroy(&s->mx);
@@ -522,7 +522,7 @@ void sms_store_give(sms_store *s, const sms_result *r, size_t n, long freed)
     s->held -= freed;
     if (n && grow((void **)&s->results, &s->results_cap, s->nresults + n, sizeof *r) == 0) {
         if (s->nresults == 0) { /* the store sleeps till then, not longer */
-            s->first_result_ms = clock_now_ms();
+            s->first_result_ms = clock_mono_ms();
             pthread_cond_signal(&s->cond);
         }
         memcpy(s->results + s->nresults, r, n * sizeof *r);

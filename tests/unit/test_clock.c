@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,33 @@ static void test_clock_adds_the_file_offset(void **state)
     assert_in_range(now - real + 1000, 0, 2000);
 }
 
+/* Timeouts run on a clock no step moves: the test clock's 30 days (as
+ * an NTP step or a resumed VM would) leave it where it was, and a wait on
+ * a condition variable made for it ends when its own time is up. */
+static void the_monotonic_clock_ignores_steps(void **state)
+{
+    pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond;
+    long long before = clock_mono_ms(), after;
+    struct timespec until;
+    (void)state;
+
+    write_offset("2592000000\n");
+    after = clock_mono_ms();
+    unlink(offset_file);
+    assert_in_range(after - before, 0, 1000);
+    assert_int_equal(clock_mono_cond_init(&cond), 0);
+    before = clock_mono_ms();
+    until = clock_mono_after_ms(50);
+    pthread_mutex_lock(&mx);
+    while (pthread_cond_timedwait(&cond, &mx, &until) == 0)
+        ;
+    pthread_mutex_unlock(&mx);
+    after = clock_mono_ms();
+    assert_true(after - before >= 49);
+    pthread_cond_destroy(&cond);
+}
+
 static void offsets_are_checked(void **state)
 {
     (void)state;
@@ -134,6 +162,7 @@ int main(void)
     setenv("HERALD_CLOCK_FILE", offset_file, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clock_adds_the_file_offset),
+        cmocka_unit_test(the_monotonic_clock_ignores_steps),
         cmocka_unit_test(offsets_are_checked),
         cmocka_unit_test(rfc3339_has_fixed_width),
         cmocka_unit_test(korean_time_for_people),
