@@ -236,6 +236,32 @@ static round_result unknown_outcome(push_channel *c)
     return ROUND_UNKNOWN;
 }
 
+/* The batch was claimed but never sent (out of memory building it): back
+ * to the queue as it was, not as possible duplicates, its attempt not
+ * counted; what cannot go back now the next start's recovery takes. */
+static round_result never_sent(push_channel *c)
+{
+    int back = 0, rc = 0;
+
+    pthread_mutex_lock(&c->p->lock);
+    if (platform_db_begin(c->p->db) == 0) {
+        for (int i = 0; i < c->n && rc >= 0; i++)
+            back += (rc = platform_db_outbox_unclaim(c->p->db, PUSH_CHANNEL, c->ids[i])) == 1;
+        if (rc < 0 || platform_db_commit(c->p->db) != 0) {
+            platform_db_rollback(c->p->db);
+            rc = -1;
+        }
+    } else {
+        rc = -1;
+    }
+    pthread_mutex_unlock(&c->p->lock);
+    if (rc < 0) /* kept claimed: requeued as possible duplicates, which they may not be */
+        return unknown_outcome(c);
+    log_warn("push: %d alerts never sent went back to the queue", back);
+    c->n = 0;
+    return ROUND_RETRY;
+}
+
 static round_result answered_2xx(push_channel *c, int status, const buf *reply)
 {
     char why[320];
@@ -357,9 +383,9 @@ static round_result push_round(push_channel *c, http_client *gw)
         int n = claim_batch(c);
         if (n <= 0)
             return n == 0 ? ROUND_IDLE : ROUND_RETRY;
-        if (c->body.broken) { /* claimed, never sent: only a requeue frees them */
+        if (c->body.broken) {
             log_error("push: out of memory building a batch of %d alerts", n);
-            return unknown_outcome(c);
+            return never_sent(c);
         }
     }
     push_signature_make(sig, (const uint8_t *)c->key, c->keylen, clock_now_ms(), c->body.data,
