@@ -100,16 +100,20 @@ static long long read_one(hub_db *db, int which, const char *agency, long long a
 
 /* On PostgreSQL a change gets its place in the feed (seq) from the log's
  * sequencer, on whichever node leads, some milliseconds after its commit.
- * A read of the feed waits (a second at most) for the agency's changes
+ * A read of the feed waits (250 ms at most) for the agency's changes
  * committed before it: what an answer has told the agency, or another
  * node has done, is in the feed it reads next, as on SQLite. The lock is
- * let go between looks, so other GETs go on meanwhile. */
+ * let go between looks, so other GETs go on meanwhile. The wait holds an
+ * HTTP worker thread and the connections it serves, so it stays short:
+ * while no sequencer leads (a takeover takes seconds) the page comes
+ * without those changes, which get places after every one it holds and
+ * come in a later page. */
 static void wait_for_sequencer(hub_db *db, const char *agency)
 {
     const struct timespec pause = {0, 10 * 1000000L};
     long long last = read_one(db, S_CHANGES_LAST, agency, 0);
 
-    for (int tries = 0; last > 0 && tries < 100; tries++) {
+    for (int tries = 0; last > 0 && tries < 25; tries++) {
         nanosleep(&pause, NULL);
         if (read_one(db, S_CHANGES_WAITING, agency, last) <= 0)
             return;
