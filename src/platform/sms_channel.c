@@ -636,6 +636,9 @@ static void round_once(sms_channel *c, long wait)
     if (fd >= 0 && fds[1].revents)
         smpp_session_io(c->session, fds[1].revents, now);
     answer_receipts(c);
+    if (sms_store_take_gave_up(c->store) &&
+        smpp_session_state_of(c->session) == SMPP_SESSION_BOUND)
+        smpp_session_drop(c->session, now, "outcomes that could not be recorded were given up");
     if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND && !atomic_load(&c->stopping))
         hold(c, sms_store_take(c->store));
     pump(c, now);

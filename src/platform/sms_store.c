@@ -46,6 +46,8 @@ struct sms_store {
     pthread_mutex_t mx;
     pthread_cond_t cond;
     int stopping, bound, claim_due, recovering, lost;
+    int gave_up; /* outcomes given up since the channel last asked */
+    int stuck;   /* the store thread's own: an alert's outcome was given up */
     long long next_claim_ms, first_result_ms, retry_at_ms, db_ms;
     long retry_ms; /* the wait before the next try; 0 after a round recorded */
     int failed_rounds; /* in a row */
@@ -149,6 +151,9 @@ static int record_each(sms_store *s, const sms_result *r, size_t n, const char *
     if (rc == 0 && given_up && !recorded)
         rc = -1;
     for (size_t i = 0; rc == 0 && i < n; i++)
+        if (refused[i] && r[i].kind != SMS_RECEIPT)
+            s->stuck = 1; /* its alert stays submitting */
+    for (size_t i = 0; rc == 0 && i < n; i++)
         if (refused[i])
             log_error("sms: an outcome for alert %lld (%s) cannot be recorded while others"
                       " can; given up", r[i].id,
@@ -185,8 +190,8 @@ static int record(sms_store *s, const sms_result *r, size_t n, int each)
 
 /* After a loss: alerts never sent go back as they were, the channel's
  * other submitting ones are queued again as possible duplicates. */
-static void recover(sms_store *s, const long long *unsent, size_t n, sms_alert *incoming,
-                    const char *why)
+static int recover(sms_store *s, const long long *unsent, size_t n, sms_alert *incoming,
+                   const char *why)
 {
     int back = 0, failed = 0, requeued = -1;
     char at[25];
@@ -206,11 +211,13 @@ static void recover(sms_store *s, const long long *unsent, size_t n, sms_alert *
     }
     pthread_mutex_unlock(s->lock);
     if (requeued < 0)
-        log_error("sms: cannot queue the unanswered alerts again; the next start will");
+        log_error("sms: cannot queue the unanswered alerts again; the link will be started"
+                  " again to try once more");
     else if (requeued || failed || back)
         log_warn("sms: %s: %d alerts sent without an answer queued again as possible"
                  " duplicates, %d failed (outcome unknown twice), %d never sent back in the"
                  " queue", why, requeued, failed, back);
+    return requeued < 0 ? -1 : 0;
 }
 
 /* ---- claiming */
@@ -293,6 +300,8 @@ static int claim(sms_store *s, long limit, claim_ctx *k)
     }
     if (k->nfailed && record(s, k->failed, k->nfailed, 0) == 0)
         log_warn("sms: %zu alerts failed: their text cannot go as SMS", k->nfailed);
+    else if (k->nfailed)
+        s->stuck = 1; /* claimed, never to be sent, and not marked failed */
     k->ms = clock_mono_ms() - t0;
     return n;
 }
@@ -348,8 +357,7 @@ static void record_round(sms_store *s)
 
     long long t0 = clock_mono_ms();
     int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_EACH_AFTER) == 0;
-    if (lost)
-        recover(s, unsent, nunsent, incoming, why);
+    int unrecovered = lost && recover(s, unsent, nunsent, incoming, why) != 0;
     for (sms_alert *a = incoming; a; a = a->qnext)
         back++;
     free_list(incoming);
@@ -374,19 +382,23 @@ static void record_round(sms_store *s)
             r = NULL;
         } else {
             s->failed_rounds = 0; /* dropped whole: the next round starts afresh */
-            log_error("sms: %zu outcomes given up: their alerts stay submitting until the link"
-                      " is lost or the platform starts again, and their receipts go"
-                      " unanswered",
+            s->gave_up = 1;
+            log_error("sms: %zu outcomes given up: the link will be started again, so that"
+                      " their alerts are queued again as possible duplicates (while they stay"
+                      " submitting, no later alert's report reaches the hub)",
                       n);
         }
     }
+    if (unrecovered || s->stuck)
+        s->gave_up = 1;
+    s->stuck = 0;
     free(r);
     if (lost) {
         s->held -= back;
         s->recovering = s->lost; /* a second loss meanwhile keeps it */
         s->claim_due = 1;
     }
-    if (answers || lost)
+    if (answers || lost || s->gave_up)
         wake_channel(s);
 }
 
@@ -410,6 +422,11 @@ static void claim_round(sms_store *s)
         wake_channel(s);
     }
     s->claim_due = n == limit; /* a full batch: more may wait */
+    if (s->stuck) {
+        s->gave_up = 1;
+        s->stuck = 0;
+        wake_channel(s);
+    }
     s->next_claim_ms = clock_mono_ms() + CLAIM_LOOK_MS;
 }
 
@@ -567,6 +584,15 @@ void sms_store_lost(sms_store *s, const long long *unsent, size_t n, long freed,
     str_copy(s->why, sizeof s->why, why);
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->mx);
+}
+
+int sms_store_take_gave_up(sms_store *s)
+{
+    pthread_mutex_lock(&s->mx);
+    int r = s->gave_up;
+    s->gave_up = 0;
+    pthread_mutex_unlock(&s->mx);
+    return r;
 }
 
 int sms_store_recovering(sms_store *s)

@@ -94,6 +94,11 @@ size_t sms_store_answers(sms_store *s, sms_answer *out, size_t max);
  * has let go of `freed` alerts (all it held). */
 void sms_store_lost(sms_store *s, const long long *unsent, size_t n, long freed,
                     const char *why);
+/* 1 once after outcomes were given up (they could not be recorded), or a
+ * loss's recovery failed: their alerts stay submitting, and the settled
+ * cursor, which no report goes past, stays before them until a loss
+ * queues them again. The channel then drops the link to make one. */
+int sms_store_take_gave_up(sms_store *s);
 /* 1 while sms_store_lost's work is not done: nothing may be sent. */
 int sms_store_recovering(sms_store *s);
 /* Milliseconds the store spent in the database so far. */

@@ -313,6 +313,20 @@ check "one receipt refused for good: the others are recorded once each goes alon
 check "... and the one is given up, logged" log_has "cannot be recorded while others can; given up"
 sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_one"
 
+# An alert's acceptance given up leaves it submitting, which no report
+# goes past (the settled cursor): the link is started again, so that the
+# loss queues it again, and it goes once the database takes it.
+NOTE0=$(notice_id 2920) NOTE1=$(notice_id 2921)
+sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse_accept BEFORE UPDATE OF state ON outbox
+	WHEN NEW.state = 'accepted' AND NEW.notice = '$NOTE0'
+	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+relay_range 2920 2921 "$RKA" "One refused acceptance" >/dev/null
+check "an acceptance refused for good is given up, and the link started again for it" \
+	log_has "outcomes that could not be recorded were given up"
+sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_accept"
+check "... its alert, queued again by the loss, is delivered, as is the other" \
+	db_has "SELECT count(*) FROM outbox WHERE notice IN ('$NOTE0', '$NOTE1') AND state = 'delivered'" 2
+
 # ---- kill -9 with alerts in flight
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 check "stopping unbinds from the SMSC" smsc_has '.unbinds >= 1'
