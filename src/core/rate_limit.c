@@ -76,9 +76,7 @@ long long daily_quota_take(daily_quota *q, long long cost, long long now_ms)
         return 0;
     if (cost > q->limit)
         return -1;
-    /* only forward: a clock stepped back over midnight would give the
-     * agency the day before's quota again */
-    if (day > q->day) {
+    if (day != q->day) {
         q->day = day;
         q->used = 0;
     }
@@ -86,7 +84,7 @@ long long daily_quota_take(daily_quota *q, long long cost, long long now_ms)
         q->used += cost;
         return 0;
     }
-    return (q->day + 1) * DAY_MS - KST_OFFSET_MS - now_ms; /* the day counted */
+    return (day + 1) * DAY_MS - KST_OFFSET_MS - now_ms;
 }
 
 void daily_quota_untake(daily_quota *q, long long cost, long long taken_ms)

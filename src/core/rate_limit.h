@@ -40,8 +40,7 @@ void daily_quota_init(daily_quota *q, long long limit);
 /* Takes cost from the day's quota at now_ms: 0, or (when it would go
  * over; nothing taken) the milliseconds until the next Korean midnight,
  * when it starts again; -1 when cost is more than a whole day's quota,
- * which no wait makes fit. A clock that steps back over midnight keeps
- * the later day's count. */
+ * which no wait makes fit. */
 long long daily_quota_take(daily_quota *q, long long cost, long long now_ms);
 /* Gives back cost taken at taken_ms (the batch was refused for another
  * reason), unless a new day has begun since: it was that day's. */
