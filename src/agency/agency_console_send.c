@@ -405,9 +405,11 @@ static void preview_page(agency_console *c, const http_request *req, http_respon
     part_text(m, "title", title, sizeof title);
     part_text(m, "deadline", deadline, sizeof deadline);
     buf_init(&shown, 4096);
+    buf_set_secret(&shown); /* the first documents, names and addresses in them */
     build_preview(c, csv ? csv->data : "", csv ? csv->len : 0, tpl, title, deadline, &p,
                   &shown);
     buf_init(&b, 16384);
+    buf_set_secret(&b);
     agency_console_begin(c, req, &b, u, "보내기 전 확인", "Check before sending");
     if (p.rc == API_IN_OK) {
         buf_printf(&b, "<p>%zu건 보낼 수 있음, %zu건 오류. <span class=\"en\" lang=\"en\">%zu "

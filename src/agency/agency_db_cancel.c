@@ -47,7 +47,7 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
                     " cancel_reason = coalesce(cancel_reason, ?3),"
                     " final_at = coalesce(final_at, ?4),"
                     " state = CASE WHEN state IN ('read', 'postal', 'paid', 'cancelled')"
-                    " OR ?5 <> 'cancelled' THEN state ELSE 'cancelled' END"
+                    " OR coalesce(?5, '') <> 'cancelled' THEN state ELSE 'cancelled' END"
                     " WHERE reference = ?1");
     if (st) {
         db_bind_text(st, 1, reference);

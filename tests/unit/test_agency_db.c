@@ -298,6 +298,14 @@ static void queued_states(fixture *f, char *out, size_t cap)
     json_decref(v);
 }
 
+static int cancelled(fixture *f, const char *ref)
+{
+    agency_found d = {0};
+
+    assert_int_equal(agency_db_docs_find(f->db, ref, &d), 1);
+    return d.cancelled;
+}
+
 /* A cancellation the hub recorded on a notice it had sent to paper
  * before the feed told the agency: the state stays the hub's, and the
  * feed's postal, when it comes, moves the document and is queued for the
@@ -319,6 +327,7 @@ static void a_cancel_after_the_hub_went_to_paper_keeps_postal(void **state)
                                              "2026-12-02T00:00:00.000Z", 1), 0);
     assert_string_equal(state_of(f, "r-1", NULL), "received");
     assert_string_equal(state_of(f, "r-2", NULL), "cancelled");
+    assert_true(cancelled(f, "r-1")); /* withdrawn all the same: it no longer opens */
     assert_int_equal(feed(f, 11, (const char *[]){"N-1", "r-1", "postal"}, 1), 1);
     assert_string_equal(state_of(f, "r-1", NULL), "postal");
     queued_states(f, states, sizeof states);
