@@ -320,7 +320,8 @@ static void pair_unfail(console_auth *a, const char *name, const char *source)
 static void note_failure(console_auth *a, const char *name, const char *source, long long now_ms)
 {
     sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*) FROM console_login_pairs"
-                                         " WHERE console = ? AND source = ? AND last_ms > ?");
+                                         " WHERE console = ? AND source = ? AND last_ms > ?"
+                                         " AND failures > 0");
     int spread = 0;
 
     guard_expire(a, now_ms);
