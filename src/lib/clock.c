@@ -180,7 +180,9 @@ int clock_mono_cond_init(pthread_cond_t *cond)
     pthread_condattr_t a;
     int rc = pthread_condattr_init(&a);
 
-    if (rc == 0 && (rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC)) == 0)
+    if (rc != 0)
+        return rc;
+    if ((rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC)) == 0)
         rc = pthread_cond_init(cond, &a);
     pthread_condattr_destroy(&a);
     return rc;

@@ -474,7 +474,11 @@ sms_store *sms_store_start(platform_db *db, pthread_mutex_t *lock, long batch, i
     s->batch = batch;
     s->wake_fd = wake_fd;
     pthread_mutex_init(&s->mx, NULL);
-    clock_mono_cond_init(&s->cond);
+    if (clock_mono_cond_init(&s->cond) != 0) {
+        pthread_mutex_destroy(&s->mx);
+        free(s);
+        return NULL;
+    }
     if (pthread_create(&s->thread, NULL, store_main, s) != 0) {
         pthread_cond_destroy(&s->cond);
         pthread_mutex_destroy(&s->mx);
