@@ -21,7 +21,11 @@ int http_limits_load(const config *cfg, http_limits *out, char *err, size_t errl
         config_long(cfg, "http", "peer_idle_timeout_s", def.peer_idle_timeout_s, 1, 3600,
                     &l.peer_idle_timeout_s, err, errlen) ||
         config_long(cfg, "http", "request_timeout_s", def.request_timeout_s, 1, 3600,
-                    &l.request_timeout_s, err, errlen))
+                    &l.request_timeout_s, err, errlen) ||
+        config_long(cfg, "http", "body_grace_s", def.body_grace_s, 1, 3600, &l.body_grace_s,
+                    err, errlen) ||
+        config_long(cfg, "http", "body_min_rate", def.body_min_rate, 1, 1 << 20,
+                    &l.body_min_rate, err, errlen))
         return -1;
     const char *proxies = config_get(cfg, "http", "trusted_proxies");
     l.ntrusted = proxies ? http_source_parse_list(proxies, l.trusted, HTTP_TRUSTED_PROXIES_MAX)

@@ -57,6 +57,7 @@ typedef struct upload {
     int status;   /* the status queued, for the metrics; 0 while none is */
     size_t series; /* the request's series in the metrics */
     struct timespec t0; /* when its headers came */
+    unsigned long long got; /* body bytes received, kept or dropped */
 } upload;
 
 /* Grows by doubling, straight to the declared length when it is near. */
@@ -212,8 +213,8 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
     unsigned long long declared;
 
     u->max = s->max_body;
+    clock_gettime(CLOCK_MONOTONIC, &u->t0);
     if (s->metrics) {
-        clock_gettime(CLOCK_MONOTONIC, &u->t0);
         u->series = http_metrics_series(s->metrics, method, url);
     }
     if (s->gate) {
@@ -299,6 +300,23 @@ static enum MHD_Result drop(upload *u, size_t *data_size)
     return u->dropped > drop_allowance(u) ? MHD_NO : MHD_YES;
 }
 
+/* After its first body_grace_s seconds a body must have come at
+ * body_min_rate bytes a second on average. request_timeout_s bounds only
+ * the silence between bytes: a body sent a byte at a time, each just
+ * inside it, would hold its connection (counted busy, so never replaced
+ * by a newcomer) for days; a few thousand of them would shut out every
+ * agency and platform. An honest upload on the slowest link goes faster. */
+static double seconds_since(const struct timespec *t0);
+
+static int too_slow(const http_limits *l, upload *u, size_t more)
+{
+    double t;
+
+    u->got += more;
+    t = seconds_since(&u->t0) - (double)l->body_grace_s;
+    return t > 0 && (double)u->got < t * (double)l->body_min_rate;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *data,
@@ -315,6 +333,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *state = u;
         http_guard_busy(conn);
         return begin_request(s, conn, url, method, u);
+    }
+    if (*data_size && too_slow(&s->limits, u, *data_size)) {
+        log_warn("%s %s: closed, its body came slower than %ld bytes a second (%llu bytes"
+                 " in %.0f s)", method, url, s->limits.body_min_rate, u->got,
+                 seconds_since(&u->t0));
+        return MHD_NO;
     }
     if (u->refused) {
         if (*data_size)

@@ -21,6 +21,13 @@ bench/flood: real TCP connections from chosen loopback addresses.
       Sends a request head one byte every S seconds (never silent for
       long, never complete) and prints {"closed_after_s":..} once the
       server closes it (or {"closed_after_s":null} after 60 s).
+  flood.py trickle-body --port P --source 127.0.0.8 --rate B --bytes N
+                 [--seconds S]
+      POSTs /v1/notices declaring a body of 60,000,000 bytes, then sends
+      its bytes at B a second (in 0.25 s steps) until N are sent, S
+      seconds (20) have passed or the server closes the connection: prints
+      {"closed_after_s":..,"sent":..}, closed_after_s null when it was not
+      closed.
 """
 import argparse
 import json
@@ -162,6 +169,34 @@ def trickle(a):
     print(json.dumps({"closed_after_s": round(time.monotonic() - t0, 1)}))
 
 
+def trickle_body(a):
+    s = connect(a.source, a.port)
+    if s is None:
+        print(json.dumps({"closed_after_s": 0, "sent": 0, "status": None}))
+        return
+    s.sendall(b"POST /v1/notices HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              b"Content-Type: application/json\r\nContent-Length: 60000000\r\n\r\n")
+    t0, sent, closed = time.monotonic(), 0, None
+    step = max(1, int(a.rate / 4))
+    s.setblocking(True)
+    s.settimeout(0.25)
+    while sent < a.bytes and time.monotonic() - t0 < a.seconds:
+        try:
+            s.sendall(b"x" * min(step, a.bytes - sent))
+            sent += min(step, a.bytes - sent)
+            if s.recv(4096) == b"":
+                closed = time.monotonic() - t0
+                break
+        except socket.timeout:
+            pass  # nothing to read: the server still takes it
+        except OSError:
+            closed = time.monotonic() - t0
+            break
+    s.close()
+    print(json.dumps({"closed_after_s": None if closed is None else round(closed, 1),
+                      "sent": sent}))
+
+
 def read_response(s):
     """The status of one HTTP/1.1 response with a Content-Length, read whole."""
     data = b""
@@ -222,6 +257,12 @@ def main():
     t.add_argument("--port", type=int, required=True)
     t.add_argument("--source", required=True)
     t.add_argument("--every", type=float, default=1.0)
+    b = sub.add_parser("trickle-body")
+    b.add_argument("--port", type=int, required=True)
+    b.add_argument("--source", required=True)
+    b.add_argument("--rate", type=float, required=True)
+    b.add_argument("--bytes", type=int, required=True)
+    b.add_argument("--seconds", type=float, default=20.0)
     k = sub.add_parser("keepalive")
     k.add_argument("--port", type=int, required=True)
     k.add_argument("--source", required=True)
@@ -229,7 +270,8 @@ def main():
     k.add_argument("--key")
     k.add_argument("--wait", type=float, default=30)
     a = p.parse_args()
-    {"hold": hold, "probe": probe, "trickle": trickle, "keepalive": keepalive}[a.mode](a)
+    {"hold": hold, "probe": probe, "trickle": trickle, "trickle-body": trickle_body,
+     "keepalive": keepalive}[a.mode](a)
 
 
 if __name__ == "__main__":
