@@ -95,8 +95,8 @@ db_has() { # SQL EXPECTED: waits up to 10 s for the answer
 	echo "# $1 -> $(q "$1" 2>&1) (wanted $2)"
 	return 1
 }
-log_has() { # PATTERN [FILE]: waits up to 10 s for a log line
-	for _ in $(seq 1 200); do
+log_has() { # PATTERN [FILE] [SECONDS]: waits up to SECONDS (10) for a log line
+	for _ in $(seq 1 $((${3:-10} * 20))); do
 		grep -q -- "$1" "${2:-platform.log}" && return 0
 		sleep 0.05
 	done
@@ -321,8 +321,9 @@ sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse_accept BEFORE UP
 	WHEN NEW.state = 'accepted' AND NEW.notice = '$NOTE0'
 	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
 relay_range 2920 2921 "$RKA" "One refused acceptance" >/dev/null
+# (three failed rounds, 1 + 2 + 4 s apart, before each outcome goes alone)
 check "an acceptance refused for good is given up, and the link started again for it" \
-	log_has "outcomes that could not be recorded were given up"
+	log_has "outcomes that could not be recorded were given up" platform.log 30
 sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_accept"
 check "... its alert, queued again by the loss, is delivered, as is the other" \
 	db_has "SELECT count(*) FROM outbox WHERE notice IN ('$NOTE0', '$NOTE1') AND state = 'delivered'" 2
