@@ -311,6 +311,8 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
     metrics_add(&h->submitted[HUB_SUBMITTED_NEW], fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_REJECTED], n - k);
+    if (h->limits && fresh < n) /* the quota counts new notices */
+        hub_limits_untake_quota(h->limits, who->name, (long long)(n - fresh), taken_ms);
     hub_api_reply_buf(resp, &out);
     if (fresh)
         hub_wake_relay(h);

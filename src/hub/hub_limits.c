@@ -102,6 +102,17 @@ void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long l
     pthread_mutex_unlock(&l->lock);
 }
 
+void hub_limits_untake_quota(hub_limits *l, const char *agency, long long cost,
+                             long long taken_ms)
+{
+    agency_limit *a;
+
+    pthread_mutex_lock(&l->lock);
+    if ((a = find(l, agency)))
+        daily_quota_untake(&a->day, cost, taken_ms);
+    pthread_mutex_unlock(&l->lock);
+}
+
 void hub_limits_of(hub_limits *l, const char *agency, long *rate_per_s, long *quota)
 {
     agency_limit *a;

@@ -34,6 +34,12 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
  * then failed to keep: nothing of it was accepted, so none of it counts
  * (against that Korean day's quota; a new day's is left alone). */
 void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long long taken_ms);
+/* Gives back to the day's quota alone what a stored batch did not add:
+ * its duplicates (a batch sent again after a lost answer) and refused
+ * items are no new notices. Their tokens stay spent: the hub did the
+ * work. */
+void hub_limits_untake_quota(hub_limits *l, const char *agency, long long cost,
+                             long long taken_ms);
 
 /* What agency's limits are, for the refusal's text. */
 void hub_limits_of(hub_limits *l, const char *agency, long *rate_per_s, long *quota);

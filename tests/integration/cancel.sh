@@ -145,6 +145,15 @@ timeout 60 "$HERALD" agency send --config lim.ini --template notice.html --title
 rc=$?
 check "agency send of a batch over the quota stops with the hub's reason instead of waiting" \
 	bash -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'more than lim may submit in a day' lim11.err"
+# A stored batch that adds no notice (a duplicate, an item refused) gives
+# its quota back: 8 of 10 stay used, as the checks below rely on.
+mixed=$(jq -nc --arg ci "$(ci_of 9710139019902)" '{common:{title:"T", deadline:"2026-12-31"},
+	notices:[{reference:"L-1", ci:$ci, doc_sha256:("ab" * 32), link:"http://127.0.0.1:1/documents/L-1"},
+		{reference:"L-bad", ci:"not a ci", doc_sha256:("ab" * 32), link:"http://127.0.0.1:1/documents/L-bad"}]}')
+r=$(http POST "$H/v1/notices" "$mixed" "${LIMH[@]}")
+check "a batch of a duplicate and a refused item: 200, nothing new" \
+	bash -c "[ '$(status_of "$r")' = 200 ] && jq -e '.results[0].notice != null and .results[1].error != null' <<<'$(body_of "$r")' >/dev/null"
+sleep 1.1 # its tokens stay spent
 # A batch the store fails to keep (a trigger refuses every new notice for
 # the moment) is refused and must not use up the quota it is sent again
 # against.
