@@ -99,6 +99,36 @@ static int refuse(batch *b, int status, char *err, size_t errlen, const char *wh
     return status;
 }
 
+/* Values a batch may hold, counted before it is parsed: items are flat
+ * objects of a few dozen fields at most. A body within its byte limit
+ * can still be millions of tiny values ([0,0,0,...]), which jansson
+ * would build at some 40 bytes each: 16 MB of them is over 300 MB of
+ * memory on each worker thread at once. */
+#define BATCH_VALUES_PER_ITEM 64
+
+/* 1 when body[0..len) has more than max values (separators and opening
+ * brackets outside strings, a close bound on them). */
+static int too_many_values(const char *body, size_t len, size_t max)
+{
+    size_t n = 0;
+    int in_string = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = body[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if ((c == ',' || c == '[' || c == '{') && ++n > max) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, char *err,
                size_t errlen)
 {
@@ -109,6 +139,12 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
 
     b->spec = spec;
     b->items = b->common = NULL;
+    b->root = NULL;
+    if (body && too_many_values(body, len, (max + 1) * BATCH_VALUES_PER_ITEM)) {
+        snprintf(err, errlen, "more than %d values an item on average (at most %zu items)",
+                 BATCH_VALUES_PER_ITEM, max);
+        return 413;
+    }
     b->root = json_load_body(body ? body : "", len, &line, &column);
     if (!b->root) {
         /* jansson's text may quote the input (an RRN): give only the place. */

@@ -182,6 +182,35 @@ static void too_many_items_get_413(void **state)
     free(body);
 }
 
+/* A body within its byte limit may still be millions of tiny values,
+ * each some 40 bytes once parsed: refused before parsing, past 64 an
+ * item on average; separators inside strings do not count. */
+static void a_swarm_of_values_gets_413_before_parsing(void **state)
+{
+    const batch_spec two = {.key = "notices", .max_items = 2};
+    size_t n = 3 * 64, used;
+    char err[160], *body = malloc(2 * n + 64);
+
+    (void)state;
+    used = (size_t)sprintf(body, "{\"notices\":[{\"x\":[");
+    for (size_t i = 0; i < n - 5; i++)
+        used += (size_t)sprintf(body + used, "%s0", i ? "," : "");
+    strcpy(body + used, "]}]}");
+    assert_int_equal(read_status(body, &two, err, sizeof err), 0); /* 191 values */
+    used = (size_t)sprintf(body, "{\"notices\":[{\"x\":[");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)sprintf(body + used, "%s0", i ? "," : "");
+    strcpy(body + used, "]}]}");
+    assert_int_equal(read_status(body, &two, err, sizeof err), 413);
+    assert_string_equal(err, "more than 64 values an item on average (at most 2 items)");
+    used = (size_t)sprintf(body, "{\"notices\":[{\"x\":\"");
+    for (size_t i = 0; i < n; i++)
+        body[used++] = ',';
+    strcpy(body + used, "\\\"\",\"y\":1}]}"); /* an escaped quote, then the end */
+    assert_int_equal(read_status(body, &two, err, sizeof err), 0);
+    free(body);
+}
+
 static void common_only_where_shareable(void **state)
 {
     const batch_spec with = {.key = "notices", .shareable = shared};
@@ -301,6 +330,7 @@ int main(void)
         cmocka_unit_test(own_null_is_not_replaced),
         cmocka_unit_test(bad_bodies_get_400_with_the_place),
         cmocka_unit_test(too_many_items_get_413),
+        cmocka_unit_test(a_swarm_of_values_gets_413_before_parsing),
         cmocka_unit_test(common_only_where_shareable),
         cmocka_unit_test(secrets_are_wiped_before_free),
         cmocka_unit_test(results_in_order_with_errors),
