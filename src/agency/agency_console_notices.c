@@ -358,6 +358,7 @@ void agency_console_certificate(void *role, const void *caller, const http_reque
              pdf ? "pdf" : "json");
     if (resp->status == 200)
         http_add_header(resp, "Content-Disposition", disp);
+    console_web_headers(resp);
     log_info("agency console: %s downloaded the certificate of %s (%s)", u.name, ref,
              pdf ? "pdf" : "json");
     json_decref(o);

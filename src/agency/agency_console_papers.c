@@ -186,7 +186,7 @@ void agency_console_letters_file(void *role, const void *caller, const http_requ
     http_reply_body(resp, 200, pdf ? "application/pdf" : "text/csv; charset=utf-8", data, len);
     snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
     http_add_header(resp, "Content-Disposition", disp);
-    http_add_header(resp, "Cache-Control", "no-store");
+    console_web_headers(resp);
     log_info("agency console: %s downloaded %s", u.name, name);
 }
 

@@ -163,6 +163,11 @@ void console_web_reply(http_response *resp, int status, buf *b)
         return;
     }
     http_reply_body(resp, status, "text/html; charset=utf-8", text, len);
+    console_web_headers(resp);
+}
+
+void console_web_headers(http_response *resp)
+{
     http_add_header(resp, "Content-Security-Policy",
                     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self';"
                     " form-action 'self'; frame-ancestors 'none'");

@@ -65,6 +65,9 @@ void console_web_source(const http_request *req, char out[CONSOLE_SOURCE_MAX]);
 
 /* Sends b as the page, with the console's headers. */
 void console_web_reply(http_response *resp, int status, buf *b);
+/* The console's own headers (CSP, no framing, nosniff, no-store,
+ * referrer), for an answer made otherwise: a download. */
+void console_web_headers(http_response *resp);
 /* 303 to location. */
 void console_web_redirect(http_response *resp, const char *location);
 /* A page that says what went wrong, in Korean and English, with a link

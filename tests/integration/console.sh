@@ -242,8 +242,9 @@ check "the notice page shows its state and timeline" \
 check "search by job lists its notices and the refused row" \
 	bash -c "curl -s -b viewer.jar '$C/notices?job=$JOB' >j.html && grep -q 'csv-3' j.html && grep -q 'Refused rows' j.html"
 curl -s -D cert.hdr -o cert.pdf -b viewer.jar "$C/notices/csv-1/certificate?format=pdf"
-check "the certificate downloads as a PDF attachment" \
-	bash -c "grep -qi '^content-type: application/pdf' cert.hdr && grep -qi '^content-disposition: attachment' cert.hdr && head -c 5 cert.pdf | grep -q '%PDF'"
+check "the certificate downloads as a PDF attachment, with the console's headers (nosniff, CSP)" \
+	bash -c "grep -qi '^content-type: application/pdf' cert.hdr && grep -qi '^content-disposition: attachment' cert.hdr && head -c 5 cert.pdf | grep -q '%PDF' &&
+		grep -qi '^x-content-type-options: nosniff' cert.hdr && grep -qi '^content-security-policy: ' cert.hdr"
 check "and as JSON" bash -c "curl -s -b viewer.jar '$C/notices/csv-3/certificate?format=json' | jq -e . >/dev/null"
 TOK=$(token_of admin.jar "$C/notices/csv-3")
 check "the admin cancels a notice" \
