@@ -99,8 +99,9 @@ static int refuse(batch *b, int status, char *err, size_t errlen, const char *wh
     return status;
 }
 
-/* Values a batch may hold, counted before it is parsed: items are flat
- * objects of a few dozen fields at most. A body within its byte limit
+/* Values a batch may hold, counted before it is parsed: 64 for each
+ * item the route takes (and one more item's worth for "common"); items
+ * are flat objects of a few dozen fields at most. A body within its byte limit
  * can still be millions of tiny values ([0,0,0,...]), which jansson
  * would build at some 40 bytes each: 16 MB of them is over 300 MB of
  * memory on each worker thread at once. */
@@ -141,8 +142,9 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
     b->items = b->common = NULL;
     b->root = NULL;
     if (body && too_many_values(body, len, (max + 1) * BATCH_VALUES_PER_ITEM)) {
-        snprintf(err, errlen, "more than %d values an item on average (at most %zu items)",
-                 BATCH_VALUES_PER_ITEM, max);
+        snprintf(err, errlen, "more than %zu JSON values (%d for each of the %zu items a"
+                 " request may hold)", (max + 1) * BATCH_VALUES_PER_ITEM, BATCH_VALUES_PER_ITEM,
+                 max);
         return 413;
     }
     b->root = json_load_body(body ? body : "", len, &line, &column);

@@ -183,8 +183,8 @@ static void too_many_items_get_413(void **state)
 }
 
 /* A body within its byte limit may still be millions of tiny values,
- * each some 40 bytes once parsed: refused before parsing, past 64 an
- * item on average; separators inside strings do not count. */
+ * each some 40 bytes once parsed: refused before parsing, past 64 for
+ * each item the route takes; separators inside strings do not count. */
 static void a_swarm_of_values_gets_413_before_parsing(void **state)
 {
     const batch_spec two = {.key = "notices", .max_items = 2};
@@ -202,7 +202,8 @@ static void a_swarm_of_values_gets_413_before_parsing(void **state)
         used += (size_t)sprintf(body + used, "%s0", i ? "," : "");
     strcpy(body + used, "]}]}");
     assert_int_equal(read_status(body, &two, err, sizeof err), 413);
-    assert_string_equal(err, "more than 64 values an item on average (at most 2 items)");
+    assert_string_equal(err, "more than 192 JSON values (64 for each of the 2 items a request"
+                             " may hold)");
     used = (size_t)sprintf(body, "{\"notices\":[{\"x\":\"");
     for (size_t i = 0; i < n; i++)
         body[used++] = ',';
