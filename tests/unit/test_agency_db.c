@@ -328,6 +328,11 @@ static void a_cancel_after_the_hub_went_to_paper_keeps_postal(void **state)
     assert_string_equal(state_of(f, "r-1", NULL), "received");
     assert_string_equal(state_of(f, "r-2", NULL), "cancelled");
     assert_true(cancelled(f, "r-1")); /* withdrawn all the same: it no longer opens */
+    store_api(f, "r-3", "tax-3", NULL); /* no state from the hub: the document keeps its own */
+    assert_int_equal(agency_db_cancel_record(f->db, "r-3", "sent in error", NULL,
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_string_not_equal(state_of(f, "r-3", NULL), "cancelled");
+    assert_true(cancelled(f, "r-3"));
     assert_int_equal(feed(f, 11, (const char *[]){"N-1", "r-1", "postal"}, 1), 1);
     assert_string_equal(state_of(f, "r-1", NULL), "postal");
     queued_states(f, states, sizeof states);
