@@ -48,6 +48,7 @@
 #define STOP_DRAIN_MS 2000        /* at stop, how long answers are awaited */
 #define BACKLOG_MAX 65536         /* octets unwritten before the window stops filling */
 #define ANSWERS_AT_ONCE 256
+#define RECEIPT_RACE_MS 5000      /* after a submit, how long an unknown receipt may be early */
 
 /* A submit_sm waiting for its answer. */
 typedef struct inflight {
@@ -77,6 +78,7 @@ struct sms_channel {
     size_t nresults, results_cap;
 
     long long paused_until, tokens_ms;
+    long long last_sent_ms; /* the last submit_sm, on the monotonic clock */
     long pause_ms;
     double tokens;
     long long throttle_logged_ms;
@@ -351,6 +353,7 @@ static int submit_next(sms_channel *c, long long now)
         return -1;
     }
     *slot = (inflight){.seq = seq, .alert = a, .seg = i, .sent_ms = now};
+    c->last_sent_ms = now;
     c->submitted++;
     a->state[i] = SMS_SEG_OUTSTANDING;
     a->outstanding++;
@@ -609,6 +612,20 @@ static void drain_wake(sms_channel *c)
 }
 
 /* Answers the receipts the store has recorded, those of this connection. */
+/* What a recorded receipt is answered. One whose message id no alert
+ * has may have overtaken its submit_sm_resp (an SMSC may send the two
+ * in either order), whose message id is then on its way to the store:
+ * while submits are in flight or were lately, it is answered "try again
+ * later" (ESME_RX_T_APPN), which an SMSC meets by sending it again, so
+ * that it is not lost; otherwise it is answered as taken, as sending it
+ * again would not mend it. */
+static uint32_t receipt_status(const sms_channel *c, const sms_answer *a)
+{
+    if (a->unknown && (c->outstanding || clock_mono_ms() - c->last_sent_ms < RECEIPT_RACE_MS))
+        return SMPP_PDU_ESME_RX_T_APPN;
+    return SMPP_PDU_ESME_ROK;
+}
+
 static void answer_receipts(sms_channel *c)
 {
     sms_answer a[ANSWERS_AT_ONCE];
@@ -617,7 +634,7 @@ static void answer_receipts(sms_channel *c)
     while ((n = sms_store_answers(c->store, a, ANSWERS_AT_ONCE)) > 0)
         for (size_t i = 0; i < n; i++)
             if (a[i].gen == c->gen)
-                smpp_session_deliver_resp(c->session, a[i].seq, SMPP_PDU_ESME_ROK);
+                smpp_session_deliver_resp(c->session, a[i].seq, receipt_status(c, &a[i]));
 }
 
 /* One round: wait, read and write, take, submit, give. */
@@ -636,8 +653,10 @@ static void round_once(sms_channel *c, long wait)
     if (fd >= 0 && fds[1].revents)
         smpp_session_io(c->session, fds[1].revents, now);
     answer_receipts(c);
-    if (sms_store_take_gave_up(c->store) &&
-        smpp_session_state_of(c->session) == SMPP_SESSION_BOUND)
+    /* (asked only while bound: a loss under way will queue them again, and
+     * the flag waits for the link it is about) */
+    if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND &&
+        sms_store_take_gave_up(c->store))
         smpp_session_drop(c->session, now, "outcomes that could not be recorded were given up");
     if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND && !atomic_load(&c->stopping))
         hold(c, sms_store_take(c->store));

@@ -47,7 +47,6 @@ struct sms_store {
     pthread_cond_t cond;
     int stopping, bound, claim_due, recovering, lost;
     int gave_up; /* outcomes given up since the channel last asked */
-    int stuck;   /* the store thread's own: an alert's outcome was given up */
     long long next_claim_ms, first_result_ms, retry_at_ms, db_ms;
     long retry_ms; /* the wait before the next try; 0 after a round recorded */
     int failed_rounds; /* in a row */
@@ -60,6 +59,10 @@ struct sms_store {
     long long *unsent;
     size_t nunsent, unsent_cap;
     char why[160];
+
+    /* The store thread's own, without mx: an alert's acceptance or failure
+     * was given up this round. */
+    int stuck;
 };
 
 /* Grows *v (of *cap elements of size each) to hold need; 0 or -1. */
@@ -91,7 +94,7 @@ static void wake_channel(sms_store *s)
 
 /* 0, or -1 on a database error: then the whole round is rolled back and
  * kept for another try, rather than committed with this one missing. */
-static int record_one(sms_store *s, const sms_result *r, const char *at)
+static int record_one(sms_store *s, sms_result *r, const char *at)
 {
     outbox_receipt_result rc;
     int n;
@@ -110,17 +113,27 @@ static int record_one(sms_store *s, const sms_result *r, const char *at)
     case SMS_RECEIPT:
         rc = platform_db_outbox_receipt(s->db, SMS_CHANNEL_NAME, r->ref[0], r->delivered,
                                         r->delivered ? NULL : r->reason, at);
-        if (rc == OUTBOX_RECEIPT_UNKNOWN)
+        r->unknown = rc == OUTBOX_RECEIPT_UNKNOWN;
+        if (r->unknown)
             log_warn("sms: a receipt for message id \"%s\", which no alert of ours has: "
-                     "answered, not recorded", r->ref[0]);
+                     "not recorded", r->ref[0]);
         return rc == OUTBOX_RECEIPT_ERROR ? -1 : 0;
     }
     return 0;
 }
 
+/* A round's receipts are recorded after its alerts' outcomes (pass 1):
+ * an SMSC may send a receipt before its submit_sm_resp, and the
+ * acceptance that gives the alert its message id may then come in the
+ * same round, after the receipt that names it. */
+static int in_pass(const sms_result *r, int pass)
+{
+    return (r->kind == SMS_RECEIPT) == pass;
+}
+
 /* One outcome in a savepoint of its own: 0 recorded, 1 not (its
  * statement failed), -1 the savepoint itself failed. */
-static int record_alone(sms_store *s, const sms_result *r, const char *at)
+static int record_alone(sms_store *s, sms_result *r, const char *at)
 {
     if (platform_db_savepoint_open(s->db) != 0)
         return -1;
@@ -133,21 +146,24 @@ static int record_alone(sms_store *s, const sms_result *r, const char *at)
  * 0 when some went in (those that did not are given up, logged), -1 when
  * none did: then the fault is the database's, not theirs (a full disk),
  * and the round is kept whole. */
-static int record_each(sms_store *s, const sms_result *r, size_t n, const char *at)
+static int record_each(sms_store *s, sms_result *r, size_t n, const char *at)
 {
     unsigned char *refused = calloc(n ? n : 1, 1);
     size_t recorded = 0, given_up = 0;
     int rc = refused ? 0 : -1;
 
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        int one = record_alone(s, &r[i], at);
-        if (one < 0)
-            rc = -1;
-        else if (one == 1)
-            refused[i] = 1, given_up++;
-        else
-            recorded++;
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            if (!in_pass(&r[i], pass))
+                continue;
+            int one = record_alone(s, &r[i], at);
+            if (one < 0)
+                rc = -1;
+            else if (one == 1)
+                refused[i] = 1, given_up++;
+            else
+                recorded++;
+        }
     if (rc == 0 && given_up && !recorded)
         rc = -1;
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -166,7 +182,7 @@ static int record_each(sms_store *s, const sms_result *r, size_t n, const char *
 
 /* Records r[0..n) in one transaction: 0, or -1 (then none is; the
  * caller keeps them for another try). each: record_each's way. */
-static int record(sms_store *s, const sms_result *r, size_t n, int each)
+static int record(sms_store *s, sms_result *r, size_t n, int each)
 {
     char at[25];
     int ok;
@@ -176,8 +192,10 @@ static int record(sms_store *s, const sms_result *r, size_t n, int each)
     ok = platform_db_begin(s->db) == 0;
     if (ok && each)
         ok = record_each(s, r, n, at) == 0;
-    for (size_t i = 0; ok && !each && i < n; i++)
-        ok = record_one(s, &r[i], at) == 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; ok && !each && i < n; i++)
+            if (in_pass(&r[i], pass))
+                ok = record_one(s, &r[i], at) == 0;
     if (!ok || platform_db_commit(s->db) != 0) {
         platform_db_rollback(s->db);
         ok = 0;
@@ -370,7 +388,8 @@ static void record_round(sms_store *s)
         if (!r[i].deliver_seq ||
             grow((void **)&s->answers, &s->answers_cap, s->nanswers + 1, sizeof *s->answers))
             continue;
-        s->answers[s->nanswers++] = (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen};
+        s->answers[s->nanswers++] =
+            (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen, .unknown = r[i].unknown};
         answers++;
     }
     if (ok) {
@@ -382,14 +401,20 @@ static void record_round(sms_store *s)
             r = NULL;
         } else {
             s->failed_rounds = 0; /* dropped whole: the next round starts afresh */
-            s->gave_up = 1;
-            log_error("sms: %zu outcomes given up: the link will be started again, so that"
-                      " their alerts are queued again as possible duplicates (while they stay"
-                      " submitting, no later alert's report reaches the hub)",
-                      n);
+            for (size_t i = 0; i < n; i++)
+                s->stuck |= r[i].kind != SMS_RECEIPT; /* a receipt's alert is accepted */
+            if (s->stopping)
+                log_error("sms: %zu outcomes given up at stop: their alerts stay submitting"
+                          " until the next start queues them again", n);
+            else
+                log_error("sms: %zu outcomes given up: their alerts stay submitting, which"
+                          " holds back every later report to the hub, until a loss queues"
+                          " them again (the link is started again for it)",
+                          n);
         }
     }
-    if (unrecovered || s->stuck)
+    /* A loss recovered in this round has queued them again already. */
+    if (unrecovered || (s->stuck && !lost))
         s->gave_up = 1;
     s->stuck = 0;
     free(r);

@@ -57,12 +57,14 @@ typedef struct sms_result {
     char reason[160];
     uint32_t deliver_seq; /* RECEIPT: its deliver_sm, answered once recorded */
     unsigned gen;         /* RECEIPT: the connection it came on */
+    int unknown;          /* RECEIPT: set by the store when no alert has its id */
 } sms_result;
 
 /* A receipt recorded, for the channel to answer. */
 typedef struct sms_answer {
     uint32_t seq;
     unsigned gen;
+    int unknown; /* no alert has its message id (yet) */
 } sms_answer;
 
 typedef struct sms_store sms_store;

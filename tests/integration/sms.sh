@@ -301,7 +301,7 @@ check "... and /metrics counts them once: 3 more accepted ($((ACC1 - ACC0))), 3 
 	[ $((ACC1 - ACC0)) = 3 ] && [ $((DEL1 - DEL0)) = 3 ]
 
 # One outcome no statement can take (the trigger refuses it for good)
-# must not hold up the others: after three failed rounds each goes in a
+# must not hold up the others: after four failed rounds each goes in a
 # savepoint of its own, and that one is given up.
 NOTE0=$(notice_id 2910) NOTE1=$(notice_id 2911) NOTE2=$(notice_id 2912)
 sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse_one BEFORE UPDATE OF state ON outbox
@@ -315,13 +315,14 @@ sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_one"
 
 # An alert's acceptance given up leaves it submitting, which no report
 # goes past (the settled cursor): the link is started again, so that the
-# loss queues it again, and it goes once the database takes it.
+# loss queues it again, and its second attempt, which the database takes,
+# goes.
 NOTE0=$(notice_id 2920) NOTE1=$(notice_id 2921)
 sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TRIGGER test_refuse_accept BEFORE UPDATE OF state ON outbox
-	WHEN NEW.state = 'accepted' AND NEW.notice = '$NOTE0'
+	WHEN NEW.state = 'accepted' AND NEW.notice = '$NOTE0' AND NEW.attempts = 1
 	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
 relay_range 2920 2921 "$RKA" "One refused acceptance" >/dev/null
-# (three failed rounds, 1 + 2 + 4 s apart, before each outcome goes alone)
+# (four failed rounds, 1, 2, 4 and 8 s apart, before each outcome goes alone)
 check "an acceptance refused for good is given up, and the link started again for it" \
 	log_has "outcomes that could not be recorded were given up" platform.log 30
 sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_accept"
@@ -392,6 +393,19 @@ relay_range 4020 4021 "$RKA" "Fields only" >/dev/null
 check "receipts with no text, only receipted_message_id and message_state, settle their alerts" \
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4020)' AND notice <= '$(notice_id 4021)' AND state = 'delivered'" 2
 curl -s -o /dev/null -X POST --data-binary '{"receipt_text":true}' "$CONTROL/config"
+
+# ---- receipts that overtake their submit_sm_resp
+# Each answer held back 300 ms, its receipt comes first and names a
+# message id no alert has yet: answered "try again later" (ESME_RX_T_APPN)
+# while submits are in flight, sent again by the SMSC, and then matched.
+R0=$(stats | jq .receipts_retried)
+curl -s -o /dev/null -X POST --data-binary '{"answer_delay_ms":300}' "$CONTROL/config"
+relay_range 4030 4031 "$RKA" "Receipt first" >/dev/null
+check "receipts that come before their submit_sm_resp are asked for again, and settle their alerts" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4030)' AND notice <= '$(notice_id 4031)' AND state = 'delivered'" 2
+check "... (the SMSC was asked to send them again: $(( $(stats | jq .receipts_retried) - R0 )) times)" \
+	smsc_has ".receipts_retried > $R0"
+curl -s -o /dev/null -X POST --data-binary '{"answer_delay_ms":0}' "$CONTROL/config"
 
 # ---- TLS: the SMSC's certificate checked against tls_ca_file
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null

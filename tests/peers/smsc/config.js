@@ -20,6 +20,10 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
   --later-part-answer MS answer the second and later segments of a long message MS
                          late, their receipts after that (the first's comes at once)
+  --answer-delay MS      answer every accepted submit MS late; its receipt may then come
+                         first (default 0)
+  --receipt-retry MS     a receipt answered ESME_RX_T_APPN (0x64) is sent again MS later
+                         (default 500)
   --counts-only          keep totals only, no per-destination texts (long benchmarks)
   --tls-key FILE, --tls-cert FILE  serve SMPP over TLS with this key and certificate (PEM)
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
@@ -60,7 +64,7 @@ function fail_how(number, how) {
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
 		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms', 'close_after_bind',
-		'receipt_text'];
+		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -77,6 +81,8 @@ function smsc_config_apply(cfg, o) {
 	if ('drop_unanswered' in o) next.drop_unanswered = int_of('drop_unanswered', o.drop_unanswered, 0, 1e9);
 	if ('enquire_link_ms' in o) next.enquire_link_ms = int_of('enquire_link_ms', o.enquire_link_ms, 0, 86400000);
 	if ('later_part_answer_ms' in o) next.later_part_answer_ms = int_of('later_part_answer_ms', o.later_part_answer_ms, 0, 60000);
+	if ('answer_delay_ms' in o) next.answer_delay_ms = int_of('answer_delay_ms', o.answer_delay_ms, 0, 60000);
+	if ('receipt_retry_ms' in o) next.receipt_retry_ms = int_of('receipt_retry_ms', o.receipt_retry_ms, 1, 600000);
 	if ('receipt_text' in o) {
 		if (typeof o.receipt_text !== 'boolean') throw new Error('receipt_text must be true or false');
 		next.receipt_text = o.receipt_text;
@@ -94,6 +100,7 @@ const FLAGS = {
 	'--receipt-delay': 'receipt_delay_ms', '--throttle-share': 'throttle_share', '--throttle-ms': 'throttle_ms',
 	'--throttle-status': 'throttle_status', '--drop-after': 'drop_after', '--drop-unanswered': 'drop_unanswered',
 	'--enquire-link': 'enquire_link_ms', '--later-part-answer': 'later_part_answer_ms',
+	'--answer-delay': 'answer_delay_ms', '--receipt-retry': 'receipt_retry_ms',
 };
 
 function smsc_config_new(argv) {
@@ -103,6 +110,7 @@ function smsc_config_new(argv) {
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
 		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true,
+		answer_delay_ms: 0, receipt_retry_ms: 500,
 	};
 	const settings = {}, fail = {};
 	try {

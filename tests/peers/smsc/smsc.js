@@ -32,6 +32,7 @@ sms.sms_raw_messages(smpp);
 
 const E = smpp.errors;
 const STATES = { DELIVRD: 2, EXPIRED: 3, UNDELIV: 5, REJECTD: 8 };
+const RX_T_APPN = 0x64; // ESME_RX_T_APPN: the ESME asks for the PDU again later
 const BINDS = { bind_transceiver: 'trx', bind_transmitter: 'tx', bind_receiver: 'rx' };
 
 function log(msg) {
@@ -164,7 +165,11 @@ function on_submit(s, pdu) {
 	d.accepted++;
 	const late = later_part(pdu) ? cfg.later_part_answer_ms : 0;
 	if (late > 0) setTimeout(() => { if (sessions.has(s)) answer(s, pdu, { message_id: take(s, pdu, d) }); }, late);
-	else answer(s, pdu, { message_id: take(s, pdu, d) });
+	else if (cfg.answer_delay_ms > 0) {
+		// taken now, its receipt on its way, its answer later
+		const id = take(s, pdu, d);
+		setTimeout(() => { if (sessions.has(s)) answer(s, pdu, { message_id: id }); }, cfg.answer_delay_ms);
+	} else answer(s, pdu, { message_id: take(s, pdu, d) });
 }
 
 // A long message's second or later segment, which later_part_answer_ms
@@ -275,6 +280,12 @@ function receipt_send(r) {
 		if (resp.command_status === 0) {
 			stats.receipts_acked++;
 			stats.last_receipt_ack_ms = Date.now();
+		} else if (resp.command_status === RX_T_APPN) {
+			// "try again later", as an SMSC does: the receipt stays ours
+			stats.receipts_retried++;
+			stats.receipts--;
+			if (r.d) r.d.receipts--;
+			setTimeout(() => receipt_send(r), cfg.receipt_retry_ms);
 		} else stats.receipts_nacked++;
 	});
 }

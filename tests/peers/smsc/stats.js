@@ -9,7 +9,7 @@ function smsc_stats_new() {
 		binds: 0, bind_refusals: 0, unbinds: 0,
 		submits: 0, accepted: 0, throttled: 0, refused: 0, unanswered: 0, drops: 0,
 		messages: 0, undelivered: 0, duplicates: 0,
-		receipts: 0, receipts_acked: 0, receipts_nacked: 0,
+		receipts: 0, receipts_acked: 0, receipts_nacked: 0, receipts_retried: 0,
 		enquire_links: 0, enquire_link_resps: 0, generic_nacks_sent: 0, generic_nacks_received: 0,
 		malformed: 0, bad_headers: 0, bad_segments: 0, injected: 0,
 		flood_bytes: 0, // of an injected flood, the octets the ESME's side took
