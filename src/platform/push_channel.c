@@ -236,17 +236,16 @@ static round_result unknown_outcome(push_channel *c)
     return ROUND_UNKNOWN;
 }
 
-/* The batch was claimed but never sent (out of memory building it): back
- * to the queue as it was, not as possible duplicates, its attempt not
- * counted; what cannot go back now the next start's recovery takes. */
-static round_result never_sent(push_channel *c)
+/* Runs one(c, i, ctx) for each alert of the batch in one transaction:
+ * how many returned 1, or -1 (nothing kept) on a database error. */
+static int each_alert(push_channel *c, int (*one)(push_channel *c, int i, void *ctx), void *ctx)
 {
-    int back = 0, rc = 0;
+    int n = 0, rc = 0;
 
     pthread_mutex_lock(&c->p->lock);
     if (platform_db_begin(c->p->db) == 0) {
         for (int i = 0; i < c->n && rc >= 0; i++)
-            back += (rc = platform_db_outbox_unclaim(c->p->db, PUSH_CHANNEL, c->ids[i])) == 1;
+            n += (rc = one(c, i, ctx)) == 1;
         if (rc < 0 || platform_db_commit(c->p->db) != 0) {
             platform_db_rollback(c->p->db);
             rc = -1;
@@ -255,7 +254,23 @@ static round_result never_sent(push_channel *c)
         rc = -1;
     }
     pthread_mutex_unlock(&c->p->lock);
-    if (rc < 0) /* kept claimed: requeued as possible duplicates, which they may not be */
+    return rc < 0 ? -1 : n;
+}
+
+static int unclaim_one(push_channel *c, int i, void *ctx)
+{
+    (void)ctx;
+    return platform_db_outbox_unclaim(c->p->db, PUSH_CHANNEL, c->ids[i]);
+}
+
+/* The batch was claimed but never sent (out of memory building it): back
+ * to the queue as it was, not as possible duplicates, its attempt not
+ * counted. */
+static round_result never_sent(push_channel *c)
+{
+    int back = each_alert(c, unclaim_one, NULL);
+
+    if (back < 0) /* kept claimed: requeued as possible duplicates, which they may not be */
         return unknown_outcome(c);
     log_warn("push: %d alerts never sent went back to the queue", back);
     c->n = 0;
@@ -285,27 +300,23 @@ static round_result answered_2xx(push_channel *c, int status, const buf *reply)
     return ROUND_DONE;
 }
 
+static int fail_one(push_channel *c, int i, void *ctx)
+{
+    const char *const *why = ctx; /* the reason, the time */
+
+    return platform_db_outbox_failed(c->p->db, c->ids[i], why[0], why[1]);
+}
+
 /* The gateway refused the batch as it is: each alert fails. */
 static round_result refused_batch(push_channel *c, int status)
 {
     char now[25], reason[64];
-    int failed = 0, rc = 0;
+    const char *why[2] = {reason, now};
+    int failed;
 
     snprintf(reason, sizeof reason, "push gateway refused the batch: HTTP %d", status);
     clock_rfc3339_ms(now, clock_now_ms());
-    pthread_mutex_lock(&c->p->lock);
-    if (platform_db_begin(c->p->db) == 0) {
-        for (int i = 0; i < c->n && rc >= 0; i++)
-            failed += (rc = platform_db_outbox_failed(c->p->db, c->ids[i], reason, now)) == 1;
-        if (rc < 0 || platform_db_commit(c->p->db) != 0) {
-            platform_db_rollback(c->p->db);
-            rc = -1;
-        }
-    } else {
-        rc = -1;
-    }
-    pthread_mutex_unlock(&c->p->lock);
-    if (rc < 0)
+    if ((failed = each_alert(c, fail_one, why)) < 0)
         return ROUND_RETRY;
     log_warn("push: %s; %d alerts failed", reason, failed);
     c->n = 0;
