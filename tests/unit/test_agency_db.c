@@ -303,6 +303,7 @@ static int cancelled(fixture *f, const char *ref)
     agency_found d = {0};
 
     assert_int_equal(agency_db_docs_find(f->db, ref, &d), 1);
+    free(d.body);
     return d.cancelled;
 }
 
