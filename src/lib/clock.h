@@ -20,7 +20,7 @@ long long clock_now_ms(void);
  * NTP or a resumed VM steps would stall or fire at once. Not a time to
  * record, and without the test offset. */
 long long clock_mono_ms(void);
-/* CLOCK_MONOTONIC ms milliseconds from now, for pthread_cond_timedwait on
+/* CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on
  * a condition variable made by clock_mono_cond_init. */
 struct timespec clock_mono_after_ms(long ms);
 /* pthread_cond_init for a condition variable whose waits run on

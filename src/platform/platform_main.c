@@ -46,6 +46,7 @@ static const char usage[] =
     "                      max_connections_per_source (64),\n"
     "                      header_timeout_s (10), idle_timeout_s (15),\n"
     "                      peer_idle_timeout_s (120), request_timeout_s (60),\n"
+    "                      body_grace_s (30), body_min_rate (1024),\n"
     "                      trusted_proxies (none: the reverse proxies whose\n"
     "                      X-Forwarded-For names the client for the sign-in\n"
     "                      and sign-up limits) (docs/operations.md)\n"

@@ -48,7 +48,8 @@
 #define STOP_DRAIN_MS 2000        /* at stop, how long answers are awaited */
 #define BACKLOG_MAX 65536         /* octets unwritten before the window stops filling */
 #define ANSWERS_AT_ONCE 256
-#define RECEIPT_RACE_MS 5000      /* after a submit, how long an unknown receipt may be early */
+#define RECEIPT_RACE_MS 5000      /* how long a receipt no alert has may be early */
+#define EARLY_MAX 1024            /* such receipts remembered at once */
 
 /* A submit_sm waiting for its answer. */
 typedef struct inflight {
@@ -79,6 +80,12 @@ struct sms_channel {
 
     long long paused_until, tokens_ms;
     long long last_sent_ms; /* the last submit_sm, on the monotonic clock */
+    /* Receipts no alert had when first recorded, and when (a ring) */
+    struct early_receipt {
+        char id[SMS_REF_MAX + 1];
+        long long first_ms;
+    } early[EARLY_MAX];
+    int nearly, early_next;
     long pause_ms;
     double tokens;
     long long throttle_logged_ms;
@@ -220,6 +227,7 @@ static sms_result *result_add(sms_channel *c, sms_result_kind kind, long long id
     sms_result *r = &c->results[c->nresults++];
     r->kind = kind;
     r->id = id;
+    r->unknown = 0;
     r->delivered = r->nref = 0;
     r->deliver_seq = 0;
     r->gen = c->gen;
@@ -611,21 +619,37 @@ static void drain_wake(sms_channel *c)
         ;
 }
 
-/* Answers the receipts the store has recorded, those of this connection. */
 /* What a recorded receipt is answered. One whose message id no alert
  * has may have overtaken its submit_sm_resp (an SMSC may send the two
  * in either order), whose message id is then on its way to the store:
- * while submits are in flight or were lately, it is answered "try again
- * later" (ESME_RX_T_APPN), which an SMSC meets by sending it again, so
- * that it is not lost; otherwise it is answered as taken, as sending it
- * again would not mend it. */
-static uint32_t receipt_status(const sms_channel *c, const sms_answer *a)
+ * for RECEIPT_RACE_MS from its first coming, while submits are in flight
+ * or were lately, it is answered "try again later" (ESME_RX_T_APPN),
+ * which an SMSC meets by sending it again, so that it is not lost. After
+ * that, or on a quiet link, it is answered as taken: a receipt no alert
+ * will ever have (a segment of an alert that failed part-way, a first
+ * attempt sent again) would otherwise come back for ever. */
+static uint32_t receipt_status(sms_channel *c, const sms_answer *a)
 {
-    if (a->unknown && (c->outstanding || clock_mono_ms() - c->last_sent_ms < RECEIPT_RACE_MS))
-        return SMPP_PDU_ESME_RX_T_APPN;
-    return SMPP_PDU_ESME_ROK;
+    long long now = clock_mono_ms();
+    struct early_receipt *e = NULL;
+
+    if (!a->unknown || (!c->outstanding && now - c->last_sent_ms >= RECEIPT_RACE_MS))
+        return SMPP_PDU_ESME_ROK;
+    for (int i = 0; i < c->nearly && !e; i++)
+        if (!strcmp(c->early[i].id, a->ref))
+            e = &c->early[i];
+    if (!e) { /* its first coming: remembered, over the oldest when full */
+        e = &c->early[c->early_next];
+        c->early_next = (c->early_next + 1) % EARLY_MAX;
+        if (c->nearly < EARLY_MAX)
+            c->nearly++;
+        str_copy(e->id, sizeof e->id, a->ref);
+        e->first_ms = now;
+    }
+    return now - e->first_ms < RECEIPT_RACE_MS ? SMPP_PDU_ESME_RX_T_APPN : SMPP_PDU_ESME_ROK;
 }
 
+/* Answers the receipts the store has recorded, those of this connection. */
 static void answer_receipts(sms_channel *c)
 {
     sms_answer a[ANSWERS_AT_ONCE];
@@ -653,8 +677,8 @@ static void round_once(sms_channel *c, long wait)
     if (fd >= 0 && fds[1].revents)
         smpp_session_io(c->session, fds[1].revents, now);
     answer_receipts(c);
-    /* (asked only while bound: a loss under way will queue them again, and
-     * the flag waits for the link it is about) */
+    /* (asked only while bound: a loss under way queues them again, and its
+     * recovery clears the flag) */
     if (smpp_session_state_of(c->session) == SMPP_SESSION_BOUND &&
         sms_store_take_gave_up(c->store))
         smpp_session_drop(c->session, now, "outcomes that could not be recorded were given up");

@@ -388,8 +388,10 @@ static void record_round(sms_store *s)
         if (!r[i].deliver_seq ||
             grow((void **)&s->answers, &s->answers_cap, s->nanswers + 1, sizeof *s->answers))
             continue;
-        s->answers[s->nanswers++] =
-            (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen, .unknown = r[i].unknown};
+        sms_answer *an = &s->answers[s->nanswers++];
+        *an = (sms_answer){.seq = r[i].deliver_seq, .gen = r[i].gen, .unknown = r[i].unknown};
+        if (an->unknown)
+            memcpy(an->ref, r[i].ref[0], sizeof an->ref);
         answers++;
     }
     if (ok) {
@@ -413,7 +415,10 @@ static void record_round(sms_store *s)
                           n);
         }
     }
-    /* A loss recovered in this round has queued them again already. */
+    /* A loss recovered in this round has queued them again already, and
+     * any given up before it. */
+    if (lost && !unrecovered)
+        s->gave_up = 0;
     if (unrecovered || (s->stuck && !lost))
         s->gave_up = 1;
     s->stuck = 0;
@@ -573,8 +578,12 @@ void sms_store_give(sms_store *s, const sms_result *r, size_t n, long freed)
         }
         memcpy(s->results + s->nresults, r, n * sizeof *r);
         s->nresults += n;
-    } else if (n)
-        log_error("sms: out of memory for %zu outcomes; their alerts stay submitting", n);
+    } else if (n) {
+        log_error("sms: out of memory for %zu outcomes; their alerts stay submitting until"
+                  " a loss queues them again (the link is started again for it)", n);
+        s->gave_up = 1; /* (receipts among them come again: they are not answered) */
+        wake_channel(s);
+    }
     if (freed && s->held < s->batch)
         pthread_cond_signal(&s->cond);
     if (s->nresults >= FLUSH_MAX)

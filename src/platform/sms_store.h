@@ -64,7 +64,8 @@ typedef struct sms_result {
 typedef struct sms_answer {
     uint32_t seq;
     unsigned gen;
-    int unknown; /* no alert has its message id (yet) */
+    int unknown;                 /* no alert has its message id (yet) */
+    char ref[SMS_REF_MAX + 1];   /* that message id, when unknown */
 } sms_answer;
 
 typedef struct sms_store sms_store;
