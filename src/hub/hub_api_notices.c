@@ -312,7 +312,7 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
     metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_REJECTED], n - k);
     if (h->limits && fresh < n) /* the quota counts new notices */
-        hub_limits_untake_quota(h->limits, who->name, (long long)(n - fresh), taken_ms);
+        hub_limits_untake(h->limits, who->name, (long long)(n - fresh), 0, taken_ms);
     hub_api_reply_buf(resp, &out);
     if (fresh)
         hub_wake_relay(h);
@@ -321,7 +321,7 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
 done:
     /* Sent again after its 500 or 503, the batch must not be charged twice. */
     if (!stored && h->limits)
-        hub_limits_untake(h->limits, who->name, (long long)n, taken_ms);
+        hub_limits_untake(h->limits, who->name, (long long)n, (long long)n, taken_ms);
     free(subs);
     free(errors);
     batch_free(&b);

@@ -90,26 +90,16 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
     return v;
 }
 
-void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long long taken_ms)
+void hub_limits_untake(hub_limits *l, const char *agency, long long quota, long long tokens,
+                       long long taken_ms)
 {
     agency_limit *a;
 
     pthread_mutex_lock(&l->lock);
     if ((a = find(l, agency))) {
-        daily_quota_untake(&a->day, cost, taken_ms);
-        token_bucket_untake(&a->bucket, cost);
+        daily_quota_untake(&a->day, quota, taken_ms);
+        token_bucket_untake(&a->bucket, tokens);
     }
-    pthread_mutex_unlock(&l->lock);
-}
-
-void hub_limits_untake_quota(hub_limits *l, const char *agency, long long cost,
-                             long long taken_ms)
-{
-    agency_limit *a;
-
-    pthread_mutex_lock(&l->lock);
-    if ((a = find(l, agency)))
-        daily_quota_untake(&a->day, cost, taken_ms);
     pthread_mutex_unlock(&l->lock);
 }
 

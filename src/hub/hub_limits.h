@@ -30,16 +30,13 @@ typedef enum hub_limit_verdict {
 hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
                                   long long now_ms, long long *wait_ms);
 
-/* Gives back what hub_limits_take took at taken_ms for a batch the store
- * then failed to keep: nothing of it was accepted, so none of it counts
- * (against that Korean day's quota; a new day's is left alone). */
-void hub_limits_untake(hub_limits *l, const char *agency, long long cost, long long taken_ms);
-/* Gives back to the day's quota alone what a stored batch did not add:
- * its duplicates (a batch sent again after a lost answer) and refused
- * items are no new notices. Their tokens stay spent: the hub did the
- * work. */
-void hub_limits_untake_quota(hub_limits *l, const char *agency, long long cost,
-                             long long taken_ms);
+/* Gives back part of what hub_limits_take took at taken_ms: quota notices
+ * to the day's quota (a new day's is left alone) and tokens to the
+ * bucket. A batch the store failed to keep gives back both, whole; a
+ * stored one gives back the quota of what it did not add (duplicates,
+ * refused items: no new notices), its tokens spent on the work done. */
+void hub_limits_untake(hub_limits *l, const char *agency, long long quota, long long tokens,
+                       long long taken_ms);
 
 /* What agency's limits are, for the refusal's text. */
 void hub_limits_of(hub_limits *l, const char *agency, long *rate_per_s, long *quota);
