@@ -306,7 +306,13 @@ static enum MHD_Result drop(upload *u, size_t *data_size)
  * inside it, would hold its connection (counted busy, so never replaced
  * by a newcomer) for days; a few thousand of them would shut out every
  * agency and platform. An honest upload on the slowest link goes faster. */
-static double seconds_since(const struct timespec *t0);
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 static int too_slow(const http_limits *l, upload *u, size_t more)
 {
@@ -383,14 +389,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     enum MHD_Result ok = send_response(conn, &resp);
     response_free(&resp);
     return ok;
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
