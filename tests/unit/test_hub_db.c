@@ -2510,31 +2510,47 @@ static void feed_holds_what_was_committed_before_it(void **state)
     buf_free(&out);
 }
 
+/* A second node, and reference's notice relayed to alpha, cancelled, and
+ * its withdrawal leased by the fixture's node into w[0]. */
+static hub_db *withdrawal_leased(fixture *f, const char *reference, char id[NOTICE_ID_LEN + 1],
+                                 hub_withdrawal *w)
+{
+    hub_db *other = open_node("node-b");
+    hub_relay_item it;
+
+    relayed_to_alpha(f, reference, id, &it);
+    assert_string_equal(cancel(f, "nts", reference, "sent in error", T0 + 2), "cancelled");
+    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    return other;
+}
+
+/* other tells the platform w: none is owed any more. */
+static void told_by(hub_db *other, hub_withdrawal *w)
+{
+    w->told = 1;
+    assert_int_equal(hub_db_withdrawals_done(other, w, 1), 0);
+    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
+    hub_db_close(other);
+}
+
 /* A withdrawal one node is telling its platform is not told by another
  * meanwhile; one it could not tell is the others' to try again. */
 static void a_withdrawal_is_told_by_one_node(void **state)
 {
     fixture *f = *state;
     char id[NOTICE_ID_LEN + 1];
-    hub_relay_item it;
     hub_withdrawal w[4];
     hub_db *other;
 
     if (!pg_dsn)
         skip();
-    other = open_node("node-b");
-    relayed_to_alpha(f, "W-1", id, &it);
-    assert_string_equal(cancel(f, "nts", "W-1", "sent in error", T0 + 2), "cancelled");
-    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    other = withdrawal_leased(f, "W-1", id, w);
     assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 0);
     assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told */
     assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 1);
     assert_string_equal(w[1].notice, id);
-    w[1].told = 1;
-    assert_int_equal(hub_db_withdrawals_done(other, w + 1, 1), 0);
+    told_by(other, w + 1);
     assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 0);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
-    hub_db_close(other);
 }
 
 /* A node whose calls outlast its lease gives back only its own: the
@@ -2544,24 +2560,17 @@ static void a_lapsed_lease_is_not_given_back(void **state)
 {
     fixture *f = *state;
     char id[NOTICE_ID_LEN + 1];
-    hub_relay_item it;
     hub_withdrawal w[4];
     hub_db *other;
 
     if (!pg_dsn)
         skip();
-    other = open_node("node-b");
-    relayed_to_alpha(f, "W-2", id, &it);
-    assert_string_equal(cancel(f, "nts", "W-2", "sent in error", T0 + 2), "cancelled");
-    assert_int_equal(hub_db_withdrawals_due(f->db, w, 4), 1);
+    other = withdrawal_leased(f, "W-2", id, w);
     assert_int_equal(pg_exec("UPDATE withdrawals SET leased_until = 1"), 0); /* it lapsed */
     assert_int_equal(hub_db_withdrawals_due(other, w + 1, 3), 1);
     assert_int_equal(hub_db_withdrawals_done(f->db, w, 1), 0); /* not told, too late */
     assert_int_equal(hub_db_withdrawals_due(f->db, w + 2, 2), 0);
-    w[1].told = 1;
-    assert_int_equal(hub_db_withdrawals_done(other, w + 1, 1), 0);
-    assert_int_equal(pg_one_int("SELECT count(*) FROM withdrawals"), 0);
-    hub_db_close(other);
+    told_by(other, w + 1);
 }
 
 typedef struct claimer {
