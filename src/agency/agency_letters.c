@@ -33,7 +33,6 @@
 #include "field.h"
 #include "http_client.h"
 #include "agency_letters_print.h"
-#include "letter_pdf.h"
 #include "log.h"
 
 #define CMD "agency postal"
@@ -411,7 +410,5 @@ int agency_letters_main(int argc, char **argv)
         rc = o.handed_over ? report_handover(&c, db, o.handed_over) : print_batch(&c, db, &o);
     agency_db_close(db);
     agency_config_free(&c);
-    if (o.letters)
-        letter_pdf_release_fonts();
     return rc;
 }

@@ -3,7 +3,6 @@
 #include "letter_pdf.h"
 
 #include <cairo-pdf.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
@@ -450,11 +449,4 @@ int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
     if (!ok && err)
         snprintf(err, errlen, "writing the PDF failed");
     return ok ? 0 : -1;
-}
-
-void letter_pdf_release_fonts(void)
-{
-    pango_cairo_font_map_set_default(NULL);
-    cairo_debug_reset_static_data();
-    FcFini();
 }

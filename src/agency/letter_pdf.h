@@ -58,9 +58,4 @@ int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit);
 /* Writes the rest of the file and frees p. 0, or -1 with err set. */
 int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen);
 
-/* Drops pango's, cairo's and fontconfig's process-wide caches: once, at
- * the end of a command that drew letters (so that a leak checker sees
- * only real leaks). No letter_pdf may be used afterwards. */
-void letter_pdf_release_fonts(void);
-
 #endif
