@@ -13,9 +13,22 @@ n_failed=0
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	[ "$n_failed" = 0 ] || show_errors
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
+
+# After a failed check, what the commands said before the directory goes:
+# the last lines of each file of stderr (*.err) the test kept, as TAP
+# comments, newest last.
+show_errors() {
+	local f
+	for f in $(ls -tr "$T"/*.err 2>/dev/null | tail -n 40); do
+		[ -s "$f" ] || continue
+		echo "# --- ${f##*/} (last 3 lines) ---"
+		tail -n 3 "$f" | cut -c1-300 | sed 's/^/#   /'
+	done
+}
 
 ok() { n_checks=$((n_checks + 1)); echo "ok $n_checks - $*"; }
 not_ok() { n_checks=$((n_checks + 1)) n_failed=$((n_failed + 1)); echo "not ok $n_checks - $*"; }
