@@ -275,16 +275,23 @@ static void record_submitted(intake_pass *p)
 
 void intake_pass_submit(intake_pass *p, http_client *hub)
 {
+    char refused[300] = "", detail[340];
+
     /* The accepted events say when the hub took the batch, not when it
      * was prepared. */
     clock_rfc3339_ms(p->at, clock_now_ms());
-    if (p->stored && agency_send_batch_submit(&p->s, hub, p->b.pending, p->b.npending) == 0)
+    if (p->stored && agency_send_batch_submit(&p->s, hub, p->b.pending, p->b.npending, refused,
+                                              sizeof refused) == 0) {
         record_submitted(p);
-    else if (p->stored)
+    } else if (p->stored && refused[0]) { /* posting again changes nothing */
+        snprintf(detail, sizeof detail, "the hub refused the batch: %s", refused);
+        fail_open(p, 502, NULL, detail);
+    } else if (p->stored) {
         fail_open(p, 502, NULL, "the hub is unavailable: post again (the reference makes "
                   "that safe)");
-    else /* what prepare left open (nothing, unless memory ran out) */
+    } else { /* what prepare left open (nothing, unless memory ran out) */
         fail_open(p, 503, NULL, "out of memory or database error: try again");
+    }
 }
 
 void intake_pass_clear(intake_pass *p)

@@ -243,7 +243,7 @@ static void *submitter_main(void *arg)
     send_batch *b;
 
     while ((b = take_ready(&s->q)) != NULL) {
-        if (!is_broken(&s->q) && agency_send_batch_submit(s, me->hub, b->pending, b->npending) != 0)
+        if (!is_broken(&s->q) && agency_send_batch_submit(s, me->hub, b->pending, b->npending, NULL, 0) != 0)
             set_flag(&s->q, &s->q.broken);
         agency_send_batch_clear(b);
         give_spare(&s->q, b);

@@ -139,8 +139,11 @@ int agency_send_batch_fill(sender *s, send_batch *b);
  * batch may go to the hub. -1: fatal. */
 int agency_send_batch_prepare(sender *s, send_batch *b);
 /* Submits the stored rows to the hub and records their notice ids. -1:
- * fatal. */
-int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n);
+ * fatal; refused (when not NULL, "" before the call) then holds the hub's
+ * status and reason if it answered and refused the batch for good (a 413
+ * for a batch over the agency's whole daily quota, say). */
+int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n,
+                             char *refused, size_t refused_len);
 
 /* Records the notice id and state the hub gave each of rows[0..n) (a
  * NULL id: none), and for the API the rows' accepted timeline entries

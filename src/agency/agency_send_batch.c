@@ -192,9 +192,10 @@ static void pause_ms(long ms)
  * to come back (Retry-After: the hub's rate limit and daily quota) is
  * waited out as long as it takes, and the patience starts again: a limit
  * is not a failure. Returns 0 with the answer in *reply, or -1 after
- * printing why. */
+ * printing why; refused, when not NULL, then holds the peer's status and
+ * reason when it answered and refused for good ("" when it did not). */
 static int post_with_retry(const sender *s, http_client *c, const char *who, const char *path,
-                           const buf *body, json_t **reply)
+                           const buf *body, json_t **reply, char *refused, size_t refused_len)
 {
     long patience_ms = s->patience_ms > 0 ? s->patience_ms : SEND_PATIENCE_MS;
     char err[512];
@@ -243,6 +244,11 @@ static int post_with_retry(const sender *s, http_client *c, const char *who, con
         pause = pause * 2 < SEND_PAUSE_MAX_MS ? pause * 2 : SEND_PAUSE_MAX_MS;
     }
     fprintf(stderr, "herald %s: %s: %s\n", CMD, who, err);
+    if (refused && refused_len) {
+        const char *from = strstr(err, "HTTP "); /* past the method and the URL */
+        int answered = status != 0 && status < 500 && !http_client_pin_refused(c);
+        snprintf(refused, refused_len, "%s", answered && from ? from : "");
+    }
     return -1;
 }
 
@@ -305,7 +311,7 @@ static int convert_rrns(sender *s, send_row **pending, size_t n)
         buf_puts(&body, "\"");
     }
     buf_puts(&body, "]}");
-    if (!body.broken && post_with_retry(s, s->idsvc, "idsvc", "/v1/ci", &body, &reply) == 0 &&
+    if (!body.broken && post_with_retry(s, s->idsvc, "idsvc", "/v1/ci", &body, &reply, NULL, 0) == 0 &&
         (res = results_of(reply, n, "idsvc")) != NULL) {
         apply_ci_results(s, res, pending, n);
         rc = 0;
@@ -513,7 +519,8 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
     return rc;
 }
 
-int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n)
+int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, size_t n,
+                             char *refused, size_t refused_len)
 {
     send_row **live = calloc(n ? n : 1, sizeof *live);
     json_t *reply = NULL, *res;
@@ -544,7 +551,8 @@ int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, si
     buf_puts(&body, "]}");
     if (!k)
         rc = 0;
-    else if (!body.broken && post_with_retry(s, hub, "hub", "/v1/notices", &body, &reply) == 0 &&
+    else if (!body.broken && post_with_retry(s, hub, "hub", "/v1/notices", &body, &reply, refused,
+                                         refused_len) == 0 &&
              (res = results_of(reply, k, "hub")) != NULL) {
         agency_send_count(s, &s->n.submitted, (long)k);
         rc = apply_notice_results(s, res, live, k);

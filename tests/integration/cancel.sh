@@ -166,6 +166,24 @@ check "a batch of 2 the store fails to keep: 500, not stored" \
 sleep 1.1
 r=$(http POST "$H/v1/notices" "$(limit_batch 2 30)" "${LIMH[@]}")
 check "the same 2 again fit the quota: the failed batch cost none of it" [ "$(status_of "$r")" = 200 ]
+# The API's rows of a batch the hub refuses for good (11, more than lim's
+# whole day) carry the hub's reason, not "unavailable: post again".
+mkdir -p limdata/templates && cp notice.html limdata/templates/notice.html
+start_role limserve limserve.log agency serve --config lim.ini || { not_ok "lim's agency serve starts"; finish; }
+LIMAPI="http://127.0.0.1:$(sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' lim.ini)"
+printf '%s\n' 'reference,rrn,name,address,amount' >lim11api.csv
+for i in $(seq 1 11); do echo "lim-api-$i,971013-9019902,이름$i,주소 $i,$i" >>lim11api.csv; done
+r=$(http POST "$LIMAPI/v1/notices/bulk?template=notice&title=Limited&deadline=2026-12-31" "" \
+	-H 'Content-Type: text/csv' --data-binary @lim11api.csv -H "Authorization: Bearer $BACKOFFICE")
+LIMJOB=$(body_of "$r" | jq -r .job)
+lim_job_done() {
+	curl -s -H "Authorization: Bearer $BACKOFFICE" "$LIMAPI/v1/jobs/$LIMJOB" >limjob.json &&
+		jq -e '.state == "done"' limjob.json >/dev/null
+}
+check "a bulk of 11 through lim's API: the job ends" until_true lim_job_done
+check "... every row failed with the hub's 413 and its reason, nothing asks to post again" \
+	jq -e '.failed == 11 and (.errors | length) == 11 and all(.errors[]; .detail | test("^the hub refused the batch: HTTP 413: daily quota: a batch of 11 notices is more than lim may submit in a day"))' limjob.json
+kill "$PID_limserve" 2>/dev/null; wait "$PID_limserve" 2>/dev/null
 
 # ---- members A, B, C on the messenger; nts sends them a notice each ----
 r=$(http POST "$P/v1/members" '{"members":[
