@@ -173,8 +173,8 @@ void console_web_headers(http_response *resp)
                     " form-action 'self'; frame-ancestors 'none'");
     http_add_header(resp, "X-Frame-Options", "DENY");
     http_add_header(resp, "X-Content-Type-Options", "nosniff");
-    http_add_header(resp, "Cache-Control", "no-store");
-    /* same-origin: the origin check reads Referer when a browser sends no
+    /* Cache-Control: no-store comes with every answer (http_server.c).
+     * same-origin: the origin check reads Referer when a browser sends no
      * Origin, and no other site sees one from us. */
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
@@ -183,7 +183,6 @@ void console_web_redirect(http_response *resp, const char *location)
 {
     http_reply_body(resp, 303, "text/html; charset=utf-8", strdup(""), 0);
     http_add_header(resp, "Location", location);
-    http_add_header(resp, "Cache-Control", "no-store");
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 

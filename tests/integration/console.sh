@@ -245,6 +245,9 @@ curl -s -D cert.hdr -o cert.pdf -b viewer.jar "$C/notices/csv-1/certificate?form
 check "the certificate downloads as a PDF attachment, with the console's headers (nosniff, CSP)" \
 	bash -c "grep -qi '^content-type: application/pdf' cert.hdr && grep -qi '^content-disposition: attachment' cert.hdr && head -c 5 cert.pdf | grep -q '%PDF' &&
 		grep -qi '^x-content-type-options: nosniff' cert.hdr && grep -qi '^content-security-policy: ' cert.hdr"
+curl -s -D page.hdr -o /dev/null -b viewer.jar "$C/notices/csv-1"
+check "a console page says Cache-Control once: no-store" \
+	bash -c "[ \$(grep -ci '^cache-control:' page.hdr) = 1 ] && grep -qi '^cache-control: no-store' page.hdr"
 check "and as JSON" bash -c "curl -s -b viewer.jar '$C/notices/csv-3/certificate?format=json' | jq -e . >/dev/null"
 TOK=$(token_of admin.jar "$C/notices/csv-3")
 check "the admin cancels a notice" \
