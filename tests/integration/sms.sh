@@ -212,9 +212,21 @@ check "a submit the SMSC refuses (0x0B) fails the alert with that status" \
 	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 10)'" 'failed|SMSC refused: 0x0000000b'
 check "a receipt saying UNDELIV fails the accepted alert" \
 	db_has "SELECT state, reason, reference IS NOT NULL FROM outbox WHERE notice='$(notice_id 11)'" 'failed|SMSC receipt: UNDELIV (err 001)|1'
+curl -s -o /dev/null -X POST --data-binary '{"fail":{"01055556666":"NACK"}}' "$CONTROL/config"
+BOUND0=$(grep -c 'smpp: bound to' platform.log)
+relay_range 9 9 "$RKC" "Nacked" >/dev/null
+check "a submit the SMSC answers generic_nack (ESME_RSYSERR) fails the alert with that status" \
+	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 9)'" 'failed|SMSC refused: 0x00000008'
 curl -s -o /dev/null -X POST --data-binary '{"fail":{}}' "$CONTROL/config"
-check "the hub hears ConsignmentNotificationFailure for both, with the reason" \
-	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 2' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+relay_range 8 8 "$RKC" "After the nack" >/dev/null
+delivered_on_the_same_link() {
+	db_has "SELECT state FROM outbox WHERE notice='$(notice_id 8)'" delivered &&
+		[ "$(grep -c 'smpp: bound to' platform.log)" = "$BOUND0" ]
+}
+check "... and the link stays up: the next alert to that phone is delivered without a new bind" \
+	delivered_on_the_same_link
+check "the hub hears ConsignmentNotificationFailure for all three, with the reason" \
+	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 3' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
 
 # ---- a receipt that comes before its alert is wholly accepted
 # The SMSC answers a long alert's later segments 400 ms late, and the

@@ -14,7 +14,8 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --throttle-ms MS       answer every submit with the throttle status for MS from now
   --throttle-status N    the throttle status (default 0x58 ESME_RTHROTTLED; 0x14 is ESME_RMSGQFUL)
   --fail NUMBER[:HOW]    HOW: UNDELIV (default), EXPIRED or REJECTD for the receipt's
-                         stat, or a command status (e.g. 0x0B) to refuse the submit
+                         stat, a command status (e.g. 0x0B) to refuse the submit, or
+                         NACK to answer it generic_nack (ESME_RSYSERR)
   --drop-after K         close the connection at the K-th submit from now (once)
   --drop-unanswered M    leave the last M of those K unanswered (default 1)
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
@@ -58,6 +59,7 @@ function fail_how(number, how) {
 	if (!/^\+?[0-9A-Za-z]{1,20}$/.test(number)) throw new Error('fail: bad number ' + JSON.stringify(number));
 	if (how === undefined || how === null || how === '') return 'UNDELIV';
 	if (STATS.includes(how) && how !== 'DELIVRD') return how;
+	if (how === 'NACK') return how;
 	return int_of('fail status of ' + number, how, 1, 0xffffffff);
 }
 
@@ -73,7 +75,7 @@ function smsc_config_apply(cfg, o) {
 	if ('throttle_ms' in o) next.throttle_until = Date.now() + int_of('throttle_ms', o.throttle_ms, 0, 86400000);
 	if ('throttle_status' in o) next.throttle_status = int_of('throttle_status', o.throttle_status, 1, 0xffffffff);
 	if ('fail' in o) {
-		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) throw new Error('fail must be an object {"NUMBER":"UNDELIV"|STATUS}');
+		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) throw new Error('fail must be an object {"NUMBER":"UNDELIV"|STATUS|"NACK"}');
 		next.fail = Object.create(null);
 		for (const [number, how] of Object.entries(o.fail)) next.fail[number] = fail_how(number, how);
 	}

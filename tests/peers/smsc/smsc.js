@@ -161,6 +161,14 @@ function on_submit(s, pdu) {
 		stats.refused++;
 		return answer(s, pdu, { command_status: fail });
 	}
+	if (fail === 'NACK') { // a submit it could not take at all
+		stats.refused++;
+		stats.generic_nacks_sent++;
+		const h = header(16, 0x80000000, pdu.sequence_number);
+		h.writeUInt32BE(0x00000008, 8); // ESME_RSYSERR
+		if (!s.dropped) s.session.socket.write(h);
+		return;
+	}
 	stats.accepted++;
 	d.accepted++;
 	const late = later_part(pdu) ? cfg.later_part_answer_ms : 0;
