@@ -148,6 +148,27 @@ static relay_outcome pre_notice(platform *p, notice_row *row, const member_route
     return RELAY_PRE_NOTICED;
 }
 
+/* A notice relayed again to a member without consent: one filed (shown,
+ * alerted) before they took consent back is theirs, and the hub asks
+ * again only because our first answer was lost. Answered as then, with
+ * its first received time; anything else is refused. */
+static relay_outcome filed_before(platform *p, notice_row *row, const member_route *m,
+                                  int *dberr)
+{
+    notice_row first;
+    int got = platform_db_inbox_get(p->db, row->notice, &first);
+
+    if (got < 0) {
+        *dberr = 1;
+        return RELAY_BAD;
+    }
+    if (got == 1 && first.member == m->id && !first.pending) {
+        memcpy(row->received, first.received, sizeof row->received);
+        return RELAY_ACCEPTED;
+    }
+    return RELAY_NO_CONSENT;
+}
+
 static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dberr)
 {
     member_route m;
@@ -165,7 +186,8 @@ static relay_outcome relay_one(platform *p, notice_row *row, buf *text, int *dbe
     if (!m.verified)
         return RELAY_UNVERIFIED;
     if (!m.consent)
-        return row->pending ? pre_notice(p, row, &m, text, dberr) : RELAY_NO_CONSENT;
+        return row->pending ? pre_notice(p, row, &m, text, dberr)
+                            : filed_before(p, row, &m, dberr);
     if (deliver(p, row, &m, text) != 0)
         *dberr = 1;
     return RELAY_ACCEPTED;

@@ -273,6 +273,9 @@ check "A withdraws consent on the web: 303" [ "$r" = 303 ]
 r=$(relay "$(item $N6 $RKA 'Tax')")
 check "after withdrawal, relays to A are rejected: no consent" \
 	jqok '.results[0].status == "rejected" and .results[0].reason == "no consent"' "$(body_of "$r")"
+r=$(relay "$(item $N1 $RKA '2026년 자동차세 / Vehicle tax')")
+check "... but N1, filed in A's inbox before, relayed again (a lost answer): accepted as then" \
+	jqok ".results[0].status == \"accepted\" and .results[0].received == \"$FIRST_RECEIVED\"" "$(body_of "$r")"
 check "the hub's directory got A's withdrawal and C's consent" \
 	hub_has "([.[] | select(.kind==\"entries\" and .rk==\"$RKA\")] | last | .consent == false) and
 		([.[] | select(.kind==\"entries\" and .rk==\"$RKC\")] | last | .consent == true)"
