@@ -231,8 +231,8 @@ done:
     free(ms);
 }
 
-/* The notices a member's consent hands over, at most this many at once
- * (more wait for the next consent: a pre-notice is rare). */
+/* The notices a member's consent hands over are read this many at a
+ * time (each round reveals or drops those it read). */
 #define CONSENT_HANDOVER_MAX 256
 
 typedef struct waiting {
@@ -263,6 +263,8 @@ static int hand_over_waiting(platform *p, const member *m)
         return -1;
     clock_rfc3339_ms(now, clock_now_ms());
     buf_init(&text, 512);
+next_round:
+    w->n = 0;
     if (platform_db_inbox_pending(p->db, m->id, collect_waiting, w) != 0)
         rc = -1;
     for (size_t i = 0; i < w->n && rc == 0; i++) {
@@ -280,6 +282,8 @@ static int hand_over_waiting(platform *p, const member *m)
         else
             handed++;
     }
+    if (rc == 0 && w->n == CONSENT_HANDOVER_MAX)
+        goto next_round;
     if (rc == 0 && handed)
         log_info("consent: %zu waiting notices handed to member %lld", handed, m->id);
     buf_free(&text);
@@ -418,8 +422,10 @@ void platform_members_post(void *role, const void *caller, const http_request *r
     log_info("POST /v1/members: %zu members, %zu signed up", n, ok);
 }
 
-/* {"phone":…, "consent":bool, "preference": optional} */
-static void change_consent(platform *p, json_t *o, buf *out)
+/* {"phone":…, "consent":bool, "preference": optional}. -1 on a database
+ * error: the call's transaction may hold part of this change (consent set,
+ * its directory entry or consent reports not queued) and must go whole. */
+static int change_consent(platform *p, json_t *o, buf *out)
 {
     const char *phone_in = json_string_value(json_object_get(o, "phone"));
     char phone[PHONE_MAX_CHARS + 1];
@@ -430,18 +436,21 @@ static void change_consent(platform *p, json_t *o, buf *out)
         !json_is_boolean(json_object_get(o, "consent")) ||
         item_bool(o, "consent", 0, &consent) != 0 || item_pref(o, &pref) != 0) {
         buf_puts(out, "{\"error\":\"expected {\\\"phone\\\":…, \\\"consent\\\":true|false}\"}");
-        return;
+        return 0;
     }
     found = platform_db_member_by_phone(p->db, phone, &m);
-    if (found == 1 && json_object_get(o, "preference") == NULL)
+    if (found < 0)
+        return -1;
+    if (found == 0) {
+        buf_puts(out, "{\"error\":\"no such member\"}");
+        return 0;
+    }
+    if (json_object_get(o, "preference") == NULL)
         pref = m.preference;
-    if (found != 1)
-        buf_puts(out, found == 0 ? "{\"error\":\"no such member\"}"
-                                 : "{\"error\":\"database error\"}");
-    else if (platform_members_set_consent_locked(p, m.id, consent, pref) != 0)
-        buf_puts(out, "{\"error\":\"database error\"}");
-    else
-        buf_printf(out, "{\"member\":%lld,\"consent\":%s}", m.id, consent ? "true" : "false");
+    if (platform_members_set_consent_locked(p, m.id, consent, pref) != 0)
+        return -1;
+    buf_printf(out, "{\"member\":%lld,\"consent\":%s}", m.id, consent ? "true" : "false");
+    return 0;
 }
 
 void platform_members_consent(void *role, const void *caller, const http_request *req,
@@ -461,11 +470,13 @@ void platform_members_consent(void *role, const void *caller, const http_request
     pthread_mutex_lock(&p->lock);
     int began = platform_db_begin(p->db) == 0;
     json_array_foreach(in.items, i, o) {
+        if (!began)
+            break;
         batch_results_next(&out, i);
-        if (began)
-            change_consent(p, o, &out);
-        else
-            buf_puts(&out, "{\"error\":\"database error\"}");
+        if (change_consent(p, o, &out) != 0) {
+            platform_db_rollback(p->db); /* all or nothing, as verify */
+            began = 0;
+        }
     }
     if (began && platform_db_commit(p->db) != 0) {
         platform_db_rollback(p->db);
@@ -478,7 +489,7 @@ void platform_members_consent(void *role, const void *caller, const http_request
     text = buf_take(&out, &len);
     if (!began) {
         free(text);
-        http_reply_error(resp, 500, "database error");
+        http_reply_error(resp, 500, "database error: no consent was changed");
         return;
     }
     http_reply_body(resp, 200, "application/json", text, len);

@@ -279,6 +279,12 @@ check "... but N1, filed in A's inbox before, relayed again (a lost answer): acc
 check "the hub's directory got A's withdrawal and C's consent" \
 	hub_has "([.[] | select(.kind==\"entries\" and .rk==\"$RKA\")] | last | .consent == false) and
 		([.[] | select(.kind==\"entries\" and .rk==\"$RKC\")] | last | .consent == true)"
+# A consent change whose directory entry cannot be queued changes nothing.
+sqlite3 -cmd '.timeout 5000' "$DB" "CREATE TRIGGER no_dir BEFORE INSERT ON hub_directory BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+r=$(http POST "$P/v1/consent" '{"changes":[{"phone":"010-5555-6666","consent":false}]}' "${ADMIN[@]}")
+sqlite3 -cmd '.timeout 5000' "$DB" "DROP TRIGGER no_dir"
+check "POST /v1/consent whose directory entry fails: 500, and C's consent is as it was" \
+	bash -c "[ '$(status_of "$r")' = 500 ] && [ \"\$(sqlite3 '$DB' \"SELECT consent FROM members WHERE phone='01055556666'\")\" = 1 ]"
 
 # A web sign-up proves only that someone knew an RRN: the member is kept
 # but unverified, out of the directory and given no notices, until the
@@ -494,6 +500,22 @@ check "... its alert stays queued (channel none) and no ConsignmentNotification 
 		[ $(notified "$NN") = 0 ]"
 check "... and the platform warned once at start" \
 	[ "$(grep -c 'no alert channel' platform5.log)" = 1 ]
+# 257 notices held for a member without consent (pre-notices), then the
+# member consents: every one is theirs, not the first 256 read.
+http POST "$PN/v1/consent" '{"changes":[{"phone":"010-1111-2222","consent":false}]}' "${ADMIN[@]}" >/dev/null
+held=$(jq -cn --arg rk "$RKA" --arg s "$SHA" '[range(1; 258) | {notice: ("0193a000-0000-7000-8000-0000000f" + ("0000" + tostring)[-4:]),
+	rk: $rk, agency: "nts", title: "Held", doc_sha256: $s, deadline: "2030-12-31", link: "http://127.0.0.1:7004/documents/x",
+	pre_notice: true, consent_until: "2030-12-31"}]')
+r=$(http POST "$PN/v1/relay" "{\"notices\":$held}" "${HUB[@]}")
+check "257 notices for a member without consent are held: pre_noticed" \
+	bash -c "jq -e '[.results[].status] | length == 257 and all(. == \"pre_noticed\")' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 data_none/platform.db 'SELECT count(*) FROM inbox WHERE pending = 1')\" = 257 ]"
+r=$(http POST "$PN/v1/consent" '{"changes":[{"phone":"010-1111-2222","consent":true}]}' "${ADMIN[@]}")
+all_handed_over() {
+	[ "$(status_of "$r")" = 200 ] &&
+		[ "$(sqlite3 data_none/platform.db "SELECT sum(pending), count(*) FROM inbox WHERE title = 'Held'")" = '0|257' ]
+}
+check "... the member consents: all 257 are theirs, none left hidden" all_handed_over
 kill -TERM "$PID_none"
 wait "$PID_none"
 RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'
