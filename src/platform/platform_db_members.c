@@ -89,22 +89,34 @@ static int drop_unverified(platform_db *d, long long id)
 /* A back-office sign-up has proofed the person's identity, so it takes
  * precedence over an unverified web sign-up with the same phone or the
  * same CI: someone who typed another's RRN on the web page must not be
- * able to keep the real person out. Returns 1 if m may be inserted. */
+ * able to keep the real person out. Both keys are looked up before
+ * anything goes: a verified holder of either refuses the sign-up, and an
+ * unverified member of the other key stays. Returns 1 if m may be
+ * inserted, 0 (*dup and *other say who holds what) or -1. */
 static int clear_the_way(platform_db *d, const member *m, member *other, const char **dup)
 {
-    int by_phone = platform_db_member_by_phone(d, m->phone, other) == 1;
+    static const char *const key[2] = {"phone", "person"};
+    member held[2];
+    int found[2] = {platform_db_member_by_phone(d, m->phone, &held[0]),
+                    platform_db_member_by_rk(d, m->rk, &held[1])};
 
-    if (!by_phone && platform_db_member_by_rk(d, m->rk, other) != 1)
-        return 1;
-    *dup = by_phone ? "phone" : "person";
-    if (!m->verified || other->verified)
-        return 0;
-    if (drop_unverified(d, other->id) != 0)
+    if (found[0] < 0 || found[1] < 0)
         return -1;
-    log_warn("a verified sign-up replaced unverified web member %lld (same %s)", other->id,
-             *dup);
-    *dup = NULL;
-    return clear_the_way(d, m, other, dup); /* the other key may hold a second one */
+    for (int i = 0; i < 2; i++)
+        if (found[i] == 1 && (!m->verified || held[i].verified)) {
+            *other = held[i];
+            *dup = key[i];
+            return 0;
+        }
+    for (int i = 0; i < 2; i++) {
+        if (found[i] != 1 || (i == 1 && found[0] == 1 && held[0].id == held[1].id))
+            continue;
+        if (drop_unverified(d, held[i].id) != 0)
+            return -1;
+        log_warn("a verified sign-up replaced unverified web member %lld (same %s)",
+                 held[i].id, key[i]);
+    }
+    return 1;
 }
 
 long long platform_db_member_insert(platform_db *d, const member *m, const char *created,

@@ -133,6 +133,37 @@ static void a_verified_sign_up_replaces_an_unverified_one(void **state)
     platform_db_close(d);
 }
 
+/* A back-office sign-up that a verified member refuses (same person,
+ * another phone) must not first drop an unverified member who merely
+ * holds the phone it names. */
+static void a_refused_sign_up_drops_no_one(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("refused", path, sizeof path);
+    member verified = person("01011112222", 'a', 1), web = person("01055556666", 'b', 0);
+    member again = person("01055556666", 'a', 1), got;
+    const char *dup;
+    long long web_id;
+
+    (void)state;
+    assert_true(platform_db_member_insert(d, &verified, "t", &dup) > 0);
+    web_id = platform_db_member_insert(d, &web, "t", &dup);
+    assert_true(web_id > 0);
+    assert_int_equal(platform_db_member_insert(d, &again, "t", &dup), 0);
+    assert_string_equal(dup, "person");
+    assert_int_equal(platform_db_member_by_phone(d, "01055556666", &got), 1);
+    assert_int_equal(got.id, web_id);
+    /* a verified sign-up whose phone and person two unverified members
+     * hold replaces both */
+    member web2 = person("01066667777", 'c', 0), both = person("01055556666", 'c', 1);
+    assert_true(platform_db_member_insert(d, &web2, "t", &dup) > 0);
+    assert_true(platform_db_member_insert(d, &both, "t", &dup) > 0);
+    assert_int_equal(platform_db_member_by_phone(d, "01066667777", &got), 0);
+    assert_int_equal(platform_db_member_by_phone(d, "01055556666", &got), 1);
+    assert_int_equal(got.verified, 1);
+    platform_db_close(d);
+}
+
 static void a_notice_is_filed_once(void **state)
 {
     char path[128];
@@ -766,6 +797,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(members_sign_up_verify_and_consent),
         cmocka_unit_test(a_verified_sign_up_replaces_an_unverified_one),
+        cmocka_unit_test(a_refused_sign_up_drops_no_one),
         cmocka_unit_test(a_notice_is_filed_once),
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),
