@@ -312,8 +312,9 @@ static const char *const member_secrets[] = {"rrn", "pin", NULL};
 static const batch_spec members_batch = {
     .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = member_secrets,
 };
+static const char *const verify_secrets[] = {"rrn", "ci", NULL};
 static const batch_spec verify_batch = {
-    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1,
+    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = verify_secrets,
 };
 static const batch_spec changes_batch = {
     .key = "changes", .max_items = BATCH_MAX_ITEMS, .objects = 1,
