@@ -14,6 +14,7 @@
 #include "json_wipe.h"
 #include "letter_text.h"
 #include "rrn.h"
+#include "seen_char.h"
 #include "utf8.h"
 
 /* scheduled_for may be at most this far ahead: the notice waits in the
@@ -200,7 +201,7 @@ static const char *text_problem(const char *s, size_t len, size_t max, int requi
 
 static int value_has_rrn(const api_rows *rs, const char *s, size_t len)
 {
-    return rrn_find_valid(s, len, rs->today) >= 0;
+    return seen_text_has_rrn(s, len, rs->today);
 }
 
 /* A column or personalisation name is quoted in errors: never an RRN. */

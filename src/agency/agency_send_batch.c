@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "letter_text.h"
 #include "log.h"
+#include "seen_char.h"
 
 /* ---- rows ---- */
 
@@ -81,6 +82,8 @@ static long column_with_rrn(const sender *s, const csv_row *cr, int today, long 
             continue;
         if ((*at = rrn_find_valid(csv_row_field(cr, i), csv_row_len(cr, i), today)) >= 0)
             return (long)i;
+        if (seen_text_has_rrn(csv_row_field(cr, i), csv_row_len(cr, i), today))
+            return (long)i; /* *at is -1: no ASCII digits to mask */
     }
     return -1;
 }
@@ -101,13 +104,15 @@ int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
         return 0;
     }
     if ((col = column_with_rrn(s, cr, today, &at)) >= 0) {
-        const char *f = csv_row_field(cr, (size_t)col) + at;
         secure_wipe(&parsed, sizeof parsed);
-        rrn_mask(masked, f, csv_row_len(cr, (size_t)col) - (size_t)at);
+        if (at >= 0)
+            rrn_mask(masked, csv_row_field(cr, (size_t)col) + at,
+                     csv_row_len(cr, (size_t)col) - (size_t)at);
         const char *name = csv_header_name(s->hdr, (size_t)col);
         agency_send_row_error(s, csv_row_line(cr), name, "column %s holds a resident "
                               "registration number (%s): only the rrn column may, as herald "
-                              "stores no RRN", name, masked);
+                              "stores no RRN", name,
+                              at >= 0 ? masked : "in characters that show as its digits");
         return 0;
     }
     for (int i = 0; i < 2; i++) { /* name, address: printed on paper if it comes to that */

@@ -9,11 +9,12 @@
 #include <strings.h>
 
 #include "crypto.h"
+#include "seen_char.h"
 
 #define REF_MAX 32 /* "&#x0000002D;" and every named reference fit */
 
 /* What a character is seen as when it shows nothing at all. */
-#define NOTHING '\0'
+#define NOTHING SEEN_NOTHING
 
 static int is_alpha(char c)
 {
@@ -210,93 +211,6 @@ static size_t raw_text_end(const char *html, size_t len, size_t k, const char *n
 
 /* ---- characters ---- */
 
-typedef struct {
-    uint32_t lo, hi;
-} cp_range;
-
-static int in_ranges(uint32_t cp, const cp_range *r, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (cp >= r[i].lo && cp <= r[i].hi)
-            return 1;
-    return 0;
-}
-
-/* Characters a page and a letter show as nothing of their own (Unicode's
- * default ignorables: soft hyphen, zero-width spaces and joiners,
- * direction marks, variation selectors...; and combining marks, which
- * only mark the digit before them): "800101&shy;1234567" shows thirteen
- * digits side by side. */
-static int shows_nothing(uint32_t cp)
-{
-    static const cp_range r[] = {
-        {0x00AD, 0x00AD}, {0x0300, 0x036F}, {0x061C, 0x061C}, {0x115F, 0x1160},
-        {0x17B4, 0x17B5}, {0x180B, 0x180F}, {0x200B, 0x200F}, {0x202A, 0x202E},
-        {0x2060, 0x206F}, {0x3164, 0x3164}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
-        {0xFFA0, 0xFFA0}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF}};
-
-    return in_ranges(cp, r, sizeof r / sizeof r[0]);
-}
-
-/* Dashes and lines a reader takes for the hyphen in an RRN. */
-static int looks_like_hyphen(uint32_t cp)
-{
-    static const cp_range r[] = {
-        {0x02D7, 0x02D7}, {0x2010, 0x2015}, {0x2043, 0x2043}, {0x2212, 0x2212},
-        {0x2500, 0x2501}, {0x23AF, 0x23AF}, {0x2796, 0x2796}, {0x2E3A, 0x2E3B},
-        {0x30FC, 0x30FC}, {0x3161, 0x3161}, {0x31D0, 0x31D0}, {0x4E00, 0x4E00},
-        {0xFE58, 0xFE58}, {0xFE63, 0xFE63}, {0xFF0D, 0xFF0D}, {0xFF70, 0xFF70}};
-
-    return in_ranges(cp, r, sizeof r / sizeof r[0]);
-}
-
-/* What code point cp is seen as: its ASCII self, '-' for a dash, the
- * digit a full-width or mathematical digit shows, a space, NOTHING, or
- * 'x' for any other character (none of which matters to an RRN). */
-static char seen_as(uint32_t cp)
-{
-    if (cp >= 0x20 && cp < 0x7F)
-        return (char)cp;
-    /* hangul and CJK ideographs (but U+4E00, a dash to the eye) */
-    if ((cp > 0x31D0 && cp < 0x4E00) || (cp > 0x4E00 && cp < 0xFE00))
-        return 'x';
-    if (cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == 0xA0 || cp == 0x3000 ||
-        (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F)
-        return ' ';
-    if (shows_nothing(cp))
-        return NOTHING;
-    if (looks_like_hyphen(cp))
-        return '-';
-    if (cp >= 0xFF10 && cp <= 0xFF19)
-        return (char)('0' + (cp - 0xFF10));
-    if (cp >= 0x1D7CE && cp <= 0x1D7FF)
-        return (char)('0' + (cp - 0x1D7CE) % 10);
-    if (cp == 0xB9 || cp == 0xB2 || cp == 0xB3) /* superscript 1, 2, 3 */
-        return cp == 0xB9 ? '1' : (char)('0' + (cp - 0xB0));
-    if (cp == 0x2070 || (cp >= 0x2074 && cp <= 0x2079) || (cp >= 0x2080 && cp <= 0x2089))
-        return (char)('0' + (cp & 0xF)); /* super- and subscript digits */
-    return 'x';
-}
-
-/* The UTF-8 character at s[0..len): its code point in *cp and its length;
- * a byte that begins none is one character of its own (U+FFFD). */
-static size_t utf8_char(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
-    uint32_t v = n == 4 ? s[0] & 0x07u : n == 3 ? s[0] & 0x0Fu : s[0] & 0x1Fu;
-
-    *cp = 0xFFFD;
-    if (n == 1 || n > len)
-        return 1;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 1;
-        v = v << 6 | (s[k] & 0x3Fu);
-    }
-    *cp = v;
-    return n;
-}
-
 /* ---- character references ---- */
 
 /* Named references, with the semicolon; legacy ones are also taken
@@ -402,9 +316,9 @@ static size_t named_ref(const char *html, size_t len, size_t i, uint32_t *cp)
 static size_t utf8_seen(const char *html, size_t len, size_t i, char *c)
 {
     uint32_t cp;
-    size_t n = utf8_char((const unsigned char *)html + i, len - i, &cp);
+    size_t n = seen_char_utf8((const unsigned char *)html + i, len - i, &cp);
 
-    *c = seen_as(cp);
+    *c = seen_char(cp);
     return i + n;
 }
 
@@ -419,12 +333,12 @@ static size_t char_unit(const char *html, size_t len, size_t i, char *c)
         end = i + 1 < len && html[i + 1] == '#' ? numeric_ref(html, len, i, &cp)
                                                  : named_ref(html, len, i, &cp);
         if (end > i) {
-            *c = seen_as(cp);
+            *c = seen_char(cp);
             return end;
         }
     }
     if ((unsigned char)html[i] < 0x80) {
-        *c = seen_as((unsigned char)html[i]);
+        *c = seen_char((unsigned char)html[i]);
         return i + 1;
     }
     return utf8_seen(html, len, i, c);

@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "rrn.h"
+#include "seen_char.h"
 #include "utf8.h"
 
 #define KST_OFFSET_MS (9LL * 3600 * 1000)
@@ -57,7 +58,7 @@ int field_channel_ref_ok(const char *s, size_t len)
 
 int field_text_has_rrn(const char *s, size_t len)
 {
-    return rrn_find_valid(s, len, RRN_ANY_DAY) >= 0;
+    return seen_text_has_rrn(s, len, RRN_ANY_DAY);
 }
 
 int field_title_ok(const char *s, size_t len)

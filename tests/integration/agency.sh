@@ -339,14 +339,17 @@ check "send --urgent marks its notices urgent at the hub; the other runs' carry 
 # go. A 14-digit account number is no RRN.
 printf '%s\n' 'rrn,name,address,amount' \
 	'640101-1000007,김철수,"서울 640101-1000007",1000' \
-	'640202-2000007,박영미,서울,12345678901234' >rrn_values.csv
+	'640202-2000007,박영미,서울,12345678901234' \
+	'640303-1000007,이순신,서울 ６４０３０３－１０００００７,1000' >rrn_values.csv
 "$HERALD" agency send --config agency.ini --template notice.html --title "RRN in values" \
 	--deadline 2026-12-31 rrn_values.csv >rrn_values.out 2>rrn_values.err
 rc=$?
-check "an RRN in the address: that row refused (exit 2), the account number's row sent" \
-	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 2 and .accepted == 1 and .failed == 1' rrn_values.out >/dev/null"
+check "an RRN in the address, in ASCII or full-width digits: those rows refused (exit 2), the account number's row sent" \
+	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 3 and .accepted == 1 and .failed == 2' rrn_values.out >/dev/null"
 check "the refusal names line and column, the number masked after the sixth digit" \
 	grep -q "line 2: column address holds a resident registration number (640101-\*\*\*\*\*\*\*)" rrn_values.err
+check "... and says so of the full-width one without quoting it" \
+	grep -q "line 4: column address holds a resident registration number (in characters that show as its digits)" rrn_values.err
 check "the refused RRN is in no message and in no file of the agency" \
 	bash -c '! grep -q 1000007 rrn_values.err && ! grep -rqa 1000007 data'
 # A name or address paper could not print (a Windows line end, a blank

@@ -173,6 +173,10 @@ static void bad_fields_are_named(void **state)
         {"\"address\":\"서울\"", "\"address\":\"서울 850315-1234566\"", "address"},
         {"\"amount\":\"125,000\"", "\"amount\":\"850315-1234566\"", "personalisation.amount"},
         {"\"title\":\"T\"", "\"title\":\"T 850315-1234566\"", "title"},
+        /* or in characters a reader takes for its digits and hyphen */
+        {"\"address\":\"서울\"", "\"address\":\"서울 ８５０３１５－１２３４５６６\"", "address"},
+        {"\"name\":\"홍길동\"", "\"name\":\"홍길동 850315\u200b1234566\"", "name"},
+        {"\"title\":\"T\"", "\"title\":\"T 850315\u20131234566\"", "title"},
     };
     api_rows rs;
     api_errors e;

@@ -84,6 +84,11 @@ static void titles_links_reasons(void **state)
     assert_false(field_title_ok(S("Fine for 8503151234566")));
     assert_true(field_title_ok(S("Invoice 12345678901234")));
     assert_true(field_title_ok(S("Invoice 991399-1234566")));
+    /* what shows as one: full-width digits, a dash, a soft hyphen */
+    assert_false(field_title_ok(S("Fine for ８５０３１５－１２３４５６６")));
+    assert_false(field_title_ok(S("Fine for 850315\u2013" "1234566")));
+    assert_false(field_title_ok(S("Fine for 850315\u00ad" "1234566")));
+    assert_true(field_title_ok(S("과태료 ８５０３１５ / 벌점 １２")));
     /* a cancellation's reason too: it is kept and shown to the member */
     assert_true(field_reason_ok(S("주민번호 오기재")));
     assert_false(field_reason_ok(S("주민번호 850315-1234566 오기재")));
