@@ -96,8 +96,7 @@ static void purged_page(agency_api *api, http_response *resp)
         http_reply_error(resp, 500, "out of memory");
         return;
     }
-    http_reply_body(resp, 410, "text/html; charset=utf-8", text, len);
-    add_document_headers(resp);
+    http_reply_body(resp, 410, "text/html; charset=utf-8", text, len); /* headers: ended() */
 }
 
 /* The answer to anyone who is not a party to the document: an unknown
@@ -223,10 +222,17 @@ static void serve_document(agency_api *api, const char *reference, const char *t
     clock_rfc3339_ms(at, clock_now_ms());
     used = agency_db_outbox_handover(api->db, t.nonce, t.exp_ms, reference, doc.notice, at);
     if (used != 0) {
-        if (used > 0)
+        if (used == 2) { /* ended since the look-up: read again to say how */
+            agency_found now = {0};
+            if (agency_db_docs_find(api->db, reference, &now) != 1 || !now.purged)
+                now.cancelled = 1;
+            ended(api, reference, &now, resp);
+            free(now.body);
+        } else if (used > 0) {
             refuse(api, reference, &doc, "token already used", resp);
-        else
+        } else {
             http_reply_error(resp, 500, "database error");
+        }
         free(doc.body);
         return;
     }

@@ -124,8 +124,9 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
 
 /* The successful handover, in one transaction: burns the token's nonce
  * (UNIQUE), queues ContentHandover for notice and marks the document
- * (reference) read. Returns 0, 1 when the nonce was already used (nothing
- * changed), -1 on error. */
+ * (reference) read. Returns 0, 1 when the nonce was already used, 2 when
+ * the document has ended (cancelled or purged) since it was looked up
+ * (nothing changed either way), -1 on error. */
 int agency_db_outbox_handover(agency_db *db, const char *nonce, long long exp_ms,
                               const char *reference, const char *notice, const char *at);
 

@@ -62,6 +62,24 @@ static int mark_read(sqlite3 *sql, const char *reference)
     return rc;
 }
 
+/* 0 while the document may still be handed over, 2 once it has ended
+ * (cancelled or purged since the request looked it up: the look-up and
+ * this transaction are apart), -1 on error. */
+static int still_open(sqlite3 *sql, const char *reference)
+{
+    sqlite3_stmt *st = db_prepare(sql, "SELECT cancelled_at IS NULL AND purged_at IS NULL"
+                                       " FROM documents WHERE reference = ?1");
+    int rc;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, reference);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? (sqlite3_column_int(st, 0) ? 0 : 2) : rc == SQLITE_DONE ? 2 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int handover(sqlite3 *sql, const char *nonce, long long exp_ms,
                     const char *reference, const char *notice, const char *at)
 {
@@ -69,16 +87,17 @@ static int handover(sqlite3 *sql, const char *nonce, long long exp_ms,
 
     if (db_begin(sql) != 0)
         return -1;
-    rc = burn_nonce(sql, nonce, exp_ms);
+    rc = still_open(sql, reference);
+    if (rc == 0)
+        rc = burn_nonce(sql, nonce, exp_ms);
     if (rc == 0)
         rc = insert_event(sql, notice, "ContentHandover", at, NULL);
     if (rc == 0)
         rc = mark_read(sql, reference);
-    if (rc != 0) {
-        db_rollback(sql);
-        return rc;
-    }
-    return db_commit(sql);
+    if (rc == 0 && db_commit(sql) == 0)
+        return 0;
+    db_rollback(sql); /* a failed COMMIT may leave the transaction open */
+    return rc ? rc : -1;
 }
 
 int agency_db_outbox_handover(agency_db *db, const char *nonce, long long exp_ms,

@@ -320,6 +320,7 @@ check "agency purge then finds nothing" jqe '.purged == 0' <<<"$("$HERALD" agenc
 curl -s -D hp -o dp.html "$URL_B"
 check "a purged document's link, with B's (used, long expired) token: 410 with the agency's contact text" \
 	bash -c "head -n1 hp | grep -q ' 410' && grep -q 'NTS call centre 126' dp.html && grep -qi '^cache-control: no-store' hp"
+check "... with the document's headers once each (one CSP)" [ "$(grep -ci '^content-security-policy:' hp)" = 1 ]
 answer() { curl -s -D - "$1" | tr -d '\r' | grep -vi '^date:'; }
 check "the same link with no genuine token: the answer of an unknown reference, byte for byte" \
 	bash -c "$(declare -f answer); [ \"\$(answer '$AGH/documents/$RB?token=x')\" = \"\$(answer '$AGH/documents/NO-SUCH?token=x')\" ] &&

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "agency_db.h"
+#include "agency_db_sql.h"
 #include "db.h"
 
 typedef struct fixture {
@@ -650,6 +651,50 @@ static void a_handover_burns_its_nonce_once(void **state)
                                                "2026-12-01T00:00:03.000Z"), 0);
 }
 
+/* A document withdrawn between the request's look-up and its hand-over
+ * is not handed over: no nonce burnt, no ContentHandover after the
+ * cancellation. */
+static void a_document_cancelled_meanwhile_is_not_handed_over(void **state)
+{
+    fixture *f = *state;
+
+    store(f, "r-1", "A", "1");
+    answer(f, "r-1", "N-1", "received");
+    assert_int_equal(agency_db_cancel_record(f->db, "r-1", "sent in error", "cancelled",
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-02T00:00:01.000Z"), 2);
+    assert_int_equal(agency_db_outbox_count(f->db), 0);
+    /* nor an unknown reference */
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-2", 5000, "r-9", "N-9",
+                                               "2026-12-02T00:00:01.000Z"), 2);
+}
+
+static int deny_commit(void *ctx, int action, const char *a, const char *b, const char *c,
+                       const char *d)
+{
+    (void)ctx, (void)b, (void)c, (void)d;
+    return action == SQLITE_TRANSACTION && a && !strcmp(a, "COMMIT") ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* A COMMIT that fails leaves no transaction open on the shared
+ * connection: the next hand-over goes through. */
+static void a_failed_handover_commit_is_rolled_back(void **state)
+{
+    fixture *f = *state;
+
+    store(f, "r-1", "A", "1");
+    answer(f, "r-1", "N-1", "received");
+    sqlite3_set_authorizer(f->db->sql, deny_commit, NULL);
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-02T00:00:01.000Z"), -1);
+    sqlite3_set_authorizer(f->db->sql, NULL, NULL);
+    assert_true(sqlite3_get_autocommit(f->db->sql));
+    assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
+                                               "2026-12-02T00:00:02.000Z"), 0);
+    assert_int_equal(agency_db_outbox_count(f->db), 1);
+}
+
 static void count_state(void *ctx, const char *state, long long n)
 {
     if (!strcmp(state, "received"))
@@ -963,6 +1008,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_handover_burns_its_nonce_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_document_cancelled_meanwhile_is_not_handed_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_handover_commit_is_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(a_cancel_after_the_hub_went_to_paper_keeps_postal, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(evidence_after_paper_gives_its_time_once, setup,
