@@ -175,7 +175,8 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
     }
     /* The purged names, addresses and documents are still in the main
      * file's old pages, and maybe in older frames of the WAL, until a
-     * checkpoint writes the new pages over them: do it now, and empty the
+     * checkpoint writes the new pages (zeroed where rows went: the file
+     * is opened with secure_delete) over them: do it now, and empty the
      * WAL. A reader in the way leaves the rest to the next checkpoint. */
     if (rc == 0 && *purged > 0)
         sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

@@ -284,7 +284,10 @@ int agency_db_schema_apply(sqlite3 *sql, const char *path, char *err, size_t err
     if (add_printed_batch(sql) != 0 || db_exec(sql, schema) != 0 ||
         db_exec(sql, drop_notice_index) != 0 || add_end_columns(sql) != 0 ||
         add_columns(sql) != 0 || agency_db_counts_schema(sql) != 0 ||
-        db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0) {
+        db_exec(sql, "PRAGMA cache_size=-32768") != 0 || db_exec(sql, pragma) != 0 ||
+        /* a purged or cancelled document's bytes are overwritten, not left
+         * in free pages, whatever SQLite's build defaults to */
+        db_exec(sql, "PRAGMA secure_delete=ON") != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(sql));
         return -1;
     }
