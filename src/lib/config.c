@@ -16,6 +16,7 @@ typedef struct config_reader {
     int line;
     config *cfg;
     int long_line, max_line; /* the first line inih's buffer cut, and its size */
+    int indented;            /* the line begins with white space */
 } config_reader;
 
 static char *read_line(char *str, int num, void *stream)
@@ -23,16 +24,40 @@ static char *read_line(char *str, int num, void *stream)
     config_reader *r = stream;
     char *got = fgets(str, num, r->f);
 
-    if (got)
+    if (got) {
         r->line++;
-    /* inih would read the rest as a line of its own and call that one
-     * malformed: the cut one is named instead. */
+        r->indented = got[0] == ' ' || got[0] == '\t';
+    }
+    /* inih would read the rest as a line of its own: the cut one is named
+     * instead. A line that only lacks its newline is whole: the newline
+     * is taken here, or inih would count an empty line more. */
     if (got && num >= 2 && !r->long_line && strlen(got) == (size_t)num - 1 &&
         got[num - 2] != '\n' && !feof(r->f)) {
-        r->long_line = r->line;
-        r->max_line = num - 1;
+        int c = fgetc(r->f);
+        if (c != '\n' && c != EOF) {
+            ungetc(c, r->f);
+            r->long_line = r->line;
+            r->max_line = num - 1;
+        }
     }
     return got;
+}
+
+/* An indented line under an entry continues its value (inih calls back
+ * with the entry's key again): joined to it after a newline, as Python's
+ * configparser reads such a file, rather than taking its place. */
+static int continue_value(config *cfg, const char *value)
+{
+    config_entry *e = &cfg->entries[cfg->count - 1];
+    size_t had = strlen(e->value), more = strlen(value);
+    char *v = realloc(e->value, had + 1 + more + 1);
+
+    if (!v)
+        return 0;
+    v[had] = '\n';
+    memcpy(v + had + 1, value, more + 1);
+    e->value = v;
+    return 1;
 }
 
 static int on_entry(void *user, const char *section, const char *key, const char *value)
@@ -41,6 +66,9 @@ static int on_entry(void *user, const char *section, const char *key, const char
     config *cfg = r->cfg;
     config_entry *e;
 
+    if (r->indented && cfg->count > 0 && !strcmp(cfg->entries[cfg->count - 1].section, section) &&
+        !strcmp(cfg->entries[cfg->count - 1].key, key))
+        return continue_value(cfg, value);
     if (cfg->count == CONFIG_MAX_ENTRIES)
         return 0;
     if (cfg->count == cfg->cap) { /* doubling: a long file is not copied per line */
@@ -66,7 +94,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 
 int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
-    config_reader reader = {f, 0, cfg, 0, 0};
+    config_reader reader = {f, 0, cfg, 0, 0, 0};
     int line;
 
     memset(cfg, 0, sizeof *cfg);
@@ -78,6 +106,9 @@ int config_read(config *cfg, FILE *f, const char *name, char *err, size_t errlen
     rewind(f);
     cfg->path = strdup(name);
     line = ini_parse_stream(read_line, &reader, on_entry, &reader);
+    /* a cut line's rest may read as an entry of its own: an error even so */
+    if (line == 0 && reader.long_line)
+        line = reader.long_line;
     if (line != 0) {
         if (line > 0 && reader.long_line)
             snprintf(err, errlen, "%s:%d: longer than %d characters", name, reader.long_line,
