@@ -319,10 +319,11 @@ static void pair_unfail(console_auth *a, const char *name, const char *source)
 /* After a failure: a source that failed on many accounts is blocked. */
 static void note_failure(console_auth *a, const char *name, const char *source, long long now_ms)
 {
-    sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*) FROM console_login_pairs"
+    sqlite3_stmt *st = db_prepare(a->db, "SELECT count(*), coalesce(sum(failures), 0)"
+                                         " FROM console_login_pairs"
                                          " WHERE console = ? AND source = ? AND last_ms > ?"
                                          " AND failures > 0");
-    int spread = 0;
+    int spread = 0, failures = 0;
 
     guard_expire(a, now_ms);
     if (!st)
@@ -330,10 +331,12 @@ static void note_failure(console_auth *a, const char *name, const char *source, 
     db_bind_text(st, 1, a->console);
     db_bind_text(st, 2, source);
     sqlite3_bind_int64(st, 3, now_ms - LOGIN_GUARD_WINDOW_MS);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_step(st) == SQLITE_ROW) {
         spread = sqlite3_column_int(st, 0);
+        failures = sqlite3_column_int(st, 1);
+    }
     sqlite3_finalize(st);
-    if (!login_guard_is_spraying(spread))
+    if (!login_guard_is_spraying(spread, failures))
         return;
     st = db_prepare(a->db, "INSERT OR REPLACE INTO console_blocked_sources(console, source,"
                            " until_ms) VALUES (?, ?, ?)");
@@ -344,8 +347,9 @@ static void note_failure(console_auth *a, const char *name, const char *source, 
     sqlite3_bind_int64(st, 3, now_ms + LOGIN_GUARD_BLOCK_MS);
     sqlite3_step(st);
     sqlite3_finalize(st);
-    log_warn("%s console: source %s blocked for %lld min: failed sign-ins for %d accounts "
-             "(latest %s)", a->console, source, LOGIN_GUARD_BLOCK_MS / 60000, spread, name);
+    log_warn("%s console: source %s blocked for %lld min: %d failed sign-ins for %d accounts"
+             " (latest %s)", a->console, source, LOGIN_GUARD_BLOCK_MS / 60000, failures, spread,
+             name);
 }
 
 /* The account's secrets, read under the lock: 1, 0 when none, -1. */

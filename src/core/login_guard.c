@@ -63,9 +63,10 @@ int login_guard_phone_weight(int pair_failures)
     return pair_failures < LOGIN_GUARD_PAIR_FREE ? pair_failures : LOGIN_GUARD_PAIR_FREE;
 }
 
-int login_guard_is_spraying(int phones_failed_in_window)
+int login_guard_is_spraying(int phones_failed_in_window, int pair_failures_in_window)
 {
-    return phones_failed_in_window >= LOGIN_GUARD_SPRAY_PHONES;
+    return phones_failed_in_window >= LOGIN_GUARD_SPRAY_PHONES ||
+           pair_failures_in_window >= LOGIN_GUARD_SPRAY_FAILURES;
 }
 
 void login_guard_mask_phone(const char *phone, char out[LOGIN_GUARD_MASKED_MAX])

@@ -15,7 +15,10 @@
  *     LOGIN_GUARD_PHONE_SLOW_AFTER in the window, attempts on the phone are
  *     spaced LOGIN_GUARD_PHONE_STEP_MS apart. It slows, never locks.
  *   - per source, over every phone: failures on LOGIN_GUARD_SPRAY_PHONES
- *     phones in the window block the source for LOGIN_GUARD_BLOCK_MS.
+ *     phones in the window, or LOGIN_GUARD_SPRAY_FAILURES failures counted
+ *     by the pairs it used in the window, block the source for
+ *     LOGIN_GUARD_BLOCK_MS (without the count, one source could guess
+ *     nine phones some fifteen times each an hour).
  * Pure logic: the caller passes the clock and what it stored. */
 #ifndef HERALD_LOGIN_GUARD_H
 #define HERALD_LOGIN_GUARD_H
@@ -30,6 +33,7 @@
 #define LOGIN_GUARD_PHONE_SLOW_AFTER 10
 #define LOGIN_GUARD_PHONE_STEP_MS (30LL * 1000)
 #define LOGIN_GUARD_SPRAY_PHONES 10
+#define LOGIN_GUARD_SPRAY_FAILURES 30
 #define LOGIN_GUARD_BLOCK_MS (60LL * 60 * 1000)
 
 /* A phone number shown in logs: "010****5678". */
@@ -64,9 +68,10 @@ long long login_guard_pair_wait(int failures);
 void login_guard_pair_fail(login_pair *p, long long now_ms);
 /* What one pair adds to its phone's count. */
 int login_guard_phone_weight(int pair_failures);
-/* After a failure: 1 when the source's failures now span enough phones
- * to be spraying. */
-int login_guard_is_spraying(int phones_failed_in_window);
+/* After a failure: 1 when the source's failures now span enough phones,
+ * or its pairs active in the window count enough failures (each pair's
+ * whole run: a pair remembers its failures a day), to be spraying. */
+int login_guard_is_spraying(int phones_failed_in_window, int pair_failures_in_window);
 /* "01012345678" -> "010****5678": enough for an operator to tell cases
  * apart, not to read the number. */
 void login_guard_mask_phone(const char *phone, char out[LOGIN_GUARD_MASKED_MAX]);

@@ -237,7 +237,8 @@ static const stmt_def stmts[] = {
                       " VALUES (?, ?, ?, ?) ON CONFLICT(phone, source) DO UPDATE SET"
                       " failures = excluded.failures, last_ms = excluded.last_ms"),
     S(guard_pair_clear, "DELETE FROM login_pairs WHERE phone = ? AND source = ?"),
-    S(guard_spread, "SELECT count(*) FROM login_pairs WHERE source = ? AND last_ms > ?"),
+    S(guard_spread, "SELECT count(*), coalesce(sum(failures), 0) FROM login_pairs"
+                    " WHERE source = ? AND last_ms > ?"),
     S(guard_block, "INSERT INTO blocked_sources(source, until_ms) VALUES (?, ?)"
                    " ON CONFLICT(source) DO UPDATE SET until_ms = excluded.until_ms"),
     S(guard_expire_pairs, "DELETE FROM login_pairs WHERE last_ms <= ?"),

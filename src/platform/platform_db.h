@@ -281,8 +281,10 @@ int platform_db_guard_view(platform_db *d, const char *phone, const char *source
 int platform_db_guard_pair_set(platform_db *d, const char *phone, const char *source,
                                const login_pair *pair);
 int platform_db_guard_pair_clear(platform_db *d, const char *phone, const char *source);
-/* How many phones source failed on since since_ms; -1 on error. */
-int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms);
+/* How many phones source failed on since since_ms, and in *failures the
+ * failures those pairs count; -1 on error. */
+int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms,
+                             int *failures);
 int platform_db_guard_block(platform_db *d, const char *source, long long until_ms);
 /* A source's sign-up window (zeroes when none), and its new state. */
 int platform_db_signup_window(platform_db *d, const char *source, signup_window *w);

@@ -113,18 +113,25 @@ int platform_db_guard_pair_clear(platform_db *d, const char *phone, const char *
     return db_run(d->guard_pair_clear);
 }
 
-static void read_int(sqlite3_stmt *st, void *out)
+static void read_spread(sqlite3_stmt *st, void *out)
 {
-    *(int *)out = sqlite3_column_int(st, 0);
+    int *v = out;
+
+    v[0] = sqlite3_column_int(st, 0);
+    v[1] = sqlite3_column_int(st, 1);
 }
 
-int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms)
+int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms,
+                             int *failures)
 {
-    int n = 0;
+    int v[2] = {0, 0};
 
     db_bind_text(d->guard_spread, 1, source);
     sqlite3_bind_int64(d->guard_spread, 2, since_ms);
-    return platform_db_read_row(d->guard_spread, read_int, &n) < 0 ? -1 : n;
+    if (platform_db_read_row(d->guard_spread, read_spread, v) < 0)
+        return -1;
+    *failures = v[1];
+    return v[0];
 }
 
 int platform_db_guard_block(platform_db *d, const char *source, long long until_ms)

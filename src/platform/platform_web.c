@@ -228,18 +228,19 @@ static void note_failure(platform *p, const char *phone, const char *source, con
 {
     long long now = clock_now_ms();
     char masked[LOGIN_GUARD_MASKED_MAX];
-    int spread;
+    int spread, failures = 0;
 
     login_guard_mask_phone(phone, masked);
     if (login_guard_pair_wait(pr->failures) > 0)
         log_warn("sign-in: %s from %s waits %lld s after %d wrong PINs", masked, source,
                  login_guard_pair_wait(pr->failures) / 1000, pr->failures);
     pthread_mutex_lock(&p->lock);
-    spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS);
-    if (login_guard_is_spraying(spread) &&
+    spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS, &failures);
+    if (login_guard_is_spraying(spread, failures) &&
         platform_db_guard_block(p->db, source, now + LOGIN_GUARD_BLOCK_MS) == 0)
-        log_warn("sign-in: source %s blocked for %lld min: wrong PINs for %d phones in an hour "
-                 "(latest %s)", source, LOGIN_GUARD_BLOCK_MS / 60000, spread, masked);
+        log_warn("sign-in: source %s blocked for %lld min: %d wrong PINs for %d phones in an "
+                 "hour (latest %s)", source, LOGIN_GUARD_BLOCK_MS / 60000, failures, spread,
+                 masked);
     pthread_mutex_unlock(&p->lock);
 }
 

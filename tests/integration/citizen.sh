@@ -130,7 +130,7 @@ for i in $(seq -w 1 20); do codes="$codes$(login 127.0.0.9 spray.jar 010-3000-00
 check "spraying 20 phones from one source: 10 wrong PINs, then the source is blocked (429)" \
 	[ "$codes" = "$(printf '401 %.0s' $(seq 1 10))$(printf '429 %.0s' $(seq 1 10))" ]
 check "the block is logged once with the source and the masked last phone" \
-	bash -c "[ \$(grep -c 'sign-in: source 127.0.0.9 blocked for 60 min: wrong PINs for 10 phones in an hour (latest 010\*\*\*\*0010)' platform.log) = 1 ]"
+	bash -c "[ \$(grep -c 'sign-in: source 127.0.0.9 blocked for 60 min: 10 wrong PINs for 10 phones in an hour (latest 010\*\*\*\*0010)' platform.log) = 1 ]"
 check "... every refused attempt too" \
 	[ "$(grep -c 'sign-in refused for 010\*\*\*\*00[12][0-9] from 127.0.0.9: source blocked' platform.log)" = 10 ]
 code=$(login 127.0.0.9 spray.jar 010-2000-0002 1357)
@@ -139,6 +139,18 @@ check "the blocked source is refused even a right PIN, with a clear message" \
 check "another source signs the same member in" [ "$(login 127.0.0.10 other.jar 010-2000-0002 1357)" = 303 ]
 set_clock $((20000 + 31000 + 3600 * 1000))
 check "after an hour the block is lifted" [ "$(login 127.0.0.9 spray.jar 010-2000-0002 1357)" = 303 ]
+
+# --- many guesses on a few phones: one source whose pairs count 30 ---
+# (two pairs 14 wrong PINs deep, as some 70 minutes of waiting would make)
+now_ms=$(( $(date +%s%3N) + 20000 + 31000 + 3600 * 1000 ))
+q "INSERT INTO login_pairs(phone, source, failures, last_ms) VALUES
+	('01030001001', '127.0.0.30', 14, $now_ms), ('01030001002', '127.0.0.30', 14, $now_ms)"
+c1=$(login 127.0.0.30 deep.jar 010-3000-1003 0000)
+c2=$(login 127.0.0.30 deep.jar 010-3000-1004 0000)
+c3=$(login 127.0.0.30 deep.jar 010-2000-0002 1357)
+check "a source whose pairs count 30 wrong PINs in the hour, on 4 phones: blocked, even a right PIN (429)" \
+	bash -c "[ $c1/$c2/$c3 = 401/401/429 ] &&
+		grep -q 'sign-in: source 127.0.0.30 blocked for 60 min: 30 wrong PINs for 4 phones in an hour' platform.log"
 
 # --- behind a reverse proxy ([http] trusted_proxies = 127.0.0.20) ---
 codes=""

@@ -102,8 +102,11 @@ static void spraying_blocks_source(void **state)
     long long wait;
     (void)state;
 
-    assert_false(login_guard_is_spraying(LOGIN_GUARD_SPRAY_PHONES - 1));
-    assert_true(login_guard_is_spraying(LOGIN_GUARD_SPRAY_PHONES));
+    assert_false(login_guard_is_spraying(LOGIN_GUARD_SPRAY_PHONES - 1, 3));
+    assert_true(login_guard_is_spraying(LOGIN_GUARD_SPRAY_PHONES, 10));
+    /* a few phones, many guesses each */
+    assert_false(login_guard_is_spraying(3, LOGIN_GUARD_SPRAY_FAILURES - 1));
+    assert_true(login_guard_is_spraying(3, LOGIN_GUARD_SPRAY_FAILURES));
     memset(&v, 0, sizeof v);
     v.source_blocked_until = T0 + LOGIN_GUARD_BLOCK_MS;
     assert_int_equal(decide(&v, T0, &wait), LOGIN_SOURCE_BLOCKED);
