@@ -324,6 +324,12 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
     if (p->web)
         log_info("also serving the same pages in plain HTTP on %s (web port %d), for loopback"
                  " clients only", p->web_listen, http_server_port(p->web));
+    /* Behind a proxy on loopback, every citizen would be one source to the
+     * sign-in limits: ten mistyped phones anywhere would block them all. */
+    if (p->web && !p->http.ntrusted)
+        log_warn("[platform] web_listen is set and [http] trusted_proxies is not: every"
+                 " client of a proxy in front counts as the proxy's address for the sign-in"
+                 " limits (name the proxy in trusted_proxies; docs/operations.md)");
     return 0;
 }
 

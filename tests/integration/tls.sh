@@ -121,6 +121,8 @@ check "curl pinning another key gets nothing from the hub (control for the pin c
 	bash -c '! curl -s -m 5 -k --pinnedpubkey "$1" "$0/v1/health" >/dev/null' "$H" "$IDSVC_PIN"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_WEB/")
 check "the platform's citizen pages are on its loopback web_listen in plain HTTP" [ "$code" = 200 ]
+check "... and, with no [http] trusted_proxies, it warns that a proxy's clients would count as one source" \
+	grep -q 'web_listen is set and \[http\] trusted_proxies is not' platform.log
 
 # ---- a member signs up: platform -> idsvc over TLS; platform -> hub (directory) ----
 r=$(http POST "$P/v1/members" '{"members":[
