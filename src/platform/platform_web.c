@@ -679,9 +679,16 @@ static void post_signup(platform *p, const http_request *req, http_response *res
 
 static void post_logout(platform *p, const char *hash, http_response *resp)
 {
+    int rc;
+
     pthread_mutex_lock(&p->lock);
-    platform_db_session_delete(p->db, hash);
+    rc = platform_db_session_delete(p->db, hash);
     pthread_mutex_unlock(&p->lock);
+    if (rc < 0) { /* the session still works: saying "signed out" would be a lie */
+        error_page(p, resp, 503, "로그아웃하지 못했습니다. 다시 시도해 주세요.",
+                   "Could not sign you out: please try again.", "/inbox");
+        return;
+    }
     redirect(resp, "/");
     set_cookie(p, resp, SESSION_COOKIE, "", 0);
 }
