@@ -44,6 +44,7 @@ static const http_route routes[] = {
     {"POST", "/v1/withdraw", FOR_HUB, API_BODY, platform_withdraw_post, HTTP_JSON},
     {"POST", "/v1/members", FOR_ADMIN, API_BODY, platform_members_post, HTTP_JSON},
     {"POST", "/v1/members/verify", FOR_ADMIN, API_BODY, platform_members_verify, HTTP_JSON},
+    {"POST", "/v1/members/pin", FOR_ADMIN, API_BODY, platform_members_set_pin, HTTP_JSON},
     {"POST", "/v1/consent", FOR_ADMIN, API_BODY, platform_members_consent, HTTP_JSON},
     {"POST", "/v1/push/receipts", FOR_PUSH_GATEWAY, PUSH_RECEIPTS_MAX_BODY,
      push_receipts_post, HTTP_JSON},

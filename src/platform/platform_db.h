@@ -92,6 +92,9 @@ long long platform_db_member_insert(platform_db *d, const member *m, const char 
                                     const char **dup);
 int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference);
 int platform_db_member_verify(platform_db *d, long long id);
+/* A new PIN for member m: its hash stored, every session of m's ended and
+ * the sign-in failures counted against m's phone forgotten. 0 or -1. */
+int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash);
 
 /* 1 inserted, 0 already there (a repeated relay), -1 error. */
 int platform_db_inbox_insert(platform_db *d, const notice_row *n);

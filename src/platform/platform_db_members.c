@@ -149,6 +149,31 @@ int platform_db_member_verify(platform_db *d, long long id)
     return db_run(d->member_verify);
 }
 
+int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash)
+{
+    static const char *const sql[] = {
+        "UPDATE members SET pin_hash = ?2 WHERE id = ?1",
+        "DELETE FROM sessions WHERE member = ?1",
+        "DELETE FROM login_pairs WHERE phone = ?3",
+    };
+
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = db_prepare(d->db, sql[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, m->id);
+        if (i == 0)
+            db_bind_text(st, 2, pin_hash);
+        if (i == 2)
+            db_bind_text(st, 3, m->phone);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
 int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference)
 {
     sqlite3_bind_int(d->member_consent, 1, consent);

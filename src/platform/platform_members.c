@@ -312,7 +312,7 @@ static const char *const member_secrets[] = {"rrn", "pin", NULL};
 static const batch_spec members_batch = {
     .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = member_secrets,
 };
-static const char *const verify_secrets[] = {"rrn", "ci", NULL};
+static const char *const verify_secrets[] = {"rrn", "ci", "pin", NULL};
 static const batch_spec verify_batch = {
     .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = verify_secrets,
 };
@@ -502,6 +502,7 @@ void platform_members_consent(void *role, const void *caller, const http_request
 typedef struct proofed {
     char phone[PHONE_MAX_CHARS + 1];
     char ci[CI_LEN + 1];
+    char pin_hash[PWHASH_STR_MAX]; /* a PIN reset's new PIN, hashed */
     char error[160];
 } proofed;
 
@@ -509,10 +510,12 @@ typedef struct proofed {
  * the member signed up as (their CIs agree), queueing the directory entry
  * held back since sign-up (when the member consents). Writes the item's
  * result; returns -1 on a database error, which fails the whole batch. */
-static int verify_one(platform *p, const proofed *v, buf *out)
+/* The member the item's phone names, when the person the back office
+ * proofed is the one it signed up as: 1 with *m, 0 after writing the
+ * item's error (what: "verified", "changed"), -1 on a database error. */
+static int proofed_member(platform *p, const proofed *v, const char *what, buf *out, member *m)
 {
     int found;
-    member m;
 
     if (v->error[0]) {
         buf_puts(out, "{\"error\":");
@@ -520,32 +523,59 @@ static int verify_one(platform *p, const proofed *v, buf *out)
         buf_puts(out, "}");
         return 0;
     }
-    found = platform_db_member_by_phone(p->db, v->phone, &m);
-    if (found < 0)
-        return -1;
-    if (found == 0) {
-        buf_puts(out, "{\"error\":\"no such member\"}");
-        return 0;
+    found = platform_db_member_by_phone(p->db, v->phone, m);
+    if (found <= 0) {
+        if (found == 0)
+            buf_puts(out, "{\"error\":\"no such member\"}");
+        return found;
     }
     /* Proofing whoever holds the phone proves nothing of the RRN typed at
      * sign-up: a stranger's phone and a neighbour's RRN would pass. */
-    if (!ct_equal(m.ci, v->ci, CI_LEN)) {
-        log_warn("verify: member %lld is not the person the back office proofed; not verified",
-                 m.id);
-        buf_puts(out, "{\"error\":\"the person proofed is not the one this member signed up"
-                      " as: not verified\"}");
-        secure_wipe(&m, sizeof m);
+    if (!ct_equal(m->ci, v->ci, CI_LEN)) {
+        log_warn("members: member %lld is not the person the back office proofed; not %s",
+                 m->id, what);
+        buf_printf(out, "{\"error\":\"the person proofed is not the one this member signed up"
+                        " as: not %s\"}", what);
+        secure_wipe(m, sizeof *m);
         return 0;
     }
+    return 1;
+}
+
+static int verify_one(platform *p, const proofed *v, buf *out)
+{
+    member m;
+    int rc = proofed_member(p, v, "verified", out, &m);
+
+    if (rc <= 0)
+        return rc;
     /* Verifying twice queues nothing twice. */
     if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
-                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0)) {
-        secure_wipe(&m, sizeof m);
-        return -1;
-    }
-    buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
+                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0))
+        rc = -1;
+    else
+        buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
     secure_wipe(&m, sizeof m);
-    return 0;
+    return rc < 0 ? -1 : 0;
+}
+
+/* A new PIN for a member who lost theirs (or whose PIN leaked): their
+ * sessions end and the failures counted against the phone go. */
+static int set_pin_one(platform *p, const proofed *v, buf *out)
+{
+    member m;
+    int rc = proofed_member(p, v, "changed", out, &m);
+
+    if (rc <= 0)
+        return rc;
+    rc = platform_db_member_set_pin(p->db, &m, v->pin_hash);
+    if (rc == 0) {
+        buf_printf(out, "{\"member\":%lld,\"pin\":\"changed\"}", m.id);
+        log_info("members: member %lld has a new PIN from the back office; its sessions ended",
+                 m.id);
+    }
+    secure_wipe(&m, sizeof m);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Reads each item's phone and person (a ci, or an rrn for idsvc, whose
@@ -583,10 +613,37 @@ static int read_proofed(platform *p, json_t *items, proofed *v, signup *rr, size
     return 0;
 }
 
-void platform_members_verify(void *role, const void *caller, const http_request *req,
-                             http_response *resp)
+/* A call naming members and the person the back office proofed for each
+ * (verify, or a new PIN): one idsvc call for the RRNs, then every item in
+ * one transaction, all or nothing. */
+typedef struct proofed_route {
+    const char *name; /* for the log and the errors: "verify", "pin" */
+    const char *done; /* what nothing was, on a failure: "verified", "changed" */
+    int pins;         /* items carry a new "pin" */
+    int (*one)(platform *p, const proofed *v, buf *out);
+} proofed_route;
+
+/* Hashes each item's new PIN before any lock is taken (the hash is slow
+ * on purpose), or sets its error. */
+static void hash_pins(platform *p, json_t *items, proofed *v)
 {
-    platform *p = role;
+    size_t i;
+    json_t *o;
+
+    json_array_foreach(items, i, o) {
+        const char *pin = json_string_value(json_object_get(o, "pin"));
+        if (v[i].error[0])
+            continue;
+        if (!pin || !pin_ok(pin))
+            snprintf(v[i].error, sizeof v[i].error, "pin must be 4-8 digits");
+        else if (pwhash_str(v[i].pin_hash, pin, strlen(pin), p->pin_cost) != 0)
+            snprintf(v[i].error, sizeof v[i].error, "cannot hash the PIN");
+    }
+}
+
+static void proofed_call(platform *p, const proofed_route *r, const http_request *req,
+                         http_response *resp)
+{
     int rc = -1;
     size_t i, n, len;
     char *text, (*cis)[CI_LEN + 1];
@@ -596,7 +653,6 @@ void platform_members_verify(void *role, const void *caller, const http_request 
     batch in;
     buf out;
 
-    (void)caller;
     if (read_batch(&in, &verify_batch, req, resp) != 0)
         return;
     n = json_array_size(in.items);
@@ -608,16 +664,18 @@ void platform_members_verify(void *role, const void *caller, const http_request 
         goto done;
     }
     if (read_proofed(p, in.items, v, rr, n, cis) != 0) {
-        http_reply_error(resp, 503, "idsvc did not answer: nothing was verified; try again");
+        http_reply_error(resp, 503, "idsvc did not answer: nothing was %s; try again", r->done);
         goto done;
     }
+    if (r->pins)
+        hash_pins(p, in.items, v);
     batch_results_open(&out, n, 40);
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) == 0) {
         rc = 0;
         for (i = 0; i < n && rc == 0; i++) {
             batch_results_next(&out, i);
-            rc = verify_one(p, &v[i], &out);
+            rc = r->one(p, &v[i], &out);
         }
         if (rc != 0 || platform_db_commit(p->db) != 0) {
             platform_db_rollback(p->db);
@@ -626,12 +684,15 @@ void platform_members_verify(void *role, const void *caller, const http_request 
     }
     pthread_mutex_unlock(&p->lock);
     batch_results_close(&out);
-    log_info("POST /v1/members/verify: %zu members%s", n,
+    log_info("POST /v1/members/%s: %zu members%s", r->name, n,
              rc ? ", not stored (database error)" : "");
     text = buf_take(&out, &len);
     if (rc != 0 || !text) {
         free(text);
-        http_reply_error(resp, 500, rc ? "database error: nothing was verified" : "out of memory");
+        if (rc)
+            http_reply_error(resp, 500, "database error: nothing was %s", r->done);
+        else
+            http_reply_error(resp, 500, "out of memory");
     } else {
         http_reply_body(resp, 200, "application/json", text, len);
         platform_reports_wake(p);
@@ -640,6 +701,7 @@ done:
     json_array_foreach(in.items, i, o) {
         batch_wipe_string(json_object_get(o, "rrn"));
         batch_wipe_string(json_object_get(o, "ci"));
+        batch_wipe_string(json_object_get(o, "pin"));
     }
     if (v)
         secure_wipe(v, (n + 1) * sizeof *v);
@@ -649,4 +711,22 @@ done:
     free(rr);
     free(cis);
     batch_free(&in);
+}
+
+void platform_members_verify(void *role, const void *caller, const http_request *req,
+                             http_response *resp)
+{
+    static const proofed_route verify = {"verify", "verified", 0, verify_one};
+
+    (void)caller;
+    proofed_call(role, &verify, req, resp);
+}
+
+void platform_members_set_pin(void *role, const void *caller, const http_request *req,
+                              http_response *resp)
+{
+    static const proofed_route pin = {"pin", "changed", 1, set_pin_one};
+
+    (void)caller;
+    proofed_call(role, &pin, req, resp);
 }

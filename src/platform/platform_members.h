@@ -38,6 +38,13 @@ void platform_members_post(void *role, const void *caller, const http_request *r
                            http_response *resp);
 void platform_members_verify(void *role, const void *caller, const http_request *req,
                              http_response *resp);
+/* POST /v1/members/pin (admin): {"members":[{"phone":…, "ci":… or "rrn":…,
+ * "pin":…}]}: a new PIN for each member whose person the back office
+ * proofed (the CI must be the one they signed up as); their sessions end
+ * and the failures counted against the phone are forgotten. All or
+ * nothing, as verify. */
+void platform_members_set_pin(void *role, const void *caller, const http_request *req,
+                              http_response *resp);
 void platform_members_consent(void *role, const void *caller, const http_request *req,
                               http_response *resp);
 

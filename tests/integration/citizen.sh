@@ -173,6 +173,23 @@ c2=$(XFF=2001:db8:1:3::1 login 127.0.0.20 v6b.jar 010-2000-0002 1357)
 check "an IPv6 client counts by its /64: 10 phones from 10 addresses of one /64 block the prefix" \
 	bash -c "[ $c1/$c2 = 429/303 ] && grep -q 'sign-in: source 2001:db8:1:2::/64 blocked' platform.log"
 
+# --- a new PIN from the back office (POST /v1/members/pin) ---
+signed_in() { curl -s -b "$1" "$P/inbox" | grep -q '회원'; }
+check "before: member 2 is signed in through the proxy's other client" signed_in proxy2.jar
+pin_call() { http POST "$P/v1/members/pin" "{\"members\":[{\"phone\":\"010-2000-0002\",\"rrn\":\"$1\",\"pin\":\"$2\"}]}" "${ADMIN[@]}"; }
+r1=$(pin_call 971013-9019902 8642) r2=$(pin_call 910202-1234567 12) r3=$(pin_call 910202-1234567 8642)
+check "a new PIN for another person than the member signed up as: refused, not changed" \
+	bash -c "jq -e '.results[0].error | test(\"not the one this member signed up as: not changed\")' <<<'$(body_of "$r1")' >/dev/null"
+check "a new PIN that is no PIN: refused" \
+	bash -c "jq -e '.results[0].error == \"pin must be 4-8 digits\"' <<<'$(body_of "$r2")' >/dev/null"
+check "the member's own person and a new PIN: changed" \
+	bash -c "[ '$(status_of "$r3")' = 200 ] && jq -e '.results[0].pin == \"changed\"' <<<'$(body_of "$r3")' >/dev/null"
+signed_out() { [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$1" "$P/inbox")" = 303 ]; }
+check "... every session of the member ended: the proxy's client is signed out" signed_out proxy2.jar
+check "... the old PIN no longer signs in (401), the new one does (303)" \
+	[ "$(login 127.0.0.41 pin1.jar 010-2000-0002 1357)/$(login 127.0.0.42 pin2.jar 010-2000-0002 8642)" = 401/303 ]
+check "... and no PIN or RRN of the call is in the log" bash -c "! grep -qE '8642|1234567' platform.log"
+
 # --- no oracle at sign-up ---
 # signup SOURCE JAR NAME PHONE RRN PIN -> status; page in JAR.out
 signup() {
