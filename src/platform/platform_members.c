@@ -139,7 +139,8 @@ static int tell_outcome(platform *p, const signup *s, const member *m, const cha
 }
 
 /* Inserts the batch in one transaction. */
-static void insert_members(platform *p, signup *items, size_t n, member *ms)
+/* 0, or -1 after a database error (nothing stored, each item told). */
+static int insert_members(platform *p, signup *items, size_t n, member *ms)
 {
     char now[25];
     size_t i;
@@ -175,7 +176,7 @@ static void insert_members(platform *p, signup *items, size_t n, member *ms)
     if (platform_db_commit(p->db) != 0)
         goto fail;
     pthread_mutex_unlock(&p->lock);
-    return;
+    return 0;
 fail:
     platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
@@ -185,17 +186,20 @@ fail:
             items[i].taken = 0;
             snprintf(items[i].error, sizeof items[i].error, "database error");
         }
+    return -1;
 }
 
-void platform_members_signup(platform *p, signup *items, size_t n)
+signup_outcome platform_members_signup(platform *p, signup *items, size_t n)
 {
     char (*cis)[CI_LEN + 1] = calloc(n ? n : 1, sizeof *cis);
     member *ms = calloc(n ? n : 1, sizeof *ms);
     size_t i, todo = 0;
+    signup_outcome rc = SIGNUP_DONE;
 
     if (!cis || !ms) {
         for (i = 0; i < n; i++)
             snprintf(items[i].error, sizeof items[i].error, "out of memory");
+        rc = SIGNUP_FAILED;
         goto done;
     }
     for (i = 0; i < n; i++) {
@@ -209,6 +213,7 @@ void platform_members_signup(platform *p, signup *items, size_t n)
             if (!items[i].error[0])
                 snprintf(items[i].error, sizeof items[i].error,
                          "identification service unavailable; try again");
+        rc = SIGNUP_NO_IDSVC;
         goto done;
     }
     for (i = 0; i < n; i++) {
@@ -223,12 +228,14 @@ void platform_members_signup(platform *p, signup *items, size_t n)
         if (pwhash_str(ms[i].pin_hash, items[i].pin, strlen(items[i].pin), p->pin_cost) != 0)
             snprintf(items[i].error, sizeof items[i].error, "cannot hash PIN");
     }
-    insert_members(p, items, n, ms);
+    if (insert_members(p, items, n, ms) != 0)
+        rc = SIGNUP_FAILED;
 done:
     if (cis)
         secure_wipe(cis, n * sizeof *cis);
     free(cis);
     free(ms);
+    return rc;
 }
 
 /* The notices a member's consent hands over are read this many at a
@@ -412,11 +419,18 @@ void platform_members_post(void *role, const void *caller, const http_request *r
             snprintf(s->error, sizeof s->error,
                      "consent must be true or false, preference a whole number 1-99");
     }
-    platform_members_signup(p, items, n);
+    signup_outcome rc = platform_members_signup(p, items, n);
     for (i = 0; i < n; i++)
         ok += items[i].member != 0;
     batch_free(&in); /* wipes the RRNs and PINs */
-    reply_results(resp, items, n);
+    if (rc == SIGNUP_NO_IDSVC) { /* nothing stored: the whole call again */
+        http_reply_error(resp, 503, "idsvc did not answer: nobody was signed up; try again");
+        http_add_header(resp, "Retry-After", "5");
+    } else if (rc == SIGNUP_FAILED) {
+        http_reply_error(resp, 500, "database error or out of memory: nobody was signed up");
+    } else {
+        reply_results(resp, items, n);
+    }
     secure_wipe(items, n * sizeof *items);
     free(items);
     platform_reports_wake(p);

@@ -24,8 +24,13 @@ typedef struct signup {
                                              * item); out: set when member is 0 */
 } signup;
 
+typedef enum signup_outcome {
+    SIGNUP_DONE,     /* each item says what became of it */
+    SIGNUP_NO_IDSVC, /* idsvc did not answer: nothing stored */
+    SIGNUP_FAILED,   /* a database error or no memory: nothing stored */
+} signup_outcome;
 /* Signs up a batch: one idsvc call for all RRNs, one transaction. */
-void platform_members_signup(platform *p, signup *items, size_t n);
+signup_outcome platform_members_signup(platform *p, signup *items, size_t n);
 /* Sets a member's consent and, once the member is verified, queues the
  * directory update; 0, or -1. The caller holds p->lock inside a
  * transaction. */

@@ -516,6 +516,14 @@ all_handed_over() {
 		[ "$(sqlite3 data_none/platform.db "SELECT sum(pending), count(*) FROM inbox WHERE title = 'Held'")" = '0|257' ]
 }
 check "... the member consents: all 257 are theirs, none left hidden" all_handed_over
+# The back office's sign-up while idsvc is away: nobody is stored, and the
+# whole call says so (503 and when to come back), not each item.
+kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
+r=$(curl -s -D away.hdr -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' "${ADMIN[@]}" \
+	--data-binary '{"members":[{"name":"부재","phone":"010-4444-0001","rrn":"850303-1234567","pin":"4321"}]}' "$PN/v1/members")
+check "POST /v1/members while idsvc is away: 503 with a Retry-After, and nobody stored" \
+	bash -c "[ '$(status_of "$r")' = 503 ] && grep -qi '^retry-after: ' away.hdr &&
+		[ \"\$(sqlite3 data_none/platform.db \"SELECT count(*) FROM members WHERE phone = '01044440001'\")\" = 0 ]"
 kill -TERM "$PID_none"
 wait "$PID_none"
 RRNS='971013-?9019902|210315-?3481720|800101-?1234567|850202-?1234567|991331-?1234567|850303-?1234567|850404-?1234567|750505-?123456[78]'
