@@ -132,14 +132,14 @@ static const uint8_t *pinned_key(void *ctx, const char *platform)
 
 /* Refuses a party to the document: a genuine token for this very notice
  * that cannot open it (expired, reused, wrong recipient). Its refusal goes
- * into the notice's evidence as a ContentHandoverFailure. */
+ * into the notice's evidence as a ContentHandoverFailure, once a reason. */
 static void refuse(agency_api *api, const char *reference, const agency_found *doc,
                    const char *why, http_response *resp)
 {
     char at[25];
 
     clock_rfc3339_ms(at, clock_now_ms());
-    if (agency_db_outbox_queue(api->db, doc->notice, "ContentHandoverFailure", at, why) != 0)
+    if (agency_db_outbox_refusal(api->db, doc->notice, at, why) != 0)
         log_error("cannot queue ContentHandoverFailure for %s", reference);
     api->queued(api->queued_ctx);
     log_warn("GET /documents/%s refused: %s", reference, why);

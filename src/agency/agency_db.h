@@ -130,9 +130,11 @@ int agency_db_purge(agency_db *db, long long before_ms, const char *at, long lon
 int agency_db_outbox_handover(agency_db *db, const char *nonce, long long exp_ms,
                               const char *reference, const char *notice, const char *at);
 
-/* Queues one event for the hub (ContentHandoverFailure). */
-int agency_db_outbox_queue(agency_db *db, const char *notice, const char *event,
-                           const char *at, const char *reason);
+/* A refused hand-over (expired token, reused, another recipient): queues
+ * ContentHandoverFailure for notice with reason the first time that pair
+ * comes, and nothing after (the hub keeps one per reason). 0 or -1. */
+int agency_db_outbox_refusal(agency_db *db, const char *notice, const char *at,
+                             const char *reason);
 
 /* Up to limit queued events as the "events" array of POST /v1/events
  * (new reference), and the highest queue id in it; NULL when the queue is

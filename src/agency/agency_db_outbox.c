@@ -111,13 +111,27 @@ int agency_db_outbox_handover(agency_db *db, const char *nonce, long long exp_ms
     return rc;
 }
 
-int agency_db_outbox_queue(agency_db *db, const char *notice, const char *event,
-                           const char *at, const char *reason)
+int agency_db_outbox_refusal(agency_db *db, const char *notice, const char *at,
+                             const char *reason)
 {
-    int rc;
+    sqlite3_stmt *st;
+    int rc = -1;
 
     agency_db_lock(db);
-    rc = insert_event(db->sql, notice, event, at, reason);
+    if (db_begin(db->sql) == 0 &&
+        (st = db_prepare(db->sql, "INSERT OR IGNORE INTO handover_refusals(notice, reason)"
+                                  " VALUES (?, ?)")) != NULL) {
+        db_bind_text(st, 1, notice);
+        db_bind_text(st, 2, reason);
+        rc = db_step_done(st);
+        sqlite3_finalize(st);
+        if (rc == 0 && sqlite3_changes(db->sql) == 1)
+            rc = insert_event(db->sql, notice, "ContentHandoverFailure", at, reason);
+        if (rc == 0 && db_commit(db->sql) != 0)
+            rc = -1;
+        if (rc != 0)
+            db_rollback(db->sql);
+    }
     agency_db_unlock(db);
     return rc;
 }

@@ -52,6 +52,13 @@ static const char schema[] =
     " nonce TEXT PRIMARY KEY,"
     " exp_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;"
+    /* a refused hand-over is evidence once per notice and reason (the hub
+     * keeps one); a link replayed a thousand times writes one row */
+    "CREATE TABLE IF NOT EXISTS handover_refusals("
+    " notice TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " PRIMARY KEY (notice, reason)"
+    ") WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS outbox("
     " id INTEGER PRIMARY KEY,"
     " notice TEXT NOT NULL,"

@@ -619,9 +619,13 @@ static void a_handover_burns_its_nonce_once(void **state)
     assert_int_equal(agency_db_outbox_handover(f->db, "nonce-1", 5000, "r-1", "N-1",
                                                "2026-12-01T00:00:01.000Z"), 1);
     assert_string_equal(state_of(f, "r-1", NULL), "read");
-    assert_int_equal(agency_db_outbox_queue(f->db, "N-1", "ContentHandoverFailure",
-                                            "2026-12-01T00:00:02.000Z", "token already used"),
-                     0);
+    assert_int_equal(agency_db_outbox_refusal(f->db, "N-1", "2026-12-01T00:00:02.000Z",
+                                              "token already used"), 0);
+    assert_int_equal(agency_db_outbox_count(f->db), 2);
+    /* the same refusal again, as often as a link is replayed: nothing more */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(agency_db_outbox_refusal(f->db, "N-1", "2026-12-01T00:00:02.500Z",
+                                                  "token already used"), 0);
     assert_int_equal(agency_db_outbox_count(f->db), 2);
 
     events = agency_db_outbox_peek(f->db, 10, &last);
