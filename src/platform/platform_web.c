@@ -659,12 +659,22 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.preference = 1;
     s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
     s.tell = 1;     /* the outcome goes to a phone, never to this page */
-    platform_members_signup(p, &s, 1);
+    signup_outcome done = platform_members_signup(p, &s, 1);
     if (s.member || s.taken)
         log_signup(source, &s, s.phone);
     form_free(&f); /* wipes the RRN and the PIN */
-    if (!s.member && !s.taken) {
-        /* What the form said wrong, or a fault: nothing about who is a member. */
+    /* Faults are ours, not the form's (and say nothing of who is a member). */
+    if (done == SIGNUP_NO_IDSVC) {
+        signup_page(p, req, resp, 503, "본인 확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요.",
+                    "The identity service is not answering: try again in a moment.", NULL);
+        retry_after(resp, 5000);
+        return;
+    }
+    if (done == SIGNUP_FAILED) {
+        signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
+        return;
+    }
+    if (!s.member && !s.taken) { /* what the form said wrong */
         signup_page(p, req, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
         return;
     }

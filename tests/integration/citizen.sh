@@ -283,4 +283,10 @@ check "... and so is the session cookie; Origin must be the https origin" \
 code=$(curl -s -o /dev/null -w '%{http_code}' -b tls.jar -H 'Origin: http://msg.example' \
 	--data-urlencode "csrf=$tok" --data-urlencode phone=010-2000-0005 --data-urlencode pin=8642 "$PT/login")
 check "... the same host over plain http is another origin: 403" [ "$code" = 403 ]
+
+# A web sign-up while idsvc is away is our fault, not the form's.
+kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
+code=$(signup 127.0.0.77 away.jar 부재중 010-2000-0009 850303-1234567 4321)
+check "a web sign-up while idsvc is away: 503, the page saying to try again in a moment" \
+	bash -c "[ $code = 503 ] && grep -q 'The identity service is not answering' away.jar.out"
 finish
