@@ -88,8 +88,9 @@ static int session_hash(const char *cookie, char out[65])
     return 0;
 }
 
-/* The member of the session whose id hashes to hash, or 0 (expired or
- * unknown session). */
+/* The member of the session whose id hashes to hash: 1, 0 (expired or
+ * unknown session), or -1 when the database failed (the session may be
+ * good: not a reason to send the member to sign in again). */
 static int session_member(platform *p, const char *hash, member *m)
 {
     long long id;
@@ -98,9 +99,19 @@ static int session_member(platform *p, const char *hash, member *m)
     pthread_mutex_lock(&p->lock);
     id = platform_db_session_member(p->db, hash, clock_now_ms());
     if (id > 0)
-        found = platform_db_member_by_id(p->db, id, m) == 1;
+        found = platform_db_member_by_id(p->db, id, m);
+    else if (id < 0)
+        found = -1;
     pthread_mutex_unlock(&p->lock);
     return found;
+}
+
+/* A fault of ours, in the middle of what a member was doing. */
+static void temporary_error(platform *p, http_response *resp)
+{
+    error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+               "Temporary error: please try again in a moment.", "/inbox");
+    http_add_header(resp, "Retry-After", "2");
 }
 
 /* Sets a cookie with our attributes: Secure when the public URL is https. */
@@ -455,7 +466,12 @@ static void get_notice(platform *p, const member *m, const char *id, const char 
     notice_row n;
 
     /* Someone else's notice looks exactly like one that does not exist. */
-    if (find_notice(p, id, &n) != 1 || n.member != m->id) {
+    int found = find_notice(p, id, &n);
+    if (found < 0) {
+        temporary_error(p, resp);
+        return;
+    }
+    if (found == 0 || n.member != m->id) {
         error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
@@ -500,7 +516,12 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,
      * whatever the PIN. */
-    if (find_notice(p, id, &n) != 1 || n.member != m->id) {
+    int found = find_notice(p, id, &n);
+    if (found < 0) {
+        temporary_error(p, resp);
+        return;
+    }
+    if (found == 0 || n.member != m->id) {
         error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
@@ -752,8 +773,13 @@ static void with_member(void *role, const http_request *req, http_response *resp
     }
     if (page != INBOX && page != NOTICE && !from_our_origin(p, req, resp))
         return;
-    if (session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0 ||
-        !session_member(p, hash, &m)) {
+    int in = session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0 ? 0
+             : session_member(p, hash, &m);
+    if (in < 0) {
+        temporary_error(p, resp);
+        return;
+    }
+    if (in == 0) {
         redirect(resp, "/");
         return;
     }

@@ -189,6 +189,14 @@ check "... every session of the member ended: the proxy's client is signed out" 
 check "... the old PIN no longer signs in (401), the new one does (303)" \
 	[ "$(login 127.0.0.41 pin1.jar 010-2000-0002 1357)/$(login 127.0.0.42 pin2.jar 010-2000-0002 8642)" = 401/303 ]
 check "... and no PIN or RRN of the call is in the log" bash -c "! grep -qE '8642|1234567' platform.log"
+# A database fault while the session is read is ours: the member is not
+# sent to sign in again, and the session works once it is over.
+sqlite3 -cmd '.timeout 5000' data/platform.db "ALTER TABLE sessions RENAME TO sessions_away"
+c1=$(curl -s -o /dev/null -w '%{http_code}' -b pin2.jar "$P/inbox")
+sqlite3 -cmd '.timeout 5000' data/platform.db "ALTER TABLE sessions_away RENAME TO sessions"
+c2=$(curl -s -o /dev/null -w '%{http_code}' -b pin2.jar "$P/inbox")
+check "a database fault reading the session: 503, not the sign-in page; then the inbox again (200)" \
+	[ "$c1/$c2" = 503/200 ]
 
 # --- no oracle at sign-up ---
 # signup SOURCE JAR NAME PHONE RRN PIN -> status; page in JAR.out
