@@ -118,20 +118,24 @@ int agency_db_outbox_refusal(agency_db *db, const char *notice, const char *at,
     int rc = -1;
 
     agency_db_lock(db);
-    if (db_begin(db->sql) == 0 &&
-        (st = db_prepare(db->sql, "INSERT OR IGNORE INTO handover_refusals(notice, reason)"
-                                  " VALUES (?, ?)")) != NULL) {
+    if (db_begin(db->sql) != 0) {
+        agency_db_unlock(db);
+        return -1;
+    }
+    st = db_prepare(db->sql, "INSERT OR IGNORE INTO handover_refusals(notice, reason)"
+                             " VALUES (?, ?)");
+    if (st) {
         db_bind_text(st, 1, notice);
         db_bind_text(st, 2, reason);
         rc = db_step_done(st);
         sqlite3_finalize(st);
-        if (rc == 0 && sqlite3_changes(db->sql) == 1)
-            rc = insert_event(db->sql, notice, "ContentHandoverFailure", at, reason);
-        if (rc == 0 && db_commit(db->sql) != 0)
-            rc = -1;
-        if (rc != 0)
-            db_rollback(db->sql);
     }
+    if (rc == 0 && sqlite3_changes(db->sql) == 1)
+        rc = insert_event(db->sql, notice, "ContentHandoverFailure", at, reason);
+    if (rc == 0 && db_commit(db->sql) != 0)
+        rc = -1;
+    if (rc != 0) /* the one shared connection must not stay in a transaction */
+        db_rollback(db->sql);
     agency_db_unlock(db);
     return rc;
 }
