@@ -251,7 +251,8 @@ static int post_with_retry(const sender *s, http_client *c, const char *who, con
     fprintf(stderr, "herald %s: %s: %s\n", CMD, who, err);
     if (refused && refused_len) {
         const char *from = strstr(err, "HTTP "); /* past the method and the URL */
-        int answered = status != 0 && status < 500 && !http_client_pin_refused(c);
+        int answered = status != 0 && status < 500 && status != 429 &&
+                       !http_client_pin_refused(c);
         snprintf(refused, refused_len, "%s", answered && from ? from : "");
     }
     return -1;
