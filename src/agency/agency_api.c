@@ -224,9 +224,14 @@ static void serve_document(agency_api *api, const char *reference, const char *t
     if (used != 0) {
         if (used == 2) { /* ended since the look-up: read again to say how */
             agency_found now = {0};
-            if (agency_db_docs_find(api->db, reference, &now) != 1 || !now.purged)
-                now.cancelled = 1;
-            ended(api, reference, &now, resp);
+            int again = agency_db_docs_find(api->db, reference, &now);
+            if (again < 0) {
+                http_reply_error(resp, 500, "database error");
+            } else {
+                if (again == 0 || !now.purged)
+                    now.cancelled = 1;
+                ended(api, reference, &now, resp);
+            }
             free(now.body);
         } else if (used > 0) {
             refuse(api, reference, &doc, "token already used", resp);
