@@ -100,23 +100,27 @@ static int clear_the_way(platform_db *d, const member *m, member *other, const c
     int found[2] = {platform_db_member_by_phone(d, m->phone, &held[0]),
                     platform_db_member_by_rk(d, m->rk, &held[1])};
 
+    int rc = 1;
+
     if (found[0] < 0 || found[1] < 0)
-        return -1;
-    for (int i = 0; i < 2; i++)
+        rc = -1;
+    for (int i = 0; i < 2 && rc == 1; i++)
         if (found[i] == 1 && (!m->verified || held[i].verified)) {
             *other = held[i];
             *dup = key[i];
-            return 0;
+            rc = 0;
         }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2 && rc == 1; i++) {
         if (found[i] != 1 || (i == 1 && found[0] == 1 && held[0].id == held[1].id))
             continue;
         if (drop_unverified(d, held[i].id) != 0)
-            return -1;
-        log_warn("a verified sign-up replaced unverified web member %lld (same %s)",
-                 held[i].id, key[i]);
+            rc = -1;
+        else
+            log_warn("a verified sign-up replaced unverified web member %lld (same %s)",
+                     held[i].id, key[i]);
     }
-    return 1;
+    secure_wipe(held, sizeof held); /* CIs and PIN hashes */
+    return rc;
 }
 
 long long platform_db_member_insert(platform_db *d, const member *m, const char *created,
