@@ -350,8 +350,9 @@ check "the refusal names line and column, the number masked after the sixth digi
 	grep -q "line 2: column address holds a resident registration number (640101-\*\*\*\*\*\*\*)" rrn_values.err
 check "... and says so of the full-width one without quoting it" \
 	grep -q "line 4: column address holds a resident registration number (in characters that show as its digits)" rrn_values.err
-check "the refused RRN is in no message and in no file of the agency" \
-	bash -c '! grep -q 1000007 rrn_values.err && ! grep -rqa 1000007 data'
+check "the refused RRNs are in no message and in no file of the agency, in either kind of digits" \
+	bash -c '! grep -q 1000007 rrn_values.err && ! grep -rqa 1000007 data &&
+		! grep -q "１０００００７" rrn_values.err && ! grep -rqa "１０００００７" data'
 # A name or address paper could not print (a Windows line end, a blank
 # name) would stop every later letter run that met it: refused here.
 printf 'rrn,name,address,amount\n640303-1000007,이순신,"서울\r\n종로구",1000\n640404-2000007, ,서울,1000\n640505-1000007,강감찬,서울,1000\n' >ctl.csv
