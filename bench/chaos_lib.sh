@@ -205,6 +205,17 @@ chaos_read_done() {
 chaos_sql() { sqlite3 -readonly "$1" "$2" 2>/dev/null || echo -1; }
 chaos_hub_notices() { chaos_sql "$CH/d/hub/hub.db" 'SELECT count(*) FROM notices'; }
 
+# chaos_sth_append URL SECONDS: the signed tree head at URL, one JSON line in
+# CH/sths.jsonl, written whole in one append or not at all: curl writes
+# what it got before a hub killed mid-answer or a time-out, and with
+# "curl >>file && echo" such a piece (or a whole head whose curl then
+# failed) ran into the next head's line.
+chaos_sth_append() {
+	local sth line
+	sth=$(curl -skf -m "$2" "$1") && line=$(jq -ce . <<<"$sth" 2>/dev/null) &&
+		printf '%s\n' "$line" >>"$CH/sths.jsonl"
+}
+
 # chaos_sth_poll: in the background, every signed tree head the hub
 # serves, one JSON line each in CH/sths.jsonl, until chaos_down.
 chaos_sth_poll() {
@@ -212,7 +223,7 @@ chaos_sth_poll() {
 	url=$(chaos_hub_url)/v1/log/sth
 	(
 		while :; do
-			curl -skf -m 2 "$url" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
+			chaos_sth_append "$url" 2
 			sleep "${CHAOS_STH_EVERY:-0.5}"
 		done
 	) &
@@ -266,7 +277,7 @@ chaos_kills_json() {
 
 # chaos_check N SAMPLE: the counts (chaos_check.py), one JSON line.
 chaos_check() {
-	curl -skf -m 5 "$(chaos_hub_url)/v1/log/sth" >>"$CH/sths.jsonl" && echo >>"$CH/sths.jsonl"
+	chaos_sth_append "$(chaos_hub_url)/v1/log/sth" 5
 	local kills
 	kills=$(chaos_kills_json)
 	python3 "$CHAOS_LIB_DIR/chaos_check.py" --herald "$HERALD" --sample "$2" \
