@@ -10,6 +10,8 @@
  *   platform.c          this object: loading, starting, stopping
  *   platform_api.c      the route table and the gate before each body
  *   platform_web.c      citizen pages: sessions, login, inbox, opening
+ *   platform_signin.c   a PIN checked under the sign-in limits (login
+ *                       and opening a notice share it)
  *   platform_relay.c    POST /v1/relay from the hub
  *   platform_members.c  sign-up, verification and consent (admin API and
  *                       web share it)

@@ -6,10 +6,8 @@
  * session. Every POST must come from our own origin and carry its form's
  * token (csrf.h): a member's forms are bound to the session, the sign-in
  * and sign-up forms to a pre-session cookie set with the page. Every PIN
- * check (sign-in and opening a notice) goes through one function that
- * applies the limits of login_guard.h per (phone, source), per phone and
- * per source, counting an attempt as failed before the hash is checked so
- * that parallel guesses cannot slip past them. A web sign-up answers the
+ * check (sign-in and opening a notice) goes through platform_signin.c,
+ * under the limits of login_guard.h. A web sign-up answers the
  * same page whatever became of it; the outcome goes to the phone it
  * concerns (platform_alert.h), so the page tells no one who is a member. */
 #include "platform_web.h"
@@ -29,6 +27,7 @@
 #include "platform_members.h"
 #include "platform_pages.h"
 #include "platform_reports.h"
+#include "platform_signin.h"
 #include "signup_limit.h"
 #include "view_token.h"
 
@@ -36,8 +35,6 @@
 #define PRE_COOKIE "herald_pre"
 #define SOURCE_MAX HTTP_SOURCE_MAX
 #define INBOX_LIMIT 200
-
-typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
 
 static void reply_page(http_response *resp, int status, buf *b)
 {
@@ -208,127 +205,6 @@ static int new_session(platform *p, http_response *resp, long long member)
     return rc;
 }
 
-/* Waits are said in seconds, or in minutes once they are long. */
-static void wait_text(long long wait_ms, char *ko, char *en, size_t len)
-{
-    long secs = (long)((wait_ms + 999) / 1000);
-
-    if (secs < 120) {
-        snprintf(ko, len, "%ld초", secs);
-        snprintf(en, len, "%ld second%s", secs, secs == 1 ? "" : "s");
-    } else {
-        snprintf(ko, len, "%ld분", (secs + 59) / 60);
-        snprintf(en, len, "%ld minutes", (secs + 59) / 60);
-    }
-}
-
-/* Logs every refusal with the masked phone and the source. */
-static void log_lockout(const char *what, const char *phone, const char *source,
-                        login_verdict v, long long wait_ms)
-{
-    char masked[LOGIN_GUARD_MASKED_MAX];
-
-    login_guard_mask_phone(phone, masked);
-    log_warn("%s refused for %s from %s: %s (%lld s to wait)", what, masked, source,
-             login_guard_verdict_name(v), (wait_ms + 999) / 1000);
-}
-
-/* After a wrong PIN: a source that has now failed on enough phones is
- * spraying, and is blocked. */
-static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr)
-{
-    long long now = clock_now_ms();
-    char masked[LOGIN_GUARD_MASKED_MAX];
-    int spread, failures = 0;
-
-    login_guard_mask_phone(phone, masked);
-    if (login_guard_pair_wait(pr->failures) > 0)
-        log_warn("sign-in: %s from %s waits %lld s after %d wrong PINs", masked, source,
-                 login_guard_pair_wait(pr->failures) / 1000, pr->failures);
-    pthread_mutex_lock(&p->lock);
-    spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS, &failures);
-    if (login_guard_is_spraying(spread, failures) &&
-        platform_db_guard_block(p->db, source, now + LOGIN_GUARD_BLOCK_MS) == 0)
-        log_warn("sign-in: source %s blocked for %lld min: %d wrong PINs for %d phones in an "
-                 "hour (latest %s)", source, LOGIN_GUARD_BLOCK_MS / 60000, failures, spread,
-                 masked);
-    pthread_mutex_unlock(&p->lock);
-}
-
-/* Checks a PIN for a phone from a source under the limits. m gets the
- * member when there is one; *why the limit when the answer is
- * PIN_LOCKED. */
-static pin_result check_pin(platform *p, const char *source, const char *phone, const char *pin,
-                            member *m, long long *wait_ms, login_verdict *why)
-{
-    login_view v;
-    long long now = clock_now_ms();
-    int found, ok;
-
-    pthread_mutex_lock(&p->lock);
-    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0) {
-        pthread_mutex_unlock(&p->lock);
-        return PIN_ERROR;
-    }
-    *why = login_guard_decide(&v, now, wait_ms);
-    if (*why != LOGIN_GO) {
-        pthread_mutex_unlock(&p->lock);
-        return PIN_LOCKED;
-    }
-    login_guard_pair_fail(&v.pair, now); /* taken back below if the PIN is right */
-    found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0
-                ? platform_db_member_by_phone(p->db, phone, m)
-                : -1;
-    pthread_mutex_unlock(&p->lock);
-    if (found < 0)
-        return PIN_ERROR;
-    ok = pin_ok(pin) && pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
-    if (!ok || !found) {
-        note_failure(p, phone, source, &v.pair);
-        return PIN_WRONG;
-    }
-    pthread_mutex_lock(&p->lock);
-    platform_db_guard_pair_clear(p->db, phone, source);
-    pthread_mutex_unlock(&p->lock);
-    return PIN_OK;
-}
-
-/* Bilingual text for a failed PIN check; returns the status to answer. */
-static int pin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,
-                            char *en, size_t len)
-{
-    char wk[32], we[32];
-
-    wait_text(wait_ms, wk, we, sizeof wk);
-    if (r == PIN_LOCKED && why == LOGIN_SOURCE_BLOCKED) {
-        snprintf(ko, len, "이 네트워크에서 여러 번호로 잘못된 로그인이 많아 차단되었습니다. %s 후에 "
-                 "다시 시도하거나 다른 네트워크(모바일 데이터 등)를 이용하세요.", wk);
-        snprintf(en, len, "Too many wrong sign-ins for many numbers from this network: blocked. "
-                 "Try again in %s, or from another network (mobile data, say).", we);
-        return 429;
-    }
-    if (r == PIN_LOCKED && why == LOGIN_WAIT_PHONE) {
-        snprintf(ko, len, "이 번호로 여러 곳에서 로그인 시도가 많아 잠시 늦춰집니다. %s 후에 다시 "
-                 "시도하세요.", wk);
-        snprintf(en, len, "Many sign-in attempts for this number from many places: try again "
-                 "in %s.", we);
-        return 429;
-    }
-    if (r == PIN_LOCKED) {
-        snprintf(ko, len, "PIN을 여러 번 잘못 입력했습니다. %s 후에 다시 시도하세요.", wk);
-        snprintf(en, len, "Too many wrong PINs from here: try again in %s.", we);
-        return 429;
-    }
-    if (r == PIN_WRONG) {
-        snprintf(ko, len, "전화번호 또는 PIN이 맞지 않습니다.");
-        snprintf(en, len, "Wrong phone number or PIN.");
-        return 401;
-    }
-    snprintf(ko, len, "일시적인 오류입니다. 잠시 후 다시 시도하세요.");
-    snprintf(en, len, "Temporary error. Please try again shortly.");
-    return 500;
-}
-
 static void retry_after(http_response *resp, long long wait_ms)
 {
     char v[24];
@@ -385,14 +261,14 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         return;
     }
     source_of(req, source);
-    r = check_pin(p, source, phone, pin, &m, &wait_ms, &why);
+    r = platform_signin_check(p, source, phone, pin, &m, &wait_ms, &why);
     form_free(&f);
     if (r != PIN_OK) {
-        int status = pin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
+        int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         login_page(p, req, resp, status, ko, en);
         if (r == PIN_LOCKED) {
             retry_after(resp, wait_ms);
-            log_lockout("sign-in", phone, source, why, wait_ms);
+            platform_signin_log_refusal("sign-in", phone, source, why, wait_ms);
         }
         return;
     }
@@ -511,7 +387,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     if (parse_form(p, req, resp, &f, "/inbox") != 0)
         return;
     source_of(req, source);
-    r = check_pin(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
+    r = platform_signin_check(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
                   &wait_ms, &why);
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,
@@ -526,11 +402,11 @@ static void open_notice(platform *p, const member *m, const char *id, const char
         return;
     }
     if (r != PIN_OK) {
-        int status = pin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
+        int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         notice_page(p, resp, status, &n, token, ko, en);
         if (r == PIN_LOCKED) {
             retry_after(resp, wait_ms);
-            log_lockout("opening a notice", m->phone, source, why, wait_ms);
+            platform_signin_log_refusal("opening a notice", m->phone, source, why, wait_ms);
         }
         return;
     }
@@ -661,7 +537,7 @@ static void post_signup(platform *p, const http_request *req, http_response *res
             signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
             return;
         }
-        wait_text(wait, wk, we, sizeof wk);
+        platform_signin_wait_text(wait, wk, we, sizeof wk);
         snprintf(ko, sizeof ko, "이 네트워크에서 가입 신청이 너무 많습니다. %s 후에 다시 시도하세요.",
                  wk);
         snprintf(en, sizeof en, "Too many sign-ups from this network: try again in %s.", we);

@@ -1,0 +1,35 @@
+/* platform_signin.h -- a member's PIN checked under the sign-in limits
+ * (login_guard.h: per phone and source, per phone, per source), and what
+ * to say and log when it is refused. Sign-in and opening a notice both
+ * go through it, so the limits cannot be side-stepped by either page. */
+#ifndef HERALD_PLATFORM_SIGNIN_H
+#define HERALD_PLATFORM_SIGNIN_H
+
+#include <stddef.h>
+
+#include "login_guard.h"
+#include "platform.h"
+#include "platform_db.h"
+
+typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
+
+/* Checks a PIN for a phone from a source under the limits. m gets the
+ * member when there is one; *wait_ms and *why the limit when the answer
+ * is PIN_LOCKED. An attempt counts as failed before the hash is checked,
+ * so parallel guesses cannot slip past the limits; a right PIN takes it
+ * back. A wrong one may block the source (and says so in the log). */
+pin_result platform_signin_check(platform *p, const char *source, const char *phone,
+                                 const char *pin, member *m, long long *wait_ms,
+                                 login_verdict *why);
+/* Bilingual text for a failed check in ko and en (len bytes each); returns
+ * the status to answer. */
+int platform_signin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,
+                                 char *en, size_t len);
+/* Logs a refusal (what: "sign-in", "opening a notice") with the masked
+ * phone and the source. */
+void platform_signin_log_refusal(const char *what, const char *phone, const char *source,
+                                 login_verdict v, long long wait_ms);
+/* A wait in seconds, or in minutes once it is long, in Korean and English. */
+void platform_signin_wait_text(long long wait_ms, char *ko, char *en, size_t len);
+
+#endif
