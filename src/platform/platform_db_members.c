@@ -63,27 +63,41 @@ int platform_db_member_by_id(platform_db *d, long long id, member *m)
     return read_member(d->member_by_id, m);
 }
 
-/* Deletes an unverified member and their sessions. Unverified members
- * never received a notice (relays to them are refused), so nothing else
- * refers to them. */
-static int drop_unverified(platform_db *d, long long id)
+/* Runs each statement of sql[0..n) once, with ?1 the member's id and,
+ * when the statement names them, ?2 and ?3 the texts given (NULL binds
+ * nothing). 0, or -1 at the first that fails. */
+static int run_for_member(platform_db *d, const char *const *sql, size_t n, long long id,
+                          const char *text2, const char *text3)
 {
-    static const char *const sql[] = {
-        "DELETE FROM sessions WHERE member = ?",
-        "DELETE FROM members WHERE id = ? AND verified = 0",
-    };
-
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+    for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = db_prepare(d->db, sql[i]);
         if (!st)
             return -1;
+        int params = sqlite3_bind_parameter_count(st);
         sqlite3_bind_int64(st, 1, id);
+        if (params >= 2 && text2)
+            db_bind_text(st, 2, text2);
+        if (params >= 3 && text3)
+            db_bind_text(st, 3, text3);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
             return -1;
     }
     return 0;
+}
+
+/* Deletes an unverified member and their sessions. Unverified members
+ * never received a notice (relays to them are refused), so nothing else
+ * refers to them. */
+static int drop_unverified(platform_db *d, long long id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE member = ?1",
+        "DELETE FROM members WHERE id = ?1 AND verified = 0",
+    };
+
+    return run_for_member(d, sql, sizeof sql / sizeof sql[0], id, NULL, NULL);
 }
 
 /* A back-office sign-up has proofed the person's identity, so it takes
@@ -161,21 +175,7 @@ int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_
         "DELETE FROM login_pairs WHERE phone = ?3",
     };
 
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-        sqlite3_stmt *st = db_prepare(d->db, sql[i]);
-        if (!st)
-            return -1;
-        sqlite3_bind_int64(st, 1, m->id);
-        if (i == 0)
-            db_bind_text(st, 2, pin_hash);
-        if (i == 2)
-            db_bind_text(st, 3, m->phone);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return -1;
-    }
-    return 0;
+    return run_for_member(d, sql, sizeof sql / sizeof sql[0], m->id, pin_hash, m->phone);
 }
 
 int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference)
