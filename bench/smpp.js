@@ -190,7 +190,7 @@ async function members(argv) {
 	await pool(Math.ceil(n / batch), Number(o.conns), async (b) => {
 		const list = [];
 		for (let i = b * batch; i < Math.min(n, (b + 1) * batch); i++) {
-			list.push({ name: '벤치' + i, phone: phone(i), rrn: rrns[i], pin: '1234', consent: true });
+			list.push({ name: '벤치' + i, phone: phone(i), rrn: rrns[i], pin: '1592', consent: true });
 		}
 		const r = await post(a, o.url + '/v1/members', { members: list });
 		for (const x of r.results) if (x.member) made++; else die('member: ' + JSON.stringify(x));

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pin.h"
 #include "rrn.h"
 
 /* splitmix64: a tiny, well-mixed generator; each citizen is derived from
@@ -109,6 +110,17 @@ static void make_membership(uint64_t *s, citizen *c)
 #define PHONE_OFFSET 12345678ULL
 #define PHONE_SPACE 100000000ULL
 
+/* A PIN the platforms accept: one they would refuse as guessable moves
+ * on to the next value, so the draws after it stay as they were. */
+static void make_pin(unsigned v, char *pin, size_t cap)
+{
+    snprintf(pin, cap, "%06u", v);
+    while (pin_guessable(pin)) {
+        v = (v + 1) % 1000000;
+        snprintf(pin, cap, "%06u", v);
+    }
+}
+
 void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
 {
     uint64_t s = seed * 0x2545f4914f6cdd1dULL + i;
@@ -125,7 +137,7 @@ void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
     uint64_t p = (i * PHONE_MULTIPLIER + PHONE_OFFSET) % PHONE_SPACE;
     snprintf(c->phone, sizeof c->phone, "010-%04u-%04u", (unsigned)(p / 10000),
              (unsigned)(p % 10000));
-    snprintf(c->pin, sizeof c->pin, "%06u", pick(&s, 1000000));
+    make_pin(pick(&s, 1000000), c->pin, sizeof c->pin);
     c->amount = 10000 + 1000 * (long)pick(&s, 500);
     make_membership(&s, c);
 }

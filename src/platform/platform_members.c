@@ -41,6 +41,12 @@
 #define NAME_MAX_BYTES 64
 #define RRN_MAX_CHARS 14
 
+/* The error for a new PIN others would guess first, with the reason. */
+static void pin_refuse_guessable(char *error, size_t cap, const char *pin)
+{
+    snprintf(error, cap, "pin is too easy to guess (%s): choose another", pin_guessable(pin));
+}
+
 /* Checks what can be checked locally; sets error and returns -1. */
 static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
 {
@@ -56,6 +62,8 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
         snprintf(s->error, sizeof s->error, "rrn must be 13 digits (YYMMDD-SNNNNNN)");
     else if (!s->pin || !pin_ok(s->pin))
         snprintf(s->error, sizeof s->error, "pin must be 4-8 digits");
+    else if (pin_guessable(s->pin))
+        pin_refuse_guessable(s->error, sizeof s->error, s->pin);
     else if (s->preference < 1 || s->preference > 99)
         snprintf(s->error, sizeof s->error, "preference must be 1-99");
     else
@@ -650,6 +658,8 @@ static void hash_pins(platform *p, json_t *items, proofed *v)
             continue;
         if (!pin || !pin_ok(pin))
             snprintf(v[i].error, sizeof v[i].error, "pin must be 4-8 digits");
+        else if (pin_guessable(pin))
+            pin_refuse_guessable(v[i].error, sizeof v[i].error, pin);
         else if (pwhash_str(v[i].pin_hash, pin, strlen(pin), p->pin_cost) != 0)
             snprintf(v[i].error, sizeof v[i].error, "cannot hash the PIN");
     }

@@ -187,9 +187,9 @@ kill "$PID_limserve" 2>/dev/null; wait "$PID_limserve" 2>/dev/null
 
 # ---- members A, B, C on the messenger; nts sends them a notice each ----
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true},
- {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true},
- {"name":"다","phone":"010-1000-0003","rrn":"800101-1234567","pin":"3333","consent":true}]}' "${ADMIN[@]}")
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true},
+ {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2846","consent":true},
+ {"name":"다","phone":"010-1000-0003","rrn":"800101-1234567","pin":"3951","consent":true}]}' "${ADMIN[@]}")
 directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 3 ]; }
 check "three members, known to the hub's directory" until_true directory_has
 
@@ -213,9 +213,9 @@ login() { web_post "$P" "$P/login" "$3" "$(web_token "$P/" "$3")" -o /dev/null \
 	-w '%{http_code}' --data-urlencode "phone=$1" --data-urlencode "pin=$2"; }
 open_url() { web_post "$P" "$P/notices/$2/open" "$1" "$(web_token "$P/inbox" "$1")" \
 	-o /dev/null -w '%{http_code} %{redirect_url}' --data-urlencode "pin=$3"; }
-login 010-1000-0001 1111 a.jar >/dev/null
-login 010-1000-0002 2222 b.jar >/dev/null
-URL_A=$(open_url a.jar "$NA" 1111 | cut -d' ' -f2) # a token A holds, unused
+login 010-1000-0001 1739 a.jar >/dev/null
+login 010-1000-0002 2846 b.jar >/dev/null
+URL_A=$(open_url a.jar "$NA" 1739 | cut -d' ' -f2) # a token A holds, unused
 
 # ---- A's notice is cancelled before she reads it ----
 out=$("$HERALD" agency cancel "$RA" --reason "잘못 발송 / sent in error" --config agency.ini 2>cancel.err)
@@ -231,7 +231,7 @@ withdrawn_shown() { curl -s -b a.jar "$P/inbox" | grep -q 'withdrawn by the agen
 check "A's inbox shows the notice withdrawn by the agency" until_true withdrawn_shown
 check "its page gives the reason and no PIN form" \
 	bash -c "p=\$(curl -s -b a.jar '$P/notices/$NA'); grep -q 'sent in error' <<<\"\$p\" && ! grep -q '/open' <<<\"\$p\""
-check "opening it: 410, no view token" [ "$(open_url a.jar "$NA" 1111 | cut -d' ' -f1)" = 410 ]
+check "opening it: 410, no view token" [ "$(open_url a.jar "$NA" 1739 | cut -d' ' -f1)" = 410 ]
 curl -s -D ha -o da.html "$URL_A"
 check "the token A got before: the agency answers 410, withdrawn" \
 	bash -c "head -n1 ha | grep -q ' 410' && grep -q 'withdrawn by the agency' da.html && ! grep -q 'Amount' da.html"
@@ -241,7 +241,7 @@ check "no ContentHandover, nor a failure, for A" \
 	jqe 'map(select(.event | startswith("ContentHandover"))) | length == 0' <<<"$(leaves_of "$NA")"
 
 # ---- B reads hers; then it is cancelled for the record ----
-URL_B=$(open_url b.jar "$NB" 2222 | cut -d' ' -f2)
+URL_B=$(open_url b.jar "$NB" 2846 | cut -d' ' -f2)
 check "B reads her document" bash -c "curl -s '$URL_B' | grep -q 'Amount: 200'"
 check "B's notice is read at the hub" until_true states_are "cancelled read received"
 out=$("$HERALD" agency cancel "$RB" --reason "정정 고지 예정 / to be corrected" --config agency.ini)

@@ -177,11 +177,17 @@ check "an IPv6 client counts by its /64: 10 phones from 10 addresses of one /64 
 signed_in() { curl -s -b "$1" "$P/inbox" | grep -q '회원'; }
 check "before: member 2 is signed in through the proxy's other client" signed_in proxy2.jar
 pin_call() { http POST "$P/v1/members/pin" "{\"members\":[{\"phone\":\"010-2000-0002\",\"rrn\":\"$1\",\"pin\":\"$2\"}]}" "${ADMIN[@]}"; }
-r1=$(pin_call 971013-9019902 8642) r2=$(pin_call 910202-1234567 12) r3=$(pin_call 910202-1234567 8642)
+r1=$(pin_call 971013-9019902 8642) r2=$(pin_call 910202-1234567 12) r4=$(pin_call 910202-1234567 1004)
+r3=$(pin_call 910202-1234567 8642)
 check "a new PIN for another person than the member signed up as: refused, not changed" \
 	bash -c "jq -e '.results[0].error | test(\"not the one this member signed up as: not changed\")' <<<'$(body_of "$r1")' >/dev/null"
 check "a new PIN that is no PIN: refused" \
 	bash -c "jq -e '.results[0].error == \"pin must be 4-8 digits\"' <<<'$(body_of "$r2")' >/dev/null"
+pin_guessable_refused() {
+	jq -e '.results[0].error == "pin is too easy to guess (one of the most common PINs): choose another"' \
+		<<<"$(body_of "$r4")" >/dev/null && [ "$(status_of "$r4")" = 200 ]
+}
+check "a new PIN among the first an attacker tries (1004): refused with the reason" pin_guessable_refused
 check "the member's own person and a new PIN: changed" \
 	bash -c "[ '$(status_of "$r3")' = 200 ] && jq -e '.results[0].pin == \"changed\"' <<<'$(body_of "$r3")' >/dev/null"
 signed_out() { [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$1" "$P/inbox")" = 303 ]; }
@@ -207,9 +213,9 @@ signup() {
 		--data-urlencode "csrf=$tok" --data-urlencode "name=$3" --data-urlencode "phone=$4" \
 		--data-urlencode "rrn=$5" --data-urlencode "pin=$6" --data consent=on "$P/signup"
 }
-c1=$(signup 127.0.0.11 new.jar 새사람 010-2000-0003 920303-1234567 4321)
-c2=$(signup 127.0.0.11 member.jar 회원다시 010-2000-0004 910202-1234567 4321)
-c3=$(signup 127.0.0.11 taken.jar 남의번호 010-2000-0002 930404-1234567 4321)
+c1=$(signup 127.0.0.11 new.jar 새사람 010-2000-0003 920303-1234567 4293)
+c2=$(signup 127.0.0.11 member.jar 회원다시 010-2000-0004 910202-1234567 4293)
+c3=$(signup 127.0.0.11 taken.jar 남의번호 010-2000-0002 930404-1234567 4293)
 check "sign-up answers 200 for a new person, an existing member and a taken phone" [ "$c1/$c2/$c3" = 200/200/200 ]
 for f in new member taken; do sed -E 's/value="[0-9a-f]{64}"/value="TOKEN"/' $f.jar.out >$f.page; done
 check "... with byte-identical pages, save the form token" \
@@ -294,7 +300,7 @@ check "... the same host over plain http is another origin: 403" [ "$code" = 403
 
 # A web sign-up while idsvc is away is our fault, not the form's.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
-code=$(signup 127.0.0.77 away.jar 부재중 010-2000-0009 850303-1234567 4321)
+code=$(signup 127.0.0.77 away.jar 부재중 010-2000-0009 850303-1234567 4293)
 check "a web sign-up while idsvc is away: 503, the page saying to try again in a moment" \
 	bash -c "[ $code = 503 ] && grep -q 'The identity service is not answering' away.jar.out"
 finish

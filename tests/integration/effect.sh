@@ -57,9 +57,9 @@ jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true},
- {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true},
- {"name":"라","phone":"010-1000-0004","rrn":"850202-1234567","pin":"4444","consent":true}]}' "${ADMIN[@]}")
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true},
+ {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2846","consent":true},
+ {"name":"라","phone":"010-1000-0004","rrn":"850202-1234567","pin":"4162","consent":true}]}' "${ADMIN[@]}")
 check "three members signed up" jqe '[.results[].member | numbers] | length == 3' <<<"$(body_of "$r")"
 check "the hub's directory knows them" \
 	until_true bash -c "[ \"\$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')\" = 3 ]"

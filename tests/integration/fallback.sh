@@ -119,8 +119,8 @@ check "the carrier binds to the SMSC" until_true log_has carrier.log 'smpp: boun
 ADMIN=(-H "Authorization: Bearer $ADMINKEY")
 members() { # PREFERENCE
 	jq -nc --argjson p "$1" --arg fp "$F_PHONE" --arg cp "$C_PHONE" --arg fr "$F_RRN" --arg cr "$C_RRN" \
-		'{members:[{name:"에프", phone:$fp, rrn:$fr, pin:"1111", consent:true, preference:$p},
-		           {name:"씨", phone:$cp, rrn:$cr, pin:"2222", consent:true, preference:$p}]}'
+		'{members:[{name:"에프", phone:$fp, rrn:$fr, pin:"1739", consent:true, preference:$p},
+		           {name:"씨", phone:$cp, rrn:$cr, pin:"2846", consent:true, preference:$p}]}'
 }
 r=$(http POST "http://127.0.0.1:$P_CAR/v1/members" "$(members 1)" "${ADMIN[@]}")
 check "F and C join the carrier, preference 1" jqe '[.results[].member | numbers] | length == 2' <<<"$(body_of "$r")"

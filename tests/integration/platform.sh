@@ -86,13 +86,13 @@ check "the hub key cannot sign members up: 403" [ "$(status_of "$r")" = 403 ]
 # Sign-up: A and B consent, C does not; a repeated phone and an impossible
 # birth date are per-item errors.
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true},
- {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5678","consent":true,"preference":2},
- {"name":"이영희","phone":"01055556666","rrn":"800101-1234567","pin":"4321","consent":false},
- {"name":"박중복","phone":"01011112222","rrn":"850202-1234567","pin":"1111","consent":true},
- {"name":"최오류","phone":"010-7777-8888","rrn":"991331-1234567","pin":"2222"},
+ {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1592","consent":true},
+ {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5718","consent":true,"preference":2},
+ {"name":"이영희","phone":"01055556666","rrn":"800101-1234567","pin":"4293","consent":false},
+ {"name":"박중복","phone":"01011112222","rrn":"850202-1234567","pin":"1739","consent":true},
+ {"name":"최오류","phone":"010-7777-8888","rrn":"991331-1234567","pin":"2846"},
  {"name":"","phone":"010-7777-9999","rrn":"850303-1234567","pin":"12"},
- {"name":"X","phone":"010-7777-6666","rrn":"850404-1234567","pin":"1234","consent":"yes"}]}' "${ADMIN[@]}")
+ {"name":"X","phone":"010-7777-6666","rrn":"850404-1234567","pin":"1592","consent":"yes"}]}' "${ADMIN[@]}")
 b=$(body_of "$r")
 check "POST /v1/members answers 200" [ "$(status_of "$r")" = 200 ]
 check "three members are signed up" jqok '[.results[0,1,2].member | numbers] | length == 3' "$b"
@@ -184,7 +184,7 @@ check "the sign-in page sets a pre-session cookie its form's token is bound to" 
 codes=""
 for i in 1 2 3; do codes="$codes$(login 010-3333-4444 0000 b.jar) "; done
 check "three wrong PINs: 401 each" [ "$codes" = "401 401 401 " ]
-code=$(login 010-3333-4444 5678 b.jar)
+code=$(login 010-3333-4444 5718 b.jar)
 check "the fourth at once from the same source is refused even with the right PIN: 429, clear message" \
 	bash -c "[ $code = 429 ] && grep -q 'try again in 1 second' login.out && grep -q '잘못 입력했습니다' login.out &&
 		grep -qi '^retry-after: 1' login.hdr"
@@ -200,7 +200,7 @@ check "a failure row a day past its last attempt is pruned" pruned 01000000202
 check "recent failure rows stay (B's source still waits, a stranger's guess still counts)" \
 	[ "$(q "SELECT count(*) FROM login_pairs WHERE phone IN ('01033334444','01000000101')")" = 2 ]
 check "a wrong PIN for A: 401" [ "$(login 010-1111-2222 9999 a.jar)" = 401 ]
-code=$(login 01011112222 1234 a.jar)
+code=$(login 01011112222 1592 a.jar)
 check "login with the right PIN: 303 to /inbox" \
 	bash -c "[ $code = 303 ] && grep -qi '^location: /inbox' login.hdr"
 check "the session cookie is HttpOnly and SameSite=Strict, 32 random bytes" \
@@ -233,7 +233,7 @@ open_notice() { # notice pin -> status; headers in open.hdr
 code=$(open_notice $N1 0000)
 check "opening with a wrong PIN: 401, no redirect" \
 	bash -c "[ $code = 401 ] && ! grep -qi '^location' open.hdr"
-code=$(open_notice $N1 1234)
+code=$(open_notice $N1 1592)
 check "opening with the right PIN: 303 to link?token=" \
 	bash -c "[ $code = 303 ] && grep -qiE '^location: http://127.0.0.1:7004/documents/$N1\?token=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' open.hdr"
 TOKEN=$(sed -n 's/^[Ll]ocation: .*?token=\([A-Za-z0-9_.-]*\).*/\1/p' open.hdr | tr -d '\r')
@@ -250,9 +250,9 @@ check "the token's Ed25519 signature verifies with the platform's view.pub" \
 	openssl pkeyutl -verify -pubin -keyform DER -inkey pub.der -rawin -in payload.bin -sigfile sig.bin >/dev/null
 r=$(http GET "$P/inbox" "" "${A[@]}")
 check "the opened notice is marked read" bash -c "grep -q '열람 / read' <<<'$r'"
-check "a member cannot open another member's notice: 404, as for an unknown one" [ "$(open_notice $N2 1234)" = 404 ]
+check "a member cannot open another member's notice: 404, as for an unknown one" [ "$(open_notice $N2 1592)" = 404 ]
 cp open.out open_other.out
-check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1234)" = 404 ]
+check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1592)" = 404 ]
 check "... the two pages are the same, byte for byte" cmp -s open.out open_other.out
 
 # HTML escaping of relayed text.
@@ -383,6 +383,20 @@ code=$(web_post "$ORIGIN" "$P/signup" su2.jar "$(web_token "$P/signup" su2.jar)"
 	--data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
 	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=12')
 check "POST /signup with a short PIN: 400 with the reason" bash -c "[ $code = 400 ] && grep -q 'pin must be' su2.out"
+code=$(web_post "$ORIGIN" "$P/signup" su5.jar "$(web_token "$P/signup" su5.jar)" -o su5.out -w '%{http_code}' \
+	--data-urlencode 'name=X' --data-urlencode 'phone=010-9999-0001' \
+	--data-urlencode 'rrn=750505-1234568' --data-urlencode 'pin=2580')
+weak_signup_refused() {
+	[ "$code" = 400 ] && grep -q 'pin is too easy to guess (one of the most common PINs)' su5.out &&
+		[ "$(q "SELECT count(*) FROM members WHERE phone='01099990001'")" = 0 ]
+}
+check "POST /signup with a PIN others guess first (2580): 400 with the reason, nobody stored" weak_signup_refused
+r=$(http POST "$P/v1/members" '{"members":[{"name":"약한","phone":"010-9999-0003","rrn":"750505-1234568","pin":"121212","consent":true}]}' "${ADMIN[@]}")
+weak_member_refused() {
+	jq -e '.results[0].error == "pin is too easy to guess (a short pattern repeated): choose another"' \
+		<<<"$(body_of "$r")" >/dev/null
+}
+check "POST /v1/members with a PIN others guess first: that item refused with the reason" weak_member_refused
 # An RRN typed into the phone or name box is refused, not kept as a name
 # to sign in with nor sent to the SMSC.
 code=$(web_post "$ORIGIN" "$P/signup" su4.jar "$(web_token "$P/signup" su4.jar)" -o su4.out -w '%{http_code}' \
@@ -436,7 +450,7 @@ check "... from its own outbox row on, not before it; the old queue table is gon
 	bash -c "[ $(notified "$N1") = $N1_BEFORE ] && [ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM sqlite_schema WHERE name='hub_events'\")\" = 0 ]"
 check "--listen overrides the config's listen" grep -q "listening on 127.0.0.1:$PORT2 (port $PORT2)" platform2.log
 P="http://127.0.0.1:$PORT2"
-check "members survive a restart: C signs in" [ "$(login 010-5555-6666 4321 c.jar)" = 303 ]
+check "members survive a restart: C signs in" [ "$(login 010-5555-6666 4293 c.jar)" = 303 ]
 kill -TERM "$PID_again"
 wait "$PID_again"
 check "the restarted platform stops cleanly" [ $? -eq 0 ]
@@ -452,7 +466,7 @@ check "the test's own set-up: the down platform's hub is a dead port, in a new f
 	bash -c "grep -q ':$DEAD\$' platform_down.ini && grep -q '^dir = data_new\$' platform_down.ini && grep -q '^dir = data_new\$' platform_new.ini"
 start_role down platform3.log platform --config platform_down.ini || not_ok "a platform starts with its hub down"
 PD="http://127.0.0.1:$PORT_down"
-http POST "$PD/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true}]}' "${ADMIN[@]}" >/dev/null
+http POST "$PD/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1592","consent":true}]}' "${ADMIN[@]}" >/dev/null
 ND=0193a000-0000-7000-8000-0000000000d0
 http POST "$PD/v1/relay" "{\"notices\":[$(item $ND "$RKA" 'Hub down')]}" "${HUB[@]}" >/dev/null
 for _ in $(seq 1 100); do
@@ -490,7 +504,7 @@ wait "$PID_up"
 sed -e 's|^dir = data$|dir = data_none|' -e '/^\[sms\]$/,$d' platform.ini >platform_none.ini
 start_role none platform5.log platform --config platform_none.ini || not_ok "a platform starts without a channel"
 PN="http://127.0.0.1:$PORT_none"
-http POST "$PN/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true}]}' "${ADMIN[@]}" >/dev/null
+http POST "$PN/v1/members" '{"members":[{"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1592","consent":true}]}' "${ADMIN[@]}" >/dev/null
 NN=0193a000-0000-7000-8000-0000000000e0
 r=$(http POST "$PN/v1/relay" "{\"notices\":[$(item $NN "$RKA" 'No channel')]}" "${HUB[@]}")
 check "without a channel a relay is still accepted into the inbox" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
@@ -520,7 +534,7 @@ check "... the member consents: all 257 are theirs, none left hidden" all_handed
 # whole call says so (503 and when to come back), not each item.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
 r=$(curl -s -D away.hdr -w '\n%{http_code}' -X POST -H 'Content-Type: application/json' "${ADMIN[@]}" \
-	--data-binary '{"members":[{"name":"부재","phone":"010-4444-0001","rrn":"850303-1234567","pin":"4321"}]}' "$PN/v1/members")
+	--data-binary '{"members":[{"name":"부재","phone":"010-4444-0001","rrn":"850303-1234567","pin":"4293"}]}' "$PN/v1/members")
 check "POST /v1/members while idsvc is away: 503 with a Retry-After, and nobody stored" \
 	bash -c "[ '$(status_of "$r")' = 503 ] && grep -qi '^retry-after: ' away.hdr &&
 		[ \"\$(sqlite3 data_none/platform.db \"SELECT count(*) FROM members WHERE phone = '01044440001'\")\" = 0 ]"

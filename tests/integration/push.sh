@@ -92,7 +92,7 @@ check "the gateway is told where receipts go" set_gw "{\"receipts_url\":\"$RECEI
 members=""
 for k in $(seq 0 9); do
 	rrn=$(printf '8501%02d1%06d' $((k + 1)) $((100000 + k)))
-	members+="${members:+,}{\"name\":\"M$k\",\"phone\":\"0101000000$k\",\"rrn\":\"$rrn\",\"pin\":\"1234\",\"consent\":true}"
+	members+="${members:+,}{\"name\":\"M$k\",\"phone\":\"0101000000$k\",\"rrn\":\"$rrn\",\"pin\":\"1592\",\"consent\":true}"
 done
 r=$(http POST "$P/v1/members" "{\"members\":[$members]}" "${ADMIN[@]}")
 check "ten members are signed up" jq -e '[.results[].member | numbers] | length == 10' <<<"$(body_of "$r")" >/dev/null

@@ -47,10 +47,10 @@ until_true() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.05; done; ret
 
 # --- members: A, B consent; C, D verified without consent ---
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true},
- {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true},
- {"name":"다","phone":"010-1000-0003","rrn":"800101-1234567","pin":"3333","consent":false},
- {"name":"라","phone":"010-1000-0004","rrn":"850202-1234567","pin":"4444","consent":false}]}' "${ADMIN[@]}")
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true},
+ {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2846","consent":true},
+ {"name":"다","phone":"010-1000-0003","rrn":"800101-1234567","pin":"3951","consent":false},
+ {"name":"라","phone":"010-1000-0004","rrn":"850202-1234567","pin":"4162","consent":false}]}' "${ADMIN[@]}")
 check "four members signed up" jqe '[.results[].member | numbers] | length == 4' <<<"$(body_of "$r")"
 directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 4 ]; }
 check "the hub's directory knows all four, C and D without consent" \
@@ -95,7 +95,7 @@ login() { # phone pin jar
 	web_post "$P" "$P/login" "$3" "$(web_token "$P/" "$3")" -o /dev/null -w '%{http_code}' \
 		--data-urlencode "phone=$1" --data-urlencode "pin=$2"
 }
-check "C signs in" [ "$(login 010-1000-0003 3333 c.jar)" = 303 ]
+check "C signs in" [ "$(login 010-1000-0003 3951 c.jar)" = 303 ]
 check "C's inbox does not show the held notice, nor does its page open" \
 	bash -c "! curl -s -b c.jar '$P/inbox' | grep -q '$NC' &&
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b c.jar '$P/notices/$NC')\" = 404 ]"
@@ -113,9 +113,9 @@ r=$(http POST "$P/v1/remind" '{"reminders":[]}' "${ADMIN[@]}")
 check "POST /v1/remind with the back office's key: 403" [ "$(status_of "$r")" = 403 ]
 
 # --- B reads her notice (the platform issues a view token; the agency reports) ---
-check "B signs in" [ "$(login 010-1000-0002 2222 b.jar)" = 303 ]
+check "B signs in" [ "$(login 010-1000-0002 2846 b.jar)" = 303 ]
 code=$(web_post "$P" "$P/notices/$NB/open" b.jar "$(web_token "$P/inbox" b.jar)" -o /dev/null \
-	-w '%{http_code}' --data-urlencode pin=2222)
+	-w '%{http_code}' --data-urlencode pin=2846)
 check "B opens her notice: 303 to the agency" [ "$code" = 303 ]
 http POST "$H/v1/events" "{\"events\":[{\"notice\":\"$NB\",\"event\":\"ContentHandover\"}]}" "${AG[@]}" >/dev/null
 check "B's notice is read" until_true states_are receivedreadrelayedrelayed
@@ -198,7 +198,7 @@ check "C's certificate verifies with the pre-notice, the consent and both remind
 # consents, the cancelled notice must not be handed over: no alert, no
 # ConsentAcceptance or ContentConsignment for the hub's log.
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"마","phone":"010-1000-0005","rrn":"900101-1234568","pin":"5555","consent":false}]}' "${ADMIN[@]}")
+ {"name":"마","phone":"010-1000-0005","rrn":"900101-1234568","pin":"5274","consent":false}]}' "${ADMIN[@]}")
 E_DEADLINE=$(date -u -d '+60 days' +%Y-%m-%dT%H:%M:%S.000Z)
 directory_has_e() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 5 ]; }
 until_true directory_has_e
@@ -231,7 +231,7 @@ check "the hub's log has no ConsentAcceptance or ContentConsignment for it" \
 # the notice: the reminder, which would tell her it is unread, goes no
 # further.
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"바","phone":"010-1000-0006","rrn":"910101-1234561","pin":"6666","consent":true}]}' "${ADMIN[@]}")
+ {"name":"바","phone":"010-1000-0006","rrn":"910101-1234561","pin":"6384","consent":true}]}' "${ADMIN[@]}")
 directory_has_f() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 6 ]; }
 until_true directory_has_f
 r=$(http POST "$H/v1/notices" "$(jq -nc --arg ci "$(ci_of 9101011234561)" --arg d "$E_DEADLINE" \
@@ -242,9 +242,9 @@ f_in_inbox() { [ "$(q "SELECT count(*) FROM inbox WHERE notice = '$NF' AND pendi
 check "F's notice reaches her inbox" until_true f_in_inbox
 r=$(http POST "$P/v1/remind" "{\"reminders\":[{\"notice\":\"$NF\",\"n\":1}]}" "${TOHUB[@]}")
 check "the hub's ask for F's reminder: queued" jqe '.results[0].status == "queued"' <<<"$(body_of "$r")"
-check "F signs in" [ "$(login 010-1000-0006 6666 f.jar)" = 303 ]
+check "F signs in" [ "$(login 010-1000-0006 6384 f.jar)" = 303 ]
 code=$(web_post "$P" "$P/notices/$NF/open" f.jar "$(web_token "$P/inbox" f.jar)" -o /dev/null \
-	-w '%{http_code}' --data-urlencode pin=6666)
+	-w '%{http_code}' --data-urlencode pin=6384)
 check "F opens her notice: 303 to the agency" [ "$code" = 303 ]
 check "... and her queued reminder goes no further (state withdrawn), her new-notice alert stays" \
 	[ "$(q "SELECT group_concat(kind || ':' || state || ':' || coalesce(reason, ''), ',') FROM

@@ -145,7 +145,7 @@ check "the databases belong to the roles' users" \
 
 # ---- a notice end to end, every role confined ----
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true}]}' \
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true}]}' \
 	-H "Authorization: Bearer $ADMINKEY")
 check "a member signs up (the platform asks idsvc for the CI)" [ "$(status_of "$r")" = 200 ]
 directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 1 ]; }
@@ -169,9 +169,9 @@ state_is() { [ "$(sqlite3 hubdata/hub.db "SELECT state FROM notices WHERE id = '
 check "the hub relays it into the member's inbox" until_true state_is received
 login() { web_post "$P" "$P/login" "$3" "$(web_token "$P/" "$3")" -o /dev/null \
 	-w '%{http_code}' --data-urlencode "phone=$1" --data-urlencode "pin=$2"; }
-login 010-1000-0001 1111 a.jar >/dev/null
+login 010-1000-0001 1739 a.jar >/dev/null
 URL=$(web_post "$P" "$P/notices/$NID/open" a.jar "$(web_token "$P/inbox" a.jar)" \
-	-o /dev/null -w '%{redirect_url}' --data-urlencode "pin=1111")
+	-o /dev/null -w '%{redirect_url}' --data-urlencode "pin=1739")
 check "the member opens the document, served by the agency" bash -c "curl -s '$URL' | grep -q 'Amount: 100'"
 check "the hub records it read" until_true state_is read
 cert_ok() {

@@ -106,10 +106,10 @@ log_has() { # PATTERN [FILE] [SECONDS]: waits up to SECONDS (10) for a log line
 check "the platform binds to the SMSC as herald" log_has 'smpp: bound to 127.0.0.1'
 
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1234","consent":true},
- {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5678","consent":true},
- {"name":"이영희","phone":"010-5555-6666","rrn":"800101-1234567","pin":"4321","consent":true},
- {"name":"박민수","phone":"010-7777-8888","rrn":"850202-1234567","pin":"1111","consent":true}]}' "${ADMIN[@]}")
+ {"name":"홍길동","phone":"010-1111-2222","rrn":"971013-9019902","pin":"1592","consent":true},
+ {"name":"김철수","phone":"010-3333-4444","rrn":"2103153481720","pin":"5718","consent":true},
+ {"name":"이영희","phone":"010-5555-6666","rrn":"800101-1234567","pin":"4293","consent":true},
+ {"name":"박민수","phone":"010-7777-8888","rrn":"850202-1234567","pin":"1739","consent":true}]}' "${ADMIN[@]}")
 jqok() { jq -e "$1" <<<"$2" >/dev/null; }
 check "four members sign up" jqok '[.results[].member | numbers] | length == 4' "$(body_of "$r")"
 rk_of() { printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key "$1" 2>/dev/null)" | sha256sum | cut -c1-64; }

@@ -126,8 +126,8 @@ check "... and, with no [http] trusted_proxies, it warns that a proxy's clients 
 
 # ---- a member signs up: platform -> idsvc over TLS; platform -> hub (directory) ----
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true},
- {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2222","consent":true}]}' \
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true},
+ {"name":"나","phone":"010-1000-0002","rrn":"2103153481720","pin":"2846","consent":true}]}' \
 	--insecure --pinnedpubkey "$MSG_PIN" -H "Authorization: Bearer $ADMINKEY")
 check "two members sign up over the platform's TLS API (their CIs from idsvc over TLS)" \
 	jqt '[.results[].member | numbers] | length == 2' <<<"$(body_of "$r")"

@@ -43,7 +43,7 @@ jqe() { jq_test "$@"; }
 until_true() { for _ in $(seq 1 600); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 r=$(http POST "$P/v1/members" '{"members":[
- {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1111","consent":true}]}' "${ADMIN[@]}")
+ {"name":"가","phone":"010-1000-0001","rrn":"971013-9019902","pin":"1739","consent":true}]}' "${ADMIN[@]}")
 check "a member signs up" jqe '[.results[].member | numbers] | length == 1' <<<"$(body_of "$r")"
 directory_has() { [ "$(sqlite3 hubdata/directory.db 'SELECT count(*) FROM directory')" = 1 ]; }
 check "the hub's directory knows the member" until_true directory_has

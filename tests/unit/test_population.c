@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "pin.h"
 #include "population.h"
 #include "rrn.h"
 
@@ -105,6 +106,7 @@ static void the_mix_covers_every_case(void **state)
         post2020 += c.post2020;
         unreachable += !population_reachable(&c);
         assert_true(strlen(c.pin) == 6);
+        assert_true(pin_ok(c.pin) && !pin_guessable(c.pin)); /* every platform takes it */
         assert_true(c.consent[0] <= c.member[0] && c.consent[1] <= c.member[1]);
     }
     /* About 30% both, 10% neither, 15% carrier only, 3% post-2020. */
