@@ -1,6 +1,8 @@
 /* platform_alert.c -- see platform_alert.h. */
 #include "platform_alert.h"
 
+#include <string.h>
+
 #include "clock.h"
 #include "log.h"
 #include "platform_db.h"
@@ -127,34 +129,50 @@ int platform_alert_queue(platform *p, const notice_row *row, platform_alert_kind
 /* Korean first; the SMS channel gets the Korean alone (one segment's
  * worth, as the notices' texts). */
 static const char *const signup_ko[] = {
-    "가입이 완료되었습니다. 로그인: ",
+    "가입 확인 코드 %s. 30분 안에 처음 로그인할 때 PIN과 함께 입력하세요. 본인이 신청하지 "
+    "않았다면 무시하세요. ",
     "이 번호로 가입 신청이 있었으나 이미 가입된 번호입니다. 본인이 아니면 무시하세요. ",
     ("회원님 명의로 새 가입 신청이 있었으나 이미 가입되어 있습니다. 본인이 아니면 고객센터에 "
      "알려주세요. "),
 };
 static const char *const signup_en[] = {
-    " / Your sign-up is complete. Sign in at ",
+    (" / Your sign-up code is %s: give it with your PIN when you first sign in, within 30 "
+     "minutes. If you did not sign up, ignore this. "),
     (" / Someone asked to sign up with this number, which already has an account; if it was "
      "not you, ignore this. "),
     (" / Someone asked to sign up in your name, but you are already a member; if it was not "
      "you, tell our customer service. "),
 };
 
-void platform_alert_signup_text(const platform *p, platform_signup_outcome o, buf *b)
+/* One language's text: the code, when there is one, where it says %s. */
+static void signup_line(buf *b, const char *text, const char *code)
+{
+    const char *at = strstr(text, "%s");
+
+    if (!at || !code) {
+        buf_puts(b, text);
+        return;
+    }
+    buf_append(b, text, (size_t)(at - text));
+    buf_puts(b, code);
+    buf_puts(b, at + 2);
+}
+
+void platform_alert_signup_text(const platform *p, platform_signup_outcome o, const char *code,
+                                buf *b)
 {
     buf_puts(b, "[");
     buf_puts(b, p->name);
     buf_puts(b, "] ");
-    buf_puts(b, signup_ko[o]);
+    signup_line(b, signup_ko[o], code);
     buf_puts(b, p->public_url);
     if (p->has_sms)
         return;
-    buf_puts(b, signup_en[o]);
+    signup_line(b, signup_en[o], code);
     buf_puts(b, p->public_url);
 }
 
-int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *phone,
-                                const char *at, buf *scratch)
+int platform_alert_signup_room(platform *p, const char *phone)
 {
     char since[25];
     int sent;
@@ -169,8 +187,18 @@ int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const ch
                  since);
         return 0;
     }
+    return 1;
+}
+
+int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *code,
+                                const char *phone, const char *at, buf *scratch)
+{
+    int room = platform_alert_signup_room(p, phone);
+
+    if (room <= 0)
+        return room;
     scratch->len = 0;
-    platform_alert_signup_text(p, o, scratch);
+    platform_alert_signup_text(p, o, code, scratch);
     if (scratch->broken)
         return -1;
     return platform_db_outbox_insert_kind(p->db, platform_alert_kind_name(PLATFORM_ALERT_SIGNUP),

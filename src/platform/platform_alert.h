@@ -33,17 +33,22 @@ void platform_alert_text(const platform *p, const notice_row *row, platform_aler
 /* What became of a web sign-up: told to the phone it concerns and to no
  * one else, since the page says the same in every case (no oracle). */
 typedef enum platform_signup_outcome {
-    PLATFORM_SIGNUP_DONE,           /* to the new member's phone */
+    PLATFORM_SIGNUP_DONE,           /* to the new member's phone, with its code */
     PLATFORM_SIGNUP_PHONE_TAKEN,    /* to the member who has that phone */
     PLATFORM_SIGNUP_ALREADY_MEMBER, /* to the phone the person has on file */
 } platform_signup_outcome;
 
-/* Appends the text of a sign-up outcome to b. */
-void platform_alert_signup_text(const platform *p, platform_signup_outcome o, buf *b);
+/* Appends the text of a sign-up outcome to b; a done one carries the code
+ * that proves the phone (signup_code.h). */
+void platform_alert_signup_text(const platform *p, platform_signup_outcome o, const char *code,
+                                buf *b);
+/* 1 if phone may be told of one more sign-up today, 0 if it has been
+ * told enough (logged), -1 on a database error. */
+int platform_alert_signup_room(platform *p, const char *phone);
 /* Queues it (outbox kind "signup", notice "signup") in the caller's
- * transaction. 0 or -1. */
-int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *phone,
-                                const char *at, buf *scratch);
+ * transaction, if the phone has room. 0 or -1. */
+int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *code,
+                                const char *phone, const char *at, buf *scratch);
 
 /* Queues the alert for row to phone in the outbox (the caller's
  * transaction), text built in scratch. 0 or -1. */

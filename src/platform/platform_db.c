@@ -42,7 +42,8 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL UNIQUE,"
     " ci TEXT NOT NULL, rk TEXT NOT NULL UNIQUE, pin_hash TEXT NOT NULL,"
     " consent INTEGER NOT NULL, preference INTEGER NOT NULL, created TEXT NOT NULL,"
-    " verified INTEGER NOT NULL);"
+    " verified INTEGER NOT NULL, confirm_until TEXT, confirm_hash TEXT,"
+    " confirm_tries INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS inbox("
     " notice TEXT PRIMARY KEY, member INTEGER NOT NULL REFERENCES members(id),"
     " rk TEXT NOT NULL, agency TEXT NOT NULL, title TEXT NOT NULL,"
@@ -115,7 +116,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS signup_sources("
     " source TEXT PRIMARY KEY, start_ms INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;";
 
-#define MEMBER_COLS "id, name, phone, ci, rk, pin_hash, consent, preference, verified"
+#define MEMBER_COLS                                                                     \
+    "id, name, phone, ci, rk, pin_hash, consent, preference, verified, confirm_until,"   \
+    " confirm_hash, confirm_tries"
 #define NOTICE_COLS \
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
     " read_at IS NOT NULL, read_at, pending, consent_until, withdrawn_at, withdrawn_reason"
@@ -133,8 +136,11 @@ static const stmt_def stmts[] = {
     S(member_by_phone, "SELECT " MEMBER_COLS " FROM members WHERE phone = ?"),
     S(member_by_id, "SELECT " MEMBER_COLS " FROM members WHERE id = ?"),
     S(member_insert, "INSERT INTO members(name, phone, ci, rk, pin_hash, consent, preference,"
-                     " created, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-    S(member_verify, "UPDATE members SET verified = 1 WHERE id = ?"),
+                     " created, verified, confirm_until, confirm_hash)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    /* The back office proofed the person face to face: the phone too. */
+    S(member_verify, "UPDATE members SET verified = 1, confirm_until = NULL,"
+                     " confirm_hash = NULL, confirm_tries = 0 WHERE id = ?"),
     S(member_consent, "UPDATE members SET consent = ?, preference = ? WHERE id = ?"),
     S(inbox_insert, "INSERT OR IGNORE INTO inbox(notice, member, rk, agency, title,"
                     " doc_sha256, deadline, link, received, pending, consent_until)"
@@ -295,6 +301,25 @@ static int has_column(platform_db *d, const char *table, const char *column)
     return db_one_int(d->db, sql, &n) < 0 ? -1 : n > 0;
 }
 
+/* Before a web sign-up had to prove its phone, every member had: they
+ * all read as confirmed (NULL). */
+static int migrate_confirm(platform_db *d)
+{
+    int has = has_column(d, "members", "confirm_until");
+
+    if (has < 0)
+        return -1;
+    if (!has && db_exec(d->db, "ALTER TABLE members ADD COLUMN confirm_until TEXT;"
+                               " ALTER TABLE members ADD COLUMN confirm_hash TEXT;"
+                               " ALTER TABLE members ADD COLUMN confirm_tries INTEGER NOT NULL"
+                               " DEFAULT 0;") != 0)
+        return -1;
+    /* The few sign-ups waiting for their code, for the pruning of the
+     * lapsed ones. */
+    return db_exec(d->db, "CREATE INDEX IF NOT EXISTS members_unconfirmed ON"
+                          " members(confirm_until) WHERE confirm_until IS NOT NULL");
+}
+
 /* Before cancellations no notice was withdrawn. */
 static int migrate_withdrawn(platform_db *d)
 {
@@ -307,8 +332,10 @@ static int migrate_withdrawn(platform_db *d)
         return -1;
     /* Sign-up messages a phone got lately (platform_alert.c caps them):
      * a few rows, apart from the alerts. */
-    return db_exec(d->db, "CREATE INDEX IF NOT EXISTS outbox_signups ON outbox(phone, created)"
-                          " WHERE kind = 'signup'");
+    if (db_exec(d->db, "CREATE INDEX IF NOT EXISTS outbox_signups ON outbox(phone, created)"
+                       " WHERE kind = 'signup'") != 0)
+        return -1;
+    return migrate_confirm(d);
 }
 
 /* Before reminders and pre-notices, every alert was a new notice's and

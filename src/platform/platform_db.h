@@ -30,6 +30,12 @@ typedef struct member {
     char pin_hash[PWHASH_STR_MAX];
     int consent, preference;
     int verified; /* identity proofed by the back office: notices may come */
+    /* A web sign-up whose phone has not yet been proved (platform_confirm.h):
+     * until when its code may be given, and the code's hash; "" once
+     * proved, and for every member the back office made or verified. */
+    char confirm_until[25];
+    char confirm_hash[65];
+    int confirm_tries; /* wrong codes given so far */
 } member;
 
 /* What a relay needs of its member. */
@@ -87,11 +93,24 @@ int platform_db_member_by_id(platform_db *d, long long id, member *m);
 int platform_db_member_by_rk(platform_db *d, const char *rk, member *m);
 /* Returns the new id, 0 when the phone or the person is already a member
  * (*dup says which: "phone" or "person"), -1 on error. A verified m
- * replaces an unverified member with the same phone or person. */
+ * replaces an unverified member with the same phone or person, and any m
+ * one whose phone is not yet proved. */
 long long platform_db_member_insert(platform_db *d, const member *m, const char *created,
                                     const char **dup);
 int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference);
 int platform_db_member_verify(platform_db *d, long long id);
+/* A web sign-up's phone proved: member id, still waiting for the code
+ * whose hash is hash, is confirmed. 1, 0 when no such sign-up waits
+ * (replaced or dropped meanwhile), -1 on error. */
+int platform_db_member_confirm(platform_db *d, long long id, const char *hash);
+/* A wrong code for that sign-up: the tries left, or 0 when that was the
+ * last and the sign-up is dropped (or it was gone already); -1 on error. */
+int platform_db_member_code_wrong(platform_db *d, long long id, const char *hash);
+/* Drops an unconfirmed member (and any session). 0 or -1. */
+int platform_db_member_drop_unconfirmed(platform_db *d, long long id);
+/* Drops the unconfirmed members whose code lapsed before now (RFC 3339,
+ * as stored): how many, or -1. */
+long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now);
 /* A new PIN for member m: its hash stored, every session of m's ended and
  * the sign-in failures counted against m's phone forgotten. 0 or -1. */
 int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash);

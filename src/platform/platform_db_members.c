@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "platform_db_internal.h"
+#include "signup_code.h"
 
 static void member_of(sqlite3_stmt *st, void *out)
 {
@@ -22,6 +23,9 @@ static void member_of(sqlite3_stmt *st, void *out)
     m->consent = sqlite3_column_int(st, 6);
     m->preference = sqlite3_column_int(st, 7);
     m->verified = sqlite3_column_int(st, 8);
+    db_copy_text(m->confirm_until, sizeof m->confirm_until, st, 9);
+    db_copy_text(m->confirm_hash, sizeof m->confirm_hash, st, 10);
+    m->confirm_tries = sqlite3_column_int(st, 11);
 }
 
 static int read_member(sqlite3_stmt *st, member *m)
@@ -100,12 +104,22 @@ static int drop_unverified(platform_db *d, long long id)
     return run_for_member(d, sql, sizeof sql / sizeof sql[0], id, NULL, NULL);
 }
 
+/* 1 if member held keeps the phone and person it has from sign-up m:
+ * a verified member keeps them from anyone; an unverified one only from
+ * another web sign-up, once its phone is proved (signup_code.h). */
+static int holds_against(const member *held, const member *m)
+{
+    return held->verified || (!m->verified && !held->confirm_until[0]);
+}
+
 /* A back-office sign-up has proofed the person's identity, so it takes
  * precedence over an unverified web sign-up with the same phone or the
  * same CI: someone who typed another's RRN on the web page must not be
- * able to keep the real person out. Both keys are looked up before
- * anything goes: a verified holder of either refuses the sign-up, and an
- * unverified member of the other key stays. Returns 1 if m may be
+ * able to keep the real person out. A web sign-up whose phone is not yet
+ * proved gives way to any later one, so that a number typed by someone
+ * else is not held from its owner. Both keys are looked up before
+ * anything goes: a holder of either that keeps it refuses the sign-up,
+ * and then the member of the other key stays. Returns 1 if m may be
  * inserted, 0 (*dup and *other say who holds what) or -1. */
 static int clear_the_way(platform_db *d, const member *m, member *other, const char **dup)
 {
@@ -119,7 +133,7 @@ static int clear_the_way(platform_db *d, const member *m, member *other, const c
     if (found[0] < 0 || found[1] < 0)
         rc = -1;
     for (int i = 0; i < 2 && rc == 1; i++)
-        if (found[i] == 1 && (!m->verified || held[i].verified)) {
+        if (found[i] == 1 && holds_against(&held[i], m)) {
             *other = held[i];
             *dup = key[i];
             rc = 0;
@@ -130,7 +144,9 @@ static int clear_the_way(platform_db *d, const member *m, member *other, const c
         if (drop_unverified(d, held[i].id) != 0)
             rc = -1;
         else
-            log_warn("a verified sign-up replaced unverified web member %lld (same %s)",
+            log_warn("a %s sign-up replaced %s web member %lld (same %s)",
+                     m->verified ? "verified" : "web", held[i].confirm_until[0] ? "unconfirmed"
+                                                                              : "unverified",
                      held[i].id, key[i]);
     }
     secure_wipe(held, sizeof held); /* CIs and PIN hashes */
@@ -157,6 +173,13 @@ long long platform_db_member_insert(platform_db *d, const member *m, const char 
     sqlite3_bind_int(st, 7, m->preference);
     db_bind_text(st, 8, created);
     sqlite3_bind_int(st, 9, m->verified);
+    if (m->confirm_until[0]) {
+        db_bind_text(st, 10, m->confirm_until);
+        db_bind_text(st, 11, m->confirm_hash);
+    } else {
+        sqlite3_bind_null(st, 10);
+        sqlite3_bind_null(st, 11);
+    }
     rc = db_run(st);
     return rc == 0 ? sqlite3_last_insert_rowid(d->db) : -1;
 }
@@ -165,6 +188,77 @@ int platform_db_member_verify(platform_db *d, long long id)
 {
     sqlite3_bind_int64(d->member_verify, 1, id);
     return db_run(d->member_verify);
+}
+
+/* Runs one statement about sign-up (id, hash): the rows it changed, or
+ * -1. Naming the hash as well as the id keeps a sign-up replaced since it
+ * was read (whose id a newer row may have taken) from being touched. */
+static int run_for_sign_up(platform_db *d, const char *sql, long long id, const char *hash)
+{
+    sqlite3_stmt *st = db_prepare(d->db, sql);
+    int n;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, hash);
+    n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+int platform_db_member_confirm(platform_db *d, long long id, const char *hash)
+{
+    return run_for_sign_up(d, "UPDATE members SET confirm_until = NULL, confirm_hash = NULL,"
+                              " confirm_tries = 0 WHERE id = ?1 AND confirm_hash = ?2",
+                           id, hash);
+}
+
+int platform_db_member_code_wrong(platform_db *d, long long id, const char *hash)
+{
+    member m;
+    int found, tries, n;
+
+    /* Counted in the database, not from the member read before the PIN's
+     * hash was checked: parallel guesses each count. */
+    n = run_for_sign_up(d, "UPDATE members SET confirm_tries = confirm_tries + 1"
+                           " WHERE id = ?1 AND confirm_hash = ?2", id, hash);
+    if (n <= 0)
+        return n; /* an error, or gone: nothing left to try */
+    if ((found = platform_db_member_by_id(d, id, &m)) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    tries = m.confirm_tries;
+    secure_wipe(&m, sizeof m); /* CI and PIN hash */
+    if (tries < SIGNUP_CODE_TRIES)
+        return SIGNUP_CODE_TRIES - tries;
+    return platform_db_member_drop_unconfirmed(d, id) == 0 ? 0 : -1;
+}
+
+int platform_db_member_drop_unconfirmed(platform_db *d, long long id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM sessions WHERE member = ?1",
+        "DELETE FROM members WHERE id = ?1 AND confirm_until IS NOT NULL AND verified = 0",
+    };
+
+    return run_for_member(d, sql, sizeof sql / sizeof sql[0], id, NULL, NULL);
+}
+
+long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now)
+{
+    sqlite3_stmt *st = db_prepare(d->db, "DELETE FROM members INDEXED BY members_unconfirmed"
+                                         " WHERE confirm_until IS NOT NULL AND confirm_until < ?1"
+                                         " AND verified = 0");
+    long long n;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, now);
+    n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
+    sqlite3_finalize(st);
+    return n;
 }
 
 int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash)

@@ -37,6 +37,7 @@
 #include "phone.h"
 #include "pin.h"
 #include "platform_reports.h"
+#include "signup_code.h"
 
 #define NAME_MAX_BYTES 64
 #define RRN_MAX_CHARS 14
@@ -125,7 +126,8 @@ done:
 /* Queues the message that says what became of s: to the new member, to
  * the member who has the phone, or to the phone the person has on file.
  * 0 or -1 (the caller's transaction fails). */
-static int tell_outcome(platform *p, const signup *s, const member *m, const char *now)
+static int tell_outcome(platform *p, const signup *s, const member *m, const char *now,
+                        const char *code)
 {
     platform_signup_outcome o = s->member ? PLATFORM_SIGNUP_DONE
                                 : s->taken == 1 ? PLATFORM_SIGNUP_PHONE_TAKEN
@@ -141,26 +143,70 @@ static int tell_outcome(platform *p, const signup *s, const member *m, const cha
         to = holder.phone;
     }
     buf_init(&text, 512);
-    rc = platform_alert_queue_signup(p, o, to, now, &text);
+    buf_set_secret(&text); /* the code */
+    rc = platform_alert_queue_signup(p, o, code, to, now, &text);
     buf_free(&text);
     return rc;
+}
+
+/* A web sign-up's member waits for the code that proves its phone
+ * (signup_code.h), so it is made only if the phone may still be sent
+ * one today. 1 when m is set to wait for code, 0 when the item is
+ * refused, -1 on a database error. */
+static int await_code(platform *p, signup *s, member *m, long long now_ms,
+                      char code[SIGNUP_CODE_DIGITS + 1])
+{
+    int room = platform_alert_signup_room(p, m->phone);
+
+    if (room <= 0) {
+        if (room == 0) {
+            s->taken = 3;
+            snprintf(s->error, sizeof s->error, "the phone was sent its sign-up messages for "
+                                                "today: nobody stored");
+        }
+        return room;
+    }
+    signup_code_new(code);
+    signup_code_hash(m->phone, code, m->confirm_hash);
+    clock_rfc3339_ms(m->confirm_until, now_ms + SIGNUP_CODE_TTL_MS);
+    return 1;
+}
+
+/* Web sign-ups whose code lapsed hold nothing any more. 0 or -1. */
+static int prune_lapsed(platform *p, const char *now)
+{
+    long long n = platform_db_members_prune_unconfirmed(p->db, now);
+
+    if (n > 0)
+        log_info("signup: %lld web sign-up%s dropped, %s phone never proved in %lld min", n,
+                 n == 1 ? "" : "s", n == 1 ? "its" : "their", SIGNUP_CODE_TTL_MS / 60000);
+    return n < 0 ? -1 : 0;
 }
 
 /* Inserts the batch in one transaction. */
 /* 0, or -1 after a database error (nothing stored, each item told). */
 static int insert_members(platform *p, signup *items, size_t n, member *ms)
 {
-    char now[25];
+    char now[25], code[SIGNUP_CODE_DIGITS + 1] = "";
+    long long now_ms = clock_now_ms();
     size_t i;
 
-    clock_rfc3339_ms(now, clock_now_ms());
+    clock_rfc3339_ms(now, now_ms);
     pthread_mutex_lock(&p->lock);
-    if (platform_db_begin(p->db) != 0)
+    if (platform_db_begin(p->db) != 0 || prune_lapsed(p, now) != 0)
         goto fail;
     for (i = 0; i < n; i++) {
         const char *dup;
         long long id;
+        int wait;
         if (items[i].error[0])
+            continue;
+        code[0] = '\0';
+        wait = items[i].tell && !ms[i].verified ? await_code(p, &items[i], &ms[i], now_ms, code)
+                                                : 1;
+        if (wait < 0)
+            goto fail;
+        if (wait == 0)
             continue;
         id = platform_db_member_insert(p->db, &ms[i], now, &dup);
         if (id < 0)
@@ -170,22 +216,24 @@ static int insert_members(platform *p, signup *items, size_t n, member *ms)
             snprintf(items[i].error, sizeof items[i].error, "%s",
                      items[i].taken == 1 ? "phone already registered"
                                          : "this person is already a member");
-            if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now) != 0)
+            if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now, NULL) != 0)
                 goto fail;
             continue;
         }
         items[i].member = id;
-        if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now) != 0)
+        if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now, code) != 0)
             goto fail;
         if (ms[i].verified &&
             platform_db_directory_queue(p->db, ms[i].rk, ms[i].consent, ms[i].preference) != 0)
             goto fail;
     }
+    secure_wipe(code, sizeof code);
     if (platform_db_commit(p->db) != 0)
         goto fail;
     pthread_mutex_unlock(&p->lock);
     return 0;
 fail:
+    secure_wipe(code, sizeof code);
     platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)

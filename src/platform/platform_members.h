@@ -19,7 +19,9 @@ typedef struct signup {
                                              * concerns, in the same transaction */
     long long member;                       /* out: the new member's id, or 0 */
     int taken;                              /* out: 1 the phone, 2 the person
-                                             * already has an account */
+                                             * already has an account; 3 a web
+                                             * sign-up whose phone cannot be
+                                             * sent its code today */
     char error[160];                        /* in: "" (or a reason to skip the
                                              * item); out: set when member is 0 */
 } signup;

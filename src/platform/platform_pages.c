@@ -66,15 +66,49 @@ static void pin_field(buf *b)
           "autocomplete=\"current-password\"");
 }
 
-static void login_form(buf *b, const char *csrf)
+/* A PIN being chosen: said to the browser as a new password, with the
+ * rule the platform checks it by (pin.h). */
+static void new_pin_field(buf *b)
+{
+    field(b, "pin", "password", "PIN (숫자 4~8자리)", "PIN (4-8 digits)",
+          "inputmode=\"numeric\" pattern=\"[0-9]{4,8}\" maxlength=\"8\" "
+          "autocomplete=\"new-password\" aria-describedby=\"pin-rule\"");
+    buf_puts(b, "<p id=\"pin-rule\">1234, 0000, 1004처럼 남이 먼저 짐작하는 PIN은 쓸 수 "
+                "없습니다. <span class=\"en\">PINs others guess first, such as 1234, 0000 or "
+                "1004, are not accepted.</span></p>\n");
+}
+
+/* The code that proves a web sign-up's phone (signup_code.h), asked at
+ * its first sign-in: required once the platform knows it is due, else
+ * offered to whoever has just signed up. */
+static void code_field(buf *b, int required)
+{
+    buf_printf(b, "<label for=\"code\">가입 확인 코드%s <span class=\"en\">/ Sign-up code%s"
+                  "</span></label><input id=\"code\" name=\"code\" type=\"text\""
+                  " inputmode=\"numeric\" pattern=\"[0-9 -]{6,11}\" maxlength=\"11\""
+                  " autocomplete=\"one-time-code\"%s>\n",
+               required ? "" : " (가입 후 처음 로그인할 때)",
+               required ? "" : " (first sign-in after signing up)", required ? " required" : "");
+}
+
+typedef enum code_ask { CODE_NONE, CODE_OFFERED, CODE_REQUIRED } code_ask;
+
+static void login_form_with(buf *b, const char *csrf, code_ask code)
 {
     buf_puts(b, "<form method=\"post\" action=\"/login\">\n");
     csrf_field(b, csrf);
     field(b, "phone", "tel", "휴대전화 번호", "Mobile phone number",
           "maxlength=\"13\" autocomplete=\"tel\" placeholder=\"010-1234-5678\"");
     pin_field(b);
+    if (code != CODE_NONE)
+        code_field(b, code == CODE_REQUIRED);
     buf_puts(b, "<button type=\"submit\">로그인 / Sign in</button></form>\n"
                 "<p><a href=\"/signup\">회원가입 / Sign up</a></p>\n");
+}
+
+static void login_form(buf *b, const char *csrf)
+{
+    login_form_with(b, csrf, CODE_NONE);
 }
 
 void platform_pages_login(buf *b, const char *platform, const char *csrf, const char *msg_ko,
@@ -86,16 +120,27 @@ void platform_pages_login(buf *b, const char *platform, const char *csrf, const 
     platform_pages_end(b);
 }
 
+void platform_pages_login_code(buf *b, const char *platform, const char *csrf,
+                               const char *msg_ko, const char *msg_en)
+{
+    platform_pages_begin(b, platform, "가입 확인", "Confirm your sign-up");
+    platform_pages_message(b, msg_ko, msg_en, NULL);
+    login_form_with(b, csrf, CODE_REQUIRED);
+    platform_pages_end(b);
+}
+
 void platform_pages_signup_received(buf *b, const char *platform, const char *csrf)
 {
     platform_pages_begin(b, platform, "가입 신청", "Sign-up");
     platform_pages_message(b, "가입 신청을 받았습니다. 결과는 해당 휴대전화 번호로 문자(또는 앱 "
-                              "알림)로 알려드립니다. 가입이 완료되면 아래에서 로그인하세요.",
+                              "알림)로 알려드립니다. 가입 확인 코드를 받으면 30분 안에 아래에서 "
+                              "PIN과 함께 입력해 로그인하세요.",
                            "We have your sign-up. What became of it is sent to the phone "
-                           "number concerned, by text message (or app notification). Once it "
-                           "is done, sign in below.",
+                           "number concerned, by text message (or app notification). If it "
+                           "brings a sign-up code, sign in below with your PIN and that code "
+                           "within 30 minutes.",
                            NULL);
-    login_form(b, csrf);
+    login_form_with(b, csrf, CODE_OFFERED);
     platform_pages_end(b);
 }
 
@@ -122,7 +167,7 @@ void platform_pages_signup(buf *b, const char *platform, const char *csrf, const
     field(b, "rrn", "password", "주민등록번호 (본인확인 후 저장하지 않습니다)",
           "Resident registration number (used to identify you, never stored)",
           "maxlength=\"14\" autocomplete=\"off\" placeholder=\"YYMMDD-SNNNNNN\"");
-    pin_field(b);
+    new_pin_field(b);
     buf_puts(b, "<label><input type=\"checkbox\" name=\"consent\" value=\"on\"> "
                 "공공기관의 모바일 전자고지를 이 서비스로 받는 데 동의합니다. "
                 "<span class=\"en\">I agree to receive official notices from public "

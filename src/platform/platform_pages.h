@@ -22,6 +22,9 @@ void platform_pages_message(buf *b, const char *ko, const char *en, const char *
 /* Every form carries csrf, the token of the page's cookie (csrf.h). */
 void platform_pages_login(buf *b, const char *platform, const char *csrf, const char *msg_ko,
                           const char *msg_en);
+/* The sign-in form again, the sign-up code required with the PIN. */
+void platform_pages_login_code(buf *b, const char *platform, const char *csrf,
+                               const char *msg_ko, const char *msg_en);
 void platform_pages_signup(buf *b, const char *platform, const char *csrf, const char *msg_ko,
                            const char *msg_en, const char *detail);
 /* The one answer to every accepted sign-up, whoever asked (no oracle):

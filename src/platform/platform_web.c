@@ -28,6 +28,7 @@
 #include "platform_pages.h"
 #include "platform_reports.h"
 #include "platform_signin.h"
+#include "signup_code.h"
 #include "signup_limit.h"
 #include "view_token.h"
 
@@ -236,9 +237,112 @@ static void login_page(platform *p, const http_request *req, http_response *resp
     reply_page(resp, status, &b);
 }
 
+static void code_page(platform *p, const http_request *req, http_response *resp,
+                      const char *ko, const char *en)
+{
+    char token[CSRF_TOKEN_LEN + 1];
+    buf b;
+
+    pre_token(p, req, resp, token);
+    buf_init(&b, 4096);
+    platform_pages_login_code(&b, p->name, token, ko, en);
+    reply_page(resp, 401, &b);
+}
+
+/* What a first sign-in with the right PIN does to a web sign-up whose
+ * phone is not yet proved (signup_code.h). */
+typedef enum confirm_step {
+    CONFIRM_ASK,
+    CONFIRM_LAPSED,
+    CONFIRM_DONE,
+    CONFIRM_WRONG,
+    CONFIRM_GONE, /* replaced by a newer sign-up since it was read */
+} confirm_step;
+
+static confirm_step confirm_step_of(const member *m, const char *typed)
+{
+    char now[25], code[SIGNUP_CODE_DIGITS + 1];
+    int right;
+
+    clock_rfc3339_ms(now, clock_now_ms());
+    if (strcmp(m->confirm_until, now) < 0)
+        return CONFIRM_LAPSED;
+    if (!typed[0])
+        return CONFIRM_ASK;
+    right = signup_code_read(typed, code) == 0 &&
+            signup_code_matches(m->phone, code, m->confirm_hash);
+    secure_wipe(code, sizeof code);
+    return right ? CONFIRM_DONE : CONFIRM_WRONG;
+}
+
+/* The PIN was right; the code decides. Lapsed and spent sign-ups are
+ * dropped, so the phone and the person are free for a new one. */
+static void confirm_signup(platform *p, const http_request *req, http_response *resp,
+                           const member *m, const char *typed)
+{
+    char masked[LOGIN_GUARD_MASKED_MAX], ko[256], en[256];
+    confirm_step step = confirm_step_of(m, typed);
+    int rc = 0;
+
+    login_guard_mask_phone(m->phone, masked);
+    if (step == CONFIRM_ASK) {
+        code_page(p, req, resp, "휴대전화로 받은 가입 확인 코드를 PIN과 함께 입력하세요.",
+                  "Give the sign-up code sent to your phone with your PIN.");
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (step == CONFIRM_LAPSED)
+        rc = platform_db_member_drop_unconfirmed(p->db, m->id);
+    else if (step == CONFIRM_DONE && (rc = platform_db_member_confirm(p->db, m->id,
+                                                                       m->confirm_hash)) == 0)
+        step = CONFIRM_GONE;
+    else if (step == CONFIRM_WRONG)
+        rc = platform_db_member_code_wrong(p->db, m->id, m->confirm_hash);
+    pthread_mutex_unlock(&p->lock);
+    if (rc < 0) {
+        error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                   "Temporary error. Please try again shortly.", "/");
+        retry_after(resp, 5000);
+        return;
+    }
+    if (step == CONFIRM_DONE) {
+        log_info("sign-up of %s confirmed: its phone proved by the code", masked);
+        if (new_session(p, resp, m->id) != 0)
+            error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
+        else
+            redirect(resp, "/inbox");
+        return;
+    }
+    if (step == CONFIRM_GONE) {
+        login_page(p, req, resp, 401, "같은 번호나 같은 사람으로 새 가입 신청이 있어 이 신청은 "
+                                      "취소되었습니다. 다시 가입하세요.",
+                   "A newer sign-up for the same phone or person replaced this one: sign up "
+                   "again.");
+        return;
+    }
+    if (step == CONFIRM_LAPSED || rc == 0) {
+        log_info("sign-up of %s dropped at sign-in: %s", masked,
+                 step == CONFIRM_LAPSED ? "its code lapsed" : "too many wrong codes");
+        login_page(p, req, resp, 401,
+                   step == CONFIRM_LAPSED ? "가입 확인 시간(30분)이 지나 가입 신청이 취소되었습니다. "
+                                            "다시 가입하세요."
+                                          : "가입 확인 코드가 여러 번 틀려 가입 신청이 취소되었습니다. "
+                                            "다시 가입하세요.",
+                   step == CONFIRM_LAPSED ? "The sign-up was not confirmed within 30 minutes and "
+                                            "is cancelled: sign up again."
+                                          : "Too many wrong sign-up codes: the sign-up is "
+                                            "cancelled. Sign up again.");
+        return;
+    }
+    log_warn("sign-up of %s: a wrong code at sign-in (%d tries left)", masked, rc);
+    snprintf(ko, sizeof ko, "가입 확인 코드가 맞지 않습니다. 남은 횟수: %d", rc);
+    snprintf(en, sizeof en, "Wrong sign-up code: %d tr%s left.", rc, rc == 1 ? "y" : "ies");
+    code_page(p, req, resp, ko, en);
+}
+
 static void post_login(platform *p, const http_request *req, http_response *resp)
 {
-    char phone[PHONE_MAX_CHARS + 1], ko[512], en[512], source[SOURCE_MAX];
+    char phone[PHONE_MAX_CHARS + 1], ko[512], en[512], source[SOURCE_MAX], code[32];
     const char *phone_in, *pin;
     long long wait_ms = 0;
     login_verdict why = LOGIN_GO;
@@ -254,6 +358,8 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     }
     phone_in = form_get(&f, "phone");
     pin = form_get(&f, "pin");
+    /* Cut to fit: a longer one is no code anyway (signup_code_read). */
+    snprintf(code, sizeof code, "%s", form_get(&f, "code") ? form_get(&f, "code") : "");
     if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
         form_free(&f);
         login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
@@ -270,6 +376,11 @@ static void post_login(platform *p, const http_request *req, http_response *resp
             retry_after(resp, wait_ms);
             platform_signin_log_refusal("sign-in", phone, source, why, wait_ms);
         }
+        return;
+    }
+    if (m.confirm_until[0]) {
+        confirm_signup(p, req, resp, &m, code);
+        secure_wipe(code, sizeof code);
         return;
     }
     if (new_session(p, resp, m.id) != 0) {
@@ -509,8 +620,11 @@ static void log_signup(const char *source, const signup *s, const char *phone_in
         snprintf(phone, sizeof phone, "?");
     login_guard_mask_phone(phone, masked);
     if (s->member)
-        log_info("web sign-up from %s for %s: member %lld, told by message", source, masked,
-                 s->member);
+        log_info("web sign-up from %s for %s: member %lld, its code sent by message", source,
+                 masked, s->member);
+    else if (s->taken == 3)
+        log_info("web sign-up from %s for %s: nobody stored, the phone was sent its sign-up "
+                 "messages for today", source, masked);
     else
         log_info("web sign-up from %s for %s: %s, told by message to the holder", source,
                  masked, s->taken == 1 ? "phone taken" : "person already a member");

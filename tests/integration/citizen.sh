@@ -72,7 +72,7 @@ login() {
 	curl -s --interface "$1" -c "$2" -b "$2" -H "Origin: $ORIGIN" -o login.out -D login.hdr \
 		${XFF:+-H "X-Forwarded-For: $XFF"} \
 		-w '%{http_code}' --data-urlencode "csrf=$tok" --data-urlencode "phone=$3" \
-		--data-urlencode "pin=$4" "$P/login"
+		--data-urlencode "pin=$4" ${CODE:+--data-urlencode "code=$CODE"} "$P/login"
 }
 
 # --- an attacker's wrong PINs do not keep the victim out ---
@@ -223,8 +223,8 @@ check "... with byte-identical pages, save the form token" \
 		! cmp -s new.jar.out member.jar.out && grep -q 'We have your sign-up' new.jar.out"
 check "the new person became a member, nobody else did" \
 	[ "$(q "SELECT group_concat(phone) FROM (SELECT phone FROM members ORDER BY id)")" = 01020000001,01020000002,01020000003 ]
-check "the outcome went to the phones as messages of kind signup: done to the new one" \
-	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000003' AND text LIKE '%가입이 완료%'")" = 1 ]
+check "the outcome went to the phones as messages of kind signup: done to the new one, with its code" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000003' AND text LIKE '%가입 확인 코드 ______.%Your sign-up code is ______:%ignore this.%'")" = 1 ]
 check "... 'already a member' to the member's phone on file, not to the phone typed" \
 	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already a member%'\")\" = 1 ] &&
 		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE phone='01020000004'\")\" = 0 ]"
@@ -240,6 +240,65 @@ check "sign-ups are limited per source: 10 an hour (here 400s for a short PIN), 
 	[ "$codes" = "$(printf '400 %.0s' $(seq 1 10))429 " ]
 check "... and the refusal is logged" grep -q 'web sign-up refused from 127.0.0.12: more than 10 in an hour' platform.log
 check "another source may still sign up" [ "$(signup 127.0.0.13 rate2.jar X 010-2000-0099 950505-1234567 12)" = 400 ]
+
+# --- a phone typed by someone else is not held from its owner ---
+# The sign-up code in the last sign-up message sent to a phone.
+code_sent_to() {
+	q "SELECT text FROM outbox WHERE kind='signup' AND phone='$1' ORDER BY id DESC LIMIT 1" |
+		sed -n 's/.*가입 확인 코드 \([0-9]\{6\}\)\..*/\1/p'
+}
+member_at() { q "SELECT name FROM members WHERE phone='$1'"; }
+signup 127.0.0.51 squat.jar 남의폰 010-2000-0007 880808-1234567 2468 >/dev/null
+SQUAT_CODE=$(code_sent_to 01020000007)
+signup 127.0.0.52 owner.jar 폰주인 010-2000-0007 870707-1234567 3579 >/dev/null
+OWNER_CODE=$(code_sent_to 01020000007)
+check "someone signs up with another's phone; the owner's own sign-up then takes its place" \
+	bash -c "[ '$(member_at 01020000007)' = 폰주인 ] && [ -n '$SQUAT_CODE' ] && [ -n '$OWNER_CODE' ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM members WHERE name='남의폰'\")\" = 0 ]"
+check "... which is logged, as a web sign-up replacing an unconfirmed one" \
+	grep -q 'a web sign-up replaced unconfirmed web member [0-9]* (same phone)' platform.log
+check "... the first one's PIN and code open nothing now (401)" \
+	[ "$(CODE=$SQUAT_CODE login 127.0.0.51 squat.jar 010-2000-0007 2468)" = 401 ]
+check "... and the owner signs in with their PIN and the code their phone got" \
+	[ "$(CODE=$OWNER_CODE login 127.0.0.52 owner.jar 010-2000-0007 3579)" = 303 ]
+check "... into their inbox (200)" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.53 -b owner.jar '$P/inbox')\" = 200 ]"
+signup 127.0.0.53 late.jar 늦은이 010-2000-0007 860606-1234567 3579 >/dev/null
+check "a confirmed web member keeps the phone: a later web sign-up is told it is taken" \
+	bash -c "[ '$(member_at 01020000007)' = 폰주인 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000007' AND text LIKE '%already has an account%'\")\" = 1 ]"
+# A code not given in 30 minutes lapses: the sign-up is dropped at its
+# sign-in, or by the next web sign-up.
+signup 127.0.0.54 lapse.jar 늦장 010-2000-0008 850505-1234567 3579 >/dev/null
+LAPSE_CODE=$(code_sent_to 01020000008)
+q "UPDATE members SET confirm_until = '2020-01-01T00:00:00.000Z' WHERE phone='01020000008'"
+code=$(CODE=$LAPSE_CODE login 127.0.0.54 lapse.jar 010-2000-0008 3579)
+check "a sign-in after the code lapsed: 401, the sign-up cancelled, the phone free again" \
+	bash -c "[ $code = 401 ] && grep -q 'not confirmed within 30 minutes' login.out && [ -z '$(member_at 01020000008)' ]"
+signup 127.0.0.54 lapse2.jar 늦장둘 010-2000-0008 850505-1234567 3579 >/dev/null
+q "UPDATE members SET confirm_until = '2020-01-01T00:00:00.000Z' WHERE phone='01020000008'"
+signup 127.0.0.55 other.jar 다른이 010-2000-0012 840404-1234567 3579 >/dev/null
+check "a lapsed sign-up nobody signs in to is dropped by the next web sign-up" \
+	bash -c "[ -z '$(member_at 01020000008)' ] && [ -n '$(member_at 01020000012)' ] &&
+		grep -q 'signup: 1 web sign-up dropped, its phone never proved in 30 min' platform.log"
+# Five wrong codes and the sign-up is gone.
+TRIES_CODE=$(code_sent_to 01020000012)
+WRONG=$(printf '%s%d' "${TRIES_CODE:0:5}" $(( (${TRIES_CODE:5:1} + 1) % 10 )))
+codes=""
+for i in 1 2 3 4 5; do codes="$codes$(CODE=$WRONG login 127.0.0.55 other.jar 010-2000-0012 3579) "; done
+check "wrong codes: 401 each, the fifth cancels the sign-up" \
+	bash -c "[ '$codes' = '401 401 401 401 401 ' ] && grep -q 'Too many wrong sign-up codes' login.out &&
+		[ -z '$(member_at 01020000012)' ]"
+check "... and the right code after them finds nothing (401)" \
+	[ "$(CODE=$TRIES_CODE login 127.0.0.55 other.jar 010-2000-0012 3579)" = 401 ]
+# A phone sent its 3 sign-up messages today cannot be sent a code: a
+# fourth sign-up stores nobody, and the page says the same as ever.
+for k in 1 2 3; do signup 127.0.0.56 spent.jar "이름$k" 010-2000-0013 "83030${k}-1234567" 3579 >/dev/null; done
+code=$(signup 127.0.0.56 spent4.jar 넷째 010-2000-0013 830304-1234567 3579)
+check "a fourth sign-up for a phone in a day: the same 200 page, nobody stored, logged" \
+	bash -c "[ $code = 200 ] && grep -q 'We have your sign-up' spent4.jar.out && [ '$(member_at 01020000013)' = 이름3 ] &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000013'\")\" = 3 ] &&
+		grep -q 'web sign-up from 127.0.0.56 for 010\*\*\*\*0013: nobody stored, the phone was sent its sign-up messages for today' platform.log"
 
 # --- CSRF: our origin and the form's token on every POST ---
 login 127.0.0.3 victim.jar 010-2000-0001 2468 >/dev/null # the hour passed: a new session

@@ -301,7 +301,17 @@ web_signup_checks() {
 	check "a relay to an unverified member: rejected, identity not verified" \
 		jqok '.results[0].status == "rejected" and .results[0].reason == "identity not verified"' "$(body_of "$r")"
 	check "no inbox row for the unverified member" [ "$(q "SELECT count(*) FROM inbox WHERE notice='$n8'")" = 0 ]
-	check "the new member signs in once the message came" [ "$(login 010-9999-0000 246810 su.jar)" = 303 ]
+	check "a first sign-in without the code the message brought: 401, the code asked for, no session" \
+		first_signin_asks_code
+	code=$(login_code 010-9999-0000 246810 su.jar "$(wrong_code "$SU_CODE")")
+	check "... with a wrong code: 401, tries left said, one counted" \
+		bash -c "[ $code = 401 ] && grep -q 'Wrong sign-up code: 4 tries left' login.out &&
+			[ \"\$(sqlite3 '$DB' \"SELECT confirm_tries FROM members WHERE phone='01099990000'\")\" = 1 ]"
+	check "the new member signs in with the PIN and the code the message brought" \
+		[ "$(login_code 010-9999-0000 246810 su.jar "${SU_CODE:0:3} ${SU_CODE:3}")" = 303 ]
+	check "... which proved the phone: confirmed, no code kept" \
+		[ "$(q "SELECT confirm_until IS NULL AND confirm_hash IS NULL FROM members WHERE phone='01099990000'")" = 1 ]
+	check "... and later sign-ins need the PIN alone" [ "$(login 010-9999-0000 246810 su2b.jar)" = 303 ]
 	curl -s -b su.jar "$P/inbox" >su.inbox
 	check "the unverified member's inbox says notices wait for identity confirmation" \
 		grep -q 'only after your identity has been confirmed' su.inbox
@@ -341,6 +351,22 @@ web_signup_checks() {
 	r=$(relay "$(item $n9 "$rk" 'Tax')")
 	check "once verified, a relay is accepted" jqok '.results[0].status == "accepted"' "$(body_of "$r")"
 }
+# The sign-up code in the message sent to a phone (its last sign-up).
+code_sent_to() {
+	q "SELECT text FROM outbox WHERE kind='signup' AND phone='$1' ORDER BY id DESC LIMIT 1" |
+		sed -n 's/.*가입 확인 코드 \([0-9]\{6\}\)\..*/\1/p'
+}
+# Another code than $1 (its last digit moved on).
+wrong_code() { printf '%s%d' "${1:0:5}" $(( (${1:5:1} + 1) % 10 )); }
+login_code() { # phone pin jar code -> status
+	web_post "$ORIGIN" "$P/login" "$3" "$(web_token "$P/" "$3")" -o login.out -D login.hdr \
+		-w '%{http_code}' --data-urlencode "phone=$1" --data-urlencode "pin=$2" --data-urlencode "code=$4"
+}
+first_signin_asks_code() {
+	[ "$(login 010-9999-0000 246810 su.jar)" = 401 ] && grep -q 'name="code"' login.out &&
+		grep -q 'Give the sign-up code sent to your phone' login.out &&
+		! grep -qi '^set-cookie: herald_sid=' login.hdr
+}
 # How many directory entries the hub got for an rk.
 entries_for() { jq -s --arg rk "$1" '[.[] | select(.kind=="entries" and .rk==$rk)] | length' hub.jsonl; }
 # Waits until the platform has handed every report to the hub.
@@ -362,8 +388,12 @@ code=$(web_post "$ORIGIN" "$P/signup" su.jar "$(web_token "$P/signup" su.jar)" -
 	--data-urlencode 'rrn=750505-1234567' --data-urlencode 'pin=246810' --data 'consent=on')
 check "POST /signup answers 200, no session: the outcome goes to the phone" \
 	bash -c "[ $code = 200 ] && grep -q 'We have your sign-up' su.out && ! grep -qi '^set-cookie: herald_sid=' su.hdr"
-check "... as a message of kind signup in the outbox, to the new member's phone" \
-	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01099990000' AND text LIKE '%가입이 완료%'")" = 1 ]
+check "... as a message of kind signup in the outbox, to the new member's phone, with a code (SMS: Korean)" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01099990000' AND text LIKE '%가입 확인 코드 ______. 30분 안에%무시하세요.%'")" = 1 ]
+SU_CODE=$(code_sent_to 01099990000)
+check "... and the member waits for it: unconfirmed for 30 minutes, the code kept as a hash only" \
+	bash -c "[ -n '$SU_CODE' ] && [ \"\$(sqlite3 '$DB' \"SELECT (julianday(confirm_until) - julianday('now')) * 1440 BETWEEN 29 AND 30.1,
+		length(confirm_hash), instr(confirm_hash, '$SU_CODE') FROM members WHERE phone='01099990000'\")\" = '1|64|0' ]"
 web_signup_checks
 # Someone types another person's RRN on the web page; the real person then
 # signs up through the back office with their own phone: the proofed

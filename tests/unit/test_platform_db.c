@@ -164,6 +164,115 @@ static void a_refused_sign_up_drops_no_one(void **state)
     platform_db_close(d);
 }
 
+/* A web sign-up waiting for the code that proves its phone. */
+static member unconfirmed(const char *phone, char tag, const char *until)
+{
+    member m = person(phone, tag, 0);
+
+    snprintf(m.confirm_until, sizeof m.confirm_until, "%s", until);
+    memset(m.confirm_hash, tag, 64);
+    return m;
+}
+
+/* Its phone not yet proved, a web sign-up holds nothing: a later web
+ * sign-up of the same phone or person takes its place. Once proved, it
+ * keeps both from other web sign-ups, not from the back office. */
+static void an_unconfirmed_sign_up_gives_way(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("unconfirmed", path, sizeof path);
+    member squat = unconfirmed("01020000007", 'a', "2026-12-07T00:30:00.000Z");
+    member owner = unconfirmed("01020000007", 'b', "2026-12-07T00:31:00.000Z");
+    member late = unconfirmed("01020000007", 'c', "2026-12-07T00:32:00.000Z");
+    member office = person("01020000007", 'd', 1), got;
+    const char *dup;
+    long long owner_id;
+
+    (void)state;
+    assert_true(platform_db_member_insert(d, &squat, "t", &dup) > 0);
+    owner_id = platform_db_member_insert(d, &owner, "t", &dup);
+    assert_true(owner_id > 0);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000007", &got), 1);
+    assert_int_equal(got.id, owner_id);
+    assert_string_equal(got.confirm_until, "2026-12-07T00:31:00.000Z");
+    assert_int_equal(strlen(got.confirm_hash), 64);
+    /* the replaced sign-up's code, checked before it went, confirms
+     * nothing, though the newer row may have taken its id */
+    assert_int_equal(platform_db_member_confirm(d, owner_id, squat.confirm_hash), 0);
+    assert_int_equal(platform_db_member_code_wrong(d, owner_id, squat.confirm_hash), 0);
+    assert_int_equal(platform_db_member_by_id(d, owner_id, &got), 1);
+    assert_int_equal(got.confirm_tries, 0);
+    assert_int_equal(platform_db_member_confirm(d, owner_id, owner.confirm_hash), 1);
+    assert_int_equal(platform_db_member_by_id(d, owner_id, &got), 1);
+    assert_string_equal(got.confirm_until, "");
+    assert_string_equal(got.confirm_hash, "");
+    assert_int_equal(platform_db_member_insert(d, &late, "t", &dup), 0);
+    assert_string_equal(dup, "phone");
+    /* the back office proofs the person: its sign-up still wins */
+    assert_true(platform_db_member_insert(d, &office, "t", &dup) > 0);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000007", &got), 1);
+    assert_string_equal(got.name, "member d");
+    platform_db_close(d);
+}
+
+/* Wrong codes are counted in the database, so parallel guesses each
+ * count; the fifth drops the sign-up. */
+static void wrong_codes_drop_the_sign_up(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("codes", path, sizeof path);
+    member m = unconfirmed("01020000012", 'a', "2026-12-07T00:30:00.000Z"), got;
+    const char *dup;
+    long long id;
+
+    (void)state;
+    id = platform_db_member_insert(d, &m, "t", &dup);
+    assert_true(id > 0);
+    for (int left = 4; left >= 1; left--)
+        assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), left);
+    assert_int_equal(platform_db_member_by_id(d, id, &got), 1);
+    assert_int_equal(got.confirm_tries, 4);
+    assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), 0);
+    assert_int_equal(platform_db_member_by_id(d, id, &got), 0);
+    /* gone: nothing left to try or confirm */
+    assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), 0);
+    assert_int_equal(platform_db_member_confirm(d, id, m.confirm_hash), 0);
+    platform_db_close(d);
+}
+
+/* Lapsed sign-ups go, the others stay; a member made or verified by the
+ * back office never lapses, and a verified one is not dropped as
+ * unconfirmed. */
+static void lapsed_sign_ups_are_pruned(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("lapsed", path, sizeof path);
+    member old = unconfirmed("01020000008", 'a', "2026-12-06T23:00:00.000Z");
+    member fresh = unconfirmed("01020000009", 'b', "2026-12-07T01:00:00.000Z");
+    member verified = unconfirmed("01020000010", 'c', "2026-12-06T22:00:00.000Z");
+    member office = person("01020000011", 'd', 1), got;
+    const char *dup;
+    long long vid;
+
+    (void)state;
+    assert_true(platform_db_member_insert(d, &old, "t", &dup) > 0);
+    assert_true(platform_db_member_insert(d, &fresh, "t", &dup) > 0);
+    vid = platform_db_member_insert(d, &verified, "t", &dup);
+    assert_true(vid > 0);
+    assert_int_equal(platform_db_member_verify(d, vid), 0);
+    assert_true(platform_db_member_insert(d, &office, "t", &dup) > 0);
+    assert_int_equal(platform_db_members_prune_unconfirmed(d, "2026-12-07T00:00:00.000Z"), 1);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000008", &got), 0);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000009", &got), 1);
+    assert_int_equal(platform_db_member_by_id(d, vid, &got), 1);
+    assert_string_equal(got.confirm_until, ""); /* verifying proved the phone too */
+    assert_int_equal(platform_db_member_drop_unconfirmed(d, vid), 0);
+    assert_int_equal(platform_db_member_by_id(d, vid, &got), 1);
+    assert_int_equal(platform_db_members_prune_unconfirmed(d, "2027-01-01T00:00:00.000Z"), 1);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000011", &got), 1);
+    platform_db_close(d);
+}
+
 static void a_notice_is_filed_once(void **state)
 {
     char path[128];
@@ -777,6 +886,40 @@ static void an_older_outbox_is_migrated(void **state)
     platform_db_close(d);
 }
 
+/* Members made before sign-ups proved their phone read as confirmed. */
+static void older_members_are_confirmed(void **state)
+{
+    char path[128], err[256];
+    sqlite3 *db;
+    platform_db *d;
+    member got, web = unconfirmed("01020000013", 'b', "2026-12-07T00:30:00.000Z");
+    const char *dup;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/old_members.db", dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE members(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " phone TEXT NOT NULL UNIQUE, ci TEXT NOT NULL, rk TEXT NOT NULL UNIQUE,"
+        " pin_hash TEXT NOT NULL, consent INTEGER NOT NULL, preference INTEGER NOT NULL,"
+        " created TEXT NOT NULL, verified INTEGER NOT NULL);"
+        "INSERT INTO members(name, phone, ci, rk, pin_hash, consent, preference, created,"
+        " verified) VALUES ('web', '01020000012', 'c', 'r', '$argon2id$', 1, 1, 't', 0);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    d = platform_db_open(path, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000012", &got), 1);
+    assert_string_equal(got.confirm_until, "");
+    assert_int_equal(got.confirm_tries, 0);
+    assert_true(platform_db_member_insert(d, &web, "t", &dup) > 0);
+    assert_int_equal(platform_db_members_prune_unconfirmed(d, "2027-01-01T00:00:00.000Z"), 1);
+    assert_int_equal(platform_db_member_by_phone(d, "01020000012", &got), 1);
+    platform_db_close(d);
+}
+
 static int make_dir(void **state)
 {
     (void)state;
@@ -798,6 +941,10 @@ int main(void)
         cmocka_unit_test(members_sign_up_verify_and_consent),
         cmocka_unit_test(a_verified_sign_up_replaces_an_unverified_one),
         cmocka_unit_test(a_refused_sign_up_drops_no_one),
+        cmocka_unit_test(an_unconfirmed_sign_up_gives_way),
+        cmocka_unit_test(wrong_codes_drop_the_sign_up),
+        cmocka_unit_test(lapsed_sign_ups_are_pruned),
+        cmocka_unit_test(older_members_are_confirmed),
         cmocka_unit_test(a_notice_is_filed_once),
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),

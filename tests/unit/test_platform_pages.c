@@ -121,6 +121,29 @@ static void unverified_members_are_told_notices_wait(void **state)
     platform_pages_signup(&b, "messenger", "t0k", NULL, NULL, NULL);
     assert_non_null(strstr(b.data, "본인 확인"));
     assert_non_null(strstr(b.data, "only after your identity has been confirmed"));
+    /* The PIN is a new one: the browser offers to make it, and the page
+     * says the rule it is checked by. */
+    assert_non_null(strstr(b.data, "autocomplete=\"new-password\" aria-describedby=\"pin-rule\""));
+    assert_non_null(strstr(b.data, "<p id=\"pin-rule\">"));
+    assert_null(strstr(b.data, "current-password"));
+    buf_free(&b);
+
+    /* After a sign-up, the code its message brings is offered with the
+     * PIN; once the platform asks for it, it is required. */
+    buf_init(&b, 256);
+    platform_pages_signup_received(&b, "messenger", "t0k");
+    assert_non_null(strstr(b.data, "name=\"code\""));
+    assert_non_null(strstr(b.data, "autocomplete=\"one-time-code\">"));
+    assert_non_null(strstr(b.data, "first sign-in after signing up"));
+    buf_free(&b);
+    buf_init(&b, 256);
+    platform_pages_login_code(&b, "messenger", "t0k", "코드", "Code");
+    assert_non_null(strstr(b.data, "autocomplete=\"one-time-code\" required>"));
+    assert_non_null(strstr(b.data, "name=\"pin\""));
+    buf_free(&b);
+    buf_init(&b, 256);
+    platform_pages_login(&b, "messenger", "t0k", NULL, NULL);
+    assert_null(strstr(b.data, "name=\"code\""));
     buf_free(&b);
 
     memset(&m, 0, sizeof m);
