@@ -1,5 +1,5 @@
-/* platform_web.c -- the citizen pages: sign-up, sign-in, inbox, and
- * opening a notice.
+/* platform_web.c -- the citizen pages: sign-in, inbox, and opening a
+ * notice (sign-up and its code: platform_web_signup.c).
  *
  * Sessions are random 32-byte ids in an HttpOnly, SameSite=Strict cookie;
  * the server keeps only their SHA-256, so a copy of the database opens no
@@ -7,9 +7,7 @@
  * token (csrf.h): a member's forms are bound to the session, the sign-in
  * and sign-up forms to a pre-session cookie set with the page. Every PIN
  * check (sign-in and opening a notice) goes through platform_signin.c,
- * under the limits of login_guard.h. A web sign-up answers the
- * same page whatever became of it; the outcome goes to the phone it
- * concerns (platform_alert.h), so the page tells no one who is a member. */
+ * under the limits of login_guard.h. */
 #include "platform_web.h"
 
 #include <stdio.h>
@@ -22,22 +20,20 @@
 #include "log.h"
 #include "login_guard.h"
 #include "phone.h"
-#include "pin.h"
 #include "platform.h"
 #include "platform_members.h"
 #include "platform_pages.h"
 #include "platform_reports.h"
 #include "platform_signin.h"
-#include "signup_code.h"
-#include "signup_limit.h"
+#include "platform_web_internal.h"
 #include "view_token.h"
 
 #define SESSION_COOKIE "herald_sid"
-#define PRE_COOKIE "herald_pre"
-#define SOURCE_MAX HTTP_SOURCE_MAX
+#define PRE_COOKIE WEB_PRE_COOKIE
+#define SOURCE_MAX WEB_SOURCE_MAX
 #define INBOX_LIMIT 200
 
-static void reply_page(http_response *resp, int status, buf *b)
+void web_reply_page(http_response *resp, int status, buf *b)
 {
     size_t len;
     char *text = buf_take(b, &len);
@@ -56,21 +52,21 @@ static void reply_page(http_response *resp, int status, buf *b)
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
-static void redirect(http_response *resp, const char *location)
+void web_redirect(http_response *resp, const char *location)
 {
     http_reply_body(resp, 303, "text/html; charset=utf-8", strdup(""), 0);
     http_add_header(resp, "Location", location);
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
-static void error_page(platform *p, http_response *resp, int status, const char *ko,
-                       const char *en, const char *back)
+void web_error_page(platform *p, http_response *resp, int status, const char *ko,
+                    const char *en, const char *back)
 {
     buf b;
 
     buf_init(&b, 2048);
     platform_pages_error(&b, p->name, ko, en, back);
-    reply_page(resp, status, &b);
+    web_reply_page(resp, status, &b);
 }
 
 /* id_hash = hex(SHA-256(cookie value)). Returns -1 when the cookie is not
@@ -107,8 +103,8 @@ static int session_member(platform *p, const char *hash, member *m)
 /* A fault of ours, in the middle of what a member was doing. */
 static void temporary_error(platform *p, http_response *resp)
 {
-    error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
-               "Temporary error: please try again in a moment.", "/inbox");
+    web_error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                   "Temporary error: please try again in a moment.", "/inbox");
     http_add_header(resp, "Retry-After", "2");
 }
 
@@ -134,8 +130,8 @@ static int cookie_ok(const char *v)
 
 /* The token of the sign-in and sign-up forms, bound to the browser's
  * pre-session cookie; one is made and set when it has none. */
-static void pre_token(platform *p, const http_request *req, http_response *resp,
-                      char token[CSRF_TOKEN_LEN + 1])
+void web_pre_token(platform *p, const http_request *req, http_response *resp,
+                   char token[CSRF_TOKEN_LEN + 1])
 {
     const char *have = http_cookie(req, PRE_COOKIE);
     uint8_t raw[32];
@@ -151,44 +147,44 @@ static void pre_token(platform *p, const http_request *req, http_response *resp,
 }
 
 /* The source an attempt is counted against (http_source.h). */
-static void source_of(const http_request *req, char out[SOURCE_MAX])
+void web_source_of(const http_request *req, char out[SOURCE_MAX])
 {
     http_client_source(req, out);
 }
 
 /* Every POST of the pages: from our own origin (Origin, else Referer), or
  * 403. Checked before the body is parsed. */
-static int from_our_origin(platform *p, const http_request *req, http_response *resp)
+int web_from_our_origin(platform *p, const http_request *req, http_response *resp)
 {
     const char *origin = http_header(req, "Origin"), *referer = http_header(req, "Referer");
     char source[SOURCE_MAX];
 
     if (csrf_origin_ok(p->public_origin, origin, referer))
         return 1;
-    source_of(req, source);
+    web_source_of(req, source);
     log_warn("refused POST %s from %s: origin %.100s, referer %.100s", req->path, source,
              origin ? origin : "(none)", referer ? referer : "(none)");
-    error_page(p, resp, 403, "다른 사이트에서 보낸 요청은 받지 않습니다.",
-               "Refused: this request did not come from our pages.", "/");
+    web_error_page(p, resp, 403, "다른 사이트에서 보낸 요청은 받지 않습니다.",
+                   "Refused: this request did not come from our pages.", "/");
     return 0;
 }
 
 /* The form's token must be the one for the cookie it is bound to. */
-static int token_ok(platform *p, const http_request *req, http_response *resp, const form *f,
-                    csrf_binding kind, const char *bound)
+int web_token_ok(platform *p, const http_request *req, http_response *resp, const form *f,
+                 csrf_binding kind, const char *bound)
 {
     char source[SOURCE_MAX];
 
     if (csrf_token_ok(p->csrf_key, kind, bound, form_get(f, CSRF_FIELD)))
         return 1;
-    source_of(req, source);
+    web_source_of(req, source);
     log_warn("refused POST %s from %s: missing or wrong form token", req->path, source);
-    error_page(p, resp, 403, "페이지가 만료되었습니다. 다시 열어서 시도하세요.",
-               "This form has expired or is not ours: reload the page and try again.", "/");
+    web_error_page(p, resp, 403, "페이지가 만료되었습니다. 다시 열어서 시도하세요.",
+                   "This form has expired or is not ours: reload the page and try again.", "/");
     return 0;
 }
 
-static int new_session(platform *p, http_response *resp, long long member)
+int web_new_session(platform *p, http_response *resp, long long member)
 {
     uint8_t raw[32];
     char id[65], hash[65];
@@ -206,7 +202,7 @@ static int new_session(platform *p, http_response *resp, long long member)
     return rc;
 }
 
-static void retry_after(http_response *resp, long long wait_ms)
+void web_retry_after(http_response *resp, long long wait_ms)
 {
     char v[24];
 
@@ -214,130 +210,27 @@ static void retry_after(http_response *resp, long long wait_ms)
     http_add_header(resp, "Retry-After", v);
 }
 
-static int parse_form(platform *p, const http_request *req, http_response *resp, form *f,
-                      const char *back)
+int web_parse_form(platform *p, const http_request *req, http_response *resp, form *f,
+                   const char *back)
 {
     const char *why;
 
     if (form_parse(f, req->body, req->body_len, &why) == 0)
         return 0;
-    error_page(p, resp, 400, "입력 형식이 올바르지 않습니다.", why, back);
+    web_error_page(p, resp, 400, "입력 형식이 올바르지 않습니다.", why, back);
     return -1;
 }
 
-static void login_page(platform *p, const http_request *req, http_response *resp, int status,
-                       const char *ko, const char *en)
+void web_login_page(platform *p, const http_request *req, http_response *resp, int status,
+                    const char *ko, const char *en)
 {
     char token[CSRF_TOKEN_LEN + 1];
     buf b;
 
-    pre_token(p, req, resp, token);
+    web_pre_token(p, req, resp, token);
     buf_init(&b, 4096);
     platform_pages_login(&b, p->name, token, ko, en);
-    reply_page(resp, status, &b);
-}
-
-static void code_page(platform *p, const http_request *req, http_response *resp,
-                      const char *ko, const char *en)
-{
-    char token[CSRF_TOKEN_LEN + 1];
-    buf b;
-
-    pre_token(p, req, resp, token);
-    buf_init(&b, 4096);
-    platform_pages_login_code(&b, p->name, token, ko, en);
-    reply_page(resp, 401, &b);
-}
-
-/* What a first sign-in with the right PIN does to a web sign-up whose
- * phone is not yet proved (signup_code.h). */
-typedef enum confirm_step {
-    CONFIRM_ASK,
-    CONFIRM_LAPSED,
-    CONFIRM_DONE,
-    CONFIRM_WRONG,
-    CONFIRM_GONE, /* replaced by a newer sign-up since it was read */
-} confirm_step;
-
-static confirm_step confirm_step_of(const member *m, const char *typed)
-{
-    char now[25], code[SIGNUP_CODE_DIGITS + 1];
-    int right;
-
-    clock_rfc3339_ms(now, clock_now_ms());
-    if (strcmp(m->confirm_until, now) < 0)
-        return CONFIRM_LAPSED;
-    if (!typed[0])
-        return CONFIRM_ASK;
-    right = signup_code_read(typed, code) == 0 &&
-            signup_code_matches(m->phone, code, m->confirm_hash);
-    secure_wipe(code, sizeof code);
-    return right ? CONFIRM_DONE : CONFIRM_WRONG;
-}
-
-/* The PIN was right; the code decides. Lapsed and spent sign-ups are
- * dropped, so the phone and the person are free for a new one. */
-static void confirm_signup(platform *p, const http_request *req, http_response *resp,
-                           const member *m, const char *typed)
-{
-    char masked[LOGIN_GUARD_MASKED_MAX], ko[256], en[256];
-    confirm_step step = confirm_step_of(m, typed);
-    int rc = 0;
-
-    login_guard_mask_phone(m->phone, masked);
-    if (step == CONFIRM_ASK) {
-        code_page(p, req, resp, "휴대전화로 받은 가입 확인 코드를 PIN과 함께 입력하세요.",
-                  "Give the sign-up code sent to your phone with your PIN.");
-        return;
-    }
-    pthread_mutex_lock(&p->lock);
-    if (step == CONFIRM_LAPSED)
-        rc = platform_db_member_drop_unconfirmed(p->db, m->id);
-    else if (step == CONFIRM_DONE && (rc = platform_db_member_confirm(p->db, m->id,
-                                                                       m->confirm_hash)) == 0)
-        step = CONFIRM_GONE;
-    else if (step == CONFIRM_WRONG)
-        rc = platform_db_member_code_wrong(p->db, m->id, m->confirm_hash);
-    pthread_mutex_unlock(&p->lock);
-    if (rc < 0) {
-        error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
-                   "Temporary error. Please try again shortly.", "/");
-        retry_after(resp, 5000);
-        return;
-    }
-    if (step == CONFIRM_DONE) {
-        log_info("sign-up of %s confirmed: its phone proved by the code", masked);
-        if (new_session(p, resp, m->id) != 0)
-            error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
-        else
-            redirect(resp, "/inbox");
-        return;
-    }
-    if (step == CONFIRM_GONE) {
-        login_page(p, req, resp, 401, "같은 번호나 같은 사람으로 새 가입 신청이 있어 이 신청은 "
-                                      "취소되었습니다. 다시 가입하세요.",
-                   "A newer sign-up for the same phone or person replaced this one: sign up "
-                   "again.");
-        return;
-    }
-    if (step == CONFIRM_LAPSED || rc == 0) {
-        log_info("sign-up of %s dropped at sign-in: %s", masked,
-                 step == CONFIRM_LAPSED ? "its code lapsed" : "too many wrong codes");
-        login_page(p, req, resp, 401,
-                   step == CONFIRM_LAPSED ? "가입 확인 시간(30분)이 지나 가입 신청이 취소되었습니다. "
-                                            "다시 가입하세요."
-                                          : "가입 확인 코드가 여러 번 틀려 가입 신청이 취소되었습니다. "
-                                            "다시 가입하세요.",
-                   step == CONFIRM_LAPSED ? "The sign-up was not confirmed within 30 minutes and "
-                                            "is cancelled: sign up again."
-                                          : "Too many wrong sign-up codes: the sign-up is "
-                                            "cancelled. Sign up again.");
-        return;
-    }
-    log_warn("sign-up of %s: a wrong code at sign-in (%d tries left)", masked, rc);
-    snprintf(ko, sizeof ko, "가입 확인 코드가 맞지 않습니다. 남은 횟수: %d", rc);
-    snprintf(en, sizeof en, "Wrong sign-up code: %d tr%s left.", rc, rc == 1 ? "y" : "ies");
-    code_page(p, req, resp, ko, en);
+    web_reply_page(resp, status, &b);
 }
 
 static void post_login(platform *p, const http_request *req, http_response *resp)
@@ -350,9 +243,9 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     member m;
     form f;
 
-    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/") != 0)
+    if (!web_from_our_origin(p, req, resp) || web_parse_form(p, req, resp, &f, "/") != 0)
         return;
-    if (!token_ok(p, req, resp, &f, CSRF_PRE_SESSION, http_cookie(req, PRE_COOKIE))) {
+    if (!web_token_ok(p, req, resp, &f, CSRF_PRE_SESSION, http_cookie(req, PRE_COOKIE))) {
         form_free(&f);
         return;
     }
@@ -362,32 +255,32 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     snprintf(code, sizeof code, "%s", form_get(&f, "code") ? form_get(&f, "code") : "");
     if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
         form_free(&f);
-        login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
-                   "The phone number is 10-13 digits and hyphens.");
+        web_login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
+                       "The phone number is 10-13 digits and hyphens.");
         return;
     }
-    source_of(req, source);
+    web_source_of(req, source);
     r = platform_signin_check(p, source, phone, pin, &m, &wait_ms, &why);
     form_free(&f);
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
-        login_page(p, req, resp, status, ko, en);
+        web_login_page(p, req, resp, status, ko, en);
         if (r == PIN_LOCKED) {
-            retry_after(resp, wait_ms);
+            web_retry_after(resp, wait_ms);
             platform_signin_log_refusal("sign-in", phone, source, why, wait_ms);
         }
         return;
     }
     if (m.confirm_until[0]) {
-        confirm_signup(p, req, resp, &m, code);
+        web_confirm_signup(p, req, resp, &m, code);
         secure_wipe(code, sizeof code);
         return;
     }
-    if (new_session(p, resp, m.id) != 0) {
-        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
+    if (web_new_session(p, resp, m.id) != 0) {
+        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
         return;
     }
-    redirect(resp, "/inbox");
+    web_redirect(resp, "/inbox");
 }
 
 typedef struct inbox_ctx {
@@ -419,10 +312,10 @@ static void get_inbox(platform *p, const member *m, const char *token, http_resp
     platform_pages_inbox_end(&b, c.rows, token);
     if (rc != 0) {
         buf_free(&b);
-        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
         return;
     }
-    reply_page(resp, 200, &b);
+    web_reply_page(resp, 200, &b);
 }
 
 /* The notice row if it exists and is the member's to see (not held
@@ -444,7 +337,7 @@ static void notice_page(platform *p, http_response *resp, int status, const noti
 
     buf_init(&b, 4096);
     platform_pages_notice(&b, p->name, n, token, ko, en);
-    reply_page(resp, status, &b);
+    web_reply_page(resp, status, &b);
 }
 
 static void get_notice(platform *p, const member *m, const char *id, const char *token,
@@ -459,7 +352,7 @@ static void get_notice(platform *p, const member *m, const char *id, const char 
         return;
     }
     if (found == 0 || n.member != m->id) {
-        error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
+        web_error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
     notice_page(p, resp, 200, &n, token, NULL, NULL);
@@ -477,7 +370,7 @@ static void redirect_with_token(http_response *resp, const char *link, const cha
     if (loc.broken) {
         http_reply_error(resp, 500, "out of memory");
     } else {
-        redirect(resp, loc.data);
+        web_redirect(resp, loc.data);
     }
     buf_free(&loc);
 }
@@ -495,9 +388,9 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     pin_result r;
     form f;
 
-    if (parse_form(p, req, resp, &f, "/inbox") != 0)
+    if (web_parse_form(p, req, resp, &f, "/inbox") != 0)
         return;
-    source_of(req, source);
+    web_source_of(req, source);
     r = platform_signin_check(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
                   &wait_ms, &why);
     form_free(&f);
@@ -509,14 +402,14 @@ static void open_notice(platform *p, const member *m, const char *id, const char
         return;
     }
     if (found == 0 || n.member != m->id) {
-        error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
+        web_error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
         return;
     }
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         notice_page(p, resp, status, &n, token, ko, en);
         if (r == PIN_LOCKED) {
-            retry_after(resp, wait_ms);
+            web_retry_after(resp, wait_ms);
             platform_signin_log_refusal("opening a notice", m->phone, source, why, wait_ms);
         }
         return;
@@ -530,8 +423,8 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     }
     if (strcmp(rk, n.rk) != 0) {
         log_warn("open refused: a member asked for a notice addressed to someone else");
-        error_page(p, resp, 403, "본인에게 온 고지가 아닙니다.",
-                   "This notice is not addressed to you.", "/inbox");
+        web_error_page(p, resp, 403, "본인에게 온 고지가 아닙니다.",
+                       "This notice is not addressed to you.", "/inbox");
         return;
     }
     memset(&t, 0, sizeof t);
@@ -540,7 +433,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     memcpy(t.rk, rk, sizeof t.rk);
     t.exp_ms = clock_now_ms() + p->view_token_ttl_s * 1000;
     if (view_token_issue(&t, p->view_sk, vt) != 0) {
-        error_page(p, resp, 500, "일시적인 오류입니다.", "Cannot issue a view token.", "/inbox");
+        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Cannot issue a view token.", "/inbox");
         return;
     }
     clock_rfc3339_ms(now, clock_now_ms());
@@ -562,7 +455,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     int consent, rc = -1;
     form f;
 
-    if (parse_form(p, req, resp, &f, "/inbox") != 0)
+    if (web_parse_form(p, req, resp, &f, "/inbox") != 0)
         return;
     v = form_get(&f, "consent");
     consent = v && !strcmp(v, "on");
@@ -577,125 +470,12 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     }
     pthread_mutex_unlock(&p->lock);
     if (rc != 0) {
-        error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
         return;
     }
     platform_reports_wake(p);
     log_info("consent %s by member %lld", consent ? "given" : "withdrawn", m->id);
-    redirect(resp, "/inbox");
-}
-
-static void signup_page(platform *p, const http_request *req, http_response *resp, int status,
-                        const char *ko, const char *en, const char *detail)
-{
-    char token[CSRF_TOKEN_LEN + 1];
-    buf b;
-
-    pre_token(p, req, resp, token);
-    buf_init(&b, 8192);
-    platform_pages_signup(&b, p->name, token, ko, en, detail);
-    reply_page(resp, status, &b);
-}
-
-/* Counts a sign-up against its source's window: 0, or the ms to wait. */
-static long long signup_allowed(platform *p, const char *source)
-{
-    signup_window w;
-    long long wait = -1;
-
-    pthread_mutex_lock(&p->lock);
-    if (platform_db_signup_window(p->db, source, &w) == 0 &&
-        (wait = signup_limit_take(&w, clock_now_ms())) == 0 &&
-        platform_db_signup_window_set(p->db, source, &w) != 0)
-        wait = -1;
-    pthread_mutex_unlock(&p->lock);
-    return wait;
-}
-
-static void log_signup(const char *source, const signup *s, const char *phone_in)
-{
-    char phone[PHONE_MAX_CHARS + 1], masked[LOGIN_GUARD_MASKED_MAX];
-
-    if (phone_normalize(phone_in, phone) != 0)
-        snprintf(phone, sizeof phone, "?");
-    login_guard_mask_phone(phone, masked);
-    if (s->member)
-        log_info("web sign-up from %s for %s: member %lld, its code sent by message", source,
-                 masked, s->member);
-    else if (s->taken == 3)
-        log_info("web sign-up from %s for %s: nobody stored, the phone was sent its sign-up "
-                 "messages for today", source, masked);
-    else
-        log_info("web sign-up from %s for %s: %s, told by message to the holder", source,
-                 masked, s->taken == 1 ? "phone taken" : "person already a member");
-}
-
-static void post_signup(platform *p, const http_request *req, http_response *resp)
-{
-    char source[SOURCE_MAX], token[CSRF_TOKEN_LEN + 1], wk[32], we[32], ko[256], en[256];
-    long long wait;
-    signup s;
-    form f;
-    buf b;
-
-    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/signup") != 0)
-        return;
-    if (!token_ok(p, req, resp, &f, CSRF_PRE_SESSION, http_cookie(req, PRE_COOKIE))) {
-        form_free(&f);
-        return;
-    }
-    source_of(req, source);
-    if ((wait = signup_allowed(p, source)) != 0) {
-        form_free(&f);
-        if (wait < 0) {
-            signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
-            return;
-        }
-        platform_signin_wait_text(wait, wk, we, sizeof wk);
-        snprintf(ko, sizeof ko, "이 네트워크에서 가입 신청이 너무 많습니다. %s 후에 다시 시도하세요.",
-                 wk);
-        snprintf(en, sizeof en, "Too many sign-ups from this network: try again in %s.", we);
-        signup_page(p, req, resp, 429, ko, en, NULL);
-        retry_after(resp, wait);
-        log_warn("web sign-up refused from %s: more than %d in an hour", source,
-                 SIGNUP_LIMIT_PER_SOURCE);
-        return;
-    }
-    memset(&s, 0, sizeof s);
-    s.name = form_get(&f, "name");
-    s.phone = form_get(&f, "phone");
-    s.rrn = form_get(&f, "rrn");
-    s.pin = form_get(&f, "pin");
-    s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
-    s.preference = 1;
-    s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
-    s.tell = 1;     /* the outcome goes to a phone, never to this page */
-    signup_outcome done = platform_members_signup(p, &s, 1);
-    if (s.member || s.taken)
-        log_signup(source, &s, s.phone);
-    form_free(&f); /* wipes the RRN and the PIN */
-    /* Faults are ours, not the form's (and say nothing of who is a member). */
-    if (done == SIGNUP_NO_IDSVC) {
-        signup_page(p, req, resp, 503, "본인 확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요.",
-                    "The identity service is not answering: try again in a moment.", NULL);
-        retry_after(resp, 5000);
-        return;
-    }
-    if (done == SIGNUP_FAILED) {
-        signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
-        return;
-    }
-    if (!s.member && !s.taken) { /* what the form said wrong */
-        signup_page(p, req, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
-        return;
-    }
-    if (p->sms)
-        sms_channel_wake(p->sms);
-    platform_reports_wake(p);
-    pre_token(p, req, resp, token);
-    buf_init(&b, 4096);
-    platform_pages_signup_received(&b, p->name, token);
-    reply_page(resp, 200, &b);
+    web_redirect(resp, "/inbox");
 }
 
 static void post_logout(platform *p, const char *hash, http_response *resp)
@@ -706,11 +486,11 @@ static void post_logout(platform *p, const char *hash, http_response *resp)
     rc = platform_db_session_delete(p->db, hash);
     pthread_mutex_unlock(&p->lock);
     if (rc < 0) { /* the session still works: saying "signed out" would be a lie */
-        error_page(p, resp, 503, "로그아웃하지 못했습니다. 다시 시도해 주세요.",
-                   "Could not sign you out: please try again.", "/inbox");
+        web_error_page(p, resp, 503, "로그아웃하지 못했습니다. 다시 시도해 주세요.",
+                       "Could not sign you out: please try again.", "/inbox");
         return;
     }
-    redirect(resp, "/");
+    web_redirect(resp, "/");
     set_cookie(p, resp, SESSION_COOKIE, "", 0);
 }
 
@@ -741,9 +521,9 @@ static int member_post_ok(platform *p, const http_request *req, http_response *r
     form f;
     int ok;
 
-    if (!from_our_origin(p, req, resp) || parse_form(p, req, resp, &f, "/inbox") != 0)
+    if (!web_from_our_origin(p, req, resp) || web_parse_form(p, req, resp, &f, "/inbox") != 0)
         return 0;
-    ok = token_ok(p, req, resp, &f, CSRF_SESSION, hash);
+    ok = web_token_ok(p, req, resp, &f, CSRF_SESSION, hash);
     form_free(&f);
     return ok;
 }
@@ -761,7 +541,7 @@ static void with_member(void *role, const http_request *req, http_response *resp
         http_reply_error(resp, 404, "no such page");
         return;
     }
-    if (page != INBOX && page != NOTICE && !from_our_origin(p, req, resp))
+    if (page != INBOX && page != NOTICE && !web_from_our_origin(p, req, resp))
         return;
     int in = session_hash(http_cookie(req, SESSION_COOKIE), hash) != 0 ? 0
              : session_member(p, hash, &m);
@@ -770,7 +550,7 @@ static void with_member(void *role, const http_request *req, http_response *resp
         return;
     }
     if (in == 0) {
-        redirect(resp, "/");
+        web_redirect(resp, "/");
         return;
     }
     if (page != INBOX && page != NOTICE && !member_post_ok(p, req, resp, hash)) {
@@ -815,25 +595,13 @@ PLATFORM_WEB_PAGE(platform_web_open)
 PLATFORM_WEB_PAGE(platform_web_home)
 {
     (void)caller;
-    login_page(role, req, resp, 200, NULL, NULL);
+    web_login_page(role, req, resp, 200, NULL, NULL);
 }
 
 PLATFORM_WEB_PAGE(platform_web_login)
 {
     (void)caller;
     post_login(role, req, resp);
-}
-
-PLATFORM_WEB_PAGE(platform_web_signup_form)
-{
-    (void)caller;
-    signup_page(role, req, resp, 200, NULL, NULL, NULL);
-}
-
-PLATFORM_WEB_PAGE(platform_web_signup)
-{
-    (void)caller;
-    post_signup(role, req, resp);
 }
 
 PLATFORM_WEB_PAGE(platform_web_logout)
