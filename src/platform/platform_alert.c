@@ -126,8 +126,9 @@ int platform_alert_queue(platform *p, const notice_row *row, platform_alert_kind
                                           channel_of(p), phone, scratch->data, at);
 }
 
-/* Korean first; the SMS channel gets the Korean alone (one segment's
- * worth, as the notices' texts). */
+/* Korean first; the SMS channel gets the Korean alone (the done one, with
+ * its code and what to do with it, takes two segments; the code comes in
+ * the first). */
 static const char *const signup_ko[] = {
     "가입 확인 코드 %s. 30분 안에 처음 로그인할 때 PIN과 함께 입력하세요. 본인이 신청하지 "
     "않았다면 무시하세요. ",
@@ -202,5 +203,6 @@ int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const ch
     if (scratch->broken)
         return -1;
     return platform_db_outbox_insert_kind(p->db, platform_alert_kind_name(PLATFORM_ALERT_SIGNUP),
-                                          "signup", channel_of(p), phone, scratch->data, at);
+                                          "signup", channel_of(p), phone, scratch->data,
+                                          at) == 0 ? 1 : -1;
 }

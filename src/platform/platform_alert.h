@@ -46,7 +46,7 @@ void platform_alert_signup_text(const platform *p, platform_signup_outcome o, co
  * told enough (logged), -1 on a database error. */
 int platform_alert_signup_room(platform *p, const char *phone);
 /* Queues it (outbox kind "signup", notice "signup") in the caller's
- * transaction, if the phone has room. 0 or -1. */
+ * transaction, if the phone has room: 1, 0 when it has none, or -1. */
 int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const char *code,
                                 const char *phone, const char *at, buf *scratch);
 

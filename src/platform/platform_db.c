@@ -138,9 +138,7 @@ static const stmt_def stmts[] = {
     S(member_insert, "INSERT INTO members(name, phone, ci, rk, pin_hash, consent, preference,"
                      " created, verified, confirm_until, confirm_hash)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-    /* The back office proofed the person face to face: the phone too. */
-    S(member_verify, "UPDATE members SET verified = 1, confirm_until = NULL,"
-                     " confirm_hash = NULL, confirm_tries = 0 WHERE id = ?"),
+    S(member_verify, "UPDATE members SET verified = 1 WHERE id = ?"),
     S(member_consent, "UPDATE members SET consent = ?, preference = ? WHERE id = ?"),
     S(inbox_insert, "INSERT OR IGNORE INTO inbox(notice, member, rk, agency, title,"
                     " doc_sha256, deadline, link, received, pending, consent_until)"
@@ -309,11 +307,16 @@ static int migrate_confirm(platform_db *d)
 
     if (has < 0)
         return -1;
-    if (!has && db_exec(d->db, "ALTER TABLE members ADD COLUMN confirm_until TEXT;"
-                               " ALTER TABLE members ADD COLUMN confirm_hash TEXT;"
-                               " ALTER TABLE members ADD COLUMN confirm_tries INTEGER NOT NULL"
-                               " DEFAULT 0;") != 0)
+    /* One transaction: a migration cut short must not look done. */
+    if (!has && (db_begin(d->db) != 0 ||
+                 db_exec(d->db, "ALTER TABLE members ADD COLUMN confirm_until TEXT;"
+                                " ALTER TABLE members ADD COLUMN confirm_hash TEXT;"
+                                " ALTER TABLE members ADD COLUMN confirm_tries INTEGER NOT NULL"
+                                " DEFAULT 0;") != 0 ||
+                 db_commit(d->db) != 0)) {
+        db_rollback(d->db);
         return -1;
+    }
     /* The few sign-ups waiting for their code, for the pruning of the
      * lapsed ones. */
     return db_exec(d->db, "CREATE INDEX IF NOT EXISTS members_unconfirmed ON"

@@ -30,7 +30,7 @@ typedef struct member {
     char pin_hash[PWHASH_STR_MAX];
     int consent, preference;
     int verified; /* identity proofed by the back office: notices may come */
-    /* A web sign-up whose phone has not yet been proved (platform_confirm.h):
+    /* A web sign-up whose phone has not yet been proved (signup_code.h):
      * until when its code may be given, and the code's hash; "" once
      * proved, and for every member the back office made or verified. */
     char confirm_until[25];
@@ -100,14 +100,16 @@ long long platform_db_member_insert(platform_db *d, const member *m, const char 
 int platform_db_member_set_consent(platform_db *d, long long id, int consent, int preference);
 int platform_db_member_verify(platform_db *d, long long id);
 /* A web sign-up's phone proved: member id, still waiting for the code
- * whose hash is hash, is confirmed. 1, 0 when no such sign-up waits
- * (replaced or dropped meanwhile), -1 on error. */
+ * whose hash is hash (naming it keeps a sign-up replaced since it was
+ * read, whose id a newer row may have taken, from being touched), with
+ * tries left, is confirmed. 1, 0 when no such sign-up waits, -1 on error. */
 int platform_db_member_confirm(platform_db *d, long long id, const char *hash);
-/* A wrong code for that sign-up: the tries left, or 0 when that was the
- * last and the sign-up is dropped (or it was gone already); -1 on error. */
+/* A wrong code for that sign-up, in a transaction of its own: the tries
+ * left, 0 when that was the last and the sign-up is dropped, -2 when it
+ * was gone already, -1 on error. */
 int platform_db_member_code_wrong(platform_db *d, long long id, const char *hash);
-/* Drops an unconfirmed member (and any session). 0 or -1. */
-int platform_db_member_drop_unconfirmed(platform_db *d, long long id);
+/* Drops that sign-up and its sessions: 1, 0 when it is gone, -1. */
+int platform_db_member_drop_unconfirmed(platform_db *d, long long id, const char *hash);
 /* Drops the unconfirmed members whose code lapsed before now (RFC 3339,
  * as stored): how many, or -1. */
 long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now);

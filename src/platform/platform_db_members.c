@@ -209,41 +209,58 @@ static int run_for_sign_up(platform_db *d, const char *sql, long long id, const 
 
 int platform_db_member_confirm(platform_db *d, long long id, const char *hash)
 {
+    /* The tries are checked here too: a fifth wrong code whose drop
+     * failed leaves the row, and the code must not work after it. */
     return run_for_sign_up(d, "UPDATE members SET confirm_until = NULL, confirm_hash = NULL,"
-                              " confirm_tries = 0 WHERE id = ?1 AND confirm_hash = ?2",
+                              " confirm_tries = 0 WHERE id = ?1 AND confirm_hash = ?2"
+                              " AND confirm_tries < " SIGNUP_CODE_TRIES_SQL,
                            id, hash);
+}
+
+int platform_db_member_drop_unconfirmed(platform_db *d, long long id, const char *hash)
+{
+    int n = run_for_sign_up(d, "DELETE FROM members WHERE id = ?1 AND confirm_hash = ?2"
+                               " AND verified = 0", id, hash);
+    static const char *const sessions[] = {"DELETE FROM sessions WHERE member = ?1"};
+
+    if (n <= 0)
+        return n;
+    return run_for_member(d, sessions, 1, id, NULL, NULL) == 0 ? 1 : -1;
+}
+
+/* Counts one, then drops the sign-up at the last: 0, or -1. */
+static int count_wrong_code(platform_db *d, long long id, const char *hash, int *left)
+{
+    member m;
+    int found, tries;
+
+    /* Counted in the database, not from the member read before the PIN's
+     * hash was checked: parallel guesses each count. */
+    int n = run_for_sign_up(d, "UPDATE members SET confirm_tries = confirm_tries + 1"
+                               " WHERE id = ?1 AND confirm_hash = ?2", id, hash);
+    if (n <= 0) {
+        *left = -2; /* gone: replaced or dropped meanwhile */
+        return n;
+    }
+    if ((found = platform_db_member_by_id(d, id, &m)) < 0)
+        return -1;
+    tries = found ? m.confirm_tries : SIGNUP_CODE_TRIES;
+    secure_wipe(&m, sizeof m); /* CI and PIN hash */
+    *left = tries < SIGNUP_CODE_TRIES ? SIGNUP_CODE_TRIES - tries : 0;
+    return *left ? 0 : platform_db_member_drop_unconfirmed(d, id, hash) < 0 ? -1 : 0;
 }
 
 int platform_db_member_code_wrong(platform_db *d, long long id, const char *hash)
 {
-    member m;
-    int found, tries, n;
+    int left = -1;
 
-    /* Counted in the database, not from the member read before the PIN's
-     * hash was checked: parallel guesses each count. */
-    n = run_for_sign_up(d, "UPDATE members SET confirm_tries = confirm_tries + 1"
-                           " WHERE id = ?1 AND confirm_hash = ?2", id, hash);
-    if (n <= 0)
-        return n; /* an error, or gone: nothing left to try */
-    if ((found = platform_db_member_by_id(d, id, &m)) < 0)
+    if (db_begin(d->db) != 0)
         return -1;
-    if (!found)
-        return 0;
-    tries = m.confirm_tries;
-    secure_wipe(&m, sizeof m); /* CI and PIN hash */
-    if (tries < SIGNUP_CODE_TRIES)
-        return SIGNUP_CODE_TRIES - tries;
-    return platform_db_member_drop_unconfirmed(d, id) == 0 ? 0 : -1;
-}
-
-int platform_db_member_drop_unconfirmed(platform_db *d, long long id)
-{
-    static const char *const sql[] = {
-        "DELETE FROM sessions WHERE member = ?1",
-        "DELETE FROM members WHERE id = ?1 AND confirm_until IS NOT NULL AND verified = 0",
-    };
-
-    return run_for_member(d, sql, sizeof sql / sizeof sql[0], id, NULL, NULL);
+    if (count_wrong_code(d, id, hash, &left) != 0 || db_commit(d->db) != 0) {
+        db_rollback(d->db);
+        return -1;
+    }
+    return left;
 }
 
 long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now)

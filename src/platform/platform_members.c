@@ -8,7 +8,8 @@
  *
  * Knowing an RRN proves nothing: anyone who knows a neighbour's could sign
  * up with their own phone and read the neighbour's notices. So a member
- * made on the public web page is "unverified": kept, able to sign in, but
+ * made on the public web page is "unverified": kept, able to sign in once
+ * its phone is proved by the code sent to it (signup_code.h), but
  * reported to no directory and given no notices until the back office has
  * proofed the person (carrier or PASS authentication, a counter) and calls
  * POST /v1/members/verify with that person's CI or RRN, which must be the
@@ -123,9 +124,10 @@ done:
     return rc;
 }
 
-/* Queues the message that says what became of s: to the new member, to
- * the member who has the phone, or to the phone the person has on file.
- * 0 or -1 (the caller's transaction fails). */
+/* Queues the message that says what became of s: to the new member (with
+ * its code), to the member who has the phone, or to the phone the person
+ * has on file. 1, 0 when that phone was told enough today, or -1 (the
+ * caller's transaction fails). */
 static int tell_outcome(platform *p, const signup *s, const member *m, const char *now,
                         const char *code)
 {
@@ -150,26 +152,12 @@ static int tell_outcome(platform *p, const signup *s, const member *m, const cha
 }
 
 /* A web sign-up's member waits for the code that proves its phone
- * (signup_code.h), so it is made only if the phone may still be sent
- * one today. 1 when m is set to wait for code, 0 when the item is
- * refused, -1 on a database error. */
-static int await_code(platform *p, signup *s, member *m, long long now_ms,
-                      char code[SIGNUP_CODE_DIGITS + 1])
+ * (signup_code.h): made, hashed and given 30 minutes. */
+static void await_code(member *m, long long now_ms, char code[SIGNUP_CODE_DIGITS + 1])
 {
-    int room = platform_alert_signup_room(p, m->phone);
-
-    if (room <= 0) {
-        if (room == 0) {
-            s->taken = 3;
-            snprintf(s->error, sizeof s->error, "the phone was sent its sign-up messages for "
-                                                "today: nobody stored");
-        }
-        return room;
-    }
     signup_code_new(code);
     signup_code_hash(m->phone, code, m->confirm_hash);
     clock_rfc3339_ms(m->confirm_until, now_ms + SIGNUP_CODE_TTL_MS);
-    return 1;
 }
 
 /* Web sign-ups whose code lapsed hold nothing any more. 0 or -1. */
@@ -183,57 +171,78 @@ static int prune_lapsed(platform *p, const char *now)
     return n < 0 ? -1 : 0;
 }
 
+static int any_web(const signup *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].tell)
+            return 1;
+    return 0;
+}
+
+/* Stores item s as m, and tells its phone when s is a web sign-up (inside
+ * a savepoint: a new member whose code cannot be sent today is undone,
+ * with any sign-up it replaced). 0, or -1 on a database error. */
+static int insert_one(platform *p, signup *s, member *m, const char *now, long long now_ms)
+{
+    char code[SIGNUP_CODE_DIGITS + 1] = "";
+    const char *dup;
+    long long id;
+    int web = s->tell && !m->verified, told = 1;
+
+    if (web) {
+        await_code(m, now_ms, code);
+        if (platform_db_savepoint_open(p->db) != 0)
+            goto fail;
+    }
+    if ((id = platform_db_member_insert(p->db, m, now, &dup)) < 0)
+        goto fail;
+    if (id == 0) {
+        s->taken = !strcmp(dup, "phone") ? 1 : 2;
+        snprintf(s->error, sizeof s->error, "%s",
+                 s->taken == 1 ? "phone already registered" : "this person is already a member");
+    } else {
+        s->member = id;
+    }
+    if (s->tell && (told = tell_outcome(p, s, m, now, id ? code : NULL)) < 0)
+        goto fail;
+    secure_wipe(code, sizeof code);
+    if (web && id && !told) {
+        s->member = 0;
+        s->taken = 3;
+        snprintf(s->error, sizeof s->error, "the phone was sent its sign-up messages for today: "
+                                            "nobody stored");
+    }
+    if (web && platform_db_savepoint(p->db, !(id && !told)) != 0)
+        return -1;
+    if (id && m->verified && platform_db_directory_queue(p->db, m->rk, m->consent,
+                                                         m->preference) != 0)
+        return -1;
+    return 0;
+fail:
+    secure_wipe(code, sizeof code);
+    return -1;
+}
+
 /* Inserts the batch in one transaction. */
 /* 0, or -1 after a database error (nothing stored, each item told). */
 static int insert_members(platform *p, signup *items, size_t n, member *ms)
 {
-    char now[25], code[SIGNUP_CODE_DIGITS + 1] = "";
+    char now[25];
     long long now_ms = clock_now_ms();
     size_t i;
 
     clock_rfc3339_ms(now, now_ms);
     pthread_mutex_lock(&p->lock);
-    if (platform_db_begin(p->db) != 0 || prune_lapsed(p, now) != 0)
+    if (platform_db_begin(p->db) != 0 || (any_web(items, n) && prune_lapsed(p, now) != 0))
         goto fail;
-    for (i = 0; i < n; i++) {
-        const char *dup;
-        long long id;
-        int wait;
-        if (items[i].error[0])
-            continue;
-        code[0] = '\0';
-        wait = items[i].tell && !ms[i].verified ? await_code(p, &items[i], &ms[i], now_ms, code)
-                                                : 1;
-        if (wait < 0)
+    for (i = 0; i < n; i++)
+        if (!items[i].error[0] && insert_one(p, &items[i], &ms[i], now, now_ms) != 0)
             goto fail;
-        if (wait == 0)
-            continue;
-        id = platform_db_member_insert(p->db, &ms[i], now, &dup);
-        if (id < 0)
-            goto fail;
-        if (id == 0) {
-            items[i].taken = !strcmp(dup, "phone") ? 1 : 2;
-            snprintf(items[i].error, sizeof items[i].error, "%s",
-                     items[i].taken == 1 ? "phone already registered"
-                                         : "this person is already a member");
-            if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now, NULL) != 0)
-                goto fail;
-            continue;
-        }
-        items[i].member = id;
-        if (items[i].tell && tell_outcome(p, &items[i], &ms[i], now, code) != 0)
-            goto fail;
-        if (ms[i].verified &&
-            platform_db_directory_queue(p->db, ms[i].rk, ms[i].consent, ms[i].preference) != 0)
-            goto fail;
-    }
-    secure_wipe(code, sizeof code);
     if (platform_db_commit(p->db) != 0)
         goto fail;
     pthread_mutex_unlock(&p->lock);
     return 0;
 fail:
-    secure_wipe(code, sizeof code);
     platform_db_rollback(p->db);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)
@@ -619,6 +628,14 @@ static int verify_one(platform *p, const proofed *v, buf *out)
 
     if (rc <= 0)
         return rc;
+    /* The back office proofed the person, not the phone: a sign-up that
+     * named someone else's phone must not become theirs for good. */
+    if (m.confirm_until[0]) {
+        buf_puts(out, "{\"error\":\"the member has not yet given the sign-up code sent to"
+                      " their phone: not verified\"}");
+        secure_wipe(&m, sizeof m);
+        return 0;
+    }
     /* Verifying twice queues nothing twice. */
     if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
                         platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0))

@@ -254,6 +254,7 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     /* Cut to fit: a longer one is no code anyway (signup_code_read). */
     snprintf(code, sizeof code, "%s", form_get(&f, "code") ? form_get(&f, "code") : "");
     if (!phone_in || !pin || phone_normalize(phone_in, phone) != 0) {
+        secure_wipe(code, sizeof code);
         form_free(&f);
         web_login_page(p, req, resp, 400, "전화번호는 숫자와 하이픈 10~13자입니다.",
                        "The phone number is 10-13 digits and hyphens.");
@@ -264,6 +265,7 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     form_free(&f);
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
+        secure_wipe(code, sizeof code);
         web_login_page(p, req, resp, status, ko, en);
         if (r == PIN_LOCKED) {
             web_retry_after(resp, wait_ms);
@@ -271,11 +273,11 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         }
         return;
     }
-    if (m.confirm_until[0]) {
+    if (m.confirm_until[0])
         web_confirm_signup(p, req, resp, &m, code);
-        secure_wipe(code, sizeof code);
+    secure_wipe(code, sizeof code);
+    if (m.confirm_until[0])
         return;
-    }
     if (web_new_session(p, resp, m.id) != 0) {
         web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
         return;

@@ -81,14 +81,17 @@ void web_confirm_signup(platform *p, const http_request *req, http_response *res
     }
     pthread_mutex_lock(&p->lock);
     if (step == CONFIRM_LAPSED)
-        rc = platform_db_member_drop_unconfirmed(p->db, m->id);
-    else if (step == CONFIRM_DONE && (rc = platform_db_member_confirm(p->db, m->id,
-                                                                       m->confirm_hash)) == 0)
-        step = CONFIRM_GONE;
-    else if (step == CONFIRM_WRONG)
+        rc = platform_db_member_drop_unconfirmed(p->db, m->id, m->confirm_hash);
+    else if (step == CONFIRM_DONE)
+        rc = platform_db_member_confirm(p->db, m->id, m->confirm_hash);
+    else
         rc = platform_db_member_code_wrong(p->db, m->id, m->confirm_hash);
     pthread_mutex_unlock(&p->lock);
-    if (rc < 0) {
+    if ((step == CONFIRM_DONE && rc == 0) || (step == CONFIRM_WRONG && rc == -2))
+        step = CONFIRM_GONE;
+    else if (step == CONFIRM_LAPSED && rc == 0)
+        step = CONFIRM_GONE; /* its row is another's now: nothing dropped */
+    if (rc < 0 && step != CONFIRM_GONE) {
         web_error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
                        "Temporary error. Please try again shortly.", "/");
         web_retry_after(resp, 5000);
@@ -103,24 +106,26 @@ void web_confirm_signup(platform *p, const http_request *req, http_response *res
         return;
     }
     if (step == CONFIRM_GONE) {
-        web_login_page(p, req, resp, 401, "같은 번호나 같은 사람으로 새 가입 신청이 있어 이 신청은 "
-                                      "취소되었습니다. 다시 가입하세요.",
-                       "A newer sign-up for the same phone or person replaced this one: sign up "
-                       "again.");
+        web_login_page(p, req, resp, 401,
+                       "같은 번호나 같은 사람으로 새 가입 신청이 있어 이 신청은 취소되었습니다. "
+                       "다시 가입하세요.",
+                       "A newer sign-up for the same phone or person replaced this one: sign "
+                       "up again.");
         return;
     }
-    if (step == CONFIRM_LAPSED || rc == 0) {
-        log_info("sign-up of %s dropped at sign-in: %s", masked,
-                 step == CONFIRM_LAPSED ? "its code lapsed" : "too many wrong codes");
+    if (step == CONFIRM_LAPSED) {
+        log_info("sign-up of %s dropped at sign-in: its code lapsed", masked);
         web_login_page(p, req, resp, 401,
-                       step == CONFIRM_LAPSED ? "가입 확인 시간(30분)이 지나 가입 신청이 취소되었습니다. "
-                                            "다시 가입하세요."
-                                          : "가입 확인 코드가 여러 번 틀려 가입 신청이 취소되었습니다. "
-                                            "다시 가입하세요.",
-                       step == CONFIRM_LAPSED ? "The sign-up was not confirmed within 30 minutes and "
-                                            "is cancelled: sign up again."
-                                          : "Too many wrong sign-up codes: the sign-up is "
-                                            "cancelled. Sign up again.");
+                       "가입 확인 시간(30분)이 지나 가입 신청이 취소되었습니다. 다시 가입하세요.",
+                       "The sign-up was not confirmed within 30 minutes and is cancelled: sign "
+                       "up again.");
+        return;
+    }
+    if (rc == 0) {
+        log_info("sign-up of %s dropped at sign-in: too many wrong codes", masked);
+        web_login_page(p, req, resp, 401,
+                       "가입 확인 코드가 여러 번 틀려 가입 신청이 취소되었습니다. 다시 가입하세요.",
+                       "Too many wrong sign-up codes: the sign-up is cancelled. Sign up again.");
         return;
     }
     log_warn("sign-up of %s: a wrong code at sign-in (%d tries left)", masked, rc);

@@ -16,6 +16,7 @@
 #define SIGNUP_CODE_TTL_MS (30LL * 60 * 1000)
 /* Wrong codes before the sign-up is dropped: 5 tries at 10^6 codes. */
 #define SIGNUP_CODE_TRIES 5
+#define SIGNUP_CODE_TRIES_SQL "5" /* the same, in a statement's text */
 #define SIGNUP_CODE_HASH_LEN 64 /* hex */
 
 /* A new code: SIGNUP_CODE_DIGITS random decimal digits. */

@@ -287,7 +287,7 @@ WRONG=$(printf '%s%d' "${TRIES_CODE:0:5}" $(( (${TRIES_CODE:5:1} + 1) % 10 )))
 codes=""
 for i in 1 2 3 4 5; do codes="$codes$(CODE=$WRONG login 127.0.0.55 other.jar 010-2000-0012 3579) "; done
 check "wrong codes: 401 each, the fifth cancels the sign-up" \
-	bash -c "[ '$codes' = '401 401 401 401 401 ' ] && grep -q 'Too many wrong sign-up codes' login.out &&
+	bash -c "[ -n '$TRIES_CODE' ] && [ '$codes' = '401 401 401 401 401 ' ] && grep -q 'Too many wrong sign-up codes' login.out &&
 		[ -z '$(member_at 01020000012)' ]"
 check "... and the right code after them finds nothing (401)" \
 	[ "$(CODE=$TRIES_CODE login 127.0.0.55 other.jar 010-2000-0012 3579)" = 401 ]
@@ -299,6 +299,18 @@ check "a fourth sign-up for a phone in a day: the same 200 page, nobody stored, 
 	bash -c "[ $code = 200 ] && grep -q 'We have your sign-up' spent4.jar.out && [ '$(member_at 01020000013)' = 이름3 ] &&
 		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000013'\")\" = 3 ] &&
 		grep -q 'web sign-up from 127.0.0.56 for 010\*\*\*\*0013: nobody stored, the phone was sent its sign-up messages for today' platform.log"
+# The limit is the phone that would be told: a phone whose messages are
+# spent, typed with a member's RRN, still has that member warned.
+signup 127.0.0.57 spent5.jar 남의이름 010-2000-0013 910202-1234567 3579 >/dev/null
+check "... a spent phone typed with a member's RRN: the member is still told, at the phone on file" \
+	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already a member%'")" = 2 ]
+# The back office proofs a person, not a phone: a sign-up that has not
+# given its code is not verified, lest it keep someone else's number.
+signup 127.0.0.58 unproved.jar 미확인 010-2000-0015 820202-1234567 3579 >/dev/null
+r=$(http POST "$P/v1/members/verify" '{"members":[{"phone":"010-2000-0015","rrn":"820202-1234567"}]}' "${ADMIN[@]}")
+check "POST /v1/members/verify of a sign-up that has not given its code: refused, not verified" \
+	bash -c "jq -e '.results[0].error | test(\"not yet given the sign-up code\")' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT verified FROM members WHERE phone='01020000015'\")\" = 0 ]"
 
 # --- CSRF: our origin and the form's token on every POST ---
 login 127.0.0.3 victim.jar 010-2000-0001 2468 >/dev/null # the hour passed: a new session

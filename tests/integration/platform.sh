@@ -391,7 +391,7 @@ check "POST /signup answers 200, no session: the outcome goes to the phone" \
 check "... as a message of kind signup in the outbox, to the new member's phone, with a code (SMS: Korean)" \
 	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01099990000' AND text LIKE '%가입 확인 코드 ______. 30분 안에%무시하세요.%'")" = 1 ]
 SU_CODE=$(code_sent_to 01099990000)
-check "... and the member waits for it: unconfirmed for 30 minutes, the code kept as a hash only" \
+check "... and the member waits for it: unconfirmed for 30 minutes, its row keeping a hash of the code only" \
 	bash -c "[ -n '$SU_CODE' ] && [ \"\$(sqlite3 '$DB' \"SELECT (julianday(confirm_until) - julianday('now')) * 1440 BETWEEN 29 AND 30.1,
 		length(confirm_hash), instr(confirm_hash, '$SU_CODE') FROM members WHERE phone='01099990000'\")\" = '1|64|0' ]"
 web_signup_checks

@@ -189,9 +189,10 @@ static void an_unconfirmed_sign_up_gives_way(void **state)
     long long owner_id;
 
     (void)state;
-    assert_true(platform_db_member_insert(d, &squat, "t", &dup) > 0);
+    long long squat_id = platform_db_member_insert(d, &squat, "t", &dup);
+    assert_true(squat_id > 0);
     owner_id = platform_db_member_insert(d, &owner, "t", &dup);
-    assert_true(owner_id > 0);
+    assert_int_equal(owner_id, squat_id); /* SQLite gave the newer row the same id */
     assert_int_equal(platform_db_member_by_phone(d, "01020000007", &got), 1);
     assert_int_equal(got.id, owner_id);
     assert_string_equal(got.confirm_until, "2026-12-07T00:31:00.000Z");
@@ -199,7 +200,8 @@ static void an_unconfirmed_sign_up_gives_way(void **state)
     /* the replaced sign-up's code, checked before it went, confirms
      * nothing, though the newer row may have taken its id */
     assert_int_equal(platform_db_member_confirm(d, owner_id, squat.confirm_hash), 0);
-    assert_int_equal(platform_db_member_code_wrong(d, owner_id, squat.confirm_hash), 0);
+    assert_int_equal(platform_db_member_code_wrong(d, owner_id, squat.confirm_hash), -2);
+    assert_int_equal(platform_db_member_drop_unconfirmed(d, owner_id, squat.confirm_hash), 0);
     assert_int_equal(platform_db_member_by_id(d, owner_id, &got), 1);
     assert_int_equal(got.confirm_tries, 0);
     assert_int_equal(platform_db_member_confirm(d, owner_id, owner.confirm_hash), 1);
@@ -235,13 +237,23 @@ static void wrong_codes_drop_the_sign_up(void **state)
     assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), 0);
     assert_int_equal(platform_db_member_by_id(d, id, &got), 0);
     /* gone: nothing left to try or confirm */
-    assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), 0);
+    assert_int_equal(platform_db_member_code_wrong(d, id, m.confirm_hash), -2);
     assert_int_equal(platform_db_member_confirm(d, id, m.confirm_hash), 0);
+    /* a fifth wrong code whose drop did not happen still shuts the code out */
+    member n = unconfirmed("01020000014", 'b', "2026-12-07T00:30:00.000Z");
+    id = platform_db_member_insert(d, &n, "t", &dup);
+    assert_true(id > 0);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE members SET confirm_tries = 5 WHERE phone = '01020000014'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(platform_db_member_confirm(d, id, n.confirm_hash), 0);
     platform_db_close(d);
 }
 
-/* Lapsed sign-ups go, the others stay; a member made or verified by the
- * back office never lapses, and a verified one is not dropped as
+/* Lapsed sign-ups go, the others stay; a confirmed one and a member the
+ * back office made never lapse, and a confirmed one is not dropped as
  * unconfirmed. */
 static void lapsed_sign_ups_are_pruned(void **state)
 {
@@ -259,14 +271,15 @@ static void lapsed_sign_ups_are_pruned(void **state)
     assert_true(platform_db_member_insert(d, &fresh, "t", &dup) > 0);
     vid = platform_db_member_insert(d, &verified, "t", &dup);
     assert_true(vid > 0);
+    assert_int_equal(platform_db_member_confirm(d, vid, verified.confirm_hash), 1);
     assert_int_equal(platform_db_member_verify(d, vid), 0);
     assert_true(platform_db_member_insert(d, &office, "t", &dup) > 0);
     assert_int_equal(platform_db_members_prune_unconfirmed(d, "2026-12-07T00:00:00.000Z"), 1);
     assert_int_equal(platform_db_member_by_phone(d, "01020000008", &got), 0);
     assert_int_equal(platform_db_member_by_phone(d, "01020000009", &got), 1);
     assert_int_equal(platform_db_member_by_id(d, vid, &got), 1);
-    assert_string_equal(got.confirm_until, ""); /* verifying proved the phone too */
-    assert_int_equal(platform_db_member_drop_unconfirmed(d, vid), 0);
+    assert_string_equal(got.confirm_until, "");
+    assert_int_equal(platform_db_member_drop_unconfirmed(d, vid, verified.confirm_hash), 0);
     assert_int_equal(platform_db_member_by_id(d, vid, &got), 1);
     assert_int_equal(platform_db_members_prune_unconfirmed(d, "2027-01-01T00:00:00.000Z"), 1);
     assert_int_equal(platform_db_member_by_phone(d, "01020000011", &got), 1);
