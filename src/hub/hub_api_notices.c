@@ -87,6 +87,8 @@ static const char *check_notice(json_t *o, json_t *common, hub_submission *s, lo
     s->reference = hub_api_str(o, "reference", &len);
     if (!s->reference || !field_reference_ok(s->reference, len))
         return FIELD_RULE_REFERENCE;
+    if (field_id_has_rrn(s->reference, len))
+        return FIELD_RULE_REFERENCE_RRN;
     s->title = batch_str(o, common, "title", &len);
     if (!s->title || !field_title_ok(s->title, len))
         return FIELD_RULE_TITLE;
@@ -123,7 +125,7 @@ static void notices_answer(json_t *items, const char **errors, hub_submission *s
     json_array_foreach(items, i, o) {
         size_t len = 0;
         const char *ref = hub_api_str(o, "reference", &len);
-        int ok = ref && field_reference_ok(ref, len);
+        int ok = ref && field_reference_ok(ref, len) && !field_id_has_rrn(ref, len);
         batch_results_next(out, i);
         if (errors[i]) {
             batch_results_error(out, "reference", ok ? ref : NULL, errors[i]);

@@ -61,6 +61,24 @@ int field_text_has_rrn(const char *s, size_t len)
     return seen_text_has_rrn(s, len, RRN_ANY_DAY);
 }
 
+static int alnum(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int field_id_has_rrn(const char *s, size_t len)
+{
+    long at;
+
+    for (size_t from = 0; (at = rrn_find_valid_from(s, len, from, RRN_ANY_DAY)) >= 0;
+         from = (size_t)at + 1) {
+        size_t end = (size_t)at + 13 + (s[at + 6] == '-');
+        if ((at == 0 || !alnum(s[at - 1])) && (end == len || !alnum(s[end])))
+            return 1;
+    }
+    return 0;
+}
+
 int field_title_ok(const char *s, size_t len)
 {
     return len > 0 && len <= FIELD_TITLE_MAX && no_controls(s, len) && utf8_valid(s, len) &&
