@@ -1,6 +1,7 @@
 /* pin.c -- see pin.h. */
 #include "pin.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int pin_ok(const char *pin)
@@ -71,5 +72,24 @@ const char *pin_guessable(const char *pin)
     for (size_t i = 0; well_known[i]; i++)
         if (!strcmp(pin, well_known[i]))
             return "one of the most common PINs";
+    return NULL;
+}
+
+const char *pin_echoes(const char *pin, const char *phone, int birth_yyyymmdd)
+{
+    char digits[32], birth[16];
+    size_t n = 0;
+
+    for (const char *c = phone; *c && n + 1 < sizeof digits; c++)
+        if (*c >= '0' && *c <= '9')
+            digits[n++] = *c;
+    digits[n] = '\0';
+    if (*pin && strstr(digits, pin))
+        return "part of the phone number";
+    if (birth_yyyymmdd > 0) {
+        snprintf(birth, sizeof birth, "%08d", birth_yyyymmdd);
+        if (*pin && strstr(birth, pin))
+            return "part of the date of birth";
+    }
     return NULL;
 }

@@ -21,4 +21,10 @@ int pin_ok(const char *pin);
  * the rule still sign in with it. */
 const char *pin_guessable(const char *pin);
 
+/* Why pin repeats what others may know of its member, or NULL: it is
+ * found in the phone number's digits, or in the date of birth written
+ * YYYYMMDD (so 1985, 0315, 850315 and 19850315 for 15 March 1985).
+ * birth_yyyymmdd is 0 when unknown. */
+const char *pin_echoes(const char *pin, const char *phone, int birth_yyyymmdd);
+
 #endif

@@ -110,12 +110,19 @@ static void make_membership(uint64_t *s, citizen *c)
 #define PHONE_OFFSET 12345678ULL
 #define PHONE_SPACE 100000000ULL
 
-/* A PIN the platforms accept: one they would refuse as guessable moves
- * on to the next value, so the draws after it stay as they were. */
-static void make_pin(unsigned v, char *pin, size_t cap)
+/* A PIN the platforms accept: one they would refuse (guessable, or found
+ * in the phone number or date of birth) moves on to the next value, so
+ * the draws after it stay as they were. */
+static void make_pin(unsigned v, const citizen *c, char *pin, size_t cap)
 {
+    rrn r;
+    const char *why;
+    int birth = rrn_parse(c->rrn, strlen(c->rrn), 99991231, 0, &r, &why) != RRN_INVALID
+                    ? r.year * 10000 + r.month * 100 + r.day
+                    : 0;
+
     snprintf(pin, cap, "%06u", v);
-    while (pin_guessable(pin)) {
+    while (pin_guessable(pin) || pin_echoes(pin, c->phone, birth)) {
         v = (v + 1) % 1000000;
         snprintf(pin, cap, "%06u", v);
     }
@@ -137,7 +144,7 @@ void population_citizen(uint64_t seed, uint64_t i, int today, citizen *c)
     uint64_t p = (i * PHONE_MULTIPLIER + PHONE_OFFSET) % PHONE_SPACE;
     snprintf(c->phone, sizeof c->phone, "010-%04u-%04u", (unsigned)(p / 10000),
              (unsigned)(p % 10000));
-    make_pin(pick(&s, 1000000), c->pin, sizeof c->pin);
+    make_pin(pick(&s, 1000000), c, c->pin, sizeof c->pin);
     c->amount = 10000 + 1000 * (long)pick(&s, 500);
     make_membership(&s, c);
 }

@@ -37,21 +37,46 @@
 #include "log.h"
 #include "phone.h"
 #include "pin.h"
+#include "rrn.h"
 #include "platform_reports.h"
 #include "signup_code.h"
 
 #define NAME_MAX_BYTES 64
 #define RRN_MAX_CHARS 14
 
-/* The error for a new PIN others would guess first, with the reason. */
-static void pin_refuse_guessable(char *error, size_t cap, const char *pin)
+/* The date of birth an RRN gives (YYYYMMDD), or 0 when it gives none. */
+static int birth_of(const char *rrn_text)
 {
-    snprintf(error, cap, "pin is too easy to guess (%s): choose another", pin_guessable(pin));
+    const char *why;
+    rrn r;
+    int birth = 0;
+
+    if (rrn_text && rrn_parse(rrn_text, strlen(rrn_text), rrn_today(), 0, &r, &why) != RRN_INVALID)
+        birth = r.year * 10000 + r.month * 100 + r.day;
+    secure_wipe(&r, sizeof r);
+    return birth;
+}
+
+/* Why a new PIN is one others would try first (pin.h): a common one, or
+ * one found in the member's phone number or date of birth; NULL if none. */
+static const char *pin_weakness(const char *pin, const char *phone, const char *rrn_text)
+{
+    const char *why = pin_guessable(pin);
+
+    return why ? why : pin_echoes(pin, phone, birth_of(rrn_text));
+}
+
+/* The error for a new PIN others would guess first, with the reason. */
+static void pin_refuse_guessable(char *error, size_t cap, const char *why)
+{
+    snprintf(error, cap, "pin is too easy to guess (%s): choose another", why);
 }
 
 /* Checks what can be checked locally; sets error and returns -1. */
 static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
 {
+    const char *weak;
+
     if (!s->name || !form_text_ok(s->name, NAME_MAX_BYTES))
         snprintf(s->error, sizeof s->error, "name must be 1-64 bytes of text");
     else if (field_text_has_rrn(s->name, strlen(s->name)))
@@ -64,8 +89,8 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
         snprintf(s->error, sizeof s->error, "rrn must be 13 digits (YYMMDD-SNNNNNN)");
     else if (!s->pin || !pin_ok(s->pin))
         snprintf(s->error, sizeof s->error, "pin must be 4-8 digits");
-    else if (pin_guessable(s->pin))
-        pin_refuse_guessable(s->error, sizeof s->error, s->pin);
+    else if ((weak = pin_weakness(s->pin, phone, s->rrn)) != NULL)
+        pin_refuse_guessable(s->error, sizeof s->error, weak);
     else if (s->preference < 1 || s->preference > 99)
         snprintf(s->error, sizeof s->error, "preference must be 1-99");
     else
@@ -718,13 +743,14 @@ static void hash_pins(platform *p, json_t *items, proofed *v)
     json_t *o;
 
     json_array_foreach(items, i, o) {
-        const char *pin = json_string_value(json_object_get(o, "pin"));
+        const char *pin = json_string_value(json_object_get(o, "pin")), *weak;
         if (v[i].error[0])
             continue;
         if (!pin || !pin_ok(pin))
             snprintf(v[i].error, sizeof v[i].error, "pin must be 4-8 digits");
-        else if (pin_guessable(pin))
-            pin_refuse_guessable(v[i].error, sizeof v[i].error, pin);
+        else if ((weak = pin_weakness(pin, v[i].phone,
+                                      json_string_value(json_object_get(o, "rrn")))) != NULL)
+            pin_refuse_guessable(v[i].error, sizeof v[i].error, weak);
         else if (pwhash_str(v[i].pin_hash, pin, strlen(pin), p->pin_cost) != 0)
             snprintf(v[i].error, sizeof v[i].error, "cannot hash the PIN");
     }

@@ -178,6 +178,7 @@ signed_in() { curl -s -b "$1" "$P/inbox" | grep -q '회원'; }
 check "before: member 2 is signed in through the proxy's other client" signed_in proxy2.jar
 pin_call() { http POST "$P/v1/members/pin" "{\"members\":[{\"phone\":\"010-2000-0002\",\"rrn\":\"$1\",\"pin\":\"$2\"}]}" "${ADMIN[@]}"; }
 r1=$(pin_call 971013-9019902 8642) r2=$(pin_call 910202-1234567 12) r4=$(pin_call 910202-1234567 1004)
+r5=$(pin_call 910202-1234567 1991)
 r3=$(pin_call 910202-1234567 8642)
 check "a new PIN for another person than the member signed up as: refused, not changed" \
 	bash -c "jq -e '.results[0].error | test(\"not the one this member signed up as: not changed\")' <<<'$(body_of "$r1")' >/dev/null"
@@ -188,6 +189,11 @@ pin_guessable_refused() {
 		<<<"$(body_of "$r4")" >/dev/null && [ "$(status_of "$r4")" = 200 ]
 }
 check "a new PIN among the first an attacker tries (1004): refused with the reason" pin_guessable_refused
+birth_pin_refused() {
+	jq -e '.results[0].error == "pin is too easy to guess (part of the date of birth): choose another"' \
+		<<<"$(body_of "$r5")" >/dev/null
+}
+check "... and so is the member's year of birth (1991)" birth_pin_refused
 check "the member's own person and a new PIN: changed" \
 	bash -c "[ '$(status_of "$r3")' = 200 ] && jq -e '.results[0].pin == \"changed\"' <<<'$(body_of "$r3")' >/dev/null"
 signed_out() { [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$1" "$P/inbox")" = 303 ]; }

@@ -427,6 +427,12 @@ weak_member_refused() {
 		<<<"$(body_of "$r")" >/dev/null
 }
 check "POST /v1/members with a PIN others guess first: that item refused with the reason" weak_member_refused
+r=$(http POST "$P/v1/members" '{"members":[{"name":"끝번호","phone":"010-9999-4729","rrn":"750505-1234568","pin":"4729","consent":true}]}' "${ADMIN[@]}")
+echo_refused() {
+	jq -e '.results[0].error == "pin is too easy to guess (part of the phone number): choose another"' \
+		<<<"$(body_of "$r")" >/dev/null
+}
+check "... and one that is the end of the member's own phone number" echo_refused
 # An RRN typed into the phone or name box is refused, not kept as a name
 # to sign in with nor sent to the SMSC.
 code=$(web_post "$ORIGIN" "$P/signup" su4.jar "$(web_token "$P/signup" su4.jar)" -o su4.out -w '%{http_code}' \

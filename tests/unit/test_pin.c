@@ -61,6 +61,26 @@ static void guessable_pins(void **state)
     assert_int_equal(n, 213);
 }
 
+/* What others may know of the member: the phone's digits, the date of
+ * birth as year, month and day. */
+static void pins_echoing_the_member(void **state)
+{
+    (void)state;
+    assert_string_equal(pin_echoes("5678", "010-1234-5678", 0), "part of the phone number");
+    assert_string_equal(pin_echoes("0101", "01012345678", 0), "part of the phone number");
+    assert_string_equal(pin_echoes("12345678", "010-1234-5678", 0), "part of the phone number");
+    assert_string_equal(pin_echoes("1985", "010-1234-5678", 19850315), "part of the date of birth");
+    assert_string_equal(pin_echoes("0315", "010-1234-5678", 19850315), "part of the date of birth");
+    assert_string_equal(pin_echoes("850315", "010-1234-5678", 19850315), "part of the date of birth");
+    assert_string_equal(pin_echoes("19850315", "010-1234-5678", 19850315),
+                        "part of the date of birth");
+    assert_string_equal(pin_echoes("0107", "010-2000-0003", 20010705), "part of the date of birth");
+    assert_null(pin_echoes("1503", "010-1234-5678", 19850315));
+    assert_null(pin_echoes("4729", "010-1234-5678", 19850315));
+    assert_null(pin_echoes("1985", "010-1234-5678", 0)); /* no birth date known */
+    assert_null(pin_echoes("4729", "", 0));
+}
+
 /* crypto.c's Argon2id wrapper, at both costs the platform offers. */
 static void pin_hashes_verify(void **state)
 {
@@ -82,6 +102,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pin_rules),
         cmocka_unit_test(guessable_pins),
+        cmocka_unit_test(pins_echoing_the_member),
         cmocka_unit_test(pin_hashes_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,12 @@ static void the_mix_covers_every_case(void **state)
         unreachable += !population_reachable(&c);
         assert_true(strlen(c.pin) == 6);
         assert_true(pin_ok(c.pin) && !pin_guessable(c.pin)); /* every platform takes it */
+        {
+            rrn r;
+            const char *why;
+            assert_true(rrn_parse(c.rrn, strlen(c.rrn), TODAY, 0, &r, &why) != RRN_INVALID);
+            assert_null(pin_echoes(c.pin, c.phone, r.year * 10000 + r.month * 100 + r.day));
+        }
         assert_true(c.consent[0] <= c.member[0] && c.consent[1] <= c.member[1]);
     }
     /* About 30% both, 10% neither, 15% carrier only, 3% post-2020. */
