@@ -288,7 +288,7 @@ static int start_signer(demo *d, char *err, size_t errlen)
     demo_path(d, key, sizeof key, "signer", "log.key");
     demo_path(d, sock, sizeof sock, "signer", "signer.sock");
     demo_path(d, log, sizeof log, "signer", "signer.log");
-    char *signer[] = {"signer", "--key", key, "--socket", sock, NULL};
+    char *signer[] = {"signer", "--key", key, "--socket", sock, "--new-log", NULL};
     if (procs_start(&d->procs, "signer", log, signer, err, errlen) != 0)
         return -1;
     for (int i = 0; i < 200 && procs_alive(&d->procs, "signer"); i++) {

@@ -22,8 +22,8 @@
 #endif
 
 static const char usage[] =
-    "Usage: herald signer --key FILE --socket PATH [--state FILE] [--user USER]\n"
-    "                     [--client USER] [--quiet]\n\n"
+    "Usage: herald signer --key FILE --socket PATH [--state FILE] [--new-log]\n"
+    "                     [--user USER] [--client USER] [--quiet]\n\n"
     "Holds the evidence log's Ed25519 key and signs tree heads for the hub over a\n"
     "UNIX socket, and nothing else. A head is signed only if it is consistent with\n"
     "the last one signed: no smaller tree, the same root for the same size, a time\n"
@@ -35,7 +35,10 @@ static const char usage[] =
     "                 0600 for the client user; a socket left by a dead signer is\n"
     "                 removed\n"
     "  --state FILE   the last head signed, kept across restarts (default: the key's\n"
-    "                 path followed by .state); never delete it\n"
+    "                 path followed by .state); never delete it: a missing or empty\n"
+    "                 one is refused\n"
+    "  --new-log      the log has never had a head signed: create an empty state\n"
+    "                 (an existing one is read as always)\n"
     "  --user USER    started as root: become USER once the key, the state and the\n"
     "                 socket are open\n"
     "  --client USER  the only user whose connections are answered (checked with\n"
@@ -46,6 +49,7 @@ static const char usage[] =
 
 typedef struct signer_opts {
     const char *key, *socket, *state, *user, *client;
+    int new_log;
 } signer_opts;
 
 static volatile sig_atomic_t stop_requested;
@@ -112,7 +116,8 @@ static int start(signer *s, const signer_opts *o, char *err, size_t errlen)
     s->client_uid = cuid != (uid_t)-1 ? cuid : getuid();
     snprintf(state, sizeof state, "%s%s", o->state ? o->state : o->key,
              o->state ? "" : ".state");
-    if (signer_state_open(&s->state, state, drop ? uid : (uid_t)-1, err, errlen) != 0)
+    if (signer_state_open(&s->state, state, drop ? uid : (uid_t)-1, o->new_log, err,
+                          errlen) != 0)
         return -1;
     s->listen_fd = signer_listen(o->socket, cuid, cgid, err, errlen);
     if (s->listen_fd < 0 || (drop && privdrop_to(uid, gid, err, errlen) != 0))
@@ -140,7 +145,8 @@ static int parse(int argc, char **argv, signer_opts *o)
         {"key", required_argument, 0, 'k'},    {"socket", required_argument, 0, 's'},
         {"state", required_argument, 0, 'S'},  {"user", required_argument, 0, 'u'},
         {"client", required_argument, 0, 'c'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"new-log", no_argument, 0, 'n'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     int c;
 
@@ -152,6 +158,7 @@ static int parse(int argc, char **argv, signer_opts *o)
         case 'u': o->user = optarg; break;
         case 'c': o->client = optarg; break;
         case 'q': log_set_quiet(1); break;
+        case 'n': o->new_log = 1; break;
         case 'h': fputs(usage, stdout); return 1;
         default: return cli_bad_option("signer", c, argc, argv);
         }

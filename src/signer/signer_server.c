@@ -46,12 +46,21 @@ static int clear_stale(const struct sockaddr_un *a, char *err, size_t errlen)
         snprintf(err, errlen, "%s exists and is not a socket", a->sun_path);
         return -1;
     }
+    /* Only a refused connection proves nobody listens: a socket this
+     * process may not connect to (EACCES: another user's live signer) is
+     * not stale. */
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    live = fd >= 0 && connect(fd, (const struct sockaddr *)a, sizeof *a) == 0;
+    live = fd < 0 ? -1 : connect(fd, (const struct sockaddr *)a, sizeof *a) == 0 ? 1 : 0;
+    int why = errno;
     if (fd >= 0)
         close(fd);
-    if (live) {
+    if (live == 1) {
         snprintf(err, errlen, "%s: another signer is answering there", a->sun_path);
+        return -1;
+    }
+    if (live < 0 || why != ECONNREFUSED) {
+        snprintf(err, errlen, "%s: cannot tell whether a signer answers there (%s): not removed",
+                 a->sun_path, strerror(why));
         return -1;
     }
     if (unlink(a->sun_path) != 0) {
@@ -79,7 +88,9 @@ int signer_listen(const char *path, uid_t owner, gid_t group, char *err, size_t 
     old = umask(0177); /* created 0600: no moment at which others may connect */
     rc = bind(fd, (const struct sockaddr *)&a, sizeof a);
     umask(old);
-    if (rc != 0 || (owner != (uid_t)-1 && chown(path, owner, group) != 0) ||
+    /* lchown: a link put in the socket's place must not hand its target
+     * to the client's user. */
+    if (rc != 0 || (owner != (uid_t)-1 && lchown(path, owner, group) != 0) ||
         listen(fd, 16) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);

@@ -87,15 +87,31 @@ static int read_slots(signer_state *s)
     return found ? 1 : -1;
 }
 
-int signer_state_open(signer_state *s, const char *path, uid_t owner, char *err,
+/* What to do when there is no state to read. */
+#define NO_STATE_HELP                                                                      \
+    "without it the signer would sign whatever head came first, a fork included. Restore " \
+    "it from where it was kept; only for a log that has never had a head signed, start "   \
+    "with --new-log"
+
+int signer_state_open(signer_state *s, const char *path, uid_t owner, int new_log, char *err,
                       size_t errlen)
 {
+    struct stat st;
     int rc;
 
     memset(s, 0, sizeof *s);
-    s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    s->fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (new_log ? O_CREAT : 0), 0600);
     if (s->fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (errno == ENOENT)
+            snprintf(err, errlen, "%s: no such state file: " NO_STATE_HELP, path);
+        else
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* Whoever may write it may make the signer forget what it signed. */
+    if (fstat(s->fd, &st) != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        snprintf(err, errlen, "%s: writable by others than its owner (mode %03o): chmod 600 it",
+                 path, (unsigned)(st.st_mode & 0777));
         return -1;
     }
     /* A state made now must keep its name through a power cut: without
@@ -118,6 +134,10 @@ int signer_state_open(signer_state *s, const char *path, uid_t owner, char *err,
     if (rc < 0) {
         snprintf(err, errlen, "%s: not a signer's state (no valid head in it); refusing to "
                  "start rather than forget what was signed", path);
+        return -1;
+    }
+    if (rc == 0 && !new_log) {
+        snprintf(err, errlen, "%s: empty: " NO_STATE_HELP, path);
         return -1;
     }
     s->have_last = rc;

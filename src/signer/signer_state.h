@@ -27,11 +27,13 @@ typedef struct signer_state {
     sth last;
 } signer_state;
 
-/* Opens (creating, mode 0600, owned by owner unless it is (uid_t)-1) and
- * locks path, and reads the last head. A file that exists but holds no
- * valid slot is refused: it is not for the signer to forget what it
- * signed. Returns 0, or -1 with why. */
-int signer_state_open(signer_state *s, const char *path, uid_t owner, char *err,
+/* Opens and locks path (owned by owner unless it is (uid_t)-1), and
+ * reads the last head. A missing or empty file is refused unless new_log
+ * says the log has never had a head signed (then it is created, mode
+ * 0600); so is one that holds no valid slot, or that others may write: it
+ * is not for the signer to forget what it signed. Returns 0, or -1 with
+ * why. */
+int signer_state_open(signer_state *s, const char *path, uid_t owner, int new_log, char *err,
                       size_t errlen);
 /* Records head as the last signed, synced. Returns 0 or -1. */
 int signer_state_record(signer_state *s, const sth *head);

@@ -69,7 +69,7 @@ python3 "$HERE/fake_platform.py" "$P_CAR" "$HUBKEY" car.members carrier.jsonl 2>
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q listening messenger.log carrier.log 2>/dev/null && break; sleep 0.05; done
 
-"$HERALD" signer --key log.key --socket signer.sock 2>signer.log &
+"$HERALD" signer --key log.key --socket signer.sock --new-log 2>signer.log &
 PIDS+=($!)
 for _ in $(seq 1 100); do [ -S signer.sock ] && break; sleep 0.05; done
 start_role hub hub.log hub --config hub.ini || { not_ok "hub starts"; finish; }

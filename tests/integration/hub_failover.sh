@@ -78,7 +78,7 @@ head -n $MEMBERS rks.txt >msg.members
 # herald's platforms do; the agencies then report it read.
 RECEIVED=1 python3 "$HERE/fake_platform.py" "$P_MSG" "$HUBKEY" msg.members messenger.jsonl 2>messenger.log &
 PIDS+=($!)
-"$HERALD" signer --key log.key --socket signer.sock 2>signer.log &
+"$HERALD" signer --key log.key --socket signer.sock --new-log 2>signer.log &
 PIDS+=($!)
 for _ in $(seq 1 100); do [ -S signer.sock ] && grep -q listening messenger.log 2>/dev/null && break; sleep 0.05; done
 

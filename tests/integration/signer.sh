@@ -49,8 +49,8 @@ sth_interval_ms = 200
 key_sha256 = $(sha "$NTS")
 INI
 
-start_signer() { # LOG
-	"$HERALD" signer --key keys/log.key --socket run/signer.sock --user $SU --client $HU 2>"$1" &
+start_signer() { # LOG [ARGS...]
+	"$HERALD" signer --key keys/log.key --socket run/signer.sock --user $SU --client $HU "${@:2}" 2>"$1" &
 	SIGNER=$!
 	PIDS+=("$SIGNER")
 	for _ in $(seq 1 100); do grep -q "signing tree heads" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -58,8 +58,16 @@ start_signer() { # LOG
 	return 1
 }
 
+# --- its state: never made up ---
+# Without its state a signer would sign whatever head came first, so it
+# starts on none only when told the log is new.
+timeout 10 "$HERALD" signer --key keys/log.key --socket run/nostate.sock --user $SU --client $HU 2>nostate.log
+check "no state file and no --new-log: the signer refuses to start, saying why" \
+	bash -c "[ $? -ne 0 ] && grep -q 'no such state file: without it the signer would sign whatever head came first' nostate.log &&
+		[ ! -e keys/log.key.state ] && [ ! -e run/nostate.sock ]"
+
 # --- started as root, each role becomes its own user ---
-start_signer signer.log || { not_ok "the signer starts"; finish; }
+start_signer signer.log --new-log || { not_ok "the signer starts"; finish; }
 check "the signer runs as $SU, under a seccomp filter" \
 	bash -c "[ '$(proc_field $SIGNER Uid)' = $S_UID ] && [ '$(proc_field $SIGNER Seccomp)' = 2 ]"
 check "its socket is mode 0600 and belongs to the hub's user" \
@@ -167,12 +175,35 @@ check "the certificate that waited is issued and verifies" \
 ask head "$NOW" "$LAST" "$ROOT" "$LAST" >after.json
 check "the restarted signer remembers: the head before the kill is now too small" \
 	jqf after.json '.status == 1 and (.reason | test("smaller"))'
-"$HERALD" signer --key keys/log.key --socket run/signer.sock --user $SU --client $HU 2>second.log
-check "a second signer on a live socket is refused" \
-	bash -c "[ $? -ne 0 ] && grep -q 'another signer' second.log"
+timeout 10 "$HERALD" signer --key keys/log.key --socket run/signer.sock --user $SU --client $HU 2>second.log
+check "a second signer on the same state is refused" \
+	bash -c "[ $? -ne 0 ] && grep -q 'another signer holds this state' second.log"
+timeout 10 "$HERALD" signer --key keys/log.key --state run/other.state --new-log --socket run/signer.sock \
+	--user $SU --client $HU 2>third.log
+check "a signer with a state of its own on a live socket is refused, the socket left alone" \
+	bash -c "[ $? -ne 0 ] && grep -q 'another signer is answering there' third.log && [ -S run/signer.sock ]"
+# One that may not connect to it (the socket is the hub's user's), in a
+# folder it may write, must not take it for a dead signer's.
+mkdir -m 700 sustate && chown $SU sustate && chmod 777 run
+timeout 10 setpriv --reuid="$S_UID" --regid="$H_GID" --clear-groups "$HERALD" signer --key keys/log.key \
+	--state sustate/x.state --new-log --socket run/signer.sock 2>fourth.log
+rc=$?
+chmod 755 run
+check "... and one that may not connect to it does not take it as stale: refused, the socket left" \
+	bash -c "[ $rc -ne 0 ] && grep -q 'cannot tell whether a signer answers there (Permission denied)' fourth.log &&
+		[ -S run/signer.sock ]"
 kill -TERM "$SIGNER"
 wait "$SIGNER"
 check "SIGTERM stops the filtered signer cleanly (exit 0)" [ $? -eq 0 ]
+# A state emptied, or one others may write, is refused as a missing one.
+: >empty.state
+timeout 10 "$HERALD" signer --key keys/log.key --state empty.state --socket run/x.sock 2>empty.log
+check "an empty state without --new-log: refused" \
+	bash -c "[ $? -ne 0 ] && grep -q 'empty.state: empty: without it the signer would sign' empty.log"
+cp keys/log.key.state shared.state && chmod 664 shared.state
+timeout 10 "$HERALD" signer --key keys/log.key --state shared.state --new-log --socket run/x.sock 2>shared.log
+check "a state others may write: refused, even with --new-log" \
+	bash -c "[ $? -ne 0 ] && grep -q 'writable by others than its owner (mode 664)' shared.log"
 
 # --- a forbidden system call stops it ---
 # A preloaded library (test code, not the product's) makes send() first
@@ -191,7 +222,7 @@ C
 cc -shared -fPIC -o forbid.so forbid.c -ldl
 "$HERALD" keygen --ed25519 --out own >/dev/null 2>&1
 LD_PRELOAD=$T/forbid.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	"$HERALD" signer --key own.key --socket "$T/own.sock" 2>own.log &
+	"$HERALD" signer --key own.key --socket "$T/own.sock" --new-log 2>own.log &
 OWN=$!
 PIDS+=("$OWN")
 for _ in $(seq 1 100); do grep -q "signing tree heads" own.log 2>/dev/null && break; sleep 0.05; done
