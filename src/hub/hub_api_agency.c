@@ -29,8 +29,6 @@ static const char *check_cancel(json_t *o, hub_cancel *c)
     c->reference = hub_api_str(o, "reference", &len);
     if (!c->reference || !field_reference_ok(c->reference, len))
         return FIELD_RULE_REFERENCE;
-    if (field_id_has_rrn(c->reference, len))
-        return FIELD_RULE_REFERENCE_RRN;
     c->reason = hub_api_str(o, "reason", &len);
     if (!c->reason || !len || !field_reason_ok(c->reason, len))
         return FIELD_RULE_REASON_GIVEN;
@@ -66,8 +64,7 @@ void hub_api_post_cancellations(void *role, const void *caller, const http_reque
         batch_results_next(&out, i);
         if (c[i].error) {
             int ok = c[i].reference &&
-                     field_reference_ok(c[i].reference, strlen(c[i].reference)) &&
-                     !field_id_has_rrn(c[i].reference, strlen(c[i].reference));
+                     field_reference_ok(c[i].reference, strlen(c[i].reference));
             batch_results_error(&out, "reference", ok ? c[i].reference : NULL, c[i].error);
             continue;
         }
@@ -98,16 +95,12 @@ static const char *check_payment(json_t *o, hub_payment *p)
     p->reference = hub_api_str(o, "reference", &len);
     if (!p->reference || !field_reference_ok(p->reference, len))
         return FIELD_RULE_REFERENCE;
-    if (field_id_has_rrn(p->reference, len))
-        return FIELD_RULE_REFERENCE_RRN;
     if (!json_is_integer(amount) || !field_amount_krw_ok(json_integer_value(amount)))
         return FIELD_RULE_AMOUNT_KRW;
     p->amount_krw = json_integer_value(amount);
     p->payment_code = hub_api_str(o, "payment_code", &len);
     if (!p->payment_code || !field_payment_code_ok(p->payment_code, len))
         return FIELD_RULE_PAYMENT_CODE;
-    if (field_id_has_rrn(p->payment_code, len))
-        return FIELD_RULE_PAYMENT_CODE_RRN;
     return NULL;
 }
 
@@ -167,10 +160,6 @@ static void check_handover(json_t *o, json_t *common, hub_report *r)
     memcpy(r->notice, id, NOTICE_ID_LEN + 1);
     if (!batch_id || !field_reference_ok(batch_id, len)) {
         r->error = "batch must be 1-64 characters of A-Z a-z 0-9 . _ : -";
-        return;
-    }
-    if (field_id_has_rrn(batch_id, len)) {
-        r->error = FIELD_RULE_BATCH_RRN;
         return;
     }
     r->event = EV_PRINT_HANDOVER;

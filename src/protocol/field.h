@@ -55,11 +55,9 @@
 #define FIELD_RULE_NOTICE "notice must be a notice id"
 #define FIELD_RULE_PAYMENT_CODE \
     "payment_code must be 1-" FIELD_STR(FIELD_PAYMENT_CODE_MAX) " characters of [A-Za-z0-9._:-]"
-/* An identifier an agency chose (a reference, a payment code, a print
- * batch) that shows an RRN: the hub would store it, and no role may. */
+/* A new notice's reference that shows an RRN: the hub would store it, and
+ * no role may. */
 #define FIELD_RULE_REFERENCE_RRN "reference must not hold a resident registration number"
-#define FIELD_RULE_PAYMENT_CODE_RRN "payment_code must not hold a resident registration number"
-#define FIELD_RULE_BATCH_RRN "batch must not hold a resident registration number"
 #define FIELD_RULE_AMOUNT_KRW "amount_krw must be a whole number of won from 1 to 10^12"
 
 /* 1-64 characters of [A-Za-z0-9._:-]. */
@@ -82,11 +80,12 @@ int field_title_ok(const char *s, size_t len);
 /* Whether a title or a reason holds an RRN (any birth date up to the
  * year 9999: the protocol has no clock), for a message saying so. */
 int field_text_has_rrn(const char *s, size_t len);
-/* 1 when an identifier an agency chose (a reference, a payment code, a
- * print batch: ASCII) holds a valid RRN standing alone, with no letter or
- * digit on either side. Hex ids and hashes often hold 13 decimal digits in
- * a row between letters (the agency's own hashed references do); those
- * are not RRNs someone typed. */
+/* 1 when an identifier an agency chose (ASCII) holds a valid RRN standing
+ * alone, with no letter or digit on either side. Hex ids and hashes often
+ * hold 13 decimal digits in a row between letters (the agency's own hashed
+ * references do); those are not RRNs someone typed. A date and a serial
+ * ("261207-0000001") do look like one: so only where an id is first
+ * taken, never where an id already taken must still be found. */
 int field_id_has_rrn(const char *s, size_t len);
 /* At most 512 bytes, http:// or https://, then only the characters a URI
  * may hold unescaped (RFC 3986): no spaces, controls, non-ASCII bytes, nor
