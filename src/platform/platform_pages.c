@@ -73,9 +73,10 @@ static void new_pin_field(buf *b)
     field(b, "pin", "password", "PIN (숫자 4~8자리)", "PIN (4-8 digits)",
           "inputmode=\"numeric\" pattern=\"[0-9]{4,8}\" maxlength=\"8\" "
           "autocomplete=\"new-password\" aria-describedby=\"pin-rule\"");
-    buf_puts(b, "<p id=\"pin-rule\">1234, 0000, 1004처럼 남이 먼저 짐작하는 PIN은 쓸 수 "
-                "없습니다. <span class=\"en\">PINs others guess first, such as 1234, 0000 or "
-                "1004, are not accepted.</span></p>\n");
+    buf_puts(b, "<p id=\"pin-rule\">1234, 0000, 1004처럼 남이 먼저 짐작하는 PIN이나 휴대전화 "
+                "번호·생년월일의 일부는 쓸 수 없습니다. <span class=\"en\">PINs others guess "
+                "first, such as 1234, 0000 or 1004, or part of your phone number or date of "
+                "birth, are not accepted.</span></p>\n");
 }
 
 /* The code that proves a web sign-up's phone (signup_code.h), asked at

@@ -45,7 +45,7 @@ typedef enum confirm_step {
     CONFIRM_LAPSED,
     CONFIRM_DONE,
     CONFIRM_WRONG,
-    CONFIRM_GONE, /* replaced by a newer sign-up since it was read */
+    CONFIRM_GONE, /* replaced or dropped since it was read */
 } confirm_step;
 
 static confirm_step confirm_step_of(const member *m, const char *typed)
@@ -107,10 +107,10 @@ void web_confirm_signup(platform *p, const http_request *req, http_response *res
     }
     if (step == CONFIRM_GONE) {
         web_login_page(p, req, resp, 401,
-                       "같은 번호나 같은 사람으로 새 가입 신청이 있어 이 신청은 취소되었습니다. "
-                       "다시 가입하세요.",
-                       "A newer sign-up for the same phone or person replaced this one: sign "
-                       "up again.");
+                       "이 가입 신청은 더 이상 확인을 기다리지 않습니다(새 신청으로 바뀌었거나 "
+                       "취소됨). 다시 가입하세요.",
+                       "This sign-up no longer waits for its code (a newer one replaced it, or "
+                       "it was cancelled): sign up again.");
         return;
     }
     if (step == CONFIRM_LAPSED) {

@@ -6,6 +6,8 @@
 
 #include "crypto.h"
 
+_Static_assert(SIGNUP_CODE_TRIES == 5, "SIGNUP_CODE_TRIES_SQL says 5");
+
 void signup_code_new(char code[SIGNUP_CODE_DIGITS + 1])
 {
     for (int i = 0; i < SIGNUP_CODE_DIGITS; i++) {
