@@ -52,6 +52,7 @@ static int convert_one(const idsvc *s, json_t *v, int today, int strict, buf *ou
     }
     buf_puts(out, "{\"ci\":\"");
     buf_append(out, ci, CI_LEN);
+    secure_wipe(ci, sizeof ci);
     if (st == RRN_CHECKSUM_WARNING)
         buf_printf(out, "\",\"warning\":\"%s\"}", reason);
     else
@@ -68,6 +69,9 @@ static void convert_batch(const idsvc *s, json_t *rrns, int strict, buf *out, si
     json_t *v;
 
     batch_results_open(out, json_array_size(rrns), 100);
+    /* CIs: a buffer that grows (a warning makes an item longer than the
+     * 100 bytes foreseen) must not leave a copy of them behind. */
+    buf_set_secret(out);
     json_array_foreach(rrns, i, v) {
         batch_results_next(out, i);
         *failed += (size_t)convert_one(s, v, today, strict, out);

@@ -79,6 +79,9 @@ void hmac512(const hmac512_key *k, const void *msg, size_t len,
     c = k->outer;
     SHA512_Update(&c, inner, sizeof inner);
     SHA512_Final(out, &c);
+    /* The inner hash and the states hold what the key makes of msg. */
+    secure_wipe(inner, sizeof inner);
+    secure_wipe(&c, sizeof c);
 }
 
 void hmac512_key_wipe(hmac512_key *k)
