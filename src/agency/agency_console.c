@@ -89,7 +89,7 @@ int agency_console_may_upload(agency_console *c, const http_request *req)
 {
     console_user u;
 
-    return c && console_web_user(&c->web, req, &u) && u.role >= CONSOLE_SENDER;
+    return c && console_web_user(&c->web, req, &u) == 1 && u.role >= CONSOLE_SENDER;
 }
 
 void agency_console_token_field(agency_console *c, const http_request *req, buf *b)

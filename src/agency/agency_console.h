@@ -21,6 +21,7 @@
 #include "console_auth.h"
 #include "console_page.h"
 #include "console_web.h"
+#include "field.h"
 #include "http_server.h"
 
 struct agency_api;
@@ -36,7 +37,7 @@ struct agency_api;
 typedef struct console_draft {
     char id[33];                       /* "" when free */
     char user[CONSOLE_NAME_MAX + 1];
-    char tpl[80], title[200], deadline[40];
+    char tpl[80], title[FIELD_TITLE_MAX + 1], deadline[40];
     char *csv;                         /* holds RRNs: wiped when freed */
     size_t len;
     long long made_ms;

@@ -15,6 +15,7 @@
 #include "html_page.h"
 #include "http_client.h"
 #include "log.h"
+#include "rrn.h"
 
 #define JOB_NOTICES_SHOWN 500
 #define JOB_ERRORS_SHOWN 1000
@@ -149,7 +150,11 @@ void agency_console_search(void *role, const void *caller, const http_request *r
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_VIEWER, &u))
         return;
-    if (q && *q && field_reference_ok(q, strlen(q))) {
+    /* An RRN typed into the box must go no further: not into the path of
+     * a redirect (and the browser's history), not back into the page. A
+     * reference never holds one (the API refuses such references). */
+    int rrn = q && rrn_find(q, strlen(q), 0) >= 0;
+    if (q && *q && !rrn && field_reference_ok(q, strlen(q))) {
         buf_init(&b, 256);
         buf_puts(&b, "/console/notices/");
         url_part(&b, q);
@@ -160,10 +165,14 @@ void agency_console_search(void *role, const void *caller, const http_request *r
     }
     buf_init(&b, 16384);
     agency_console_begin(c, req, &b, &u, "알림 찾기", "Find a notice");
-    search_form(&b, q, job);
+    search_form(&b, rrn ? NULL : q, job);
     if (q && *q) {
         buf_puts(&b, "<p class=\"err\">");
-        agency_console_bi(&b, "참조번호 형식이 아닙니다.", "That is not a reference.");
+        if (rrn)
+            agency_console_bi(&b, "주민등록번호가 아니라 참조번호로 찾으세요.",
+                              "Search by the reference, not by a resident registration number.");
+        else
+            agency_console_bi(&b, "참조번호 형식이 아닙니다.", "That is not a reference.");
         buf_puts(&b, "</p>");
     }
     if (job && *job)

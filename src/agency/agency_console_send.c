@@ -397,7 +397,7 @@ static void preview_page(agency_console *c, const http_request *req, http_respon
                          const console_user *u, const multipart *m)
 {
     const multipart_part *csv = multipart_get(m, "csv");
-    char tpl[80], title[200], deadline[40], id[33];
+    char tpl[80], title[FIELD_TITLE_MAX + 1], deadline[40], id[33];
     buf b, shown;
     preview p;
 
@@ -421,6 +421,17 @@ static void preview_page(agency_console *c, const http_request *req, http_respon
         buf_append(&b, shown.data ? shown.data : "", shown.len);
         buf_puts(&b, "</ol>");
     }
+    if (p.rc == API_IN_TOO_MANY || p.rc == API_IN_NO_MEMORY) {
+        buf_puts(&b, "<p class=\"err\">");
+        if (p.rc == API_IN_TOO_MANY)
+            buf_printf(&b, "한 파일에 %d건까지 보낼 수 있습니다. 나누어 올리세요. "
+                           "<span class=\"en\" lang=\"en\">A file may hold at most %d rows: "
+                           "split it.</span>", API_BULK_MAX_ROWS, API_BULK_MAX_ROWS);
+        else
+            agency_console_bi(&b, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                              "Out of memory for now: try again in a moment.");
+        buf_puts(&b, "</p>");
+    }
     errors_table(&b, &p.errs);
     if (p.rc == API_IN_OK && p.ok > 0 &&
         draft_put(c, u->name, csv->data, csv->len, tpl, title, deadline, id) == 0) {
@@ -435,7 +446,11 @@ static void preview_page(agency_console *c, const http_request *req, http_respon
     agency_console_bi(&b, "다른 파일 올리기", "Upload another file");
     buf_puts(&b, "</a></p>");
     html_page_end(&b);
-    console_web_reply(resp, p.rc == API_IN_OK ? 200 : 400, &b);
+    console_web_reply(resp, p.rc == API_IN_OK          ? 200
+                            : p.rc == API_IN_TOO_MANY  ? 413
+                            : p.rc == API_IN_NO_MEMORY ? 503
+                                                       : 400,
+                      &b);
     buf_free(&shown);
     api_errors_free(&p.errs);
     api_rows_free(&p.rs);

@@ -120,40 +120,6 @@ void console_auth_close(console_auth *a)
     free(a);
 }
 
-int console_user_add(console_auth *a, const char *name, console_role role,
-                     const char *password, uint8_t secret[TOTP_SECRET_LEN], char *err,
-                     size_t errlen)
-{
-    char hash[PWHASH_STR_MAX];
-    sqlite3_stmt *st;
-    int rc;
-
-    if (pwhash_str(hash, password, strlen(password), PWHASH_INTERACTIVE) != 0) {
-        snprintf(err, errlen, "cannot hash the password (out of memory?)");
-        return -1;
-    }
-    random_bytes(secret, TOTP_SECRET_LEN);
-    pthread_mutex_lock(&a->lock);
-    st = db_prepare(a->db, "INSERT INTO console_users(console, name, role, pw_hash, totp_secret,"
-                           " created_ms) VALUES (?, ?, ?, ?, ?, ?)");
-    if (st) {
-        db_bind_text(st, 1, a->console);
-        db_bind_text(st, 2, name);
-        db_bind_text(st, 3, console_role_name(role));
-        db_bind_text(st, 4, hash);
-        sqlite3_bind_blob(st, 5, secret, TOTP_SECRET_LEN, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, clock_now_ms());
-    }
-    rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&a->lock);
-    if (rc == SQLITE_CONSTRAINT)
-        snprintf(err, errlen, "there is already an account named %s", name);
-    else if (rc != SQLITE_DONE)
-        snprintf(err, errlen, "database: %s", sqlite3_errmsg(a->db));
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Runs sql with (console, name) bound; returns the rows changed or -1. */
 static int run_for_name(console_auth *a, const char *sql, const char *name)
 {
@@ -169,15 +135,67 @@ static int run_for_name(console_auth *a, const char *sql, const char *name)
     return rc == SQLITE_DONE ? sqlite3_changes(a->db) : -1;
 }
 
+int console_user_add(console_auth *a, const char *name, console_role role,
+                     const char *password, uint8_t secret[TOTP_SECRET_LEN], char *err,
+                     size_t errlen)
+{
+    char hash[PWHASH_STR_MAX];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (pwhash_str(hash, password, strlen(password), PWHASH_INTERACTIVE) != 0) {
+        snprintf(err, errlen, "cannot hash the password (out of memory?)");
+        return -1;
+    }
+    random_bytes(secret, TOTP_SECRET_LEN);
+    pthread_mutex_lock(&a->lock);
+    st = db_begin(a->db) == 0
+             ? db_prepare(a->db, "INSERT INTO console_users(console, name, role, pw_hash,"
+                                 " totp_secret, created_ms) VALUES (?, ?, ?, ?, ?, ?)")
+             : NULL;
+    if (st) {
+        db_bind_text(st, 1, a->console);
+        db_bind_text(st, 2, name);
+        db_bind_text(st, 3, console_role_name(role));
+        db_bind_text(st, 4, hash);
+        sqlite3_bind_blob(st, 5, secret, TOTP_SECRET_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, clock_now_ms());
+    }
+    rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    sqlite3_finalize(st);
+    /* A session still named so belongs to an account of that name removed
+     * before: it must not come back with this one (and its role). */
+    if (rc == SQLITE_DONE &&
+        (run_for_name(a, "DELETE FROM console_sessions WHERE console = ? AND name = ?", name) < 0 ||
+         db_commit(a->db) != 0))
+        rc = SQLITE_ERROR;
+    if (rc != SQLITE_DONE)
+        db_rollback(a->db);
+    pthread_mutex_unlock(&a->lock);
+    if (rc == SQLITE_CONSTRAINT)
+        snprintf(err, errlen, "there is already an account named %s", name);
+    else if (rc != SQLITE_DONE)
+        snprintf(err, errlen, "database: %s", sqlite3_errmsg(a->db));
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+
 int console_user_remove(console_auth *a, const char *name)
 {
     int n;
 
     pthread_mutex_lock(&a->lock);
-    n = run_for_name(a, "DELETE FROM console_users WHERE console = ? AND name = ?", name);
+    /* One transaction: an account gone and its sessions left would come
+     * back to life with the next account of that name. */
+    n = db_begin(a->db) == 0
+            ? run_for_name(a, "DELETE FROM console_users WHERE console = ? AND name = ?", name)
+            : -1;
     if (n >= 0 &&
-        run_for_name(a, "DELETE FROM console_sessions WHERE console = ? AND name = ?", name) < 0)
+        (run_for_name(a, "DELETE FROM console_sessions WHERE console = ? AND name = ?", name) < 0 ||
+         db_commit(a->db) != 0))
         n = -1;
+    if (n < 0)
+        db_rollback(a->db);
     pthread_mutex_unlock(&a->lock);
     return n < 0 ? -1 : n > 0;
 }

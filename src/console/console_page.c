@@ -86,7 +86,15 @@ void console_page_begin(const console_site *s, const http_request *req, buf *b,
 int console_require(const console_site *s, const http_request *req, http_response *resp,
                     console_role need, console_user *u)
 {
-    if (!console_web_user(s->web, req, u)) {
+    int signed_in = console_web_user(s->web, req, u);
+
+    if (signed_in < 0) {
+        console_web_error(resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                          "Temporary error: please try again in a moment.", "/console");
+        http_add_header(resp, "Retry-After", "5");
+        return 0;
+    }
+    if (!signed_in) {
         if (!strcmp(req->method, "GET"))
             console_web_redirect(resp, "/console/signin");
         else
@@ -145,7 +153,7 @@ void console_signin_page(const console_site *s, const http_request *req, http_re
 {
     console_user u;
 
-    if (console_web_user(s->web, req, &u)) {
+    if (console_web_user(s->web, req, &u) == 1) {
         console_web_redirect(resp, "/console");
         return;
     }
@@ -250,7 +258,7 @@ void console_signout_post(const console_site *s, const http_request *req, http_r
     console_user u;
     form f = {0};
 
-    if (!console_web_user(s->web, req, &u)) {
+    if (console_web_user(s->web, req, &u) != 1) {
         console_web_redirect(resp, "/console/signin");
         return;
     }

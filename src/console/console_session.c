@@ -45,16 +45,20 @@ int console_session_new(console_auth *a, const console_user *who, long long now_
         sqlite3_step(st);
         sqlite3_finalize(st);
     }
+    /* Only for an account that still exists: one removed while its
+     * sign-in was checked gets no session. */
     st = db_prepare(a->db, "INSERT INTO console_sessions(id_hash, console, name, created_ms,"
-                           " last_ms) VALUES (?, ?, ?, ?, ?)");
+                           " last_ms) SELECT ?1, ?2, ?3, ?4, ?4 WHERE EXISTS (SELECT 1 FROM"
+                           " console_users WHERE console = ?2 AND name = ?3)");
     if (st) {
         db_bind_text(st, 1, hash);
         db_bind_text(st, 2, a->console);
         db_bind_text(st, 3, who->name);
         sqlite3_bind_int64(st, 4, now_ms);
-        sqlite3_bind_int64(st, 5, now_ms);
     }
     rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_DONE && sqlite3_changes(a->db) != 1)
+        rc = SQLITE_NOTFOUND;
     sqlite3_finalize(st);
     pthread_mutex_unlock(&a->lock);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -96,10 +100,10 @@ int console_session_get(console_auth *a, const char *id, long long now_ms, conso
         sqlite3_bind_int64(st, 4, now_ms - CONSOLE_MAX_MS);
         if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             db_copy_text(who->name, sizeof who->name, st, 0);
-            console_role_parse(db_text(st, 1), &who->role);
             who->created_ms = sqlite3_column_int64(st, 2);
             last = sqlite3_column_int64(st, 3);
-            found = 1;
+            /* A role that does not read as one grants nothing: no session. */
+            found = console_role_parse(db_text(st, 1), &who->role) == 0;
         } else if (rc != SQLITE_DONE) {
             found = -1;
         }

@@ -36,7 +36,7 @@ int console_web_user(console_web *w, const http_request *req, console_user *u)
 {
     const char *id = http_cookie(req, w->cookie);
 
-    return id && console_session_get(w->auth, id, clock_now_ms(), u) == 1;
+    return id ? console_session_get(w->auth, id, clock_now_ms(), u) : 0;
 }
 
 void console_web_token(console_web *w, const http_request *req, char out[CSRF_TOKEN_LEN + 1])

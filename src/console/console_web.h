@@ -39,7 +39,8 @@ int console_web_init(console_web *w, console_auth *auth, const char *console,
                      const char *public_url);
 void console_web_wipe(console_web *w);
 
-/* The signed-in account of the request: 1, 0 when none. */
+/* The signed-in account of the request: 1, 0 when none, -1 when the
+ * session could not be read (a database fault: not the user's doing). */
 int console_web_user(console_web *w, const http_request *req, console_user *u);
 /* The token the signed-in request's forms carry. */
 void console_web_token(console_web *w, const http_request *req, char out[CSRF_TOKEN_LEN + 1]);

@@ -237,6 +237,20 @@ check "read moves to 1" until_count 4 1
 # ---- search, certificate, cancel ----
 check "search by the back office's reference goes to the notice" \
 	bash -c "curl -s -D - -o /dev/null -b viewer.jar '$C/notices?q=csv-1' | grep -qi '^location: /console/notices/csv-1'"
+curl -s -D rrnq.hdr -o rrnq.html -b viewer.jar "$C/notices?q=850315-1234566"
+rrn_search_refused() {
+	grep -q '^HTTP/1.1 200' rrnq.hdr && ! grep -qi '^location:' rrnq.hdr &&
+		grep -q 'not by a resident registration number' rrnq.html && ! grep -q 1234566 rrnq.html
+}
+check "search by an RRN: no redirect to it, the page says to search by reference and shows no digits of it" \
+	rrn_search_refused
+# A database fault while the session is read is ours: not "sign in".
+sqlite3 -cmd '.timeout 5000' data/agency.db "ALTER TABLE console_sessions RENAME TO console_sessions_away"
+c1=$(code_of -b viewer.jar "$C")
+sqlite3 -cmd '.timeout 5000' data/agency.db "ALTER TABLE console_sessions_away RENAME TO console_sessions"
+c2=$(code_of -b viewer.jar "$C")
+check "a database fault reading the session: 503, not the sign-in page; then the page again (200)" \
+	[ "$c1/$c2" = 503/200 ]
 check "the notice page shows its state and timeline" \
 	bash -c "curl -s -b viewer.jar '$C/notices/csv-1' >n.html && grep -q '<td>read</td>' n.html && grep -q 'Timeline' n.html"
 check "search by job lists its notices and the refused row" \
@@ -292,6 +306,16 @@ check "without a sender's session an upload is a form's size: 100 KB refused (41
 	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H 'Origin: $ORIGIN' -F csrf=x -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -b viewer.jar -H 'Origin: $ORIGIN' -F 'csrf=$VTOK' -F 'csv=@mid.csv' '$C/send/preview')\" = 413 ] &&
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' -F 'csv=@mid.csv' '$C/send/preview')\" != 413 ]"
+
+{ echo 'reference,rrn,name,address,amount'; for i in $(seq 1 50001); do echo "m-$i,850315-1234566,가,나,1"; done; } >many.csv
+check "a preview of 50,001 rows: 413, the page saying at most 50,000 a file" \
+	bash -c "[ \"\$(curl -s -o many.html -w '%{http_code}' -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' \
+		-F template=vehicle-tax -F 'title=Vehicle tax' -F deadline=2026-12-31 -F 'csv=@many.csv' '$C/send/preview')\" = 413 ] &&
+		grep -q 'A file may hold at most 50000 rows' many.html"
+TITLE200=$(printf 'x%.0s' $(seq 1 200))
+check "a title of 200 bytes, the most a title may have, is taken" \
+	bash -c "curl -s -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' -F template=vehicle-tax -F 'title=$TITLE200' \
+		-F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' '$C/send/preview' | grep -q 'rows can be sent'"
 
 # ---- sign-out and removal ----
 TOK=$(token_of victim.jar "$C")

@@ -182,10 +182,24 @@ static void sessions_end_idle_at_their_maximum_and_with_their_account(void **sta
     assert_int_equal(console_session_new(f->a, &u, now, id), 0);
     assert_int_equal(console_session_get(f->a, id, now + 1000, &got), 1);
     assert_string_equal(got.name, "ana");
-    /* kept alive by use, up to the maximum */
-    for (now = T0; now < T0 + CONSOLE_MAX_MS - CONSOLE_IDLE_MS; now += CONSOLE_IDLE_MS - 1000)
+    /* kept alive by use, up to the maximum: used last less than the idle
+     * time before it, so only the maximum can end it */
+    for (now = T0; now < T0 + CONSOLE_MAX_MS; now += CONSOLE_IDLE_MS - 1000)
         assert_int_equal(console_session_get(f->a, id, now, &got), 1);
+    assert_int_equal(console_session_get(f->a, id, T0 + CONSOLE_MAX_MS - 1, &got), 1);
     assert_int_equal(console_session_get(f->a, id, T0 + CONSOLE_MAX_MS + 1, &got), 0);
+    /* a role that does not read as one (a file edited or damaged) grants
+     * nothing */
+    sqlite3 *raw;
+    assert_int_equal(console_session_new(f->a, &u, T0, id), 0);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE console_users SET role = 'boss' WHERE name = 'ana'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(console_session_get(f->a, id, T0 + 1, &got), 0);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE console_users SET role = 'sender' WHERE name = 'ana'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(console_session_get(f->a, id, T0 + 2, &got), 1);
     /* idle too long */
     assert_int_equal(console_session_new(f->a, &u, T0, id), 0);
     assert_int_equal(console_session_get(f->a, id, T0 + CONSOLE_IDLE_MS + 1, &got), 0);
@@ -198,6 +212,19 @@ static void sessions_end_idle_at_their_maximum_and_with_their_account(void **sta
     assert_int_equal(console_user_remove(f->a, "ana"), 1);
     assert_int_equal(console_session_get(f->a, id, T0 + 2, &got), 0);
     assert_int_equal(console_user_remove(f->a, "ana"), 0);
+    /* no account, no session: one removed while its sign-in was checked */
+    assert_int_equal(console_session_new(f->a, &u, T0 + 3, id), -1);
+    /* a session left by an account of the same name (removed before
+     * removal was one transaction) does not come back with a new one */
+    uint8_t secret[TOTP_SECRET_LEN];
+    assert_int_equal(console_user_add(f->a, "ana", CONSOLE_VIEWER, PW, secret, err, sizeof err), 0);
+    assert_int_equal(console_session_new(f->a, &u, T0 + 4, id), 0);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM console_users WHERE name = 'ana'", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(console_user_add(f->a, "ana", CONSOLE_SENDER, PW, secret, err, sizeof err), 0);
+    assert_int_equal(console_session_get(f->a, id, T0 + 5, &got), 0);
     /* malformed ids */
     assert_int_equal(console_session_get(f->a, "abc", T0, &got), 0);
     assert_int_equal(console_session_get(f->a, NULL, T0, &got), 0);
