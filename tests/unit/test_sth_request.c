@@ -6,7 +6,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "signer_state.h"
@@ -180,6 +183,66 @@ static void state_slots_detect_damage(void **state)
     assert_int_equal(signer_slot_parse(slot, &seq, &back), -1);
 }
 
+/* The state file itself: refused when missing, empty, damaged past use or
+ * writable by others; written slot after slot; a torn newest slot leaves
+ * the head before it; locked against a second signer. */
+static void state_file_keeps_the_last_head(void **state)
+{
+    char dir[] = "/tmp/test_signer_state.XXXXXX", path[96], err[512], cmd[128];
+    signer_state st, other;
+    sth a = head_of(5, NOW), b = head_of(9, NOW + 1), c = head_of(12, NOW + 2);
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/log.key.state", dir);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no such state file"));
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), 0);
+    assert_int_equal(st.have_last, 0);
+    assert_int_equal(signer_state_open(&other, path, (uid_t)-1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "another signer holds this state"));
+    signer_state_close(&other);
+    assert_int_equal(signer_state_record(&st, &a), 0); /* seq 1: the slot at 512 */
+    assert_int_equal(signer_state_record(&st, &b), 0); /* seq 2: the slot at 0 */
+    signer_state_close(&st);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), 0);
+    assert_true(st.have_last && st.last.tree_size == 9);
+    signer_state_close(&st);
+    /* the newest slot torn: the head before it */
+    assert_non_null(f = fopen(path, "r+b"));
+    fseek(f, 30, SEEK_SET);
+    fputc('!', f);
+    fclose(f);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), 0);
+    assert_true(st.have_last && st.last.tree_size == 5);
+    assert_int_equal(signer_state_record(&st, &c), 0); /* over the torn one */
+    signer_state_close(&st);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), 0);
+    assert_true(st.have_last && st.last.tree_size == 12);
+    signer_state_close(&st);
+    /* others may write it */
+    assert_int_equal(chmod(path, 0664), 0);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "writable by others"));
+    signer_state_close(&st);
+    assert_int_equal(chmod(path, 0600), 0);
+    /* bytes, but no valid slot: refused, --new-log or not */
+    assert_non_null(f = fopen(path, "wb"));
+    fputs("not a state", f);
+    fclose(f);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a signer's state"));
+    signer_state_close(&st);
+    /* emptied: refused unless the log is new */
+    assert_int_equal(truncate(path, 0), 0);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    signer_state_close(&st);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +252,7 @@ int main(void)
         cmocka_unit_test(requests_round_trip_and_limits_hold),
         cmocka_unit_test(answers_round_trip_and_limits_hold),
         cmocka_unit_test(state_slots_detect_damage),
+        cmocka_unit_test(state_file_keeps_the_last_head),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
