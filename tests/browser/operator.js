@@ -78,7 +78,8 @@ async function operatorPath(page, a) {
     await page.waitForURL(/\/console\/volumes$/);
     const accepted = await todaySum(page, 'agencies', 'accepted');
     const relayed = await todaySum(page, 'platforms', 'relayed');
-    if (accepted < 1 || relayed < 1) throw new Error(`accepted ${accepted}, relayed ${relayed}`);
+    // !(x >= 1): a cell that is not a number (NaN) fails too
+    if (!(accepted >= 1) || !(relayed >= 1)) throw new Error(`accepted ${accepted}, relayed ${relayed}`);
     if ((await page.locator('svg[role="img"]').count()) < 4) throw new Error('fewer than 4 charts');
   });
   await checkPage(page, 'volumes', 'operator-console');
@@ -90,7 +91,7 @@ async function operatorPath(page, a) {
     await page.locator('svg[role="img"]').first().waitFor();
     const total = await page.evaluate(() => [...document.querySelectorAll('tbody td.n')]
       .reduce((s, td) => s + Number(td.innerText), 0));
-    if (total < 1) throw new Error('no relay counted');
+    if (!(total >= 1)) throw new Error(`no relay counted (${total})`);
   });
   await checkPage(page, 'latency');
   await step(name, 'signing out goes back to the sign-in form', async () => {
