@@ -190,6 +190,14 @@ curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=vehicle-tax
 	-F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' -w '%{http_code}' -o preview.html \
 	"$C/send/preview" >preview.code
 check "the preview answers 200" [ "$(cat preview.code)" = 200 ]
+# The upload reads its own form: its origin and token are checked as any
+# POST's, by a sender too.
+upload_code() { # ORIGIN TOKEN
+	curl -s -o /dev/null -w '%{http_code}' -b admin.jar -H "Origin: $1" -F "csrf=$2" -F template=vehicle-tax \
+		-F 'title=Vehicle tax' -F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' "$C/send/preview"
+}
+check "an upload from a foreign origin or with another form's token: 403, by a sender too" \
+	[ "$(upload_code http://evil.example "$TOK")/$(upload_code "$ORIGIN" "$VTOK")/$(upload_code "$ORIGIN" '')" = 403/403/403 ]
 check "the preview shows the first documents rendered" grep -q '박민수 님 / 서울, 종로구' preview.html
 check "the preview names the bad row by its line in the file (line 3, rrn)" \
 	bash -c "tr -d '\n' <preview.html | grep -q '<tr class=\"err\"><td>3</td><td>rrn</td>'"
