@@ -230,7 +230,12 @@ static const stmt_def stmts[] = {
     S(deliveries_reported, "DELETE FROM outbox_deliveries WHERE seq <= ?1"),
     S(dir_batch, "SELECT id, rk, consent, preference FROM hub_directory ORDER BY id LIMIT ?"),
     S(dir_delete, "DELETE FROM hub_directory WHERE id <= ?"),
-    S(session_insert, "INSERT INTO sessions(id_hash, member, expires) VALUES (?, ?, ?)"),
+    /* For the member row the PIN was checked against: a row replaced
+     * since (SQLite may give a newer one its id) or given a new PIN, or
+     * not yet confirmed, gets no session. */
+    S(session_insert, "INSERT INTO sessions(id_hash, member, expires) SELECT ?1, ?2, ?3"
+                      " WHERE EXISTS (SELECT 1 FROM members WHERE id = ?2 AND pin_hash = ?4"
+                      " AND confirm_until IS NULL)"),
     S(session_get, "SELECT member FROM sessions WHERE id_hash = ? AND expires > ?"),
     S(session_delete, "DELETE FROM sessions WHERE id_hash = ?"),
     S(sessions_expire, "DELETE FROM sessions WHERE expires <= ?"),

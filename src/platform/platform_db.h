@@ -291,7 +291,10 @@ int platform_db_directory_batch(platform_db *d, int limit,
                                 void *ctx);
 int platform_db_directory_delete_upto(platform_db *d, long long id);
 
-int platform_db_session_insert(platform_db *d, const char *id_hash, long long member,
+/* A session for member m as it was read when its PIN was checked: 0, 1
+ * when that row is no longer so (replaced, a new PIN, not confirmed),
+ * -1 on error. */
+int platform_db_session_insert(platform_db *d, const char *id_hash, const member *m,
                                long long expires_ms);
 /* The member of a live session, 0 when none, -1 on error. */
 long long platform_db_session_member(platform_db *d, const char *id_hash, long long now_ms);

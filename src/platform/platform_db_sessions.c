@@ -9,13 +9,16 @@
 #include "log.h"
 #include "platform_db_internal.h"
 
-int platform_db_session_insert(platform_db *d, const char *id_hash, long long member,
+int platform_db_session_insert(platform_db *d, const char *id_hash, const member *m,
                                long long expires_ms)
 {
     db_bind_text(d->session_insert, 1, id_hash);
-    sqlite3_bind_int64(d->session_insert, 2, member);
+    sqlite3_bind_int64(d->session_insert, 2, m->id);
     sqlite3_bind_int64(d->session_insert, 3, expires_ms);
-    return db_run(d->session_insert);
+    db_bind_text(d->session_insert, 4, m->pin_hash);
+    if (db_run(d->session_insert) != 0)
+        return -1;
+    return sqlite3_changes(d->db) == 1 ? 0 : 1;
 }
 
 long long platform_db_session_member(platform_db *d, const char *id_hash, long long now_ms)

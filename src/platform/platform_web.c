@@ -184,7 +184,7 @@ int web_token_ok(platform *p, const http_request *req, http_response *resp, cons
     return 0;
 }
 
-int web_new_session(platform *p, http_response *resp, long long member)
+int web_new_session(platform *p, http_response *resp, const member *m)
 {
     uint8_t raw[32];
     char id[65], hash[65];
@@ -194,12 +194,25 @@ int web_new_session(platform *p, http_response *resp, long long member)
     hex_encode(id, raw, sizeof raw);
     session_hash(id, hash);
     pthread_mutex_lock(&p->lock);
-    rc = platform_db_session_insert(p->db, hash, member, clock_now_ms() + p->session_ttl_s * 1000);
+    rc = platform_db_session_insert(p->db, hash, m, clock_now_ms() + p->session_ttl_s * 1000);
     pthread_mutex_unlock(&p->lock);
     if (rc == 0)
         set_cookie(p, resp, SESSION_COOKIE, id, p->session_ttl_s);
     secure_wipe(id, sizeof id);
     return rc;
+}
+
+void web_sign_in(platform *p, const http_request *req, http_response *resp, const member *m)
+{
+    int rc = web_new_session(p, resp, m);
+
+    if (rc == 0)
+        web_redirect(resp, "/inbox");
+    else if (rc > 0) /* the member changed while the PIN was checked */
+        web_login_page(p, req, resp, 401, "전화번호 또는 PIN이 맞지 않습니다.",
+                       "Wrong phone number or PIN.");
+    else
+        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
 }
 
 void web_retry_after(http_response *resp, long long wait_ms)
@@ -278,11 +291,7 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     secure_wipe(code, sizeof code);
     if (m.confirm_until[0])
         return;
-    if (web_new_session(p, resp, m.id) != 0) {
-        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
-        return;
-    }
-    web_redirect(resp, "/inbox");
+    web_sign_in(p, req, resp, &m);
 }
 
 typedef struct inbox_ctx {

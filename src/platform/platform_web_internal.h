@@ -34,9 +34,14 @@ int web_from_our_origin(platform *p, const http_request *req, http_response *res
 /* The form's token for the cookie it is bound to, or 403 answered and 0. */
 int web_token_ok(platform *p, const http_request *req, http_response *resp, const form *f,
                  csrf_binding kind, const char *bound);
-/* A new session for member, its cookie set: 0, or -1 (nothing set). */
-int web_new_session(platform *p, http_response *resp, long long member);
+/* A new session for member m as read when its PIN was checked, its
+ * cookie set: 0, 1 when that member row is no longer so (nothing set),
+ * or -1. */
+int web_new_session(platform *p, http_response *resp, const member *m);
 void web_retry_after(http_response *resp, long long wait_ms);
+/* Signs member m in (a session, then the inbox), its PIN checked; a member
+ * row changed meanwhile is answered as a wrong PIN. */
+void web_sign_in(platform *p, const http_request *req, http_response *resp, const member *m);
 /* 0, or -1 with a 400 page linking back. */
 int web_parse_form(platform *p, const http_request *req, http_response *resp, form *f,
                    const char *back);

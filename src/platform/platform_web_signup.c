@@ -99,10 +99,7 @@ void web_confirm_signup(platform *p, const http_request *req, http_response *res
     }
     if (step == CONFIRM_DONE) {
         log_info("sign-up of %s confirmed: its phone proved by the code", masked);
-        if (web_new_session(p, resp, m->id) != 0)
-            web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
-        else
-            web_redirect(resp, "/inbox");
+        web_sign_in(p, req, resp, m);
         return;
     }
     if (step == CONFIRM_GONE) {

@@ -899,6 +899,43 @@ static void an_older_outbox_is_migrated(void **state)
     platform_db_close(d);
 }
 
+/* A session is made for the member row as it was when the PIN was
+ * checked: not for one replaced since (SQLite gives the newer row the same
+ * id), given a new PIN, or not yet confirmed. */
+static void sessions_follow_the_row_checked(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("sessions", path, sizeof path);
+    member web = unconfirmed("01020000021", 'a', "2026-12-07T00:30:00.000Z");
+    member other = unconfirmed("01020000021", 'b', "2026-12-07T00:31:00.000Z"), got;
+    const char *dup;
+    long long id;
+
+    (void)state;
+    id = platform_db_member_insert(d, &web, "t", &dup);
+    assert_true(id > 0);
+    web.id = id;
+    assert_int_equal(platform_db_session_insert(d, "h1", &web, 1), 1); /* not confirmed */
+    assert_int_equal(platform_db_member_confirm(d, id, web.confirm_hash), 1);
+    assert_int_equal(platform_db_session_insert(d, "h2", &web, 1), 0);
+    assert_int_equal(platform_db_member_set_pin(d, &web, "$argon2id$new"), 0);
+    assert_int_equal(platform_db_session_insert(d, "h3", &web, 1), 1); /* the old PIN's row */
+    /* replaced (dropped, another made with the same id) */
+    assert_int_equal(platform_db_member_by_id(d, id, &got), 1);
+    got.confirm_until[0] = '\0';
+    member now = got;
+    assert_int_equal(platform_db_session_insert(d, "h4", &now, 1), 0);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM sessions; DELETE FROM members", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(platform_db_member_insert(d, &other, "t", &dup), id);
+    assert_int_equal(platform_db_member_confirm(d, id, other.confirm_hash), 1);
+    assert_int_equal(platform_db_session_insert(d, "h5", &now, 1), 1);
+    platform_db_close(d);
+}
+
 /* Members made before sign-ups proved their phone read as confirmed. */
 static void older_members_are_confirmed(void **state)
 {
@@ -958,6 +995,7 @@ int main(void)
         cmocka_unit_test(wrong_codes_drop_the_sign_up),
         cmocka_unit_test(lapsed_sign_ups_are_pruned),
         cmocka_unit_test(older_members_are_confirmed),
+        cmocka_unit_test(sessions_follow_the_row_checked),
         cmocka_unit_test(a_notice_is_filed_once),
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),
