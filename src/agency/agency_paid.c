@@ -71,6 +71,8 @@ static int parse(int argc, char **argv, paid_args *a)
         return cli_usage_error(CMD, "%s", FIELD_RULE_REFERENCE);
     if (a->code && !field_payment_code_ok(a->code, strlen(a->code)))
         return cli_usage_error(CMD, "--code: %s", FIELD_RULE_PAYMENT_CODE);
+    if (a->code && field_id_has_rrn(a->code, strlen(a->code)))
+        return cli_usage_error(CMD, "--code: %s", FIELD_RULE_PAYMENT_CODE_RRN);
     if (!a->config)
         return cli_usage_error(CMD, "--config is required");
     return 0;

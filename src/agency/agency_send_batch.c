@@ -377,6 +377,8 @@ static const char *payment_of(const sender *s, send_row *r)
         return "amount_krw must be a whole number of won from 1 to 10^12";
     if (!field_payment_code_ok(code, strlen(code)))
         return FIELD_RULE_PAYMENT_CODE;
+    if (field_id_has_rrn(code, strlen(code))) /* the hub would refuse it when paid */
+        return FIELD_RULE_PAYMENT_CODE_RRN;
     if (*due && (strlen(due) != 10 || agency_ref_deadline_check(due)))
         return "payment_due must be a date, YYYY-MM-DD";
     return NULL;

@@ -101,6 +101,8 @@ static const char *check_payment(json_t *o, hub_payment *p)
     p->payment_code = hub_api_str(o, "payment_code", &len);
     if (!p->payment_code || !field_payment_code_ok(p->payment_code, len))
         return FIELD_RULE_PAYMENT_CODE;
+    if (field_id_has_rrn(p->payment_code, len)) /* first taken here, for the log */
+        return FIELD_RULE_PAYMENT_CODE_RRN;
     return NULL;
 }
 
@@ -160,6 +162,10 @@ static void check_handover(json_t *o, json_t *common, hub_report *r)
     memcpy(r->notice, id, NOTICE_ID_LEN + 1);
     if (!batch_id || !field_reference_ok(batch_id, len)) {
         r->error = "batch must be 1-64 characters of A-Z a-z 0-9 . _ : -";
+        return;
+    }
+    if (field_id_has_rrn(batch_id, len)) { /* first taken here, for the log */
+        r->error = FIELD_RULE_BATCH_RRN;
         return;
     }
     r->event = EV_PRINT_HANDOVER;

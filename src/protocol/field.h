@@ -55,9 +55,11 @@
 #define FIELD_RULE_NOTICE "notice must be a notice id"
 #define FIELD_RULE_PAYMENT_CODE \
     "payment_code must be 1-" FIELD_STR(FIELD_PAYMENT_CODE_MAX) " characters of [A-Za-z0-9._:-]"
-/* A new notice's reference that shows an RRN: the hub would store it, and
- * no role may. */
+/* An id first taken (a new notice's reference, a payment code, a print
+ * batch) that shows an RRN: the hub would store it, and no role may. */
 #define FIELD_RULE_REFERENCE_RRN "reference must not hold a resident registration number"
+#define FIELD_RULE_PAYMENT_CODE_RRN "payment_code must not hold a resident registration number"
+#define FIELD_RULE_BATCH_RRN "batch must not hold a resident registration number"
 #define FIELD_RULE_AMOUNT_KRW "amount_krw must be a whole number of won from 1 to 10^12"
 
 /* 1-64 characters of [A-Za-z0-9._:-]. */

@@ -111,6 +111,14 @@ printf '%s\n' 'rrn,name,address,amount_krw,payment_code,payment_due' '971013-901
 	--deadline "$DEADLINE" badpay.csv >/dev/null 2>badpay.err
 check "a payment amount that is not a number is refused with its line" \
 	grep -q 'badpay.csv: line 2: amount_krw must be a whole number' badpay.err
+printf '%s\n' 'rrn,name,address,amount_krw,payment_code,payment_due' '971013-9019902,가,서울,1000,VA-850315-1234566,' >rrnpay.csv
+"$HERALD" agency send --config agency.ini --template notice.html --title "과태료 / Fine" \
+	--deadline "$DEADLINE" rrnpay.csv >rrnpay.out 2>rrnpay.err
+check "a payment code holding an RRN is refused before it goes out, the number not shown" \
+	bash -c "grep -q 'rrnpay.csv: line 2: .*resident registration number' rrnpay.err && ! grep -q 1234566 rrnpay.err rrnpay.out"
+"$HERALD" agency paid --config agency.ini --code 850315-1234566 R-X >/dev/null 2>paidrrn.err
+check "... and so by agency paid --code (usage error, exit 2)" \
+	bash -c "[ $? -eq 2 ] && grep -q 'payment_code must not hold a resident registration number' paidrrn.err"
 "$HERALD" agency send --config agency.ini --template notice.html --title "과태료 / Fine" \
 	--deadline "$DEADLINE" recipients.csv >send.out 2>send.err
 check "agency send: four notices accepted" jqe '.accepted == 4 and .failed == 0' send.out

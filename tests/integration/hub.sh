@@ -205,6 +205,14 @@ ref_rrn_refused() {
 		[ "$(hub_sql data/hub.db "select count(*) from notices where reference like '%9019902%'")" = 0 ]
 }
 check "a reference holding an RRN: a per-item error, the reference not echoed, nothing stored" ref_rrn_refused
+# So is a payment code or a print batch id, first taken there for the log;
+# a cancellation still finds any reference it is given.
+r=$(http POST "$H/v1/payments" '{"reference":"REF-1","amount_krw":1000,"payment_code":"VA-9710139019902"}' "${A_NTS[@]}")
+check "a payment code holding an RRN: 400 naming the rule" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && grep -q 'payment_code must not hold a resident registration number' <<<'$(body_of "$r")'"
+r=$(http POST "$H/v1/postal/handover" '{"common":{"batch":"B-971013-9019902"},"notices":[{"notice":"0193a000-0000-7000-8000-000000000001"}]}' "${A_NTS[@]}")
+check "a print batch id holding one: a per-item error" \
+	jqok '.results[0].error == "batch must not hold a resident registration number"' "$(body_of "$r")"
 echo $((3 * 3600 * 1000)) >clock # person 5's deadline has passed
 python3 -c 'import json; print(json.dumps({"notices": [{}] * 10001}))' >many.json
 r=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
