@@ -15,7 +15,6 @@
 #include "html_page.h"
 #include "http_client.h"
 #include "log.h"
-#include "rrn.h"
 
 #define JOB_NOTICES_SHOWN 500
 #define JOB_ERRORS_SHOWN 1000
@@ -150,10 +149,13 @@ void agency_console_search(void *role, const void *caller, const http_request *r
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_VIEWER, &u))
         return;
-    /* An RRN typed into the box must go no further: not into the path of
-     * a redirect (and the browser's history), not back into the page. A
-     * reference never holds one (the API refuses such references). */
-    int rrn = q && rrn_find(q, strlen(q), 0) >= 0;
+    /* An RRN typed into a box must go no further: not into the path of a
+     * redirect, not back into the page (the query itself, a GET form's,
+     * is the browser's). The rule is the hub's for references: a valid
+     * RRN standing alone, which no reference it took holds. */
+    int rrn = q && field_id_has_rrn(q, strlen(q));
+    if (job && field_id_has_rrn(job, strlen(job)))
+        job = NULL; /* job ids are the agency's own: hex, never one */
     if (q && *q && !rrn && field_reference_ok(q, strlen(q))) {
         buf_init(&b, 256);
         buf_puts(&b, "/console/notices/");

@@ -190,7 +190,8 @@ void agency_console_send_page(void *role, const void *caller, const http_request
         free(ids[i]);
     }
     buf_puts(&b, "</select>");
-    text_input(&b, "title", "text", "제목", "Title", "maxlength=\"100\"");
+    text_input(&b, "title", "text", "제목", "Title",
+               "maxlength=\"" FIELD_STR(FIELD_TITLE_MAX) "\"");
     text_input(&b, "deadline", "date", "기한", "Deadline", "");
     text_input(&b, "csv", "file", "수신자 CSV 파일 (4 MiB 이하)", "Recipient CSV (up to 4 MiB)",
                "accept=\".csv,text/csv\"");

@@ -169,13 +169,14 @@ int console_user_add(console_auth *a, const char *name, console_role role,
         (run_for_name(a, "DELETE FROM console_sessions WHERE console = ? AND name = ?", name) < 0 ||
          db_commit(a->db) != 0))
         rc = SQLITE_ERROR;
-    if (rc != SQLITE_DONE)
-        db_rollback(a->db);
-    pthread_mutex_unlock(&a->lock);
+    /* The reason before the rollback, which would make it "not an error". */
     if (rc == SQLITE_CONSTRAINT)
         snprintf(err, errlen, "there is already an account named %s", name);
     else if (rc != SQLITE_DONE)
         snprintf(err, errlen, "database: %s", sqlite3_errmsg(a->db));
+    if (rc != SQLITE_DONE)
+        db_rollback(a->db);
+    pthread_mutex_unlock(&a->lock);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 

@@ -84,7 +84,8 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
                                      const char *code, const char *source, long long now_ms,
                                      console_user *who, long long *wait_ms, login_verdict *why);
 
-/* A new session for who, its cookie value in id. 0, or -1 (also when the
+/* A new session for who (as console_signin read the account: its name
+ * and created_ms), its cookie value in id. 0, or -1 (also when that
  * account no longer exists). */
 int console_session_new(console_auth *a, const console_user *who, long long now_ms,
                         char id[CONSOLE_SESSION_LEN + 1]);

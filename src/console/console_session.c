@@ -45,16 +45,18 @@ int console_session_new(console_auth *a, const console_user *who, long long now_
         sqlite3_step(st);
         sqlite3_finalize(st);
     }
-    /* Only for an account that still exists: one removed while its
-     * sign-in was checked gets no session. */
+    /* Only for the account whose sign-in was checked, still there: not
+     * one removed meanwhile, nor a new account given its name (and maybe
+     * another role), told apart by when it was made. */
     st = db_prepare(a->db, "INSERT INTO console_sessions(id_hash, console, name, created_ms,"
                            " last_ms) SELECT ?1, ?2, ?3, ?4, ?4 WHERE EXISTS (SELECT 1 FROM"
-                           " console_users WHERE console = ?2 AND name = ?3)");
+                           " console_users WHERE console = ?2 AND name = ?3 AND created_ms = ?5)");
     if (st) {
         db_bind_text(st, 1, hash);
         db_bind_text(st, 2, a->console);
         db_bind_text(st, 3, who->name);
         sqlite3_bind_int64(st, 4, now_ms);
+        sqlite3_bind_int64(st, 5, who->created_ms);
     }
     rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc == SQLITE_DONE && sqlite3_changes(a->db) != 1)

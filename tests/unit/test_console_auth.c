@@ -171,10 +171,25 @@ static void failures_are_forgotten_after_a_day(void **state)
     assert_int_equal(rows(f, "console_blocked_sources"), 0);
 }
 
+static void note_created(void *ctx, const console_user *u)
+{
+    if (!strcmp(u->name, "ana"))
+        *(long long *)ctx = u->created_ms;
+}
+
+/* The account "ana" as a sign-in reads it. */
+static console_user ana(console_auth *a)
+{
+    console_user u = {.name = "ana", .role = CONSOLE_SENDER};
+
+    assert_int_equal(console_user_list(a, note_created, &u.created_ms), 0);
+    return u;
+}
+
 static void sessions_end_idle_at_their_maximum_and_with_their_account(void **state)
 {
     fixture *f = *state;
-    console_user u = {.name = "ana", .role = CONSOLE_SENDER}, got;
+    console_user u = ana(f->a), got;
     char id[CONSOLE_SESSION_LEN + 1], err[256];
     console_auth *hub;
     long long now = T0;
@@ -217,7 +232,13 @@ static void sessions_end_idle_at_their_maximum_and_with_their_account(void **sta
     /* a session left by an account of the same name (removed before
      * removal was one transaction) does not come back with a new one */
     uint8_t secret[TOTP_SECRET_LEN];
+    /* a new account of the same name: a sign-in checked against the old
+     * one gets no session in it */
     assert_int_equal(console_user_add(f->a, "ana", CONSOLE_VIEWER, PW, secret, err, sizeof err), 0);
+    console_user old = u;
+    old.created_ms -= 1;
+    assert_int_equal(console_session_new(f->a, &old, T0 + 4, id), -1);
+    u = ana(f->a);
     assert_int_equal(console_session_new(f->a, &u, T0 + 4, id), 0);
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "DELETE FROM console_users WHERE name = 'ana'", NULL, NULL,
