@@ -108,10 +108,21 @@ int signer_state_open(signer_state *s, const char *path, uid_t owner, int new_lo
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    /* Whoever may write it may make the signer forget what it signed. */
-    if (fstat(s->fd, &st) != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    /* Whoever may write it may make the signer forget what it signed:
+     * only its owner, who must be this process's user or the one it
+     * becomes. */
+    if (fstat(s->fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         snprintf(err, errlen, "%s: writable by others than its owner (mode %03o): chmod 600 it",
                  path, (unsigned)(st.st_mode & 0777));
+        return -1;
+    }
+    if (st.st_uid != geteuid() && st.st_uid != owner) {
+        snprintf(err, errlen, "%s: owned by uid %u, neither the signer's user nor this process's",
+                 path, (unsigned)st.st_uid);
         return -1;
     }
     /* A state made now must keep its name through a power cut: without

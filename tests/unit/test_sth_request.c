@@ -227,6 +227,16 @@ static void state_file_keeps_the_last_head(void **state)
     assert_non_null(strstr(err, "writable by others"));
     signer_state_close(&st);
     assert_int_equal(chmod(path, 0600), 0);
+    /* another user's (as root, the only one who can give it away) */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path, 54321, (gid_t)-1), 0);
+        assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), -1);
+        assert_non_null(strstr(err, "owned by uid 54321"));
+        signer_state_close(&st);
+        assert_int_equal(signer_state_open(&st, path, 54321, 0, err, sizeof err), 0);
+        signer_state_close(&st);
+        assert_int_equal(chown(path, 0, (gid_t)-1), 0);
+    }
     /* bytes, but no valid slot: refused, --new-log or not */
     assert_non_null(f = fopen(path, "wb"));
     fputs("not a state", f);
