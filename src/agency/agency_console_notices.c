@@ -101,11 +101,17 @@ static void job_errors(buf *b, json_t *errors, long long failed)
 void agency_console_job_section(agency_console *c, buf *b, const char *job)
 {
     json_t *o = NULL;
+    int found = agency_db_api_job_get(c->db, job, JOB_ERRORS_SHOWN, &o);
 
-    if (agency_db_api_job_get(c->db, job, JOB_ERRORS_SHOWN, &o) != 1) {
+    if (found != 1) {
         buf_puts(b, "<p class=\"err\">");
-        agency_console_bi(b, "그런 작업이 없습니다.", "No such job.");
+        if (found < 0) /* ours, not the job's */
+            agency_console_bi(b, "일시적인 오류로 작업을 읽지 못했습니다. 잠시 후 다시 보세요.",
+                              "The job could not be read just now: try again in a moment.");
+        else
+            agency_console_bi(b, "그런 작업이 없습니다.", "No such job.");
         buf_puts(b, "</p>\n");
+        json_decref(o);
         return;
     }
     buf_puts(b, "<h2>");
@@ -350,8 +356,16 @@ void agency_console_certificate(void *role, const void *caller, const http_reque
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_VIEWER, &u))
         return;
-    if (path_ref(req, ref) != 0 || agency_db_console_notice(c->db, ref, &o) != 1 ||
-        !(notice = json_string_value(json_object_get(o, "notice")))) {
+    int found = path_ref(req, ref) == 0 ? agency_db_console_notice(c->db, ref, &o) : 0;
+    if (found < 0) {
+        json_decref(o);
+        console_web_error(resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                          "The notice could not be read just now: try again in a moment.",
+                          "/console/notices");
+        http_add_header(resp, "Retry-After", "5");
+        return;
+    }
+    if (found != 1 || !(notice = json_string_value(json_object_get(o, "notice")))) {
         json_decref(o);
         console_web_error(resp, 404, "증명서가 아직 없습니다.",
                           "No certificate: the hub has not accepted this notice.",

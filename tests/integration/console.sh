@@ -263,6 +263,11 @@ check "the notice page shows its state and timeline" \
 	bash -c "curl -s -b viewer.jar '$C/notices/csv-1' >n.html && grep -q '<td>read</td>' n.html && grep -q 'Timeline' n.html"
 check "search by job lists its notices and the refused row" \
 	bash -c "curl -s -b viewer.jar '$C/notices?job=$JOB' >j.html && grep -q 'csv-3' j.html && grep -q 'Refused rows' j.html"
+sqlite3 -cmd '.timeout 5000' data/agency.db "ALTER TABLE api_jobs RENAME TO api_jobs_away"
+curl -s -b viewer.jar "$C/notices?job=$JOB" >jerr.html
+sqlite3 -cmd '.timeout 5000' data/agency.db "ALTER TABLE api_jobs_away RENAME TO api_jobs"
+check "a job the database cannot read just now says so, not 'No such job'" \
+	bash -c "grep -q 'The job could not be read just now' jerr.html && ! grep -q 'No such job' jerr.html"
 curl -s -D cert.hdr -o cert.pdf -b viewer.jar "$C/notices/csv-1/certificate?format=pdf"
 check "the certificate downloads as a PDF attachment, with the console's headers (nosniff, CSP)" \
 	bash -c "grep -qi '^content-type: application/pdf' cert.hdr && grep -qi '^content-disposition: attachment' cert.hdr && head -c 5 cert.pdf | grep -q '%PDF' &&
