@@ -332,7 +332,8 @@ static int cmp_error(const void *a, const void *b)
 
 static void errors_table(buf *b, api_errors *e)
 {
-    qsort(e->v, e->n, sizeof *e->v, cmp_error);
+    if (e->n) /* none: e->v may be NULL, which qsort may not be given */
+        qsort(e->v, e->n, sizeof *e->v, cmp_error);
     buf_puts(b, "<h2>");
     agency_console_bi(b, "오류", "Errors");
     buf_printf(b, " (%zu)</h2>", e->n);
@@ -433,7 +434,8 @@ static void preview_page(agency_console *c, const http_request *req, http_respon
                               "Out of memory for now: try again in a moment.");
         buf_puts(&b, "</p>");
     }
-    errors_table(&b, &p.errs);
+    if (p.rc == API_IN_OK || p.errs.n) /* a file refused whole has said why above */
+        errors_table(&b, &p.errs);
     if (p.rc == API_IN_OK && p.ok > 0 &&
         draft_put(c, u->name, csv->data, csv->len, tpl, title, deadline, id) == 0) {
         buf_puts(&b, "<form method=\"post\" action=\"/console/send\">");
