@@ -341,6 +341,25 @@ static int find_notice(platform *p, const char *id, notice_row *n)
     return found == 1 && n->pending ? 0 : found;
 }
 
+/* The member's own notice id into n: 1, or 0 with the answer given (503
+ * for a database fault; 404 alike for someone else's notice and one that
+ * does not exist). */
+static int member_notice(platform *p, const member *m, const char *id, notice_row *n,
+                         http_response *resp)
+{
+    int found = find_notice(p, id, n);
+
+    if (found < 0) {
+        temporary_error(p, resp);
+        return 0;
+    }
+    if (found == 0 || n->member != m->id) {
+        web_error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
+        return 0;
+    }
+    return 1;
+}
+
 static void notice_page(platform *p, http_response *resp, int status, const notice_row *n,
                         const char *token, const char *ko, const char *en)
 {
@@ -356,16 +375,8 @@ static void get_notice(platform *p, const member *m, const char *id, const char 
 {
     notice_row n;
 
-    /* Someone else's notice looks exactly like one that does not exist. */
-    int found = find_notice(p, id, &n);
-    if (found < 0) {
-        temporary_error(p, resp);
+    if (!member_notice(p, m, id, &n, resp))
         return;
-    }
-    if (found == 0 || n.member != m->id) {
-        web_error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
-        return;
-    }
     notice_page(p, resp, 200, &n, token, NULL, NULL);
 }
 
@@ -407,15 +418,8 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,
      * whatever the PIN. */
-    int found = find_notice(p, id, &n);
-    if (found < 0) {
-        temporary_error(p, resp);
+    if (!member_notice(p, m, id, &n, resp))
         return;
-    }
-    if (found == 0 || n.member != m->id) {
-        web_error_page(p, resp, 404, "고지를 찾을 수 없습니다.", "No such notice.", "/inbox");
-        return;
-    }
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         notice_page(p, resp, status, &n, token, ko, en);
