@@ -12,8 +12,8 @@
  * its phone is proved by the code sent to it (signup_code.h), but
  * reported to no directory and given no notices until the back office has
  * proofed the person (carrier or PASS authentication, a counter) and calls
- * POST /v1/members/verify with that person's CI or RRN, which must be the
- * one the member signed up as. The back office's own sign-ups are
+ * POST /v1/members/verify (platform_proofing.c) with that person's CI or
+ * RRN, which must be the one the member signed up as. The back office's own sign-ups are
  * verified at once, since it proofs before it calls.
  *
  * A verified member is in the hub's directory with or without consent:
@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "platform_members.h"
+#include "platform_members_internal.h"
 
 #include "platform_alert.h"
 #include "batch.h"
@@ -42,7 +43,6 @@
 #include "signup_code.h"
 
 #define NAME_MAX_BYTES 64
-#define RRN_MAX_CHARS 14
 
 /* The date of birth an RRN gives (YYYYMMDD), or 0 when it gives none. */
 static int birth_of(const char *rrn_text)
@@ -57,17 +57,14 @@ static int birth_of(const char *rrn_text)
     return birth;
 }
 
-/* Why a new PIN is one others would try first (pin.h): a common one, or
- * one found in the member's phone number or date of birth; NULL if none. */
-static const char *pin_weakness(const char *pin, const char *phone, const char *rrn_text)
+const char *platform_members_pin_weakness(const char *pin, const char *phone, const char *rrn_text)
 {
     const char *why = pin_guessable(pin);
 
     return why ? why : pin_echoes(pin, phone, birth_of(rrn_text));
 }
 
-/* The error for a new PIN others would guess first, with the reason. */
-static void pin_refuse_guessable(char *error, size_t cap, const char *why)
+void platform_members_pin_refused(char *error, size_t cap, const char *why)
 {
     snprintf(error, cap, "pin is too easy to guess (%s): choose another", why);
 }
@@ -89,8 +86,8 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
         snprintf(s->error, sizeof s->error, "rrn must be 13 digits (YYMMDD-SNNNNNN)");
     else if (!s->pin || !pin_ok(s->pin))
         snprintf(s->error, sizeof s->error, "pin must be 4-8 digits");
-    else if ((weak = pin_weakness(s->pin, phone, s->rrn)) != NULL)
-        pin_refuse_guessable(s->error, sizeof s->error, weak);
+    else if ((weak = platform_members_pin_weakness(s->pin, phone, s->rrn)) != NULL)
+        platform_members_pin_refused(s->error, sizeof s->error, weak);
     else if (s->preference < 1 || s->preference > 99)
         snprintf(s->error, sizeof s->error, "preference must be 1-99");
     else
@@ -98,9 +95,7 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
     return -1;
 }
 
-/* One idsvc call for every RRN of the batch; writes each item's CI (or its
- * error). The request and reply text are wiped by the HTTP client. */
-static int fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 1])
+int platform_members_fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 1])
 {
     json_t *rrns = json_array(), *body = json_object(), *reply = NULL, *results;
     http_client *c = http_client_new(p->idsvc_url, p->idsvc_key);
@@ -298,7 +293,7 @@ signup_outcome platform_members_signup(platform *p, signup *items, size_t n)
         if (!items[i].error[0] && validate(&items[i], ms[i].phone) == 0)
             todo++;
     }
-    if (todo && fetch_cis(p, items, n, cis) != 0) {
+    if (todo && platform_members_fetch_cis(p, items, n, cis) != 0) {
         for (i = 0; i < n; i++)
             if (!items[i].error[0])
                 snprintf(items[i].error, sizeof items[i].error,
@@ -404,21 +399,17 @@ int platform_members_set_consent_locked(platform *p, long long member, int conse
     return platform_db_directory_queue(p->db, m.rk, consent, preference);
 }
 
-/* The three batches the back office sends (batch.h). */
+/* The batches the back office sends here (batch.h); verify's is in
+ * platform_proofing.c. */
 static const char *const member_secrets[] = {"rrn", "pin", NULL};
 static const batch_spec members_batch = {
     .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = member_secrets,
-};
-static const char *const verify_secrets[] = {"rrn", "ci", "pin", NULL};
-static const batch_spec verify_batch = {
-    .key = "members", .max_items = BATCH_MAX_ITEMS, .objects = 1, .secrets = verify_secrets,
 };
 static const batch_spec changes_batch = {
     .key = "changes", .max_items = BATCH_MAX_ITEMS, .objects = 1,
 };
 
-/* batch_read, answering 400 or 413 itself; 0 when b is read. */
-static int read_batch(batch *b, const batch_spec *spec, const http_request *req,
+int platform_members_read_batch(batch *b, const batch_spec *spec, const http_request *req,
                       http_response *resp)
 {
     char err[192];
@@ -489,7 +480,7 @@ void platform_members_post(void *role, const void *caller, const http_request *r
     batch in;
 
     (void)caller;
-    if (read_batch(&in, &members_batch, req, resp) != 0)
+    if (platform_members_read_batch(&in, &members_batch, req, resp) != 0)
         return;
     n = json_array_size(in.items);
     items = calloc(n ? n : 1, sizeof *items);
@@ -569,7 +560,7 @@ void platform_members_consent(void *role, const void *caller, const http_request
     buf out;
 
     (void)caller;
-    if (read_batch(&in, &changes_batch, req, resp) != 0)
+    if (platform_members_read_batch(&in, &changes_batch, req, resp) != 0)
         return;
     batch_results_open(&out, json_array_size(in.items), 40);
     pthread_mutex_lock(&p->lock);
@@ -599,249 +590,4 @@ void platform_members_consent(void *role, const void *caller, const http_request
     }
     http_reply_body(resp, 200, "application/json", text, len);
     platform_reports_wake(p);
-}
-
-/* One item of a verify call: the member's phone, and the CI of the
- * person the back office proofed (given, or made from the RRN it read). */
-typedef struct proofed {
-    char phone[PHONE_MAX_CHARS + 1];
-    char ci[CI_LEN + 1];
-    char pin_hash[PWHASH_STR_MAX]; /* a PIN reset's new PIN, hashed */
-    char error[160];
-} proofed;
-
-/* Verifies the member with that phone when the person proofed is the one
- * the member signed up as (their CIs agree), queueing the directory entry
- * held back since sign-up (when the member consents). Writes the item's
- * result; returns -1 on a database error, which fails the whole batch. */
-/* The member the item's phone names, when the person the back office
- * proofed is the one it signed up as: 1 with *m, 0 after writing the
- * item's error (what: "verified", "changed"), -1 on a database error. */
-static int proofed_member(platform *p, const proofed *v, const char *what, buf *out, member *m)
-{
-    int found;
-
-    if (v->error[0]) {
-        buf_puts(out, "{\"error\":");
-        buf_json_string(out, v->error);
-        buf_puts(out, "}");
-        return 0;
-    }
-    found = platform_db_member_by_phone(p->db, v->phone, m);
-    if (found <= 0) {
-        if (found == 0)
-            buf_puts(out, "{\"error\":\"no such member\"}");
-        return found;
-    }
-    /* Proofing whoever holds the phone proves nothing of the RRN typed at
-     * sign-up: a stranger's phone and a neighbour's RRN would pass. */
-    if (!ct_equal(m->ci, v->ci, CI_LEN)) {
-        log_warn("members: member %lld is not the person the back office proofed; not %s",
-                 m->id, what);
-        buf_printf(out, "{\"error\":\"the person proofed is not the one this member signed up"
-                        " as: not %s\"}", what);
-        secure_wipe(m, sizeof *m);
-        return 0;
-    }
-    return 1;
-}
-
-static int verify_one(platform *p, const proofed *v, buf *out)
-{
-    member m;
-    int rc = proofed_member(p, v, "verified", out, &m);
-
-    if (rc <= 0)
-        return rc;
-    /* The back office proofed the person, not the phone: a sign-up that
-     * named someone else's phone must not become theirs for good. */
-    if (m.confirm_until[0]) {
-        buf_puts(out, "{\"error\":\"the member has not yet given the sign-up code sent to"
-                      " their phone: not verified\"}");
-        secure_wipe(&m, sizeof m);
-        return 0;
-    }
-    /* Verifying twice queues nothing twice. */
-    if (!m.verified && (platform_db_member_verify(p->db, m.id) != 0 ||
-                        platform_db_directory_queue(p->db, m.rk, m.consent, m.preference) != 0))
-        rc = -1;
-    else
-        buf_printf(out, "{\"member\":%lld,\"verified\":true}", m.id);
-    secure_wipe(&m, sizeof m);
-    return rc < 0 ? -1 : 0;
-}
-
-/* A new PIN for a member who lost theirs (or whose PIN leaked): their
- * sessions end and the failures counted against the phone go. */
-static int set_pin_one(platform *p, const proofed *v, buf *out)
-{
-    member m;
-    int rc = proofed_member(p, v, "changed", out, &m);
-
-    if (rc <= 0)
-        return rc;
-    rc = platform_db_member_set_pin(p->db, &m, v->pin_hash);
-    if (rc == 0) {
-        buf_printf(out, "{\"member\":%lld,\"pin\":\"changed\"}", m.id);
-        log_info("members: member %lld has a new PIN from the back office; its sessions ended",
-                 m.id);
-    }
-    secure_wipe(&m, sizeof m);
-    return rc < 0 ? -1 : 0;
-}
-
-/* Reads each item's phone and person (a ci, or an rrn for idsvc, whose
- * answers go in one call) into v. 0, or -1 when idsvc did not answer. */
-static int read_proofed(platform *p, json_t *items, proofed *v, signup *rr, size_t n,
-                        char (*cis)[CI_LEN + 1])
-{
-    size_t i, nrrn = 0;
-    json_t *o;
-
-    json_array_foreach(items, i, o) {
-        const char *phone = json_string_value(json_object_get(o, "phone"));
-        const char *ci = json_string_value(json_object_get(o, "ci"));
-        const char *rrn = json_string_value(json_object_get(o, "rrn"));
-        snprintf(rr[i].error, sizeof rr[i].error, "not for idsvc");
-        if (!phone || phone_normalize(phone, v[i].phone) != 0)
-            snprintf(v[i].error, sizeof v[i].error, "phone must be 10-13 digits and hyphens");
-        else if (ci && ci_is_well_formed(ci, strlen(ci)))
-            memcpy(v[i].ci, ci, CI_LEN + 1);
-        else if (!ci && rrn && *rrn && strlen(rrn) <= RRN_MAX_CHARS) {
-            rr[i].rrn = rrn;
-            rr[i].error[0] = '\0';
-            nrrn++;
-        } else
-            snprintf(v[i].error, sizeof v[i].error, "each member needs the person the back office"
-                                                    " proofed: their ci, or their rrn");
-    }
-    if (nrrn && fetch_cis(p, rr, n, cis) != 0)
-        return -1;
-    for (i = 0; nrrn && i < n; i++)
-        if (rr[i].rrn && rr[i].error[0])
-            snprintf(v[i].error, sizeof v[i].error, "%s", rr[i].error);
-        else if (rr[i].rrn)
-            memcpy(v[i].ci, cis[i], CI_LEN + 1);
-    return 0;
-}
-
-/* A call naming members and the person the back office proofed for each
- * (verify, or a new PIN): one idsvc call for the RRNs, then every item in
- * one transaction, all or nothing. */
-typedef struct proofed_route {
-    const char *name; /* for the log and the errors: "verify", "pin" */
-    const char *done; /* what nothing was, on a failure: "verified", "changed" */
-    int pins;         /* items carry a new "pin" */
-    int (*one)(platform *p, const proofed *v, buf *out);
-} proofed_route;
-
-/* Hashes each item's new PIN before any lock is taken (the hash is slow
- * on purpose), or sets its error. */
-static void hash_pins(platform *p, json_t *items, proofed *v)
-{
-    size_t i;
-    json_t *o;
-
-    json_array_foreach(items, i, o) {
-        const char *pin = json_string_value(json_object_get(o, "pin")), *weak;
-        if (v[i].error[0])
-            continue;
-        if (!pin || !pin_ok(pin))
-            snprintf(v[i].error, sizeof v[i].error, "pin must be 4-8 digits");
-        else if ((weak = pin_weakness(pin, v[i].phone,
-                                      json_string_value(json_object_get(o, "rrn")))) != NULL)
-            pin_refuse_guessable(v[i].error, sizeof v[i].error, weak);
-        else if (pwhash_str(v[i].pin_hash, pin, strlen(pin), p->pin_cost) != 0)
-            snprintf(v[i].error, sizeof v[i].error, "cannot hash the PIN");
-    }
-}
-
-static void proofed_call(platform *p, const proofed_route *r, const http_request *req,
-                         http_response *resp)
-{
-    int rc = -1;
-    size_t i, n, len;
-    char *text, (*cis)[CI_LEN + 1];
-    proofed *v;
-    signup *rr;
-    json_t *o;
-    batch in;
-    buf out;
-
-    if (read_batch(&in, &verify_batch, req, resp) != 0)
-        return;
-    n = json_array_size(in.items);
-    v = calloc(n + 1, sizeof *v);
-    rr = calloc(n + 1, sizeof *rr);
-    cis = calloc(n + 1, sizeof *cis);
-    if (!v || !rr || !cis) {
-        http_reply_error(resp, 500, "out of memory");
-        goto done;
-    }
-    if (read_proofed(p, in.items, v, rr, n, cis) != 0) {
-        http_reply_error(resp, 503, "idsvc did not answer: nothing was %s; try again", r->done);
-        goto done;
-    }
-    if (r->pins)
-        hash_pins(p, in.items, v);
-    batch_results_open(&out, n, 40);
-    pthread_mutex_lock(&p->lock);
-    if (platform_db_begin(p->db) == 0) {
-        rc = 0;
-        for (i = 0; i < n && rc == 0; i++) {
-            batch_results_next(&out, i);
-            rc = r->one(p, &v[i], &out);
-        }
-        if (rc != 0 || platform_db_commit(p->db) != 0) {
-            platform_db_rollback(p->db);
-            rc = -1;
-        }
-    }
-    pthread_mutex_unlock(&p->lock);
-    batch_results_close(&out);
-    log_info("POST /v1/members/%s: %zu members%s", r->name, n,
-             rc ? ", not stored (database error)" : "");
-    text = buf_take(&out, &len);
-    if (rc != 0 || !text) {
-        free(text);
-        if (rc)
-            http_reply_error(resp, 500, "database error: nothing was %s", r->done);
-        else
-            http_reply_error(resp, 500, "out of memory");
-    } else {
-        http_reply_body(resp, 200, "application/json", text, len);
-        platform_reports_wake(p);
-    }
-done:
-    json_array_foreach(in.items, i, o) {
-        batch_wipe_string(json_object_get(o, "rrn"));
-        batch_wipe_string(json_object_get(o, "ci"));
-        batch_wipe_string(json_object_get(o, "pin"));
-    }
-    if (v)
-        secure_wipe(v, (n + 1) * sizeof *v);
-    if (cis)
-        secure_wipe(cis, (n + 1) * sizeof *cis);
-    free(v);
-    free(rr);
-    free(cis);
-    batch_free(&in);
-}
-
-void platform_members_verify(void *role, const void *caller, const http_request *req,
-                             http_response *resp)
-{
-    static const proofed_route verify = {"verify", "verified", 0, verify_one};
-
-    (void)caller;
-    proofed_call(role, &verify, req, resp);
-}
-
-void platform_members_set_pin(void *role, const void *caller, const http_request *req,
-                              http_response *resp)
-{
-    static const proofed_route pin = {"pin", "changed", 1, set_pin_one};
-
-    (void)caller;
-    proofed_call(role, &pin, req, resp);
 }
