@@ -124,6 +124,12 @@ chaos_start_once() {
 	local name=$1 args
 	mapfile -d '' -t args <"$CH/cmd/$name"
 	args[0]=$HERALD
+	# The signer's first start made its log; a restart reads the state.
+	if [ "$name" = signer ]; then
+		local a kept=()
+		for a in "${args[@]}"; do [ "$a" = --new-log ] || kept+=("$a"); done
+		args=("${kept[@]}")
+	fi
 	if [ "$name" = send ]; then
 		"${args[@]}" >>"$CH/send.out" 2>>"${CHAOS_LOG[send]}" &
 	else

@@ -151,6 +151,14 @@ int signer_state_open(signer_state *s, const char *path, uid_t owner, int new_lo
         snprintf(err, errlen, "%s: empty: " NO_STATE_HELP, path);
         return -1;
     }
+    /* Left in a service file, --new-log would let the next start make a
+     * new log over a lost state: it is refused once a head is signed. */
+    if (rc == 1 && new_log) {
+        snprintf(err, errlen, "%s: --new-log, but this log's state holds a signed head "
+                 "(tree size %llu): start without --new-log", path,
+                 (unsigned long long)s->last.tree_size);
+        return -1;
+    }
     s->have_last = rc;
     return 0;
 }

@@ -200,6 +200,11 @@ check "SIGTERM stops the filtered signer cleanly (exit 0)" [ $? -eq 0 ]
 timeout 10 "$HERALD" signer --key keys/log.key --state empty.state --socket run/x.sock 2>empty.log
 check "an empty state without --new-log: refused" \
 	bash -c "[ $? -ne 0 ] && grep -q 'empty.state: empty: without it the signer would sign' empty.log"
+cp keys/log.key.state signed.state && chmod 600 signed.state
+timeout 10 "$HERALD" signer --key keys/log.key --state signed.state --new-log --socket run/x.sock 2>signed.log
+check "--new-log on a state that holds a signed head: refused, naming the tree size" \
+	bash -c "[ $? -ne 0 ] && grep -Eq \"signed.state: --new-log, but this log's state holds a signed head \\(tree size [1-9][0-9]*\\)\" signed.log"
+check "... and the state is left as it was" cmp -s signed.state keys/log.key.state
 cp keys/log.key.state shared.state && chmod 664 shared.state
 timeout 10 "$HERALD" signer --key keys/log.key --state shared.state --new-log --socket run/x.sock 2>shared.log
 check "a state others may write: refused, even with --new-log" \

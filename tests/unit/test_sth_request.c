@@ -221,6 +221,10 @@ static void state_file_keeps_the_last_head(void **state)
     assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), 0);
     assert_true(st.have_last && st.last.tree_size == 12);
     signer_state_close(&st);
+    /* a head signed: --new-log is refused */
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "holds a signed head (tree size 12)"));
+    signer_state_close(&st);
     /* others may write it */
     assert_int_equal(chmod(path, 0664), 0);
     assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), -1);
@@ -248,6 +252,9 @@ static void state_file_keeps_the_last_head(void **state)
     assert_int_equal(truncate(path, 0), 0);
     assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "empty"));
+    signer_state_close(&st);
+    assert_int_equal(signer_state_open(&st, path, (uid_t)-1, 1, err, sizeof err), 0);
+    assert_int_equal(st.have_last, 0);
     signer_state_close(&st);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
