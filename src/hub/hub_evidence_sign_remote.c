@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "hub_evidence_log_internal.h"
 #include "hub_signer_client.h"
 #include "log.h"
@@ -85,7 +86,7 @@ static void note_up(hub_evidence_log *log, const sth *head)
 /* One round trip; 1 signed, 0 asked to prove again from the signer's
  * last head, -1 refused or no answer. */
 static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
-                    uint8_t sig[STH_SIG_LEN])
+                    long long deadline_ms, uint8_t sig[STH_SIG_LEN])
 {
     sth_request req;
     sth_answer ans;
@@ -96,7 +97,7 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
                   (unsigned long long)old_size);
         return -1;
     }
-    if (hub_signer_ask(log->signer_path, &req, &ans, err, sizeof err) != 0) {
+    if (hub_signer_ask(log->signer_path, &req, deadline_ms, &ans, err, sizeof err) != 0) {
         note_down(log, err);
         return -1;
     }
@@ -126,6 +127,7 @@ int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_
                                  uint8_t sig[STH_SIG_LEN])
 {
     uint64_t old_size = log->signer_known ? log->signer_last.tree_size : hub_size;
+    long long deadline_ms = clock_mono_ms() + HUB_SIGNER_TIMEOUT_MS;
 
     for (int round = 0; round < 2; round++) {
         int rc;
@@ -137,7 +139,7 @@ int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_
                           (unsigned long long)old_size, (unsigned long long)head->tree_size);
             return -1;
         }
-        rc = ask_once(log, head, old_size, sig);
+        rc = ask_once(log, head, old_size, deadline_ms, sig);
         if (rc != 0)
             return rc > 0 ? 0 : -1;
         old_size = log->signer_last.tree_size;

@@ -7,12 +7,40 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-static int connect_to(const char *path, char *err, size_t errlen)
+#include "clock.h"
+
+/* Each step may wait only what is left of the request's time: a timeout
+ * per call would let connect, send and receive take it three times. */
+static int limit_to(int fd, long long deadline_ms)
+{
+    long long left = deadline_ms - clock_mono_ms();
+    struct timeval tv;
+
+    if (left <= 0) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    tv.tv_sec = (time_t)(left / 1000);
+    tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+        return -1;
+    return 0;
+}
+
+static const char *failure(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINPROGRESS || e == ETIMEDOUT
+               ? "no answer in time"
+               : strerror(e);
+}
+
+static int connect_to(const char *path, long long deadline_ms, char *err, size_t errlen)
 {
     struct sockaddr_un a;
-    struct timeval tv = {HUB_SIGNER_TIMEOUT_MS / 1000, (HUB_SIGNER_TIMEOUT_MS % 1000) * 1000};
     int fd;
 
     memset(&a, 0, sizeof a);
@@ -27,18 +55,17 @@ static int connect_to(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+    if (limit_to(fd, deadline_ms) != 0 ||
         connect(fd, (const struct sockaddr *)&a, sizeof a) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, failure(errno));
         close(fd);
         return -1;
     }
     return fd;
 }
 
-int hub_signer_ask(const char *path, const sth_request *req, sth_answer *ans, char *err,
-                   size_t errlen)
+int hub_signer_ask(const char *path, const sth_request *req, long long deadline_ms,
+                   sth_answer *ans, char *err, size_t errlen)
 {
     uint8_t out[STH_REQ_MAX_LEN], in[STH_ANS_MAX_LEN + 1];
     size_t len = sth_request_encode(req, out);
@@ -50,21 +77,22 @@ int hub_signer_ask(const char *path, const sth_request *req, sth_answer *ans, ch
         snprintf(err, errlen, "a proof of more than %d hashes", MERKLE_MAX_PATH);
         return -1;
     }
-    fd = connect_to(path, err, errlen);
+    fd = connect_to(path, deadline_ms, err, errlen);
     if (fd < 0)
         return -1;
-    if (send(fd, out, len, MSG_NOSIGNAL) != (ssize_t)len) {
-        snprintf(err, errlen, "%s: cannot send: %s", path, strerror(errno));
+    if (limit_to(fd, deadline_ms) != 0 || send(fd, out, len, MSG_NOSIGNAL) != (ssize_t)len) {
+        snprintf(err, errlen, "%s: cannot send: %s", path, failure(errno));
         close(fd);
         return -1;
     }
-    n = recv(fd, in, sizeof in, MSG_TRUNC);
-    close(fd);
+    n = limit_to(fd, deadline_ms) != 0 ? -1 : recv(fd, in, sizeof in, MSG_TRUNC);
     if (n <= 0) {
-        snprintf(err, errlen, "%s: %s", path, n == 0 ? "closed without an answer"
-                 : errno == EAGAIN ? "no answer in time" : strerror(errno));
+        snprintf(err, errlen, "%s: %s", path,
+                 n == 0 ? "closed without an answer" : failure(errno));
+        close(fd);
         return -1;
     }
+    close(fd);
     why = sth_answer_parse(ans, in, (size_t)n);
     if (why) {
         snprintf(err, errlen, "%s: the answer is %s", path, why);
