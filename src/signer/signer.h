@@ -32,7 +32,9 @@ typedef struct signer {
 int signer_listen(const char *path, uid_t owner, gid_t group, char *err, size_t errlen);
 
 /* Answers requests until a shutdown signal sets *stop. */
-void signer_serve(signer *s, volatile sig_atomic_t *stop);
+/* Answers until *stop is set by a stop signal, which must be blocked
+ * but in wait_mask. */
+void signer_serve(signer *s, volatile sig_atomic_t *stop, const sigset_t *wait_mask);
 
 /* The calls signer_serve makes (signer_syscalls.c). */
 extern const sandbox_list signer_syscalls;

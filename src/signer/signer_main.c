@@ -62,11 +62,20 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-/* No SA_RESTART: accept returns EINTR and the loop sees the flag. */
-static void catch_stop_signals(void)
+/* The stop signals are blocked but while the loop waits in ppoll, which
+ * lets them in and returns EINTR: one landing between the loop's look at
+ * the flag and its wait cannot be lost until the next connection. */
+static void catch_stop_signals(sigset_t *wait_mask)
 {
     struct sigaction sa;
+    sigset_t stops;
 
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    sigprocmask(SIG_BLOCK, &stops, wait_mask);
+    sigdelset(wait_mask, SIGTERM);
+    sigdelset(wait_mask, SIGINT);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
@@ -176,6 +185,7 @@ int cmd_signer(int argc, char **argv)
 {
     signer_opts o = {0};
     signer s;
+    sigset_t wait_mask;
     char err[512];
     int rc = parse(argc, argv, &o);
 
@@ -185,12 +195,12 @@ int cmd_signer(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.listen_fd = -1;
     s.state.fd = -1;
-    catch_stop_signals();
+    catch_stop_signals(&wait_mask);
     if (start(&s, &o, err, sizeof err) != 0) {
         rc = cli_fail("signer", "%s", err);
     } else {
         log_info("signing tree heads on %s for uid %u", o.socket, (unsigned)s.client_uid);
-        signer_serve(&s, &stop_requested);
+        signer_serve(&s, &stop_requested, &wait_mask);
         log_info("stopped");
         rc = EXIT_OK;
     }

@@ -5,6 +5,7 @@
 #include "signer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,12 +169,20 @@ static void answer(signer *s, int fd)
         log_warn("the client left before its answer");
 }
 
-void signer_serve(signer *s, volatile sig_atomic_t *stop)
+void signer_serve(signer *s, volatile sig_atomic_t *stop, const sigset_t *wait_mask)
 {
+    struct pollfd pfd = {.fd = s->listen_fd, .events = POLLIN};
+
     while (!*stop) {
-        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        int fd;
         long uid;
 
+        if (ppoll(&pfd, 1, NULL, wait_mask) < 0) {
+            if (errno != EINTR)
+                log_error("ppoll: %s", strerror(errno));
+            continue;
+        }
+        fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno != EINTR && errno != ECONNABORTED)
                 log_error("accept: %s", strerror(errno));

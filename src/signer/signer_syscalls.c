@@ -10,6 +10,7 @@
 
 static const char *const calls[] = {
     /* the socket: one connection at a time */
+    "ppoll",        /* waiting for one, the stop signals let in meanwhile */
     "accept4",      /* a client */
     "getsockopt",   /* SO_PEERCRED: the client's uid */
     "setsockopt",   /* SO_RCVTIMEO, SO_SNDTIMEO: a silent client is dropped */
