@@ -202,7 +202,12 @@ static void jobs_table(agency_console *c, buf *b)
         buf_puts(b, "</th>");
     }
     buf_puts(b, "</tr></thead><tbody>");
-    agency_db_counts_jobs(c->db, JOBS_SHOWN, put_job, b);
+    if (agency_db_counts_jobs(c->db, JOBS_SHOWN, put_job, b) != 0) {
+        buf_printf(b, "<tr><td colspan=\"%d\" class=\"err\">", NSTAGES + 1);
+        agency_console_bi(b, "작업 목록을 지금 읽을 수 없습니다. 잠시 후 다시 여세요.",
+                          "The jobs could not be read just now: reload in a moment.");
+        buf_puts(b, "</td></tr>");
+    }
     buf_puts(b, "</tbody></table></div>\n");
 }
 
@@ -234,7 +239,9 @@ static void median_and_money(agency_console *c, buf *b, const week *w, const age
     agency_console_bi(b, "최근 7일 열람까지 걸린 시간의 중앙값:",
                       "Median time from inbox to reading, last 7 days:");
     buf_puts(b, " <strong>");
-    if (m != 1) {
+    if (m < 0) {
+        agency_console_bi(b, "지금 읽을 수 없음", "could not be read just now");
+    } else if (m == 0) {
         agency_console_bi(b, "아직 없음", "none yet");
     } else {
         duration(lo, ko, en, sizeof ko);
@@ -275,7 +282,14 @@ void agency_console_home(void *role, const void *caller, const http_request *req
     if (!c || !agency_console_require(c, req, resp, CONSOLE_VIEWER, &u))
         return;
     fill_days(&w);
-    agency_db_counts_days(c->db, w.day[0], w.day[DAYS - 1], put_day, &w);
+    /* Zeros would read as a quiet week: without the figures, no page. */
+    if (agency_db_counts_days(c->db, w.day[0], w.day[DAYS - 1], put_day, &w) != 0) {
+        console_web_error(resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
+                          "The figures could not be read just now: try again in a moment.",
+                          "/console");
+        http_add_header(resp, "Retry-After", "5");
+        return;
+    }
     for (int i = 0; i < DAYS; i++)
         add_counts(&total, &w.c[i]);
     buf_init(&b, 32768);

@@ -33,11 +33,15 @@ static void day_text(long long day, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+/* A figure below 0 is one the database did not give: a dash, not -1. */
 static void card(buf *b, const char *ko, const char *en, long long v)
 {
     buf_puts(b, "<div class=\"card\"><div>");
     console_bi(b, ko, en);
-    buf_printf(b, "</div><div class=\"v\">%lld</div></div>", v);
+    if (v < 0)
+        buf_puts(b, "</div><div class=\"v err\" title=\"could not be read\">&mdash;</div></div>");
+    else
+        buf_printf(b, "</div><div class=\"v\">%lld</div></div>", v);
 }
 
 /* "3분 전" / "3 min ago" for an age in ms; "없음" / "never" for 0. */
@@ -110,6 +114,13 @@ static void backlog(hub_console *c, buf *b, long long today)
     card(b, "수신됨, 열람 보고 대기", "Received, to report reading", received);
     card(b, "오늘까지의 열람 기한", "Read deadlines due by today", due);
     buf_puts(b, "</div>\n<p>");
+    if (accepted < 0 || relayed < 0 || received < 0 || due < 0) {
+        buf_puts(b, "<span class=\"err\">");
+        console_bi(b, "일부 수치를 데이터베이스에서 지금 읽을 수 없습니다 (허브 로그 참조).",
+                   "Some figures could not be read from the database just now (see the "
+                   "hub's log).");
+        buf_puts(b, "</span><br>");
+    }
     buf_printf(b, "중계 작업자의 메모리 대기열: %zu건. <span class=\"en\" lang=\"en\">In the relay "
                   "workers' memory queue: %zu.</span></p></section>\n",
                hub_relay_queue_count(&c->h->routed), hub_relay_queue_count(&c->h->routed));

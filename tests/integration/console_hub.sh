@@ -153,6 +153,17 @@ check "the summaries agree with a count of the notices" \
 	[ "$(sqlite3 data/hub.db 'select state, count(*) from notices group by 1 order by 1')" = \
 	  "$(sqlite3 data/hub.db 'select state, n from tally_states where n != 0 order by 1')" ]
 check "backlog: no read deadline due today" [ "$(card 'Read deadlines due by today')" = 0 ]
+# A figure the database does not give is a dash and a word, never -1.
+sqlite3 -cmd '.timeout 5000' data/hub.db "ALTER TABLE tally_states RENAME TO tally_states_away"
+curl -s -b ops.jar "$C" >home_err.html
+sqlite3 -cmd '.timeout 5000' data/hub.db "ALTER TABLE tally_states_away RENAME TO tally_states"
+check "backlog the database cannot read: dashes and a note, no -1; the rest of the page still there" \
+	bash -c "tr -d '\n' <home_err.html | grep -q 'Accepted, to relay</span></div><div class=\"v err\" title=\"could not be read\">&mdash;' &&
+		grep -q 'Some figures could not be read from the database just now' home_err.html &&
+		! grep -q '>-1<' home_err.html && grep -q 'size [1-9][0-9]*, root <code>' home_err.html"
+curl -s -b ops.jar "$C" >home_back.html
+check "... and once it can, the figures again" \
+	bash -c "tr -d '\n' <home_back.html | grep -q 'Accepted, to relay</span></div><div class=\"v\">1<' && ! grep -q 'could not be read' home_back.html"
 check "the platforms' health: messenger worked, carrier failed and backs off" \
 	bash -c "tr -d '\n' <home.html | grep -q '<th scope=\"row\">messenger</th><td>[^<]*<span class=\"en\" lang=\"en\">[0-9]* s ago' &&
 		tr -d '\n' <home.html | grep -q '<th scope=\"row\">carrier</th><td>[^<]*<span class=\"en\" lang=\"en\">never</span></td><td>[^<]*<span class=\"en\" lang=\"en\">[0-9]* s ago</span></td><td class=\"n\">[1-9]'"
