@@ -225,6 +225,7 @@ static int insert_one(platform *p, signup *s, member *m, const char *now, long l
     }
     if (s->tell && (told = tell_outcome(p, s, m, now, id ? code : NULL)) < 0)
         goto fail;
+    s->told = s->tell && told;
     secure_wipe(code, sizeof code);
     if (web && id && !told) {
         s->member = 0;
@@ -290,6 +291,7 @@ signup_outcome platform_members_signup(platform *p, signup *items, size_t n)
     for (i = 0; i < n; i++) {
         items[i].member = 0;
         items[i].taken = 0;
+        items[i].told = 0;
         if (!items[i].error[0] && validate(&items[i], ms[i].phone) == 0)
             todo++;
     }

@@ -22,6 +22,9 @@ typedef struct signup {
                                              * already has an account; 3 a web
                                              * sign-up whose phone cannot be
                                              * sent its code today */
+    int told;                               /* out, with tell: the outcome's
+                                             * message was queued (0: that
+                                             * phone had its messages today) */
     char error[160];                        /* in: "" (or a reason to skip the
                                              * item); out: set when member is 0 */
 } signup;

@@ -169,11 +169,13 @@ static void log_signup(const char *source, const signup *s, const char *phone_in
         log_info("web sign-up from %s for %s: member %lld, its code sent by message", source,
                  masked, s->member);
     else if (s->taken == 3)
-        log_info("web sign-up from %s for %s: nobody stored, the phone was sent its sign-up "
-                 "messages for today", source, masked);
+        log_info("web sign-up from %s for %s: nobody stored and nothing replaced, the phone "
+                 "was sent its sign-up messages for today", source, masked);
     else
-        log_info("web sign-up from %s for %s: %s, told by message to the holder", source,
-                 masked, s->taken == 1 ? "phone taken" : "person already a member");
+        log_info("web sign-up from %s for %s: %s, %s", source, masked,
+                 s->taken == 1 ? "phone taken" : "person already a member",
+                 s->told ? "told by message to the holder"
+                         : "the holder not told (their phone had its sign-up messages today)");
 }
 
 static void post_signup(platform *p, const http_request *req, http_response *resp)

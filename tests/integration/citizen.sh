@@ -304,12 +304,19 @@ code=$(signup 127.0.0.56 spent4.jar 넷째 010-2000-0013 830304-1234567 3579)
 check "a fourth sign-up for a phone in a day: the same 200 page, nobody stored, logged" \
 	bash -c "[ $code = 200 ] && grep -q 'We have your sign-up' spent4.jar.out && [ '$(member_at 01020000013)' = 이름3 ] &&
 		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000013'\")\" = 3 ] &&
-		grep -q 'web sign-up from 127.0.0.56 for 010\*\*\*\*0013: nobody stored, the phone was sent its sign-up messages for today' platform.log"
+		grep -q 'web sign-up from 127.0.0.56 for 010\*\*\*\*0013: nobody stored and nothing replaced, the phone was sent its sign-up messages for today' platform.log"
 # The limit is the phone that would be told: a phone whose messages are
 # spent, typed with a member's RRN, still has that member warned.
 signup 127.0.0.57 spent5.jar 남의이름 010-2000-0013 910202-1234567 3579 >/dev/null
 check "... a spent phone typed with a member's RRN: the member is still told, at the phone on file" \
 	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already a member%'")" = 2 ]
+# Once the member's own phone has had its messages for the day, the log
+# says the holder was not told, rather than that they were.
+for k in 59 60 61; do signup 127.0.0.$k "held$k.jar" 남의이름 "010-2000-00$k" 910202-1234567 3579 >/dev/null; done
+check "... and once the member's phone has had its 3 messages: logged as not told, not as told" \
+	bash -c "[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002'\")\" -le 3 ] &&
+		grep -q 'web sign-up from 127.0.0.61 for 010\*\*\*\*0061: person already a member, the holder not told (their phone had its sign-up messages today)' platform.log &&
+		! grep -q 'web sign-up from 127.0.0.61 for .*told by message' platform.log"
 # The back office proofs a person, not a phone: a sign-up that has not
 # given its code is not verified, lest it keep someone else's number.
 signup 127.0.0.58 unproved.jar 미확인 010-2000-0015 820202-1234567 3579 >/dev/null
