@@ -228,14 +228,41 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
     return rc;
 }
 
+/* A batch sent again after its answer was lost holds notices the hub
+ * has: with the day's quota spent, only its new ones are charged, so that
+ * the agency learns the others' ids today rather than after midnight.
+ * The verdict on what is left (HUB_LIMIT_OK with nothing left: nothing
+ * taken), *charged set to what was taken. */
+static hub_limit_verdict resent_within_quota(hub *h, const char *agency, json_t *items,
+                                             long long now_ms, long long *charged,
+                                             long long *wait_ms)
+{
+    size_t n = json_array_size(items), known = 0, i, len;
+    const char **refs = calloc(n ? n : 1, sizeof *refs);
+    hub_limit_verdict v = HUB_LIMIT_QUOTA;
+    json_t *o;
+
+    if (!refs)
+        return v;
+    json_array_foreach(items, i, o) refs[i] = hub_api_str(o, "reference", &len);
+    if (hub_db_known_references(h->db, agency, refs, n, &known) == 0 && known > 0) {
+        *charged = (long long)(n - known);
+        v = *charged ? hub_limits_take(h->limits, agency, *charged, now_ms, wait_ms)
+                     : HUB_LIMIT_OK;
+    }
+    free(refs);
+    return v;
+}
+
 /* 1 when the agency may submit n notices now (taken from its bucket and
  * quota); else answers 429 with Retry-After in whole seconds, the text
  * saying which limit it met, or 413 for a batch larger than a day's
  * quota: no wait would let it pass, and a client that waits out every
  * 429 would wait for ever. */
-static int within_limits(hub *h, const char *agency, size_t n, long long now_ms,
-                         http_response *resp)
+static int within_limits(hub *h, const char *agency, json_t *items, long long now_ms,
+                         long long *charged, http_response *resp)
 {
+    size_t n = json_array_size(items);
     long long wait_ms;
     long rate, quota;
     char after[24];
@@ -243,6 +270,9 @@ static int within_limits(hub *h, const char *agency, size_t n, long long now_ms,
                                                       &wait_ms)
                                     : HUB_LIMIT_OK;
 
+    *charged = h->limits ? (long long)n : 0;
+    if (v == HUB_LIMIT_QUOTA)
+        v = resent_within_quota(h, agency, items, now_ms, charged, &wait_ms);
     if (v == HUB_LIMIT_OK)
         return 1;
     hub_limits_of(h->limits, agency, &rate, &quota);
@@ -275,7 +305,7 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
     const hub_caller *who = caller;
     size_t n, k = 0, fresh = 0, i;
     int stored = 0;
-    long long taken_ms;
+    long long taken_ms, charged;
     hub_submission *subs;
     const char **errors;
     struct timespec t0;
@@ -288,7 +318,7 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
     clock_gettime(CLOCK_MONOTONIC, &t0);
     n = json_array_size(b.items);
     taken_ms = clock_now_ms();
-    if (!within_limits(h, who->name, n, taken_ms, resp)) {
+    if (!within_limits(h, who->name, b.items, taken_ms, &charged, resp)) {
         batch_free(&b);
         return;
     }
@@ -313,8 +343,8 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
     metrics_add(&h->submitted[HUB_SUBMITTED_NEW], fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_DUPLICATE], k - fresh);
     metrics_add(&h->submitted[HUB_SUBMITTED_REJECTED], n - k);
-    if (h->limits && fresh < n) /* the quota counts new notices */
-        hub_limits_untake(h->limits, who->name, (long long)(n - fresh), 0, taken_ms);
+    if (h->limits && (long long)fresh < charged) /* the quota counts new notices */
+        hub_limits_untake(h->limits, who->name, charged - (long long)fresh, 0, taken_ms);
     hub_api_reply_buf(resp, &out);
     if (fresh)
         hub_wake_relay(h);
@@ -323,7 +353,7 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
 done:
     /* Sent again after its 500 or 503, the batch must not be charged twice. */
     if (!stored && h->limits)
-        hub_limits_untake(h->limits, who->name, (long long)n, (long long)n, taken_ms);
+        hub_limits_untake(h->limits, who->name, charged, charged, taken_ms);
     free(subs);
     free(errors);
     batch_free(&b);

@@ -108,6 +108,13 @@ int hub_db_submit(hub_db *db, const char *agency, hub_submission *items, size_t 
                   long long now, size_t may_route,
                   hub_notice *routed_out, size_t *n_routed);
 
+/* How many of refs (NULLs skipped) agency has already submitted, read
+ * without a transaction: a batch sent again after its answer was lost is
+ * charged only its new notices when the day's quota is spent. 0 (*known
+ * set) or -1. */
+int hub_db_known_references(hub_db *db, const char *agency, const char *const *refs, size_t n,
+                            size_t *known);
+
 /* GET /v1/notices/{id}: writes the JSON answer; returns 200, 403, 404, 500. */
 int hub_db_notice_json(hub_db *db, const char *id, const char *agency, buf *out);
 

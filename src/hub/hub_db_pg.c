@@ -353,6 +353,7 @@ static int make_schema(hub_db *db, const char *dsn, char *err, size_t errlen)
 static int open_reader(hub_db *db, const char *dsn, char *err, size_t errlen)
 {
     const char *text[S_COUNT] = {[S_LOAD] = pg_read_load,
+                                 [S_FIND_REF] = pg_sql[S_FIND_REF],
                                  [S_HISTORY] = pg_sql[S_HISTORY],
                                  [S_CHANGES] = pg_sql[S_CHANGES],
                                  [S_RELAY_GET] = pg_sql[S_RELAY_GET],

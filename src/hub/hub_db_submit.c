@@ -28,6 +28,43 @@ static int find_reference(hub_db *db, const char *agency, hub_submission *s)
     return found;
 }
 
+static int count_known(hub_db_conn *c, const char *agency, const char *const *refs, size_t n,
+                       size_t *known)
+{
+    *known = 0;
+    for (size_t i = 0; i < n; i++) {
+        sql_stmt *st;
+        int found;
+        if (!refs[i])
+            continue;
+        st = hub_db_conn_stmt(c, S_FIND_REF);
+        sql_bind_text(st, 1, agency);
+        sql_bind_text(st, 2, refs[i]);
+        found = sql_step(st);
+        sql_reset(st);
+        if (found < 0)
+            return -1;
+        *known += found > 0;
+    }
+    return 0;
+}
+
+int hub_db_known_references(hub_db *db, const char *agency, const char *const *refs, size_t n,
+                            size_t *known)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        hub_db_conn *c = hub_db_read_begin(db);
+        int rc, lost;
+        if (!c)
+            return -1;
+        rc = count_known(c, agency, refs, n, known);
+        lost = hub_db_read_end(db, c, 0) > 0;
+        if (rc == 0 || !lost)
+            return rc;
+    }
+    return -1;
+}
+
 /* The notice s becomes, as the relay worker sees it. */
 static void submitted_notice(const hub_submission *s, const char *agency, long long now,
                              hub_notice *n)

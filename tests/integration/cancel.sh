@@ -166,6 +166,18 @@ check "a batch of 2 the store fails to keep: 500, not stored" \
 sleep 1.1
 r=$(http POST "$H/v1/notices" "$(limit_batch 2 30)" "${LIMH[@]}")
 check "the same 2 again fit the quota: the failed batch cost none of it" [ "$(status_of "$r")" = 200 ]
+L30=$(body_of "$r" | jq -r '.results[0].notice')
+# Sent again after its answer was lost, a batch the hub holds is answered
+# with its notices though the day's quota is spent: only new ones count.
+sleep 1.1
+r=$(http POST "$H/v1/notices" "$(limit_batch 2 30)" "${LIMH[@]}")
+check "10 of 10 used: the same 2 sent again are answered 200 with their notices, not 429 until midnight" \
+	bash -c "[ '$(status_of "$r")' = 200 ] && jq -e '.results[0].notice == \"$L30\" and .results[1].notice != null' <<<'$(body_of "$r")' >/dev/null"
+sleep 1.1
+r=$(http POST "$H/v1/notices" "$(limit_batch 2 31)" "${LIMH[@]}")
+check "... one of them with a new one: 429, the new one is over the quota" \
+	bash -c "[ '$(status_of "$r")' = 429 ] && jq -e '.error | test(\"daily quota\")' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(sqlite3 hubdata/hub.db \"SELECT count(*) FROM notices WHERE agency = 'lim' AND reference = 'L-32'\")\" = 0 ]"
 # The API's rows of a batch the hub refuses for good (11, more than lim's
 # whole day) carry the hub's reason, not "unavailable: post again".
 mkdir -p limdata/templates && cp notice.html limdata/templates/notice.html
