@@ -27,6 +27,7 @@
 #include "http_route.h"
 #include "json_wipe.h"
 #include "log.h"
+#include "letter_text.h"
 #include "template.h"
 
 #define TEMPLATES_LISTED_MAX 1000
@@ -117,6 +118,11 @@ void agency_api_put_template(void *role, const void *caller, const http_request 
     }
     if (!(t = template_compile(req->body ? req->body : "", req->body_len, err, sizeof err))) {
         agency_problem(resp, 400, "body", 0, "the template does not compile: %s", err);
+        return;
+    }
+    if (letter_template_problem(t, err, sizeof err) != 0) {
+        template_free(t);
+        agency_problem(resp, 400, "body", 0, "the template is refused: %s", err);
         return;
     }
     snprintf(path, sizeof path, "%s/%s.html", api->cfg->templates_dir, id);

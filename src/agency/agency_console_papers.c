@@ -246,10 +246,17 @@ void agency_console_template(void *role, const void *caller, const http_request 
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_VIEWER, &u))
         return;
-    if (!apikeys_name_ok(id, strlen(id)) || strlen(id) > 64 ||
-        !(t = agency_intake_template(c->cfg, id, err, sizeof err))) {
+    if (!apikeys_name_ok(id, strlen(id)) || strlen(id) > 64) {
         console_web_error(resp, 404, "그런 서식이 없습니다.", "No such template.",
                           "/console/templates");
+        return;
+    }
+    if (!(t = agency_intake_template(c->cfg, id, err, sizeof err))) {
+        /* one that exists but cannot be used says why */
+        int missing = !strncmp(err, "no template", 11);
+        console_web_error(resp, missing ? 404 : 422,
+                          missing ? "그런 서식이 없습니다." : "이 서식은 쓸 수 없습니다.",
+                          missing ? "No such template." : err, "/console/templates");
         return;
     }
     buf_init(&b, 8192);

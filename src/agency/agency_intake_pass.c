@@ -9,6 +9,7 @@
 #include "agency_db.h"
 #include "agency_ref.h"
 #include "clock.h"
+#include "letter_text.h"
 
 void intake_result_set(intake_result *r, int status, const char *field, const char *detail)
 {
@@ -65,6 +66,10 @@ template *agency_intake_template(const agency_cfg *cfg, const char *id, char *er
     }
     t = template_compile(text, len, err, errlen);
     free(text);
+    if (t && letter_template_problem(t, err, errlen) != 0) {
+        template_free(t);
+        return NULL;
+    }
     return t;
 }
 

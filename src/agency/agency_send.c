@@ -37,6 +37,7 @@
 #include "http_client.h"
 #include "log.h"
 #include "rrn.h"
+#include "letter_text.h"
 #include "template.h"
 #include "utf8.h"
 
@@ -337,6 +338,8 @@ static int load_template(sender *s, const char *path, uint8_t sum[SHA256_LEN])
     s->tpl = template_compile(text, len, err, sizeof err);
     free(text);
     if (!s->tpl)
+        return cli_fail(CMD, "%s: %s", path, err);
+    if (letter_template_problem(s->tpl, err, sizeof err) != 0)
         return cli_fail(CMD, "%s: %s", path, err);
     return EXIT_OK;
 }

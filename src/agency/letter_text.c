@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "html_seen.h"
+#include "template.h"
 #include "utf8.h"
 
 /* Elements whose content is not text to print. */
@@ -105,9 +106,30 @@ static void put_cp(buf *out, unsigned long cp)
 static const char *read_entity(const char *p, const char *end, buf *out, char *err,
                                size_t errlen)
 {
+    /* What official notices' templates use, all in the letter's fonts;
+     * the marks that show nothing print as nothing. */
     static const struct { const char *name, *text; } named[] = {
         {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"},
-        {"nbsp", " "}, {"middot", "\xC2\xB7"}, {"copy", "\xC2\xA9"},
+        {"nbsp", " "}, {"ensp", " "}, {"emsp", " "}, {"thinsp", " "},
+        {"shy", ""}, {"zwj", ""}, {"zwnj", ""}, {"lrm", ""}, {"rlm", ""},
+        {"middot", "\xC2\xB7"}, {"copy", "\xC2\xA9"}, {"reg", "\xC2\xAE"},
+        {"trade", "\xE2\x84\xA2"}, {"sect", "\xC2\xA7"}, {"para", "\xC2\xB6"},
+        {"deg", "\xC2\xB0"}, {"plusmn", "\xC2\xB1"}, {"times", "\xC3\x97"},
+        {"divide", "\xC3\xB7"}, {"micro", "\xC2\xB5"}, {"frac12", "\xC2\xBD"},
+        {"frac14", "\xC2\xBC"}, {"frac34", "\xC2\xBE"}, {"sup2", "\xC2\xB2"},
+        {"sup3", "\xC2\xB3"}, {"cent", "\xC2\xA2"}, {"pound", "\xC2\xA3"},
+        {"yen", "\xC2\xA5"}, {"euro", "\xE2\x82\xAC"}, {"laquo", "\xC2\xAB"},
+        {"raquo", "\xC2\xBB"}, {"ndash", "\xE2\x80\x93"}, {"mdash", "\xE2\x80\x94"},
+        {"lsquo", "\xE2\x80\x98"}, {"rsquo", "\xE2\x80\x99"}, {"ldquo", "\xE2\x80\x9C"},
+        {"rdquo", "\xE2\x80\x9D"}, {"bull", "\xE2\x80\xA2"}, {"hellip", "\xE2\x80\xA6"},
+        {"prime", "\xE2\x80\xB2"}, {"Prime", "\xE2\x80\xB3"}, {"larr", "\xE2\x86\x90"},
+        {"uarr", "\xE2\x86\x91"}, {"rarr", "\xE2\x86\x92"}, {"darr", "\xE2\x86\x93"},
+        {"harr", "\xE2\x86\x94"}, {"rArr", "\xE2\x87\x92"}, {"minus", "\xE2\x88\x92"},
+        {"le", "\xE2\x89\xA4"}, {"ge", "\xE2\x89\xA5"}, {"ne", "\xE2\x89\xA0"},
+        {"asymp", "\xE2\x89\x88"}, {"infin", "\xE2\x88\x9E"}, {"check", "\xE2\x9C\x93"},
+        {"cir", "\xE2\x97\x8B"}, {"squ", "\xE2\x96\xA1"}, {"square", "\xE2\x96\xA1"},
+        {"blacksquare", "\xE2\x96\xAA"}, {"star", "\xE2\x98\x86"},
+        {"starf", "\xE2\x98\x85"}, {"phone", "\xE2\x98\x8E"},
     };
     const char *semi = memchr(p, ';', (size_t)(end - p) < 12 ? (size_t)(end - p) : 12);
     char name[12];
@@ -162,6 +184,26 @@ static void put_space(buf *out)
 {
     if (out->len && out->data[out->len - 1] != ' ' && out->data[out->len - 1] != '\n')
         buf_append(out, " ", 1);
+}
+
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* As in HTML, "<" begins markup only before a letter, '/', '!' or '?':
+ * "1 < 2" and "<3%" are text to a browser, so they are to the letter. */
+static int opens_markup(const char *p, const char *end)
+{
+    char c = p + 1 < end ? p[1] : '\0';
+
+    return is_alpha(c) || c == '!' || c == '?' || (c == '/' && p + 2 < end);
+}
+
+/* ... and a tag only when a letter names it ("</1" is a bogus comment). */
+static int opens_tag(const char *p, const char *end)
+{
+    return p + 1 < end && (is_alpha(p[1]) || (p[1] == '/' && p + 2 < end && is_alpha(p[2])));
 }
 
 static int is_name_byte(char c)
@@ -222,6 +264,7 @@ typedef struct scan {
     int skip;               /* inside elements whose content is not printed */
     int cells;              /* cells opened in the current table row */
     int lists;              /* lists open */
+    int pre;                /* <pre> open: white space kept */
     long item[LIST_DEPTH];  /* each open list's next number; -1 for a <ul> */
     buf href;               /* the open link's target as printed; empty when none */
     size_t link_text;       /* where the open link's text begins in out */
@@ -356,6 +399,8 @@ static int tag(const tag_seen *t, buf *out, scan *sc, buf *scratch, char *err, s
     }
     if (!strcmp(name, "a"))
         return link(t, out, sc, err, errlen);
+    if (!strcmp(name, "pre"))
+        sc->pre += closing ? (sc->pre > 0 ? -1 : 0) : 1;
     if (!in_list(name, blocks))
         return 0;
     end_line(out, !closing && (name[0] == 'h' && name[1] >= '1' && name[1] <= '6'));
@@ -389,11 +434,11 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
     buf_init(&sc.href, 64);
     buf_init(&scratch, 64);
     while (p && p < end) {
-        if (*p == '<' && p + 1 < end && (p[1] == '!' || p[1] == '?')) {
-            /* comment, doctype: where a browser ends them, as the page's
-             * RRN check reads them (html_seen.h) */
+        if (*p == '<' && opens_markup(p, end) && !opens_tag(p, end)) {
+            /* comment, doctype, "</1": where a browser ends them, as the
+             * page's RRN check reads them (html_seen.h) */
             p = html + html_markup_end(html, len, (size_t)(p - html));
-        } else if (*p == '<') {
+        } else if (*p == '<' && opens_tag(p, end)) {
             p = read_tag(p, end, &t);
             if (!p || (t.name[0] && tag(&t, out, &sc, &scratch, err, errlen) != 0))
                 goto fail;
@@ -403,6 +448,14 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
             p = read_entity(p, end, out, err, errlen);
             if (!p)
                 goto fail;
+        } else if (sc.pre && (*p == '\n' || *p == '\r')) {
+            /* a <pre>'s lines stay lines: a table drawn in text stays one */
+            if (*p == '\n')
+                buf_append(out, "\n", 1);
+            p++;
+        } else if (sc.pre && (*p == ' ' || *p == '\t')) {
+            buf_append(out, " ", 1);
+            p++;
         } else if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') {
             put_space(out);
             p++;
@@ -446,3 +499,32 @@ const char *letter_field_problem(const char *s, size_t n)
     return utf8_valid(s, n) ? NULL : "must be valid UTF-8";
 }
 
+
+/* A value that makes no markup and no run of digits with the text beside
+ * it. */
+static const char *sample_value(void *ctx, const char *name)
+{
+    (void)ctx;
+    (void)name;
+    return "\xEA\xB0\x80"; /* 가 */
+}
+
+int letter_template_problem(const template *t, char *err, size_t errlen)
+{
+    char why[256];
+    buf doc, text;
+    int rc = -1;
+
+    buf_init(&doc, 4096);
+    buf_init(&text, 4096);
+    if (template_render(t, sample_value, NULL, &doc, why, sizeof why) != 0)
+        snprintf(err, errlen, "%s", why);
+    else if (letter_text_from_html(doc.data ? doc.data : "", doc.len, &text, why, sizeof why) != 0)
+        snprintf(err, errlen, "a letter cannot print it (a notice not read in time goes on "
+                              "paper): %s", why);
+    else
+        rc = 0;
+    buf_free(&doc);
+    buf_free(&text);
+    return rc;
+}

@@ -29,4 +29,13 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
  * such value stops a letter run, and by the run itself. */
 const char *letter_field_problem(const char *s, size_t n);
 
+/* 0 when a letter can print documents made from template t, else -1 with
+ * why in err. Values are escaped as they go in, so only the template's
+ * own markup (an <img>, an unknown entity, a tag never closed) can stop a
+ * letter: it is checked once, on a sample rendering, where templates come
+ * in (agency send, the API, the console), so that no notice a letter
+ * cannot print is ever taken, and no such notice stops a letter run. */
+struct template;
+int letter_template_problem(const struct template *t, char *err, size_t errlen);
+
 #endif

@@ -90,6 +90,16 @@ r=$(put rrn rrn.html)
 check "a template whose text holds an RRN: 400 naming line 2, the digits not echoed, nothing written" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"body\" and (.detail | contains(\"line 2\") and contains(\"registration number\"))' >/dev/null <<<'$(body_of "$r")' &&
 		! grep -q 800101 <<<'$(body_of "$r")' && [ ! -e data/templates/rrn.html ]"
+# Every notice may go to paper: a template a letter cannot print is refused.
+printf '<p>Dear ((name))</p>\n<p><img src="seal.png"> &bogus;</p>\n' >img.html
+r=$(put img img.html)
+check "a template a letter cannot print (an <img>): 400 naming body and why, nothing written" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"body\" and (.detail | contains(\"a letter cannot print it\") and contains(\"element <img>\"))' >/dev/null <<<'$(body_of "$r")' &&
+		[ ! -e data/templates/img.html ]"
+printf '<p>Dear ((name)) &mdash; 1 < 2 &rarr; <3%%</p>\n' >dash.html
+r=$(put dash dash.html)
+check "... one with &mdash;, &rarr; and a '<' before no letter: 201" [ "$(status_of "$r")" = 201 ]
+rm -f data/templates/dash.html
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'x' >big.html
 r=$(put big big.html)
 check "a body over 1 MiB: 413, nothing written" \

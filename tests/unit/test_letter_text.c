@@ -159,6 +159,50 @@ static void what_paper_cannot_show_is_refused_by_name(void **state)
     buf_free(&b);
 }
 
+/* "<" opens a tag only before a letter (or '/' and a letter), as in a
+ * browser: what the page shows is not dropped from the letter. */
+static void a_less_than_sign_before_no_letter_is_text(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<p>금리 <3% 이하, 1 < 2 <= 3</p><p>다음</p>", &b, err), 0);
+    assert_string_equal(b.data, "금리 <3% 이하, 1 < 2 <= 3\n\n다음");
+    buf_free(&b);
+    /* "</1...>" is a bogus comment; "</" at the end is text */
+    assert_int_equal(convert("<p>a</1 b>c</p>x</", &b, err), 0);
+    assert_string_equal(b.data, "ac\n\nx</");
+    buf_free(&b);
+}
+
+static void entities_templates_use_are_printed(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<p>2026&ndash;2027 &mdash; &ldquo;납부&rdquo; &rarr; 은행&hellip;"
+                             " 10&times;2 &le; 30&deg; &euro;5 &bull; a&shy;b</p>", &b, err), 0);
+    assert_string_equal(b.data, "2026\xE2\x80\x93" "2027 \xE2\x80\x94 \xE2\x80\x9C납부\xE2\x80\x9D"
+                                " \xE2\x86\x92 은행\xE2\x80\xA6 10\xC3\x97" "2 \xE2\x89\xA4 30\xC2\xB0"
+                                " \xE2\x82\xAC" "5 \xE2\x80\xA2 ab");
+    buf_free(&b);
+}
+
+/* A <pre>'s lines and spaces are kept: a table drawn in text stays one. */
+static void preformatted_text_keeps_its_lines(void **state)
+{
+    buf b;
+    char err[128];
+    (void)state;
+
+    assert_int_equal(convert("<p>표</p><pre>항목    금액\n세금  1,000\n</pre><p>끝  말</p>", &b, err),
+                     0);
+    assert_string_equal(b.data, "표\n\n항목    금액\n세금  1,000\n\n끝 말");
+    buf_free(&b);
+}
+
 static void names_and_addresses_are_checked_where_they_come_in(void **state)
 {
     (void)state;
@@ -184,6 +228,9 @@ int main(void)
         cmocka_unit_test(ordered_lists_keep_their_numbers),
         cmocka_unit_test(links_print_their_targets),
         cmocka_unit_test(what_paper_cannot_show_is_refused_by_name),
+        cmocka_unit_test(a_less_than_sign_before_no_letter_is_text),
+        cmocka_unit_test(entities_templates_use_are_printed),
+        cmocka_unit_test(preformatted_text_keeps_its_lines),
         cmocka_unit_test(names_and_addresses_are_checked_where_they_come_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
