@@ -202,7 +202,12 @@ int platform_alert_queue_signup(platform *p, platform_signup_outcome o, const ch
     platform_alert_signup_text(p, o, code, scratch);
     if (scratch->broken)
         return -1;
+    /* Someone waits for it (a code lives 30 minutes): before any backlog
+     * of notices' alerts, as an urgent notice's is. */
     return platform_db_outbox_insert_kind(p->db, platform_alert_kind_name(PLATFORM_ALERT_SIGNUP),
                                           "signup", channel_of(p), phone, scratch->data,
-                                          at) == 0 ? 1 : -1;
+                                          at) == 0 &&
+                   platform_db_outbox_mark_urgent(p->db) == 0
+               ? 1
+               : -1;
 }

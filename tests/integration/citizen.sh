@@ -236,6 +236,8 @@ check "... 'already a member' to the member's phone on file, not to the phone ty
 		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM outbox WHERE phone='01020000004'\")\" = 0 ]"
 check "... 'this number already has an account' to the holder of the taken phone" \
 	[ "$(q "SELECT count(*) FROM outbox WHERE kind='signup' AND phone='01020000002' AND text LIKE '%already has an account%'")" = 1 ]
+check "... each in the urgent lane: someone waits for it, whatever backlog of notices' alerts" \
+	[ "$(q "SELECT count(*) FROM outbox o JOIN outbox_urgent u ON u.alert = o.id WHERE o.kind = 'signup'")" = 3 ]
 check "each sign-up is logged with its source and a masked phone" \
 	bash -c "grep -q 'web sign-up from 127.0.0.11 for 010\*\*\*\*0003: member' platform.log &&
 		grep -q 'web sign-up from 127.0.0.11 for 010\*\*\*\*0004: person already a member' platform.log &&
