@@ -64,6 +64,27 @@ static int ask_hub(http_client *hub, const char *reference, const char *reason,
     return status;
 }
 
+/* The hub stops paper for a cancelled notice, but a letter already
+ * printed is in files the agency made: whoever posts them must know. */
+static void warn_if_printed(agency_db *db, const char *reference)
+{
+    char batch[64];
+    int handed_over = 0;
+
+    if (agency_db_letter_printed(db, reference, batch, sizeof batch, &handed_over) != 1)
+        return;
+    if (!batch[0])
+        log_warn("cancelled %s: its letter was listed for the print house (postal --new):"
+                 " take it out if it is not posted yet", reference);
+    else if (handed_over)
+        log_warn("cancelled %s: its letter was handed to the print house in batch %s: ask"
+                 " them to take it out if it is not posted yet", reference, batch);
+    else
+        log_warn("cancelled %s: its letter is in print batch %s, not handed over yet: take it"
+                 " out of that batch's files (the manifest names its file and page)",
+                 reference, batch);
+}
+
 int agency_cancel(agency_db *db, http_client *hub, const char *reference, const char *reason,
                   agency_cancel_result *r)
 {
@@ -98,6 +119,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     }
     log_info("cancelled %s (notice %s): hub says %s, state %s", reference, r->notice, r->status,
              r->state);
+    warn_if_printed(db, reference);
     return 200;
 }
 

@@ -305,17 +305,26 @@ int agency_db_letters_parts(agency_db *db, int max_parts, long min_part,
                             agency_letter_parts_fn parts_fn, agency_letter_fn fn, void *ctx);
 
 /* Records a printed batch and its n references in one write transaction.
- * 0; 1 when one of them was printed meanwhile (by another run: nothing is
- * marked, so this batch must be thrown away); AGENCY_DB_BUSY; -1. */
+ * 0; 1 when one of them was printed meanwhile by another run, or its
+ * notice cancelled or purged since it was read (nothing is marked, so
+ * this batch must be thrown away); AGENCY_DB_BUSY; -1. */
 int agency_db_letters_mark(agency_db *db, const char *batch, const char *at,
                            const char *const *refs, size_t n, long pages);
 
-/* Calls fn(notice, reference) for each letter of batch. Returns 1 when
- * the batch exists (handed_over gets when the hub heard of its hand-over,
- * "" if not yet), 0 when unknown, -1 on error, or fn's nonzero. */
-typedef int (*agency_batch_fn)(void *ctx, const char *notice, const char *reference);
+/* Calls fn(notice, reference, cancelled) for each letter of batch,
+ * cancelled 1 for a notice cancelled since. Returns 1 when the batch
+ * exists (handed_over gets when the hub heard of its hand-over, "" if
+ * not yet), 0 when unknown, -1 on error, or fn's nonzero. */
+typedef int (*agency_batch_fn)(void *ctx, const char *notice, const char *reference,
+                               int cancelled);
 int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn, void *ctx,
                             char *handed_over, size_t cap);
+
+/* Whether reference's letter was printed: 1 with its batch ("" for one
+ * listed by `postal --new`) and whether the batch was handed over, 0
+ * not printed, -1 on error. */
+int agency_db_letter_printed(agency_db *db, const char *reference, char *batch, size_t cap,
+                             int *handed_over);
 
 /* Notes that the hub has recorded the batch's hand-over (first time only). */
 int agency_db_letters_handed_over(agency_db *db, const char *batch, const char *at);

@@ -160,8 +160,12 @@ static int insert_batch(sqlite3 *sql, const char *batch, const char *at, size_t 
 static int insert_printed(sqlite3 *sql, const char *batch, const char *at,
                           const char *const *refs, size_t n)
 {
+    /* Read in the print run's snapshot: a notice cancelled or purged while
+     * its letter was drawn is not printed after all. */
     sqlite3_stmt *st = db_prepare(sql, "INSERT OR IGNORE INTO printed(reference, at, batch)"
-                                       " VALUES(?1, ?2, ?3)");
+                                       " SELECT ?1, ?2, ?3 FROM documents"
+                                       " WHERE reference = ?1 AND state = 'postal'"
+                                       AGENCY_DB_STILL_PAPER);
     int rc = 1;
 
     if (!st)
@@ -222,7 +226,8 @@ int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn
         return -1;
     }
     s = SQLITE_DONE;
-    st = found ? db_prepare(db->sql, "SELECT d.notice, d.reference FROM printed p"
+    st = found ? db_prepare(db->sql, "SELECT d.notice, d.reference, d.cancelled_at IS NOT NULL"
+                                     " FROM printed p"
                                      " JOIN documents d ON d.reference = p.reference"
                                      " WHERE p.batch = ?1 ORDER BY p.reference")
                : NULL;
@@ -231,7 +236,7 @@ int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn
     if (st) {
         db_bind_text(st, 1, batch);
         while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-            rc = fn(ctx, db_text(st, 0), db_text(st, 1));
+            rc = fn(ctx, db_text(st, 0), db_text(st, 1), sqlite3_column_int(st, 2));
         if (rc == 0 && s != SQLITE_DONE)
             rc = -1;
         sqlite3_finalize(st);
@@ -255,6 +260,32 @@ int agency_db_letters_handed_over(agency_db *db, const char *batch, const char *
     db_bind_text(st, 1, batch);
     db_bind_text(st, 2, at);
     rc = db_step_done(st);
+    sqlite3_finalize(st);
+    agency_db_unlock(db);
+    return rc;
+}
+
+int agency_db_letter_printed(agency_db *db, const char *reference, char *batch, size_t cap,
+                             int *handed_over)
+{
+    sqlite3_stmt *st;
+    int s, rc;
+
+    agency_db_lock(db);
+    st = db_prepare(db->sql, "SELECT coalesce(p.batch, ''), b.handed_over IS NOT NULL"
+                             " FROM printed p LEFT JOIN print_batches b ON b.batch = p.batch"
+                             " WHERE p.reference = ?1");
+    if (!st) {
+        agency_db_unlock(db);
+        return -1;
+    }
+    db_bind_text(st, 1, reference);
+    s = sqlite3_step(st);
+    rc = s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+    if (rc == 1) {
+        db_copy_text(batch, cap, st, 0);
+        *handed_over = sqlite3_column_int(st, 1);
+    }
     sqlite3_finalize(st);
     agency_db_unlock(db);
     return rc;

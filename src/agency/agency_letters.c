@@ -56,7 +56,8 @@ static const char letters_usage[] =
     "of them again; if a letter cannot be printed, nothing is written or marked.\n"
     "Prints one JSON line (pdfs: the files in order; pdf too when there is one).\n\n"
     "--handed-over BATCH tells the hub that the batch went to the print house: the\n"
-    "hub records PrintHandover, with the batch, for each of its notices.\n\n"
+    "hub records PrintHandover, with the batch, for each of its notices but those\n"
+    "cancelled since they were printed, which it names: take their letters out.\n\n"
     "  --config FILE  agency.ini ([letters] return_name, return_address,\n"
     "                 return_contact, postal_class, verify_url)\n"
     "  --out DIR      where the files go (default: the agency's dir/letters)\n"
@@ -171,9 +172,9 @@ static int lock_dir(const char *dir)
     return -1;
 }
 
-static int any_notice(void *ctx, const char *notice, const char *reference)
+static int any_notice(void *ctx, const char *notice, const char *reference, int cancelled)
 {
-    (void)ctx, (void)notice, (void)reference;
+    (void)ctx, (void)notice, (void)reference, (void)cancelled;
     return 1;
 }
 
@@ -281,8 +282,9 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     if (rc == 0 && b.n) {
         rc = agency_db_letters_mark(db, batch, at, (const char *const *)b.refs, b.n, b.pages);
         if (rc != 0) {
-            snprintf(b.err, sizeof b.err, "%s", rc == 1 ? "another run printed some of these "
-                     "letters meanwhile" : "cannot record the batch in the agency database");
+            snprintf(b.err, sizeof b.err, "%s", rc == 1 ? "some of these letters were printed by "
+                     "another run, or their notices cancelled, meanwhile: run again"
+                     : "cannot record the batch in the agency database");
             letters_unlink(&b);
         }
     }
@@ -309,7 +311,7 @@ typedef struct handover {
     http_client *hub;
     const char *batch;
     json_t *items;
-    long sent, recorded, duplicate, failed;
+    long sent, recorded, duplicate, failed, cancelled;
     char err[512];
 } handover;
 
@@ -348,18 +350,25 @@ static int send_chunk(handover *h)
     return 0;
 }
 
-static int add_notice(void *ctx, const char *notice, const char *reference)
+static int add_notice(void *ctx, const char *notice, const char *reference, int cancelled)
 {
     handover *h = ctx;
 
-    (void)reference;
+    if (cancelled) { /* its letter is in the files: paper must not carry it */
+        log_warn("hand-over of %s: %s was cancelled after its letter was printed: take that"
+                 " letter out (the manifest names its file and page); not reported handed"
+                 " over", h->batch, reference);
+        h->cancelled++;
+        return 0;
+    }
     json_array_append_new(h->items, json_pack("{s:s}", "notice", notice ? notice : ""));
     return json_array_size(h->items) >= HANDOVER_CHUNK ? send_chunk(h) : 0;
 }
 
 static int report_handover(const agency_cfg *c, agency_db *db, const char *batch)
 {
-    handover h = {http_client_new(c->hub_url, c->hub_key), batch, json_array(), 0, 0, 0, 0, ""};
+    handover h = {http_client_new(c->hub_url, c->hub_key), batch, json_array(), 0, 0, 0, 0, 0,
+                  ""};
     char was[32] = "", at[25];
     int found = h.hub && h.items ? agency_db_letters_batch(db, batch, add_notice, &h, was,
                                                            sizeof was) : -1;
@@ -376,7 +385,8 @@ static int report_handover(const agency_cfg *c, agency_db *db, const char *batch
     if (!h.failed && agency_db_letters_handed_over(db, batch, at) != 0)
         return cli_fail(CMD, "the hub recorded it, but the agency database could not");
     printf("{\"batch\":\"%s\",\"notices\":%ld,\"recorded\":%ld,\"duplicate\":%ld,"
-           "\"failed\":%ld}\n", batch, h.sent, h.recorded, h.duplicate, h.failed);
+           "\"failed\":%ld,\"cancelled\":%ld}\n", batch, h.sent, h.recorded, h.duplicate,
+           h.failed, h.cancelled);
     return h.failed ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -304,9 +304,20 @@ check "A's notice had no reminder, no expiry, no RelayToNonERDS" \
 		<<<'$(leaves_of "$NA")' >/dev/null"
 postal_has() { "$HERALD" agency postal --config agency.ini --sync 2>/dev/null | grep -q "$1"; }
 check "the paper list has C, not A" bash -c "$(declare -f postal_has); postal_has '$RC' && ! postal_has '$RA'"
+# C's letter is printed, then C is cancelled before the batch goes to the
+# print house: the cancel and the hand-over both say to take it out.
+"$HERALD" agency postal --config agency.ini --letters --out printed >printed.json 2>printed.err
+CBATCH=$(jq -r .batch printed.json)
+check "C's letter is printed in a batch" bash -c "jq -e '.letters == 1' printed.json >/dev/null"
 r=$(http POST "$AGH/v1/notices/$RC/cancel" '{"reason":"납부 확인 / paid"}' "${BO[@]}")
 check "the back office cancels C's posted notice: recorded, postal" \
 	jqe '.status == "recorded" and .state == "postal"' <<<"$(body_of "$r")"
+check "... and is warned that its letter is in a batch not handed over yet" \
+	grep -q "cancelled $RC: its letter is in print batch $CBATCH, not handed over yet: take it out" agency.log
+"$HERALD" agency postal --config agency.ini --handed-over "$CBATCH" >ho.json 2>ho.err
+check "--handed-over of that batch reports nothing for C to the hub and says to take its letter out" \
+	bash -c "jq -e '.cancelled == 1 and .notices == 0 and .recorded == 0' ho.json >/dev/null &&
+		grep -q 'hand-over of $CBATCH: $RC was cancelled after its letter was printed: take that letter out' ho.err"
 check "C is no longer on the paper list (postal)" bash -c "$(declare -f postal_has); ! postal_has '$RC'"
 "$HERALD" agency postal --config agency.ini --letters --out letters >letters.json 2>letters.err
 check "postal --letters prints no letter for C (nothing else is postal)" \

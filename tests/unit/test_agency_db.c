@@ -527,6 +527,49 @@ static void a_printed_letter_waits_for_its_hand_over(void **state)
     assert_int_equal(done, 2); /* b1 now, and b2 again: its files are deleted by then */
 }
 
+static int list_letter(void *ctx, const char *notice, const char *reference, int cancelled)
+{
+    char *out = ctx;
+
+    (void)notice;
+    snprintf(out + strlen(out), 64 - strlen(out), "%s%s ", reference, cancelled ? "(x)" : "");
+    return 0;
+}
+
+/* A notice cancelled while its letter was drawn is not marked printed:
+ * the batch is thrown away and drawn again. One cancelled after its batch
+ * was marked is named as such to the hand-over, and to the cancel. */
+static void a_letter_cancelled_meanwhile_is_not_printed(void **state)
+{
+    fixture *f = *state;
+    const char *both[] = {"r-a", "r-b"}, *a[] = {"r-a"};
+    char listed[64] = "", was[32], batch[64];
+    int handed = -1;
+
+    store(f, "r-a", "A", "a");
+    store(f, "r-b", "B", "b");
+    feed(f, 5, (const char *[]){"N-a", "r-a", "postal", "N-b", "r-b", "postal"}, 2);
+    /* the run read both; r-b is cancelled before the run marks them */
+    assert_int_equal(agency_db_cancel_record(f->db, "r-b", "wrong address", "postal",
+                                             "2026-12-02T00:00:00.000Z", 1), 0);
+    assert_int_equal(agency_db_letters_mark(f->db, "b1", "2026-12-02T00:00:01.000Z", both, 2, 2),
+                     1);
+    assert_int_equal(agency_db_letter_printed(f->db, "r-a", batch, sizeof batch, &handed), 0);
+    assert_int_equal(agency_db_letters_mark(f->db, "b2", "2026-12-02T00:00:02.000Z", a, 1, 1), 0);
+    assert_int_equal(agency_db_letter_printed(f->db, "r-a", batch, sizeof batch, &handed), 1);
+    assert_string_equal(batch, "b2");
+    assert_int_equal(handed, 0);
+    assert_int_equal(agency_db_cancel_record(f->db, "r-a", "paid already", "postal",
+                                             "2026-12-03T00:00:00.000Z", 1), 0);
+    assert_int_equal(agency_db_letters_batch(f->db, "b2", list_letter, listed, was, sizeof was),
+                     1);
+    assert_string_equal(listed, "r-a(x) ");
+    assert_int_equal(agency_db_letters_handed_over(f->db, "b2", "2026-12-03T00:00:00.000Z"), 0);
+    assert_int_equal(agency_db_letter_printed(f->db, "r-a", batch, sizeof batch, &handed), 1);
+    assert_int_equal(handed, 1);
+    assert_int_equal(agency_db_letter_printed(f->db, "r-b", batch, sizeof batch, &handed), 0);
+}
+
 /* What agency_db_letters_parts gave: the parts' sizes, and each row's
  * part and reference in the order they came. */
 typedef struct parts_seen {
@@ -1007,6 +1050,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_letter_still_to_print_outlives_its_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(a_printed_letter_waits_for_its_hand_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_letter_cancelled_meanwhile_is_not_printed, setup, teardown),
         cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(the_letters_split_into_runs_of_references, setup,
