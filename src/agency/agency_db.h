@@ -55,10 +55,14 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
 
 /* Stores a batch of documents in one transaction, with the API's caller
  * references (a caller reference recorded already keeps its first
- * agency reference). A reference
- * already stored but not yet accepted by the hub is replaced; one that
- * has a notice is left alone. */
-int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n);
+ * agency reference). A reference already stored but not yet accepted by
+ * the hub is written again when its document and rk are the same (a run
+ * that stopped before the hub answered); with another document, which
+ * the hub may hold already, it is left alone and conflict[i] set to 1
+ * (conflict: n entries, zeroed by the caller). One that has a notice is
+ * left alone. */
+int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n,
+                         unsigned char *conflict);
 
 /* What an API batch's answer adds: each notice's first timeline entry,
  * "accepted" at the time the hub took the batch (unless the feed already

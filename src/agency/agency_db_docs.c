@@ -25,6 +25,8 @@ typedef struct store_batch {
     const agency_doc *docs;
     sqlite3_stmt *body, *ref;
     sqlite3_stmt *restore; /* a document stored before, still without a notice */
+    sqlite3_stmt *pending; /* whether a reference stored before still has no notice */
+    unsigned char *conflict; /* per doc: another document holds its reference */
     long long stored;      /* documents new to the database */
     const char *job;       /* the bulk job of the references stored so far */
     long long job_stored;  /* how many of them are new */
@@ -93,10 +95,25 @@ static void bind_doc(sqlite3_stmt *st, const agency_doc *d)
     sqlite3_bind_int64(st, 12, d->stored_at);
 }
 
+/* 1 when reference is stored without a notice yet, 0 when it has one,
+ * -1 on error. */
+static int still_pending(store_batch *b, const char *reference)
+{
+    int s;
+
+    sqlite3_reset(b->pending);
+    sqlite3_bind_text(b->pending, 1, reference, -1, SQLITE_STATIC);
+    s = sqlite3_step(b->pending);
+    return s == SQLITE_ROW ? sqlite3_column_int(b->pending, 0) : s == SQLITE_DONE ? 0 : -1;
+}
+
 /* The row, then its body, unless the reference already has a notice
  * (then nothing changes, and neither must the body). A new row is counted
  * for the console; one stored before (by a run that stopped before the
- * hub answered) is written again and not counted twice. */
+ * hub answered) is written again and not counted twice, if it is the
+ * same document for the same person: the hub may hold that one, and a
+ * notice whose document is not the one the hub's evidence names cannot
+ * be proved. Another is a conflict, left as it was. */
 static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 {
     store_batch *b = ctx;
@@ -116,6 +133,15 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
         bind_doc(b->restore, d);
         if ((stored = db_step_changed(b->restore)) < 0)
             return -1;
+        if (!stored && b->conflict) {
+            int pending = still_pending(b, d->reference);
+            if (pending < 0)
+                return -1;
+            if (pending) {
+                b->conflict[i] = 1;
+                return 0;
+            }
+        }
     }
     if (step_ref(b, d) != 0)
         return -1;
@@ -127,10 +153,11 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     return db_step_done(body);
 }
 
-int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
+int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n,
+                         unsigned char *conflict)
 {
     sqlite3_stmt *body;
-    store_batch b = {.docs = docs};
+    store_batch b = {.docs = docs, .conflict = conflict};
     int rc = -1;
 
     agency_db_lock(db);
@@ -138,13 +165,15 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
     b.restore = db_prepare(db->sql, "UPDATE documents SET line = ?2, name = ?3, address = ?4,"
                                     " title = ?5, deadline = ?6, rk = ?7, doc_sha256 = ?8,"
                                     " amount_krw = ?9, payment_code = ?10, payment_due = ?11,"
-                                    " stored_at = ?12 WHERE reference = ?1 AND notice IS NULL");
+                                    " stored_at = ?12 WHERE reference = ?1 AND notice IS NULL"
+                                    " AND doc_sha256 = ?8 AND rk = ?7");
+    b.pending = db_prepare(db->sql, "SELECT notice IS NULL FROM documents WHERE reference = ?1");
     /* ON CONFLICT, not OR IGNORE: a reference or caller reference named
      * already keeps its row, and a row missing its time is an error, not
      * silently dropped. */
     b.ref = db_prepare(db->sql, "INSERT INTO api_refs(reference, caller_ref, job, created)"
                                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (body && b.ref && b.restore) {
+    if (body && b.ref && b.restore && b.pending) {
         b.body = body;
         rc = agency_db_batch_then(db->sql,
                              "INSERT INTO documents(reference, line, name, address, title,"
@@ -154,6 +183,7 @@ int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n)
                              n, step_store, &b, count_batch);
     }
     sqlite3_finalize(b.restore);
+    sqlite3_finalize(b.pending);
     sqlite3_finalize(body);
     sqlite3_finalize(b.ref);
     agency_db_unlock(db);

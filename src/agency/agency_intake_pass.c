@@ -36,10 +36,13 @@ static void row_error(void *ctx, long line, const char *column, const char *msg)
     intake_pass *p = ctx;
     char field[API_FIELD_MAX + 1] = "";
     int by_hub = column && !strcmp(column, AGENCY_SEND_BY_HUB);
+    int conflict = column && !strcmp(column, AGENCY_SEND_CONFLICT);
 
-    if (column && !by_hub)
+    if (conflict)
+        snprintf(field, sizeof field, "reference");
+    else if (column && !by_hub)
         api_field_name(field, column, strlen(column));
-    intake_result_set(&p->out[line - 1], by_hub ? 422 : 400, field, msg);
+    intake_result_set(&p->out[line - 1], by_hub ? 422 : conflict ? 409 : 400, field, msg);
 }
 
 template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,

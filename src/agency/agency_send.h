@@ -119,6 +119,9 @@ void agency_send_clear_bar(const sender *s);
 /* The column of a row the hub refused (its per-item error): the row was
  * valid here, so the API answers it 422, not 400. */
 #define AGENCY_SEND_BY_HUB "(hub)"
+/* The column of a row whose reference holds another document not yet
+ * answered by the hub (agency_db_docs_store): the API answers it 409. */
+#define AGENCY_SEND_CONFLICT "(conflict)"
 
 /* A skipped row: "FILE: line N: reason" on stderr, counted as failed.
  * column: the file's column at fault, or NULL. */

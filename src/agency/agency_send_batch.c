@@ -415,16 +415,21 @@ static void render_row(sender *s, send_row *r)
 static int store_rows(sender *s, send_row **pending, size_t n)
 {
     agency_doc *docs = calloc(n ? n : 1, sizeof *docs);
+    unsigned char *conflict = calloc(n ? n : 1, 1);
+    send_row **of = calloc(n ? n : 1, sizeof *of);
     long long now = clock_now_ms();
     size_t k = 0;
     int rc;
 
-    if (!docs)
+    if (!docs || !conflict || !of) {
+        free(docs), free(conflict), free(of);
         return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         send_row *r = pending[i];
         if (r->done)
             continue;
+        of[k] = r;
         docs[k++] = (agency_doc){
             .reference = r->reference, .name = r->field[s->col_name],
             .address = r->field[s->col_address], .title = s->title,
@@ -438,8 +443,18 @@ static int store_rows(sender *s, send_row **pending, size_t n)
             .job = s->api_job, .created = s->api_created,
         };
     }
-    rc = agency_db_docs_store(s->db, docs, k);
+    rc = agency_db_docs_store(s->db, docs, k, conflict);
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        if (conflict[i]) { /* never sent: the hub may hold the first document */
+            agency_send_row_error(s, of[i]->line, AGENCY_SEND_CONFLICT,
+                                  "this reference was first given with another document, "
+                                  "which may already be at the hub: give this one a new "
+                                  "reference");
+            of[i]->done = 1;
+        }
     free(docs);
+    free(conflict);
+    free(of);
     if (rc != 0)
         fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);
     return rc;

@@ -120,6 +120,17 @@ check "the same reference again: 200 with the same notice, nothing new at the hu
 
 bad() { jq -c "$1" <<<"$NOTICE"; } # the notice, changed by a jq filter
 
+# A reference whose document the hub did not take keeps that document: the
+# hub may hold it (an answer lost looks the same), and a notice whose
+# document is not the one its evidence names cannot be proved.
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000090" | .title = "Refused by the hub, this once"')" "${AUTH[@]}")
+check "a notice the hub refuses: 422" [ "$(status_of "$r")" = 422 ]
+subs=$(state | jq '.submissions | length')
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000090" | .personalisation.amount = "999,999"')" "${AUTH[@]}")
+check "its reference again with another document: 409 naming reference, nothing sent to the hub" \
+	bash -c "[ $(status_of "$r") = 409 ] && jq -e '.field == \"reference\" and (.detail | contains(\"give this one a new reference\"))' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = $subs ]"
+
 # The same new reference posted twice at once: one notice.
 twice=$(bad '.reference = "tax-2026-000002"')
 http POST "$API/v1/notices" "$twice" "${AUTH[@]}" >twin1 &

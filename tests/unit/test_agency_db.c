@@ -91,7 +91,7 @@ static void store_doc(fixture *f, const char *ref, const char *name, const char 
         .body = body, .body_len = strlen(body), .line = 2,
         .caller_ref = caller, .job = job, .created = caller ? "t" : NULL,
     };
-    assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1, NULL), 0);
 }
 
 static void store(fixture *f, const char *ref, const char *name, const char *body)
@@ -139,6 +139,42 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
     return applied;
 }
 
+static const char *name_of(fixture *f, const char *ref);
+
+static int store_conflicts(fixture *f, const char *ref, const char *name, const char *sha)
+{
+    unsigned char conflict[1] = {0};
+    agency_doc d = {
+        .reference = ref, .name = name, .address = "Seoul", .title = "Tax",
+        .deadline = "2026-12-31", .rk = "rk-of-", .doc_sha256 = sha,
+        .body = sha, .body_len = strlen(sha), .line = 2,
+    };
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1, conflict), 0);
+    return conflict[0];
+}
+
+/* A reference stored but not yet answered by the hub is written again
+ * only with the same document: the hub may hold the first, and a notice
+ * whose document is not the one its evidence names cannot be proved. */
+static void a_reference_keeps_the_document_the_hub_may_hold(void **state)
+{
+    fixture *f = *state;
+    char notices[1][AGENCY_NOTICE_MAX + 1];
+    const char *refs[] = {"r-1"};
+
+    assert_int_equal(store_conflicts(f, "r-1", "first", "ab"), 0);
+    assert_int_equal(store_conflicts(f, "r-1", "another", "cd"), 1);
+    assert_string_equal(name_of(f, "r-1"), "first");
+    assert_int_equal(store_conflicts(f, "r-1", "first, spelt again", "ab"), 0);
+    assert_string_equal(name_of(f, "r-1"), "first, spelt again");
+    /* once the hub has answered, nothing is written and nothing conflicts */
+    feed(f, 1, (const char *[]){"N-1", "r-1", "accepted"}, 1);
+    assert_int_equal(agency_db_docs_known(f->db, refs, 1, notices), 0);
+    assert_string_equal(notices[0], "N-1");
+    assert_int_equal(store_conflicts(f, "r-1", "late", "cd"), 0);
+    assert_string_equal(name_of(f, "r-1"), "first, spelt again");
+}
+
 /* An API notice's document comes with its caller reference or not at
  * all: one stored once keeps its first agency reference, and a caller
  * reference missing its time fails the batch rather than vanishing. */
@@ -156,7 +192,7 @@ static void a_caller_reference_is_kept_with_its_document(void **state)
         .deadline = "2026-12-31", .rk = "rk", .doc_sha256 = "ab", .body = "1",
         .body_len = 1, .line = 2, .caller_ref = "c-2",
     };
-    assert_int_equal(agency_db_docs_store(f->db, &bad, 1), -1);
+    assert_int_equal(agency_db_docs_store(f->db, &bad, 1, NULL), -1);
     assert_int_equal(agency_db_api_refs_of(f->db, callers, 2, refs), 0);
     assert_string_equal(refs[0], "api-1");
     assert_string_equal(refs[1], "");
@@ -982,16 +1018,16 @@ static void a_batch_counts_its_jobs_notices_once(void **state)
     assert_int_equal(agency_db_api_job_create(f->db, "J2", 2, "2026-12-01T00:00:02.000Z"), 0);
     for (size_t i = 0; i < 7; i++)
         d[i] = api_doc(refs[i], jobs[i]);
-    assert_int_equal(agency_db_docs_store(f->db, d, 5), 0);
+    assert_int_equal(agency_db_docs_store(f->db, d, 5, NULL), 0);
     assert_string_equal(job_figures(f), "J2:1 J1:3");
-    assert_int_equal(agency_db_docs_store(f->db, d + 5, 2), 0); /* a again, and f */
+    assert_int_equal(agency_db_docs_store(f->db, d + 5, 2, NULL), 0); /* a again, and f */
     assert_string_equal(job_figures(f), "J2:1 J1:4");
     reopen_with(f, "CREATE TRIGGER console_count_job AFTER INSERT ON api_refs"
                    " WHEN NEW.job IS NOT NULL BEGIN INSERT INTO console_jobs(job,"
                    " submitted) VALUES (NEW.job, 1) ON CONFLICT(job) DO UPDATE SET"
                    " submitted = submitted + 1; END;");
     d[0] = api_doc("g", "J2");
-    assert_int_equal(agency_db_docs_store(f->db, d, 1), 0);
+    assert_int_equal(agency_db_docs_store(f->db, d, 1, NULL), 0);
     assert_string_equal(job_figures(f), "J2:2 J1:4");
 }
 
@@ -1050,6 +1086,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_letter_still_to_print_outlives_its_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(a_printed_letter_waits_for_its_hand_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_reference_keeps_the_document_the_hub_may_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(a_letter_cancelled_meanwhile_is_not_printed, setup, teardown),
         cmocka_unit_test_setup_teardown(the_postal_list_and_its_printed_marks, setup,
                                         teardown),

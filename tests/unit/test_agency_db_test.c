@@ -67,7 +67,7 @@ static void post(fixture *f, const char *ref, const char *caller, test_outcome o
     int outcomes[] = {(int)o};
     agency_accepted api = {callers, "2027-01-15T08:00:00.000Z", T0};
 
-    assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1, NULL), 0);
     assert_int_equal(agency_db_docs_answered(f->db, refs, ids, states, 1, &api), 0);
     assert_int_equal(agency_db_test_schedule(f->db, refs, outcomes, 1, T0), 0);
 }

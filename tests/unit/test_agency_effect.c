@@ -172,7 +172,7 @@ static void api_notice(fixture *f, const char *ref)
     snprintf(caller, sizeof caller, "c-%s", ref);
     snprintf(notice, sizeof notice, "N-%s", ref);
     clock_rfc3339_ms(at, T0);
-    assert_int_equal(agency_db_docs_store(f->db, &d, 1), 0);
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1, NULL), 0);
     assert_int_equal(agency_db_docs_answered(f->db, refs, notices, states, 1, &api), 0);
 }
 
