@@ -332,6 +332,15 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
                   "gateway's key? %d alerts kept for retry", status, c->n);
         return ROUND_RETRY;
     }
+    /* Too large is ours to mend: the batch goes back to the queue and is
+     * claimed again in halves, down to one alert, which fails like any
+     * refused batch if even it is too large. */
+    if (status == 413 && c->n > 1) {
+        c->batch = c->n / 2;
+        log_warn("push gateway: a batch of %d alerts is too large (HTTP 413): batches of at "
+                 "most %ld from now on (set [push] batch to keep it so)", c->n, c->batch);
+        return never_sent(c);
+    }
     /* 429, 5xx: took none; 404, 405: a wrong url; 408: ask again; 1xx, 3xx:
      * nothing a gateway of this contract sends, so nothing to act on */
     if (status / 100 != 4 || status == 429 || status == 408 || status == 404 || status == 405) {

@@ -17,6 +17,8 @@
  *     unknown, so the alerts go back to the queue flagged as possible
  *     duplicates (platform_db_outbox_requeue): sent once more, never a
  *     third time;
+ *   - a batch too large (413): it goes back to the queue and batches are
+ *     halved until one passes (one alert too large fails as below);
  *   - another 4xx: the gateway refuses the batch as it is, which sending
  *     it again cannot change: each alert fails with the status as reason.
  * Receipt callbacks arrive on POST /v1/push/receipts (push_receipts.c),

@@ -227,6 +227,14 @@ check "a batch answered 422 fails, with the status as reason, and is not sent ag
 	until_true db_is "SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[2]}'" \
 	"failed|push gateway refused the batch: HTTP 422|1"
 
+# --- a batch too large (413): sent again in halves, nothing lost
+set_gw '{"status":413,"times":1}'
+relay 0 1
+check "a batch of 2 answered 413 is sent again in halves: both delivered, as first attempts" \
+	until_true bash -c "[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT group_concat(state || '|' || duplicate, ' ') FROM outbox WHERE notice IN ('${NOTICE[0]}', '${NOTICE[1]}')\")\" = 'delivered|0 delivered|0' ]"
+check "... and the platform said why and what it does now" \
+	grep -q 'push gateway: a batch of 2 alerts is too large (HTTP 413): batches of at most 1 from now on' platform.log
+
 # --- a wrong key
 check "the gateway is given another key" set_gw '{"key_file":"other.key"}'
 relay 9
