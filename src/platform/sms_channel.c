@@ -443,11 +443,21 @@ static void throttled(sms_channel *c, sms_alert *a, int seg, uint32_t status, lo
     c->pause_ms = c->pause_ms * 2 > THROTTLE_MAX_MS ? THROTTLE_MAX_MS : c->pause_ms * 2;
 }
 
+/* An SMSC that throttles one alert for good (a full queue for its
+ * destination, say) would keep it submitting for ever, and every report
+ * after it waiting: its [sms] throttled_max'th throttled answer in a row
+ * (some 10 minutes of pauses at 120, the default) fails it instead. */
+static int throttled_too_long(sms_channel *c, sms_alert *a)
+{
+    return ++a->throttles >= c->set.throttled_max;
+}
+
 static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_id)
 {
     sms_result *r;
 
     a->state[seg] = SMS_SEG_ACCEPTED;
+    a->throttles = 0;
     str_copy(a->ref[seg], sizeof a->ref[seg], message_id);
     a->accepted++;
     if (c->pause_ms > THROTTLE_FIRST_MS)
@@ -487,9 +497,15 @@ static void on_submit_resp(void *ctx, uint32_t seq, uint32_t status, const char 
     a->outstanding--;
     if (status == SMPP_PDU_ESME_ROK)
         accepted(c, a, seg, message_id);
-    else if (throttling(status) && !a->failed)
+    else if (throttling(status) && !a->failed && !throttled_too_long(c, a))
         throttled(c, a, seg, status, now);
-    else if (!a->failed) {
+    else if (!a->failed && throttling(status)) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "SMSC throttled it %ld times: 0x%08x",
+                 c->set.throttled_max, status);
+        log_warn("sms: alert %lld: %s", a->id, reason);
+        alert_fail(c, a, reason);
+    } else if (!a->failed) {
         char reason[64];
         snprintf(reason, sizeof reason, "SMSC refused: 0x%08x", status);
         log_warn("sms: alert %lld %s", a->id, reason);

@@ -27,6 +27,7 @@ typedef struct sms_settings {
     char source_addr[SMPP_PDU_ADDR_MAX + 1];
     long window;    /* submit_sm outstanding at once */
     long max_per_s; /* submits per second, 0: no cap */
+    long throttled_max; /* an alert throttled this many times in a row fails */
     int receipts;   /* ask for delivery receipts */
 } sms_settings;
 

@@ -64,6 +64,7 @@ password_file = smpp.password
 source_addr = 1588
 reconnect_max_s = 1
 enquire_link_s = 1
+throttled_max = 12
 $1
 INI
 }
@@ -267,6 +268,23 @@ curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0}' "$CONTROL/conf
 curl -s -o /dev/null -X POST "$CONTROL/close"
 check "the link closed while it waits: the alert is sent once more and delivered, not taken for a possible duplicate" \
 	db_has "SELECT state, duplicate, attempts FROM outbox WHERE notice='$(notice_id 310)'" 'delivered|0|1'
+
+# ---- an alert the SMSC throttles for good fails, rather than hold the rest
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":1}' "$CONTROL/config"
+relay_range 311 311 "$RKA" "Throttled for good" >/dev/null
+throttled_out() { # 12 answers with pauses growing to 5 s: some 20 s
+	for _ in $(seq 1 800); do
+		[ "$(q "SELECT state || '|' || reason FROM outbox WHERE notice='$(notice_id 311)'")" = \
+			'failed|SMSC throttled it 12 times: 0x00000058' ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "its 12th throttled answer in a row ([sms] throttled_max) fails the alert, naming why" throttled_out
+curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0}' "$CONTROL/config"
+relay_range 312 312 "$RKA" "After the throttled one" >/dev/null
+check "... and the alerts after it go out" \
+	db_has "SELECT state FROM outbox WHERE notice='$(notice_id 312)'" delivered
 
 # ---- the connection dropped mid-window
 BINDS=$(stats | jq .binds)
