@@ -573,14 +573,17 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
         lens[map[i]] = csv_row_len(cr, i);
     }
     static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
+    char field[API_FIELD_MAX + 1];
     for (size_t i = 0; i < rs->ncols; i++) {
+        /* named as the JSON form and the documents name it */
+        api_field_name(field, rs->cols[i], strlen(rs->cols[i]));
         why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
         if (!why && (i == 1 || i == 2)) /* name, address: they are printed on paper */
             why = letter_field_problem(vals[i], lens[i]);
         if (why)
-            return api_errors_add(e, line, rs->cols[i], "%s %s", rs->cols[i], why) ? -1 : 1;
+            return api_errors_add(e, line, field, "%s %s", field, why) ? -1 : 1;
         if (i > 0 && vals[i] && value_has_rrn(rs, vals[i], lens[i]))
-            return api_errors_add(e, line, rs->cols[i], VALUE_NOT_RRN, rs->cols[i]) ? -1 : 1;
+            return api_errors_add(e, line, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
     return add_row(rs, line, ref, vals, lens) ? -1 : 0;
 }

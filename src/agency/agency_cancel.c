@@ -103,7 +103,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     found = agency_db_cancel_lookup(db, reference, r->notice);
     if (found <= 0) {
         snprintf(r->error, sizeof r->error, found < 0 ? "database error" : "unknown reference");
-        return found < 0 ? 500 : 404;
+        return found < 0 ? 503 : 404; /* a database error: ask again */
     }
     if (!r->notice[0]) {
         snprintf(r->error, sizeof r->error, "the hub has not accepted this notice yet");
@@ -115,7 +115,7 @@ int agency_cancel(agency_db *db, http_client *hub, const char *reference, const 
     if (agency_db_cancel_record(db, reference, reason, r->state, at, clock_now_ms()) != 0) {
         snprintf(r->error, sizeof r->error, "database error: the hub recorded the cancellation;"
                                             " ask again to mark the document here");
-        return 500;
+        return 503;
     }
     log_info("cancelled %s (notice %s): hub says %s, state %s", reference, r->notice, r->status,
              r->state);

@@ -235,18 +235,20 @@ check "no RRN digits beyond the mask in the job" bash -c '! grep -q 1019902 job1
 check "the good rows are notices at the hub" \
 	bash -c "for r in bulk-a bulk-c; do curl -s ${AUTH[*]@Q} '$API/v1/notices/'\$r | jq -e '.state == \"accepted\" and .job == \"$JOB\"' >/dev/null || exit 1; done"
 
-# ---- bulk as CSV: line 3 has no name ----
+# ---- bulk as CSV: line 3 has no name, line 5 an RRN as its amount ----
 printf '%s\n' 'reference,rrn,name,address,amount' \
 	'csv-1,020704-4123451,박민수,"서울, 종로구",10000' \
 	'csv-2,850315-1234566,,부산,20000' \
-	'csv-3,971013-9019902,홍길동,서울,30000' >bulk.csv
+	'csv-3,971013-9019902,홍길동,서울,30000' \
+	'csv-4,971013-9019902,김영희,서울,800101-1234567' >bulk.csv
 r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Vehicle%20tax&deadline=2026-12-31" "" \
 	-H 'Content-Type: text/csv' --data-binary @bulk.csv "${AUTH[@]}")
 JOB2=$(body_of "$r" | jq -r .job)
 check "POST /v1/notices/bulk (CSV): 202 with a job id" [ "$(status_of "$r")" = 202 ]
 check "the CSV job finishes" wait_job "$JOB2" job2.json
-check "the CSV job: 3 rows, 2 accepted, line 3 refused naming name" \
-	jqt '.total == 3 and .accepted == 2 and .failed == 1 and .errors[0].row == 3 and .errors[0].field == "name"' job2.json
+check "the CSV job: 4 rows, 2 accepted, line 3 refused naming name, line 5 naming personalisation.amount as JSON would" \
+	jqt '.total == 4 and .accepted == 2 and .failed == 2 and .errors[0].row == 3 and .errors[0].field == "name" and
+		.errors[1].row == 5 and .errors[1].field == "personalisation.amount" and (.errors[1].detail | contains("1234567") | not)' job2.json
 check "the CSV notices are at the hub, with the personalisation rendered" \
 	bash -c "curl -s ${AUTH[*]@Q} '$API/v1/notices/csv-1' | jq -e '.state == \"accepted\" and .title == \"Vehicle tax\"' >/dev/null"
 r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=T" "" -H 'Content-Type: text/csv' \
