@@ -598,6 +598,11 @@ static void on_lost(void *ctx, const char *why)
     if (c->outstanding)
         log_warn("sms: %ld submit_sm unanswered when the connection went (%s)", c->outstanding,
                  why);
+    /* Every alert goes: the queue is emptied at once, or each free would
+     * walk it from its head (held alerts are freed newest first). */
+    for (sms_alert *q = c->queue; q; q = q->qnext)
+        q->queued = 0;
+    c->queue = c->queue_tail = NULL;
     while (c->all)
         alert_free(c, c->all);
     c->freed = 0;
