@@ -373,7 +373,9 @@ long long push_channel_rounds(push_channel *c)
 
 int push_channel_wait_settled(push_channel *c, long long since)
 {
-    struct timespec ts = clock_after_ms(c->timeout_ms + 1000);
+    struct timespec ts = clock_after_ms(c->timeout_ms + 1000 < PUSH_SETTLE_WAIT_MS
+                                            ? c->timeout_ms + 1000
+                                            : PUSH_SETTLE_WAIT_MS);
     int settled = 0;
 
     pthread_mutex_lock(&c->lock);

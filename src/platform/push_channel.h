@@ -63,9 +63,12 @@ long long push_channel_rounds(push_channel *c);
  * push_channel_rounds gave since: 1 at once when a batch has been
  * recorded since (its references may have come too late for that look);
  * when one is being posted or its answer recorded, waits until that is
- * done (at most timeout_ms and a second) and returns 1; so the caller
- * looks again. 0 when nothing was or is in flight. Never call it holding
- * the platform's lock. */
+ * done and returns 1; so the caller looks again. 0 when nothing was or is
+ * in flight, or after PUSH_SETTLE_WAIT_MS: a receipt overtakes an answer
+ * the gateway has already sent, by moments, and one naming an alert
+ * whose batch timed out must not hold a server thread for a whole post.
+ * Never call it holding the platform's lock. */
+#define PUSH_SETTLE_WAIT_MS 2000
 int push_channel_wait_settled(push_channel *c, long long since);
 /* 1 when s is a well-formed gateway message id. */
 int push_reference_ok(const char *s, size_t len);

@@ -315,6 +315,16 @@ restart platform2 || { not_ok "the platform starts again"; finish; }
 set_gw '{"stall":1}'
 relay 3
 check "a batch is in flight, unanswered" until_true gw_holds '.stalled_open == 1'
+# A receipt naming no alert we know waits for the batch in flight only a
+# moment (it may be that batch's, overtaking its answer), not the 20 s the
+# post may take: it holds one of the server's threads.
+B='{"receipts":[{"id":"gw-999998","status":"delivered"}]}'
+t0=$(date +%s%3N)
+r=$(http POST "$P/v1/push/receipts" "$B" -H "Herald-Signature: $(sign push.key "$B")")
+took=$(( $(date +%s%3N) - t0 ))
+echo "# a receipt for an unknown id with a batch in flight answered in $took ms"
+check "with a 20 s post in flight, a receipt for an unknown id is answered 'unknown' within 3.5 s" \
+	bash -c "[ $took -lt 3500 ] && jq -e '.results[0].error == \"unknown message id\"' <<<'$(body_of "$r")' >/dev/null"
 kill -9 "$PID_platform2"
 wait "$PID_platform2" 2>/dev/null
 restart platform3 || { not_ok "the platform starts after kill -9"; finish; }
