@@ -275,12 +275,13 @@ typedef int (*agency_postal_fn)(void *ctx, const char *reference, const char *na
 
 /* Calls fn for every postal notice in reference order. With only_new,
  * only those no earlier only_new listing marked, and the ones listed are
- * marked printed at `at` in the same write transaction, committed only if
+ * marked printed at `at` in print batch `batch` (recorded when it has
+ * any, *listed of them), in the same write transaction, committed only if
  * every call of fn (the final one too) returned 0. Returns 0, -1 on a
  * failure (nothing marked), or AGENCY_DB_BUSY when the write transaction
  * could not begin (fn never called). */
-int agency_db_postal_list(agency_db *db, int only_new, const char *at, agency_postal_fn fn,
-                          void *ctx);
+int agency_db_postal_list(agency_db *db, int only_new, const char *at, const char *batch,
+                          long long *listed, agency_postal_fn fn, void *ctx);
 
 /* ---- letters and print batches (agency_db_letters.c) ---- */
 

@@ -114,9 +114,8 @@ static int parse(int argc, char **argv, letters_opts *o)
 
 /* ---- printing a batch ---- */
 
-/* YYYYMMDDTHHMMSSZ-8 hex: sorts by time, unique without a counter. */
 #define BATCH_ID_LEN 25
-static void new_batch_id(char out[32], const char *at)
+void agency_print_batch_id(char out[32], const char *at)
 {
     uint8_t rnd[4];
     char hex[9];
@@ -275,7 +274,7 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     /* the time once the lock is ours: a run that waited prints now */
     clock_rfc3339_ms(at, clock_now_ms());
     snprintf(date, sizeof date, "%.10s", at);
-    new_batch_id(batch, at);
+    agency_print_batch_id(batch, at);
     b.files = o->jobs ? o->jobs : processors();
     b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;
     rc = letters_print(&b, db);

@@ -50,6 +50,10 @@ typedef struct letters_batch {
  * b->err set: then no file is left behind. Nothing is marked in the
  * database. */
 int letters_print(letters_batch *b, agency_db *db);
+/* A new print batch's id for a time (RFC 3339, UTC): YYYYMMDDTHHMMSSZ and
+ * 8 hex digits, sorting by time and unique without a counter. The
+ * letters' runs and `postal --new` name their batches so. */
+void agency_print_batch_id(char out[32], const char *at);
 /* Removes the files (the batch was not recorded after all). */
 void letters_unlink(letters_batch *b);
 /* Gives the files their names once the batch is recorded, the manifest

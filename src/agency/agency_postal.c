@@ -9,6 +9,7 @@
 #include "agency_config.h"
 #include "agency_db.h"
 #include "agency_feed.h"
+#include "agency_letters_print.h"
 #include "agency_opts.h"
 #include "cli.h"
 #include "clock.h"
@@ -26,7 +27,10 @@ static const char postal_usage[] =
     "  --new          only the notices no earlier --new listed, and remember these as\n"
     "                 handed to print (once the list is fully written): run it daily\n"
     "                 and each letter is printed once; if writing fails nothing is\n"
-    "                 marked and the next run lists them again\n\n"
+    "                 marked and the next run lists them again. The list is a print\n"
+    "                 batch, named on standard error: --handed-over BATCH tells the\n"
+    "                 hub when the print house has it (PrintHandover, from which a\n"
+    "                 notice on paper takes effect)\n\n"
     "With --letters it prints the letters themselves (PDF files and a manifest); with\n"
     "--handed-over BATCH it tells the hub a printed batch went to the print house:\n"
     "see herald agency postal --letters --help.\n";
@@ -114,16 +118,21 @@ static int open_agency(const char *cmd, const char *config, int need, agency_cfg
 static int list_postal(agency_db *db, int only_new)
 {
     postal_out o = {stdout, 0};
-    char at[25];
+    char at[25], batch[32];
+    long long listed;
     int rc;
 
     clock_rfc3339_ms(at, clock_now_ms());
-    rc = agency_db_postal_list(db, only_new, at, print_postal, &o);
+    agency_print_batch_id(batch, at);
+    rc = agency_db_postal_list(db, only_new, at, batch, &listed, print_postal, &o);
     if (rc == AGENCY_DB_BUSY)
         return cli_fail("agency postal", "cannot lock the agency database");
     if (rc != 0)
         return cli_fail("agency postal", "cannot list postal notices%s",
                         only_new ? "; none was marked printed" : "");
+    if (listed) /* on stderr: standard output is the print house's list */
+        log_info("postal: %lld notices listed as print batch %s; once the print house has"
+                 " them: herald agency postal --handed-over %s", listed, batch, batch);
     return EXIT_OK;
 }
 

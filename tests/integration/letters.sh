@@ -339,6 +339,19 @@ check "its letter prints what the page shows: the '<3%' sentence whole, the dash
 	bash -c "[ $rc -eq 0 ] && grep -q '금리 <3% 이하 — 납부 → 은행…' lt.txt &&
 		grep -q '^ *항목  *금액 *\$' lt.txt && grep -q '^ *세금  *1,000 *\$' lt.txt"
 
+# --- a print house that makes its own letters: postal --new is a batch
+# too, and its hand-over is PrintHandover for each (in the copy's folder) ---
+printf 'rrn,name,address\n%s,목록,서울 어딘가 3\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 97)" >new3.csv
+"$HERALD" agency send --config agency3.ini --template plain.html --title "new" --deadline 2026-12-31 new3.csv >/dev/null 2>>new3.err
+until_postal_count agency3.ini $((N + 2))
+"$HERALD" agency postal --config agency3.ini --new >new3.list 2>new3.run.err
+NEWBATCH=$(sed -n 's/.*listed as print batch \([0-9TZ-]*[0-9a-f]\);.*/\1/p' new3.run.err)
+check "postal --new lists the notice and names its print batch on stderr, with the hand-over to run" \
+	bash -c "[ \$(wc -l <new3.list) = 2 ] && grep -q '목록' new3.list && [ -n '$NEWBATCH' ] &&
+		grep -q \"postal: 1 notices listed as print batch $NEWBATCH; once the print house has them: herald agency postal --handed-over $NEWBATCH\" new3.run.err"
+"$HERALD" agency postal --config agency3.ini --handed-over "$NEWBATCH" >new3.ho 2>>new3.err
+check "--handed-over of that batch: the hub records its PrintHandover" jqf '.recorded == 1 and .failed == 0' new3.ho
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,

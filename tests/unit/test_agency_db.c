@@ -441,6 +441,7 @@ static void evidence_after_paper_gives_its_time_once(void **state)
 typedef struct listed {
     char refs[4][16];
     int n, ended;
+    char batch[16]; /* an only_new listing's */
 } listed;
 
 static int collect(void *ctx, const char *reference, const char *name, const char *address,
@@ -465,13 +466,22 @@ static int refuse_at_end(void *ctx, const char *reference, const char *name,
     return reference ? collect(ctx, reference, name, address, title) : -1;
 }
 
+static int list_letter(void *ctx, const char *notice, const char *reference, int cancelled);
+
+/* A listing; an only_new one is print batch "new-K", K counting them. */
 static listed postal(fixture *f, int only_new)
 {
+    static int k;
     listed l = {0};
+    long long n = -1;
+    char batch[16];
 
-    assert_int_equal(agency_db_postal_list(f->db, only_new, "2026-12-01T00:00:00.000Z",
-                                           collect, &l), 0);
+    snprintf(batch, sizeof batch, "new-%d", ++k);
+    assert_int_equal(agency_db_postal_list(f->db, only_new, "2026-12-01T00:00:00.000Z", batch,
+                                           &n, collect, &l), 0);
     assert_true(l.ended);
+    assert_int_equal(n, only_new ? l.n : 0);
+    snprintf(l.batch, sizeof l.batch, "%s", batch);
     return l;
 }
 
@@ -492,9 +502,20 @@ static void the_postal_list_and_its_printed_marks(void **state)
 
     /* A listing that fails at its end marks nothing. */
     memset(&l, 0, sizeof l);
-    assert_int_equal(agency_db_postal_list(f->db, 1, "2026-12-01T00:00:00.000Z",
+    long long n = -1;
+    assert_int_equal(agency_db_postal_list(f->db, 1, "2026-12-01T00:00:00.000Z", "refused", &n,
                                            refuse_at_end, &l), -1);
     assert_int_equal(postal(f, 1).n, 2);
+    /* ... a batch a hand-over can name: PrintHandover for each of them */
+    char names[64] = "", was[32];
+    int found = 0;
+    for (int k = 1; k < 8 && !found; k++) {
+        char batch[16];
+        snprintf(batch, sizeof batch, "new-%d", k);
+        found = agency_db_letters_batch(f->db, batch, list_letter, names, was, sizeof was) == 1;
+    }
+    assert_true(found);
+    assert_string_equal(names, "r-a r-b ");
     assert_int_equal(postal(f, 1).n, 0);
     feed(f, 6, (const char *[]){"N-c", "r-c", "postal"}, 1);
     l = postal(f, 1);
@@ -513,14 +534,20 @@ static void a_letter_still_to_print_outlives_its_retention(void **state)
     store(f, "r-b", "B", "b");
     store(f, "r-c", "C", "c");
     feed(f, 5, (const char *[]){"N-a", "r-a", "postal"}, 1);
-    assert_int_equal(postal(f, 1).n, 1); /* r-a printed */
+    listed first = postal(f, 1); /* r-a listed for the print house */
+    assert_int_equal(first.n, 1);
     feed(f, 6, (const char *[]){"N-b", "r-b", "postal", "N-c", "r-c", "read"}, 2);
+    assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-05-31T00:00:00.000Z", &purged, &held, NULL, NULL), 0);
+    assert_int_equal(purged, 1); /* r-c; r-a's list not handed over, r-b's letter to print */
+    assert_int_equal(held, 2);
+    assert_int_equal(agency_db_letters_handed_over(f->db, first.batch, "2026-12-02T00:00:00.000Z"), 0);
     assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-01T00:00:00.000Z", &purged, &held, NULL, NULL), 0);
-    assert_int_equal(purged, 2); /* r-a and r-c; r-b's letter is still to print */
+    assert_int_equal(purged, 1); /* r-a */
     assert_int_equal(held, 1);
     listed l = postal(f, 1);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.refs[0], "r-b");
+    assert_int_equal(agency_db_letters_handed_over(f->db, l.batch, "2026-12-03T00:00:00.000Z"), 0);
     assert_int_equal(agency_db_purge(f->db, 1LL << 50, "2027-06-02T00:00:00.000Z", &purged, &held, NULL, NULL), 0);
     assert_int_equal(purged, 1);
     assert_int_equal(held, 0);
