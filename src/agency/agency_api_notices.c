@@ -334,6 +334,12 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
         return;
     }
     if (found) {
+        /* stored while its batch is at the hub: on its way, as a GET
+         * before it was stored said */
+        const char *state = json_string_value(json_object_get(o, "state"));
+        if (state && !strcmp(state, "stored") &&
+            (waiting = agency_intake_waiting(api->intake, caller_ref)) != NULL)
+            json_object_set_new(o, "state", json_string(waiting));
         add_effect(api, o, ref);
         agency_api_add_evidence(api, o);
         reply_json(resp, 200, o);

@@ -779,6 +779,9 @@ const char *agency_intake_waiting(agency_intake *in, const char *caller_ref)
     for (work *w = in->ready; w && !state; w = w->next)
         if (holds(w, caller_ref))
             state = "queued";
+    /* taken, at idsvc or at the hub: still on its way */
+    if (!state && in_flight(in, caller_ref))
+        state = "queued";
     pthread_mutex_unlock(&in->lock);
     return state;
 }

@@ -61,7 +61,8 @@ int agency_intake_bulk(agency_intake *in, const char *job, api_rows *rs, long fa
  * cancel is to be asked again once the hub has it). */
 int agency_intake_withdraw(agency_intake *in, const char *caller_ref);
 
-/* "scheduled" or "queued" when caller_ref waits in memory, else NULL. */
+/* "scheduled" or "queued" when caller_ref waits in memory or is on its
+ * way (in a batch at idsvc or the hub), else NULL. */
 const char *agency_intake_waiting(agency_intake *in, const char *caller_ref);
 
 /* The template id from cfg's templates folder, compiled; NULL with why

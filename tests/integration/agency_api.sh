@@ -19,6 +19,7 @@ HUBKEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients ||
 	{ not_ok "idsvc starts"; finish; }
 python3 "$HERE/stub_hub.py" "$HUBKEY" 2>hub.log &
+HUBPID=$!
 PIDS+=($!)
 for _ in $(seq 1 100); do
 	HUBPORT=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' hub.log | head -n1)
@@ -142,6 +143,20 @@ check "the same reference posted twice at once: one notice, both answers name it
 	bash -c "[ -n '$T1' ] && [ '$T1' = '$T2' ] &&
 		[ \"\$(curl -s '$HUB/test/state' | jq --arg n '$T1' '[.notices[] | select(.notice == \$n)] | length')\" = 1 ] &&
 		[ \"\$(curl -s '$HUB/test/state' | jq '[.notices | keys[] | select(startswith(\"api-\"))] | length')\" = 2 ]"
+
+# While its batch is at the hub (held still for 2 s), a GET says the
+# notice is on its way.
+kill -STOP "$HUBPID"
+http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000080"')" "${AUTH[@]}" >slow.out &
+slow=$!
+sleep 1
+r=$(http GET "$API/v1/notices/tax-2026-000080" "" "${AUTH[@]}")
+sleep 1
+kill -CONT "$HUBPID"
+wait $slow
+check "a GET while the notice's batch is at the hub: 200 queued, not 404 nor an undocumented state" \
+	bash -c "[ $(status_of "$r") = 200 ] && jq -e '.state == \"queued\"' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(tail -n1 slow.out)\" = 201 ]"
 
 # A scheduled notice waits, then goes.
 later=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
