@@ -641,6 +641,12 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
         intake_result_set(out, 503, NULL, "out of memory: try again");
         return;
     }
+    /* Answered 202 now, refused at its time nobody would hear of it: what
+     * can be judged now is. */
+    if (scheduled && intake_precheck(in->cfg, rs, out) != 0) {
+        free(w);
+        return;
+    }
     w->rs = *rs;
     memset(rs, 0, sizeof *rs);
     w->result = scheduled ? NULL : out;

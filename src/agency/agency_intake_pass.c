@@ -99,6 +99,42 @@ static int check_fields(intake_pass *p, const template *t)
     return 0;
 }
 
+int intake_precheck(const agency_cfg *cfg, const api_rows *rs, intake_result *out)
+{
+    const api_row *r = &rs->rows[0];
+    char masked[RRN_MASKED_LEN + 1], err[256], field[API_FIELD_MAX + 1];
+    const char *why = NULL, *rrn_text = api_row_field(r, API_COL_RRN);
+    const char *const *fields;
+    size_t nf;
+    rrn parsed;
+    template *t;
+
+    memset(out, 0, sizeof *out);
+    if (rrn_parse(rrn_text, r->len[API_COL_RRN], rs->today, 0, &parsed, &why) == RRN_INVALID) {
+        rrn_mask(masked, rrn_text, r->len[API_COL_RRN]);
+        snprintf(err, sizeof err, "RRN %s: %s", masked, why);
+        intake_result_set(out, 400, "rrn", err);
+        return -1;
+    }
+    secure_wipe(&parsed, sizeof parsed);
+    if (!(t = agency_intake_template(cfg, rs->tpl, err, sizeof err))) {
+        intake_result_set(out, 400, "template", err);
+        return -1;
+    }
+    fields = template_fields(t, &nf);
+    for (size_t i = 0; i < nf && !out->status; i++) {
+        if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
+            !strcmp(fields[i], "deadline"))
+            continue;
+        long c = api_rows_col(rs, fields[i]);
+        api_field_name(field, fields[i], strlen(fields[i]));
+        if (c < 0 || !(r->present & (1ull << c)))
+            intake_result_set(out, 400, field, "the template needs this field");
+    }
+    template_free(t);
+    return out->status ? -1 : 0;
+}
+
 static csv_header *header_of(const api_rows *rs)
 {
     size_t start[API_MAX_COLS], len[API_MAX_COLS], off = 0;

@@ -29,6 +29,10 @@ typedef struct intake_pass {
 } intake_pass;
 
 void intake_result_set(intake_result *r, int status, const char *field, const char *detail);
+/* The checks a one-notice request (rs) can be given before its time: its
+ * RRN's rules, its template (there, printable) and the fields it needs.
+ * 0, or -1 with out set to the 400 naming the field (the RRN masked). */
+int intake_precheck(const agency_cfg *cfg, const api_rows *rs, intake_result *out);
 
 /* Prepares the n rows of p (rs, rows, n and job set by the caller):
  * every row that cannot go ends with its status in p->out, and p->stored

@@ -197,6 +197,16 @@ r=$(http POST "$API/v1/notices" "$(bad '.rrn = "971313-1019902" | .reference = "
 check "an impossible RRN: 400 naming rrn, masked after the sixth digit" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"rrn\" and (.detail | contains(\"971313-*******\"))' <<<'$(body_of "$r")' >/dev/null &&
 		! grep -q 1019902 <<<'$(body_of "$r")'"
+# Scheduled, it would be refused at its time with nobody to hear it: what
+# can be judged now is, before the 202.
+far=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.000Z)
+r=$(http POST "$API/v1/notices" "$(bad ".rrn = \"971313-1019902\" | .reference = \"x3s\" | .scheduled_for = \"$far\"")" "${AUTH[@]}")
+check "a scheduled notice with an impossible RRN: 400 naming rrn (masked) at once, not 202" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"rrn\" and (.detail | contains(\"971313-*******\"))' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -q 1019902 <<<'$(body_of "$r")'"
+r=$(http POST "$API/v1/notices" "$(bad ".personalisation = {} | .reference = \"x3t\" | .scheduled_for = \"$far\"")" "${AUTH[@]}")
+check "... one missing a field its template needs: 400 naming it at once" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\"' <<<'$(body_of "$r")' >/dev/null"
 r=$(http POST "$API/v1/notices" "$(bad '.personalisation.amount = "640101-1000007" | .reference = "x3b"')" "${AUTH[@]}")
 check "an RRN in a personalisation value: 400 naming the field, the number not quoted" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\"' <<<'$(body_of "$r")' >/dev/null &&
