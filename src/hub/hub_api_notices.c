@@ -229,10 +229,10 @@ static int submit_routed(hub *h, const char *agency, hub_submission *subs, size_
 }
 
 /* A batch sent again after its answer was lost holds notices the hub
- * has: with the day's quota spent, only its new ones are charged, so that
- * the agency learns the others' ids today rather than after midnight.
- * The verdict on what is left (HUB_LIMIT_OK with nothing left: nothing
- * taken), *charged set to what was taken. */
+ * has: with the day's quota spent, only its new ones are charged to the
+ * quota, so that the agency learns the others' ids today rather than
+ * after midnight; the bucket is charged every item, as the work is done
+ * again. The verdict, *charged set to the quota taken. */
 static hub_limit_verdict resent_within_quota(hub *h, const char *agency, json_t *items,
                                              long long now_ms, long long *charged,
                                              long long *wait_ms)
@@ -247,8 +247,7 @@ static hub_limit_verdict resent_within_quota(hub *h, const char *agency, json_t 
     json_array_foreach(items, i, o) refs[i] = hub_api_str(o, "reference", &len);
     if (hub_db_known_references(h->db, agency, refs, n, &known) == 0 && known > 0) {
         *charged = (long long)(n - known);
-        v = *charged ? hub_limits_take(h->limits, agency, *charged, now_ms, wait_ms)
-                     : HUB_LIMIT_OK;
+        v = hub_limits_take_apart(h->limits, agency, *charged, (long long)n, now_ms, wait_ms);
     }
     free(refs);
     return v;
@@ -352,8 +351,8 @@ void hub_api_post_notices(void *role, const void *caller, const http_request *re
              who->name, n, fresh, k - fresh, n - k, elapsed_ms(&t0));
 done:
     /* Sent again after its 500 or 503, the batch must not be charged twice. */
-    if (!stored && h->limits)
-        hub_limits_untake(h->limits, who->name, charged, charged, taken_ms);
+    if (!stored && h->limits) /* the tokens were n's, whatever the quota's charge */
+        hub_limits_untake(h->limits, who->name, charged, (long long)n, taken_ms);
     free(subs);
     free(errors);
     batch_free(&b);

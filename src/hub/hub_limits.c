@@ -69,8 +69,8 @@ static agency_limit *find(hub_limits *l, const char *agency)
     return NULL;
 }
 
-hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
-                                  long long now_ms, long long *wait_ms)
+hub_limit_verdict hub_limits_take_apart(hub_limits *l, const char *agency, long long quota,
+                                        long long tokens, long long now_ms, long long *wait_ms)
 {
     hub_limit_verdict v = HUB_LIMIT_OK;
     agency_limit *a;
@@ -78,16 +78,22 @@ hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long c
     *wait_ms = 0;
     pthread_mutex_lock(&l->lock);
     if ((a = find(l, agency))) {
-        if ((*wait_ms = daily_quota_take(&a->day, cost, now_ms)) != 0) {
+        if (quota && (*wait_ms = daily_quota_take(&a->day, quota, now_ms)) != 0) {
             v = *wait_ms > 0 ? HUB_LIMIT_QUOTA : HUB_LIMIT_OVER_QUOTA;
             *wait_ms = *wait_ms > 0 ? *wait_ms : 0;
-        } else if ((*wait_ms = token_bucket_take(&a->bucket, cost, now_ms)) > 0) {
-            daily_quota_untake(&a->day, cost, now_ms);
+        } else if ((*wait_ms = token_bucket_take(&a->bucket, tokens, now_ms)) > 0) {
+            daily_quota_untake(&a->day, quota, now_ms);
             v = HUB_LIMIT_RATE;
         }
     }
     pthread_mutex_unlock(&l->lock);
     return v;
+}
+
+hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
+                                  long long now_ms, long long *wait_ms)
+{
+    return hub_limits_take_apart(l, agency, cost, cost, now_ms, wait_ms);
 }
 
 void hub_limits_untake(hub_limits *l, const char *agency, long long quota, long long tokens,

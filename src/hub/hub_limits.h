@@ -30,6 +30,12 @@ typedef enum hub_limit_verdict {
 hub_limit_verdict hub_limits_take(hub_limits *l, const char *agency, long long cost,
                                   long long now_ms, long long *wait_ms);
 
+/* The same with quota notices from the quota and tokens from the bucket:
+ * a batch sent again is charged the quota of its new notices only, and
+ * the tokens of all (its work is done again). */
+hub_limit_verdict hub_limits_take_apart(hub_limits *l, const char *agency, long long quota,
+                                        long long tokens, long long now_ms, long long *wait_ms);
+
 /* Gives back part of what hub_limits_take took at taken_ms: quota notices
  * to the day's quota (a new day's is left alone) and tokens to the
  * bucket. A batch the store failed to keep gives back both, whole; a

@@ -104,6 +104,24 @@ static void what_is_given_back(void **state)
 }
 
 /* Agencies' limits are their own. */
+/* A batch sent again with the quota spent: its known items cost no quota
+ * but still their tokens, so looping it meets the rate limit. */
+static void a_batch_sent_again_still_pays_its_tokens(void **state)
+{
+    hub_limits *l = with_lim(2, 4, 4);
+    long long wait = -1;
+    (void)state;
+
+    assert_int_equal(hub_limits_take(l, "lim", 4, T0, &wait), HUB_LIMIT_OK); /* quota spent */
+    assert_int_equal(hub_limits_take(l, "lim", 1, T0 + 2000, &wait), HUB_LIMIT_QUOTA);
+    assert_int_equal(hub_limits_take_apart(l, "lim", 0, 4, T0 + 2000, &wait), HUB_LIMIT_OK);
+    assert_int_equal(hub_limits_take_apart(l, "lim", 0, 4, T0 + 2000, &wait), HUB_LIMIT_RATE);
+    assert_true(wait > 0);
+    /* and a new item among them still meets the quota */
+    assert_int_equal(hub_limits_take_apart(l, "lim", 1, 4, T0 + 4000, &wait), HUB_LIMIT_QUOTA);
+    hub_limits_free(l);
+}
+
 static void agencies_do_not_share(void **state)
 {
     hub_limits *l = with_lim(1, 1, 3);
@@ -124,6 +142,7 @@ int main(void)
         cmocka_unit_test(a_rate_refusal_leaves_the_quota_alone),
         cmocka_unit_test(a_batch_over_a_whole_day_never_passes),
         cmocka_unit_test(what_is_given_back),
+        cmocka_unit_test(a_batch_sent_again_still_pays_its_tokens),
         cmocka_unit_test(agencies_do_not_share),
     };
 
