@@ -446,10 +446,14 @@ static void throttled(sms_channel *c, sms_alert *a, int seg, uint32_t status, lo
 /* An SMSC that throttles one alert for good (a full queue for its
  * destination, say) would keep it submitting for ever, and every report
  * after it waiting: its [sms] throttled_max'th throttled answer in a row
- * (some 10 minutes of pauses at 120, the default) fails it instead. */
+ * (some 10 minutes of pauses at 120, the default) fails it instead, if
+ * the SMSC took other alerts meanwhile. One that throttles everything is
+ * slow, not refusing this alert: it waits. */
 static int throttled_too_long(sms_channel *c, sms_alert *a)
 {
-    return ++a->throttles >= c->set.throttled_max;
+    if (a->throttles++ == 0)
+        a->accepted_at = c->accepted_n;
+    return a->throttles >= c->set.throttled_max && c->accepted_n != a->accepted_at;
 }
 
 static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_id)

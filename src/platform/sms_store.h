@@ -34,7 +34,8 @@ typedef struct sms_alert {
     int duplicate;
     char phone[SMPP_PDU_ADDR_MAX + 1];
     int nseg, outstanding, accepted, sent_any, failed, queued;
-    long throttles; /* throttled answers in a row to its segments */
+    long throttles;        /* throttled answers in a row to its segments */
+    long long accepted_at; /* the channel's accepted count at the first of them */
     uint8_t state[SMS_TEXT_MAX_SEGMENTS];
     sms_segment seg[SMS_TEXT_MAX_SEGMENTS];
     char ref[SMS_TEXT_MAX_SEGMENTS][SMS_REF_MAX + 1];

@@ -270,8 +270,10 @@ check "the link closed while it waits: the alert is sent once more and delivered
 	db_has "SELECT state, duplicate, attempts FROM outbox WHERE notice='$(notice_id 310)'" 'delivered|0|1'
 
 # ---- an alert the SMSC throttles for good fails, rather than hold the rest
-curl -s -o /dev/null -X POST --data-binary '{"throttle_share":1}' "$CONTROL/config"
+# (one destination's queue full, while the SMSC takes others' alerts)
+curl -s -o /dev/null -X POST --data-binary '{"fail":{"01011112222":"THROTTLE"}}' "$CONTROL/config"
 relay_range 311 311 "$RKA" "Throttled for good" >/dev/null
+smsc_has '.throttled > 0' && relay_range 312 312 "$RKB" "Taken meanwhile" >/dev/null
 throttled_out() { # 12 answers with pauses growing to 5 s: some 20 s
 	for _ in $(seq 1 800); do
 		[ "$(q "SELECT state || '|' || reason FROM outbox WHERE notice='$(notice_id 311)'")" = \
@@ -281,10 +283,9 @@ throttled_out() { # 12 answers with pauses growing to 5 s: some 20 s
 	return 1
 }
 check "its 12th throttled answer in a row ([sms] throttled_max) fails the alert, naming why" throttled_out
-curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0}' "$CONTROL/config"
-relay_range 312 312 "$RKA" "After the throttled one" >/dev/null
-check "... and the alerts after it go out" \
+check "... the alert to another phone meanwhile was taken and delivered" \
 	db_has "SELECT state FROM outbox WHERE notice='$(notice_id 312)'" delivered
+curl -s -o /dev/null -X POST --data-binary '{"fail":{}}' "$CONTROL/config"
 
 # ---- the connection dropped mid-window
 BINDS=$(stats | jq .binds)

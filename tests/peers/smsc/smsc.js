@@ -157,6 +157,10 @@ function on_submit(s, pdu) {
 		return answer(s, pdu, { command_status: cfg.throttle_status });
 	}
 	const fail = cfg.fail[dest];
+	if (fail === 'THROTTLE') { // one destination's queue full for good
+		stats.throttled++;
+		return answer(s, pdu, { command_status: cfg.throttle_status });
+	}
 	if (typeof fail === 'number') {
 		stats.refused++;
 		return answer(s, pdu, { command_status: fail });
@@ -201,7 +205,8 @@ function dest_stats(dest) {
 // A submit the SMSC keeps: an id, its part of a message, its receipt.
 function take(s, pdu, d) {
 	const id = message_id();
-	const stat = typeof cfg.fail[pdu.destination_addr] === 'string' ? cfg.fail[pdu.destination_addr] : 'DELIVRD';
+	const how = cfg.fail[pdu.destination_addr];
+	const stat = typeof how === 'string' && how !== 'THROTTLE' ? how : 'DELIVRD';
 	const part = sms.sms_split(sms.sms_payload(pdu), pdu.esm_class);
 	if (part.bad) stats.bad_headers++;
 	segment_take(pdu, part, stat);
