@@ -63,6 +63,10 @@ int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
  * left alone. */
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n,
                          unsigned char *conflict);
+/* Forgets the documents of refs that the hub refused for good (its
+ * per-item error) and that have no notice: the hub holds none, so their
+ * references may be given a document again. 0 or -1. */
+int agency_db_docs_refused(agency_db *db, const char *const *refs, size_t n);
 
 /* What an API batch's answer adds: each notice's first timeline entry,
  * "accepted" at the time the hub took the batch (unless the feed already

@@ -312,3 +312,45 @@ int agency_db_docs_count(agency_db *db, void (*fn)(void *ctx, const char *state,
     agency_db_unlock(db);
     return s == SQLITE_DONE ? 0 : -1;
 }
+
+/* The hub refused them for good: it holds none, so their references are
+ * free for a document made again (a corrected deadline, say), which the
+ * conflict rule of agency_db_docs_store would otherwise refuse. */
+int agency_db_docs_refused(agency_db *db, const char *const *refs, size_t n)
+{
+    static const char *const sql[] = {
+        "DELETE FROM bodies WHERE reference = ?1 AND reference IN"
+        " (SELECT reference FROM documents WHERE reference = ?1 AND notice IS NULL)",
+        "DELETE FROM api_refs WHERE reference = ?1 AND reference IN"
+        " (SELECT reference FROM documents WHERE reference = ?1 AND notice IS NULL)",
+        "DELETE FROM documents WHERE reference = ?1 AND notice IS NULL",
+    };
+    sqlite3_stmt *st[3] = {0};
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    agency_db_lock(db);
+    if (db_begin(db->sql) != 0) {
+        agency_db_unlock(db);
+        return -1;
+    }
+    for (int k = 0; k < 3 && rc == 0; k++)
+        if (!(st[k] = db_prepare(db->sql, sql[k])))
+            rc = -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        for (int k = 0; k < 3 && rc == 0; k++) {
+            sqlite3_reset(st[k]);
+            db_bind_text(st[k], 1, refs[i]);
+            rc = db_step_done(st[k]);
+        }
+    for (int k = 0; k < 3; k++)
+        sqlite3_finalize(st[k]);
+    if (rc == 0 && db_commit(db->sql) == 0) {
+        agency_db_unlock(db);
+        return 0;
+    }
+    db_rollback(db->sql);
+    agency_db_unlock(db);
+    return -1;
+}

@@ -19,6 +19,7 @@
 #include "letter_pdf.h"
 #include "letter_rrn.h"
 #include "letter_text.h"
+#include "log.h"
 #include "rrn.h"
 
 #define QUEUE 32 /* letters waiting for each drawing thread */
@@ -126,7 +127,14 @@ static int draw(part *p, letter_pdf *pdf, const job *j)
     fprintf(p->rows, ",%s\r\n", letter_fit_name(fit));
     p->letters++;
     p->pages += pages;
-    p->flagged += fit != LETTER_FIT_OK;
+    /* to be looked at by hand; a wrapped line is only a long address */
+    if (fit == LETTER_FIT_SHRUNK || fit == LETTER_FIT_OVERFLOW || fit == LETTER_FIT_GLYPHS) {
+        p->flagged++;
+        if (fit == LETTER_FIT_GLYPHS)
+            log_warn("letters: %s (letter %ld): its name or address holds a character no"
+                     " installed font has, printed as a box", j->reference,
+                     p->first_letter + p->letters - 1);
+    }
     return ferror(p->rows) ? -1 : 0;
 }
 

@@ -504,9 +504,11 @@ int agency_send_answered(sender *s, send_row *const *rows, const char *const *id
 static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t n)
 {
     const char **ids = calloc(n, sizeof *ids), **states = calloc(n, sizeof *states);
+    const char **refused = calloc(n, sizeof *refused);
+    size_t nrefused = 0;
     int rc = -1;
 
-    if (ids && states) {
+    if (ids && states && refused) {
         for (size_t i = 0; i < n; i++) {
             json_t *item = json_array_get(res, i);
             const char *id = json_string_value(json_object_get(item, "notice"));
@@ -518,6 +520,8 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
                 agency_send_row_error(s, live[i]->line, AGENCY_SEND_BY_HUB,
                                       "hub refused the notice: %s",
                                       e ? e : "no notice id in the answer");
+                if (e && !id) /* its per-item refusal: it holds none */
+                    refused[nrefused++] = live[i]->reference;
                 continue;
             }
             ids[i] = id;
@@ -530,6 +534,8 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
                 agency_send_count(s, &s->n.accepted, 1);
         }
         rc = agency_send_answered(s, live, ids, states, n);
+        if (rc == 0 && agency_db_docs_refused(s->db, refused, nrefused) != 0)
+            rc = -1;
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);
@@ -539,6 +545,7 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
     }
     free(ids);
     free(states);
+    free(refused);
     return rc;
 }
 

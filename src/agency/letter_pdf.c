@@ -54,9 +54,10 @@ enum { F_SMALL, F_NOTE, F_INFO, F_BODY, F_BOLD, F_RETURN };
 
 const char *letter_fit_name(letter_fit f)
 {
-    static const char *const names[] = {"ok", "wrapped", "shrunk", "overflow"};
+    static const char *const names[] = {"ok", "wrapped", "shrunk", "overflow",
+                                        "missing_glyphs"};
 
-    return (unsigned)f < 4 ? names[f] : "unknown";
+    return (unsigned)f < 5 ? names[f] : "unknown";
 }
 
 static cairo_status_t write_out(void *ctx, const unsigned char *data, unsigned int len)
@@ -208,6 +209,10 @@ static letter_fit draw_recipient(letter_pdf *p, const letter *l)
                     : pango_layout_is_wrapped(p->text) ? LETTER_FIT_WRAPPED : LETTER_FIT_OK;
             break;
         }
+    /* A script no installed font covers prints as boxes: a letter the
+     * post cannot deliver, which must not pass for one that fits. */
+    if (pango_layout_get_unknown_glyphs_count(p->text) > 0)
+        fit = LETTER_FIT_GLYPHS;
     cairo_move_to(p->cr, MM(ADDR_X + 5.0), MM(ADDR_Y + RETURN_H + NOTE_H));
     pango_cairo_show_layout(p->cr, p->text);
     free(text);

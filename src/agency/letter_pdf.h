@@ -28,6 +28,7 @@ typedef enum letter_fit {
     LETTER_FIT_WRAPPED,  /* at 10 pt, a line wrapped */
     LETTER_FIT_SHRUNK,   /* set smaller (9-7 pt) to fit */
     LETTER_FIT_OVERFLOW, /* too long even at 7 pt: printed whole, past the zone */
+    LETTER_FIT_GLYPHS,   /* a character no installed font has: printed as a box */
 } letter_fit;
 
 const char *letter_fit_name(letter_fit f);
