@@ -124,11 +124,16 @@ chaos_start_once() {
 	local name=$1 args
 	mapfile -d '' -t args <"$CH/cmd/$name"
 	args[0]=$HERALD
-	# The signer's first start made its log; a restart reads the state.
+	# The signer's first start made its log: once it has signed a head
+	# (its state, the key's path and .state, is no longer empty), a
+	# restart reads the state without --new-log, which is refused then.
 	if [ "$name" = signer ]; then
-		local a kept=()
-		for a in "${args[@]}"; do [ "$a" = --new-log ] || kept+=("$a"); done
-		args=("${kept[@]}")
+		local a i key="" kept=()
+		for ((i = 0; i < ${#args[@]} - 1; i++)); do [ "${args[i]}" = --key ] && key=${args[i + 1]}; done
+		if [ -n "$key" ] && [ -s "$key.state" ]; then
+			for a in "${args[@]}"; do [ "$a" = --new-log ] || kept+=("$a"); done
+			args=("${kept[@]}")
+		fi
 	fi
 	if [ "$name" = send ]; then
 		"${args[@]}" >>"$CH/send.out" 2>>"${CHAOS_LOG[send]}" &
