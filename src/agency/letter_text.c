@@ -265,6 +265,7 @@ typedef struct scan {
     int cells;              /* cells opened in the current table row */
     int lists;              /* lists open */
     int pre;                /* <pre> open: white space kept */
+    int pre_opened;         /* just after <pre>, whose first line break is not shown */
     long item[LIST_DEPTH];  /* each open list's next number; -1 for a <ul> */
     buf href;               /* the open link's target as printed; empty when none */
     size_t link_text;       /* where the open link's text begins in out */
@@ -399,8 +400,10 @@ static int tag(const tag_seen *t, buf *out, scan *sc, buf *scratch, char *err, s
     }
     if (!strcmp(name, "a"))
         return link(t, out, sc, err, errlen);
-    if (!strcmp(name, "pre"))
+    if (!strcmp(name, "pre")) {
         sc->pre += closing ? (sc->pre > 0 ? -1 : 0) : 1;
+        sc->pre_opened = !closing;
+    }
     if (!in_list(name, blocks))
         return 0;
     end_line(out, !closing && (name[0] == 'h' && name[1] >= '1' && name[1] <= '6'));
@@ -434,6 +437,8 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
     buf_init(&sc.href, 64);
     buf_init(&scratch, 64);
     while (p && p < end) {
+        if (*p != '\n' && *p != '\r')
+            sc.pre_opened = 0;
         if (*p == '<' && opens_markup(p, end) && !opens_tag(p, end)) {
             /* comment, doctype, "</1": where a browser ends them, as the
              * page's RRN check reads them (html_seen.h) */
@@ -449,9 +454,11 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
             if (!p)
                 goto fail;
         } else if (sc.pre && (*p == '\n' || *p == '\r')) {
-            /* a <pre>'s lines stay lines: a table drawn in text stays one */
-            if (*p == '\n')
+            /* a <pre>'s lines stay lines: a table drawn in text stays one
+             * (as in a browser, but for a break right after its tag) */
+            if (*p == '\n' && !sc.pre_opened)
                 buf_append(out, "\n", 1);
+            sc.pre_opened = sc.pre_opened && *p == '\r';
             p++;
         } else if (sc.pre && (*p == ' ' || *p == '\t')) {
             buf_append(out, " ", 1);

@@ -197,7 +197,7 @@ static void preformatted_text_keeps_its_lines(void **state)
     char err[128];
     (void)state;
 
-    assert_int_equal(convert("<p>표</p><pre>항목    금액\n세금  1,000\n</pre><p>끝  말</p>", &b, err),
+    assert_int_equal(convert("<p>표</p><pre>\n항목    금액\n세금  1,000\n</pre><p>끝  말</p>", &b, err),
                      0);
     assert_string_equal(b.data, "표\n\n항목    금액\n세금  1,000\n\n끝 말");
     buf_free(&b);
