@@ -322,8 +322,9 @@ static void render_preview(const agency_api *api, const char *id, preview_row *p
     size_t len;
     char *text;
 
-    if (!t) {
-        agency_problem(resp, 404, NULL, 0, "%s", err);
+    if (!t) { /* one that is there but refused says why */
+        int missing = !strncmp(err, "no template", 11);
+        agency_problem(resp, missing ? 404 : 422, missing ? NULL : "template", 0, "%s", err);
         return;
     }
     buf_init(&doc, 4096);

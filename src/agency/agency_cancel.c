@@ -81,7 +81,7 @@ static void warn_if_printed(agency_db *db, const char *reference)
                  " them to take it out if it is not posted yet", reference, batch);
     else
         log_warn("cancelled %s: its letter is in print batch %s, not handed over yet: take it"
-                 " out of that batch's files (the manifest names its file and page)",
+                 " out of that batch (a printed batch's manifest names its file and page)",
                  reference, batch);
 }
 

@@ -59,6 +59,11 @@ static void put_batch(void *ctx, const char *batch, const char *at, long letters
     buf_printf(b, "</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td><td>", letters, pages);
     buf_html(b, handed_over[0] ? handed_over : "-");
     buf_puts(b, "</td><td>");
+    if (!pages) { /* a postal --new list: the print house made the letters */
+        agency_console_bi(b, "인쇄소 목록 (파일 없음)", "a print house's list (no files)");
+        buf_puts(b, "</td></tr>");
+        return;
+    }
     for (int k = 1; k <= parts; k++) {
         buf_puts(b, "<a href=\"/console/letters/");
         buf_html(b, batch);

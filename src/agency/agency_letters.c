@@ -358,8 +358,8 @@ static int add_notice(void *ctx, const char *notice, const char *reference, int 
 
     if (cancelled) { /* its letter is in the files: paper must not carry it */
         log_warn("hand-over of %s: %s was cancelled after its letter was printed: take that"
-                 " letter out (the manifest names its file and page); not reported handed"
-                 " over", h->batch, reference);
+                 " letter out (a printed batch's manifest names its file and page); not"
+                 " reported handed over", h->batch, reference);
         h->cancelled++;
         return 0;
     }

@@ -345,7 +345,7 @@ printf 'rrn,name,address\n%s,목록,서울 어딘가 3\n' "$(python3 "$ROOT/benc
 "$HERALD" agency send --config agency3.ini --template plain.html --title "new" --deadline 2026-12-31 new3.csv >/dev/null 2>>new3.err
 until_postal_count agency3.ini $((N + 2))
 "$HERALD" agency postal --config agency3.ini --new >new3.list 2>new3.run.err
-NEWBATCH=$(sed -n 's/.*listed as print batch \([0-9TZ-]*[0-9a-f]\);.*/\1/p' new3.run.err)
+NEWBATCH=$(sed -n 's/.*listed as print batch \([0-9]*T[0-9]*Z-[0-9a-f]*\);.*/\1/p' new3.run.err)
 check "postal --new lists the notice and names its print batch on stderr, with the hand-over to run" \
 	bash -c "[ \$(wc -l <new3.list) = 2 ] && grep -q '목록' new3.list && [ -n '$NEWBATCH' ] &&
 		grep -q \"postal: 1 notices listed as print batch $NEWBATCH; once the print house has them: herald agency postal --handed-over $NEWBATCH\" new3.run.err"
