@@ -127,6 +127,8 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
     if (stored) {
         b->stored++;
+        if (b->conflict) /* never sent before: a refusal now is the hub's only word */
+            b->conflict[i] = AGENCY_DOC_NEW;
     } else {
         sqlite3_reset(b->restore);
         sqlite3_clear_bindings(b->restore);
@@ -138,7 +140,7 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
             if (pending < 0)
                 return -1;
             if (pending) {
-                b->conflict[i] = 1;
+                b->conflict[i] = AGENCY_DOC_CONFLICT;
                 return 0;
             }
         }

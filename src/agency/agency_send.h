@@ -46,6 +46,7 @@ typedef struct send_row {
     int done; /* failed or already a notice: no further step */
     long long amount_krw; /* the payment asked, 0 for none */
     int outcome;          /* a test key's row: its test_outcome */
+    int fresh;            /* stored for the first time in this pass: never sent before */
 } send_row;
 
 /* One batch of rows on its way from the file to the hub. */

@@ -444,14 +444,16 @@ static int store_rows(sender *s, send_row **pending, size_t n)
         };
     }
     rc = agency_db_docs_store(s->db, docs, k, conflict);
-    for (size_t i = 0; rc == 0 && i < k; i++)
-        if (conflict[i]) { /* never sent: the hub may hold the first document */
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        of[i]->fresh = conflict[i] == AGENCY_DOC_NEW;
+        if (conflict[i] == AGENCY_DOC_CONFLICT) { /* the hub may hold the first document */
             agency_send_row_error(s, of[i]->line, AGENCY_SEND_CONFLICT,
                                   "this reference was first given with another document, "
                                   "which may already be at the hub: give this one a new "
                                   "reference");
             of[i]->done = 1;
         }
+    }
     free(docs);
     free(conflict);
     free(of);
@@ -520,7 +522,8 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
                 agency_send_row_error(s, live[i]->line, AGENCY_SEND_BY_HUB,
                                       "hub refused the notice: %s",
                                       e ? e : "no notice id in the answer");
-                if (e && !id) /* its per-item refusal: it holds none */
+                /* its per-item refusal of what it never had: it holds none */
+                if (e && !id && live[i]->fresh)
                     refused[nrefused++] = live[i]->reference;
                 continue;
             }
@@ -534,8 +537,11 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
                 agency_send_count(s, &s->n.accepted, 1);
         }
         rc = agency_send_answered(s, live, ids, states, n);
+        /* kept if this fails: as before, a reference that needs no other
+         * document later */
         if (rc == 0 && agency_db_docs_refused(s->db, refused, nrefused) != 0)
-            rc = -1;
+            log_warn("cannot forget %zu documents the hub refused: their references keep"
+                     " them", nrefused);
         if (rc != 0)
             fprintf(stderr, "herald %s: cannot record notice ids in %s\n", CMD,
                     s->cfg.db_path);

@@ -162,16 +162,16 @@ static void a_reference_keeps_the_document_the_hub_may_hold(void **state)
     char notices[1][AGENCY_NOTICE_MAX + 1];
     const char *refs[] = {"r-1"};
 
-    assert_int_equal(store_conflicts(f, "r-1", "first", "ab"), 0);
-    assert_int_equal(store_conflicts(f, "r-1", "another", "cd"), 1);
+    assert_int_equal(store_conflicts(f, "r-1", "first", "ab"), AGENCY_DOC_NEW);
+    assert_int_equal(store_conflicts(f, "r-1", "another", "cd"), AGENCY_DOC_CONFLICT);
     assert_string_equal(name_of(f, "r-1"), "first");
-    assert_int_equal(store_conflicts(f, "r-1", "first, spelt again", "ab"), 0);
+    assert_int_equal(store_conflicts(f, "r-1", "first, spelt again", "ab"), AGENCY_DOC_KEPT);
     assert_string_equal(name_of(f, "r-1"), "first, spelt again");
     /* once the hub has answered, nothing is written and nothing conflicts */
     feed(f, 1, (const char *[]){"N-1", "r-1", "accepted"}, 1);
     assert_int_equal(agency_db_docs_known(f->db, refs, 1, notices), 0);
     assert_string_equal(notices[0], "N-1");
-    assert_int_equal(store_conflicts(f, "r-1", "late", "cd"), 0);
+    assert_int_equal(store_conflicts(f, "r-1", "late", "cd"), AGENCY_DOC_KEPT);
     assert_string_equal(name_of(f, "r-1"), "first, spelt again");
 }
 
