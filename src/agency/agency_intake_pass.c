@@ -128,7 +128,9 @@ int intake_precheck(const agency_cfg *cfg, const api_rows *rs, intake_result *ou
             continue;
         long c = api_rows_col(rs, fields[i]);
         api_field_name(field, fields[i], strlen(fields[i]));
-        if (c < 0 || !(r->present & (1ull << c)))
+        if (!strcmp(fields[i], "rrn")) /* as check_fields refuses it at its time */
+            intake_result_set(out, 400, "template", "the template must not show the rrn field");
+        else if (c < 0 || !(r->present & (1ull << c)))
             intake_result_set(out, 400, field, "the template needs this field");
     }
     template_free(t);
