@@ -264,6 +264,13 @@ curl -s -o /dev/null -X POST --data-binary '{"throttle_share":1}' "$CONTROL/conf
 relay_range 310 310 "$RKA" "Throttled, then closed" >/dev/null
 check "every submit throttled: the channel pauses longer each time (8 answers, then 2.5 s)" \
 	smsc_has ".throttled >= $T0 + 8"
+throttled_13() { # past [sms] throttled_max (12): some 30 s of pauses in all
+	for _ in $(seq 1 800); do stats | jq -e ".throttled >= $T0 + 13" >/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+check "a link throttled as a whole is waited for: 13 throttled answers, past throttled_max, and the alert not failed" \
+	bash -c "$(declare -f throttled_13 stats); CONTROL=$CONTROL T0=$T0; throttled_13 &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT state FROM outbox WHERE notice='$(notice_id 310)'\")\" = submitting ]"
 curl -s -o /dev/null -X POST --data-binary '{"throttle_share":0}' "$CONTROL/config"
 curl -s -o /dev/null -X POST "$CONTROL/close"
 check "the link closed while it waits: the alert is sent once more and delivered, not taken for a possible duplicate" \
