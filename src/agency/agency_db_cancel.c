@@ -68,10 +68,10 @@ int agency_db_cancel_record(agency_db *db, const char *reference, const char *re
  * document are the letter (a print run held up past the retention would
  * otherwise lose it without a word, and a batch's files go with its last
  * letter, so a hand-over after that would record a letter no one could
- * mail); it goes at the first purge after the hand-over. A row of
- * printed without a batch (postal --new) is the hand-over itself: the
- * print house has the list. A test key's notices (?3 = 0) are never
- * printed. */
+ * mail); it goes at the first purge after the hand-over. A postal --new
+ * list is a batch as well, handed over the same way; a row of printed
+ * without a batch (such a list made before lists had one) counts as
+ * handed over. A test key's notices (?3 = 0) are never printed. */
 #define LETTER_TO_MAIL                                                                      \
     "state = 'postal' AND cancelled_at IS NULL AND NOT EXISTS (SELECT 1 FROM printed p"     \
     "  LEFT JOIN print_batches b ON b.batch = p.batch"                                      \

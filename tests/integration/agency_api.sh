@@ -322,7 +322,7 @@ curl -s -X POST -d "{\"reference\":\"$REF_A\",\"state\":\"postal\"}" "$HUB/test/
 # a late change after a final state: never reported
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
 received() { curl -s "http://127.0.0.1:$CBPORT/received"; }
-want=10
+want=11
 for _ in $(seq 1 200); do
 	[ "$(received | jq '.events | length')" -ge "$want" ] && break
 	sleep 0.1
@@ -333,8 +333,8 @@ check "the receiver's first two posts failed with 500 and were retried" \
 check "every signature verified with the key, under its key id" \
 	jqt --arg k "$CBKID" '.bad_signatures == 0 and (.key_ids | all(. == $k))' recv.json
 check "every post went to the URL as registered, its final '/' kept" jqt '.wrong_paths == 0' recv.json
-check "nothing lost: 10 events, each id once" \
-	jqt '(.events | length) == 10 and ([.events[].id] | unique | length) == 10' recv.json
+check "nothing lost: 11 events, each id once" \
+	jqt '(.events | length) == 11 and ([.events[].id] | unique | length) == 11' recv.json
 check "per notice in order, a final state last: accepted, received, read" \
 	jqt '[.events[] | select(.reference == "tax-2026-000001") | .state] == ["accepted","received","read"]' recv.json
 check "events name the caller's reference, the state and the time" \

@@ -103,7 +103,6 @@ static void what_is_given_back(void **state)
     hub_limits_free(l);
 }
 
-/* Agencies' limits are their own. */
 /* A batch sent again with the quota spent: its known items cost no quota
  * but still their tokens, so looping it meets the rate limit. */
 static void a_batch_sent_again_still_pays_its_tokens(void **state)
@@ -122,6 +121,7 @@ static void a_batch_sent_again_still_pays_its_tokens(void **state)
     hub_limits_free(l);
 }
 
+/* Agencies' limits are their own. */
 static void agencies_do_not_share(void **state)
 {
     hub_limits *l = with_lim(1, 1, 3);

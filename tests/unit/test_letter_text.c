@@ -201,6 +201,10 @@ static void preformatted_text_keeps_its_lines(void **state)
                      0);
     assert_string_equal(b.data, "표\n\n항목    금액\n세금  1,000\n\n끝 말");
     buf_free(&b);
+    /* with no break after its tag, its first line starts at once */
+    assert_int_equal(convert("<pre>a  b\nc</pre>", &b, err), 0);
+    assert_string_equal(b.data, "a  b\nc");
+    buf_free(&b);
 }
 
 static void names_and_addresses_are_checked_where_they_come_in(void **state)
