@@ -76,9 +76,13 @@ template *agency_intake_template(const agency_cfg *cfg, const char *id, char *er
     return t;
 }
 
+#define RRN_FIELD_SHOWN "the template must not show the rrn field"
+
 /* Every template field must be a column (or title, reference, deadline),
- * and each row must have given it. */
-static int check_fields(intake_pass *p, const template *t)
+ * and each of rows must have given it (out[i] set when not): 0, or -1
+ * when the template shows the rrn field. */
+static int check_fields(const api_rows *rs, const template *t, api_row *const *rows, size_t n,
+                        intake_result *out)
 {
     size_t nf;
     const char *const *fields = template_fields(t, &nf);
@@ -88,13 +92,13 @@ static int check_fields(intake_pass *p, const template *t)
         if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
             !strcmp(fields[i], "deadline"))
             continue;
-        long c = api_rows_col(p->rs, fields[i]);
+        long c = api_rows_col(rs, fields[i]);
         if (!strcmp(fields[i], "rrn"))
             return -1;
         api_field_name(field, fields[i], strlen(fields[i]));
-        for (size_t r = 0; r < p->n; r++)
-            if (!p->out[r].status && (c < 0 || !(p->rows[r]->present & (1ull << c))))
-                intake_result_set(&p->out[r], 400, field, "the template needs this field");
+        for (size_t r = 0; r < n; r++)
+            if (!out[r].status && (c < 0 || !(rows[r]->present & (1ull << c))))
+                intake_result_set(&out[r], 400, field, "the template needs this field");
     }
     return 0;
 }
@@ -102,10 +106,9 @@ static int check_fields(intake_pass *p, const template *t)
 int intake_precheck(const agency_cfg *cfg, const api_rows *rs, intake_result *out)
 {
     const api_row *r = &rs->rows[0];
-    char masked[RRN_MASKED_LEN + 1], err[256], field[API_FIELD_MAX + 1];
+    char masked[RRN_MASKED_LEN + 1], err[256];
     const char *why = NULL, *rrn_text = api_row_field(r, API_COL_RRN);
-    const char *const *fields;
-    size_t nf;
+    api_row *rows[1] = {(api_row *)r};
     rrn parsed;
     template *t;
 
@@ -121,18 +124,8 @@ int intake_precheck(const agency_cfg *cfg, const api_rows *rs, intake_result *ou
         intake_result_set(out, 400, "template", err);
         return -1;
     }
-    fields = template_fields(t, &nf);
-    for (size_t i = 0; i < nf && !out->status; i++) {
-        if (!strcmp(fields[i], "title") || !strcmp(fields[i], "reference") ||
-            !strcmp(fields[i], "deadline"))
-            continue;
-        long c = api_rows_col(rs, fields[i]);
-        api_field_name(field, fields[i], strlen(fields[i]));
-        if (!strcmp(fields[i], "rrn")) /* as check_fields refuses it at its time */
-            intake_result_set(out, 400, "template", "the template must not show the rrn field");
-        else if (c < 0 || !(r->present & (1ull << c)))
-            intake_result_set(out, 400, field, "the template needs this field");
-    }
+    if (check_fields(rs, t, rows, 1, out) != 0)
+        intake_result_set(out, 400, "template", RRN_FIELD_SHOWN);
     template_free(t);
     return out->status ? -1 : 0;
 }
@@ -285,8 +278,8 @@ void intake_pass_prepare(intake_pass *p, const agency_cfg *cfg, agency_db *db,
     }
     if (named != 0) {
         fail_open(p, 503, NULL, "database error: try again");
-    } else if (check_fields(p, t) != 0) {
-        fail_open(p, 400, "template", "the template must not show the rrn field");
+    } else if (check_fields(p->rs, t, p->rows, p->n, p->out) != 0) {
+        fail_open(p, 400, "template", RRN_FIELD_SHOWN);
     } else if (!p->s.hdr || !p->b.rows || !p->b.pending || mark_existing(p) != 0) {
         fail_open(p, 503, NULL, "out of memory or database error: try again");
     } else if (take_and_store(p) == 0) {
