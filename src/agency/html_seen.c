@@ -33,7 +33,7 @@ static int is_space(char c)
 
 /* As in HTML, "<" begins markup only before a letter, '/', '!' or '?':
  * "1 < 2" is text, and so is a "</" that ends the document. */
-static int opens_tag(const char *html, size_t len, size_t i)
+int html_opens_markup(const char *html, size_t len, size_t i)
 {
     char c = i + 1 < len ? html[i + 1] : '\0';
 
@@ -368,7 +368,7 @@ static void put_apart(html_seen_text *t, const char *html, size_t len, size_t i,
         put(t, ' ', b);
 }
 
-/* The markup at html[i] ('<', opens_tag): its end, and in *c a space for
+/* The markup at html[i] ('<', html_opens_markup): its end, and in *c a space for
  * a tag that breaks the text, NOTHING for any other. A start tag whose
  * content is raw text takes in that content when it is hidden; when it is
  * shown, *raw is where it ends. A hidden one's text goes to apart (when
@@ -417,7 +417,7 @@ void html_seen_split(const char *html, size_t len, html_seen_text *page, html_se
             from[n++] = (uint32_t)i++;
             continue;
         }
-        if (c == '<' && i >= raw && opens_tag(html, len, i))
+        if (c == '<' && i >= raw && html_opens_markup(html, len, i))
             end = markup_unit(html, len, i, &c, &raw, apart);
         else if (c == '<')
             end = i + 1;

@@ -60,5 +60,9 @@ size_t html_seen_end(const char *html, size_t len, size_t at);
  * included) or a bogus comment ("<!DOCTYPE ...>", "<?...>", "</1...>",
  * ended by the first '>'): past its '>', or len. */
 size_t html_markup_end(const char *html, size_t len, size_t i);
+/* 1 when the '<' at html[i] begins markup, as in HTML: before a letter,
+ * '/', '!' or '?' ("1 < 2" is text, and so is a "</" that ends the
+ * document). */
+int html_opens_markup(const char *html, size_t len, size_t i);
 
 #endif

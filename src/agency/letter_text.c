@@ -191,16 +191,8 @@ static int is_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* As in HTML, "<" begins markup only before a letter, '/', '!' or '?':
- * "1 < 2" and "<3%" are text to a browser, so they are to the letter. */
-static int opens_markup(const char *p, const char *end)
-{
-    char c = p + 1 < end ? p[1] : '\0';
-
-    return is_alpha(c) || c == '!' || c == '?' || (c == '/' && p + 2 < end);
-}
-
-/* ... and a tag only when a letter names it ("</1" is a bogus comment). */
+/* Markup that a letter names is a tag ("</1" is a bogus comment): "1 < 2"
+ * and "<3%" are text to a browser (html_opens_markup), so to the letter. */
 static int opens_tag(const char *p, const char *end)
 {
     return p + 1 < end && (is_alpha(p[1]) || (p[1] == '/' && p + 2 < end && is_alpha(p[2])));
@@ -439,7 +431,8 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
     while (p && p < end) {
         if (*p != '\n' && *p != '\r')
             sc.pre_opened = 0;
-        if (*p == '<' && opens_markup(p, end) && !opens_tag(p, end)) {
+        if (*p == '<' && html_opens_markup(html, len, (size_t)(p - html)) &&
+            !opens_tag(p, end)) {
             /* comment, doctype, "</1": where a browser ends them, as the
              * page's RRN check reads them (html_seen.h) */
             p = html + html_markup_end(html, len, (size_t)(p - html));
