@@ -53,7 +53,7 @@ typedef struct agency_doc {
 int agency_db_docs_known(agency_db *db, const char *const *refs, size_t n,
                          char (*notices)[AGENCY_NOTICE_MAX + 1]);
 
-/* What agency_db_docs_store did with each document (conflict[i]). */
+/* What agency_db_docs_store did with each document (outcome[i]). */
 enum { AGENCY_DOC_KEPT = 0, AGENCY_DOC_CONFLICT = 1, AGENCY_DOC_NEW = 2 };
 
 /* Stores a batch of documents in one transaction, with the API's caller
@@ -61,12 +61,12 @@ enum { AGENCY_DOC_KEPT = 0, AGENCY_DOC_CONFLICT = 1, AGENCY_DOC_NEW = 2 };
  * agency reference). A reference already stored but not yet accepted by
  * the hub is written again when its document and rk are the same (a run
  * that stopped before the hub answered); with another document, which
- * the hub may hold already, it is left alone: conflict[i] is then
+ * the hub may hold already, it is left alone: outcome[i] is then
  * AGENCY_DOC_CONFLICT, AGENCY_DOC_NEW for a reference stored for the
- * first time, AGENCY_DOC_KEPT otherwise (conflict: n entries, zeroed by
+ * first time, AGENCY_DOC_KEPT otherwise (outcome: n entries, zeroed by
  * the caller, or NULL). One that has a notice is left alone. */
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n,
-                         unsigned char *conflict);
+                         unsigned char *outcome);
 /* Forgets the documents of refs, stored for the first time in this pass
  * (never sent before), that the hub refused (its per-item error) and that
  * have no notice: the hub holds none, so their references may be given a

@@ -26,7 +26,7 @@ typedef struct store_batch {
     sqlite3_stmt *body, *ref;
     sqlite3_stmt *restore; /* a document stored before, still without a notice */
     sqlite3_stmt *pending; /* whether a reference stored before still has no notice */
-    unsigned char *conflict; /* per doc: another document holds its reference */
+    unsigned char *outcome; /* per doc: AGENCY_DOC_* (NULL: not asked) */
     long long stored;      /* documents new to the database */
     const char *job;       /* the bulk job of the references stored so far */
     long long job_stored;  /* how many of them are new */
@@ -127,20 +127,20 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
     stored = sqlite3_changes(sqlite3_db_handle(st)) > 0;
     if (stored) {
         b->stored++;
-        if (b->conflict) /* never sent before: a refusal now is the hub's only word */
-            b->conflict[i] = AGENCY_DOC_NEW;
+        if (b->outcome) /* never sent before: a refusal now is the hub's only word */
+            b->outcome[i] = AGENCY_DOC_NEW;
     } else {
         sqlite3_reset(b->restore);
         sqlite3_clear_bindings(b->restore);
         bind_doc(b->restore, d);
         if ((stored = db_step_changed(b->restore)) < 0)
             return -1;
-        if (!stored && b->conflict) {
+        if (!stored && b->outcome) {
             int pending = still_pending(b, d->reference);
             if (pending < 0)
                 return -1;
             if (pending) {
-                b->conflict[i] = AGENCY_DOC_CONFLICT;
+                b->outcome[i] = AGENCY_DOC_CONFLICT;
                 return 0;
             }
         }
@@ -156,10 +156,10 @@ static int step_store(sqlite3_stmt *st, size_t i, void *ctx)
 }
 
 int agency_db_docs_store(agency_db *db, const agency_doc *docs, size_t n,
-                         unsigned char *conflict)
+                         unsigned char *outcome)
 {
     sqlite3_stmt *body;
-    store_batch b = {.docs = docs, .conflict = conflict};
+    store_batch b = {.docs = docs, .outcome = outcome};
     int rc = -1;
 
     agency_db_lock(db);

@@ -415,14 +415,14 @@ static void render_row(sender *s, send_row *r)
 static int store_rows(sender *s, send_row **pending, size_t n)
 {
     agency_doc *docs = calloc(n ? n : 1, sizeof *docs);
-    unsigned char *conflict = calloc(n ? n : 1, 1);
+    unsigned char *outcome = calloc(n ? n : 1, 1);
     send_row **of = calloc(n ? n : 1, sizeof *of);
     long long now = clock_now_ms();
     size_t k = 0;
     int rc;
 
-    if (!docs || !conflict || !of) {
-        free(docs), free(conflict), free(of);
+    if (!docs || !outcome || !of) {
+        free(docs), free(outcome), free(of);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -443,10 +443,10 @@ static int store_rows(sender *s, send_row **pending, size_t n)
             .job = s->api_job, .created = s->api_created,
         };
     }
-    rc = agency_db_docs_store(s->db, docs, k, conflict);
+    rc = agency_db_docs_store(s->db, docs, k, outcome);
     for (size_t i = 0; rc == 0 && i < k; i++) {
-        of[i]->fresh = conflict[i] == AGENCY_DOC_NEW;
-        if (conflict[i] == AGENCY_DOC_CONFLICT) { /* the hub may hold the first document */
+        of[i]->fresh = outcome[i] == AGENCY_DOC_NEW;
+        if (outcome[i] == AGENCY_DOC_CONFLICT) { /* the hub may hold the first document */
             agency_send_row_error(s, of[i]->line, AGENCY_SEND_CONFLICT,
                                   "this reference was first given with another document, "
                                   "which may already be at the hub: give this one a new "
@@ -455,7 +455,7 @@ static int store_rows(sender *s, send_row **pending, size_t n)
         }
     }
     free(docs);
-    free(conflict);
+    free(outcome);
     free(of);
     if (rc != 0)
         fprintf(stderr, "herald %s: cannot store documents in %s\n", CMD, s->cfg.db_path);

@@ -141,16 +141,16 @@ static size_t feed(fixture *f, long long next, const char *const *triples, size_
 
 static const char *name_of(fixture *f, const char *ref);
 
-static int store_conflicts(fixture *f, const char *ref, const char *name, const char *sha)
+static int store_outcome(fixture *f, const char *ref, const char *name, const char *sha)
 {
-    unsigned char conflict[1] = {0};
+    unsigned char outcome[1] = {0};
     agency_doc d = {
         .reference = ref, .name = name, .address = "Seoul", .title = "Tax",
         .deadline = "2026-12-31", .rk = "rk-of-", .doc_sha256 = sha,
         .body = sha, .body_len = strlen(sha), .line = 2,
     };
-    assert_int_equal(agency_db_docs_store(f->db, &d, 1, conflict), 0);
-    return conflict[0];
+    assert_int_equal(agency_db_docs_store(f->db, &d, 1, outcome), 0);
+    return outcome[0];
 }
 
 /* A reference stored but not yet answered by the hub is written again
@@ -162,16 +162,16 @@ static void a_reference_keeps_the_document_the_hub_may_hold(void **state)
     char notices[1][AGENCY_NOTICE_MAX + 1];
     const char *refs[] = {"r-1"};
 
-    assert_int_equal(store_conflicts(f, "r-1", "first", "ab"), AGENCY_DOC_NEW);
-    assert_int_equal(store_conflicts(f, "r-1", "another", "cd"), AGENCY_DOC_CONFLICT);
+    assert_int_equal(store_outcome(f, "r-1", "first", "ab"), AGENCY_DOC_NEW);
+    assert_int_equal(store_outcome(f, "r-1", "another", "cd"), AGENCY_DOC_CONFLICT);
     assert_string_equal(name_of(f, "r-1"), "first");
-    assert_int_equal(store_conflicts(f, "r-1", "first, spelt again", "ab"), AGENCY_DOC_KEPT);
+    assert_int_equal(store_outcome(f, "r-1", "first, spelt again", "ab"), AGENCY_DOC_KEPT);
     assert_string_equal(name_of(f, "r-1"), "first, spelt again");
     /* once the hub has answered, nothing is written and nothing conflicts */
     feed(f, 1, (const char *[]){"N-1", "r-1", "accepted"}, 1);
     assert_int_equal(agency_db_docs_known(f->db, refs, 1, notices), 0);
     assert_string_equal(notices[0], "N-1");
-    assert_int_equal(store_conflicts(f, "r-1", "late", "cd"), AGENCY_DOC_KEPT);
+    assert_int_equal(store_outcome(f, "r-1", "late", "cd"), AGENCY_DOC_KEPT);
     assert_string_equal(name_of(f, "r-1"), "first, spelt again");
 }
 
