@@ -13,6 +13,7 @@
 #include "csv.h"
 #include "json_wipe.h"
 #include "letter_text.h"
+#include "payment_ref.h"
 #include "rrn.h"
 #include "seen_char.h"
 #include "utf8.h"
@@ -81,22 +82,36 @@ const char *api_row_field(const api_row *r, size_t i)
     return r->data + r->start[i];
 }
 
+static int is_named(const char *const *names, size_t n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+            return 1;
+    return 0;
+}
+
+static const char *const payment_cols[] = {PAYMENT_COL_AMOUNT, PAYMENT_COL_CODE,
+                                           PAYMENT_COL_DUE};
+
+static int is_payment_col(const char *name, size_t len)
+{
+    return is_named(payment_cols, 3, name, len);
+}
+
 static int is_body_field(const char *name, size_t len)
 {
     static const char *const own[] = {"rrn", "name", "address", "title", "deadline",
                                       "reference", "personalisation"};
 
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-        if (strlen(own[i]) == len && !memcmp(own[i], name, len))
-            return 1;
-    return 0;
+    return is_named(own, sizeof own / sizeof own[0], name, len);
 }
 
 void api_field_name(char out[API_FIELD_MAX + 1], const char *name, size_t len)
 {
     if (len > API_FIELD_MAX - (sizeof "personalisation." - 1))
         len = API_FIELD_MAX - (sizeof "personalisation." - 1);
-    snprintf(out, API_FIELD_MAX + 1, "%s%.*s", is_body_field(name, len) ? "" : "personalisation.",
+    snprintf(out, API_FIELD_MAX + 1, "%s%.*s",
+             is_body_field(name, len) ? "" : is_payment_col(name, len) ? "payment." : "personalisation.",
              (int)len, name);
 }
 
@@ -299,9 +314,21 @@ static int json_common(json_t *o, api_rows *rs, long long now_ms, api_errors *e)
  * A bad key is the row's error (returns 1); -1 out of memory. */
 static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
 {
-    json_t *p = json_object_get(n, "personalisation"), *v;
+    json_t *p = json_object_get(n, "personalisation"), *pay = json_object_get(n, "payment"), *v;
     const char *k;
 
+    if (pay && !json_is_null(pay)) {
+        if (!json_is_object(pay))
+            return api_errors_add(e, row, "payment", "payment must be an object: amount_krw, "
+                                  "payment_code and payment_due") ? -1 : 1;
+        for (size_t i = 0; i < 3; i++)
+            if (api_rows_col(rs, payment_cols[i]) < 0 &&
+                (rs->ncols >= API_MAX_COLS || add_col(rs, payment_cols[i]) != 0))
+                return rs->ncols >= API_MAX_COLS
+                           ? (api_errors_add(e, row, "payment", "too many fields in one "
+                                             "request") ? -1 : 1)
+                           : -1;
+    }
     if (!p || json_is_null(p))
         return 0;
     if (!json_is_object(p))
@@ -312,6 +339,9 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, "personalisation", "personalisation: a field name is "
                                   "1-64 of [A-Za-z0-9_-], no RRN, and not rrn, name, address, "
                                   "reference, title or deadline") ? -1 : 1;
+        if (is_payment_col(k, strlen(k)))
+            return api_errors_add(e, row, "personalisation", "personalisation: %s is the "
+                                  "payment's: give it in the notice's payment object", k) ? -1 : 1;
         if (api_rows_col(rs, k) >= 0)
             continue;
         if (rs->ncols >= API_MAX_COLS)
@@ -319,6 +349,54 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
                                   "fields in one request", API_MAX_COLS - 3) ? -1 : 1;
         if (add_col(rs, k) != 0)
             return -1;
+    }
+    return 0;
+}
+
+/* Puts one notice's payment object (NULL or null: none) into vals, its
+ * amount written to amount. 0, 1 refused (in e), -1 out of memory. The
+ * columns were added when the keys were collected. */
+static int take_payment(api_rows *rs, json_t *pay, long row, char amount[24],
+                        const char **vals, size_t *lens, api_errors *e)
+{
+    const char *text[3] = {NULL, NULL, NULL}, *k, *why, *col;
+    char field[API_FIELD_MAX + 1];
+    json_t *v;
+    long long n;
+
+    if (!pay || json_is_null(pay))
+        return 0;
+    json_object_foreach(pay, k, v) {
+        if (!is_payment_col(k, strlen(k)))
+            return api_errors_add(e, row, "payment", "payment has amount_krw, payment_code "
+                                  "and payment_due only") ? -1 : 1;
+    }
+    v = json_object_get(pay, PAYMENT_COL_AMOUNT);
+    if (v && !json_is_null(v) && !json_is_integer(v))
+        return api_errors_add(e, row, "payment.amount_krw", FIELD_RULE_AMOUNT_KRW) ? -1 : 1;
+    if (json_is_integer(v)) {
+        snprintf(amount, 24, "%lld", (long long)json_integer_value(v));
+        text[0] = amount;
+    }
+    for (size_t i = 1; i < 3; i++) {
+        int bad = 0;
+        size_t len;
+        text[i] = jstr(pay, payment_cols[i], &len, &bad);
+        if (bad || (text[i] && strlen(text[i]) != len))
+            return api_errors_add(e, row, i == 1 ? "payment.payment_code" : "payment.payment_due",
+                                  "%s must be a string", payment_cols[i]) ? -1 : 1;
+    }
+    if ((why = payment_ref_check(text[0], text[1], text[2], &n, &col)) != NULL) {
+        api_field_name(field, col, strlen(col));
+        return api_errors_add(e, row, field, "%s", why) ? -1 : 1;
+    }
+    if (!n)
+        return api_errors_add(e, row, "payment", "payment must give amount_krw and "
+                              "payment_code, or be left out") ? -1 : 1;
+    for (size_t i = 0; i < 3; i++) {
+        long c = api_rows_col(rs, payment_cols[i]);
+        vals[c] = text[i];
+        lens[c] = text[i] ? strlen(text[i]) : 0;
     }
     return 0;
 }
@@ -365,6 +443,10 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
         if (value_has_rrn(rs, vals[c], lens[c]))
             return api_errors_add(e, row, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
+    char amount[24];
+    int r = take_payment(rs, json_object_get(n, "payment"), row, amount, vals, lens, e);
+    if (r != 0)
+        return r;
     return add_row(rs, row, ref, vals, lens) ? -1 : 0;
 }
 
@@ -532,6 +614,11 @@ static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS]
                               "address and reference"), API_IN_BAD;
     if (n > API_MAX_COLS)
         return api_errors_add(e, 1, "", "at most %d columns", API_MAX_COLS), API_IN_BAD;
+    const char *why = payment_ref_columns(csv_header_index(h, PAYMENT_COL_AMOUNT) >= 0,
+                                          csv_header_index(h, PAYMENT_COL_CODE) >= 0,
+                                          csv_header_index(h, PAYMENT_COL_DUE) >= 0);
+    if (why)
+        return api_errors_add(e, 1, "payment", "%s", why), API_IN_BAD;
     for (size_t i = 0; i < n; i++) {
         const char *name = csv_header_name(h, i);
         long c = api_rows_col(rs, name);
@@ -551,6 +638,25 @@ static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS]
         map[i] = c;
     }
     return API_IN_OK;
+}
+
+/* The row's payment columns, when the file has them, judged as `agency
+ * send` judges them: NULL, or why not with field naming the column. */
+static const char *csv_payment_problem(const api_rows *rs, const char *const *vals,
+                                       char field[API_FIELD_MAX + 1])
+{
+    long c[3];
+    const char *why, *col;
+    long long n;
+
+    for (size_t i = 0; i < 3; i++)
+        c[i] = api_rows_col(rs, payment_cols[i]);
+    if (c[0] < 0)
+        return NULL;
+    why = payment_ref_check(vals[c[0]], vals[c[1]], c[2] >= 0 ? vals[c[2]] : NULL, &n, &col);
+    if (why)
+        api_field_name(field, col, strlen(col));
+    return why;
 }
 
 /* One CSV record into a row. 1: refused (in e), -1: out of memory. */
@@ -585,6 +691,8 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
         if (i > 0 && vals[i] && value_has_rrn(rs, vals[i], lens[i]))
             return api_errors_add(e, line, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
+    if ((why = csv_payment_problem(rs, vals, field)) != NULL)
+        return api_errors_add(e, line, field, "%s", why) ? -1 : 1;
     return add_row(rs, line, ref, vals, lens) ? -1 : 0;
 }
 

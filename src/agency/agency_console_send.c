@@ -172,11 +172,13 @@ void agency_console_send_page(void *role, const void *caller, const http_request
     buf_init(&b, 8192);
     agency_console_begin(c, req, &b, &u, "알림 보내기", "Send notices");
     buf_puts(&b, "<p>");
-    agency_console_bi(&b, "수신자 CSV의 열: reference, rrn, name, address와 서식의 항목. "
+    agency_console_bi(&b, "수신자 CSV의 열: reference, rrn, name, address와 서식의 항목, "
+                          "납부를 요구하면 amount_krw, payment_code(, payment_due). "
                           "보내기 전에 미리보기와 오류를 확인합니다.",
                       "The recipient CSV's columns: reference, rrn, name, address and the "
-                      "template's fields. You see a preview and every error before anything "
-                      "is sent.");
+                      "template's fields, with amount_krw, payment_code (and payment_due) for "
+                      "a notice that asks a payment. You see a preview and every error before "
+                      "anything is sent.");
     buf_printf(&b, "</p><form method=\"post\" action=\"/console/send/preview\" "
                    "enctype=\"multipart/form-data\">");
     agency_console_token_field(c, req, &b);

@@ -51,6 +51,20 @@ static json_t *timeline(sqlite3 *sql, const char *ref)
     return list;
 }
 
+/* The notice's payment reference from columns at..at+2, or null. */
+static json_t *payment_of(sqlite3_stmt *st, int at)
+{
+    json_t *o;
+
+    if (sqlite3_column_int64(st, at) <= 0)
+        return json_null();
+    o = json_object();
+    json_object_set_new(o, "amount_krw", json_integer(sqlite3_column_int64(st, at)));
+    set_text(o, "payment_code", st, at + 1);
+    set_text(o, "payment_due", st, at + 2);
+    return o;
+}
+
 int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
                          char ref[FIELD_REFERENCE_MAX + 1])
 {
@@ -60,7 +74,8 @@ int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
     *out = NULL;
     agency_db_lock(db);
     st = db_prepare(db->sql, "SELECT r.caller_ref, d.notice, d.state, d.title, d.deadline,"
-                             " r.created, r.job, r.reference FROM api_refs r"
+                             " r.created, r.job, r.reference, d.amount_krw, d.payment_code,"
+                             " d.payment_due FROM api_refs r"
                              " JOIN documents d ON d.reference = r.reference"
                              " WHERE r.caller_ref = ?");
     if (st) {
@@ -74,6 +89,7 @@ int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
             for (int i = 0; i < 7; i++)
                 set_text(o, keys[i], st, i);
             snprintf(ref, FIELD_REFERENCE_MAX + 1, "%s", db_text(st, 7));
+            json_object_set_new(o, "payment", payment_of(st, 8));
             json_object_set_new(o, "timeline", timeline(db->sql, ref));
             if (db->test)
                 json_object_set_new(o, "test", json_true());

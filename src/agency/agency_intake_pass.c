@@ -10,6 +10,7 @@
 #include "agency_ref.h"
 #include "clock.h"
 #include "letter_text.h"
+#include "payment_ref.h"
 
 void intake_result_set(intake_result *r, int status, const char *field, const char *detail)
 {
@@ -199,6 +200,9 @@ static void set_sender(intake_pass *p, const agency_cfg *cfg, agency_db *db,
     s->col_rrn = API_COL_RRN;
     s->col_name = API_COL_NAME;
     s->col_address = API_COL_ADDRESS;
+    s->col_amount = api_rows_col(p->rs, PAYMENT_COL_AMOUNT);
+    s->col_code = api_rows_col(p->rs, PAYMENT_COL_CODE);
+    s->col_due = api_rows_col(p->rs, PAYMENT_COL_DUE);
     s->db = db;
     s->idsvc = idsvc;
     s->quiet = 1;

@@ -36,6 +36,7 @@
 #include "csv.h"
 #include "http_client.h"
 #include "log.h"
+#include "payment_ref.h"
 #include "rrn.h"
 #include "letter_text.h"
 #include "template.h"
@@ -373,6 +374,7 @@ static int open_csv(sender *s, uint8_t sum[SHA256_LEN])
 static int check_columns(sender *s)
 {
     static const char *const builtin[] = {"title", "reference", "deadline"};
+    const char *why;
     size_t nf;
     const char *const *fields = template_fields(s->tpl, &nf);
 
@@ -383,12 +385,11 @@ static int check_columns(sender *s)
     if (s->col_rrn < 0 || s->col_name < 0 || s->col_address < 0)
         return cli_fail(CMD, "%s: the header row must name the columns rrn, name and address",
                         s->csv_path);
-    s->col_amount = csv_header_index(s->hdr, "amount_krw");
-    s->col_code = csv_header_index(s->hdr, "payment_code");
-    s->col_due = csv_header_index(s->hdr, "payment_due");
-    if ((s->col_amount < 0) != (s->col_code < 0) || (s->col_due >= 0 && s->col_amount < 0))
-        return cli_fail(CMD, "%s: a payment reference needs both columns amount_krw and"
-                        " payment_code (payment_due is optional)", s->csv_path);
+    s->col_amount = csv_header_index(s->hdr, PAYMENT_COL_AMOUNT);
+    s->col_code = csv_header_index(s->hdr, PAYMENT_COL_CODE);
+    s->col_due = csv_header_index(s->hdr, PAYMENT_COL_DUE);
+    if ((why = payment_ref_columns(s->col_amount >= 0, s->col_code >= 0, s->col_due >= 0)))
+        return cli_fail(CMD, "%s: %s", s->csv_path, why);
     for (size_t i = 0; i < 3; i++)
         if (csv_header_index(s->hdr, builtin[i]) >= 0)
             return cli_fail(CMD, "%s: column '%s' clashes with the built-in template field",

@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "letter_text.h"
 #include "log.h"
+#include "payment_ref.h"
 #include "seen_char.h"
 
 /* ---- rows ---- */
@@ -355,33 +356,18 @@ static const char *lookup_field(void *ctx, const char *name)
     return l->r->field[i];
 }
 
-/* The row's payment reference (amount_krw, payment_code, payment_due):
- * all blank for a notice that asks no payment, else a whole number of
- * won, a code and, when given, a due date. NULL, or what is wrong. */
-static const char *payment_of(const sender *s, send_row *r)
+/* The row's payment reference (amount_krw, payment_code, payment_due),
+ * judged as payment_ref.c judges every way in: NULL, or what is wrong
+ * with *column the column at fault. */
+static const char *payment_of(const sender *s, send_row *r, const char **column)
 {
-    const char *amount, *code, *due;
-    char *end;
-
+    *column = NULL;
     r->amount_krw = 0;
     if (s->col_amount < 0)
         return NULL;
-    amount = r->field[s->col_amount];
-    code = r->field[s->col_code];
-    due = s->col_due >= 0 ? r->field[s->col_due] : "";
-    if (!*amount && !*code && !*due)
-        return NULL;
-    errno = 0;
-    r->amount_krw = strtoll(amount, &end, 10);
-    if (errno || end == amount || *end || !field_amount_krw_ok(r->amount_krw))
-        return "amount_krw must be a whole number of won from 1 to 10^12";
-    if (!field_payment_code_ok(code, strlen(code)))
-        return FIELD_RULE_PAYMENT_CODE;
-    if (field_id_has_rrn(code, strlen(code))) /* the hub would refuse it when paid */
-        return FIELD_RULE_PAYMENT_CODE_RRN;
-    if (*due && (strlen(due) != 10 || agency_ref_deadline_check(due)))
-        return "payment_due must be a date, YYYY-MM-DD";
-    return NULL;
+    return payment_ref_check(r->field[s->col_amount], r->field[s->col_code],
+                             s->col_due >= 0 ? r->field[s->col_due] : NULL, &r->amount_krw,
+                             column);
 }
 
 static void render_row(sender *s, send_row *r)
@@ -389,11 +375,11 @@ static void render_row(sender *s, send_row *r)
     lookup_ctx l = {s, r};
     uint8_t sum[SHA256_LEN];
     char err[256];
-    const char *why = payment_of(s, r), *field = NULL;
+    const char *field = NULL, *why = payment_of(s, r, &field);
     buf out;
 
     if (why) {
-        agency_send_row_error(s, r->line, NULL, "%s", why);
+        agency_send_row_error(s, r->line, field, "%s", why);
         r->done = 1;
         return;
     }

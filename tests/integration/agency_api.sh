@@ -395,6 +395,36 @@ check "a reference whose answer was lost, again with another document: 409 namin
 r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "tax-2026-000002"' <<<"$NOTICE")" "${AUTH[@]}")
 check "... with the same document: the notice the hub made before" \
 	bash -c "[ \"\$(jq -r .notice <<<'$(body_of "$r")')\" = '$T1' ]"
+# ---- a payment reference (after the callbacks were counted) ----
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000090" | .payment = {"amount_krw":98000,"payment_code":"GIRO-B","payment_due":"2026-12-20"}')" "${AUTH[@]}")
+check "a notice with a payment object: 201" [ "$(status_of "$r")" = 201 ]
+NP=$(body_of "$r" | jq -r .notice)
+r=$(http GET "$API/v1/notices/tax-2026-000090" "" "${AUTH[@]}")
+check "GET shows the payment it asks" \
+	bash -c "jq -e '.payment == {\"amount_krw\":98000,\"payment_code\":\"GIRO-B\",\"payment_due\":\"2026-12-20\"}' <<<'$(body_of "$r")' >/dev/null"
+r=$(http GET "$API/v1/notices/tax-2026-000001" "" "${AUTH[@]}")
+check "... and payment null for a notice that asks none" \
+	bash -c "jq -e '.payment == null and has(\"payment\")' <<<'$(body_of "$r")' >/dev/null"
+REFP=$(state | jq -r --arg n "$NP" '.notices | to_entries[] | select(.value.notice == $n) | .key')
+"$HERALD" agency paid "$REFP" --config agency.ini >paid.out 2>paid.err
+check "agency paid, with no --amount or --code, reports the payment the API was given" \
+	bash -c "jq -e '.status == \"recorded\"' paid.out >/dev/null &&
+		curl -s '$HUB/test/state' | jq -e --arg r '$REFP' '.payments[-1] == {\"reference\":\$r,\"amount_krw\":98000,\"payment_code\":\"GIRO-B\"}' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000091" | .payment = {"amount_krw":98000}')" "${AUTH[@]}")
+check "a payment without its code: 400 naming payment.payment_code, nothing made" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"payment.payment_code\"' <<<'$(body_of "$r")' >/dev/null &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000091')\" = 404 ]"
+printf '%s\n' 'reference,rrn,name,address,amount,amount_krw,payment_code' \
+	'pay-1,971013-9019902,홍길동,서울,1,54000,GIRO-C' 'pay-2,971013-9019902,홍길동,서울,1,5x,GIRO-D' >pay.csv
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Paid%20tax&deadline=2026-12-31" "" \
+	-H 'Content-Type: text/csv' --data-binary @pay.csv "${AUTH[@]}")
+JOBP=$(body_of "$r" | jq -r .job)
+check "a CSV bulk with payment columns: line 3's bad amount refused naming payment.amount_krw" \
+	bash -c "wait_job() { for _ in \$(seq 1 200); do curl -s ${AUTH[*]@Q} '$API/v1/jobs/$JOBP' >jobp.json; jq -e '.state == \"done\"' jobp.json >/dev/null && return 0; sleep 0.05; done; return 1; }
+		wait_job && jq -e '.accepted == 1 and .failed == 1 and .errors[0].row == 3 and .errors[0].field == \"payment.amount_krw\"' jobp.json >/dev/null"
+r=$(http GET "$API/v1/notices/pay-1" "" "${AUTH[@]}")
+check "... and line 2 asks its payment" \
+	bash -c "jq -e '.payment.amount_krw == 54000 and .payment.payment_code == \"GIRO-C\" and .payment.payment_due == null' <<<'$(body_of "$r")' >/dev/null"
 # ---- a server without [idsvc] finds no recipients: 503, and stays up ----
 AG2=$(free_port)
 mkdir -p data2/templates

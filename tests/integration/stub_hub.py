@@ -34,6 +34,7 @@ notices = {}       # reference -> {"notice", "state", submitted fields but the C
 submissions = []   # every item ever POSTed (reference), duplicates included
 commons = []       # the "common" of each submission batch that had one
 events = []
+payments = []     # every POST /v1/payments body
 changes = []
 fast = {"delay_ms": 0}
 
@@ -110,6 +111,13 @@ class Hub(BaseHTTPRequestHandler):
                     out.append({"reference": c["reference"], "notice": rec["notice"],
                                 "status": "recorded" if final else "cancelled", "state": rec["state"]})
                 return self.reply(200, {"results": out})
+            if self.path == "/v1/payments":
+                rec = notices.get(b.get("reference"))
+                if not rec:
+                    return self.reply(404, {"error": "no notice with reference %s" % b.get("reference")})
+                payments.append(b)
+                return self.reply(200, {"notice": rec["notice"], "reference": b["reference"],
+                                        "status": "recorded"})
             if self.path == "/test/change":
                 rec = notices[b["reference"]]
                 rec["state"] = b["state"]
@@ -158,7 +166,7 @@ class Hub(BaseHTTPRequestHandler):
             if u.path == "/test/state":
                 return self.reply(200, {"notices": notices, "submissions": submissions,
                                         "commons": commons,
-                                        "events": events})
+                                        "events": events, "payments": payments})
         self.reply(404, {"error": "no such endpoint"})
 
     def log_message(self, fmt, *args):

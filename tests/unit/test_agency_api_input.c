@@ -337,6 +337,95 @@ static void bulk_csv(void **state)
     api_errors_free(&e);
 }
 
+/* The payment as the JSON form's payment object, the CSV's columns: the
+ * same three columns either way, judged by payment_ref.c's one rule, a
+ * bad member named as payment.X. */
+static void payment_reference(void **state)
+{
+    char body[1024];
+    api_rows rs;
+    api_errors e;
+    long c;
+    (void)state;
+
+    snprintf(body, sizeof body, "%.*s,\"payment\":{\"amount_krw\":98000,\"payment_code\":"
+             "\"GIRO-B\",\"payment_due\":\"2026-12-20\"}}", (int)strlen(one) - 1, one);
+    assert_int_equal(parse_one(body, &rs, &e), API_IN_OK);
+    assert_true((c = api_rows_col(&rs, "amount_krw")) >= 0);
+    assert_string_equal(api_row_field(&rs.rows[0], (size_t)c), "98000");
+    assert_string_equal(api_row_field(&rs.rows[0], (size_t)api_rows_col(&rs, "payment_code")),
+                        "GIRO-B");
+    assert_string_equal(api_row_field(&rs.rows[0], (size_t)api_rows_col(&rs, "payment_due")),
+                        "2026-12-20");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+
+    /* none asked: no columns at all */
+    assert_int_equal(parse_one(one, &rs, &e), API_IN_OK);
+    assert_int_equal(api_rows_col(&rs, "amount_krw"), -1);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+
+    static const struct {
+        const char *payment, *field, *detail;
+    } bad[] = {
+        {"{\"amount_krw\":0,\"payment_code\":\"G\"}", "payment.amount_krw", "whole number"},
+        {"{\"amount_krw\":\"98000\",\"payment_code\":\"G\"}", "payment.amount_krw", "whole number"},
+        {"{\"amount_krw\":98000.5,\"payment_code\":\"G\"}", "payment.amount_krw", "whole number"},
+        {"{\"amount_krw\":1000000000001,\"payment_code\":\"G\"}", "payment.amount_krw", "10^12"},
+        {"{\"amount_krw\":98000}", "payment.payment_code", "payment_code must be"},
+        {"{\"amount_krw\":98000,\"payment_code\":\"G B\"}", "payment.payment_code", "[A-Za-z0-9._:-]"},
+        {"{\"amount_krw\":98000,\"payment_code\":\"VA-9710139019902\"}", "payment.payment_code",
+         "resident registration number"},
+        {"{\"amount_krw\":98000,\"payment_code\":\"G\",\"payment_due\":\"2026-13-01\"}",
+         "payment.payment_due", "YYYY-MM-DD"},
+        {"{\"amount_krw\":98000,\"payment_code\":\"G\",\"due\":\"2026-12-01\"}", "payment",
+         "amount_krw, payment_code and payment_due only"},
+        {"{\"payment_due\":null}", "payment", "or be left out"},
+        {"\"98000\"", "payment", "must be an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, "%.*s,\"payment\":%s}", (int)strlen(one) - 1, one,
+                 bad[i].payment);
+        assert_int_equal(parse_one(body, &rs, &e), API_IN_BAD);
+        assert_string_equal(e.v[0].field, bad[i].field);
+        assert_non_null(strstr(e.v[0].detail, bad[i].detail));
+        api_rows_free(&rs);
+        api_errors_free(&e);
+    }
+    /* the payment's names are not personalisation */
+    static const char clash[] =
+        "{\"template\":\"tax\",\"reference\":\"r-1\",\"rrn\":\"971013-9019902\",\"name\":\"홍\","
+        "\"address\":\"서울\",\"personalisation\":{\"amount_krw\":\"98000\"},\"title\":\"T\","
+        "\"deadline\":\"2026-12-31\"}";
+    assert_int_equal(parse_one(clash, &rs, &e), API_IN_BAD);
+    assert_non_null(strstr(e.v[0].detail, "payment object"));
+    api_rows_free(&rs);
+    api_errors_free(&e);
+
+    /* CSV: the columns of agency send's file; a bad row alone refused */
+    static const char csv[] = "reference,rrn,name,address,amount_krw,payment_code,payment_due\n"
+                              "p-1,971013-9019902,홍,서울,98000,GIRO-B,2026-12-20\n"
+                              "p-2,971013-9019902,홍,서울,12x,GIRO-B,\n"
+                              "p-3,971013-9019902,홍,서울,,,\n";
+    api_common cm = {"tax", "T", "2026-12-31", NULL, NULL};
+    memset(&e, 0, sizeof e);
+    assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &cm, NOW, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.nrows, 2);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.v[0].row, 3);
+    assert_string_equal(e.v[0].field, "payment.amount_krw");
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    static const char half[] = "reference,rrn,name,address,amount_krw\n"
+                               "p-1,971013-9019902,홍,서울,98000\n";
+    memset(&e, 0, sizeof e);
+    assert_int_equal(api_input_bulk_csv(half, strlen(half), &cm, NOW, &rs, &e), API_IN_BAD);
+    assert_non_null(strstr(e.v[0].detail, "needs both columns"));
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
 static void problems_mask_rrns(void **state)
 {
     char s[] = "RRN 9710139019902 and 971013-9019902, not 12345-1234567 nor 1234567";
@@ -426,6 +515,7 @@ int main(void)
         cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),
         cmocka_unit_test(bulk_over_the_limit),
         cmocka_unit_test(bulk_csv),
+        cmocka_unit_test(payment_reference),
         cmocka_unit_test(problems_mask_rrns),
         cmocka_unit_test(callback_rules),
         cmocka_unit_test(api_references),
