@@ -7,6 +7,7 @@
  * (agency_problem.h). The caller's reference is the caller's name for a
  * notice; the agency's own is derived from it (agency_ref_api), so the
  * same reference twice is the same notice. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,19 @@
 /* How long POST /v1/notices waits for the hub's answer before it says
  * 202 "queued" (the notice still goes; GET tells the outcome). */
 #define NOTICE_WAIT_MS 30000
+
+/* Server threads waiting in POST /v1/notices now. A wait holds its
+ * thread, and the same few threads serve citizens' documents and the
+ * console: while the hub is slow, posts beyond all threads but one answer
+ * 202 "queued" at once instead of waiting. */
+static atomic_long notice_waiters;
+
+static long notice_wait_ms(const agency_api *api)
+{
+    long threads = api->cfg ? api->cfg->threads : 1;
+
+    return atomic_fetch_add(&notice_waiters, 1) < threads - 1 ? NOTICE_WAIT_MS : 0;
+}
 
 static int content_is(const http_request *req, const char *type)
 {
@@ -153,7 +167,8 @@ void agency_api_post_notice(void *role, const void *caller, const http_request *
         api_rows_free(&rs);
         return;
     }
-    agency_intake_notice(api->intake, &rs, NOTICE_WAIT_MS, &res);
+    agency_intake_notice(api->intake, &rs, notice_wait_ms(api), &res);
+    atomic_fetch_sub(&notice_waiters, 1);
     api_rows_free(&rs);
     if ((res.status == 201 || res.status == 200) &&
         answer_notice(api, caller_ref, res.status, resp) == 0) {
