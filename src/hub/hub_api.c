@@ -438,11 +438,22 @@ http_metrics *hub_api_metrics_new(void)
     return http_metrics_new(routes, NROUTES);
 }
 
+/* A known key of the wrong role (a platform's on an agency's route) is
+ * refused here too, before its body is read: answered only in the
+ * handler, it could have the hub buffer a body of the route's limit. */
 int hub_api_gate(void *ctx, const http_request *req, size_t *max_body)
 {
     hub *h = ctx;
+    int exact, status = http_route_gate(routes, NROUTES, &h->clients, req, max_body);
+    const http_route *r;
+    const apikey_entry *key;
 
-    return http_route_gate(routes, NROUTES, &h->clients, req, max_body);
+    /* who before how: the wrong role's 403 before a wrong type's 415 */
+    if ((status && status != 415) || !(r = http_route_gated(routes, NROUTES, req, &exact)) ||
+        r->callers == HTTP_ANYONE ||
+        !(key = apikeys_check(&h->clients, http_header(req, "Authorization"))))
+        return status;
+    return r->callers & (1u << h->roles[key - h->clients.entries]) ? status : 403;
 }
 
 /* The client of the hub behind req's key, if r lets it call; else

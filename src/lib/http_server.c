@@ -186,6 +186,7 @@ static enum MHD_Result refuse(http_server *s, struct MHD_Connection *conn, uploa
         http_reply_error(&r, 401, "missing or unknown API key");
         http_add_header(&r, "WWW-Authenticate", "Bearer");
         break;
+    case 403: http_reply_error(&r, 403, "this API key may not call this route"); break;
     case 404: http_reply_not_found(&r); break;
     case 405: http_reply_error(&r, 405, "%s is not allowed here", method); break;
     case 413: http_reply_error(&r, 413, "request body too large"); break;
@@ -199,6 +200,7 @@ static enum MHD_Result refuse(http_server *s, struct MHD_Connection *conn, uploa
     if (s->refusal)
         s->refusal(s->ctx, status, status == 401 ? "missing or unknown API key"
                                 : status == 413 ? "request body too large"
+                                : status == 403 ? "this API key may not call this route"
                                 : "request refused", &r);
     ok = send_response(conn, &r);
     response_free(&r);
@@ -222,9 +224,10 @@ static enum MHD_Result begin_request(http_server *s, struct MHD_Connection *conn
         int status = s->gate(s->ctx, &head, &u->max);
         if (status) {
             u->refused = status;
-            if (status == 401)
-                log_warn("%s %s refused before its body: missing or unknown API key",
-                         method, url);
+            if (status == 401 || status == 403)
+                log_warn("%s %s refused before its body: %s", method, url,
+                         status == 401 ? "missing or unknown API key"
+                                       : "an API key this route is not for");
             /* Answering while a client is still sending makes the kernel
              * reset the connection, and the client sees no answer at all.
              * So answer now only when no body will come (or the client

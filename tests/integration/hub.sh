@@ -122,6 +122,9 @@ head -c 900000 /dev/zero | tr '\0' ' ' >big.txt
 r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "$H/v1/notices")
 check "a keyless 900 KB upload is refused from its headers, before its body is buffered" \
 	bash -c "[ '$r' = 401 ] && grep -q 'POST /v1/notices refused before its body' hub.log"
+r=$(curl -s -o /dev/null -w '%{http_code}' "${EARLY[@]}" -X POST --data-binary @big.txt "${A_MSG[@]}" "$H/v1/notices")
+check "a platform's key on an agency's route: 403 from the headers, before the body is buffered" \
+	bash -c "[ '$r' = 403 ] && grep -q 'POST /v1/notices refused before its body: an API key this route is not for' hub.log"
 r1=$(curl -s -o /dev/null -w '%{http_code}' "$H/v1/notices/900101-1234567")
 r2=$(curl -s -o /dev/null -w '%{http_code}' "$H/v1/notices/x%0A2026-01-01T00:00:00.000Z%20herald-hub%20error:%20forged")
 check "a refused path is logged with an RRN in it masked and no line of its own for a decoded %0A" \
