@@ -350,6 +350,30 @@ static int keep_for_retry(sms_store *s, sms_result *r, size_t n)
     return 0;
 }
 
+/* A recovery that failed is tried again at the next loss (the link is
+ * started again for it): the alerts it was to put back as never sent
+ * stay listed for it, or they would be queued again as possible
+ * duplicates though no phone got them. Called with mx held. */
+static void keep_unsent(sms_store *s, const long long *unsent, size_t n, const sms_alert *incoming)
+{
+    size_t k = n;
+
+    for (const sms_alert *a = incoming; a; a = a->qnext)
+        k++;
+    if (!k)
+        return;
+    if (grow((void **)&s->unsent, &s->unsent_cap, s->nunsent + k, sizeof *s->unsent) != 0) {
+        log_error("sms: out of memory: %zu alerts never sent will be queued again as possible"
+                  " duplicates", k);
+        return;
+    }
+    if (n)
+        memcpy(s->unsent + s->nunsent, unsent, n * sizeof *unsent);
+    s->nunsent += n;
+    for (const sms_alert *a = incoming; a; a = a->qnext)
+        s->unsent[s->nunsent++] = a->id;
+}
+
 /* A loss, or outcomes due: taken out under mx, recorded without it. */
 static void record_round(sms_store *s)
 {
@@ -378,10 +402,12 @@ static void record_round(sms_store *s)
     int unrecovered = lost && recover(s, unsent, nunsent, incoming, why) != 0;
     for (sms_alert *a = incoming; a; a = a->qnext)
         back++;
-    free_list(incoming);
-    free(unsent);
 
     pthread_mutex_lock(&s->mx);
+    if (unrecovered)
+        keep_unsent(s, unsent, nunsent, incoming);
+    free_list(incoming);
+    free(unsent);
     s->db_ms += clock_mono_ms() - t0;
     size_t answers = 0;
     for (size_t i = 0; ok && i < n; i++) {

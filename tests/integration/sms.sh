@@ -310,6 +310,31 @@ check "... the phone got each text, at most twice, and only those recorded as po
 		(unique | length) == 400 and length - 400 <= \$d and (group_by(.) | map(length) | max) <= 2' >/dev/null"
 check "the drop was logged with what was queued again" log_has 'queued again as possible duplicates'
 
+# ---- a drop whose recovery the database refuses at first
+# The alerts held but never sent must go back as never sent when the
+# recovery is tried again (the link is started again for it), not as
+# possible duplicates: no phone got them.
+sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TABLE test_block(x); INSERT INTO test_block VALUES (1);
+	CREATE TRIGGER test_refuse_recovery BEFORE UPDATE OF state ON outbox
+	WHEN OLD.state = 'submitting' AND NEW.state = 'queued' AND EXISTS (SELECT 1 FROM test_block)
+	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+curl -s -o /dev/null -X POST --data-binary '{"drop_after":150,"drop_unanswered":20}' "$CONTROL/config"
+relay_range 1400 1799 "$RKB" "Recovered late" >/dev/null
+check "a recovery the database refuses is logged" \
+	log_has 'cannot queue the unanswered alerts again; the link will be started again'
+sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_recovery; DROP TABLE test_block"
+# (accepted, not all delivered: the link is started again twice in a
+# second, and this SMSC, unlike a carrier's, never sends a receipt again)
+check "... then all 400 alerts end accepted by the SMSC: none lost" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 1400)' AND notice <= '$(notice_id 1799)' AND state IN ('accepted', 'delivered')" 400
+check "... the recovery tried again put the alerts never sent back as never sent" \
+	bash -c "grep -a 'outcomes that could not be recorded were given up: ' platform.log | grep -qv ' 0 never sent back'"
+LDUPS=$(q "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 1400)' AND notice <= '$(notice_id 1799)' AND duplicate = 1")
+LSENT=$(stats | jq '[.destinations["01033334444"].texts[] | select(test("Recovered late"))] | length')
+echo "# after the late recovery: $LDUPS flagged possible duplicates; the SMSC took $LSENT texts for 400 alerts"
+check "... flagged possible duplicates: only what the SMSC may have had (at most its window, 100), not the alerts never sent" \
+	bash -c "[ $LDUPS -le 100 ] && [ $LSENT -le $((400 + LDUPS)) ]"
+
 # ---- receipts the database cannot take at once
 # A trigger makes recording these three alerts' delivery fail, as a full
 # disk would: the round is rolled back, and its outcomes must be kept and
