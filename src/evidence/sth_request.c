@@ -121,6 +121,17 @@ sth_answer_status sth_request_check(const sth *last, const sth_request *req, uin
                  (unsigned long long)h->timestamp_ms);
         return STH_REFUSED;
     }
+    /* The empty tree has one root (RFC 9162 §2.1.1): another, signed,
+     * would claim it, and no later head could be proved to extend it. */
+    if (h->tree_size == 0) {
+        uint8_t empty[MERKLE_HASH_LEN];
+        sha256("", 0, empty);
+        if (memcmp(h->root_hash, empty, MERKLE_HASH_LEN) != 0) {
+            snprintf(why, whylen, "tree size 0 with a root that is not the empty tree's"
+                                  " (SHA-256 of nothing)");
+            return STH_REFUSED;
+        }
+    }
     if (!last)
         return STH_SIGNED;
     if (h->tree_size < last->tree_size) {

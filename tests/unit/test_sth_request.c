@@ -103,6 +103,28 @@ static void inconsistent_heads_are_refused(void **state)
     assert_int_equal(sth_request_check(&last, &r, NOW, why, sizeof why), STH_REFUSED);
 }
 
+/* The empty tree's head, first or not, has the empty tree's root: one
+ * with another would leave the signer unable to sign any later head. */
+static void an_empty_head_needs_the_empty_root(void **state)
+{
+    sth_request r;
+    char why[256];
+    (void)state;
+
+    memset(&r, 0, sizeof r);
+    r.head = head_of(0, NOW);
+    assert_int_equal(sth_request_check(NULL, &r, NOW, why, sizeof why), STH_SIGNED);
+    sth last = r.head;
+    r = request_of(0, 5, NOW);
+    assert_int_equal(sth_request_check(&last, &r, NOW, why, sizeof why), STH_SIGNED);
+    memset(&r, 0, sizeof r);
+    r.head = head_of(0, NOW);
+    r.head.root_hash[3] ^= 1;
+    assert_int_equal(sth_request_check(NULL, &r, NOW, why, sizeof why), STH_REFUSED);
+    assert_non_null(strstr(why, "empty tree"));
+    assert_int_equal(sth_request_check(&last, &r, NOW, why, sizeof why), STH_REFUSED);
+}
+
 static void a_proof_from_another_head_is_stale(void **state)
 {
     sth last = head_of(20, NOW - 1000);
@@ -265,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(consistent_heads_are_signed),
         cmocka_unit_test(inconsistent_heads_are_refused),
+        cmocka_unit_test(an_empty_head_needs_the_empty_root),
         cmocka_unit_test(a_proof_from_another_head_is_stale),
         cmocka_unit_test(requests_round_trip_and_limits_hold),
         cmocka_unit_test(answers_round_trip_and_limits_hold),
