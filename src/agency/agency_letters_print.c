@@ -106,18 +106,22 @@ static void fail(part *p, const char *why)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* Draws one letter and adds its manifest row. */
-static int draw(part *p, letter_pdf *pdf, const job *j)
+/* Draws one letter and adds its manifest row: 0, or -1 with err saying
+ * which letter failed and why. */
+static int draw(part *p, letter_pdf *pdf, const job *j, char *err, size_t errlen)
 {
     print *pr = p->pr;
-    char link[FIELD_LINK_MAX + 1];
+    char link[FIELD_LINK_MAX + 1], why[200];
     letter_fit fit;
     int pages;
 
     agency_ref_link(pr->b->cfg->public_url, j->reference, link);
     letter l = {j->reference, j->notice, j->name, j->address, j->text, link, pr->verify_url};
-    if (letter_pdf_add(pdf, &l, &pages, &fit) != 0)
+    if (letter_pdf_add(pdf, &l, &pages, &fit, why, sizeof why) != 0) {
+        snprintf(err, errlen, "letter %ld (reference %s): %s", p->first_letter + p->letters,
+                 j->reference, why);
         return -1;
+    }
     fprintf(p->rows, "%ld,", p->first_letter + p->letters);
     csv_field(p->rows, j->reference);
     fprintf(p->rows, ",%s,", j->notice);
@@ -135,7 +139,12 @@ static int draw(part *p, letter_pdf *pdf, const job *j)
                      " installed font has, printed as a box", j->reference,
                      p->first_letter + p->letters - 1);
     }
-    return ferror(p->rows) ? -1 : 0;
+    if (!ferror(p->rows))
+        return 0;
+    snprintf(err, errlen, "letter %ld (reference %s): writing its manifest row failed: %s",
+             p->first_letter + p->letters - 1, j->reference,
+             errno ? strerror(errno) : "a write error");
+    return -1;
 }
 
 static int close_synced(FILE *f)
@@ -157,14 +166,16 @@ static void *drawing_thread(void *arg)
     if (!pdf)
         fail(p, err);
     while ((j = take(p))) {
-        if (!p->failed && draw(p, pdf, j) != 0)
-            fail(p, "writing the PDF failed");
+        if (!p->failed && draw(p, pdf, j, err, sizeof err) != 0)
+            fail(p, err);
         free(j);
     }
     if (pdf && letter_pdf_finish(pdf, err, sizeof err) != 0)
         fail(p, err);
-    if (close_synced(p->out) != 0)
-        fail(p, "writing the PDF failed");
+    if (close_synced(p->out) != 0) {
+        snprintf(err, sizeof err, "writing the PDF failed: %s", strerror(errno));
+        fail(p, err);
+    }
     p->out = NULL;
     return NULL;
 }
@@ -278,7 +289,8 @@ static int read_letter(void *ctx, int k, const agency_letter_row *row)
     }
     if (give(p, j) != 0) {
         free(j);
-        snprintf(pr->b->err, sizeof pr->b->err, "%s (line %ld)", p->err, row->line);
+        /* p->err names the letter that failed, which need not be row's */
+        snprintf(pr->b->err, sizeof pr->b->err, "%s: %s", p->file, p->err);
         return -1;
     }
     return 0;

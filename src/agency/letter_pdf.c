@@ -5,6 +5,7 @@
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,6 +49,7 @@ struct letter_pdf {
     int nblocks;
     letter_sender sender;
     int write_failed;
+    int write_errno; /* why the first failed write did */
 };
 
 enum { F_SMALL, F_NOTE, F_INFO, F_BODY, F_BOLD, F_RETURN };
@@ -65,6 +67,8 @@ static cairo_status_t write_out(void *ctx, const unsigned char *data, unsigned i
     letter_pdf *p = ctx;
 
     if (fwrite(data, 1, len, p->out) != len) {
+        if (!p->write_failed)
+            p->write_errno = errno;
         p->write_failed = 1;
         return CAIRO_STATUS_WRITE_ERROR;
     }
@@ -373,15 +377,35 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
     return page;
 }
 
-int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit)
+/* Why drawing or writing failed, for an operator: the file's error (a
+ * full disk) before cairo's own status. */
+static void describe_failure(const letter_pdf *p, cairo_status_t st, char *err, size_t errlen)
 {
-    if (letter_paras_set(p->body, l->text) != 0)
+    if (!err)
+        return;
+    if (p->write_failed)
+        snprintf(err, errlen, "writing the PDF failed: %s",
+                 p->write_errno ? strerror(p->write_errno) : "short write");
+    else
+        snprintf(err, errlen, "drawing the PDF failed: %s",
+                 st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : "out of memory");
+}
+
+int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit, char *err,
+                   size_t errlen)
+{
+    if (letter_paras_set(p->body, l->text) != 0) {
+        describe_failure(p, CAIRO_STATUS_SUCCESS, err, errlen);
         return -1;
+    }
     *pages = walk_body(p, NULL, 0);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     draw_head(p, l, fit, *pages);
     walk_body(p, l, *pages);
-    return cairo_status(p->cr) == CAIRO_STATUS_SUCCESS && !p->write_failed ? 0 : -1;
+    if (cairo_status(p->cr) == CAIRO_STATUS_SUCCESS && !p->write_failed)
+        return 0;
+    describe_failure(p, cairo_status(p->cr), err, errlen);
+    return -1;
 }
 
 letter_pdf *letter_pdf_start(FILE *out, const letter_sender *sender, char *err, size_t errlen)
@@ -448,10 +472,11 @@ int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen)
     /* after the surface: the PDF writes the recorded parts at its end */
     cairo_surface_destroy(p->first_page);
     cairo_surface_destroy(p->qr_note);
-    ok = cairo_surface_status(p->surface) == CAIRO_STATUS_SUCCESS && !p->write_failed;
+    cairo_status_t st = cairo_surface_status(p->surface);
+    ok = st == CAIRO_STATUS_SUCCESS && !p->write_failed;
+    if (!ok)
+        describe_failure(p, st, err, errlen);
     cairo_surface_destroy(p->surface);
     free(p);
-    if (!ok && err)
-        snprintf(err, errlen, "writing the PDF failed");
     return ok ? 0 : -1;
 }

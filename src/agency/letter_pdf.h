@@ -54,8 +54,10 @@ typedef struct letter_pdf letter_pdf;
  * letter_pdf_finish). NULL with err set. */
 letter_pdf *letter_pdf_start(FILE *out, const letter_sender *sender, char *err, size_t errlen);
 /* Draws one letter from a new page; *pages its page count, *fit how its
- * address fit. 0, or -1 when the surface failed. */
-int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit);
+ * address fit. 0, or -1 with err set (the file's error, as a full disk,
+ * or cairo's) when the surface failed. */
+int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit, char *err,
+                   size_t errlen);
 /* Writes the rest of the file and frees p. 0, or -1 with err set. */
 int letter_pdf_finish(letter_pdf *p, char *err, size_t errlen);
 

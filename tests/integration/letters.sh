@@ -174,6 +174,18 @@ print("ok", len(rows), sum(pages.values()), len(files))
 PY
 }
 
+# A write that fails while drawing (a full disk; here a limit on the
+# size of the files written, 512 KiB, under what the PDF will need; the
+# WAL emptied first, so that the database's own few writes fit): the run
+# stops, naming the letter it was drawing and why, and marks none
+# printed, so the next run prints them all.
+sqlite3 -cmd '.timeout 10000' data/agency.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+(trap '' XFSZ; ulimit -f 512; exec "$HERALD" agency postal --config agency.ini --letters) >full.json 2>full.err
+rc=$?
+check "a PDF write that fails: exit 1, naming the letter and the cause, not a reader's line" \
+	bash -c "[ $rc = 1 ] && grep -q 'letter [0-9]* (reference [^)]*): writing the PDF failed: File too large' full.err &&
+		! grep -q '(line [0-9]*)' full.err"
+sed 's/^/# /' full.err | tail -n 2
 "$HERALD" agency postal --config agency.ini --letters >run1.json 2>run1.err
 rc=$?
 check "postal --letters prints a batch of $N letters, in one PDF (fewer than 2,000 letters)" \
