@@ -64,6 +64,10 @@ void agency_metrics_render(agency_api *a, buf *b);
  * known key, and each route's own body limit. */
 int agency_api_gate(void *ctx, const http_request *req, size_t *max_body);
 
+/* Server threads waiting now in POST /v1/notices for the hub's answer
+ * (GET /metrics). */
+long agency_api_notice_waits(void);
+
 /* The back-office handlers (agency_api_notices.c). */
 void agency_api_post_notice(void *role, const void *caller, const http_request *req,
                             http_response *resp);

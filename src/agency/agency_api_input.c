@@ -310,6 +310,27 @@ static int json_common(json_t *o, api_rows *rs, long long now_ms, api_errors *e)
     return check_common(rs, &c, now_ms, e);
 }
 
+/* The payment's three columns, after rrn, name and address, when any of
+ * the notices (a bulk's array of them, or the one) gives a payment: added
+ * together and first, so that the column limit falls on personalisation
+ * alike whatever the rows' order. */
+static int payment_cols_for(api_rows *rs, json_t *notices)
+{
+    size_t n = json_is_array(notices) ? json_array_size(notices) : 1;
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *one = json_is_array(notices) ? json_array_get(notices, i) : notices;
+        json_t *pay = json_is_object(one) ? json_object_get(one, "payment") : NULL;
+        if (pay && !json_is_null(pay)) {
+            for (size_t c = 0; c < 3; c++)
+                if (add_col(rs, payment_cols[c]) != 0)
+                    return -1;
+            return 0;
+        }
+    }
+    return 0;
+}
+
 /* Adds the personalisation keys of one notice object to the columns.
  * A bad key is the row's error (returns 1); -1 out of memory. */
 static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
@@ -317,18 +338,10 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
     json_t *p = json_object_get(n, "personalisation"), *pay = json_object_get(n, "payment"), *v;
     const char *k;
 
-    if (pay && !json_is_null(pay)) {
-        if (!json_is_object(pay))
-            return api_errors_add(e, row, "payment", "payment must be an object: amount_krw, "
-                                  "payment_code and payment_due") ? -1 : 1;
-        for (size_t i = 0; i < 3; i++)
-            if (api_rows_col(rs, payment_cols[i]) < 0 &&
-                (rs->ncols >= API_MAX_COLS || add_col(rs, payment_cols[i]) != 0))
-                return rs->ncols >= API_MAX_COLS
-                           ? (api_errors_add(e, row, "payment", "too many fields in one "
-                                             "request") ? -1 : 1)
-                           : -1;
-    }
+    /* (the payment's columns were added before any row's keys) */
+    if (pay && !json_is_null(pay) && !json_is_object(pay))
+        return api_errors_add(e, row, "payment", "payment must be an object: amount_krw, "
+                              "payment_code and payment_due") ? -1 : 1;
     if (!p || json_is_null(p))
         return 0;
     if (!json_is_object(p))
@@ -346,7 +359,10 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
             continue;
         if (rs->ncols >= API_MAX_COLS)
             return api_errors_add(e, row, "personalisation", "at most %d personalisation "
-                                  "fields in one request", API_MAX_COLS - 3) ? -1 : 1;
+                                  "fields in one request%s", API_MAX_COLS - 3 -
+                                  (api_rows_col(rs, PAYMENT_COL_AMOUNT) >= 0 ? 3 : 0),
+                                  api_rows_col(rs, PAYMENT_COL_AMOUNT) >= 0 ? " with a payment"
+                                                                            : "") ? -1 : 1;
         if (add_col(rs, k) != 0)
             return -1;
     }
@@ -364,6 +380,15 @@ static int take_payment(api_rows *rs, json_t *pay, long row, char amount[24],
     json_t *v;
     long long n;
 
+    long c0 = api_rows_col(rs, PAYMENT_COL_AMOUNT);
+
+    /* Where the request has a payment column, every notice gives it
+     * (blank for none), as a CSV's column does: a template showing one
+     * renders it empty, not "the template needs this field". */
+    for (size_t i = 0; c0 >= 0 && i < 3; i++) {
+        vals[c0 + (long)i] = "";
+        lens[c0 + (long)i] = 0;
+    }
     if (!pay || json_is_null(pay))
         return 0;
     json_object_foreach(pay, k, v) {
@@ -394,9 +419,8 @@ static int take_payment(api_rows *rs, json_t *pay, long row, char amount[24],
         return api_errors_add(e, row, "payment", "payment must give amount_krw and "
                               "payment_code, or be left out") ? -1 : 1;
     for (size_t i = 0; i < 3; i++) {
-        long c = api_rows_col(rs, payment_cols[i]);
-        vals[c] = text[i];
-        lens[c] = text[i] ? strlen(text[i]) : 0;
+        vals[c0 + (long)i] = text[i] ? text[i] : "";
+        lens[c0 + (long)i] = text[i] ? strlen(text[i]) : 0;
     }
     return 0;
 }
@@ -482,7 +506,7 @@ int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *o
     if ((rc = parse_object(body, len, &o, errs)) != API_IN_OK)
         return rc;
     rc = json_common(o, out, now_ms, errs);
-    if (rc == API_IN_OK && start_cols(out) != 0)
+    if (rc == API_IN_OK && (start_cols(out) != 0 || payment_cols_for(out, o) != 0))
         rc = API_IN_NO_MEMORY;
     if (rc == API_IN_OK) {
         int r = collect_cols(out, o, 0, errs);
@@ -576,7 +600,8 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
         goto done;
     }
     rc = API_IN_NO_MEMORY;
-    if (start_cols(out) != 0 || !(refused = calloc(json_array_size(list), 1)))
+    if (start_cols(out) != 0 || !(refused = calloc(json_array_size(list), 1)) ||
+        payment_cols_for(out, list) != 0)
         goto done;
     json_array_foreach(list, i, n) {
         int r = json_is_object(n) ? collect_cols(out, n, (long)i + 1, errs) : 0;

@@ -32,8 +32,14 @@
 /* Server threads waiting in POST /v1/notices now. A wait holds its
  * thread, and the same few threads serve citizens' documents and the
  * console: while the hub is slow, posts beyond all threads but one answer
- * 202 "queued" at once instead of waiting. */
+ * 202 "queued" at once instead of waiting (so with one thread, every
+ * post does). */
 static atomic_long notice_waiters;
+
+long agency_api_notice_waits(void)
+{
+    return atomic_load(&notice_waiters);
+}
 
 static long notice_wait_ms(const agency_api *api)
 {

@@ -2,6 +2,7 @@
  * requests: the events waiting in the outbox for the hub (a short table:
  * rows leave it once the hub took them), and the database's size. Who
  * may read it is agency.ini's [agency] metrics. */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "agency_api.h"
@@ -43,6 +44,11 @@ void agency_metrics_render(agency_api *a, buf *b)
     const char *files[] = {a->cfg->db_path};
 
     metrics_info(b, "agency");
+    metrics_family(b, "herald_agency_api_notice_waits", "gauge",
+                   "Server threads waiting in POST /v1/notices for the hub's answer; all but "
+                   "one may, further posts are answered 202 queued at once.");
+    metrics_sample_u64(b, "herald_agency_api_notice_waits", NULL, 0,
+                       (uint64_t)agency_api_notice_waits());
     metrics_db_render(&a->queues, b);
     metrics_db_sizes(b, files, 1);
 }

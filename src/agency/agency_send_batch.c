@@ -363,7 +363,7 @@ static const char *payment_of(const sender *s, send_row *r, const char **column)
 {
     *column = NULL;
     r->amount_krw = 0;
-    if (s->col_amount < 0)
+    if (s->col_amount < 0 || s->col_code < 0) /* both or none: agency send and the API see to it */
         return NULL;
     return payment_ref_check(r->field[s->col_amount], r->field[s->col_code],
                              s->col_due >= 0 ? r->field[s->col_due] : NULL, &r->amount_krw,

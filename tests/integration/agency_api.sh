@@ -37,6 +37,7 @@ plain_http = loopback
 [agency]
 name = nts
 dir = data
+metrics = public
 listen = 127.0.0.1:$AGPORT
 public_url = http://127.0.0.1:$AGPORT/
 poll_ms = 100
@@ -404,7 +405,9 @@ for i in 1 2 3; do
 	http POST "$API/v1/notices" "$(bad ".reference = \"tax-2026-00010$i\"")" "${AUTH[@]}" >held$i.out &
 	held+=($!)
 done
-sleep 1
+waits() { curl -s "$API/metrics" | awk '$1 == "herald_agency_api_notice_waits" {print $2}'; }
+for _ in $(seq 1 200); do [ "$(waits)" = 3 ] && break; sleep 0.05; done
+echo "# threads waiting in POST /v1/notices: $(waits)"
 t0=$(date +%s%N)
 r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000104"')" "${AUTH[@]}")
 ms=$((($(date +%s%N) - t0) / 1000000))

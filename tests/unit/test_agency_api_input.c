@@ -14,6 +14,7 @@
 #include "agency_callback.h"
 #include "agency_problem.h"
 #include "agency_ref.h"
+#include "buf.h"
 #include "crypto.h"
 #include "json_wipe.h"
 
@@ -402,6 +403,39 @@ static void payment_reference(void **state)
     assert_non_null(strstr(e.v[0].detail, "payment object"));
     api_rows_free(&rs);
     api_errors_free(&e);
+
+    /* A bulk: a row without a payment gives its columns blank, as a CSV
+     * row does; the payment's columns come first, so a row of many
+     * personalisation fields meets the limit whatever the rows' order. */
+    {
+        buf b;
+        buf_init(&b, 8192);
+        buf_puts(&b, "{\"template\":\"tax\",\"title\":\"T\",\"deadline\":\"2026-12-31\","
+                     "\"notices\":[{\"reference\":\"m-1\",\"rrn\":\"x\",\"name\":\"n\","
+                     "\"address\":\"a\",\"personalisation\":{");
+        for (int i = 0; i < 60; i++)
+            buf_printf(&b, "%s\"f%d\":\"v\"", i ? "," : "", i);
+        buf_puts(&b, "}},{\"reference\":\"m-2\",\"rrn\":\"x\",\"name\":\"n\",\"address\":"
+                     "\"a\",\"payment\":{\"amount_krw\":5,\"payment_code\":\"G\"}},"
+                     "{\"reference\":\"m-3\",\"rrn\":\"x\",\"name\":\"n\",\"address\":\"a\"}]}");
+        memset(&e, 0, sizeof e);
+        assert_int_equal(api_input_bulk_json(b.data, b.len, NOW, &rs, &e), API_IN_OK);
+        assert_true(rs.ncols <= API_MAX_COLS);
+        assert_int_equal(api_rows_col(&rs, "amount_krw"), 3);
+        assert_int_equal(api_rows_col(&rs, "payment_code"), 4);
+        assert_int_equal(rs.nrows, 2);
+        assert_int_equal(e.n, 1);
+        assert_int_equal(e.v[0].row, 1);
+        assert_non_null(strstr(e.v[0].detail, "at most 58 personalisation fields"));
+        assert_string_equal(rs.rows[0].ref, "m-2");
+        assert_string_equal(api_row_field(&rs.rows[0], 3), "5");
+        assert_string_equal(rs.rows[1].ref, "m-3");
+        assert_true(rs.rows[1].present & (1ull << 3));
+        assert_string_equal(api_row_field(&rs.rows[1], 3), "");
+        api_rows_free(&rs);
+        api_errors_free(&e);
+        buf_free(&b);
+    }
 
     /* CSV: the columns of agency send's file; a bad row alone refused */
     static const char csv[] = "reference,rrn,name,address,amount_krw,payment_code,payment_due\n"
