@@ -167,8 +167,10 @@ check "... (the SMSC got the generic_nack)" smsc_has ".generic_nacks_received ==
 check "... logged with what was wrong" log_has 'refused a PDU from the SMSC (command_id 0x000000ff.*unknown command id'
 check "a deliver_sm cut short is answered generic_nack and logged" inject malformed_deliver
 check "... (the SMSC got the generic_nack)" smsc_has ".generic_nacks_received == $((NACKS + 2))"
+RANSWERS=$(stats | jq '.receipts_acked + .receipts_nacked')
 check "a receipt for a message id never issued is logged and answered" inject unknown_receipt
 check "... logged" log_has 'a receipt for message id "ffffffffffffffff", which no alert of ours has'
+check "... (the SMSC got a deliver_sm_resp for it)" smsc_has ".receipts_acked + .receipts_nacked == $((RANSWERS + 1))"
 BINDS=$(stats | jq .binds)
 check "a command_length of 1 MiB: the stream is given up and the channel binds again" inject oversize
 check "... logged" log_has 'unreadable stream from the SMSC'
