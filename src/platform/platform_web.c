@@ -380,15 +380,19 @@ static void get_notice(platform *p, const member *m, const char *id, const char 
     notice_page(p, resp, 200, &n, token, NULL, NULL);
 }
 
-/* "link?token=T", or "&token=" when the link already has a query. */
+/* "link?token=T", or "&token=" when the link already has a query; before
+ * a "#fragment", which the browser never sends (the token would not reach
+ * the agency). */
 static void redirect_with_token(http_response *resp, const char *link, const char *token)
 {
+    size_t base = strcspn(link, "#");
     buf loc;
 
     buf_init(&loc, strlen(link) + strlen(token) + 16);
-    buf_puts(&loc, link);
-    buf_puts(&loc, strchr(link, '?') ? "&token=" : "?token=");
+    buf_append(&loc, link, base);
+    buf_puts(&loc, memchr(link, '?', base) ? "&token=" : "?token=");
     buf_puts(&loc, token);
+    buf_puts(&loc, link + base);
     if (loc.broken) {
         http_reply_error(resp, 500, "out of memory");
     } else {

@@ -255,6 +255,14 @@ cp open.out open_other.out
 check "an unknown notice: 404" [ "$(open_notice 0193a000-0000-7000-8000-0000000000ff 1592)" = 404 ]
 check "... the two pages are the same, byte for byte" cmp -s open.out open_other.out
 
+# A link with a query and a fragment: the token joins the query, before
+# the fragment, which browsers never send.
+NF=0193a000-0000-7000-8000-0000000000f8
+relay "$(item $NF $RKA 'Fragment' | jq -c --arg n $NF '.link = "http://127.0.0.1:7004/documents/" + $n + "?lang=ko#part-2"')" >/dev/null
+code=$(open_notice $NF 1592)
+check "a link with a query and a #fragment: the token goes into the query, the fragment after it" \
+	bash -c "[ $code = 303 ] && grep -qiE '^location: http://127.0.0.1:7004/documents/$NF\?lang=ko&token=[A-Za-z0-9_.-]+#part-2' open.hdr"
+
 # HTML escaping of relayed text.
 N7=0193a000-0000-7000-8000-000000000007
 relay "$(item $N7 $RKA '<b>x</b> & "q"')" >/dev/null
