@@ -95,6 +95,13 @@ static int validate(signup *s, char phone[PHONE_MAX_CHARS + 1])
     return -1;
 }
 
+int platform_members_signup_check(signup *s)
+{
+    char phone[PHONE_MAX_CHARS + 1];
+
+    return validate(s, phone);
+}
+
 int platform_members_fetch_cis(platform *p, signup *items, size_t n, char (*cis)[CI_LEN + 1])
 {
     json_t *rrns = json_array(), *body = json_object(), *reply = NULL, *results;

@@ -36,6 +36,9 @@ typedef enum signup_outcome {
 } signup_outcome;
 /* Signs up a batch: one idsvc call for all RRNs, one transaction. */
 signup_outcome platform_members_signup(platform *p, signup *items, size_t n);
+/* What platform_members_signup checks before it calls idsvc (the fields'
+ * forms, a guessable PIN): 0, or -1 with s->error set. */
+int platform_members_signup_check(signup *s);
 /* Sets a member's consent and, once the member is verified, queues the
  * directory update; 0, or -1. The caller holds p->lock inside a
  * transaction. */

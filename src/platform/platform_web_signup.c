@@ -192,6 +192,22 @@ static void post_signup(platform *p, const http_request *req, http_response *res
         form_free(&f);
         return;
     }
+    memset(&s, 0, sizeof s);
+    s.name = form_get(&f, "name");
+    s.phone = form_get(&f, "phone");
+    s.rrn = form_get(&f, "rrn");
+    s.pin = form_get(&f, "pin");
+    s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
+    s.preference = 1;
+    s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
+    s.tell = 1;     /* the outcome goes to a phone, never to this page */
+    /* A form mistaken here costs no idsvc call and sends no message: it
+     * does not use up the network's sign-ups (many share one address). */
+    if (platform_members_signup_check(&s) != 0) {
+        form_free(&f); /* wipes the RRN and the PIN */
+        signup_page(p, req, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
+        return;
+    }
     web_source_of(req, source);
     if ((wait = signup_allowed(p, source)) != 0) {
         form_free(&f);
@@ -209,15 +225,6 @@ static void post_signup(platform *p, const http_request *req, http_response *res
                  SIGNUP_LIMIT_PER_SOURCE);
         return;
     }
-    memset(&s, 0, sizeof s);
-    s.name = form_get(&f, "name");
-    s.phone = form_get(&f, "phone");
-    s.rrn = form_get(&f, "rrn");
-    s.pin = form_get(&f, "pin");
-    s.consent = form_get(&f, "consent") && !strcmp(form_get(&f, "consent"), "on");
-    s.preference = 1;
-    s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
-    s.tell = 1;     /* the outcome goes to a phone, never to this page */
     signup_outcome done = platform_members_signup(p, &s, 1);
     if (s.member || s.taken)
         log_signup(source, &s, s.phone);
