@@ -66,6 +66,22 @@ static void store_works(relay *r)
     r->backoff_ms = 0;
 }
 
+/* A platform's reason goes into a leaf of the evidence log, which keeps
+ * it for good and prints it on certificates: one showing what may be a
+ * resident registration number is replaced, never kept (the hub holds no
+ * RRN, and /v1/events refuses such a reason for the same cause). */
+#define REASON_WITHHELD "the platform's reason was withheld: it held what may be a resident" \
+                        " registration number"
+
+static void withhold_rrn(char *reason)
+{
+    if (field_text_has_rrn(reason, strlen(reason))) {
+        log_warn("relay: a platform's reason held what may be a resident registration number;"
+                 " recorded without it");
+        str_copy(reason, FIELD_REASON_MAX + 1, REASON_WITHHELD);
+    }
+}
+
 static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
 {
     for (size_t i = 0; i < n; i++) {
@@ -80,6 +96,7 @@ static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
         len = strlen(it->reason);
         while (len > 0 && !utf8_valid(it->reason, len))
             it->reason[--len] = '\0';
+        withhold_rrn(it->reason);
     }
 }
 
@@ -96,6 +113,7 @@ static void copy_reason(char *dst, size_t cap, json_t *reason)
      * UTF-8, so a reason that fitted is left whole.) */
     while (n > 0 && !utf8_valid(dst, n))
         dst[--n] = '\0';
+    withhold_rrn(dst);
 }
 
 static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)

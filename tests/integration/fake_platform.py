@@ -12,11 +12,13 @@ hub's URL) and REPORT_KEY (this platform's key) it reports REPORT_EVENT
 the relay, as a fast platform may while the hub still waits for the answer.
 With STALL_PATHS (comma-separated paths, say /v1/remind) it takes those
 calls, appends their paths to LOG_FILE.stalled and never answers them.
+While LOG_FILE.reject exists, its text is the reason of every rejection.
 Usage: fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
 import json, os, sys, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, hub_key, members_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+reject_file = log_file + ".reject"
 
 def report_first(notices):
     event = os.environ.get("REPORT_EVENT", "ContentConsignment")
@@ -65,8 +67,10 @@ class Relay(BaseHTTPRequestHandler):
                 if os.environ.get("RECEIVED") == "1":
                     results[-1]["received"] = "2026-11-27T08:00:00.000Z"
             else:
-                results.append({"notice": n["notice"], "status": "rejected",
-                                "reason": "not a member / 회원 아님"})
+                reason = "not a member / 회원 아님"
+                if os.path.exists(reject_file):
+                    reason = open(reject_file, encoding="utf-8").read()
+                results.append({"notice": n["notice"], "status": "rejected", "reason": reason})
         # One write per call: two calls at once (two relay workers) must
         # not interleave inside a line.
         fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

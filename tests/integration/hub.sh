@@ -271,6 +271,21 @@ check "... after RelayRejection then RelayToNonERDS" \
 r=$(http GET "$H/v1/notices/$N4" "" "${A_NTS[@]}")
 check "... the rejection's reason kept whole, to its last character" \
 	jq_test '.events[1].reason == "not a member / 회원 아님"' <<<"$(body_of "$r")"
+# A platform's reason showing what may be an RRN goes into the log, which
+# keeps every leaf for good: it is recorded without it.
+printf '%s' '회원 아님 / not a member: 640101-1000007' >messenger.jsonl.reject
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 4 REF-RRN-REASON 2030-12-31))" "${A_NTS[@]}")
+NR=$(body_of "$r" | jq -r '.results[0].notice')
+for _ in $(seq 1 100); do
+	r=$(http GET "$H/v1/notices/$NR" "" "${A_NTS[@]}")
+	jqb "$r" '.state == "postal"' && break
+	sleep 0.05
+done
+rm -f messenger.jsonl.reject
+body_of "$r" >rrn_reason.json
+check "a platform's rejection reason holding an RRN is recorded without it, and a warning logged" \
+	bash -c "jq -e '.events[1].event == \"RelayRejection\" and (.events[1].reason | startswith(\"the platform\"))' rrn_reason.json >/dev/null &&
+		grep -q 'reason was withheld' rrn_reason.json && ! grep -rqa 1000007 data && grep -q 'recorded without it' hub.log"
 sleep 1.5
 check "person 6's platform is down: still accepted, RelayFailure recorded once" \
 	bash -c "[ '$(state_of 6)' = accepted ] && [ '$(events_of 6)' = '[\"SubmissionAcceptance\",\"RelayFailure\"]' ]"
@@ -362,7 +377,7 @@ check "... through carrier, not stuck at messenger" \
 # --- changes feed ---
 r=$(http GET "$H/v1/changes?after=0&limit=10000" "" "${A_NTS[@]}")
 check "changes feed lists the postal notices with their references" \
-	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-10", "REF-3", "REF-4", "REF-5", "REF-6"]'
+	jqb "$r" '[.changes[] | select(.state == "postal") | .reference] | sort == ["REF-10", "REF-3", "REF-4", "REF-5", "REF-6", "REF-RRN-REASON"]'
 check "changes are in seq order and next is the last seq" \
 	jqb "$r" '(.changes | map(.seq)) as $s | $s == ($s | sort) and .next == $s[-1]'
 NEXT=$(body_of "$r" | jq .next)
