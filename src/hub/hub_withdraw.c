@@ -17,8 +17,18 @@
 /* Withdrawals per round: one call per platform carries its share. */
 #define HUB_WITHDRAW_BATCH 1000
 
-/* Marks told the items [from, to) that the answer names with a status:
- * "withdrawn", or "unknown" (not in an inbox there: nothing to do). */
+/* "withdrawn", or "unknown" (not in an inbox there: nothing to do). Any
+ * other word is no answer protocol.md gives: the withdrawal stays owed and
+ * is asked again. */
+static int told_status(json_t *status)
+{
+    const char *s = json_string_value(status);
+
+    return s && (!strcmp(s, "withdrawn") || !strcmp(s, "unknown"));
+}
+
+/* Marks told the items [from, to) that the answer names with such a
+ * status. */
 static void read_answers(hub_withdrawal *w, size_t from, size_t to, json_t *reply)
 {
     json_t *results = json_object_get(reply, "results");
@@ -28,7 +38,7 @@ static void read_answers(hub_withdrawal *w, size_t from, size_t to, json_t *repl
     for (size_t i = from; i < to; i++) {
         json_t *res = json_array_get(results, i - from);
         const char *id = json_string_value(json_object_get(res, "notice"));
-        if (id && !strcmp(id, w[i].notice) && json_is_string(json_object_get(res, "status")))
+        if (id && !strcmp(id, w[i].notice) && told_status(json_object_get(res, "status")))
             w[i].told = 1;
     }
 }

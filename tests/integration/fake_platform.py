@@ -13,12 +13,16 @@ the relay, as a fast platform may while the hub still waits for the answer.
 With STALL_PATHS (comma-separated paths, say /v1/remind) it takes those
 calls, appends their paths to LOG_FILE.stalled and never answers them.
 While LOG_FILE.reject exists, its text is the reason of every rejection.
+POST /v1/withdraw answers each item "withdrawn", or the word in
+LOG_FILE.withdraw while it exists, and appends the items to
+LOG_FILE.withdrawn.
 Usage: fake_platform.py PORT HUB_KEY MEMBERS_FILE LOG_FILE"""
 import json, os, sys, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, hub_key, members_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 reject_file = log_file + ".reject"
+withdraw_file = log_file + ".withdraw"
 
 def report_first(notices):
     event = os.environ.get("REPORT_EVENT", "ContentConsignment")
@@ -50,6 +54,15 @@ class Relay(BaseHTTPRequestHandler):
                 f.write(self.path + "\n")
             time.sleep(3600)
             return
+        if self.path == "/v1/withdraw":
+            status = "withdrawn"
+            if os.path.exists(withdraw_file):
+                status = open(withdraw_file, encoding="utf-8").read().strip()
+            items = json.loads(body)["withdrawals"]
+            with open(log_file + ".withdrawn", "a") as f:
+                f.write("".join(json.dumps(w) + "\n" for w in items))
+            return self.answer(200, {"results": [{"notice": w["notice"], "status": status}
+                                                 for w in items]})
         if self.path != "/v1/relay":
             return self.answer(404, {"error": "no such endpoint"})
         members = set(open(members_file).read().split())

@@ -567,6 +567,16 @@ check "... and neither refused batch stored a notice" \
 r=$(http POST "$H/v1/events" "$(jq -nc --arg n "$S1" '{common:{event:"ContentHandover"}, events:[{notice:$n}]}')" "${A_NTS[@]}")
 check "a report batch may name its event once, in common" jqb "$r" '.results[0].status == "recorded"'
 check "... and the evidence holds that event" bash -c "[ '$(events_of_id "$S1" | jq -r 'last')' = ContentHandover ]"
+# A withdrawal answered with a word protocol.md does not give stays owed
+# (its lease, 60 s, then has it asked again).
+printf failed >messenger.jsonl.withdraw
+r=$(http POST "$H/v1/cancellations" '{"cancellations":[{"reference":"REF-SHARED-2","reason":"sent in error"}]}' "${A_NTS[@]}")
+check "a cancel of a notice relayed to messenger: 200" [ "$(status_of "$r")" = 200 ]
+check "... messenger is asked to withdraw it" \
+	bash -c "for _ in \$(seq 1 200); do grep -q '$S2' messenger.jsonl.withdrawn 2>/dev/null && exit 0; sleep 0.05; done; exit 1"
+check "... answered \"failed\", it is not taken as told: still owed" \
+	bash -c "for _ in \$(seq 1 100); do grep -q 'withdrawals: 1 owed, 0 told' hub2.log && exit 0; sleep 0.05; done; exit 1"
+rm -f messenger.jsonl.withdraw
 kill -TERM "$PID_hub2"
 wait "$PID_hub2"
 finish
