@@ -57,7 +57,7 @@ static void note_failure(platform *p, const char *phone, const char *source, con
 
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
-                                 login_verdict *why)
+                                 login_verdict *why, int of_session)
 {
     login_view v;
     long long now = clock_now_ms();
@@ -68,6 +68,8 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
+    if (of_session)
+        v.source_blocked_until = 0;
     *why = login_guard_decide(&v, now, wait_ms);
     if (*why != LOGIN_GO) {
         pthread_mutex_unlock(&p->lock);

@@ -17,10 +17,14 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
  * member when there is one; *wait_ms and *why the limit when the answer
  * is PIN_LOCKED. An attempt counts as failed before the hash is checked,
  * so parallel guesses cannot slip past the limits; a right PIN takes it
- * back. A wrong one may block the source (and says so in the log). */
+ * back. A wrong one may block the source (and says so in the log). With
+ * of_session (the PIN that opens a notice, the phone a session's), a
+ * blocked source does not stop it: the block is against trying many
+ * phones, which a session cannot, and the people behind a shared address
+ * would otherwise keep a signed-in member from their notices. */
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
-                                 login_verdict *why);
+                                 login_verdict *why, int of_session);
 /* Bilingual text for a failed check in ko and en (len bytes each); returns
  * the status to answer. */
 int platform_signin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,

@@ -274,7 +274,7 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         return;
     }
     web_source_of(req, source);
-    r = platform_signin_check(p, source, phone, pin, &m, &wait_ms, &why);
+    r = platform_signin_check(p, source, phone, pin, &m, &wait_ms, &why, 0);
     form_free(&f);
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
@@ -418,7 +418,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
         return;
     web_source_of(req, source);
     r = platform_signin_check(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
-                  &wait_ms, &why);
+                  &wait_ms, &why, 1);
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,
      * whatever the PIN. */

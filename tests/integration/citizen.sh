@@ -19,7 +19,7 @@ set_clock 0
 "$HERALD" keygen --ed25519 --out view >/dev/null 2>&1
 IDKEY=$("$HERALD" apikey --name messenger --clients idsvc.clients)
 ADMINKEY=$("$HERALD" apikey --name admin --clients platform.clients)
-"$HERALD" apikey --name hub --clients platform.clients >/dev/null
+FROMHUB=$("$HERALD" apikey --name hub --clients platform.clients)
 TOHUB=$(openssl rand -hex 32)
 (umask 077; echo "$IDKEY" >idsvc.apikey; echo "$TOHUB" >hub.apikey)
 start_role idsvc idsvc.log idsvc --plain-http --key-file ci.key --clients idsvc.clients || { not_ok "idsvc starts"; finish; }
@@ -125,6 +125,13 @@ set_clock $((20000 + 31000))
 check "... and is let in once the 30 s have passed" [ "$(login 127.0.0.7 late.jar 010-2000-0001 2468)" = 303 ]
 
 # --- spraying: one source, many phones ---
+# (member 2, signed in from that source before, has a notice to open)
+RK_M2=$(printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key 9102021234567)" | sha256sum | cut -c1-64)
+NM2=0193a000-0000-7000-8000-0000000000a2
+http POST "$P/v1/relay" "$(jq -nc --arg n $NM2 --arg rk "$RK_M2" '{notices:[{notice:$n, rk:$rk, agency:"nts",
+	title:"Tax", doc_sha256:("ab" * 32), deadline:"2026-12-31", link:("http://127.0.0.1:7004/documents/" + $n)}]}')" \
+	-H "Authorization: Bearer $FROMHUB" >/dev/null
+SIGNED=$(login 127.0.0.9 m2spray.jar 010-2000-0002 1357)
 codes=""
 for i in $(seq -w 1 20); do codes="$codes$(login 127.0.0.9 spray.jar 010-3000-00$i 0000) "; done
 check "spraying 20 phones from one source: 10 wrong PINs, then the source is blocked (429)" \
@@ -137,6 +144,11 @@ code=$(login 127.0.0.9 spray.jar 010-2000-0002 1357)
 check "the blocked source is refused even a right PIN, with a clear message" \
 	bash -c "[ $code = 429 ] && grep -q 'another network' login.out"
 check "another source signs the same member in" [ "$(login 127.0.0.10 other.jar 010-2000-0002 1357)" = 303 ]
+tok=$(curl -s --interface 127.0.0.9 -b m2spray.jar "$P/notices/$NM2" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+code=$(curl -s --interface 127.0.0.9 -b m2spray.jar -H "Origin: $ORIGIN" -o open.out -D open.hdr -w '%{http_code}' \
+	--data-urlencode "csrf=$tok" --data-urlencode pin=1357 "$P/notices/$NM2/open")
+check "a member signed in from the blocked source before still opens a notice with the PIN (303)" \
+	bash -c "[ $SIGNED = 303 ] && [ $code = 303 ] && grep -qi '^location: .*token=' open.hdr"
 set_clock $((20000 + 31000 + 3600 * 1000))
 check "after an hour the block is lifted" [ "$(login 127.0.0.9 spray.jar 010-2000-0002 1357)" = 303 ]
 
