@@ -123,7 +123,8 @@ int platform_signin_failure_text(pin_result r, login_verdict why, long long wait
         snprintf(en, len, "Wrong phone number or PIN.");
         return 401;
     }
+    /* a database fault: ours, and passing (Retry-After from the caller) */
     snprintf(ko, len, "일시적인 오류입니다. 잠시 후 다시 시도하세요.");
     snprintf(en, len, "Temporary error. Please try again shortly.");
-    return 500;
+    return 503;
 }

@@ -100,12 +100,18 @@ static int session_member(platform *p, const char *hash, member *m)
     return found;
 }
 
-/* A fault of ours, in the middle of what a member was doing. */
-static void temporary_error(platform *p, http_response *resp)
+/* A fault of ours (the database), in the middle of what someone was
+ * doing: 503, to be tried again, with a link back. */
+void web_temporary_error(platform *p, http_response *resp, const char *back)
 {
     web_error_page(p, resp, 503, "일시적인 오류입니다. 잠시 후 다시 시도하세요.",
-                   "Temporary error: please try again in a moment.", "/inbox");
+                   "Temporary error: please try again in a moment.", back);
     http_add_header(resp, "Retry-After", "2");
+}
+
+static void temporary_error(platform *p, http_response *resp)
+{
+    web_temporary_error(p, resp, "/inbox");
 }
 
 /* Sets a cookie with our attributes: Secure when the public URL is https. */
@@ -212,7 +218,7 @@ void web_sign_in(platform *p, const http_request *req, http_response *resp, cons
         web_login_page(p, req, resp, 401, "전화번호 또는 PIN이 맞지 않습니다.",
                        "Wrong phone number or PIN.");
     else
-        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/");
+        web_temporary_error(p, resp, "/");
 }
 
 void web_retry_after(http_response *resp, long long wait_ms)
@@ -280,6 +286,8 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         secure_wipe(code, sizeof code);
         web_login_page(p, req, resp, status, ko, en);
+        if (status == 503)
+            web_retry_after(resp, 2000);
         if (r == PIN_LOCKED) {
             web_retry_after(resp, wait_ms);
             platform_signin_log_refusal("sign-in", phone, source, why, wait_ms);
@@ -323,7 +331,7 @@ static void get_inbox(platform *p, const member *m, const char *token, http_resp
     platform_pages_inbox_end(&b, c.rows, token);
     if (rc != 0) {
         buf_free(&b);
-        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        temporary_error(p, resp);
         return;
     }
     web_reply_page(resp, 200, &b);
@@ -427,6 +435,8 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
         notice_page(p, resp, status, &n, token, ko, en);
+        if (status == 503)
+            web_retry_after(resp, 2000);
         if (r == PIN_LOCKED) {
             web_retry_after(resp, wait_ms);
             platform_signin_log_refusal("opening a notice", m->phone, source, why, wait_ms);
@@ -489,7 +499,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     }
     pthread_mutex_unlock(&p->lock);
     if (rc != 0) {
-        web_error_page(p, resp, 500, "일시적인 오류입니다.", "Temporary error.", "/inbox");
+        temporary_error(p, resp);
         return;
     }
     platform_reports_wake(p);

@@ -212,7 +212,8 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     if ((wait = signup_allowed(p, source)) != 0) {
         form_free(&f);
         if (wait < 0) {
-            signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
+            signup_page(p, req, resp, 503, "일시적인 오류입니다.", "Temporary error.", NULL);
+            web_retry_after(resp, 2000);
             return;
         }
         platform_signin_wait_text(wait, wk, we, sizeof wk);
@@ -237,7 +238,8 @@ static void post_signup(platform *p, const http_request *req, http_response *res
         return;
     }
     if (done == SIGNUP_FAILED) {
-        signup_page(p, req, resp, 500, "일시적인 오류입니다.", "Temporary error.", NULL);
+        signup_page(p, req, resp, 503, "일시적인 오류입니다.", "Temporary error.", NULL);
+        web_retry_after(resp, 2000);
         return;
     }
     if (!s.member && !s.taken) { /* what the form said wrong */

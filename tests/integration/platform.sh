@@ -293,6 +293,12 @@ r=$(http POST "$P/v1/consent" '{"changes":[{"phone":"010-5555-6666","consent":fa
 sqlite3 -cmd '.timeout 5000' "$DB" "DROP TRIGGER no_dir"
 check "POST /v1/consent whose directory entry fails: 500, and C's consent is as it was" \
 	bash -c "[ '$(status_of "$r")' = 500 ] && [ \"\$(sqlite3 '$DB' \"SELECT consent FROM members WHERE phone='01055556666'\")\" = 1 ]"
+# ... and on the web: a fault of ours, 503 to be tried again, not 500.
+sqlite3 -cmd '.timeout 5000' "$DB" "CREATE TRIGGER no_dir BEFORE INSERT ON hub_directory BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+code=$(web_post "$ORIGIN" "$P/consent" a.jar "$(web_token "$P/inbox" a.jar)" -D webc.hdr -o webc.out -w '%{http_code}' --data 'consent=on')
+sqlite3 -cmd '.timeout 5000' "$DB" "DROP TRIGGER no_dir"
+check "A's consent on the web whose directory entry fails: 503 with Retry-After, consent as it was" \
+	bash -c "[ $code = 503 ] && grep -qi '^retry-after: 2' webc.hdr && [ \"\$(sqlite3 '$DB' \"SELECT consent FROM members WHERE phone='01011112222'\")\" = 0 ]"
 
 # A web sign-up proves only that someone knew an RRN: the member is kept
 # but unverified, out of the directory and given no notices, until the
