@@ -399,6 +399,8 @@ int platform_members_set_consent_locked(platform *p, long long member, int conse
 
     if (platform_db_member_by_id(p->db, member, &m) != 1)
         return -1;
+    if (preference == PLATFORM_KEEP_PREFERENCE)
+        preference = m.preference;
     if (platform_db_member_set_consent(p->db, member, consent, preference) != 0)
         return -1;
     if (!m.verified)

@@ -40,8 +40,11 @@ signup_outcome platform_members_signup(platform *p, signup *items, size_t n);
  * forms, a guessable PIN): 0, or -1 with s->error set. */
 int platform_members_signup_check(signup *s);
 /* Sets a member's consent and, once the member is verified, queues the
- * directory update; 0, or -1. The caller holds p->lock inside a
+ * directory update; 0, or -1. preference PLATFORM_KEEP_PREFERENCE keeps
+ * the member's as it is now (read in the same transaction: one read
+ * before it may be stale). The caller holds p->lock inside a
  * transaction. */
+#define PLATFORM_KEEP_PREFERENCE (-1)
 int platform_members_set_consent_locked(platform *p, long long member, int consent,
                                         int preference);
 

@@ -491,7 +491,7 @@ static void post_consent(platform *p, const member *m, const http_request *req,
     form_free(&f);
     pthread_mutex_lock(&p->lock);
     if (platform_db_begin(p->db) == 0) {
-        rc = platform_members_set_consent_locked(p, m->id, consent, m->preference);
+        rc = platform_members_set_consent_locked(p, m->id, consent, PLATFORM_KEEP_PREFERENCE);
         if (rc != 0 || platform_db_commit(p->db) != 0) {
             platform_db_rollback(p->db);
             rc = -1;
