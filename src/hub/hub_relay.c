@@ -82,6 +82,11 @@ static void withhold_rrn(char *reason)
     }
 }
 
+/* The longest answer to a relay call taken: generous for what protocol.md
+ * says a platform answers, short of a JSON tree that could fill memory. */
+#define RELAY_REPLY_BASE ((size_t)64 << 10)
+#define RELAY_REPLY_PER_ITEM ((size_t)4 << 10)
+
 static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
 {
     for (size_t i = 0; i < n; i++) {
@@ -166,6 +171,8 @@ static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
         fail_all(r, idx, n, "out of memory");
         return;
     }
+    /* an answer is some 100 bytes an item, with a reason at most 200 */
+    http_client_set_reply_max(r->clients[p], RELAY_REPLY_BASE + n * RELAY_REPLY_PER_ITEM);
     status = http_client_call(r->clients[p], "POST", "/v1/relay", body->data, body->len,
                               &reply, err, sizeof err);
     hub_platform_called(r->h, p, status == 200, clock_now_ms());

@@ -26,6 +26,12 @@ struct http_client {
     char pin[TLS_PIN_LEN]; /* the peer's pinned key (tls_pin.h); "" for none */
     int pin_refused;       /* the last call failed on the pin */
     long timeout_ms;       /* a whole call's, http_client_call's (DEFAULT_TIMEOUT_MS) */
+    size_t reply_max;      /* the longest reply taken (REPLY_MAX unless set) */
+    struct sink {          /* where the call in progress writes its reply */
+        buf *b;
+        size_t max;
+        int too_long;      /* the reply went past max: the call failed */
+    } sink;
     int slash;             /* the base URL ended in '/', taken off base */
 };
 
@@ -61,6 +67,9 @@ static void describe_failure(http_client *c, CURLcode rc, const char *method,
     else if (c->pin[0] && (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM))
         snprintf(err, errlen, "%s %s: TLS 1.3 handshake failed: %s (is the peer serving TLS?)",
                  method, url, curl_easy_strerror(rc));
+    else if (rc == CURLE_WRITE_ERROR && c->sink.too_long)
+        snprintf(err, errlen, "%s %s: the reply is longer than the %zu bytes taken", method, url,
+                 c->sink.max);
     else
         snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
 }
@@ -75,10 +84,13 @@ static size_t on_data_dropped(char *p, size_t size, size_t n, void *ud)
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
-    buf *b = ud;
+    struct sink *k = ud;
+    buf *b = k->b;
 
-    if (b->len + size * n > REPLY_MAX)
+    if (b->len + size * n > k->max) {
+        k->too_long = 1;
         return 0; /* aborts the transfer */
+    }
     buf_append(b, p, size * n);
     return b->broken ? 0 : size * n;
 }
@@ -134,6 +146,18 @@ void http_client_set_timeout_ms(http_client *c, long ms)
     c->timeout_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
 }
 
+void http_client_set_reply_max(http_client *c, size_t bytes)
+{
+    c->reply_max = bytes > 0 && bytes < REPLY_MAX ? bytes : REPLY_MAX;
+}
+
+/* The reply of the call about to be made goes to b, within the limit. */
+static struct sink *sink_to(http_client *c, buf *b)
+{
+    c->sink = (struct sink){b, c->reply_max ? c->reply_max : REPLY_MAX, 0};
+    return &c->sink;
+}
+
 void http_client_free(http_client *c)
 {
     if (!c)
@@ -185,7 +209,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, sink_to(c, resp));
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
@@ -290,7 +314,7 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
     curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, sink_to(c, reply));
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
@@ -332,7 +356,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, reply ? on_data : on_data_dropped);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, sink_to(c, reply)); /* (NULL: dropped) */
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);

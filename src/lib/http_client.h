@@ -22,6 +22,12 @@ void http_client_free(http_client *c);
  * answer (120 s unless set; ms <= 0 restores that). */
 void http_client_set_timeout_ms(http_client *c, long ms);
 
+/* The longest reply a call takes (64 MiB unless set; 0 restores that): a
+ * caller that knows how long a genuine answer can be caps it, so that a
+ * peer's answer cannot make a JSON tree of gigabytes. A longer reply
+ * fails the call. */
+void http_client_set_reply_max(http_client *c, size_t bytes);
+
 /* Sends body (may be NULL for GET) to base_url + path (an empty path:
  * base_url exactly as given, with its final '/' if it had one). Returns the HTTP
  * status (0 when no answer came: connection refused, timeout) and, when

@@ -13,6 +13,7 @@ the relay, as a fast platform may while the hub still waits for the answer.
 With STALL_PATHS (comma-separated paths, say /v1/remind) it takes those
 calls, appends their paths to LOG_FILE.stalled and never answers them.
 While LOG_FILE.reject exists, its text is the reason of every rejection.
+While LOG_FILE.bloat exists, relay answers carry 4 MiB of padding.
 POST /v1/withdraw answers each item "withdrawn", or the word in
 LOG_FILE.withdraw while it exists, and appends the items to
 LOG_FILE.withdrawn.
@@ -92,7 +93,10 @@ class Relay(BaseHTTPRequestHandler):
         accepted = [r["notice"] for r in results if r["status"] == "accepted"]
         if accepted and os.environ.get("REPORT_HUB"):
             report_first(accepted)
-        self.answer(200, {"results": results})
+        answer = {"results": results}
+        if os.path.exists(log_file + ".bloat"):  # an answer far longer than any genuine one
+            answer["padding"] = "x" * (4 << 20)
+        self.answer(200, answer)
 
     def log_message(self, *args):
         pass

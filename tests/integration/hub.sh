@@ -577,6 +577,13 @@ check "... messenger is asked to withdraw it" \
 check "... answered \"failed\", it is not taken as told: still owed" \
 	bash -c "for _ in \$(seq 1 100); do grep -q 'withdrawals: 1 owed, 0 told' hub2.log && exit 0; sleep 0.05; done; exit 1"
 rm -f messenger.jsonl.withdraw
+# An answer to a relay call far longer than a genuine one fails the call,
+# saying why, before it is parsed.
+touch messenger.jsonl.bloat
+r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 1 REF-BLOAT 2030-12-31))" "${A_NTS[@]}")
+check "a relay answer of 4 MiB for one notice: the call fails, logged with why, to be retried" \
+	bash -c "for _ in \$(seq 1 200); do grep -q 'relay to messenger: 1 notices not delivered (POST .*/v1/relay: the reply is longer than the 69632 bytes taken); will retry' hub2.log && exit 0; sleep 0.05; done; exit 1"
+rm -f messenger.jsonl.bloat
 kill -TERM "$PID_hub2"
 wait "$PID_hub2"
 finish
