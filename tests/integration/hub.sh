@@ -247,6 +247,16 @@ wait_state() { # N STATE [SECONDS]
 	return 1
 }
 events_of_id() { curl -s "${A_NTS[@]}" "$H/v1/notices/$1" | jq -c '[.events[] | .event]'; }
+# notice_until ID FILTER: GETs the notice until FILTER holds (5 s at most),
+# the last answer left in r.
+notice_until() {
+	for _ in $(seq 1 100); do
+		r=$(http GET "$H/v1/notices/$1" "" "${A_NTS[@]}")
+		jqb "$r" "$2" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 events_of() { local id; eval "id=\$N$1"; events_of_id "$id"; }
 
 # --- relay ---
@@ -276,11 +286,7 @@ check "... the rejection's reason kept whole, to its last character" \
 printf '%s' '회원 아님 / not a member: 640101-1000007' >messenger.jsonl.reject
 r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 4 REF-RRN-REASON 2030-12-31))" "${A_NTS[@]}")
 NR=$(body_of "$r" | jq -r '.results[0].notice')
-for _ in $(seq 1 100); do
-	r=$(http GET "$H/v1/notices/$NR" "" "${A_NTS[@]}")
-	jqb "$r" '.state == "postal"' && break
-	sleep 0.05
-done
+notice_until "$NR" '.state == "postal"'
 rm -f messenger.jsonl.reject
 body_of "$r" >rrn_reason.json
 check "a platform's rejection reason holding an RRN is recorded without it, and a warning logged" \
@@ -491,11 +497,7 @@ check "$was: a platform's ContentConsignment and ConsignmentNotification, report
 	jqb "$r" '[.results[].status] == ["duplicate", "duplicate"]'
 r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice 1 REF-MOVED 2030-12-31))" "${A_NTS[@]}")
 NM=$(body_of "$r" | jq -r '.results[0].notice')
-for _ in $(seq 1 100); do
-	r=$(http GET "$H/v1/notices/$NM" "" "${A_NTS[@]}")
-	jqb "$r" '.state != "accepted"' && break
-	sleep 0.05
-done
+notice_until "$NM" '.state != "accepted"'
 check "... and routes: person 1's new notice is relayed to their first platform" \
 	jqb "$r" '.state == "relayed" and .platform == "messenger"'
 # Two relay workers (the default) and rounds of 25: many rounds in flight
