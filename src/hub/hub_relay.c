@@ -73,13 +73,25 @@ static void store_works(relay *r)
 #define REASON_WITHHELD "the platform's reason was withheld: it held what may be a resident" \
                         " registration number"
 
-static void withhold_rrn(char *reason)
+static void withheld(char *reason, size_t cap)
 {
-    if (field_text_has_rrn(reason, strlen(reason))) {
-        log_warn("relay: a platform's reason held what may be a resident registration number;"
-                 " recorded without it");
-        str_copy(reason, FIELD_REASON_MAX + 1, REASON_WITHHELD);
-    }
+    log_warn("relay: a platform's reason held what may be a resident registration number;"
+             " recorded without it");
+    str_copy(reason, cap, REASON_WITHHELD);
+}
+
+/* reason, cut from a longer text when cut: a cut may leave the first
+ * digits of a number that was an RRN whole, which no check would know
+ * again, so a cut text ends before any digits and hyphens it ends with. */
+static void withhold_rrn(char *reason, size_t cap, int cut)
+{
+    size_t len = strlen(reason);
+
+    while (cut && len > 0 && ((reason[len - 1] >= '0' && reason[len - 1] <= '9') ||
+                              reason[len - 1] == '-'))
+        reason[--len] = '\0';
+    if (field_text_has_rrn(reason, len))
+        withheld(reason, cap);
 }
 
 /* The longest answer to a relay call taken: generous for what protocol.md
@@ -94,14 +106,15 @@ static void fail_all(relay *r, const size_t *idx, size_t n, const char *why)
         size_t len;
         it->outcome = RELAY_FAILED;
         it->consigned = 0;
-        snprintf(it->reason, sizeof it->reason, "%s", why);
-        /* why may quote a platform's or a proxy's own text, and a cut can
-         * end inside a character: a leaf that is not UTF-8 would break the
-         * notice's certificate */
+        /* why may quote a platform's or a proxy's own text, itself cut
+         * (the HTTP client keeps 255 bytes of it) */
+        int cut = snprintf(it->reason, sizeof it->reason, "%s", why) >= FIELD_REASON_MAX;
+        /* a cut can end inside a character: a leaf that is not UTF-8 would
+         * break the notice's certificate */
         len = strlen(it->reason);
         while (len > 0 && !utf8_valid(it->reason, len))
             it->reason[--len] = '\0';
-        withhold_rrn(it->reason);
+        withhold_rrn(it->reason, sizeof it->reason, cut);
     }
 }
 
@@ -111,6 +124,11 @@ static void copy_reason(char *dst, size_t cap, json_t *reason)
     const char *s = json_is_string(reason) ? json_string_value(reason) : "rejected";
     size_t n = 0;
 
+    /* the whole text is judged, before a cut could hide a number */
+    if (field_text_has_rrn(s, strlen(s))) {
+        withheld(dst, cap);
+        return;
+    }
     for (; *s && n + 1 < cap; s++)
         dst[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
     dst[n] = '\0';
@@ -118,7 +136,7 @@ static void copy_reason(char *dst, size_t cap, json_t *reason)
      * UTF-8, so a reason that fitted is left whole.) */
     while (n > 0 && !utf8_valid(dst, n))
         dst[--n] = '\0';
-    withhold_rrn(dst);
+    withhold_rrn(dst, cap, *s != '\0');
 }
 
 static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
@@ -160,7 +178,7 @@ static void read_answer(relay *r, const size_t *idx, size_t n, json_t *reply)
  * request built in body. */
 static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
 {
-    char err[256], why[FIELD_REASON_MAX + 1];
+    char err[256], said[256], why[FIELD_REASON_MAX + 1];
     json_t *reply = NULL;
     int status;
 
@@ -182,8 +200,12 @@ static void relay_to(relay *r, size_t p, buf *body, const size_t *idx, size_t n)
         snprintf(why, sizeof why, "%s: %s", r->h->platforms[p].name,
                  status ? err : "no answer");
         fail_all(r, idx, n, why);
+        /* the client's words, as the leaf's: the platform's text in them
+         * may have held an RRN */
+        str_copy(said, sizeof said, err);
+        withhold_rrn(said, sizeof said, strlen(said) + 1 >= sizeof said);
         log_warn("relay to %s: %zu notices not delivered (%s); will retry",
-                 r->h->platforms[p].name, n, err);
+                 r->h->platforms[p].name, n, said);
     }
     json_decref(reply);
 }
