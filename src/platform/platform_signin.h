@@ -19,9 +19,10 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
  * so parallel guesses cannot slip past the limits; a right PIN takes it
  * back. A wrong one may block the source (and says so in the log). With
  * of_session (the PIN that opens a notice, the phone a session's), a
- * blocked source does not stop it: the block is against trying many
- * phones, which a session cannot, and the people behind a shared address
- * would otherwise keep a signed-in member from their notices. */
+ * blocked source does not stop it while this phone and source have failed
+ * fewer than LOGIN_GUARD_PAIR_FREE times: the block is against trying
+ * many phones, and the people behind a shared address would otherwise
+ * keep a signed-in member from their notices. */
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session);
