@@ -110,9 +110,11 @@ void api_field_name(char out[API_FIELD_MAX + 1], const char *name, size_t len)
 {
     if (len > API_FIELD_MAX - (sizeof "personalisation." - 1))
         len = API_FIELD_MAX - (sizeof "personalisation." - 1);
-    snprintf(out, API_FIELD_MAX + 1, "%s%.*s",
-             is_body_field(name, len) ? "" : is_payment_col(name, len) ? "payment." : "personalisation.",
-             (int)len, name);
+    const char *prefix = is_body_field(name, len)    ? ""
+                         : is_payment_col(name, len) ? "payment."
+                                                     : "personalisation.";
+
+    snprintf(out, API_FIELD_MAX + 1, "%s%.*s", prefix, (int)len, name);
 }
 
 long api_rows_col(const api_rows *rs, const char *name)
@@ -336,6 +338,7 @@ static int payment_cols_for(api_rows *rs, json_t *notices)
 static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
 {
     json_t *p = json_object_get(n, "personalisation"), *pay = json_object_get(n, "payment"), *v;
+    int paid = api_rows_col(rs, PAYMENT_COL_AMOUNT) >= 0; /* 3 columns fewer */
     const char *k;
 
     /* (the payment's columns were added before any row's keys) */
@@ -359,10 +362,8 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
             continue;
         if (rs->ncols >= API_MAX_COLS)
             return api_errors_add(e, row, "personalisation", "at most %d personalisation "
-                                  "fields in one request%s", API_MAX_COLS - 3 -
-                                  (api_rows_col(rs, PAYMENT_COL_AMOUNT) >= 0 ? 3 : 0),
-                                  api_rows_col(rs, PAYMENT_COL_AMOUNT) >= 0 ? " with a payment"
-                                                                            : "") ? -1 : 1;
+                                  "fields in one request%s", API_MAX_COLS - 3 - 3 * paid,
+                                  paid ? " with a payment" : "") ? -1 : 1;
         if (add_col(rs, k) != 0)
             return -1;
     }
@@ -371,16 +372,15 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
 
 /* Puts one notice's payment object (NULL or null: none) into vals, its
  * amount written to amount. 0, 1 refused (in e), -1 out of memory. The
- * columns were added when the keys were collected. */
+ * columns are there if any notice gives a payment (payment_cols_for). */
 static int take_payment(api_rows *rs, json_t *pay, long row, char amount[24],
                         const char **vals, size_t *lens, api_errors *e)
 {
     const char *text[3] = {NULL, NULL, NULL}, *k, *why, *col;
     char field[API_FIELD_MAX + 1];
+    long c0 = api_rows_col(rs, PAYMENT_COL_AMOUNT);
     json_t *v;
     long long n;
-
-    long c0 = api_rows_col(rs, PAYMENT_COL_AMOUNT);
 
     /* Where the request has a payment column, every notice gives it
      * (blank for none), as a CSV's column does: a template showing one

@@ -4,7 +4,6 @@
  * documents rendered and stored with their SHA-256 and rk, then the
  * notices submitted and their ids recorded. Each step marks the rows it
  * failed, so the next one skips them and a bad row never stops the rest. */
-#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -363,7 +362,8 @@ static const char *payment_of(const sender *s, send_row *r, const char **column)
 {
     *column = NULL;
     r->amount_krw = 0;
-    if (s->col_amount < 0 || s->col_code < 0) /* both or none: agency send and the API see to it */
+    /* (both or neither: agency send's header check and the API see to it) */
+    if (s->col_amount < 0 || s->col_code < 0)
         return NULL;
     return payment_ref_check(r->field[s->col_amount], r->field[s->col_code],
                              s->col_due >= 0 ? r->field[s->col_due] : NULL, &r->amount_krw,

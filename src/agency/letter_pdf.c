@@ -49,7 +49,7 @@ struct letter_pdf {
     int nblocks;
     letter_sender sender;
     int write_failed;
-    int write_errno; /* why the first failed write did */
+    int write_errno; /* errno of the first write that failed */
 };
 
 enum { F_SMALL, F_NOTE, F_INFO, F_BODY, F_BOLD, F_RETURN };

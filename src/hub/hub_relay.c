@@ -80,9 +80,10 @@ static void withheld(char *reason, size_t cap)
     str_copy(reason, cap, REASON_WITHHELD);
 }
 
-/* reason, cut from a longer text when cut: a cut may leave the first
- * digits of a number that was an RRN whole, which no check would know
- * again, so a cut text ends before any digits and hyphens it ends with. */
+/* Withholds reason if it shows what may be an RRN. One cut from a longer
+ * text first ends before the digits and hyphens it ends with: the cut may
+ * have left the first digits of a number that was whole an RRN, which no
+ * check would know again. */
 static void withhold_rrn(char *reason, size_t cap, int cut)
 {
     size_t len = strlen(reason);

@@ -68,8 +68,9 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
-    /* while the pair has failed no more than the free tries: a source
-     * blocked for spraying must not guess on through stolen sessions */
+    /* only while the pair has failed fewer times than the free tries: a
+     * source blocked for spraying must not guess on through stolen
+     * sessions */
     if (of_session && v.pair.failures < LOGIN_GUARD_PAIR_FREE)
         v.source_blocked_until = 0;
     *why = login_guard_decide(&v, now, wait_ms);

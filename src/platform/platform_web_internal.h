@@ -39,8 +39,8 @@ int web_token_ok(platform *p, const http_request *req, http_response *resp, cons
  * or -1. */
 int web_new_session(platform *p, http_response *resp, const member *m);
 void web_retry_after(http_response *resp, long long wait_ms);
-/* 503 with Retry-After and a link back to back: a fault of ours (the
- * database), not of what was asked. */
+/* A fault of ours (the database), not of what was asked: 503 with
+ * Retry-After, the page linking to back. */
 void web_temporary_error(platform *p, http_response *resp, const char *back);
 /* Signs member m in (a session, then the inbox), its PIN checked; a member
  * row changed meanwhile is answered as a wrong PIN. */
