@@ -1,5 +1,6 @@
 /* agency_api_input.c -- see agency_api_input.h. */
 #include "agency_api_input.h"
+#include "agency_api_input_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +11,6 @@
 #include "apikeys.h"
 #include "batch.h"
 #include "crypto.h"
-#include "csv.h"
 #include "json_wipe.h"
 #include "letter_text.h"
 #include "payment_ref.h"
@@ -90,12 +90,12 @@ static int is_named(const char *const *names, size_t n, const char *name, size_t
     return 0;
 }
 
-static const char *const payment_cols[] = {PAYMENT_COL_AMOUNT, PAYMENT_COL_CODE,
+const char *const api_in_payment_cols[] = {PAYMENT_COL_AMOUNT, PAYMENT_COL_CODE,
                                            PAYMENT_COL_DUE};
 
 static int is_payment_col(const char *name, size_t len)
 {
-    return is_named(payment_cols, 3, name, len);
+    return is_named(api_in_payment_cols, 3, name, len);
 }
 
 static int is_body_field(const char *name, size_t len)
@@ -125,7 +125,7 @@ long api_rows_col(const api_rows *rs, const char *name)
     return -1;
 }
 
-static int add_col(api_rows *rs, const char *name)
+int api_in_add_col(api_rows *rs, const char *name)
 {
     if (rs->ncols >= API_MAX_COLS || !(rs->cols[rs->ncols] = strdup(name)))
         return -1;
@@ -133,13 +133,13 @@ static int add_col(api_rows *rs, const char *name)
     return 0;
 }
 
-static int start_cols(api_rows *rs)
+int api_in_start_cols(api_rows *rs)
 {
-    return add_col(rs, "rrn") || add_col(rs, "name") || add_col(rs, "address") ? -1 : 0;
+    return api_in_add_col(rs, "rrn") || api_in_add_col(rs, "name") || api_in_add_col(rs, "address") ? -1 : 0;
 }
 
 /* Appends a row from one value per column (NULL: not given). */
-static int add_row(api_rows *rs, long rownum, const char *ref, const char *const *vals,
+int api_in_add_row(api_rows *rs, long rownum, const char *ref, const char *const *vals,
                    const size_t *lens)
 {
     size_t total = 0;
@@ -184,7 +184,7 @@ static int add_row(api_rows *rs, long rownum, const char *ref, const char *const
 
 /* ---- field checks (NULL: fine, else why not) ---- */
 
-static const char *text_problem(const char *s, size_t len, size_t max, int required)
+const char *api_in_text_problem(const char *s, size_t len, size_t max, int required)
 {
     /* Per thread: the server's threads check requests at once. */
     static _Thread_local char why[64];
@@ -204,25 +204,15 @@ static const char *text_problem(const char *s, size_t len, size_t max, int requi
     return NULL;
 }
 
-/* The caller's reference comes back in answers, callbacks and logs: one
- * that looks like a resident registration number is refused, lest an RRN
- * put in the reference column travel everywhere unmasked. */
-#define REFERENCE_NOT_RRN "must not hold a resident registration number (6 digits," \
-                          " a hyphen or not, 7 digits): use the caller's own id"
 
-/* A name, an address or a personalisation value is stored with the
- * document and printed on the letter: one holding an RRN is refused (the
- * rrn field is the one place for it, and it is kept in memory only). */
-#define VALUE_NOT_RRN "%s holds a resident registration number: only rrn may, as herald" \
-                      " stores no RRN"
 
-static int value_has_rrn(const api_rows *rs, const char *s, size_t len)
+int api_in_value_has_rrn(const api_rows *rs, const char *s, size_t len)
 {
     return seen_text_has_rrn(s, len, rs->today);
 }
 
 /* A column or personalisation name is quoted in errors: never an RRN. */
-static int col_name_ok(const char *k)
+int api_in_col_name_ok(const char *k)
 {
     size_t n = strlen(k);
 
@@ -255,7 +245,7 @@ static const char *jstr(json_t *o, const char *key, size_t *len, int *bad)
 }
 
 /* template, title, deadline, scheduled_for, urgent: row 0 errors. */
-static int check_common(api_rows *rs, const api_common *c, long long now_ms, api_errors *e)
+int api_in_check_common(api_rows *rs, const api_common *c, long long now_ms, api_errors *e)
 {
     const char *why;
     long long at;
@@ -309,7 +299,7 @@ static int json_common(json_t *o, api_rows *rs, long long now_ms, api_errors *e)
     if (urgent && !json_is_boolean(urgent))
         return api_errors_add(e, 0, "urgent", FIELD_RULE_URGENT), API_IN_BAD;
     api_common c = {v[0], v[1], v[2], v[3], json_is_true(urgent) ? "true" : NULL};
-    return check_common(rs, &c, now_ms, e);
+    return api_in_check_common(rs, &c, now_ms, e);
 }
 
 /* The payment's three columns, after rrn, name and address, when any of
@@ -325,7 +315,7 @@ static int payment_cols_for(api_rows *rs, json_t *notices)
         json_t *pay = json_is_object(one) ? json_object_get(one, "payment") : NULL;
         if (pay && !json_is_null(pay)) {
             for (size_t c = 0; c < 3; c++)
-                if (add_col(rs, payment_cols[c]) != 0)
+                if (api_in_add_col(rs, api_in_payment_cols[c]) != 0)
                     return -1;
             return 0;
         }
@@ -351,7 +341,7 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
         return api_errors_add(e, row, "personalisation", "personalisation must be an object "
                               "of strings") ? -1 : 1;
     json_object_foreach(p, k, v) {
-        if (!col_name_ok(k))
+        if (!api_in_col_name_ok(k))
             return api_errors_add(e, row, "personalisation", "personalisation: a field name is "
                                   "1-64 of [A-Za-z0-9_-], no RRN, and not rrn, name, address, "
                                   "reference, title or deadline") ? -1 : 1;
@@ -364,7 +354,7 @@ static int collect_cols(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, "personalisation", "at most %d personalisation "
                                   "fields in one request%s", API_MAX_COLS - 3 - 3 * paid,
                                   paid ? " with a payment" : "") ? -1 : 1;
-        if (add_col(rs, k) != 0)
+        if (api_in_add_col(rs, k) != 0)
             return -1;
     }
     return 0;
@@ -406,10 +396,10 @@ static int take_payment(api_rows *rs, json_t *pay, long row, char amount[24],
     for (size_t i = 1; i < 3; i++) {
         int bad = 0;
         size_t len;
-        text[i] = jstr(pay, payment_cols[i], &len, &bad);
+        text[i] = jstr(pay, api_in_payment_cols[i], &len, &bad);
         if (bad || (text[i] && strlen(text[i]) != len))
             return api_errors_add(e, row, i == 1 ? "payment.payment_code" : "payment.payment_due",
-                                  "%s must be a string", payment_cols[i]) ? -1 : 1;
+                                  "%s must be a string", api_in_payment_cols[i]) ? -1 : 1;
     }
     if ((why = payment_ref_check(text[0], text[1], text[2], &n, &col)) != NULL) {
         api_field_name(field, col, strlen(col));
@@ -447,10 +437,10 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
         vals[i] = jstr(n, fixed[i], &lens[i], &bad);
         if (bad)
             return api_errors_add(e, row, fixed[i], "%s must be a string", fixed[i]) ? -1 : 1;
-        if ((why = text_problem(vals[i], lens[i], max[i], 1)) != NULL ||
+        if ((why = api_in_text_problem(vals[i], lens[i], max[i], 1)) != NULL ||
             (i > 0 && (why = letter_field_problem(vals[i], lens[i])) != NULL))
             return api_errors_add(e, row, fixed[i], "%s %s", fixed[i], why) ? -1 : 1;
-        if (i > 0 && value_has_rrn(rs, vals[i], lens[i]))
+        if (i > 0 && api_in_value_has_rrn(rs, vals[i], lens[i]))
             return api_errors_add(e, row, fixed[i], VALUE_NOT_RRN, fixed[i]) ? -1 : 1;
     }
     json_t *p = json_object_get(n, "personalisation"), *v;
@@ -462,16 +452,16 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, field, "%s must be a string", field) ? -1 : 1;
         vals[c] = json_string_value(v);
         lens[c] = json_string_length(v);
-        if ((why = text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
+        if ((why = api_in_text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
             return api_errors_add(e, row, field, "%s %s", field, why) ? -1 : 1;
-        if (value_has_rrn(rs, vals[c], lens[c]))
+        if (api_in_value_has_rrn(rs, vals[c], lens[c]))
             return api_errors_add(e, row, field, VALUE_NOT_RRN, field) ? -1 : 1;
     }
     char amount[24];
     int r = take_payment(rs, json_object_get(n, "payment"), row, amount, vals, lens, e);
     if (r != 0)
         return r;
-    return add_row(rs, row, ref, vals, lens) ? -1 : 0;
+    return api_in_add_row(rs, row, ref, vals, lens) ? -1 : 0;
 }
 
 static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
@@ -506,7 +496,7 @@ int api_input_notice(const char *body, size_t len, long long now_ms, api_rows *o
     if ((rc = parse_object(body, len, &o, errs)) != API_IN_OK)
         return rc;
     rc = json_common(o, out, now_ms, errs);
-    if (rc == API_IN_OK && (start_cols(out) != 0 || payment_cols_for(out, o) != 0))
+    if (rc == API_IN_OK && (api_in_start_cols(out) != 0 || payment_cols_for(out, o) != 0))
         rc = API_IN_NO_MEMORY;
     if (rc == API_IN_OK) {
         int r = collect_cols(out, o, 0, errs);
@@ -535,7 +525,7 @@ static int by_ref(const void *a, const void *b)
 }
 
 /* Refuses every row whose reference an earlier row has, and drops it. */
-static int drop_repeats(api_rows *rs, api_errors *e)
+int api_in_drop_repeats(api_rows *rs, api_errors *e)
 {
     ref_at *v = malloc((rs->nrows ? rs->nrows : 1) * sizeof *v);
     unsigned char *gone = calloc(rs->nrows ? rs->nrows : 1, 1);
@@ -600,7 +590,7 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
         goto done;
     }
     rc = API_IN_NO_MEMORY;
-    if (start_cols(out) != 0 || !(refused = calloc(json_array_size(list), 1)) ||
+    if (api_in_start_cols(out) != 0 || !(refused = calloc(json_array_size(list), 1)) ||
         payment_cols_for(out, list) != 0)
         goto done;
     json_array_foreach(list, i, n) {
@@ -614,174 +604,11 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
         if (r < 0)
             goto done;
     }
-    rc = drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
+    rc = api_in_drop_repeats(out, errs) ? API_IN_NO_MEMORY : API_IN_OK;
 done:
     free(refused);
     /* freed memory keeps no RRN, wherever it came in the body: the agency
      * wipes every block jansson frees (json_wipe.c) */
     json_decref(o);
-    return rc;
-}
-
-/* ---- CSV ---- */
-
-/* Maps the file's columns to ours: map[i] is our column for file column
- * i, -1 for reference. */
-static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS],
-                       long *ref_col, api_errors *e)
-{
-    size_t n = csv_header_count(h);
-
-    *ref_col = csv_header_index(h, "reference");
-    if (csv_header_index(h, "rrn") < 0 || csv_header_index(h, "name") < 0 ||
-        csv_header_index(h, "address") < 0 || *ref_col < 0)
-        return api_errors_add(e, 1, "", "the header row must name the columns rrn, name, "
-                              "address and reference"), API_IN_BAD;
-    if (n > API_MAX_COLS)
-        return api_errors_add(e, 1, "", "at most %d columns", API_MAX_COLS), API_IN_BAD;
-    const char *why = payment_ref_columns(csv_header_index(h, PAYMENT_COL_AMOUNT) >= 0,
-                                          csv_header_index(h, PAYMENT_COL_CODE) >= 0,
-                                          csv_header_index(h, PAYMENT_COL_DUE) >= 0);
-    if (why)
-        return api_errors_add(e, 1, "payment", "%s", why), API_IN_BAD;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = csv_header_name(h, i);
-        long c = api_rows_col(rs, name);
-        if ((long)i == *ref_col) {
-            map[i] = -1;
-            continue;
-        }
-        if (c < 0 && !col_name_ok(name))
-            return api_errors_add(e, 1, "", "column %zu: a personalisation column is named "
-                                  "1-64 of [A-Za-z0-9_-], no RRN, and not title or deadline", i + 1),
-                   API_IN_BAD;
-        if (c < 0) {
-            if (add_col(rs, name) != 0)
-                return API_IN_NO_MEMORY;
-            c = (long)rs->ncols - 1;
-        }
-        map[i] = c;
-    }
-    return API_IN_OK;
-}
-
-/* The row's payment columns, when the file has them, judged as `agency
- * send` judges them: NULL, or why not with field naming the column. */
-static const char *csv_payment_problem(const api_rows *rs, const char *const *vals,
-                                       char field[API_FIELD_MAX + 1])
-{
-    long c[3];
-    const char *why, *col;
-    long long n;
-
-    for (size_t i = 0; i < 3; i++)
-        c[i] = api_rows_col(rs, payment_cols[i]);
-    if (c[0] < 0)
-        return NULL;
-    why = payment_ref_check(vals[c[0]], vals[c[1]], c[2] >= 0 ? vals[c[2]] : NULL, &n, &col);
-    if (why)
-        api_field_name(field, col, strlen(col));
-    return why;
-}
-
-/* One CSV record into a row. 1: refused (in e), -1: out of memory. */
-static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_col,
-                    api_errors *e)
-{
-    const char *vals[API_MAX_COLS] = {0}, *why;
-    size_t lens[API_MAX_COLS] = {0};
-    long line = csv_row_line(cr);
-    const char *ref = csv_row_field(cr, (size_t)ref_col);
-
-    if (!field_reference_ok(ref, csv_row_len(cr, (size_t)ref_col)))
-        return api_errors_add(e, line, "reference", FIELD_RULE_REFERENCE) ? -1 : 1;
-    if (rrn_find(ref, csv_row_len(cr, (size_t)ref_col), 0) >= 0)
-        return api_errors_add(e, line, "reference", REFERENCE_NOT_RRN) ? -1 : 1;
-    for (size_t i = 0; i < csv_row_count(cr); i++) {
-        if (map[i] < 0)
-            continue;
-        vals[map[i]] = csv_row_field(cr, i);
-        lens[map[i]] = csv_row_len(cr, i);
-    }
-    static const size_t max[] = {API_RRN_TEXT_MAX, API_NAME_MAX, API_ADDRESS_MAX};
-    char field[API_FIELD_MAX + 1];
-    for (size_t i = 0; i < rs->ncols; i++) {
-        /* named as the JSON form and the documents name it */
-        api_field_name(field, rs->cols[i], strlen(rs->cols[i]));
-        why = text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
-        if (!why && (i == 1 || i == 2)) /* name, address: they are printed on paper */
-            why = letter_field_problem(vals[i], lens[i]);
-        if (why)
-            return api_errors_add(e, line, field, "%s %s", field, why) ? -1 : 1;
-        if (i > 0 && vals[i] && value_has_rrn(rs, vals[i], lens[i]))
-            return api_errors_add(e, line, field, VALUE_NOT_RRN, field) ? -1 : 1;
-    }
-    if ((why = csv_payment_problem(rs, vals, field)) != NULL)
-        return api_errors_add(e, line, field, "%s", why) ? -1 : 1;
-    return add_row(rs, line, ref, vals, lens) ? -1 : 0;
-}
-
-static int csv_rows(api_rows *rs, csv_reader *r, const long *map, long ref_col,
-                    api_errors *e)
-{
-    char err[256];
-    csv_row cr;
-    size_t seen = 0;
-    int k;
-
-    while ((k = csv_next(r, &cr, err, sizeof err)) != CSV_EOF) {
-        if (k == CSV_FATAL)
-            return API_IN_NO_MEMORY;
-        if (++seen > API_BULK_MAX_ROWS)
-            return API_IN_TOO_MANY;
-        if (k == CSV_BAD) {
-            long line = strtol(err + strlen("line "), NULL, 10);
-            if (api_errors_add(e, line, "", "%s", err) != 0)
-                return API_IN_NO_MEMORY;
-            continue;
-        }
-        if (csv_take(rs, &cr, map, ref_col, e) < 0)
-            return API_IN_NO_MEMORY;
-    }
-    return API_IN_OK;
-}
-
-int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
-                       long long now_ms, api_rows *out, api_errors *errs)
-{
-    long map[API_MAX_COLS], ref_col;
-    char err[256];
-    csv_header *h = NULL;
-    csv_reader *r = NULL;
-    FILE *f;
-    int rc;
-
-    memset(out, 0, sizeof *out);
-    if ((rc = check_common(out, common, now_ms, errs)) != API_IN_OK)
-        return rc;
-    if (start_cols(out) != 0)
-        return API_IN_NO_MEMORY;
-    if (!len)
-        return api_errors_add(errs, 0, "", "the CSV is empty"), API_IN_BAD;
-    if (!(f = fmemopen((void *)body, len, "r")))
-        return API_IN_NO_MEMORY;
-    setvbuf(f, NULL, _IONBF, 0);
-    if (!(r = csv_open(f, NULL))) {
-        rc = API_IN_NO_MEMORY;
-    } else if (!(h = csv_read_header(r, err, sizeof err))) {
-        api_errors_add(errs, 1, "", "header: %s", err);
-        rc = API_IN_BAD;
-    } else if ((rc = csv_columns(out, h, map, &ref_col, errs)) == API_IN_OK) {
-        rc = csv_rows(out, r, map, ref_col, errs);
-        if (rc == API_IN_OK && !out->nrows && !errs->n) {
-            api_errors_add(errs, 0, "", "the CSV has no rows");
-            rc = API_IN_BAD;
-        }
-        if (rc == API_IN_OK && drop_repeats(out, errs) != 0)
-            rc = API_IN_NO_MEMORY;
-    }
-    csv_header_free(h);
-    csv_close(r);
-    fclose(f);
     return rc;
 }
