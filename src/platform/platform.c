@@ -133,6 +133,7 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
         config_long(cfg, "platform", "report_interval_ms", 200, 10, 60000,
                     &p->report_interval_ms, err, errlen))
         return -1;
+    p->pin_check_slots = p->threads > 1 ? (int)p->threads / 2 : 1;
     return 0;
 }
 

@@ -28,6 +28,7 @@
 #define HERALD_PLATFORM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "apikeys.h"
@@ -60,6 +61,13 @@ typedef struct platform {
     long view_token_ttl_s;
     long session_ttl_s;
     long threads;
+    /* PIN checks hashing at once, and the most allowed: half the threads
+     * (at least one), since each hash takes ~64 MiB and ~0.1 s of a thread
+     * the hub's relays and the other pages share (platform_signin.c) */
+    atomic_int pin_checks;
+    int pin_check_slots;
+    atomic_llong pin_checks_busy;     /* refused for want of a slot */
+    atomic_llong pin_busy_logged_ms;  /* when the last such refusal was logged */
     http_limits http; /* [http]: connections held and how long */
     char idsvc_url[512], hub_url[512];
     char *idsvc_key, *hub_key;      /* API keys, in secure memory */

@@ -55,9 +55,41 @@ static void note_failure(platform *p, const char *phone, const char *source, con
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A slot for one PIN hash, or 0 when all are taken; a refusal is logged
+ * at most once a minute, with the count so far, as a flood repeats it. */
+static int pin_slot_take(platform *p)
+{
+    if (atomic_fetch_add(&p->pin_checks, 1) < p->pin_check_slots)
+        return 1;
+    atomic_fetch_sub(&p->pin_checks, 1);
+    long long busy = atomic_fetch_add(&p->pin_checks_busy, 1) + 1;
+    long long now = clock_now_ms(), last = atomic_load(&p->pin_busy_logged_ms);
+    if ((last == 0 || now - last >= 60000) &&
+        atomic_compare_exchange_strong(&p->pin_busy_logged_ms, &last, now))
+        log_warn("sign-in: %d PIN checks already hashing, the most at once; answered 503 "
+                 "(%lld refused so far)", p->pin_check_slots, busy);
+    return 0;
+}
+
+static pin_result check(platform *p, const char *source, const char *phone, const char *pin,
+                        member *m, long long *wait_ms, login_verdict *why, int of_session);
+
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session)
+{
+    pin_result r;
+
+    *why = LOGIN_GO;
+    if (!pin_slot_take(p))
+        return PIN_BUSY;
+    r = check(p, source, phone, pin, m, wait_ms, why, of_session);
+    atomic_fetch_sub(&p->pin_checks, 1);
+    return r;
+}
+
+static pin_result check(platform *p, const char *source, const char *phone, const char *pin,
+                        member *m, long long *wait_ms, login_verdict *why, int of_session)
 {
     login_view v;
     long long now = clock_now_ms();
@@ -125,6 +157,12 @@ int platform_signin_failure_text(pin_result r, login_verdict why, long long wait
         snprintf(ko, len, "전화번호 또는 PIN이 맞지 않습니다.");
         snprintf(en, len, "Wrong phone number or PIN.");
         return 401;
+    }
+    if (r == PIN_BUSY) {
+        snprintf(ko, len, "지금 로그인하는 사람이 많습니다. 잠시 후 다시 시도하세요.");
+        snprintf(en, len, "Many people are signing in right now. Please try again in a "
+                 "moment.");
+        return 503;
     }
     /* a database fault: ours, and passing (Retry-After from the caller) */
     snprintf(ko, len, "일시적인 오류입니다. 잠시 후 다시 시도하세요.");

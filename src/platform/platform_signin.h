@@ -11,7 +11,9 @@
 #include "platform.h"
 #include "platform_db.h"
 
-typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
+/* PIN_BUSY: every slot for a PIN hash was taken (a flood of sign-ins);
+ * nothing was counted against the phone or the source. */
+typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR, PIN_BUSY } pin_result;
 
 /* Checks a PIN for a phone from a source under the limits. m gets the
  * member when there is one; *wait_ms and *why the limit when the answer
@@ -22,7 +24,9 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR } pin_result;
  * blocked source does not stop it while this phone and source have failed
  * fewer than LOGIN_GUARD_PAIR_FREE times: the block is against trying
  * many phones, and the people behind a shared address would otherwise
- * keep a signed-in member from their notices. */
+ * keep a signed-in member from their notices. At most p->pin_check_slots
+ * checks hash at once; another is PIN_BUSY at once, so that a flood of
+ * sign-ins leaves threads for the hub's relays and the other pages. */
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session);

@@ -400,6 +400,35 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -b tls.jar -H 'Origin: http://msg.
 	--data-urlencode "csrf=$tok" --data-urlencode phone=010-2000-0005 --data-urlencode pin=8642 "$PT/login")
 check "... the same host over plain http is another origin: 403" [ "$code" = 403 ]
 
+# --- a flood of sign-ins hashes on at most half the threads ---
+# Two threads, so one PIN hash at a time; the real cost (~64 MiB, ~0.1 s
+# a hash) so that eight sign-ins posted together overlap.
+platform_ini data_flood http://127.0.0.1:7010 | sed 's/^pin_hash = min/pin_hash = interactive\nthreads = 2\nmetrics = public/' >flood.ini
+start_role flood flood.log platform --config flood.ini || not_ok "the two-thread platform starts"
+PF="http://127.0.0.1:$PORT_flood"
+for i in $(seq 1 8); do
+	curl -s --interface 127.0.1.$i -c flood$i.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1 >flood$i.tok
+done
+for i in $(seq 1 8); do
+	curl -s --interface 127.0.1.$i -b flood$i.jar -H "Origin: $ORIGIN" -o flood$i.out -D flood$i.hdr -w '%{http_code}' \
+		--data-urlencode "csrf=$(cat flood$i.tok)" --data-urlencode phone=010-3000-000$i --data-urlencode pin=5$i$i$i \
+		"$PF/login" >flood$i.code &
+done
+wait_jobs() { for _ in $(seq 1 600); do [ "$(cat flood?.code 2>/dev/null | wc -c)" -ge 24 ] && return 0; sleep 0.05; done; return 1; }
+wait_jobs
+busy=$(grep -l 503 flood?.code | wc -l) wrong=$(grep -l 401 flood?.code | wc -l)
+echo "# eight sign-ins together: $wrong checked (401), $busy busy (503)"
+check "eight sign-ins together on two threads: some hashed (401), the rest answered 503 at once" \
+	bash -c "[ $wrong -ge 1 ] && [ $busy -ge 1 ] && [ $((wrong + busy)) = 8 ]"
+b=$(grep -l '^503' flood?.code | head -n1 | sed 's/code$//')
+check "... a 503 with Retry-After and the page saying to try again in a moment" \
+	bash -c "grep -qiE '^retry-after: [0-9]+' ${b}hdr && grep -q 'Many people are signing in right now' ${b}out"
+check "... a busy sign-in counted no failure: failures recorded for the checked ones only" \
+	[ "$(sqlite3 data_flood/platform.db 'SELECT count(*) FROM login_pairs WHERE failures > 0')" = "$wrong" ]
+check "... logged once, with the count" grep -q 'sign-in: 1 PIN checks already hashing, the most at once; answered 503 (1 refused so far)' flood.log
+check "... and counted in /metrics" \
+	bash -c "curl -s '$PF/metrics' | grep -qx 'herald_platform_pin_checks_busy_total $busy'"
+
 # A web sign-up while idsvc is away is our fault, not the form's.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
 code=$(signup 127.0.0.77 away.jar 부재중 010-2000-0009 850303-1234567 4293)
