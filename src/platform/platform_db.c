@@ -144,8 +144,9 @@ static const stmt_def stmts[] = {
                     " doc_sha256, deadline, link, received, pending, consent_until)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
     S(inbox_get, "SELECT " NOTICE_COLS " FROM inbox WHERE notice = ?"),
-    S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ? AND pending = 0"
-                  " ORDER BY received DESC, notice DESC LIMIT ?"),
+    S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ?1 AND pending = 0"
+                  " AND (received < ?3 OR (received = ?3 AND notice < ?4))"
+                  " ORDER BY received DESC, notice DESC LIMIT ?2"),
     S(inbox_pending, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ? AND pending = 1"
                      " ORDER BY received, notice"),
     S(inbox_reveal, "UPDATE inbox SET pending = 0, received = ? WHERE notice = ? AND pending = 1"),

@@ -121,8 +121,10 @@ int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_
 int platform_db_inbox_insert(platform_db *d, const notice_row *n);
 int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n);
 /* Calls fn for up to limit of a member's notices, newest first; those
- * pending consent are not among them. */
+ * pending consent are not among them. With after (NULL: from the newest)
+ * only those listed after it: older, or as old with a smaller id. */
 int platform_db_inbox_list(platform_db *d, long long member, int limit,
+                           const notice_row *after,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
 /* The sending agency cancelled notice: withdrawn at `at` for reason

@@ -61,6 +61,7 @@ int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
 }
 
 int platform_db_inbox_list(platform_db *d, long long member, int limit,
+                           const notice_row *after,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx)
 {
     sqlite3_stmt *st = d->inbox_list;
@@ -69,6 +70,9 @@ int platform_db_inbox_list(platform_db *d, long long member, int limit,
 
     sqlite3_bind_int64(st, 1, member);
     sqlite3_bind_int(st, 2, limit);
+    /* "~" sorts after every time's digits: the first page has no bound */
+    db_bind_text(st, 3, after ? after->received : "~");
+    db_bind_text(st, 4, after ? after->notice : "");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         read_notice(st, &n);
         fn(ctx, &n);

@@ -231,10 +231,26 @@ void platform_pages_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "</div>\n");
 }
 
-void platform_pages_inbox_end(buf *b, int rows, const char *csrf)
+void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *next,
+                              const char *csrf)
 {
-    if (rows == 0)
+    if (rows == 0 && !older)
         buf_puts(b, "<p>받은 고지가 없습니다. <span class=\"en\">No notices yet.</span></p>\n");
+    else if (rows == 0)
+        buf_puts(b, "<p>더 이전 고지가 없습니다. <span class=\"en\">No older notices.</span></p>\n");
+    if (older || next)
+        buf_puts(b, "<p>");
+    if (older)
+        buf_puts(b, "<a href=\"/inbox\">최근 고지 / Newest notices</a> ");
+    if (next) {
+        buf_puts(b, "<a href=\"/inbox?before=");
+        buf_html(b, next->received);
+        buf_puts(b, ",");
+        buf_html(b, next->notice);
+        buf_puts(b, "\">이전 고지 / Older notices</a>");
+    }
+    if (older || next)
+        buf_puts(b, "</p>\n");
     buf_puts(b, "<form method=\"post\" action=\"/logout\">");
     csrf_field(b, csrf);
     buf_puts(b, "<button type=\"submit\">로그아웃 / Sign out</button></form>\n");

@@ -429,6 +429,27 @@ check "... logged once, with the count" grep -q 'sign-in: 1 PIN checks already h
 check "... and counted in /metrics" \
 	bash -c "curl -s '$PF/metrics' | grep -qx 'herald_platform_pin_checks_busy_total $busy'"
 
+# --- an inbox of more than 200 notices is read page after page ---
+http POST "$PF/v1/members" '{"members":[{"name":"다수","phone":"010-2000-0006","rrn":"970707-1234567","pin":"7531","consent":true}]}' "${ADMIN[@]}" >/dev/null
+RK_M6=$(printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key 9707071234567)" | sha256sum | cut -c1-64)
+http POST "$PF/v1/relay" "$(jq -nc --arg rk "$RK_M6" '{notices:[range(205) | ("0193a000-0000-7000-8000-00000000" + (1000 + .|tostring)) as $n |
+	{notice:$n, rk:$rk, agency:"nts", title:"Tax", doc_sha256:("ab" * 32), deadline:"2026-12-31",
+	 link:("http://127.0.0.1:7004/documents/" + $n)}]}')" -H "Authorization: Bearer $FROMHUB" >/dev/null
+tok=$(curl -s --interface 127.0.2.1 -c many.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+curl -s -o /dev/null --interface 127.0.2.1 -b many.jar -c many.jar -H "Origin: $ORIGIN" --data-urlencode "csrf=$tok" \
+	--data-urlencode phone=010-2000-0006 --data-urlencode pin=7531 "$PF/login"
+curl -s -b many.jar "$PF/inbox" >page1.html
+older=$(sed -n 's/.*<a href="\(\/inbox?before=[^"]*\)">이전 고지.*/\1/p' page1.html)
+curl -s -b many.jar "$PF$older" >page2.html
+ids() { grep -o 'href="/notices/[^"]*"' "$@" | sort -u | wc -l; }
+check "205 notices: the inbox shows the newest 200 and links to older ones" \
+	bash -c "[ $(ids page1.html) = 200 ] && [ -n '$older' ]"
+check "... the older page shows the other 5, links back to the newest, and to nothing older" \
+	bash -c "[ $(ids page2.html) = 5 ] && [ $(ids page1.html page2.html) = 205 ] &&
+		grep -q '<a href=\"/inbox\">' page2.html && ! grep -q 'before=' page2.html"
+check "a malformed place in the inbox: 400" \
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -b many.jar "$PF/inbox?before=x%27%3E")" = 400 ]
+
 # A web sign-up while idsvc is away is our fault, not the form's.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
 code=$(signup 127.0.0.77 away.jar 부재중 010-2000-0009 850303-1234567 4293)

@@ -286,6 +286,56 @@ static void lapsed_sign_ups_are_pruned(void **state)
     platform_db_close(d);
 }
 
+typedef struct listed {
+    int n;
+    char ids[8][65];
+} listed;
+
+static void list_row(void *ctx, const notice_row *n)
+{
+    listed *l = ctx;
+
+    if (l->n < 8)
+        snprintf(l->ids[l->n], sizeof l->ids[0], "%s", n->notice);
+    l->n++;
+}
+
+/* Pages of an inbox, newest first: two notices received in the same
+ * millisecond are ordered by id, and neither is lost at a page's end. */
+static void an_inbox_is_read_page_after_page(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("inbox_pages", path, sizeof path);
+    member a = person("01011113333", 'c', 1);
+    const char *dup;
+    long long id = platform_db_member_insert(d, &a, "t", &dup);
+    const char *t[] = {"2026-11-27T08:00:00.000Z", "2026-11-27T09:00:00.000Z",
+                       "2026-11-27T09:00:00.000Z", "2026-11-27T10:00:00.000Z"};
+    notice_row rows[4];
+    listed l = {0};
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        char nid[40];
+        snprintf(nid, sizeof nid, "0193a000-0000-7000-8000-00000000000%d", i);
+        rows[i] = notice(nid, id, t[i]);
+        assert_int_equal(platform_db_inbox_insert(d, &rows[i]), 1);
+    }
+    assert_int_equal(platform_db_inbox_list(d, id, 2, NULL, list_row, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.ids[0], rows[3].notice);
+    assert_string_equal(l.ids[1], rows[2].notice);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(platform_db_inbox_list(d, id, 2, &rows[2], list_row, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.ids[0], rows[1].notice);
+    assert_string_equal(l.ids[1], rows[0].notice);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(platform_db_inbox_list(d, id, 2, &rows[0], list_row, &l), 0);
+    assert_int_equal(l.n, 0);
+    platform_db_close(d);
+}
+
 static void a_notice_is_filed_once(void **state)
 {
     char path[128];
@@ -301,7 +351,7 @@ static void a_notice_is_filed_once(void **state)
     assert_int_equal(platform_db_inbox_insert(d, &n), 1);
     snprintf(again.received, sizeof again.received, "2026-11-27T09:00:00.000Z");
     assert_int_equal(platform_db_inbox_insert(d, &again), 0);
-    assert_int_equal(platform_db_inbox_list(d, id, 200, count_row, &rows), 0);
+    assert_int_equal(platform_db_inbox_list(d, id, 200, NULL, count_row, &rows), 0);
     assert_int_equal(rows, 1);
     assert_int_equal(platform_db_inbox_get(d, n.notice, &got), 1);
     assert_string_equal(got.received, "2026-11-27T08:00:00.000Z"); /* the first relay's */
@@ -989,6 +1039,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(members_sign_up_verify_and_consent),
+        cmocka_unit_test(an_inbox_is_read_page_after_page),
         cmocka_unit_test(a_verified_sign_up_replaces_an_unverified_one),
         cmocka_unit_test(a_refused_sign_up_drops_no_one),
         cmocka_unit_test(an_unconfirmed_sign_up_gives_way),
