@@ -236,9 +236,13 @@ int http_client_call(http_client *c, const char *method, const char *path,
         secure_wipe(&jerr, sizeof jerr);
     }
     if (status >= 400) {
-        json_t *e = *reply ? json_object_get(*reply, "error") : NULL;
-        snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status,
-                 e ? ": " : "", e ? json_string_value(e) : "");
+        /* our roles' {"error": …}, or a problem's (RFC 9457) "detail";
+         * anything else in them is not text to log */
+        const char *e = json_string_value(json_object_get(*reply, "error"));
+        if (!e)
+            e = json_string_value(json_object_get(*reply, "detail"));
+        snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status, e ? ": " : "",
+                 e ? e : "");
     } else if (status != 200) { /* callers treat all but 200 as a failure, and log err */
         snprintf(err, errlen, "%s %s: HTTP %ld", method, url, status);
     }
