@@ -328,6 +328,8 @@ done:
     if (cis)
         secure_wipe(cis, n * sizeof *cis);
     free(cis);
+    if (ms) /* PIN hashes and CIs */
+        secure_wipe(ms, (n ? n : 1) * sizeof *ms);
     free(ms);
     return rc;
 }

@@ -252,14 +252,13 @@ void web_login_page(platform *p, const http_request *req, http_response *resp, i
     web_reply_page(resp, status, &b);
 }
 
-static void post_login(platform *p, const http_request *req, http_response *resp)
+static void sign_in_as(platform *p, const http_request *req, http_response *resp, member *m)
 {
     char phone[PHONE_MAX_CHARS + 1], ko[512], en[512], source[SOURCE_MAX], code[32];
     const char *phone_in, *pin;
     long long wait_ms = 0;
     login_verdict why = LOGIN_GO;
     pin_result r;
-    member m;
     form f;
 
     if (!web_from_our_origin(p, req, resp) || web_parse_form(p, req, resp, &f, "/") != 0)
@@ -280,7 +279,7 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         return;
     }
     web_source_of(req, source);
-    r = platform_signin_check(p, source, phone, pin, &m, &wait_ms, &why, 0);
+    r = platform_signin_check(p, source, phone, pin, m, &wait_ms, &why, 0);
     form_free(&f);
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
@@ -294,12 +293,23 @@ static void post_login(platform *p, const http_request *req, http_response *resp
         }
         return;
     }
-    if (m.confirm_until[0])
-        web_confirm_signup(p, req, resp, &m, code);
+    if (m->confirm_until[0])
+        web_confirm_signup(p, req, resp, m, code);
     secure_wipe(code, sizeof code);
-    if (m.confirm_until[0])
+    if (m->confirm_until[0])
         return;
-    web_sign_in(p, req, resp, &m);
+    web_sign_in(p, req, resp, m);
+}
+
+/* The member read for the PIN holds its hash and CI: wiped however the
+ * sign-in ended. */
+static void post_login(platform *p, const http_request *req, http_response *resp)
+{
+    member m;
+
+    memset(&m, 0, sizeof m);
+    sign_in_as(p, req, resp, &m);
+    secure_wipe(&m, sizeof m);
 }
 
 typedef struct inbox_ctx {
@@ -457,6 +467,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     web_source_of(req, source);
     r = platform_signin_check(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
                   &wait_ms, &why, 1);
+    secure_wipe(&again, sizeof again); /* only the check was wanted: it holds the PIN's hash */
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,
      * whatever the PIN. */
