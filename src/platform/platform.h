@@ -61,9 +61,10 @@ typedef struct platform {
     long view_token_ttl_s;
     long session_ttl_s;
     long threads;
-    /* PIN checks hashing at once, and the most allowed: half the threads
-     * (at least one), since each hash takes ~64 MiB and ~0.1 s of a thread
-     * the hub's relays and the other pages share (platform_signin.c) */
+    /* PIN checks (sign-in, opening a notice) hashing at once, and the most
+     * allowed: half the threads (at least one), since each hash takes a
+     * thread the hub's relays and the other pages share, ~0.1 s and ~64
+     * MiB with pin_hash = interactive (platform_signin.c) */
     atomic_int pin_checks;
     int pin_check_slots;
     atomic_llong pin_checks_busy;     /* refused for want of a slot */

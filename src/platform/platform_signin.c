@@ -55,19 +55,23 @@ static void note_failure(platform *p, const char *phone, const char *source, con
     pthread_mutex_unlock(&p->lock);
 }
 
-/* A slot for one PIN hash, or 0 when all are taken; a refusal is logged
- * at most once a minute, with the count so far, as a flood repeats it. */
+/* A slot for one PIN check, or 0 when all are taken (taken only while
+ * one is free, so that a refusal never spoils a slot given back at the
+ * same time); a refusal is logged at most once a minute, with the count
+ * so far, as a flood repeats it. */
 static int pin_slot_take(platform *p)
 {
-    if (atomic_fetch_add(&p->pin_checks, 1) < p->pin_check_slots)
-        return 1;
-    atomic_fetch_sub(&p->pin_checks, 1);
+    int n = atomic_load(&p->pin_checks);
+
+    while (n < p->pin_check_slots)
+        if (atomic_compare_exchange_weak(&p->pin_checks, &n, n + 1))
+            return 1;
     long long busy = atomic_fetch_add(&p->pin_checks_busy, 1) + 1;
     long long now = clock_now_ms(), last = atomic_load(&p->pin_busy_logged_ms);
     if ((last == 0 || now - last >= 60000) &&
         atomic_compare_exchange_strong(&p->pin_busy_logged_ms, &last, now))
-        log_warn("sign-in: %d PIN checks already hashing, the most at once; answered 503 "
-                 "(%lld refused so far)", p->pin_check_slots, busy);
+        log_warn("PIN checks: all %d slots hashing; sign-ins and notice openings answered 503 "
+                 "(%lld so far)", p->pin_check_slots, busy);
     return 0;
 }
 
@@ -159,9 +163,9 @@ int platform_signin_failure_text(pin_result r, login_verdict why, long long wait
         return 401;
     }
     if (r == PIN_BUSY) {
-        snprintf(ko, len, "지금 로그인하는 사람이 많습니다. 잠시 후 다시 시도하세요.");
-        snprintf(en, len, "Many people are signing in right now. Please try again in a "
-                 "moment.");
+        snprintf(ko, len, "지금 PIN을 입력하는 사람이 많습니다. 잠시 후 다시 시도하세요.");
+        snprintf(en, len, "Many people are entering their PINs right now. Please try again "
+                 "in a moment.");
         return 503;
     }
     /* a database fault: ours, and passing (Retry-After from the caller) */

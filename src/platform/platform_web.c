@@ -356,7 +356,8 @@ static void get_inbox(platform *p, const member *m, const char *token,
     int rc;
 
     if (before && inbox_cursor(before, &after) != 0) {
-        http_reply_error(resp, 400, "before: not a place in the inbox (time,notice)");
+        web_error_page(p, resp, 400, "잘못된 고지함 주소입니다.",
+                       "Not a place in the inbox: the link was changed or cut.", "/inbox");
         return;
     }
     buf_init(&b, 8192);

@@ -422,10 +422,11 @@ check "eight sign-ins together on two threads: some hashed (401), the rest answe
 	bash -c "[ $wrong -ge 1 ] && [ $busy -ge 1 ] && [ $((wrong + busy)) = 8 ]"
 b=$(grep -l '^503' flood?.code | head -n1 | sed 's/code$//')
 check "... a 503 with Retry-After and the page saying to try again in a moment" \
-	bash -c "grep -qiE '^retry-after: [0-9]+' ${b}hdr && grep -q 'Many people are signing in right now' ${b}out"
+	bash -c "grep -qiE '^retry-after: [0-9]+' ${b}hdr && grep -q 'Many people are entering their PINs right now' ${b}out"
 check "... a busy sign-in counted no failure: failures recorded for the checked ones only" \
 	[ "$(sqlite3 data_flood/platform.db 'SELECT count(*) FROM login_pairs WHERE failures > 0')" = "$wrong" ]
-check "... logged once, with the count" grep -q 'sign-in: 1 PIN checks already hashing, the most at once; answered 503 (1 refused so far)' flood.log
+check "... logged once, with the count" \
+	[ "$(grep -c 'PIN checks: all 1 slots hashing; sign-ins and notice openings answered 503 (1 so far)' flood.log)" = 1 ]
 check "... and counted in /metrics" \
 	bash -c "curl -s '$PF/metrics' | grep -qx 'herald_platform_pin_checks_busy_total $busy'"
 

@@ -288,7 +288,8 @@ callbacks() { curl -s "http://127.0.0.1:$CBPORT/"; }
 cb_states() { callbacks | jq -r --arg r "$1" '[.events[] | select(.reference == $r) | .state] | join(" ")'; }
 # The receiver refuses a signature more than 5 minutes from its clock, and
 # a refused batch is not sent again: the clock jumps hours and days below,
-# so each jump waits until every queued callback has been delivered.
+# so each jump waits until every queued callback has been delivered (or
+# given up).
 callbacks_queued() {
 	sqlite3 agdata/agency.db "SELECT count(*) FROM api_events WHERE id >
 		(SELECT coalesce(max(value), 0) FROM meta WHERE key = 'callback_after')"
