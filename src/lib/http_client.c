@@ -243,6 +243,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
             e = json_string_value(json_object_get(*reply, "detail"));
         snprintf(err, errlen, "%s %s: HTTP %ld%s%s", method, url, status, e ? ": " : "",
                  e ? e : "");
+        /* the peer's words may reach a log line or an evidence leaf's
+         * reason: one line of text */
+        for (char *ch = err; *ch; ch++)
+            if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+                *ch = ' ';
     } else if (status != 200) { /* callers treat all but 200 as a failure, and log err */
         snprintf(err, errlen, "%s %s: HTTP %ld", method, url, status);
     }

@@ -1,6 +1,7 @@
 /* test_http_client.c -- what a failed call says in err, against a real
  * http_server on loopback: a peer's "error" text, a problem's "detail",
- * and nothing for an "error" that is not text (it printed "(null)"). */
+ * nothing for an "error" that is not text (it printed "(null)"), and no
+ * line break or other control character of the peer's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,8 @@ static void answer(void *ctx, const http_request *req, http_response *resp)
 
     if (!strcmp(req->path, "/text"))
         body = "{\"error\":\"no such notice\"}";
+    else if (!strcmp(req->path, "/lines"))
+        body = "{\"error\":\"one\\ntwo\\u0007three\"}";
     else if (!strcmp(req->path, "/number"))
         body = "{\"error\":5}";
     else if (!strcmp(req->path, "/problem")) {
@@ -80,6 +83,17 @@ static void an_error_text_is_quoted(void **state)
     assert_string_equal(err, want);
 }
 
+static void an_error_text_is_one_line(void **state)
+{
+    char err[512], want[256];
+    int status;
+    (void)state;
+
+    call("/lines", &status, err, sizeof err);
+    snprintf(want, sizeof want, "GET %s/lines: HTTP 400: one two three", base);
+    assert_string_equal(err, want);
+}
+
 static void an_error_that_is_not_text_is_left_out(void **state)
 {
     char err[512], want[256];
@@ -112,6 +126,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_error_text_is_quoted),
+        cmocka_unit_test(an_error_text_is_one_line),
         cmocka_unit_test(an_error_that_is_not_text_is_left_out),
         cmocka_unit_test(a_problems_detail_is_quoted),
     };
