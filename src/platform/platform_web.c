@@ -1,5 +1,6 @@
-/* platform_web.c -- the citizen pages: sign-in, inbox, and opening a
- * notice (sign-up and its code: platform_web_signup.c).
+/* platform_web.c -- the citizen pages: sign-in, and opening a notice
+ * (sign-up and its code: platform_web_signup.c; the inbox's pages:
+ * platform_web_inbox.c).
  *
  * Sessions are random 32-byte ids in an HttpOnly, SameSite=Strict cookie;
  * the server keeps only their SHA-256, so a copy of the database opens no
@@ -31,7 +32,6 @@
 #define SESSION_COOKIE "herald_sid"
 #define PRE_COOKIE WEB_PRE_COOKIE
 #define SOURCE_MAX WEB_SOURCE_MAX
-#define INBOX_LIMIT 200
 
 void web_reply_page(http_response *resp, int status, buf *b)
 {
@@ -312,72 +312,6 @@ static void post_login(platform *p, const http_request *req, http_response *resp
     secure_wipe(&m, sizeof m);
 }
 
-typedef struct inbox_ctx {
-    buf *b;
-    int rows;
-    notice_row last; /* the last one shown: the next page starts after it */
-} inbox_ctx;
-
-/* Shows INBOX_LIMIT rows; one more read says an older page exists. */
-static void inbox_row(void *ctx, const notice_row *n)
-{
-    inbox_ctx *c = ctx;
-
-    if (++c->rows > INBOX_LIMIT)
-        return;
-    platform_pages_inbox_row(c->b, n);
-    c->last = *n;
-}
-
-/* An older page's "before" (received,notice, as platform_pages_inbox_end
- * writes it) into after: 0, or -1 when it is not one. */
-static int inbox_cursor(const char *v, notice_row *after)
-{
-    const char *comma = v ? strchr(v, ',') : NULL;
-    size_t tlen = comma ? (size_t)(comma - v) : 0, nlen = comma ? strlen(comma + 1) : 0;
-
-    if (!comma || tlen == 0 || tlen >= sizeof after->received || nlen == 0 ||
-        nlen >= sizeof after->notice || strspn(v, "0123456789-T:.Z") != tlen ||
-        strspn(comma + 1, "0123456789abcdefABCDEF-") != nlen)
-        return -1;
-    memcpy(after->received, v, tlen);
-    after->received[tlen] = '\0';
-    memcpy(after->notice, comma + 1, nlen + 1);
-    return 0;
-}
-
-static void get_inbox(platform *p, const member *m, const char *token,
-                      const http_request *req, http_response *resp)
-{
-    const char *before = http_query(req, "before");
-    notice_row after;
-    inbox_ctx c;
-    buf b;
-    int rc;
-
-    if (before && inbox_cursor(before, &after) != 0) {
-        web_error_page(p, resp, 400, "잘못된 고지함 주소입니다.",
-                       "Not a place in the inbox: the link was changed or cut.", "/inbox");
-        return;
-    }
-    buf_init(&b, 8192);
-    c.b = &b;
-    c.rows = 0;
-    platform_pages_inbox_begin(&b, p->name, m, token);
-    pthread_mutex_lock(&p->lock);
-    rc = platform_db_inbox_list(p->db, m->id, INBOX_LIMIT + 1, before ? &after : NULL,
-                                inbox_row, &c);
-    pthread_mutex_unlock(&p->lock);
-    platform_pages_inbox_end(&b, c.rows > INBOX_LIMIT ? INBOX_LIMIT : c.rows, before != NULL,
-                             c.rows > INBOX_LIMIT ? &c.last : NULL, token);
-    if (rc != 0) {
-        buf_free(&b);
-        temporary_error(p, resp);
-        return;
-    }
-    web_reply_page(resp, 200, &b);
-}
-
 /* The notice row if it exists and is the member's to see (not held
  * for their consent): 1, 0, or -1. */
 static int find_notice(platform *p, const char *id, notice_row *n)
@@ -630,7 +564,7 @@ static void with_member(void *role, const http_request *req, http_response *resp
     }
     csrf_token(p->csrf_key, CSRF_SESSION, hash, token);
     switch (page) {
-    case INBOX: get_inbox(p, &m, token, req, resp); break;
+    case INBOX: web_inbox(p, &m, token, req, resp); break;
     case CONSENT: post_consent(p, &m, req, resp); break;
     case NOTICE: get_notice(p, &m, id, token, resp); break;
     case OPEN: open_notice(p, &m, id, token, req, resp); break;

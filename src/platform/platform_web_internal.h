@@ -1,8 +1,8 @@
 /* platform_web_internal.h -- what the citizen pages' files share: the
  * answer's headers, the origin and form-token checks, the source an
  * attempt counts against, sessions, and the sign-in page
- * (platform_web.c), and the first sign-in of a web sign-up
- * (platform_web_signup.c). Not for other parts of the platform. */
+ * (platform_web.c), the first sign-in of a web sign-up
+ * (platform_web_signup.c), and the inbox (platform_web_inbox.c). Not for other parts of the platform. */
 #ifndef HERALD_PLATFORM_WEB_INTERNAL_H
 #define HERALD_PLATFORM_WEB_INTERNAL_H
 
@@ -51,6 +51,11 @@ int web_parse_form(platform *p, const http_request *req, http_response *resp, fo
 /* The sign-in page with a message. */
 void web_login_page(platform *p, const http_request *req, http_response *resp, int status,
                     const char *ko, const char *en);
+
+/* GET /inbox for member m, signed in (platform_web_inbox.c); token is
+ * their forms' token. */
+void web_inbox(platform *p, const member *m, const char *token, const http_request *req,
+               http_response *resp);
 
 /* The right PIN was given for member m, a web sign-up whose phone is not
  * yet proved: typed (maybe "") is the code the form carried. Answers the
