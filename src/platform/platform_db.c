@@ -147,6 +147,9 @@ static const stmt_def stmts[] = {
     S(inbox_list, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ?1 AND pending = 0"
                   " AND (received < ?3 OR (received = ?3 AND notice < ?4))"
                   " ORDER BY received DESC, notice DESC LIMIT ?2"),
+    S(inbox_list_newer, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ?1 AND pending = 0"
+                        " AND (received > ?3 OR (received = ?3 AND notice > ?4))"
+                        " ORDER BY received, notice LIMIT ?2"),
     S(inbox_pending, "SELECT " NOTICE_COLS " FROM inbox WHERE member = ? AND pending = 1"
                      " ORDER BY received, notice"),
     S(inbox_reveal, "UPDATE inbox SET pending = 0, received = ? WHERE notice = ? AND pending = 1"),

@@ -126,6 +126,11 @@ int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n);
 int platform_db_inbox_list(platform_db *d, long long member, int limit,
                            const notice_row *after,
                            void (*fn)(void *ctx, const notice_row *n), void *ctx);
+/* The same page the other way: up to limit of those listed before since
+ * (newer, or as new with a larger id), oldest first. */
+int platform_db_inbox_list_newer(platform_db *d, long long member, int limit,
+                                 const notice_row *since,
+                                 void (*fn)(void *ctx, const notice_row *n), void *ctx);
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at);
 /* The sending agency cancelled notice: withdrawn at `at` for reason
  * (NULL: none given), and its alerts no channel has taken yet with it.

@@ -60,19 +60,19 @@ int platform_db_inbox_get(platform_db *d, const char *notice, notice_row *n)
     return platform_db_read_row(d->inbox_get, read_notice, n);
 }
 
-int platform_db_inbox_list(platform_db *d, long long member, int limit,
-                           const notice_row *after,
-                           void (*fn)(void *ctx, const notice_row *n), void *ctx)
+/* A member's page of notices from st (inbox_list or inbox_list_newer,
+ * which share their parameters), from the row at (NULL: none) on. */
+static int list_from(platform_db *d, sqlite3_stmt *st, long long member, int limit,
+                     const char *received, const char *notice,
+                     void (*fn)(void *ctx, const notice_row *n), void *ctx)
 {
-    sqlite3_stmt *st = d->inbox_list;
     notice_row n;
     int rc;
 
     sqlite3_bind_int64(st, 1, member);
     sqlite3_bind_int(st, 2, limit);
-    /* "~" sorts after every time's digits: the first page has no bound */
-    db_bind_text(st, 3, after ? after->received : "~");
-    db_bind_text(st, 4, after ? after->notice : "");
+    db_bind_text(st, 3, received);
+    db_bind_text(st, 4, notice);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         read_notice(st, &n);
         fn(ctx, &n);
@@ -84,6 +84,23 @@ int platform_db_inbox_list(platform_db *d, long long member, int limit,
         return -1;
     }
     return 0;
+}
+
+int platform_db_inbox_list(platform_db *d, long long member, int limit,
+                           const notice_row *after,
+                           void (*fn)(void *ctx, const notice_row *n), void *ctx)
+{
+    /* "~" sorts after every time's digits: the first page has no bound */
+    return list_from(d, d->inbox_list, member, limit, after ? after->received : "~",
+                     after ? after->notice : "", fn, ctx);
+}
+
+int platform_db_inbox_list_newer(platform_db *d, long long member, int limit,
+                                 const notice_row *since,
+                                 void (*fn)(void *ctx, const notice_row *n), void *ctx)
+{
+    return list_from(d, d->inbox_list_newer, member, limit, since->received, since->notice,
+                     fn, ctx);
 }
 
 int platform_db_inbox_mark_read(platform_db *d, const char *notice, const char *at)

@@ -231,8 +231,19 @@ void platform_pages_inbox_row(buf *b, const notice_row *n)
     buf_puts(b, "</div>\n");
 }
 
-void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *next,
-                              const char *csrf)
+/* A link to the inbox's page on one side of row: key "before" (older)
+ * or "after" (newer), as web_inbox reads it. */
+static void inbox_link(buf *b, const char *key, const notice_row *row, const char *label)
+{
+    buf_printf(b, "<a href=\"/inbox?%s=", key);
+    buf_html(b, row->received);
+    buf_puts(b, ",");
+    buf_html(b, row->notice);
+    buf_printf(b, "\">%s</a> ", label);
+}
+
+void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *newer,
+                              const notice_row *next, const char *csrf)
 {
     if (rows == 0 && !older)
         buf_puts(b, "<p>받은 고지가 없습니다. <span class=\"en\">No notices yet.</span></p>\n");
@@ -242,13 +253,10 @@ void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *nex
         buf_puts(b, "<p>");
     if (older)
         buf_puts(b, "<a href=\"/inbox\">최근 고지 / Newest notices</a> ");
-    if (next) {
-        buf_puts(b, "<a href=\"/inbox?before=");
-        buf_html(b, next->received);
-        buf_puts(b, ",");
-        buf_html(b, next->notice);
-        buf_puts(b, "\">이전 고지 / Older notices</a>");
-    }
+    if (older && newer)
+        inbox_link(b, "after", newer, "더 최근 고지 / Newer notices");
+    if (next)
+        inbox_link(b, "before", next, "이전 고지 / Older notices");
     if (older || next)
         buf_puts(b, "</p>\n");
     buf_puts(b, "<form method=\"post\" action=\"/logout\">");

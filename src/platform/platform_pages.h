@@ -35,10 +35,11 @@ void platform_pages_signup_received(buf *b, const char *platform, const char *cs
 void platform_pages_inbox_begin(buf *b, const char *platform, const member *m,
                                 const char *csrf);
 void platform_pages_inbox_row(buf *b, const notice_row *n);
-/* older: not the newest page; next: the last row shown, when an older
- * page follows it (linked as /inbox?before=received,notice). */
-void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *next,
-                              const char *csrf);
+/* older: not the newest page; newer: on such a page, the first row
+ * shown (linked as /inbox?after=received,notice); next: the last row
+ * shown, when an older page follows it (/inbox?before=received,notice). */
+void platform_pages_inbox_end(buf *b, int rows, int older, const notice_row *newer,
+                              const notice_row *next, const char *csrf);
 
 /* A notice's details and the PIN prompt to open it. */
 void platform_pages_notice(buf *b, const char *platform, const notice_row *n, const char *csrf,

@@ -442,14 +442,30 @@ curl -s -o /dev/null --interface 127.0.2.1 -b many.jar -c many.jar -H "Origin: $
 curl -s -b many.jar "$PF/inbox" >page1.html
 older=$(sed -n 's/.*<a href="\(\/inbox?before=[^"]*\)">이전 고지.*/\1/p' page1.html)
 curl -s -b many.jar "$PF$older" >page2.html
-ids() { grep -o 'href="/notices/[^"]*"' "$@" | sort -u | wc -l; }
+ids() { grep -ho 'href="/notices/[^"]*"' "$@" | sort -u | wc -l; }
 check "205 notices: the inbox shows the newest 200 and links to older ones" \
 	bash -c "[ $(ids page1.html) = 200 ] && [ -n '$older' ]"
 check "... the older page shows the other 5, links back to the newest, and to nothing older" \
 	bash -c "[ $(ids page2.html) = 5 ] && [ $(ids page1.html page2.html) = 205 ] &&
 		grep -q '<a href=\"/inbox\">' page2.html && ! grep -q 'before=' page2.html"
-check "a malformed place in the inbox: 400" \
-	[ "$(curl -s -o /dev/null -w '%{http_code}' -b many.jar "$PF/inbox?before=x%27%3E")" = 400 ]
+idlist() { grep -ho 'href="/notices/[^"]*"' "$@" | sort -u; }
+newer=$(sed -n 's/.*<a href="\(\/inbox?after=[^"]*\)">더 최근 고지.*/\1/p' page2.html)
+curl -s -b many.jar "$PF$newer" >page3.html
+check "... and to the newer page after its first, here the newest 200 again" \
+	bash -c "[ -n '$newer' ] && [ '$(idlist page3.html)' = '$(idlist page1.html)' ]"
+curl -s -b many.jar "$PF/inbox?after=2000-01-01T00:00:00.000Z,0" >oldest.html
+order=$(grep -ho 'href="/notices/[^"]*"' oldest.html | sed -n '1s/.*-0*//p;$s/.*-0*//p' | tr -d '"' | tr '\n' ' ')
+check "a page after a place 205 notices are newer than: the oldest 200, newest first, linked newer and older" \
+	bash -c "[ $(ids oldest.html) = 200 ] && [ $(ids oldest.html page2.html) = 200 ] && [ '$order' = '1199 1000 ' ] &&
+		grep -q 'href=\"/inbox?after=' oldest.html && grep -q 'href=\"/inbox?before=' oldest.html"
+newest=$(sed -n 's/.*<a href="\(\/inbox?after=[^"]*\)">더 최근 고지.*/\1/p' oldest.html)
+curl -s -b many.jar "$PF$newest" >page4.html
+check "... whose newer link, with 5 newer than its first, gives the newest page" \
+	bash -c "[ -n '$newest' ] && [ '$(idlist page4.html)' = '$(idlist page1.html)' ]"
+check "a malformed place in the inbox, or both directions at once: 400" \
+	bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b many.jar '$PF/inbox?before=x%27%3E')\" = 400 ] &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b many.jar '$PF/inbox?after=x%27%3E')\" = 400 ] &&
+		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b many.jar '$PF/inbox?before=2026-01-01T00:00:00.000Z,0&after=2026-01-01T00:00:00.000Z,0')\" = 400 ]"
 
 # A web sign-up while idsvc is away is our fault, not the form's.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null

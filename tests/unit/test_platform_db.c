@@ -333,6 +333,20 @@ static void an_inbox_is_read_page_after_page(void **state)
     memset(&l, 0, sizeof l);
     assert_int_equal(platform_db_inbox_list(d, id, 2, &rows[0], list_row, &l), 0);
     assert_int_equal(l.n, 0);
+    /* the other way, oldest first: past the tie at 09:00 in id order */
+    memset(&l, 0, sizeof l);
+    assert_int_equal(platform_db_inbox_list_newer(d, id, 2, &rows[0], list_row, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.ids[0], rows[1].notice);
+    assert_string_equal(l.ids[1], rows[2].notice);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(platform_db_inbox_list_newer(d, id, 5, &rows[1], list_row, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.ids[0], rows[2].notice);
+    assert_string_equal(l.ids[1], rows[3].notice);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(platform_db_inbox_list_newer(d, id, 2, &rows[3], list_row, &l), 0);
+    assert_int_equal(l.n, 0);
     platform_db_close(d);
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -83,7 +84,7 @@ static void inbox_header_escapes_member_name(void **state)
     m.consent = 1;
     buf_init(&b, 256);
     platform_pages_inbox_begin(&b, "messenger", &m, "t0k");
-    platform_pages_inbox_end(&b, 0, 0, NULL, "t0k");
+    platform_pages_inbox_end(&b, 0, 0, NULL, NULL, "t0k");
     assert_null(strstr(b.data, "<i>"));
     assert_non_null(strstr(b.data, "&lt;i&gt;홍길동&lt;/i&gt;"));
     assert_non_null(strstr(b.data, "Withdraw consent"));
@@ -92,23 +93,35 @@ static void inbox_header_escapes_member_name(void **state)
     buf_free(&b);
 }
 
-static void inbox_pages_link_older_and_newest(void **state)
+static void inbox_pages_link_older_newer_and_newest(void **state)
 {
     notice_row n = sample();
     buf b;
     (void)state;
 
     buf_init(&b, 256);
-    platform_pages_inbox_end(&b, 200, 0, &n, "t0k");
+    /* the newest page: no newer one, whatever its first row */
+    platform_pages_inbox_end(&b, 200, 0, &n, &n, "t0k");
     assert_non_null(strstr(b.data, "<a href=\"/inbox?before=2026-11-27T08:00:00.000Z,"
                                    "0193a000-0000-7000-8000-000000000001\">"));
     assert_null(strstr(b.data, "Newest notices"));
+    assert_null(strstr(b.data, "after="));
     buf_free(&b);
     buf_init(&b, 256);
-    platform_pages_inbox_end(&b, 0, 1, NULL, "t0k");
+    platform_pages_inbox_end(&b, 0, 1, NULL, NULL, "t0k");
     assert_non_null(strstr(b.data, "No older notices"));
     assert_non_null(strstr(b.data, "<a href=\"/inbox\">"));
     assert_null(strstr(b.data, "No notices yet"));
+    assert_null(strstr(b.data, "after="));
+    buf_free(&b);
+    /* an older page links to the newer one by its first row, escaped */
+    snprintf(n.notice, sizeof n.notice, "a\"<b>");
+    buf_init(&b, 256);
+    platform_pages_inbox_end(&b, 3, 1, &n, NULL, "t0k");
+    assert_non_null(strstr(b.data, "<a href=\"/inbox?after=2026-11-27T08:00:00.000Z,"
+                                   "a&quot;&lt;b&gt;\">더 최근 고지 / Newer notices</a>"));
+    assert_non_null(strstr(b.data, "Newest notices"));
+    assert_null(strstr(b.data, "before="));
     buf_free(&b);
 }
 
@@ -186,7 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inbox_rows_escape_titles),
         cmocka_unit_test(inbox_header_escapes_member_name),
-        cmocka_unit_test(inbox_pages_link_older_and_newest),
+        cmocka_unit_test(inbox_pages_link_older_newer_and_newest),
         cmocka_unit_test(withdrawn_notices_do_not_open),
         cmocka_unit_test(pages_fit_phones_without_scripts),
         cmocka_unit_test(unverified_members_are_told_notices_wait),
