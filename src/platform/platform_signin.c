@@ -75,30 +75,15 @@ static int pin_slot_take(platform *p)
     return 0;
 }
 
-static pin_result check(platform *p, const char *source, const char *phone, const char *pin,
-                        member *m, long long *wait_ms, login_verdict *why, int of_session);
-
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session)
-{
-    pin_result r;
-
-    *why = LOGIN_GO;
-    if (!pin_slot_take(p))
-        return PIN_BUSY;
-    r = check(p, source, phone, pin, m, wait_ms, why, of_session);
-    atomic_fetch_sub(&p->pin_checks, 1);
-    return r;
-}
-
-static pin_result check(platform *p, const char *source, const char *phone, const char *pin,
-                        member *m, long long *wait_ms, login_verdict *why, int of_session)
 {
     login_view v;
     long long now = clock_now_ms();
     int found, ok;
 
+    *why = LOGIN_GO;
     pthread_mutex_lock(&p->lock);
     if (platform_db_guard_view(p->db, phone, source, now, &v) != 0) {
         pthread_mutex_unlock(&p->lock);
@@ -114,14 +99,23 @@ static pin_result check(platform *p, const char *source, const char *phone, cons
         pthread_mutex_unlock(&p->lock);
         return PIN_LOCKED;
     }
+    /* A slot only for a PIN that will be hashed, so one the limits refuse,
+     * or one waiting for the database, holds none; taken before the
+     * failure is counted, so that a busy answer counts nothing. */
+    if (!pin_slot_take(p)) {
+        pthread_mutex_unlock(&p->lock);
+        return PIN_BUSY;
+    }
     login_guard_pair_fail(&v.pair, now); /* taken back below if the PIN is right */
     found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0
                 ? platform_db_member_by_phone(p->db, phone, m)
                 : -1;
     pthread_mutex_unlock(&p->lock);
+    ok = found >= 0 && pin_ok(pin) &&
+         pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
+    atomic_fetch_sub(&p->pin_checks, 1);
     if (found < 0)
         return PIN_ERROR;
-    ok = pin_ok(pin) && pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
     if (!ok || !found) {
         note_failure(p, phone, source, &v.pair);
         return PIN_WRONG;

@@ -409,12 +409,21 @@ PF="http://127.0.0.1:$PORT_flood"
 for i in $(seq 1 8); do
 	curl -s --interface 127.0.1.$i -c flood$i.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1 >flood$i.tok
 done
+# A ninth source whose pair is already made to wait (ten wrong PINs just
+# now, as the limits recorded them): its sign-in in the flood is told to
+# wait, and takes no slot from the others.
+curl -s --interface 127.1.1.9 -c waits.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1 >waits.tok
+sqlite3 data_flood/platform.db "INSERT INTO login_pairs(phone, source, failures, last_ms)
+	VALUES ('01030000009', '127.1.1.9', 10, $(($(date +%s%3N) + $(cat clock))))"
 for i in $(seq 1 8); do
 	curl -s --interface 127.0.1.$i -b flood$i.jar -H "Origin: $ORIGIN" -o flood$i.out -D flood$i.hdr -w '%{http_code}' \
 		--data-urlencode "csrf=$(cat flood$i.tok)" --data-urlencode phone=010-3000-000$i --data-urlencode pin=5$i$i$i \
 		"$PF/login" >flood$i.code &
 done
-wait_jobs() { for _ in $(seq 1 600); do [ "$(cat flood?.code 2>/dev/null | wc -c)" -ge 24 ] && return 0; sleep 0.05; done; return 1; }
+curl -s --interface 127.1.1.9 -b waits.jar -H "Origin: $ORIGIN" -o waits.out -w '%{http_code}' \
+	--data-urlencode "csrf=$(cat waits.tok)" --data-urlencode phone=010-3000-0009 --data-urlencode pin=5999 \
+	"$PF/login" >waits.code &
+wait_jobs() { for _ in $(seq 1 600); do [ "$(cat flood?.code waits.code 2>/dev/null | wc -c)" -ge 27 ] && return 0; sleep 0.05; done; return 1; }
 wait_jobs
 busy=$(grep -l 503 flood?.code | wc -l) wrong=$(grep -l 401 flood?.code | wc -l)
 echo "# eight sign-ins together: $wrong checked (401), $busy busy (503)"
@@ -424,7 +433,10 @@ b=$(grep -l '^503' flood?.code | head -n1 | sed 's/code$//')
 check "... a 503 with Retry-After and the page saying to try again in a moment" \
 	bash -c "grep -qiE '^retry-after: [0-9]+' ${b}hdr && grep -q 'Many people are entering their PINs right now' ${b}out"
 check "... a busy sign-in counted no failure: failures recorded for the checked ones only" \
-	[ "$(sqlite3 data_flood/platform.db 'SELECT count(*) FROM login_pairs WHERE failures > 0')" = "$wrong" ]
+	[ "$(sqlite3 data_flood/platform.db "SELECT count(*) FROM login_pairs WHERE failures > 0 AND source != '127.1.1.9'")" = "$wrong" ]
+check "... the pair made to wait is told to wait (429), not busy, and nothing more is counted for it" \
+	bash -c "[ \"\$(cat waits.code)\" = 429 ] && grep -q 'Too many wrong PINs from here' waits.out &&
+		[ \"\$(sqlite3 data_flood/platform.db \"SELECT failures FROM login_pairs WHERE source = '127.1.1.9'\")\" = 10 ]"
 check "... logged once, with the count" \
 	[ "$(grep -c 'PIN checks: all 1 slots hashing; sign-ins and notice openings answered 503 (1 so far)' flood.log)" = 1 ]
 check "... and counted in /metrics" \
