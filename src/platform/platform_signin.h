@@ -11,8 +11,9 @@
 #include "platform.h"
 #include "platform_db.h"
 
-/* PIN_BUSY: every slot for a PIN hash was taken (a flood of sign-ins);
- * nothing was counted against the phone or the source. */
+/* PIN_BUSY: the limits let the PIN through, but every slot for a PIN
+ * check was taken (a flood of sign-ins); nothing was counted against the
+ * phone or the source. */
 typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR, PIN_BUSY } pin_result;
 
 /* Checks a PIN for a phone from a source under the limits. m gets the
@@ -24,9 +25,11 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR, PIN_BUSY } p
  * blocked source does not stop it while this phone and source have failed
  * fewer than LOGIN_GUARD_PAIR_FREE times: the block is against trying
  * many phones, and the people behind a shared address would otherwise
- * keep a signed-in member from their notices. At most p->pin_check_slots
- * checks hash at once; another is PIN_BUSY at once, so that a flood of
- * sign-ins leaves threads for the hub's relays and the other pages. */
+ * keep a signed-in member from their notices. The limits are asked first
+ * (PIN_LOCKED takes no slot); then at most p->pin_check_slots checks hash
+ * at once, and another is PIN_BUSY without waiting for one, so that a
+ * flood of sign-ins leaves threads for the hub's relays and the other
+ * pages. */
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session);
