@@ -40,6 +40,7 @@
 #include "pin.h"
 #include "rrn.h"
 #include "platform_reports.h"
+#include "platform_signin.h"
 #include "signup_code.h"
 
 #define NAME_MAX_BYTES 64
@@ -319,8 +320,14 @@ signup_outcome platform_members_signup(platform *p, signup *items, size_t n)
         ms[i].consent = items[i].consent;
         ms[i].preference = items[i].preference;
         ms[i].verified = items[i].verified;
+        if (items[i].capped && !platform_pin_slot_take(p)) {
+            rc = SIGNUP_BUSY;
+            goto done;
+        }
         if (pwhash_str(ms[i].pin_hash, items[i].pin, strlen(items[i].pin), p->pin_cost) != 0)
             snprintf(items[i].error, sizeof items[i].error, "cannot hash PIN");
+        if (items[i].capped)
+            platform_pin_slot_give(p);
     }
     if (insert_members(p, items, n, ms) != 0)
         rc = SIGNUP_FAILED;

@@ -17,6 +17,9 @@ typedef struct signup {
     int tell;                               /* in: queue the outcome's message
                                              * (platform_alert.h) to the phone it
                                              * concerns, in the same transaction */
+    int capped;                             /* in: hash its PIN only in a
+                                             * PIN-check slot (the web page's),
+                                             * else SIGNUP_BUSY */
     long long member;                       /* out: the new member's id, or 0 */
     int taken;                              /* out: 1 the phone, 2 the person
                                              * already has an account; 3 a web
@@ -33,6 +36,8 @@ typedef enum signup_outcome {
     SIGNUP_DONE,     /* each item says what became of it */
     SIGNUP_NO_IDSVC, /* idsvc did not answer: nothing stored */
     SIGNUP_FAILED,   /* a database error or no memory: nothing stored */
+    SIGNUP_BUSY,     /* a capped item found every PIN-check slot taken:
+                      * nothing stored */
 } signup_outcome;
 /* Signs up a batch: one idsvc call for all RRNs, one transaction. */
 signup_outcome platform_members_signup(platform *p, signup *items, size_t n);

@@ -87,8 +87,8 @@ void platform_metrics_render(platform *p, buf *b)
         metrics_sample(b, "herald_platform_reports_pending", NULL, 0, (double)pending);
     }
     metrics_family(b, "herald_platform_pin_checks_busy_total", "counter",
-                   "Sign-ins and notice openings answered 503 because every slot for a PIN "
-                   "check was taken (half the threads).");
+                   "Sign-ins, web sign-ups and notice openings answered 503 because every "
+                   "slot for a PIN check was taken (half the threads).");
     metrics_sample_u64(b, "herald_platform_pin_checks_busy_total", NULL, 0,
                        (uint64_t)atomic_load(&p->pin_checks_busy));
     metrics_db_render(&p->queues, b);

@@ -55,11 +55,7 @@ static void note_failure(platform *p, const char *phone, const char *source, con
     pthread_mutex_unlock(&p->lock);
 }
 
-/* A slot for one PIN check, or 0 when all are taken (taken only while
- * one is free, so that a refusal never spoils a slot given back at the
- * same time); a refusal is logged at most once a minute, with the count
- * so far, as a flood repeats it. */
-static int pin_slot_take(platform *p)
+int platform_pin_slot_take(platform *p)
 {
     int n = atomic_load(&p->pin_checks);
 
@@ -70,9 +66,14 @@ static int pin_slot_take(platform *p)
     long long now = clock_now_ms(), last = atomic_load(&p->pin_busy_logged_ms);
     if ((last == 0 || now - last >= 60000) &&
         atomic_compare_exchange_strong(&p->pin_busy_logged_ms, &last, now))
-        log_warn("PIN checks: all %d slots hashing; sign-ins and notice openings answered 503 "
-                 "(%lld so far)", p->pin_check_slots, busy);
+        log_warn("PIN checks: all %d slots hashing; sign-ins, sign-ups and notice openings "
+                 "answered 503 (%lld so far)", p->pin_check_slots, busy);
     return 0;
+}
+
+void platform_pin_slot_give(platform *p)
+{
+    atomic_fetch_sub(&p->pin_checks, 1);
 }
 
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
@@ -102,7 +103,7 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
     /* A slot only for a PIN that will be hashed, so one the limits refuse,
      * or one waiting for the database, holds none; taken before the
      * failure is counted, so that a busy answer counts nothing. */
-    if (!pin_slot_take(p)) {
+    if (!platform_pin_slot_take(p)) {
         pthread_mutex_unlock(&p->lock);
         return PIN_BUSY;
     }
@@ -113,7 +114,7 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
     pthread_mutex_unlock(&p->lock);
     ok = found >= 0 && pin_ok(pin) &&
          pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));
-    atomic_fetch_sub(&p->pin_checks, 1);
+    platform_pin_slot_give(p);
     if (found < 0)
         return PIN_ERROR;
     if (!ok || !found) {

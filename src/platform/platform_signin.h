@@ -33,6 +33,14 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR, PIN_BUSY } p
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session);
+/* A slot for one PIN hash (a sign-in's, a notice opening's, a web
+ * sign-up's): 1, to be given back, or 0 when all p->pin_check_slots are
+ * taken. Taken only while one is free (a compare-and-swap), so that a
+ * refusal never spoils a slot given back at the same time; a refusal is
+ * counted, and logged at most once a minute with the count so far, as a
+ * flood repeats it. */
+int platform_pin_slot_take(platform *p);
+void platform_pin_slot_give(platform *p);
 /* Bilingual text for a failed check in ko and en (len bytes each); returns
  * the status to answer. */
 int platform_signin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,

@@ -158,6 +158,20 @@ static long long signup_allowed(platform *p, const char *source)
     return wait;
 }
 
+/* Gives back the sign-up signup_allowed counted, when it did nothing. */
+static void signup_untake(platform *p, const char *source)
+{
+    signup_window w;
+
+    pthread_mutex_lock(&p->lock);
+    if (platform_db_signup_window(p->db, source, &w) == 0 && w.count > 0) {
+        w.count--;
+        if (platform_db_signup_window_set(p->db, source, &w) != 0)
+            log_warn("web sign-up from %s: busy, but still counted against it", source);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void log_signup(const char *source, const signup *s, const char *phone_in)
 {
     char phone[PHONE_MAX_CHARS + 1], masked[LOGIN_GUARD_MASKED_MAX];
@@ -201,6 +215,7 @@ static void post_signup(platform *p, const http_request *req, http_response *res
     s.preference = 1;
     s.verified = 0; /* typing an RRN proves nothing: the back office verifies later */
     s.tell = 1;     /* the outcome goes to a phone, never to this page */
+    s.capped = 1;   /* its PIN hash among the sign-ins' (a flood of sign-ups) */
     /* A form mistaken here costs no idsvc call and sends no message: it
      * does not use up the network's sign-ups (many share one address). */
     if (platform_members_signup_check(&s) != 0) {
@@ -231,6 +246,13 @@ static void post_signup(platform *p, const http_request *req, http_response *res
         log_signup(source, &s, s.phone);
     form_free(&f); /* wipes the RRN and the PIN */
     /* Faults are ours, not the form's (and say nothing of who is a member). */
+    if (done == SIGNUP_BUSY) { /* nothing done: counts nothing */
+        signup_untake(p, source);
+        platform_signin_failure_text(PIN_BUSY, LOGIN_GO, 0, ko, en, sizeof ko);
+        signup_page(p, req, resp, 503, ko, en, NULL);
+        web_retry_after(resp, 2000);
+        return;
+    }
     if (done == SIGNUP_NO_IDSVC) {
         signup_page(p, req, resp, 503, "본인 확인 서비스가 응답하지 않습니다. 잠시 후 다시 시도하세요.",
                     "The identity service is not answering: try again in a moment.", NULL);

@@ -438,9 +438,33 @@ check "... the pair made to wait is told to wait (429), not busy, and nothing mo
 	bash -c "[ \"\$(cat waits.code)\" = 429 ] && grep -q 'Too many wrong PINs from here' waits.out &&
 		[ \"\$(sqlite3 data_flood/platform.db \"SELECT failures FROM login_pairs WHERE source = '127.1.1.9'\")\" = 10 ]"
 check "... logged once, with the count" \
-	[ "$(grep -c 'PIN checks: all 1 slots hashing; sign-ins and notice openings answered 503 (1 so far)' flood.log)" = 1 ]
+	[ "$(grep -c 'PIN checks: all 1 slots hashing; sign-ins, sign-ups and notice openings answered 503 (1 so far)' flood.log)" = 1 ]
 check "... and counted in /metrics" \
 	bash -c "curl -s '$PF/metrics' | grep -qx 'herald_platform_pin_checks_busy_total $busy'"
+
+# A web sign-up hashes its PIN in the same slots. Posted just after a
+# sign-in (whose hash holds the one slot ~0.1 s), it is answered 503; it
+# may win the slot instead, so up to five tries, each from new addresses.
+sbusy=0
+for k in 1 2 3 4 5; do
+	htok=$(curl -s --interface 127.1.2.$k -c hold$k.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+	stok=$(curl -s --interface 127.1.3.$k -c su$k.jar "$PF/signup" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+	curl -s --interface 127.1.2.$k -b hold$k.jar -H "Origin: $ORIGIN" -o /dev/null --data-urlencode "csrf=$htok" \
+		--data-urlencode phone=010-3100-000$k --data-urlencode pin=5$k$k$k "$PF/login" & hold=$!
+	sleep 0.02
+	code=$(curl -s --interface 127.1.3.$k -b su$k.jar -H "Origin: $ORIGIN" -o su$k.out -D su$k.hdr -w '%{http_code}' \
+		--data-urlencode "csrf=$stok" --data-urlencode name=바쁜때 --data-urlencode phone=010-3200-000$k \
+		--data-urlencode rrn=920303-1234567 --data-urlencode pin=4293 --data consent=on "$PF/signup")
+	wait $hold
+	if [ "$code" = 503 ]; then sbusy=$k; break; fi
+done
+echo "# a sign-up behind a sign-in's hash: busy at try $sbusy"
+check "a web sign-up while a sign-in hashes in the one slot: 503 with Retry-After, the busy page" \
+	bash -c "[ $sbusy -gt 0 ] && grep -qiE '^retry-after: [0-9]+' su$sbusy.hdr &&
+		grep -q 'Many people are entering their PINs right now' su$sbusy.out"
+check "... nobody stored for it, and nothing counted against its source" \
+	bash -c "[ $sbusy -gt 0 ] && [ \"\$(sqlite3 data_flood/platform.db \"SELECT count(*) FROM members WHERE phone = '0103200000$sbusy'\")\" = 0 ] &&
+		[ \"\$(sqlite3 data_flood/platform.db \"SELECT coalesce(sum(count), 0) FROM signup_sources WHERE source = '127.1.3.$sbusy'\")\" = 0 ]"
 
 # --- an inbox of more than 200 notices is read page after page ---
 http POST "$PF/v1/members" '{"members":[{"name":"다수","phone":"010-2000-0006","rrn":"970707-1234567","pin":"7531","consent":true}]}' "${ADMIN[@]}" >/dev/null
