@@ -55,6 +55,19 @@ static void note_failure(platform *p, const char *phone, const char *source, con
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A refusal for want of a slot: counted, and logged at most once a
+ * minute with the count so far, as a flood repeats it. */
+static void note_busy(platform *p)
+{
+    long long busy = atomic_fetch_add(&p->pin_checks_busy, 1) + 1;
+    long long now = clock_now_ms(), last = atomic_load(&p->pin_busy_logged_ms);
+
+    if ((last == 0 || now - last >= 60000) &&
+        atomic_compare_exchange_strong(&p->pin_busy_logged_ms, &last, now))
+        log_warn("PIN checks: all %d slots hashing; sign-ins, sign-ups and notice openings "
+                 "answered 503 (%lld so far)", p->pin_check_slots, busy);
+}
+
 int platform_pin_slot_take(platform *p)
 {
     int n = atomic_load(&p->pin_checks);
@@ -62,13 +75,16 @@ int platform_pin_slot_take(platform *p)
     while (n < p->pin_check_slots)
         if (atomic_compare_exchange_weak(&p->pin_checks, &n, n + 1))
             return 1;
-    long long busy = atomic_fetch_add(&p->pin_checks_busy, 1) + 1;
-    long long now = clock_now_ms(), last = atomic_load(&p->pin_busy_logged_ms);
-    if ((last == 0 || now - last >= 60000) &&
-        atomic_compare_exchange_strong(&p->pin_busy_logged_ms, &last, now))
-        log_warn("PIN checks: all %d slots hashing; sign-ins, sign-ups and notice openings "
-                 "answered 503 (%lld so far)", p->pin_check_slots, busy);
+    note_busy(p);
     return 0;
+}
+
+int platform_pin_slots_full(platform *p)
+{
+    if (atomic_load(&p->pin_checks) < p->pin_check_slots)
+        return 0;
+    note_busy(p);
+    return 1;
 }
 
 void platform_pin_slot_give(platform *p)

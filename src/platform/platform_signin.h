@@ -41,6 +41,10 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
  * flood repeats it. */
 int platform_pin_slot_take(platform *p);
 void platform_pin_slot_give(platform *p);
+/* 1 when every slot is taken now (a refusal, counted and logged as
+ * platform_pin_slot_take's): for a caller with other costly work to do
+ * before its hash, which it should then not do. */
+int platform_pin_slots_full(platform *p);
 /* Bilingual text for a failed check in ko and en (len bytes each); returns
  * the status to answer. */
 int platform_signin_failure_text(pin_result r, login_verdict why, long long wait_ms, char *ko,

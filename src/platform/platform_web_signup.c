@@ -143,6 +143,16 @@ static void signup_page(platform *p, const http_request *req, http_response *res
     web_reply_page(resp, status, &b);
 }
 
+/* Every PIN-check slot was taken: nothing stored, try again in a moment. */
+static void signup_busy(platform *p, const http_request *req, http_response *resp)
+{
+    char ko[256], en[256];
+
+    platform_signin_failure_text(PIN_BUSY, LOGIN_GO, 0, ko, en, sizeof ko);
+    signup_page(p, req, resp, 503, ko, en, NULL);
+    web_retry_after(resp, 2000);
+}
+
 /* Counts a sign-up against its source's window: 0, or the ms to wait. */
 static long long signup_allowed(platform *p, const char *source)
 {
@@ -156,20 +166,6 @@ static long long signup_allowed(platform *p, const char *source)
         wait = -1;
     pthread_mutex_unlock(&p->lock);
     return wait;
-}
-
-/* Gives back the sign-up signup_allowed counted, when it did nothing. */
-static void signup_untake(platform *p, const char *source)
-{
-    signup_window w;
-
-    pthread_mutex_lock(&p->lock);
-    if (platform_db_signup_window(p->db, source, &w) == 0 && w.count > 0) {
-        w.count--;
-        if (platform_db_signup_window_set(p->db, source, &w) != 0)
-            log_warn("web sign-up from %s: busy, but still counted against it", source);
-    }
-    pthread_mutex_unlock(&p->lock);
 }
 
 static void log_signup(const char *source, const signup *s, const char *phone_in)
@@ -223,6 +219,13 @@ static void post_signup(platform *p, const http_request *req, http_response *res
         signup_page(p, req, resp, 400, "가입하지 못했습니다.", "Sign-up failed.", s.error);
         return;
     }
+    /* Every PIN-check slot hashing: busy before the idsvc call and the
+     * source's count, which a flood would spend for nothing. */
+    if (platform_pin_slots_full(p)) {
+        form_free(&f);
+        signup_busy(p, req, resp);
+        return;
+    }
     web_source_of(req, source);
     if ((wait = signup_allowed(p, source)) != 0) {
         form_free(&f);
@@ -246,11 +249,8 @@ static void post_signup(platform *p, const http_request *req, http_response *res
         log_signup(source, &s, s.phone);
     form_free(&f); /* wipes the RRN and the PIN */
     /* Faults are ours, not the form's (and say nothing of who is a member). */
-    if (done == SIGNUP_BUSY) { /* nothing done: counts nothing */
-        signup_untake(p, source);
-        platform_signin_failure_text(PIN_BUSY, LOGIN_GO, 0, ko, en, sizeof ko);
-        signup_page(p, req, resp, 503, ko, en, NULL);
-        web_retry_after(resp, 2000);
+    if (done == SIGNUP_BUSY) { /* the slots filled during the idsvc call: it counted */
+        signup_busy(p, req, resp);
         return;
     }
     if (done == SIGNUP_NO_IDSVC) {

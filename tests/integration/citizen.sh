@@ -443,8 +443,10 @@ check "... and counted in /metrics" \
 	bash -c "curl -s '$PF/metrics' | grep -qx 'herald_platform_pin_checks_busy_total $busy'"
 
 # A web sign-up hashes its PIN in the same slots. Posted just after a
-# sign-in (whose hash holds the one slot ~0.1 s), it is answered 503; it
-# may win the slot instead, so up to five tries, each from new addresses.
+# sign-in (whose hash holds the one slot ~0.1 s), it is answered 503
+# before idsvc is asked or its source counted. It may win the slot
+# instead, or find it taken only after the idsvc call (then counted), so
+# up to five tries, each from new addresses.
 sbusy=0
 for k in 1 2 3 4 5; do
 	htok=$(curl -s --interface 127.1.2.$k -c hold$k.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
@@ -456,7 +458,8 @@ for k in 1 2 3 4 5; do
 		--data-urlencode "csrf=$stok" --data-urlencode name=바쁜때 --data-urlencode phone=010-3200-000$k \
 		--data-urlencode rrn=920303-1234567 --data-urlencode pin=4293 --data consent=on "$PF/signup")
 	wait $hold
-	if [ "$code" = 503 ]; then sbusy=$k; break; fi
+	counted=$(sqlite3 data_flood/platform.db "SELECT coalesce(sum(count), 0) FROM signup_sources WHERE source = '127.1.3.$k'")
+	if [ "$code" = 503 ] && [ "$counted" = 0 ]; then sbusy=$k; break; fi
 done
 echo "# a sign-up behind a sign-in's hash: busy at try $sbusy"
 check "a web sign-up while a sign-in hashes in the one slot: 503 with Retry-After, the busy page" \
