@@ -221,6 +221,21 @@ sqlite3 -cmd '.timeout 5000' data/platform.db "ALTER TABLE sessions_away RENAME 
 c2=$(curl -s -o /dev/null -w '%{http_code}' -b pin2.jar "$P/inbox")
 check "a database fault reading the session: 503, not the sign-in page; then the inbox again (200)" \
 	[ "$c1/$c2" = 503/200 ]
+# Signing out when the session cannot be deleted: saying "signed out"
+# would be a lie, since the session goes on working.
+ltok=$(curl -s -b pin2.jar "$P/inbox" | sed -n 's/.*action="\/logout"><input type="hidden" name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+sqlite3 -cmd '.timeout 5000' data/platform.db \
+	"CREATE TRIGGER logout_fault BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'test fault'); END"
+c1=$(curl -s -o logout1.out -D logout1.hdr -w '%{http_code}' -b pin2.jar -H "Origin: $ORIGIN" --data-urlencode "csrf=$ltok" "$P/logout")
+c2=$(curl -s -o /dev/null -w '%{http_code}' -b pin2.jar "$P/inbox")
+sqlite3 -cmd '.timeout 5000' data/platform.db "DROP TRIGGER logout_fault"
+c3=$(curl -s -o /dev/null -D logout3.hdr -w '%{http_code}' -b pin2.jar -H "Origin: $ORIGIN" --data-urlencode "csrf=$ltok" "$P/logout")
+c4=$(curl -s -o /dev/null -w '%{http_code}' -b pin2.jar "$P/inbox")
+check "a sign-out the database cannot record: 503 saying so, no cookie cleared, the session still works" \
+	bash -c "[ -n '$ltok' ] && [ $c1/$c2 = 503/200 ] && grep -q 'Could not sign you out' logout1.out &&
+		! grep -qi '^set-cookie: herald_sid=;' logout1.hdr"
+check "... then it signs out: 303, the cookie cleared, the session gone (the inbox sends to sign-in)" \
+	bash -c "[ $c3/$c4 = 303/303 ] && grep -qi '^set-cookie: herald_sid=;' logout3.hdr"
 
 # --- no oracle at sign-up ---
 # signup SOURCE JAR NAME PHONE RRN PIN -> status; page in JAR.out
