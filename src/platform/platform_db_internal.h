@@ -14,7 +14,8 @@ struct platform_db {
     sqlite3 *db;
     db_checkpointer *ckpt;
     sqlite3_stmt *member_by_rk, *member_by_phone, *member_by_id, *member_insert,
-        *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_list_newer, *inbox_read,
+        *member_consent, *member_verify, *inbox_insert, *inbox_get, *inbox_list, *inbox_read,
+        *inbox_list_newer,
         *outbox_insert, *dir_insert, *session_insert, *session_get,
         *session_delete, *guard_blocked, *guard_pair, *guard_phone, *guard_pair_set,
         *guard_pair_clear, *guard_spread, *guard_block, *guard_expire_pairs,
