@@ -244,6 +244,12 @@ static const char *jstr(json_t *o, const char *key, size_t *len, int *bad)
     return json_string_value(v);
 }
 
+int api_template_id_ok(const char *id, size_t len)
+{
+    return len > 0 && len <= API_TEMPLATE_ID_MAX && apikeys_name_ok(id, len) &&
+           rrn_find(id, len, 0) < 0;
+}
+
 /* template, title, deadline, scheduled_for, urgent: row 0 errors. */
 int api_in_check_common(api_rows *rs, const api_common *c, long long now_ms, api_errors *e)
 {
@@ -251,10 +257,9 @@ int api_in_check_common(api_rows *rs, const api_common *c, long long now_ms, api
     long long at;
 
     rs->today = rrn_day_of_ms(now_ms);
-    if (!c->tpl || !apikeys_name_ok(c->tpl, strlen(c->tpl)) ||
-        strlen(c->tpl) > API_TEMPLATE_ID_MAX)
-        return api_errors_add(e, 0, "template", "template must be a template id: 1-64 "
-                              "characters of [A-Za-z0-9._-]"), API_IN_BAD;
+    if (!c->tpl || !api_template_id_ok(c->tpl, strlen(c->tpl)))
+        return api_errors_add(e, 0, "template", "template must be a template id: "
+                              API_TEMPLATE_ID_RULE), API_IN_BAD;
     if (!c->title || !field_title_ok(c->title, strlen(c->title)))
         return api_errors_add(e, 0, "title", "title must be 1-%d bytes of UTF-8 without "
                               "control characters or a resident registration number",

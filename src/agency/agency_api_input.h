@@ -21,6 +21,8 @@
 #define API_BULK_MAX_BODY ((size_t)96 << 20)
 #define API_NOTICE_MAX_BODY ((size_t)64 << 10)
 #define API_TEMPLATE_ID_MAX 64
+/* The longest field name an error gives: "personalisation." and a name. */
+#define API_FIELD_MAX (sizeof "personalisation." - 1 + 64)
 #define API_DEADLINE_MAX 32
 #define API_NAME_MAX 200
 #define API_ADDRESS_MAX 500
@@ -62,7 +64,7 @@ typedef struct api_rows {
 /* A refusal: which row (0 for the request as a whole), which field. */
 typedef struct api_error {
     long row;
-    char field[80];
+    char field[API_FIELD_MAX + 1];
     char detail[256];
 } api_error;
 
@@ -106,9 +108,9 @@ int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
 
 /* The API's name for a field: the body's own (rrn, name, address, title,
  * deadline, reference, personalisation) as it is, any other
- * "personalisation.NAME". Names are at most 64 bytes (template fields
- * and columns alike); a longer one is cut. */
-#define API_FIELD_MAX (sizeof "personalisation." - 1 + 64)
+ * "personalisation.NAME" (at most API_FIELD_MAX bytes, above). Names are
+ * at most 64 bytes (template fields and columns alike); a longer one is
+ * cut. */
 void api_field_name(char out[API_FIELD_MAX + 1], const char *name, size_t len);
 
 /* Column i of a row as a C string. */
@@ -117,6 +119,12 @@ const char *api_row_field(const api_row *r, size_t i);
 long api_rows_col(const api_rows *rs, const char *name);
 
 /* Adds an error; -1 when out of memory. */
+/* A template id: 1-API_TEMPLATE_ID_MAX characters of [A-Za-z0-9._-] with
+ * no resident registration number in it (an id reaches a file's name,
+ * a job's refused rows and the log). */
+int api_template_id_ok(const char *id, size_t len);
+#define API_TEMPLATE_ID_RULE                                                                \
+    "1-64 characters of [A-Za-z0-9._-], with no resident registration number in it"
 int api_errors_add(api_errors *e, long row, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void api_errors_free(api_errors *e);

@@ -275,7 +275,7 @@ void agency_api_post_bulk(void *role, const void *caller, const http_request *re
     agency_api *api = role;
     api_rows rs;
     api_errors errs = {0};
-    char id[API_JOB_ID_MAX], location[64];
+    char id[API_JOB_ID_MAX], location[64], terr[256];
     const char *why = NULL;
     int rc;
 
@@ -288,6 +288,14 @@ void agency_api_post_bulk(void *role, const void *caller, const http_request *re
         answer_input_error(resp, rc, &errs);
         goto done;
     }
+    /* A template that is not there, or does not compile, would refuse
+     * every row later, after idsvc and rendering: refused now, whole. */
+    template *t = agency_intake_template(api->cfg, rs.tpl, terr, sizeof terr);
+    if (!t) {
+        agency_problem(resp, 400, "template", 0, "%s", terr);
+        goto done;
+    }
+    template_free(t);
     long total = (long)(rs.nrows + errs.n), refused = (long)errs.n;
     if (agency_api_start_bulk(api, &rs, &errs, id, &why) != 202) {
         agency_problem(resp, 503, NULL, 0, "%s", why);

@@ -39,9 +39,8 @@ static int template_id(const http_request *req, char id[API_TEMPLATE_ID_MAX + 1]
     const char *p = req->path + strlen("/v1/templates/");
     size_t n = strcspn(p, "/");
 
-    if (!n || n > API_TEMPLATE_ID_MAX || !apikeys_name_ok(p, n)) {
-        agency_problem(resp, 400, "id", 0, "a template id is 1-64 characters of "
-                       "[A-Za-z0-9._-]");
+    if (!api_template_id_ok(p, n)) {
+        agency_problem(resp, 400, "id", 0, "a template id is " API_TEMPLATE_ID_RULE);
         return 0;
     }
     memcpy(id, p, n);
@@ -196,8 +195,8 @@ static size_t list_ids(const char *dir, char **ids)
         return 0;
     while (n < TEMPLATES_LISTED_MAX && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && len - 5 <= API_TEMPLATE_ID_MAX && !strcmp(e->d_name + len - 5, ".html") &&
-            apikeys_name_ok(e->d_name, len - 5) && e->d_name[0] != '.' &&
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".html") &&
+            api_template_id_ok(e->d_name, len - 5) && e->d_name[0] != '.' &&
             (ids[n] = strndup(e->d_name, len - 5)))
             n++;
     }

@@ -25,7 +25,7 @@ typedef struct agency_intake agency_intake;
 /* What became of one notice. */
 typedef struct intake_result {
     int status;          /* 201 new, 200 existing, 202 queued/scheduled, else an error */
-    char field[80];
+    char field[API_FIELD_MAX + 1];
     char detail[256];
 } intake_result;
 

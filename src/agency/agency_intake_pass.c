@@ -11,12 +11,17 @@
 #include "clock.h"
 #include "letter_text.h"
 #include "payment_ref.h"
+#include "rrn.h"
 
 void intake_result_set(intake_result *r, int status, const char *field, const char *detail)
 {
     r->status = status;
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
     snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+    /* A refusal is answered, kept with its job and may be logged: what
+     * looks like an RRN in it goes masked, whatever text it came from. */
+    if (status >= 400)
+        rrn_mask_standalone(r->detail, strlen(r->detail));
 }
 
 static const char *reference_for(void *ctx, long line)

@@ -270,6 +270,19 @@ r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=T" "" -H 'Content
 	--data-binary @bulk.csv "${AUTH[@]}")
 check "a CSV bulk without a deadline: 400 naming deadline" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices/bulk?template=no-such&title=T&deadline=2026-12-31" "" -H 'Content-Type: text/csv' \
+	--data-binary @bulk.csv "${AUTH[@]}")
+check "a bulk naming a template that is not there: 400 naming template at once, not a job" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\" and (.job | not)' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices/bulk?template=971013-1234567&title=T&deadline=2026-12-31" "" -H 'Content-Type: text/csv' \
+	--data-binary @bulk.csv "${AUTH[@]}")
+check "a template id holding an RRN: 400 naming template, the RRN not echoed" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\"' <<<'$(body_of "$r")' >/dev/null &&
+		! grep -q 1234567 <<<'$(body_of "$r")'"
+r=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: text/html' --data-binary '<p>((name))</p>' \
+	"${AUTH[@]}" "$API/v1/templates/971013-1234567")
+check "... nor may a template be put under such an id: 400, no file made" \
+	bash -c "[ $r = 400 ] && ! ls data/templates | grep -q 1234567"
 
 # Over the row limit: 50,001 rows, refused as a whole.
 python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"2026-12-31","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json

@@ -536,6 +536,25 @@ static void api_references(void **state)
     assert_true(strcmp(c, d) < 0);
 }
 
+static void template_ids(void **state)
+{
+    static const char *const ok[] = {"vehicle-tax", "a", "tax.2026_v2", "9710131234",
+                                     "97101-31234567"};
+    static const char *const bad[] = {"", "a b", "a/b", "971013-1234567", "x9710131234567",
+                                      "tax-971013-1234567-v1"};
+    char longest[API_TEMPLATE_ID_MAX + 2];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        assert_true(api_template_id_ok(ok[i], strlen(ok[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(api_template_id_ok(bad[i], strlen(bad[i])));
+    memset(longest, 'a', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    assert_false(api_template_id_ok(longest, API_TEMPLATE_ID_MAX + 1));
+    assert_true(api_template_id_ok(longest, API_TEMPLATE_ID_MAX));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +572,7 @@ int main(void)
         cmocka_unit_test(problems_mask_rrns),
         cmocka_unit_test(callback_rules),
         cmocka_unit_test(api_references),
+        cmocka_unit_test(template_ids),
     };
     if (crypto_init() != 0)
         return 1;
