@@ -571,6 +571,13 @@ int api_in_drop_repeats(api_rows *rs, api_errors *e)
     return 0;
 }
 
+/* JSON values a bulk row may hold: its own six fields, 61 of
+ * personalisation and three of payment, with room; and its objects (the
+ * row, its personalisation and payment), with room. Counted before the
+ * parse: a 96 MiB body of empty objects would cost jansson 7 GB. */
+#define API_VALUES_PER_ROW 80
+#define API_OBJECTS_PER_ROW 4
+
 int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows *out,
                         api_errors *errs)
 {
@@ -580,6 +587,9 @@ int api_input_bulk_json(const char *body, size_t len, long long now_ms, api_rows
     int rc;
 
     memset(out, 0, sizeof *out);
+    if (json_body_too_many(body, len, (size_t)(API_BULK_MAX_ROWS + 1) * API_VALUES_PER_ROW,
+                           (size_t)(API_BULK_MAX_ROWS + 1) * API_OBJECTS_PER_ROW))
+        return API_IN_TOO_MANY;
     if ((rc = parse_object(body, len, &o, errs)) != API_IN_OK)
         return rc;
     list = json_object_get(o, "notices");

@@ -117,7 +117,8 @@ static void add_effect(agency_api *api, json_t *o, const char *ref)
 static void answer_input_error(http_response *resp, int rc, const api_errors *errs)
 {
     if (rc == API_IN_TOO_MANY)
-        agency_problem(resp, 413, "notices", 0, "at most %d rows in one bulk",
+        agency_problem(resp, 413, "notices", 0, "at most %d rows in one bulk (and, in "
+                       "JSON, the values and objects so many rows can hold)",
                        API_BULK_MAX_ROWS);
     else if (rc == API_IN_NO_MEMORY)
         agency_problem(resp, 503, NULL, 0, "out of memory: try again");

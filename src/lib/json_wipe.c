@@ -35,3 +35,26 @@ void json_wipe_on_free(void (*release)(void *))
     release_wiped = release;
     json_set_alloc_funcs(malloc, wiping_free);
 }
+
+int json_body_too_many(const char *body, size_t len, size_t max_values, size_t max_containers)
+{
+    size_t values = 0, containers = 0;
+    int in_string = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = body[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if ((c == '[' || c == '{') && ++containers > max_containers) {
+            return 1;
+        } else if ((c == ',' || c == '[' || c == '{') && ++values > max_values) {
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -107,29 +107,6 @@ static int refuse(batch *b, int status, char *err, size_t errlen, const char *wh
  * memory on each worker thread at once. */
 #define BATCH_VALUES_PER_ITEM 64
 
-/* 1 when body[0..len) has more than max values (separators and opening
- * brackets outside strings, a close bound on them). */
-static int too_many_values(const char *body, size_t len, size_t max)
-{
-    size_t n = 0;
-    int in_string = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = body[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = 0;
-        } else if (c == '"') {
-            in_string = 1;
-        } else if ((c == ',' || c == '[' || c == '{') && ++n > max) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, char *err,
                size_t errlen)
 {
@@ -141,7 +118,8 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
     b->spec = spec;
     b->items = b->common = NULL;
     b->root = NULL;
-    if (body && too_many_values(body, len, (max + 1) * BATCH_VALUES_PER_ITEM)) {
+    if (body && json_body_too_many(body, len, (max + 1) * BATCH_VALUES_PER_ITEM,
+                                   (max + 1) * BATCH_VALUES_PER_ITEM)) {
         snprintf(err, errlen, "more than %zu JSON values (%d for each of the %zu items a"
                  " request may hold)", (max + 1) * BATCH_VALUES_PER_ITEM, BATCH_VALUES_PER_ITEM,
                  max);

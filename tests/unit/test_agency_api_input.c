@@ -293,6 +293,34 @@ static void bulk_over_the_limit(void **state)
     free(body);
 }
 
+/* Few rows, but a swarm of empty objects beside them (each ~216 bytes of
+ * jansson's tree for 3 of body): refused before the parse. */
+static void bulk_json_swarm_is_refused_unparsed(void **state)
+{
+    size_t n = (size_t)(API_BULK_MAX_ROWS + 1) * 4 + 1, cap = n * 3 + 256;
+    char *body = malloc(cap);
+    size_t at;
+    api_rows rs;
+    api_errors e = {0};
+    (void)state;
+
+    at = (size_t)snprintf(body, cap, "{\"template\":\"t\",\"title\":\"T\","
+                                     "\"deadline\":\"2026-12-31\",\"notices\":[{}],\"x\":[");
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(body + at, cap - at, i ? ",{}" : "{}");
+    at += (size_t)snprintf(body + at, cap - at, "]}");
+    assert_int_equal(api_input_bulk_json(body, at, NOW, &rs, &e), API_IN_TOO_MANY);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+    free(body);
+    /* brackets and commas inside strings are not values */
+    static const char *const quoted = "{\"a\":\"{{{,,,[[[\\\"{{\"}", *nested = "{\"a\":[{}]}";
+    assert_false(json_body_too_many(quoted, strlen(quoted), 1, 1));
+    assert_true(json_body_too_many("{\"a\":[1,2]}", strlen("{\"a\":[1,2]}"), 2, 9));
+    assert_true(json_body_too_many(nested, strlen(nested), 9, 2));
+    assert_false(json_body_too_many(nested, strlen(nested), 3, 3));
+}
+
 static void bulk_csv(void **state)
 {
     static const char csv[] = "reference,rrn,name,address,amount\n"
@@ -567,6 +595,7 @@ int main(void)
         cmocka_unit_test(scheduled_for_is_bounded),
         cmocka_unit_test(bulk_json_refuses_rows_not_the_bulk),
         cmocka_unit_test(bulk_over_the_limit),
+        cmocka_unit_test(bulk_json_swarm_is_refused_unparsed),
         cmocka_unit_test(bulk_csv),
         cmocka_unit_test(payment_reference),
         cmocka_unit_test(problems_mask_rrns),
