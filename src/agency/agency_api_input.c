@@ -278,6 +278,13 @@ int api_in_check_common(api_rows *rs, const api_common *c, long long now_ms, api
                                   "days ahead"), API_IN_BAD;
         rs->scheduled_ms = at > now_ms ? at : 0;
     }
+    /* As the hub will judge it when the notice reaches it: refused now,
+     * before idsvc, rendering and storing for rows it would refuse. */
+    if (field_deadline_parse(c->deadline, strlen(c->deadline), &at) == 0 &&
+        (why = field_deadline_refusal(at, rs->scheduled_ms > now_ms ? rs->scheduled_ms
+                                                                    : now_ms)) != NULL)
+        return api_errors_add(e, 0, "deadline", "deadline: %s%s", why,
+                              rs->scheduled_ms ? " (at scheduled_for)" : ""), API_IN_BAD;
     if (c->urgent && strcmp(c->urgent, "true") && strcmp(c->urgent, "false"))
         return api_errors_add(e, 0, "urgent", FIELD_RULE_URGENT), API_IN_BAD;
     rs->urgent = c->urgent && !strcmp(c->urgent, "true");

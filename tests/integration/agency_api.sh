@@ -283,6 +283,10 @@ r=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: text/html' -
 	"${AUTH[@]}" "$API/v1/templates/971013-1234567")
 check "... nor may a template be put under such an id: 400, no file made" \
 	bash -c "[ $r = 400 ] && ! ls data/templates | grep -q 1234567"
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=T&deadline=2020-01-01" "" -H 'Content-Type: text/csv' \
+	--data-binary @bulk.csv "${AUTH[@]}")
+check "a bulk whose deadline has passed: 400 naming deadline at once (the hub would refuse every row)" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\" and (.detail | contains(\"passed\"))' <<<'$(body_of "$r")' >/dev/null"
 
 # Over the row limit: 50,001 rows, refused as a whole.
 python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"2026-12-31","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json

@@ -97,7 +97,7 @@ hub_notices() { sqlite3 hubdata/hub.db "select count(*) from notices"; }
 notice() { # REFERENCE RRN
 	jq -nc --arg r "$1" --arg n "$2" '{template:"vehicle-tax",reference:$r,rrn:$n,name:"홍길동",
 		address:"서울특별시 종로구 세종대로 209",personalisation:{amount:"125,000"},
-		title:"2026년 자동차세",deadline:"2026-12-31"}'
+		title:"2026년 자동차세",deadline:"2099-12-31"}'
 }
 
 # ---- one live notice first: the hub and idsvc do their part for it ----
@@ -202,7 +202,7 @@ r=$(http GET "$API/v1/notices/t-read/certificate" "" "${X[@]}")
 check "a test notice has no certificate: 409 problem" [ "$(status_of "$r")" = 409 ]
 
 # A bulk with a test key: its own job, in test.db.
-BULK=$(jq -nc '{template:"vehicle-tax",title:"t",deadline:"2026-12-31",notices:[
+BULK=$(jq -nc '{template:"vehicle-tax",title:"t",deadline:"2099-12-31",notices:[
  {reference:"tb-1",rrn:"000101-1000039",name:"a",address:"b",personalisation:{amount:"1"}},
  {reference:"tb-2",rrn:"000101-1000044",name:"a",address:"b",personalisation:{amount:"1"}}]}')
 r=$(http POST "$API/v1/notices/bulk" "$BULK" "${X[@]}")

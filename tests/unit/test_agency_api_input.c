@@ -157,6 +157,9 @@ static void bad_fields_are_named(void **state)
 {
     static const struct { const char *from, *to, *field; } cases[] = {
         {"\"deadline\":\"2026-12-31\"", "\"deadline\":\"2026-13-31\"", "deadline"},
+        /* passed, or within the hour, as the hub would refuse it */
+        {"\"deadline\":\"2026-12-31\"", "\"deadline\":\"2026-11-17\"", "deadline"},
+        {"\"deadline\":\"2026-12-31\"", "\"deadline\":\"2026-11-18T11:30:00Z\"", "deadline"},
         {"\"template\":\"tax\"", "\"template\":\"../etc\"", "template"},
         {"\"reference\":\"r-1\"", "\"reference\":\"a b\"", "reference"},
         {"\"name\":\"홍길동\"", "\"name\":\"\"", "name"},
