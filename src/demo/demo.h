@@ -18,11 +18,16 @@
 #include "tls_pin.h"
 
 #define DEMO_AGENCY "nts"
+#define DEMO_DEADLINE_DAYS 30
 
 typedef struct demo {
     const char *dir;
     long notices;
     int read_share, no_serve, today;
+    /* The notices' deadline: a date DEMO_DEADLINE_DAYS ahead in Korea,
+     * so that the hub, which refuses a deadline past or within the hour,
+     * takes them whenever the demo runs. */
+    char deadline[11];
     long consent_window_s; /* the hub's, for pre-notices (0: none) */
     unsigned long long seed;
     int port_idsvc, port_hub, port_agency;

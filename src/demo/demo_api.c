@@ -120,7 +120,7 @@ static int unreachable(const demo *d, citizen *c)
     return -1;
 }
 
-static json_t *notice_json(const citizen *c, const char *rrn)
+static json_t *notice_json(const citizen *c, const char *rrn, const char *deadline)
 {
     char amount[32];
 
@@ -128,7 +128,7 @@ static json_t *notice_json(const citizen *c, const char *rrn)
     return json_pack("{ss ss ss ss ss s{ss} ss ss}", "template", DEMO_API_TEMPLATE, "reference",
                      "nts-api-2026-000001", "rrn", rrn, "name", c->name, "address", c->address,
                      "personalisation", "amount", amount, "title",
-                     "2026년 자동차세 납부 안내 / Vehicle tax 2026", "deadline", "2026-12-31");
+                     "2026년 자동차세 납부 안내 / Vehicle tax 2026", "deadline", deadline);
 }
 
 static void print_json(const char *prefix, json_t *o)
@@ -152,9 +152,9 @@ static void post_notice(demo *d)
     }
     snprintf(url, sizeof url, "http://127.0.0.1:%d", d->port_agency);
     http_client *hc = http_client_new(url, a->api_key);
-    json_t *body = notice_json(&c, c.rrn);
+    json_t *body = notice_json(&c, c.rrn, d->deadline);
     rrn_mask(masked, c.rrn, strlen(c.rrn));
-    json_t *shown = notice_json(&c, masked);
+    json_t *shown = notice_json(&c, masked, d->deadline);
     int status = hc ? http_client_json(hc, "POST", "/v1/notices", body, &reply, err, sizeof err)
                     : 0;
     printf("\nThe agency's back-office API (RRN shown masked):\n  POST %s/v1/notices\n", url);

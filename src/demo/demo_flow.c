@@ -243,6 +243,15 @@ static void add_role_usage(demo *d, double sign)
     }
 }
 
+void demo_deadline(char out[11], long long now_ms)
+{
+    time_t t = (time_t)((now_ms + (9LL + 24LL * DEMO_DEADLINE_DAYS) * 3600000LL) / 1000);
+    struct tm tm;
+
+    gmtime_r(&t, &tm); /* shifted by nine hours: the date in Korea */
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 int demo_flow_prepare(demo *d, char *err, size_t errlen)
 {
     char csv[4096], tpl[4096];
@@ -276,7 +285,7 @@ int demo_flow_send(demo *d, char *err, size_t errlen)
     d->send_started_ms = clock_now_ms();
     char *argv[] = {"agency", "send", "--config", cfg, "--template", tpl,
                     "--title", "2026년 자동차세 납부 안내 / Vehicle tax 2026",
-                    "--deadline", "2026-12-31", csv, NULL};
+                    "--deadline", d->deadline, csv, NULL};
     int rc = procs_run(log, argv, d->send_result, sizeof d->send_result);
     if (rc != 0 && rc != 2) {
         snprintf(err, errlen, "agency send failed (exit %d); see %s", rc, log);

@@ -13,6 +13,8 @@ int demo_flow_signup(demo *d, char *err, size_t errlen);
  * directory, then writes DIR/agency/recipients.csv (every citizen) and
  * DIR/agency/template.html: what `agency send` needs. */
 int demo_flow_prepare(demo *d, char *err, size_t errlen);
+/* The date DEMO_DEADLINE_DAYS after now_ms in Korea, YYYY-MM-DD. */
+void demo_deadline(char out[11], long long now_ms);
 /* demo_flow_prepare, then runs `agency send` for every citizen and
  * waits until no notice is on its way. */
 int demo_flow_send(demo *d, char *err, size_t errlen);

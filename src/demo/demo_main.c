@@ -23,6 +23,7 @@
 #include "demo_api.h"
 #include "demo_certificates.h"
 #include "demo_letters.h"
+#include "clock.h"
 #include "demo_flow.h"
 #include "demo_peers.h"
 #include "demo_setup.h"
@@ -256,6 +257,7 @@ int cmd_demo(int argc, char **argv)
     if (mkdir(d.dir, 0700) != 0 && errno != EEXIST)
         return cli_fail("demo", "%s: %s", d.dir, strerror(errno));
     d.today = rrn_today();
+    demo_deadline(d.deadline, clock_now_ms());
     d.t_start = demo_now();
     cli_block_shutdown_signals();
     return no_send ? run_standby(&d) : run(&d);
