@@ -283,7 +283,7 @@ int api_in_check_common(api_rows *rs, const api_common *c, long long now_ms, api
     if (field_deadline_parse(c->deadline, strlen(c->deadline), &at) == 0 &&
         (why = field_deadline_refusal(at, rs->scheduled_ms > now_ms ? rs->scheduled_ms
                                                                     : now_ms)) != NULL)
-        return api_errors_add(e, 0, "deadline", "deadline: %s%s", why,
+        return api_errors_add(e, 0, "deadline", "%s%s", why,
                               rs->scheduled_ms ? " (at scheduled_for)" : ""), API_IN_BAD;
     if (c->urgent && strcmp(c->urgent, "true") && strcmp(c->urgent, "false"))
         return api_errors_add(e, 0, "urgent", FIELD_RULE_URGENT), API_IN_BAD;

@@ -1,5 +1,6 @@
 /* json_wipe.h -- jansson's freed memory wiped, in the roles that parse
- * resident registration numbers or CIs out of JSON.
+ * resident registration numbers or CIs out of JSON; and request bodies
+ * loaded, and sized up before they are, for every role.
  *
  * Wiping the strings of a parsed tree before freeing it (batch.c) is not
  * enough: jansson's lexer copies every token into a buffer of its own,
