@@ -210,10 +210,12 @@ for target in "$IDSVC_URL $IDSVC_PIN /v1/ci" "$HUB_URL $HUB_PIN /v1/notices" \
 		bash -c "[ $c1 = 401 ] && [ $c2 = 401 ]"
 done
 
-# Resubmitting the very same send creates no second notice.
+# Resubmitting the very same send creates no second notice: the demo's
+# deadline (30 days from its start) is the one its documents hold.
 before=$(hub_sql "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
+deadline=$(sqlite3 "file:$D/agency/agency.db?mode=ro" "SELECT deadline FROM documents WHERE reference NOT LIKE 'api-%' LIMIT 1")
 "$HERALD" agency send --config "$D/agency/agency.ini" --template "$D/agency/template.html" \
-	--title "2026년 자동차세 납부 안내 / Vehicle tax 2026" --deadline 2026-12-31 \
+	--title "2026년 자동차세 납부 안내 / Vehicle tax 2026" --deadline "$deadline" \
 	"$D/agency/recipients.csv" >"$T/resend.out" 2>"$T/resend.err"
 after=$(hub_sql "file:$D/hub/hub.db?mode=ro" 'SELECT count(*) FROM notices')
 check "re-running the same send creates no duplicates at the hub ($before -> $after)" \
