@@ -73,9 +73,12 @@ async function officerPath(page, a) {
               'web-1,020704-4123451,박민수,"서울, 종로구",10000\n' +
               'web-2,971313-1019902,김철수,부산,20000\n' +
               'web-3,971013-9019902,홍길동,서울,30000\n';
+  // 30 days ahead, as a date in Korea: the agency refuses a deadline that
+  // has passed or is less than an hour ahead.
+  const deadline = new Date(Date.now() + (30 * 24 + 9) * 3600e3).toISOString().slice(0, 10);
   await step(name, 'uploading a CSV with one bad row shows the preview', async () => {
     await page.getByLabel(/Title/).fill('2026년 자동차세 / Vehicle tax');
-    await page.getByLabel(/Deadline/).fill('2026-12-31');
+    await page.getByLabel(/Deadline/).fill(deadline);
     await page.getByLabel(/Recipient CSV/).setInputFiles(
       { name: 'recipients.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: /Preview/ }).click();

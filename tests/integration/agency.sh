@@ -72,7 +72,7 @@ printf '%s\n' 'rrn,name,address,amount' \
 	'761225-2987650,"정 ""하나""","대전광역시 서구 둔산로 100, 2층",30000' >recipients.csv
 
 SEND=("$HERALD" agency send --config agency.ini --template notice.html
-	--title "2026년 자동차세 납부 안내 / Vehicle tax" --deadline 2026-12-31 --batch 2)
+	--title "2026년 자동차세 납부 안내 / Vehicle tax" --deadline $TEST_DEADLINE --batch 2)
 
 "${SEND[@]}" recipients.csv >send1.out 2>send1.err
 rc=$?
@@ -91,8 +91,8 @@ check "links are public_url/documents/REFERENCE, no CI kept by the stub" \
 	bash -c "curl -s '$HUB/test/state' | jq -e '[.notices[] | select(.link == \"http://127.0.0.1:$AGPORT/documents/\" + .reference)] | length == 3' >/dev/null"
 check "each batch states title and deadline once, in common, and the notices have them" \
 	bash -c "curl -s '$HUB/test/state' | jq -e '(.commons | length >= 2) and
-		(.commons | all(. == {title: \"2026년 자동차세 납부 안내 / Vehicle tax\", deadline: \"2026-12-31\"})) and
-		([.notices[] | select(.title == \"2026년 자동차세 납부 안내 / Vehicle tax\" and .deadline == \"2026-12-31\")] | length == 3)' >/dev/null"
+		(.commons | all(. == {title: \"2026년 자동차세 납부 안내 / Vehicle tax\", deadline: \"$TEST_DEADLINE\"})) and
+		([.notices[] | select(.title == \"2026년 자동차세 납부 안내 / Vehicle tax\" and .deadline == \"$TEST_DEADLINE\")] | length == 3)' >/dev/null"
 
 "${SEND[@]}" recipients.csv >send2.out 2>send2.err
 rc=$?
@@ -105,7 +105,7 @@ check "re-running the same send creates no duplicates at the hub" \
 cat >bad.html <<'HTML'
 <p>((name)) ((missing_field))</p>
 HTML
-"$HERALD" agency send --config agency.ini --template bad.html --title T --deadline 2026-12-31 \
+"$HERALD" agency send --config agency.ini --template bad.html --title T --deadline $TEST_DEADLINE \
 	recipients.csv >bad.out 2>bad.err
 rc=$?
 check "a template field missing from the CSV stops send before anything is sent (exit 1)" \
@@ -113,7 +113,7 @@ check "a template field missing from the CSV stops send before anything is sent 
 		[ \"\$(curl -s '$HUB/test/state' | jq '.submissions | length')\" = 3 ]"
 
 printf '<p>((name))</p>\n<p>Sample number 900101-1234567</p>\n' >rrn.html
-"$HERALD" agency send --config agency.ini --template rrn.html --title T --deadline 2026-12-31 \
+"$HERALD" agency send --config agency.ini --template rrn.html --title T --deadline $TEST_DEADLINE \
 	recipients.csv >rrn.out 2>rrn.err
 rc=$?
 check "a template whose text holds an RRN stops send before anything is sent (exit 1), naming the line, not the digits" \
@@ -143,7 +143,7 @@ curl -s -D a.h -o a.html "$DOC/$REF_A?token=$TOK"
 check "a valid token opens the document (200, text/html; charset=utf-8)" \
 	bash -c 'head -n1 a.h | grep -q " 200" && grep -qi "^content-type: text/html; charset=utf-8" a.h'
 check "the document carries the personalisation" \
-	bash -c 'grep -q "홍길동 님 / 서울특별시 종로구 세종대로 209" a.html && grep -q "125,000 원" a.html && grep -q "2026-12-31" a.html'
+	bash -c 'grep -q "홍길동 님 / 서울특별시 종로구 세종대로 209" a.html && grep -q "125,000 원" a.html && grep -q "$TEST_DEADLINE" a.html'
 check "the served document matches the doc_sha256 the hub got" \
 	[ "$(sha256sum <a.html | cut -c1-64)" = "$(state | jq -r --arg r "$REF_A" '.notices[$r].doc_sha256')" ]
 r=$(curl -s -o again.html -w '%{http_code}' "$DOC/$REF_A?token=$TOK")
@@ -315,7 +315,7 @@ sqlite3 older/agency.db "CREATE TABLE documents(reference TEXT PRIMARY KEY, line
 	name TEXT NOT NULL, address TEXT NOT NULL, title TEXT NOT NULL, deadline TEXT NOT NULL,
 	rk TEXT NOT NULL, doc_sha256 TEXT NOT NULL, body BLOB NOT NULL, notice TEXT UNIQUE,
 	state TEXT NOT NULL DEFAULT 'stored');
-	INSERT INTO documents VALUES('R-1', 2, 'n', 'a', 't', '2026-12-31', '$RK_A', 'h', 'the body',
+	INSERT INTO documents VALUES('R-1', 2, 'n', 'a', 't', '$TEST_DEADLINE', '$RK_A', 'h', 'the body',
 	'0193a1b2-c3d4-7000-8000-000000000001', 'received');"
 chmod 600 older/agency.db
 sed 's|^dir = data|dir = older|' agency.ini >agency-older.ini
@@ -328,7 +328,7 @@ check "an agency database with bodies inside documents is carried over, without 
 # --urgent: every notice of the run goes to the hub marked urgent.
 printf '%s\n' 'rrn,name,address,amount' '850315-1234566,이영희,부산광역시,1000' >urgent.csv
 "$HERALD" agency send --config agency.ini --template notice.html --title "출석 요구 / Summons" \
-	--deadline 2026-12-31 --urgent urgent.csv >urgent.out 2>urgent.err
+	--deadline $TEST_DEADLINE --urgent urgent.csv >urgent.out 2>urgent.err
 check "send --urgent marks its notices urgent at the hub; the other runs' carry no mark" \
 	bash -c "curl -s '$HUB/test/state' | jq -e '
 		([.notices[] | select(.urgent == true)] | length == 1) and
@@ -342,7 +342,7 @@ printf '%s\n' 'rrn,name,address,amount' \
 	'640202-2000007,박영미,서울,12345678901234' \
 	'640303-1000007,이순신,서울 ６４０３０３－１０００００７,1000' >rrn_values.csv
 "$HERALD" agency send --config agency.ini --template notice.html --title "RRN in values" \
-	--deadline 2026-12-31 rrn_values.csv >rrn_values.out 2>rrn_values.err
+	--deadline $TEST_DEADLINE rrn_values.csv >rrn_values.out 2>rrn_values.err
 rc=$?
 check "an RRN in the address, in ASCII or full-width digits: those rows refused (exit 2), the account number's row sent" \
 	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 3 and .accepted == 1 and .failed == 2' rrn_values.out >/dev/null"
@@ -357,13 +357,13 @@ check "the refused RRNs are in no message and in no file of the agency, in eithe
 # name) would stop every later letter run that met it: refused here.
 printf 'rrn,name,address,amount\n640303-1000007,이순신,"서울\r\n종로구",1000\n640404-2000007, ,서울,1000\n640505-1000007,강감찬,서울,1000\n' >ctl.csv
 "$HERALD" agency send --config agency.ini --template notice.html --title "Control characters" \
-	--deadline 2026-12-31 ctl.csv >ctl.out 2>ctl.err
+	--deadline $TEST_DEADLINE ctl.csv >ctl.out 2>ctl.err
 rc=$?
 check "an address with \\r and a blank name: those rows refused (exit 2), naming line and field; the third sent" \
 	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 3 and .accepted == 1 and .failed == 2' ctl.out >/dev/null &&
 		grep -q 'line 2: address must not hold control characters' ctl.err && grep -q 'line 4: name must not be blank' ctl.err"
 "$HERALD" agency send --config agency.ini --template notice.html --title "Fine 640101-1000007" \
-	--deadline 2026-12-31 rrn_values.csv >rrn_title.out 2>rrn_title.err
+	--deadline $TEST_DEADLINE rrn_values.csv >rrn_title.out 2>rrn_title.err
 rc=$?
 check "a title holding an RRN: a usage error that does not quote it, nothing sent" \
 	bash -c "[ $rc -eq 2 ] && grep -q 'title must not hold a resident registration number' rrn_title.err &&
@@ -376,7 +376,7 @@ printf '<p>((name))</p>\n<p>Account 640303-((acct))</p>\n' >seam.html
 printf '%s\n' 'rrn,name,address,acct' '640101-1000007,김철수,서울,1000007' \
 	'640202-2000007,박영미,서울,12345678' >seam.csv
 "$HERALD" agency send --config agency.ini --template seam.html --title "Seam" \
-	--deadline 2026-12-31 seam.csv >seam.out 2>seam.err
+	--deadline $TEST_DEADLINE seam.csv >seam.out 2>seam.err
 rc=$?
 check "a value that makes an RRN with the template's text: that row refused (exit 2), the other sent" \
 	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 2 and .accepted == 1 and .failed == 1' seam.out >/dev/null &&

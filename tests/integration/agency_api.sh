@@ -89,7 +89,7 @@ AUTH=(-H "Authorization: Bearer $KEY")
 # ---- 401 ----
 NOTICE='{"template":"vehicle-tax","reference":"tax-2026-000001","rrn":"971013-9019902",
  "name":"홍길동","address":"서울특별시 종로구 세종대로 209","personalisation":{"amount":"125,000"},
- "title":"2026년 자동차세 / Vehicle tax","deadline":"2026-12-31"}'
+ "title":"2026년 자동차세 / Vehicle tax","deadline":"'"$TEST_DEADLINE"'"}'
 curl -s -D h401 -o b401 -X POST -H 'Content-Type: application/json' --data-binary "$NOTICE" "$API/v1/notices"
 check "no key: 401 problem+json with WWW-Authenticate, before the body" \
 	bash -c 'head -n1 h401 | grep -q " 401" && grep -qi "^content-type: application/problem+json" h401 &&
@@ -109,7 +109,7 @@ REF1=$(state | jq -r --arg n "$N1" '.notices | to_entries[] | select(.value.noti
 check "the hub got it under the agency's own api- reference, not the caller's" \
 	bash -c "[[ '$REF1' =~ ^api-[0-9a-f]{32}$ ]] && ! curl -s '$HUB/test/state' | grep -q tax-2026-000001"
 check "with title, deadline and a link to the agency's document" \
-	bash -c "curl -s '$HUB/test/state' | jq -e --arg r '$REF1' '.notices[\$r] | .title == \"2026년 자동차세 / Vehicle tax\" and .deadline == \"2026-12-31\" and (.link | endswith(\"/documents/\" + \$r))' >/dev/null"
+	bash -c "curl -s '$HUB/test/state' | jq -e --arg r '$REF1' '.notices[\$r] | .title == \"2026년 자동차세 / Vehicle tax\" and .deadline == \"$TEST_DEADLINE\" and (.link | endswith(\"/documents/\" + \$r))' >/dev/null"
 r=$(http GET "$API/v1/notices/tax-2026-000001" "" "${AUTH[@]}")
 body_of "$r" >get1.json
 check "GET /v1/notices/{reference}: state, notice, timeline and the hub's evidence" \
@@ -222,8 +222,8 @@ r=$(http GET "$API/v1/notices/x3" "" "${AUTH[@]}")
 check "a refused notice was never made: 404" [ "$(status_of "$r")" = 404 ]
 
 # ---- bulk as JSON: row 2 has an impossible RRN, row 4 repeats row 1 ----
-cat >bulk.json <<'JSON'
-{"template":"vehicle-tax","title":"Vehicle tax, second half","deadline":"2026-12-31","notices":[
+cat >bulk.json <<JSON
+{"template":"vehicle-tax","title":"Vehicle tax, second half","deadline":"$TEST_DEADLINE","notices":[
  {"reference":"bulk-a","rrn":"850315-1234566","name":"이영희","address":"부산","personalisation":{"amount":"50000"}},
  {"reference":"bulk-b","rrn":"971313-1019902","name":"최지우","address":"대전","personalisation":{"amount":"30000"}},
  {"reference":"bulk-c","rrn":"761225-2987650","name":"정하나","address":"대전","personalisation":{"amount":"30000"}},
@@ -256,7 +256,7 @@ printf '%s\n' 'reference,rrn,name,address,amount' \
 	'csv-2,850315-1234566,,부산,20000' \
 	'csv-3,971013-9019902,홍길동,서울,30000' \
 	'csv-4,971013-9019902,김영희,서울,800101-1234567' >bulk.csv
-r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Vehicle%20tax&deadline=2026-12-31" "" \
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Vehicle%20tax&deadline=$TEST_DEADLINE" "" \
 	-H 'Content-Type: text/csv' --data-binary @bulk.csv "${AUTH[@]}")
 JOB2=$(body_of "$r" | jq -r .job)
 check "POST /v1/notices/bulk (CSV): 202 with a job id" [ "$(status_of "$r")" = 202 ]
@@ -270,11 +270,11 @@ r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=T" "" -H 'Content
 	--data-binary @bulk.csv "${AUTH[@]}")
 check "a CSV bulk without a deadline: 400 naming deadline" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\"' <<<'$(body_of "$r")' >/dev/null"
-r=$(http POST "$API/v1/notices/bulk?template=no-such&title=T&deadline=2026-12-31" "" -H 'Content-Type: text/csv' \
+r=$(http POST "$API/v1/notices/bulk?template=no-such&title=T&deadline=$TEST_DEADLINE" "" -H 'Content-Type: text/csv' \
 	--data-binary @bulk.csv "${AUTH[@]}")
 check "a bulk naming a template that is not there: 400 naming template at once, not a job" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\" and (.job | not)' <<<'$(body_of "$r")' >/dev/null"
-r=$(http POST "$API/v1/notices/bulk?template=971013-1234567&title=T&deadline=2026-12-31" "" -H 'Content-Type: text/csv' \
+r=$(http POST "$API/v1/notices/bulk?template=971013-1234567&title=T&deadline=$TEST_DEADLINE" "" -H 'Content-Type: text/csv' \
 	--data-binary @bulk.csv "${AUTH[@]}")
 check "a template id holding an RRN: 400 naming template, the RRN not echoed" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"template\"' <<<'$(body_of "$r")' >/dev/null &&
@@ -289,7 +289,7 @@ check "a bulk whose deadline has passed: 400 naming deadline at once (the hub wo
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"deadline\" and (.detail | contains(\"passed\"))' <<<'$(body_of "$r")' >/dev/null"
 
 # Over the row limit: 50,001 rows, refused as a whole.
-python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"2026-12-31","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json
+python3 -c 'import json; print(json.dumps({"template":"vehicle-tax","title":"T","deadline":"'"$TEST_DEADLINE"'","notices":[{"reference":"r%d"%i,"rrn":"x","name":"n","address":"a"} for i in range(50001)]}))' >huge.json
 r=$(curl -s -o huge.out -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @huge.json "${AUTH[@]}" "$API/v1/notices/bulk")
 check "50,001 rows: 413 problem" bash -c "[ $r = 413 ] && jq -e '.status == 413' huge.out >/dev/null"
 # Over the byte limit: answered from the declared length, no body sent,
@@ -379,8 +379,8 @@ check "urgent that is not a boolean: 400 naming the field" \
 # ---- a value that makes an RRN with the template's text: that row fails ----
 # (last: its notices' callbacks would change the counts above)
 printf '<p>((name)) / ((address))</p>\n<p>Account 800101-((acct))</p>\n' >data/templates/seam.html
-cat >seam.json <<'JSON'
-{"template":"seam","title":"Account","deadline":"2026-12-31","notices":[
+cat >seam.json <<JSON
+{"template":"seam","title":"Account","deadline":"$TEST_DEADLINE","notices":[
  {"reference":"seam-1","rrn":"850315-1234566","name":"이영희","address":"부산","personalisation":{"acct":"1234567"}},
  {"reference":"seam-2","rrn":"761225-2987650","name":"정하나","address":"대전","personalisation":{"acct":"12345678"}}]}
 JSON
@@ -464,7 +464,7 @@ check "a payment without its code: 400 naming payment.payment_code, nothing made
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000091')\" = 404 ]"
 printf '%s\n' 'reference,rrn,name,address,amount,amount_krw,payment_code' \
 	'pay-1,971013-9019902,홍길동,서울,1,54000,GIRO-C' 'pay-2,971013-9019902,홍길동,서울,1,5x,GIRO-D' >pay.csv
-r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Paid%20tax&deadline=2026-12-31" "" \
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Paid%20tax&deadline=$TEST_DEADLINE" "" \
 	-H 'Content-Type: text/csv' --data-binary @pay.csv "${AUTH[@]}")
 JOBP=$(body_of "$r" | jq -r .job)
 check "a CSV bulk with payment columns: line 3's bad amount refused naming payment.amount_krw" \
@@ -485,7 +485,7 @@ AUTH2=(-H "Authorization: Bearer $KEY2")
 r=$(http POST "http://127.0.0.1:$AG2/v1/notices" "$(jq -c '.reference = "no-idsvc-1"' <<<"$NOTICE")" "${AUTH2[@]}")
 check "without [idsvc]: a notice is answered 503 saying so" \
 	bash -c "[ $(status_of "$r") = 503 ] && jq -e '.detail | contains(\"no [idsvc]\")' >/dev/null <<<'$(body_of "$r")'"
-BULK2='{"template":"vehicle-tax","title":"Vehicle tax","deadline":"2026-12-31","notices":[
+BULK2='{"template":"vehicle-tax","title":"Vehicle tax","deadline":"'"$TEST_DEADLINE"'","notices":[
  {"reference":"no-idsvc-2","rrn":"971013-9019902","name":"홍길동","address":"서울","personalisation":{"amount":"1"}}]}'
 r=$(http POST "http://127.0.0.1:$AG2/v1/notices/bulk" "$BULK2" "${AUTH2[@]}")
 check "... a bulk likewise, and no job is made" \

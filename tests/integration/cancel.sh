@@ -98,7 +98,7 @@ limit_batch() { # count first-ref-number
 	for i in $(seq "$2" $(($2 + $1 - 1))); do
 		jq -nc --arg ci "$(ci_of 9710139019902)" --arg ref "L-$i" '{reference:$ref, ci:$ci,
 			doc_sha256:("ab" * 32), link:("http://127.0.0.1:1/documents/" + $ref)}'
-	done | jq -sc '{common:{title:"T", deadline:"2026-12-31"}, notices:.}'
+	done | jq -sc '{common:{title:"T", deadline:$ENV.TEST_DEADLINE}, notices:.}'
 }
 LIMH=(-H "Authorization: Bearer $LIM")
 B1=$(limit_batch 2 1) B2=$(limit_batch 1 3) # built first: the two calls go back to back
@@ -119,7 +119,7 @@ printf '%s\n' 'rrn,name,address,amount' > lim.csv
 for i in 1 2 3 4 5 6; do echo "971013-9019902,이름$i,주소 $i,$i" >>lim.csv; done
 start=$(date +%s%N)
 "$HERALD" agency send --config lim.ini --template notice.html --title "Limited" \
-	--deadline 2026-12-31 --batch 2 lim.csv >lim.out 2>lim.err
+	--deadline $TEST_DEADLINE --batch 2 lim.csv >lim.out 2>lim.err
 rc=$? took=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "# agency send of 6 notices at 2 a second took $took ms"
 check "agency send rides out the 429s: exit 0, all 6 accepted" \
@@ -141,13 +141,13 @@ check "a batch of 11, more than lim's whole day: 413 without Retry-After (no wai
 printf '%s\n' 'rrn,name,address,amount' > lim11.csv
 for i in $(seq 1 11); do echo "971013-9019902,이름$i,주소 $i,$i" >>lim11.csv; done
 timeout 60 "$HERALD" agency send --config lim.ini --template notice.html --title "Limited" \
-	--deadline 2026-12-31 --batch 11 lim11.csv >lim11.out 2>lim11.err
+	--deadline $TEST_DEADLINE --batch 11 lim11.csv >lim11.out 2>lim11.err
 rc=$?
 check "agency send of a batch over the quota stops with the hub's reason instead of waiting" \
 	bash -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'more than lim may submit in a day' lim11.err"
 # A stored batch that adds no notice (a duplicate, an item refused) gives
 # its quota back: 8 of 10 stay used, as the checks below rely on.
-mixed=$(jq -nc --arg ci "$(ci_of 9710139019902)" '{common:{title:"T", deadline:"2026-12-31"},
+mixed=$(jq -nc --arg ci "$(ci_of 9710139019902)" '{common:{title:"T", deadline:$ENV.TEST_DEADLINE},
 	notices:[{reference:"L-1", ci:$ci, doc_sha256:("ab" * 32), link:"http://127.0.0.1:1/documents/L-1"},
 		{reference:"L-bad", ci:"not a ci", doc_sha256:("ab" * 32), link:"http://127.0.0.1:1/documents/L-bad"}]}')
 r=$(http POST "$H/v1/notices" "$mixed" "${LIMH[@]}")
@@ -185,7 +185,7 @@ start_role limserve limserve.log agency serve --config lim.ini || { not_ok "lim'
 LIMAPI="http://127.0.0.1:$(sed -n 's/^listen = 127.0.0.1:\([0-9]*\)$/\1/p' lim.ini)"
 printf '%s\n' 'reference,rrn,name,address,amount' >lim11api.csv
 for i in $(seq 1 11); do echo "lim-api-$i,971013-9019902,이름$i,주소 $i,$i" >>lim11api.csv; done
-r=$(http POST "$LIMAPI/v1/notices/bulk?template=notice&title=Limited&deadline=2026-12-31" "" \
+r=$(http POST "$LIMAPI/v1/notices/bulk?template=notice&title=Limited&deadline=$TEST_DEADLINE" "" \
 	-H 'Content-Type: text/csv' --data-binary @lim11api.csv -H "Authorization: Bearer $BACKOFFICE")
 LIMJOB=$(body_of "$r" | jq -r .job)
 lim_job_done() {

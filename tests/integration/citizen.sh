@@ -129,7 +129,7 @@ check "... and is let in once the 30 s have passed" [ "$(login 127.0.0.7 late.ja
 RK_M2=$(printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key 9102021234567)" | sha256sum | cut -c1-64)
 NM2=0193a000-0000-7000-8000-0000000000a2
 http POST "$P/v1/relay" "$(jq -nc --arg n $NM2 --arg rk "$RK_M2" '{notices:[{notice:$n, rk:$rk, agency:"nts",
-	title:"Tax", doc_sha256:("ab" * 32), deadline:"2026-12-31", link:("http://127.0.0.1:7004/documents/" + $n)}]}')" \
+	title:"Tax", doc_sha256:("ab" * 32), deadline:$ENV.TEST_DEADLINE, link:("http://127.0.0.1:7004/documents/" + $n)}]}')" \
 	-H "Authorization: Bearer $FROMHUB" >/dev/null
 SIGNED=$(login 127.0.0.9 m2spray.jar 010-2000-0002 1357)
 codes=""
@@ -488,7 +488,7 @@ check "... nobody stored for it, and nothing counted against its source" \
 http POST "$PF/v1/members" '{"members":[{"name":"다수","phone":"010-2000-0006","rrn":"970707-1234567","pin":"7531","consent":true}]}' "${ADMIN[@]}" >/dev/null
 RK_M6=$(printf 'herald-rk-v1:%s' "$("$HERALD" ci --key-file ci.key 9707071234567)" | sha256sum | cut -c1-64)
 http POST "$PF/v1/relay" "$(jq -nc --arg rk "$RK_M6" '{notices:[range(205) | ("0193a000-0000-7000-8000-00000000" + (1000 + .|tostring)) as $n |
-	{notice:$n, rk:$rk, agency:"nts", title:"Tax", doc_sha256:("ab" * 32), deadline:"2026-12-31",
+	{notice:$n, rk:$rk, agency:"nts", title:"Tax", doc_sha256:("ab" * 32), deadline:$ENV.TEST_DEADLINE,
 	 link:("http://127.0.0.1:7004/documents/" + $n)}]}')" -H "Authorization: Bearer $FROMHUB" >/dev/null
 tok=$(curl -s --interface 127.0.2.1 -c many.jar "$PF/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
 curl -s -o /dev/null --interface 127.0.2.1 -b many.jar -c many.jar -H "Origin: $ORIGIN" --data-urlencode "csrf=$tok" \

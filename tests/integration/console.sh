@@ -187,14 +187,14 @@ printf '%s\n' 'reference,rrn,name,address,amount' \
 TOK=$(token_of admin.jar "$C/send")
 check "the send page lists the templates" bash -c "curl -s -b admin.jar '$C/send' | grep -q '<option>vehicle-tax</option>'"
 curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=vehicle-tax -F 'title=Vehicle tax' \
-	-F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' -w '%{http_code}' -o preview.html \
+	-F deadline=$TEST_DEADLINE -F 'csv=@bulk.csv;type=text/csv' -w '%{http_code}' -o preview.html \
 	"$C/send/preview" >preview.code
 check "the preview answers 200" [ "$(cat preview.code)" = 200 ]
 # The upload reads its own form: its origin and token are checked as any
 # POST's, by a sender too.
 upload_code() { # ORIGIN TOKEN
 	curl -s -o /dev/null -w '%{http_code}' -b admin.jar -H "Origin: $1" -F "csrf=$2" -F template=vehicle-tax \
-		-F 'title=Vehicle tax' -F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' "$C/send/preview"
+		-F 'title=Vehicle tax' -F deadline=$TEST_DEADLINE -F 'csv=@bulk.csv;type=text/csv' "$C/send/preview"
 }
 check "an upload from a foreign origin or with another form's token: 403, by a sender too" \
 	[ "$(upload_code http://evil.example "$TOK")/$(upload_code "$ORIGIN" "$VTOK")/$(upload_code "$ORIGIN" '')" = 403/403/403 ]
@@ -210,7 +210,7 @@ check "the preview offers to send the 3 good rows" bash -c "grep -q 'Send 3 noti
 printf '<p>((name)): 800101-((amount))</p>\n' >data/templates/seam.html
 printf '%s\n' 'reference,rrn,name,address,amount' 'seam-1,020704-4123451,박민수,서울,1234567' >seam.csv
 curl -s -b admin.jar -H "Origin: $ORIGIN" -F "csrf=$TOK" -F template=seam -F 'title=Seam' \
-	-F deadline=2026-12-31 -F 'csv=@seam.csv;type=text/csv' -o seam.html "$C/send/preview"
+	-F deadline=$TEST_DEADLINE -F 'csv=@seam.csv;type=text/csv' -o seam.html "$C/send/preview"
 check "a value making an RRN with the template's text: the preview names its field, no digits" \
 	bash -c "tr -d '\n' <seam.html | grep -q '<tr class=\"err\"><td>2</td><td>personalisation.amount</td>' &&
 		! grep -q '1234567' seam.html"
@@ -349,12 +349,12 @@ check "without a sender's session an upload is a form's size: 100 KB refused (41
 { echo 'reference,rrn,name,address,amount'; for i in $(seq 1 50001); do echo "m-$i,850315-1234566,가,나,1"; done; } >many.csv
 check "a preview of 50,001 rows: 413, the page saying at most 50,000 a file" \
 	bash -c "[ \"\$(curl -s -o many.html -w '%{http_code}' -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' \
-		-F template=vehicle-tax -F 'title=Vehicle tax' -F deadline=2026-12-31 -F 'csv=@many.csv' '$C/send/preview')\" = 413 ] &&
+		-F template=vehicle-tax -F 'title=Vehicle tax' -F deadline=$TEST_DEADLINE -F 'csv=@many.csv' '$C/send/preview')\" = 413 ] &&
 		grep -q 'A file may hold at most 50000 rows' many.html"
 TITLE200=$(printf 'x%.0s' $(seq 1 200))
 check "a title of 200 bytes, the most a title may have, is taken" \
 	bash -c "curl -s -b admin.jar -H 'Origin: $ORIGIN' -F 'csrf=$TOK' -F template=vehicle-tax -F 'title=$TITLE200' \
-		-F deadline=2026-12-31 -F 'csv=@bulk.csv;type=text/csv' '$C/send/preview' | grep -q 'rows can be sent'"
+		-F deadline=$TEST_DEADLINE -F 'csv=@bulk.csv;type=text/csv' '$C/send/preview' | grep -q 'rows can be sent'"
 
 # ---- sign-out and removal ----
 TOK=$(token_of victim.jar "$C")

@@ -96,7 +96,7 @@ for i in range(n):
     print(f'{rrns[i]},수신자{i:04d},"{addr}",{1000 + i},' + ",".join([f'"{long_text}"' if i % 100 == 0 else ""] * 6))
 PY
 "$HERALD" agency send --config agency.ini --template notice.html --title "2026 자동차세 / Vehicle tax" \
-	--deadline 2026-12-31 recipients.csv >send.out 2>send.err
+	--deadline $TEST_DEADLINE recipients.csv >send.out 2>send.err
 check "send submits all $N notices" jqf ".accepted == $N" send.out
 
 until_postal() {
@@ -304,7 +304,7 @@ cat >img.html <<'HTML'
 <p>((name)) ((address))</p><img src="x.png">
 HTML
 printf 'rrn,name,address\n%s,이미지,서울 어딘가 1\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 99)" >img.csv
-"$HERALD" agency send --config agency.ini --template img.html --title "img" --deadline 2026-12-31 img.csv >img.out 2>img.err
+"$HERALD" agency send --config agency.ini --template img.html --title "img" --deadline $TEST_DEADLINE img.csv >img.out 2>img.err
 rc=$?
 check "agency send refuses a template a letter cannot print, before anything is sent, naming why" \
 	bash -c "[ $rc -ne 0 ] && grep -q 'img.html: a letter cannot print it (a notice not read in time goes on paper): element <img> cannot be printed' img.err &&
@@ -312,7 +312,7 @@ check "agency send refuses a template a letter cannot print, before anything is 
 # A notice stored before that check (its body given an image here) still
 # stops the run, naming it.
 printf '%s\n' '<p>((name)) ((address))</p>' >plain.html
-"$HERALD" agency send --config agency.ini --template plain.html --title "img" --deadline 2026-12-31 img.csv >/dev/null 2>>img.err
+"$HERALD" agency send --config agency.ini --template plain.html --title "img" --deadline $TEST_DEADLINE img.csv >/dev/null 2>>img.err
 IMGREF=$(sqlite3 data/agency.db "SELECT reference FROM documents WHERE title = 'img'")
 sqlite3 -cmd '.timeout 5000' data/agency.db \
 	"UPDATE bodies SET body = CAST(CAST(body AS TEXT) || '<img src=\"x.png\">' AS BLOB) WHERE reference = '$IMGREF'"
@@ -341,7 +341,7 @@ cat >lt.html <<'HTML'
 세금  1,000</pre>
 HTML
 printf 'rrn,name,address\n%s,꺾쇠,서울 어딘가 2\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 98)" >lt.csv
-"$HERALD" agency send --config agency3.ini --template lt.html --title "lt" --deadline 2026-12-31 lt.csv >lt.out 2>lt.err
+"$HERALD" agency send --config agency3.ini --template lt.html --title "lt" --deadline $TEST_DEADLINE lt.csv >lt.out 2>lt.err
 check "a document with '<3%', &mdash; and a <pre> is taken" jqf ".accepted == 1" lt.out
 until_postal_count agency3.ini $((N + 1))
 "$HERALD" agency postal --config agency3.ini --letters >lt.json 2>lt.run.err
@@ -354,7 +354,7 @@ check "its letter prints what the page shows: the '<3%' sentence whole, the dash
 # --- a print house that makes its own letters: postal --new is a batch
 # too, and its hand-over is PrintHandover for each (in the copy's folder) ---
 printf 'rrn,name,address\n%s,목록,서울 어딘가 3\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 97)" >new3.csv
-"$HERALD" agency send --config agency3.ini --template plain.html --title "new" --deadline 2026-12-31 new3.csv >/dev/null 2>>new3.err
+"$HERALD" agency send --config agency3.ini --template plain.html --title "new" --deadline $TEST_DEADLINE new3.csv >/dev/null 2>>new3.err
 until_postal_count agency3.ini $((N + 2))
 "$HERALD" agency postal --config agency3.ini --new >new3.list 2>new3.run.err
 NEWBATCH=$(sed -n 's/.*listed as print batch \([0-9]*T[0-9]*Z-[0-9a-f]*\);.*/\1/p' new3.run.err)

@@ -122,7 +122,7 @@ problem() {
 J=(-H 'Content-Type: application/json')
 NOTICE='{"template":"vehicle-tax","reference":"oa-1","rrn":"971013-9019902","name":"홍길동",
  "address":"서울특별시 종로구 세종대로 209","personalisation":{"amount":"125,000"},
- "title":"2026년 자동차세","deadline":"2026-12-31"}'
+ "title":"2026년 자동차세","deadline":"'"$TEST_DEADLINE"'"}'
 
 # ---- successes ----
 call "POST /v1/notices" POST /v1/notices -H "$AUTH" "${J[@]}" --data-binary "$NOTICE"
@@ -131,13 +131,13 @@ call "POST /v1/notices, the same reference again" POST /v1/notices -H "$AUTH" "$
 call "GET /v1/notices/{reference}" GET /v1/notices/oa-1 -H "$AUTH"
 call "GET /v1/notices/{reference}/certificate" GET /v1/notices/oa-1/certificate -H "$AUTH"
 call "GET /v1/notices/{reference}/certificate as PDF" GET /v1/notices/oa-1/certificate -H "$AUTH" -H 'Accept: application/pdf'
-BULK='{"template":"vehicle-tax","title":"t","deadline":"2026-12-31","notices":[
+BULK='{"template":"vehicle-tax","title":"t","deadline":"'"$TEST_DEADLINE"'","notices":[
  {"reference":"oa-b1","rrn":"850315-1234566","name":"이영희","address":"부산","personalisation":{"amount":"1"}},
  {"reference":"oa-b2","rrn":"971313-1019902","name":"최지우","address":"대전","personalisation":{"amount":"2"}}]}'
 call "POST /v1/notices/bulk (JSON)" POST /v1/notices/bulk -H "$AUTH" "${J[@]}" --data-binary "$BULK"
 JOB=$(jq -r .job "$LAST_BODY")
 printf 'reference,rrn,name,address,amount\noa-c1,850315-1234566,이영희,부산,1\n' >bulk.csv
-call "POST /v1/notices/bulk (CSV)" POST "/v1/notices/bulk?template=vehicle-tax&title=t&deadline=2026-12-31" \
+call "POST /v1/notices/bulk (CSV)" POST "/v1/notices/bulk?template=vehicle-tax&title=t&deadline=$TEST_DEADLINE" \
 	-H "$AUTH" -H 'Content-Type: text/csv' --data-binary @bulk.csv
 for _ in $(seq 1 100); do
 	[ "$(curl -s -H "$AUTH" "$API/v1/jobs/$JOB" | jq -r .state)" = done ] && break

@@ -108,7 +108,7 @@ N3=0193a000-0000-7000-8000-000000000003 N4=0193a000-0000-7000-8000-000000000004
 SHA=$(printf doc | sha256sum | cut -c1-64)
 item() { # notice rk title
 	jq -cn --arg n "$1" --arg rk "$2" --arg t "$3" --arg s "$SHA" \
-		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:"2026-12-31",
+		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:$ENV.TEST_DEADLINE,
 		  link:("http://127.0.0.1:7004/documents/" + $n)}'
 }
 relay() { http POST "$P/v1/relay" "{\"notices\":[$(IFS=,; echo "$*")]}" "${HUB[@]}"; }

@@ -112,7 +112,7 @@ relay() {
 		NOTICE[$k]=$id
 		items+="${items:+,}$(jq -cn --arg n "$id" --arg rk "${RK[$k]}" --arg s "$SHA" \
 			'{notice:$n, rk:$rk, agency:"nts", title:"자동차세 / Vehicle tax", doc_sha256:$s,
-			  deadline:"2026-12-31", link:("http://127.0.0.1:7004/documents/" + $n)}')"
+			  deadline:$ENV.TEST_DEADLINE, link:("http://127.0.0.1:7004/documents/" + $n)}')"
 	done
 	local r
 	r=$(http POST "$P/v1/relay" "{\"notices\":[$items]}" "${HUB[@]}")

@@ -190,7 +190,7 @@ printf '%s\n' 'rrn,name,address' '971013-9019902,홍길동,서울' '761225-29876
 kill -9 "$PID_hub"
 wait "$PID_hub" 2>/dev/null
 "$HERALD" agency send --config agency.ini --template notice.html --title "Vehicle tax" \
-	--deadline 2026-12-31 recipients.csv >send.out 2>send.err &
+	--deadline $TEST_DEADLINE recipients.csv >send.out 2>send.err &
 SEND_PID=$!
 sleep 25 # the outage
 check "25 s into the hub's outage, agency send still runs and says it is retrying" \

@@ -119,7 +119,7 @@ SHA=$(printf doc | sha256sum | cut -c1-64)
 notice_id() { printf '0193a000-0000-7000-8000-%012d' "$1"; }
 item() { # N RK TITLE
 	jq -cn --arg n "$(notice_id "$1")" --arg rk "$2" --arg t "$3" --arg s "$SHA" \
-		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:"2026-12-31",
+		'{notice:$n, rk:$rk, agency:"nts", title:$t, doc_sha256:$s, deadline:$ENV.TEST_DEADLINE,
 		  link:("http://127.0.0.1:7004/documents/" + $n)}'
 }
 relay_file() { # FILE of items, one a line
@@ -131,7 +131,7 @@ relay_range() { # FROM TO RK PREFIX: notices FROM..TO, title PREFIX N
 	jq -cn --argjson from "$1" --argjson to "$2" --arg rk "$3" --arg p "$4" --arg s "$SHA" \
 		'range($from; $to + 1) | ("0193a000-0000-7000-8000-" + ("000000000000" + (. | tostring))[-12:]) as $n |
 		 {notice: $n, rk: $rk, agency: "nts", title: ($p + " " + (. | tostring)), doc_sha256: $s,
-		  deadline: "2026-12-31", link: ("http://127.0.0.1:7004/documents/" + $n)}' >"$f"
+		  deadline: $ENV.TEST_DEADLINE, link: ("http://127.0.0.1:7004/documents/" + $n)}' >"$f"
 	relay_file "$f"
 }
 

@@ -151,7 +151,7 @@ r=$(http POST "$API/v1/templates/none/preview" "$ROW" "${AUTH[@]}")
 check "preview of an unknown template: 404" [ "$(status_of "$r")" = 404 ]
 
 # ---- a notice with it ----
-NOTICE=$(jq -c '. + {template:"tax",reference:"tax-1",rrn:"971013-9019902",deadline:"2026-12-31"}' <<<"$ROW")
+NOTICE=$(jq -c '. + {template:"tax",reference:"tax-1",rrn:"971013-9019902",deadline:$ENV.TEST_DEADLINE}' <<<"$ROW")
 r=$(http POST "$API/v1/notices" "$NOTICE" "${AUTH[@]}")
 check "a notice posted with the new template: 201" [ "$(status_of "$r")" = 201 ]
 sqlite3 data/agency.db "SELECT body FROM bodies" >stored.html 2>/dev/null
