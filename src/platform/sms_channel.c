@@ -38,6 +38,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "smpp_message_id.h"
 #include "smpp_receipt.h"
 #include "sms_store.h"
 #include "str_copy.h"
@@ -456,13 +457,24 @@ static int throttled_too_long(sms_channel *c, sms_alert *a)
     return a->throttles >= c->set.throttled_max && c->accepted_n != a->accepted_at;
 }
 
+/* A segment's message id as its receipt will be matched: the key of
+ * [sms] submit_id's form. One that is not in that form is kept as given,
+ * which no receipt read as a number will match: said, for the operator. */
+static void ref_set(sms_channel *c, sms_alert *a, int seg, const char *message_id)
+{
+    if (smpp_message_id_key(message_id, c->set.submit_id, a->ref[seg], sizeof a->ref[seg]))
+        log_warn("sms: alert %lld: the SMSC's message id \"%s\" is no %s number ([sms]"
+                 " submit_id): no receipt will match it", a->id, message_id,
+                 smpp_id_form_name(c->set.submit_id));
+}
+
 static void accepted(sms_channel *c, sms_alert *a, int seg, const char *message_id)
 {
     sms_result *r;
 
     a->state[seg] = SMS_SEG_ACCEPTED;
     a->throttles = 0;
-    str_copy(a->ref[seg], sizeof a->ref[seg], message_id);
+    ref_set(c, a, seg, message_id);
     a->accepted++;
     if (c->pause_ms > THROTTLE_FIRST_MS)
         c->pause_ms /= 2;
@@ -527,6 +539,16 @@ static void receipt_reason(const smpp_receipt *r, char *out, size_t cap)
         snprintf(out, cap, "SMSC receipt: %s", smpp_receipt_stat_name(r->stat));
 }
 
+/* An id we match by and write to the log: visible ASCII only, as the
+ * receipt text's reader demands of its own. */
+static int id_printable(const char *id)
+{
+    for (const char *p = id; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return 0;
+    return 1;
+}
+
 /* A receipt whose text we cannot read may still carry what matters in its
  * optional fields, receipted_message_id and message_state (SMPP 3.4,
  * 5.3.2.12 and 5.3.2.35): Appendix B's text is only an example, and some
@@ -535,16 +557,47 @@ static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *r
 {
     const char *id = m->receipted_message_id;
 
-    if (!id[0] || m->message_state < SMPP_STAT_ENROUTE || m->message_state > SMPP_STAT_REJECTD)
+    if (!id[0] || !id_printable(id) || m->message_state < SMPP_STAT_ENROUTE ||
+        m->message_state > SMPP_STAT_REJECTD)
         return -1;
-    for (const char *p = id; *p; p++)
-        if (*p <= ' ' || *p > '~')
-            return -1;
     memset(rc, 0, sizeof *rc);
     str_copy(rc->id, sizeof rc->id, id);
     rc->stat = (smpp_stat)m->message_state;
     rc->sub = rc->dlvrd = -1;
     return 0;
+}
+
+/* The key a receipt names its alert by. receipted_message_id, when there,
+ * repeats submit_sm_resp's id (SMPP 3.4, 5.3.2.12) and is read in
+ * [sms] submit_id's form; the text's id in receipt_id's. Where both are
+ * there and differ, the field wins, as the standard's; where the field is
+ * not in its form, the text's id is taken. */
+static void receipt_key(sms_channel *c, const struct smpp_pdu_message *m,
+                        const smpp_receipt *rc, int from_text, char *out, size_t cap)
+{
+    const char *field = id_printable(m->receipted_message_id) ? m->receipted_message_id : "";
+    char text_key[SMPP_RECEIPT_ID_MAX + 1];
+    int text_ok = from_text &&
+                  !smpp_message_id_key(rc->id, c->set.receipt_id, text_key, sizeof text_key);
+    int field_ok = field[0] && !smpp_message_id_key(field, c->set.submit_id, out, cap);
+
+    if (field_ok) {
+        if (text_ok && strcmp(out, text_key) != 0)
+            log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in"
+                     " receipted_message_id; taking the latter (see [sms] submit_id and"
+                     " receipt_id)", rc->id, field);
+        return;
+    }
+    if (text_ok) {
+        str_copy(out, cap, text_key);
+        return;
+    }
+    /* Kept as given, for the log line that it matched nothing. */
+    log_warn("sms: a receipt's message id \"%s\" is no %s number ([sms] %s): it will match"
+             " no alert", field[0] ? field : rc->id,
+             smpp_id_form_name(field[0] ? c->set.submit_id : c->set.receipt_id),
+             field[0] ? "submit_id" : "receipt_id");
+    str_copy(out, cap, field[0] ? field : rc->id);
 }
 
 static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m)
@@ -553,6 +606,7 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     smpp_receipt rc;
     const char *why = NULL;
     sms_result *r;
+    int from_text;
 
     if ((m->esm_class & 0x3C) != SMPP_PDU_ESM_DELIVERY_RECEIPT) {
         log_info("sms: a deliver_sm that is no receipt (esm_class 0x%02x): answered, not kept",
@@ -560,21 +614,19 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    if (smpp_receipt_parse((const char *)m->short_message, m->short_message_len, &rc, &why) &&
-        receipt_from_fields(m, &rc)) {
+    from_text = !smpp_receipt_parse((const char *)m->short_message, m->short_message_len, &rc,
+                                    &why);
+    if (!from_text && receipt_from_fields(m, &rc)) {
         /* Answered all the same: sending it again would not mend it. */
         log_warn("sms: a receipt we cannot read (%s): answered, not recorded", why);
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    if (m->receipted_message_id[0] && strcmp(m->receipted_message_id, rc.id) != 0)
-        log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in receipted_message_id;"
-                 " taking the latter", rc.id, m->receipted_message_id);
     if (!smpp_receipt_stat_is_final(rc.stat) || !(r = result_add(c, SMS_RECEIPT, 0))) {
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    str_copy(r->ref[0], sizeof r->ref[0], m->receipted_message_id[0] ? m->receipted_message_id : rc.id);
+    receipt_key(c, m, &rc, from_text, r->ref[0], sizeof r->ref[0]);
     r->nref = 1;
     r->delivered = smpp_receipt_stat_is_delivered(rc.stat);
     r->deliver_seq = seq;

@@ -54,6 +54,38 @@ static int on_off(const config *cfg, const char *key, int def, int *out, char *e
     return 0;
 }
 
+static int id_form(const config *cfg, const char *key, smpp_id_form *out, char *err,
+                   size_t errlen)
+{
+    const char *v = config_get(cfg, "sms", key);
+
+    if (!v)
+        *out = SMPP_ID_TEXT;
+    else if (smpp_id_form_parse(v, out)) {
+        snprintf(err, errlen, "%s: [sms] %s must be text, decimal or hex, not \"%s\"",
+                 cfg->path, key, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ids are compared as given, or both read as numbers: a text id has no
+ * number to meet a numbered one. */
+static int id_forms(const config *cfg, sms_settings *s, char *err, size_t errlen)
+{
+    if (id_form(cfg, "submit_id", &s->submit_id, err, errlen) ||
+        id_form(cfg, "receipt_id", &s->receipt_id, err, errlen))
+        return -1;
+    if ((s->submit_id == SMPP_ID_TEXT) != (s->receipt_id == SMPP_ID_TEXT)) {
+        snprintf(err, errlen,
+                 "%s: [sms] submit_id and receipt_id must both be text, or both numbers"
+                 " (decimal or hex); they are %s and %s", cfg->path,
+                 smpp_id_form_name(s->submit_id), smpp_id_form_name(s->receipt_id));
+        return -1;
+    }
+    return 0;
+}
+
 /* The SMPP password: one line of at most 8 characters in a file only its
  * owner may read. */
 static int read_password(const config *cfg, char *out, size_t cap, char *err, size_t errlen)
@@ -123,7 +155,7 @@ int sms_settings_load(sms_settings *s, const config *cfg, char *err, size_t errl
         config_long(cfg, "sms", "reconnect_max_s", 30, 1, 3600, &c->reconnect_max_s, err,
                     errlen) ||
         on_off(cfg, "tls", 0, &c->tls, err, errlen) ||
-        on_off(cfg, "receipts", 1, &s->receipts, err, errlen))
+        on_off(cfg, "receipts", 1, &s->receipts, err, errlen) || id_forms(cfg, s, err, errlen))
         return -1;
     if (port < 0) {
         snprintf(err, errlen, "%s: [sms] port is required", cfg->path);

@@ -13,13 +13,23 @@
  *                       of the system's
  *   enquire_link_s      idle seconds before enquire_link (default 30)
  *   reconnect_max_s     the longest wait between two connects (default 30)
- *   receipts            on|off: ask for delivery receipts (default on) */
+ *   receipts            on|off: ask for delivery receipts (default on)
+ *   submit_id, receipt_id
+ *                       the form of the message id in submit_sm_resp (and
+ *                       in a receipt's receipted_message_id, which SMPP 3.4
+ *                       says repeats it) and in a receipt's text: text
+ *                       (default: compared as given), or decimal or hex
+ *                       for an SMSC that numbers its messages and writes
+ *                       the number differently in the two; both text or
+ *                       both numbers. Change it only with no receipt
+ *                       outstanding: the ids stored are the keys it makes */
 #ifndef HERALD_SMS_SETTINGS_H
 #define HERALD_SMS_SETTINGS_H
 
 #include <stddef.h>
 
 #include "config.h"
+#include "smpp_message_id.h"
 #include "smpp_session.h"
 
 typedef struct sms_settings {
@@ -29,6 +39,7 @@ typedef struct sms_settings {
     long max_per_s; /* submits per second, 0: no cap */
     long throttled_max; /* an alert throttled this many times in a row fails */
     int receipts;   /* ask for delivery receipts */
+    smpp_id_form submit_id, receipt_id; /* message ids' forms, to match receipts by */
 } sms_settings;
 
 /* 1 when cfg has an [sms] section. */

@@ -459,6 +459,34 @@ check "receipts with no text, only receipted_message_id and message_state, settl
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4020)' AND notice <= '$(notice_id 4021)' AND state = 'delivered'" 2
 curl -s -o /dev/null -X POST --data-binary '{"receipt_text":true}' "$CONTROL/config"
 
+# ---- an SMSC that numbers its messages: hex in submit_sm_resp, decimal in
+# its receipts, which carry only their text. Compared as given, the ids
+# never meet; [sms] submit_id = hex and receipt_id = decimal make both the
+# same number.
+curl -s -o /dev/null -X POST --data-binary '{"receipt_id":"decimal","receipt_fields":false}' "$CONTROL/config"
+relay_range 4040 4041 "$RKA" "Numbered" >/dev/null
+check "receipts naming the message id in decimal, compared with the hex one as given, match nothing" \
+	log_has 'a receipt for message id "[0-9]*", which no alert of ours has'
+check "... and their alerts stay accepted" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4040)' AND notice <= '$(notice_id 4041)' AND state = 'accepted'" 2
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+write_ini $'submit_id = hex\nreceipt_id = decimal'
+start_platform || { not_ok "the platform starts with submit_id = hex, receipt_id = decimal"; finish; }
+relay_range 4042 4043 "$RKA" "Numbered" >/dev/null
+check "with submit_id = hex and receipt_id = decimal, the same receipts settle their alerts" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4042)' AND notice <= '$(notice_id 4043)' AND state = 'delivered'" 2
+check "... the alerts' references are the SMSC's numbers in decimal" \
+	bash -c "sqlite3 '$DB' \"SELECT reference FROM outbox WHERE notice = '$(notice_id 4042)'\" | grep -Eqx '[0-9]{1,20}'"
+curl -s -o /dev/null -X POST --data-binary '{"receipt_id":"decimal","receipt_fields":true}' "$CONTROL/config"
+relay_range 4044 4044 "$RKA" "Numbered" >/dev/null
+check "... and with receipted_message_id beside the text, read as hex, they settle theirs without a warning" \
+	bash -c "$(declare -f db_has q); DB='$DB'; db_has \"SELECT count(*) FROM outbox WHERE notice = '$(notice_id 4044)' AND state = 'delivered'\" 1 &&
+		! grep -q 'in receipted_message_id; taking the latter' platform.log"
+curl -s -o /dev/null -X POST --data-binary '{"receipt_id":"submitted"}' "$CONTROL/config"
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+write_ini ""
+start_platform || { not_ok "the platform starts again with message ids as text"; finish; }
+
 # ---- receipts that overtake their submit_sm_resp
 # Each answer held back 300 ms, its receipt comes first and names a
 # message id no alert has yet: answered "try again later" (ESME_RX_T_APPN)
@@ -505,6 +533,14 @@ write_ini ""; sed -i 's/^system_id = herald$/system_id = herald-platform-01/' pl
 check "[sms] system_id over SMPP's 15 characters is refused at start, not cut" \
 	bash -c "! timeout 10 '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt &&
 		grep -q 'system_id is longer than 15 characters' err.txt"
+write_ini "submit_id = hex"
+check "[sms] submit_id a number with receipt_id text is refused at start, naming both" \
+	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt &&
+		grep -q 'submit_id and receipt_id must both be text, or both numbers (decimal or hex); they are hex and text' err.txt"
+write_ini "receipt_id = octal"
+check "[sms] receipt_id other than text, decimal or hex is refused at start" \
+	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt &&
+		grep -q 'receipt_id must be text, decimal or hex, not \"octal\"' err.txt"
 chmod 644 smpp.password; write_ini ""
 check "a password file others may read is refused at start" \
 	bash -c "! '$HERALD' platform --config platform.ini --listen 127.0.0.1:0 2>err.txt && grep -q 'chmod 600' err.txt"

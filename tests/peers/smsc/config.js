@@ -34,7 +34,10 @@ Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST 
   "submit_resp_zero"|"flood"}.
   POST /config alone also takes close_after_bind (true: close each session just after
   answering its bind) and receipt_text (false: receipts carry only receipted_message_id
-  and message_state).`;
+  and message_state), receipt_fields (false: receipts carry no optional fields, only
+  the text) and receipt_id ("decimal": the receipt's text gives the message id as a
+  decimal number, where submit_sm_resp gave it in hexadecimal, as SMSCs that number
+  their messages do; "submitted", the default: as submit_sm_resp gave it).`;
 
 function usage(msg) {
 	process.stderr.write('smsc: ' + msg + '\n' + USAGE + '\n');
@@ -67,7 +70,7 @@ function fail_how(number, how) {
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
 		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms', 'close_after_bind',
-		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms'];
+		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms', 'receipt_fields', 'receipt_id'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -89,6 +92,14 @@ function smsc_config_apply(cfg, o) {
 	if ('receipt_text' in o) {
 		if (typeof o.receipt_text !== 'boolean') throw new Error('receipt_text must be true or false');
 		next.receipt_text = o.receipt_text;
+	}
+	if ('receipt_fields' in o) {
+		if (typeof o.receipt_fields !== 'boolean') throw new Error('receipt_fields must be true or false');
+		next.receipt_fields = o.receipt_fields;
+	}
+	if ('receipt_id' in o) {
+		if (o.receipt_id !== 'submitted' && o.receipt_id !== 'decimal') throw new Error('receipt_id must be "submitted" or "decimal"');
+		next.receipt_id = o.receipt_id;
 	}
 	if ('close_after_bind' in o) {
 		if (typeof o.close_after_bind !== 'boolean') throw new Error('close_after_bind must be true or false');
@@ -112,7 +123,8 @@ function smsc_config_new(argv) {
 		tls_key: null, tls_cert: null,
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
-		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true,
+		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true, receipt_fields: true,
+		receipt_id: 'submitted',
 		answer_delay_ms: 0, receipt_retry_ms: 500,
 	};
 	const settings = {}, fail = {};

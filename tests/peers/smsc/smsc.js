@@ -269,6 +269,12 @@ function receiver(prefer) {
 	return null;
 }
 
+// The receipt as its text names it: the message id as a decimal number
+// when receipt_id says so (the ids are 16 hex digits, 64 bits).
+function receipt_view(r) {
+	return cfg.receipt_id === 'decimal' ? Object.assign({}, r, { id: BigInt('0x' + r.id).toString(10) }) : r;
+}
+
 // The receipt goes back on the session that submitted, else on any bound
 // receiver, else waits for the next bind, as an SMSC stores them.
 function receipt_send(r) {
@@ -282,14 +288,15 @@ function receipt_send(r) {
 	stats.receipts++;
 	stats.last_receipt_ms = r.done;
 	if (r.d) r.d.receipts++;
-	s.session.deliver_sm({
+	const pdu = {
 		source_addr_ton: r.dest_ton, source_addr_npi: r.dest_npi, source_addr: r.dest,
 		dest_addr_ton: r.source_ton, dest_addr_npi: r.source_npi, destination_addr: r.source,
 		esm_class: sms.ESM_RECEIPT, data_coding: 0,
 		// Appendix B's text is an example: some SMSCs send only the fields.
-		short_message: cfg.receipt_text ? Buffer.from(sms.sms_receipt_text(r), 'latin1') : Buffer.alloc(0),
-		receipted_message_id: r.id, message_state: STATES[r.stat] || 7,
-	}, (resp) => {
+		short_message: cfg.receipt_text ? Buffer.from(sms.sms_receipt_text(receipt_view(r)), 'latin1') : Buffer.alloc(0),
+	};
+	if (cfg.receipt_fields) Object.assign(pdu, { receipted_message_id: r.id, message_state: STATES[r.stat] || 7 });
+	s.session.deliver_sm(pdu, (resp) => {
 		if (resp.command_status === 0) {
 			stats.receipts_acked++;
 			stats.last_receipt_ack_ms = Date.now();
