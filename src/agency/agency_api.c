@@ -312,7 +312,7 @@ static const char *cancel_reason(const http_request *req, json_t **body, http_re
 {
     const char *reason;
 
-    *body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
+    *body = json_load_body(req->body ? req->body : "", req->body_len, NULL);
     reason = json_string_value(json_object_get(*body, "reason"));
     /* The live path's rule (agency_cancel): a test key must not pass what
      * production refuses, nor keep an RRN in test.db. */
@@ -390,7 +390,7 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
     }
     memcpy(reference, ref, (size_t)(slash - ref));
     reference[slash - ref] = '\0';
-    body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
+    body = json_load_body(req->body ? req->body : "", req->body_len, NULL);
     if (!json_is_object(body) || !json_is_string(json_object_get(body, "reason"))) {
         json_decref(body);
         agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"}");

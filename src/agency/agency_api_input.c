@@ -478,20 +478,23 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
 
 static int parse_object(const char *body, size_t len, json_t **o, api_errors *e)
 {
-    int line, column;
+    json_body_error jerr;
+    char why[128];
 
-    *o = json_load_body(body, len, &line, &column);
+    *o = json_load_body(body, len, &jerr);
+    if (!*o && jerr.no_memory)
+        return API_IN_NO_MEMORY;
     if (!json_is_object(*o)) {
         int parsed = *o != NULL;
 
         json_decref(*o);
         *o = NULL;
-        /* jansson's text may quote the input (an RRN): give only the place. */
         if (parsed)
             api_errors_add(e, 0, "", "the body must be a JSON object");
-        else
-            api_errors_add(e, 0, "", "the body must be a JSON object (malformed JSON at line"
-                                     " %d column %d)", line, column);
+        else {
+            json_body_error_text(&jerr, why, sizeof why);
+            api_errors_add(e, 0, "", "the body must be a JSON object (%s)", why);
+        }
         return API_IN_BAD;
     }
     return API_IN_OK;

@@ -358,7 +358,7 @@ void agency_api_preview_template(void *role, const void *caller, const http_requ
     (void)caller;
     if (!template_id(req, id, resp))
         return;
-    p.body = json_load_body(req->body ? req->body : "", req->body_len, NULL, NULL);
+    p.body = json_load_body(req->body ? req->body : "", req->body_len, NULL);
     if (!json_is_object(p.body)) {
         json_decref(p.body);
         agency_problem(resp, 400, "", 0, "the body must be a JSON object: {\"name\", "

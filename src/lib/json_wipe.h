@@ -17,11 +17,21 @@
  * thread starts and before any JSON is parsed. */
 void json_wipe_on_free(void (*release)(void *));
 
+/* Why a body did not load, told without jansson's own text, which quotes
+ * the input near the fault (an RRN, say): its place, and a phrase of ours
+ * for its kind ("a key given twice in one object", "malformed JSON"). */
+typedef struct json_body_error {
+    int line, column;
+    const char *what;
+    int no_memory; /* the parser ran out of memory: the body may be sound */
+} json_body_error;
+
 /* json_loadb (JSON_REJECT_DUPLICATES) of a request body that may hold an
- * RRN: jansson's error text quotes the input near the fault, so only its
- * place is kept (*line, *column; either may be NULL), and the rest is
- * wiped before returning. */
-json_t *json_load_body(const char *body, size_t len, int *line, int *column);
+ * RRN. On failure, NULL and *err (which may be NULL) filled; jansson's
+ * text is wiped before returning. */
+json_t *json_load_body(const char *body, size_t len, json_body_error *err);
+/* "WHAT at line L column C" into out, as a refusal's detail says it. */
+void json_body_error_text(const json_body_error *err, char *out, size_t cap);
 
 /* 1 when body[0..len) holds more than max_values JSON values, or more
  * than max_containers objects and arrays (counted as the separators and

@@ -113,7 +113,7 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
     size_t max = spec->max_items ? spec->max_items : BATCH_MAX_ITEMS, i;
     json_t *o;
     char why[192];
-    int line, column;
+    json_body_error jerr;
 
     b->spec = spec;
     b->items = b->common = NULL;
@@ -125,11 +125,10 @@ int batch_read(batch *b, const batch_spec *spec, const char *body, size_t len, c
                  max);
         return 413;
     }
-    b->root = json_load_body(body ? body : "", len, &line, &column);
+    b->root = json_load_body(body ? body : "", len, &jerr);
     if (!b->root) {
-        /* jansson's text may quote the input (an RRN): give only the place. */
-        snprintf(err, errlen, "malformed JSON at line %d column %d", line, column);
-        return 400;
+        json_body_error_text(&jerr, err, errlen);
+        return jerr.no_memory ? 503 : 400;
     }
     b->items = json_object_get(b->root, spec->key);
     if (!json_is_array(b->items)) {

@@ -84,8 +84,11 @@ check "wrong API key: 401" [ "$(status_of "$r")" = 401 ]
 r=$(http GET "$URL" "" "${AUTH[@]}")
 check "GET /v1/ci: 405" [ "$(status_of "$r")" = 405 ]
 r=$(http POST "$URL" '{"rrns":["971013-9019902"' "${AUTH[@]}")
-check "malformed JSON: 400 with a JSON error" \
-	bash -c "[ '$(status_of "$r")' = 400 ] && jq -e '.error | test(\"malformed\")' <<<'$(body_of "$r")' >/dev/null"
+check "JSON cut short: 400 saying so, with the place and without the number" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && jq -e '.error | test(\"^JSON cut short at line 1 column [0-9]+$\")' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$URL" '{"rrns":[],"971013-9019902":1,"971013-9019902":2}' "${AUTH[@]}")
+check "a key given twice: 400 saying so, the key not quoted" \
+	bash -c "[ '$(status_of "$r")' = 400 ] && jq -e '.error | test(\"^a key given twice in one object at line 1 column [0-9]+$\")' <<<'$(body_of "$r")' >/dev/null"
 r=$(http POST "$URL" '{"numbers":[]}' "${AUTH[@]}")
 check "wrong shape: 400" [ "$(status_of "$r")" = 400 ]
 head -c 1100000 /dev/zero | tr '\0' ' ' >big.json

@@ -224,6 +224,14 @@ static void malformed_json_is_not_quoted(void **state)
         api_rows_free(&rs);
         api_errors_free(&e);
     }
+    /* A key given twice refuses the body saying so, without the key. */
+    assert_int_equal(parse_one("{\"template\":\"tax\",\"971013-9019902\":1,\"971013-9019902\":2}",
+                               &rs, &e), API_IN_BAD);
+    assert_int_equal(e.n, 1);
+    assert_null(strstr(e.v[0].detail, "019902"));
+    assert_non_null(strstr(e.v[0].detail, "a key given twice in one object at line 1 column"));
+    api_rows_free(&rs);
+    api_errors_free(&e);
 }
 
 static void scheduled_for_is_bounded(void **state)

@@ -151,7 +151,20 @@ static void bad_bodies_get_400_with_the_place(void **state)
 
     (void)state;
     assert_int_equal(read_status("{\"notices\":[1,", &spec, err, sizeof err), 400);
-    assert_string_equal(err, "malformed JSON at line 1 column 14");
+    assert_string_equal(err, "JSON cut short at line 1 column 14");
+    assert_int_equal(read_status("{\"notices\":[1,}", &spec, err, sizeof err), 400);
+    assert_string_equal(err, "malformed JSON at line 1 column 15");
+    /* Each fault a client can mend named, the key itself (an RRN, it may
+     * be) not quoted. */
+    assert_int_equal(read_status("{\"notices\":[],\n\"971013-9019902\":1,\"971013-9019902\":2}",
+                                 &spec, err, sizeof err), 400);
+    assert_string_equal(err, "a key given twice in one object at line 2 column 35");
+    assert_int_equal(read_status("{\"notices\":[]} {}", &spec, err, sizeof err), 400);
+    assert_string_equal(err, "more after the JSON value at line 1 column 16");
+    assert_int_equal(read_status("{\"notices\":[\"\xff\"]}", &spec, err, sizeof err), 400);
+    assert_true(strncmp(err, "text that is not UTF-8 at line 1", 32) == 0);
+    assert_int_equal(read_status("{\"notices\":[1e999]}", &spec, err, sizeof err), 400);
+    assert_true(strncmp(err, "a number out of range at line 1", 31) == 0);
     assert_int_equal(read_status("{\"rrns\":[]}", &spec, err, sizeof err), 400);
     assert_string_equal(err, "expected {\"notices\":[...]}");
     assert_int_equal(read_status("{\"notices\":{}}", &spec, err, sizeof err), 400);
