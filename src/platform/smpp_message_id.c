@@ -58,10 +58,35 @@ int smpp_message_id_key(const char *id, smpp_id_form form, char *out, size_t cap
 {
     uint64_t n;
 
-    if (form == SMPP_ID_TEXT || number_of(id, form == SMPP_ID_HEX ? 16 : 10, &n)) {
+    if (form == SMPP_ID_TEXT) {
         str_copy(out, cap, id);
-        return form == SMPP_ID_TEXT ? 0 : -1;
+        return 0;
+    }
+    if (number_of(id, form == SMPP_ID_HEX ? 16 : 10, &n)) {
+        str_copy(out, cap, "");
+        return -1;
     }
     snprintf(out, cap, "%llu", (unsigned long long)n);
     return 0;
+}
+
+smpp_key_source smpp_receipt_key(const char *field, const char *text, smpp_id_form submit_form,
+                                 smpp_id_form receipt_form, char *out, size_t cap, int *differ)
+{
+    char f[72], t[72]; /* ids are at most 64 octets, keys 20 */
+    int f_ok = field[0] && !smpp_message_id_key(field, submit_form, f, sizeof f);
+    int t_ok = text && !smpp_message_id_key(text, receipt_form, t, sizeof t);
+    int numbers = submit_form != SMPP_ID_TEXT;
+
+    *differ = f_ok && t_ok && strcmp(f, t) != 0;
+    if (f_ok && (!numbers || !t_ok)) {
+        str_copy(out, cap, f);
+        return SMPP_KEY_FIELD;
+    }
+    if (t_ok) {
+        str_copy(out, cap, t);
+        return SMPP_KEY_TEXT;
+    }
+    snprintf(out, cap, "~%s", field[0] ? field : text ? text : "");
+    return SMPP_KEY_NONE;
 }

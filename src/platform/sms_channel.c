@@ -248,15 +248,49 @@ static sms_alert *partial_owner(sms_channel *c, const char *id)
 }
 
 /* Keeps a copy of receipt r with its alert: 0, or -1 out of memory. */
-static int park(sms_alert *a, const sms_result *r)
+static int park(sms_alert *a, const sms_result *r, long long now)
 {
     sms_result *p = realloc(a->parked, (size_t)(a->nparked + 1) * sizeof *p);
 
     if (!p)
         return -1;
+    if (!a->nparked)
+        a->parked_ms = now;
     a->parked = p;
     a->parked[a->nparked++] = *r;
     return 0;
+}
+
+/* An SMSC waits for a deliver_sm's answer, and may give up on the link
+ * when it waits long; an alert's other segments may stay throttled for
+ * minutes (up to throttled_max). So receipts parked RECEIPT_RACE_MS are
+ * answered "try again later" (ESME_RX_T_APPN), as an early receipt whose
+ * alert the store does not know yet is, and the SMSC sends them again.
+ * Returns the milliseconds until the next parked receipt is due. */
+static long parked_expire(sms_channel *c, long long now)
+{
+    long wait = RECEIPT_RACE_MS;
+
+    for (sms_alert *a = c->partial; a; a = a->pnext) {
+        if (!a->nparked)
+            continue;
+        long left = (long)(a->parked_ms + RECEIPT_RACE_MS - now);
+        if (left > 0) {
+            wait = left < wait ? left : wait;
+            continue;
+        }
+        log_info("sms: alert %lld: %d receipt(s) that came before its other segments were"
+                 " accepted, answered \"try again later\" after %d s", a->id, a->nparked,
+                 RECEIPT_RACE_MS / 1000);
+        for (int i = 0; i < a->nparked; i++)
+            if (a->parked[i].gen == c->gen)
+                smpp_session_deliver_resp(c->session, a->parked[i].deliver_seq,
+                                          SMPP_PDU_ESME_RX_T_APPN);
+        free(a->parked);
+        a->parked = NULL;
+        a->nparked = 0;
+    }
+    return wait;
 }
 
 /* The alert's outcome is out: the receipts that came before it follow. */
@@ -457,14 +491,25 @@ static int throttled_too_long(sms_channel *c, sms_alert *a)
     return a->throttles >= c->set.throttled_max && c->accepted_n != a->accepted_at;
 }
 
+/* An id we match by and write to the log: printable ASCII only. */
+static int id_printable(const char *id)
+{
+    for (const char *p = id; *p; p++)
+        if (*p < ' ' || *p > '~')
+            return 0;
+    return 1;
+}
+
 /* A segment's message id as its receipt will be matched: the key of
- * [sms] submit_id's form. One that is not in that form is kept as given,
- * which no receipt read as a number will match: said, for the operator. */
+ * [sms] submit_id's form. One not in that form keeps no key, so that no
+ * receipt settles the alert by mistake: said, for the operator. */
 static void ref_set(sms_channel *c, sms_alert *a, int seg, const char *message_id)
 {
-    if (smpp_message_id_key(message_id, c->set.submit_id, a->ref[seg], sizeof a->ref[seg]))
+    if (smpp_message_id_key(message_id, c->set.submit_id, a->ref[seg], sizeof a->ref[seg]) &&
+        message_id[0])
         log_warn("sms: alert %lld: the SMSC's message id \"%s\" is no %s number ([sms]"
-                 " submit_id): no receipt will match it", a->id, message_id,
+                 " submit_id): no receipt will match it", a->id,
+                 id_printable(message_id) ? message_id : "(bytes outside printable ASCII)",
                  smpp_id_form_name(c->set.submit_id));
 }
 
@@ -539,16 +584,6 @@ static void receipt_reason(const smpp_receipt *r, char *out, size_t cap)
         snprintf(out, cap, "SMSC receipt: %s", smpp_receipt_stat_name(r->stat));
 }
 
-/* An id we match by and write to the log: visible ASCII only, as the
- * receipt text's reader demands of its own. */
-static int id_printable(const char *id)
-{
-    for (const char *p = id; *p; p++)
-        if (*p <= ' ' || *p > '~')
-            return 0;
-    return 1;
-}
-
 /* A receipt whose text we cannot read may still carry what matters in its
  * optional fields, receipted_message_id and message_state (SMPP 3.4,
  * 5.3.2.12 and 5.3.2.35): Appendix B's text is only an example, and some
@@ -557,9 +592,11 @@ static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *r
 {
     const char *id = m->receipted_message_id;
 
-    if (!id[0] || !id_printable(id) || m->message_state < SMPP_STAT_ENROUTE ||
-        m->message_state > SMPP_STAT_REJECTD)
+    if (!id[0] || m->message_state < SMPP_STAT_ENROUTE || m->message_state > SMPP_STAT_REJECTD)
         return -1;
+    for (const char *p = id; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return -1;
     memset(rc, 0, sizeof *rc);
     str_copy(rc->id, sizeof rc->id, id);
     rc->stat = (smpp_stat)m->message_state;
@@ -567,37 +604,26 @@ static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *r
     return 0;
 }
 
-/* The key a receipt names its alert by. receipted_message_id, when there,
- * repeats submit_sm_resp's id (SMPP 3.4, 5.3.2.12) and is read in
- * [sms] submit_id's form; the text's id in receipt_id's. Where both are
- * there and differ, the field wins, as the standard's; where the field is
- * not in its form, the text's id is taken. */
+/* The key a receipt names its alert by (smpp_receipt_key), its doubts
+ * logged. A receipted_message_id with bytes outside printable ASCII is
+ * not read: the text's id, which the reader holds to that, is. */
 static void receipt_key(sms_channel *c, const struct smpp_pdu_message *m,
                         const smpp_receipt *rc, int from_text, char *out, size_t cap)
 {
     const char *field = id_printable(m->receipted_message_id) ? m->receipted_message_id : "";
-    char text_key[SMPP_RECEIPT_ID_MAX + 1];
-    int text_ok = from_text &&
-                  !smpp_message_id_key(rc->id, c->set.receipt_id, text_key, sizeof text_key);
-    int field_ok = field[0] && !smpp_message_id_key(field, c->set.submit_id, out, cap);
+    int differ;
+    smpp_key_source from = smpp_receipt_key(field, from_text ? rc->id : NULL, c->set.submit_id,
+                                            c->set.receipt_id, out, cap, &differ);
 
-    if (field_ok) {
-        if (text_ok && strcmp(out, text_key) != 0)
-            log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in"
-                     " receipted_message_id; taking the latter (see [sms] submit_id and"
-                     " receipt_id)", rc->id, field);
-        return;
-    }
-    if (text_ok) {
-        str_copy(out, cap, text_key);
-        return;
-    }
-    /* Kept as given, for the log line that it matched nothing. */
-    log_warn("sms: a receipt's message id \"%s\" is no %s number ([sms] %s): it will match"
-             " no alert", field[0] ? field : rc->id,
-             smpp_id_form_name(field[0] ? c->set.submit_id : c->set.receipt_id),
-             field[0] ? "submit_id" : "receipt_id");
-    str_copy(out, cap, field[0] ? field : rc->id);
+    if (differ)
+        log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in"
+                 " receipted_message_id; taking the %s (see [sms] submit_id and receipt_id)",
+                 rc->id, field, from == SMPP_KEY_FIELD ? "latter" : "former");
+    else if (from == SMPP_KEY_NONE)
+        log_warn("sms: a receipt's message id \"%s\" is no %s number ([sms] %s): it will match"
+                 " no alert", field[0] ? field : rc->id,
+                 smpp_id_form_name(field[0] ? c->set.submit_id : c->set.receipt_id),
+                 field[0] ? "submit_id" : "receipt_id");
 }
 
 static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m)
@@ -633,7 +659,7 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
     c->receipts_n++;
     receipt_reason(&rc, r->reason, sizeof r->reason);
     sms_alert *a = c->partial ? partial_owner(c, r->ref[0]) : NULL;
-    if (a && park(a, r) == 0)
+    if (a && park(a, r, clock_mono_ms()) == 0)
         c->nresults--; /* recorded after its alert's outcome */
 }
 
@@ -674,7 +700,9 @@ static void on_lost(void *ctx, const char *why)
 static long timeouts(sms_channel *c, long long now)
 {
     long wait = smpp_session_tick(c->session, now);
+    long parked_wait = c->partial ? parked_expire(c, now) : wait;
 
+    wait = parked_wait < wait ? parked_wait : wait;
     for (long i = 0; c->outstanding && i < c->set.window; i++)
         if (c->slots[i].seq && now - c->slots[i].sent_ms >= RESPONSE_TIMEOUT_MS) {
             smpp_session_drop(c->session, now, "a submit_sm unanswered for 30 s");

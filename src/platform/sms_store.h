@@ -44,6 +44,7 @@ typedef struct sms_alert {
     /* Accepted in part: on the channel's list (pnext) of alerts a receipt
      * may name before the store knows them, with the receipts that did. */
     int partial, nparked;
+    long long parked_ms; /* when the first receipt parked came (monotonic) */
     struct sms_alert *pnext;
     struct sms_result *parked;
 } sms_alert;

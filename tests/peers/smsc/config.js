@@ -22,6 +22,9 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --enquire-link MS      send enquire_link to each bound ESME every MS (default off)
   --later-part-answer MS answer the second and later segments of a long message MS
                          late, their receipts after that (the first's comes at once)
+  --later-part-throttle MS  answer the second and later segments of a long message with
+                         the throttle status for MS from now (the first is taken, its
+                         receipt sent)
   --answer-delay MS      answer every accepted submit MS late; its receipt may then come
                          first (default 0)
   --receipt-retry MS     a receipt answered ESME_RX_T_APPN (0x64) is sent again MS later
@@ -70,13 +73,14 @@ function fail_how(number, how) {
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
 		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms', 'close_after_bind',
-		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms', 'receipt_fields', 'receipt_id'];
+		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms', 'receipt_fields', 'receipt_id', 'later_part_throttle_ms'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
 	if ('receipt_delay_ms' in o) next.receipt_delay_ms = int_of('receipt_delay_ms', o.receipt_delay_ms, 0, 86400000);
 	if ('throttle_share' in o) next.throttle_share = share_of(o.throttle_share);
 	if ('throttle_ms' in o) next.throttle_until = Date.now() + int_of('throttle_ms', o.throttle_ms, 0, 86400000);
+	if ('later_part_throttle_ms' in o) next.later_part_throttle_until = Date.now() + int_of('later_part_throttle_ms', o.later_part_throttle_ms, 0, 86400000);
 	if ('throttle_status' in o) next.throttle_status = int_of('throttle_status', o.throttle_status, 1, 0xffffffff);
 	if ('fail' in o) {
 		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) throw new Error('fail must be an object {"NUMBER":"UNDELIV"|STATUS|"NACK"}');
@@ -114,7 +118,7 @@ const FLAGS = {
 	'--receipt-delay': 'receipt_delay_ms', '--throttle-share': 'throttle_share', '--throttle-ms': 'throttle_ms',
 	'--throttle-status': 'throttle_status', '--drop-after': 'drop_after', '--drop-unanswered': 'drop_unanswered',
 	'--enquire-link': 'enquire_link_ms', '--later-part-answer': 'later_part_answer_ms',
-	'--answer-delay': 'answer_delay_ms', '--receipt-retry': 'receipt_retry_ms',
+	'--answer-delay': 'answer_delay_ms', '--later-part-throttle': 'later_part_throttle_ms', '--receipt-retry': 'receipt_retry_ms',
 };
 
 function smsc_config_new(argv) {
@@ -124,7 +128,7 @@ function smsc_config_new(argv) {
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
 		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true, receipt_fields: true,
-		receipt_id: 'submitted',
+		receipt_id: 'submitted', later_part_throttle_until: 0,
 		answer_delay_ms: 0, receipt_retry_ms: 500,
 	};
 	const settings = {}, fail = {};

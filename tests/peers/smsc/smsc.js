@@ -156,6 +156,11 @@ function on_submit(s, pdu) {
 		stats.throttled++;
 		return answer(s, pdu, { command_status: cfg.throttle_status });
 	}
+	if (later_part(pdu) && Date.now() < cfg.later_part_throttle_until) {
+		// the first segment taken, its receipt on its way, the rest held
+		stats.throttled++;
+		return answer(s, pdu, { command_status: cfg.throttle_status });
+	}
 	const fail = cfg.fail[dest];
 	if (fail === 'THROTTLE') { // one destination's queue full for good
 		stats.throttled++;
