@@ -399,13 +399,23 @@ static void record_round(sms_store *s)
 
     long long t0 = clock_mono_ms();
     int ok = n == 0 || record(s, r, n, s->failed_rounds >= RETRY_EACH_AFTER) == 0;
-    int unrecovered = lost && recover(s, unsent, nunsent, incoming, why) != 0;
+    /* Outcomes not recorded name alerts the SMSC has answered: recovered
+     * now, those would be queued again as possible duplicates and their
+     * outcomes, tried again later, land on the new attempt. So the loss
+     * waits for them (store_main), its alerts kept as a failed recovery's. */
+    int defer = lost && !ok;
+    int unrecovered = lost && !defer && recover(s, unsent, nunsent, incoming, why) != 0;
     for (sms_alert *a = incoming; a; a = a->qnext)
         back++;
 
     pthread_mutex_lock(&s->mx);
-    if (unrecovered)
+    if (unrecovered || defer)
         keep_unsent(s, unsent, nunsent, incoming);
+    if (defer) {
+        if (!s->lost)
+            memcpy(s->why, why, sizeof why);
+        s->lost = 1;
+    }
     free_list(incoming);
     free(unsent);
     s->db_ms += clock_mono_ms() - t0;
@@ -443,7 +453,7 @@ static void record_round(sms_store *s)
     }
     /* A loss recovered in this round has queued them again already, and
      * any given up before it. */
-    if (lost && !unrecovered)
+    if (lost && !unrecovered && !defer)
         s->gave_up = 0;
     if (unrecovered || (s->stuck && !lost))
         s->gave_up = 1;
@@ -498,7 +508,8 @@ static void *store_main(void *arg)
                    s->stopping);
         int claim_now = s->bound && !s->stopping && !s->recovering && s->held < s->batch &&
                         (s->claim_due || now >= s->next_claim_ms);
-        if (s->lost || due)
+        /* a loss waits for outcomes kept for another try (record_round) */
+        if ((s->lost && (!s->nresults || s->stopping)) || due)
             record_round(s);
         else if (claim_now)
             claim_round(s);

@@ -394,6 +394,35 @@ sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_accept"
 check "... its alert, queued again by the loss, is delivered, as is the other" \
 	db_has "SELECT count(*) FROM outbox WHERE notice IN ('$NOTE0', '$NOTE1') AND state = 'delivered'" 2
 
+# The link lost while the SMSC's answers cannot be recorded: the alerts it
+# took are still submitting in the database, and recovered at once they
+# would be queued again as possible duplicates and sent twice. The
+# recovery waits until those answers are recorded.
+NOTE0=$(notice_id 2930) NOTE9=$(notice_id 2939)
+sqlite3 -cmd '.timeout 10000' "$DB" "CREATE TABLE test_block(x); INSERT INTO test_block VALUES (1);
+	CREATE TRIGGER test_refuse_held BEFORE UPDATE OF state ON outbox
+	WHEN NEW.state = 'accepted' AND NEW.notice BETWEEN '$NOTE0' AND '$NOTE9' AND EXISTS (SELECT 1 FROM test_block)
+	BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+relay_range 2930 2939 "$RKA" "Held answers" >/dev/null
+held_taken() { # the SMSC took all ten, the database has none of its answers
+	for _ in $(seq 1 200); do
+		[ "$(stats | jq '[.destinations["01011112222"].texts[] | select(test("Held answers"))] | length')" = 10 ] &&
+			[ "$(q "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE9' AND state = 'submitting'")" = 10 ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "ten alerts the SMSC took, whose answers the database refuses: still submitting" held_taken
+curl -s -o /dev/null -X POST "$CONTROL/close"
+sleep 1.5
+sqlite3 -cmd '.timeout 10000' "$DB" "DROP TRIGGER test_refuse_held; DROP TABLE test_block"
+check "... the link lost meanwhile, once the answers are recorded all ten are accepted or delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE9' AND state IN ('accepted', 'delivered')" 10
+check "... none queued again as a possible duplicate, none sent twice" \
+	bash -c "[ \"\$(sqlite3 '$DB' \"SELECT count(*) FROM outbox WHERE notice BETWEEN '$NOTE0' AND '$NOTE9' AND duplicate = 0 AND attempts = 1\")\" = 10 ] &&
+		[ \"\$(curl -s '$CONTROL/stats' | jq '[.destinations[\"01011112222\"].texts[] | select(test(\"Held answers\"))] | length')\" = 10 ]"
+
 # ---- kill -9 with alerts in flight
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 check "stopping unbinds from the SMSC" smsc_has '.unbinds >= 1'
