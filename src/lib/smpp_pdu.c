@@ -446,6 +446,16 @@ static int get_message(struct cursor *c, struct smpp_pdu_message *m)
     return get_tlvs(c, m);
 }
 
+/* alert_notification (SMPP 3.4, 4.12.1): a phone's address and ours, of
+ * up to 64 characters each, read for their form and not kept. */
+static int get_alert(struct cursor *c)
+{
+    return GET_U8(c, NULL, "source_addr_ton") || GET_U8(c, NULL, "source_addr_npi") ||
+           GET_CSTR(c, NULL, 65, "source_addr") || GET_U8(c, NULL, "esme_addr_ton") ||
+           GET_U8(c, NULL, "esme_addr_npi") || GET_CSTR(c, NULL, 65, "esme_addr") ||
+           get_tlvs(c, NULL);
+}
+
 /* A response with an error status may leave out its body. */
 static int get_resp_string(struct cursor *c, uint32_t status, char *dst, size_t cap,
                            int is_message_id)
@@ -471,6 +481,7 @@ static int reads(uint32_t command_id)
     case SMPP_PDU_SUBMIT_SM_RESP:
     case SMPP_PDU_SUBMIT_SM:
     case SMPP_PDU_DELIVER_SM:
+    case SMPP_PDU_ALERT_NOTIFICATION:
         return 1;
     default:
         return 0;
@@ -495,6 +506,8 @@ static int get_body(struct cursor *c, struct smpp_pdu *out)
     case SMPP_PDU_SUBMIT_SM:
     case SMPP_PDU_DELIVER_SM:
         return get_message(c, &out->u.message);
+    case SMPP_PDU_ALERT_NOTIFICATION:
+        return get_alert(c);
     default: /* a header alone */
         return get_tlvs(c, NULL);
     }

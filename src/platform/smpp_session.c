@@ -432,6 +432,13 @@ static void on_pdu(smpp_session *s, const struct smpp_pdu *pdu, long long now_ms
         }
         s->h.deliver(s->h.ctx, pdu->sequence_number, &pdu->u.message);
         break;
+    case SMPP_PDU_ALERT_NOTIFICATION:
+        /* A phone back in reach (SMPP 3.4, 4.12): a request with no
+         * response, which a generic_nack would only confuse. Alerts are
+         * not held for phones out of reach here, so nothing follows. */
+        log_info("smpp: alert_notification (sequence %u): noted, not answered, as SMPP has no"
+                 " response for it", pdu->sequence_number);
+        break;
     case SMPP_PDU_ENQUIRE_LINK:
         QUEUE(s, "enquire_link_resp", smpp_pdu_pack_enquire_link_resp, pdu->sequence_number);
         break;

@@ -181,6 +181,11 @@ check "a generic_nack with sequence 0 is refused and logged" inject nack_zero
 check "... logged" log_has 'refused a PDU from the SMSC (command_id 0x80000000, sequence 0): a sequence number out of range'
 check "a submit_sm_resp with sequence 0 likewise" inject submit_resp_zero
 check "... logged" log_has 'refused a PDU from the SMSC (command_id 0x80000004, sequence 0)'
+NACKS=$(stats | jq .generic_nacks_received)
+check "an alert_notification, which SMPP gives no response, is logged" inject alert_notification
+check "... logged" log_has 'alert_notification (sequence [0-9]*): noted, not answered'
+check "... and not answered generic_nack" \
+	bash -c "sleep 0.5; [ \"\$(curl -s '$CONTROL/stats' | jq .generic_nacks_received)\" = $NACKS ]"
 check "... and the platform is still up" kill -0 "$PID_platform"
 relay_range 2000 2004 "$RKA" "After garbage" >/dev/null
 check "after all that, alerts still go: 5 more delivered" \

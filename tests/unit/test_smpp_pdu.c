@@ -855,6 +855,51 @@ static void malformed_fields_are_named(void **state)
     assert_int_equal(p.sequence_number, 0);
 }
 
+/* alert_notification: read for its form (SMPP 3.4, 4.12.1), addresses of
+ * up to 64 characters, optional parameters after them; cut or overlong,
+ * refused. */
+static void alert_notification_reads_and_is_checked(void **state)
+{
+    static struct builder w;
+    static char addr[66];
+    struct smpp_pdu p;
+    const char *why;
+    size_t n;
+    uint8_t avail = 0;
+    (void)state;
+
+    start(&w, SMPP_PDU_ALERT_NOTIFICATION, 0, 9);
+    add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, "01011112222");
+    add_u8(&w, 0), add_u8(&w, 0), add_cstr(&w, "herald");
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_OK);
+    assert_header(&p, SMPP_PDU_ALERT_NOTIFICATION, 0, 9);
+    add_tlv(&w, 0x0422 /* ms_availability_status */, &avail, 1);
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_OK);
+
+    memset(addr, '7', 64);
+    addr[64] = '\0';
+    start(&w, SMPP_PDU_ALERT_NOTIFICATION, 0, 9);
+    add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, addr);
+    add_u8(&w, 0), add_u8(&w, 0), add_cstr(&w, "herald");
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_OK);
+    addr[64] = '7', addr[65] = '\0'; /* 65 characters: past the limit */
+    start(&w, SMPP_PDU_ALERT_NOTIFICATION, 0, 9);
+    add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, addr);
+    add_u8(&w, 0), add_u8(&w, 0), add_cstr(&w, "herald");
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_MALFORMED);
+    assert_non_null(strstr(why, "source_addr"));
+
+    start(&w, SMPP_PDU_ALERT_NOTIFICATION, 0, 9);
+    add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, "01011112222"), add_u8(&w, 0);
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_MALFORMED);
+    assert_non_null(strstr(why, "esme_addr_npi"));
+}
+
 static void unknown_command_ids_come_back_as_such(void **state)
 {
     static struct builder w;
@@ -897,6 +942,7 @@ int main(void)
         cmocka_unit_test(random_bodies_are_refused_or_read_safely),
         cmocka_unit_test(mutated_pdus_are_refused_or_read_safely),
         cmocka_unit_test(malformed_fields_are_named),
+        cmocka_unit_test(alert_notification_reads_and_is_checked),
         cmocka_unit_test(unknown_command_ids_come_back_as_such),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

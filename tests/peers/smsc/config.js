@@ -34,7 +34,7 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
 Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST /reset,
   POST /close (every session closed), POST /inject
   {"pdu":"unknown_command"|"malformed_deliver"|"oversize"|"unknown_receipt"|"nack_zero"|
-  "submit_resp_zero"|"flood"}.
+  "submit_resp_zero"|"flood"|"alert_notification"}.
   POST /config alone also takes close_after_bind (true: close each session just after
   answering its bind) and receipt_text (false: receipts carry only receipted_message_id
   and message_state), receipt_fields (false: receipts carry no optional fields, only

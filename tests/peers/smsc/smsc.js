@@ -378,9 +378,10 @@ function session_new(session) {
 // short, a command_length over 64 KiB (which leaves the stream beyond
 // repair), a well-formed receipt for a message id never issued, a
 // generic_nack and a submit_sm_resp with sequence 0 (which SMPP does not
-// allow: a free slot's mark to a careless ESME), and a flood (below).
+// allow: a free slot's mark to a careless ESME), an alert_notification
+// (which wants no answer), and a flood (below).
 const INJECT = ['unknown_command', 'malformed_deliver', 'oversize', 'unknown_receipt', 'nack_zero',
-	'submit_resp_zero', 'flood'];
+	'submit_resp_zero', 'flood', 'alert_notification'];
 const FLOOD_BYTES = 64 << 20;
 let inject_seq = 0x7f000000;
 
@@ -422,6 +423,13 @@ function inject(kind) {
 		n++;
 		stats.injected++;
 		if (kind === 'unknown_command') s.session.socket.write(header(16, 0x000000ff, seq));
+		else if (kind === 'alert_notification') {
+			// a phone back in reach: source (TON 1, NPI 1, the number), then
+			// the ESME's address; SMPP defines no response to it
+			const body = Buffer.concat([Buffer.from([1, 1]), Buffer.from('01011112222\0', 'latin1'),
+				Buffer.from([0, 0]), Buffer.from('herald\0', 'latin1')]);
+			s.session.socket.write(Buffer.concat([header(16 + body.length, 0x00000102, seq), body]));
+		}
 		else if (kind === 'nack_zero') {
 			const h = header(16, 0x80000000, 0);
 			h.writeUInt32BE(0x00000008, 8); // ESME_RSYSERR
