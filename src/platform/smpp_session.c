@@ -492,6 +492,12 @@ static void read_pdus(smpp_session *s, long long now_ms)
                      pdu.sequence_number, why);
             lose(s, now_ms, msg);
             return;
+        } else if (r == SMPP_PDU_MALFORMED && pdu.command_id == SMPP_PDU_GENERIC_NACK) {
+            /* A nack is all header; octets after it change nothing it
+             * says, and ignored, its submit would wait the 30 s timeout. */
+            log_warn("smpp: a generic_nack with a body (sequence %u: %s): taken as the nack"
+                     " its header says", pdu.sequence_number, why);
+            on_pdu(s, &pdu, now_ms);
         } else if (r == SMPP_PDU_MALFORMED)
             refuse(s, &pdu, SMPP_PDU_ESME_RINVCMDLEN, why);
         else

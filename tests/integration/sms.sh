@@ -225,6 +225,11 @@ BOUND0=$(grep -c 'smpp: bound to' platform.log)
 relay_range 9 9 "$RKC" "Nacked" >/dev/null
 check "a submit the SMSC answers generic_nack (ESME_RSYSERR) fails the alert with that status" \
 	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 9)'" 'failed|SMSC refused: 0x00000008'
+curl -s -o /dev/null -X POST --data-binary '{"fail":{"01055556666":"NACKBODY"}}' "$CONTROL/config"
+relay_range 7 7 "$RKC" "Nacked with a body" >/dev/null
+check "a generic_nack with octets after its header is taken as the nack it says, not left for the 30 s timeout" \
+	db_has "SELECT state, reason FROM outbox WHERE notice='$(notice_id 7)'" 'failed|SMSC refused: 0x00000008'
+check "... logged" log_has 'a generic_nack with a body (sequence [0-9]*: .*): taken as the nack'
 curl -s -o /dev/null -X POST --data-binary '{"fail":{}}' "$CONTROL/config"
 relay_range 8 8 "$RKC" "After the nack" >/dev/null
 delivered_on_the_same_link() {
@@ -233,8 +238,8 @@ delivered_on_the_same_link() {
 }
 check "... and the link stays up: the next alert to that phone is delivered without a new bind" \
 	delivered_on_the_same_link
-check "the hub hears ConsignmentNotificationFailure for all three, with the reason" \
-	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 3' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+check "the hub hears ConsignmentNotificationFailure for all four, with the reason" \
+	bash -c "for _ in \$(seq 1 100); do jq -se '[.[] | select(.event == \"ConsignmentNotificationFailure\")] | length == 4' hub.jsonl >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
 
 # ---- a receipt that comes before its alert is wholly accepted
 # The SMSC answers a long alert's later segments 400 ms late, and the

@@ -15,7 +15,8 @@ const USAGE = `usage: node smsc.js --system-id ID --password PW [options]
   --throttle-status N    the throttle status (default 0x58 ESME_RTHROTTLED; 0x14 is ESME_RMSGQFUL)
   --fail NUMBER[:HOW]    HOW: UNDELIV (default), EXPIRED or REJECTD for the receipt's
                          stat, a command status (e.g. 0x0B) to refuse the submit,
-                         NACK to answer it generic_nack (ESME_RSYSERR), or THROTTLE to
+                         NACK to answer it generic_nack (ESME_RSYSERR), NACKBODY the same
+                         with four octets of body (malformed), or THROTTLE to
                          answer every submit to it with the throttle status
   --drop-after K         close the connection at the K-th submit from now (once)
   --drop-unanswered M    leave the last M of those K unanswered (default 1)
@@ -66,7 +67,7 @@ function fail_how(number, how) {
 	if (!/^\+?[0-9A-Za-z]{1,20}$/.test(number)) throw new Error('fail: bad number ' + JSON.stringify(number));
 	if (how === undefined || how === null || how === '') return 'UNDELIV';
 	if (STATS.includes(how) && how !== 'DELIVRD') return how;
-	if (how === 'NACK' || how === 'THROTTLE') return how;
+	if (how === 'NACK' || how === 'NACKBODY' || how === 'THROTTLE') return how;
 	return int_of('fail status of ' + number, how, 1, 0xffffffff);
 }
 

@@ -170,10 +170,14 @@ function on_submit(s, pdu) {
 		stats.refused++;
 		return answer(s, pdu, { command_status: fail });
 	}
-	if (fail === 'NACK') { // a submit it could not take at all
+	if (fail === 'NACK' || fail === 'NACKBODY') { // a submit it could not take at all
 		stats.refused++;
 		stats.generic_nacks_sent++;
-		const h = header(16, 0x80000000, pdu.sequence_number);
+		// NACKBODY: four octets after the header, which a generic_nack has
+		// none of (an optional parameter's tag and a length past the end)
+		const extra = fail === 'NACKBODY' ? 4 : 0;
+		const h = Buffer.alloc(16 + extra, 0xff);
+		header(16 + extra, 0x80000000, pdu.sequence_number).copy(h);
 		h.writeUInt32BE(0x00000008, 8); // ESME_RSYSERR
 		if (!s.dropped) s.session.socket.write(h);
 		return;
