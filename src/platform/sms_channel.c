@@ -491,11 +491,12 @@ static int throttled_too_long(sms_channel *c, sms_alert *a)
     return a->throttles >= c->set.throttled_max && c->accepted_n != a->accepted_at;
 }
 
-/* An id we match by and write to the log: printable ASCII only. */
+/* An id we match by and write to the log: visible ASCII only, no space,
+ * as the receipt text's reader holds its own to. */
 static int id_printable(const char *id)
 {
     for (const char *p = id; *p; p++)
-        if (*p < ' ' || *p > '~')
+        if (*p <= ' ' || *p > '~')
             return 0;
     return 1;
 }
@@ -592,11 +593,9 @@ static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *r
 {
     const char *id = m->receipted_message_id;
 
-    if (!id[0] || m->message_state < SMPP_STAT_ENROUTE || m->message_state > SMPP_STAT_REJECTD)
+    if (!id[0] || !id_printable(id) || m->message_state < SMPP_STAT_ENROUTE ||
+        m->message_state > SMPP_STAT_REJECTD)
         return -1;
-    for (const char *p = id; *p; p++)
-        if (*p <= ' ' || *p > '~')
-            return -1;
     memset(rc, 0, sizeof *rc);
     str_copy(rc->id, sizeof rc->id, id);
     rc->stat = (smpp_stat)m->message_state;

@@ -402,8 +402,10 @@ static void record_round(sms_store *s)
     /* Outcomes not recorded name alerts the SMSC has answered: recovered
      * now, those would be queued again as possible duplicates and their
      * outcomes, tried again later, land on the new attempt. So the loss
-     * waits for them (store_main), its alerts kept as a failed recovery's. */
-    int defer = lost && !ok;
+     * waits for them (store_main), its alerts kept as a failed recovery's;
+     * but not past a round in which each outcome went alone and none was
+     * taken, since one no statement can take would hold it for good. */
+    int defer = lost && !ok && s->failed_rounds < RETRY_EACH_AFTER;
     int unrecovered = lost && !defer && recover(s, unsent, nunsent, incoming, why) != 0;
     for (sms_alert *a = incoming; a; a = a->qnext)
         back++;
@@ -656,6 +658,9 @@ void sms_store_lost(sms_store *s, const long long *unsent, size_t n, long freed,
     }
     /* (out of memory: those few are queued again as possible duplicates) */
     s->lost = s->recovering = 1;
+    /* outcomes waiting for another try get one now: the loss waits for them */
+    if (s->nresults && s->retry_at_ms > clock_mono_ms())
+        s->retry_at_ms = clock_mono_ms();
     str_copy(s->why, sizeof s->why, why);
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->mx);
