@@ -37,6 +37,7 @@
 
 #define TLV_RECEIPTED_MESSAGE_ID 0x001E
 #define TLV_MESSAGE_STATE 0x0427
+#define TLV_MESSAGE_PAYLOAD 0x0424
 
 static pthread_mutex_t pack_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -225,6 +226,23 @@ int smpp_pdu_pack_deliver_sm_resp(uint8_t *buf, size_t size, uint32_t sequence,
     return pack(DELIVER_SM_RESP, &p, buf, size);
 }
 
+int smpp_pdu_pack_data_sm_resp(uint8_t *buf, size_t size, uint32_t sequence, uint32_t status)
+{
+    data_sm_resp_t p;
+
+    if (status == SMPP_PDU_ESME_ROK) { /* as deliver_sm_resp's */
+        struct writer w = {buf, size, 0, 0};
+        put_header(&w, SMPP_PDU_DATA_SM_RESP, status, sequence);
+        put_u8(&w, 0);
+        return finish(&w);
+    }
+    memset(&p, 0, sizeof p);
+    p.command_id = DATA_SM_RESP;
+    p.command_status = status;
+    p.sequence_number = sequence;
+    return pack(DATA_SM_RESP, &p, buf, size);
+}
+
 /* The PDUs that are a header alone share libsmpp34's layout for it. */
 static int pack_header(uint8_t *buf, size_t size, uint32_t command_id, uint32_t status,
                        uint32_t sequence)
@@ -386,6 +404,12 @@ static int keep_tlv(struct cursor *c, uint16_t tag, const uint8_t *v, uint16_t l
         if (len != 1)
             return fail(c, "message_state is not one octet");
         m->message_state = v[0];
+    } else if (tag == TLV_MESSAGE_PAYLOAD && !m->short_message_len &&
+               len <= SMPP_PDU_SHORT_MESSAGE_MAX) {
+        /* a receipt's text, where short_message is empty (data_sm has
+         * none); longer than a short_message, it is not a receipt's */
+        memcpy(m->short_message, v, len);
+        m->short_message_len = len;
     }
     return 0;
 }
@@ -446,6 +470,19 @@ static int get_message(struct cursor *c, struct smpp_pdu_message *m)
     return get_tlvs(c, m);
 }
 
+/* data_sm (SMPP 3.4, 4.7.1): the fields of submit_sm that still carry
+ * meaning, the text in an optional parameter. */
+static int get_data_sm(struct cursor *c, struct smpp_pdu_message *m)
+{
+    m->message_state = -1;
+    return GET_CSTR(c, NULL, 6, "service_type") || GET_U8(c, NULL, "source_addr_ton") ||
+           GET_U8(c, NULL, "source_addr_npi") || GET_CSTR(c, NULL, 65, "source_addr") ||
+           GET_U8(c, NULL, "dest_addr_ton") || GET_U8(c, NULL, "dest_addr_npi") ||
+           GET_CSTR(c, NULL, 65, "destination_addr") || GET_U8(c, &m->esm_class, "esm_class") ||
+           GET_U8(c, &m->registered_delivery, "registered_delivery") ||
+           GET_U8(c, &m->data_coding, "data_coding") || get_tlvs(c, m);
+}
+
 /* alert_notification (SMPP 3.4, 4.12.1): a phone's address and ours, of
  * up to 64 characters each, read for their form and not kept. */
 static int get_alert(struct cursor *c)
@@ -482,6 +519,7 @@ static int reads(uint32_t command_id)
     case SMPP_PDU_SUBMIT_SM:
     case SMPP_PDU_DELIVER_SM:
     case SMPP_PDU_ALERT_NOTIFICATION:
+    case SMPP_PDU_DATA_SM:
         return 1;
     default:
         return 0;
@@ -508,6 +546,8 @@ static int get_body(struct cursor *c, struct smpp_pdu *out)
         return get_message(c, &out->u.message);
     case SMPP_PDU_ALERT_NOTIFICATION:
         return get_alert(c);
+    case SMPP_PDU_DATA_SM:
+        return get_data_sm(c, &out->u.message);
     default: /* a header alone */
         return get_tlvs(c, NULL);
     }

@@ -40,6 +40,8 @@
 #define SMPP_PDU_BIND_TRANSCEIVER 0x00000009u
 #define SMPP_PDU_BIND_TRANSCEIVER_RESP 0x80000009u
 #define SMPP_PDU_ALERT_NOTIFICATION 0x00000102u
+#define SMPP_PDU_DATA_SM 0x00000103u
+#define SMPP_PDU_DATA_SM_RESP 0x80000103u
 #define SMPP_PDU_ENQUIRE_LINK 0x00000015u
 #define SMPP_PDU_ENQUIRE_LINK_RESP 0x80000015u
 /* The bit that makes a command's id its response's. */
@@ -69,10 +71,13 @@ struct smpp_pdu_address {
     char addr[SMPP_PDU_ADDR_MAX + 1];
 };
 
-/* A submit_sm to send, or a submit_sm or deliver_sm read. The fields SMPP
- * has and this omits (service_type, protocol_id, priority_flag, schedule
- * and validity times, replace_if_present_flag, sm_default_msg_id) go out
- * as zero or empty and are skipped when read. */
+/* A submit_sm to send, or a submit_sm, deliver_sm or data_sm read. The
+ * fields SMPP has and this omits (service_type, protocol_id, priority_flag,
+ * schedule and validity times, replace_if_present_flag, sm_default_msg_id)
+ * go out as zero or empty and are skipped when read. A data_sm's text is
+ * its message_payload (kept here when it fits short_message), and its
+ * addresses, of up to 64 characters, are skipped; so is a deliver_sm's
+ * message_payload when its short_message is not empty. */
 struct smpp_pdu_message {
     struct smpp_pdu_address source;
     struct smpp_pdu_address dest;
@@ -97,7 +102,8 @@ struct smpp_pdu_bind {
 
 /* One PDU read. command_id says which member of the union holds its body:
  * bind for BIND_TRANSCEIVER, system_id for BIND_TRANSCEIVER_RESP,
- * message_id for SUBMIT_SM_RESP, message for SUBMIT_SM and DELIVER_SM;
+ * message_id for SUBMIT_SM_RESP, message for SUBMIT_SM, DELIVER_SM and
+ * DATA_SM;
  * the other PDUs we read have no body. A response with a non-zero status
  * may come without its body; its strings are then "". */
 struct smpp_pdu {
@@ -124,6 +130,7 @@ int smpp_pdu_pack_submit_sm(uint8_t *buf, size_t size, uint32_t sequence,
                             const struct smpp_pdu_message *m);
 int smpp_pdu_pack_deliver_sm_resp(uint8_t *buf, size_t size, uint32_t sequence,
                                   uint32_t status);
+int smpp_pdu_pack_data_sm_resp(uint8_t *buf, size_t size, uint32_t sequence, uint32_t status);
 int smpp_pdu_pack_enquire_link(uint8_t *buf, size_t size, uint32_t sequence);
 int smpp_pdu_pack_enquire_link_resp(uint8_t *buf, size_t size, uint32_t sequence);
 int smpp_pdu_pack_generic_nack(uint8_t *buf, size_t size, uint32_t sequence,

@@ -38,6 +38,9 @@
  * and an SMSC that reads nothing is dropped when its enquire_link goes
  * unanswered. */
 #define OUT_HIGH (256 * 1024)
+/* data_sm receipts waiting for their answer, which must be a data_sm_resp:
+ * the SMSC's window, with room (more are answered "try again later"). */
+#define DATA_SM_MAX 1024
 
 struct smpp_session {
     smpp_session_config cfg;
@@ -61,6 +64,8 @@ struct smpp_session {
     size_t in_len;
     uint8_t *out;
     size_t out_off, out_len, out_cap;
+    uint32_t data_sm_seq[DATA_SM_MAX]; /* data_sm read, not yet answered */
+    size_t ndata_sm;
 };
 
 smpp_session *smpp_session_new(const smpp_session_config *cfg, const smpp_session_handler *h)
@@ -118,6 +123,7 @@ static void close_connection(smpp_session *s)
     s->in_len = s->out_len = s->out_off = 0;
     s->tls_done = s->ssl_wants_write = 0;
     s->enquire_sent_ms = 0;
+    s->ndata_sm = 0;
 }
 
 void smpp_session_free(smpp_session *s)
@@ -432,6 +438,21 @@ static void on_pdu(smpp_session *s, const struct smpp_pdu *pdu, long long now_ms
         }
         s->h.deliver(s->h.ctx, pdu->sequence_number, &pdu->u.message);
         break;
+    case SMPP_PDU_DATA_SM:
+        /* Some SMSCs send receipts as data_sm (SMPP 3.4, 4.7): read as a
+         * deliver_sm's, answered data_sm_resp (smpp_session_deliver_resp). */
+        if (s->state != SMPP_SESSION_BOUND && s->state != SMPP_SESSION_UNBINDING) {
+            refuse(s, pdu, 0x00000004u /* ESME_RINVBNDSTS */, "data_sm before the bind");
+            break;
+        }
+        if (s->ndata_sm == DATA_SM_MAX) {
+            QUEUE(s, "data_sm_resp", smpp_pdu_pack_data_sm_resp, pdu->sequence_number,
+                  SMPP_PDU_ESME_RX_T_APPN);
+            break;
+        }
+        s->data_sm_seq[s->ndata_sm++] = pdu->sequence_number;
+        s->h.deliver(s->h.ctx, pdu->sequence_number, &pdu->u.message);
+        break;
     case SMPP_PDU_ALERT_NOTIFICATION:
         /* A phone back in reach (SMPP 3.4, 4.12): a request with no
          * response, which a generic_nack would only confuse. Alerts are
@@ -620,11 +641,25 @@ uint32_t smpp_session_submit(smpp_session *s, const struct smpp_pdu_message *m)
     return seq;
 }
 
+/* 1, and sequence forgotten, when it is a data_sm's. */
+static int was_data_sm(smpp_session *s, uint32_t sequence)
+{
+    for (size_t i = 0; i < s->ndata_sm; i++)
+        if (s->data_sm_seq[i] == sequence) {
+            s->data_sm_seq[i] = s->data_sm_seq[--s->ndata_sm];
+            return 1;
+        }
+    return 0;
+}
+
 void smpp_session_deliver_resp(smpp_session *s, uint32_t sequence, uint32_t status)
 {
     if (s->fd < 0)
         return;
-    QUEUE(s, "deliver_sm_resp", smpp_pdu_pack_deliver_sm_resp, sequence, status);
+    if (s->ndata_sm && was_data_sm(s, sequence))
+        QUEUE(s, "data_sm_resp", smpp_pdu_pack_data_sm_resp, sequence, status);
+    else
+        QUEUE(s, "deliver_sm_resp", smpp_pdu_pack_deliver_sm_resp, sequence, status);
 }
 
 size_t smpp_session_backlog(const smpp_session *s)

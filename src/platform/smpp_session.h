@@ -43,8 +43,9 @@ typedef struct smpp_session_handler {
     /* A submit_sm's answer (or a generic_nack naming its sequence):
      * message_id is "" when status is not 0. */
     void (*submit_resp)(void *ctx, uint32_t sequence, uint32_t status, const char *message_id);
-    /* A deliver_sm: the owner answers it with smpp_session_deliver_resp,
-     * when it has recorded what it says. */
+    /* A deliver_sm, or a data_sm: the owner answers it with
+     * smpp_session_deliver_resp, when it has recorded what it says, and
+     * the session answers in kind. */
     void (*deliver)(void *ctx, uint32_t sequence, const struct smpp_pdu_message *m);
 } smpp_session_handler;
 

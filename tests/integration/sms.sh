@@ -501,6 +501,20 @@ check "receipts with no text, only receipted_message_id and message_state, settl
 	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4020)' AND notice <= '$(notice_id 4021)' AND state = 'delivered'" 2
 curl -s -o /dev/null -X POST --data-binary '{"receipt_text":true}' "$CONTROL/config"
 
+# ---- receipts sent as data_sm, as some SMSCs do (SMPP 3.4, 4.7): read as
+# deliver_sm's, the text from message_payload, answered data_sm_resp
+A0=$(stats | jq .receipts_acked)
+curl -s -o /dev/null -X POST --data-binary '{"receipt_pdu":"data_sm"}' "$CONTROL/config"
+relay_range 4024 4025 "$RKA" "Data receipts" >/dev/null
+check "receipts sent as data_sm settle their alerts" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4024)' AND notice <= '$(notice_id 4025)' AND state = 'delivered'" 2
+check "... each answered data_sm_resp, status 0" smsc_has ".receipts_acked >= $((A0 + 2))"
+curl -s -o /dev/null -X POST --data-binary '{"receipt_fields":false}' "$CONTROL/config"
+relay_range 4026 4026 "$RKA" "Data receipts" >/dev/null
+check "... and with only the text, in message_payload, likewise" \
+	db_has "SELECT count(*) FROM outbox WHERE notice = '$(notice_id 4026)' AND state = 'delivered'" 1
+curl -s -o /dev/null -X POST --data-binary '{"receipt_pdu":"deliver_sm","receipt_fields":true}' "$CONTROL/config"
+
 # ---- an SMSC that numbers its messages: hex in submit_sm_resp, decimal in
 # its receipts, which carry only their text. Compared as given, the ids
 # never meet; [sms] submit_id = hex and receipt_id = decimal make both the

@@ -900,10 +900,60 @@ static void alert_notification_reads_and_is_checked(void **state)
     assert_non_null(strstr(why, "esme_addr_npi"));
 }
 
+/* data_sm as some SMSCs send receipts (SMPP 3.4, 4.7.1): esm_class, the
+ * receipt's fields and its text from message_payload; addresses of up to
+ * 64 characters skipped. And its answer, laid out as SMPP says. */
+static void data_sm_receipts_read_and_are_answered(void **state)
+{
+    static struct builder w;
+    static const char text[] = "id:1a2b stat:DELIVRD err:000";
+    static char addr[66];
+    struct smpp_pdu p;
+    const char *why;
+    uint8_t state_v = 2, buf[64];
+    size_t n;
+    (void)state;
+
+    memset(addr, '1', 64);
+    start(&w, SMPP_PDU_DATA_SM, 0, 5);
+    add_cstr(&w, ""), add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, addr);
+    add_u8(&w, 0), add_u8(&w, 0), add_cstr(&w, "herald");
+    add_u8(&w, SMPP_PDU_ESM_DELIVERY_RECEIPT), add_u8(&w, 0), add_u8(&w, 0);
+    add_tlv(&w, 0x001E, "1a2b", 5);
+    add_tlv(&w, 0x0427, &state_v, 1);
+    add_tlv(&w, 0x0424, text, (uint16_t)strlen(text));
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_OK);
+    assert_header(&p, SMPP_PDU_DATA_SM, 0, 5);
+    assert_int_equal(p.u.message.esm_class, SMPP_PDU_ESM_DELIVERY_RECEIPT);
+    assert_string_equal(p.u.message.receipted_message_id, "1a2b");
+    assert_int_equal(p.u.message.message_state, 2);
+    assert_int_equal(p.u.message.short_message_len, strlen(text));
+    assert_memory_equal(p.u.message.short_message, text, strlen(text));
+
+    /* cut before its data_coding: refused, naming it */
+    start(&w, SMPP_PDU_DATA_SM, 0, 5);
+    add_cstr(&w, ""), add_u8(&w, 1), add_u8(&w, 1), add_cstr(&w, "010");
+    add_u8(&w, 0), add_u8(&w, 0), add_cstr(&w, "herald"), add_u8(&w, 4), add_u8(&w, 0);
+    n = finish(&w);
+    assert_int_equal(unpack_exact(w.b, n, &p, &why), SMPP_PDU_MALFORMED);
+    assert_non_null(strstr(why, "data_coding"));
+
+    /* the answer: a header and an empty message_id */
+    int len = smpp_pdu_pack_data_sm_resp(buf, sizeof buf, 5, SMPP_PDU_ESME_ROK);
+    static const uint8_t want[] = {0, 0, 0, 17, 0x80, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 5, 0};
+    assert_int_equal(len, sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+    len = smpp_pdu_pack_data_sm_resp(buf, sizeof buf, 6, SMPP_PDU_ESME_RX_T_APPN);
+    assert_true(len >= 16);
+    assert_int_equal(buf[11], 0x64);
+    assert_int_equal(buf[7], 3);
+}
+
 static void unknown_command_ids_come_back_as_such(void **state)
 {
     static struct builder w;
-    static const uint32_t ids[] = {0x00000103u /* data_sm */, 0x00000002u /* bind_transmitter */,
+    static const uint32_t ids[] = {0x00000021u /* submit_multi */, 0x00000002u /* bind_transmitter */,
                                    0x80000021u, 0x12345678u, 0x00000000u};
     struct smpp_pdu p;
     const char *why;
@@ -943,6 +993,7 @@ int main(void)
         cmocka_unit_test(mutated_pdus_are_refused_or_read_safely),
         cmocka_unit_test(malformed_fields_are_named),
         cmocka_unit_test(alert_notification_reads_and_is_checked),
+        cmocka_unit_test(data_sm_receipts_read_and_are_answered),
         cmocka_unit_test(unknown_command_ids_come_back_as_such),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,9 @@ Control: GET /stats, GET /config, POST /config {"throttle_share":0.5,...}, POST 
   and message_state), receipt_fields (false: receipts carry no optional fields, only
   the text) and receipt_id ("decimal": the receipt's text gives the message id as a
   decimal number, where submit_sm_resp gave it in hexadecimal, as SMSCs that number
-  their messages do; "submitted", the default: as submit_sm_resp gave it).`;
+  their messages do; "submitted", the default: as submit_sm_resp gave it), and
+  receipt_pdu ("data_sm": receipts as data_sm, the text in message_payload;
+  "deliver_sm", the default).`;
 
 function usage(msg) {
 	process.stderr.write('smsc: ' + msg + '\n' + USAGE + '\n');
@@ -74,7 +76,7 @@ function fail_how(number, how) {
 function smsc_config_apply(cfg, o) {
 	const known = ['receipt_delay_ms', 'throttle_share', 'throttle_ms', 'throttle_status', 'fail',
 		'drop_after', 'drop_unanswered', 'enquire_link_ms', 'later_part_answer_ms', 'close_after_bind',
-		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms', 'receipt_fields', 'receipt_id', 'later_part_throttle_ms'];
+		'receipt_text', 'answer_delay_ms', 'receipt_retry_ms', 'receipt_fields', 'receipt_id', 'later_part_throttle_ms', 'receipt_pdu'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -101,6 +103,10 @@ function smsc_config_apply(cfg, o) {
 	if ('receipt_fields' in o) {
 		if (typeof o.receipt_fields !== 'boolean') throw new Error('receipt_fields must be true or false');
 		next.receipt_fields = o.receipt_fields;
+	}
+	if ('receipt_pdu' in o) {
+		if (o.receipt_pdu !== 'deliver_sm' && o.receipt_pdu !== 'data_sm') throw new Error('receipt_pdu must be "deliver_sm" or "data_sm"');
+		next.receipt_pdu = o.receipt_pdu;
 	}
 	if ('receipt_id' in o) {
 		if (o.receipt_id !== 'submitted' && o.receipt_id !== 'decimal') throw new Error('receipt_id must be "submitted" or "decimal"');
@@ -129,7 +135,7 @@ function smsc_config_new(argv) {
 		receipt_delay_ms: 0, throttle_share: 0, throttle_until: 0, throttle_status: 0x58,
 		fail: Object.create(null), drop_after: 0, drop_unanswered: 1, enquire_link_ms: 0,
 		later_part_answer_ms: 0, close_after_bind: false, receipt_text: true, receipt_fields: true,
-		receipt_id: 'submitted', later_part_throttle_until: 0,
+		receipt_id: 'submitted', later_part_throttle_until: 0, receipt_pdu: 'deliver_sm',
 		answer_delay_ms: 0, receipt_retry_ms: 500,
 	};
 	const settings = {}, fail = {};

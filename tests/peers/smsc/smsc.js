@@ -301,11 +301,17 @@ function receipt_send(r) {
 		source_addr_ton: r.dest_ton, source_addr_npi: r.dest_npi, source_addr: r.dest,
 		dest_addr_ton: r.source_ton, dest_addr_npi: r.source_npi, destination_addr: r.source,
 		esm_class: sms.ESM_RECEIPT, data_coding: 0,
-		// Appendix B's text is an example: some SMSCs send only the fields.
-		short_message: cfg.receipt_text ? Buffer.from(sms.sms_receipt_text(receipt_view(r)), 'latin1') : Buffer.alloc(0),
 	};
+	// Appendix B's text is an example: some SMSCs send only the fields.
+	const text = cfg.receipt_text ? Buffer.from(sms.sms_receipt_text(receipt_view(r)), 'latin1') : Buffer.alloc(0);
 	if (cfg.receipt_fields) Object.assign(pdu, { receipted_message_id: r.id, message_state: STATES[r.stat] || 7 });
-	s.session.deliver_sm(pdu, (resp) => {
+	// data_sm, as some SMSCs send receipts: its text in message_payload
+	const as_data_sm = cfg.receipt_pdu === 'data_sm';
+	if (as_data_sm) {
+		pdu.registered_delivery = 0;
+		if (text.length) pdu.message_payload = text;
+	} else pdu.short_message = text;
+	s.session[as_data_sm ? 'data_sm' : 'deliver_sm'](pdu, (resp) => {
 		if (resp.command_status === 0) {
 			stats.receipts_acked++;
 			stats.last_receipt_ack_ms = Date.now();
