@@ -206,41 +206,47 @@ int smpp_pdu_pack_submit_sm(uint8_t *buf, size_t size, uint32_t sequence,
     return finish(&w);
 }
 
-int smpp_pdu_pack_deliver_sm_resp(uint8_t *buf, size_t size, uint32_t sequence,
-                                  uint32_t status)
+/* deliver_sm_resp and data_sm_resp, our answers to receipts: a header
+ * and an empty message_id. Status 0, the one sent per receipt, is written
+ * here; the others are rare, and libsmpp34 knows which statuses SMPP
+ * defines. */
+static int pack_receipt_resp(uint8_t *buf, size_t size, uint32_t command_id, uint32_t sequence,
+                             uint32_t status)
 {
-    deliver_sm_resp_t p;
+    union {
+        deliver_sm_resp_t deliver;
+        data_sm_resp_t data;
+    } p;
 
-    if (status == SMPP_PDU_ESME_ROK) { /* the one sent per receipt */
+    if (status == SMPP_PDU_ESME_ROK) {
         struct writer w = {buf, size, 0, 0};
-        put_header(&w, SMPP_PDU_DELIVER_SM_RESP, status, sequence);
-        put_u8(&w, 0); /* message_id: unused, sent empty */
-        return finish(&w);
-    }
-    /* The others are rare, and libsmpp34 knows which statuses SMPP
-     * defines. */
-    memset(&p, 0, sizeof p);
-    p.command_id = DELIVER_SM_RESP;
-    p.command_status = status;
-    p.sequence_number = sequence;
-    return pack(DELIVER_SM_RESP, &p, buf, size);
-}
-
-int smpp_pdu_pack_data_sm_resp(uint8_t *buf, size_t size, uint32_t sequence, uint32_t status)
-{
-    data_sm_resp_t p;
-
-    if (status == SMPP_PDU_ESME_ROK) { /* as deliver_sm_resp's */
-        struct writer w = {buf, size, 0, 0};
-        put_header(&w, SMPP_PDU_DATA_SM_RESP, status, sequence);
+        put_header(&w, command_id, status, sequence);
         put_u8(&w, 0);
         return finish(&w);
     }
     memset(&p, 0, sizeof p);
-    p.command_id = DATA_SM_RESP;
-    p.command_status = status;
-    p.sequence_number = sequence;
-    return pack(DATA_SM_RESP, &p, buf, size);
+    if (command_id == SMPP_PDU_DATA_SM_RESP) {
+        p.data.command_id = DATA_SM_RESP;
+        p.data.command_status = status;
+        p.data.sequence_number = sequence;
+    } else {
+        p.deliver.command_id = DELIVER_SM_RESP;
+        p.deliver.command_status = status;
+        p.deliver.sequence_number = sequence;
+    }
+    return pack(command_id == SMPP_PDU_DATA_SM_RESP ? DATA_SM_RESP : DELIVER_SM_RESP, &p, buf,
+                size);
+}
+
+int smpp_pdu_pack_deliver_sm_resp(uint8_t *buf, size_t size, uint32_t sequence,
+                                  uint32_t status)
+{
+    return pack_receipt_resp(buf, size, SMPP_PDU_DELIVER_SM_RESP, sequence, status);
+}
+
+int smpp_pdu_pack_data_sm_resp(uint8_t *buf, size_t size, uint32_t sequence, uint32_t status)
+{
+    return pack_receipt_resp(buf, size, SMPP_PDU_DATA_SM_RESP, sequence, status);
 }
 
 /* The PDUs that are a header alone share libsmpp34's layout for it. */
