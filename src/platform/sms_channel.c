@@ -510,7 +510,7 @@ static void ref_set(sms_channel *c, sms_alert *a, int seg, const char *message_i
         message_id[0])
         log_warn("sms: alert %lld: the SMSC's message id \"%s\" is no %s number ([sms]"
                  " submit_id): no receipt will match it", a->id,
-                 id_printable(message_id) ? message_id : "(bytes outside printable ASCII)",
+                 id_printable(message_id) ? message_id : "(not visible ASCII)",
                  smpp_id_form_name(c->set.submit_id));
 }
 

@@ -312,6 +312,8 @@ function receipt_send(r) {
 		if (text.length) pdu.message_payload = text;
 	} else pdu.short_message = text;
 	s.session[as_data_sm ? 'data_sm' : 'deliver_sm'](pdu, (resp) => {
+		// the package matches an answer by its sequence alone
+		if (resp.command !== (as_data_sm ? 'data_sm_resp' : 'deliver_sm_resp')) stats.receipts_wrong_answer++;
 		if (resp.command_status === 0) {
 			stats.receipts_acked++;
 			stats.last_receipt_ack_ms = Date.now();

@@ -10,6 +10,8 @@ function smsc_stats_new() {
 		submits: 0, accepted: 0, throttled: 0, refused: 0, unanswered: 0, drops: 0,
 		messages: 0, undelivered: 0, duplicates: 0,
 		receipts: 0, receipts_acked: 0, receipts_nacked: 0, receipts_retried: 0,
+		// receipts sent as data_sm answered by anything but data_sm_resp
+		receipts_wrong_answer: 0,
 		enquire_links: 0, enquire_link_resps: 0, generic_nacks_sent: 0, generic_nacks_received: 0,
 		malformed: 0, bad_headers: 0, bad_segments: 0, injected: 0,
 		flood_bytes: 0, // of an injected flood, the octets the ESME's side took
