@@ -75,8 +75,8 @@ r=$(http POST "$H/v1/notices" "$(jq -sc '{notices: .}' <(notice AL-1) <(notice A
 N1=$(body_of "$r" | jq -r '.results[0].notice')
 N2=$(body_of "$r" | jq -r '.results[1].notice')
 view() { curl -s "${A_NTS[@]}" "$H/v1/notices/$1"; }
-wait_at() { # NOTICE STATE PLATFORM
-	for _ in $(seq 1 100); do
+wait_at() { # NOTICE STATE PLATFORM: up to 30 s, for a machine busy with other suites
+	for _ in $(seq 1 300); do
 		[ "$(view "$1" | jq -r '.state + "@" + .platform')" = "$2@$3" ] && return 0
 		sleep 0.1
 	done
