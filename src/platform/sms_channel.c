@@ -40,6 +40,7 @@
 #include "log.h"
 #include "smpp_message_id.h"
 #include "smpp_receipt.h"
+#include "sms_receipt_read.h"
 #include "sms_store.h"
 #include "str_copy.h"
 
@@ -491,16 +492,6 @@ static int throttled_too_long(sms_channel *c, sms_alert *a)
     return a->throttles >= c->set.throttled_max && c->accepted_n != a->accepted_at;
 }
 
-/* An id we match by and write to the log: visible ASCII only, no space,
- * as the receipt text's reader holds its own to. */
-static int id_printable(const char *id)
-{
-    for (const char *p = id; *p; p++)
-        if (*p <= ' ' || *p > '~')
-            return 0;
-    return 1;
-}
-
 /* A segment's message id as its receipt will be matched: the key of
  * [sms] submit_id's form. One not in that form keeps no key, so that no
  * receipt settles the alert by mistake: said, for the operator. */
@@ -510,7 +501,7 @@ static void ref_set(sms_channel *c, sms_alert *a, int seg, const char *message_i
         message_id[0])
         log_warn("sms: alert %lld: the SMSC's message id \"%s\" is no %s number ([sms]"
                  " submit_id): no receipt will match it", a->id,
-                 id_printable(message_id) ? message_id : "(not visible ASCII)",
+                 sms_id_visible(message_id) ? message_id : "(not visible ASCII)",
                  smpp_id_form_name(c->set.submit_id));
 }
 
@@ -576,55 +567,6 @@ static void on_submit_resp(void *ctx, uint32_t seq, uint32_t status, const char 
     alert_maybe_done(c, a);
 }
 
-/* The reason a final receipt that is no delivery gives. */
-static void receipt_reason(const smpp_receipt *r, char *out, size_t cap)
-{
-    if (r->err[0])
-        snprintf(out, cap, "SMSC receipt: %s (err %s)", smpp_receipt_stat_name(r->stat), r->err);
-    else
-        snprintf(out, cap, "SMSC receipt: %s", smpp_receipt_stat_name(r->stat));
-}
-
-/* A receipt whose text we cannot read may still carry what matters in its
- * optional fields, receipted_message_id and message_state (SMPP 3.4,
- * 5.3.2.12 and 5.3.2.35): Appendix B's text is only an example, and some
- * SMSCs send the fields alone. 0, or -1 when they are not both there. */
-static int receipt_from_fields(const struct smpp_pdu_message *m, smpp_receipt *rc)
-{
-    const char *id = m->receipted_message_id;
-
-    if (!id[0] || !id_printable(id) || m->message_state < SMPP_STAT_ENROUTE ||
-        m->message_state > SMPP_STAT_REJECTD)
-        return -1;
-    memset(rc, 0, sizeof *rc);
-    str_copy(rc->id, sizeof rc->id, id);
-    rc->stat = (smpp_stat)m->message_state;
-    rc->sub = rc->dlvrd = -1;
-    return 0;
-}
-
-/* The key a receipt names its alert by (smpp_receipt_key), its doubts
- * logged. A receipted_message_id with bytes outside printable ASCII is
- * not read: the text's id, which the reader holds to that, is. */
-static void receipt_key(sms_channel *c, const struct smpp_pdu_message *m,
-                        const smpp_receipt *rc, int from_text, char *out, size_t cap)
-{
-    const char *field = id_printable(m->receipted_message_id) ? m->receipted_message_id : "";
-    int differ;
-    smpp_key_source from = smpp_receipt_key(field, from_text ? rc->id : NULL, c->set.submit_id,
-                                            c->set.receipt_id, out, cap, &differ);
-
-    if (differ)
-        log_warn("sms: a receipt names \"%s\" in its text and \"%s\" in"
-                 " receipted_message_id; taking the %s (see [sms] submit_id and receipt_id)",
-                 rc->id, field, from == SMPP_KEY_FIELD ? "latter" : "former");
-    else if (from == SMPP_KEY_NONE)
-        log_warn("sms: a receipt's message id \"%s\" is no %s number ([sms] %s): it will match"
-                 " no alert", field[0] ? field : rc->id,
-                 smpp_id_form_name(field[0] ? c->set.submit_id : c->set.receipt_id),
-                 field[0] ? "submit_id" : "receipt_id");
-}
-
 static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m)
 {
     sms_channel *c = ctx;
@@ -639,9 +581,7 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    from_text = !smpp_receipt_parse((const char *)m->short_message, m->short_message_len, &rc,
-                                    &why);
-    if (!from_text && receipt_from_fields(m, &rc)) {
+    if (sms_receipt_read(m, &rc, &from_text, &why)) {
         /* Answered all the same: sending it again would not mend it. */
         log_warn("sms: a receipt we cannot read (%s): answered, not recorded", why);
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
@@ -651,12 +591,12 @@ static void on_deliver(void *ctx, uint32_t seq, const struct smpp_pdu_message *m
         smpp_session_deliver_resp(c->session, seq, SMPP_PDU_ESME_ROK);
         return;
     }
-    receipt_key(c, m, &rc, from_text, r->ref[0], sizeof r->ref[0]);
+    sms_receipt_key(&c->set, m, &rc, from_text, r->ref[0], sizeof r->ref[0]);
     r->nref = 1;
     r->delivered = smpp_receipt_stat_is_delivered(rc.stat);
     r->deliver_seq = seq;
     c->receipts_n++;
-    receipt_reason(&rc, r->reason, sizeof r->reason);
+    sms_receipt_reason(&rc, r->reason, sizeof r->reason);
     sms_alert *a = c->partial ? partial_owner(c, r->ref[0]) : NULL;
     if (a && park(a, r, clock_mono_ms()) == 0)
         c->nresults--; /* recorded after its alert's outcome */
