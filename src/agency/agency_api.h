@@ -64,8 +64,18 @@ void agency_metrics_render(agency_api *a, buf *b);
  * known key, and each route's own body limit. */
 int agency_api_gate(void *ctx, const http_request *req, size_t *max_body);
 
-/* Server threads waiting now in POST /v1/notices for the hub's answer
- * (GET /metrics). */
+/* POST /v1/notices waiting for the hub's answer (agency_api_wait.c):
+ * rs (taken; left empty) goes to the intake, and the answer is given in
+ * resp now or, from a thread of its own, later (http_later). Stopping
+ * waits for those threads (drain) once the intake stopped. waits: how
+ * many wait now (GET /metrics). */
+struct intake_result;
+struct api_rows;
+void agency_api_notice_wait(agency_api *api, const http_request *req, struct api_rows *rs,
+                            const char *who, const char *caller_ref, http_response *resp);
+void agency_api_notice_answer(agency_api *api, const char *who, const char *caller_ref,
+                              const struct intake_result *res, http_response *resp);
+void agency_api_notice_waits_drain(void);
 long agency_api_notice_waits(void);
 
 /* The back-office handlers (agency_api_notices.c). */

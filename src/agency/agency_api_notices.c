@@ -7,7 +7,6 @@
  * (agency_problem.h). The caller's reference is the caller's name for a
  * notice; the agency's own is derived from it (agency_ref_api), so the
  * same reference twice is the same notice. */
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,29 +23,6 @@
 #include "http_client.h"
 #include "http_route.h"
 #include "log.h"
-
-/* How long POST /v1/notices waits for the hub's answer before it says
- * 202 "queued" (the notice still goes; GET tells the outcome). */
-#define NOTICE_WAIT_MS 30000
-
-/* Server threads waiting in POST /v1/notices now. A wait holds its
- * thread, and the same few threads serve citizens' documents and the
- * console: while the hub is slow, posts beyond all threads but one answer
- * 202 "queued" at once instead of waiting (so with one thread, every
- * post does). */
-static atomic_long notice_waiters;
-
-long agency_api_notice_waits(void)
-{
-    return atomic_load(&notice_waiters);
-}
-
-static long notice_wait_ms(const agency_api *api)
-{
-    long threads = api->cfg ? api->cfg->threads : 1;
-
-    return atomic_fetch_add(&notice_waiters, 1) < threads - 1 ? NOTICE_WAIT_MS : 0;
-}
 
 static int content_is(const http_request *req, const char *type)
 {
@@ -152,7 +128,6 @@ void agency_api_post_notice(void *role, const void *caller, const http_request *
     agency_api *api = role;
     api_rows rs;
     api_errors errs = {0};
-    intake_result res;
     char caller_ref[FIELD_REFERENCE_MAX + 1];
     int rc;
 
@@ -174,22 +149,26 @@ void agency_api_post_notice(void *role, const void *caller, const http_request *
         api_rows_free(&rs);
         return;
     }
-    agency_intake_notice(api->intake, &rs, notice_wait_ms(api), &res);
-    atomic_fetch_sub(&notice_waiters, 1);
+    agency_api_notice_wait(api, req, &rs, ((const apikey_entry *)caller)->name, caller_ref,
+                           resp);
     api_rows_free(&rs);
-    if ((res.status == 201 || res.status == 200) &&
-        answer_notice(api, caller_ref, res.status, resp) == 0) {
-        log_info("POST /v1/notices by %s: %s", ((const apikey_entry *)caller)->name,
-                 res.status == 201 ? "accepted" : "existing");
+}
+
+void agency_api_notice_answer(agency_api *api, const char *who, const char *caller_ref,
+                              const intake_result *res, http_response *resp)
+{
+    if ((res->status == 201 || res->status == 200) &&
+        answer_notice(api, caller_ref, res->status, resp) == 0) {
+        log_info("POST /v1/notices by %s: %s", who, res->status == 201 ? "accepted" : "existing");
         return;
     }
-    if (res.status == 202 || res.status == 201 || res.status == 200) {
+    if (res->status == 202 || res->status == 201 || res->status == 200) {
         json_t *o = json_pack("{ssss}", "reference", caller_ref, "state",
-                              res.status == 202 ? res.detail : "accepted");
+                              res->status == 202 ? res->detail : "accepted");
         reply_json(resp, 202, o);
         return;
     }
-    agency_problem(resp, res.status, res.field, 0, "%s", res.detail);
+    agency_problem(resp, res->status, res->field, 0, "%s", res->detail);
 }
 
 /* ---- POST /v1/notices/bulk ---- */

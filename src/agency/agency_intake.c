@@ -596,6 +596,16 @@ static void drop_list(work *w)
     }
 }
 
+void agency_intake_halt(agency_intake *in)
+{
+    if (!in)
+        return;
+    pthread_mutex_lock(&in->lock);
+    in->stopping = 1;
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
+}
+
 void agency_intake_stop(agency_intake *in)
 {
     if (!in)

@@ -35,6 +35,9 @@ agency_intake *agency_intake_start(const agency_cfg *cfg, char *err, size_t errl
 /* The same for a test key's notices: test.db, and neither idsvc nor the
  * hub is ever called (agency_send_test.c). */
 agency_intake *agency_intake_start_test(const agency_cfg *cfg, char *err, size_t errlen);
+/* Makes every wait in agency_intake_notice return now, and later ones
+ * at once, before agency_intake_stop (which does it too). */
+void agency_intake_halt(agency_intake *in);
 /* Stops the worker after the batch in hand; what still waits is dropped
  * (bulk jobs stay "interrupted" in the database). NULL is a no-op. */
 void agency_intake_stop(agency_intake *in);

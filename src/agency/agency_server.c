@@ -472,6 +472,19 @@ static int load_keys(agency_server *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The posts still waiting for the hub's answer, on threads of their own,
+ * are answered 503 when the HTTP server stops; their threads return once
+ * the intake halts, and must be gone before it is freed (one server a
+ * process: the count is the process's). */
+static void stop_intakes(agency_server *s)
+{
+    agency_intake_halt(s->intake);
+    agency_intake_halt(s->test_intake);
+    agency_api_notice_waits_drain();
+    agency_intake_stop(s->intake);
+    agency_intake_stop(s->test_intake);
+}
+
 agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, const char *listen,
                                    char *err, size_t errlen)
 {
@@ -506,8 +519,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, con
     if (start_all(s, listen, err, errlen) != 0) {
         stop_threads(s);
         http_server_stop(s->http);
-        agency_intake_stop(s->intake);
-        agency_intake_stop(s->test_intake);
+        stop_intakes(s);
         server_free(s);
         return NULL;
     }
@@ -522,8 +534,7 @@ int agency_server_port(const agency_server *s)
 void agency_server_stop(agency_server *s)
 {
     http_server_stop(s->http);
-    agency_intake_stop(s->intake);
-    agency_intake_stop(s->test_intake);
+    stop_intakes(s);
     stop_threads(s);
     server_free(s);
 }

@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,25 @@ struct http_server {
     http_limits limits;
     http_guard *guard; /* holds the connections to limits */
     const char *tls_cert, *tls_key; /* PEM; NULL: plain HTTP */
+    struct http_later *laters; /* unanswered or unsent; under later_lock */
+    int stopping;              /* no more laters; under later_lock */
 };
+
+/* An answer another thread gives (http_later_take). Every later of every
+ * server is under one lock: the lock outlives any server, so an answer
+ * that comes after its server stopped finds it. A server's answers are
+ * few at a time (each is a waiting client), and the lock is held for a
+ * few pointer moves. */
+struct http_later {
+    int refs;      /* the connection's and the answerer's */
+    int suspended; /* libmicrohttpd holds the connection until resumed */
+    int answered;  /* resp is the answer, or nobody is left to send it to */
+    http_response resp;
+    struct MHD_Connection *conn;
+    http_server *server; /* NULL once the server stopped */
+    struct http_later *prev, *next;
+};
+static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* GnuTLS priorities: TLS 1.3 and nothing older. */
 #define TLS13_ONLY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -56,6 +75,8 @@ typedef struct upload {
     int answered; /* a response is already queued */
     int status;   /* the status queued, for the metrics; 0 while none is */
     size_t series; /* the request's series in the metrics */
+    http_server *server;
+    http_later *later; /* the handler's answer comes from another thread */
     struct timespec t0; /* when its headers came */
     unsigned long long got; /* body bytes received, kept or dropped */
 } upload;
@@ -326,6 +347,129 @@ static int too_slow(const http_limits *l, upload *u, size_t more)
     return t > 0 && (double)u->got < t * (double)l->body_min_rate;
 }
 
+/* ---- answers given later ---- */
+
+http_later *http_later_take(const http_request *req)
+{
+    upload *u = req->internal;
+    http_later *l;
+
+    if (!u || u->later || !(l = calloc(1, sizeof *l)))
+        return NULL;
+    l->refs = 2;
+    l->conn = req->conn;
+    l->server = u->server;
+    pthread_mutex_lock(&later_lock);
+    if (l->server->stopping) {
+        pthread_mutex_unlock(&later_lock);
+        free(l);
+        return NULL;
+    }
+    l->next = l->server->laters;
+    if (l->next)
+        l->next->prev = l;
+    l->server->laters = l;
+    pthread_mutex_unlock(&later_lock);
+    u->later = l;
+    return l;
+}
+
+/* Under later_lock. */
+static void later_release(http_later *l)
+{
+    if (--l->refs)
+        return;
+    if (l->server) {
+        if (l->prev)
+            l->prev->next = l->next;
+        else
+            l->server->laters = l->next;
+        if (l->next)
+            l->next->prev = l->prev;
+    }
+    response_free(&l->resp);
+    free(l);
+}
+
+/* Under later_lock: resp becomes l's answer, unless it has one. */
+static void later_settle(http_later *l, http_response *resp)
+{
+    if (l->answered) {
+        response_free(resp);
+    } else {
+        l->resp = *resp;
+        l->answered = 1;
+        if (l->suspended) {
+            l->suspended = 0;
+            MHD_resume_connection(l->conn);
+        }
+    }
+    memset(resp, 0, sizeof *resp);
+}
+
+void http_later_answer(http_later *l, http_response *resp)
+{
+    if (!resp->body)
+        http_reply_error(resp, resp->status ? resp->status : 500, "no response");
+    pthread_mutex_lock(&later_lock);
+    later_settle(l, resp);
+    later_release(l);
+    pthread_mutex_unlock(&later_lock);
+}
+
+/* The handler took a later: sends its answer when it has come (the handler
+ * was quick, or the connection was resumed for it), else holds the
+ * connection until it comes. */
+static enum MHD_Result send_later(struct MHD_Connection *conn, upload *u)
+{
+    http_later *l = u->later;
+    http_response resp;
+    enum MHD_Result ok;
+
+    pthread_mutex_lock(&later_lock);
+    if (!l->answered) {
+        MHD_suspend_connection(conn);
+        l->suspended = 1;
+        pthread_mutex_unlock(&later_lock);
+        return MHD_YES;
+    }
+    resp = l->resp;
+    memset(&l->resp, 0, sizeof l->resp);
+    pthread_mutex_unlock(&later_lock);
+    u->status = resp.status;
+    ok = send_response(conn, &resp);
+    response_free(&resp);
+    return ok;
+}
+
+/* Stopping: every client still waiting gets 503 now (libmicrohttpd must
+ * not stop with a connection suspended), and no handler takes a later. */
+static void laters_refuse(http_server *s)
+{
+    pthread_mutex_lock(&later_lock);
+    s->stopping = 1;
+    for (http_later *l = s->laters; l; l = l->next) {
+        http_response r = {0};
+        http_reply_error(&r, 503, "the server is stopping: try again");
+        later_settle(l, &r);
+    }
+    pthread_mutex_unlock(&later_lock);
+}
+
+/* Stopped: the connections are gone; what answers come from now on are
+ * dropped, without the server. */
+static void laters_detach(http_server *s)
+{
+    pthread_mutex_lock(&later_lock);
+    for (http_later *l = s->laters, *next; l; l = next) {
+        next = l->next;
+        l->server = NULL;
+        l->prev = l->next = NULL;
+    }
+    s->laters = NULL;
+    pthread_mutex_unlock(&later_lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *data,
@@ -340,9 +484,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!u)
             return MHD_NO;
         *state = u;
+        u->server = s;
         http_guard_busy(conn);
         return begin_request(s, conn, url, method, u);
     }
+    if (u->later) /* resumed: its answer came */
+        return send_later(conn, u);
     if (*data_size && too_slow(&s->limits, u, *data_size)) {
         log_warn("%s %s: closed, its body came slower than %ld bytes a second (%llu bytes"
                  " in %.0f s)", method, url, s->limits.body_min_rate, u->got,
@@ -383,9 +530,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     http_request req = {
         .method = method, .path = url,
         .body = u->buf ? u->buf : "", .body_len = u->len, .conn = conn, .limits = &s->limits,
+        .internal = u,
     };
     http_response resp = {.status = 500};
     s->handler(s->ctx, &req, &resp);
+    if (u->later) {
+        response_free(&resp);
+        return send_later(conn, u);
+    }
     if (!resp.body)
         http_reply_error(&resp, resp.status ? resp.status : 500, "no response");
     u->status = resp.status;
@@ -404,6 +556,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
     http_guard_idle(conn);
     if (u && s->metrics && u->status)
         http_metrics_record(s->metrics, u->series, u->status, seconds_since(&u->t0));
+    if (u && u->later) {
+        /* Sent, or the server stopped: whatever answer comes is dropped. */
+        pthread_mutex_lock(&later_lock);
+        u->later->answered = 1;
+        u->later->suspended = 0;
+        later_release(u->later);
+        pthread_mutex_unlock(&later_lock);
+    }
     if (u) {
         /* Bodies carry RRNs and CIs: the pool wipes what was written. */
         body_pool_give(&s->bodies, u->buf, u->cap, u->len + 1);
@@ -538,7 +698,8 @@ int http_server_serve(http_server *s, size_t max_body, unsigned threads, http_ga
      * short waits; libmicrohttpd's timeout is the silence allowed once a
      * request is in. */
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (s->tls_cert ? MHD_USE_TLS : 0), 0,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            (s->tls_cert ? MHD_USE_TLS : 0), 0,
         NULL, NULL, on_request, s,
         MHD_OPTION_ARRAY, s->tls_cert ? tls : tls + 3,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
@@ -602,10 +763,12 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
+    laters_refuse(s);
     if (s->daemon)
         MHD_stop_daemon(s->daemon); /* closes the listening socket too */
     else
         close(s->listen_fd);
+    laters_detach(s);
     http_guard_free(s->guard);
     body_pool_clear(&s->bodies);
     free(s);

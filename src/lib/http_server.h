@@ -24,6 +24,7 @@ typedef struct http_request {
     size_t body_len;
     struct MHD_Connection *conn;
     const struct http_limits *limits; /* the server's; NULL in tests */
+    void *internal; /* the server's own (http_later_take); NULL in tests */
 } http_request;
 
 #define HTTP_MAX_HEADERS 6
@@ -116,6 +117,18 @@ int http_want_method(const http_request *req, http_response *resp, const char *m
 /* {"status":"ok"} for GET /v1/health; returns 1 if it answered. */
 int http_answer_health(const http_request *req, http_response *resp);
 void http_reply_not_found(http_response *resp);
+
+/* An answer given later, from another thread: a handler that would wait
+ * (for a batch to reach the hub, say) takes one and returns without a
+ * response; its thread goes on serving other connections, and the client
+ * waits until http_later_answer. NULL when the handler must answer now:
+ * out of memory, the server stopping, or no server (unit tests). */
+typedef struct http_later http_later;
+http_later *http_later_take(const http_request *req);
+/* Sends resp (taken over; resp is left empty) and lets go of l: exactly
+ * once for each http_later_take, from any thread. When the server stopped
+ * meanwhile, the client had a 503 and resp is dropped. */
+void http_later_answer(http_later *l, http_response *resp);
 
 /* Splits "HOST:PORT" (HOST may be [v6]); returns 0 or -1. */
 int http_split_listen(const char *listen, char *host, size_t hostlen, int *port);
