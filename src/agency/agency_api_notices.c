@@ -88,6 +88,28 @@ static void add_effect(agency_api *api, json_t *o, const char *ref)
     json_object_set_new(o, "effect", e.effect ? e.effect : json_null());
 }
 
+/* A notice refused after its caller stopped waiting (answered 202, or
+ * scheduled): its state "refused" and the problem its post would have
+ * had. -1 when there is none. */
+static int answer_refused(agency_api *api, const char *caller_ref, http_response *resp)
+{
+    intake_result why;
+    long long at_ms;
+    char at[32];
+    json_t *problem;
+
+    if (!agency_intake_refused(api->intake, caller_ref, &why, &at_ms))
+        return -1;
+    clock_rfc3339_ms(at, at_ms);
+    problem = json_pack("{siss}", "status", why.status, "detail", why.detail);
+    if (problem && why.field[0])
+        json_object_set_new(problem, "field", json_string(why.field));
+    reply_json(resp, 200, json_pack("{sssssssO*}", "reference", caller_ref, "state", "refused",
+                                    "at", at, "refusal", problem));
+    json_decref(problem);
+    return 0;
+}
+
 /* ---- POST /v1/notices ---- */
 
 static void answer_input_error(http_response *resp, int rc, const api_errors *errs)
@@ -358,6 +380,8 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
         reply_json(resp, 200, json_pack("{ssss}", "reference", caller_ref, "state", waiting));
         return;
     }
+    if (answer_refused(api, caller_ref, resp) == 0)
+        return;
     not_found(resp, "notice");
 }
 

@@ -10,6 +10,7 @@
 #include "agency_db.h"
 #include "agency_db_test.h"
 #include "agency_intake_pass.h"
+#include "agency_refusals.h"
 #include "clock.h"
 #include "log.h"
 
@@ -21,6 +22,8 @@
 /* Batches prepared and not yet answered for, as in `agency send`: one
  * waiting for a submitting thread, the ones at the hub. */
 #define INTAKE_IN_FLIGHT (SEND_SUBMITTERS + 1)
+/* Refusals kept for GET after their caller stopped waiting (about 1.3 MB). */
+#define INTAKE_REFUSALS 4096
 
 /* One piece of work: a notice (someone may wait for it) or a bulk job. */
 typedef struct work {
@@ -75,6 +78,7 @@ struct agency_intake {
     work *taking;             /* popped, not yet in a batch on live */
     size_t nflights;          /* prepared or being prepared, not answered for */
     size_t rows_held, bytes_held;
+    refusals refused; /* single notices refused with nobody waiting */
     int stopping;
     int closed; /* the worker has stopped: no more flights */
     int test; /* a test key's intake: test.db, no idsvc, no hub */
@@ -176,6 +180,8 @@ static int enqueue(agency_intake *in, work *w)
     } else {
         in->rows_held += w->rs.nrows;
         in->bytes_held += w->bytes;
+        if (!w->job[0]) /* posted again: its refusal is history */
+            refusals_forget(&in->refused, w->rs.rows[0].ref);
         if (w->rs.scheduled_ms > clock_now_ms()) {
             w->next = in->scheduled;
             in->scheduled = w;
@@ -335,20 +341,25 @@ static void take_bulk(agency_intake *in, work *w, flight *f)
 /* Hands each waiter its result, or frees work nobody waits for. */
 static void finish_singles(agency_intake *in, flight *f)
 {
+    long long now = clock_now_ms();
+
     pthread_mutex_lock(&in->lock);
     for (size_t i = 0; i < f->nsingles; i++) {
         work *w = f->singles[i];
+        const intake_result *out = &f->p.out[i];
         in->rows_held -= w->rs.nrows;
         in->bytes_held -= w->bytes;
-        api_rows_free(&w->rs); /* the RRN goes now */
         if (w->result) {
-            *w->result = f->p.out[i];
+            *w->result = *out;
             w->done = 1;
-        } else {
-            if (f->p.out[i].status >= 400)
-                log_warn("a scheduled notice was refused: %s", f->p.out[i].detail);
-            free(w);
+        } else if (out->status >= 400) { /* scheduled, or answered 202 */
+            log_warn("notice %s, whose caller no longer waits, was refused (%d): %s",
+                     w->rs.rows[0].ref, out->status, out->detail);
+            refusals_put(&in->refused, w->rs.rows[0].ref, out, now);
         }
+        api_rows_free(&w->rs); /* the RRN goes now */
+        if (!w->result)
+            free(w);
     }
     pthread_cond_broadcast(&in->changed);
     pthread_mutex_unlock(&in->lock);
@@ -558,6 +569,11 @@ static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, s
     pthread_mutex_init(&in->lock, NULL);
     pthread_mutex_init(&in->job_lock, NULL);
     pthread_cond_init(&in->changed, NULL);
+    if (refusals_init(&in->refused, INTAKE_REFUSALS) != 0) {
+        snprintf(err, errlen, "out of memory");
+        agency_intake_stop(in);
+        return NULL;
+    }
     if (test && !(in->db = agency_db_open_test(cfg->test_db_path, err, errlen))) {
         agency_intake_stop(in);
         return NULL;
@@ -630,6 +646,7 @@ void agency_intake_stop(agency_intake *in)
     drop_list(in->scheduled);
     agency_db_close(in->db);
     http_client_free(in->idsvc);
+    refusals_free(&in->refused);
     pthread_cond_destroy(&in->changed);
     pthread_mutex_destroy(&in->job_lock);
     pthread_mutex_destroy(&in->lock);
@@ -651,9 +668,9 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
         intake_result_set(out, 503, NULL, "out of memory: try again");
         return;
     }
-    /* Answered 202 now, refused at its time nobody would hear of it: what
-     * can be judged now is. */
-    if (scheduled && intake_precheck(in->cfg, rs, out) != 0) {
+    /* What can be judged now is, before the notice waits anywhere: a
+     * scheduled one is answered 202 now, and any may be after 30 s. */
+    if (intake_precheck(in->cfg, rs, out) != 0) {
         free(w);
         return;
     }
@@ -800,4 +817,22 @@ const char *agency_intake_waiting(agency_intake *in, const char *caller_ref)
         state = "queued";
     pthread_mutex_unlock(&in->lock);
     return state;
+}
+
+int agency_intake_refused(agency_intake *in, const char *caller_ref, intake_result *why,
+                          long long *at_ms)
+{
+    const refusal *r;
+    int found = 0;
+
+    if (!in)
+        return 0;
+    pthread_mutex_lock(&in->lock);
+    if ((r = refusals_find(&in->refused, caller_ref)) != NULL) {
+        *why = r->why;
+        *at_ms = r->at_ms;
+        found = 1;
+    }
+    pthread_mutex_unlock(&in->lock);
+    return found;
 }

@@ -48,7 +48,8 @@ void agency_intake_stop(agency_intake *in);
     "this server takes no notices: its agency.ini has no [idsvc] to find recipients with"
 
 /* Takes rs (one notice) and waits up to wait_ms for its outcome; a
- * scheduled notice is answered 202 at once. */
+ * scheduled notice is answered 202 at once. Its RRN, template and fields
+ * are checked first (400 at once). */
 void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_result *out);
 
 /* Takes rs as the rows of job (created in the database before). failed
@@ -72,5 +73,10 @@ const char *agency_intake_waiting(agency_intake *in, const char *caller_ref);
  * in err. The console's preview renders with it too. */
 template *agency_intake_template(const agency_cfg *cfg, const char *id, char *err,
                                  size_t errlen);
+
+/* 1 and why, with when, when caller_ref's notice was refused after its
+ * caller stopped waiting, and not posted since (agency_refusals.h). */
+int agency_intake_refused(agency_intake *in, const char *caller_ref, intake_result *why,
+                          long long *at_ms);
 
 #endif

@@ -179,6 +179,28 @@ check "... past its time neither copy was sent: the hub has no such notice, GET 
 	bash -c "[ \"\$(curl -s '$HUB/test/state' | jq '[.notices[] | select(.title == \"Withdrawn while scheduled\")] | length')\" = 0 ] &&
 		[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000004')\" = 404 ]"
 
+# One the hub refuses at its time, with nobody waiting: GET tells why
+# (refused, 422 with the hub's reason) until the reference is posted again.
+later=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
+r=$(http POST "$API/v1/notices" "$(bad ".reference = \"tax-2026-000005\" | .title = \"Refused by the hub\" | .scheduled_for = \"$later\"")" "${AUTH[@]}")
+check "a scheduled notice the hub will refuse: 202 scheduled" [ "$(status_of "$r")" = 202 ]
+refused_seen() {
+	for _ in $(seq 1 100); do
+		curl -s "${AUTH[@]}" "$API/v1/notices/tax-2026-000005" >refused5.json
+		[ "$(jq -r .state refused5.json)" = refused ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "... refused at its time: GET says refused, 422 and the hub's reason, with when" \
+	bash -c "$(declare -f refused_seen); $(declare -p AUTH); API='$API'; refused_seen &&
+		jq -e '.refusal.status == 422 and (.refusal.detail | contains(\"title refused by the stand-in hub\")) and (.at | test(\"^20[0-9-]+T\"))' refused5.json >/dev/null"
+grep -q "tax-2026-000005, whose caller no longer waits, was refused (422)" agency.log && logged=1 || logged=0
+check "... and the log names the reference and the refusal" [ $logged = 1 ]
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000005"')" "${AUTH[@]}")
+check "... posted again, corrected: 201, and GET shows the notice, not the refusal" \
+	bash -c "[ $(status_of "$r") = 201 ] && [ \"\$(curl -s -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000005' | jq -r .state)\" = accepted ]"
+
 # ---- bad input ----
 r=$(http POST "$API/v1/notices" "$(bad 'del(.deadline) | .reference = "x2"')" "${AUTH[@]}")
 check "a missing deadline: 400 naming the field" \
@@ -340,7 +362,7 @@ curl -s -X POST -d "{\"reference\":\"$REF_A\",\"state\":\"postal\"}" "$HUB/test/
 # a late change after a final state: never reported
 curl -s -X POST -d "{\"reference\":\"$REF1\",\"state\":\"received\"}" "$HUB/test/change" >/dev/null
 received() { curl -s "http://127.0.0.1:$CBPORT/received"; }
-want=11
+want=12
 for _ in $(seq 1 200); do
 	[ "$(received | jq '.events | length')" -ge "$want" ] && break
 	sleep 0.1
@@ -351,8 +373,8 @@ check "the receiver's first two posts failed with 500 and were retried" \
 check "every signature verified with the key, under its key id" \
 	jqt --arg k "$CBKID" '.bad_signatures == 0 and (.key_ids | all(. == $k))' recv.json
 check "every post went to the URL as registered, its final '/' kept" jqt '.wrong_paths == 0' recv.json
-check "nothing lost: 11 events, each id once" \
-	jqt '(.events | length) == 11 and ([.events[].id] | unique | length) == 11' recv.json
+check "nothing lost: 12 events, each id once" \
+	jqt '(.events | length) == 12 and ([.events[].id] | unique | length) == 12' recv.json
 check "per notice in order, a final state last: accepted, received, read" \
 	jqt '[.events[] | select(.reference == "tax-2026-000001") | .state] == ["accepted","received","read"]' recv.json
 check "events name the caller's reference, the state and the time" \
