@@ -191,7 +191,8 @@ static json_t *job_errors_json(sqlite3 *sql, const char *id, size_t max_errors)
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *e = json_object();
         json_object_set_new(e, "row", json_integer(sqlite3_column_int64(st, 0)));
-        set_text(e, "field", st, 1);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) /* a row the CSV reader refused has none */
+            set_text(e, "field", st, 1);
         set_text(e, "detail", st, 2);
         json_array_append_new(list, e);
     }
