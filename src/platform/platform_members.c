@@ -358,20 +358,32 @@ static void collect_waiting(void *ctx, const notice_row *n)
         w->rows[w->n++] = *n;
 }
 
+/* Whether a held notice's consent window is still open at now_ms. Read
+ * as a time, not compared as text: rows stored before the relay wrote
+ * every window in one form may hold a date alone or another offset. */
+static int window_open(const notice_row *row, long long now_ms)
+{
+    long long until;
+
+    return field_deadline_parse(row->consent_until, strlen(row->consent_until), &until) == 0 &&
+           until > now_ms;
+}
+
 /* The member consented: each notice held for them is theirs if its
- * consent window is still open (times in one format compare as text),
- * else forgotten (the hub has moved it on). 0 or -1. */
+ * consent window is still open, else forgotten (the hub has moved it
+ * on). 0 or -1. */
 static int hand_over_waiting(platform *p, const member *m)
 {
     waiting *w = calloc(1, sizeof *w);
     char now[25];
+    long long now_ms = clock_now_ms();
     buf text;
     int rc = 0;
     size_t handed = 0;
 
     if (!w)
         return -1;
-    clock_rfc3339_ms(now, clock_now_ms());
+    clock_rfc3339_ms(now, now_ms);
     buf_init(&text, 512);
 next_round:
     w->n = 0;
@@ -381,7 +393,7 @@ next_round:
         notice_row *row = &w->rows[i];
         /* Its window closed, or cancelled while it waited: it is not
          * theirs, and goes (hidden, never reported). */
-        if (strcmp(row->consent_until, now) <= 0 || row->withdrawn_at[0]) {
+        if (!window_open(row, now_ms) || row->withdrawn_at[0]) {
             rc = platform_db_inbox_drop(p->db, row->notice) < 0 ? -1 : 0;
             continue;
         }

@@ -22,6 +22,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "clock.h"
 #include "field.h"
 #include "log.h"
 #include "notice_id.h"
@@ -87,7 +88,9 @@ static const char *parse_item(json_t *o, json_t *common, notice_row *row)
     row->urgent = json_is_true(urgent);
     if (json_is_true(pre)) {
         row->pending = 1;
-        str_copy(row->consent_until, sizeof row->consent_until, until);
+        /* One form (UTC, milliseconds) whatever the hub wrote: a date
+         * alone, or another offset, is still the same instant. */
+        clock_rfc3339_ms(row->consent_until, until_ms);
     }
     str_copy(row->notice, sizeof row->notice, notice);
     str_copy(row->rk, sizeof row->rk, rk);

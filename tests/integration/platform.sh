@@ -580,6 +580,26 @@ all_handed_over() {
 		[ "$(sqlite3 data_none/platform.db "SELECT sum(pending), count(*) FROM inbox WHERE title = 'Held'")" = '0|257' ]
 }
 check "... the member consents: all 257 are theirs, none left hidden" all_handed_over
+# Windows the hub writes in another form than the platform's clock: a
+# date alone (today in Korea: open until its end) and a time with an
+# offset an hour past (closed). Compared as text, the first is closed
+# from 09:00 in Korea and the second always open.
+http POST "$PN/v1/consent" '{"changes":[{"phone":"010-1111-2222","consent":false}]}' "${ADMIN[@]}" >/dev/null
+today_kr=$(date -u -d '+9 hours' +%F)
+past_kr=$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%S+09:00)
+forms=$(jq -cn --arg rk "$RKA" --arg s "$SHA" --arg d "$today_kr" --arg p "$past_kr" '[
+	{notice: "0193a000-0000-7000-8000-0000000ff001", rk: $rk, agency: "nts", title: "Window date", doc_sha256: $s,
+	 deadline: "2030-12-31", link: "http://127.0.0.1:7004/documents/x", pre_notice: true, consent_until: $d},
+	{notice: "0193a000-0000-7000-8000-0000000ff002", rk: $rk, agency: "nts", title: "Window past", doc_sha256: $s,
+	 deadline: "2030-12-31", link: "http://127.0.0.1:7004/documents/x", pre_notice: true, consent_until: $p}]')
+r=$(http POST "$PN/v1/relay" "{\"notices\":$forms}" "${HUB[@]}")
+check "two pre-notices whose windows are a date and a time with an offset: pre_noticed" \
+	jqok '[.results[].status] == ["pre_noticed", "pre_noticed"]' "$(body_of "$r")"
+check "... their windows kept as UTC with milliseconds" \
+	bash -c "sqlite3 data_none/platform.db \"SELECT consent_until FROM inbox WHERE notice LIKE '%ff00_'\" | grep -c '^20[0-9-]*T[0-9:]*\\.[0-9]\\{3\\}Z\$' | grep -qx 2"
+http POST "$PN/v1/consent" '{"changes":[{"phone":"010-1111-2222","consent":true}]}' "${ADMIN[@]}" >/dev/null
+check "... the member consents: the one whose day is not over is theirs, the one past its time is dropped" \
+	[ "$(sqlite3 data_none/platform.db "SELECT group_concat(title || '|' || pending, ';') FROM inbox WHERE notice LIKE '%ff00_'")" = 'Window date|0' ]
 # The back office's sign-up while idsvc is away: nobody is stored, and the
 # whole call says so (503 and when to come back), not each item.
 kill "$PID_idsvc"; wait "$PID_idsvc" 2>/dev/null
