@@ -399,9 +399,15 @@ static void open_notice(platform *p, const member *m, const char *id, const char
 
     if (web_parse_form(p, req, resp, &f, "/inbox") != 0)
         return;
+    if (!form_get(&f, "pin")) { /* a form without its field is no wrong PIN: nothing counts */
+        form_free(&f);
+        if (member_notice(p, m, id, &n, resp))
+            notice_page(p, resp, 400, &n, token, "PIN을 입력하십시오.", "Enter your PIN.");
+        return;
+    }
     web_source_of(req, source);
-    r = platform_signin_check(p, source, m->phone, form_get(&f, "pin") ? form_get(&f, "pin") : "", &again,
-                  &wait_ms, &why, 1);
+    r = platform_signin_check(p, source, m->phone, form_get(&f, "pin"), &again, &wait_ms, &why,
+                              1);
     secure_wipe(&again, sizeof again); /* only the check was wanted: it holds the PIN's hash */
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,

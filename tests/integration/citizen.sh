@@ -144,6 +144,12 @@ code=$(login 127.0.0.9 spray.jar 010-2000-0002 1357)
 check "the blocked source is refused even a right PIN, with a clear message" \
 	bash -c "[ $code = 429 ] && grep -q 'another network' login.out"
 check "another source signs the same member in" [ "$(login 127.0.0.10 other.jar 010-2000-0002 1357)" = 303 ]
+tok=$(curl -s --interface 127.0.0.10 -b other.jar "$P/notices/$NM2" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+code=$(curl -s --interface 127.0.0.10 -b other.jar -H "Origin: $ORIGIN" -o nopin.out -w '%{http_code}' \
+	--data-urlencode "csrf=$tok" "$P/notices/$NM2/open")
+check "opening a notice with no PIN field: 400 asking for it, and no wrong PIN counted" \
+	bash -c "[ $code = 400 ] && grep -q 'Enter your PIN' nopin.out &&
+		[ \"\$(sqlite3 data/platform.db \"SELECT count(*) FROM login_pairs WHERE source = '127.0.0.10' AND failures > 0\")\" = 0 ]"
 tok=$(curl -s --interface 127.0.0.9 -b m2spray.jar "$P/notices/$NM2" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
 code=$(curl -s --interface 127.0.0.9 -b m2spray.jar -H "Origin: $ORIGIN" -o open.out -D open.hdr -w '%{http_code}' \
 	--data-urlencode "csrf=$tok" --data-urlencode pin=1357 "$P/notices/$NM2/open")
