@@ -48,12 +48,14 @@ struct http_later {
     int refs;      /* the connection's and the answerer's */
     int suspended; /* libmicrohttpd holds the connection until resumed */
     int answered;  /* resp is the answer, or nobody is left to send it to */
+    int conn_held; /* the connection's request is not complete yet */
     http_response resp;
     struct MHD_Connection *conn;
     http_server *server; /* NULL once the server stopped */
     struct http_later *prev, *next;
 };
 static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t later_sent = PTHREAD_COND_INITIALIZER; /* a conn_held went 0 */
 
 /* GnuTLS priorities: TLS 1.3 and nothing older. */
 #define TLS13_ONLY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -357,6 +359,7 @@ http_later *http_later_take(const http_request *req)
     if (!u || u->later || !(l = calloc(1, sizeof *l)))
         return NULL;
     l->refs = 2;
+    l->conn_held = 1;
     l->conn = req->conn;
     l->server = u->server;
     pthread_mutex_lock(&later_lock);
@@ -442,16 +445,36 @@ static enum MHD_Result send_later(struct MHD_Connection *conn, upload *u)
     return ok;
 }
 
-/* Stopping: every client still waiting gets 503 now (libmicrohttpd must
- * not stop with a connection suspended), and no handler takes a later. */
+#define STOPPING "the server is stopping: try again"
+/* How long stopping waits for the 503s to go out. */
+#define STOP_SEND_MS 2000
+
+/* Stopping: every client still waiting gets 503 (libmicrohttpd must not
+ * stop with a connection suspended), and no handler takes a later. The
+ * 503s go out before the daemon stops, up to STOP_SEND_MS: once it
+ * stops, its threads close resumed connections without serving them. */
 static void laters_refuse(http_server *s)
 {
+    struct timespec until;
+    int held = 1;
+
     pthread_mutex_lock(&later_lock);
     s->stopping = 1;
     for (http_later *l = s->laters; l; l = l->next) {
         http_response r = {0};
-        http_reply_error(&r, 503, "the server is stopping: try again");
+        http_reply_error(&r, 503, STOPPING);
+        if (s->refusal)
+            s->refusal(s->ctx, 503, STOPPING, &r);
         later_settle(l, &r);
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += STOP_SEND_MS / 1000;
+    while (held) {
+        held = 0;
+        for (http_later *l = s->laters; l && !held; l = l->next)
+            held = l->conn_held;
+        if (held && pthread_cond_timedwait(&later_sent, &later_lock, &until) != 0)
+            break;
     }
     pthread_mutex_unlock(&later_lock);
 }
@@ -561,6 +584,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
         pthread_mutex_lock(&later_lock);
         u->later->answered = 1;
         u->later->suspended = 0;
+        u->later->conn_held = 0;
+        pthread_cond_broadcast(&later_sent);
         later_release(u->later);
         pthread_mutex_unlock(&later_lock);
     }

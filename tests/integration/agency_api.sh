@@ -51,6 +51,10 @@ key_file = idsvc.key
 url = $HUB
 key_file = hub.key
 
+# (half of them may wait in POST /v1/notices: 5)
+[http]
+max_connections_per_source = 10
+
 [platform messenger]
 view_pub = messenger.pub
 INI
@@ -437,32 +441,41 @@ check "... with the same document: the notice the hub made before" \
 	bash -c "[ \"\$(jq -r .notice <<<'$(body_of "$r")')\" = '$T1' ]"
 # (After the callbacks were counted.) A post waiting for the hub holds
 # no server thread, which also serves citizens' documents: with the hub
-# stalled, six posts wait at once on the 4 threads, and other requests
-# are answered meanwhile; once the hub goes on, all six get 201.
+# stalled, five posts wait at once on the 4 threads, as many as half the
+# 10 connections the source may hold; a sixth is answered 202 queued at
+# once, other requests are answered meanwhile, and once the hub goes on
+# the five get 201 and the sixth goes too.
 kill -STOP "$HUBPID"
 held=()
 waits() { curl -s "$API/metrics" | awk '$1 == "herald_agency_api_notice_waits" {print $2}'; }
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5; do
 	http POST "$API/v1/notices" "$(bad ".reference = \"tax-2026-00010$i\"")" "${AUTH[@]}" >held$i.out &
 	held+=($!)
 	for _ in $(seq 1 200); do [ "$(waits)" = $i ] && break; sleep 0.05; done
 done
 nwait=$(waits)
 echo "# posts waiting in POST /v1/notices: $nwait"
+t0=$(date +%s%N)
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000106"')" "${AUTH[@]}")
+ms=$((($(date +%s%N) - t0) / 1000000))
 slow=0
 for i in $(seq 1 8); do
 	t0=$(date +%s%N)
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$API/openapi.json")
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	[ "$code" = 200 ] && [ $ms -lt 1000 ] || slow=$((slow + 1))
+	took=$((($(date +%s%N) - t0) / 1000000))
+	[ "$code" = 200 ] && [ $took -lt 1000 ] || slow=$((slow + 1))
 done
 kill -CONT "$HUBPID"
 wait "${held[@]}"
-echo "# the six held: $(for i in 1 2 3 4 5 6; do tail -n1 held$i.out; echo; done | tr '\n' ' ')"
-check "with the hub stalled, six posts wait at once on 4 server threads" [ "$nwait" = 6 ]
+echo "# the sixth answered in $ms ms; the five held: $(for i in 1 2 3 4 5; do tail -n1 held$i.out; echo; done | tr '\n' ' ')"
+check "with the hub stalled, five posts from one source wait at once on 4 server threads" [ "$nwait" = 5 ]
+check "... a sixth, past half the source's 10 connections, answers 202 queued at once" \
+	bash -c "[ $(status_of "$r") = 202 ] && jq -e '.state == \"queued\"' <<<'$(body_of "$r")' >/dev/null && [ $ms -lt 3000 ]"
 check "... and other requests are answered meanwhile: 8 of 8 within 1 s" [ "$slow" = 0 ]
-check "... the six that waited got 201 once the hub went on" \
-	bash -c "[ \"\$(for i in 1 2 3 4 5 6; do tail -n1 held\$i.out; echo; done | sort -u)\" = 201 ]"
+check "... the five that waited got 201 once the hub went on" \
+	bash -c "[ \"\$(for i in 1 2 3 4 5; do tail -n1 held\$i.out; echo; done | sort -u)\" = 201 ]"
+check "... and the sixth went too" bash -c "for _ in \$(seq 1 100); do
+		[ \"\$(curl -s -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000106' | jq -r .state)\" = accepted ] && exit 0; sleep 0.1; done; exit 1"
 
 # ---- a payment reference (after the callbacks were counted) ----
 r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000090" | .payment = {"amount_krw":98000,"payment_code":"GIRO-B","payment_due":"2026-12-20"}')" "${AUTH[@]}")
@@ -514,4 +527,24 @@ check "... a bulk likewise, and no job is made" \
 r=$(http GET "http://127.0.0.1:$AG2/v1/notices/no-idsvc-1" "" "${AUTH2[@]}")
 check "... an unknown reference is 404" [ "$(status_of "$r")" = 404 ]
 check "... and the server is still up" kill -0 "$PID_agency2"
+
+# ---- stopping with posts waiting: each is answered 503 before the server goes ----
+kill -STOP "$HUBPID"
+held=()
+for i in 1 2 3; do
+	curl -s -o stop$i.out -w '%{http_code} %{content_type}\n' -X POST -H 'Content-Type: application/json' \
+		--data-binary "$(bad ".reference = \"tax-2026-00020$i\"")" "${AUTH[@]}" "$API/v1/notices" >stop$i.code &
+	held+=($!)
+	for _ in $(seq 1 200); do [ "$(waits)" = $i ] && break; sleep 0.05; done
+done
+kill -TERM "$PID_agency"
+t0=$(date +%s%N)
+wait "${held[@]}"
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -CONT "$HUBPID"
+wait "$PID_agency" 2>/dev/null
+echo "# stopped with three posts waiting: $(cat stop1.code stop2.code stop3.code | tr '\n' ' ') in $ms ms"
+check "stopping with three posts waiting: each answered 503 as a problem, within 5 s" \
+	bash -c "[ \"\$(cat stop1.code stop2.code stop3.code | sort -u)\" = '503 application/problem+json' ] && [ $ms -lt 5000 ] &&
+		jq -e '.status == 503 and (.detail | contains(\"stopping\"))' stop1.out >/dev/null"
 finish
