@@ -91,6 +91,7 @@ struct callback_sender {
     /* Events delivered since the last log line: one line per drained
      * queue (or per 10,000 events while it stays full), not per request. */
     long long delivered;
+    const atomic_int *abort_when;
 };
 
 callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
@@ -102,6 +103,11 @@ callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
         cs->db = db;
     }
     return cs;
+}
+
+void callback_sender_abort_when(callback_sender *cs, const atomic_int *flag)
+{
+    cs->abort_when = flag;
 }
 
 void callback_sender_free(callback_sender *cs)
@@ -126,6 +132,7 @@ static http_client *client_for(callback_sender *cs)
     }
     if (!cs->http && !(cs->http = http_client_new(cs->cfg->callback_url, NULL)))
         return NULL;
+    http_client_abort_when(cs->http, cs->abort_when);
     return cs->http;
 }
 

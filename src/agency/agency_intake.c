@@ -2,6 +2,7 @@
 #include "agency_intake.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ struct agency_intake {
     size_t nflights;          /* prepared or being prepared, not answered for */
     size_t rows_held, bytes_held;
     refusals refused; /* single notices refused with nobody waiting */
+    atomic_int give_up; /* stopping: calls to idsvc and the hub end, unretried */
     int stopping;
     int closed; /* the worker has stopped: no more flights */
     int test; /* a test key's intake: test.db, no idsvc, no hub */
@@ -489,6 +491,7 @@ static void *worker_main(void *arg)
         f->live_next = in->live;
         in->live = f;
         pthread_mutex_unlock(&in->lock);
+        f->p.give_up = &in->give_up;
         intake_pass_prepare(&f->p, in->cfg, in->db, in->idsvc, in->test);
         push_flight(in, f);
     }
@@ -542,6 +545,8 @@ static int start_threads(agency_intake *in)
         sub->in = in;
         if (!in->test && !(sub->hub = http_client_new(in->cfg->hub_url, in->cfg->hub_key)))
             return -1;
+        if (sub->hub)
+            http_client_abort_when(sub->hub, &in->give_up);
         sub->db = in->test ? agency_db_open_test(in->cfg->test_db_path, err, sizeof err)
                            : agency_db_open(in->cfg->db_path, err, sizeof err);
         if (!sub->db) {
@@ -585,6 +590,8 @@ static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, s
         agency_intake_stop(in);
         return NULL;
     }
+    if (in->idsvc)
+        http_client_abort_when(in->idsvc, &in->give_up);
     if (start_threads(in) != 0) {
         snprintf(err, errlen, "cannot start the intake threads");
         agency_intake_stop(in);
@@ -616,6 +623,10 @@ void agency_intake_halt(agency_intake *in)
 {
     if (!in)
         return;
+    /* A batch at a hub that does not answer would hold the stop for a
+     * call's timeout (120 s) and a minute of retries: it is given up, its
+     * rows answered "post again", their documents kept. */
+    atomic_store(&in->give_up, 1);
     pthread_mutex_lock(&in->lock);
     in->stopping = 1;
     pthread_cond_broadcast(&in->changed);
@@ -626,6 +637,7 @@ void agency_intake_stop(agency_intake *in)
 {
     if (!in)
         return;
+    atomic_store(&in->give_up, 1);
     pthread_mutex_lock(&in->lock);
     in->stopping = 1;
     if (!in->started) /* no worker to close the flights */

@@ -218,6 +218,7 @@ static void set_sender(intake_pass *p, const agency_cfg *cfg, agency_db *db,
     s->row_error = row_error;
     s->hook_ctx = p;
     s->test = test;
+    s->give_up = p->give_up;
     pthread_mutex_init(&s->out_lock, NULL);
 }
 

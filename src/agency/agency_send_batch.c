@@ -223,6 +223,8 @@ static int post_with_retry(const sender *s, http_client *c, const char *who, con
             snprintf(err, sizeof err, "POST %s: answer is not JSON", path);
         json_decref(*reply);
         *reply = NULL;
+        if (s->give_up && atomic_load(s->give_up))
+            break; /* stopping: the caller posts again (its reference makes that safe) */
         long after = http_client_retry_after_s(c);
         if ((status == 429 || status == 503) && after >= 0) {
             if (!told++)

@@ -2,6 +2,7 @@
 #include "agency_server.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct agency_server {
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
+    atomic_int calls_end; /* stopping: calls to the hub and callbacks end now */
 };
 
 /* An event went into the outbox: the reporter sends it now. */
@@ -133,6 +135,8 @@ static int worker_open(agency_server *s, worker_env *w)
 
     w->db = agency_db_open(s->cfg->db_path, err, sizeof err);
     w->hub = http_client_new(s->cfg->hub_url, s->cfg->hub_key);
+    if (w->hub)
+        http_client_abort_when(w->hub, &s->calls_end);
     if (!w->db || !w->hub) {
         log_error("background worker: %s", w->db ? "cannot make an HTTP client" : err);
         agency_db_close(w->db);
@@ -261,6 +265,9 @@ static void *callback_run(agency_server *s, int test)
     agency_db *db = test ? agency_db_open_test(s->cfg->test_db_path, err, sizeof err)
                          : agency_db_open(s->cfg->db_path, err, sizeof err);
     callback_sender *cs = db ? callback_sender_new(s->cfg, db) : NULL;
+
+    if (cs)
+        callback_sender_abort_when(cs, &s->calls_end);
     int failures = 0;
     long wait = s->cfg->report_ms;
 
@@ -324,6 +331,10 @@ static void *simulator_main(void *arg)
 
 static void stop_threads(agency_server *s)
 {
+    /* A call to a hub or a receiver that does not answer would hold the
+     * stop for its timeout (120 s): what it carried goes at the next
+     * start (the outbox, the feed's cursor, the callbacks' cursor). */
+    atomic_store(&s->calls_end, 1);
     pthread_mutex_lock(&s->lock);
     s->stopping = 1;
     pthread_cond_broadcast(&s->wake);

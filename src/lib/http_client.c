@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct http_client {
         int too_long;      /* the reply went past max: the call failed */
     } sink;
     int slash;             /* the base URL ended in '/', taken off base */
+    const atomic_int *abort_when; /* a call in progress ends once it is set */
 };
 
 /* A relay of 1,000 notices to a busy platform may take a while; a peer
@@ -141,6 +143,22 @@ static void make_url(const http_client *c, const char *path, char *url, size_t c
     snprintf(url, cap, "%s%s", c->base, path[0] ? path : c->slash ? "/" : "");
 }
 
+/* libcurl's progress callback, at least once a second while a call
+ * waits: non-zero ends the call (CURLE_ABORTED_BY_CALLBACK). */
+static int abort_check(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const http_client *c = cls;
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+
+    return atomic_load(c->abort_when) != 0;
+}
+
+void http_client_abort_when(http_client *c, const atomic_int *flag)
+{
+    c->abort_when = flag;
+}
+
 void http_client_set_timeout_ms(http_client *c, long ms)
 {
     c->timeout_ms = ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
@@ -214,6 +232,11 @@ int http_client_call(http_client *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->abort_when) {
+        curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, abort_check);
+        curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+    }
     if (body) {
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);

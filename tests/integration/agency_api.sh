@@ -541,10 +541,18 @@ kill -TERM "$PID_agency"
 t0=$(date +%s%N)
 wait "${held[@]}"
 ms=$((($(date +%s%N) - t0) / 1000000))
+# Their batch is at the hub, which still does not answer: the stop gives
+# it up instead of waiting out the call (120 s) and its retries.
+gone=0
+for _ in $(seq 1 100); do kill -0 "$PID_agency" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
+exit_ms=$((($(date +%s%N) - t0) / 1000000))
 kill -CONT "$HUBPID"
 wait "$PID_agency" 2>/dev/null
-echo "# stopped with three posts waiting: $(cat stop1.code stop2.code stop3.code | tr '\n' ' ') in $ms ms"
+echo "# stopped with three posts waiting: $(cat stop1.code stop2.code stop3.code | tr '\n' ' ') in $ms ms; exited after $exit_ms ms"
 check "stopping with three posts waiting: each answered 503 as a problem, within 5 s" \
 	bash -c "[ \"\$(cat stop1.code stop2.code stop3.code | sort -u)\" = '503 application/problem+json' ] && [ $ms -lt 5000 ] &&
 		jq -e '.status == 503 and (.detail | contains(\"stopping\"))' stop1.out >/dev/null"
+check "... and the server exits within 10 s, the hub still silent" [ $gone = 1 ]
+check "... its log says each was given up, to be posted again" \
+	bash -c "[ \$(grep -c 'tax-2026-00020[123], whose caller no longer waits, was refused (502): the hub is unavailable: post again' agency.log) = 3 ]"
 finish
