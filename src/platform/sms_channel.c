@@ -44,7 +44,6 @@
 #include "sms_store.h"
 #include "str_copy.h"
 
-#define RESPONSE_TIMEOUT_MS 30000 /* a submit unanswered this long: the link is dead */
 #define THROTTLE_FIRST_MS 20
 #define THROTTLE_MAX_MS 5000
 #define STOP_DRAIN_MS 2000        /* at stop, how long answers are awaited */
@@ -643,8 +642,11 @@ static long timeouts(sms_channel *c, long long now)
 
     wait = parked_wait < wait ? parked_wait : wait;
     for (long i = 0; c->outstanding && i < c->set.window; i++)
-        if (c->slots[i].seq && now - c->slots[i].sent_ms >= RESPONSE_TIMEOUT_MS) {
-            smpp_session_drop(c->session, now, "a submit_sm unanswered for 30 s");
+        if (c->slots[i].seq && now - c->slots[i].sent_ms >= c->set.response_timeout_s * 1000) {
+            char why[64];
+            snprintf(why, sizeof why, "a submit_sm unanswered for %ld s",
+                     c->set.response_timeout_s);
+            smpp_session_drop(c->session, now, why);
             return 1;
         }
     if (c->queue && c->outstanding < c->set.window &&

@@ -150,6 +150,8 @@ int sms_settings_load(sms_settings *s, const config *cfg, char *err, size_t errl
         config_long(cfg, "sms", "max_per_s", 0, 0, 1000000, &s->max_per_s, err, errlen) ||
         config_long(cfg, "sms", "throttled_max", 120, 1, 100000, &s->throttled_max, err,
                     errlen) ||
+        config_long(cfg, "sms", "response_timeout_s", 30, 1, 3600, &s->response_timeout_s, err,
+                    errlen) ||
         config_long(cfg, "sms", "enquire_link_s", 30, 1, 3600, &c->enquire_link_s, err,
                     errlen) ||
         config_long(cfg, "sms", "reconnect_max_s", 30, 1, 3600, &c->reconnect_max_s, err,

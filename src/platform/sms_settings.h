@@ -12,6 +12,9 @@
  *                       CA certificates to check the SMSC's with instead
  *                       of the system's
  *   enquire_link_s      idle seconds before enquire_link (default 30)
+ *   response_timeout_s  a submit_sm unanswered this long drops the link,
+ *                       whose unanswered go again as possible duplicates
+ *                       (default 30)
  *   reconnect_max_s     the longest wait between two connects (default 30)
  *   receipts            on|off: ask for delivery receipts (default on)
  *   submit_id, receipt_id
@@ -38,6 +41,7 @@ typedef struct sms_settings {
     long window;    /* submit_sm outstanding at once */
     long max_per_s; /* submits per second, 0: no cap */
     long throttled_max; /* an alert throttled this many times in a row fails */
+    long response_timeout_s; /* a submit_sm unanswered this long: the link is dead */
     int receipts;   /* ask for delivery receipts */
     smpp_id_form submit_id, receipt_id; /* message ids' forms, to match receipts by */
 } sms_settings;

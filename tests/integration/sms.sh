@@ -547,6 +547,23 @@ check "... and with receipted_message_id alone, read as hex, it settles its aler
 	db_has "SELECT count(*) FROM outbox WHERE notice = '$(notice_id 4045)' AND state = 'delivered'" 1
 curl -s -o /dev/null -X POST --data-binary '{"receipt_id":"submitted","receipt_text":true}' "$CONTROL/config"
 kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
+
+# ---- an SMSC that takes submits and stops answering them (its link
+# still answering enquire_link): past [sms] response_timeout_s the link
+# is dropped and bound again, the unanswered sent again as possible
+# duplicates; once the SMSC answers, they are delivered.
+write_ini "response_timeout_s = 2"
+start_platform || { not_ok "the platform starts with response_timeout_s = 2"; finish; }
+curl -s -o /dev/null -X POST --data-binary '{"drop_after":1000000,"drop_unanswered":1000000}' "$CONTROL/config"
+relay_range 4060 4062 "$RKA" "Unanswered" >/dev/null
+check "an SMSC that leaves submits unanswered: after 2 s the link is dropped, saying why" \
+	log_has 'a submit_sm unanswered for 2 s'
+curl -s -o /dev/null -X POST --data-binary '{"drop_after":0}' "$CONTROL/config"
+check "... bound again and answered, the three alerts end delivered" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4060)' AND notice <= '$(notice_id 4062)' AND state = 'delivered'" 3
+check "... sent again flagged as possible duplicates" \
+	db_has "SELECT count(*) FROM outbox WHERE notice >= '$(notice_id 4060)' AND notice <= '$(notice_id 4062)' AND duplicate = 1" 3
+kill "$PID_platform"; wait "$PID_platform" 2>/dev/null
 write_ini ""
 start_platform || { not_ok "the platform starts again with message ids as text"; finish; }
 
