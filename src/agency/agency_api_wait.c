@@ -66,12 +66,16 @@ static long *source_count(const char *source)
     return free_one;
 }
 
-/* Half a source's connections may wait here: the other half is left for
- * its further posts (answered 202 at once), GETs and the rest. */
+/* Half a peer's connections may wait here, as the [http] limits count
+ * them (by the TCP peer, a proxy included): the other half is left for
+ * its further posts (answered 202 at once), GETs and the rest. And a
+ * quarter of all waits at most, so that a proxy allowed thousands of
+ * connections leaves waits for others. */
 static long source_max(const http_request *req)
 {
     long n = req->limits ? req->limits->max_connections_per_source / 2 : 8;
 
+    n = n < WAITS_MAX / 4 ? n : WAITS_MAX / 4;
     return n > 0 ? n : 1;
 }
 
@@ -150,7 +154,7 @@ void agency_api_notice_wait(agency_api *api, const http_request *req, api_rows *
     *w = (notice_wait){.api = api, .rs = *rs, .later = later};
     snprintf(w->caller_ref, sizeof w->caller_ref, "%s", caller_ref);
     snprintf(w->who, sizeof w->who, "%s", who);
-    http_client_source(req, w->source);
+    http_peer_source(req, w->source);
     if (start_wait(w, source_max(req)) == 0) {
         memset(rs, 0, sizeof *rs);
         return;

@@ -91,7 +91,7 @@ struct callback_sender {
     /* Events delivered since the last log line: one line per drained
      * queue (or per 10,000 events while it stays full), not per request. */
     long long delivered;
-    const atomic_int *abort_when;
+    const atomic_llong *abort_at;
 };
 
 callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
@@ -105,9 +105,9 @@ callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
     return cs;
 }
 
-void callback_sender_abort_when(callback_sender *cs, const atomic_int *flag)
+void callback_sender_abort_at(callback_sender *cs, const atomic_llong *at_ms)
 {
-    cs->abort_when = flag;
+    cs->abort_at = at_ms;
 }
 
 void callback_sender_free(callback_sender *cs)
@@ -132,7 +132,7 @@ static http_client *client_for(callback_sender *cs)
     }
     if (!cs->http && !(cs->http = http_client_new(cs->cfg->callback_url, NULL)))
         return NULL;
-    http_client_abort_when(cs->http, cs->abort_when);
+    http_client_abort_at(cs->http, cs->abort_at);
     return cs->http;
 }
 

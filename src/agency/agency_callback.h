@@ -52,9 +52,9 @@ void agency_callback_key_id(const char *key, char out[CALLBACK_KEY_ID_LEN + 1]);
  * be retried. */
 typedef struct callback_sender callback_sender;
 callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db);
-/* A post in progress ends once *flag is set (a stopping server); flag
- * must outlive cs. */
-void callback_sender_abort_when(callback_sender *cs, const atomic_int *flag);
+/* A post in progress ends once CLOCK_MONOTONIC passes *at_ms (a stopping
+ * server; http_client_abort_at); at_ms must outlive cs. */
+void callback_sender_abort_at(callback_sender *cs, const atomic_llong *at_ms);
 int callback_sender_round(callback_sender *cs, long long now_ms);
 void callback_sender_free(callback_sender *cs);
 

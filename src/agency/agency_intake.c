@@ -25,6 +25,8 @@
 #define INTAKE_IN_FLIGHT (SEND_SUBMITTERS + 1)
 /* Refusals kept for GET after their caller stopped waiting (about 1.3 MB). */
 #define INTAKE_REFUSALS 4096
+/* How long calls to idsvc and the hub may still take once stopping. */
+#define INTAKE_STOP_GRACE_MS 3000
 
 /* One piece of work: a notice (someone may wait for it) or a bulk job. */
 typedef struct work {
@@ -80,7 +82,8 @@ struct agency_intake {
     size_t nflights;          /* prepared or being prepared, not answered for */
     size_t rows_held, bytes_held;
     refusals refused; /* single notices refused with nobody waiting */
-    atomic_int give_up; /* stopping: calls to idsvc and the hub end, unretried */
+    atomic_llong give_up; /* stopping: no more retries, and calls to idsvc
+                           * and the hub end past this time (monotonic ms) */
     int stopping;
     int closed; /* the worker has stopped: no more flights */
     int test; /* a test key's intake: test.db, no idsvc, no hub */
@@ -546,7 +549,7 @@ static int start_threads(agency_intake *in)
         if (!in->test && !(sub->hub = http_client_new(in->cfg->hub_url, in->cfg->hub_key)))
             return -1;
         if (sub->hub)
-            http_client_abort_when(sub->hub, &in->give_up);
+            http_client_abort_at(sub->hub, &in->give_up);
         sub->db = in->test ? agency_db_open_test(in->cfg->test_db_path, err, sizeof err)
                            : agency_db_open(in->cfg->db_path, err, sizeof err);
         if (!sub->db) {
@@ -591,7 +594,7 @@ static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, s
         return NULL;
     }
     if (in->idsvc)
-        http_client_abort_when(in->idsvc, &in->give_up);
+        http_client_abort_at(in->idsvc, &in->give_up);
     if (start_threads(in) != 0) {
         snprintf(err, errlen, "cannot start the intake threads");
         agency_intake_stop(in);
@@ -619,14 +622,23 @@ static void drop_list(work *w)
     }
 }
 
+/* A batch at a hub that does not answer would hold the stop for a
+ * call's timeout (120 s) and a minute of retries. Once stopping, a call
+ * is tried once, not again, and ends INTAKE_STOP_GRACE_MS after the stop
+ * began: the batches prepared still go to a hub that answers, and one
+ * given up is answered "post again", its documents kept. */
+static void give_up_soon(agency_intake *in)
+{
+    long long none = 0;
+
+    atomic_compare_exchange_strong(&in->give_up, &none, clock_mono_ms() + INTAKE_STOP_GRACE_MS);
+}
+
 void agency_intake_halt(agency_intake *in)
 {
     if (!in)
         return;
-    /* A batch at a hub that does not answer would hold the stop for a
-     * call's timeout (120 s) and a minute of retries: it is given up, its
-     * rows answered "post again", their documents kept. */
-    atomic_store(&in->give_up, 1);
+    give_up_soon(in);
     pthread_mutex_lock(&in->lock);
     in->stopping = 1;
     pthread_cond_broadcast(&in->changed);
@@ -637,7 +649,7 @@ void agency_intake_stop(agency_intake *in)
 {
     if (!in)
         return;
-    atomic_store(&in->give_up, 1);
+    give_up_soon(in);
     pthread_mutex_lock(&in->lock);
     in->stopping = 1;
     if (!in->started) /* no worker to close the flights */

@@ -26,7 +26,7 @@ typedef struct intake_pass {
     sender s;
     send_batch b;
     int stored;          /* prepared: the stored rows go to the hub */
-    const atomic_int *give_up; /* the intake's: stopping, calls are not retried */
+    const atomic_llong *give_up; /* the intake's: non-zero once stopping: no retries */
 } intake_pass;
 
 void intake_result_set(intake_result *r, int status, const char *field, const char *detail);

@@ -80,7 +80,7 @@ typedef struct sender {
     int quiet, tty;
     int urgent; /* every notice marked urgent: the hub and platform put it first */
     long patience_ms; /* how long a call is retried while its peer is away; 0: 60 s */
-    const atomic_int *give_up; /* set: no more retries (a stopping server); may be NULL */
+    const atomic_llong *give_up; /* non-zero: no more retries (a stopping server); may be NULL */
     FILE *f;
     long long file_size;
     template *tpl;

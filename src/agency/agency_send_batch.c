@@ -182,11 +182,21 @@ static long elapsed_ms_since(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-static void pause_ms(long ms)
+static int giving_up(const sender *s)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    return s->give_up && atomic_load(s->give_up) != 0;
+}
 
-    nanosleep(&ts, NULL);
+/* Sleeps ms, in steps of at most 250 ms so that a stop is seen: a hub's
+ * Retry-After may say to wait until midnight (its daily quota). */
+static void pause_ms(const sender *s, long ms)
+{
+    while (ms > 0 && !giving_up(s)) {
+        long step = ms < 250 ? ms : 250;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
 }
 
 /* POSTs body, retrying while the peer is away or overloaded (no answer,
@@ -223,14 +233,14 @@ static int post_with_retry(const sender *s, http_client *c, const char *who, con
             snprintf(err, sizeof err, "POST %s: answer is not JSON", path);
         json_decref(*reply);
         *reply = NULL;
-        if (s->give_up && atomic_load(s->give_up))
+        if (giving_up(s))
             break; /* stopping: the caller posts again (its reference makes that safe) */
         long after = http_client_retry_after_s(c);
         if ((status == 429 || status == 503) && after >= 0) {
             if (!told++)
                 fprintf(stderr, "herald %s: %s: %s; waiting %ld s as asked, then again\n",
                         CMD, who, err, after);
-            pause_ms(after > 0 ? after * 1000 : 100);
+            pause_ms(s, after > 0 ? after * 1000 : 100);
             clock_gettime(CLOCK_MONOTONIC, &t0); /* a limit is not an outage */
             pause = 250;
             continue;
@@ -247,7 +257,7 @@ static int post_with_retry(const sender *s, http_client *c, const char *who, con
                     err, (patience_ms - waited) / 1000);
             said = waited;
         }
-        pause_ms(pause);
+        pause_ms(s, pause);
         pause = pause * 2 < SEND_PAUSE_MAX_MS ? pause * 2 : SEND_PAUSE_MAX_MS;
     }
     fprintf(stderr, "herald %s: %s: %s\n", CMD, who, err);

@@ -29,6 +29,9 @@
 #define SERVE_MAX_BODY API_BULK_MAX_BODY
 #define RETRY_MAX_MS 30000
 
+/* How long calls may still take once stopping. */
+#define STOP_GRACE_MS 3000
+
 struct agency_server {
     const agency_cfg *cfg;
     agency_api api;
@@ -48,7 +51,8 @@ struct agency_server {
     pthread_mutex_t lock; /* guards stopping and kick, with wake */
     pthread_cond_t wake;
     int stopping, kick;
-    atomic_int calls_end; /* stopping: calls to the hub and callbacks end now */
+    atomic_llong calls_end; /* stopping: calls to the hub and callbacks end past this
+                             * time (monotonic ms), 0 before */
 };
 
 /* An event went into the outbox: the reporter sends it now. */
@@ -136,7 +140,7 @@ static int worker_open(agency_server *s, worker_env *w)
     w->db = agency_db_open(s->cfg->db_path, err, sizeof err);
     w->hub = http_client_new(s->cfg->hub_url, s->cfg->hub_key);
     if (w->hub)
-        http_client_abort_when(w->hub, &s->calls_end);
+        http_client_abort_at(w->hub, &s->calls_end);
     if (!w->db || !w->hub) {
         log_error("background worker: %s", w->db ? "cannot make an HTTP client" : err);
         agency_db_close(w->db);
@@ -267,7 +271,7 @@ static void *callback_run(agency_server *s, int test)
     callback_sender *cs = db ? callback_sender_new(s->cfg, db) : NULL;
 
     if (cs)
-        callback_sender_abort_when(cs, &s->calls_end);
+        callback_sender_abort_at(cs, &s->calls_end);
     int failures = 0;
     long wait = s->cfg->report_ms;
 
@@ -329,12 +333,21 @@ static void *simulator_main(void *arg)
     return NULL;
 }
 
+/* A call to a hub or a receiver that does not answer would hold the stop
+ * for its timeout (120 s): STOP_GRACE_MS after the stop began it ends,
+ * and what it carried goes at the next start (the outbox, the feed's
+ * cursor, the callbacks' cursor). One that answers finishes: the
+ * reporter's last round goes out. */
+static void calls_end_soon(agency_server *s)
+{
+    long long none = 0;
+
+    atomic_compare_exchange_strong(&s->calls_end, &none, clock_mono_ms() + STOP_GRACE_MS);
+}
+
 static void stop_threads(agency_server *s)
 {
-    /* A call to a hub or a receiver that does not answer would hold the
-     * stop for its timeout (120 s): what it carried goes at the next
-     * start (the outbox, the feed's cursor, the callbacks' cursor). */
-    atomic_store(&s->calls_end, 1);
+    calls_end_soon(s);
     pthread_mutex_lock(&s->lock);
     s->stopping = 1;
     pthread_cond_broadcast(&s->wake);
@@ -544,6 +557,7 @@ int agency_server_port(const agency_server *s)
 
 void agency_server_stop(agency_server *s)
 {
+    calls_end_soon(s);
     http_server_stop(s->http);
     stop_intakes(s);
     stop_threads(s);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "crypto.h"
 #include "tls_pin.h"
 
@@ -34,12 +35,35 @@ struct http_client {
         int too_long;      /* the reply went past max: the call failed */
     } sink;
     int slash;             /* the base URL ended in '/', taken off base */
-    const atomic_int *abort_when; /* a call in progress ends once it is set */
+    const atomic_llong *abort_at; /* a call in progress ends past this time */
 };
 
 /* A relay of 1,000 notices to a busy platform may take a while; a peer
  * that says nothing for this long is not going to. */
 #define DEFAULT_TIMEOUT_MS 120000L
+
+/* libcurl's progress callback, called while a call connects and at
+ * least once a second while it waits: non-zero ends the call
+ * (CURLE_ABORTED_BY_CALLBACK). */
+static int abort_check(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const http_client *c = cls;
+    long long at = atomic_load(c->abort_at);
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+
+    return at && clock_mono_ms() >= at;
+}
+
+/* Set again after every curl_easy_reset, as the pin is. */
+static void use_abort(http_client *c)
+{
+    if (!c->abort_at)
+        return;
+    curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, abort_check);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+}
 
 /* A herald peer with a pinned key: trust is that key (not a CA, not a
  * name; the peer's certificate is self-signed), over TLS 1.3 only. Set
@@ -143,20 +167,9 @@ static void make_url(const http_client *c, const char *path, char *url, size_t c
     snprintf(url, cap, "%s%s", c->base, path[0] ? path : c->slash ? "/" : "");
 }
 
-/* libcurl's progress callback, at least once a second while a call
- * waits: non-zero ends the call (CURLE_ABORTED_BY_CALLBACK). */
-static int abort_check(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
+void http_client_abort_at(http_client *c, const atomic_llong *at_ms)
 {
-    const http_client *c = cls;
-    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-
-    return atomic_load(c->abort_when) != 0;
-}
-
-void http_client_abort_when(http_client *c, const atomic_int *flag)
-{
-    c->abort_when = flag;
+    c->abort_at = at_ms;
 }
 
 void http_client_set_timeout_ms(http_client *c, long ms)
@@ -222,6 +235,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
     make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
+    use_abort(c);
     c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
@@ -232,11 +246,6 @@ int http_client_call(http_client *c, const char *method, const char *path,
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (c->abort_when) {
-        curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, abort_check);
-        curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
-    }
     if (body) {
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -341,6 +350,7 @@ int http_client_get_raw(http_client *c, const char *path, const char *header, bu
     make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
+    use_abort(c);
     c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
@@ -383,6 +393,7 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     make_url(c, path, url, sizeof url);
     curl_easy_reset(c->curl);
     use_pin(c);
+    use_abort(c);
     c->pin_refused = 0;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POST, 1L);

@@ -22,10 +22,11 @@ void http_client_free(http_client *c);
 /* How long a whole http_client_call may take before it counts as no
  * answer (120 s unless set; ms <= 0 restores that). */
 void http_client_set_timeout_ms(http_client *c, long ms);
-/* Calls end, failed, within about a second of *flag becoming non-zero
- * (a stopping server's calls to a peer that does not answer). flag must
- * outlive c; NULL: calls run their course. */
-void http_client_abort_when(http_client *c, const atomic_int *flag);
+/* Calls end, failed, within about a second of CLOCK_MONOTONIC passing
+ * *at_ms (milliseconds; 0: never): a stopping server's calls to a peer
+ * that does not answer, after a grace that lets calls to one that does
+ * finish. at_ms must outlive c; NULL: calls run their course. */
+void http_client_abort_at(http_client *c, const atomic_llong *at_ms);
 
 /* The longest reply a call takes (64 MiB unless set; 0 restores that): a
  * caller that knows how long a genuine answer can be caps it, so that a

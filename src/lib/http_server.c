@@ -830,6 +830,15 @@ static enum MHD_Result last_forwarded_for(void *cls, enum MHD_ValueKind kind, co
     return MHD_YES;
 }
 
+void http_peer_source(const http_request *req, char out[HTTP_SOURCE_MAX])
+{
+    const union MHD_ConnectionInfo *ci =
+        req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+                  : NULL;
+
+    http_source_of(ci ? ci->client_addr : NULL, NULL, NULL, 0, out);
+}
+
 void http_client_source(const http_request *req, char out[HTTP_SOURCE_MAX])
 {
     const union MHD_ConnectionInfo *ci =

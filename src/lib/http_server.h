@@ -98,6 +98,9 @@ const char *http_cookie(const http_request *req, const char *name);
  * peer's address, or the client's as a trusted proxy forwards it; an IPv6
  * one as its /64. "?" when the connection has none we can name. */
 void http_client_source(const http_request *req, char out[HTTP_SOURCE_MAX]);
+/* The same for the TCP peer itself, a proxy included: what the [http]
+ * connection limits count by. */
+void http_peer_source(const http_request *req, char out[HTTP_SOURCE_MAX]);
 
 /* The request carried a valid API key: its connection is a known peer's,
  * kept open longer between calls (peer_idle_timeout_s). */

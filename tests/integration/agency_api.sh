@@ -84,7 +84,8 @@ check "the signing key file is 0600" [ "$(stat -c %a data/callback.key)" = 600 ]
 CBKEY=$(jq -r .key cb.json) CBKID=$(jq -r .key_id cb.json)
 # The receiver refuses the first two posts with HTTP 500.
 PATH_ONLY=/hooks/herald/ python3 "$HERE/callback_receiver.py" "$CBKEY" "$CBKID" 2 "$CBPORT" 2>receiver.log &
-PIDS+=($!)
+CBPID=$!
+PIDS+=($CBPID)
 
 start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts"; finish; }
 API="http://127.0.0.1:$AGPORT"
@@ -528,7 +529,32 @@ r=$(http GET "http://127.0.0.1:$AG2/v1/notices/no-idsvc-1" "" "${AUTH2[@]}")
 check "... an unknown reference is 404" [ "$(status_of "$r")" = 404 ]
 check "... and the server is still up" kill -0 "$PID_agency2"
 
-# ---- stopping with posts waiting: each is answered 503 before the server goes ----
+# ---- stopping mid-bulk with the hub answering: the batches prepared go ----
+jq -c --arg d "$TEST_DEADLINE" '{template: "vehicle-tax", title: "Stopped bulk", deadline: $d,
+	notices: [range(1; 20001) | {reference: ("stop-\(.)"), rrn: "971013-9019902", name: "홍길동",
+	address: "서울", personalisation: {amount: "1"}}]}' -n >stopbulk.json
+r=$(http POST "$API/v1/notices/bulk" "" -H 'Content-Type: application/json' --data-binary @stopbulk.json "${AUTH[@]}")
+JOBS=$(body_of "$r" | jq -r .job)
+for _ in $(seq 1 400); do
+	[ "$(curl -s "${AUTH[@]}" "$API/v1/jobs/$JOBS" | jq -r .processed)" -gt 0 ] 2>/dev/null && break
+	sleep 0.01
+done
+kill -TERM "$PID_agency"
+wait "$PID_agency" 2>/dev/null
+acc=$(sqlite3 data/agency.db "SELECT accepted FROM api_jobs WHERE id = '$JOBS'")
+again=$(sqlite3 data/agency.db "SELECT count(*) FROM api_job_errors WHERE job = '$JOBS' AND detail LIKE '%post again%'")
+echo "# stopped mid-bulk: $acc accepted, $again rows answered post again"
+check "stopping mid-bulk with the hub answering: the batches prepared reach it, none answered post again" \
+	bash -c "[ '$acc' -gt 0 ] && [ '$again' = 0 ]"
+start_role agency agency.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
+
+# ---- stopping with posts waiting, the hub and the callback receiver both
+# silent: each post is answered 503 before the server goes, and the calls
+# end 3 s after the stop instead of waiting out their timeouts ----
+kill -STOP "$CBPID"
+# a notice accepted now: its callback's post waits on the silent receiver
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000200"')" "${AUTH[@]}")
+sleep 0.5
 kill -STOP "$HUBPID"
 held=()
 for i in 1 2 3; do
@@ -541,18 +567,16 @@ kill -TERM "$PID_agency"
 t0=$(date +%s%N)
 wait "${held[@]}"
 ms=$((($(date +%s%N) - t0) / 1000000))
-# Their batch is at the hub, which still does not answer: the stop gives
-# it up instead of waiting out the call (120 s) and its retries.
 gone=0
-for _ in $(seq 1 100); do kill -0 "$PID_agency" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
+for _ in $(seq 1 70); do kill -0 "$PID_agency" 2>/dev/null || { gone=1; break; }; sleep 0.1; done
 exit_ms=$((($(date +%s%N) - t0) / 1000000))
-kill -CONT "$HUBPID"
+kill -CONT "$HUBPID" "$CBPID"
 wait "$PID_agency" 2>/dev/null
 echo "# stopped with three posts waiting: $(cat stop1.code stop2.code stop3.code | tr '\n' ' ') in $ms ms; exited after $exit_ms ms"
 check "stopping with three posts waiting: each answered 503 as a problem, within 5 s" \
 	bash -c "[ \"\$(cat stop1.code stop2.code stop3.code | sort -u)\" = '503 application/problem+json' ] && [ $ms -lt 5000 ] &&
 		jq -e '.status == 503 and (.detail | contains(\"stopping\"))' stop1.out >/dev/null"
-check "... and the server exits within 10 s, the hub still silent" [ $gone = 1 ]
+check "... and the server exits within 7 s, the hub and the receiver still silent (their timeouts: 120 and 10 s)" [ $gone = 1 ]
 check "... its log says each was given up, to be posted again" \
 	bash -c "[ \$(grep -c 'tax-2026-00020[123], whose caller no longer waits, was refused (502): the hub is unavailable: post again' agency.log) = 3 ]"
 finish
