@@ -649,16 +649,17 @@ void agency_intake_stop(agency_intake *in)
 {
     if (!in)
         return;
-    give_up_soon(in);
-    pthread_mutex_lock(&in->lock);
-    in->stopping = 1;
-    if (!in->started) /* no worker to close the flights */
-        in->closed = 1;
-    pthread_cond_broadcast(&in->changed);
-    pthread_mutex_unlock(&in->lock);
-    if (in->started)
+    agency_intake_halt(in);
+    if (in->started) {
         pthread_join(in->thread, NULL);
-    /* The batches prepared go to the hub: their documents are stored. */
+    } else { /* no worker to close the flights */
+        pthread_mutex_lock(&in->lock);
+        in->closed = 1;
+        pthread_cond_broadcast(&in->changed);
+        pthread_mutex_unlock(&in->lock);
+    }
+    /* The batches prepared go to a hub that answers within the grace:
+     * their documents are stored. */
     for (size_t i = 0; i < SEND_SUBMITTERS; i++) {
         if (in->subs[i].started)
             pthread_join(in->subs[i].thread, NULL);
