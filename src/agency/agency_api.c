@@ -367,16 +367,25 @@ static void post_cancel_test(const agency_api *api, const http_request *req,
     json_decref(body);
 }
 
+static void answer_cancel(void *ctx, int status, const agency_cancel_result *r,
+                          http_response *resp)
+{
+    char *reference = ctx;
+
+    if (status == 200)
+        http_reply_json(resp, 200, cancel_answer(reference, r));
+    else
+        agency_problem(resp, status, status == 400 ? "reason" : NULL, 0, "%s", r->error);
+    free(reference);
+}
+
 static void post_cancel(void *role, const void *caller, const http_request *req,
                         http_response *resp)
 {
     agency_api *api = role;
     const char *ref = req->path + strlen("/v1/notices/"), *slash = strchr(ref, '/');
-    char reference[FIELD_REFERENCE_MAX + 1];
-    agency_cancel_result r;
+    char *reference;
     json_t *body;
-    http_client *hub;
-    int status;
 
     (void)caller;
     if (api->test) {
@@ -388,28 +397,20 @@ static void post_cancel(void *role, const void *caller, const http_request *req,
         agency_problem(resp, 404, NULL, 0, "no such notice");
         return;
     }
-    memcpy(reference, ref, (size_t)(slash - ref));
-    reference[slash - ref] = '\0';
     body = json_load_body(req->body ? req->body : "", req->body_len, NULL);
     if (!json_is_object(body) || !json_is_string(json_object_get(body, "reason"))) {
         json_decref(body);
         agency_problem(resp, 400, "reason", 0, "the body must be {\"reason\": \"TEXT\"}");
         return;
     }
-    /* A client of its own: a cancel is rare, and a curl handle is one
-     * thread's at a time. */
-    hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key);
-    status = hub ? agency_api_cancel(api, hub, reference,
-                                 json_string_value(json_object_get(body, "reason")), &r)
-                 : 500;
-    http_client_free(hub);
-    json_decref(body);
-    if (status != 200) {
-        agency_problem(resp, status, status == 400 ? "reason" : NULL, 0, "%s",
-                       hub ? r.error : "out of memory");
+    if (!(reference = strndup(ref, (size_t)(slash - ref)))) {
+        json_decref(body);
+        agency_problem(resp, 503, NULL, 0, "out of memory");
         return;
     }
-    http_reply_json(resp, 200, cancel_answer(reference, &r));
+    agency_api_cancel_later(api, req, reference, json_string_value(json_object_get(body, "reason")),
+                            answer_cancel, reference, resp);
+    json_decref(body);
 }
 
 static void get_health(void *role, const void *caller, const http_request *req,

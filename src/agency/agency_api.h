@@ -6,6 +6,7 @@
 #ifndef HERALD_AGENCY_API_H
 #define HERALD_AGENCY_API_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "agency_config.h"
@@ -44,6 +45,10 @@ typedef struct agency_api {
     int test;
     /* The staff's console at /console (agency_console.h). */
     struct agency_console *console;
+    /* Stopping: calls to the hub end past this time (monotonic ms, 0
+     * before; agency_api_hub), so that the threads waiting on them
+     * return. NULL: they run to their timeout. */
+    const atomic_llong *calls_end;
 } agency_api;
 
 /* "METHOD PATH" of every route of the table, one a line (`herald agency
@@ -66,16 +71,15 @@ int agency_api_gate(void *ctx, const http_request *req, size_t *max_body);
 
 /* POST /v1/notices waiting for the hub's answer (agency_api_wait.c):
  * rs (taken; left empty) goes to the intake, and the answer is given in
- * resp now or, from a thread of its own, later (http_later). Stopping
- * waits for those threads (drain) once the intake stopped. waits: how
- * many wait now (GET /metrics). */
+ * resp now or, from a thread of its own, later (http_offload.h).
+ * Stopping waits for those threads (http_offload_drain) once the intake
+ * halted. waits: how many wait now (GET /metrics). */
 struct intake_result;
 struct api_rows;
 void agency_api_notice_wait(agency_api *api, const http_request *req, struct api_rows *rs,
                             const char *who, const char *caller_ref, http_response *resp);
 void agency_api_notice_answer(agency_api *api, const char *who, const char *caller_ref,
                               const struct intake_result *res, http_response *resp);
-void agency_api_notice_waits_drain(void);
 long agency_api_notice_waits(void);
 
 /* The back-office handlers (agency_api_notices.c). */
@@ -101,15 +105,32 @@ void agency_api_list_templates(void *role, const void *caller, const http_reques
 void agency_api_preview_template(void *role, const void *caller, const http_request *req,
                                  http_response *resp);
 
-/* Shared by the back-office routes and the console: the hub's evidence
- * of o's notice added to o as "evidence"; the hub's certificate of notice
- * (PDF when pdf) passed on as the answer, or a problem saying why; a
- * cancel by either reference (agency_cancel.h's status). */
-void agency_api_add_evidence(agency_api *api, json_t *o);
+/* What the back-office routes and the console ask the hub before they
+ * answer (agency_api_hub.c): each call runs on a thread of its own
+ * (http_offload.h) and ends with its done function, which fills resp
+ * and owns ctx; done runs at once, on the caller's thread, when no such
+ * thread is to be had. agency_api_hub: a client of the hub that ends
+ * at calls_end. */
 struct http_client;
-void agency_api_proxy_certificate(struct http_client *hub, const char *notice, int pdf,
-                                  http_response *resp);
+struct http_client *agency_api_hub(const agency_api *api);
+/* o's notice's evidence added to o as "evidence" (left out when the hub
+ * does not answer, or no thread is to be had); done owns o. */
+typedef void (*agency_evidence_done)(void *ctx, json_t *o, http_response *resp);
+void agency_api_with_evidence(const agency_api *api, const http_request *req, json_t *o,
+                              agency_evidence_done done, void *ctx, http_response *resp);
+/* The hub's certificate of notice (PDF when pdf) as the answer, or a
+ * problem saying why; done (may be NULL) sees the answer before it goes. */
+typedef void (*agency_answer_done)(void *ctx, http_response *resp);
+void agency_api_certificate(const agency_api *api, const http_request *req, const char *notice,
+                            int pdf, agency_answer_done done, void *ctx, http_response *resp);
+/* A cancel by either reference (agency_api_cancel); done answers from
+ * its status and result (503 with r->error when it could not run). */
 struct agency_cancel_result;
+typedef void (*agency_cancel_done)(void *ctx, int status, const struct agency_cancel_result *r,
+                                   http_response *resp);
+void agency_api_cancel_later(agency_api *api, const http_request *req, const char *reference,
+                             const char *reason, agency_cancel_done done, void *ctx,
+                             http_response *resp);
 int agency_api_cancel(agency_api *api, struct http_client *hub, const char *reference,
                       const char *reason, struct agency_cancel_result *r);
 

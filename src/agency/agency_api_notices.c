@@ -20,7 +20,6 @@
 #include "agency_ref.h"
 #include "clock.h"
 #include "crypto.h"
-#include "http_client.h"
 #include "http_route.h"
 #include "log.h"
 
@@ -316,33 +315,11 @@ done:
 
 /* ---- GET /v1/notices/{reference} ---- */
 
-/* The hub's evidence of the notice, with each event's reason, added to
- * o as "evidence" when the hub answers. */
-void agency_api_add_evidence(agency_api *api, json_t *o)
+/* The notice as found here, with the hub's evidence added (or not). */
+static void notice_with_evidence(void *ctx, json_t *o, http_response *resp)
 {
-    const char *notice = json_string_value(json_object_get(o, "notice"));
-    http_client *hub;
-    json_t *reply = NULL;
-    char path[160], err[256];
-
-    if (!notice || api->test || !(hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key)))
-        return; /* a test notice never reached the hub */
-    snprintf(path, sizeof path, "/v1/notices/%s", notice);
-    if (http_client_call(hub, "GET", path, NULL, 0, &reply, err, sizeof err) == 200) {
-        json_t *events = json_array(), *e;
-        size_t i;
-        json_array_foreach(json_object_get(reply, "events"), i, e) {
-            json_t *x = json_object();
-            json_object_set(x, "event", json_object_get(e, "event"));
-            json_object_set(x, "at", json_object_get(e, "at"));
-            json_object_set(x, "actor", json_object_get(e, "actor"));
-            json_object_set(x, "reason", json_object_get(e, "reason"));
-            json_array_append_new(events, x);
-        }
-        json_object_set_new(o, "evidence", events);
-    }
-    json_decref(reply);
-    http_client_free(hub);
+    (void)ctx;
+    reply_json(resp, 200, o);
 }
 
 void agency_api_get_notice(void *role, const void *caller, const http_request *req,
@@ -372,8 +349,7 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
             (waiting = agency_intake_waiting(api->intake, caller_ref)) != NULL)
             json_object_set_new(o, "state", json_string(waiting));
         add_effect(api, o, ref);
-        agency_api_add_evidence(api, o);
-        reply_json(resp, 200, o);
+        agency_api_with_evidence(api, req, o, notice_with_evidence, NULL, resp);
         return;
     }
     if ((waiting = agency_intake_waiting(api->intake, caller_ref)) != NULL) {
@@ -394,40 +370,12 @@ static int wants_pdf(const http_request *req)
     return accept && strstr(accept, "application/pdf") != NULL;
 }
 
-/* Passes the hub's answer on: the certificate, or a problem saying why. */
-void agency_api_proxy_certificate(http_client *hub, const char *notice, int pdf,
-                                  http_response *resp)
-{
-    char path[180], err[256];
-    buf body;
-    int status;
-
-    snprintf(path, sizeof path, "/v1/notices/%s/certificate%s", notice, pdf ? ".pdf" : "");
-    buf_init(&body, 8192);
-    status = http_client_get_raw(hub, path, NULL, &body, err, sizeof err);
-    if (status == 200 && !body.broken) {
-        size_t len;
-        char *bytes = buf_take(&body, &len);
-        http_reply_body(resp, 200, pdf ? "application/pdf" : "application/json", bytes, len);
-    } else if (status == 503) {
-        agency_problem(resp, 503, NULL, 0, "the hub cannot make certificates yet (no signed "
-                       "tree head)");
-    } else if (status == 404) {
-        agency_problem(resp, 404, NULL, 0, "no such notice");
-    } else {
-        agency_problem(resp, 502, NULL, 0, "the hub did not give the certificate (%s)",
-                       status ? "HTTP error" : err);
-    }
-    buf_free(&body);
-}
-
 void agency_api_get_certificate(void *role, const void *caller, const http_request *req,
                                 http_response *resp)
 {
     agency_api *api = role;
     char caller_ref[FIELD_REFERENCE_MAX + 1], ref[FIELD_REFERENCE_MAX + 1];
     const char *notice;
-    http_client *hub;
     json_t *o;
 
     (void)caller;
@@ -442,11 +390,8 @@ void agency_api_get_certificate(void *role, const void *caller, const http_reque
     } else if (api->test) {
         agency_problem(resp, 409, NULL, 0, "a test notice never reaches the hub: it has no "
                        "certificate");
-    } else if (!(hub = http_client_new(api->cfg->hub_url, api->cfg->hub_key))) {
-        agency_problem(resp, 503, NULL, 0, "out of memory");
     } else {
-        agency_api_proxy_certificate(hub, notice, wants_pdf(req), resp);
-        http_client_free(hub);
+        agency_api_certificate(api, req, notice, wants_pdf(req), NULL, NULL, resp);
     }
     json_decref(o);
 }

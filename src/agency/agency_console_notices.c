@@ -13,7 +13,6 @@
 #include "field.h"
 #include "form.h"
 #include "html_page.h"
-#include "http_client.h"
 #include "log.h"
 
 #define JOB_NOTICES_SHOWN 500
@@ -283,44 +282,82 @@ static void actions(agency_console *c, const http_request *req, buf *b, const co
     buf_puts(b, "</button></form>\n");
 }
 
+/* A notice's page, in two parts made on the server thread (what needs
+ * the request: the signed-in user's header, the form's token) and the
+ * timeline between them once the hub's evidence came. */
+typedef struct notice_parts {
+    buf head, actions;
+} notice_parts;
+
+static void finish_notice_page(void *ctx, json_t *o, http_response *resp)
+{
+    notice_parts *p = ctx;
+
+    timeline(&p->head, o);
+    buf_append(&p->head, p->actions.data, p->actions.len);
+    html_page_end(&p->head);
+    console_web_reply(resp, 200, &p->head);
+    buf_free(&p->actions);
+    free(p);
+    json_decref(o);
+}
+
 static void notice_page(agency_console *c, const http_request *req, http_response *resp,
                         const console_user *u, const char *ref, const char *msg)
 {
     json_t *o = NULL;
     int found = agency_db_console_notice(c->db, ref, &o);
-    buf b;
+    notice_parts *p;
 
+    if (found == 1 && !(p = calloc(1, sizeof *p)))
+        found = -1;
     if (found != 1) {
+        json_decref(o);
         console_web_error(resp, found < 0 ? 500 : 404,
                           found < 0 ? "데이터베이스 오류입니다." : "그런 알림이 없습니다.",
                           found < 0 ? "Database error." : "No such notice.", "/console/notices");
         return;
     }
-    agency_api_add_evidence(c->api, o);
-    buf_init(&b, 16384);
-    agency_console_begin(c, req, &b, u, "알림", "Notice");
+    buf_init(&p->head, 16384);
+    buf_init(&p->actions, 2048);
+    agency_console_begin(c, req, &p->head, u, "알림", "Notice");
     if (msg) {
-        buf_puts(&b, "<p class=\"ok\" role=\"status\">");
-        buf_html(&b, msg);
-        buf_puts(&b, "</p>");
+        buf_puts(&p->head, "<p class=\"ok\" role=\"status\">");
+        buf_html(&p->head, msg);
+        buf_puts(&p->head, "</p>");
     }
-    buf_puts(&b, "<table><tbody>");
-    row(&b, "참조번호", "Reference", o, "reference");
-    row(&b, "업무 참조", "Back-office reference", o, "caller_ref");
-    row(&b, "작업", "Job", o, "job");
-    row(&b, "상태", "State", o, "state");
-    row(&b, "제목", "Title", o, "title");
-    row(&b, "기한", "Deadline", o, "deadline");
-    row(&b, "중계자", "Platform", o, "platform");
-    row(&b, "알림 ID", "Notice id", o, "notice");
-    row(&b, "취소 시각", "Cancelled at", o, "cancelled_at");
-    row(&b, "취소 사유", "Cancel reason", o, "cancel_reason");
-    buf_puts(&b, "</tbody></table>\n");
-    timeline(&b, o);
-    actions(c, req, &b, u, ref, o);
-    html_page_end(&b);
-    console_web_reply(resp, 200, &b);
-    json_decref(o);
+    buf_puts(&p->head, "<table><tbody>");
+    row(&p->head, "참조번호", "Reference", o, "reference");
+    row(&p->head, "업무 참조", "Back-office reference", o, "caller_ref");
+    row(&p->head, "작업", "Job", o, "job");
+    row(&p->head, "상태", "State", o, "state");
+    row(&p->head, "제목", "Title", o, "title");
+    row(&p->head, "기한", "Deadline", o, "deadline");
+    row(&p->head, "중계자", "Platform", o, "platform");
+    row(&p->head, "알림 ID", "Notice id", o, "notice");
+    row(&p->head, "취소 시각", "Cancelled at", o, "cancelled_at");
+    row(&p->head, "취소 사유", "Cancel reason", o, "cancel_reason");
+    buf_puts(&p->head, "</tbody></table>\n");
+    actions(c, req, &p->actions, u, ref, o);
+    agency_api_with_evidence(c->api, req, o, finish_notice_page, p, resp);
+}
+
+/* After a cancel (cancel_done's redirect): what the hub said, when it is
+ * one of its words; the query is anyone's to write. */
+static const char *cancelled_message(const http_request *req)
+{
+    static const char *const said[][2] = {
+        {"cancelled", "취소되었습니다 / Cancelled: cancelled"},
+        {"recorded", "취소되었습니다 / Cancelled: recorded (it was read or posted already)"},
+        {"duplicate", "취소되었습니다 / Cancelled: duplicate (cancelled before)"},
+        {"withdrawn", "취소되었습니다 / Cancelled: withdrawn before it was sent"},
+    };
+    const char *status = http_query(req, "cancelled");
+
+    for (size_t i = 0; status && i < sizeof said / sizeof said[0]; i++)
+        if (!strcmp(status, said[i][0]))
+            return said[i][1];
+    return NULL;
 }
 
 void agency_console_notice(void *role, const void *caller, const http_request *req,
@@ -338,7 +375,29 @@ void agency_console_notice(void *role, const void *caller, const http_request *r
                           "/console/notices");
         return;
     }
-    notice_page(c, req, resp, &u, ref, NULL);
+    notice_page(c, req, resp, &u, ref, cancelled_message(req));
+}
+
+typedef struct certificate_download {
+    char ref[FIELD_REFERENCE_MAX + 1];
+    char user[CONSOLE_NAME_MAX + 1];
+    int pdf;
+} certificate_download;
+
+/* The hub's answer goes to the browser as a file to keep. */
+static void certificate_as_file(void *ctx, http_response *resp)
+{
+    certificate_download *d = ctx;
+    char disp[FIELD_REFERENCE_MAX + 80];
+
+    snprintf(disp, sizeof disp, "attachment; filename=\"certificate-%s.%s\"", d->ref,
+             d->pdf ? "pdf" : "json");
+    if (resp->status == 200)
+        http_add_header(resp, "Content-Disposition", disp);
+    console_web_headers(resp);
+    log_info("agency console: %s downloaded the certificate of %s (%s): %d", d->user, d->ref,
+             d->pdf ? "pdf" : "json", resp->status);
+    free(d);
 }
 
 void agency_console_certificate(void *role, const void *caller, const http_request *req,
@@ -346,11 +405,11 @@ void agency_console_certificate(void *role, const void *caller, const http_reque
 {
     agency_console *c = agency_console_of(role, resp);
     const char *format = http_query(req, "format");
-    char ref[FIELD_REFERENCE_MAX + 1], disp[FIELD_REFERENCE_MAX + 80];
+    char ref[FIELD_REFERENCE_MAX + 1];
     int pdf = format && !strcmp(format, "pdf");
+    certificate_download *d;
     const char *notice;
     console_user u;
-    http_client *hub;
     json_t *o = NULL;
 
     (void)caller;
@@ -372,33 +431,55 @@ void agency_console_certificate(void *role, const void *caller, const http_reque
                           "/console/notices");
         return;
     }
-    if (!(hub = http_client_new(c->cfg->hub_url, c->cfg->hub_key))) {
+    if (!(d = calloc(1, sizeof *d))) {
         json_decref(o);
         console_web_error(resp, 500, "메모리 부족", "Out of memory.", "/console");
         return;
     }
-    agency_api_proxy_certificate(hub, notice, pdf, resp);
-    http_client_free(hub);
-    snprintf(disp, sizeof disp, "attachment; filename=\"certificate-%s.%s\"", ref,
-             pdf ? "pdf" : "json");
-    if (resp->status == 200)
-        http_add_header(resp, "Content-Disposition", disp);
-    console_web_headers(resp);
-    log_info("agency console: %s downloaded the certificate of %s (%s)", u.name, ref,
-             pdf ? "pdf" : "json");
+    snprintf(d->ref, sizeof d->ref, "%s", ref);
+    snprintf(d->user, sizeof d->user, "%s", u.name);
+    d->pdf = pdf;
+    agency_api_certificate(c->api, req, notice, pdf, certificate_as_file, d, resp);
     json_decref(o);
+}
+
+typedef struct cancel_by {
+    char ref[FIELD_REFERENCE_MAX + 1];
+    char user[CONSOLE_NAME_MAX + 1];
+} cancel_by;
+
+/* A cancel done goes back to the notice's page, which says so (and a
+ * reload does not cancel twice); one refused says why. */
+static void cancel_done(void *ctx, int status, const agency_cancel_result *r,
+                        http_response *resp)
+{
+    cancel_by *by = ctx;
+    buf loc;
+
+    log_info("agency console: %s cancelled %s: %d %s", by->user, by->ref, status,
+             status == 200 ? r->status : r->error);
+    if (status == 200) {
+        buf_init(&loc, 160);
+        buf_puts(&loc, "/console/notices/");
+        url_part(&loc, by->ref);
+        buf_puts(&loc, "?cancelled=");
+        url_part(&loc, r->status);
+        console_web_redirect(resp, loc.broken ? "/console/notices" : loc.data);
+        buf_free(&loc);
+    } else {
+        console_web_error(resp, status, "취소할 수 없습니다.", r->error, "/console/notices");
+    }
+    free(by);
 }
 
 void agency_console_cancel(void *role, const void *caller, const http_request *req,
                            http_response *resp)
 {
     agency_console *c = agency_console_of(role, resp);
-    char ref[FIELD_REFERENCE_MAX + 1], msg[200];
-    agency_cancel_result r = {0};
+    char ref[FIELD_REFERENCE_MAX + 1];
     console_user u;
-    http_client *hub;
+    cancel_by *by;
     form f = {0};
-    int status;
 
     (void)caller;
     if (!c || !agency_console_require(c, req, resp, CONSOLE_SENDER, &u) ||
@@ -409,19 +490,13 @@ void agency_console_cancel(void *role, const void *caller, const http_request *r
     if (path_ref(req, ref) != 0) {
         console_web_error(resp, 404, "그런 알림이 없습니다.", "No such notice.",
                           "/console/notices");
-    } else if (!(hub = http_client_new(c->cfg->hub_url, c->cfg->hub_key))) {
+    } else if (!(by = calloc(1, sizeof *by))) {
         console_web_error(resp, 500, "메모리 부족", "Out of memory.", "/console");
     } else {
-        status = agency_api_cancel(c->api, hub, ref, form_get(&f, "reason") ?: "", &r);
-        http_client_free(hub);
-        log_info("agency console: %s cancelled %s: %d %s", u.name, ref, status,
-                 status == 200 ? r.status : r.error);
-        if (status == 200) {
-            snprintf(msg, sizeof msg, "취소되었습니다 / Cancelled: %s (%s)", r.status, r.state);
-            notice_page(c, req, resp, &u, ref, msg);
-        } else {
-            console_web_error(resp, status, "취소할 수 없습니다.", r.error, "/console/notices");
-        }
+        snprintf(by->ref, sizeof by->ref, "%s", ref);
+        snprintf(by->user, sizeof by->user, "%s", u.name);
+        agency_api_cancel_later(c->api, req, ref, form_get(&f, "reason") ?: "", cancel_done, by,
+                                resp);
     }
     form_free(&f);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "agency_api.h"
+#include "http_offload.h"
 #include "metrics.h"
 
 static const metrics_query queues[] = {
@@ -45,10 +46,14 @@ void agency_metrics_render(agency_api *a, buf *b)
 
     metrics_info(b, "agency");
     metrics_family(b, "herald_agency_api_notice_waits", "gauge",
-                   "Server threads waiting in POST /v1/notices for the hub's answer; all but "
-                   "one may, further posts are answered 202 queued at once.");
+                   "Posts to POST /v1/notices waiting for the hub's answer, each on a thread "
+                   "of its own; past a peer's share, posts are answered 202 queued at once.");
     metrics_sample_u64(b, "herald_agency_api_notice_waits", NULL, 0,
                        (uint64_t)agency_api_notice_waits());
+    metrics_family(b, "herald_agency_hub_waits", "gauge",
+                   "Requests waiting for the hub on threads of their own: posts, cancels, "
+                   "certificates and notices' evidence.");
+    metrics_sample_u64(b, "herald_agency_hub_waits", NULL, 0, (uint64_t)http_offload_running());
     metrics_db_render(&a->queues, b);
     metrics_db_sizes(b, files, 1);
 }

@@ -21,6 +21,7 @@
 #include "batch.h"
 #include "clock.h"
 #include "http_client.h"
+#include "http_offload.h"
 #include "http_server.h"
 #include "log.h"
 
@@ -496,15 +497,16 @@ static int load_keys(agency_server *s, char *err, size_t errlen)
     return 0;
 }
 
-/* The posts still waiting for the hub's answer, on threads of their own,
- * are answered 503 when the HTTP server stops; their threads return once
- * the intake halts, and must be gone before it is freed (one server a
- * process: the count is the process's). */
+/* The calls still waiting for the hub on threads of their own (posts,
+ * cancels, certificates, evidence) are answered 503 when the HTTP server
+ * stops; their threads return once the intake halts and calls_end
+ * passes, and must be gone before the intake and the databases are
+ * freed (one server a process: the count is the process's). */
 static void stop_intakes(agency_server *s)
 {
     agency_intake_halt(s->intake);
     agency_intake_halt(s->test_intake);
-    agency_api_notice_waits_drain();
+    http_offload_drain();
     agency_intake_stop(s->intake);
     agency_intake_stop(s->test_intake);
 }
@@ -535,7 +537,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, con
         return NULL;
     }
     s->api = (agency_api){.cfg = cfg, .db = s->db, .queued = kick_reporter, .queued_ctx = s,
-                          .keys = &s->keys, .nlive = s->api.nlive};
+                          .keys = &s->keys, .nlive = s->api.nlive, .calls_end = &s->calls_end};
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_jobs_interrupt(s->db, at);
     pthread_mutex_init(&s->lock, NULL);

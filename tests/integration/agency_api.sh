@@ -477,6 +477,51 @@ check "... the five that waited got 201 once the hub went on" \
 	bash -c "[ \"\$(for i in 1 2 3 4 5; do tail -n1 held\$i.out; echo; done | sort -u)\" = 201 ]"
 check "... and the sixth went too" bash -c "for _ in \$(seq 1 100); do
 		[ \"\$(curl -s -H 'Authorization: Bearer $KEY' '$API/v1/notices/tax-2026-000106' | jq -r .state)\" = accepted ] && exit 0; sleep 0.1; done; exit 1"
+# The other calls that ask the hub before they answer hold no server
+# thread either: with the hub stalled, three GETs (the hub's evidence), a
+# certificate and a cancel wait at once, five as before; a sixth
+# certificate is told to come back (503, Retry-After) and a GET is
+# answered without the evidence, at once; other requests are answered
+# meanwhile; once the hub goes on, the five get their answers.
+kill -STOP "$HUBPID"
+hubwaits() { curl -s "$API/metrics" | awk '$1 == "herald_agency_hub_waits" {print $2}'; }
+held=()
+for i in 1 2 3; do
+	curl -s -o hget$i.json -w '%{http_code}\n' --max-time 60 "${AUTH[@]}" "$API/v1/notices/tax-2026-000001" >hget$i.code &
+	held+=($!)
+done
+curl -s -o hcert.json -w '%{http_code}\n' --max-time 60 "${AUTH[@]}" "$API/v1/notices/tax-2026-000001/certificate" >hcert.code &
+held+=($!)
+curl -s -o hcancel.json -w '%{http_code}\n' --max-time 60 "${AUTH[@]}" -H 'Content-Type: application/json' \
+	--data '{"reason":"sent in error"}' "$API/v1/notices/tax-2026-000106/cancel" >hcancel.code &
+held+=($!)
+for _ in $(seq 1 200); do [ "$(hubwaits)" = 5 ] && break; sleep 0.05; done
+nwait=$(hubwaits)
+t0=$(date +%s%N)
+curl -s -D hcert6.hdr -o hcert6.json -w '%{http_code}\n' --max-time 5 "${AUTH[@]}" "$API/v1/notices/tax-2026-000001/certificate" >hcert6.code
+curl -s -o hget6.json -w '%{http_code}\n' --max-time 5 "${AUTH[@]}" "$API/v1/notices/tax-2026-000001" >hget6.code
+ms=$((($(date +%s%N) - t0) / 1000000))
+slow=0
+for i in $(seq 1 8); do
+	t0=$(date +%s%N)
+	code=$(curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "$API/openapi.json")
+	took=$((($(date +%s%N) - t0) / 1000000))
+	[ "$code" = 200 ] && [ $took -lt 1000 ] || slow=$((slow + 1))
+done
+kill -CONT "$HUBPID"
+wait "${held[@]}"
+echo "# calls waiting for the stalled hub: $nwait; the sixth certificate and GET in $ms ms: $(cat hcert6.code hget6.code | tr '\n' ' ')"
+check "with the hub stalled, GETs, a certificate and a cancel from one source wait at once: 5 on 4 server threads" \
+	[ "$nwait" = 5 ]
+check "... a sixth certificate is told to come back (503 with Retry-After) and a GET answers without evidence, at once" \
+	bash -c "[ \"\$(cat hcert6.code)\" = 503 ] && grep -qi '^retry-after: ' hcert6.hdr &&
+		jq -e '.status == 503' hcert6.json >/dev/null && [ \"\$(cat hget6.code)\" = 200 ] &&
+		jq -e '.notice != null and (has(\"evidence\") | not)' hget6.json >/dev/null && [ $ms -lt 3000 ]"
+check "... other requests are answered meanwhile: 8 of 8 within 1 s" [ "$slow" = 0 ]
+check "... and once the hub goes on, the GETs have the hub's evidence, the certificate and the cancel their answers" \
+	bash -c "[ \"\$(cat hget1.code hget2.code hget3.code hcert.code hcancel.code | sort -u)\" = 200 ] &&
+		jq -e -s 'all(.evidence[0].event == \"SubmissionAcceptance\")' hget1.json hget2.json hget3.json >/dev/null &&
+		jq -e '.leaves == []' hcert.json >/dev/null && jq -e '.status != null' hcancel.json >/dev/null"
 
 # ---- a payment reference (after the callbacks were counted) ----
 r=$(http POST "$API/v1/notices" "$(bad '.reference = "tax-2026-000090" | .payment = {"amount_krw":98000,"payment_code":"GIRO-B","payment_due":"2026-12-20"}')" "${AUTH[@]}")

@@ -303,8 +303,8 @@ check "a console page says Cache-Control once: no-store" \
 	bash -c "[ \$(grep -ci '^cache-control:' page.hdr) = 1 ] && grep -qi '^cache-control: no-store' page.hdr"
 check "and as JSON" bash -c "curl -s -b viewer.jar '$C/notices/csv-3/certificate?format=json' | jq -e . >/dev/null"
 TOK=$(token_of admin.jar "$C/notices/csv-3")
-check "the admin cancels a notice" \
-	bash -c "curl -s -b admin.jar -H 'Origin: $ORIGIN' --data 'csrf=$TOK&reason=sent+by+mistake' '$C/notices/csv-3/cancel' | grep -q 'Cancelled'"
+check "the admin cancels a notice: to its page, which says so" \
+	bash -c "curl -s -L -b admin.jar -H 'Origin: $ORIGIN' --data 'csrf=$TOK&reason=sent+by+mistake' '$C/notices/csv-3/cancel' | grep -q 'Cancelled: cancelled'"
 check "cancelled moves to 1" until_count 7 1
 
 # ---- paper letters and templates ----
