@@ -21,6 +21,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS console_sessions("
     " id_hash TEXT PRIMARY KEY, console TEXT NOT NULL, name TEXT NOT NULL,"
     " created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL);"
+    /* Browsers each account signed in from (console_device.c). */
+    "CREATE TABLE IF NOT EXISTS console_devices("
+    " id_hash TEXT PRIMARY KEY, console TEXT NOT NULL, name TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS console_devices_made ON console_devices(console, created_ms);"
     /* login_guard.h's state: failures per (account, source), and the
      * sources blocked for spraying many accounts. */
     "CREATE TABLE IF NOT EXISTS console_login_pairs("
@@ -186,13 +191,14 @@ int console_user_remove(console_auth *a, const char *name)
     int n;
 
     pthread_mutex_lock(&a->lock);
-    /* One transaction: an account gone and its sessions left would come
-     * back to life with the next account of that name. */
+    /* One transaction: an account gone and its sessions (or devices) left
+     * would come back to life with the next account of that name. */
     n = db_begin(a->db) == 0
             ? run_for_name(a, "DELETE FROM console_users WHERE console = ? AND name = ?", name)
             : -1;
     if (n >= 0 &&
         (run_for_name(a, "DELETE FROM console_sessions WHERE console = ? AND name = ?", name) < 0 ||
+         run_for_name(a, "DELETE FROM console_devices WHERE console = ? AND name = ?", name) < 0 ||
          db_commit(a->db) != 0))
         n = -1;
     if (n < 0)
@@ -228,13 +234,15 @@ int console_user_list(console_auth *a, void (*each)(void *ctx, const console_use
 /* ---- the sign-in check ---- */
 
 /* What the guard needs, read under the lock. */
-static int guard_view(console_auth *a, const char *name, const char *source, long long now_ms,
-                      login_view *v)
+static int guard_view(console_auth *a, const char *name, const char *source, const char *device,
+                      long long now_ms, login_view *v)
 {
     sqlite3_stmt *st;
     int rc;
 
     memset(v, 0, sizeof *v);
+    if ((v->known_device = console_device_known_locked(a, name, device, now_ms)) < 0)
+        return -1;
     st = db_prepare(a->db, "SELECT until_ms FROM console_blocked_sources"
                            " WHERE console = ? AND source = ?");
     if (!st)
@@ -429,12 +437,12 @@ static int step_take(console_auth *a, const char *name, uint64_t step)
 
 /* Counts the attempt as failed before anything is checked. */
 static console_signin_result guard_enter(console_auth *a, const char *name, const char *source,
-                                         long long now_ms, account *acc, int *found,
-                                         long long *wait_ms, login_verdict *why)
+                                         const char *device, long long now_ms, account *acc,
+                                         int *found, long long *wait_ms, login_verdict *why)
 {
     login_view v;
 
-    if (guard_view(a, name, source, now_ms, &v) != 0)
+    if (guard_view(a, name, source, device, now_ms, &v) != 0)
         return CONSOLE_SIGNIN_ERROR;
     *why = login_guard_decide(&v, now_ms, wait_ms);
     if (*why != LOGIN_GO)
@@ -450,8 +458,9 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
 }
 
 console_signin_result console_signin(console_auth *a, const char *name, const char *password,
-                                     const char *code, const char *source, long long now_ms,
-                                     console_user *who, long long *wait_ms, login_verdict *why)
+                                     const char *code, const char *source, const char *device,
+                                     long long now_ms, console_user *who, long long *wait_ms,
+                                     login_verdict *why)
 {
     account acc = {0};
     console_signin_result r;
@@ -463,7 +472,7 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     if (!console_name_ok(name) || !password || strlen(password) > CONSOLE_PASSWORD_MAX)
         return CONSOLE_SIGNIN_WRONG;
     pthread_mutex_lock(&a->lock);
-    r = guard_enter(a, name, source, now_ms, &acc, &found, wait_ms, why);
+    r = guard_enter(a, name, source, device, now_ms, &acc, &found, wait_ms, why);
     pthread_mutex_unlock(&a->lock);
     if (r != CONSOLE_SIGNIN_OK)
         return r;

@@ -79,10 +79,23 @@ typedef enum console_signin_result {
 /* Checks a sign-in from source (the peer's address) at now_ms under the
  * guard. The attempt is counted as failed before the hash is checked, so
  * that parallel guesses cannot slip past the limit, and taken back when
- * it succeeds. A TOTP step, once used, is refused after. */
+ * it succeeds. A TOTP step, once used, is refused after. device: the
+ * browser's device cookie (NULL: none), which passes the account's
+ * spacing when it is one the account signed in from. */
 console_signin_result console_signin(console_auth *a, const char *name, const char *password,
-                                     const char *code, const char *source, long long now_ms,
-                                     console_user *who, long long *wait_ms, login_verdict *why);
+                                     const char *code, const char *source, const char *device,
+                                     long long now_ms, console_user *who, long long *wait_ms,
+                                     login_verdict *why);
+
+/* Devices (console_device.c): a browser that signed in to an account
+ * keeps a cookie naming it for CONSOLE_DEVICE_MS, so that the account's
+ * sign-in spacing, which failures from many sources set off, never keeps
+ * its owner out. remember: after a sign-in as name, 1 with a new cookie
+ * value in id when device (NULL: none) is not already one of name's, 0
+ * when it is, -1 on a database error. */
+#define CONSOLE_DEVICE_MS (90LL * 24 * 60 * 60 * 1000)
+int console_device_remember(console_auth *a, const char *name, const char *device,
+                            long long now_ms, char id[CONSOLE_SESSION_LEN + 1]);
 
 /* A new session for who (as console_signin read the account: its name
  * and created_ms), its cookie value in id. 0, or -1 (also when that

@@ -1,5 +1,6 @@
-/* console_auth_internal.h -- what console_auth.c and console_session.c
- * share: the connection, its lock, and which console it serves. */
+/* console_auth_internal.h -- what console_auth.c, console_session.c and
+ * console_device.c share: the connection, its lock, and which console it
+ * serves. */
 #ifndef HERALD_CONSOLE_AUTH_INTERNAL_H
 #define HERALD_CONSOLE_AUTH_INTERNAL_H
 
@@ -14,5 +15,14 @@ struct console_auth {
     char console[16];
     char dummy_hash[128]; /* checked for unknown names, so they cost the same */
 };
+
+/* hex(SHA-256(id)), what the tables keep of a cookie value; -1 when id
+ * is not CONSOLE_SESSION_LEN lower-case hex digits. */
+int console_id_hash(const char *id, char out[65]);
+
+/* Under a->lock: 1 when device is a cookie of name's, made less than
+ * CONSOLE_DEVICE_MS ago; 0 when not (or NULL), -1 on a database error. */
+int console_device_known_locked(console_auth *a, const char *name, const char *device,
+                                long long now_ms);
 
 #endif

@@ -209,7 +209,7 @@ void console_signin_post(const console_site *s, const http_request *req, http_re
     long long wait_ms;
     login_verdict why;
     form f = {0};
-    const char *name;
+    const char *name, *device;
 
     if (!console_web_post(s->web, req, resp, &f, 0)) {
         form_free(&f);
@@ -217,8 +217,10 @@ void console_signin_post(const console_site *s, const http_request *req, http_re
     }
     console_web_source(req, source);
     name = form_get(&f, "name");
+    device = console_web_device(s->web, req);
     switch (console_signin(s->web->auth, name ? name : "", form_get(&f, "password"),
-                           form_get(&f, "code"), source, clock_now_ms(), &u, &wait_ms, &why)) {
+                           form_get(&f, "code"), source, device, clock_now_ms(), &u, &wait_ms,
+                           &why)) {
     case CONSOLE_SIGNIN_OK:
         if (console_session_new(s->web->auth, &u, clock_now_ms(), id) != 0) {
             console_web_error(resp, 500, "세션을 만들 수 없습니다.", "Cannot start a session.",
@@ -226,6 +228,10 @@ void console_signin_post(const console_site *s, const http_request *req, http_re
             break;
         }
         console_web_set_session(s->web, resp, id);
+        /* Without it, the sign-in still stands: the browser is spaced
+         * like any other next time. */
+        if (console_device_remember(s->web->auth, u.name, device, clock_now_ms(), id) == 1)
+            console_web_set_device(s->web, resp, id);
         console_web_redirect(resp, "/console");
         log_info("%s console: %s (%s) signed in from %s", s->web->console, u.name,
                  console_role_name(u.role), source);

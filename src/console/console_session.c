@@ -9,8 +9,7 @@
 #include "db.h"
 #include "log.h"
 
-/* hex(SHA-256(id)); -1 when id is not 64 lower-case hex digits. */
-static int id_hash(const char *id, char out[65])
+int console_id_hash(const char *id, char out[65])
 {
     uint8_t h[SHA256_LEN];
 
@@ -35,7 +34,7 @@ int console_session_new(console_auth *a, const console_user *who, long long now_
     random_bytes(raw, sizeof raw);
     hex_encode(id, raw, sizeof raw);
     secure_wipe(raw, sizeof raw);
-    id_hash(id, hash);
+    console_id_hash(id, hash);
     pthread_mutex_lock(&a->lock);
     /* Sessions past their time go as new ones come. */
     st = db_prepare(a->db, "DELETE FROM console_sessions WHERE last_ms <= ? OR created_ms <= ?");
@@ -87,7 +86,7 @@ int console_session_get(console_auth *a, const char *id, long long now_ms, conso
     long long last = 0;
     int rc, found = 0;
 
-    if (id_hash(id, hash) != 0)
+    if (console_id_hash(id, hash) != 0)
         return 0;
     pthread_mutex_lock(&a->lock);
     /* The account must still exist with its role now, not at sign-in. */
@@ -126,7 +125,7 @@ void console_session_end(console_auth *a, const char *id)
     char hash[65];
     sqlite3_stmt *st;
 
-    if (id_hash(id, hash) != 0)
+    if (console_id_hash(id, hash) != 0)
         return;
     pthread_mutex_lock(&a->lock);
     st = db_prepare(a->db, "DELETE FROM console_sessions WHERE id_hash = ?");

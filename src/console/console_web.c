@@ -18,6 +18,7 @@ int console_web_init(console_web *w, console_auth *auth, const char *console,
     snprintf(w->console, sizeof w->console, "%s", console);
     snprintf(w->cookie, sizeof w->cookie, "herald_%s_console", console);
     snprintf(w->pre_cookie, sizeof w->pre_cookie, "herald_%s_pre", console);
+    snprintf(w->device_cookie, sizeof w->device_cookie, "herald_%s_device", console);
     if (csrf_origin_of(public_url, w->origin) != 0)
         return -1;
     w->secure = !strncmp(w->origin, "https://", 8);
@@ -99,6 +100,18 @@ void console_web_clear_session(console_web *w, const http_request *req, http_res
     if (id)
         console_session_end(w->auth, id);
     set_cookie(w, resp, w->cookie, "", 0);
+}
+
+const char *console_web_device(const console_web *w, const http_request *req)
+{
+    const char *v = http_cookie(req, w->device_cookie);
+
+    return cookie_ok(v) ? v : NULL;
+}
+
+void console_web_set_device(console_web *w, http_response *resp, const char *id)
+{
+    set_cookie(w, resp, w->device_cookie, id, (long)(CONSOLE_DEVICE_MS / 1000));
 }
 
 void console_web_source(const http_request *req, char out[CONSOLE_SOURCE_MAX])

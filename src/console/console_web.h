@@ -28,6 +28,7 @@ typedef struct console_web {
     char console[16];     /* "agency" */
     char cookie[48];      /* the session cookie's name */
     char pre_cookie[48];  /* the sign-in form's cookie */
+    char device_cookie[48]; /* the browser's, once it signed in (console_device.c) */
     char origin[CSRF_ORIGIN_MAX];
     int secure;           /* cookies get Secure */
     uint8_t csrf_key[CSRF_KEY_LEN];
@@ -50,6 +51,10 @@ void console_web_pre_token(console_web *w, const http_request *req, http_respons
 /* Starts and ends the session cookie. */
 void console_web_set_session(console_web *w, http_response *resp, const char *id);
 void console_web_clear_session(console_web *w, const http_request *req, http_response *resp);
+/* The device cookie's value (NULL: none), and a new one kept
+ * CONSOLE_DEVICE_MS. */
+const char *console_web_device(const console_web *w, const http_request *req);
+void console_web_set_device(console_web *w, http_response *resp, const char *id);
 
 /* Checks a POST: origin, then the form (parsed into f, which the caller
  * frees) and its token, bound to the session when signed_in, else to the

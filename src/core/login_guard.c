@@ -37,7 +37,7 @@ login_verdict login_guard_decide(const login_view *v, long long now_ms, long lon
             return LOGIN_WAIT_PAIR;
         }
     }
-    if (v->phone_failures >= LOGIN_GUARD_PHONE_SLOW_AFTER) {
+    if (v->phone_failures >= LOGIN_GUARD_PHONE_SLOW_AFTER && !v->known_device) {
         until = v->phone_last_ms + LOGIN_GUARD_PHONE_STEP_MS;
         if (until > now_ms) {
             *wait_ms = until - now_ms;

@@ -13,7 +13,8 @@
  *   - per phone, from every source: each source's failures count at most
  *     LOGIN_GUARD_PAIR_FREE, so one source cannot raise it alone; past
  *     LOGIN_GUARD_PHONE_SLOW_AFTER in the window, attempts on the phone are
- *     spaced LOGIN_GUARD_PHONE_STEP_MS apart. It slows, never locks.
+ *     spaced LOGIN_GUARD_PHONE_STEP_MS apart. It slows, never locks; and
+ *     a device known to the account (login_view) is not spaced at all.
  *   - per source, over every phone: failures on LOGIN_GUARD_SPRAY_PHONES
  *     phones in the window, or LOGIN_GUARD_SPRAY_FAILURES failures counted
  *     by the pairs it used in the window, block the source for
@@ -51,6 +52,12 @@ typedef struct login_view {
     login_pair pair;
     int phone_failures;             /* in the window, each source's capped */
     long long phone_last_ms;        /* the phone's latest failure */
+    /* The attempt comes from a device that signed in to this account
+     * before (a console's device cookie): the phone's spacing does not
+     * hold it back, or sources failing in turn, one attempt as each wait
+     * ends, would keep the owner out for as long as they went on. Its
+     * source's own pair still counts. */
+    int known_device;
 } login_view;
 
 typedef enum login_verdict {

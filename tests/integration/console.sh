@@ -155,6 +155,19 @@ check "an attacker's repeated failures from one source are slowed: 429 ($codes)"
 check "... and logged" grep -q 'sign-in as officer from 127.0.0.2 refused: too many failures for this account from this source' agency.log
 check "the victim signs in at once from another source" \
 	[ "$(signin victim.jar officer 'a long enough password for officer' "$(totp "$VICTIM")" 127.0.0.3)" = 303 ]
+# Sources failing in turn on the account space its attempts 30 s apart
+# for everyone; the victim's browser, which signed in before, passes.
+check "the sign-in leaves the browser a device cookie (HttpOnly, SameSite=Strict, 90 days)" \
+	grep -qi '^set-cookie: herald_agency_device=[0-9a-f]\{64\}; Path=/console; Max-Age=7776000; HttpOnly; SameSite=Strict' victim.jar.hdr
+for s in 4 5 6 7; do
+	for i in 1 2 3; do signin "atk$s.jar" officer "wrong guess $s$i" 000000 127.0.0.$s >/dev/null; done
+done
+r=$(signin fresh.jar officer 'a long enough password for officer' "$(totp "$VICTIM" 1)" 127.0.0.8)
+check "four sources failing in turn space the account's sign-ins: the owner on a new browser waits ($r)" \
+	bash -c "[ $r = 429 ] && grep -q 'sign-in as officer from 127.0.0.8 refused: this account is being tried from many sources' agency.log"
+grep -v 'herald_agency_console' victim.jar >device.jar
+check "... on the browser it signed in from before, the owner signs in at once (303)" \
+	[ "$(signin device.jar officer 'a long enough password for officer' "$(totp "$VICTIM" 1)" 127.0.0.8)" = 303 ]
 
 # ---- roles ----
 check "the viewer signs in" \

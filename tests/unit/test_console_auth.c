@@ -69,7 +69,7 @@ static console_signin_result try(fixture *f, const char *pw, const char *code, c
     long long wait;
     login_verdict why;
 
-    return console_signin(f->a, "ana", pw, code, src, now, u, &wait, &why);
+    return console_signin(f->a, "ana", pw, code, src, NULL, now, u, &wait, &why);
 }
 
 static void password_and_code_sign_in_once(void **state)
@@ -92,7 +92,8 @@ static void password_and_code_sign_in_once(void **state)
     /* an unknown name */
     long long wait;
     login_verdict why;
-    assert_int_equal(console_signin(f->a, "bob", PW, "123456", "10.0.0.1", T0, &u, &wait, &why),
+    assert_int_equal(console_signin(f->a, "bob", PW, "123456", "10.0.0.1", NULL, T0, &u, &wait,
+                                    &why),
                      CONSOLE_SIGNIN_WRONG);
 }
 
@@ -105,13 +106,51 @@ static void an_attacker_slows_only_their_own_source(void **state)
     int waited = 0;
 
     for (int i = 0; i < 8; i++, now += 100)
-        if (console_signin(f->a, "ana", "guess", "000000", "10.6.6.6", now, &u, &wait, &why) ==
-            CONSOLE_SIGNIN_WAIT)
+        if (console_signin(f->a, "ana", "guess", "000000", "10.6.6.6", NULL, now, &u, &wait,
+                           &why) == CONSOLE_SIGNIN_WAIT)
             waited = 1;
     assert_true(waited);
     assert_int_equal(why, LOGIN_WAIT_PAIR);
     /* the owner, from their own machine, at once */
     assert_int_equal(try(f, PW, code_at(f, now), "10.0.0.1", now, &u), CONSOLE_SIGNIN_OK);
+}
+
+/* Four sources failing in turn on an account space its attempts 30 s
+ * apart, for everyone: a browser that signed in to it before passes. */
+static void a_known_device_passes_the_accounts_spacing(void **state)
+{
+    fixture *f = *state;
+    char device[CONSOLE_SESSION_LEN + 1], other[CONSOLE_SESSION_LEN + 1];
+    console_user u;
+    long long now = T0, wait;
+    login_verdict why;
+
+    assert_int_equal(try(f, PW, code_at(f, now), "10.0.0.1", now, &u), CONSOLE_SIGNIN_OK);
+    assert_int_equal(console_device_remember(f->a, "ana", NULL, now, device), 1);
+    assert_int_equal(console_device_remember(f->a, "ana", device, now, other), 0);
+    now += 31000;
+    for (int s = 1; s <= 4; s++) {
+        char src[16];
+        snprintf(src, sizeof src, "10.9.9.%d", s);
+        for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++, now += 10)
+            console_signin(f->a, "ana", "guess", "000000", src, NULL, now, &u, &wait, &why);
+    }
+    now += 10;
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", NULL, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_WAIT);
+    assert_int_equal(why, LOGIN_WAIT_PHONE);
+    /* another account's device, or none of ours, is spaced like anyone */
+    memset(other, '0', CONSOLE_SESSION_LEN);
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", other, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_WAIT);
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", device, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_OK);
+    /* forgotten with the account */
+    assert_int_equal(console_user_remove(f->a, "ana"), 1);
+    assert_int_equal(console_device_remember(f->a, "ana", device, now, other), 1);
 }
 
 static void a_source_trying_many_accounts_is_blocked(void **state)
@@ -124,9 +163,9 @@ static void a_source_trying_many_accounts_is_blocked(void **state)
 
     for (int i = 0; i < LOGIN_GUARD_SPRAY_PHONES; i++) {
         snprintf(name, sizeof name, "user%d", i);
-        console_signin(f->a, name, "guess", "000000", "10.6.6.6", T0 + i, &u, &wait, &why);
+        console_signin(f->a, name, "guess", "000000", "10.6.6.6", NULL, T0 + i, &u, &wait, &why);
     }
-    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, T0), "10.6.6.6", T0 + 100, &u,
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, T0), "10.6.6.6", NULL, T0 + 100, &u,
                                     &wait, &why),
                      CONSOLE_SIGNIN_WAIT);
     assert_int_equal(why, LOGIN_SOURCE_BLOCKED);
@@ -161,7 +200,7 @@ static void failures_are_forgotten_after_a_day(void **state)
 
     for (int i = 0; i < LOGIN_GUARD_SPRAY_PHONES + 2; i++) {
         snprintf(name, sizeof name, "user%d", i);
-        console_signin(f->a, name, "guess", "000000", "10.6.6.6", T0 + i, &u, &wait, &why);
+        console_signin(f->a, name, "guess", "000000", "10.6.6.6", NULL, T0 + i, &u, &wait, &why);
     }
     assert_int_equal(rows(f, "console_login_pairs"), LOGIN_GUARD_SPRAY_PHONES);
     assert_int_equal(rows(f, "console_blocked_sources"), 1);
@@ -273,6 +312,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(password_and_code_sign_in_once, setup, teardown),
         cmocka_unit_test_setup_teardown(an_attacker_slows_only_their_own_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_known_device_passes_the_accounts_spacing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_source_trying_many_accounts_is_blocked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(failures_are_forgotten_after_a_day, setup, teardown),

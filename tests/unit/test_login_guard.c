@@ -96,6 +96,26 @@ static void phone_slows_never_locks(void **state)
     assert_int_equal(login_guard_phone_weight(-1), 0);
 }
 
+/* A device that signed in to the account before passes the phone's
+ * spacing, not its own source's pair wait nor a block. */
+static void known_device_not_spaced(void **state)
+{
+    login_view v;
+    long long wait;
+    (void)state;
+
+    memset(&v, 0, sizeof v);
+    v.phone_failures = LOGIN_GUARD_PHONE_SLOW_AFTER;
+    v.phone_last_ms = T0;
+    v.known_device = 1;
+    assert_int_equal(decide(&v, T0 + 1, &wait), LOGIN_GO);
+    v.pair = (login_pair){LOGIN_GUARD_PAIR_FREE + 1, T0};
+    assert_int_equal(decide(&v, T0 + 1, &wait), LOGIN_WAIT_PAIR);
+    v.pair = (login_pair){0, 0};
+    v.source_blocked_until = T0 + 10;
+    assert_int_equal(decide(&v, T0 + 1, &wait), LOGIN_SOURCE_BLOCKED);
+}
+
 static void spraying_blocks_source(void **state)
 {
     login_view v;
@@ -149,6 +169,7 @@ int main(void)
         cmocka_unit_test(attacker_pair_waits_victim_goes),
         cmocka_unit_test(pair_forgotten_after_a_day),
         cmocka_unit_test(phone_slows_never_locks),
+        cmocka_unit_test(known_device_not_spaced),
         cmocka_unit_test(spraying_blocks_source),
         cmocka_unit_test(phones_are_masked),
         cmocka_unit_test(signup_window_limits),

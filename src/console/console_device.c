@@ -1,0 +1,90 @@
+/* console_device.c -- the browsers each account signed in from.
+ *
+ * Once many sources fail on an account, the sign-in limits space its
+ * attempts 30 s apart (login_guard.h): that slows guessing spread over
+ * many addresses. But four addresses failing in turn, one attempt as
+ * each wait ended, kept the account's owner out for as long as they went
+ * on, with the right password and code. A browser that signed in to the
+ * account holds a device cookie, and the spacing does not hold it back;
+ * its own source's failures still count. As with sessions, only the
+ * SHA-256 of the cookie is stored: a copy of the database names no
+ * device. */
+#include <string.h>
+
+#include "console_auth.h"
+#include "console_auth_internal.h"
+#include "crypto.h"
+#include "db.h"
+
+int console_device_known_locked(console_auth *a, const char *name, const char *device,
+                                long long now_ms)
+{
+    char hash[65];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!device || console_id_hash(device, hash) != 0)
+        return 0;
+    st = db_prepare(a->db, "SELECT 1 FROM console_devices WHERE id_hash = ? AND console = ?"
+                           " AND name = ? AND created_ms > ?");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, hash);
+    db_bind_text(st, 2, a->console);
+    db_bind_text(st, 3, name);
+    sqlite3_bind_int64(st, 4, now_ms - CONSOLE_DEVICE_MS);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Devices past their time go as new ones come. */
+static void devices_expire(console_auth *a, long long now_ms)
+{
+    sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM console_devices WHERE console = ?"
+                                         " AND created_ms <= ?");
+
+    if (!st)
+        return;
+    db_bind_text(st, 1, a->console);
+    sqlite3_bind_int64(st, 2, now_ms - CONSOLE_DEVICE_MS);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+int console_device_remember(console_auth *a, const char *name, const char *device,
+                            long long now_ms, char id[CONSOLE_SESSION_LEN + 1])
+{
+    uint8_t raw[32];
+    char hash[65];
+    sqlite3_stmt *st;
+    int rc;
+
+    pthread_mutex_lock(&a->lock);
+    rc = console_device_known_locked(a, name, device, now_ms);
+    if (rc != 0) {
+        pthread_mutex_unlock(&a->lock);
+        return rc < 0 ? -1 : 0;
+    }
+    devices_expire(a, now_ms);
+    random_bytes(raw, sizeof raw);
+    hex_encode(id, raw, sizeof raw);
+    secure_wipe(raw, sizeof raw);
+    console_id_hash(id, hash);
+    st = db_prepare(a->db, "INSERT INTO console_devices(id_hash, console, name, created_ms)"
+                           " VALUES (?, ?, ?, ?)");
+    if (st) {
+        db_bind_text(st, 1, hash);
+        db_bind_text(st, 2, a->console);
+        db_bind_text(st, 3, name);
+        sqlite3_bind_int64(st, 4, now_ms);
+    }
+    rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&a->lock);
+    if (rc != SQLITE_DONE) {
+        secure_wipe(id, CONSOLE_SESSION_LEN + 1);
+        return -1;
+    }
+    return 1;
+}
