@@ -24,7 +24,8 @@ static const char schema[] =
     /* Browsers each account signed in from (console_device.c). */
     "CREATE TABLE IF NOT EXISTS console_devices("
     " id_hash TEXT PRIMARY KEY, console TEXT NOT NULL, name TEXT NOT NULL,"
-    " created_ms INTEGER NOT NULL);"
+    " created_ms INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
+    " last_fail_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS console_devices_made ON console_devices(console, created_ms);"
     /* login_guard.h's state: failures per (account, source), and the
      * sources blocked for spraying many accounts. */
@@ -493,10 +494,12 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     } else {
         ok = 0;
     }
-    if (ok)
+    if (ok) {
         pair_clear(a, name, source);
-    else
+    } else {
         note_failure(a, name, source, now_ms);
+        console_device_failed_locked(a, name, device, now_ms);
+    }
     pthread_mutex_unlock(&a->lock);
     if (!ok)
         return CONSOLE_SIGNIN_WRONG;

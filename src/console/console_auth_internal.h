@@ -21,8 +21,12 @@ struct console_auth {
 int console_id_hash(const char *id, char out[65]);
 
 /* Under a->lock: 1 when device is a cookie of name's, made less than
- * CONSOLE_DEVICE_MS ago; 0 when not (or NULL), -1 on a database error. */
+ * CONSOLE_DEVICE_MS ago and trusted still (login_guard_device_trusted);
+ * 0 when not (or NULL), -1 on a database error. failed: a sign-in with
+ * it failed. */
 int console_device_known_locked(console_auth *a, const char *name, const char *device,
                                 long long now_ms);
+void console_device_failed_locked(console_auth *a, const char *name, const char *device,
+                                  long long now_ms);
 
 #endif

@@ -6,7 +6,9 @@
  * each wait ended, kept the account's owner out for as long as they went
  * on, with the right password and code. A browser that signed in to the
  * account holds a device cookie, and the spacing does not hold it back;
- * its own source's failures still count. As with sessions, only the
+ * its own source's failures still count, and so do the device's: a
+ * cookie stolen and tried from many sources is spaced after
+ * LOGIN_GUARD_PAIR_FREE failures (login_guard_device_trusted). As with sessions, only the
  * SHA-256 of the cookie is stored: a copy of the database names no
  * device. */
 #include <string.h>
@@ -15,9 +17,13 @@
 #include "console_auth_internal.h"
 #include "crypto.h"
 #include "db.h"
+#include "login_guard.h"
 
-int console_device_known_locked(console_auth *a, const char *name, const char *device,
-                                long long now_ms)
+/* Under a->lock: 1 when device is a cookie of name's made less than
+ * CONSOLE_DEVICE_MS ago (its failures since in *failures and
+ * *last_fail_ms), 0 when not, -1 on a database error. */
+static int device_row(console_auth *a, const char *name, const char *device, long long now_ms,
+                      int *failures, long long *last_fail_ms)
 {
     char hash[65];
     sqlite3_stmt *st;
@@ -25,17 +31,64 @@ int console_device_known_locked(console_auth *a, const char *name, const char *d
 
     if (!device || console_id_hash(device, hash) != 0)
         return 0;
-    st = db_prepare(a->db, "SELECT 1 FROM console_devices WHERE id_hash = ? AND console = ?"
-                           " AND name = ? AND created_ms > ?");
+    st = db_prepare(a->db, "SELECT failures, last_fail_ms FROM console_devices WHERE id_hash = ?"
+                           " AND console = ? AND name = ? AND created_ms > ?");
     if (!st)
         return -1;
     db_bind_text(st, 1, hash);
     db_bind_text(st, 2, a->console);
     db_bind_text(st, 3, name);
     sqlite3_bind_int64(st, 4, now_ms - CONSOLE_DEVICE_MS);
-    rc = sqlite3_step(st);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *failures = sqlite3_column_int(st, 0);
+        *last_fail_ms = sqlite3_column_int64(st, 1);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int console_device_known_locked(console_auth *a, const char *name, const char *device,
+                                long long now_ms)
+{
+    long long last_fail = 0;
+    int failures = 0, rc = device_row(a, name, device, now_ms, &failures, &last_fail);
+
+    return rc == 1 ? login_guard_device_trusted(failures, last_fail, now_ms) : rc;
+}
+
+/* Sets the device's failures: one more (a run older than the window
+ * forgotten first), or, with clear, none. */
+static void device_failures(console_auth *a, const char *name, const char *device,
+                            long long now_ms, int clear)
+{
+    char hash[65];
+    sqlite3_stmt *st;
+
+    if (!device || console_id_hash(device, hash) != 0)
+        return;
+    st = db_prepare(a->db, clear ? "UPDATE console_devices SET failures = 0 WHERE id_hash = ?1"
+                                   " AND console = ?2 AND name = ?3"
+                                 : "UPDATE console_devices SET failures = CASE WHEN ?4 -"
+                                   " last_fail_ms >= ?5 THEN 1 ELSE failures + 1 END,"
+                                   " last_fail_ms = ?4 WHERE id_hash = ?1 AND console = ?2"
+                                   " AND name = ?3");
+    if (!st)
+        return;
+    db_bind_text(st, 1, hash);
+    db_bind_text(st, 2, a->console);
+    db_bind_text(st, 3, name);
+    if (!clear) {
+        sqlite3_bind_int64(st, 4, now_ms);
+        sqlite3_bind_int64(st, 5, LOGIN_GUARD_WINDOW_MS);
+    }
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+void console_device_failed_locked(console_auth *a, const char *name, const char *device,
+                                  long long now_ms)
+{
+    device_failures(a, name, device, now_ms, 0);
 }
 
 /* Devices past their time go as new ones come. */
@@ -58,10 +111,13 @@ int console_device_remember(console_auth *a, const char *name, const char *devic
     uint8_t raw[32];
     char hash[65];
     sqlite3_stmt *st;
-    int rc;
+    long long last_fail;
+    int rc, failures;
 
     pthread_mutex_lock(&a->lock);
-    rc = console_device_known_locked(a, name, device, now_ms);
+    rc = device_row(a, name, device, now_ms, &failures, &last_fail);
+    if (rc == 1) /* signed in again: trusted again */
+        device_failures(a, name, device, now_ms, 1);
     if (rc != 0) {
         pthread_mutex_unlock(&a->lock);
         return rc < 0 ? -1 : 0;

@@ -47,6 +47,11 @@ login_verdict login_guard_decide(const login_view *v, long long now_ms, long lon
     return LOGIN_GO;
 }
 
+int login_guard_device_trusted(int failures, long long last_fail_ms, long long now_ms)
+{
+    return failures < LOGIN_GUARD_PAIR_FREE || now_ms - last_fail_ms >= LOGIN_GUARD_WINDOW_MS;
+}
+
 void login_guard_pair_fail(login_pair *p, long long now_ms)
 {
     if (!pair_fresh(p, now_ms))

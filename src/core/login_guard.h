@@ -53,7 +53,8 @@ typedef struct login_view {
     int phone_failures;             /* in the window, each source's capped */
     long long phone_last_ms;        /* the phone's latest failure */
     /* The attempt comes from a device that signed in to this account
-     * before (a console's device cookie): the phone's spacing does not
+     * before (a device cookie) and has not failed on it since more than
+     * login_guard_device_trusted allows: the phone's spacing does not
      * hold it back, or sources failing in turn, one attempt as each wait
      * ends, would keep the owner out for as long as they went on. Its
      * source's own pair still counts. */
@@ -71,6 +72,12 @@ typedef enum login_verdict {
 login_verdict login_guard_decide(const login_view *v, long long now_ms, long long *wait_ms);
 /* The wait a pair owes after this many failures (0 while free). */
 long long login_guard_pair_wait(int failures);
+/* Whether a device that signed in to the account still passes the
+ * phone's spacing after failures on it, the latest at last_fail_ms: a
+ * stolen device cookie, tried from many sources, must not guess past the
+ * spacing either, so LOGIN_GUARD_PAIR_FREE failures in the window end
+ * it until the window has passed (or the device signs in again). */
+int login_guard_device_trusted(int failures, long long last_fail_ms, long long now_ms);
 /* Records one more failure of a pair (forgetting an old run first). */
 void login_guard_pair_fail(login_pair *p, long long now_ms);
 /* What one pair adds to its phone's count. */

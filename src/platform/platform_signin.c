@@ -34,8 +34,9 @@ void platform_signin_log_refusal(const char *what, const char *phone, const char
 }
 
 /* After a wrong PIN: a source that has now failed on enough phones is
- * spraying, and is blocked. */
-static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr)
+ * spraying, and is blocked; a device it came from counts it. */
+static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr,
+                         const char *device)
 {
     long long now = clock_now_ms();
     char masked[LOGIN_GUARD_MASKED_MAX];
@@ -46,6 +47,8 @@ static void note_failure(platform *p, const char *phone, const char *source, con
         log_warn("sign-in: %s from %s waits %lld s after %d wrong PINs", masked, source,
                  login_guard_pair_wait(pr->failures) / 1000, pr->failures);
     pthread_mutex_lock(&p->lock);
+    if (platform_db_device_failed(p->db, device, now) != 0)
+        log_warn("sign-in: cannot count a wrong PIN against its device (database error)");
     spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS, &failures);
     if (login_guard_is_spraying(spread, failures) &&
         platform_db_guard_block(p->db, source, now + LOGIN_GUARD_BLOCK_MS) == 0)
@@ -94,7 +97,7 @@ void platform_pin_slot_give(platform *p)
 
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
-                                 login_verdict *why, int of_session)
+                                 login_verdict *why, int of_session, const char *device)
 {
     login_view v;
     long long now = clock_now_ms();
@@ -102,7 +105,8 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
 
     *why = LOGIN_GO;
     pthread_mutex_lock(&p->lock);
-    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0) {
+    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0 ||
+        (v.known_device = platform_db_device_trusted(p->db, phone, device, now)) < 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
     }
@@ -134,7 +138,7 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
     if (found < 0)
         return PIN_ERROR;
     if (!ok || !found) {
-        note_failure(p, phone, source, &v.pair);
+        note_failure(p, phone, source, &v.pair, device);
         return PIN_WRONG;
     }
     pthread_mutex_lock(&p->lock);

@@ -29,10 +29,12 @@ typedef enum pin_result { PIN_OK, PIN_WRONG, PIN_LOCKED, PIN_ERROR, PIN_BUSY } p
  * (PIN_LOCKED takes no slot); then at most p->pin_check_slots checks hash
  * at once, and another is PIN_BUSY without waiting for one, so that a
  * flood of sign-ins leaves threads for the hub's relays and the other
- * pages. */
+ * pages. device: the hash of the browser's device cookie (NULL: none);
+ * a device of this phone's member passes the phone's spacing
+ * (platform_db_devices.c), and a wrong PIN from it counts against it. */
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
-                                 login_verdict *why, int of_session);
+                                 login_verdict *why, int of_session, const char *device);
 /* A slot for one PIN hash (a sign-in's, a notice opening's, a web
  * sign-up's): 1, to be given back, or 0 when all p->pin_check_slots are
  * taken. Taken only while one is free (a compare-and-swap), so that a

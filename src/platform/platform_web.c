@@ -30,6 +30,7 @@
 #include "view_token.h"
 
 #define SESSION_COOKIE "herald_sid"
+#define DEVICE_COOKIE "herald_device"
 #define PRE_COOKIE WEB_PRE_COOKIE
 #define SOURCE_MAX WEB_SOURCE_MAX
 
@@ -80,6 +81,13 @@ static int session_hash(const char *cookie, char out[65])
     sha256(cookie, 64, h);
     hex_encode(out, h, sizeof h);
     return 0;
+}
+
+/* The hash of the browser's device cookie into out: out, or NULL when it
+ * has none of ours (platform_db_devices.c). */
+static const char *device_of(const http_request *req, char out[65])
+{
+    return session_hash(http_cookie(req, DEVICE_COOKIE), out) == 0 ? out : NULL;
 }
 
 /* The member of the session whose id hashes to hash: 1, 0 (expired or
@@ -208,10 +216,37 @@ int web_new_session(platform *p, http_response *resp, const member *m)
     return rc;
 }
 
+/* After a sign-in, the browser is m's device (a new cookie when it held
+ * none of m's); without it the sign-in still stands, and the browser is
+ * spaced like any other next time. */
+static void remember_device(platform *p, const http_request *req, http_response *resp,
+                            const member *m)
+{
+    char have[65], id[65], hash[65];
+    uint8_t raw[32];
+    int rc;
+
+    random_bytes(raw, sizeof raw);
+    hex_encode(id, raw, sizeof raw);
+    secure_wipe(raw, sizeof raw);
+    session_hash(id, hash);
+    pthread_mutex_lock(&p->lock);
+    rc = platform_db_device_remember(p->db, m->id, device_of(req, have), hash, clock_now_ms());
+    pthread_mutex_unlock(&p->lock);
+    if (rc == 1)
+        set_cookie(p, resp, DEVICE_COOKIE, id, (long)(PLATFORM_DEVICE_MS / 1000));
+    else if (rc < 0)
+        log_warn("sign-in: the browser could not be remembered as the member's (database "
+                 "error)");
+    secure_wipe(id, sizeof id);
+}
+
 void web_sign_in(platform *p, const http_request *req, http_response *resp, const member *m)
 {
     int rc = web_new_session(p, resp, m);
 
+    if (rc == 0)
+        remember_device(p, req, resp, m);
     if (rc == 0)
         web_redirect(resp, "/inbox");
     else if (rc > 0) /* the member changed while the PIN was checked */
@@ -255,6 +290,7 @@ void web_login_page(platform *p, const http_request *req, http_response *resp, i
 static void sign_in_as(platform *p, const http_request *req, http_response *resp, member *m)
 {
     char phone[PHONE_MAX_CHARS + 1], ko[512], en[512], source[SOURCE_MAX], code[32];
+    char device[65];
     const char *phone_in, *pin;
     long long wait_ms = 0;
     login_verdict why = LOGIN_GO;
@@ -279,7 +315,8 @@ static void sign_in_as(platform *p, const http_request *req, http_response *resp
         return;
     }
     web_source_of(req, source);
-    r = platform_signin_check(p, source, phone, pin, m, &wait_ms, &why, 0);
+    r = platform_signin_check(p, source, phone, pin, m, &wait_ms, &why, 0,
+                              device_of(req, device));
     form_free(&f);
     if (r != PIN_OK) {
         int status = platform_signin_failure_text(r, why, wait_ms, ko, en, sizeof ko);
@@ -388,7 +425,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
                         const http_request *req, http_response *resp)
 {
     char rk[RK_HEX_LEN + 1], vt[VIEW_TOKEN_MAX + 1], ko[512], en[512], now[25];
-    char source[SOURCE_MAX];
+    char source[SOURCE_MAX], device[65];
     long long wait_ms = 0;
     login_verdict why = LOGIN_GO;
     view_token t;
@@ -407,7 +444,7 @@ static void open_notice(platform *p, const member *m, const char *id, const char
     }
     web_source_of(req, source);
     r = platform_signin_check(p, source, m->phone, form_get(&f, "pin"), &again, &wait_ms, &why,
-                              1);
+                              1, device_of(req, device));
     secure_wipe(&again, sizeof again); /* only the check was wanted: it holds the PIN's hash */
     form_free(&f);
     /* Someone else's notice looks exactly like one that does not exist,

@@ -121,6 +121,17 @@ code=$(login 127.0.0.7 late.jar 010-2000-0001 2468)
 check "many sources on one phone: even the right PIN from a new source waits (429), 30 s at most" \
 	bash -c "[ $code = 429 ] && grep -q 'from many places' login.out &&
 		[ \$(sed -n 's/^[Rr]etry-[Aa]fter: \([0-9]*\).*/\1/p' login.hdr) -le 30 ]"
+# ... but not the member's own browser, which signed in before: sources
+# failing in turn, one try as each wait ends, would keep them out.
+check "the victim's sign-in left the browser a device cookie" \
+	bash -c "awk '\$6 == \"herald_device\" {print \$7}' victim.jar | grep -qE '^[0-9a-f]{64}$'"
+grep -v herald_sid victim.jar >vdev.jar
+check "... with which the right PIN passes the phone's spacing at once (303)" \
+	[ "$(login 127.0.0.43 vdev.jar 010-2000-0001 2468)" = 303 ]
+for i in 1 2 3; do login 127.0.0.44 vdev.jar 010-2000-0001 999$i >/dev/null; done
+code=$(login 127.0.0.43 vdev.jar 010-2000-0001 2468)
+check "... until 3 wrong PINs come with that cookie (stolen, say): then it waits like anyone ($code)" \
+	bash -c "[ $code = 429 ] && grep -q 'from many places' login.out"
 set_clock $((20000 + 31000))
 check "... and is let in once the 30 s have passed" [ "$(login 127.0.0.7 late.jar 010-2000-0001 2468)" = 303 ]
 

@@ -148,6 +148,20 @@ static void a_known_device_passes_the_accounts_spacing(void **state)
     assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", device, now, &u,
                                     &wait, &why),
                      CONSOLE_SIGNIN_OK);
+    /* a device failing the free tries is spaced like anyone, until it
+     * signs in again */
+    now += 31000;
+    for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++, now += 10)
+        assert_int_equal(console_signin(f->a, "ana", "guess", "000000", "10.8.8.8", device, now,
+                                        &u, &wait, &why),
+                         CONSOLE_SIGNIN_WRONG);
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", device, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_WAIT);
+    assert_int_equal(console_device_remember(f->a, "ana", device, now, other), 0);
+    assert_int_equal(console_signin(f->a, "ana", "guess", "000000", "10.0.0.1", device, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_WRONG);
     /* forgotten with the account */
     assert_int_equal(console_user_remove(f->a, "ana"), 1);
     assert_int_equal(console_device_remember(f->a, "ana", device, now, other), 1);

@@ -114,6 +114,12 @@ static void known_device_not_spaced(void **state)
     v.pair = (login_pair){0, 0};
     v.source_blocked_until = T0 + 10;
     assert_int_equal(decide(&v, T0 + 1, &wait), LOGIN_SOURCE_BLOCKED);
+    /* a device that failed the free tries in the window is spaced */
+    assert_true(login_guard_device_trusted(LOGIN_GUARD_PAIR_FREE - 1, T0, T0 + 1));
+    assert_false(login_guard_device_trusted(LOGIN_GUARD_PAIR_FREE, T0, T0 + 1));
+    assert_false(login_guard_device_trusted(LOGIN_GUARD_PAIR_FREE, T0,
+                                            T0 + LOGIN_GUARD_WINDOW_MS - 1));
+    assert_true(login_guard_device_trusted(LOGIN_GUARD_PAIR_FREE, T0, T0 + LOGIN_GUARD_WINDOW_MS));
 }
 
 static void spraying_blocks_source(void **state)
