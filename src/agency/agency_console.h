@@ -117,8 +117,8 @@ void agency_console_token_field(agency_console *c, const http_request *req, buf 
 /* A job's figures, refused rows and notices (agency_console_notices.c). */
 void agency_console_job_section(agency_console *c, buf *b, const char *job);
 /* The template ids in the templates folder, sorted, malloc'd; and a
- * rendered document as text, tags dropped and spaces folded (entities
- * stay entities) (agency_console_send.c). */
+ * rendered document as the text a letter prints (letter_text.h), on one
+ * line, escaped (agency_console_send.c). */
 #define CONSOLE_TEMPLATES_MAX 100
 size_t agency_console_template_ids(const agency_console *c, char *ids[CONSOLE_TEMPLATES_MAX]);
 void agency_console_as_text(buf *b, const char *html, size_t len);

@@ -275,7 +275,8 @@ static void actions(agency_console *c, const http_request *req, buf *b, const co
     buf_puts(b, "/cancel\">");
     agency_console_token_field(c, req, b);
     buf_puts(b, "<label for=\"reason\">");
-    agency_console_bi(b, "취소 사유", "Reason");
+    agency_console_bi(b, "취소 사유 (200바이트 이하: 한글 약 66자)",
+                      "Reason (up to 200 bytes: about 66 Korean characters)");
     buf_puts(b, "</label><input type=\"text\" id=\"reason\" name=\"reason\" required "
                 "maxlength=\"200\"><br><button class=\"main\" type=\"submit\">");
     agency_console_bi(b, "취소하기", "Cancel it");

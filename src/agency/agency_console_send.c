@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "form.h"
 #include "html_page.h"
+#include "letter_text.h"
 #include "log.h"
 #include "multipart.h"
 #include "rrn.h"
@@ -192,7 +193,10 @@ void agency_console_send_page(void *role, const void *caller, const http_request
         free(ids[i]);
     }
     buf_puts(&b, "</select>");
-    text_input(&b, "title", "text", "제목", "Title",
+    /* The limit is the protocol's, in bytes; a browser's maxlength counts
+     * characters, and a Hangul syllable takes three bytes. */
+    text_input(&b, "title", "text", "제목 (200바이트 이하: 한글 약 66자)",
+               "Title (up to 200 bytes: about 66 Korean characters)",
                "maxlength=\"" FIELD_STR(FIELD_TITLE_MAX) "\"");
     text_input(&b, "deadline", "date", "기한", "Deadline", "");
     text_input(&b, "csv", "file", "수신자 CSV 파일 (4 MiB 이하)", "Recipient CSV (up to 4 MiB)",
@@ -232,28 +236,24 @@ static const char *lookup(void *ctx, const char *name)
 
 void agency_console_as_text(buf *b, const char *html, size_t len)
 {
-    int in_tag = 0, space = 0;
-    char one[2] = {0};
+    char err[160];
+    buf text;
 
-    for (size_t i = 0; i < len; i++) {
-        char ch = html[i];
-        if (ch == '<') {
-            in_tag = 1;
-            space = 1;
-        } else if (ch == '>') {
-            in_tag = 0;
-        } else if (!in_tag) {
-            if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
-                space = 1;
-                continue;
-            }
-            if (space)
-                buf_puts(b, " ");
-            space = 0;
-            one[0] = ch;
-            buf_append(b, one, 1); /* already HTML: entities stay entities */
-        }
+    /* Read as the letter and a browser read it ('<' before no letter is
+     * text, entities decoded), so that staff check the words citizens
+     * get; each line break shown as a space. */
+    buf_init(&text, len + 1);
+    buf_set_secret(&text);
+    if (letter_text_from_html(html, len, &text, err, sizeof err) != 0) {
+        buf_puts(b, "(");
+        buf_html(b, err);
+        buf_puts(b, ")");
+    } else if (text.data) {
+        for (char *nl = text.data; (nl = strchr(nl, '\n')) != NULL;)
+            *nl = ' ';
+        buf_html(b, text.data);
     }
+    buf_free(&text);
 }
 
 typedef struct preview {

@@ -61,7 +61,7 @@ view_pub = messenger.pub
 INI
 cat >data/templates/vehicle-tax.html <<'HTML'
 <!doctype html><html lang="ko"><meta charset="utf-8"><title>((title))</title>
-<p>((name)) 님 / ((address))</p><p>Amount: ((amount)) 원, 기한 ((deadline))</p>
+<p>((name)) 님 / ((address))</p><p>Amount: ((amount)) 원 (< 1,000,000), 기한 ((deadline))</p>
 HTML
 
 # ---- accounts ----
@@ -212,6 +212,7 @@ upload_code() { # ORIGIN TOKEN
 check "an upload from a foreign origin or with another form's token: 403, by a sender too" \
 	[ "$(upload_code http://evil.example "$TOK")/$(upload_code "$ORIGIN" "$VTOK")/$(upload_code "$ORIGIN" '')" = 403/403/403 ]
 check "the preview shows the first documents rendered" grep -q '박민수 님 / 서울, 종로구' preview.html
+check "... as a browser reads them: '<' before a space is text, not a tag" grep -q '원 (&lt; 1,000,000), 기한' preview.html
 check "the preview names the bad row by its line in the file (line 3, rrn)" \
 	bash -c "tr -d '\n' <preview.html | grep -q '<tr class=\"err\"><td>3</td><td>rrn</td>'"
 check "the preview shows no RRN" bash -c "! grep -qE '4123451|1019902|9019902' preview.html"
