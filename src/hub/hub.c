@@ -283,7 +283,10 @@ static void stop_workers(hub *h)
     h->tell_started = 0;
 }
 
-/* The default [hub] public_url: the address the hub listens on. */
+/* The default [hub] public_url: the address the hub listens on. A
+ * wildcard address is no address a browser opens, and the console checks
+ * every form's origin against public_url: its sign-in would refuse
+ * everyone, so the operator is told at start. */
 static void default_public_url(hub *h, const char *listen, int port)
 {
     char host[256];
@@ -293,6 +296,11 @@ static void default_public_url(hub *h, const char *listen, int port)
         return;
     snprintf(h->public_url, sizeof h->public_url, strchr(host, ':') ? "%s://[%s]:%d"
              : "%s://%s:%d", h->tls.cert_pem ? "https" : "http", host, port);
+    if (!host[0] || !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "*"))
+        log_warn("[hub] public_url is not set and the hub listens on %s: the console's sign-in "
+                 "will refuse every browser (its forms must come from public_url's origin), and "
+                 "certificates' links name %s; set public_url to the address operators and "
+                 "agencies open", listen, h->public_url);
 }
 
 /* The relay workers, the deadline worker and the one that tells

@@ -225,6 +225,15 @@ N2=$(hq "SELECT id FROM notices WHERE id != '$N1'")
 check "... and the notice is not received at the hub either" \
 	[ "$(hq "SELECT state FROM notices WHERE id = '$N2'")" != received ]
 
+# ---- on a wildcard address without public_url the hub says its console
+# cannot sign anyone in (the forms' origin is checked against it) ----
+hub_ini "$MSG_PIN" | sed 's/^listen = .*/listen = 0.0.0.0:0/; s/^dir = .*/dir = wilddata/' >wild.ini
+start_role wild wild.log hub --config wild.ini || not_ok "the hub starts on 0.0.0.0"
+check "on 0.0.0.0 with no public_url, the hub warns that the console's sign-in refuses every browser" \
+	grep -q 'public_url is not set and the hub listens on 0.0.0.0:0: the console.s sign-in will refuse every browser' wild.log
+kill "$PID_wild"; wait "$PID_wild" 2>/dev/null
+check "... and not on its own address" bash -c "! grep -q 'public_url is not set' hub.log hub2.log"
+
 # ---- plain HTTP is refused at start unless allowed, and only on loopback ----
 refusal() { # NAME CONFIG-TEXT ROLE -> the role's stderr, expecting exit 1
 	printf '%s\n' "$2" >"$1.ini"
