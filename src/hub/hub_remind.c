@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "http_client.h"
 #include "hub.h"
 #include "log.h"
@@ -23,7 +24,12 @@ struct hub_remind {
     size_t *idx;
     buf body;
     size_t failed; /* calls that failed in the round */
+    long long unasked_warned_ms; /* when reminders nobody can be asked were last logged */
 };
+
+/* Reminders no platform of hub.ini can be asked for are said at most
+ * this often: they come back every minute until their deadline. */
+#define UNASKED_WARN_MS (60LL * 60 * 1000)
 
 hub_remind *hub_remind_new(hub *h)
 {
@@ -92,8 +98,9 @@ static void read_answers(hub_remind *r, size_t n, json_t *reply)
     }
 }
 
-/* Asks platform p for the reminders at r->idx[0..n). */
-static void ask(hub_remind *r, size_t p, size_t n)
+/* Asks platform p for the reminders at r->idx[0..n): how many were
+ * asked (0 when no call could be made). */
+static size_t ask(hub_remind *r, size_t p, size_t n)
 {
     char err[256];
     json_t *reply = NULL;
@@ -107,8 +114,12 @@ static void ask(hub_remind *r, size_t p, size_t n)
         buf_printf(&r->body, "%s{\"notice\":\"%s\",\"n\":%d}", i ? "," : "", it->notice, it->n);
     }
     buf_puts(&r->body, "]}");
-    if (r->body.broken || !r->clients[p])
-        return;
+    if (r->body.broken || !r->clients[p]) {
+        r->failed++;
+        log_warn("reminders to %s: %zu not asked (%s); will retry", r->h->platforms[p].name, n,
+                 r->body.broken ? "out of memory" : "no HTTP client: out of memory at start");
+        return 0;
+    }
     status = http_client_call(r->clients[p], "POST", "/v1/remind", r->body.data, r->body.len,
                               &reply, err, sizeof err);
     if (status == 200) {
@@ -119,12 +130,27 @@ static void ask(hub_remind *r, size_t p, size_t n)
                  status ? err : "no answer");
     }
     json_decref(reply);
+    return n;
+}
+
+/* Reminders due on a platform hub.ini no longer names: nobody to ask. */
+static void warn_unasked(hub_remind *r, size_t n, const char *platform)
+{
+    long long now = clock_mono_ms();
+
+    if (r->unasked_warned_ms && now - r->unasked_warned_ms < UNASKED_WARN_MS)
+        return;
+    r->unasked_warned_ms = now;
+    log_warn("reminders: %zu due for platforms not in hub.ini (%s among them): not asked; they "
+             "come back each minute until their deadline (said at most once an hour)", n,
+             platform);
 }
 
 size_t hub_remind_round(hub_remind *r, long long now)
 {
     hub *h = r->h;
-    size_t n = 0, seen = 0, queued = 0;
+    size_t n = 0, seen = 0, queued = 0, asked = 0, matched = 0;
+    const char *unknown = NULL;
 
     if (hub_db_remind_due(h->db, now, HUB_REMIND_BATCH, r->items, &n, &seen) != 0) {
         log_error("reminders: database error; retrying");
@@ -138,16 +164,26 @@ size_t hub_remind_round(hub_remind *r, long long now)
         for (size_t i = 0; i < n; i++)
             if (!strcmp(r->items[i].platform, h->platforms[p].name))
                 r->idx[k++] = i;
+        matched += k;
         if (k)
-            ask(r, p, k);
+            asked += ask(r, p, k);
     }
+    for (size_t i = 0; matched < n && i < n && !unknown; i++) {
+        size_t p = 0;
+        while (p < h->nplatforms && strcmp(r->items[i].platform, h->platforms[p].name))
+            p++;
+        if (p == h->nplatforms)
+            unknown = r->items[i].platform;
+    }
+    if (unknown)
+        warn_unasked(r, n - matched, unknown);
     for (size_t i = 0; i < n; i++)
         queued += r->items[i].answer == REMIND_QUEUED;
     /* at the time of the answers, not of the round's start: the calls
      * took up to 30 s each, and a leaf's time must not go back */
     if (hub_db_remind_record(h->db, r->items, n, clock_now_ms()) != 0)
         log_error("reminders: cannot record %zu answers; they will be asked again", n);
-    log_info("reminders: %zu asked, %zu queued", n, queued);
+    log_info("reminders: %zu due, %zu asked, %zu queued", n, asked, queued);
     /* a platform that failed will fail the next round too: the tick ends */
     return r->failed ? 0 : seen;
 }

@@ -175,6 +175,8 @@ check "asked again for the same reminder, the platform says queued and queues no
 set_clock $((30 * DAY - 50 * 60000))
 check "an hour before: A's notice gets reminder 2" until_true has_reminder "$NA" 2
 check "an hour before: C's notice gets reminder 2" until_true has_reminder "$NC" 2
+check "the hub's log says how many were due and how many it asked" \
+	grep -qE 'reminders: [0-9]+ due, [1-9][0-9]* asked, [0-9]+ queued' hub.log
 check "the hub asked for no reminder 3" \
 	bash -c "[ \"\$(sqlite3 hubdata/hub.db \"SELECT count(*) FROM reminders WHERE n > 2\")\" = 0 ]"
 
