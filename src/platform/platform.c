@@ -137,6 +137,44 @@ static int load_settings(platform *p, const config *cfg, char *err, size_t errle
     return 0;
 }
 
+/* What an alert moved from channel `from` to `to` should say of its
+ * text, made for `from`: none's is push's, bilingual. */
+static const char *text_note(const char *from, const char *to)
+{
+    int from_sms = !strcmp(from, SMS_CHANNEL_NAME), to_sms = !strcmp(to, SMS_CHANNEL_NAME);
+
+    if (from_sms && !to_sms)
+        return "; their text was made for SMS (Korean only, shorter) and is sent as it is";
+    if (!from_sms && to_sms)
+        return "; their text is the bilingual one, sent as it is (it may take more SMS segments)";
+    return "";
+}
+
+/* Alerts queued under the channel the platform had before ([sms], [push]
+ * or none) go to the one it has now: left under the old name they would
+ * never be sent, and the hub would hear of no later alert either. Sent
+ * with the old channel's text, they still reach the member. */
+static int adopt_queued(platform *p)
+{
+    outbox_adopted a;
+    int moved, named = 0;
+
+    if (!strcmp(p->channel, "none")) /* nothing sends: they wait for a channel */
+        return 0;
+    if ((moved = platform_db_outbox_adopt(p->db, p->channel, &a)) <= 0)
+        return moved;
+    for (int i = 0; i < a.named; i++) {
+        named += a.from[i].n;
+        log_warn("outbox: %d alerts queued under channel %s%s now go to %s%s", a.from[i].n,
+                 a.from[i].channel, strcmp(a.from[i].channel, "none") ? "" : " (no channel)",
+                 p->channel, text_note(a.from[i].channel, p->channel));
+    }
+    if (moved > named)
+        log_warn("outbox: %d alerts queued under other channels now go to %s", moved - named,
+                 p->channel);
+    return 0;
+}
+
 int platform_open_db(platform *p, const config *cfg, char *err, size_t errlen)
 {
     const char *v = config_require(cfg, "platform", "dir", err, errlen);
@@ -154,6 +192,11 @@ int platform_open_db(platform *p, const config *cfg, char *err, size_t errlen)
     p->db = platform_db_open(path, err, errlen);
     if (!p->db)
         return -1;
+    if (adopt_queued(p) != 0) {
+        snprintf(err, errlen, "%s: cannot give the alerts queued for another channel to %s"
+                 " (see the log)", path, p->channel);
+        return -1;
+    }
     platform_metrics_open(p);
     return 0;
 }
@@ -298,7 +341,8 @@ int platform_start(platform *p, const char *listen, char *err, size_t errlen)
         }
     } else
         log_warn("no alert channel ([sms] or [push] in platform.ini): alerts stay queued, and"
-                 " no ConsignmentNotification is reported until one is configured");
+                 " no ConsignmentNotification is reported until one is configured (they go"
+                 " to it then)");
     int failed = !p->requests && !(p->requests = platform_api_metrics_new());
     if (failed) {
         snprintf(err, errlen, "out of memory");

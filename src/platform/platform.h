@@ -119,7 +119,9 @@ int platform_open(platform *p, const config *cfg, char *err, size_t errlen);
  * platform started as root can give root up before opening its database.
  * Returns 0, or -1 with why. */
 int platform_bind(platform *p, const char *listen, char *err, size_t errlen);
-/* Opens the database in [platform] dir (created if need be). Returns 0,
+/* Opens the database in [platform] dir (created if need be), recovers
+ * its outbox and gives the alerts still queued under another channel's
+ * name to the platform's channel (platform_db_outbox_adopt). Returns 0,
  * or -1 with why. */
 int platform_open_db(platform *p, const config *cfg, char *err, size_t errlen);
 /* The system calls the platform may make once bound (platform_syscalls.c). */

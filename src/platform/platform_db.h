@@ -242,6 +242,25 @@ int platform_db_outbox_failed(platform_db *d, long long id, const char *reason, 
 int platform_db_outbox_requeue(platform_db *d, const char *channel, const char *at,
                                int *failed);
 
+/* What platform_db_outbox_adopt moved: how many alerts, and from which
+ * channels (the first few, most alerts first). */
+#define OUTBOX_ADOPTED_NAMED 4
+typedef struct outbox_adopted {
+    int total, named;
+    struct {
+        char channel[16];
+        int n;
+    } from[OUTBOX_ADOPTED_NAMED];
+} outbox_adopted;
+/* The alerts still queued under another channel's name (one the platform
+ * had before, or "none") go to channel, as they are, in one transaction:
+ * their claims and the hub's reports on every later alert would wait for
+ * them for ever. Their text is the one made for that channel, and a
+ * possible duplicate stays one. Call it after the outbox is recovered
+ * (platform_db_open), before channel claims. Returns how many moved, or
+ * -1 (none moved). */
+int platform_db_outbox_adopt(platform_db *d, const char *channel, outbox_adopted *out);
+
 typedef enum outbox_receipt_result {
     OUTBOX_RECEIPT_ERROR = -1,
     OUTBOX_RECEIPT_UNKNOWN = 0,  /* no alert of this channel has this reference */

@@ -64,6 +64,10 @@ int platform_db_read_row(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *
 /* Moves sent_upto over the rows settled since: 0 or -1. */
 int platform_db_outbox_settle(platform_db *d);
 
+/* Claims of channel look again from the end of the settled rows: alerts
+ * were queued for it behind its cursor. */
+void platform_db_claims_rewind(platform_db *d, const char *channel);
+
 /* Brings an older platform.db to today's columns (platform_db_migrate.c):
  * 0, or -1 (logged). */
 int platform_db_migrate(platform_db *d);

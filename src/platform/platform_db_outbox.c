@@ -127,6 +127,16 @@ static struct claim_slot *claim_slot(platform_db *d, const char *channel, int ma
     return NULL;
 }
 
+void platform_db_claims_rewind(platform_db *d, const char *channel)
+{
+    struct claim_slot *slot = claim_slot(d, channel, 0);
+
+    if (slot) { /* from sent_upto the fresh claims find every queued row */
+        slot->floor = d->sent_upto;
+        slot->requeued = 0;
+    }
+}
+
 /* Claims the one alert st (bound, LIMIT 1) finds, passing it to fn:
  * 1 claimed (its id in *id), 0 none left, -1 error. */
 static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,

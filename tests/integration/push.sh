@@ -7,8 +7,9 @@
 # retried without loss, a stalled batch is sent again at most once and
 # recorded as a duplicate, an answer that is not JSON is logged and loses
 # nothing, a wrong key is refused by the gateway and logged by the
-# platform, and forged, stale or unsigned receipt callbacks are refused.
-# Skipped without node.
+# platform, forged, stale or unsigned receipt callbacks are refused, and
+# alerts queued with no channel (or [sms]) are sent once [push] is
+# configured, the hub's reports flowing again. Skipped without node.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -333,4 +334,33 @@ check "... as its second attempt, flagged a possible duplicate" [ "$(row 3 | cut
 check "... and no alert reached the gateway a third time" gw_holds '.max_sends == 2'
 check "the first seven alerts were not sent again" \
 	[ "$(db "SELECT count(*) FROM outbox WHERE notice IN (SELECT notice FROM outbox ORDER BY id LIMIT 7) AND attempts = 1 AND state = 'delivered'")" = 7 ]
+
+# --- alerts queued under another channel: sent once [push] is configured.
+# A platform without a channel queues them as channel 'none'; one of them
+# is then made an [sms] platform's (its channel set by hand: no SMSC here).
+kill "$PID_platform3"
+wait "$PID_platform3" 2>/dev/null
+cp platform.ini push.ini
+sed -i '/^\[push\]/,$d' platform.ini # [push] is the last section
+restart platform4 || { not_ok "the platform starts without a channel"; finish; }
+check "without a channel, the platform says alerts stay queued until one is configured" \
+	grep -q "no alert channel .*until one is configured" platform4.log
+relay 0 1
+check "... and queues them under channel none" db_is \
+	"SELECT group_concat(channel || '|' || state, ' ') FROM outbox WHERE notice IN ('${NOTICE[0]}', '${NOTICE[1]}')" \
+	"none|queued none|queued"
+kill "$PID_platform4"
+wait "$PID_platform4" 2>/dev/null
+db "UPDATE outbox SET channel = 'sms' WHERE notice = '${NOTICE[1]}'"
+cp push.ini platform.ini
+restart platform5 || { not_ok "the platform starts with [push] again"; finish; }
+check "at start, the alerts queued under none and sms go to push, and the platform says so" bash -c \
+	"grep -q 'outbox: 1 alerts queued under channel none (no channel) now go to push\$' platform5.log &&
+	 grep -q 'outbox: 1 alerts queued under channel sms now go to push; their text was made for SMS' platform5.log"
+relay 2
+check "both are delivered, and so is one relayed after the start" until_true bash -c \
+	"[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT group_concat(channel || '|' || state || '|' || attempts, ' ') FROM outbox WHERE notice IN ('${NOTICE[0]}','${NOTICE[1]}','${NOTICE[2]}')\")\" = 'push|delivered|1 push|delivered|1 push|delivered|1' ]"
+check "the hub hears a ConsignmentNotification for each of the three" until_true hub_has \
+	"[\"${NOTICE[0]}\", \"${NOTICE[1]}\", \"${NOTICE[2]}\"] - [.[] |
+	 select(.event == \"ConsignmentNotification\" and .channel == \"push\") | .notice] == []"
 finish

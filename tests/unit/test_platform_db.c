@@ -847,6 +847,61 @@ static void a_crash_queues_the_unanswered_again(void **state)
     platform_db_close(d);
 }
 
+/* Alerts queued under another channel (none, or sms before platform.ini
+ * changed to push) held the hub's reports back for good, since the push
+ * channel never claims them: adopted, they are claimed by push, behind
+ * where its claims had got to, a possible duplicate still flagged, and
+ * the reports flow again. */
+static void queued_alerts_of_another_channel_are_adopted(void **state)
+{
+    char path[128], err[256];
+    platform_db *d = open_fresh("alert_adopt", path, sizeof path);
+    outbox_adopted a;
+    claimed c;
+    reports r;
+
+    (void)state;
+    assert_int_equal(platform_db_outbox_insert(d, "n1", "none", "01011110001", "one", "t0"), 0);
+    assert_int_equal(platform_db_outbox_insert(d, "n2", "sms", "01011110002", "two", "t0"), 0);
+    assert_int_equal(platform_db_outbox_insert(d, "n3", "sms", "01011110003", "three", "t0"), 0);
+    assert_int_equal(claim(d, "sms", 1, &c), 1); /* n1 is not sms's: n2 */
+    platform_db_close(d);                        /* a crash, n2 unanswered */
+    d = platform_db_open(path, err, sizeof err);
+    assert_non_null(d);
+    assert_int_equal(platform_db_outbox_insert(d, "n4", "push", "01011110004", "four", "t1"), 0);
+    assert_int_equal(claim(d, "push", 10, &c), 1);
+    assert_int_equal(c.id[0], 4);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 4, "gw-4", "t2"), 1);
+    assert_string_equal(report_all(d, &r), ""); /* behind n1, queued for none */
+
+    assert_int_equal(platform_db_outbox_adopt(d, "push", &a), 3);
+    assert_int_equal(a.total, 3);
+    assert_int_equal(a.named, 2);
+    assert_string_equal(a.from[0].channel, "sms");
+    assert_int_equal(a.from[0].n, 2);
+    assert_string_equal(a.from[1].channel, "none");
+    assert_int_equal(a.from[1].n, 1);
+    assert_outbox(path, 2, "channel, state, attempts, duplicate, text", "push|queued|1|1|two");
+    assert_outbox(path, 4, "channel, state, reference", "push|accepted|gw-4");
+    assert_int_equal(claim(d, "push", 10, &c), 3);
+    assert_int_equal(c.id[0], 1);
+    assert_int_equal(c.id[1], 2);
+    assert_int_equal(c.attempt[1], 2);
+    assert_int_equal(c.duplicate[1], 1);
+    assert_int_equal(c.id[2], 3);
+    assert_int_equal(claim(d, "sms", 10, &c), 0);
+    for (long long id = 1; id <= 3; id++) {
+        char ref[8];
+        snprintf(ref, sizeof ref, "gw-%lld", id);
+        assert_int_equal(platform_db_outbox_accepted(d, "push", id, ref, "t3"), 1);
+    }
+    assert_string_equal(report_all(d, &r), "CN:n1:t3:push/gw-1 CN:n2:t3:push/gw-2 "
+                                           "CN:n3:t3:push/gw-3 CN:n4:t2:push/gw-4");
+    assert_int_equal(platform_db_outbox_adopt(d, "push", &a), 0);
+    assert_int_equal(a.total, 0);
+    platform_db_close(d);
+}
+
 static void an_unknown_reference_changes_nothing(void **state)
 {
     char path[128];
@@ -1072,6 +1127,7 @@ int main(void)
         cmocka_unit_test(an_unknown_outcome_is_resent_once_then_fails),
         cmocka_unit_test(an_unsent_claim_goes_back_as_it_was),
         cmocka_unit_test(a_crash_queues_the_unanswered_again),
+        cmocka_unit_test(queued_alerts_of_another_channel_are_adopted),
         cmocka_unit_test(an_unknown_reference_changes_nothing),
         cmocka_unit_test(final_states_are_never_overwritten),
         cmocka_unit_test(an_older_outbox_is_migrated),
