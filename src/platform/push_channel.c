@@ -341,8 +341,18 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
                  "most %ld from now on (set [push] batch to keep it so)", c->n, c->batch);
         return never_sent(c);
     }
-    /* 429, 5xx: took none; 404, 405: a wrong url; 408: ask again; 1xx, 3xx:
-     * nothing a gateway of this contract sends, so nothing to act on */
+    /* A proxy in front of the gateway (or the gateway's own front end)
+     * answers 502 when it got no usable answer from the gateway and 504
+     * when none came in time: either may follow the gateway taking the
+     * batch. */
+    if (status == 502 || status == 504) {
+        log_warn("push gateway: %s, which a proxy or the gateway may send after the batch "
+                 "was taken; the outcome of %d alerts is unknown", err, c->n);
+        return unknown_outcome(c);
+    }
+    /* 429, 500, 503 and the other 5xx: took none; 404, 405: a wrong url;
+     * 408: ask again; 1xx, 3xx: nothing a gateway of this contract sends,
+     * so nothing to act on */
     if (status / 100 != 4 || status == 429 || status == 408 || status == 404 || status == 405) {
         log_warn("push gateway: %s; %d alerts kept for retry", err, c->n);
         return ROUND_RETRY;

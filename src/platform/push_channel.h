@@ -9,14 +9,15 @@
  *
  * What an answer that never came means decides what is done next:
  *   - nothing left the machine (no connection), or the gateway said it
- *     took none (429, 5xx), or it refused our key (401, 403), or the URL
- *     is wrong (404): the batch stays claimed and is posted again after a
- *     growing delay (100 ms doubling to 30 s);
- *   - the gateway may have taken it (a timeout, a reset, a 2xx whose body
- *     is not JSON or whose results do not match the batch): the outcome is
- *     unknown, so the alerts go back to the queue flagged as possible
- *     duplicates (platform_db_outbox_requeue): sent once more, never a
- *     third time;
+ *     took none (429, 500, 503 and the other 5xx but 502 and 504), or it
+ *     refused our key (401, 403), or the URL is wrong (404): the batch
+ *     stays claimed and is posted again after a growing delay (100 ms
+ *     doubling to 30 s);
+ *   - the gateway may have taken it (a timeout, a reset, a 502 or 504 from
+ *     a proxy in front of it or its own, a 2xx whose body is not JSON or
+ *     whose results do not match the batch): the outcome is unknown, so
+ *     the alerts go back to the queue flagged as possible duplicates
+ *     (platform_db_outbox_requeue): sent once more, never a third time;
  *   - a batch too large (413): it goes back to the queue and batches are
  *     halved until one passes (one alert too large fails as below);
  *   - another 4xx: the gateway refuses the batch as it is, which sending

@@ -4,12 +4,13 @@
 # (fake_hub.py) that records what the platform reports. Alerts reach the
 # gateway signed and in batches, their message ids are recorded as
 # references, receipt callbacks settle them; 500 and 429 answers are
-# retried without loss, a stalled batch is sent again at most once and
-# recorded as a duplicate, an answer that is not JSON is logged and loses
-# nothing, a wrong key is refused by the gateway and logged by the
-# platform, forged, stale or unsigned receipt callbacks are refused, and
-# alerts queued with no channel (or [sms]) are sent once [push] is
-# configured, the hub's reports flowing again. Skipped without node.
+# retried without loss, a stalled batch or a 502 or 504 after the gateway
+# took it is sent again at most once and recorded as a duplicate, an
+# answer that is not JSON is logged and loses nothing, a wrong key is
+# refused by the gateway and logged by the platform, forged, stale or
+# unsigned receipt callbacks are refused, and alerts queued with no
+# channel (or [sms]) are sent once [push] is configured, the hub's
+# reports flowing again. Skipped without node.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -203,6 +204,25 @@ check "stalled twice, an alert fails: outcome unknown twice" until_true db_is \
 	"SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[5]}'" \
 	"failed|outcome unknown twice|2"
 set_gw '{"stall":0}'
+
+# --- 502, 504: a proxy in front of the gateway (or the gateway) lost the
+# answer of a batch the gateway may have taken: the outcome is unknown
+received() { gw_stats | jq ".phones[\"$(phone "$1")\"].received // 0"; } # K
+before=$(received 8)
+set_gw '{"status":504,"times":2,"taken":1}'
+relay 8
+check "a batch taken, then answered 504 twice, fails: outcome unknown twice" until_true db_is \
+	"SELECT state || '|' || reason || '|' || attempts || '|' || duplicate FROM outbox WHERE notice = '${NOTICE[8]}'" \
+	"failed|outcome unknown twice|2|1"
+check "... after reaching the gateway twice, not more" \
+	[ "$(received 8)" = $((before + 2)) ]
+check "the platform logged the 504 as an unknown outcome" \
+	grep -q "push gateway: HTTP 504, which a proxy or the gateway may send after the batch was taken; the outcome of 1 alerts is unknown" platform.log
+set_gw '{"status":502,"times":1,"taken":1}'
+relay 8
+check "a batch taken, then answered 502 once, is sent again as a duplicate and delivered" \
+	until_true db_is "SELECT state || '|' || attempts || '|' || duplicate FROM outbox WHERE notice = '${NOTICE[8]}'" \
+	"delivered|2|1"
 
 # --- an answer that is not JSON
 set_gw '{"non_json":1}'

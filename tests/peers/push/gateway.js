@@ -6,10 +6,12 @@
 // 401, and counting it), answers one result per alert with message ids
 // gw-1, gw-2, ..., and later posts signed receipt callbacks to the
 // platform. It can be told to misbehave the ways gateways do: reject or
-// fail given phones, answer 500 or 429 a number of times, answer with
-// something that is not JSON, or take a batch and never answer (the
-// platform's timeout). A small HTTP endpoint beside it changes those
-// behaviours at run time and reports what arrived (GET /stats).
+// fail given phones, answer 500 or 429 a number of times (or 502 or 504
+// after taking the batch, as a proxy in front of it does when its answer
+// is lost), answer with something that is not JSON, or take a batch and
+// never answer (the platform's timeout). A small HTTP endpoint beside it
+// changes those behaviours at run time and reports what arrived (GET
+// /stats).
 //
 //   node gateway.js --key-file FILE [--port N] [--control-port N]
 //        [--receipts-url URL] [--receipt-delay MS] [--fail PHONE[:rejected|:failed]]...
@@ -36,7 +38,8 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
                          (accepted, then a failed receipt; the default)
   --counts-only          keep totals only, no texts per phone (for benchmarks: a million
                          alerts' texts would fill memory)
-Control: GET /stats, GET /config, POST /config {"status":500,"times":2} | {"non_json":1} |
+Control: GET /stats, GET /config, POST /config {"status":500,"times":2} |
+{"status":504,"times":1,"taken":1} (the status after the batch is taken, without its receipts) | {"non_json":1} |
 {"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F} |
 {"reject_reason":"TEXT"} (the reason a rejection gives; null: the usual one),
 POST /reset. Any path of the push port takes batches.`;
@@ -76,8 +79,8 @@ function fail_how(phone, how) {
 }
 
 function config_apply(cfg, o) {
-	const known = ['fail', 'status', 'times', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url', 'key_file',
-		'reject_reason'];
+	const known = ['fail', 'status', 'times', 'taken', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url',
+		'key_file', 'reject_reason'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
@@ -89,7 +92,8 @@ function config_apply(cfg, o) {
 	if ('status' in o) {
 		next.status = int_of('status', o.status, 400, 599);
 		next.status_left = 'times' in o ? int_of('times', o.times, 0, 1e9) : 1;
-	} else if ('times' in o) throw new Error('times goes with status');
+		next.status_taken = 'taken' in o && int_of('taken', o.taken, 0, 1) === 1;
+	} else if ('times' in o || 'taken' in o) throw new Error('times and taken go with status');
 	if ('non_json' in o) next.non_json_left = int_of('non_json', o.non_json, 0, 1e9);
 	if ('mismatch' in o) next.mismatch_left = int_of('mismatch', o.mismatch, 0, 1e9);
 	if ('stall' in o) next.stall_left = int_of('stall', o.stall, 0, 1e9);
@@ -110,7 +114,7 @@ function config_apply(cfg, o) {
 function config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, key: null, receipts_url: null, receipt_delay_ms: 0,
-		fail: Object.create(null), status: 0, status_left: 0, non_json_left: 0, mismatch_left: 0,
+		fail: Object.create(null), status: 0, status_left: 0, status_taken: false, non_json_left: 0, mismatch_left: 0,
 		stall_left: 0, counts_only: false,
 	};
 	const settings = {}, fail = {};
@@ -149,7 +153,7 @@ function config_new(argv) {
 // The settings as POST /config takes them (the key left out).
 function config_show(cfg) {
 	return {
-		fail: cfg.fail, status: cfg.status, times: cfg.status_left, non_json: cfg.non_json_left,
+		fail: cfg.fail, status: cfg.status, times: cfg.status_left, taken: cfg.status_taken ? 1 : 0, non_json: cfg.non_json_left,
 		mismatch: cfg.mismatch_left, stall: cfg.stall_left, receipt_delay_ms: cfg.receipt_delay_ms, receipts_url: cfg.receipts_url,
 	};
 }
@@ -264,7 +268,8 @@ function alert_take(a, receipts) {
 	return { id: a.id, message_id, status: 'accepted' };
 }
 
-// A status instead of any answer: the gateway took none of the batch.
+// A status instead of any answer: the gateway took none of the batch, or
+// (taken) took it and the answer was lost behind the status.
 function refuse_with_status(res) {
 	if (cfg.status_left <= 0) return false;
 	cfg.status_left--;
@@ -315,11 +320,12 @@ function on_batch(req, res, body) {
 		stats.bad_bodies++;
 		return reply(res, 400, { error: alerts });
 	}
-	if (refuse_with_status(res)) return;
+	if (!cfg.status_taken && refuse_with_status(res)) return;
 	stats.batches++;
 	stats.max_batch = Math.max(stats.max_batch, alerts.length);
 	const receipts = [];
 	const results = alerts.map((a) => alert_take(a, receipts));
+	if (cfg.status_taken && refuse_with_status(res)) return; // its receipts never come
 	if (answer_lost(res, results)) return;
 	stats.answered++;
 	reply(res, 200, { results });
