@@ -444,6 +444,26 @@ static round_result push_round(push_channel *c, http_client *gw)
 
 /* ---- the thread */
 
+/* At stop, the batch still in hand. One held for a retry is one the
+ * gateway never took (nothing was sent, or it answered so), and goes
+ * back to the queue as never sent: kept claimed, the next start would
+ * flag it a possible duplicate, and one unknown outcome then would fail
+ * it. */
+static void release_held(push_channel *c)
+{
+    int n = c->n, back;
+
+    if ((back = each_alert(c, unclaim_one, NULL)) < 0) {
+        log_error("push: stopping with %d alerts held for retry, which the gateway never "
+                  "took; a database error kept them claimed: the next start sends them again, "
+                  "flagged as possible duplicates", n);
+        return;
+    }
+    log_warn("push: stopping with %d alerts held for retry, which the gateway never took: %d "
+             "went back to the queue as never sent", n, back);
+    c->n = 0;
+}
+
 static void wait_ms(push_channel *c, long ms)
 {
     struct timespec ts = clock_after_ms(ms);
@@ -481,8 +501,7 @@ static void *push_main(void *arg)
     }
     pthread_mutex_unlock(&c->lock);
     if (c->n)
-        log_warn("push: stopping with %d alerts unanswered; the next start sends them again, "
-                 "flagged as possible duplicates", c->n);
+        release_held(c);
     http_client_free(gw);
     return NULL;
 }

@@ -48,8 +48,8 @@ push_channel *push_channel_open(const config *cfg, char *err, size_t errlen);
 /* Starts the sender on p's outbox: 0, or -1. */
 int push_channel_start(push_channel *c, struct platform *p);
 /* Waits for the post in flight (at most timeout_ms) and stops. A batch
- * still held for a retry stays claimed: the next start queues it again as
- * a possible duplicate. */
+ * still held for a retry, which the gateway never took, goes back to the
+ * queue as never sent (platform_db_outbox_unclaim). */
 void push_channel_stop(push_channel *c);
 void push_channel_free(push_channel *c);
 

@@ -8,7 +8,8 @@
 # took it is sent again at most once and recorded as a duplicate, an
 # answer that is not JSON is logged and loses nothing, a wrong key is
 # refused by the gateway and logged by the platform, forged, stale or
-# unsigned receipt callbacks are refused, and alerts queued with no
+# unsigned receipt callbacks are refused, a batch held for retry at a
+# stop goes back to the queue as never sent, and alerts queued with no
 # channel (or [sms]) are sent once [push] is configured, the hub's
 # reports flowing again. Skipped without node.
 . "$(dirname "$0")/../lib.sh"
@@ -328,11 +329,25 @@ restart() {
 	P="http://127.0.0.1:$port"
 	start_role "$1" "$1.log" platform --config platform.ini --listen "127.0.0.1:$port"
 }
+# A batch held for retry at a stop (the gateway answering 503: it took
+# none) goes back to the queue as never sent, not as a possible duplicate.
+answers=$(gw_stats | jq .status_answers)
+set_gw '{"status":503,"times":1000}'
+relay 6
+check "a batch answered 503 is held for retry" until_true gw_holds ".status_answers > $answers"
 kill "$PID_platform"
 wait "$PID_platform" 2>/dev/null
 check "SIGTERM stops the platform cleanly" grep -q "stopped" platform.log
+check "... putting the held batch back in the queue as never sent, and saying so" \
+	grep -q "push: stopping with 1 alerts held for retry, which the gateway never took: 1 went back to the queue as never sent" platform.log
+check "... not claimed, its attempt not counted, not a possible duplicate" \
+	[ "$(row 6 | cut -d'|' -f1-3)" = "queued|0|0" ]
+set_gw '{"status":503,"times":0}'
 sed -i 's/^timeout_ms = .*/timeout_ms = 20000/' platform.ini # the batch stays in flight
 restart platform2 || { not_ok "the platform starts again"; finish; }
+check "at the next start the held alert is delivered, a first attempt, not a duplicate" \
+	until_true db_is "SELECT state || '|' || attempts || '|' || duplicate FROM outbox WHERE notice = '${NOTICE[6]}'" \
+	"delivered|1|0"
 set_gw '{"stall":1}'
 relay 3
 check "a batch is in flight, unanswered" until_true gw_holds '.stalled_open == 1'
