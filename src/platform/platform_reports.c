@@ -239,7 +239,7 @@ static void wait_ms(platform *p, long ms, int wake_early)
 {
     struct timespec ts;
 
-    ts = clock_after_ms(ms);
+    ts = clock_mono_after_ms(ms);
     while (!p->rep_stopping && !(wake_early && p->rep_pending))
         if (pthread_cond_timedwait(&p->rep_wake, &p->rep_lock, &ts) == ETIMEDOUT)
             break;
@@ -276,10 +276,16 @@ static void *reporter_main(void *arg)
 
 int platform_reports_start(platform *p)
 {
-    pthread_mutex_init(&p->rep_lock, NULL);
-    pthread_cond_init(&p->rep_wake, NULL);
-    if (pthread_create(&p->reporter, NULL, reporter_main, p) != 0)
+    /* Waits on the monotonic clock: a wall clock stepped back would hold
+     * the reports for as long. */
+    if (clock_mono_cond_init(&p->rep_wake) != 0)
         return -1;
+    pthread_mutex_init(&p->rep_lock, NULL);
+    if (pthread_create(&p->reporter, NULL, reporter_main, p) != 0) {
+        pthread_mutex_destroy(&p->rep_lock);
+        pthread_cond_destroy(&p->rep_wake);
+        return -1;
+    }
     p->rep_running = 1;
     return 0;
 }

@@ -383,9 +383,9 @@ long long push_channel_rounds(push_channel *c)
 
 int push_channel_wait_settled(push_channel *c, long long since)
 {
-    struct timespec ts = clock_after_ms(c->timeout_ms + 1000 < PUSH_SETTLE_WAIT_MS
-                                            ? c->timeout_ms + 1000
-                                            : PUSH_SETTLE_WAIT_MS);
+    struct timespec ts = clock_mono_after_ms(c->timeout_ms + 1000 < PUSH_SETTLE_WAIT_MS
+                                                 ? c->timeout_ms + 1000
+                                                 : PUSH_SETTLE_WAIT_MS);
     int settled = 0;
 
     pthread_mutex_lock(&c->lock);
@@ -466,7 +466,7 @@ static void release_held(push_channel *c)
 
 static void wait_ms(push_channel *c, long ms)
 {
-    struct timespec ts = clock_after_ms(ms);
+    struct timespec ts = clock_mono_after_ms(ms);
 
     while (!c->stopping)
         if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) == ETIMEDOUT)
@@ -510,9 +510,15 @@ int push_channel_start(push_channel *c, struct platform *p)
 {
     c->p = p;
     c->stopping = 0;
+    /* Waits on the monotonic clock: a wall clock stepped back would stall
+     * the channel for as long. */
+    if (clock_mono_cond_init(&c->wake) != 0)
+        return -1;
+    if (clock_mono_cond_init(&c->settled) != 0) {
+        pthread_cond_destroy(&c->wake);
+        return -1;
+    }
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    pthread_cond_init(&c->settled, NULL);
     if (pthread_create(&c->thread, NULL, push_main, c) != 0) {
         pthread_cond_destroy(&c->settled);
         pthread_cond_destroy(&c->wake);
