@@ -50,6 +50,9 @@ struct push_channel {
     long long *ids;
     push_result *results; /* the answer's, as read */
     int n;
+    /* Its outcome is unknown, and queueing it again failed (a database
+     * error): that is tried again before anything is posted. */
+    int requeue_due;
     buf body;
 };
 
@@ -217,8 +220,10 @@ static int results_record(push_channel *c)
     return rc < 0 ? -1 : accepted;
 }
 
-/* The batch's outcome is unknown: back to the queue, each once. */
-static round_result unknown_outcome(push_channel *c)
+/* Queues the batch of unknown outcome again, each alert once: 0, or -1
+ * on a database error, the batch then kept in hand with requeue_due set:
+ * still submitting, it holds back the hub's reports until it is queued. */
+static int requeue_batch(push_channel *c)
 {
     char now[25];
     int queued, failed = 0;
@@ -227,12 +232,23 @@ static round_result unknown_outcome(push_channel *c)
     pthread_mutex_lock(&c->p->lock);
     queued = platform_db_outbox_requeue(c->p->db, PUSH_CHANNEL, now, &failed);
     pthread_mutex_unlock(&c->p->lock);
-    if (queued < 0)
-        log_error("push: database error queueing %d alerts again; the next start will", c->n);
-    else
-        log_warn("push: %d alerts queued again as possible duplicates; %d failed, their "
-                 "outcome unknown twice", queued, failed);
+    if (queued < 0) {
+        c->requeue_due = 1;
+        log_error("push: database error queueing %d alerts of unknown outcome again; tried "
+                  "again before the next post", c->n);
+        return -1;
+    }
+    log_warn("push: %d alerts queued again as possible duplicates; %d failed, their "
+             "outcome unknown twice", queued, failed);
+    c->requeue_due = 0;
     c->n = 0;
+    return 0;
+}
+
+/* The batch's outcome is unknown: back to the queue, each once. */
+static round_result unknown_outcome(push_channel *c)
+{
+    requeue_batch(c);
     return ROUND_UNKNOWN;
 }
 
@@ -411,6 +427,8 @@ static round_result push_round(push_channel *c, http_client *gw)
     int status, unsent;
     round_result r;
 
+    if (c->requeue_due && requeue_batch(c) != 0)
+        return ROUND_UNKNOWN; /* nothing is posted before it is queued again */
     if (c->n == 0) {
         int n = claim_batch(c);
         if (n <= 0)
@@ -448,11 +466,17 @@ static round_result push_round(push_channel *c, http_client *gw)
  * gateway never took (nothing was sent, or it answered so), and goes
  * back to the queue as never sent: kept claimed, the next start would
  * flag it a possible duplicate, and one unknown outcome then would fail
- * it. */
+ * it. One whose outcome is unknown stays claimed for the next start to
+ * queue again as such. */
 static void release_held(push_channel *c)
 {
     int n = c->n, back;
 
+    if (c->requeue_due) {
+        log_warn("push: stopping with %d alerts of unknown outcome still claimed; the next "
+                 "start queues them again as possible duplicates", n);
+        return;
+    }
     if ((back = each_alert(c, unclaim_one, NULL)) < 0) {
         log_error("push: stopping with %d alerts held for retry, which the gateway never "
                   "took; a database error kept them claimed: the next start sends them again, "

@@ -17,7 +17,9 @@
  *     a proxy in front of it or its own, a 2xx whose body is not JSON or
  *     whose results do not match the batch): the outcome is unknown, so
  *     the alerts go back to the queue flagged as possible duplicates
- *     (platform_db_outbox_requeue): sent once more, never a third time;
+ *     (platform_db_outbox_requeue): sent once more, never a third time.
+ *     Should that fail (a database error), the batch stays in hand and
+ *     queueing it is tried again before anything is posted;
  *   - a batch too large (413): it goes back to the queue and batches are
  *     halved until one passes (one alert too large fails as below);
  *   - another 4xx: the gateway refuses the batch as it is, which sending
@@ -49,7 +51,9 @@ push_channel *push_channel_open(const config *cfg, char *err, size_t errlen);
 int push_channel_start(push_channel *c, struct platform *p);
 /* Waits for the post in flight (at most timeout_ms) and stops. A batch
  * still held for a retry, which the gateway never took, goes back to the
- * queue as never sent (platform_db_outbox_unclaim). */
+ * queue as never sent (platform_db_outbox_unclaim); one whose outcome is
+ * unknown and could not be queued again stays claimed, and the next start
+ * queues it again as a possible duplicate. */
 void push_channel_stop(push_channel *c);
 void push_channel_free(push_channel *c);
 

@@ -8,9 +8,10 @@
 # took it is sent again at most once and recorded as a duplicate, an
 # answer that is not JSON is logged and loses nothing, a wrong key is
 # refused by the gateway and logged by the platform, forged, stale or
-# unsigned receipt callbacks are refused, a batch held for retry at a
-# stop goes back to the queue as never sent, and alerts queued with no
-# channel (or [sms]) are sent once [push] is configured, the hub's
+# unsigned receipt callbacks are refused, a batch that cannot be queued
+# again (a database error) is kept until it can, a batch held for retry
+# at a stop goes back to the queue as never sent, and alerts queued with
+# no channel (or [sms]) are sent once [push] is configured, the hub's
 # reports flowing again. Skipped without node.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -312,6 +313,21 @@ check "receipts sent with no delay still find their alerts: all three delivered"
 check "... none was answered unknown (but the one made up above)" \
 	[ "$(grep -c 'POST /v1/push/receipts: .* [1-9][0-9]* unknown' platform.log)" = 1 ]
 set_gw '{"receipt_delay_ms":100}'
+
+# --- a database error queueing a batch of unknown outcome again: the
+# batch is kept and queued again before anything more is posted (a
+# trigger refuses the requeue's UPDATE, as a full disk would)
+db "CREATE TRIGGER requeue_fails BEFORE UPDATE OF duplicate ON outbox
+	BEGIN SELECT RAISE(ABORT, 'refused by push.sh'); END"
+set_gw '{"stall":1}'
+relay 7
+check "when queueing a stalled batch again fails, the platform says it tries again" until_true grep -q \
+	"push: database error queueing 1 alerts of unknown outcome again; tried again before the next post" platform.log
+check "... and the alert is still claimed" [ "$(row 7 | cut -d'|' -f1)" = submitting ]
+db "DROP TRIGGER requeue_fails"
+check "once the database takes it, the alert is queued again and delivered as a possible duplicate" \
+	until_true db_is "SELECT state || '|' || attempts || '|' || duplicate FROM outbox WHERE notice = '${NOTICE[7]}'" \
+	"delivered|2|1"
 
 # --- no alert was ever sent a third time, and the platform is up
 check "no alert reached the gateway more than twice" gw_holds '.max_sends == 2'
