@@ -32,6 +32,7 @@ struct push_channel {
     char *key; /* secure memory */
     size_t keylen;
     long batch, timeout_ms;
+    long batch_set; /* [push] batch: batch is halved after a 413, then back to it */
     struct platform *p;
 
     pthread_t thread;
@@ -112,6 +113,7 @@ push_channel *push_channel_open(const config *cfg, char *err, size_t errlen)
         config_long(cfg, "push", "batch", 500, 1, BATCH_MAX_ITEMS, &c->batch, err, errlen) ||
         config_long(cfg, "push", "timeout_ms", 5000, 100, 120000, &c->timeout_ms, err, errlen))
         goto fail;
+    c->batch_set = c->batch;
     if (!(c->ids = calloc((size_t)c->batch, sizeof *c->ids)) ||
         !(c->results = calloc((size_t)c->batch, sizeof *c->results))) {
         snprintf(err, errlen, "out of memory");
@@ -339,6 +341,31 @@ static round_result refused_batch(push_channel *c, int status)
     return ROUND_DONE;
 }
 
+/* Too large is ours to mend: the batch goes back to the queue and is
+ * claimed again in halves, down to one alert, which fails like any
+ * refused batch if even it is too large. That alert was what made the
+ * batches too large, as far as can be told: they go back to their
+ * configured size, or one such alert would leave the channel posting one
+ * alert a request until a restart. */
+static round_result too_large(push_channel *c)
+{
+    round_result r;
+
+    if (c->n > 1) {
+        c->batch = c->n / 2;
+        log_warn("push gateway: a batch of %d alerts is too large (HTTP 413): batches of at "
+                 "most %ld from now on (set [push] batch to keep it so)", c->n, c->batch);
+        return never_sent(c);
+    }
+    r = refused_batch(c, 413);
+    if (r == ROUND_DONE && c->batch != c->batch_set) {
+        c->batch = c->batch_set;
+        log_info("push: an alert too large on its own failed; batches of up to %ld again "
+                 "([push] batch)", c->batch);
+    }
+    return r;
+}
+
 static round_result answered(push_channel *c, int status, const buf *reply, const char *err)
 {
     if (status / 100 == 2)
@@ -348,15 +375,8 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
                   "gateway's key? %d alerts kept for retry", status, c->n);
         return ROUND_RETRY;
     }
-    /* Too large is ours to mend: the batch goes back to the queue and is
-     * claimed again in halves, down to one alert, which fails like any
-     * refused batch if even it is too large. */
-    if (status == 413 && c->n > 1) {
-        c->batch = c->n / 2;
-        log_warn("push gateway: a batch of %d alerts is too large (HTTP 413): batches of at "
-                 "most %ld from now on (set [push] batch to keep it so)", c->n, c->batch);
-        return never_sent(c);
-    }
+    if (status == 413)
+        return too_large(c);
     /* A proxy in front of the gateway (or the gateway's own front end)
      * answers 502 when it got no usable answer from the gateway and 504
      * when none came in time: either may follow the gateway taking the

@@ -21,7 +21,8 @@
  *     Should that fail (a database error), the batch stays in hand and
  *     queueing it is tried again before anything is posted;
  *   - a batch too large (413): it goes back to the queue and batches are
- *     halved until one passes (one alert too large fails as below);
+ *     halved until one passes; one alert too large fails as below, and
+ *     batches go back to [push] batch;
  *   - another 4xx: the gateway refuses the batch as it is, which sending
  *     it again cannot change: each alert fails with the status as reason.
  * Receipt callbacks arrive on POST /v1/push/receipts (push_receipts.c),

@@ -6,13 +6,14 @@
 # references, receipt callbacks settle them; 500 and 429 answers are
 # retried without loss, a stalled batch or a 502 or 504 after the gateway
 # took it is sent again at most once and recorded as a duplicate, an
-# answer that is not JSON is logged and loses nothing, a wrong key is
-# refused by the gateway and logged by the platform, forged, stale or
-# unsigned receipt callbacks are refused, a batch that cannot be queued
-# again (a database error) is kept until it can, a batch held for retry
-# at a stop goes back to the queue as never sent, and alerts queued with
-# no channel (or [sms]) are sent once [push] is configured, the hub's
-# reports flowing again. Skipped without node.
+# answer that is not JSON is logged and loses nothing, a batch too large
+# is halved and a single alert too large fails and ends the halving, a
+# wrong key is refused by the gateway and logged by the platform, forged,
+# stale or unsigned receipt callbacks are refused, a batch that cannot be
+# queued again (a database error) is kept until it can, a batch held for
+# retry at a stop goes back to the queue as never sent, and alerts queued
+# with no channel (or [sms]) are sent once [push] is configured, the
+# hub's reports flowing again. Skipped without node.
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -257,6 +258,17 @@ check "a batch of 2 answered 413 is sent again in halves: both delivered, as fir
 	until_true bash -c "[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT group_concat(state || '|' || duplicate, ' ') FROM outbox WHERE notice IN ('${NOTICE[0]}', '${NOTICE[1]}')\")\" = 'delivered|0 delivered|0' ]"
 check "... and the platform said why and what it does now" \
 	grep -q 'push gateway: a batch of 2 alerts is too large (HTTP 413): batches of at most 1 from now on' platform.log
+set_gw '{"status":413,"times":1}'
+relay 4
+check "a single alert answered 413 fails, with the status as reason" until_true db_is \
+	"SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[4]}'" \
+	"failed|push gateway refused the batch: HTTP 413|1"
+check "... and batches go back to [push] batch, as the platform says" \
+	grep -q 'push: an alert too large on its own failed; batches of up to 3 again' platform.log
+relay 0 1 2
+check "three alerts relayed together then reach the gateway in one batch" until_true bash -c \
+	"[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT count(*) FROM outbox WHERE notice IN ('${NOTICE[0]}','${NOTICE[1]}','${NOTICE[2]}') AND state = 'delivered'\")\" = 3 ] &&
+	 [ \"\$(curl -s $GW/stats | jq .last_batch)\" = 3 ]"
 
 # --- a wrong key
 check "the gateway is given another key" set_gw '{"key_file":"other.key"}'

@@ -162,7 +162,7 @@ function config_show(cfg) {
 
 function stats_new() {
 	return {
-		requests: 0, bad_signatures: 0, bad_bodies: 0, batches: 0, answered: 0, max_batch: 0,
+		requests: 0, bad_signatures: 0, bad_bodies: 0, batches: 0, answered: 0, max_batch: 0, last_batch: 0,
 		alerts: 0, accepted: 0, rejected: 0, duplicates: 0, max_sends: 0,
 		status_answers: 0, non_json_answers: 0, mismatch_answers: 0, stalls: 0,
 		receipts: 0, receipt_callbacks: 0, receipt_callbacks_ok: 0, receipt_callbacks_failed: 0,
@@ -323,6 +323,7 @@ function on_batch(req, res, body) {
 	if (!cfg.status_taken && refuse_with_status(res)) return;
 	stats.batches++;
 	stats.max_batch = Math.max(stats.max_batch, alerts.length);
+	stats.last_batch = alerts.length;
 	const receipts = [];
 	const results = alerts.map((a) => alert_take(a, receipts));
 	if (cfg.status_taken && refuse_with_status(res)) return; // its receipts never come
