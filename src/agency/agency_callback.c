@@ -92,7 +92,12 @@ struct callback_sender {
      * queue (or per 10,000 events while it stays full), not per request. */
     long long delivered;
     const atomic_llong *abort_at;
+    long retry_after_ms; /* the last refusal's Retry-After; 0: none */
 };
+
+/* A receiver asking for more than this is asked again after it: its
+ * events' 24 hours run meanwhile. */
+#define RETRY_AFTER_MAX_MS (60L * 60 * 1000)
 
 callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
 {
@@ -108,6 +113,11 @@ callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db)
 void callback_sender_abort_at(callback_sender *cs, const atomic_llong *at_ms)
 {
     cs->abort_at = at_ms;
+}
+
+long callback_sender_retry_after_ms(const callback_sender *cs)
+{
+    return cs->retry_after_ms;
 }
 
 void callback_sender_free(callback_sender *cs)
@@ -199,6 +209,10 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
     status = http_client_post_raw(http, "", headers, text, strlen(text), CALLBACK_TIMEOUT_MS,
                                   NULL, &unsent, err, sizeof err);
     free(text);
+    long after_s = http_client_retry_after_s(http);
+    cs->retry_after_ms = after_s < 0 ? 0
+                         : after_s * 1000 > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS
+                                                               : after_s * 1000;
     if (status >= 200 && status < 300) {
         agency_db_api_events_done(cs->db, last);
         cs->delivered += (long long)n;
@@ -218,7 +232,10 @@ int callback_sender_round(callback_sender *cs, long long now_ms)
         drop_expired(cs, now_ms);
         return -1; /* the receiver still fails: the backoff goes on */
     }
-    if (status)
+    if (status && cs->retry_after_ms)
+        log_warn("callbacks: the receiver answered HTTP %d; retrying after the %ld s it asked",
+                 status, cs->retry_after_ms / 1000);
+    else if (status)
         log_warn("callbacks: the receiver answered HTTP %d; retrying", status);
     else
         log_warn("callbacks: %s; retrying", err);

@@ -56,6 +56,11 @@ callback_sender *callback_sender_new(const agency_cfg *cfg, agency_db *db);
  * server; http_client_abort_at); at_ms must outlive cs. */
 void callback_sender_abort_at(callback_sender *cs, const atomic_llong *at_ms);
 int callback_sender_round(callback_sender *cs, long long now_ms);
+/* After a round that must be retried: how long the receiver asked to be
+ * left alone (its 429's or 503's Retry-After, at most an hour), 0 when it
+ * asked nothing. The retry waits that long when it is more than the
+ * backoff. */
+long callback_sender_retry_after_ms(const callback_sender *cs);
 void callback_sender_free(callback_sender *cs);
 
 #endif

@@ -287,6 +287,8 @@ static void *callback_run(agency_server *s, int test)
             ;
         failures = r < 0 ? failures + 1 : 0;
         wait = r < 0 ? agency_callback_backoff_ms(failures) : s->cfg->report_ms;
+        if (r < 0 && callback_sender_retry_after_ms(cs) > wait)
+            wait = callback_sender_retry_after_ms(cs);
     }
     long long left = agency_db_api_events_waiting(db);
     if (left && s->cfg->callback_url[0])

@@ -219,6 +219,16 @@ static void wipe_reply(buf *resp)
     }
 }
 
+/* A 429's or 503's Retry-After, for http_client_retry_after_s. */
+static void read_retry_after(http_client *c, long status)
+{
+    curl_off_t after = -1;
+
+    if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after >= 0 &&
+        (status == 429 || status == 503))
+        c->retry_after_s = after > 86400 ? 86400 : (long)after;
+}
+
 int http_client_call(http_client *c, const char *method, const char *path,
                      const char *body, size_t body_len, json_t **reply,
                      char *err, size_t errlen)
@@ -257,10 +267,7 @@ int http_client_call(http_client *c, const char *method, const char *path,
         return 0;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_off_t after = -1;
-    if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after >= 0 &&
-        (status == 429 || status == 503))
-        c->retry_after_s = after > 86400 ? 86400 : (long)after;
+    read_retry_after(c, status);
     if (resp->len) {
         json_error_t jerr;
         *reply = json_loadb(resp->data, resp->len, 0, &jerr);
@@ -406,12 +413,14 @@ int http_client_post_raw(http_client *c, const char *path, const char *header,
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    c->retry_after_s = -1;
     rc = curl_easy_perform(c->curl);
     if (rc != CURLE_OK) {
         *unsent = never_sent(c->curl, rc);
         describe_failure(c, rc, "POST", url, err, errlen);
     } else {
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        read_retry_after(c, status);
     }
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);

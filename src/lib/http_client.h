@@ -43,9 +43,9 @@ int http_client_call(http_client *c, const char *method, const char *path,
                      const char *body, size_t body_len, json_t **reply,
                      char *err, size_t errlen);
 
-/* The Retry-After of the last http_client_call's 429 or 503 answer, in
- * seconds (at most a day; an HTTP date is turned into seconds from now),
- * or -1 when it had none. */
+/* The Retry-After of the last http_client_call's or http_client_post_raw's
+ * 429 or 503 answer, in seconds (at most a day; an HTTP date is turned
+ * into seconds from now), or -1 when it had none. */
 long http_client_retry_after_s(const http_client *c);
 
 /* 1 when the last call got no answer because the peer's key is not the

@@ -24,6 +24,7 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 30000
+#define RETRY_AFTER_MAX_MS (10L * 60 * 1000)
 /* How often an idle channel looks for new alerts. */
 #define IDLE_POLL_MS 50
 
@@ -517,6 +518,21 @@ static void wait_ms(push_channel *c, long ms)
             break;
 }
 
+/* The wait before the batch is posted again: the backoff, or the
+ * Retry-After a 429 or 503 asked for when longer (at most
+ * RETRY_AFTER_MAX_MS: the alerts' news grows stale meanwhile). */
+static long asked_wait(const http_client *gw, long backoff)
+{
+    long after_s = gw ? http_client_retry_after_s(gw) : -1;
+    long after = after_s < 0 ? 0 : after_s > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS
+                                                                      : after_s * 1000;
+
+    if (after <= backoff)
+        return backoff;
+    log_info("push gateway: waiting the %ld s it asked for (Retry-After)", after / 1000);
+    return after;
+}
+
 static void *push_main(void *arg)
 {
     push_channel *c = arg;
@@ -541,7 +557,7 @@ static void *push_main(void *arg)
         }
         backoff = !backoff ? BACKOFF_FIRST_MS
                            : backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-        wait_ms(c, backoff);
+        wait_ms(c, asked_wait(gw, backoff));
     }
     pthread_mutex_unlock(&c->lock);
     if (c->n)

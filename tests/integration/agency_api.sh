@@ -83,7 +83,7 @@ check "callback set prints the URL, a key id and the key" \
 check "the signing key file is 0600" [ "$(stat -c %a data/callback.key)" = 600 ]
 CBKEY=$(jq -r .key cb.json) CBKID=$(jq -r .key_id cb.json)
 # The receiver refuses the first two posts with HTTP 500.
-PATH_ONLY=/hooks/herald/ python3 "$HERE/callback_receiver.py" "$CBKEY" "$CBKID" 2 "$CBPORT" 2>receiver.log &
+RETRY_AFTER=3 PATH_ONLY=/hooks/herald/ python3 "$HERE/callback_receiver.py" "$CBKEY" "$CBKID" 2 "$CBPORT" 2>receiver.log &
 CBPID=$!
 PIDS+=($CBPID)
 
@@ -373,8 +373,11 @@ for _ in $(seq 1 200); do
 	sleep 0.1
 done
 received >recv.json
-check "the receiver's first two posts failed with 500 and were retried" \
+check "the receiver's first two posts failed (500, then 429) and were retried" \
 	jqt '.refused == 2 and .posts >= 3' recv.json
+gap=$(jq '.post_ms[2] - .post_ms[1]' recv.json)
+check "... the one after the 429 came after the 3 s its Retry-After asked, not the 2 s backoff ($gap ms)" \
+	bash -c "[ $gap -ge 2900 ] && grep -q 'callbacks: the receiver answered HTTP 429; retrying after the 3 s it asked' agency.log"
 check "every signature verified with the key, under its key id" \
 	jqt --arg k "$CBKID" '.bad_signatures == 0 and (.key_ids | all(. == $k))' recv.json
 check "every post went to the URL as registered, its final '/' kept" jqt '.wrong_paths == 0' recv.json

@@ -3,7 +3,9 @@
 # checks each POST's Herald-Signature (HMAC-SHA-256 over "<t>." + body
 # with the key given, as docs/protocol.md says) and Herald-Key-Id, answers
 # HTTP 500 to the first FAIL posts and 200 after, and keeps every event
-# of the posts it accepted, in arrival order. GET /received shows them.
+# of the posts it accepted, in arrival order. GET /received shows them,
+# and when each post came (post_ms). With RETRY_AFTER=S, the second of
+# the refusals is a 429 with Retry-After: S instead.
 # With PATH_ONLY set, a POST to any other path is answered 404 (and
 # counted), as a web framework routes "/callbacks/" apart from "/callbacks".
 # Under the test clock (HERALD_CLOCK_FILE, as the roles read it) its own
@@ -14,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY, KEY_ID, FAIL = sys.argv[1].encode(), sys.argv[2], int(sys.argv[3])
 lock = threading.Lock()
-state = {"posts": 0, "refused": 0, "bad_signatures": 0, "wrong_paths": 0, "events": [], "key_ids": []}
+state = {"posts": 0, "refused": 0, "bad_signatures": 0, "wrong_paths": 0, "events": [], "key_ids": [],
+         "post_ms": []}
 
 def now_ms():
     path = os.environ.get("HERALD_CLOCK_FILE")
@@ -36,9 +39,11 @@ def signature_ok(header, body):
     return hmac.compare_digest(want, parts["v1"])
 
 class Receiver(BaseHTTPRequestHandler):
-    def reply(self, status, obj):
+    def reply(self, status, obj, retry_after=None):
         body = json.dumps(obj).encode()
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -48,6 +53,7 @@ class Receiver(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with lock:
             state["posts"] += 1
+            state["post_ms"].append(int(time.time() * 1000))
             state["key_ids"].append(self.headers.get("Herald-Key-Id"))
             if os.environ.get("PATH_ONLY") and self.path != os.environ["PATH_ONLY"]:
                 state["wrong_paths"] += 1
@@ -57,6 +63,8 @@ class Receiver(BaseHTTPRequestHandler):
                 return self.reply(401, {"error": "bad signature"})
             if state["refused"] < FAIL:
                 state["refused"] += 1
+                if state["refused"] == 2 and os.environ.get("RETRY_AFTER"):
+                    return self.reply(429, {"error": "slow down"}, os.environ["RETRY_AFTER"])
                 return self.reply(500, {"error": "try again"})
             state["events"].extend(json.loads(body)["events"])
         self.reply(200, {"ok": True})

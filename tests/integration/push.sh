@@ -187,11 +187,14 @@ check "... sent as one attempt, not a duplicate" [ "$(row 1 | cut -d'|' -f2,3)" 
 check "the gateway answered 500 twice and took the alert once" \
 	gw_holds ".status_answers == 2 and .phones[\"$(phone 1)\"].received == 2 and .duplicates == 0"
 check "the platform logged the 500s and kept the batch" grep -q "push gateway: HTTP 500; 1 alerts kept for retry" platform.log
-set_gw '{"status":429,"times":1}'
+set_gw '{"status":429,"times":1,"retry_after":2}'
 relay 2 3
 check "after a 429 both alerts are delivered" until_true bash -c \
 	"[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT count(*) FROM outbox WHERE notice IN ('${NOTICE[2]}','${NOTICE[3]}') AND state = 'delivered' AND attempts = 1 AND duplicate = 0\")\" = 2 ]"
 check "the platform logged the 429" grep -q "push gateway: HTTP 429; 2 alerts kept for retry" platform.log
+gap=$(gw_stats | jq '.batch_at_ms - .status_at_ms')
+check "... and posted again after the 2 s its Retry-After asked, not the 100 ms backoff ($gap ms)" \
+	bash -c "[ $gap -ge 1900 ] && grep -q 'push gateway: waiting the 2 s it asked for (Retry-After)' platform.log"
 
 # --- a stalled batch: the outcome is unknown, sent once more as a duplicate
 set_gw '{"stall":1}'

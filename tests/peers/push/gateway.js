@@ -39,7 +39,8 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
   --counts-only          keep totals only, no texts per phone (for benchmarks: a million
                          alerts' texts would fill memory)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} |
-{"status":504,"times":1,"taken":1} (the status after the batch is taken, without its receipts) | {"non_json":1} |
+{"status":504,"times":1,"taken":1} (the status after the batch is taken, without its receipts) |
+{"status":429,"times":1,"retry_after":S} (a 429's or 503's Retry-After; 1 unless given) | {"non_json":1} |
 {"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F} |
 {"reject_reason":"TEXT"} (the reason a rejection gives; null: the usual one),
 POST /reset. Any path of the push port takes batches.`;
@@ -79,7 +80,7 @@ function fail_how(phone, how) {
 }
 
 function config_apply(cfg, o) {
-	const known = ['fail', 'status', 'times', 'taken', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url',
+	const known = ['fail', 'status', 'times', 'taken', 'retry_after', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url',
 		'key_file', 'reject_reason'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
@@ -93,7 +94,8 @@ function config_apply(cfg, o) {
 		next.status = int_of('status', o.status, 400, 599);
 		next.status_left = 'times' in o ? int_of('times', o.times, 0, 1e9) : 1;
 		next.status_taken = 'taken' in o && int_of('taken', o.taken, 0, 1) === 1;
-	} else if ('times' in o || 'taken' in o) throw new Error('times and taken go with status');
+		next.retry_after = 'retry_after' in o ? int_of('retry_after', o.retry_after, 0, 3600) : 1;
+	} else if ('times' in o || 'taken' in o || 'retry_after' in o) throw new Error('times, taken and retry_after go with status');
 	if ('non_json' in o) next.non_json_left = int_of('non_json', o.non_json, 0, 1e9);
 	if ('mismatch' in o) next.mismatch_left = int_of('mismatch', o.mismatch, 0, 1e9);
 	if ('stall' in o) next.stall_left = int_of('stall', o.stall, 0, 1e9);
@@ -114,7 +116,8 @@ function config_apply(cfg, o) {
 function config_new(argv) {
 	const cfg = {
 		port: 0, control_port: 0, key: null, receipts_url: null, receipt_delay_ms: 0,
-		fail: Object.create(null), status: 0, status_left: 0, status_taken: false, non_json_left: 0, mismatch_left: 0,
+		fail: Object.create(null), status: 0, status_left: 0, status_taken: false, retry_after: 1,
+		non_json_left: 0, mismatch_left: 0,
 		stall_left: 0, counts_only: false,
 	};
 	const settings = {}, fail = {};
@@ -165,6 +168,7 @@ function stats_new() {
 		requests: 0, bad_signatures: 0, bad_bodies: 0, batches: 0, answered: 0, max_batch: 0, last_batch: 0,
 		alerts: 0, accepted: 0, rejected: 0, duplicates: 0, max_sends: 0,
 		status_answers: 0, non_json_answers: 0, mismatch_answers: 0, stalls: 0,
+		status_at_ms: 0, batch_at_ms: 0, // the last status answer, the last batch taken
 		receipts: 0, receipt_callbacks: 0, receipt_callbacks_ok: 0, receipt_callbacks_failed: 0,
 		receipt_results: Object.create(null),
 		phones: Object.create(null), // keyed by what platforms send, so no prototype
@@ -274,7 +278,8 @@ function refuse_with_status(res) {
 	if (cfg.status_left <= 0) return false;
 	cfg.status_left--;
 	stats.status_answers++;
-	if (cfg.status === 429) res.setHeader('Retry-After', '1');
+	stats.status_at_ms = Date.now();
+	if (cfg.status === 429 || cfg.status === 503) res.setHeader('Retry-After', String(cfg.retry_after));
 	reply(res, cfg.status, { error: 'told to answer ' + cfg.status });
 	return true;
 }
@@ -322,6 +327,7 @@ function on_batch(req, res, body) {
 	}
 	if (!cfg.status_taken && refuse_with_status(res)) return;
 	stats.batches++;
+	stats.batch_at_ms = Date.now();
 	stats.max_batch = Math.max(stats.max_batch, alerts.length);
 	stats.last_batch = alerts.length;
 	const receipts = [];
