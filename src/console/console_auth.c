@@ -451,6 +451,7 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
     login_guard_pair_fail(&v.pair, now_ms);
     if (pair_set(a, name, source, &v.pair) != 0)
         return CONSOLE_SIGNIN_ERROR;
+    console_device_attempt_locked(a, name, device, now_ms);
     if ((*found = account_get(a, name, acc)) < 0) { /* the database's failure, not the user's */
         pair_unfail(a, name, source);
         return CONSOLE_SIGNIN_ERROR;
@@ -496,9 +497,9 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
     }
     if (ok) {
         pair_clear(a, name, source);
+        console_device_ok_locked(a, name, device);
     } else {
         note_failure(a, name, source, now_ms);
-        console_device_failed_locked(a, name, device, now_ms);
     }
     pthread_mutex_unlock(&a->lock);
     if (!ok)

@@ -22,11 +22,13 @@ int console_id_hash(const char *id, char out[65]);
 
 /* Under a->lock: 1 when device is a cookie of name's, made less than
  * CONSOLE_DEVICE_MS ago and trusted still (login_guard_device_trusted);
- * 0 when not (or NULL), -1 on a database error. failed: a sign-in with
- * it failed. */
+ * 0 when not (or NULL), -1 on a database error. attempt: a sign-in with
+ * it is about to be checked, counted as failed until ok says it was
+ * right (so that attempts sent at once cannot all pass). */
 int console_device_known_locked(console_auth *a, const char *name, const char *device,
                                 long long now_ms);
-void console_device_failed_locked(console_auth *a, const char *name, const char *device,
-                                  long long now_ms);
+void console_device_attempt_locked(console_auth *a, const char *name, const char *device,
+                                   long long now_ms);
+void console_device_ok_locked(console_auth *a, const char *name, const char *device);
 
 #endif

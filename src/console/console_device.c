@@ -8,7 +8,8 @@
  * account holds a device cookie, and the spacing does not hold it back;
  * its own source's failures still count, and so do the device's: a
  * cookie stolen and tried from many sources is spaced after
- * LOGIN_GUARD_PAIR_FREE failures (login_guard_device_trusted). As with sessions, only the
+ * LOGIN_GUARD_PAIR_FREE failures (login_guard_device_trusted), each
+ * counted before its password is checked. As with sessions, only the
  * SHA-256 of the cookie is stored: a copy of the database names no
  * device. */
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "crypto.h"
 #include "db.h"
 #include "login_guard.h"
+
+#define DEVICES_PER_ACCOUNT 10
 
 /* Under a->lock: 1 when device is a cookie of name's made less than
  * CONSOLE_DEVICE_MS ago (its failures since in *failures and
@@ -85,10 +88,33 @@ static void device_failures(console_auth *a, const char *name, const char *devic
     sqlite3_finalize(st);
 }
 
-void console_device_failed_locked(console_auth *a, const char *name, const char *device,
-                                  long long now_ms)
+void console_device_attempt_locked(console_auth *a, const char *name, const char *device,
+                                   long long now_ms)
 {
     device_failures(a, name, device, now_ms, 0);
+}
+
+void console_device_ok_locked(console_auth *a, const char *name, const char *device)
+{
+    device_failures(a, name, device, 0, 1);
+}
+
+/* The account's oldest devices past DEVICES_PER_ACCOUNT go: a script
+ * signing in without the cookie again and again grows nothing past it. */
+static void devices_trim(console_auth *a, const char *name)
+{
+    sqlite3_stmt *st = db_prepare(a->db, "DELETE FROM console_devices WHERE console = ?1"
+                                         " AND name = ?2 AND id_hash NOT IN (SELECT id_hash"
+                                         " FROM console_devices WHERE console = ?1 AND name = ?2"
+                                         " ORDER BY created_ms DESC LIMIT ?3)");
+
+    if (!st)
+        return;
+    db_bind_text(st, 1, a->console);
+    db_bind_text(st, 2, name);
+    sqlite3_bind_int(st, 3, DEVICES_PER_ACCOUNT);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
 }
 
 /* Devices past their time go as new ones come. */
@@ -137,6 +163,8 @@ int console_device_remember(console_auth *a, const char *name, const char *devic
     }
     rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        devices_trim(a, name);
     pthread_mutex_unlock(&a->lock);
     if (rc != SQLITE_DONE) {
         secure_wipe(id, CONSOLE_SESSION_LEN + 1);

@@ -115,9 +115,11 @@ static const char schema[] =
     " source TEXT PRIMARY KEY, until_ms INTEGER NOT NULL) WITHOUT ROWID;"
     /* Browsers each member signed in from (platform_db_devices.c). */
     "CREATE TABLE IF NOT EXISTS devices("
-    " id_hash TEXT PRIMARY KEY, member INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
-    " failures INTEGER NOT NULL DEFAULT 0, last_fail_ms INTEGER NOT NULL DEFAULT 0);"
+    " id_hash TEXT PRIMARY KEY, member INTEGER NOT NULL, phone TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
+    " last_fail_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS devices_made ON devices(created_ms);"
+    "CREATE INDEX IF NOT EXISTS devices_member ON devices(member, created_ms);"
     "CREATE TABLE IF NOT EXISTS signup_sources("
     " source TEXT PRIMARY KEY, start_ms INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;";
 

@@ -338,16 +338,19 @@ int platform_db_guard_pair_clear(platform_db *d, const char *phone, const char *
  * by the hash of its cookie, kept PLATFORM_DEVICE_MS. trusted: 1 when
  * id_hash is a device of phone's member that has not failed on it past
  * login_guard_device_trusted, 0 when not (or NULL), -1 on error.
- * remember: after member signed in, 0 when have_hash (NULL: none) is one
- * of its devices already (its failures cleared), else 1 when new_hash was
+ * remember: after m signed in, 0 when have_hash (NULL: none) is one of
+ * its devices already (its failures cleared), else 1 when new_hash was
  * made one (a cookie of another's, or a made-up one, is never adopted),
- * -1 on error. failed: a PIN tried from the device was wrong. */
+ * -1 on error. attempt: a PIN for phone is about to be checked from the
+ * device, counted as failed until ok says it was right. */
 #define PLATFORM_DEVICE_MS (90LL * 24 * 60 * 60 * 1000)
 int platform_db_device_trusted(platform_db *d, const char *phone, const char *id_hash,
                                long long now_ms);
-int platform_db_device_remember(platform_db *d, long long member, const char *have_hash,
+int platform_db_device_remember(platform_db *d, const member *m, const char *have_hash,
                                 const char *new_hash, long long now_ms);
-int platform_db_device_failed(platform_db *d, const char *id_hash, long long now_ms);
+int platform_db_device_attempt(platform_db *d, const char *phone, const char *id_hash,
+                               long long now_ms);
+int platform_db_device_ok(platform_db *d, const char *phone, const char *id_hash);
 /* How many phones source failed on since since_ms, and in *failures the
  * failures those pairs count; -1 on error. */
 int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms,

@@ -91,13 +91,15 @@ static int run_for_member(platform_db *d, const char *const *sql, size_t n, long
     return 0;
 }
 
-/* Deletes an unverified member and their sessions. Unverified members
+/* Deletes an unverified member, their sessions and devices (the next
+ * member may be given the same id). Unverified members
  * never received a notice (relays to them are refused), so nothing else
  * refers to them. */
 static int drop_unverified(platform_db *d, long long id)
 {
     static const char *const sql[] = {
         "DELETE FROM sessions WHERE member = ?1",
+        "DELETE FROM devices WHERE member = ?1",
         "DELETE FROM members WHERE id = ?1 AND verified = 0",
     };
 
@@ -221,11 +223,12 @@ int platform_db_member_drop_unconfirmed(platform_db *d, long long id, const char
 {
     int n = run_for_sign_up(d, "DELETE FROM members WHERE id = ?1 AND confirm_hash = ?2"
                                " AND verified = 0", id, hash);
-    static const char *const sessions[] = {"DELETE FROM sessions WHERE member = ?1"};
+    static const char *const sessions[] = {"DELETE FROM sessions WHERE member = ?1",
+                                           "DELETE FROM devices WHERE member = ?1"};
 
     if (n <= 0)
         return n;
-    return run_for_member(d, sessions, 1, id, NULL, NULL) == 0 ? 1 : -1;
+    return run_for_member(d, sessions, 2, id, NULL, NULL) == 0 ? 1 : -1;
 }
 
 /* Counts one, then drops the sign-up at the last: 0, or -1. */
@@ -283,6 +286,8 @@ int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_
     static const char *const sql[] = {
         "UPDATE members SET pin_hash = ?2 WHERE id = ?1",
         "DELETE FROM sessions WHERE member = ?1",
+        /* a device is trusted for having known the PIN: the old one */
+        "DELETE FROM devices WHERE member = ?1",
         "DELETE FROM login_pairs WHERE phone = ?3",
     };
 

@@ -34,9 +34,8 @@ void platform_signin_log_refusal(const char *what, const char *phone, const char
 }
 
 /* After a wrong PIN: a source that has now failed on enough phones is
- * spraying, and is blocked; a device it came from counts it. */
-static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr,
-                         const char *device)
+ * spraying, and is blocked. */
+static void note_failure(platform *p, const char *phone, const char *source, const login_pair *pr)
 {
     long long now = clock_now_ms();
     char masked[LOGIN_GUARD_MASKED_MAX];
@@ -47,8 +46,6 @@ static void note_failure(platform *p, const char *phone, const char *source, con
         log_warn("sign-in: %s from %s waits %lld s after %d wrong PINs", masked, source,
                  login_guard_pair_wait(pr->failures) / 1000, pr->failures);
     pthread_mutex_lock(&p->lock);
-    if (platform_db_device_failed(p->db, device, now) != 0)
-        log_warn("sign-in: cannot count a wrong PIN against its device (database error)");
     spread = platform_db_guard_spread(p->db, source, now - LOGIN_GUARD_WINDOW_MS, &failures);
     if (login_guard_is_spraying(spread, failures) &&
         platform_db_guard_block(p->db, source, now + LOGIN_GUARD_BLOCK_MS) == 0)
@@ -128,7 +125,8 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
         return PIN_BUSY;
     }
     login_guard_pair_fail(&v.pair, now); /* taken back below if the PIN is right */
-    found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0
+    found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0 &&
+                    platform_db_device_attempt(p->db, phone, device, now) == 0
                 ? platform_db_member_by_phone(p->db, phone, m)
                 : -1;
     pthread_mutex_unlock(&p->lock);
@@ -138,11 +136,12 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
     if (found < 0)
         return PIN_ERROR;
     if (!ok || !found) {
-        note_failure(p, phone, source, &v.pair, device);
+        note_failure(p, phone, source, &v.pair);
         return PIN_WRONG;
     }
     pthread_mutex_lock(&p->lock);
     platform_db_guard_pair_clear(p->db, phone, source);
+    platform_db_device_ok(p->db, phone, device);
     pthread_mutex_unlock(&p->lock);
     return PIN_OK;
 }

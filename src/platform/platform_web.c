@@ -231,7 +231,7 @@ static void remember_device(platform *p, const http_request *req, http_response 
     secure_wipe(raw, sizeof raw);
     session_hash(id, hash);
     pthread_mutex_lock(&p->lock);
-    rc = platform_db_device_remember(p->db, m->id, device_of(req, have), hash, clock_now_ms());
+    rc = platform_db_device_remember(p->db, m, device_of(req, have), hash, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
     if (rc == 1)
         set_cookie(p, resp, DEVICE_COOKIE, id, (long)(PLATFORM_DEVICE_MS / 1000));

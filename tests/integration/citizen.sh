@@ -134,6 +134,23 @@ check "... until 3 wrong PINs come with that cookie (stolen, say): then it waits
 	bash -c "[ $code = 429 ] && grep -q 'from many places' login.out"
 set_clock $((20000 + 31000))
 check "... and is let in once the 30 s have passed" [ "$(login 127.0.0.7 late.jar 010-2000-0001 2468)" = 303 ]
+# A device's wrong PINs count before they are checked: ten sent at once
+# with the cookie, from ten sources, pass the spacing three times at most.
+check "the victim signs in again with the cookie: it passes the spacing again" \
+	[ "$(login 127.0.0.43 vdev.jar 010-2000-0001 2468)" = 303 ]
+grep -v herald_sid vdev.jar >vdev2.jar
+tok=$(curl -s --interface 127.0.0.43 -c vdev2.jar -b vdev2.jar "$P/" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+par=()
+for i in $(seq 81 90); do
+	curl -s --interface 127.0.0.$i -b vdev2.jar -H "Origin: $ORIGIN" -o /dev/null -w '%{http_code}\n' \
+		--data-urlencode "csrf=$tok" --data-urlencode "phone=010-2000-0001" \
+		--data-urlencode "pin=70$i" "$P/login" >par$i.code &
+	par+=($!)
+done
+wait "${par[@]}"
+codes=$(cat par*.code | sort | uniq -c | tr -s ' \n' ' ')
+n401=$(cat par*.code | grep -c 401)
+check "ten wrong PINs at once with one device cookie: at most 3 checked ($codes)" [ "$n401" -le 3 ]
 
 # --- spraying: one source, many phones ---
 # (member 2, signed in from that source before, has a notice to open)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "login_guard.h"
 #include "platform_db.h"
 
 static char dir[] = "/tmp/test_platform_db.XXXXXX";
@@ -1055,6 +1056,49 @@ static void sessions_follow_the_row_checked(void **state)
     platform_db_close(d);
 }
 
+/* A device is its member's, by id and phone: its wrong PINs count before
+ * they are checked, a member keeps 10, and a new PIN or a dropped member
+ * ends them, so that the next member given the same id inherits none. */
+static void devices_are_the_members_own(void **state)
+{
+    char path[128], hash[16];
+    platform_db *d = open_fresh("devices", path, sizeof path);
+    member web = person("01030000001", 'a', 0), office = person("01030000002", 'a', 1);
+    const char *dup;
+    long long t = 1000000;
+
+    (void)state;
+    web.id = platform_db_member_insert(d, &web, "t", &dup);
+    assert_true(web.id > 0);
+    assert_int_equal(platform_db_device_remember(d, &web, NULL, "d0", t), 1);
+    assert_int_equal(platform_db_device_remember(d, &web, "d0", "dx", t), 0); /* already */
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 1);
+    assert_int_equal(platform_db_device_trusted(d, office.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "dx", t), 0);
+    for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++)
+        assert_int_equal(platform_db_device_attempt(d, web.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_ok(d, web.phone, "d0"), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 1);
+    for (int i = 1; i <= 10; i++) {
+        snprintf(hash, sizeof hash, "d%d", i);
+        assert_int_equal(platform_db_device_remember(d, &web, NULL, hash, t + i), 1);
+    }
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 0); /* the 11th back */
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d1", t), 1);
+    /* the back office signs the same person up: the web member goes, and
+     * the new one (its id maybe the same) has none of its devices */
+    office.id = platform_db_member_insert(d, &office, "t", &dup);
+    assert_true(office.id > 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d1", t), 0);
+    assert_int_equal(platform_db_device_trusted(d, office.phone, "d1", t), 0);
+    assert_int_equal(platform_db_device_remember(d, &office, "d1", "e1", t), 1);
+    assert_int_equal(platform_db_device_trusted(d, office.phone, "e1", t), 1);
+    assert_int_equal(platform_db_member_set_pin(d, &office, "$argon2id$new"), 0);
+    assert_int_equal(platform_db_device_trusted(d, office.phone, "e1", t), 0);
+    platform_db_close(d);
+}
+
 /* Members made before sign-ups proved their phone read as confirmed. */
 static void older_members_are_confirmed(void **state)
 {
@@ -1116,6 +1160,7 @@ int main(void)
         cmocka_unit_test(lapsed_sign_ups_are_pruned),
         cmocka_unit_test(older_members_are_confirmed),
         cmocka_unit_test(sessions_follow_the_row_checked),
+        cmocka_unit_test(devices_are_the_members_own),
         cmocka_unit_test(a_notice_is_filed_once),
         cmocka_unit_test(read_is_final),
         cmocka_unit_test(reopening_keeps_the_data),
