@@ -142,6 +142,7 @@ static void a_known_device_passes_the_accounts_spacing(void **state)
     assert_int_equal(why, LOGIN_WAIT_PHONE);
     /* another account's device, or none of ours, is spaced like anyone */
     memset(other, '0', CONSOLE_SESSION_LEN);
+    other[CONSOLE_SESSION_LEN] = '\0';
     assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", other, now, &u,
                                     &wait, &why),
                      CONSOLE_SIGNIN_WAIT);
