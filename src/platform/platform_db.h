@@ -230,6 +230,10 @@ int platform_db_outbox_reference(platform_db *d, const char *channel, long long 
  * goes back to channel's queue as it was: not a possible duplicate, its
  * attempt not counted. 1 done, 0 not submitting, -1 error. */
 int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id);
+/* A claimed alert kept in hand after an answer that may follow its
+ * taking (a proxy's 502 or 504): flagged a possible duplicate, still
+ * submitting. 1, 0 when it is not submitting, -1 on error. */
+int platform_db_outbox_flag_duplicate(platform_db *d, long long id);
 /* The channel refused a claimed alert, or gave up on an accepted one: a
  * final failure, reason cut to FIELD_REASON_MAX bytes. 1, 0, -1 as above
  * (0: not submitting or accepted). */

@@ -277,6 +277,20 @@ int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id
     return 1;
 }
 
+int platform_db_outbox_flag_duplicate(platform_db *d, long long id)
+{
+    sqlite3_stmt *st = db_prepare(d->db, "UPDATE outbox SET duplicate = 1 WHERE id = ?1"
+                                         " AND state = 'submitting'");
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
+}
+
 /* A reason as the hub will take it (field_reason_ok): cut to its limit
  * at a character's start, control characters as spaces; one the hub would
  * still refuse (not UTF-8, or with what looks like an RRN, from a gateway

@@ -102,10 +102,16 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
 
     *why = LOGIN_GO;
     pthread_mutex_lock(&p->lock);
-    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0 ||
-        (v.known_device = platform_db_device_trusted(p->db, phone, device, now)) < 0) {
+    if (platform_db_guard_view(p->db, phone, source, now, &v) != 0) {
         pthread_mutex_unlock(&p->lock);
         return PIN_ERROR;
+    }
+    /* A device that cannot be read is no device: the member is spaced as
+     * on any browser, not refused. */
+    if ((v.known_device = platform_db_device_trusted(p->db, phone, device, now)) < 0) {
+        log_warn("sign-in: the browser's device could not be read (database error); treated "
+                 "as a new browser");
+        v.known_device = 0;
     }
     /* only while the pair has failed fewer times than the free tries: a
      * source blocked for spraying must not guess on through stolen

@@ -355,7 +355,8 @@ static round_result too_large(push_channel *c)
     if (c->n > 1) {
         c->batch = c->n / 2;
         log_warn("push gateway: a batch of %d alerts is too large (HTTP 413): batches of at "
-                 "most %ld from now on (set [push] batch to keep it so)", c->n, c->batch);
+                 "most %ld until a restart or an alert too large on its own (set [push] batch "
+                 "to keep it so)", c->n, c->batch);
         return never_sent(c);
     }
     r = refused_batch(c, 413);
@@ -365,6 +366,30 @@ static round_result too_large(push_channel *c)
                  "([push] batch)", c->batch);
     }
     return r;
+}
+
+static int flag_one(push_channel *c, int i, void *ctx)
+{
+    (void)ctx;
+    return platform_db_outbox_flag_duplicate(c->p->db, c->ids[i]);
+}
+
+/* A proxy in front of the gateway (or the gateway's own front end)
+ * answers 502 when it got no usable answer from the gateway, and 504 when
+ * none came in time: either may follow the gateway taking the batch, but
+ * mostly means the gateway could not be reached. So the batch stays in
+ * hand, its alerts flagged possible duplicates, and is posted again with
+ * the same ids after the growing delay, as long as the proxy says so: a
+ * gateway that took it knows the ids. Counted as unknown outcomes, a
+ * gateway restarting behind its proxy failed batch after batch of alerts
+ * for good within a second. */
+static round_result held_as_duplicates(push_channel *c, const char *err)
+{
+    if (each_alert(c, flag_one, NULL) < 0)
+        return unknown_outcome(c);
+    log_warn("push gateway: %s, which a proxy or the gateway may send after the batch was "
+             "taken: %d alerts kept for retry, flagged possible duplicates", err, c->n);
+    return ROUND_RETRY;
 }
 
 static round_result answered(push_channel *c, int status, const buf *reply, const char *err)
@@ -382,11 +407,8 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
      * answers 502 when it got no usable answer from the gateway and 504
      * when none came in time: either may follow the gateway taking the
      * batch. */
-    if (status == 502 || status == 504) {
-        log_warn("push gateway: %s, which a proxy or the gateway may send after the batch "
-                 "was taken; the outcome of %d alerts is unknown", err, c->n);
-        return unknown_outcome(c);
-    }
+    if (status == 502 || status == 504)
+        return held_as_duplicates(c, err);
     /* 429, 500, 503 and the other 5xx: took none; 404, 405: a wrong url;
      * 408: ask again; 1xx, 3xx: nothing a gateway of this contract sends,
      * so nothing to act on */
@@ -504,8 +526,8 @@ static void release_held(push_channel *c)
                   "flagged as possible duplicates", n);
         return;
     }
-    log_warn("push: stopping with %d alerts held for retry, which the gateway never took: %d "
-             "went back to the queue as never sent", n, back);
+    log_warn("push: stopping with %d alerts held for retry: %d went back to the queue, not "
+             "counted as an attempt (those a 502 or 504 left unknown keep their flag)", n, back);
     c->n = 0;
 }
 

@@ -12,10 +12,14 @@
  *     took none (429, 500, 503 and the other 5xx but 502 and 504), or it
  *     refused our key (401, 403), or the URL is wrong (404): the batch
  *     stays claimed and is posted again after a growing delay (100 ms
- *     doubling to 30 s);
- *   - the gateway may have taken it (a timeout, a reset, a 502 or 504 from
- *     a proxy in front of it or its own, a 2xx whose body is not JSON or
- *     whose results do not match the batch): the outcome is unknown, so
+ *     doubling to 30 s, or a 429's or 503's Retry-After when longer);
+ *   - a 502 or 504 from a proxy in front of the gateway (or its own): it
+ *     mostly could not reach the gateway, but may have lost the answer to
+ *     a batch taken: the batch stays claimed, its alerts flagged possible
+ *     duplicates, and is posted again under the same ids as above;
+ *   - the gateway may have taken it (a timeout, a reset, a 2xx whose body
+ *     is not JSON or whose results do not match the batch): the outcome
+ *     is unknown, so
  *     the alerts go back to the queue flagged as possible duplicates
  *     (platform_db_outbox_requeue): sent once more, never a third time.
  *     Should that fail (a database error), the batch stays in hand and
