@@ -19,6 +19,9 @@ struct console_auth {
 /* hex(SHA-256(id)), what the tables keep of a cookie value; -1 when id
  * is not CONSOLE_SESSION_LEN lower-case hex digits. */
 int console_id_hash(const char *id, char out[65]);
+/* A new cookie value (32 random bytes in hex) and its hash, for a session
+ * or a device. */
+void console_new_id(char id[CONSOLE_SESSION_LEN + 1], char hash[65]);
 
 /* Under a->lock: 1 when device is a cookie of name's, made less than
  * CONSOLE_DEVICE_MS ago and trusted still (login_guard_device_trusted);

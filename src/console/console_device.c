@@ -134,7 +134,6 @@ static void devices_expire(console_auth *a, long long now_ms)
 int console_device_remember(console_auth *a, const char *name, const char *device,
                             long long now_ms, char id[CONSOLE_SESSION_LEN + 1])
 {
-    uint8_t raw[32];
     char hash[65];
     sqlite3_stmt *st;
     long long last_fail;
@@ -149,10 +148,7 @@ int console_device_remember(console_auth *a, const char *name, const char *devic
         return rc < 0 ? -1 : 0;
     }
     devices_expire(a, now_ms);
-    random_bytes(raw, sizeof raw);
-    hex_encode(id, raw, sizeof raw);
-    secure_wipe(raw, sizeof raw);
-    console_id_hash(id, hash);
+    console_new_id(id, hash);
     st = db_prepare(a->db, "INSERT INTO console_devices(id_hash, console, name, created_ms)"
                            " VALUES (?, ?, ?, ?)");
     if (st) {

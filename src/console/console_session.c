@@ -23,18 +23,24 @@ int console_id_hash(const char *id, char out[65])
     return 0;
 }
 
-int console_session_new(console_auth *a, const console_user *who, long long now_ms,
-                        char id[CONSOLE_SESSION_LEN + 1])
+void console_new_id(char id[CONSOLE_SESSION_LEN + 1], char hash[65])
 {
     uint8_t raw[32];
-    char hash[65];
-    sqlite3_stmt *st;
-    int rc;
 
     random_bytes(raw, sizeof raw);
     hex_encode(id, raw, sizeof raw);
     secure_wipe(raw, sizeof raw);
     console_id_hash(id, hash);
+}
+
+int console_session_new(console_auth *a, const console_user *who, long long now_ms,
+                        char id[CONSOLE_SESSION_LEN + 1])
+{
+    char hash[65];
+    sqlite3_stmt *st;
+    int rc;
+
+    console_new_id(id, hash);
     pthread_mutex_lock(&a->lock);
     /* Sessions past their time go as new ones come. */
     st = db_prepare(a->db, "DELETE FROM console_sessions WHERE last_ms <= ? OR created_ms <= ?");

@@ -198,15 +198,23 @@ int web_token_ok(platform *p, const http_request *req, http_response *resp, cons
     return 0;
 }
 
-int web_new_session(platform *p, http_response *resp, const member *m)
+/* A new cookie value (32 random bytes in hex) and the hash stored of it. */
+static void new_cookie_id(char id[65], char hash[65])
 {
     uint8_t raw[32];
-    char id[65], hash[65];
-    int rc;
 
     random_bytes(raw, sizeof raw);
     hex_encode(id, raw, sizeof raw);
+    secure_wipe(raw, sizeof raw);
     session_hash(id, hash);
+}
+
+int web_new_session(platform *p, http_response *resp, const member *m)
+{
+    char id[65], hash[65];
+    int rc;
+
+    new_cookie_id(id, hash);
     pthread_mutex_lock(&p->lock);
     rc = platform_db_session_insert(p->db, hash, m, clock_now_ms() + p->session_ttl_s * 1000);
     pthread_mutex_unlock(&p->lock);
@@ -223,13 +231,9 @@ static void remember_device(platform *p, const http_request *req, http_response 
                             const member *m)
 {
     char have[65], id[65], hash[65];
-    uint8_t raw[32];
     int rc;
 
-    random_bytes(raw, sizeof raw);
-    hex_encode(id, raw, sizeof raw);
-    secure_wipe(raw, sizeof raw);
-    session_hash(id, hash);
+    new_cookie_id(id, hash);
     pthread_mutex_lock(&p->lock);
     rc = platform_db_device_remember(p->db, m, device_of(req, have), hash, clock_now_ms());
     pthread_mutex_unlock(&p->lock);
