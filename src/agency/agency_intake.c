@@ -457,7 +457,7 @@ static work *next_work(agency_intake *in)
             break;
         }
         if (next_ms) {
-            struct timespec until = clock_after_ms(next_ms - clock_now_ms());
+            struct timespec until = clock_mono_after_ms(next_ms - clock_now_ms());
             pthread_cond_timedwait(&in->changed, &in->lock, &until);
         } else {
             pthread_cond_wait(&in->changed, &in->lock);
@@ -576,7 +576,7 @@ static agency_intake *intake_start(const agency_cfg *cfg, int test, char *err, s
     in->test = test;
     pthread_mutex_init(&in->lock, NULL);
     pthread_mutex_init(&in->job_lock, NULL);
-    pthread_cond_init(&in->changed, NULL);
+    clock_mono_cond_init(&in->changed);
     if (refusals_init(&in->refused, INTAKE_REFUSALS) != 0) {
         snprintf(err, errlen, "out of memory");
         agency_intake_stop(in);
@@ -712,7 +712,7 @@ void agency_intake_notice(agency_intake *in, api_rows *rs, long wait_ms, intake_
         intake_result_set(out, 202, NULL, "scheduled");
         return;
     }
-    struct timespec until = clock_after_ms(wait_ms);
+    struct timespec until = clock_mono_after_ms(wait_ms);
     pthread_mutex_lock(&in->lock);
     while (!w->done && !in->stopping)
         if (pthread_cond_timedwait(&in->changed, &in->lock, &until) != 0)

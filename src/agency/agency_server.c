@@ -74,7 +74,7 @@ static int nap(agency_server *s, long ms, int kickable)
     struct timespec until;
     int stopping;
 
-    until = clock_after_ms(ms);
+    until = clock_mono_after_ms(ms);
     pthread_mutex_lock(&s->lock);
     while (!s->stopping && !(kickable && s->kick))
         if (pthread_cond_timedwait(&s->wake, &s->lock, &until) != 0)
@@ -543,7 +543,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, con
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_jobs_interrupt(s->db, at);
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
+    clock_mono_cond_init(&s->wake);
     if (start_all(s, listen, err, errlen) != 0) {
         stop_threads(s);
         http_server_stop(s->http);

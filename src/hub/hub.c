@@ -29,7 +29,7 @@ void hub_init(hub *h)
     h->limits = hub_limits_new(); /* NULL: hub_main refuses to start */
     pthread_mutex_init(&h->wake_lock, NULL);
     pthread_mutex_init(&h->health_lock, NULL);
-    pthread_cond_init(&h->wake, NULL);
+    clock_mono_cond_init(&h->wake);
 }
 
 static int add_platform(hub *h, const char *name, const char *url, int common)
@@ -234,7 +234,7 @@ int hub_sleep(hub *h, long ms, int wake)
     struct timespec until;
     int rc = 0, stopping;
 
-    until = clock_after_ms(ms);
+    until = clock_mono_after_ms(ms);
     pthread_mutex_lock(&h->wake_lock);
     while (!h->stopping && !(on_urgent && h->urgent_pending) && !(on_work && h->relay_pending) &&
            rc != ETIMEDOUT)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "certificate.h"
 #include "db.h"
 #include "hub_leaf_file.h"
@@ -292,7 +293,7 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
     pthread_mutex_init(&log->reader_lock, NULL);
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
-    pthread_cond_init(&log->stop_cond, NULL);
+    clock_mono_cond_init(&log->stop_cond);
     /* The log is the hub's biggest writer: a cache that holds a batch's
      * index pages, and checkpoints every ~40 MB (2,500 pages of
      * HUB_EVIDENCE_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites

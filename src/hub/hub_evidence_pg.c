@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "certificate.h"
 #include "log.h"
 
@@ -574,7 +575,7 @@ static hub_evidence_log *log_new(void)
     pthread_mutex_init(&log->reader_lock, NULL);
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
-    pthread_cond_init(&log->stop_cond, NULL);
+    clock_mono_cond_init(&log->stop_cond);
     buf_init(&log->pg->batch, 0);
     log->pg->rcache.conn = &log->pg->reader;
     log->pg->scache.conn = &log->pg->seq;

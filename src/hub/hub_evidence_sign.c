@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "certificate.h"
 #include "db.h"
 #include "hub_evidence_log_internal.h"
@@ -182,7 +183,7 @@ int hub_evidence_log_pause(hub_evidence_log *log, long ms)
     struct timespec until;
     int stopping, rc = 0;
 
-    until = clock_after_ms(ms);
+    until = clock_mono_after_ms(ms);
     pthread_mutex_lock(&log->stop_lock);
     while (!log->stopping && rc == 0)
         rc = pthread_cond_timedwait(&log->stop_cond, &log->stop_lock, &until);

@@ -143,11 +143,11 @@ void clock_kst_text(char out[32], const char *s)
     strftime(out, 32, "%Y-%m-%d %H:%M KST", &tm);
 }
 
-static struct timespec after_ms(clockid_t id, long ms)
+struct timespec clock_mono_after_ms(long ms)
 {
     struct timespec t;
 
-    clock_gettime(id, &t);
+    clock_gettime(CLOCK_MONOTONIC, &t);
     t.tv_sec += ms / 1000;
     t.tv_nsec += (ms % 1000) * 1000000L;
     if (t.tv_nsec >= 1000000000L) {
@@ -155,16 +155,6 @@ static struct timespec after_ms(clockid_t id, long ms)
         t.tv_nsec -= 1000000000L;
     }
     return t;
-}
-
-struct timespec clock_after_ms(long ms)
-{
-    return after_ms(CLOCK_REALTIME, ms);
-}
-
-struct timespec clock_mono_after_ms(long ms)
-{
-    return after_ms(CLOCK_MONOTONIC, ms);
 }
 
 long long clock_mono_ms(void)

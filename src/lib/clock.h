@@ -40,7 +40,5 @@ void clock_kst_text(char out[32], const char *rfc3339_utc);
  * (negative before it). */
 int clock_days_in_month(long y, long m);
 long long clock_days_from_civil(long y, long m, long d);
-/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
-struct timespec clock_after_ms(long ms);
 
 #endif

@@ -138,7 +138,7 @@ static void *timer_main(void *arg)
 
     pthread_mutex_lock(&g->lock);
     while (!g->stopping) {
-        struct timespec until = clock_after_ms(TICK_MS);
+        struct timespec until = clock_mono_after_ms(TICK_MS);
         pthread_cond_timedwait(&g->wake, &g->lock, &until);
         long long now = mono_ms();
         size_t n;
@@ -172,7 +172,7 @@ http_guard *http_guard_new(const http_limits *lim, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&g->lock, NULL);
-    pthread_cond_init(&g->wake, NULL);
+    clock_mono_cond_init(&g->wake);
     if (pthread_create(&g->timer, NULL, timer_main, g) != 0) {
         snprintf(err, errlen, "cannot start the connection timer");
         g->stopping = 1;

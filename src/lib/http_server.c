@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "body_pool.h"
+#include "clock.h"
 #include "crypto.h"
 #include "http_guard.h"
 #include "http_metrics.h"
@@ -56,7 +57,13 @@ struct http_later {
     struct http_later *prev, *next;
 };
 static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t later_sent = PTHREAD_COND_INITIALIZER; /* a conn_held went 0 */
+static pthread_cond_t later_sent; /* a conn_held went 0; on the monotonic clock */
+static pthread_once_t later_sent_once = PTHREAD_ONCE_INIT;
+
+static void later_sent_init(void)
+{
+    clock_mono_cond_init(&later_sent);
+}
 
 /* GnuTLS priorities: TLS 1.3 and nothing older. */
 #define TLS13_ONLY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -468,8 +475,7 @@ static void laters_refuse(http_server *s)
             s->refusal(s->ctx, 503, STOPPING, &r);
         later_settle(l, &r);
     }
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += STOP_SEND_MS / 1000;
+    until = clock_mono_after_ms(STOP_SEND_MS);
     while (held) {
         held = 0;
         for (http_later *l = s->laters; l && !held; l = l->next)
@@ -679,6 +685,7 @@ http_server *http_server_bind(const char *listen, char *err, size_t errlen)
 {
     http_server *s = calloc(1, sizeof *s);
 
+    pthread_once(&later_sent_once, later_sent_init);
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return NULL;
