@@ -454,6 +454,7 @@ static console_signin_result guard_enter(console_auth *a, const char *name, cons
     console_device_attempt_locked(a, name, device, now_ms);
     if ((*found = account_get(a, name, acc)) < 0) { /* the database's failure, not the user's */
         pair_unfail(a, name, source);
+        console_device_unfail_locked(a, name, device);
         return CONSOLE_SIGNIN_ERROR;
     }
     return CONSOLE_SIGNIN_OK;
@@ -488,6 +489,7 @@ console_signin_result console_signin(console_auth *a, const char *name, const ch
         int taken = step_take(a, name, step);
         if (taken < 0) { /* not the user's failure: this attempt's taken back */
             pair_unfail(a, name, source);
+            console_device_unfail_locked(a, name, device);
             pthread_mutex_unlock(&a->lock);
             return CONSOLE_SIGNIN_ERROR;
         }

@@ -33,5 +33,7 @@ int console_device_known_locked(console_auth *a, const char *name, const char *d
 void console_device_attempt_locked(console_auth *a, const char *name, const char *device,
                                    long long now_ms);
 void console_device_ok_locked(console_auth *a, const char *name, const char *device);
+/* The attempt's failure taken back: the database failed, not the person. */
+void console_device_unfail_locked(console_auth *a, const char *name, const char *device);
 
 #endif

@@ -59,44 +59,46 @@ int console_device_known_locked(console_auth *a, const char *name, const char *d
     return rc == 1 ? login_guard_device_trusted(failures, last_fail, now_ms) : rc;
 }
 
-/* Sets the device's failures: one more (a run older than the window
- * forgotten first), or, with clear, none. */
-static void device_failures(console_auth *a, const char *name, const char *device,
-                            long long now_ms, int clear)
+/* Runs sql on name's row of device (?1 its hash, ?2 the console, ?3
+ * name, ?4 now_ms, ?5 the guard's window). */
+static void device_run(console_auth *a, const char *name, const char *device, const char *sql,
+                       long long now_ms)
 {
     char hash[65];
     sqlite3_stmt *st;
 
-    if (!device || console_id_hash(device, hash) != 0)
-        return;
-    st = db_prepare(a->db, clear ? "UPDATE console_devices SET failures = 0 WHERE id_hash = ?1"
-                                   " AND console = ?2 AND name = ?3"
-                                 : "UPDATE console_devices SET failures = CASE WHEN ?4 -"
-                                   " last_fail_ms >= ?5 THEN 1 ELSE failures + 1 END,"
-                                   " last_fail_ms = ?4 WHERE id_hash = ?1 AND console = ?2"
-                                   " AND name = ?3");
-    if (!st)
+    if (!device || console_id_hash(device, hash) != 0 || !(st = db_prepare(a->db, sql)))
         return;
     db_bind_text(st, 1, hash);
     db_bind_text(st, 2, a->console);
     db_bind_text(st, 3, name);
-    if (!clear) {
-        sqlite3_bind_int64(st, 4, now_ms);
-        sqlite3_bind_int64(st, 5, LOGIN_GUARD_WINDOW_MS);
-    }
+    sqlite3_bind_int64(st, 4, now_ms);
+    sqlite3_bind_int64(st, 5, LOGIN_GUARD_WINDOW_MS);
     sqlite3_step(st);
     sqlite3_finalize(st);
 }
 
+/* One failure more (a run older than the window forgotten first). */
 void console_device_attempt_locked(console_auth *a, const char *name, const char *device,
                                    long long now_ms)
 {
-    device_failures(a, name, device, now_ms, 0);
+    device_run(a, name, device,
+               "UPDATE console_devices SET failures = CASE WHEN ?4 - last_fail_ms >= ?5"
+               " THEN 1 ELSE failures + 1 END, last_fail_ms = ?4 WHERE id_hash = ?1"
+               " AND console = ?2 AND name = ?3", now_ms);
 }
 
 void console_device_ok_locked(console_auth *a, const char *name, const char *device)
 {
-    device_failures(a, name, device, 0, 1);
+    device_run(a, name, device, "UPDATE console_devices SET failures = 0 WHERE id_hash = ?1"
+                                " AND console = ?2 AND name = ?3", 0);
+}
+
+void console_device_unfail_locked(console_auth *a, const char *name, const char *device)
+{
+    device_run(a, name, device, "UPDATE console_devices SET failures = failures - 1"
+                                " WHERE id_hash = ?1 AND console = ?2 AND name = ?3"
+                                " AND failures > 0", 0);
 }
 
 /* The account's oldest devices past DEVICES_PER_ACCOUNT go: a script
@@ -142,7 +144,7 @@ int console_device_remember(console_auth *a, const char *name, const char *devic
     pthread_mutex_lock(&a->lock);
     rc = device_row(a, name, device, now_ms, &failures, &last_fail);
     if (rc == 1) /* signed in again: trusted again */
-        device_failures(a, name, device, now_ms, 1);
+        console_device_ok_locked(a, name, device);
     if (rc != 0) {
         pthread_mutex_unlock(&a->lock);
         return rc < 0 ? -1 : 0;

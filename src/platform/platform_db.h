@@ -355,6 +355,8 @@ int platform_db_device_remember(platform_db *d, const member *m, const char *hav
 int platform_db_device_attempt(platform_db *d, const char *phone, const char *id_hash,
                                long long now_ms);
 int platform_db_device_ok(platform_db *d, const char *phone, const char *id_hash);
+/* The attempt taken back: the database failed, not the person. */
+int platform_db_device_unfail(platform_db *d, const char *phone, const char *id_hash);
 /* How many phones source failed on since since_ms, and in *failures the
  * failures those pairs count; -1 on error. */
 int platform_db_guard_spread(platform_db *d, const char *source, long long since_ms,

@@ -103,3 +103,11 @@ int platform_db_device_ok(platform_db *d, const char *phone, const char *id_hash
     return run(d, "UPDATE devices SET failures = 0 WHERE id_hash = ?1 AND phone = ?2", id_hash,
                phone, 0, 0) < 0 ? -1 : 0;
 }
+
+int platform_db_device_unfail(platform_db *d, const char *phone, const char *id_hash)
+{
+    if (!id_hash)
+        return 0;
+    return run(d, "UPDATE devices SET failures = failures - 1 WHERE id_hash = ?1 AND phone = ?2"
+                  " AND failures > 0", id_hash, phone, 0, 0) < 0 ? -1 : 0;
+}

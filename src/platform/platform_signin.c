@@ -92,13 +92,25 @@ void platform_pin_slot_give(platform *p)
     atomic_fetch_sub(&p->pin_checks, 1);
 }
 
+/* Under p->lock: the pair put back as it was before this attempt (NULL:
+ * not written), and the device's failure undone (NULL: not counted).
+ * Best effort: the database has just failed once. */
+static void attempt_take_back(platform *p, const char *phone, const char *source,
+                              const login_pair *before, const char *device)
+{
+    if ((before && platform_db_guard_pair_set(p->db, phone, source, before) != 0) ||
+        platform_db_device_unfail(p->db, phone, device) != 0)
+        log_warn("sign-in: a failed attempt could not be taken back after a database error");
+}
+
 pin_result platform_signin_check(platform *p, const char *source, const char *phone,
                                  const char *pin, member *m, long long *wait_ms,
                                  login_verdict *why, int of_session, const char *device)
 {
     login_view v;
+    login_pair before;
     long long now = clock_now_ms();
-    int found, ok;
+    int found, ok, paired, counted;
 
     *why = LOGIN_GO;
     pthread_mutex_lock(&p->lock);
@@ -130,11 +142,13 @@ pin_result platform_signin_check(platform *p, const char *source, const char *ph
         pthread_mutex_unlock(&p->lock);
         return PIN_BUSY;
     }
+    before = v.pair;
     login_guard_pair_fail(&v.pair, now); /* taken back below if the PIN is right */
-    found = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0 &&
-                    platform_db_device_attempt(p->db, phone, device, now) == 0
-                ? platform_db_member_by_phone(p->db, phone, m)
-                : -1;
+    paired = platform_db_guard_pair_set(p->db, phone, source, &v.pair) == 0;
+    counted = paired && platform_db_device_attempt(p->db, phone, device, now) == 0;
+    found = counted ? platform_db_member_by_phone(p->db, phone, m) : -1;
+    if (found < 0) /* the database's failure, not the person's: nothing counted */
+        attempt_take_back(p, phone, source, paired ? &before : NULL, counted ? device : NULL);
     pthread_mutex_unlock(&p->lock);
     ok = found >= 0 && pin_ok(pin) &&
          pwhash_verify(found ? m->pin_hash : p->dummy_pin_hash, pin, strlen(pin));

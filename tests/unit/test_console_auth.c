@@ -168,6 +168,43 @@ static void a_known_device_passes_the_accounts_spacing(void **state)
     assert_int_equal(console_device_remember(f->a, "ana", device, now, other), 1);
 }
 
+/* Refused while the database failed: the owner's own browser is not
+ * spaced for it afterwards. */
+static void a_database_error_counts_nothing_against_the_device(void **state)
+{
+    fixture *f = *state;
+    char device[CONSOLE_SESSION_LEN + 1];
+    console_user u;
+    long long now = T0, wait;
+    login_verdict why;
+    sqlite3 *db;
+
+    assert_int_equal(try(f, PW, code_at(f, now), "10.0.0.1", now, &u), CONSOLE_SIGNIN_OK);
+    assert_int_equal(console_device_remember(f->a, "ana", NULL, now, device), 1);
+    now += 31000;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER fail BEFORE UPDATE ON console_users"
+                                      " BEGIN SELECT RAISE(ABORT, 'disk gone'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++, now += 10)
+        assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", device, now,
+                                        &u, &wait, &why),
+                         CONSOLE_SIGNIN_ERROR);
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER fail", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    for (int s = 1; s <= 4; s++) {
+        char src[16];
+        snprintf(src, sizeof src, "10.9.9.%d", s);
+        for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++, now += 10)
+            console_signin(f->a, "ana", "guess", "000000", src, NULL, now, &u, &wait, &why);
+    }
+    now += 10;
+    assert_int_equal(console_signin(f->a, "ana", PW, code_at(f, now), "10.0.0.1", device, now, &u,
+                                    &wait, &why),
+                     CONSOLE_SIGNIN_OK);
+}
+
 static void a_source_trying_many_accounts_is_blocked(void **state)
 {
     fixture *f = *state;
@@ -328,6 +365,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(password_and_code_sign_in_once, setup, teardown),
         cmocka_unit_test_setup_teardown(an_attacker_slows_only_their_own_source, setup, teardown),
         cmocka_unit_test_setup_teardown(a_known_device_passes_the_accounts_spacing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_database_error_counts_nothing_against_the_device, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_source_trying_many_accounts_is_blocked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(failures_are_forgotten_after_a_day, setup, teardown),

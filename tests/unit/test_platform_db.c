@@ -1078,8 +1078,19 @@ static void devices_are_the_members_own(void **state)
     for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++)
         assert_int_equal(platform_db_device_attempt(d, web.phone, "d0", t), 0);
     assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 0);
+    /* an attempt the database failed is taken back, one at a time */
+    assert_int_equal(platform_db_device_unfail(d, web.phone, "d0"), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 1);
+    assert_int_equal(platform_db_device_attempt(d, web.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 0);
     assert_int_equal(platform_db_device_ok(d, web.phone, "d0"), 0);
     assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 1);
+    /* never below none: a failure after it still counts */
+    assert_int_equal(platform_db_device_unfail(d, web.phone, "d0"), 0);
+    for (int i = 0; i < LOGIN_GUARD_PAIR_FREE; i++)
+        assert_int_equal(platform_db_device_attempt(d, web.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_trusted(d, web.phone, "d0", t), 0);
+    assert_int_equal(platform_db_device_ok(d, web.phone, "d0"), 0);
     for (int i = 1; i <= 10; i++) {
         snprintf(hash, sizeof hash, "d%d", i);
         assert_int_equal(platform_db_device_remember(d, &web, NULL, hash, t + i), 1);
