@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 static char log_name[48] = "herald";
 static int log_quiet;
 static void (*log_scrub)(char *msg, size_t len);
@@ -36,9 +38,18 @@ static void scrub_line(char *msg, int cut)
         msg[len] = '\0';
         len = 0;
     }
-    for (; msg[len]; len++)
-        if ((unsigned char)msg[len] < 0x20 || msg[len] == 0x7f)
-            msg[len] = '?';
+    /* A peer's words (an SMSC's system_id, a header) may hold control
+     * characters, which would forge lines, or bytes that are not UTF-8,
+     * which log readers choke on: each becomes '?'. */
+    size_t end = strlen(msg), n;
+    while (len < end) {
+        unsigned char c = (unsigned char)msg[len];
+        if (c < 0x20 || c == 0x7f || !(n = utf8_char_len(msg + len, end - len))) {
+            msg[len++] = '?';
+            continue;
+        }
+        len += n;
+    }
     if (log_scrub)
         log_scrub(msg, len);
 }
