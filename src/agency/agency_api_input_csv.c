@@ -12,9 +12,13 @@
 #include "payment_ref.h"
 #include "rrn.h"
 
+/* The file's columns: ours (as many as the JSON forms take) and the
+ * reference, which is not one of them. */
+#define CSV_FILE_COLS (API_MAX_COLS + 1)
+
 /* Maps the file's columns to ours: map[i] is our column for file column
  * i, -1 for reference. */
-static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS],
+static int csv_columns(api_rows *rs, const csv_header *h, long map[CSV_FILE_COLS],
                        long *ref_col, api_errors *e)
 {
     size_t n = csv_header_count(h);
@@ -24,8 +28,8 @@ static int csv_columns(api_rows *rs, const csv_header *h, long map[API_MAX_COLS]
         csv_header_index(h, "address") < 0 || *ref_col < 0)
         return api_errors_add(e, 1, "", "the header row must name the columns rrn, name, "
                               "address and reference"), API_IN_BAD;
-    if (n > API_MAX_COLS)
-        return api_errors_add(e, 1, "", "at most %d columns", API_MAX_COLS), API_IN_BAD;
+    if (n > CSV_FILE_COLS)
+        return api_errors_add(e, 1, "", "at most %d columns", CSV_FILE_COLS), API_IN_BAD;
     const char *why = payment_ref_columns(csv_header_index(h, PAYMENT_COL_AMOUNT) >= 0,
                                           csv_header_index(h, PAYMENT_COL_CODE) >= 0,
                                           csv_header_index(h, PAYMENT_COL_DUE) >= 0);
@@ -136,7 +140,8 @@ static int csv_rows(api_rows *rs, csv_reader *r, const long *map, long ref_col,
 int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
                        long long now_ms, api_rows *out, api_errors *errs)
 {
-    long map[API_MAX_COLS], ref_col;
+    long map[CSV_FILE_COLS], ref_col;
+    const csv_limits lim = {.max_fields = CSV_FILE_COLS};
     char err[256];
     csv_header *h = NULL;
     csv_reader *r = NULL;
@@ -153,7 +158,7 @@ int api_input_bulk_csv(const char *body, size_t len, const api_common *common,
     if (!(f = fmemopen((void *)body, len, "r")))
         return API_IN_NO_MEMORY;
     setvbuf(f, NULL, _IONBF, 0);
-    if (!(r = csv_open(f, NULL))) {
+    if (!(r = csv_open(f, &lim))) {
         rc = API_IN_NO_MEMORY;
     } else if (!(h = csv_read_header(r, err, sizeof err))) {
         api_errors_add(errs, 1, "", "header: %s", err);

@@ -377,6 +377,35 @@ static void bulk_csv(void **state)
     api_errors_free(&e);
 }
 
+/* A CSV file takes as many personalisation fields as the JSON forms (61),
+ * the reference beside them; one more is refused. */
+static void csv_takes_as_many_fields_as_json(void **state)
+{
+    api_common c = {"tax", "T", "2026-12-31", NULL, NULL};
+    api_rows rs;
+    api_errors e = {0};
+    char csv[4096];
+    (void)state;
+
+    for (int extra = 61; extra <= 62; extra++) {
+        size_t n = (size_t)snprintf(csv, sizeof csv, "reference,rrn,name,address");
+        for (int i = 0; i < extra; i++)
+            n += (size_t)snprintf(csv + n, sizeof csv - n, ",f%d", i);
+        n += (size_t)snprintf(csv + n, sizeof csv - n, "\nr-1,971013-9019902,n,a");
+        for (int i = 0; i < extra; i++)
+            n += (size_t)snprintf(csv + n, sizeof csv - n, ",v%d", i);
+        n += (size_t)snprintf(csv + n, sizeof csv - n, "\n");
+        assert_int_equal(api_input_bulk_csv(csv, n, &c, NOW, &rs, &e),
+                         extra == 61 ? API_IN_OK : API_IN_BAD);
+        if (extra == 61) {
+            assert_int_equal(rs.nrows, 1);
+            assert_int_equal(rs.ncols, 64);
+        }
+        api_rows_free(&rs);
+        api_errors_free(&e);
+    }
+}
+
 /* The payment as the JSON form's payment object, the CSV's columns: the
  * same three columns either way, judged by payment_ref.c's one rule, a
  * bad member named as payment.X. */
@@ -608,6 +637,7 @@ int main(void)
         cmocka_unit_test(bulk_over_the_limit),
         cmocka_unit_test(bulk_json_swarm_is_refused_unparsed),
         cmocka_unit_test(bulk_csv),
+        cmocka_unit_test(csv_takes_as_many_fields_as_json),
         cmocka_unit_test(payment_reference),
         cmocka_unit_test(problems_mask_rrns),
         cmocka_unit_test(callback_rules),
