@@ -82,6 +82,11 @@ typedef struct agency_accepted {
     const char *const *callers; /* the caller's reference of each refs[i] */
     const char *at;
     long long now_ms;
+    /* A test key's batch: the simulated outcome of each refs[i]
+     * (test_outcome.h), started from now_ms in the same transaction, so
+     * that no crash leaves a test notice accepted with no outcome to play
+     * out. NULL for live notices. */
+    const int *outcomes;
 } agency_accepted;
 
 /* Records the hub's answer for a batch: notice id and state per

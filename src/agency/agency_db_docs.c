@@ -200,6 +200,7 @@ typedef struct notice_batch {
     const char *const *refs, *const *notices, *const *states;
     const agency_accepted *api;
     sqlite3_stmt *accepted;
+    size_t n;
 } notice_batch;
 
 static int step_accepted(const notice_batch *b, size_t i)
@@ -228,11 +229,19 @@ static int step_notice(sqlite3_stmt *st, size_t i, void *ctx)
     return b->api ? step_accepted(b, i) : 0;
 }
 
+static int start_outcomes(sqlite3 *sql, void *ctx)
+{
+    const notice_batch *b = ctx;
+
+    return agency_db_test_schedule_in(sql, b->refs, b->notices, b->api->outcomes, b->n,
+                                      b->api->now_ms);
+}
+
 int agency_db_docs_answered(agency_db *db, const char *const *refs,
                             const char *const *notices, const char *const *states, size_t n,
                             const agency_accepted *api)
 {
-    notice_batch b = {refs, notices, states, api, NULL};
+    notice_batch b = {refs, notices, states, api, NULL, n};
     int rc = -1;
 
     agency_db_lock(db);
@@ -244,12 +253,13 @@ int agency_db_docs_answered(agency_db *db, const char *const *refs,
                      "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
                      " evidence) SELECT ?1, ?2, 'accepted', ?3, ?4, 0 WHERE NOT EXISTS"
                      " (SELECT 1 FROM api_events WHERE reference = ?1)")) != NULL)
-        rc = agency_db_batch(db->sql,
-                             "UPDATE documents SET notice = ?1,"
-                             " state = CASE WHEN " STATE_RANK("?2") " > " STATE_RANK("state")
-                             " THEN ?2 ELSE state END"
-                             " WHERE reference = ?3",
-                             n, step_notice, &b);
+        rc = agency_db_batch_then(db->sql,
+                                  "UPDATE documents SET notice = ?1,"
+                                  " state = CASE WHEN " STATE_RANK("?2") " > "
+                                  STATE_RANK("state") " THEN ?2 ELSE state END"
+                                  " WHERE reference = ?3",
+                                  n, step_notice, &b,
+                                  api && api->outcomes ? start_outcomes : NULL);
     sqlite3_finalize(b.accepted);
     agency_db_unlock(db);
     return rc;

@@ -55,6 +55,14 @@ int agency_db_counts_job_submitted(sqlite3 *sql, const char *job, long long n);
  * or whose name and address were purged, is listed and printed no more. */
 #define AGENCY_DB_STILL_PAPER " AND cancelled_at IS NULL AND purged_at IS NULL"
 
+/* Starts the simulated outcome (test_outcome.h) of each refs[i] that has
+ * a notices[i], counted from start_ms: a write inside the caller's
+ * transaction, the one that records them accepted (agency_db_test.c).
+ * 0 or -1. */
+int agency_db_test_schedule_in(sqlite3 *sql, const char *const *refs,
+                               const char *const *notices, const int *outcomes, size_t n,
+                               long long start_ms);
+
 /* The single integer sql answers, 0 when none. */
 long long agency_db_single_int(sqlite3 *sql, const char *stmt);
 

@@ -45,17 +45,23 @@ static int step_schedule(sqlite3_stmt *st, size_t i, void *ctx)
     return db_step_done(st);
 }
 
-int agency_db_test_schedule(agency_db *db, const char *const *refs, const int *outcomes,
-                            size_t n, long long start_ms)
+int agency_db_test_schedule_in(sqlite3 *sql, const char *const *refs,
+                               const char *const *notices, const int *outcomes, size_t n,
+                               long long start_ms)
 {
     schedule s = {refs, outcomes, start_ms};
-    int rc;
+    sqlite3_stmt *st = db_prepare(sql, "INSERT OR IGNORE INTO test_outcomes(reference,"
+                                       " outcome, start_ms, step, due_ms) VALUES (?, ?, ?, 0, ?)");
+    int rc = st ? 0 : -1;
 
-    agency_db_lock(db);
-    rc = agency_db_batch(db->sql, "INSERT OR IGNORE INTO test_outcomes(reference, outcome,"
-                                  " start_ms, step, due_ms) VALUES (?, ?, ?, 0, ?)",
-                         n, step_schedule, &s);
-    agency_db_unlock(db);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!notices[i])
+            continue;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        rc = step_schedule(st, i, &s);
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 

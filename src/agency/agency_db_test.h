@@ -20,10 +20,8 @@ agency_db *agency_db_open_test(const char *path, char *err, size_t errlen);
 /* 1 for a database agency_db_open_test opened. */
 int agency_db_is_test(const agency_db *db);
 
-/* Starts the simulated outcome of n accepted notices (outcomes are
- * test_outcome values), counted from start_ms. */
-int agency_db_test_schedule(agency_db *db, const char *const *refs, const int *outcomes,
-                            size_t n, long long start_ms);
+/* A test notice's outcome starts in the transaction that records it
+ * accepted: agency_accepted.outcomes (agency_db.h). */
 
 /* Applies every state change due by now_ms: the document's state, and
  * the event in the timeline and callback queue at the time the schedule

@@ -153,9 +153,10 @@ int agency_send_batch_submit(sender *s, http_client *hub, send_row **pending, si
 
 /* Records the notice id and state the hub gave each of rows[0..n) (a
  * NULL id: none), and for the API the rows' accepted timeline entries
- * with them. 0 or -1. */
+ * with them; for a test key's rows, outcomes (else NULL) starts their
+ * simulated outcomes in the same transaction. 0 or -1. */
 int agency_send_answered(sender *s, send_row *const *rows, const char *const *ids,
-                         const char *const *states, size_t n);
+                         const char *const *states, const int *outcomes, size_t n);
 /* ---- agency_send_test.c: a test key's stand-ins for idsvc and the hub ---- */
 
 /* Gives each row a random CI and the outcome its RRN picks, and wipes

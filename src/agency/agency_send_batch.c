@@ -480,11 +480,11 @@ static void notice_json(const sender *s, const send_row *r, buf *b)
 }
 
 int agency_send_answered(sender *s, send_row *const *rows, const char *const *ids,
-                         const char *const *states, size_t n)
+                         const char *const *states, const int *outcomes, size_t n)
 {
     const char **refs = calloc(n ? n : 1, sizeof *refs);
     const char **callers = s->caller_ref_for ? calloc(n ? n : 1, sizeof *callers) : NULL;
-    agency_accepted api = {callers, s->api_created, clock_now_ms()};
+    agency_accepted api = {callers, s->api_created, clock_now_ms(), outcomes};
     int rc = -1;
 
     if (refs && (callers || !s->caller_ref_for)) {
@@ -534,7 +534,7 @@ static int apply_notice_results(sender *s, json_t *res, send_row **live, size_t 
             else
                 agency_send_count(s, &s->n.accepted, 1);
         }
-        rc = agency_send_answered(s, live, ids, states, n);
+        rc = agency_send_answered(s, live, ids, states, NULL, n);
         /* kept if this fails: as before, a reference that needs no other
          * document later */
         if (rc == 0 && agency_db_docs_refused(s->db, refused, nrefused) != 0)

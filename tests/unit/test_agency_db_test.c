@@ -65,11 +65,11 @@ static void post(fixture *f, const char *ref, const char *caller, test_outcome o
     const char *refs[] = {ref}, *callers[] = {caller}, *ids[] = {"test-1"},
                *states[] = {"accepted"};
     int outcomes[] = {(int)o};
-    agency_accepted api = {callers, "2027-01-15T08:00:00.000Z", T0};
+    agency_accepted api = {callers, "2027-01-15T08:00:00.000Z", T0, outcomes};
 
     assert_int_equal(agency_db_docs_store(f->db, &d, 1, NULL), 0);
+    /* accepted and its outcome started in one transaction */
     assert_int_equal(agency_db_docs_answered(f->db, refs, ids, states, 1, &api), 0);
-    assert_int_equal(agency_db_test_schedule(f->db, refs, outcomes, 1, T0), 0);
 }
 
 /* The states of caller's timeline, joined by spaces. */

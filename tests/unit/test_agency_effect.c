@@ -167,7 +167,7 @@ static void api_notice(fixture *f, const char *ref)
         .deadline = "2027-01-31", .rk = "rk", .doc_sha256 = "ab", .body = "<p>x</p>",
         .body_len = 8, .line = 1, .caller_ref = caller, .created = at,
     };
-    agency_accepted api = {callers, at, T0};
+    agency_accepted api = {callers, at, T0, NULL};
 
     snprintf(caller, sizeof caller, "c-%s", ref);
     snprintf(notice, sizeof notice, "N-%s", ref);
