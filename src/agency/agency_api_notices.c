@@ -343,9 +343,9 @@ void agency_api_get_notice(void *role, const void *caller, const http_request *r
     }
     if (found) {
         /* stored while its batch is at the hub: on its way, as a GET
-         * before it was stored said */
+         * before it was stored said (and so is an interrupted one posted again) */
         const char *state = json_string_value(json_object_get(o, "state"));
-        if (state && !strcmp(state, "stored") &&
+        if (state && (!strcmp(state, "stored") || !strcmp(state, "interrupted")) &&
             (waiting = agency_intake_waiting(api->intake, caller_ref)) != NULL)
             json_object_set_new(o, "state", json_string(waiting));
         add_effect(api, o, ref);

@@ -231,6 +231,12 @@ int agency_db_api_job_errors(agency_db *db, const char *id, const long *rows,
 int agency_db_api_job_get(agency_db *db, const char *id, size_t max_errors, json_t **out);
 /* Jobs a stopped server left unfinished become "interrupted". */
 int agency_db_api_jobs_interrupt(agency_db *db, const char *at);
+/* API notices a stopped or killed server stored and never had the hub's
+ * answer for (agency_db_interrupted.c) get the timeline entry
+ * "interrupted" with reason, for GET and the callbacks; not again while
+ * it is their last entry. Call before the intake starts: nothing is on
+ * its way then. How many, or -1. */
+long agency_db_api_notices_interrupt(agency_db *db, const char *reason, long long now_ms);
 
 /* The callback queue: up to limit events after the delivered cursor, as
  * [{"id","reference","state","reason","at"}], with the highest queue id

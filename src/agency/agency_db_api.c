@@ -73,7 +73,11 @@ int agency_db_api_notice(agency_db *db, const char *caller_ref, json_t **out,
 
     *out = NULL;
     agency_db_lock(db);
-    st = db_prepare(db->sql, "SELECT r.caller_ref, d.notice, d.state, d.title, d.deadline,"
+    /* A stored notice last told "interrupted" (agency_db_interrupted.c) is that. */
+    st = db_prepare(db->sql, "SELECT r.caller_ref, d.notice, CASE WHEN d.state = 'stored'"
+                             " AND (SELECT e.state FROM api_events e WHERE e.reference ="
+                             " r.reference ORDER BY e.id DESC LIMIT 1) = 'interrupted'"
+                             " THEN 'interrupted' ELSE d.state END, d.title, d.deadline,"
                              " r.created, r.job, r.reference, d.amount_krw, d.payment_code,"
                              " d.payment_due FROM api_refs r"
                              " JOIN documents d ON d.reference = r.reference"

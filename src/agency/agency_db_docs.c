@@ -248,11 +248,14 @@ int agency_db_docs_answered(agency_db *db, const char *const *refs,
     /* Written with the notice id, the entry is never lost to a crash
      * between two commits, and costs no commit of its own. Its evidence
      * is 0: only the feed writes evidence times, and had the feed told of
-     * this notice already, the entry would not be written. */
+     * this notice already, the entry would not be written. An "interrupted"
+     * entry (agency_db_interrupted.c) is no state the hub told: a notice posted
+     * again after it is accepted as any other. */
     if (!api || (b.accepted = db_prepare(db->sql,
                      "INSERT INTO api_events(reference, caller_ref, state, at, queued_ms,"
                      " evidence) SELECT ?1, ?2, 'accepted', ?3, ?4, 0 WHERE NOT EXISTS"
-                     " (SELECT 1 FROM api_events WHERE reference = ?1)")) != NULL)
+                     " (SELECT 1 FROM api_events WHERE reference = ?1"
+                     " AND state <> 'interrupted')")) != NULL)
         rc = agency_db_batch_then(db->sql,
                                   "UPDATE documents SET notice = ?1,"
                                   " state = CASE WHEN " STATE_RANK("?2") " > "

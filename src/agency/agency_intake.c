@@ -626,7 +626,8 @@ static void drop_list(work *w)
  * call's timeout (120 s) and a minute of retries. Once stopping, a call
  * is tried once, not again, and ends INTAKE_STOP_GRACE_MS after the stop
  * began: the batches prepared still go to a hub that answers, and one
- * given up is answered "post again", its documents kept. */
+ * given up is answered "post again", its documents kept, which the next
+ * start tells the back office are interrupted (agency_db_interrupted.c). */
 static void give_up_soon(agency_intake *in)
 {
     long long none = 0;

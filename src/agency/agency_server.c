@@ -384,6 +384,28 @@ static void no_outbox(void *ctx)
     (void)ctx;
 }
 
+/* Why a notice is "interrupted" (agency_db_interrupted.c): what the back
+ * office reads in its timeline and callback. */
+#define INTERRUPTED_REASON                                                                   \
+    "the server stopped between storing it and the hub's answer; herald keeps no RRN or CI " \
+    "to send it on its own: post the same reference again (that is safe)"
+
+/* Before the intake starts: the notices the last run stored and never had
+ * the hub's answer for are told to the back office, and counted here. */
+static void tell_interrupted(agency_db *db, const char *which)
+{
+    long n = agency_db_api_notices_interrupt(db, INTERRUPTED_REASON, clock_now_ms());
+
+    if (n < 0)
+        log_error("%s: cannot look for notices the last run left without the hub's answer",
+                  which);
+    else if (n > 0)
+        log_warn("%s: %ld stored by the last run never had the hub's answer: now interrupted, "
+                 "their callbacks ask the back office to post them again", which, n);
+    else
+        log_info("%s: none left interrupted by the last run", which);
+}
+
 /* What answers a test key's calls: test.db and an intake that calls
  * neither idsvc nor the hub. */
 static int start_test(agency_server *s, char *err, size_t errlen)
@@ -396,6 +418,7 @@ static int start_test(agency_server *s, char *err, size_t errlen)
      * interrupted, not left "running" for ever. */
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_jobs_interrupt(s->test_db, at);
+    tell_interrupted(s->test_db, "test notices");
     if (!(s->test_intake = agency_intake_start_test(s->cfg, err, errlen)))
         return -1;
     s->test_api = (agency_api){.cfg = s->cfg, .db = s->test_db, .queued = no_outbox,
@@ -542,6 +565,7 @@ agency_server *agency_server_start(const agency_cfg *cfg, http_server *http, con
                           .keys = &s->keys, .nlive = s->api.nlive, .calls_end = &s->calls_end};
     clock_rfc3339_ms(at, clock_now_ms());
     agency_db_api_jobs_interrupt(s->db, at);
+    tell_interrupted(s->db, "notices");
     pthread_mutex_init(&s->lock, NULL);
     clock_mono_cond_init(&s->wake);
     if (start_all(s, listen, err, errlen) != 0) {

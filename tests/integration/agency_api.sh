@@ -627,4 +627,60 @@ check "stopping with three posts waiting: each answered 503 as a problem, within
 check "... and the server exits within 7 s, the hub and the receiver still silent (their timeouts: 120 and 10 s)" [ $gone = 1 ]
 check "... its log says each was given up, to be posted again" \
 	bash -c "[ \$(grep -c 'tax-2026-00020[123], whose caller no longer waits, was refused (502): the hub is unavailable: post again' agency.log) = 3 ]"
+
+# ---- notices answered 202 whose batch a stop gave up, the hub silent:
+# their documents are stored, with no RRN or CI left to send them, and
+# whether the hub took them before it fell silent is unknown; the restart
+# says so (state interrupted, a callback each), and posting one again
+# sends it under the same agency reference ----
+start_role agency agency-i1.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
+check "the restart tells the three posts the stop gave up as interrupted" \
+	grep -q 'notices: 3 stored by the last run never had the hub.s answer: now interrupted' agency-i1.log
+kill -STOP "$HUBPID"
+soon=$(date -u -d '+1 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
+r=$(http POST "$API/v1/notices" "$(bad ".reference = \"stopped-1\" | .title = \"Stopped\" | .scheduled_for = \"$soon\"")" "${AUTH[@]}")
+IBULK=$(jq -c --arg d "$TEST_DEADLINE" -n '{template: "vehicle-tax", title: "Stopped bulk 2", deadline: $d,
+	notices: [range(1; 3) | {reference: ("stopped-bulk-\(.)"), rrn: "971013-9019902", name: "홍길동",
+	address: "서울", personalisation: {amount: "1"}}]}')
+r2=$(http POST "$API/v1/notices/bulk" "$IBULK" "${AUTH[@]}")
+check "with the hub silent: a scheduled notice and a bulk of two answered 202" \
+	bash -c "[ $(status_of "$r") = 202 ] && [ $(status_of "$r2") = 202 ]"
+stored_only() { sqlite3 data/agency.db "SELECT count(*) FROM documents d JOIN api_refs r USING (reference)
+	WHERE r.caller_ref IN ('stopped-1', 'stopped-bulk-1', 'stopped-bulk-2') AND d.state = 'stored' AND d.notice IS NULL"; }
+for _ in $(seq 1 100); do [ "$(stored_only)" = 3 ] && break; sleep 0.1; done
+sleep 0.5 # their batches at the silent hub
+kill -TERM "$PID_agency"
+wait "$PID_agency" 2>/dev/null # the stop gives the silent hub 3 s
+kill -CONT "$HUBPID"
+check "... stopped, their three documents are stored with no notice id" [ "$(stored_only)" = 3 ]
+IREF=$(sqlite3 data/agency.db "SELECT reference FROM api_refs WHERE caller_ref = 'stopped-1'")
+start_role agency agency-i2.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
+t0=$(date +%s%N)
+check "the restart, the hub answering, logs how many it found interrupted" \
+	grep -q 'notices: 3 stored by the last run never had the hub.s answer: now interrupted' agency-i2.log
+r=$(http GET "$API/v1/notices/stopped-1" "" "${AUTH[@]}")
+body_of "$r" >interrupted1.json
+check "GET: state interrupted, the reason last in its timeline, no notice id" \
+	jqt '.state == "interrupted" and .notice == null and .timeline[-1].state == "interrupted" and (.timeline[-1].reason | contains("post the same reference again"))' interrupted1.json
+interrupted_told() { received | jq -e '[.events[] | select(.state == "interrupted" and (.reference | startswith("stopped-")))] | length == 3' >/dev/null; }
+for _ in $(seq 1 100); do interrupted_told && break; sleep 0.1; done
+check "... and the back office is told each, by callback ($((($(date +%s%N) - t0) / 1000000)) ms)" interrupted_told
+r=$(http POST "$API/v1/notices" "$(bad '.reference = "stopped-1" | .title = "Stopped"')" "${AUTH[@]}")
+body_of "$r" >again1.json
+check "posted again: 201 accepted" jqt '.state == "accepted" and (.notice | length) > 10' again1.json
+check "... one notice at the hub, under the agency reference it was stored with" \
+	bash -c "[ \"\$(curl -s '$HUB/test/state' | jq --arg r '$IREF' '[.notices | to_entries[] | select(.value.title == \"Stopped\") | .key] == [\$r]')\" = true ]"
+accepted_told() { received | jq -e '[.events[] | select(.reference == "stopped-1") | .state] == ["interrupted", "accepted"]' >/dev/null; }
+for _ in $(seq 1 100); do accepted_told && break; sleep 0.1; done
+check "... and its callbacks: interrupted, then accepted" accepted_told
+r=$(http GET "$API/v1/notices/stopped-1" "" "${AUTH[@]}")
+body_of "$r" >again1get.json
+check "... GET: accepted, its timeline interrupted then accepted" \
+	jqt '.state == "accepted" and ([.timeline[].state] == ["interrupted", "accepted"])' again1get.json
+kill -TERM "$PID_agency"
+wait "$PID_agency" 2>/dev/null
+start_role agency agency-i3.log agency serve --config agency.ini || { not_ok "agency serve starts again"; finish; }
+check "a restart after that tells nobody twice" \
+	bash -c "grep -q 'notices: none left interrupted by the last run' agency-i3.log &&
+		[ \"\$(sqlite3 data/agency.db \"SELECT count(*) FROM api_events WHERE state = 'interrupted'\")\" = 6 ]"
 finish
