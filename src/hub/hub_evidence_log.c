@@ -294,6 +294,7 @@ hub_evidence_log *hub_evidence_log_open(sqlite3 *writer, const char *path, char 
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
     clock_mono_cond_init(&log->stop_cond);
+    clock_mono_cond_init(&log->head_cond);
     /* The log is the hub's biggest writer: a cache that holds a batch's
      * index pages, and checkpoints every ~40 MB (2,500 pages of
      * HUB_EVIDENCE_LOG_PAGE_SIZE) rather than every 4 MB (each checkpoint rewrites
@@ -368,6 +369,7 @@ void hub_evidence_log_close(hub_evidence_log *log)
     pthread_mutex_destroy(&log->sign_lock);
     pthread_mutex_destroy(&log->stop_lock);
     pthread_cond_destroy(&log->stop_cond);
+    pthread_cond_destroy(&log->head_cond);
     free(log);
 }
 

@@ -52,6 +52,9 @@ struct hub_evidence_log {
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
     int stopping;
+    int sign_wanted;           /* stop_lock: a certificate waits for a head */
+    pthread_cond_t head_cond;  /* with state_lock: a signing attempt ended */
+    unsigned long sign_rounds; /* state_lock: how many have */
 };
 
 /* A reader statement, reset and unbound; reader_lock held. */
@@ -70,6 +73,14 @@ merkle_source hub_evidence_log_source(hub_evidence_log *log);
  * Returns 0 with sig checked against the log's public key, or -1. */
 int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_size,
                                  uint8_t sig[STH_SIG_LEN]);
+/* A head covering n leaves, from the signing thread: asked for at once
+ * and waited for at most wait_ms, but not when the signer is known to be
+ * down or refusing. 0 with head and sig, or -1. Only that thread talks to
+ * `herald signer`: a certificate request that did so itself held
+ * sign_lock through the signer's timeout, and the server's threads queued
+ * behind it, the notices' posts with them. */
+int hub_evidence_log_head_from_thread(hub_evidence_log *log, uint64_t n, long wait_ms, sth *head,
+                                      uint8_t sig[STH_SIG_LEN]);
 /* Stops the signer thread, if one runs, and waits for it. */
 void hub_evidence_log_stop_signer(hub_evidence_log *log);
 /* Sleeps ms unless the log is closing; 1 when it is. */

@@ -576,6 +576,7 @@ static hub_evidence_log *log_new(void)
     pthread_mutex_init(&log->sign_lock, NULL);
     pthread_mutex_init(&log->stop_lock, NULL);
     clock_mono_cond_init(&log->stop_cond);
+    clock_mono_cond_init(&log->head_cond);
     buf_init(&log->pg->batch, 0);
     log->pg->rcache.conn = &log->pg->reader;
     log->pg->scache.conn = &log->pg->seq;

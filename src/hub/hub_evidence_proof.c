@@ -203,12 +203,21 @@ static int settled_leaves(hub_evidence_log *log, const char *notice, notice_leav
                 nl->e[i].leaf = (const uint8_t *)nl->bytes.data + (uintptr_t)nl->e[i].leaf;
             return 1;
         }
-        if (tries % 10 == 0) /* again now and then: it may have signed before these came */
+        if (tries % 10 == 0) { /* again now and then: it may have signed before these came */
+            int state = hub_evidence_log_signer_state(log);
+            if (tries && (state == HUB_SIGNER_DOWN || state == HUB_SIGNER_REFUSING))
+                return -2; /* not waited for: the caller is told to come back */
             hub_evidence_pg_want_head(log);
+        }
         nanosleep(&pause, NULL);
     }
     return -2;
 }
+
+/* How long a certificate waits for `herald signer` to sign a head over
+ * its leaves: one signature takes milliseconds, so a signer that takes
+ * longer is in trouble, and the caller is told to come back. */
+#define SIGNER_HEAD_WAIT_MS 1000
 
 /* A head covering n leaves: the latest, or a new one. A leaf the reader
  * saw may belong to a batch whose commit is still being noted in memory,
@@ -217,6 +226,8 @@ static int head_covering(hub_evidence_log *log, uint64_t n, sth *head, uint8_t s
 {
     const struct timespec pause = {0, 2 * 1000000L};
 
+    if (hub_evidence_log_uses_signer(log) && log->signer_running)
+        return hub_evidence_log_head_from_thread(log, n, SIGNER_HEAD_WAIT_MS, head, sig);
     for (int tries = 0; tries < 500; tries++) {
         if (hub_evidence_log_latest(log, head, sig) == 0 && head->tree_size >= n)
             return 0;

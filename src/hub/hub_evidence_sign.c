@@ -144,7 +144,64 @@ int hub_evidence_log_sign_tree(hub_evidence_log *log)
     pthread_mutex_lock(&log->sign_lock);
     rc = sign_locked(log);
     pthread_mutex_unlock(&log->sign_lock);
+    pthread_mutex_lock(&log->state_lock);
+    log->sign_rounds++;
+    pthread_cond_broadcast(&log->head_cond);
+    pthread_mutex_unlock(&log->state_lock);
     return rc;
+}
+
+/* Wakes the signing thread for a head now, rather than at its interval. */
+static void want_head(hub_evidence_log *log)
+{
+    pthread_mutex_lock(&log->stop_lock);
+    log->sign_wanted = 1;
+    pthread_cond_signal(&log->stop_cond);
+    pthread_mutex_unlock(&log->stop_lock);
+}
+
+/* state_lock held: the latest head into head and sig if it covers n. */
+static int covers(hub_evidence_log *log, uint64_t n, sth *head, uint8_t sig[STH_SIG_LEN])
+{
+    if (!log->have_head || log->head.tree_size < n)
+        return 0;
+    *head = log->head;
+    memcpy(sig, log->head_sig, STH_SIG_LEN);
+    return 1;
+}
+
+int hub_evidence_log_head_from_thread(hub_evidence_log *log, uint64_t n, long wait_ms, sth *head,
+                                      uint8_t sig[STH_SIG_LEN])
+{
+    long long until = clock_mono_ms() + wait_ms, left;
+    unsigned long asked_at = 0;
+    int asked = 0, found = 0;
+
+    pthread_mutex_lock(&log->state_lock);
+    while (!(found = covers(log, n, head, sig))) {
+        /* an attempt begun since the asking ended short of n: failed */
+        if (asked && log->sign_rounds >= asked_at + 2)
+            break;
+        if (!asked && log->committed.size >= n) {
+            int state = __atomic_load_n(&log->signer_up, __ATOMIC_RELAXED);
+            asked = 1;
+            asked_at = log->sign_rounds;
+            pthread_mutex_unlock(&log->state_lock);
+            want_head(log);
+            pthread_mutex_lock(&log->state_lock);
+            /* woken to try again, but not waited for */
+            if (state == HUB_SIGNER_DOWN || state == HUB_SIGNER_REFUSING)
+                break;
+            continue;
+        }
+        if ((left = until - clock_mono_ms()) <= 0)
+            break;
+        /* a leaf not yet noted as committed is milliseconds away */
+        struct timespec ts = clock_mono_after_ms(asked || left < 2 ? left : 2);
+        pthread_cond_timedwait(&log->head_cond, &log->state_lock, &ts);
+    }
+    pthread_mutex_unlock(&log->state_lock);
+    return found ? 0 : -1;
 }
 
 /* On PostgreSQL only the sequencer signs: 0 when the latest head covers
@@ -185,8 +242,9 @@ int hub_evidence_log_pause(hub_evidence_log *log, long ms)
 
     until = clock_mono_after_ms(ms);
     pthread_mutex_lock(&log->stop_lock);
-    while (!log->stopping && rc == 0)
+    while (!log->stopping && !log->sign_wanted && rc == 0)
         rc = pthread_cond_timedwait(&log->stop_cond, &log->stop_lock, &until);
+    log->sign_wanted = 0;
     stopping = log->stopping;
     pthread_mutex_unlock(&log->stop_lock);
     return stopping;

@@ -99,6 +99,7 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
     }
     if (hub_signer_ask(log->signer_path, &req, deadline_ms, &ans, err, sizeof err) != 0) {
         note_down(log, err);
+        log->signer_known = 0; /* the one that comes back may be another */
         return -1;
     }
     log->signer_known = ans.has_last;
@@ -126,7 +127,11 @@ static int ask_once(hub_evidence_log *log, sth *head, uint64_t old_size,
 int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_size,
                                  uint8_t sig[STH_SIG_LEN])
 {
-    uint64_t old_size = log->signer_known ? log->signer_last.tree_size : hub_size;
+    /* From the hub's own head every time, not the last the signer named:
+     * a signer of another, larger log on the socket by mistake would
+     * otherwise leave a size no tree reaches, and the right one, back on
+     * the socket, would never be asked again. */
+    uint64_t old_size = hub_size;
     long long deadline_ms = clock_mono_ms() + HUB_SIGNER_TIMEOUT_MS;
 
     for (int round = 0; round < 2; round++) {

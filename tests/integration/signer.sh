@@ -144,7 +144,38 @@ check "a connection from another user (root) gets no answer, and is logged" \
 check "after all that the signer still runs, and the hub's heads still verify" \
 	bash -c "kill -0 $SIGNER && '$HERALD' verify --log-key keys/log.pub cert1.json >/dev/null"
 
+# --- the signer hung: certificates do not wait for it, nor hold up the hub ---
+# Only the hub's signing thread talks to the signer; a certificate asks
+# that thread and waits a second at most.
+kill -STOP "$SIGNER"
+r=$(http POST "$H/v1/notices" "$(notices 20 4)" "${A[@]}")
+check "signer hung: the hub accepts notices" [ "$(status_of "$r")" = 200 ]
+mapfile -t HUNG < <(body_of "$r" | jq -r '.results[].notice')
+HP=()
+for i in 0 1 2 3; do
+	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "${A[@]}" \
+		"$H/v1/notices/${HUNG[$i]}/certificate" >"hung.$i" &
+	HP+=($!)
+done
+sleep 0.2
+posted=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "${A[@]}" -H 'Content-Type: application/json' \
+	--data-binary "$(notices 30 1)" "$H/v1/notices")
+for p in "${HP[@]}"; do wait "$p"; done
+echo "# certificates while hung: $(cat hung.0 hung.1 hung.2 hung.3 | tr '\n' ' '); a post: $posted"
+check "signer hung: four certificates asked at once each answer 503 within 3 s" \
+	bash -c "cat hung.0 hung.1 hung.2 hung.3 | awk '\$1 == 503 && \$2 < 3 {n++} END {exit n != 4}'"
+check "signer hung: a notice posted meanwhile is answered 200 within 2.5 s" \
+	awk -v r="$posted" 'BEGIN {split(r, a, " "); exit !(a[1] == 200 && a[2] < 2.5)}'
+kill -CONT "$SIGNER"
+for _ in $(seq 1 100); do
+	[ "$(curl -s -o hung.json -w '%{http_code}' "${A[@]}" "$H/v1/notices/${HUNG[0]}/certificate")" = 200 ] && break
+	sleep 0.1
+done
+check "signer going again: the certificate is issued and verifies" \
+	bash -c "'$HERALD' verify --log-key keys/log.pub hung.json >/dev/null"
+
 # --- the signer killed: the hub keeps accepting, certificates wait ---
+MARK=$(wc -l <hub.log)
 kill -9 "$SIGNER"
 wait "$SIGNER" 2>/dev/null
 r=$(http POST "$H/v1/notices" "$(notices 10 3)" "${A[@]}")
@@ -154,7 +185,8 @@ sleep 0.6
 r=$(curl -s -D down.headers -o down.json -w '%{http_code}' "${A[@]}" "$H/v1/notices/$N10/certificate")
 check "signer down: a certificate past the last head answers 503 with Retry-After" \
 	bash -c "[ '$r' = 503 ] && grep -qi '^Retry-After: 5' down.headers"
-check "signer down: the hub says so once in its log" [ "$(grep -c 'log: no signer' hub.log)" -eq 1 ]
+check "signer down: the hub says so once in its log" \
+	[ "$(tail -n +$((MARK + 1)) hub.log | grep -c 'log: no signer')" -eq 1 ]
 check "signer down: the old certificate is still served" \
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" "$H/v1/notices/$N1/certificate")" = 200 ]
 
@@ -164,7 +196,7 @@ check "the restarted signer removed the stale socket" grep -q 'removed the stale
 wait_sth $((LAST + 6)) >sth2.json
 check "signer back: heads are signed again and cover the notices taken meanwhile" \
 	jqf sth2.json ".tree_size >= $LAST + 6"
-check "... and the hub says it is back" grep -q 'log: the signer is back' hub.log
+check "... and the hub says it is back" bash -c "tail -n +$((MARK + 1)) hub.log | grep -q 'log: the signer is back'"
 S2=$(jq .tree_size sth2.json)
 curl -s "$H/v1/log/consistency?first=$LAST&second=$S2" >proof.json
 check "the head before the kill and the one after are consistent (herald verify --consistency)" \
@@ -195,6 +227,31 @@ check "... and one that may not connect to it does not take it as stale: refused
 kill -TERM "$SIGNER"
 wait "$SIGNER"
 check "SIGTERM stops the filtered signer cleanly (exit 0)" [ $? -eq 0 ]
+
+# --- another log's signer on the socket by mistake, then the right one ---
+# Its last head is larger than this log: refused. The right signer back
+# on the socket is asked again, from the hub's own head.
+"$HERALD" keygen --ed25519 --out keys/big >/dev/null 2>&1
+chown $SU keys/big.key
+"$HERALD" signer --key keys/big.key --new-log --socket run/signer.sock --user $SU --client $HU 2>big.log &
+BIG=$!
+PIDS+=("$BIG")
+for _ in $(seq 1 100); do grep -q "signing tree heads" big.log 2>/dev/null && break; sleep 0.05; done
+ask head "$(($(date +%s%3N) + 1000))" 1000 "$(printf 'ab%.0s' $(seq 32))" 0 >big.json
+check "another log's signer signs a head of 1,000 leaves for its own log" jqf big.json '.status == 0'
+r=$(http POST "$H/v1/notices" "$(notices 40 1)" "${A[@]}")
+for _ in $(seq 1 100); do grep -q 'smaller than the 1000 already signed' hub.log && break; sleep 0.05; done
+check "... asked by the hub, it refuses this log's head, and the hub says so" \
+	grep -q 'smaller than the 1000 already signed' hub.log
+kill -TERM "$BIG"
+wait "$BIG"
+BEFORE=$(curl -s "$H/v1/log/sth" | jq .tree_size)
+start_signer signer3.log || { not_ok "the signer restarts"; finish; }
+r=$(http POST "$H/v1/notices" "$(notices 41 1)" "${A[@]}")
+wait_sth $((BEFORE + 2)) >sth3.json
+check "the right signer back on the socket: heads are signed again" jqf sth3.json ".tree_size >= $BEFORE + 2"
+kill -TERM "$SIGNER"
+wait "$SIGNER"
 # A state emptied, or one others may write, is refused as a missing one.
 : >empty.state
 timeout 10 "$HERALD" signer --key keys/log.key --state empty.state --socket run/x.sock 2>empty.log
