@@ -40,11 +40,15 @@ static const char usage[] =
     "                   when that time is after the signed tree head; none when the\n"
     "                   notice was cancelled (NoticeCancellation) before it.\n";
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+/* The file's bytes, or NULL with why in err; *too_big then says whether
+ * it was only too large, which is the certificate's fault (design.md:
+ * the size is verification's first step), not the file's. */
+static char *read_all(const char *path, size_t *len, int *too_big, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     char *data;
 
+    *too_big = 0;
     if (!f) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
@@ -65,10 +69,22 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
             snprintf(err, errlen, "%s: cannot read: %s", path, strerror(why));
         else
             snprintf(err, errlen, "%s: larger than %u bytes", path, CERT_MAX_BYTES);
+        *too_big = !failed;
         free(data);
         return NULL;
     }
     return data;
+}
+
+/* Exit for a file read_all refused: 1 for one too large to be a
+ * certificate, 2 for one that cannot be read. */
+static int unread(int too_big, const char *err)
+{
+    if (too_big) {
+        printf("INVALID: %s\n", err);
+        return EXIT_FAIL;
+    }
+    return cli_input_error("verify", "%s", err);
 }
 
 static int verify_certificate(const uint8_t key[32], const char *path, const char *pdf,
@@ -76,14 +92,16 @@ static int verify_certificate(const uint8_t key[32], const char *path, const cha
 {
     char err[512];
     size_t len;
-    char *json = read_all(path, &len, err, sizeof err);
-    cert_result *res = malloc(sizeof *res);
+    int too_big;
+    char *json = read_all(path, &len, &too_big, err, sizeof err);
+    cert_result *res = json ? malloc(sizeof *res) : NULL;
     int r;
 
-    if (!json || !res) {
+    if (!json)
+        return unread(too_big, err);
+    if (!res) {
         free(json);
-        free(res);
-        return cli_input_error("verify", "%s", json ? "out of memory" : err);
+        return cli_input_error("verify", "out of memory");
     }
     r = certificate_verify(json, len, key, res, err, sizeof err);
     free(json);
@@ -124,11 +142,12 @@ static int verify_consistency(const uint8_t key[32], char **paths)
     char err[512];
     sth heads[2];
     size_t len;
+    int too_big;
 
     for (int i = 0; i < 2; i++) {
-        char *json = read_all(paths[i], &len, err, sizeof err);
+        char *json = read_all(paths[i], &len, &too_big, err, sizeof err);
         if (!json)
-            return cli_input_error("verify", "%s", err);
+            return unread(too_big, err);
         int r = sth_json_verify(json, len, key, &heads[i], err, sizeof err);
         free(json);
         if (r != 0) {
@@ -136,9 +155,9 @@ static int verify_consistency(const uint8_t key[32], char **paths)
             return EXIT_FAIL;
         }
     }
-    char *json = read_all(paths[2], &len, err, sizeof err);
+    char *json = read_all(paths[2], &len, &too_big, err, sizeof err);
     if (!json)
-        return cli_input_error("verify", "%s", err);
+        return unread(too_big, err);
     int r = sth_json_verify_consistency(json, len, &heads[0], &heads[1], err, sizeof err);
     free(json);
     if (r != 0) {

@@ -237,6 +237,11 @@ mkdir -p a-directory
 rc=$?
 check "a path verify opens but cannot read (a directory): exit 2 naming it, not INVALID" \
 	bash -c "[ $rc = 2 ] && grep -q 'a-directory: cannot read' dir.err && ! grep -q INVALID dir.out"
+head -c 4194305 /dev/zero | tr '\0' ' ' >huge.json
+"$HERALD" verify --log-key log.pub huge.json >huge.out 2>huge.err
+rc=$?
+check "a certificate over 4 MiB: INVALID, exit 1, as the first step of verification says" \
+	bash -c "[ $rc = 1 ] && grep -q 'INVALID: huge.json: larger than 4194304 bytes' huge.out"
 python3 -c '
 import json, base64
 p = json.load(open("proof.json")); b = bytearray(base64.b64decode(p["proof"][0])); b[0] ^= 1
