@@ -280,6 +280,25 @@ static void reply_pdf(hub *h, const char *json, const effect_rule *rule, http_re
         http_reply_body(resp, 200, "application/pdf", pdf, len);
 }
 
+/* A certificate waiting for a head, worded by what the signer does: one
+ * that refuses this log's heads (another key, a forked log) will not
+ * sign them by itself, and an operator must act; one that does not
+ * answer may be back in seconds. */
+static void no_head_yet(hub *h, http_response *resp)
+{
+    int state = hub_evidence_log_signer_state(h->log);
+
+    if (state == HUB_SIGNER_REFUSING) {
+        http_reply_error(resp, 503, "no signed tree head covers this notice yet: the log's "
+                         "signer refuses this log's heads (the hub's operators are told in "
+                         "its log)");
+        return;
+    }
+    http_add_header(resp, "Retry-After", "5");
+    http_reply_error(resp, 503, "no signed tree head covers this notice yet (%s): try again",
+                     state == HUB_SIGNER_DOWN ? "the log's signer does not answer"
+                                              : "the log's head is being signed");
+}
 /* The certificate of the notice in the path, as JSON or as a PDF. */
 static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_request *req,
                             http_response *resp)
@@ -322,9 +341,7 @@ static void certificate_get(hub *h, const hub_caller *who, int pdf, const http_r
     }
     json = hub_evidence_log_certificate(h->log, notice, &status);
     if (!json && status == 503) {
-        http_add_header(resp, "Retry-After", "5");
-        http_reply_error(resp, 503, "no signed tree head covers this notice yet (the log's "
-                         "signer does not answer): try again");
+        no_head_yet(h, resp);
         return;
     }
     if (!json) {

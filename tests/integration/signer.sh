@@ -243,6 +243,10 @@ r=$(http POST "$H/v1/notices" "$(notices 40 1)" "${A[@]}")
 for _ in $(seq 1 100); do grep -q 'smaller than the 1000 already signed' hub.log && break; sleep 0.05; done
 check "... asked by the hub, it refuses this log's head, and the hub says so" \
 	grep -q 'smaller than the 1000 already signed' hub.log
+N40=$(body_of "$r" | jq -r '.results[0].notice')
+r=$(curl -s -D refusing.headers -o refusing.json -w '%{http_code}' "${A[@]}" "$H/v1/notices/$N40/certificate")
+check "... a certificate meanwhile: 503 saying the signer refuses, without Retry-After" \
+	bash -c "[ '$r' = 503 ] && grep -q 'refuses this log' refusing.json && ! grep -qi '^Retry-After' refusing.headers"
 kill -TERM "$BIG"
 wait "$BIG"
 BEFORE=$(curl -s "$H/v1/log/sth" | jq .tree_size)
