@@ -23,6 +23,7 @@ typedef struct signer {
     uint8_t *sk;           /* secure memory */
     uint8_t pk[ED25519_PUBLIC_LEN];
     signer_state state;
+    long long logged_ms;   /* the last "signed" line, on the monotonic clock */
 } signer;
 
 /* Binds a SOCK_SEQPACKET socket at path, mode 0600, owned by owner

@@ -119,6 +119,20 @@ static void set_timeouts(int fd)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+/* "tree size N signed" at most this often: the hub asks every second. */
+#define SIGNED_LOG_EVERY_MS 60000
+
+static void log_signed(signer *s, const sth *head)
+{
+    long long now = clock_mono_ms();
+
+    if (s->logged_ms && now - s->logged_ms < SIGNED_LOG_EVERY_MS)
+        return;
+    s->logged_ms = now;
+    log_info("tree size %llu signed (said at most once a minute)",
+             (unsigned long long)head->tree_size);
+}
+
 /* Decides on one parsed request, records and signs when it may. */
 static void decide(signer *s, const sth_request *req, sth_answer *ans)
 {
@@ -135,10 +149,28 @@ static void decide(signer *s, const sth_request *req, sth_answer *ans)
             log_info("no head signed before: tree size %llu taken as the first",
                      (unsigned long long)req->head.tree_size);
         sth_sign(&req->head, s->sk, ans->sig);
+        log_signed(s, &req->head);
+    } else if (ans->status == STH_STALE) {
+        /* routine after the hub restarted between a signature and storing
+         * it: it proves again from the head named in the answer */
+        log_info("tree size %llu: asked to prove it from tree size %llu, the last head signed",
+                 (unsigned long long)req->head.tree_size,
+                 (unsigned long long)s->state.last.tree_size);
     } else {
         log_warn("refused tree size %llu: %s", (unsigned long long)req->head.tree_size,
                  ans->reason);
     }
+}
+
+/* 1 when the client has closed its end: a hub that gave up waiting (the
+ * signer was stopped or slow) is not there to store what would be
+ * signed for it, and queued requests are each answered in turn. */
+static int client_left(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    const struct timespec now = {0, 0};
+
+    return ppoll(&p, 1, &now, NULL) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /* One connection: one request in, one answer out. */
@@ -159,6 +191,10 @@ static void answer(signer *s, int fd)
         ans.status = STH_MALFORMED;
         snprintf(ans.reason, sizeof ans.reason, "malformed request: %s", why);
         log_warn("%s (%zd bytes)", ans.reason, n);
+    } else if (client_left(fd)) {
+        log_info("tree size %llu: the client left before it was decided: not signed",
+                 (unsigned long long)req.head.tree_size);
+        return;
     } else {
         decide(s, &req, &ans);
     }
