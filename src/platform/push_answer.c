@@ -71,6 +71,33 @@ static void printable(char *s)
             *s = '?';
 }
 
+/* A phone the gateway echoes is not for the log in full: each run of 8
+ * or more digits keeps its first 3 and last 4, as phones are logged
+ * elsewhere (010****5678). */
+static void mask_digit_runs(char *s)
+{
+    while (*s) {
+        size_t run = 0;
+        while (s[run] >= '0' && s[run] <= '9')
+            run++;
+        if (run >= 8)
+            memset(s + 3, '*', run - 7);
+        s += run ? run : 1;
+    }
+}
+
+void push_answer_shown(const char *body, size_t len, char *out, size_t outlen)
+{
+    if (!body)
+        len = 0;
+    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' || body[len - 1] == ' '))
+        len--; /* a body's last line break would show as a '?' */
+    if (outlen == 0)
+        return;
+    shown(len ? body : "", len, out, outlen);
+    mask_digit_runs(out);
+}
+
 json_t *push_answer_read(const char *body, size_t len, const long long *ids, int n,
                          push_result *out, char *why, size_t whylen)
 {

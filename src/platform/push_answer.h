@@ -26,4 +26,9 @@ typedef struct push_result {
 json_t *push_answer_read(const char *body, size_t len, const long long *ids, int n,
                          push_result *out, char *why, size_t whylen);
 
+/* The start of a refusal's body (at most 120 bytes), made printable, in
+ * out: what the gateway said, for the log, with each run of 8 or more
+ * digits (a phone it may echo) masked but its first 3 and last 4. */
+void push_answer_shown(const char *body, size_t len, char *out, size_t outlen);
+
 #endif

@@ -34,6 +34,9 @@ struct push_channel {
     size_t keylen;
     long batch, timeout_ms;
     long batch_set; /* [push] batch: batch is halved after a 413, then back to it */
+    /* While a batch the gateway refused (400, 422) is split: the size
+     * batches go back to once the alert it refuses is found; else 0. */
+    long batch_whole;
     struct platform *p;
 
     pthread_t thread;
@@ -282,17 +285,26 @@ static int unclaim_one(push_channel *c, int i, void *ctx)
     return platform_db_outbox_unclaim(c->p->db, PUSH_CHANNEL, c->ids[i]);
 }
 
-/* The batch was claimed but never sent (out of memory building it): back
- * to the queue as it was, not as possible duplicates, its attempt not
- * counted. */
-static round_result never_sent(push_channel *c)
+/* The batch in hand, which the gateway did not take, back to the queue
+ * as it was: not as possible duplicates, its attempt not counted. How
+ * many went back, or -1 (a database error: still in hand). */
+static int put_back(push_channel *c)
 {
     int back = each_alert(c, unclaim_one, NULL);
+
+    if (back >= 0)
+        c->n = 0;
+    return back;
+}
+
+/* The batch was claimed but never sent (out of memory building it). */
+static round_result never_sent(push_channel *c)
+{
+    int back = put_back(c);
 
     if (back < 0) /* kept claimed: requeued as possible duplicates, which they may not be */
         return unknown_outcome(c);
     log_warn("push: %d alerts never sent went back to the queue", back);
-    c->n = 0;
     return ROUND_RETRY;
 }
 
@@ -326,19 +338,80 @@ static int fail_one(push_channel *c, int i, void *ctx)
     return platform_db_outbox_failed(c->p->db, c->ids[i], why[0], why[1]);
 }
 
-/* The gateway refused the batch as it is: each alert fails. */
-static round_result refused_batch(push_channel *c, int status)
+/* Each alert of the batch fails with reason: how many, or -1 (a
+ * database error: the batch stays in hand). */
+static int fail_batch(push_channel *c, const char *reason)
 {
-    char now[25], reason[64];
+    char now[25];
     const char *why[2] = {reason, now};
     int failed;
 
-    snprintf(reason, sizeof reason, "push gateway refused the batch: HTTP %d", status);
     clock_rfc3339_ms(now, clock_now_ms());
-    if ((failed = each_alert(c, fail_one, why)) < 0)
+    if ((failed = each_alert(c, fail_one, why)) >= 0)
+        c->n = 0;
+    return failed;
+}
+
+/* The gateway refused the batch as it is: each alert fails. */
+static round_result refused_batch(push_channel *c, int status)
+{
+    char reason[64];
+    int failed;
+
+    snprintf(reason, sizeof reason, "push gateway refused the batch: HTTP %d", status);
+    if ((failed = fail_batch(c, reason)) < 0)
         return ROUND_RETRY;
     log_warn("push: %s; %d alerts failed", reason, failed);
-    c->n = 0;
+    return ROUND_DONE;
+}
+
+/* The one alert in hand, which the gateway refuses on its own: it fails,
+ * and batches go back to their size before the split. */
+static round_result refused_alone(push_channel *c, int status, const char *said)
+{
+    char reason[64];
+    long long id = c->ids[0];
+
+    snprintf(reason, sizeof reason, "push gateway refused the alert: HTTP %d", status);
+    if (fail_batch(c, reason) < 0)
+        return ROUND_RETRY;
+    if (!c->batch_whole) {
+        log_warn("push gateway refused alert %lld (HTTP %d: %s): it failed", id, status, said);
+        return ROUND_DONE;
+    }
+    c->batch = c->batch_whole;
+    c->batch_whole = 0;
+    log_warn("push gateway refused alert %lld on its own (HTTP %d: %s): it failed; batches of "
+             "up to %ld again", id, status, said, c->batch);
+    return ROUND_DONE;
+}
+
+/* A 400 or 422 says something in the batch is wrong, mostly one alert
+ * (a phone or text the gateway will not take), and that it took none:
+ * failing the batch for it would fail hundreds that would pass. So the
+ * batch goes back to the queue, its attempt not counted, and batches are
+ * halved, which claims it again in halves (the queue gives back what was
+ * put back first) and halves again only the half refused, down to the
+ * alert refused on its own, which fails. Each refusal halves the batches
+ * until one alert fails, so a refused alert costs at most about
+ * log2(batch) posts, and those are posted at once: the gateway answered,
+ * and the halves are not the batch it refused. */
+static round_result refused_split(push_channel *c, int status, const buf *reply)
+{
+    char said[128];
+    int n = c->n;
+
+    push_answer_shown(reply->data, reply->len, said, sizeof said);
+    if (n == 1)
+        return refused_alone(c, status, said);
+    if (put_back(c) < 0)
+        return unknown_outcome(c); /* kept claimed: possible duplicates, which they are not */
+    if (!c->batch_whole)
+        c->batch_whole = c->batch;
+    c->batch = n / 2;
+    log_warn("push gateway refused a batch of %d alerts (HTTP %d: %s), taking none: sent again "
+             "in batches of at most %ld to find the alert it refuses, which alone fails",
+             n, status, said, c->batch);
     return ROUND_DONE;
 }
 
@@ -354,6 +427,8 @@ static round_result too_large(push_channel *c)
 
     if (c->n > 1) {
         c->batch = c->n / 2;
+        if (c->batch_whole > c->batch) /* a split ends no larger than what passes */
+            c->batch_whole = c->batch;
         log_warn("push gateway: a batch of %d alerts is too large (HTTP 413): batches of at "
                  "most %ld until a restart or an alert too large on its own (set [push] batch "
                  "to keep it so)", c->n, c->batch);
@@ -362,6 +437,7 @@ static round_result too_large(push_channel *c)
     r = refused_batch(c, 413);
     if (r == ROUND_DONE && c->batch != c->batch_set) {
         c->batch = c->batch_set;
+        c->batch_whole = 0;
         log_info("push: an alert too large on its own failed; batches of up to %ld again "
                  "([push] batch)", c->batch);
     }
@@ -403,6 +479,8 @@ static round_result answered(push_channel *c, int status, const buf *reply, cons
     }
     if (status == 413)
         return too_large(c);
+    if (status == 400 || status == 422)
+        return refused_split(c, status, reply);
     /* A proxy in front of the gateway (or the gateway's own front end)
      * answers 502 when it got no usable answer from the gateway and 504
      * when none came in time: either may follow the gateway taking the

@@ -27,6 +27,11 @@
  *   - a batch too large (413): it goes back to the queue and batches are
  *     halved until one passes; one alert too large fails as below, and
  *     batches go back to [push] batch;
+ *   - a batch refused as it is (400, 422), mostly for one alert in it:
+ *     the gateway took none, so it goes back to the queue and batches
+ *     are halved until the alert refused on its own is found; it fails,
+ *     the others go as their halves pass, and batches go back to their
+ *     size before;
  *   - another 4xx: the gateway refuses the batch as it is, which sending
  *     it again cannot change: each alert fails with the status as reason.
  * Receipt callbacks arrive on POST /v1/push/receipts (push_receipts.c),

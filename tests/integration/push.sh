@@ -8,6 +8,8 @@
 # took it is sent again at most once and recorded as a duplicate, an
 # answer that is not JSON is logged and loses nothing, a batch too large
 # is halved and a single alert too large fails and ends the halving, a
+# batch refused (400, 422) for one alert in it is split until that alert
+# fails alone and the others are delivered, a
 # wrong key is refused by the gateway and logged by the platform, forged,
 # stale or unsigned receipt callbacks are refused, a batch that cannot be
 # queued again (a database error) is kept until it can, a batch held for
@@ -249,12 +251,28 @@ check "... once more, as a duplicate" [ "$(row 6 | cut -d'|' -f2,3)" = "2|1" ]
 check "the platform logged what did not match" \
 	grep -q 'push gateway: HTTP 200 answer to 2 alerts is unusable, 1 results for 2 alerts' platform.log
 
-# --- a batch refused as it is (a 4xx other than 401, 403, 404, 408, 429)
+# --- a batch refused as it is (400, 422): split until the alert refused
+# on its own is found, which alone fails
 set_gw '{"status":422,"times":1}'
 relay 2
-check "a batch answered 422 fails, with the status as reason, and is not sent again" \
+check "a single alert answered 422 fails, with the status as reason, and is not sent again" \
 	until_true db_is "SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[2]}'" \
-	"failed|push gateway refused the batch: HTTP 422|1"
+	"failed|push gateway refused the alert: HTTP 422|1"
+refusals=$(gw_stats | jq .refused_batches)
+set_gw "{\"fail\":{\"$(phone 1)\":\"refused\"},\"refused_status\":422}"
+relay 0 1 2
+check "a batch of 3 answered 422 for the one alert in it the gateway refuses: the other two are delivered, first attempts" \
+	until_true bash -c "[ \"\$(sqlite3 -cmd '.timeout 2000' data/platform.db \"SELECT group_concat(state || '|' || attempts || '|' || duplicate, ' ') FROM outbox WHERE notice IN ('${NOTICE[0]}', '${NOTICE[2]}')\")\" = 'delivered|1|0 delivered|1|0' ]"
+check "... and that one fails on its own, with the status as reason, one attempt counted" \
+	until_true db_is "SELECT state || '|' || reason || '|' || attempts FROM outbox WHERE notice = '${NOTICE[1]}'" \
+	"failed|push gateway refused the alert: HTTP 422|1"
+check "... the gateway refused the batch of 3, then the alert alone" \
+	gw_holds ".refused_batches == $refusals + 2 and .refused_sizes[-2:] == [3, 1]"
+check "... and the platform said so once for each, with what the gateway said" bash -c \
+	"grep -q 'push gateway refused a batch of 3 alerts (HTTP 422: {\"error\":\"alert [0-9]*: phone 010\*\*\*\*0001 is refused\"}), taking none: sent again in batches of at most 1 to find the alert it refuses' platform.log &&
+	 grep -q 'push gateway refused alert [0-9]* on its own (HTTP 422: .*): it failed; batches of up to 3 again' platform.log &&
+	 [ \$(grep -c 'push gateway refused' platform.log) = 3 ]"
+set_gw '{"fail":{},"refused_status":400}'
 
 # --- a batch too large (413): sent again in halves, nothing lost
 set_gw '{"status":413,"times":1}'
@@ -431,4 +449,27 @@ check "both are delivered, and so is one relayed after the start" until_true bas
 check "the hub hears a ConsignmentNotification for each of the three" until_true hub_has \
 	"[\"${NOTICE[0]}\", \"${NOTICE[1]}\", \"${NOTICE[2]}\"] - [.[] |
 	 select(.event == \"ConsignmentNotification\" and .channel == \"push\") | .notice] == []"
+
+# --- two alerts the gateway refuses (400) in a batch of 10: halves of
+# halves, each refused alert failing alone and the eight others delivered
+kill "$PID_platform5"
+wait "$PID_platform5" 2>/dev/null
+sed -i 's/^batch = .*/batch = 10/' platform.ini
+curl -s -o /dev/null -X POST "$GW/reset"
+set_gw "{\"fail\":{\"$(phone 3)\":\"refused\",\"$(phone 6)\":\"refused\"}}"
+restart platform6 || { not_ok "the platform starts with batches of 10"; finish; }
+relay 0 1 2 3 4 5 6 7 8 9
+good="'${NOTICE[0]}','${NOTICE[1]}','${NOTICE[2]}','${NOTICE[4]}','${NOTICE[5]}','${NOTICE[7]}','${NOTICE[8]}','${NOTICE[9]}'"
+check "a batch of 10 holding two alerts the gateway refuses (400): the eight others are delivered, first attempts, not duplicates" \
+	until_true db_is "SELECT count(*) FROM outbox WHERE notice IN ($good) AND state = 'delivered' AND attempts = 1 AND duplicate = 0" 8
+check "... the two refused fail, each on its own, one attempt counted" \
+	until_true db_is "SELECT group_concat(state || '|' || reason || '|' || attempts, ' ') FROM outbox WHERE notice IN ('${NOTICE[3]}', '${NOTICE[6]}')" \
+	"failed|push gateway refused the alert: HTTP 400|1 failed|push gateway refused the alert: HTTP 400|1"
+echo "# refused batches, their sizes: $(gw_stats | jq -c .refused_sizes)"
+check "... found by halves: 10, 5, 2, 1 for the first, then 6, 3, 1 (batches of 10 again) for the second" \
+	gw_holds '.refused_sizes == [10, 5, 2, 1, 6, 3, 1]'
+check "... each good alert reaching the gateway once" gw_holds '.accepted == 8 and .max_sends == 1'
+check "the platform logged each refused batch once, and batches of up to 10 after each refused alert" bash -c \
+	"[ \$(grep -c 'push gateway refused a batch of' platform6.log) = 5 ] &&
+	 [ \$(grep -c 'push gateway refused alert [0-9]* on its own (HTTP 400: .*): it failed; batches of up to 10 again' platform6.log) = 2 ]"
 finish

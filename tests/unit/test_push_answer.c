@@ -1,7 +1,8 @@
 /* Unit tests for push_answer.c: a gateway's answer is read only when
  * every result fits the batch (count, order, ids, statuses, message ids);
  * otherwise NULL with what was wrong; an answer cut at every length, or
- * with any byte changed, is read or refused, never crashes. */
+ * with any byte changed, is read or refused, never crashes; a refusal's
+ * body is shown printable and short. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -138,6 +139,27 @@ static void test_shown(void **state)
     assert_true(strlen(why) < 200);
 }
 
+/* A refusal's body as logged: printable, its last line break left out,
+ * a phone in it masked, at most 120 bytes, and empty for no body. */
+static void test_refusal_shown(void **state)
+{
+    static const char said[] = "{\"error\":\"alert 7: phone\t01012345678 is refused\"}\r\n";
+    char out[200], big[300];
+
+    (void)state;
+    push_answer_shown(said, strlen(said), out, sizeof out);
+    assert_string_equal(out, "{\"error\":\"alert 7: phone?010****5678 is refused\"}");
+    push_answer_shown("1234567 12345678 123456789012", 29, out, sizeof out);
+    assert_string_equal(out, "1234567 123*5678 123*****9012");
+    memset(big, 'y', sizeof big);
+    push_answer_shown(big, sizeof big, out, sizeof out);
+    assert_int_equal(strlen(out), 120);
+    push_answer_shown(said, strlen(said), out, 8);
+    assert_string_equal(out, "{\"error");
+    push_answer_shown(NULL, 0, out, sizeof out);
+    assert_string_equal(out, "");
+}
+
 /* Cut at every length and every byte changed to a few others: read or
  * refused, within the buffer (the sanitizer build checks that). */
 static void test_mutations(void **state)
@@ -174,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_long_message_id),
         cmocka_unit_test(test_shown),
+        cmocka_unit_test(test_refusal_shown),
         cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

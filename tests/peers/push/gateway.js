@@ -6,7 +6,8 @@
 // 401, and counting it), answers one result per alert with message ids
 // gw-1, gw-2, ..., and later posts signed receipt callbacks to the
 // platform. It can be told to misbehave the ways gateways do: reject or
-// fail given phones, answer 500 or 429 a number of times (or 502 or 504
+// fail given phones, refuse any batch holding a given phone whole (400 or
+// 422, as a gateway does with one alert it cannot parse), answer 500 or 429 a number of times (or 502 or 504
 // after taking the batch, as a proxy in front of it does when its answer
 // is lost), answer with something that is not JSON, or take a batch and
 // never answer (the platform's timeout). A small HTTP endpoint beside it
@@ -34,14 +35,16 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
   --receipts-url URL     where receipt callbacks go (the platform's POST /v1/push/receipts);
                          none are sent without it
   --receipt-delay MS     wait this long before a batch's receipts (default 0)
-  --fail PHONE[:HOW]     HOW: rejected (the alert is refused in the answer) or failed
-                         (accepted, then a failed receipt; the default)
+  --fail PHONE[:HOW]     HOW: rejected (the alert is refused in the answer), failed
+                         (accepted, then a failed receipt; the default) or refused (any
+                         batch holding it is answered refused_status, none of it taken)
   --counts-only          keep totals only, no texts per phone (for benchmarks: a million
                          alerts' texts would fill memory)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} |
 {"status":504,"times":1,"taken":1} (the status after the batch is taken, without its receipts) |
 {"status":429,"times":1,"retry_after":S} (a 429's or 503's Retry-After; 1 unless given) | {"non_json":1} |
-{"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} | {"receipt_delay_ms":N} | {"key_file":F} |
+{"mismatch":1} (results one short) | {"stall":1} | {"fail":{"PHONE":"rejected"}} |
+{"refused_status":422} (how a batch holding a refused phone is answered: 400, the default, or 422) | {"receipt_delay_ms":N} | {"key_file":F} |
 {"reject_reason":"TEXT"} (the reason a rejection gives; null: the usual one),
 POST /reset. Any path of the push port takes batches.`;
 
@@ -75,18 +78,22 @@ function key_read(path) {
 function fail_how(phone, how) {
 	if (!/^\+?[0-9]{1,20}$/.test(phone)) throw new Error('fail: bad phone ' + JSON.stringify(phone));
 	if (how === undefined || how === null || how === '') return 'failed';
-	if (how !== 'rejected' && how !== 'failed') throw new Error('fail: ' + phone + ' must be "rejected" or "failed"');
+	if (how !== 'rejected' && how !== 'failed' && how !== 'refused') {
+		throw new Error('fail: ' + phone + ' must be "rejected", "failed" or "refused"');
+	}
 	return how;
 }
 
 function config_apply(cfg, o) {
 	const known = ['fail', 'status', 'times', 'taken', 'retry_after', 'non_json', 'mismatch', 'stall', 'receipt_delay_ms', 'receipts_url',
-		'key_file', 'reject_reason'];
+		'key_file', 'reject_reason', 'refused_status'];
 	if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error('the body must be a JSON object');
 	for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error('unknown setting ' + k + '; known: ' + known.join(', '));
 	const next = Object.assign({}, cfg);
 	if ('fail' in o) {
-		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) throw new Error('fail must be an object {"PHONE":"rejected"|"failed"}');
+		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) {
+			throw new Error('fail must be an object {"PHONE":"rejected"|"failed"|"refused"}');
+		}
 		next.fail = Object.create(null);
 		for (const [phone, how] of Object.entries(o.fail)) next.fail[phone] = fail_how(phone, how);
 	}
@@ -105,6 +112,10 @@ function config_apply(cfg, o) {
 		next.receipts_url = o.receipts_url;
 	}
 	if ('key_file' in o) next.key = key_read(String(o.key_file));
+	if ('refused_status' in o) {
+		if (o.refused_status !== 400 && o.refused_status !== 422) throw new Error('refused_status must be 400 or 422');
+		next.refused_status = o.refused_status;
+	}
 	if ('reject_reason' in o) {
 		if (o.reject_reason !== null && typeof o.reject_reason !== 'string') throw new Error('reject_reason must be a string or null');
 		next.reject_reason = o.reject_reason;
@@ -118,7 +129,7 @@ function config_new(argv) {
 		port: 0, control_port: 0, key: null, receipts_url: null, receipt_delay_ms: 0,
 		fail: Object.create(null), status: 0, status_left: 0, status_taken: false, retry_after: 1,
 		non_json_left: 0, mismatch_left: 0,
-		stall_left: 0, counts_only: false,
+		stall_left: 0, counts_only: false, refused_status: 400,
 	};
 	const settings = {}, fail = {};
 	try {
@@ -158,6 +169,7 @@ function config_show(cfg) {
 	return {
 		fail: cfg.fail, status: cfg.status, times: cfg.status_left, taken: cfg.status_taken ? 1 : 0, non_json: cfg.non_json_left,
 		mismatch: cfg.mismatch_left, stall: cfg.stall_left, receipt_delay_ms: cfg.receipt_delay_ms, receipts_url: cfg.receipts_url,
+		refused_status: cfg.refused_status,
 	};
 }
 
@@ -168,6 +180,7 @@ function stats_new() {
 		requests: 0, bad_signatures: 0, bad_bodies: 0, batches: 0, answered: 0, max_batch: 0, last_batch: 0,
 		alerts: 0, accepted: 0, rejected: 0, duplicates: 0, max_sends: 0,
 		status_answers: 0, non_json_answers: 0, mismatch_answers: 0, stalls: 0,
+		refused_batches: 0, refused_sizes: [], // batches answered refused_status, and how many alerts each held
 		status_at_ms: 0, batch_at_ms: 0, // the last status answer, the last batch taken
 		receipts: 0, receipt_callbacks: 0, receipt_callbacks_ok: 0, receipt_callbacks_failed: 0,
 		receipt_results: Object.create(null),
@@ -284,6 +297,17 @@ function refuse_with_status(res) {
 	return true;
 }
 
+// A batch holding a refused phone is answered refused_status and none of
+// it is taken, as a gateway that cannot parse one alert refuses its batch.
+function refuse_whole(res, alerts) {
+	const bad = alerts.find((a) => cfg.fail[a.phone] === 'refused');
+	if (!bad) return false;
+	stats.refused_batches++;
+	stats.refused_sizes.push(alerts.length);
+	reply(res, cfg.refused_status, { error: 'alert ' + bad.id + ': phone ' + bad.phone + ' is refused' });
+	return true;
+}
+
 // The batch was taken (its phones get their texts), but its answer is
 // lost: never sent (a stall, until the platform gives up), not JSON, or
 // JSON whose results leave the last alert out.
@@ -326,6 +350,7 @@ function on_batch(req, res, body) {
 		return reply(res, 400, { error: alerts });
 	}
 	if (!cfg.status_taken && refuse_with_status(res)) return;
+	if (refuse_whole(res, alerts)) return;
 	stats.batches++;
 	stats.batch_at_ms = Date.now();
 	stats.max_batch = Math.max(stats.max_batch, alerts.length);
