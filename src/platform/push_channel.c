@@ -35,8 +35,11 @@ struct push_channel {
     long batch, timeout_ms;
     long batch_set; /* [push] batch: batch is halved after a 413, then back to it */
     /* While a batch the gateway refused (400, 422) is split: the size
-     * batches go back to once the alert it refuses is found; else 0. */
+     * batches go back to once an alert refused on its own is found, or
+     * the batch's last alert (split_last, its largest id) has passed;
+     * else 0. */
     long batch_whole;
+    long long split_last;
     struct platform *p;
 
     pthread_t thread;
@@ -308,6 +311,32 @@ static round_result never_sent(push_channel *c)
     return ROUND_RETRY;
 }
 
+/* The largest id of the batch in hand (claimed urgent ones first, so
+ * not always the last). */
+static long long largest_id(const push_channel *c)
+{
+    long long max = 0;
+
+    for (int i = 0; i < c->n; i++)
+        if (c->ids[i] > max)
+            max = c->ids[i];
+    return max;
+}
+
+/* The batch in hand was answered. Put-back alerts are claimed again
+ * oldest first, so once the last of a split batch is answered, the split
+ * is over: batches go back to their size, though no alert was refused on
+ * its own (the gateway refused some alerts only together). */
+static void split_through(push_channel *c)
+{
+    if (!c->batch_whole || largest_id(c) < c->split_last)
+        return;
+    c->batch = c->batch_whole;
+    c->batch_whole = 0;
+    log_info("push: the batch the gateway refused is through; batches of up to %ld again",
+             c->batch);
+}
+
 static round_result answered_2xx(push_channel *c, int status, const buf *reply)
 {
     char why[320];
@@ -327,6 +356,7 @@ static round_result answered_2xx(push_channel *c, int status, const buf *reply)
         return unknown_outcome(c); /* resent once, recorded as a duplicate */
     }
     log_info("push: %d alerts, %d accepted, %d rejected", c->n, accepted, c->n - accepted);
+    split_through(c);
     c->n = 0;
     return ROUND_DONE;
 }
@@ -393,21 +423,25 @@ static round_result refused_alone(push_channel *c, int status, const char *said)
  * halved, which claims it again in halves (the queue gives back what was
  * put back first) and halves again only the half refused, down to the
  * alert refused on its own, which fails. Each refusal halves the batches
- * until one alert fails, so a refused alert costs at most about
- * log2(batch) posts, and those are posted at once: the gateway answered,
- * and the halves are not the batch it refused. */
+ * until one alert fails or the batch's last alert passes, so a refused
+ * alert costs at most about log2(batch) posts, and those are posted at
+ * once: the gateway answered, and the halves are not the batch it
+ * refused. */
 static round_result refused_split(push_channel *c, int status, const buf *reply)
 {
     char said[128];
     int n = c->n;
+    long long last = largest_id(c);
 
     push_answer_shown(reply->data, reply->len, said, sizeof said);
     if (n == 1)
         return refused_alone(c, status, said);
     if (put_back(c) < 0)
         return unknown_outcome(c); /* kept claimed: possible duplicates, which they are not */
-    if (!c->batch_whole)
+    if (!c->batch_whole) {
         c->batch_whole = c->batch;
+        c->split_last = last;
+    }
     c->batch = n / 2;
     log_warn("push gateway refused a batch of %d alerts (HTTP %d: %s), taking none: sent again "
              "in batches of at most %ld to find the alert it refuses, which alone fails",

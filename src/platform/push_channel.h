@@ -31,7 +31,7 @@
  *     the gateway took none, so it goes back to the queue and batches
  *     are halved until the alert refused on its own is found; it fails,
  *     the others go as their halves pass, and batches go back to their
- *     size before;
+ *     size before (so too once the batch's last alert has passed);
  *   - another 4xx: the gateway refuses the batch as it is, which sending
  *     it again cannot change: each alert fails with the status as reason.
  * Receipt callbacks arrive on POST /v1/push/receipts (push_receipts.c),

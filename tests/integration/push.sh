@@ -472,4 +472,15 @@ check "... each good alert reaching the gateway once" gw_holds '.accepted == 8 a
 check "the platform logged each refused batch once, and batches of up to 10 after each refused alert" bash -c \
 	"[ \$(grep -c 'push gateway refused a batch of' platform6.log) = 5 ] &&
 	 [ \$(grep -c 'push gateway refused alert [0-9]* on its own (HTTP 400: .*): it failed; batches of up to 10 again' platform6.log) = 2 ]"
+# Two alerts the gateway refuses only in one batch: none fails, and
+# batches are 10 again once the refused batch's last alert has passed.
+set_gw "{\"fail\":{\"$(phone 1)\":\"together\",\"$(phone 2)\":\"together\"}}"
+relay 0 1 2 3 4 5 6 7 8 9
+check "a batch of 10 refused for two alerts only together: all ten are delivered, first attempts" \
+	until_true db_is "SELECT count(*) FROM outbox WHERE notice IN ($(printf "'%s'," "${NOTICE[@]}" | sed 's/,$//')) AND state = 'delivered' AND attempts = 1" 10
+check "... and once the batch's last alert has passed, batches are 10 again, as the platform says" \
+	grep -q 'push: the batch the gateway refused is through; batches of up to 10 again' platform6.log
+set_gw '{"fail":{}}'
+relay 0 1 2 3 4 5 6 7 8 9
+check "... the next ten relayed together go in one batch" until_true gw_holds '.last_batch == 10 and .accepted == 28'
 finish

@@ -7,7 +7,8 @@
 // gw-1, gw-2, ..., and later posts signed receipt callbacks to the
 // platform. It can be told to misbehave the ways gateways do: reject or
 // fail given phones, refuse any batch holding a given phone whole (400 or
-// 422, as a gateway does with one alert it cannot parse), answer 500 or 429 a number of times (or 502 or 504
+// 422, as a gateway does with one alert it cannot parse) or holding two
+// given phones together, answer 500 or 429 a number of times (or 502 or 504
 // after taking the batch, as a proxy in front of it does when its answer
 // is lost), answer with something that is not JSON, or take a batch and
 // never answer (the platform's timeout). A small HTTP endpoint beside it
@@ -36,8 +37,9 @@ const USAGE = `usage: node gateway.js --key-file FILE [options]
                          none are sent without it
   --receipt-delay MS     wait this long before a batch's receipts (default 0)
   --fail PHONE[:HOW]     HOW: rejected (the alert is refused in the answer), failed
-                         (accepted, then a failed receipt; the default) or refused (any
+                         (accepted, then a failed receipt; the default), refused (any
                          batch holding it is answered refused_status, none of it taken)
+                         or together (so is a batch holding two phones marked so)
   --counts-only          keep totals only, no texts per phone (for benchmarks: a million
                          alerts' texts would fill memory)
 Control: GET /stats, GET /config, POST /config {"status":500,"times":2} |
@@ -78,8 +80,8 @@ function key_read(path) {
 function fail_how(phone, how) {
 	if (!/^\+?[0-9]{1,20}$/.test(phone)) throw new Error('fail: bad phone ' + JSON.stringify(phone));
 	if (how === undefined || how === null || how === '') return 'failed';
-	if (how !== 'rejected' && how !== 'failed' && how !== 'refused') {
-		throw new Error('fail: ' + phone + ' must be "rejected", "failed" or "refused"');
+	if (!['rejected', 'failed', 'refused', 'together'].includes(how)) {
+		throw new Error('fail: ' + phone + ' must be "rejected", "failed", "refused" or "together"');
 	}
 	return how;
 }
@@ -92,7 +94,7 @@ function config_apply(cfg, o) {
 	const next = Object.assign({}, cfg);
 	if ('fail' in o) {
 		if (o.fail === null || typeof o.fail !== 'object' || Array.isArray(o.fail)) {
-			throw new Error('fail must be an object {"PHONE":"rejected"|"failed"|"refused"}');
+			throw new Error('fail must be an object {"PHONE":"rejected"|"failed"|"refused"|"together"}');
 		}
 		next.fail = Object.create(null);
 		for (const [phone, how] of Object.entries(o.fail)) next.fail[phone] = fail_how(phone, how);
@@ -297,14 +299,18 @@ function refuse_with_status(res) {
 	return true;
 }
 
-// A batch holding a refused phone is answered refused_status and none of
-// it is taken, as a gateway that cannot parse one alert refuses its batch.
+// A batch holding a refused phone, or two phones marked together, is
+// answered refused_status and none of it is taken, as a gateway that
+// cannot parse one alert (or take two in one batch) refuses its batch.
 function refuse_whole(res, alerts) {
 	const bad = alerts.find((a) => cfg.fail[a.phone] === 'refused');
-	if (!bad) return false;
+	const together = alerts.filter((a) => cfg.fail[a.phone] === 'together');
+	if (!bad && together.length < 2) return false;
 	stats.refused_batches++;
 	stats.refused_sizes.push(alerts.length);
-	reply(res, cfg.refused_status, { error: 'alert ' + bad.id + ': phone ' + bad.phone + ' is refused' });
+	const error = bad ? 'alert ' + bad.id + ': phone ' + bad.phone + ' is refused'
+		: 'alerts ' + together.map((a) => a.id).join(' and ') + ' may not go in one batch';
+	reply(res, cfg.refused_status, { error });
 	return true;
 }
 
