@@ -80,8 +80,14 @@ static const char schema[] =
     " alert INTEGER NOT NULL);"
     /* outbox_urgent: alerts of urgent notices, claimed before the others
      * of their channel; a row goes when its alert is claimed, or once
-     * the settled cursor passes it. */
+     * the settled cursor passes it. outbox_urgent_claimed: the urgent
+     * ones claimed, until the settled cursor passes them, so that one
+     * put back in the queue unanswered (unclaimed at a channel's stop,
+     * queued again after an unknown outcome or a crash) is urgent again,
+     * not behind a backlog. Kept apart, they cost the claims' look for
+     * urgent alerts nothing while their alerts are in flight. */
     "CREATE TABLE IF NOT EXISTS outbox_urgent(alert INTEGER PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS outbox_urgent_claimed(alert INTEGER PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     /* The reminders queued, each (notice, n) once however often the hub
      * asks; and the consents to pre-noticed notices the hub is still to
@@ -201,6 +207,10 @@ static const stmt_def stmts[] = {
     S(urgent_next, "SELECT " ALERT_COLS " FROM outbox WHERE channel = ?1 AND state = 'queued'"
                    " AND id IN (SELECT alert FROM outbox_urgent) ORDER BY id LIMIT 1"),
     S(urgent_done, "DELETE FROM outbox_urgent WHERE alert = ?1 OR alert <= ?2"),
+    S(urgent_claimed, "INSERT OR IGNORE INTO outbox_urgent_claimed(alert) VALUES (?1)"),
+    S(urgent_claimed_done, "DELETE FROM outbox_urgent_claimed WHERE alert <= ?1"),
+    S(urgent_again, "INSERT OR IGNORE INTO outbox_urgent(alert)"
+                    " SELECT alert FROM outbox_urgent_claimed WHERE alert = ?1"),
     S(outbox_fresh, "SELECT " ALERT_COLS " FROM outbox WHERE id > ?1 AND channel = ?2"
                     " AND state = 'queued' ORDER BY id LIMIT 1"),
     S(outbox_claim, "UPDATE outbox SET state = 'submitting', attempts = attempts + 1,"

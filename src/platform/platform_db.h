@@ -182,7 +182,9 @@ int platform_db_consent_reported_upto(platform_db *d, long long seq);
 int platform_db_outbox_insert(platform_db *d, const char *notice, const char *channel,
                               const char *phone, const char *text, const char *created);
 /* Marks the alert just inserted (same connection, same transaction) as
- * an urgent notice's: its channel claims it before the others. */
+ * an urgent notice's: its channel claims it before the others, and again
+ * so when it goes back to the queue unanswered (unclaimed, or queued
+ * again after an unknown outcome). */
 int platform_db_outbox_mark_urgent(platform_db *d);
 /* Sign-up messages queued for phone since the time `since` (RFC 3339),
  * or -1. */
@@ -228,7 +230,8 @@ int platform_db_outbox_reference(platform_db *d, const char *channel, long long 
                                  const char *reference);
 /* A claimed alert the channel never sent (its connection dropped first)
  * goes back to channel's queue as it was: not a possible duplicate, its
- * attempt not counted. 1 done, 0 not submitting, -1 error. */
+ * attempt not counted, urgent if it was. 1 done, 0 not submitting, -1
+ * error. */
 int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id);
 /* A claimed alert kept in hand after an answer that may follow its
  * taking (a proxy's 502 or 504): flagged a possible duplicate, still

@@ -31,7 +31,7 @@ struct platform_db {
         *consent_report, *consent_batch, *consent_done, *inbox_withdraw, *outbox_withdraw,
         *outbox_read_reminders,
         *urgent_mark,
-        *urgent_next, *urgent_done;
+        *urgent_next, *urgent_done, *urgent_claimed, *urgent_claimed_done, *urgent_again;
     /* The outbox's cursors. Every row up to sent_upto is settled (accepted,
      * delivered, failed or withdrawn: none queued or submitting); up to
      * reported_upto, the hub has the ConsignmentNotification of every one

@@ -137,6 +137,26 @@ void platform_db_claims_rewind(platform_db *d, const char *channel)
     }
 }
 
+/* The urgent alert id, just claimed, leaves the urgent ones queued and
+ * is noted as claimed (platform_db.c, outbox_urgent_claimed): 0, or -1. */
+static int urgent_claimed(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->urgent_done, 1, id);
+    sqlite3_bind_int64(d->urgent_done, 2, d->sent_upto);
+    if (db_run(d->urgent_done) != 0)
+        return -1;
+    sqlite3_bind_int64(d->urgent_claimed, 1, id);
+    return db_run(d->urgent_claimed);
+}
+
+/* Alert id, claimed and now queued again unanswered, is urgent again if
+ * it was: 0, or -1. */
+static int urgent_again(platform_db *d, long long id)
+{
+    sqlite3_bind_int64(d->urgent_again, 1, id);
+    return db_run(d->urgent_again);
+}
+
 /* Claims the one alert st (bound, LIMIT 1) finds, passing it to fn:
  * 1 claimed (its id in *id), 0 none left, -1 error. */
 static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
@@ -181,13 +201,16 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
         db_bind_text(d->urgent_next, 1, channel);
         if ((rc = claim_one(d, d->urgent_next, at, fn, ctx, &id)) != 1)
             break;
-        sqlite3_bind_int64(d->urgent_done, 1, id);
-        sqlite3_bind_int64(d->urgent_done, 2, d->sent_upto);
-        if (db_run(d->urgent_done) != 0) {
+        if (urgent_claimed(d, id) != 0) {
             rc = -1;
             break;
         }
         n++;
+    }
+    if (n > 0 && rc >= 0) { /* those settled for good are urgent no more */
+        sqlite3_bind_int64(d->urgent_claimed_done, 1, d->sent_upto);
+        if (db_run(d->urgent_claimed_done) != 0)
+            rc = -1;
     }
     if (rc < 0) {
         db_rollback(d->db);
@@ -271,6 +294,8 @@ int platform_db_outbox_unclaim(platform_db *d, const char *channel, long long id
     sqlite3_bind_int64(d->outbox_unclaim, 1, id);
     if ((rc = run_changed(d->outbox_unclaim)) != 1)
         return rc;
+    if (urgent_again(d, id) != 0)
+        return -1;
     slot = claim_slot(d, channel, 0);
     if (slot && (!slot->requeued || id < slot->requeued))
         slot->requeued = id;
@@ -360,7 +385,7 @@ static int requeue_next(platform_db *d, const char *channel, const char *at, lon
         return rc < 0 ? -1 : 1;
     }
     sqlite3_bind_int64(d->outbox_requeue, 1, *from);
-    if ((rc = run_changed(d->outbox_requeue)) < 0)
+    if ((rc = run_changed(d->outbox_requeue)) < 0 || (rc && urgent_again(d, *from) != 0))
         return -1;
     *queued += rc;
     struct claim_slot *slot = claim_slot(d, name, 0);

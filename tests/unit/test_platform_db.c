@@ -580,6 +580,54 @@ static void an_urgent_alert_is_claimed_first(void **state)
     platform_db_close(d);
 }
 
+/* Reopens the database at path, as a restart does. */
+static platform_db *reopen(platform_db *d, const char *path)
+{
+    char err[256];
+
+    platform_db_close(d);
+    d = platform_db_open(path, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    return d;
+}
+
+/* An urgent alert claimed, then put back unsent (a channel stopping with
+ * its batch held for retry), or left claimed by a crash and queued again
+ * at the next start, stays urgent: after the restart it is claimed before
+ * the backlog queued ahead of it, as it was before it was claimed. */
+static void an_urgent_alert_put_back_stays_urgent(void **state)
+{
+    char path[128];
+    platform_db *d = open_fresh("alert_urgent_back", path, sizeof path);
+    claimed c;
+
+    (void)state;
+    queue3(d, "push");
+    assert_int_equal(platform_db_outbox_insert(d, "n4", "push", "01011110004", "code", "t0"), 0);
+    assert_int_equal(platform_db_outbox_mark_urgent(d), 0);
+    assert_int_equal(claim(d, "push", 2, &c), 2);
+    assert_int_equal(c.id[0], 4);
+    assert_int_equal(c.id[1], 1);
+    assert_int_equal(platform_db_outbox_unclaim(d, "push", 4), 1);
+    assert_int_equal(platform_db_outbox_unclaim(d, "push", 1), 1);
+    d = reopen(d, path);
+    assert_int_equal(claim(d, "push", 1, &c), 1);
+    assert_int_equal(c.id[0], 4); /* not 1: still urgent */
+    assert_int_equal(c.attempt[0], 1);
+    assert_int_equal(c.duplicate[0], 0);
+    d = reopen(d, path); /* a crash with it claimed */
+    assert_outbox(path, 4, "state, duplicate", "queued|1");
+    assert_int_equal(claim(d, "push", 1, &c), 1);
+    assert_int_equal(c.id[0], 4);
+    assert_int_equal(c.attempt[0], 2);
+    assert_int_equal(platform_db_outbox_accepted(d, "push", 4, "gw-4", "t1"), 1);
+    assert_int_equal(claim(d, "push", 10, &c), 3); /* then the others, in order */
+    assert_int_equal(c.id[0], 1);
+    assert_int_equal(c.id[2], 3);
+    platform_db_close(d);
+}
+
 static void an_alert_is_claimed_accepted_and_delivered(void **state)
 {
     char path[128];
@@ -1177,6 +1225,7 @@ int main(void)
         cmocka_unit_test(reopening_keeps_the_data),
         cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
         cmocka_unit_test(an_urgent_alert_is_claimed_first),
+        cmocka_unit_test(an_urgent_alert_put_back_stays_urgent),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
         cmocka_unit_test(a_delivery_is_reported_after_the_notification),
         cmocka_unit_test(only_alerts_owe_a_delivery_report),
