@@ -136,7 +136,7 @@ static const char schema[] =
     "notice, member, rk, agency, title, doc_sha256, deadline, link, received," \
     " read_at IS NOT NULL, read_at, pending, consent_until, withdrawn_at, withdrawn_reason"
 
-#define ALERT_COLS "id, notice, phone, text, attempts, duplicate"
+#define ALERT_COLS "id, notice, phone, text, attempts, duplicate, kind, created"
 
 typedef struct stmt_def {
     size_t offset;

@@ -113,6 +113,10 @@ int platform_db_member_drop_unconfirmed(platform_db *d, long long id, const char
 /* Drops the unconfirmed members whose code lapsed before now (RFC 3339,
  * as stored): how many, or -1. */
 long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now);
+/* The codes in sign-up messages queued before lapsed (RFC 3339) wiped
+ * from the outbox, their use over: how many, or -1. A lapsed message
+ * still queued is never sent (platform_db_outbox_claim). */
+long long platform_db_signup_codes_wipe(platform_db *d, const char *lapsed);
 /* A new PIN for member m: its hash stored, every session of m's ended and
  * the sign-in failures counted against m's phone forgotten. 0 or -1. */
 int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash);
@@ -199,6 +203,9 @@ int platform_db_directory_queue(platform_db *d, const char *rk, int consent, int
 
 /* The reason an alert fails with when its outcome was unknown twice. */
 #define PLATFORM_DB_OUTBOX_UNKNOWN_TWICE "outcome unknown twice"
+/* The reason a sign-up code's message fails with when it was still
+ * queued once its code lapsed (SIGNUP_CODE_TTL_MS): never sent. */
+#define PLATFORM_DB_SIGNUP_LAPSED "the sign-up code lapsed before a channel could send it"
 
 /* One claimed alert, as a channel needs it; the strings last only as
  * long as the call it is passed to. */

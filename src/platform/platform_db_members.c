@@ -281,6 +281,22 @@ long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now)
     return n;
 }
 
+long long platform_db_signup_codes_wipe(platform_db *d, const char *lapsed)
+{
+    /* the index holds only the messages with a code still in them */
+    sqlite3_stmt *st = db_prepare(d->db, "UPDATE outbox INDEXED BY outbox_signup_codes"
+                                         " SET text = '' WHERE kind = 'signup' AND text <> ''"
+                                         " AND created < ?1");
+    long long n;
+
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, lapsed);
+    n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
 int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash)
 {
     static const char *const sql[] = {

@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "field.h"
 #include "log.h"
 #include "platform_db_internal.h"
+#include "signup_code.h"
 
 /* Steps a write and resets st: 1 changed a row, 0 none, -1 error. */
 static int run_changed(sqlite3_stmt *st)
@@ -157,12 +159,23 @@ static int urgent_again(platform_db *d, long long id)
     return db_run(d->urgent_again);
 }
 
+/* A sign-up code's message queued before lapsed (RFC 3339, as created
+ * is): its code no longer works, so sending it, after an SMSC outage or
+ * a channel change, would only puzzle whoever gets it. */
+static int lapsed_signup(sqlite3_stmt *st, const char *lapsed)
+{
+    const char *kind = db_text(st, 6), *created = db_text(st, 7);
+
+    return kind && created && !strcmp(kind, "signup") && strcmp(created, lapsed) < 0;
+}
+
 /* Claims the one alert st (bound, LIMIT 1) finds, passing it to fn:
- * 1 claimed (its id in *id), 0 none left, -1 error. */
-static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
+ * 1 claimed (its id in *id), 2 a lapsed sign-up message failed instead
+ * (its id in *id), 0 none left, -1 error. */
+static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at, const char *lapsed,
                      void (*fn)(void *ctx, const outbox_alert *a), void *ctx, long long *id)
 {
-    int rc = db_step_row(st);
+    int rc = db_step_row(st), drop = 0;
 
     if (rc == 1) {
         outbox_alert a = {
@@ -173,7 +186,8 @@ static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
             .attempt = sqlite3_column_int(st, 4) + 1,
             .duplicate = sqlite3_column_int(st, 5),
         };
-        fn(ctx, &a);
+        if (!(drop = lapsed_signup(st, lapsed)))
+            fn(ctx, &a);
         *id = a.id;
     }
     sqlite3_reset(st);
@@ -182,7 +196,11 @@ static int claim_one(platform_db *d, sqlite3_stmt *st, const char *at,
         return rc;
     sqlite3_bind_int64(d->outbox_claim, 1, *id);
     db_bind_text(d->outbox_claim, 2, at);
-    return run_changed(d->outbox_claim) == 1 ? 1 : -1;
+    if (run_changed(d->outbox_claim) != 1)
+        return -1;
+    if (!drop)
+        return 1;
+    return platform_db_outbox_failed(d, *id, PLATFORM_DB_SIGNUP_LAPSED, at) == 1 ? 2 : -1;
 }
 
 int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, const char *at,
@@ -192,20 +210,22 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
     long long from = slot && slot->floor > d->sent_upto ? slot->floor : d->sent_upto, id = 0;
     long long again = slot ? slot->requeued : 0;
     int n = 0, rc = 1;
+    char lapsed[25];
 
     if (limit <= 0)
         return 0;
+    clock_rfc3339_ms(lapsed, clock_now_ms() - SIGNUP_CODE_TTL_MS);
     if (db_begin(d->db) != 0)
         return -1;
     while (n < limit) { /* urgent notices' alerts before all others */
         db_bind_text(d->urgent_next, 1, channel);
-        if ((rc = claim_one(d, d->urgent_next, at, fn, ctx, &id)) != 1)
+        if ((rc = claim_one(d, d->urgent_next, at, lapsed, fn, ctx, &id)) < 1)
             break;
         if (urgent_claimed(d, id) != 0) {
             rc = -1;
             break;
         }
-        n++;
+        n += rc == 1;
     }
     if (n > 0 && rc >= 0) { /* those settled for good are urgent no more */
         sqlite3_bind_int64(d->urgent_claimed_done, 1, d->sent_upto);
@@ -222,20 +242,20 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
             sqlite3_bind_int64(d->outbox_requeued, 1, id);
             sqlite3_bind_int64(d->outbox_requeued, 2, from);
             db_bind_text(d->outbox_requeued, 3, channel);
-            if ((rc = claim_one(d, d->outbox_requeued, at, fn, ctx, &id)) != 1)
+            if ((rc = claim_one(d, d->outbox_requeued, at, lapsed, fn, ctx, &id)) < 1)
                 break;
-            n++;
+            n += rc == 1;
         }
         again = rc == 0 ? 0 : id + 1; /* none left, or more may be */
     }
     if (rc >= 0)
         rc = 1;
-    while (rc == 1 && n < limit) {
+    while (rc >= 1 && n < limit) {
         sqlite3_bind_int64(d->outbox_fresh, 1, from);
         db_bind_text(d->outbox_fresh, 2, channel);
-        if ((rc = claim_one(d, d->outbox_fresh, at, fn, ctx, &id)) == 1) {
+        if ((rc = claim_one(d, d->outbox_fresh, at, lapsed, fn, ctx, &id)) >= 1) {
             from = id;
-            n++;
+            n += rc == 1;
         }
     }
     /* None of this channel's left to the end: later ones come after it. */

@@ -188,15 +188,18 @@ static void await_code(member *m, long long now_ms, char code[SIGNUP_CODE_DIGITS
     clock_rfc3339_ms(m->confirm_until, now_ms + SIGNUP_CODE_TTL_MS);
 }
 
-/* Web sign-ups whose code lapsed hold nothing any more. 0 or -1. */
+/* Web sign-ups whose code lapsed hold nothing any more, nor do the
+ * messages that carried the codes. 0 or -1. */
 static int prune_lapsed(platform *p, const char *now)
 {
     long long n = platform_db_members_prune_unconfirmed(p->db, now);
+    char lapsed[25];
 
     if (n > 0)
         log_info("signup: %lld web sign-up%s dropped, %s phone never proved in %lld min", n,
                  n == 1 ? "" : "s", n == 1 ? "its" : "their", SIGNUP_CODE_TTL_MS / 60000);
-    return n < 0 ? -1 : 0;
+    clock_rfc3339_ms(lapsed, clock_now_ms() - SIGNUP_CODE_TTL_MS);
+    return n < 0 || platform_db_signup_codes_wipe(p->db, lapsed) < 0 ? -1 : 0;
 }
 
 static int any_web(const signup *items, size_t n)

@@ -14,8 +14,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "login_guard.h"
 #include "platform_db.h"
+#include "signup_code.h"
 
 static char dir[] = "/tmp/test_platform_db.XXXXXX";
 
@@ -628,6 +630,34 @@ static void an_urgent_alert_put_back_stays_urgent(void **state)
     platform_db_close(d);
 }
 
+/* A sign-up code's message still queued once its code lapsed (an SMSC
+ * down for an hour, a channel changed) is failed, never sent; and the
+ * codes of lapsed messages are wiped from the outbox. */
+static void a_lapsed_sign_up_code_is_never_sent(void **state)
+{
+    char path[128], now[25], lapsed[25];
+    platform_db *d = open_fresh("signup_lapsed", path, sizeof path);
+    claimed c;
+
+    (void)state;
+    clock_rfc3339_ms(now, clock_now_ms());
+    clock_rfc3339_ms(lapsed, clock_now_ms() - SIGNUP_CODE_TTL_MS);
+    assert_int_equal(platform_db_outbox_insert_kind(d, "signup", "signup", "sms", "01011110001",
+                                                    "code 111111", "2020-01-01T00:00:00.000Z"),
+                     0);
+    assert_int_equal(platform_db_outbox_insert_kind(d, "signup", "signup", "sms", "01011110002",
+                                                    "code 222222", now),
+                     0);
+    assert_int_equal(claim(d, "sms", 10, &c), 1);
+    assert_int_equal(c.id[0], 2);
+    assert_outbox(path, 1, "state, reason", "failed|" PLATFORM_DB_SIGNUP_LAPSED);
+    assert_int_equal(platform_db_signup_codes_wipe(d, lapsed), 1);
+    assert_outbox(path, 1, "text", "");
+    assert_outbox(path, 2, "text", "code 222222");
+    assert_int_equal(platform_db_signup_codes_wipe(d, lapsed), 0);
+    platform_db_close(d);
+}
+
 static void an_alert_is_claimed_accepted_and_delivered(void **state)
 {
     char path[128];
@@ -1226,6 +1256,7 @@ int main(void)
         cmocka_unit_test(an_alert_is_claimed_accepted_and_delivered),
         cmocka_unit_test(an_urgent_alert_is_claimed_first),
         cmocka_unit_test(an_urgent_alert_put_back_stays_urgent),
+        cmocka_unit_test(a_lapsed_sign_up_code_is_never_sent),
         cmocka_unit_test(a_failed_receipt_is_reported_after_the_notification),
         cmocka_unit_test(a_delivery_is_reported_after_the_notification),
         cmocka_unit_test(only_alerts_owe_a_delivery_report),
