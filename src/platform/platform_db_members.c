@@ -266,35 +266,32 @@ int platform_db_member_code_wrong(platform_db *d, long long id, const char *hash
     return left;
 }
 
-long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now)
+/* Runs sql with ?1 before: the rows it changed, or -1. */
+static long long run_before(platform_db *d, const char *sql, const char *before)
 {
-    sqlite3_stmt *st = db_prepare(d->db, "DELETE FROM members INDEXED BY members_unconfirmed"
-                                         " WHERE confirm_until IS NOT NULL AND confirm_until < ?1"
-                                         " AND verified = 0");
+    sqlite3_stmt *st = db_prepare(d->db, sql);
     long long n;
 
     if (!st)
         return -1;
-    db_bind_text(st, 1, now);
+    db_bind_text(st, 1, before);
     n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
     sqlite3_finalize(st);
     return n;
 }
 
+long long platform_db_members_prune_unconfirmed(platform_db *d, const char *now)
+{
+    return run_before(d, "DELETE FROM members INDEXED BY members_unconfirmed"
+                         " WHERE confirm_until IS NOT NULL AND confirm_until < ?1"
+                         " AND verified = 0", now);
+}
+
 long long platform_db_signup_codes_wipe(platform_db *d, const char *lapsed)
 {
     /* the index holds only the messages with a code still in them */
-    sqlite3_stmt *st = db_prepare(d->db, "UPDATE outbox INDEXED BY outbox_signup_codes"
-                                         " SET text = '' WHERE kind = 'signup' AND text <> ''"
-                                         " AND created < ?1");
-    long long n;
-
-    if (!st)
-        return -1;
-    db_bind_text(st, 1, lapsed);
-    n = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(d->db) : -1;
-    sqlite3_finalize(st);
-    return n;
+    return run_before(d, "UPDATE outbox INDEXED BY outbox_signup_codes SET text = ''"
+                         " WHERE kind = 'signup' AND text <> '' AND created < ?1", lapsed);
 }
 
 int platform_db_member_set_pin(platform_db *d, const member *m, const char *pin_hash)
