@@ -35,6 +35,20 @@ static int shows_nothing(uint32_t cp)
     return in_ranges(cp, r, sizeof r / sizeof r[0]);
 }
 
+/* Unicode's White_Space characters and its format characters (Cf) that
+ * shows_nothing leaves out: line and paragraph separators, the Ogham
+ * space, number signs that stand over digits, the annotation marks. */
+static int blank_too(uint32_t cp)
+{
+    static const cp_range r[] = {
+        {0x000B, 0x000B}, {0x0085, 0x0085}, {0x0600, 0x0605}, {0x06DD, 0x06DD},
+        {0x070F, 0x070F}, {0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x1680, 0x1680},
+        {0x2028, 0x2029}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+        {0x13430, 0x1343F}};
+
+    return in_ranges(cp, r, sizeof r / sizeof r[0]);
+}
+
 /* Dashes and lines a reader takes for the hyphen in an RRN. */
 static int looks_like_hyphen(uint32_t cp)
 {
@@ -119,4 +133,17 @@ int seen_text_has_rrn(const char *s, size_t len, int today)
     if (out != stack)
         free(out);
     return found;
+}
+
+int seen_text_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = (unsigned char)s[i];
+        size_t step = cp < 0x80 ? 1 : seen_char_utf8((const unsigned char *)s + i, len - i, &cp);
+        char c = seen_char(cp);
+        if (c != ' ' && c != SEEN_NOTHING && !blank_too(cp))
+            return 0;
+        i += step;
+    }
+    return 1;
 }

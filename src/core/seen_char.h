@@ -5,7 +5,9 @@
  * or sent (a title, a name, an address, a document). Looking at ASCII
  * digits is not enough: full-width digits, a dash for the hyphen or a
  * zero-width space between digits hold no run of thirteen ASCII digits,
- * yet a screen and a printed letter show one. Pure functions, no I/O. */
+ * yet a screen and a printed letter show one. Nor is looking for a
+ * space enough to tell a blank name: an ideographic space, a no-break
+ * space or a zero-width one shows as little. Pure functions, no I/O. */
 #ifndef HERALD_SEEN_CHAR_H
 #define HERALD_SEEN_CHAR_H
 
@@ -29,5 +31,12 @@ size_t seen_char_utf8(const unsigned char *s, size_t len, uint32_t *cp);
  * characters are seen as; else 0. Markup is not read: html_seen.h is for
  * documents. */
 int seen_text_has_rrn(const char *s, size_t len, int today);
+
+/* 1 when text s[0..len) shows a reader nothing but space: every
+ * character Unicode White_Space, a format character (Cf: zero-width
+ * spaces, joiners, direction marks, the soft hyphen, U+FEFF...) or one
+ * seen as nothing (a Hangul filler, a lone combining mark); the empty
+ * text too. Bytes that are not UTF-8 show something. */
+int seen_text_blank(const char *s, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
-/* Unit tests for seen_char.c: what a reader takes characters for, and an
- * RRN in plain text however its digits and hyphen are written. */
+/* Unit tests for seen_char.c: what a reader takes characters for, an RRN
+ * in plain text however its digits and hyphen are written, and text that
+ * shows nothing but space. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -75,6 +76,27 @@ static void long_text(void **state)
     free(s);
 }
 
+/* What shows a reader nothing but space: Unicode's White_Space, its
+ * format characters and what seen_char sees as nothing. */
+static void blank_text(void **state)
+{
+    static const char *const blank[] = {
+        "", " \t\n", "\v\f\r", "\u3000\u3000", "\u00a0\u200b", "\u00ad\u2060\ufeff",
+        "\xc2\x85" "\u2028\u2029", /* NEL (no universal character name in C) */
+        "\u1680\u205f\u202f", "\u3164\u115f\uffa0", "\u202e\u202c\u200e", "\ufff9\U000e0041",
+    };
+    static const char *const not_blank[] = {
+        "a", "\u3000가", "\u200b0", ".", "\xe3\x80", /* cut short: shows a box */
+        "\x01", "\u00a0\u00b7",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++)
+        assert_true(seen_text_blank(blank[i], strlen(blank[i])));
+    for (size_t i = 0; i < sizeof not_blank / sizeof not_blank[0]; i++)
+        assert_false(seen_text_blank(not_blank[i], strlen(not_blank[i])));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -82,6 +104,7 @@ int main(void)
         cmocka_unit_test(utf8_characters),
         cmocka_unit_test(an_rrn_however_written),
         cmocka_unit_test(long_text),
+        cmocka_unit_test(blank_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
