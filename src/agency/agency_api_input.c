@@ -464,7 +464,8 @@ static int take_notice(api_rows *rs, json_t *n, long row, api_errors *e)
             return api_errors_add(e, row, field, "%s must be a string", field) ? -1 : 1;
         vals[c] = json_string_value(v);
         lens[c] = json_string_length(v);
-        if ((why = api_in_text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL)
+        if ((why = api_in_text_problem(vals[c], lens[c], API_VALUE_MAX, 0)) != NULL ||
+            (why = letter_value_problem(vals[c], lens[c])) != NULL)
             return api_errors_add(e, row, field, "%s %s", field, why) ? -1 : 1;
         if (api_in_value_has_rrn(rs, vals[c], lens[c]))
             return api_errors_add(e, row, field, VALUE_NOT_RRN, field) ? -1 : 1;

@@ -102,6 +102,8 @@ static int csv_take(api_rows *rs, const csv_row *cr, const long *map, long ref_c
         why = api_in_text_problem(vals[i], lens[i], i < 3 ? max[i] : API_VALUE_MAX, i < 3);
         if (!why && (i == 1 || i == 2)) /* name, address: they are printed on paper */
             why = letter_field_problem(vals[i], lens[i]);
+        else if (!why && i > 2 && vals[i]) /* values: printed within the document */
+            why = letter_value_problem(vals[i], lens[i]);
         if (why)
             return api_errors_add(e, line, field, "%s %s", field, why) ? -1 : 1;
         if (i > 0 && vals[i] && api_in_value_has_rrn(rs, vals[i], lens[i]))

@@ -88,6 +88,24 @@ static long column_with_rrn(const sender *s, const csv_row *cr, int today, long 
     return -1;
 }
 
+/* Name and address are printed on paper if it comes to that, and the
+ * other columns with the document: the first column a letter could not
+ * print as stored (letter_text.h), or -1; *why says why. */
+static long column_not_printable(const sender *s, const csv_row *cr, const char **why)
+{
+    for (size_t i = 0; i < s->ncols; i++) {
+        const char *v = csv_row_field(cr, i);
+        size_t len = csv_row_len(cr, i);
+        if ((long)i == s->col_rrn)
+            continue;
+        *why = (long)i == s->col_name || (long)i == s->col_address ? letter_field_problem(v, len)
+                                                                    : letter_value_problem(v, len);
+        if (*why)
+            return (long)i;
+    }
+    return -1;
+}
+
 int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
 {
     const char *rrn_text = csv_row_field(cr, (size_t)s->col_rrn), *why = NULL;
@@ -115,14 +133,15 @@ int agency_send_batch_take(sender *s, send_batch *b, const csv_row *cr)
                               at >= 0 ? masked : "in characters that show as its digits");
         return 0;
     }
-    for (int i = 0; i < 2; i++) { /* name, address: printed on paper if it comes to that */
-        long c = i ? s->col_address : s->col_name;
-        if ((why = letter_field_problem(csv_row_field(cr, (size_t)c), csv_row_len(cr, (size_t)c)))) {
-            secure_wipe(&parsed, sizeof parsed);
-            agency_send_row_error(s, csv_row_line(cr), i ? "address" : "name", "%s %s",
-                                  i ? "address" : "name", why);
-            return 0;
-        }
+    if ((col = column_not_printable(s, cr, &why)) >= 0) {
+        secure_wipe(&parsed, sizeof parsed);
+        const char *name = csv_header_name(s->hdr, (size_t)col);
+        if (col == s->col_name || col == s->col_address)
+            agency_send_row_error(s, csv_row_line(cr), col == s->col_name ? "name" : "address",
+                                  "%s %s", col == s->col_name ? "name" : "address", why);
+        else
+            agency_send_row_error(s, csv_row_line(cr), name, "column %s %s", name, why);
+        return 0;
     }
     send_row *r = &b->rows[b->nrows];
     memset(r, 0, sizeof *r);

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "direction_control.h"
 #include "html_seen.h"
+#include "seen_char.h"
 #include "template.h"
 #include "utf8.h"
 
@@ -412,6 +414,20 @@ static int tag(const tag_seen *t, buf *out, scan *sc, buf *scratch, char *err, s
     return 0;
 }
 
+/* 0 when the text prints its characters in the order they are stored,
+ * else -1 with why in err: a direction control, raw or an entity, would
+ * reorder what is printed (a value's reversed digits drawn as an RRN) for
+ * a notice stored before intake refused them, or by a template's own. */
+static int printed_in_order(const char *text, size_t len, char *err, size_t errlen)
+{
+    const char *why = direction_control_problem(text, len);
+
+    if (!why)
+        return 0;
+    snprintf(err, errlen, "the text %s", why);
+    return -1;
+}
+
 int letter_text_from_html(const char *html, size_t len, buf *out, char *err, size_t errlen)
 {
     const char *p = html, *end = html + len;
@@ -472,6 +488,10 @@ int letter_text_from_html(const char *html, size_t len, buf *out, char *err, siz
     buf_append(out, "", 1);
     out->len--;
     rc = out->broken || sc.href.broken || scratch.broken ? -1 : 0;
+    if (rc == 0 && printed_in_order(out->data + start, out->len - start, err, errlen) != 0) {
+        rc = -1;
+        goto fail;
+    }
     goto done;
 fail:
     if (!err[0])
@@ -483,22 +503,35 @@ done:
     return rc;
 }
 
+#define CONTROL_PROBLEM "must not hold control characters (a line break is \\n alone)"
+
+const char *letter_value_problem(const char *s, size_t n)
+{
+    /* U+0080-U+009F, C2 80 to C2 9F in UTF-8 (where C2 is never a
+     * continuation byte): U+0085 breaks the line where pango meets it */
+    for (size_t i = 0; i + 1 < n; i++)
+        if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] <= 0x9F)
+            return CONTROL_PROBLEM;
+    return direction_control_problem(s, n);
+}
+
 const char *letter_field_problem(const char *s, size_t n)
 {
-    int blank = 1;
+    const char *why;
 
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            return "must not hold control characters (a line break is \\n alone)";
-        if (c != ' ' && c != '\n' && c != '\t')
-            blank = 0;
+            return CONTROL_PROBLEM;
     }
-    if (blank)
-        return "must not be blank";
-    return utf8_valid(s, n) ? NULL : "must be valid UTF-8";
+    if (!utf8_valid(s, n))
+        return "must be valid UTF-8";
+    if ((why = letter_value_problem(s, n)) != NULL)
+        return why;
+    /* an ideographic space or a zero-width one prints an empty window */
+    return seen_text_blank(s, n) ? "must not be blank" : NULL;
 }
-
 
 /* A value that makes no markup and no run of digits with the text beside
  * it. */

@@ -1,6 +1,7 @@
 /* fuzz_letter_text.c -- a stored document (the agency's template with
  * its fields) turned into a letter's text: tags, attributes, entities,
- * lists and links; then a name or address checked as the intake does. */
+ * lists and links; then a name or address, and a value, checked as the
+ * intake does. */
 #include "buf.h"
 #include "fuzz.h"
 #include "letter_text.h"
@@ -14,5 +15,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)letter_text_from_html((const char *)data, size, &out, err, sizeof err);
     buf_free(&out);
     (void)letter_field_problem((const char *)data, size);
+    (void)letter_value_problem((const char *)data, size);
     return 0;
 }

@@ -362,6 +362,32 @@ rc=$?
 check "an address with \\r and a blank name: those rows refused (exit 2), naming line and field; the third sent" \
 	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 3 and .accepted == 1 and .failed == 2' ctl.out >/dev/null &&
 		grep -q 'line 2: address must not hold control characters' ctl.err && grep -q 'line 4: name must not be blank' ctl.err"
+# What prints otherwise than it is stored: a name and address of ideographic,
+# no-break and zero-width spaces (an empty address window), a direction
+# control that draws reversed digits as an RRN (in the address or a value),
+# a C1 control (NEL) in a name. Those rows refused, naming line and field;
+# the last sent.
+python3 - >shown.csv <<'PY'
+rev = "\u202e" + "620607-1253134"[::-1] + "\u202c"
+print("rrn,name,address,amount")
+print('640303-1000007,\u3000\u3000,\u00a0\u200b,1000')
+print(f'640404-2000007,박영미,"서울 {rev}",1000')
+print(f'640505-1000007,강감찬,서울,{rev}')
+print('640606-2000007,"유관\u0085순",서울,1000')
+print('640707-1000007,\u3000을지문덕\u3000,서울,1000')
+PY
+"$HERALD" agency send --config agency.ini --template notice.html --title "Shown as stored" \
+	--deadline $TEST_DEADLINE shown.csv >shown.out 2>shown.err
+rc=$?
+check "a blank name of invisible characters, a direction control in an address or a value, a C1 control: those rows refused (exit 2), the fifth sent" \
+	bash -c "[ $rc -eq 2 ] && jq -e '.rows == 5 and .accepted == 1 and .failed == 4' shown.out >/dev/null"
+check "each refusal names line and field, and why" \
+	bash -c "grep -q 'line 2: name must not be blank' shown.err &&
+		grep -q 'line 3: address holds a direction control character (U+202E), which can change what is printed' shown.err &&
+		grep -q 'line 4: column amount holds a direction control character (U+202E), which can change what is printed' shown.err &&
+		grep -q 'line 5: name must not hold control characters' shown.err"
+check "the reversed digits are in no message and in no file of the agency" \
+	bash -c '! grep -q 4313521 shown.err && ! grep -rqa 4313521-706026 data'
 "$HERALD" agency send --config agency.ini --template notice.html --title "Fine 640101-1000007" \
 	--deadline $TEST_DEADLINE rrn_values.csv >rrn_title.out 2>rrn_title.err
 rc=$?

@@ -240,6 +240,20 @@ check "an address with a Windows line end (\\r): 400 naming address, as paper co
 r=$(http POST "$API/v1/notices" "$(bad '.name = "  " | .reference = "x7"')" "${AUTH[@]}")
 check "a blank name: 400 naming name" \
 	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"name\" and (.detail | test(\"blank\"))' <<<'$(body_of "$r")' >/dev/null"
+# What would print otherwise than it is stored: refused, naming the field
+# and why (the reversed digits would be drawn as 620607-1253134).
+r=$(http POST "$API/v1/notices" "$(bad '.name = "\u3000\u3000" | .address = "\u00a0\u200b" | .reference = "x8"')" "${AUTH[@]}")
+check "a name of ideographic spaces: 400 naming name, blank" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"name\" and .detail == \"name must not be blank\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.address = "\u202e4313521-706026\u202c" | .reference = "x9"')" "${AUTH[@]}")
+check "an address with a direction control: 400 naming address and the character" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"address\" and .detail == \"address holds a direction control character (U+202E), which can change what is printed\"' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.personalisation.amount = "\u2067125,000" | .reference = "x10"')" "${AUTH[@]}")
+check "a personalisation value with a direction control: 400 naming the field" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"personalisation.amount\" and (.detail | test(\"direction control character [(]U[+]2067[)]\"))' <<<'$(body_of "$r")' >/dev/null"
+r=$(http POST "$API/v1/notices" "$(bad '.address = "서울\u0085종로구" | .reference = "x11"')" "${AUTH[@]}")
+check "an address with a C1 control (NEL): 400 naming address" \
+	bash -c "[ $(status_of "$r") = 400 ] && jq -e '.field == \"address\" and (.detail | test(\"control characters\"))' <<<'$(body_of "$r")' >/dev/null"
 r=$(http POST "$API/v1/notices" "not json" "${AUTH[@]}")
 check "a body that is not JSON: 400 problem" [ "$(status_of "$r")" = 400 ]
 r=$(http GET "$API/v1/notices/never-posted" "" "${AUTH[@]}")
@@ -421,6 +435,31 @@ check "its job finishes" wait_job "$JOB3" job3.json
 check "that row refused naming the field, the other accepted, the number nowhere in the job" \
 	bash -c "jq -e '.accepted == 1 and .failed == 1 and .errors[0].row == 1 and .errors[0].field == \"personalisation.acct\" and (.errors[0].detail | contains(\"registration number\"))' job3.json >/dev/null &&
 		! grep -q 800101 job3.json && ! grep -rqaE '800101-1234567([^0-9]|\$)' data"
+# ---- a CSV bulk whose rows would print otherwise than stored: those
+# rows fail naming the field, the first goes ----
+python3 - >shown.csv <<'PY'
+rev = "\u202e" + "620607-1253134"[::-1] + "\u202c"
+print("reference,rrn,name,address,amount")
+print('shown-1,850315-1234566,이영희,부산,1000')
+print('shown-2,761225-2987650,\u3000\u3000,\u00a0\u200b,1000')
+print(f'shown-3,761225-2987650,정하나,"대전 {rev}",1000')
+print(f'shown-4,761225-2987650,정하나,대전,{rev}')
+print('shown-5,761225-2987650,"정\u0085하나",대전,1000')
+PY
+r=$(http POST "$API/v1/notices/bulk?template=vehicle-tax&title=Shown&deadline=$TEST_DEADLINE" "" \
+	-H 'Content-Type: text/csv' --data-binary @shown.csv "${AUTH[@]}")
+JOB4=$(body_of "$r" | jq -r .job)
+check "a CSV bulk with a blank name, direction controls and a C1 control: 202" [ "$(status_of "$r")" = 202 ]
+check "its job finishes" wait_job "$JOB4" job4.json
+check "those four rows refused naming field and why, the first accepted" \
+	jqt '.total == 5 and .accepted == 1 and .failed == 4 and
+		.errors[0].row == 3 and .errors[0].field == "name" and .errors[0].detail == "name must not be blank" and
+		.errors[1].row == 4 and .errors[1].field == "address" and (.errors[1].detail | contains("direction control character (U+202E)")) and
+		.errors[2].row == 5 and .errors[2].field == "personalisation.amount" and (.errors[2].detail | contains("direction control character (U+202E)")) and
+		.errors[3].row == 6 and .errors[3].field == "name" and (.errors[3].detail | contains("control characters"))' job4.json
+check "... the accepted row is a notice at the hub; the reversed digits nowhere in the agency's files" \
+	bash -c "curl -s ${AUTH[*]@Q} '$API/v1/notices/shown-1' | jq -e '.state == \"accepted\"' >/dev/null &&
+		! grep -rqa 4313521-706026 data"
 # ---- a notice the hub refuses: 422, not 400 (it was valid here) ----
 r=$(http POST "$API/v1/notices" "$(jq -c '.reference = "hub-no" | .title = "Refused by the hub"' <<<"$NOTICE")" "${AUTH[@]}")
 body_of "$r" >hubno.json

@@ -364,6 +364,47 @@ check "postal --new lists the notice and names its print batch on stderr, with t
 "$HERALD" agency postal --config agency3.ini --handed-over "$NEWBATCH" >new3.ho 2>>new3.err
 check "--handed-over of that batch: the hub records its PrintHandover" jqf '.recorded == 1 and .failed == 0' new3.ho
 
+# --- a notice stored before intake refused what prints otherwise than it
+# is stored (in the copy's folder): a direction control that draws reversed
+# digits as 620607-1253134, a name of invisible characters (an empty
+# window), a C1 control, each stops the run naming the field; then the
+# notice, mended, prints ---
+printf 'rrn,name,address\n%s,저장,서울 어딘가 4\n' "$(python3 "$ROOT/bench/gen_rrns.py" 1 96)" >stored.csv
+"$HERALD" agency send --config agency3.ini --template plain.html --title "stored" --deadline $TEST_DEADLINE stored.csv >stored.out 2>stored.err
+until_postal_count agency3.ini $((N + 3))
+STREF=$(sqlite3 data3/agency.db "SELECT reference FROM documents WHERE title = 'stored'")
+REV="char(0x202e) || '4313521-706026' || char(0x202c)"
+# letters_refused SQL WHAT: after SQL, a run stops naming WHAT and writes nothing.
+letters_refused() {
+	local before
+	before=$(ls data3/letters | wc -l)
+	sqlite3 -cmd '.timeout 5000' data3/agency.db "$1"
+	"$HERALD" agency postal --config agency3.ini --letters >stored.json 2>stored.run.err
+	local rc=$?
+	[ $rc -ne 0 ] && grep -qF "(reference $STREF): field $2" stored.run.err &&
+		grep -q 'nothing was printed' stored.run.err && [ "$(ls data3/letters | wc -l)" -eq "$before" ]
+}
+check "a stored name with a direction control stops the run, naming it and why" \
+	letters_refused "UPDATE documents SET name = $REV WHERE reference = '$STREF'" \
+	"name holds a direction control character (U+202E), which can change what is printed"
+check "a stored name and address of ideographic, no-break and zero-width spaces: the name is blank" \
+	letters_refused "UPDATE documents SET name = char(0x3000, 0x3000), address = char(0xa0, 0x200b) WHERE reference = '$STREF'" \
+	"name must not be blank"
+check "a stored address with a C1 control (NEL) stops the run" \
+	letters_refused "UPDATE documents SET name = '저장', address = '서울' || char(0x85) || '어딘가 4' WHERE reference = '$STREF'" \
+	"address must not hold control characters"
+check "a stored document with a direction control (a value's, rendered) stops the run" \
+	letters_refused "UPDATE documents SET address = '서울 어딘가 4' WHERE reference = '$STREF';
+		UPDATE bodies SET body = CAST(CAST(body AS TEXT) || '<p>' || $REV || '</p>' AS BLOB) WHERE reference = '$STREF'" \
+	"document: the text holds a direction control character (U+202E), which can change what is printed"
+sqlite3 -cmd '.timeout 5000' data3/agency.db \
+	"UPDATE bodies SET body = CAST(replace(CAST(body AS TEXT), '<p>' || $REV || '</p>', '') AS BLOB) WHERE reference = '$STREF'"
+"$HERALD" agency postal --config agency3.ini --letters >stored.json 2>stored.run.err
+rc=$?
+check "mended, it prints: one letter, its address ok" \
+	bash -c "[ $rc -eq 0 ] && jq -e '.letters == 1 and .flagged == 0' stored.json >/dev/null &&
+		grep -q ',$STREF,.*,ok.\$' data3/letters/letters-\$(jq -r .batch stored.json).csv"
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,

@@ -181,6 +181,17 @@ static void bad_fields_are_named(void **state)
         {"\"address\":\"서울\"", "\"address\":\"서울 ８５０３１５－１２３４５６６\"", "address"},
         {"\"name\":\"홍길동\"", "\"name\":\"홍길동 850315\u200b1234566\"", "name"},
         {"\"title\":\"T\"", "\"title\":\"T 850315\u20131234566\"", "title"},
+        /* what prints an empty window: white space and invisible characters */
+        {"\"name\":\"홍길동\"", "\"name\":\"\u3000\u3000\"", "name"},
+        {"\"address\":\"서울\"", "\"address\":\"\u00a0\u200b\"", "address"},
+        /* a direction control draws reversed digits as an RRN */
+        {"\"name\":\"홍길동\"", "\"name\":\"\u202e6654321-513058\u202c\"", "name"},
+        {"\"address\":\"서울\"", "\"address\":\"서울 \\u2067종로\"", "address"},
+        {"\"amount\":\"125,000\"", "\"amount\":\"\u202e6654321-513058\u202c\"",
+         "personalisation.amount"},
+        /* a C1 control (NEL), written raw or as JSON's escape */
+        {"\"address\":\"서울\"", "\"address\":\"서울\\u0085종로\"", "address"},
+        {"\"amount\":\"125,000\"", "\"amount\":\"125\xc2\x85" "000\"", "personalisation.amount"},
     };
     api_rows rs;
     api_errors e;
@@ -373,6 +384,39 @@ static void bulk_csv(void **state)
     static const char no_ref[] = "rrn,name,address\n1,n,a\n";
     assert_int_equal(api_input_bulk_csv(no_ref, strlen(no_ref), &c, NOW, &rs, &e),
                      API_IN_BAD);
+    api_rows_free(&rs);
+    api_errors_free(&e);
+}
+
+/* A CSV bulk's rows are held to the rules the JSON forms' are: a blank
+ * name of ideographic spaces, a direction control in a value or a C1
+ * control in an address refuse their row, naming the field; the rest go. */
+static void csv_rows_print_as_stored(void **state)
+{
+    static const char csv[] = "reference,rrn,name,address,amount\n"
+                              "p-1,971013-9019902,\u3000\u3000,서울,100\n"
+                              "p-2,971013-9019902,홍길동,서울,\u202e6654321-513058\u202c\n"
+                              "p-3,971013-9019902,홍길동,서울\xc2\x85종로,100\n"
+                              "p-4,971013-9019902,홍길동,\u3000서울\u3000,\u00a0\n";
+    api_common c = {"tax", "T", "2026-12-31", NULL, NULL};
+    api_rows rs;
+    api_errors e = {0};
+    (void)state;
+
+    assert_int_equal(api_input_bulk_csv(csv, strlen(csv), &c, NOW, &rs, &e), API_IN_OK);
+    assert_int_equal(rs.nrows, 1);
+    assert_string_equal(rs.rows[0].ref, "p-4");
+    assert_int_equal(e.n, 3);
+    assert_int_equal(e.v[0].row, 2);
+    assert_string_equal(e.v[0].field, "name");
+    assert_string_equal(e.v[0].detail, "name must not be blank");
+    assert_int_equal(e.v[1].row, 3);
+    assert_string_equal(e.v[1].field, "personalisation.amount");
+    assert_string_equal(e.v[1].detail, "personalisation.amount holds a direction control "
+                                       "character (U+202E), which can change what is printed");
+    assert_int_equal(e.v[2].row, 4);
+    assert_string_equal(e.v[2].field, "address");
+    assert_non_null(strstr(e.v[2].detail, "control characters"));
     api_rows_free(&rs);
     api_errors_free(&e);
 }
@@ -637,6 +681,7 @@ int main(void)
         cmocka_unit_test(bulk_over_the_limit),
         cmocka_unit_test(bulk_json_swarm_is_refused_unparsed),
         cmocka_unit_test(bulk_csv),
+        cmocka_unit_test(csv_rows_print_as_stored),
         cmocka_unit_test(csv_takes_as_many_fields_as_json),
         cmocka_unit_test(payment_reference),
         cmocka_unit_test(problems_mask_rrns),

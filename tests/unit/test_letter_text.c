@@ -222,6 +222,92 @@ static void names_and_addresses_are_checked_where_they_come_in(void **state)
     assert_non_null(letter_field_problem("a\x01" "b", 3));
 }
 
+/* Korean data pads with ideographic spaces; a zero-width space, a no-break
+ * space, a Hangul filler show as little: a name or address of nothing else
+ * prints an empty window. */
+static void invisible_names_and_addresses_are_blank(void **state)
+{
+    static const char *const blank[] = {
+        "\u3000\u3000",             /* ideographic spaces */
+        "\u00a0\u200b",             /* no-break and zero-width spaces */
+        "\ufeff\u00ad \u2060",      /* BOM, soft hyphen, word joiner */
+        "\u2028\u2029\u205f\u202f", /* separators, narrow spaces */
+        "\u3164",                   /* Hangul filler */
+        "\u200d\u200c\t\n",         /* joiners */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
+        const char *why = letter_field_problem(blank[i], strlen(blank[i]));
+        assert_non_null(why);
+        assert_string_equal(why, "must not be blank");
+    }
+    /* padded, they still hold a name */
+    assert_null(letter_field_problem("\u3000홍길동\u3000", strlen("\u3000홍길동\u3000")));
+    assert_null(letter_field_problem("\u200bA", strlen("\u200bA")));
+}
+
+/* "\u202e" + the reversed digits of an RRN + "\u202c" holds no RRN to a
+ * check of its bytes, yet pango draws the RRN: refused, naming the
+ * character, in names, addresses and values, and in a document. */
+static void direction_controls_are_refused(void **state)
+{
+    static const char *const controls[] = {"\u061c", "\u200e", "\u200f", "\u202a", "\u202b",
+                                           "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+                                           "\u2068", "\u2069"};
+    static const char why[] = "holds a direction control character (U+202E), which can change "
+                              "what is printed";
+    char s[64], err[160];
+    const char *p;
+    buf b;
+    (void)state;
+
+    snprintf(s, sizeof s, "\u202e%s\u202c", "4313521-706026");
+    assert_non_null(p = letter_field_problem(s, strlen(s)));
+    assert_string_equal(p, why);
+    assert_non_null(p = letter_value_problem(s, strlen(s)));
+    assert_string_equal(p, why);
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
+        snprintf(s, sizeof s, "서울 %s종로구", controls[i]);
+        assert_non_null(p = letter_field_problem(s, strlen(s)));
+        assert_non_null(strstr(p, "direction control"));
+        assert_non_null(p = letter_value_problem(s, strlen(s)));
+        assert_non_null(strstr(p, "direction control"));
+    }
+    /* what is no direction control passes as a value, blank or not */
+    assert_null(letter_value_problem("", 0));
+    assert_null(letter_value_problem("125,000 \u200b원\r\n", strlen("125,000 \u200b원\r\n")));
+    /* a stored document holding one, raw or as an entity, is not printed */
+    assert_int_equal(convert("<p>주소 \u202e4313521-706026\u202c</p>", &b, err), -1);
+    assert_string_equal(err, "the text holds a direction control character (U+202E), which can "
+                             "change what is printed");
+    buf_free(&b);
+    assert_int_equal(convert("<p>&#x2067;a</p>", &b, err), -1);
+    assert_non_null(strstr(err, "U+2067"));
+    buf_free(&b);
+    /* &lrm; and &rlm; print as nothing, as before */
+    assert_int_equal(convert("<p>a&lrm;b&rlm;</p>", &b, err), 0);
+    assert_string_equal(b.data, "ab");
+    buf_free(&b);
+}
+
+/* U+0080-U+009F are control characters as C0's are: U+0085 (NEL) breaks
+ * a printed line. (A universal character name cannot write them in C.) */
+static void c1_controls_are_refused(void **state)
+{
+    const char *p;
+    (void)state;
+
+    assert_non_null(p = letter_field_problem("서울\xc2\x85" "종로구", strlen("서울\xc2\x85" "종로구")));
+    assert_string_equal(p, "must not hold control characters (a line break is \\n alone)");
+    assert_non_null(letter_field_problem("a\xc2\x80", strlen("a\xc2\x80")));
+    assert_non_null(letter_field_problem("\xc2\x9f" "a", strlen("\xc2\x9f" "a")));
+    assert_non_null(letter_value_problem("1\xc2\x85" "2", strlen("1\xc2\x85" "2")));
+    /* U+00A0 and above are not */
+    assert_null(letter_field_problem("a\u00a0b\u00e9", strlen("a\u00a0b\u00e9")));
+    assert_null(letter_value_problem("a\u00a0b", strlen("a\u00a0b")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +322,9 @@ int main(void)
         cmocka_unit_test(entities_templates_use_are_printed),
         cmocka_unit_test(preformatted_text_keeps_its_lines),
         cmocka_unit_test(names_and_addresses_are_checked_where_they_come_in),
+        cmocka_unit_test(invisible_names_and_addresses_are_blank),
+        cmocka_unit_test(direction_controls_are_refused),
+        cmocka_unit_test(c1_controls_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
