@@ -74,8 +74,8 @@ merkle_source hub_evidence_log_source(hub_evidence_log *log);
 int hub_evidence_log_sign_remote(hub_evidence_log *log, sth *head, uint64_t hub_size,
                                  uint8_t sig[STH_SIG_LEN]);
 /* A head covering n leaves, from the signing thread: asked for at once
- * and waited for at most wait_ms, but not when the signer is known to be
- * down or refusing. 0 with head and sig, or -1. Only that thread talks to
+ * and waited for at most wait_ms (a fifth of a second when the signer is
+ * known to be down or refusing). 0 with head and sig, or -1. Only that thread talks to
  * `herald signer`: a certificate request that did so itself held
  * sign_lock through the signer's timeout, and the server's threads queued
  * behind it, the notices' posts with them. */

@@ -151,6 +151,10 @@ int hub_evidence_log_sign_tree(hub_evidence_log *log)
     return rc;
 }
 
+/* How long a certificate gives a signer known to be down or refusing to
+ * show it is back. */
+#define SIGNER_BACK_WAIT_MS 200
+
 /* Wakes the signing thread for a head now, rather than at its interval. */
 static void want_head(hub_evidence_log *log)
 {
@@ -189,9 +193,11 @@ int hub_evidence_log_head_from_thread(hub_evidence_log *log, uint64_t n, long wa
             pthread_mutex_unlock(&log->state_lock);
             want_head(log);
             pthread_mutex_lock(&log->state_lock);
-            /* woken to try again, but not waited for */
-            if (state == HUB_SIGNER_DOWN || state == HUB_SIGNER_REFUSING)
-                break;
+            /* A signer down or refusing may be back: one that is signs in
+             * milliseconds, so it gets a short try, not the whole wait. */
+            if ((state == HUB_SIGNER_DOWN || state == HUB_SIGNER_REFUSING) &&
+                until - clock_mono_ms() > SIGNER_BACK_WAIT_MS)
+                until = clock_mono_ms() + SIGNER_BACK_WAIT_MS;
             continue;
         }
         if ((left = until - clock_mono_ms()) <= 0)

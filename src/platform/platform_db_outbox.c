@@ -215,7 +215,7 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
     if (limit <= 0)
         return 0;
     clock_rfc3339_ms(lapsed, clock_now_ms() - SIGNUP_CODE_TTL_MS);
-    if (db_begin(d->db) != 0)
+    if (platform_db_begin(d) != 0)
         return -1;
     while (n < limit) { /* urgent notices' alerts before all others */
         db_bind_text(d->urgent_next, 1, channel);
@@ -233,7 +233,7 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
             rc = -1;
     }
     if (rc < 0) {
-        db_rollback(d->db);
+        platform_db_rollback(d);
         return -1;
     }
     if (again) { /* first those whose outcome was unknown: they are older */
@@ -265,8 +265,8 @@ int platform_db_outbox_claim(platform_db *d, const char *channel, int limit, con
      * with synchronous=FULL in WAL mode (db.h), so once this returns the
      * claim survives a crash, which then finds the alerts submitting and
      * queues them again as possible duplicates, never a third time. */
-    if (rc < 0 || db_commit(d->db) != 0) {
-        db_rollback(d->db);
+    if (rc < 0 || platform_db_commit(d) != 0) {
+        platform_db_rollback(d);
         return -1;
     }
     if (slot) { /* only once the claim is in for good */

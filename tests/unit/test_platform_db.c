@@ -651,6 +651,7 @@ static void a_lapsed_sign_up_code_is_never_sent(void **state)
     assert_int_equal(claim(d, "sms", 10, &c), 1);
     assert_int_equal(c.id[0], 2);
     assert_outbox(path, 1, "state, reason", "failed|" PLATFORM_DB_SIGNUP_LAPSED);
+    assert_int_equal(platform_db_count(d, PLATFORM_ALERT_FAILED), 1);
     assert_int_equal(platform_db_signup_codes_wipe(d, lapsed), 1);
     assert_outbox(path, 1, "text", "");
     assert_outbox(path, 2, "text", "code 222222");
