@@ -17,6 +17,7 @@
 #define LEFT 25.0   /* body margins, mm */
 #define RIGHT 20.0
 #define BOTTOM 277.0 /* the body ends above the footer line */
+#define FIRST_TOP 100.0 /* the first page's body, under the window */
 /* The DIN 5008 form B address field, mm from the sheet's top left. */
 #define ADDR_X 20.0
 #define ADDR_Y 45.0
@@ -50,6 +51,7 @@ struct letter_pdf {
     letter_sender sender;
     int write_failed;
     int write_errno; /* errno of the first write that failed */
+    double first_top; /* mm: the current letter's body on its first page */
 };
 
 enum { F_SMALL, F_NOTE, F_INFO, F_BODY, F_BOLD, F_RETURN };
@@ -114,17 +116,48 @@ static letter_paras *block(letter_pdf *p, int font, double w)
     return p->blocks[i].lines ? (p->nblocks++, p->blocks[i].lines) : NULL;
 }
 
-/* Draws text at (x, y) mm line by line, a line seen before in the batch
- * as its recording; returns y below it. */
-static double block_at(letter_pdf *p, int font, double x, double y, double w, const char *text)
+static double pango_mm(int v)
 {
-    letter_paras *b = block(p, font, w);
+    return (double)v / PANGO_SCALE * 25.4 / 72.0;
+}
 
-    if (!b || letter_paras_set(b, text) != 0)
-        return text_at(p, font, x, y, w, text);
-    for (size_t i = 0; i < letter_paras_count(b); i++) {
-        PangoLayout *lay = letter_paras_get(b, i);
-        cairo_surface_t *rec = letter_paras_recording(b, i);
+/* A block of text laid out and measured before it is drawn: its lines in
+ * the batch's cache for its font and width, or, out of memory, none (it
+ * is then set again in the shared layout when drawn). The lines stay
+ * valid until the next block of that font and width is laid out. */
+typedef struct laid {
+    letter_paras *lines;
+    int font;
+    double w, h; /* mm */
+    const char *text;
+} laid;
+
+static laid lay_out(letter_pdf *p, int font, double w, const char *text)
+{
+    laid b = {block(p, font, w), font, w, 0, text};
+
+    if (!b.lines || letter_paras_set(b.lines, text) != 0) {
+        b.lines = NULL;
+        b.h = set_text(p, p->fonts[font], w, text);
+        return b;
+    }
+    for (size_t i = 0; i < letter_paras_count(b.lines); i++) {
+        int h;
+        pango_layout_get_size(letter_paras_get(b.lines, i), NULL, &h);
+        b.h += pango_mm(h);
+    }
+    return b;
+}
+
+/* Draws a laid out block at (x, y) mm line by line, a line seen before in
+ * the batch as its recording; returns y below it. */
+static double draw_laid(letter_pdf *p, const laid *b, double x, double y)
+{
+    if (!b->lines)
+        return text_at(p, b->font, x, y, b->w, b->text);
+    for (size_t i = 0; i < letter_paras_count(b->lines); i++) {
+        PangoLayout *lay = letter_paras_get(b->lines, i);
+        cairo_surface_t *rec = letter_paras_recording(b->lines, i);
         int h;
         if (rec) {
             cairo_set_source_surface(p->cr, rec, MM(x), MM(y));
@@ -135,9 +168,17 @@ static double block_at(letter_pdf *p, int font, double x, double y, double w, co
             pango_cairo_show_layout(p->cr, lay);
         }
         pango_layout_get_size(lay, NULL, &h);
-        y += (double)h / PANGO_SCALE * 25.4 / 72.0;
+        y += pango_mm(h);
     }
     return y;
+}
+
+/* Draws text at (x, y) mm; returns y below it. */
+static double block_at(letter_pdf *p, int font, double x, double y, double w, const char *text)
+{
+    laid b = lay_out(p, font, w, text);
+
+    return draw_laid(p, &b, x, y);
 }
 
 /* The code as a 1-bit image, one pixel a module, scaled without
@@ -275,24 +316,38 @@ static cairo_surface_t *record(letter_pdf *p, void (*draw)(letter_pdf *))
     return rec;
 }
 
-static void draw_head(letter_pdf *p, const letter *l, letter_fit *fit, int pages)
+/* The head beside and under the window, laid out for a page count: the
+ * information block, then the QR code, then its links. */
+typedef struct head {
+    char info[1024], links[1024];
+    laid info_b, links_b;
+} head;
+
+/* Lays out the head; returns the mm below its last line. */
+static double lay_out_head(letter_pdf *p, const letter *l, int pages, head *h)
 {
-    char line[1024];
+    snprintf(h->info, sizeof h->info,
+             "문서 번호 / Reference\n%s\n고지 번호 / Notice\n%s\n발송일 / Date: %s \xC2\xB7 "
+             "%d쪽 / %d page%s",
+             l->reference, l->notice, p->sender.date, pages, pages, pages > 1 ? "s" : "");
+    snprintf(h->links, sizeof h->links, "%s%s%s", l->read_url,
+             l->verify_url ? "\n유통증명서 확인 / Check its certificate: " : "",
+             l->verify_url ? l->verify_url : "");
+    h->info_b = lay_out(p, F_INFO, 210.0 - INFO_X - RIGHT, h->info);
+    h->links_b = lay_out(p, F_SMALL, 210.0 - INFO_X - 10.0, h->links);
+    return ADDR_Y + h->info_b.h + QR_MM + 0.5 + h->links_b.h;
+}
+
+static void draw_head(letter_pdf *p, const letter *l, const head *h, letter_fit *fit)
+{
     double y;
 
     paint_at(p->cr, p->first_page, 0);
     *fit = draw_recipient(p, l);
-    snprintf(line, sizeof line,
-             "문서 번호 / Reference\n%s\n고지 번호 / Notice\n%s\n발송일 / Date: %s \xC2\xB7 "
-             "%d쪽 / %d page%s",
-             l->reference, l->notice, p->sender.date, pages, pages, pages > 1 ? "s" : "");
-    y = block_at(p, F_INFO, INFO_X, ADDR_Y, 210.0 - INFO_X - RIGHT, line);
+    y = draw_laid(p, &h->info_b, INFO_X, ADDR_Y);
     draw_qr(p->cr, l->read_url, INFO_X - 1.0, y, QR_MM);
     paint_at(p->cr, p->qr_note, y);
-    snprintf(line, sizeof line, "%s%s%s", l->read_url,
-             l->verify_url ? "\n유통증명서 확인 / Check its certificate: " : "",
-             l->verify_url ? l->verify_url : "");
-    block_at(p, F_SMALL, INFO_X, y + QR_MM + 0.5, 210.0 - INFO_X - 10.0, line);
+    draw_laid(p, &h->links_b, INFO_X, y + QR_MM + 0.5);
 }
 
 static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
@@ -304,16 +359,11 @@ static void draw_footer(letter_pdf *p, const letter *l, int page, int pages)
     block_at(p, F_SMALL, LEFT, 284.0, 210.0 - LEFT - RIGHT, line);
 }
 
-/* Where each page's body begins: under the window on the first, near the
- * top after. */
-static double body_top(int page)
+/* Where each page's body begins: under the window and the head on the
+ * first (fit_head), near the top after. */
+static double body_top(const letter_pdf *p, int page)
 {
-    return page == 1 ? 100.0 : 20.0;
-}
-
-static double pango_mm(int v)
-{
-    return (double)v / PANGO_SCALE * 25.4 / 72.0;
+    return page == 1 ? p->first_top : 20.0;
 }
 
 /* Ends a page of the body and starts the next one's continuation line. */
@@ -342,9 +392,9 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
         int w, h;
         pango_layout_get_size(lay, &w, &h);
         cairo_surface_t *rec = l ? letter_paras_recording(p->body, i) : NULL;
-        if (rec && body_top(page) + flow - offset + pango_mm(h) <= BOTTOM) {
+        if (rec && body_top(p, page) + flow - offset + pango_mm(h) <= BOTTOM) {
             /* the whole paragraph on this page: its recording */
-            cairo_set_source_surface(p->cr, rec, MM(LEFT), MM(body_top(page) + flow - offset));
+            cairo_set_source_surface(p->cr, rec, MM(LEFT), MM(body_top(p, page) + flow - offset));
             cairo_paint(p->cr);
             cairo_set_source_rgb(p->cr, 0, 0, 0);
             flow += pango_mm(h);
@@ -355,7 +405,7 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
             PangoRectangle r;
             pango_layout_iter_get_line_extents(it, NULL, &r);
             double top = flow + pango_mm(r.y);
-            if (body_top(page) + top - offset + pango_mm(r.height) > BOTTOM) {
+            if (body_top(p, page) + top - offset + pango_mm(r.height) > BOTTOM) {
                 if (l)
                     next_page(p, l, page, pages);
                 page++;
@@ -364,7 +414,7 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
             if (!l)
                 continue;
             double base = flow + pango_mm(pango_layout_iter_get_baseline(it));
-            cairo_move_to(p->cr, MM(LEFT), MM(body_top(page) + base - offset));
+            cairo_move_to(p->cr, MM(LEFT), MM(body_top(p, page) + base - offset));
             pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
         } while (pango_layout_iter_next_line(it));
         pango_layout_iter_free(it);
@@ -375,6 +425,31 @@ static int walk_body(letter_pdf *p, const letter *l, int pages)
         cairo_show_page(p->cr);
     }
     return page;
+}
+
+/* Lays out the head and finds where the body starts on the first page:
+ * under the window, or lower when the head runs longer (a long reference
+ * or link), so that no line is drawn over another. The head holds the
+ * page count, which a lower start can raise: so again until the two
+ * agree. The start only moves down, the count only up, so this ends.
+ * Returns the page count. */
+static int fit_head(letter_pdf *p, const letter *l, head *h)
+{
+    int pages = 0;
+
+    p->first_top = FIRST_TOP;
+    for (;;) {
+        int n = walk_body(p, NULL, 0);
+        if (n == pages)
+            return pages;
+        pages = n;
+        /* box to box, as a paragraph's lines are: the usual head (two
+         * lines of links) ends 0.06 mm under FIRST_TOP */
+        double top = lay_out_head(p, l, pages, h);
+        if (top <= p->first_top)
+            return pages;
+        p->first_top = top;
+    }
 }
 
 /* Why drawing or writing failed, for an operator: the file's error (a
@@ -398,9 +473,11 @@ int letter_pdf_add(letter_pdf *p, const letter *l, int *pages, letter_fit *fit, 
         describe_failure(p, CAIRO_STATUS_SUCCESS, err, errlen);
         return -1;
     }
-    *pages = walk_body(p, NULL, 0);
+    head h;
+
+    *pages = fit_head(p, l, &h);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
-    draw_head(p, l, fit, *pages);
+    draw_head(p, l, &h, fit);
     walk_body(p, l, *pages);
     if (cairo_status(p->cr) == CAIRO_STATUS_SUCCESS && !p->write_failed)
         return 0;

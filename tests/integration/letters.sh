@@ -405,6 +405,49 @@ check "mended, it prints: one letter, its address ok" \
 	bash -c "[ $rc -eq 0 ] && jq -e '.letters == 1 and .flagged == 0' stored.json >/dev/null &&
 		grep -q ',$STREF,.*,ok.\$' data3/letters/letters-\$(jq -r .batch stored.json).csv"
 
+# --- a head longer than the window's side: a long public_url and a
+# reference of 64 characters (the most allowed; set in the database, as
+# only the agency's API takes a caller's reference) push the QR code's
+# links past 100 mm; the body, a long first paragraph, starts below them
+# (in the copy's folder, under a config with that URL) ---
+cat >head.html <<'HTML'
+<p>첫줄 ((name)) ((l1))</p><p>((address))</p>
+HTML
+python3 - "$(python3 "$ROOT/bench/gen_rrns.py" 2 96)" >head.csv <<'PY'
+import sys
+rrns = sys.argv[1].split()
+text = " ".join(["납부 안내 문장입니다 and a long first paragraph"] * 12)
+print("rrn,name,address,l1")
+for i, rrn in enumerate(rrns):
+    print(f"{rrn},머리{i},서울 어딘가 {i + 4},{text}")
+PY
+"$HERALD" agency send --config agency3.ini --template head.html --title "head" --deadline $TEST_DEADLINE head.csv >/dev/null 2>>head.err
+until_postal_count agency3.ini $((N + 4))
+HEADREF=$(sqlite3 data3/agency.db "SELECT reference FROM documents WHERE title = 'head' ORDER BY reference LIMIT 1")
+REF64=$(python3 -c "import sys; print((sys.argv[1] + '-' + 'x' * 64)[:64])" "$HEADREF")
+sqlite3 -cmd '.timeout 5000' data3/agency.db "UPDATE documents SET reference = '$REF64' WHERE reference = '$HEADREF';
+	UPDATE bodies SET reference = '$REF64' WHERE reference = '$HEADREF'"
+sed 's|^public_url = .*|public_url = https://paper-notices.national-tax-service.go.kr/herald|' agency3.ini >agency3url.ini
+"$HERALD" agency postal --config agency3url.ini --letters >head.json 2>>head.err
+pdftotext -bbox "$(jq -r '.pdfs[0]' head.json)" head.bbox 2>>head.err
+# head_clear: on each letter's first page, the top of the body's first
+# line (its first word, 첫줄) is no higher than the bottom of the head's
+# last line (the certificate link), to a tenth of a point.
+head_clear() {
+	python3 - head.bbox "$REF64" <<'PY'
+import re, sys
+word = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>')
+firsts = [p for p in open(sys.argv[1], encoding="utf-8").read().split("<page")[1:] if "첫줄" in p]
+assert len(firsts) == 2 and any(sys.argv[2] in p for p in firsts), len(firsts)
+for p in firsts:
+    words = [(float(a), float(b), w) for a, b, w in word.findall(p)]
+    head = max(y1 for _, y1, w in words if "certificate:" in w or "/verify" in w)
+    body = min(y0 for y0, _, w in words if w == "첫줄")
+    assert body >= head - 0.1, (head, body)
+PY
+}
+check "a long public_url and a 64-character reference: the body starts below the head's links, not over them" head_clear
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,
