@@ -261,7 +261,7 @@ static int sweep_parts(agency_db *db, const char *dir, int own, char *err, size_
 
 static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o)
 {
-    char at[25], batch[32], dir[AGENCY_PATH_MAX], date[11];
+    char at[25], batch[32], dir[AGENCY_PATH_MAX], date[11], kst[32];
     letters_batch b = {.cfg = c, .dir = dir, .batch = batch, .date = date};
     int rc;
 
@@ -276,7 +276,10 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
         return cli_fail(CMD, "%s: what an unfinished run left: %s", dir, b.err);
     /* the time once the lock is ours: a run that waited prints now */
     clock_rfc3339_ms(at, clock_now_ms());
-    snprintf(date, sizeof date, "%.10s", at);
+    /* the letter's date is the reader's day, as all a citizen sees is in
+     * Korean time; the batch id and the database keep UTC */
+    clock_kst_text(kst, at);
+    snprintf(date, sizeof date, "%.10s", kst);
     agency_print_batch_id(batch, at);
     b.files = o->jobs ? o->jobs : processors();
     b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;

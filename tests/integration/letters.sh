@@ -428,8 +428,19 @@ REF64=$(python3 -c "import sys; print((sys.argv[1] + '-' + 'x' * 64)[:64])" "$HE
 sqlite3 -cmd '.timeout 5000' data3/agency.db "UPDATE documents SET reference = '$REF64' WHERE reference = '$HEADREF';
 	UPDATE bodies SET reference = '$REF64' WHERE reference = '$HEADREF'"
 sed 's|^public_url = .*|public_url = https://paper-notices.national-tax-service.go.kr/herald|' agency3.ini >agency3url.ini
-"$HERALD" agency postal --config agency3url.ini --letters >head.json 2>>head.err
+# Printed at 23:30 UTC today (this one command's clock): 08:30 tomorrow in
+# Korea, the letter's date.
+read -r CLOCK UTCDAY KSTDAY < <(python3 -c "
+import datetime, time
+now = int(time.time() * 1000)
+at = now // 86400000 * 86400000 + 23 * 3600000 + 1800000
+d = datetime.datetime.fromtimestamp(at / 1000, datetime.timezone.utc)
+print(at - now, d.date(), (d + datetime.timedelta(hours=9)).date())")
+echo "$CLOCK" >clock2330
+HERALD_CLOCK_FILE=$PWD/clock2330 "$HERALD" agency postal --config agency3url.ini --letters >head.json 2>>head.err
 pdftotext -bbox "$(jq -r '.pdfs[0]' head.json)" head.bbox 2>>head.err
+check "printed at 23:30 UTC, the letters are dated the day in Korea ($KSTDAY), not the UTC day" \
+	bash -c "[ \$(grep -c '>$KSTDAY</word>' head.bbox) = 2 ] && ! grep -q '>$UTCDAY</word>' head.bbox"
 # head_clear: on each letter's first page, the top of the body's first
 # line (its first word, 첫줄) is no higher than the bottom of the head's
 # last line (the certificate link), to a tenth of a point.
