@@ -21,7 +21,10 @@ static const char postal_usage[] =
     "Prints, as CSV with a header row (reference,name,address,title), every notice\n"
     "whose state is postal: the hub reached nobody electronically, so the letter goes\n"
     "on paper. A notice the agency cancelled, or whose name and address were purged\n"
-    "(retention), is not listed. Fields are quoted per RFC 4180 when they need it.\n\n"
+    "(retention), is not listed. Fields are quoted per RFC 4180 when they need it;\n"
+    "a name, address or title starting with =, +, -, @, tab or CR starts with an\n"
+    "apostrophe, so that a spreadsheet shows it as text rather than run it as a\n"
+    "formula (references are as they are).\n\n"
     "  --config FILE  agency.ini\n"
     "  --sync         first pull the hub's changes feed once ([hub] url, key_file)\n"
     "  --new          only the notices no earlier --new listed, and remember these as\n"
@@ -35,14 +38,30 @@ static const char postal_usage[] =
     "--handed-over BATCH it tells the hub a printed batch went to the print house:\n"
     "see herald agency postal --letters --help.\n";
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
-static void put_csv_field(FILE *out, const char *s)
+/* 1 when a spreadsheet would take a cell starting so for a formula (=,
+ * +, -, @, tab, CR): opened in one, "=HYPERLINK(...)" in a name runs. */
+static int formula_start(const char *s)
 {
+    return *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes.
+ * Free text (a name, an address, a title) that a spreadsheet would take
+ * for a formula gets an apostrophe before it, which makes it text (OWASP's
+ * advice on CSV injection); a reference does not, as the print house
+ * matches letters on it, and its characters ([A-Za-z0-9._:-]) make no
+ * function call. */
+static void put_csv_field(FILE *out, const char *s, int free_text)
+{
+    const char *mark = free_text && formula_start(s) ? "'" : "";
+
     if (!strpbrk(s, ",\"\r\n")) {
+        fputs(mark, out);
         fputs(s, out);
         return;
     }
     fputc('"', out);
+    fputs(mark, out);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', out);
@@ -70,13 +89,13 @@ static int print_postal(void *ctx, const char *reference, const char *name,
     }
     if (!reference)
         return fflush(out) == 0 ? 0 : -1;
-    put_csv_field(out, reference);
+    put_csv_field(out, reference, 0);
     fputc(',', out);
-    put_csv_field(out, name);
+    put_csv_field(out, name, 1);
     fputc(',', out);
-    put_csv_field(out, address);
+    put_csv_field(out, address, 1);
     fputc(',', out);
-    put_csv_field(out, title);
+    put_csv_field(out, title, 1);
     fputs("\r\n", out);
     return ferror(out) ? -1 : 0;
 }

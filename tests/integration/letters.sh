@@ -459,6 +459,30 @@ PY
 }
 check "a long public_url and a 64-character reference: the body starts below the head's links, not over them" head_clear
 
+# --- what a spreadsheet would run as a formula: the postal list puts an
+# apostrophe before a name or address starting with =, +, -, @, tab or CR
+# (CSV injection), never before a reference (in the copy's folder) ---
+python3 - "$(python3 "$ROOT/bench/gen_rrns.py" 1 95)" >formula.csv <<'PY'
+import sys
+print("rrn,name,address")
+print(f'{sys.argv[1]},"=HYPERLINK(""http://evil.example/"",""클릭"")","@SUM(1+1) 서울 어딘가 6"')
+PY
+"$HERALD" agency send --config agency3.ini --template plain.html --title "formula" --deadline $TEST_DEADLINE formula.csv >formula.out 2>formula.err
+check "a name and an address that start like formulas are taken" jqf ".accepted == 1" formula.out
+until_postal_count agency3.ini $((N + 5))
+"$HERALD" agency postal --config agency3.ini >formula.list 2>>formula.err
+FREF=$(sqlite3 data3/agency.db "SELECT reference FROM documents WHERE title = 'formula'")
+check "agency postal: the name and address start with an apostrophe; no free-text field starts like a formula; the reference is as it is" \
+	python3 - formula.list "$FREF" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+f = [r for r in rows if r["title"] == "formula"]
+assert len(f) == 1 and f[0]["reference"] == sys.argv[2], f
+assert f[0]["name"] == "'=HYPERLINK(\"http://evil.example/\",\"클릭\")", f
+assert f[0]["address"] == "'@SUM(1+1) 서울 어딘가 6", f
+assert not [r for r in rows for k in ("name", "address", "title") if r[k][:1] in "=+-@\t\r" and r[k]], rows
+PY
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,
