@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include "http_client.h"
 #include "agency_letters_print.h"
 #include "log.h"
+#include "utf8.h"
 
 #define CMD "agency postal"
 #define HANDOVER_CHUNK 5000
@@ -138,20 +140,31 @@ static int processors(void)
     return n < 1 ? 1 : n > LETTERS_FILES_DEFAULT ? LETTERS_FILES_DEFAULT : (int)n;
 }
 
+/* The run's JSON line, built with jansson: a folder's name may hold any
+ * character JSON must escape. The names are UTF-8 (print_batch checks). */
 static void print_result(const letters_batch *b)
 {
-    if (!b->n) {
-        printf("{\"batch\":null,\"letters\":0,\"pages\":0,\"flagged\":0}\n");
-        return;
+    json_t *o = json_object();
+    char *text;
+
+    json_object_set_new(o, "batch", b->n ? json_string(b->batch) : json_null());
+    json_object_set_new(o, "letters", json_integer((json_int_t)b->n));
+    json_object_set_new(o, "pages", json_integer(b->n ? b->pages : 0));
+    json_object_set_new(o, "flagged", json_integer(b->n ? b->flagged : 0));
+    if (b->n) {
+        json_t *pdfs = json_array();
+        if (b->parts == 1)
+            json_object_set_new(o, "pdf", json_string(b->pdf[0]));
+        for (int k = 0; k < b->parts; k++)
+            json_array_append_new(pdfs, json_string(b->pdf[k]));
+        json_object_set_new(o, "pdfs", pdfs);
+        json_object_set_new(o, "manifest", json_string(b->manifest));
     }
-    printf("{\"batch\":\"%s\",\"letters\":%zu,\"pages\":%ld,\"flagged\":%ld,", b->batch, b->n,
-           b->pages, b->flagged);
-    if (b->parts == 1)
-        printf("\"pdf\":\"%s\",", b->pdf[0]);
-    printf("\"pdfs\":[");
-    for (int k = 0; k < b->parts; k++)
-        printf("%s\"%s\"", k ? "," : "", b->pdf[k]);
-    printf("],\"manifest\":\"%s\"}\n", b->manifest);
+    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(o);
 }
 
 /* Takes DIR's lock, waiting for a run that holds it: one run at a time
@@ -268,6 +281,8 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     snprintf(dir, sizeof dir, "%s", o->out ? o->out : c->dir);
     if (!o->out)
         strncat(dir, "/letters", sizeof dir - strlen(dir) - 1);
+    if (!utf8_valid(dir, strlen(dir))) /* JSON names the files: UTF-8 only */
+        return cli_fail(CMD, "the letters' folder's name is not UTF-8");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cli_fail(CMD, "%s: cannot create: %s", dir, strerror(errno));
     if (lock_dir(dir) != 0)

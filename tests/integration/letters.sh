@@ -483,6 +483,20 @@ assert f[0]["address"] == "'@SUM(1+1) 서울 어딘가 6", f
 assert not [r for r in rows for k in ("name", "address", "title") if r[k][:1] in "=+-@\t\r" and r[k]], rows
 PY
 
+# --- a folder whose name JSON must escape, for that notice's letter ---
+"$HERALD" agency postal --config agency3.ini --letters --out 'out"q\x' >quote.json 2>quote.err
+check "--letters --out 'out\"q\\x': the JSON line parses and names the files there" \
+	python3 - quote.json <<'PY'
+import json, os, sys
+r = json.loads(open(sys.argv[1], encoding="utf-8").read())
+assert r["letters"] == 1 and r["pdfs"] == [r["pdf"]], r
+for f in (r["pdf"], r["manifest"]):
+    assert f.startswith('out"q\\x/letters-') and os.path.isfile(f), f
+PY
+check "--letters --out a folder whose name is not UTF-8 (which JSON cannot carry) is refused before it is made" \
+	bash -c "! '$HERALD' agency postal --config agency3.ini --letters --out \$'bad\\xff' >/dev/null 2>notutf8.err &&
+		grep -q 'not UTF-8' notutf8.err && ! ls | grep -q '^bad'"
+
 # Retention: 91 days on (this one command's clock), the printed notices
 # are purged, and so are their batch's PDF and manifest, which hold the
 # same names and addresses; the image notice's letter, never printed,
