@@ -332,11 +332,15 @@ int agency_db_letters_parts(agency_db *db, int max_parts, long min_part,
                             agency_letter_parts_fn parts_fn, agency_letter_fn fn, void *ctx);
 
 /* Records a printed batch and its n references in one write transaction.
- * 0; 1 when one of them was printed meanwhile by another run, or its
- * notice cancelled or purged since it was read (nothing is marked, so
- * this batch must be thrown away); AGENCY_DB_BUSY; -1. */
+ * A letter whose notice is no longer to be mailed (cancelled, paid or
+ * purged since the run read it) is left out of the batch, left_out[i] 1
+ * (0 for the others): its letter is in the files, to be taken out. The
+ * batch's letters and pages count its files' all the same. 0; 1 when one
+ * of them was printed meanwhile by another run (nothing is marked, so this
+ * batch must be thrown away); AGENCY_DB_BUSY; -1. */
 int agency_db_letters_mark(agency_db *db, const char *batch, const char *at,
-                           const char *const *refs, size_t n, long pages);
+                           const char *const *refs, size_t n, long pages,
+                           unsigned char *left_out);
 
 /* Calls fn(notice, reference, cancelled) for each letter of batch,
  * cancelled 1 for a notice cancelled since. Returns 1 when the batch

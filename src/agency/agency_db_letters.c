@@ -156,33 +156,53 @@ static int insert_batch(sqlite3 *sql, const char *batch, const char *at, size_t 
     return rc;
 }
 
-/* 1 when every reference was new to printed, 0 when one was not, -1. */
-static int insert_printed(sqlite3 *sql, const char *batch, const char *at,
-                          const char *const *refs, size_t n)
+/* Marks one reference printed in batch: 1 when marked, 2 when its notice
+ * is no longer to be mailed (left out), 0 when another run printed it
+ * already, -1. ins and had are insert_printed's statements. */
+static int mark_one(sqlite3_stmt *ins, sqlite3_stmt *had, const char *batch, const char *at,
+                    const char *ref)
 {
-    /* Read in the print run's snapshot: a notice cancelled or purged while
-     * its letter was drawn is not printed after all. */
-    sqlite3_stmt *st = db_prepare(sql, "INSERT OR IGNORE INTO printed(reference, at, batch)"
-                                       " SELECT ?1, ?2, ?3 FROM documents"
-                                       " WHERE reference = ?1 AND state = 'postal'"
-                                       AGENCY_DB_STILL_PAPER);
-    int rc = 1;
+    int s;
 
-    if (!st)
-        return -1;
+    sqlite3_reset(ins);
+    db_bind_text(ins, 1, ref);
+    db_bind_text(ins, 2, at);
+    db_bind_text(ins, 3, batch);
+    if ((s = db_step_changed(ins)) != 0)
+        return s;
+    sqlite3_reset(had);
+    db_bind_text(had, 1, ref);
+    s = db_step_row(had);
+    return s < 0 ? -1 : s ? 0 : 2;
+}
+
+/* 1 when every reference was marked or left out, 0 when one was printed
+ * by another run, -1. */
+static int insert_printed(sqlite3 *sql, const char *batch, const char *at,
+                          const char *const *refs, size_t n, unsigned char *left_out)
+{
+    /* Read in the print run's snapshot: a notice cancelled, paid or purged
+     * while its letter was drawn is not printed after all. */
+    sqlite3_stmt *ins = db_prepare(sql, "INSERT OR IGNORE INTO printed(reference, at, batch)"
+                                        " SELECT ?1, ?2, ?3 FROM documents"
+                                        " WHERE reference = ?1 AND state = 'postal'"
+                                        AGENCY_DB_STILL_PAPER);
+    sqlite3_stmt *had = db_prepare(sql, "SELECT 1 FROM printed WHERE reference = ?1");
+    int rc = ins && had ? 1 : -1;
+
     for (size_t i = 0; i < n && rc == 1; i++) {
-        sqlite3_reset(st);
-        db_bind_text(st, 1, refs[i]);
-        db_bind_text(st, 2, at);
-        db_bind_text(st, 3, batch);
-        rc = db_step_changed(st);
+        int s = mark_one(ins, had, batch, at, refs[i]);
+        left_out[i] = s == 2;
+        rc = s == 2 ? 1 : s;
     }
-    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(had);
     return rc;
 }
 
 int agency_db_letters_mark(agency_db *db, const char *batch, const char *at,
-                           const char *const *refs, size_t n, long pages)
+                           const char *const *refs, size_t n, long pages,
+                           unsigned char *left_out)
 {
     int rc;
 
@@ -192,7 +212,7 @@ int agency_db_letters_mark(agency_db *db, const char *batch, const char *at,
         return AGENCY_DB_BUSY;
     }
     rc = insert_batch(db->sql, batch, at, n, pages) != 0 ? -1
-         : insert_printed(db->sql, batch, at, refs, n);
+         : insert_printed(db->sql, batch, at, refs, n, left_out);
     if (rc == 1 && db_commit(db->sql) == 0)
         rc = 0;
     else {

@@ -33,6 +33,7 @@
 #include "crypto.h"
 #include "field.h"
 #include "http_client.h"
+#include "agency_letters_left_out.h"
 #include "agency_letters_print.h"
 #include "log.h"
 #include "utf8.h"
@@ -59,7 +60,11 @@ static const char letters_usage[] =
     "box); flagged counts the last three, to be looked at by hand). They are\n"
     "marked printed in the agency database under BATCH, so a second run prints none\n"
     "of them again; if a letter cannot be printed, nothing is written or marked.\n"
-    "Prints one JSON line (pdfs: the files in order; pdf too when there is one).\n\n"
+    "A letter whose notice is cancelled or paid while the run prints is left out\n"
+    "of the batch: the run names it on standard error with its file and page, to\n"
+    "be taken out of the printed pile.\n"
+    "Prints one JSON line (pdfs: the files in order; pdf too when there is one;\n"
+    "left_out: the letters to take out).\n\n"
     "--handed-over BATCH tells the hub that the batch went to the print house: the\n"
     "hub records PrintHandover, with the batch, for each of its notices but those\n"
     "cancelled since they were printed, which it names: take their letters out.\n\n"
@@ -142,7 +147,7 @@ static int processors(void)
 
 /* The run's JSON line, built with jansson: a folder's name may hold any
  * character JSON must escape. The names are UTF-8 (print_batch checks). */
-static void print_result(const letters_batch *b)
+static void print_result(const letters_batch *b, long left_out)
 {
     json_t *o = json_object();
     char *text;
@@ -159,6 +164,7 @@ static void print_result(const letters_batch *b)
             json_array_append_new(pdfs, json_string(b->pdf[k]));
         json_object_set_new(o, "pdfs", pdfs);
         json_object_set_new(o, "manifest", json_string(b->manifest));
+        json_object_set_new(o, "left_out", json_integer(left_out));
     }
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text)
@@ -272,10 +278,34 @@ static int sweep_parts(agency_db *db, const char *dir, int own, char *err, size_
     return rc;
 }
 
+/* Records the printed batch. A letter whose notice was cancelled or paid
+ * while the run drew it is left out and named, so that a long run is not
+ * thrown away for one cancellation; *left_out counts them. 0, or -1 with
+ * b->err set and the files removed. */
+static int record_batch(letters_batch *b, agency_db *db, const char *at, long *left_out)
+{
+    unsigned char *out = calloc(b->n, 1);
+    int rc = out ? agency_db_letters_mark(db, b->batch, at, (const char *const *)b->refs, b->n,
+                                          b->pages, out)
+                 : -1;
+
+    if (rc == 0)
+        *left_out = letters_name_left_out(b, out);
+    else {
+        snprintf(b->err, sizeof b->err, "%s", rc == 1 ? "some of these letters were printed by"
+                 " another run meanwhile: run again" : !out ? "out of memory"
+                 : "cannot record the batch in the agency database");
+        letters_unlink(b);
+    }
+    free(out);
+    return rc == 0 ? 0 : -1;
+}
+
 static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o)
 {
     char at[25], batch[32], dir[AGENCY_PATH_MAX], date[11], kst[32];
     letters_batch b = {.cfg = c, .dir = dir, .batch = batch, .date = date};
+    long left_out = 0;
     int rc;
 
     snprintf(dir, sizeof dir, "%s", o->out ? o->out : c->dir);
@@ -299,15 +329,8 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
     b.files = o->jobs ? o->jobs : processors();
     b.file_min = o->jobs ? 1 : LETTERS_FILE_MIN;
     rc = letters_print(&b, db);
-    if (rc == 0 && b.n) {
-        rc = agency_db_letters_mark(db, batch, at, (const char *const *)b.refs, b.n, b.pages);
-        if (rc != 0) {
-            snprintf(b.err, sizeof b.err, "%s", rc == 1 ? "some of these letters were printed by "
-                     "another run, or their notices cancelled, meanwhile: run again"
-                     : "cannot record the batch in the agency database");
-            letters_unlink(&b);
-        }
-    }
+    if (rc == 0 && b.n)
+        rc = record_batch(&b, db, at, &left_out);
     if (rc != 0) {
         letters_batch_free(&b);
         return cli_fail(CMD, "%s; nothing was printed or marked", b.err);
@@ -317,7 +340,7 @@ static int print_batch(const agency_cfg *c, agency_db *db, const letters_opts *o
         return cli_fail(CMD, "batch %s is recorded, but %s (the next run names any file left"
                         " with its %s name)", batch, b.err, LETTERS_PART_SUFFIX);
     }
-    print_result(&b);
+    print_result(&b, left_out);
     log_info("letters: batch %s, %zu letters in %d file%s, %ld pages, %ld addresses flagged",
              b.n ? batch : "-", b.n, b.n ? b.parts : 0, b.parts == 1 ? "" : "s", b.pages,
              b.flagged);

@@ -113,9 +113,12 @@ check "with no platform every notice goes to paper (the agency's feed shows $N p
 # files (--jobs 3), to compare with the one file of the default run.
 cp -a data data3
 sed 's/^dir = data$/dir = data3/' agency.ini >agency3.ini
-# And another, for a run killed midway.
+# And another, for a run killed midway; and one more, for notices
+# cancelled while a run prints.
 cp -a data data4
 sed 's/^dir = data$/dir = data4/' agency.ini >agency4.ini
+cp -a data data5
+sed 's/^dir = data$/dir = data5/' agency.ini >agency5.ini
 
 # Checks a manifest against its PDFs (pdfinfo, pdftotext), writes their
 # text to $2 and prints "ok N PAGES FILES".
@@ -253,6 +256,43 @@ check "the next run removes them, saying so, and prints all $N letters under the
 	bash -c "jq -e '.letters == $N' run4.json >/dev/null && grep -q 'left by a run that did not finish' run4.err &&
 		[ \"\$(ls data4/letters)\" = \"\$(cd data4/letters && ls letters-*.pdf letters-*.csv)\" ] &&
 		[ \$(ls data4/letters | wc -l) -eq 2 ]"
+
+# Two notices cancelled while a run prints (the run held between the
+# read and the record; the cancel as agency_db_cancel_record writes it, in
+# the copy's database only, which the hub does not share): the batch is
+# recorded without them, and the run names each letter to take out with
+# its file and page, as the manifest has them.
+"$HERALD" agency postal --config agency5.ini --letters --jobs 1 >run5.json 2>run5.err &
+PID5=$!
+for _ in $(seq 1 2000); do
+	ls data5/letters 2>/dev/null | grep -q '[.]part$' && break
+	sleep 0.005
+done
+kill -STOP $PID5 2>/dev/null
+sqlite3 -cmd '.timeout 10000' data5/agency.db "UPDATE documents SET cancelled_at = '2026-12-01T00:00:00.000Z',
+	cancel_reason = 'paid', final_at = 1 WHERE reference IN
+	(SELECT reference FROM documents WHERE state = 'postal' ORDER BY reference LIMIT 2 OFFSET 500)"
+CANCELLED5=$(sqlite3 data5/agency.db "SELECT reference FROM documents WHERE cancelled_at IS NOT NULL ORDER BY reference" | tr '\n' ' ')
+kill -CONT $PID5 2>/dev/null
+wait $PID5
+rc=$?
+check "a run during which two notices are cancelled records its batch without them (exit 0, left_out 2)" \
+	bash -c "[ $rc = 0 ] && jq -e '.letters == $N and .left_out == 2' run5.json >/dev/null &&
+		[ \$(sqlite3 data5/agency.db \"SELECT count(*) FROM printed WHERE batch = '\$(jq -r .batch run5.json)'\") = $((N - 2)) ]"
+check "... and names each letter to take out: its letter number, file and first page, as in the manifest" \
+	python3 - "$(jq -r .manifest run5.json)" run5.err $CANCELLED5 <<'PY'
+import csv, re, sys
+man, err, refs = sys.argv[1], open(sys.argv[2], encoding="utf-8").read(), sys.argv[3:]
+rows = {r["reference"]: r for r in csv.DictReader(open(man, newline="", encoding="utf-8"))}
+assert len(refs) == 2, refs
+for ref in refs:
+    r = rows[ref]
+    want = f"take out letter {r['letter']} (reference {ref}, notice {r['notice']}): {r['file']}, page {r['first_page']}, {r['pages']} page(s)"
+    assert want in err, want
+assert err.count("take out letter") == 2
+PY
+"$HERALD" agency postal --config agency5.ini --letters >run5b.json 2>run5b.err
+check "... and the next run prints neither of them" jqf '.letters == 0' run5b.json
 
 # As if the first run had died between recording its batch and naming its
 # files: the next run gives them their names, as they are the batch's.
