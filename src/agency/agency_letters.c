@@ -39,6 +39,9 @@
 #include "utf8.h"
 
 #define CMD "agency postal"
+/* Usage errors name this form, so that their "Try ... --help" shows this
+ * help: `agency postal --help` shows the list's. */
+#define USAGE_CMD "agency postal --letters"
 #define HANDOVER_CHUNK 5000
 #define LETTERS_FILE_MIN 1000 /* by default, a batch is split only into files this big */
 #define LETTERS_FILES_DEFAULT 4 /* and into at most this many: each thread holds ~25 MiB */
@@ -102,23 +105,23 @@ static int parse(int argc, char **argv, letters_opts *o)
         else if (c == 's') o->sync = 1;
         else if (c == 'j') {
             if (cli_parse_long(optarg, 1, LETTERS_FILES_MAX, &jobs) != 0)
-                return cli_usage_error(CMD, "--jobs takes a number of files from 1 to %d",
+                return cli_usage_error(USAGE_CMD, "--jobs takes a number of files from 1 to %d",
                                        LETTERS_FILES_MAX);
             o->jobs = (int)jobs;
         }
         else if (c == 'h') { fputs(letters_usage, stdout); return -1; }
-        else return cli_bad_option(CMD, c, argc, argv);
+        else return cli_bad_option(USAGE_CMD, c, argc, argv);
     }
     if (optind != argc)
-        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error(USAGE_CMD, "unexpected argument '%s'", argv[optind]);
     if (!o->config)
-        return cli_usage_error(CMD, "--config is required");
+        return cli_usage_error(USAGE_CMD, "--config is required");
     if (o->letters == !!o->handed_over)
-        return cli_usage_error(CMD, "give one of --letters and --handed-over BATCH");
+        return cli_usage_error(USAGE_CMD, "give one of --letters and --handed-over BATCH");
     if (o->handed_over && (o->out || o->sync || o->jobs))
-        return cli_usage_error(CMD, "--out, --sync and --jobs go with --letters");
+        return cli_usage_error(USAGE_CMD, "--out, --sync and --jobs go with --letters");
     if (o->handed_over && !field_reference_ok(o->handed_over, strlen(o->handed_over)))
-        return cli_usage_error(CMD, "a batch id is 1-64 of [A-Za-z0-9._:-]");
+        return cli_usage_error(USAGE_CMD, "a batch id is 1-64 of [A-Za-z0-9._:-]");
     return 0;
 }
 

@@ -222,6 +222,9 @@ b = [(r['letter'], r['reference'], r['notice'], r['pages'], r['address']) for r 
 sys.exit(not (len(a) == $N and a == b))"
 check "a bad --jobs is refused" \
 	bash -c "! '$HERALD' agency postal --config agency3.ini --letters --jobs 0 2>jobs.err && grep -q 'jobs' jobs.err"
+check "... pointing to the help that describes --letters and --jobs" \
+	bash -c "grep -qF \"Try 'herald agency postal --letters --help'.\" jobs.err &&
+		'$HERALD' agency postal --letters --help | grep -q -- '--jobs N'"
 check "pdftotext: the return block and the Korean and English text" \
 	bash -c "grep -q '국세청 National Tax Service' letters.txt && grep -q 'Vehicle tax notice' letters.txt && grep -q '자동차세 납부 안내' letters.txt"
 check "the letter carries the link to read it online and the hub's verify page" \
