@@ -15,6 +15,7 @@
 
 #include "agency_ref.h"
 #include "buf.h"
+#include "clock.h"
 #include "field.h"
 #include "letter_pdf.h"
 #include "letter_rrn.h"
@@ -23,6 +24,7 @@
 #include "rrn.h"
 
 #define QUEUE 32 /* letters waiting for each drawing thread */
+#define PROGRESS_MS 5000 /* how often a long run says how far it is */
 
 /* One letter handed to a drawing thread: its strings in one block. */
 typedef struct job {
@@ -59,6 +61,8 @@ struct print {
     buf text;
     size_t cap;
     int today; /* for rrn_find_valid */
+    long total;              /* the letters of the batch */
+    long long next_progress; /* clock_mono_ms of the next progress line */
 };
 
 /* RFC 4180 quoting, as the postal list does. */
@@ -275,6 +279,19 @@ static int keep_ref(print *pr, const char *ref)
     return (b->refs[b->n] = strdup(ref)) ? (int)(b->n++, 0) : -1;
 }
 
+/* Every few seconds, on stderr, how far the run is: a large batch takes
+ * minutes, and a run that says nothing looks hung. Counted as handed to
+ * the drawing threads, at most QUEUE a file ahead of the drawing. */
+static void progress(print *pr)
+{
+    long long now = clock_mono_ms();
+
+    if (now < pr->next_progress)
+        return;
+    log_info("letters: %zu of %ld letters", pr->b->n, pr->total);
+    pr->next_progress = now + PROGRESS_MS;
+}
+
 static int read_letter(void *ctx, int k, const agency_letter_row *row)
 {
     print *pr = ctx;
@@ -293,6 +310,7 @@ static int read_letter(void *ctx, int k, const agency_letter_row *row)
         snprintf(pr->b->err, sizeof pr->b->err, "%s: %s", p->file, p->err);
         return -1;
     }
+    progress(pr);
     return 0;
 }
 
@@ -325,6 +343,9 @@ static int start_parts(void *ctx, int parts, const long *sizes)
     letters_batch *b = pr->b;
     long first = 1;
 
+    for (int k = 0; k < parts; k++)
+        pr->total += sizes[k];
+    pr->next_progress = clock_mono_ms() + PROGRESS_MS;
     for (int k = 0; k < parts; k++) {
         part *p = &pr->parts[k];
         letters_file_path(b->pdf[k], sizeof b->pdf[k], b->dir, b->batch, k + 1, parts);
