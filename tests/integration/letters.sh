@@ -464,8 +464,9 @@ print("rrn,name,address,l1")
 for i, rrn in enumerate(rrns):
     print(f"{rrn},머리{i},서울 어딘가 {i + 4},{text}")
 PY
+HEADBASE=$("$HERALD" agency status --config agency3.ini | jq .postal)
 "$HERALD" agency send --config agency3.ini --template head.html --title "head" --deadline $TEST_DEADLINE head.csv >/dev/null 2>>head.err
-until_postal_count agency3.ini $((N + 4))
+check "the two long-headed notices go to paper" until_postal_count agency3.ini $((HEADBASE + 2))
 HEADREF=$(sqlite3 data3/agency.db "SELECT reference FROM documents WHERE title = 'head' ORDER BY reference LIMIT 1")
 REF64=$(python3 -c "import sys; print((sys.argv[1] + '-' + 'x' * 64)[:64])" "$HEADREF")
 sqlite3 -cmd '.timeout 5000' data3/agency.db "UPDATE documents SET reference = '$REF64' WHERE reference = '$HEADREF';
@@ -510,9 +511,10 @@ import sys
 print("rrn,name,address")
 print(f'{sys.argv[1]},"=HYPERLINK(""http://evil.example/"",""클릭"")","@SUM(1+1) 서울 어딘가 6"')
 PY
+FORMULABASE=$("$HERALD" agency status --config agency3.ini | jq .postal)
 "$HERALD" agency send --config agency3.ini --template plain.html --title "formula" --deadline $TEST_DEADLINE formula.csv >formula.out 2>formula.err
 check "a name and an address that start like formulas are taken" jqf ".accepted == 1" formula.out
-until_postal_count agency3.ini $((N + 5))
+check "... and go to paper" until_postal_count agency3.ini $((FORMULABASE + 1))
 "$HERALD" agency postal --config agency3.ini >formula.list 2>>formula.err
 FREF=$(sqlite3 data3/agency.db "SELECT reference FROM documents WHERE title = 'formula'")
 check "agency postal: the name and address start with an apostrophe; no free-text field starts like a formula; the reference is as it is" \
