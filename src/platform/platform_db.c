@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "signup_code.h"
 
 /* The outbox's columns beyond the first seven, as ALTER TABLE adds them
  * to an older database and CREATE TABLE makes them in a new one. */
@@ -352,6 +353,25 @@ static int recover_outbox(platform_db *d)
     return 0;
 }
 
+/* The codes of sign-up messages that lapsed while the platform was
+ * down, or before this version wiped them: at open, before anyone signs
+ * up, rather than inside the next sign-up's transaction. 0 or -1. */
+static int wipe_lapsed_codes(platform_db *d, const char *path, char *err, size_t errlen)
+{
+    char lapsed[25];
+    long long n;
+
+    clock_rfc3339_ms(lapsed, clock_now_ms() - SIGNUP_CODE_TTL_MS);
+    if ((n = platform_db_signup_codes_wipe(d, lapsed)) < 0) {
+        snprintf(err, errlen, "%s: cannot wipe the lapsed sign-up codes (see log)", path);
+        return -1;
+    }
+    if (n > 0)
+        log_info("database: the codes of %lld lapsed sign-up message%s wiped", n,
+                 n == 1 ? "" : "s");
+    return 0;
+}
+
 static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
 {
     d->db = db_open(path, schema, PLATFORM_PAGE_SIZE, err, errlen);
@@ -394,7 +414,7 @@ static int open_into(platform_db *d, const char *path, char *err, size_t errlen)
                  path);
         return -1;
     }
-    return 0;
+    return wipe_lapsed_codes(d, path, err, errlen);
 }
 
 platform_db *platform_db_open(const char *path, char *err, size_t errlen)

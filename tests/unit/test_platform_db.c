@@ -656,6 +656,13 @@ static void a_lapsed_sign_up_code_is_never_sent(void **state)
     assert_outbox(path, 1, "text", "");
     assert_outbox(path, 2, "text", "code 222222");
     assert_int_equal(platform_db_signup_codes_wipe(d, lapsed), 0);
+    /* one that lapsed while the platform was down: wiped at open */
+    assert_int_equal(platform_db_outbox_insert_kind(d, "signup", "signup", "sms", "01011110003",
+                                                    "code 333333", "2020-01-01T00:00:00.000Z"),
+                     0);
+    d = reopen(d, path);
+    assert_outbox(path, 3, "text", "");
+    assert_outbox(path, 2, "text", "code 222222");
     platform_db_close(d);
 }
 
