@@ -188,15 +188,24 @@ static int insert_printed(sqlite3 *sql, const char *batch, const char *at,
                                         " WHERE reference = ?1 AND state = 'postal'"
                                         AGENCY_DB_STILL_PAPER);
     sqlite3_stmt *had = db_prepare(sql, "SELECT 1 FROM printed WHERE reference = ?1");
-    int rc = ins && had ? 1 : -1;
+    sqlite3_stmt *out = db_prepare(sql, "INSERT OR IGNORE INTO print_left_out(batch, reference)"
+                                        " VALUES (?1, ?2)");
+    int rc = ins && had && out ? 1 : -1;
 
     for (size_t i = 0; i < n && rc == 1; i++) {
         int s = mark_one(ins, had, batch, at, refs[i]);
         left_out[i] = s == 2;
         rc = s == 2 ? 1 : s;
+        if (s == 2) {
+            sqlite3_reset(out);
+            db_bind_text(out, 1, batch);
+            db_bind_text(out, 2, refs[i]);
+            rc = db_step_changed(out) < 0 ? -1 : 1;
+        }
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(had);
+    sqlite3_finalize(out);
     return rc;
 }
 
@@ -246,10 +255,16 @@ int agency_db_letters_batch(agency_db *db, const char *batch, agency_batch_fn fn
         return -1;
     }
     s = SQLITE_DONE;
+    /* a letter left out of the batch (print_left_out) is named as one
+     * cancelled after printing: it is in the files all the same */
     st = found ? db_prepare(db->sql, "SELECT d.notice, d.reference, d.cancelled_at IS NOT NULL"
                                      " FROM printed p"
                                      " JOIN documents d ON d.reference = p.reference"
-                                     " WHERE p.batch = ?1 ORDER BY p.reference")
+                                     " WHERE p.batch = ?1"
+                                     " UNION ALL SELECT d.notice, d.reference, 1"
+                                     " FROM print_left_out l"
+                                     " JOIN documents d ON d.reference = l.reference"
+                                     " WHERE l.batch = ?1 ORDER BY 2")
                : NULL;
     if (found && !st)
         rc = -1;

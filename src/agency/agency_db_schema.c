@@ -75,6 +75,14 @@ static const char schema[] =
     " batch TEXT"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS printed_batch ON printed(batch) WHERE batch IS NOT NULL;"
+    /* Letters in a batch's files whose notice was cancelled or paid while
+     * the run drew them: not printed, but --handed-over names them again,
+     * as it names those cancelled after the batch was recorded. */
+    "CREATE TABLE IF NOT EXISTS print_left_out("
+    " batch TEXT NOT NULL,"
+    " reference TEXT NOT NULL,"
+    " PRIMARY KEY(batch, reference)"
+    ") WITHOUT ROWID;"
     /* One row per PDF of letters; handed_over once the hub has heard of
      * its hand-over to the print house (postal --handed-over). */
     "CREATE TABLE IF NOT EXISTS print_batches("

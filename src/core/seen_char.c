@@ -37,14 +37,15 @@ static int shows_nothing(uint32_t cp)
 
 /* Unicode's White_Space characters and its format characters (Cf) that
  * shows_nothing leaves out: line and paragraph separators, the Ogham
- * space, number signs that stand over digits, the annotation marks. */
+ * space, number signs that stand over digits, the annotation marks; and
+ * the Braille blank, a pattern of no dots. */
 static int blank_too(uint32_t cp)
 {
     static const cp_range r[] = {
         {0x000B, 0x000B}, {0x0085, 0x0085}, {0x0600, 0x0605}, {0x06DD, 0x06DD},
         {0x070F, 0x070F}, {0x0890, 0x0891}, {0x08E2, 0x08E2}, {0x1680, 0x1680},
-        {0x2028, 0x2029}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
-        {0x13430, 0x1343F}};
+        {0x2028, 0x2029}, {0x2800, 0x2800}, {0xFFF9, 0xFFFB}, {0x110BD, 0x110BD},
+        {0x110CD, 0x110CD}, {0x13430, 0x1343F}};
 
     return in_ranges(cp, r, sizeof r / sizeof r[0]);
 }
@@ -106,11 +107,58 @@ size_t seen_char_utf8(const unsigned char *s, size_t len, uint32_t *cp)
 /* Text this long or shorter is folded on the stack. */
 #define SEEN_STACK 1024
 
+/* Letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko
+ * and the scripts after them, their presentation forms): around one, a
+ * page or a letter lays digit runs out in the other order. */
+static int right_to_left(uint32_t cp)
+{
+    static const cp_range r[] = {
+        {0x0590, 0x08FF}, {0xFB1D, 0xFDFF}, {0xFE70, 0xFEFE}, {0x10800, 0x10FFF},
+        {0x1E800, 0x1EFFF}};
+
+    return in_ranges(cp, r, sizeof r / sizeof r[0]);
+}
+
+/* seen[0..n) with its runs of digits in the reverse order, each run kept
+ * as it is, into out: "x 2090120-931026" becomes "931026-2090120 x", as
+ * a right-to-left line shows it. Any right-to-left stretch of the text
+ * shows up reversed, whole, somewhere in it. */
+static void digit_runs_reversed(const char *seen, size_t n, char *out)
+{
+    size_t end = n, o = 0;
+
+    while (end > 0) {
+        size_t start = end - 1;
+        if (seen[start] >= '0' && seen[start] <= '9')
+            while (start > 0 && seen[start - 1] >= '0' && seen[start - 1] <= '9')
+                start--;
+        memcpy(out + o, seen + start, end - start);
+        o += end - start;
+        end = start;
+    }
+}
+
+/* 1 when seen[0..n) laid out right to left shows a valid RRN. */
+static int reversed_has_rrn(const char *seen, size_t n, int today)
+{
+    char stack[SEEN_STACK], *out = n > SEEN_STACK ? malloc(n) : stack;
+    int found;
+
+    if (!out)
+        return 1; /* cannot tell: refused, as what might be one */
+    digit_runs_reversed(seen, n, out);
+    found = rrn_find_valid(out, n, today) >= 0;
+    secure_wipe(out, n);
+    if (out != stack)
+        free(out);
+    return found;
+}
+
 int seen_text_has_rrn(const char *s, size_t len, int today)
 {
     char stack[SEEN_STACK], *out = stack;
     size_t i = 0, n = 0;
-    int plain = 1, found;
+    int plain = 1, rtl = 0, found;
 
     if (rrn_find_valid(s, len, today) >= 0)
         return 1;
@@ -126,9 +174,11 @@ int seen_text_has_rrn(const char *s, size_t len, int today)
         char c = seen_char(cp);
         if (c != SEEN_NOTHING)
             out[n++] = c;
+        rtl |= right_to_left(cp);
         i += step;
     }
-    found = rrn_find_valid(out, n, today) >= 0;
+    /* digits beside a right-to-left letter are shown in the other order */
+    found = rrn_find_valid(out, n, today) >= 0 || (rtl && reversed_has_rrn(out, n, today));
     secure_wipe(out, n); /* it shows what the text shows */
     if (out != stack)
         free(out);

@@ -60,6 +60,21 @@ static void an_rrn_however_written(void **state)
     assert_false(HAS("850315 가 1234566"));
 }
 
+/* Beside a right-to-left letter, runs of digits are shown in the other
+ * order: stored as "1234566-850315", seen as 850315-1234566. */
+static void an_rrn_laid_out_right_to_left(void **state)
+{
+    (void)state;
+    assert_true(HAS("\u05e9 1234566\u2013" "850315"));  /* Hebrew shin first */
+    assert_true(HAS("\u0627 1234566-850315 \u0628"));   /* Arabic alef, beh */
+    assert_true(HAS("abc \u05e9 1234566-850315 def"));  /* one stretch among Latin */
+    /* the same digits with nothing right to left: shown as stored */
+    assert_false(HAS("1234566-850315"));
+    assert_false(HAS("\u05e9 123-4567"));
+    /* parted by the letter, which shows, as "850315 가 1234566" is */
+    assert_false(HAS("1234566\u05d0" "850315"));
+}
+
 /* Long text is folded on the heap, and its end still counts. */
 static void long_text(void **state)
 {
@@ -84,6 +99,7 @@ static void blank_text(void **state)
         "", " \t\n", "\v\f\r", "\u3000\u3000", "\u00a0\u200b", "\u00ad\u2060\ufeff",
         "\xc2\x85" "\u2028\u2029", /* NEL (no universal character name in C) */
         "\u1680\u205f\u202f", "\u3164\u115f\uffa0", "\u202e\u202c\u200e", "\ufff9\U000e0041",
+        "\u2800\u2800", /* Braille blanks */
     };
     static const char *const not_blank[] = {
         "a", "\u3000가", "\u200b0", ".", "\xe3\x80", /* cut short: shows a box */
@@ -103,6 +119,7 @@ int main(void)
         cmocka_unit_test(characters_as_seen),
         cmocka_unit_test(utf8_characters),
         cmocka_unit_test(an_rrn_however_written),
+        cmocka_unit_test(an_rrn_laid_out_right_to_left),
         cmocka_unit_test(long_text),
         cmocka_unit_test(blank_text),
     };
